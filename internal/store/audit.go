@@ -1,0 +1,213 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"handover/internal/access"
+	"handover/internal/audit"
+)
+
+// ensureAuditHeads creates the head row of every lane at its genesis hash.
+func (db *DB) ensureAuditHeads(ctx context.Context) error {
+	for l := 0; l < audit.Lanes; l++ {
+		if _, err := db.sql.ExecContext(ctx,
+			`INSERT INTO audit_heads (lane, seq, hash) VALUES ($1, 0, $2) ON CONFLICT (lane) DO NOTHING`,
+			l, audit.Genesis(l)); err != nil {
+			return fmt.Errorf("audit heads: %w", err)
+		}
+	}
+	return nil
+}
+
+// flushAudit appends the transaction's queued events to one lane's chain.
+// It runs last, just before commit, so the lane head is locked for as short
+// a time as possible.
+func (tx *Tx) flushAudit(ctx context.Context) error {
+	if len(tx.events) == 0 {
+		return nil
+	}
+	lane := audit.LaneOf(tx.events[0].RecordType, tx.events[0].RecordID)
+	var seq int64
+	var prev []byte
+	if err := tx.queryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE lane = $1`+tx.db.forUpdate(), lane).Scan(&seq, &prev); err != nil {
+		return fmt.Errorf("lock audit lane %d: %w", lane, err)
+	}
+	for i := range tx.events {
+		e := &tx.events[i]
+		seq++
+		e.Lane, e.Seq, e.PrevHash = lane, seq, prev
+		e.Hash = audit.Compute(prev, e)
+		prev = e.Hash
+	}
+	if err := tx.insertAuditEvents(ctx); err != nil {
+		return err
+	}
+	_, err := tx.exec(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE lane = $3`, seq, prev, lane)
+	return err
+}
+
+// insertAuditEvents writes the queued events in one multi-row INSERT.
+func (tx *Tx) insertAuditEvents(ctx context.Context) error {
+	const cols = 14
+	var b strings.Builder
+	b.WriteString(`INSERT INTO audit_events (lane, seq, at, actor_user, actor_name, actor_org, actor_org_name, addr,
+		action, record_type, record_id, summary, prev_hash, hash) VALUES `)
+	args := make([]any, 0, cols*len(tx.events))
+	for i, e := range tx.events {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString("(")
+		for c := 1; c <= cols; c++ {
+			if c > 1 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "$%d", i*cols+c)
+		}
+		b.WriteString(")")
+		args = append(args, e.Lane, e.Seq, e.At, e.Actor.UserID, e.Actor.Name, e.Actor.OrgID, e.Actor.OrgName,
+			e.Actor.Addr, e.Action, e.RecordType, e.RecordID, e.Summary, e.PrevHash, e.Hash)
+	}
+	_, err := tx.exec(ctx, b.String(), args...)
+	return err
+}
+
+// RecordAudit writes audit events that are not part of a state change: an
+// access denial, a login failure, a view of personal data.
+func (db *DB) RecordAudit(ctx context.Context, actor audit.Actor, action, recordType string, recordID any, summary any) error {
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		tx.Audit(action, recordType, recordID, summary)
+		return nil
+	})
+}
+
+// AuditQuery filters the audit trail for browsing.
+type AuditQuery struct {
+	Action     string // prefix, e.g. "user." or "access.denied"
+	RecordType string
+	RecordID   string
+	ActorUser  int64
+	From, To   time.Time // [From, To)
+	BeforeID   int64     // page: events with a smaller id
+	Limit      int
+}
+
+const auditColumns = `id, lane, seq, at, actor_user, actor_name, actor_org, actor_org_name, addr,
+	action, record_type, record_id, summary, prev_hash, hash`
+
+func scanAudit(rows interface{ Scan(...any) error }) (audit.Event, error) {
+	var e audit.Event
+	err := rows.Scan(&e.ID, &e.Lane, &e.Seq, &e.At, &e.Actor.UserID, &e.Actor.Name, &e.Actor.OrgID, &e.Actor.OrgName,
+		&e.Actor.Addr, &e.Action, &e.RecordType, &e.RecordID, &e.Summary, &e.PrevHash, &e.Hash)
+	e.At = e.At.UTC()
+	return e, err
+}
+
+// ListAudit returns events newest first. The filter restricts staff of a
+// county to events by actors of organisations in their jurisdiction.
+func (db *DB) ListAudit(ctx context.Context, f access.Filter, q AuditQuery) ([]audit.Event, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if !f.All {
+		where = append(where, `actor_org IN (SELECT id FROM organisations WHERE jurisdiction = `+arg(f.Jurisdiction)+`)`)
+	}
+	if q.Action != "" {
+		if strings.HasSuffix(q.Action, ".") {
+			where = append(where, `action LIKE `+arg(likePrefix(q.Action))+` ESCAPE '\'`)
+		} else {
+			where = append(where, `action = `+arg(q.Action))
+		}
+	}
+	if q.RecordType != "" {
+		where = append(where, `record_type = `+arg(q.RecordType))
+	}
+	if q.RecordID != "" {
+		where = append(where, `record_id = `+arg(q.RecordID))
+	}
+	if q.ActorUser != 0 {
+		where = append(where, `actor_user = `+arg(q.ActorUser))
+	}
+	if !q.From.IsZero() {
+		where = append(where, `at >= `+arg(q.From.UTC()))
+	}
+	if !q.To.IsZero() {
+		where = append(where, `at < `+arg(q.To.UTC()))
+	}
+	if q.BeforeID > 0 {
+		where = append(where, `id < `+arg(q.BeforeID))
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	sqlText := `SELECT ` + auditColumns + ` FROM audit_events`
+	if len(where) > 0 {
+		sqlText += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	sqlText += ` ORDER BY id DESC LIMIT ` + arg(limit)
+	rows, err := db.sql.QueryContext(ctx, sqlText, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []audit.Event
+	for rows.Next() {
+		e, err := scanAudit(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// likePrefix turns s into a LIKE pattern matching strings that start with
+// s, for use with ESCAPE '\' (the same on both engines).
+func likePrefix(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "%", `\%`, "_", `\_`).Replace(s) + "%"
+}
+
+// VerifyAudit walks every lane of the trail in order and checks the chain
+// against the lane heads. It reads in pages so memory stays flat.
+func (db *DB) VerifyAudit(ctx context.Context) (*audit.Verifier, error) {
+	v := audit.NewVerifier()
+	for lane := 0; lane < audit.Lanes; lane++ {
+		var after int64
+		for {
+			rows, err := db.sql.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events
+				WHERE lane = $1 AND seq > $2 ORDER BY seq LIMIT 5000`, lane, after)
+			if err != nil {
+				return nil, err
+			}
+			n := 0
+			for rows.Next() {
+				e, err := scanAudit(rows)
+				if err != nil {
+					rows.Close()
+					return nil, err
+				}
+				v.Add(&e)
+				after = e.Seq
+				n++
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return nil, err
+			}
+			if n < 5000 {
+				break
+			}
+		}
+		var seq int64
+		var hash []byte
+		if err := db.sql.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE lane = $1`, lane).Scan(&seq, &hash); err != nil {
+			return nil, fmt.Errorf("audit head %d: %w", lane, err)
+		}
+		v.Head(lane, seq, hash)
+	}
+	return v, nil
+}

@@ -1,0 +1,288 @@
+// Package store holds all SQL of the platform. One concrete type, *DB, runs
+// the same hand-written statements on an embedded SQLite file
+// (modernc.org/sqlite) and on PostgreSQL (pgx through database/sql); the few
+// places where the engines differ branch on db.engine. Each exported method
+// is one transaction: it loads the domain records, lets the domain type
+// decide, writes the change and its audit events, and commits — or leaves
+// nothing behind.
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgconn"
+	_ "github.com/jackc/pgx/v5/stdlib" // registers "pgx"
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+
+	"handover/internal/audit"
+	"handover/internal/code"
+	"handover/internal/problem"
+)
+
+// Engine is the database engine behind a DB.
+type Engine int
+
+const (
+	SQLite Engine = iota + 1
+	Postgres
+)
+
+func (e Engine) String() string {
+	if e == Postgres {
+		return "postgres"
+	}
+	return "sqlite"
+}
+
+// DB is the platform's database.
+type DB struct {
+	sql    *sql.DB
+	engine Engine
+	now    func() time.Time
+}
+
+// Options configure Open.
+type Options struct {
+	// Now is the clock; every transaction reads it once. Required.
+	Now func() time.Time
+	// MaxConns bounds the connection pool (0: engine default).
+	MaxConns int
+}
+
+// sqlitePragmas: WAL for concurrent readers, a busy timeout instead of
+// SQLITE_BUSY, FULL sync because an acknowledged registration must survive
+// a power cut, foreign keys on, and BEGIN IMMEDIATE so that a transaction
+// that reads then writes takes the write lock up front instead of failing.
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
+
+// IsPostgresURL reports whether dsn names a PostgreSQL database.
+func IsPostgresURL(dsn string) bool {
+	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
+}
+
+// Open connects to dsn — a SQLite file path or a postgres:// URL — and
+// checks the connection. It does not migrate; call Migrate.
+func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
+	if opts.Now == nil {
+		return nil, errors.New("store.Open: Options.Now is required")
+	}
+	db := &DB{now: opts.Now}
+	var err error
+	if IsPostgresURL(dsn) {
+		db.engine = Postgres
+		db.sql, err = sql.Open("pgx", dsn)
+		if err == nil {
+			n := opts.MaxConns
+			if n == 0 {
+				n = 20
+			}
+			db.sql.SetMaxOpenConns(n)
+			db.sql.SetMaxIdleConns(n)
+		}
+	} else {
+		db.engine = SQLite
+		path := strings.TrimPrefix(dsn, "file:")
+		if i := strings.IndexByte(path, '?'); i >= 0 {
+			path = path[:i]
+		}
+		db.sql, err = sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+sqlitePragmas)
+		if err == nil {
+			n := opts.MaxConns
+			if n == 0 {
+				n = 8
+			}
+			db.sql.SetMaxOpenConns(n)
+			db.sql.SetMaxIdleConns(n)
+			db.sql.SetConnMaxIdleTime(0)
+		}
+	}
+	if err != nil {
+		return nil, err
+	}
+	if err := db.sql.PingContext(ctx); err != nil {
+		db.sql.Close()
+		return nil, fmt.Errorf("connect to %s database: %w", db.engine, err)
+	}
+	return db, nil
+}
+
+// Close releases the connections.
+func (db *DB) Close() error { return db.sql.Close() }
+
+// Engine reports the engine.
+func (db *DB) Engine() Engine { return db.engine }
+
+// Now is the store's clock, truncated to the microsecond both engines keep.
+func (db *DB) Now() time.Time { return db.now().UTC().Truncate(time.Microsecond) }
+
+// Ping checks the connection.
+func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+
+// forUpdate locks the selected rows until commit on PostgreSQL. SQLite
+// needs nothing: BEGIN IMMEDIATE already holds the only write lock.
+func (db *DB) forUpdate() string {
+	if db.engine == Postgres {
+		return " FOR UPDATE"
+	}
+	return ""
+}
+
+// Tx is one transaction. now is read once when it begins; audit events are
+// queued and written, hash-chained, just before commit.
+type Tx struct {
+	tx     *sql.Tx
+	db     *DB
+	now    time.Time
+	actor  audit.Actor
+	events []audit.Event
+	stmts  int // statements run, for the tests that bound them
+}
+
+func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	tx.stmts++
+	return tx.tx.ExecContext(ctx, q, args...)
+}
+
+func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	tx.stmts++
+	return tx.tx.QueryContext(ctx, q, args...)
+}
+
+func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	tx.stmts++
+	return tx.tx.QueryRowContext(ctx, q, args...)
+}
+
+// insertID runs an INSERT … RETURNING id and returns the id.
+func (tx *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, q+" RETURNING id", args...).Scan(&id)
+	return id, err
+}
+
+// Audit queues an audit event for this transaction. summary is marshalled to
+// JSON with every 身份证号-like number masked.
+func (tx *Tx) Audit(action, recordType string, recordID any, summary any) {
+	tx.events = append(tx.events, audit.Event{
+		At: tx.now, Actor: tx.actor, Action: action, RecordType: recordType,
+		RecordID: fmt.Sprint(recordID), Summary: summaryJSON(summary),
+	})
+}
+
+// maxAttempts bounds retries of a transaction that lost a race the engine
+// could not serialise (PostgreSQL 40001/40P01, SQLite busy).
+const maxAttempts = 5
+
+// transact runs fn in a transaction as actor, writes the queued audit
+// events, and commits. It retries fn from the start on a serialisation
+// failure, so fn must not have effects outside the transaction.
+func (db *DB) transact(ctx context.Context, actor audit.Actor, fn func(*Tx) error) error {
+	var err error
+	for attempt := 1; attempt <= maxAttempts; attempt++ {
+		err = db.transactOnce(ctx, actor, fn)
+		if err == nil || !db.retryable(err) {
+			return err
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		}
+	}
+	return &problem.Error{Kind: problem.Conflict, Code: "db.busy", Message: "系统繁忙，请稍后重试", Err: err}
+}
+
+func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) error) (err error) {
+	sqltx, err := db.sql.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	tx := &Tx{tx: sqltx, db: db, now: db.Now(), actor: actor}
+	defer func() {
+		if err != nil {
+			sqltx.Rollback()
+		}
+	}()
+	if err = fn(tx); err != nil {
+		return err
+	}
+	if err = tx.flushAudit(ctx); err != nil {
+		return err
+	}
+	return sqltx.Commit()
+}
+
+// querier is what read helpers need: the pool (plain reads need no
+// transaction; on SQLite an IMMEDIATE one would take the write lock) or a
+// transaction (reads that decide a write).
+type querier interface {
+	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
+}
+
+func (tx *Tx) q() querier { return txQuerier{tx} }
+
+type txQuerier struct{ tx *Tx }
+
+func (t txQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	return t.tx.query(ctx, q, args...)
+}
+
+func (t txQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row {
+	return t.tx.queryRow(ctx, q, args...)
+}
+
+func (db *DB) retryable(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "40001" || pg.Code == "40P01"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		c := se.Code() & 0xff
+		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+	}
+	return false
+}
+
+// isUniqueViolation reports a unique-constraint failure on either engine.
+func isUniqueViolation(err error) bool {
+	var pg *pgconn.PgError
+	if errors.As(err, &pg) {
+		return pg.Code == "23505"
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) {
+		return se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE || se.Code() == sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY
+	}
+	return false
+}
+
+// notFound maps sql.ErrNoRows to a NotFound problem.
+func notFound(err error, code, message string) error {
+	if errors.Is(err, sql.ErrNoRows) {
+		return problem.New(problem.NotFound, code, message)
+	}
+	return err
+}
+
+// summaryJSON renders an audit summary with every ID-number-like run masked:
+// the audit trail is read by supervisors who do not need them.
+func summaryJSON(v any) string {
+	if v == nil {
+		return "{}"
+	}
+	b, err := json.Marshal(v)
+	if err != nil {
+		return fmt.Sprintf("{\"unrenderable\":%q}", err.Error())
+	}
+	return code.RedactIDNumbers(string(b))
+}

@@ -1,0 +1,341 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"handover/internal/access"
+	"handover/internal/audit"
+	"handover/internal/identity"
+	"handover/internal/problem"
+	"handover/internal/store"
+	"handover/internal/store/storetest"
+)
+
+var cheap = identity.HashParams{Time: 1, Memory: 1024, Threads: 1}
+
+func seedJurisdictions(t *testing.T, db *store.DB) {
+	t.Helper()
+	js, parent := identity.Changji()
+	for _, j := range js {
+		if err := db.PutJurisdiction(context.Background(), audit.System(), j, parent[j.Code]); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func mustOrg(t *testing.T, db *store.DB, o identity.Org) identity.Org {
+	t.Helper()
+	o, err := db.CreateOrg(context.Background(), audit.System(), o)
+	if err != nil {
+		t.Fatalf("CreateOrg(%s): %v", o.Name, err)
+	}
+	return o
+}
+
+func TestMigrateIsIdempotent(t *testing.T) {
+	db, _ := storetest.Open(t)
+	ctx := context.Background()
+	applied, err := db.Migrate(ctx)
+	if err != nil || len(applied) != 0 {
+		t.Errorf("second Migrate = %v, %v; want nothing applied", applied, err)
+	}
+	latest, cur, err := db.MigrationStatus(ctx)
+	if err != nil || latest == 0 || latest != cur {
+		t.Errorf("MigrationStatus = %d, %d, %v; want equal and non-zero", latest, cur, err)
+	}
+}
+
+func TestCreateOrgValidation(t *testing.T) {
+	db, _ := storetest.Open(t)
+	seedJurisdictions(t, db)
+	ctx := context.Background()
+	tests := []struct {
+		org   identity.Org
+		field string
+	}{
+		{identity.Org{Name: "", Kind: identity.Registry, Jurisdiction: "652301"}, "name"},
+		{identity.Org{Name: "某开发公司", Kind: identity.Developer, Jurisdiction: "652301", USCC: "9144030071526726XH"}, "uscc"},
+		{identity.Org{Name: "某开发公司", Kind: identity.Developer, Jurisdiction: "652301"}, "uscc"},
+		{identity.Org{Name: "消防", Kind: identity.Acceptance, Jurisdiction: "652301"}, "service"},
+		{identity.Org{Name: "税务", Kind: identity.Tax, Jurisdiction: "652301", Service: "water"}, "service"},
+		{identity.Org{Name: "x", Kind: "nonsense", Jurisdiction: "652301"}, "kind"},
+		{identity.Org{Name: "x", Kind: identity.Tax, Jurisdiction: "999999"}, "jurisdiction"},
+	}
+	for _, tt := range tests {
+		_, err := db.CreateOrg(ctx, audit.System(), tt.org)
+		e := problem.As(err)
+		if err == nil || e.Kind != problem.Invalid || e.Fields[tt.field] == "" {
+			t.Errorf("CreateOrg(%+v) = %v, want Invalid on %q", tt.org, err, tt.field)
+		}
+	}
+	o := mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
+	if _, err := db.CreateOrg(ctx, audit.System(), identity.Org{Name: o.Name, Kind: identity.Registry, Jurisdiction: "652301"}); problem.CodeOf(err) != "org.exists" {
+		t.Errorf("duplicate CreateOrg error = %v, want org.exists", err)
+	}
+	// A failed transaction leaves no audit event behind.
+	events, err := db.ListAudit(ctx, access.Filter{All: true}, store.AuditQuery{Action: "org.create"})
+	if err != nil || len(events) != 1 {
+		t.Errorf("org.create events = %d, %v; want exactly 1", len(events), err)
+	}
+}
+
+func TestCreateUserValidation(t *testing.T) {
+	db, _ := storetest.Open(t)
+	seedJurisdictions(t, db)
+	ctx := context.Background()
+	reg := mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
+	ind := mustOrg(t, db, identity.Org{Name: "个人", Kind: identity.Individual, Jurisdiction: "652300"})
+	tests := []struct {
+		u     identity.User
+		pw    string
+		field string
+	}{
+		{identity.User{Username: "ab", Name: "张三", OrgID: reg.ID, Roles: []identity.Role{identity.RoleAcceptor}}, "passw0rd!", "username"},
+		{identity.User{Username: "zhang", Name: "张三", OrgID: reg.ID, Roles: []identity.Role{identity.RoleBank}}, "passw0rd!", "roles"},
+		{identity.User{Username: "zhang", Name: "张三", OrgID: reg.ID}, "passw0rd!", "roles"},
+		{identity.User{Username: "zhang", Name: "张三", OrgID: reg.ID, Roles: []identity.Role{identity.RoleAcceptor}}, "short1", "password"},
+		{identity.User{Username: "buyer1", Name: "李四", OrgID: ind.ID, Roles: []identity.Role{identity.RoleBuyer}}, "passw0rd!", "id_number"},
+		{identity.User{Username: "buyer1", Name: "李四", OrgID: ind.ID, Roles: []identity.Role{identity.RoleBuyer}, IDNumber: "110105194912310021"}, "passw0rd!", "id_number"},
+	}
+	for _, tt := range tests {
+		_, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: tt.u, Password: tt.pw, Hash: cheap})
+		e := problem.As(err)
+		if err == nil || e.Kind != problem.Invalid || e.Fields[tt.field] == "" {
+			t.Errorf("CreateUser(%+v) = %v, want Invalid on %q", tt.u, err, tt.field)
+		}
+	}
+	u, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "Buyer1", Name: "李四", OrgID: ind.ID,
+		Roles: []identity.Role{identity.RoleBuyer}, IDNumber: "11010519491231002x"}, Password: "passw0rd!", Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u.Username != "buyer1" || u.IDNumber != "11010519491231002X" {
+		t.Errorf("created user %q %q, want lower-case username and upper-case X", u.Username, u.IDNumber)
+	}
+	_, err = db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "buyer2", Name: "李四", OrgID: ind.ID,
+		Roles: []identity.Role{identity.RoleBuyer}, IDNumber: "11010519491231002X"}, Password: "passw0rd!", Hash: cheap})
+	if problem.CodeOf(err) != "user.exists" {
+		t.Errorf("second buyer with the same ID number: %v, want user.exists", err)
+	}
+	events, _ := db.ListAudit(ctx, access.Filter{All: true}, store.AuditQuery{Action: "user.create"})
+	for _, e := range events {
+		if strings.Contains(e.Summary, "19491231") || strings.Contains(e.Summary, "argon2") {
+			t.Errorf("audit summary leaks personal data: %s", e.Summary)
+		}
+	}
+}
+
+func TestAuthenticateLocksOut(t *testing.T) {
+	db, clock := storetest.Open(t)
+	seedJurisdictions(t, db)
+	ctx := context.Background()
+	reg := mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
+	if _, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "clerk", Name: "王五", OrgID: reg.ID,
+		Roles: []identity.Role{identity.RoleAcceptor}}, Password: "right-pass1", Hash: cheap}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Authenticate(ctx, "127.0.0.1", "clerk", "right-pass1"); err != nil {
+		t.Fatalf("good password: %v", err)
+	}
+	if _, err := db.Authenticate(ctx, "127.0.0.1", "nobody", "x"); problem.CodeOf(err) != "auth.invalid" {
+		t.Errorf("unknown user: %v, want auth.invalid", err)
+	}
+	for i := 1; i <= identity.MaxFailedLogins; i++ {
+		if _, err := db.Authenticate(ctx, "127.0.0.1", "clerk", "wrong"); problem.CodeOf(err) != "auth.invalid" {
+			t.Errorf("failure %d: %v, want auth.invalid", i, err)
+		}
+	}
+	if _, err := db.Authenticate(ctx, "127.0.0.1", "clerk", "right-pass1"); problem.CodeOf(err) != "auth.locked" {
+		t.Errorf("after %d failures: %v, want auth.locked", identity.MaxFailedLogins, err)
+	}
+	clock.Advance(identity.LockDuration + time.Second)
+	if _, err := db.Authenticate(ctx, "127.0.0.1", "clerk", "right-pass1"); err != nil {
+		t.Errorf("after the lock expired: %v, want success", err)
+	}
+	for _, action := range []string{"auth.login", "auth.login_failed", "auth.locked", "auth.login_refused"} {
+		ev, _ := db.ListAudit(ctx, access.Filter{All: true}, store.AuditQuery{Action: action})
+		if len(ev) == 0 {
+			t.Errorf("no %s audit event", action)
+		}
+	}
+}
+
+func TestTokens(t *testing.T) {
+	db, _ := storetest.Open(t)
+	seedJurisdictions(t, db)
+	ctx := context.Background()
+	tax := mustOrg(t, db, identity.Org{Name: "昌吉市税务局", Kind: identity.Tax, Jurisdiction: "652301"})
+	u, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "taxsys", Name: "税务系统", OrgID: tax.ID,
+		Roles: []identity.Role{identity.RoleTax}}, Password: "right-pass1", Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret, tok, err := db.CreateToken(ctx, audit.System(), u.ID, "征管系统")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, err := db.TokenUser(ctx, secret); err != nil || got != u.ID {
+		t.Errorf("TokenUser = %d, %v; want %d", got, err, u.ID)
+	}
+	if _, err := db.TokenUser(ctx, secret+"x"); problem.CodeOf(err) != "auth.token_invalid" {
+		t.Errorf("TokenUser(wrong) = %v, want auth.token_invalid", err)
+	}
+	list, _ := db.Tokens(ctx, u.ID)
+	if len(list) != 1 || strings.Contains(fmt.Sprint(list), secret) {
+		t.Errorf("Tokens = %+v, want one token without its secret", list)
+	}
+	if err := db.RevokeToken(ctx, audit.System(), tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.TokenUser(ctx, secret); problem.CodeOf(err) != "auth.token_invalid" {
+		t.Errorf("TokenUser after revoke = %v, want auth.token_invalid", err)
+	}
+	if err := db.RevokeToken(ctx, audit.System(), 999); problem.KindOf(err) != problem.NotFound {
+		t.Errorf("RevokeToken(999) = %v, want NotFound", err)
+	}
+}
+
+func TestSessions(t *testing.T) {
+	db, clock := storetest.Open(t)
+	s := db.Sessions()
+	if err := s.Commit("tok", []byte("data"), clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if b, ok, err := s.Find("tok"); err != nil || !ok || string(b) != "data" {
+		t.Errorf("Find = %q, %v, %v", b, ok, err)
+	}
+	if err := s.Commit("tok", []byte("data2"), clock.Now().Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(2 * time.Hour)
+	if _, ok, _ := s.Find("tok"); ok {
+		t.Errorf("Find after expiry found the session")
+	}
+	if n, err := db.PurgeExpiredSessions(context.Background()); err != nil || n != 1 {
+		t.Errorf("PurgeExpiredSessions = %d, %v; want 1", n, err)
+	}
+}
+
+// makeEvents writes n single-event transactions concurrently.
+func makeEvents(t *testing.T, db *store.DB, n int) {
+	t.Helper()
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			errs <- db.RecordAudit(context.Background(), audit.Actor{UserID: int64(i), Name: "测试"}, "test.event", "thing", i, map[string]int{"i": i})
+		}(i)
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+func TestAuditChain(t *testing.T) {
+	db, _ := storetest.Open(t)
+	ctx := context.Background()
+	makeEvents(t, db, 60)
+	v, err := db.VerifyAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, broken := v.First(); broken || v.Count != 60 {
+		t.Fatalf("fresh trail: broken=%v %v, count %d; want intact with 60", broken, b, v.Count)
+	}
+	raw := db.SQLForTest()
+	// The trail refuses UPDATE and DELETE.
+	if _, err := raw.Exec(`UPDATE audit_events SET summary = '{}' WHERE id = 1`); err == nil {
+		t.Errorf("UPDATE audit_events succeeded, want the append-only trigger to refuse it")
+	}
+	if _, err := raw.Exec(`DELETE FROM audit_events WHERE id = 1`); err == nil {
+		t.Errorf("DELETE FROM audit_events succeeded, want the append-only trigger to refuse it")
+	}
+}
+
+// A database administrator who disables the triggers can still change rows;
+// verification then names the first broken event.
+func TestAuditTamperDetected(t *testing.T) {
+	type victim struct{ id, lane, seq, last int64 }
+	tests := []struct {
+		name   string
+		tamper func(t *testing.T, db *store.DB, v victim) int64 // returns the event id expected to be named
+		reason string
+	}{
+		{"edit summary", func(t *testing.T, db *store.DB, v victim) int64 {
+			exec(t, db, `UPDATE audit_events SET summary = '{"i":-1}' WHERE id = $1`, v.id)
+			return v.id
+		}, "changed"},
+		{"edit actor", func(t *testing.T, db *store.DB, v victim) int64 {
+			exec(t, db, `UPDATE audit_events SET actor_name = '他人' WHERE id = $1`, v.id)
+			return v.id
+		}, "changed"},
+		{"delete middle", func(t *testing.T, db *store.DB, v victim) int64 {
+			exec(t, db, `DELETE FROM audit_events WHERE id = $1`, v.id)
+			var next int64
+			db.SQLForTest().QueryRow(`SELECT id FROM audit_events WHERE lane = $1 AND seq = $2`, v.lane, v.seq+1).Scan(&next)
+			return next
+		}, "deleted"},
+		{"delete last", func(t *testing.T, db *store.DB, v victim) int64 {
+			var id, prev int64
+			db.SQLForTest().QueryRow(`SELECT id FROM audit_events WHERE lane = $1 AND seq = $2`, v.lane, v.last).Scan(&id)
+			db.SQLForTest().QueryRow(`SELECT id FROM audit_events WHERE lane = $1 AND seq = $2`, v.lane, v.last-1).Scan(&prev)
+			exec(t, db, `DELETE FROM audit_events WHERE id = $1`, id)
+			return prev
+		}, "head"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _ := storetest.Open(t)
+			makeEvents(t, db, 40)
+			var v victim
+			// The lane with the most events, its second event.
+			db.SQLForTest().QueryRow(`SELECT lane, MAX(seq) FROM audit_events GROUP BY lane ORDER BY MAX(seq) DESC, lane LIMIT 1`).Scan(&v.lane, &v.last)
+			v.seq = 2
+			db.SQLForTest().QueryRow(`SELECT id FROM audit_events WHERE lane = $1 AND seq = 2`, v.lane).Scan(&v.id)
+			if v.last < 3 {
+				t.Skip("no lane with three events")
+			}
+			disableAppendOnly(t, db)
+			want := tt.tamper(t, db, v)
+			ver, err := db.VerifyAudit(context.Background())
+			if err != nil {
+				t.Fatal(err)
+			}
+			b, broken := ver.First()
+			if !broken {
+				t.Fatalf("VerifyAudit found nothing after %s", tt.name)
+			}
+			if b.EventID != want || !strings.Contains(b.Reason, tt.reason) {
+				t.Errorf("first break = %v, want event %d with a reason mentioning %q", b, want, tt.reason)
+			}
+		})
+	}
+}
+
+func exec(t *testing.T, db *store.DB, q string, args ...any) {
+	t.Helper()
+	if _, err := db.SQLForTest().Exec(q, args...); err != nil {
+		t.Fatalf("%s: %v", q, err)
+	}
+}
+
+func disableAppendOnly(t *testing.T, db *store.DB) {
+	t.Helper()
+	if db.Engine() == store.Postgres {
+		exec(t, db, `ALTER TABLE audit_events DISABLE TRIGGER audit_events_append_only`)
+		return
+	}
+	exec(t, db, `DROP TRIGGER audit_events_no_update`)
+	exec(t, db, `DROP TRIGGER audit_events_no_delete`)
+}

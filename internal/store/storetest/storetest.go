@@ -1,0 +1,109 @@
+// Package storetest opens a fresh, migrated database for one test: a SQLite
+// file in the test's temporary directory, or — when HANDOVER_TEST_POSTGRES
+// holds a connection URL — a new schema in that PostgreSQL database, dropped
+// when the test ends. The whole suite runs on both engines this way.
+package storetest
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"sync"
+	"testing"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+
+	"handover/internal/store"
+)
+
+// EnvPostgres names the variable that selects PostgreSQL.
+const EnvPostgres = "HANDOVER_TEST_POSTGRES"
+
+// Clock is a settable test clock, safe for concurrent use.
+type Clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+// NewClock returns a clock at t.
+func NewClock(t time.Time) *Clock { return &Clock{now: t} }
+
+// Now returns the current test time.
+func (c *Clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+
+// Set moves the clock to t.
+func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.now = t; c.mu.Unlock() }
+
+// Advance moves the clock forward by d.
+func (c *Clock) Advance(d time.Duration) { c.mu.Lock(); c.now = c.now.Add(d); c.mu.Unlock() }
+
+// DefaultTime is where test clocks start: a working day, 10:00 in China.
+var DefaultTime = time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)
+
+// Open returns a migrated database for t at a clock starting at DefaultTime.
+func Open(t testing.TB) (*store.DB, *Clock) {
+	t.Helper()
+	clock := NewClock(DefaultTime)
+	return OpenWith(t, clock.Now), clock
+}
+
+// OpenWith returns a migrated database for t using the given clock.
+func OpenWith(t testing.TB, now func() time.Time) *store.DB {
+	t.Helper()
+	dsn := DSN(t)
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn, store.Options{Now: now})
+	if err != nil {
+		t.Fatalf("open %s: %v", dsn, err)
+	}
+	t.Cleanup(func() { db.Close() })
+	if _, err := db.Migrate(ctx); err != nil {
+		t.Fatalf("migrate: %v", err)
+	}
+	return db
+}
+
+// Postgres reports whether tests run on PostgreSQL.
+func Postgres() bool { return os.Getenv(EnvPostgres) != "" }
+
+// DSN returns a fresh, empty database for t: a new SQLite file, or a new
+// PostgreSQL schema (selected through search_path) dropped at cleanup.
+func DSN(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv(EnvPostgres)
+	if base == "" {
+		return filepath.Join(t.TempDir(), "test.db")
+	}
+	b := make([]byte, 6)
+	rand.Read(b)
+	schema := "t_" + hex.EncodeToString(b)
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer admin.Close()
+	if _, err := admin.Exec(`CREATE SCHEMA ` + schema); err != nil {
+		t.Fatalf("create schema: %v", err)
+	}
+	t.Cleanup(func() {
+		a, err := sql.Open("pgx", base)
+		if err != nil {
+			return
+		}
+		defer a.Close()
+		a.Exec(`DROP SCHEMA ` + schema + ` CASCADE`)
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	q := u.Query()
+	q.Set("search_path", schema)
+	u.RawQuery = q.Encode()
+	return u.String()
+}
