@@ -195,3 +195,6 @@ func (v *Verifier) First() (Break, bool) {
 
 // Breaks returns the number of broken lanes.
 func (v *Verifier) Breaks() int { return len(v.breaks) }
+
+// Hex renders a hash for display.
+func Hex(b []byte) string { return hex.EncodeToString(b) }

@@ -8,8 +8,10 @@
 package calendar
 
 import (
+	"context"
 	"fmt"
 	"sort"
+	"sync/atomic"
 
 	"handover/internal/problem"
 )
@@ -234,4 +236,30 @@ func (c *Calendar) Years(scope string) []int {
 	}
 	sort.Ints(out)
 	return out
+}
+
+// Source holds the calendar in force and rebuilds it on demand, e.g. after
+// an administrator loads a notice. It is safe for concurrent use.
+type Source struct {
+	cur  atomic.Pointer[Calendar]
+	load func(context.Context) (*Calendar, error)
+}
+
+// NewSource loads the calendar once through load and keeps load for Reload.
+func NewSource(ctx context.Context, load func(context.Context) (*Calendar, error)) (*Source, error) {
+	s := &Source{load: load}
+	return s, s.Reload(ctx)
+}
+
+// Get returns the calendar in force.
+func (s *Source) Get() *Calendar { return s.cur.Load() }
+
+// Reload rebuilds the calendar; on error the previous one stays in force.
+func (s *Source) Reload(ctx context.Context) error {
+	c, err := s.load(ctx)
+	if err != nil {
+		return err
+	}
+	s.cur.Store(c)
+	return nil
 }

@@ -252,7 +252,24 @@ type Principal struct {
 // Has reports whether the principal holds role r.
 func (p *Principal) Has(r Role) bool { return p != nil && p.User.Has(r) }
 
-// PrefectureWide reports whether the principal sees every jurisdiction.
+// PrefectureWide reports whether the principal sees every jurisdiction: a
+// government department of the prefecture (州中心, 州住建局 …). Companies
+// and individuals registered at prefecture level are not.
 func (p *Principal) PrefectureWide() bool {
-	return p != nil && p.Jurisdiction.Kind == Prefecture
+	if p == nil || p.Jurisdiction.Kind != Prefecture {
+		return false
+	}
+	switch p.Org.Kind {
+	case Centre, Registry, Housing, Acceptance, Tax:
+		return true
+	}
+	return false
+}
+
+// UserID is the principal's user id, 0 when anonymous.
+func (p *Principal) UserID() int64 {
+	if p == nil {
+		return 0
+	}
+	return p.User.ID
 }

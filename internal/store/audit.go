@@ -211,3 +211,8 @@ func (db *DB) VerifyAudit(ctx context.Context) (*audit.Verifier, error) {
 	}
 	return v, nil
 }
+
+// RecordDenial audits a refused request (403): who tried what, and why.
+func (db *DB) RecordDenial(ctx context.Context, actor audit.Actor, method, path, reason string) error {
+	return db.RecordAudit(ctx, actor, "access.denied", "request", method+" "+path, map[string]string{"reason": reason})
+}

@@ -16,6 +16,7 @@ import (
 
 	"handover/internal/access"
 	"handover/internal/audit"
+	"handover/internal/code"
 	"handover/internal/identity"
 	"handover/internal/problem"
 )
@@ -297,9 +298,14 @@ func (db *DB) User(ctx context.Context, id int64) (identity.User, error) {
 	return u, err
 }
 
-// UserByName returns one user by username.
+// UserByName returns one user by username, or — for a valid 身份证号 —
+// by ID number, so that buyers can log in with it.
 func (db *DB) UserByName(ctx context.Context, username string) (identity.User, error) {
-	u, err := scanUser(db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.username = $1`, strings.ToLower(strings.TrimSpace(username))))
+	q, arg := `SELECT `+userColumns+` FROM users u WHERE u.username = $1`, strings.ToLower(strings.TrimSpace(username))
+	if c, err := code.ParseIDCard(username); err == nil {
+		q, arg = `SELECT `+userColumns+` FROM users u WHERE u.id_number = $1`, c.Number
+	}
+	u, err := scanUser(db.sql.QueryRowContext(ctx, q, arg))
 	if err != nil {
 		return u, notFound(err, "user.not_found", "用户不存在")
 	}
@@ -447,7 +453,7 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 	u, err := db.UserByName(ctx, username)
 	if problem.KindOf(err) == problem.NotFound {
 		identity.CheckPassword(dummyHash, password) // same cost whether or not the user exists
-		db.RecordAudit(ctx, audit.Actor{Name: "匿名", Addr: addr}, "auth.login_failed", "user", strings.ToLower(username), map[string]any{"reason": "unknown user"})
+		db.RecordAudit(ctx, audit.Actor{Name: "匿名", Addr: addr}, "auth.login_failed", "user", code.RedactIDNumbers(strings.ToLower(username)), map[string]any{"reason": "unknown user"})
 		return identity.User{}, bad
 	}
 	if err != nil {
@@ -630,4 +636,17 @@ func (db *DB) TokenUser(ctx context.Context, token string) (int64, error) {
 		return 0, problem.New(problem.Unauthenticated, "auth.token_invalid", "接口令牌无效或已吊销")
 	}
 	return id, err
+}
+
+// Token returns one token's record.
+func (db *DB) Token(ctx context.Context, id int64) (Token, error) {
+	var t Token
+	var revoked sql.NullTime
+	err := db.sql.QueryRowContext(ctx, `SELECT t.id, t.user_id, u.username, t.name, t.prefix, t.created_at, t.revoked_at
+		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1`, id).
+		Scan(&t.ID, &t.UserID, &t.Username, &t.Name, &t.Prefix, &t.CreatedAt, &revoked)
+	if revoked.Valid {
+		t.RevokedAt = revoked.Time
+	}
+	return t, notFound(err, "token.not_found", "令牌不存在")
 }

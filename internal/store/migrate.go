@@ -152,3 +152,16 @@ func (db *DB) MigrationStatus(ctx context.Context) (latest, applied int, err err
 	err = db.sql.QueryRowContext(ctx, `SELECT COALESCE(MAX(version), 0) FROM schema_migrations`).Scan(&applied)
 	return latest, applied, err
 }
+
+// Ready reports whether the database answers and every embedded migration
+// has been applied.
+func (db *DB) Ready(ctx context.Context) error {
+	latest, applied, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	if applied < latest {
+		return fmt.Errorf("database schema at version %d, binary expects %d: run handover migrate", applied, latest)
+	}
+	return nil
+}

@@ -1,0 +1,272 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"handover/internal/access"
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/identity"
+	"handover/internal/problem"
+	"handover/internal/store"
+)
+
+func migrateCmd(ctx context.Context, args []string, out io.Writer) error {
+	var c Config
+	fs := flag.NewFlagSet("migrate", flag.ContinueOnError)
+	commonFlags(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := store.Open(ctx, c.DB, store.Options{Now: timeNow})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	applied, err := db.Migrate(ctx)
+	if err != nil {
+		return err
+	}
+	latest, _, err := db.MigrationStatus(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "已执行迁移 %v；数据库版本 %d（%s）\n", applied, latest, db.Engine())
+	return nil
+}
+
+func demoCmd(ctx context.Context, args []string, out io.Writer) error {
+	var c Config
+	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
+	commonFlags(fs, &c)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return loadDemo(ctx, db, c, out)
+}
+
+// cliActor is the audit actor of an administrative command: the operating
+// system user at the console.
+func cliActor() audit.Actor {
+	name := os.Getenv("USER")
+	if name == "" {
+		name = "console"
+	}
+	return audit.Actor{Name: "命令行:" + name, Addr: "cli"}
+}
+
+func userCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("用法：handover user create --username U --name 姓名 --org ID --roles r1,r2 [--id-number 身份证号] --password P | list | passwd --username U --password P")
+	}
+	var c Config
+	fs := flag.NewFlagSet("user "+args[0], flag.ContinueOnError)
+	commonFlags(fs, &c)
+	username := fs.String("username", "", "username")
+	name := fs.String("name", "", "姓名")
+	org := fs.Int64("org", 0, "organisation id")
+	roles := fs.String("roles", "", "comma-separated roles, e.g. acceptor,reviewer")
+	idNumber := fs.String("id-number", "", "身份证号 (buyers)")
+	password := fs.String("password", "", "password")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "create":
+		var rs []identity.Role
+		for _, s := range strings.Split(*roles, ",") {
+			if s = strings.TrimSpace(s); s == "" {
+				continue
+			}
+			r, err := identity.ParseRole(s)
+			if err != nil {
+				return err
+			}
+			rs = append(rs, r)
+		}
+		u, err := db.CreateUser(ctx, cliActor(), store.NewUser{User: identity.User{Username: *username, Name: *name, OrgID: *org,
+			Roles: rs, IDNumber: *idNumber}, Password: *password, Hash: c.Hash})
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "已创建用户 %s（ID %d）\n", u.Username, u.ID)
+	case "list":
+		users, err := db.ListUsers(ctx, access.Filter{All: true}, store.UserQuery{})
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			var rs []string
+			for _, r := range u.Roles {
+				rs = append(rs, string(r))
+			}
+			fmt.Fprintf(out, "%6d  %-20s %-10s org=%d roles=%s disabled=%v\n", u.ID, u.Username, u.Name, u.OrgID, strings.Join(rs, ","), u.Disabled)
+		}
+	case "passwd":
+		u, err := db.UserByName(ctx, *username)
+		if err != nil {
+			return err
+		}
+		if _, err := db.UpdateUser(ctx, cliActor(), u.ID, store.UserChange{Password: *password, Unlock: true, Hash: c.Hash}); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "已重置 %s 的密码并解锁\n", u.Username)
+	default:
+		return fmt.Errorf("未知子命令 user %s", args[0])
+	}
+	return nil
+}
+
+func tokenCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("用法：handover token create --user NAME [--name 用途] | list [--user NAME] | revoke ID")
+	}
+	var c Config
+	fs := flag.NewFlagSet("token "+args[0], flag.ContinueOnError)
+	commonFlags(fs, &c)
+	user := fs.String("user", "", "username")
+	name := fs.String("name", "", "用途")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	var uid int64
+	if *user != "" {
+		u, err := db.UserByName(ctx, *user)
+		if err != nil {
+			return err
+		}
+		uid = u.ID
+	}
+	switch args[0] {
+	case "create":
+		if uid == 0 {
+			return problem.New(problem.Invalid, "token.user", "请用 --user 指定用户")
+		}
+		secret, t, err := db.CreateToken(ctx, cliActor(), uid, *name)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "令牌 ID %d（%s）已创建。令牌只显示这一次，请妥善保存：\n%s\n", t.ID, t.Name, secret)
+	case "list":
+		ts, err := db.Tokens(ctx, uid)
+		if err != nil {
+			return err
+		}
+		for _, t := range ts {
+			state := "有效"
+			if !t.RevokedAt.IsZero() {
+				state = "已吊销"
+			}
+			fmt.Fprintf(out, "%6d  %-20s %-16s %s…  %s\n", t.ID, t.Username, t.Name, t.Prefix, state)
+		}
+	case "revoke":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("用法：handover token revoke ID")
+		}
+		var id int64
+		if _, err := fmt.Sscan(fs.Arg(0), &id); err != nil {
+			return fmt.Errorf("令牌ID应为整数")
+		}
+		if err := db.RevokeToken(ctx, cliActor(), id); err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "已吊销令牌 %d\n", id)
+	default:
+		return fmt.Errorf("未知子命令 token %s", args[0])
+	}
+	return nil
+}
+
+func calendarCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 {
+		return fmt.Errorf("用法：handover calendar load FILE | list")
+	}
+	var c Config
+	fs := flag.NewFlagSet("calendar "+args[0], flag.ContinueOnError)
+	commonFlags(fs, &c)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "load":
+		if fs.NArg() != 1 {
+			return fmt.Errorf("用法：handover calendar load FILE")
+		}
+		b, err := os.ReadFile(fs.Arg(0))
+		if err != nil {
+			return err
+		}
+		n, err := calendar.ParseNotice(string(b))
+		if err != nil {
+			return err
+		}
+		id, err := db.LoadNotice(ctx, cliActor(), n)
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "已载入通知 %d：%s %d年“%s”，%d 项安排。运行中的服务一分钟内生效。\n", id, n.ScopeName, n.Year, n.Title, len(n.Rules))
+	case "list":
+		cal, err := db.Calendar(ctx)
+		if err != nil {
+			return err
+		}
+		for _, n := range cal.Notices() {
+			fmt.Fprintf(out, "%s %-10s %d  %s（%d 项）\n", n.Scope, n.ScopeName, n.Year, n.Title, len(n.Rules))
+		}
+	default:
+		return fmt.Errorf("未知子命令 calendar %s", args[0])
+	}
+	return nil
+}
+
+func auditCmd(ctx context.Context, args []string, out io.Writer) error {
+	if len(args) == 0 || args[0] != "verify" {
+		return fmt.Errorf("用法：handover audit verify")
+	}
+	var c Config
+	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	commonFlags(fs, &c)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	v, err := db.VerifyAudit(ctx)
+	if err != nil {
+		return err
+	}
+	if b, broken := v.First(); broken {
+		fmt.Fprintf(out, "审计链被篡改：已读 %d 条事件，%d 条链断裂；第一处：%s\n", v.Count, v.Breaks(), b)
+		return fmt.Errorf("audit chain broken at event %d", b.EventID)
+	}
+	fmt.Fprintf(out, "审计链完整：%d 条事件，%d 条链均与链头一致。\n", v.Count, audit.Lanes)
+	return nil
+}

@@ -1,0 +1,153 @@
+// Command handover runs the 交房即交证 platform: the web application, the
+// JSON API and the background worker (serve), and the administrative
+// commands around them.
+//
+//	handover serve [--addr 127.0.0.1:8080] [--db ./handover.db | postgres://…] [--demo]
+//	handover migrate
+//	handover demo
+//	handover user create|list|passwd …
+//	handover token create --user NAME [--name LABEL] | list | revoke ID
+//	handover calendar load FILE | list
+//	handover audit verify
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"handover/internal/identity"
+	"handover/internal/problem"
+	"handover/internal/store"
+)
+
+// Config is the platform's configuration from flags and environment.
+type Config struct {
+	Addr          string
+	DB            string
+	BaseURL       string
+	SecureCookies bool
+	LogLevel      slog.Level
+	Hash          identity.HashParams
+}
+
+func env(name, def string) string {
+	if v := os.Getenv(name); v != "" {
+		return v
+	}
+	return def
+}
+
+// commonFlags registers the flags every command shares.
+func commonFlags(fs *flag.FlagSet, c *Config) {
+	fs.StringVar(&c.DB, "db", env("HANDOVER_DB", "handover.db"), "SQLite file path or postgres:// URL (env HANDOVER_DB)")
+	c.Hash = identity.DefaultHashParams
+}
+
+const usage = `handover — 交房即交证 一窗办事平台
+
+用法：
+  handover serve     [--addr HOST:PORT] [--db PATH|URL] [--demo]   启动网页、接口与后台任务
+  handover migrate   [--db …]                                      只执行数据库迁移
+  handover demo      [--db …]                                      载入演示州（昌吉州）数据
+  handover user      create|list|passwd …                          用户管理
+  handover token     create --user NAME [--name 用途] | list | revoke ID   接口令牌
+  handover calendar  load FILE | list                              节假日通知
+  handover audit     verify                                        校验审计链
+
+环境变量：HANDOVER_ADDR、HANDOVER_DB、HANDOVER_BASE_URL、HANDOVER_SECURE_COOKIES=1、HANDOVER_LOG_LEVEL=debug|info|warn|error
+`
+
+func main() {
+	if len(os.Args) < 2 {
+		fmt.Fprint(os.Stderr, usage)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	err := run(ctx, os.Args[1], os.Args[2:], os.Stdout)
+	if errors.Is(err, flag.ErrHelp) {
+		os.Exit(0)
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "handover:", describe(err))
+		os.Exit(1)
+	}
+}
+
+// describe renders an error for the terminal, with field and rule details.
+func describe(err error) string {
+	var e *problem.Error
+	if !errors.As(err, &e) || e.Kind == problem.Internal {
+		return err.Error()
+	}
+	s := e.Message + " [" + e.Code + "]"
+	for k, v := range e.Fields {
+		s += "\n  " + k + ": " + v
+	}
+	for _, r := range e.Reasons {
+		s += "\n  - " + r.Message
+		if r.Subject != "" {
+			s += " (" + r.Subject + ")"
+		}
+	}
+	return s
+}
+
+func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
+	switch cmd {
+	case "serve":
+		return serve(ctx, args, out)
+	case "migrate":
+		return migrateCmd(ctx, args, out)
+	case "demo":
+		return demoCmd(ctx, args, out)
+	case "user":
+		return userCmd(ctx, args, out)
+	case "token":
+		return tokenCmd(ctx, args, out)
+	case "calendar":
+		return calendarCmd(ctx, args, out)
+	case "audit":
+		return auditCmd(ctx, args, out)
+	case "help", "-h", "--help":
+		fmt.Fprint(out, usage)
+		return nil
+	}
+	return fmt.Errorf("未知命令 %q\n%s", cmd, usage)
+}
+
+func newLogger(level slog.Level) *slog.Logger {
+	return slog.New(slog.NewJSONHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+}
+
+func parseLevel(s string) slog.Level {
+	var l slog.Level
+	if err := l.UnmarshalText([]byte(s)); err != nil {
+		return slog.LevelInfo
+	}
+	return l
+}
+
+// openDB opens and migrates the database.
+func openDB(ctx context.Context, dsn string) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn, store.Options{Now: time.Now})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
+// timeNow is the wall clock; only cmd/ reads it.
+func timeNow() time.Time { return time.Now() }

@@ -1,0 +1,126 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"sync"
+	"time"
+
+	"handover/internal/calendar"
+	"handover/internal/demo"
+	"handover/internal/jobs"
+	"handover/internal/problem"
+	"handover/internal/store"
+	"handover/internal/web"
+)
+
+func serve(ctx context.Context, args []string, out io.Writer) error {
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	commonFlags(fs, &c)
+	fs.StringVar(&c.Addr, "addr", env("HANDOVER_ADDR", "127.0.0.1:8080"), "listen address (env HANDOVER_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", env("HANDOVER_BASE_URL", ""), "external base URL for links and QR codes (env HANDOVER_BASE_URL)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", os.Getenv("HANDOVER_SECURE_COOKIES") == "1", "mark cookies Secure (behind TLS)")
+	withDemo := fs.Bool("demo", false, "load the demo prefecture when the database is empty")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	c.LogLevel = parseLevel(env("HANDOVER_LOG_LEVEL", "info"))
+	log := newLogger(c.LogLevel)
+
+	db, err := openDB(ctx, c.DB)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if *withDemo {
+		if err := loadDemo(ctx, db, c, out); err != nil {
+			return err
+		}
+	}
+	cal, err := calendar.NewSource(ctx, db.Calendar)
+	if err != nil {
+		return err
+	}
+	if c.BaseURL == "" {
+		c.BaseURL = "http://" + c.Addr
+	}
+	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: log, Hash: c.Hash,
+		SecureCookies: c.SecureCookies, BaseURL: c.BaseURL})
+	if err != nil {
+		return err
+	}
+	worker := jobs.New(db, log, time.Now, 2*time.Second)
+	registerJobs(worker, db, cal)
+
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
+	var wg sync.WaitGroup
+	wctx, stopWorker := context.WithCancel(ctx)
+	wg.Add(1)
+	go func() { defer wg.Done(); worker.Run(wctx) }()
+
+	fmt.Fprintf(out, "交房即交证平台已启动：http://%s/ （数据库：%s）\n", ln.Addr(), db.Engine())
+	log.Info("serving", "addr", ln.Addr().String(), "engine", db.Engine().String())
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(ln) }()
+	select {
+	case err := <-errc:
+		stopWorker()
+		wg.Wait()
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down")
+	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
+	defer cancel()
+	err = hs.Shutdown(sctx)
+	stopWorker()
+	wg.Wait()
+	if errors.Is(err, http.ErrServerClosed) {
+		err = nil
+	}
+	fmt.Fprintln(out, "已停止。")
+	return err
+}
+
+// registerJobs wires the worker's periodic housekeeping.
+func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source) {
+	w.Every("sessions.purge", time.Hour, func(ctx context.Context, _ string) error {
+		_, err := db.PurgeExpiredSessions(ctx)
+		return err
+	})
+	// Another server may have loaded a holiday notice: pick it up.
+	w.Every("calendar.reload", time.Minute, func(ctx context.Context, _ string) error {
+		return cal.Reload(ctx)
+	})
+}
+
+// loadDemo loads the demo prefecture into an empty database, or prints
+// the logins of the demo already there.
+func loadDemo(ctx context.Context, db *store.DB, c Config, out io.Writer) error {
+	fmt.Fprintln(out, "正在载入演示数据（昌吉回族自治州）……")
+	err := demo.Load(ctx, db, demo.Options{Hash: c.Hash, Out: out})
+	if problem.Is(err, "demo.not_empty") {
+		fmt.Fprintln(out, "数据库已有数据，演示数据未重复载入。")
+		logins, err := demo.Logins(ctx, db)
+		if err != nil {
+			return err
+		}
+		if len(logins) > 0 {
+			demo.PrintLogins(out, logins)
+		}
+		return nil
+	}
+	return err
+}

@@ -1,0 +1,556 @@
+package api
+
+import (
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"handover/internal/access"
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/code"
+	"handover/internal/identity"
+	"handover/internal/problem"
+	"handover/internal/store"
+)
+
+func (a *API) foundationRoutes() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/api/v1/codes/validate", Action: access.CodesValidate, Tag: "编码与日历",
+			Summary: "校验编码（不动产单元号、宗地代码、身份证号、统一社会信用代码、证书号、电子证照标识）",
+			Params: []Param{
+				{Name: "type", In: "query", Required: true, Desc: "unit | parcel | idcard | uscc | certno | licence-id"},
+				{Name: "value", In: "query", Required: true, Desc: "待校验的编码"},
+			}, Result: "CodeCheck", handle: a.validateCode},
+		{Method: "GET", Pattern: "/api/v1/calendar/deadline", Action: access.CalendarRead, Tag: "编码与日历",
+			Summary: "按工作日计算期限（起算日不计入，跳过法定节假日，调休上班日计入）",
+			Params: []Param{
+				{Name: "start", In: "query", Required: true, Desc: "起算日期 YYYY-MM-DD"},
+				{Name: "workdays", In: "query", Required: true, Type: "integer", Desc: "工作日数 0–3660"},
+				{Name: "region", In: "query", Desc: "行政区划代码，如650000（新疆）；缺省按全国日历"},
+			}, Result: "Deadline", handle: a.deadline},
+		{Method: "GET", Pattern: "/api/v1/calendar/notices", Action: access.CalendarRead, Tag: "编码与日历",
+			Summary: "列出生效的节假日通知", Result: "NoticeList", handle: a.listNotices},
+		{Method: "POST", Pattern: "/api/v1/calendar/notices", Action: access.CalendarManage, Tag: "编码与日历",
+			Summary: "载入节假日通知（文本格式，见日历管理页）", Body: "text", Result: "Notice", Status: 201, handle: a.loadNotice},
+		{Method: "GET", Pattern: "/api/v1/jurisdictions", Action: access.JurisdictionRead, Tag: "机构与用户",
+			Summary: "列出辖区（州、县市、园区）", Result: "JurisdictionList", handle: a.listJurisdictions},
+		{Method: "GET", Pattern: "/api/v1/me", Action: access.MeRead, Tag: "机构与用户",
+			Summary: "当前用户、所属机构与辖区", Result: "Me", handle: a.me},
+		{Method: "GET", Pattern: "/api/v1/organisations", Action: access.OrgRead, Tag: "机构与用户",
+			Summary: "列出机构", Params: []Param{
+				{Name: "kind", In: "query", Desc: "机构类型"},
+				{Name: "jurisdiction", In: "query", Desc: "辖区代码"},
+			}, Result: "OrgList", handle: a.listOrgs},
+		{Method: "POST", Pattern: "/api/v1/organisations", Action: access.OrgManage, Tag: "机构与用户",
+			Summary: "新建机构", Body: "NewOrg", Result: "Org", Status: 201, handle: a.createOrg},
+		{Method: "GET", Pattern: "/api/v1/organisations/{id}", Action: access.OrgRead, Tag: "机构与用户",
+			Summary: "查看机构", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Result: "Org", handle: a.getOrg},
+		{Method: "GET", Pattern: "/api/v1/users", Action: access.UserRead, Tag: "机构与用户",
+			Summary: "列出用户", Params: []Param{
+				{Name: "org", In: "query", Type: "integer", Desc: "机构ID"},
+				{Name: "role", In: "query", Desc: "角色代码"},
+			}, Result: "UserList", handle: a.listUsers},
+		{Method: "POST", Pattern: "/api/v1/users", Action: access.UserManage, Tag: "机构与用户",
+			Summary: "新建用户", Body: "NewUser", Result: "User", Status: 201, handle: a.createUser},
+		{Method: "GET", Pattern: "/api/v1/users/{id}", Action: access.UserRead, Tag: "机构与用户",
+			Summary: "查看用户", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Result: "User", handle: a.getUser},
+		{Method: "PATCH", Pattern: "/api/v1/users/{id}", Action: access.UserManage, Tag: "机构与用户",
+			Summary: "修改用户（角色、停用、解锁、重置密码）", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}},
+			Body: "UserChange", Result: "User", handle: a.updateUser},
+		{Method: "POST", Pattern: "/api/v1/users/{id}/tokens", Action: access.TokenManage, Tag: "机构与用户",
+			Summary: "为用户创建接口令牌（令牌只显示这一次）", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}},
+			Body: "NewToken", Result: "CreatedToken", Status: 201, handle: a.createToken},
+		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Action: access.TokenManage, Tag: "机构与用户",
+			Summary: "吊销接口令牌", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Status: 204, handle: a.revokeToken},
+		{Method: "GET", Pattern: "/api/v1/audit/events", Action: access.AuditRead, Tag: "审计",
+			Summary: "查询审计日志（新的在前）", Params: []Param{
+				{Name: "action", In: "query", Desc: "操作代码；以点结尾时按前缀匹配，如 user."},
+				{Name: "record_type", In: "query"}, {Name: "record_id", In: "query"},
+				{Name: "actor", In: "query", Type: "integer", Desc: "操作人用户ID"},
+				{Name: "before", In: "query", Type: "integer", Desc: "翻页：只返回ID小于此值的事件"},
+				{Name: "limit", In: "query", Type: "integer", Desc: "1–500，默认100"},
+			}, Result: "AuditList", handle: a.listAudit},
+		{Method: "GET", Pattern: "/api/v1/audit/verify", Action: access.AuditRead, Tag: "审计",
+			Summary: "校验审计链（SM3哈希链）", Result: "AuditVerification", handle: a.verifyAudit},
+	}
+}
+
+// ---- codes and calendar
+
+func (a *API) validateCode(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	counties, err := a.knownCounties(r)
+	if err != nil {
+		return err
+	}
+	res, err := code.Check(q.Get("type"), q.Get("value"), counties)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, res)
+}
+
+func (a *API) knownCounties(r *http.Request) (map[string]bool, error) {
+	js, err := a.DB.Jurisdictions(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	m := map[string]bool{}
+	for _, j := range js {
+		if j.Kind != identity.Prefecture {
+			m[j.County] = true
+		}
+	}
+	return m, nil
+}
+
+func (a *API) deadline(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	var f problem.Fields
+	start, err := calendar.ParseDate(q.Get("start"))
+	if err != nil {
+		f.Add("start", "起算日期格式应为YYYY-MM-DD")
+	}
+	n, err := strconv.Atoi(q.Get("workdays"))
+	if err != nil {
+		f.Add("workdays", "工作日数应为整数")
+	}
+	if err := f.Err("request.query", "查询参数有误"); err != nil {
+		return err
+	}
+	dl, err := a.Calendar.Get().AddWorkdays(start, n, q.Get("region"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, dl)
+}
+
+type noticeJSON struct {
+	Scope     string `json:"scope"`
+	ScopeName string `json:"scope_name"`
+	Year      int    `json:"year"`
+	Title     string `json:"title"`
+	Source    string `json:"source,omitempty"`
+	Text      string `json:"text"`
+}
+
+func toNoticeJSON(n calendar.Notice) noticeJSON {
+	return noticeJSON{Scope: n.Scope, ScopeName: n.ScopeName, Year: n.Year, Title: n.Title, Source: n.Source, Text: n.Format()}
+}
+
+func (a *API) listNotices(w http.ResponseWriter, r *http.Request) error {
+	var out []noticeJSON
+	for _, n := range a.Calendar.Get().Notices() {
+		out = append(out, toNoticeJSON(n))
+	}
+	return writeJSON(w, 200, map[string]any{"notices": out})
+}
+
+func (a *API) loadNotice(w http.ResponseWriter, r *http.Request) error {
+	if err := decide(r, access.CalendarManage, access.Target{}); err != nil {
+		return err
+	}
+	body, err := io.ReadAll(io.LimitReader(r.Body, 64<<10))
+	if err != nil {
+		return problem.New(problem.Invalid, "request.body", "无法读取请求体")
+	}
+	n, err := calendar.ParseNotice(string(body))
+	if err != nil {
+		return err
+	}
+	if _, err := a.DB.LoadNotice(r.Context(), identity.ActorFrom(r.Context()), n); err != nil {
+		return err
+	}
+	if err := a.Calendar.Reload(r.Context()); err != nil {
+		return err
+	}
+	return writeJSON(w, 201, toNoticeJSON(n))
+}
+
+// ---- identity
+
+type jurisdictionJSON struct {
+	Code   string `json:"code"`
+	Name   string `json:"name"`
+	Kind   string `json:"kind"`
+	County string `json:"county"`
+	Region string `json:"region"`
+}
+
+func toJurisdictionJSON(j identity.Jurisdiction) jurisdictionJSON {
+	return jurisdictionJSON{Code: j.Code, Name: j.Name, Kind: string(j.Kind), County: j.County, Region: j.Region}
+}
+
+func (a *API) listJurisdictions(w http.ResponseWriter, r *http.Request) error {
+	js, err := a.DB.Jurisdictions(r.Context())
+	if err != nil {
+		return err
+	}
+	out := make([]jurisdictionJSON, 0, len(js))
+	for _, j := range js {
+		out = append(out, toJurisdictionJSON(j))
+	}
+	return writeJSON(w, 200, map[string]any{"jurisdictions": out})
+}
+
+type orgJSON struct {
+	ID           int64     `json:"id"`
+	Name         string    `json:"name"`
+	Kind         string    `json:"kind"`
+	KindLabel    string    `json:"kind_label"`
+	Service      string    `json:"service,omitempty"`
+	Jurisdiction string    `json:"jurisdiction"`
+	USCC         string    `json:"uscc,omitempty"`
+	CreatedAt    time.Time `json:"created_at"`
+}
+
+func toOrgJSON(o identity.Org) orgJSON {
+	return orgJSON{ID: o.ID, Name: o.Name, Kind: string(o.Kind), KindLabel: o.Kind.Label(), Service: o.Service,
+		Jurisdiction: o.Jurisdiction, USCC: o.USCC, CreatedAt: o.CreatedAt}
+}
+
+type userJSON struct {
+	ID          int64      `json:"id"`
+	Username    string     `json:"username"`
+	Name        string     `json:"name"`
+	OrgID       int64      `json:"org_id"`
+	Roles       []string   `json:"roles"`
+	IDNumber    string     `json:"id_number,omitempty"` // masked
+	Phone       string     `json:"phone,omitempty"`
+	Disabled    bool       `json:"disabled"`
+	LockedUntil *time.Time `json:"locked_until,omitempty"`
+	CreatedAt   time.Time  `json:"created_at"`
+}
+
+func toUserJSON(u identity.User) userJSON {
+	out := userJSON{ID: u.ID, Username: u.Username, Name: u.Name, OrgID: u.OrgID, Roles: []string{},
+		Phone: u.Phone, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
+	for _, r := range u.Roles {
+		out.Roles = append(out.Roles, string(r))
+	}
+	if u.IDNumber != "" {
+		out.IDNumber = code.MaskIDCard(u.IDNumber)
+	}
+	if !u.LockedUntil.IsZero() {
+		t := u.LockedUntil
+		out.LockedUntil = &t
+	}
+	return out
+}
+
+func (a *API) me(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if err := decide(r, access.MeRead, access.Target{User: p.UserID()}); err != nil {
+		return err
+	}
+	return writeJSON(w, 200, map[string]any{"user": toUserJSON(p.User), "organisation": toOrgJSON(p.Org),
+		"jurisdiction": toJurisdictionJSON(p.Jurisdiction)})
+}
+
+func (a *API) listOrgs(w http.ResponseWriter, r *http.Request) error {
+	f, err := filter(r, access.OrgRead)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	orgs, err := a.DB.ListOrgs(r.Context(), f, store.OrgQuery{Kind: identity.OrgKind(q.Get("kind")), Jurisdiction: q.Get("jurisdiction")})
+	if err != nil {
+		return err
+	}
+	out := make([]orgJSON, 0, len(orgs))
+	for _, o := range orgs {
+		out = append(out, toOrgJSON(o))
+	}
+	return writeJSON(w, 200, map[string]any{"organisations": out})
+}
+
+func (a *API) getOrg(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	o, err := a.DB.Org(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.OrgRead, access.Target{Jurisdiction: o.Jurisdiction}); err != nil {
+		return err
+	}
+	return writeJSON(w, 200, toOrgJSON(o))
+}
+
+type newOrgJSON struct {
+	Name         string `json:"name"`
+	Kind         string `json:"kind"`
+	Service      string `json:"service"`
+	Jurisdiction string `json:"jurisdiction"`
+	USCC         string `json:"uscc"`
+}
+
+func (a *API) createOrg(w http.ResponseWriter, r *http.Request) error {
+	var in newOrgJSON
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := decide(r, access.OrgManage, access.Target{Jurisdiction: in.Jurisdiction}); err != nil {
+		return err
+	}
+	o, err := a.DB.CreateOrg(r.Context(), identity.ActorFrom(r.Context()), identity.Org{Name: in.Name, Kind: identity.OrgKind(in.Kind),
+		Service: in.Service, Jurisdiction: in.Jurisdiction, USCC: in.USCC})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, toOrgJSON(o))
+}
+
+// userTarget is the access target of a user record: its organisation's jurisdiction.
+func (a *API) userTarget(r *http.Request, u identity.User) (access.Target, error) {
+	o, err := a.DB.Org(r.Context(), u.OrgID)
+	if err != nil {
+		return access.Target{}, err
+	}
+	return access.Target{Jurisdiction: o.Jurisdiction, User: u.ID}, nil
+}
+
+func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
+	f, err := filter(r, access.UserRead)
+	if err != nil {
+		return err
+	}
+	org, err := queryInt(r, "org", 0)
+	if err != nil {
+		return err
+	}
+	users, err := a.DB.ListUsers(r.Context(), f, store.UserQuery{OrgID: org, Role: identity.Role(r.URL.Query().Get("role"))})
+	if err != nil {
+		return err
+	}
+	out := make([]userJSON, 0, len(users))
+	for _, u := range users {
+		out = append(out, toUserJSON(u))
+	}
+	return writeJSON(w, 200, map[string]any{"users": out})
+}
+
+func (a *API) loadUser(r *http.Request, act access.Action) (identity.User, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return identity.User{}, err
+	}
+	u, err := a.DB.User(r.Context(), id)
+	if err != nil {
+		return u, err
+	}
+	t, err := a.userTarget(r, u)
+	if err != nil {
+		return u, err
+	}
+	return u, decide(r, act, t)
+}
+
+func (a *API) getUser(w http.ResponseWriter, r *http.Request) error {
+	u, err := a.loadUser(r, access.UserRead)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, toUserJSON(u))
+}
+
+type newUserJSON struct {
+	Username string   `json:"username"`
+	Name     string   `json:"name"`
+	OrgID    int64    `json:"org_id"`
+	Roles    []string `json:"roles"`
+	IDNumber string   `json:"id_number"`
+	Phone    string   `json:"phone"`
+	Password string   `json:"password"`
+}
+
+func parseRoles(in []string) ([]identity.Role, error) {
+	out := []identity.Role{}
+	for _, s := range in {
+		r, err := identity.ParseRole(s)
+		if err != nil {
+			return nil, &problem.Error{Kind: problem.Invalid, Code: "user.invalid", Message: "用户信息有误",
+				Fields: map[string]string{"roles": problem.As(err).Message}}
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+func (a *API) createUser(w http.ResponseWriter, r *http.Request) error {
+	var in newUserJSON
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	org, err := a.DB.Org(r.Context(), in.OrgID)
+	if problem.KindOf(err) == problem.NotFound {
+		return &problem.Error{Kind: problem.Invalid, Code: "user.invalid", Message: "用户信息有误", Fields: map[string]string{"org_id": "机构不存在"}}
+	}
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.UserManage, access.Target{Jurisdiction: org.Jurisdiction}); err != nil {
+		return err
+	}
+	roles, err := parseRoles(in.Roles)
+	if err != nil {
+		return err
+	}
+	u, err := a.DB.CreateUser(r.Context(), identity.ActorFrom(r.Context()), store.NewUser{
+		User:     identity.User{Username: in.Username, Name: in.Name, OrgID: in.OrgID, Roles: roles, IDNumber: in.IDNumber, Phone: strings.TrimSpace(in.Phone)},
+		Password: in.Password, Hash: a.Hash,
+	})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, toUserJSON(u))
+}
+
+type userChangeJSON struct {
+	Roles    []string `json:"roles"`
+	Disabled *bool    `json:"disabled"`
+	Unlock   bool     `json:"unlock"`
+	Password string   `json:"password"`
+}
+
+func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
+	var in userChangeJSON
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	u, err := a.loadUser(r, access.UserManage)
+	if err != nil {
+		return err
+	}
+	ch := store.UserChange{Disabled: in.Disabled, Unlock: in.Unlock, Password: in.Password, Hash: a.Hash}
+	if in.Roles != nil {
+		if ch.Roles, err = parseRoles(in.Roles); err != nil {
+			return err
+		}
+	}
+	u, err = a.DB.UpdateUser(r.Context(), identity.ActorFrom(r.Context()), u.ID, ch)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, toUserJSON(u))
+}
+
+func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Name string `json:"name"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	u, err := a.loadUser(r, access.TokenManage)
+	if err != nil {
+		return err
+	}
+	secret, t, err := a.DB.CreateToken(r.Context(), identity.ActorFrom(r.Context()), u.ID, in.Name)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, map[string]any{"id": t.ID, "name": t.Name, "prefix": t.Prefix, "token": secret})
+}
+
+func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	t, err := a.DB.Token(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	u, err := a.DB.User(r.Context(), t.UserID)
+	if err != nil {
+		return err
+	}
+	target, err := a.userTarget(r, u)
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.TokenManage, target); err != nil {
+		return err
+	}
+	if err := a.DB.RevokeToken(r.Context(), identity.ActorFrom(r.Context()), id); err != nil {
+		return err
+	}
+	w.WriteHeader(http.StatusNoContent)
+	return nil
+}
+
+// ---- audit
+
+type auditJSON struct {
+	ID         int64     `json:"id"`
+	At         time.Time `json:"at"`
+	ActorUser  int64     `json:"actor_user"`
+	ActorName  string    `json:"actor_name"`
+	ActorOrg   string    `json:"actor_org"`
+	Addr       string    `json:"addr"`
+	Action     string    `json:"action"`
+	RecordType string    `json:"record_type"`
+	RecordID   string    `json:"record_id"`
+	Summary    string    `json:"summary"`
+	Hash       string    `json:"hash"`
+}
+
+func toAuditJSON(e audit.Event) auditJSON {
+	return auditJSON{ID: e.ID, At: e.At, ActorUser: e.Actor.UserID, ActorName: e.Actor.Name, ActorOrg: e.Actor.OrgName,
+		Addr: e.Actor.Addr, Action: e.Action, RecordType: e.RecordType, RecordID: e.RecordID, Summary: e.Summary,
+		Hash: audit.Hex(e.Hash)}
+}
+
+func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
+	f, err := filter(r, access.AuditRead)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	actor, err := queryInt(r, "actor", 0)
+	if err != nil {
+		return err
+	}
+	before, err := queryInt(r, "before", 0)
+	if err != nil {
+		return err
+	}
+	limit, err := queryInt(r, "limit", 100)
+	if err != nil {
+		return err
+	}
+	events, err := a.DB.ListAudit(r.Context(), f, store.AuditQuery{Action: q.Get("action"), RecordType: q.Get("record_type"),
+		RecordID: q.Get("record_id"), ActorUser: actor, BeforeID: before, Limit: int(limit)})
+	if err != nil {
+		return err
+	}
+	out := make([]auditJSON, 0, len(events))
+	for _, e := range events {
+		out = append(out, toAuditJSON(e))
+	}
+	return writeJSON(w, 200, map[string]any{"events": out})
+}
+
+func (a *API) verifyAudit(w http.ResponseWriter, r *http.Request) error {
+	if err := decide(r, access.AuditRead, access.Target{}); err != nil {
+		return err
+	}
+	v, err := a.DB.VerifyAudit(r.Context())
+	if err != nil {
+		return err
+	}
+	res := map[string]any{"events": v.Count, "intact": true}
+	if b, broken := v.First(); broken {
+		res["intact"] = false
+		res["first_broken_event"] = b.EventID
+		res["lane"] = b.Lane
+		res["reason"] = b.Reason
+	}
+	return writeJSON(w, 200, res)
+}

@@ -1,0 +1,200 @@
+package api
+
+import (
+	"net/http"
+	"sort"
+	"strconv"
+	"strings"
+)
+
+// The OpenAPI 3 document is built from the route table and the schemas
+// below, so that it cannot drift from the routes the server registers.
+
+// schema helpers: small constructors for JSON Schema objects.
+type js = map[string]any
+
+func str(desc string) js     { return js{"type": "string", "description": desc} }
+func integer(desc string) js { return js{"type": "integer", "description": desc} }
+func boolean(desc string) js { return js{"type": "boolean", "description": desc} }
+func ref(name string) js     { return js{"$ref": "#/components/schemas/" + name} }
+func array(items js) js      { return js{"type": "array", "items": items} }
+func dateTime(desc string) js {
+	return js{"type": "string", "format": "date-time", "description": desc}
+}
+func date(desc string) js { return js{"type": "string", "format": "date", "description": desc} }
+
+func object(required []string, props js) js {
+	o := js{"type": "object", "properties": props}
+	if len(required) > 0 {
+		o["required"] = required
+	}
+	return o
+}
+
+func listOf(key, item string) js {
+	return object([]string{key}, js{key: array(ref(item))})
+}
+
+// schemas returns every named schema of the API.
+func (a *API) schemas() map[string]js {
+	s := map[string]js{
+		"Error": object([]string{"error"}, js{"error": object([]string{"code", "message"}, js{
+			"code":    str("稳定的错误代码，如 access.denied"),
+			"message": str("中文说明"),
+			"fields":  js{"type": "object", "additionalProperties": js{"type": "string"}, "description": "字段错误"},
+			"reasons": array(object([]string{"rule", "message"}, js{
+				"rule": str("规则代码"), "subject": str("对象，如不动产单元号"), "message": str("说明"),
+				"basis": str("法律或政策依据"), "fixer": str("可纠正者"),
+			})),
+		})}),
+		"CodeCheck": object([]string{"valid"}, js{
+			"valid": boolean("是否有效"), "canonical": str("规范形式（身份证号脱敏）"),
+			"error_code": str("无效时的错误代码"), "error": str("无效时的说明"),
+			"warnings": array(str("")), "parts": js{"type": "object", "additionalProperties": js{"type": "string"}},
+		}),
+		"Deadline": object([]string{"start", "workdays", "due"}, js{
+			"start": date("起算日"), "workdays": integer("工作日数"), "region": str("地区代码"), "due": date("期限届满日"),
+			"skipped":  array(object(nil, js{"date": date(""), "workday": boolean(""), "name": str(""), "scope": str("")})),
+			"warnings": array(str("如地方节假日尚未载入")),
+		}),
+		"Notice": object([]string{"scope", "year", "title", "text"}, js{
+			"scope": str("000000（全国）或省级代码"), "scope_name": str(""), "year": integer(""), "title": str(""),
+			"source": str(""), "text": str("通知全文（平台文本格式）"),
+		}),
+		"NoticeList":       listOf("notices", "Notice"),
+		"Jurisdiction":     object([]string{"code", "name", "kind"}, js{"code": str("辖区代码"), "name": str(""), "kind": str("prefecture | county | park"), "county": str("单元号使用的县级代码"), "region": str("适用地方节假日的省级代码")}),
+		"JurisdictionList": listOf("jurisdictions", "Jurisdiction"),
+		"Org": object([]string{"id", "name", "kind", "jurisdiction"}, js{
+			"id": integer(""), "name": str(""), "kind": str("机构类型代码"), "kind_label": str(""), "service": str("验收部门或公共事业的业务类别"),
+			"jurisdiction": str(""), "uscc": str("统一社会信用代码"), "created_at": dateTime(""),
+		}),
+		"OrgList": listOf("organisations", "Org"),
+		"NewOrg": object([]string{"name", "kind", "jurisdiction"}, js{
+			"name": str(""), "kind": str("registry | housing | acceptance | tax | bank | utility | developer | surveyor | centre | individual"),
+			"service": str(""), "jurisdiction": str(""), "uscc": str(""),
+		}),
+		"User": object([]string{"id", "username", "name", "org_id", "roles"}, js{
+			"id": integer(""), "username": str(""), "name": str(""), "org_id": integer(""), "roles": array(str("角色代码")),
+			"id_number": str("身份证号（脱敏）"), "phone": str(""), "disabled": boolean(""), "locked_until": dateTime(""), "created_at": dateTime(""),
+		}),
+		"UserList": listOf("users", "User"),
+		"NewUser": object([]string{"username", "name", "org_id", "roles", "password"}, js{
+			"username": str(""), "name": str(""), "org_id": integer(""), "roles": array(str("")),
+			"id_number": str("购房人必填"), "phone": str(""), "password": str("至少8位，含字母和数字"),
+		}),
+		"UserChange": object(nil, js{"roles": array(str("")), "disabled": boolean(""), "unlock": boolean(""), "password": str("")}),
+		"NewToken":   object(nil, js{"name": str("令牌用途，如“税务征管系统”")}),
+		"CreatedToken": object([]string{"id", "token"}, js{
+			"id": integer(""), "name": str(""), "prefix": str(""), "token": str("令牌全文，只显示这一次"),
+		}),
+		"Me": object([]string{"user", "organisation", "jurisdiction"}, js{"user": ref("User"), "organisation": ref("Org"), "jurisdiction": ref("Jurisdiction")}),
+		"AuditEvent": object([]string{"id", "at", "action"}, js{
+			"id": integer(""), "at": dateTime(""), "actor_user": integer(""), "actor_name": str(""), "actor_org": str(""),
+			"addr": str(""), "action": str(""), "record_type": str(""), "record_id": str(""), "summary": str("JSON"), "hash": str("SM3"),
+		}),
+		"AuditList": listOf("events", "AuditEvent"),
+		"AuditVerification": object([]string{"events", "intact"}, js{
+			"events": integer("校验的事件数"), "intact": boolean("链是否完整"), "first_broken_event": integer(""), "lane": integer(""), "reason": str(""),
+		}),
+	}
+	return s
+}
+
+// OpenAPI returns the document.
+func (a *API) OpenAPI() js {
+	paths := js{}
+	tags := map[string]bool{}
+	for _, rt := range a.routes {
+		item, _ := paths[rt.Pattern].(js)
+		if item == nil {
+			item = js{}
+			paths[rt.Pattern] = item
+		}
+		op := js{
+			"operationId": operationID(rt),
+			"summary":     rt.Summary,
+			"tags":        []string{rt.Tag},
+			"x-access":    string(rt.Action),
+		}
+		tags[rt.Tag] = true
+		var params []js
+		for _, p := range rt.Params {
+			t := p.Type
+			if t == "" {
+				t = "string"
+			}
+			params = append(params, js{"name": p.Name, "in": p.In, "required": p.Required || p.In == "path",
+				"description": p.Desc, "schema": js{"type": t}})
+		}
+		if len(params) > 0 {
+			op["parameters"] = params
+		}
+		switch rt.Body {
+		case "":
+		case "text":
+			op["requestBody"] = js{"required": true, "content": js{"text/plain": js{"schema": js{"type": "string"}}}}
+		default:
+			op["requestBody"] = js{"required": true, "content": js{"application/json": js{"schema": ref(rt.Body)}}}
+		}
+		status := rt.Status
+		if status == 0 {
+			status = 200
+		}
+		responses := js{}
+		if rt.Result != "" {
+			responses[strconv.Itoa(status)] = js{"description": "成功", "content": js{"application/json": js{"schema": ref(rt.Result)}}}
+		} else {
+			responses[strconv.Itoa(status)] = js{"description": "成功"}
+		}
+		errResp := js{"description": "错误", "content": js{"application/json": js{"schema": ref("Error")}}}
+		for _, code := range []string{"400", "401", "403", "404", "409", "422"} {
+			responses[code] = errResp
+		}
+		op["responses"] = responses
+		item[strings.ToLower(rt.Method)] = op
+	}
+	var tagList []js
+	var names []string
+	for t := range tags {
+		names = append(names, t)
+	}
+	sort.Strings(names)
+	for _, t := range names {
+		tagList = append(tagList, js{"name": t})
+	}
+	return js{
+		"openapi": "3.0.3",
+		"info": js{
+			"title":       "交房即交证 一窗办事平台 API",
+			"version":     "1",
+			"description": "不动产登记、商品房预售、竣工验收与交房交证的数据接口。除编码校验、工作日计算与公开查询外，接口需以 Authorization: Bearer 令牌认证（令牌由系统管理员创建）。错误格式：{\"error\":{\"code\",\"message\",\"fields\",\"reasons\"}}。",
+		},
+		"servers": []js{{"url": "/"}},
+		"tags":    tagList,
+		"paths":   paths,
+		"components": js{
+			"schemas": a.schemas(),
+			"securitySchemes": js{
+				"bearer":  js{"type": "http", "scheme": "bearer"},
+				"session": js{"type": "apiKey", "in": "cookie", "name": "handover_session"},
+			},
+		},
+		"security": []js{{"bearer": []string{}}, {"session": []string{}}},
+	}
+}
+
+func operationID(rt Route) string {
+	var b strings.Builder
+	b.WriteString(strings.ToLower(rt.Method))
+	for _, part := range strings.Split(strings.TrimPrefix(rt.Pattern, "/api/v1/"), "/") {
+		part = strings.Trim(part, "{}")
+		for _, w := range strings.FieldsFunc(part, func(r rune) bool { return r == '-' || r == '_' }) {
+			b.WriteString(strings.ToUpper(w[:1]) + w[1:])
+		}
+	}
+	return b.String()
+}
+
+func (a *API) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
+	writeJSON(w, 200, a.OpenAPI())
+}

@@ -1,0 +1,100 @@
+package identity
+
+import (
+	"testing"
+	"time"
+
+	"handover/internal/problem"
+)
+
+func TestPassword(t *testing.T) {
+	p := HashParams{Time: 1, Memory: 1024, Threads: 1}
+	h, err := HashPassword("passw0rd-1", p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !CheckPassword(h, "passw0rd-1") {
+		t.Errorf("CheckPassword(right) = false")
+	}
+	for _, bad := range []string{"passw0rd-2", "", "PASSW0RD-1"} {
+		if CheckPassword(h, bad) {
+			t.Errorf("CheckPassword(%q) = true", bad)
+		}
+	}
+	for _, broken := range []string{"", "$argon2id$", "$bcrypt$v=19$m=1,t=1,p=1$AA$AA", h[:len(h)-5] + "!!!!!"} {
+		if CheckPassword(broken, "passw0rd-1") {
+			t.Errorf("CheckPassword(hash %q) = true", broken)
+		}
+	}
+	h2, _ := HashPassword("passw0rd-1", p)
+	if h == h2 {
+		t.Errorf("two hashes of one password are equal: the salt is not random")
+	}
+}
+
+func TestValidatePassword(t *testing.T) {
+	for pw, ok := range map[string]bool{"passw0rd": true, "短密码1": false, "abcdefgh": false, "12345678": false, "密码密码密码12": true} {
+		if got := ValidatePassword(pw) == nil; got != ok {
+			t.Errorf("ValidatePassword(%q) ok = %v, want %v", pw, got, ok)
+		}
+	}
+}
+
+func TestLockOut(t *testing.T) {
+	now := time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)
+	var u User
+	for i := 1; i < MaxFailedLogins; i++ {
+		if u.FailLogin(now) {
+			t.Fatalf("locked after %d failures", i)
+		}
+	}
+	if !u.FailLogin(now) {
+		t.Fatalf("not locked after %d failures", MaxFailedLogins)
+	}
+	if err := u.CanLogin(now.Add(time.Minute)); problem.CodeOf(err) != "auth.locked" {
+		t.Errorf("CanLogin while locked = %v", err)
+	}
+	if err := u.CanLogin(now.Add(LockDuration)); err != nil {
+		t.Errorf("CanLogin after the lock = %v", err)
+	}
+	u.Disabled = true
+	if err := u.CanLogin(now.Add(LockDuration)); problem.CodeOf(err) != "auth.disabled" {
+		t.Errorf("CanLogin disabled = %v", err)
+	}
+}
+
+func TestUserValidate(t *testing.T) {
+	bank := Org{Kind: Bank}
+	tests := []struct {
+		u     User
+		org   Org
+		field string
+	}{
+		{User{Username: "ok.user", Name: "n", Roles: []Role{RoleBank}}, bank, ""},
+		{User{Username: "OK.User", Name: "n", Roles: []Role{RoleBank}}, bank, ""},
+		{User{Username: "-bad", Name: "n", Roles: []Role{RoleBank}}, bank, "username"},
+		{User{Username: "ok.user", Name: "n", Roles: []Role{RoleReviewer}}, bank, "roles"},
+		{User{Username: "buyer", Name: "n", Roles: []Role{RoleBuyer}}, Org{Kind: Individual}, "id_number"},
+		{User{Username: "buyer", Name: "n", Roles: []Role{RoleBuyer}, IDNumber: "11010519491231002x"}, Org{Kind: Individual}, ""},
+	}
+	for _, tt := range tests {
+		err := tt.u.Validate(tt.org)
+		e := problem.As(err)
+		if tt.field == "" && err != nil || tt.field != "" && e.Fields[tt.field] == "" {
+			t.Errorf("Validate(%+v) = %v, want field %q", tt.u, err, tt.field)
+		}
+	}
+}
+
+func TestPrefectureWide(t *testing.T) {
+	pref := Jurisdiction{Kind: Prefecture}
+	for kind, want := range map[OrgKind]bool{Centre: true, Housing: true, Individual: false, Developer: false, Bank: false} {
+		p := &Principal{Org: Org{Kind: kind}, Jurisdiction: pref}
+		if got := p.PrefectureWide(); got != want {
+			t.Errorf("PrefectureWide(%s) = %v, want %v", kind, got, want)
+		}
+	}
+	if (&Principal{Org: Org{Kind: Centre}, Jurisdiction: Jurisdiction{Kind: County}}).PrefectureWide() {
+		t.Errorf("a county principal is prefecture-wide")
+	}
+}

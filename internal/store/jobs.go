@@ -1,0 +1,119 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"handover/internal/audit"
+)
+
+// Job is one unit of background work.
+type Job struct {
+	ID       int64
+	Kind     string
+	Payload  string
+	RunAt    time.Time
+	Attempts int
+}
+
+// enqueueJob adds a job inside a transaction; with a dedupe key, a job
+// with the same key still pending makes this a no-op.
+func (tx *Tx) enqueueJob(ctx context.Context, kind, payload string, runAt time.Time, dedupe string) error {
+	q := `INSERT INTO jobs (kind, payload, run_at, dedupe_key) VALUES ($1, $2, $3, $4)`
+	if dedupe != "" {
+		q += ` ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND done_at IS NULL DO NOTHING`
+	}
+	_, err := tx.exec(ctx, q, kind, payload, runAt.UTC(), nullIfEmpty(dedupe))
+	return err
+}
+
+// EnsureJob schedules a job of kind at runAt unless one with the same
+// dedupe key is pending (periodic housekeeping).
+func (db *DB) EnsureJob(ctx context.Context, kind string, runAt time.Time, dedupe string) error {
+	_, err := db.sql.ExecContext(ctx, `INSERT INTO jobs (kind, payload, run_at, dedupe_key) VALUES ($1, '{}', $2, $3)
+		ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND done_at IS NULL DO NOTHING`, kind, runAt.UTC(), dedupe)
+	return err
+}
+
+// ClaimJobs leases up to n due jobs of the given kinds for lease; a job
+// whose lease expires (a crashed worker) is claimed again.
+func (db *DB) ClaimJobs(ctx context.Context, kinds []string, n int, lease time.Duration) ([]Job, error) {
+	if len(kinds) == 0 || n <= 0 {
+		return nil, nil
+	}
+	now := db.Now()
+	args := []any{now, now.Add(lease), n}
+	var ph []string
+	for _, k := range kinds {
+		args = append(args, k)
+		ph = append(ph, fmt.Sprintf("$%d", len(args)))
+	}
+	skip := ""
+	if db.engine == Postgres {
+		skip = " FOR UPDATE SKIP LOCKED"
+	}
+	var jobs []Job
+	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
+		rows, err := tx.query(ctx, `UPDATE jobs SET leased_until = $2, attempts = attempts + 1
+			WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $1
+				AND (leased_until IS NULL OR leased_until < $1) AND kind IN (`+strings.Join(ph, ",")+`)
+				ORDER BY run_at, id LIMIT $3`+skip+`)
+			RETURNING id, kind, payload, run_at, attempts`, args...)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		jobs = jobs[:0]
+		for rows.Next() {
+			var j Job
+			if err := rows.Scan(&j.ID, &j.Kind, &j.Payload, &j.RunAt, &j.Attempts); err != nil {
+				return err
+			}
+			jobs = append(jobs, j)
+		}
+		return rows.Err()
+	})
+	return jobs, err
+}
+
+// CompleteJob marks a job done.
+func (db *DB) CompleteJob(ctx context.Context, id int64) error {
+	_, err := db.sql.ExecContext(ctx, `UPDATE jobs SET done_at = $1, leased_until = NULL, last_error = '' WHERE id = $2`, db.Now(), id)
+	return err
+}
+
+// RetryJob records a failure and schedules the job again at runAt.
+func (db *DB) RetryJob(ctx context.Context, id int64, runAt time.Time, errText string) error {
+	_, err := db.sql.ExecContext(ctx, `UPDATE jobs SET run_at = $1, leased_until = NULL, last_error = $2 WHERE id = $3`,
+		runAt.UTC(), truncate(errText, 2000), id)
+	return err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+// PendingJobs counts jobs not done, by kind (for health pages).
+func (db *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
+	rows, err := db.sql.QueryContext(ctx, `SELECT kind, COUNT(*) FROM jobs WHERE done_at IS NULL GROUP BY kind`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
+}
+

@@ -1,0 +1,137 @@
+package web
+
+import (
+	"net/http"
+
+	"handover/internal/access"
+	"handover/internal/identity"
+	"handover/internal/problem"
+	"handover/internal/store"
+)
+
+func notFoundPage() error { return problem.New(problem.NotFound, "page.not_found", "页面不存在") }
+
+// LoginPage is the login form.
+type LoginPage struct {
+	Base
+	Username string
+	Next     string
+	Error    string
+}
+
+func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	if identity.PrincipalFrom(r.Context()) != nil {
+		http.Redirect(w, r, safeNext(r.URL.Query().Get("next")), http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, 200, "login", LoginPage{Base: s.base(r, "登录"), Next: safeNext(r.URL.Query().Get("next"))})
+}
+
+func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
+	username, password := r.PostFormValue("username"), r.PostFormValue("password")
+	next := safeNext(r.PostFormValue("next"))
+	u, err := s.db.Authenticate(r.Context(), clientAddr(r), username, password)
+	if err != nil {
+		if problem.KindOf(err) != problem.Unauthenticated {
+			return err
+		}
+		return s.render(w, http.StatusUnauthorized, "login", LoginPage{Base: s.base(r, "登录"), Username: username, Next: next,
+			Error: problem.As(err).Message})
+	}
+	// A new session token on login defeats session fixation.
+	if err := s.sessions.RenewToken(r.Context()); err != nil {
+		return err
+	}
+	s.sessions.Put(r.Context(), sessionUser, u.ID)
+	http.Redirect(w, r, next, http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) logout(w http.ResponseWriter, r *http.Request) error {
+	if p := identity.PrincipalFrom(r.Context()); p != nil {
+		if err := s.db.RecordAudit(r.Context(), identity.ActorFrom(r.Context()), "auth.logout", "user", p.User.ID, nil); err != nil {
+			return err
+		}
+	}
+	if err := s.sessions.Destroy(r.Context()); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/login", http.StatusSeeOther)
+	return nil
+}
+
+// HomeCard is one tile of a role's home page: what waits for the user.
+type HomeCard struct {
+	Title string
+	Count int
+	Unit  string
+	Href  string
+	Note  string
+	Warn  bool
+}
+
+// HomePage is a role's work overview.
+type HomePage struct {
+	Base
+	Roles []identity.Role
+	Cards []HomeCard
+	Links []NavItem
+}
+
+func (s *Server) home(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	page := HomePage{Base: s.base(r, "工作台"), Roles: p.User.Roles}
+	cards, err := s.homeCards(r, p)
+	if err != nil {
+		return err
+	}
+	page.Cards = cards
+	for _, n := range page.Nav {
+		if n.Href != "/" {
+			page.Links = append(page.Links, n)
+		}
+	}
+	return s.render(w, 200, "home", page)
+}
+
+// homeCards gathers, for each of the principal's roles, the work waiting
+// for it. Each capability of the platform contributes its own cards.
+func (s *Server) homeCards(r *http.Request, p *identity.Principal) ([]HomeCard, error) {
+	var cards []HomeCard
+	ctx := r.Context()
+	if access.Could(p, access.UserManage) {
+		f, err := access.ListFilter(p, access.UserRead)
+		if err != nil {
+			return nil, err
+		}
+		users, err := s.db.ListUsers(ctx, f, store.UserQuery{})
+		if err != nil {
+			return nil, err
+		}
+		locked := 0
+		for _, u := range users {
+			if u.LockedUntil.After(s.now()) {
+				locked++
+			}
+		}
+		cards = append(cards, HomeCard{Title: "本辖区用户", Count: len(users), Unit: "人", Href: "/admin/users"})
+		cards = append(cards, HomeCard{Title: "被锁定的账户", Count: locked, Unit: "个", Href: "/admin/users", Warn: locked > 0,
+			Note: "连续登录失败5次锁定15分钟，可在用户详情中解锁"})
+	}
+	if access.Could(p, access.AuditRead) {
+		f, err := access.ListFilter(p, access.AuditRead)
+		if err != nil {
+			return nil, err
+		}
+		denied, err := s.db.ListAudit(ctx, f, store.AuditQuery{Action: "access.denied", From: s.today().Start(), Limit: 500})
+		if err != nil {
+			return nil, err
+		}
+		cards = append(cards, HomeCard{Title: "今日越权访问", Count: len(denied), Unit: "次", Href: "/audit?action=access.denied",
+			Warn: len(denied) > 0, Note: "被拒绝的访问均记入审计日志"})
+	}
+	return cards, nil
+}

@@ -1,0 +1,164 @@
+package web
+
+import (
+	"fmt"
+	"net"
+	"net/http"
+	"runtime/debug"
+	"strings"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"handover/internal/code"
+	"handover/internal/identity"
+	"handover/internal/problem"
+)
+
+type metrics struct {
+	reg      *prometheus.Registry
+	requests *prometheus.CounterVec
+	latency  *prometheus.HistogramVec
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	m := &metrics{
+		reg: reg,
+		requests: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "handover_http_requests_total", Help: "HTTP requests by route pattern, method and status.",
+		}, []string{"route", "method", "status"}),
+		latency: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: "handover_http_request_duration_seconds", Help: "HTTP request latency by route pattern.",
+			Buckets: []float64{.001, .0025, .005, .01, .025, .05, .1, .25, .5, 1, 2.5, 5},
+		}, []string{"route", "method"}),
+	}
+	reg.MustRegister(m.requests, m.latency,
+		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+	return m
+}
+
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+	bytes  int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = 200
+	}
+	n, err := w.ResponseWriter.Write(b)
+	w.bytes += n
+	return n, err
+}
+
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// observe logs every request and records its metrics under the route
+// pattern the mux matched (never the raw path, which may hold IDs). The log
+// line has no query string and no body: those may carry 身份证号.
+func (s *Server) observe(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		start := s.cfg.Now()
+		sw := &statusWriter{ResponseWriter: w}
+		next.ServeHTTP(sw, r)
+		d := s.cfg.Now().Sub(start)
+		// The request the mux saw is a copy (sessions and authentication
+		// add context), so ask the mux which pattern this request matches.
+		_, route := s.mux.Handler(r)
+		if route == "" {
+			route = "unmatched"
+		}
+		status := sw.status
+		if status == 0 {
+			status = 200
+		}
+		s.metrics.requests.WithLabelValues(route, r.Method, fmt.Sprint(status)).Inc()
+		s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
+		if route == "GET /healthz" || route == "GET /metrics" || strings.HasPrefix(route, "GET /static/") {
+			return
+		}
+		s.log.Info("http", "method", r.Method, "route", route, "path", code.RedactIDNumbers(r.URL.Path),
+			"status", status, "bytes", sw.bytes, "ms", d.Milliseconds(), "user", identity.PrincipalFrom(r.Context()).UserID())
+	})
+}
+
+// recover turns a panic into a 500 and a log line with the stack.
+func (s *Server) recover(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.Error("panic", "route", r.Pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				http.Error(w, "系统内部错误", http.StatusInternalServerError)
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// secure sets headers that keep pages self-contained: nothing is loaded
+// from another origin, pages are not framed, types are not sniffed.
+func (s *Server) secure(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; frame-ancestors 'none'; form-action 'self'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "same-origin")
+		h.Set("X-Frame-Options", "DENY")
+		next.ServeHTTP(w, r)
+	})
+}
+
+const sessionUser = "uid"
+
+// authenticate resolves the request's principal from a bearer token or the
+// page session and puts it, with the client address, in the context.
+func (s *Server) authenticate(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		addr := clientAddr(r)
+		var p *identity.Principal
+		if auth := r.Header.Get("Authorization"); auth != "" {
+			token, ok := strings.CutPrefix(auth, "Bearer ")
+			if !ok {
+				s.api.WriteError(w, r, problem.New(problem.Unauthenticated, "auth.scheme", "仅支持 Authorization: Bearer 令牌"))
+				return
+			}
+			uid, err := s.db.TokenUser(r.Context(), strings.TrimSpace(token))
+			if err == nil {
+				p, err = s.db.Principal(r.Context(), uid)
+			}
+			if err != nil {
+				s.api.WriteError(w, r, err)
+				return
+			}
+			p.ViaToken = true
+		} else if uid := s.sessions.GetInt64(r.Context(), sessionUser); uid != 0 {
+			var err error
+			p, err = s.db.Principal(r.Context(), uid)
+			if err != nil {
+				s.log.Info("session principal gone", "user", uid, "err", err)
+				s.sessions.Destroy(r.Context())
+				p = nil
+			}
+		}
+		next.ServeHTTP(w, r.WithContext(identity.WithPrincipal(r.Context(), p, addr)))
+	})
+}
+
+// clientAddr is the client's IP address (the port is dropped).
+func clientAddr(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
+}

@@ -1,0 +1,241 @@
+package web
+
+import (
+	"net/http"
+	"net/url"
+	"sort"
+	"strconv"
+
+	"handover/internal/access"
+	"handover/internal/api"
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/code"
+	"handover/internal/identity"
+	"handover/internal/problem"
+	"handover/internal/store"
+)
+
+// ---- audit trail
+
+// AuditPage browses the audit trail.
+type AuditPage struct {
+	Base
+	Events   []audit.Event
+	Query    AuditFilter
+	NextPage string
+	Verified *AuditVerification
+}
+
+// AuditFilter holds the filter form's values.
+type AuditFilter struct {
+	Action, RecordType, RecordID, Actor, From, To string
+}
+
+// AuditVerification is the outcome of checking the chain.
+type AuditVerification struct {
+	Count  int
+	Intact bool
+	Break  audit.Break
+}
+
+func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	f, err := access.ListFilter(p, access.AuditRead)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	form := AuditFilter{Action: q.Get("action"), RecordType: q.Get("record_type"), RecordID: q.Get("record_id"),
+		Actor: q.Get("actor"), From: q.Get("from"), To: q.Get("to")}
+	aq := store.AuditQuery{Action: form.Action, RecordType: form.RecordType, RecordID: form.RecordID, Limit: 100}
+	aq.ActorUser, _ = strconv.ParseInt(form.Actor, 10, 64)
+	aq.BeforeID, _ = strconv.ParseInt(q.Get("before"), 10, 64)
+	if d, err := calendar.ParseDate(form.From); err == nil {
+		aq.From = d.Start()
+	}
+	if d, err := calendar.ParseDate(form.To); err == nil {
+		aq.To = d.AddDays(1).Start()
+	}
+	events, err := s.db.ListAudit(r.Context(), f, aq)
+	if err != nil {
+		return err
+	}
+	page := AuditPage{Base: s.base(r, "审计日志"), Events: events, Query: form}
+	if len(events) == aq.Limit {
+		next := url.Values{}
+		for k, v := range q {
+			next[k] = v
+		}
+		next.Set("before", strconv.FormatInt(events[len(events)-1].ID, 10))
+		page.NextPage = "/audit?" + next.Encode()
+	}
+	return s.render(w, 200, "audit", page)
+}
+
+func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.AuditRead, access.Target{}); err != nil {
+		return err
+	}
+	v, err := s.db.VerifyAudit(r.Context())
+	if err != nil {
+		return err
+	}
+	res := &AuditVerification{Count: v.Count, Intact: true}
+	if b, broken := v.First(); broken {
+		res.Intact, res.Break = false, b
+	}
+	return s.render(w, 200, "audit", AuditPage{Base: s.base(r, "审计日志"), Verified: res})
+}
+
+// ---- calendar
+
+// CalendarPage lists the holiday notices in force and loads new ones.
+type CalendarPage struct {
+	Base
+	Notices []calendar.Notice
+	Text    string
+	Preview *calendar.Notice
+	Errors  map[string]string
+	Message string
+}
+
+func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.CalendarManage, access.Target{}); err != nil {
+		return err
+	}
+	return s.render(w, 200, "calendar", CalendarPage{Base: s.base(r, "节假日日历"), Notices: s.cfg.Calendar.Get().Notices()})
+}
+
+// calendarLoad previews a pasted notice; with confirm=1 it loads it.
+func (s *Server) calendarLoad(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.CalendarManage, access.Target{}); err != nil {
+		return err
+	}
+	text := r.PostFormValue("text")
+	page := CalendarPage{Base: s.base(r, "节假日日历"), Notices: s.cfg.Calendar.Get().Notices(), Text: text}
+	n, err := calendar.ParseNotice(text)
+	if err != nil {
+		e := problem.As(err)
+		if e.Kind != problem.Invalid {
+			return err
+		}
+		page.Errors, page.Message = e.Fields, e.Message
+		return s.render(w, http.StatusUnprocessableEntity, "calendar", page)
+	}
+	if r.PostFormValue("confirm") != "1" {
+		page.Preview = &n
+		return s.render(w, 200, "calendar", page)
+	}
+	if _, err := s.db.LoadNotice(r.Context(), identity.ActorFrom(r.Context()), n); err != nil {
+		return err
+	}
+	if err := s.cfg.Calendar.Reload(r.Context()); err != nil {
+		return err
+	}
+	s.flash(r, "已载入“"+n.Title+"”，涉及的期限已按新日历重新计算")
+	http.Redirect(w, r, "/admin/calendar", http.StatusSeeOther)
+	return nil
+}
+
+// ---- public tools
+
+// ToolsPage checks codes and computes deadlines, without login.
+type ToolsPage struct {
+	Base
+	Kind, Value string
+	Kinds       []string
+	Check       *code.Result
+	Start       string
+	Workdays    string
+	Region      string
+	Deadline    *calendar.Deadline
+	Error       string
+}
+
+func (s *Server) toolsPage(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	page := ToolsPage{Base: s.base(r, "编码校验与工作日计算"), Kinds: code.Kinds, Kind: q.Get("type"), Value: q.Get("value"),
+		Start: q.Get("start"), Workdays: q.Get("workdays"), Region: q.Get("region")}
+	if page.Start == "" {
+		page.Start = s.today().String()
+	}
+	if page.Workdays == "" {
+		page.Workdays = "20"
+	}
+	if page.Region == "" {
+		page.Region = "650000"
+	}
+	if page.Kind != "" && page.Value != "" {
+		res, err := code.Check(page.Kind, page.Value, nil)
+		if err != nil {
+			page.Error = problem.As(err).Message
+		} else {
+			page.Check = &res
+		}
+	}
+	if q.Get("start") != "" {
+		start, err1 := calendar.ParseDate(page.Start)
+		n, err2 := strconv.Atoi(page.Workdays)
+		switch {
+		case err1 != nil:
+			page.Error = "起算日期格式应为YYYY-MM-DD"
+		case err2 != nil:
+			page.Error = "工作日数应为整数"
+		default:
+			dl, err := s.cfg.Calendar.Get().AddWorkdays(start, n, page.Region)
+			if err != nil {
+				page.Error = problem.As(err).Message
+			} else {
+				page.Deadline = &dl
+			}
+		}
+	}
+	return s.render(w, 200, "tools", page)
+}
+
+// ---- API documentation
+
+// APIDocsPage lists the API's operations by section.
+type APIDocsPage struct {
+	Base
+	Sections []APISection
+}
+
+// APISection is one tag of the API.
+type APISection struct {
+	Name   string
+	Routes []api.Route
+}
+
+func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request) error {
+	by := map[string][]api.Route{}
+	for _, rt := range s.api.Routes() {
+		by[rt.Tag] = append(by[rt.Tag], rt)
+	}
+	var names []string
+	for n := range by {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	page := APIDocsPage{Base: s.base(r, "接口文档")}
+	for _, n := range names {
+		page.Sections = append(page.Sections, APISection{Name: n, Routes: by[n]})
+	}
+	return s.render(w, 200, "apidocs", page)
+}

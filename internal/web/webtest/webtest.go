@@ -1,0 +1,203 @@
+// Package webtest starts the real platform for a test: a migrated database
+// on the test's engine, the demo foundation (with cheap password hashing),
+// and the HTTP server on a real port. Browser tests drive it with headless
+// Chromium through chromedp.
+package webtest
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"handover/internal/calendar"
+	"handover/internal/demo"
+	"handover/internal/identity"
+	"handover/internal/store"
+	"handover/internal/store/storetest"
+	"handover/internal/web"
+)
+
+// Cheap hashing keeps tests fast; production uses identity.DefaultHashParams.
+var Cheap = identity.HashParams{Time: 1, Memory: 1024, Threads: 1}
+
+// Env is a running platform.
+type Env struct {
+	DB     *store.DB
+	Clock  *storetest.Clock
+	Server *web.Server
+	HTTP   *httptest.Server
+	Demo   *demo.Foundation
+	Cal    *calendar.Source
+	Logs   *Logs // everything the server logged
+}
+
+// Logs collects log output; safe for concurrent use.
+type Logs struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (l *Logs) Write(p []byte) (int, error) { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.Write(p) }
+
+// String returns everything logged so far.
+func (l *Logs) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.String() }
+
+// Start runs the platform with the demo foundation.
+func Start(t testing.TB) *Env {
+	t.Helper()
+	db, clock := storetest.Open(t)
+	ctx := context.Background()
+	f, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: Cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return StartWith(t, db, clock, f)
+}
+
+// StartWith runs the platform over an already prepared database.
+func StartWith(t testing.TB, db *store.DB, clock *storetest.Clock, f *demo.Foundation) *Env {
+	t.Helper()
+	cal, err := calendar.NewSource(context.Background(), db.Calendar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	logs := &Logs{}
+	var w io.Writer = logs
+	if os.Getenv("HANDOVER_TEST_LOG") != "" {
+		w = io.MultiWriter(logs, os.Stderr)
+	}
+	log := slog.New(slog.NewJSONHandler(w, nil))
+	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: clock.Now, Log: log, Hash: Cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv.Handler())
+	t.Cleanup(hs.Close)
+	return &Env{DB: db, Clock: clock, Server: srv, HTTP: hs, Demo: f, Cal: cal, Logs: logs}
+}
+
+// Client returns an HTTP client with a cookie jar, logged in as username
+// (demo password) unless username is "".
+func (e *Env) Client(t testing.TB, username string) *http.Client {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	if username == "" {
+		return c
+	}
+	resp, err := c.PostForm(e.HTTP.URL+"/login", url.Values{"username": {username}, "password": {demo.Password}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("login as %s: status %d", username, resp.StatusCode)
+	}
+	return c
+}
+
+// EnvRequireBrowser turns a missing Chromium into a test failure (CI sets it).
+const EnvRequireBrowser = "HANDOVER_REQUIRE_BROWSER"
+
+// chromium finds the browser binary.
+func chromium() string {
+	for _, name := range []string{os.Getenv("HANDOVER_CHROMIUM"), "chromium", "chromium-browser", "google-chrome"} {
+		if name == "" {
+			continue
+		}
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	return ""
+}
+
+// Browser returns a headless Chromium context, or skips the test when none
+// is installed (and fails instead when HANDOVER_REQUIRE_BROWSER=1).
+func Browser(t testing.TB) context.Context {
+	t.Helper()
+	path := chromium()
+	if path == "" {
+		msg := "headless Chromium not found (install Debian package chromium, or set HANDOVER_CHROMIUM); browser test skipped"
+		if os.Getenv(EnvRequireBrowser) == "1" {
+			t.Fatal(msg)
+		}
+		t.Skip(msg)
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.WindowSize(1400, 1000),
+	)
+	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	t.Cleanup(cancel)
+	ctx, cancel2 := chromedp.NewContext(actx)
+	t.Cleanup(cancel2)
+	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(cancel3)
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start chromium: %v", err)
+	}
+	return ctx
+}
+
+// Screenshot saves a full-page PNG when HANDOVER_SCREENSHOTS names a directory.
+func Screenshot(t testing.TB, ctx context.Context, name string) {
+	t.Helper()
+	dir := os.Getenv("HANDOVER_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+		return
+	}
+	name = strings.ReplaceAll(name, "/", "_")
+	if err := os.WriteFile(filepath.Join(dir, name+".png"), buf, 0o644); err != nil {
+		t.Logf("screenshot %s: %v", name, err)
+	}
+}
+
+// Login logs in through the real login page.
+func Login(ctx context.Context, base, username, password string) error {
+	return chromedp.Do(ctx,
+		chromedp.Navigate(base+"/login"),
+		chromedp.WaitVisible(chromedp.CSS(`input[name=username]`)),
+		chromedp.SendKeys(chromedp.CSS(`input[name=username]`), username),
+		chromedp.SendKeys(chromedp.CSS(`input[name=password]`), password),
+		chromedp.Click(chromedp.CSS(`button[type=submit]`)),
+		chromedp.WaitVisible(chromedp.CSS(`.who-name`)), // only a logged-in page has it
+	)
+}
+
+// Text returns the visible text of the first element matching a CSS selector.
+func Text(t testing.TB, ctx context.Context, css string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(css)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", css, err)
+	}
+	return s
+}
