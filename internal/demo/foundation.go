@@ -110,8 +110,8 @@ func orgSpecs(js []identity.Jurisdiction) []orgSpec {
 
 type userSpec struct {
 	username, name, org string
-	roles              []identity.Role
-	idNumber           string
+	roles               []identity.Role
+	idNumber            string
 }
 
 // userSpecs lists one demo user for every role (a buyer may also log in

@@ -116,4 +116,3 @@ func (db *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
 	}
 	return out, rows.Err()
 }
-
