@@ -61,6 +61,7 @@ const usage = `handover — 交房即交证 一窗办事平台
   handover token     create --user NAME [--name 用途] | list | revoke ID   接口令牌
   handover calendar  load FILE | list                              节假日通知
   handover audit     verify                                        校验审计链
+  handover bench     [--rounds 9] [--window 1.5s] [--only a,b] [-o report.json]   基准测试（与同次运行的原始探针之比）
 
 环境变量：HANDOVER_ADDR、HANDOVER_DB、HANDOVER_BASE_URL、HANDOVER_SECURE_COOKIES=1、HANDOVER_LOG_LEVEL=debug|info|warn|error
 `
@@ -117,6 +118,8 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		return calendarCmd(ctx, args, out)
 	case "audit":
 		return auditCmd(ctx, args, out)
+	case "bench":
+		return benchCmd(ctx, args, out)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil
@@ -136,9 +139,9 @@ func parseLevel(s string) slog.Level {
 	return l
 }
 
-// openDB opens and migrates the database.
-func openDB(ctx context.Context, dsn string) (*store.DB, error) {
-	db, err := store.Open(ctx, dsn, store.Options{Now: time.Now})
+// openDB opens and migrates the database, on the given clock.
+func openDB(ctx context.Context, dsn string, now func() time.Time) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn, store.Options{Now: now})
 	if err != nil {
 		return nil, err
 	}

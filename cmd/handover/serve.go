@@ -34,13 +34,16 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	c.LogLevel = parseLevel(env("HANDOVER_LOG_LEVEL", "info"))
 	log := newLogger(c.LogLevel)
 
-	db, err := openDB(ctx, c.DB)
+	// The demo replays its history on a clock it can set; serving then
+	// runs on the same clock, back at real time.
+	clock := demo.NewClock(time.Now)
+	db, err := openDB(ctx, c.DB, clock.Now)
 	if err != nil {
 		return err
 	}
 	defer db.Close()
 	if *withDemo {
-		if err := loadDemo(ctx, db, c, out); err != nil {
+		if err := loadDemo(ctx, db, clock, c, out); err != nil {
 			return err
 		}
 	}
@@ -108,9 +111,9 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source) {
 
 // loadDemo loads the demo prefecture into an empty database, or prints
 // the logins of the demo already there.
-func loadDemo(ctx context.Context, db *store.DB, c Config, out io.Writer) error {
+func loadDemo(ctx context.Context, db *store.DB, clock *demo.Clock, c Config, out io.Writer) error {
 	fmt.Fprintln(out, "正在载入演示数据（昌吉回族自治州）……")
-	err := demo.Load(ctx, db, demo.Options{Hash: c.Hash, Out: out})
+	err := demo.Load(ctx, db, demo.Options{Hash: c.Hash, Out: out, Clock: clock.Set})
 	if problem.Is(err, "demo.not_empty") {
 		fmt.Fprintln(out, "数据库已有数据，演示数据未重复载入。")
 		logins, err := demo.Logins(ctx, db)

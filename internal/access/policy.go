@@ -21,6 +21,18 @@ const (
 	UserManage       Action = "user.manage"
 	TokenManage      Action = "token.manage"
 	AuditRead        Action = "audit.read"
+	SettingsManage   Action = "settings.manage"
+
+	// The unit ledger and presale (楼盘表, 预售许可).
+	ProjectRead   Action = "project.read"
+	ProjectManage Action = "project.manage"
+	PermitConfirm Action = "permit.confirm"
+	UnitLock      Action = "unit.lock"
+	PresaleApply  Action = "presale.apply"
+	PresaleDecide Action = "presale.decide"
+	CreditRead    Action = "credit.read"
+	CreditManage  Action = "credit.manage"
+	PublicRead    Action = "public.read"
 )
 
 var descriptions = map[Action]string{
@@ -35,6 +47,16 @@ var descriptions = map[Action]string{
 	UserManage:       "管理用户",
 	TokenManage:      "管理接口令牌",
 	AuditRead:        "查看审计日志",
+	SettingsManage:   "修改本辖区配置",
+	ProjectRead:      "查看项目与楼盘表",
+	ProjectManage:    "编辑项目与导入楼盘表",
+	PermitConfirm:    "确认规划、施工许可证",
+	UnitLock:         "锁定或解锁户",
+	PresaleApply:     "申请预售许可",
+	PresaleDecide:    "审批预售许可",
+	CreditRead:       "查看限制清单",
+	CreditManage:     "管理限制清单",
+	PublicRead:       "查看公开信息",
 }
 
 const (
@@ -80,6 +102,20 @@ var policy = map[Action]rule{
 	UserManage:       roles(grants{admin: Jurisdiction}),
 	TokenManage:      roles(grants{admin: Jurisdiction}),
 	AuditRead:        roles(grants{supervisor: Prefecture, admin: Jurisdiction}),
+	SettingsManage:   roles(grants{admin: Jurisdiction, supervisor: Prefecture}),
+
+	ProjectRead: roles(grants{developer: OwnDeveloper, housing: Jurisdiction, acceptor: Jurisdiction, reviewer: Jurisdiction,
+		recorder: Jurisdiction, inspector: Jurisdiction, tax: Jurisdiction, supervisor: Prefecture}),
+	ProjectManage: roles(grants{developer: OwnDeveloper}),
+	PermitConfirm: roles(grants{housing: Jurisdiction}),
+	UnitLock:      roles(grants{housing: Jurisdiction, recorder: Jurisdiction}),
+	PresaleApply:  roles(grants{developer: OwnDeveloper}),
+	PresaleDecide: roles(grants{housing: Jurisdiction}),
+	CreditRead:    public(),
+	// Any housing bureau may list a developer that misbehaved in its
+	// county ("一处失信、处处受限"); every decision is recorded with reasons.
+	CreditManage: roles(grants{housing: Anyone, supervisor: Prefecture}),
+	PublicRead:   public(),
 }
 
 // Actions lists every action in the policy, for tests and documentation.

@@ -38,6 +38,7 @@ type Deps struct {
 type API struct {
 	Deps
 	routes []Route
+	tables *tableCache
 }
 
 // Route is one operation of the API.
@@ -63,8 +64,9 @@ type Param struct {
 
 // New returns the API with every route of the platform.
 func New(d Deps) *API {
-	a := &API{Deps: d}
+	a := &API{Deps: d, tables: &tableCache{}}
 	a.routes = append(a.routes, a.foundationRoutes()...)
+	a.routes = append(a.routes, a.ledgerRoutes()...)
 	return a
 }
 

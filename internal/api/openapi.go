@@ -97,7 +97,72 @@ func (a *API) schemas() map[string]js {
 			"events": integer("校验的事件数"), "intact": boolean("链是否完整"), "first_broken_event": integer(""), "lane": integer(""), "reason": str(""),
 		}),
 	}
+	for k, v := range ledgerSchemas() {
+		s[k] = v
+	}
 	return s
+}
+
+// ledgerSchemas are the schemas of the ledger and presale operations.
+func ledgerSchemas() map[string]js {
+	areas := object([]string{"total", "inner", "shared"}, js{"total": str("建筑面积"), "inner": str("套内建筑面积"), "shared": str("分摊建筑面积"), "ratio": str("分摊系数")})
+	project := object([]string{"id", "name", "jurisdiction"}, js{
+		"id": integer(""), "name": str(""), "developer": integer("开发企业机构ID"), "developer_name": str(""), "jurisdiction": str(""),
+		"address": str("坐落"), "planned_delivery": date("计划交付日期"), "total_investment": str("总投资（元）"), "invested": str("已投入（元）"),
+		"reform": boolean("是否参与交房即交证"),
+	})
+	parcel := object([]string{"code"}, js{
+		"code": str("宗地代码（19位）"), "area": str("宗地面积（㎡）"), "use": str("土地用途"), "right_nature": str("权利性质"),
+		"term_start": date(""), "term_end": date(""), "grant_contract": str("土地出让合同编号"), "premium_due": str("出让价款（元）"),
+		"premium_paid": str("已缴（元）"), "land_cert_no": str("国有建设用地使用权证书号"), "land_cert_on": date(""),
+	})
+	permit := object([]string{"id", "kind", "number"}, js{"id": integer(""), "kind": str("planning | construction"), "number": str(""),
+		"issued_on": date(""), "issuer": str(""), "scope": str(""), "confirmed": boolean("住建部门已确认")})
+	unit := object([]string{"id", "unit_no", "room", "floor"}, js{
+		"id": integer(""), "unit_no": str("不动产单元号（28位）"), "number": integer("户号"), "room": str("室号"), "section": str("单元"),
+		"floor": integer("实际层"), "purpose": str("用途"), "forecast": areas, "measured": areas, "state": str("楼盘表状态"), "state_label": str(""),
+	})
+	presalePermit := object([]string{"id", "number", "state"}, js{"id": integer(""), "number": str("预售许可证号"), "project_id": integer(""),
+		"issued_on": date(""), "buildings": array(integer("")), "units": integer(""), "area": str("预售建筑面积"),
+		"state": str("valid | suspended | revoked"), "extra_review": boolean("经加强审查核发")})
+	reason := object([]string{"reason"}, js{"reason": str("理由")})
+	return map[string]js{
+		"Project":      project,
+		"ProjectList":  object([]string{"projects"}, js{"projects": array(project)}),
+		"ProjectInput": object(nil, js{"name": str(""), "jurisdiction": str("新建时必填"), "address": str(""), "planned_delivery": date(""), "total_investment": str(""), "invested": str(""), "reform": boolean("")}),
+		"ProjectDetail": object([]string{"project"}, js{"project": project, "restricted": boolean("开发企业在限制清单中"), "parcels": array(parcel),
+			"permits": array(permit), "buildings": array(object(nil, js{"id": integer(""), "name": str(""), "units": integer(""), "area": str(""), "presale_permit": str("")})),
+			"presale_permits": array(presalePermit)}),
+		"Parcel":      parcel,
+		"Permit":      permit,
+		"PermitInput": object([]string{"kind", "number", "issued_on", "issuer", "scope"}, js{"kind": str("planning | construction"), "number": str(""), "issued_on": date(""), "issuer": str(""), "scope": str("")}),
+		"ImportResult": object([]string{"ok"}, js{"id": integer(""), "ok": boolean("是否导入"), "rows": integer(""), "new_buildings": integer(""),
+			"changed_buildings": integer(""), "new_units": integer(""), "changed_units": integer(""), "unchanged": integer("与库中一致、未改动的行"),
+			"errors":             array(object([]string{"sheet", "reason"}, js{"sheet": str(""), "row": integer(""), "column": str(""), "value": str(""), "reason": str("")})),
+			"annotated_workbook": str("标注错误的工作簿下载地址")}),
+		"BuildingTable": object([]string{"building", "floors", "counts", "version"}, js{
+			"building": object(nil, js{"id": integer(""), "project_id": integer(""), "parcel": str(""), "number": integer(""), "name": str(""), "floors_above": integer(""), "floors_below": integer("")}),
+			"states":   js{"type": "object", "additionalProperties": js{"type": "string"}, "description": "状态代码 → 中文名称"},
+			"floors": array(object(nil, js{"actual": integer("实际层"), "named": str("名义层"), "units": array(object([]string{"id", "unit_no", "state"}, js{
+				"id": integer(""), "unit_no": str("不动产单元号"), "number": integer("户号"), "room": str("室号"), "purpose": str("用途"),
+				"area": str("建筑面积（有实测用实测，否则预测）"), "state": str("状态代码")}))})),
+			"counts": js{"type": "object", "additionalProperties": js{"type": "integer"}}, "total": integer(""),
+			"version": integer("楼盘表版本：任何户的状态、面积或许可变化后递增"),
+		}),
+		"Unit":                    object([]string{"unit"}, js{"unit": unit, "building": str(""), "project": str(""), "project_id": integer(""), "locked": boolean("")}),
+		"LockInput":               object([]string{"locked", "reason"}, js{"locked": boolean("true 锁定，false 解锁"), "reason": str("")}),
+		"PresaleApplicationInput": object([]string{"buildings"}, js{"buildings": array(integer("幢ID")), "note": str("")}),
+		"PresaleApplication":      object([]string{"id", "state"}, js{"id": integer(""), "project_id": integer(""), "buildings": array(integer("")), "state": str("")}),
+		"PresaleCheck":            object([]string{"eligible"}, js{"eligible": boolean("是否满足全部条件"), "extra_review": boolean("需加强审查"), "reasons": array(js{"type": "object"})}),
+		"IssueInput":              object(nil, js{"extra_review": str("加强审查意见（开发企业在限制清单且本辖区要求加强审查时必填）")}),
+		"PresalePermit":           presalePermit,
+		"PresalePermitList":       object([]string{"permits"}, js{"permits": array(presalePermit)}),
+		"ReasonInput":             reason,
+		"RestrictionList": object([]string{"restrictions"}, js{"restrictions": array(object(nil, js{"developer": integer(""), "developer_name": str(""),
+			"reason": str(""), "basis": str(""), "listed_at": dateTime("")}))}),
+		"ListingInput":      object([]string{"developer", "listed", "reason"}, js{"developer": integer(""), "listed": boolean("true 列入，false 移出"), "reason": str(""), "basis": str("")}),
+		"PublicProjectList": object([]string{"projects"}, js{"projects": array(js{"type": "object"})}),
+	}
 }
 
 // OpenAPI returns the document.
@@ -133,6 +198,9 @@ func (a *API) OpenAPI() js {
 		case "":
 		case "text":
 			op["requestBody"] = js{"required": true, "content": js{"text/plain": js{"schema": js{"type": "string"}}}}
+		case "xlsx":
+			op["requestBody"] = js{"required": true, "content": js{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": js{
+				"schema": js{"type": "string", "format": "binary"}}}}
 		default:
 			op["requestBody"] = js{"required": true, "content": js{"application/json": js{"schema": ref(rt.Body)}}}
 		}

@@ -2,12 +2,26 @@ package demo
 
 import (
 	"context"
+	"time"
 
+	"handover/internal/calendar"
 	"handover/internal/store"
 )
 
-// Load loads the whole demo prefecture into an empty database.
+// Load loads the whole demo prefecture into an empty database, replaying
+// its history from early 2025: opts.Clock moves the database clock to each
+// step's moment and back to real time (a zero time) at the end.
 func Load(ctx context.Context, db *store.DB, opts Options) error {
-	_, err := LoadFoundation(ctx, db, opts)
+	set := opts.Clock
+	if set == nil {
+		set = func(time.Time) {}
+	}
+	defer set(time.Time{})
+	set(calendar.MustDate("2025-01-06").Start().Add(9 * time.Hour))
+	f, err := LoadFoundation(ctx, db, opts)
+	if err != nil {
+		return err
+	}
+	_, err = LoadLedger(ctx, db, f, set)
 	return err
 }

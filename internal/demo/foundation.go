@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"handover/internal/access"
 	"handover/internal/audit"
@@ -25,6 +26,9 @@ const Password = "Demo2026!"
 type Options struct {
 	Hash identity.HashParams
 	Out  io.Writer // where logins are printed; nil for none
+	// Clock moves the database clock to a moment of the demo's history; a
+	// zero time returns it to real time. Nil leaves the clock alone.
+	Clock func(time.Time)
 }
 
 // Foundation is what the foundation part of the demo created.

@@ -149,7 +149,7 @@ func (db *DB) ListAudit(ctx context.Context, f access.Filter, q AuditQuery) ([]a
 		sqlText += ` WHERE ` + strings.Join(where, " AND ")
 	}
 	sqlText += ` ORDER BY id DESC LIMIT ` + arg(limit)
-	rows, err := db.sql.QueryContext(ctx, sqlText, args...)
+	rows, err := db.r().QueryContext(ctx, sqlText, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -178,7 +178,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (*audit.Verifier, error) {
 	for lane := 0; lane < audit.Lanes; lane++ {
 		var after int64
 		for {
-			rows, err := db.sql.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events
+			rows, err := db.r().QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events
 				WHERE lane = $1 AND seq > $2 ORDER BY seq LIMIT 5000`, lane, after)
 			if err != nil {
 				return nil, err
@@ -204,7 +204,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (*audit.Verifier, error) {
 		}
 		var seq int64
 		var hash []byte
-		if err := db.sql.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE lane = $1`, lane).Scan(&seq, &hash); err != nil {
+		if err := db.r().QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE lane = $1`, lane).Scan(&seq, &hash); err != nil {
 			return nil, fmt.Errorf("audit head %d: %w", lane, err)
 		}
 		v.Head(lane, seq, hash)

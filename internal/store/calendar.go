@@ -16,7 +16,7 @@ func (db *DB) Calendar(ctx context.Context) (*calendar.Calendar, error) {
 	if err != nil {
 		return nil, err
 	}
-	rows, err := db.sql.QueryContext(ctx, `SELECT id, body FROM calendar_notices ORDER BY id`)
+	rows, err := db.r().QueryContext(ctx, `SELECT id, body FROM calendar_notices ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}

@@ -15,6 +15,8 @@ import (
 	"fmt"
 	"net/url"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgconn"
@@ -47,7 +49,16 @@ type DB struct {
 	sql    *sql.DB
 	engine Engine
 	now    func() time.Time
+	stmts  sync.Map // query text → *sql.Stmt, for reads outside transactions
+	// identityGen counts committed changes to users, roles, organisations
+	// and tokens made through this DB, so that caches of principals can
+	// tell when they are stale.
+	identityGen atomic.Int64
 }
+
+// IdentityGeneration is the number of identity changes this process has
+// committed; a principal cached at an older generation must be reloaded.
+func (db *DB) IdentityGeneration() int64 { return db.identityGen.Load() }
 
 // Options configure Open.
 type Options struct {
@@ -114,8 +125,11 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	return db, nil
 }
 
-// Close releases the connections.
-func (db *DB) Close() error { return db.sql.Close() }
+// Close releases the prepared statements and the connections.
+func (db *DB) Close() error {
+	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
+	return db.sql.Close()
+}
 
 // Engine reports the engine.
 func (db *DB) Engine() Engine { return db.engine }
@@ -229,6 +243,45 @@ type querier interface {
 }
 
 func (tx *Tx) q() querier { return txQuerier{tx} }
+
+// r is the querier for plain reads: statements are prepared once and
+// reused (the pure-Go SQLite driver spends much of a small query preparing
+// it; pgx caches statements by itself, so this changes little there).
+func (db *DB) r() querier { return stmtQuerier{db} }
+
+type stmtQuerier struct{ db *DB }
+
+func (q stmtQuerier) stmt(ctx context.Context, text string) (*sql.Stmt, error) {
+	if s, ok := q.db.stmts.Load(text); ok {
+		return s.(*sql.Stmt), nil
+	}
+	s, err := q.db.sql.PrepareContext(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	if prev, loaded := q.db.stmts.LoadOrStore(text, s); loaded {
+		s.Close()
+		return prev.(*sql.Stmt), nil
+	}
+	return s, nil
+}
+
+func (q stmtQuerier) QueryContext(ctx context.Context, text string, args ...any) (*sql.Rows, error) {
+	s, err := q.stmt(ctx, text)
+	if err != nil {
+		return nil, err
+	}
+	return s.QueryContext(ctx, args...)
+}
+
+func (q stmtQuerier) QueryRowContext(ctx context.Context, text string, args ...any) *sql.Row {
+	s, err := q.stmt(ctx, text)
+	if err != nil {
+		// Let the error surface from Scan, as *sql.Row does.
+		return q.db.sql.QueryRowContext(ctx, text, args...)
+	}
+	return s.QueryRowContext(ctx, args...)
+}
 
 type txQuerier struct{ tx *Tx }
 

@@ -55,7 +55,7 @@ func scanJurisdiction(r interface{ Scan(...any) error }) (identity.Jurisdiction,
 
 // Jurisdictions lists every jurisdiction, the prefecture first, then by code.
 func (db *DB) Jurisdictions(ctx context.Context) ([]identity.Jurisdiction, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT `+jurisdictionColumns+` FROM jurisdictions
+	rows, err := db.r().QueryContext(ctx, `SELECT `+jurisdictionColumns+` FROM jurisdictions
 		ORDER BY CASE kind WHEN 'prefecture' THEN 0 ELSE 1 END, code`)
 	if err != nil {
 		return nil, err
@@ -74,7 +74,7 @@ func (db *DB) Jurisdictions(ctx context.Context) ([]identity.Jurisdiction, error
 
 // Jurisdiction returns one jurisdiction.
 func (db *DB) Jurisdiction(ctx context.Context, code string) (identity.Jurisdiction, error) {
-	j, err := scanJurisdiction(db.sql.QueryRowContext(ctx, `SELECT `+jurisdictionColumns+` FROM jurisdictions WHERE code = $1`, code))
+	j, err := scanJurisdiction(db.r().QueryRowContext(ctx, `SELECT `+jurisdictionColumns+` FROM jurisdictions WHERE code = $1`, code))
 	return j, notFound(err, "jurisdiction.not_found", "辖区不存在")
 }
 
@@ -119,6 +119,7 @@ func (db *DB) CreateOrg(ctx context.Context, actor audit.Actor, o identity.Org) 
 		tx.Audit("org.create", "organisation", id, map[string]any{"after": o})
 		return nil
 	})
+	db.identityGen.Add(1)
 	return o, err
 }
 
@@ -133,7 +134,7 @@ func (db *DB) jurisdictionTx(ctx context.Context, tx *Tx, code string) (identity
 
 // Org returns one organisation.
 func (db *DB) Org(ctx context.Context, id int64) (identity.Org, error) {
-	o, err := scanOrg(db.sql.QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, id))
+	o, err := scanOrg(db.r().QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, id))
 	return o, notFound(err, "org.not_found", "机构不存在")
 }
 
@@ -161,7 +162,7 @@ func (db *DB) ListOrgs(ctx context.Context, f access.Filter, q OrgQuery) ([]iden
 	if len(where) > 0 {
 		s += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	rows, err := db.sql.QueryContext(ctx, s+` ORDER BY jurisdiction, kind, name`, args...)
+	rows, err := db.r().QueryContext(ctx, s+` ORDER BY jurisdiction, kind, name`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -278,6 +279,7 @@ func (db *DB) CreateUser(ctx context.Context, actor audit.Actor, in NewUser) (id
 		tx.Audit("user.create", "user", id, map[string]any{"after": userSummary(u)})
 		return nil
 	})
+	db.identityGen.Add(1)
 	return u, err
 }
 
@@ -290,11 +292,11 @@ func userSummary(u identity.User) map[string]any {
 
 // User returns one user with roles.
 func (db *DB) User(ctx context.Context, id int64) (identity.User, error) {
-	u, err := scanUser(db.sql.QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id))
+	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id))
 	if err != nil {
 		return u, notFound(err, "user.not_found", "用户不存在")
 	}
-	err = db.loadRoles(ctx, db.sql, []*identity.User{&u})
+	err = db.loadRoles(ctx, db.r(), []*identity.User{&u})
 	return u, err
 }
 
@@ -305,11 +307,11 @@ func (db *DB) UserByName(ctx context.Context, username string) (identity.User, e
 	if c, err := code.ParseIDCard(username); err == nil {
 		q, arg = `SELECT `+userColumns+` FROM users u WHERE u.id_number = $1`, c.Number
 	}
-	u, err := scanUser(db.sql.QueryRowContext(ctx, q, arg))
+	u, err := scanUser(db.r().QueryRowContext(ctx, q, arg))
 	if err != nil {
 		return u, notFound(err, "user.not_found", "用户不存在")
 	}
-	err = db.loadRoles(ctx, db.sql, []*identity.User{&u})
+	err = db.loadRoles(ctx, db.r(), []*identity.User{&u})
 	return u, err
 }
 
@@ -337,7 +339,7 @@ func (db *DB) ListUsers(ctx context.Context, f access.Filter, q UserQuery) ([]id
 	if len(where) > 0 {
 		s += ` WHERE ` + strings.Join(where, " AND ")
 	}
-	rows, err := db.sql.QueryContext(ctx, s+` ORDER BY u.org_id, u.username LIMIT 1000`, args...)
+	rows, err := db.r().QueryContext(ctx, s+` ORDER BY u.org_id, u.username LIMIT 1000`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -357,7 +359,7 @@ func (db *DB) ListUsers(ctx context.Context, f access.Filter, q UserQuery) ([]id
 	for i := range out {
 		ptrs[i] = &out[i]
 	}
-	return out, db.loadRoles(ctx, db.sql, ptrs)
+	return out, db.loadRoles(ctx, db.r(), ptrs)
 }
 
 // UserChange is an administrator's change to a user; nil fields stay.
@@ -433,6 +435,7 @@ func (db *DB) UpdateUser(ctx context.Context, actor audit.Actor, id int64, ch Us
 		tx.Audit("user.update", "user", id, map[string]any{"before": before, "after": after})
 		return nil
 	})
+	db.identityGen.Add(1)
 	return u, err
 }
 
@@ -498,7 +501,7 @@ const dummyHash = "$argon2id$v=19$m=65536,t=3,p=2$c29tZXNhbHRzb21lc2FsdA$yHyXzWd
 // Principal resolves a user id to the principal of a request: the user,
 // its organisation and jurisdiction, in one query. A disabled user has none.
 func (db *DB) Principal(ctx context.Context, userID int64) (*identity.Principal, error) {
-	row := db.sql.QueryRowContext(ctx, `SELECT `+userColumns+`, o.id, o.name, o.kind, o.service, o.jurisdiction, COALESCE(o.uscc, ''), o.created_at,
+	row := db.r().QueryRowContext(ctx, `SELECT `+userColumns+`, o.id, o.name, o.kind, o.service, o.jurisdiction, COALESCE(o.uscc, ''), o.created_at,
 		j.code, j.name, j.kind, j.county, j.cert_place, j.province, j.region
 		FROM users u JOIN organisations o ON o.id = u.org_id JOIN jurisdictions j ON j.code = o.jurisdiction
 		WHERE u.id = $1`, userID)
@@ -518,7 +521,7 @@ func (db *DB) Principal(ctx context.Context, userID int64) (*identity.Principal,
 	}
 	p.Org.Kind, p.Jurisdiction.Kind = identity.OrgKind(okind), identity.JurisdictionKind(jkind)
 	p.User.PasswordHash = ""
-	if err := db.loadRoles(ctx, db.sql, []*identity.User{&p.User}); err != nil {
+	if err := db.loadRoles(ctx, db.r(), []*identity.User{&p.User}); err != nil {
 		return nil, err
 	}
 	return &p, nil
@@ -573,11 +576,13 @@ func (db *DB) CreateToken(ctx context.Context, actor audit.Actor, userID int64, 
 		tx.Audit("token.create", "api_token", id, map[string]any{"user": userID, "name": name, "prefix": t.Prefix})
 		return nil
 	})
+	db.identityGen.Add(1)
 	return secret, t, err
 }
 
 // RevokeToken revokes a token; revoking twice is a no-op.
 func (db *DB) RevokeToken(ctx context.Context, actor audit.Actor, id int64) error {
+	defer db.identityGen.Add(1)
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		res, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, tx.now, id)
 		if err != nil {
@@ -607,7 +612,7 @@ func (db *DB) Tokens(ctx context.Context, userID int64) ([]Token, error) {
 		q += ` WHERE t.user_id = $1`
 		args = append(args, userID)
 	}
-	rows, err := db.sql.QueryContext(ctx, q+` ORDER BY t.id`, args...)
+	rows, err := db.r().QueryContext(ctx, q+` ORDER BY t.id`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -631,7 +636,7 @@ func (db *DB) Tokens(ctx context.Context, userID int64) ([]Token, error) {
 // token is Unauthenticated.
 func (db *DB) TokenUser(ctx context.Context, token string) (int64, error) {
 	var id int64
-	err := db.sql.QueryRowContext(ctx, `SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash(token)).Scan(&id)
+	err := db.r().QueryRowContext(ctx, `SELECT user_id FROM api_tokens WHERE token_hash = $1 AND revoked_at IS NULL`, tokenHash(token)).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, problem.New(problem.Unauthenticated, "auth.token_invalid", "接口令牌无效或已吊销")
 	}
@@ -642,7 +647,7 @@ func (db *DB) TokenUser(ctx context.Context, token string) (int64, error) {
 func (db *DB) Token(ctx context.Context, id int64) (Token, error) {
 	var t Token
 	var revoked sql.NullTime
-	err := db.sql.QueryRowContext(ctx, `SELECT t.id, t.user_id, u.username, t.name, t.prefix, t.created_at, t.revoked_at
+	err := db.r().QueryRowContext(ctx, `SELECT t.id, t.user_id, u.username, t.name, t.prefix, t.created_at, t.revoked_at
 		FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.id = $1`, id).
 		Scan(&t.ID, &t.UserID, &t.Username, &t.Name, &t.Prefix, &t.CreatedAt, &revoked)
 	if revoked.Valid {

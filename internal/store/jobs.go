@@ -100,7 +100,7 @@ func truncate(s string, n int) string {
 
 // PendingJobs counts jobs not done, by kind (for health pages).
 func (db *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
-	rows, err := db.sql.QueryContext(ctx, `SELECT kind, COUNT(*) FROM jobs WHERE done_at IS NULL GROUP BY kind`)
+	rows, err := db.r().QueryContext(ctx, `SELECT kind, COUNT(*) FROM jobs WHERE done_at IS NULL GROUP BY kind`)
 	if err != nil {
 		return nil, err
 	}

@@ -5,7 +5,9 @@ import (
 	"net"
 	"net/http"
 	"runtime/debug"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
@@ -120,6 +122,38 @@ func (s *Server) secure(next http.Handler) http.Handler {
 
 const sessionUser = "uid"
 
+// principalTTL bounds how long a resolved principal is reused. Within one
+// process any change to users, roles or tokens invalidates it at once (the
+// store's identity generation); servers sharing a PostgreSQL database see
+// another server's change within this time.
+const principalTTL = 5 * time.Second
+
+type cachedPrincipal struct {
+	p   *identity.Principal
+	gen int64
+	at  time.Time
+}
+
+// cachedLookup returns the principal under key, resolving and caching it
+// with resolve when absent or stale. A cached principal is shared: handlers
+// treat principals as read-only.
+func (s *Server) cachedLookup(key string, resolve func() (*identity.Principal, error)) (*identity.Principal, error) {
+	gen, now := s.db.IdentityGeneration(), s.now()
+	if v, ok := s.principals.Load(key); ok {
+		c := v.(cachedPrincipal)
+		if c.gen == gen && now.Sub(c.at) < principalTTL && !now.Before(c.at) {
+			return c.p, nil
+		}
+	}
+	p, err := resolve()
+	if err != nil {
+		s.principals.Delete(key)
+		return nil, err
+	}
+	s.principals.Store(key, cachedPrincipal{p: p, gen: gen, at: now})
+	return p, nil
+}
+
 // authenticate resolves the request's principal from a bearer token or the
 // page session and puts it, with the client address, in the context.
 func (s *Server) authenticate(next http.Handler) http.Handler {
@@ -132,18 +166,28 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.api.WriteError(w, r, problem.New(problem.Unauthenticated, "auth.scheme", "仅支持 Authorization: Bearer 令牌"))
 				return
 			}
-			uid, err := s.db.TokenUser(r.Context(), strings.TrimSpace(token))
-			if err == nil {
-				p, err = s.db.Principal(r.Context(), uid)
-			}
+			token = strings.TrimSpace(token)
+			var err error
+			p, err = s.cachedLookup("t:"+token, func() (*identity.Principal, error) {
+				uid, err := s.db.TokenUser(r.Context(), token)
+				if err != nil {
+					return nil, err
+				}
+				p, err := s.db.Principal(r.Context(), uid)
+				if err == nil {
+					p.ViaToken = true
+				}
+				return p, err
+			})
 			if err != nil {
 				s.api.WriteError(w, r, err)
 				return
 			}
-			p.ViaToken = true
 		} else if uid := s.sessions.GetInt64(r.Context(), sessionUser); uid != 0 {
 			var err error
-			p, err = s.db.Principal(r.Context(), uid)
+			p, err = s.cachedLookup("u:"+strconv.FormatInt(uid, 10), func() (*identity.Principal, error) {
+				return s.db.Principal(r.Context(), uid)
+			})
 			if err != nil {
 				s.log.Info("session principal gone", "user", uid, "err", err)
 				s.sessions.Destroy(r.Context())

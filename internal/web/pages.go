@@ -7,13 +7,18 @@ import (
 	"io/fs"
 	"net/http"
 	"path"
+	"slices"
 	"strings"
 	"time"
+
+	"github.com/shopspring/decimal"
 
 	"handover/internal/access"
 	"handover/internal/calendar"
 	"handover/internal/code"
 	"handover/internal/identity"
+	"handover/internal/measure"
+	"handover/internal/presale"
 )
 
 // pages holds one parsed template set per page: the layout, the shared
@@ -52,7 +57,11 @@ func templateFuncs() template.FuncMap {
 			}
 			return fmt.Sprintf("%.1f%%", 100*float64(num)/float64(den))
 		},
-		"inc": func(i int) int { return i + 1 },
+		"inc":        func(i int) int { return i + 1 },
+		"area":       func(d decimal.Decimal) string { return measure.Area(d) },
+		"money":      func(d decimal.Decimal) string { return measure.Money(d) },
+		"has":        func(ids []int64, id int64) bool { return slices.Contains(ids, id) },
+		"eventLabel": presale.EventLabel,
 	}
 }
 
@@ -148,11 +157,16 @@ type navEntry struct {
 func navEntries() []navEntry {
 	return []navEntry{
 		{"工作台", "/", access.MeRead},
+		{"项目与楼盘表", "/projects", access.ProjectRead},
+		{"预售许可", "/presale", access.ProjectRead},
+		{"限制清单", "/credit", access.CreditManage},
+		{"本辖区配置", "/admin/settings", access.SettingsManage},
 		{"机构管理", "/admin/orgs", access.OrgRead},
 		{"用户管理", "/admin/users", access.UserRead},
 		{"节假日日历", "/admin/calendar", access.CalendarManage},
 		{"审计日志", "/audit", access.AuditRead},
 		{"编码与期限工具", "/tools", access.CodesValidate},
+		{"信息公开", "/public", access.PublicRead},
 		{"接口文档", "/docs/api", ""},
 	}
 }

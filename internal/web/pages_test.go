@@ -6,10 +6,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/code"
+	"handover/internal/credit"
 	"handover/internal/identity"
+	"handover/internal/ledger"
+	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/store"
 )
@@ -29,6 +34,15 @@ func samplePages() map[string]any {
 	org := identity.Org{ID: 2, Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301", USCC: "914403001922038216"}
 	notice, _ := calendar.ParseNotice("范围 650000 新疆\n年度 2026\n标题 t\n休 2026-03-20 至 2026-03-22 肉孜节\n")
 	check, _ := code.Check("unit", "652301001002GB00123F00030012", nil)
+	proj := ledger.Project{ID: 1, Name: "天山·悦府", DeveloperName: "天山", Jurisdiction: "652301", Address: "a",
+		PlannedDelivery: calendar.MustDate("2026-12-18"), Reform: true, TotalInvestment: decimal.RequireFromString("100"), Invested: decimal.RequireFromString("30")}
+	building := ledger.Building{ID: 7, ProjectID: 1, Parcel: "652301004007GB00121", Number: 1, Name: "1号楼", FloorsAbove: 2, FloorsBelow: 1}
+	unit := ledger.Unit{ID: 9, BuildingID: 7, Number: 1, UnitNo: "652301004007GB00121F00010001", Room: "1单元101", Floor: 1, Purpose: "住宅",
+		Forecast: ledger.Areas{Total: decimal.RequireFromString("112.35"), Inner: decimal.RequireFromString("92.40"), Shared: decimal.RequireFromString("19.95"), Ratio: decimal.RequireFromString("0.215909")}}
+	measured := unit
+	measured.ID, measured.Number, measured.Measured = 10, 2, unit.Forecast
+	table := ledger.BuildTable(building, []ledger.Floor{{Actual: 1, Named: "1"}, {Actual: 2, Named: "2"}},
+		[]ledger.TableCell{{Unit: unit, Status: ledger.Status{Permit: "valid"}}, {Unit: measured, Status: ledger.Status{Locked: true}}})
 	dl := calendar.Deadline{Start: calendar.MustDate("2025-03-27"), Workdays: 5, Due: calendar.MustDate("2025-04-07"),
 		Skipped: []calendar.DayInfo{{Date: calendar.MustDate("2025-03-29"), Name: "肉孜节"}}, Warnings: []string{"w"}}
 	return map[string]any{
@@ -48,6 +62,35 @@ func samplePages() map[string]any {
 			Actor: audit.Actor{Name: "a", OrgName: "o", Addr: "127.0.0.1"}, Summary: "{}"}}},
 		"tools":   ToolsPage{Base: b, Kind: "unit", Value: "652301001002GB00123F00030012", Kinds: code.Kinds, Check: &check, Start: "2025-03-27", Workdays: "5", Region: "650000", Deadline: &dl},
 		"apidocs": APIDocsPage{Base: b},
+
+		"projects":     ProjectListPage{Base: b, Projects: []ledger.Project{proj}, JNames: map[string]string{"652301": "昌吉市"}, CanCreate: true},
+		"project_form": ProjectFormPage{Base: b, Form: projectFormOf(proj), Errors: map[string]string{"name": "x"}, Message: "m", Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}},
+		"project":      projectSample(b, proj, now),
+		"building":     BuildingPage{Base: b, Project: proj, Table: table, States: ledger.States, Others: []store.BuildingSummary{{Building: building}, {Building: ledger.Building{ID: 8, Name: "2号楼"}}}},
+		"unit":         UnitPage{Base: b, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Status: ledger.Status{Locked: true}, State: ledger.Restricted, CanLock: true, Errors: map[string]string{"reason": "x"}},
+		"presale":      PresaleQueuePage{Base: b, Queue: []store.PresaleApplication{{ID: 1, ProjectID: 1, ProjectName: "p", SubmittedAt: now}}, Permits: []PermitRow{{Number: "n", Project: "p", State: "有效"}}},
+		"credit":       CreditPage{Base: b, Current: []credit.Listing{{Name: "dev", Reason: "r", At: now}}, History: []credit.Listing{{Name: "dev", Listed: true, At: now}}, Developers: []identity.Org{org}, CanManage: true, Message: "m"},
+		"settings":     SettingsPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Effects: []credit.Effect{credit.Refuse, credit.Review}, Keys: settingKeys()},
+		"public":       PublicPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Projects: []store.ProjectDetail{projectSample(b, proj, now).D}},
+	}
+}
+
+func projectSample(b Base, proj ledger.Project, now time.Time) ProjectPage {
+	d := decimal.RequireFromString
+	app := store.PresaleApplication{ID: 3, Buildings: []int64{7}, State: "submitted", SubmittedAt: now, Note: "n"}
+	return ProjectPage{Base: b, JName: "昌吉市", Form: projectFormOf(proj), CanManage: true, CanConfirm: true, CanApply: true, CanDecide: true,
+		NeedsReview: true, Open: &app, Section: "parcels", Errors: map[string]string{"code": "x"}, Message: "m", PermitKinds: []ledger.PermitKind{ledger.Planning},
+		BuildingNames: map[int64]string{7: "1号楼"},
+		Check:         []problem.Reason{{Rule: "r", Message: "m", Basis: "b", Fixer: "f"}},
+		LastImport:    &store.LedgerImport{ID: 1, At: now, FileName: "f.xlsx", Annotated: true, Errors: []ledger.RowError{{Sheet: "户", Row: 3, Column: "户号", Value: "x", Reason: "r"}}},
+		D: store.ProjectDetail{Project: proj, Listed: true,
+			Parcels:   []ledger.Parcel{{Code: "652301004007GB00121", Area: d("1"), PremiumDue: d("2"), PremiumPaid: d("1")}},
+			Permits:   []ledger.Permit{{ID: 1, Kind: ledger.Planning, Number: "n"}, {ID: 2, Kind: ledger.Construction, ConfirmedBy: 1, ConfirmedAt: now}},
+			Buildings: []store.BuildingSummary{{Building: ledger.Building{ID: 7, Name: "1号楼"}, Units: 3, Area: d("300"), Permit: "n"}, {Building: ledger.Building{ID: 8, Name: "2号楼"}}},
+			Presale: []presale.Permit{{ID: 1, Number: "n", Buildings: []int64{7}, State: presale.Valid, Area: d("1"), ExtraReview: "x",
+				Events: []presale.Event{{Kind: "issued", ByName: "陈刚", At: now}}}, {ID: 2, Number: "m", State: presale.SuspendedState, Area: d("1")}},
+			Applications: []store.PresaleApplication{app},
+		},
 	}
 }
 

@@ -5,6 +5,8 @@ import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"handover/internal/access"
 )
 
 // routes registers every page route; the JSON API registers its own.
@@ -37,6 +39,32 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /audit", s.page(s.auditPage))
 	mux.Handle("GET /audit/verify", s.page(s.auditVerify))
+
+	mux.Handle("GET /projects", s.page(s.projectList))
+	mux.Handle("GET /projects/new", s.page(s.projectForm))
+	mux.Handle("POST /projects", s.page(s.projectCreate))
+	mux.Handle("GET /projects/{id}", s.page(s.projectPage))
+	mux.Handle("POST /projects/{id}", s.page(s.projectAction(access.ProjectManage, "facts", s.projectUpdate)))
+	mux.Handle("POST /projects/{id}/parcels", s.page(s.projectAction(access.ProjectManage, "parcels", s.parcelPut)))
+	mux.Handle("POST /projects/{id}/permits", s.page(s.projectAction(access.ProjectManage, "permits", s.permitAdd)))
+	mux.Handle("POST /projects/{id}/permits/confirm", s.page(s.projectAction(access.PermitConfirm, "permits", s.permitConfirm)))
+	mux.Handle("POST /projects/{id}/import", s.page(s.ledgerImport))
+	mux.Handle("GET /projects/{id}/template.xlsx", s.page(s.ledgerTemplate))
+	mux.Handle("GET /imports/{id}/annotated.xlsx", s.page(s.annotatedWorkbook))
+	mux.Handle("POST /projects/{id}/presale/apply", s.page(s.projectAction(access.PresaleApply, "presale", s.presaleApply)))
+	mux.Handle("POST /projects/{id}/presale/issue", s.page(s.projectAction(access.PresaleDecide, "presale", s.presaleIssue)))
+	mux.Handle("POST /projects/{id}/presale/refuse", s.page(s.projectAction(access.PresaleDecide, "presale", s.presaleRefuse)))
+	mux.Handle("POST /projects/{id}/presale/change", s.page(s.projectAction(access.PresaleDecide, "presale", s.presaleChange)))
+	mux.Handle("GET /presale", s.page(s.presaleQueue))
+	mux.Handle("GET /buildings/{id}", s.page(s.buildingPage))
+	mux.Handle("GET /units/{id}", s.page(s.unitPage))
+	mux.Handle("POST /units/{id}/lock", s.page(s.unitLock))
+	mux.Handle("GET /credit", s.page(s.creditPage))
+	mux.Handle("POST /credit", s.page(s.creditChange))
+	mux.Handle("GET /admin/settings", s.page(s.settingsPage))
+	mux.Handle("POST /admin/settings", s.page(s.settingsSave))
+	mux.Handle("GET /public", s.page(s.publicIndex))
+	mux.Handle("GET /public/buildings/{id}", s.page(s.publicBuilding))
 
 	mux.Handle("GET /tools", s.page(s.toolsPage))
 	mux.Handle("GET /docs/api", s.page(s.apiDocs))

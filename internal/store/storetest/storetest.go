@@ -17,6 +17,7 @@ import (
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
 
 	"handover/internal/store"
 )
@@ -55,7 +56,12 @@ func Open(t testing.TB) (*store.DB, *Clock) {
 // OpenWith returns a migrated database for t using the given clock.
 func OpenWith(t testing.TB, now func() time.Time) *store.DB {
 	t.Helper()
-	dsn := DSN(t)
+	return OpenDSN(t, DSN(t), now)
+}
+
+// OpenDSN returns the migrated database at dsn (from DSN) on the clock.
+func OpenDSN(t testing.TB, dsn string, now func() time.Time) *store.DB {
+	t.Helper()
 	ctx := context.Background()
 	db, err := store.Open(ctx, dsn, store.Options{Now: now})
 	if err != nil {
@@ -106,4 +112,20 @@ func DSN(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Raw opens a plain connection to the test database at dsn, for tests that
+// count rows independently of the store or play a tampering administrator.
+func Raw(t testing.TB, dsn string) *sql.DB {
+	t.Helper()
+	driver, source := "pgx", dsn
+	if !store.IsPostgresURL(dsn) {
+		driver, source = "sqlite", "file:"+dsn+"?_pragma=busy_timeout(5000)"
+	}
+	db, err := sql.Open(driver, source)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { db.Close() })
+	return db
 }

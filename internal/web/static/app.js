@@ -34,3 +34,32 @@
     });
   });
 })();
+
+// 楼盘表: show a unit's details beside the grid instead of leaving the page.
+(function () {
+  "use strict";
+  var panel = document.getElementById("unit-panel");
+  if (!panel) { return; }
+  function esc(s) { var d = document.createElement("div"); d.textContent = s == null ? "" : String(s); return d.innerHTML; }
+  document.addEventListener("click", function (e) {
+    var a = e.target.closest ? e.target.closest("a.cell[data-unit]") : null;
+    if (!a) { return; }
+    e.preventDefault();
+    fetch("/api/v1/units/" + a.getAttribute("data-unit"), { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (d) {
+        var u = d.unit, f = u.forecast, m = u.measured;
+        panel.innerHTML = '<button class="btn small close" type="button">关闭</button>' +
+          "<h2>" + esc(u.room) + "</h2><dl class=\"facts\">" +
+          "<dt>状态</dt><dd><span class=\"swatch s-" + esc(u.state) + "\"></span> " + esc(u.state_label) + "</dd>" +
+          "<dt>不动产单元号</dt><dd class=\"mono\">" + esc(u.unit_no) + "</dd>" +
+          "<dt>用途</dt><dd>" + esc(u.purpose) + "</dd>" +
+          "<dt>预测建筑面积</dt><dd>" + esc(f.total) + "㎡（套内 " + esc(f.inner) + "，分摊 " + esc(f.shared) + "）</dd>" +
+          (m ? "<dt>实测建筑面积</dt><dd>" + esc(m.total) + "㎡</dd>" : "") +
+          "</dl><p><a href=\"/units/" + esc(u.id) + "\">查看详情</a></p>";
+        panel.hidden = false;
+        panel.querySelector(".close").addEventListener("click", function () { panel.hidden = true; });
+      })
+      .catch(function () { window.location = a.href; });
+  });
+})();

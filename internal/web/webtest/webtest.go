@@ -7,6 +7,7 @@ package webtest
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"io"
 	"log/slog"
 	"net/http"
@@ -42,7 +43,8 @@ type Env struct {
 	HTTP   *httptest.Server
 	Demo   *demo.Foundation
 	Cal    *calendar.Source
-	Logs   *Logs // everything the server logged
+	Logs   *Logs   // everything the server logged
+	Raw    *sql.DB // a plain connection to the same database, for independent counts
 }
 
 // Logs collects log output; safe for concurrent use.
@@ -59,13 +61,17 @@ func (l *Logs) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.
 // Start runs the platform with the demo foundation.
 func Start(t testing.TB) *Env {
 	t.Helper()
-	db, clock := storetest.Open(t)
+	dsn := storetest.DSN(t)
+	clock := storetest.NewClock(storetest.DefaultTime)
+	db := storetest.OpenDSN(t, dsn, clock.Now)
 	ctx := context.Background()
 	f, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: Cheap})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return StartWith(t, db, clock, f)
+	env := StartWith(t, db, clock, f)
+	env.Raw = storetest.Raw(t, dsn)
+	return env
 }
 
 // StartWith runs the platform over an already prepared database.

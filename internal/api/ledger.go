@@ -1,0 +1,922 @@
+package api
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"handover/internal/access"
+	"handover/internal/calendar"
+	"handover/internal/credit"
+	"handover/internal/identity"
+	"handover/internal/ledger"
+	"handover/internal/presale"
+	"handover/internal/problem"
+	"handover/internal/store"
+)
+
+func (a *API) ledgerRoutes() []Route {
+	id := []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}
+	return []Route{
+		{Method: "GET", Pattern: "/api/v1/projects", Action: access.ProjectRead, Tag: "楼盘表与预售",
+			Summary: "列出项目", Params: []Param{{Name: "jurisdiction", In: "query"}}, Result: "ProjectList", handle: a.listProjects},
+		{Method: "POST", Pattern: "/api/v1/projects", Action: access.ProjectManage, Tag: "楼盘表与预售",
+			Summary: "新建项目（开发企业）", Body: "ProjectInput", Result: "Project", Status: 201, handle: a.createProject},
+		{Method: "GET", Pattern: "/api/v1/projects/{id}", Action: access.ProjectRead, Tag: "楼盘表与预售",
+			Summary: "查看项目（宗地、许可证、幢、预售许可）", Params: id, Result: "ProjectDetail", handle: a.getProject},
+		{Method: "PATCH", Pattern: "/api/v1/projects/{id}", Action: access.ProjectManage, Tag: "楼盘表与预售",
+			Summary: "修改项目", Params: id, Body: "ProjectInput", Result: "Project", handle: a.updateProject},
+		{Method: "POST", Pattern: "/api/v1/projects/{id}/parcels", Action: access.ProjectManage, Tag: "楼盘表与预售",
+			Summary: "登记或更新项目的宗地（国有建设用地使用权、出让价款）", Params: id, Body: "Parcel", Result: "Parcel", Status: 201, handle: a.putParcel},
+		{Method: "POST", Pattern: "/api/v1/projects/{id}/permits", Action: access.ProjectManage, Tag: "楼盘表与预售",
+			Summary: "登记建设工程规划许可证或建筑工程施工许可证", Params: id, Body: "PermitInput", Result: "Permit", Status: 201, handle: a.addPermit},
+		{Method: "POST", Pattern: "/api/v1/permits/{id}/confirm", Action: access.PermitConfirm, Tag: "楼盘表与预售",
+			Summary: "住建部门确认许可证", Params: id, Result: "Permit", handle: a.confirmPermit},
+		{Method: "POST", Pattern: "/api/v1/projects/{id}/ledger", Action: access.ProjectManage, Tag: "楼盘表与预售",
+			Summary: "导入楼盘表工作簿（.xlsx，全部成功或全部不导入）", Params: id, Body: "xlsx", Result: "ImportResult", handle: a.importLedger},
+		{Method: "GET", Pattern: "/api/v1/buildings/{id}/table", Action: access.ProjectRead, Tag: "楼盘表与预售",
+			Summary: "楼盘表：一幢的楼层×户及其状态", Params: id, Result: "BuildingTable", handle: a.buildingTable},
+		{Method: "GET", Pattern: "/api/v1/units/{id}", Action: access.ProjectRead, Tag: "楼盘表与预售",
+			Summary: "查看户（不动产单元）", Params: id, Result: "Unit", handle: a.getUnit},
+		{Method: "POST", Pattern: "/api/v1/units/{id}/lock", Action: access.UnitLock, Tag: "楼盘表与预售",
+			Summary: "锁定或解锁户（须填理由）", Params: id, Body: "LockInput", Result: "Unit", handle: a.lockUnit},
+		{Method: "POST", Pattern: "/api/v1/projects/{id}/presale-applications", Action: access.PresaleApply, Tag: "楼盘表与预售",
+			Summary: "申请商品房预售许可", Params: id, Body: "PresaleApplicationInput", Result: "PresaleApplication", Status: 201, handle: a.applyPresale},
+		{Method: "GET", Pattern: "/api/v1/projects/{id}/presale-check", Action: access.ProjectRead, Tag: "楼盘表与预售",
+			Summary: "核验预售许可条件（不核发）", Params: append(id, Param{Name: "buildings", In: "query", Desc: "幢ID，逗号分隔"}),
+			Result: "PresaleCheck", handle: a.checkPresale},
+		{Method: "POST", Pattern: "/api/v1/presale/applications/{id}/issue", Action: access.PresaleDecide, Tag: "楼盘表与预售",
+			Summary: "核发预售许可（全部条件满足时）", Params: id, Body: "IssueInput", Result: "PresalePermit", Status: 201, handle: a.issuePresale},
+		{Method: "POST", Pattern: "/api/v1/presale/applications/{id}/refuse", Action: access.PresaleDecide, Tag: "楼盘表与预售",
+			Summary: "不予许可（须填理由）", Params: id, Body: "ReasonInput", Status: 204, handle: a.refusePresale},
+		{Method: "GET", Pattern: "/api/v1/presale/permits", Action: access.ProjectRead, Tag: "楼盘表与预售",
+			Summary: "列出预售许可", Result: "PresalePermitList", handle: a.listPresale},
+		{Method: "POST", Pattern: "/api/v1/presale/permits/{id}/{action}", Action: access.PresaleDecide, Tag: "楼盘表与预售",
+			Summary: "暂停（suspend）、恢复（reinstate）或撤销（revoke）预售许可",
+			Params:  append(id, Param{Name: "action", In: "path", Required: true, Desc: "suspend | reinstate | revoke"}),
+			Body:    "ReasonInput", Result: "PresalePermit", handle: a.changePresale},
+		{Method: "GET", Pattern: "/api/v1/credit/restrictions", Action: access.CreditRead, Tag: "楼盘表与预售",
+			Summary: "限制清单（公开）", Result: "RestrictionList", handle: a.listRestrictions},
+		{Method: "POST", Pattern: "/api/v1/credit/listings", Action: access.CreditManage, Tag: "楼盘表与预售",
+			Summary: "将开发企业列入或移出限制清单", Body: "ListingInput", Status: 201, handle: a.putListing},
+		{Method: "GET", Pattern: "/api/v1/public/projects", Action: access.PublicRead, Tag: "信息公开",
+			Summary: "公开：取得预售许可的项目", Params: []Param{{Name: "jurisdiction", In: "query"}}, Result: "PublicProjectList", handle: a.publicProjects},
+		{Method: "GET", Pattern: "/api/v1/public/buildings/{id}/table", Action: access.PublicRead, Tag: "信息公开",
+			Summary: "公开：楼盘表（只含户的状态，不含购房人信息）", Params: id, Result: "BuildingTable", handle: a.publicTable},
+	}
+}
+
+// ---- JSON shapes
+
+type projectJSON struct {
+	ID              int64         `json:"id"`
+	Name            string        `json:"name"`
+	Developer       int64         `json:"developer"`
+	DeveloperName   string        `json:"developer_name"`
+	Jurisdiction    string        `json:"jurisdiction"`
+	Address         string        `json:"address"`
+	PlannedDelivery calendar.Date `json:"planned_delivery"`
+	TotalInvestment string        `json:"total_investment"`
+	Invested        string        `json:"invested"`
+	Reform          bool          `json:"reform"`
+}
+
+func toProjectJSON(p ledger.Project) projectJSON {
+	return projectJSON{ID: p.ID, Name: p.Name, Developer: p.Developer, DeveloperName: p.DeveloperName, Jurisdiction: p.Jurisdiction,
+		Address: p.Address, PlannedDelivery: p.PlannedDelivery, TotalInvestment: p.TotalInvestment.StringFixed(2),
+		Invested: p.Invested.StringFixed(2), Reform: p.Reform}
+}
+
+type parcelJSON struct {
+	Code          string        `json:"code"`
+	Area          string        `json:"area"`
+	Use           string        `json:"use"`
+	RightNature   string        `json:"right_nature"`
+	TermStart     calendar.Date `json:"term_start"`
+	TermEnd       calendar.Date `json:"term_end"`
+	GrantContract string        `json:"grant_contract"`
+	PremiumDue    string        `json:"premium_due"`
+	PremiumPaid   string        `json:"premium_paid"`
+	LandCertNo    string        `json:"land_cert_no"`
+	LandCertOn    calendar.Date `json:"land_cert_on"`
+}
+
+func toParcelJSON(p ledger.Parcel) parcelJSON {
+	return parcelJSON{Code: p.Code, Area: p.Area.StringFixed(2), Use: p.Use, RightNature: p.RightNature, TermStart: p.TermStart,
+		TermEnd: p.TermEnd, GrantContract: p.GrantContract, PremiumDue: p.PremiumDue.StringFixed(2), PremiumPaid: p.PremiumPaid.StringFixed(2),
+		LandCertNo: p.LandCertNo, LandCertOn: p.LandCertOn}
+}
+
+type permitJSON struct {
+	ID        int64         `json:"id"`
+	Kind      string        `json:"kind"`
+	Number    string        `json:"number"`
+	IssuedOn  calendar.Date `json:"issued_on"`
+	Issuer    string        `json:"issuer"`
+	Scope     string        `json:"scope"`
+	Confirmed bool          `json:"confirmed"`
+}
+
+func toPermitJSON(p ledger.Permit) permitJSON {
+	return permitJSON{ID: p.ID, Kind: string(p.Kind), Number: p.Number, IssuedOn: p.IssuedOn, Issuer: p.Issuer, Scope: p.Scope, Confirmed: p.Confirmed()}
+}
+
+type presalePermitJSON struct {
+	ID          int64         `json:"id"`
+	Number      string        `json:"number"`
+	ProjectID   int64         `json:"project_id"`
+	IssuedOn    calendar.Date `json:"issued_on"`
+	Buildings   []int64       `json:"buildings"`
+	Units       int           `json:"units"`
+	Area        string        `json:"area"`
+	State       string        `json:"state"`
+	ExtraReview bool          `json:"extra_review"`
+}
+
+func toPresaleJSON(p presale.Permit) presalePermitJSON {
+	return presalePermitJSON{ID: p.ID, Number: p.Number, ProjectID: p.ProjectID, IssuedOn: p.IssuedOn, Buildings: p.Buildings,
+		Units: p.Units, Area: p.Area.StringFixed(2), State: string(p.State), ExtraReview: p.ExtraReview != ""}
+}
+
+type areasJSON struct {
+	Total  string `json:"total"`
+	Inner  string `json:"inner"`
+	Shared string `json:"shared"`
+	Ratio  string `json:"ratio"`
+}
+
+func toAreasJSON(a ledger.Areas) areasJSON {
+	return areasJSON{Total: a.Total.StringFixed(2), Inner: a.Inner.StringFixed(2), Shared: a.Shared.StringFixed(2), Ratio: a.Ratio.String()}
+}
+
+type unitJSON struct {
+	ID       int64      `json:"id"`
+	UnitNo   string     `json:"unit_no"`
+	Number   int        `json:"number"`
+	Room     string     `json:"room"`
+	Section  string     `json:"section,omitempty"`
+	Floor    int        `json:"floor"`
+	Purpose  string     `json:"purpose"`
+	Forecast areasJSON  `json:"forecast"`
+	Measured *areasJSON `json:"measured,omitempty"`
+	State    string     `json:"state,omitempty"`
+	Label    string     `json:"state_label,omitempty"`
+}
+
+func toUnitJSON(u ledger.Unit, s ledger.State) unitJSON {
+	out := unitJSON{ID: u.ID, UnitNo: u.UnitNo, Number: u.Number, Room: u.Room, Section: u.Section, Floor: u.Floor, Purpose: u.Purpose,
+		Forecast: toAreasJSON(u.Forecast), State: string(s), Label: s.Label()}
+	if u.HasMeasured() {
+		m := toAreasJSON(u.Measured)
+		out.Measured = &m
+	}
+	return out
+}
+
+type tableUnitJSON struct {
+	ID      int64  `json:"id"`
+	UnitNo  string `json:"unit_no"`
+	Number  int    `json:"number"`
+	Room    string `json:"room"`
+	Purpose string `json:"purpose"`
+	Area    string `json:"area"` // 建筑面积: measured once recorded, else forecast
+	State   string `json:"state"`
+}
+
+type tableFloorJSON struct {
+	Actual int             `json:"actual"`
+	Named  string          `json:"named"`
+	Units  []tableUnitJSON `json:"units"`
+}
+
+type tableJSON struct {
+	Building struct {
+		ID          int64  `json:"id"`
+		ProjectID   int64  `json:"project_id"`
+		Parcel      string `json:"parcel"`
+		Number      int    `json:"number"`
+		Name        string `json:"name"`
+		FloorsAbove int    `json:"floors_above"`
+		FloorsBelow int    `json:"floors_below"`
+	} `json:"building"`
+	States  map[string]string `json:"states"` // state code → Chinese label
+	Floors  []tableFloorJSON  `json:"floors"`
+	Counts  map[string]int    `json:"counts"`
+	Total   int               `json:"total"`
+	Version int64             `json:"version"`
+}
+
+// toTableJSON renders a 楼盘表 compactly: one short record per unit; the
+// unit endpoint has the details.
+func toTableJSON(t ledger.Table, version int64) tableJSON {
+	var out tableJSON
+	b := t.Building
+	out.Building.ID, out.Building.ProjectID, out.Building.Parcel, out.Building.Number = b.ID, b.ProjectID, b.Parcel, b.Number
+	out.Building.Name, out.Building.FloorsAbove, out.Building.FloorsBelow = b.Name, b.FloorsAbove, b.FloorsBelow
+	out.States, out.Counts = map[string]string{}, map[string]int{}
+	for _, s := range ledger.States {
+		out.States[string(s)] = s.Label()
+		out.Counts[string(s)] = t.Counts[s]
+	}
+	out.Total, out.Version = t.Total, version
+	out.Floors = make([]tableFloorJSON, 0, len(t.Rows))
+	for _, r := range t.Rows {
+		f := tableFloorJSON{Actual: r.Floor.Actual, Named: r.Floor.Named, Units: make([]tableUnitJSON, 0, len(r.Cells))}
+		for _, c := range r.Cells {
+			f.Units = append(f.Units, tableUnitJSON{ID: c.Unit.ID, UnitNo: c.Unit.UnitNo, Number: c.Unit.Number, Room: c.Unit.Room,
+				Purpose: c.Unit.Purpose, Area: c.Unit.Area().StringFixed(2), State: string(c.State)})
+		}
+		out.Floors = append(out.Floors, f)
+	}
+	return out
+}
+
+// tableCache keeps rendered 楼盘表 JSON by building and version: the version
+// is read from the database on every request, so an entry is never stale,
+// and several servers sharing a database stay correct.
+type tableCache struct {
+	mu      sync.Mutex
+	entries map[int64]cachedTable
+}
+
+type cachedTable struct {
+	version int64
+	body    []byte
+}
+
+func (c *tableCache) get(building, version int64) ([]byte, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[building]
+	return e.body, ok && e.version == version
+}
+
+func (c *tableCache) put(building, version int64, body []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) >= 1024 {
+		c.entries = map[int64]cachedTable{} // bounded: start over rather than track use
+	}
+	c.entries[building] = cachedTable{version, body}
+}
+
+// serveTable writes the 楼盘表 JSON of a building whose head was read.
+func (a *API) serveTable(w http.ResponseWriter, r *http.Request, h store.BuildingHead) error {
+	body, ok := a.tables.get(h.Building.ID, h.Version)
+	if !ok {
+		t, err := a.DB.BuildingTable(r.Context(), h.Building.ID)
+		if err != nil {
+			return err
+		}
+		if body, err = json.Marshal(toTableJSON(t, h.Version)); err != nil {
+			return err
+		}
+		a.tables.put(h.Building.ID, h.Version, body)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("ETag", fmt.Sprintf(`"b%d-v%d"`, h.Building.ID, h.Version))
+	_, err := w.Write(body)
+	return err
+}
+
+// ---- projects
+
+func (a *API) listProjects(w http.ResponseWriter, r *http.Request) error {
+	f, err := filter(r, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	ps, err := a.DB.ListProjects(r.Context(), f, store.ProjectQuery{Jurisdiction: r.URL.Query().Get("jurisdiction")})
+	if err != nil {
+		return err
+	}
+	out := make([]projectJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, toProjectJSON(p))
+	}
+	return writeJSON(w, 200, map[string]any{"projects": out})
+}
+
+type projectInput struct {
+	Name            string `json:"name"`
+	Jurisdiction    string `json:"jurisdiction"`
+	Address         string `json:"address"`
+	PlannedDelivery string `json:"planned_delivery"`
+	TotalInvestment string `json:"total_investment"`
+	Invested        string `json:"invested"`
+	Reform          *bool  `json:"reform"`
+}
+
+// apply copies input into a project, collecting field errors.
+func (in projectInput) apply(p *ledger.Project) error {
+	var f problem.Fields
+	if in.Name != "" {
+		p.Name = in.Name
+	}
+	if in.Address != "" {
+		p.Address = in.Address
+	}
+	if in.PlannedDelivery != "" {
+		d, err := calendar.ParseDate(in.PlannedDelivery)
+		if err != nil {
+			f.Add("planned_delivery", "日期格式应为YYYY-MM-DD")
+		}
+		p.PlannedDelivery = d
+	}
+	for _, m := range []struct {
+		s, field, what string
+		dst            *decimal.Decimal
+	}{{in.TotalInvestment, "total_investment", "总投资", &p.TotalInvestment}, {in.Invested, "invested", "已投入资金", &p.Invested}} {
+		if m.s == "" {
+			continue
+		}
+		d, err := ledger.ParseMoneyField(m.s, m.what)
+		if err != nil {
+			f.Add(m.field, problem.As(err).Message)
+		}
+		*m.dst = d
+	}
+	if in.Reform != nil {
+		p.Reform = *in.Reform
+	}
+	return f.Err("project.invalid", "项目信息有误")
+}
+
+func (a *API) createProject(w http.ResponseWriter, r *http.Request) error {
+	var in projectInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	pr := principal(r)
+	if pr == nil {
+		return problem.New(problem.Unauthenticated, "auth.required", "请先登录")
+	}
+	p := ledger.Project{Developer: pr.Org.ID, Jurisdiction: in.Jurisdiction, Reform: true}
+	if err := decide(r, access.ProjectManage, store.ProjectTarget(p)); err != nil {
+		return err
+	}
+	if err := in.apply(&p); err != nil {
+		return err
+	}
+	p, err := a.DB.CreateProject(r.Context(), identity.ActorFrom(r.Context()), p)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, toProjectJSON(p))
+}
+
+// loadProject loads the path's project and checks act on it.
+func (a *API) loadProject(r *http.Request, act access.Action) (ledger.Project, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return ledger.Project{}, err
+	}
+	p, err := a.DB.Project(r.Context(), id)
+	if err != nil {
+		return p, err
+	}
+	return p, decide(r, act, store.ProjectTarget(p))
+}
+
+func (a *API) getProject(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.loadProject(r, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	d, err := a.DB.ProjectDetail(r.Context(), p.ID)
+	if err != nil {
+		return err
+	}
+	out := map[string]any{"project": toProjectJSON(d.Project), "restricted": d.Listed}
+	var parcels []parcelJSON
+	for _, x := range d.Parcels {
+		parcels = append(parcels, toParcelJSON(x))
+	}
+	var permits []permitJSON
+	for _, x := range d.Permits {
+		permits = append(permits, toPermitJSON(x))
+	}
+	var buildings []map[string]any
+	for _, b := range d.Buildings {
+		buildings = append(buildings, map[string]any{"id": b.Building.ID, "parcel": b.Building.Parcel, "number": b.Building.Number,
+			"name": b.Building.Name, "units": b.Units, "area": b.Area.StringFixed(2), "presale_permit": b.Permit})
+	}
+	var ps []presalePermitJSON
+	for _, x := range d.Presale {
+		ps = append(ps, toPresaleJSON(x))
+	}
+	out["parcels"], out["permits"], out["buildings"], out["presale_permits"] = parcels, permits, buildings, ps
+	return writeJSON(w, 200, out)
+}
+
+func (a *API) updateProject(w http.ResponseWriter, r *http.Request) error {
+	var in projectInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p, err := a.loadProject(r, access.ProjectManage)
+	if err != nil {
+		return err
+	}
+	p, err = a.DB.UpdateProject(r.Context(), identity.ActorFrom(r.Context()), p.ID, func(p *ledger.Project) error { return in.apply(p) })
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, toProjectJSON(p))
+}
+
+// ParseParcel reads a parcel from its text fields, collecting every error.
+func ParseParcel(v map[string]string) (ledger.Parcel, error) {
+	var f problem.Fields
+	p := ledger.Parcel{Code: strings.TrimSpace(v["code"]), Use: strings.TrimSpace(v["use"]), RightNature: strings.TrimSpace(v["right_nature"]),
+		GrantContract: strings.TrimSpace(v["grant_contract"]), LandCertNo: strings.TrimSpace(v["land_cert_no"])}
+	var err error
+	money := func(field, what string) decimal.Decimal {
+		d, err := ledger.ParseMoneyField(v[field], what)
+		if err != nil {
+			f.Add(field, problem.As(err).Message)
+		}
+		return d
+	}
+	p.Area, p.PremiumDue, p.PremiumPaid = money("area", "宗地面积"), money("premium_due", "出让价款"), money("premium_paid", "已缴价款")
+	for field, dst := range map[string]*calendar.Date{"term_start": &p.TermStart, "term_end": &p.TermEnd, "land_cert_on": &p.LandCertOn} {
+		if *dst, err = ledger.ParseDateField(v[field]); err != nil {
+			f.Add(field, "日期格式应为YYYY-MM-DD")
+		}
+	}
+	return p, f.Err("parcel.invalid", "宗地信息有误")
+}
+
+func (a *API) putParcel(w http.ResponseWriter, r *http.Request) error {
+	var in parcelJSON
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p, err := a.loadProject(r, access.ProjectManage)
+	if err != nil {
+		return err
+	}
+	parcel, err := ParseParcel(map[string]string{"code": in.Code, "area": in.Area, "use": in.Use, "right_nature": in.RightNature,
+		"term_start": in.TermStart.String(), "term_end": in.TermEnd.String(), "grant_contract": in.GrantContract,
+		"premium_due": in.PremiumDue, "premium_paid": in.PremiumPaid, "land_cert_no": in.LandCertNo, "land_cert_on": in.LandCertOn.String()})
+	if err != nil {
+		return err
+	}
+	parcel, err = a.DB.PutParcel(r.Context(), identity.ActorFrom(r.Context()), p.ID, parcel)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, toParcelJSON(parcel))
+}
+
+type permitInput struct {
+	Kind     string `json:"kind"`
+	Number   string `json:"number"`
+	IssuedOn string `json:"issued_on"`
+	Issuer   string `json:"issuer"`
+	Scope    string `json:"scope"`
+}
+
+func (a *API) addPermit(w http.ResponseWriter, r *http.Request) error {
+	var in permitInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p, err := a.loadProject(r, access.ProjectManage)
+	if err != nil {
+		return err
+	}
+	on, err := calendar.ParseDate(in.IssuedOn)
+	if err != nil {
+		return &problem.Error{Kind: problem.Invalid, Code: "permit.invalid", Message: "许可证信息有误", Fields: map[string]string{"issued_on": "日期格式应为YYYY-MM-DD"}}
+	}
+	pm, err := a.DB.AddPermit(r.Context(), identity.ActorFrom(r.Context()), ledger.Permit{ProjectID: p.ID, Kind: ledger.PermitKind(in.Kind),
+		Number: in.Number, IssuedOn: on, Issuer: in.Issuer, Scope: in.Scope})
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, toPermitJSON(pm))
+}
+
+func (a *API) confirmPermit(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	pm, err := a.DB.PermitByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p, err := a.DB.Project(r.Context(), pm.ProjectID)
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.PermitConfirm, store.ProjectTarget(p)); err != nil {
+		return err
+	}
+	if pm, err = a.DB.ConfirmPermit(r.Context(), identity.ActorFrom(r.Context()), id); err != nil {
+		return err
+	}
+	return writeJSON(w, 200, toPermitJSON(pm))
+}
+
+type importJSON struct {
+	ID               int64             `json:"id"`
+	OK               bool              `json:"ok"`
+	Rows             int               `json:"rows"`
+	NewBuildings     int               `json:"new_buildings"`
+	ChangedBuildings int               `json:"changed_buildings"`
+	NewUnits         int               `json:"new_units"`
+	ChangedUnits     int               `json:"changed_units"`
+	Unchanged        int               `json:"unchanged"`
+	Errors           []ledger.RowError `json:"errors,omitempty"`
+	Annotated        string            `json:"annotated_workbook,omitempty"`
+}
+
+func (a *API) importLedger(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.loadProject(r, access.ProjectManage)
+	if err != nil {
+		return err
+	}
+	wb, readErrs := ledger.ReadWorkbook(io.LimitReader(r.Body, 32<<20))
+	name := r.Header.Get("X-File-Name")
+	if name == "" {
+		name = "api.xlsx"
+	}
+	res, err := a.DB.ImportLedger(r.Context(), identity.ActorFrom(r.Context()), p.ID, name, wb, readErrs)
+	if err != nil {
+		return err
+	}
+	out := importJSON{ID: res.ID, OK: res.OK, Rows: res.Rows, NewBuildings: res.NewBuildings, ChangedBuildings: res.ChangedBuildings,
+		NewUnits: res.NewUnits, ChangedUnits: res.ChangedUnits, Unchanged: res.Unchanged, Errors: res.Errors}
+	if res.HasAnnotated {
+		out.Annotated = "/imports/" + strconv.FormatInt(res.ID, 10) + "/annotated.xlsx"
+	}
+	status := 200
+	if !res.OK {
+		status = 422
+	}
+	return writeJSON(w, status, out)
+}
+
+func (a *API) loadBuilding(r *http.Request, act access.Action) (ledger.Building, ledger.Project, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return ledger.Building{}, ledger.Project{}, err
+	}
+	b, err := a.DB.Building(r.Context(), id)
+	if err != nil {
+		return b, ledger.Project{}, err
+	}
+	p, err := a.DB.Project(r.Context(), b.ProjectID)
+	if err != nil {
+		return b, p, err
+	}
+	return b, p, decide(r, act, store.ProjectTarget(p))
+}
+
+func (a *API) buildingTable(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	h, err := a.DB.BuildingHead(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.ProjectRead, store.ProjectTarget(h.Project)); err != nil {
+		return err
+	}
+	return a.serveTable(w, r, h)
+}
+
+func (a *API) loadUnit(r *http.Request, act access.Action) (store.UnitRef, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.UnitRef{}, err
+	}
+	ref, err := a.DB.Unit(r.Context(), id)
+	if err != nil {
+		return ref, err
+	}
+	return ref, decide(r, act, store.ProjectTarget(ref.Project))
+}
+
+func (a *API) getUnit(w http.ResponseWriter, r *http.Request) error {
+	ref, err := a.loadUnit(r, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	st, err := a.DB.UnitStatus(r.Context(), ref.Unit.ID)
+	if err != nil {
+		return err
+	}
+	out := toUnitJSON(ref.Unit, st.State())
+	return writeJSON(w, 200, map[string]any{"unit": out, "building": ref.Building.Name, "project": ref.Project.Name,
+		"project_id": ref.Project.ID, "locked": st.Locked})
+}
+
+func (a *API) lockUnit(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Locked bool   `json:"locked"`
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	ref, err := a.loadUnit(r, access.UnitLock)
+	if err != nil {
+		return err
+	}
+	if err := a.DB.LockUnit(r.Context(), identity.ActorFrom(r.Context()), ref.Unit.ID, in.Locked, in.Reason); err != nil {
+		return err
+	}
+	st, err := a.DB.UnitStatus(r.Context(), ref.Unit.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, toUnitJSON(ref.Unit, st.State()))
+}
+
+// ---- presale
+
+func parseIDs(s string) ([]int64, error) {
+	var out []int64
+	for _, part := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		id, err := strconv.ParseInt(part, 10, 64)
+		if err != nil || id <= 0 {
+			return nil, &problem.Error{Kind: problem.Invalid, Code: "request.ids", Message: "幢ID应为正整数列表", Fields: map[string]string{"buildings": "格式有误"}}
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+func (a *API) applyPresale(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Buildings []int64 `json:"buildings"`
+		Note      string  `json:"note"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	p, err := a.loadProject(r, access.PresaleApply)
+	if err != nil {
+		return err
+	}
+	app, err := a.DB.ApplyPresale(r.Context(), identity.ActorFrom(r.Context()), p.ID, in.Buildings, in.Note)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, map[string]any{"id": app.ID, "project_id": app.ProjectID, "buildings": app.Buildings, "state": app.State})
+}
+
+func (a *API) checkPresale(w http.ResponseWriter, r *http.Request) error {
+	p, err := a.loadProject(r, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	ids, err := parseIDs(r.URL.Query().Get("buildings"))
+	if err != nil {
+		return err
+	}
+	review, err := a.DB.CheckPresale(r.Context(), p.ID, ids)
+	out := map[string]any{"eligible": err == nil, "extra_review": review}
+	if err != nil {
+		e := problem.As(err)
+		if e.Kind != problem.Refused {
+			return err
+		}
+		out["reasons"] = e.Reasons
+	}
+	return writeJSON(w, 200, out)
+}
+
+func (a *API) loadApplication(r *http.Request) (store.PresaleApplication, ledger.Project, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.PresaleApplication{}, ledger.Project{}, err
+	}
+	app, err := a.DB.PresaleApplication(r.Context(), id)
+	if err != nil {
+		return app, ledger.Project{}, err
+	}
+	p, err := a.DB.Project(r.Context(), app.ProjectID)
+	if err != nil {
+		return app, p, err
+	}
+	return app, p, decide(r, access.PresaleDecide, store.ProjectTarget(p))
+}
+
+func (a *API) issuePresale(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		ExtraReview string `json:"extra_review"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	app, p, err := a.loadApplication(r)
+	if err != nil {
+		return err
+	}
+	pm, err := a.DB.IssuePresale(r.Context(), identity.ActorFrom(r.Context()), p.ID, app.Buildings, in.ExtraReview, app.ID)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, toPresaleJSON(pm))
+}
+
+func (a *API) refusePresale(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	app, _, err := a.loadApplication(r)
+	if err != nil {
+		return err
+	}
+	if err := a.DB.RefusePresale(r.Context(), identity.ActorFrom(r.Context()), app.ID, in.Reason); err != nil {
+		return err
+	}
+	w.WriteHeader(204)
+	return nil
+}
+
+func (a *API) listPresale(w http.ResponseWriter, r *http.Request) error {
+	f, err := filter(r, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	ps, err := a.DB.PresalePermits(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	out := make([]presalePermitJSON, 0, len(ps))
+	for _, p := range ps {
+		out = append(out, toPresaleJSON(p))
+	}
+	return writeJSON(w, 200, map[string]any{"permits": out})
+}
+
+// permitEvent maps the API's action names to permit events.
+func permitEvent(action string) (string, bool) {
+	switch action {
+	case "suspend":
+		return "suspended", true
+	case "reinstate":
+		return "reinstated", true
+	case "revoke":
+		return "revoked", true
+	}
+	return "", false
+}
+
+func (a *API) changePresale(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	kind, ok := permitEvent(r.PathValue("action"))
+	if !ok {
+		return problem.New(problem.Invalid, "presale.action", "操作应为 suspend、reinstate 或 revoke")
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	pm, err := a.DB.PresalePermit(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	p, err := a.DB.Project(r.Context(), pm.ProjectID)
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.PresaleDecide, store.ProjectTarget(p)); err != nil {
+		return err
+	}
+	if pm, err = a.DB.ChangePresale(r.Context(), identity.ActorFrom(r.Context()), id, kind, in.Reason); err != nil {
+		return err
+	}
+	return writeJSON(w, 200, toPresaleJSON(pm))
+}
+
+// ---- credit
+
+type listingJSON struct {
+	Developer     int64     `json:"developer"`
+	DeveloperName string    `json:"developer_name"`
+	Reason        string    `json:"reason"`
+	Basis         string    `json:"basis,omitempty"`
+	At            time.Time `json:"listed_at"`
+}
+
+func (a *API) listRestrictions(w http.ResponseWriter, r *http.Request) error {
+	ls, err := a.DB.Listings(r.Context(), false)
+	if err != nil {
+		return err
+	}
+	out := make([]listingJSON, 0, len(ls))
+	for _, l := range ls {
+		out = append(out, listingJSON{Developer: l.Developer, DeveloperName: l.Name, Reason: l.Reason, Basis: l.Basis, At: l.At})
+	}
+	return writeJSON(w, 200, map[string]any{"restrictions": out})
+}
+
+func (a *API) putListing(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Developer int64  `json:"developer"`
+		Listed    bool   `json:"listed"`
+		Reason    string `json:"reason"`
+		Basis     string `json:"basis"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	if err := decide(r, access.CreditManage, access.Target{}); err != nil {
+		return err
+	}
+	if err := a.DB.ListDeveloper(r.Context(), identity.ActorFrom(r.Context()), credit.Listing{Developer: in.Developer, Listed: in.Listed,
+		Reason: in.Reason, Basis: in.Basis}); err != nil {
+		return err
+	}
+	w.WriteHeader(201)
+	return nil
+}
+
+// ---- public disclosure
+
+func (a *API) publicProjects(w http.ResponseWriter, r *http.Request) error {
+	ps, err := a.DB.ListProjects(r.Context(), access.Filter{All: true}, store.ProjectQuery{Jurisdiction: r.URL.Query().Get("jurisdiction"), Permitted: true})
+	if err != nil {
+		return err
+	}
+	var out []map[string]any
+	for _, p := range ps {
+		d, err := a.DB.ProjectDetail(r.Context(), p.ID)
+		if err != nil {
+			return err
+		}
+		var permits []map[string]any
+		for _, pm := range d.Presale {
+			if pm.State == presale.Revoked {
+				continue
+			}
+			permits = append(permits, map[string]any{"number": pm.Number, "issued_on": pm.IssuedOn, "state": pm.State,
+				"units": pm.Units, "area": pm.Area.StringFixed(2), "buildings": pm.Buildings})
+		}
+		var buildings []map[string]any
+		for _, b := range d.Buildings {
+			buildings = append(buildings, map[string]any{"id": b.Building.ID, "name": b.Building.Name, "units": b.Units})
+		}
+		out = append(out, map[string]any{"id": p.ID, "name": p.Name, "developer": p.DeveloperName, "jurisdiction": p.Jurisdiction,
+			"address": p.Address, "planned_delivery": p.PlannedDelivery, "reform": p.Reform, "presale_permits": permits, "buildings": buildings})
+	}
+	return writeJSON(w, 200, map[string]any{"projects": out})
+}
+
+func (a *API) publicTable(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := a.PublicTable(r, id); err != nil {
+		return err
+	}
+	h, err := a.DB.BuildingHead(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	return a.serveTable(w, r, h)
+}
+
+// PublicTable returns a building's 楼盘表 for the public: only buildings of
+// projects with a presale permit, and only states (no buyer identity).
+func (a *API) PublicTable(r *http.Request, buildingID int64) (ledger.Table, error) {
+	b, err := a.DB.Building(r.Context(), buildingID)
+	if err != nil {
+		return ledger.Table{}, err
+	}
+	ps, err := a.DB.ListProjects(r.Context(), access.Filter{All: true}, store.ProjectQuery{Permitted: true})
+	if err != nil {
+		return ledger.Table{}, err
+	}
+	for _, p := range ps {
+		if p.ID == b.ProjectID {
+			return a.DB.BuildingTable(r.Context(), buildingID)
+		}
+	}
+	return ledger.Table{}, problem.New(problem.NotFound, "public.not_found", "该楼盘尚未取得预售许可，不予公开")
+}

@@ -1,0 +1,32 @@
+package bench
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+)
+
+// The suite runs end to end with tiny windows, so that it does not rot
+// between the runs that measure.
+func TestRunSmoke(t *testing.T) {
+	if testing.Short() {
+		t.Skip("benchmark smoke test skipped in -short mode")
+	}
+	rep, err := Run(context.Background(), Config{Dir: t.TempDir(), Rounds: 3, Window: 60 * time.Millisecond, Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.Results) != len(scenarios()) {
+		t.Fatalf("%d results, want %d", len(rep.Results), len(scenarios()))
+	}
+	for _, r := range rep.Results {
+		if r.MedianRate <= 0 || r.MedianProbe <= 0 || r.Ratio <= 0 || len(r.Windows) != 6 {
+			t.Errorf("%s: rate %.1f probe %.1f ratio %.3f windows %d", r.Name, r.MedianRate, r.MedianProbe, r.Ratio, len(r.Windows))
+		}
+	}
+	var b strings.Builder
+	if err := rep.WriteJSON(&b); err != nil || !strings.Contains(b.String(), `"ratio"`) {
+		t.Errorf("report JSON: %v", err)
+	}
+}

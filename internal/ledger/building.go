@@ -1,0 +1,227 @@
+package ledger
+
+import (
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/shopspring/decimal"
+)
+
+// Building is a 自然幢: a physical building on a parcel, keyed by the
+// parcel's code and its 自然幢号.
+type Building struct {
+	ID          int64
+	ProjectID   int64
+	Parcel      string // 宗地代码
+	Number      int    // 自然幢号 1–9999
+	Name        string // e.g. 3号楼
+	Structure   string // 钢筋混凝土结构 …
+	FloorsAbove int
+	FloorsBelow int
+	PlannedUse  string
+}
+
+// HasFloor reports whether an actual floor exists in the building: 1 to
+// FloorsAbove above ground, -1 to -FloorsBelow below (there is no floor 0).
+func (b Building) HasFloor(actual int) bool {
+	return (actual >= 1 && actual <= b.FloorsAbove) || (actual <= -1 && actual >= -b.FloorsBelow)
+}
+
+// Floor is one storey: its actual sequence (实际层, negative underground)
+// and the floor name shown to people (名义层), which may skip 4, 13 or 14.
+type Floor struct {
+	BuildingID int64
+	Actual     int
+	Named      string
+}
+
+// Purposes a unit may have.
+var Purposes = []string{"住宅", "商业", "办公", "车库", "储藏", "其他"}
+
+// Areas is one set of a unit's areas in m²: 建筑面积 = 套内建筑面积 + 分摊建筑面积,
+// with the building's 分摊系数 (分摊 = 套内 × 系数).
+type Areas struct {
+	Total  decimal.Decimal // 建筑面积
+	Inner  decimal.Decimal // 套内建筑面积
+	Shared decimal.Decimal // 分摊建筑面积
+	Ratio  decimal.Decimal // 分摊系数
+}
+
+var cent = decimal.New(1, -2)
+
+// Check returns the violated area identities (empty when consistent):
+// 建筑 = 套内 + 分摊 exactly to the cent, and 分摊 = 套内 × 系数 within a
+// cent of rounding.
+func (a Areas) Check() []string {
+	var out []string
+	if !a.Total.IsPositive() {
+		out = append(out, "建筑面积应大于0")
+	}
+	if sum := a.Inner.Add(a.Shared); !sum.Equal(a.Total) {
+		out = append(out, fmt.Sprintf("建筑面积%s ≠ 套内%s + 分摊%s（相差%s）", a.Total.StringFixed(2), a.Inner.StringFixed(2),
+			a.Shared.StringFixed(2), a.Total.Sub(sum).StringFixed(2)))
+	}
+	if want := a.Inner.Mul(a.Ratio).Round(2); want.Sub(a.Shared).Abs().GreaterThan(cent) {
+		out = append(out, fmt.Sprintf("分摊面积%s与套内面积×分摊系数（%s×%s=%s）不符", a.Shared.StringFixed(2),
+			a.Inner.StringFixed(2), a.Ratio.String(), want.StringFixed(2)))
+	}
+	return out
+}
+
+// Equal reports whether two area sets are the same.
+func (a Areas) Equal(b Areas) bool {
+	return a.Total.Equal(b.Total) && a.Inner.Equal(b.Inner) && a.Shared.Equal(b.Shared) && a.Ratio.Equal(b.Ratio)
+}
+
+// Unit is one 户: a flat, shop, garage or storeroom.
+type Unit struct {
+	ID         int64
+	BuildingID int64
+	Number     int    // 户号, 1–9999, within the building
+	UnitNo     string // 不动产单元号 (28)
+	Room       string // 室号部位, e.g. 3单元1502
+	Section    string // 单元 (logical entrance), e.g. 3单元; may be ""
+	Floor      int    // actual floor
+	Purpose    string
+	Forecast   Areas // 预测: from the presale survey, drives the contract
+	Measured   Areas // 实测: from the accepted completion survey (zero until then)
+}
+
+// HasMeasured reports whether measured areas are recorded.
+func (u Unit) HasMeasured() bool { return u.Measured.Total.IsPositive() }
+
+// Area is the area that counts now: measured once recorded, else forecast.
+func (u Unit) Area() decimal.Decimal {
+	if u.HasMeasured() {
+		return u.Measured.Total
+	}
+	return u.Forecast.Total
+}
+
+// State is a unit's state as the 楼盘表 shows it.
+type State string
+
+const (
+	Unpermitted State = "unpermitted" // no valid presale permit covers it
+	Suspended   State = "suspended"   // its presale permit is suspended
+	Available   State = "available"   // 未售
+	Signed      State = "signed"      // 已网签 (contract signed, not yet filed)
+	Filed       State = "filed"       // 已备案 (filed, pre-notice registered)
+	Registered  State = "registered"  // 已登记 (transfer registered to the buyer)
+	Restricted  State = "restricted"  // 限制: locked or sealed
+)
+
+// States lists the states in legend order.
+var States = []State{Unpermitted, Suspended, Available, Signed, Filed, Registered, Restricted}
+
+// Label is the state's Chinese name.
+func (s State) Label() string {
+	switch s {
+	case Unpermitted:
+		return "未取得预售许可"
+	case Suspended:
+		return "预售许可暂停"
+	case Available:
+		return "未售"
+	case Signed:
+		return "已网签"
+	case Filed:
+		return "已备案"
+	case Registered:
+		return "已登记"
+	case Restricted:
+		return "限制"
+	}
+	return string(s)
+}
+
+// Status gathers what decides a unit's state; each capability of the
+// platform fills its part (presale permits, contracts, the register).
+type Status struct {
+	Permit     string // "valid", "suspended" or "" (none)
+	Contract   string // "signed", "filed" or "" (no live contract)
+	Registered bool   // ownership transferred to the buyer
+	Locked     bool   // 单元锁定 by staff
+	Sealed     bool   // a live 查封 on the register
+}
+
+// State derives the 楼盘表 state: a restriction shows first, then the
+// furthest step of the sale.
+func (s Status) State() State {
+	switch {
+	case s.Locked || s.Sealed:
+		return Restricted
+	case s.Registered:
+		return Registered
+	case s.Contract == "filed":
+		return Filed
+	case s.Contract == "signed":
+		return Signed
+	case s.Permit == "valid":
+		return Available
+	case s.Permit == "suspended":
+		return Suspended
+	}
+	return Unpermitted
+}
+
+// TableCell is one unit in the 楼盘表 grid.
+type TableCell struct {
+	Unit   Unit
+	Status Status
+	State  State
+}
+
+// TableRow is one floor of the grid, units in 户号 order.
+type TableRow struct {
+	Floor Floor
+	Cells []TableCell
+}
+
+// Table is the 楼盘表 of one building: floors from the top down.
+type Table struct {
+	Building Building
+	Rows     []TableRow
+	Counts   map[State]int
+	Total    int
+	Columns  int // the widest floor's unit count
+}
+
+// BuildTable arranges units by floor (top down) and 户号, and counts states.
+func BuildTable(b Building, floors []Floor, cells []TableCell) Table {
+	t := Table{Building: b, Counts: map[State]int{}}
+	byFloor := map[int][]TableCell{}
+	named := map[int]string{}
+	for _, f := range floors {
+		named[f.Actual] = f.Named
+	}
+	for _, c := range cells {
+		c.State = c.Status.State()
+		byFloor[c.Unit.Floor] = append(byFloor[c.Unit.Floor], c)
+		t.Counts[c.State]++
+		t.Total++
+	}
+	var actuals []int
+	for a := range byFloor {
+		actuals = append(actuals, a)
+	}
+	for _, f := range floors {
+		if _, ok := byFloor[f.Actual]; !ok {
+			actuals = append(actuals, f.Actual)
+		}
+	}
+	sort.Sort(sort.Reverse(sort.IntSlice(actuals)))
+	actuals = slices.Compact(actuals)
+	for _, a := range actuals {
+		row := byFloor[a]
+		sort.Slice(row, func(i, j int) bool { return row[i].Unit.Number < row[j].Unit.Number })
+		n := named[a]
+		if n == "" {
+			n = fmt.Sprint(a)
+		}
+		t.Rows = append(t.Rows, TableRow{Floor: Floor{BuildingID: b.ID, Actual: a, Named: n}, Cells: row})
+		t.Columns = max(t.Columns, len(row))
+	}
+	return t
+}

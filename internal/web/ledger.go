@@ -1,0 +1,793 @@
+package web
+
+import (
+	"bytes"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"handover/internal/access"
+	"handover/internal/api"
+	"handover/internal/calendar"
+	"handover/internal/credit"
+	"handover/internal/identity"
+	"handover/internal/ledger"
+	"handover/internal/problem"
+	"handover/internal/store"
+)
+
+// ---- projects
+
+// ProjectListPage lists projects.
+type ProjectListPage struct {
+	Base
+	Projects  []ledger.Project
+	JNames    map[string]string
+	CanCreate bool
+}
+
+func (s *Server) projectList(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	f, err := access.ListFilter(p, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	ps, err := s.db.ListProjects(r.Context(), f, store.ProjectQuery{Jurisdiction: r.URL.Query().Get("jurisdiction")})
+	if err != nil {
+		return err
+	}
+	names, _, err := s.jurisdictionNames(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "projects", ProjectListPage{Base: s.base(r, "项目与楼盘表"), Projects: ps, JNames: names,
+		CanCreate: access.Could(p, access.ProjectManage)})
+}
+
+// ProjectForm holds the project form's values.
+type ProjectForm struct {
+	Name, Jurisdiction, Address, PlannedDelivery, TotalInvestment, Invested string
+	Reform                                                                  bool
+}
+
+func projectFormOf(p ledger.Project) ProjectForm {
+	return ProjectForm{Name: p.Name, Jurisdiction: p.Jurisdiction, Address: p.Address, PlannedDelivery: p.PlannedDelivery.String(),
+		TotalInvestment: p.TotalInvestment.StringFixed(2), Invested: p.Invested.StringFixed(2), Reform: p.Reform}
+}
+
+func projectFormFrom(r *http.Request) ProjectForm {
+	return ProjectForm{Name: r.PostFormValue("name"), Jurisdiction: r.PostFormValue("jurisdiction"), Address: r.PostFormValue("address"),
+		PlannedDelivery: r.PostFormValue("planned_delivery"), TotalInvestment: r.PostFormValue("total_investment"),
+		Invested: r.PostFormValue("invested"), Reform: r.PostFormValue("reform") == "1"}
+}
+
+// apply copies the form into a project, collecting field errors.
+func (f ProjectForm) apply(p *ledger.Project) error {
+	var fe problem.Fields
+	p.Name, p.Address, p.Reform = f.Name, f.Address, f.Reform
+	d, err := ledger.ParseDateField(f.PlannedDelivery)
+	if err != nil {
+		fe.Add("planned_delivery", "日期格式应为YYYY-MM-DD")
+	}
+	p.PlannedDelivery = d
+	if p.TotalInvestment, err = ledger.ParseMoneyField(f.TotalInvestment, "总投资"); err != nil {
+		fe.Add("total_investment", problem.As(err).Message)
+	}
+	if p.Invested, err = ledger.ParseMoneyField(f.Invested, "已投入资金"); err != nil {
+		fe.Add("invested", problem.As(err).Message)
+	}
+	if err := fe.Err("project.invalid", "项目信息有误"); err != nil {
+		return err
+	}
+	return p.Validate()
+}
+
+// ProjectFormPage is the new-project form.
+type ProjectFormPage struct {
+	Base
+	Form          ProjectForm
+	Errors        map[string]string
+	Message       string
+	Jurisdictions []identity.Jurisdiction
+}
+
+func (s *Server) projectForm(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if !access.Could(p, access.ProjectManage) {
+		return access.Decide(p, access.ProjectManage, access.Target{})
+	}
+	_, js, err := s.jurisdictionNames(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "project_form", ProjectFormPage{Base: s.base(r, "新建项目"), Form: ProjectForm{Reform: true, Jurisdiction: p.Org.Jurisdiction},
+		Jurisdictions: counties(js)})
+}
+
+func counties(js []identity.Jurisdiction) []identity.Jurisdiction {
+	var out []identity.Jurisdiction
+	for _, j := range js {
+		if j.Kind != identity.Prefecture {
+			out = append(out, j)
+		}
+	}
+	return out
+}
+
+func (s *Server) projectCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	form := projectFormFrom(r)
+	proj := ledger.Project{Developer: p.Org.ID, Jurisdiction: form.Jurisdiction}
+	if err := access.Decide(p, access.ProjectManage, store.ProjectTarget(proj)); err != nil {
+		return err
+	}
+	err = form.apply(&proj)
+	if err == nil {
+		proj, err = s.db.CreateProject(r.Context(), identity.ActorFrom(r.Context()), proj)
+	}
+	errs, msg, err := formErrors(err)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		_, js, err := s.jurisdictionNames(r)
+		if err != nil {
+			return err
+		}
+		return s.render(w, http.StatusUnprocessableEntity, "project_form", ProjectFormPage{Base: s.base(r, "新建项目"), Form: form,
+			Errors: errs, Message: msg, Jurisdictions: counties(js)})
+	}
+	s.flash(r, "已创建项目“"+proj.Name+"”，请登记宗地与许可证，并导入楼盘表")
+	http.Redirect(w, r, "/projects/"+strconv.FormatInt(proj.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// ProjectPage is a project's page: facts, parcels, permits, buildings,
+// imports, and presale.
+type ProjectPage struct {
+	Base
+	D             store.ProjectDetail
+	JName         string
+	Form          ProjectForm
+	Imports       []store.LedgerImport
+	LastImport    *store.LedgerImport
+	CanManage     bool
+	CanConfirm    bool
+	CanApply      bool
+	CanDecide     bool
+	Open          *store.PresaleApplication // the submitted application, if any
+	Check         []problem.Reason          // unmet presale conditions for the open application (or all buildings)
+	NeedsReview   bool
+	Errors        map[string]string
+	Message       string
+	Section       string // which form the errors belong to
+	PermitKinds   []ledger.PermitKind
+	BuildingNames map[int64]string
+	Jurisdictions []identity.Jurisdiction // none: a project's jurisdiction does not change
+}
+
+func (s *Server) loadProjectPage(r *http.Request, act access.Action) (ProjectPage, error) {
+	p, err := principal(r)
+	if err != nil {
+		return ProjectPage{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return ProjectPage{}, err
+	}
+	proj, err := s.db.Project(r.Context(), id)
+	if err != nil {
+		return ProjectPage{}, err
+	}
+	t := store.ProjectTarget(proj)
+	if err := access.Decide(p, act, t); err != nil {
+		return ProjectPage{}, err
+	}
+	d, err := s.db.ProjectDetail(r.Context(), id)
+	if err != nil {
+		return ProjectPage{}, err
+	}
+	names, _, err := s.jurisdictionNames(r)
+	if err != nil {
+		return ProjectPage{}, err
+	}
+	page := ProjectPage{Base: s.base(r, d.Project.Name), D: d, JName: names[proj.Jurisdiction], Form: projectFormOf(d.Project),
+		CanManage: access.Allowed(p, access.ProjectManage, t), CanConfirm: access.Allowed(p, access.PermitConfirm, t),
+		CanApply: access.Allowed(p, access.PresaleApply, t), CanDecide: access.Allowed(p, access.PresaleDecide, t),
+		PermitKinds: []ledger.PermitKind{ledger.Planning, ledger.Construction}, BuildingNames: map[int64]string{}}
+	for _, b := range d.Buildings {
+		page.BuildingNames[b.Building.ID] = b.Building.Name
+	}
+	if page.Imports, err = s.db.LedgerImports(r.Context(), id); err != nil {
+		return page, err
+	}
+	if len(page.Imports) > 0 {
+		page.LastImport = &page.Imports[0]
+	}
+	for i := range d.Applications {
+		if d.Applications[i].State == "submitted" {
+			page.Open = &d.Applications[i]
+		}
+	}
+	var check []int64
+	if page.Open != nil {
+		check = page.Open.Buildings
+	} else {
+		for _, b := range d.Buildings {
+			if b.Permit == "" {
+				check = append(check, b.Building.ID)
+			}
+		}
+	}
+	review, err := s.db.CheckPresale(r.Context(), id, check)
+	page.NeedsReview = review
+	if e := problem.As(err); err != nil {
+		if e.Kind != problem.Refused {
+			return page, err
+		}
+		page.Check = e.Reasons
+	}
+	return page, nil
+}
+
+func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadProjectPage(r, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "project", page)
+}
+
+// projectAction runs a form post on a project page: on a form error the
+// page is shown again with the messages in the named section.
+func (s *Server) projectAction(act access.Action, section string, do func(r *http.Request, page *ProjectPage) (string, error)) handlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) error {
+		page, err := s.loadProjectPage(r, act)
+		if err != nil {
+			return err
+		}
+		done, err := do(r, &page)
+		errs, msg, err := formErrors(err)
+		if err != nil {
+			return err
+		}
+		if msg != "" {
+			page, err2 := s.loadProjectPage(r, access.ProjectRead)
+			if err2 != nil {
+				return err2
+			}
+			page.Errors, page.Message, page.Section = errs, msg, section
+			if reasons := problem.As(err).Reasons; len(reasons) > 0 {
+				page.Check = reasons
+			}
+			return s.render(w, http.StatusUnprocessableEntity, "project", page)
+		}
+		s.flash(r, done)
+		http.Redirect(w, r, "/projects/"+r.PathValue("id")+"#"+section, http.StatusSeeOther)
+		return nil
+	}
+}
+
+func (s *Server) projectUpdate(r *http.Request, page *ProjectPage) (string, error) {
+	form := projectFormFrom(r)
+	_, err := s.db.UpdateProject(r.Context(), identity.ActorFrom(r.Context()), page.D.Project.ID, func(p *ledger.Project) error {
+		return form.apply(p)
+	})
+	return "已保存项目信息", err
+}
+
+func (s *Server) parcelPut(r *http.Request, page *ProjectPage) (string, error) {
+	v := map[string]string{}
+	for _, k := range []string{"code", "area", "use", "right_nature", "term_start", "term_end", "grant_contract", "premium_due", "premium_paid", "land_cert_no", "land_cert_on"} {
+		v[k] = r.PostFormValue(k)
+	}
+	parcel, err := api.ParseParcel(v)
+	if err != nil {
+		return "", err
+	}
+	parcel, err = s.db.PutParcel(r.Context(), identity.ActorFrom(r.Context()), page.D.Project.ID, parcel)
+	return "已保存宗地" + parcel.Code, err
+}
+
+func (s *Server) permitAdd(r *http.Request, page *ProjectPage) (string, error) {
+	on, err := ledger.ParseDateField(r.PostFormValue("issued_on"))
+	if err != nil {
+		return "", &problem.Error{Kind: problem.Invalid, Code: "permit.invalid", Message: "许可证信息有误", Fields: map[string]string{"issued_on": "日期格式应为YYYY-MM-DD"}}
+	}
+	pm, err := s.db.AddPermit(r.Context(), identity.ActorFrom(r.Context()), ledger.Permit{ProjectID: page.D.Project.ID,
+		Kind: ledger.PermitKind(r.PostFormValue("kind")), Number: r.PostFormValue("number"), IssuedOn: on,
+		Issuer: r.PostFormValue("issuer"), Scope: r.PostFormValue("scope")})
+	return "已登记" + pm.Kind.Label() + "，待住建部门确认", err
+}
+
+func (s *Server) permitConfirm(r *http.Request, page *ProjectPage) (string, error) {
+	id, err := strconv.ParseInt(r.PostFormValue("permit"), 10, 64)
+	if err != nil {
+		return "", problem.New(problem.Invalid, "request.form", "请选择许可证")
+	}
+	for _, pm := range page.D.Permits {
+		if pm.ID == id {
+			pm, err := s.db.ConfirmPermit(r.Context(), identity.ActorFrom(r.Context()), id)
+			return "已确认" + pm.Kind.Label() + " " + pm.Number, err
+		}
+	}
+	return "", problem.New(problem.NotFound, "permit.not_found", "许可证不属于本项目")
+}
+
+func (s *Server) ledgerImport(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadProjectPage(r, access.ProjectManage)
+	if err != nil {
+		return err
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 33<<20)
+	file, header, err := r.FormFile("workbook")
+	if err != nil {
+		page.Section, page.Message = "import", "请选择要导入的 .xlsx 文件"
+		return s.render(w, http.StatusUnprocessableEntity, "project", page)
+	}
+	defer file.Close()
+	wb, readErrs := ledger.ReadWorkbook(file)
+	res, err := s.db.ImportLedger(r.Context(), identity.ActorFrom(r.Context()), page.D.Project.ID, header.Filename, wb, readErrs)
+	if err != nil {
+		return err
+	}
+	if res.OK {
+		s.flash(r, "楼盘表已导入：新增"+strconv.Itoa(res.NewBuildings)+"幢、"+strconv.Itoa(res.NewUnits)+"户，更新"+
+			strconv.Itoa(res.ChangedBuildings)+"幢、"+strconv.Itoa(res.ChangedUnits)+"户，"+strconv.Itoa(res.Unchanged)+"行与库中一致未改动")
+	} else {
+		s.flash(r, "楼盘表未导入：发现"+strconv.Itoa(len(res.Errors))+"处错误，数据库未作任何改动。请按下方错误清单修改后重新导入。")
+	}
+	http.Redirect(w, r, "/projects/"+r.PathValue("id")+"#import", http.StatusSeeOther)
+	return nil
+}
+
+func (s *Server) ledgerTemplate(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadProjectPage(r, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	parcel := ""
+	if len(page.D.Parcels) > 0 {
+		parcel = page.D.Parcels[0].Code
+	}
+	b, err := ledger.Template(parcel)
+	if err != nil {
+		return err
+	}
+	return sendXLSX(w, "楼盘表模板.xlsx", b)
+}
+
+func sendXLSX(w http.ResponseWriter, name string, b []byte) error {
+	w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+	w.Header().Set("Content-Disposition", "attachment; filename*=UTF-8''"+url.PathEscape(name))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := bytes.NewReader(b).WriteTo(w)
+	return err
+}
+
+func (s *Server) annotatedWorkbook(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	projectID, name, data, err := s.db.AnnotatedWorkbook(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	proj, err := s.db.Project(r.Context(), projectID)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.ProjectRead, store.ProjectTarget(proj)); err != nil {
+		return err
+	}
+	return sendXLSX(w, "错误标注-"+strings.TrimSuffix(name, ".xlsx")+".xlsx", data)
+}
+
+// ---- presale
+
+func formIDs(r *http.Request, key string) []int64 {
+	r.ParseForm()
+	var out []int64
+	for _, v := range r.PostForm[key] {
+		if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+			out = append(out, id)
+		}
+	}
+	return out
+}
+
+func (s *Server) presaleApply(r *http.Request, page *ProjectPage) (string, error) {
+	_, err := s.db.ApplyPresale(r.Context(), identity.ActorFrom(r.Context()), page.D.Project.ID, formIDs(r, "buildings"), r.PostFormValue("note"))
+	return "已提交预售许可申请，等待住建部门审批", err
+}
+
+func (s *Server) presaleIssue(r *http.Request, page *ProjectPage) (string, error) {
+	if page.Open == nil {
+		return "", problem.New(problem.Conflict, "presale.no_application", "没有待审批的申请")
+	}
+	pm, err := s.db.IssuePresale(r.Context(), identity.ActorFrom(r.Context()), page.D.Project.ID, page.Open.Buildings,
+		r.PostFormValue("extra_review"), page.Open.ID)
+	return "已核发预售许可 " + pm.Number, err
+}
+
+func (s *Server) presaleRefuse(r *http.Request, page *ProjectPage) (string, error) {
+	if page.Open == nil {
+		return "", problem.New(problem.Conflict, "presale.no_application", "没有待审批的申请")
+	}
+	return "已作出不予许可决定", s.db.RefusePresale(r.Context(), identity.ActorFrom(r.Context()), page.Open.ID, r.PostFormValue("reason"))
+}
+
+func (s *Server) presaleChange(r *http.Request, page *ProjectPage) (string, error) {
+	id, _ := strconv.ParseInt(r.PostFormValue("permit"), 10, 64)
+	for _, pm := range page.D.Presale {
+		if pm.ID == id {
+			kind := r.PostFormValue("kind")
+			pm, err := s.db.ChangePresale(r.Context(), identity.ActorFrom(r.Context()), id, kind, r.PostFormValue("reason"))
+			return "预售许可 " + pm.Number + " 现为“" + pm.State.Label() + "”", err
+		}
+	}
+	return "", problem.New(problem.NotFound, "presale.not_found", "预售许可不属于本项目")
+}
+
+// PresaleQueuePage is housing staff's list of applications and permits.
+type PresaleQueuePage struct {
+	Base
+	Queue   []store.PresaleApplication
+	Permits []PermitRow
+}
+
+// PermitRow is a presale permit with its project's name.
+type PermitRow struct {
+	Number, Project, State string
+	ProjectID              int64
+	IssuedOn               calendar.Date
+	Units                  int
+	Area                   string
+}
+
+func (s *Server) presaleQueue(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	f, err := access.ListFilter(p, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	page := PresaleQueuePage{Base: s.base(r, "预售许可")}
+	if access.Could(p, access.PresaleDecide) {
+		df, err := access.ListFilter(p, access.PresaleDecide)
+		if err != nil {
+			return err
+		}
+		if page.Queue, err = s.db.PresaleQueue(r.Context(), df); err != nil {
+			return err
+		}
+	}
+	ps, err := s.db.PresalePermits(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	for _, pm := range ps {
+		proj, err := s.db.Project(r.Context(), pm.ProjectID)
+		if err != nil {
+			return err
+		}
+		page.Permits = append(page.Permits, PermitRow{Number: pm.Number, Project: proj.Name, ProjectID: proj.ID, State: pm.State.Label(),
+			IssuedOn: pm.IssuedOn, Units: pm.Units, Area: pm.Area.StringFixed(2)})
+	}
+	return s.render(w, 200, "presale", page)
+}
+
+// ---- 楼盘表 and units
+
+// BuildingPage shows a building's 楼盘表.
+type BuildingPage struct {
+	Base
+	Project ledger.Project
+	Table   ledger.Table
+	States  []ledger.State
+	Others  []store.BuildingSummary
+	Public  bool
+	Prefix  string // "/public" on the public pages
+}
+
+func (s *Server) buildingPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	b, err := s.db.Building(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	proj, err := s.db.Project(r.Context(), b.ProjectID)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.ProjectRead, store.ProjectTarget(proj)); err != nil {
+		return err
+	}
+	return s.renderBuilding(w, r, proj, b, false)
+}
+
+func (s *Server) renderBuilding(w http.ResponseWriter, r *http.Request, proj ledger.Project, b ledger.Building, public bool) error {
+	t, err := s.db.BuildingTable(r.Context(), b.ID)
+	if err != nil {
+		return err
+	}
+	d, err := s.db.ProjectDetail(r.Context(), proj.ID)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "building", BuildingPage{Base: s.base(r, "楼盘表："+proj.Name+" "+b.Name), Project: proj, Table: t,
+		States: ledger.States, Others: d.Buildings, Public: public, Prefix: map[bool]string{true: "/public"}[public]})
+}
+
+// UnitPage shows one unit.
+type UnitPage struct {
+	Base
+	Ref     store.UnitRef
+	Status  ledger.Status
+	State   ledger.State
+	CanLock bool
+	Errors  map[string]string
+	Message string
+}
+
+func (s *Server) loadUnitPage(r *http.Request, act access.Action) (UnitPage, error) {
+	p, err := principal(r)
+	if err != nil {
+		return UnitPage{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return UnitPage{}, err
+	}
+	ref, err := s.db.Unit(r.Context(), id)
+	if err != nil {
+		return UnitPage{}, err
+	}
+	t := store.ProjectTarget(ref.Project)
+	if err := access.Decide(p, act, t); err != nil {
+		return UnitPage{}, err
+	}
+	st, err := s.db.UnitStatus(r.Context(), id)
+	if err != nil {
+		return UnitPage{}, err
+	}
+	return UnitPage{Base: s.base(r, "户 "+ref.Unit.Room), Ref: ref, Status: st, State: st.State(),
+		CanLock: access.Allowed(p, access.UnitLock, t)}, nil
+}
+
+func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadUnitPage(r, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "unit", page)
+}
+
+func (s *Server) unitLock(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadUnitPage(r, access.UnitLock)
+	if err != nil {
+		return err
+	}
+	err = s.db.LockUnit(r.Context(), identity.ActorFrom(r.Context()), page.Ref.Unit.ID, r.PostFormValue("locked") == "1", r.PostFormValue("reason"))
+	errs, msg, err := formErrors(err)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		page.Errors, page.Message = errs, msg
+		return s.render(w, http.StatusUnprocessableEntity, "unit", page)
+	}
+	s.flash(r, "已更新锁定状态")
+	http.Redirect(w, r, r.URL.Path[:strings.LastIndex(r.URL.Path, "/")], http.StatusSeeOther)
+	return nil
+}
+
+// ---- the restriction list
+
+// CreditPage shows the restriction list, and lets staff change it.
+type CreditPage struct {
+	Base
+	Current    []credit.Listing
+	History    []credit.Listing
+	Developers []identity.Org
+	CanManage  bool
+	Errors     map[string]string
+	Message    string
+}
+
+func (s *Server) creditPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderCredit(w, r, 200, nil, "")
+}
+
+func (s *Server) renderCredit(w http.ResponseWriter, r *http.Request, status int, errs map[string]string, msg string) error {
+	p := identity.PrincipalFrom(r.Context())
+	page := CreditPage{Base: s.base(r, "限制清单"), CanManage: access.Could(p, access.CreditManage), Errors: errs, Message: msg}
+	var err error
+	if page.Current, err = s.db.Listings(r.Context(), false); err != nil {
+		return err
+	}
+	if page.CanManage {
+		if page.History, err = s.db.Listings(r.Context(), true); err != nil {
+			return err
+		}
+		if page.Developers, err = s.db.ListOrgs(r.Context(), access.Filter{All: true}, store.OrgQuery{Kind: identity.Developer}); err != nil {
+			return err
+		}
+	}
+	return s.render(w, status, "credit", page)
+}
+
+func (s *Server) creditChange(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.CreditManage, access.Target{}); err != nil {
+		return err
+	}
+	dev, _ := strconv.ParseInt(r.PostFormValue("developer"), 10, 64)
+	err = s.db.ListDeveloper(r.Context(), identity.ActorFrom(r.Context()), credit.Listing{Developer: dev, Listed: r.PostFormValue("listed") == "1",
+		Reason: r.PostFormValue("reason"), Basis: r.PostFormValue("basis")})
+	errs, msg, err := formErrors(err)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		return s.renderCredit(w, r, http.StatusUnprocessableEntity, errs, msg)
+	}
+	s.flash(r, "已更新限制清单")
+	http.Redirect(w, r, "/credit", http.StatusSeeOther)
+	return nil
+}
+
+// ---- settings
+
+// SettingsPage edits a jurisdiction's configuration.
+type SettingsPage struct {
+	Base
+	Jurisdictions []identity.Jurisdiction
+	Current       string
+	Values        map[string]string
+	Effects       []credit.Effect
+	Keys          []SettingKey
+}
+
+// SettingKey is one configurable effect of the restriction list.
+type SettingKey struct{ Key, Label string }
+
+func settingKeys() []SettingKey {
+	return []SettingKey{{credit.PresalePermit, "预售许可申请"}, {credit.ContractFiling, "合同备案"}, {credit.FundWithdrawal, "预售资金支取"}}
+}
+
+func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	_, all, err := s.jurisdictionNames(r)
+	if err != nil {
+		return err
+	}
+	js := manageableJurisdictions(p, access.SettingsManage, counties(all))
+	if len(js) == 0 {
+		return access.Decide(p, access.SettingsManage, access.Target{Jurisdiction: p.Jurisdiction.Code})
+	}
+	cur := r.URL.Query().Get("jurisdiction")
+	if cur == "" {
+		cur = js[0].Code
+	}
+	if err := access.Decide(p, access.SettingsManage, access.Target{Jurisdiction: cur}); err != nil {
+		return err
+	}
+	page := SettingsPage{Base: s.base(r, "本辖区配置"), Jurisdictions: js, Current: cur, Values: map[string]string{},
+		Effects: []credit.Effect{credit.Refuse, credit.Review, credit.Ignore}, Keys: settingKeys()}
+	for _, k := range page.Keys {
+		v, err := s.db.Setting(r.Context(), cur, k.Key, string(credit.Refuse))
+		if err != nil {
+			return err
+		}
+		page.Values[k.Key] = string(credit.ParseEffect(v))
+	}
+	return s.render(w, 200, "settings", page)
+}
+
+func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	j := r.PostFormValue("jurisdiction")
+	if err := access.Decide(p, access.SettingsManage, access.Target{Jurisdiction: j}); err != nil {
+		return err
+	}
+	for _, k := range settingKeys() {
+		v := string(credit.ParseEffect(r.PostFormValue(k.Key)))
+		cur, err := s.db.Setting(r.Context(), j, k.Key, string(credit.Refuse))
+		if err != nil {
+			return err
+		}
+		if string(credit.ParseEffect(cur)) == v {
+			continue
+		}
+		if err := s.db.PutSetting(r.Context(), identity.ActorFrom(r.Context()), j, k.Key, v); err != nil {
+			return err
+		}
+	}
+	s.flash(r, "已保存配置")
+	http.Redirect(w, r, "/admin/settings?jurisdiction="+url.QueryEscape(j), http.StatusSeeOther)
+	return nil
+}
+
+// ---- public disclosure
+
+// PublicPage lists a jurisdiction's projects with a presale permit.
+type PublicPage struct {
+	Base
+	Jurisdictions []identity.Jurisdiction
+	Current       string
+	Projects      []store.ProjectDetail
+}
+
+func (s *Server) publicIndex(w http.ResponseWriter, r *http.Request) error {
+	_, all, err := s.jurisdictionNames(r)
+	if err != nil {
+		return err
+	}
+	cur := r.URL.Query().Get("jurisdiction")
+	page := PublicPage{Base: s.base(r, "商品房预售信息公开"), Jurisdictions: counties(all), Current: cur}
+	ps, err := s.db.ListProjects(r.Context(), access.Filter{All: true}, store.ProjectQuery{Jurisdiction: cur, Permitted: true})
+	if err != nil {
+		return err
+	}
+	for _, p := range ps {
+		d, err := s.db.ProjectDetail(r.Context(), p.ID)
+		if err != nil {
+			return err
+		}
+		page.Projects = append(page.Projects, d)
+	}
+	return s.render(w, 200, "public", page)
+}
+
+func (s *Server) publicBuilding(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if _, err := s.api.PublicTable(r, id); err != nil {
+		return err
+	}
+	b, err := s.db.Building(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	proj, err := s.db.Project(r.Context(), b.ProjectID)
+	if err != nil {
+		return err
+	}
+	return s.renderBuilding(w, r, proj, b, true)
+}
