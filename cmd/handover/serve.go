@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"handover/internal/calendar"
+	"handover/internal/courier"
 	"handover/internal/demo"
 	"handover/internal/jobs"
 	"handover/internal/problem"
@@ -60,7 +61,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	worker := jobs.New(db, log, time.Now, 2*time.Second)
-	registerJobs(worker, db, cal)
+	registerJobs(worker, db, cal, &courier.Courier{DB: db, Client: &http.Client{Timeout: 15 * time.Second}, Log: log, Now: time.Now})
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -97,8 +98,13 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	return err
 }
 
-// registerJobs wires the worker's periodic housekeeping.
-func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source) {
+// registerJobs wires the worker's periodic work.
+func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier.Courier) {
+	// Deliver the outbox to partners every few seconds.
+	w.Every("exchange.deliver", 3*time.Second, func(ctx context.Context, _ string) error {
+		_, err := c.RunOnce(ctx)
+		return err
+	})
 	w.Every("sessions.purge", time.Hour, func(ctx context.Context, _ string) error {
 		_, err := db.PurgeExpiredSessions(ctx)
 		return err

@@ -33,6 +33,18 @@ const (
 	CreditRead    Action = "credit.read"
 	CreditManage  Action = "credit.manage"
 	PublicRead    Action = "public.read"
+
+	// Contracts, the register book, funds and partner exchange.
+	ContractRead    Action = "contract.read"
+	ContractDraft   Action = "contract.draft"
+	ContractConfirm Action = "contract.confirm"
+	ContractCancel  Action = "contract.cancel"
+	RegisterRead    Action = "register.read"
+	FundRead        Action = "fund.read"
+	FundDeposit     Action = "fund.deposit"
+	FundWithdraw    Action = "fund.withdraw"
+	FundDecide      Action = "fund.decide"
+	PartnerManage   Action = "partner.manage"
 )
 
 var descriptions = map[Action]string{
@@ -57,6 +69,16 @@ var descriptions = map[Action]string{
 	CreditRead:       "查看限制清单",
 	CreditManage:     "管理限制清单",
 	PublicRead:       "查看公开信息",
+	ContractRead:     "查看合同",
+	ContractDraft:    "起草、发送、撤回与备案合同",
+	ContractConfirm:  "确认网签合同",
+	ContractCancel:   "注销合同备案",
+	RegisterRead:     "查看登记簿",
+	FundRead:         "查看预售资金监管",
+	FundDeposit:      "登记购房款入账",
+	FundWithdraw:     "申请支取预售资金",
+	FundDecide:       "审批预售资金与设立监管账户",
+	PartnerManage:    "管理部门接口与投递",
 }
 
 const (
@@ -116,6 +138,22 @@ var policy = map[Action]rule{
 	// county ("一处失信、处处受限"); every decision is recorded with reasons.
 	CreditManage: roles(grants{housing: Anyone, supervisor: Prefecture}),
 	PublicRead:   public(),
+
+	ContractRead: roles(grants{developer: OwnDeveloper, buyer: OwnBuyer, bank: OwnOrg, housing: Jurisdiction, acceptor: Jurisdiction,
+		reviewer: Jurisdiction, recorder: Jurisdiction, tax: Jurisdiction, supervisor: Prefecture}),
+	ContractDraft:   roles(grants{developer: OwnDeveloper}),
+	ContractConfirm: roles(grants{buyer: OwnBuyer}),
+	ContractCancel:  roles(grants{developer: OwnDeveloper, buyer: OwnBuyer, housing: Jurisdiction}),
+	// 不动产登记资料查询暂行办法: rights holders see their own; the
+	// developer (义务人) and the lending bank (抵押权人) their records;
+	// registration and housing staff their jurisdiction.
+	RegisterRead: roles(grants{acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction, housing: Jurisdiction,
+		supervisor: Prefecture, buyer: OwnBuyer, developer: OwnDeveloper, bank: OwnOrg}),
+	FundRead:      roles(grants{developer: OwnDeveloper, housing: Jurisdiction, bank: OwnOrg, supervisor: Prefecture}),
+	FundDeposit:   roles(grants{bank: OwnOrg, housing: Jurisdiction}),
+	FundWithdraw:  roles(grants{developer: OwnDeveloper}),
+	FundDecide:    roles(grants{housing: Jurisdiction}),
+	PartnerManage: roles(grants{admin: Jurisdiction}),
 }
 
 // Actions lists every action in the policy, for tests and documentation.

@@ -67,6 +67,7 @@ func New(d Deps) *API {
 	a := &API{Deps: d, tables: &tableCache{}}
 	a.routes = append(a.routes, a.foundationRoutes()...)
 	a.routes = append(a.routes, a.ledgerRoutes()...)
+	a.routes = append(a.routes, a.contractRoutes()...)
 	return a
 }
 

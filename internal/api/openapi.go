@@ -100,6 +100,9 @@ func (a *API) schemas() map[string]js {
 	for k, v := range ledgerSchemas() {
 		s[k] = v
 	}
+	for k, v := range contractSchemas() {
+		s[k] = v
+	}
 	return s
 }
 
@@ -162,6 +165,59 @@ func ledgerSchemas() map[string]js {
 			"reason": str(""), "basis": str(""), "listed_at": dateTime("")}))}),
 		"ListingInput":      object([]string{"developer", "listed", "reason"}, js{"developer": integer(""), "listed": boolean("true 列入，false 移出"), "reason": str(""), "basis": str("")}),
 		"PublicProjectList": object([]string{"projects"}, js{"projects": array(js{"type": "object"})}),
+	}
+}
+
+// contractSchemas are the schemas of contracts, the register, funds and exchange.
+func contractSchemas() map[string]js {
+	buyer := object([]string{"name", "id_number"}, js{"name": str(""), "id_number": str("身份证号（响应中脱敏）"), "phone": str(""),
+		"share": str("按份共有的份额，如1/2"), "confirmed_at": dateTime("")})
+	contract := object([]string{"id", "number", "state"}, js{
+		"id": integer(""), "number": str("合同编号"), "unit_id": integer(""), "project_id": integer(""), "state": str("draft | sent | signed | filed | withdrawn | cancelled"),
+		"state_label": str(""), "buyers": array(buyer), "ownership": str("sole | joint | shares"), "price_basis": str("gross | inner | unit"),
+		"unit_price": str(""), "price_area": str(""), "total_price": str(""), "payment": str("lump | commercial | fund"), "loan_bank": integer(""),
+		"loan_amount": str(""), "loan_years": integer(""), "escrow_bank": str(""), "escrow_account": str(""), "delivery_date": date(""),
+		"registration_days": integer(""), "late_delivery_rate": str("万分之X"), "late_certificate_rate": str("万分之X"), "signed_at": dateTime(""),
+		"filing_due": date("备案期限（签署后30日）"), "filing_overdue": boolean(""), "filed_at": dateTime(""), "prenotice_no": str("预告登记不动产证明号"),
+		"sm3_digest": str("备案时合同内容的SM3摘要"), "digest_intact": boolean("当前内容与备案摘要一致"),
+	})
+	entry := object([]string{"id", "kind", "status"}, js{"id": integer(""), "kind": str(""), "kind_label": str(""), "reg_type": integer("登记类型"),
+		"right_type": integer("权利类型"), "prenotice_kind": integer("预告登记种类"), "status": str("current | history | terminated | temporary"),
+		"cert_no": str("不动产权证书号或证明号"), "holders": array(object(nil, js{"name": str(""), "id_number": str("脱敏"), "share": str("")})),
+		"obligor": str("义务人"), "amount": str(""), "ends": integer("结束的登记"), "note": str("附记"), "recorded_at": dateTime("")})
+	withdrawal := object([]string{"id", "state"}, js{"id": integer(""), "node": str("节点代码或free"), "amount": str(""), "evidence": str(""),
+		"state": str("requested | approved | refused"), "requested_at": dateTime(""), "decided_at": dateTime(""), "decision": str(""), "extra_review": boolean("")})
+	endpoint := object([]string{"id", "url"}, js{"id": integer(""), "org_id": integer(""), "org": str(""), "name": str(""), "url": str(""),
+		"events": array(str("")), "jurisdiction": str(""), "active": boolean(""), "secret": str("脱敏")})
+	return map[string]js{
+		"Contract":     contract,
+		"ContractList": object([]string{"contracts"}, js{"contracts": array(contract)}),
+		"ContractInput": object([]string{"unit_id", "buyers", "ownership", "price_basis", "unit_price", "payment"}, js{
+			"unit_id": integer(""), "ownership": str("sole | joint | shares"), "price_basis": str("gross | inner | unit"), "unit_price": str("元/㎡，按套计价时为总价"),
+			"buyers": array(buyer), "payment": str("lump | commercial | fund"), "loan_bank": integer("贷款银行机构ID"), "loan_amount": str(""),
+			"loan_years": integer(""), "loan_no": str("借款合同编号"), "home_count": str("first | second | more（家庭住房情况说明）"), "marital": str("婚姻状况"),
+			"delivery_date": date("交付日期"), "delivery_conditions": array(str("约定的其他交付条件")), "registration_days": integer("交付后办证期限（日）"),
+			"late_delivery_rate": str("逾期交付违约金 万分之X/日"), "late_certificate_rate": str("逾期办证违约金 万分之X/日"),
+		}),
+		"CancellationInput": object(nil, js{"reason": str("注销理由（首次提出时必填）"), "court_doc": str("法院或仲裁文书编号（住建部门凭文书注销时必填）")}),
+		"Cancellation": object([]string{"id", "state"}, js{"id": integer(""), "contract_id": integer(""), "state": str("open | executed"), "reason": str(""),
+			"developer_agreed": boolean(""), "buyers_agreed": integer(""), "court_doc": str("")}),
+		"RegisterBook": object([]string{"unit_id", "entries"}, js{"unit_id": integer(""), "unit_no": str(""), "entries": array(entry)}),
+		"Fund": object(nil, js{"bank": str(""), "account": str(""), "supervised": str("重点监管额度"), "deposits": str(""), "withdrawn_supervised": str(""),
+			"withdrawn_free": str(""), "balance": str(""), "milestones": js{"type": "object", "additionalProperties": date("")}, "withdrawals": array(withdrawal)}),
+		"FundAccountInput": object([]string{"bank", "account", "supervised"}, js{"bank": integer("监管银行机构ID"), "account": str(""), "supervised": str("")}),
+		"PaymentInput":     object([]string{"amount", "paid_on"}, js{"contract_id": integer(""), "amount": str(""), "paid_on": date(""), "note": str("")}),
+		"WithdrawalInput":  object([]string{"node", "amount", "evidence"}, js{"node": str("structure | completion | filing | first_registration | free"), "amount": str(""), "evidence": str("")}),
+		"Withdrawal":       withdrawal,
+		"DecisionInput":    object([]string{"approve"}, js{"approve": boolean(""), "decision": str("意见（不予支取或加强审查时必填）")}),
+		"MilestoneInput":   object([]string{"milestone", "reached_on", "evidence"}, js{"milestone": str("structure_accepted | completed | filed | first_registered"), "reached_on": date(""), "evidence": str("")}),
+		"Endpoint":         endpoint,
+		"EndpointList":     object([]string{"endpoints"}, js{"endpoints": array(endpoint)}),
+		"EndpointInput": object([]string{"org_id", "name", "url", "secret", "events"}, js{"org_id": integer("接收机构"), "name": str(""), "url": str(""),
+			"secret": str("HMAC-SM3 密钥，至少16字符"), "events": array(str("事件类型")), "jurisdiction": str("只接收该辖区的事件；空为全部")}),
+		"DeliveryList": object([]string{"deliveries"}, js{"deliveries": array(object(nil, js{"id": integer(""), "event_id": integer(""), "type": str(""),
+			"aggregate": str(""), "endpoint": integer(""), "state": str("pending | delivered | dead"), "attempts": integer(""), "last_status": integer(""),
+			"last_error": str(""), "next_at": dateTime(""), "delivered_at": dateTime("")}))}),
 	}
 }
 

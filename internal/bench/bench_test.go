@@ -2,9 +2,12 @@ package bench
 
 import (
 	"context"
+	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"handover/internal/store/storetest"
 )
 
 // The suite runs end to end with tiny windows, so that it does not rot
@@ -13,7 +16,9 @@ func TestRunSmoke(t *testing.T) {
 	if testing.Short() {
 		t.Skip("benchmark smoke test skipped in -short mode")
 	}
-	rep, err := Run(context.Background(), Config{Dir: t.TempDir(), Rounds: 3, Window: 60 * time.Millisecond, Now: time.Now})
+	// PostgreSQL scenarios run when the tests have a server.
+	pg := os.Getenv(storetest.EnvPostgres)
+	rep, err := Run(context.Background(), Config{Dir: t.TempDir(), Rounds: 3, Window: 60 * time.Millisecond, Now: time.Now, Postgres: pg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -21,6 +26,12 @@ func TestRunSmoke(t *testing.T) {
 		t.Fatalf("%d results, want %d", len(rep.Results), len(scenarios()))
 	}
 	for _, r := range rep.Results {
+		if r.Skipped {
+			if pg != "" {
+				t.Errorf("%s skipped with a PostgreSQL server at hand: %v", r.Name, r.Notes)
+			}
+			continue
+		}
 		if r.MedianRate <= 0 || r.MedianProbe <= 0 || r.Ratio <= 0 || len(r.Windows) != 6 {
 			t.Errorf("%s: rate %.1f probe %.1f ratio %.3f windows %d", r.Name, r.MedianRate, r.MedianProbe, r.Ratio, len(r.Windows))
 		}

@@ -22,6 +22,10 @@ func Load(ctx context.Context, db *store.DB, opts Options) error {
 	if err != nil {
 		return err
 	}
-	_, err = LoadLedger(ctx, db, f, set)
+	lr, err := LoadLedger(ctx, db, f, set)
+	if err != nil {
+		return err
+	}
+	_, err = LoadContracts(ctx, db, f, lr, set)
 	return err
 }

@@ -106,14 +106,16 @@ const (
 	Unpermitted State = "unpermitted" // no valid presale permit covers it
 	Suspended   State = "suspended"   // its presale permit is suspended
 	Available   State = "available"   // 未售
+	Pending     State = "pending"     // 网签中: a contract drafted or awaiting the buyer
 	Signed      State = "signed"      // 已网签 (contract signed, not yet filed)
-	Filed       State = "filed"       // 已备案 (filed, pre-notice registered)
+	Filed       State = "filed"       // 已备案 (filed; no live pre-notice)
+	PreNoticed  State = "prenoticed"  // 预告: filed, pre-notice registered
 	Registered  State = "registered"  // 已登记 (transfer registered to the buyer)
 	Restricted  State = "restricted"  // 限制: locked or sealed
 )
 
 // States lists the states in legend order.
-var States = []State{Unpermitted, Suspended, Available, Signed, Filed, Registered, Restricted}
+var States = []State{Unpermitted, Suspended, Available, Pending, Signed, Filed, PreNoticed, Registered, Restricted}
 
 // Label is the state's Chinese name.
 func (s State) Label() string {
@@ -124,10 +126,14 @@ func (s State) Label() string {
 		return "预售许可暂停"
 	case Available:
 		return "未售"
+	case Pending:
+		return "网签中"
 	case Signed:
 		return "已网签"
 	case Filed:
 		return "已备案"
+	case PreNoticed:
+		return "已备案·预告"
 	case Registered:
 		return "已登记"
 	case Restricted:
@@ -140,7 +146,8 @@ func (s State) Label() string {
 // platform fills its part (presale permits, contracts, the register).
 type Status struct {
 	Permit     string // "valid", "suspended" or "" (none)
-	Contract   string // "signed", "filed" or "" (no live contract)
+	Contract   string // the live contract's state: draft, sent, signed, filed; "" for none
+	PreNotice  bool   // a live 预告登记 of the sale
 	Registered bool   // ownership transferred to the buyer
 	Locked     bool   // 单元锁定 by staff
 	Sealed     bool   // a live 查封 on the register
@@ -154,10 +161,14 @@ func (s Status) State() State {
 		return Restricted
 	case s.Registered:
 		return Registered
+	case s.Contract == "filed" && s.PreNotice:
+		return PreNoticed
 	case s.Contract == "filed":
 		return Filed
 	case s.Contract == "signed":
 		return Signed
+	case s.Contract == "draft" || s.Contract == "sent":
+		return Pending
 	case s.Permit == "valid":
 		return Available
 	case s.Permit == "suspended":

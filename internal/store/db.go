@@ -26,6 +26,7 @@ import (
 
 	"handover/internal/audit"
 	"handover/internal/code"
+	"handover/internal/identity"
 	"handover/internal/problem"
 )
 
@@ -49,11 +50,27 @@ type DB struct {
 	sql    *sql.DB
 	engine Engine
 	now    func() time.Time
-	stmts  sync.Map // query text → *sql.Stmt, for reads outside transactions
+	stmts  sync.Map // query text → *sql.Stmt (SQLite only)
+	nstmts atomic.Int64
+	// wmu serialises write transactions on SQLite, which allows one writer
+	// at a time anyway: waiting here holds no connection, so a writer that
+	// needs a second connection (to prepare a statement) always finds one,
+	// and writers never spin in SQLite's busy handler against each other.
+	wmu sync.Mutex
 	// identityGen counts committed changes to users, roles, organisations
 	// and tokens made through this DB, so that caches of principals can
 	// tell when they are stale.
 	identityGen atomic.Int64
+	// commits and committed count write transactions and the statements
+	// they ran, for WriteStats.
+	commits, committed atomic.Int64
+}
+
+// WriteStats reports how many write transactions this DB has committed and
+// how many statements they ran in all: the tests bound statements per
+// domain action, and the benchmarks report them.
+func (db *DB) WriteStats() (commits, statements int64) {
+	return db.commits.Load(), db.committed.Load()
 }
 
 // IdentityGeneration is the number of identity changes this process has
@@ -149,6 +166,15 @@ func (db *DB) forUpdate() string {
 	return ""
 }
 
+// skipLocked makes a row-locking subquery pass over rows other
+// transactions hold (PostgreSQL; SQLite has one writer at a time).
+func (db *DB) skipLocked() string {
+	if db.engine == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // Tx is one transaction. now is read once when it begins; audit events are
 // queued and written, hash-chained, just before commit.
 type Tx struct {
@@ -157,25 +183,59 @@ type Tx struct {
 	now    time.Time
 	actor  audit.Actor
 	events []audit.Event
-	stmts  int // statements run, for the tests that bound them
+	outbox []outboxEvent
+	// units and buildings whose 楼盘表 changed (flushTouches)
+	touchedUnits, touchedBuildings []int64
+	// jurisdictions read in this transaction, by code
+	jurisdictions map[string]identity.Jurisdiction
+	stmts         int // statements run, for the tests that bound them
+}
+
+// stmt returns the transaction's handle on the cached prepared statement
+// for q (SQLite), or nil when q runs unprepared. After its first use on a
+// connection, a cached statement is not prepared again there.
+func (tx *Tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	tx.stmts++
+	if tx.db.engine == Postgres {
+		return nil, nil // pgx caches prepared statements per connection
+	}
+	s, err := stmtQuerier{tx.db}.stmt(ctx, q)
+	if err != nil || s == nil {
+		return nil, err
+	}
+	return tx.tx.StmtContext(ctx, s), nil
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
-	tx.stmts++
-	return tx.tx.ExecContext(ctx, q, args...)
+	s, err := tx.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return tx.tx.ExecContext(ctx, q, args...)
+	}
+	return s.ExecContext(ctx, args...)
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
-	tx.stmts++
-	return tx.tx.QueryContext(ctx, q, args...)
+	s, err := tx.stmt(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if s == nil {
+		return tx.tx.QueryContext(ctx, q, args...)
+	}
+	return s.QueryContext(ctx, args...)
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
-	tx.stmts++
-	return tx.tx.QueryRowContext(ctx, q, args...)
+	s, err := tx.stmt(ctx, q)
+	if err != nil || s == nil {
+		return tx.tx.QueryRowContext(ctx, q, args...) // an error surfaces from Scan
+	}
+	return s.QueryRowContext(ctx, args...)
 }
 
-// insertID runs an INSERT … RETURNING id and returns the id.
 func (tx *Tx) insertID(ctx context.Context, q string, args ...any) (int64, error) {
 	var id int64
 	err := tx.queryRow(ctx, q+" RETURNING id", args...).Scan(&id)
@@ -215,6 +275,10 @@ func (db *DB) transact(ctx context.Context, actor audit.Actor, fn func(*Tx) erro
 }
 
 func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) error) (err error) {
+	if db.engine == SQLite {
+		db.wmu.Lock()
+		defer db.wmu.Unlock()
+	}
 	sqltx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
 		return err
@@ -228,10 +292,21 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 	if err = fn(tx); err != nil {
 		return err
 	}
+	if err = tx.flushOutbox(ctx); err != nil {
+		return err
+	}
+	if err = tx.flushTouches(ctx); err != nil {
+		return err
+	}
 	if err = tx.flushAudit(ctx); err != nil {
 		return err
 	}
-	return sqltx.Commit()
+	if err = sqltx.Commit(); err != nil {
+		return err
+	}
+	db.commits.Add(1)
+	db.committed.Add(int64(tx.stmts))
+	return nil
 }
 
 // querier is what read helpers need: the pool (plain reads need no
@@ -244,16 +319,32 @@ type querier interface {
 
 func (tx *Tx) q() querier { return txQuerier{tx} }
 
-// r is the querier for plain reads: statements are prepared once and
-// reused (the pure-Go SQLite driver spends much of a small query preparing
-// it; pgx caches statements by itself, so this changes little there).
-func (db *DB) r() querier { return stmtQuerier{db} }
+// r is the querier for plain reads. On SQLite statements are prepared
+// once and reused (the pure-Go driver spends much of a small query
+// preparing it); pgx caches prepared statements per connection itself.
+func (db *DB) r() querier {
+	if db.engine == Postgres {
+		return db.sql
+	}
+	return stmtQuerier{db}
+}
 
 type stmtQuerier struct{ db *DB }
 
+// maxStmts bounds the statement cache: texts built at run time (a list of
+// n placeholders, an optional filter) are few, but a bug that put values
+// into query text must not grow the cache without end. Past the bound a
+// statement runs unprepared.
+const maxStmts = 2048
+
+// stmt returns the cached prepared statement for text, preparing it on
+// first use; nil (and no error) when the cache is full.
 func (q stmtQuerier) stmt(ctx context.Context, text string) (*sql.Stmt, error) {
 	if s, ok := q.db.stmts.Load(text); ok {
 		return s.(*sql.Stmt), nil
+	}
+	if q.db.nstmts.Load() >= maxStmts {
+		return nil, nil
 	}
 	s, err := q.db.sql.PrepareContext(ctx, text)
 	if err != nil {
@@ -263,6 +354,7 @@ func (q stmtQuerier) stmt(ctx context.Context, text string) (*sql.Stmt, error) {
 		s.Close()
 		return prev.(*sql.Stmt), nil
 	}
+	q.db.nstmts.Add(1)
 	return s, nil
 }
 
@@ -271,13 +363,16 @@ func (q stmtQuerier) QueryContext(ctx context.Context, text string, args ...any)
 	if err != nil {
 		return nil, err
 	}
+	if s == nil {
+		return q.db.sql.QueryContext(ctx, text, args...)
+	}
 	return s.QueryContext(ctx, args...)
 }
 
 func (q stmtQuerier) QueryRowContext(ctx context.Context, text string, args ...any) *sql.Row {
 	s, err := q.stmt(ctx, text)
-	if err != nil {
-		// Let the error surface from Scan, as *sql.Row does.
+	if err != nil || s == nil {
+		// Unprepared; an error surfaces from Scan, as *sql.Row does.
 		return q.db.sql.QueryRowContext(ctx, text, args...)
 	}
 	return s.QueryRowContext(ctx, args...)

@@ -1,7 +1,35 @@
 package store
 
-import "database/sql"
+import (
+	"context"
+	"database/sql"
+	"errors"
+
+	"handover/internal/audit"
+)
 
 // SQLForTest exposes the pool to this package's external tests, which play
 // a database administrator tampering with rows.
 func (db *DB) SQLForTest() *sql.DB { return db.sql }
+
+// DrawForTest draws a number of a series in a transaction of its own,
+// which rolls back when abort is set.
+func (db *DB) DrawForTest(ctx context.Context, series string, abort bool) (int64, error) {
+	var v int64
+	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
+		var err error
+		if v, err = tx.nextSeq(ctx, series); err != nil {
+			return err
+		}
+		if abort {
+			return errAbort
+		}
+		return nil
+	})
+	return v, err
+}
+
+var errAbort = errors.New("aborted on purpose")
+
+// IsAbort reports the error DrawForTest returns when told to abort.
+func IsAbort(err error) bool { return errors.Is(err, errAbort) }

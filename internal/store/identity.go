@@ -124,7 +124,16 @@ func (db *DB) CreateOrg(ctx context.Context, actor audit.Actor, o identity.Org) 
 }
 
 func (db *DB) jurisdictionTx(ctx context.Context, tx *Tx, code string) (identity.Jurisdiction, error) {
+	if j, ok := tx.jurisdictions[code]; ok {
+		return j, nil // read once per transaction
+	}
 	j, err := scanJurisdiction(tx.queryRow(ctx, `SELECT `+jurisdictionColumns+` FROM jurisdictions WHERE code = $1`, code))
+	if err == nil {
+		if tx.jurisdictions == nil {
+			tx.jurisdictions = map[string]identity.Jurisdiction{}
+		}
+		tx.jurisdictions[code] = j
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, &problem.Error{Kind: problem.Invalid, Code: "jurisdiction.not_found", Message: "辖区不存在",
 			Fields: map[string]string{"jurisdiction": "辖区" + code + "不存在"}}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -492,20 +493,36 @@ func permitStateSQL(permitID string) string {
 
 // touchBuildings records that what the 楼盘表 of these buildings shows has
 // changed: every transaction that changes a unit's state, areas or
-// coverage calls it, so that readers may cache by version.
-func (tx *Tx) touchBuildings(ctx context.Context, ids ...int64) error {
-	for _, id := range ids {
+// coverage calls it, so that readers may cache by version. The versions
+// are bumped just before commit (flushTouches): a building's row is a hot
+// spot when many units of it are sold at once, and its lock is then held
+// for the least time.
+func (tx *Tx) touchBuildings(ids ...int64) {
+	tx.touchedBuildings = append(tx.touchedBuildings, ids...)
+}
+
+// touchUnitBuilding touches the building of a unit.
+func (tx *Tx) touchUnitBuilding(unitID int64) {
+	tx.touchedUnits = append(tx.touchedUnits, unitID)
+}
+
+// flushTouches bumps the touched buildings' versions in id order, so that
+// transactions touching several buildings rarely wait on each other in a
+// cycle (and the store retries the one the database picks if they do).
+func (tx *Tx) flushTouches(ctx context.Context) error {
+	slices.Sort(tx.touchedBuildings)
+	for _, id := range slices.Compact(tx.touchedBuildings) {
 		if _, err := tx.exec(ctx, `UPDATE buildings SET version = version + 1 WHERE id = $1`, id); err != nil {
 			return err
 		}
 	}
+	slices.Sort(tx.touchedUnits)
+	for _, u := range slices.Compact(tx.touchedUnits) {
+		if _, err := tx.exec(ctx, `UPDATE buildings SET version = version + 1 WHERE id = (SELECT building_id FROM units WHERE id = $1)`, u); err != nil {
+			return err
+		}
+	}
 	return nil
-}
-
-// touchUnitBuilding touches the building of a unit.
-func (tx *Tx) touchUnitBuilding(ctx context.Context, unitID int64) error {
-	_, err := tx.exec(ctx, `UPDATE buildings SET version = version + 1 WHERE id = (SELECT building_id FROM units WHERE id = $1)`, unitID)
-	return err
 }
 
 // buildingStatuses loads, with one query per kind of fact, what decides
@@ -556,10 +573,30 @@ func buildingStatuses(ctx context.Context, q querier, buildingID int64) (map[int
 	return out, addContractStatuses(ctx, q, buildingID, out)
 }
 
-// addContractStatuses marks units under a live contract. Contracts arrive
-// with the presale capability; until then there are none.
+// addContractStatuses marks units under a live contract, and filed units
+// whose pre-notice is in the register book.
 func addContractStatuses(ctx context.Context, q querier, buildingID int64, out map[int64]ledger.Status) error {
-	return nil
+	rows, err := q.QueryContext(ctx, `SELECT c.unit_id, c.state,
+		EXISTS (SELECT 1 FROM register_entries e WHERE e.contract_id = c.id AND e.kind = 'prenotice' AND e.prenotice_kind = 1
+			AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id))
+		FROM contracts c JOIN units u ON u.id = c.unit_id
+		WHERE u.building_id = $1 AND c.state IN ('draft', 'sent', 'signed', 'filed')`, buildingID)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var state string
+		var pre bool
+		if err := rows.Scan(&id, &state, &pre); err != nil {
+			return err
+		}
+		st := out[id]
+		st.Contract, st.PreNotice = state, pre
+		out[id] = st
+	}
+	return rows.Err()
 }
 
 // BuildingTable returns the 楼盘表 of a building: every unit with its state.
@@ -611,15 +648,47 @@ func (db *DB) BuildingHead(ctx context.Context, buildingID int64) (BuildingHead,
 
 // UnitStatus returns one unit's status.
 func (db *DB) UnitStatus(ctx context.Context, unitID int64) (ledger.Status, error) {
+	return unitStatus(ctx, db.r(), unitID)
+}
+
+// unitStatus loads what decides one unit's state, with a few small queries
+// (the same facts buildingStatuses loads for a whole building).
+func unitStatus(ctx context.Context, q querier, unitID int64) (ledger.Status, error) {
 	var building int64
-	if err := db.r().QueryRowContext(ctx, `SELECT building_id FROM units WHERE id = $1`, unitID).Scan(&building); err != nil {
+	if err := q.QueryRowContext(ctx, `SELECT building_id FROM units WHERE id = $1`, unitID).Scan(&building); err != nil {
 		return ledger.Status{}, notFound(err, "unit.not_found", "户不存在")
 	}
-	statuses, err := buildingStatuses(ctx, db.r(), building)
-	if err != nil {
-		return ledger.Status{}, err
+	return unitStatusOf(ctx, q, unitID, building)
+}
+
+// unitStatusOf is unitStatus for a unit whose building is known.
+func unitStatusOf(ctx context.Context, q querier, unitID, building int64) (ledger.Status, error) {
+	var st ledger.Status
+	permit := ""
+	err := q.QueryRowContext(ctx, `SELECT `+permitStateSQL("pb.permit_id")+` FROM presale_permit_buildings pb
+		WHERE pb.building_id = $1 AND `+permitStateSQL("pb.permit_id")+` IN ('issued', 'reinstated', 'suspended')
+		ORDER BY pb.permit_id DESC LIMIT 1`, building).Scan(&permit)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return st, err
 	}
-	return statuses[unitID], nil
+	switch permit {
+	case "issued", "reinstated":
+		st.Permit = "valid"
+	case "suspended":
+		st.Permit = "suspended"
+	}
+	err = q.QueryRowContext(ctx, `SELECT locked FROM unit_locks WHERE unit_id = $1 ORDER BY id DESC LIMIT 1`, unitID).Scan(&st.Locked)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return st, err
+	}
+	err = q.QueryRowContext(ctx, `SELECT c.state,
+		EXISTS (SELECT 1 FROM register_entries e WHERE e.contract_id = c.id AND e.kind = 'prenotice' AND e.prenotice_kind = 1
+			AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id))
+		FROM contracts c WHERE c.unit_id = $1 AND c.state IN ('draft', 'sent', 'signed', 'filed')`, unitID).Scan(&st.Contract, &st.PreNotice)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return st, err
+	}
+	return st, nil
 }
 
 // LockUnit locks or unlocks a unit (单元锁定) with a reason; the history stays.
@@ -644,9 +713,7 @@ func (db *DB) LockUnit(ctx context.Context, actor audit.Actor, unitID int64, loc
 			unitID, locked, reason, actor.UserID, tx.now); err != nil {
 			return err
 		}
-		if err := tx.touchUnitBuilding(ctx, unitID); err != nil {
-			return err
-		}
+		tx.touchUnitBuilding(unitID)
 		action := "unit.unlock"
 		if locked {
 			action = "unit.lock"
@@ -679,10 +746,14 @@ func (r ImportResult) summary() string {
 }
 
 // frozenUnits are the units of a project that an import may not change:
-// those under a live contract. Contracts arrive with the presale
-// capability; until then no unit is frozen.
+// those under a live contract.
 func frozenUnits(ctx context.Context, tx *Tx, projectID int64) (map[int64]bool, error) {
-	return map[int64]bool{}, nil
+	ids, err := int64s(ctx, tx.q(), `SELECT unit_id FROM contracts WHERE project_id = $1 AND state IN ('draft', 'sent', 'signed', 'filed')`, projectID)
+	out := map[int64]bool{}
+	for _, id := range ids {
+		out[id] = true
+	}
+	return out, err
 }
 
 // ImportLedger imports a 楼盘表 workbook into a project: all rows in one
@@ -847,9 +918,7 @@ func applyPlan(ctx context.Context, tx *Tx, projectID int64, plan ledger.Plan) e
 		touched[u.BuildingID] = true
 	}
 	for id := range touched {
-		if err := tx.touchBuildings(ctx, id); err != nil {
-			return err
-		}
+		tx.touchBuildings(id)
 	}
 	for _, u := range plan.ChangedUnits {
 		if _, err := tx.exec(ctx, `UPDATE units SET room = $1, section = $2, floor = $3, purpose = $4, f_total = $5, f_inner = $6,

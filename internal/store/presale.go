@@ -385,9 +385,7 @@ func (db *DB) IssuePresale(ctx context.Context, actor audit.Actor, projectID int
 				return err
 			}
 		}
-		if err := tx.touchBuildings(ctx, p.Buildings...); err != nil {
-			return err
-		}
+		tx.touchBuildings(p.Buildings...)
 		if _, err := tx.exec(ctx, `INSERT INTO presale_permit_events (permit_id, kind, reason, by_user, at) VALUES ($1, 'issued', $2, $3, $4)`,
 			p.ID, extraReview, actor.UserID, tx.now); err != nil {
 			return err
@@ -431,9 +429,7 @@ func (db *DB) ChangePresale(ctx context.Context, actor audit.Actor, permitID int
 			permitID, kind, strings.TrimSpace(reason), actor.UserID, tx.now); err != nil {
 			return err
 		}
-		if err := tx.touchBuildings(ctx, p.Buildings...); err != nil {
-			return err
-		}
+		tx.touchBuildings(p.Buildings...)
 		tx.Audit("presale."+kind, "presale_permit", permitID, map[string]string{"number": p.Number, "reason": reason, "state": string(p.State)})
 		return nil
 	})

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 
 	"handover/internal/audit"
 )
@@ -42,17 +43,52 @@ func (db *DB) PutSetting(ctx context.Context, actor audit.Actor, jurisdiction, k
 	})
 }
 
-// nextSeq advances a numbering series by one inside the transaction and
-// returns the new value. The row lock (SQLite's write lock) serialises
-// issuers; a rolled-back transaction rolls the number back, so numbers are
-// never reused and have no gaps.
+// numberBlock is how many numbers a series hands to its pool at a time.
+const numberBlock = 32
+
+// nextSeq draws the next number of a numbering series (contract numbers,
+// permit numbers, 不动产权证书号 and 不动产登记证明号) inside the
+// transaction. Numbers are never reused and, at rest, leave no gaps: a
+// series' counter (sequences) hands out blocks of numbers to a pool
+// (number_pool), and a transaction takes the smallest free number of the
+// pool by deleting it. A rolled-back transaction puts its number back (its
+// delete is undone) and the number is the next one drawn. Concurrent
+// PostgreSQL transactions take different numbers without waiting on each
+// other (SKIP LOCKED): only a refill of the pool touches the counter's row.
+// Numbers may therefore be committed slightly out of order, and a number
+// put back leaves a hole only until the series' next draw takes it: the
+// numbers issued and the numbers pooled are always exactly 1…n.
 func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
-	if _, err := tx.exec(ctx, `INSERT INTO sequences (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, name); err != nil {
-		return 0, err
-	}
 	var v int64
-	if err := tx.queryRow(ctx, `UPDATE sequences SET value = value + 1 WHERE name = $1 RETURNING value`, name).Scan(&v); err != nil {
+	err := tx.queryRow(ctx, `DELETE FROM number_pool WHERE series = $1 AND value = (SELECT value FROM number_pool
+		WHERE series = $1 ORDER BY value LIMIT 1`+tx.db.skipLocked()+`) RETURNING value`, name).Scan(&v)
+	if err == nil {
+		return v, nil
+	}
+	if !errors.Is(err, sql.ErrNoRows) {
 		return 0, fmt.Errorf("sequence %s: %w", name, err)
 	}
-	return v, nil
+	// The pool is empty (or every free number is taken by a transaction in
+	// flight): advance the counter by a block, keep the first number and
+	// pool the rest.
+	var top int64
+	if err := tx.queryRow(ctx, `INSERT INTO sequences (name, value) VALUES ($1, $2)
+		ON CONFLICT (name) DO UPDATE SET value = sequences.value + $2 RETURNING value`, name, numberBlock).Scan(&top); err != nil {
+		return 0, fmt.Errorf("sequence %s: %w", name, err)
+	}
+	first := top - numberBlock + 1
+	var b strings.Builder
+	args := []any{name}
+	b.WriteString(`INSERT INTO number_pool (series, value) VALUES `)
+	for i := int64(1); i < numberBlock; i++ {
+		if i > 1 {
+			b.WriteString(", ")
+		}
+		args = append(args, first+i)
+		fmt.Fprintf(&b, "($1, $%d)", len(args))
+	}
+	if _, err := tx.exec(ctx, b.String(), args...); err != nil {
+		return 0, fmt.Errorf("sequence %s: %w", name, err)
+	}
+	return first, nil
 }

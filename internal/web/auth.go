@@ -5,6 +5,7 @@ import (
 
 	"handover/internal/access"
 	"handover/internal/identity"
+	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/store"
 )
@@ -132,6 +133,30 @@ func (s *Server) homeCards(r *http.Request, p *identity.Principal) ([]HomeCard, 
 		}
 		cards = append(cards, HomeCard{Title: "今日越权访问", Count: len(denied), Unit: "次", Href: "/audit?action=access.denied",
 			Warn: len(denied) > 0, Note: "被拒绝的访问均记入审计日志"})
+	}
+	if p.Has(identity.RoleBuyer) && p.User.IDNumber != "" {
+		n, err := s.db.AwaitingConfirmation(ctx, p.User.IDNumber)
+		if err != nil {
+			return nil, err
+		}
+		cards = append(cards, HomeCard{Title: "待我确认的合同", Count: n, Unit: "份", Href: "/contracts?state=sent", Warn: n > 0,
+			Note: "开发企业发送的网签合同，请核对后在线确认"})
+	}
+	if access.Could(p, access.ContractRead) && !p.Has(identity.RoleBuyer) {
+		f, err := access.ListFilter(p, access.ContractRead)
+		if err != nil {
+			return nil, err
+		}
+		counts, overdue, err := s.db.ContractCounts(ctx, f, "", s.now())
+		if err != nil {
+			return nil, err
+		}
+		if p.Has(identity.RoleDeveloper) {
+			cards = append(cards, HomeCard{Title: "起草中与待买受人确认", Count: counts[presale.Draft] + counts[presale.Sent], Unit: "份", Href: "/contracts?state=sent"})
+		}
+		cards = append(cards, HomeCard{Title: "已签署待备案", Count: counts[presale.Signed], Unit: "份", Href: "/contracts?state=signed"},
+			HomeCard{Title: "逾期未备案", Count: overdue, Unit: "份", Href: "/contracts?overdue=1", Warn: overdue > 0, Note: "签署后30日内应备案"},
+			HomeCard{Title: "已备案（含预告登记）", Count: counts[presale.Filed], Unit: "份", Href: "/contracts?state=filed"})
 	}
 	return cards, nil
 }

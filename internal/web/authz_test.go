@@ -12,12 +12,16 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/demo"
+	"handover/internal/exchange"
 	"handover/internal/identity"
 	"handover/internal/ledger"
+	"handover/internal/presale"
 	"handover/internal/store"
 	"handover/internal/web/webtest"
 )
@@ -133,6 +137,72 @@ func newMatrix(t *testing.T) *matrix {
 	if err != nil {
 		t.Fatal(err)
 	}
+
+	// Contracts of 天山·悦府 for the demo buyer (zhangwei), with a loan at the
+	// home county's bank: one filed, one sent (to confirm), one signed (to
+	// file), two drafts (to send and to withdraw), one filed to cancel.
+	housingActor := actorOfUser(env, "zhujian")
+	bank := env.Demo.Orgs["652301/bank"].ID
+	if err := env.DB.OpenFundAccount(ctx, housingActor, presale.FundAccount{ProjectID: proj.ID, Bank: bank, Number: "6523010001", Supervised: decimal.NewFromInt(1000000)}); err != nil {
+		t.Fatal(err)
+	}
+	var free []int64
+	for _, row := range tab.Rows {
+		for _, c := range row.Cells {
+			if c.Unit.ID != m.fixture["unit"] {
+				free = append(free, c.Unit.ID)
+			}
+		}
+	}
+	contract := func(unit int64, steps int) int64 {
+		in := store.ContractInput{UnitID: unit, Buyers: []presale.Buyer{{Name: "张伟", IDNumber: "652301199003071231"}}, Ownership: presale.Sole,
+			PriceBasis: presale.ByGross, UnitPrice: decimal.NewFromInt(6000), Payment: presale.Commercial, LoanBank: bank,
+			LoanAmount: decimal.NewFromInt(300000), LoanYears: 20, HomeCount: presale.FirstHome, DeliveryDate: calendar.MustDate("2027-01-01"),
+			RegistrationDays: 60, LateDeliveryRate: decimal.NewFromInt(3), LateCertificateRate: decimal.NewFromInt(3)}
+		c, err := env.DB.DraftContract(ctx, dev, env.Demo.Orgs["dev1"].ID, in)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if steps >= 1 {
+			env.DB.SendContract(ctx, dev, c.ID)
+		}
+		if steps >= 2 {
+			env.DB.ConfirmContract(ctx, audit.Actor{}, c.ID, "652301199003071231")
+		}
+		if steps >= 3 {
+			if _, err := env.DB.FileContract(ctx, dev, c.ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return c.ID
+	}
+	m.fixture["contract"] = contract(m.fixture["unit"], 3)
+	m.fixture["sent"] = contract(free[0], 1)
+	m.fixture["signed"] = contract(free[1], 2)
+	m.fixture["draft"] = contract(free[2], 0)
+	m.fixture["draft2"] = contract(free[3], 0)
+	m.fixture["tocancel"] = contract(free[4], 3)
+	m.fixture["freeunit"] = free[5]
+	if err := env.DB.RecordPayment(ctx, housingActor, proj.ID, 0, decimal.NewFromInt(2000000), calendar.MustDate("2026-03-01"), "x"); err != nil {
+		t.Fatal(err)
+	}
+	w, err := env.DB.RequestWithdrawal(ctx, dev, presale.Withdrawal{ProjectID: proj.ID, Node: presale.FreeNode, Amount: decimal.NewFromInt(1000), Evidence: "x"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.fixture["withdrawal"] = w.ID
+	ep, err := env.DB.PutEndpoint(ctx, actorOfUser(env, "cj-admin"), exchange.Endpoint{OrgID: env.Demo.Orgs["652301/tax"].ID, Name: "征管",
+		URL: "http://127.0.0.1:9/x", Secret: "0123456789abcdef0", Events: []string{exchange.ContractFiled}, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.fixture["endpoint"] = ep.ID
+	contract(free[6], 3) // a filing after the endpoint exists: one delivery
+	ds, _ := env.DB.Deliveries(ctx, store.DeliveryQuery{})
+	if len(ds) == 0 {
+		t.Fatal("no delivery fixture")
+	}
+	m.fixture["delivery"] = ds[0].ID
 	return m
 }
 
@@ -223,6 +293,34 @@ func specs() map[string]routeSpec {
 		"POST /api/v1/credit/listings":                    {home: housingOnly, other: housingOnly, pref: sup, req: body("/api/v1/credit/listings", "", "")},
 		"GET /api/v1/public/projects":                     {anon: true, req: fixed("/api/v1/public/projects")},
 		"GET /api/v1/public/buildings/{id}/table":         {anon: true, req: withID("/api/v1/public/buildings/%d/table", "building")},
+		"GET /api/v1/contracts":                           {home: contractReaders, pref: sup, list: true, record: "contract", req: fixed("/api/v1/contracts")},
+		"GET /api/v1/contracts/{id}":                      {home: contractReaders, pref: sup, req: withID("/api/v1/contracts/%d", "contract")},
+		"POST /api/v1/contracts": {home: dev, req: func(m *matrix) (string, string) {
+			return "/api/v1/contracts", fmt.Sprintf(`{"unit_id":%d,"ownership":"sole","price_basis":"gross","unit_price":"6000","payment":"lump",
+				"buyers":[{"name":"王芳","id_number":"440524188001010014"}],"home_count":"first","delivery_date":"2027-01-01","registration_days":60,
+				"late_delivery_rate":"3","late_certificate_rate":"3"}`, m.fixture["freeunit"])
+		}},
+		"POST /api/v1/contracts/{id}/send":         {home: dev, req: withID("/api/v1/contracts/%d/send", "draft")},
+		"POST /api/v1/contracts/{id}/withdraw":     {home: dev, req: body("/api/v1/contracts/%d/withdraw", "draft2", `{"reason":"买受人放弃"}`)},
+		"POST /api/v1/contracts/{id}/confirm":      {home: []identity.Role{identity.RoleBuyer}, req: withID("/api/v1/contracts/%d/confirm", "sent")},
+		"POST /api/v1/contracts/{id}/file":         {home: dev, req: withID("/api/v1/contracts/%d/file", "signed")},
+		"POST /api/v1/contracts/{id}/cancellation": {home: []identity.Role{identity.RoleDeveloper, identity.RoleBuyer, identity.RoleHousing}, req: body("/api/v1/contracts/%d/cancellation", "tocancel", `{"reason":"协商解除","court_doc":"（2026）新2301民初9号"}`)},
+		"GET /api/v1/units/{id}/register": {home: []identity.Role{identity.RoleAcceptor, identity.RoleReviewer, identity.RoleRecorder, identity.RoleHousing,
+			identity.RoleDeveloper, identity.RoleBuyer, identity.RoleBank}, pref: sup, req: withID("/api/v1/units/%d/register", "unit")},
+		"GET /api/v1/projects/{id}/fund": {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing, identity.RoleBank}, pref: sup, req: withID("/api/v1/projects/%d/fund", "project")},
+		"POST /api/v1/projects/{id}/fund/account": {home: housingOnly, req: func(m *matrix) (string, string) {
+			return fmt.Sprintf("/api/v1/projects/%d/fund/account", m.fixture["project"]), fmt.Sprintf(`{"bank":%d,"account":"x","supervised":"1"}`, m.env.Demo.Orgs["652301/bank"].ID)
+		}},
+		"POST /api/v1/projects/{id}/fund/payments":    {home: []identity.Role{identity.RoleBank, identity.RoleHousing}, req: body("/api/v1/projects/%d/fund/payments", "project", `{"amount":"1000.00","paid_on":"2026-03-01"}`)},
+		"POST /api/v1/projects/{id}/fund/withdrawals": {home: dev, req: body("/api/v1/projects/%d/fund/withdrawals", "project", `{"node":"free","amount":"100.00","evidence":"x"}`)},
+		"POST /api/v1/fund/withdrawals/{id}/decision": {home: housingOnly, req: body("/api/v1/fund/withdrawals/%d/decision", "withdrawal", `{"approve":true}`)},
+		"POST /api/v1/projects/{id}/milestones":       {home: housingOnly, req: body("/api/v1/projects/%d/milestones", "project", `{"milestone":"structure_accepted","reached_on":"2026-03-01","evidence":"验收记录"}`)},
+		"GET /api/v1/partners/endpoints":              {home: adminOnly, pref: adminOnly, list: true, record: "endpoint", req: fixed("/api/v1/partners/endpoints")},
+		"GET /api/v1/partners/deliveries":             {home: adminOnly, pref: adminOnly, list: true, record: "delivery", req: fixed("/api/v1/partners/deliveries")},
+		"POST /api/v1/partners/endpoints": {home: adminOnly, pref: adminOnly, req: func(m *matrix) (string, string) {
+			return "/api/v1/partners/endpoints", fmt.Sprintf(`{"org_id":%d,"name":"征管%d","url":"https://tax.example/x","secret":"0123456789abcdefX","events":["contract.filed"]}`,
+				m.env.Demo.Orgs["652301/tax"].ID, m.seq.Add(1))
+		}},
 	}
 }
 
@@ -232,6 +330,11 @@ var (
 	sup         = []identity.Role{supervisor}
 	dev         = []identity.Role{identity.RoleDeveloper}
 	housingOnly = []identity.Role{identity.RoleHousing}
+	adminOnly   = []identity.Role{admin}
+	// The fixture contract's readers: its developer, its buyer, its lending
+	// bank, and staff of its county.
+	contractReaders = []identity.Role{identity.RoleDeveloper, identity.RoleBuyer, identity.RoleBank, identity.RoleHousing,
+		identity.RoleAcceptor, identity.RoleReviewer, identity.RoleRecorder, identity.RoleTax}
 )
 
 // body addresses a fixture record with a JSON body; for the credit listing

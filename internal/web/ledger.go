@@ -13,7 +13,9 @@ import (
 	"handover/internal/credit"
 	"handover/internal/identity"
 	"handover/internal/ledger"
+	"handover/internal/presale"
 	"handover/internal/problem"
+	"handover/internal/registry"
 	"handover/internal/store"
 )
 
@@ -546,12 +548,16 @@ func (s *Server) renderBuilding(w http.ResponseWriter, r *http.Request, proj led
 // UnitPage shows one unit.
 type UnitPage struct {
 	Base
-	Ref     store.UnitRef
-	Status  ledger.Status
-	State   ledger.State
-	CanLock bool
-	Errors  map[string]string
-	Message string
+	Ref       store.UnitRef
+	Status    ledger.Status
+	State     ledger.State
+	CanLock   bool
+	CanDraft  bool               // the viewer may draft a contract for it
+	Contracts []presale.Contract // the unit's contracts the viewer may see
+	Book      []registry.Entry   // the register book, when the viewer may see it
+	Statuses  map[int64]registry.Status
+	Errors    map[string]string
+	Message   string
 }
 
 func (s *Server) loadUnitPage(r *http.Request, act access.Action) (UnitPage, error) {
@@ -575,8 +581,21 @@ func (s *Server) loadUnitPage(r *http.Request, act access.Action) (UnitPage, err
 	if err != nil {
 		return UnitPage{}, err
 	}
-	return UnitPage{Base: s.base(r, "户 "+ref.Unit.Room), Ref: ref, Status: st, State: st.State(),
-		CanLock: access.Allowed(p, access.UnitLock, t)}, nil
+	page := UnitPage{Base: s.base(r, "户 "+ref.Unit.Room), Ref: ref, Status: st, State: st.State(),
+		CanLock: access.Allowed(p, access.UnitLock, t), CanDraft: access.Allowed(p, access.ContractDraft, t) && st.State() == ledger.Available}
+	if access.Could(p, access.ContractRead) {
+		f, err := access.ListFilter(p, access.ContractRead)
+		if err != nil {
+			return page, err
+		}
+		if page.Contracts, err = s.db.ListContracts(r.Context(), f, store.ContractQuery{UnitID: id}); err != nil {
+			return page, err
+		}
+	}
+	if page.Book, page.Statuses, err = s.unitBookFor(r, ref); err != nil {
+		return page, err
+	}
+	return page, nil
 }
 
 func (s *Server) unitPage(w http.ResponseWriter, r *http.Request) error {

@@ -19,6 +19,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/measure"
 	"handover/internal/presale"
+	"handover/internal/registry"
 )
 
 // pages holds one parsed template set per page: the layout, the shared
@@ -62,6 +63,12 @@ func templateFuncs() template.FuncMap {
 		"money":      func(d decimal.Decimal) string { return measure.Money(d) },
 		"has":        func(ids []int64, id int64) bool { return slices.Contains(ids, id) },
 		"eventLabel": presale.EventLabel,
+		"maskIf":     maskIf,
+		"regType":    registry.RegTypeLabel,
+		"preNotice":  registry.PreNoticeLabel,
+		"milestone":  presale.MilestoneLabel,
+		"upper":      func(d decimal.Decimal) string { return measure.MoneyUpper(d) },
+		"conditions": presale.DeliveryConditions,
 	}
 }
 
@@ -159,8 +166,10 @@ func navEntries() []navEntry {
 		{"工作台", "/", access.MeRead},
 		{"项目与楼盘表", "/projects", access.ProjectRead},
 		{"预售许可", "/presale", access.ProjectRead},
+		{"网签合同", "/contracts", access.ContractRead},
 		{"限制清单", "/credit", access.CreditManage},
 		{"本辖区配置", "/admin/settings", access.SettingsManage},
+		{"部门接口", "/admin/partners", access.PartnerManage},
 		{"机构管理", "/admin/orgs", access.OrgRead},
 		{"用户管理", "/admin/users", access.UserRead},
 		{"节假日日历", "/admin/calendar", access.CalendarManage},

@@ -12,10 +12,12 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/code"
 	"handover/internal/credit"
+	"handover/internal/exchange"
 	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/problem"
+	"handover/internal/registry"
 	"handover/internal/store"
 )
 
@@ -43,6 +45,13 @@ func samplePages() map[string]any {
 	measured.ID, measured.Number, measured.Measured = 10, 2, unit.Forecast
 	table := ledger.BuildTable(building, []ledger.Floor{{Actual: 1, Named: "1"}, {Actual: 2, Named: "2"}},
 		[]ledger.TableCell{{Unit: unit, Status: ledger.Status{Permit: "valid"}}, {Unit: measured, Status: ledger.Status{Locked: true}}})
+	contract := presale.Contract{ID: 5, Number: "652301YS20260000001", UnitID: 9, State: presale.Filed, Ownership: presale.Shares, PriceBasis: presale.ByGross,
+		UnitPrice: decimal.RequireFromString("6800"), PriceArea: decimal.RequireFromString("112.35"), TotalPrice: decimal.RequireFromString("763980"),
+		Payment: presale.Commercial, LoanAmount: decimal.RequireFromString("500000"), LoanYears: 25, LoanNo: "L1", HomeCount: presale.FirstHome, Marital: "已婚",
+		EscrowBank: "建行", EscrowAcct: "1", DeliveryDate: calendar.MustDate("2027-01-01"), AreaClause: true, RegistrationDays: 90,
+		LateDeliveryRate: decimal.RequireFromString("3"), LateCertificateRate: decimal.RequireFromString("3"), SignedAt: now, FiledAt: now,
+		Digest: "ab", PreNoticeNo: "新(2026)昌吉市不动产证明第0000001号", EndReason: "r",
+		Buyers: []presale.Buyer{{Name: "张伟", IDNumber: "652301199003071231", ShareNum: 1, ShareDen: 2, Confirmed: now}, {Name: "李娜", IDNumber: "65230120000229456X", ShareNum: 1, ShareDen: 2}}}
 	dl := calendar.Deadline{Start: calendar.MustDate("2025-03-27"), Workdays: 5, Due: calendar.MustDate("2025-04-07"),
 		Skipped: []calendar.DayInfo{{Date: calendar.MustDate("2025-03-29"), Name: "肉孜节"}}, Warnings: []string{"w"}}
 	return map[string]any{
@@ -67,12 +76,40 @@ func samplePages() map[string]any {
 		"project_form": ProjectFormPage{Base: b, Form: projectFormOf(proj), Errors: map[string]string{"name": "x"}, Message: "m", Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}},
 		"project":      projectSample(b, proj, now),
 		"building":     BuildingPage{Base: b, Project: proj, Table: table, States: ledger.States, Others: []store.BuildingSummary{{Building: building}, {Building: ledger.Building{ID: 8, Name: "2号楼"}}}},
-		"unit":         UnitPage{Base: b, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Status: ledger.Status{Locked: true}, State: ledger.Restricted, CanLock: true, Errors: map[string]string{"reason": "x"}},
-		"presale":      PresaleQueuePage{Base: b, Queue: []store.PresaleApplication{{ID: 1, ProjectID: 1, ProjectName: "p", SubmittedAt: now}}, Permits: []PermitRow{{Number: "n", Project: "p", State: "有效"}}},
-		"credit":       CreditPage{Base: b, Current: []credit.Listing{{Name: "dev", Reason: "r", At: now}}, History: []credit.Listing{{Name: "dev", Listed: true, At: now}}, Developers: []identity.Org{org}, CanManage: true, Message: "m"},
-		"settings":     SettingsPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Effects: []credit.Effect{credit.Refuse, credit.Review}, Keys: settingKeys()},
-		"public":       PublicPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Projects: []store.ProjectDetail{projectSample(b, proj, now).D}},
+		"unit": UnitPage{Base: b, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Status: ledger.Status{Locked: true}, State: ledger.Restricted,
+			CanLock: true, CanDraft: true, Contracts: []presale.Contract{contract}, Book: bookSample(now), Statuses: registry.Statuses(bookSample(now)), Errors: map[string]string{"reason": "x"}},
+		"presale":       PresaleQueuePage{Base: b, Queue: []store.PresaleApplication{{ID: 1, ProjectID: 1, ProjectName: "p", SubmittedAt: now}}, Permits: []PermitRow{{Number: "n", Project: "p", State: "有效"}}},
+		"credit":        CreditPage{Base: b, Current: []credit.Listing{{Name: "dev", Reason: "r", At: now}}, History: []credit.Listing{{Name: "dev", Listed: true, At: now}}, Developers: []identity.Org{org}, CanManage: true, Message: "m"},
+		"settings":      SettingsPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Effects: []credit.Effect{credit.Refuse, credit.Review}, Keys: settingKeys()},
+		"contracts":     ContractListPage{Base: b, Contracts: []ContractRow{{C: contract, Room: "1号楼 1单元101", Project: "p", Overdue: true}}, States: []presale.ContractState{presale.Draft}, State: "draft"},
+		"contract_form": ContractFormPage{Base: b, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Form: defaultForm(9, calendar.MustDate("2027-01-01")), Banks: []identity.Org{org}, Errors: map[string]string{"unit_price": "x"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
+		"contract":      contractSample(b, contract, unit, building, proj, now),
+		"contract_doc":  contractDocSample(b, contract, unit, building, proj, now),
+		"fund":          FundPage{Base: b, Project: proj, Facts: &presale.FundFacts{Account: presale.FundAccount{BankName: "建行", Number: "1", Supervised: decimal.RequireFromString("100")}, Nodes: presale.DefaultNodes(), Milestones: map[string]calendar.Date{presale.MilestoneStructure: calendar.MustDate("2026-01-01")}}, Nodes: presale.DefaultNodes(), Milestones: []string{presale.MilestoneStructure}, CanDecide: true, CanDeposit: true, CanWithdraw: true, Withdrawals: []presale.Withdrawal{{ID: 1, Node: "structure", Amount: decimal.RequireFromString("1"), State: "requested", RequestedAt: now, ExtraReview: true}}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
+		"partners":      PartnersPage{Base: b, Endpoints: []exchange.Endpoint{{Name: "n", URL: "https://x", Events: []string{"contract.filed"}, Active: true}}, Deliveries: []store.Delivery{{ID: 1, State: "pending", Attempts: 2, LastStatus: 503, LastError: "e", NextAt: now}}, Orgs: []identity.Org{org}, Events: exchange.EventTypes(), Secret: "s", Message: "m"},
+		"public":        PublicPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Projects: []store.ProjectDetail{projectSample(b, proj, now).D}},
 	}
+}
+
+func bookSample(now time.Time) []registry.Entry {
+	return []registry.Entry{{ID: 1, Kind: registry.PreNotice, RegType: registry.RegPreNotice, PreNoticeKind: 1, CertNo: "新(2026)昌吉市不动产证明第0000001号",
+		Holders: []registry.Holder{{Name: "张伟", IDKind: "身份证", IDNumber: "652301199003071231", ShareNum: 1, ShareDen: 2}}, Obligor: registry.Holder{Name: "天山"},
+		Amount: decimal.RequireFromString("100"), RecordedAt: now}, {ID: 2, Kind: registry.Cancellation, RegType: registry.RegCancel, Ends: 1, Note: "n", RecordedAt: now}}
+}
+
+func contractSample(b Base, c presale.Contract, u ledger.Unit, bl ledger.Building, p ledger.Project, now time.Time) ContractPage {
+	book := bookSample(now)
+	return ContractPage{Base: b, C: c, Ref: store.UnitRef{Unit: u, Building: bl, Project: p}, Book: book, Statuses: registry.Statuses(book),
+		Cancel: &store.Cancellation{State: "open", Reason: "r", RequestedAt: now}, MaskIDs: true, CanDraft: true, CanConfirm: true, CanCancel: true,
+		CancelAs: "court", CanAgree: true, Today: calendar.MustDate("2026-03-10"), DigestIntact: true, Message: "m", Errors: map[string]string{"court_doc": "x"}}
+}
+
+func contractDocSample(b Base, c presale.Contract, u ledger.Unit, bl ledger.Building, p ledger.Project, now time.Time) ContractPage {
+	page := contractSample(b, c, u, bl, p, now)
+	d := projectSample(b, p, now).D
+	page.Detail = &d
+	page.Developer = identity.Org{Name: "天山", USCC: "914403001922038216"}
+	return page
 }
 
 func projectSample(b Base, proj ledger.Project, now time.Time) ProjectPage {

@@ -66,6 +66,17 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /public", s.page(s.publicIndex))
 	mux.Handle("GET /public/buildings/{id}", s.page(s.publicBuilding))
 
+	mux.Handle("GET /contracts", s.page(s.contractList))
+	mux.Handle("GET /contracts/new", s.page(s.contractForm))
+	mux.Handle("POST /contracts", s.page(s.contractCreate))
+	mux.Handle("GET /contracts/{id}", s.page(s.contractPage))
+	mux.Handle("GET /contracts/{id}/document", s.page(s.contractDocument))
+	mux.Handle("POST /contracts/{id}", s.page(s.contractStep))
+	mux.Handle("GET /projects/{id}/fund", s.page(s.fundPage))
+	mux.Handle("POST /projects/{id}/fund", s.page(s.fundAction))
+	mux.Handle("GET /admin/partners", s.page(s.partnersPage))
+	mux.Handle("POST /admin/partners", s.page(s.partnerCreate))
+
 	mux.Handle("GET /tools", s.page(s.toolsPage))
 	mux.Handle("GET /docs/api", s.page(s.apiDocs))
 

@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"database/sql"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -206,4 +207,30 @@ func Text(t testing.TB, ctx context.Context, css string) string {
 		t.Fatalf("text of %s: %v", css, err)
 	}
 	return s
+}
+
+// Submit clicks the element (a submit button or a link) and waits until the
+// page it leads to has loaded: a page marker set before the click must be
+// gone, so an element of the old page (a flash message) cannot satisfy a
+// later wait.
+func Submit(css string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		if _, err := chromedp.Evaluate[any](`window.__webtestOld = true`)(ctx, tg); err != nil {
+			return err
+		}
+		if _, err := chromedp.Click(chromedp.CSS(css))(ctx, tg); err != nil {
+			return err
+		}
+		for {
+			loaded, err := chromedp.Evaluate[bool](`window.__webtestOld === undefined && document.readyState === 'complete'`)(ctx, tg)
+			if err == nil && loaded {
+				return nil
+			}
+			select {
+			case <-ctx.Done():
+				return fmt.Errorf("waiting for the page after clicking %s: %w", css, ctx.Err())
+			case <-time.After(25 * time.Millisecond):
+			}
+		}
+	})
 }

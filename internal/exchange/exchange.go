@@ -1,0 +1,131 @@
+// Package exchange is how the platform shares data with other departments'
+// systems (信息共享, DOMAIN.md §5.15): events written to an outbox in the
+// same transaction as the change they report, delivered by HTTP POST to
+// every subscribed partner endpoint, signed with HMAC-SM3 over a timestamp
+// and the body, retried until acknowledged, each with an idempotency key so
+// that a partner that acknowledged an event never receives it twice.
+package exchange
+
+import (
+	"crypto/hmac"
+	"encoding/hex"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/emmansun/gmsm/sm3"
+
+	"handover/internal/problem"
+)
+
+// Event types the platform emits.
+const (
+	ContractFiled        = "contract.filed"
+	ContractCancelled    = "contract.cancelled"
+	PreNoticeRegistered  = "prenotice.registered"
+	PreMortgageRecorded  = "premortgage.registered"
+	PreNoticeCancelled   = "prenotice.cancelled"
+	PreMortgageCancelled = "premortgage.cancelled"
+)
+
+// EventTypes lists the event types with their Chinese names.
+func EventTypes() []EventType {
+	return []EventType{
+		{ContractFiled, "商品房预售合同备案", "合同编号、不动产单元号、买受人、价款、付款方式、贷款银行"},
+		{ContractCancelled, "合同注销备案", "合同编号、不动产单元号、注销理由"},
+		{PreNoticeRegistered, "预售商品房买卖预告登记", "不动产证明号、权利人、义务人、不动产单元号"},
+		{PreMortgageRecorded, "预售商品房抵押权预告登记", "不动产证明号、抵押权人（银行）、被担保主债权数额"},
+		{PreNoticeCancelled, "预告登记注销", "被注销的证明号、理由"},
+		{PreMortgageCancelled, "抵押权预告登记注销", "被注销的证明号、理由"},
+	}
+}
+
+// EventType documents one event type.
+type EventType struct {
+	Code, Name, Fields string
+}
+
+// Event is one outbox event.
+type Event struct {
+	ID           int64
+	Type         string
+	Aggregate    string // what the event is about, e.g. "unit:123": deliveries keep its order
+	Jurisdiction string
+	Payload      []byte // JSON
+	CreatedAt    time.Time
+}
+
+// Endpoint is a partner's receiving address.
+type Endpoint struct {
+	ID           int64
+	OrgID        int64
+	OrgName      string
+	Name         string
+	URL          string
+	Secret       string   // HMAC key; shown once, masked afterwards
+	Events       []string // subscribed types
+	Jurisdiction string   // "" for every jurisdiction
+	Active       bool
+	CreatedAt    time.Time
+}
+
+// Validate checks an endpoint before it is saved.
+func (e *Endpoint) Validate() error {
+	var f problem.Fields
+	e.Name, e.URL = strings.TrimSpace(e.Name), strings.TrimSpace(e.URL)
+	if e.Name == "" || utf8.RuneCountInString(e.Name) > 60 {
+		f.Add("name", "请填写名称（不超过60字）")
+	}
+	u, err := url.Parse(e.URL)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		f.Add("url", "请填写以 http:// 或 https:// 开头的接收地址")
+	}
+	if e.OrgID == 0 {
+		f.Add("org", "请选择接收机构")
+	}
+	if len(e.Secret) < 16 {
+		f.Add("secret", "签名密钥至少16个字符")
+	}
+	if len(e.Events) == 0 {
+		f.Add("events", "至少订阅一种事件")
+	}
+	known := EventTypes()
+	for _, t := range e.Events {
+		if !slices.ContainsFunc(known, func(k EventType) bool { return k.Code == t }) {
+			f.Add("events", "未知的事件类型 "+t)
+		}
+	}
+	return f.Err("endpoint.invalid", "接收地址配置有误")
+}
+
+// Delivery states.
+const (
+	Pending   = "pending"
+	Delivered = "delivered"
+	Dead      = "dead" // given up after too many attempts (replayable)
+)
+
+// Headers of a delivery.
+const (
+	HeaderEvent     = "X-Handover-Event"
+	HeaderID        = "X-Handover-Delivery" // the idempotency key: the event id
+	HeaderTimestamp = "X-Handover-Timestamp"
+	HeaderSignature = "X-Handover-Signature"
+)
+
+// Sign returns the signature header value for a body sent at ts:
+// "hmac-sm3=" + hex(HMAC-SM3(secret, ts + "." + body)).
+func Sign(secret []byte, ts string, body []byte) string {
+	m := hmac.New(sm3.New, secret)
+	m.Write([]byte(ts))
+	m.Write([]byte("."))
+	m.Write(body)
+	return "hmac-sm3=" + hex.EncodeToString(m.Sum(nil))
+}
+
+// Verify checks a signature header; receivers use it (and the tests).
+func Verify(secret []byte, ts string, body []byte, header string) bool {
+	return hmac.Equal([]byte(Sign(secret, ts, body)), []byte(header))
+}

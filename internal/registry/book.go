@@ -1,0 +1,215 @@
+// Package registry is the register book (不动产登记簿) and the rules of
+// registration (DOMAIN.md §5.10–5.12): entries per unit that are never
+// edited or deleted — a change is a new entry, an error is fixed by a 更正
+// entry — and whose status (临时, 现势, 历史, 终止) follows from the entries
+// recorded after them.
+package registry
+
+import (
+	"math/big"
+	"time"
+
+	"github.com/shopspring/decimal"
+)
+
+// Kind is what an entry records.
+type Kind string
+
+const (
+	Ownership    Kind = "ownership"    // 房屋所有权 (国有建设用地使用权/房屋所有权)
+	Mortgage     Kind = "mortgage"     // 抵押权
+	PreNotice    Kind = "prenotice"    // 预告登记
+	Seal         Kind = "seal"         // 查封
+	Objection    Kind = "objection"    // 异议
+	Cancellation Kind = "cancellation" // 注销: ends another entry
+	Correction   Kind = "correction"   // 更正
+)
+
+// Label is the kind in Chinese.
+func (k Kind) Label() string {
+	switch k {
+	case Ownership:
+		return "所有权"
+	case Mortgage:
+		return "抵押权"
+	case PreNotice:
+		return "预告登记"
+	case Seal:
+		return "查封"
+	case Objection:
+		return "异议"
+	case Cancellation:
+		return "注销"
+	case Correction:
+		return "更正"
+	}
+	return string(k)
+}
+
+// Registration types (登记类型) and right types (权利类型) of the data standard.
+const (
+	RegFirst      = 100 // 首次登记
+	RegTransfer   = 200 // 转移登记
+	RegChange     = 300 // 变更登记
+	RegCancel     = 400 // 注销登记
+	RegCorrection = 500 // 更正登记
+	RegObjection  = 600 // 异议登记
+	RegPreNotice  = 700 // 预告登记
+	RegSeal       = 800 // 查封登记
+	RegOther      = 900 // 其他
+
+	RightOwnership = 4  // 国有建设用地使用权/房屋（构筑物）所有权
+	RightMortgage  = 37 // 抵押权
+	RightObjection = 97 // 异议登记
+	RightPreNotice = 96 // 预告登记
+	RightSeal      = 98 // 查封登记
+)
+
+// Pre-notice kinds (预告登记种类).
+const (
+	PreNoticeSale     = 1 // 预售商品房买卖预告登记
+	PreNoticeMortgage = 3 // 预售商品房抵押权预告登记 (预抵押)
+)
+
+// RegTypeLabel names a registration type.
+func RegTypeLabel(t int) string {
+	switch t {
+	case RegFirst:
+		return "首次登记"
+	case RegTransfer:
+		return "转移登记"
+	case RegChange:
+		return "变更登记"
+	case RegCancel:
+		return "注销登记"
+	case RegCorrection:
+		return "更正登记"
+	case RegObjection:
+		return "异议登记"
+	case RegPreNotice:
+		return "预告登记"
+	case RegSeal:
+		return "查封登记"
+	}
+	return "其他登记"
+}
+
+// PreNoticeLabel names a pre-notice kind.
+func PreNoticeLabel(k int) string {
+	switch k {
+	case PreNoticeSale:
+		return "预售商品房买卖预告登记"
+	case PreNoticeMortgage:
+		return "预售商品房抵押权预告登记"
+	}
+	return ""
+}
+
+// Holder is a rights holder (权利人) or obligor (义务人) of an entry.
+type Holder struct {
+	Name     string
+	IDKind   string // 身份证 or 统一社会信用代码
+	IDNumber string
+	ShareNum int64
+	ShareDen int64
+}
+
+// Share returns the holder's share, or nil when not 按份共有.
+func (h Holder) Share() *big.Rat {
+	if h.ShareDen == 0 {
+		return nil
+	}
+	return big.NewRat(h.ShareNum, h.ShareDen)
+}
+
+// EndKind says how a later entry ended an earlier one.
+type EndKind string
+
+const (
+	Superseded EndKind = "superseded" // the right moved on (a transfer): the old entry becomes 历史
+	Converted  EndKind = "converted"  // a pre-notice became the right it secured (预转现): 历史
+	Cancelled  EndKind = "cancelled"  // 注销 or 解封: the old entry is 终止
+)
+
+// Entry is one entry of the register book.
+type Entry struct {
+	ID            int64
+	UnitID        int64
+	Kind          Kind
+	RegType       int
+	RightType     int
+	PreNoticeKind int
+	Holders       []Holder
+	Obligor       Holder
+	Ownership     string          // 共有方式
+	Amount        decimal.Decimal // 取得价格 / 被担保主债权数额, 元
+	CertNo        string          // 不动产权证书号 or 不动产证明号
+	ContractID    int64
+	Ends          int64 // the entry this one ends, if any
+	EndKind       EndKind
+	Note          string // 附记
+	RecordedBy    int64
+	RecordedAt    time.Time
+}
+
+// Status is an entry's status (权属状态), derived from the entries after it.
+type Status string
+
+const (
+	Temporary  Status = "temporary"  // 临时
+	Current    Status = "current"    // 现势
+	History    Status = "history"    // 历史
+	Terminated Status = "terminated" // 终止
+)
+
+// Label is the status in Chinese.
+func (s Status) Label() string {
+	switch s {
+	case Temporary:
+		return "临时"
+	case Current:
+		return "现势"
+	case History:
+		return "历史"
+	case Terminated:
+		return "终止"
+	}
+	return string(s)
+}
+
+// Statuses derives each entry's status from the book: an entry ended by a
+// later one is 历史 (superseded or converted) or 终止 (cancelled); a
+// 注销 entry itself is 历史 once recorded (it only records the ending).
+func Statuses(book []Entry) map[int64]Status {
+	out := map[int64]Status{}
+	for _, e := range book {
+		out[e.ID] = Current
+		if e.Kind == Cancellation {
+			out[e.ID] = History
+		}
+	}
+	for _, e := range book {
+		if e.Ends == 0 {
+			continue
+		}
+		switch e.EndKind {
+		case Cancelled:
+			out[e.Ends] = Terminated
+		default:
+			out[e.Ends] = History
+		}
+	}
+	return out
+}
+
+// Live returns the book's current entries of a kind.
+func Live(book []Entry, kind Kind) []Entry {
+	st := Statuses(book)
+	var out []Entry
+	for _, e := range book {
+		if e.Kind == kind && st[e.ID] == Current {
+			out = append(out, e)
+		}
+	}
+	return out
+}

@@ -1,0 +1,891 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/emmansun/gmsm/sm3"
+	"github.com/shopspring/decimal"
+
+	"handover/internal/access"
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/code"
+	"handover/internal/credit"
+	"handover/internal/exchange"
+	"handover/internal/identity"
+	"handover/internal/measure"
+	"handover/internal/presale"
+	"handover/internal/problem"
+	"handover/internal/registry"
+)
+
+const contractColumns = `c.id, c.number, c.unit_id, c.project_id, c.developer_org, c.jurisdiction, c.state, c.ownership, c.price_basis,
+	c.unit_price, c.price_area, c.total_price, c.payment, COALESCE(c.loan_bank, 0), c.loan_amount, c.loan_years, c.loan_no,
+	c.home_count, c.marital, c.escrow_bank, c.escrow_acct, c.delivery_date, c.delivery_conditions, c.area_clause,
+	c.registration_days, c.late_delivery_rate, c.late_certificate_rate, c.created_at, c.sent_at, c.signed_at, c.filed_at,
+	c.ended_at, c.end_reason, c.digest, c.prenotice_no`
+
+func scanContract(r interface{ Scan(...any) error }) (presale.Contract, error) {
+	var c presale.Contract
+	var state, own, basis, pay, home, conds, ldr, lcr string
+	var unitPrice, area, total, loan int64
+	var sent, signed, filed, ended sql.NullTime
+	err := r.Scan(&c.ID, &c.Number, &c.UnitID, &c.ProjectID, &c.Developer, &c.Jurisdiction, &state, &own, &basis,
+		&unitPrice, &area, &total, &pay, &c.LoanBank, &loan, &c.LoanYears, &c.LoanNo,
+		&home, &c.Marital, &c.EscrowBank, &c.EscrowAcct, &c.DeliveryDate, &conds, &c.AreaClause,
+		&c.RegistrationDays, &ldr, &lcr, &c.CreatedAt, &sent, &signed, &filed, &ended, &c.EndReason, &c.Digest, &c.PreNoticeNo)
+	if err != nil {
+		return c, err
+	}
+	c.State, c.Ownership, c.PriceBasis, c.Payment, c.HomeCount = presale.ContractState(state), presale.Ownership(own),
+		presale.PriceBasis(basis), presale.Payment(pay), presale.HomeCount(home)
+	c.UnitPrice, c.PriceArea, c.TotalPrice, c.LoanAmount = measure.FromCents(unitPrice), measure.FromCents(area), measure.FromCents(total), measure.FromCents(loan)
+	c.LateDeliveryRate, c.LateCertificateRate = decimalOr0(ldr), decimalOr0(lcr)
+	c.SentAt, c.SignedAt, c.FiledAt, c.EndedAt = sent.Time, signed.Time, filed.Time, ended.Time
+	json.Unmarshal([]byte(conds), &c.DeliveryConditions)
+	return c, nil
+}
+
+func loadBuyers(ctx context.Context, q querier, cs []*presale.Contract) error {
+	byID := map[int64]*presale.Contract{}
+	for _, c := range cs {
+		byID[c.ID] = c
+		c.Buyers = nil
+	}
+	// Fixed-size groups of placeholders (the last padded by repeating an
+	// id) keep the number of distinct statement texts at two.
+	const group = 64
+	for i := 0; i < len(cs); i += group {
+		n := group
+		if len(cs) == 1 {
+			n = 1
+		}
+		ids := make([]any, n)
+		marks := make([]string, n)
+		for j := range ids {
+			ids[j] = cs[min(i+j, len(cs)-1)].ID
+			marks[j] = fmt.Sprintf("$%d", j+1)
+		}
+		if err := loadBuyerGroup(ctx, q, byID, `SELECT contract_id, name, id_number, phone, share_num, share_den, confirmed_at
+			FROM contract_buyers WHERE contract_id IN (`+strings.Join(marks, ", ")+`) ORDER BY contract_id, seq`, ids); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func loadBuyerGroup(ctx context.Context, q querier, byID map[int64]*presale.Contract, text string, ids []any) error {
+	rows, err := q.QueryContext(ctx, text, ids...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var b presale.Buyer
+		var confirmed sql.NullTime
+		if err := rows.Scan(&id, &b.Name, &b.IDNumber, &b.Phone, &b.ShareNum, &b.ShareDen, &confirmed); err != nil {
+			return err
+		}
+		b.Confirmed = confirmed.Time
+		byID[id].Buyers = append(byID[id].Buyers, b)
+	}
+	return rows.Err()
+}
+
+// ContractTarget is the access target of a contract.
+func ContractTarget(c presale.Contract) access.Target {
+	return access.Target{Jurisdiction: c.Jurisdiction, Developer: c.Developer, Buyers: c.BuyerIDs(), Org: c.LoanBank}
+}
+
+// Contract returns one contract with its buyers.
+func (db *DB) Contract(ctx context.Context, id int64) (presale.Contract, error) {
+	return contractWhere(ctx, db.r(), `c.id = $1`, id)
+}
+
+func contractWhere(ctx context.Context, q querier, where string, arg any) (presale.Contract, error) {
+	c, err := scanContract(q.QueryRowContext(ctx, `SELECT `+contractColumns+` FROM contracts c WHERE `+where, arg))
+	if err != nil {
+		return c, notFound(err, "contract.not_found", "合同不存在")
+	}
+	return c, loadBuyers(ctx, q, []*presale.Contract{&c})
+}
+
+func lockContract(ctx context.Context, tx *Tx, id int64) (presale.Contract, error) {
+	c, err := scanContract(tx.queryRow(ctx, `SELECT `+contractColumns+` FROM contracts c WHERE c.id = $1`+tx.db.forUpdate(), id))
+	if err != nil {
+		return c, notFound(err, "contract.not_found", "合同不存在")
+	}
+	return c, loadBuyers(ctx, tx.q(), []*presale.Contract{&c})
+}
+
+// ContractQuery filters ListContracts.
+type ContractQuery struct {
+	ProjectID  int64
+	BuildingID int64
+	UnitID     int64
+	State      presale.ContractState
+	Unfiled    bool // signed, not yet filed
+	Limit      int
+}
+
+// contractScope is the SQL condition on contracts c that an access filter
+// allows ("" for all); ok is false when the filter allows none.
+func contractScope(f access.Filter, arg func(any) string) (cond string, ok bool) {
+	if f.All {
+		return "", true
+	}
+	var or []string
+	if f.Jurisdiction != "" {
+		or = append(or, `c.jurisdiction = `+arg(f.Jurisdiction))
+	}
+	if f.Developer != 0 {
+		or = append(or, `c.developer_org = `+arg(f.Developer))
+	}
+	if f.Org != 0 {
+		or = append(or, `c.loan_bank = `+arg(f.Org))
+	}
+	if f.Buyer != "" {
+		or = append(or, `c.id IN (SELECT contract_id FROM contract_buyers WHERE id_number = `+arg(f.Buyer)+`)`)
+	}
+	if len(or) == 0 {
+		return "", false
+	}
+	return "(" + strings.Join(or, " OR ") + ")", true
+}
+
+// ListContracts lists contracts the filter allows, newest first.
+func (db *DB) ListContracts(ctx context.Context, f access.Filter, q ContractQuery) ([]presale.Contract, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	scope, ok := contractScope(f, arg)
+	if !ok {
+		return nil, nil
+	}
+	if scope != "" {
+		where = append(where, scope)
+	}
+	if q.ProjectID != 0 {
+		where = append(where, `c.project_id = `+arg(q.ProjectID))
+	}
+	if q.BuildingID != 0 {
+		where = append(where, `c.unit_id IN (SELECT id FROM units WHERE building_id = `+arg(q.BuildingID)+`)`)
+	}
+	if q.UnitID != 0 {
+		where = append(where, `c.unit_id = `+arg(q.UnitID))
+	}
+	if q.State != "" {
+		where = append(where, `c.state = `+arg(string(q.State)))
+	}
+	if q.Unfiled {
+		where = append(where, `c.state = 'signed'`)
+	}
+	s := `SELECT ` + contractColumns + ` FROM contracts c`
+	if len(where) > 0 {
+		s += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 5000 {
+		limit = 500
+	}
+	rows, err := db.sql.QueryContext(ctx, s+` ORDER BY c.id DESC LIMIT `+arg(limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	var out []presale.Contract
+	for rows.Next() {
+		c, err := scanContract(rows)
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	ptrs := make([]*presale.Contract, len(out))
+	for i := range out {
+		ptrs[i] = &out[i]
+	}
+	return out, loadBuyers(ctx, db.r(), ptrs)
+}
+
+// ContractInput is what a developer's agent enters for a contract.
+type ContractInput struct {
+	UnitID              int64
+	Buyers              []presale.Buyer
+	Ownership           presale.Ownership
+	PriceBasis          presale.PriceBasis
+	UnitPrice           decimal.Decimal
+	Payment             presale.Payment
+	LoanBank            int64
+	LoanAmount          decimal.Decimal
+	LoanYears           int
+	LoanNo              string
+	HomeCount           presale.HomeCount
+	Marital             string
+	DeliveryDate        calendar.Date
+	DeliveryConditions  []string
+	RegistrationDays    int
+	LateDeliveryRate    decimal.Decimal
+	LateCertificateRate decimal.Decimal
+}
+
+// saleContext is what the contract rules look at, with the records they
+// were drawn from, loaded inside the deciding transaction.
+type saleContext struct {
+	presale.SaleFacts
+	Ref       UnitRef
+	Developer registry.Holder // the developer as a party (name, USCC)
+	Bank      registry.Holder // the lending bank, for a loan
+}
+
+// saleFacts gathers what the contract rules look at, inside a transaction.
+func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, error) {
+	var f saleContext
+	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, c.UnitID)
+	if err != nil {
+		return f, err
+	}
+	f.Ref, f.Unit = ref, ref.Unit
+	if f.Status, err = unitStatusOf(ctx, tx.q(), c.UnitID, ref.Unit.BuildingID); err != nil {
+		return f, err
+	}
+	var other int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM contracts WHERE unit_id = $1 AND id <> $2 AND state IN ('draft', 'sent', 'signed', 'filed')`,
+		c.UnitID, c.ID).Scan(&other); err != nil {
+		return f, err
+	}
+	f.OtherLive = other > 0
+	if f.Listed, err = isListed(ctx, tx.q(), c.Developer); err != nil {
+		return f, err
+	}
+	eff, err := setting(ctx, tx.q(), c.Jurisdiction, credit.ContractFiling, string(credit.Refuse))
+	if err != nil {
+		return f, err
+	}
+	f.Effect = string(credit.ParseEffect(eff))
+	// The developer and the bank in one statement (the bank may be absent).
+	rows, err := tx.query(ctx, `SELECT id, name, COALESCE(uscc, ''), kind FROM organisations WHERE id IN ($1, $2)`, c.Developer, c.LoanBank)
+	if err != nil {
+		return f, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var h registry.Holder
+		var kind string
+		if err := rows.Scan(&id, &h.Name, &h.IDNumber, &kind); err != nil {
+			return f, err
+		}
+		h.IDKind = "统一社会信用代码"
+		if id == c.Developer {
+			f.Developer = h
+		}
+		if id == c.LoanBank && c.LoanBank != 0 {
+			f.Bank, f.BankExists = h, kind == string(identity.Bank)
+		}
+	}
+	return f, rows.Err()
+}
+
+// DraftContract creates a contract for a unit of the developer's project,
+// checked by every rule; the unit is held from now on (one live contract).
+func (db *DB) DraftContract(ctx context.Context, actor audit.Actor, developer int64, in ContractInput) (presale.Contract, error) {
+	var c presale.Contract
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		ref, err := unitRef(ctx, tx.q(), `u.id = $1`, in.UnitID)
+		if err != nil {
+			return err
+		}
+		if ref.Project.Developer != developer {
+			return problem.New(problem.Forbidden, "access.denied", "该户不属于本企业的项目")
+		}
+		c = presale.Contract{UnitID: in.UnitID, ProjectID: ref.Project.ID, Developer: developer, Jurisdiction: ref.Project.Jurisdiction,
+			State: presale.Draft, Buyers: in.Buyers, Ownership: in.Ownership, PriceBasis: in.PriceBasis, UnitPrice: in.UnitPrice,
+			Payment: in.Payment, LoanBank: in.LoanBank, LoanAmount: in.LoanAmount, LoanYears: in.LoanYears, LoanNo: strings.TrimSpace(in.LoanNo),
+			HomeCount: in.HomeCount, Marital: strings.TrimSpace(in.Marital), DeliveryDate: in.DeliveryDate,
+			DeliveryConditions: in.DeliveryConditions, AreaClause: in.PriceBasis != presale.ByUnit, RegistrationDays: in.RegistrationDays,
+			LateDeliveryRate: in.LateDeliveryRate, LateCertificateRate: in.LateCertificateRate, CreatedAt: tx.now}
+		if !c.Payment.Loan() {
+			c.LoanBank, c.LoanAmount, c.LoanYears, c.LoanNo = 0, decimal.Zero, 0, ""
+		}
+		c.PriceArea, c.TotalPrice = presale.Price(c.PriceBasis, c.UnitPrice, ref.Unit)
+		acct, err := fundAccount(ctx, tx.q(), ref.Project.ID)
+		if err == nil {
+			c.EscrowBank, c.EscrowAcct = acct.BankName, acct.Number
+		} else if problem.KindOf(err) != problem.NotFound {
+			return err
+		}
+		f, err := saleFacts(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		if err := c.Check(f.SaleFacts); err != nil {
+			return err
+		}
+		seq, err := tx.nextSeq(ctx, fmt.Sprintf("contract/%s/%d", c.Jurisdiction, calendar.DateOf(tx.now).Year()))
+		if err != nil {
+			return err
+		}
+		c.Number = presale.ContractNumber(c.Jurisdiction, calendar.DateOf(tx.now).Year(), int(seq))
+		conds, _ := json.Marshal(c.DeliveryConditions)
+		var bank any
+		if c.LoanBank != 0 {
+			bank = c.LoanBank
+		}
+		c.ID, err = tx.insertID(ctx, `INSERT INTO contracts (number, unit_id, project_id, developer_org, jurisdiction, state, ownership,
+			price_basis, unit_price, price_area, total_price, payment, loan_bank, loan_amount, loan_years, loan_no, home_count, marital,
+			escrow_bank, escrow_acct, delivery_date, delivery_conditions, area_clause, registration_days, late_delivery_rate,
+			late_certificate_rate, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12, $13, $14,
+			$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
+			c.Number, c.UnitID, c.ProjectID, c.Developer, c.Jurisdiction, string(c.Ownership), string(c.PriceBasis),
+			measure.Cents(c.UnitPrice), measure.Cents(c.PriceArea), measure.Cents(c.TotalPrice), string(c.Payment), bank,
+			measure.Cents(c.LoanAmount), c.LoanYears, c.LoanNo, string(c.HomeCount), c.Marital, c.EscrowBank, c.EscrowAcct,
+			c.DeliveryDate, string(conds), c.AreaClause, c.RegistrationDays, c.LateDeliveryRate.String(), c.LateCertificateRate.String(),
+			actor.UserID, tx.now)
+		if isUniqueViolation(err) {
+			return unitTaken(ref.Unit.UnitNo)
+		}
+		if err != nil {
+			return err
+		}
+		for i, b := range c.Buyers {
+			if _, err := tx.exec(ctx, `INSERT INTO contract_buyers (contract_id, seq, name, id_number, phone, share_num, share_den)
+				VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, i+1, strings.TrimSpace(b.Name), b.IDNumber, strings.TrimSpace(b.Phone), b.ShareNum, b.ShareDen); err != nil {
+				return err
+			}
+		}
+		tx.touchUnitBuilding(c.UnitID)
+		tx.Audit("contract.draft", "contract", c.ID, map[string]any{"number": c.Number, "unit": ref.Unit.UnitNo, "buyers": len(c.Buyers),
+			"total_price": c.TotalPrice.StringFixed(2), "payment": c.Payment})
+		return nil
+	})
+	return c, err
+}
+
+// unitTaken is the refusal when another live contract already holds the
+// unit (found by the database's unique index when two signers race).
+func unitTaken(unitNo string) error {
+	return &problem.Error{Kind: problem.Refused, Code: "contract.refused", Message: "合同未通过自动核验",
+		Reasons: []problem.Reason{{Rule: "contract.unit_taken", Subject: unitNo, Message: "该户已有有效的网签合同",
+			Basis: "《城市商品房预售管理办法》第十条；网签备案“一房一号”", Fixer: "开发企业（先撤回或注销原合同）"}}}
+}
+
+// changeContract loads a contract under lock, applies step (which checks
+// and moves the state), writes the contract's state fields, and audits.
+func (db *DB) changeContract(ctx context.Context, actor audit.Actor, id int64, action string, step func(tx *Tx, c *presale.Contract) error) (presale.Contract, error) {
+	var c presale.Contract
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		if c, err = lockContract(ctx, tx, id); err != nil {
+			return err
+		}
+		before := c.State
+		if err := step(tx, &c); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE contracts SET state = $1, sent_at = $2, signed_at = $3, filed_at = $4, ended_at = $5,
+			end_reason = $6, digest = $7, prenotice_no = $8 WHERE id = $9`, string(c.State), nullTime(c.SentAt), nullTime(c.SignedAt),
+			nullTime(c.FiledAt), nullTime(c.EndedAt), c.EndReason, c.Digest, c.PreNoticeNo, id); err != nil {
+			return err
+		}
+		tx.touchUnitBuilding(c.UnitID)
+		tx.Audit(action, "contract", id, map[string]any{"number": c.Number, "before": before, "after": c.State})
+		return nil
+	})
+	return c, err
+}
+
+// recheck runs every sale rule against the contract as it stands and
+// returns the facts it looked at.
+func recheck(ctx context.Context, tx *Tx, c *presale.Contract) (saleContext, error) {
+	f, err := saleFacts(ctx, tx, *c)
+	if err != nil {
+		return f, err
+	}
+	return f, c.Check(f.SaleFacts)
+}
+
+// SendContract sends a draft to the buyers for confirmation.
+func (db *DB) SendContract(ctx context.Context, actor audit.Actor, id int64) (presale.Contract, error) {
+	return db.changeContract(ctx, actor, id, "contract.send", func(tx *Tx, c *presale.Contract) error {
+		if _, err := recheck(ctx, tx, c); err != nil {
+			return err
+		}
+		return c.Transition(presale.Sent, tx.now)
+	})
+}
+
+// WithdrawContract takes back a draft or sent contract, freeing the unit.
+func (db *DB) WithdrawContract(ctx context.Context, actor audit.Actor, id int64, reason string) (presale.Contract, error) {
+	return db.changeContract(ctx, actor, id, "contract.withdraw", func(tx *Tx, c *presale.Contract) error {
+		c.EndReason = strings.TrimSpace(reason)
+		return c.Transition(presale.Withdrawn, tx.now)
+	})
+}
+
+// ConfirmContract records a buyer's online confirmation; when every buyer
+// has confirmed, the contract is signed — after every rule is checked again.
+func (db *DB) ConfirmContract(ctx context.Context, actor audit.Actor, id int64, idNumber string) (presale.Contract, error) {
+	return db.changeContract(ctx, actor, id, "contract.confirm", func(tx *Tx, c *presale.Contract) error {
+		all, err := c.Confirm(idNumber, tx.now)
+		if err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE contract_buyers SET confirmed_at = $1 WHERE contract_id = $2 AND id_number = $3`, tx.now, c.ID, idNumber); err != nil {
+			return err
+		}
+		if !all {
+			return nil
+		}
+		if _, err := recheck(ctx, tx, c); err != nil {
+			return err
+		}
+		return c.Transition(presale.Signed, tx.now)
+	})
+}
+
+// FileContract files a signed contract (备案) and, in the same transaction,
+// registers the pre-notice (预告登记, kind 1) and — for a loan — the
+// pre-mortgage (kind 3, the bank as holder) in the register book with their
+// 不动产证明号, records the buyers' materials once, fixes the SM3 digest of
+// the contract, and writes the outbound events. Any failure leaves nothing.
+func (db *DB) FileContract(ctx context.Context, actor audit.Actor, id int64) (presale.Contract, error) {
+	return db.changeContract(ctx, actor, id, "contract.file", func(tx *Tx, c *presale.Contract) error {
+		f, err := recheck(ctx, tx, c)
+		if err != nil {
+			return err
+		}
+		if err := c.Transition(presale.Filed, tx.now); err != nil {
+			return err
+		}
+		ref, dev := f.Ref, f.Developer
+		c.Digest = c.ComputeDigest(ref.Unit)
+		var holders []registry.Holder
+		for _, b := range c.Buyers {
+			holders = append(holders, registry.Holder{Name: b.Name, IDKind: "身份证", IDNumber: b.IDNumber, ShareNum: b.ShareNum, ShareDen: b.ShareDen})
+		}
+		pre, err := tx.record(ctx, registry.Entry{UnitID: c.UnitID, Kind: registry.PreNotice, RegType: registry.RegPreNotice,
+			RightType: registry.RightPreNotice, PreNoticeKind: registry.PreNoticeSale, Holders: holders, Obligor: dev,
+			Ownership: c.Ownership.Label(), Amount: c.TotalPrice, ContractID: c.ID}, c.Jurisdiction, code.Proof)
+		if err != nil {
+			return err
+		}
+		c.PreNoticeNo = pre.CertNo
+		payload := map[string]any{"contract": c.Number, "unit_no": ref.Unit.UnitNo, "room": ref.Unit.Room, "project": ref.Project.Name,
+			"buyers": contractParties(c), "ownership": c.Ownership, "total_price": c.TotalPrice.StringFixed(2), "payment": c.Payment,
+			"home_count": c.HomeCount, "area": c.PriceArea.StringFixed(2), "digest": c.Digest, "filed_at": tx.now}
+		agg := fmt.Sprintf("unit:%d", c.UnitID)
+		if err := tx.emit(exchange.ContractFiled, agg, c.Jurisdiction, payload); err != nil {
+			return err
+		}
+		if err := tx.emit(exchange.PreNoticeRegistered, agg, c.Jurisdiction, map[string]any{"cert_no": pre.CertNo,
+			"unit_no": ref.Unit.UnitNo, "kind": registry.PreNoticeSale, "holders": contractParties(c), "obligor": dev.Name,
+			"amount": c.TotalPrice.StringFixed(2), "contract": c.Number}); err != nil {
+			return err
+		}
+		materials := map[string]any{
+			"identity":  contractParties(c),
+			"household": map[string]any{"home_count": c.HomeCount, "home_count_label": c.HomeCount.Label(), "marital": c.Marital},
+		}
+		if c.Payment.Loan() {
+			bank := f.Bank
+			pm, err := tx.record(ctx, registry.Entry{UnitID: c.UnitID, Kind: registry.PreNotice, RegType: registry.RegPreNotice,
+				RightType: registry.RightPreNotice, PreNoticeKind: registry.PreNoticeMortgage,
+				Holders: []registry.Holder{bank},
+				Obligor: registry.Holder{Name: c.BuyerNames(), IDKind: "身份证", IDNumber: c.Buyers[0].IDNumber},
+				Amount:  c.LoanAmount, ContractID: c.ID}, c.Jurisdiction, code.Proof)
+			if err != nil {
+				return err
+			}
+			if err := tx.emit(exchange.PreMortgageRecorded, agg, c.Jurisdiction, map[string]any{"cert_no": pm.CertNo,
+				"unit_no": ref.Unit.UnitNo, "bank": bank.Name, "amount": c.LoanAmount.StringFixed(2), "years": c.LoanYears,
+				"loan_contract": c.LoanNo, "mortgagors": contractParties(c)}); err != nil {
+				return err
+			}
+			materials["loan_contract"] = map[string]any{"bank": bank.Name, "bank_id": c.LoanBank, "number": c.LoanNo,
+				"amount": c.LoanAmount.StringFixed(2), "years": c.LoanYears, "payment": c.Payment}
+		}
+		var rows []string
+		var args []any
+		for _, kind := range []string{"identity", "household", "loan_contract"} {
+			m, ok := materials[kind]
+			if !ok {
+				continue
+			}
+			b, _ := json.Marshal(m)
+			n := len(args)
+			rows = append(rows, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5))
+			args = append(args, c.ID, kind, string(b), fmt.Sprintf("%x", sm3.Sum(b)), tx.now)
+		}
+		_, err = tx.exec(ctx, `INSERT INTO filing_materials (contract_id, kind, content, sm3, recorded_at) VALUES `+strings.Join(rows, ", "), args...)
+		return err
+	})
+}
+
+func contractParties(c *presale.Contract) []map[string]any {
+	var out []map[string]any
+	for _, b := range c.Buyers {
+		m := map[string]any{"name": b.Name, "id_number": b.IDNumber}
+		if b.ShareDen != 0 {
+			m["share"] = fmt.Sprintf("%d/%d", b.ShareNum, b.ShareDen)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// Materials returns the filing materials of a contract by kind.
+func (db *DB) Materials(ctx context.Context, contractID int64) (map[string]json.RawMessage, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT kind, content FROM filing_materials WHERE contract_id = $1 ORDER BY id`, contractID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]json.RawMessage{}
+	for rows.Next() {
+		var k, v string
+		if err := rows.Scan(&k, &v); err != nil {
+			return nil, err
+		}
+		out[k] = json.RawMessage(v)
+	}
+	return out, rows.Err()
+}
+
+// ---- cancellation (注销备案)
+
+// Cancellation is an open or executed request to cancel a signed or filed contract.
+type Cancellation struct {
+	ID          int64
+	ContractID  int64
+	Reason      string
+	CourtDoc    string
+	RequestedBy int64
+	RequestedAt time.Time
+	DeveloperOK bool
+	BuyersOK    []string
+	State       string
+	ExecutedAt  time.Time
+}
+
+// ready reports whether both parties agreed or a court decided.
+func (x Cancellation) ready(c presale.Contract) bool {
+	if x.CourtDoc != "" {
+		return true
+	}
+	if !x.DeveloperOK {
+		return false
+	}
+	for _, b := range c.Buyers {
+		found := false
+		for _, id := range x.BuyersOK {
+			found = found || id == b.IDNumber
+		}
+		if !found {
+			return false
+		}
+	}
+	return true
+}
+
+func openCancellation(ctx context.Context, q querier, contractID int64) (Cancellation, error) {
+	var x Cancellation
+	var buyers string
+	var executed sql.NullTime
+	err := q.QueryRowContext(ctx, `SELECT id, contract_id, reason, court_doc, requested_by, requested_at, developer_ok, buyers_ok, state, executed_at
+		FROM contract_cancellations WHERE contract_id = $1 ORDER BY id DESC LIMIT 1`, contractID).
+		Scan(&x.ID, &x.ContractID, &x.Reason, &x.CourtDoc, &x.RequestedBy, &x.RequestedAt, &x.DeveloperOK, &buyers, &x.State, &executed)
+	x.ExecutedAt = executed.Time
+	json.Unmarshal([]byte(buyers), &x.BuyersOK)
+	return x, notFound(err, "cancellation.not_found", "没有注销申请")
+}
+
+// CancellationOf returns the latest cancellation request of a contract.
+func (db *DB) CancellationOf(ctx context.Context, contractID int64) (Cancellation, error) {
+	return openCancellation(ctx, db.r(), contractID)
+}
+
+// CancelParty is who agrees to a cancellation: the developer, a buyer (by
+// 身份证号), or housing staff with a court document.
+type CancelParty struct {
+	Developer bool
+	Buyer     string
+	CourtDoc  string
+}
+
+// AgreeCancellation records one party's agreement to cancel a signed or
+// filed contract, opening the request with the reason if none is open.
+// When both parties agree, or a court document is given, the cancellation
+// is executed in the same transaction: the contract ends, and the live
+// pre-notice and pre-mortgage entries are ended by new 注销 entries.
+func (db *DB) AgreeCancellation(ctx context.Context, actor audit.Actor, contractID int64, party CancelParty, reason string) (Cancellation, error) {
+	var x Cancellation
+	reason = strings.TrimSpace(reason)
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		c, err := lockContract(ctx, tx, contractID)
+		if err != nil {
+			return err
+		}
+		if c.State != presale.Signed && c.State != presale.Filed {
+			return problem.Newf(problem.Conflict, "contract.state", "合同当前为“%s”，不需注销备案", c.State.Label())
+		}
+		x, err = openCancellation(ctx, tx.q(), contractID)
+		if err != nil && problem.KindOf(err) != problem.NotFound {
+			return err
+		}
+		if err != nil || x.State != "open" {
+			if reason == "" {
+				return &problem.Error{Kind: problem.Invalid, Code: "cancellation.reason", Message: "请填写注销理由", Fields: map[string]string{"reason": "请填写注销理由"}}
+			}
+			x = Cancellation{ContractID: contractID, Reason: reason, RequestedBy: actor.UserID, RequestedAt: tx.now, State: "open"}
+			if x.ID, err = tx.insertID(ctx, `INSERT INTO contract_cancellations (contract_id, reason, requested_by, requested_at, state)
+				VALUES ($1, $2, $3, $4, 'open')`, contractID, reason, actor.UserID, tx.now); err != nil {
+				return err
+			}
+		}
+		switch {
+		case party.CourtDoc != "":
+			x.CourtDoc = strings.TrimSpace(party.CourtDoc)
+		case party.Developer:
+			x.DeveloperOK = true
+		case party.Buyer != "":
+			if !c.HasBuyer(party.Buyer) {
+				return problem.New(problem.Forbidden, "access.denied", "您不是该合同的买受人")
+			}
+			for _, id := range x.BuyersOK {
+				if id == party.Buyer {
+					return problem.New(problem.Conflict, "cancellation.agreed", "您已同意注销")
+				}
+			}
+			x.BuyersOK = append(x.BuyersOK, party.Buyer)
+		}
+		buyers, _ := json.Marshal(x.BuyersOK)
+		if _, err := tx.exec(ctx, `UPDATE contract_cancellations SET court_doc = $1, developer_ok = $2, buyers_ok = $3 WHERE id = $4`,
+			x.CourtDoc, x.DeveloperOK, string(buyers), x.ID); err != nil {
+			return err
+		}
+		tx.Audit("contract.cancel_agree", "contract", contractID, map[string]any{"developer": party.Developer, "buyer": party.Buyer != "",
+			"court_doc": x.CourtDoc, "reason": x.Reason})
+		if !x.ready(c) {
+			return nil
+		}
+		return db.executeCancellation(ctx, tx, &c, &x)
+	})
+	return x, err
+}
+
+func (db *DB) executeCancellation(ctx context.Context, tx *Tx, c *presale.Contract, x *Cancellation) error {
+	c.EndReason = x.Reason
+	if x.CourtDoc != "" {
+		c.EndReason += "（" + x.CourtDoc + "）"
+	}
+	if err := c.Transition(presale.Cancelled, tx.now); err != nil {
+		return err
+	}
+	x.State, x.ExecutedAt = "executed", tx.now
+	if _, err := tx.exec(ctx, `UPDATE contract_cancellations SET state = 'executed', executed_at = $1 WHERE id = $2`, tx.now, x.ID); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE contracts SET state = $1, ended_at = $2, end_reason = $3 WHERE id = $4`,
+		string(c.State), tx.now, c.EndReason, c.ID); err != nil {
+		return err
+	}
+	book, err := unitBook(ctx, tx.q(), c.UnitID)
+	if err != nil {
+		return err
+	}
+	agg := fmt.Sprintf("unit:%d", c.UnitID)
+	for _, e := range registry.Live(book, registry.PreNotice) {
+		if e.ContractID != c.ID {
+			continue
+		}
+		if _, err := tx.record(ctx, registry.Entry{UnitID: c.UnitID, Kind: registry.Cancellation, RegType: registry.RegCancel,
+			Ends: e.ID, EndKind: registry.Cancelled, ContractID: c.ID, Note: "合同注销备案：" + c.EndReason}, "", 0); err != nil {
+			return err
+		}
+		typ := exchange.PreNoticeCancelled
+		if e.PreNoticeKind == registry.PreNoticeMortgage {
+			typ = exchange.PreMortgageCancelled
+		}
+		if err := tx.emit(typ, agg, c.Jurisdiction, map[string]any{"cert_no": e.CertNo, "reason": c.EndReason}); err != nil {
+			return err
+		}
+	}
+	if err := tx.emit(exchange.ContractCancelled, agg, c.Jurisdiction, map[string]any{"contract": c.Number, "reason": c.EndReason}); err != nil {
+		return err
+	}
+	tx.touchUnitBuilding(c.UnitID)
+	tx.Audit("contract.cancel", "contract", c.ID, map[string]any{"number": c.Number, "reason": c.EndReason})
+	return nil
+}
+
+// ---- the register book
+
+// record appends an entry (and its holders) to the register book; with a
+// certificate kind it numbers the entry's 不动产权证书 or 不动产登记证明 in the
+// series of the jurisdiction's registration authority.
+func (tx *Tx) record(ctx context.Context, e registry.Entry, jurisdiction string, kind code.CertKind) (registry.Entry, error) {
+	e.RecordedBy, e.RecordedAt = tx.actor.UserID, tx.now
+	if kind != 0 {
+		no, err := tx.nextCertNo(ctx, jurisdiction, kind)
+		if err != nil {
+			return e, err
+		}
+		e.CertNo = no
+	}
+	var ends, contract any
+	if e.Ends != 0 {
+		ends = e.Ends
+	}
+	if e.ContractID != 0 {
+		contract = e.ContractID
+	}
+	id, err := tx.insertID(ctx, `INSERT INTO register_entries (unit_id, kind, reg_type, right_type, prenotice_kind, ownership,
+		obligor_name, obligor_id, amount, cert_no, contract_id, ends_entry, end_kind, note, recorded_by, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)`,
+		e.UnitID, string(e.Kind), e.RegType, e.RightType, e.PreNoticeKind, e.Ownership, e.Obligor.Name, e.Obligor.IDNumber,
+		measure.Cents(e.Amount), e.CertNo, contract, ends, string(e.EndKind), e.Note, e.RecordedBy, e.RecordedAt)
+	if isUniqueViolation(err) {
+		return e, problem.New(problem.Conflict, "register.already_ended", "该登记已被注销或转移，不能再次结束")
+	}
+	if err != nil {
+		return e, err
+	}
+	e.ID = id
+	for i, h := range e.Holders {
+		if _, err := tx.exec(ctx, `INSERT INTO register_holders (entry_id, seq, name, id_kind, id_number, share_num, share_den)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, i+1, h.Name, h.IDKind, h.IDNumber, h.ShareNum, h.ShareDen); err != nil {
+			return e, err
+		}
+	}
+	tx.Audit("register."+string(e.Kind), "register_entry", id, map[string]any{"unit": e.UnitID, "reg_type": e.RegType,
+		"cert_no": e.CertNo, "ends": e.Ends, "end_kind": e.EndKind})
+	return e, nil
+}
+
+// nextCertNo numbers a certificate or proof: per registration authority
+// (the jurisdiction), per year, per series; never reused, no gaps.
+func (tx *Tx) nextCertNo(ctx context.Context, jurisdiction string, kind code.CertKind) (string, error) {
+	j, err := tx.db.jurisdictionTx(ctx, tx, jurisdiction)
+	if err != nil {
+		return "", err
+	}
+	year := calendar.DateOf(tx.now).Year()
+	series := "title"
+	if kind == code.Proof {
+		series = "proof"
+	}
+	seq, err := tx.nextSeq(ctx, fmt.Sprintf("cert/%s/%d/%s", j.Code, year, series))
+	if err != nil {
+		return "", err
+	}
+	no := code.CertNumber{Province: j.Province, Year: year, Place: j.CertPlace, Kind: kind, Seq: int(seq)}
+	if err := no.Validate(); err != nil {
+		return "", err
+	}
+	return no.String(), nil
+}
+
+func unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, unit_id, kind, reg_type, right_type, prenotice_kind, ownership, obligor_name, obligor_id,
+		amount, cert_no, COALESCE(contract_id, 0), COALESCE(ends_entry, 0), end_kind, note, recorded_by, recorded_at
+		FROM register_entries WHERE unit_id = $1 ORDER BY id`, unitID)
+	if err != nil {
+		return nil, err
+	}
+	var book []registry.Entry
+	byID := map[int64]int{}
+	for rows.Next() {
+		var e registry.Entry
+		var kind, end string
+		var amount int64
+		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.RightType, &e.PreNoticeKind, &e.Ownership, &e.Obligor.Name,
+			&e.Obligor.IDNumber, &amount, &e.CertNo, &e.ContractID, &e.Ends, &end, &e.Note, &e.RecordedBy, &e.RecordedAt); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		e.Kind, e.EndKind, e.Amount = registry.Kind(kind), registry.EndKind(end), measure.FromCents(amount)
+		byID[e.ID] = len(book)
+		book = append(book, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(book) == 0 {
+		return book, err
+	}
+	hrows, err := q.QueryContext(ctx, `SELECT h.entry_id, h.name, h.id_kind, h.id_number, h.share_num, h.share_den FROM register_holders h
+		JOIN register_entries e ON e.id = h.entry_id WHERE e.unit_id = $1 ORDER BY h.entry_id, h.seq`, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer hrows.Close()
+	for hrows.Next() {
+		var id int64
+		var h registry.Holder
+		if err := hrows.Scan(&id, &h.Name, &h.IDKind, &h.IDNumber, &h.ShareNum, &h.ShareDen); err != nil {
+			return nil, err
+		}
+		book[byID[id]].Holders = append(book[byID[id]].Holders, h)
+	}
+	return book, hrows.Err()
+}
+
+// UnitBook returns the register book of a unit, oldest entry first.
+func (db *DB) UnitBook(ctx context.Context, unitID int64) ([]registry.Entry, error) {
+	return unitBook(ctx, db.r(), unitID)
+}
+
+// ContractCounts counts the contracts the filter allows by state, and the
+// signed ones whose filing is overdue at now.
+func (db *DB) ContractCounts(ctx context.Context, f access.Filter, buyer string, now time.Time) (map[presale.ContractState]int, int, error) {
+	if buyer != "" {
+		f = access.Filter{Buyer: buyer}
+	}
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	scope, ok := contractScope(f, arg)
+	if !ok {
+		return map[presale.ContractState]int{}, 0, nil
+	}
+	where := ""
+	if scope != "" {
+		where = ` WHERE ` + scope
+	}
+	due := calendar.DateOf(now).AddDays(-presale.FilingDays).Start()
+	rows, err := db.r().QueryContext(ctx, `SELECT c.state, COUNT(*), SUM(CASE WHEN c.state = 'signed' AND c.signed_at < `+arg(due.UTC())+` THEN 1 ELSE 0 END)
+		FROM contracts c`+where+` GROUP BY c.state`, args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	out := map[presale.ContractState]int{}
+	overdue := 0
+	for rows.Next() {
+		var st string
+		var n, o int
+		if err := rows.Scan(&st, &n, &o); err != nil {
+			return nil, 0, err
+		}
+		out[presale.ContractState(st)] = n
+		overdue += o
+	}
+	return out, overdue, rows.Err()
+}
+
+// AwaitingConfirmation counts contracts sent to this buyer that the buyer
+// has not confirmed yet.
+func (db *DB) AwaitingConfirmation(ctx context.Context, idNumber string) (int, error) {
+	var n int
+	err := db.r().QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts c JOIN contract_buyers b ON b.contract_id = c.id
+		WHERE c.state = 'sent' AND b.id_number = $1 AND b.confirmed_at IS NULL`, idNumber).Scan(&n)
+	return n, err
+}

@@ -1,0 +1,321 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"handover/internal/audit"
+	"handover/internal/exchange"
+	"handover/internal/problem"
+)
+
+const endpointColumns = `e.id, e.org_id, o.name, e.name, e.url, e.secret, e.events, e.jurisdiction, e.active, e.created_at`
+
+func scanEndpoint(r interface{ Scan(...any) error }) (exchange.Endpoint, error) {
+	var e exchange.Endpoint
+	var events string
+	err := r.Scan(&e.ID, &e.OrgID, &e.OrgName, &e.Name, &e.URL, &e.Secret, &events, &e.Jurisdiction, &e.Active, &e.CreatedAt)
+	if events != "" {
+		e.Events = strings.Split(events, ",")
+	}
+	return e, err
+}
+
+// Endpoints lists partner endpoints, optionally of one organisation.
+func (db *DB) Endpoints(ctx context.Context, orgID int64) ([]exchange.Endpoint, error) {
+	q := `SELECT ` + endpointColumns + ` FROM partner_endpoints e JOIN organisations o ON o.id = e.org_id`
+	var args []any
+	if orgID != 0 {
+		q += ` WHERE e.org_id = $1`
+		args = append(args, orgID)
+	}
+	rows, err := db.r().QueryContext(ctx, q+` ORDER BY e.id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []exchange.Endpoint
+	for rows.Next() {
+		e, err := scanEndpoint(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// Endpoint returns one endpoint.
+func (db *DB) Endpoint(ctx context.Context, id int64) (exchange.Endpoint, error) {
+	e, err := scanEndpoint(db.r().QueryRowContext(ctx, `SELECT `+endpointColumns+` FROM partner_endpoints e JOIN organisations o ON o.id = e.org_id WHERE e.id = $1`, id))
+	return e, notFound(err, "endpoint.not_found", "接收地址不存在")
+}
+
+// PutEndpoint creates an endpoint (ID 0) or updates one.
+func (db *DB) PutEndpoint(ctx context.Context, actor audit.Actor, e exchange.Endpoint) (exchange.Endpoint, error) {
+	if err := e.Validate(); err != nil {
+		return e, err
+	}
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		events := strings.Join(e.Events, ",")
+		if e.ID == 0 {
+			e.CreatedAt = tx.now
+			id, err := tx.insertID(ctx, `INSERT INTO partner_endpoints (org_id, name, url, secret, events, jurisdiction, active, created_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, e.OrgID, e.Name, e.URL, e.Secret, events, e.Jurisdiction, e.Active, tx.now)
+			if err != nil {
+				return err
+			}
+			e.ID = id
+			if err := tx.subscribe(ctx, e); err != nil {
+				return err
+			}
+			tx.Audit("endpoint.create", "partner_endpoint", id, map[string]any{"org": e.OrgID, "url": e.URL, "events": e.Events})
+			return nil
+		}
+		res, err := tx.exec(ctx, `UPDATE partner_endpoints SET name = $1, url = $2, secret = $3, events = $4, jurisdiction = $5, active = $6 WHERE id = $7`,
+			e.Name, e.URL, e.Secret, events, e.Jurisdiction, e.Active, e.ID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return problem.New(problem.NotFound, "endpoint.not_found", "接收地址不存在")
+		}
+		if err := tx.subscribe(ctx, e); err != nil {
+			return err
+		}
+		tx.Audit("endpoint.update", "partner_endpoint", e.ID, map[string]any{"url": e.URL, "events": e.Events, "active": e.Active})
+		return nil
+	})
+	return e, err
+}
+
+// subscribe replaces the endpoint's rows in endpoint_events, the index by
+// event type that the outbox's fan-out joins (the events column keeps the
+// list as the administrator entered it).
+func (tx *Tx) subscribe(ctx context.Context, e exchange.Endpoint) error {
+	if _, err := tx.exec(ctx, `DELETE FROM endpoint_events WHERE endpoint_id = $1`, e.ID); err != nil {
+		return err
+	}
+	for _, typ := range e.Events {
+		if _, err := tx.exec(ctx, `INSERT INTO endpoint_events (endpoint_id, event_type) VALUES ($1, $2) ON CONFLICT DO NOTHING`, e.ID, typ); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Delivery is one event's delivery to one endpoint, with its event.
+type Delivery struct {
+	ID          int64
+	Event       exchange.Event
+	Endpoint    exchange.Endpoint
+	State       string
+	Attempts    int
+	NextAt      time.Time
+	LastStatus  int
+	LastError   string
+	DeliveredAt time.Time
+}
+
+// ClaimDeliveries leases up to n due deliveries. A delivery is due only
+// when no earlier event of the same aggregate is still undelivered to the
+// same endpoint, so that partners receive a unit's events in order.
+func (db *DB) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]Delivery, error) {
+	var out []Delivery
+	skip := ""
+	if db.engine == Postgres {
+		skip = " FOR UPDATE SKIP LOCKED"
+	}
+	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
+		out = out[:0]
+		now := tx.now
+		ids, err := int64s(ctx, tx.q(), `SELECT d.id FROM deliveries d WHERE d.state = 'pending' AND d.next_at <= $1
+			AND (d.leased_until IS NULL OR d.leased_until < $1)
+			AND NOT EXISTS (SELECT 1 FROM deliveries p WHERE p.endpoint_id = d.endpoint_id AND p.aggregate = d.aggregate
+				AND p.outbox_id < d.outbox_id AND p.state <> 'delivered')
+			ORDER BY d.outbox_id LIMIT $2`+skip, now, n)
+		if err != nil {
+			return err
+		}
+		for _, id := range ids {
+			if _, err := tx.exec(ctx, `UPDATE deliveries SET leased_until = $1, attempts = attempts + 1 WHERE id = $2`, now.Add(lease), id); err != nil {
+				return err
+			}
+			d, err := deliveryByID(ctx, tx.q(), id)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, err
+}
+
+func deliveryByID(ctx context.Context, q querier, id int64) (Delivery, error) {
+	var d Delivery
+	var next sql.NullTime
+	var delivered sql.NullTime
+	var payload string
+	err := q.QueryRowContext(ctx, `SELECT d.id, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.delivered_at,
+		x.id, x.type, x.aggregate, x.jurisdiction, x.payload, x.created_at, `+endpointColumns+`
+		FROM deliveries d JOIN outbox x ON x.id = d.outbox_id JOIN partner_endpoints e ON e.id = d.endpoint_id
+		JOIN organisations o ON o.id = e.org_id WHERE d.id = $1`, id).
+		Scan(&d.ID, &d.State, &d.Attempts, &next, &d.LastStatus, &d.LastError, &delivered,
+			&d.Event.ID, &d.Event.Type, &d.Event.Aggregate, &d.Event.Jurisdiction, &payload, &d.Event.CreatedAt,
+			&d.Endpoint.ID, &d.Endpoint.OrgID, &d.Endpoint.OrgName, &d.Endpoint.Name, &d.Endpoint.URL, &d.Endpoint.Secret,
+			new(string), &d.Endpoint.Jurisdiction, &d.Endpoint.Active, &d.Endpoint.CreatedAt)
+	d.NextAt, d.DeliveredAt, d.Event.Payload = next.Time, delivered.Time, []byte(payload)
+	return d, notFound(err, "delivery.not_found", "投递记录不存在")
+}
+
+// DeliveryDone records an acknowledged delivery; it is never sent again.
+func (db *DB) DeliveryDone(ctx context.Context, id int64, status int) error {
+	_, err := db.sql.ExecContext(ctx, `UPDATE deliveries SET state = 'delivered', delivered_at = $1, last_status = $2, last_error = '',
+		leased_until = NULL WHERE id = $3 AND state = 'pending'`, db.Now(), status, id)
+	return err
+}
+
+// DeliveryFailed records a failed attempt and when to try again; after
+// maxAttempts (0: never) the delivery is dead (an administrator may replay it).
+func (db *DB) DeliveryFailed(ctx context.Context, id int64, status int, errText string, next time.Time, maxAttempts int) error {
+	if maxAttempts <= 0 {
+		maxAttempts = 1 << 30
+	}
+	_, err := db.sql.ExecContext(ctx, `UPDATE deliveries SET last_status = $1, last_error = $2, next_at = $3, leased_until = NULL,
+		state = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END WHERE id = $5 AND state = 'pending'`,
+		status, truncate(errText, 500), next.UTC(), maxAttempts, id)
+	return err
+}
+
+// DeliveryQuery filters Deliveries.
+type DeliveryQuery struct {
+	EndpointID int64
+	State      string
+	Limit      int
+}
+
+// Deliveries lists deliveries, newest first.
+func (db *DB) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if q.EndpointID != 0 {
+		where = append(where, `endpoint_id = `+arg(q.EndpointID))
+	}
+	if q.State != "" {
+		where = append(where, `state = `+arg(q.State))
+	}
+	s := `SELECT id FROM deliveries`
+	if len(where) > 0 {
+		s += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := q.Limit
+	if limit <= 0 || limit > 500 {
+		limit = 100
+	}
+	ids, err := int64s(ctx, db.r(), s+` ORDER BY id DESC LIMIT `+arg(limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]Delivery, 0, len(ids))
+	for _, id := range ids {
+		d, err := deliveryByID(ctx, db.r(), id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// Outbox lists the newest events.
+func (db *DB) Outbox(ctx context.Context, limit int) ([]exchange.Event, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT id, type, aggregate, jurisdiction, payload, created_at FROM outbox ORDER BY id DESC LIMIT $1`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []exchange.Event
+	for rows.Next() {
+		var e exchange.Event
+		var p string
+		if err := rows.Scan(&e.ID, &e.Type, &e.Aggregate, &e.Jurisdiction, &p, &e.CreatedAt); err != nil {
+			return nil, err
+		}
+		e.Payload = []byte(p)
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
+// ---- the outbox
+
+// outboxEvent is an event queued by a transaction, written when it commits.
+type outboxEvent struct {
+	typ, aggregate, jurisdiction string
+	body                         []byte
+}
+
+// emit queues an outbound event of the transaction. The events are written
+// just before commit (flushOutbox), so that a transaction's events cost two
+// statements however many it emits; a rolled-back transaction emits none.
+func (tx *Tx) emit(typ, aggregate, jurisdiction string, payload any) error {
+	body, err := json.Marshal(payload)
+	if err != nil {
+		return err
+	}
+	tx.outbox = append(tx.outbox, outboxEvent{typ: typ, aggregate: aggregate, jurisdiction: jurisdiction, body: body})
+	return nil
+}
+
+// flushOutbox writes the queued events in one multi-row INSERT (their ids
+// follow the order they were emitted in, which the courier keeps per unit)
+// and, in one more statement, a pending delivery per active endpoint
+// subscribed to each event's type in its jurisdiction.
+func (tx *Tx) flushOutbox(ctx context.Context) error {
+	if len(tx.outbox) == 0 {
+		return nil
+	}
+	var b strings.Builder
+	b.WriteString(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES `)
+	args := make([]any, 0, 5*len(tx.outbox))
+	for i, e := range tx.outbox {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		n := len(args)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
+		args = append(args, e.typ, e.aggregate, e.jurisdiction, string(e.body), tx.now)
+	}
+	b.WriteString(` RETURNING id`)
+	rows, err := tx.query(ctx, b.String(), args...)
+	if err != nil {
+		return err
+	}
+	var ids []any
+	var marks []string
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return err
+		}
+		ids = append(ids, id)
+		marks = append(marks, fmt.Sprintf("$%d", len(ids)+1))
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	_, err = tx.exec(ctx, `INSERT INTO deliveries (outbox_id, endpoint_id, aggregate, state, next_at)
+		SELECT o.id, e.id, o.aggregate, 'pending', $1 FROM outbox o
+		JOIN endpoint_events s ON s.event_type = o.type
+		JOIN partner_endpoints e ON e.id = s.endpoint_id AND e.active AND (e.jurisdiction = '' OR e.jurisdiction = o.jurisdiction)
+		WHERE o.id IN (`+strings.Join(marks, ", ")+`)`, append([]any{tx.now}, ids...)...)
+	return err
+}

@@ -1,0 +1,296 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/credit"
+	"handover/internal/measure"
+	"handover/internal/presale"
+	"handover/internal/problem"
+)
+
+func fundAccount(ctx context.Context, q querier, projectID int64) (presale.FundAccount, error) {
+	var a presale.FundAccount
+	var supervised int64
+	err := q.QueryRowContext(ctx, `SELECT f.project_id, f.bank_org, o.name, f.account_no, f.supervised, f.created_at
+		FROM fund_accounts f JOIN organisations o ON o.id = f.bank_org WHERE f.project_id = $1`, projectID).
+		Scan(&a.ProjectID, &a.Bank, &a.BankName, &a.Number, &supervised, &a.CreatedAt)
+	a.Supervised = measure.FromCents(supervised)
+	return a, notFound(err, "fund.no_account", "项目尚未设立预售资金监管账户")
+}
+
+// FundAccount returns a project's supervised account.
+func (db *DB) FundAccount(ctx context.Context, projectID int64) (presale.FundAccount, error) {
+	return fundAccount(ctx, db.r(), projectID)
+}
+
+// OpenFundAccount sets up a project's supervised account (housing staff).
+// Once set, the account is printed in every contract; it cannot change.
+func (db *DB) OpenFundAccount(ctx context.Context, actor audit.Actor, a presale.FundAccount) error {
+	var f problem.Fields
+	a.Number = strings.TrimSpace(a.Number)
+	if a.Bank == 0 {
+		f.Add("bank", "请选择监管银行")
+	}
+	if a.Number == "" || len(a.Number) > 40 {
+		f.Add("number", "请填写监管账号")
+	}
+	if !a.Supervised.IsPositive() {
+		f.Add("supervised", "请填写重点监管额度")
+	}
+	if err := f.Err("fund.invalid", "监管账户信息有误"); err != nil {
+		return err
+	}
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		if _, err := lockProject(ctx, tx, a.ProjectID); err != nil {
+			return err
+		}
+		var kind string
+		if err := tx.queryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`, a.Bank).Scan(&kind); err != nil || kind != "bank" {
+			return &problem.Error{Kind: problem.Invalid, Code: "fund.invalid", Message: "监管账户信息有误", Fields: map[string]string{"bank": "监管银行不存在"}}
+		}
+		_, err := tx.exec(ctx, `INSERT INTO fund_accounts (project_id, bank_org, account_no, supervised, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6)`, a.ProjectID, a.Bank, a.Number, measure.Cents(a.Supervised), actor.UserID, tx.now)
+		if isUniqueViolation(err) {
+			return problem.New(problem.Conflict, "fund.account_exists", "该项目已设立监管账户")
+		}
+		if err != nil {
+			return err
+		}
+		tx.Audit("fund.open", "project", a.ProjectID, map[string]any{"bank": a.Bank, "account": a.Number, "supervised": a.Supervised.StringFixed(2)})
+		return nil
+	})
+}
+
+// RecordPayment records a buyer's payment into the supervised account.
+func (db *DB) RecordPayment(ctx context.Context, actor audit.Actor, projectID, contractID int64, amount decimal.Decimal, paidOn calendar.Date, note string) error {
+	if !amount.IsPositive() || paidOn.IsZero() {
+		return &problem.Error{Kind: problem.Invalid, Code: "fund.payment", Message: "入账信息有误", Fields: map[string]string{"amount": "金额应大于0，并填写入账日期"}}
+	}
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		if _, err := fundAccount(ctx, tx.q(), projectID); err != nil {
+			return err
+		}
+		var contract any
+		if contractID != 0 {
+			var pid int64
+			if err := tx.queryRow(ctx, `SELECT project_id FROM contracts WHERE id = $1`, contractID).Scan(&pid); err != nil || pid != projectID {
+				return &problem.Error{Kind: problem.Invalid, Code: "fund.payment", Message: "入账信息有误", Fields: map[string]string{"contract": "合同不属于该项目"}}
+			}
+			contract = contractID
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO fund_payments (project_id, contract_id, amount, paid_on, note, recorded_by, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, projectID, contract, measure.Cents(amount), paidOn, strings.TrimSpace(note), actor.UserID, tx.now); err != nil {
+			return err
+		}
+		tx.Audit("fund.payment", "project", projectID, map[string]any{"contract": contractID, "amount": amount.StringFixed(2), "paid_on": paidOn})
+		return nil
+	})
+}
+
+// RecordMilestone records a project milestone (e.g. 主体结构验收) with evidence.
+func (db *DB) RecordMilestone(ctx context.Context, actor audit.Actor, projectID int64, milestone string, on calendar.Date, evidence string) error {
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		return tx.recordMilestone(ctx, projectID, milestone, on, evidence)
+	})
+}
+
+func (tx *Tx) recordMilestone(ctx context.Context, projectID int64, milestone string, on calendar.Date, evidence string) error {
+	if presale.MilestoneLabel(milestone) == milestone || on.IsZero() || strings.TrimSpace(evidence) == "" {
+		return &problem.Error{Kind: problem.Invalid, Code: "milestone.invalid", Message: "节点信息有误",
+			Fields: map[string]string{"milestone": "请选择节点，填写日期与证明材料"}}
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO project_milestones (project_id, milestone, reached_on, evidence, recorded_by, at)
+		VALUES ($1, $2, $3, $4, $5, $6)`, projectID, milestone, on, strings.TrimSpace(evidence), tx.actor.UserID, tx.now); err != nil {
+		return err
+	}
+	tx.Audit("project.milestone", "project", projectID, map[string]any{"milestone": milestone, "on": on})
+	return nil
+}
+
+// Milestones returns a project's reached milestones (the first date of each).
+func milestones(ctx context.Context, q querier, projectID int64) (map[string]calendar.Date, error) {
+	rows, err := q.QueryContext(ctx, `SELECT milestone, MIN(reached_on) FROM project_milestones WHERE project_id = $1 GROUP BY milestone`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]calendar.Date{}
+	for rows.Next() {
+		var m string
+		var d calendar.Date
+		if err := rows.Scan(&m, &d); err != nil {
+			return nil, err
+		}
+		out[m] = d
+	}
+	return out, rows.Err()
+}
+
+// Milestones returns a project's reached milestones.
+func (db *DB) Milestones(ctx context.Context, projectID int64) (map[string]calendar.Date, error) {
+	return milestones(ctx, db.r(), projectID)
+}
+
+// fundFacts gathers what the withdrawal rules look at.
+func fundFacts(ctx context.Context, q querier, projectID int64) (presale.FundFacts, error) {
+	var f presale.FundFacts
+	var err error
+	if f.Account, err = fundAccount(ctx, q, projectID); err != nil {
+		return f, err
+	}
+	var deposits, supervised, free int64
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(amount), 0) FROM fund_payments WHERE project_id = $1`, projectID).Scan(&deposits); err != nil {
+		return f, err
+	}
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(SUM(CASE WHEN node <> 'free' THEN amount ELSE 0 END), 0),
+		COALESCE(SUM(CASE WHEN node = 'free' THEN amount ELSE 0 END), 0) FROM fund_withdrawals WHERE project_id = $1 AND state = 'approved'`,
+		projectID).Scan(&supervised, &free); err != nil {
+		return f, err
+	}
+	f.Deposits, f.Supervised, f.Free = measure.FromCents(deposits), measure.FromCents(supervised), measure.FromCents(free)
+	if f.Milestones, err = milestones(ctx, q, projectID); err != nil {
+		return f, err
+	}
+	var jurisdiction string
+	var developer int64
+	if err := q.QueryRowContext(ctx, `SELECT jurisdiction, developer_org FROM projects WHERE id = $1`, projectID).Scan(&jurisdiction, &developer); err != nil {
+		return f, err
+	}
+	nodes, err := setting(ctx, q, jurisdiction, presale.SettingFundNodes, "")
+	if err != nil {
+		return f, err
+	}
+	if f.Nodes, err = presale.ParseNodes(nodes); err != nil {
+		return f, err
+	}
+	if f.Listed, err = isListed(ctx, q, developer); err != nil {
+		return f, err
+	}
+	eff, err := setting(ctx, q, jurisdiction, credit.FundWithdrawal, string(credit.Refuse))
+	f.Effect = credit.ParseEffect(eff)
+	return f, err
+}
+
+// FundFacts returns a project's supervision figures.
+func (db *DB) FundFacts(ctx context.Context, projectID int64) (presale.FundFacts, error) {
+	return fundFacts(ctx, db.r(), projectID)
+}
+
+// checkWithdrawal runs the withdrawal rules on the project's fund as the
+// transaction sees it (the project row locked): at request and again at
+// approval, since other releases may have happened in between.
+func checkWithdrawal(ctx context.Context, tx *Tx, w presale.Withdrawal) (review bool, err error) {
+	f, err := fundFacts(ctx, tx.q(), w.ProjectID)
+	if err != nil {
+		return false, err
+	}
+	return presale.CheckWithdrawal(f, w)
+}
+
+// RequestWithdrawal records a developer's withdrawal request after the
+// rules (a request over the node's cap is refused at once).
+func (db *DB) RequestWithdrawal(ctx context.Context, actor audit.Actor, w presale.Withdrawal) (presale.Withdrawal, error) {
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if _, err := lockProject(ctx, tx, w.ProjectID); err != nil {
+			return err
+		}
+		review, err := checkWithdrawal(ctx, tx, w)
+		if err != nil {
+			return err
+		}
+		w.State, w.RequestedBy, w.RequestedAt, w.ExtraReview = "requested", actor.UserID, tx.now, review
+		w.ID, err = tx.insertID(ctx, `INSERT INTO fund_withdrawals (project_id, node, amount, evidence, state, extra_review, requested_by, requested_at)
+			VALUES ($1, $2, $3, $4, 'requested', $5, $6, $7)`, w.ProjectID, w.Node, measure.Cents(w.Amount), strings.TrimSpace(w.Evidence), review, actor.UserID, tx.now)
+		if err != nil {
+			return err
+		}
+		tx.Audit("fund.request", "fund_withdrawal", w.ID, map[string]any{"project": w.ProjectID, "node": w.Node, "amount": w.Amount.StringFixed(2)})
+		return nil
+	})
+	return w, err
+}
+
+func withdrawalByID(ctx context.Context, q querier, id int64) (presale.Withdrawal, error) {
+	var w presale.Withdrawal
+	var amount int64
+	var by sql.NullInt64
+	var at sql.NullTime
+	err := q.QueryRowContext(ctx, `SELECT id, project_id, node, amount, evidence, state, extra_review, requested_by, requested_at,
+		decided_by, decided_at, decision FROM fund_withdrawals WHERE id = $1`, id).
+		Scan(&w.ID, &w.ProjectID, &w.Node, &amount, &w.Evidence, &w.State, &w.ExtraReview, &w.RequestedBy, &w.RequestedAt, &by, &at, &w.Decision)
+	w.Amount, w.DecidedBy, w.DecidedAt = measure.FromCents(amount), by.Int64, at.Time
+	return w, notFound(err, "fund.withdrawal_not_found", "支取申请不存在")
+}
+
+// Withdrawal returns one withdrawal request.
+func (db *DB) Withdrawal(ctx context.Context, id int64) (presale.Withdrawal, error) {
+	return withdrawalByID(ctx, db.r(), id)
+}
+
+// Withdrawals lists a project's withdrawal requests, newest first.
+func (db *DB) Withdrawals(ctx context.Context, projectID int64) ([]presale.Withdrawal, error) {
+	ids, err := int64s(ctx, db.r(), `SELECT id FROM fund_withdrawals WHERE project_id = $1 ORDER BY id DESC`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	var out []presale.Withdrawal
+	for _, id := range ids {
+		w, err := withdrawalByID(ctx, db.r(), id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, w)
+	}
+	return out, nil
+}
+
+// DecideWithdrawal approves (after checking the rules again, as of now) or
+// refuses a withdrawal request.
+func (db *DB) DecideWithdrawal(ctx context.Context, actor audit.Actor, id int64, approve bool, decision string) (presale.Withdrawal, error) {
+	var w presale.Withdrawal
+	decision = strings.TrimSpace(decision)
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		if w, err = withdrawalByID(ctx, tx.q(), id); err != nil {
+			return err
+		}
+		if _, err := lockProject(ctx, tx, w.ProjectID); err != nil {
+			return err
+		}
+		if w.State != "requested" {
+			return problem.New(problem.Conflict, "fund.decided", "该申请已处理")
+		}
+		if approve {
+			review, err := checkWithdrawal(ctx, tx, w)
+			if err != nil {
+				return err
+			}
+			if review && decision == "" {
+				return &problem.Error{Kind: problem.Refused, Code: "fund.review_required", Message: "开发企业在限制清单中，本辖区要求加强审查",
+					Fields: map[string]string{"decision": "请填写加强审查意见"}}
+			}
+			w.State = "approved"
+		} else {
+			if decision == "" {
+				return &problem.Error{Kind: problem.Invalid, Code: "fund.reason", Message: "请填写不予支取的理由", Fields: map[string]string{"decision": "请填写理由"}}
+			}
+			w.State = "refused"
+		}
+		w.DecidedBy, w.DecidedAt, w.Decision = actor.UserID, tx.now, decision
+		if _, err := tx.exec(ctx, `UPDATE fund_withdrawals SET state = $1, decided_by = $2, decided_at = $3, decision = $4 WHERE id = $5`,
+			w.State, actor.UserID, tx.now, decision, id); err != nil {
+			return err
+		}
+		tx.Audit("fund."+w.State, "fund_withdrawal", id, map[string]any{"amount": w.Amount.StringFixed(2), "node": w.Node, "decision": decision})
+		return nil
+	})
+	return w, err
+}

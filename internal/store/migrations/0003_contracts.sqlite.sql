@@ -1,0 +1,10 @@
+CREATE TRIGGER register_entries_append_only BEFORE UPDATE ON register_entries BEGIN SELECT RAISE(ABORT, 'register_entries is append-only'); END;
+CREATE TRIGGER register_entries_no_delete BEFORE DELETE ON register_entries BEGIN SELECT RAISE(ABORT, 'register_entries is append-only'); END;
+CREATE TRIGGER register_holders_append_only BEFORE UPDATE ON register_holders BEGIN SELECT RAISE(ABORT, 'register_holders is append-only'); END;
+CREATE TRIGGER register_holders_no_delete BEFORE DELETE ON register_holders BEGIN SELECT RAISE(ABORT, 'register_holders is append-only'); END;
+CREATE TRIGGER fund_payments_append_only BEFORE UPDATE ON fund_payments BEGIN SELECT RAISE(ABORT, 'fund_payments is append-only'); END;
+CREATE TRIGGER fund_payments_no_delete BEFORE DELETE ON fund_payments BEGIN SELECT RAISE(ABORT, 'fund_payments is append-only'); END;
+CREATE TRIGGER project_milestones_append_only BEFORE UPDATE ON project_milestones BEGIN SELECT RAISE(ABORT, 'project_milestones is append-only'); END;
+CREATE TRIGGER project_milestones_no_delete BEFORE DELETE ON project_milestones BEGIN SELECT RAISE(ABORT, 'project_milestones is append-only'); END;
+CREATE TRIGGER filing_materials_append_only BEFORE UPDATE ON filing_materials BEGIN SELECT RAISE(ABORT, 'filing_materials is append-only'); END;
+CREATE TRIGGER filing_materials_no_delete BEFORE DELETE ON filing_materials BEGIN SELECT RAISE(ABORT, 'filing_materials is append-only'); END;

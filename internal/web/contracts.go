@@ -1,0 +1,667 @@
+package web
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/shopspring/decimal"
+
+	"handover/internal/access"
+	"handover/internal/api"
+	"handover/internal/calendar"
+	"handover/internal/code"
+	"handover/internal/exchange"
+	"handover/internal/identity"
+	"handover/internal/ledger"
+	"handover/internal/presale"
+	"handover/internal/problem"
+	"handover/internal/registry"
+	"handover/internal/store"
+)
+
+// ---- list
+
+// ContractListPage lists contracts within the viewer's reach.
+type ContractListPage struct {
+	Base
+	Contracts []ContractRow
+	State     string
+	States    []presale.ContractState
+	Overdue   bool
+}
+
+// ContractRow is one contract with its unit's room.
+type ContractRow struct {
+	C       presale.Contract
+	Room    string
+	Project string
+	Overdue bool
+}
+
+func (s *Server) contractList(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	f, err := access.ListFilter(p, access.ContractRead)
+	if err != nil {
+		return err
+	}
+	q := store.ContractQuery{State: presale.ContractState(r.URL.Query().Get("state")), Limit: 1000}
+	q.ProjectID, _ = strconv.ParseInt(r.URL.Query().Get("project"), 10, 64)
+	q.BuildingID, _ = strconv.ParseInt(r.URL.Query().Get("building"), 10, 64)
+	overdue := r.URL.Query().Get("overdue") == "1"
+	if overdue {
+		q.State = presale.Signed
+	}
+	cs, err := s.db.ListContracts(r.Context(), f, q)
+	if err != nil {
+		return err
+	}
+	page := ContractListPage{Base: s.base(r, "网签合同"), State: string(q.State), Overdue: overdue,
+		States: []presale.ContractState{presale.Draft, presale.Sent, presale.Signed, presale.Filed, presale.Withdrawn, presale.Cancelled}}
+	today := s.today()
+	for _, c := range cs {
+		if overdue && !c.FilingOverdue(today) {
+			continue
+		}
+		ref, err := s.db.Unit(r.Context(), c.UnitID)
+		if err != nil {
+			return err
+		}
+		page.Contracts = append(page.Contracts, ContractRow{C: c, Room: ref.Building.Name + " " + ref.Unit.Room, Project: ref.Project.Name, Overdue: c.FilingOverdue(today)})
+	}
+	return s.render(w, 200, "contracts", page)
+}
+
+// ---- draft
+
+// ContractFormPage drafts a contract for one unit.
+type ContractFormPage struct {
+	Base
+	Ref     store.UnitRef
+	Form    api.ContractForm
+	Banks   []identity.Org
+	Errors  map[string]string
+	Message string
+	Reasons []problem.Reason
+}
+
+func defaultForm(unit int64, delivery calendar.Date) api.ContractForm {
+	return api.ContractForm{UnitID: unit, Ownership: string(presale.Sole), PriceBasis: string(presale.ByGross), Payment: string(presale.Lump),
+		HomeCount: string(presale.FirstHome), DeliveryDate: delivery.String(), RegistrationDays: 90, LateDeliveryRate: "3",
+		LateCertificateRate: "3", Buyers: make([]api.ContractFormBuyer, 3)}
+}
+
+func (s *Server) contractFormPage(r *http.Request, unit int64, form api.ContractForm) (ContractFormPage, error) {
+	p, err := principal(r)
+	if err != nil {
+		return ContractFormPage{}, err
+	}
+	ref, err := s.db.Unit(r.Context(), unit)
+	if err != nil {
+		return ContractFormPage{}, err
+	}
+	if err := access.Decide(p, access.ContractDraft, store.ProjectTarget(ref.Project)); err != nil {
+		return ContractFormPage{}, err
+	}
+	banks, err := s.db.ListOrgs(r.Context(), access.Filter{All: true}, store.OrgQuery{Kind: identity.Bank})
+	if err != nil {
+		return ContractFormPage{}, err
+	}
+	for len(form.Buyers) < 3 {
+		form.Buyers = append(form.Buyers, api.ContractFormBuyer{})
+	}
+	return ContractFormPage{Base: s.base(r, "起草网签合同"), Ref: ref, Form: form, Banks: banks}, nil
+}
+
+func (s *Server) contractForm(w http.ResponseWriter, r *http.Request) error {
+	unit, _ := strconv.ParseInt(r.URL.Query().Get("unit"), 10, 64)
+	if unit == 0 {
+		return problem.New(problem.NotFound, "unit.not_found", "请从楼盘表选择要网签的户")
+	}
+	ref, err := s.db.Unit(r.Context(), unit)
+	if err != nil {
+		return err
+	}
+	page, err := s.contractFormPage(r, unit, defaultForm(unit, ref.Project.PlannedDelivery))
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "contract_form", page)
+}
+
+func contractFormFrom(r *http.Request) api.ContractForm {
+	atoi := func(k string) int { n, _ := strconv.Atoi(r.PostFormValue(k)); return n }
+	f := api.ContractForm{Ownership: r.PostFormValue("ownership"), PriceBasis: r.PostFormValue("price_basis"),
+		UnitPrice: r.PostFormValue("unit_price"), Payment: r.PostFormValue("payment"), LoanAmount: r.PostFormValue("loan_amount"),
+		LoanYears: atoi("loan_years"), LoanNo: r.PostFormValue("loan_no"), HomeCount: r.PostFormValue("home_count"),
+		Marital: r.PostFormValue("marital"), DeliveryDate: r.PostFormValue("delivery_date"), RegistrationDays: atoi("registration_days"),
+		LateDeliveryRate: r.PostFormValue("late_delivery_rate"), LateCertificateRate: r.PostFormValue("late_certificate_rate")}
+	f.UnitID, _ = strconv.ParseInt(r.PostFormValue("unit_id"), 10, 64)
+	f.LoanBank, _ = strconv.ParseInt(r.PostFormValue("loan_bank"), 10, 64)
+	for _, line := range strings.Split(r.PostFormValue("conditions"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			f.DeliveryConditions = append(f.DeliveryConditions, line)
+		}
+	}
+	r.ParseForm()
+	names, ids, phones, shares := r.PostForm["buyer_name"], r.PostForm["buyer_id"], r.PostForm["buyer_phone"], r.PostForm["buyer_share"]
+	for i := range names {
+		b := api.ContractFormBuyer{Name: names[i]}
+		if i < len(ids) {
+			b.IDNumber = ids[i]
+		}
+		if i < len(phones) {
+			b.Phone = phones[i]
+		}
+		if i < len(shares) {
+			b.Share = shares[i]
+		}
+		f.Buyers = append(f.Buyers, b)
+	}
+	return f
+}
+
+func (s *Server) contractCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	form := contractFormFrom(r)
+	page, err := s.contractFormPage(r, form.UnitID, form)
+	if err != nil {
+		return err
+	}
+	in, err := form.Input()
+	var c presale.Contract
+	if err == nil {
+		c, err = s.db.DraftContract(r.Context(), identity.ActorFrom(r.Context()), p.Org.ID, in)
+	}
+	if err != nil {
+		e := problem.As(err)
+		if e.Kind == problem.Internal {
+			return err
+		}
+		page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
+		return s.render(w, http.StatusUnprocessableEntity, "contract_form", page)
+	}
+	s.flash(r, "已起草合同 "+c.Number+"，核验通过；请核对后发送买受人确认")
+	http.Redirect(w, r, "/contracts/"+strconv.FormatInt(c.ID, 10), http.StatusSeeOther)
+	return nil
+}
+
+// ---- one contract
+
+// ContractPage shows a contract and the steps the viewer may take.
+type ContractPage struct {
+	Base
+	C            presale.Contract
+	Ref          store.UnitRef
+	Cancel       *store.Cancellation
+	Book         []registry.Entry
+	Statuses     map[int64]registry.Status
+	MaskIDs      bool
+	CanDraft     bool // the developer's steps
+	CanConfirm   bool // the viewer is a buyer who has not confirmed
+	CanCancel    bool
+	CancelAs     string // developer, buyer, court
+	CanAgree     bool   // an open cancellation awaits this party
+	Today        calendar.Date
+	DigestIntact bool
+	Detail       *store.ProjectDetail // for the printable contract
+	Developer    identity.Org
+	Errors       map[string]string
+	Message      string
+	Reasons      []problem.Reason
+}
+
+func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractPage, error) {
+	p, err := principal(r)
+	if err != nil {
+		return ContractPage{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return ContractPage{}, err
+	}
+	c, err := s.db.Contract(r.Context(), id)
+	if err != nil {
+		return ContractPage{}, err
+	}
+	t := store.ContractTarget(c)
+	if err := access.Decide(p, act, t); err != nil {
+		return ContractPage{}, err
+	}
+	ref, err := s.db.Unit(r.Context(), c.UnitID)
+	if err != nil {
+		return ContractPage{}, err
+	}
+	page := ContractPage{Base: s.base(r, "合同 "+c.Number), C: c, Ref: ref, Today: s.today(), MaskIDs: !c.HasBuyer(p.User.IDNumber),
+		CanDraft: access.Allowed(p, access.ContractDraft, t)}
+	if c.HasBuyer(p.User.IDNumber) && c.State == presale.Sent {
+		for _, b := range c.Buyers {
+			if b.IDNumber == p.User.IDNumber && b.Confirmed.IsZero() {
+				page.CanConfirm = true
+			}
+		}
+	}
+	if c.Digest != "" {
+		page.DigestIntact = c.ComputeDigest(ref.Unit) == c.Digest
+	}
+	if x, err := s.db.CancellationOf(r.Context(), c.ID); err == nil {
+		page.Cancel = &x
+	} else if problem.KindOf(err) != problem.NotFound {
+		return page, err
+	}
+	if (c.State == presale.Signed || c.State == presale.Filed) && access.Allowed(p, access.ContractCancel, t) {
+		party, err := api.CancelPartyOf(p, c, "court")
+		if err == nil {
+			page.CanCancel = true
+			switch {
+			case party.Developer:
+				page.CancelAs = "developer"
+				page.CanAgree = page.Cancel == nil || page.Cancel.State != "open" || !page.Cancel.DeveloperOK
+			case party.Buyer != "":
+				page.CancelAs = "buyer"
+				page.CanAgree = true
+				if page.Cancel != nil && page.Cancel.State == "open" {
+					for _, b := range page.Cancel.BuyersOK {
+						if b == party.Buyer {
+							page.CanAgree = false
+						}
+					}
+				}
+			default:
+				page.CancelAs = "court"
+				page.CanAgree = true
+			}
+		}
+	}
+	if access.Allowed(p, access.RegisterRead, api.RegisterTarget(ref, nil)) || c.HasBuyer(p.User.IDNumber) {
+		if page.Book, err = s.db.UnitBook(r.Context(), c.UnitID); err != nil {
+			return page, err
+		}
+		page.Statuses = registry.Statuses(page.Book)
+	}
+	if !c.HasBuyer(p.User.IDNumber) {
+		if err := s.db.RecordAudit(r.Context(), identity.ActorFrom(r.Context()), "personal.view", "contract", c.ID,
+			map[string]string{"via": "page"}); err != nil {
+			return page, err
+		}
+	}
+	return page, nil
+}
+
+func (s *Server) contractPage(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadContractPage(r, access.ContractRead)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "contract", page)
+}
+
+// contractDocument is the printable electronic contract.
+func (s *Server) contractDocument(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadContractPage(r, access.ContractRead)
+	if err != nil {
+		return err
+	}
+	page.Title = "商品房买卖合同（预售） " + page.C.Number
+	d, err := s.db.ProjectDetail(r.Context(), page.C.ProjectID)
+	if err != nil {
+		return err
+	}
+	page.Detail = &d
+	if page.Developer, err = s.db.Org(r.Context(), page.C.Developer); err != nil {
+		return err
+	}
+	return s.render(w, 200, "contract_doc", page)
+}
+
+// contractStep runs a developer's or buyer's step and shows the result.
+func (s *Server) contractStep(w http.ResponseWriter, r *http.Request) error {
+	step := r.PostFormValue("step")
+	act := access.ContractDraft
+	switch step {
+	case "confirm":
+		act = access.ContractConfirm
+	case "cancel":
+		act = access.ContractCancel
+	}
+	page, err := s.loadContractPage(r, act)
+	if err != nil {
+		return err
+	}
+	p := identity.PrincipalFrom(r.Context())
+	actor := identity.ActorFrom(r.Context())
+	id := page.C.ID
+	var done string
+	switch step {
+	case "send":
+		err, done = ignore(s.db.SendContract(r.Context(), actor, id)), "已发送买受人确认"
+	case "withdraw":
+		err, done = ignore(s.db.WithdrawContract(r.Context(), actor, id, r.PostFormValue("reason"))), "已撤回合同，该户恢复可售"
+	case "confirm":
+		var c presale.Contract
+		c, err = s.db.ConfirmContract(r.Context(), actor, id, p.User.IDNumber)
+		done = "已确认"
+		if err == nil && c.State == presale.Signed {
+			done = "已确认，合同已签署；开发企业将在30日内办理备案与预告登记"
+		}
+	case "file":
+		var c presale.Contract
+		c, err = s.db.FileContract(r.Context(), actor, id)
+		done = "已备案，同步完成预告登记：" + c.PreNoticeNo
+	case "cancel":
+		var party store.CancelParty
+		party, err = api.CancelPartyOf(p, page.C, r.PostFormValue("court_doc"))
+		if err == nil {
+			var x store.Cancellation
+			x, err = s.db.AgreeCancellation(r.Context(), actor, id, party, r.PostFormValue("reason"))
+			done = "已记录您同意注销，待另一方同意"
+			if x.State == "executed" {
+				done = "合同已注销备案，预告登记同步注销"
+			}
+		}
+	default:
+		return problem.New(problem.Invalid, "request.step", "未知操作")
+	}
+	if err != nil {
+		e := problem.As(err)
+		if e.Kind == problem.Internal || e.Kind == problem.Forbidden {
+			return err
+		}
+		page, err2 := s.loadContractPage(r, access.ContractRead)
+		if err2 != nil {
+			return err2
+		}
+		page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
+		return s.render(w, http.StatusUnprocessableEntity, "contract", page)
+	}
+	s.flash(r, done)
+	http.Redirect(w, r, "/contracts/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
+	return nil
+}
+
+// ignore drops a value and keeps the error, for steps whose result the
+// page reloads anyway.
+func ignore[T any](_ T, err error) error { return err }
+
+// ---- funds
+
+// FundPage shows a project's supervised presale funds.
+type FundPage struct {
+	Base
+	Project     ledger.Project
+	Facts       *presale.FundFacts
+	Withdrawals []presale.Withdrawal
+	Banks       []identity.Org
+	Nodes       []presale.Node
+	Milestones  []string
+	CanDecide   bool
+	CanDeposit  bool
+	CanWithdraw bool
+	Errors      map[string]string
+	Message     string
+	Reasons     []problem.Reason
+}
+
+func (s *Server) loadFundPage(r *http.Request, act access.Action) (FundPage, error) {
+	p, err := principal(r)
+	if err != nil {
+		return FundPage{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return FundPage{}, err
+	}
+	proj, err := s.db.Project(r.Context(), id)
+	if err != nil {
+		return FundPage{}, err
+	}
+	t := store.ProjectTarget(proj)
+	page := FundPage{Base: s.base(r, "预售资金监管："+proj.Name), Project: proj,
+		Milestones: []string{presale.MilestoneStructure, presale.MilestoneCompleted, presale.MilestoneFiled, presale.MilestoneFirstReg}}
+	f, err := s.db.FundFacts(r.Context(), id)
+	switch {
+	case err == nil:
+		page.Facts = &f
+		t.Org = f.Account.Bank
+		page.Nodes = f.Nodes
+	case problem.KindOf(err) == problem.NotFound:
+		page.Nodes = presale.DefaultNodes()
+	default:
+		return page, err
+	}
+	if err := access.Decide(p, act, t); err != nil {
+		return page, err
+	}
+	page.CanDecide, page.CanDeposit, page.CanWithdraw = access.Allowed(p, access.FundDecide, t), access.Allowed(p, access.FundDeposit, t),
+		access.Allowed(p, access.FundWithdraw, t)
+	if page.Withdrawals, err = s.db.Withdrawals(r.Context(), id); err != nil {
+		return page, err
+	}
+	if page.Banks, err = s.db.ListOrgs(r.Context(), access.Filter{All: true}, store.OrgQuery{Kind: identity.Bank}); err != nil {
+		return page, err
+	}
+	return page, nil
+}
+
+func (s *Server) fundPage(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadFundPage(r, access.FundRead)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "fund", page)
+}
+
+// fundAction runs one fund form and shows the page again on a form error.
+func (s *Server) fundAction(w http.ResponseWriter, r *http.Request) error {
+	op := r.PostFormValue("op")
+	act := map[string]access.Action{"open": access.FundDecide, "milestone": access.FundDecide, "decide": access.FundDecide,
+		"deposit": access.FundDeposit, "withdraw": access.FundWithdraw}[op]
+	if act == "" {
+		return problem.New(problem.Invalid, "request.op", "未知操作")
+	}
+	page, err := s.loadFundPage(r, act)
+	if err != nil {
+		return err
+	}
+	ctx, actor, pid := r.Context(), identity.ActorFrom(r.Context()), page.Project.ID
+	var done string
+	err = func() error {
+		switch op {
+		case "open":
+			amount, err := parseMoney(r.PostFormValue("supervised"), "重点监管额度", "supervised")
+			if err != nil {
+				return err
+			}
+			bank, _ := strconv.ParseInt(r.PostFormValue("bank"), 10, 64)
+			done = "已设立监管账户"
+			return s.db.OpenFundAccount(ctx, actor, presale.FundAccount{ProjectID: pid, Bank: bank, Number: r.PostFormValue("number"), Supervised: amount})
+		case "milestone":
+			on, _ := calendar.ParseDate(r.PostFormValue("reached_on"))
+			done = "已记录节点"
+			return s.db.RecordMilestone(ctx, actor, pid, r.PostFormValue("milestone"), on, r.PostFormValue("evidence"))
+		case "deposit":
+			amount, err := parseMoney(r.PostFormValue("amount"), "金额", "amount")
+			if err != nil {
+				return err
+			}
+			on, _ := calendar.ParseDate(r.PostFormValue("paid_on"))
+			contract, _ := strconv.ParseInt(r.PostFormValue("contract"), 10, 64)
+			done = "已登记入账"
+			return s.db.RecordPayment(ctx, actor, pid, contract, amount, on, r.PostFormValue("note"))
+		case "withdraw":
+			amount, err := parseMoney(r.PostFormValue("amount"), "金额", "amount")
+			if err != nil {
+				return err
+			}
+			done = "已提交支取申请"
+			_, err = s.db.RequestWithdrawal(ctx, actor, presale.Withdrawal{ProjectID: pid, Node: r.PostFormValue("node"), Amount: amount, Evidence: r.PostFormValue("evidence")})
+			return err
+		case "decide":
+			id, _ := strconv.ParseInt(r.PostFormValue("withdrawal"), 10, 64)
+			approve := r.PostFormValue("approve") == "1"
+			done = map[bool]string{true: "已批准支取", false: "已作出不予支取决定"}[approve]
+			x, err := s.db.Withdrawal(ctx, id)
+			if err != nil {
+				return err
+			}
+			if x.ProjectID != pid {
+				return problem.New(problem.NotFound, "fund.withdrawal_not_found", "支取申请不属于本项目")
+			}
+			_, err = s.db.DecideWithdrawal(ctx, actor, id, approve, r.PostFormValue("decision"))
+			return err
+		}
+		return nil
+	}()
+	if err != nil {
+		e := problem.As(err)
+		if e.Kind == problem.Internal || e.Kind == problem.Forbidden {
+			return err
+		}
+		page, err2 := s.loadFundPage(r, access.FundRead)
+		if err2 != nil {
+			return err2
+		}
+		page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
+		return s.render(w, http.StatusUnprocessableEntity, "fund", page)
+	}
+	s.flash(r, done)
+	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+	return nil
+}
+
+func parseMoney(s, what, field string) (d decimal.Decimal, err error) {
+	d, err = ledger.ParseMoneyField(s, what)
+	if err != nil {
+		return d, &problem.Error{Kind: problem.Invalid, Code: "request.money", Message: "金额有误", Fields: map[string]string{field: problem.As(err).Message}}
+	}
+	return d, nil
+}
+
+// ---- partners
+
+// PartnersPage manages partner endpoints and shows deliveries.
+type PartnersPage struct {
+	Base
+	Endpoints  []exchange.Endpoint
+	Deliveries []store.Delivery
+	Orgs       []identity.Org
+	Events     []exchange.EventType
+	Secret     string // a newly generated secret, shown once
+	Errors     map[string]string
+	Message    string
+}
+
+func (s *Server) partnersPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderPartners(w, r, 200, PartnersPage{})
+}
+
+func (s *Server) renderPartners(w http.ResponseWriter, r *http.Request, status int, page PartnersPage) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	f, err := access.ListFilter(p, access.PartnerManage)
+	if err != nil {
+		return err
+	}
+	page.Base = s.base(r, "部门接口")
+	page.Events = exchange.EventTypes()
+	orgs, err := s.db.ListOrgs(r.Context(), f, store.OrgQuery{})
+	if err != nil {
+		return err
+	}
+	allowed := map[int64]bool{}
+	for _, o := range orgs {
+		switch o.Kind {
+		case identity.Registry, identity.Tax, identity.Bank, identity.Utility, identity.Centre:
+			page.Orgs = append(page.Orgs, o)
+		}
+		allowed[o.ID] = true
+	}
+	es, err := s.db.Endpoints(r.Context(), 0)
+	if err != nil {
+		return err
+	}
+	for _, e := range es {
+		if allowed[e.OrgID] {
+			page.Endpoints = append(page.Endpoints, e)
+		}
+	}
+	ds, err := s.db.Deliveries(r.Context(), store.DeliveryQuery{Limit: 200})
+	if err != nil {
+		return err
+	}
+	for _, d := range ds {
+		if allowed[d.Endpoint.OrgID] {
+			page.Deliveries = append(page.Deliveries, d)
+		}
+	}
+	return s.render(w, status, "partners", page)
+}
+
+func (s *Server) partnerCreate(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	r.ParseForm()
+	org, _ := strconv.ParseInt(r.PostFormValue("org"), 10, 64)
+	o, err := s.db.Org(r.Context(), org)
+	if err != nil && problem.KindOf(err) != problem.NotFound {
+		return err
+	}
+	if err == nil {
+		if err := access.Decide(p, access.PartnerManage, access.Target{Jurisdiction: o.Jurisdiction}); err != nil {
+			return err
+		}
+	}
+	secret := randomSecret()
+	_, err = s.db.PutEndpoint(r.Context(), identity.ActorFrom(r.Context()), exchange.Endpoint{OrgID: org, Name: r.PostFormValue("name"),
+		URL: r.PostFormValue("url"), Secret: secret, Events: r.PostForm["events"], Jurisdiction: r.PostFormValue("jurisdiction"), Active: true})
+	errs, msg, err := formErrors(err)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		return s.renderPartners(w, r, http.StatusUnprocessableEntity, PartnersPage{Errors: errs, Message: msg})
+	}
+	return s.renderPartners(w, r, 200, PartnersPage{Secret: secret})
+}
+
+// ---- unit page additions
+
+// unitBookFor returns the unit's register book when the viewer may see it.
+func (s *Server) unitBookFor(r *http.Request, ref store.UnitRef) ([]registry.Entry, map[int64]registry.Status, error) {
+	p := identity.PrincipalFrom(r.Context())
+	book, err := s.db.UnitBook(r.Context(), ref.Unit.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !access.Allowed(p, access.RegisterRead, api.RegisterTarget(ref, book)) {
+		return nil, nil, nil
+	}
+	return book, registry.Statuses(book), nil
+}
+
+// maskIf masks an ID number when mask is set.
+func maskIf(mask bool, id string) string {
+	if mask {
+		return code.MaskIDCard(id)
+	}
+	return id
+}
+
+// randomSecret makes an HMAC key for a partner endpoint.
+func randomSecret() string {
+	b := make([]byte, 24)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
