@@ -45,40 +45,71 @@ const (
 	FundWithdraw    Action = "fund.withdraw"
 	FundDecide      Action = "fund.decide"
 	PartnerManage   Action = "partner.manage"
+
+	// Completion: survey, reconciliation, joint acceptance, accounting,
+	// completion filing, commitments, readiness; alerts and credit records.
+	SurveySubmit      Action = "survey.submit"
+	SurveyRead        Action = "survey.read"
+	SurveyReview      Action = "survey.review"
+	AreaRead          Action = "area.read"
+	AreaDecide        Action = "area.decide"
+	AcceptanceApply   Action = "acceptance.apply"
+	AcceptanceRead    Action = "acceptance.read"
+	AcceptanceOpinion Action = "acceptance.opinion"
+	AccountingRead    Action = "accounting.read"
+	AccountingManage  Action = "accounting.manage"
+	CompletionFile    Action = "completion.file"
+	CommitmentFulfil  Action = "commitment.fulfil"
+	ReadinessRead     Action = "readiness.read"
+	AlertRead         Action = "alert.read"
 )
 
 var descriptions = map[Action]string{
-	CodesValidate:    "校验编码",
-	CalendarRead:     "查询工作日",
-	CalendarManage:   "载入节假日通知",
-	JurisdictionRead: "查看辖区",
-	MeRead:           "查看本人信息",
-	OrgRead:          "查看机构",
-	OrgManage:        "管理机构",
-	UserRead:         "查看用户",
-	UserManage:       "管理用户",
-	TokenManage:      "管理接口令牌",
-	AuditRead:        "查看审计日志",
-	SettingsManage:   "修改本辖区配置",
-	ProjectRead:      "查看项目与楼盘表",
-	ProjectManage:    "编辑项目与导入楼盘表",
-	PermitConfirm:    "确认规划、施工许可证",
-	UnitLock:         "锁定或解锁户",
-	PresaleApply:     "申请预售许可",
-	PresaleDecide:    "审批预售许可",
-	CreditRead:       "查看限制清单",
-	CreditManage:     "管理限制清单",
-	PublicRead:       "查看公开信息",
-	ContractRead:     "查看合同",
-	ContractDraft:    "起草、发送、撤回与备案合同",
-	ContractConfirm:  "确认网签合同",
-	ContractCancel:   "注销合同备案",
-	RegisterRead:     "查看登记簿",
-	FundRead:         "查看预售资金监管",
-	FundDeposit:      "登记购房款入账",
-	FundWithdraw:     "申请支取预售资金",
-	FundDecide:       "审批预售资金与设立监管账户",
-	PartnerManage:    "管理部门接口与投递",
+	CodesValidate:     "校验编码",
+	CalendarRead:      "查询工作日",
+	CalendarManage:    "载入节假日通知",
+	JurisdictionRead:  "查看辖区",
+	MeRead:            "查看本人信息",
+	OrgRead:           "查看机构",
+	OrgManage:         "管理机构",
+	UserRead:          "查看用户",
+	UserManage:        "管理用户",
+	TokenManage:       "管理接口令牌",
+	AuditRead:         "查看审计日志",
+	SettingsManage:    "修改本辖区配置",
+	ProjectRead:       "查看项目与楼盘表",
+	ProjectManage:     "编辑项目与导入楼盘表",
+	PermitConfirm:     "确认规划、施工许可证",
+	UnitLock:          "锁定或解锁户",
+	PresaleApply:      "申请预售许可",
+	PresaleDecide:     "审批预售许可",
+	CreditRead:        "查看限制清单",
+	CreditManage:      "管理限制清单",
+	PublicRead:        "查看公开信息",
+	ContractRead:      "查看合同",
+	ContractDraft:     "起草、发送、撤回与备案合同",
+	ContractConfirm:   "确认网签合同",
+	ContractCancel:    "注销合同备案",
+	RegisterRead:      "查看登记簿",
+	FundRead:          "查看预售资金监管",
+	FundDeposit:       "登记购房款入账",
+	FundWithdraw:      "申请支取预售资金",
+	FundDecide:        "审批预售资金与设立监管账户",
+	PartnerManage:     "管理部门接口与投递",
+	SurveySubmit:      "提交竣工测绘成果",
+	SurveyRead:        "查看竣工测绘成果",
+	SurveyReview:      "审核竣工测绘成果",
+	AreaRead:          "查看面积差异核对",
+	AreaDecide:        "选择面积差异处理方式",
+	AcceptanceApply:   "申请联合验收与复验",
+	AcceptanceRead:    "查看联合验收",
+	AcceptanceOpinion: "出具联合验收部门意见",
+	AccountingRead:    "查看核实核算",
+	AccountingManage:  "办理核实核算",
+	CompletionFile:    "办理竣工验收备案",
+	CommitmentFulfil:  "登记承诺事项履行",
+	ReadinessRead:     "查看交房即交证条件",
+	AlertRead:         "查看预警",
 }
 
 const (
@@ -154,6 +185,26 @@ var policy = map[Action]rule{
 	FundWithdraw:  roles(grants{developer: OwnDeveloper}),
 	FundDecide:    roles(grants{housing: Jurisdiction}),
 	PartnerManage: roles(grants{admin: Jurisdiction}),
+
+	// The surveying company the developer commissioned submits (OwnOrg:
+	// the project's surveyor); housing and registration staff review.
+	SurveySubmit: roles(grants{surveyor: OwnOrg}),
+	SurveyRead: roles(grants{surveyor: OwnOrg, developer: OwnDeveloper, housing: Jurisdiction, reviewer: Jurisdiction, acceptor: Jurisdiction,
+		recorder: Jurisdiction, inspector: Jurisdiction, supervisor: Prefecture}),
+	SurveyReview: roles(grants{housing: Jurisdiction, reviewer: Jurisdiction}),
+	AreaRead:     roles(grants{developer: OwnDeveloper, buyer: OwnBuyer, housing: Jurisdiction, reviewer: Jurisdiction, supervisor: Prefecture}),
+	AreaDecide:   roles(grants{buyer: OwnBuyer}),
+	// A department gives only its own opinions (OwnOrg: the task's department).
+	AcceptanceApply:   roles(grants{developer: OwnDeveloper}),
+	AcceptanceRead:    roles(grants{developer: OwnDeveloper, inspector: Jurisdiction, housing: Jurisdiction, reviewer: Jurisdiction, supervisor: Prefecture}),
+	AcceptanceOpinion: roles(grants{inspector: OwnOrg}),
+	AccountingRead:    roles(grants{developer: OwnDeveloper, housing: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction, supervisor: Prefecture}),
+	AccountingManage:  roles(grants{housing: Jurisdiction}),
+	CompletionFile:    roles(grants{housing: Jurisdiction}),
+	CommitmentFulfil:  roles(grants{developer: OwnDeveloper, housing: Jurisdiction}),
+	ReadinessRead: roles(grants{developer: OwnDeveloper, buyer: OwnBuyer, housing: Jurisdiction, acceptor: Jurisdiction, reviewer: Jurisdiction,
+		recorder: Jurisdiction, inspector: Jurisdiction, tax: Jurisdiction, supervisor: Prefecture}),
+	AlertRead: roles(grants{developer: OwnDeveloper, housing: Jurisdiction, supervisor: Prefecture}),
 }
 
 // Actions lists every action in the policy, for tests and documentation.

@@ -68,6 +68,7 @@ func New(d Deps) *API {
 	a.routes = append(a.routes, a.foundationRoutes()...)
 	a.routes = append(a.routes, a.ledgerRoutes()...)
 	a.routes = append(a.routes, a.contractRoutes()...)
+	a.routes = append(a.routes, a.completionRoutes()...)
 	return a
 }
 

@@ -104,6 +104,7 @@ type parcelJSON struct {
 	GrantContract string        `json:"grant_contract"`
 	PremiumDue    string        `json:"premium_due"`
 	PremiumPaid   string        `json:"premium_paid"`
+	GrantFloor    string        `json:"grant_floor_area"`
 	LandCertNo    string        `json:"land_cert_no"`
 	LandCertOn    calendar.Date `json:"land_cert_on"`
 }
@@ -111,7 +112,7 @@ type parcelJSON struct {
 func toParcelJSON(p ledger.Parcel) parcelJSON {
 	return parcelJSON{Code: p.Code, Area: p.Area.StringFixed(2), Use: p.Use, RightNature: p.RightNature, TermStart: p.TermStart,
 		TermEnd: p.TermEnd, GrantContract: p.GrantContract, PremiumDue: p.PremiumDue.StringFixed(2), PremiumPaid: p.PremiumPaid.StringFixed(2),
-		LandCertNo: p.LandCertNo, LandCertOn: p.LandCertOn}
+		GrantFloor: p.GrantFloor.StringFixed(2), LandCertNo: p.LandCertNo, LandCertOn: p.LandCertOn}
 }
 
 type permitJSON struct {
@@ -447,6 +448,9 @@ func ParseParcel(v map[string]string) (ledger.Parcel, error) {
 		return d
 	}
 	p.Area, p.PremiumDue, p.PremiumPaid = money("area", "宗地面积"), money("premium_due", "出让价款"), money("premium_paid", "已缴价款")
+	if strings.TrimSpace(v["grant_floor_area"]) != "" {
+		p.GrantFloor = money("grant_floor_area", "出让合同计容建筑面积")
+	}
 	for field, dst := range map[string]*calendar.Date{"term_start": &p.TermStart, "term_end": &p.TermEnd, "land_cert_on": &p.LandCertOn} {
 		if *dst, err = ledger.ParseDateField(v[field]); err != nil {
 			f.Add(field, "日期格式应为YYYY-MM-DD")
@@ -466,7 +470,7 @@ func (a *API) putParcel(w http.ResponseWriter, r *http.Request) error {
 	}
 	parcel, err := ParseParcel(map[string]string{"code": in.Code, "area": in.Area, "use": in.Use, "right_nature": in.RightNature,
 		"term_start": in.TermStart.String(), "term_end": in.TermEnd.String(), "grant_contract": in.GrantContract,
-		"premium_due": in.PremiumDue, "premium_paid": in.PremiumPaid, "land_cert_no": in.LandCertNo, "land_cert_on": in.LandCertOn.String()})
+		"premium_due": in.PremiumDue, "premium_paid": in.PremiumPaid, "grant_floor_area": in.GrantFloor, "land_cert_no": in.LandCertNo, "land_cert_on": in.LandCertOn.String()})
 	if err != nil {
 		return err
 	}

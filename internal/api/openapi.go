@@ -103,6 +103,9 @@ func (a *API) schemas() map[string]js {
 	for k, v := range contractSchemas() {
 		s[k] = v
 	}
+	for k, v := range completionSchemas() {
+		s[k] = v
+	}
 	return s
 }
 
@@ -117,7 +120,7 @@ func ledgerSchemas() map[string]js {
 	parcel := object([]string{"code"}, js{
 		"code": str("宗地代码（19位）"), "area": str("宗地面积（㎡）"), "use": str("土地用途"), "right_nature": str("权利性质"),
 		"term_start": date(""), "term_end": date(""), "grant_contract": str("土地出让合同编号"), "premium_due": str("出让价款（元）"),
-		"premium_paid": str("已缴（元）"), "land_cert_no": str("国有建设用地使用权证书号"), "land_cert_on": date(""),
+		"premium_paid": str("已缴（元）"), "grant_floor_area": str("出让合同约定的计容建筑面积（㎡，可空）"), "land_cert_no": str("国有建设用地使用权证书号"), "land_cert_on": date(""),
 	})
 	permit := object([]string{"id", "kind", "number"}, js{"id": integer(""), "kind": str("planning | construction"), "number": str(""),
 		"issued_on": date(""), "issuer": str(""), "scope": str(""), "confirmed": boolean("住建部门已确认")})
@@ -321,4 +324,73 @@ func operationID(rt Route) string {
 
 func (a *API) serveOpenAPI(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, 200, a.OpenAPI())
+}
+
+// completionSchemas are the schemas of the completion operations.
+func completionSchemas() map[string]js {
+	surveyUnit := object([]string{"unit_no", "total", "inner", "shared", "ratio"}, js{"unit_no": str("不动产单元号"), "total": str("实测建筑面积（㎡）"),
+		"inner": str("实测套内面积"), "shared": str("实测分摊面积"), "ratio": str("分摊系数")})
+	survey := object([]string{"id", "state"}, js{"id": integer(""), "project_id": integer(""), "building_id": integer(""), "surveyor": str("测绘单位"),
+		"report_no": str("测绘报告编号"), "building_total": str(""), "land_area": str(""), "floor_area": str("计容建筑面积"),
+		"state": str("submitted | accepted | returned | superseded"), "state_label": str(""), "source": str("page | import | api"),
+		"submitted_at": dateTime(""), "decided_at": dateTime(""), "note": str("审核意见"),
+		"units": array(object(nil, js{"unit_id": integer(""), "unit_no": str(""), "room": str(""), "total": str(""), "inner": str(""),
+			"shared": str(""), "ratio": str(""), "gross_ratio": str("与预测建筑面积的误差比"), "reason": str("退回理由")}))})
+	area := object([]string{"contract_id"}, js{"contract_id": integer(""), "contract": str("合同编号"), "unit_id": integer(""), "unit_no": str(""),
+		"room": str(""), "price_basis": str(""), "forecast_total": str(""), "measured_total": str(""), "forecast_inner": str(""), "measured_inner": str(""),
+		"gross_ratio": str("建筑面积误差比（小数）"), "inner_ratio": str("套内面积误差比"), "within_band": boolean("均在±3%以内"),
+		"may_rescind": boolean("买受人有权解除合同"), "buyer_pays": str("买受人补缴（3%以内）"), "developer_bears": str("出卖人承担（超出3%的增加）"),
+		"refund": str("返还（3%以内）"), "double_refund": str("双倍返还（超出3%的减少）"), "net": str("结算净额：正为买受人补缴"),
+		"new_total": str("结算后总价"), "crosses_140": boolean("预测≤140㎡而实测>140㎡"), "decision": str("keep | rescind")})
+	task := object(nil, js{"id": integer(""), "round": integer("轮次"), "department": str("planning | land | fire | civil_defence | meteorology | archives"),
+		"department_label": str(""), "organisation": str(""), "started_on": date(""), "due_on": date("出具意见的时限"), "overdue": boolean(""),
+		"result": str("'' | pass | fail"), "reasons": str(""), "decided_at": dateTime(""),
+		"attachments": array(object(nil, js{"id": integer(""), "name": str(""), "size": integer(""), "sm3": str(""), "url": str("")}))})
+	acase := object([]string{"id", "state"}, js{"id": integer(""), "project_id": integer(""), "buildings": array(integer("")),
+		"state": str("inspecting | returned | passed"), "state_label": str(""), "round": integer(""), "applied_at": dateTime(""),
+		"opinion_no": str("联合验收意见书编号"), "opinion_at": dateTime(""), "tasks": array(task)})
+	item := object([]string{"id", "kind"}, js{"id": integer(""), "unit_id": integer("0为项目级"), "kind": str("land_premium | land_topup | infrastructure | soil_water | civil_defence | maintenance"),
+		"kind_label": str(""), "due": str("应缴"), "paid": str("已缴"), "outstanding": str("尚欠"), "evidence": str("凭证"), "note": str(""),
+		"cleared": boolean("已核销"), "cleared_at": dateTime(""), "basis": str("依据")})
+	commitment := object([]string{"id", "kind", "due_on"}, js{"id": integer(""), "kind": str("settlement | archives | material"), "kind_label": str(""),
+		"title": str(""), "due_on": date(""), "fulfilled": boolean(""), "fulfilled_at": dateTime(""), "evidence": str(""), "overdue": boolean(""),
+		"breached_at": dateTime("逾期被记录的时间")})
+	return map[string]js{
+		"SurveyorInput": object([]string{"org_id"}, js{"org_id": integer("测绘单位机构ID")}),
+		"SurveyInput": object([]string{"report_no", "building_total", "land_area", "floor_area", "units"}, js{"report_no": str("测绘报告编号"),
+			"building_total": str("幢实测建筑面积"), "land_area": str("宗地实测面积"), "floor_area": str("计容建筑面积"), "units": array(surveyUnit)}),
+		"Survey":             survey,
+		"SurveyList":         object([]string{"surveys"}, js{"surveys": array(survey)}),
+		"SurveyDecision":     object([]string{"accept"}, js{"accept": boolean("采用或退回"), "note": str("审核意见"), "reasons": js{"type": "object", "additionalProperties": str(""), "description": "逐户退回理由，键为不动产单元号"}}),
+		"AreaRow":            area,
+		"Reconciliation":     object([]string{"contracts"}, js{"contracts": array(area), "beyond_band": integer("超出±3%的合同数"), "crossing_140": integer("跨140㎡的合同数")}),
+		"AreaDecisionInput":  object([]string{"choice"}, js{"choice": str("keep（继续履行）| rescind（解除合同）")}),
+		"AcceptanceInput":    object([]string{"buildings"}, js{"buildings": array(integer("幢ID"))}),
+		"AcceptanceCase":     acase,
+		"AcceptanceCaseList": object([]string{"cases"}, js{"cases": array(acase)}),
+		"OpinionInput": object([]string{"result"}, js{"department": str("部门代码（默认为本机构）"), "result": str("pass | fail"), "reasons": str("不通过时必填"),
+			"attachments": array(object([]string{"name", "data"}, js{"name": str(""), "content_type": str(""), "data": str("Base64")}))}),
+		"TaskList": object([]string{"tasks"}, js{"tasks": array(object(nil, js{"case_id": integer(""), "project_id": integer(""), "project": str(""),
+			"developer": str(""), "buildings": str(""), "case_state": str(""), "task": task}))}),
+		"AccountingItem": item,
+		"Accounting":     object([]string{"items"}, js{"items": array(item), "maintenance": array(item), "maintenance_cleared": integer("")}),
+		"ItemInput":      object(nil, js{"due": str("应缴（元）"), "paid": str("已缴（元）"), "evidence": str("缴款凭证"), "note": str("如补充协议编号")}),
+		"FilingInput": object([]string{"number", "filed_on", "buildings"}, js{"number": str("竣工验收备案编号"), "filed_on": date("备案日期（20个工作日起算日）"),
+			"buildings": array(integer("幢ID")), "promises": array(object([]string{"title", "due_on"}, js{"title": str("承诺补交的材料"), "due_on": date("")}))}),
+		"Filing": object([]string{"id", "due_on"}, js{"id": integer(""), "number": str(""), "filed_on": date(""), "due_on": date("第20个工作日"),
+			"buildings": array(integer("")), "source": str("page | api")}),
+		"Commitment":     commitment,
+		"CommitmentList": object([]string{"commitments"}, js{"commitments": array(commitment)}),
+		"EvidenceInput":  object([]string{"evidence"}, js{"evidence": str("证明文件编号或说明")}),
+		"Readiness": object([]string{"target", "ready", "conditions"}, js{"target": str(""), "target_label": str(""), "at": dateTime(""),
+			"ready": boolean("没有未具备的条件"), "units": integer("涉及的户数（交房：已售户）"), "ready_units": integer("条件均已具备的户数"),
+			"conditions": array(object(nil, js{"code": str("规则代码"), "title": str(""), "subject_kind": str("project | building | unit"),
+				"subject_id": integer(""), "subject": str(""), "responsible": object(nil, js{"kind": str(""), "org_id": integer(""), "name": str("")}),
+				"basis": str("依据"), "workdays_left": integer("距第20个工作日剩余的工作日"), "due_on": date("")})),
+			"clocks": array(object(nil, js{"filing_id": integer(""), "filed_on": date(""), "due_on": date(""), "workdays_left": integer(""), "overdue": boolean(""),
+				"building": integer("")})), "warnings": array(str(""))}),
+		"AlertList": object([]string{"alerts"}, js{"alerts": array(object(nil, js{"id": integer(""), "kind": str(""), "kind_label": str(""),
+			"jurisdiction": str(""), "project_id": integer(""), "org_id": integer(""), "subject": str(""), "message": str(""), "raised_at": dateTime(""),
+			"resolved_at": dateTime("")}))}),
+	}
 }

@@ -90,3 +90,44 @@ func Transition(currentlyListed bool, l Listing) error {
 	}
 	return nil
 }
+
+// EventKind is what a developer did that enters its credit record.
+type EventKind string
+
+const (
+	CommitmentBreach EventKind = "commitment_breach" // 承诺事项逾期未履行
+	AcceptanceFailed EventKind = "acceptance_failed" // 联合验收不通过
+	LateDelivery     EventKind = "late_delivery"     // 逾期交付
+	LateCertificate  EventKind = "late_certificate"  // 逾期办证
+	FundMisuse       EventKind = "fund_misuse"       // 预售资金违规
+)
+
+// Label is the kind in Chinese.
+func (k EventKind) Label() string {
+	switch k {
+	case CommitmentBreach:
+		return "承诺事项逾期未履行"
+	case AcceptanceFailed:
+		return "联合验收不通过"
+	case LateDelivery:
+		return "逾期交付"
+	case LateCertificate:
+		return "逾期办证"
+	case FundMisuse:
+		return "预售资金违规使用"
+	}
+	return string(k)
+}
+
+// Event is one entry of a developer's credit record (诚信记录), written by
+// the platform when something happens; append-only. The developer may
+// explain and appeal (the supervision capability reviews it).
+type Event struct {
+	ID           int64
+	Developer    int64
+	Jurisdiction string
+	Kind         EventKind
+	Subject      string // what it is about, e.g. "commitment:12"
+	Description  string
+	OccurredAt   time.Time
+}

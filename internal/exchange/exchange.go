@@ -28,6 +28,7 @@ const (
 	PreMortgageRecorded  = "premortgage.registered"
 	PreNoticeCancelled   = "prenotice.cancelled"
 	PreMortgageCancelled = "premortgage.cancelled"
+	CompletionFiled      = "completion.filed"
 )
 
 // EventTypes lists the event types with their Chinese names.
@@ -39,6 +40,7 @@ func EventTypes() []EventType {
 		{PreMortgageRecorded, "预售商品房抵押权预告登记", "不动产证明号、抵押权人（银行）、被担保主债权数额"},
 		{PreNoticeCancelled, "预告登记注销", "被注销的证明号、理由"},
 		{PreMortgageCancelled, "抵押权预告登记注销", "被注销的证明号、理由"},
+		{CompletionFiled, "竣工验收备案", "项目、备案编号、备案日期、20个工作日届满日、幢"},
 	}
 }
 

@@ -236,13 +236,13 @@ func PlanImport(ex Existing, wb Workbook) (Plan, []RowError) {
 			fail("用途", "用途应为%s之一", strings.Join(Purposes, "、"))
 		}
 		for col, dst := range map[string]*decimal.Decimal{"预测建筑面积": &u.Forecast.Total, "预测套内面积": &u.Forecast.Inner, "预测分摊面积": &u.Forecast.Shared} {
-			d, err := measure.Parse(cleanNumber(v[col]), col)
+			d, err := measure.Parse(CleanNumber(v[col]), col)
 			if err != nil {
 				fail(col, "%s", errMessage(err))
 			}
 			*dst = d
 		}
-		if u.Forecast.Ratio, err = measure.ParseRatio(cleanNumber(orZero(v["分摊系数"])), "分摊系数"); err != nil {
+		if u.Forecast.Ratio, err = measure.ParseRatio(CleanNumber(orZero(v["分摊系数"])), "分摊系数"); err != nil {
 			fail("分摊系数", "%s", errMessage(err))
 		}
 		if !rowOK {
@@ -332,7 +332,7 @@ type FloorKey struct {
 func errMessage(err error) string { return problem.As(err).Message }
 
 func intIn(s string, lo, hi int) (int, error) {
-	s = cleanNumber(s)
+	s = CleanNumber(s)
 	n, err := strconv.Atoi(strings.TrimSuffix(s, ".0"))
 	if err != nil || n < lo || n > hi {
 		return 0, fmt.Errorf("out of range")

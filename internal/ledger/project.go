@@ -32,6 +32,7 @@ type Project struct {
 	TotalInvestment decimal.Decimal // 工程建设总投资, 元
 	Invested        decimal.Decimal // 已投入开发建设资金, 元
 	Reform          bool            // takes part in 交房即交证
+	Surveyor        int64           // the surveying company commissioned for the completion survey (0: none yet)
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
 }
@@ -85,6 +86,7 @@ type Parcel struct {
 	GrantContract string          // 土地出让合同编号
 	PremiumDue    decimal.Decimal // 土地出让价款, 元
 	PremiumPaid   decimal.Decimal // 已缴, 元
+	GrantFloor    decimal.Decimal // 出让合同约定的计容建筑面积, m² (0: not recorded)
 	LandCertNo    string          // 国有建设用地使用权 不动产权证书号 ("" until registered)
 	LandCertOn    calendar.Date
 }

@@ -79,24 +79,40 @@ func SortErrors(errs []RowError) {
 // ReadWorkbook reads an .xlsx 楼盘表. A file that is not a workbook, or
 // lacks a sheet or a required column, yields file-level RowErrors.
 func ReadWorkbook(r io.Reader) (Workbook, []RowError) {
-	raw, err := io.ReadAll(io.LimitReader(r, 32<<20))
-	if err != nil {
-		return Workbook{}, []RowError{{Sheet: "文件", Reason: "无法读取上传的文件"}}
-	}
+	f, raw, errs := OpenWorkbook(r)
 	wb := Workbook{Raw: raw}
-	// Bounded decompression: a small upload must not expand into gigabytes.
-	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 64 << 20})
-	if err != nil {
-		return wb, []RowError{{Sheet: "文件", Reason: "不是有效的 .xlsx 工作簿，请使用下载的模板"}}
+	if f == nil {
+		return wb, errs
 	}
 	defer f.Close()
-	var errs []RowError
-	wb.Buildings, errs = readSheet(f, SheetBuildings, BuildingColumns, errs)
-	wb.Units, errs = readSheet(f, SheetUnits, UnitColumns, errs)
+	wb.Buildings, errs = ReadSheet(f, SheetBuildings, BuildingColumns, optionalColumns, errs)
+	wb.Units, errs = ReadSheet(f, SheetUnits, UnitColumns, unitOptional, errs)
 	return wb, errs
 }
 
-func readSheet(f *excelize.File, sheet string, columns []string, errs []RowError) ([]Row, []RowError) {
+// unitOptional: a unit row may leave its 宗地代码 to the building's.
+var unitOptional = map[string]bool{"单元": true, "宗地代码": true}
+
+// OpenWorkbook reads an uploaded .xlsx (at most 32 MiB, with bounded
+// decompression: a small upload must not expand into gigabytes). It
+// returns the raw bytes (for annotation) and, when the file is not a
+// workbook, no file and a file-level error. The caller closes the file.
+func OpenWorkbook(r io.Reader) (*excelize.File, []byte, []RowError) {
+	raw, err := io.ReadAll(io.LimitReader(r, 32<<20))
+	if err != nil {
+		return nil, nil, []RowError{{Sheet: "文件", Reason: "无法读取上传的文件"}}
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 64 << 20})
+	if err != nil {
+		return nil, raw, []RowError{{Sheet: "文件", Reason: "不是有效的 .xlsx 工作簿，请使用下载的模板"}}
+	}
+	return f, raw, nil
+}
+
+// ReadSheet reads the data rows of a sheet by its Chinese headers (row 1):
+// every required column must be present; blank rows are skipped; at most
+// MaxRows rows. Problems are appended to errs.
+func ReadSheet(f *excelize.File, sheet string, columns []string, optional map[string]bool, errs []RowError) ([]Row, []RowError) {
 	idx, err := f.GetSheetIndex(sheet)
 	if err != nil || idx < 0 {
 		return nil, append(errs, RowError{Sheet: sheet, Reason: "缺少工作表“" + sheet + "”"})
@@ -119,7 +135,7 @@ func readSheet(f *excelize.File, sheet string, columns []string, errs []RowError
 		}
 	}
 	for _, c := range columns {
-		if _, ok := pos[c]; !ok && !optionalColumns[c] && !(c == "宗地代码" && sheet == SheetUnits) {
+		if _, ok := pos[c]; !ok && !optional[c] {
 			errs = append(errs, RowError{Sheet: sheet, Row: 1, Column: c, Reason: "缺少列“" + c + "”"})
 		}
 	}
@@ -146,9 +162,9 @@ func readSheet(f *excelize.File, sheet string, columns []string, errs []RowError
 	return out, errs
 }
 
-// cleanNumber removes the binary-float noise a spreadsheet may store
+// CleanNumber removes the binary-float noise a spreadsheet may store
 // (89.560000000000002 → 89.56) while keeping decimals a person typed.
-func cleanNumber(s string) string {
+func CleanNumber(s string) string {
 	d, err := decimal.NewFromString(strings.TrimSpace(s))
 	if err != nil || d.Exponent() >= -6 {
 		return strings.TrimSpace(s)

@@ -25,7 +25,7 @@ import (
 // ---- projects
 
 const projectColumns = `p.id, p.name, p.developer_org, o.name, p.jurisdiction, p.address, p.planned_delivery,
-	p.total_investment, p.invested, p.reform, p.created_at, p.updated_at`
+	p.total_investment, p.invested, p.reform, p.created_at, p.updated_at, COALESCE(p.surveyor_org, 0)`
 
 const projectFrom = ` FROM projects p JOIN organisations o ON o.id = p.developer_org`
 
@@ -33,7 +33,7 @@ func scanProject(r interface{ Scan(...any) error }) (ledger.Project, error) {
 	var p ledger.Project
 	var total, invested int64
 	err := r.Scan(&p.ID, &p.Name, &p.Developer, &p.DeveloperName, &p.Jurisdiction, &p.Address, &p.PlannedDelivery,
-		&total, &invested, &p.Reform, &p.CreatedAt, &p.UpdatedAt)
+		&total, &invested, &p.Reform, &p.CreatedAt, &p.UpdatedAt, &p.Surveyor)
 	p.TotalInvestment, p.Invested = measure.FromCents(total), measure.FromCents(invested)
 	return p, err
 }
@@ -186,14 +186,14 @@ func (db *DB) ListProjects(ctx context.Context, f access.Filter, q ProjectQuery)
 // ---- parcels
 
 const parcelColumns = `code, project_id, area, land_use, right_nature, term_start, term_end, grant_contract,
-	premium_due, premium_paid, land_cert_no, land_cert_on`
+	premium_due, premium_paid, land_cert_no, land_cert_on, grant_floor_area`
 
 func scanParcel(r interface{ Scan(...any) error }) (ledger.Parcel, error) {
 	var p ledger.Parcel
-	var area, due, paid int64
+	var area, due, paid, floor int64
 	err := r.Scan(&p.Code, &p.ProjectID, &area, &p.Use, &p.RightNature, &p.TermStart, &p.TermEnd, &p.GrantContract,
-		&due, &paid, &p.LandCertNo, &p.LandCertOn)
-	p.Area, p.PremiumDue, p.PremiumPaid = measure.FromCents(area), measure.FromCents(due), measure.FromCents(paid)
+		&due, &paid, &p.LandCertNo, &p.LandCertOn, &floor)
+	p.Area, p.PremiumDue, p.PremiumPaid, p.GrantFloor = measure.FromCents(area), measure.FromCents(due), measure.FromCents(paid), measure.FromCents(floor)
 	return p, err
 }
 
@@ -233,9 +233,9 @@ func (db *DB) PutParcel(ctx context.Context, actor audit.Actor, projectID int64,
 		old, err := scanParcel(tx.queryRow(ctx, `SELECT `+parcelColumns+` FROM parcels WHERE code = $1`, p.Code))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
-			_, err = tx.exec(ctx, `INSERT INTO parcels (`+parcelColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+			_, err = tx.exec(ctx, `INSERT INTO parcels (`+parcelColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
 				p.Code, projectID, measure.Cents(p.Area), p.Use, p.RightNature, p.TermStart, p.TermEnd, p.GrantContract,
-				measure.Cents(p.PremiumDue), measure.Cents(p.PremiumPaid), p.LandCertNo, p.LandCertOn)
+				measure.Cents(p.PremiumDue), measure.Cents(p.PremiumPaid), p.LandCertNo, p.LandCertOn, measure.Cents(p.GrantFloor))
 			if err != nil {
 				return err
 			}
@@ -248,9 +248,9 @@ func (db *DB) PutParcel(ctx context.Context, actor audit.Actor, projectID int64,
 				Fields: map[string]string{"code": "宗地" + p.Code + "已属于其他项目"}}
 		}
 		if _, err := tx.exec(ctx, `UPDATE parcels SET area = $1, land_use = $2, right_nature = $3, term_start = $4, term_end = $5,
-			grant_contract = $6, premium_due = $7, premium_paid = $8, land_cert_no = $9, land_cert_on = $10 WHERE code = $11`,
+			grant_contract = $6, premium_due = $7, premium_paid = $8, land_cert_no = $9, land_cert_on = $10, grant_floor_area = $11 WHERE code = $12`,
 			measure.Cents(p.Area), p.Use, p.RightNature, p.TermStart, p.TermEnd, p.GrantContract, measure.Cents(p.PremiumDue),
-			measure.Cents(p.PremiumPaid), p.LandCertNo, p.LandCertOn, p.Code); err != nil {
+			measure.Cents(p.PremiumPaid), p.LandCertNo, p.LandCertOn, measure.Cents(p.GrantFloor), p.Code); err != nil {
 			return err
 		}
 		tx.Audit("parcel.update", "parcel", p.Code, map[string]any{"before": parcelSummary(old), "after": parcelSummary(p)})
@@ -641,7 +641,7 @@ func (db *DB) BuildingHead(ctx context.Context, buildingID int64) (BuildingHead,
 		b.floors_below, b.planned_use, b.version, `+projectColumns+projectFrom+` JOIN buildings b ON b.project_id = p.id WHERE b.id = $1`, buildingID).
 		Scan(&b.ID, &b.ProjectID, &b.Parcel, &b.Number, &b.Name, &b.Structure, &b.FloorsAbove, &b.FloorsBelow, &b.PlannedUse, &h.Version,
 			&p.ID, &p.Name, &p.Developer, &p.DeveloperName, &p.Jurisdiction, &p.Address, &p.PlannedDelivery, &total, &invested, &p.Reform,
-			&p.CreatedAt, &p.UpdatedAt)
+			&p.CreatedAt, &p.UpdatedAt, &p.Surveyor)
 	p.TotalInvestment, p.Invested = measure.FromCents(total), measure.FromCents(invested)
 	return h, notFound(err, "building.not_found", "幢不存在")
 }
@@ -933,8 +933,8 @@ func applyPlan(ctx context.Context, tx *Tx, projectID int64, plan ledger.Plan) e
 // insertRows inserts rows with one prepared statement executed per row:
 // with the pure-Go SQLite driver this is several times faster than
 // multi-row INSERTs, whose many parameters cost more to bind than to run.
-// prefix is "INSERT INTO t (a, b) VALUES ".
-func (tx *Tx) insertRows(ctx context.Context, prefix string, rows [][]any) error {
+// prefix is "INSERT INTO t (a, b) VALUES "; a suffix (ON CONFLICT …) may follow.
+func (tx *Tx) insertRows(ctx context.Context, prefix string, rows [][]any, suffix ...string) error {
 	if len(rows) == 0 {
 		return nil
 	}
@@ -947,6 +947,7 @@ func (tx *Tx) insertRows(ctx context.Context, prefix string, rows [][]any) error
 		fmt.Fprintf(&b, "$%d", i+1)
 	}
 	b.WriteString(")")
+	b.WriteString(strings.Join(suffix, " "))
 	st, err := tx.tx.PrepareContext(ctx, b.String())
 	if err != nil {
 		return err

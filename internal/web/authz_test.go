@@ -17,6 +17,7 @@ import (
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/completion"
 	"handover/internal/demo"
 	"handover/internal/exchange"
 	"handover/internal/identity"
@@ -203,7 +204,93 @@ func newMatrix(t *testing.T) *matrix {
 		t.Fatal("no delivery fixture")
 	}
 	m.fixture["delivery"] = ds[0].ID
+	m.completionFixture(t, proj.ID, d.Buildings[0].Building.ID, tab)
 	return m
+}
+
+// completionFixture takes building 0 of the project through the survey
+// (the fixture unit measured 4 % larger), joint acceptance, accounting and
+// the completion filing; leaves a corrected survey pending; and lets the
+// commitments run late so that there is an alert.
+func (m *matrix) completionFixture(t *testing.T, project, building int64, tab ledger.Table) {
+	t.Helper()
+	ctx := context.Background()
+	env := m.env
+	dev, housingActor := actorOfUser(env, "kaifa"), actorOfUser(env, "zhujian")
+	cal, err := env.DB.Calendar(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.DB.CommissionSurveyor(ctx, dev, project, env.Demo.Orgs["surveyor"].ID); err != nil {
+		t.Fatal(err)
+	}
+	survey := completion.Survey{ReportNo: "CJCH-2026-001", BuildingTotal: decimal.NewFromInt(1000000), LandArea: decimal.NewFromInt(68520),
+		FloorArea: decimal.NewFromInt(100000)}
+	for _, row := range tab.Rows {
+		for _, c := range row.Cells {
+			a := c.Unit.Forecast
+			if c.Unit.ID == m.fixture["unit"] {
+				a.Inner = a.Inner.Mul(decimal.RequireFromString("1.04")).Round(2)
+				a.Shared = a.Inner.Mul(a.Ratio).Round(2)
+				a.Total = a.Inner.Add(a.Shared)
+			}
+			survey.Units = append(survey.Units, completion.UnitMeasure{UnitNo: c.Unit.UnitNo, Areas: a})
+		}
+	}
+	surveyor := actorOfUser(env, "cehui")
+	res, err := env.DB.SubmitSurvey(ctx, surveyor, building, survey, nil, nil)
+	if err != nil || len(res.Errors) > 0 {
+		t.Fatalf("fixture survey of %d units: %v %v", len(survey.Units), err, res.Errors[:min(3, len(res.Errors))])
+	}
+	if _, err := env.DB.DecideSurvey(ctx, housingActor, res.Survey.ID, true, nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	c, err := env.DB.ApplyAcceptance(ctx, dev, cal, project, []int64{building})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.fixture["case"] = c.ID
+	for _, task := range c.Tasks {
+		if _, err := env.DB.RecordOpinion(ctx, audit.Actor{UserID: 1, OrgID: task.OrgID}, c.ID, task.Department, completion.Pass, "", nil); err != nil {
+			t.Fatal(err)
+		}
+		if task.Department == "fire" { // the home inspector's department
+			m.fixture["task"] = task.ID
+		}
+	}
+	if _, err := env.DB.PrepareAccounting(ctx, housingActor, project); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := env.DB.AccountingItems(ctx, project, false)
+	for _, it := range items {
+		if _, err := env.DB.RecordItem(ctx, housingActor, it.ID, it.Due, it.Due, "凭证", "补充协议"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.DB.ClearItem(ctx, housingActor, it.ID); err != nil {
+			t.Fatal(err)
+		}
+		m.fixture["item"] = it.ID
+	}
+	today := calendar.DateOf(env.Clock.Now())
+	if _, err := env.DB.RecordFiling(ctx, housingActor, cal, completion.Filing{ProjectID: project, Buildings: []int64{building},
+		Number: "昌建竣备〔2026〕001号", FiledOn: today}, nil); err != nil {
+		t.Fatal(err)
+	}
+	cs, _ := env.DB.Commitments(ctx, project)
+	m.fixture["commitment"] = cs[0].ID
+	if _, err := env.DB.CheckCommitments(ctx, audit.System(), today.AddDays(365)); err != nil {
+		t.Fatal(err)
+	}
+	alerts, _ := env.DB.Alerts(ctx, store.AlertQuery{ProjectID: project})
+	if len(alerts) == 0 {
+		t.Fatal("no alert fixture")
+	}
+	m.fixture["alert"] = alerts[0].ID
+	res, err = env.DB.SubmitSurvey(ctx, surveyor, building, survey, nil, nil)
+	if err != nil || len(res.Errors) > 0 {
+		t.Fatalf("corrected fixture survey: %v %v", err, res.Errors[:min(3, len(res.Errors))])
+	}
+	m.fixture["survey"] = res.Survey.ID
 }
 
 func actorOfUser(env *webtest.Env, username string) audit.Actor {
@@ -321,10 +408,48 @@ func specs() map[string]routeSpec {
 			return "/api/v1/partners/endpoints", fmt.Sprintf(`{"org_id":%d,"name":"征管%d","url":"https://tax.example/x","secret":"0123456789abcdefX","events":["contract.filed"]}`,
 				m.env.Demo.Orgs["652301/tax"].ID, m.seq.Add(1))
 		}},
+
+		"POST /api/v1/projects/{id}/surveyor": {home: dev, req: func(m *matrix) (string, string) {
+			return fmt.Sprintf("/api/v1/projects/%d/surveyor", m.fixture["project"]), fmt.Sprintf(`{"org_id":%d}`, m.env.Demo.Orgs["surveyor"].ID)
+		}},
+		"POST /api/v1/buildings/{id}/surveys":      {home: []identity.Role{identity.RoleSurveyor}, req: body("/api/v1/buildings/%d/surveys", "building", `{"report_no":"R","building_total":"1","land_area":"1","floor_area":"1","units":[]}`)},
+		"GET /api/v1/projects/{id}/surveys":        {home: surveyReaders, pref: sup, req: withID("/api/v1/projects/%d/surveys", "project")},
+		"GET /api/v1/surveys/{id}":                 {home: surveyReaders, pref: sup, req: withID("/api/v1/surveys/%d", "survey")},
+		"POST /api/v1/surveys/{id}/decision":       {home: []identity.Role{identity.RoleHousing, identity.RoleReviewer}, req: body("/api/v1/surveys/%d/decision", "survey", `{"accept":true}`)},
+		"GET /api/v1/projects/{id}/reconciliation": {home: areaReaders, pref: sup, req: withID("/api/v1/projects/%d/reconciliation", "project")},
+		"GET /api/v1/contracts/{id}/reconciliation": {home: append([]identity.Role{identity.RoleBuyer}, areaReaders...), pref: sup,
+			req: withID("/api/v1/contracts/%d/reconciliation", "contract")},
+		"POST /api/v1/contracts/{id}/area-decision": {home: []identity.Role{identity.RoleBuyer}, req: body("/api/v1/contracts/%d/area-decision", "contract", `{"choice":"keep"}`)},
+		"POST /api/v1/projects/{id}/acceptance": {home: dev, req: func(m *matrix) (string, string) {
+			return fmt.Sprintf("/api/v1/projects/%d/acceptance", m.fixture["project"]), fmt.Sprintf(`{"buildings":[%d]}`, m.fixture["building"])
+		}},
+		"GET /api/v1/projects/{id}/acceptance":         {home: acceptanceReaders, pref: sup, req: withID("/api/v1/projects/%d/acceptance", "project")},
+		"GET /api/v1/acceptance/{id}":                  {home: acceptanceReaders, pref: sup, req: withID("/api/v1/acceptance/%d", "case")},
+		"POST /api/v1/acceptance/{id}/opinions":        {home: []identity.Role{identity.RoleInspector}, req: body("/api/v1/acceptance/%d/opinions", "case", `{"department":"fire","result":"pass"}`)},
+		"POST /api/v1/acceptance/{id}/reinspection":    {home: dev, req: withID("/api/v1/acceptance/%d/reinspection", "case")},
+		"GET /api/v1/acceptance-tasks":                 {home: []identity.Role{identity.RoleInspector, identity.RoleHousing, identity.RoleReviewer}, pref: sup, list: true, record: "task", req: fixed("/api/v1/acceptance-tasks")},
+		"GET /api/v1/projects/{id}/accounting":         {home: accountingReaders, pref: sup, req: withID("/api/v1/projects/%d/accounting", "project")},
+		"POST /api/v1/projects/{id}/accounting":        {home: housingOnly, req: withID("/api/v1/projects/%d/accounting", "project")},
+		"PUT /api/v1/accounting-items/{id}":            {home: housingOnly, req: body("/api/v1/accounting-items/%d", "item", `{"due":"1","paid":"1","evidence":"x"}`)},
+		"POST /api/v1/accounting-items/{id}/clearance": {home: housingOnly, req: withID("/api/v1/accounting-items/%d/clearance", "item")},
+		"POST /api/v1/projects/{id}/completion-filing": {home: housingOnly, req: func(m *matrix) (string, string) {
+			return fmt.Sprintf("/api/v1/projects/%d/completion-filing", m.fixture["project"]), fmt.Sprintf(`{"number":"N%d","filed_on":"2026-03-02","buildings":[%d]}`, m.seq.Add(1), m.fixture["building"])
+		}},
+		"GET /api/v1/projects/{id}/commitments":    {home: accountingReaders, pref: sup, req: withID("/api/v1/projects/%d/commitments", "project")},
+		"POST /api/v1/commitments/{id}/fulfilment": {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing}, req: body("/api/v1/commitments/%d/fulfilment", "commitment", `{"evidence":"结算备案表"}`)},
+		"GET /api/v1/projects/{id}/readiness":      {home: readinessReaders, pref: sup, req: withID("/api/v1/projects/%d/readiness", "project")},
+		"GET /api/v1/alerts":                       {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing}, pref: sup, list: true, record: "alert", req: fixed("/api/v1/alerts")},
 	}
 }
 
 var (
+	surveyReaders = []identity.Role{identity.RoleSurveyor, identity.RoleDeveloper, identity.RoleHousing, identity.RoleReviewer, identity.RoleAcceptor,
+		identity.RoleRecorder, identity.RoleInspector}
+	areaReaders       = []identity.Role{identity.RoleDeveloper, identity.RoleHousing, identity.RoleReviewer}
+	acceptanceReaders = []identity.Role{identity.RoleDeveloper, identity.RoleInspector, identity.RoleHousing, identity.RoleReviewer}
+	accountingReaders = []identity.Role{identity.RoleDeveloper, identity.RoleHousing, identity.RoleReviewer, identity.RoleRecorder}
+	readinessReaders  = []identity.Role{identity.RoleDeveloper, identity.RoleHousing, identity.RoleAcceptor, identity.RoleReviewer, identity.RoleRecorder,
+		identity.RoleInspector, identity.RoleTax}
 	projectReaders = []identity.Role{identity.RoleDeveloper, identity.RoleHousing, identity.RoleAcceptor, identity.RoleReviewer,
 		identity.RoleRecorder, identity.RoleInspector, identity.RoleTax}
 	sup         = []identity.Role{supervisor}

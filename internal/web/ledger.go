@@ -290,7 +290,7 @@ func (s *Server) projectUpdate(r *http.Request, page *ProjectPage) (string, erro
 
 func (s *Server) parcelPut(r *http.Request, page *ProjectPage) (string, error) {
 	v := map[string]string{}
-	for _, k := range []string{"code", "area", "use", "right_nature", "term_start", "term_end", "grant_contract", "premium_due", "premium_paid", "land_cert_no", "land_cert_on"} {
+	for _, k := range []string{"code", "area", "use", "right_nature", "term_start", "term_end", "grant_contract", "premium_due", "premium_paid", "grant_floor_area", "land_cert_no", "land_cert_on"} {
 		v[k] = r.PostFormValue(k)
 	}
 	parcel, err := api.ParseParcel(v)

@@ -1,0 +1,237 @@
+package completion
+
+import (
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"handover/internal/calendar"
+	"handover/internal/identity"
+	"handover/internal/problem"
+)
+
+// Settings of joint acceptance, per jurisdiction.
+const (
+	SettingDepartments = "acceptance.departments" // comma-separated department codes
+	SettingDays        = "acceptance.days"        // working days each department has
+	DefaultDays        = 5
+)
+
+// DefaultDepartments are the departments of 联合验收 (DOMAIN.md §5.7):
+// planning, land, fire, civil air defence, meteorology (lightning), archives.
+func DefaultDepartments() []string { return slices.Clone(identity.Services[identity.Acceptance]) }
+
+// ParseDepartments reads the departments setting ("" for the default).
+func ParseDepartments(s string) ([]string, error) {
+	if strings.TrimSpace(s) == "" {
+		return DefaultDepartments(), nil
+	}
+	var out []string
+	for _, d := range strings.Split(s, ",") {
+		d = strings.TrimSpace(d)
+		if !slices.Contains(identity.Services[identity.Acceptance], d) {
+			return nil, problem.Newf(problem.Invalid, "acceptance.departments", "未知的验收部门“%s”，可选：%s", d,
+				strings.Join(identity.Services[identity.Acceptance], ","))
+		}
+		if slices.Contains(out, d) {
+			return nil, problem.Newf(problem.Invalid, "acceptance.departments", "验收部门“%s”重复", d)
+		}
+		out = append(out, d)
+	}
+	return out, nil
+}
+
+// ParseDays reads the working days setting ("" for the default).
+func ParseDays(s string) (int, error) {
+	if strings.TrimSpace(s) == "" {
+		return DefaultDays, nil
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(s))
+	if err != nil || n < 1 || n > 60 {
+		return 0, problem.Newf(problem.Invalid, "acceptance.days", "验收时限应为1–60个工作日，实为“%s”", s)
+	}
+	return n, nil
+}
+
+// CaseState is where a joint acceptance stands.
+type CaseState string
+
+const (
+	Inspecting CaseState = "inspecting" // the departments of the current round are inspecting
+	Rejected   CaseState = "returned"   // a department refused: back to the developer to correct
+	Passed     CaseState = "passed"     // every department passed: the unified opinion is issued
+)
+
+// Label is the state in Chinese.
+func (s CaseState) Label() string {
+	switch s {
+	case Inspecting:
+		return "验收中"
+	case Rejected:
+		return "退回整改"
+	case Passed:
+		return "已出具联合验收意见"
+	}
+	return string(s)
+}
+
+// Result is a department's opinion.
+type Result string
+
+const (
+	Pending Result = ""     // not yet given
+	Pass    Result = "pass" // 通过
+	Fail    Result = "fail" // 不通过
+)
+
+// Label is the result in Chinese.
+func (r Result) Label() string {
+	switch r {
+	case Pass:
+		return "通过"
+	case Fail:
+		return "不通过"
+	}
+	return "待出具"
+}
+
+// Task is one department's inspection in one round.
+type Task struct {
+	ID          int64
+	CaseID      int64
+	Round       int
+	Department  string // a service code of identity.Acceptance
+	OrgID       int64  // the department's organisation in the jurisdiction
+	OrgName     string
+	StartedOn   calendar.Date
+	DueOn       calendar.Date // StartedOn + the jurisdiction's working days
+	Result      Result
+	Reasons     string
+	DecidedBy   int64
+	DecidedAt   time.Time
+	Attachments []Attachment
+}
+
+// Overdue reports whether the opinion is late on day today.
+func (t Task) Overdue(today calendar.Date) bool { return t.Result == Pending && today.After(t.DueOn) }
+
+// Attachment is a file recorded with an opinion (or other evidence).
+type Attachment struct {
+	ID          int64
+	Name        string
+	ContentType string
+	Size        int64
+	SM3         string
+}
+
+// Case is a developer's application for the joint acceptance of named
+// buildings of a project, with every department's opinions by round.
+type Case struct {
+	ID           int64
+	ProjectID    int64
+	Jurisdiction string
+	Buildings    []int64
+	State        CaseState
+	Round        int
+	AppliedBy    int64
+	AppliedAt    time.Time
+	OpinionNo    string // 联合验收意见书编号, once passed
+	OpinionAt    time.Time
+	Tasks        []Task // every round's
+}
+
+// Latest returns each department's newest task.
+func (c *Case) Latest() map[string]*Task {
+	out := map[string]*Task{}
+	for i := range c.Tasks {
+		t := &c.Tasks[i]
+		if cur, ok := out[t.Department]; !ok || t.Round > cur.Round {
+			out[t.Department] = t
+		}
+	}
+	return out
+}
+
+// Record records a department's opinion in the current round. A refusal
+// needs reasons and returns the case to the developer; when every
+// department's newest opinion is a pass, the case has passed (the caller
+// issues the unified opinion).
+func (c *Case) Record(department string, result Result, reasons string, by int64, now time.Time) (*Task, error) {
+	if c.State == Passed {
+		return nil, problem.New(problem.Conflict, "acceptance.state", "联合验收意见已出具，不能再记录部门意见")
+	}
+	t := c.Latest()[department]
+	if t == nil || t.Round != c.Round {
+		return nil, problem.New(problem.Conflict, "acceptance.not_in_round", "本轮验收不需要该部门出具意见")
+	}
+	if t.Result != Pending {
+		return nil, problem.Newf(problem.Conflict, "acceptance.decided", "本轮意见已出具（%s）", t.Result.Label())
+	}
+	reasons = strings.TrimSpace(reasons)
+	switch result {
+	case Pass:
+	case Fail:
+		if reasons == "" {
+			return nil, &problem.Error{Kind: problem.Invalid, Code: "acceptance.reasons", Message: "不通过须写明理由与整改要求",
+				Fields: map[string]string{"reasons": "请填写不通过的理由"}}
+		}
+	default:
+		return nil, &problem.Error{Kind: problem.Invalid, Code: "acceptance.result", Message: "请选择通过或不通过",
+			Fields: map[string]string{"result": "请选择"}}
+	}
+	t.Result, t.Reasons, t.DecidedBy, t.DecidedAt = result, reasons, by, now
+	switch {
+	case result == Fail:
+		c.State = Rejected
+	case c.allPassed():
+		c.State = Passed
+	}
+	return t, nil
+}
+
+func (c *Case) allPassed() bool {
+	for _, t := range c.Latest() {
+		if t.Result != Pass {
+			return false
+		}
+	}
+	return true
+}
+
+// Reinspect opens the next round for the departments whose newest opinion
+// is a refusal, once every department of the round has answered: only they
+// inspect again (复验), each with a new time limit from start.
+func (c *Case) Reinspect(start calendar.Date, due calendar.Date) ([]Task, error) {
+	if c.State != Rejected {
+		return nil, problem.Newf(problem.Conflict, "acceptance.state", "验收当前为“%s”，不需复验", c.State.Label())
+	}
+	var next []Task
+	for _, t := range c.Latest() {
+		if t.Round == c.Round && t.Result == Pending {
+			return nil, problem.Newf(problem.Conflict, "acceptance.pending", "%s尚未出具本轮意见，请待其出具后再申请复验", t.OrgName)
+		}
+		if t.Result == Fail {
+			next = append(next, Task{CaseID: c.ID, Round: c.Round + 1, Department: t.Department, OrgID: t.OrgID, OrgName: t.OrgName,
+				StartedOn: start, DueOn: due})
+		}
+	}
+	slices.SortFunc(next, func(a, b Task) int { return strings.Compare(a.Department, b.Department) })
+	c.Round++
+	c.State = Inspecting
+	c.Tasks = append(c.Tasks, next...)
+	return next, nil
+}
+
+// OpinionNumber formats the unified opinion's number: 652301LHYS20260001.
+func OpinionNumber(jurisdiction string, year, seq int) string {
+	return strings.ReplaceAll(jurisdiction, "-", "") + "LHYS" + strconv.Itoa(year) + leftPad(seq, 4)
+}
+
+func leftPad(n, width int) string {
+	s := strconv.Itoa(n)
+	for len(s) < width {
+		s = "0" + s
+	}
+	return s
+}

@@ -1,0 +1,144 @@
+package completion
+
+import (
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"handover/internal/calendar"
+	"handover/internal/problem"
+)
+
+// ClockDays is the promise of the reform: handover with the certificate
+// within 20 working days of the completion filing (DOMAIN.md §5.7).
+const ClockDays = 20
+
+// Filing is a completion filing (竣工验收备案) of named buildings: its date
+// is day 0 of the 20-working-day clock.
+type Filing struct {
+	ID           int64
+	ProjectID    int64
+	Jurisdiction string
+	Buildings    []int64
+	Number       string        // 竣工验收备案编号
+	FiledOn      calendar.Date // day 0
+	DueOn        calendar.Date // the 20th working day after FiledOn in the jurisdiction's calendar
+	Source       string        // page, or api (工程建设项目审批管理系统)
+	RecordedBy   int64
+	RecordedAt   time.Time
+}
+
+// Validate checks what the filing's recorder enters.
+func (f *Filing) Validate(today calendar.Date) error {
+	var e problem.Fields
+	f.Number = strings.TrimSpace(f.Number)
+	if f.Number == "" || utf8.RuneCountInString(f.Number) > 60 {
+		e.Add("number", "请填写竣工验收备案编号（不超过60字）")
+	}
+	if f.FiledOn.IsZero() {
+		e.Add("filed_on", "请填写备案日期")
+	} else if f.FiledOn.After(today) {
+		e.Add("filed_on", "备案日期不能晚于今天")
+	}
+	if len(f.Buildings) == 0 {
+		e.Add("buildings", "请选择备案的幢")
+	}
+	return e.Err("filing.invalid", "竣工验收备案信息有误")
+}
+
+// CommitmentKind is a step moved after the filing under 告知承诺制.
+type CommitmentKind string
+
+const (
+	FinalAccount CommitmentKind = "settlement" // 竣工结算备案
+	Archives     CommitmentKind = "archives"   // 建设工程档案归档
+	Material     CommitmentKind = "material"   // other material the developer promised
+)
+
+// Label is the kind in Chinese.
+func (k CommitmentKind) Label() string {
+	switch k {
+	case FinalAccount:
+		return "竣工结算备案"
+	case Archives:
+		return "建设工程档案归档"
+	}
+	return "承诺补交材料"
+}
+
+// Basis is the kind's basis.
+func (k CommitmentKind) Basis() string {
+	switch k {
+	case FinalAccount:
+		return "《建筑工程施工发包与承包计价管理办法》第十九条；告知承诺书"
+	case Archives:
+		return "《城市建设档案管理规定》第六条（竣工验收后三个月内报送）；告知承诺书"
+	}
+	return "告知承诺书"
+}
+
+// CommitmentMonths is the default time for the standard commitments.
+const CommitmentMonths = 3
+
+// Commitment is a promise made at the filing, with its due date.
+type Commitment struct {
+	ID          int64
+	ProjectID   int64
+	FilingID    int64
+	Developer   int64
+	Kind        CommitmentKind
+	Title       string
+	DueOn       calendar.Date
+	FulfilledAt time.Time
+	FulfilledBy int64
+	Evidence    string
+	BreachedAt  time.Time // when it was found overdue (alert and credit event written)
+}
+
+// Fulfilled reports whether the commitment was kept.
+func (c Commitment) Fulfilled() bool { return !c.FulfilledAt.IsZero() }
+
+// Overdue reports whether it is unfulfilled after its due date.
+func (c Commitment) Overdue(today calendar.Date) bool { return !c.Fulfilled() && today.After(c.DueOn) }
+
+// Standard returns the commitments every filing makes, due three months
+// after it, plus the promised materials.
+func Standard(filedOn calendar.Date, promised []Commitment) []Commitment {
+	due := calendar.DateOf(filedOn.Start().AddDate(0, CommitmentMonths, 0))
+	out := []Commitment{
+		{Kind: FinalAccount, Title: FinalAccount.Label(), DueOn: due},
+		{Kind: Archives, Title: Archives.Label(), DueOn: due},
+	}
+	for _, p := range promised {
+		p.Kind = Material
+		out = append(out, p)
+	}
+	return out
+}
+
+// ValidatePromise checks a promised material entered at the filing.
+func (c *Commitment) ValidatePromise(filedOn calendar.Date) error {
+	var e problem.Fields
+	c.Title = strings.TrimSpace(c.Title)
+	if c.Title == "" || utf8.RuneCountInString(c.Title) > 100 {
+		e.Add("title", "请填写承诺补交的材料（不超过100字）")
+	}
+	if c.DueOn.IsZero() || !c.DueOn.After(filedOn) {
+		e.Add("due_on", "承诺期限应晚于备案日期")
+	}
+	return e.Err("commitment.invalid", "承诺事项填写有误")
+}
+
+// Fulfil records the commitment kept, with its evidence.
+func (c *Commitment) Fulfil(evidence string, by int64, now time.Time) error {
+	if c.Fulfilled() {
+		return problem.New(problem.Conflict, "commitment.fulfilled", "该承诺已履行")
+	}
+	evidence = strings.TrimSpace(evidence)
+	if evidence == "" {
+		return &problem.Error{Kind: problem.Invalid, Code: "commitment.evidence", Message: "请填写履行的证明（文件编号或说明）",
+			Fields: map[string]string{"evidence": "请填写证明"}}
+	}
+	c.Evidence, c.FulfilledBy, c.FulfilledAt = evidence, by, now
+	return nil
+}

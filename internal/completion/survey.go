@@ -1,0 +1,291 @@
+package completion
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/shopspring/decimal"
+	"github.com/xuri/excelize/v2"
+
+	"handover/internal/ledger"
+	"handover/internal/measure"
+	"handover/internal/problem"
+)
+
+// SurveyState is where a survey result stands.
+type SurveyState string
+
+const (
+	Submitted  SurveyState = "submitted"  // awaiting review
+	Accepted   SurveyState = "accepted"   // the record used by acceptance and registration
+	Returned   SurveyState = "returned"   // sent back with reasons; the surveyor submits a corrected one
+	Superseded SurveyState = "superseded" // an accepted result replaced by a later accepted one
+)
+
+// Label is the state in Chinese.
+func (s SurveyState) Label() string {
+	switch s {
+	case Submitted:
+		return "待审核"
+	case Accepted:
+		return "已采用"
+	case Returned:
+		return "已退回"
+	case Superseded:
+		return "已被更正成果替代"
+	}
+	return string(s)
+}
+
+// UnitMeasure is one unit's measured areas in a survey result.
+type UnitMeasure struct {
+	Row    int // where it came from: the workbook row, or the position in an API request
+	UnitID int64
+	UnitNo string
+	Room   string
+	Areas  ledger.Areas
+	Reason string // why the reviewer returned this unit, if they did
+}
+
+// Survey is the completion survey of one building (多测合一 成果): the
+// measured areas of every unit, the building's measured total, and the land
+// measurements of its parcel.
+type Survey struct {
+	ID            int64
+	ProjectID     int64
+	BuildingID    int64
+	Surveyor      int64 // the surveying company
+	SurveyorName  string
+	ReportNo      string          // 测绘报告编号
+	BuildingTotal decimal.Decimal // 幢实测总建筑面积, ≥ the units' sum (unapportioned common parts)
+	LandArea      decimal.Decimal // 宗地实测面积
+	FloorArea     decimal.Decimal // 计容建筑面积 of the parcel
+	Units         []UnitMeasure
+	State         SurveyState
+	Source        string // page, import, api
+	SubmittedBy   int64
+	SubmittedAt   time.Time
+	DecidedBy     int64
+	DecidedAt     time.Time
+	Note          string // the reviewer's note
+	FileSM3       string // of the uploaded workbook, if any
+}
+
+// The survey workbook: a sheet with the building's figures and one row per unit.
+const (
+	SheetSurvey      = "测绘成果"
+	SheetSurveyUnits = "实测户"
+)
+
+// Columns of the survey workbook, in template order.
+var (
+	SurveyColumns     = []string{"测绘报告编号", "幢实测建筑面积", "宗地实测面积", "计容建筑面积"}
+	SurveyUnitColumns = []string{"不动产单元号", "室号", "实测建筑面积", "实测套内面积", "实测分摊面积", "分摊系数"}
+)
+
+// ReadSurvey reads a survey workbook into a survey not yet checked against
+// the building. Every format problem is reported, with its row.
+func ReadSurvey(r io.Reader) (Survey, []byte, []ledger.RowError) {
+	var s Survey
+	f, raw, errs := ledger.OpenWorkbook(r)
+	if f == nil {
+		return s, raw, errs
+	}
+	defer f.Close()
+	head, errs := ledger.ReadSheet(f, SheetSurvey, SurveyColumns, nil, errs)
+	rows, errs := ledger.ReadSheet(f, SheetSurveyUnits, SurveyUnitColumns, map[string]bool{"室号": true}, errs)
+	if len(head) != 1 && len(errs) == 0 {
+		errs = append(errs, ledger.RowError{Sheet: SheetSurvey, Reason: "应只有一行数据（本幢的测绘成果）"})
+	}
+	num := func(sheet string, row int, v map[string]string, col string) decimal.Decimal {
+		x, err := measure.Parse(ledger.CleanNumber(v[col]), col)
+		if err != nil {
+			errs = append(errs, ledger.RowError{Sheet: sheet, Row: row, Column: col, Value: v[col], Reason: problem.As(err).Message})
+		}
+		return x
+	}
+	if len(head) > 0 {
+		h := head[0]
+		s.ReportNo = h.Values["测绘报告编号"]
+		s.BuildingTotal = num(SheetSurvey, h.Num, h.Values, "幢实测建筑面积")
+		s.LandArea = num(SheetSurvey, h.Num, h.Values, "宗地实测面积")
+		s.FloorArea = num(SheetSurvey, h.Num, h.Values, "计容建筑面积")
+	}
+	for _, r := range rows {
+		m := UnitMeasure{Row: r.Num, UnitNo: r.Values["不动产单元号"], Room: r.Values["室号"]}
+		m.Areas.Total = num(SheetSurveyUnits, r.Num, r.Values, "实测建筑面积")
+		m.Areas.Inner = num(SheetSurveyUnits, r.Num, r.Values, "实测套内面积")
+		m.Areas.Shared = num(SheetSurveyUnits, r.Num, r.Values, "实测分摊面积")
+		ratio, err := measure.ParseRatio(ledger.CleanNumber(r.Values["分摊系数"]), "分摊系数")
+		if err != nil {
+			errs = append(errs, ledger.RowError{Sheet: SheetSurveyUnits, Row: r.Num, Column: "分摊系数", Value: r.Values["分摊系数"], Reason: problem.As(err).Message})
+		}
+		m.Areas.Ratio = ratio
+		s.Units = append(s.Units, m)
+	}
+	return s, raw, errs
+}
+
+// Check compares the survey with the building's units: every unit of the
+// building measured exactly once and nothing else, each unit's areas
+// consistent (建筑 = 套内 + 分摊, 分摊 = 套内 × 系数), the building's total
+// at least the units' sum, and the land figures present. It fills UnitID.
+// All problems are returned; the survey may be stored only without any.
+func (s *Survey) Check(units []ledger.Unit) []ledger.RowError {
+	var errs []ledger.RowError
+	row := func(m UnitMeasure, col, value, reason string) {
+		errs = append(errs, ledger.RowError{Sheet: SheetSurveyUnits, Row: m.Row, Column: col, Value: value, Reason: reason})
+	}
+	head := func(col, reason string) {
+		errs = append(errs, ledger.RowError{Sheet: SheetSurvey, Row: 2, Column: col, Reason: reason})
+	}
+	s.ReportNo = strings.TrimSpace(s.ReportNo)
+	if s.ReportNo == "" || utf8.RuneCountInString(s.ReportNo) > 50 {
+		head("测绘报告编号", "请填写测绘报告编号（不超过50字）")
+	}
+	if !s.LandArea.IsPositive() {
+		head("宗地实测面积", "宗地实测面积应大于0")
+	}
+	if !s.FloorArea.IsPositive() {
+		head("计容建筑面积", "计容建筑面积应大于0")
+	}
+	byNo := map[string]ledger.Unit{}
+	for _, u := range units {
+		byNo[u.UnitNo] = u
+	}
+	seen := map[string]int{}
+	sum := decimal.Zero
+	for i := range s.Units {
+		m := &s.Units[i]
+		m.UnitNo = strings.TrimSpace(m.UnitNo)
+		u, ok := byNo[m.UnitNo]
+		switch {
+		case m.UnitNo == "":
+			row(*m, "不动产单元号", "", "缺少不动产单元号")
+			continue
+		case !ok:
+			row(*m, "不动产单元号", m.UnitNo, "不是本幢的户")
+			continue
+		case seenAt(seen, m.UnitNo):
+			row(*m, "不动产单元号", m.UnitNo, fmt.Sprintf("与第%d行重复", seen[m.UnitNo]))
+			continue
+		}
+		seen[m.UnitNo] = m.Row
+		m.UnitID = u.ID
+		if m.Room == "" {
+			m.Room = u.Room
+		}
+		for _, msg := range m.Areas.Check() {
+			row(*m, "实测建筑面积", m.Areas.Total.StringFixed(2), msg)
+		}
+		sum = sum.Add(m.Areas.Total)
+	}
+	for _, u := range units {
+		if !seenAt(seen, u.UnitNo) {
+			errs = append(errs, ledger.RowError{Sheet: SheetSurveyUnits, Value: u.UnitNo, Reason: "缺少户 " + u.Room + "（" + u.UnitNo + "）的实测面积：成果应覆盖本幢每一户"})
+		}
+	}
+	if s.BuildingTotal.LessThan(sum) {
+		head("幢实测建筑面积", fmt.Sprintf("幢实测建筑面积%s小于各户实测建筑面积之和%s", s.BuildingTotal.StringFixed(2), sum.StringFixed(2)))
+	}
+	return errs
+}
+
+func seenAt(seen map[string]int, no string) bool { _, ok := seen[no]; return ok }
+
+// Decide records the review: accept, or return with a reason per unit
+// and/or a note. Only a submitted survey can be decided.
+func (s *Survey) Decide(accept bool, reasons map[string]string, note string, by int64, now time.Time) error {
+	if s.State != Submitted {
+		return problem.Newf(problem.Conflict, "survey.state", "测绘成果当前为“%s”，不能审核", s.State.Label())
+	}
+	note = strings.TrimSpace(note)
+	if !accept {
+		n := 0
+		for i := range s.Units {
+			if r := strings.TrimSpace(reasons[s.Units[i].UnitNo]); r != "" {
+				s.Units[i].Reason = r
+				n++
+			}
+		}
+		if n == 0 && note == "" {
+			return &problem.Error{Kind: problem.Invalid, Code: "survey.reasons", Message: "退回测绘成果须写明理由（整体意见或逐户意见）",
+				Fields: map[string]string{"note": "请填写退回理由"}}
+		}
+		s.State = Returned
+	} else {
+		s.State = Accepted
+	}
+	s.Note, s.DecidedBy, s.DecidedAt = note, by, now
+	return nil
+}
+
+// SurveyTemplate is the survey workbook to fill in for a building: the
+// building's units listed, the measured columns empty.
+func SurveyTemplate(b ledger.Building, units []ledger.Unit) ([]byte, error) {
+	s := Survey{Units: make([]UnitMeasure, len(units))}
+	for i, u := range units {
+		s.Units[i] = UnitMeasure{UnitNo: u.UnitNo, Room: u.Room}
+	}
+	return SurveyWorkbook(s, false)
+}
+
+// SurveyWorkbook writes a survey as a workbook (filled: with its figures;
+// else a template with empty figures).
+func SurveyWorkbook(s Survey, filled bool) ([]byte, error) {
+	f := excelize.NewFile()
+	defer f.Close()
+	f.SetSheetName("Sheet1", SheetSurvey)
+	if _, err := f.NewSheet(SheetSurveyUnits); err != nil {
+		return nil, err
+	}
+	head, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"DCE6F1"}, Pattern: 1}})
+	put := func(sheet string, row int, values []any) {
+		for i, v := range values {
+			cell, _ := excelize.CoordinatesToCellName(i+1, row)
+			f.SetCellValue(sheet, cell, v)
+			if row == 1 {
+				f.SetCellStyle(sheet, cell, cell, head)
+			}
+		}
+	}
+	area := func(d decimal.Decimal) any {
+		if !filled {
+			return ""
+		}
+		return d.StringFixed(2)
+	}
+	put(SheetSurvey, 1, anyOf(SurveyColumns))
+	report := any(s.ReportNo)
+	if !filled {
+		report = ""
+	}
+	put(SheetSurvey, 2, []any{report, area(s.BuildingTotal), area(s.LandArea), area(s.FloorArea)})
+	put(SheetSurveyUnits, 1, anyOf(SurveyUnitColumns))
+	for i, m := range s.Units {
+		ratio := any("")
+		if filled {
+			ratio = m.Areas.Ratio.String()
+		}
+		put(SheetSurveyUnits, i+2, []any{m.UnitNo, m.Room, area(m.Areas.Total), area(m.Areas.Inner), area(m.Areas.Shared), ratio})
+	}
+	f.SetColWidth(SheetSurvey, "A", "D", 18)
+	f.SetColWidth(SheetSurveyUnits, "A", "A", 32)
+	f.SetColWidth(SheetSurveyUnits, "B", "F", 14)
+	buf, err := f.WriteToBuffer()
+	if err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+func anyOf(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}

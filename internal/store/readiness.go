@@ -1,0 +1,244 @@
+package store
+
+import (
+	"context"
+
+	"handover/internal/calendar"
+	"handover/internal/completion"
+	"handover/internal/handover"
+	"handover/internal/identity"
+	"handover/internal/ledger"
+	"handover/internal/measure"
+	"handover/internal/presale"
+	"handover/internal/registry"
+)
+
+// Readiness evaluates what still blocks target for a project (or one of
+// its buildings or units) now: the readiness view. One call reads the
+// project's facts with a fixed number of queries, whatever its size.
+func (db *DB) Readiness(ctx context.Context, cal *calendar.Calendar, projectID int64, target handover.Target, scope handover.Scope) (handover.Report, *handover.Facts, error) {
+	p, err := db.Project(ctx, projectID)
+	if err != nil {
+		return handover.Report{}, nil, err
+	}
+	f, err := db.readinessFacts(ctx, db.r(), p)
+	if err != nil {
+		return handover.Report{}, nil, err
+	}
+	return handover.Evaluate(f, cal, target, scope, db.Now()), f, nil
+}
+
+// ReadinessFacts loads a project's facts for the readiness view.
+func (db *DB) ReadinessFacts(ctx context.Context, projectID int64) (*handover.Facts, error) {
+	p, err := db.Project(ctx, projectID)
+	if err != nil {
+		return nil, err
+	}
+	return db.readinessFacts(ctx, db.r(), p)
+}
+
+// readinessFacts reads everything the conditions look at for a project,
+// with one query per kind of fact.
+func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project) (*handover.Facts, error) {
+	f := &handover.Facts{Project: p, Departments: map[string]handover.Party{},
+		Developer: handover.Party{Kind: identity.Developer, OrgID: p.Developer, Name: p.DeveloperName}}
+	var region string
+	if err := q.QueryRowContext(ctx, `SELECT region FROM jurisdictions WHERE code = $1`, p.Jurisdiction).Scan(&region); err != nil {
+		return nil, err
+	}
+	f.Region = region
+	// The parties: the jurisdiction's departments and the surveyor.
+	rows, err := q.QueryContext(ctx, `SELECT id, name, kind, service FROM organisations
+		WHERE (jurisdiction = $1 AND kind IN ('housing', 'registry', 'tax', 'acceptance')) OR id = $2 ORDER BY id`, p.Jurisdiction, p.Surveyor)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var name, kind, service string
+		if err := rows.Scan(&id, &name, &kind, &service); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		party := handover.Party{Kind: identity.OrgKind(kind), OrgID: id, Name: name}
+		switch {
+		case id == p.Surveyor:
+			f.Surveyor = party
+		case kind == string(identity.Housing) && f.Housing.OrgID == 0:
+			f.Housing = party
+		case kind == string(identity.Registry) && f.Registry.OrgID == 0:
+			f.Registry = party
+		case kind == string(identity.Tax) && f.Tax.OrgID == 0:
+			f.Tax = party
+		case kind == string(identity.Acceptance):
+			if _, ok := f.Departments[service]; !ok {
+				f.Departments[service] = party
+			}
+		}
+	}
+	rows.Close()
+	bs, err := setting(ctx, q, p.Jurisdiction, completion.SettingBlocking, "")
+	if err != nil {
+		return nil, err
+	}
+	if f.Blocking, err = completion.ParseBlocking(bs); err != nil {
+		return nil, err
+	}
+	if f.LandTopUp, err = landCheck(ctx, q, p.ID); err != nil {
+		return nil, err
+	}
+	if f.Cases, err = loadCases(ctx, q, `project_id = $1`, p.ID); err != nil {
+		return nil, err
+	}
+	if f.Filings, err = filingsOf(ctx, q, p.ID); err != nil {
+		return nil, err
+	}
+	items, err := itemsWhere(ctx, q, `project_id = $1`, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	maint := map[int64]completion.Item{}
+	for _, it := range items {
+		if it.UnitID == 0 {
+			f.Items = append(f.Items, it)
+		} else if it.Kind == completion.Maintenance {
+			maint[it.UnitID] = it
+		}
+	}
+	buildings, err := buildingsOf(ctx, q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	units, err := unitsWhere(ctx, q, `u.building_id IN (SELECT id FROM buildings WHERE project_id = $1)`, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	surveys, err := surveyStates(ctx, q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	unitFacts, err := unitReadiness(ctx, q, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, b := range buildings {
+		bf := handover.BuildingFacts{Building: b, Survey: surveys[b.ID].newest, Accepted: surveys[b.ID].accepted}
+		for _, u := range units[b.ID] {
+			uf := unitFacts[u.ID]
+			uf.Unit, uf.Maintenance = u, maint[u.ID]
+			bf.Units = append(bf.Units, uf)
+		}
+		f.Buildings = append(f.Buildings, bf)
+	}
+	return f, nil
+}
+
+type surveyState struct {
+	newest   completion.SurveyState
+	accepted bool
+}
+
+func surveyStates(ctx context.Context, q querier, projectID int64) (map[int64]surveyState, error) {
+	rows, err := q.QueryContext(ctx, `SELECT building_id, state FROM surveys WHERE project_id = $1 ORDER BY id`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]surveyState{}
+	for rows.Next() {
+		var b int64
+		var st completion.SurveyState
+		if err := rows.Scan(&b, &st); err != nil {
+			return nil, err
+		}
+		s := out[b]
+		s.newest = st
+		s.accepted = s.accepted || st == completion.Accepted
+		out[b] = s
+	}
+	return out, rows.Err()
+}
+
+// unitReadiness reads, for every unit of a project, its live contract with
+// the buyers' names, the buyer's area decision, its newest lock, and what
+// its register book says (first registration done, a live seal).
+func unitReadiness(ctx context.Context, q querier, projectID int64) (map[int64]handover.UnitFacts, error) {
+	out := map[int64]handover.UnitFacts{}
+	rows, err := q.QueryContext(ctx, `SELECT c.unit_id, c.id, c.number, c.state, c.price_basis, c.unit_price, c.total_price, b.name,
+		COALESCE(d.choice, '') FROM contracts c JOIN contract_buyers b ON b.contract_id = c.id LEFT JOIN area_decisions d ON d.contract_id = c.id
+		WHERE c.project_id = $1 AND c.state IN ('draft', 'sent', 'signed', 'filed') ORDER BY c.unit_id, b.seq`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var unit int64
+		var c presale.Contract
+		var price, total int64
+		var buyer, choice string
+		if err := rows.Scan(&unit, &c.ID, &c.Number, &c.State, &c.PriceBasis, &price, &total, &buyer, &choice); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		uf := out[unit]
+		if uf.Contract.ID == 0 {
+			c.UnitPrice, c.TotalPrice, c.UnitID = measure.FromCents(price), measure.FromCents(total), unit
+			uf.Contract, uf.AreaDecision = c, choice
+		}
+		uf.Contract.Buyers = append(uf.Contract.Buyers, presale.Buyer{Name: buyer})
+		out[unit] = uf
+	}
+	rows.Close()
+	// Only draft, sent, signed or filed contracts hold a unit; a draft or
+	// sent one is not yet a sale.
+	for id, uf := range out {
+		if uf.Contract.State == presale.Draft || uf.Contract.State == presale.Sent {
+			uf.Contract = presale.Contract{}
+			out[id] = uf
+		}
+	}
+	lrows, err := q.QueryContext(ctx, `SELECT l.unit_id, l.locked FROM unit_locks l JOIN units u ON u.id = l.unit_id
+		JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY l.id`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	for lrows.Next() {
+		var unit int64
+		var locked bool
+		if err := lrows.Scan(&unit, &locked); err != nil {
+			lrows.Close()
+			return nil, err
+		}
+		uf := out[unit]
+		uf.Locked = locked // the newest row wins
+		out[unit] = uf
+	}
+	lrows.Close()
+	erows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, COALESCE(e.ends_entry, 0), e.end_kind FROM register_entries e
+		JOIN units u ON u.id = e.unit_id JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY e.unit_id, e.id`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	books := map[int64][]registry.Entry{}
+	for erows.Next() {
+		var e registry.Entry
+		var kind, end string
+		if err := erows.Scan(&e.ID, &e.UnitID, &kind, &e.Ends, &end); err != nil {
+			erows.Close()
+			return nil, err
+		}
+		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)
+		books[e.UnitID] = append(books[e.UnitID], e)
+	}
+	erows.Close()
+	for unit, book := range books {
+		uf := out[unit]
+		uf.Sealed = len(registry.Live(book, registry.Seal)) > 0
+		for _, e := range book {
+			if e.Kind == registry.Ownership {
+				uf.Owned = true // the first registration is done (the right may since have moved on)
+			}
+		}
+		out[unit] = uf
+	}
+	return out, nil
+}
