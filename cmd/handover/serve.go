@@ -12,6 +12,7 @@ import (
 	"sync"
 	"time"
 
+	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/courier"
 	"handover/internal/demo"
@@ -107,6 +108,11 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 	})
 	w.Every("sessions.purge", time.Hour, func(ctx context.Context, _ string) error {
 		_, err := db.PurgeExpiredSessions(ctx)
+		return err
+	})
+	// Commitments found overdue raise an alert and a credit event, once.
+	w.Every("commitments.check", 10*time.Minute, func(ctx context.Context, _ string) error {
+		_, err := db.CheckCommitments(ctx, audit.System(), calendar.DateOf(db.Now()))
 		return err
 	})
 	// Another server may have loaded a holiday notice: pick it up.

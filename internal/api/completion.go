@@ -300,10 +300,8 @@ func (a *API) getSurvey(w http.ResponseWriter, r *http.Request) error {
 func (a *API) forecasts(r *http.Request, building int64) map[int64]ledger.Areas {
 	out := map[int64]ledger.Areas{}
 	if tab, err := a.DB.BuildingTable(r.Context(), building); err == nil {
-		for _, row := range tab.Rows {
-			for _, c := range row.Cells {
-				out[c.Unit.ID] = c.Unit.Forecast
-			}
+		for _, u := range tab.Units() {
+			out[u.ID] = u.Forecast
 		}
 	}
 	return out
@@ -579,6 +577,9 @@ func (a *API) reinspect(w http.ResponseWriter, r *http.Request) error {
 // TaskQueryFor is the task list a principal sees: a department its own
 // queue, others their jurisdiction (prefecture-wide: all).
 func TaskQueryFor(p *identity.Principal, open bool) (store.TaskQuery, error) {
+	if p.Org.Kind == identity.Developer && access.Allowed(p, access.AcceptanceRead, access.Target{Developer: p.Org.ID}) {
+		return store.TaskQuery{Open: open, Developer: p.Org.ID}, nil
+	}
 	if err := access.Decide(p, access.AcceptanceRead, access.Target{Jurisdiction: p.Jurisdiction.Code}); err != nil {
 		return store.TaskQuery{}, err
 	}

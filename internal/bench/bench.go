@@ -176,6 +176,7 @@ func scenarios() []scenario {
 		{"P1_filing", filingSQLite},
 		{"P4_table_json", tableJSON},
 		{"P5_filing_pg", filingPostgres},
+		{"readiness_2000", readiness},
 	}
 }
 

@@ -26,6 +26,9 @@ func Load(ctx context.Context, db *store.DB, opts Options) error {
 	if err != nil {
 		return err
 	}
-	_, err = LoadContracts(ctx, db, f, lr, set)
+	if _, err = LoadContracts(ctx, db, f, lr, set); err != nil {
+		return err
+	}
+	_, err = LoadCompletion(ctx, db, f, lr, set)
 	return err
 }

@@ -236,3 +236,15 @@ func BuildTable(b Building, floors []Floor, cells []TableCell) Table {
 	}
 	return t
 }
+
+// Units returns the table's units in 户号 order.
+func (t Table) Units() []Unit {
+	var out []Unit
+	for _, row := range t.Rows {
+		for _, c := range row.Cells {
+			out = append(out, c.Unit)
+		}
+	}
+	slices.SortFunc(out, func(a, b Unit) int { return a.Number - b.Number })
+	return out
+}

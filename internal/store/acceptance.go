@@ -313,6 +313,7 @@ type TaskRow struct {
 // TaskQuery filters AcceptanceTasks.
 type TaskQuery struct {
 	OrgID        int64  // one department's queue
+	Developer    int64  // one developer's projects
 	Jurisdiction string // a county's tasks ("" with All: every county)
 	All          bool
 	Open         bool // only opinions still to give
@@ -327,7 +328,10 @@ func (db *DB) AcceptanceTasks(ctx context.Context, q TaskQuery) ([]TaskRow, erro
 	if q.OrgID != 0 {
 		where = append(where, `t.org_id = `+arg(q.OrgID))
 	}
-	if !q.All && q.OrgID == 0 {
+	if q.Developer != 0 {
+		where = append(where, `p.developer_org = `+arg(q.Developer))
+	}
+	if !q.All && q.OrgID == 0 && q.Developer == 0 {
 		where = append(where, `c.jurisdiction = `+arg(q.Jurisdiction))
 	}
 	if q.Open {
@@ -411,13 +415,13 @@ func (db *DB) RecordOpinion(ctx context.Context, actor audit.Actor, caseID int64
 		if err != nil {
 			return err
 		}
-		switch c.State {
-		case completion.Rejected:
+		switch {
+		case t.Result == completion.Fail:
 			if err := tx.creditEvent(ctx, p.Developer, p.Jurisdiction, credit.AcceptanceFailed, fmt.Sprintf("acceptance_task:%d", t.ID),
 				fmt.Sprintf("%s联合验收第%d轮：%s不通过（%s）", p.Name, t.Round, t.OrgName, t.Reasons)); err != nil {
 				return err
 			}
-		case completion.Passed:
+		case c.State == completion.Passed:
 			seq, err := tx.nextSeq(ctx, fmt.Sprintf("opinion/%s/%d", c.Jurisdiction, calendar.DateOf(tx.now).Year()))
 			if err != nil {
 				return err

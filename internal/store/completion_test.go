@@ -277,6 +277,9 @@ func TestJointAcceptance(t *testing.T) {
 	if c.State != completion.Rejected {
 		t.Fatalf("all but fire passed: state %s, want returned", c.State)
 	}
+	if ev, _ := x.db.CreditEvents(ctx, x.project.Developer); len(ev) != 1 {
+		t.Errorf("credit events after the others passed: got %d, want only the refusal's", len(ev))
+	}
 	x.clock.Advance(24 * time.Hour)
 	c, err = x.db.Reinspect(ctx, x.dev, x.cal, c.ID)
 	if err != nil {

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"time"
 
 	"handover/internal/calendar"
 	"handover/internal/completion"
@@ -93,23 +94,18 @@ func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project) (
 	if f.Filings, err = filingsOf(ctx, q, p.ID); err != nil {
 		return nil, err
 	}
-	items, err := itemsWhere(ctx, q, `project_id = $1`, p.ID)
-	if err != nil {
+	if f.Items, err = itemsWhere(ctx, q, `project_id = $1 AND unit_id = 0`, p.ID); err != nil {
 		return nil, err
 	}
-	maint := map[int64]completion.Item{}
-	for _, it := range items {
-		if it.UnitID == 0 {
-			f.Items = append(f.Items, it)
-		} else if it.Kind == completion.Maintenance {
-			maint[it.UnitID] = it
-		}
+	maint, err := maintenanceFacts(ctx, q, p.ID)
+	if err != nil {
+		return nil, err
 	}
 	buildings, err := buildingsOf(ctx, q, p.ID)
 	if err != nil {
 		return nil, err
 	}
-	units, err := unitsWhere(ctx, q, `u.building_id IN (SELECT id FROM buildings WHERE project_id = $1)`, p.ID)
+	units, err := unitAreas(ctx, q, p.ID)
 	if err != nil {
 		return nil, err
 	}
@@ -213,8 +209,12 @@ func unitReadiness(ctx context.Context, q querier, projectID int64) (map[int64]h
 		out[unit] = uf
 	}
 	lrows.Close()
+	// Only what the conditions look at: ownership (the first registration)
+	// and seals with the entries that end them.
 	erows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, COALESCE(e.ends_entry, 0), e.end_kind FROM register_entries e
-		JOIN units u ON u.id = e.unit_id JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY e.unit_id, e.id`, projectID)
+		WHERE (e.kind IN ('ownership', 'seal') OR (e.kind = 'cancellation' AND e.ends_entry IN (SELECT id FROM register_entries WHERE kind = 'seal')))
+		AND e.unit_id IN (SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1)
+		ORDER BY e.unit_id, e.id`, projectID)
 	if err != nil {
 		return nil, err
 	}
@@ -241,4 +241,58 @@ func unitReadiness(ctx context.Context, q querier, projectID int64) (map[int64]h
 		out[unit] = uf
 	}
 	return out, nil
+}
+
+// cleared marks an item the readiness facts know to be cleared: the view
+// needs whether, not when (reading thousands of timestamps would cost more
+// than everything else it reads).
+var cleared = time.Unix(1, 0).UTC()
+
+// maintenanceFacts reads the units' maintenance fund items: amounts and
+// whether each is cleared.
+func maintenanceFacts(ctx context.Context, q querier, projectID int64) (map[int64]completion.Item, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, unit_id, due, paid, cleared_at IS NOT NULL FROM accounting_items
+		WHERE project_id = $1 AND unit_id <> 0 AND kind = 'maintenance'`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]completion.Item{}
+	for rows.Next() {
+		it := completion.Item{ProjectID: projectID, Kind: completion.Maintenance}
+		var due, paid int64
+		var done bool
+		if err := rows.Scan(&it.ID, &it.UnitID, &due, &paid, &done); err != nil {
+			return nil, err
+		}
+		it.Due, it.Paid = measure.FromCents(due), measure.FromCents(paid)
+		if done {
+			it.ClearedAt = cleared
+		}
+		out[it.UnitID] = it
+	}
+	return out, rows.Err()
+}
+
+// unitAreas reads the project's units with what the conditions use: the
+// room, the unit number and the forecast and measured areas.
+func unitAreas(ctx context.Context, q querier, projectID int64) (map[int64][]ledger.Unit, error) {
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.building_id, u.number, u.unit_no, u.room, u.f_total, u.f_inner, u.m_total, u.m_inner
+		FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.building_id, u.number`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64][]ledger.Unit{}
+	for rows.Next() {
+		var u ledger.Unit
+		var ft, fi, mt, mi int64
+		if err := rows.Scan(&u.ID, &u.BuildingID, &u.Number, &u.UnitNo, &u.Room, &ft, &fi, &mt, &mi); err != nil {
+			return nil, err
+		}
+		u.Forecast = ledger.Areas{Total: measure.FromCents(ft), Inner: measure.FromCents(fi), Shared: measure.FromCents(ft - fi)}
+		u.Measured = ledger.Areas{Total: measure.FromCents(mt), Inner: measure.FromCents(mi), Shared: measure.FromCents(mt - mi)}
+		out[u.BuildingID] = append(out[u.BuildingID], u)
+	}
+	return out, rows.Err()
 }

@@ -91,6 +91,7 @@ type SurveyQuery struct {
 	BuildingID   int64
 	Surveyor     int64
 	Jurisdiction string
+	Developer    int64
 	State        completion.SurveyState
 }
 
@@ -110,6 +111,9 @@ func (db *DB) Surveys(ctx context.Context, q SurveyQuery) ([]completion.Survey, 
 	}
 	if q.Jurisdiction != "" {
 		where = append(where, `s.project_id IN (SELECT id FROM projects WHERE jurisdiction = `+arg(q.Jurisdiction)+`)`)
+	}
+	if q.Developer != 0 {
+		where = append(where, `s.project_id IN (SELECT id FROM projects WHERE developer_org = `+arg(q.Developer)+`)`)
 	}
 	if q.State != "" {
 		where = append(where, `s.state = `+arg(string(q.State)))

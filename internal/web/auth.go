@@ -1,6 +1,9 @@
 package web
 
 import (
+	"fmt"
+	"handover/internal/api"
+	"handover/internal/completion"
 	"net/http"
 
 	"handover/internal/access"
@@ -157,6 +160,65 @@ func (s *Server) homeCards(r *http.Request, p *identity.Principal) ([]HomeCard, 
 		cards = append(cards, HomeCard{Title: "已签署待备案", Count: counts[presale.Signed], Unit: "份", Href: "/contracts?state=signed"},
 			HomeCard{Title: "逾期未备案", Count: overdue, Unit: "份", Href: "/contracts?overdue=1", Warn: overdue > 0, Note: "签署后30日内应备案"},
 			HomeCard{Title: "已备案（含预告登记）", Count: counts[presale.Filed], Unit: "份", Href: "/contracts?state=filed"})
+	}
+	more, err := s.completionCards(r, p)
+	return append(cards, more...), err
+}
+
+// completionCards are the completion stage's work items on the home page.
+func (s *Server) completionCards(r *http.Request, p *identity.Principal) ([]HomeCard, error) {
+	var cards []HomeCard
+	ctx := r.Context()
+	switch {
+	case p.Has(identity.RoleSurveyor):
+		returned, err := s.db.Surveys(ctx, store.SurveyQuery{Surveyor: p.Org.ID, State: completion.Returned})
+		if err != nil {
+			return nil, err
+		}
+		cards = append(cards, HomeCard{Title: "被退回的测绘成果", Count: len(returned), Unit: "份", Href: "/surveys", Warn: len(returned) > 0,
+			Note: "按逐户退回理由更正后重新提交"})
+	case access.Allowed(p, access.SurveyReview, access.Target{Jurisdiction: p.Jurisdiction.Code}):
+		q := store.SurveyQuery{State: completion.Submitted, Jurisdiction: p.Jurisdiction.Code}
+		if p.PrefectureWide() {
+			q.Jurisdiction = ""
+		}
+		pending, err := s.db.Surveys(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		cards = append(cards, HomeCard{Title: "待审核的测绘成果", Count: len(pending), Unit: "份", Href: "/surveys?pending=1", Warn: len(pending) > 0})
+	}
+	if p.Has(identity.RoleInspector) {
+		q, err := api.TaskQueryFor(p, true)
+		if err != nil {
+			return nil, err
+		}
+		tasks, err := s.db.AcceptanceTasks(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		overdue := 0
+		for _, t := range tasks {
+			if t.Task.Overdue(s.today()) {
+				overdue++
+			}
+		}
+		note := "联合验收时限内出具通过或不通过的意见"
+		if overdue > 0 {
+			note = fmt.Sprintf("其中%d项已逾期", overdue)
+		}
+		cards = append(cards, HomeCard{Title: "待出具的验收意见", Count: len(tasks), Unit: "项", Href: "/acceptance", Warn: overdue > 0, Note: note})
+	}
+	if access.Could(p, access.AlertRead) {
+		q, err := api.AlertQueryFor(p, true)
+		if err != nil {
+			return nil, err
+		}
+		alerts, err := s.db.Alerts(ctx, q)
+		if err != nil {
+			return nil, err
+		}
+		cards = append(cards, HomeCard{Title: "未解除的预警", Count: len(alerts), Unit: "条", Href: "/alerts", Warn: len(alerts) > 0})
 	}
 	return cards, nil
 }

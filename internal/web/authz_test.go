@@ -216,6 +216,58 @@ func (m *matrix) completionFixture(t *testing.T, project, building int64, tab le
 	t.Helper()
 	ctx := context.Background()
 	env := m.env
+	ids := completeBuilding(t, env, project, building, tab, m.fixture["unit"], stageFiled)
+	for k, v := range ids {
+		m.fixture[k] = v
+	}
+	today := calendar.DateOf(env.Clock.Now())
+	if _, err := env.DB.CheckCommitments(ctx, audit.System(), today.AddDays(365)); err != nil {
+		t.Fatal(err)
+	}
+	alerts, _ := env.DB.Alerts(ctx, store.AlertQuery{ProjectID: project})
+	if len(alerts) == 0 {
+		t.Fatal("no alert fixture")
+	}
+	m.fixture["alert"] = alerts[0].ID
+	res, err := env.DB.SubmitSurvey(ctx, actorOfUser(env, "cehui"), building, buildingSurvey(tab, m.fixture["unit"]), nil, nil)
+	if err != nil || len(res.Errors) > 0 {
+		t.Fatalf("corrected fixture survey: %v %v", err, res.Errors[:min(3, len(res.Errors))])
+	}
+	m.fixture["survey"] = res.Survey.ID
+}
+
+// Stages of completeBuilding.
+const (
+	stageApplied = iota // survey accepted, joint acceptance applied
+	stageFiled          // every department passed, accounting cleared, filed today
+)
+
+// buildingSurvey measures every unit of the table as forecast, except
+// bigger (4 %), which is measured larger.
+func buildingSurvey(tab ledger.Table, bigger int64) completion.Survey {
+	survey := completion.Survey{ReportNo: "CJCH-2026-001", BuildingTotal: decimal.NewFromInt(1000000), LandArea: decimal.NewFromInt(68520),
+		FloorArea: decimal.NewFromInt(100000)}
+	for _, row := range tab.Rows {
+		for _, c := range row.Cells {
+			a := c.Unit.Forecast
+			if c.Unit.ID == bigger {
+				a.Inner = a.Inner.Mul(decimal.RequireFromString("1.04")).Round(2)
+				a.Shared = a.Inner.Mul(a.Ratio).Round(2)
+				a.Total = a.Inner.Add(a.Shared)
+			}
+			survey.Units = append(survey.Units, completion.UnitMeasure{UnitNo: c.Unit.UnitNo, Areas: a})
+		}
+	}
+	return survey
+}
+
+// completeBuilding takes a building of a demo project through the
+// completion stage up to stage, through the store, and returns the ids of
+// what it made (case, task: the fire department's, item, commitment).
+func completeBuilding(t *testing.T, env *webtest.Env, project, building int64, tab ledger.Table, bigger int64, stage int) map[string]int64 {
+	t.Helper()
+	ctx := context.Background()
+	ids := map[string]int64{}
 	dev, housingActor := actorOfUser(env, "kaifa"), actorOfUser(env, "zhujian")
 	cal, err := env.DB.Calendar(ctx)
 	if err != nil {
@@ -224,21 +276,8 @@ func (m *matrix) completionFixture(t *testing.T, project, building int64, tab le
 	if err := env.DB.CommissionSurveyor(ctx, dev, project, env.Demo.Orgs["surveyor"].ID); err != nil {
 		t.Fatal(err)
 	}
-	survey := completion.Survey{ReportNo: "CJCH-2026-001", BuildingTotal: decimal.NewFromInt(1000000), LandArea: decimal.NewFromInt(68520),
-		FloorArea: decimal.NewFromInt(100000)}
-	for _, row := range tab.Rows {
-		for _, c := range row.Cells {
-			a := c.Unit.Forecast
-			if c.Unit.ID == m.fixture["unit"] {
-				a.Inner = a.Inner.Mul(decimal.RequireFromString("1.04")).Round(2)
-				a.Shared = a.Inner.Mul(a.Ratio).Round(2)
-				a.Total = a.Inner.Add(a.Shared)
-			}
-			survey.Units = append(survey.Units, completion.UnitMeasure{UnitNo: c.Unit.UnitNo, Areas: a})
-		}
-	}
-	surveyor := actorOfUser(env, "cehui")
-	res, err := env.DB.SubmitSurvey(ctx, surveyor, building, survey, nil, nil)
+	survey := buildingSurvey(tab, bigger)
+	res, err := env.DB.SubmitSurvey(ctx, actorOfUser(env, "cehui"), building, survey, nil, nil)
 	if err != nil || len(res.Errors) > 0 {
 		t.Fatalf("fixture survey of %d units: %v %v", len(survey.Units), err, res.Errors[:min(3, len(res.Errors))])
 	}
@@ -249,13 +288,18 @@ func (m *matrix) completionFixture(t *testing.T, project, building int64, tab le
 	if err != nil {
 		t.Fatal(err)
 	}
-	m.fixture["case"] = c.ID
+	ids["case"] = c.ID
+	for _, task := range c.Tasks {
+		if task.Department == "fire" { // the home inspector's department
+			ids["task"] = task.ID
+		}
+	}
+	if stage == stageApplied {
+		return ids
+	}
 	for _, task := range c.Tasks {
 		if _, err := env.DB.RecordOpinion(ctx, audit.Actor{UserID: 1, OrgID: task.OrgID}, c.ID, task.Department, completion.Pass, "", nil); err != nil {
 			t.Fatal(err)
-		}
-		if task.Department == "fire" { // the home inspector's department
-			m.fixture["task"] = task.ID
 		}
 	}
 	if _, err := env.DB.PrepareAccounting(ctx, housingActor, project); err != nil {
@@ -269,7 +313,7 @@ func (m *matrix) completionFixture(t *testing.T, project, building int64, tab le
 		if _, err := env.DB.ClearItem(ctx, housingActor, it.ID); err != nil {
 			t.Fatal(err)
 		}
-		m.fixture["item"] = it.ID
+		ids["item"] = it.ID
 	}
 	today := calendar.DateOf(env.Clock.Now())
 	if _, err := env.DB.RecordFiling(ctx, housingActor, cal, completion.Filing{ProjectID: project, Buildings: []int64{building},
@@ -277,20 +321,8 @@ func (m *matrix) completionFixture(t *testing.T, project, building int64, tab le
 		t.Fatal(err)
 	}
 	cs, _ := env.DB.Commitments(ctx, project)
-	m.fixture["commitment"] = cs[0].ID
-	if _, err := env.DB.CheckCommitments(ctx, audit.System(), today.AddDays(365)); err != nil {
-		t.Fatal(err)
-	}
-	alerts, _ := env.DB.Alerts(ctx, store.AlertQuery{ProjectID: project})
-	if len(alerts) == 0 {
-		t.Fatal("no alert fixture")
-	}
-	m.fixture["alert"] = alerts[0].ID
-	res, err = env.DB.SubmitSurvey(ctx, surveyor, building, survey, nil, nil)
-	if err != nil || len(res.Errors) > 0 {
-		t.Fatalf("corrected fixture survey: %v %v", err, res.Errors[:min(3, len(res.Errors))])
-	}
-	m.fixture["survey"] = res.Survey.ID
+	ids["commitment"] = cs[0].ID
+	return ids
 }
 
 func actorOfUser(env *webtest.Env, username string) audit.Actor {
@@ -427,7 +459,7 @@ func specs() map[string]routeSpec {
 		"GET /api/v1/acceptance/{id}":                  {home: acceptanceReaders, pref: sup, req: withID("/api/v1/acceptance/%d", "case")},
 		"POST /api/v1/acceptance/{id}/opinions":        {home: []identity.Role{identity.RoleInspector}, req: body("/api/v1/acceptance/%d/opinions", "case", `{"department":"fire","result":"pass"}`)},
 		"POST /api/v1/acceptance/{id}/reinspection":    {home: dev, req: withID("/api/v1/acceptance/%d/reinspection", "case")},
-		"GET /api/v1/acceptance-tasks":                 {home: []identity.Role{identity.RoleInspector, identity.RoleHousing, identity.RoleReviewer}, pref: sup, list: true, record: "task", req: fixed("/api/v1/acceptance-tasks")},
+		"GET /api/v1/acceptance-tasks":                 {home: []identity.Role{identity.RoleDeveloper, identity.RoleInspector, identity.RoleHousing, identity.RoleReviewer}, pref: sup, list: true, record: "task", req: fixed("/api/v1/acceptance-tasks")},
 		"GET /api/v1/projects/{id}/accounting":         {home: accountingReaders, pref: sup, req: withID("/api/v1/projects/%d/accounting", "project")},
 		"POST /api/v1/projects/{id}/accounting":        {home: housingOnly, req: withID("/api/v1/projects/%d/accounting", "project")},
 		"PUT /api/v1/accounting-items/{id}":            {home: housingOnly, req: body("/api/v1/accounting-items/%d", "item", `{"due":"1","paid":"1","evidence":"x"}`)},

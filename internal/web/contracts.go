@@ -199,24 +199,26 @@ func (s *Server) contractCreate(w http.ResponseWriter, r *http.Request) error {
 // ContractPage shows a contract and the steps the viewer may take.
 type ContractPage struct {
 	Base
-	C            presale.Contract
-	Ref          store.UnitRef
-	Cancel       *store.Cancellation
-	Book         []registry.Entry
-	Statuses     map[int64]registry.Status
-	MaskIDs      bool
-	CanDraft     bool // the developer's steps
-	CanConfirm   bool // the viewer is a buyer who has not confirmed
-	CanCancel    bool
-	CancelAs     string // developer, buyer, court
-	CanAgree     bool   // an open cancellation awaits this party
-	Today        calendar.Date
-	DigestIntact bool
-	Detail       *store.ProjectDetail // for the printable contract
-	Developer    identity.Org
-	Errors       map[string]string
-	Message      string
-	Reasons      []problem.Reason
+	C             presale.Contract
+	Ref           store.UnitRef
+	Cancel        *store.Cancellation
+	Book          []registry.Entry
+	Statuses      map[int64]registry.Status
+	MaskIDs       bool
+	CanDraft      bool // the developer's steps
+	CanConfirm    bool // the viewer is a buyer who has not confirmed
+	CanCancel     bool
+	CancelAs      string // developer, buyer, court
+	CanAgree      bool   // an open cancellation awaits this party
+	Today         calendar.Date
+	DigestIntact  bool
+	Area          *store.AreaRow // the area reconciliation, once measured
+	CanDecideArea bool
+	Detail        *store.ProjectDetail // for the printable contract
+	Developer     identity.Org
+	Errors        map[string]string
+	Message       string
+	Reasons       []problem.Reason
 }
 
 func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractPage, error) {
@@ -279,6 +281,16 @@ func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractP
 				page.CancelAs = "court"
 				page.CanAgree = true
 			}
+		}
+	}
+	if access.Allowed(p, access.AreaRead, t) && ref.Unit.HasMeasured() {
+		rows, err := s.db.Reconciliation(r.Context(), c.ProjectID, c.ID)
+		if err != nil {
+			return page, err
+		}
+		if len(rows) > 0 {
+			page.Area = &rows[0]
+			page.CanDecideArea = rows[0].Settlement.MayRescind && rows[0].Decision == "" && access.Allowed(p, access.AreaDecide, t)
 		}
 	}
 	if access.Allowed(p, access.RegisterRead, api.RegisterTarget(ref, nil)) || c.HasBuyer(p.User.IDNumber) {

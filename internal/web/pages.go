@@ -16,6 +16,7 @@ import (
 	"handover/internal/access"
 	"handover/internal/calendar"
 	"handover/internal/code"
+	"handover/internal/completion"
 	"handover/internal/identity"
 	"handover/internal/measure"
 	"handover/internal/presale"
@@ -69,6 +70,7 @@ func templateFuncs() template.FuncMap {
 		"milestone":  presale.MilestoneLabel,
 		"upper":      func(d decimal.Decimal) string { return measure.MoneyUpper(d) },
 		"conditions": presale.DeliveryConditions,
+		"decision":   completion.DecisionLabel,
 	}
 }
 
@@ -167,6 +169,9 @@ func navEntries() []navEntry {
 		{"项目与楼盘表", "/projects", access.ProjectRead},
 		{"预售许可", "/presale", access.ProjectRead},
 		{"网签合同", "/contracts", access.ContractRead},
+		{"竣工测绘", "/surveys", access.SurveyRead},
+		{"联合验收", "/acceptance", access.AcceptanceRead},
+		{"预警", "/alerts", access.AlertRead},
 		{"限制清单", "/credit", access.CreditManage},
 		{"本辖区配置", "/admin/settings", access.SettingsManage},
 		{"部门接口", "/admin/partners", access.PartnerManage},

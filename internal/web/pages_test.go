@@ -11,14 +11,17 @@ import (
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/code"
+	"handover/internal/completion"
 	"handover/internal/credit"
 	"handover/internal/exchange"
+	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/supervision"
 )
 
 // samplePages returns one filled page struct per template. Adding a
@@ -54,7 +57,7 @@ func samplePages() map[string]any {
 		Buyers: []presale.Buyer{{Name: "张伟", IDNumber: "652301199003071231", ShareNum: 1, ShareDen: 2, Confirmed: now}, {Name: "李娜", IDNumber: "65230120000229456X", ShareNum: 1, ShareDen: 2}}}
 	dl := calendar.Deadline{Start: calendar.MustDate("2025-03-27"), Workdays: 5, Due: calendar.MustDate("2025-04-07"),
 		Skipped: []calendar.DayInfo{{Date: calendar.MustDate("2025-03-29"), Name: "肉孜节"}}, Warnings: []string{"w"}}
-	return map[string]any{
+	out := map[string]any{
 		"error": ErrorPage{Base: b, Status: 422, Code: "x.y", Message: "拒绝", Ref: "abcd",
 			Reasons: []problem.Reason{{Rule: "r", Subject: "652301001002GB00123F00030012", Message: "m", Basis: "b", Fixer: "f"}}},
 		"login":     LoginPage{Base: b, Username: "u", Next: "/", Error: "用户名或密码错误"},
@@ -88,6 +91,59 @@ func samplePages() map[string]any {
 		"fund":          FundPage{Base: b, Project: proj, Facts: &presale.FundFacts{Account: presale.FundAccount{BankName: "建行", Number: "1", Supervised: decimal.RequireFromString("100")}, Nodes: presale.DefaultNodes(), Milestones: map[string]calendar.Date{presale.MilestoneStructure: calendar.MustDate("2026-01-01")}}, Nodes: presale.DefaultNodes(), Milestones: []string{presale.MilestoneStructure}, CanDecide: true, CanDeposit: true, CanWithdraw: true, Withdrawals: []presale.Withdrawal{{ID: 1, Node: "structure", Amount: decimal.RequireFromString("1"), State: "requested", RequestedAt: now, ExtraReview: true}}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
 		"partners":      PartnersPage{Base: b, Endpoints: []exchange.Endpoint{{Name: "n", URL: "https://x", Events: []string{"contract.filed"}, Active: true}}, Deliveries: []store.Delivery{{ID: 1, State: "pending", Attempts: 2, LastStatus: 503, LastError: "e", NextAt: now}}, Orgs: []identity.Org{org}, Events: exchange.EventTypes(), Secret: "s", Message: "m"},
 		"public":        PublicPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Projects: []store.ProjectDetail{projectSample(b, proj, now).D}},
+	}
+	for k, v := range completionSamples(b, proj, building, unit, measured, contract, now) {
+		out[k] = v
+	}
+	return out
+}
+
+// completionSamples fill the completion stage's pages.
+func completionSamples(b Base, proj ledger.Project, building ledger.Building, unit, measured ledger.Unit, contract presale.Contract, now time.Time) map[string]any {
+	d := decimal.RequireFromString
+	survey := completion.Survey{ID: 3, ProjectID: 1, BuildingID: 7, SurveyorName: "测绘院", ReportNo: "CJCH-2026-031", BuildingTotal: d("300"), LandArea: d("1"),
+		FloorArea: d("2"), State: completion.Submitted, Source: "api", SubmittedAt: now, DecidedAt: now, Note: "n",
+		Units: []completion.UnitMeasure{{UnitID: 9, UnitNo: unit.UnitNo, Room: unit.Room, Areas: unit.Forecast, Reason: "r"}}}
+	task := completion.Task{ID: 1, CaseID: 2, Round: 1, Department: "fire", OrgName: "消防救援大队", StartedOn: calendar.MustDate("2026-03-02"),
+		DueOn: calendar.MustDate("2026-03-09"), Result: completion.Fail, Reasons: "消防车道", DecidedAt: now, Attachments: []completion.Attachment{{ID: 1, Name: "a.jpg", SM3: "ab"}}}
+	open := task
+	open.Result, open.Round = completion.Pending, 2
+	acase := completion.Case{ID: 2, ProjectID: 1, Buildings: []int64{7}, State: completion.Rejected, Round: 2, AppliedAt: now, OpinionNo: "652301LHYS20260001",
+		OpinionAt: now, Tasks: []completion.Task{task, open}}
+	item := completion.Item{ID: 4, ProjectID: 1, Kind: completion.Infrastructure, Due: d("128000"), Paid: d("100000"), Evidence: "e", Note: "n"}
+	cleared := item
+	cleared.Kind, cleared.Paid, cleared.ClearedAt = completion.LandPremium, d("128000"), now
+	maint := completion.Item{ID: 5, UnitID: 9, Kind: completion.Maintenance, Due: d("13482"), Note: "n"}
+	filing := completion.Filing{ID: 1, Buildings: []int64{7}, Number: "昌建竣备〔2026〕1号", FiledOn: calendar.MustDate("2026-03-02"), DueOn: calendar.MustDate("2026-03-30")}
+	clock := &handover.Clock{FilingID: 1, FiledOn: filing.FiledOn, DueOn: filing.DueOn, WorkdaysLeft: 14}
+	cond := handover.Condition{Code: "handover.deed_tax", Title: "契税尚未缴纳", SubjectKind: "unit", SubjectID: 9, Subject: "1单元101", Responsible: handover.Party{Name: "税务局"},
+		Basis: "契税法", Clock: clock}
+	report := handover.Report{Target: handover.Delivery, At: now, Conditions: []handover.Condition{cond}, Clocks: map[int64]*handover.Clock{7: clock}, Units: 2, ReadyUnits: 1,
+		Warnings: []string{"w"}}
+	settlement := completion.Reconcile(presale.ByGross, d("6800"), d("763980"), unit.Forecast, ledger.Areas{Total: d("117"), Inner: d("96"), Shared: d("21")})
+	area := store.AreaRow{Contract: contract, Unit: measured, Settlement: settlement, Decision: "keep"}
+	cpage := contractSample(b, contract, unit, building, proj, now)
+	cpage.Area, cpage.CanDecideArea = &area, true
+	return map[string]any{
+		"completion": CompletionPage{Base: b, Project: proj, SurveyorName: "测绘院", Surveyors: []identity.Org{{ID: 1, Name: "测绘院"}},
+			Buildings: []CompletionBuilding{{Building: building, Units: 2, Survey: &survey, Accepted: true, InCase: true}, {Building: ledger.Building{ID: 8, Name: "2号楼"}, Filed: true}},
+			Cases:     []completion.Case{acase}, Items: []completion.Item{item, cleared}, Maintenance: [2]int{1, 2}, Filings: []completion.Filing{filing},
+			Commitments: []completion.Commitment{{ID: 1, Title: "竣工结算备案", DueOn: calendar.MustDate("2026-01-01")}, {ID: 2, Title: "t", DueOn: calendar.MustDate("2027-01-01"), FulfilledAt: now, Evidence: "e"}},
+			FilingCheck: report, BuildingName: map[int64]string{7: "1号楼", 8: "2号楼"}, CanManage: true, CanAccount: true, CanFulfil: true,
+			Errors: map[string]string{"number": "x"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
+		"maintenance":   MaintenancePage{Base: b, Project: proj, Rows: []MaintenanceRow{{Item: maint, Room: "1号楼 1单元101", No: unit.UnitNo, Area: "112.35"}}, CanPay: true, Message: "m"},
+		"surveys":       SurveysPage{Base: b, Surveys: []SurveyRow{{S: survey, Building: "1号楼", Project: "p"}}, Pending: true},
+		"survey_upload": SurveyUploadPage{Base: b, Project: proj, Building: building, History: []completion.Survey{survey}, Errors: []ledger.RowError{{Sheet: "实测户", Row: 3, Reason: "r"}}, ImportID: 1, Message: "m", CanSubmit: true},
+		"survey": SurveyPage{Base: b, S: survey, Project: proj, Building: building, CanReview: true, Beyond: 1, Crossing: 1, Message: "m", Errors: map[string]string{"note": "x"},
+			Lines: []SurveyLine{{M: survey.Units[0], Forecast: unit.Forecast, GrossRatio: "4.13", Beyond: true, Crosses140: true}}},
+		"reconciliation": ReconciliationPage{Base: b, Project: proj, Rows: []store.AreaRow{area}, Filter: "beyond", Beyond: 1, Crossing: 0, Totals: [5]string{"1", "2", "3", "4", "5"}},
+		"tasks":          TasksPage{Base: b, Tasks: []store.TaskRow{{Task: task, ProjectName: "p", Developer: "d", Buildings: "1号楼"}, {Task: open}}, Open: true, Overdue: 1},
+		"case":           CasePage{Base: b, C: acase, Project: proj, Buildings: []string{"1号楼"}, Rounds: [][]completion.Task{{task}, {open}}, MyTask: &open, CanReinspect: true, Message: "m", Errors: map[string]string{"reasons": "x"}},
+		"readiness": ReadinessPage{Base: b, Project: proj, Target: handover.Delivery, Targets: []handover.Target{handover.Filing, handover.Delivery}, Report: report,
+			Clocks: []ClockLine{{Clock: *clock, Buildings: "1号楼", DeadlineMS: 1}}, Groups: []ConditionGroup{{Subject: "1单元101", Kind: "unit", Conditions: []handover.Condition{cond}}},
+			Building: 7, Buildings: []ledger.Building{building}},
+		"alerts":   AlertsPage{Base: b, Alerts: []supervision.Alert{{Kind: supervision.CommitmentOverdue, ProjectID: 1, Message: "m", RaisedAt: now}}, Open: true},
+		"contract": cpage, // with the area reconciliation and the buyer's choice
 	}
 }
 
