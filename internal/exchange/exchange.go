@@ -29,6 +29,11 @@ const (
 	PreNoticeCancelled   = "prenotice.cancelled"
 	PreMortgageCancelled = "premortgage.cancelled"
 	CompletionFiled      = "completion.filed"
+	TransferRegistered   = "transfer.registered"
+	MortgageRegistered   = "mortgage.registered"
+	UnitSealed           = "unit.sealed"
+	UtilityRequested     = "utility.transfer_requested"
+	CertificateIssued    = "certificate.issued"
 )
 
 // EventTypes lists the event types with their Chinese names.
@@ -41,6 +46,11 @@ func EventTypes() []EventType {
 		{PreNoticeCancelled, "预告登记注销", "被注销的证明号、理由"},
 		{PreMortgageCancelled, "抵押权预告登记注销", "被注销的证明号、理由"},
 		{CompletionFiled, "竣工验收备案", "项目、备案编号、备案日期、20个工作日届满日、幢"},
+		{TransferRegistered, "转移登记", "不动产单元、不动产权证书号、权利人"},
+		{MortgageRegistered, "抵押权登记", "不动产单元、不动产登记证明号、抵押权人、债权数额、期限"},
+		{UnitSealed, "查封登记", "不动产单元、查封机关、文书编号、是否轮候"},
+		{UtilityRequested, "水电气联动过户申请", "只投递给被请求的公共事业单位：不动产单元、新户主"},
+		{CertificateIssued, "电子证照签发", "证照标识、证书号、不动产单元"},
 	}
 }
 

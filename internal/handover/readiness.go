@@ -21,6 +21,7 @@ import (
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/problem"
+	"handover/internal/registry"
 )
 
 // Target is the step whose blocking conditions are asked for.
@@ -81,7 +82,10 @@ type Facts struct {
 	Cases       []completion.Case     // joint acceptance applications, with their tasks
 	Filings     []completion.Filing
 	LandTopUp   string // why the land needs a supplementary agreement and top-up, or ""
-	Buildings   []BuildingFacts
+	// ParcelRestriction names a live seal, mortgage or lock on the
+	// project's land ("" for none): it blocks first registration.
+	ParcelRestriction string
+	Buildings         []BuildingFacts
 }
 
 // BuildingFacts are a building's facts.
@@ -94,13 +98,20 @@ type BuildingFacts struct {
 
 // UnitFacts are a unit's facts.
 type UnitFacts struct {
-	Unit           ledger.Unit
-	Contract       presale.Contract // the live contract (ID 0 when unsold)
-	Maintenance    completion.Item  // the unit's maintenance fund item (ID 0 when not assessed)
-	Locked, Sealed bool
-	Owned          bool   // the developer's ownership is registered (first registration)
-	DeedTaxPaid    bool   // 契税 paid for the transfer to the buyers
-	AreaDecision   string // keep or rescind, the buyer's choice when the area is beyond ±3 %
+	Unit         ledger.Unit
+	Contract     presale.Contract // the live contract (ID 0 when unsold)
+	Maintenance  completion.Item  // the unit's maintenance fund item (ID 0 when not assessed)
+	Locked       bool
+	Book         []registry.Entry // the register book (holders not needed by the rules)
+	DeedTaxPaid  bool             // 契税 paid for the transfer to the buyers
+	AreaDecision string           // keep or rescind, the buyer's choice when the area is beyond ±3 %
+	HandedOver   bool             // the keys and the certificate are delivered
+}
+
+// registration is what the registration rules see of the unit.
+func (u *UnitFacts) registration(f *Facts, filed bool) registry.UnitFacts {
+	return registry.UnitFacts{Filed: filed, ParcelRestriction: f.ParcelRestriction, Locked: u.Locked, Book: u.Book,
+		ContractID: u.Contract.ID, DeedTaxPaid: u.DeedTaxPaid}
 }
 
 // Scope narrows a report to a building or a unit (zero: the whole project).
@@ -160,11 +171,8 @@ const (
 	basisSurvey     = "多测合一：竣工测绘成果经审核后作为联合验收与不动产登记的唯一依据；" + basisReform
 	basisAcceptance = "《建设工程质量管理条例》第十六条、第四十九条；联合验收统一出具意见；" + basisReform
 	basisFiling     = "《房屋建筑和市政基础设施工程竣工验收备案管理办法》第四条；" + basisReform
-	basisFirstReg   = "《不动产登记暂行条例实施细则》第三十五条；首次登记与转移登记可合并申请"
-	basisLock       = "《不动产登记暂行条例实施细则》；查封、锁定期间不得办理转移登记"
 	basisContract   = "《城市商品房预售管理办法》第十条；合同备案后方可办理转移登记"
 	basisArea       = "GF-2014-0171 第十三条：面积误差比绝对值超出3%时，买受人有权选择解除合同或继续履行"
-	basisDeedTax    = "《契税法》第十一条：纳税人未按规定缴纳契税的，不动产登记机构不予办理登记"
 	basisMaint      = "《住宅专项维修资金管理办法》第十三条：未按规定交存首期维修资金的，开发企业不得将房屋交付买受人"
 )
 
@@ -353,31 +361,49 @@ func (e *evaluator) department(code string) Party {
 	return e.f.Housing
 }
 
-// firstRegistration: the filing (and all it needs), then no lock or seal
-// on the building's units.
+// firstRegistration: the filing (and all it needs), then the rules of the
+// register (registry.FirstBlocks): the parcel free, no unit locked or
+// sealed. A unit already registered is done.
 func (e *evaluator) firstRegistration(b *BuildingFacts) {
-	if !e.filed(b) {
+	filed := e.filed(b)
+	if !filed {
 		e.filing(b)
 		e.building(b, "firstreg.filing", "尚未办理竣工验收备案", e.f.Housing, basisFiling)
 	}
+	parcelListed := false
 	for i := range b.Units {
 		u := &b.Units[i]
-		e.restrictions(b, u, "firstreg")
+		for _, bl := range registry.FirstBlocks(u.registration(e.f, true)) {
+			switch bl.Rule {
+			case "first.done":
+			case "first.parcel":
+				if !parcelListed {
+					parcelListed = true
+					e.building(b, bl.Rule, bl.Message, Party{Name: bl.Fixer}, bl.Basis)
+				}
+			default:
+				e.unit(b, u, bl.Rule, bl.Message, e.fixer(bl), bl.Basis)
+			}
+		}
 	}
+}
+
+// fixer turns a rule's fixer into a party.
+func (e *evaluator) fixer(bl registry.Block) Party {
+	switch bl.Rule {
+	case "transfer.ownership":
+		return e.f.Registry
+	case "transfer.locked", "first.locked":
+		return e.f.Housing
+	case "transfer.deed_tax":
+		return Party{Kind: identity.Tax, OrgID: e.f.Tax.OrgID, Name: e.f.Tax.Name + "、买受人"}
+	}
+	return Party{Name: bl.Fixer}
 }
 
 func (e *evaluator) unit(b *BuildingFacts, u *UnitFacts, code, title string, who Party, basis string) {
 	e.add(Condition{Code: code, Title: title, SubjectKind: "unit", SubjectID: u.Unit.ID, Subject: u.Unit.Room + "（" + u.Unit.UnitNo + "）",
 		Responsible: who, Basis: basis, Clock: e.r.Clocks[b.Building.ID]})
-}
-
-func (e *evaluator) restrictions(b *BuildingFacts, u *UnitFacts, prefix string) {
-	if u.Sealed {
-		e.unit(b, u, prefix+".sealed", "该户已被查封", Party{Name: "作出查封的人民法院或机关"}, basisLock)
-	}
-	if u.Locked {
-		e.unit(b, u, prefix+".locked", "该户已被锁定", e.f.Housing, basisLock)
-	}
 }
 
 // delivery: per sold unit, everything that blocks handing over the keys
@@ -406,19 +432,32 @@ func (e *evaluator) delivery(b *BuildingFacts, only int64) {
 }
 
 func (e *evaluator) deliveryUnit(b *BuildingFacts, u *UnitFacts) {
+	if u.HandedOver {
+		return
+	}
 	buyers := Party{Kind: identity.Individual, Name: "买受人" + u.Contract.BuyerNames()}
-	e.restrictions(b, u, "handover")
 	if u.Contract.State != presale.Filed {
 		e.unit(b, u, "handover.contract", "网签合同尚未备案", e.f.Developer, basisContract)
 	}
-	if !u.Owned {
-		e.unit(b, u, "handover.first_registration", "开发企业首次登记尚未办理（可与转移登记合并申请）", e.f.Registry, basisFirstReg)
+	// The registration rules of the transfer (registry.TransferBlocks):
+	// the developer's ownership (first registration, which may be combined
+	// with the transfer), no seal or lock, the deed tax paid, no mortgage
+	// forbidding transfer, no one else's pre-notice.
+	for _, bl := range registry.TransferBlocks(u.registration(e.f, e.filed(b))) {
+		title := bl.Message
+		if bl.Rule == "transfer.ownership" {
+			title = "开发企业首次登记尚未办理（可与转移登记合并申请）"
+		}
+		e.unit(b, u, bl.Rule, title, e.fixer(bl), bl.Basis)
 	}
-	if u.Unit.HasMeasured() && u.Contract.ID != 0 && u.AreaDecision == "" {
+	if u.Unit.HasMeasured() && u.Contract.ID != 0 {
 		s := completion.Reconcile(u.Contract.PriceBasis, u.Contract.UnitPrice, u.Contract.TotalPrice, u.Unit.Forecast, u.Unit.Measured)
-		if s.MayRescind {
+		switch {
+		case s.MayRescind && u.AreaDecision == "":
 			e.unit(b, u, "handover.area_decision", fmt.Sprintf("面积误差比%s%%超出±3%%，待买受人选择解除合同或继续履行", s.GrossRatio.Shift(2).StringFixed(2)),
 				buyers, basisArea)
+		case u.AreaDecision == "rescind":
+			e.unit(b, u, "handover.rescinded", "买受人选择解除合同，待办理合同注销备案", e.f.Developer, basisArea)
 		}
 	}
 	switch {
@@ -427,8 +466,5 @@ func (e *evaluator) deliveryUnit(b *BuildingFacts, u *UnitFacts) {
 	case !u.Maintenance.Cleared():
 		e.unit(b, u, "handover.maintenance", fmt.Sprintf("住宅专项维修资金%s元尚未交存", u.Maintenance.Outstanding().StringFixed(2)),
 			Party{Kind: identity.Developer, OrgID: e.f.Developer.OrgID, Name: e.f.Developer.Name + "（代收）、" + buyers.Name}, basisMaint)
-	}
-	if !u.DeedTaxPaid {
-		e.unit(b, u, "handover.deed_tax", "契税尚未缴纳", Party{Kind: identity.Tax, OrgID: e.f.Tax.OrgID, Name: e.f.Tax.Name + "、" + buyers.Name}, basisDeedTax)
 	}
 }

@@ -13,6 +13,7 @@ import (
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/problem"
+	"handover/internal/registry"
 )
 
 func testCalendar(t *testing.T) *calendar.Calendar {
@@ -137,8 +138,8 @@ func TestDeliveryConditionsAndClock(t *testing.T) {
 	u := &b.Units[0]
 	u.Unit.Measured = area("104") // +4 %: the buyer may rescind
 	r := Evaluate(f, cal, Delivery, Scope{Building: 1}, now)
-	want := []string{"handover.first_registration@1单元101（U;）", "handover.area_decision@1单元101（U;）",
-		"handover.maintenance@1单元101（U;）", "handover.deed_tax@1单元101（U;）"}
+	want := []string{"transfer.ownership@1单元101（U;）", "transfer.deed_tax@1单元101（U;）",
+		"handover.area_decision@1单元101（U;）", "handover.maintenance@1单元101（U;）"}
 	if got := codes(r); !slices.Equal(got, want) {
 		t.Errorf("sold unit after filing: got %v, want %v", got, want)
 	}
@@ -149,10 +150,11 @@ func TestDeliveryConditionsAndClock(t *testing.T) {
 	if r.Units != 1 || r.ReadyUnits != 0 {
 		t.Errorf("units %d ready %d: the unsold unit does not count", r.Units, r.ReadyUnits)
 	}
-	u.Owned, u.DeedTaxPaid, u.AreaDecision = true, true, "keep"
+	u.Book = []registry.Entry{{ID: 1, Kind: registry.Ownership, RegType: registry.RegFirst}}
+	u.DeedTaxPaid, u.AreaDecision = true, "keep"
 	u.Maintenance = completion.Item{ID: 5, Kind: completion.Maintenance, Due: decimal.NewFromInt(12480), Paid: decimal.NewFromInt(12480), ClearedAt: now}
 	u.Locked = true
-	if got := codes(Evaluate(f, cal, Delivery, Scope{Unit: 11}, now)); !slices.Equal(got, []string{"handover.locked@1单元101（U;）"}) {
+	if got := codes(Evaluate(f, cal, Delivery, Scope{Unit: 11}, now)); !slices.Equal(got, []string{"transfer.locked@1单元101（U;）"}) {
 		t.Errorf("locked unit: %v", got)
 	}
 	u.Locked = false
@@ -177,13 +179,15 @@ func TestFirstRegistrationConditions(t *testing.T) {
 	cal := testCalendar(t)
 	f := fixture()
 	done(f, 0)
-	f.Buildings[0].Units[1].Sealed = true
+	f.Buildings[0].Units[1].Book = []registry.Entry{{ID: 7, Kind: registry.Seal, RegType: registry.RegSeal}}
+	f.ParcelRestriction = "在建工程抵押"
 	r := Evaluate(f, cal, FirstRegistration, Scope{Building: 1}, now)
-	if got := codes(r); !slices.Equal(got, []string{"firstreg.filing@1号楼", "firstreg.sealed@1单元101（U<）"}) {
+	if got := codes(r); !slices.Equal(got, []string{"firstreg.filing@1号楼", "first.parcel@1号楼", "first.sealed@1单元101（U<）"}) {
 		t.Errorf("first registration: %v", got)
 	}
 	f.Filings = []completion.Filing{{ID: 1, Buildings: []int64{1}, FiledOn: calendar.MustDate("2026-03-02"), DueOn: calendar.MustDate("2026-03-27")}}
-	f.Buildings[0].Units[1].Sealed = false
+	f.Buildings[0].Units[1].Book = append(f.Buildings[0].Units[1].Book, registry.Entry{ID: 8, Kind: registry.Cancellation, Ends: 7, EndKind: registry.Cancelled})
+	f.ParcelRestriction = ""
 	if r := Evaluate(f, cal, FirstRegistration, Scope{Building: 1}, now); !r.Ready() || r.ReadyUnits != 2 {
 		t.Errorf("after filing: %v", codes(r))
 	}

@@ -148,8 +148,22 @@ type Entry struct {
 	Ends          int64 // the entry this one ends, if any
 	EndKind       EndKind
 	Note          string // 附记
+	Detail        Detail // a mortgage's, seal's or objection's particulars
+	ServiceID     int64  // the registration service that recorded it (0: filing, batch before services)
 	RecordedBy    int64
 	RecordedAt    time.Time
+}
+
+// Detail holds the particulars of mortgages, seals and objections.
+type Detail struct {
+	TermStart  string // 债务履行期限 / 查封期限, YYYY-MM-DD
+	TermEnd    string
+	Rank       int    // 抵押顺位
+	NoTransfer bool   // 抵押合同约定不得转让 (带押过户 refused)
+	Authority  string // 查封机关 / 异议申请人
+	DocNo      string // 法律文书编号
+	SealKind   string // 查封, 预查封, 轮候查封
+	Waiting    bool   // 轮候: effective when the earlier seals are lifted
 }
 
 // Status is an entry's status (权属状态), derived from the entries after it.
@@ -198,6 +212,18 @@ func Statuses(book []Entry) map[int64]Status {
 		default:
 			out[e.Ends] = History
 		}
+	}
+	// A waiting seal (轮候查封) is 临时 while an earlier seal stands and takes
+	// effect, in order, when the earlier ones are lifted.
+	sealed := false
+	for _, e := range book {
+		if e.Kind != Seal || out[e.ID] != Current {
+			continue
+		}
+		if sealed && e.Detail.Waiting {
+			out[e.ID] = Temporary
+		}
+		sealed = true
 	}
 	return out
 }

@@ -465,7 +465,7 @@ func TestReadinessAfterFiling(t *testing.T) {
 			t.Errorf("%s: clock %+v, want 20 working days left", c.Code, c.Clock)
 		}
 	}
-	if want := []string{"handover.first_registration", "handover.maintenance", "handover.deed_tax"}; !slices.Equal(codes, want) {
+	if want := []string{"transfer.ownership", "transfer.deed_tax", "handover.maintenance"}; !slices.Equal(codes, want) {
 		t.Errorf("conditions: got %v, want %v", codes, want)
 	}
 	if r.Units != 1 || r.ReadyUnits != 0 {

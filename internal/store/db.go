@@ -64,6 +64,9 @@ type DB struct {
 	// commits and committed count write transactions and the statements
 	// they ran, for WriteStats.
 	commits, committed atomic.Int64
+	// authorityCerts caches parsed authority certificates by key id: a
+	// key's certificate is fixed once stored, so the cache never goes stale.
+	authorityCerts sync.Map
 }
 
 // WriteStats reports how many write transactions this DB has committed and

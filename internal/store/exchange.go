@@ -259,17 +259,24 @@ func (db *DB) Outbox(ctx context.Context, limit int) ([]exchange.Event, error) {
 type outboxEvent struct {
 	typ, aggregate, jurisdiction string
 	body                         []byte
+	org                          int64 // addressed to one organisation (0: every subscriber)
 }
 
 // emit queues an outbound event of the transaction. The events are written
 // just before commit (flushOutbox), so that a transaction's events cost two
 // statements however many it emits; a rolled-back transaction emits none.
 func (tx *Tx) emit(typ, aggregate, jurisdiction string, payload any) error {
+	return tx.emitTo(0, typ, aggregate, jurisdiction, payload)
+}
+
+// emitTo queues an event for one organisation's endpoints only (org 0:
+// every subscriber).
+func (tx *Tx) emitTo(org int64, typ, aggregate, jurisdiction string, payload any) error {
 	body, err := json.Marshal(payload)
 	if err != nil {
 		return err
 	}
-	tx.outbox = append(tx.outbox, outboxEvent{typ: typ, aggregate: aggregate, jurisdiction: jurisdiction, body: body})
+	tx.outbox = append(tx.outbox, outboxEvent{typ: typ, aggregate: aggregate, jurisdiction: jurisdiction, body: body, org: org})
 	return nil
 }
 
@@ -282,15 +289,15 @@ func (tx *Tx) flushOutbox(ctx context.Context) error {
 		return nil
 	}
 	var b strings.Builder
-	b.WriteString(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES `)
-	args := make([]any, 0, 5*len(tx.outbox))
+	b.WriteString(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at, target_org) VALUES `)
+	args := make([]any, 0, 6*len(tx.outbox))
 	for i, e := range tx.outbox {
 		if i > 0 {
 			b.WriteString(", ")
 		}
 		n := len(args)
-		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5)
-		args = append(args, e.typ, e.aggregate, e.jurisdiction, string(e.body), tx.now)
+		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6)
+		args = append(args, e.typ, e.aggregate, e.jurisdiction, string(e.body), tx.now, e.org)
 	}
 	b.WriteString(` RETURNING id`)
 	rows, err := tx.query(ctx, b.String(), args...)
@@ -316,6 +323,7 @@ func (tx *Tx) flushOutbox(ctx context.Context) error {
 		SELECT o.id, e.id, o.aggregate, 'pending', $1 FROM outbox o
 		JOIN endpoint_events s ON s.event_type = o.type
 		JOIN partner_endpoints e ON e.id = s.endpoint_id AND e.active AND (e.jurisdiction = '' OR e.jurisdiction = o.jurisdiction)
+			AND (o.target_org = 0 OR e.org_id = o.target_org)
 		WHERE o.id IN (`+strings.Join(marks, ", ")+`)`, append([]any{tx.now}, ids...)...)
 	return err
 }

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"handover/internal/calendar"
@@ -86,6 +87,9 @@ func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project) (
 		return nil, err
 	}
 	if f.LandTopUp, err = landCheck(ctx, q, p.ID); err != nil {
+		return nil, err
+	}
+	if f.ParcelRestriction, err = parcelRestriction(ctx, q, p.ID); err != nil {
 		return nil, err
 	}
 	if f.Cases, err = loadCases(ctx, q, `project_id = $1`, p.ID); err != nil {
@@ -209,36 +213,63 @@ func unitReadiness(ctx context.Context, q querier, projectID int64) (map[int64]h
 		out[unit] = uf
 	}
 	lrows.Close()
-	// Only what the conditions look at: ownership (the first registration)
-	// and seals with the entries that end them.
-	erows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, COALESCE(e.ends_entry, 0), e.end_kind FROM register_entries e
-		WHERE (e.kind IN ('ownership', 'seal') OR (e.kind = 'cancellation' AND e.ends_entry IN (SELECT id FROM register_entries WHERE kind = 'seal')))
-		AND e.unit_id IN (SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1)
+	// The register book of every unit (the rules need kinds, links and
+	// particulars, not the holders).
+	erows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
+		COALESCE(e.ends_entry, 0), e.end_kind, e.no_transfer, e.waiting FROM register_entries e
+		WHERE e.unit_id IN (SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1)
 		ORDER BY e.unit_id, e.id`, projectID)
 	if err != nil {
 		return nil, err
 	}
-	books := map[int64][]registry.Entry{}
 	for erows.Next() {
 		var e registry.Entry
 		var kind, end string
-		if err := erows.Scan(&e.ID, &e.UnitID, &kind, &e.Ends, &end); err != nil {
+		if err := erows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end,
+			&e.Detail.NoTransfer, &e.Detail.Waiting); err != nil {
 			erows.Close()
 			return nil, err
 		}
 		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)
-		books[e.UnitID] = append(books[e.UnitID], e)
+		uf := out[e.UnitID]
+		uf.Book = append(uf.Book, e)
+		out[e.UnitID] = uf
 	}
 	erows.Close()
-	for unit, book := range books {
-		uf := out[unit]
-		uf.Sealed = len(registry.Live(book, registry.Seal)) > 0
-		for _, e := range book {
-			if e.Kind == registry.Ownership {
-				uf.Owned = true // the first registration is done (the right may since have moved on)
-			}
+	// Deed tax paid, and the units already handed over.
+	trows, err := q.QueryContext(ctx, `SELECT t.unit_id FROM deed_taxes t JOIN contracts c ON c.id = t.contract_id
+		WHERE c.project_id = $1 AND t.paid_at IS NOT NULL AND c.state IN ('signed', 'filed')`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	for trows.Next() {
+		var unit int64
+		if err := trows.Scan(&unit); err != nil {
+			trows.Close()
+			return nil, err
 		}
+		uf := out[unit]
+		uf.DeedTaxPaid = true
 		out[unit] = uf
+	}
+	trows.Close()
+	hrows, err := q.QueryContext(ctx, `SELECT h.unit_id FROM handover_units h JOIN handover_events v ON v.id = h.event_id
+		WHERE v.project_id = $1 AND h.state = 'done'`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	defer hrows.Close()
+	for hrows.Next() {
+		var unit int64
+		if err := hrows.Scan(&unit); err != nil {
+			return nil, err
+		}
+		uf := out[unit]
+		uf.HandedOver = true
+		out[unit] = uf
+	}
+	if err := hrows.Err(); err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -295,4 +326,40 @@ func unitAreas(ctx context.Context, q querier, projectID int64) (map[int64][]led
 		out[u.BuildingID] = append(out[u.BuildingID], u)
 	}
 	return out, rows.Err()
+}
+
+// parcelRestriction names the live restrictions on a project's parcels
+// ("" for none).
+func parcelRestriction(ctx context.Context, q querier, projectID int64) (string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT r.kind FROM parcel_restrictions r WHERE r.kind <> 'lift'
+		AND r.parcel_code IN (SELECT code FROM parcels WHERE project_id = $1)
+		AND NOT EXISTS (SELECT 1 FROM parcel_restrictions l WHERE l.lifts = r.id) ORDER BY r.id`, projectID)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var names []string
+	for rows.Next() {
+		var kind string
+		if err := rows.Scan(&kind); err != nil {
+			return "", err
+		}
+		names = append(names, ParcelRestrictionLabel(kind))
+	}
+	return strings.Join(names, "、"), rows.Err()
+}
+
+// ParcelRestrictionLabel names a kind of parcel restriction.
+func ParcelRestrictionLabel(kind string) string {
+	switch kind {
+	case "seal":
+		return "查封"
+	case "mortgage":
+		return "土地抵押"
+	case "construction_mortgage":
+		return "在建工程抵押"
+	case "lock":
+		return "锁定"
+	}
+	return kind
 }

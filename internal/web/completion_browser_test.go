@@ -169,7 +169,7 @@ func TestBrowserReadinessCountdown(t *testing.T) {
 		t.Fatal(err)
 	}
 	joined := strings.Join(codes, " ")
-	for _, want := range []string{"handover.first_registration", "handover.maintenance", "handover.deed_tax"} {
+	for _, want := range []string{"transfer.ownership", "handover.maintenance", "transfer.deed_tax"} {
 		if !strings.Contains(joined, want) {
 			t.Errorf("conditions %v lack %s", codes, want)
 		}

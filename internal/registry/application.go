@@ -1,0 +1,341 @@
+package registry
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"handover/internal/calendar"
+	"handover/internal/problem"
+)
+
+// ServiceKind is a registration service an application asks for.
+type ServiceKind string
+
+const (
+	First       ServiceKind = "first"     // 首次登记 (a building's units, to the developer)
+	Transfer    ServiceKind = "transfer"  // 转移登记 (预告转本: the sale pre-notice converts)
+	MortgageReg ServiceKind = "mortgage"  // 抵押权首次登记 (the pre-mortgage converts)
+	Cancel      ServiceKind = "cancel"    // 注销登记 of an entry
+	SealReg     ServiceKind = "seal"      // 查封登记, by court order
+	Unseal      ServiceKind = "unseal"    // 解封登记
+	Correct     ServiceKind = "correct"   // 更正登记
+	ObjectReg   ServiceKind = "objection" // 异议登记
+)
+
+// ServiceKinds lists the kinds in display order.
+var ServiceKinds = []ServiceKind{First, Transfer, MortgageReg, Cancel, SealReg, Unseal, Correct, ObjectReg}
+
+// Label is the kind in Chinese.
+func (k ServiceKind) Label() string {
+	switch k {
+	case First:
+		return "首次登记"
+	case Transfer:
+		return "转移登记（预告转本）"
+	case MortgageReg:
+		return "抵押权首次登记（预抵押转本）"
+	case Cancel:
+		return "注销登记"
+	case SealReg:
+		return "查封登记"
+	case Unseal:
+		return "解封登记"
+	case Correct:
+		return "更正登记"
+	case ObjectReg:
+		return "异议登记"
+	}
+	return string(k)
+}
+
+// RegType is the 登记类型 the kind records.
+func (k ServiceKind) RegType() int {
+	switch k {
+	case First:
+		return RegFirst
+	case Transfer:
+		return RegTransfer
+	case MortgageReg:
+		return RegFirst // 抵押权首次登记
+	case Cancel, Unseal:
+		return RegCancel
+	case SealReg:
+		return RegSeal
+	case Correct:
+		return RegCorrection
+	case ObjectReg:
+		return RegObjection
+	}
+	return RegOther
+}
+
+// Certifies reports whether recording the service issues a certificate:
+// 不动产权证书 to the buyers of a transfer, 不动产登记证明 to the bank of a
+// mortgage and to the applicant of an objection. A first registration of
+// 商品房 records the developer's ownership without a certificate (it is
+// transferred to the buyers, often in the same application); the other
+// kinds end or restrict entries and are done when recorded.
+func (k ServiceKind) Certifies() bool {
+	return k == Transfer || k == MortgageReg || k == ObjectReg
+}
+
+// ServiceState is where a service stands. The steps are 受理 → 审核
+// (→ 复审) → 登簿 → 缮证 → 发证; a reviewer may return it to the acceptor,
+// and it may be withdrawn before 登簿.
+type ServiceState string
+
+const (
+	Accepted   ServiceState = "accepted"  // 已受理, awaiting review
+	Reviewed   ServiceState = "reviewed"  // 已审核 (awaiting the second review when configured)
+	Approved   ServiceState = "approved"  // 审核通过, awaiting 登簿
+	Recorded   ServiceState = "recorded"  // 已登簿, awaiting 缮证
+	Certified  ServiceState = "certified" // 已缮证, awaiting 发证
+	Issued     ServiceState = "issued"    // 已发证: done
+	ReturnedSt ServiceState = "returned"  // 退回补正
+	Withdrawn  ServiceState = "withdrawn" // 已撤回
+)
+
+// Label is the state in Chinese.
+func (s ServiceState) Label() string {
+	switch s {
+	case Accepted:
+		return "待审核"
+	case Reviewed:
+		return "待复审"
+	case Approved:
+		return "待登簿"
+	case Recorded:
+		return "待缮证"
+	case Certified:
+		return "待发证"
+	case Issued:
+		return "已办结"
+	case ReturnedSt:
+		return "退回补正"
+	case Withdrawn:
+		return "已撤回"
+	}
+	return string(s)
+}
+
+// Step is an action on a service.
+type Step string
+
+const (
+	StepAccept   Step = "accept"   // 受理 (also: resubmit after return)
+	StepReview   Step = "review"   // 审核
+	StepReview2  Step = "review2"  // 复审
+	StepReturn   Step = "return"   // 退回补正
+	StepRecord   Step = "record"   // 登簿
+	StepCertify  Step = "certify"  // 缮证
+	StepIssue    Step = "issue"    // 发证
+	StepWithdraw Step = "withdraw" // 撤回
+)
+
+// Label is the step in Chinese.
+func (s Step) Label() string {
+	switch s {
+	case StepAccept:
+		return "受理"
+	case StepReview:
+		return "审核"
+	case StepReview2:
+		return "复审"
+	case StepReturn:
+		return "退回补正"
+	case StepRecord:
+		return "登簿"
+	case StepCertify:
+		return "缮证"
+	case StepIssue:
+		return "发证"
+	case StepWithdraw:
+		return "撤回"
+	}
+	return string(s)
+}
+
+// Service is one registration service of an application.
+type Service struct {
+	ID            int64
+	ApplicationID int64
+	Seq           int
+	Kind          ServiceKind
+	UnitID        int64 // the unit (0 for a building's first registration)
+	BuildingID    int64 // the building of a first registration
+	ContractID    int64 // the sale (transfer, mortgage)
+	EntryID       int64 // the entry a cancellation, unseal or correction concerns
+	State         ServiceState
+	Fee           int64 // 登记费, fen
+	DueOn         calendar.Date
+	AutoReview    bool
+	Details       map[string]string // the particulars entered at 受理 (seal: court, document, …)
+	ReturnReason  string
+	AcceptedBy    int64
+	ReviewedBy    int64
+	Reviewed2By   int64
+	RecordedAt    time.Time
+	IssuedAt      time.Time
+}
+
+// Application is a 登记申请 with its ordered services.
+type Application struct {
+	ID           int64
+	Number       string // 受理号
+	Jurisdiction string
+	ProjectID    int64
+	Applicants   []string
+	Agent        string
+	Source       string // counter, batch, api
+	State        string // open, done, withdrawn
+	CreatedBy    int64
+	CreatedAt    time.Time
+	Services     []Service
+}
+
+// ApplicationNumber formats a 受理号: 652301-2026-000123.
+func ApplicationNumber(jurisdiction string, year, seq int) string {
+	return fmt.Sprintf("%s-%d-%06d", strings.ReplaceAll(jurisdiction, "-", ""), year, seq)
+}
+
+// Policy is a jurisdiction's registration policy.
+type Policy struct {
+	SecondReview bool          // 复审 required
+	AutoReview   []ServiceKind // kinds that may be reviewed automatically when every rule passes
+	Days         int           // working days allowed (statutory 30)
+	Fees         map[ServiceKind]int64
+}
+
+// DefaultPolicy: no second review, no automatic review, 30 working days,
+// 80 元 per residential transfer or mortgage case (DOMAIN.md §5.12).
+func DefaultPolicy() Policy {
+	return Policy{Days: 30, Fees: map[ServiceKind]int64{Transfer: 8000, MortgageReg: 8000}}
+}
+
+// Settings of the registration policy.
+const (
+	SettingSecondReview = "registration.second_review" // "1" to require 复审
+	SettingAutoReview   = "registration.auto_review"   // kinds, comma-separated
+	SettingDays         = "registration.days"
+)
+
+// ParseAutoReview reads the automatic-review setting.
+func ParseAutoReview(s string) ([]ServiceKind, error) {
+	var out []ServiceKind
+	for _, k := range strings.Split(s, ",") {
+		k = strings.TrimSpace(k)
+		if k == "" {
+			continue
+		}
+		if !slices.Contains(ServiceKinds, ServiceKind(k)) || ServiceKind(k) == SealReg || ServiceKind(k) == Unseal {
+			return nil, problem.Newf(problem.Invalid, "registration.auto_review", "“%s”不能自动审核", k)
+		}
+		out = append(out, ServiceKind(k))
+	}
+	return out, nil
+}
+
+// Apply moves the service by step, done by user, enforcing the order of
+// the steps and the segregation of duties: the reviewer is not the acceptor,
+// the second reviewer is neither. It returns what to record in the history.
+func (s *Service) Apply(step Step, user int64, policy Policy, reason string) error {
+	bad := func() error {
+		return problem.Newf(problem.Conflict, "registration.step", "%s当前为“%s”，不能%s", s.Kind.Label(), s.State.Label(), step.Label())
+	}
+	switch step {
+	case StepAccept:
+		if s.State != ReturnedSt {
+			return bad()
+		}
+		s.State, s.ReturnReason, s.AcceptedBy = Accepted, "", user
+	case StepReview:
+		if s.State != Accepted {
+			return bad()
+		}
+		if user == s.AcceptedBy && user != 0 {
+			return problem.New(problem.Forbidden, "registration.segregation", "受理人不能审核本人受理的申请（岗位分离）")
+		}
+		s.ReviewedBy = user
+		s.State = Approved
+		if policy.SecondReview {
+			s.State = Reviewed
+		}
+	case StepReview2:
+		if s.State != Reviewed {
+			return bad()
+		}
+		if user == s.AcceptedBy || user == s.ReviewedBy {
+			return problem.New(problem.Forbidden, "registration.segregation", "复审人不能是受理人或初审人（岗位分离）")
+		}
+		s.Reviewed2By, s.State = user, Approved
+	case StepReturn:
+		if s.State != Accepted && s.State != Reviewed && s.State != Approved {
+			return bad()
+		}
+		if strings.TrimSpace(reason) == "" {
+			return &problem.Error{Kind: problem.Invalid, Code: "registration.reason", Message: "退回补正须写明理由", Fields: map[string]string{"reason": "请填写理由"}}
+		}
+		s.State, s.ReturnReason = ReturnedSt, strings.TrimSpace(reason)
+	case StepRecord:
+		if s.State != Approved {
+			return bad()
+		}
+		s.State = Recorded
+		if !s.Kind.Certifies() {
+			s.State = Issued // nothing to certify: done when recorded
+		}
+	case StepCertify:
+		if s.State != Recorded {
+			return bad()
+		}
+		s.State = Certified
+	case StepIssue:
+		if s.State != Certified {
+			return bad()
+		}
+		s.State = Issued
+	case StepWithdraw:
+		if s.State == Recorded || s.State == Certified || s.State == Issued || s.State == Withdrawn {
+			return problem.New(problem.Conflict, "registration.withdraw", "已登簿的申请不能撤回")
+		}
+		s.State = Withdrawn
+	default:
+		return problem.Newf(problem.Invalid, "registration.step", "未知的步骤“%s”", step)
+	}
+	return nil
+}
+
+// AutoApprove records an automatic review (自动审核): allowed by the
+// jurisdiction's policy for standard cases whose every rule passes; the
+// caller has checked both.
+func (s *Service) AutoApprove() error {
+	if s.State != Accepted {
+		return problem.Newf(problem.Conflict, "registration.step", "%s当前为“%s”，不能自动审核", s.Kind.Label(), s.State.Label())
+	}
+	s.State, s.AutoReview = Approved, true
+	return nil
+}
+
+// Next is the step that moves the application on, given its services'
+// states ("" when done).
+func (a Application) Next() Step {
+	for _, s := range a.Services {
+		switch s.State {
+		case Accepted:
+			return StepReview
+		case Reviewed:
+			return StepReview2
+		case Approved:
+			return StepRecord
+		case Recorded:
+			return StepCertify
+		case Certified:
+			return StepIssue
+		case ReturnedSt:
+			return StepAccept
+		}
+	}
+	return ""
+}

@@ -1,0 +1,111 @@
+package registry
+
+import (
+	"math/rand/v2"
+	"testing"
+
+	"handover/internal/problem"
+)
+
+// The steps go 受理 → 审核 (→ 复审) → 登簿 → 缮证 → 发证, in order, each by
+// the right person.
+func TestServiceSteps(t *testing.T) {
+	second := Policy{SecondReview: true}
+	tests := []struct {
+		name   string
+		kind   ServiceKind
+		from   ServiceState
+		step   Step
+		user   int64
+		policy Policy
+		want   ServiceState
+		code   string
+	}{
+		{"review", Transfer, Accepted, StepReview, 2, Policy{}, Approved, ""},
+		{"review, second review required", Transfer, Accepted, StepReview, 2, second, Reviewed, ""},
+		{"acceptor reviews", Transfer, Accepted, StepReview, 1, Policy{}, Accepted, "registration.segregation"},
+		{"second review by the reviewer", Transfer, Reviewed, StepReview2, 2, second, Reviewed, "registration.segregation"},
+		{"second review by the acceptor", Transfer, Reviewed, StepReview2, 1, second, Reviewed, "registration.segregation"},
+		{"second review", Transfer, Reviewed, StepReview2, 3, second, Approved, ""},
+		{"record before review", Transfer, Accepted, StepRecord, 3, Policy{}, Accepted, "registration.step"},
+		{"record", Transfer, Approved, StepRecord, 3, Policy{}, Recorded, ""},
+		{"record a seal: nothing to certify", SealReg, Approved, StepRecord, 3, Policy{}, Issued, ""},
+		{"certify", Transfer, Recorded, StepCertify, 3, Policy{}, Certified, ""},
+		{"issue before certifying", Transfer, Recorded, StepIssue, 3, Policy{}, Recorded, "registration.step"},
+		{"issue", Transfer, Certified, StepIssue, 3, Policy{}, Issued, ""},
+		{"return", Transfer, Approved, StepReturn, 2, Policy{}, ReturnedSt, ""},
+		{"return after recording", Transfer, Recorded, StepReturn, 2, Policy{}, Recorded, "registration.step"},
+		{"resubmit", Transfer, ReturnedSt, StepAccept, 1, Policy{}, Accepted, ""},
+		{"withdraw before recording", Transfer, Approved, StepWithdraw, 1, Policy{}, Withdrawn, ""},
+		{"withdraw after recording", Transfer, Recorded, StepWithdraw, 1, Policy{}, Recorded, "registration.withdraw"},
+	}
+	for _, tt := range tests {
+		s := Service{Kind: tt.kind, State: tt.from, AcceptedBy: 1, ReviewedBy: 2}
+		if tt.from == Accepted {
+			s.ReviewedBy = 0
+		}
+		reason := ""
+		if tt.step == StepReturn {
+			reason = "材料不全"
+		}
+		err := s.Apply(tt.step, tt.user, tt.policy, reason)
+		code := ""
+		if err != nil {
+			code = problem.As(err).Code
+		}
+		if code != tt.code || s.State != tt.want {
+			t.Errorf("%s: got %s, %v; want %s, %q", tt.name, s.State, err, tt.want, tt.code)
+		}
+	}
+	s := Service{Kind: Transfer, State: Approved}
+	if err := s.Apply(StepReturn, 2, Policy{}, "  "); problem.As(err).Code != "registration.reason" || s.State != Approved {
+		t.Errorf("return without a reason: got %s, %v", s.State, err)
+	}
+}
+
+// Property: whatever steps anyone tries in any order, a service is recorded
+// only after a review by someone other than its acceptor (and, with second
+// review, by a third person), and nothing moves a withdrawn or issued
+// service.
+func TestServiceStepsProperty(t *testing.T) {
+	steps := []Step{StepAccept, StepReview, StepReview2, StepReturn, StepRecord, StepCertify, StepIssue, StepWithdraw}
+	r := rand.New(rand.NewPCG(1, 2))
+	for trial := range 2000 {
+		policy := Policy{SecondReview: trial%2 == 0}
+		s := Service{Kind: Transfer, State: Accepted, AcceptedBy: 1 + r.Int64N(3)}
+		for range 30 {
+			before := s
+			err := s.Apply(steps[r.IntN(len(steps))], 1+r.Int64N(3), policy, "理由")
+			if err != nil && s.State != before.State {
+				t.Fatalf("trial %d: a refused step changed the state %s → %s", trial, before.State, s.State)
+			}
+			if (before.State == Withdrawn || before.State == Issued) && s.State != before.State {
+				t.Fatalf("trial %d: %s moved to %s", trial, before.State, s.State)
+			}
+			if s.State == Recorded && before.State != Recorded {
+				if s.ReviewedBy == s.AcceptedBy || (policy.SecondReview && (s.Reviewed2By == s.AcceptedBy || s.Reviewed2By == s.ReviewedBy || s.Reviewed2By == 0)) {
+					t.Fatalf("trial %d: recorded without segregated review: %+v", trial, s)
+				}
+			}
+		}
+	}
+}
+
+func TestParseAutoReview(t *testing.T) {
+	tests := []struct {
+		in   string
+		want int
+		ok   bool
+	}{
+		{"", 0, true},
+		{"first, transfer,mortgage", 3, true},
+		{"seal", 0, false},
+		{"unknown", 0, false},
+	}
+	for _, tt := range tests {
+		got, err := ParseAutoReview(tt.in)
+		if (err == nil) != tt.ok || len(got) != tt.want {
+			t.Errorf("ParseAutoReview(%q): got %v, %v", tt.in, got, err)
+		}
+	}
+}

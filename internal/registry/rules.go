@@ -1,0 +1,131 @@
+package registry
+
+// Block is one reason a registration may not be recorded now.
+type Block struct {
+	Rule    string
+	Message string
+	Basis   string
+	Fixer   string
+}
+
+const (
+	basisFirstReg  = "《不动产登记暂行条例实施细则》第三十五条（首次登记）"
+	basisSealed    = "《不动产登记暂行条例实施细则》第十九条、第九十条：查封期间不得办理转移、抵押等登记"
+	basisOwnership = "《不动产登记暂行条例实施细则》第三十八条：转移登记以开发企业已登记的所有权为前提（可与首次登记合并申请）"
+	basisDeedTax   = "《契税法》第十一条：纳税人未按规定缴纳契税的，不动产登记机构不予办理登记"
+	basisMortgage  = "《民法典》第四百零六条：抵押期间可以转让，当事人另有约定的按照约定（带押过户）"
+	basisPreNotice = "《民法典》第二百二十一条：预告登记后，未经预告登记的权利人同意处分该不动产的，不发生物权效力"
+	basisLocked    = "不动产单元锁定期间暂停办理"
+	basisFiled     = "《房屋建筑和市政基础设施工程竣工验收备案管理办法》；交房即交证：竣工验收备案后申请首次登记"
+	basisParcel    = "《不动产登记暂行条例实施细则》第三十五条：宗地已被查封、抵押（含在建工程抵押未转换）的，不予办理首次登记"
+	basisResale    = "《不动产登记暂行条例实施细则》第二十七条：转移登记以转让人的现势所有权为前提"
+	basisBuyerOwn  = "《不动产登记暂行条例实施细则》第六十五条：抵押权登记以抵押人的所有权为前提（可与转移登记一并申请）"
+)
+
+// UnitFacts are what the registration rules of one unit look at.
+type UnitFacts struct {
+	Filed             bool   // the building's completion filing is recorded
+	ParcelRestriction string // a live seal, mortgage, construction-in-progress mortgage or lock on the parcel ("" for none)
+	Locked            bool
+	Book              []Entry
+	FirstInSameApp    bool  // a first registration of the unit is recorded in the same application, before
+	TransferInSameApp bool  // the buyers' transfer is recorded in the same application, before (for a mortgage)
+	ContractID        int64 // the sale the transfer and the mortgage carry out
+	DeedTaxPaid       bool
+}
+
+// DeveloperOwns reports whether the book holds the developer's current
+// ownership (first registration done, not yet transferred).
+func (f UnitFacts) developerOwns() bool {
+	for _, e := range Live(f.Book, Ownership) {
+		if e.RegType == RegFirst {
+			return true
+		}
+	}
+	return false
+}
+
+func (f UnitFacts) sealed() bool { return len(Live(f.Book, Seal)) > 0 }
+
+// FirstBlocks are the reasons a unit's first registration cannot be
+// recorded (DOMAIN.md §5.11).
+func FirstBlocks(f UnitFacts) []Block {
+	var out []Block
+	if !f.Filed {
+		out = append(out, Block{"first.filing", "尚未办理竣工验收备案", basisFiled, "住建部门"})
+	}
+	if f.ParcelRestriction != "" {
+		out = append(out, Block{"first.parcel", "宗地存在" + f.ParcelRestriction + "，不能办理首次登记", basisParcel, "查封或抵押的权利人、机关"})
+	}
+	if f.Locked {
+		out = append(out, Block{"first.locked", "该户已被锁定", basisLocked, "住建部门或登记机构（解锁）"})
+	}
+	if f.sealed() {
+		out = append(out, Block{"first.sealed", "该户已被查封", basisSealed, "作出查封的人民法院或机关"})
+	}
+	if len(Live(f.Book, Ownership)) > 0 {
+		out = append(out, Block{"first.done", "该户已办理首次登记", basisFirstReg, ""})
+	}
+	return out
+}
+
+// TransferBlocks are the reasons the buyers' transfer of a unit cannot be
+// recorded (DOMAIN.md §5.12): the developer's current ownership (or a first
+// registration in the same application), no live seal, deed tax paid, no
+// mortgage forbidding transfer, not locked.
+func TransferBlocks(f UnitFacts) []Block {
+	var out []Block
+	switch {
+	case f.ContractID != 0 && !f.developerOwns() && !f.FirstInSameApp:
+		out = append(out, Block{"transfer.ownership", "开发企业的所有权尚未登记（首次登记）", basisOwnership, "开发企业（申请首次登记，可合并申请）"})
+	case f.ContractID == 0 && len(Live(f.Book, Ownership)) == 0:
+		out = append(out, Block{"transfer.ownership", "该户没有现势的所有权登记，无从转移", basisResale, "登记机构（核实权属）"})
+	}
+	if f.sealed() {
+		out = append(out, Block{"transfer.sealed", "该户已被查封", basisSealed, "作出查封的人民法院或机关"})
+	}
+	if f.Locked {
+		out = append(out, Block{"transfer.locked", "该户已被锁定", basisLocked, "住建部门或登记机构（解锁）"})
+	}
+	if !f.DeedTaxPaid {
+		out = append(out, Block{"transfer.deed_tax", "契税尚未缴纳", basisDeedTax, "买受人（向税务部门缴纳契税）"})
+	}
+	for _, m := range Live(f.Book, Mortgage) {
+		if m.Detail.NoTransfer {
+			out = append(out, Block{"transfer.mortgage", "抵押合同约定抵押期间不得转让（" + m.Holders0() + "）", basisMortgage, "抵押权人（同意转让或注销抵押）"})
+		}
+	}
+	for _, p := range Live(f.Book, PreNotice) {
+		if p.PreNoticeKind == PreNoticeSale && p.ContractID != f.ContractID {
+			out = append(out, Block{"transfer.prenotice", "该户有他人的预告登记", basisPreNotice, "预告登记权利人"})
+		}
+	}
+	return out
+}
+
+// MortgageBlocks are the reasons a buyer's mortgage cannot be recorded: the
+// buyers' ownership (or their transfer in the same application), no seal.
+func MortgageBlocks(f UnitFacts) []Block {
+	var out []Block
+	// With a sale contract the mortgagor is its buyer, whose transfer must be
+	// in; a mortgage without one is the current owner's.
+	owned := f.TransferInSameApp
+	for _, e := range Live(f.Book, Ownership) {
+		owned = owned || (e.RegType == RegTransfer && e.ContractID == f.ContractID && f.ContractID != 0) || f.ContractID == 0
+	}
+	if !owned {
+		out = append(out, Block{"mortgage.ownership", "抵押人（买受人）的所有权尚未登记", basisBuyerOwn, "买受人（申请转移登记，可一并申请）"})
+	}
+	if f.sealed() {
+		out = append(out, Block{"mortgage.sealed", "该户已被查封", basisSealed, "作出查封的人民法院或机关"})
+	}
+	return out
+}
+
+// Holders0 names an entry's first holder, for messages.
+func (e Entry) Holders0() string {
+	if len(e.Holders) == 0 {
+		return ""
+	}
+	return e.Holders[0].Name
+}

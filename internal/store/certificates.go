@@ -1,0 +1,616 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/emmansun/gmsm/smx509"
+
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/certificate"
+	"handover/internal/code"
+	"handover/internal/exchange"
+	"handover/internal/identity"
+	"handover/internal/measure"
+	"handover/internal/problem"
+	"handover/internal/registry"
+)
+
+// ---- signing keys
+
+// PutKey stores an authority's new signing key; it replaces the active one.
+func (db *DB) PutKey(ctx context.Context, actor audit.Actor, k certificate.Key) (certificate.Key, error) {
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if _, err := db.jurisdictionTx(ctx, tx, k.Jurisdiction); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE signing_keys SET active = FALSE WHERE jurisdiction = $1`, k.Jurisdiction); err != nil {
+			return err
+		}
+		var err error
+		k.Active, k.CreatedAt = true, tx.now
+		if k.ID, err = tx.insertID(ctx, `INSERT INTO signing_keys (jurisdiction, subject, certificate, private_key, active, created_at)
+			VALUES ($1, $2, $3, $4, TRUE, $5)`, k.Jurisdiction, k.Subject, k.CertPEM, k.KeyPEM, tx.now); err != nil {
+			return err
+		}
+		tx.Audit("key.create", "signing_key", k.ID, map[string]any{"jurisdiction": k.Jurisdiction, "subject": k.Subject})
+		return nil
+	})
+	return k, err
+}
+
+// Keys lists the signing keys (the encrypted private parts included: only
+// a passphrase unlocks them).
+func (db *DB) Keys(ctx context.Context) ([]certificate.Key, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT id, jurisdiction, subject, certificate, private_key, active, created_at FROM signing_keys ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []certificate.Key
+	for rows.Next() {
+		var k certificate.Key
+		if err := rows.Scan(&k.ID, &k.Jurisdiction, &k.Subject, &k.CertPEM, &k.KeyPEM, &k.Active, &k.CreatedAt); err != nil {
+			return nil, err
+		}
+		out = append(out, k)
+	}
+	return out, rows.Err()
+}
+
+// Keyring holds the unlocked keys of the authorities, by jurisdiction.
+type Keyring struct {
+	signers map[string]*certificate.Signer
+}
+
+// UnlockKeys unlocks every active key with the passphrase.
+func (db *DB) UnlockKeys(ctx context.Context, passphrase []byte) (*Keyring, error) {
+	keys, err := db.Keys(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kr := &Keyring{signers: map[string]*certificate.Signer{}}
+	for _, k := range keys {
+		if !k.Active {
+			continue
+		}
+		s, err := certificate.Unlock(k, passphrase)
+		if err != nil {
+			return nil, fmt.Errorf("signing key %d (%s): %w", k.ID, k.Jurisdiction, err)
+		}
+		kr.signers[k.Jurisdiction] = s
+	}
+	return kr, nil
+}
+
+// Signer returns the jurisdiction's unlocked signer.
+func (kr *Keyring) Signer(jurisdiction string) (*certificate.Signer, error) {
+	if kr != nil {
+		if s, ok := kr.signers[jurisdiction]; ok {
+			return s, nil
+		}
+	}
+	return nil, problem.Newf(problem.Refused, "key.missing", "辖区%s的登记机构签名密钥未配置或未解锁，不能缮证（handover keys create；启动时设置 HANDOVER_KEY_PASSPHRASE）", jurisdiction)
+}
+
+// ---- certificates
+
+// Certificate is a stored certificate.
+type Certificate struct {
+	ID           int64
+	Kind         certificate.Kind
+	Number       string
+	LicenceID    string
+	EntryID      int64
+	UnitID       int64
+	ServiceID    int64
+	Jurisdiction string
+	Holder       string // the holders' names
+	Payload      []byte
+	Signature    []byte
+	KeyID        int64
+	IssuedAt     time.Time
+	SignedAt     time.Time
+	State        string // live, cancelled
+	CancelledAt  time.Time
+	CancelReason string
+	PaperSerial  string
+	Delivery     string
+	TrackingNo   string
+	DeliveredAt  time.Time
+}
+
+// StateLabel names the certificate's state.
+func (c Certificate) StateLabel() string {
+	if c.State == "cancelled" {
+		return "注销"
+	}
+	return "现势"
+}
+
+// DeliveryLabel names how the certificate was delivered.
+func DeliveryLabel(d string) string {
+	switch d {
+	case "hand":
+		return "现场领取"
+	case "developer":
+		return "开发企业代领转交"
+	case "mail":
+		return "邮寄"
+	case "electronic":
+		return "电子证照"
+	}
+	return ""
+}
+
+const certificateColumns = `id, kind, cert_no, licence_id, entry_id, unit_id, service_id, jurisdiction, holder, payload, signature, key_id,
+	issued_at, signed_at, state, cancelled_at, cancel_reason, paper_serial, delivery, tracking_no, delivered_at`
+
+func scanCertificate(r interface{ Scan(...any) error }) (Certificate, error) {
+	var c Certificate
+	var payload string
+	var signed, cancelled, delivered sql.NullTime
+	err := r.Scan(&c.ID, &c.Kind, &c.Number, &c.LicenceID, &c.EntryID, &c.UnitID, &c.ServiceID, &c.Jurisdiction, &c.Holder, &payload, &c.Signature,
+		&c.KeyID, &c.IssuedAt, &signed, &c.State, &cancelled, &c.CancelReason, &c.PaperSerial, &c.Delivery, &c.TrackingNo, &delivered)
+	c.Payload, c.SignedAt, c.CancelledAt, c.DeliveredAt = []byte(payload), signed.Time, cancelled.Time, delivered.Time
+	return c, err
+}
+
+func certificatesWhere(ctx context.Context, q querier, where string, args ...any) ([]Certificate, error) {
+	rows, err := q.QueryContext(ctx, `SELECT `+certificateColumns+` FROM certificates WHERE `+where+` ORDER BY id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Certificate
+	for rows.Next() {
+		c, err := scanCertificate(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// CertificateByID returns one certificate.
+func (db *DB) CertificateByID(ctx context.Context, id int64) (Certificate, error) {
+	c, err := scanCertificate(db.r().QueryRowContext(ctx, `SELECT `+certificateColumns+` FROM certificates WHERE id = $1`, id))
+	return c, notFound(err, "certificate.not_found", "证照不存在")
+}
+
+// CertificatesOfUnit lists a unit's certificates.
+func (db *DB) CertificatesOfUnit(ctx context.Context, unit int64) ([]Certificate, error) {
+	return certificatesWhere(ctx, db.r(), `unit_id = $1`, unit)
+}
+
+// CertificatesOfHolder lists the certificates whose register entry names a
+// holder with this ID number (a buyer's own), or held by an organisation.
+func (db *DB) CertificatesOfHolder(ctx context.Context, idNumber string) ([]Certificate, error) {
+	return certificatesWhere(ctx, db.r(), `entry_id IN (SELECT entry_id FROM register_holders WHERE id_number = $1)`, idNumber)
+}
+
+// CertificatesOfService lists what a service certified.
+func (db *DB) CertificatesOfService(ctx context.Context, service int64) ([]Certificate, error) {
+	return certificatesWhere(ctx, db.r(), `service_id = $1`, service)
+}
+
+// buildPayload is the certificate of an entry: its holders, the unit and
+// its location, the right, the land's term, the authority.
+func (tx *Tx) buildPayload(ctx context.Context, e registry.Entry, kind certificate.Kind, licence string) (certificate.Payload, error) {
+	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, e.UnitID)
+	if err != nil {
+		return certificate.Payload{}, err
+	}
+	parcels, err := parcelsOf(ctx, tx.q(), ref.Project.ID)
+	if err != nil {
+		return certificate.Payload{}, err
+	}
+	var authority identity.Org
+	if err := tx.queryRow(ctx, `SELECT name, COALESCE(uscc, '') FROM organisations WHERE kind = 'registry' AND jurisdiction = $1 ORDER BY id LIMIT 1`,
+		ref.Project.Jurisdiction).Scan(&authority.Name, &authority.USCC); err != nil {
+		return certificate.Payload{}, problem.Newf(problem.Refused, "certificate.authority", "辖区%s没有登记机构", ref.Project.Jurisdiction)
+	}
+	p := certificate.Payload{Kind: kind, Number: e.CertNo, LicenceID: licence, Ownership: e.Ownership, UnitNo: ref.Unit.UnitNo,
+		Location: ref.Project.Address + " " + ref.Building.Name + ref.Unit.Room, Use: ref.Unit.Purpose, Authority: authority.Name,
+		AuthorityID: authority.USCC, IssuedOn: calendar.DateOf(tx.now).String(), Notes: e.Note}
+	for _, h := range e.Holders {
+		ch := certificate.Holder{Name: h.Name, IDKind: h.IDKind, IDNumber: h.IDNumber}
+		if h.ShareDen != 0 {
+			ch.Share = fmt.Sprintf("%d/%d", h.ShareNum, h.ShareDen)
+		}
+		p.Holders = append(p.Holders, ch)
+	}
+	area := ref.Unit.Area()
+	landArea, term, use, nature := "", "", "", ""
+	if len(parcels) > 0 {
+		pc := parcels[0]
+		landArea, term, use, nature = pc.Area.StringFixed(2), pc.TermStart.String()+"起"+pc.TermEnd.String()+"止", pc.Use, pc.RightNature
+	}
+	switch kind {
+	case certificate.Title:
+		p.RightType = "国有建设用地使用权/房屋所有权"
+		p.RightKind = nature + "/市场化商品房"
+		p.Use = use + "/" + ref.Unit.Purpose
+		p.Area = "共有宗地面积" + landArea + "㎡/房屋建筑面积" + measure.Area(area) + "㎡"
+		p.Term = term
+	default:
+		p.RightType = registry.Kind(e.Kind).Label()
+		p.Obligor = e.Obligor.Name
+		p.Area = "房屋建筑面积" + measure.Area(area) + "㎡"
+		if e.Kind == registry.Mortgage {
+			p.Matter = "抵押权"
+			p.Amount = e.Amount.StringFixed(2)
+			p.Term = e.Detail.TermStart + "起" + e.Detail.TermEnd + "止"
+			p.Notes = fmt.Sprintf("抵押顺位%d；%s", e.Detail.Rank, e.Note)
+		} else {
+			p.Matter = registry.Kind(e.Kind).Label()
+		}
+	}
+	return p, nil
+}
+
+// certificateFor makes (once) the certificate of an entry: the licence
+// identifier drawn from the issuer's series, the payload fixed. It is not
+// signed yet: signing is CPU work done outside the transaction.
+func (tx *Tx) certificateFor(ctx context.Context, e registry.Entry, serviceID int64, jurisdiction string) (Certificate, error) {
+	existing, err := certificatesWhere(ctx, tx.q(), `entry_id = $1`, e.ID)
+	if err != nil || len(existing) > 0 {
+		if len(existing) > 0 {
+			return existing[0], nil
+		}
+		return Certificate{}, err
+	}
+	kind := certificate.Title
+	typeCode := code.LicenceTypeTitle
+	if e.Kind != registry.Ownership {
+		kind, typeCode = certificate.Proof, code.LicenceTypeProof
+	}
+	var issuer string
+	if err := tx.queryRow(ctx, `SELECT COALESCE(uscc, '') FROM organisations WHERE kind = 'registry' AND jurisdiction = $1 ORDER BY id LIMIT 1`,
+		jurisdiction).Scan(&issuer); err != nil {
+		return Certificate{}, problem.Newf(problem.Refused, "certificate.authority", "辖区%s没有登记机构", jurisdiction)
+	}
+	serial, err := tx.nextSeq(ctx, "licence/"+issuer)
+	if err != nil {
+		return Certificate{}, err
+	}
+	lid, err := code.NewLicenceID(typeCode, issuer, serial)
+	if err != nil {
+		return Certificate{}, err
+	}
+	p, err := tx.buildPayload(ctx, e, kind, lid.String())
+	if err != nil {
+		return Certificate{}, err
+	}
+	c := Certificate{Kind: kind, Number: e.CertNo, LicenceID: lid.String(), EntryID: e.ID, UnitID: e.UnitID, ServiceID: serviceID,
+		Jurisdiction: jurisdiction, Holder: strings.Join(holderNames(e.Holders), "、"), Payload: p.Canonical(), IssuedAt: tx.now, State: "live"}
+	c.ID, err = tx.insertID(ctx, `INSERT INTO certificates (kind, cert_no, licence_id, entry_id, unit_id, service_id, jurisdiction, holder, payload, issued_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, string(c.Kind), c.Number, c.LicenceID, c.EntryID, c.UnitID, serviceID, jurisdiction,
+		c.Holder, string(c.Payload), tx.now)
+	return c, err
+}
+
+// toSign is a certificate waiting for its signature.
+type toSign struct {
+	id      int64
+	payload []byte
+	sig     []byte
+}
+
+// signAll signs outside any transaction.
+func signAll(s *certificate.Signer, list []toSign) error {
+	for i := range list {
+		sig, err := s.Sign(list[i].payload)
+		if err != nil {
+			return err
+		}
+		list[i].sig = sig
+	}
+	return nil
+}
+
+// storeSignatures writes signatures in the transaction.
+func (tx *Tx) storeSignatures(ctx context.Context, keyID int64, list []toSign) error {
+	for _, c := range list {
+		if _, err := tx.exec(ctx, `UPDATE certificates SET signature = $1, key_id = $2, signed_at = $3 WHERE id = $4 AND signature IS NULL`,
+			c.sig, keyID, tx.now, c.id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// certifyApplication is 缮证: the recorded services' certificates are made
+// in one transaction, signed outside it, and stored in a second one that
+// also moves the services on. Interrupted, it resumes: certificates made
+// but unsigned are signed the next time.
+func (db *DB) certifyApplication(ctx context.Context, actor audit.Actor, id int64, kr *Keyring) (registry.Application, error) {
+	var a registry.Application
+	var list []toSign
+	var signer *certificate.Signer
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		list = nil
+		if a, err = loadApplication(ctx, tx.q(), id, db.forUpdate()); err != nil {
+			return err
+		}
+		if signer, err = kr.Signer(a.Jurisdiction); err != nil {
+			return err
+		}
+		for _, s := range a.Services {
+			if s.State != registry.Recorded {
+				continue
+			}
+			cs, err := tx.certificatesOfService(ctx, s, a.Jurisdiction)
+			if err != nil {
+				return err
+			}
+			list = append(list, cs...)
+		}
+		if len(list) == 0 && !hasState(a, registry.Recorded) {
+			return problem.New(problem.Conflict, "registration.step", "没有待缮证的事项")
+		}
+		return nil
+	})
+	if err != nil {
+		return a, err
+	}
+	if err := signAll(signer, list); err != nil {
+		return a, err
+	}
+	err = db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		if a, err = loadApplication(ctx, tx.q(), id, db.forUpdate()); err != nil {
+			return err
+		}
+		if err := tx.storeSignatures(ctx, signer.KeyID, list); err != nil {
+			return err
+		}
+		for i := range a.Services {
+			s := &a.Services[i]
+			if s.State != registry.Recorded {
+				continue
+			}
+			if err := s.Apply(registry.StepCertify, tx.actor.UserID, registry.Policy{}, ""); err != nil {
+				return err
+			}
+			if err := tx.saveService(ctx, s); err != nil {
+				return err
+			}
+			if err := tx.step(ctx, s.ID, registry.StepCertify, fmt.Sprintf("SM2签名，密钥%d", signer.KeyID)); err != nil {
+				return err
+			}
+		}
+		return tx.closeIfDone(ctx, &a, registry.StepCertify)
+	})
+	return a, err
+}
+
+func hasState(a registry.Application, st registry.ServiceState) bool {
+	for _, s := range a.Services {
+		if s.State == st {
+			return true
+		}
+	}
+	return false
+}
+
+// certificatesOfService makes the certificates a recorded service issues
+// and returns the unsigned ones.
+func (tx *Tx) certificatesOfService(ctx context.Context, s registry.Service, jurisdiction string) ([]toSign, error) {
+	if !s.Kind.Certifies() {
+		return nil, nil
+	}
+	rows, err := tx.query(ctx, `SELECT id FROM register_entries WHERE service_id = $1 AND kind IN ('ownership', 'mortgage', 'objection') ORDER BY id`, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	var entries []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		entries = append(entries, id)
+	}
+	rows.Close()
+	var out []toSign
+	for _, id := range entries {
+		e, err := entryByID(ctx, tx.q(), id)
+		if err != nil {
+			return nil, err
+		}
+		c, err := tx.certificateFor(ctx, e, s.ID, jurisdiction)
+		if err != nil {
+			return nil, err
+		}
+		if len(c.Signature) == 0 {
+			out = append(out, toSign{id: c.ID, payload: c.Payload})
+		}
+	}
+	return out, nil
+}
+
+// entryByID reads one entry with its holders.
+func entryByID(ctx context.Context, q querier, id int64) (registry.Entry, error) {
+	var unit int64
+	if err := q.QueryRowContext(ctx, `SELECT unit_id FROM register_entries WHERE id = $1`, id).Scan(&unit); err != nil {
+		return registry.Entry{}, notFound(err, "register.not_found", "登记不存在")
+	}
+	book, err := unitBook(ctx, q, unit)
+	if err != nil {
+		return registry.Entry{}, err
+	}
+	for _, e := range book {
+		if e.ID == id {
+			return e, nil
+		}
+	}
+	return registry.Entry{}, problem.New(problem.NotFound, "register.not_found", "登记不存在")
+}
+
+// issueCertificates records how a service's certificates were delivered,
+// and the paper blank used, if any.
+func (tx *Tx) issueCertificates(ctx context.Context, s registry.Service, opts StepOptions) error {
+	switch opts.Delivery {
+	case "hand", "developer", "electronic":
+	case "mail":
+		if strings.TrimSpace(opts.TrackingNo) == "" {
+			return &problem.Error{Kind: problem.Invalid, Code: "certificate.tracking", Message: "邮寄须填写运单号", Fields: map[string]string{"tracking_no": "请填写运单号"}}
+		}
+	default:
+		return &problem.Error{Kind: problem.Invalid, Code: "certificate.delivery", Message: "请选择领证方式", Fields: map[string]string{"delivery": "请选择"}}
+	}
+	cs, err := certificatesWhere(ctx, tx.q(), `service_id = $1`, s.ID)
+	if err != nil {
+		return err
+	}
+	for i, c := range cs {
+		serial := strings.TrimSpace(opts.PaperSerial)
+		if serial != "" && i > 0 {
+			serial = fmt.Sprintf("%s-%d", serial, i+1)
+		}
+		var printed any
+		if serial != "" {
+			printed = tx.now
+			var j string
+			if err := tx.queryRow(ctx, `SELECT jurisdiction FROM certificates WHERE id = $1`, c.ID).Scan(&j); err != nil {
+				return err
+			}
+			_, err := tx.exec(ctx, `INSERT INTO paper_blanks (serial, jurisdiction, state, certificate_id, by_user, at) VALUES ($1, $2, 'used', $3, $4, $5)`,
+				serial, j, c.ID, tx.actor.UserID, tx.now)
+			if isUniqueViolation(err) {
+				return &problem.Error{Kind: problem.Conflict, Code: "paper.used", Message: "该印制序列号的证书纸已使用或作废", Fields: map[string]string{"paper_serial": "印制序列号" + serial + "不可用"}}
+			}
+			if err != nil {
+				return err
+			}
+		}
+		if _, err := tx.exec(ctx, `UPDATE certificates SET delivery = $1, tracking_no = $2, delivered_at = $3, paper_serial = $4, printed_at = $5 WHERE id = $6`,
+			opts.Delivery, strings.TrimSpace(opts.TrackingNo), tx.now, serial, printed, c.ID); err != nil {
+			return err
+		}
+		if err := tx.emit(exchange.CertificateIssued, fmt.Sprintf("unit:%d", c.UnitID), c.Jurisdiction, map[string]any{"licence_id": c.LicenceID,
+			"cert_no": c.Number, "unit": c.UnitID, "delivery": opts.Delivery}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// SpoilBlank records a spoiled paper blank (作废), never reused.
+func (db *DB) SpoilBlank(ctx context.Context, actor audit.Actor, jurisdiction, serial, reason string) error {
+	serial, reason = strings.TrimSpace(serial), strings.TrimSpace(reason)
+	if serial == "" || reason == "" {
+		return &problem.Error{Kind: problem.Invalid, Code: "paper.invalid", Message: "请填写印制序列号与作废原因", Fields: map[string]string{"serial": "必填", "reason": "必填"}}
+	}
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		_, err := tx.exec(ctx, `INSERT INTO paper_blanks (serial, jurisdiction, state, reason, by_user, at) VALUES ($1, $2, 'spoiled', $3, $4, $5)`,
+			serial, jurisdiction, reason, actor.UserID, tx.now)
+		if isUniqueViolation(err) {
+			return problem.New(problem.Conflict, "paper.used", "该印制序列号的证书纸已使用或作废")
+		}
+		tx.Audit("paper.spoil", "paper_blank", serial, map[string]any{"reason": reason})
+		return err
+	})
+}
+
+// cancelCertificates marks an entry's live certificates cancelled (注销):
+// the right they prove has ended.
+func (tx *Tx) cancelCertificates(ctx context.Context, entry int64, reason string) error {
+	_, err := tx.exec(ctx, `UPDATE certificates SET state = 'cancelled', cancelled_at = $1, cancel_reason = $2 WHERE entry_id = $3 AND state = 'live'`,
+		tx.now, reason, entry)
+	return err
+}
+
+// ---- public verification
+
+// Verification is what the public learns of a certificate: whether its
+// signature holds, whether it is current, the unit's restrictions now, the
+// holder's name masked and never an ID number.
+type Verification struct {
+	LicenceID      string
+	Kind           certificate.Kind
+	Number         string
+	SignatureValid bool
+	State          string // 现势 or 注销
+	CancelReason   string
+	Mortgaged      bool // 已抵押 as of now
+	Sealed         bool // 已查封 as of now
+	Holders        []string
+	UnitNo         string
+	Location       string
+	Area           string
+	RightType      string
+	Authority      string
+	IssuedOn       string
+	CheckedAt      time.Time
+}
+
+// Verify checks a certificate by its licence identifier: the signature is
+// verified every time against the authority's key.
+func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) {
+	var v Verification
+	var payload, certPEM string
+	var sig []byte
+	var unit, keyID int64
+	var state, reason string
+	err := db.r().QueryRowContext(ctx, `SELECT c.kind, c.cert_no, c.payload, c.signature, c.state, c.cancel_reason, c.unit_id, c.key_id,
+		COALESCE(k.certificate, '') FROM certificates c LEFT JOIN signing_keys k ON k.id = c.key_id WHERE c.licence_id = $1`, licence).
+		Scan(&v.Kind, &v.Number, &payload, &sig, &state, &reason, &unit, &keyID, &certPEM)
+	if err != nil {
+		return v, notFound(err, "certificate.not_found", "查无此证照：请核对电子证照标识")
+	}
+	v.LicenceID, v.CheckedAt = licence, db.Now()
+	var cert *smx509.Certificate
+	if c, ok := db.authorityCerts.Load(keyID); ok {
+		cert = c.(*smx509.Certificate)
+	} else if c, err := certificate.ParseCertificate(certPEM); err == nil {
+		db.authorityCerts.Store(keyID, c)
+		cert = c
+	}
+	if cert != nil && len(sig) > 0 {
+		v.SignatureValid = certificate.VerifySignature(cert, []byte(payload), sig)
+	}
+	var p certificate.Payload
+	if err := json.Unmarshal([]byte(payload), &p); err != nil {
+		return v, err
+	}
+	v.State, v.CancelReason = "现势", ""
+	if state == "cancelled" {
+		v.State, v.CancelReason = "注销", reason
+	}
+	for _, h := range p.Holders {
+		v.Holders = append(v.Holders, code.MaskName(h.Name))
+	}
+	v.UnitNo, v.Location, v.Area, v.RightType, v.Authority, v.IssuedOn = p.UnitNo, p.Location, p.Area, p.RightType, p.Authority, p.IssuedOn
+	rows, err := db.r().QueryContext(ctx, `SELECT e.kind FROM register_entries e WHERE e.unit_id = $1 AND e.kind IN ('mortgage', 'seal')
+		AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id)`, unit)
+	if err != nil {
+		return v, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind string
+		if err := rows.Scan(&kind); err != nil {
+			return v, err
+		}
+		v.Mortgaged = v.Mortgaged || kind == "mortgage"
+		v.Sealed = v.Sealed || kind == "seal"
+	}
+	return v, rows.Err()
+}
+
+// AuthorityCertificate returns the PEM certificate a certificate was signed with.
+func (db *DB) AuthorityCertificate(ctx context.Context, keyID int64) (string, error) {
+	var pem string
+	err := db.r().QueryRowContext(ctx, `SELECT certificate FROM signing_keys WHERE id = $1`, keyID).Scan(&pem)
+	return pem, notFound(err, "key.not_found", "签名密钥不存在")
+}

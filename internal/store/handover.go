@@ -1,0 +1,769 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"slices"
+	"strings"
+
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/handover"
+	"handover/internal/measure"
+	"handover/internal/presale"
+	"handover/internal/problem"
+	"handover/internal/registry"
+	"handover/internal/tax"
+)
+
+// ---- deed tax
+
+const deedTaxColumns = `id, contract_id, unit_id, base, area, home_count, rate, amount, assessed_at, paid_at, voucher, source`
+
+func scanDeedTax(r interface{ Scan(...any) error }) (tax.Assessment, error) {
+	var a tax.Assessment
+	var base, area, amount int64
+	var rate string
+	var paid sql.NullTime
+	err := r.Scan(&a.ID, &a.ContractID, &a.UnitID, &base, &area, &a.Home, &rate, &amount, &a.AssessedAt, &paid, &a.Voucher, &a.Source)
+	a.Base, a.Area, a.Amount, a.Rate, a.PaidAt = measure.FromCents(base), measure.FromCents(area), measure.FromCents(amount), decimalOr0(rate), paid.Time
+	return a, err
+}
+
+// AssessDeedTax assesses the deed tax of every filed contract of a project
+// whose unit has measured areas: on the price after the area settlement,
+// at the rate of the buyers' home count and the measured area. An unpaid
+// assessment follows a changed price or area; a paid one is kept.
+func (db *DB) AssessDeedTax(ctx context.Context, actor audit.Actor, projectID int64) (int, error) {
+	rows, err := db.Reconciliation(ctx, projectID, 0)
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	err = db.transact(ctx, actor, func(tx *Tx) error {
+		n = 0
+		p, err := lockProject(ctx, tx, projectID)
+		if err != nil {
+			return err
+		}
+		rs, err := setting(ctx, tx.q(), p.Jurisdiction, tax.SettingProvincialRate, "")
+		if err != nil {
+			return err
+		}
+		provincial, err := tax.ParseRate(rs)
+		if err != nil {
+			return err
+		}
+		for _, x := range rows {
+			if x.Contract.State != presale.Filed || x.Decision == "rescind" {
+				continue
+			}
+			a := tax.Assess(x.Settlement.NewTotal, x.Unit.Measured.Total, x.Contract.HomeCount, provincial)
+			res, err := tx.exec(ctx, `INSERT INTO deed_taxes (contract_id, unit_id, base, area, home_count, rate, amount, assessed_at)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (contract_id) DO UPDATE SET base = excluded.base, area = excluded.area,
+				home_count = excluded.home_count, rate = excluded.rate, amount = excluded.amount, assessed_at = excluded.assessed_at
+				WHERE deed_taxes.paid_at IS NULL AND (deed_taxes.amount <> excluded.amount OR deed_taxes.area <> excluded.area)`,
+				x.Contract.ID, x.Unit.ID, measure.Cents(a.Base), measure.Cents(a.Area), string(a.Home), a.Rate.String(), measure.Cents(a.Amount), tx.now)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k > 0 {
+				n++
+			}
+		}
+		tx.Audit("tax.assess", "project", projectID, map[string]any{"assessed": n})
+		return nil
+	})
+	return n, err
+}
+
+// DeedTaxes lists a project's assessments.
+func (db *DB) DeedTaxes(ctx context.Context, projectID int64) ([]tax.Assessment, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT `+deedTaxColumns+` FROM deed_taxes WHERE contract_id IN (SELECT id FROM contracts WHERE project_id = $1)
+		ORDER BY unit_id`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tax.Assessment
+	for rows.Next() {
+		a, err := scanDeedTax(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// DeedTaxOf returns a contract's assessment.
+func (db *DB) DeedTaxOf(ctx context.Context, contractID int64) (tax.Assessment, error) {
+	a, err := scanDeedTax(db.r().QueryRowContext(ctx, `SELECT `+deedTaxColumns+` FROM deed_taxes WHERE contract_id = $1`, contractID))
+	return a, notFound(err, "tax.not_found", "该合同尚未核定契税")
+}
+
+// PayDeedTax records the tax bureau's confirmation of payment (by its API,
+// or by staff from the 完税凭证).
+func (db *DB) PayDeedTax(ctx context.Context, actor audit.Actor, contractID int64, voucher, source string) (tax.Assessment, error) {
+	var a tax.Assessment
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		if a, err = scanDeedTax(tx.queryRow(ctx, `SELECT `+deedTaxColumns+` FROM deed_taxes WHERE contract_id = $1`+db.forUpdate(), contractID)); err != nil {
+			return notFound(err, "tax.not_found", "该合同尚未核定契税")
+		}
+		if err := a.Pay(voucher, source, tx.now); err != nil {
+			return err
+		}
+		if _, err := tx.exec(ctx, `UPDATE deed_taxes SET paid_at = $1, voucher = $2, source = $3 WHERE id = $4`, tx.now, a.Voucher, a.Source, a.ID); err != nil {
+			return err
+		}
+		tx.touchUnitBuilding(a.UnitID)
+		tx.Audit("tax.paid", "contract", contractID, map[string]any{"amount": a.Amount.StringFixed(2), "voucher": a.Voucher, "source": source})
+		return nil
+	})
+	return a, err
+}
+
+// ---- parcel restrictions
+
+// RestrictParcel records a seal, a mortgage (of the land or of the works in
+// progress) or a lock on a parcel; it blocks first registration.
+func (db *DB) RestrictParcel(ctx context.Context, actor audit.Actor, parcel, kind, authority, docNo, note string) (int64, error) {
+	if !slices.Contains([]string{"seal", "mortgage", "construction_mortgage", "lock"}, kind) {
+		return 0, problem.New(problem.Invalid, "parcel.kind", "限制类型应为查封、抵押、在建工程抵押或锁定")
+	}
+	var id int64
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM parcels WHERE code = $1`, parcel).Scan(&n); err != nil || n == 0 {
+			return problem.New(problem.NotFound, "parcel.not_found", "宗地不存在")
+		}
+		var err error
+		id, err = tx.insertID(ctx, `INSERT INTO parcel_restrictions (parcel_code, kind, authority, doc_no, note, recorded_by, recorded_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, parcel, kind, authority, docNo, note, actor.UserID, tx.now)
+		tx.Audit("parcel.restrict", "parcel", parcel, map[string]any{"kind": kind, "doc_no": docNo})
+		return err
+	})
+	return id, err
+}
+
+// LiftParcelRestriction ends a restriction by a new row naming it.
+func (db *DB) LiftParcelRestriction(ctx context.Context, actor audit.Actor, id int64, note string) error {
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		var parcel string
+		if err := tx.queryRow(ctx, `SELECT parcel_code FROM parcel_restrictions WHERE id = $1 AND kind <> 'lift'`, id).Scan(&parcel); err != nil {
+			return notFound(err, "parcel.restriction", "宗地限制不存在")
+		}
+		_, err := tx.exec(ctx, `INSERT INTO parcel_restrictions (parcel_code, kind, note, lifts, recorded_by, recorded_at) VALUES ($1, 'lift', $2, $3, $4, $5)`,
+			parcel, note, id, actor.UserID, tx.now)
+		if isUniqueViolation(err) {
+			return problem.New(problem.Conflict, "parcel.lifted", "该限制已解除")
+		}
+		tx.Audit("parcel.lift", "parcel", parcel, map[string]any{"restriction": id})
+		return err
+	})
+}
+
+// ---- handover events
+
+func scanEvent(r interface{ Scan(...any) error }) (handover.Event, error) {
+	var e handover.Event
+	var started, finished sql.NullTime
+	err := r.Scan(&e.ID, &e.ProjectID, &e.HeldOn, &e.Place, &e.Mode, &e.NoticeOn, &e.State, &e.Total, &e.Done, &e.Blocked, &e.CreatedBy,
+		&e.CreatedAt, &started, &finished)
+	e.StartedAt, e.FinishedAt = started.Time, finished.Time
+	return e, err
+}
+
+const eventColumns = `id, project_id, held_on, place, mode, notice_on, state, total, done, blocked, created_by, created_at, started_at, finished_at`
+
+func loadEvent(ctx context.Context, q querier, id int64, lock string) (handover.Event, error) {
+	e, err := scanEvent(q.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM handover_events WHERE id = $1`+lock, id))
+	if err != nil {
+		return e, notFound(err, "handover.not_found", "交房安排不存在")
+	}
+	e.Buildings, err = int64s(ctx, q, `SELECT building_id FROM handover_event_buildings WHERE event_id = $1 ORDER BY building_id`, id)
+	return e, err
+}
+
+// HandoverEvent returns one event.
+func (db *DB) HandoverEvent(ctx context.Context, id int64) (handover.Event, error) {
+	return loadEvent(ctx, db.r(), id, "")
+}
+
+// HandoverEvents lists a project's events.
+func (db *DB) HandoverEvents(ctx context.Context, projectID int64) ([]handover.Event, error) {
+	ids, err := int64s(ctx, db.r(), `SELECT id FROM handover_events WHERE project_id = $1 ORDER BY id DESC`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	var out []handover.Event
+	for _, id := range ids {
+		e, err := db.HandoverEvent(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}
+
+// ScheduleHandover schedules a handover of filed buildings: every building
+// must be filed (completion filing, which needed the survey), and the
+// written notice at least 10 days before. The sold units (filed contracts)
+// are listed, pending.
+func (db *DB) ScheduleHandover(ctx context.Context, actor audit.Actor, e handover.Event) (handover.Event, error) {
+	if err := e.Validate(); err != nil {
+		return e, err
+	}
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if _, err := lockProject(ctx, tx, e.ProjectID); err != nil {
+			return err
+		}
+		var r problem.Refusal
+		for _, b := range e.Buildings {
+			var project int64
+			var name string
+			if err := tx.queryRow(ctx, `SELECT project_id, name FROM buildings WHERE id = $1`, b).Scan(&project, &name); err != nil || project != e.ProjectID {
+				return problem.New(problem.Invalid, "handover.buildings", "所选的幢不属于本项目")
+			}
+			var filed int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM completion_filing_buildings WHERE building_id = $1`, b).Scan(&filed); err != nil {
+				return err
+			}
+			if filed == 0 {
+				r.Add(problem.Reason{Rule: "handover.filing", Subject: name, Message: "尚未办理竣工验收备案（测绘成果、联合验收、核实核算须先完成）",
+					Basis: "《城市房地产开发经营管理条例》第十七条：竣工验收合格方可交付", Fixer: "住建部门"})
+			}
+		}
+		if err := r.Err("handover.refused", "不能安排交房"); err != nil {
+			return err
+		}
+		var err error
+		e.State, e.CreatedBy, e.CreatedAt = "planned", actor.UserID, tx.now
+		if e.ID, err = tx.insertID(ctx, `INSERT INTO handover_events (project_id, held_on, place, mode, notice_on, state, created_by, created_at)
+			VALUES ($1, $2, $3, $4, $5, 'planned', $6, $7)`, e.ProjectID, e.HeldOn.String(), e.Place, string(e.Mode), e.NoticeOn.String(), actor.UserID, tx.now); err != nil {
+			return err
+		}
+		for _, b := range e.Buildings {
+			if _, err := tx.exec(ctx, `INSERT INTO handover_event_buildings (event_id, building_id) VALUES ($1, $2)`, e.ID, b); err != nil {
+				return err
+			}
+		}
+		res, err := tx.exec(ctx, `INSERT INTO handover_units (event_id, unit_id, contract_id, state, updated_at)
+			SELECT $1, c.unit_id, c.id, 'pending', $2 FROM contracts c JOIN units u ON u.id = c.unit_id
+			JOIN handover_event_buildings eb ON eb.building_id = u.building_id AND eb.event_id = $1
+			WHERE c.state = 'filed' AND NOT EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = c.unit_id AND h.state = 'done')`, e.ID, tx.now)
+		if err != nil {
+			return err
+		}
+		n, _ := res.RowsAffected()
+		e.Total = int(n)
+		if _, err := tx.exec(ctx, `UPDATE handover_events SET total = $1 WHERE id = $2`, e.Total, e.ID); err != nil {
+			return err
+		}
+		tx.Audit("handover.schedule", "handover_event", e.ID, map[string]any{"project": e.ProjectID, "held_on": e.HeldOn, "mode": e.Mode,
+			"buildings": e.Buildings, "units": e.Total})
+		return nil
+	})
+	return e, err
+}
+
+// HandoverUnits lists an event's per-unit outcomes.
+func (db *DB) HandoverUnits(ctx context.Context, eventID int64) ([]handover.UnitOutcome, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT h.event_id, h.unit_id, h.contract_id, b.name || ' ' || u.room, h.state, h.reasons, h.application_id,
+		h.handed_over_on, h.receiver, h.certified_on FROM handover_units h JOIN units u ON u.id = h.unit_id JOIN buildings b ON b.id = u.building_id
+		WHERE h.event_id = $1 ORDER BY b.number, u.number`, eventID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []handover.UnitOutcome
+	for rows.Next() {
+		var o handover.UnitOutcome
+		var reasons, handed, certified string
+		if err := rows.Scan(&o.EventID, &o.UnitID, &o.ContractID, &o.Room, &o.State, &reasons, &o.ApplicationID, &handed, &o.Receiver, &certified); err != nil {
+			return nil, err
+		}
+		if reasons != "" {
+			o.Reasons = strings.Split(reasons, "\n")
+		}
+		o.HandedOverOn, _ = calendar.ParseDate(handed)
+		o.CertifiedOn, _ = calendar.ParseDate(certified)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
+
+// PauseHandover asks a running batch to stop at the end of its chunk.
+func (db *DB) PauseHandover(ctx context.Context, actor audit.Actor, id int64) error {
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE handover_events SET state = 'paused' WHERE id = $1 AND state = 'running'`, id)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.Conflict, "handover.not_running", "批量办理未在运行")
+		}
+		tx.Audit("handover.pause", "handover_event", id, nil)
+		return nil
+	})
+}
+
+// SetReceiver records who received the keys of a unit.
+func (db *DB) SetReceiver(ctx context.Context, actor audit.Actor, eventID, unitID int64, receiver string) error {
+	receiver = strings.TrimSpace(receiver)
+	if receiver == "" {
+		return &problem.Error{Kind: problem.Invalid, Code: "handover.receiver", Message: "请填写领取钥匙的人", Fields: map[string]string{"receiver": "必填"}}
+	}
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		res, err := tx.exec(ctx, `UPDATE handover_units SET receiver = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4 AND state = 'done'`,
+			receiver, tx.now, eventID, unitID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n == 0 {
+			return problem.New(problem.Conflict, "handover.not_done", "该户尚未办结交房")
+		}
+		tx.Audit("handover.receiver", "unit", unitID, map[string]any{"event": eventID})
+		return nil
+	})
+}
+
+// BatchChunk is how many units a batch transaction carries.
+const BatchChunk = 100
+
+// RunHandover runs (or resumes) the batch of a handover event: for every
+// unit not yet done, in chunks of BatchChunk units per transaction, it
+// checks the unit's readiness; a ready unit gets one combined application
+// (首次登记 when the developer's ownership is not yet registered + 转移登记
+// + 抵押权登记 for a loan), reviewed automatically under the jurisdiction's
+// policy and recorded; a blocked unit is marked with its reasons. The
+// chunk's certificates are then signed outside the transaction and issued
+// (on site, or to the entrusted developer) in a second one. Stopped
+// (paused, cancelled, crashed) and run again, it does nothing twice: units
+// done are skipped, units registered but not yet certified are certified.
+func (db *DB) RunHandover(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, keys *Keyring, progress func(handover.Event)) (handover.Event, error) {
+	var ev handover.Event
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		if ev, err = loadEvent(ctx, tx.q(), eventID, db.forUpdate()); err != nil {
+			return err
+		}
+		// A finished batch runs again only for its blocked units, whose
+		// causes may have been fixed since (tax paid, seal lifted).
+		if ev.State == "done" && ev.Blocked == 0 {
+			return problem.New(problem.Conflict, "handover.done", "该交房批量已全部办结")
+		}
+		p, err := lockProject(ctx, tx, ev.ProjectID)
+		if err != nil {
+			return err
+		}
+		policy, err := registrationPolicy(ctx, tx.q(), p.Jurisdiction)
+		if err != nil {
+			return err
+		}
+		for _, k := range []registry.ServiceKind{registry.First, registry.Transfer, registry.MortgageReg} {
+			if !slices.Contains(policy.AutoReview, k) {
+				return problem.Newf(problem.Refused, "handover.auto_review", "本辖区未对“%s”启用自动审核（配置 %s），批量交房须逐件人工审核",
+					k.Label(), registry.SettingAutoReview)
+			}
+		}
+		if _, err := keys.Signer(p.Jurisdiction); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `UPDATE handover_events SET state = 'running', started_at = COALESCE(started_at, $1) WHERE id = $2`, tx.now, eventID)
+		ev.State = "running"
+		tx.Audit("handover.run", "handover_event", eventID, map[string]any{"done": ev.Done, "blocked": ev.Blocked, "total": ev.Total})
+		return err
+	})
+	if err != nil {
+		return ev, err
+	}
+	var cursor int64
+	for {
+		if err := ctx.Err(); err != nil {
+			return ev, err
+		}
+		n, stop, err := db.handoverChunk(ctx, actor, cal, eventID, &cursor, keys)
+		if err != nil {
+			return ev, err
+		}
+		if ev, err = db.HandoverEvent(ctx, eventID); err != nil {
+			return ev, err
+		}
+		if progress != nil {
+			progress(ev)
+		}
+		if stop || n == 0 {
+			break
+		}
+	}
+	if ev.State != "running" {
+		return ev, nil // paused
+	}
+	err = db.transact(ctx, actor, func(tx *Tx) error {
+		var pending int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'pending'`, eventID).Scan(&pending); err != nil {
+			return err
+		}
+		state := "done"
+		if pending > 0 {
+			state = "paused"
+		}
+		if _, err := tx.exec(ctx, `UPDATE handover_events SET state = $1, finished_at = $2 WHERE id = $3`, state, tx.now, eventID); err != nil {
+			return err
+		}
+		ev.State, ev.FinishedAt = state, tx.now
+		tx.Audit("handover.finish", "handover_event", eventID, map[string]any{"state": state, "done": ev.Done, "blocked": ev.Blocked})
+		return nil
+	})
+	return ev, err
+}
+
+// chunkUnit is a unit of a batch chunk.
+type chunkUnit struct {
+	unit, contract, application int64
+	state                       string
+}
+
+// handoverChunk processes the next units after cursor; it reports how many
+// it looked at and whether the batch was paused.
+func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, cursor *int64, keys *Keyring) (int, bool, error) {
+	var units []chunkUnit
+	var list []toSign
+	var apps []int64
+	var signer interface {
+		Sign([]byte) ([]byte, error)
+	}
+	var keyID int64
+	var ev handover.Event
+	paused := false
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		units, list, apps = nil, nil, nil
+		var err error
+		if ev, err = loadEvent(ctx, tx.q(), eventID, db.forUpdate()); err != nil {
+			return err
+		}
+		if ev.State != "running" {
+			paused = true
+			return nil
+		}
+		rows, err := tx.query(ctx, `SELECT unit_id, contract_id, application_id, state FROM handover_units WHERE event_id = $1 AND state <> 'done'
+			AND unit_id > $2 ORDER BY unit_id LIMIT $3`, eventID, *cursor, BatchChunk)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var u chunkUnit
+			if err := rows.Scan(&u.unit, &u.contract, &u.application, &u.state); err != nil {
+				rows.Close()
+				return err
+			}
+			units = append(units, u)
+		}
+		rows.Close()
+		if len(units) == 0 {
+			return nil
+		}
+		p, err := lockProject(ctx, tx, ev.ProjectID)
+		if err != nil {
+			return err
+		}
+		s, err := keys.Signer(p.Jurisdiction)
+		if err != nil {
+			return err
+		}
+		signer, keyID = s, s.KeyID
+		facts, err := db.readinessFacts(ctx, tx.q(), p)
+		if err != nil {
+			return err
+		}
+		for _, u := range units {
+			if u.application == 0 {
+				app, reasons, err := tx.handoverUnit(ctx, cal, facts, ev, u)
+				if err != nil {
+					return err
+				}
+				if len(reasons) > 0 {
+					if _, err := tx.exec(ctx, `UPDATE handover_units SET state = 'blocked', reasons = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
+						strings.Join(reasons, "\n"), tx.now, eventID, u.unit); err != nil {
+						return err
+					}
+					continue
+				}
+				u.application = app
+			}
+			a, err := loadApplication(ctx, tx.q(), u.application, "")
+			if err != nil {
+				return err
+			}
+			for _, s := range a.Services {
+				if s.State == registry.Recorded {
+					cs, err := tx.certificatesOfService(ctx, s, a.Jurisdiction)
+					if err != nil {
+						return err
+					}
+					list = append(list, cs...)
+				}
+			}
+			apps = append(apps, u.application)
+		}
+		*cursor = units[len(units)-1].unit
+		return nil
+	})
+	if err != nil || paused || len(units) == 0 {
+		return len(units), paused, err
+	}
+	// Sign outside any transaction: signing is CPU work.
+	for i := range list {
+		sig, err := signer.Sign(list[i].payload)
+		if err != nil {
+			return 0, false, err
+		}
+		list[i].sig = sig
+	}
+	err = db.transact(ctx, actor, func(tx *Tx) error {
+		if err := tx.storeSignatures(ctx, keyID, list); err != nil {
+			return err
+		}
+		delivery := "hand"
+		if ev.Mode == handover.Entrusted {
+			delivery = "developer"
+		}
+		today := calendar.DateOf(tx.now)
+		for _, id := range apps {
+			a, err := loadApplication(ctx, tx.q(), id, "")
+			if err != nil {
+				return err
+			}
+			for i := range a.Services {
+				s := &a.Services[i]
+				for _, step := range []registry.Step{registry.StepCertify, registry.StepIssue} {
+					if !(step == registry.StepCertify && s.State == registry.Recorded) && !(step == registry.StepIssue && s.State == registry.Certified) {
+						continue
+					}
+					if err := s.Apply(step, tx.actor.UserID, registry.Policy{}, ""); err != nil {
+						return err
+					}
+					if step == registry.StepIssue {
+						s.IssuedAt = tx.now
+						if err := tx.issueCertificates(ctx, *s, StepOptions{Delivery: delivery}); err != nil {
+							return err
+						}
+					}
+					if err := tx.saveService(ctx, s); err != nil {
+						return err
+					}
+					if err := tx.stepAs(ctx, s.ID, step, tx.actor.UserID, tx.actor.Name, "交房批量办理"); err != nil {
+						return err
+					}
+				}
+			}
+			if err := tx.closeIfDone(ctx, &a, registry.StepIssue); err != nil {
+				return err
+			}
+			var unit int64
+			var names string
+			if err := tx.queryRow(ctx, `SELECT h.unit_id, COALESCE((SELECT `+tx.db.groupConcat("b.name")+` FROM contract_buyers b WHERE b.contract_id = h.contract_id), '')
+				FROM handover_units h WHERE h.event_id = $1 AND h.application_id = $2`, eventID, id).Scan(&unit, &names); err != nil {
+				return err
+			}
+			if _, err := tx.exec(ctx, `UPDATE handover_units SET state = 'done', reasons = '', handed_over_on = $1, receiver = $2, certified_on = $3, updated_at = $4
+				WHERE event_id = $5 AND unit_id = $6`, ev.HeldOn.String(), names, today.String(), tx.now, eventID, unit); err != nil {
+				return err
+			}
+			tx.touchUnitBuilding(unit)
+		}
+		_, err := tx.exec(ctx, `UPDATE handover_events SET done = (SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'done'),
+			blocked = (SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'blocked') WHERE id = $1`, eventID)
+		return err
+	})
+	return len(units), false, err
+}
+
+// handoverUnit takes one unit of a batch: its readiness for the handover
+// (the first registration excepted, which the combined application brings),
+// then its application recorded. It returns the application, or the reasons
+// the unit is blocked.
+func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *handover.Facts, ev handover.Event, u chunkUnit) (int64, []string, error) {
+	rep := handover.Evaluate(facts, cal, handover.Delivery, handover.Scope{Unit: u.unit}, tx.now)
+	var reasons []string
+	needFirst := false
+	for _, c := range rep.Conditions {
+		if c.Code == "transfer.ownership" {
+			needFirst = true // the combined application registers the developer's ownership first
+			continue
+		}
+		reasons = append(reasons, c.Title+"（"+c.Responsible.Name+"）")
+	}
+	if len(reasons) > 0 {
+		return 0, reasons, nil
+	}
+	c, err := contractWhere(ctx, tx.q(), `c.id = $1`, u.contract)
+	if err != nil {
+		return 0, nil, err
+	}
+	in := ApplicationInput{Applicants: strings.Split(c.BuyerNames(), "、"), Agent: facts.Developer.Name, Source: "batch"}
+	if needFirst {
+		in.Services = append(in.Services, ServiceInput{Kind: registry.First, UnitID: u.unit})
+	}
+	in.Services = append(in.Services, ServiceInput{Kind: registry.Transfer, UnitID: u.unit, ContractID: c.ID})
+	if c.Payment.Loan() {
+		in.Services = append(in.Services, ServiceInput{Kind: registry.MortgageReg, UnitID: u.unit, ContractID: c.ID})
+	}
+	// Every rule of every service first, on the application as it would
+	// be: a blocked unit leaves no application behind.
+	probe := registry.Application{ProjectID: ev.ProjectID}
+	for i, si := range in.Services {
+		probe.Services = append(probe.Services, registry.Service{Seq: i + 1, Kind: si.Kind, UnitID: si.UnitID, ContractID: si.ContractID, State: registry.Accepted})
+	}
+	blocks, err := tx.applicationBlocks(ctx, &probe)
+	if err != nil {
+		return 0, nil, err
+	}
+	for _, b := range blocks {
+		reasons = append(reasons, b.Message+"（"+b.Fixer+"）")
+	}
+	if len(reasons) > 0 {
+		return 0, reasons, nil
+	}
+	a, err := tx.createApplication(ctx, cal, in)
+	if err != nil {
+		return 0, nil, err
+	}
+	if !a.Services[0].AutoReview {
+		return 0, nil, problem.New(problem.Internal, "handover.auto_review", "批量办理的申请未能自动审核")
+	}
+	if err := tx.recordApplication(ctx, &a); err != nil {
+		return 0, nil, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
+		a.ID, tx.now, ev.ID, u.unit); err != nil {
+		return 0, nil, err
+	}
+	return a.ID, nil, nil
+}
+
+// ---- utilities
+
+// UtilityRequest is a utility's account transfer request.
+type UtilityRequest struct {
+	ID          int64
+	UnitID      int64
+	OrgID       int64
+	OrgName     string
+	Service     string
+	Holder      string
+	State       string // requested, done, refused
+	Reason      string
+	RequestedAt sql.NullTime
+	AnsweredAt  sql.NullTime
+}
+
+// StateLabel names the request's state.
+func (u UtilityRequest) StateLabel() string {
+	switch u.State {
+	case "done":
+		return "已过户"
+	case "refused":
+		return "不予办理"
+	}
+	return "办理中"
+}
+
+// UtilityRequests lists requests of a unit (unit ≠ 0), of a provider
+// (org ≠ 0), or of a project.
+func (db *DB) UtilityRequests(ctx context.Context, unit, org, project int64) ([]UtilityRequest, error) {
+	where, arg := `r.unit_id = $1`, unit
+	switch {
+	case org != 0:
+		where, arg = `r.org_id = $1`, org
+	case project != 0:
+		where, arg = `r.unit_id IN (SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1)`, project
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT r.id, r.unit_id, r.org_id, o.name, r.service, r.holder, r.state, r.reason, r.requested_at, r.answered_at
+		FROM utility_requests r JOIN organisations o ON o.id = r.org_id WHERE `+where+` ORDER BY r.id DESC LIMIT 2000`, arg)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []UtilityRequest
+	for rows.Next() {
+		var u UtilityRequest
+		if err := rows.Scan(&u.ID, &u.UnitID, &u.OrgID, &u.OrgName, &u.Service, &u.Holder, &u.State, &u.Reason, &u.RequestedAt, &u.AnsweredAt); err != nil {
+			return nil, err
+		}
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// AnswerUtility records a provider's answer: done, or refused with reason.
+func (db *DB) AnswerUtility(ctx context.Context, actor audit.Actor, id int64, done bool, reason string) (UtilityRequest, error) {
+	var u UtilityRequest
+	reason = strings.TrimSpace(reason)
+	if !done && reason == "" {
+		return u, &problem.Error{Kind: problem.Invalid, Code: "utility.reason", Message: "不予办理须说明理由", Fields: map[string]string{"reason": "必填"}}
+	}
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if err := tx.queryRow(ctx, `SELECT id, unit_id, org_id, service, holder, state FROM utility_requests WHERE id = $1`+db.forUpdate(), id).
+			Scan(&u.ID, &u.UnitID, &u.OrgID, &u.Service, &u.Holder, &u.State); err != nil {
+			return notFound(err, "utility.not_found", "过户申请不存在")
+		}
+		if actor.OrgID != 0 && actor.OrgID != u.OrgID {
+			return problem.New(problem.Forbidden, "access.denied", "该过户申请不是发给本单位的")
+		}
+		if u.State != "requested" {
+			return problem.New(problem.Conflict, "utility.answered", "该过户申请已答复")
+		}
+		u.State, u.Reason = "refused", reason
+		if done {
+			u.State = "done"
+		}
+		if _, err := tx.exec(ctx, `UPDATE utility_requests SET state = $1, reason = $2, answered_at = $3 WHERE id = $4`, u.State, reason, tx.now, id); err != nil {
+			return err
+		}
+		tx.Audit("utility.answer", "utility_request", id, map[string]any{"state": u.State, "reason": reason})
+		return nil
+	})
+	return u, err
+}
+
+// ---- mortgages of a bank
+
+// MortgageRow is a mortgage registered for a bank.
+type MortgageRow struct {
+	Entry   registry.Entry
+	Room    string
+	Project string
+	Status  registry.Status
+}
+
+// MortgagesOf lists the mortgages (and pre-mortgages) held by a bank.
+func (db *DB) MortgagesOf(ctx context.Context, uscc string) ([]MortgageRow, error) {
+	units, err := int64s(ctx, db.r(), `SELECT DISTINCT e.unit_id FROM register_entries e JOIN register_holders h ON h.entry_id = e.id
+		WHERE h.id_number = $1 AND e.kind IN ('mortgage', 'prenotice') ORDER BY e.unit_id LIMIT 3000`, uscc)
+	if err != nil {
+		return nil, err
+	}
+	var out []MortgageRow
+	for _, unit := range units {
+		book, err := unitBook(ctx, db.r(), unit)
+		if err != nil {
+			return nil, err
+		}
+		ref, err := db.Unit(ctx, unit)
+		if err != nil {
+			return nil, err
+		}
+		st := registry.Statuses(book)
+		for _, e := range book {
+			if (e.Kind == registry.Mortgage || (e.Kind == registry.PreNotice && e.PreNoticeKind == registry.PreNoticeMortgage)) && len(e.Holders) > 0 &&
+				e.Holders[0].IDNumber == uscc {
+				out = append(out, MortgageRow{Entry: e, Room: ref.Building.Name + " " + ref.Unit.Room, Project: ref.Project.Name, Status: st[e.ID]})
+			}
+		}
+	}
+	return out, nil
+}

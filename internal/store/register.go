@@ -1,0 +1,133 @@
+package store
+
+import (
+	"context"
+	"fmt"
+
+	"handover/internal/calendar"
+	"handover/internal/code"
+	"handover/internal/measure"
+	"handover/internal/problem"
+	"handover/internal/registry"
+)
+
+// ---- the register book
+
+// record appends an entry (and its holders) to the register book; with a
+// certificate kind it numbers the entry's 不动产权证书 or 不动产登记证明 in the
+// series of the jurisdiction's registration authority.
+func (tx *Tx) record(ctx context.Context, e registry.Entry, jurisdiction string, kind code.CertKind) (registry.Entry, error) {
+	e.RecordedBy, e.RecordedAt = tx.actor.UserID, tx.now
+	if kind != 0 {
+		no, err := tx.nextCertNo(ctx, jurisdiction, kind)
+		if err != nil {
+			return e, err
+		}
+		e.CertNo = no
+	}
+	var ends, contract any
+	if e.Ends != 0 {
+		ends = e.Ends
+	}
+	if e.ContractID != 0 {
+		contract = e.ContractID
+	}
+	d := e.Detail
+	id, err := tx.insertID(ctx, `INSERT INTO register_entries (unit_id, kind, reg_type, right_type, prenotice_kind, ownership,
+		obligor_name, obligor_id, amount, cert_no, contract_id, ends_entry, end_kind, note, recorded_by, recorded_at,
+		term_start, term_end, mortgage_rank, no_transfer, authority, doc_no, seal_kind, waiting, service_id)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
+		e.UnitID, string(e.Kind), e.RegType, e.RightType, e.PreNoticeKind, e.Ownership, e.Obligor.Name, e.Obligor.IDNumber,
+		measure.Cents(e.Amount), e.CertNo, contract, ends, string(e.EndKind), e.Note, e.RecordedBy, e.RecordedAt,
+		d.TermStart, d.TermEnd, d.Rank, d.NoTransfer, d.Authority, d.DocNo, d.SealKind, d.Waiting, e.ServiceID)
+	if isUniqueViolation(err) {
+		return e, problem.New(problem.Conflict, "register.already_ended", "该登记已被注销或转移，不能再次结束")
+	}
+	if err != nil {
+		return e, err
+	}
+	e.ID = id
+	for i, h := range e.Holders {
+		if _, err := tx.exec(ctx, `INSERT INTO register_holders (entry_id, seq, name, id_kind, id_number, share_num, share_den)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, i+1, h.Name, h.IDKind, h.IDNumber, h.ShareNum, h.ShareDen); err != nil {
+			return e, err
+		}
+	}
+	tx.Audit("register."+string(e.Kind), "register_entry", id, map[string]any{"unit": e.UnitID, "reg_type": e.RegType,
+		"cert_no": e.CertNo, "ends": e.Ends, "end_kind": e.EndKind})
+	return e, nil
+}
+
+// nextCertNo numbers a certificate or proof: per registration authority
+// (the jurisdiction), per year, per series; never reused, no gaps.
+func (tx *Tx) nextCertNo(ctx context.Context, jurisdiction string, kind code.CertKind) (string, error) {
+	j, err := tx.db.jurisdictionTx(ctx, tx, jurisdiction)
+	if err != nil {
+		return "", err
+	}
+	year := calendar.DateOf(tx.now).Year()
+	series := "title"
+	if kind == code.Proof {
+		series = "proof"
+	}
+	seq, err := tx.nextSeq(ctx, fmt.Sprintf("cert/%s/%d/%s", j.Code, year, series))
+	if err != nil {
+		return "", err
+	}
+	no := code.CertNumber{Province: j.Province, Year: year, Place: j.CertPlace, Kind: kind, Seq: int(seq)}
+	if err := no.Validate(); err != nil {
+		return "", err
+	}
+	return no.String(), nil
+}
+
+func unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, unit_id, kind, reg_type, right_type, prenotice_kind, ownership, obligor_name, obligor_id,
+		amount, cert_no, COALESCE(contract_id, 0), COALESCE(ends_entry, 0), end_kind, note, recorded_by, recorded_at,
+		term_start, term_end, mortgage_rank, no_transfer, authority, doc_no, seal_kind, waiting, service_id
+		FROM register_entries WHERE unit_id = $1 ORDER BY id`, unitID)
+	if err != nil {
+		return nil, err
+	}
+	var book []registry.Entry
+	byID := map[int64]int{}
+	for rows.Next() {
+		var e registry.Entry
+		var kind, end string
+		var amount int64
+		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.RightType, &e.PreNoticeKind, &e.Ownership, &e.Obligor.Name,
+			&e.Obligor.IDNumber, &amount, &e.CertNo, &e.ContractID, &e.Ends, &end, &e.Note, &e.RecordedBy, &e.RecordedAt,
+			&e.Detail.TermStart, &e.Detail.TermEnd, &e.Detail.Rank, &e.Detail.NoTransfer, &e.Detail.Authority, &e.Detail.DocNo,
+			&e.Detail.SealKind, &e.Detail.Waiting, &e.ServiceID); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		e.Kind, e.EndKind, e.Amount = registry.Kind(kind), registry.EndKind(end), measure.FromCents(amount)
+		byID[e.ID] = len(book)
+		book = append(book, e)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil || len(book) == 0 {
+		return book, err
+	}
+	hrows, err := q.QueryContext(ctx, `SELECT h.entry_id, h.name, h.id_kind, h.id_number, h.share_num, h.share_den FROM register_holders h
+		JOIN register_entries e ON e.id = h.entry_id WHERE e.unit_id = $1 ORDER BY h.entry_id, h.seq`, unitID)
+	if err != nil {
+		return nil, err
+	}
+	defer hrows.Close()
+	for hrows.Next() {
+		var id int64
+		var h registry.Holder
+		if err := hrows.Scan(&id, &h.Name, &h.IDKind, &h.IDNumber, &h.ShareNum, &h.ShareDen); err != nil {
+			return nil, err
+		}
+		book[byID[id]].Holders = append(book[byID[id]].Holders, h)
+	}
+	return book, hrows.Err()
+}
+
+// UnitBook returns the register book of a unit, oldest entry first.
+func (db *DB) UnitBook(ctx context.Context, unitID int64) ([]registry.Entry, error) {
+	return unitBook(ctx, db.r(), unitID)
+}

@@ -1,0 +1,1077 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/code"
+	"handover/internal/completion"
+	"handover/internal/exchange"
+	"handover/internal/identity"
+	"handover/internal/ledger"
+	"handover/internal/presale"
+	"handover/internal/problem"
+	"handover/internal/registry"
+)
+
+// ServiceInput is one service an application asks for.
+type ServiceInput struct {
+	Kind       registry.ServiceKind
+	UnitID     int64
+	BuildingID int64 // a building's first registration
+	ContractID int64 // the sale (transfer, mortgage); found from the unit when 0
+	EntryID    int64 // the entry a cancellation, unseal or correction concerns
+	Holders    []registry.Holder
+	Details    map[string]string
+}
+
+// ApplicationInput is an application as the counter (or a batch) takes it.
+type ApplicationInput struct {
+	Applicants []string
+	Agent      string
+	Source     string // counter, batch, api
+	Services   []ServiceInput
+}
+
+// registrationPolicy reads a jurisdiction's policy.
+func registrationPolicy(ctx context.Context, q querier, jurisdiction string) (registry.Policy, error) {
+	p := registry.DefaultPolicy()
+	v, err := setting(ctx, q, jurisdiction, registry.SettingSecondReview, "")
+	if err != nil {
+		return p, err
+	}
+	p.SecondReview = v == "1" || v == "true"
+	if v, err = setting(ctx, q, jurisdiction, registry.SettingAutoReview, ""); err != nil {
+		return p, err
+	}
+	if p.AutoReview, err = registry.ParseAutoReview(v); err != nil {
+		return p, err
+	}
+	if v, err = setting(ctx, q, jurisdiction, registry.SettingDays, ""); err != nil {
+		return p, err
+	}
+	if n, err := strconv.Atoi(v); err == nil && n > 0 && n <= 60 {
+		p.Days = n
+	}
+	return p, nil
+}
+
+// serviceUnits lists the units a service records on.
+func serviceUnits(ctx context.Context, tx *Tx, s registry.Service) ([]int64, error) {
+	if s.UnitID != 0 {
+		return []int64{s.UnitID}, nil
+	}
+	return int64s(ctx, tx.q(), `SELECT id FROM units WHERE building_id = $1 ORDER BY number`, s.BuildingID)
+}
+
+// CreateApplication takes an application (受理): validates every service,
+// numbers it (受理号), sets each service's due date from the policy's
+// working days, links the materials already held, and — when the
+// jurisdiction allows automatic review for the kind and every rule passes
+// — records the review as automatic.
+func (db *DB) CreateApplication(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, in ApplicationInput) (registry.Application, error) {
+	var a registry.Application
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		a, err = tx.createApplication(ctx, cal, in)
+		return err
+	})
+	return a, err
+}
+
+func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput) (registry.Application, error) {
+	a := registry.Application{Agent: strings.TrimSpace(in.Agent), Source: in.Source, State: "open", CreatedBy: tx.actor.UserID, CreatedAt: tx.now}
+	if a.Source == "" {
+		a.Source = "counter"
+	}
+	if len(in.Services) == 0 {
+		return a, problem.New(problem.Invalid, "application.services", "申请至少应有一项登记事项")
+	}
+	for _, n := range in.Applicants {
+		if n = strings.TrimSpace(n); n != "" {
+			a.Applicants = append(a.Applicants, n)
+		}
+	}
+	var projectID int64
+	for i, si := range in.Services {
+		svc := registry.Service{Seq: i + 1, Kind: si.Kind, UnitID: si.UnitID, BuildingID: si.BuildingID, ContractID: si.ContractID,
+			EntryID: si.EntryID, Details: si.Details, State: registry.Accepted, AcceptedBy: tx.actor.UserID}
+		if svc.Details == nil {
+			svc.Details = map[string]string{}
+		}
+		if len(si.Holders) > 0 {
+			b, _ := json.Marshal(si.Holders)
+			svc.Details["holders"] = string(b)
+		}
+		p, err := tx.validateService(ctx, &svc)
+		if err != nil {
+			return a, err
+		}
+		if projectID != 0 && p.ID != projectID {
+			return a, problem.New(problem.Invalid, "application.project", "一件申请的各事项应属于同一项目")
+		}
+		projectID, a.Jurisdiction = p.ID, p.Jurisdiction
+		a.Services = append(a.Services, svc)
+	}
+	if len(a.Applicants) == 0 {
+		return a, &problem.Error{Kind: problem.Invalid, Code: "application.applicants", Message: "请填写申请人", Fields: map[string]string{"applicants": "请填写申请人"}}
+	}
+	a.ProjectID = projectID
+	policy, err := registrationPolicy(ctx, tx.q(), a.Jurisdiction)
+	if err != nil {
+		return a, err
+	}
+	j, err := tx.db.jurisdictionTx(ctx, tx, a.Jurisdiction)
+	if err != nil {
+		return a, err
+	}
+	due, err := cal.AddWorkdays(calendar.DateOf(tx.now), policy.Days, j.Region)
+	if err != nil {
+		return a, err
+	}
+	seq, err := tx.nextSeq(ctx, fmt.Sprintf("application/%s/%d", a.Jurisdiction, calendar.DateOf(tx.now).Year()))
+	if err != nil {
+		return a, err
+	}
+	a.Number = registry.ApplicationNumber(a.Jurisdiction, calendar.DateOf(tx.now).Year(), int(seq))
+	names, _ := json.Marshal(a.Applicants)
+	if a.ID, err = tx.insertID(ctx, `INSERT INTO applications (number, jurisdiction, project_id, applicants, agent, source, state, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)`, a.Number, a.Jurisdiction, a.ProjectID, string(names), a.Agent, a.Source, tx.actor.UserID, tx.now); err != nil {
+		return a, err
+	}
+	for i := range a.Services {
+		s := &a.Services[i]
+		s.ApplicationID, s.DueOn, s.Fee = a.ID, due.Due, policy.Fees[s.Kind]
+		details, _ := json.Marshal(s.Details)
+		if s.ID, err = tx.insertID(ctx, `INSERT INTO services (application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on,
+			details, accepted_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11)`, a.ID, s.Seq, string(s.Kind), s.UnitID, s.BuildingID,
+			s.ContractID, s.EntryID, s.Fee, s.DueOn.String(), string(details), tx.actor.UserID); err != nil {
+			return a, err
+		}
+		if err := tx.step(ctx, s.ID, registry.StepAccept, ""); err != nil {
+			return a, err
+		}
+	}
+	if err := tx.linkMaterials(ctx, a); err != nil {
+		return a, err
+	}
+	// Automatic review: every service's kind allowed, every rule passing.
+	auto := len(a.Services) > 0
+	for _, s := range a.Services {
+		auto = auto && slices.Contains(policy.AutoReview, s.Kind)
+	}
+	if auto {
+		if blocks, err := tx.applicationBlocks(ctx, &a); err != nil {
+			return a, err
+		} else if len(blocks) == 0 {
+			for i := range a.Services {
+				s := &a.Services[i]
+				if err := s.AutoApprove(); err != nil {
+					return a, err
+				}
+				if err := tx.saveService(ctx, s); err != nil {
+					return a, err
+				}
+				if err := tx.stepAs(ctx, s.ID, registry.StepReview, 0, "系统自动审核", "自动审核：标准件，各项规则均已通过"); err != nil {
+					return a, err
+				}
+			}
+		}
+	}
+	tx.Audit("application.accept", "application", a.ID, map[string]any{"number": a.Number, "services": len(a.Services), "source": a.Source,
+		"auto_review": auto && a.Services[0].AutoReview})
+	return a, nil
+}
+
+// validateService checks a service as taken and returns its project.
+func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.Project, error) {
+	var p ledger.Project
+	if !slices.Contains(registry.ServiceKinds, s.Kind) {
+		return p, problem.Newf(problem.Invalid, "application.kind", "未知的登记事项“%s”", s.Kind)
+	}
+	unit := s.UnitID
+	if s.Kind == registry.First && s.BuildingID != 0 && unit == 0 {
+		b, err := scanBuilding(tx.queryRow(ctx, `SELECT `+buildingColumns+` FROM buildings WHERE id = $1`, s.BuildingID))
+		if err != nil {
+			return p, notFound(err, "building.not_found", "幢不存在")
+		}
+		return scanProject(tx.queryRow(ctx, `SELECT `+projectColumns+projectFrom+` WHERE p.id = $1`, b.ProjectID))
+	}
+	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, unit)
+	if err != nil {
+		return p, err
+	}
+	p = ref.Project
+	detail := func(k, msg string) error {
+		if strings.TrimSpace(s.Details[k]) == "" {
+			return &problem.Error{Kind: problem.Invalid, Code: "application.details", Message: msg, Fields: map[string]string{k: msg}}
+		}
+		return nil
+	}
+	switch s.Kind {
+	case registry.Transfer, registry.MortgageReg:
+		// The unit's filed sale is what a transfer carries out and what a
+		// mortgage secures; a mortgage named with its own bank and amount
+		// takes those from the application instead of the contract's loan.
+		own := s.Kind == registry.MortgageReg && s.Details["bank"] != ""
+		if s.ContractID == 0 && s.Details["holders"] == "" {
+			c, err := contractWhere(ctx, tx.q(), `c.unit_id = $1 AND c.state = 'filed'`, unit)
+			switch {
+			case err == nil:
+				s.ContractID = c.ID
+			case !own:
+				return p, problem.New(problem.Refused, "application.contract", "该户没有已备案的商品房买卖合同；存量房转移请填写受让人")
+			}
+		}
+		if s.Kind == registry.MortgageReg && (s.ContractID == 0 || own) {
+			if err := detail("bank", "请选择抵押权人（银行）"); err != nil {
+				return p, err
+			}
+			if err := detail("amount", "请填写被担保主债权数额"); err != nil {
+				return p, err
+			}
+		}
+	case registry.SealReg:
+		if err := detail("authority", "请填写查封机关"); err != nil {
+			return p, err
+		}
+		if err := detail("doc_no", "请填写查封文书编号"); err != nil {
+			return p, err
+		}
+	case registry.ObjectReg:
+		if err := detail("reason", "请填写异议事项与理由"); err != nil {
+			return p, err
+		}
+	case registry.Cancel, registry.Unseal, registry.Correct:
+		var entryUnit int64
+		if err := tx.queryRow(ctx, `SELECT unit_id FROM register_entries WHERE id = $1`, s.EntryID).Scan(&entryUnit); err != nil || entryUnit != unit {
+			return p, problem.New(problem.Invalid, "application.entry", "请选择本户登记簿中的登记")
+		}
+		if err := detail("reason", "请填写理由或依据"); err != nil {
+			return p, err
+		}
+	}
+	return p, nil
+}
+
+// linkMaterials records the materials an application relies on that the
+// platform already holds: the filing's materials, the survey, the
+// completion filing, the deed tax.
+func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
+	link := func(kind, ref, note string) error {
+		_, err := tx.exec(ctx, `INSERT INTO application_materials (application_id, kind, ref, note) VALUES ($1, $2, $3, $4)
+			ON CONFLICT DO NOTHING`, a.ID, kind, ref, note)
+		return err
+	}
+	for _, s := range a.Services {
+		if s.ContractID != 0 {
+			kinds, err := stringsOf(ctx, tx.q(), `SELECT kind FROM filing_materials WHERE contract_id = $1 ORDER BY kind`, s.ContractID)
+			if err != nil {
+				return err
+			}
+			for _, k := range kinds {
+				if err := link("filing_"+k, fmt.Sprintf("contract:%d", s.ContractID), "网签备案时已采集"); err != nil {
+					return err
+				}
+			}
+			if err := link("contract", fmt.Sprintf("contract:%d", s.ContractID), "已备案的商品房买卖合同"); err != nil {
+				return err
+			}
+			var tax int64
+			if err := tx.queryRow(ctx, `SELECT id FROM deed_taxes WHERE contract_id = $1`, s.ContractID).Scan(&tax); err == nil {
+				if err := link("deed_tax", fmt.Sprintf("deed_tax:%d", tax), "税务部门推送的完税信息"); err != nil {
+					return err
+				}
+			}
+		}
+		building := s.BuildingID
+		if building == 0 && s.UnitID != 0 {
+			if err := tx.queryRow(ctx, `SELECT building_id FROM units WHERE id = $1`, s.UnitID).Scan(&building); err != nil {
+				return err
+			}
+		}
+		if building == 0 {
+			continue
+		}
+		var survey, filing int64
+		if err := tx.queryRow(ctx, `SELECT id FROM surveys WHERE building_id = $1 AND state = 'accepted' ORDER BY id DESC LIMIT 1`, building).Scan(&survey); err == nil {
+			if err := link("survey", fmt.Sprintf("survey:%d", survey), "多测合一竣工测绘成果"); err != nil {
+				return err
+			}
+		}
+		if err := tx.queryRow(ctx, `SELECT filing_id FROM completion_filing_buildings WHERE building_id = $1`, building).Scan(&filing); err == nil {
+			if err := link("completion_filing", fmt.Sprintf("completion_filing:%d", filing), "工程建设项目审批管理系统：竣工验收备案"); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func stringsOf(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
+	rows, err := q.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+func (tx *Tx) step(ctx context.Context, service int64, step registry.Step, note string) error {
+	return tx.stepAs(ctx, service, step, tx.actor.UserID, tx.actor.Name, note)
+}
+
+func (tx *Tx) stepAs(ctx context.Context, service int64, step registry.Step, user int64, name, note string) error {
+	_, err := tx.exec(ctx, `INSERT INTO service_steps (service_id, step, by_user, by_name, at, note) VALUES ($1, $2, $3, $4, $5, $6)`,
+		service, string(step), user, name, tx.now, note)
+	return err
+}
+
+func (tx *Tx) saveService(ctx context.Context, s *registry.Service) error {
+	var recorded, issued any
+	if !s.RecordedAt.IsZero() {
+		recorded = s.RecordedAt
+	}
+	if !s.IssuedAt.IsZero() {
+		issued = s.IssuedAt
+	}
+	_, err := tx.exec(ctx, `UPDATE services SET state = $1, auto_review = $2, return_reason = $3, accepted_by = $4, reviewed_by = $5,
+		reviewed2_by = $6, entry_id = $7, recorded_at = $8, issued_at = $9 WHERE id = $10`, string(s.State), s.AutoReview, s.ReturnReason,
+		s.AcceptedBy, s.ReviewedBy, s.Reviewed2By, s.EntryID, recorded, issued, s.ID)
+	return err
+}
+
+const serviceColumns = `id, application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on, auto_review, details,
+	return_reason, accepted_by, reviewed_by, reviewed2_by, recorded_at, issued_at`
+
+func scanService(r interface{ Scan(...any) error }) (registry.Service, error) {
+	var s registry.Service
+	var details string
+	var recorded, issued sql.NullTime
+	err := r.Scan(&s.ID, &s.ApplicationID, &s.Seq, &s.Kind, &s.UnitID, &s.BuildingID, &s.ContractID, &s.EntryID, &s.State, &s.Fee, &s.DueOn,
+		&s.AutoReview, &details, &s.ReturnReason, &s.AcceptedBy, &s.ReviewedBy, &s.Reviewed2By, &recorded, &issued)
+	json.Unmarshal([]byte(details), &s.Details)
+	s.RecordedAt, s.IssuedAt = recorded.Time, issued.Time
+	return s, err
+}
+
+func loadApplication(ctx context.Context, q querier, id int64, lock string) (registry.Application, error) {
+	var a registry.Application
+	var names string
+	err := q.QueryRowContext(ctx, `SELECT id, number, jurisdiction, project_id, applicants, agent, source, state, created_by, created_at
+		FROM applications WHERE id = $1`+lock, id).Scan(&a.ID, &a.Number, &a.Jurisdiction, &a.ProjectID, &names, &a.Agent, &a.Source, &a.State,
+		&a.CreatedBy, &a.CreatedAt)
+	if err != nil {
+		return a, notFound(err, "application.not_found", "登记申请不存在")
+	}
+	json.Unmarshal([]byte(names), &a.Applicants)
+	rows, err := q.QueryContext(ctx, `SELECT `+serviceColumns+` FROM services WHERE application_id = $1 ORDER BY seq`, id)
+	if err != nil {
+		return a, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		s, err := scanService(rows)
+		if err != nil {
+			return a, err
+		}
+		a.Services = append(a.Services, s)
+	}
+	return a, rows.Err()
+}
+
+// Application returns one application with its services.
+func (db *DB) Application(ctx context.Context, id int64) (registry.Application, error) {
+	return loadApplication(ctx, db.r(), id, "")
+}
+
+// StepRecord is one step of a service's history.
+type StepRecord struct {
+	ServiceID int64
+	Step      registry.Step
+	ByUser    int64
+	ByName    string
+	At        time.Time
+	Note      string
+}
+
+// ApplicationHistory lists every step of an application's services.
+func (db *DB) ApplicationHistory(ctx context.Context, id int64) ([]StepRecord, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT t.service_id, t.step, t.by_user, t.by_name, t.at, t.note FROM service_steps t
+		JOIN services s ON s.id = t.service_id WHERE s.application_id = $1 ORDER BY t.id`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []StepRecord
+	for rows.Next() {
+		var r StepRecord
+		if err := rows.Scan(&r.ServiceID, &r.Step, &r.ByUser, &r.ByName, &r.At, &r.Note); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// ApplicationMaterials lists the materials an application relies on.
+func (db *DB) ApplicationMaterials(ctx context.Context, id int64) ([][3]string, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT kind, ref, note FROM application_materials WHERE application_id = $1 ORDER BY kind`, id)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out [][3]string
+	for rows.Next() {
+		var m [3]string
+		if err := rows.Scan(&m[0], &m[1], &m[2]); err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// QueueRow is a service in the clerks' queue.
+type QueueRow struct {
+	Application registry.Application
+	Service     registry.Service
+	Room        string
+	Project     string
+}
+
+// Queue lists the open services of a jurisdiction ("" for every one)
+// awaiting a state, oldest due first.
+func (db *DB) Queue(ctx context.Context, jurisdiction string, state registry.ServiceState) ([]QueueRow, error) {
+	var args []any
+	where := `a.state = 'open'`
+	if jurisdiction != "" {
+		args = append(args, jurisdiction)
+		where += ` AND a.jurisdiction = $1`
+	}
+	if state != "" {
+		args = append(args, string(state))
+		where += fmt.Sprintf(` AND s.state = $%d`, len(args))
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT a.id, a.number, a.applicants, a.source, a.created_at, s.id, s.seq, s.kind, s.unit_id, s.building_id,
+		s.state, s.due_on, s.auto_review, s.return_reason, COALESCE(u.room, ''), COALESCE(b.name, ''), COALESCE(p.name, '')
+		FROM services s JOIN applications a ON a.id = s.application_id
+		LEFT JOIN units u ON u.id = s.unit_id LEFT JOIN buildings b ON b.id = COALESCE(NULLIF(s.building_id, 0), u.building_id)
+		LEFT JOIN projects p ON p.id = a.project_id
+		WHERE `+where+` ORDER BY s.due_on, a.id, s.seq LIMIT 500`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []QueueRow
+	for rows.Next() {
+		var q QueueRow
+		var names, room, building string
+		if err := rows.Scan(&q.Application.ID, &q.Application.Number, &names, &q.Application.Source, &q.Application.CreatedAt, &q.Service.ID,
+			&q.Service.Seq, &q.Service.Kind, &q.Service.UnitID, &q.Service.BuildingID, &q.Service.State, &q.Service.DueOn, &q.Service.AutoReview,
+			&q.Service.ReturnReason, &room, &building, &q.Project); err != nil {
+			return nil, err
+		}
+		json.Unmarshal([]byte(names), &q.Application.Applicants)
+		q.Room = strings.TrimSpace(building + " " + room)
+		out = append(out, q)
+	}
+	return out, rows.Err()
+}
+
+// Applications lists applications of a project or that concern a person
+// (by 身份证号 among the buyers of its contracts), newest first.
+func (db *DB) Applications(ctx context.Context, projectID int64, idNumber string) ([]registry.Application, error) {
+	var ids []int64
+	var err error
+	switch {
+	case idNumber != "":
+		ids, err = int64s(ctx, db.r(), `SELECT DISTINCT s.application_id FROM services s JOIN contract_buyers b ON b.contract_id = s.contract_id
+			WHERE b.id_number = $1 ORDER BY s.application_id DESC`, idNumber)
+	default:
+		ids, err = int64s(ctx, db.r(), `SELECT id FROM applications WHERE project_id = $1 ORDER BY id DESC LIMIT 500`, projectID)
+	}
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.Application
+	for _, id := range ids {
+		a, err := db.Application(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// ---- the rules
+
+// unitRegFacts gathers what the registration rules of a unit look at.
+func unitRegFacts(ctx context.Context, tx *Tx, unit, contract int64) (registry.UnitFacts, error) {
+	f := registry.UnitFacts{ContractID: contract}
+	var err error
+	if f.Book, err = unitBook(ctx, tx.q(), unit); err != nil {
+		return f, err
+	}
+	st, err := unitStatus(ctx, tx.q(), unit)
+	if err != nil {
+		return f, err
+	}
+	f.Locked = st.Locked
+	var filed int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM completion_filing_buildings fb JOIN units u ON u.building_id = fb.building_id WHERE u.id = $1`,
+		unit).Scan(&filed); err != nil {
+		return f, err
+	}
+	f.Filed = filed > 0
+	var project int64
+	if err := tx.queryRow(ctx, `SELECT b.project_id FROM units u JOIN buildings b ON b.id = u.building_id WHERE u.id = $1`, unit).Scan(&project); err != nil {
+		return f, err
+	}
+	if f.ParcelRestriction, err = parcelRestriction(ctx, tx.q(), project); err != nil {
+		return f, err
+	}
+	if contract != 0 {
+		var paid int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL`, contract).Scan(&paid); err != nil {
+			return f, err
+		}
+		f.DeedTaxPaid = paid > 0
+	}
+	return f, nil
+}
+
+// serviceBlocks runs the rules of one service of an application as if the
+// earlier services of the same application were recorded.
+func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s registry.Service) ([]registry.Block, error) {
+	units, err := serviceUnits(ctx, tx, s)
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.Block
+	for _, unit := range units {
+		f, err := unitRegFacts(ctx, tx, unit, s.ContractID)
+		if err != nil {
+			return nil, err
+		}
+		for _, earlier := range a.Services {
+			if earlier.Seq >= s.Seq || earlier.State == registry.Withdrawn {
+				continue
+			}
+			switch {
+			case earlier.Kind == registry.First && (earlier.UnitID == unit || earlier.BuildingID != 0):
+				f.FirstInSameApp = true
+			case earlier.Kind == registry.Transfer && earlier.UnitID == unit:
+				f.TransferInSameApp = true
+			}
+		}
+		if s.Details["deed_tax_voucher"] != "" {
+			f.DeedTaxPaid = true // a second-hand transfer: the tax bureau's voucher taken at 受理
+		}
+		var blocks []registry.Block
+		switch s.Kind {
+		case registry.First:
+			blocks = registry.FirstBlocks(f)
+		case registry.Transfer:
+			blocks = registry.TransferBlocks(f)
+		case registry.MortgageReg:
+			blocks = registry.MortgageBlocks(f)
+		case registry.Unseal, registry.Cancel, registry.Correct:
+			if registry.Statuses(f.Book)[s.EntryID] != registry.Current && registry.Statuses(f.Book)[s.EntryID] != registry.Temporary {
+				blocks = append(blocks, registry.Block{Rule: "entry.not_current", Message: "所选登记已不是现势登记", Basis: "《不动产登记暂行条例实施细则》", Fixer: "受理人员（核对登记簿）"})
+			}
+		}
+		for _, b := range blocks {
+			if len(units) > 1 {
+				b.Message = fmt.Sprintf("%s（户%d）", b.Message, unit)
+			}
+			out = append(out, b)
+		}
+	}
+	return out, nil
+}
+
+func (tx *Tx) applicationBlocks(ctx context.Context, a *registry.Application) ([]registry.Block, error) {
+	var out []registry.Block
+	for _, s := range a.Services {
+		if s.State == registry.Withdrawn {
+			continue
+		}
+		b, err := serviceBlocks(ctx, tx, a, s)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, b...)
+	}
+	return out, nil
+}
+
+// ApplicationBlocks lists what would stop the application being recorded now.
+func (db *DB) ApplicationBlocks(ctx context.Context, id int64) ([]registry.Block, error) {
+	var out []registry.Block
+	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
+		a, err := loadApplication(ctx, tx.q(), id, "")
+		if err != nil {
+			return err
+		}
+		out, err = tx.applicationBlocks(ctx, &a)
+		if err == nil {
+			err = errRollback // a read that needs the transaction's view; nothing to keep
+		}
+		return err
+	})
+	if err == errRollback {
+		err = nil
+	}
+	return out, err
+}
+
+func blocksErr(blocks []registry.Block) error {
+	var r problem.Refusal
+	for _, b := range blocks {
+		r.Add(problem.Reason{Rule: b.Rule, Message: b.Message, Basis: b.Basis, Fixer: b.Fixer})
+	}
+	return r.Err("registration.blocked", "登记条件不具备，不能登簿")
+}
+
+// ---- the steps
+
+// StepOptions carry what some steps need.
+type StepOptions struct {
+	Reason      string // return, withdraw
+	Delivery    string // issue: hand, developer, mail
+	TrackingNo  string // issue by mail
+	PaperSerial string // issue on paper: the blank's 印制序列号
+}
+
+// Step moves every service of an application that the step concerns: 审核,
+// 复审, 退回补正, 重新受理, 撤回, 登簿 (all services in one transaction, the
+// rules checked first), 缮证 (certificates numbered in a transaction, signed
+// outside it, stored in another) and 发证.
+func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step registry.Step, opts StepOptions, keys *Keyring) (registry.Application, error) {
+	if step == registry.StepCertify {
+		return db.certifyApplication(ctx, actor, id, keys)
+	}
+	var a registry.Application
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		if a, err = loadApplication(ctx, tx.q(), id, db.forUpdate()); err != nil {
+			return err
+		}
+		if a.State != "open" {
+			return problem.New(problem.Conflict, "application.closed", "该申请已办结或撤回")
+		}
+		policy, err := registrationPolicy(ctx, tx.q(), a.Jurisdiction)
+		if err != nil {
+			return err
+		}
+		if step == registry.StepRecord {
+			return tx.recordApplication(ctx, &a)
+		}
+		moved := 0
+		for i := range a.Services {
+			s := &a.Services[i]
+			if !stepApplies(step, s.State) {
+				continue
+			}
+			reason := opts.Reason
+			if err := s.Apply(step, tx.actor.UserID, policy, reason); err != nil {
+				return err
+			}
+			if step == registry.StepIssue {
+				s.IssuedAt = tx.now
+				if err := tx.issueCertificates(ctx, *s, opts); err != nil {
+					return err
+				}
+			}
+			if err := tx.saveService(ctx, s); err != nil {
+				return err
+			}
+			if err := tx.step(ctx, s.ID, step, strings.TrimSpace(reason+" "+opts.Delivery+" "+opts.TrackingNo)); err != nil {
+				return err
+			}
+			moved++
+		}
+		if moved == 0 {
+			return problem.Newf(problem.Conflict, "registration.step", "没有可以%s的事项", step.Label())
+		}
+		return tx.closeIfDone(ctx, &a, step)
+	})
+	return a, err
+}
+
+func stepApplies(step registry.Step, st registry.ServiceState) bool {
+	switch step {
+	case registry.StepAccept:
+		return st == registry.ReturnedSt
+	case registry.StepReview:
+		return st == registry.Accepted
+	case registry.StepReview2:
+		return st == registry.Reviewed
+	case registry.StepReturn:
+		return st == registry.Accepted || st == registry.Reviewed || st == registry.Approved
+	case registry.StepIssue:
+		return st == registry.Certified
+	case registry.StepWithdraw:
+		return st != registry.Recorded && st != registry.Certified && st != registry.Issued && st != registry.Withdrawn
+	}
+	return false
+}
+
+func (tx *Tx) closeIfDone(ctx context.Context, a *registry.Application, step registry.Step) error {
+	done, withdrawn := true, true
+	for _, s := range a.Services {
+		done = done && (s.State == registry.Issued || s.State == registry.Withdrawn)
+		withdrawn = withdrawn && s.State == registry.Withdrawn
+	}
+	state := a.State
+	switch {
+	case withdrawn:
+		state = "withdrawn"
+	case done:
+		state = "done"
+	}
+	if state != a.State {
+		a.State = state
+		if _, err := tx.exec(ctx, `UPDATE applications SET state = $1 WHERE id = $2`, state, a.ID); err != nil {
+			return err
+		}
+	}
+	tx.Audit("application."+string(step), "application", a.ID, map[string]any{"number": a.Number, "state": a.State})
+	return nil
+}
+
+// recordApplication records (登簿) every approved service of the
+// application in order, after every rule; any failure records nothing.
+func (tx *Tx) recordApplication(ctx context.Context, a *registry.Application) error {
+	approved := 0
+	for _, s := range a.Services {
+		if s.State == registry.Approved {
+			approved++
+		} else if s.State != registry.Withdrawn && s.State != registry.Recorded && s.State != registry.Issued && s.State != registry.Certified {
+			return problem.Newf(problem.Conflict, "registration.step", "%s尚未审核通过（%s），不能登簿", s.Kind.Label(), s.State.Label())
+		}
+	}
+	if approved == 0 {
+		return problem.New(problem.Conflict, "registration.step", "没有待登簿的事项")
+	}
+	blocks, err := tx.applicationBlocks(ctx, a)
+	if err != nil {
+		return err
+	}
+	if len(blocks) > 0 {
+		return blocksErr(blocks)
+	}
+	for i := range a.Services {
+		s := &a.Services[i]
+		if s.State != registry.Approved {
+			continue
+		}
+		if err := tx.recordService(ctx, a, s); err != nil {
+			return err
+		}
+		if err := s.Apply(registry.StepRecord, tx.actor.UserID, registry.Policy{}, ""); err != nil {
+			return err
+		}
+		s.RecordedAt = tx.now
+		if s.State == registry.Issued {
+			s.IssuedAt = tx.now
+		}
+		if err := tx.saveService(ctx, s); err != nil {
+			return err
+		}
+		if err := tx.step(ctx, s.ID, registry.StepRecord, ""); err != nil {
+			return err
+		}
+	}
+	return tx.closeIfDone(ctx, a, registry.StepRecord)
+}
+
+// recordService writes a service's entries in the register book.
+func (tx *Tx) recordService(ctx context.Context, a *registry.Application, s *registry.Service) error {
+	units, err := serviceUnits(ctx, tx, *s)
+	if err != nil {
+		return err
+	}
+	for _, unit := range units {
+		book, err := unitBook(ctx, tx.q(), unit)
+		if err != nil {
+			return err
+		}
+		e, err := tx.recordOne(ctx, a, s, unit, book)
+		if err != nil {
+			return err
+		}
+		if e.ID != 0 && s.EntryID == 0 {
+			s.EntryID = e.ID
+		}
+		tx.touchUnitBuilding(unit)
+	}
+	return nil
+}
+
+func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registry.Service, unit int64, book []registry.Entry) (registry.Entry, error) {
+	base := registry.Entry{UnitID: unit, RegType: s.Kind.RegType(), ServiceID: s.ID}
+	agg := fmt.Sprintf("unit:%d", unit)
+	switch s.Kind {
+	case registry.First:
+		if len(registry.Live(book, registry.Ownership)) > 0 {
+			return registry.Entry{}, nil // the unit is already registered (a building's first registration skips it)
+		}
+		dev, err := developerHolder(ctx, tx, a.ProjectID)
+		if err != nil {
+			return registry.Entry{}, err
+		}
+		base.Kind, base.RightType, base.Holders, base.Ownership = registry.Ownership, registry.RightOwnership, []registry.Holder{dev}, "单独所有"
+		base.Note = "首次登记"
+		return tx.record(ctx, base, a.Jurisdiction, 0)
+	case registry.Transfer:
+		return tx.recordTransfer(ctx, a, s, unit, book, base, agg)
+	case registry.MortgageReg:
+		return tx.recordMortgage(ctx, a, s, unit, book, base, agg)
+	case registry.SealReg:
+		base.Kind, base.RightType = registry.Seal, registry.RightSeal
+		base.Detail = registry.Detail{Authority: s.Details["authority"], DocNo: s.Details["doc_no"], SealKind: orDefault(s.Details["seal_kind"], "查封"),
+			TermEnd: s.Details["term_end"], Waiting: len(registry.Live(book, registry.Seal)) > 0}
+		if base.Detail.Waiting {
+			base.Detail.SealKind = "轮候查封"
+		}
+		base.Note = s.Details["note"]
+		e, err := tx.record(ctx, base, a.Jurisdiction, 0)
+		if err == nil {
+			err = tx.emit(exchange.UnitSealed, agg, a.Jurisdiction, map[string]any{"unit": unit, "authority": base.Detail.Authority, "doc_no": base.Detail.DocNo,
+				"waiting": base.Detail.Waiting})
+		}
+		return e, err
+	case registry.Unseal, registry.Cancel:
+		base.Kind, base.Ends, base.EndKind, base.Note = registry.Cancellation, s.EntryID, registry.Cancelled, s.Details["reason"]
+		e, err := tx.record(ctx, base, a.Jurisdiction, 0)
+		if err != nil {
+			return e, err
+		}
+		return e, tx.cancelCertificates(ctx, s.EntryID, "注销登记："+s.Details["reason"])
+	case registry.Correct:
+		i := slices.IndexFunc(book, func(x registry.Entry) bool { return x.ID == s.EntryID })
+		corrected := book[i]
+		corrected.ID, corrected.Ends, corrected.EndKind, corrected.ServiceID = 0, s.EntryID, registry.Superseded, s.ID
+		corrected.RegType, corrected.CertNo = registry.RegCorrection, ""
+		corrected.Note = strings.TrimSpace(corrected.Note + " 更正：" + s.Details["reason"])
+		return tx.record(ctx, corrected, a.Jurisdiction, 0)
+	case registry.ObjectReg:
+		base.Kind, base.RightType, base.Note = registry.Objection, registry.RightObjection, s.Details["reason"]
+		base.Holders = []registry.Holder{{Name: strings.Join(a.Applicants, "、"), IDKind: "身份证", IDNumber: s.Details["id_number"]}}
+		base.Detail.Authority = strings.Join(a.Applicants, "、")
+		return tx.record(ctx, base, a.Jurisdiction, code.Proof)
+	}
+	return registry.Entry{}, problem.Newf(problem.Invalid, "application.kind", "未知的登记事项“%s”", s.Kind)
+}
+
+func orDefault(s, def string) string {
+	if strings.TrimSpace(s) == "" {
+		return def
+	}
+	return s
+}
+
+// developerHolder is the developer as a rights holder.
+func developerHolder(ctx context.Context, tx *Tx, projectID int64) (registry.Holder, error) {
+	var h registry.Holder
+	err := tx.queryRow(ctx, `SELECT o.name, COALESCE(o.uscc, '') FROM projects p JOIN organisations o ON o.id = p.developer_org WHERE p.id = $1`,
+		projectID).Scan(&h.Name, &h.IDNumber)
+	h.IDKind = "统一社会信用代码"
+	return h, err
+}
+
+// recordTransfer records the buyers' ownership: it ends the transferor's
+// ownership (历史), converts the buyers' sale pre-notice (预告转本), and asks
+// the utilities to transfer the accounts.
+func (tx *Tx) recordTransfer(ctx context.Context, a *registry.Application, s *registry.Service, unit int64, book []registry.Entry, base registry.Entry, agg string) (registry.Entry, error) {
+	owners := registry.Live(book, registry.Ownership)
+	if len(owners) == 0 {
+		return registry.Entry{}, problem.New(problem.Refused, "transfer.ownership", "转让人的所有权尚未登记")
+	}
+	from := owners[len(owners)-1]
+	base.Kind, base.RightType, base.Ends, base.EndKind = registry.Ownership, registry.RightOwnership, from.ID, registry.Superseded
+	base.Obligor = registry.Holder{Name: from.Holders0(), IDKind: "", IDNumber: ""}
+	if len(from.Holders) > 0 {
+		base.Obligor = from.Holders[0]
+	}
+	var c presale.Contract
+	if s.ContractID != 0 {
+		var err error
+		if c, err = contractWhere(ctx, tx.q(), `c.id = $1`, s.ContractID); err != nil {
+			return registry.Entry{}, err
+		}
+		ref, err := unitRef(ctx, tx.q(), `u.id = $1`, unit)
+		if err != nil {
+			return registry.Entry{}, err
+		}
+		for _, b := range c.Buyers {
+			base.Holders = append(base.Holders, registry.Holder{Name: b.Name, IDKind: "身份证", IDNumber: b.IDNumber, ShareNum: b.ShareNum, ShareDen: b.ShareDen})
+		}
+		base.Ownership, base.ContractID = c.Ownership.Label(), c.ID
+		base.Amount = c.TotalPrice
+		if ref.Unit.HasMeasured() {
+			base.Amount = completion.Reconcile(c.PriceBasis, c.UnitPrice, c.TotalPrice, ref.Unit.Forecast, ref.Unit.Measured).NewTotal
+		}
+	} else {
+		if err := json.Unmarshal([]byte(s.Details["holders"]), &base.Holders); err != nil || len(base.Holders) == 0 {
+			return registry.Entry{}, problem.New(problem.Invalid, "application.holders", "请填写受让人")
+		}
+		base.Ownership = orDefault(s.Details["ownership"], "单独所有")
+		base.Amount, _ = decimal.NewFromString(s.Details["price"])
+	}
+	base.Note = "转移登记"
+	e, err := tx.record(ctx, base, a.Jurisdiction, code.Title)
+	if err != nil {
+		return e, err
+	}
+	// 预告转本: the buyers' sale pre-notice converts into the ownership.
+	for _, p := range registry.Live(book, registry.PreNotice) {
+		if p.PreNoticeKind == registry.PreNoticeSale && p.ContractID == c.ID && c.ID != 0 {
+			if _, err := tx.record(ctx, registry.Entry{UnitID: unit, Kind: registry.Cancellation, RegType: registry.RegCancel, Ends: p.ID,
+				EndKind: registry.Converted, ContractID: c.ID, ServiceID: s.ID, Note: "预告登记转为所有权登记"}, a.Jurisdiction, 0); err != nil {
+				return e, err
+			}
+		}
+	}
+	if err := tx.cancelCertificates(ctx, from.ID, "房屋已转移登记给新的权利人"); err != nil {
+		return e, err
+	}
+	if err := tx.emit(exchange.TransferRegistered, agg, a.Jurisdiction, map[string]any{"unit": unit, "cert_no": e.CertNo, "application": a.Number,
+		"holders": holderNames(e.Holders)}); err != nil {
+		return e, err
+	}
+	return e, tx.requestUtilities(ctx, e, a.Jurisdiction)
+}
+
+func holderNames(hs []registry.Holder) []string {
+	var out []string
+	for _, h := range hs {
+		out = append(out, h.Name)
+	}
+	return out
+}
+
+// recordMortgage records the bank's mortgage, converting the pre-mortgage.
+func (tx *Tx) recordMortgage(ctx context.Context, a *registry.Application, s *registry.Service, unit int64, book []registry.Entry, base registry.Entry, agg string) (registry.Entry, error) {
+	base.Kind, base.RightType = registry.Mortgage, registry.RightMortgage
+	var bank identity.Org
+	var err error
+	var pre *registry.Entry
+	if s.ContractID != 0 && s.Details["bank"] == "" {
+		c, err := contractWhere(ctx, tx.q(), `c.id = $1`, s.ContractID)
+		if err != nil {
+			return registry.Entry{}, err
+		}
+		if !c.Payment.Loan() {
+			return registry.Entry{}, problem.New(problem.Refused, "mortgage.no_loan", "该合同为一次性付款，没有按揭贷款")
+		}
+		if bank, err = tx.db.Org(ctx, c.LoanBank); err != nil {
+			return registry.Entry{}, err
+		}
+		base.Amount, base.ContractID = c.LoanAmount, c.ID
+		start := calendar.DateOf(tx.now)
+		base.Detail.TermStart, base.Detail.TermEnd = start.String(), calendar.DateOf(start.Start().AddDate(c.LoanYears, 0, 0)).String()
+		base.Obligor = registry.Holder{Name: c.BuyerNames(), IDKind: "身份证", IDNumber: c.Buyers[0].IDNumber}
+		for _, p := range registry.Live(book, registry.PreNotice) {
+			if p.PreNoticeKind == registry.PreNoticeMortgage && p.ContractID == c.ID {
+				p := p
+				pre = &p
+			}
+		}
+	} else {
+		id, _ := strconv.ParseInt(s.Details["bank"], 10, 64)
+		if bank, err = tx.db.Org(ctx, id); err != nil || bank.Kind != identity.Bank {
+			return registry.Entry{}, problem.New(problem.Invalid, "application.bank", "抵押权人应为银行")
+		}
+		if base.Amount, err = decimal.NewFromString(s.Details["amount"]); err != nil || !base.Amount.IsPositive() {
+			return registry.Entry{}, problem.New(problem.Invalid, "application.amount", "被担保主债权数额有误")
+		}
+		base.Detail.TermStart, base.Detail.TermEnd = s.Details["term_start"], s.Details["term_end"]
+		owners := registry.Live(book, registry.Ownership)
+		if len(owners) > 0 && len(owners[0].Holders) > 0 {
+			base.Obligor = owners[0].Holders[0]
+		}
+	}
+	base.Holders = []registry.Holder{{Name: bank.Name, IDKind: "统一社会信用代码", IDNumber: bank.USCC}}
+	base.Detail.Rank = len(registry.Live(book, registry.Mortgage)) + 1
+	base.Detail.NoTransfer = s.Details["no_transfer"] == "1"
+	base.Note = "抵押权首次登记"
+	e, err := tx.record(ctx, base, a.Jurisdiction, code.Proof)
+	if err != nil {
+		return e, err
+	}
+	if pre != nil {
+		if _, err := tx.record(ctx, registry.Entry{UnitID: unit, Kind: registry.Cancellation, RegType: registry.RegCancel, Ends: pre.ID,
+			EndKind: registry.Converted, ContractID: base.ContractID, ServiceID: s.ID, Note: "抵押权预告登记转为抵押权登记"}, a.Jurisdiction, 0); err != nil {
+			return e, err
+		}
+		if err := tx.cancelCertificates(ctx, pre.ID, "预抵押已转为抵押权登记"); err != nil {
+			return e, err
+		}
+	}
+	return e, tx.emit(exchange.MortgageRegistered, agg, a.Jurisdiction, map[string]any{"unit": unit, "cert_no": e.CertNo, "bank": bank.Name,
+		"amount": base.Amount.StringFixed(2), "term_end": base.Detail.TermEnd})
+}
+
+// requestUtilities asks every utility of the jurisdiction to transfer the
+// unit's account to the holders of the new ownership entry (水电气联动过户):
+// one request per provider per transfer.
+func (tx *Tx) requestUtilities(ctx context.Context, e registry.Entry, jurisdiction string) error {
+	unit, holders := e.UnitID, e.Holders
+	rows, err := tx.query(ctx, `SELECT id, service FROM organisations WHERE kind = 'utility' AND jurisdiction = $1 ORDER BY id`, jurisdiction)
+	if err != nil {
+		return err
+	}
+	type org struct {
+		id      int64
+		service string
+	}
+	var orgs []org
+	for rows.Next() {
+		var o org
+		if err := rows.Scan(&o.id, &o.service); err != nil {
+			rows.Close()
+			return err
+		}
+		orgs = append(orgs, o)
+	}
+	rows.Close()
+	names := strings.Join(holderNames(holders), "、")
+	var ids []string
+	for _, h := range holders {
+		ids = append(ids, h.IDNumber)
+	}
+	for _, o := range orgs {
+		id, err := tx.insertID(ctx, `INSERT INTO utility_requests (unit_id, org_id, entry_id, service, holder, state, requested_at) VALUES ($1, $2, $3, $4, $5, 'requested', $6)`,
+			unit, o.id, e.ID, o.service, names, tx.now)
+		if err != nil {
+			return err
+		}
+		if err := tx.emitTo(o.id, exchange.UtilityRequested, fmt.Sprintf("unit:%d", unit), jurisdiction, map[string]any{"request": id, "unit": unit,
+			"service": o.service, "provider": o.id, "new_holders": names, "id_numbers": ids}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
