@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"handover/internal/demo"
 	"handover/internal/store/storetest"
 )
 
@@ -60,6 +61,60 @@ func TestCommands(t *testing.T) {
 	var buf bytes.Buffer
 	if err := run(context.Background(), "calendar", []string{"load", "--db", dsn, "/nonexistent"}, &buf); err == nil {
 		t.Errorf("calendar load of a missing file succeeded")
+	}
+	checkCertificateCommands(t, dsn)
+}
+
+// The demo's certificates verify offline against the exported authority
+// certificate, a changed byte does not; the batch resumes from the console;
+// a new key replaces the old one, whose certificates still verify.
+func checkCertificateCommands(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	if out := runCmd(t, "keys", "list", "--db", dsn); !strings.Contains(out, "652301") || !strings.Contains(out, "在用") {
+		t.Errorf("keys list: %s", out)
+	}
+	dir := t.TempDir()
+	pem := filepath.Join(dir, "authority.pem")
+	os.WriteFile(pem, []byte(runCmd(t, "keys", "export", "--db", dsn, "--id", "1")), 0o644)
+	db, err := openDB(ctx, dsn, timeNow)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.CertificateByID(ctx, 1)
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := db.CertificateFile(ctx, c)
+	db.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := filepath.Join(dir, "certificate.json")
+	os.WriteFile(good, file, 0o644)
+	if out := runCmd(t, "verify", good, "--authority", pem); !strings.Contains(out, "签名有效") || !strings.Contains(out, c.Number) {
+		t.Errorf("verify: %s", out)
+	}
+	bad := filepath.Join(dir, "changed.json")
+	os.WriteFile(bad, bytes.Replace(file, []byte("房屋建筑面积"), []byte("房屋建筑面積"), 1), 0o644)
+	var out bytes.Buffer
+	if err := run(ctx, "verify", []string{bad, "--authority", pem}, &out); err == nil || !strings.Contains(describe(err), "签名验证失败") {
+		t.Errorf("verify of a changed file: %v", err)
+	}
+	t.Setenv("HANDOVER_KEY_PASSPHRASE", demo.KeyPassphrase)
+	if out := runCmd(t, "handover", "run", "--db", dsn, "--event", "1"); !strings.Contains(out, "受阻") {
+		t.Errorf("handover run: %s", out)
+	}
+	t.Setenv("HANDOVER_KEY_PASSPHRASE", "short")
+	if err := run(ctx, "keys", []string{"create", "--db", dsn, "--jurisdiction", "652301"}, &out); err == nil {
+		t.Errorf("a key with a short passphrase was made")
+	}
+	t.Setenv("HANDOVER_KEY_PASSPHRASE", "a-new-passphrase-2027")
+	if out := runCmd(t, "keys", "create", "--db", dsn, "--jurisdiction", "652301"); !strings.Contains(out, "已生成签名密钥 2") {
+		t.Errorf("keys create: %s", out)
+	}
+	if out := runCmd(t, "verify", good, "--authority", pem); !strings.Contains(out, "签名有效") {
+		t.Errorf("an old certificate after the key change: %s", out)
 	}
 }
 

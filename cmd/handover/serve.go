@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -56,13 +57,17 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
-	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: log, Hash: c.Hash,
-		SecureCookies: c.SecureCookies, BaseURL: c.BaseURL})
+	keys, err := unlockKeys(ctx, db, *withDemo, log)
 	if err != nil {
 		return err
 	}
 	worker := jobs.New(db, log, time.Now, 2*time.Second)
-	registerJobs(worker, db, cal, &courier.Courier{DB: db, Client: &http.Client{Timeout: 15 * time.Second}, Log: log, Now: time.Now})
+	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: log, Hash: c.Hash,
+		SecureCookies: c.SecureCookies, BaseURL: c.BaseURL, Keys: keys, Wake: worker.Wake})
+	if err != nil {
+		return err
+	}
+	registerJobs(worker, db, cal, &courier.Courier{DB: db, Client: &http.Client{Timeout: 15 * time.Second}, Log: log, Now: time.Now}, keys)
 
 	ln, err := net.Listen("tcp", c.Addr)
 	if err != nil {
@@ -99,8 +104,29 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	return err
 }
 
+// unlockKeys unlocks the authorities' signing keys with the passphrase of
+// HANDOVER_KEY_PASSPHRASE (the demo's own when serving the demo without
+// one). A wrong passphrase stops the server; no passphrase leaves the keys
+// locked, and 缮证 is refused with the reason until a restart with one.
+func unlockKeys(ctx context.Context, db *store.DB, withDemo bool, log *slog.Logger) (*store.Keyring, error) {
+	pass := keyPassphrase()
+	if len(pass) == 0 && withDemo {
+		pass = []byte(demo.KeyPassphrase)
+	}
+	if len(pass) == 0 {
+		log.Warn("signing keys locked: set HANDOVER_KEY_PASSPHRASE to issue certificates")
+		return nil, nil
+	}
+	keys, err := db.UnlockKeys(ctx, pass)
+	if err != nil {
+		return nil, fmt.Errorf("解锁签名密钥失败（请核对 HANDOVER_KEY_PASSPHRASE）：%w", err)
+	}
+	return keys, nil
+}
+
 // registerJobs wires the worker's periodic work.
-func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier.Courier) {
+func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier.Courier, keys *store.Keyring) {
+	w.HandleHandover(cal, keys)
 	// Deliver the outbox to partners every few seconds.
 	w.Every("exchange.deliver", 3*time.Second, func(ctx context.Context, _ string) error {
 		_, err := c.RunOnce(ctx)

@@ -62,54 +62,88 @@ const (
 	CommitmentFulfil  Action = "commitment.fulfil"
 	ReadinessRead     Action = "readiness.read"
 	AlertRead         Action = "alert.read"
+
+	// Registration, handover, certificates, deed tax and utilities.
+	RegistrationApply  Action = "registration.apply"
+	RegistrationRead   Action = "registration.read"
+	RegistrationReview Action = "registration.review"
+	RegistrationRecord Action = "registration.record"
+	CertificateRead    Action = "certificate.read"
+	CertificateVerify  Action = "certificate.verify"
+	DeedTaxRead        Action = "deedtax.read"
+	DeedTaxManage      Action = "deedtax.manage"
+	ParcelRestrict     Action = "parcel.restrict"
+	HandoverRead       Action = "handover.read"
+	HandoverManage     Action = "handover.manage"
+	UtilityRead        Action = "utility.read"
+	UtilityAnswer      Action = "utility.answer"
+	MortgageRead       Action = "mortgage.read"
+	RegistrationWork   Action = "registration.work"
+	MineRead           Action = "mine.read"
 )
 
 var descriptions = map[Action]string{
-	CodesValidate:     "校验编码",
-	CalendarRead:      "查询工作日",
-	CalendarManage:    "载入节假日通知",
-	JurisdictionRead:  "查看辖区",
-	MeRead:            "查看本人信息",
-	OrgRead:           "查看机构",
-	OrgManage:         "管理机构",
-	UserRead:          "查看用户",
-	UserManage:        "管理用户",
-	TokenManage:       "管理接口令牌",
-	AuditRead:         "查看审计日志",
-	SettingsManage:    "修改本辖区配置",
-	ProjectRead:       "查看项目与楼盘表",
-	ProjectManage:     "编辑项目与导入楼盘表",
-	PermitConfirm:     "确认规划、施工许可证",
-	UnitLock:          "锁定或解锁户",
-	PresaleApply:      "申请预售许可",
-	PresaleDecide:     "审批预售许可",
-	CreditRead:        "查看限制清单",
-	CreditManage:      "管理限制清单",
-	PublicRead:        "查看公开信息",
-	ContractRead:      "查看合同",
-	ContractDraft:     "起草、发送、撤回与备案合同",
-	ContractConfirm:   "确认网签合同",
-	ContractCancel:    "注销合同备案",
-	RegisterRead:      "查看登记簿",
-	FundRead:          "查看预售资金监管",
-	FundDeposit:       "登记购房款入账",
-	FundWithdraw:      "申请支取预售资金",
-	FundDecide:        "审批预售资金与设立监管账户",
-	PartnerManage:     "管理部门接口与投递",
-	SurveySubmit:      "提交竣工测绘成果",
-	SurveyRead:        "查看竣工测绘成果",
-	SurveyReview:      "审核竣工测绘成果",
-	AreaRead:          "查看面积差异核对",
-	AreaDecide:        "选择面积差异处理方式",
-	AcceptanceApply:   "申请联合验收与复验",
-	AcceptanceRead:    "查看联合验收",
-	AcceptanceOpinion: "出具联合验收部门意见",
-	AccountingRead:    "查看核实核算",
-	AccountingManage:  "办理核实核算",
-	CompletionFile:    "办理竣工验收备案",
-	CommitmentFulfil:  "登记承诺事项履行",
-	ReadinessRead:     "查看交房即交证条件",
-	AlertRead:         "查看预警",
+	CodesValidate:      "校验编码",
+	CalendarRead:       "查询工作日",
+	CalendarManage:     "载入节假日通知",
+	JurisdictionRead:   "查看辖区",
+	MeRead:             "查看本人信息",
+	OrgRead:            "查看机构",
+	OrgManage:          "管理机构",
+	UserRead:           "查看用户",
+	UserManage:         "管理用户",
+	TokenManage:        "管理接口令牌",
+	AuditRead:          "查看审计日志",
+	SettingsManage:     "修改本辖区配置",
+	ProjectRead:        "查看项目与楼盘表",
+	ProjectManage:      "编辑项目与导入楼盘表",
+	PermitConfirm:      "确认规划、施工许可证",
+	UnitLock:           "锁定或解锁户",
+	PresaleApply:       "申请预售许可",
+	PresaleDecide:      "审批预售许可",
+	CreditRead:         "查看限制清单",
+	CreditManage:       "管理限制清单",
+	PublicRead:         "查看公开信息",
+	ContractRead:       "查看合同",
+	ContractDraft:      "起草、发送、撤回与备案合同",
+	ContractConfirm:    "确认网签合同",
+	ContractCancel:     "注销合同备案",
+	RegisterRead:       "查看登记簿",
+	FundRead:           "查看预售资金监管",
+	FundDeposit:        "登记购房款入账",
+	FundWithdraw:       "申请支取预售资金",
+	FundDecide:         "审批预售资金与设立监管账户",
+	PartnerManage:      "管理部门接口与投递",
+	SurveySubmit:       "提交竣工测绘成果",
+	SurveyRead:         "查看竣工测绘成果",
+	SurveyReview:       "审核竣工测绘成果",
+	AreaRead:           "查看面积差异核对",
+	AreaDecide:         "选择面积差异处理方式",
+	AcceptanceApply:    "申请联合验收与复验",
+	AcceptanceRead:     "查看联合验收",
+	AcceptanceOpinion:  "出具联合验收部门意见",
+	AccountingRead:     "查看核实核算",
+	AccountingManage:   "办理核实核算",
+	CompletionFile:     "办理竣工验收备案",
+	CommitmentFulfil:   "登记承诺事项履行",
+	ReadinessRead:      "查看交房即交证条件",
+	AlertRead:          "查看预警",
+	RegistrationApply:  "受理登记申请、重新受理与撤回",
+	RegistrationRead:   "查看登记申请",
+	RegistrationReview: "审核、复审与退回登记申请",
+	RegistrationRecord: "登簿、缮证与发证",
+	CertificateRead:    "查看与下载不动产权证书、证明",
+	CertificateVerify:  "核验电子证照",
+	DeedTaxRead:        "查看契税",
+	DeedTaxManage:      "核定契税与登记完税",
+	ParcelRestrict:     "登记或解除宗地限制",
+	HandoverRead:       "查看交房安排与批量办理结果",
+	HandoverManage:     "安排交房与运行批量办理",
+	UtilityRead:        "查看水电气联动过户",
+	UtilityAnswer:      "答复水电气过户",
+	MortgageRead:       "查看本行的抵押登记",
+	RegistrationWork:   "使用登记窗口工作台",
+	MineRead:           "查看本人的登记、证书与过户",
 }
 
 const (
@@ -205,6 +239,38 @@ var policy = map[Action]rule{
 	ReadinessRead: roles(grants{developer: OwnDeveloper, buyer: OwnBuyer, housing: Jurisdiction, acceptor: Jurisdiction, reviewer: Jurisdiction,
 		recorder: Jurisdiction, inspector: Jurisdiction, tax: Jurisdiction, supervisor: Prefecture}),
 	AlertRead: roles(grants{developer: OwnDeveloper, housing: Jurisdiction, supervisor: Prefecture}),
+
+	// The registration window: 受理 by the acceptor, 审核 by the reviewer,
+	// 登簿/缮证/发证 by the recorder (岗位分离: the store also refuses the
+	// same person twice on one service). The applicant buyers and the
+	// developer follow their applications.
+	RegistrationApply:  roles(grants{acceptor: Jurisdiction}),
+	RegistrationReview: roles(grants{reviewer: Jurisdiction}),
+	RegistrationRecord: roles(grants{recorder: Jurisdiction}),
+	RegistrationRead: roles(grants{acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction, supervisor: Prefecture,
+		developer: OwnDeveloper, buyer: OwnBuyer}),
+	// A certificate is its holders' (OwnBuyer) and, as a 证明, the bank's
+	// (OwnOrg); the developer hands certificates over when entrusted.
+	CertificateRead: roles(grants{acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction, supervisor: Prefecture,
+		buyer: OwnBuyer, bank: OwnOrg, developer: OwnDeveloper}),
+	CertificateVerify: public(),
+	DeedTaxRead: roles(grants{tax: Jurisdiction, developer: OwnDeveloper, buyer: OwnBuyer, housing: Jurisdiction, acceptor: Jurisdiction,
+		reviewer: Jurisdiction, recorder: Jurisdiction, supervisor: Prefecture}),
+	DeedTaxManage: roles(grants{tax: Jurisdiction}),
+	// Court seals and mortgages of a parcel are entered by the registry.
+	ParcelRestrict: roles(grants{recorder: Jurisdiction}),
+	HandoverRead: roles(grants{developer: OwnDeveloper, housing: Jurisdiction, acceptor: Jurisdiction, reviewer: Jurisdiction,
+		recorder: Jurisdiction, supervisor: Prefecture}),
+	HandoverManage: roles(grants{developer: OwnDeveloper}),
+	UtilityRead: roles(grants{utility: OwnOrg, buyer: OwnBuyer, developer: OwnDeveloper, housing: Jurisdiction, recorder: Jurisdiction,
+		supervisor: Prefecture}),
+	UtilityAnswer: roles(grants{utility: OwnOrg}),
+	MortgageRead:  roles(grants{bank: OwnOrg}),
+	// The window's queue: its staff, by jurisdiction.
+	RegistrationWork: roles(grants{acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction, supervisor: Prefecture}),
+	// A buyer's own applications, certificates, tax and utilities; the page
+	// selects by the principal's ID number, so the scope is the person.
+	MineRead: roles(grants{buyer: Anyone}),
 }
 
 // Actions lists every action in the policy, for tests and documentation.

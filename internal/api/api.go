@@ -31,7 +31,9 @@ type Deps struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	Hash     identity.HashParams
-	BaseURL  string // external base URL, for links in responses (verification URLs)
+	BaseURL  string         // external base URL, for links in responses (verification URLs)
+	Keys     *store.Keyring // the authorities' unlocked signing keys (nil: certificates cannot be signed)
+	Wake     func()         // wakes the background worker after queueing work (optional)
 }
 
 // API serves the JSON API.
@@ -69,6 +71,7 @@ func New(d Deps) *API {
 	a.routes = append(a.routes, a.ledgerRoutes()...)
 	a.routes = append(a.routes, a.contractRoutes()...)
 	a.routes = append(a.routes, a.completionRoutes()...)
+	a.routes = append(a.routes, a.registrationRoutes()...)
 	return a
 }
 

@@ -415,21 +415,33 @@ func CancelPartyOf(p *identity.Principal, c presale.Contract, courtDoc string) (
 // ---- the register book
 
 type entryJSON struct {
-	ID         int64          `json:"id"`
-	Kind       string         `json:"kind"`
-	KindLabel  string         `json:"kind_label"`
-	RegType    int            `json:"reg_type"`
-	RightType  int            `json:"right_type,omitempty"`
-	PreNotice  int            `json:"prenotice_kind,omitempty"`
-	Status     string         `json:"status"`
-	CertNo     string         `json:"cert_no,omitempty"`
-	Holders    []holderJSON   `json:"holders,omitempty"`
-	Obligor    string         `json:"obligor,omitempty"`
-	Amount     string         `json:"amount,omitempty"`
-	Ends       int64          `json:"ends,omitempty"`
-	Note       string         `json:"note,omitempty"`
-	RecordedAt time.Time      `json:"recorded_at"`
-	Extra      map[string]any `json:"extra,omitempty"`
+	ID         int64        `json:"id"`
+	Kind       string       `json:"kind"`
+	KindLabel  string       `json:"kind_label"`
+	RegType    int          `json:"reg_type"`
+	RightType  int          `json:"right_type,omitempty"`
+	PreNotice  int          `json:"prenotice_kind,omitempty"`
+	Status     string       `json:"status"`
+	StatusLbl  string       `json:"status_label"`
+	CertNo     string       `json:"cert_no,omitempty"`
+	Holders    []holderJSON `json:"holders,omitempty"`
+	Obligor    string       `json:"obligor,omitempty"`
+	Amount     string       `json:"amount,omitempty"`
+	Ends       int64        `json:"ends,omitempty"`
+	Note       string       `json:"note,omitempty"`
+	RecordedAt time.Time    `json:"recorded_at"`
+	Detail     *detailJSON  `json:"detail,omitempty"`
+}
+
+type detailJSON struct {
+	TermStart  string `json:"term_start,omitempty"`
+	TermEnd    string `json:"term_end,omitempty"`
+	Rank       int    `json:"rank,omitempty"`
+	NoTransfer bool   `json:"no_transfer,omitempty"`
+	Authority  string `json:"authority,omitempty"`
+	DocNo      string `json:"doc_no,omitempty"`
+	SealKind   string `json:"seal_kind,omitempty"`
+	Waiting    bool   `json:"waiting,omitempty"`
 }
 
 type holderJSON struct {
@@ -441,9 +453,13 @@ type holderJSON struct {
 // ToEntryJSON renders an entry with persons' ID numbers masked.
 func ToEntryJSON(e registry.Entry, st registry.Status) entryJSON {
 	out := entryJSON{ID: e.ID, Kind: string(e.Kind), KindLabel: e.Kind.Label(), RegType: e.RegType, RightType: e.RightType, PreNotice: e.PreNoticeKind,
-		Status: string(st), CertNo: e.CertNo, Obligor: e.Obligor.Name, Ends: e.Ends, Note: e.Note, RecordedAt: e.RecordedAt}
+		Status: string(st), StatusLbl: st.Label(), CertNo: e.CertNo, Obligor: e.Obligor.Name, Ends: e.Ends, Note: e.Note, RecordedAt: e.RecordedAt}
 	if e.Amount.IsPositive() {
 		out.Amount = e.Amount.StringFixed(2)
+	}
+	if d := e.Detail; d != (registry.Detail{}) {
+		out.Detail = &detailJSON{TermStart: d.TermStart, TermEnd: d.TermEnd, Rank: d.Rank, NoTransfer: d.NoTransfer, Authority: d.Authority,
+			DocNo: d.DocNo, SealKind: d.SealKind, Waiting: d.Waiting}
 	}
 	for _, h := range e.Holders {
 		hj := holderJSON{Name: h.Name, IDNumber: h.IDNumber}

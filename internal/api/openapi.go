@@ -106,7 +106,96 @@ func (a *API) schemas() map[string]js {
 	for k, v := range completionSchemas() {
 		s[k] = v
 	}
+	for k, v := range registrationSchemas() {
+		s[k] = v
+	}
 	return s
+}
+
+// entrySchema is a register entry, with a mortgage's, seal's or
+// objection's particulars.
+func entrySchema() js {
+	return object([]string{"id", "kind", "status"}, js{"id": integer(""), "kind": str(""), "kind_label": str(""), "reg_type": integer("登记类型"),
+		"right_type": integer("权利类型"), "prenotice_kind": integer("预告登记种类"), "status": str("current | history | terminated | temporary"),
+		"status_label": str("现势 | 历史 | 终止 | 临时"),
+		"cert_no":      str("不动产权证书号或证明号"), "holders": array(object(nil, js{"name": str(""), "id_number": str("脱敏"), "share": str("")})),
+		"obligor": str("义务人"), "amount": str(""), "ends": integer("结束的登记"), "note": str("附记"), "recorded_at": dateTime(""),
+		"detail": object(nil, js{"term_start": date("债务履行期限或查封期限起"), "term_end": date("止"), "rank": integer("抵押顺位"),
+			"no_transfer": boolean("约定抵押期间不得转让"), "authority": str("查封机关或异议申请人"), "doc_no": str("法律文书编号"),
+			"seal_kind": str("查封 | 预查封 | 轮候查封"), "waiting": boolean("轮候：前序查封解除后生效")})})
+}
+
+// registrationSchemas are the schemas of registration, certificates,
+// deed tax, handover and utilities.
+func registrationSchemas() map[string]js {
+	service := object([]string{"id", "kind", "state"}, js{"id": integer(""), "seq": integer("顺序"), "kind": str("first | transfer | mortgage | cancel | seal | unseal | correct | objection"),
+		"kind_label": str(""), "unit_id": integer(""), "building_id": integer("首次登记的幢"), "contract_id": integer(""), "entry_id": integer("注销、解封、更正所涉登记"),
+		"state": str("accepted | reviewed | approved | recorded | certified | issued | returned | withdrawn"), "state_label": str(""), "fee": str("登记费（元）"),
+		"due_on": date("办理期限（受理日起的工作日）"), "auto_review": boolean("自动审核"), "details": js{"type": "object", "additionalProperties": js{"type": "string"}},
+		"return_reason": str("退回补正的理由")})
+	cert := object([]string{"id", "number", "licence_id", "state"}, js{"id": integer(""), "kind": str("title | proof"), "kind_label": str("不动产权证书 | 不动产登记证明"),
+		"number": str("证号"), "licence_id": str("电子证照标识"), "unit_id": integer(""), "state": str("现势 | 注销"), "holder": str("权利人（脱敏）"),
+		"signed": boolean("已签名"), "delivery": str("交付方式")})
+	deedTax := object([]string{"contract_id", "amount", "paid"}, js{"contract_id": integer(""), "unit_id": integer(""), "base": str("计税依据（元）"),
+		"area": str("实测建筑面积"), "home": str("首套 | 第二套"), "rate": str("税率"), "amount": str("税额（元）"), "paid": boolean(""), "paid_at": dateTime(""),
+		"voucher": str("完税凭证号"), "source": str("api | staff")})
+	event := object([]string{"id", "state", "total", "done", "blocked"}, js{"id": integer(""), "project_id": integer(""), "buildings": array(integer("")),
+		"held_on": date("交房日"), "place": str(""), "mode": str("onsite | entrusted"), "mode_label": str(""), "notice_on": date("书面交付通知日"),
+		"state": str("planned | running | paused | done"), "total": integer("户数"), "done": integer("已办结"), "blocked": integer("受阻"),
+		"same_day": integer("发证日不晚于交房日的户数"), "started_at": dateTime(""), "finished_at": dateTime(""),
+		"units": array(object(nil, js{"unit_id": integer(""), "room": str(""), "state": str("pending | done | blocked"), "reasons": array(str("受阻原因（责任单位）")),
+			"application_id": integer(""), "handed_over_on": date(""), "receiver": str("领取钥匙的人"), "certified_on": date("发证日"), "same_day": boolean("")}))})
+	utility := object([]string{"id", "state"}, js{"id": integer(""), "unit_id": integer(""), "org_id": integer(""), "provider": str(""),
+		"service": str("water | electricity | gas | network | tv"), "holder": str("新户主（非公共事业单位查看时脱敏）"), "state": str("requested | done | refused"),
+		"reason": str(""), "requested_at": dateTime(""), "answered_at": dateTime("")})
+	return map[string]js{
+		"ApplicationInput": object([]string{"applicants", "services"}, js{"applicants": array(str("申请人姓名")), "agent": str("代理人"),
+			"services": array(object([]string{"kind"}, js{"kind": str("first | transfer | mortgage | cancel | seal | unseal | correct | objection"),
+				"unit_id": integer(""), "building_id": integer("整幢首次登记"), "contract_id": integer("默认为该户已备案的合同"), "entry_id": integer(""),
+				"holders": array(object([]string{"name", "id_number"}, js{"name": str(""), "id_kind": str("身份证（默认）| 统一社会信用代码"), "id_number": str(""), "share": str("按份共有份额，如 1/2")})),
+				"details": js{"type": "object", "additionalProperties": js{"type": "string"},
+					"description": "查封：authority, doc_no, seal_kind, term_start, term_end；抵押：bank, amount, term_start, term_end, no_transfer；更正、异议、注销：reason；存量房转移：price, deed_tax_voucher"}}))}),
+		"Application": object([]string{"id", "number", "state", "services"}, js{"id": integer(""), "number": str("受理号"), "jurisdiction": str(""),
+			"project_id": integer(""), "applicants": array(str("")), "agent": str(""), "source": str("counter | batch | api"), "state": str("open | done | withdrawn"),
+			"next_step": str("下一步"), "created_at": dateTime(""), "services": array(service),
+			"blocks":       array(object(nil, js{"rule": str("规则代码"), "message": str(""), "basis": str("依据"), "fixer": str("可纠正者")})),
+			"materials":    array(object(nil, js{"kind": str("已有材料的类别"), "ref": str("编号"), "note": str("")})),
+			"history":      array(object(nil, js{"service_id": integer(""), "step": str(""), "step_label": str(""), "by": str(""), "at": dateTime(""), "note": str("")})),
+			"certificates": array(cert)}),
+		"StepInput": object([]string{"step"}, js{"step": str("review | review2 | return | accept | withdraw | record | certify | issue"),
+			"reason": str("退回、撤回的理由"), "delivery": str("发证：hand | developer | mail | electronic"), "tracking_no": str("邮寄单号"),
+			"paper_serial": str("纸质证书印制序列号")}),
+		"Queue": object([]string{"queue"}, js{"queue": array(object(nil, js{"application_id": integer(""), "number": str(""), "applicants": array(str("")),
+			"project": str(""), "room": str(""), "service": service, "workdays_left": integer("距期限的工作日")}))}),
+		"CertificateList": object([]string{"certificates"}, js{"certificates": array(cert)}),
+		"Certificate": object([]string{"certificate", "content"}, js{"certificate": cert, "content": js{"type": "object", "description": "证照内容（身份证号脱敏）"},
+			"issued_at": dateTime(""), "signed_at": dateTime(""), "cancelled_at": dateTime(""), "cancel_reason": str(""), "paper_serial": str(""),
+			"tracking_no": str(""), "verify_url": str("核验地址（二维码内容）")}),
+		"CertificateFile": object([]string{"format", "payload", "signature", "authority_certificate"}, js{"format": str("handover-certificate/1"),
+			"payload": js{"type": "object", "description": "证照内容（签名范围）"}, "signature": str("SM2签名（ASN.1，Base64）"),
+			"authority_certificate": str("登记机构的X.509证书（PEM）")}),
+		"Verification": object([]string{"licence_id", "signature_valid", "state"}, js{"licence_id": str(""), "kind": str(""), "number": str(""),
+			"signature_valid": boolean("SM2签名有效"), "state": str("现势 | 注销"), "cancel_reason": str(""), "mortgaged": boolean(""), "sealed": boolean(""),
+			"status": array(str("现势 / 注销 / 已抵押 / 已查封")), "holders": array(str("权利人姓名（脱敏）")), "unit_no": str(""), "location": str("坐落"),
+			"area": str("面积"), "right_type": str(""), "authority": str("登记机构"), "issued_on": date(""), "checked_at": dateTime("核验时间")}),
+		"AssessResult":    object([]string{"assessed"}, js{"assessed": integer("本次核定的合同数")}),
+		"DeedTax":         deedTax,
+		"DeedTaxList":     object([]string{"deed_taxes"}, js{"deed_taxes": array(deedTax)}),
+		"TaxPaymentInput": object([]string{"voucher"}, js{"voucher": str("完税凭证号")}),
+		"ParcelRestrictionInput": object([]string{"parcel", "kind", "authority", "doc_no"}, js{"parcel": str("宗地代码"),
+			"kind": str("seal | mortgage | construction_mortgage | lock"), "authority": str("查封机关或抵押权人"), "doc_no": str("文书编号"), "note": str("")}),
+		"Created":           object([]string{"id"}, js{"id": integer("")}),
+		"NoteInput":         object(nil, js{"note": str("说明")}),
+		"HandoverInput":     object([]string{"buildings", "held_on", "place", "mode", "notice_on"}, js{"buildings": array(integer("幢ID")), "held_on": date("交房日"), "place": str("交房地点"), "mode": str("onsite 现场发证 | entrusted 委托开发企业批量代办"), "notice_on": date("书面交付通知日（不少于交房前10日）")}),
+		"HandoverEvent":     event,
+		"HandoverEventList": object([]string{"events"}, js{"events": array(event)}),
+		"ReceiverInput":     object([]string{"receiver"}, js{"receiver": str("领取钥匙的人")}),
+		"Utility":           utility,
+		"UtilityList":       object([]string{"requests"}, js{"requests": array(utility)}),
+		"UtilityAnswer":     object([]string{"done"}, js{"done": boolean("已办结；false为不予办理"), "reason": str("不予办理的理由")}),
+		"MortgageList": object([]string{"mortgages"}, js{"mortgages": array(object(nil, js{"entry": entrySchema(), "room": str(""), "project": str(""),
+			"obligor": str("抵押人（脱敏）")}))}),
+	}
 }
 
 // ledgerSchemas are the schemas of the ledger and presale operations.
@@ -184,10 +273,7 @@ func contractSchemas() map[string]js {
 		"filing_due": date("备案期限（签署后30日）"), "filing_overdue": boolean(""), "filed_at": dateTime(""), "prenotice_no": str("预告登记不动产证明号"),
 		"sm3_digest": str("备案时合同内容的SM3摘要"), "digest_intact": boolean("当前内容与备案摘要一致"),
 	})
-	entry := object([]string{"id", "kind", "status"}, js{"id": integer(""), "kind": str(""), "kind_label": str(""), "reg_type": integer("登记类型"),
-		"right_type": integer("权利类型"), "prenotice_kind": integer("预告登记种类"), "status": str("current | history | terminated | temporary"),
-		"cert_no": str("不动产权证书号或证明号"), "holders": array(object(nil, js{"name": str(""), "id_number": str("脱敏"), "share": str("")})),
-		"obligor": str("义务人"), "amount": str(""), "ends": integer("结束的登记"), "note": str("附记"), "recorded_at": dateTime("")})
+	entry := entrySchema()
 	withdrawal := object([]string{"id", "state"}, js{"id": integer(""), "node": str("节点代码或free"), "amount": str(""), "evidence": str(""),
 		"state": str("requested | approved | refused"), "requested_at": dateTime(""), "decided_at": dateTime(""), "decision": str(""), "extra_review": boolean("")})
 	endpoint := object([]string{"id", "url"}, js{"id": integer(""), "org_id": integer(""), "org": str(""), "name": str(""), "url": str(""),

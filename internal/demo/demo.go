@@ -2,8 +2,10 @@ package demo
 
 import (
 	"context"
+	"fmt"
 	"time"
 
+	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/store"
 )
@@ -29,6 +31,23 @@ func Load(ctx context.Context, db *store.DB, opts Options) error {
 	if _, err = LoadContracts(ctx, db, f, lr, set); err != nil {
 		return err
 	}
-	_, err = LoadCompletion(ctx, db, f, lr, set)
-	return err
+	cr, err := LoadCompletion(ctx, db, f, lr, set)
+	if err != nil {
+		return err
+	}
+	rr, err := LoadRegistration(ctx, db, f, lr, cr, set)
+	if err != nil {
+		return err
+	}
+	// Today: the promised material of the filing is overdue.
+	set(time.Time{})
+	if _, err := db.CheckCommitments(ctx, audit.System(), calendar.DateOf(db.Now())); err != nil {
+		return err
+	}
+	if opts.Out != nil {
+		e := rr.Event
+		fmt.Fprintf(opts.Out, "演示项目“天山·悦府”已于%s交房：%d户中%d户当日取得不动产权证书，%d户受阻（原因见交房页面 /handover/%d）。\n",
+			e.HeldOn.Chinese(), e.Total, e.Done, e.Blocked, e.ID)
+	}
+	return nil
 }

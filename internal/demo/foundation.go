@@ -218,3 +218,7 @@ func PrintLogins(w io.Writer, logins []Login) {
 		fmt.Fprintf(w, "  %-20s %-10s %-28s %s\n", l.Username, l.Name, l.Org, l.Roles)
 	}
 }
+
+// KeyPassphrase protects the demo authorities' signing keys; a real
+// deployment sets its own in HANDOVER_KEY_PASSPHRASE.
+const KeyPassphrase = "demo-signing-2026"

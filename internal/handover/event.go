@@ -73,6 +73,19 @@ func (e *Event) Validate() error {
 	return f.Err("handover.invalid", "交房安排有误")
 }
 
+// EventStateLabel names an event's state.
+func EventStateLabel(s string) string {
+	switch s {
+	case "running":
+		return "办理中"
+	case "paused":
+		return "已暂停"
+	case "done":
+		return "已办结"
+	}
+	return "待办理"
+}
+
 // UnitState is a unit's outcome at a handover.
 type UnitState string
 

@@ -339,3 +339,70 @@ func (a Application) Next() Step {
 	}
 	return ""
 }
+
+// MaterialLabel names a material an application refers to.
+func MaterialLabel(kind string) string {
+	switch kind {
+	case "contract":
+		return "商品房买卖合同（已备案）"
+	case "filing_identity":
+		return "申请人身份证明（网签备案时采集）"
+	case "filing_household":
+		return "家庭住房情况（网签备案时采集）"
+	case "filing_loan_contract":
+		return "借款合同（网签备案时采集）"
+	case "deed_tax":
+		return "契税完税信息（税务部门推送）"
+	case "survey":
+		return "竣工测绘成果（多测合一）"
+	case "completion_filing":
+		return "竣工验收备案"
+	}
+	return kind
+}
+
+// DetailLabel names a particular entered at 受理.
+func DetailLabel(key string) string {
+	switch key {
+	case "bank":
+		return "抵押权人"
+	case "amount":
+		return "被担保主债权数额（元）"
+	case "term_start":
+		return "期限起"
+	case "term_end":
+		return "期限止"
+	case "no_transfer":
+		return "约定不得转让"
+	case "authority":
+		return "机关"
+	case "doc_no":
+		return "文书编号"
+	case "seal_kind":
+		return "查封类型"
+	case "reason":
+		return "理由"
+	case "price":
+		return "成交价（元）"
+	case "deed_tax_voucher":
+		return "完税凭证号"
+	case "holders":
+		return "权利人"
+	}
+	return key
+}
+
+// DetailKeys are the particulars each kind of service takes at 受理.
+func (k ServiceKind) DetailKeys() []string {
+	switch k {
+	case MortgageReg:
+		return []string{"bank", "amount", "term_start", "term_end", "no_transfer"}
+	case SealReg:
+		return []string{"authority", "doc_no", "seal_kind", "term_start", "term_end"}
+	case Transfer:
+		return []string{"price", "deed_tax_voucher"}
+	case Cancel, Unseal, Correct, ObjectReg:
+		return []string{"reason"}
+	}
+	return nil
+}

@@ -51,12 +51,30 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 
 // insertAuditEvents writes the queued events in one multi-row INSERT.
 func (tx *Tx) insertAuditEvents(ctx context.Context) error {
+	// In statements of at most auditRows rows: every full statement has the
+	// same text (prepared once), and SQLite's parser, whose handling of
+	// numbered parameters grows with the square of their count, never sees
+	// thousands of them when a batch audits a whole chunk.
+	for events := tx.events; len(events) > 0; {
+		n := min(len(events), auditRows)
+		if err := tx.insertAuditRows(ctx, events[:n]); err != nil {
+			return err
+		}
+		events = events[n:]
+	}
+	return nil
+}
+
+// auditRows is how many audit events one INSERT writes.
+const auditRows = 32
+
+func (tx *Tx) insertAuditRows(ctx context.Context, events []audit.Event) error {
 	const cols = 14
 	var b strings.Builder
 	b.WriteString(`INSERT INTO audit_events (lane, seq, at, actor_user, actor_name, actor_org, actor_org_name, addr,
 		action, record_type, record_id, summary, prev_hash, hash) VALUES `)
-	args := make([]any, 0, cols*len(tx.events))
-	for i, e := range tx.events {
+	args := make([]any, 0, cols*len(events))
+	for i, e := range events {
 		if i > 0 {
 			b.WriteString(", ")
 		}

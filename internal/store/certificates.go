@@ -10,6 +10,7 @@ import (
 
 	"github.com/emmansun/gmsm/smx509"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/certificate"
@@ -613,4 +614,80 @@ func (db *DB) AuthorityCertificate(ctx context.Context, keyID int64) (string, er
 	var pem string
 	err := db.r().QueryRowContext(ctx, `SELECT certificate FROM signing_keys WHERE id = $1`, keyID).Scan(&pem)
 	return pem, notFound(err, "key.not_found", "签名密钥不存在")
+}
+
+// CertificateTarget is the access target of a certificate: the issuing
+// jurisdiction, the project's developer, the persons it names as holders
+// (by ID number) and the bank it names as mortgagee (as its organisation).
+func (db *DB) CertificateTarget(ctx context.Context, c Certificate) (access.Target, error) {
+	t := access.Target{Jurisdiction: c.Jurisdiction}
+	if err := db.r().QueryRowContext(ctx, `SELECT p.developer_org FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id
+		WHERE u.id = $1`, c.UnitID).Scan(&t.Developer); err != nil {
+		return t, err
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT h.id_kind, h.id_number, COALESCE(o.id, 0) FROM register_holders h
+		LEFT JOIN organisations o ON o.uscc = h.id_number AND h.id_kind = '统一社会信用代码' WHERE h.entry_id = $1`, c.EntryID)
+	if err != nil {
+		return t, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var kind, id string
+		var org int64
+		if err := rows.Scan(&kind, &id, &org); err != nil {
+			return t, err
+		}
+		if org != 0 {
+			t.Org = org
+		} else if kind == "身份证" {
+			t.Buyers = append(t.Buyers, id)
+		}
+	}
+	return t, rows.Err()
+}
+
+// CertificateFile exports a signed certificate with its authority's
+// certificate, for `handover verify`.
+func (db *DB) CertificateFile(ctx context.Context, c Certificate) ([]byte, error) {
+	if len(c.Signature) == 0 {
+		return nil, problem.New(problem.Conflict, "certificate.unsigned", "证照尚未签名（缮证未完成）")
+	}
+	pem, err := db.AuthorityCertificate(ctx, c.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	return certificate.Export(c.Payload, c.Signature, pem), nil
+}
+
+// StatusLabels are the states a verification shows: 现势 or 注销, and for
+// a live title 已抵押 and 已查封 when the unit is.
+func (v Verification) StatusLabels() []string {
+	out := []string{v.State}
+	if v.State == "现势" {
+		if v.Mortgaged {
+			out = append(out, "已抵押")
+		}
+		if v.Sealed {
+			out = append(out, "已查封")
+		}
+	}
+	return out
+}
+
+// CreateAuthorityKey makes a new signing key for the registration
+// authority of a jurisdiction (its registry organisation names the
+// certificate), encrypted with passphrase, and makes it the active one.
+func (db *DB) CreateAuthorityKey(ctx context.Context, actor audit.Actor, jurisdiction string, passphrase []byte) (certificate.Key, error) {
+	var name, uscc string
+	err := db.r().QueryRowContext(ctx, `SELECT name, COALESCE(uscc, '') FROM organisations WHERE kind = 'registry' AND jurisdiction = $1 ORDER BY id LIMIT 1`,
+		jurisdiction).Scan(&name, &uscc)
+	if err != nil {
+		return certificate.Key{}, notFound(err, "key.authority", "该辖区没有不动产登记机构，不能生成签名密钥")
+	}
+	k, err := certificate.NewKey(name, uscc, passphrase, db.Now())
+	if err != nil {
+		return k, err
+	}
+	k.Jurisdiction = jurisdiction
+	return db.PutKey(ctx, actor, k)
 }

@@ -150,7 +150,9 @@ func (db *DB) PrepareAccounting(ctx context.Context, actor audit.Actor, projectI
 		if err != nil {
 			return err
 		}
-		units, err := unitsWhere(ctx, tx.q(), `u.building_id IN (SELECT id FROM buildings WHERE project_id = $1) AND u.m_total > 0 AND u.purpose = '住宅'`, projectID)
+		// Every measured unit of the project: the flats, and the shops of
+		// the residential compound (《住宅专项维修资金管理办法》第二条).
+		units, err := unitsWhere(ctx, tx.q(), `u.building_id IN (SELECT id FROM buildings WHERE project_id = $1) AND u.m_total > 0`, projectID)
 		if err != nil {
 			return err
 		}

@@ -285,13 +285,23 @@ func (tx *Tx) emitTo(org int64, typ, aggregate, jurisdiction string, payload any
 // and, in one more statement, a pending delivery per active endpoint
 // subscribed to each event's type in its jurisdiction.
 func (tx *Tx) flushOutbox(ctx context.Context) error {
-	if len(tx.outbox) == 0 {
-		return nil
+	// In statements of at most auditRows events, for the reason the audit
+	// trail is written so (a batch emits thousands of events a chunk).
+	for events := tx.outbox; len(events) > 0; {
+		n := min(len(events), auditRows)
+		if err := tx.flushOutboxRows(ctx, events[:n]); err != nil {
+			return err
+		}
+		events = events[n:]
 	}
+	return nil
+}
+
+func (tx *Tx) flushOutboxRows(ctx context.Context, events []outboxEvent) error {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at, target_org) VALUES `)
-	args := make([]any, 0, 6*len(tx.outbox))
-	for i, e := range tx.outbox {
+	args := make([]any, 0, 6*len(events))
+	for i, e := range events {
 		if i > 0 {
 			b.WriteString(", ")
 		}

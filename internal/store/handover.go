@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -271,9 +273,13 @@ func (db *DB) ScheduleHandover(ctx context.Context, actor audit.Actor, e handove
 
 // HandoverUnits lists an event's per-unit outcomes.
 func (db *DB) HandoverUnits(ctx context.Context, eventID int64) ([]handover.UnitOutcome, error) {
+	return db.handoverUnitsWhere(ctx, `h.event_id = $1`, eventID)
+}
+
+func (db *DB) handoverUnitsWhere(ctx context.Context, where string, args ...any) ([]handover.UnitOutcome, error) {
 	rows, err := db.r().QueryContext(ctx, `SELECT h.event_id, h.unit_id, h.contract_id, b.name || ' ' || u.room, h.state, h.reasons, h.application_id,
 		h.handed_over_on, h.receiver, h.certified_on FROM handover_units h JOIN units u ON u.id = h.unit_id JOIN buildings b ON b.id = u.building_id
-		WHERE h.event_id = $1 ORDER BY b.number, u.number`, eventID)
+		WHERE `+where+` ORDER BY h.event_id, b.number, u.number`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -330,6 +336,65 @@ func (db *DB) SetReceiver(ctx context.Context, actor audit.Actor, eventID, unitI
 	})
 }
 
+// JobHandover is the background job that runs a queued batch.
+const JobHandover = "handover.run"
+
+// HandoverJob is the payload of a queued batch: the event and who asked.
+type HandoverJob struct {
+	Event int64       `json:"event"`
+	Actor audit.Actor `json:"actor"`
+}
+
+// QueueHandover queues the batch of an event for the background worker
+// (one pending run per event): the page and the API return at once and
+// show the progress, and a crash resumes where the batch stopped. The
+// policy is checked now, so a batch that cannot run is refused at once.
+func (db *DB) QueueHandover(ctx context.Context, actor audit.Actor, eventID int64) error {
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		ev, err := loadEvent(ctx, tx.q(), eventID, db.forUpdate())
+		if err != nil {
+			return err
+		}
+		if ev.State == "done" && ev.Blocked == 0 {
+			return problem.New(problem.Conflict, "handover.done", "该交房批量已全部办结")
+		}
+		p, err := lockProject(ctx, tx, ev.ProjectID)
+		if err != nil {
+			return err
+		}
+		if err := requireAutoReview(ctx, tx.q(), p.Jurisdiction); err != nil {
+			return err
+		}
+		payload, _ := json.Marshal(HandoverJob{Event: eventID, Actor: actor})
+		if err := tx.enqueueJob(ctx, JobHandover, string(payload), tx.now, fmt.Sprintf("handover:%d", eventID)); err != nil {
+			return err
+		}
+		if ev.State != "running" {
+			if _, err := tx.exec(ctx, `UPDATE handover_events SET state = 'running', started_at = COALESCE(started_at, $1) WHERE id = $2`, tx.now, eventID); err != nil {
+				return err
+			}
+		}
+		tx.Audit("handover.queue", "handover_event", eventID, map[string]any{"done": ev.Done, "blocked": ev.Blocked, "total": ev.Total})
+		return nil
+	})
+}
+
+// requireAutoReview refuses a batch where the jurisdiction has not allowed
+// automatic review of the services a batch records.
+func requireAutoReview(ctx context.Context, q querier, jurisdiction string) error {
+	policy, err := registrationPolicy(ctx, q, jurisdiction)
+	if err != nil {
+		return err
+	}
+	for _, k := range []registry.ServiceKind{registry.First, registry.Transfer, registry.MortgageReg} {
+		if !slices.Contains(policy.AutoReview, k) {
+			return problem.Newf(problem.Refused, "handover.auto_review", "本辖区未对“%s”启用自动审核（配置 %s），批量交房须逐件人工审核",
+				k.Label(), registry.SettingAutoReview)
+		}
+	}
+	return nil
+}
+
 // BatchChunk is how many units a batch transaction carries.
 const BatchChunk = 100
 
@@ -359,15 +424,8 @@ func (db *DB) RunHandover(ctx context.Context, actor audit.Actor, cal *calendar.
 		if err != nil {
 			return err
 		}
-		policy, err := registrationPolicy(ctx, tx.q(), p.Jurisdiction)
-		if err != nil {
+		if err := requireAutoReview(ctx, tx.q(), p.Jurisdiction); err != nil {
 			return err
-		}
-		for _, k := range []registry.ServiceKind{registry.First, registry.Transfer, registry.MortgageReg} {
-			if !slices.Contains(policy.AutoReview, k) {
-				return problem.Newf(problem.Refused, "handover.auto_review", "本辖区未对“%s”启用自动审核（配置 %s），批量交房须逐件人工审核",
-					k.Label(), registry.SettingAutoReview)
-			}
 		}
 		if _, err := keys.Signer(p.Jurisdiction); err != nil {
 			return err
@@ -533,7 +591,9 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 		}
 		today := calendar.DateOf(tx.now)
 		for _, id := range apps {
-			a, err := loadApplication(ctx, tx.q(), id, "")
+			// Locked: a second runner of the same event (another server)
+			// waits here and then finds the services already moved on.
+			a, err := loadApplication(ctx, tx.q(), id, db.forUpdate())
 			if err != nil {
 				return err
 			}
@@ -651,6 +711,7 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 type UtilityRequest struct {
 	ID          int64
 	UnitID      int64
+	Room        string // 幢 + 户
 	OrgID       int64
 	OrgName     string
 	Service     string
@@ -682,8 +743,9 @@ func (db *DB) UtilityRequests(ctx context.Context, unit, org, project int64) ([]
 	case project != 0:
 		where, arg = `r.unit_id IN (SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1)`, project
 	}
-	rows, err := db.r().QueryContext(ctx, `SELECT r.id, r.unit_id, r.org_id, o.name, r.service, r.holder, r.state, r.reason, r.requested_at, r.answered_at
-		FROM utility_requests r JOIN organisations o ON o.id = r.org_id WHERE `+where+` ORDER BY r.id DESC LIMIT 2000`, arg)
+	rows, err := db.r().QueryContext(ctx, `SELECT r.id, r.unit_id, b.name || ' ' || u.room, r.org_id, o.name, r.service, r.holder, r.state, r.reason,
+		r.requested_at, r.answered_at FROM utility_requests r JOIN organisations o ON o.id = r.org_id JOIN units u ON u.id = r.unit_id
+		JOIN buildings b ON b.id = u.building_id WHERE `+where+` ORDER BY r.id DESC LIMIT 2000`, arg)
 	if err != nil {
 		return nil, err
 	}
@@ -691,7 +753,7 @@ func (db *DB) UtilityRequests(ctx context.Context, unit, org, project int64) ([]
 	var out []UtilityRequest
 	for rows.Next() {
 		var u UtilityRequest
-		if err := rows.Scan(&u.ID, &u.UnitID, &u.OrgID, &u.OrgName, &u.Service, &u.Holder, &u.State, &u.Reason, &u.RequestedAt, &u.AnsweredAt); err != nil {
+		if err := rows.Scan(&u.ID, &u.UnitID, &u.Room, &u.OrgID, &u.OrgName, &u.Service, &u.Holder, &u.State, &u.Reason, &u.RequestedAt, &u.AnsweredAt); err != nil {
 			return nil, err
 		}
 		out = append(out, u)
@@ -766,4 +828,72 @@ func (db *DB) MortgagesOf(ctx context.Context, uscc string) ([]MortgageRow, erro
 		}
 	}
 	return out, nil
+}
+
+// ParcelJurisdiction returns the jurisdiction of a parcel (its project's).
+func (db *DB) ParcelJurisdiction(ctx context.Context, parcel string) (string, error) {
+	var j string
+	err := db.r().QueryRowContext(ctx, `SELECT p.jurisdiction FROM parcels x JOIN projects p ON p.id = x.project_id WHERE x.code = $1`, parcel).Scan(&j)
+	return j, notFound(err, "parcel.not_found", "宗地不存在")
+}
+
+// RestrictionParcel returns the parcel a restriction is on.
+func (db *DB) RestrictionParcel(ctx context.Context, id int64) (string, error) {
+	var parcel string
+	err := db.r().QueryRowContext(ctx, `SELECT parcel_code FROM parcel_restrictions WHERE id = $1`, id).Scan(&parcel)
+	return parcel, notFound(err, "parcel.restriction_not_found", "宗地限制不存在")
+}
+
+// BuyerUnits lists the units of a person's filed contracts.
+func (db *DB) BuyerUnits(ctx context.Context, idNumber string) ([]int64, error) {
+	return int64s(ctx, db.r(), `SELECT DISTINCT c.unit_id FROM contracts c JOIN contract_buyers b ON b.contract_id = c.id
+		WHERE b.id_number = $1 AND c.state = 'filed' ORDER BY c.unit_id`, idNumber)
+}
+
+// DeedTaxesOfBuyer lists the assessments of a person's contracts.
+func (db *DB) DeedTaxesOfBuyer(ctx context.Context, idNumber string) ([]tax.Assessment, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT `+deedTaxColumns+` FROM deed_taxes WHERE contract_id IN
+		(SELECT contract_id FROM contract_buyers WHERE id_number = $1) ORDER BY id`, idNumber)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []tax.Assessment
+	for rows.Next() {
+		a, err := scanDeedTax(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// HandoverOfUnit returns the unit's latest handover outcome, if any.
+func (db *DB) HandoverOfUnit(ctx context.Context, unit int64) (handover.UnitOutcome, bool, error) {
+	units, err := db.handoverUnitsWhere(ctx, `h.unit_id = $1`, unit)
+	if err != nil || len(units) == 0 {
+		return handover.UnitOutcome{}, false, err
+	}
+	return units[len(units)-1], true, nil
+}
+
+// UnitRooms names a project's units: 幢 + 户.
+func (db *DB) UnitRooms(ctx context.Context, projectID int64) (map[int64]string, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT u.id, b.name || ' ' || u.room FROM units u JOIN buildings b ON b.id = u.building_id
+		WHERE b.project_id = $1`, projectID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]string{}
+	for rows.Next() {
+		var id int64
+		var room string
+		if err := rows.Scan(&id, &room); err != nil {
+			return nil, err
+		}
+		out[id] = room
+	}
+	return out, rows.Err()
 }

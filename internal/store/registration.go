@@ -12,6 +12,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/code"
@@ -40,6 +41,7 @@ type ApplicationInput struct {
 	Applicants []string
 	Agent      string
 	Source     string // counter, batch, api
+	Window     string // the jurisdiction of the window taking it ("" for a prefecture-wide one)
 	Services   []ServiceInput
 }
 
@@ -119,6 +121,9 @@ func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in 
 		}
 		if projectID != 0 && p.ID != projectID {
 			return a, problem.New(problem.Invalid, "application.project", "一件申请的各事项应属于同一项目")
+		}
+		if in.Window != "" && p.Jurisdiction != in.Window {
+			return a, problem.Newf(problem.Forbidden, "registration.jurisdiction", "不动产单元属于其他辖区（%s），本窗口不能受理", p.Jurisdiction)
 		}
 		projectID, a.Jurisdiction = p.ID, p.Jurisdiction
 		a.Services = append(a.Services, svc)
@@ -706,7 +711,11 @@ func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step regist
 			if err := tx.saveService(ctx, s); err != nil {
 				return err
 			}
-			if err := tx.step(ctx, s.ID, step, strings.TrimSpace(reason+" "+opts.Delivery+" "+opts.TrackingNo)); err != nil {
+			note := reason
+			if step == registry.StepIssue {
+				note = strings.TrimSpace(DeliveryLabel(opts.Delivery) + " " + opts.TrackingNo)
+			}
+			if err := tx.step(ctx, s.ID, step, note); err != nil {
 				return err
 			}
 			moved++
@@ -1074,4 +1083,30 @@ func (tx *Tx) requestUtilities(ctx context.Context, e registry.Entry, jurisdicti
 		}
 	}
 	return nil
+}
+
+// ApplicationTarget is the access target of an application: the window's
+// jurisdiction, the project's developer, and the buyers of the contracts
+// its services carry out.
+func (db *DB) ApplicationTarget(ctx context.Context, a registry.Application) (access.Target, error) {
+	t := access.Target{Jurisdiction: a.Jurisdiction}
+	if a.ProjectID != 0 {
+		if err := db.r().QueryRowContext(ctx, `SELECT developer_org FROM projects WHERE id = $1`, a.ProjectID).Scan(&t.Developer); err != nil {
+			return t, err
+		}
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT DISTINCT b.id_number FROM contract_buyers b JOIN services s ON s.contract_id = b.contract_id
+		WHERE s.application_id = $1`, a.ID)
+	if err != nil {
+		return t, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return t, err
+		}
+		t.Buyers = append(t.Buyers, id)
+	}
+	return t, rows.Err()
 }

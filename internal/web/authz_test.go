@@ -20,9 +20,11 @@ import (
 	"handover/internal/completion"
 	"handover/internal/demo"
 	"handover/internal/exchange"
+	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/presale"
+	"handover/internal/registry"
 	"handover/internal/store"
 	"handover/internal/web/webtest"
 )
@@ -39,6 +41,7 @@ type matrix struct {
 	fixture  map[string]int64 // records in the home county the routes address
 	seq      atomic.Int64
 	workbook []byte // a valid 楼盘表 workbook for the import route
+	licence  string // the 电子证照标识 of the fixture certificate
 }
 
 func newMatrix(t *testing.T) *matrix {
@@ -205,7 +208,78 @@ func newMatrix(t *testing.T) *matrix {
 	}
 	m.fixture["delivery"] = ds[0].ID
 	m.completionFixture(t, proj.ID, d.Buildings[0].Building.ID, tab)
+	m.registrationFixture(t, d.Parcels[0].Code)
 	return m
+}
+
+// registrationFixture registers the fixture unit (first registration,
+// the buyer's transfer and the bank's mortgage in one application, issued),
+// leaves an objection awaiting review, restricts the parcel, and schedules
+// a handover of the filed building.
+func (m *matrix) registrationFixture(t *testing.T, parcel string) {
+	t.Helper()
+	ctx := context.Background()
+	env := m.env
+	project, unit := m.fixture["project"], m.fixture["unit"]
+	if err := env.DB.PutSetting(ctx, actorOfUser(env, "cj-admin"), "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
+		t.Fatal(err)
+	}
+	items, _ := env.DB.AccountingItems(ctx, project, true)
+	for _, it := range items {
+		if _, err := env.DB.PayMaintenance(ctx, actorOfUser(env, "zhujian"), it.ID, fmt.Sprint("WX", it.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	taxes := actorOfUser(env, "shuiwu")
+	if _, err := env.DB.AssessDeedTax(ctx, taxes, project); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.PayDeedTax(ctx, taxes, m.fixture["contract"], "完税001", "api"); err != nil {
+		t.Fatal(err)
+	}
+	cal := env.Cal.Get()
+	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"张伟"},
+		Services: []store.ServiceInput{{Kind: registry.First, UnitID: unit}, {Kind: registry.Transfer, UnitID: unit}, {Kind: registry.MortgageReg, UnitID: unit}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	recorder := actorOfUser(env, "dengbu")
+	for _, step := range []registry.Step{registry.StepRecord, registry.StepCertify, registry.StepIssue} {
+		if a, err = env.DB.Step(ctx, recorder, a.ID, step, store.StepOptions{Delivery: "hand"}, env.Keys); err != nil {
+			t.Fatalf("fixture %s: %v", step, err)
+		}
+	}
+	m.fixture["registration"] = a.ID
+	certs, _ := env.DB.CertificatesOfUnit(ctx, unit)
+	for _, c := range certs {
+		if c.Kind == "title" {
+			m.fixture["certificate"], m.licence = c.ID, c.LicenceID
+		}
+	}
+	o, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"马建华"},
+		Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: unit, Details: map[string]string{"reason": "共同出资"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.fixture["pending"], m.fixture["queued"] = o.ID, o.Services[0].ID
+	reqs, _ := env.DB.UtilityRequests(ctx, unit, 0, 0)
+	for _, r := range reqs {
+		if r.OrgID == env.Demo.Orgs["652301/water"].ID {
+			m.fixture["utility"] = r.ID
+		}
+	}
+	book, _ := env.DB.UnitBook(ctx, unit)
+	m.fixture["mortgage"] = registry.Live(book, registry.Mortgage)[0].ID
+	if m.fixture["restriction"], err = env.DB.RestrictParcel(ctx, recorder, parcel, "lock", "昌吉市不动产登记中心", "锁定1号", "测试"); err != nil {
+		t.Fatal(err)
+	}
+	today := calendar.DateOf(env.Clock.Now())
+	ev, err := env.DB.ScheduleHandover(ctx, actorOfUser(env, "kaifa"), handover.Event{ProjectID: project, Buildings: []int64{m.fixture["building"]},
+		HeldOn: today.AddDays(20), Place: "售楼部", Mode: handover.OnSite, NoticeOn: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.fixture["handover"] = ev.ID
 }
 
 // completionFixture takes building 0 of the project through the survey
@@ -384,7 +458,7 @@ func specs() map[string]routeSpec {
 			return fmt.Sprintf("/api/v1/users/%d/tokens", m.fixture["user"]), `{"name":"x"}`
 		}},
 		"DELETE /api/v1/tokens/{id}": {home: []identity.Role{admin}, pref: []identity.Role{admin}, req: withID("/api/v1/tokens/%d", "token")},
-		"GET /api/v1/audit/events":   {home: []identity.Role{admin}, pref: []identity.Role{admin, supervisor}, list: true, record: "event", req: fixed("/api/v1/audit/events?limit=500")},
+		"GET /api/v1/audit/events":   {home: []identity.Role{admin}, pref: []identity.Role{admin, supervisor}, list: true, record: "event", req: fixed("/api/v1/audit/events?action=test.fixture&limit=500")},
 		"GET /api/v1/audit/verify":   {pref: []identity.Role{admin, supervisor}, req: fixed("/api/v1/audit/verify")},
 
 		"GET /api/v1/projects":                    {home: projectReaders, pref: sup, list: true, record: "project", req: fixed("/api/v1/projects")},
@@ -471,6 +545,45 @@ func specs() map[string]routeSpec {
 		"POST /api/v1/commitments/{id}/fulfilment": {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing}, req: body("/api/v1/commitments/%d/fulfilment", "commitment", `{"evidence":"结算备案表"}`)},
 		"GET /api/v1/projects/{id}/readiness":      {home: readinessReaders, pref: sup, req: withID("/api/v1/projects/%d/readiness", "project")},
 		"GET /api/v1/alerts":                       {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing}, pref: sup, list: true, record: "alert", req: fixed("/api/v1/alerts")},
+
+		"POST /api/v1/applications": {home: []identity.Role{identity.RoleAcceptor}, req: func(m *matrix) (string, string) {
+			return "/api/v1/applications", fmt.Sprintf(`{"applicants":["马建华"],"services":[{"kind":"objection","unit_id":%d,"details":{"reason":"共同出资"}}]}`, m.fixture["unit"])
+		}},
+		"GET /api/v1/applications/{id}": {home: []identity.Role{identity.RoleAcceptor, identity.RoleReviewer, identity.RoleRecorder, identity.RoleDeveloper,
+			identity.RoleBuyer}, pref: sup, req: withID("/api/v1/applications/%d", "registration")},
+		"POST /api/v1/applications/{id}/steps": {home: []identity.Role{identity.RoleReviewer}, req: body("/api/v1/applications/%d/steps", "pending", `{"step":"review"}`)},
+		"GET /api/v1/registration-queue":       {home: clerks, pref: sup, list: true, record: "queued", req: fixed("/api/v1/registration-queue")},
+		"GET /api/v1/units/{id}/certificates": {home: append([]identity.Role{identity.RoleBank, identity.RoleDeveloper, identity.RoleBuyer}, clerks...), pref: sup,
+			req: withID("/api/v1/units/%d/certificates", "unit")},
+		"GET /api/v1/certificates/{id}": {home: append([]identity.Role{identity.RoleDeveloper, identity.RoleBuyer}, clerks...), pref: sup,
+			req: withID("/api/v1/certificates/%d", "certificate")},
+		"GET /api/v1/certificates/{id}/file": {home: append([]identity.Role{identity.RoleBuyer}, clerks...), pref: sup,
+			req: withID("/api/v1/certificates/%d/file", "certificate")},
+		"GET /api/v1/verify/{licence}":        {anon: true, req: func(m *matrix) (string, string) { return "/api/v1/verify/" + m.licence, "" }},
+		"POST /api/v1/projects/{id}/deed-tax": {home: taxOnly, req: withID("/api/v1/projects/%d/deed-tax", "project")},
+		"GET /api/v1/projects/{id}/deed-tax": {home: append([]identity.Role{identity.RoleTax, identity.RoleDeveloper, identity.RoleHousing}, clerks...), pref: sup,
+			req: withID("/api/v1/projects/%d/deed-tax", "project")},
+		"POST /api/v1/contracts/{id}/deed-tax/payment": {home: taxOnly, req: body("/api/v1/contracts/%d/deed-tax/payment", "contract", `{"voucher":"完税002"}`)},
+		"POST /api/v1/parcel-restrictions": {home: []identity.Role{identity.RoleRecorder}, req: func(m *matrix) (string, string) {
+			return "/api/v1/parcel-restrictions", `{"parcel":"652301004007GB00121","kind":"seal","authority":"昌吉市人民法院","doc_no":"执1号"}`
+		}},
+		"POST /api/v1/parcel-restrictions/{id}/lifting": {home: []identity.Role{identity.RoleRecorder}, req: body("/api/v1/parcel-restrictions/%d/lifting", "restriction", `{"note":"解除"}`)},
+		"POST /api/v1/projects/{id}/handover-events": {home: dev, req: func(m *matrix) (string, string) {
+			today := calendar.DateOf(m.env.Clock.Now())
+			return fmt.Sprintf("/api/v1/projects/%d/handover-events", m.fixture["project"]), fmt.Sprintf(`{"buildings":[%d],"held_on":"%s","place":"售楼部","mode":"onsite","notice_on":"%s"}`,
+				m.fixture["building"], today.AddDays(15), today)
+		}},
+		"GET /api/v1/projects/{id}/handover-events": {home: handoverReaders, pref: sup, req: withID("/api/v1/projects/%d/handover-events", "project")},
+		"GET /api/v1/handover-events/{id}":          {home: handoverReaders, pref: sup, req: withID("/api/v1/handover-events/%d", "handover")},
+		"POST /api/v1/handover-events/{id}/run":     {home: dev, req: withID("/api/v1/handover-events/%d/run", "handover")},
+		"POST /api/v1/handover-events/{id}/pause":   {home: dev, req: withID("/api/v1/handover-events/%d/pause", "handover")},
+		"PUT /api/v1/handover-events/{id}/units/{unit}/receiver": {home: dev, req: func(m *matrix) (string, string) {
+			return fmt.Sprintf("/api/v1/handover-events/%d/units/%d/receiver", m.fixture["handover"], m.fixture["unit"]), `{"receiver":"张伟"}`
+		}},
+		"GET /api/v1/utility-requests": {home: []identity.Role{identity.RoleUtility, identity.RoleBuyer, identity.RoleDeveloper, identity.RoleHousing, identity.RoleRecorder},
+			pref: sup, list: true, record: "utility", req: withID("/api/v1/utility-requests?unit=%d", "unit")},
+		"POST /api/v1/utility-requests/{id}/answer": {home: []identity.Role{identity.RoleUtility}, req: body("/api/v1/utility-requests/%d/answer", "utility", `{"done":true}`)},
+		"GET /api/v1/mortgages":                     {home: []identity.Role{identity.RoleBank}, list: true, record: "mortgage", req: fixed("/api/v1/mortgages")},
 	}
 }
 
@@ -484,10 +597,13 @@ var (
 		identity.RoleInspector, identity.RoleTax}
 	projectReaders = []identity.Role{identity.RoleDeveloper, identity.RoleHousing, identity.RoleAcceptor, identity.RoleReviewer,
 		identity.RoleRecorder, identity.RoleInspector, identity.RoleTax}
-	sup         = []identity.Role{supervisor}
-	dev         = []identity.Role{identity.RoleDeveloper}
-	housingOnly = []identity.Role{identity.RoleHousing}
-	adminOnly   = []identity.Role{admin}
+	clerks          = []identity.Role{identity.RoleAcceptor, identity.RoleReviewer, identity.RoleRecorder}
+	taxOnly         = []identity.Role{identity.RoleTax}
+	handoverReaders = append([]identity.Role{identity.RoleDeveloper, identity.RoleHousing}, clerks...)
+	sup             = []identity.Role{supervisor}
+	dev             = []identity.Role{identity.RoleDeveloper}
+	housingOnly     = []identity.Role{identity.RoleHousing}
+	adminOnly       = []identity.Role{admin}
 	// The fixture contract's readers: its developer, its buyer, its lending
 	// bank, and staff of its county.
 	contractReaders = []identity.Role{identity.RoleDeveloper, identity.RoleBuyer, identity.RoleBank, identity.RoleHousing,

@@ -17,10 +17,12 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/code"
 	"handover/internal/completion"
+	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/measure"
 	"handover/internal/presale"
 	"handover/internal/registry"
+	"handover/internal/store"
 )
 
 // pages holds one parsed template set per page: the layout, the shared
@@ -59,18 +61,32 @@ func templateFuncs() template.FuncMap {
 			}
 			return fmt.Sprintf("%.1f%%", 100*float64(num)/float64(den))
 		},
-		"inc":        func(i int) int { return i + 1 },
-		"area":       func(d decimal.Decimal) string { return measure.Area(d) },
-		"money":      func(d decimal.Decimal) string { return measure.Money(d) },
-		"has":        func(ids []int64, id int64) bool { return slices.Contains(ids, id) },
-		"eventLabel": presale.EventLabel,
-		"maskIf":     maskIf,
-		"regType":    registry.RegTypeLabel,
-		"preNotice":  registry.PreNoticeLabel,
-		"milestone":  presale.MilestoneLabel,
-		"upper":      func(d decimal.Decimal) string { return measure.MoneyUpper(d) },
-		"conditions": presale.DeliveryConditions,
-		"decision":   completion.DecisionLabel,
+		"inc":           func(i int) int { return i + 1 },
+		"area":          func(d decimal.Decimal) string { return measure.Area(d) },
+		"money":         func(d decimal.Decimal) string { return measure.Money(d) },
+		"has":           func(ids []int64, id int64) bool { return slices.Contains(ids, id) },
+		"eventLabel":    presale.EventLabel,
+		"maskIf":        maskIf,
+		"regType":       registry.RegTypeLabel,
+		"preNotice":     registry.PreNoticeLabel,
+		"milestone":     presale.MilestoneLabel,
+		"upper":         func(d decimal.Decimal) string { return measure.MoneyUpper(d) },
+		"conditions":    presale.DeliveryConditions,
+		"decision":      completion.DecisionLabel,
+		"fee":           func(fen int64) string { return fmt.Sprintf("%.2f", float64(fen)/100) },
+		"delivery":      store.DeliveryLabel,
+		"detailLabel":   registry.DetailLabel,
+		"materialLabel": registry.MaterialLabel,
+		"eventState":    handover.EventStateLabel,
+		"utilityState": func(s string) string {
+			switch s {
+			case "done":
+				return "已办结"
+			case "refused":
+				return "不予办理"
+			}
+			return "已推送，待办理"
+		},
 	}
 }
 
@@ -171,6 +187,11 @@ func navEntries() []navEntry {
 		{"网签合同", "/contracts", access.ContractRead},
 		{"竣工测绘", "/surveys", access.SurveyRead},
 		{"联合验收", "/acceptance", access.AcceptanceRead},
+		{"登记窗口", "/registration", access.RegistrationWork},
+		{"交房与批量办证", "/handover", access.HandoverManage},
+		{"我的不动产", "/my", access.MineRead},
+		{"本行抵押登记", "/mortgages", access.MortgageRead},
+		{"水电气过户", "/utilities", access.UtilityAnswer},
 		{"预警", "/alerts", access.AlertRead},
 		{"限制清单", "/credit", access.CreditManage},
 		{"本辖区配置", "/admin/settings", access.SettingsManage},
@@ -181,6 +202,7 @@ func navEntries() []navEntry {
 		{"审计日志", "/audit", access.AuditRead},
 		{"编码与期限工具", "/tools", access.CodesValidate},
 		{"信息公开", "/public", access.PublicRead},
+		{"证照核验", "/verify", access.CertificateVerify},
 		{"接口文档", "/docs/api", ""},
 	}
 }

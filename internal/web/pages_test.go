@@ -8,8 +8,10 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"handover/internal/api"
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/completion"
 	"handover/internal/credit"
@@ -22,6 +24,7 @@ import (
 	"handover/internal/registry"
 	"handover/internal/store"
 	"handover/internal/supervision"
+	"handover/internal/tax"
 )
 
 // samplePages returns one filled page struct per template. Adding a
@@ -95,7 +98,63 @@ func samplePages() map[string]any {
 	for k, v := range completionSamples(b, proj, building, unit, measured, contract, now) {
 		out[k] = v
 	}
+	for k, v := range registrationSamples(b, proj, building, unit, now) {
+		out[k] = v
+	}
 	return out
+}
+
+// registrationSamples fill the registration, certificate and handover pages.
+func registrationSamples(b Base, proj ledger.Project, building ledger.Building, unit ledger.Unit, now time.Time) map[string]any {
+	d := decimal.RequireFromString
+	svc := registry.Service{ID: 1, Seq: 1, Kind: registry.Transfer, UnitID: 9, ContractID: 5, State: registry.Approved, Fee: 8000,
+		DueOn: calendar.MustDate("2026-04-21"), AutoReview: true, Details: map[string]string{"bank": "3"}, ReturnReason: "r"}
+	app := registry.Application{ID: 1, Number: "652301-2026-000001", Jurisdiction: "652301", ProjectID: 1, Applicants: []string{"张伟"}, Agent: "a",
+		Source: "counter", State: "open", CreatedAt: now, Services: []registry.Service{svc}}
+	cert := store.Certificate{ID: 1, Kind: certificate.Title, Number: "新(2026)昌吉市不动产权第0000001号", LicenceID: "1.2.156.3005.2.x", UnitID: 9,
+		Holder: "张伟", Signature: []byte{1}, State: "cancelled", CancelReason: "转移", PaperSerial: "65000001", Delivery: "mail", TrackingNo: "SF1", DeliveredAt: now}
+	payload := certificate.Payload{Kind: certificate.Title, Number: cert.Number, Holders: []certificate.Holder{{Name: "张伟", IDKind: "身份证", IDNumber: "652301199003071231", Share: "1/2"}},
+		Ownership: "按份共有", UnitNo: unit.UnitNo, Location: "昌吉市", RightType: "国有建设用地使用权/房屋所有权", RightKind: "出让/市场化商品房", Use: "住宅",
+		Area: "112.35㎡", Term: "至2086-01-01", Notes: "n", Authority: "昌吉市不动产登记中心", IssuedOn: "2026-03-10"}
+	proof := payload
+	proof.Kind, proof.Matter, proof.Obligor, proof.Amount = certificate.Proof, "抵押权", "张伟", "500000.00"
+	ver := api.VerificationJSON{LicenceID: cert.LicenceID, SignatureValid: true, State: "现势", Status: []string{"现势", "已抵押"}, Holders: []string{"张*"},
+		CancelReason: "c", CheckedAt: now}
+	ev := handover.Event{ID: 1, ProjectID: 1, Buildings: []int64{7}, HeldOn: calendar.MustDate("2026-03-20"), Place: "售楼部", Mode: handover.OnSite,
+		NoticeOn: calendar.MustDate("2026-03-05"), State: "running", Total: 3, Done: 1, Blocked: 1}
+	units := []handover.UnitOutcome{{UnitID: 9, Room: "1单元101", State: handover.HandedOver, ApplicationID: 1, HandedOverOn: ev.HeldOn, CertifiedOn: ev.HeldOn, Receiver: "张伟"},
+		{UnitID: 10, Room: "1单元102", State: handover.UnitBlocked, Reasons: []string{"契税尚未缴纳（税务局）"}}}
+	assessment := tax.Assessment{ContractID: 5, UnitID: 9, Base: d("763980"), Area: d("112.35"), Home: presale.FirstHome, Rate: d("0.015"), Amount: d("11459.70"), Voucher: "v"}
+	paid := assessment
+	paid.PaidAt = now
+	util := store.UtilityRequest{ID: 1, UnitID: 9, Room: "1号楼 1单元101", OrgName: "供水公司", Service: "water", Holder: "张伟", State: "requested"}
+	refused := util
+	refused.State, refused.Reason = "refused", "欠费"
+	mort := registry.Entry{ID: 3, Kind: registry.Mortgage, Amount: d("500000"), Obligor: registry.Holder{Name: "张伟"}, CertNo: "c",
+		Detail: registry.Detail{Rank: 1, TermStart: "2026-03-10", TermEnd: "2051-03-10", NoTransfer: true}}
+	book := append(bookSample(now), registry.Entry{ID: 4, Kind: registry.Seal, RegType: registry.RegSeal, Detail: registry.Detail{SealKind: "轮候查封", Authority: "法院", DocNo: "执1号", Waiting: true}, RecordedAt: now}, mort)
+	return map[string]any{
+		"registration": RegistrationPage{Base: b, Tabs: queueTabs, State: registry.Accepted, CanApply: true, CanRestrict: true, Errors: map[string]string{"parcel": "x"}, Message: "m",
+			Lines: []QueueLine{{QueueRow: store.QueueRow{Application: app, Service: svc, Room: "1号楼 1单元101", Project: "p"}, Left: 3}, {QueueRow: store.QueueRow{Application: app, Service: svc}, Overdue: true}}},
+		"application_form": NewApplicationPage{Base: b, Applicants: "张伟", Lines: []ServiceForm{{Kind: "transfer", UnitNo: unit.UnitNo}, {}}, Kinds: registry.ServiceKinds,
+			Banks: []identity.Org{{ID: 3, Name: "建行"}}, Errors: map[string]string{"unit_no_0": "x", "details": "y"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
+		"application": ApplicationPage{Base: b, App: app, Lines: []ServiceLine{{Service: svc, Place: "1号楼 1单元101", Left: -1}}, Next: registry.StepRecord, CanStep: true, CanWithdraw: true,
+			Blocks: []registry.Block{{Rule: "transfer.deed_tax", Message: "契税尚未缴纳", Basis: "b", Fixer: "f"}}, Materials: [][3]string{{"合同备案", "652301YS1", "n"}},
+			History: []HistoryLine{{StepRecord: store.StepRecord{Step: registry.StepAccept, ByName: "李娜", At: now, Note: "n"}, Services: []string{"首次登记", "转移登记"}}}, Certificates: []store.Certificate{cert},
+			Errors: map[string]string{"reason": "x"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
+		"certificate": CertificatePage{Base: b, Cert: cert, Content: payload, VerifyURL: "http://x/verify/1", CanDownload: true, Current: ver},
+		"verify":      VerifyPage{Base: b, Licence: cert.LicenceID, Result: &ver, Message: "m"},
+		"handovers": HandoverListPage{Base: b, Project: proj, Events: []handover.Event{ev}, Buildings: []ledger.Building{building}, CanManage: true,
+			Ready: handover.Report{Units: 3, ReadyUnits: 1}, Form: api.HandoverInput{Buildings: []int64{7}, Mode: "onsite"}, Errors: map[string]string{"notice_on": "x"},
+			Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
+		"handover":       HandoverPage{Base: b, Project: proj, Event: ev, Units: units, SameDay: 1, Pending: 1, CanManage: true, Message: "m"},
+		"handover_index": HandoverIndexPage{Base: b, Rows: []HandoverIndexRow{{Project: proj, Events: []handover.Event{ev}}, {Project: proj}}},
+		"deedtax":        DeedTaxPage{Base: b, Project: proj, Rows: []DeedTaxRow{{Assessment: assessment, Room: "1号楼 1单元101"}, {Assessment: paid}}, Paid: 1, CanManage: true, Message: "m"},
+		"my": MyPage{Base: b, Applications: []registry.Application{app}, Units: []MyUnit{{Ref: store.UnitRef{Unit: unit, Building: building, Project: proj},
+			Handover: &units[0], Tax: &paid, Certificates: []store.Certificate{cert}, Utilities: []store.UtilityRequest{util, refused}, Book: book, Statuses: registry.Statuses(book)}, {}}},
+		"mortgages": MortgagesPage{Base: b, Rows: []store.MortgageRow{{Entry: mort, Room: "1单元101", Project: "p", Status: registry.Current}}},
+		"utilities": UtilitiesPage{Base: b, Rows: []store.UtilityRequest{util, refused}, Open: 1, Message: "m"},
+	}
 }
 
 // completionSamples fill the completion stage's pages.
@@ -213,8 +272,10 @@ func TestEveryTemplateRenders(t *testing.T) {
 	// A verified-audit page and an anonymous page render too.
 	anon := Base{Title: "t", Today: calendar.MustDate("2026-03-10")}
 	for name, page := range map[string]any{
-		"audit": AuditPage{Base: anon, Verified: &AuditVerification{Count: 3, Intact: false, Break: audit.Break{EventID: 2, Reason: "r"}}},
-		"tools": ToolsPage{Base: anon, Error: "e"},
+		"audit":       AuditPage{Base: anon, Verified: &AuditVerification{Count: 3, Intact: false, Break: audit.Break{EventID: 2, Reason: "r"}}},
+		"tools":       ToolsPage{Base: anon, Error: "e"},
+		"verify":      VerifyPage{Base: anon},
+		"certificate": CertificatePage{Base: anon, Content: certificate.Payload{Kind: certificate.Proof, Matter: "抵押权", Amount: "1"}},
 	} {
 		if err := s.render(httptest.NewRecorder(), 200, name, page); err != nil {
 			t.Errorf("render %s (variant): %v", name, err)

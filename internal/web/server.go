@@ -34,8 +34,10 @@ type Config struct {
 	Now           func() time.Time
 	Log           *slog.Logger
 	Hash          identity.HashParams
-	SecureCookies bool   // set the Secure flag (behind TLS)
-	BaseURL       string // external base URL, e.g. https://bdc.changji.gov.cn
+	SecureCookies bool           // set the Secure flag (behind TLS)
+	BaseURL       string         // external base URL, e.g. https://bdc.changji.gov.cn
+	Keys          *store.Keyring // the authorities' unlocked signing keys (nil: 缮证 is refused with the reason)
+	Wake          func()         // wakes the background worker after queueing a batch (optional)
 }
 
 // Server is the platform's HTTP server.
@@ -74,7 +76,8 @@ func New(cfg Config) (*Server, error) {
 		http.Error(w, "会话存储暂时不可用，请稍后重试", http.StatusServiceUnavailable)
 	}
 	s.metrics = newMetrics(prometheus.NewRegistry())
-	s.api = api.New(api.Deps{DB: cfg.DB, Calendar: cfg.Calendar, Now: cfg.Now, Log: cfg.Log, Hash: cfg.Hash, BaseURL: cfg.BaseURL})
+	s.api = api.New(api.Deps{DB: cfg.DB, Calendar: cfg.Calendar, Now: cfg.Now, Log: cfg.Log, Hash: cfg.Hash, BaseURL: cfg.BaseURL,
+		Keys: cfg.Keys, Wake: cfg.Wake})
 
 	mux := http.NewServeMux()
 	s.mux = mux

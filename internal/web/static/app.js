@@ -90,3 +90,26 @@
   tick();
   window.setInterval(tick, 1000);
 })();
+
+// 交房批量办理: follow the batch's progress while it runs; when it stops,
+// reload the page for the per-unit results.
+(function () {
+  "use strict";
+  var box = document.querySelector("[data-poll]");
+  if (!box || box.getAttribute("data-state") !== "running") { return; }
+  var bar = box.querySelector(".progress"), fill = bar ? bar.querySelector("span") : null;
+  function set(id, v) { var el = document.getElementById(id); if (el) { el.textContent = String(v); } }
+  function poll() {
+    fetch(box.getAttribute("data-poll"), { credentials: "same-origin" })
+      .then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); })
+      .then(function (e) {
+        var moved = e.done + e.blocked;
+        set("done", e.done); set("blocked", e.blocked); set("pending", e.total - moved); set("same-day", e.same_day);
+        if (fill && e.total) { fill.style.width = (100 * moved / e.total).toFixed(1) + "%"; bar.setAttribute("aria-valuenow", moved); }
+        if (e.state !== "running") { window.location.reload(); return; }
+        window.setTimeout(poll, 1500);
+      })
+      .catch(function () { window.setTimeout(poll, 5000); });
+  }
+  window.setTimeout(poll, 1000);
+})();

@@ -25,9 +25,11 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/demo"
 	"handover/internal/identity"
+	"handover/internal/jobs"
 	"handover/internal/store"
 	"handover/internal/store/storetest"
 	"handover/internal/web"
@@ -46,7 +48,11 @@ type Env struct {
 	Cal    *calendar.Source
 	Logs   *Logs   // everything the server logged
 	Raw    *sql.DB // a plain connection to the same database, for independent counts
+	Keys   *store.Keyring
 }
+
+// KeyPassphrase protects the test authority's signing key.
+const KeyPassphrase = "webtest-signing"
 
 // Logs collects log output; safe for concurrent use.
 type Logs struct {
@@ -88,13 +94,35 @@ func StartWith(t testing.TB, db *store.DB, clock *storetest.Clock, f *demo.Found
 		w = io.MultiWriter(logs, os.Stderr)
 	}
 	log := slog.New(slog.NewJSONHandler(w, nil))
-	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: clock.Now, Log: log, Hash: Cheap})
+	// The home county's registration authority signs certificates.
+	ctx := context.Background()
+	if keys, err := db.Keys(ctx); err != nil || len(keys) == 0 {
+		if _, err := db.CreateAuthorityKey(ctx, audit.System(), "652301", []byte(KeyPassphrase)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	keys, err := db.UnlockKeys(ctx, []byte(KeyPassphrase))
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs := httptest.NewServer(srv.Handler())
+	// The background worker runs queued handover batches, as in serve.
+	worker := jobs.New(db, log, clock.Now, 100*time.Millisecond)
+	worker.HandleHandover(cal, keys)
+	wctx, stop := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() { defer close(done); worker.Run(wctx) }()
+	t.Cleanup(func() { stop(); <-done })
+	// The server's own address is the base of verification links.
+	hs := httptest.NewUnstartedServer(nil)
+	base := "http://" + hs.Listener.Addr().String()
+	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: clock.Now, Log: log, Hash: Cheap, Keys: keys, BaseURL: base, Wake: worker.Wake})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.Config.Handler = srv.Handler()
+	hs.Start()
 	t.Cleanup(hs.Close)
-	return &Env{DB: db, Clock: clock, Server: srv, HTTP: hs, Demo: f, Cal: cal, Logs: logs}
+	return &Env{DB: db, Clock: clock, Server: srv, HTTP: hs, Demo: f, Cal: cal, Logs: logs, Keys: keys}
 }
 
 // Client returns an HTTP client with a cookie jar, logged in as username

@@ -1,0 +1,184 @@
+package main
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/certificate"
+	"handover/internal/handover"
+	"handover/internal/store"
+)
+
+// keyPassphrase is the passphrase that protects the authorities' private
+// keys at rest, from the environment (never a flag: it would show in the
+// process list and the shell history).
+func keyPassphrase() []byte { return []byte(os.Getenv("HANDOVER_KEY_PASSPHRASE")) }
+
+// keysCmd manages the authorities' SM2 signing keys.
+func keysCmd(ctx context.Context, args []string, out io.Writer) error {
+	const use = "用法：handover keys create --jurisdiction 652301 | list | export --id N（口令取自环境变量 HANDOVER_KEY_PASSPHRASE）"
+	if len(args) == 0 {
+		return fmt.Errorf("%s", use)
+	}
+	var c Config
+	fs := flag.NewFlagSet("keys "+args[0], flag.ContinueOnError)
+	commonFlags(fs, &c)
+	jurisdiction := fs.String("jurisdiction", "", "辖区代码")
+	id := fs.Int64("id", 0, "密钥ID")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, c.DB, timeNow)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	switch args[0] {
+	case "create":
+		if *jurisdiction == "" {
+			return fmt.Errorf("请用 --jurisdiction 指定辖区")
+		}
+		k, err := db.CreateAuthorityKey(ctx, cliActor(), *jurisdiction, keyPassphrase())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(out, "已生成签名密钥 %d：%s（辖区 %s）；此前的密钥已停用，其签发的证照仍可核验。\n", k.ID, k.Subject, k.Jurisdiction)
+		return nil
+	case "list":
+		keys, err := db.Keys(ctx)
+		if err != nil {
+			return err
+		}
+		for _, k := range keys {
+			state := "停用"
+			if k.Active {
+				state = "在用"
+			}
+			fmt.Fprintf(out, "%d\t%s\t%s\t%s\t%s\n", k.ID, k.Jurisdiction, k.Subject, state, k.CreatedAt.In(calendar.China).Format("2006-01-02 15:04"))
+		}
+		return nil
+	case "export":
+		pem, err := db.AuthorityCertificate(ctx, *id)
+		if err != nil {
+			return err
+		}
+		_, err = io.WriteString(out, pem)
+		return err
+	}
+	return fmt.Errorf("%s", use)
+}
+
+// verifyCmd checks an exported certificate offline.
+func verifyCmd(_ context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
+	authority := fs.String("authority", "", "所信任的登记机构证书（PEM文件；缺省时只校验文件自身的完整性）")
+	// The file may come before or after the flags.
+	var files []string
+	rest := args
+	for len(rest) > 0 {
+		if err := fs.Parse(rest); err != nil {
+			return err
+		}
+		if fs.NArg() == 0 {
+			break
+		}
+		files, rest = append(files, fs.Arg(0)), fs.Args()[1:]
+	}
+	if len(files) != 1 {
+		return fmt.Errorf("用法：handover verify 文件 [--authority 登记机构证书.pem]")
+	}
+	raw, err := os.ReadFile(files[0])
+	if err != nil {
+		return err
+	}
+	var trusted string
+	if *authority != "" {
+		b, err := os.ReadFile(*authority)
+		if err != nil {
+			return err
+		}
+		trusted = string(b)
+	}
+	p, err := certificate.CheckFile(raw, trusted)
+	if err != nil {
+		return err
+	}
+	var names []string
+	for _, h := range p.Holders {
+		names = append(names, h.Name)
+	}
+	fmt.Fprintf(out, "签名有效：%s %s\n权利人：%s\n坐落：%s\n不动产单元号：%s\n电子证照标识：%s\n登记机构：%s（%s）\n",
+		p.Kind.Label(), p.Number, strings.Join(names, "、"), p.Location, p.UnitNo, p.LicenceID, p.Authority, p.IssuedOn)
+	if trusted == "" {
+		fmt.Fprintln(out, "注意：未指定 --authority，仅证明文件自签名以来未被改动；现势状态请在线核验。")
+	}
+	return nil
+}
+
+// handoverCmd runs a handover batch from the console, with progress.
+func handoverCmd(ctx context.Context, args []string, out io.Writer) error {
+	const use = "用法：handover handover run --event N（口令取自环境变量 HANDOVER_KEY_PASSPHRASE）"
+	if len(args) == 0 || args[0] != "run" {
+		return fmt.Errorf("%s", use)
+	}
+	var c Config
+	fs := flag.NewFlagSet("handover run", flag.ContinueOnError)
+	commonFlags(fs, &c)
+	event := fs.Int64("event", 0, "交房安排ID")
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	if *event == 0 {
+		return fmt.Errorf("%s", use)
+	}
+	db, err := openDB(ctx, c.DB, timeNow)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	keys, err := db.UnlockKeys(ctx, keyPassphrase())
+	if err != nil {
+		return err
+	}
+	cal, err := calendar.NewSource(ctx, db.Calendar)
+	if err != nil {
+		return err
+	}
+	ev, err := db.HandoverEvent(ctx, *event)
+	if err != nil {
+		return err
+	}
+	actor, err := developerActor(ctx, db, ev.ProjectID)
+	if err != nil {
+		return err
+	}
+	ev, err = db.RunHandover(ctx, actor, cal.Get(), *event, keys, func(e handover.Event) {
+		fmt.Fprintf(out, "\r已办结 %d / %d 户，受阻 %d 户", e.Done, e.Total, e.Blocked)
+	})
+	fmt.Fprintln(out)
+	if err != nil {
+		if ctx.Err() != nil {
+			fmt.Fprintln(out, "已中断；再次运行将从停下处继续，已办结的户不会重复办理。")
+		}
+		return err
+	}
+	fmt.Fprintf(out, "%s：已办结 %d 户，受阻 %d 户（逐户原因见交房页面）。\n", handover.EventStateLabel(ev.State), ev.Done, ev.Blocked)
+	return nil
+}
+
+// developerActor is the console acting for the project's developer.
+func developerActor(ctx context.Context, db *store.DB, project int64) (audit.Actor, error) {
+	p, err := db.Project(ctx, project)
+	if err != nil {
+		return audit.Actor{}, err
+	}
+	a := cliActor()
+	a.OrgID, a.OrgName = p.Developer, p.DeveloperName
+	return a, nil
+}

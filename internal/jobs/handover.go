@@ -1,0 +1,34 @@
+package jobs
+
+import (
+	"context"
+	"encoding/json"
+
+	"handover/internal/calendar"
+	"handover/internal/problem"
+	"handover/internal/store"
+)
+
+// HandleHandover registers the handover batch: a batch queued from a page
+// or the API runs here with the authorities' keys; a crash or restart
+// resumes it where it stopped. A refusal that a retry cannot cure (no key,
+// the policy changed) pauses the batch for the developer to see and resume
+// instead of retrying.
+func (w *Worker) HandleHandover(cal *calendar.Source, keys *store.Keyring) {
+	w.Handle(store.JobHandover, func(ctx context.Context, payload string) error {
+		var j store.HandoverJob
+		if err := json.Unmarshal([]byte(payload), &j); err != nil {
+			return err
+		}
+		_, err := w.db.RunHandover(ctx, j.Actor, cal.Get(), j.Event, keys, nil)
+		switch problem.KindOf(err) {
+		case problem.Refused, problem.Conflict, problem.Invalid:
+			w.log.Warn("handover batch stopped", "event", j.Event, "err", err)
+			if perr := w.db.PauseHandover(ctx, j.Actor, j.Event); perr != nil && !problem.Is(perr, "handover.not_running") {
+				return perr
+			}
+			return nil
+		}
+		return err
+	})
+}

@@ -1,0 +1,498 @@
+package web
+
+import (
+	"fmt"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+
+	"handover/internal/access"
+	"handover/internal/api"
+	"handover/internal/completion"
+	"handover/internal/handover"
+	"handover/internal/identity"
+	"handover/internal/ledger"
+	"handover/internal/problem"
+	"handover/internal/registry"
+	"handover/internal/store"
+	"handover/internal/tax"
+)
+
+// ---- handover events of a project
+
+// HandoverListPage is a project's handovers: the events, the schedule
+// form, and where the units stand.
+type HandoverListPage struct {
+	Base
+	Project   ledger.Project
+	Events    []handover.Event
+	Buildings []ledger.Building // filed, so a handover may be scheduled
+	Ready     handover.Report
+	CanManage bool
+	Form      api.HandoverInput
+	Errors    map[string]string
+	Message   string
+	Reasons   []problem.Reason
+}
+
+func (s *Server) loadHandoverList(r *http.Request, act access.Action) (HandoverListPage, error) {
+	p, proj, err := s.projectFor(r, act)
+	if err != nil {
+		return HandoverListPage{}, err
+	}
+	ctx := r.Context()
+	page := HandoverListPage{Base: s.base(r, "交房与批量办证："+proj.Name), Project: proj,
+		CanManage: access.Allowed(p, access.HandoverManage, store.ProjectTarget(proj)), Form: api.HandoverInput{Mode: string(handover.OnSite)}}
+	if page.Events, err = s.db.HandoverEvents(ctx, proj.ID); err != nil {
+		return page, err
+	}
+	filings, err := s.db.Filings(ctx, proj.ID)
+	if err != nil {
+		return page, err
+	}
+	d, err := s.db.ProjectDetail(ctx, proj.ID)
+	if err != nil {
+		return page, err
+	}
+	for _, b := range d.Buildings {
+		if slices.ContainsFunc(filings, func(f completion.Filing) bool { return slices.Contains(f.Buildings, b.Building.ID) }) {
+			page.Buildings = append(page.Buildings, b.Building)
+		}
+	}
+	if page.Ready, _, err = s.db.Readiness(ctx, s.calendar(), proj.ID, handover.Delivery, handover.Scope{}); err != nil {
+		return page, err
+	}
+	return page, nil
+}
+
+func (s *Server) handoverListPage(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadHandoverList(r, access.HandoverRead)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "handovers", page)
+}
+
+func (s *Server) scheduleHandover(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadHandoverList(r, access.HandoverManage)
+	if err != nil {
+		return err
+	}
+	in := api.HandoverInput{HeldOn: r.PostFormValue("held_on"), Place: r.PostFormValue("place"), Mode: r.PostFormValue("mode"),
+		NoticeOn: r.PostFormValue("notice_on")}
+	for _, v := range r.PostForm["building"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
+			in.Buildings = append(in.Buildings, n)
+		}
+	}
+	page.Form = in
+	e, err := in.Event(page.Project.ID)
+	if err == nil {
+		e, err = s.db.ScheduleHandover(r.Context(), identity.ActorFrom(r.Context()), e)
+	}
+	if err != nil {
+		pe := problem.As(err)
+		if pe.Kind == problem.Internal {
+			return err
+		}
+		page.Errors, page.Message, page.Reasons = pe.Fields, pe.Message, pe.Reasons
+		return s.render(w, http.StatusUnprocessableEntity, "handovers", page)
+	}
+	s.flash(r, fmt.Sprintf("已安排交房：%s，%d户", e.HeldOn.Chinese(), e.Total))
+	http.Redirect(w, r, fmt.Sprintf("/handover/%d", e.ID), http.StatusSeeOther)
+	return nil
+}
+
+// HandoverPage is one handover: the batch's progress and each unit's
+// outcome (handed over on D, certificate on D′, or blocked and why).
+type HandoverPage struct {
+	Base
+	Project   ledger.Project
+	Event     handover.Event
+	Units     []handover.UnitOutcome
+	SameDay   int
+	Pending   int
+	CanManage bool
+	Message   string
+	Reasons   []problem.Reason
+}
+
+func (s *Server) loadHandoverPage(r *http.Request, act access.Action) (HandoverPage, error) {
+	if _, err := principal(r); err != nil {
+		return HandoverPage{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return HandoverPage{}, err
+	}
+	e, err := api.LoadHandover(r, s.db, id, act)
+	if err != nil {
+		return HandoverPage{}, err
+	}
+	ctx := r.Context()
+	proj, err := s.db.Project(ctx, e.ProjectID)
+	if err != nil {
+		return HandoverPage{}, err
+	}
+	page := HandoverPage{Base: s.base(r, "交房："+proj.Name+" "+e.HeldOn.Chinese()), Project: proj, Event: e,
+		CanManage: access.Allowed(viewer(r), access.HandoverManage, store.ProjectTarget(proj))}
+	if page.Units, err = s.db.HandoverUnits(ctx, e.ID); err != nil {
+		return page, err
+	}
+	for _, u := range page.Units {
+		if u.SameDay() {
+			page.SameDay++
+		}
+		if u.State == handover.Pending {
+			page.Pending++
+		}
+	}
+	return page, nil
+}
+
+func (s *Server) handoverPage(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadHandoverPage(r, access.HandoverRead)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "handover", page)
+}
+
+// handoverAction starts, resumes or pauses the batch, or records who took
+// the keys of a unit.
+func (s *Server) handoverAction(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadHandoverPage(r, access.HandoverManage)
+	if err != nil {
+		return err
+	}
+	ctx, actor := r.Context(), identity.ActorFrom(r.Context())
+	var msg string
+	switch r.PostFormValue("step") {
+	case "run":
+		if err = s.db.QueueHandover(ctx, actor, page.Event.ID); err == nil {
+			if s.cfg.Wake != nil {
+				s.cfg.Wake()
+			}
+			msg = "批量办理已开始，本页显示进度"
+		}
+	case "pause":
+		err, msg = s.db.PauseHandover(ctx, actor, page.Event.ID), "已请求暂停：当前批次办完后停下"
+	case "receiver":
+		unit, _ := strconv.ParseInt(r.PostFormValue("unit"), 10, 64)
+		err, msg = s.db.SetReceiver(ctx, actor, page.Event.ID, unit, r.PostFormValue("receiver")), "已登记领取钥匙的人"
+	default:
+		return problem.New(problem.Invalid, "request.step", "未知的操作")
+	}
+	if err != nil {
+		e := problem.As(err)
+		if e.Kind == problem.Internal {
+			return err
+		}
+		page.Message, page.Reasons = e.Message, e.Reasons
+		return s.render(w, http.StatusUnprocessableEntity, "handover", page)
+	}
+	s.flash(r, msg)
+	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+	return nil
+}
+
+// HandoverIndexPage lists the projects whose handovers the principal sees.
+type HandoverIndexPage struct {
+	Base
+	Rows []HandoverIndexRow
+}
+
+// HandoverIndexRow is a project with its handovers.
+type HandoverIndexRow struct {
+	Project ledger.Project
+	Events  []handover.Event
+}
+
+func (s *Server) handoverIndex(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	f, err := access.ListFilter(p, access.HandoverRead)
+	if err != nil {
+		return err
+	}
+	projects, err := s.db.ListProjects(r.Context(), f, store.ProjectQuery{})
+	if err != nil {
+		return err
+	}
+	page := HandoverIndexPage{Base: s.base(r, "交房与批量办证")}
+	for _, proj := range projects {
+		evs, err := s.db.HandoverEvents(r.Context(), proj.ID)
+		if err != nil {
+			return err
+		}
+		page.Rows = append(page.Rows, HandoverIndexRow{Project: proj, Events: evs})
+	}
+	return s.render(w, 200, "handover_index", page)
+}
+
+// ---- deed tax
+
+// DeedTaxPage is a project's deed tax: assessed on the measured area and
+// the price after the area settlement, and whether it is paid.
+type DeedTaxPage struct {
+	Base
+	Project   ledger.Project
+	Rows      []DeedTaxRow
+	Paid      int
+	CanManage bool
+	Message   string
+}
+
+// DeedTaxRow is one contract's assessment.
+type DeedTaxRow struct {
+	tax.Assessment
+	Room string
+}
+
+func (s *Server) loadDeedTax(r *http.Request, act access.Action) (DeedTaxPage, error) {
+	p, proj, err := s.projectFor(r, act)
+	if err != nil {
+		return DeedTaxPage{}, err
+	}
+	page := DeedTaxPage{Base: s.base(r, "契税："+proj.Name), Project: proj, CanManage: access.Allowed(p, access.DeedTaxManage, store.ProjectTarget(proj))}
+	list, err := s.db.DeedTaxes(r.Context(), proj.ID)
+	if err != nil {
+		return page, err
+	}
+	rooms, err := s.db.UnitRooms(r.Context(), proj.ID)
+	if err != nil {
+		return page, err
+	}
+	for _, a := range list {
+		page.Rows = append(page.Rows, DeedTaxRow{Assessment: a, Room: rooms[a.UnitID]})
+		if a.Paid() {
+			page.Paid++
+		}
+	}
+	return page, nil
+}
+
+func (s *Server) deedTaxPage(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadDeedTax(r, access.DeedTaxRead)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "deedtax", page)
+}
+
+func (s *Server) deedTaxAction(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadDeedTax(r, access.DeedTaxManage)
+	if err != nil {
+		return err
+	}
+	ctx, actor := r.Context(), identity.ActorFrom(r.Context())
+	var msg string
+	switch r.PostFormValue("step") {
+	case "assess":
+		var n int
+		if n, err = s.db.AssessDeedTax(ctx, actor, page.Project.ID); err == nil {
+			msg = fmt.Sprintf("已核定%d份合同的契税", n)
+		}
+	case "pay":
+		contract, _ := strconv.ParseInt(r.PostFormValue("contract"), 10, 64)
+		if _, err = s.db.PayDeedTax(ctx, actor, contract, strings.TrimSpace(r.PostFormValue("voucher")), "staff"); err == nil {
+			msg = "已登记完税"
+		}
+	default:
+		return problem.New(problem.Invalid, "request.step", "未知的操作")
+	}
+	_, fmsg, err := formErrors(err)
+	if err != nil {
+		return err
+	}
+	if fmsg != "" {
+		page.Message = fmsg
+		return s.render(w, http.StatusUnprocessableEntity, "deedtax", page)
+	}
+	s.flash(r, msg)
+	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+	return nil
+}
+
+// ---- the buyer's own
+
+// MyUnit is one of the buyer's flats with all that concerns it.
+type MyUnit struct {
+	Ref          store.UnitRef
+	Handover     *handover.UnitOutcome
+	Tax          *tax.Assessment
+	Certificates []store.Certificate
+	Utilities    []store.UtilityRequest
+	Book         []registry.Entry
+	Statuses     map[int64]registry.Status
+}
+
+// MyPage is a buyer's applications, certificates, tax and utilities.
+type MyPage struct {
+	Base
+	Units        []MyUnit
+	Applications []registry.Application
+}
+
+func (s *Server) myPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.MineRead, access.Target{}); err != nil {
+		return err
+	}
+	page := MyPage{Base: s.base(r, "我的不动产")}
+	id := p.User.IDNumber
+	if id == "" {
+		return s.render(w, 200, "my", page)
+	}
+	ctx := r.Context()
+	units, err := s.db.BuyerUnits(ctx, id)
+	if err != nil {
+		return err
+	}
+	taxes, err := s.db.DeedTaxesOfBuyer(ctx, id)
+	if err != nil {
+		return err
+	}
+	for _, u := range units {
+		mu := MyUnit{}
+		if mu.Ref, err = s.db.Unit(ctx, u); err != nil {
+			return err
+		}
+		if o, ok, err := s.db.HandoverOfUnit(ctx, u); err != nil {
+			return err
+		} else if ok {
+			mu.Handover = &o
+		}
+		for i := range taxes {
+			if taxes[i].UnitID == u {
+				mu.Tax = &taxes[i]
+			}
+		}
+		if mu.Book, err = s.db.UnitBook(ctx, u); err != nil {
+			return err
+		}
+		certs, err := s.db.CertificatesOfUnit(ctx, u)
+		if err != nil {
+			return err
+		}
+		// The buyer's own titles, and the proofs of their mortgages.
+		for _, c := range certs {
+			t, err := s.db.CertificateTarget(ctx, c)
+			if err != nil {
+				return err
+			}
+			if slices.Contains(t.Buyers, id) || ownMortgage(mu.Book, c, id) {
+				mu.Certificates = append(mu.Certificates, c)
+			}
+		}
+		if mu.Utilities, err = s.db.UtilityRequests(ctx, u, 0, 0); err != nil {
+			return err
+		}
+		mu.Statuses = registry.Statuses(mu.Book)
+		page.Units = append(page.Units, mu)
+	}
+	if page.Applications, err = s.db.Applications(ctx, 0, id); err != nil {
+		return err
+	}
+	return s.render(w, 200, "my", page)
+}
+
+// ownMortgage reports whether a 证明 is of a mortgage whose mortgagor is
+// the person (their loan's mortgage, shown to them but held by the bank).
+func ownMortgage(book []registry.Entry, c store.Certificate, id string) bool {
+	for _, e := range book {
+		if e.ID == c.EntryID {
+			return e.Obligor.IDNumber == id
+		}
+	}
+	return false
+}
+
+// ---- the bank's mortgages
+
+// MortgagesPage lists the mortgages registered for the principal's bank.
+type MortgagesPage struct {
+	Base
+	Rows []store.MortgageRow
+}
+
+func (s *Server) mortgagesPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.MortgageRead, access.Target{Org: p.Org.ID}); err != nil {
+		return err
+	}
+	rows, err := s.db.MortgagesOf(r.Context(), p.Org.USCC)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "mortgages", MortgagesPage{Base: s.base(r, "本行抵押登记"), Rows: rows})
+}
+
+// ---- a utility's transfer requests
+
+// UtilitiesPage lists a provider's transfer requests with answer forms.
+type UtilitiesPage struct {
+	Base
+	Rows    []store.UtilityRequest
+	Open    int
+	Message string
+}
+
+func (s *Server) utilitiesPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderUtilities(w, r, 200, "")
+}
+
+func (s *Server) renderUtilities(w http.ResponseWriter, r *http.Request, status int, msg string) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.UtilityAnswer, access.Target{Org: p.Org.ID}); err != nil {
+		return err
+	}
+	rows, err := s.db.UtilityRequests(r.Context(), 0, p.Org.ID, 0)
+	if err != nil {
+		return err
+	}
+	page := UtilitiesPage{Base: s.base(r, "水电气联动过户"), Rows: rows, Message: msg}
+	for _, u := range rows {
+		if u.State == "requested" {
+			page.Open++
+		}
+	}
+	return s.render(w, status, "utilities", page)
+}
+
+func (s *Server) answerUtility(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.UtilityAnswer, access.Target{Org: p.Org.ID}); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	_, err = s.db.AnswerUtility(r.Context(), identity.ActorFrom(r.Context()), id, r.PostFormValue("done") == "1", r.PostFormValue("reason"))
+	_, msg, err := formErrors(err)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		return s.renderUtilities(w, r, http.StatusUnprocessableEntity, msg)
+	}
+	s.flash(r, "已答复")
+	http.Redirect(w, r, "/utilities", http.StatusSeeOther)
+	return nil
+}

@@ -1,0 +1,603 @@
+package web
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+
+	"handover/internal/access"
+	"handover/internal/api"
+	"handover/internal/certificate"
+	"handover/internal/code"
+	"handover/internal/identity"
+	"handover/internal/problem"
+	"handover/internal/registry"
+	"handover/internal/store"
+)
+
+// ---- the clerks' workbench
+
+// QueueTab is one state of the workbench's queue.
+type QueueTab struct {
+	State registry.ServiceState
+	Label string
+	Count int
+}
+
+// QueueLine is a service waiting in the queue.
+type QueueLine struct {
+	store.QueueRow
+	Left    int
+	Overdue bool
+}
+
+// RegistrationPage is the window's workbench: the queue by step with due
+// dates, the new application and the parcel restrictions.
+type RegistrationPage struct {
+	Base
+	Tabs        []QueueTab
+	State       registry.ServiceState
+	Lines       []QueueLine
+	CanApply    bool
+	CanRestrict bool
+	Errors      map[string]string
+	Message     string
+}
+
+// queueTabs are the steps of the queue, in the order of the work.
+var queueTabs = []QueueTab{
+	{State: registry.Accepted, Label: "待审核"},
+	{State: registry.Reviewed, Label: "待复审"},
+	{State: registry.Approved, Label: "待登簿"},
+	{State: registry.Recorded, Label: "待缮证"},
+	{State: registry.Certified, Label: "待发证"},
+	{State: registry.ReturnedSt, Label: "退回补正"},
+}
+
+func (s *Server) registrationPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderRegistration(w, r, 200, nil, "")
+}
+
+func (s *Server) renderRegistration(w http.ResponseWriter, r *http.Request, status int, errs map[string]string, msg string) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	mine := access.Target{Jurisdiction: p.Jurisdiction.Code}
+	if err := access.Decide(p, access.RegistrationWork, mine); err != nil {
+		return err
+	}
+	page := RegistrationPage{Base: s.base(r, "登记窗口工作台"), CanApply: access.Allowed(p, access.RegistrationApply, mine),
+		CanRestrict: access.Allowed(p, access.ParcelRestrict, mine), Errors: errs, Message: msg}
+	jurisdiction := p.Jurisdiction.Code
+	if p.PrefectureWide() {
+		jurisdiction = ""
+	}
+	all, err := s.db.Queue(r.Context(), jurisdiction, "")
+	if err != nil {
+		return err
+	}
+	page.State = registry.ServiceState(r.URL.Query().Get("state"))
+	if page.State == "" {
+		page.State = registry.Accepted
+		switch {
+		case p.Has(identity.RoleRecorder):
+			page.State = registry.Approved
+		case p.Has(identity.RoleAcceptor) && !p.Has(identity.RoleReviewer):
+			page.State = registry.ReturnedSt
+		}
+	}
+	cal, today := s.calendar(), s.today()
+	for _, t := range queueTabs {
+		for _, q := range all {
+			if q.Service.State == t.State {
+				t.Count++
+			}
+		}
+		page.Tabs = append(page.Tabs, t)
+	}
+	for _, q := range all {
+		if q.Service.State != page.State {
+			continue
+		}
+		left, _, err := cal.WorkdaysBetween(today, q.Service.DueOn, p.Jurisdiction.Region)
+		if err != nil {
+			return err
+		}
+		page.Lines = append(page.Lines, QueueLine{QueueRow: q, Left: left, Overdue: q.Service.DueOn.Before(today)})
+	}
+	return s.render(w, status, "registration", page)
+}
+
+// restrictParcel records a court seal, a mortgage or a lock on a parcel.
+func (s *Server) restrictParcel(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	parcel := strings.TrimSpace(r.PostFormValue("parcel"))
+	j, err := s.db.ParcelJurisdiction(r.Context(), parcel)
+	if err == nil {
+		err = access.Decide(p, access.ParcelRestrict, access.Target{Jurisdiction: j})
+	}
+	if err == nil {
+		_, err = s.db.RestrictParcel(r.Context(), identity.ActorFrom(r.Context()), parcel, r.PostFormValue("kind"), strings.TrimSpace(r.PostFormValue("authority")),
+			strings.TrimSpace(r.PostFormValue("doc_no")), strings.TrimSpace(r.PostFormValue("note")))
+	}
+	if problem.KindOf(err) == problem.NotFound {
+		return s.renderRegistration(w, r, http.StatusUnprocessableEntity, map[string]string{"parcel": "宗地不存在"}, "宗地代码有误")
+	}
+	errs, msg, err := formErrors(err)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		return s.renderRegistration(w, r, http.StatusUnprocessableEntity, errs, msg)
+	}
+	s.flash(r, "已登记宗地限制："+parcel)
+	http.Redirect(w, r, "/registration", http.StatusSeeOther)
+	return nil
+}
+
+// ---- a new application
+
+// ServiceForm is one service line of the new-application form.
+type ServiceForm struct {
+	Kind, UnitNo, Building, Entry, Bank, Amount, TermEnd, NoTransfer, Authority, DocNo, SealKind, Reason, Holders, Price, Voucher string
+}
+
+// NewApplicationPage is the window's form for an application.
+type NewApplicationPage struct {
+	Base
+	Applicants string
+	Agent      string
+	Lines      []ServiceForm
+	Kinds      []registry.ServiceKind
+	Banks      []identity.Org
+	Errors     map[string]string
+	Message    string
+	Reasons    []problem.Reason
+}
+
+// applicationLines is how many services the form offers.
+const applicationLines = 3
+
+func (s *Server) newApplicationPage(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.applicationForm(r)
+	if err != nil {
+		return err
+	}
+	q := r.URL.Query()
+	if u := q.Get("unit_no"); u != "" {
+		page.Lines[0] = ServiceForm{Kind: q.Get("kind"), UnitNo: u}
+	}
+	return s.render(w, 200, "application_form", page)
+}
+
+func (s *Server) applicationForm(r *http.Request) (NewApplicationPage, error) {
+	p, err := principal(r)
+	if err != nil {
+		return NewApplicationPage{}, err
+	}
+	if err := access.Decide(p, access.RegistrationApply, access.Target{Jurisdiction: p.Jurisdiction.Code}); err != nil {
+		return NewApplicationPage{}, err
+	}
+	page := NewApplicationPage{Base: s.base(r, "受理登记申请"), Lines: make([]ServiceForm, applicationLines), Kinds: registry.ServiceKinds}
+	page.Banks, err = s.db.ListOrgs(r.Context(), access.Filter{All: true}, store.OrgQuery{Kind: identity.Bank})
+	return page, err
+}
+
+// parseHolders reads "姓名 身份证号 [份额]" lines into holders.
+func parseHolders(text string) ([]registry.Holder, error) {
+	var in []api.HolderInput
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		if len(f) == 0 {
+			continue
+		}
+		h := api.HolderInput{Name: f[0]}
+		if len(f) > 1 {
+			h.IDNumber = f[1]
+		}
+		if len(f) > 2 {
+			h.Share = f[2]
+		}
+		in = append(in, h)
+	}
+	return api.ParseHolders(in)
+}
+
+func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.applicationForm(r)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	page.Applicants, page.Agent = r.PostFormValue("applicants"), r.PostFormValue("agent")
+	in := store.ApplicationInput{Agent: page.Agent, Source: "counter"}
+	if !page.P.PrefectureWide() {
+		in.Window = page.P.Jurisdiction.Code
+	}
+	for _, n := range strings.FieldsFunc(page.Applicants, func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == '\n' }) {
+		in.Applicants = append(in.Applicants, strings.TrimSpace(n))
+	}
+	errs := map[string]string{}
+	for i := range page.Lines {
+		v := func(k string) string { return strings.TrimSpace(r.PostFormValue(fmt.Sprintf("%s_%d", k, i))) }
+		f := ServiceForm{Kind: v("kind"), UnitNo: v("unit_no"), Building: v("building"), Entry: v("entry"), Bank: v("bank"), Amount: v("amount"),
+			TermEnd: v("term_end"), NoTransfer: v("no_transfer"), Authority: v("authority"), DocNo: v("doc_no"), SealKind: v("seal_kind"),
+			Reason: v("reason"), Holders: r.PostFormValue(fmt.Sprintf("holders_%d", i)), Price: v("price"), Voucher: v("voucher")}
+		page.Lines[i] = f
+		if f.Kind == "" {
+			continue
+		}
+		si := store.ServiceInput{Kind: registry.ServiceKind(f.Kind), Details: map[string]string{}}
+		switch {
+		case f.Kind == string(registry.First) && f.UnitNo == "":
+			b, err := strconv.ParseInt(f.Building, 10, 64)
+			if err != nil {
+				errs[fmt.Sprintf("unit_no_%d", i)] = "请填写不动产单元号，或整幢首次登记时填写幢ID"
+				continue
+			}
+			si.BuildingID = b
+		default:
+			ref, err := s.db.UnitByNo(ctx, f.UnitNo)
+			if err != nil {
+				errs[fmt.Sprintf("unit_no_%d", i)] = "查无此不动产单元号"
+				continue
+			}
+			si.UnitID = ref.Unit.ID
+		}
+		si.EntryID, _ = strconv.ParseInt(f.Entry, 10, 64)
+		// Only the particulars the kind takes: the form shows them all.
+		entered := map[string]string{"bank": f.Bank, "amount": f.Amount, "term_end": f.TermEnd, "authority": f.Authority, "doc_no": f.DocNo,
+			"seal_kind": f.SealKind, "reason": f.Reason, "price": f.Price, "deed_tax_voucher": f.Voucher, "no_transfer": f.NoTransfer}
+		for _, k := range si.Kind.DetailKeys() {
+			if v := entered[k]; v != "" {
+				si.Details[k] = v
+			}
+		}
+		if strings.TrimSpace(f.Holders) != "" {
+			hs, err := parseHolders(f.Holders)
+			if err != nil {
+				errs[fmt.Sprintf("holders_%d", i)] = "每行一位：姓名 身份证号 [份额如1/2]"
+				continue
+			}
+			si.Holders = hs
+		}
+		in.Services = append(in.Services, si)
+	}
+	if len(errs) > 0 {
+		page.Errors, page.Message = errs, "申请有误，未受理"
+		return s.render(w, http.StatusUnprocessableEntity, "application_form", page)
+	}
+	a, err := s.db.CreateApplication(ctx, identity.ActorFrom(ctx), s.calendar(), in)
+	if err != nil {
+		e := problem.As(err)
+		if e.Kind == problem.Internal {
+			return err
+		}
+		page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
+		return s.render(w, http.StatusUnprocessableEntity, "application_form", page)
+	}
+	note := ""
+	for _, sv := range a.Services {
+		if sv.AutoReview {
+			note = "；符合自动审核条件，已自动审核"
+			break
+		}
+	}
+	s.flash(r, "已受理，受理号 "+a.Number+note)
+	http.Redirect(w, r, fmt.Sprintf("/applications/%d", a.ID), http.StatusSeeOther)
+	return nil
+}
+
+// ---- an application
+
+// ServiceLine is a service with its unit named.
+type ServiceLine struct {
+	registry.Service
+	Place string
+	Left  int
+}
+
+// HistoryLine is one step done on one or more services of an application
+// at once, by one person.
+type HistoryLine struct {
+	store.StepRecord
+	Services []string
+}
+
+// groupHistory folds the same step by the same person with the same note on
+// several services into one line.
+func groupHistory(a registry.Application, steps []store.StepRecord) []HistoryLine {
+	kind := map[int64]string{}
+	for _, s := range a.Services {
+		kind[s.ID] = s.Kind.Label()
+	}
+	var out []HistoryLine
+	for _, r := range steps {
+		if n := len(out); n > 0 {
+			last := &out[n-1]
+			if last.Step == r.Step && last.ByName == r.ByName && last.Note == r.Note && r.At.Sub(last.At) < time.Minute {
+				last.Services = append(last.Services, kind[r.ServiceID])
+				continue
+			}
+		}
+		out = append(out, HistoryLine{StepRecord: r, Services: []string{kind[r.ServiceID]}})
+	}
+	return out
+}
+
+// ApplicationPage shows an application with its services, the rules that
+// block it, the materials it relies on, its history, and one action for
+// the step it is at.
+type ApplicationPage struct {
+	Base
+	App          registry.Application
+	Lines        []ServiceLine
+	Blocks       []registry.Block
+	Materials    [][3]string
+	History      []HistoryLine
+	Certificates []store.Certificate
+	Next         registry.Step
+	CanStep      bool // the principal may do the next step
+	CanWithdraw  bool
+	Errors       map[string]string
+	Message      string
+	Reasons      []problem.Reason
+}
+
+func (s *Server) loadApplicationPage(r *http.Request) (ApplicationPage, error) {
+	p, err := principal(r)
+	if err != nil {
+		return ApplicationPage{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return ApplicationPage{}, err
+	}
+	ctx := r.Context()
+	a, err := s.db.Application(ctx, id)
+	if err != nil {
+		return ApplicationPage{}, err
+	}
+	t, err := s.db.ApplicationTarget(ctx, a)
+	if err != nil {
+		return ApplicationPage{}, err
+	}
+	if err := access.Decide(p, access.RegistrationRead, t); err != nil {
+		return ApplicationPage{}, err
+	}
+	page := ApplicationPage{Base: s.base(r, "登记申请 "+a.Number), App: a, Next: a.Next()}
+	page.CanStep = page.Next != "" && a.State == "open" && access.Allowed(p, api.StepAction(page.Next), t)
+	page.CanWithdraw = a.State == "open" && access.Allowed(p, access.RegistrationApply, t)
+	cal, today := s.calendar(), s.today()
+	for _, sv := range a.Services {
+		l := ServiceLine{Service: sv}
+		if sv.UnitID != 0 {
+			if ref, err := s.db.Unit(ctx, sv.UnitID); err == nil {
+				l.Place = ref.Building.Name + " " + ref.Unit.Room
+			}
+		} else if sv.BuildingID != 0 {
+			if b, err := s.db.Building(ctx, sv.BuildingID); err == nil {
+				l.Place = b.Name + "（整幢）"
+			}
+		}
+		if l.Left, _, err = cal.WorkdaysBetween(today, sv.DueOn, p.Jurisdiction.Region); err != nil {
+			return page, err
+		}
+		page.Lines = append(page.Lines, l)
+		cs, err := s.db.CertificatesOfService(ctx, sv.ID)
+		if err != nil {
+			return page, err
+		}
+		page.Certificates = append(page.Certificates, cs...)
+	}
+	if a.State == "open" {
+		if page.Blocks, err = s.db.ApplicationBlocks(ctx, a.ID); err != nil {
+			return page, err
+		}
+	}
+	if page.Materials, err = s.db.ApplicationMaterials(ctx, a.ID); err != nil {
+		return page, err
+	}
+	steps, err := s.db.ApplicationHistory(ctx, a.ID)
+	if err != nil {
+		return page, err
+	}
+	page.History = groupHistory(a, steps)
+	if err := s.viewedPersonal(r, "application", a.ID, t.Buyers); err != nil {
+		return page, err
+	}
+	return page, nil
+}
+
+// viewedPersonal logs a view of personal data by anyone but the person.
+func (s *Server) viewedPersonal(r *http.Request, kind string, id int64, persons []string) error {
+	p := identity.PrincipalFrom(r.Context())
+	if p != nil && p.User.IDNumber != "" {
+		for _, b := range persons {
+			if b == p.User.IDNumber {
+				return nil
+			}
+		}
+	}
+	return s.db.RecordAudit(r.Context(), identity.ActorFrom(r.Context()), "personal.view", kind, id, map[string]string{"via": "page"})
+}
+
+func (s *Server) applicationPage(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadApplicationPage(r)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "application", page)
+}
+
+// applicationStep runs the step the form names.
+func (s *Server) applicationStep(w http.ResponseWriter, r *http.Request) error {
+	page, err := s.loadApplicationPage(r)
+	if err != nil {
+		return err
+	}
+	step := registry.Step(r.PostFormValue("step"))
+	t, err := s.db.ApplicationTarget(r.Context(), page.App)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(page.P, api.StepAction(step), t); err != nil {
+		return err
+	}
+	opts := store.StepOptions{Reason: strings.TrimSpace(r.PostFormValue("reason")), Delivery: r.PostFormValue("delivery"),
+		TrackingNo: strings.TrimSpace(r.PostFormValue("tracking_no")), PaperSerial: strings.TrimSpace(r.PostFormValue("paper_serial"))}
+	a, err := s.db.Step(r.Context(), identity.ActorFrom(r.Context()), page.App.ID, step, opts, s.cfg.Keys)
+	if err != nil {
+		e := problem.As(err)
+		if e.Kind == problem.Internal {
+			return err
+		}
+		page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
+		return s.render(w, http.StatusUnprocessableEntity, "application", page)
+	}
+	s.flash(r, fmt.Sprintf("已%s（受理号 %s）", step.Label(), a.Number))
+	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
+	return nil
+}
+
+// ---- certificates
+
+// CertificatePage is the printable certificate with its QR code.
+type CertificatePage struct {
+	Base
+	Cert        store.Certificate
+	Content     certificate.Payload
+	VerifyURL   string
+	CanDownload bool
+	Current     api.VerificationJSON
+}
+
+func (s *Server) loadCertificate(r *http.Request) (store.Certificate, access.Target, error) {
+	if _, err := principal(r); err != nil {
+		return store.Certificate{}, access.Target{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.Certificate{}, access.Target{}, err
+	}
+	return api.LoadCertificate(r, s.db, id, access.CertificateRead)
+}
+
+func (s *Server) certificatePage(w http.ResponseWriter, r *http.Request) error {
+	c, t, err := s.loadCertificate(r)
+	if err != nil {
+		return err
+	}
+	page := CertificatePage{Base: s.base(r, c.Kind.Label()+" "+c.Number), Cert: c, VerifyURL: s.verifyURL(c.LicenceID),
+		CanDownload: api.MayDownload(viewer(r), t)}
+	if err := json.Unmarshal(c.Payload, &page.Content); err != nil {
+		return err
+	}
+	if !page.CanDownload {
+		for i := range page.Content.Holders {
+			if page.Content.Holders[i].IDKind == "身份证" {
+				page.Content.Holders[i].IDNumber = code.MaskIDCard(page.Content.Holders[i].IDNumber)
+			}
+		}
+	}
+	v, err := s.db.Verify(r.Context(), c.LicenceID)
+	if err != nil {
+		return err
+	}
+	page.Current = api.ToVerificationJSON(v)
+	if err := s.viewedPersonal(r, "certificate", c.ID, t.Buyers); err != nil {
+		return err
+	}
+	return s.render(w, 200, "certificate", page)
+}
+
+// viewer is the request's principal, nil when nobody is logged in.
+func viewer(r *http.Request) *identity.Principal { return identity.PrincipalFrom(r.Context()) }
+
+func (s *Server) verifyURL(licence string) string {
+	return strings.TrimRight(s.cfg.BaseURL, "/") + "/verify/" + url.PathEscape(licence)
+}
+
+// certificateQR is the QR code of the verification address. It names no
+// person, so anyone who may see the certificate may have it.
+func (s *Server) certificateQR(w http.ResponseWriter, r *http.Request) error {
+	c, _, err := s.loadCertificate(r)
+	if err != nil {
+		return err
+	}
+	png, err := certificate.QR(s.verifyURL(c.LicenceID))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "image/png")
+	w.Header().Set("Cache-Control", "private, max-age=86400")
+	_, err = w.Write(png)
+	return err
+}
+
+func (s *Server) certificateDownload(w http.ResponseWriter, r *http.Request) error {
+	c, t, err := s.loadCertificate(r)
+	if err != nil {
+		return err
+	}
+	if !api.MayDownload(viewer(r), t) {
+		return problem.New(problem.Forbidden, "certificate.download", "电子证照文件含权利人身份证号，仅权利人、抵押权人和登记机构可下载")
+	}
+	file, err := s.db.CertificateFile(r.Context(), c)
+	if err != nil {
+		return err
+	}
+	if err := s.viewedPersonal(r, "certificate_file", c.ID, t.Buyers); err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="certificate-%d.json"`, c.ID))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(file)
+	return err
+}
+
+// ---- public verification
+
+// VerifyPage is the public verification of an electronic certificate.
+type VerifyPage struct {
+	Base
+	Licence string
+	Result  *api.VerificationJSON
+	Message string
+}
+
+func (s *Server) verifyForm(w http.ResponseWriter, r *http.Request) error {
+	if id := strings.TrimSpace(r.URL.Query().Get("id")); id != "" {
+		http.Redirect(w, r, "/verify/"+url.PathEscape(id), http.StatusSeeOther)
+		return nil
+	}
+	return s.render(w, 200, "verify", VerifyPage{Base: s.base(r, "电子证照核验")})
+}
+
+func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
+	page := VerifyPage{Base: s.base(r, "电子证照核验"), Licence: r.PathValue("licence")}
+	if _, err := code.ParseLicenceID(page.Licence); err != nil {
+		page.Message = "电子证照标识格式有误：" + problem.As(err).Message
+		return s.render(w, http.StatusNotFound, "verify", page)
+	}
+	v, err := s.db.Verify(r.Context(), page.Licence)
+	if problem.KindOf(err) == problem.NotFound {
+		page.Message = "查无此证照：请核对电子证照标识，或向登记机构咨询。"
+		return s.render(w, http.StatusNotFound, "verify", page)
+	}
+	if err != nil {
+		return err
+	}
+	res := api.ToVerificationJSON(v)
+	page.Result = &res
+	return s.render(w, 200, "verify", page)
+}

@@ -1,0 +1,323 @@
+package web_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"handover/internal/demo"
+	"handover/internal/presale"
+	"handover/internal/registry"
+	"handover/internal/store"
+	"handover/internal/web/webtest"
+)
+
+// startRegistration files building 0 of the demo project with two sold
+// flats, their deed tax assessed and the first one's paid. It returns the
+// first flat's contract.
+func startRegistration(t *testing.T) (*webtest.Env, presale.Contract) {
+	t.Helper()
+	env, project, _ := startCompletion(t, stageFiled)
+	ctx := context.Background()
+	taxes := actorOfUser(env, "shuiwu")
+	if _, err := env.DB.AssessDeedTax(ctx, taxes, project); err != nil {
+		t.Fatal(err)
+	}
+	cs, err := env.DB.ListContracts(ctx, accessAll(), store.ContractQuery{ProjectID: project, State: presale.Filed})
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("contracts: %v", err)
+	}
+	c := cs[len(cs)-1] // the first filed
+	if _, err := env.DB.PayDeedTax(ctx, taxes, c.ID, "电子完税凭证001", "api"); err != nil {
+		t.Fatal(err)
+	}
+	return env, c
+}
+
+// browserSession drives one browser through the pages as several users.
+type browserSession struct {
+	t    *testing.T
+	b    context.Context
+	base string
+}
+
+func (s *browserSession) as(user string) {
+	s.t.Helper()
+	if err := chromedp.Do(s.b, chromedp.Navigate(s.base+"/login")); err != nil {
+		s.t.Fatal(err)
+	}
+	if in, _ := chromedp.Run(s.b, chromedp.Evaluate[bool](`!!document.querySelector('.who button')`)); in {
+		if err := chromedp.Do(s.b, webtest.Submit(`.who button`)); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+	if err := webtest.Login(s.b, s.base, user, demo.Password); err != nil {
+		s.t.Fatalf("login %s: %v", user, err)
+	}
+}
+
+// do runs actions, failing the test with the page's alert on error.
+func (s *browserSession) do(what string, actions ...chromedp.Action[chromedp.Void]) {
+	s.t.Helper()
+	if err := chromedp.Do(s.b, actions...); err != nil {
+		msg, _ := chromedp.Run(s.b, chromedp.Evaluate[string](`(document.querySelector('.alert.err') || document.querySelector('main') || document.body).innerText.slice(0, 600)`))
+		s.t.Fatalf("%s: %v\n%s", what, err, msg)
+	}
+}
+
+var acceptConfirm = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+	_, err := chromedp.Evaluate[any](`window.confirm = () => true`)(ctx, t)
+	return err
+})
+
+// A clerk takes a combined application (首次登记 + 转移登记) at the window;
+// the reviewer returns it for correction, the acceptor takes it again, the
+// reviewer approves, and the recorder records, certifies and issues — each
+// through the pages, each by a different person.
+func TestBrowserRegistrationSteps(t *testing.T) {
+	env, c := startRegistration(t)
+	ref, err := env.DB.Unit(context.Background(), c.UnitID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &browserSession{t: t, b: webtest.Browser(t), base: env.HTTP.URL}
+
+	s.as("shouli")
+	s.do("new application",
+		chromedp.Navigate(s.base+"/registration"),
+		webtest.Submit(`a[href="/applications/new"]`),
+		chromedp.SendKeys(chromedp.CSS(`input[name=applicants]`), "买受人"),
+		chromedp.SetValue(chromedp.CSS(`select[name=kind_0]`), "first"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=unit_no_0]`), ref.Unit.UnitNo),
+		chromedp.SetValue(chromedp.CSS(`select[name=kind_1]`), "transfer"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=unit_no_1]`), ref.Unit.UnitNo),
+		webtest.Submit(`form[action="/applications"] button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#services`)),
+	)
+	webtest.Screenshot(t, s.b, "application-accepted")
+	if flash := webtest.Text(t, s.b, ".alert.ok"); !strings.Contains(flash, "已受理，受理号 652301-") {
+		t.Errorf("after accepting: %q", flash)
+	}
+	url, err := chromedp.Run(s.b, chromedp.Location())
+	if err != nil {
+		t.Fatal(err)
+	}
+	states := func() string {
+		t.Helper()
+		got, err := chromedp.Run(s.b, chromedp.Evaluate[string](`[...document.querySelectorAll('#services tr[data-state]')].map(r => r.dataset.kind + ':' + r.dataset.state).join(' ')`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return got
+	}
+	if got := states(); got != "first:accepted transfer:accepted" {
+		t.Fatalf("accepted: %s", got)
+	}
+	if ok, _ := chromedp.Run(s.b, chromedp.Evaluate[bool](`!document.querySelector('#do-review')`)); !ok {
+		t.Errorf("the acceptor is offered the review of her own application")
+	}
+
+	// The reviewer finds it in the queue and returns it.
+	s.as("shenhe")
+	s.do("return",
+		chromedp.Navigate(s.base+"/registration?state=accepted"),
+		webtest.Submit(`#queue a`),
+		chromedp.WaitVisible(chromedp.CSS(`#do-review`)),
+		acceptConfirm,
+		chromedp.SendKeys(chromedp.CSS(`input[name=reason]`), "申请书缺少买受人签字"),
+		webtest.Submit(`form[data-confirm] button.danger`),
+	)
+	if got := states(); got != "first:returned transfer:returned" {
+		t.Fatalf("returned: %s", got)
+	}
+	s.as("shouli")
+	s.do("accept again", chromedp.Navigate(url), webtest.Submit(`#action button`))
+	s.as("shenhe")
+	s.do("review", chromedp.Navigate(url), webtest.Submit(`#do-review`))
+	if got := states(); got != "first:approved transfer:approved" {
+		t.Fatalf("reviewed: %s", got)
+	}
+	if ok, _ := chromedp.Run(s.b, chromedp.Evaluate[bool](`!!document.querySelector('#no-blocks')`)); !ok {
+		t.Errorf("an application whose rules all pass shows blocks")
+	}
+
+	// The recorder records, certifies and issues.
+	s.as("dengbu")
+	s.do("record", chromedp.Navigate(url), acceptConfirm, webtest.Submit(`#do-record`))
+	if got := states(); got != "first:issued transfer:recorded" {
+		t.Fatalf("recorded: %s", got)
+	}
+	s.do("certify", webtest.Submit(`#do-certify`))
+	s.do("issue", chromedp.SetValue(chromedp.CSS(`select[name=delivery]`), "hand"), webtest.Submit(`#do-issue`))
+	webtest.Screenshot(t, s.b, "application-issued")
+	if got := states(); got != "first:issued transfer:issued" {
+		t.Fatalf("issued: %s", got)
+	}
+	if state := webtest.Text(t, s.b, "#app-state"); state != "已办结" {
+		t.Errorf("application state: %q", state)
+	}
+	steps, err := chromedp.Run(s.b, chromedp.Evaluate[string](`[...document.querySelectorAll('#history li')].map(l => l.dataset.step).join(' ')`))
+	if want := "accept return accept review record certify issue"; err != nil || steps != want {
+		t.Errorf("history: %q, want %q", steps, want)
+	}
+	// The certificate's printable page carries its QR code.
+	s.do("certificate", webtest.Submit(`#certificates a`), chromedp.WaitVisible(chromedp.CSS(`.cert-foot img`)))
+	loaded, err := chromedp.Run(s.b, chromedp.Evaluate[bool](`document.querySelector('.cert-foot img').naturalWidth > 100`))
+	if err != nil || !loaded {
+		t.Errorf("the QR code did not load: %v", err)
+	}
+	if st := webtest.Text(t, s.b, "#cert-state"); !strings.Contains(st, "现势") || !strings.Contains(st, "签名有效") {
+		t.Errorf("certificate state: %q", st)
+	}
+}
+
+// The public verification page of a certificate shows 现势 and the
+// holder's name masked, never the ID number; after the flat is sold on,
+// the same page shows 注销.
+func TestBrowserPublicVerification(t *testing.T) {
+	env, c := startRegistration(t)
+	ctx := context.Background()
+	cal := env.Cal.Get()
+	keys := env.Keys
+	steps := func(a registry.Application) {
+		t.Helper()
+		var err error
+		if a, err = env.DB.Step(ctx, actorOfUser(env, "shenhe"), a.ID, registry.StepReview, store.StepOptions{}, keys); err != nil {
+			t.Fatal(err)
+		}
+		for _, step := range []registry.Step{registry.StepRecord, registry.StepCertify, registry.StepIssue} {
+			if a, err = env.DB.Step(ctx, actorOfUser(env, "dengbu"), a.ID, step, store.StepOptions{Delivery: "electronic"}, keys); err != nil {
+				t.Fatalf("%s: %v", step, err)
+			}
+		}
+	}
+	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"买受人"},
+		Services: []store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}, {Kind: registry.Transfer, UnitID: c.UnitID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps(a)
+	certs, _ := env.DB.CertificatesOfUnit(ctx, c.UnitID)
+	if len(certs) != 1 {
+		t.Fatalf("certificates: %d", len(certs))
+	}
+	licence := certs[0].LicenceID
+
+	b := webtest.Browser(t) // nobody logged in
+	base := env.HTTP.URL
+	check := func(want string) {
+		t.Helper()
+		err := chromedp.Do(b, chromedp.Navigate(base+"/verify"),
+			chromedp.SendKeys(chromedp.CSS(`input[name=id]`), licence),
+			webtest.Submit(`form[action="/verify"] button`),
+			chromedp.WaitVisible(chromedp.CSS(`#verification`)))
+		if err != nil {
+			t.Fatalf("verify: %v", err)
+		}
+		webtest.Screenshot(t, b, "verify-"+want)
+		state, err := chromedp.Run(b, chromedp.Evaluate[string](`[...document.querySelectorAll('#verification .state')].map(e => e.textContent).join(' ')`))
+		if err != nil || !strings.HasPrefix(state, want) {
+			t.Errorf("state: %q, want %s", state, want)
+		}
+		if sig := webtest.Text(t, b, "#signature"); sig != "签名有效" {
+			t.Errorf("signature: %q", sig)
+		}
+		if holders := webtest.Text(t, b, "#holders"); holders != "买*人" {
+			t.Errorf("holders: %q, want the name masked", holders)
+		}
+		body := webtest.Text(t, b, "main")
+		for _, id := range c.BuyerIDs() {
+			if strings.Contains(body, id) || strings.Contains(body, id[len(id)-4:]) {
+				t.Errorf("the page shows the ID number")
+			}
+		}
+	}
+	check("现势")
+
+	// The owner sells the flat on: the first certificate is cancelled.
+	resale, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"买受人", "王芳"},
+		Services: []store.ServiceInput{{Kind: registry.Transfer, UnitID: c.UnitID, Holders: []registry.Holder{{Name: "王芳", IDKind: "身份证", IDNumber: "440524188001010014"}},
+			Details: map[string]string{"price": "820000", "deed_tax_voucher": "存量房完税001"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	steps(resale)
+	check("注销")
+	if reason, _ := chromedp.Run(b, chromedp.Text(chromedp.CSS(`#verification .alert`))); !strings.Contains(reason, "注销") {
+		t.Errorf("cancelled without a reason shown: %q", reason)
+	}
+	// The API says the same.
+	var v struct {
+		State  string   `json:"state"`
+		Status []string `json:"status"`
+	}
+	if code, e := call(t, env.Client(t, ""), "GET", fmt.Sprintf("%s/api/v1/verify/%s", base, licence), "", &v); code != 200 || v.State != "注销" {
+		t.Errorf("API verify: %d %+v %+v", code, v, e)
+	}
+}
+
+// The developer schedules a handover on the page and runs the batch: the
+// page follows the progress and shows per flat what was done (keys and
+// certificate the same day) and what is blocked and why; the buyer then
+// finds the certificate on their own page.
+func TestBrowserHandoverBatch(t *testing.T) {
+	env, paid := startRegistration(t)
+	ctx := context.Background()
+	if err := env.DB.PutSetting(ctx, actorOfUser(env, "cj-admin"), "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := env.DB.Unit(ctx, paid.UnitID)
+	items, _ := env.DB.AccountingItems(ctx, ref.Project.ID, true)
+	for _, it := range items {
+		if _, err := env.DB.PayMaintenance(ctx, actorOfUser(env, "zhujian"), it.ID, fmt.Sprint("WX", it.ID)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	today := env.Clock.Now().Format("2006-01-02")
+	held := env.Clock.Now().AddDate(0, 0, 12).Format("2006-01-02")
+	s := &browserSession{t: t, b: webtest.Browser(t), base: env.HTTP.URL}
+	s.as("kaifa")
+	s.do("schedule",
+		chromedp.Navigate(fmt.Sprintf("%s/projects/%d/handover", s.base, ref.Project.ID)),
+		chromedp.Click(chromedp.CSS(`input[name=building]`)),
+		chromedp.SetValue(chromedp.CSS(`input[name=held_on]`), held),
+		chromedp.SetValue(chromedp.CSS(`input[name=notice_on]`), today),
+		chromedp.SendKeys(chromedp.CSS(`input[name=place]`), "售楼部交付大厅"),
+		webtest.Submit(`form.form button[type=submit]`),
+		chromedp.WaitVisible(chromedp.CSS(`#batch`)),
+	)
+	s.do("run", acceptConfirm, webtest.Submit(`#run`))
+	// The page polls while the batch runs and reloads itself when it stops.
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		done, err := chromedp.Run(s.b, chromedp.Evaluate[bool](`document.readyState === 'complete' && !!document.querySelector('#batch[data-state=done]')`))
+		if err == nil && done {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the page did not show the finished batch: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	webtest.Screenshot(t, s.b, "handover-done")
+	states, err := chromedp.Run(s.b, chromedp.Evaluate[string](`[...document.querySelectorAll('#units tr[data-state]')].map(r => r.dataset.state).sort().join(' ')`))
+	if err != nil || states != "blocked done" {
+		t.Fatalf("unit outcomes: %q %v", states, err)
+	}
+	if reason := webtest.Text(t, s.b, `#units tr[data-state=blocked] td:last-child`); !strings.Contains(reason, "契税") {
+		t.Errorf("blocked for %q, want the unpaid deed tax", reason)
+	}
+	if same := webtest.Text(t, s.b, "#same-day"); same != "1" {
+		t.Errorf("same-day certificates: %q", same)
+	}
+	// The buyer of the flat sees the certificate on their own page.
+	s.as("zhangwei")
+	s.do("my page", chromedp.Navigate(s.base+"/my"), chromedp.WaitVisible(chromedp.CSS(`.my-unit`)))
+	if body := webtest.Text(t, s.b, "main"); !strings.Contains(body, "不动产权证书") || !strings.Contains(body, "交房即交证") {
+		t.Errorf("the buyer's page lacks the certificate: %.400s", body)
+	}
+}
