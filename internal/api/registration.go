@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
 
@@ -115,15 +114,11 @@ func ParseHolders(in []HolderInput) ([]registry.Holder, error) {
 		if rh.IDKind == "" {
 			rh.IDKind = "身份证"
 		}
-		if h.Share != "" {
-			num, den, ok := strings.Cut(h.Share, "/")
-			n, err1 := strconv.ParseInt(num, 10, 64)
-			d, err2 := strconv.ParseInt(den, 10, 64)
-			if !ok || err1 != nil || err2 != nil || n <= 0 || d <= 0 || n > d {
-				f.Add(fmt.Sprintf("holders[%d].share", i), "份额应写作如 1/2")
-			}
-			rh.ShareNum, rh.ShareDen = n, d
+		n, d, err := ParseShare(h.Share)
+		if err != nil || (d != 0 && (n <= 0 || n > d)) {
+			f.Add(fmt.Sprintf("holders[%d].share", i), "份额应写作如 1/2")
 		}
+		rh.ShareNum, rh.ShareDen = n, d
 		out = append(out, rh)
 	}
 	return out, f.Err("application.holders", "权利人有误")

@@ -27,6 +27,7 @@ type Config struct {
 	Window   time.Duration // length of one probe or scenario window
 	Postgres string        // PostgreSQL URL for the PostgreSQL scenarios ("" skips them)
 	Only     []string      // scenario names to run (empty: all)
+	Small    bool          // shrink the heavy fixtures tenfold (the smoke test); figures are then not comparable
 	Log      io.Writer     // progress lines
 	Now      func() time.Time
 }
@@ -177,6 +178,8 @@ func scenarios() []scenario {
 		{"P4_table_json", tableJSON},
 		{"P5_filing_pg", filingPostgres},
 		{"readiness_2000", readiness},
+		{"P2_batch_handover", batchHandover},
+		{"P3_public_verify", publicVerify},
 	}
 }
 

@@ -10,6 +10,11 @@ import (
 	"handover/internal/store/storetest"
 )
 
+func TestMain(m *testing.M) {
+	ServeChild() // the P3 server child is this test binary
+	os.Exit(m.Run())
+}
+
 // The suite runs end to end with tiny windows, so that it does not rot
 // between the runs that measure.
 func TestRunSmoke(t *testing.T) {
@@ -18,7 +23,7 @@ func TestRunSmoke(t *testing.T) {
 	}
 	// PostgreSQL scenarios run when the tests have a server.
 	pg := os.Getenv(storetest.EnvPostgres)
-	rep, err := Run(context.Background(), Config{Dir: t.TempDir(), Rounds: 3, Window: 60 * time.Millisecond, Now: time.Now, Postgres: pg})
+	rep, err := Run(context.Background(), Config{Dir: t.TempDir(), Rounds: 3, Small: true, Window: 60 * time.Millisecond, Now: time.Now, Postgres: pg})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -32,7 +37,7 @@ func TestRunSmoke(t *testing.T) {
 			}
 			continue
 		}
-		if r.MedianRate <= 0 || r.MedianProbe <= 0 || r.Ratio <= 0 || len(r.Windows) != 6 {
+		if r.MedianRate <= 0 || r.MedianProbe <= 0 || r.Ratio <= 0 || len(r.Windows) < 6 {
 			t.Errorf("%s: rate %.1f probe %.1f ratio %.3f windows %d", r.Name, r.MedianRate, r.MedianProbe, r.Ratio, len(r.Windows))
 		}
 	}

@@ -281,6 +281,12 @@ func (s *server) Close()       { s.hs.Close() }
 // load returns an op that drives url with 8 concurrent keep-alive clients
 // for one window and counts the successful requests.
 func load(c *http.Client, url, auth string, d time.Duration, now func() time.Time) op {
+	return loadURLs(c, func(int64) string { return url }, auth, d, now)
+}
+
+// loadURLs is load over the addresses url(0), url(1), … in turn.
+func loadURLs(c *http.Client, url func(int64) string, auth string, d time.Duration, now func() time.Time) op {
+	var seq atomic.Int64
 	return func(ctx context.Context) (float64, error) {
 		var n atomic.Int64
 		var failed atomic.Value
@@ -291,7 +297,8 @@ func load(c *http.Client, url, auth string, d time.Duration, now func() time.Tim
 			go func() {
 				defer wg.Done()
 				for now().Before(deadline) {
-					req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+					u := url(seq.Add(1))
+					req, _ := http.NewRequestWithContext(ctx, "GET", u, nil)
 					if auth != "" {
 						req.Header.Set("Authorization", auth)
 					}
@@ -303,7 +310,7 @@ func load(c *http.Client, url, auth string, d time.Duration, now func() time.Tim
 					io.Copy(io.Discard, resp.Body)
 					resp.Body.Close()
 					if resp.StatusCode != 200 {
-						failed.Store(fmt.Errorf("GET %s: status %d", url, resp.StatusCode))
+						failed.Store(fmt.Errorf("GET %s: status %d", u, resp.StatusCode))
 						return
 					}
 					n.Add(1)

@@ -11,7 +11,7 @@ import (
 
 var now = time.Date(2026, 11, 16, 2, 0, 0, 0, time.UTC)
 
-func testSigner(t *testing.T) (*Signer, Key) {
+func testSigner(t testing.TB) (*Signer, Key) {
 	t.Helper()
 	k, err := NewKey("昌吉市不动产登记中心", "12652301MB0000012X", []byte("correct horse"), now)
 	if err != nil {
@@ -84,4 +84,30 @@ func TestKeys(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(png, []byte("\x89PNG")) {
 		t.Errorf("QR: %v", err)
 	}
+}
+
+// Whatever a file holds, CheckFile never panics, and a file it accepts
+// against the trusted certificate carries exactly the content that was
+// signed (whitespace aside).
+func FuzzCheckFile(f *testing.F) {
+	s, k := testSigner(f)
+	payload := samplePayload().Canonical()
+	sig, err := s.Sign(payload)
+	if err != nil {
+		f.Fatal(err)
+	}
+	file := Export(payload, sig, k.CertPEM)
+	f.Add(file)
+	f.Add(bytes.Replace(file, []byte("张伟"), []byte("张玮"), 1))
+	f.Add([]byte(`{"format":"handover-certificate/1","payload":{},"signature":"","authority_certificate":""}`))
+	f.Add([]byte("{}"))
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		p, err := CheckFile(raw, k.CertPEM)
+		if err != nil {
+			return
+		}
+		if got := p.Canonical(); !bytes.Equal(got, payload) {
+			t.Fatalf("accepted a file whose content differs from the signed one:\n got %s\nwant %s", got, payload)
+		}
+	})
 }

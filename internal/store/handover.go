@@ -533,7 +533,7 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 			return err
 		}
 		signer, keyID = s, s.KeyID
-		facts, err := db.readinessFacts(ctx, tx.q(), p)
+		facts, err := db.readinessFacts(ctx, tx.q(), p, unitRange{units[0].unit, units[len(units)-1].unit})
 		if err != nil {
 			return err
 		}
@@ -672,13 +672,9 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	if c.Payment.Loan() {
 		in.Services = append(in.Services, ServiceInput{Kind: registry.MortgageReg, UnitID: u.unit, ContractID: c.ID})
 	}
-	// Every rule of every service first, on the application as it would
-	// be: a blocked unit leaves no application behind.
-	probe := registry.Application{ProjectID: ev.ProjectID}
-	for i, si := range in.Services {
-		probe.Services = append(probe.Services, registry.Service{Seq: i + 1, Kind: si.Kind, UnitID: si.UnitID, ContractID: si.ContractID, State: registry.Accepted})
-	}
-	blocks, err := tx.applicationBlocks(ctx, &probe)
+	// Every rule of every service first: a blocked unit leaves no
+	// application behind.
+	a, blocks, err := tx.createApplication(ctx, cal, in, true)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -688,14 +684,11 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	if len(reasons) > 0 {
 		return 0, reasons, nil
 	}
-	a, err := tx.createApplication(ctx, cal, in)
-	if err != nil {
-		return 0, nil, err
-	}
 	if !a.Services[0].AutoReview {
 		return 0, nil, problem.New(problem.Internal, "handover.auto_review", "批量办理的申请未能自动审核")
 	}
-	if err := tx.recordApplication(ctx, &a); err != nil {
+	// Checked when taken, in this transaction.
+	if err := tx.recordApproved(ctx, &a); err != nil {
 		return 0, nil, err
 	}
 	if _, err := tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"math"
 	"strings"
 	"time"
 
@@ -23,7 +24,7 @@ func (db *DB) Readiness(ctx context.Context, cal *calendar.Calendar, projectID i
 	if err != nil {
 		return handover.Report{}, nil, err
 	}
-	f, err := db.readinessFacts(ctx, db.r(), p)
+	f, err := db.readinessFacts(ctx, db.r(), p, allUnits())
 	if err != nil {
 		return handover.Report{}, nil, err
 	}
@@ -36,12 +37,21 @@ func (db *DB) ReadinessFacts(ctx context.Context, projectID int64) (*handover.Fa
 	if err != nil {
 		return nil, err
 	}
-	return db.readinessFacts(ctx, db.r(), p)
+	return db.readinessFacts(ctx, db.r(), p, allUnits())
 }
 
+// unitRange bounds the units whose own facts are read (by id, inclusive):
+// the handover batch evaluates a chunk of units at a time and needs the
+// project's and buildings' facts but only its chunk's units.
+type unitRange struct{ from, to int64 }
+
+// allUnits reads the facts of every unit.
+func allUnits() unitRange { return unitRange{0, math.MaxInt64} }
+
 // readinessFacts reads everything the conditions look at for a project,
-// with one query per kind of fact.
-func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project) (*handover.Facts, error) {
+// with one query per kind of fact; the units' own facts only for the units
+// in r (a building then lists only those).
+func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project, r unitRange) (*handover.Facts, error) {
 	f := &handover.Facts{Project: p, Departments: map[string]handover.Party{},
 		Developer: handover.Party{Kind: identity.Developer, OrgID: p.Developer, Name: p.DeveloperName}}
 	var region string
@@ -101,7 +111,7 @@ func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project) (
 	if f.Items, err = itemsWhere(ctx, q, `project_id = $1 AND unit_id = 0`, p.ID); err != nil {
 		return nil, err
 	}
-	maint, err := maintenanceFacts(ctx, q, p.ID)
+	maint, err := maintenanceFacts(ctx, q, p.ID, r)
 	if err != nil {
 		return nil, err
 	}
@@ -109,7 +119,7 @@ func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project) (
 	if err != nil {
 		return nil, err
 	}
-	units, err := unitAreas(ctx, q, p.ID)
+	units, err := unitAreas(ctx, q, p.ID, r)
 	if err != nil {
 		return nil, err
 	}
@@ -117,7 +127,7 @@ func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project) (
 	if err != nil {
 		return nil, err
 	}
-	unitFacts, err := unitReadiness(ctx, q, p.ID)
+	unitFacts, err := unitReadiness(ctx, q, p.ID, r)
 	if err != nil {
 		return nil, err
 	}
@@ -162,11 +172,11 @@ func surveyStates(ctx context.Context, q querier, projectID int64) (map[int64]su
 // unitReadiness reads, for every unit of a project, its live contract with
 // the buyers' names, the buyer's area decision, its newest lock, and what
 // its register book says (first registration done, a live seal).
-func unitReadiness(ctx context.Context, q querier, projectID int64) (map[int64]handover.UnitFacts, error) {
+func unitReadiness(ctx context.Context, q querier, projectID int64, r unitRange) (map[int64]handover.UnitFacts, error) {
 	out := map[int64]handover.UnitFacts{}
 	rows, err := q.QueryContext(ctx, `SELECT c.unit_id, c.id, c.number, c.state, c.price_basis, c.unit_price, c.total_price, b.name,
 		COALESCE(d.choice, '') FROM contracts c JOIN contract_buyers b ON b.contract_id = c.id LEFT JOIN area_decisions d ON d.contract_id = c.id
-		WHERE c.project_id = $1 AND c.state IN ('draft', 'sent', 'signed', 'filed') ORDER BY c.unit_id, b.seq`, projectID)
+		WHERE c.project_id = $1 AND c.state IN ('draft', 'sent', 'signed', 'filed') AND c.unit_id BETWEEN $2 AND $3 ORDER BY c.unit_id, b.seq`, projectID, r.from, r.to)
 	if err != nil {
 		return nil, err
 	}
@@ -197,7 +207,7 @@ func unitReadiness(ctx context.Context, q querier, projectID int64) (map[int64]h
 		}
 	}
 	lrows, err := q.QueryContext(ctx, `SELECT l.unit_id, l.locked FROM unit_locks l JOIN units u ON u.id = l.unit_id
-		JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY l.id`, projectID)
+		JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 AND l.unit_id BETWEEN $2 AND $3 ORDER BY l.id`, projectID, r.from, r.to)
 	if err != nil {
 		return nil, err
 	}
@@ -217,8 +227,8 @@ func unitReadiness(ctx context.Context, q querier, projectID int64) (map[int64]h
 	// particulars, not the holders).
 	erows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
 		COALESCE(e.ends_entry, 0), e.end_kind, e.no_transfer, e.waiting FROM register_entries e
-		WHERE e.unit_id IN (SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1)
-		ORDER BY e.unit_id, e.id`, projectID)
+		WHERE e.unit_id IN (SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 AND u.id BETWEEN $2 AND $3)
+		ORDER BY e.unit_id, e.id`, projectID, r.from, r.to)
 	if err != nil {
 		return nil, err
 	}
@@ -238,7 +248,7 @@ func unitReadiness(ctx context.Context, q querier, projectID int64) (map[int64]h
 	erows.Close()
 	// Deed tax paid, and the units already handed over.
 	trows, err := q.QueryContext(ctx, `SELECT t.unit_id FROM deed_taxes t JOIN contracts c ON c.id = t.contract_id
-		WHERE c.project_id = $1 AND t.paid_at IS NOT NULL AND c.state IN ('signed', 'filed')`, projectID)
+		WHERE c.project_id = $1 AND t.paid_at IS NOT NULL AND c.state IN ('signed', 'filed') AND t.unit_id BETWEEN $2 AND $3`, projectID, r.from, r.to)
 	if err != nil {
 		return nil, err
 	}
@@ -254,7 +264,7 @@ func unitReadiness(ctx context.Context, q querier, projectID int64) (map[int64]h
 	}
 	trows.Close()
 	hrows, err := q.QueryContext(ctx, `SELECT h.unit_id FROM handover_units h JOIN handover_events v ON v.id = h.event_id
-		WHERE v.project_id = $1 AND h.state = 'done'`, projectID)
+		WHERE v.project_id = $1 AND h.state = 'done' AND h.unit_id BETWEEN $2 AND $3`, projectID, r.from, r.to)
 	if err != nil {
 		return nil, err
 	}
@@ -281,9 +291,9 @@ var cleared = time.Unix(1, 0).UTC()
 
 // maintenanceFacts reads the units' maintenance fund items: amounts and
 // whether each is cleared.
-func maintenanceFacts(ctx context.Context, q querier, projectID int64) (map[int64]completion.Item, error) {
+func maintenanceFacts(ctx context.Context, q querier, projectID int64, r unitRange) (map[int64]completion.Item, error) {
 	rows, err := q.QueryContext(ctx, `SELECT id, unit_id, due, paid, cleared_at IS NOT NULL FROM accounting_items
-		WHERE project_id = $1 AND unit_id <> 0 AND kind = 'maintenance'`, projectID)
+		WHERE project_id = $1 AND unit_id <> 0 AND kind = 'maintenance' AND unit_id BETWEEN $2 AND $3`, projectID, r.from, r.to)
 	if err != nil {
 		return nil, err
 	}
@@ -307,9 +317,9 @@ func maintenanceFacts(ctx context.Context, q querier, projectID int64) (map[int6
 
 // unitAreas reads the project's units with what the conditions use: the
 // room, the unit number and the forecast and measured areas.
-func unitAreas(ctx context.Context, q querier, projectID int64) (map[int64][]ledger.Unit, error) {
+func unitAreas(ctx context.Context, q querier, projectID int64, r unitRange) (map[int64][]ledger.Unit, error) {
 	rows, err := q.QueryContext(ctx, `SELECT u.id, u.building_id, u.number, u.unit_no, u.room, u.f_total, u.f_inner, u.m_total, u.m_inner
-		FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.building_id, u.number`, projectID)
+		FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 AND u.id BETWEEN $2 AND $3 ORDER BY u.building_id, u.number`, projectID, r.from, r.to)
 	if err != nil {
 		return nil, err
 	}

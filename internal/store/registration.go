@@ -85,19 +85,34 @@ func (db *DB) CreateApplication(ctx context.Context, actor audit.Actor, cal *cal
 	var a registry.Application
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
-		a, err = tx.createApplication(ctx, cal, in)
+		a, _, err = tx.createApplication(ctx, cal, in, false)
 		return err
 	})
 	return a, err
 }
 
-func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput) (registry.Application, error) {
+// createApplication takes the application in the transaction. With
+// refuseBlocked, every rule is checked first on the application as it
+// would be, and a blocked one is not taken: the blocks come back and
+// nothing is written (the handover batch leaves no application behind for
+// a blocked unit). The rules read only the register book and the unit's
+// facts, which taking the application does not change, so the check
+// before the insert also serves the automatic review.
+func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []registry.Block, error) {
+	a, blocks, err := tx.takeApplication(ctx, cal, in, refuseBlocked)
+	if err != nil || (refuseBlocked && len(blocks) > 0) {
+		return registry.Application{}, blocks, err
+	}
+	return a, blocks, nil
+}
+
+func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []registry.Block, error) {
 	a := registry.Application{Agent: strings.TrimSpace(in.Agent), Source: in.Source, State: "open", CreatedBy: tx.actor.UserID, CreatedAt: tx.now}
 	if a.Source == "" {
 		a.Source = "counter"
 	}
 	if len(in.Services) == 0 {
-		return a, problem.New(problem.Invalid, "application.services", "申请至少应有一项登记事项")
+		return a, nil, problem.New(problem.Invalid, "application.services", "申请至少应有一项登记事项")
 	}
 	for _, n := range in.Applicants {
 		if n = strings.TrimSpace(n); n != "" {
@@ -117,42 +132,51 @@ func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in 
 		}
 		p, err := tx.validateService(ctx, &svc)
 		if err != nil {
-			return a, err
+			return a, nil, err
 		}
 		if projectID != 0 && p.ID != projectID {
-			return a, problem.New(problem.Invalid, "application.project", "一件申请的各事项应属于同一项目")
+			return a, nil, problem.New(problem.Invalid, "application.project", "一件申请的各事项应属于同一项目")
 		}
 		if in.Window != "" && p.Jurisdiction != in.Window {
-			return a, problem.Newf(problem.Forbidden, "registration.jurisdiction", "不动产单元属于其他辖区（%s），本窗口不能受理", p.Jurisdiction)
+			return a, nil, problem.Newf(problem.Forbidden, "registration.jurisdiction", "不动产单元属于其他辖区（%s），本窗口不能受理", p.Jurisdiction)
 		}
 		projectID, a.Jurisdiction = p.ID, p.Jurisdiction
 		a.Services = append(a.Services, svc)
 	}
 	if len(a.Applicants) == 0 {
-		return a, &problem.Error{Kind: problem.Invalid, Code: "application.applicants", Message: "请填写申请人", Fields: map[string]string{"applicants": "请填写申请人"}}
+		return a, nil, &problem.Error{Kind: problem.Invalid, Code: "application.applicants", Message: "请填写申请人", Fields: map[string]string{"applicants": "请填写申请人"}}
 	}
 	a.ProjectID = projectID
+	var blocks []registry.Block
+	checked := false
+	if refuseBlocked {
+		b, err := tx.applicationBlocks(ctx, &a)
+		if err != nil || len(b) > 0 {
+			return a, b, err
+		}
+		checked = true
+	}
 	policy, err := registrationPolicy(ctx, tx.q(), a.Jurisdiction)
 	if err != nil {
-		return a, err
+		return a, nil, err
 	}
 	j, err := tx.db.jurisdictionTx(ctx, tx, a.Jurisdiction)
 	if err != nil {
-		return a, err
+		return a, nil, err
 	}
 	due, err := cal.AddWorkdays(calendar.DateOf(tx.now), policy.Days, j.Region)
 	if err != nil {
-		return a, err
+		return a, nil, err
 	}
 	seq, err := tx.nextSeq(ctx, fmt.Sprintf("application/%s/%d", a.Jurisdiction, calendar.DateOf(tx.now).Year()))
 	if err != nil {
-		return a, err
+		return a, nil, err
 	}
 	a.Number = registry.ApplicationNumber(a.Jurisdiction, calendar.DateOf(tx.now).Year(), int(seq))
 	names, _ := json.Marshal(a.Applicants)
 	if a.ID, err = tx.insertID(ctx, `INSERT INTO applications (number, jurisdiction, project_id, applicants, agent, source, state, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)`, a.Number, a.Jurisdiction, a.ProjectID, string(names), a.Agent, a.Source, tx.actor.UserID, tx.now); err != nil {
-		return a, err
+		return a, nil, err
 	}
 	for i := range a.Services {
 		s := &a.Services[i]
@@ -161,41 +185,44 @@ func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in 
 		if s.ID, err = tx.insertID(ctx, `INSERT INTO services (application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on,
 			details, accepted_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11)`, a.ID, s.Seq, string(s.Kind), s.UnitID, s.BuildingID,
 			s.ContractID, s.EntryID, s.Fee, s.DueOn.String(), string(details), tx.actor.UserID); err != nil {
-			return a, err
+			return a, nil, err
 		}
 		if err := tx.step(ctx, s.ID, registry.StepAccept, ""); err != nil {
-			return a, err
+			return a, nil, err
 		}
 	}
 	if err := tx.linkMaterials(ctx, a); err != nil {
-		return a, err
+		return a, nil, err
 	}
 	// Automatic review: every service's kind allowed, every rule passing.
 	auto := len(a.Services) > 0
 	for _, s := range a.Services {
 		auto = auto && slices.Contains(policy.AutoReview, s.Kind)
 	}
+	if auto && !checked {
+		if blocks, err = tx.applicationBlocks(ctx, &a); err != nil {
+			return a, nil, err
+		}
+	}
 	if auto {
-		if blocks, err := tx.applicationBlocks(ctx, &a); err != nil {
-			return a, err
-		} else if len(blocks) == 0 {
+		if len(blocks) == 0 {
 			for i := range a.Services {
 				s := &a.Services[i]
 				if err := s.AutoApprove(); err != nil {
-					return a, err
+					return a, nil, err
 				}
 				if err := tx.saveService(ctx, s); err != nil {
-					return a, err
+					return a, nil, err
 				}
 				if err := tx.stepAs(ctx, s.ID, registry.StepReview, 0, "系统自动审核", "自动审核：标准件，各项规则均已通过"); err != nil {
-					return a, err
+					return a, nil, err
 				}
 			}
 		}
 	}
 	tx.Audit("application.accept", "application", a.ID, map[string]any{"number": a.Number, "services": len(a.Services), "source": a.Source,
 		"auto_review": auto && a.Services[0].AutoReview})
-	return a, nil
+	return a, blocks, nil
 }
 
 // validateService checks a service as taken and returns its project.
@@ -790,6 +817,12 @@ func (tx *Tx) recordApplication(ctx context.Context, a *registry.Application) er
 	if len(blocks) > 0 {
 		return blocksErr(blocks)
 	}
+	return tx.recordApproved(ctx, a)
+}
+
+// recordApproved records the approved services of an application whose
+// rules were checked in this transaction, after its last change.
+func (tx *Tx) recordApproved(ctx context.Context, a *registry.Application) error {
 	for i := range a.Services {
 		s := &a.Services[i]
 		if s.State != registry.Approved {

@@ -1,0 +1,113 @@
+package bench
+
+import (
+	"bufio"
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"runtime"
+	"strings"
+	"time"
+
+	"handover/internal/calendar"
+	"handover/internal/store"
+	"handover/internal/web"
+)
+
+// childEnv names the database a server child process serves: a scenario
+// whose goal is stated for "the server on one core" runs the server in a
+// child process with GOMAXPROCS=1, so that the load generator (in the
+// bench process) does not share that core.
+const childEnv = "HANDOVER_BENCH_SERVER_DB"
+
+// ServeChild serves the platform on the database named by the environment
+// and never returns, when this process is a bench server child; otherwise
+// it returns at once. Binaries that run the bench (handover, the bench
+// tests) call it first thing.
+func ServeChild() {
+	path := os.Getenv(childEnv)
+	if path == "" {
+		return
+	}
+	if err := serveChild(path, os.Stdin, os.Stdout); err != nil {
+		fmt.Fprintln(os.Stderr, "bench server:", err)
+		os.Exit(1)
+	}
+	os.Exit(0)
+}
+
+// serveChild prints the address it listens on and serves until in closes
+// (the parent closes it, or dies).
+func serveChild(path string, in io.Reader, out io.Writer) error {
+	runtime.GOMAXPROCS(1)
+	ctx := context.Background()
+	db, err := store.Open(ctx, path, store.Options{Now: time.Now})
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	cal, err := calendar.NewSource(ctx, db.Calendar)
+	if err != nil {
+		return err
+	}
+	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: cheapHash()})
+	if err != nil {
+		return err
+	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return err
+	}
+	hs := &http.Server{Handler: srv.Handler()}
+	go hs.Serve(ln)
+	fmt.Fprintln(out, ln.Addr().String())
+	io.Copy(io.Discard, in)
+	return hs.Close()
+}
+
+// child is a running server child process.
+type child struct {
+	cmd  *exec.Cmd
+	in   io.WriteCloser
+	addr string
+}
+
+// startChild starts this binary as a server child on the database at path.
+func startChild(path string) (*child, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), childEnv+"="+path)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		in.Close()
+		cmd.Wait()
+		return nil, fmt.Errorf("bench server did not start: %w", err)
+	}
+	return &child{cmd: cmd, in: in, addr: strings.TrimSpace(line)}, nil
+}
+
+// Close stops the child and waits for it.
+func (c *child) Close() error {
+	c.in.Close()
+	return c.cmd.Wait()
+}
