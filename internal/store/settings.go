@@ -59,21 +59,29 @@ const numberBlock = 32
 // put back leaves a hole only until the series' next draw takes it: the
 // numbers issued and the numbers pooled are always exactly 1…n.
 func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
-	var v int64
-	err := tx.queryRow(ctx, `DELETE FROM number_pool WHERE series = $1 AND value = (SELECT value FROM number_pool
-		WHERE series = $1 ORDER BY value LIMIT 1`+tx.db.skipLocked()+`) RETURNING value`, name).Scan(&v)
-	if err == nil {
-		return v, nil
+	if v, ok, err := tx.drawPooled(ctx, name); err != nil || ok {
+		return v, err
 	}
-	if !errors.Is(err, sql.ErrNoRows) {
+	// The pool looked empty. Another transaction may be refilling it right
+	// now (its pooled numbers are not visible until it commits): wait for
+	// the counter's row, then look again before advancing the counter, so
+	// that two refills racing do not leave a block pooled behind the
+	// numbers drawn.
+	if _, err := tx.exec(ctx, `INSERT INTO sequences (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, name); err != nil {
 		return 0, fmt.Errorf("sequence %s: %w", name, err)
+	}
+	var cur int64
+	if err := tx.queryRow(ctx, `SELECT value FROM sequences WHERE name = $1`+tx.db.forUpdate(), name).Scan(&cur); err != nil {
+		return 0, fmt.Errorf("sequence %s: %w", name, err)
+	}
+	if v, ok, err := tx.drawPooled(ctx, name); err != nil || ok {
+		return v, err
 	}
 	// The pool is empty (or every free number is taken by a transaction in
 	// flight): advance the counter by a block, keep the first number and
 	// pool the rest.
 	var top int64
-	if err := tx.queryRow(ctx, `INSERT INTO sequences (name, value) VALUES ($1, $2)
-		ON CONFLICT (name) DO UPDATE SET value = sequences.value + $2 RETURNING value`, name, numberBlock).Scan(&top); err != nil {
+	if err := tx.queryRow(ctx, `UPDATE sequences SET value = value + $2 WHERE name = $1 RETURNING value`, name, numberBlock).Scan(&top); err != nil {
 		return 0, fmt.Errorf("sequence %s: %w", name, err)
 	}
 	first := top - numberBlock + 1
@@ -91,4 +99,18 @@ func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
 		return 0, fmt.Errorf("sequence %s: %w", name, err)
 	}
 	return first, nil
+}
+
+// drawPooled takes the smallest pooled number no other transaction holds.
+func (tx *Tx) drawPooled(ctx context.Context, name string) (int64, bool, error) {
+	var v int64
+	err := tx.queryRow(ctx, `DELETE FROM number_pool WHERE series = $1 AND value = (SELECT value FROM number_pool
+		WHERE series = $1 ORDER BY value LIMIT 1`+tx.db.skipLocked()+`) RETURNING value`, name).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, nil
+	}
+	if err != nil {
+		return 0, false, fmt.Errorf("sequence %s: %w", name, err)
+	}
+	return v, true, nil
 }
