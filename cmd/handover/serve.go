@@ -13,7 +13,6 @@ import (
 	"sync"
 	"time"
 
-	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/courier"
 	"handover/internal/demo"
@@ -136,15 +135,39 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 		_, err := db.PurgeExpiredSessions(ctx)
 		return err
 	})
-	// Commitments found overdue raise an alert and a credit event, once.
-	w.Every("commitments.check", 10*time.Minute, func(ctx context.Context, _ string) error {
-		_, err := db.CheckCommitments(ctx, audit.System(), calendar.DateOf(db.Now()))
-		return err
+	// The early warnings: every rule over the whole platform, within half a
+	// minute of a change made through this server, and every ten minutes in
+	// any case (days pass; other servers change things).
+	alerts := alertSchedule{every: 10 * time.Minute}
+	w.Every("alerts.evaluate", 30*time.Second, func(ctx context.Context, _ string) error {
+		return alerts.run(ctx, db, cal)
 	})
 	// Another server may have loaded a holiday notice: pick it up.
 	w.Every("calendar.reload", time.Minute, func(ctx context.Context, _ string) error {
 		return cal.Reload(ctx)
 	})
+}
+
+// alertSchedule decides when the worker evaluates the alerts again.
+type alertSchedule struct {
+	mu      sync.Mutex
+	every   time.Duration
+	changes int64
+	last    time.Time
+}
+
+func (a *alertSchedule) run(ctx context.Context, db *store.DB, cal *calendar.Source) error {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	changes, now := db.Changes(), db.Now()
+	if changes == a.changes && now.Sub(a.last) < a.every && !a.last.IsZero() {
+		return nil
+	}
+	if _, err := db.EvaluateAlerts(ctx, cal.Get()); err != nil {
+		return err
+	}
+	a.changes, a.last = changes, now
+	return nil
 }
 
 // loadDemo loads the demo prefecture into an empty database, or prints

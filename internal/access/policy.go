@@ -62,6 +62,7 @@ const (
 	CommitmentFulfil  Action = "commitment.fulfil"
 	ReadinessRead     Action = "readiness.read"
 	AlertRead         Action = "alert.read"
+	AlertHandle       Action = "alert.handle"
 
 	// Registration, handover, certificates, deed tax and utilities.
 	RegistrationApply  Action = "registration.apply"
@@ -128,6 +129,7 @@ var descriptions = map[Action]string{
 	CommitmentFulfil:   "登记承诺事项履行",
 	ReadinessRead:      "查看交房即交证条件",
 	AlertRead:          "查看预警",
+	AlertHandle:        "签收、指派或解除预警",
 	RegistrationApply:  "受理登记申请、重新受理与撤回",
 	RegistrationRead:   "查看登记申请",
 	RegistrationReview: "审核、复审与退回登记申请",
@@ -238,7 +240,13 @@ var policy = map[Action]rule{
 	CommitmentFulfil:  roles(grants{developer: OwnDeveloper, housing: Jurisdiction}),
 	ReadinessRead: roles(grants{developer: OwnDeveloper, buyer: OwnBuyer, housing: Jurisdiction, acceptor: Jurisdiction, reviewer: Jurisdiction,
 		recorder: Jurisdiction, inspector: Jurisdiction, tax: Jurisdiction, supervisor: Prefecture}),
-	AlertRead: roles(grants{developer: OwnDeveloper, housing: Jurisdiction, supervisor: Prefecture}),
+	// Each organisation has its alert inbox (OwnOrg: the alerts it must act
+	// on); the housing bureau also watches its jurisdiction's market; the
+	// prefecture sees and may handle all.
+	AlertRead: roles(grants{developer: OwnDeveloper, housing: Jurisdiction, acceptor: OwnOrg, reviewer: OwnOrg, recorder: OwnOrg,
+		inspector: OwnOrg, tax: OwnOrg, bank: OwnOrg, utility: OwnOrg, admin: OwnOrg, supervisor: Prefecture}),
+	AlertHandle: roles(grants{developer: OwnDeveloper, housing: OwnOrg, acceptor: OwnOrg, reviewer: OwnOrg, recorder: OwnOrg,
+		inspector: OwnOrg, tax: OwnOrg, bank: OwnOrg, utility: OwnOrg, admin: OwnOrg, supervisor: Prefecture}),
 
 	// The registration window: 受理 by the acceptor, 审核 by the reviewer,
 	// 登簿/缮证/发证 by the recorder (岗位分离: the store also refuses the

@@ -72,6 +72,7 @@ func New(d Deps) *API {
 	a.routes = append(a.routes, a.contractRoutes()...)
 	a.routes = append(a.routes, a.completionRoutes()...)
 	a.routes = append(a.routes, a.registrationRoutes()...)
+	a.routes = append(a.routes, a.supervisionRoutes()...)
 	return a
 }
 

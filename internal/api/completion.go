@@ -72,8 +72,6 @@ func (a *API) completionRoutes() []Route {
 				Param{Name: "target", In: "query", Desc: "completion_filing | first_registration | handover（默认）"},
 				Param{Name: "building", In: "query", Type: "integer"}, Param{Name: "unit", In: "query", Type: "integer"}),
 			Result: "Readiness", handle: a.getReadiness},
-		{Method: "GET", Pattern: "/api/v1/alerts", Action: access.AlertRead, Tag: tFiling, Summary: "预警（本辖区或本企业）",
-			Params: []Param{{Name: "open", In: "query", Type: "boolean"}}, Result: "AlertList", handle: a.listAlerts},
 	}
 }
 
@@ -926,37 +924,6 @@ func (a *API) getReadiness(w http.ResponseWriter, r *http.Request) error {
 	}
 	rep := handover.Evaluate(f, a.calendar(), target, scope, a.Now())
 	return writeJSON(w, 200, ToReadinessJSON(rep))
-}
-
-// AlertQueryFor is what alerts a principal sees.
-func AlertQueryFor(p *identity.Principal, open bool) (store.AlertQuery, error) {
-	f, err := access.ListFilter(p, access.AlertRead)
-	if err != nil {
-		return store.AlertQuery{}, err
-	}
-	q := store.AlertQuery{Open: open, Jurisdiction: f.Jurisdiction, OrgID: f.Developer}
-	if f.All {
-		q.Jurisdiction = ""
-	}
-	return q, nil
-}
-
-func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) error {
-	q, err := AlertQueryFor(principal(r), r.URL.Query().Get("open") == "true" || r.URL.Query().Get("open") == "1")
-	if err != nil {
-		return err
-	}
-	alerts, err := a.DB.Alerts(r.Context(), q)
-	if err != nil {
-		return err
-	}
-	out := []map[string]any{}
-	for _, al := range alerts {
-		out = append(out, map[string]any{"id": al.ID, "kind": al.Kind, "kind_label": al.Kind.Label(), "jurisdiction": al.Jurisdiction,
-			"project_id": al.ProjectID, "org_id": al.OrgID, "subject": al.Subject, "message": al.Message, "raised_at": al.RaisedAt,
-			"resolved_at": timePtr(al.ResolvedAt)})
-	}
-	return writeJSON(w, 200, map[string]any{"alerts": out})
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

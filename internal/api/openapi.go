@@ -106,6 +106,9 @@ func (a *API) schemas() map[string]js {
 	for k, v := range completionSchemas() {
 		s[k] = v
 	}
+	for k, v := range supervisionSchemas() {
+		s[k] = v
+	}
 	for k, v := range registrationSchemas() {
 		s[k] = v
 	}
@@ -127,6 +130,27 @@ func entrySchema() js {
 
 // registrationSchemas are the schemas of registration, certificates,
 // deed tax, handover and utilities.
+func supervisionSchemas() map[string]js {
+	alert := js{"id": integer(""), "kind": str("预警类型"), "kind_label": str(""), "severity": str("notice | warning | critical"),
+		"severity_label": str("提示 / 预警 / 严重"), "state": str("open | acknowledged | resolved"), "state_label": str(""),
+		"jurisdiction": str(""), "project_id": integer(""), "org_id": integer("须处理的机构"), "org_name": str(""),
+		"subject": str("所涉记录，如 commitment:12"), "message": str(""), "basis": str("规则依据"), "link": str("处理入口（页面地址）"),
+		"assignee": integer("处理人"), "assignee_name": str(""), "occurrences": integer("发生次数（解除后再次发生时加一）"),
+		"raised_at": dateTime(""), "last_seen_at": dateTime(""), "resolved_at": dateTime("")}
+	withHistory := js{}
+	for k, v := range alert {
+		withHistory[k] = v
+	}
+	withHistory["history"] = array(object(nil, js{"action": str("raise | reopen | acknowledge | assign | resolve | auto_resolve"), "label": str(""),
+		"by": str(""), "note": str(""), "assignee": integer(""), "at": dateTime("")}))
+	return map[string]js{
+		"AlertList":         object([]string{"alerts"}, js{"alerts": array(object(nil, alert))}),
+		"Alert":             object([]string{"id", "kind", "state"}, withHistory),
+		"AlertAssignInput":  object([]string{"assignee"}, js{"assignee": integer("本机构用户"), "note": str("")}),
+		"AlertResolveInput": object([]string{"note"}, js{"note": str("处理说明（必填，不超过500字）")}),
+	}
+}
+
 func registrationSchemas() map[string]js {
 	service := object([]string{"id", "kind", "state"}, js{"id": integer(""), "seq": integer("顺序"), "kind": str("first | transfer | mortgage | cancel | seal | unseal | correct | objection"),
 		"kind_label": str(""), "unit_id": integer(""), "building_id": integer("首次登记的幢"), "contract_id": integer(""), "entry_id": integer("注销、解封、更正所涉登记"),
@@ -475,8 +499,5 @@ func completionSchemas() map[string]js {
 				"basis": str("依据"), "workdays_left": integer("距第20个工作日剩余的工作日"), "due_on": date("")})),
 			"clocks": array(object(nil, js{"filing_id": integer(""), "filed_on": date(""), "due_on": date(""), "workdays_left": integer(""), "overdue": boolean(""),
 				"building": integer("")})), "warnings": array(str(""))}),
-		"AlertList": object([]string{"alerts"}, js{"alerts": array(object(nil, js{"id": integer(""), "kind": str(""), "kind_label": str(""),
-			"jurisdiction": str(""), "project_id": integer(""), "org_id": integer(""), "subject": str(""), "message": str(""), "raised_at": dateTime(""),
-			"resolved_at": dateTime("")}))}),
 	}
 }

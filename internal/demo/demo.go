@@ -5,9 +5,9 @@ import (
 	"fmt"
 	"time"
 
-	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/store"
+	"handover/internal/supervision"
 )
 
 // Load loads the whole demo prefecture into an empty database, replaying
@@ -39,15 +39,23 @@ func Load(ctx context.Context, db *store.DB, opts Options) error {
 	if err != nil {
 		return err
 	}
-	// Today: the promised material of the filing is overdue.
-	set(time.Time{})
-	if _, err := db.CheckCommitments(ctx, audit.System(), calendar.DateOf(db.Now())); err != nil {
+	// Today (the promised material of the filing is overdue): the alerts.
+	sr, err := LoadSupervision(ctx, db, f, lr, set)
+	if err != nil {
 		return err
 	}
 	if opts.Out != nil {
 		e := rr.Event
 		fmt.Fprintf(opts.Out, "演示项目“天山·悦府”已于%s交房：%d户中%d户当日取得不动产权证书，%d户受阻（原因见交房页面 /handover/%d）。\n",
 			e.HeldOn.Chinese(), e.Total, e.Done, e.Blocked, e.ID)
+		fmt.Fprint(opts.Out, "待处理的预警：")
+		for i, k := range supervision.AlertKinds {
+			if i > 0 {
+				fmt.Fprint(opts.Out, "，")
+			}
+			fmt.Fprintf(opts.Out, "%s %d 条", k.Label(), sr.Alerts[k])
+		}
+		fmt.Fprintln(opts.Out, "（/alerts）。")
 	}
 	return nil
 }

@@ -424,7 +424,7 @@ func (db *DB) FulfilCommitment(ctx context.Context, actor audit.Actor, id int64,
 		if _, err := tx.exec(ctx, `UPDATE commitments SET fulfilled_at = $1, fulfilled_by = $2, evidence = $3 WHERE id = $4`, tx.now, actor.UserID, c.Evidence, id); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE alerts SET resolved_at = $1 WHERE subject = $2 AND resolved_at IS NULL`, tx.now, fmt.Sprintf("commitment:%d", id)); err != nil {
+		if err := tx.resolveSubject(ctx, fmt.Sprintf("commitment:%d", id), "承诺事项已履行"); err != nil {
 			return err
 		}
 		tx.Audit("commitment.fulfil", "commitment", id, map[string]any{"kind": c.Kind, "evidence": c.Evidence, "late": !c.BreachedAt.IsZero()})
@@ -467,8 +467,8 @@ func (db *DB) CheckCommitments(ctx context.Context, actor audit.Actor, today cal
 			if _, err := tx.exec(ctx, `UPDATE commitments SET breached_at = $1 WHERE id = $2`, tx.now, d.id); err != nil {
 				return err
 			}
-			if err := tx.raiseAlert(ctx, supervision.Alert{Kind: supervision.CommitmentOverdue, Jurisdiction: d.j, ProjectID: d.project,
-				OrgID: d.developer, Subject: subject, Message: msg}); err != nil {
+			if err := tx.raiseAlert(ctx, supervision.CommitmentLate(supervision.CommitmentFacts{ID: d.id, ProjectID: d.project, Name: d.name,
+				Jurisdiction: d.j, Developer: d.developer, Title: d.title, DueOn: d.on}, tx.now)); err != nil {
 				return err
 			}
 			if err := tx.creditEvent(ctx, d.developer, d.j, credit.CommitmentBreach, subject, msg); err != nil {
@@ -479,60 +479,6 @@ func (db *DB) CheckCommitments(ctx context.Context, actor audit.Actor, today cal
 		return nil
 	})
 	return n, err
-}
-
-// raiseAlert writes an alert once per kind and subject.
-func (tx *Tx) raiseAlert(ctx context.Context, a supervision.Alert) error {
-	_, err := tx.exec(ctx, `INSERT INTO alerts (kind, jurisdiction, project_id, org_id, subject, message, raised_at) VALUES ($1, $2, $3, $4, $5, $6, $7)
-		ON CONFLICT (kind, subject) DO NOTHING`, string(a.Kind), a.Jurisdiction, a.ProjectID, a.OrgID, a.Subject, a.Message, tx.now)
-	return err
-}
-
-// AlertQuery filters Alerts.
-type AlertQuery struct {
-	Jurisdiction string // "" for every jurisdiction
-	OrgID        int64
-	ProjectID    int64
-	Open         bool
-}
-
-// Alerts lists alerts, newest first.
-func (db *DB) Alerts(ctx context.Context, q AlertQuery) ([]supervision.Alert, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	if q.Jurisdiction != "" {
-		where = append(where, `jurisdiction = `+arg(q.Jurisdiction))
-	}
-	if q.OrgID != 0 {
-		where = append(where, `org_id = `+arg(q.OrgID))
-	}
-	if q.ProjectID != 0 {
-		where = append(where, `project_id = `+arg(q.ProjectID))
-	}
-	if q.Open {
-		where = append(where, `resolved_at IS NULL`)
-	}
-	text := `SELECT id, kind, jurisdiction, project_id, org_id, subject, message, raised_at, resolved_at FROM alerts`
-	if len(where) > 0 {
-		text += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	rows, err := db.r().QueryContext(ctx, text+` ORDER BY id DESC LIMIT 500`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []supervision.Alert
-	for rows.Next() {
-		var a supervision.Alert
-		var resolved sql.NullTime
-		if err := rows.Scan(&a.ID, &a.Kind, &a.Jurisdiction, &a.ProjectID, &a.OrgID, &a.Subject, &a.Message, &a.RaisedAt, &resolved); err != nil {
-			return nil, err
-		}
-		a.ResolvedAt = resolved.Time
-		out = append(out, a)
-	}
-	return out, rows.Err()
 }
 
 // ---- area reconciliation (期转现)

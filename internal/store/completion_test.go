@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/completion"
@@ -430,7 +431,7 @@ func TestCommitmentExpiry(t *testing.T) {
 	if n, _ := x.db.CheckCommitments(ctx, audit.System(), calendar.MustDate("2026-06-12")); n != 0 {
 		t.Errorf("checked again: %d new, want 0", n)
 	}
-	alerts, _ := x.db.Alerts(ctx, store.AlertQuery{ProjectID: x.project.ID, Open: true})
+	alerts, _ := x.db.Alerts(ctx, store.AlertQuery{Filter: access.Filter{All: true}, ProjectID: x.project.ID, State: "open"})
 	events, _ := x.db.CreditEvents(ctx, x.project.Developer)
 	if len(alerts) != 1 || alerts[0].OrgID != x.project.Developer || len(events) != 1 || events[0].Kind != "commitment_breach" {
 		t.Fatalf("alerts %+v, credit events %+v", alerts, events)
@@ -438,7 +439,7 @@ func TestCommitmentExpiry(t *testing.T) {
 	if _, err := x.db.FulfilCommitment(ctx, x.dev, cs[0].ID, "结算备案表"); err != nil {
 		t.Fatal(err)
 	}
-	if alerts, _ := x.db.Alerts(ctx, store.AlertQuery{ProjectID: x.project.ID, Open: true}); len(alerts) != 0 {
+	if alerts, _ := x.db.Alerts(ctx, store.AlertQuery{Filter: access.Filter{All: true}, ProjectID: x.project.ID, State: "open"}); len(alerts) != 0 {
 		t.Errorf("alerts after the late fulfilment: %+v", alerts)
 	}
 	if events, _ := x.db.CreditEvents(ctx, x.project.Developer); len(events) != 1 {

@@ -302,6 +302,7 @@ func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, er
 func (db *DB) DraftContract(ctx context.Context, actor audit.Actor, developer int64, in ContractInput) (presale.Contract, error) {
 	var c presale.Contract
 	err := db.transact(ctx, actor, func(tx *Tx) error {
+		tx.attempting("contract.draft", in.UnitID, 0, "")
 		ref, err := unitRef(ctx, tx.q(), `u.id = $1`, in.UnitID)
 		if err != nil {
 			return err
@@ -389,6 +390,7 @@ func (db *DB) changeContract(ctx context.Context, actor audit.Actor, id int64, a
 		if c, err = lockContract(ctx, tx, id); err != nil {
 			return err
 		}
+		tx.attempting(action, c.UnitID, c.ProjectID, c.Number)
 		before := c.State
 		if err := step(tx, &c); err != nil {
 			return err

@@ -13,6 +13,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"strings"
 	"sync"
@@ -67,6 +68,10 @@ type DB struct {
 	// authorityCerts caches parsed authority certificates by key id: a
 	// key's certificate is fixed once stored, so the cache never goes stale.
 	authorityCerts sync.Map
+	// changes counts committed domain changes (and refused attempts), so
+	// that the worker evaluates the alerts soon after anything moved.
+	changes atomic.Int64
+	log     *slog.Logger
 }
 
 // WriteStats reports how many write transactions this DB has committed and
@@ -86,6 +91,8 @@ type Options struct {
 	Now func() time.Time
 	// MaxConns bounds the connection pool (0: engine default).
 	MaxConns int
+	// Log receives what the store cannot return to a caller (nil: discarded).
+	Log *slog.Logger
 }
 
 // sqlitePragmas: WAL for concurrent readers, a busy timeout instead of
@@ -105,7 +112,10 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		return nil, errors.New("store.Open: Options.Now is required")
 	}
-	db := &DB{now: opts.Now}
+	db := &DB{now: opts.Now, log: opts.Log}
+	if db.log == nil {
+		db.log = slog.New(slog.DiscardHandler)
+	}
 	var err error
 	if IsPostgresURL(dsn) {
 		db.engine = Postgres
@@ -169,6 +179,15 @@ func (db *DB) forUpdate() string {
 	return ""
 }
 
+// forUpdateOf locks only the rows of table alias t (PostgreSQL refuses to
+// lock the nullable side of an outer join).
+func (db *DB) forUpdateOf(t string) string {
+	if db.engine == Postgres {
+		return " FOR UPDATE OF " + t
+	}
+	return ""
+}
+
 // skipLocked makes a row-locking subquery pass over rows other
 // transactions hold (PostgreSQL; SQLite has one writer at a time).
 func (db *DB) skipLocked() string {
@@ -192,6 +211,8 @@ type Tx struct {
 	// jurisdictions read in this transaction, by code
 	jurisdictions map[string]identity.Jurisdiction
 	stmts         int // statements run, for the tests that bound them
+	// attempt is what the transaction attempts, for recording a refusal
+	attempt attempt
 }
 
 // stmt returns the transaction's handle on the cached prepared statement
@@ -261,23 +282,30 @@ const maxAttempts = 5
 // transact runs fn in a transaction as actor, writes the queued audit
 // events, and commits. It retries fn from the start on a serialisation
 // failure, so fn must not have effects outside the transaction.
+//
+// When fn marked what it attempts (Tx.attempting) and a domain rule refused
+// it, the refusal is recorded after the rollback.
 func (db *DB) transact(ctx context.Context, actor audit.Actor, fn func(*Tx) error) error {
 	var err error
-	for attempt := 1; attempt <= maxAttempts; attempt++ {
-		err = db.transactOnce(ctx, actor, fn)
+	for try := 1; try <= maxAttempts; try++ {
+		var att attempt
+		err = db.transactOnce(ctx, actor, fn, &att)
 		if err == nil || !db.retryable(err) {
+			if p := problem.As(err); err != nil && att.action != "" && p.Kind == problem.Refused {
+				db.noteRefusal(ctx, actor, att, p)
+			}
 			return err
 		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-time.After(time.Duration(attempt*attempt) * 5 * time.Millisecond):
+		case <-time.After(time.Duration(try*try) * 5 * time.Millisecond):
 		}
 	}
 	return &problem.Error{Kind: problem.Conflict, Code: "db.busy", Message: "系统繁忙，请稍后重试", Err: err}
 }
 
-func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) error) (err error) {
+func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) error, att *attempt) (err error) {
 	if db.engine == SQLite {
 		db.wmu.Lock()
 		defer db.wmu.Unlock()
@@ -293,6 +321,9 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 		}
 	}()
 	if err = fn(tx); err != nil {
+		if att != nil {
+			*att = tx.attempt
+		}
 		return err
 	}
 	if err = tx.flushOutbox(ctx); err != nil {
@@ -309,7 +340,23 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 	}
 	db.commits.Add(1)
 	db.committed.Add(int64(tx.stmts))
+	if tx.changesDomain() {
+		db.changes.Add(1)
+	}
 	return nil
+}
+
+// changesDomain reports whether the transaction changed the domain (not
+// only sessions, logins, views or the alerts themselves).
+func (tx *Tx) changesDomain() bool {
+	for _, e := range tx.events {
+		a := e.Action
+		if !strings.HasPrefix(a, "alert.") && !strings.HasPrefix(a, "session.") && !strings.HasPrefix(a, "auth.") &&
+			!strings.HasPrefix(a, "access.") && !strings.HasSuffix(a, ".view") {
+			return true
+		}
+	}
+	return false
 }
 
 // querier is what read helpers need: the pool (plain reads need no

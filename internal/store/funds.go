@@ -202,6 +202,7 @@ func (db *DB) RequestWithdrawal(ctx context.Context, actor audit.Actor, w presal
 		if _, err := lockProject(ctx, tx, w.ProjectID); err != nil {
 			return err
 		}
+		tx.attempting("fund.withdraw", 0, w.ProjectID, w.Node+"|"+w.Amount.StringFixed(2))
 		review, err := checkWithdrawal(ctx, tx, w)
 		if err != nil {
 			return err

@@ -717,6 +717,9 @@ func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step regist
 			return err
 		}
 		if step == registry.StepRecord {
+			if len(a.Services) > 0 {
+				tx.attempting("registration.record", a.Services[0].UnitID, a.ProjectID, a.Number)
+			}
 			return tx.recordApplication(ctx, &a)
 		}
 		moved := 0

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"handover/internal/audit"
@@ -39,6 +40,33 @@ func (db *DB) PutSetting(ctx context.Context, actor audit.Actor, jurisdiction, k
 			return err
 		}
 		tx.Audit("setting.put", "setting", jurisdiction+"/"+key, map[string]string{"before": old, "after": value})
+		return nil
+	})
+}
+
+// PutSettings stores several settings of a jurisdiction in one
+// transaction, each only when it changes.
+func (db *DB) PutSettings(ctx context.Context, actor audit.Actor, jurisdiction string, values map[string]string) error {
+	keys := make([]string, 0, len(values))
+	for k := range values {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		for _, key := range keys {
+			old, err := setting(ctx, tx.q(), jurisdiction, key, "")
+			if err != nil {
+				return err
+			}
+			if old == values[key] {
+				continue
+			}
+			if _, err := tx.exec(ctx, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ($1, $2, $3, $4, $5)`,
+				jurisdiction, key, values[key], actor.UserID, tx.now); err != nil {
+				return err
+			}
+			tx.Audit("setting.put", "setting", jurisdiction+"/"+key, map[string]string{"before": old, "after": values[key]})
+		}
 		return nil
 	})
 }

@@ -210,7 +210,7 @@ func (s *Server) completionCards(r *http.Request, p *identity.Principal) ([]Home
 		cards = append(cards, HomeCard{Title: "待出具的验收意见", Count: len(tasks), Unit: "项", Href: "/acceptance", Warn: overdue > 0, Note: note})
 	}
 	if access.Could(p, access.AlertRead) {
-		q, err := api.AlertQueryFor(p, true)
+		q, err := api.AlertQueryFor(p, "open")
 		if err != nil {
 			return nil, err
 		}

@@ -298,11 +298,12 @@ func (m *matrix) completionFixture(t *testing.T, project, building int64, tab le
 	if _, err := env.DB.CheckCommitments(ctx, audit.System(), today.AddDays(365)); err != nil {
 		t.Fatal(err)
 	}
-	alerts, _ := env.DB.Alerts(ctx, store.AlertQuery{ProjectID: project})
+	alerts, _ := env.DB.Alerts(ctx, store.AlertQuery{Filter: access.Filter{All: true}, ProjectID: project})
 	if len(alerts) == 0 {
 		t.Fatal("no alert fixture")
 	}
 	m.fixture["alert"] = alerts[0].ID
+	m.fixture["devuser"] = actorOfUser(env, "kaifa").UserID
 	res, err := env.DB.SubmitSurvey(ctx, actorOfUser(env, "cehui"), building, buildingSurvey(tab, m.fixture["unit"]), nil, nil)
 	if err != nil || len(res.Errors) > 0 {
 		t.Fatalf("corrected fixture survey: %v %v", err, res.Errors[:min(3, len(res.Errors))])
@@ -545,6 +546,13 @@ func specs() map[string]routeSpec {
 		"POST /api/v1/commitments/{id}/fulfilment": {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing}, req: body("/api/v1/commitments/%d/fulfilment", "commitment", `{"evidence":"结算备案表"}`)},
 		"GET /api/v1/projects/{id}/readiness":      {home: readinessReaders, pref: sup, req: withID("/api/v1/projects/%d/readiness", "project")},
 		"GET /api/v1/alerts":                       {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing}, pref: sup, list: true, record: "alert", req: fixed("/api/v1/alerts")},
+		"GET /api/v1/alerts/{id}":                  {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing}, pref: sup, req: withID("/api/v1/alerts/%d", "alert")},
+		// The alert is the developer's to act on; the housing bureau watches it.
+		"POST /api/v1/alerts/{id}/acknowledge": {home: dev, pref: sup, req: withID("/api/v1/alerts/%d/acknowledge", "alert")},
+		"POST /api/v1/alerts/{id}/assign": {home: dev, pref: sup, req: func(m *matrix) (string, string) {
+			return fmt.Sprintf("/api/v1/alerts/%d/assign", m.fixture["alert"]), fmt.Sprintf(`{"assignee":%d}`, m.fixture["devuser"])
+		}},
+		"POST /api/v1/alerts/{id}/resolve": {home: dev, pref: sup, req: body("/api/v1/alerts/%d/resolve", "alert", `{"note":"已处理"}`)},
 
 		"POST /api/v1/applications": {home: []identity.Role{identity.RoleAcceptor}, req: func(m *matrix) (string, string) {
 			return "/api/v1/applications", fmt.Sprintf(`{"applicants":["马建华"],"services":[{"kind":"objection","unit_id":%d,"details":{"reason":"共同出资"}}]}`, m.fixture["unit"])

@@ -18,7 +18,6 @@ import (
 	"handover/internal/ledger"
 	"handover/internal/problem"
 	"handover/internal/store"
-	"handover/internal/supervision"
 )
 
 // ---- the completion page of a project
@@ -1015,30 +1014,4 @@ func (s *Server) readinessPage(w http.ResponseWriter, r *http.Request) error {
 		page.Groups = append(page.Groups, ConditionGroup{Subject: c.Subject, Kind: c.SubjectKind, Conditions: []handover.Condition{c}})
 	}
 	return s.render(w, 200, "readiness", page)
-}
-
-// ---- alerts
-
-// AlertsPage lists early warnings.
-type AlertsPage struct {
-	Base
-	Alerts []supervision.Alert
-	Open   bool
-}
-
-func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
-	if err != nil {
-		return err
-	}
-	open := r.URL.Query().Get("all") != "1"
-	q, err := api.AlertQueryFor(p, open)
-	if err != nil {
-		return err
-	}
-	alerts, err := s.db.Alerts(r.Context(), q)
-	if err != nil {
-		return err
-	}
-	return s.render(w, 200, "alerts", AlertsPage{Base: s.base(r, "预警"), Alerts: alerts, Open: open})
 }

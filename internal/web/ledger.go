@@ -17,6 +17,7 @@ import (
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/supervision"
 )
 
 // ---- projects
@@ -693,6 +694,9 @@ type SettingsPage struct {
 	Values        map[string]string
 	Effects       []credit.Effect
 	Keys          []SettingKey
+	Thresholds    []supervision.ThresholdSetting
+	Errors        map[string]string
+	Message       string
 }
 
 // SettingKey is one configurable effect of the restriction list.
@@ -722,16 +726,32 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	if err := access.Decide(p, access.SettingsManage, access.Target{Jurisdiction: cur}); err != nil {
 		return err
 	}
+	page, err := s.settingsForm(r, js, cur)
+	if err != nil {
+		return err
+	}
+	return s.render(w, 200, "settings", page)
+}
+
+// settingsForm is the settings page of jurisdiction cur with its stored values.
+func (s *Server) settingsForm(r *http.Request, js []identity.Jurisdiction, cur string) (SettingsPage, error) {
 	page := SettingsPage{Base: s.base(r, "本辖区配置"), Jurisdictions: js, Current: cur, Values: map[string]string{},
-		Effects: []credit.Effect{credit.Refuse, credit.Review, credit.Ignore}, Keys: settingKeys()}
+		Effects: []credit.Effect{credit.Refuse, credit.Review, credit.Ignore}, Keys: settingKeys(), Thresholds: supervision.ThresholdSettings}
 	for _, k := range page.Keys {
 		v, err := s.db.Setting(r.Context(), cur, k.Key, string(credit.Refuse))
 		if err != nil {
-			return err
+			return page, err
 		}
 		page.Values[k.Key] = string(credit.ParseEffect(v))
 	}
-	return s.render(w, 200, "settings", page)
+	for _, t := range page.Thresholds {
+		v, err := s.db.Setting(r.Context(), cur, t.Key, strconv.Itoa(t.Default))
+		if err != nil {
+			return page, err
+		}
+		page.Values[t.Key] = v
+	}
+	return page, nil
 }
 
 func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
@@ -743,18 +763,32 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	if err := access.Decide(p, access.SettingsManage, access.Target{Jurisdiction: j}); err != nil {
 		return err
 	}
+	values := map[string]string{}
 	for _, k := range settingKeys() {
-		v := string(credit.ParseEffect(r.PostFormValue(k.Key)))
-		cur, err := s.db.Setting(r.Context(), j, k.Key, string(credit.Refuse))
-		if err != nil {
-			return err
+		values[k.Key] = string(credit.ParseEffect(r.PostFormValue(k.Key)))
+	}
+	for _, t := range supervision.ThresholdSettings {
+		values[t.Key] = strings.TrimSpace(r.PostFormValue(t.Key))
+	}
+	// Every threshold checked before anything is stored.
+	if _, err := supervision.ParseThresholds(values); err != nil {
+		_, all, jerr := s.jurisdictionNames(r)
+		if jerr != nil {
+			return jerr
 		}
-		if string(credit.ParseEffect(cur)) == v {
-			continue
+		page, ferr := s.settingsForm(r, manageableJurisdictions(p, access.SettingsManage, counties(all)), j)
+		if ferr != nil {
+			return ferr
 		}
-		if err := s.db.PutSetting(r.Context(), identity.ActorFrom(r.Context()), j, k.Key, v); err != nil {
-			return err
+		for k, v := range values {
+			page.Values[k] = v
 		}
+		e := problem.As(err)
+		page.Message, page.Errors = e.Message, e.Fields
+		return s.render(w, http.StatusUnprocessableEntity, "settings", page)
+	}
+	if err := s.db.PutSettings(r.Context(), identity.ActorFrom(r.Context()), j, values); err != nil {
+		return err
 	}
 	s.flash(r, "已保存配置")
 	http.Redirect(w, r, "/admin/settings?jurisdiction="+url.QueryEscape(j), http.StatusSeeOther)

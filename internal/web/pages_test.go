@@ -84,9 +84,10 @@ func samplePages() map[string]any {
 		"building":     BuildingPage{Base: b, Project: proj, Table: table, States: ledger.States, Others: []store.BuildingSummary{{Building: building}, {Building: ledger.Building{ID: 8, Name: "2号楼"}}}},
 		"unit": UnitPage{Base: b, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Status: ledger.Status{Locked: true}, State: ledger.Restricted,
 			CanLock: true, CanDraft: true, Contracts: []presale.Contract{contract}, Book: bookSample(now), Statuses: registry.Statuses(bookSample(now)), Errors: map[string]string{"reason": "x"}},
-		"presale":       PresaleQueuePage{Base: b, Queue: []store.PresaleApplication{{ID: 1, ProjectID: 1, ProjectName: "p", SubmittedAt: now}}, Permits: []PermitRow{{Number: "n", Project: "p", State: "有效"}}},
-		"credit":        CreditPage{Base: b, Current: []credit.Listing{{Name: "dev", Reason: "r", At: now}}, History: []credit.Listing{{Name: "dev", Listed: true, At: now}}, Developers: []identity.Org{org}, CanManage: true, Message: "m"},
-		"settings":      SettingsPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Effects: []credit.Effect{credit.Refuse, credit.Review}, Keys: settingKeys()},
+		"presale": PresaleQueuePage{Base: b, Queue: []store.PresaleApplication{{ID: 1, ProjectID: 1, ProjectName: "p", SubmittedAt: now}}, Permits: []PermitRow{{Number: "n", Project: "p", State: "有效"}}},
+		"credit":  CreditPage{Base: b, Current: []credit.Listing{{Name: "dev", Reason: "r", At: now}}, History: []credit.Listing{{Name: "dev", Listed: true, At: now}}, Developers: []identity.Org{org}, CanManage: true, Message: "m"},
+		"settings": SettingsPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Effects: []credit.Effect{credit.Refuse, credit.Review}, Keys: settingKeys(),
+			Thresholds: supervision.ThresholdSettings, Errors: map[string]string{supervision.SettingClockDays: "应为1至20之间的整数"}, Message: "预警阈值有误"},
 		"contracts":     ContractListPage{Base: b, Contracts: []ContractRow{{C: contract, Room: "1号楼 1单元101", Project: "p", Overdue: true}}, States: []presale.ContractState{presale.Draft}, State: "draft"},
 		"contract_form": ContractFormPage{Base: b, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Form: defaultForm(9, calendar.MustDate("2027-01-01")), Banks: []identity.Org{org}, Errors: map[string]string{"unit_price": "x"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
 		"contract":      contractSample(b, contract, unit, building, proj, now),
@@ -201,7 +202,12 @@ func completionSamples(b Base, proj ledger.Project, building ledger.Building, un
 		"readiness": ReadinessPage{Base: b, Project: proj, Target: handover.Delivery, Targets: []handover.Target{handover.Filing, handover.Delivery}, Report: report,
 			Clocks: []ClockLine{{Clock: *clock, Buildings: "1号楼", DeadlineMS: 1}}, Groups: []ConditionGroup{{Subject: "1单元101", Kind: "unit", Conditions: []handover.Condition{cond}}},
 			Building: 7, Buildings: []ledger.Building{building}},
-		"alerts":   AlertsPage{Base: b, Alerts: []supervision.Alert{{Kind: supervision.CommitmentOverdue, ProjectID: 1, Message: "m", RaisedAt: now}}, Open: true},
+		"alerts": AlertsPage{Base: b, Alerts: []supervision.Alert{{Kind: supervision.CommitmentOverdue, Severity: supervision.Warning, State: supervision.Open,
+			ProjectID: 1, Message: "m", RaisedAt: now, Occurrences: 2}}, State: "open", Kinds: supervision.AlertKinds, Counts: map[supervision.Severity]int{supervision.Warning: 1}},
+		"alert": AlertPage{Base: b, Alert: supervision.Alert{ID: 3, Kind: supervision.ClockRunningOut, Severity: supervision.Critical, State: supervision.Acknowledged,
+			Message: "m", Link: "/projects/1/readiness", Occurrences: 2, RaisedAt: now, AssigneeName: "张三", Assignee: 4}, CanHandle: true,
+			History: []supervision.Action{{Action: "raise", At: now}, {Action: "assign", ByName: "李四", Note: "请核查", At: now}},
+			Users:   []identity.User{{ID: 4, Name: "张三"}}, Message: "m", Fields: map[string]string{"note": "请填写"}},
 		"contract": cpage, // with the area reconciliation and the buyer's choice
 	}
 }

@@ -94,6 +94,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /acceptance/{id}", s.page(s.caseStep))
 	mux.Handle("GET /attachments/{id}", s.page(s.attachment))
 	mux.Handle("GET /alerts", s.page(s.alertsPage))
+	mux.Handle("GET /alerts/{id}", s.page(s.alertPage))
+	mux.Handle("POST /alerts/{id}", s.page(s.alertAction))
 	mux.Handle("GET /admin/partners", s.page(s.partnersPage))
 	mux.Handle("POST /admin/partners", s.page(s.partnerCreate))
 

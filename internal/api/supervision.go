@@ -1,0 +1,163 @@
+package api
+
+import (
+	"net/http"
+	"strconv"
+
+	"handover/internal/access"
+	"handover/internal/identity"
+	"handover/internal/problem"
+	"handover/internal/store"
+	"handover/internal/supervision"
+)
+
+func (a *API) supervisionRoutes() []Route {
+	id := []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}
+	const tAlert = "预警"
+	return []Route{
+		{Method: "GET", Pattern: "/api/v1/alerts", Action: access.AlertRead, Tag: tAlert,
+			Summary: "预警收件箱（本机构须处理的、本辖区的；州级可见全部），严重程度高、较新者在前",
+			Params: []Param{{Name: "state", In: "query", Desc: "open（待处理与已签收，默认）| resolved | all"},
+				{Name: "kind", In: "query", Desc: "预警类型"}, {Name: "project", In: "query", Type: "integer"}},
+			Result: "AlertList", handle: a.listAlerts},
+		{Method: "GET", Pattern: "/api/v1/alerts/{id}", Action: access.AlertRead, Tag: tAlert, Summary: "一条预警及其处理经过",
+			Params: id, Result: "Alert", handle: a.getAlert},
+		{Method: "POST", Pattern: "/api/v1/alerts/{id}/acknowledge", Action: access.AlertHandle, Tag: tAlert, Summary: "签收预警",
+			Params: id, Result: "Alert", handle: a.acknowledgeAlert},
+		{Method: "POST", Pattern: "/api/v1/alerts/{id}/assign", Action: access.AlertHandle, Tag: tAlert, Summary: "指派给本机构的处理人",
+			Params: id, Body: "AlertAssignInput", Result: "Alert", handle: a.assignAlert},
+		{Method: "POST", Pattern: "/api/v1/alerts/{id}/resolve", Action: access.AlertHandle, Tag: tAlert,
+			Summary: "解除预警（须填写处理说明）；原因再次出现时预警重新打开", Params: id, Body: "AlertResolveInput", Result: "Alert", handle: a.resolveAlert},
+	}
+}
+
+// AlertQueryFor is what alerts a principal sees; state is open, resolved
+// or all.
+func AlertQueryFor(p *identity.Principal, state string) (store.AlertQuery, error) {
+	f, err := access.ListFilter(p, access.AlertRead)
+	if err != nil {
+		return store.AlertQuery{}, err
+	}
+	q := store.AlertQuery{Filter: f, State: state}
+	switch state {
+	case "all":
+		q.State = ""
+	case "resolved":
+	default:
+		q.State = "open"
+	}
+	return q, nil
+}
+
+// AlertJSON is an alert as the API shows it.
+func AlertJSON(al supervision.Alert) map[string]any {
+	return map[string]any{"id": al.ID, "kind": al.Kind, "kind_label": al.Kind.Label(), "severity": al.Severity, "severity_label": al.Severity.Label(),
+		"state": al.State, "state_label": al.State.Label(), "jurisdiction": al.Jurisdiction, "project_id": al.ProjectID, "org_id": al.OrgID,
+		"org_name": al.OrgName, "subject": al.Subject, "message": al.Message, "basis": al.Kind.Basis(), "link": al.Link,
+		"assignee": al.Assignee, "assignee_name": al.AssigneeName, "occurrences": al.Occurrences, "raised_at": al.RaisedAt,
+		"last_seen_at": al.LastSeenAt, "resolved_at": timePtr(al.ResolvedAt)}
+}
+
+func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) error {
+	q, err := AlertQueryFor(principal(r), r.URL.Query().Get("state"))
+	if err != nil {
+		return err
+	}
+	q.Kind = supervision.AlertKind(r.URL.Query().Get("kind"))
+	if v := r.URL.Query().Get("project"); v != "" {
+		if q.ProjectID, err = strconv.ParseInt(v, 10, 64); err != nil {
+			return &problem.Error{Kind: problem.Invalid, Code: "query.project", Message: "项目编号应为整数"}
+		}
+	}
+	alerts, err := a.DB.Alerts(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	out := []map[string]any{}
+	for _, al := range alerts {
+		out = append(out, AlertJSON(al))
+	}
+	return writeJSON(w, 200, map[string]any{"alerts": out})
+}
+
+// loadAlert reads the alert of the path and checks action on it.
+func (a *API) loadAlert(r *http.Request, action access.Action) (supervision.Alert, []supervision.Action, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return supervision.Alert{}, nil, err
+	}
+	al, history, err := a.DB.Alert(r.Context(), id)
+	if err != nil {
+		return al, nil, err
+	}
+	return al, history, decide(r, action, store.AlertTarget(al))
+}
+
+func (a *API) alertWithHistory(w http.ResponseWriter, al supervision.Alert, history []supervision.Action) error {
+	out := AlertJSON(al)
+	var hs []map[string]any
+	for _, h := range history {
+		hs = append(hs, map[string]any{"action": h.Action, "label": h.Label(), "by": h.ByName, "note": h.Note, "assignee": h.Assignee, "at": h.At})
+	}
+	out["history"] = hs
+	return writeJSON(w, 200, out)
+}
+
+func (a *API) getAlert(w http.ResponseWriter, r *http.Request) error {
+	al, history, err := a.loadAlert(r, access.AlertRead)
+	if err != nil {
+		return err
+	}
+	return a.alertWithHistory(w, al, history)
+}
+
+// handleAlert checks AlertHandle on the alert, applies change and answers
+// with the alert and its history.
+func (a *API) handleAlert(w http.ResponseWriter, r *http.Request, change func(al supervision.Alert) error) error {
+	al, _, err := a.loadAlert(r, access.AlertHandle)
+	if err != nil {
+		return err
+	}
+	if err := change(al); err != nil {
+		return err
+	}
+	al, history, err := a.DB.Alert(r.Context(), al.ID)
+	if err != nil {
+		return err
+	}
+	return a.alertWithHistory(w, al, history)
+}
+
+func (a *API) acknowledgeAlert(w http.ResponseWriter, r *http.Request) error {
+	return a.handleAlert(w, r, func(al supervision.Alert) error {
+		_, err := a.DB.AcknowledgeAlert(r.Context(), identity.ActorFrom(r.Context()), al.ID)
+		return err
+	})
+}
+
+func (a *API) assignAlert(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Assignee int64  `json:"assignee"`
+		Note     string `json:"note"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return a.handleAlert(w, r, func(al supervision.Alert) error {
+		_, err := a.DB.AssignAlert(r.Context(), identity.ActorFrom(r.Context()), al.ID, in.Assignee, in.Note)
+		return err
+	})
+}
+
+func (a *API) resolveAlert(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Note string `json:"note"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	return a.handleAlert(w, r, func(al supervision.Alert) error {
+		_, err := a.DB.ResolveAlert(r.Context(), identity.ActorFrom(r.Context()), al.ID, in.Note)
+		return err
+	})
+}

@@ -1,0 +1,919 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"handover/internal/access"
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/handover"
+	"handover/internal/identity"
+	"handover/internal/problem"
+	"handover/internal/registry"
+	"handover/internal/supervision"
+)
+
+// ---- the inbox
+
+const alertColumns = `a.id, a.kind, a.severity, a.state, a.jurisdiction, a.project_id, a.org_id, COALESCE(o.name, ''), a.subject, a.message,
+	a.link, a.assignee, COALESCE(u.name, ''), a.occurrences, a.raised_at, a.last_seen_at, a.resolved_at`
+
+const alertFrom = ` FROM alerts a LEFT JOIN organisations o ON o.id = a.org_id LEFT JOIN users u ON u.id = a.assignee`
+
+func scanAlert(r interface{ Scan(...any) error }) (supervision.Alert, error) {
+	var a supervision.Alert
+	var seen, resolved sql.NullTime
+	err := r.Scan(&a.ID, &a.Kind, &a.Severity, &a.State, &a.Jurisdiction, &a.ProjectID, &a.OrgID, &a.OrgName, &a.Subject, &a.Message,
+		&a.Link, &a.Assignee, &a.AssigneeName, &a.Occurrences, &a.RaisedAt, &seen, &resolved)
+	a.LastSeenAt, a.ResolvedAt = seen.Time, resolved.Time
+	if a.LastSeenAt.IsZero() {
+		a.LastSeenAt = a.RaisedAt
+	}
+	return a, err
+}
+
+// AlertQuery filters Alerts.
+type AlertQuery struct {
+	Filter    access.Filter // what the viewer may see: the jurisdiction's, the organisation's
+	State     string        // "open" (open or acknowledged), "resolved", or "" for all
+	Kind      supervision.AlertKind
+	ProjectID int64
+	Assignee  int64
+	Limit     int // default 500
+}
+
+// Alerts lists alerts, the most severe and newest first.
+func (db *DB) Alerts(ctx context.Context, q AlertQuery) ([]supervision.Alert, error) {
+	var where []string
+	var args []any
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	if !q.Filter.All {
+		var or []string
+		if q.Filter.Jurisdiction != "" {
+			or = append(or, `a.jurisdiction = `+arg(q.Filter.Jurisdiction))
+		}
+		if q.Filter.Org != 0 {
+			or = append(or, `a.org_id = `+arg(q.Filter.Org))
+		}
+		if q.Filter.Developer != 0 {
+			or = append(or, `a.org_id = `+arg(q.Filter.Developer))
+		}
+		if len(or) == 0 {
+			return nil, nil
+		}
+		where = append(where, "("+strings.Join(or, " OR ")+")")
+	}
+	switch q.State {
+	case "open":
+		where = append(where, `a.state <> 'resolved'`)
+	case "resolved":
+		where = append(where, `a.state = 'resolved'`)
+	}
+	if q.Kind != "" {
+		where = append(where, `a.kind = `+arg(string(q.Kind)))
+	}
+	if q.ProjectID != 0 {
+		where = append(where, `a.project_id = `+arg(q.ProjectID))
+	}
+	if q.Assignee != 0 {
+		where = append(where, `a.assignee = `+arg(q.Assignee))
+	}
+	text := `SELECT ` + alertColumns + alertFrom
+	if len(where) > 0 {
+		text += ` WHERE ` + strings.Join(where, " AND ")
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 500
+	}
+	rows, err := db.r().QueryContext(ctx, text+` ORDER BY CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, a.id DESC LIMIT `+arg(limit), args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []supervision.Alert
+	for rows.Next() {
+		a, err := scanAlert(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
+}
+
+// Alert returns one alert and its history.
+func (db *DB) Alert(ctx context.Context, id int64) (supervision.Alert, []supervision.Action, error) {
+	a, err := scanAlert(db.r().QueryRowContext(ctx, `SELECT `+alertColumns+alertFrom+` WHERE a.id = $1`, id))
+	if err != nil {
+		return a, nil, notFound(err, "alert.not_found", "预警不存在")
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT action, by_user, by_name, note, assignee, at FROM alert_actions WHERE alert_id = $1 ORDER BY id`, id)
+	if err != nil {
+		return a, nil, err
+	}
+	defer rows.Close()
+	var out []supervision.Action
+	for rows.Next() {
+		var x supervision.Action
+		if err := rows.Scan(&x.Action, &x.By, &x.ByName, &x.Note, &x.Assignee, &x.At); err != nil {
+			return a, nil, err
+		}
+		out = append(out, x)
+	}
+	return a, out, rows.Err()
+}
+
+// AlertTarget is the access target of an alert: its jurisdiction and the
+// organisation that must act (a developer's alerts are its own).
+func AlertTarget(a supervision.Alert) access.Target {
+	return access.Target{Jurisdiction: a.Jurisdiction, Org: a.OrgID, Developer: a.OrgID}
+}
+
+func (tx *Tx) alertAction(ctx context.Context, id int64, action, note string, assignee int64) error {
+	_, err := tx.exec(ctx, `INSERT INTO alert_actions (alert_id, action, by_user, by_name, note, assignee, at) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		id, action, tx.actor.UserID, tx.actor.Name, note, assignee, tx.now)
+	return err
+}
+
+// changeAlert loads the alert locked, lets change check and alter it, and
+// writes its state, assignee and the action.
+func (db *DB) changeAlert(ctx context.Context, actor audit.Actor, id int64, action, note string, change func(a *supervision.Alert) error) (supervision.Alert, error) {
+	var a supervision.Alert
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		if a, err = scanAlert(tx.queryRow(ctx, `SELECT `+alertColumns+alertFrom+` WHERE a.id = $1`+db.forUpdateOf("a"), id)); err != nil {
+			return notFound(err, "alert.not_found", "预警不存在")
+		}
+		if err := change(&a); err != nil {
+			return err
+		}
+		var resolved any
+		if a.State == supervision.Resolved {
+			resolved = tx.now
+			a.ResolvedAt = tx.now
+		}
+		if _, err := tx.exec(ctx, `UPDATE alerts SET state = $1, assignee = $2, resolved_at = $3 WHERE id = $4`, string(a.State), a.Assignee, resolved, id); err != nil {
+			return err
+		}
+		if err := tx.alertAction(ctx, id, action, note, a.Assignee); err != nil {
+			return err
+		}
+		tx.Audit("alert."+action, "alert", id, map[string]any{"kind": a.Kind, "subject": a.Subject, "note": note, "assignee": a.Assignee})
+		return nil
+	})
+	return a, err
+}
+
+// AcknowledgeAlert records that the organisation has seen the alert (签收).
+func (db *DB) AcknowledgeAlert(ctx context.Context, actor audit.Actor, id int64) (supervision.Alert, error) {
+	return db.changeAlert(ctx, actor, id, "acknowledge", "", func(a *supervision.Alert) error {
+		if err := a.Acknowledge(); err != nil {
+			return err
+		}
+		a.State = supervision.Acknowledged
+		return nil
+	})
+}
+
+// AssignAlert gives the alert to a user of the organisation that must act
+// (or, for the prefecture, of any organisation of the alert's jurisdiction).
+func (db *DB) AssignAlert(ctx context.Context, actor audit.Actor, id, user int64, note string) (supervision.Alert, error) {
+	u, err := db.User(ctx, user)
+	if err != nil && user != 0 {
+		return supervision.Alert{}, &problem.Error{Kind: problem.Invalid, Code: "alert.assignee", Message: "处理人不存在", Fields: map[string]string{"assignee": "处理人不存在"}}
+	}
+	return db.changeAlert(ctx, actor, id, "assign", strings.TrimSpace(note), func(a *supervision.Alert) error {
+		if err := a.Assign(user); err != nil {
+			return err
+		}
+		if u.OrgID != a.OrgID {
+			return &problem.Error{Kind: problem.Invalid, Code: "alert.assignee", Message: "处理人应为负责处理该预警的机构的人员",
+				Fields: map[string]string{"assignee": "请选择本机构人员"}}
+		}
+		a.Assignee = user
+		if a.State == supervision.Open {
+			a.State = supervision.Acknowledged // assigning is acknowledging
+		}
+		return nil
+	})
+}
+
+// ResolveAlert resolves the alert with a note on what was done (解除).
+func (db *DB) ResolveAlert(ctx context.Context, actor audit.Actor, id int64, note string) (supervision.Alert, error) {
+	note = strings.TrimSpace(note)
+	return db.changeAlert(ctx, actor, id, "resolve", note, func(a *supervision.Alert) error {
+		if err := a.Resolve(note); err != nil {
+			return err
+		}
+		a.State = supervision.Resolved
+		return nil
+	})
+}
+
+// AssignableUsers lists the active users of an organisation, for assigning.
+func (db *DB) AssignableUsers(ctx context.Context, org int64) ([]identity.User, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT id, username, name FROM users WHERE org_id = $1 AND NOT disabled ORDER BY id`, org)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []identity.User
+	for rows.Next() {
+		var u identity.User
+		if err := rows.Scan(&u.ID, &u.Username, &u.Name); err != nil {
+			return nil, err
+		}
+		u.OrgID = org
+		out = append(out, u)
+	}
+	return out, rows.Err()
+}
+
+// ---- raising, reopening and resolving from findings
+
+// AlertRun says what one evaluation did.
+type AlertRun struct {
+	Found, Raised, Reopened, Resolved, Open int
+}
+
+// applyFinding raises an alert for f, reopens its resolved alert when the
+// finding is newer than the resolution, or refreshes an open one.
+func (tx *Tx) applyFinding(ctx context.Context, f supervision.Finding, run *AlertRun) error {
+	var id int64
+	var state, severity, message string
+	var resolved sql.NullTime
+	err := tx.queryRow(ctx, `SELECT id, state, severity, message, resolved_at FROM alerts WHERE kind = $1 AND subject = $2`+tx.db.forUpdate(),
+		string(f.Kind), f.Subject).Scan(&id, &state, &severity, &message, &resolved)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		if id, err = tx.insertID(ctx, `INSERT INTO alerts (kind, severity, state, jurisdiction, project_id, org_id, subject, message, link, raised_at, last_seen_at)
+			VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8, $9, $9)`, string(f.Kind), string(f.Severity), f.Jurisdiction, f.ProjectID, f.OrgID,
+			f.Subject, f.Message, f.Link, tx.now); err != nil {
+			return err
+		}
+		run.Raised++
+		return tx.alertAction(ctx, id, "raise", f.Message, 0)
+	case err != nil:
+		return err
+	case state == string(supervision.Resolved):
+		if !f.Reopens(resolved.Time) {
+			return nil
+		}
+		if _, err := tx.exec(ctx, `UPDATE alerts SET state = 'open', resolved_at = NULL, occurrences = occurrences + 1, severity = $1, message = $2,
+			link = $3, last_seen_at = $4 WHERE id = $5`, string(f.Severity), f.Message, f.Link, tx.now, id); err != nil {
+			return err
+		}
+		run.Reopened++
+		return tx.alertAction(ctx, id, "reopen", f.Message, 0)
+	case severity != string(f.Severity) || message != f.Message:
+		_, err := tx.exec(ctx, `UPDATE alerts SET severity = $1, message = $2, link = $3, last_seen_at = $4 WHERE id = $5`,
+			string(f.Severity), f.Message, f.Link, tx.now, id)
+		return err
+	}
+	return nil
+}
+
+// resolveGone resolves the standing alerts of a condition kind whose
+// subject the evaluation no longer found: the cause is gone.
+func (tx *Tx) resolveGone(ctx context.Context, kind supervision.AlertKind, found map[string]bool, run *AlertRun) error {
+	rows, err := tx.query(ctx, `SELECT id, subject FROM alerts WHERE kind = $1 AND state <> 'resolved'`, string(kind))
+	if err != nil {
+		return err
+	}
+	var gone []int64
+	for rows.Next() {
+		var id int64
+		var subject string
+		if err := rows.Scan(&id, &subject); err != nil {
+			rows.Close()
+			return err
+		}
+		if !found[subject] {
+			gone = append(gone, id)
+		}
+	}
+	rows.Close()
+	for _, id := range gone {
+		if err := tx.resolveAlertBySystem(ctx, id, "原因已消除"); err != nil {
+			return err
+		}
+		run.Resolved++
+	}
+	return nil
+}
+
+func (tx *Tx) resolveAlertBySystem(ctx context.Context, id int64, note string) error {
+	if _, err := tx.exec(ctx, `UPDATE alerts SET state = 'resolved', resolved_at = $1 WHERE id = $2`, tx.now, id); err != nil {
+		return err
+	}
+	return tx.alertAction(ctx, id, "auto_resolve", note, 0)
+}
+
+// resolveSubject resolves the standing alerts about subject (the cause was
+// removed in this transaction, e.g. a commitment kept).
+func (tx *Tx) resolveSubject(ctx context.Context, subject, note string) error {
+	ids, err := int64s(ctx, tx.q(), `SELECT id FROM alerts WHERE subject = $1 AND state <> 'resolved'`, subject)
+	if err != nil {
+		return err
+	}
+	for _, id := range ids {
+		if err := tx.resolveAlertBySystem(ctx, id, note); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// raiseAlert applies one finding on its own (a rule evaluated where its
+// cause happens).
+func (tx *Tx) raiseAlert(ctx context.Context, f supervision.Finding) error {
+	if f.At.IsZero() {
+		f.At = tx.now
+	}
+	return tx.applyFinding(ctx, f, &AlertRun{})
+}
+
+// ---- evaluation
+
+// alertContext holds what every rule needs: today, the calendar, the
+// regions and thresholds of the jurisdictions, their registry and housing
+// organisations.
+type alertContext struct {
+	db         *DB
+	cal        *calendar.Calendar
+	now        time.Time
+	today      calendar.Date
+	regions    map[string]string
+	thresholds map[string]supervision.Thresholds
+	orgs       map[string]map[identity.OrgKind]int64
+}
+
+func (db *DB) newAlertContext(ctx context.Context, cal *calendar.Calendar) (*alertContext, error) {
+	c := &alertContext{db: db, cal: cal, now: db.Now(), today: calendar.DateOf(db.Now()), regions: map[string]string{},
+		thresholds: map[string]supervision.Thresholds{}, orgs: map[string]map[identity.OrgKind]int64{}}
+	rows, err := db.r().QueryContext(ctx, `SELECT code, region FROM jurisdictions`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var code, region string
+		if err := rows.Scan(&code, &region); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		c.regions[code] = region
+	}
+	rows.Close()
+	orows, err := db.r().QueryContext(ctx, `SELECT id, jurisdiction, kind FROM organisations WHERE kind IN ('registry', 'housing') ORDER BY id`)
+	if err != nil {
+		return nil, err
+	}
+	for orows.Next() {
+		var id int64
+		var j string
+		var kind identity.OrgKind
+		if err := orows.Scan(&id, &j, &kind); err != nil {
+			orows.Close()
+			return nil, err
+		}
+		if c.orgs[j] == nil {
+			c.orgs[j] = map[identity.OrgKind]int64{}
+		}
+		if c.orgs[j][kind] == 0 {
+			c.orgs[j][kind] = id
+		}
+	}
+	orows.Close()
+	for code := range c.regions {
+		values := map[string]string{}
+		for _, s := range supervision.ThresholdSettings {
+			v, err := setting(ctx, db.r(), code, s.Key, "")
+			if err != nil {
+				return nil, err
+			}
+			values[s.Key] = v
+		}
+		// A bad stored value (the page refuses them) falls back to the default.
+		t, _ := supervision.ParseThresholds(values)
+		c.thresholds[code] = t
+	}
+	return c, nil
+}
+
+func (c *alertContext) th(j string) supervision.Thresholds {
+	if t, ok := c.thresholds[j]; ok {
+		return t
+	}
+	return supervision.DefaultThresholds()
+}
+
+// workdays counts the working days from today to d in j (negative: past).
+func (c *alertContext) workdays(j string, d calendar.Date) (int, error) {
+	n, _, err := c.cal.WorkdaysBetween(c.today, d, c.regions[j])
+	return n, err
+}
+
+// alertRule gathers one kind's findings.
+type alertRule struct {
+	kind supervision.AlertKind
+	find func(ctx context.Context, c *alertContext) ([]supervision.Finding, error)
+}
+
+func alertRules() []alertRule {
+	return []alertRule{
+		{supervision.DeliveryAtRisk, findDeliveryRisks},
+		{supervision.ClockRunningOut, findClocks},
+		{supervision.CommitmentOverdue, findCommitments},
+		{supervision.AcceptanceOverdue, findLateOpinions},
+		{supervision.RegistrationOverdue, findLateServices},
+		{supervision.RegistrationTooFast, findFastReviews},
+		{supervision.WithdrawalNoNode, findWithdrawals},
+		{supervision.RepeatedRefusal, findRefusals},
+		{supervision.PartnerFailing, findFailingEndpoints},
+	}
+}
+
+// EvaluateAlerts runs every alert rule over the whole platform: overdue
+// commitments are marked first (with their credit events), then each rule's
+// findings raise, refresh or reopen alerts, and the standing alerts of a
+// condition no longer found are resolved — all in one transaction.
+func (db *DB) EvaluateAlerts(ctx context.Context, cal *calendar.Calendar) (AlertRun, error) {
+	var run AlertRun
+	if _, err := db.CheckCommitments(ctx, audit.System(), calendar.DateOf(db.Now())); err != nil {
+		return run, err
+	}
+	c, err := db.newAlertContext(ctx, cal)
+	if err != nil {
+		return run, err
+	}
+	found := map[supervision.AlertKind][]supervision.Finding{}
+	for _, r := range alertRules() {
+		fs, err := r.find(ctx, c)
+		if err != nil {
+			return run, fmt.Errorf("alert rule %s: %w", r.kind, err)
+		}
+		found[r.kind] = fs
+		run.Found += len(fs)
+	}
+	err = db.transact(ctx, audit.System(), func(tx *Tx) error {
+		run = AlertRun{Found: run.Found}
+		for _, r := range alertRules() {
+			subjects := map[string]bool{}
+			for _, f := range found[r.kind] {
+				subjects[f.Subject] = true
+				if err := tx.applyFinding(ctx, f, &run); err != nil {
+					return err
+				}
+			}
+			if r.kind.Condition() {
+				if err := tx.resolveGone(ctx, r.kind, subjects, &run); err != nil {
+					return err
+				}
+			}
+		}
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM alerts WHERE state <> 'resolved'`).Scan(&run.Open); err != nil {
+			return err
+		}
+		if run.Raised+run.Reopened+run.Resolved > 0 {
+			tx.Audit("alert.evaluate", "alerts", 0, map[string]int{"raised": run.Raised, "reopened": run.Reopened, "resolved": run.Resolved})
+		}
+		return nil
+	})
+	return run, err
+}
+
+// findDeliveryRisks: projects whose planned delivery is near (or past)
+// while the readiness view lists blockers for sold units.
+func findDeliveryRisks(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	ids, err := int64s(ctx, c.db.r(), `SELECT p.id FROM projects p WHERE p.planned_delivery IS NOT NULL AND p.planned_delivery <> ''
+		AND p.planned_delivery <= $1 AND EXISTS (SELECT 1 FROM contracts x WHERE x.project_id = p.id AND x.state IN ('signed', 'filed'))
+		ORDER BY p.id`, c.today.AddDays(100).String())
+	if err != nil {
+		return nil, err
+	}
+	var out []supervision.Finding
+	for _, id := range ids {
+		p, err := c.db.Project(ctx, id)
+		if err != nil {
+			return nil, err
+		}
+		left, err := c.workdays(p.Jurisdiction, p.PlannedDelivery)
+		if err != nil {
+			return nil, err
+		}
+		t := c.th(p.Jurisdiction)
+		if left > t.DeliveryDays {
+			continue
+		}
+		facts, err := c.db.readinessFacts(ctx, c.db.r(), p, allUnits())
+		if err != nil {
+			return nil, err
+		}
+		rep := handover.Evaluate(facts, c.cal, handover.Delivery, handover.Scope{}, c.now)
+		f := supervision.DeliveryFacts{ProjectID: p.ID, Name: p.Name, Jurisdiction: p.Jurisdiction, Developer: p.Developer,
+			PlannedOn: p.PlannedDelivery, DaysLeft: left, Blockers: len(rep.Conditions)}
+		if len(rep.Conditions) > 0 {
+			f.First = rep.Conditions[0].Title
+		}
+		if fd, ok := supervision.DeliveryRisk(f, t, c.now); ok {
+			out = append(out, fd)
+		}
+	}
+	return out, nil
+}
+
+// findClocks: filings whose 20-working-day clock is short or over while
+// sold units of the filed buildings lack their title certificate.
+func findClocks(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	rows, err := c.db.r().QueryContext(ctx, `SELECT f.id, f.project_id, p.name, f.jurisdiction, f.due_on,
+		(SELECT COUNT(*) FROM contracts x JOIN units u ON u.id = x.unit_id JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
+			WHERE fb.filing_id = f.id AND x.state = 'filed'
+			AND NOT EXISTS (SELECT 1 FROM certificates z WHERE z.unit_id = x.unit_id AND z.kind = 'title' AND z.state = 'live' AND z.signature IS NOT NULL))
+		FROM completion_filings f JOIN projects p ON p.id = f.project_id WHERE f.due_on >= $1 ORDER BY f.id`, c.today.AddDays(-400).String())
+	if err != nil {
+		return nil, err
+	}
+	var facts []supervision.ClockFacts
+	for rows.Next() {
+		var f supervision.ClockFacts
+		if err := rows.Scan(&f.FilingID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Due, &f.Uncertified); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		facts = append(facts, f)
+	}
+	rows.Close()
+	var out []supervision.Finding
+	for _, f := range facts {
+		if f.Uncertified == 0 {
+			continue
+		}
+		if f.DaysLeft, err = c.workdays(f.Jurisdiction, f.Due); err != nil {
+			return nil, err
+		}
+		f.Registry = c.orgs[f.Jurisdiction][identity.Registry]
+		if fd, ok := supervision.ClockRisk(f, c.th(f.Jurisdiction), c.now); ok {
+			out = append(out, fd)
+		}
+	}
+	return out, nil
+}
+
+// findCommitments: commitments found overdue and not yet kept.
+func findCommitments(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	rows, err := c.db.r().QueryContext(ctx, `SELECT m.id, m.project_id, p.name, p.jurisdiction, m.developer_org, m.title, m.due_on
+		FROM commitments m JOIN projects p ON p.id = m.project_id WHERE m.breached_at IS NOT NULL AND m.fulfilled_at IS NULL ORDER BY m.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []supervision.Finding
+	for rows.Next() {
+		var f supervision.CommitmentFacts
+		if err := rows.Scan(&f.ID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Developer, &f.Title, &f.DueOn); err != nil {
+			return nil, err
+		}
+		out = append(out, supervision.CommitmentLate(f, c.now))
+	}
+	return out, rows.Err()
+}
+
+// findLateOpinions: acceptance opinions awaited past their time limit.
+func findLateOpinions(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	rows, err := c.db.r().QueryContext(ctx, `SELECT t.id, t.case_id, k.project_id, p.name, k.jurisdiction, t.department, t.org_id, t.due_on
+		FROM acceptance_tasks t JOIN acceptance_cases k ON k.id = t.case_id JOIN projects p ON p.id = k.project_id
+		WHERE t.result = '' AND k.state = 'inspecting' AND t.round = k.round AND t.due_on < $1 ORDER BY t.id`, c.today.String())
+	if err != nil {
+		return nil, err
+	}
+	var facts []supervision.TaskFacts
+	for rows.Next() {
+		var f supervision.TaskFacts
+		if err := rows.Scan(&f.TaskID, &f.CaseID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Department, &f.OrgID, &f.DueOn); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f.Department = identity.ServiceLabel(f.Department)
+		facts = append(facts, f)
+	}
+	rows.Close()
+	var out []supervision.Finding
+	for _, f := range facts {
+		left, err := c.workdays(f.Jurisdiction, f.DueOn)
+		if err != nil {
+			return nil, err
+		}
+		f.DaysLate = -left
+		if fd, ok := supervision.AcceptanceLate(f, c.now); ok {
+			out = append(out, fd)
+		}
+	}
+	return out, nil
+}
+
+// findLateServices: registration services not finished by their due date
+// (a service returned for correction waits on the applicant: its clock
+// stands still).
+func findLateServices(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	rows, err := c.db.r().QueryContext(ctx, `SELECT s.id, s.application_id, a.number, s.kind, s.state, a.jurisdiction, a.project_id, s.due_on
+		FROM services s JOIN applications a ON a.id = s.application_id
+		WHERE s.state NOT IN ('issued', 'withdrawn', 'returned') AND s.due_on < $1 ORDER BY s.id`, c.today.String())
+	if err != nil {
+		return nil, err
+	}
+	var facts []supervision.ServiceFacts
+	for rows.Next() {
+		var f supervision.ServiceFacts
+		var kind, state string
+		if err := rows.Scan(&f.ServiceID, &f.ApplicationID, &f.Number, &kind, &state, &f.Jurisdiction, &f.ProjectID, &f.DueOn); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		f.Kind, f.State = registry.ServiceKind(kind).Label(), registry.ServiceState(state).Label()
+		facts = append(facts, f)
+	}
+	rows.Close()
+	var out []supervision.Finding
+	for _, f := range facts {
+		left, err := c.workdays(f.Jurisdiction, f.DueOn)
+		if err != nil {
+			return nil, err
+		}
+		f.DaysLate, f.Registry = -left, c.orgs[f.Jurisdiction][identity.Registry]
+		if fd, ok := supervision.RegistrationLate(f, c.now); ok {
+			out = append(out, fd)
+		}
+	}
+	return out, nil
+}
+
+// fastReviewWindow is how far back reviews are examined: each is found
+// once (its alert is unique), so the window only bounds the work.
+const fastReviewWindow = 7 * 24 * time.Hour
+
+// findFastReviews: reviews by a person done faster than the threshold
+// after the acceptance (automatic reviews are the policy's, not a person's).
+func findFastReviews(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	rows, err := c.db.r().QueryContext(ctx, `SELECT r.id, r.service_id, s.application_id, a.number, s.kind, a.jurisdiction, a.project_id, r.by_name, r.at
+		FROM service_steps r JOIN services s ON s.id = r.service_id JOIN applications a ON a.id = s.application_id
+		WHERE r.step = 'review' AND r.by_user <> 0 AND r.at >= $1 ORDER BY r.id`, c.now.Add(-fastReviewWindow))
+	if err != nil {
+		return nil, err
+	}
+	type review struct {
+		step int64
+		f    supervision.StepFacts
+	}
+	var list []review
+	for rows.Next() {
+		var r review
+		var kind string
+		if err := rows.Scan(&r.step, &r.f.ServiceID, &r.f.ApplicationID, &r.f.Number, &kind, &r.f.Jurisdiction, &r.f.ProjectID, &r.f.Reviewer, &r.f.At); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		r.f.Kind = registry.ServiceKind(kind).Label()
+		list = append(list, r)
+	}
+	rows.Close()
+	var out []supervision.Finding
+	for _, r := range list {
+		var accepted time.Time
+		err := c.db.r().QueryRowContext(ctx, `SELECT at FROM service_steps WHERE service_id = $1 AND step = 'accept' AND id < $2 ORDER BY id DESC LIMIT 1`,
+			r.f.ServiceID, r.step).Scan(&accepted)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return nil, err
+		}
+		r.f.Seconds, r.f.Registry = r.f.At.Sub(accepted).Seconds(), c.orgs[r.f.Jurisdiction][identity.Registry]
+		if fd, ok := supervision.TooFast(r.f, c.th(r.f.Jurisdiction)); ok {
+			out = append(out, fd)
+		}
+	}
+	return out, nil
+}
+
+// refusalWindow bounds the refused attempts examined (the longest
+// configurable window).
+const refusalWindow = 720 * time.Hour
+
+// findWithdrawals: attempts to withdraw presale funds by a node the project
+// has not reached (refused by rule, and shown to the supervisors).
+func findWithdrawals(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	rows, err := c.db.r().QueryContext(ctx, `SELECT r.id, r.project_id, p.name, p.jurisdiction, p.developer_org, r.detail, r.at
+		FROM refusals r JOIN projects p ON p.id = r.project_id
+		WHERE r.action = 'fund.withdraw' AND r.rules LIKE '%fund.milestone%' AND r.at >= $1 ORDER BY r.id`, c.now.Add(-refusalWindow))
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []supervision.Finding
+	for rows.Next() {
+		var f supervision.WithdrawalFacts
+		var detail string
+		if err := rows.Scan(&f.ID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Developer, &detail, &f.At); err != nil {
+			return nil, err
+		}
+		f.Node, f.Amount, _ = strings.Cut(detail, "|")
+		if fd, ok := supervision.WithdrawalWithoutNode(f); ok {
+			out = append(out, fd)
+		}
+	}
+	return out, rows.Err()
+}
+
+// findRefusals: units refused at least the threshold times in the window.
+func findRefusals(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	rows, err := c.db.r().QueryContext(ctx, `SELECT r.unit_id, r.action, r.at, r.jurisdiction FROM refusals r
+		WHERE r.unit_id <> 0 AND r.at >= $1 ORDER BY r.unit_id, r.id`, c.now.Add(-refusalWindow))
+	if err != nil {
+		return nil, err
+	}
+	type attempt struct {
+		action string
+		at     time.Time
+	}
+	byUnit := map[int64][]attempt{}
+	jur := map[int64]string{}
+	var units []int64
+	for rows.Next() {
+		var unit int64
+		var a attempt
+		var j string
+		if err := rows.Scan(&unit, &a.action, &a.at, &j); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if _, ok := byUnit[unit]; !ok {
+			units = append(units, unit)
+		}
+		byUnit[unit], jur[unit] = append(byUnit[unit], a), j
+	}
+	rows.Close()
+	var out []supervision.Finding
+	for _, unit := range units {
+		t := c.th(jur[unit])
+		since := c.now.Add(-time.Duration(t.RefusalHours) * time.Hour)
+		f := supervision.RefusalFacts{UnitID: unit}
+		var actions []string
+		for _, a := range byUnit[unit] {
+			if a.at.Before(since) {
+				continue
+			}
+			f.Count++
+			f.Last = a.at
+			if l := refusalLabel(a.action); !slices.Contains(actions, l) {
+				actions = append(actions, l)
+			}
+		}
+		if f.Count < t.Refusals {
+			continue
+		}
+		ref, err := unitRef(ctx, c.db.r(), `u.id = $1`, unit)
+		if err != nil {
+			return nil, err
+		}
+		f.ProjectID, f.Jurisdiction = ref.Project.ID, ref.Project.Jurisdiction
+		f.Room = fmt.Sprintf("%s %d幢%s", ref.Project.Name, ref.Building.Number, ref.Unit.Room)
+		f.OrgID, f.Actions = c.orgs[f.Jurisdiction][identity.Housing], strings.Join(actions, "、")
+		if fd, ok := supervision.Refusals(f, t); ok {
+			out = append(out, fd)
+		}
+	}
+	return out, nil
+}
+
+// refusalLabel names an attempted action.
+func refusalLabel(action string) string {
+	switch action {
+	case "contract.draft":
+		return "起草网签合同"
+	case "contract.send", "contract.confirm":
+		return "签订网签合同"
+	case "contract.file":
+		return "合同备案"
+	case "registration.record":
+		return "登簿"
+	case "registration.accept":
+		return "受理登记"
+	case "fund.withdraw":
+		return "支取预售资金"
+	}
+	return action
+}
+
+// findFailingEndpoints: partner endpoints whose oldest pending delivery
+// failed repeatedly, or with deliveries given up.
+func findFailingEndpoints(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	rows, err := c.db.r().QueryContext(ctx, `SELECT e.id, e.name, COALESCE(NULLIF(e.jurisdiction, ''), o.jurisdiction), e.org_id,
+		COALESCE((SELECT MAX(d.attempts) FROM deliveries d WHERE d.endpoint_id = e.id AND d.state = 'pending'), 0),
+		(SELECT COUNT(*) FROM deliveries d WHERE d.endpoint_id = e.id AND d.state = 'dead'),
+		COALESCE((SELECT d.last_error FROM deliveries d WHERE d.endpoint_id = e.id AND d.state <> 'delivered' AND d.last_error <> '' ORDER BY d.id DESC LIMIT 1), '')
+		FROM partner_endpoints e JOIN organisations o ON o.id = e.org_id WHERE e.active ORDER BY e.id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []supervision.Finding
+	for rows.Next() {
+		var f supervision.EndpointFacts
+		if err := rows.Scan(&f.EndpointID, &f.Name, &f.Jurisdiction, &f.OrgID, &f.Attempts, &f.Dead, &f.LastError); err != nil {
+			return nil, err
+		}
+		if fd, ok := supervision.EndpointFailing(f, c.th(f.Jurisdiction), c.now); ok {
+			out = append(out, fd)
+		}
+	}
+	return out, rows.Err()
+}
+
+// ---- refused attempts
+
+// attempt names what a transaction attempts on a unit or project, so that
+// a refusal by a domain rule is recorded (transact writes it after the
+// rollback, in its own transaction).
+type attempt struct {
+	action  string
+	unit    int64
+	project int64
+	detail  string
+}
+
+// attempting marks the transaction's attempt.
+func (tx *Tx) attempting(action string, unit, project int64, detail string) {
+	tx.attempt = attempt{action: action, unit: unit, project: project, detail: detail}
+}
+
+// noteRefusal records a refused attempt. Failing to record it does not
+// change the answer to the attempt (the refusal); it is logged.
+func (db *DB) noteRefusal(ctx context.Context, actor audit.Actor, a attempt, refusal *problem.Error) {
+	var rules []string
+	for _, r := range refusal.Reasons {
+		rules = append(rules, r.Rule)
+	}
+	err := db.transactOnce(ctx, actor, func(tx *Tx) error {
+		j := ""
+		if a.unit != 0 {
+			if err := tx.queryRow(ctx, `SELECT p.jurisdiction FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id
+				WHERE u.id = $1`, a.unit).Scan(&j); err != nil {
+				return err
+			}
+		} else if a.project != 0 {
+			if err := tx.queryRow(ctx, `SELECT jurisdiction FROM projects WHERE id = $1`, a.project).Scan(&j); err != nil {
+				return err
+			}
+		}
+		_, err := tx.exec(ctx, `INSERT INTO refusals (action, unit_id, project_id, jurisdiction, org_id, user_id, code, rules, detail, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, a.action, a.unit, a.project, j, actor.OrgID, actor.UserID, refusal.Code,
+			strings.Join(rules, ","), a.detail, tx.now)
+		return err
+	}, nil)
+	if err != nil {
+		db.log.Warn("refusal not recorded", "action", a.action, "unit", a.unit, "err", err)
+		return
+	}
+	db.changes.Add(1)
+}
+
+// Refusal is a refused attempt, for the unit page.
+type Refusal struct {
+	Action string
+	Code   string
+	Rules  string
+	UserID int64
+	At     time.Time
+}
+
+// Label names the attempted action.
+func (r Refusal) Label() string { return refusalLabel(r.Action) }
+
+// RefusalsOf lists a unit's refused attempts, newest first.
+func (db *DB) RefusalsOf(ctx context.Context, unit int64) ([]Refusal, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT action, code, rules, user_id, at FROM refusals WHERE unit_id = $1 ORDER BY id DESC LIMIT 100`, unit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []Refusal
+	for rows.Next() {
+		var r Refusal
+		if err := rows.Scan(&r.Action, &r.Code, &r.Rules, &r.UserID, &r.At); err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// Changes counts the committed changes since the process started: the
+// worker evaluates the alerts again soon after it moves.
+func (db *DB) Changes() int64 { return db.changes.Load() }

@@ -1,0 +1,176 @@
+package supervision
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"handover/internal/calendar"
+	"handover/internal/problem"
+)
+
+var now = time.Date(2027, 6, 22, 2, 0, 0, 0, time.UTC)
+
+func TestThresholds(t *testing.T) {
+	tests := []struct {
+		name    string
+		in      map[string]string
+		want    Thresholds
+		wantErr string // the field named, "" for none
+	}{
+		{"defaults", nil, Thresholds{10, 5, 120, 3, 24, 5}, ""},
+		{"set", map[string]string{SettingDeliveryDays: "15", SettingFastSeconds: " 30 "}, Thresholds{15, 5, 30, 3, 24, 5}, ""},
+		{"at the bounds", map[string]string{SettingClockDays: "20", SettingRefusals: "2"}, Thresholds{10, 20, 120, 2, 24, 5}, ""},
+		{"above the bound", map[string]string{SettingClockDays: "21"}, Thresholds{10, 5, 120, 3, 24, 5}, SettingClockDays},
+		{"not a number", map[string]string{SettingRefusalHours: "一天"}, Thresholds{10, 5, 120, 3, 24, 5}, SettingRefusalHours},
+		{"zero", map[string]string{SettingPartnerFailures: "0"}, Thresholds{10, 5, 120, 3, 24, 5}, SettingPartnerFailures},
+	}
+	for _, tt := range tests {
+		got, err := ParseThresholds(tt.in)
+		if got != tt.want {
+			t.Errorf("%s: got %+v, want %+v", tt.name, got, tt.want)
+		}
+		if tt.wantErr == "" && err != nil || tt.wantErr != "" && problem.As(err).Fields[tt.wantErr] == "" {
+			t.Errorf("%s: error %v, want one naming %q", tt.name, err, tt.wantErr)
+		}
+	}
+}
+
+// Every rule fires at its threshold and not one step before it.
+func TestRulesAtTheirThresholds(t *testing.T) {
+	th := DefaultThresholds()
+	planned := calendar.MustDate("2027-06-30")
+	tests := []struct {
+		name     string
+		find     func() (Finding, bool)
+		fire     bool
+		severity Severity
+	}{
+		{"delivery beyond the window", func() (Finding, bool) {
+			return DeliveryRisk(DeliveryFacts{ProjectID: 1, PlannedOn: planned, DaysLeft: 11, Blockers: 3, First: "x"}, th, now)
+		}, false, ""},
+		{"delivery at the window", func() (Finding, bool) {
+			return DeliveryRisk(DeliveryFacts{ProjectID: 1, PlannedOn: planned, DaysLeft: 10, Blockers: 3, First: "x"}, th, now)
+		}, true, Warning},
+		{"delivery at half the window", func() (Finding, bool) {
+			return DeliveryRisk(DeliveryFacts{ProjectID: 1, PlannedOn: planned, DaysLeft: 5, Blockers: 3, First: "x"}, th, now)
+		}, true, Critical},
+		{"delivery past", func() (Finding, bool) {
+			return DeliveryRisk(DeliveryFacts{ProjectID: 1, PlannedOn: planned, DaysLeft: -1, Blockers: 1, First: "x"}, th, now)
+		}, true, Critical},
+		{"delivery near but ready", func() (Finding, bool) {
+			return DeliveryRisk(DeliveryFacts{ProjectID: 1, PlannedOn: planned, DaysLeft: 1}, th, now)
+		}, false, ""},
+		{"clock beyond", func() (Finding, bool) {
+			return ClockRisk(ClockFacts{FilingID: 1, DaysLeft: 6, Uncertified: 2}, th, now)
+		}, false, ""},
+		{"clock at", func() (Finding, bool) {
+			return ClockRisk(ClockFacts{FilingID: 1, DaysLeft: 5, Uncertified: 2}, th, now)
+		}, true, Warning},
+		{"clock last day", func() (Finding, bool) {
+			return ClockRisk(ClockFacts{FilingID: 1, DaysLeft: 1, Uncertified: 2}, th, now)
+		}, true, Critical},
+		{"clock over", func() (Finding, bool) {
+			return ClockRisk(ClockFacts{FilingID: 1, DaysLeft: -3, Uncertified: 2}, th, now)
+		}, true, Critical},
+		{"clock all certified", func() (Finding, bool) { return ClockRisk(ClockFacts{FilingID: 1, DaysLeft: -3}, th, now) }, false, ""},
+		{"opinion on its due day", func() (Finding, bool) { return AcceptanceLate(TaskFacts{TaskID: 1, DaysLate: 0}, now) }, false, ""},
+		{"opinion a day late", func() (Finding, bool) { return AcceptanceLate(TaskFacts{TaskID: 1, DaysLate: 1}, now) }, true, Warning},
+		{"opinion three days late", func() (Finding, bool) { return AcceptanceLate(TaskFacts{TaskID: 1, DaysLate: 3}, now) }, true, Critical},
+		{"service on its due day", func() (Finding, bool) { return RegistrationLate(ServiceFacts{ServiceID: 1, DaysLate: 0}, now) }, false, ""},
+		{"service late", func() (Finding, bool) { return RegistrationLate(ServiceFacts{ServiceID: 1, DaysLate: 2}, now) }, true, Warning},
+		{"review at the threshold", func() (Finding, bool) { return TooFast(StepFacts{ServiceID: 1, Seconds: 120}, th) }, false, ""},
+		{"review under it", func() (Finding, bool) { return TooFast(StepFacts{ServiceID: 1, Seconds: 119.5}, th) }, true, Notice},
+		{"withdrawal by a reached node", func() (Finding, bool) { return WithdrawalWithoutNode(WithdrawalFacts{ID: 1, Reached: true}) }, false, ""},
+		{"withdrawal without", func() (Finding, bool) { return WithdrawalWithoutNode(WithdrawalFacts{ID: 1}) }, true, Critical},
+		{"refusals under", func() (Finding, bool) { return Refusals(RefusalFacts{UnitID: 1, Count: 2}, th) }, false, ""},
+		{"refusals at", func() (Finding, bool) { return Refusals(RefusalFacts{UnitID: 1, Count: 3}, th) }, true, Warning},
+		{"refusals at twice", func() (Finding, bool) { return Refusals(RefusalFacts{UnitID: 1, Count: 6}, th) }, true, Critical},
+		{"endpoint under", func() (Finding, bool) { return EndpointFailing(EndpointFacts{EndpointID: 1, Attempts: 4}, th, now) }, false, ""},
+		{"endpoint at", func() (Finding, bool) { return EndpointFailing(EndpointFacts{EndpointID: 1, Attempts: 5}, th, now) }, true, Warning},
+		{"endpoint dead letters", func() (Finding, bool) { return EndpointFailing(EndpointFacts{EndpointID: 1, Dead: 1}, th, now) }, true, Critical},
+	}
+	for _, tt := range tests {
+		f, ok := tt.find()
+		if ok != tt.fire || f.Severity != tt.severity {
+			t.Errorf("%s: fired %v severity %q, want %v %q", tt.name, ok, f.Severity, tt.fire, tt.severity)
+			continue
+		}
+		if ok && (f.Subject == "" || f.Message == "" || f.Link == "" || f.Kind.Basis() == "" || f.Kind.Label() == string(f.Kind)) {
+			t.Errorf("%s: incomplete finding %+v", tt.name, f)
+		}
+	}
+}
+
+// An event's finding reopens a resolved alert only with newer evidence; a
+// condition's (evidence: now) always does.
+func TestReopens(t *testing.T) {
+	resolved := now.Add(-time.Hour)
+	old, _ := TooFast(StepFacts{ServiceID: 1, Seconds: 3, At: now.Add(-2 * time.Hour)}, DefaultThresholds())
+	fresh, _ := Refusals(RefusalFacts{UnitID: 1, Count: 4, Last: now}, DefaultThresholds())
+	cond, _ := ClockRisk(ClockFacts{FilingID: 1, DaysLeft: 2, Uncertified: 1}, DefaultThresholds(), now)
+	for _, tt := range []struct {
+		f    Finding
+		want bool
+	}{{old, false}, {fresh, true}, {cond, true}} {
+		if got := tt.f.Reopens(resolved); got != tt.want {
+			t.Errorf("%s reopens: got %v, want %v", tt.f.Kind, got, tt.want)
+		}
+	}
+	for _, k := range AlertKinds {
+		if k.Label() == string(k) || k.Basis() == "" {
+			t.Errorf("kind %s lacks a label or basis", k)
+		}
+	}
+}
+
+func TestInboxTransitions(t *testing.T) {
+	tests := []struct {
+		name  string
+		state AlertState
+		do    func(a Alert) error
+		code  string
+	}{
+		{"acknowledge an open one", Open, func(a Alert) error { return a.Acknowledge() }, ""},
+		{"acknowledge twice", Acknowledged, func(a Alert) error { return a.Acknowledge() }, "alert.state"},
+		{"acknowledge a resolved one", Resolved, func(a Alert) error { return a.Acknowledge() }, "alert.state"},
+		{"assign nobody", Open, func(a Alert) error { return a.Assign(0) }, "alert.assignee"},
+		{"assign a resolved one", Resolved, func(a Alert) error { return a.Assign(3) }, "alert.state"},
+		{"assign", Acknowledged, func(a Alert) error { return a.Assign(3) }, ""},
+		{"resolve without a note", Open, func(a Alert) error { return a.Resolve("  ") }, "alert.note"},
+		{"resolve with a long note", Open, func(a Alert) error { return a.Resolve(strings.Repeat("长", 501)) }, "alert.note"},
+		{"resolve", Acknowledged, func(a Alert) error { return a.Resolve("已督促开发企业补缴维修资金") }, ""},
+		{"resolve twice", Resolved, func(a Alert) error { return a.Resolve("再次") }, "alert.state"},
+	}
+	for _, tt := range tests {
+		err := tt.do(Alert{State: tt.state})
+		if got := ""; err != nil {
+			got = problem.As(err).Code
+			if got != tt.code {
+				t.Errorf("%s: got %s, want %q", tt.name, got, tt.code)
+			}
+		} else if tt.code != "" {
+			t.Errorf("%s: allowed, want %s", tt.name, tt.code)
+		}
+	}
+}
+
+// The thresholds parser never panics, and whatever it accepts is within
+// the documented bounds.
+func FuzzParseThresholds(f *testing.F) {
+	f.Add("10", "5", "120")
+	f.Add("-1", "", "9999999999999999999")
+	f.Add(" 7 ", "x", "0")
+	f.Fuzz(func(t *testing.T, a, b, c string) {
+		th, err := ParseThresholds(map[string]string{SettingDeliveryDays: a, SettingClockDays: b, SettingFastSeconds: c})
+		if err != nil {
+			return
+		}
+		vals := map[string]int{SettingDeliveryDays: th.DeliveryDays, SettingClockDays: th.ClockDays, SettingFastSeconds: th.FastSeconds}
+		for _, s := range ThresholdSettings {
+			if v, ok := vals[s.Key]; ok && (v < s.Min || v > s.Max) {
+				t.Fatalf("%s accepted as %d, outside %d…%d", s.Key, v, s.Min, s.Max)
+			}
+		}
+	})
+}

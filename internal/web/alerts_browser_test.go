@@ -1,0 +1,138 @@
+package web_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+	"github.com/shopspring/decimal"
+
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/presale"
+	"handover/internal/store"
+	"handover/internal/web/webtest"
+)
+
+// soldTwice sells the first flat of the demo building and then lets the
+// developer try to sell it again three times: the store records each
+// refusal and the evaluation raises the repeated-refusal alert.
+func soldTwice(t *testing.T) (*webtest.Env, int64) {
+	t.Helper()
+	env, unit, _ := startSale(t)
+	ctx := context.Background()
+	dev := actorOfUser(env, "kaifa")
+	in := store.ContractInput{UnitID: unit.ID, Buyers: []presale.Buyer{{Name: "买受人", IDNumber: "652301199003071231"}}, Ownership: presale.Sole,
+		PriceBasis: presale.ByGross, UnitPrice: decimal.NewFromInt(6000), Payment: presale.Lump, HomeCount: presale.FirstHome,
+		DeliveryDate: calendar.MustDate("2027-01-01"), RegistrationDays: 60, LateDeliveryRate: decimal.NewFromInt(3), LateCertificateRate: decimal.NewFromInt(3)}
+	c, err := env.DB.DraftContract(ctx, dev, env.Demo.Orgs["dev1"].ID, in)
+	if err == nil {
+		_, err = env.DB.SendContract(ctx, dev, c.ID)
+	}
+	if err == nil {
+		_, err = env.DB.ConfirmContract(ctx, audit.Actor{Name: "买受人"}, c.ID, in.Buyers[0].IDNumber)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	in.Buyers[0].IDNumber = "65230120000229456X"
+	for i := 0; i < 3; i++ {
+		if _, err := env.DB.DraftContract(ctx, dev, env.Demo.Orgs["dev1"].ID, in); err == nil {
+			t.Fatal("the same flat sold twice")
+		}
+	}
+	cal, _ := env.DB.Calendar(ctx)
+	if _, err := env.DB.EvaluateAlerts(ctx, cal); err != nil {
+		t.Fatal(err)
+	}
+	return env, unit.ID
+}
+
+// The prefecture's supervisor finds the alert in the inbox, acknowledges
+// it and resolves it with a note after confirming; the history shows each
+// step. The county's housing bureau sees it too; another county does not.
+func TestBrowserAlertInbox(t *testing.T) {
+	env, _ := soldTwice(t)
+	s := &browserSession{t: t, b: webtest.Browser(t), base: env.HTTP.URL}
+	s.as("jianguan")
+	s.do("inbox",
+		chromedp.Navigate(s.base+"/alerts"),
+		chromedp.WaitVisible(chromedp.CSS(`#alerts tr[data-kind="repeated_refusal"]`)),
+	)
+	webtest.Screenshot(t, s.b, "alert-inbox")
+	s.do("open", webtest.Submit(`#alerts tr[data-kind="repeated_refusal"] a`), chromedp.WaitVisible(chromedp.CSS(`#acknowledge`)))
+	if got := webtest.Text(t, s.b, "main"); !strings.Contains(got, "被拒绝办理3次") || !strings.Contains(got, "依据") {
+		t.Errorf("alert page: %.300s", got)
+	}
+	s.do("acknowledge", webtest.Submit(`#acknowledge`))
+	if got := webtest.Text(t, s.b, "#alert-state"); got != "已签收" {
+		t.Errorf("after acknowledging: %q", got)
+	}
+	// Resolving needs a note: the empty form is refused by the server too.
+	s.do("resolve",
+		acceptConfirm,
+		chromedp.SendKeys(chromedp.CSS(`#resolve-form textarea[name=note]`), "已约谈开发企业，核实为重复录入"),
+		webtest.Submit(`#resolve`),
+	)
+	webtest.Screenshot(t, s.b, "alert-resolved")
+	if got := webtest.Text(t, s.b, "#alert-state"); got != "已解除" {
+		t.Errorf("after resolving: %q", got)
+	}
+	hist, err := chromedp.Run(s.b, chromedp.Evaluate[string](`[...document.querySelectorAll('#history tbody tr td:nth-child(2)')].map(td => td.innerText).join(',')`))
+	if err != nil || hist != "发出,签收,解除" {
+		t.Errorf("history %q %v", hist, err)
+	}
+	// The county's housing bureau sees it among the resolved; 阜康's clerk does not.
+	for _, tt := range []struct {
+		user string
+		want bool
+	}{{"zhujian", true}, {"fk-shouli", false}} {
+		resp, err := env.Client(t, tt.user).Get(env.HTTP.URL + "/alerts?state=all")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if got := strings.Contains(string(b), `data-kind="repeated_refusal"`); resp.StatusCode == http.StatusOK && got != tt.want {
+			t.Errorf("%s sees the alert: %v, want %v", tt.user, got, tt.want)
+		}
+	}
+}
+
+// A threshold out of its bounds is refused with the field named, and
+// nothing of the form is stored.
+func TestSettingsThresholds(t *testing.T) {
+	env := webtest.Start(t)
+	c := env.Client(t, "cj-admin")
+	post := func(v url.Values) int {
+		t.Helper()
+		resp, err := c.PostForm(env.HTTP.URL+"/admin/settings", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	form := url.Values{"jurisdiction": {"652301"}, "alert.delivery_days": {"15"}, "alert.clock_days": {"21"}, "alert.fast_seconds": {"60"},
+		"alert.refusals": {"3"}, "alert.refusal_hours": {"24"}, "alert.partner_failures": {"5"}, "credit.effect.presale_permit": {"review"}}
+	if got := post(form); got != http.StatusUnprocessableEntity {
+		t.Fatalf("clock days 21: status %d, want 422", got)
+	}
+	ctx := context.Background()
+	for _, key := range []string{"alert.delivery_days", "credit.effect.presale_permit"} {
+		if v, _ := env.DB.Setting(ctx, "652301", key, ""); v != "" {
+			t.Errorf("%s stored as %q from a refused form", key, v)
+		}
+	}
+	form.Set("alert.clock_days", "3")
+	if got := post(form); got != http.StatusOK && got != http.StatusSeeOther {
+		t.Fatalf("a good form: status %d", got)
+	}
+	if v, _ := env.DB.Setting(ctx, "652301", "alert.clock_days", ""); v != "3" {
+		t.Errorf("clock days stored as %q, want 3", v)
+	}
+}
