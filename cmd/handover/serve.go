@@ -135,9 +135,10 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 		_, err := db.PurgeExpiredSessions(ctx)
 		return err
 	})
-	// The early warnings: every rule over the whole platform, within half a
-	// minute of a change made through this server, and every ten minutes in
-	// any case (days pass; other servers change things).
+	// The early warnings and the credit rule: every rule over the whole
+	// platform, within half a minute of a change made through this server,
+	// and every ten minutes in any case (days pass; other servers change
+	// things).
 	alerts := alertSchedule{every: 10 * time.Minute}
 	w.Every("alerts.evaluate", 30*time.Second, func(ctx context.Context, _ string) error {
 		return alerts.run(ctx, db, cal)
@@ -164,6 +165,9 @@ func (a *alertSchedule) run(ctx context.Context, db *store.DB, cal *calendar.Sou
 		return nil
 	}
 	if _, err := db.EvaluateAlerts(ctx, cal.Get()); err != nil {
+		return err
+	}
+	if _, err := db.EvaluateCredit(ctx, cal.Get()); err != nil {
 		return err
 	}
 	a.changes, a.last = changes, now

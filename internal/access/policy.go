@@ -32,7 +32,10 @@ const (
 	PresaleDecide Action = "presale.decide"
 	CreditRead    Action = "credit.read"
 	CreditManage  Action = "credit.manage"
-	PublicRead    Action = "public.read"
+	// A developer's credit record (诚信记录) and appeals against it.
+	CreditRecordRead Action = "credit.record.read"
+	CreditAppeal     Action = "credit.appeal"
+	PublicRead       Action = "public.read"
 
 	// Contracts, the register book, funds and partner exchange.
 	ContractRead    Action = "contract.read"
@@ -104,6 +107,8 @@ var descriptions = map[Action]string{
 	PresaleDecide:      "审批预售许可",
 	CreditRead:         "查看限制清单",
 	CreditManage:       "管理限制清单",
+	CreditRecordRead:   "查看开发企业信用记录",
+	CreditAppeal:       "对信用记录提出申诉",
 	PublicRead:         "查看公开信息",
 	ContractRead:       "查看合同",
 	ContractDraft:      "起草、发送、撤回与备案合同",
@@ -204,7 +209,11 @@ var policy = map[Action]rule{
 	// Any housing bureau may list a developer that misbehaved in its
 	// county ("一处失信、处处受限"); every decision is recorded with reasons.
 	CreditManage: roles(grants{housing: Anyone, supervisor: Prefecture}),
-	PublicRead:   public(),
+	// 一处失信、处处受限: every county's housing bureau sees every developer's
+	// record; a developer sees its own and appeals its own.
+	CreditRecordRead: roles(grants{developer: OwnDeveloper, housing: Anyone, supervisor: Prefecture}),
+	CreditAppeal:     roles(grants{developer: OwnDeveloper}),
+	PublicRead:       public(),
 
 	ContractRead: roles(grants{developer: OwnDeveloper, buyer: OwnBuyer, bank: OwnOrg, housing: Jurisdiction, acceptor: Jurisdiction,
 		reviewer: Jurisdiction, recorder: Jurisdiction, tax: Jurisdiction, supervisor: Prefecture}),

@@ -137,6 +137,11 @@ func supervisionSchemas() map[string]js {
 		"subject": str("所涉记录，如 commitment:12"), "message": str(""), "basis": str("规则依据"), "link": str("处理入口（页面地址）"),
 		"assignee": integer("处理人"), "assignee_name": str(""), "occurrences": integer("发生次数（解除后再次发生时加一）"),
 		"raised_at": dateTime(""), "last_seen_at": dateTime(""), "resolved_at": dateTime("")}
+	creditEvent := js{"id": integer(""), "developer": integer(""), "jurisdiction": str(""), "kind": str(""), "kind_label": str(""),
+		"subject": str(""), "description": str(""), "points": integer("扣分"), "source": str("platform | staff"), "evidence": str(""),
+		"recorded_by": str(""), "occurred_at": dateTime(""), "counts": boolean("是否计入当前评分"), "basis": str(""),
+		"appeal": object(nil, js{"reason": str(""), "filed_by": str(""), "filed_at": dateTime(""), "decision": str("'' | upheld | granted"),
+			"decision_label": str(""), "note": str(""), "decided_by": str(""), "decided_at": dateTime("")})}
 	withHistory := js{}
 	for k, v := range alert {
 		withHistory[k] = v
@@ -148,6 +153,14 @@ func supervisionSchemas() map[string]js {
 		"Alert":             object([]string{"id", "kind", "state"}, withHistory),
 		"AlertAssignInput":  object([]string{"assignee"}, js{"assignee": integer("本机构用户"), "note": str("")}),
 		"AlertResolveInput": object([]string{"note"}, js{"note": str("处理说明（必填，不超过500字）")}),
+		"CreditEvent":       object([]string{"id", "kind", "points"}, creditEvent),
+		"CreditRecord": object([]string{"developer", "score", "level", "events"}, js{"developer": integer(""), "name": str(""),
+			"score": integer("0–100"), "level": str("A | B | C | D"), "level_label": str(""), "listed": boolean("是否在限制清单中"),
+			"rule": str("评分规则"), "events": array(object(nil, creditEvent))}),
+		"CreditEventInput": object([]string{"description", "evidence", "points"}, js{"description": str("事实"), "evidence": str("证据：文书编号、检查记录等"),
+			"points": integer("扣分，1–30")}),
+		"AppealInput":         object([]string{"reason"}, js{"reason": str("申诉理由（5–1000字）")}),
+		"AppealDecisionInput": object([]string{"decision", "note"}, js{"decision": str("upheld | granted"), "note": str("处理意见")}),
 	}
 }
 

@@ -3,8 +3,10 @@ package api
 import (
 	"net/http"
 	"strconv"
+	"time"
 
 	"handover/internal/access"
+	"handover/internal/credit"
 	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/store"
@@ -160,4 +162,128 @@ func (a *API) resolveAlert(w http.ResponseWriter, r *http.Request) error {
 		_, err := a.DB.ResolveAlert(r.Context(), identity.ActorFrom(r.Context()), al.ID, in.Note)
 		return err
 	})
+}
+
+func (a *API) creditRoutes() []Route {
+	id := []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}
+	const tCredit = "诚信体系"
+	return []Route{
+		{Method: "GET", Pattern: "/api/v1/developers/{id}/credit", Action: access.CreditRecordRead, Tag: tCredit,
+			Summary: "开发企业信用记录：各条记录及其扣分、申诉，按公开的评分规则计算的分数与等级，是否在限制清单中", Params: id, Result: "CreditRecord",
+			handle: a.getCreditRecord},
+		{Method: "POST", Pattern: "/api/v1/developers/{id}/credit-events", Action: access.CreditManage, Tag: tCredit,
+			Summary: "记录监管检查发现的失信行为（须有证据；D级自动列入限制清单）", Params: id, Body: "CreditEventInput", Result: "CreditEvent",
+			Status: 201, handle: a.recordCreditEvent},
+		{Method: "POST", Pattern: "/api/v1/credit-events/{id}/appeal", Action: access.CreditAppeal, Tag: tCredit,
+			Summary: "开发企业对一条信用记录提出申诉（每条一次）", Params: id, Body: "AppealInput", Result: "CreditEvent", handle: a.appealCreditEvent},
+		{Method: "POST", Pattern: "/api/v1/credit-events/{id}/decision", Action: access.CreditManage, Tag: tCredit,
+			Summary: "处理申诉：upheld 维持，granted 撤销扣分（记录保留）", Params: id, Body: "AppealDecisionInput", Result: "CreditEvent", handle: a.decideAppeal},
+	}
+}
+
+// CreditTarget is the access target of a developer's credit record.
+func CreditTarget(developer int64) access.Target { return access.Target{Developer: developer} }
+
+// CreditEventJSON is a credit record as the API shows it.
+func CreditEventJSON(e credit.Event, now time.Time) map[string]any {
+	out := map[string]any{"id": e.ID, "developer": e.Developer, "jurisdiction": e.Jurisdiction, "kind": e.Kind, "kind_label": e.Kind.Label(),
+		"subject": e.Subject, "description": e.Description, "points": e.Points, "source": e.Source, "evidence": e.Evidence,
+		"recorded_by": e.RecordedBy, "occurred_at": e.OccurredAt, "counts": e.Counts(now), "basis": e.Kind.Basis()}
+	if ap := e.Appeal; ap != nil {
+		out["appeal"] = map[string]any{"reason": ap.Reason, "filed_by": ap.FiledBy, "filed_at": ap.FiledAt, "decision": ap.Decision,
+			"decision_label": ap.Decision.Label(), "note": ap.Note, "decided_by": ap.DecidedBy, "decided_at": timePtr(ap.DecidedAt)}
+	}
+	return out
+}
+
+func (a *API) getCreditRecord(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.CreditRecordRead, CreditTarget(id)); err != nil {
+		return err
+	}
+	rec, err := a.DB.CreditRecordOf(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	events := []map[string]any{}
+	for _, e := range rec.Events {
+		events = append(events, CreditEventJSON(e, rec.Assessment.At))
+	}
+	return writeJSON(w, 200, map[string]any{"developer": rec.Developer, "name": rec.Name, "score": rec.Assessment.Score,
+		"level": rec.Assessment.Level, "level_label": rec.Assessment.Level.Label(), "listed": rec.Listed, "events": events,
+		"rule": "满分100分；近24个月内每条记录按类别扣分（申诉撤销的不计）；A≥90，B≥75，C≥60，D<60自动列入限制清单"})
+}
+
+func (a *API) recordCreditEvent(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Description string `json:"description"`
+		Evidence    string `json:"evidence"`
+		Points      int    `json:"points"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.CreditManage, CreditTarget(id)); err != nil {
+		return err
+	}
+	e, err := a.DB.RecordCreditEvent(r.Context(), identity.ActorFrom(r.Context()), id, in.Description, in.Evidence, in.Points)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, CreditEventJSON(e, a.Now()))
+}
+
+// loadCreditEvent reads the record of the path and checks action on its developer.
+func (a *API) loadCreditEvent(r *http.Request, action access.Action) (credit.Event, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return credit.Event{}, err
+	}
+	e, err := a.DB.CreditEvent(r.Context(), id)
+	if err != nil {
+		return e, err
+	}
+	return e, decide(r, action, CreditTarget(e.Developer))
+}
+
+func (a *API) appealCreditEvent(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Reason string `json:"reason"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	e, err := a.loadCreditEvent(r, access.CreditAppeal)
+	if err != nil {
+		return err
+	}
+	if e, err = a.DB.AppealCreditEvent(r.Context(), identity.ActorFrom(r.Context()), e.ID, in.Reason); err != nil {
+		return err
+	}
+	return writeJSON(w, 200, CreditEventJSON(e, a.Now()))
+}
+
+func (a *API) decideAppeal(w http.ResponseWriter, r *http.Request) error {
+	var in struct {
+		Decision string `json:"decision"`
+		Note     string `json:"note"`
+	}
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	e, err := a.loadCreditEvent(r, access.CreditManage)
+	if err != nil {
+		return err
+	}
+	if e, err = a.DB.DecideAppeal(r.Context(), identity.ActorFrom(r.Context()), e.ID, credit.Decision(in.Decision), in.Note); err != nil {
+		return err
+	}
+	return writeJSON(w, 200, CreditEventJSON(e, a.Now()))
 }

@@ -56,6 +56,9 @@ func Load(ctx context.Context, db *store.DB, opts Options) error {
 			fmt.Fprintf(opts.Out, "%s %d 条", k.Label(), sr.Alerts[k])
 		}
 		fmt.Fprintln(opts.Out, "（/alerts）。")
+		for _, l := range sr.Listed {
+			fmt.Fprintf(opts.Out, "限制清单：%s（%s）。\n", l.Name, l.Reason)
+		}
 	}
 	return nil
 }

@@ -15,6 +15,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/completion"
 	"handover/internal/courier"
+	"handover/internal/credit"
 	"handover/internal/exchange"
 	"handover/internal/presale"
 	"handover/internal/registry"
@@ -26,6 +27,7 @@ import (
 // alerts by kind.
 type SupervisionResult struct {
 	Alerts map[supervision.AlertKind]int
+	Listed []credit.Listing // the restriction list
 }
 
 // LoadSupervision gives the prefecture something to supervise, through the
@@ -113,6 +115,26 @@ func LoadSupervision(ctx context.Context, db *store.DB, f *Foundation, lr *Ledge
 		}
 	}
 
+	// A new filing of 庭州·花园 goes to the bank's system, which does not
+	// answer: the courier tries again and again.
+	sold, err := db.ListContracts(ctx, access.Filter{All: true}, store.ContractQuery{ProjectID: q.ID, State: presale.Signed})
+	if err != nil {
+		return res, err
+	}
+	if len(sold) > 0 {
+		day("2026-11-25", 30)
+		if _, err := db.FileContract(ctx, actorOf(f, "kaifa2"), sold[0].ID); err != nil {
+			return res, err
+		}
+	}
+	cr := &courier.Courier{DB: db, Client: &http.Client{Timeout: time.Second}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: db.Now}
+	for i := 0; i < 6; i++ {
+		day("2026-11-25", 40+60*i)
+		if _, err := cr.RunOnce(ctx); err != nil {
+			return res, err
+		}
+	}
+
 	// A review 40 seconds after the acceptance.
 	at(setClock, calendar.MustDate("2026-11-25"), 0)
 	a, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"陈立新"},
@@ -148,24 +170,39 @@ func LoadSupervision(ctx context.Context, db *store.DB, f *Foundation, lr *Ledge
 		return res, fmt.Errorf("demo supervision: a withdrawal by an unreached node was allowed")
 	}
 
-	// A new filing of 庭州·花园 goes to the bank's system, which does not
-	// answer: the courier tries again and again.
-	sold, err := db.ListContracts(ctx, access.Filter{All: true}, store.ContractQuery{ProjectID: q.ID, State: presale.Signed})
+	// Credit: the housing bureau records a finding against 庭州置业; with the
+	// withdrawal attempt its score falls to D and the rule lists it, so its
+	// next presale permit is refused. 天山房地产 appeals the record of its
+	// refused fire inspection.
+	day("2026-11-26", 100)
+	if _, err := db.RecordCreditEvent(ctx, actorOf(f, "zhujian"), f.Orgs["dev2"].ID, "售楼处公示的预售房源与备案楼盘表不一致，且未公示预售资金监管账户",
+		"昌市住建检查记录〔2026〕第41号", 30); err != nil {
+		return res, err
+	}
+	events, err := db.CreditEvents(ctx, f.Orgs["dev1"].ID)
 	if err != nil {
 		return res, err
 	}
-	if len(sold) > 0 {
-		day("2026-11-27", 0)
-		if _, err := db.FileContract(ctx, actorOf(f, "kaifa2"), sold[0].ID); err != nil {
-			return res, err
+	for _, e := range events {
+		if e.Kind == credit.AcceptanceFailed {
+			if _, err := db.AppealCreditEvent(ctx, actorOf(f, "kaifa"), e.ID, "消防验收不通过系设计变更未及时报送所致，已于复验前整改完毕并通过复验，请求撤销扣分"); err != nil {
+				return res, err
+			}
+			break
 		}
 	}
-	cr := &courier.Courier{DB: db, Client: &http.Client{Timeout: time.Second}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: db.Now}
-	for i := 0; i < 6; i++ {
-		day("2026-11-27", 10+60*i)
-		if _, err := cr.RunOnce(ctx); err != nil {
-			return res, err
-		}
+	day("2026-11-26", 120)
+	if _, err := db.EvaluateCredit(ctx, cal); err != nil {
+		return res, err
+	}
+	day("2026-11-27", 30)
+	b3 := qd.Buildings[2].Building
+	app, err := db.ApplyPresale(ctx, actorOf(f, "kaifa2"), q.ID, []int64{b3.ID}, "3号楼主体结构已封顶，申请预售")
+	if err != nil {
+		return res, err
+	}
+	if _, err := db.IssuePresale(ctx, actorOf(f, "zhujian"), q.ID, []int64{b3.ID}, "", app.ID); err == nil {
+		return res, fmt.Errorf("demo supervision: a presale permit for a restricted developer")
 	}
 
 	// Today: every rule.
@@ -180,5 +217,9 @@ func LoadSupervision(ctx context.Context, db *store.DB, f *Foundation, lr *Ledge
 	for _, a := range all {
 		res.Alerts[a.Kind]++
 	}
-	return res, nil
+	if _, err := db.EvaluateCredit(ctx, cal); err != nil {
+		return res, err
+	}
+	res.Listed, err = db.Listings(ctx, false)
+	return res, err
 }

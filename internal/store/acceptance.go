@@ -492,37 +492,3 @@ func (db *DB) Reinspect(ctx context.Context, actor audit.Actor, cal *calendar.Ca
 	}
 	return db.AcceptanceCase(ctx, caseID)
 }
-
-// creditEvent writes a credit record once per kind and subject.
-func (tx *Tx) creditEvent(ctx context.Context, developer int64, jurisdiction string, kind credit.EventKind, subject, description string) error {
-	_, err := tx.exec(ctx, `INSERT INTO credit_events (developer_org, jurisdiction, kind, subject, description, occurred_at)
-		VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (kind, subject) DO NOTHING`, developer, jurisdiction, string(kind), subject, description, tx.now)
-	if err == nil {
-		tx.Audit("credit.event", "developer", developer, map[string]any{"kind": kind, "subject": subject})
-	}
-	return err
-}
-
-// CreditEvents lists a developer's credit records (0: every developer), newest first.
-func (db *DB) CreditEvents(ctx context.Context, developer int64) ([]credit.Event, error) {
-	text := `SELECT id, developer_org, jurisdiction, kind, subject, description, occurred_at FROM credit_events`
-	var args []any
-	if developer != 0 {
-		text += ` WHERE developer_org = $1`
-		args = append(args, developer)
-	}
-	rows, err := db.r().QueryContext(ctx, text+` ORDER BY id DESC LIMIT 500`, args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []credit.Event
-	for rows.Next() {
-		var e credit.Event
-		if err := rows.Scan(&e.ID, &e.Developer, &e.Jurisdiction, &e.Kind, &e.Subject, &e.Description, &e.OccurredAt); err != nil {
-			return nil, err
-		}
-		out = append(out, e)
-	}
-	return out, rows.Err()
-}

@@ -529,9 +529,10 @@ func findDeliveryRisks(ctx context.Context, c *alertContext) ([]supervision.Find
 	return out, nil
 }
 
-// findClocks: filings whose 20-working-day clock is short or over while
-// sold units of the filed buildings lack their title certificate.
-func findClocks(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+// clockFacts reads the filings of the last year with the sold units of
+// their buildings still lacking a title certificate, and the working days
+// left on each clock.
+func clockFacts(ctx context.Context, c *alertContext) ([]supervision.ClockFacts, error) {
 	rows, err := c.db.r().QueryContext(ctx, `SELECT f.id, f.project_id, p.name, f.jurisdiction, f.due_on,
 		(SELECT COUNT(*) FROM contracts x JOIN units u ON u.id = x.unit_id JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
 			WHERE fb.filing_id = f.id AND x.state = 'filed'
@@ -550,15 +551,25 @@ func findClocks(ctx context.Context, c *alertContext) ([]supervision.Finding, er
 		facts = append(facts, f)
 	}
 	rows.Close()
-	var out []supervision.Finding
-	for _, f := range facts {
-		if f.Uncertified == 0 {
-			continue
-		}
+	for i := range facts {
+		f := &facts[i]
 		if f.DaysLeft, err = c.workdays(f.Jurisdiction, f.Due); err != nil {
 			return nil, err
 		}
 		f.Registry = c.orgs[f.Jurisdiction][identity.Registry]
+	}
+	return facts, nil
+}
+
+// findClocks: filings whose 20-working-day clock is short or over while
+// sold units of the filed buildings lack their title certificate.
+func findClocks(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	facts, err := clockFacts(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var out []supervision.Finding
+	for _, f := range facts {
 		if fd, ok := supervision.ClockRisk(f, c.th(f.Jurisdiction), c.now); ok {
 			out = append(out, fd)
 		}
@@ -706,9 +717,9 @@ func findFastReviews(ctx context.Context, c *alertContext) ([]supervision.Findin
 // configurable window).
 const refusalWindow = 720 * time.Hour
 
-// findWithdrawals: attempts to withdraw presale funds by a node the project
-// has not reached (refused by rule, and shown to the supervisors).
-func findWithdrawals(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+// withdrawalAttempts reads the attempts of the last month to withdraw
+// presale funds by a node the project has not reached (refused by rule).
+func withdrawalAttempts(ctx context.Context, c *alertContext) ([]supervision.WithdrawalFacts, error) {
 	rows, err := c.db.r().QueryContext(ctx, `SELECT r.id, r.project_id, p.name, p.jurisdiction, p.developer_org, r.detail, r.at
 		FROM refusals r JOIN projects p ON p.id = r.project_id
 		WHERE r.action = 'fund.withdraw' AND r.rules LIKE '%fund.milestone%' AND r.at >= $1 ORDER BY r.id`, c.now.Add(-refusalWindow))
@@ -716,7 +727,7 @@ func findWithdrawals(ctx context.Context, c *alertContext) ([]supervision.Findin
 		return nil, err
 	}
 	defer rows.Close()
-	var out []supervision.Finding
+	var out []supervision.WithdrawalFacts
 	for rows.Next() {
 		var f supervision.WithdrawalFacts
 		var detail string
@@ -724,11 +735,25 @@ func findWithdrawals(ctx context.Context, c *alertContext) ([]supervision.Findin
 			return nil, err
 		}
 		f.Node, f.Amount, _ = strings.Cut(detail, "|")
+		out = append(out, f)
+	}
+	return out, rows.Err()
+}
+
+// findWithdrawals: attempts to withdraw presale funds by a node the project
+// has not reached (refused by rule, and shown to the supervisors).
+func findWithdrawals(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	facts, err := withdrawalAttempts(ctx, c)
+	if err != nil {
+		return nil, err
+	}
+	var out []supervision.Finding
+	for _, f := range facts {
 		if fd, ok := supervision.WithdrawalWithoutNode(f); ok {
 			out = append(out, fd)
 		}
 	}
-	return out, rows.Err()
+	return out, nil
 }
 
 // findRefusals: units refused at least the threshold times in the window.

@@ -101,29 +101,32 @@ func (db *DB) ListDeveloper(ctx context.Context, actor audit.Actor, l credit.Lis
 	if err := l.Validate(); err != nil {
 		return err
 	}
-	return db.transact(ctx, actor, func(tx *Tx) error {
-		var kind string
-		if err := tx.queryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`+db.forUpdate(), l.Developer).Scan(&kind); err != nil || kind != "developer" {
-			return &problem.Error{Kind: problem.Invalid, Code: "credit.invalid", Message: "限制清单决定有误", Fields: map[string]string{"developer": "开发企业不存在"}}
-		}
-		cur, err := isListed(ctx, tx.q(), l.Developer)
-		if err != nil {
-			return err
-		}
-		if err := credit.Transition(cur, l); err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `INSERT INTO credit_listings (developer_org, listed, reason, basis, by_user, at) VALUES ($1, $2, $3, $4, $5, $6)`,
-			l.Developer, l.Listed, l.Reason, l.Basis, actor.UserID, tx.now); err != nil {
-			return err
-		}
-		action := "credit.lift"
-		if l.Listed {
-			action = "credit.list"
-		}
-		tx.Audit(action, "organisation", l.Developer, map[string]string{"reason": l.Reason, "basis": l.Basis})
-		return nil
-	})
+	return db.transact(ctx, actor, func(tx *Tx) error { return tx.listDeveloper(ctx, l) })
+}
+
+// listDeveloper records a listing decision in the transaction.
+func (tx *Tx) listDeveloper(ctx context.Context, l credit.Listing) error {
+	var kind string
+	if err := tx.queryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`+tx.db.forUpdate(), l.Developer).Scan(&kind); err != nil || kind != "developer" {
+		return &problem.Error{Kind: problem.Invalid, Code: "credit.invalid", Message: "限制清单决定有误", Fields: map[string]string{"developer": "开发企业不存在"}}
+	}
+	cur, err := isListed(ctx, tx.q(), l.Developer)
+	if err != nil {
+		return err
+	}
+	if err := credit.Transition(cur, l); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `INSERT INTO credit_listings (developer_org, listed, reason, basis, by_user, at) VALUES ($1, $2, $3, $4, $5, $6)`,
+		l.Developer, l.Listed, l.Reason, l.Basis, tx.actor.UserID, tx.now); err != nil {
+		return err
+	}
+	action := "credit.lift"
+	if l.Listed {
+		action = "credit.list"
+	}
+	tx.Audit(action, "organisation", l.Developer, map[string]string{"reason": l.Reason, "basis": l.Basis})
+	return nil
 }
 
 // Listings returns the restriction list's current entries (listed only),

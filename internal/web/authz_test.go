@@ -137,6 +137,12 @@ func newMatrix(t *testing.T) *matrix {
 	}
 	m.fixture["application"] = app.ID
 	m.fixture["dev2"] = env.Demo.Orgs["dev2"].ID
+	m.fixture["dev1"] = env.Demo.Orgs["dev1"].ID
+	ce, err := env.DB.RecordCreditEvent(ctx, actorOfUser(env, "zhujian"), env.Demo.Orgs["dev1"].ID, "样板房与实际交付标准不符", "昌市住建检查〔2026〕3号", 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.fixture["creditevent"] = ce.ID
 	m.workbook, err = ledger.Template(d.Parcels[0].Code)
 	if err != nil {
 		t.Fatal(err)
@@ -485,10 +491,17 @@ func specs() map[string]routeSpec {
 		"POST /api/v1/presale/permits/{id}/{action}":      {home: housingOnly, req: body("/api/v1/presale/permits/%d/suspend", "presale", `{"reason":"核查"}`)},
 		"GET /api/v1/credit/restrictions":                 {anon: true, req: fixed("/api/v1/credit/restrictions")},
 		"POST /api/v1/credit/listings":                    {home: housingOnly, other: housingOnly, pref: sup, req: body("/api/v1/credit/listings", "", "")},
-		"GET /api/v1/public/projects":                     {anon: true, req: fixed("/api/v1/public/projects")},
-		"GET /api/v1/public/buildings/{id}/table":         {anon: true, req: withID("/api/v1/public/buildings/%d/table", "building")},
-		"GET /api/v1/contracts":                           {home: contractReaders, pref: sup, list: true, record: "contract", req: fixed("/api/v1/contracts")},
-		"GET /api/v1/contracts/{id}":                      {home: contractReaders, pref: sup, req: withID("/api/v1/contracts/%d", "contract")},
+		// 一处失信、处处受限: every county's housing bureau reads and records.
+		"GET /api/v1/developers/{id}/credit": {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing}, other: housingOnly, pref: sup,
+			req: withID("/api/v1/developers/%d/credit", "dev1")},
+		"POST /api/v1/developers/{id}/credit-events": {home: housingOnly, other: housingOnly, pref: sup,
+			req: body("/api/v1/developers/%d/credit-events", "dev1", `{"description":"检查发现","evidence":"检查记录","points":1}`)},
+		"POST /api/v1/credit-events/{id}/appeal":   {home: dev, req: body("/api/v1/credit-events/%d/appeal", "creditevent", `{"reason":"与实际情况不符，有验收记录为证"}`)},
+		"POST /api/v1/credit-events/{id}/decision": {home: housingOnly, other: housingOnly, pref: sup, req: body("/api/v1/credit-events/%d/decision", "creditevent", `{"decision":"upheld","note":"维持"}`)},
+		"GET /api/v1/public/projects":              {anon: true, req: fixed("/api/v1/public/projects")},
+		"GET /api/v1/public/buildings/{id}/table":  {anon: true, req: withID("/api/v1/public/buildings/%d/table", "building")},
+		"GET /api/v1/contracts":                    {home: contractReaders, pref: sup, list: true, record: "contract", req: fixed("/api/v1/contracts")},
+		"GET /api/v1/contracts/{id}":               {home: contractReaders, pref: sup, req: withID("/api/v1/contracts/%d", "contract")},
 		"POST /api/v1/contracts": {home: dev, req: func(m *matrix) (string, string) {
 			return "/api/v1/contracts", fmt.Sprintf(`{"unit_id":%d,"ownership":"sole","price_basis":"gross","unit_price":"6000","payment":"lump",
 				"buyers":[{"name":"王芳","id_number":"440524188001010014"}],"home_count":"first","delivery_date":"2027-01-01","registration_days":60,

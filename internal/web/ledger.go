@@ -634,6 +634,7 @@ type CreditPage struct {
 	Current    []credit.Listing
 	History    []credit.Listing
 	Developers []identity.Org
+	Levels     map[int64]credit.Assessment
 	CanManage  bool
 	Errors     map[string]string
 	Message    string
@@ -655,6 +656,9 @@ func (s *Server) renderCredit(w http.ResponseWriter, r *http.Request, status int
 			return err
 		}
 		if page.Developers, err = s.db.ListOrgs(r.Context(), access.Filter{All: true}, store.OrgQuery{Kind: identity.Developer}); err != nil {
+			return err
+		}
+		if page.Levels, err = s.db.CreditLevels(r.Context()); err != nil {
 			return err
 		}
 	}
