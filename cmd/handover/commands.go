@@ -47,8 +47,12 @@ func demoCmd(ctx context.Context, args []string, out io.Writer) error {
 	var c Config
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	commonFlags(fs, &c)
+	scale := fs.Int("scale", 0, "add synthetic projects across the counties and parks until the platform holds about N units (e.g. 100000)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *scale < 0 || *scale > 2000000 {
+		return fmt.Errorf("--scale 应在 0 到 2000000 之间")
 	}
 	clock := demo.NewClock(timeNow)
 	db, err := openDB(ctx, c.DB, clock.Now)
@@ -56,7 +60,24 @@ func demoCmd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	return loadDemo(ctx, db, clock, c, out)
+	if err := loadDemo(ctx, db, clock, c, out); err != nil {
+		return err
+	}
+	if *scale == 0 {
+		return nil
+	}
+	f, err := demo.FoundationOf(ctx, db)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "正在生成规模测试数据，直至约 %d 户（销售批量写入，其余经业务流程办理）……\n", *scale)
+	start := timeNow()
+	res, err := demo.Scale(ctx, db, f, *scale, clock.Set, out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "已新增 %d 个项目、%d 户（已售 %d 户，交房 %d 户），用时 %s。\n", res.Projects, res.Units, res.Sold, res.HandedOver, timeNow().Sub(start).Round(time.Second))
+	return nil
 }
 
 // cliActor is the audit actor of an administrative command: the operating

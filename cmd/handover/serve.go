@@ -127,8 +127,15 @@ func unlockKeys(ctx context.Context, db *store.DB, withDemo bool, log *slog.Logg
 func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier.Courier, keys *store.Keyring) {
 	w.HandleHandover(cal, keys)
 	// Deliver the outbox to partners every few seconds.
+	// A delivery failing the prefecture's number of attempts is dead until an
+	// administrator replays it.
 	w.Every("exchange.deliver", 3*time.Second, func(ctx context.Context, _ string) error {
-		_, err := c.RunOnce(ctx)
+		n, err := db.MaxAttempts(ctx)
+		if err != nil {
+			return err
+		}
+		c.MaxAttempts = n
+		_, err = c.RunOnce(ctx)
 		return err
 	})
 	w.Every("sessions.purge", time.Hour, func(ctx context.Context, _ string) error {

@@ -66,6 +66,7 @@ const (
 	ReadinessRead     Action = "readiness.read"
 	AlertRead         Action = "alert.read"
 	AlertHandle       Action = "alert.handle"
+	DashboardRead     Action = "dashboard.read"
 
 	// Registration, handover, certificates, deed tax and utilities.
 	RegistrationApply  Action = "registration.apply"
@@ -135,6 +136,7 @@ var descriptions = map[Action]string{
 	ReadinessRead:      "查看交房即交证条件",
 	AlertRead:          "查看预警",
 	AlertHandle:        "签收、指派或解除预警",
+	DashboardRead:      "查看督查考核数据与通报",
 	RegistrationApply:  "受理登记申请、重新受理与撤回",
 	RegistrationRead:   "查看登记申请",
 	RegistrationReview: "审核、复审与退回登记申请",
@@ -254,6 +256,9 @@ var policy = map[Action]rule{
 	// prefecture sees and may handle all.
 	AlertRead: roles(grants{developer: OwnDeveloper, housing: Jurisdiction, acceptor: OwnOrg, reviewer: OwnOrg, recorder: OwnOrg,
 		inspector: OwnOrg, tax: OwnOrg, bank: OwnOrg, utility: OwnOrg, admin: OwnOrg, supervisor: Prefecture}),
+	// The assessment: the prefecture sees every county and park; a county's
+	// registration and housing staff see their own.
+	DashboardRead: roles(grants{supervisor: Prefecture, housing: Jurisdiction, acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction}),
 	AlertHandle: roles(grants{developer: OwnDeveloper, housing: OwnOrg, acceptor: OwnOrg, reviewer: OwnOrg, recorder: OwnOrg,
 		inspector: OwnOrg, tax: OwnOrg, bank: OwnOrg, utility: OwnOrg, admin: OwnOrg, supervisor: Prefecture}),
 

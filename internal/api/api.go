@@ -74,6 +74,7 @@ func New(d Deps) *API {
 	a.routes = append(a.routes, a.registrationRoutes()...)
 	a.routes = append(a.routes, a.supervisionRoutes()...)
 	a.routes = append(a.routes, a.creditRoutes()...)
+	a.routes = append(a.routes, a.dashboardRoutes()...)
 	return a
 }
 

@@ -63,6 +63,10 @@ func (a *API) contractRoutes() []Route {
 		{Method: "GET", Pattern: "/api/v1/partners/deliveries", Action: access.PartnerManage, Tag: "信息共享", Summary: "投递记录",
 			Params: []Param{{Name: "endpoint", In: "query", Type: "integer"}, {Name: "state", In: "query", Desc: "pending | delivered | dead"}},
 			Result: "DeliveryList", handle: a.listDeliveries},
+		{Method: "GET", Pattern: "/api/v1/partners/health", Action: access.PartnerManage, Tag: "信息共享",
+			Summary: "各接收方运行状况：已送达、积压、失败、死信、最早积压时间（滞后）、最近错误", Result: "PartnerHealth", handle: a.partnerHealth},
+		{Method: "POST", Pattern: "/api/v1/partners/endpoints/{id}/replay", Action: access.PartnerManage, Tag: "信息共享",
+			Summary: "重新投递该接收方的死信（按原顺序）", Params: id, Result: "Replay", handle: a.replayDeliveries},
 	}
 }
 
@@ -737,6 +741,54 @@ func maskSecret(s string) string {
 func (a *API) endpointAllowed(r *http.Request, e exchange.Endpoint) bool {
 	o, err := a.DB.Org(r.Context(), e.OrgID)
 	return err == nil && access.Allowed(principal(r), access.PartnerManage, access.Target{Jurisdiction: o.Jurisdiction})
+}
+
+func (a *API) partnerHealth(w http.ResponseWriter, r *http.Request) error {
+	if _, err := filter(r, access.PartnerManage); err != nil {
+		return err
+	}
+	hs, err := a.DB.PartnerHealth(r.Context())
+	if err != nil {
+		return err
+	}
+	max, err := a.DB.MaxAttempts(r.Context())
+	if err != nil {
+		return err
+	}
+	out := []map[string]any{}
+	now := a.Now()
+	for _, h := range hs {
+		if !a.endpointAllowed(r, h.Endpoint) {
+			continue
+		}
+		out = append(out, map[string]any{"endpoint": endpointJSON(h.Endpoint), "delivered": h.Delivered, "backlog": h.Backlog, "failing": h.Failing,
+			"dead": h.Dead, "oldest_pending": timePtr(h.OldestPending), "lag_seconds": int(h.Lag(now).Seconds()), "last_delivered": timePtr(h.LastDelivered),
+			"last_error": h.LastError, "healthy": h.Healthy()})
+	}
+	return writeJSON(w, 200, map[string]any{"max_attempts": max, "endpoints": out})
+}
+
+func (a *API) replayDeliveries(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	e, err := a.DB.Endpoint(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	o, err := a.DB.Org(r.Context(), e.OrgID)
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.PartnerManage, access.Target{Jurisdiction: o.Jurisdiction}); err != nil {
+		return err
+	}
+	n, err := a.DB.ReplayDeliveries(r.Context(), identity.ActorFrom(r.Context()), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, map[string]any{"endpoint": id, "replayed": n})
 }
 
 func (a *API) listEndpoints(w http.ResponseWriter, r *http.Request) error {

@@ -159,6 +159,18 @@ func supervisionSchemas() map[string]js {
 			"rule": str("评分规则"), "events": array(object(nil, creditEvent))}),
 		"CreditEventInput": object([]string{"description", "evidence", "points"}, js{"description": str("事实"), "evidence": str("证据：文书编号、检查记录等"),
 			"points": integer("扣分，1–30")}),
+		"Dashboard": object([]string{"projects", "units", "handed_over", "same_day"}, js{"jurisdiction": str("'' 为全州"), "from": date(""), "to": date(""),
+			"projects": integer(""), "units": integer(""), "projects_by_stage": object(nil, js{}), "units_by_stage": object(nil, js{}),
+			"handed_over": integer("期内交房户数"), "same_day": integer("其中交房当日发证"), "same_day_share": js{"type": "number"},
+			"projects_handed_over": integer(""), "projects_meeting": integer("实现交房即交证的项目"),
+			"filing_to_certificate_workdays": object(nil, js{"median": integer(""), "p90": integer("")}),
+			"overdue":                        array(object(nil, js{"org_id": integer(""), "org_name": str(""), "kind": str(""), "kind_label": str(""), "count": integer("")})),
+			"trend":                          array(object(nil, js{"month": str("2026-11"), "filings": integer(""), "handed_over": integer(""), "same_day": integer("")}))}),
+		"PartnerHealth": object([]string{"endpoints"}, js{"max_attempts": integer("重试次数上限，超过即为死信"), "endpoints": array(object(nil, js{
+			"endpoint": ref("Endpoint"), "delivered": integer(""), "backlog": integer("待投递"), "failing": integer("已失败待重试"), "dead": integer("死信"),
+			"oldest_pending": dateTime(""), "lag_seconds": integer("最早积压事件已等待的秒数"), "last_delivered": dateTime(""), "last_error": str(""),
+			"healthy": boolean("")}))}),
+		"Replay":              object([]string{"replayed"}, js{"endpoint": integer(""), "replayed": integer("重新投递的条数")}),
 		"AppealInput":         object([]string{"reason"}, js{"reason": str("申诉理由（5–1000字）")}),
 		"AppealDecisionInput": object([]string{"decision", "note"}, js{"decision": str("upheld | granted"), "note": str("处理意见")}),
 	}

@@ -1,11 +1,14 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
 	"time"
 
 	"handover/internal/access"
+	"handover/internal/calendar"
 	"handover/internal/credit"
 	"handover/internal/identity"
 	"handover/internal/problem"
@@ -286,4 +289,83 @@ func (a *API) decideAppeal(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 200, CreditEventJSON(e, a.Now()))
+}
+
+func (a *API) dashboardRoutes() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/api/v1/dashboard", Action: access.DashboardRead, Tag: "督查考核",
+			Summary: "督查考核数据：各阶段项目与户数，期内交房户数及交房当日发证比例，竣工备案至发证工作日（中位数、90%分位），实现交房即交证的项目，按部门的逾期事项，按月趋势",
+			Params: []Param{{Name: "jurisdiction", In: "query", Desc: "辖区代码；不填为全州（州级）或本辖区"}, {Name: "from", In: "query", Desc: "统计期间起（默认本年1月1日）"},
+				{Name: "to", In: "query", Desc: "统计期间止（默认今天）"}},
+			Result: "Dashboard", handle: a.getDashboard},
+	}
+}
+
+// DashboardQueryFor reads the jurisdiction and period of a dashboard
+// request and checks that p may see them: a county's staff see their own
+// jurisdiction only; the period defaults to this year up to today.
+func DashboardQueryFor(p *identity.Principal, v url.Values, today calendar.Date) (store.DashboardQuery, error) {
+	q := store.DashboardQuery{Jurisdiction: v.Get("jurisdiction"), From: calendar.MustDate(fmt.Sprintf("%04d-01-01", today.Year())), To: today}
+	if q.Jurisdiction == "" && !(p.PrefectureWide() && access.Allowed(p, access.DashboardRead, access.Target{})) {
+		q.Jurisdiction = p.Jurisdiction.Code
+	}
+	if err := access.Decide(p, access.DashboardRead, access.Target{Jurisdiction: q.Jurisdiction}); err != nil {
+		return q, err
+	}
+	var f problem.Fields
+	var err error
+	if s := v.Get("from"); s != "" {
+		if q.From, err = calendar.ParseDate(s); err != nil {
+			f.Add("from", "日期格式应为 2026-01-01")
+		}
+	}
+	if s := v.Get("to"); s != "" {
+		if q.To, err = calendar.ParseDate(s); err != nil {
+			f.Add("to", "日期格式应为 2026-12-31")
+		}
+	}
+	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
+		f.Add("to", "截止日期不能早于起始日期")
+	}
+	return q, f.Err("dashboard.period", "统计期间有误")
+}
+
+func (a *API) getDashboard(w http.ResponseWriter, r *http.Request) error {
+	p := principal(r)
+	if p == nil {
+		return problem.New(problem.Unauthenticated, "auth.required", "请先登录")
+	}
+	q, err := DashboardQueryFor(p, r.URL.Query(), calendar.DateOf(a.Now()))
+	if err != nil {
+		return err
+	}
+	d, err := a.DB.Dashboard(r.Context(), a.calendar(), q)
+	if err != nil {
+		return err
+	}
+	median, ok := d.Quantile(0.5)
+	p90, _ := d.Quantile(0.9)
+	var spans any
+	if ok {
+		spans = map[string]int{"median": median, "p90": p90}
+	}
+	units, projects := map[string]int{}, map[string]int{}
+	for _, s := range supervision.UnitStages {
+		units[string(s)] = d.UnitsByStage[s]
+	}
+	for _, s := range supervision.ProjectStages {
+		projects[string(s)] = d.ProjectsByStage[s]
+	}
+	var overdue []map[string]any
+	for _, o := range d.Overdue {
+		overdue = append(overdue, map[string]any{"org_id": o.OrgID, "org_name": o.OrgName, "kind": o.Kind, "kind_label": o.Kind.Label(), "count": o.Count})
+	}
+	var trend []map[string]any
+	for _, m := range d.Trend {
+		trend = append(trend, map[string]any{"month": m.Month, "filings": m.Filings, "handed_over": m.HandedOver, "same_day": m.SameDay})
+	}
+	return writeJSON(w, 200, map[string]any{"jurisdiction": q.Jurisdiction, "from": q.From, "to": q.To, "projects": d.Projects, "units": d.Units,
+		"projects_by_stage": projects, "units_by_stage": units, "handed_over": d.HandedOver, "same_day": d.SameDay, "same_day_share": d.SameDayShare(),
+		"projects_handed_over": d.ProjectsHanded, "projects_meeting": d.ProjectsMeeting, "filing_to_certificate_workdays": spans,
+		"overdue": overdue, "trend": trend})
 }

@@ -180,6 +180,7 @@ func scenarios() []scenario {
 		{"readiness_2000", readiness},
 		{"P2_batch_handover", batchHandover},
 		{"P3_public_verify", publicVerify},
+		{"P7_dashboard", dashboardScale},
 	}
 }
 

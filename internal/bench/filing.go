@@ -12,15 +12,11 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"handover/internal/audit"
 	"handover/internal/calendar"
-	"handover/internal/code"
 	"handover/internal/demo"
 	"handover/internal/exchange"
 	"handover/internal/ledger"
-	"handover/internal/presale"
 	"handover/internal/store"
 )
 
@@ -77,7 +73,7 @@ func fillSales(ctx context.Context, db *store.DB, raw *sql.DB, now func() time.T
 		return nil, err
 	}
 	defer tx.Rollback()
-	if s.contracts, err = signContracts(ctx, tx, p.ID, s.f, s.dev, ids[:contracts], signed); err != nil {
+	if s.contracts, err = demo.SignInBulk(ctx, tx, p, s.f, ids[:contracts], signed); err != nil {
 		return nil, err
 	}
 	// 200,000 earlier register entries of the demo's units: index depth.
@@ -94,92 +90,11 @@ func fillSales(ctx context.Context, db *store.DB, raw *sql.DB, now func() time.T
 	return s, tx.Commit()
 }
 
-// benchProject creates a developer's project with the plan's buildings
-// through the store (project, parcel, confirmed permits, the 楼盘表
-// workbook, the presale permit of every building and the supervised
-// account), as a developer and the housing bureau would.
+// benchProject creates a project of dev1 in 昌吉市 with the plan's
+// buildings through the store (demo.SyntheticProject).
 func benchProject(ctx context.Context, db *store.DB, f *demo.Foundation, name string, pl demo.ProjectPlan) (ledger.Project, error) {
-	dev := audit.Actor{UserID: f.Users["kaifa"].ID, Name: "吴强", OrgID: f.Orgs["dev1"].ID}
-	housing := audit.Actor{UserID: f.Users["zhujian"].ID, Name: "陈刚"}
-	d := decimal.RequireFromString
-	p, err := db.CreateProject(ctx, dev, ledger.Project{Name: name, Developer: f.Orgs["dev1"].ID, Jurisdiction: "652301",
-		Address: "基准路", PlannedDelivery: calendar.MustDate("2027-12-31"), TotalInvestment: d("1000000000"), Invested: d("500000000"), Reform: true})
-	if err != nil {
-		return p, err
-	}
-	if _, err := db.PutParcel(ctx, dev, p.ID, ledger.Parcel{Code: pl.Parcel, Area: d("100000"), Use: "城镇住宅用地", RightNature: "出让",
-		TermStart: calendar.MustDate("2024-01-01"), TermEnd: calendar.MustDate("2094-01-01"), GrantContract: "基准", PremiumDue: d("1"),
-		PremiumPaid: d("1"), LandCertNo: "新(2024)昌吉市不动产权第0000001号", LandCertOn: calendar.MustDate("2024-02-01")}); err != nil {
-		return p, err
-	}
-	for _, k := range []ledger.PermitKind{ledger.Planning, ledger.Construction} {
-		pm, err := db.AddPermit(ctx, dev, ledger.Permit{ProjectID: p.ID, Kind: k, Number: name + "-" + string(k), IssuedOn: calendar.MustDate("2024-06-01"), Issuer: "昌吉市", Scope: "全部"})
-		if err != nil {
-			return p, err
-		}
-		if _, err := db.ConfirmPermit(ctx, housing, pm.ID); err != nil {
-			return p, err
-		}
-	}
-	bs, fl, us := pl.Generate()
-	wbRaw, err := ledger.NewWorkbook(bs, fl, us)
-	if err != nil {
-		return p, err
-	}
-	wb, errs := ledger.ReadWorkbook(strings.NewReader(string(wbRaw)))
-	if res, err := db.ImportLedger(ctx, dev, p.ID, "bench.xlsx", wb, errs); err != nil || !res.OK {
-		return p, fmt.Errorf("bench import: %v %v", err, res.Errors)
-	}
-	detail, err := db.ProjectDetail(ctx, p.ID)
-	if err != nil {
-		return p, err
-	}
-	var buildings []int64
-	for _, b := range detail.Buildings {
-		buildings = append(buildings, b.Building.ID)
-	}
-	if _, err := db.IssuePresale(ctx, housing, p.ID, buildings, "", 0); err != nil {
-		return p, err
-	}
-	bank := f.Orgs["652301/bank"].ID
-	return p, db.OpenFundAccount(ctx, housing, presale.FundAccount{ProjectID: p.ID, Bank: bank, Number: "1", Supervised: d("1000000")})
-}
-
-// signContracts writes signed contracts of units in bulk (60 % with a
-// loan at the county's bank), one buyer each, and returns their ids.
-func signContracts(ctx context.Context, tx *sql.Tx, project int64, f *demo.Foundation, dev audit.Actor, units []int64, signed time.Time) ([]int64, error) {
-	bank := f.Orgs["652301/bank"].ID
-	cst, err := tx.PrepareContext(ctx, `INSERT INTO contracts (number, unit_id, project_id, developer_org, jurisdiction, state, ownership,
-		price_basis, unit_price, price_area, total_price, payment, loan_bank, loan_amount, loan_years, loan_no, home_count, marital, escrow_bank,
-		escrow_acct, delivery_date, delivery_conditions, area_clause, registration_days, late_delivery_rate, late_certificate_rate, created_by,
-		created_at, sent_at, signed_at) VALUES ($1, $2, $3, $4, '652301', 'signed', 'sole', 'gross', 600000, 11000, 66000000, $5, $6, $7, $8, $9,
-		'first', '已婚', '中国建设银行昌吉市支行', '1', '2027-12-31', '[]', TRUE, 60, '3', '3', $10, $11, $11, $11) RETURNING id`)
-	if err != nil {
-		return nil, err
-	}
-	bst, err := tx.PrepareContext(ctx, `INSERT INTO contract_buyers (contract_id, seq, name, id_number) VALUES ($1, 1, $2, $3)`)
-	if err != nil {
-		return nil, err
-	}
-	var out []int64
-	for i, unit := range units {
-		payment, loanBank, loan, years, loanNo := "lump", any(nil), int64(0), 0, ""
-		if i%10 < 6 { // 60 % with a loan
-			payment, loanBank, loan, years, loanNo = "commercial", bank, 46000000, 25, fmt.Sprint("JK", i)
-		}
-		var id int64
-		if err := cst.QueryRowContext(ctx, fmt.Sprintf("BENCH%d-%07d", project, i), unit, project, f.Orgs["dev1"].ID, payment, loanBank, loan, years, loanNo,
-			dev.UserID, signed).Scan(&id); err != nil {
-			return nil, err
-		}
-		first := fmt.Sprintf("652301%s%03d", time.Date(1960+i%40, 1, 1+i%28, 0, 0, 0, 0, time.UTC).Format("20060102"), 1+i%997)
-		check, _ := code.IDCheckChar(first)
-		if _, err := bst.ExecContext(ctx, id, fmt.Sprint("买受人", i), first+string(check)); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
-	}
-	return out, nil
+	return demo.SyntheticProject(ctx, db, f, demo.Synthetic{Name: name, Jurisdiction: "652301", Parcel: pl.Parcel, Developer: "dev1",
+		LandCertNo: "新(2024)昌吉市不动产权第0000001号", Delivery: calendar.MustDate("2027-12-31"), Plan: pl.Buildings})
 }
 
 func unitIDs(ctx context.Context, raw *sql.DB, projectID int64) ([]int64, error) {

@@ -11,11 +11,9 @@ import (
 	"strings"
 
 	"github.com/emmansun/gmsm/sm2"
-	"github.com/shopspring/decimal"
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
-	"handover/internal/completion"
 	"handover/internal/demo"
 	"handover/internal/handover"
 	"handover/internal/registry"
@@ -47,7 +45,7 @@ func prepareHandover(ctx context.Context, cfg Config) (*handoverFixture, error) 
 	}
 	defer e.close()
 	db, f := e.db, e.f
-	dev, housing, taxes := e.actor("kaifa"), e.actor("zhujian"), e.actor("shuiwu")
+	dev := e.actor("kaifa")
 	pl := demo.ProjectPlan{Parcel: "652301009002GB00001"}
 	buildings := 10
 	if cfg.Small {
@@ -68,7 +66,7 @@ func prepareHandover(ctx context.Context, cfg Config) (*handoverFixture, error) 
 	if err != nil {
 		return nil, err
 	}
-	contracts, err := signContracts(ctx, tx, p.ID, f, dev, ids, cfg.Now().UTC())
+	contracts, err := demo.SignInBulk(ctx, tx, p, f, ids, cfg.Now().UTC())
 	if err != nil {
 		tx.Rollback()
 		return nil, err
@@ -85,85 +83,11 @@ func prepareHandover(ctx context.Context, cfg Config) (*handoverFixture, error) 
 			fx.loans++
 		}
 	}
-	// Completion: the survey (measured as forecast), the joint acceptance,
-	// the accounting, the filing.
-	cal, err := db.Calendar(ctx)
-	if err != nil {
-		return nil, err
-	}
-	if err := db.CommissionSurveyor(ctx, dev, p.ID, f.Orgs["surveyor"].ID); err != nil {
-		return nil, err
-	}
-	d, err := db.ProjectDetail(ctx, p.ID)
-	if err != nil {
-		return nil, err
-	}
-	var built []int64
-	for _, b := range d.Buildings {
-		tab, err := db.BuildingTable(ctx, b.Building.ID)
-		if err != nil {
-			return nil, err
-		}
-		s := completion.Survey{ReportNo: fmt.Sprint("BENCH-", b.Building.Number), LandArea: decimal.NewFromInt(100000), FloorArea: decimal.NewFromInt(250000)}
-		sum := decimal.Zero
-		for i, u := range tab.Units() {
-			s.Units = append(s.Units, completion.UnitMeasure{Row: i + 2, UnitNo: u.UnitNo, Room: u.Room, Areas: u.Forecast})
-			sum = sum.Add(u.Forecast.Total)
-		}
-		s.BuildingTotal = sum.Add(decimal.NewFromInt(300))
-		res, err := db.SubmitSurvey(ctx, e.actor("cehui"), b.Building.ID, s, nil, nil)
-		if err != nil || len(res.Errors) > 0 {
-			return nil, fmt.Errorf("bench survey: %v %v", err, res.Errors)
-		}
-		if _, err := db.DecideSurvey(ctx, housing, res.Survey.ID, true, nil, ""); err != nil {
-			return nil, err
-		}
-		built = append(built, b.Building.ID)
-	}
-	c, err := db.ApplyAcceptance(ctx, dev, cal, p.ID, built)
-	if err != nil {
-		return nil, err
-	}
-	for _, t := range c.Tasks {
-		if _, err := db.RecordOpinion(ctx, audit.Actor{UserID: 1, OrgID: t.OrgID}, c.ID, t.Department, completion.Pass, "", nil); err != nil {
-			return nil, err
-		}
-	}
-	if _, err := db.PrepareAccounting(ctx, housing, p.ID); err != nil {
-		return nil, err
-	}
-	items, err := db.AccountingItems(ctx, p.ID, false)
-	if err != nil {
-		return nil, err
-	}
-	for _, it := range items {
-		if _, err := db.RecordItem(ctx, housing, it.ID, it.Due, it.Due, "凭证", "补充协议"); err != nil {
-			return nil, err
-		}
-		if _, err := db.ClearItem(ctx, housing, it.ID); err != nil {
-			return nil, err
-		}
-	}
-	maint, err := db.AccountingItems(ctx, p.ID, true)
-	if err != nil {
-		return nil, err
-	}
-	for _, it := range maint {
-		if _, err := db.PayMaintenance(ctx, housing, it.ID, fmt.Sprint("WX", it.ID)); err != nil {
-			return nil, err
-		}
-	}
+	// Completion, accounting, the filing and the deed tax, through the store.
 	today := calendar.DateOf(cfg.Now())
-	if _, err := db.RecordFiling(ctx, housing, cal, completion.Filing{ProjectID: p.ID, Buildings: built, Number: "基准竣备1号", FiledOn: today}, nil); err != nil {
+	built, err := demo.CompleteProject(ctx, db, f, p, contracts, today, nil)
+	if err != nil {
 		return nil, err
-	}
-	if _, err := db.AssessDeedTax(ctx, taxes, p.ID); err != nil {
-		return nil, err
-	}
-	for _, c := range contracts {
-		if _, err := db.PayDeedTax(ctx, taxes, c, fmt.Sprint("完税", c), "api"); err != nil {
-			return nil, err
-		}
 	}
 	admin := e.actor("cj-admin")
 	if _, err := db.CreateAuthorityKey(ctx, admin, "652301", []byte(keyPassphrase)); err != nil {

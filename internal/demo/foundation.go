@@ -222,3 +222,33 @@ func PrintLogins(w io.Writer, logins []Login) {
 // KeyPassphrase protects the demo authorities' signing keys; a real
 // deployment sets its own in HANDOVER_KEY_PASSPHRASE.
 const KeyPassphrase = "demo-signing-2026"
+
+// FoundationOf finds the demo foundation in a database the demo was loaded
+// into (to add to it later, e.g. scaled projects).
+func FoundationOf(ctx context.Context, db *store.DB) (*Foundation, error) {
+	orgs, err := db.ListOrgs(ctx, access.Filter{All: true}, store.OrgQuery{})
+	if err != nil {
+		return nil, err
+	}
+	byName := map[string]identity.Org{}
+	for _, o := range orgs {
+		byName[o.Name] = o
+	}
+	js, _ := identity.Changji()
+	f := &Foundation{Orgs: map[string]identity.Org{}, Users: map[string]identity.User{}}
+	for _, s := range orgSpecs(js) {
+		o, ok := byName[s.org.Name]
+		if !ok {
+			return nil, problem.New(problem.Conflict, "demo.absent", "数据库中没有演示数据：请先载入演示数据")
+		}
+		f.Orgs[s.key] = o
+	}
+	for _, s := range userSpecs() {
+		u, err := db.UserByName(ctx, s.username)
+		if err != nil {
+			return nil, problem.New(problem.Conflict, "demo.absent", "数据库中没有演示数据：请先载入演示数据")
+		}
+		f.Users[s.username] = u
+	}
+	return f, nil
+}

@@ -17,6 +17,7 @@ import (
 	"handover/internal/courier"
 	"handover/internal/credit"
 	"handover/internal/exchange"
+	"handover/internal/identity"
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -127,9 +128,31 @@ func LoadSupervision(ctx context.Context, db *store.DB, f *Foundation, lr *Ledge
 			return res, err
 		}
 	}
-	cr := &courier.Courier{DB: db, Client: &http.Client{Timeout: time.Second}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: db.Now}
+	// The prefecture gives up on a delivery after five attempts; the
+	// administrator replays the bank's dead letters once, in vain (the
+	// address is still wrong), and they fail again.
+	if err := db.PutSetting(ctx, actorOf(f, "admin"), identity.PrefectureCode, store.SettingMaxAttempts, "5"); err != nil {
+		return res, err
+	}
+	cr := &courier.Courier{DB: db, Client: &http.Client{Timeout: time.Second}, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: db.Now, MaxAttempts: 5}
 	for i := 0; i < 6; i++ {
 		day("2026-11-25", 40+60*i)
+		if _, err := cr.RunOnce(ctx); err != nil {
+			return res, err
+		}
+	}
+	day("2026-11-25", 420)
+	es, err := db.Endpoints(ctx, f.Orgs["652301/bank"].ID)
+	if err != nil {
+		return res, err
+	}
+	for _, e := range es {
+		if _, err := db.ReplayDeliveries(ctx, actorOf(f, "admin"), e.ID); err != nil {
+			return res, err
+		}
+	}
+	for i := 0; i < 6; i++ {
+		day("2026-11-25", 430+60*i)
 		if _, err := cr.RunOnce(ctx); err != nil {
 			return res, err
 		}

@@ -1,5 +1,9 @@
 package identity
 
+// PrefectureCode is the prefecture's own jurisdiction code: where the
+// settings that hold for the whole prefecture are kept.
+const PrefectureCode = "652300"
+
 // Changji returns the jurisdictions of 昌吉回族自治州 (GB/T 2260): the
 // prefecture itself, its seven counties and cities, and two parks that have
 // their own registration and housing branches inside a county's code

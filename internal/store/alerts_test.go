@@ -394,3 +394,95 @@ func TestAlertInbox(t *testing.T) {
 		t.Errorf("history %v", got)
 	}
 }
+
+// A partner that keeps failing: after the prefecture's number of attempts
+// its deliveries are dead, the health report says so, an administrator
+// replays them, and once the partner answers they are delivered, in order,
+// once.
+func TestDeadLetterReplay(t *testing.T) {
+	x := newCompletionFixture(t)
+	ctx := context.Background()
+	var failing atomic.Bool
+	failing.Store(true)
+	var got []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if failing.Load() {
+			http.Error(w, "维护中", http.StatusServiceUnavailable)
+			return
+		}
+		got = append(got, r.Header.Get(exchange.HeaderID))
+		w.WriteHeader(http.StatusNoContent)
+	}))
+	defer srv.Close()
+	admin := actor(x.f, "admin")
+	if err := x.db.PutSetting(ctx, admin, "652300", store.SettingMaxAttempts, "3"); err != nil {
+		t.Fatal(err)
+	}
+	max, err := x.db.MaxAttempts(ctx)
+	if err != nil || max != 3 {
+		t.Fatalf("max attempts %d %v", max, err)
+	}
+	ep, err := x.db.PutEndpoint(ctx, admin, exchange.Endpoint{OrgID: x.f.Orgs["652301/tax"].ID, Name: "税务征管系统", URL: srv.URL,
+		Secret: "0123456789abcdef-secret", Events: []string{exchange.ContractFiled}, Jurisdiction: "652301", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range x.saleFixture.units[8:10] {
+		in := x.input(u)
+		in.Buyers[0].IDNumber = buyerIDs[2]
+		if _, err := x.db.FileContract(ctx, x.dev, x.sign(t, in).ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := &courier.Courier{DB: x.db, Client: srv.Client(), Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Now: x.clock.Now, MaxAttempts: max}
+	deliver := func(rounds int) {
+		t.Helper()
+		for range rounds {
+			if _, err := c.RunOnce(ctx); err != nil {
+				t.Fatal(err)
+			}
+			x.clock.Advance(6 * time.Hour)
+		}
+	}
+	health := func() store.EndpointHealth {
+		t.Helper()
+		hs, err := x.db.PartnerHealth(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, h := range hs {
+			if h.Endpoint.ID == ep.ID {
+				return h
+			}
+		}
+		t.Fatalf("no health for endpoint %d", ep.ID)
+		return store.EndpointHealth{}
+	}
+	deliver(5)
+	if h := health(); h.Dead != 2 || h.Backlog != 0 || h.Healthy() || h.LastError == "" {
+		t.Fatalf("after 5 rounds at 3 attempts: %+v, want both dead", h)
+	}
+	if _, err := x.db.ReplayDeliveries(ctx, admin, 999999); problem.CodeOf(err) != "endpoint.not_found" {
+		t.Errorf("replay of no endpoint: %v", err)
+	}
+	failing.Store(false)
+	n, err := x.db.ReplayDeliveries(ctx, admin, ep.ID)
+	if err != nil || n != 2 {
+		t.Fatalf("replay: %d %v", n, err)
+	}
+	if _, err := x.db.ReplayDeliveries(ctx, admin, ep.ID); problem.CodeOf(err) != "delivery.none_dead" {
+		t.Errorf("replay with nothing dead: %v", err)
+	}
+	deliver(2)
+	if h := health(); h.Delivered != 2 || h.Dead != 0 || h.Backlog != 0 || !h.Healthy() {
+		t.Errorf("after the replay: %+v, want both delivered", h)
+	}
+	if len(got) != 2 {
+		t.Fatalf("partner received %v, want both events once", got)
+	}
+	first, _ := strconv.Atoi(got[0])
+	second, _ := strconv.Atoi(got[1])
+	if first >= second {
+		t.Errorf("partner received %v, want both events once, in order", got)
+	}
+}

@@ -346,6 +346,20 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 	return nil
 }
 
+// Synthetic runs fn in a transaction on the bare database handle, for the
+// synthetic data of benchmarks and scaled demos (sales written in bulk),
+// with one audit event saying what was loaded. Nothing of the platform's
+// own paths uses it.
+func (db *DB) Synthetic(ctx context.Context, actor audit.Actor, what string, fn func(*sql.Tx) error) error {
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := fn(tx.tx); err != nil {
+			return err
+		}
+		tx.Audit("synthetic.load", "synthetic", what, nil)
+		return nil
+	})
+}
+
 // changesDomain reports whether the transaction changed the domain (not
 // only sessions, logins, views or the alerts themselves).
 func (tx *Tx) changesDomain() bool {

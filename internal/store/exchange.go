@@ -4,12 +4,15 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
 	"handover/internal/audit"
 	"handover/internal/exchange"
+	"handover/internal/identity"
 	"handover/internal/problem"
 )
 
@@ -336,4 +339,125 @@ func (tx *Tx) flushOutboxRows(ctx context.Context, events []outboxEvent) error {
 			AND (o.target_org = 0 OR e.org_id = o.target_org)
 		WHERE o.id IN (`+strings.Join(marks, ", ")+`)`, append([]any{tx.now}, ids...)...)
 	return err
+}
+
+// SettingMaxAttempts is the prefecture's setting of how many failed
+// attempts make a delivery dead (an administrator may replay it).
+const SettingMaxAttempts = "exchange.max_attempts"
+
+// DefaultMaxAttempts is the number of attempts before a delivery is dead:
+// with the courier's backoff, about two days of trying.
+const DefaultMaxAttempts = 16
+
+// MaxAttempts reads the prefecture's setting (the default when unset or
+// out of 1…1000).
+func (db *DB) MaxAttempts(ctx context.Context) (int, error) {
+	v, err := db.Setting(ctx, identity.PrefectureCode, SettingMaxAttempts, "")
+	if err != nil {
+		return 0, err
+	}
+	if n, err := strconv.Atoi(strings.TrimSpace(v)); err == nil && n >= 1 && n <= 1000 {
+		return n, nil
+	}
+	return DefaultMaxAttempts, nil
+}
+
+// EndpointHealth is a partner endpoint's delivery health: how much was
+// delivered, what waits (the backlog) and since when (the lag), what keeps
+// failing and what was given up.
+type EndpointHealth struct {
+	Endpoint      exchange.Endpoint
+	Delivered     int
+	Backlog       int // pending
+	Failing       int // pending after a failed attempt
+	Dead          int
+	OldestPending time.Time // zero when nothing waits
+	LastDelivered time.Time
+	LastError     string
+}
+
+// Lag is how long the oldest waiting event has waited at now.
+func (h EndpointHealth) Lag(now time.Time) time.Duration {
+	if h.OldestPending.IsZero() {
+		return 0
+	}
+	return now.Sub(h.OldestPending)
+}
+
+// Healthy reports whether nothing keeps failing and nothing was given up.
+func (h EndpointHealth) Healthy() bool { return h.Failing == 0 && h.Dead == 0 }
+
+// PartnerHealth reports the health of every endpoint (in one query per
+// measure, whatever the number of deliveries).
+func (db *DB) PartnerHealth(ctx context.Context) ([]EndpointHealth, error) {
+	es, err := db.Endpoints(ctx, 0)
+	if err != nil {
+		return nil, err
+	}
+	by := map[int64]*EndpointHealth{}
+	out := make([]EndpointHealth, len(es))
+	for i, e := range es {
+		out[i].Endpoint = e
+		by[e.ID] = &out[i]
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT d.endpoint_id,
+		SUM(CASE WHEN d.state = 'delivered' THEN 1 ELSE 0 END), SUM(CASE WHEN d.state = 'pending' THEN 1 ELSE 0 END),
+		SUM(CASE WHEN d.state = 'pending' AND d.attempts > 0 THEN 1 ELSE 0 END), SUM(CASE WHEN d.state = 'dead' THEN 1 ELSE 0 END)
+		FROM deliveries d GROUP BY d.endpoint_id`)
+	if err != nil {
+		return nil, err
+	}
+	for rows.Next() {
+		var id int64
+		var h EndpointHealth
+		if err := rows.Scan(&id, &h.Delivered, &h.Backlog, &h.Failing, &h.Dead); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		if x := by[id]; x != nil {
+			x.Delivered, x.Backlog, x.Failing, x.Dead = h.Delivered, h.Backlog, h.Failing, h.Dead
+		}
+	}
+	rows.Close()
+	for i := range out {
+		h := &out[i]
+		var oldest, last sql.NullTime
+		if err := db.r().QueryRowContext(ctx, `SELECT x.created_at FROM deliveries d JOIN outbox x ON x.id = d.outbox_id
+			WHERE d.endpoint_id = $1 AND d.state = 'pending' ORDER BY d.outbox_id LIMIT 1`, h.Endpoint.ID).Scan(&oldest); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		if err := db.r().QueryRowContext(ctx, `SELECT delivered_at FROM deliveries WHERE endpoint_id = $1 AND state = 'delivered'
+			ORDER BY delivered_at DESC LIMIT 1`, h.Endpoint.ID).Scan(&last); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		if err := db.r().QueryRowContext(ctx, `SELECT last_error FROM deliveries WHERE endpoint_id = $1 AND state <> 'delivered' AND last_error <> ''
+			ORDER BY id DESC LIMIT 1`, h.Endpoint.ID).Scan(&h.LastError); err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		h.OldestPending, h.LastDelivered = oldest.Time, last.Time
+	}
+	return out, nil
+}
+
+// ReplayDeliveries gives an endpoint's dead deliveries another round of
+// attempts, in their order, and returns how many.
+func (db *DB) ReplayDeliveries(ctx context.Context, actor audit.Actor, endpointID int64) (int, error) {
+	var n int64
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if _, err := scanEndpoint(tx.queryRow(ctx, `SELECT `+endpointColumns+` FROM partner_endpoints e JOIN organisations o ON o.id = e.org_id
+			WHERE e.id = $1`, endpointID)); err != nil {
+			return notFound(err, "endpoint.not_found", "部门接收地址不存在")
+		}
+		var err error
+		if n, err = tx.execN(ctx, `UPDATE deliveries SET state = 'pending', attempts = 0, next_at = $1, leased_until = NULL, last_error = ''
+			WHERE endpoint_id = $2 AND state = 'dead'`, tx.now, endpointID); err != nil {
+			return err
+		}
+		if n == 0 {
+			return problem.New(problem.Conflict, "delivery.none_dead", "该接收地址没有需要重新投递的事件")
+		}
+		tx.Audit("delivery.replay", "partner_endpoint", endpointID, map[string]int64{"deliveries": n})
+		return nil
+	})
+	return int(n), err
 }

@@ -362,8 +362,9 @@ func (db *DB) IssuePresale(ctx context.Context, actor audit.Actor, projectID int
 		if err != nil {
 			return err
 		}
+		// The number shows the place only: a park shares its county's series.
 		today := calendar.DateOf(tx.now)
-		seq, err := tx.nextSeq(ctx, fmt.Sprintf("presale/%s/%d", j.Code, today.Year()))
+		seq, err := tx.nextSeq(ctx, fmt.Sprintf("presale/%s/%d", j.County, today.Year()))
 		if err != nil {
 			return err
 		}

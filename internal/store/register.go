@@ -58,8 +58,10 @@ func (tx *Tx) record(ctx context.Context, e registry.Entry, jurisdiction string,
 	return e, nil
 }
 
-// nextCertNo numbers a certificate or proof: per registration authority
-// (the jurisdiction), per year, per series; never reused, no gaps.
+// nextCertNo numbers a certificate or proof: per place, per year, per
+// series; never reused, no gaps. The number shows the place (登记机构所在地)
+// only, so a park's branch draws from its county's series: two series with
+// one place would repeat numbers.
 func (tx *Tx) nextCertNo(ctx context.Context, jurisdiction string, kind code.CertKind) (string, error) {
 	j, err := tx.db.jurisdictionTx(ctx, tx, jurisdiction)
 	if err != nil {
@@ -70,7 +72,7 @@ func (tx *Tx) nextCertNo(ctx context.Context, jurisdiction string, kind code.Cer
 	if kind == code.Proof {
 		series = "proof"
 	}
-	seq, err := tx.nextSeq(ctx, fmt.Sprintf("cert/%s/%d/%s", j.Code, year, series))
+	seq, err := tx.nextSeq(ctx, fmt.Sprintf("cert/%s/%d/%s", j.County, year, series))
 	if err != nil {
 		return "", err
 	}

@@ -174,3 +174,19 @@ func FuzzParseThresholds(f *testing.F) {
 		}
 	})
 }
+
+func TestQuantile(t *testing.T) {
+	spans := []Span{{Workdays: 9, Units: 1}, {Workdays: 8, Units: 5}}
+	tests := []struct {
+		q    float64
+		want int
+	}{{0.5, 8}, {5.0 / 6, 8}, {0.84, 9}, {0.9, 9}, {1, 9}, {0.01, 8}}
+	for _, tt := range tests {
+		if got, ok := Quantile(spans, tt.q); !ok || got != tt.want {
+			t.Errorf("Quantile(%.3f) = %d %v, want %d", tt.q, got, ok, tt.want)
+		}
+	}
+	if _, ok := Quantile(nil, 0.5); ok {
+		t.Error("a quantile of nothing")
+	}
+}

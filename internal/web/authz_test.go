@@ -524,6 +524,9 @@ func specs() map[string]routeSpec {
 		"POST /api/v1/projects/{id}/milestones":       {home: housingOnly, req: body("/api/v1/projects/%d/milestones", "project", `{"milestone":"structure_accepted","reached_on":"2026-03-01","evidence":"验收记录"}`)},
 		"GET /api/v1/partners/endpoints":              {home: adminOnly, pref: adminOnly, list: true, record: "endpoint", req: fixed("/api/v1/partners/endpoints")},
 		"GET /api/v1/partners/deliveries":             {home: adminOnly, pref: adminOnly, list: true, record: "delivery", req: fixed("/api/v1/partners/deliveries")},
+		"GET /api/v1/partners/health":                 {home: adminOnly, pref: adminOnly, list: true, record: "endpoint", req: fixed("/api/v1/partners/health")},
+		// Nothing is dead in the fixture: an allowed replay meets 409.
+		"POST /api/v1/partners/endpoints/{id}/replay": {home: adminOnly, pref: adminOnly, req: withID("/api/v1/partners/endpoints/%d/replay", "endpoint")},
 		"POST /api/v1/partners/endpoints": {home: adminOnly, pref: adminOnly, req: func(m *matrix) (string, string) {
 			return "/api/v1/partners/endpoints", fmt.Sprintf(`{"org_id":%d,"name":"征管%d","url":"https://tax.example/x","secret":"0123456789abcdefX","events":["contract.filed"]}`,
 				m.env.Demo.Orgs["652301/tax"].ID, m.seq.Add(1))
@@ -573,7 +576,10 @@ func specs() map[string]routeSpec {
 		"GET /api/v1/applications/{id}": {home: []identity.Role{identity.RoleAcceptor, identity.RoleReviewer, identity.RoleRecorder, identity.RoleDeveloper,
 			identity.RoleBuyer}, pref: sup, req: withID("/api/v1/applications/%d", "registration")},
 		"POST /api/v1/applications/{id}/steps": {home: []identity.Role{identity.RoleReviewer}, req: body("/api/v1/applications/%d/steps", "pending", `{"step":"review"}`)},
-		"GET /api/v1/registration-queue":       {home: clerks, pref: sup, list: true, record: "queued", req: fixed("/api/v1/registration-queue")},
+		// Without a jurisdiction each county's staff get their own county's figures.
+		"GET /api/v1/dashboard": {home: append([]identity.Role{identity.RoleHousing}, clerks...), other: append([]identity.Role{identity.RoleHousing}, clerks...),
+			pref: sup, req: fixed("/api/v1/dashboard")},
+		"GET /api/v1/registration-queue": {home: clerks, pref: sup, list: true, record: "queued", req: fixed("/api/v1/registration-queue")},
 		"GET /api/v1/units/{id}/certificates": {home: append([]identity.Role{identity.RoleBank, identity.RoleDeveloper, identity.RoleBuyer}, clerks...), pref: sup,
 			req: withID("/api/v1/units/%d/certificates", "unit")},
 		"GET /api/v1/certificates/{id}": {home: append([]identity.Role{identity.RoleDeveloper, identity.RoleBuyer}, clerks...), pref: sup,

@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -562,13 +563,15 @@ func parseMoney(s, what, field string) (d decimal.Decimal, err error) {
 // PartnersPage manages partner endpoints and shows deliveries.
 type PartnersPage struct {
 	Base
-	Endpoints  []exchange.Endpoint
-	Deliveries []store.Delivery
-	Orgs       []identity.Org
-	Events     []exchange.EventType
-	Secret     string // a newly generated secret, shown once
-	Errors     map[string]string
-	Message    string
+	Health      []store.EndpointHealth
+	MaxAttempts int
+	Endpoints   []exchange.Endpoint
+	Deliveries  []store.Delivery
+	Orgs        []identity.Org
+	Events      []exchange.EventType
+	Secret      string // a newly generated secret, shown once
+	Errors      map[string]string
+	Message     string
 }
 
 func (s *Server) partnersPage(w http.ResponseWriter, r *http.Request) error {
@@ -606,6 +609,18 @@ func (s *Server) renderPartners(w http.ResponseWriter, r *http.Request, status i
 		if allowed[e.OrgID] {
 			page.Endpoints = append(page.Endpoints, e)
 		}
+	}
+	health, err := s.db.PartnerHealth(r.Context())
+	if err != nil {
+		return err
+	}
+	for _, h := range health {
+		if allowed[h.Endpoint.OrgID] {
+			page.Health = append(page.Health, h)
+		}
+	}
+	if page.MaxAttempts, err = s.db.MaxAttempts(r.Context()); err != nil {
+		return err
 	}
 	ds, err := s.db.Deliveries(r.Context(), store.DeliveryQuery{Limit: 200})
 	if err != nil {
@@ -646,6 +661,41 @@ func (s *Server) partnerCreate(w http.ResponseWriter, r *http.Request) error {
 		return s.renderPartners(w, r, http.StatusUnprocessableEntity, PartnersPage{Errors: errs, Message: msg})
 	}
 	return s.renderPartners(w, r, 200, PartnersPage{Secret: secret})
+}
+
+// partnerReplay replays an endpoint's dead deliveries.
+func (s *Server) partnerReplay(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return problem.New(problem.NotFound, "endpoint.not_found", "部门接收地址不存在")
+	}
+	e, err := s.db.Endpoint(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	o, err := s.db.Org(r.Context(), e.OrgID)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.PartnerManage, access.Target{Jurisdiction: o.Jurisdiction}); err != nil {
+		return err
+	}
+	n, err := s.db.ReplayDeliveries(r.Context(), identity.ActorFrom(r.Context()), id)
+	if _, msg, err := formErrors(err); err != nil {
+		return err
+	} else if msg != "" {
+		return s.renderPartners(w, r, http.StatusConflict, PartnersPage{Message: msg})
+	}
+	if s.cfg.Wake != nil {
+		s.cfg.Wake()
+	}
+	s.flash(r, fmt.Sprintf("已安排重新投递 %d 条事件", n))
+	http.Redirect(w, r, "/admin/partners#health", http.StatusSeeOther)
+	return nil
 }
 
 // ---- unit page additions

@@ -192,6 +192,7 @@ func navEntries() []navEntry {
 		{"我的不动产", "/my", access.MineRead},
 		{"本行抵押登记", "/mortgages", access.MortgageRead},
 		{"水电气过户", "/utilities", access.UtilityAnswer},
+		{"督查考核", "/dashboard", access.DashboardRead},
 		{"预警", "/alerts", access.AlertRead},
 		{"诚信与限制清单", "/credit", access.CreditManage},
 		{"本企业信用", "/credit/mine", access.CreditAppeal},

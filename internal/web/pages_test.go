@@ -101,8 +101,9 @@ func samplePages() map[string]any {
 		"contract":      contractSample(b, contract, unit, building, proj, now),
 		"contract_doc":  contractDocSample(b, contract, unit, building, proj, now),
 		"fund":          FundPage{Base: b, Project: proj, Facts: &presale.FundFacts{Account: presale.FundAccount{BankName: "建行", Number: "1", Supervised: decimal.RequireFromString("100")}, Nodes: presale.DefaultNodes(), Milestones: map[string]calendar.Date{presale.MilestoneStructure: calendar.MustDate("2026-01-01")}}, Nodes: presale.DefaultNodes(), Milestones: []string{presale.MilestoneStructure}, CanDecide: true, CanDeposit: true, CanWithdraw: true, Withdrawals: []presale.Withdrawal{{ID: 1, Node: "structure", Amount: decimal.RequireFromString("1"), State: "requested", RequestedAt: now, ExtraReview: true}}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
-		"partners":      PartnersPage{Base: b, Endpoints: []exchange.Endpoint{{Name: "n", URL: "https://x", Events: []string{"contract.filed"}, Active: true}}, Deliveries: []store.Delivery{{ID: 1, State: "pending", Attempts: 2, LastStatus: 503, LastError: "e", NextAt: now}}, Orgs: []identity.Org{org}, Events: exchange.EventTypes(), Secret: "s", Message: "m"},
-		"public":        PublicPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Projects: []store.ProjectDetail{projectSample(b, proj, now).D}},
+		"partners": PartnersPage{Base: b, Endpoints: []exchange.Endpoint{{Name: "n", URL: "https://x", Events: []string{"contract.filed"}, Active: true}}, Deliveries: []store.Delivery{{ID: 1, State: "pending", Attempts: 2, LastStatus: 503, LastError: "e", NextAt: now}}, Orgs: []identity.Org{org}, Events: exchange.EventTypes(), Secret: "s", Message: "m",
+			Health: []store.EndpointHealth{{Endpoint: exchange.Endpoint{ID: 1, Name: "n"}, Delivered: 3, Backlog: 2, Failing: 1, Dead: 1, OldestPending: now, LastError: "503"}}, MaxAttempts: 16},
+		"public": PublicPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Projects: []store.ProjectDetail{projectSample(b, proj, now).D}},
 	}
 	for k, v := range completionSamples(b, proj, building, unit, measured, contract, now) {
 		out[k] = v
@@ -210,6 +211,20 @@ func completionSamples(b Base, proj ledger.Project, building ledger.Building, un
 		"readiness": ReadinessPage{Base: b, Project: proj, Target: handover.Delivery, Targets: []handover.Target{handover.Filing, handover.Delivery}, Report: report,
 			Clocks: []ClockLine{{Clock: *clock, Buildings: "1号楼", DeadlineMS: 1}}, Groups: []ConditionGroup{{Subject: "1单元101", Kind: "unit", Conditions: []handover.Condition{cond}}},
 			Building: 7, Buildings: []ledger.Building{building}},
+		"dashboard": func() DashboardPage {
+			d := supervision.Dashboard{Projects: 2, Units: 10, HandedOver: 4, SameDay: 3, ProjectsHanded: 1, From: calendar.MustDate("2026-01-01"), To: calendar.MustDate("2026-11-29"),
+				UnitsByStage: map[supervision.UnitStage]int{supervision.HandedOver: 4, supervision.Unsold: 6}, ProjectsByStage: map[supervision.ProjectStage]int{supervision.Handed: 1},
+				Spans: []supervision.Span{{Workdays: 8, Units: 4}}, Trend: []supervision.Month{{Month: "2026-11", HandedOver: 4, SameDay: 3, Filings: 1}},
+				Overdue: []supervision.OverdueLine{{OrgName: "人防办", Kind: supervision.AcceptanceOverdue, Count: 1}}}
+			return DashboardPage{Base: b, Jurisdictions: []identity.Jurisdiction{{Code: "652301", Name: "昌吉市"}}, Prefecture: true, D: d, Name: "昌吉市", Median: 8, P90: 8, HasSpans: true,
+				Query: store.DashboardQuery{Jurisdiction: "652301", From: d.From, To: d.To}, UnitStages: supervision.UnitStages, ProjectStages: supervision.ProjectStages,
+				StageChart: hbarChart("t", []bar{{Label: "<已交房>", Value: 4, Href: "/x?a=1&b=2"}}), TrendChart: trendChart("t", []monthBar{{Month: "2026-11", A: 4, B: 3}})}
+		}(),
+		"dashboardunits":    DashboardUnitsPage{Base: b, Title: "t", Units: []store.DashboardUnit{{UnitID: 1, ProjectID: 1, Project: "p", Building: 1, Room: "101"}}, Total: 3, Back: "/dashboard"},
+		"dashboardprojects": DashboardProjectsPage{Base: b, Title: "t", Projects: []store.DashboardProject{{ID: 1, Name: "p", Stage: supervision.Handed, HandedOver: 2}}, Back: "/dashboard"},
+		"report": ReportPage{Base: b, R: supervision.Report{Title: "通报", D: supervision.Dashboard{HandedOver: 2, SameDay: 1}, Projects: []supervision.ReportProject{{Name: "p"}},
+			Units: []supervision.ReportUnit{{Project: "p", Room: "1幢101"}}, UnitsAll: 600, Alerts: []supervision.Alert{{Kind: supervision.ClockRunningOut, RaisedAt: now}}},
+			Median: 8, P90: 9, HasSpans: true, Q: "from=2026-01-01"},
 		"alerts": AlertsPage{Base: b, Alerts: []supervision.Alert{{Kind: supervision.CommitmentOverdue, Severity: supervision.Warning, State: supervision.Open,
 			ProjectID: 1, Message: "m", RaisedAt: now, Occurrences: 2}}, State: "open", Kinds: supervision.AlertKinds, Counts: map[supervision.Severity]int{supervision.Warning: 1}},
 		"alert": AlertPage{Base: b, Alert: supervision.Alert{ID: 3, Kind: supervision.ClockRunningOut, Severity: supervision.Critical, State: supervision.Acknowledged,

@@ -1,0 +1,138 @@
+package bench
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"time"
+
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/demo"
+	"handover/internal/web"
+)
+
+// dashboardUnits is the P7 scale (the issue: the demo scaled to 100,000
+// units); Small runs a tenth of one project's worth.
+const dashboardUnits = 100000
+
+// rawAggregate is the hand-written SQL the dashboard is held against: the
+// units of the prefecture by stage and the handovers of the period by
+// month, each in one statement over the same tables.
+func rawAggregate(raw *sql.DB, from, to string) op {
+	return func(ctx context.Context) (float64, error) {
+		rows, err := raw.QueryContext(ctx, `SELECT CASE
+				WHEN h.unit_id IS NOT NULL THEN 'handed_over'
+				WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND c.kind = 'title' AND c.state = 'live') THEN 'certified'
+				WHEN x.id IS NOT NULL AND fb.building_id IS NOT NULL THEN 'completed'
+				WHEN x.id IS NOT NULL THEN 'sold' ELSE 'unsold' END AS stage, COUNT(*)
+			FROM units u LEFT JOIN handover_units h ON h.unit_id = u.id AND h.state = 'done'
+			LEFT JOIN contracts x ON x.unit_id = u.id AND x.state IN ('signed', 'filed')
+			LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
+			GROUP BY stage`)
+		if err != nil {
+			return 0, err
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		rows, err = raw.QueryContext(ctx, `SELECT substr(handed_over_on, 1, 7), COUNT(*), SUM(CASE WHEN certified_on <> '' AND certified_on <= handed_over_on THEN 1 ELSE 0 END)
+			FROM handover_units WHERE state = 'done' AND handed_over_on BETWEEN $1 AND $2 GROUP BY 1`, from, to)
+		if err != nil {
+			return 0, err
+		}
+		for rows.Next() {
+		}
+		rows.Close()
+		return 1, rows.Err()
+	}
+}
+
+// dashboardScale measures the prefecture's dashboard (GET /api/v1/dashboard
+// as the prefecture's supervisor, one request at a time) on the platform
+// scaled to 100,000 units, against the hand-written aggregate of the same
+// tables. Goals: under a second, and at most 3 × the raw aggregate.
+func dashboardScale(ctx context.Context, cfg Config) (Result, error) {
+	r := Result{Name: "P7_dashboard", Unit: "seconds", Probe: "sql_aggregate", ProbeUnit: "seconds",
+		Goal: "prefecture dashboard at 100,000 units: < 1 s, and seconds ÷ hand-written SQL aggregate ≤ 3", Target: 3, AtLeast: false}
+	e, err := newEnv(ctx, cfg, false)
+	if err != nil {
+		return r, err
+	}
+	defer e.close()
+	n := dashboardUnits
+	if cfg.Small {
+		n = 1600
+	}
+	logf(cfg, "  scaling to %d units (sales in bulk, everything else through the store) …", n)
+	start := cfg.Now()
+	res, err := demo.Scale(ctx, e.db, e.f, n, e.clock.Set, nil)
+	if err != nil {
+		return r, err
+	}
+	logf(cfg, "  %d projects, %d units, %d handed over, in %s", res.Projects, res.Units, res.HandedOver, cfg.Now().Sub(start).Round(time.Second))
+	token, _, err := e.db.CreateToken(ctx, audit.System(), e.f.Users["jianguan"].ID, "bench")
+	if err != nil {
+		return r, err
+	}
+	cal, err := calendar.NewSource(ctx, e.db.Calendar)
+	if err != nil {
+		return r, err
+	}
+	srv, err := web.New(web.Config{DB: e.db, Calendar: cal, Now: cfg.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: cheapHash()})
+	if err != nil {
+		return r, err
+	}
+	app, err := serve(srv.Handler())
+	if err != nil {
+		return r, err
+	}
+	defer app.Close()
+	today := calendar.DateOf(cfg.Now())
+	from, to := today.AddDays(-365).String(), today.String()
+	url := fmt.Sprintf("http://%s/api/v1/dashboard?from=%s&to=%s", app.Addr(), from, to)
+	client := &http.Client{}
+	request := func(ctx context.Context) (float64, error) {
+		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
+		req.Header.Set("Authorization", "Bearer "+token)
+		resp, err := client.Do(req)
+		if err != nil {
+			return 0, err
+		}
+		io.Copy(io.Discard, resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			return 0, fmt.Errorf("dashboard: HTTP %d", resp.StatusCode)
+		}
+		return 1, nil
+	}
+	if _, err := request(ctx); err != nil { // warm, and check once
+		return r, err
+	}
+	probe := rawAggregate(e.raw, from, to)
+	var ratios, secs, probes []float64
+	for round := 1; round <= cfg.Rounds; round++ {
+		pw, err := window(ctx, r.Probe, round, cfg.Window, cfg.Now, probe)
+		if err != nil {
+			return r, err
+		}
+		sw, err := window(ctx, r.Name, round, cfg.Window, cfg.Now, request)
+		if err != nil {
+			return r, err
+		}
+		r.Windows = append(r.Windows, pw, sw)
+		s, p := 1/sw.Rate, 1/pw.Rate
+		ratios, secs, probes = append(ratios, s/p), append(secs, s), append(probes, p)
+		logf(cfg, "  round %d: dashboard %.3f s, raw aggregate %.3f s, ratio %.2f", round, s, p, s/p)
+	}
+	r.MedianRate, r.MedianProbe = median(secs), median(probes)
+	r.Ratio, r.Spread = median(ratios), spread(ratios)
+	r.Noisy = r.Spread > 0.15
+	r.Pass = r.Ratio <= r.Target && r.MedianRate < 1
+	r.Notes = append(r.Notes, fmt.Sprintf("%d units in %d projects across the counties and parks, %d handed over; median_rate and median_probe are seconds per request and per raw aggregate",
+		res.Units, res.Projects, res.HandedOver))
+	return r, nil
+}

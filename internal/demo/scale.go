@@ -1,0 +1,385 @@
+package demo
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/shopspring/decimal"
+
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/code"
+	"handover/internal/completion"
+	"handover/internal/handover"
+	"handover/internal/identity"
+	"handover/internal/ledger"
+	"handover/internal/presale"
+	"handover/internal/registry"
+	"handover/internal/store"
+)
+
+// Synthetic is a synthetic project: where it is, whose it is, its plan.
+type Synthetic struct {
+	Name         string
+	Jurisdiction string // a county or park code
+	Parcel       string // 19 characters, unique
+	Developer    string // key into Foundation.Orgs
+	LandCertNo   string // the land right's 不动产权证书号
+	Delivery     calendar.Date
+	Plan         []BuildingPlan
+}
+
+// county is the six-digit county code of a jurisdiction (a park's county).
+func county(j string) string { return j[:6] }
+
+// SyntheticProject creates a project through the store as a developer and
+// the housing bureau would: project, parcel, confirmed permits, the 楼盘表
+// workbook, the presale permit of every building and the supervised
+// account.
+func SyntheticProject(ctx context.Context, db *store.DB, f *Foundation, s Synthetic) (ledger.Project, error) {
+	devOrg := f.Orgs[s.Developer]
+	dev := audit.Actor{UserID: f.Users["kaifa"].ID, Name: "吴强", OrgID: devOrg.ID}
+	housing := audit.Actor{UserID: f.Users["zhujian"].ID, Name: "陈刚"}
+	d := decimal.RequireFromString
+	p, err := db.CreateProject(ctx, dev, ledger.Project{Name: s.Name, Developer: devOrg.ID, Jurisdiction: s.Jurisdiction,
+		Address: s.Name + "所在地", PlannedDelivery: s.Delivery, TotalInvestment: d("1000000000"), Invested: d("500000000"), Reform: true})
+	if err != nil {
+		return p, err
+	}
+	if _, err := db.PutParcel(ctx, dev, p.ID, ledger.Parcel{Code: s.Parcel, Area: d("100000"), Use: "城镇住宅用地", RightNature: "出让",
+		TermStart: calendar.MustDate("2024-01-01"), TermEnd: calendar.MustDate("2094-01-01"), GrantContract: s.Name + "出让合同", PremiumDue: d("1"),
+		PremiumPaid: d("1"), LandCertNo: s.LandCertNo, LandCertOn: calendar.MustDate("2024-02-01")}); err != nil {
+		return p, err
+	}
+	for _, k := range []ledger.PermitKind{ledger.Planning, ledger.Construction} {
+		pm, err := db.AddPermit(ctx, dev, ledger.Permit{ProjectID: p.ID, Kind: k, Number: s.Name + "-" + string(k), IssuedOn: calendar.MustDate("2024-06-01"),
+			Issuer: "住房和城乡建设局", Scope: "全部"})
+		if err != nil {
+			return p, err
+		}
+		if _, err := db.ConfirmPermit(ctx, housing, pm.ID); err != nil {
+			return p, err
+		}
+	}
+	bs, fl, us := ProjectPlan{Parcel: s.Parcel, Buildings: s.Plan}.Generate()
+	raw, err := ledger.NewWorkbook(bs, fl, us)
+	if err != nil {
+		return p, err
+	}
+	wb, errs := ledger.ReadWorkbook(strings.NewReader(string(raw)))
+	if res, err := db.ImportLedger(ctx, dev, p.ID, s.Name+".xlsx", wb, errs); err != nil || !res.OK {
+		return p, fmt.Errorf("synthetic import %s: %v %v", s.Name, err, res.Errors)
+	}
+	detail, err := db.ProjectDetail(ctx, p.ID)
+	if err != nil {
+		return p, err
+	}
+	var buildings []int64
+	for _, b := range detail.Buildings {
+		buildings = append(buildings, b.Building.ID)
+	}
+	if _, err := db.IssuePresale(ctx, housing, p.ID, buildings, "", 0); err != nil {
+		return p, err
+	}
+	return p, db.OpenFundAccount(ctx, housing, presale.FundAccount{ProjectID: p.ID, Bank: f.Orgs[county(s.Jurisdiction)+"/bank"].ID,
+		Number: "SYN" + s.Parcel[13:], Supervised: d("1000000")})
+}
+
+// SignInBulk writes signed contracts of units straight into the tables (60
+// % with a loan at the county's bank, one buyer each) and returns their
+// ids: the sales a synthetic project needs before its filings, which then
+// go through the store. It is for benchmarks and scaled demos only.
+func SignInBulk(ctx context.Context, tx *sql.Tx, p ledger.Project, f *Foundation, units []int64, signed time.Time) ([]int64, error) {
+	bank := f.Orgs[county(p.Jurisdiction)+"/bank"].ID
+	cst, err := tx.PrepareContext(ctx, `INSERT INTO contracts (number, unit_id, project_id, developer_org, jurisdiction, state, ownership,
+		price_basis, unit_price, price_area, total_price, payment, loan_bank, loan_amount, loan_years, loan_no, home_count, marital, escrow_bank,
+		escrow_acct, delivery_date, delivery_conditions, area_clause, registration_days, late_delivery_rate, late_certificate_rate, created_by,
+		created_at, sent_at, signed_at) VALUES ($1, $2, $3, $4, $5, 'signed', 'sole', 'gross', 600000, 11000, 66000000, $6, $7, $8, $9, $10,
+		'first', '已婚', '中国建设银行', '1', $11, '[]', TRUE, 60, '3', '3', $12, $13, $13, $13) RETURNING id`)
+	if err != nil {
+		return nil, err
+	}
+	defer cst.Close()
+	bst, err := tx.PrepareContext(ctx, `INSERT INTO contract_buyers (contract_id, seq, name, id_number) VALUES ($1, 1, $2, $3)`)
+	if err != nil {
+		return nil, err
+	}
+	defer bst.Close()
+	var out []int64
+	for i, unit := range units {
+		payment, loanBank, loan, years, loanNo := "lump", any(nil), int64(0), 0, ""
+		if i%10 < 6 {
+			payment, loanBank, loan, years, loanNo = "commercial", bank, 46000000, 25, fmt.Sprint("JK", p.ID, "-", i)
+		}
+		var id int64
+		if err := cst.QueryRowContext(ctx, fmt.Sprintf("SYN%d-%07d", p.ID, i), unit, p.ID, p.Developer, p.Jurisdiction, payment, loanBank, loan, years, loanNo,
+			p.PlannedDelivery.String(), 0, signed).Scan(&id); err != nil {
+			return nil, err
+		}
+		body := fmt.Sprintf("%s%s%03d", county(p.Jurisdiction), time.Date(1960+i%40, 1, 1+i%28, 0, 0, 0, 0, time.UTC).Format("20060102"), 1+int(p.ID*31+int64(i))%997)
+		check, _ := code.IDCheckChar(body)
+		if _, err := bst.ExecContext(ctx, id, fmt.Sprint("买受人", p.ID, "-", i), body+string(check)); err != nil {
+			return nil, err
+		}
+		out = append(out, id)
+	}
+	return out, nil
+}
+
+// CompleteProject takes a sold synthetic project through completion as the
+// departments would: each building surveyed as forecast and accepted, the
+// joint acceptance passed, the accounting cleared, the maintenance fund
+// paid, the completion filing on filedOn, the deed tax assessed and paid
+// (except the contracts in unpaid). It returns the filed buildings.
+func CompleteProject(ctx context.Context, db *store.DB, f *Foundation, p ledger.Project, contracts []int64, filedOn calendar.Date, unpaid map[int64]bool) ([]int64, error) {
+	j := p.Jurisdiction
+	dev := audit.Actor{UserID: f.Users["kaifa"].ID, Name: "吴强", OrgID: p.Developer}
+	housing := audit.Actor{UserID: f.Users["zhujian"].ID, Name: "陈刚", OrgID: f.Orgs[j+"/housing"].ID}
+	taxes := audit.Actor{UserID: f.Users["shuiwu"].ID, Name: "韩梅", OrgID: f.Orgs[j+"/tax"].ID}
+	cal, err := db.Calendar(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if err := db.CommissionSurveyor(ctx, dev, p.ID, f.Orgs["surveyor"].ID); err != nil {
+		return nil, err
+	}
+	d, err := db.ProjectDetail(ctx, p.ID)
+	if err != nil {
+		return nil, err
+	}
+	var built []int64
+	for _, b := range d.Buildings {
+		tab, err := db.BuildingTable(ctx, b.Building.ID)
+		if err != nil {
+			return nil, err
+		}
+		s := completion.Survey{ReportNo: fmt.Sprintf("SYN-%d-%d", p.ID, b.Building.Number), LandArea: decimal.NewFromInt(100000), FloorArea: decimal.NewFromInt(250000)}
+		sum := decimal.Zero
+		for i, u := range tab.Units() {
+			s.Units = append(s.Units, completion.UnitMeasure{Row: i + 2, UnitNo: u.UnitNo, Room: u.Room, Areas: u.Forecast})
+			sum = sum.Add(u.Forecast.Total)
+		}
+		s.BuildingTotal = sum.Add(decimal.NewFromInt(300))
+		res, err := db.SubmitSurvey(ctx, audit.Actor{UserID: f.Users["cehui"].ID, Name: "测绘", OrgID: f.Orgs["surveyor"].ID}, b.Building.ID, s, nil, nil)
+		if err != nil || len(res.Errors) > 0 {
+			return nil, fmt.Errorf("synthetic survey: %v %v", err, res.Errors)
+		}
+		if _, err := db.DecideSurvey(ctx, housing, res.Survey.ID, true, nil, ""); err != nil {
+			return nil, err
+		}
+		built = append(built, b.Building.ID)
+	}
+	c, err := db.ApplyAcceptance(ctx, dev, cal, p.ID, built)
+	if err != nil {
+		return nil, err
+	}
+	for _, t := range c.Tasks {
+		if _, err := db.RecordOpinion(ctx, audit.Actor{Name: t.OrgName + "验收组", OrgID: t.OrgID}, c.ID, t.Department, completion.Pass, "", nil); err != nil {
+			return nil, err
+		}
+	}
+	if _, err := db.PrepareAccounting(ctx, housing, p.ID); err != nil {
+		return nil, err
+	}
+	for _, maint := range []bool{false, true} {
+		items, err := db.AccountingItems(ctx, p.ID, maint)
+		if err != nil {
+			return nil, err
+		}
+		for _, it := range items {
+			if maint {
+				if _, err := db.PayMaintenance(ctx, housing, it.ID, fmt.Sprint("WX", it.ID)); err != nil {
+					return nil, err
+				}
+				continue
+			}
+			if _, err := db.RecordItem(ctx, housing, it.ID, it.Due, it.Due, "缴款凭证", "补充协议"); err != nil {
+				return nil, err
+			}
+			if _, err := db.ClearItem(ctx, housing, it.ID); err != nil {
+				return nil, err
+			}
+		}
+	}
+	if _, err := db.RecordFiling(ctx, housing, cal, completion.Filing{ProjectID: p.ID, Buildings: built, Number: fmt.Sprintf("竣备〔%d〕%d号", filedOn.Year(), p.ID),
+		FiledOn: filedOn}, nil); err != nil {
+		return nil, err
+	}
+	if _, err := db.AssessDeedTax(ctx, taxes, p.ID); err != nil {
+		return nil, err
+	}
+	for _, id := range contracts {
+		if unpaid[id] {
+			continue
+		}
+		if _, err := db.PayDeedTax(ctx, taxes, id, fmt.Sprint("完税", id), "api"); err != nil {
+			return nil, err
+		}
+	}
+	return built, nil
+}
+
+// ScaleResult says what Scale added.
+type ScaleResult struct {
+	Projects, Units, Sold, HandedOver int
+}
+
+// Scale adds synthetic projects across the counties and parks until the
+// platform holds about n units: a fifth on sale, a fifth completed and
+// filed, the rest handed over on dates spread over the last twelve months
+// (some a day before their certificates). Sales are written in bulk;
+// filings, completion, taxes, registration and certificates go through the
+// store as in the demo. It reports progress to out.
+func Scale(ctx context.Context, db *store.DB, f *Foundation, n int, setClock func(time.Time), out io.Writer) (ScaleResult, error) {
+	var res ScaleResult
+	cal, err := db.Calendar(ctx)
+	if err != nil {
+		return res, err
+	}
+	existing, err := db.Dashboard(ctx, cal, store.DashboardQuery{From: calendar.MustDate("2000-01-01"), To: calendar.MustDate("2100-01-01")})
+	if err != nil {
+		return res, err
+	}
+	js, err := db.Jurisdictions(ctx)
+	if err != nil {
+		return res, err
+	}
+	var places []string
+	certPlace := map[string]string{}
+	for _, j := range js {
+		if j.Kind != identity.Prefecture {
+			places = append(places, j.Code)
+			certPlace[j.Code] = j.CertPlace
+		}
+	}
+	admin := actorOf(f, "admin")
+	have, err := db.Keys(ctx)
+	if err != nil {
+		return res, err
+	}
+	keyed := map[string]bool{}
+	for _, k := range have {
+		keyed[k.Jurisdiction] = true
+	}
+	for _, j := range places {
+		if !keyed[j] {
+			if _, err := db.CreateAuthorityKey(ctx, admin, j, []byte(KeyPassphrase)); err != nil {
+				return res, err
+			}
+		}
+		if err := db.PutSetting(ctx, admin, j, registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
+			return res, err
+		}
+	}
+	keys, err := db.UnlockKeys(ctx, []byte(KeyPassphrase))
+	if err != nil {
+		return res, err
+	}
+	plan := []BuildingPlan{}
+	for b := 1; b <= 8; b++ { // 8 × 25 floors × 2 sections × 4 = 1,600 units
+		plan = append(plan, BuildingPlan{Number: b, Floors: 25, Sections: 2, PerSection: 4, Ratio: "0.190000"})
+	}
+	today := calendar.DateOf(db.Now())
+	for k := 0; existing.Units+res.Units < n; k++ {
+		j := places[k%len(places)]
+		s := Synthetic{Name: fmt.Sprintf("规模测试%03d号项目", k+1), Jurisdiction: j, Parcel: fmt.Sprintf("%s%03d%03dGB%05d", county(j), 900+k/1000, k%1000, k+1),
+			Developer: "dev1", Plan: plan, LandCertNo: fmt.Sprintf("新(2024)%s不动产权第%07d号", certPlace[j], 9000000+k)}
+		stage := k % 5
+		held := today.AddDays(-((k*23)%330 + 1))
+		filed := held.AddDays(-14)
+		s.Delivery = held
+		if stage == 0 || stage == 1 {
+			s.Delivery = today.AddDays(60 + k%200)
+			filed = today.AddDays(-(k % 15) - 1)
+		}
+		at(setClock, filed.AddDays(-400), 0)
+		p, err := SyntheticProject(ctx, db, f, s)
+		if err != nil {
+			return res, err
+		}
+		ids, err := projectUnits(ctx, db, p.ID)
+		if err != nil {
+			return res, err
+		}
+		res.Projects++
+		res.Units += len(ids)
+		sold := ids[:len(ids)*95/100]
+		if stage == 0 {
+			sold = ids[:len(ids)*60/100]
+		}
+		at(setClock, filed.AddDays(-300), 0)
+		var contracts []int64
+		if err := db.Synthetic(ctx, actorOf(f, "kaifa"), "contracts", func(tx *sql.Tx) error {
+			var err error
+			contracts, err = SignInBulk(ctx, tx, p, f, sold, db.Now())
+			return err
+		}); err != nil {
+			return res, err
+		}
+		res.Sold += len(contracts)
+		dev := audit.Actor{UserID: f.Users["kaifa"].ID, Name: "吴强", OrgID: p.Developer}
+		at(setClock, filed.AddDays(-290), 0)
+		for _, c := range contracts {
+			if _, err := db.FileContract(ctx, dev, c); err != nil {
+				return res, err
+			}
+		}
+		if stage != 0 {
+			at(setClock, filed, 0)
+			unpaid := map[int64]bool{}
+			for i, c := range contracts {
+				if i%97 == 0 {
+					unpaid[c] = true // a few buyers have not paid the deed tax by the handover
+				}
+			}
+			built, err := CompleteProject(ctx, db, f, p, contracts, filed, unpaid)
+			if err != nil {
+				return res, err
+			}
+			if stage >= 2 {
+				ev, err := db.ScheduleHandover(ctx, dev, handover.Event{ProjectID: p.ID, Buildings: built, HeldOn: held, Place: s.Name + "交付大厅",
+					Mode: handover.OnSite, NoticeOn: filed})
+				if err != nil {
+					return res, err
+				}
+				run := held
+				if k%7 == 3 {
+					run = held.AddDays(1) // the batch ran the day after the handover
+				}
+				at(setClock, run, 0)
+				if ev, err = db.RunHandover(ctx, dev, cal, ev.ID, keys, nil); err != nil {
+					return res, err
+				}
+				res.HandedOver += ev.Done
+			}
+		}
+		if out != nil {
+			fmt.Fprintf(out, "  %s（%s）：%d户，已售%d户；累计%d户\n", s.Name, j, len(ids), len(contracts), existing.Units+res.Units)
+		}
+	}
+	setClock(time.Time{})
+	return res, nil
+}
+
+// projectUnits lists the units of a project, building by building.
+func projectUnits(ctx context.Context, db *store.DB, project int64) ([]int64, error) {
+	d, err := db.ProjectDetail(ctx, project)
+	if err != nil {
+		return nil, err
+	}
+	var out []int64
+	for _, b := range d.Buildings {
+		tab, err := db.BuildingTable(ctx, b.Building.ID)
+		if err != nil {
+			return nil, err
+		}
+		for _, u := range tab.Units() {
+			out = append(out, u.ID)
+		}
+	}
+	return out, nil
+}

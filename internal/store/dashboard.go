@@ -1,0 +1,358 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"handover/internal/calendar"
+	"handover/internal/supervision"
+)
+
+// unitStageSQL is the stage of unit u (units u, for the dashboard): the
+// furthest it has come. One expression for the counts and the lists, so
+// that a number and the records behind it never disagree.
+const unitStageSQL = `CASE
+	WHEN EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = u.id AND h.state = 'done') THEN 'handed_over'
+	WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND c.kind = 'title' AND c.state = 'live') THEN 'certified'
+	WHEN EXISTS (SELECT 1 FROM contracts x WHERE x.unit_id = u.id AND x.state IN ('signed', 'filed')) THEN
+		CASE WHEN EXISTS (SELECT 1 FROM completion_filing_buildings fb WHERE fb.building_id = u.building_id) THEN 'completed' ELSE 'sold' END
+	ELSE 'unsold' END`
+
+// projectStageSQL is the stage of project p.
+const projectStageSQL = `CASE
+	WHEN EXISTS (SELECT 1 FROM handover_units h JOIN handover_events e ON e.id = h.event_id WHERE e.project_id = p.id AND h.state = 'done') THEN 'handed_over'
+	WHEN EXISTS (SELECT 1 FROM completion_filings f WHERE f.project_id = p.id) THEN 'filed'
+	WHEN EXISTS (SELECT 1 FROM acceptance_cases k WHERE k.project_id = p.id AND k.state = 'passed') THEN 'accepted'
+	WHEN EXISTS (SELECT 1 FROM presale_permits pp WHERE pp.project_id = p.id) THEN 'on_sale'
+	ELSE 'building' END`
+
+// sameDaySQL says whether handover unit h had its certificate no later
+// than the handover day.
+const sameDaySQL = `(h.certified_on <> '' AND h.certified_on <= h.handed_over_on)`
+
+// overdueKinds are the alert kinds the dashboard counts as overdue items.
+var overdueKinds = []supervision.AlertKind{supervision.AcceptanceOverdue, supervision.RegistrationOverdue, supervision.CommitmentOverdue,
+	supervision.ClockRunningOut, supervision.DeliveryAtRisk}
+
+// DashboardQuery selects the dashboard's jurisdiction and period.
+type DashboardQuery struct {
+	Jurisdiction string // "" for the prefecture
+	From, To     calendar.Date
+}
+
+// scope adds the jurisdiction condition on column col.
+func (q DashboardQuery) scope(col string, args *[]any) string {
+	if q.Jurisdiction == "" {
+		return "TRUE"
+	}
+	*args = append(*args, q.Jurisdiction)
+	return fmt.Sprintf("%s = $%d", col, len(*args))
+}
+
+// Dashboard computes the assessment figures: a fixed number of aggregate
+// queries whatever the size, and the working days per distinct (filing
+// day, certificate day) pair.
+func (db *DB) Dashboard(ctx context.Context, cal *calendar.Calendar, q DashboardQuery) (supervision.Dashboard, error) {
+	d := supervision.Dashboard{Jurisdiction: q.Jurisdiction, From: q.From, To: q.To,
+		ProjectsByStage: map[supervision.ProjectStage]int{}, UnitsByStage: map[supervision.UnitStage]int{}}
+	r := db.r()
+	var args []any
+	rows, err := r.QueryContext(ctx, `SELECT stage, COUNT(*) FROM (SELECT `+unitStageSQL+` AS stage FROM units u
+		JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id WHERE `+q.scope("p.jurisdiction", &args)+`) s GROUP BY stage`, args...)
+	if err != nil {
+		return d, err
+	}
+	for rows.Next() {
+		var stage string
+		var n int
+		if err := rows.Scan(&stage, &n); err != nil {
+			rows.Close()
+			return d, err
+		}
+		d.UnitsByStage[supervision.UnitStage(stage)] = n
+		d.Units += n
+	}
+	rows.Close()
+
+	args = nil
+	rows, err = r.QueryContext(ctx, `SELECT stage, COUNT(*) FROM (SELECT `+projectStageSQL+` AS stage FROM projects p WHERE `+
+		q.scope("p.jurisdiction", &args)+`) s GROUP BY stage`, args...)
+	if err != nil {
+		return d, err
+	}
+	for rows.Next() {
+		var stage string
+		var n int
+		if err := rows.Scan(&stage, &n); err != nil {
+			rows.Close()
+			return d, err
+		}
+		d.ProjectsByStage[supervision.ProjectStage(stage)] = n
+		d.Projects += n
+	}
+	rows.Close()
+
+	// Handovers of the period, per project.
+	args = []any{q.From.String(), q.To.String()}
+	rows, err = r.QueryContext(ctx, `SELECT e.project_id, COUNT(*), SUM(CASE WHEN `+sameDaySQL+` THEN 1 ELSE 0 END)
+		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
+		WHERE h.state = 'done' AND h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("p.jurisdiction", &args)+` GROUP BY e.project_id`, args...)
+	if err != nil {
+		return d, err
+	}
+	for rows.Next() {
+		var project int64
+		var n, same int
+		if err := rows.Scan(&project, &n, &same); err != nil {
+			rows.Close()
+			return d, err
+		}
+		d.HandedOver += n
+		d.SameDay += same
+		d.ProjectsHanded++
+		if same == n {
+			d.ProjectsMeeting++
+		}
+	}
+	rows.Close()
+
+	// Working days from the filing to the certificate.
+	args = []any{q.From.String(), q.To.String()}
+	rows, err = r.QueryContext(ctx, `SELECT f.jurisdiction, f.filed_on, h.certified_on, COUNT(*) FROM handover_units h
+		JOIN units u ON u.id = h.unit_id JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
+		JOIN completion_filings f ON f.id = fb.filing_id
+		WHERE h.state = 'done' AND h.certified_on <> '' AND h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("f.jurisdiction", &args)+`
+		GROUP BY f.jurisdiction, f.filed_on, h.certified_on`, args...)
+	if err != nil {
+		return d, err
+	}
+	type pair struct {
+		j           string
+		filed, cert calendar.Date
+		n           int
+	}
+	var pairs []pair
+	for rows.Next() {
+		var p pair
+		if err := rows.Scan(&p.j, &p.filed, &p.cert, &p.n); err != nil {
+			rows.Close()
+			return d, err
+		}
+		pairs = append(pairs, p)
+	}
+	rows.Close()
+	regions := map[string]string{}
+	spans := map[int]int{}
+	for _, p := range pairs {
+		region, ok := regions[p.j]
+		if !ok {
+			if err := r.QueryRowContext(ctx, `SELECT region FROM jurisdictions WHERE code = $1`, p.j).Scan(&region); err != nil {
+				return d, err
+			}
+			regions[p.j] = region
+		}
+		n, _, err := cal.WorkdaysBetween(p.filed, p.cert, region)
+		if err != nil {
+			return d, err
+		}
+		spans[n] += p.n
+	}
+	for wd, n := range spans {
+		d.Spans = append(d.Spans, supervision.Span{Workdays: wd, Units: n})
+	}
+
+	// The trend: the twelve months up to the period's end.
+	months := map[string]*supervision.Month{}
+	for i := 11; i >= 0; i-- {
+		key := time.Date(q.To.Year(), q.To.Month()-time.Month(i), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
+		months[key] = &supervision.Month{Month: key}
+		d.Trend = append(d.Trend, supervision.Month{Month: key})
+	}
+	from := d.Trend[0].Month + "-01"
+	args = []any{from, q.To.String()}
+	rows, err = r.QueryContext(ctx, `SELECT substr(h.handed_over_on, 1, 7), COUNT(*), SUM(CASE WHEN `+sameDaySQL+` THEN 1 ELSE 0 END)
+		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
+		WHERE h.state = 'done' AND h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("p.jurisdiction", &args)+`
+		GROUP BY substr(h.handed_over_on, 1, 7)`, args...)
+	if err != nil {
+		return d, err
+	}
+	for rows.Next() {
+		var m string
+		var n, same int
+		if err := rows.Scan(&m, &n, &same); err != nil {
+			rows.Close()
+			return d, err
+		}
+		if x := months[m]; x != nil {
+			x.HandedOver, x.SameDay = n, same
+		}
+	}
+	rows.Close()
+	args = []any{from, q.To.String()}
+	rows, err = r.QueryContext(ctx, `SELECT substr(f.filed_on, 1, 7), COUNT(*) FROM completion_filings f
+		WHERE f.filed_on BETWEEN $1 AND $2 AND `+q.scope("f.jurisdiction", &args)+` GROUP BY substr(f.filed_on, 1, 7)`, args...)
+	if err != nil {
+		return d, err
+	}
+	for rows.Next() {
+		var m string
+		var n int
+		if err := rows.Scan(&m, &n); err != nil {
+			rows.Close()
+			return d, err
+		}
+		if x := months[m]; x != nil {
+			x.Filings = n
+		}
+	}
+	rows.Close()
+	for i := range d.Trend {
+		d.Trend[i] = *months[d.Trend[i].Month]
+	}
+
+	// Overdue items by department: the standing alerts of the overdue kinds.
+	args = nil
+	var kinds []string
+	for _, k := range overdueKinds {
+		args = append(args, string(k))
+		kinds = append(kinds, fmt.Sprintf("$%d", len(args)))
+	}
+	rows, err = r.QueryContext(ctx, `SELECT a.org_id, COALESCE(o.name, ''), a.kind, COUNT(*) FROM alerts a LEFT JOIN organisations o ON o.id = a.org_id
+		WHERE a.state <> 'resolved' AND a.kind IN (`+strings.Join(kinds, ", ")+`) AND `+q.scope("a.jurisdiction", &args)+`
+		GROUP BY a.org_id, o.name, a.kind ORDER BY COUNT(*) DESC, a.org_id`, args...)
+	if err != nil {
+		return d, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o supervision.OverdueLine
+		if err := rows.Scan(&o.OrgID, &o.OrgName, &o.Kind, &o.Count); err != nil {
+			return d, err
+		}
+		d.Overdue = append(d.Overdue, o)
+	}
+	return d, rows.Err()
+}
+
+// DashboardUnit is one unit behind a dashboard number.
+type DashboardUnit struct {
+	UnitID, ProjectID int64
+	Project           string
+	Building          int
+	Room              string
+	HandedOverOn      string
+	CertifiedOn       string
+}
+
+// DrillQuery names the units behind a number: a stage now, or the units
+// handed over in the period (optionally the same-day ones, or one month).
+type DrillQuery struct {
+	DashboardQuery
+	Stage supervision.UnitStage // a stage; HandedOver or SameDayUnit with a period
+	Month string                // 2026-11: handed over in that month
+	Limit int
+}
+
+// DashboardUnits lists the units behind a number (at most Limit, default
+// 500) and how many there are in all.
+func (db *DB) DashboardUnits(ctx context.Context, q DrillQuery) ([]DashboardUnit, int, error) {
+	var args []any
+	where := []string{q.scope("p.jurisdiction", &args)}
+	from := ` FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id
+		LEFT JOIN handover_units h ON h.unit_id = u.id AND h.state = 'done'`
+	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+	switch {
+	case q.Month != "":
+		where = append(where, `h.handed_over_on LIKE `+arg(q.Month+"-%"))
+	case q.Stage == supervision.HandedOver || q.Stage == supervision.SameDayUnit:
+		if !q.From.IsZero() {
+			where = append(where, `h.handed_over_on BETWEEN `+arg(q.From.String())+` AND `+arg(q.To.String()))
+		} else {
+			where = append(where, `h.unit_id IS NOT NULL`)
+		}
+		if q.Stage == supervision.SameDayUnit {
+			where = append(where, sameDaySQL)
+		}
+	case q.Stage != supervision.AllUnits:
+		where = append(where, `(`+unitStageSQL+`) = `+arg(string(q.Stage)))
+	}
+	cond := strings.Join(where, " AND ")
+	var total int
+	if err := db.r().QueryRowContext(ctx, `SELECT COUNT(*)`+from+` WHERE `+cond, args...).Scan(&total); err != nil {
+		return nil, 0, err
+	}
+	limit := q.Limit
+	if limit <= 0 {
+		limit = 500
+	}
+	rows, err := db.r().QueryContext(ctx, `SELECT u.id, p.id, p.name, b.number, u.room, COALESCE(h.handed_over_on, ''), COALESCE(h.certified_on, '')`+from+
+		` WHERE `+cond+` ORDER BY p.id, b.number, u.number LIMIT `+arg(limit), args...)
+	if err != nil {
+		return nil, 0, err
+	}
+	defer rows.Close()
+	var out []DashboardUnit
+	for rows.Next() {
+		var x DashboardUnit
+		if err := rows.Scan(&x.UnitID, &x.ProjectID, &x.Project, &x.Building, &x.Room, &x.HandedOverOn, &x.CertifiedOn); err != nil {
+			return nil, 0, err
+		}
+		out = append(out, x)
+	}
+	return out, total, rows.Err()
+}
+
+// DashboardProject is one project behind a dashboard number.
+type DashboardProject struct {
+	ID           int64
+	Name         string
+	Jurisdiction string
+	Stage        supervision.ProjectStage
+	HandedOver   int
+	SameDay      int
+}
+
+// DashboardProjects lists the projects behind a number: those at a stage
+// now, or those with units handed over in the period (HandedInPeriod), or
+// those of them that meet 交房即交证 (Meeting).
+func (db *DB) DashboardProjects(ctx context.Context, q DashboardQuery, stage supervision.ProjectStage) ([]DashboardProject, error) {
+	args := []any{q.From.String(), q.To.String()}
+	text := `SELECT p.id, p.name, p.jurisdiction, ` + projectStageSQL + `,
+		(SELECT COUNT(*) FROM handover_units h JOIN handover_events e ON e.id = h.event_id WHERE e.project_id = p.id AND h.state = 'done'
+			AND h.handed_over_on BETWEEN $1 AND $2),
+		(SELECT COUNT(*) FROM handover_units h JOIN handover_events e ON e.id = h.event_id WHERE e.project_id = p.id AND h.state = 'done'
+			AND h.handed_over_on BETWEEN $1 AND $2 AND ` + sameDaySQL + `)
+		FROM projects p WHERE ` + q.scope("p.jurisdiction", &args) + ` ORDER BY p.id`
+	rows, err := db.r().QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []DashboardProject
+	for rows.Next() {
+		var x DashboardProject
+		if err := rows.Scan(&x.ID, &x.Name, &x.Jurisdiction, &x.Stage, &x.HandedOver, &x.SameDay); err != nil {
+			return nil, err
+		}
+		switch stage {
+		case supervision.AllProjects:
+		case supervision.Meeting:
+			if x.HandedOver == 0 || x.SameDay != x.HandedOver {
+				continue
+			}
+		case supervision.HandedInPeriod:
+			if x.HandedOver == 0 {
+				continue
+			}
+		default:
+			if x.Stage != stage {
+				continue
+			}
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}

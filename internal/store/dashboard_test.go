@@ -1,0 +1,114 @@
+package store_test
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	"handover/internal/calendar"
+	"handover/internal/handover"
+	"handover/internal/registry"
+	"handover/internal/store"
+	"handover/internal/supervision"
+)
+
+// The dashboard's figures against a fixture counted by hand: 12 flats, 6
+// sold and filed; the building filed on 2026-03-10; handed over on
+// 2026-03-20 with five certificates that day (8 working days after the
+// filing) and one on 2026-03-23 after its deed tax was paid (9 working
+// days).
+func TestDashboardFigures(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
+	ev, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"),
+		Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.db.SQLForTest().Exec(`UPDATE deed_taxes SET paid_at = NULL WHERE contract_id = $1`, x.contracts[4].ID)
+	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))
+	if ev, err = x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil || ev.Done != 5 {
+		t.Fatalf("first run: %v, %d done", err, ev.Done)
+	}
+	x.clock.Set(time.Date(2026, 3, 23, 2, 0, 0, 0, time.UTC))
+	x.db.PayDeedTax(ctx, actor(x.f, "shuiwu"), x.contracts[4].ID, "补缴", "api")
+	if ev, err = x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil || ev.Done != 6 {
+		t.Fatalf("second run: %v, %d done", err, ev.Done)
+	}
+	// An objection taken and left: overdue once its 30 working days pass.
+	x.apply(t, store.ServiceInput{Kind: registry.ObjectReg, UnitID: x.contracts[0].UnitID, Details: map[string]string{"reason": "主张共有"}})
+	x.clock.Set(time.Date(2026, 6, 1, 2, 0, 0, 0, time.UTC))
+	if _, err := x.db.EvaluateAlerts(ctx, x.cal); err != nil {
+		t.Fatal(err)
+	}
+
+	q := store.DashboardQuery{Jurisdiction: "652301", From: calendar.MustDate("2026-01-01"), To: calendar.MustDate("2026-12-31")}
+	d, err := x.db.Dashboard(ctx, x.cal, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	median, _ := d.Quantile(0.5)
+	p90, _ := d.Quantile(0.9)
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"projects", d.Projects, 1},
+		{"projects handed over", d.ProjectsByStage[supervision.Handed], 1},
+		{"units", d.Units, 12},
+		{"units handed over (stage)", d.UnitsByStage[supervision.HandedOver], 6},
+		{"units unsold", d.UnitsByStage[supervision.Unsold], 6},
+		{"handed over in the period", d.HandedOver, 6},
+		{"with the certificate on the day", d.SameDay, 5},
+		{"projects with handovers", d.ProjectsHanded, 1},
+		{"projects meeting 交房即交证", d.ProjectsMeeting, 0},
+		{"median working days", median, 8},
+		{"90th percentile", p90, 9},
+		{"overdue items", d.OverdueTotal(), 1},
+	}
+	for _, c := range checks {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	var march supervision.Month
+	for _, m := range d.Trend {
+		if m.Month == "2026-03" {
+			march = m
+		}
+	}
+	if len(d.Trend) != 12 || march.HandedOver != 6 || march.SameDay != 5 || march.Filings != 1 {
+		t.Errorf("trend %+v, want 12 months with March 6/5/1", d.Trend)
+	}
+	// Another county sees nothing of it; the prefecture sees it all.
+	if other, _ := x.db.Dashboard(ctx, x.cal, store.DashboardQuery{Jurisdiction: "652302", From: q.From, To: q.To}); other.Units != 0 || other.HandedOver != 0 {
+		t.Errorf("another county: %+v", other)
+	}
+	if all, _ := x.db.Dashboard(ctx, x.cal, store.DashboardQuery{From: q.From, To: q.To}); all.Units != 12 || all.SameDay != 5 {
+		t.Errorf("the prefecture: %d units, %d same day", all.Units, all.SameDay)
+	}
+	// Every number's records: the lists count what the figures count.
+	drills := []struct {
+		q    store.DrillQuery
+		want int
+	}{
+		{store.DrillQuery{DashboardQuery: q, Stage: supervision.SameDayUnit}, 5},
+		{store.DrillQuery{DashboardQuery: q, Stage: supervision.HandedOver}, 6},
+		{store.DrillQuery{DashboardQuery: q, Month: "2026-03"}, 6},
+		{store.DrillQuery{DashboardQuery: q, Stage: supervision.Unsold}, 6},
+		{store.DrillQuery{DashboardQuery: q}, 12},
+	}
+	for _, dq := range drills {
+		units, total, err := x.db.DashboardUnits(ctx, dq.q)
+		if err != nil || total != dq.want || len(units) != dq.want {
+			t.Errorf("units behind %+v: %d listed of %d (%v), want %d", dq.q, len(units), total, err, dq.want)
+		}
+	}
+	for stage, want := range map[supervision.ProjectStage]int{supervision.HandedInPeriod: 1, supervision.Meeting: 0, supervision.Handed: 1, supervision.OnSale: 0} {
+		ps, err := x.db.DashboardProjects(ctx, q, stage)
+		if err != nil || len(ps) != want {
+			t.Errorf("projects %s: %d (%v), want %d", stage, len(ps), err, want)
+		}
+	}
+}
