@@ -45,6 +45,12 @@ type ApplicationInput struct {
 	Services   []ServiceInput
 }
 
+// RegistrationPolicy reads a jurisdiction's registration policy (the
+// service guide shows it).
+func (db *DB) RegistrationPolicy(ctx context.Context, jurisdiction string) (registry.Policy, error) {
+	return registrationPolicy(ctx, db.r(), jurisdiction)
+}
+
 // registrationPolicy reads a jurisdiction's policy.
 func registrationPolicy(ctx context.Context, q querier, jurisdiction string) (registry.Policy, error) {
 	p := registry.DefaultPolicy()

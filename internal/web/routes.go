@@ -68,6 +68,9 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /admin/settings", s.page(s.settingsSave))
 	mux.Handle("GET /public", s.page(s.publicIndex))
 	mux.Handle("GET /public/buildings/{id}", s.page(s.publicBuilding))
+	mux.Handle("GET /public/projects/{id}", s.page(s.publicProject))
+	mux.Handle("GET /public/guide", s.page(s.guidePage))
+	mux.Handle("GET /public/guide/{kind}", s.page(s.guidePage))
 
 	mux.Handle("GET /contracts", s.page(s.contractList))
 	mux.Handle("GET /contracts/new", s.page(s.contractForm))
