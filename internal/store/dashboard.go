@@ -10,14 +10,23 @@ import (
 	"handover/internal/supervision"
 )
 
-// unitStageSQL is the stage of unit u (units u, for the dashboard): the
-// furthest it has come. One expression for the counts and the lists, so
-// that a number and the records behind it never disagree.
+// unitStageFrom joins what a unit's stage depends on (units u): its
+// handover (h), its live sale (x) and its building's completion filing
+// (fb). Each is at most one row per unit (one done handover, one live
+// contract, one filing per building), so the join keeps one row per unit.
+const unitStageFrom = ` FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id
+	LEFT JOIN handover_units h ON h.unit_id = u.id AND h.state = 'done'
+	LEFT JOIN contracts x ON x.unit_id = u.id AND x.state IN ('signed', 'filed')
+	LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id`
+
+// unitStageSQL is the stage of unit u over unitStageFrom: the furthest it
+// has come. One expression for the counts and the lists, so that a number
+// and the records behind it never disagree.
 const unitStageSQL = `CASE
-	WHEN EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = u.id AND h.state = 'done') THEN 'handed_over'
+	WHEN h.unit_id IS NOT NULL THEN 'handed_over'
 	WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND c.kind = 'title' AND c.state = 'live') THEN 'certified'
-	WHEN EXISTS (SELECT 1 FROM contracts x WHERE x.unit_id = u.id AND x.state IN ('signed', 'filed')) THEN
-		CASE WHEN EXISTS (SELECT 1 FROM completion_filing_buildings fb WHERE fb.building_id = u.building_id) THEN 'completed' ELSE 'sold' END
+	WHEN x.id IS NOT NULL AND fb.building_id IS NOT NULL THEN 'completed'
+	WHEN x.id IS NOT NULL THEN 'sold'
 	ELSE 'unsold' END`
 
 // projectStageSQL is the stage of project p.
@@ -59,8 +68,8 @@ func (db *DB) Dashboard(ctx context.Context, cal *calendar.Calendar, q Dashboard
 		ProjectsByStage: map[supervision.ProjectStage]int{}, UnitsByStage: map[supervision.UnitStage]int{}}
 	r := db.r()
 	var args []any
-	rows, err := r.QueryContext(ctx, `SELECT stage, COUNT(*) FROM (SELECT `+unitStageSQL+` AS stage FROM units u
-		JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id WHERE `+q.scope("p.jurisdiction", &args)+`) s GROUP BY stage`, args...)
+	rows, err := r.QueryContext(ctx, `SELECT `+unitStageSQL+` AS stage, COUNT(*)`+unitStageFrom+` WHERE `+q.scope("p.jurisdiction", &args)+
+		` GROUP BY stage`, args...)
 	if err != nil {
 		return d, err
 	}
@@ -94,104 +103,102 @@ func (db *DB) Dashboard(ctx context.Context, cal *calendar.Calendar, q Dashboard
 	}
 	rows.Close()
 
-	// Handovers of the period, per project.
-	args = []any{q.From.String(), q.To.String()}
-	rows, err = r.QueryContext(ctx, `SELECT e.project_id, COUNT(*), SUM(CASE WHEN `+sameDaySQL+` THEN 1 ELSE 0 END)
-		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
-		WHERE h.state = 'done' AND h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("p.jurisdiction", &args)+` GROUP BY e.project_id`, args...)
-	if err != nil {
-		return d, err
-	}
-	for rows.Next() {
-		var project int64
-		var n, same int
-		if err := rows.Scan(&project, &n, &same); err != nil {
-			rows.Close()
-			return d, err
-		}
-		d.HandedOver += n
-		d.SameDay += same
-		d.ProjectsHanded++
-		if same == n {
-			d.ProjectsMeeting++
-		}
-	}
-	rows.Close()
-
-	// Working days from the filing to the certificate.
-	args = []any{q.From.String(), q.To.String()}
-	rows, err = r.QueryContext(ctx, `SELECT f.jurisdiction, f.filed_on, h.certified_on, COUNT(*) FROM handover_units h
-		JOIN units u ON u.id = h.unit_id JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
-		JOIN completion_filings f ON f.id = fb.filing_id
-		WHERE h.state = 'done' AND h.certified_on <> '' AND h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("f.jurisdiction", &args)+`
-		GROUP BY f.jurisdiction, f.filed_on, h.certified_on`, args...)
-	if err != nil {
-		return d, err
-	}
-	type pair struct {
-		j           string
-		filed, cert calendar.Date
-		n           int
-	}
-	var pairs []pair
-	for rows.Next() {
-		var p pair
-		if err := rows.Scan(&p.j, &p.filed, &p.cert, &p.n); err != nil {
-			rows.Close()
-			return d, err
-		}
-		pairs = append(pairs, p)
-	}
-	rows.Close()
-	regions := map[string]string{}
-	spans := map[int]int{}
-	for _, p := range pairs {
-		region, ok := regions[p.j]
-		if !ok {
-			if err := r.QueryRowContext(ctx, `SELECT region FROM jurisdictions WHERE code = $1`, p.j).Scan(&region); err != nil {
-				return d, err
-			}
-			regions[p.j] = region
-		}
-		n, _, err := cal.WorkdaysBetween(p.filed, p.cert, region)
-		if err != nil {
-			return d, err
-		}
-		spans[n] += p.n
-	}
-	for wd, n := range spans {
-		d.Spans = append(d.Spans, supervision.Span{Workdays: wd, Units: n})
-	}
-
-	// The trend: the twelve months up to the period's end.
+	// The handovers of the period and of the trend's twelve months, in one
+	// pass grouped by project, day handed over, filing day and certificate
+	// day: the per-project counts, the months and the working days from
+	// filing to certificate all follow from these groups.
 	months := map[string]*supervision.Month{}
 	for i := 11; i >= 0; i-- {
 		key := time.Date(q.To.Year(), q.To.Month()-time.Month(i), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
 		months[key] = &supervision.Month{Month: key}
 		d.Trend = append(d.Trend, supervision.Month{Month: key})
 	}
-	from := d.Trend[0].Month + "-01"
+	from := min(q.From.String(), d.Trend[0].Month+"-01")
 	args = []any{from, q.To.String()}
-	rows, err = r.QueryContext(ctx, `SELECT substr(h.handed_over_on, 1, 7), COUNT(*), SUM(CASE WHEN `+sameDaySQL+` THEN 1 ELSE 0 END)
+	rows, err = r.QueryContext(ctx, `SELECT e.project_id, p.jurisdiction, h.handed_over_on, h.certified_on, COALESCE(f.filed_on, ''), COUNT(*)
 		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
+		JOIN units u ON u.id = h.unit_id LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
+		LEFT JOIN completion_filings f ON f.id = fb.filing_id
 		WHERE h.state = 'done' AND h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("p.jurisdiction", &args)+`
-		GROUP BY substr(h.handed_over_on, 1, 7)`, args...)
+		GROUP BY e.project_id, p.jurisdiction, h.handed_over_on, h.certified_on, f.filed_on`, args...)
 	if err != nil {
 		return d, err
 	}
+	type group struct {
+		project      int64
+		j            string
+		handed, cert string
+		filed        string
+		n            int
+	}
+	var groups []group
 	for rows.Next() {
-		var m string
-		var n, same int
-		if err := rows.Scan(&m, &n, &same); err != nil {
+		var g group
+		if err := rows.Scan(&g.project, &g.j, &g.handed, &g.cert, &g.filed, &g.n); err != nil {
 			rows.Close()
 			return d, err
 		}
-		if x := months[m]; x != nil {
-			x.HandedOver, x.SameDay = n, same
-		}
+		groups = append(groups, g)
 	}
 	rows.Close()
-	args = []any{from, q.To.String()}
+	type tally struct{ n, same int }
+	projects := map[int64]*tally{}
+	regions := map[string]string{}
+	spans := map[int]int{}
+	period := [2]string{q.From.String(), q.To.String()}
+	for _, g := range groups {
+		same := g.cert != "" && g.cert <= g.handed
+		if m := months[g.handed[:7]]; m != nil {
+			m.HandedOver += g.n
+			if same {
+				m.SameDay += g.n
+			}
+		}
+		if g.handed < period[0] || g.handed > period[1] {
+			continue
+		}
+		t := projects[g.project]
+		if t == nil {
+			t = &tally{}
+			projects[g.project] = t
+		}
+		t.n += g.n
+		d.HandedOver += g.n
+		if same {
+			t.same += g.n
+			d.SameDay += g.n
+		}
+		if g.cert == "" || g.filed == "" {
+			continue
+		}
+		region, ok := regions[g.j]
+		if !ok {
+			if err := r.QueryRowContext(ctx, `SELECT region FROM jurisdictions WHERE code = $1`, g.j).Scan(&region); err != nil {
+				return d, err
+			}
+			regions[g.j] = region
+		}
+		filed, err1 := calendar.ParseDate(g.filed)
+		cert, err2 := calendar.ParseDate(g.cert)
+		if err1 != nil || err2 != nil {
+			continue
+		}
+		n, _, err := cal.WorkdaysBetween(filed, cert, region)
+		if err != nil {
+			return d, err
+		}
+		spans[n] += g.n
+	}
+	for _, t := range projects {
+		d.ProjectsHanded++
+		if t.same == t.n {
+			d.ProjectsMeeting++
+		}
+	}
+	for wd, n := range spans {
+		d.Spans = append(d.Spans, supervision.Span{Workdays: wd, Units: n})
+	}
+	args = []any{d.Trend[0].Month + "-01", q.To.String()}
 	rows, err = r.QueryContext(ctx, `SELECT substr(f.filed_on, 1, 7), COUNT(*) FROM completion_filings f
 		WHERE f.filed_on BETWEEN $1 AND $2 AND `+q.scope("f.jurisdiction", &args)+` GROUP BY substr(f.filed_on, 1, 7)`, args...)
 	if err != nil {
@@ -261,8 +268,7 @@ type DrillQuery struct {
 func (db *DB) DashboardUnits(ctx context.Context, q DrillQuery) ([]DashboardUnit, int, error) {
 	var args []any
 	where := []string{q.scope("p.jurisdiction", &args)}
-	from := ` FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id
-		LEFT JOIN handover_units h ON h.unit_id = u.id AND h.state = 'done'`
+	from := unitStageFrom
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
 	switch {
 	case q.Month != "":

@@ -113,8 +113,9 @@ func (db *DB) PayDeedTax(ctx context.Context, actor audit.Actor, contractID int6
 		if a, err = scanDeedTax(tx.queryRow(ctx, `SELECT `+deedTaxColumns+` FROM deed_taxes WHERE contract_id = $1`+db.forUpdate(), contractID)); err != nil {
 			return notFound(err, "tax.not_found", "该合同尚未核定契税")
 		}
-		if err := a.Pay(voucher, source, tx.now); err != nil {
-			return err
+		changed, err := a.Pay(voucher, source, tx.now)
+		if err != nil || !changed {
+			return err // a repeat of the same payment changes nothing
 		}
 		if _, err := tx.exec(ctx, `UPDATE deed_taxes SET paid_at = $1, voucher = $2, source = $3 WHERE id = $4`, tx.now, a.Voucher, a.Source, a.ID); err != nil {
 			return err
@@ -769,13 +770,22 @@ func (db *DB) AnswerUtility(ctx context.Context, actor audit.Actor, id int64, do
 		if actor.OrgID != 0 && actor.OrgID != u.OrgID {
 			return problem.New(problem.Forbidden, "access.denied", "该过户申请不是发给本单位的")
 		}
-		if u.State != "requested" {
-			return problem.New(problem.Conflict, "utility.answered", "该过户申请已答复")
-		}
-		u.State, u.Reason = "refused", reason
+		answer := "refused"
 		if done {
-			u.State = "done"
+			answer = "done"
 		}
+		if u.State != "requested" {
+			var prev string
+			if err := tx.queryRow(ctx, `SELECT reason FROM utility_requests WHERE id = $1`, id).Scan(&prev); err != nil {
+				return err
+			}
+			if u.State == answer && prev == reason {
+				u.Reason = prev
+				return nil // the utility's system sent the same answer again: nothing changes
+			}
+			return problem.New(problem.Conflict, "utility.answered", "该过户申请已作出不同答复")
+		}
+		u.State, u.Reason = answer, reason
 		if _, err := tx.exec(ctx, `UPDATE utility_requests SET state = $1, reason = $2, answered_at = $3 WHERE id = $4`, u.State, reason, tx.now, id); err != nil {
 			return err
 		}

@@ -85,16 +85,23 @@ func ParseRate(s string) (decimal.Decimal, error) {
 }
 
 // Pay records the payment the tax bureau reports, once.
-func (a *Assessment) Pay(voucher, source string, at time.Time) error {
-	if a.Paid() {
-		return problem.New(problem.Conflict, "tax.paid", "该契税已缴纳")
-	}
+// A repeat of the same payment (the same voucher: the tax bureau's system
+// sending its message again) changes nothing and is not an error; another
+// voucher for a paid assessment is a conflict. It reports whether the
+// assessment changed.
+func (a *Assessment) Pay(voucher, source string, at time.Time) (bool, error) {
 	voucher = strings.TrimSpace(voucher)
 	if voucher == "" {
-		return &problem.Error{Kind: problem.Invalid, Code: "tax.voucher", Message: "请填写完税凭证号", Fields: map[string]string{"voucher": "请填写完税凭证号"}}
+		return false, &problem.Error{Kind: problem.Invalid, Code: "tax.voucher", Message: "请填写完税凭证号", Fields: map[string]string{"voucher": "请填写完税凭证号"}}
+	}
+	if a.Paid() {
+		if voucher == a.Voucher {
+			return false, nil
+		}
+		return false, problem.New(problem.Conflict, "tax.paid", "该契税已以另一完税凭证缴纳")
 	}
 	a.Voucher, a.Source, a.PaidAt = voucher, source, at
-	return nil
+	return true, nil
 }
 
 // Label describes the rate for pages, e.g. "1%".

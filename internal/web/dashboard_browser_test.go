@@ -15,17 +15,15 @@ import (
 	"handover/internal/web/webtest"
 )
 
-// The prefecture's supervisor opens the dashboard after a handover: the
-// figures, both charts (SVG drawn by the server) and their tables; the
-// number of units handed over opens the units it counts. A county's clerk
-// sees her county and is refused another.
-func TestBrowserDashboard(t *testing.T) {
-	env, paid := startRegistration(t)
+// handOver schedules the handover of the unit's building 12 days ahead and
+// runs the batch; it returns today.
+func handOver(t *testing.T, env *webtest.Env, unit int64) calendar.Date {
+	t.Helper()
 	ctx := context.Background()
 	if err := env.DB.PutSetting(ctx, actorOfUser(env, "cj-admin"), "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
 		t.Fatal(err)
 	}
-	ref, _ := env.DB.Unit(ctx, paid.UnitID)
+	ref, _ := env.DB.Unit(ctx, unit)
 	items, _ := env.DB.AccountingItems(ctx, ref.Project.ID, true)
 	for _, it := range items {
 		if _, err := env.DB.PayMaintenance(ctx, actorOfUser(env, "zhujian"), it.ID, fmt.Sprint("WX", it.ID)); err != nil {
@@ -42,6 +40,16 @@ func TestBrowserDashboard(t *testing.T) {
 	if ev, err = env.DB.RunHandover(ctx, actorOfUser(env, "kaifa"), cal, ev.ID, env.Keys, nil); err != nil || ev.Done != 1 {
 		t.Fatalf("handover: %v, %d done", err, ev.Done)
 	}
+	return today
+}
+
+// The prefecture's supervisor opens the dashboard after a handover: the
+// figures, both charts (SVG drawn by the server) and their tables; the
+// number of units handed over opens the units it counts. A county's clerk
+// sees her county and is refused another.
+func TestBrowserDashboard(t *testing.T) {
+	env, paid := startRegistration(t)
+	today := handOver(t, env, paid.UnitID)
 	s := &browserSession{t: t, b: webtest.Browser(t), base: env.HTTP.URL}
 	s.as("jianguan")
 	// The period runs to the handover day, 12 days ahead.

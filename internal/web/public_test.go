@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"regexp"
@@ -117,5 +118,57 @@ func TestGuideFollowsConfiguration(t *testing.T) {
 	}
 	if resp, _ := http.Get(env.HTTP.URL + "/public/guide/nonsense"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("an unknown matter: %d", resp.StatusCode)
+	}
+}
+
+// The tax bureau's and a utility's systems may send the same message twice:
+// the repeat answers as the first did and changes nothing; a different
+// message about the same record is refused.
+func TestInboundRepeatsAreIdempotent(t *testing.T) {
+	env, paid := startRegistration(t)
+	handOver(t, env, paid.UnitID)
+	ctx := context.Background()
+	audits := func(action string) int {
+		t.Helper()
+		es, err := env.DB.ListAudit(ctx, accessAll(), store.AuditQuery{Action: action, Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(es)
+	}
+	taxes := env.Client(t, "shuiwu")
+	url := fmt.Sprintf("%s/api/v1/contracts/%d/deed-tax/payment", env.HTTP.URL, paid.ID)
+	before := audits("tax.paid")
+	if code, e := call(t, taxes, "POST", url, `{"voucher":"电子完税凭证001"}`, nil); code != 200 {
+		t.Errorf("the same payment again: %d %+v", code, e)
+	}
+	if code, e := call(t, taxes, "POST", url, `{"voucher":"另一凭证"}`, nil); code != 409 || e.Error.Code != "tax.paid" {
+		t.Errorf("another voucher: %d %+v", code, e)
+	}
+	if after := audits("tax.paid"); after != before {
+		t.Errorf("tax.paid events %d → %d: the repeat changed something", before, after)
+	}
+	reqs, err := env.DB.UtilityRequests(ctx, paid.UnitID, 0, 0)
+	if err != nil || len(reqs) == 0 {
+		t.Fatalf("utility requests: %v %d", err, len(reqs))
+	}
+	water := env.Client(t, "gongshui")
+	var u store.UtilityRequest
+	for _, r := range reqs {
+		if r.OrgID == env.Demo.Orgs["652301/water"].ID {
+			u = r
+		}
+	}
+	answer := fmt.Sprintf("%s/api/v1/utility-requests/%d/answer", env.HTTP.URL, u.ID)
+	for i := 0; i < 2; i++ {
+		if code, e := call(t, water, "POST", answer, `{"done":true}`, nil); code != 200 {
+			t.Errorf("answer %d: %d %+v", i+1, code, e)
+		}
+	}
+	if code, e := call(t, water, "POST", answer, `{"done":false,"reason":"表具故障"}`, nil); code != 409 || e.Error.Code != "utility.answered" {
+		t.Errorf("a different answer: %d %+v", code, e)
+	}
+	if n := audits("utility.answer"); n != 1 {
+		t.Errorf("utility.answer events: %d, want 1", n)
 	}
 }
