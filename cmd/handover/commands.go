@@ -304,6 +304,7 @@ func benchCmd(ctx context.Context, args []string, out io.Writer) error {
 	only := fs.String("only", "", "comma-separated scenarios to run")
 	pg := fs.String("postgres", os.Getenv("HANDOVER_BENCH_POSTGRES"), "PostgreSQL URL for the PostgreSQL scenarios")
 	output := fs.String("o", "bench-report.json", "report file")
+	scaled := fs.String("scaled-db", "", "for P7: a copy of this SQLite database made by 'handover demo --scale N' instead of scaling afresh")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -311,7 +312,7 @@ func benchCmd(ctx context.Context, args []string, out io.Writer) error {
 	if *only != "" {
 		names = strings.Split(*only, ",")
 	}
-	rep, err := bench.Run(ctx, bench.Config{Dir: *dir, Rounds: *rounds, Window: *window, Postgres: *pg, Only: names, Log: out, Now: timeNow})
+	rep, err := bench.Run(ctx, bench.Config{Dir: *dir, Rounds: *rounds, Window: *window, Postgres: *pg, Only: names, Log: out, Now: timeNow, ScaledDB: *scaled})
 	if err != nil {
 		return err
 	}

@@ -28,6 +28,7 @@ type Config struct {
 	Postgres string        // PostgreSQL URL for the PostgreSQL scenarios ("" skips them)
 	Only     []string      // scenario names to run (empty: all)
 	Small    bool          // shrink the heavy fixtures tenfold (the smoke test); figures are then not comparable
+	ScaledDB string        // P7: copy this database (made by demo --scale) instead of scaling afresh
 	Log      io.Writer     // progress lines
 	Now      func() time.Time
 }

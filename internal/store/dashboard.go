@@ -31,7 +31,7 @@ const unitStageSQL = `CASE
 
 // projectStageSQL is the stage of project p.
 const projectStageSQL = `CASE
-	WHEN EXISTS (SELECT 1 FROM handover_units h JOIN handover_events e ON e.id = h.event_id WHERE e.project_id = p.id AND h.state = 'done') THEN 'handed_over'
+	WHEN EXISTS (SELECT 1 FROM handover_events e WHERE e.project_id = p.id AND e.done > 0) THEN 'handed_over'
 	WHEN EXISTS (SELECT 1 FROM completion_filings f WHERE f.project_id = p.id) THEN 'filed'
 	WHEN EXISTS (SELECT 1 FROM acceptance_cases k WHERE k.project_id = p.id AND k.state = 'passed') THEN 'accepted'
 	WHEN EXISTS (SELECT 1 FROM presale_permits pp WHERE pp.project_id = p.id) THEN 'on_sale'
@@ -325,24 +325,45 @@ type DashboardProject struct {
 // now, or those with units handed over in the period (HandedInPeriod), or
 // those of them that meet 交房即交证 (Meeting).
 func (db *DB) DashboardProjects(ctx context.Context, q DashboardQuery, stage supervision.ProjectStage) ([]DashboardProject, error) {
-	args := []any{q.From.String(), q.To.String()}
-	text := `SELECT p.id, p.name, p.jurisdiction, ` + projectStageSQL + `,
-		(SELECT COUNT(*) FROM handover_units h JOIN handover_events e ON e.id = h.event_id WHERE e.project_id = p.id AND h.state = 'done'
-			AND h.handed_over_on BETWEEN $1 AND $2),
-		(SELECT COUNT(*) FROM handover_units h JOIN handover_events e ON e.id = h.event_id WHERE e.project_id = p.id AND h.state = 'done'
-			AND h.handed_over_on BETWEEN $1 AND $2 AND ` + sameDaySQL + `)
-		FROM projects p WHERE ` + q.scope("p.jurisdiction", &args) + ` ORDER BY p.id`
-	rows, err := db.r().QueryContext(ctx, text, args...)
+	var args []any
+	rows, err := db.r().QueryContext(ctx, `SELECT p.id, p.name, p.jurisdiction, `+projectStageSQL+` FROM projects p WHERE `+
+		q.scope("p.jurisdiction", &args)+` ORDER BY p.id`, args...)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []DashboardProject
+	var all []DashboardProject
 	for rows.Next() {
 		var x DashboardProject
-		if err := rows.Scan(&x.ID, &x.Name, &x.Jurisdiction, &x.Stage, &x.HandedOver, &x.SameDay); err != nil {
+		if err := rows.Scan(&x.ID, &x.Name, &x.Jurisdiction, &x.Stage); err != nil {
+			rows.Close()
 			return nil, err
 		}
+		all = append(all, x)
+	}
+	rows.Close()
+	// The handovers of the period, per project, in one pass.
+	args = []any{q.From.String(), q.To.String()}
+	rows, err = db.r().QueryContext(ctx, `SELECT e.project_id, COUNT(*), SUM(CASE WHEN `+sameDaySQL+` THEN 1 ELSE 0 END)
+		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
+		WHERE h.state = 'done' AND h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("p.jurisdiction", &args)+` GROUP BY e.project_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	type tally struct{ n, same int }
+	counts := map[int64]tally{}
+	for rows.Next() {
+		var id int64
+		var t tally
+		if err := rows.Scan(&id, &t.n, &t.same); err != nil {
+			rows.Close()
+			return nil, err
+		}
+		counts[id] = t
+	}
+	rows.Close()
+	var out []DashboardProject
+	for _, x := range all {
+		x.HandedOver, x.SameDay = counts[x.ID].n, counts[x.ID].same
 		switch stage {
 		case supervision.AllProjects:
 		case supervision.Meeting:
@@ -360,5 +381,5 @@ func (db *DB) DashboardProjects(ctx context.Context, q DashboardQuery, stage sup
 		}
 		out = append(out, x)
 	}
-	return out, rows.Err()
+	return out, nil
 }
