@@ -14,6 +14,9 @@ import (
 	"time"
 
 	"handover/internal/demo"
+	"handover/internal/exchange"
+	"handover/internal/problem"
+	"handover/internal/store"
 	"handover/internal/store/storetest"
 )
 
@@ -63,6 +66,33 @@ func TestCommands(t *testing.T) {
 		t.Errorf("calendar load of a missing file succeeded")
 	}
 	checkCertificateCommands(t, dsn)
+	checkDemoEvents(t, dsn)
+}
+
+// Every event of the demo follows the partners' catalogue (the demo has
+// what the store tests' fixtures lack: mortgages registered at the batch).
+func checkDemoEvents(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	db, err := store.Open(ctx, dsn, store.Options{Now: time.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	events, err := db.Outbox(ctx, 100000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for _, e := range events {
+		seen[e.Type]++
+		if err := exchange.ValidatePayload(e.Type, e.Payload); err != nil && seen[e.Type] < 3 {
+			t.Errorf("demo event %d (%s): %v %v", e.ID, e.Type, err, problem.As(err).Fields)
+		}
+	}
+	if seen[exchange.MortgageRegistered] == 0 {
+		t.Errorf("the demo registered no mortgage: %v", seen)
+	}
 }
 
 // The demo's certificates verify offline against the exported authority

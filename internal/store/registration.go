@@ -1120,7 +1120,7 @@ func (tx *Tx) requestUtilities(ctx context.Context, e registry.Entry, jurisdicti
 			return err
 		}
 		if err := tx.emitTo(o.id, exchange.UtilityRequested, fmt.Sprintf("unit:%d", unit), jurisdiction, map[string]any{"request": id, "unit": unit,
-			"service": o.service, "provider": o.id, "new_holders": names, "id_numbers": ids}); err != nil {
+			"service": o.service, "provider": o.id, "new_holders": holderNames(holders), "id_numbers": ids}); err != nil {
 			return err
 		}
 	}

@@ -13,7 +13,9 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/completion"
+	"handover/internal/exchange"
 	"handover/internal/handover"
+	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -444,4 +446,59 @@ func TestBatchHandover(t *testing.T) {
 	}
 	_ = completion.ClockDays
 	_ = time.Second
+}
+
+// Every event the platform emits follows the catalogue partners build on:
+// filings with pre-notices and pre-mortgages, the completion filing, the
+// batch's transfers, mortgages, certificates and utility requests, a seal,
+// a cancellation.
+func TestEmittedEventsFollowTheCatalogue(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
+	ev, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"),
+		Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sealApp := x.apply(t, store.ServiceInput{Kind: registry.SealReg, UnitID: x.contracts[5].UnitID, Details: map[string]string{"authority": "法院", "doc_no": "执9号"}})
+	sealApp, _ = x.step(t, x.reviewer, sealApp, registry.StepReview, store.StepOptions{})
+	if _, err := x.step(t, x.recorder, sealApp, registry.StepRecord, store.StepOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.db.AgreeCancellation(ctx, x.hous, x.contracts[5].ID, store.CancelParty{CourtDoc: "（2026）新2301民初9号"}, "法院判决解除"); err != nil {
+		t.Fatal(err)
+	}
+	// A sale with a loan: its pre-mortgage.
+	in := x.input(x.saleFixture.units[9])
+	in.Buyers[0].IDNumber = buyerIDs[3]
+	in.Payment, in.LoanBank, in.LoanAmount, in.LoanYears, in.LoanNo = presale.Commercial, x.bank, dec("300000"), 20, "JK-2026-001"
+	if _, err := x.db.FileContract(ctx, x.dev, x.sign(t, in).ID); err != nil {
+		t.Fatal(err)
+	}
+	events, err := x.db.Outbox(ctx, 10000)
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, e := range events {
+		seen[e.Type] = true
+		if err := exchange.ValidatePayload(e.Type, e.Payload); err != nil {
+			t.Errorf("event %d (%s): %v %v\n%s", e.ID, e.Type, err, problem.As(err).Fields, e.Payload)
+		}
+	}
+	for _, et := range exchange.EventTypes() {
+		if et.Code == exchange.PreMortgageCancelled || et.Code == exchange.MortgageRegistered {
+			continue // no loan sale of the fixture is cancelled or handed over
+		}
+		if !seen[et.Code] {
+			t.Errorf("no %s event emitted", et.Code)
+		}
+		if s := exchange.Schema(et); len(s["required"].([]string)) == 0 {
+			t.Errorf("%s: a schema without required fields", et.Code)
+		}
+	}
 }

@@ -206,6 +206,7 @@ func navEntries() []navEntry {
 		{"信息公开", "/public", access.PublicRead},
 		{"证照核验", "/verify", access.CertificateVerify},
 		{"接口文档", "/docs/api", ""},
+		{"事件目录", "/docs/events", ""},
 	}
 }
 

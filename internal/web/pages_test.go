@@ -75,8 +75,9 @@ func samplePages() map[string]any {
 		"calendar": CalendarPage{Base: b, Notices: []calendar.Notice{notice}, Text: "x", Preview: &notice, Errors: map[string]string{"line 1": "x"}, Message: "m"},
 		"audit": AuditPage{Base: b, NextPage: "/audit?before=1", Events: []audit.Event{{ID: 1, At: now, Action: "user.create", RecordType: "user", RecordID: "5",
 			Actor: audit.Actor{Name: "a", OrgName: "o", Addr: "127.0.0.1"}, Summary: "{}"}}},
-		"tools":   ToolsPage{Base: b, Kind: "unit", Value: "652301001002GB00123F00030012", Kinds: code.Kinds, Check: &check, Start: "2025-03-27", Workdays: "5", Region: "650000", Deadline: &dl},
-		"apidocs": APIDocsPage{Base: b},
+		"tools":     ToolsPage{Base: b, Kind: "unit", Value: "652301001002GB00123F00030012", Kinds: code.Kinds, Check: &check, Start: "2025-03-27", Workdays: "5", Region: "650000", Deadline: &dl},
+		"apidocs":   APIDocsPage{Base: b},
+		"eventdocs": EventDocsPage{Base: b, Events: []EventDoc{{Type: exchange.EventTypes()[0], Fields: exchange.Payload(exchange.ContractFiled), Schema: "{}"}}},
 
 		"projects":     ProjectListPage{Base: b, Projects: []ledger.Project{proj}, JNames: map[string]string{"652301": "昌吉市"}, CanCreate: true},
 		"project_form": ProjectFormPage{Base: b, Form: projectFormOf(proj), Errors: map[string]string{"name": "x"}, Message: "m", Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}},

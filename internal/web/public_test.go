@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,6 +14,7 @@ import (
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/exchange"
 	"handover/internal/presale"
 	"handover/internal/store"
 	"handover/internal/web/webtest"
@@ -170,5 +172,39 @@ func TestInboundRepeatsAreIdempotent(t *testing.T) {
 	}
 	if n := audits("utility.answer"); n != 1 {
 		t.Errorf("utility.answer events: %d, want 1", n)
+	}
+}
+
+// The event catalogue is published for partners' developers: every type
+// with its fields and JSON Schema, as a page and as JSON.
+func TestEventCatalogue(t *testing.T) {
+	env := webtest.Start(t)
+	resp, err := http.Get(env.HTTP.URL + "/docs/events.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cat struct {
+		Events []struct {
+			Type   string         `json:"type"`
+			Schema map[string]any `json:"schema"`
+		} `json:"events"`
+	}
+	err = json.NewDecoder(resp.Body).Decode(&cat)
+	resp.Body.Close()
+	if err != nil || len(cat.Events) != len(exchange.EventTypes()) {
+		t.Fatalf("catalogue: %v, %d types", err, len(cat.Events))
+	}
+	for _, e := range cat.Events {
+		if e.Schema["type"] != "object" || len(e.Schema["properties"].(map[string]any)) == 0 {
+			t.Errorf("%s: schema %v", e.Type, e.Schema)
+		}
+	}
+	resp, _ = http.Get(env.HTTP.URL + "/docs/events")
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	for _, et := range exchange.EventTypes() {
+		if !strings.Contains(string(b), `id="`+et.Code+`"`) {
+			t.Errorf("the page lacks %s", et.Code)
+		}
 	}
 }

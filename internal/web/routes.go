@@ -136,6 +136,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 
 	mux.Handle("GET /tools", s.page(s.toolsPage))
 	mux.Handle("GET /docs/api", s.page(s.apiDocs))
+	mux.Handle("GET /docs/events", s.page(s.eventDocs))
+	mux.Handle("GET /docs/events.json", s.page(s.eventCatalogue))
 
 	mux.Handle("/", s.page(func(w http.ResponseWriter, r *http.Request) error {
 		return notFoundPage()

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"encoding/json"
 	"net/http"
 	"net/url"
 	"sort"
@@ -11,6 +12,7 @@ import (
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/code"
+	"handover/internal/exchange"
 	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/store"
@@ -238,4 +240,37 @@ func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request) error {
 		page.Sections = append(page.Sections, APISection{Name: n, Routes: by[n]})
 	}
 	return s.render(w, 200, "apidocs", page)
+}
+
+// EventDocsPage documents each event type for partners' developers: when it
+// is sent, its payload fields and JSON Schema, and the delivery contract.
+type EventDocsPage struct {
+	Base
+	Events []EventDoc
+}
+
+// EventDoc is one event type's documentation.
+type EventDoc struct {
+	Type   exchange.EventType
+	Fields []exchange.Field
+	Schema string // indented JSON
+}
+
+func (s *Server) eventDocs(w http.ResponseWriter, r *http.Request) error {
+	page := EventDocsPage{Base: s.base(r, "事件目录")}
+	for _, et := range exchange.EventTypes() {
+		b, _ := json.MarshalIndent(exchange.Schema(et), "", "  ")
+		page.Events = append(page.Events, EventDoc{Type: et, Fields: exchange.Payload(et.Code), Schema: string(b)})
+	}
+	return s.render(w, 200, "eventdocs", page)
+}
+
+// eventCatalogue serves the catalogue as JSON: each type with its schema.
+func (s *Server) eventCatalogue(w http.ResponseWriter, r *http.Request) error {
+	var out []map[string]any
+	for _, et := range exchange.EventTypes() {
+		out = append(out, map[string]any{"type": et.Code, "name": et.Name, "schema": exchange.Schema(et)})
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	return json.NewEncoder(w).Encode(map[string]any{"events": out, "headers": []string{exchange.HeaderEvent, exchange.HeaderID, "X-Handover-Timestamp", "X-Handover-Signature"}})
 }
