@@ -5,7 +5,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -14,9 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"handover/internal/calendar"
 	"handover/internal/store"
-	"handover/internal/web"
 )
 
 // childEnv names the database a server child process serves: a scenario
@@ -51,11 +48,7 @@ func serveChild(path string, in io.Reader, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	cal, err := calendar.NewSource(ctx, db.Calendar)
-	if err != nil {
-		return err
-	}
-	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: cheapHash()})
+	h, err := webHandler(ctx, db, time.Now)
 	if err != nil {
 		return err
 	}
@@ -63,7 +56,7 @@ func serveChild(path string, in io.Reader, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	hs := &http.Server{Handler: srv.Handler()}
+	hs := &http.Server{Handler: h}
 	go hs.Serve(ln)
 	fmt.Fprintln(out, ln.Addr().String())
 	io.Copy(io.Discard, in)

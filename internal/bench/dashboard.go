@@ -5,16 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
 	"path/filepath"
 	"time"
 
-	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/demo"
 	"handover/internal/store"
-	"handover/internal/web"
 )
 
 // dashboardUnits is the P7 scale (the issue: the demo scaled to 100,000
@@ -118,19 +115,7 @@ func dashboardScale(ctx context.Context, cfg Config) (Result, error) {
 		}
 		logf(cfg, "  %d projects, %d units, %d handed over, in %s", res.Projects, res.Units, res.HandedOver, cfg.Now().Sub(start).Round(time.Second))
 	}
-	token, _, err := e.db.CreateToken(ctx, audit.System(), e.f.Users["jianguan"].ID, "bench")
-	if err != nil {
-		return r, err
-	}
-	cal, err := calendar.NewSource(ctx, e.db.Calendar)
-	if err != nil {
-		return r, err
-	}
-	srv, err := web.New(web.Config{DB: e.db, Calendar: cal, Now: cfg.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: cheapHash()})
-	if err != nil {
-		return r, err
-	}
-	app, err := serve(srv.Handler())
+	app, token, err := e.serveApp(ctx, cfg.Now, "jianguan")
 	if err != nil {
 		return r, err
 	}

@@ -222,19 +222,7 @@ func tableJSON(ctx context.Context, cfg Config) (Result, error) {
 			}
 		}
 	}
-	token, _, err := e.db.CreateToken(ctx, audit.System(), e.f.Users["zhujian"].ID, "bench")
-	if err != nil {
-		return r, err
-	}
-	cal, err := calendar.NewSource(ctx, e.db.Calendar)
-	if err != nil {
-		return r, err
-	}
-	srv, err := web.New(web.Config{DB: e.db, Calendar: cal, Now: cfg.Now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: cheapHash()})
-	if err != nil {
-		return r, err
-	}
-	app, err := serve(srv.Handler())
+	app, token, err := e.serveApp(ctx, cfg.Now, "zhujian")
 	if err != nil {
 		return r, err
 	}
@@ -257,6 +245,34 @@ func tableJSON(ctx context.Context, cfg Config) (Result, error) {
 	}
 	err = interleave(ctx, cfg, &r, probe, scenario, 0.15)
 	return r, err
+}
+
+// webHandler is the platform's handler over db, logging nowhere.
+func webHandler(ctx context.Context, db *store.DB, now func() time.Time) (http.Handler, error) {
+	cal, err := calendar.NewSource(ctx, db.Calendar)
+	if err != nil {
+		return nil, err
+	}
+	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: cheapHash()})
+	if err != nil {
+		return nil, err
+	}
+	return srv.Handler(), nil
+}
+
+// serveApp serves the platform on the env's database and returns it with
+// an API token of the demo user username.
+func (e *env) serveApp(ctx context.Context, now func() time.Time, username string) (*server, string, error) {
+	token, _, err := e.db.CreateToken(ctx, audit.System(), e.f.Users[username].ID, "bench")
+	if err != nil {
+		return nil, "", err
+	}
+	h, err := webHandler(ctx, e.db, now)
+	if err != nil {
+		return nil, "", err
+	}
+	app, err := serve(h)
+	return app, token, err
 }
 
 // server is a listener serving a handler.

@@ -190,12 +190,8 @@ func (db *DB) AssignAlert(ctx context.Context, actor audit.Actor, id, user int64
 		return supervision.Alert{}, &problem.Error{Kind: problem.Invalid, Code: "alert.assignee", Message: "处理人不存在", Fields: map[string]string{"assignee": "处理人不存在"}}
 	}
 	return db.changeAlert(ctx, actor, id, "assign", strings.TrimSpace(note), func(a *supervision.Alert) error {
-		if err := a.Assign(user); err != nil {
+		if err := a.Assign(user, u.OrgID); err != nil {
 			return err
-		}
-		if u.OrgID != a.OrgID {
-			return &problem.Error{Kind: problem.Invalid, Code: "alert.assignee", Message: "处理人应为负责处理该预警的机构的人员",
-				Fields: map[string]string{"assignee": "请选择本机构人员"}}
 		}
 		a.Assignee = user
 		if a.State == supervision.Open {

@@ -68,40 +68,25 @@ func (db *DB) Dashboard(ctx context.Context, cal *calendar.Calendar, q Dashboard
 		ProjectsByStage: map[supervision.ProjectStage]int{}, UnitsByStage: map[supervision.UnitStage]int{}}
 	r := db.r()
 	var args []any
-	rows, err := r.QueryContext(ctx, `SELECT `+unitStageSQL+` AS stage, COUNT(*)`+unitStageFrom+` WHERE `+q.scope("p.jurisdiction", &args)+
+	units, err := countBy(ctx, r, `SELECT `+unitStageSQL+` AS stage, COUNT(*)`+unitStageFrom+` WHERE `+q.scope("p.jurisdiction", &args)+
 		` GROUP BY stage`, args...)
 	if err != nil {
 		return d, err
 	}
-	for rows.Next() {
-		var stage string
-		var n int
-		if err := rows.Scan(&stage, &n); err != nil {
-			rows.Close()
-			return d, err
-		}
+	for stage, n := range units {
 		d.UnitsByStage[supervision.UnitStage(stage)] = n
 		d.Units += n
 	}
-	rows.Close()
-
 	args = nil
-	rows, err = r.QueryContext(ctx, `SELECT stage, COUNT(*) FROM (SELECT `+projectStageSQL+` AS stage FROM projects p WHERE `+
+	byProject, err := countBy(ctx, r, `SELECT stage, COUNT(*) FROM (SELECT `+projectStageSQL+` AS stage FROM projects p WHERE `+
 		q.scope("p.jurisdiction", &args)+`) s GROUP BY stage`, args...)
 	if err != nil {
 		return d, err
 	}
-	for rows.Next() {
-		var stage string
-		var n int
-		if err := rows.Scan(&stage, &n); err != nil {
-			rows.Close()
-			return d, err
-		}
+	for stage, n := range byProject {
 		d.ProjectsByStage[supervision.ProjectStage(stage)] = n
 		d.Projects += n
 	}
-	rows.Close()
 
 	// The handovers of the period and of the trend's twelve months, in one
 	// pass grouped by project, day handed over, filing day and certificate
@@ -115,7 +100,7 @@ func (db *DB) Dashboard(ctx context.Context, cal *calendar.Calendar, q Dashboard
 	}
 	from := min(q.From.String(), d.Trend[0].Month+"-01")
 	args = []any{from, q.To.String()}
-	rows, err = r.QueryContext(ctx, `SELECT e.project_id, p.jurisdiction, h.handed_over_on, h.certified_on, COALESCE(f.filed_on, ''), COUNT(*)
+	rows, err := r.QueryContext(ctx, `SELECT e.project_id, p.jurisdiction, h.handed_over_on, h.certified_on, COALESCE(f.filed_on, ''), COUNT(*)
 		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
 		JOIN units u ON u.id = h.unit_id LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
 		LEFT JOIN completion_filings f ON f.id = fb.filing_id
@@ -242,6 +227,25 @@ func (db *DB) Dashboard(ctx context.Context, cal *calendar.Calendar, q Dashboard
 		d.Overdue = append(d.Overdue, o)
 	}
 	return d, rows.Err()
+}
+
+// countBy runs a query of (key, count) rows.
+func countBy(ctx context.Context, q querier, text string, args ...any) (map[string]int, error) {
+	rows, err := q.QueryContext(ctx, text, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]int{}
+	for rows.Next() {
+		var k string
+		var n int
+		if err := rows.Scan(&k, &n); err != nil {
+			return nil, err
+		}
+		out[k] = n
+	}
+	return out, rows.Err()
 }
 
 // DashboardUnit is one unit behind a dashboard number.

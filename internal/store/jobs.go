@@ -100,19 +100,5 @@ func truncate(s string, n int) string {
 
 // PendingJobs counts jobs not done, by kind (for health pages).
 func (db *DB) PendingJobs(ctx context.Context) (map[string]int, error) {
-	rows, err := db.r().QueryContext(ctx, `SELECT kind, COUNT(*) FROM jobs WHERE done_at IS NULL GROUP BY kind`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	out := map[string]int{}
-	for rows.Next() {
-		var k string
-		var n int
-		if err := rows.Scan(&k, &n); err != nil {
-			return nil, err
-		}
-		out[k] = n
-	}
-	return out, rows.Err()
+	return countBy(ctx, db.r(), `SELECT kind, COUNT(*) FROM jobs WHERE done_at IS NULL GROUP BY kind`)
 }

@@ -193,13 +193,18 @@ func (a Alert) Acknowledge() error {
 	return nil
 }
 
-// Assign checks that an alert may be assigned.
-func (a Alert) Assign(user int64) error {
+// Assign checks that an alert may be assigned to user, a member of
+// userOrg: only to someone of the organisation that must act.
+func (a Alert) Assign(user, userOrg int64) error {
 	if a.State == Resolved {
 		return problem.New(problem.Conflict, "alert.state", "预警已解除，不能指派")
 	}
 	if user == 0 {
 		return &problem.Error{Kind: problem.Invalid, Code: "alert.assignee", Message: "请选择处理人", Fields: map[string]string{"assignee": "请选择处理人"}}
+	}
+	if userOrg != a.OrgID {
+		return &problem.Error{Kind: problem.Invalid, Code: "alert.assignee", Message: "处理人应为负责处理该预警的机构的人员",
+			Fields: map[string]string{"assignee": "请选择本机构人员"}}
 	}
 	return nil
 }

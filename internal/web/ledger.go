@@ -557,6 +557,7 @@ type UnitPage struct {
 	Contracts []presale.Contract // the unit's contracts the viewer may see
 	Book      []registry.Entry   // the register book, when the viewer may see it
 	Statuses  map[int64]registry.Status
+	Refusals  []store.Refusal // refused attempts on the unit, for those who supervise it
 	Errors    map[string]string
 	Message   string
 }
@@ -595,6 +596,12 @@ func (s *Server) loadUnitPage(r *http.Request, act access.Action) (UnitPage, err
 	}
 	if page.Book, page.Statuses, err = s.unitBookFor(r, ref); err != nil {
 		return page, err
+	}
+	// The repeated-refusal alert links here: its readers see the attempts.
+	if access.Allowed(p, access.AlertRead, access.Target{Jurisdiction: ref.Project.Jurisdiction}) {
+		if page.Refusals, err = s.db.RefusalsOf(r.Context(), id); err != nil {
+			return page, err
+		}
 	}
 	return page, nil
 }

@@ -83,7 +83,7 @@ func samplePages() map[string]any {
 		"project_form": ProjectFormPage{Base: b, Form: projectFormOf(proj), Errors: map[string]string{"name": "x"}, Message: "m", Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}},
 		"project":      projectSample(b, proj, now),
 		"building":     BuildingPage{Base: b, Project: proj, Table: table, States: ledger.States, Others: []store.BuildingSummary{{Building: building}, {Building: ledger.Building{ID: 8, Name: "2号楼"}}}},
-		"unit": UnitPage{Base: b, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Status: ledger.Status{Locked: true}, State: ledger.Restricted,
+		"unit": UnitPage{Base: b, Refusals: []store.Refusal{{Action: "contract.draft", Rules: "contract.unit_taken", At: now}}, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Status: ledger.Status{Locked: true}, State: ledger.Restricted,
 			CanLock: true, CanDraft: true, Contracts: []presale.Contract{contract}, Book: bookSample(now), Statuses: registry.Statuses(bookSample(now)), Errors: map[string]string{"reason": "x"}},
 		"presale": PresaleQueuePage{Base: b, Queue: []store.PresaleApplication{{ID: 1, ProjectID: 1, ProjectName: "p", SubmittedAt: now}}, Permits: []PermitRow{{Number: "n", Project: "p", State: "有效"}}},
 		"credit": CreditPage{Base: b, Current: []credit.Listing{{Name: "dev", Reason: "r", At: now}}, History: []credit.Listing{{Name: "dev", Listed: true, At: now}}, Developers: []identity.Org{org}, CanManage: true, Message: "m",
