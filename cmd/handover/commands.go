@@ -290,7 +290,7 @@ func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if b, broken := v.First(); broken {
 		fmt.Fprintf(out, "审计链被篡改：已读 %d 条事件，%d 条链断裂；第一处：%s\n", v.Count, v.Breaks(), b)
-		return fmt.Errorf("audit chain broken at event %d", b.EventID)
+		return fmt.Errorf("审计链在事件 #%d 处断裂", b.EventID)
 	}
 	fmt.Fprintf(out, "审计链完整：%d 条事件，%d 条链均与链头一致。\n", v.Count, audit.Lanes)
 	return nil

@@ -106,9 +106,9 @@ type Break struct {
 
 func (b Break) String() string {
 	if b.EventID == 0 {
-		return fmt.Sprintf("lane %d: %s", b.Lane, b.Reason)
+		return fmt.Sprintf("链 %d：%s", b.Lane, b.Reason)
 	}
-	return fmt.Sprintf("event %d (lane %d, seq %d): %s", b.EventID, b.Lane, b.Seq, b.Reason)
+	return fmt.Sprintf("事件 #%d（链 %d，序号 %d）：%s", b.EventID, b.Lane, b.Seq, b.Reason)
 }
 
 // Verifier checks lanes event by event. Feed it each lane's events in Seq
@@ -135,7 +135,7 @@ func (v *Verifier) Add(e *Event) {
 	v.Count++
 	l := e.Lane
 	if l < 0 || l >= Lanes {
-		v.fail(Break{EventID: e.ID, Lane: l, Seq: e.Seq, Reason: "lane out of range"})
+		v.fail(Break{EventID: e.ID, Lane: l, Seq: e.Seq, Reason: "链号超出范围"})
 		return
 	}
 	if _, broken := v.breaks[l]; broken {
@@ -144,11 +144,11 @@ func (v *Verifier) Add(e *Event) {
 	want := v.seq[l] + 1
 	switch {
 	case e.Seq != want:
-		v.fail(Break{EventID: e.ID, Lane: l, Seq: e.Seq, Reason: fmt.Sprintf("sequence %d follows %d: an event before it was deleted", e.Seq, want-1)})
+		v.fail(Break{EventID: e.ID, Lane: l, Seq: e.Seq, Reason: fmt.Sprintf("序号 %d 紧接在 %d 之后：其前的事件已被删除", e.Seq, want-1)})
 	case !bytes.Equal(e.PrevHash, v.prev[l]):
-		v.fail(Break{EventID: e.ID, Lane: l, Seq: e.Seq, Reason: "previous hash does not match: the event before it was changed or deleted"})
+		v.fail(Break{EventID: e.ID, Lane: l, Seq: e.Seq, Reason: "前一事件的哈希不符：其前的事件已被修改或删除"})
 	case !bytes.Equal(e.Hash, Compute(v.prev[l], e)):
-		v.fail(Break{EventID: e.ID, Lane: l, Seq: e.Seq, Reason: "hash does not match its content: the event was changed"})
+		v.fail(Break{EventID: e.ID, Lane: l, Seq: e.Seq, Reason: "哈希与内容不符：该事件已被修改"})
 	}
 	v.prev[l], v.seq[l], v.lastID[l] = e.Hash, e.Seq, e.ID
 }
@@ -162,7 +162,7 @@ func (v *Verifier) Head(lane int, seq int64, hash []byte) {
 	}
 	if seq != v.seq[lane] || !bytes.Equal(hash, v.prev[lane]) {
 		v.fail(Break{EventID: v.lastID[lane], Lane: lane, Seq: v.seq[lane],
-			Reason: fmt.Sprintf("lane head records seq %d hash %s, the events end at seq %d: events at the end were deleted or the head was changed",
+			Reason: fmt.Sprintf("链头记录序号 %d、哈希 %s，而事件止于序号 %d：链尾事件已被删除或链头已被修改",
 				seq, short(hash), v.seq[lane])})
 	}
 }

@@ -275,24 +275,24 @@ func TestAuditTamperDetected(t *testing.T) {
 		{"edit summary", func(t *testing.T, db *store.DB, v victim) int64 {
 			exec(t, db, `UPDATE audit_events SET summary = '{"i":-1}' WHERE id = $1`, v.id)
 			return v.id
-		}, "changed"},
+		}, "已被修改"},
 		{"edit actor", func(t *testing.T, db *store.DB, v victim) int64 {
 			exec(t, db, `UPDATE audit_events SET actor_name = '他人' WHERE id = $1`, v.id)
 			return v.id
-		}, "changed"},
+		}, "已被修改"},
 		{"delete middle", func(t *testing.T, db *store.DB, v victim) int64 {
 			exec(t, db, `DELETE FROM audit_events WHERE id = $1`, v.id)
 			var next int64
 			db.SQLForTest().QueryRow(`SELECT id FROM audit_events WHERE lane = $1 AND seq = $2`, v.lane, v.seq+1).Scan(&next)
 			return next
-		}, "deleted"},
+		}, "已被删除"},
 		{"delete last", func(t *testing.T, db *store.DB, v victim) int64 {
 			var id, prev int64
 			db.SQLForTest().QueryRow(`SELECT id FROM audit_events WHERE lane = $1 AND seq = $2`, v.lane, v.last).Scan(&id)
 			db.SQLForTest().QueryRow(`SELECT id FROM audit_events WHERE lane = $1 AND seq = $2`, v.lane, v.last-1).Scan(&prev)
 			exec(t, db, `DELETE FROM audit_events WHERE id = $1`, id)
 			return prev
-		}, "head"},
+		}, "链头"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
