@@ -50,6 +50,30 @@ const (
 	FundWithdrawal = "credit.effect.fund_withdrawal" // 预售资金支取
 )
 
+// Effects lists the effects a jurisdiction may give a listing on the matter
+// named by key. A contract is filed by the automatic check alone, with no
+// staff step to hold it for, so a listing either refuses its filing or
+// does not affect it; the permit and the withdrawals have a staff decision
+// that a listing can make stricter.
+func Effects(key string) []Effect {
+	if key == ContractFiling {
+		return []Effect{Refuse, Ignore}
+	}
+	return []Effect{Refuse, Review, Ignore}
+}
+
+// EffectFor reads the configured effect of key; a value the matter does not
+// offer (or none) means Refuse, the strict default.
+func EffectFor(key, s string) Effect {
+	e := ParseEffect(s)
+	for _, ok := range Effects(key) {
+		if e == ok {
+			return e
+		}
+	}
+	return Refuse
+}
+
 // Listing is one entry of a developer's restriction history: listed or lifted.
 type Listing struct {
 	ID        int64

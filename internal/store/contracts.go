@@ -272,7 +272,7 @@ func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, er
 	if err != nil {
 		return f, err
 	}
-	f.Effect = string(credit.ParseEffect(eff))
+	f.Effect = string(credit.EffectFor(credit.ContractFiling, eff))
 	// The developer and the bank in one statement (the bank may be absent).
 	rows, err := tx.query(ctx, `SELECT id, name, COALESCE(uscc, ''), kind FROM organisations WHERE id IN ($1, $2)`, c.Developer, c.LoanBank)
 	if err != nil {

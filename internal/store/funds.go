@@ -175,7 +175,7 @@ func fundFacts(ctx context.Context, q querier, projectID int64) (presale.FundFac
 		return f, err
 	}
 	eff, err := setting(ctx, q, jurisdiction, credit.FundWithdrawal, string(credit.Refuse))
-	f.Effect = credit.ParseEffect(eff)
+	f.Effect = credit.EffectFor(credit.FundWithdrawal, eff)
 	return f, err
 }
 

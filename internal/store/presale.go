@@ -319,7 +319,7 @@ func (db *DB) presaleFacts(ctx context.Context, q querier, projectID int64, buil
 		return f, err
 	}
 	eff, err := setting(ctx, q, f.Project.Jurisdiction, credit.PresalePermit, string(credit.Refuse))
-	f.Effect = credit.ParseEffect(eff)
+	f.Effect = credit.EffectFor(credit.PresalePermit, eff)
 	return f, err
 }
 

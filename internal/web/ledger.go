@@ -703,18 +703,25 @@ type SettingsPage struct {
 	Jurisdictions []identity.Jurisdiction
 	Current       string
 	Values        map[string]string
-	Effects       []credit.Effect
 	Keys          []SettingKey
 	Thresholds    []supervision.ThresholdSetting
 	Errors        map[string]string
 	Message       string
 }
 
-// SettingKey is one configurable effect of the restriction list.
-type SettingKey struct{ Key, Label string }
+// SettingKey is one configurable effect of the restriction list, with the
+// effects the matter offers.
+type SettingKey struct {
+	Key, Label string
+	Effects    []credit.Effect
+}
 
 func settingKeys() []SettingKey {
-	return []SettingKey{{credit.PresalePermit, "预售许可申请"}, {credit.ContractFiling, "合同备案"}, {credit.FundWithdrawal, "预售资金支取"}}
+	keys := []SettingKey{{Key: credit.PresalePermit, Label: "预售许可申请"}, {Key: credit.ContractFiling, Label: "合同备案"}, {Key: credit.FundWithdrawal, Label: "预售资金支取"}}
+	for i := range keys {
+		keys[i].Effects = credit.Effects(keys[i].Key)
+	}
+	return keys
 }
 
 func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
@@ -747,13 +754,13 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 // settingsForm is the settings page of jurisdiction cur with its stored values.
 func (s *Server) settingsForm(r *http.Request, js []identity.Jurisdiction, cur string) (SettingsPage, error) {
 	page := SettingsPage{Base: s.base(r, "本辖区配置"), Jurisdictions: js, Current: cur, Values: map[string]string{},
-		Effects: []credit.Effect{credit.Refuse, credit.Review, credit.Ignore}, Keys: settingKeys(), Thresholds: supervision.ThresholdSettings}
+		Keys: settingKeys(), Thresholds: supervision.ThresholdSettings}
 	for _, k := range page.Keys {
 		v, err := s.db.Setting(r.Context(), cur, k.Key, string(credit.Refuse))
 		if err != nil {
 			return page, err
 		}
-		page.Values[k.Key] = string(credit.ParseEffect(v))
+		page.Values[k.Key] = string(credit.EffectFor(k.Key, v))
 	}
 	for _, t := range page.Thresholds {
 		v, err := s.db.Setting(r.Context(), cur, t.Key, strconv.Itoa(t.Default))
@@ -776,7 +783,7 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	values := map[string]string{}
 	for _, k := range settingKeys() {
-		values[k.Key] = string(credit.ParseEffect(r.PostFormValue(k.Key)))
+		values[k.Key] = string(credit.EffectFor(k.Key, r.PostFormValue(k.Key)))
 	}
 	for _, t := range supervision.ThresholdSettings {
 		values[t.Key] = strings.TrimSpace(r.PostFormValue(t.Key))
