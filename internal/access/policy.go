@@ -12,6 +12,7 @@ type rule struct {
 const (
 	CodesValidate    Action = "codes.validate"
 	CalendarRead     Action = "calendar.read"
+	GuideRead        Action = "guide.read"
 	CalendarManage   Action = "calendar.manage"
 	JurisdictionRead Action = "jurisdiction.read"
 	MeRead           Action = "me.read"
@@ -90,6 +91,7 @@ const (
 var descriptions = map[Action]string{
 	CodesValidate:      "校验编码",
 	CalendarRead:       "查询工作日",
+	GuideRead:          "查询办事指南",
 	CalendarManage:     "载入节假日通知",
 	JurisdictionRead:   "查看辖区",
 	MeRead:             "查看本人信息",
@@ -189,6 +191,7 @@ func anyone() rule {
 var policy = map[Action]rule{
 	CodesValidate:    public(),
 	CalendarRead:     public(),
+	GuideRead:        public(),
 	JurisdictionRead: public(),
 	MeRead:           anyone(),
 	CalendarManage:   roles(grants{admin: Prefecture}),

@@ -68,6 +68,7 @@ type Param struct {
 func New(d Deps) *API {
 	a := &API{Deps: d, tables: &tableCache{}}
 	a.routes = append(a.routes, a.foundationRoutes()...)
+	a.routes = append(a.routes, a.guideRoutes()...)
 	a.routes = append(a.routes, a.ledgerRoutes()...)
 	a.routes = append(a.routes, a.contractRoutes()...)
 	a.routes = append(a.routes, a.completionRoutes()...)

@@ -61,7 +61,15 @@ func (a *API) schemas() map[string]js {
 			"scope": str("000000（全国）或省级代码"), "scope_name": str(""), "year": integer(""), "title": str(""),
 			"source": str(""), "text": str("通知全文（平台文本格式）"),
 		}),
-		"NoticeList":       listOf("notices", "Notice"),
+		"NoticeList": listOf("notices", "Notice"),
+		"Guide": object([]string{"key", "title", "department", "steps", "conditions", "limit", "fee"}, js{
+			"key": str("事项代码"), "title": str("事项名称"), "department": str("办理部门"), "applicant": str("申请人"),
+			"steps":      array(object([]string{"name", "who"}, js{"name": str("环节"), "who": str("办理人"), "note": str("")})),
+			"conditions": array(object([]string{"rule", "text"}, js{"rule": str("规则代码（与拒绝时的 reasons[].rule 一致）"), "text": str("条件"), "basis": str("依据"), "fixer": str("不具备时由谁解决")})),
+			"bring":      array(str("申请人提交的材料")), "held": array(str("平台已共享、无需提交的材料")),
+			"limit": str("办理时限"), "fee": str("收费"), "notes": array(str("本辖区配置")), "basis": str("依据"),
+		}),
+		"GuideList":        object([]string{"jurisdiction", "matters"}, js{"jurisdiction": str("辖区代码"), "matters": array(ref("Guide"))}),
 		"Jurisdiction":     object([]string{"code", "name", "kind"}, js{"code": str("辖区代码"), "name": str(""), "kind": str("prefecture | county | park"), "county": str("单元号使用的县级代码"), "region": str("适用地方节假日的省级代码")}),
 		"JurisdictionList": listOf("jurisdictions", "Jurisdiction"),
 		"Org": object([]string{"id", "name", "kind", "jurisdiction"}, js{

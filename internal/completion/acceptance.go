@@ -235,3 +235,42 @@ func leftPad(n, width int) string {
 	}
 	return s
 }
+
+// Bases of the application's conditions.
+const (
+	basisAppSurvey     = "多测合一：测绘在联合验收之前完成，审核通过的成果是联合验收的依据"
+	basisAppOne        = "联合验收统一受理：一幢一案，未通过的申请复验"
+	basisAppDepartment = "联合验收部门配置（本辖区配置）"
+)
+
+// AppliedBuilding is what the application's check looks at for one building.
+type AppliedBuilding struct {
+	Name     string
+	Surveyed bool // an accepted completion survey exists
+	InCase   bool // the building is already in a joint acceptance
+}
+
+// CheckApplication lists every reason a joint acceptance of the buildings
+// may not be opened: each needs its accepted survey and may be in one case
+// only, and every configured department must exist in the jurisdiction
+// (present names the services that have a department).
+func CheckApplication(buildings []AppliedBuilding, departments []string, present map[string]bool) error {
+	var r problem.Refusal
+	for _, b := range buildings {
+		if !b.Surveyed {
+			r.Add(problem.Reason{Rule: "acceptance.survey", Subject: b.Name, Message: "竣工测绘成果尚未审核通过（多测合一成果是联合验收的依据）",
+				Basis: basisAppSurvey, Fixer: "测绘单位与住建部门"})
+		}
+		if b.InCase {
+			r.Add(problem.Reason{Rule: "acceptance.exists", Subject: b.Name, Message: "该幢已在联合验收中（未通过时请申请复验）",
+				Basis: basisAppOne, Fixer: "开发企业"})
+		}
+	}
+	for _, d := range departments {
+		if !present[d] {
+			r.Add(problem.Reason{Rule: "acceptance.department", Message: "本辖区未设置" + identity.ServiceLabel(d) + "验收部门",
+				Basis: basisAppDepartment, Fixer: "系统管理员"})
+		}
+	}
+	return r.Err("acceptance.refused", "不能申请联合验收")
+}

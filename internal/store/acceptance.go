@@ -120,27 +120,19 @@ func (db *DB) ApplyAcceptance(ctx context.Context, actor audit.Actor, cal *calen
 		if err != nil {
 			return err
 		}
-		var r problem.Refusal
 		slices.Sort(buildings)
 		buildings = slices.Compact(buildings)
+		applied := make([]completion.AppliedBuilding, 0, len(buildings))
 		for _, id := range buildings {
 			i := slices.IndexFunc(all, func(b ledger.Building) bool { return b.ID == id })
 			if i < 0 {
 				return problem.New(problem.Invalid, "acceptance.buildings", "所选的幢不属于本项目")
 			}
-			name := all[i].Name
-			if !surveyed[id] {
-				r.Add(problem.Reason{Rule: "acceptance.survey", Subject: name, Message: "竣工测绘成果尚未审核通过（多测合一成果是联合验收的依据）",
-					Basis: "多测合一：测绘在联合验收之前完成", Fixer: "测绘单位与住建部门"})
-			}
 			var n int
 			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM acceptance_buildings WHERE building_id = $1`, id).Scan(&n); err != nil {
 				return err
 			}
-			if n > 0 {
-				r.Add(problem.Reason{Rule: "acceptance.exists", Subject: name, Message: "该幢已在联合验收中（未通过时请申请复验）",
-					Basis: "联合验收统一受理", Fixer: "开发企业"})
-			}
+			applied = append(applied, completion.AppliedBuilding{Name: all[i].Name, Surveyed: surveyed[id], InCase: n > 0})
 		}
 		depts, days, err := acceptanceSettings(ctx, tx.q(), p.Jurisdiction)
 		if err != nil {
@@ -150,13 +142,11 @@ func (db *DB) ApplyAcceptance(ctx context.Context, actor audit.Actor, cal *calen
 		if err != nil {
 			return err
 		}
-		for _, d := range depts {
-			if _, ok := orgs[d]; !ok {
-				r.Add(problem.Reason{Rule: "acceptance.department", Message: "本辖区未设置" + identity.ServiceLabel(d) + "验收部门",
-					Basis: "联合验收部门配置", Fixer: "系统管理员"})
-			}
+		present := map[string]bool{}
+		for d := range orgs {
+			present[d] = true
 		}
-		if err := r.Err("acceptance.refused", "不能申请联合验收"); err != nil {
+		if err := completion.CheckApplication(applied, depts, present); err != nil {
 			return err
 		}
 		j, err := db.jurisdictionTx(ctx, tx, p.Jurisdiction)

@@ -444,6 +444,7 @@ func specs() map[string]routeSpec {
 		"GET /api/v1/codes/validate":     {anon: true, req: fixed("/api/v1/codes/validate?type=unit&value=652301001002GB00123F00030012")},
 		"GET /api/v1/calendar/deadline":  {anon: true, req: fixed("/api/v1/calendar/deadline?start=2026-03-02&workdays=5")},
 		"GET /api/v1/calendar/notices":   {anon: true, req: fixed("/api/v1/calendar/notices")},
+		"GET /api/v1/guide":              {anon: true, req: fixed("/api/v1/guide?jurisdiction=652301&matter=completion_filing")},
 		"GET /api/v1/jurisdictions":      {anon: true, req: fixed("/api/v1/jurisdictions")},
 		"GET /api/v1/me":                 {all: true, req: fixed("/api/v1/me")},
 		"POST /api/v1/calendar/notices":  {pref: []identity.Role{admin}, req: fixed("/api/v1/calendar/notices"), bodyText: true},

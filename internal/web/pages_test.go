@@ -95,7 +95,7 @@ func samplePages() map[string]any {
 			Assessment: credit.Assessment{Score: 55, Level: credit.LevelD, At: now}},
 			Kinds: credit.EventKinds, Levels: []credit.Level{credit.LevelA, credit.LevelD}, CanAppeal: true, CanManage: true, Message: "m",
 			Errors: map[string]string{"points": "x"}, Form: map[string]string{"points": "40"}},
-		"settings": SettingsPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Effects: []credit.Effect{credit.Refuse, credit.Review}, Keys: settingKeys(),
+		"settings": SettingsPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Keys: settingKeys(),
 			Thresholds: supervision.ThresholdSettings, Errors: map[string]string{supervision.SettingClockDays: "应为1至20之间的整数"}, Message: "预警阈值有误"},
 		"contracts":     ContractListPage{Base: b, Contracts: []ContractRow{{C: contract, Room: "1号楼 1单元101", Project: "p", Overdue: true}}, States: []presale.ContractState{presale.Draft}, State: "draft"},
 		"contract_form": ContractFormPage{Base: b, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Form: defaultForm(9, calendar.MustDate("2027-01-01")), Banks: []identity.Org{org}, Errors: map[string]string{"unit_price": "x"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
@@ -109,10 +109,10 @@ func samplePages() map[string]any {
 			Conditions: []handover.Condition{{Code: "x", Title: "尚未办理竣工验收备案", Subject: "1号楼", SubjectKind: "building", Basis: "b"}},
 			Events:     []handover.Event{{HeldOn: calendar.MustDate("2026-11-27"), Place: "售楼部", Done: 4}}},
 		"guide": func() GuidePage {
-			g := registry.GuideFor(registry.Transfer, registry.Policy{Days: 5, SecondReview: true, AutoReview: []registry.ServiceKind{registry.Transfer},
-				Fees: map[registry.ServiceKind]int64{registry.Transfer: 8000}})
-			return GuidePage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Name: "昌吉市", Kinds: registry.ServiceKinds,
-				Guide: &g, Flow: flowChart(g)}
+			ms := handover.Guides(handover.GuideSettings{Registration: registry.Policy{Days: 5, SecondReview: true, AutoReview: []registry.ServiceKind{registry.Transfer},
+				Fees: map[registry.ServiceKind]int64{registry.Transfer: 8000}}, PresaleEffect: credit.Review, Departments: []string{"fire"}, AcceptanceDays: 5})
+			return GuidePage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Name: "昌吉市", Matters: ms,
+				Guide: &ms[0], Flow: flowChart(ms[0])}
 		}(),
 	}
 	for k, v := range completionSamples(b, proj, building, unit, measured, contract, now) {

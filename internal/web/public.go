@@ -5,13 +5,14 @@ import (
 	"html"
 	"html/template"
 	"net/http"
+	"slices"
 	"strings"
 
 	"handover/internal/calendar"
+	"handover/internal/guide"
 	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/problem"
-	"handover/internal/registry"
 	"handover/internal/store"
 )
 
@@ -86,8 +87,8 @@ type GuidePage struct {
 	Jurisdictions []identity.Jurisdiction
 	Current       string
 	Name          string
-	Kinds         []registry.ServiceKind
-	Guide         *registry.Guide
+	Matters       []guide.Matter // every matter of the jurisdiction, in the order of a project's life
+	Guide         *guide.Matter
 	Flow          template.HTML
 }
 
@@ -97,7 +98,7 @@ func (s *Server) guidePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	js := counties(all)
-	page := GuidePage{Base: s.base(r, "办事指南"), Jurisdictions: js, Current: r.URL.Query().Get("jurisdiction"), Kinds: registry.ServiceKinds}
+	page := GuidePage{Base: s.base(r, "办事指南"), Jurisdictions: js, Current: r.URL.Query().Get("jurisdiction")}
 	if page.Current == "" {
 		page.Current = js[0].Code
 	}
@@ -109,43 +110,36 @@ func (s *Server) guidePage(w http.ResponseWriter, r *http.Request) error {
 	if page.Name == "" {
 		return problem.New(problem.NotFound, "jurisdiction.not_found", "辖区不存在")
 	}
+	gs, err := s.db.GuideSettings(r.Context(), page.Current)
+	if err != nil {
+		return err
+	}
+	page.Matters = handover.Guides(gs)
 	if k := r.PathValue("kind"); k != "" {
-		kind := registry.ServiceKind(k)
-		if !strings.Contains(","+joinKinds(registry.ServiceKinds)+",", ","+k+",") {
+		i := slices.IndexFunc(page.Matters, func(m guide.Matter) bool { return m.Key == k })
+		if i < 0 {
 			return problem.New(problem.NotFound, "guide.not_found", "没有该办事事项")
 		}
-		policy, err := s.db.RegistrationPolicy(r.Context(), page.Current)
-		if err != nil {
-			return err
-		}
-		g := registry.GuideFor(kind, policy)
-		page.Guide, page.Flow = &g, flowChart(g)
-		page.Title = kind.Label() + "办事指南"
+		page.Guide = &page.Matters[i]
+		page.Flow = flowChart(*page.Guide)
+		page.Title = page.Guide.Title + "办事指南"
 	}
 	return s.render(w, 200, "guide", page)
 }
 
-func joinKinds(ks []registry.ServiceKind) string {
-	var out []string
-	for _, k := range ks {
-		out = append(out, string(k))
-	}
-	return strings.Join(out, ",")
-}
-
 // flowChart draws the guide's steps as boxes joined by arrows (SVG, drawn
 // on the server).
-func flowChart(g registry.Guide) template.HTML {
+func flowChart(g guide.Matter) template.HTML {
 	const boxW, boxH, gap, top = 110, 54, 30, 10
 	w := len(g.Steps)*(boxW+gap) - gap + 20
 	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="chart flow" role="img" aria-label="%s流程图" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`,
-		html.EscapeString(g.Kind.Label()), w, boxH+2*top)
-	fmt.Fprintf(&sb, `<title>%s流程图</title>`, html.EscapeString(g.Kind.Label()))
+	fmt.Fprintf(&sb, `<svg class="chart flow" role="img" aria-label="%s流程图" width="%d" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`,
+		html.EscapeString(g.Title), w, w, boxH+2*top)
+	fmt.Fprintf(&sb, `<title>%s流程图</title>`, html.EscapeString(g.Title))
 	for i, st := range g.Steps {
 		x := 10 + i*(boxW+gap)
 		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%d" height="%d" rx="6" class="bar s%d"></rect>`, x, top, boxW, boxH, i%5)
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="middle" class="flow-label">%s</text>`, x+boxW/2, top+boxH/2+5, html.EscapeString(st.Step.Label()))
+		fmt.Fprintf(&sb, `<text x="%d" y="%d" text-anchor="middle" class="flow-label">%s</text>`, x+boxW/2, top+boxH/2+5, html.EscapeString(st.Name))
 		if i > 0 {
 			fmt.Fprintf(&sb, `<path d="M%d %d L%d %d" class="arrow"></path><path d="M%d %d l-6 -4 v8 z" class="arrowhead"></path>`,
 				x-gap+2, top+boxH/2, x-3, top+boxH/2, x-2, top+boxH/2)

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/http"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -85,7 +86,8 @@ func TestPublicPagesHoldNoPersonalData(t *testing.T) {
 
 // The service guide follows the jurisdiction's configuration: the time
 // limit, automatic review and the second review come from the settings
-// the registration steps use.
+// the registration steps use; the acceptance days, the restriction list's
+// effect and the blocking accounting items from the housing bureau's.
 func TestGuideFollowsConfiguration(t *testing.T) {
 	env := webtest.Start(t)
 	ctx := context.Background()
@@ -118,8 +120,77 @@ func TestGuideFollowsConfiguration(t *testing.T) {
 	if other := get("/public/guide/transfer?jurisdiction=652302"); !strings.Contains(other, "受理后 30 个工作日") {
 		t.Errorf("another county's guide changed too")
 	}
+	// The housing bureau's matters follow their settings too.
+	for k, v := range map[string]string{"acceptance.days": "7", "credit.effect.presale_permit": "review", "accounting.blocking": "land_premium"} {
+		if err := env.DB.PutSetting(ctx, admin, "652301", k, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, tt := range []struct{ path, want, not string }{
+		{"/public/guide?jurisdiction=652301", "竣工联合验收", ""},
+		{"/public/guide/presale_permit?jurisdiction=652301", "对预售许可申请：须经住建部门加强审查后办理", "对预售许可申请：不予办理"},
+		{"/public/guide/presale_permit?jurisdiction=652302", "对预售许可申请：不予办理", ""},
+		{"/public/guide/contract_filing?jurisdiction=652301", `data-rule="contract.unit_taken"`, ""},
+		{"/public/guide/joint_acceptance?jurisdiction=652301", "7个工作日内出具意见", ""},
+		{"/public/guide/joint_acceptance?jurisdiction=652302", "5个工作日内出具意见", ""},
+		{"/public/guide/completion_filing?jurisdiction=652301", "土地价款已核算", "城市基础设施配套费已核算"},
+		{"/public/guide/completion_filing?jurisdiction=652302", "城市基础设施配套费已核算", ""},
+	} {
+		body := get(tt.path)
+		if !strings.Contains(body, tt.want) || (tt.not != "" && strings.Contains(body, tt.not)) {
+			t.Errorf("%s: want %q and not %q in the page", tt.path, tt.want, tt.not)
+		}
+	}
 	if resp, _ := http.Get(env.HTTP.URL + "/public/guide/nonsense"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("an unknown matter: %d", resp.StatusCode)
+	}
+}
+
+// The guide is also JSON for the government service portal: every matter
+// with its conditions under the rule codes refusals carry.
+func TestGuideAPI(t *testing.T) {
+	env := webtest.Start(t)
+	anon := env.Client(t, "")
+	var out struct {
+		Jurisdiction string `json:"jurisdiction"`
+		Matters      []struct {
+			Key        string `json:"key"`
+			Conditions []struct {
+				Rule string `json:"rule"`
+				Text string `json:"text"`
+			} `json:"conditions"`
+			Limit string `json:"limit"`
+		} `json:"matters"`
+	}
+	if code, e := call(t, anon, "GET", env.HTTP.URL+"/api/v1/guide?jurisdiction=652301", "", &out); code != 200 {
+		t.Fatalf("guide: %d %+v", code, e)
+	}
+	var keys []string
+	for _, m := range out.Matters {
+		keys = append(keys, m.Key)
+	}
+	want := []string{"presale_permit", "contract_filing", "joint_acceptance", "completion_filing", "first", "transfer", "mortgage", "cancel", "seal", "unseal", "correct", "objection"}
+	if !slices.Equal(keys, want) {
+		t.Errorf("matters %v, want %v", keys, want)
+	}
+	if len(out.Matters) > 0 && (len(out.Matters[0].Conditions) == 0 || out.Matters[0].Conditions[0].Rule != "presale.land_right") {
+		t.Errorf("presale permit conditions: %+v", out.Matters[0].Conditions)
+	}
+	tests := []struct {
+		query string
+		code  int
+		err   string
+	}{
+		{"jurisdiction=652301&matter=transfer", 200, ""},
+		{"jurisdiction=652301&matter=nonsense", 404, "guide.not_found"},
+		{"jurisdiction=999999", 400, "request.query"},
+		{"", 400, "request.query"},
+	}
+	for _, tt := range tests {
+		code, e := call(t, anon, "GET", env.HTTP.URL+"/api/v1/guide?"+tt.query, "", nil)
+		if code != tt.code || e.Error.Code != tt.err {
+			t.Errorf("guide?%s: got %d %q, want %d %q", tt.query, code, e.Error.Code, tt.code, tt.err)
+		}
 	}
 }
 

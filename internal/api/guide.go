@@ -1,0 +1,80 @@
+package api
+
+import (
+	"net/http"
+	"slices"
+
+	"handover/internal/access"
+	"handover/internal/guide"
+	"handover/internal/handover"
+	"handover/internal/identity"
+	"handover/internal/problem"
+)
+
+func (a *API) guideRoutes() []Route {
+	return []Route{
+		{Method: "GET", Pattern: "/api/v1/guide", Action: access.GuideRead, Tag: "编码与日历",
+			Summary: "办事指南：一个辖区各事项的流程、办理条件、材料、时限与收费（由本辖区配置与系统规则生成）",
+			Params: []Param{
+				{Name: "jurisdiction", In: "query", Required: true, Desc: "辖区代码，如652301"},
+				{Name: "matter", In: "query", Desc: "事项代码，如 presale_permit、contract_filing、joint_acceptance、completion_filing、transfer；缺省返回全部"},
+			}, Result: "GuideList", handle: a.serviceGuide},
+	}
+}
+
+type guideJSON struct {
+	Key        string            `json:"key"`
+	Title      string            `json:"title"`
+	Department string            `json:"department"`
+	Applicant  string            `json:"applicant"`
+	Steps      []guide.Step      `json:"steps"`
+	Conditions []guide.Condition `json:"conditions"`
+	Bring      []string          `json:"bring"`
+	Held       []string          `json:"held"`
+	Limit      string            `json:"limit"`
+	Fee        string            `json:"fee"`
+	Notes      []string          `json:"notes"`
+	Basis      string            `json:"basis"`
+}
+
+func toGuideJSON(m guide.Matter) guideJSON {
+	nonNil := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	g := guideJSON{Key: m.Key, Title: m.Title, Department: m.Department, Applicant: m.Applicant, Steps: m.Steps,
+		Conditions: m.Conditions, Bring: nonNil(m.Bring), Held: nonNil(m.Held), Limit: m.Limit, Fee: m.Fee, Notes: nonNil(m.Notes), Basis: m.Basis}
+	if g.Conditions == nil {
+		g.Conditions = []guide.Condition{}
+	}
+	return g
+}
+
+func (a *API) serviceGuide(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	code := q.Get("jurisdiction")
+	js, err := a.DB.Jurisdictions(r.Context())
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(js, func(j identity.Jurisdiction) bool { return j.Code == code }) {
+		return &problem.Error{Kind: problem.Invalid, Code: "request.query", Message: "查询参数有误",
+			Fields: map[string]string{"jurisdiction": "辖区代码不存在"}}
+	}
+	gs, err := a.DB.GuideSettings(r.Context(), code)
+	if err != nil {
+		return err
+	}
+	out := []guideJSON{}
+	for _, m := range handover.Guides(gs) {
+		if k := q.Get("matter"); k == "" || k == m.Key {
+			out = append(out, toGuideJSON(m))
+		}
+	}
+	if len(out) == 0 {
+		return problem.New(problem.NotFound, "guide.not_found", "没有该办事事项")
+	}
+	return writeJSON(w, 200, map[string]any{"jurisdiction": code, "matters": out})
+}

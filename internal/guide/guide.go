@@ -1,0 +1,80 @@
+// Package guide is the service guide (办事指南) of the matters the platform
+// handles: for one matter in one jurisdiction, who applies and where, the
+// steps of its flow chart, what the applicant brings and what the platform
+// already holds, the time limit and the fee, and every situation in which
+// the platform refuses it.
+//
+// Each domain package builds its matters' guides beside its rules, from the
+// jurisdiction settings those rules apply. A guide states each condition
+// under the rule code its check refuses with, and the domain packages' tests
+// hold the two together: the rule codes a check emits on facts that fail
+// everything are exactly the codes of the guide's conditions, so a guide can
+// neither omit a condition the platform enforces nor state one it does not.
+package guide
+
+import (
+	"errors"
+	"slices"
+
+	"handover/internal/problem"
+)
+
+// Matter is one matter's guide.
+type Matter struct {
+	Key        string // stable key used in addresses, e.g. "presale_permit", "transfer"
+	Title      string // e.g. 商品房预售许可
+	Department string // the office that handles it, e.g. 住房和城乡建设局
+	Applicant  string
+	Steps      []Step
+	Conditions []Condition // what the platform checks before it grants the matter
+	Bring      []string    // what the applicant provides
+	Held       []string    // what the platform already holds and never asks for again
+	Limit      string      // 办理时限
+	Fee        string      // 收费标准
+	Notes      []string    // this jurisdiction's configuration that changes the matter
+	Basis      string
+}
+
+// Step is one box of the flow chart.
+type Step struct {
+	Name string `json:"name"`
+	Who  string `json:"who"`
+	Note string `json:"note,omitempty"`
+}
+
+// Condition is one condition of a matter, under the rule code its check
+// refuses with, with its legal basis and who remedies it when unmet.
+type Condition struct {
+	Rule  string `json:"rule"`
+	Text  string `json:"text"`
+	Basis string `json:"basis"`
+	Fixer string `json:"fixer"`
+}
+
+// Rules lists the distinct rule codes of the matter's conditions, in order.
+func (m Matter) Rules() []string {
+	var out []string
+	for _, c := range m.Conditions {
+		if !slices.Contains(out, c.Rule) {
+			out = append(out, c.Rule)
+		}
+	}
+	return out
+}
+
+// RulesOf lists the distinct rule codes of a refusal, sorted; nil for an
+// error that is not a refusal. Tests compare it with Rules.
+func RulesOf(err error) []string {
+	var e *problem.Error
+	if !errors.As(err, &e) {
+		return nil
+	}
+	var out []string
+	for _, r := range e.Reasons {
+		if !slices.Contains(out, r.Rule) {
+			out = append(out, r.Rule)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
