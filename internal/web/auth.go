@@ -10,6 +10,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/presale"
 	"handover/internal/problem"
+	"handover/internal/registry"
 	"handover/internal/store"
 )
 
@@ -145,6 +146,11 @@ func (s *Server) homeCards(r *http.Request, p *identity.Principal) ([]HomeCard, 
 		cards = append(cards, HomeCard{Title: "待我确认的合同", Count: n, Unit: "份", Href: "/contracts?state=sent", Warn: n > 0,
 			Note: "开发企业发送的网签合同，请核对后在线确认"})
 	}
+	work, err := s.workCards(r, p)
+	if err != nil {
+		return nil, err
+	}
+	cards = append(cards, work...)
 	if access.Could(p, access.ContractRead) && !p.Has(identity.RoleBuyer) {
 		f, err := access.ListFilter(p, access.ContractRead)
 		if err != nil {
@@ -163,6 +169,71 @@ func (s *Server) homeCards(r *http.Request, p *identity.Principal) ([]HomeCard, 
 	}
 	more, err := s.completionCards(r, p)
 	return append(cards, more...), err
+}
+
+// workCards are the registration steps, presale decisions, permits to
+// confirm, deed taxes and utility transfers waiting for the principal's
+// roles, in its jurisdiction (the prefecture's staff: everywhere).
+func (s *Server) workCards(r *http.Request, p *identity.Principal) ([]HomeCard, error) {
+	ctx := r.Context()
+	var cards []HomeCard
+	registration := p.Has(identity.RoleAcceptor) || p.Has(identity.RoleReviewer) || p.Has(identity.RoleRecorder)
+	if registration || p.Has(identity.RoleHousing) || p.Has(identity.RoleTax) {
+		j := p.Jurisdiction.Code
+		if p.PrefectureWide() {
+			j = ""
+		}
+		w, err := s.db.Waiting(ctx, j, s.today())
+		if err != nil {
+			return nil, err
+		}
+		step := func(state registry.ServiceState, title, note string) HomeCard {
+			return HomeCard{Title: title, Count: w.Services[state], Unit: "件", Href: "/registration?state=" + string(state), Note: note}
+		}
+		if p.Has(identity.RoleAcceptor) {
+			cards = append(cards, step(registry.ReturnedSt, "退回补正", "申请人补正后重新受理"))
+		}
+		if p.Has(identity.RoleReviewer) {
+			cards = append(cards, step(registry.Accepted, "待审核", "受理人员不得审核本人受理的申请"), step(registry.Reviewed, "待复审", ""))
+		}
+		if p.Has(identity.RoleRecorder) {
+			cards = append(cards, step(registry.Approved, "待登簿", "登簿前再次核验各项规则"), step(registry.Recorded, "待缮证", ""), step(registry.Certified, "待发证", ""))
+		}
+		if registration {
+			cards = append(cards, HomeCard{Title: "超过办理时限的登记", Count: w.Overdue, Unit: "件", Href: "/registration", Warn: w.Overdue > 0,
+				Note: "按工作日计算；退回补正、等待申请人的不计入"})
+		}
+		if p.Has(identity.RoleHousing) {
+			f, err := access.ListFilter(p, access.PresaleDecide)
+			if err != nil {
+				return nil, err
+			}
+			queue, err := s.db.PresaleQueue(ctx, f)
+			if err != nil {
+				return nil, err
+			}
+			cards = append(cards, HomeCard{Title: "待审批的预售许可申请", Count: len(queue), Unit: "件", Href: "/presale", Warn: len(queue) > 0},
+				HomeCard{Title: "待确认的规划、施工许可证", Count: w.PermitsToConfirm, Unit: "份", Href: "/projects", Note: "确认后方可申请预售许可"})
+		}
+		if p.Has(identity.RoleTax) {
+			cards = append(cards, HomeCard{Title: "已核定未缴纳的契税", Count: w.DeedTaxUnpaid, Unit: "户", Href: "/projects",
+				Note: "未缴契税的户不能办理转移登记"})
+		}
+	}
+	if p.Has(identity.RoleUtility) {
+		reqs, err := s.db.UtilityRequests(ctx, 0, p.Org.ID, 0)
+		if err != nil {
+			return nil, err
+		}
+		n := 0
+		for _, q := range reqs {
+			if q.State == "requested" {
+				n++
+			}
+		}
+		cards = append(cards, HomeCard{Title: "待办理的过户", Count: n, Unit: "户", Href: "/utilities", Warn: n > 0, Note: "不动产登记后推送的水、电、气过户申请"})
+	}
+	return cards, nil
 }
 
 // completionCards are the completion stage's work items on the home page.

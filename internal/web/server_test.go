@@ -294,3 +294,33 @@ func TestPageAccess(t *testing.T) {
 		t.Errorf("login next=//evil.example/ redirected to %q, want /", loc)
 	}
 }
+
+// Each role's home page shows the work that waits for that role.
+func TestHomeShowsEachRolesWork(t *testing.T) {
+	env := webtest.Start(t)
+	tests := []struct{ user, want string }{
+		{"shouli", "退回补正"},
+		{"shenhe", "待审核"},
+		{"dengbu", "待登簿"},
+		{"zhujian", "待审批的预售许可申请"},
+		{"zhujian", "待确认的规划、施工许可证"},
+		{"shuiwu", "已核定未缴纳的契税"},
+		{"gongshui", "待办理的过户"},
+		{"yanshou", "待出具的验收意见"},
+		{"cehui", "被退回的测绘成果"},
+		{"kaifa", "起草中与待买受人确认"},
+		{"zhangwei", "待我确认的合同"},
+		{"admin", "被锁定的账户"},
+		{"jianguan", "今日越权访问"},
+	}
+	for _, tt := range tests {
+		status, body := get(t, env.Client(t, tt.user), env.HTTP.URL+"/")
+		if status != 200 || !strings.Contains(body, tt.want) {
+			t.Errorf("%s's home page (%d) lacks %q", tt.user, status, tt.want)
+		}
+	}
+	// A registration reviewer is not shown the recorder's queue.
+	if _, body := get(t, env.Client(t, "shenhe"), env.HTTP.URL+"/"); strings.Contains(body, "待登簿") {
+		t.Errorf("the reviewer's home page shows the recorder's queue")
+	}
+}
