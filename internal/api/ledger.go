@@ -1,6 +1,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/sync/singleflight"
 
 	"handover/internal/access"
 	"handover/internal/calendar"
@@ -241,10 +243,14 @@ func toTableJSON(t ledger.Table, version int64) tableJSON {
 
 // tableCache keeps rendered 楼盘表 JSON by building and version: the version
 // is read from the database on every request, so an entry is never stale,
-// and several servers sharing a database stay correct.
+// and several servers sharing a database stay correct. When a version is
+// new, one request renders it and the others asking at the same moment
+// wait for that rendering instead of each doing it again (a batch handover
+// moves a building's version every chunk while its page is being read).
 type tableCache struct {
 	mu      sync.Mutex
 	entries map[int64]cachedTable
+	render  singleflight.Group
 }
 
 type cachedTable struct {
@@ -272,14 +278,21 @@ func (c *tableCache) put(building, version int64, body []byte) {
 func (a *API) serveTable(w http.ResponseWriter, r *http.Request, h store.BuildingHead) error {
 	body, ok := a.tables.get(h.Building.ID, h.Version)
 	if !ok {
-		t, err := a.DB.BuildingTable(r.Context(), h.Building.ID)
+		v, err, _ := a.tables.render.Do(fmt.Sprintf("%d/%d", h.Building.ID, h.Version), func() (any, error) {
+			t, err := a.DB.BuildingTable(context.WithoutCancel(r.Context()), h.Building.ID)
+			if err != nil {
+				return nil, err
+			}
+			body, err := json.Marshal(toTableJSON(t, h.Version))
+			if err == nil {
+				a.tables.put(h.Building.ID, h.Version, body)
+			}
+			return body, err
+		})
 		if err != nil {
 			return err
 		}
-		if body, err = json.Marshal(toTableJSON(t, h.Version)); err != nil {
-			return err
-		}
-		a.tables.put(h.Building.ID, h.Version, body)
+		body = v.([]byte)
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
