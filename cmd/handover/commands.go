@@ -305,6 +305,7 @@ func benchCmd(ctx context.Context, args []string, out io.Writer) error {
 	pg := fs.String("postgres", os.Getenv("HANDOVER_BENCH_POSTGRES"), "PostgreSQL URL for the PostgreSQL scenarios")
 	output := fs.String("o", "bench-report.json", "report file")
 	scaled := fs.String("scaled-db", "", "for P7: a copy of this SQLite database made by 'handover demo --scale N' instead of scaling afresh")
+	pageLoad := fs.Float64("page-load", 0.5, "for P6: the offered rate as a share (0–1] of the page's saturation rate")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -312,7 +313,7 @@ func benchCmd(ctx context.Context, args []string, out io.Writer) error {
 	if *only != "" {
 		names = strings.Split(*only, ",")
 	}
-	rep, err := bench.Run(ctx, bench.Config{Dir: *dir, Rounds: *rounds, Window: *window, Postgres: *pg, Only: names, Log: out, Now: timeNow, ScaledDB: *scaled})
+	rep, err := bench.Run(ctx, bench.Config{Dir: *dir, Rounds: *rounds, Window: *window, Postgres: *pg, Only: names, Log: out, Now: timeNow, ScaledDB: *scaled, PageLoad: *pageLoad})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ type Config struct {
 	Only     []string      // scenario names to run (empty: all)
 	Small    bool          // shrink the heavy fixtures tenfold (the smoke test); figures are then not comparable
 	ScaledDB string        // P7: copy this database (made by demo --scale) instead of scaling afresh
+	PageLoad float64       // P6: offered rate as a share of the page's saturation (0: BENCHMARKS.md's half)
 	Log      io.Writer     // progress lines
 	Now      func() time.Time
 }
@@ -180,6 +181,7 @@ func scenarios() []scenario {
 		{"P5_filing_pg", filingPostgres},
 		{"readiness_2000", readiness},
 		{"P2_batch_handover", batchHandover},
+		{"P6_page_during_batch", pageDuringBatch},
 		{"P3_public_verify", publicVerify},
 		{"P7_dashboard", dashboardScale},
 	}

@@ -35,6 +35,8 @@ type handoverFixture struct {
 	event    int64
 	units    int
 	loans    int
+	building int64 // a building of the project (for P6's page)
+	reader   int64 // the housing bureau's user (zhujian), who reads it
 }
 
 // prepareHandover builds the fixture through the store's domain paths (the
@@ -105,7 +107,7 @@ func prepareHandover(ctx context.Context, cfg Config) (*handoverFixture, error) 
 	if ev.Total != fx.units {
 		return nil, fmt.Errorf("bench handover: %d units scheduled, want %d", ev.Total, fx.units)
 	}
-	fx.event = ev.ID
+	fx.event, fx.building, fx.reader = ev.ID, built[0], f.Users["zhujian"].ID
 	fx.snapshot = filepath.Join(cfg.Dir, "handover-snapshot.db")
 	_, err = e.raw.ExecContext(ctx, `VACUUM INTO '`+fx.snapshot+`'`)
 	return fx, err
