@@ -171,6 +171,7 @@ type ProjectPage struct {
 	Open          *store.PresaleApplication // the submitted application, if any
 	Check         []problem.Reason          // unmet presale conditions for the open application (or all buildings)
 	NeedsReview   bool
+	NothingToSell string // why there is no building to apply for (all permitted, no 楼盘表), or ""
 	Errors        map[string]string
 	Message       string
 	Section       string // which form the errors belong to
@@ -230,6 +231,15 @@ func (s *Server) loadProjectPage(r *http.Request, act access.Action) (ProjectPag
 			if b.Permit == "" {
 				check = append(check, b.Building.ID)
 			}
+		}
+		switch {
+		case len(d.Buildings) == 0:
+			page.NothingToSell = "尚未导入楼盘表：导入后可申请预售许可。"
+		case len(check) == 0:
+			page.NothingToSell = "本项目各幢均已在预售许可范围内。"
+		}
+		if page.NothingToSell != "" {
+			return page, nil
 		}
 	}
 	review, err := s.db.CheckPresale(r.Context(), id, check)

@@ -148,6 +148,10 @@ func TestImportPage(t *testing.T) {
 		_, page := get(t, c, url)
 		return page
 	}
+	// Every building of the demo project is permitted: nothing to apply for.
+	if _, page := get(t, c, url); !strings.Contains(page, "本项目各幢均已在预售许可范围内") || strings.Contains(page, "/presale/apply") {
+		t.Errorf("a fully permitted project's page offers a presale application")
+	}
 	page := upload([]byte("not a workbook"))
 	if !strings.Contains(page, "楼盘表未导入") || !strings.Contains(page, "不是有效的 .xlsx") {
 		t.Errorf("bad file: page lacks the refusal")
@@ -178,6 +182,10 @@ func TestImportPage(t *testing.T) {
 		if page = upload(raw); !strings.Contains(page, "楼盘表已导入") {
 			t.Errorf("import %d: page lacks the success message", i+1)
 		}
+	}
+	// The new building is not permitted: the check and the application show.
+	if !strings.Contains(page, "/presale/apply") || strings.Contains(page, "本项目各幢均已在预售许可范围内") {
+		t.Errorf("after importing 9号楼 the page offers no presale application")
 	}
 	var n int
 	env.Raw.QueryRow(`SELECT COUNT(*) FROM buildings WHERE project_id = $1`, pid).Scan(&n)
