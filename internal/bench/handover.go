@@ -17,6 +17,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/demo"
 	"handover/internal/handover"
+	"handover/internal/ledger"
 	"handover/internal/registry"
 	"handover/internal/store"
 )
@@ -218,9 +219,54 @@ type handoverRun struct {
 	rows, certs                        int64
 }
 
+// batchDB is a copy of the fixture opened to run its batch: the store, the
+// authority's unlocked key, the calendar and the developer's actor.
+type batchDB struct {
+	*store.DB
+	fx    *handoverFixture
+	keys  *store.Keyring
+	cal   *calendar.Calendar
+	actor audit.Actor
+}
+
+// openBatch opens the fixture copy at path; the caller closes it.
+func openBatch(ctx context.Context, cfg Config, fx *handoverFixture, path string) (*batchDB, error) {
+	db, err := store.Open(ctx, path, store.Options{Now: cfg.Now})
+	if err != nil {
+		return nil, err
+	}
+	b := &batchDB{DB: db, fx: fx}
+	if b.keys, err = db.UnlockKeys(ctx, []byte(keyPassphrase)); err == nil {
+		b.cal, err = db.Calendar(ctx)
+	}
+	var ev handover.Event
+	if err == nil {
+		ev, err = db.HandoverEvent(ctx, fx.event)
+	}
+	var p ledger.Project
+	if err == nil {
+		p, err = db.Project(ctx, ev.ProjectID)
+	}
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	b.actor = audit.Actor{Name: "基准", OrgID: p.Developer}
+	return b, nil
+}
+
+// run runs the fixture's batch and requires every unit done.
+func (b *batchDB) run(ctx context.Context) (handover.Event, error) {
+	ev, err := b.RunHandover(ctx, b.actor, b.cal, b.fx.event, b.keys, nil)
+	if err == nil && ev.Done != b.fx.units {
+		err = fmt.Errorf("bench handover: %d of %d units done, %d blocked", ev.Done, b.fx.units, ev.Blocked)
+	}
+	return ev, err
+}
+
 func handoverRound(ctx context.Context, cfg Config, fx *handoverFixture, path string, round int) (handoverRun, error) {
 	var out handoverRun
-	db, err := store.Open(ctx, path, store.Options{Now: cfg.Now})
+	db, err := openBatch(ctx, cfg, fx, path)
 	if err != nil {
 		return out, err
 	}
@@ -230,37 +276,17 @@ func handoverRound(ctx context.Context, cfg Config, fx *handoverFixture, path st
 		return out, err
 	}
 	defer raw.Close()
-	keys, err := db.UnlockKeys(ctx, []byte(keyPassphrase))
-	if err != nil {
-		return out, err
-	}
-	cal, err := db.Calendar(ctx)
-	if err != nil {
-		return out, err
-	}
 	before, err := tableRows(ctx, raw)
 	if err != nil {
 		return out, err
 	}
-	ev, err := db.HandoverEvent(ctx, fx.event)
-	if err != nil {
-		return out, err
-	}
-	p, err := db.Project(ctx, ev.ProjectID)
-	if err != nil {
-		return out, err
-	}
-	actor := audit.Actor{UserID: 0, Name: "基准", OrgID: p.Developer}
 	start := cfg.Now()
 	cpu0 := cpuTime()
-	ev, err = db.RunHandover(ctx, actor, cal, fx.event, keys, nil)
+	ev, err := db.run(ctx)
 	if err != nil {
 		return out, err
 	}
 	secs := cfg.Now().Sub(start).Seconds()
-	if ev.Done != fx.units {
-		return out, fmt.Errorf("bench handover: %d of %d units done, %d blocked", ev.Done, fx.units, ev.Blocked)
-	}
 	out.batchWindow = Window{Round: round, Name: "P2_batch_handover", Ops: float64(ev.Done), Seconds: secs, Rate: float64(ev.Done) / secs,
 		CPU: (cpuTime() - cpu0).Seconds() / secs}
 	after, err := tableRows(ctx, raw)
@@ -359,28 +385,12 @@ func publicVerify(ctx context.Context, cfg Config) (Result, error) {
 	if err := copyFile(fx.snapshot, path); err != nil {
 		return r, err
 	}
-	db, err := store.Open(ctx, path, store.Options{Now: cfg.Now})
+	db, err := openBatch(ctx, cfg, fx, path)
 	if err != nil {
 		return r, err
 	}
 	defer db.Close()
-	keys, err := db.UnlockKeys(ctx, []byte(keyPassphrase))
-	if err != nil {
-		return r, err
-	}
-	cal, err := calendar.NewSource(ctx, db.Calendar)
-	if err != nil {
-		return r, err
-	}
-	ev, err := db.HandoverEvent(ctx, fx.event)
-	if err != nil {
-		return r, err
-	}
-	p, err := db.Project(ctx, ev.ProjectID)
-	if err != nil {
-		return r, err
-	}
-	if _, err := db.RunHandover(ctx, audit.Actor{Name: "基准", OrgID: p.Developer}, cal.Get(), fx.event, keys, nil); err != nil {
+	if _, err := db.run(ctx); err != nil {
 		return r, err
 	}
 	var licences []string

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"handover/internal/audit"
-	"handover/internal/store"
 )
 
 // ---- P6: an interactive page while a batch handover runs
@@ -90,24 +89,16 @@ func pageDuringBatch(ctx context.Context, cfg Config) (Result, error) {
 // batch.
 func pageRound(ctx context.Context, cfg Config, fx *handoverFixture, path string, round int) (pageLatency, error) {
 	out := pageLatency{Round: round}
-	db, err := store.Open(ctx, path, store.Options{Now: cfg.Now})
+	db, err := openBatch(ctx, cfg, fx, path)
 	if err != nil {
 		return out, err
 	}
 	defer db.Close()
-	keys, err := db.UnlockKeys(ctx, []byte(keyPassphrase))
-	if err != nil {
-		return out, err
-	}
-	cal, err := db.Calendar(ctx)
-	if err != nil {
-		return out, err
-	}
 	token, _, err := db.CreateToken(ctx, audit.System(), fx.reader, "bench")
 	if err != nil {
 		return out, err
 	}
-	h, err := webHandler(ctx, db, cfg.Now)
+	h, err := webHandler(ctx, db.DB, cfg.Now)
 	if err != nil {
 		return out, err
 	}
@@ -146,21 +137,13 @@ func pageRound(ctx context.Context, cfg Config, fx *handoverFixture, path string
 	if err != nil {
 		return out, err
 	}
-	ev, err := db.HandoverEvent(ctx, fx.event)
-	if err != nil {
-		return out, err
-	}
-	p, err := db.Project(ctx, ev.ProjectID)
-	if err != nil {
-		return out, err
-	}
 	var batchErr error
 	busy, err := openLoop(ctx, out.Rate, cfg.Now, get, func() <-chan struct{} {
 		done := make(chan struct{})
 		go func() {
 			defer close(done)
 			start := cfg.Now()
-			ev, batchErr = db.RunHandover(ctx, audit.Actor{Name: "基准", OrgID: p.Developer}, cal, fx.event, keys, nil)
+			_, batchErr = db.run(ctx)
 			out.BatchSec = cfg.Now().Sub(start).Seconds()
 		}()
 		return done
@@ -170,9 +153,6 @@ func pageRound(ctx context.Context, cfg Config, fx *handoverFixture, path string
 	}
 	if batchErr != nil {
 		return out, batchErr
-	}
-	if ev.Done != fx.units {
-		return out, fmt.Errorf("P6: the batch did %d of %d units", ev.Done, fx.units)
 	}
 	out.IdleN, out.BusyN = len(idle), len(busy)
 	out.IdleP50, out.IdleP99 = quantile(idle, 0.50), quantile(idle, 0.99)
