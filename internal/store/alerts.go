@@ -529,7 +529,9 @@ func findDeliveryRisks(ctx context.Context, c *alertContext) ([]supervision.Find
 // their buildings still lacking a title certificate, and the working days
 // left on each clock.
 func clockFacts(ctx context.Context, c *alertContext) ([]supervision.ClockFacts, error) {
-	rows, err := c.db.r().QueryContext(ctx, `SELECT f.id, f.project_id, p.name, f.jurisdiction, f.due_on,
+	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.ClockFacts) error {
+		return r.Scan(&f.FilingID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Due, &f.Uncertified)
+	}, `SELECT f.id, f.project_id, p.name, f.jurisdiction, f.due_on,
 		(SELECT COUNT(*) FROM contracts x JOIN units u ON u.id = x.unit_id JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
 			WHERE fb.filing_id = f.id AND x.state = 'filed'
 			AND NOT EXISTS (SELECT 1 FROM certificates z WHERE z.unit_id = x.unit_id AND z.kind = 'title' AND z.state = 'live' AND z.signature IS NOT NULL))
@@ -537,16 +539,6 @@ func clockFacts(ctx context.Context, c *alertContext) ([]supervision.ClockFacts,
 	if err != nil {
 		return nil, err
 	}
-	var facts []supervision.ClockFacts
-	for rows.Next() {
-		var f supervision.ClockFacts
-		if err := rows.Scan(&f.FilingID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Due, &f.Uncertified); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		facts = append(facts, f)
-	}
-	rows.Close()
 	for i := range facts {
 		f := &facts[i]
 		if f.DaysLeft, err = c.workdays(f.Jurisdiction, f.Due); err != nil {
@@ -561,56 +553,45 @@ func clockFacts(ctx context.Context, c *alertContext) ([]supervision.ClockFacts,
 // sold units of the filed buildings lack their title certificate.
 func findClocks(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
 	facts, err := clockFacts(ctx, c)
-	if err != nil {
-		return nil, err
-	}
+	return keep(facts, func(f supervision.ClockFacts) (supervision.Finding, bool) {
+		return supervision.ClockRisk(f, c.th(f.Jurisdiction), c.now)
+	}), err
+}
+
+// keep applies a rule to each fact and keeps the findings it makes.
+func keep[F any](facts []F, rule func(F) (supervision.Finding, bool)) []supervision.Finding {
 	var out []supervision.Finding
 	for _, f := range facts {
-		if fd, ok := supervision.ClockRisk(f, c.th(f.Jurisdiction), c.now); ok {
+		if fd, ok := rule(f); ok {
 			out = append(out, fd)
 		}
 	}
-	return out, nil
+	return out
 }
 
 // findCommitments: commitments found overdue and not yet kept.
 func findCommitments(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
-	rows, err := c.db.r().QueryContext(ctx, `SELECT m.id, m.project_id, p.name, p.jurisdiction, m.developer_org, m.title, m.due_on
+	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.CommitmentFacts) error {
+		return r.Scan(&f.ID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Developer, &f.Title, &f.DueOn)
+	}, `SELECT m.id, m.project_id, p.name, p.jurisdiction, m.developer_org, m.title, m.due_on
 		FROM commitments m JOIN projects p ON p.id = m.project_id WHERE m.breached_at IS NOT NULL AND m.fulfilled_at IS NULL ORDER BY m.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []supervision.Finding
-	for rows.Next() {
-		var f supervision.CommitmentFacts
-		if err := rows.Scan(&f.ID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Developer, &f.Title, &f.DueOn); err != nil {
-			return nil, err
-		}
-		out = append(out, supervision.CommitmentLate(f, c.now))
-	}
-	return out, rows.Err()
+	return keep(facts, func(f supervision.CommitmentFacts) (supervision.Finding, bool) {
+		return supervision.CommitmentLate(f, c.now), true
+	}), err
 }
 
 // findLateOpinions: acceptance opinions awaited past their time limit.
 func findLateOpinions(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
-	rows, err := c.db.r().QueryContext(ctx, `SELECT t.id, t.case_id, k.project_id, p.name, k.jurisdiction, t.department, t.org_id, t.due_on
+	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.TaskFacts) error {
+		err := r.Scan(&f.TaskID, &f.CaseID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Department, &f.OrgID, &f.DueOn)
+		f.Department = identity.ServiceLabel(f.Department)
+		return err
+	}, `SELECT t.id, t.case_id, k.project_id, p.name, k.jurisdiction, t.department, t.org_id, t.due_on
 		FROM acceptance_tasks t JOIN acceptance_cases k ON k.id = t.case_id JOIN projects p ON p.id = k.project_id
 		WHERE t.result = '' AND k.state = 'inspecting' AND t.round = k.round AND t.due_on < $1 ORDER BY t.id`, c.today.String())
 	if err != nil {
 		return nil, err
 	}
-	var facts []supervision.TaskFacts
-	for rows.Next() {
-		var f supervision.TaskFacts
-		if err := rows.Scan(&f.TaskID, &f.CaseID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Department, &f.OrgID, &f.DueOn); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		f.Department = identity.ServiceLabel(f.Department)
-		facts = append(facts, f)
-	}
-	rows.Close()
 	var out []supervision.Finding
 	for _, f := range facts {
 		left, err := c.workdays(f.Jurisdiction, f.DueOn)
@@ -629,24 +610,17 @@ func findLateOpinions(ctx context.Context, c *alertContext) ([]supervision.Findi
 // (a service returned for correction waits on the applicant: its clock
 // stands still).
 func findLateServices(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
-	rows, err := c.db.r().QueryContext(ctx, `SELECT s.id, s.application_id, a.number, s.kind, s.state, a.jurisdiction, a.project_id, s.due_on
+	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.ServiceFacts) error {
+		var kind, state string
+		err := r.Scan(&f.ServiceID, &f.ApplicationID, &f.Number, &kind, &state, &f.Jurisdiction, &f.ProjectID, &f.DueOn)
+		f.Kind, f.State = registry.ServiceKind(kind).Label(), registry.ServiceState(state).Label()
+		return err
+	}, `SELECT s.id, s.application_id, a.number, s.kind, s.state, a.jurisdiction, a.project_id, s.due_on
 		FROM services s JOIN applications a ON a.id = s.application_id
-		WHERE s.state NOT IN ('issued', 'withdrawn', 'returned') AND s.due_on < $1 ORDER BY s.id`, c.today.String())
+		WHERE `+onTheClock+` AND s.due_on < $1 ORDER BY s.id`, c.today.String())
 	if err != nil {
 		return nil, err
 	}
-	var facts []supervision.ServiceFacts
-	for rows.Next() {
-		var f supervision.ServiceFacts
-		var kind, state string
-		if err := rows.Scan(&f.ServiceID, &f.ApplicationID, &f.Number, &kind, &state, &f.Jurisdiction, &f.ProjectID, &f.DueOn); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		f.Kind, f.State = registry.ServiceKind(kind).Label(), registry.ServiceState(state).Label()
-		facts = append(facts, f)
-	}
-	rows.Close()
 	var out []supervision.Finding
 	for _, f := range facts {
 		left, err := c.workdays(f.Jurisdiction, f.DueOn)
@@ -668,28 +642,21 @@ const fastReviewWindow = 7 * 24 * time.Hour
 // findFastReviews: reviews by a person done faster than the threshold
 // after the acceptance (automatic reviews are the policy's, not a person's).
 func findFastReviews(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
-	rows, err := c.db.r().QueryContext(ctx, `SELECT r.id, r.service_id, s.application_id, a.number, s.kind, a.jurisdiction, a.project_id, r.by_name, r.at
+	type review struct {
+		step int64
+		f    supervision.StepFacts
+	}
+	list, err := scanAll(ctx, c.db.r(), func(rows *sql.Rows, r *review) error {
+		var kind string
+		err := rows.Scan(&r.step, &r.f.ServiceID, &r.f.ApplicationID, &r.f.Number, &kind, &r.f.Jurisdiction, &r.f.ProjectID, &r.f.Reviewer, &r.f.At)
+		r.f.Kind = registry.ServiceKind(kind).Label()
+		return err
+	}, `SELECT r.id, r.service_id, s.application_id, a.number, s.kind, a.jurisdiction, a.project_id, r.by_name, r.at
 		FROM service_steps r JOIN services s ON s.id = r.service_id JOIN applications a ON a.id = s.application_id
 		WHERE r.step = 'review' AND r.by_user <> 0 AND r.at >= $1 ORDER BY r.id`, c.now.Add(-fastReviewWindow))
 	if err != nil {
 		return nil, err
 	}
-	type review struct {
-		step int64
-		f    supervision.StepFacts
-	}
-	var list []review
-	for rows.Next() {
-		var r review
-		var kind string
-		if err := rows.Scan(&r.step, &r.f.ServiceID, &r.f.ApplicationID, &r.f.Number, &kind, &r.f.Jurisdiction, &r.f.ProjectID, &r.f.Reviewer, &r.f.At); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		r.f.Kind = registry.ServiceKind(kind).Label()
-		list = append(list, r)
-	}
-	rows.Close()
 	var out []supervision.Finding
 	for _, r := range list {
 		var accepted time.Time
@@ -716,40 +683,21 @@ const refusalWindow = 720 * time.Hour
 // withdrawalAttempts reads the attempts of the last month to withdraw
 // presale funds by a node the project has not reached (refused by rule).
 func withdrawalAttempts(ctx context.Context, c *alertContext) ([]supervision.WithdrawalFacts, error) {
-	rows, err := c.db.r().QueryContext(ctx, `SELECT r.id, r.project_id, p.name, p.jurisdiction, p.developer_org, r.detail, r.at
+	return scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.WithdrawalFacts) error {
+		var detail string
+		err := r.Scan(&f.ID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Developer, &detail, &f.At)
+		f.Node, f.Amount, _ = strings.Cut(detail, "|")
+		return err
+	}, `SELECT r.id, r.project_id, p.name, p.jurisdiction, p.developer_org, r.detail, r.at
 		FROM refusals r JOIN projects p ON p.id = r.project_id
 		WHERE r.action = 'fund.withdraw' AND r.rules LIKE '%fund.milestone%' AND r.at >= $1 ORDER BY r.id`, c.now.Add(-refusalWindow))
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []supervision.WithdrawalFacts
-	for rows.Next() {
-		var f supervision.WithdrawalFacts
-		var detail string
-		if err := rows.Scan(&f.ID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Developer, &detail, &f.At); err != nil {
-			return nil, err
-		}
-		f.Node, f.Amount, _ = strings.Cut(detail, "|")
-		out = append(out, f)
-	}
-	return out, rows.Err()
 }
 
 // findWithdrawals: attempts to withdraw presale funds by a node the project
 // has not reached (refused by rule, and shown to the supervisors).
 func findWithdrawals(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
 	facts, err := withdrawalAttempts(ctx, c)
-	if err != nil {
-		return nil, err
-	}
-	var out []supervision.Finding
-	for _, f := range facts {
-		if fd, ok := supervision.WithdrawalWithoutNode(f); ok {
-			out = append(out, fd)
-		}
-	}
-	return out, nil
+	return keep(facts, supervision.WithdrawalWithoutNode), err
 }
 
 // findRefusals: units refused at least the threshold times in the window.
@@ -835,26 +783,16 @@ func refusalLabel(action string) string {
 // findFailingEndpoints: partner endpoints whose oldest pending delivery
 // failed repeatedly, or with deliveries given up.
 func findFailingEndpoints(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
-	rows, err := c.db.r().QueryContext(ctx, `SELECT e.id, e.name, COALESCE(NULLIF(e.jurisdiction, ''), o.jurisdiction), e.org_id,
+	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.EndpointFacts) error {
+		return r.Scan(&f.EndpointID, &f.Name, &f.Jurisdiction, &f.OrgID, &f.Attempts, &f.Dead, &f.LastError)
+	}, `SELECT e.id, e.name, COALESCE(NULLIF(e.jurisdiction, ''), o.jurisdiction), e.org_id,
 		COALESCE((SELECT MAX(d.attempts) FROM deliveries d WHERE d.endpoint_id = e.id AND d.state = 'pending'), 0),
 		(SELECT COUNT(*) FROM deliveries d WHERE d.endpoint_id = e.id AND d.state = 'dead'),
 		COALESCE((SELECT d.last_error FROM deliveries d WHERE d.endpoint_id = e.id AND d.state <> 'delivered' AND d.last_error <> '' ORDER BY d.id DESC LIMIT 1), '')
 		FROM partner_endpoints e JOIN organisations o ON o.id = e.org_id WHERE e.active ORDER BY e.id`)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []supervision.Finding
-	for rows.Next() {
-		var f supervision.EndpointFacts
-		if err := rows.Scan(&f.EndpointID, &f.Name, &f.Jurisdiction, &f.OrgID, &f.Attempts, &f.Dead, &f.LastError); err != nil {
-			return nil, err
-		}
-		if fd, ok := supervision.EndpointFailing(f, c.th(f.Jurisdiction), c.now); ok {
-			out = append(out, fd)
-		}
-	}
-	return out, rows.Err()
+	return keep(facts, func(f supervision.EndpointFacts) (supervision.Finding, bool) {
+		return supervision.EndpointFailing(f, c.th(f.Jurisdiction), c.now)
+	}), err
 }
 
 // ---- refused attempts

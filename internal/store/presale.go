@@ -217,15 +217,22 @@ func permitEvents(ctx context.Context, q querier, permitID int64) ([]presale.Eve
 }
 
 func int64s(ctx context.Context, q querier, query string, args ...any) ([]int64, error) {
+	return scanAll(ctx, q, func(r *sql.Rows, v *int64) error { return r.Scan(v) }, query, args...)
+}
+
+// scanAll runs query and scans every row into a T with scan. The rows are
+// closed when it returns, so the caller may query again at once (SQLite
+// has few connections).
+func scanAll[T any](ctx context.Context, q querier, scan func(*sql.Rows, *T) error, query string, args ...any) ([]T, error) {
 	rows, err := q.QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []int64
+	var out []T
 	for rows.Next() {
-		var v int64
-		if err := rows.Scan(&v); err != nil {
+		var v T
+		if err := scan(rows, &v); err != nil {
 			return nil, err
 		}
 		out = append(out, v)

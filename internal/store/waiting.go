@@ -8,6 +8,11 @@ import (
 	"handover/internal/registry"
 )
 
+// onTheClock selects the services (s) whose time limit runs: not finished,
+// and not returned for correction (a returned service waits on the
+// applicant). The overdue alert and the home pages count the same ones.
+const onTheClock = `s.state NOT IN ('issued', 'withdrawn', 'returned')`
+
 // Waiting is the work waiting in a jurisdiction, for the home pages.
 type Waiting struct {
 	Services         map[registry.ServiceState]int // open registration services by state
@@ -31,7 +36,7 @@ func (db *DB) Waiting(ctx context.Context, jurisdiction string, today calendar.D
 		w.Services[registry.ServiceState(k)] = n
 	}
 	if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM services s JOIN applications a ON a.id = s.application_id
-		WHERE a.state = 'open' AND s.state IN ('accepted', 'reviewed', 'approved', 'recorded', 'certified') AND s.due_on < $2 AND `+fmt.Sprintf(mine, "a.jurisdiction"),
+		WHERE a.state = 'open' AND `+onTheClock+` AND s.due_on < $2 AND `+fmt.Sprintf(mine, "a.jurisdiction"),
 		jurisdiction, today.String()).Scan(&w.Overdue); err != nil {
 		return w, err
 	}

@@ -398,16 +398,21 @@ type TaskFacts struct {
 	DaysLate     int // working days past DueOn
 }
 
+// lateness is the severity of a time limit missed by days working days:
+// critical from the third.
+func lateness(days int) Severity {
+	if days >= 3 {
+		return Critical
+	}
+	return Warning
+}
+
 // AcceptanceLate warns of an opinion past its time limit.
 func AcceptanceLate(f TaskFacts, now time.Time) (Finding, bool) {
 	if f.DaysLate <= 0 {
 		return Finding{}, false
 	}
-	sev := Warning
-	if f.DaysLate >= 3 {
-		sev = Critical
-	}
-	return Finding{Kind: AcceptanceOverdue, Severity: sev, Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.OrgID,
+	return Finding{Kind: AcceptanceOverdue, Severity: lateness(f.DaysLate), Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.OrgID,
 		Subject: fmt.Sprintf("acceptance_task:%d", f.TaskID), Link: fmt.Sprintf("/acceptance/%d", f.CaseID),
 		Message: fmt.Sprintf("%s联合验收的%s意见应于%s前出具，已逾期%d个工作日", f.Name, f.Department, f.DueOn, f.DaysLate), At: now}, true
 }
@@ -431,11 +436,7 @@ func RegistrationLate(f ServiceFacts, now time.Time) (Finding, bool) {
 	if f.DaysLate <= 0 {
 		return Finding{}, false
 	}
-	sev := Warning
-	if f.DaysLate >= 3 {
-		sev = Critical
-	}
-	return Finding{Kind: RegistrationOverdue, Severity: sev, Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.Registry,
+	return Finding{Kind: RegistrationOverdue, Severity: lateness(f.DaysLate), Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.Registry,
 		Subject: fmt.Sprintf("service:%d:due", f.ServiceID), Link: fmt.Sprintf("/applications/%d", f.ApplicationID),
 		Message: fmt.Sprintf("受理号%s的%s应于%s前办结，现为“%s”，已超时%d个工作日", f.Number, f.Kind, f.DueOn, f.State, f.DaysLate), At: now}, true
 }
