@@ -137,14 +137,7 @@ func TestAlertDeliveryAtRisk(t *testing.T) {
 func TestAlertAcceptanceOverdue(t *testing.T) {
 	x := newCompletionFixture(t)
 	ctx := context.Background()
-	s := x.submit(t, x.survey(nil))
-	if _, err := x.db.DecideSurvey(ctx, x.hous, s.ID, true, nil, ""); err != nil {
-		t.Fatal(err)
-	}
-	c, err := x.db.ApplyAcceptance(ctx, x.dev, x.cal, x.project.ID, []int64{x.building})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := x.applyAcceptance(t)
 	evaluate(t, x.db, x)
 	if all, _ := x.db.Alerts(ctx, store.AlertQuery{Filter: access.Filter{All: true}, Kind: supervision.AcceptanceOverdue}); len(all) != 0 {
 		t.Fatalf("alerts within the limit: %+v", all)

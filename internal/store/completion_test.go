@@ -91,8 +91,9 @@ func (x *completionFixture) submit(t *testing.T, s completion.Survey) completion
 	return res.Survey
 }
 
-// ready takes the fixture up to the point where the filing may be recorded.
-func (x *completionFixture) ready(t *testing.T) {
+// applyAcceptance has the survey submitted and accepted, then applies for
+// the building's joint acceptance.
+func (x *completionFixture) applyAcceptance(t *testing.T) completion.Case {
 	t.Helper()
 	ctx := context.Background()
 	s := x.submit(t, x.survey(nil))
@@ -103,6 +104,14 @@ func (x *completionFixture) ready(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return c
+}
+
+// ready takes the fixture up to the point where the filing may be recorded.
+func (x *completionFixture) ready(t *testing.T) {
+	t.Helper()
+	ctx := context.Background()
+	c := x.applyAcceptance(t)
 	for _, task := range c.Tasks {
 		if _, err := x.db.RecordOpinion(ctx, audit.Actor{UserID: 1, OrgID: task.OrgID}, c.ID, task.Department, completion.Pass, "", nil); err != nil {
 			t.Fatal(err)
@@ -230,12 +239,7 @@ func TestJointAcceptance(t *testing.T) {
 	if _, err := x.db.ApplyAcceptance(ctx, x.dev, x.cal, x.project.ID, []int64{x.building}); !slices.Contains(rulesOf(err), "acceptance.survey") {
 		t.Fatalf("applying before the survey is accepted: got %v", err)
 	}
-	s := x.submit(t, x.survey(nil))
-	x.db.DecideSurvey(ctx, x.hous, s.ID, true, nil, "")
-	c, err := x.db.ApplyAcceptance(ctx, x.dev, x.cal, x.project.ID, []int64{x.building})
-	if err != nil {
-		t.Fatal(err)
-	}
+	c := x.applyAcceptance(t)
 	// 2026-03-10 (Tue) + 5 working days = 2026-03-17.
 	if len(c.Tasks) != 6 || c.Tasks[0].DueOn.String() != "2026-03-17" {
 		t.Fatalf("tasks: %d, first due %s; want 6 due 2026-03-17", len(c.Tasks), c.Tasks[0].DueOn)
@@ -255,7 +259,7 @@ func TestJointAcceptance(t *testing.T) {
 	if _, err := x.db.RecordOpinion(ctx, fireActor, c.ID, "fire", completion.Fail, "", nil); problem.As(err).Code != "acceptance.reasons" {
 		t.Errorf("refusing without reasons: got %v", err)
 	}
-	c, err = x.db.RecordOpinion(ctx, fireActor, c.ID, "fire", completion.Fail, "消防车道宽度不足", []store.File{{Name: "现场照片.jpg", ContentType: "image/jpeg", Data: []byte("jpeg")}})
+	c, err := x.db.RecordOpinion(ctx, fireActor, c.ID, "fire", completion.Fail, "消防车道宽度不足", []store.File{{Name: "现场照片.jpg", ContentType: "image/jpeg", Data: []byte("jpeg")}})
 	if err != nil || c.State != completion.Rejected {
 		t.Fatalf("fire refuses: %v %s", err, c.State)
 	}

@@ -9,12 +9,7 @@ import (
 	"testing"
 
 	"github.com/chromedp/chromedp"
-	"github.com/shopspring/decimal"
 
-	"handover/internal/audit"
-	"handover/internal/calendar"
-	"handover/internal/presale"
-	"handover/internal/store"
 	"handover/internal/web/webtest"
 )
 
@@ -26,19 +21,8 @@ func soldTwice(t *testing.T) (*webtest.Env, int64) {
 	env, unit, _ := startSale(t)
 	ctx := context.Background()
 	dev := actorOfUser(env, "kaifa")
-	in := store.ContractInput{UnitID: unit.ID, Buyers: []presale.Buyer{{Name: "买受人", IDNumber: "652301199003071231"}}, Ownership: presale.Sole,
-		PriceBasis: presale.ByGross, UnitPrice: decimal.NewFromInt(6000), Payment: presale.Lump, HomeCount: presale.FirstHome,
-		DeliveryDate: calendar.MustDate("2027-01-01"), RegistrationDays: 60, LateDeliveryRate: decimal.NewFromInt(3), LateCertificateRate: decimal.NewFromInt(3)}
-	c, err := env.DB.DraftContract(ctx, dev, env.Demo.Orgs["dev1"].ID, in)
-	if err == nil {
-		_, err = env.DB.SendContract(ctx, dev, c.ID)
-	}
-	if err == nil {
-		_, err = env.DB.ConfirmContract(ctx, audit.Actor{Name: "买受人"}, c.ID, in.Buyers[0].IDNumber)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	in := saleInput(unit.ID, "买受人", "652301199003071231")
+	sell(t, env, in, false)
 	in.Buyers[0].IDNumber = "65230120000229456X"
 	for i := 0; i < 3; i++ {
 		if _, err := env.DB.DraftContract(ctx, dev, env.Demo.Orgs["dev1"].ID, in); err == nil {

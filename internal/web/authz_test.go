@@ -411,6 +411,35 @@ func actorOfUser(env *webtest.Env, username string) audit.Actor {
 	return audit.Actor{UserID: u.ID, Name: u.Name, OrgID: u.OrgID}
 }
 
+// saleInput is a lump-sum sale of unit to one buyer on the usual clauses.
+func saleInput(unit int64, name, id string) store.ContractInput {
+	return store.ContractInput{UnitID: unit, Buyers: []presale.Buyer{{Name: name, IDNumber: id}}, Ownership: presale.Sole,
+		PriceBasis: presale.ByGross, UnitPrice: decimal.NewFromInt(6000), Payment: presale.Lump, HomeCount: presale.FirstHome,
+		DeliveryDate: calendar.MustDate("2027-01-01"), RegistrationDays: 60, LateDeliveryRate: decimal.NewFromInt(3), LateCertificateRate: decimal.NewFromInt(3)}
+}
+
+// sell has the demo developer draft and send a contract of in and its buyer
+// confirm it, and files it when file is set.
+func sell(t *testing.T, env *webtest.Env, in store.ContractInput, file bool) presale.Contract {
+	t.Helper()
+	ctx := context.Background()
+	dev := actorOfUser(env, "kaifa")
+	c, err := env.DB.DraftContract(ctx, dev, env.Demo.Orgs["dev1"].ID, in)
+	if err == nil {
+		c, err = env.DB.SendContract(ctx, dev, c.ID)
+	}
+	if err == nil {
+		c, err = env.DB.ConfirmContract(ctx, audit.Actor{Name: in.Buyers[0].Name}, c.ID, in.Buyers[0].IDNumber)
+	}
+	if err == nil && file {
+		c, err = env.DB.FileContract(ctx, dev, c.ID)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
 // routeSpec says who may use a route on a record of the home county.
 type routeSpec struct {
 	anon     bool            // public

@@ -10,14 +10,9 @@ import (
 	"time"
 
 	"github.com/chromedp/chromedp"
-	"github.com/shopspring/decimal"
 
-	"handover/internal/audit"
-	"handover/internal/calendar"
 	"handover/internal/completion"
 	"handover/internal/demo"
-	"handover/internal/presale"
-	"handover/internal/store"
 	"handover/internal/web/webtest"
 )
 
@@ -36,24 +31,8 @@ func startCompletion(t *testing.T, stage int) (*webtest.Env, int64, map[string]i
 		t.Fatal(err)
 	}
 	// Two flats of the building are sold and filed.
-	dev := actorOfUser(env, "kaifa")
 	for i, id := range []string{"652301199003071231", "65230120000229456X"} {
-		in := store.ContractInput{UnitID: tab.Rows[0].Cells[i].Unit.ID, Buyers: []presale.Buyer{{Name: "买受人", IDNumber: id}}, Ownership: presale.Sole,
-			PriceBasis: presale.ByGross, UnitPrice: decimal.NewFromInt(6000), Payment: presale.Lump, HomeCount: presale.FirstHome,
-			DeliveryDate: calendar.MustDate("2027-01-01"), RegistrationDays: 60, LateDeliveryRate: decimal.NewFromInt(3), LateCertificateRate: decimal.NewFromInt(3)}
-		c, err := env.DB.DraftContract(ctx, dev, env.Demo.Orgs["dev1"].ID, in)
-		if err == nil {
-			_, err = env.DB.SendContract(ctx, dev, c.ID)
-		}
-		if err == nil {
-			_, err = env.DB.ConfirmContract(ctx, audit.Actor{Name: "买受人"}, c.ID, id)
-		}
-		if err == nil {
-			_, err = env.DB.FileContract(ctx, dev, c.ID)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
+		sell(t, env, saleInput(tab.Rows[0].Cells[i].Unit.ID, "买受人", id), true)
 	}
 	return env, b.ProjectID, completeBuilding(t, env, b.ProjectID, building, tab, 0, stage)
 }

@@ -11,12 +11,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/shopspring/decimal"
-
-	"handover/internal/audit"
-	"handover/internal/calendar"
 	"handover/internal/exchange"
-	"handover/internal/presale"
 	"handover/internal/store"
 	"handover/internal/web/webtest"
 )
@@ -34,23 +29,7 @@ func TestPublicPagesHoldNoPersonalData(t *testing.T) {
 	tab, _ := env.DB.BuildingTable(ctx, ref.Building.ID)
 	// A buyer with a name that appears nowhere else.
 	const name, id = "欧阳明轩", "652301198807150010"
-	dev := actorOfUser(env, "kaifa")
-	in := store.ContractInput{UnitID: tab.Rows[1].Cells[0].Unit.ID, Buyers: []presale.Buyer{{Name: name, IDNumber: id}}, Ownership: presale.Sole,
-		PriceBasis: presale.ByGross, UnitPrice: decimal.NewFromInt(6000), Payment: presale.Lump, HomeCount: presale.FirstHome,
-		DeliveryDate: calendar.MustDate("2027-01-01"), RegistrationDays: 60, LateDeliveryRate: decimal.NewFromInt(3), LateCertificateRate: decimal.NewFromInt(3)}
-	c, err := env.DB.DraftContract(ctx, dev, env.Demo.Orgs["dev1"].ID, in)
-	if err == nil {
-		_, err = env.DB.SendContract(ctx, dev, c.ID)
-	}
-	if err == nil {
-		_, err = env.DB.ConfirmContract(ctx, audit.Actor{Name: name}, c.ID, id)
-	}
-	if err == nil {
-		_, err = env.DB.FileContract(ctx, dev, c.ID)
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
+	sell(t, env, saleInput(tab.Rows[1].Cells[0].Unit.ID, name, id), true)
 	paths := []string{"/public", "/public?jurisdiction=652301", "/public/guide", "/public/guide/transfer?jurisdiction=652301", "/credit", "/verify",
 		"/public/projects/" + itoa(ref.Project.ID)}
 	d, _ := env.DB.ProjectDetail(ctx, ref.Project.ID)
