@@ -42,6 +42,7 @@ type Event struct {
 	Total      int
 	Done       int
 	Blocked    int
+	SameDay    int // of the units done, those with the certificate no later than the handover day
 	CreatedBy  int64
 	CreatedAt  time.Time
 	StartedAt  time.Time

@@ -109,13 +109,14 @@ const (
 	Pending     State = "pending"     // 网签中: a contract drafted or awaiting the buyer
 	Signed      State = "signed"      // 已网签 (contract signed, not yet filed)
 	Filed       State = "filed"       // 已备案 (filed; no live pre-notice)
-	PreNoticed  State = "prenoticed"  // 预告: filed, pre-notice registered
-	Registered  State = "registered"  // 已登记 (transfer registered to the buyer)
-	Restricted  State = "restricted"  // 限制: locked or sealed
+	PreNoticed  State = "prenoticed"  // 已预告: a live 预告登记 (of the sale or of a mortgage)
+	Registered  State = "registered"  // 已登记: the buyers' ownership is in the register book
+	Mortgaged   State = "mortgaged"   // 已抵押: a live 抵押权 on the unit
+	Restricted  State = "restricted"  // 限制: locked, sealed (查封 or 轮候查封) or under an objection
 )
 
 // States lists the states in legend order.
-var States = []State{Unpermitted, Suspended, Available, Pending, Signed, Filed, PreNoticed, Registered, Restricted}
+var States = []State{Unpermitted, Suspended, Available, Pending, Signed, Filed, PreNoticed, Registered, Mortgaged, Restricted}
 
 // Label is the state's Chinese name.
 func (s State) Label() string {
@@ -133,35 +134,70 @@ func (s State) Label() string {
 	case Filed:
 		return "已备案"
 	case PreNoticed:
-		return "已备案·预告"
+		return "已预告"
 	case Registered:
 		return "已登记"
+	case Mortgaged:
+		return "已抵押"
 	case Restricted:
 		return "限制"
 	}
 	return string(s)
 }
 
-// Status gathers what decides a unit's state; each capability of the
-// platform fills its part (presale permits, contracts, the register).
+// Register is what the register book says of a unit now: its current
+// (现势) entries, summarised. registry.Standing is the one function that
+// computes it from the book; nothing else decides these facts.
+type Register struct {
+	DeveloperOwns bool   // the developer's ownership (首次登记) is current
+	Registered    bool   // a later owner's ownership (转移登记 or a correction of it) is current
+	OwnerContract int64  // the sale contract the current ownership carried out (0: none or not a sale)
+	OwnershipID   int64  // the current ownership entry (0 when none)
+	PreNotice     bool   // a current 预售商品房买卖预告登记
+	PreMortgage   bool   // a current 预售商品房抵押权预告登记 (预抵押)
+	Mortgaged     bool   // a current 抵押权
+	Sealed        bool   // a current 查封 (an effective seal)
+	WaitingSeal   bool   // a 轮候查封 waiting behind an effective seal
+	Objection     bool   // a current 异议登记
+	SealAuthority string // the authority of the effective seal, for messages
+}
+
+// Status gathers everything that decides a unit's state: the presale
+// permit, the live contract, the staff lock, the register book, the
+// handover and the certificate. It is loaded by one store loader for a
+// unit or a whole building, and every question "is this flat sold, filed,
+// registered, mortgaged, sealed, handed over, certified" is asked of it.
 type Status struct {
 	Permit     string // "valid", "suspended" or "" (none)
 	Contract   string // the live contract's state: draft, sent, signed, filed; "" for none
-	PreNotice  bool   // a live 预告登记 of the sale
-	Registered bool   // ownership transferred to the buyer
+	ContractID int64  // the live contract (0 for none)
 	Locked     bool   // 单元锁定 by staff
-	Sealed     bool   // a live 查封 on the register
+	Register   Register
+	HandedOver bool // the keys were handed over (交房) at a handover event
+	Certified  bool // a live, signed 不动产权证书 of the current ownership exists
 }
 
+// Sealed reports whether a seal stands on the unit (查封, or a waiting
+// 轮候查封 behind one): no sale, transfer or mortgage while it does.
+func (s Status) Sealed() bool { return s.Register.Sealed || s.Register.WaitingSeal }
+
+// Sold reports whether the unit is under a live contract or already
+// belongs to a buyer in the register book.
+func (s Status) Sold() bool { return s.Contract != "" || s.Register.Registered }
+
 // State derives the 楼盘表 state: a restriction shows first, then the
-// furthest step of the sale.
+// register book (mortgage, ownership, pre-notice), then the furthest step
+// of the sale, then the permit.
 func (s Status) State() State {
+	r := s.Register
 	switch {
-	case s.Locked || s.Sealed:
+	case s.Locked || s.Sealed() || r.Objection:
 		return Restricted
-	case s.Registered:
+	case r.Mortgaged:
+		return Mortgaged
+	case r.Registered:
 		return Registered
-	case s.Contract == "filed" && s.PreNotice:
+	case r.PreNotice || r.PreMortgage:
 		return PreNoticed
 	case s.Contract == "filed":
 		return Filed

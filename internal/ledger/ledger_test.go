@@ -294,8 +294,15 @@ func TestStatusState(t *testing.T) {
 		{Status{Permit: "valid", Contract: "signed"}, Signed},
 		{Status{Permit: "valid", Contract: "filed"}, Filed},
 		{Status{Permit: "valid", Contract: "filed", Locked: true}, Restricted},
-		{Status{Permit: "valid", Sealed: true}, Restricted},
-		{Status{Registered: true}, Registered},
+		{Status{Permit: "valid", Register: Register{Sealed: true}}, Restricted},
+		{Status{Permit: "valid", Contract: "filed", Register: Register{PreNotice: true, WaitingSeal: true}}, Restricted},
+		{Status{Permit: "valid", Register: Register{Objection: true, Registered: true}}, Restricted},
+		{Status{Permit: "valid", Contract: "filed", Register: Register{PreNotice: true}}, PreNoticed},
+		{Status{Permit: "valid", Contract: "filed", Register: Register{PreNotice: true, PreMortgage: true}}, PreNoticed},
+		{Status{Permit: "valid", Contract: "filed", Register: Register{Registered: true}}, Registered},
+		{Status{Permit: "valid", Contract: "filed", Register: Register{Registered: true, Mortgaged: true}}, Mortgaged},
+		{Status{Permit: "valid", Register: Register{DeveloperOwns: true}}, Available},
+		{Status{Register: Register{Registered: true}}, Registered},
 	}
 	for _, tt := range tests {
 		if got := tt.s.State(); got != tt.want {

@@ -263,7 +263,7 @@ func Price(basis PriceBasis, unitPrice decimal.Decimal, u ledger.Unit) (area, to
 // SaleFacts are what the signing and filing rules look at besides the contract.
 type SaleFacts struct {
 	Unit       ledger.Unit
-	Status     ledger.Status // the unit's status (permit, lock, seal)
+	Status     ledger.Status // the unit's one derived status (permit, lock, the register book)
 	OtherLive  bool          // another live contract holds the unit
 	Listed     bool          // the developer is on the restriction list
 	Effect     string        // what the listing does to contract filing: refuse, review, none
@@ -275,6 +275,8 @@ const (
 	basisOneLive    = "《城市商品房预售管理办法》第十条；网签备案“一房一号”"
 	basisLocked     = "《最高人民法院 国土资源部 建设部关于依法规范人民法院执行和国土资源房地产管理部门协助执行若干问题的通知》第二十二条"
 	basisIdentity   = "GB 11643-1999 公民身份号码"
+	basisSealed     = "《城市房地产管理法》第三十八条：依法裁定、决定查封或者以其他形式限制房地产权利的，不得转让"
+	basisRegistered = "《民法典》第二百零九条、第二百一十四条：不动产物权以登记簿为准；《城市房地产管理法》第三十八条：权属有争议或未依法登记领取权属证书的，不得转让"
 	basisShares     = "《民法典》第二百九十八条、第三百零八条（按份共有的份额）"
 	basisClauses    = "商品房买卖合同（预售）示范文本 GF-2014-0171"
 	basisSaleCredit = "昌州自然资发〔2022〕196号：合同义务履行情况纳入诚信管理；本辖区限制清单效力配置"
@@ -303,8 +305,15 @@ func (c *Contract) Check(f SaleFacts) error {
 	if f.Status.Locked {
 		add("contract.unit_locked", "该户已被锁定", basisLocked, "住建部门或登记机构（解锁）")
 	}
-	if f.Status.Sealed {
-		add("contract.unit_sealed", "该户已被查封", basisLocked, "作出查封的人民法院")
+	if f.Status.Sealed() {
+		who := "作出查封的人民法院或机关"
+		if a := f.Status.Register.SealAuthority; a != "" {
+			who = a + "（解除查封）"
+		}
+		add("contract.unit_sealed", "该户已被查封（登记簿有现势查封登记）", basisSealed, who)
+	}
+	if f.Status.Register.Registered {
+		add("contract.unit_registered", "该户已转移登记给买受人，不再是开发企业可以预售的房屋", basisRegistered, "登记机构（核实权属）")
 	}
 	if f.Listed && f.Effect == "refuse" {
 		add("contract.credit_restricted", "开发企业在限制清单中，本辖区对其合同不予网签备案", basisSaleCredit, "住建部门（移出限制清单）")

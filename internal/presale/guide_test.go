@@ -57,7 +57,7 @@ func TestPermitGuideMatchesCheck(t *testing.T) {
 // exclude each other.
 func TestFilingGuideMatchesCheck(t *testing.T) {
 	facts := SaleFacts{Unit: ledger.Unit{UnitNo: "652301004007GB00121F00010101"}, OtherLive: true,
-		Status: ledger.Status{Locked: true, Sealed: true}, Listed: true, Effect: string(credit.Refuse)}
+		Status: ledger.Status{Locked: true, Register: ledger.Register{Sealed: true, Registered: true}}, Listed: true, Effect: string(credit.Refuse)}
 	empty := Contract{}
 	loan := Contract{Ownership: Shares, Payment: Commercial,
 		Buyers: []Buyer{{Name: "", IDNumber: "652301199003071232"}, {Name: "李娜", IDNumber: idLi, ShareNum: 2, ShareDen: 1}}}

@@ -24,6 +24,16 @@ const (
 	ObjectReg   ServiceKind = "objection" // 异议登记
 )
 
+// OneOpenPerUnit reports whether a unit may have only one open service of
+// this kind at a time (the matter is not taken twice): a first
+// registration, a transfer, and a buyer's mortgage under a sale contract.
+// Seals may queue (轮候查封), and cancellations, corrections and
+// objections name the entry they concern. The unique index services_open
+// in the store repeats this rule as the last line of defence.
+func (k ServiceKind) OneOpenPerUnit(contractID int64) bool {
+	return k == First || k == Transfer || (k == MortgageReg && contractID != 0)
+}
+
 // ServiceKinds lists the kinds in display order.
 var ServiceKinds = []ServiceKind{First, Transfer, MortgageReg, Cancel, SealReg, Unseal, Correct, ObjectReg}
 
@@ -76,9 +86,16 @@ func (k ServiceKind) RegType() int {
 // mortgage and to the applicant of an objection. A first registration of
 // 商品房 records the developer's ownership without a certificate (it is
 // transferred to the buyers, often in the same application); the other
-// kinds end or restrict entries and are done when recorded.
+// kinds end or restrict entries and are done when recorded; a correction
+// issues a new certificate in place of the one it supersedes.
 func (k ServiceKind) Certifies() bool {
-	return k == Transfer || k == MortgageReg || k == ObjectReg
+	return k == Transfer || k == MortgageReg || k == ObjectReg || k == Correct
+}
+
+// Open reports whether the service is still to be recorded (or returned
+// to be): its rules still matter.
+func (s ServiceState) Open() bool {
+	return s == Accepted || s == Reviewed || s == Approved || s == ReturnedSt
 }
 
 // ServiceState is where a service stands. The steps are 受理 → 审核
@@ -202,16 +219,20 @@ func ApplicationNumber(jurisdiction string, year, seq int) string {
 
 // Policy is a jurisdiction's registration policy.
 type Policy struct {
-	SecondReview bool          // 复审 required
-	AutoReview   []ServiceKind // kinds that may be reviewed automatically when every rule passes
-	Days         int           // working days allowed (statutory 30)
-	Fees         map[ServiceKind]int64
+	SecondReview bool // 复审 required
+	// SeparateRecorder: the recorder (登簿人) is not a reviewer of the same
+	// service (岗位分离). On by default; a jurisdiction may turn it off.
+	SeparateRecorder bool
+	AutoReview       []ServiceKind // kinds that may be reviewed automatically when every rule passes
+	Days             int           // working days allowed (statutory 30)
+	Fees             map[ServiceKind]int64
 }
 
-// DefaultPolicy: no second review, no automatic review, 30 working days,
+// DefaultPolicy: no second review, no automatic review, the recorder not a
+// reviewer, 30 working days,
 // 80 元 per residential transfer or mortgage case (DOMAIN.md §5.12).
 func DefaultPolicy() Policy {
-	return Policy{Days: 30, Fees: map[ServiceKind]int64{Transfer: 8000, MortgageReg: 8000}}
+	return Policy{Days: 30, SeparateRecorder: true, Fees: map[ServiceKind]int64{Transfer: 8000, MortgageReg: 8000}}
 }
 
 // Settings of the registration policy.
@@ -219,6 +240,9 @@ const (
 	SettingSecondReview = "registration.second_review" // "1" to require 复审
 	SettingAutoReview   = "registration.auto_review"   // kinds, comma-separated
 	SettingDays         = "registration.days"
+	// SettingSeparateRecorder is "0" to let a reviewer also record the
+	// services they reviewed; anything else (or unset) keeps them apart.
+	SettingSeparateRecorder = "registration.separate_recorder"
 )
 
 // ParseAutoReview reads the automatic-review setting.
@@ -281,6 +305,9 @@ func (s *Service) Apply(step Step, user int64, policy Policy, reason string) err
 	case StepRecord:
 		if s.State != Approved {
 			return bad()
+		}
+		if policy.SeparateRecorder && user != 0 && (user == s.ReviewedBy || user == s.Reviewed2By) {
+			return problem.New(problem.Forbidden, "registration.segregation", "登簿人不能是本件的审核人（岗位分离，《不动产登记暂行条例实施细则》第十六条：审核与登簿分设）")
 		}
 		s.State = Recorded
 		if !s.Kind.Certifies() {

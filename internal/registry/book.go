@@ -7,7 +7,10 @@ package registry
 
 import (
 	"math/big"
+	"slices"
 	"time"
+
+	"handover/internal/ledger"
 
 	"github.com/shopspring/decimal"
 )
@@ -238,4 +241,67 @@ func Live(book []Entry, kind Kind) []Entry {
 		}
 	}
 	return out
+}
+
+// Standing summarises what the book says of its unit now, from its current
+// entries: whose ownership stands, and which pre-notices, mortgages, seals
+// and objections are in force. It is the only place these facts are
+// derived; the 楼盘表, the contract checks, the registration rules, the
+// readiness view and the public pages all read them from here.
+func Standing(book []Entry) ledger.Register {
+	st := Statuses(book)
+	var r ledger.Register
+	for _, e := range book {
+		switch st[e.ID] {
+		case Current:
+		case Temporary:
+			if e.Kind == Seal {
+				r.WaitingSeal = true
+			}
+			continue
+		default:
+			continue
+		}
+		switch e.Kind {
+		case Ownership:
+			// The newest current ownership decides (there is one; a unique
+			// index and the per-unit lock keep it so).
+			r.OwnershipID, r.OwnerContract = e.ID, e.ContractID
+			r.DeveloperOwns = ownerWasFirst(book, e)
+			r.Registered = !r.DeveloperOwns
+		case PreNotice:
+			if e.PreNoticeKind == PreNoticeMortgage {
+				r.PreMortgage = true
+			} else {
+				r.PreNotice = true
+			}
+		case Mortgage:
+			r.Mortgaged = true
+		case Seal:
+			r.Sealed = true
+			if r.SealAuthority == "" {
+				r.SealAuthority = e.Detail.Authority
+			}
+		case Objection:
+			r.Objection = true
+		}
+	}
+	return r
+}
+
+// ownerWasFirst reports whether a correction entry corrects (through any
+// chain of corrections) a first registration: the corrected ownership is
+// still the developer's.
+func ownerWasFirst(book []Entry, e Entry) bool {
+	for range book {
+		if e.RegType != RegCorrection || e.Ends == 0 {
+			break
+		}
+		i := slices.IndexFunc(book, func(x Entry) bool { return x.ID == e.Ends })
+		if i < 0 {
+			return false
+		}
+		e = book[i]
+	}
+	return e.RegType == RegFirst
 }

@@ -36,16 +36,18 @@ type UnitFacts struct {
 
 // DeveloperOwns reports whether the book holds the developer's current
 // ownership (first registration done, not yet transferred).
-func (f UnitFacts) developerOwns() bool {
-	for _, e := range Live(f.Book, Ownership) {
-		if e.RegType == RegFirst {
-			return true
-		}
-	}
-	return false
+func (f UnitFacts) developerOwns() bool { return Standing(f.Book).DeveloperOwns }
+
+func (f UnitFacts) sealed() bool {
+	r := Standing(f.Book)
+	return r.Sealed || r.WaitingSeal
 }
 
-func (f UnitFacts) sealed() bool { return len(Live(f.Book, Seal)) > 0 }
+// BuildingWide reports whether a first-registration rule concerns the
+// whole building (its filing, its parcel) rather than one unit: a
+// building's first registration waits for these only, and records every
+// unit that no unit rule holds back.
+func BuildingWide(rule string) bool { return rule == "first.filing" || rule == "first.parcel" }
 
 // FirstBlocks are the reasons a unit's first registration cannot be
 // recorded (DOMAIN.md §5.11).

@@ -251,6 +251,11 @@ type saleContext struct {
 // saleFacts gathers what the contract rules look at, inside a transaction.
 func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, error) {
 	var f saleContext
+	// The unit's one writer from here to the commit: a seal or a
+	// registration recorded at the same moment waits, or is waited for.
+	if err := tx.lockUnits(ctx, c.UnitID); err != nil {
+		return f, err
+	}
 	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, c.UnitID)
 	if err != nil {
 		return f, err
@@ -700,6 +705,9 @@ func (db *DB) executeCancellation(ctx context.Context, tx *Tx, c *presale.Contra
 	}
 	if _, err := tx.exec(ctx, `UPDATE contracts SET state = $1, ended_at = $2, end_reason = $3 WHERE id = $4`,
 		string(c.State), tx.now, c.EndReason, c.ID); err != nil {
+		return err
+	}
+	if err := tx.lockUnits(ctx, c.UnitID); err != nil {
 		return err
 	}
 	book, err := unitBook(ctx, tx.q(), c.UnitID)

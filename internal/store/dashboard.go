@@ -22,9 +22,9 @@ const unitStageFrom = ` FROM units u JOIN buildings b ON b.id = u.building_id JO
 // unitStageSQL is the stage of unit u over unitStageFrom: the furthest it
 // has come. One expression for the counts and the lists, so that a number
 // and the records behind it never disagree.
-const unitStageSQL = `CASE
+var unitStageSQL = `CASE
 	WHEN h.unit_id IS NOT NULL THEN 'handed_over'
-	WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND c.kind = 'title' AND c.state = 'live') THEN 'certified'
+	WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND ` + certifiedSQL("c") + `) THEN 'certified'
 	WHEN x.id IS NOT NULL AND fb.building_id IS NOT NULL THEN 'completed'
 	WHEN x.id IS NOT NULL THEN 'sold'
 	ELSE 'unsold' END`

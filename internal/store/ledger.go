@@ -20,6 +20,7 @@ import (
 	"handover/internal/ledger"
 	"handover/internal/measure"
 	"handover/internal/problem"
+	"handover/internal/registry"
 )
 
 // ---- projects
@@ -525,15 +526,33 @@ func (tx *Tx) flushTouches(ctx context.Context) error {
 	return nil
 }
 
-// buildingStatuses loads, with one query per kind of fact, what decides
-// the state of every unit of a building. Each capability adds its facts
-// here (contracts, the register).
-func buildingStatuses(ctx context.Context, q querier, buildingID int64) (map[int64]ledger.Status, error) {
+// unitScope selects the units whose status is loaded: one building's, or
+// one unit.
+type unitScope struct {
+	building int64 // every unit of the building
+	unit     int64 // only this unit (its building must be set too)
+}
+
+// where is the SQL filter on units u, with the scope's argument as $1.
+func (s unitScope) where() (string, int64) {
+	if s.unit != 0 {
+		return `u.id = $1`, s.unit
+	}
+	return `u.building_id = $1`, s.building
+}
+
+// unitStatuses is the one loader of ledger.Status: with one query per kind
+// of fact it reads what decides the state of every unit in scope — the
+// building's presale permit, the staff lock, the live contract, the
+// register book (derived by registry.Standing), the handover and the
+// certificate. The 楼盘表, the unit pages, the contract checks and the
+// registration rules all read a unit's state through it.
+func unitStatuses(ctx context.Context, q querier, s unitScope) (map[int64]ledger.Status, error) {
 	out := map[int64]ledger.Status{}
 	permit := ""
 	err := q.QueryRowContext(ctx, `SELECT `+permitStateSQL("pb.permit_id")+` AS st FROM presale_permit_buildings pb
 		WHERE pb.building_id = $1 AND `+permitStateSQL("pb.permit_id")+` IN ('issued', 'reinstated', 'suspended')
-		ORDER BY pb.permit_id DESC LIMIT 1`, buildingID).Scan(&permit)
+		ORDER BY pb.permit_id DESC LIMIT 1`, s.building).Scan(&permit)
 	if err != nil && !errors.Is(err, sql.ErrNoRows) {
 		return nil, err
 	}
@@ -544,59 +563,138 @@ func buildingStatuses(ctx context.Context, q querier, buildingID int64) (map[int
 	case "suspended":
 		base.Permit = "suspended"
 	}
-	ids, err := int64s(ctx, q, `SELECT id FROM units WHERE building_id = $1`, buildingID)
-	if err != nil {
-		return nil, err
+	where, arg := s.where()
+	ids := []int64{s.unit} // a unit the caller has read
+	if s.unit == 0 {
+		if ids, err = int64s(ctx, q, `SELECT u.id FROM units u WHERE `+where, arg); err != nil {
+			return nil, err
+		}
 	}
 	for _, id := range ids {
 		out[id] = base
 	}
-	rows, err := q.QueryContext(ctx, `SELECT l.unit_id, l.locked FROM unit_locks l
-		WHERE l.id IN (SELECT MAX(x.id) FROM unit_locks x JOIN units u ON u.id = x.unit_id WHERE u.building_id = $1 GROUP BY x.unit_id)`, buildingID)
+	set := func(query string, scan func(rows *sql.Rows, st *ledger.Status) (int64, error)) error {
+		rows, err := q.QueryContext(ctx, query, arg)
+		if err != nil {
+			return err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var st ledger.Status
+			id, err := scan(rows, &st)
+			if err != nil {
+				return err
+			}
+			cur, ok := out[id]
+			if !ok {
+				continue
+			}
+			mergeStatus(&cur, st)
+			out[id] = cur
+		}
+		return rows.Err()
+	}
+	// The newest lock row of each unit decides.
+	if err := set(`SELECT l.unit_id, l.locked FROM unit_locks l WHERE l.id IN (SELECT MAX(x.id) FROM unit_locks x
+		JOIN units u ON u.id = x.unit_id WHERE `+where+` GROUP BY x.unit_id)`, func(rows *sql.Rows, st *ledger.Status) (int64, error) {
+		var id int64
+		err := rows.Scan(&id, &st.Locked)
+		return id, err
+	}); err != nil {
+		return nil, err
+	}
+	if err := set(`SELECT c.unit_id, c.id, c.state FROM contracts c JOIN units u ON u.id = c.unit_id
+		WHERE `+where+` AND c.state IN ('draft', 'sent', 'signed', 'filed')`, func(rows *sql.Rows, st *ledger.Status) (int64, error) {
+		var id int64
+		err := rows.Scan(&id, &st.ContractID, &st.Contract)
+		return id, err
+	}); err != nil {
+		return nil, err
+	}
+	// Only a unit under a filed contract can have been handed over, and
+	// only an owned one certified: a unit's sale checks skip both reads.
+	filed, owned := false, false
+	for _, st := range out {
+		filed = filed || st.Contract == "filed"
+	}
+	if filed || s.unit == 0 {
+		if err := set(`SELECT h.unit_id FROM handover_units h JOIN units u ON u.id = h.unit_id WHERE `+where+` AND h.state = 'done'`,
+			func(rows *sql.Rows, st *ledger.Status) (int64, error) {
+				var id int64
+				st.HandedOver = true
+				return id, rows.Scan(&id)
+			}); err != nil {
+			return nil, err
+		}
+	}
+	// The register book (kinds, links and particulars; not the holders).
+	books := map[int64][]registry.Entry{}
+	rows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
+		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.authority FROM register_entries e JOIN units u ON u.id = e.unit_id
+		WHERE `+where+` ORDER BY e.unit_id, e.id`, arg)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
 	for rows.Next() {
-		var id int64
-		var locked bool
-		if err := rows.Scan(&id, &locked); err != nil {
+		var e registry.Entry
+		var kind, end string
+		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end, &e.Detail.Waiting,
+			&e.Detail.Authority); err != nil {
+			rows.Close()
 			return nil, err
 		}
-		st := out[id]
-		st.Locked = locked
-		out[id] = st
+		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)
+		books[e.UnitID] = append(books[e.UnitID], e)
 	}
+	rows.Close()
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	return out, addContractStatuses(ctx, q, buildingID, out)
+	for id, book := range books {
+		if st, ok := out[id]; ok {
+			st.Register = registry.Standing(book)
+			out[id] = st
+			owned = owned || st.Register.OwnershipID != 0
+		}
+	}
+	if !owned {
+		return out, nil
+	}
+	// Certified: a live, signed 不动产权证书 of the current ownership.
+	crows, err := q.QueryContext(ctx, `SELECT c.unit_id, c.entry_id FROM certificates c JOIN units u ON u.id = c.unit_id
+		WHERE `+where+` AND `+certifiedSQL("c"), arg)
+	if err != nil {
+		return nil, err
+	}
+	defer crows.Close()
+	for crows.Next() {
+		var id, entry int64
+		if err := crows.Scan(&id, &entry); err != nil {
+			return nil, err
+		}
+		if st, ok := out[id]; ok && st.Register.OwnershipID == entry {
+			st.Certified = true
+			out[id] = st
+		}
+	}
+	return out, crows.Err()
 }
 
-// addContractStatuses marks units under a live contract, and filed units
-// whose pre-notice is in the register book.
-func addContractStatuses(ctx context.Context, q querier, buildingID int64, out map[int64]ledger.Status) error {
-	rows, err := q.QueryContext(ctx, `SELECT c.unit_id, c.state,
-		EXISTS (SELECT 1 FROM register_entries e WHERE e.contract_id = c.id AND e.kind = 'prenotice' AND e.prenotice_kind = 1
-			AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id))
-		FROM contracts c JOIN units u ON u.id = c.unit_id
-		WHERE u.building_id = $1 AND c.state IN ('draft', 'sent', 'signed', 'filed')`, buildingID)
-	if err != nil {
-		return err
+// mergeStatus adds the facts one query found to a unit's status.
+func mergeStatus(dst *ledger.Status, src ledger.Status) {
+	dst.Locked = dst.Locked || src.Locked
+	if src.Contract != "" {
+		dst.Contract, dst.ContractID = src.Contract, src.ContractID
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var state string
-		var pre bool
-		if err := rows.Scan(&id, &state, &pre); err != nil {
-			return err
-		}
-		st := out[id]
-		st.Contract, st.PreNotice = state, pre
-		out[id] = st
-	}
-	return rows.Err()
+	dst.HandedOver = dst.HandedOver || src.HandedOver
+}
+
+// certifiedSQL is the one definition of a certificate that counts as
+// issued, over certificates alias c: a 不动产权证书 that is live (not
+// cancelled) and signed. A certificate row is written when it is numbered
+// and signed afterwards; until then it is not a certificate.
+func certifiedSQL(c string) string {
+	return c + `.kind = 'title' AND ` + c + `.state = 'live' AND ` + c + `.signature IS NOT NULL`
 }
 
 // BuildingTable returns the 楼盘表 of a building: every unit with its state.
@@ -613,7 +711,7 @@ func (db *DB) BuildingTable(ctx context.Context, buildingID int64) (ledger.Table
 	if err != nil {
 		return ledger.Table{}, err
 	}
-	statuses, err := buildingStatuses(ctx, db.r(), buildingID)
+	statuses, err := unitStatuses(ctx, db.r(), unitScope{building: buildingID})
 	if err != nil {
 		return ledger.Table{}, err
 	}
@@ -651,8 +749,7 @@ func (db *DB) UnitStatus(ctx context.Context, unitID int64) (ledger.Status, erro
 	return unitStatus(ctx, db.r(), unitID)
 }
 
-// unitStatus loads what decides one unit's state, with a few small queries
-// (the same facts buildingStatuses loads for a whole building).
+// unitStatus loads one unit's status through the one loader.
 func unitStatus(ctx context.Context, q querier, unitID int64) (ledger.Status, error) {
 	var building int64
 	if err := q.QueryRowContext(ctx, `SELECT building_id FROM units WHERE id = $1`, unitID).Scan(&building); err != nil {
@@ -663,30 +760,13 @@ func unitStatus(ctx context.Context, q querier, unitID int64) (ledger.Status, er
 
 // unitStatusOf is unitStatus for a unit whose building is known.
 func unitStatusOf(ctx context.Context, q querier, unitID, building int64) (ledger.Status, error) {
-	var st ledger.Status
-	permit := ""
-	err := q.QueryRowContext(ctx, `SELECT `+permitStateSQL("pb.permit_id")+` FROM presale_permit_buildings pb
-		WHERE pb.building_id = $1 AND `+permitStateSQL("pb.permit_id")+` IN ('issued', 'reinstated', 'suspended')
-		ORDER BY pb.permit_id DESC LIMIT 1`, building).Scan(&permit)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return st, err
+	all, err := unitStatuses(ctx, q, unitScope{building: building, unit: unitID})
+	if err != nil {
+		return ledger.Status{}, err
 	}
-	switch permit {
-	case "issued", "reinstated":
-		st.Permit = "valid"
-	case "suspended":
-		st.Permit = "suspended"
-	}
-	err = q.QueryRowContext(ctx, `SELECT locked FROM unit_locks WHERE unit_id = $1 ORDER BY id DESC LIMIT 1`, unitID).Scan(&st.Locked)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return st, err
-	}
-	err = q.QueryRowContext(ctx, `SELECT c.state,
-		EXISTS (SELECT 1 FROM register_entries e WHERE e.contract_id = c.id AND e.kind = 'prenotice' AND e.prenotice_kind = 1
-			AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id))
-		FROM contracts c WHERE c.unit_id = $1 AND c.state IN ('draft', 'sent', 'signed', 'filed')`, unitID).Scan(&st.Contract, &st.PreNotice)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return st, err
+	st, ok := all[unitID]
+	if !ok {
+		return st, problem.New(problem.NotFound, "unit.not_found", "户不存在")
 	}
 	return st, nil
 }

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 
 	"handover/internal/calendar"
 	"handover/internal/code"
@@ -132,4 +134,44 @@ func unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, e
 // UnitBook returns the register book of a unit, oldest entry first.
 func (db *DB) UnitBook(ctx context.Context, unitID int64) ([]registry.Entry, error) {
 	return unitBook(ctx, db.r(), unitID)
+}
+
+// lockUnits makes this transaction the one writer of each unit's book and
+// contract until it commits: every transaction that changes a unit's
+// register entries or its contract calls it before it reads the facts its
+// rules check, so two clerks recording the same unit at once are served
+// one after the other and the second sees the first's entries. Units are
+// locked in id order (no deadlock between two transactions that lock
+// several). On SQLite BEGIN IMMEDIATE already holds the only write lock.
+func (tx *Tx) lockUnits(ctx context.Context, ids ...int64) error {
+	if tx.db.engine != Postgres || len(ids) == 0 {
+		return nil
+	}
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
+	// Fixed-size groups of placeholders (the last padded by repeating an
+	// id) keep the number of distinct statement texts at two.
+	const group = 64
+	for i := 0; i < len(ids); i += group {
+		n := group
+		if len(ids) == 1 {
+			n = 1
+		}
+		args := make([]any, n)
+		marks := make([]string, n)
+		for j := range args {
+			args[j] = ids[min(i+j, len(ids)-1)]
+			marks[j] = fmt.Sprintf("$%d", j+1)
+		}
+		rows, err := tx.query(ctx, `SELECT id FROM units WHERE id IN (`+strings.Join(marks, ", ")+`) ORDER BY id FOR UPDATE`, args...)
+		if err != nil {
+			return err
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -59,6 +60,10 @@ func registrationPolicy(ctx context.Context, q querier, jurisdiction string) (re
 		return p, err
 	}
 	p.SecondReview = v == "1" || v == "true"
+	if v, err = setting(ctx, q, jurisdiction, registry.SettingSeparateRecorder, ""); err != nil {
+		return p, err
+	}
+	p.SeparateRecorder = v != "0" && v != "false"
 	if v, err = setting(ctx, q, jurisdiction, registry.SettingAutoReview, ""); err != nil {
 		return p, err
 	}
@@ -72,6 +77,57 @@ func registrationPolicy(ctx context.Context, q querier, jurisdiction string) (re
 		p.Days = n
 	}
 	return p, nil
+}
+
+// lockApplicationUnits makes the transaction the one writer of every unit
+// the application's services record on, before any rule is read.
+func (tx *Tx) lockApplicationUnits(ctx context.Context, a *registry.Application) error {
+	var ids []int64
+	for _, s := range a.Services {
+		if s.State == registry.Withdrawn {
+			continue
+		}
+		units, err := serviceUnits(ctx, tx, s)
+		if err != nil {
+			return err
+		}
+		ids = append(ids, units...)
+	}
+	return tx.lockUnits(ctx, ids...)
+}
+
+// openServiceStates are the states of a service still to be recorded: one
+// unit has at most one such service of each kind (a unique index keeps it).
+const openServiceStates = `('accepted', 'returned', 'reviewed', 'approved')`
+
+// refuseDuplicate refuses a service when the same unit (or building) has
+// an open service of the same kind in another application.
+func (tx *Tx) refuseDuplicate(ctx context.Context, s registry.Service) error {
+	if !s.Kind.OneOpenPerUnit(s.ContractID) {
+		return nil
+	}
+	var number string
+	err := tx.queryRow(ctx, `SELECT a.number FROM services s JOIN applications a ON a.id = s.application_id
+		WHERE s.kind = $1 AND s.unit_id = $2 AND s.building_id = $3 AND s.state IN `+openServiceStates+` LIMIT 1`,
+		string(s.Kind), s.UnitID, s.BuildingID).Scan(&number)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return duplicateService(s, number)
+}
+
+func duplicateService(s registry.Service, number string) error {
+	var r problem.Refusal
+	msg := fmt.Sprintf("该户已有办理中的%s申请", s.Kind.Label())
+	if number != "" {
+		msg += "（受理号" + number + "）"
+	}
+	r.Add(problem.Reason{Rule: "application.duplicate", Message: msg, Basis: "《不动产登记暂行条例》第十七条：同一不动产的同一登记事项不重复受理",
+		Fixer: "受理人员（办理或撤回原申请）"})
+	return r.Err("application.duplicate", msg)
 }
 
 // serviceUnits lists the units a service records on.
@@ -153,6 +209,16 @@ func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in Ap
 		return a, nil, &problem.Error{Kind: problem.Invalid, Code: "application.applicants", Message: "请填写申请人", Fields: map[string]string{"applicants": "请填写申请人"}}
 	}
 	a.ProjectID = projectID
+	// One open application per unit and matter: the units are locked first,
+	// so of two clerks taking the same matter at once the second is told.
+	if err := tx.lockApplicationUnits(ctx, &a); err != nil {
+		return a, nil, err
+	}
+	for _, s := range a.Services {
+		if err := tx.refuseDuplicate(ctx, s); err != nil {
+			return a, nil, err
+		}
+	}
 	var blocks []registry.Block
 	checked := false
 	if refuseBlocked {
@@ -190,7 +256,9 @@ func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in Ap
 		details, _ := json.Marshal(s.Details)
 		if s.ID, err = tx.insertID(ctx, `INSERT INTO services (application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on,
 			details, accepted_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11)`, a.ID, s.Seq, string(s.Kind), s.UnitID, s.BuildingID,
-			s.ContractID, s.EntryID, s.Fee, s.DueOn.String(), string(details), tx.actor.UserID); err != nil {
+			s.ContractID, s.EntryID, s.Fee, s.DueOn.String(), string(details), tx.actor.UserID); isUniqueViolation(err) {
+			return a, nil, duplicateService(*s, "")
+		} else if err != nil {
 			return a, nil, err
 		}
 		if err := tx.step(ctx, s.ID, registry.StepAccept, ""); err != nil {
@@ -629,6 +697,13 @@ func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s regis
 		switch s.Kind {
 		case registry.First:
 			blocks = registry.FirstBlocks(f)
+			if s.UnitID == 0 {
+				// A building's first registration waits only for what
+				// concerns the building (its filing, its parcel); a unit
+				// sealed, locked or already registered is left out of it
+				// and waits on its own (recordService skips it).
+				blocks = slices.DeleteFunc(blocks, func(b registry.Block) bool { return !registry.BuildingWide(b.Rule) })
+			}
 		case registry.Transfer:
 			blocks = registry.TransferBlocks(f)
 		case registry.MortgageReg:
@@ -651,8 +726,8 @@ func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s regis
 func (tx *Tx) applicationBlocks(ctx context.Context, a *registry.Application) ([]registry.Block, error) {
 	var out []registry.Block
 	for _, s := range a.Services {
-		if s.State == registry.Withdrawn {
-			continue
+		if !s.State.Open() {
+			continue // withdrawn, or recorded: its rules were met when it was
 		}
 		b, err := serviceBlocks(ctx, tx, a, s)
 		if err != nil {
@@ -819,6 +894,9 @@ func (tx *Tx) recordApplication(ctx context.Context, a *registry.Application) er
 	if approved == 0 {
 		return problem.New(problem.Conflict, "registration.step", "没有待登簿的事项")
 	}
+	if err := tx.lockApplicationUnits(ctx, a); err != nil {
+		return err
+	}
 	blocks, err := tx.applicationBlocks(ctx, a)
 	if err != nil {
 		return err
@@ -832,15 +910,20 @@ func (tx *Tx) recordApplication(ctx context.Context, a *registry.Application) er
 // recordApproved records the approved services of an application whose
 // rules were checked in this transaction, after its last change.
 func (tx *Tx) recordApproved(ctx context.Context, a *registry.Application) error {
+	policy, err := registrationPolicy(ctx, tx.q(), a.Jurisdiction)
+	if err != nil {
+		return err
+	}
 	for i := range a.Services {
 		s := &a.Services[i]
 		if s.State != registry.Approved {
 			continue
 		}
-		if err := tx.recordService(ctx, a, s); err != nil {
+		// The step first: a refused recorder writes nothing.
+		if err := s.Apply(registry.StepRecord, tx.actor.UserID, policy, ""); err != nil {
 			return err
 		}
-		if err := s.Apply(registry.StepRecord, tx.actor.UserID, registry.Policy{}, ""); err != nil {
+		if err := tx.recordService(ctx, a, s); err != nil {
 			return err
 		}
 		s.RecordedAt = tx.now
@@ -864,6 +947,16 @@ func (tx *Tx) recordService(ctx context.Context, a *registry.Application, s *reg
 		return err
 	}
 	for _, unit := range units {
+		if s.Kind == registry.First && s.UnitID == 0 {
+			f, err := unitRegFacts(ctx, tx, unit, 0)
+			if err != nil {
+				return err
+			}
+			f.Filed = true // checked for the building
+			if len(registry.FirstBlocks(f)) > 0 {
+				continue // sealed, locked or already registered: this unit waits
+			}
+		}
 		book, err := unitBook(ctx, tx.q(), unit)
 		if err != nil {
 			return err
@@ -926,7 +1019,23 @@ func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registr
 		corrected.ID, corrected.Ends, corrected.EndKind, corrected.ServiceID = 0, s.EntryID, registry.Superseded, s.ID
 		corrected.RegType, corrected.CertNo = registry.RegCorrection, ""
 		corrected.Note = strings.TrimSpace(corrected.Note + " 更正：" + s.Details["reason"])
-		return tx.record(ctx, corrected, a.Jurisdiction, 0)
+		// The corrected right gets a new certificate (or proof) in place of
+		// the one the correction supersedes (DOMAIN.md §5.13), which is
+		// cancelled here, in the same transaction.
+		kind := code.CertKind(0)
+		if book[i].CertNo != "" {
+			switch corrected.Kind {
+			case registry.Ownership:
+				kind = code.Title
+			case registry.Mortgage, registry.Objection:
+				kind = code.Proof
+			}
+		}
+		e, err := tx.record(ctx, corrected, a.Jurisdiction, kind)
+		if err != nil {
+			return e, err
+		}
+		return e, tx.cancelCertificates(ctx, s.EntryID, "更正登记："+s.Details["reason"])
 	case registry.ObjectReg:
 		base.Kind, base.RightType, base.Note = registry.Objection, registry.RightObjection, s.Details["reason"]
 		base.Holders = []registry.Holder{{Name: strings.Join(a.Applicants, "、"), IDKind: "身份证", IDNumber: s.Details["id_number"]}}

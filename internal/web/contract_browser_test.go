@@ -81,7 +81,8 @@ func TestBrowserContractFlow(t *testing.T) {
 	}
 	webtest.Screenshot(t, b, "contract-filed")
 
-	// The 楼盘表 cell of the unit now shows 已备案.
+	// The 楼盘表 cell of the unit now shows 已预告: filed, with the
+	// pre-notice registered in the same step.
 	if err := chromedp.Do(b, chromedp.Navigate(fmt.Sprintf("%s/buildings/%d", base, building)), chromedp.WaitVisible(chromedp.CSS("table.grid"))); err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +91,7 @@ func TestBrowserContractFlow(t *testing.T) {
 		t.Errorf("cell class = %q, %v; want s-prenoticed", class, err)
 	}
 	title, _ := chromedp.Run(b, chromedp.Evaluate[string](fmt.Sprintf(`document.querySelector('a.cell[data-unit="%d"]').title`, unit.ID)))
-	if !strings.Contains(title, "已备案") {
-		t.Errorf("cell title = %q, want 已备案", title)
+	if !strings.Contains(title, "已预告") {
+		t.Errorf("cell title = %q, want 已预告", title)
 	}
 }

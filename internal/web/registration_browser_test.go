@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"handover/internal/demo"
+	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -313,6 +314,49 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	}
 	if same := webtest.Text(t, s.b, "#same-day"); same != "1" {
 		t.Errorf("same-day certificates: %q", same)
+	}
+	// The 楼盘表 follows the register book: the handed-over flat is 已登记
+	// (已抵押 with its loan), and a flat sealed by a court shows 限制.
+	tab, _ := env.DB.BuildingTable(ctx, ref.Unit.BuildingID)
+	var free int64
+	for _, row := range tab.Rows {
+		for _, c := range row.Cells {
+			if c.State == ledger.Available && free == 0 {
+				free = c.Unit.ID
+			}
+		}
+	}
+	cal, _ := env.DB.Calendar(ctx)
+	seal, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"昌吉市人民法院"},
+		Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: free, Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "（2026）新2301执7号"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.Step(ctx, actorOfUser(env, "shenhe"), seal.ID, registry.StepReview, store.StepOptions{}, env.Keys); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.Step(ctx, actorOfUser(env, "dengbu"), seal.ID, registry.StepRecord, store.StepOptions{}, env.Keys); err != nil {
+		t.Fatal(err)
+	}
+	s.do("table", chromedp.Navigate(fmt.Sprintf("%s/buildings/%d", s.base, ref.Unit.BuildingID)), chromedp.WaitVisible(chromedp.CSS("table.grid")))
+	webtest.Screenshot(t, s.b, "table-registered-sealed")
+	wantTransferred, wantClass := "已登记", "s-registered"
+	if paid.Payment.Loan() {
+		wantTransferred, wantClass = "已抵押", "s-mortgaged"
+	}
+	for _, tt := range []struct {
+		unit        int64
+		class, want string
+	}{{paid.UnitID, wantClass, wantTransferred}, {free, "s-restricted", "限制"}} {
+		sel := fmt.Sprintf(`a.cell[data-unit="%d"]`, tt.unit)
+		class, err := chromedp.Run(s.b, chromedp.Evaluate[string](`document.querySelector('`+sel+`').className`))
+		title, _ := chromedp.Run(s.b, chromedp.Evaluate[string](`document.querySelector('`+sel+`').title`))
+		if err != nil || !strings.Contains(class, tt.class) || !strings.Contains(title, tt.want) {
+			t.Errorf("unit %d: cell class %q title %q (%v), want %s and %s", tt.unit, class, title, err, tt.class, tt.want)
+		}
+	}
+	if legend := webtest.Text(t, s.b, ".legend"); !strings.Contains(legend, "限制") || !strings.Contains(legend, wantTransferred) {
+		t.Errorf("legend %q lacks 限制 or %s", legend, wantTransferred)
 	}
 	// The buyer of the flat sees the certificate on their own page.
 	s.as("zhangwei")

@@ -1,0 +1,441 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/certificate"
+	"handover/internal/demo"
+	"handover/internal/ledger"
+	"handover/internal/problem"
+	"handover/internal/registry"
+	"handover/internal/store"
+	"handover/internal/store/storetest"
+)
+
+// record takes an application and has it reviewed and recorded by the
+// fixture's clerks.
+func (x *registrationFixture) record(t *testing.T, services ...store.ServiceInput) (registry.Application, error) {
+	t.Helper()
+	a := x.apply(t, services...)
+	a, err := x.step(t, x.reviewer, a, registry.StepReview, store.StepOptions{})
+	if err != nil {
+		return a, err
+	}
+	return x.step(t, x.recorder, a, registry.StepRecord, store.StepOptions{})
+}
+
+// seal records a court seal on a unit.
+func (x *registrationFixture) seal(t *testing.T, unit int64) {
+	t.Helper()
+	if _, err := x.record(t, store.ServiceInput{Kind: registry.SealReg, UnitID: unit,
+		Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "（2026）新2301执12号"}}); err != nil {
+		t.Fatalf("seal: %v", err)
+	}
+}
+
+// stateOf reads a unit's state from the 楼盘表 (the grid the pages show).
+func (x *registrationFixture) stateOf(t *testing.T, unit int64) ledger.State {
+	t.Helper()
+	tab, err := x.db.BuildingTable(context.Background(), x.building)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, r := range tab.Rows {
+		for _, c := range r.Cells {
+			if c.Unit.ID == unit {
+				return c.State
+			}
+		}
+	}
+	t.Fatalf("unit %d not in the table", unit)
+	return ""
+}
+
+// A flat under a seal in the register book cannot be sold: neither a new
+// contract nor the filing (with its pre-notice) of one signed before the
+// seal; and the 楼盘表 shows it as 限制.
+func TestSealedUnitCannotBeSold(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	unsold, signedFirst := x.saleFixture.units[6], x.saleFixture.units[7]
+	signed := x.sign(t, x.input(signedFirst))
+	x.seal(t, unsold)
+	x.seal(t, signedFirst)
+	for _, u := range []int64{unsold, signedFirst} {
+		if got := x.stateOf(t, u); got != ledger.Restricted {
+			t.Errorf("sealed unit %d shows %s, want %s", u, got, ledger.Restricted)
+		}
+	}
+	if _, err := x.db.DraftContract(ctx, x.dev, x.f.Orgs["dev1"].ID, x.input(unsold)); !slices.Contains(rulesOf(err), "contract.unit_sealed") {
+		t.Errorf("drafting a contract on a sealed unit: got %v (rules %v), want contract.unit_sealed", err, rulesOf(err))
+	}
+	if _, err := x.db.FileContract(ctx, x.dev, signed.ID); !slices.Contains(rulesOf(err), "contract.unit_sealed") {
+		t.Errorf("filing a contract on a sealed unit: got %v, want contract.unit_sealed", err)
+	}
+	book, _ := x.db.UnitBook(ctx, signedFirst)
+	if n := len(registry.Live(book, registry.PreNotice)); n != 0 {
+		t.Errorf("pre-notices on the sealed unit: got %d, want 0", n)
+	}
+}
+
+// The 楼盘表 follows the register book: a transferred flat is 已登记, a
+// mortgaged one 已抵押, a filed one with its pre-notice 已预告; the legend
+// counts them.
+func TestTableShowsTheRegister(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	transferred, mortgaged, prenoticed := x.contracts[1], x.contracts[2], x.contracts[3]
+	if _, err := x.record(t, store.ServiceInput{Kind: registry.First, BuildingID: x.building}); err != nil {
+		t.Fatalf("first registration: %v", err)
+	}
+	if _, err := x.record(t, store.ServiceInput{Kind: registry.Transfer, UnitID: transferred.UnitID}); err != nil {
+		t.Fatalf("transfer: %v", err)
+	}
+	if _, err := x.record(t, store.ServiceInput{Kind: registry.Transfer, UnitID: mortgaged.UnitID}); err != nil {
+		t.Fatalf("transfer: %v", err)
+	}
+	bank := x.f.Orgs["652301/bank"].ID
+	if _, err := x.record(t, store.ServiceInput{Kind: registry.MortgageReg, UnitID: mortgaged.UnitID,
+		Details: map[string]string{"bank": fmt.Sprint(bank), "amount": "300000", "term_start": "2026-03-20", "term_end": "2046-03-20"}}); err != nil {
+		t.Fatalf("mortgage: %v", err)
+	}
+	tests := []struct {
+		unit int64
+		want ledger.State
+	}{
+		{transferred.UnitID, ledger.Registered},
+		{mortgaged.UnitID, ledger.Mortgaged},
+		{prenoticed.UnitID, ledger.PreNoticed},
+		{x.saleFixture.units[8], ledger.Available},
+	}
+	for _, tt := range tests {
+		if got := x.stateOf(t, tt.unit); got != tt.want {
+			t.Errorf("unit %d: got %s, want %s", tt.unit, got, tt.want)
+		}
+		st, err := x.db.UnitStatus(ctx, tt.unit)
+		if err != nil || st.State() != tt.want {
+			t.Errorf("UnitStatus(%d) = %s, %v; want %s", tt.unit, st.State(), err, tt.want)
+		}
+	}
+	tab, _ := x.db.BuildingTable(ctx, x.building)
+	if tab.Counts[ledger.Registered] != 1 || tab.Counts[ledger.Mortgaged] != 1 {
+		t.Errorf("legend counts %v: want 1 已登记 and 1 已抵押", tab.Counts)
+	}
+}
+
+// A correction supersedes the corrected entry's certificate: it is 注销 on
+// the public verification, and the corrected right has a new one.
+func TestCorrectionCancelsTheCertificate(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	c := x.contracts[1]
+	a, err := x.record(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err = x.step(t, x.recorder, a, registry.StepCertify, store.StepOptions{}); err != nil {
+		t.Fatalf("certify: %v", err)
+	}
+	certs, _ := x.db.CertificatesOfUnit(ctx, c.UnitID)
+	if len(certs) != 1 {
+		t.Fatalf("certificates before the correction: %d", len(certs))
+	}
+	old := certs[0]
+	book, _ := x.db.UnitBook(ctx, c.UnitID)
+	owner := registry.Live(book, registry.Ownership)[0]
+	fix, err := x.record(t, store.ServiceInput{Kind: registry.Correct, UnitID: c.UnitID, EntryID: owner.ID, Details: map[string]string{"reason": "姓名录入错误"}})
+	if err != nil {
+		t.Fatalf("correction: %v", err)
+	}
+	if v, _ := x.db.Verify(ctx, old.LicenceID); v.State != "注销" {
+		t.Errorf("the superseded certificate verifies as %q, want 注销", v.State)
+	}
+	if _, err := x.step(t, x.recorder, fix, registry.StepCertify, store.StepOptions{}); err != nil {
+		t.Fatalf("certify the correction: %v", err)
+	}
+	certs, _ = x.db.CertificatesOfUnit(ctx, c.UnitID)
+	live := 0
+	for _, cert := range certs {
+		if cert.State == "live" {
+			live++
+			if cert.Number == old.Number {
+				t.Errorf("the new certificate reuses number %s", cert.Number)
+			}
+		}
+	}
+	if live != 1 {
+		t.Errorf("live certificates after the correction: got %d, want 1", live)
+	}
+	if st, _ := x.db.UnitStatus(ctx, c.UnitID); st.State() != ledger.Registered || !st.Certified {
+		t.Errorf("after the correction: state %s certified %v, want 已登记 and certified", st.State(), st.Certified)
+	}
+}
+
+// A seal on one flat keeps only that flat waiting: the building's first
+// registration records every other unit, and another flat's combined
+// first registration and transfer goes through.
+func TestSealBlocksOnlyItsUnit(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	sealed, other := x.contracts[4].UnitID, x.contracts[1]
+	x.seal(t, sealed)
+	if _, err := x.record(t, store.ServiceInput{Kind: registry.First, BuildingID: x.building}); err != nil {
+		t.Fatalf("the building's first registration with one sealed unit: %v", err)
+	}
+	for _, u := range x.units {
+		book, _ := x.db.UnitBook(ctx, u.ID)
+		got := len(registry.Live(book, registry.Ownership))
+		want := 1
+		if u.ID == sealed {
+			want = 0
+		}
+		if got != want {
+			t.Errorf("unit %d: %d live ownerships, want %d", u.ID, got, want)
+		}
+	}
+	if _, err := x.record(t, store.ServiceInput{Kind: registry.Transfer, UnitID: other.UnitID}); err != nil {
+		t.Errorf("another flat's transfer: %v", err)
+	}
+	if _, err := x.record(t, store.ServiceInput{Kind: registry.First, UnitID: sealed}); !strings.Contains(fmt.Sprint(rulesOf(err)), "first.sealed") {
+		t.Errorf("the sealed flat's own first registration: got %v, want first.sealed", err)
+	}
+}
+
+// Once recorded, an application lists no blocks: the rules it satisfied
+// are not shown as still missing.
+func TestRecordedApplicationListsNoBlocks(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	c := x.contracts[1]
+	a, err := x.record(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if blocks, err := x.db.ApplicationBlocks(ctx, a.ID); err != nil || len(blocks) != 0 {
+		t.Errorf("blocks of a recorded application: %v %+v, want none", err, blocks)
+	}
+}
+
+// One open application per unit and matter; the recorder is not the
+// reviewer unless the jurisdiction says so.
+func TestOneOpenApplicationAndSeparateRecorder(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	c := x.contracts[1]
+	a := x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID})
+	_, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: []string{"张伟"},
+		Services: []store.ServiceInput{{Kind: registry.Transfer, UnitID: c.UnitID}}})
+	if problem.As(err).Code != "application.duplicate" || !strings.Contains(problem.As(err).Message, a.Number) {
+		t.Errorf("a second transfer application: got %v, want application.duplicate naming %s", err, a.Number)
+	}
+	if a, err = x.step(t, x.reviewer, a, registry.StepReview, store.StepOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.step(t, x.reviewer, a, registry.StepRecord, store.StepOptions{}); problem.As(err).Code != "registration.segregation" {
+		t.Errorf("the reviewer records: got %v, want registration.segregation", err)
+	}
+	if err := x.db.PutSetting(ctx, audit.System(), "652301", registry.SettingSeparateRecorder, "0"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.step(t, x.reviewer, a, registry.StepRecord, store.StepOptions{}); err != nil {
+		t.Errorf("the reviewer records where the jurisdiction allows it: %v", err)
+	}
+}
+
+// newVolumeFixture is a filed synthetic project of n sold flats (contracts
+// signed, deed tax paid, maintenance fund paid) with the authority's key.
+func newVolumeFixture(t *testing.T, floors int) (*store.DB, *demo.Foundation, *calendar.Calendar, []int64, *store.Keyring) {
+	t.Helper()
+	db, _ := storetest.Open(t)
+	ctx := context.Background()
+	f, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := demo.SyntheticProject(ctx, db, f, demo.Synthetic{Name: "并发登簿", Jurisdiction: "652301", Parcel: "652301009002GB00077", Developer: "dev1",
+		LandCertNo: "新(2024)昌吉市不动产权第0000077号", Delivery: calendar.MustDate("2027-12-31"),
+		Plan: []demo.BuildingPlan{{Number: 1, Floors: floors, Sections: 1, PerSection: 4, Ratio: "0.190000"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var units []int64
+	rows, err := db.SQLForTest().QueryContext(ctx, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		units = append(units, id)
+	}
+	rows.Close()
+	tx, err := db.SQLForTest().BeginTx(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	contracts, err := demo.SignInBulk(ctx, tx, p, f, units, storetest.DefaultTime.Add(-72*3600e9))
+	if err != nil {
+		tx.Rollback()
+		t.Fatal(err)
+	}
+	if err := tx.Commit(); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range contracts {
+		if _, err := db.FileContract(ctx, actor(f, "kaifa"), c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := demo.CompleteProject(ctx, db, f, p, contracts, calendar.DateOf(storetest.DefaultTime), nil); err != nil {
+		t.Fatal(err)
+	}
+	k, err := certificate.NewKey("昌吉市不动产登记中心", f.Orgs["652301/registry"].USCC, []byte(passphrase), storetest.DefaultTime)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Jurisdiction = "652301"
+	if _, err := db.PutKey(ctx, audit.System(), k); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := db.UnlockKeys(ctx, []byte(passphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cal, err := db.Calendar(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, f, cal, units, keys
+}
+
+// Eight recorders race on each of 100 flats, each with its own accepted
+// and reviewed application for the same transfer (the unique index that
+// refuses such duplicates at 受理 is dropped first, as if they had been
+// taken before it existed): every flat ends with exactly one transfer and
+// one certificate number. On PostgreSQL this is the per-unit lock at work;
+// SQLite's single writer serialises the recorders anyway.
+func TestConcurrentRecordingRegistersOnce(t *testing.T) {
+	if testing.Short() {
+		t.Skip("volume test")
+	}
+	const racers = 8
+	db, f, cal, units, keys := newVolumeFixture(t, 25) // 100 flats
+	ctx := context.Background()
+	if len(units) != 100 {
+		t.Fatalf("flats: got %d, want 100", len(units))
+	}
+	if _, err := db.SQLForTest().ExecContext(ctx, `DROP INDEX services_open`); err != nil {
+		t.Fatal(err)
+	}
+	acceptor, reviewer, recorder := actor(f, "shouli"), actor(f, "shenhe"), actor(f, "dengbu")
+	// A first registration of the building, then 8 transfer applications per flat.
+	var building int64
+	db.SQLForTest().QueryRowContext(ctx, `SELECT building_id FROM units WHERE id = $1`, units[0]).Scan(&building)
+	first, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"开发企业"},
+		Services: []store.ServiceInput{{Kind: registry.First, BuildingID: building}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, err = db.Step(ctx, reviewer, first.ID, registry.StepReview, store.StepOptions{}, keys); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = db.Step(ctx, recorder, first.ID, registry.StepRecord, store.StepOptions{}, keys); err != nil {
+		t.Fatal(err)
+	}
+	// One reviewed transfer application per flat, copied 7 times as rows:
+	// the store itself refuses to take a second one.
+	var apps []int64
+	raw := db.SQLForTest()
+	for _, u := range units {
+		a, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"买受人"},
+			Services: []store.ServiceInput{{Kind: registry.Transfer, UnitID: u}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Step(ctx, reviewer, a.ID, registry.StepReview, store.StepOptions{}, keys); err != nil {
+			t.Fatal(err)
+		}
+		apps = append(apps, a.ID)
+		for i := 1; i < racers; i++ {
+			var id int64
+			if err := raw.QueryRowContext(ctx, `INSERT INTO applications (number, jurisdiction, project_id, applicants, agent, source, state, created_by, created_at)
+				SELECT number || '-' || CAST($2 AS TEXT), jurisdiction, project_id, applicants, agent, source, state, created_by, created_at
+				FROM applications WHERE id = $1 RETURNING id`, a.ID, fmt.Sprint(i)).Scan(&id); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := raw.ExecContext(ctx, `INSERT INTO services (application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee,
+				due_on, auto_review, details, return_reason, accepted_by, reviewed_by, reviewed2_by) SELECT $2, seq, kind, unit_id, building_id, contract_id,
+				entry_id, state, fee, due_on, auto_review, details, return_reason, accepted_by, reviewed_by, reviewed2_by FROM services
+				WHERE application_id = $1`, a.ID, id); err != nil {
+				t.Fatal(err)
+			}
+			apps = append(apps, id)
+		}
+	}
+	var wg sync.WaitGroup
+	work := make(chan int64)
+	var mu sync.Mutex
+	refused := map[string]int{}
+	for range 16 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for id := range work {
+				_, err := db.Step(ctx, recorder, id, registry.StepRecord, store.StepOptions{}, keys)
+				mu.Lock()
+				if err != nil {
+					refused[problem.As(err).Code]++
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	// The racers of one flat are handed out together, so that the 16
+	// workers record the 8 applications of two flats at the same moment.
+	for _, id := range apps {
+		work <- id
+	}
+	close(work)
+	wg.Wait()
+	// Every loser is refused by the rules, having seen the winner's entry:
+	// none reaches the unique indexes behind them.
+	for code := range refused {
+		if code != "registration.blocked" {
+			t.Errorf("a racer failed with %s (%d times), want only registration.blocked", code, refused[code])
+		}
+	}
+	if got, want := refused["registration.blocked"], len(units)*(racers-1); got != want {
+		t.Errorf("refused recorders: got %d, want %d", got, want)
+	}
+	rows, err := db.SQLForTest().QueryContext(ctx, `SELECT unit_id, COUNT(*), COUNT(DISTINCT cert_no) FROM register_entries
+		WHERE kind = 'ownership' AND reg_type = 200 GROUP BY unit_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	seen := 0
+	for rows.Next() {
+		var unit, n, certs int64
+		rows.Scan(&unit, &n, &certs)
+		seen++
+		if n != 1 || certs != 1 {
+			t.Errorf("unit %d: %d transfers with %d certificate numbers, want 1 and 1", unit, n, certs)
+		}
+	}
+	if seen != len(units) {
+		t.Errorf("flats transferred: got %d, want %d", seen, len(units))
+	}
+	var owners int
+	db.SQLForTest().QueryRowContext(ctx, `SELECT COUNT(*) FROM register_entries e WHERE e.kind = 'ownership'
+		AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id)`).Scan(&owners)
+	if owners != len(units) {
+		t.Errorf("live ownerships: got %d, want one per flat (%d)", owners, len(units))
+	}
+}
