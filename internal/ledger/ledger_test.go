@@ -326,15 +326,34 @@ func TestBuildTable(t *testing.T) {
 	}
 }
 
+// FuzzReadWorkbook: whatever the upload, the parser, the plan and the
+// annotation of a refused import answer without panicking, and an annotated
+// workbook opens.
 func FuzzReadWorkbook(f *testing.F) {
+	styled := book(f, badSheets())
 	f.Add(book(f, goodSheets()))
 	f.Add([]byte("PK\x03\x04 not really"))
+	f.Add(styled)
+	f.Add(withoutPart(f, styled, "xl/styles.xml", nil)) // no styles part: annotating it crashed the import
+	f.Add(withoutPart(f, styled, "xl/sharedStrings.xml", nil))
+	f.Add(handMadeXLSX(f, []string{SheetBuildings, SheetUnits}, textSheets(badSheets())))
 	f.Fuzz(func(t *testing.T, raw []byte) {
 		wb, errs := ReadWorkbook(bytes.NewReader(raw))
-		if len(errs) > 0 {
+		if len(errs) == 0 {
+			_, errs = PlanImport(existing(), wb) // must not panic on any content
+		}
+		if len(errs) == 0 || len(wb.Raw) == 0 {
 			return
 		}
-		PlanImport(existing(), wb) // must not panic on any content
+		out, err := Annotate(wb.Raw, errs)
+		if err != nil {
+			return
+		}
+		a, err := excelize.OpenReader(bytes.NewReader(out))
+		if err != nil {
+			t.Fatalf("the annotated workbook does not open: %v", err)
+		}
+		a.Close()
 	})
 }
 

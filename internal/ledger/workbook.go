@@ -232,15 +232,24 @@ func Template(parcel string) ([]byte, error) {
 
 // Annotate returns the uploaded workbook with every bad cell filled red and
 // an “错误说明” column at the end of each bad row, so that the developer can
-// fix the file and import it again.
-func Annotate(raw []byte, errs []RowError) ([]byte, error) {
+// fix the file and import it again. A workbook whose styles cannot be
+// extended (one without a styles part, xl/styles.xml, which a valid .xlsx
+// may omit) gets its notes without colours. The file is the uploader's:
+// whatever it holds, Annotate returns an error rather than panic, and the
+// import is refused with its rows' errors all the same.
+func Annotate(raw []byte, errs []RowError) (out []byte, err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			out, err = nil, problem.Wrap(fmt.Errorf("excelize panicked: %v", v), "ledger.annotate")
+		}
+	}()
 	f, err := excelize.OpenReader(bytes.NewReader(raw))
 	if err != nil {
 		return nil, problem.Wrap(err, "ledger.annotate")
 	}
 	defer f.Close()
-	red, _ := f.NewStyle(&excelize.Style{Fill: excelize.Fill{Type: "pattern", Color: []string{"F8CBAD"}, Pattern: 1}})
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true, Color: "C00000"}})
+	red, colourCells := newStyle(f, &excelize.Style{Fill: excelize.Fill{Type: "pattern", Color: []string{"F8CBAD"}, Pattern: 1}})
+	bold, colourHeader := newStyle(f, &excelize.Style{Font: &excelize.Font{Bold: true, Color: "C00000"}})
 	notes := map[string]map[int][]string{}
 	for _, e := range errs {
 		if e.Row < 1 {
@@ -270,7 +279,9 @@ func Annotate(raw []byte, errs []RowError) ([]byte, error) {
 		}
 		hc, _ := excelize.CoordinatesToCellName(noteCol, 1)
 		f.SetCellValue(sheet, hc, "错误说明")
-		f.SetCellStyle(sheet, hc, hc, bold)
+		if colourHeader {
+			f.SetCellStyle(sheet, hc, hc, bold)
+		}
 		name, _ := excelize.ColumnNumberToName(noteCol)
 		f.SetColWidth(sheet, name, name, 60)
 		for row, msgs := range rows {
@@ -278,7 +289,7 @@ func Annotate(raw []byte, errs []RowError) ([]byte, error) {
 			f.SetCellValue(sheet, cell, strings.Join(msgs, "；"))
 		}
 		for _, e := range errs {
-			if e.Sheet != sheet || e.Row < 2 || e.Column == "" {
+			if !colourCells || e.Sheet != sheet || e.Row < 2 || e.Column == "" {
 				continue
 			}
 			if c, ok := header[e.Column]; ok {
@@ -292,6 +303,21 @@ func Annotate(raw []byte, errs []RowError) ([]byte, error) {
 		return nil, err
 	}
 	return buf.Bytes(), nil
+}
+
+// newStyle adds a cell style to f and reports whether it could. excelize
+// dereferences the parts of the style sheet it extends without checking
+// them, so a workbook without a styles part (or with one lacking its fonts,
+// fills or borders) panics there; such a workbook is annotated without
+// colours.
+func newStyle(f *excelize.File, s *excelize.Style) (id int, ok bool) {
+	defer func() {
+		if recover() != nil {
+			id, ok = 0, false
+		}
+	}()
+	id, err := f.NewStyle(s)
+	return id, err == nil
 }
 
 // NewWorkbook writes a 楼盘表 workbook from buildings and units, as a
