@@ -548,6 +548,7 @@ func (a *API) confirmPermit(w http.ResponseWriter, r *http.Request) error {
 type importJSON struct {
 	ID               int64             `json:"id"`
 	OK               bool              `json:"ok"`
+	Code             string            `json:"code,omitempty"` // a refusal's: ledger.import_refused
 	Rows             int               `json:"rows"`
 	NewBuildings     int               `json:"new_buildings"`
 	ChangedBuildings int               `json:"changed_buildings"`
@@ -563,11 +564,14 @@ func (a *API) importLedger(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	wb, readErrs := ledger.ReadWorkbook(io.LimitReader(r.Body, 32<<20))
 	name := r.Header.Get("X-File-Name")
 	if name == "" {
 		name = "api.xlsx"
 	}
+	if err := problem.CheckText("X-File-Name", name); err != nil {
+		return err // the name is stored with the import
+	}
+	wb, readErrs := ledger.ReadWorkbook(io.LimitReader(r.Body, 32<<20))
 	res, err := a.DB.ImportLedger(r.Context(), identity.ActorFrom(r.Context()), p.ID, name, wb, readErrs)
 	if err != nil {
 		return err
@@ -579,7 +583,7 @@ func (a *API) importLedger(w http.ResponseWriter, r *http.Request) error {
 	}
 	status := 200
 	if !res.OK {
-		status = 422
+		status, out.Code = 422, "ledger.import_refused"
 	}
 	return writeJSON(w, status, out)
 }

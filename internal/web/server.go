@@ -84,7 +84,7 @@ func New(cfg Config) (*Server, error) {
 	s.routes(mux)
 	s.api.Register(mux)
 	s.handler = s.recover(s.observe(s.secure(http.NewCrossOriginProtection().Handler(
-		s.sessions.LoadAndSave(s.authenticate(mux))))))
+		s.sessions.LoadAndSave(s.authenticate(s.checkText(mux)))))))
 	return s, nil
 }
 
