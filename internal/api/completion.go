@@ -130,13 +130,22 @@ func (in SurveyInput) survey() (completion.Survey, []ledger.RowError) {
 	s.LandArea = num(completion.SheetSurvey, 2, "land_area", in.LandArea)
 	s.FloorArea = num(completion.SheetSurvey, 2, "floor_area", in.FloorArea)
 	for i, u := range in.Units {
-		m := completion.UnitMeasure{Row: i + 1, UnitNo: u.UnitNo}
-		m.Areas.Total = num(completion.SheetSurveyUnits, i+1, "total", u.Total)
-		m.Areas.Inner = num(completion.SheetSurveyUnits, i+1, "inner", u.Inner)
-		m.Areas.Shared = num(completion.SheetSurveyUnits, i+1, "shared", u.Shared)
+		m := completion.UnitMeasure{Row: i + 1, UnitNo: strings.TrimSpace(u.UnitNo)}
+		// A unit's errors name the unit: its position in the request alone
+		// does not tell the sending system which unit to correct.
+		area := func(col, v string) decimal.Decimal {
+			d, err := measure.Parse(v, col)
+			if err != nil {
+				errs = append(errs, ledger.RowError{Sheet: completion.SheetSurveyUnits, Row: i + 1, Column: col, Value: v, Reason: m.Named(problem.As(err).Message)})
+			}
+			return d
+		}
+		m.Areas.Total = area("total", u.Total)
+		m.Areas.Inner = area("inner", u.Inner)
+		m.Areas.Shared = area("shared", u.Shared)
 		ratio, err := measure.ParseRatio(u.Ratio, "分摊系数")
 		if err != nil {
-			errs = append(errs, ledger.RowError{Sheet: completion.SheetSurveyUnits, Row: i + 1, Column: "ratio", Value: u.Ratio, Reason: problem.As(err).Message})
+			errs = append(errs, ledger.RowError{Sheet: completion.SheetSurveyUnits, Row: i + 1, Column: "ratio", Value: u.Ratio, Reason: m.Named(problem.As(err).Message)})
 		}
 		m.Areas.Ratio = ratio
 		s.Units = append(s.Units, m)

@@ -193,8 +193,9 @@ func registrationSchemas() map[string]js {
 	cert := object([]string{"id", "number", "licence_id", "state"}, js{"id": integer(""), "kind": str("title | proof"), "kind_label": str("不动产权证书 | 不动产登记证明"),
 		"number": str("证号"), "licence_id": str("电子证照标识"), "unit_id": integer(""), "state": str("现势 | 注销"), "holder": str("权利人（脱敏）"),
 		"signed": boolean("已签名"), "delivery": str("交付方式")})
-	deedTax := object([]string{"contract_id", "amount", "paid"}, js{"contract_id": integer(""), "unit_id": integer(""), "base": str("计税依据（元）"),
-		"area": str("实测建筑面积"), "home": str("首套 | 第二套"), "rate": str("税率"), "amount": str("税额（元）"), "paid": boolean(""), "paid_at": dateTime(""),
+	deedTax := object([]string{"contract_id", "amount", "paid"}, js{"contract_id": integer(""), "unit_id": integer(""), "purpose": str("房屋用途：住宅以外按本辖区税率"),
+		"base": str("计税依据（元）"), "area": str("实测建筑面积"), "home": str("家庭住房情况"), "rate": str("税率（小数，如0.015）"),
+		"rate_label": str("税率（百分数，如1.5%）"), "reason": str("适用的税率规则"), "amount": str("税额（元）"), "paid": boolean(""), "paid_at": dateTime(""),
 		"voucher": str("完税凭证号"), "source": str("api | staff")})
 	event := object([]string{"id", "state", "total", "done", "blocked"}, js{"id": integer(""), "project_id": integer(""), "buildings": array(integer("")),
 		"held_on": date("交房日"), "place": str(""), "mode": str("onsite | entrusted"), "mode_label": str(""), "notice_on": date("书面交付通知日"),
@@ -237,7 +238,7 @@ func registrationSchemas() map[string]js {
 			"area": str("面积"), "right_type": str(""), "authority": str("登记机构"), "issued_on": date(""), "checked_at": dateTime("核验时间")}),
 		"AssessResult":    object([]string{"assessed"}, js{"assessed": integer("本次核定的合同数")}),
 		"DeedTax":         deedTax,
-		"DeedTaxList":     object([]string{"deed_taxes"}, js{"deed_taxes": array(deedTax)}),
+		"DeedTaxList":     object([]string{"deed_taxes", "rule"}, js{"deed_taxes": array(deedTax), "rule": str("本辖区适用的契税税率规则")}),
 		"TaxPaymentInput": object([]string{"voucher"}, js{"voucher": str("完税凭证号")}),
 		"ParcelRestrictionInput": object([]string{"parcel", "kind", "authority", "doc_no"}, js{"parcel": str("宗地代码"),
 			"kind": str("seal | mortgage | construction_mortgage | lock"), "authority": str("查封机关或抵押权人"), "doc_no": str("文书编号"), "note": str("")}),

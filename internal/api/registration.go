@@ -563,10 +563,13 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) error {
 type deedTaxJSON struct {
 	ContractID int64      `json:"contract_id"`
 	UnitID     int64      `json:"unit_id"`
+	Purpose    string     `json:"purpose"`
 	Base       string     `json:"base"`
 	Area       string     `json:"area"`
 	Home       string     `json:"home"`
 	Rate       string     `json:"rate"`
+	RateLabel  string     `json:"rate_label"`
+	Reason     string     `json:"reason"`
 	Amount     string     `json:"amount"`
 	Paid       bool       `json:"paid"`
 	PaidAt     *time.Time `json:"paid_at,omitempty"`
@@ -576,8 +579,9 @@ type deedTaxJSON struct {
 
 // ToDeedTaxJSON renders an assessment.
 func ToDeedTaxJSON(t tax.Assessment) deedTaxJSON {
-	out := deedTaxJSON{ContractID: t.ContractID, UnitID: t.UnitID, Base: t.Base.StringFixed(2), Area: t.Area.StringFixed(2), Home: t.Home.Label(),
-		Rate: t.Rate.String(), Amount: t.Amount.StringFixed(2), Paid: t.Paid(), Voucher: t.Voucher, Source: t.Source}
+	out := deedTaxJSON{ContractID: t.ContractID, UnitID: t.UnitID, Purpose: t.Purpose, Base: t.Base.StringFixed(2), Area: t.Area.StringFixed(2),
+		Home: t.Home.Label(), Rate: t.Rate.String(), RateLabel: t.Label(), Reason: t.Reason(), Amount: t.Amount.StringFixed(2), Paid: t.Paid(),
+		Voucher: t.Voucher, Source: t.Source}
 	if t.Paid() {
 		p := t.PaidAt
 		out.PaidAt = &p
@@ -606,11 +610,15 @@ func (a *API) listDeedTax(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	rule, err := a.DB.DeedTaxRule(r.Context(), p.Jurisdiction)
+	if err != nil {
+		return err
+	}
 	out := []deedTaxJSON{}
 	for _, t := range list {
 		out = append(out, ToDeedTaxJSON(t))
 	}
-	return writeJSON(w, 200, map[string]any{"deed_taxes": out})
+	return writeJSON(w, 200, map[string]any{"deed_taxes": out, "rule": rule})
 }
 
 func (a *API) payDeedTax(w http.ResponseWriter, r *http.Request) error {

@@ -7,10 +7,13 @@
 package completion
 
 import (
+	"strings"
+
 	"github.com/shopspring/decimal"
 
 	"handover/internal/ledger"
 	"handover/internal/presale"
+	"handover/internal/tax"
 )
 
 // Band is the area-difference band of 合同第十三条: 3 %, inclusive.
@@ -18,7 +21,8 @@ var Band = decimal.New(3, -2)
 
 // Limit140 is the floor area at which the deed tax rate changes (契税,
 // DOMAIN.md §5.12): a unit sold at ≤ 140 m² and measured above it is flagged.
-var Limit140 = decimal.NewFromInt(140)
+// It is the tax package's limit, so the flag and the rate cannot disagree.
+var Limit140 = tax.Limit
 
 // Settlement is the area reconciliation of one contract (GF-2014-0171 第十三条,
 // DOMAIN.md §5.6). Money is in yuan, each part rounded to the fen; the
@@ -37,6 +41,10 @@ type Settlement struct {
 	Net            decimal.Decimal // BuyerPays − Refund − DoubleRefund: > 0 the buyer pays
 	NewTotal       decimal.Decimal // the contract price after settlement
 	Crosses140     bool            // forecast 建筑面积 ≤ 140 m² and measured > 140 m²
+	// Breach says why the buyer may rescind, quoting each ratio that counts
+	// for the basis and is beyond ±3 % with its own value, e.g.
+	// "套内建筑面积误差比-3.75%超出±3%"; "" when within the band.
+	Breach string
 }
 
 // Ratio is (measured − forecast) / forecast, to 6 decimal places (for
@@ -46,6 +54,38 @@ func Ratio(forecast, measured decimal.Decimal) decimal.Decimal {
 		return decimal.Zero
 	}
 	return measured.Sub(forecast).DivRound(forecast, 6)
+}
+
+// percent writes (measured − forecast) / forecast as a percentage to two
+// decimals, or to more when two would round a ratio beyond the band onto
+// ±3.00 %: a breach never reads as 3.00 %.
+func percent(forecast, measured decimal.Decimal) string {
+	if !forecast.IsPositive() {
+		return "（无预测面积）"
+	}
+	d := measured.Sub(forecast).Shift(2)
+	limit := Band.Shift(2)
+	for places := int32(2); ; places++ {
+		p := d.DivRound(forecast, places)
+		if within(forecast, measured) || p.Abs().GreaterThan(limit) || places == 10 {
+			return p.StringFixed(places) + "%"
+		}
+	}
+}
+
+// breach quotes the ratios beyond the band among those that count.
+func breach(gross, inner bool, forecast, measured ledger.Areas) string {
+	var parts []string
+	if gross && !within(forecast.Total, measured.Total) {
+		parts = append(parts, "建筑面积误差比"+percent(forecast.Total, measured.Total))
+	}
+	if inner && !within(forecast.Inner, measured.Inner) {
+		parts = append(parts, "套内建筑面积误差比"+percent(forecast.Inner, measured.Inner))
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return strings.Join(parts, "、") + "超出±3%"
 }
 
 // within reports |measured − forecast| ≤ 3 % × forecast, exactly.
@@ -76,6 +116,7 @@ func Reconcile(basis presale.PriceBasis, unitPrice, total decimal.Decimal, forec
 	case presale.ByUnit:
 		s.Within = grossOK
 		s.MayRescind = !grossOK
+		s.Breach = breach(true, false, forecast, measured)
 		s.Delta = measured.Total.Sub(forecast.Total)
 		s.Net, s.NewTotal = decimal.Zero, total
 		return s
@@ -84,6 +125,7 @@ func Reconcile(basis presale.PriceBasis, unitPrice, total decimal.Decimal, forec
 		f, m = forecast.Total, measured.Total
 	}
 	s.MayRescind = !s.Within
+	s.Breach = breach(basis != presale.ByInner, true, forecast, measured)
 	s.Delta = m.Sub(f)
 	limit := f.Mul(Band) // the area the band allows
 	switch {
@@ -101,3 +143,41 @@ func Reconcile(basis presale.PriceBasis, unitPrice, total decimal.Decimal, forec
 	s.NewTotal = total.Add(s.Net)
 	return s
 }
+
+// Refunded is all the developer returns to the buyer: the decrease within
+// the band once and beyond it double.
+func (s Settlement) Refunded() decimal.Decimal { return s.Refund.Add(s.DoubleRefund) }
+
+// Totals sums the settlements of a project's contracts. The reconciliation
+// page's figures and the workbook's total row are read from it, so they are
+// the sums of the per-contract figures the API returns.
+type Totals struct {
+	Contracts      int
+	Beyond         int // contracts beyond ±3 %: the buyer may rescind
+	Crossing       int // forecast ≤ 140 m², measured > 140 m²
+	BuyerPays      decimal.Decimal
+	DeveloperBears decimal.Decimal
+	Refund         decimal.Decimal // within the band, refunded once
+	DoubleRefund   decimal.Decimal // beyond the band, refunded double
+	Net            decimal.Decimal
+}
+
+// Add counts one contract's settlement.
+func (t *Totals) Add(s Settlement) {
+	t.Contracts++
+	if s.MayRescind {
+		t.Beyond++
+	}
+	if s.Crosses140 {
+		t.Crossing++
+	}
+	t.BuyerPays = t.BuyerPays.Add(s.BuyerPays)
+	t.DeveloperBears = t.DeveloperBears.Add(s.DeveloperBears)
+	t.Refund = t.Refund.Add(s.Refund)
+	t.DoubleRefund = t.DoubleRefund.Add(s.DoubleRefund)
+	t.Net = t.Net.Add(s.Net)
+}
+
+// Refunded is all the developer returns, the double refund included: the
+// sum of every contract's refund and double refund.
+func (t Totals) Refunded() decimal.Decimal { return t.Refund.Add(t.DoubleRefund) }

@@ -126,3 +126,68 @@ func TestSettlementProperties(t *testing.T) {
 		}
 	})
 }
+
+// The breach quotes the ratio that is beyond ±3 %, with its own value: a
+// 套内 breach is quoted with the 套内 ratio, never with a 建筑面积 ratio that
+// is within the band. Forecast 100 m² (套内 80 m²).
+func TestBreachQuotesTheRatioBeyond(t *testing.T) {
+	tests := []struct {
+		name     string
+		basis    presale.PriceBasis
+		forecast ledger.Areas
+		measured ledger.Areas
+		want     string
+	}{
+		{"within", presale.ByGross, areas("100", "80"), areas("103", "82.4"), ""},
+		{"per 建筑面积, 套内 beyond, gross +2 %", presale.ByGross, areas("100", "80"), areas("102", "77"), "套内建筑面积误差比-3.75%超出±3%"},
+		{"per 建筑面积, gross beyond", presale.ByGross, areas("100", "80"), areas("104", "80"), "建筑面积误差比4.00%超出±3%"},
+		{"per 建筑面积, both beyond", presale.ByGross, areas("100", "80"), areas("105", "84"), "建筑面积误差比5.00%、套内建筑面积误差比5.00%超出±3%"},
+		{"per 套内", presale.ByInner, areas("100", "80"), areas("100", "77"), "套内建筑面积误差比-3.75%超出±3%"},
+		{"per 套内, gross beyond but 套内 within", presale.ByInner, areas("100", "80"), areas("110", "82"), ""},
+		{"per 套: the gross ratio decides", presale.ByUnit, areas("100", "80"), areas("105", "84"), "建筑面积误差比5.00%超出±3%"},
+		{"per 套: a 套内 difference alone is no breach", presale.ByUnit, areas("100", "80"), areas("100", "77"), ""},
+		// 3.001 %: two decimals would read 3.00 %, which is not beyond.
+		{"just beyond reads beyond", presale.ByGross, areas("1000", "800"), areas("1030.01", "800"), "建筑面积误差比3.001%超出±3%"},
+		{"just beyond, decrease", presale.ByGross, areas("1000", "800"), areas("969.99", "800"), "建筑面积误差比-3.001%超出±3%"},
+	}
+	for _, tt := range tests {
+		s := Reconcile(tt.basis, d("10000"), d("1000000"), tt.forecast, tt.measured)
+		if s.Breach != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, s.Breach, tt.want)
+		}
+		if (s.Breach != "") != s.MayRescind {
+			t.Errorf("%s: breach %q with may rescind %v", tt.name, s.Breach, s.MayRescind)
+		}
+	}
+}
+
+// The totals of a project are the sums of its contracts' figures; the
+// refund total includes the double refund (the card once showed the
+// single refund alone under the title "including the double refund").
+func TestTotals(t *testing.T) {
+	forecast := areas("100", "80")
+	var tot Totals
+	var sum []Settlement
+	for _, m := range []ledger.Areas{areas("95", "76"), areas("98", "78.4"), areas("101", "80.8"), areas("104", "80")} {
+		s := Reconcile(presale.ByGross, d("10000"), d("1000000"), forecast, m)
+		tot.Add(s)
+		sum = append(sum, s)
+	}
+	refund, double := decimal.Zero, decimal.Zero
+	for _, s := range sum {
+		refund, double = refund.Add(s.Refund), double.Add(s.DoubleRefund)
+	}
+	if !tot.Refund.Equal(refund) || !tot.DoubleRefund.Equal(double) || !tot.Refunded().Equal(refund.Add(double)) {
+		t.Errorf("refunds: got %s + %s = %s, want %s + %s", tot.Refund, tot.DoubleRefund, tot.Refunded(), refund, double)
+	}
+	// −5 %: 30,000 once + 40,000 double; −2 %: 20,000.
+	if !tot.Refunded().Equal(d("90000")) || !tot.DoubleRefund.Equal(d("40000")) {
+		t.Errorf("refunded %s (double %s), want 90000 (double 40000)", tot.Refunded(), tot.DoubleRefund)
+	}
+	if tot.Contracts != 4 || tot.Beyond != 2 || !tot.BuyerPays.Equal(d("40000")) || !tot.DeveloperBears.Equal(d("10000")) || !tot.Net.Equal(d("-50000")) {
+		t.Errorf("totals %+v", tot)
+	}
+	if r := sum[0].Refunded(); !r.Equal(d("70000")) {
+		t.Errorf("refunded of −5 %%: got %s, want 70000", r)
+	}
+}

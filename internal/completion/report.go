@@ -56,7 +56,7 @@ func ReconciliationWorkbook(project string, lines []AreaLine) ([]byte, error) {
 	f.SetCellStyle(sheet, "A3", last, bold)
 	pct := func(d decimal.Decimal) string { return d.Shift(2).StringFixed(2) + "%" }
 	num := func(d decimal.Decimal) float64 { v, _ := d.Float64(); return v }
-	sums := make([]decimal.Decimal, 5)
+	var sums Totals
 	for i, l := range lines {
 		s := l.Settlement
 		yes := func(b bool) string {
@@ -69,9 +69,7 @@ func ReconciliationWorkbook(project string, lines []AreaLine) ([]byte, error) {
 		put(row, []any{l.Contract, l.UnitNo, l.Room, l.Buyers, s.Basis.Label(), num(l.Forecast.Total), num(l.Measured.Total), pct(s.GrossRatio),
 			num(l.Forecast.Inner), num(l.Measured.Inner), pct(s.InnerRatio), yes(s.MayRescind), num(s.BuyerPays), num(s.DeveloperBears),
 			num(s.Refund), num(s.DoubleRefund), num(s.Net), num(s.NewTotal), yes(s.Crosses140), DecisionLabel(l.Decision)})
-		for j, v := range []decimal.Decimal{s.BuyerPays, s.DeveloperBears, s.Refund, s.DoubleRefund, s.Net} {
-			sums[j] = sums[j].Add(v)
-		}
+		sums.Add(s)
 		if s.MayRescind || s.Crosses140 {
 			a, _ := excelize.CoordinatesToCellName(1, row)
 			b, _ := excelize.CoordinatesToCellName(len(head), row)
@@ -80,7 +78,7 @@ func ReconciliationWorkbook(project string, lines []AreaLine) ([]byte, error) {
 	}
 	total := len(lines) + 4
 	put(total, []any{fmt.Sprintf("合计（%d份合同）", len(lines)), "", "", "", "", "", "", "", "", "", "", "",
-		num(sums[0]), num(sums[1]), num(sums[2]), num(sums[3]), num(sums[4])})
+		num(sums.BuyerPays), num(sums.DeveloperBears), num(sums.Refund), num(sums.DoubleRefund), num(sums.Net)})
 	a, _ := excelize.CoordinatesToCellName(1, total)
 	b, _ := excelize.CoordinatesToCellName(len(head), total)
 	f.SetCellStyle(sheet, a, b, bold)

@@ -50,6 +50,30 @@ type UnitMeasure struct {
 	Reason string // why the reviewer returned this unit, if they did
 }
 
+// Name names the unit a row is about, by its 室号 and 不动产单元号 as far as
+// the row or the building's units tell them; "" when neither is known.
+func (m UnitMeasure) Name() string {
+	switch {
+	case m.Room != "" && m.UnitNo != "":
+		return "户" + m.Room + "（不动产单元号" + m.UnitNo + "）"
+	case m.UnitNo != "":
+		return "不动产单元号" + m.UnitNo
+	case m.Room != "":
+		return "户" + m.Room
+	}
+	return ""
+}
+
+// Named puts the unit's name before an error about its row: a row number
+// alone (a workbook row, or a position in an API request) does not tell
+// the surveyor which unit to correct.
+func (m UnitMeasure) Named(reason string) string {
+	if n := m.Name(); n != "" {
+		return n + "：" + reason
+	}
+	return reason
+}
+
 // Survey is the completion survey of one building (多测合一 成果): the
 // measured areas of every unit, the building's measured total, and the land
 // measurements of its parcel.
@@ -115,13 +139,20 @@ func ReadSurvey(r io.Reader) (Survey, []byte, []ledger.RowError) {
 		s.FloorArea = num(SheetSurvey, h.Num, h.Values, "计容建筑面积")
 	}
 	for _, r := range rows {
-		m := UnitMeasure{Row: r.Num, UnitNo: r.Values["不动产单元号"], Room: r.Values["室号"]}
-		m.Areas.Total = num(SheetSurveyUnits, r.Num, r.Values, "实测建筑面积")
-		m.Areas.Inner = num(SheetSurveyUnits, r.Num, r.Values, "实测套内面积")
-		m.Areas.Shared = num(SheetSurveyUnits, r.Num, r.Values, "实测分摊面积")
+		m := UnitMeasure{Row: r.Num, UnitNo: strings.TrimSpace(r.Values["不动产单元号"]), Room: strings.TrimSpace(r.Values["室号"])}
+		area := func(col string) decimal.Decimal {
+			x, err := measure.Parse(ledger.CleanNumber(r.Values[col]), col)
+			if err != nil {
+				errs = append(errs, ledger.RowError{Sheet: SheetSurveyUnits, Row: r.Num, Column: col, Value: r.Values[col], Reason: m.Named(problem.As(err).Message)})
+			}
+			return x
+		}
+		m.Areas.Total = area("实测建筑面积")
+		m.Areas.Inner = area("实测套内面积")
+		m.Areas.Shared = area("实测分摊面积")
 		ratio, err := measure.ParseRatio(ledger.CleanNumber(r.Values["分摊系数"]), "分摊系数")
 		if err != nil {
-			errs = append(errs, ledger.RowError{Sheet: SheetSurveyUnits, Row: r.Num, Column: "分摊系数", Value: r.Values["分摊系数"], Reason: problem.As(err).Message})
+			errs = append(errs, ledger.RowError{Sheet: SheetSurveyUnits, Row: r.Num, Column: "分摊系数", Value: r.Values["分摊系数"], Reason: m.Named(problem.As(err).Message)})
 		}
 		m.Areas.Ratio = ratio
 		s.Units = append(s.Units, m)
@@ -133,11 +164,12 @@ func ReadSurvey(r io.Reader) (Survey, []byte, []ledger.RowError) {
 // building measured exactly once and nothing else, each unit's areas
 // consistent (建筑 = 套内 + 分摊, 分摊 = 套内 × 系数), the building's total
 // at least the units' sum, and the land figures present. It fills UnitID.
-// All problems are returned; the survey may be stored only without any.
+// All problems are returned, each about a unit naming it (UnitMeasure.Name);
+// the survey may be stored only without any.
 func (s *Survey) Check(units []ledger.Unit) []ledger.RowError {
 	var errs []ledger.RowError
 	row := func(m UnitMeasure, col, value, reason string) {
-		errs = append(errs, ledger.RowError{Sheet: SheetSurveyUnits, Row: m.Row, Column: col, Value: value, Reason: reason})
+		errs = append(errs, ledger.RowError{Sheet: SheetSurveyUnits, Row: m.Row, Column: col, Value: value, Reason: m.Named(reason)})
 	}
 	head := func(col, reason string) {
 		errs = append(errs, ledger.RowError{Sheet: SheetSurvey, Row: 2, Column: col, Reason: reason})
@@ -162,6 +194,9 @@ func (s *Survey) Check(units []ledger.Unit) []ledger.RowError {
 		m := &s.Units[i]
 		m.UnitNo = strings.TrimSpace(m.UnitNo)
 		u, ok := byNo[m.UnitNo]
+		if ok && m.Room == "" {
+			m.Room = u.Room // the building's name for the unit, for the record and the errors
+		}
 		switch {
 		case m.UnitNo == "":
 			row(*m, "不动产单元号", "", "缺少不动产单元号")
@@ -175,9 +210,6 @@ func (s *Survey) Check(units []ledger.Unit) []ledger.RowError {
 		}
 		seen[m.UnitNo] = m.Row
 		m.UnitID = u.ID
-		if m.Room == "" {
-			m.Room = u.Room
-		}
 		for _, msg := range m.Areas.Check() {
 			row(*m, "实测建筑面积", m.Areas.Total.StringFixed(2), msg)
 		}

@@ -454,8 +454,7 @@ func (e *evaluator) deliveryUnit(b *BuildingFacts, u *UnitFacts) {
 		s := completion.Reconcile(u.Contract.PriceBasis, u.Contract.UnitPrice, u.Contract.TotalPrice, u.Unit.Forecast, u.Unit.Measured)
 		switch {
 		case s.MayRescind && u.AreaDecision == "":
-			e.unit(b, u, "handover.area_decision", fmt.Sprintf("面积误差比%s%%超出±3%%，待买受人选择解除合同或继续履行", s.GrossRatio.Shift(2).StringFixed(2)),
-				buyers, basisArea)
+			e.unit(b, u, "handover.area_decision", s.Breach+"，待买受人选择解除合同或继续履行", buyers, basisArea)
 		case u.AreaDecision == "rescind":
 			e.unit(b, u, "handover.rescinded", "买受人选择解除合同，待办理合同注销备案", e.f.Developer, basisArea)
 		}

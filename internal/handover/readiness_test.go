@@ -203,3 +203,25 @@ func TestParseTarget(t *testing.T) {
 		t.Errorf("unknown target accepted")
 	}
 }
+
+// A unit whose 套内 area alone is beyond ±3 % is held for the buyer's
+// choice with the 套内 ratio quoted, not the 建筑面积 ratio (+2 %, within).
+func TestAreaDecisionQuotesTheRatioBeyond(t *testing.T) {
+	cal := testCalendar(t)
+	f := fixture()
+	done(f, 0)
+	f.Filings = []completion.Filing{{ID: 1, Buildings: []int64{1}, FiledOn: calendar.MustDate("2026-03-02"), DueOn: calendar.MustDate("2026-03-27")}}
+	u := &f.Buildings[0].Units[0]
+	u.Unit.Forecast = ledger.Areas{Total: decimal.RequireFromString("100"), Inner: decimal.RequireFromString("80")}
+	u.Unit.Measured = ledger.Areas{Total: decimal.RequireFromString("102"), Inner: decimal.RequireFromString("77")}
+	var got []string
+	for _, c := range Evaluate(f, cal, Delivery, Scope{Unit: 11}, now).Conditions {
+		if c.Code == "handover.area_decision" {
+			got = append(got, c.Title)
+		}
+	}
+	want := []string{"套内建筑面积误差比-3.75%超出±3%，待买受人选择解除合同或继续履行"}
+	if !slices.Equal(got, want) {
+		t.Errorf("area decision: got %q, want %q", got, want)
+	}
+}

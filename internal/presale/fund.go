@@ -86,6 +86,23 @@ func ParseNodes(s string) ([]Node, error) {
 	return out, nil
 }
 
+// NodeName names a withdrawal node for Chinese text: the configured node's
+// name, or what free money is for FreeNode. A node code is data (stored
+// with the request, sent by the API) and never shown to people; a code the
+// jurisdiction no longer configures is named as such, with the code, since
+// there is no name left to give it.
+func NodeName(nodes []Node, code string) string {
+	if code == FreeNode {
+		return "超出重点监管额度的资金"
+	}
+	for _, n := range nodes {
+		if n.Code == code {
+			return n.Name
+		}
+	}
+	return "本辖区未配置的节点（代码" + code + "）"
+}
+
 // FundAccount is a project's supervised presale account (预售资金监管账户).
 type FundAccount struct {
 	ProjectID  int64

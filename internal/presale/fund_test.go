@@ -143,3 +143,27 @@ func TestReleasesNeverExceedCaps(t *testing.T) {
 		}
 	})
 }
+
+// Chinese text names a node by its name; a code is never shown.
+func TestNodeName(t *testing.T) {
+	custom, err := ParseNodes("a:主体封顶:40:structure_accepted;b:首次登记后:100:first_registered")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		nodes []Node
+		code  string
+		want  string
+	}{
+		{DefaultNodes(), "completion", "竣工验收"},
+		{DefaultNodes(), "first_registration", "不动产首次登记"},
+		{custom, "a", "主体封顶"},
+		{DefaultNodes(), FreeNode, "超出重点监管额度的资金"},
+		{custom, "completion", "本辖区未配置的节点（代码completion）"},
+	}
+	for _, tt := range tests {
+		if got := NodeName(tt.nodes, tt.code); got != tt.want {
+			t.Errorf("NodeName(%q): got %q, want %q", tt.code, got, tt.want)
+		}
+	}
+}

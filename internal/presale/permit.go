@@ -31,6 +31,20 @@ const (
 // before presale: 25 %.
 func minInvestedShare() decimal.Decimal { return decimal.New(25, -2) }
 
+// investmentShort reports whether invested < 25 % of total, exactly
+// (invested × 100 < total × 25: no division, so no rounding decides it),
+// and the invested share in percent for the message. The share is cut, not
+// rounded, to two decimals: a share just below 25 % (24.996 %) reads
+// 24.99 %, never the 25.00 % that would contradict "不足25%". total must be
+// positive.
+func investmentShort(invested, total decimal.Decimal) (bool, string) {
+	if !invested.LessThan(total.Mul(minInvestedShare())) {
+		return false, ""
+	}
+	share, _ := invested.Shift(2).QuoRem(total, 2)
+	return true, share.StringFixed(2)
+}
+
 // Facts are what the permit conditions look at, gathered by the store in
 // the issuing transaction.
 type Facts struct {
@@ -86,10 +100,10 @@ func Check(f Facts) (review bool, err error) {
 	}
 	if !f.Project.TotalInvestment.IsPositive() {
 		r.Add(problem.Reason{Rule: "presale.investment", Message: "未填报工程建设总投资", Basis: basisInvestment, Fixer: developer})
-	} else if f.Project.InvestedShare().LessThan(minInvestedShare()) {
+	} else if short, share := investmentShort(f.Project.Invested, f.Project.TotalInvestment); short {
 		r.Add(problem.Reason{Rule: "presale.investment",
-			Message: fmt.Sprintf("投入开发建设的资金%s元，占总投资%s元的%s%%，不足25%%", f.Project.Invested.StringFixed(2),
-				f.Project.TotalInvestment.StringFixed(2), f.Project.InvestedShare().Mul(decimal.NewFromInt(100)).StringFixed(1)),
+			Message: fmt.Sprintf("投入开发建设的资金%s元，占总投资%s元的%s%%，不足%s%%", f.Project.Invested.StringFixed(2),
+				f.Project.TotalInvestment.StringFixed(2), share, minInvestedShare().Shift(2)),
 			Basis: basisInvestment, Fixer: developer})
 	}
 	if f.Project.PlannedDelivery.IsZero() {

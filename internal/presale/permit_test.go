@@ -126,3 +126,42 @@ func TestPermitChange(t *testing.T) {
 		t.Errorf("suspension without reason: %v", err)
 	}
 }
+
+// The investment condition (≥ 25 % of the total) is exact, and its refusal
+// never shows a share that reads as 25 %: the share is cut, not rounded.
+func TestInvestmentMessage(t *testing.T) {
+	d := decimal.RequireFromString
+	tests := []struct {
+		invested, total string
+		want            string // the refusal's message; "" met
+	}{
+		{"250", "1000", ""}, // exactly 25 %: met
+		{"250.01", "1000.04", ""},
+		{"300", "1000", ""},
+		{"249.99", "1000", "投入开发建设的资金249.99元，占总投资1000.00元的24.99%，不足25%"},
+		{"249.60", "1000", "投入开发建设的资金249.60元，占总投资1000.00元的24.96%，不足25%"},
+		{"249.96", "1000", "投入开发建设的资金249.96元，占总投资1000.00元的24.99%，不足25%"},    // 24.996 % is not 25.00 %
+		{"250.00", "1000.04", "投入开发建设的资金250.00元，占总投资1000.04元的24.99%，不足25%"}, // 24.999 %
+		// Division to 16 places rounds this share up to 0.25; the comparison does not divide.
+		{"250000000000000.00", "1000000000000000.04", "投入开发建设的资金250000000000000.00元，占总投资1000000000000000.04元的24.99%，不足25%"},
+		{"0", "1000", "投入开发建设的资金0.00元，占总投资1000.00元的0.00%，不足25%"},
+	}
+	for _, tt := range tests {
+		f := goodFacts()
+		f.Project.Invested, f.Project.TotalInvestment = d(tt.invested), d(tt.total)
+		_, err := Check(f)
+		var got []string
+		for _, r := range problem.As(err).Reasons {
+			if r.Rule == "presale.investment" {
+				got = append(got, r.Message)
+			}
+		}
+		var want []string
+		if tt.want != "" {
+			want = []string{tt.want}
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("invested %s of %s: got %q, want %q", tt.invested, tt.total, got, want)
+		}
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/handover"
 	"handover/internal/identity"
+	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/supervision"
@@ -682,8 +683,10 @@ const refusalWindow = 720 * time.Hour
 
 // withdrawalAttempts reads the attempts of the last month to withdraw
 // presale funds by a node the project has not reached (refused by rule).
+// The refusal records the node's code; the facts carry its name in the
+// project's jurisdiction, since the alert and the credit record quote it.
 func withdrawalAttempts(ctx context.Context, c *alertContext) ([]supervision.WithdrawalFacts, error) {
-	return scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.WithdrawalFacts) error {
+	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.WithdrawalFacts) error {
 		var detail string
 		err := r.Scan(&f.ID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Developer, &detail, &f.At)
 		f.Node, f.Amount, _ = strings.Cut(detail, "|")
@@ -691,6 +694,25 @@ func withdrawalAttempts(ctx context.Context, c *alertContext) ([]supervision.Wit
 	}, `SELECT r.id, r.project_id, p.name, p.jurisdiction, p.developer_org, r.detail, r.at
 		FROM refusals r JOIN projects p ON p.id = r.project_id
 		WHERE r.action = 'fund.withdraw' AND r.rules LIKE '%fund.milestone%' AND r.at >= $1 ORDER BY r.id`, c.now.Add(-refusalWindow))
+	if err != nil {
+		return nil, err
+	}
+	nodes := map[string][]presale.Node{}
+	for i := range facts {
+		j := facts[i].Jurisdiction
+		ns, ok := nodes[j]
+		if !ok {
+			if ns, err = fundNodes(ctx, c.db.r(), j); problem.KindOf(err) == problem.Invalid {
+				ns, err = nil, nil // a setting no longer valid: the code is named as unconfigured
+			}
+			if err != nil {
+				return nil, err
+			}
+			nodes[j] = ns
+		}
+		facts[i].Node = presale.NodeName(ns, facts[i].Node)
+	}
+	return facts, nil
 }
 
 // findWithdrawals: attempts to withdraw presale funds by a node the project

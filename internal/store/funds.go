@@ -164,11 +164,7 @@ func fundFacts(ctx context.Context, q querier, projectID int64) (presale.FundFac
 	if err := q.QueryRowContext(ctx, `SELECT jurisdiction, developer_org FROM projects WHERE id = $1`, projectID).Scan(&jurisdiction, &developer); err != nil {
 		return f, err
 	}
-	nodes, err := setting(ctx, q, jurisdiction, presale.SettingFundNodes, "")
-	if err != nil {
-		return f, err
-	}
-	if f.Nodes, err = presale.ParseNodes(nodes); err != nil {
+	if f.Nodes, err = fundNodes(ctx, q, jurisdiction); err != nil {
 		return f, err
 	}
 	if f.Listed, err = isListed(ctx, q, developer); err != nil {
@@ -177,6 +173,16 @@ func fundFacts(ctx context.Context, q querier, projectID int64) (presale.FundFac
 	eff, err := setting(ctx, q, jurisdiction, credit.FundWithdrawal, string(credit.Refuse))
 	f.Effect = credit.EffectFor(credit.FundWithdrawal, eff)
 	return f, err
+}
+
+// fundNodes reads a jurisdiction's release nodes (presale.SettingFundNodes,
+// the default template when unset).
+func fundNodes(ctx context.Context, q querier, jurisdiction string) ([]presale.Node, error) {
+	nodes, err := setting(ctx, q, jurisdiction, presale.SettingFundNodes, "")
+	if err != nil {
+		return nil, err
+	}
+	return presale.ParseNodes(nodes)
 }
 
 // FundFacts returns a project's supervision figures.

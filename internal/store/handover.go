@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/handover"
@@ -20,14 +22,21 @@ import (
 
 // ---- deed tax
 
-const deedTaxColumns = `id, contract_id, unit_id, base, area, home_count, rate, amount, assessed_at, paid_at, voucher, source`
+// deedTaxColumns reads an assessment with its unit's use, which is part of
+// the rule (a unit under a live contract cannot be changed by an import, so
+// the use read now is the one assessed). A scalar subquery rather than a
+// join, so that FOR UPDATE locks the assessment alone, not the unit.
+const deedTaxColumns = `id, contract_id, unit_id, base, area, home_count, rate, amount, assessed_at, paid_at, voucher, source,
+	(SELECT purpose FROM units WHERE units.id = deed_taxes.unit_id)`
 
 func scanDeedTax(r interface{ Scan(...any) error }) (tax.Assessment, error) {
 	var a tax.Assessment
 	var base, area, amount int64
 	var rate string
 	var paid sql.NullTime
-	err := r.Scan(&a.ID, &a.ContractID, &a.UnitID, &base, &area, &a.Home, &rate, &amount, &a.AssessedAt, &paid, &a.Voucher, &a.Source)
+	var purpose sql.NullString
+	err := r.Scan(&a.ID, &a.ContractID, &a.UnitID, &base, &area, &a.Home, &rate, &amount, &a.AssessedAt, &paid, &a.Voucher, &a.Source, &purpose)
+	a.Purpose = purpose.String
 	a.Base, a.Area, a.Amount, a.Rate, a.PaidAt = measure.FromCents(base), measure.FromCents(area), measure.FromCents(amount), decimalOr0(rate), paid.Time
 	return a, err
 }
@@ -48,11 +57,7 @@ func (db *DB) AssessDeedTax(ctx context.Context, actor audit.Actor, projectID in
 		if err != nil {
 			return err
 		}
-		rs, err := setting(ctx, tx.q(), p.Jurisdiction, tax.SettingProvincialRate, "")
-		if err != nil {
-			return err
-		}
-		provincial, err := tax.ParseRate(rs)
+		provincial, err := provincialRate(ctx, tx.q(), p.Jurisdiction)
 		if err != nil {
 			return err
 		}
@@ -60,11 +65,12 @@ func (db *DB) AssessDeedTax(ctx context.Context, actor audit.Actor, projectID in
 			if x.Contract.State != presale.Filed || x.Decision == "rescind" {
 				continue
 			}
-			a := tax.Assess(x.Settlement.NewTotal, x.Unit.Measured.Total, x.Contract.HomeCount, provincial)
+			a := tax.Assess(x.Settlement.NewTotal, x.Unit.Measured.Total, x.Unit.Purpose, x.Contract.HomeCount, provincial)
 			res, err := tx.exec(ctx, `INSERT INTO deed_taxes (contract_id, unit_id, base, area, home_count, rate, amount, assessed_at)
 				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (contract_id) DO UPDATE SET base = excluded.base, area = excluded.area,
 				home_count = excluded.home_count, rate = excluded.rate, amount = excluded.amount, assessed_at = excluded.assessed_at
-				WHERE deed_taxes.paid_at IS NULL AND (deed_taxes.amount <> excluded.amount OR deed_taxes.area <> excluded.area)`,
+				WHERE deed_taxes.paid_at IS NULL AND (deed_taxes.amount <> excluded.amount OR deed_taxes.area <> excluded.area
+					OR deed_taxes.rate <> excluded.rate)`,
 				x.Contract.ID, x.Unit.ID, measure.Cents(a.Base), measure.Cents(a.Area), string(a.Home), a.Rate.String(), measure.Cents(a.Amount), tx.now)
 			if err != nil {
 				return err
@@ -77,6 +83,26 @@ func (db *DB) AssessDeedTax(ctx context.Context, actor audit.Actor, projectID in
 		return nil
 	})
 	return n, err
+}
+
+// provincialRate is the jurisdiction's rate for what the reduced rates do
+// not cover (tax.SettingProvincialRate, 3 % by default).
+func provincialRate(ctx context.Context, q querier, jurisdiction string) (decimal.Decimal, error) {
+	rs, err := setting(ctx, q, jurisdiction, tax.SettingProvincialRate, "")
+	if err != nil {
+		return decimal.Zero, err
+	}
+	return tax.ParseRate(rs)
+}
+
+// DeedTaxRule states the deed tax rule of a jurisdiction, with its
+// provincial rate: the rule AssessDeedTax applies there.
+func (db *DB) DeedTaxRule(ctx context.Context, jurisdiction string) (string, error) {
+	r, err := provincialRate(ctx, db.r(), jurisdiction)
+	if err != nil {
+		return "", err
+	}
+	return tax.Rule(r), nil
 }
 
 // DeedTaxes lists a project's assessments.

@@ -473,7 +473,7 @@ type WithdrawalFacts struct {
 	Name         string
 	Jurisdiction string
 	Developer    int64
-	Node         string // the node claimed
+	Node         string // the node claimed, by its name (presale.NodeName), as the message quotes it
 	Amount       string
 	Reached      bool // the node's milestone is recorded
 	At           time.Time

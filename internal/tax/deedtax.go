@@ -1,19 +1,32 @@
 // Package tax is the deed tax (契税) the buyer of a new flat pays before
 // the transfer is registered (契税法 第十一条: no tax, no registration).
+//
+// The rule lives here alone: Rate decides the rate, Reason says which part
+// of the rule applied to one purchase, and Rule states the whole rule for
+// pages and the API, all from the one table below, so that what the
+// platform says and what it charges cannot differ.
 package tax
 
 import (
+	"fmt"
 	"strings"
 	"time"
 
 	"github.com/shopspring/decimal"
 
+	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/problem"
 )
 
 // Limit is the floor area that separates the reduced rates.
 var Limit = decimal.NewFromInt(140)
+
+// Housing is the unit use (ledger.Unit.Purpose) the reduced rates are for.
+// Every other use (商业, 办公, 车库, 储藏, 其他) is taxed at the provincial
+// rate whatever the household declared: the preferential rates are for a
+// family's home, not for any property it buys.
+const Housing = "住宅"
 
 // SettingProvincialRate is the jurisdiction setting of the rate for a
 // third or further home (the province's 契税适用税率); 新疆: 3 %.
@@ -26,32 +39,87 @@ const (
 // 住房城乡建设部公告2024年第16号, from 2024-12-01).
 var PolicyStart = time.Date(2024, 12, 1, 0, 0, 0, 0, time.UTC)
 
-// Rate is the deed tax rate of an individual buying a home (DOMAIN.md
-// §5.12): the family's only home ≤ 140 m² 1 %, > 140 m² 1.5 %; a second home
-// 1 % / 2 %; otherwise the provincial rate. The area is the measured
-// 建筑面积 (the one registered).
-func Rate(home presale.HomeCount, area, provincial decimal.Decimal) decimal.Decimal {
-	small := area.LessThanOrEqual(Limit)
-	switch home {
-	case presale.FirstHome:
-		if small {
-			return decimal.RequireFromString("0.01")
-		}
-		return decimal.RequireFromString("0.015")
-	case presale.SecondHome:
-		if small {
-			return decimal.RequireFromString("0.01")
-		}
-		return decimal.RequireFromString("0.02")
-	}
-	return provincial
+// Basis is the legal basis of the reduced rates, quoted with the rule.
+const Basis = "《财政部 税务总局 住房城乡建设部关于促进房地产市场平稳健康发展有关税收政策的公告》（2024年第16号）"
+
+// reduced is one household's reduced rates: at most Limit m² and above it.
+type reduced struct {
+	home         presale.HomeCount
+	label        string // as the rule names the household
+	small, large decimal.Decimal
 }
+
+// reducedRates is the table of DOMAIN.md §5.12 for individuals since
+// 2024-12-01. A home count not listed pays the provincial rate.
+var reducedRates = []reduced{
+	{presale.FirstHome, "家庭唯一住房", decimal.New(1, -2), decimal.New(15, -3)},
+	{presale.SecondHome, "家庭第二套住房", decimal.New(1, -2), decimal.New(2, -2)},
+}
+
+// Rate is the deed tax rate of an individual buying a unit (DOMAIN.md
+// §5.12): a 住宅 that is the family's only home ≤ 140 m² 1 %, > 140 m²
+// 1.5 %; a second home 1 % / 2 %; anything else — a third home, or a unit
+// of any other use whatever the household declared — the provincial rate.
+// The area is the measured 建筑面积 (the one registered).
+func Rate(purpose string, home presale.HomeCount, area, provincial decimal.Decimal) decimal.Decimal {
+	rate, _ := decide(purpose, home, area, provincial)
+	return rate
+}
+
+// Reason says which part of the rule applies to a purchase, e.g.
+// "住宅，家庭唯一住房，实测建筑面积144.20㎡（140㎡以上）" or "非住宅（商业），按本辖区税率".
+// It does not repeat the rate, which is shown beside it.
+func Reason(purpose string, home presale.HomeCount, area decimal.Decimal) string {
+	_, why := decide(purpose, home, area, decimal.Zero)
+	return why
+}
+
+// decide is the rule: the rate and the reason, from one decision.
+func decide(purpose string, home presale.HomeCount, area, provincial decimal.Decimal) (decimal.Decimal, string) {
+	if purpose != Housing {
+		use := purpose
+		if use == "" {
+			use = "用途未登记"
+		}
+		return provincial, "非住宅（" + use + "），不适用住房优惠税率，按本辖区税率"
+	}
+	for _, r := range reducedRates {
+		if r.home != home {
+			continue
+		}
+		if area.LessThanOrEqual(Limit) {
+			return r.small, fmt.Sprintf("住宅，%s，实测建筑面积%s㎡（%s㎡及以下）", r.label, area.StringFixed(2), Limit)
+		}
+		return r.large, fmt.Sprintf("住宅，%s，实测建筑面积%s㎡（%s㎡以上）", r.label, area.StringFixed(2), Limit)
+	}
+	return provincial, "住宅，" + home.Label() + "，按本辖区税率"
+}
+
+// Rule states the whole rule with the jurisdiction's provincial rate, for
+// the deed-tax page and the API.
+func Rule(provincial decimal.Decimal) string {
+	var homes, others []string
+	for _, r := range reducedRates {
+		homes = append(homes, fmt.Sprintf("%s%s㎡及以下%s、%s㎡以上%s", r.label, Limit, Percent(r.small), Limit, Percent(r.large)))
+	}
+	for _, p := range ledger.Purposes {
+		if p != Housing {
+			others = append(others, p)
+		}
+	}
+	return fmt.Sprintf("个人购买%s：%s（按实测建筑面积）；家庭第三套及以上住房，以及用途为%s的非住宅（不论家庭住房情况），按本辖区税率%s。依据%s。",
+		Housing, strings.Join(homes, "，"), strings.Join(others, "、"), Percent(provincial), Basis)
+}
+
+// Percent writes a rate as a percentage: 0.015 → "1.5%".
+func Percent(rate decimal.Decimal) string { return rate.Shift(2).String() + "%" }
 
 // Assessment is the deed tax of one purchase.
 type Assessment struct {
 	ID         int64
 	ContractID int64
 	UnitID     int64
+	Purpose    string          // the unit's use (ledger.Unit.Purpose)
 	Base       decimal.Decimal // 计税依据: the price paid, after the area settlement
 	Area       decimal.Decimal // measured 建筑面积
 	Home       presale.HomeCount
@@ -67,9 +135,9 @@ type Assessment struct {
 func (a Assessment) Paid() bool { return !a.PaidAt.IsZero() }
 
 // Assess computes the tax: base × rate, to the fen.
-func Assess(base, area decimal.Decimal, home presale.HomeCount, provincial decimal.Decimal) Assessment {
-	rate := Rate(home, area, provincial)
-	return Assessment{Base: base, Area: area, Home: home, Rate: rate, Amount: base.Mul(rate).Round(2)}
+func Assess(base, area decimal.Decimal, purpose string, home presale.HomeCount, provincial decimal.Decimal) Assessment {
+	rate := Rate(purpose, home, area, provincial)
+	return Assessment{Purpose: purpose, Base: base, Area: area, Home: home, Rate: rate, Amount: base.Mul(rate).Round(2)}
 }
 
 // ParseRate reads the provincial rate setting ("" for 3 %).
@@ -104,5 +172,8 @@ func (a *Assessment) Pay(voucher, source string, at time.Time) (bool, error) {
 	return true, nil
 }
 
-// Label describes the rate for pages, e.g. "1%".
-func (a Assessment) Label() string { return a.Rate.Shift(2).String() + "%" }
+// Label describes the rate for pages, e.g. "1.5%".
+func (a Assessment) Label() string { return Percent(a.Rate) }
+
+// Reason says which part of the rule gave this assessment its rate.
+func (a Assessment) Reason() string { return Reason(a.Purpose, a.Home, a.Area) }

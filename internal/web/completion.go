@@ -533,6 +533,7 @@ type SurveyLine struct {
 	Forecast   ledger.Areas
 	GrossRatio string
 	Beyond     bool
+	Breach     string // the ratio beyond ±3 % (completion.Settlement.Breach), which may be the 套内 one
 	Crosses140 bool
 }
 
@@ -575,7 +576,7 @@ func (s *Server) loadSurvey(r *http.Request, act access.Action) (SurveyPage, err
 	for _, m := range sv.Units {
 		f := forecast[m.UnitID]
 		st := completion.Reconcile("gross", m.Areas.Total, m.Areas.Total, f, m.Areas)
-		l := SurveyLine{M: m, Forecast: f, GrossRatio: completion.Ratio(f.Total, m.Areas.Total).Shift(2).StringFixed(2), Beyond: st.MayRescind, Crosses140: st.Crosses140}
+		l := SurveyLine{M: m, Forecast: f, GrossRatio: completion.Ratio(f.Total, m.Areas.Total).Shift(2).StringFixed(2), Beyond: st.MayRescind, Breach: st.Breach, Crosses140: st.Crosses140}
 		if l.Beyond {
 			page.Beyond++
 		}
@@ -629,13 +630,11 @@ func (s *Server) surveyDecide(w http.ResponseWriter, r *http.Request) error {
 // ReconciliationPage is a project's area reconciliation table.
 type ReconciliationPage struct {
 	Base
-	Project  ledger.Project
-	Rows     []store.AreaRow
-	Filter   string // "", beyond, 140
-	Beyond   int
-	Crossing int
-	Totals   [5]string // buyer pays, developer bears, refund, double refund, net
-	MaskIDs  bool
+	Project ledger.Project
+	Rows    []store.AreaRow
+	Filter  string            // "", beyond, 140
+	Totals  completion.Totals // of every contract, whatever the filter
+	MaskIDs bool
 }
 
 func (s *Server) loadReconciliation(r *http.Request) (ReconciliationPage, []completion.AreaLine, error) {
@@ -650,17 +649,9 @@ func (s *Server) loadReconciliation(r *http.Request) (ReconciliationPage, []comp
 	}
 	page := ReconciliationPage{Base: s.base(r, "面积差异核对："+proj.Name), Project: proj, Filter: r.URL.Query().Get("filter")}
 	var lines []completion.AreaLine
-	sums := make([]completion.Settlement, 1)
 	for _, x := range rows {
 		st := x.Settlement
-		if st.MayRescind {
-			page.Beyond++
-		}
-		if st.Crosses140 {
-			page.Crossing++
-		}
-		sums[0].BuyerPays, sums[0].DeveloperBears = sums[0].BuyerPays.Add(st.BuyerPays), sums[0].DeveloperBears.Add(st.DeveloperBears)
-		sums[0].Refund, sums[0].DoubleRefund, sums[0].Net = sums[0].Refund.Add(st.Refund), sums[0].DoubleRefund.Add(st.DoubleRefund), sums[0].Net.Add(st.Net)
+		page.Totals.Add(st)
 		lines = append(lines, completion.AreaLine{Contract: x.Contract.Number, UnitNo: x.Unit.UnitNo, Room: x.Unit.Room, Buyers: x.Contract.BuyerNames(),
 			Forecast: x.Unit.Forecast, Measured: x.Unit.Measured, Total: x.Contract.TotalPrice, Settlement: st, Decision: x.Decision})
 		if (page.Filter == "beyond" && !st.MayRescind) || (page.Filter == "140" && !st.Crosses140) {
@@ -668,8 +659,6 @@ func (s *Server) loadReconciliation(r *http.Request) (ReconciliationPage, []comp
 		}
 		page.Rows = append(page.Rows, x)
 	}
-	t := sums[0]
-	page.Totals = [5]string{t.BuyerPays.StringFixed(2), t.DeveloperBears.StringFixed(2), t.Refund.StringFixed(2), t.DoubleRefund.StringFixed(2), t.Net.StringFixed(2)}
 	return page, lines, nil
 }
 

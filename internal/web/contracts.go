@@ -423,6 +423,9 @@ type FundPage struct {
 	Reasons     []problem.Reason
 }
 
+// NodeName names a withdrawal's node for the page (its code is data).
+func (p FundPage) NodeName(code string) string { return presale.NodeName(p.Nodes, code) }
+
 func (s *Server) loadFundPage(r *http.Request, act access.Action) (FundPage, error) {
 	p, err := principal(r)
 	if err != nil {

@@ -242,6 +242,7 @@ type DeedTaxPage struct {
 	Project   ledger.Project
 	Rows      []DeedTaxRow
 	Paid      int
+	Rule      string // the rule applied in the project's jurisdiction (tax.Rule)
 	CanManage bool
 	Message   string
 }
@@ -258,6 +259,9 @@ func (s *Server) loadDeedTax(r *http.Request, act access.Action) (DeedTaxPage, e
 		return DeedTaxPage{}, err
 	}
 	page := DeedTaxPage{Base: s.base(r, "契税："+proj.Name), Project: proj, CanManage: access.Allowed(p, access.DeedTaxManage, store.ProjectTarget(proj))}
+	if page.Rule, err = s.db.DeedTaxRule(r.Context(), proj.Jurisdiction); err != nil {
+		return page, err
+	}
 	list, err := s.db.DeedTaxes(r.Context(), proj.ID)
 	if err != nil {
 		return page, err

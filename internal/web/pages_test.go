@@ -215,7 +215,7 @@ func completionSamples(b Base, proj ledger.Project, building ledger.Building, un
 		"survey_upload": SurveyUploadPage{Base: b, Project: proj, Building: building, History: []completion.Survey{survey}, Errors: []ledger.RowError{{Sheet: "实测户", Row: 3, Reason: "r"}}, ImportID: 1, Message: "m", CanSubmit: true},
 		"survey": SurveyPage{Base: b, S: survey, Project: proj, Building: building, CanReview: true, Beyond: 1, Crossing: 1, Message: "m", Errors: map[string]string{"note": "x"},
 			Lines: []SurveyLine{{M: survey.Units[0], Forecast: unit.Forecast, GrossRatio: "4.13", Beyond: true, Crosses140: true}}},
-		"reconciliation": ReconciliationPage{Base: b, Project: proj, Rows: []store.AreaRow{area}, Filter: "beyond", Beyond: 1, Crossing: 0, Totals: [5]string{"1", "2", "3", "4", "5"}},
+		"reconciliation": ReconciliationPage{Base: b, Project: proj, Rows: []store.AreaRow{area}, Filter: "beyond", Totals: completion.Totals{Contracts: 1, Beyond: 1, Refund: d("3"), DoubleRefund: d("4")}},
 		"tasks":          TasksPage{Base: b, Tasks: []store.TaskRow{{Task: task, ProjectName: "p", Developer: "d", Buildings: "1号楼"}, {Task: open}}, Open: true, Overdue: 1},
 		"case":           CasePage{Base: b, C: acase, Project: proj, Buildings: []string{"1号楼"}, Rounds: [][]completion.Task{{task}, {open}}, MyTask: &open, CanReinspect: true, Message: "m", Errors: map[string]string{"reasons": "x"}},
 		"readiness": ReadinessPage{Base: b, Project: proj, Target: handover.Delivery, Targets: []handover.Target{handover.Filing, handover.Delivery}, Report: report,

@@ -1,0 +1,95 @@
+package completion
+
+import (
+	"bytes"
+	"slices"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+
+	"handover/internal/ledger"
+	"handover/internal/measure"
+	"handover/internal/problem"
+)
+
+// namedUnits is a building of three units for the naming tests.
+func namedUnits() []ledger.Unit {
+	return []ledger.Unit{
+		{ID: 1, UnitNo: "652301004007GB00121F00030001", Room: "1单元101"},
+		{ID: 2, UnitNo: "652301004007GB00121F00030002", Room: "1单元102"},
+		{ID: 3, UnitNo: "652301004007GB00121F00030003", Room: "1单元201"},
+	}
+}
+
+func reasons(errs []ledger.RowError) []string {
+	var out []string
+	for _, e := range errs {
+		out = append(out, e.Reason)
+	}
+	return out
+}
+
+// Every error about a unit's row names the unit (室号 and 不动产单元号, as
+// far as they are known), not only the row: an API request's rows are
+// positions the sending system does not show anyone.
+func TestSurveyCheckNamesTheUnit(t *testing.T) {
+	units := namedUnits()
+	good := ledger.Areas{Total: d("112.35"), Inner: d("92.40"), Shared: d("19.95"), Ratio: d("0.215909")}
+	bad := good
+	bad.Total = d("112.36")
+	s := Survey{ReportNo: "CJCH-2026-031", BuildingTotal: d("1000"), LandArea: d("10000"), FloorArea: d("25000"), Units: []UnitMeasure{
+		{Row: 1, UnitNo: units[0].UnitNo, Areas: bad},                 // as the API sends it: no 室号
+		{Row: 2, UnitNo: "652301004007GB00121F00039999", Areas: good}, // not of this building
+		{Row: 3, UnitNo: units[1].UnitNo, Areas: good},
+		{Row: 4, UnitNo: units[1].UnitNo, Areas: good}, // the same unit again
+		{Row: 5, Room: "1单元201", Areas: good},          // no 不动产单元号
+	}}
+	got := reasons(s.Check(units))
+	want := []string{
+		"户1单元101（不动产单元号652301004007GB00121F00030001）：" + bad.Check()[0],
+		"不动产单元号652301004007GB00121F00039999：不是本幢的户",
+		"户1单元102（不动产单元号652301004007GB00121F00030002）：与第3行重复",
+		"户1单元201：缺少不动产单元号",
+		"缺少户 1单元201（652301004007GB00121F00030003）的实测面积：成果应覆盖本幢每一户",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("errors:\n got %q\nwant %q", got, want)
+	}
+}
+
+// A workbook's format errors name the unit of their row too.
+func TestReadSurveyNamesTheUnit(t *testing.T) {
+	units := namedUnits()
+	a := ledger.Areas{Total: d("112.35"), Inner: d("92.40"), Shared: d("19.95"), Ratio: d("0.215909")}
+	s := Survey{ReportNo: "CJCH-2026-031", BuildingTotal: d("400"), LandArea: d("10000"), FloorArea: d("25000")}
+	for _, u := range units {
+		s.Units = append(s.Units, UnitMeasure{UnitNo: u.UnitNo, Room: u.Room, Areas: a})
+	}
+	raw, err := SurveyWorkbook(s, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.SetCellValue(SheetSurveyUnits, "C3", "abc") // 1单元102's 实测建筑面积
+	f.SetCellValue(SheetSurveyUnits, "F4", "x")   // 1单元201's 分摊系数
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	_, _, errs := ReadSurvey(&buf)
+	_, areaErr := measure.Parse("abc", "实测建筑面积")
+	_, ratioErr := measure.ParseRatio("x", "分摊系数")
+	want := []string{
+		"户1单元102（不动产单元号652301004007GB00121F00030002）：" + problem.As(areaErr).Message,
+		"户1单元201（不动产单元号652301004007GB00121F00030003）：" + problem.As(ratioErr).Message,
+	}
+	if got := reasons(errs); !slices.Equal(got, want) {
+		t.Errorf("errors:\n got %q\nwant %q", got, want)
+	}
+	if len(errs) == 2 && (errs[0].Row != 3 || errs[1].Row != 4) {
+		t.Errorf("rows: got %d and %d, want 3 and 4", errs[0].Row, errs[1].Row)
+	}
+}
