@@ -111,10 +111,9 @@ func MortgageBlocks(f UnitFacts) []Block {
 	var out []Block
 	// With a sale contract the mortgagor is its buyer, whose transfer must be
 	// in; a mortgage without one is the current owner's.
-	owned := f.TransferInSameApp
-	for _, e := range Live(f.Book, Ownership) {
-		owned = owned || (e.RegType == RegTransfer && e.ContractID == f.ContractID && f.ContractID != 0) || f.ContractID == 0
-	}
+	r := Standing(f.Book)
+	owned := f.TransferInSameApp || (r.Registered && r.OwnerContract == f.ContractID && f.ContractID != 0) ||
+		(f.ContractID == 0 && r.OwnershipID != 0)
 	if !owned {
 		out = append(out, Block{"mortgage.ownership", "抵押人（买受人）的所有权尚未登记", basisBuyerOwn, "买受人（申请转移登记，可一并申请）"})
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -199,12 +200,16 @@ func scanEvent(r interface{ Scan(...any) error }) (handover.Event, error) {
 	var e handover.Event
 	var started, finished sql.NullTime
 	err := r.Scan(&e.ID, &e.ProjectID, &e.HeldOn, &e.Place, &e.Mode, &e.NoticeOn, &e.State, &e.Total, &e.Done, &e.Blocked, &e.CreatedBy,
-		&e.CreatedAt, &started, &finished)
+		&e.CreatedAt, &started, &finished, &e.SameDay)
 	e.StartedAt, e.FinishedAt = started.Time, finished.Time
 	return e, err
 }
 
-const eventColumns = `id, project_id, held_on, place, mode, notice_on, state, total, done, blocked, created_by, created_at, started_at, finished_at`
+// eventColumns read an event over handover_events; its same-day count
+// uses the dashboard's one definition (sameDaySQL), so the event, the
+// project's list and the dashboard agree.
+const eventColumns = `id, project_id, held_on, place, mode, notice_on, state, total, done, blocked, created_by, created_at, started_at, finished_at,
+	(SELECT COUNT(*) FROM handover_units h WHERE h.event_id = handover_events.id AND h.state = 'done' AND ` + sameDaySQL + `)`
 
 func loadEvent(ctx context.Context, q querier, id int64, lock string) (handover.Event, error) {
 	e, err := scanEvent(q.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM handover_events WHERE id = $1`+lock, id))
@@ -263,6 +268,19 @@ func (db *DB) ScheduleHandover(ctx context.Context, actor audit.Actor, e handove
 			if filed == 0 {
 				r.Add(problem.Reason{Rule: "handover.filing", Subject: name, Message: "尚未办理竣工验收备案（测绘成果、联合验收、核实核算须先完成）",
 					Basis: "《城市房地产开发经营管理条例》第十七条：竣工验收合格方可交付", Fixer: "住建部门"})
+			}
+			// One open event per building: a second one would take the same
+			// flats twice and split the counts.
+			var other int64
+			var heldOn string
+			err := tx.queryRow(ctx, `SELECT e.id, e.held_on FROM handover_events e JOIN handover_event_buildings eb ON eb.event_id = e.id
+				WHERE eb.building_id = $1 AND e.state IN ('planned', 'running', 'paused') ORDER BY e.id LIMIT 1`, b).Scan(&other, &heldOn)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			if other != 0 {
+				r.Add(problem.Reason{Rule: "handover.overlap", Subject: name, Message: fmt.Sprintf("该幢已有尚未办结的交房安排（%s，编号%d）", heldOn, other),
+					Basis: "同一幢的交房一次安排、一次办理，避免重复办理与重复统计", Fixer: "开发企业（在原交房安排中继续办理，或待其办结）"})
 			}
 		}
 		if err := r.Err("handover.refused", "不能安排交房"); err != nil {
@@ -555,6 +573,13 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 		if err != nil {
 			return err
 		}
+		ids := make([]int64, len(units))
+		for i, u := range units {
+			ids[i] = u.unit
+		}
+		if err := tx.lockUnits(ctx, ids...); err != nil {
+			return err
+		}
 		s, err := keys.Signer(p.Jurisdiction)
 		if err != nil {
 			return err
@@ -674,7 +699,37 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 // then its application recorded. It returns the application, or the reasons
 // the unit is blocked.
 func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *handover.Facts, ev handover.Event, u chunkUnit) (int64, []string, error) {
+	// A flat whose buyers' transfer under this contract is already in the
+	// book (registered at the counter before the event) needs no new
+	// application: the handover conditions that are not registration rules
+	// (the maintenance fund, the area decision) still apply, then the batch
+	// takes over the application that recorded it, certifies and issues
+	// what is left of it, and hands the flat over.
+	st, err := unitStatus(ctx, tx.q(), u.unit)
+	if err != nil {
+		return 0, nil, err
+	}
+	registered := st.Register.Registered && st.Register.OwnerContract == u.contract
 	rep := handover.Evaluate(facts, cal, handover.Delivery, handover.Scope{Unit: u.unit}, tx.now)
+	if registered {
+		var reasons []string
+		for _, c := range rep.Conditions {
+			if !strings.HasPrefix(c.Code, "transfer.") {
+				reasons = append(reasons, c.Title+"（"+c.Responsible.Name+"）")
+			}
+		}
+		if len(reasons) > 0 {
+			return 0, reasons, nil
+		}
+		var app int64
+		if err := tx.queryRow(ctx, `SELECT s.application_id FROM services s JOIN register_entries e ON e.service_id = s.id
+			WHERE e.id = $1`, st.Register.OwnershipID).Scan(&app); err != nil {
+			return 0, nil, notFound(err, "handover.no_application", "该户的转移登记没有对应的登记申请")
+		}
+		_, err := tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
+			app, tx.now, ev.ID, u.unit)
+		return app, nil, err
+	}
 	var reasons []string
 	needFirst := false
 	for _, c := range rep.Conditions {

@@ -12,6 +12,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/demo"
+	"handover/internal/handover"
 	"handover/internal/ledger"
 	"handover/internal/problem"
 	"handover/internal/registry"
@@ -437,5 +438,64 @@ func TestConcurrentRecordingRegistersOnce(t *testing.T) {
 		AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id)`).Scan(&owners)
 	if owners != len(units) {
 		t.Errorf("live ownerships: got %d, want one per flat (%d)", owners, len(units))
+	}
+}
+
+// The batch handover reports what is true: a flat already registered to
+// its buyers at the counter is handed over with its certificate, not
+// blocked for false reasons; a flat whose maintenance fund is unpaid is
+// blocked; a second open event for the same building is refused; the
+// event counts its same-day certificates as the dashboard does.
+func TestBatchHandoverReportsTruly(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	counter, unpaid := x.contracts[1], x.contracts[2]
+	a, err := x.record(t, store.ServiceInput{Kind: registry.First, UnitID: counter.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: counter.UnitID})
+	if err != nil {
+		t.Fatalf("counter registration: %v", err)
+	}
+	if _, err := x.step(t, x.recorder, a, registry.StepCertify, store.StepOptions{}); err != nil {
+		t.Fatalf("certify: %v", err)
+	}
+	exec(t, x.db, `UPDATE accounting_items SET paid = 0, cleared_at = NULL, cleared_by = 0 WHERE unit_id = $1 AND kind = 'maintenance'`, unpaid.UnitID)
+	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
+	ev := handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"), Place: "售楼部",
+		Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")}
+	ev, err = x.db.ScheduleHandover(ctx, x.dev, ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.db.ScheduleHandover(ctx, x.dev, ev); !slices.Contains(rulesOf(err), "handover.overlap") {
+		t.Errorf("a second event for the same building: got %v, want handover.overlap", err)
+	}
+	if ev, err = x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil {
+		t.Fatal(err)
+	}
+	units, _ := x.db.HandoverUnits(ctx, ev.ID)
+	for _, u := range units {
+		reasons := strings.Join(u.Reasons, "；")
+		switch u.UnitID {
+		case counter.UnitID:
+			if u.State != handover.HandedOver {
+				t.Errorf("the flat registered at the counter: %s (%s), want handed over", u.State, reasons)
+			}
+		case unpaid.UnitID:
+			if u.State != handover.UnitBlocked || !strings.Contains(reasons, "维修资金") {
+				t.Errorf("the flat without its maintenance fund: %s (%s), want blocked for 维修资金", u.State, reasons)
+			}
+		default:
+			if u.State != handover.HandedOver {
+				t.Errorf("unit %d: %s (%s), want handed over", u.UnitID, u.State, reasons)
+			}
+		}
+	}
+	if ev.Done != len(x.contracts)-1 || ev.Blocked != 1 {
+		t.Errorf("done %d blocked %d, want %d and 1", ev.Done, ev.Blocked, len(x.contracts)-1)
+	}
+	if got, _ := x.db.HandoverEvent(ctx, ev.ID); got.SameDay != ev.Done {
+		t.Errorf("the event's same-day count: got %d, want %d", got.SameDay, ev.Done)
+	}
+	if st, _ := x.db.UnitStatus(ctx, unpaid.UnitID); st.HandedOver {
+		t.Errorf("the flat without its maintenance fund reads as handed over")
 	}
 }
