@@ -159,6 +159,42 @@ func TestLandCheck(t *testing.T) {
 	}
 }
 
+// A filing may not be dated before the day its buildings' joint acceptance
+// passed; every building whose opinion is later is named.
+func TestFilingDateAfterAcceptance(t *testing.T) {
+	passed := func(b, on string) PassedAcceptance {
+		return PassedAcceptance{Building: b, OpinionNo: "联验〔2026〕" + b, On: calendar.MustDate(on)}
+	}
+	tests := []struct {
+		name     string
+		filed    string
+		accepted []PassedAcceptance
+		want     []string // the buildings refused
+	}{
+		{"the day before", "2026-03-09", []PassedAcceptance{passed("1号楼", "2026-03-10")}, []string{"1号楼"}},
+		{"the same day", "2026-03-10", []PassedAcceptance{passed("1号楼", "2026-03-10")}, nil},
+		{"days after", "2026-03-24", []PassedAcceptance{passed("1号楼", "2026-03-10")}, nil},
+		{"one of two later", "2026-03-12", []PassedAcceptance{passed("1号楼", "2026-03-10"), passed("2号楼", "2026-03-13")}, []string{"2号楼"}},
+		{"no acceptance known", "2026-03-09", nil, nil},
+	}
+	for _, tt := range tests {
+		err := Filing{FiledOn: calendar.MustDate(tt.filed)}.CheckAccepted(tt.accepted)
+		var got []string
+		for _, r := range problem.As(err).Reasons {
+			got = append(got, r.Subject)
+			if r.Rule != RuleBeforeAcceptance || r.Basis == "" || r.Fixer == "" || !strings.Contains(r.Message, "2026年3月") {
+				t.Errorf("%s: reason %+v, want %s with the dates, a basis and a fixer", tt.name, r, RuleBeforeAcceptance)
+			}
+		}
+		if err != nil && (problem.KindOf(err) != problem.Refused || problem.CodeOf(err) != RuleBeforeAcceptance) {
+			t.Errorf("%s: got %v, want refused with %s", tt.name, err, RuleBeforeAcceptance)
+		}
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: refused buildings %v, want %v", tt.name, got, tt.want)
+		}
+	}
+}
+
 func TestCommitments(t *testing.T) {
 	filed := calendar.MustDate("2026-03-10")
 	cs := Standard(filed, []Commitment{{Title: "人防验收备案表", DueOn: calendar.MustDate("2026-04-30")}})

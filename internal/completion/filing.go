@@ -1,11 +1,13 @@
 package completion
 
 import (
+	"fmt"
 	"strings"
 	"time"
 	"unicode/utf8"
 
 	"handover/internal/calendar"
+	"handover/internal/guide"
 	"handover/internal/problem"
 )
 
@@ -22,10 +24,18 @@ type Filing struct {
 	Buildings    []int64
 	Number       string        // 竣工验收备案编号
 	FiledOn      calendar.Date // day 0
-	DueOn        calendar.Date // the 20th working day after FiledOn in the jurisdiction's calendar
+	DueOn        calendar.Date // the 20th working day after FiledOn as the calendar stood at the filing; a later notice moves it (Due)
 	Source       string        // page, or api (工程建设项目审批管理系统)
 	RecordedBy   int64
 	RecordedAt   time.Time
+}
+
+// Due is the clock's due day in cal as it stands, in the calendar region
+// of the filing's jurisdiction: the ClockDays-th working day after FiledOn
+// (DOMAIN.md §6: a deadline computed before a calendar change is
+// recomputed after it).
+func (f Filing) Due(cal *calendar.Calendar, region string) (calendar.Deadline, error) {
+	return cal.AddWorkdays(f.FiledOn, ClockDays, region)
 }
 
 // Validate checks what the filing's recorder enters.
@@ -44,6 +54,49 @@ func (f *Filing) Validate(today calendar.Date) error {
 		e.Add("buildings", "请选择备案的幢")
 	}
 	return e.Err("filing.invalid", "竣工验收备案信息有误")
+}
+
+// PassedAcceptance is the passed joint acceptance of a building being
+// filed: the unified opinion's number and the day it was issued (China
+// time).
+type PassedAcceptance struct {
+	Building  string // the building's name
+	OpinionNo string
+	On        calendar.Date
+}
+
+// RuleBeforeAcceptance is the rule code of a filing dated before its
+// buildings' joint acceptance passed.
+const RuleBeforeAcceptance = "filing.before_acceptance"
+
+// FilingDateCondition is the filing date's condition as the service guide
+// states it, with the basis and remedy CheckAccepted refuses with.
+func FilingDateCondition() guide.Condition {
+	return guide.Condition{Rule: RuleBeforeAcceptance, Text: "备案日期不早于联合验收统一意见出具之日（备案在验收合格之后，备案之日起算20个工作日）",
+		Basis: basisFilingDate, Fixer: fixerFilingDate}
+}
+
+const (
+	basisFilingDate = "《房屋建筑和市政基础设施工程竣工验收备案管理办法》第四条：建设单位应当自工程竣工验收合格之日起15日内备案，备案在验收合格之后"
+	fixerFilingDate = "住建局（备案经办）或开发企业：更正备案日期"
+)
+
+// CheckAccepted refuses a filing dated before the day the joint acceptance
+// of any of its buildings passed: the filing records a passed acceptance
+// (within 15 days of it), and its date is day 0 of the 20-working-day
+// clock, which an earlier date would start before the building could be
+// filed. Every such building is named.
+func (f Filing) CheckAccepted(accepted []PassedAcceptance) error {
+	var r problem.Refusal
+	for _, a := range accepted {
+		if a.On.IsZero() || !f.FiledOn.Before(a.On) {
+			continue
+		}
+		r.Add(problem.Reason{Rule: RuleBeforeAcceptance, Subject: a.Building, Basis: basisFilingDate, Fixer: fixerFilingDate,
+			Message: fmt.Sprintf("备案日期%s早于联合验收统一意见%s的出具日期%s：竣工验收备案应在验收合格之日或之后办理",
+				f.FiledOn.Chinese(), a.OpinionNo, a.On.Chinese())})
+	}
+	return r.Err(RuleBeforeAcceptance, "备案日期早于联合验收通过之日")
 }
 
 // CommitmentKind is a step moved after the filing under 告知承诺制.

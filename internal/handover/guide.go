@@ -32,7 +32,8 @@ func Guides(gs GuideSettings) []guide.Matter {
 
 // FilingGuide is the service guide of the completion filing (竣工验收备案)
 // in a jurisdiction where the blocking accounting items block it. Its
-// conditions are those Evaluate lists for the Filing target.
+// conditions are those Evaluate lists for the Filing target, and the
+// filing date's (completion.Filing.CheckAccepted).
 func FilingGuide(blocking []completion.ItemKind) guide.Matter {
 	m := guide.Matter{
 		Key: "completion_filing", Title: "竣工验收备案", Department: "住房和城乡建设局", Applicant: "建设单位（房地产开发企业）",
@@ -44,6 +45,7 @@ func FilingGuide(blocking []completion.ItemKind) guide.Matter {
 		Conditions: []guide.Condition{
 			{Rule: "filing.survey", Text: "每幢的竣工测绘成果已审核通过（多测合一）", Basis: basisSurvey, Fixer: "测绘单位；住建部门审核"},
 			{Rule: "filing.acceptance", Text: "联合验收已通过并出具统一意见", Basis: basisAcceptance, Fixer: "开发企业；各验收部门"},
+			completion.FilingDateCondition(),
 		},
 		Bring: []string{"竣工验收备案申请（在平台办理，或由工程建设项目审批管理系统推送）", "告知承诺书（承诺事项与期限）"},
 		Held: []string{"多测合一竣工测绘成果", "联合验收统一意见", "核实核算结果（土地价款、各项规费）",

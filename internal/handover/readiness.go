@@ -228,19 +228,29 @@ func (e *evaluator) building(b *BuildingFacts, code, title string, who Party, ba
 		Responsible: who, Basis: basis, Clock: e.r.Clocks[b.Building.ID]})
 }
 
-// clocks finds each building's filing and counts the working days left.
+// clocks finds each building's filing, its due day in the calendar as it
+// stands (a notice loaded after the filing moves it), and counts the
+// working days left.
 func (e *evaluator) clocks() {
 	for _, fl := range e.f.Filings {
-		left, warnings, err := e.cal.WorkdaysBetween(e.today, fl.DueOn, e.f.Region)
-		if err != nil {
-			e.r.Warnings = append(e.r.Warnings, problem.As(err).Message)
+		due := fl.DueOn // as computed at the filing, should the calendar fail now
+		dl, err := fl.Due(e.cal, e.f.Region)
+		if err == nil {
+			due = dl.Due
 		}
-		for _, w := range warnings {
+		left, warnings, err2 := e.cal.WorkdaysBetween(e.today, due, e.f.Region)
+		if err == nil {
+			err = err2
+		}
+		if err != nil {
+			warnings = append(warnings, problem.As(err).Message)
+		}
+		for _, w := range append(dl.Warnings, warnings...) {
 			if !slices.Contains(e.r.Warnings, w) {
 				e.r.Warnings = append(e.r.Warnings, w)
 			}
 		}
-		c := &Clock{FilingID: fl.ID, FiledOn: fl.FiledOn, DueOn: fl.DueOn, WorkdaysLeft: left, Overdue: e.today.After(fl.DueOn)}
+		c := &Clock{FilingID: fl.ID, FiledOn: fl.FiledOn, DueOn: due, WorkdaysLeft: left, Overdue: e.today.After(due)}
 		for _, b := range fl.Buildings {
 			e.r.Clocks[b] = c
 		}

@@ -133,7 +133,7 @@ func TestDeliveryConditionsAndClock(t *testing.T) {
 	cal := testCalendar(t)
 	f := fixture()
 	done(f, 0)
-	f.Filings = []completion.Filing{{ID: 1, Buildings: []int64{1}, FiledOn: calendar.MustDate("2026-03-02"), DueOn: calendar.MustDate("2026-03-27")}}
+	f.Filings = []completion.Filing{{ID: 1, Buildings: []int64{1}, FiledOn: calendar.MustDate("2026-03-02"), DueOn: calendar.MustDate("2026-03-30")}}
 	b := &f.Buildings[0]
 	u := &b.Units[0]
 	u.Unit.Measured = area("104") // +4 %: the buyer may rescind
@@ -143,8 +143,8 @@ func TestDeliveryConditionsAndClock(t *testing.T) {
 	if got := codes(r); !slices.Equal(got, want) {
 		t.Errorf("sold unit after filing: got %v, want %v", got, want)
 	}
-	// 2026-03-10 → 2026-03-27: 13 working days left.
-	if c := r.Conditions[0].Clock; c == nil || c.WorkdaysLeft != 13 || c.Overdue {
+	// 2026-03-10 → 2026-03-30: 14 working days left.
+	if c := r.Conditions[0].Clock; c == nil || c.WorkdaysLeft != 14 || c.Overdue {
 		t.Errorf("clock: %+v", c)
 	}
 	if r.Units != 1 || r.ReadyUnits != 0 {
@@ -165,7 +165,7 @@ func TestDeliveryConditionsAndClock(t *testing.T) {
 	// Past the due day the clock is overdue.
 	late := time.Date(2026, 3, 31, 2, 0, 0, 0, time.UTC)
 	r = Evaluate(f, cal, Delivery, Scope{Building: 1}, late)
-	if c := r.Clocks[1]; c == nil || !c.Overdue || c.WorkdaysLeft != -2 {
+	if c := r.Clocks[1]; c == nil || !c.Overdue || c.WorkdaysLeft != -1 {
 		t.Errorf("clock after the due day: %+v", c)
 	}
 	// Building 2 (not filed) lists the filing chain before its unit's conditions.
@@ -175,6 +175,35 @@ func TestDeliveryConditionsAndClock(t *testing.T) {
 	}
 }
 
+// The clock's due day follows the calendar in force, not the day stored at
+// the filing: a regional day off loaded later inside the window moves it
+// by a working day, and the days left count to the moved day.
+func TestClockFollowsTheCalendar(t *testing.T) {
+	ns, err := calendar.Builtin()
+	if err != nil {
+		t.Fatal(err)
+	}
+	festival := calendar.Notice{Scope: "650000", ScopeName: "新疆维吾尔自治区", Year: 2026, Title: "肉孜节",
+		Rules: []calendar.Rule{{From: calendar.MustDate("2026-03-20"), To: calendar.MustDate("2026-03-22"), Off: true, Name: "肉孜节"}}}
+	tests := []struct {
+		name    string
+		notices []calendar.Notice
+		due     string
+		left    int
+	}{
+		{"built-in calendar", ns, "2026-03-30", 14},
+		{"肉孜节 loaded after the filing", append(slices.Clone(ns), festival), "2026-03-31", 14},
+	}
+	for _, tt := range tests {
+		f := fixture()
+		done(f, 0)
+		f.Filings = []completion.Filing{{ID: 1, Buildings: []int64{1}, FiledOn: calendar.MustDate("2026-03-02"), DueOn: calendar.MustDate("2026-03-30")}}
+		c := Evaluate(f, calendar.New(tt.notices), Delivery, Scope{Building: 1}, now).Clocks[1]
+		if c == nil || c.DueOn.String() != tt.due || c.WorkdaysLeft != tt.left {
+			t.Errorf("%s: clock %+v, want due %s with %d working days left", tt.name, c, tt.due, tt.left)
+		}
+	}
+}
 func TestFirstRegistrationConditions(t *testing.T) {
 	cal := testCalendar(t)
 	f := fixture()

@@ -527,21 +527,24 @@ func findDeliveryRisks(ctx context.Context, c *alertContext) ([]supervision.Find
 }
 
 // clockFacts reads the filings of the last year with the sold units of
-// their buildings still lacking a title certificate, and the working days
-// left on each clock.
+// their buildings still lacking a title certificate, each clock's due day
+// in the calendar as it stands, and the working days left on it.
 func clockFacts(ctx context.Context, c *alertContext) ([]supervision.ClockFacts, error) {
 	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.ClockFacts) error {
-		return r.Scan(&f.FilingID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Due, &f.Uncertified)
-	}, `SELECT f.id, f.project_id, p.name, f.jurisdiction, f.due_on,
+		return r.Scan(&f.FilingID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.FiledOn, &f.Uncertified)
+	}, `SELECT f.id, f.project_id, p.name, f.jurisdiction, f.filed_on,
 		(SELECT COUNT(*) FROM contracts x JOIN units u ON u.id = x.unit_id JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
 			WHERE fb.filing_id = f.id AND x.state = 'filed'
 			AND NOT EXISTS (SELECT 1 FROM certificates z WHERE z.unit_id = x.unit_id AND z.kind = 'title' AND z.state = 'live' AND z.signature IS NOT NULL))
-		FROM completion_filings f JOIN projects p ON p.id = f.project_id WHERE f.due_on >= $1 ORDER BY f.id`, c.today.AddDays(-400).String())
+		FROM completion_filings f JOIN projects p ON p.id = f.project_id WHERE f.filed_on >= $1 ORDER BY f.id`, c.today.AddDays(-430).String())
 	if err != nil {
 		return nil, err
 	}
 	for i := range facts {
 		f := &facts[i]
+		if f.Due, err = clockDue(c.cal, f.FiledOn, c.regions[f.Jurisdiction]); err != nil {
+			return nil, err
+		}
 		if f.DaysLeft, err = c.workdays(f.Jurisdiction, f.Due); err != nil {
 			return nil, err
 		}

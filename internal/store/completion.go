@@ -294,10 +294,20 @@ func (db *DB) RecordFiling(ctx context.Context, actor audit.Actor, cal *calendar
 				}
 			}
 		}
+		// The date is checked against the acceptance the filing records;
+		// a refusal names it beside any condition still missing.
+		dateErr := f.CheckAccepted(passedAcceptances(facts, f.Buildings))
 		if err := (handover.Report{Target: handover.Filing, Conditions: blocked}).Err(); err != nil {
+			if dateErr != nil {
+				p := problem.As(err)
+				p.Reasons = append(p.Reasons, problem.As(dateErr).Reasons...)
+			}
 			return err
 		}
-		due, err := cal.AddWorkdays(f.FiledOn, completion.ClockDays, facts.Region)
+		if dateErr != nil {
+			return dateErr
+		}
+		due, err := f.Due(cal, facts.Region)
 		if err != nil {
 			return err
 		}
@@ -337,6 +347,30 @@ func (db *DB) RecordFiling(ctx context.Context, actor audit.Actor, cal *calendar
 		return nil
 	})
 	return f, err
+}
+
+// passedAcceptances lists the passed joint acceptance of each of the
+// buildings, with the day its unified opinion was issued.
+func passedAcceptances(facts *handover.Facts, buildings []int64) []completion.PassedAcceptance {
+	var out []completion.PassedAcceptance
+	for _, b := range facts.Buildings {
+		if !slices.Contains(buildings, b.Building.ID) {
+			continue
+		}
+		for _, c := range facts.Cases {
+			if c.State == completion.Passed && !c.OpinionAt.IsZero() && slices.Contains(c.Buildings, b.Building.ID) {
+				out = append(out, completion.PassedAcceptance{Building: b.Building.Name, OpinionNo: c.OpinionNo, On: calendar.DateOf(c.OpinionAt)})
+			}
+		}
+	}
+	return out
+}
+
+// clockDue is the due day of a filing's 20-working-day clock in the
+// calendar as it stands.
+func clockDue(cal *calendar.Calendar, filedOn calendar.Date, region string) (calendar.Date, error) {
+	dl, err := completion.Filing{FiledOn: filedOn}.Due(cal, region)
+	return dl.Due, err
 }
 
 func filingsOf(ctx context.Context, q querier, projectID int64) ([]completion.Filing, error) {

@@ -392,25 +392,88 @@ func TestCompletionFilingGates(t *testing.T) {
 
 // The clock's due day, counted in the jurisdiction's working days across
 // the 2025 and 2026 holidays (新疆's regional festivals included in 2025).
+// The joint acceptance passes on the filing day.
 func TestFilingDueDates(t *testing.T) {
 	tests := []struct {
-		filed, now, due string
+		filed, due string
 	}{
-		{"2025-03-20", "2025-03-21", "2025-04-21"}, // 肉孜节 03-31 (新疆) and 清明 04-04 off
-		{"2025-12-25", "2025-12-26", "2026-01-23"}, // 元旦 01-01…03 off, 01-04 (Sun) worked
-		{"2026-02-10", "2026-02-11", "2026-03-16"}, // 春节 02-15…23 off, 02-14 and 02-28 (Sat) worked
-		{"2026-09-21", "2026-09-22", "2026-10-26"}, // 中秋 09-25…27 and 国庆 10-01…07 off, 10-10 (Sat) worked
+		{"2025-03-20", "2025-04-21"}, // 肉孜节 03-31 (新疆) and 清明 04-04 off
+		{"2025-12-25", "2026-01-23"}, // 元旦 01-01…03 off, 01-04 (Sun) worked
+		{"2026-02-10", "2026-03-16"}, // 春节 02-15…23 off, 02-14 and 02-28 (Sat) worked
+		{"2026-09-21", "2026-10-26"}, // 中秋 09-25…27 and 国庆 10-01…07 off, 10-10 (Sat) worked
 	}
 	for _, tt := range tests {
 		t.Run(tt.filed, func(t *testing.T) {
 			x := newCompletionFixture(t)
-			now, _ := time.Parse("2006-01-02", tt.now)
+			now, _ := time.Parse("2006-01-02", tt.filed)
 			x.clock.Set(now.Add(2 * time.Hour))
 			x.ready(t)
 			if f := x.file(t, tt.filed); f.DueOn.String() != tt.due {
 				t.Errorf("filed %s: due %s, want %s", tt.filed, f.DueOn, tt.due)
 			}
 		})
+	}
+}
+
+// A filing dated before the day the joint acceptance passed, or after
+// today, is refused and leaves nothing; the acceptance day itself is
+// filed. With a condition still missing, the refusal names the date too.
+func TestFilingNotBeforeAcceptance(t *testing.T) {
+	x := newCompletionFixture(t)
+	ctx := context.Background()
+	c := x.applyAcceptance(t)
+	x.clock.Set(time.Date(2026, 3, 12, 2, 0, 0, 0, time.UTC)) // the opinions on 2026-03-12, 10:00 in China
+	for _, task := range c.Tasks {
+		if _, err := x.db.RecordOpinion(ctx, audit.Actor{UserID: 1, OrgID: task.OrgID}, c.ID, task.Department, completion.Pass, "", nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	file := func(on string) (completion.Filing, error) {
+		return x.db.RecordFiling(ctx, x.hous, x.cal, completion.Filing{ProjectID: x.project.ID, Buildings: []int64{x.building},
+			Number: "昌建竣备〔2026〕" + on, FiledOn: calendar.MustDate(on)}, nil)
+	}
+	_, err := file("2026-03-11")
+	if got, want := slices.Compact(rulesOf(err)), []string{"filing.accounting", completion.RuleBeforeAcceptance}; problem.CodeOf(err) != "readiness.blocked" || !slices.Equal(got, want) {
+		t.Errorf("early, with the accounting open: got %s %v, want readiness.blocked %v", problem.CodeOf(err), got, want)
+	}
+	x.clearAccounting(t)
+	b, err := x.db.Building(ctx, x.building)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, filed string
+		code        string // "" when recorded
+		field       string
+	}{
+		{"the day before the acceptance", "2026-03-11", completion.RuleBeforeAcceptance, ""},
+		{"after today", "2026-03-13", "filing.invalid", "filed_on"},
+		{"the acceptance day", "2026-03-12", "", ""},
+	}
+	for _, tt := range tests {
+		f, err := file(tt.filed)
+		if got := problem.CodeOf(err); err != nil && got != tt.code || err == nil && tt.code != "" {
+			t.Fatalf("%s: got %v, want %q", tt.name, err, tt.code)
+		}
+		e := problem.As(err)
+		switch {
+		case tt.field != "":
+			if e.Kind != problem.Invalid || e.Fields[tt.field] == "" {
+				t.Errorf("%s: got %v, want field %s", tt.name, err, tt.field)
+			}
+		case tt.code != "":
+			if e.Kind != problem.Refused || len(e.Reasons) != 1 || e.Reasons[0].Subject != b.Name ||
+				!strings.Contains(e.Reasons[0].Message, "2026年3月11日") || !strings.Contains(e.Reasons[0].Message, "2026年3月12日") {
+				t.Errorf("%s: got %+v, want the building and both dates named", tt.name, e.Reasons)
+			}
+		default:
+			if f.DueOn.String() != "2026-04-10" { // 20 working days; 04-04…04-06 off
+				t.Errorf("%s: due %s, want 2026-04-10", tt.name, f.DueOn)
+			}
+		}
+		if fs, _ := x.db.Filings(ctx, x.project.ID); len(fs) != map[bool]int{true: 0, false: 1}[tt.code != ""] {
+			t.Errorf("%s: %d filings stored", tt.name, len(fs))
+		}
 	}
 }
 

@@ -344,10 +344,11 @@ type ClockFacts struct {
 	ProjectID    int64
 	Name         string
 	Jurisdiction string
-	Registry     int64 // the jurisdiction's registration centre
-	Due          calendar.Date
-	DaysLeft     int // working days left (negative: overdue)
-	Uncertified  int // sold units of the filed buildings without a certificate
+	Registry     int64         // the jurisdiction's registration centre
+	FiledOn      calendar.Date // day 0
+	Due          calendar.Date // the 20th working day after it in the calendar as it stands
+	DaysLeft     int           // working days left (negative: overdue)
+	Uncertified  int           // sold units of the filed buildings without a certificate
 }
 
 // ClockRisk warns when the clock has at most the threshold left and sold

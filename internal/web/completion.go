@@ -128,6 +128,13 @@ func (s *Server) loadCompletion(r *http.Request, act access.Action) (CompletionP
 	if err != nil {
 		return page, p, err
 	}
+	// Each filing's clock as the calendar stands (a notice loaded after the
+	// filing moves it), as the readiness view counts it.
+	for i, f := range page.Filings {
+		if c := rep.Clocks[f.Buildings[0]]; c != nil {
+			page.Filings[i].DueOn = c.DueOn
+		}
+	}
 	page.FilingCheck = rep
 	return page, p, nil
 }
