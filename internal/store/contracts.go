@@ -264,12 +264,9 @@ func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, er
 	if f.Status, err = unitStatusOf(ctx, tx.q(), c.UnitID, ref.Unit.BuildingID); err != nil {
 		return f, err
 	}
-	var other int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM contracts WHERE unit_id = $1 AND id <> $2 AND state IN ('draft', 'sent', 'signed', 'filed')`,
-		c.UnitID, c.ID).Scan(&other); err != nil {
-		return f, err
-	}
-	f.OtherLive = other > 0
+	// The unit's live contract, from the one status loader (a unique index
+	// keeps it at most one).
+	f.OtherLive = f.Status.ContractID != 0 && f.Status.ContractID != c.ID
 	if f.Listed, err = isListed(ctx, tx.q(), c.Developer); err != nil {
 		return f, err
 	}
