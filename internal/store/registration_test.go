@@ -164,12 +164,18 @@ func TestRegistrationSteps(t *testing.T) {
 func TestRegistrationBlocks(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()
+	// A refused application is withdrawn (不予登记), as a clerk would, so
+	// that the next one of the same matter may be taken.
 	record := func(a registry.Application) error {
 		a, err := x.step(t, x.reviewer, a, registry.StepReview, store.StepOptions{})
-		if err != nil {
-			return err
+		if err == nil {
+			_, err = x.step(t, x.recorder, a, registry.StepRecord, store.StepOptions{})
 		}
-		_, err = x.step(t, x.recorder, a, registry.StepRecord, store.StepOptions{})
+		if err != nil {
+			if _, werr := x.step(t, x.acceptor, a, registry.StepWithdraw, store.StepOptions{Reason: "不予登记"}); werr != nil {
+				t.Fatalf("withdraw the refused application: %v", werr)
+			}
+		}
 		return err
 	}
 	rules := func(err error) string { return strings.Join(rulesOf(err), ",") }
@@ -190,16 +196,21 @@ func TestRegistrationBlocks(t *testing.T) {
 	if err := x.db.LiftParcelRestriction(ctx, x.recorder, rid, "已转为预售商品房抵押"); err != nil {
 		t.Fatal(err)
 	}
-	// A lock on one unit blocks the building's first registration.
+	// A lock on one unit keeps that unit out of the building's first
+	// registration (the others are recorded); it is registered on its own
+	// once unlocked.
 	if err := x.db.LockUnit(ctx, x.hous, c2.UnitID, true, "涉嫌违规销售核查"); err != nil {
 		t.Fatal(err)
 	}
-	if err := record(x.apply(t, store.ServiceInput{Kind: registry.First, BuildingID: x.building})); !strings.Contains(rules(err), "first.locked") {
-		t.Errorf("first registration with a locked unit: got %v", err)
+	if err := record(x.apply(t, store.ServiceInput{Kind: registry.First, BuildingID: x.building})); err != nil {
+		t.Fatalf("first registration of the building with a locked unit: %v", err)
+	}
+	if err := record(x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c2.UnitID})); !strings.Contains(rules(err), "first.locked") {
+		t.Errorf("first registration of the locked unit: got %v", err)
 	}
 	x.db.LockUnit(ctx, x.hous, c2.UnitID, false, "核查完毕")
-	if err := record(x.apply(t, store.ServiceInput{Kind: registry.First, BuildingID: x.building})); err != nil {
-		t.Fatalf("first registration of the building: %v", err)
+	if err := record(x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c2.UnitID})); err != nil {
+		t.Fatalf("first registration of the unlocked unit: %v", err)
 	}
 	// A seal blocks the transfer; a second seal waits (轮候) and takes
 	// effect when the first is lifted.
