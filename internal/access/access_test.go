@@ -43,6 +43,12 @@ func TestDecide(t *testing.T) {
 		{"prefecture admin loads calendars", pref(identity.RoleAdmin, identity.Centre), CalendarManage, Target{}, ""},
 		{"a buyer at prefecture level is not prefecture-wide", pref(identity.RoleBuyer, identity.Individual), AuditRead, there, "access.denied"},
 		{"a record without jurisdiction needs prefecture scope", county(identity.RoleAdmin, identity.Registry), AuditRead, Target{}, "access.denied"},
+		{"the recorder receives paper here", county(identity.RoleRecorder, identity.Registry), PaperManage, here, ""},
+		{"the recorder not there", county(identity.RoleRecorder, identity.Registry), PaperManage, there, "access.denied"},
+		{"the acceptor sees the paper stock", county(identity.RoleAcceptor, identity.Registry), PaperRead, here, ""},
+		{"the acceptor does not receive paper", county(identity.RoleAcceptor, identity.Registry), PaperManage, here, "access.denied"},
+		{"the supervisor sees every stock", pref(identity.RoleSupervisor, identity.Centre), PaperRead, there, ""},
+		{"the supervisor does not spoil blanks", pref(identity.RoleSupervisor, identity.Centre), PaperManage, there, "access.denied"},
 		{"unknown action", county(identity.RoleAdmin, identity.Registry), Action("nope"), here, "access.unknown_action"},
 	}
 	for _, tt := range tests {

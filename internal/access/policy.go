@@ -86,6 +86,9 @@ const (
 	MortgageRead       Action = "mortgage.read"
 	RegistrationWork   Action = "registration.work"
 	MineRead           Action = "mine.read"
+	// The registration centre's stock of paper blanks (证书纸).
+	PaperRead   Action = "paper.read"
+	PaperManage Action = "paper.manage"
 )
 
 var descriptions = map[Action]string{
@@ -155,6 +158,8 @@ var descriptions = map[Action]string{
 	MortgageRead:       "查看本行的抵押登记",
 	RegistrationWork:   "使用登记窗口工作台",
 	MineRead:           "查看本人的登记、证书与过户",
+	PaperRead:          "查看证书纸库存",
+	PaperManage:        "领入证书纸与登记作废",
 }
 
 const (
@@ -296,6 +301,11 @@ var policy = map[Action]rule{
 	// A buyer's own applications, certificates, tax and utilities; the page
 	// selects by the principal's ID number, so the scope is the person.
 	MineRead: roles(grants{buyer: Anyone}),
+	// The registration centre's paper blanks: its staff and the prefecture
+	// see the stock; the 缮证发证 post (the recorder), who prints on them,
+	// receives ranges and records spoiled blanks.
+	PaperRead:   roles(grants{acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction, supervisor: Prefecture}),
+	PaperManage: roles(grants{recorder: Jurisdiction}),
 }
 
 // Actions lists every action in the policy, for tests and documentation.

@@ -120,6 +120,9 @@ func (a *API) schemas() map[string]js {
 	for k, v := range registrationSchemas() {
 		s[k] = v
 	}
+	for k, v := range paperSchemas() {
+		s[k] = v
+	}
 	return s
 }
 
@@ -222,7 +225,8 @@ func registrationSchemas() map[string]js {
 			"certificates": array(cert)}),
 		"StepInput": object([]string{"step"}, js{"step": str("review | review2 | return | accept | withdraw | record | certify | issue"),
 			"reason": str("退回、撤回的理由"), "delivery": str("发证：hand | developer | mail | electronic"), "tracking_no": str("邮寄单号"),
-			"paper_serial": str("纸质证书印制序列号")}),
+			"paper_serial":  str("纸质证书印制序列号（本申请只发一本证书时；多本时用 paper_serials）"),
+			"paper_serials": array(str("按本申请证书的顺序（Application.certificates），每本证书一个印制序列号；不印纸质证书的留空字符串"))}),
 		"Queue": object([]string{"queue"}, js{"queue": array(object(nil, js{"application_id": integer(""), "number": str(""), "applicants": array(str("")),
 			"project": str(""), "room": str(""), "service": service, "workdays_left": integer("距期限的工作日")}))}),
 		"CertificateList": object([]string{"certificates"}, js{"certificates": array(cert)}),

@@ -204,14 +204,22 @@ func StepAction(step registry.Step) access.Action {
 
 func (a *API) stepApplication(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
-		Step        string `json:"step"`
-		Reason      string `json:"reason"`
-		Delivery    string `json:"delivery"`
-		TrackingNo  string `json:"tracking_no"`
-		PaperSerial string `json:"paper_serial"`
+		Step         string   `json:"step"`
+		Reason       string   `json:"reason"`
+		Delivery     string   `json:"delivery"`
+		TrackingNo   string   `json:"tracking_no"`
+		PaperSerial  string   `json:"paper_serial"`
+		PaperSerials []string `json:"paper_serials"`
 	}
 	if err := decode(r, &in); err != nil {
 		return err
+	}
+	if len(in.PaperSerials) > 0 {
+		if strings.TrimSpace(in.PaperSerial) != "" {
+			return &problem.Error{Kind: problem.Invalid, Code: "request.body", Message: "paper_serial 与 paper_serials 只填其一",
+				Fields: map[string]string{"paper_serial": "只填其一"}}
+		}
+		in.PaperSerial = certificate.JoinSerials(in.PaperSerials)
 	}
 	step := registry.Step(in.Step)
 	app, err := a.loadRegistration(r, StepAction(step))

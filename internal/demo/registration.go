@@ -21,14 +21,14 @@ type RegistrationResult struct {
 	Sealed       int64 // the unit a court sealed
 }
 
-// LoadRegistration completes 天山·悦府: the authority's signing key and
-// the jurisdiction's automatic review, the first registration of the filed
-// buildings at the window, the deed tax assessed and (mostly) paid, a
-// court's seal on one flat, the handover on 2026-11-27 with the batch
-// transfer, mortgages and certificates, the utilities asked and partly
-// answered; and two applications left in the window's queue. A few units
-// stay blocked for visible reasons: the seal, unpaid tax, the maintenance
-// fund not paid, an area choice not made.
+// LoadRegistration completes 天山·悦府: the authority's signing key, its
+// paper blanks and the jurisdiction's automatic review, the first
+// registration of the filed buildings at the window, the deed tax assessed
+// and (mostly) paid, a court's seal on one flat, the handover on 2026-11-27
+// with the batch transfer, mortgages and certificates, the utilities asked
+// and partly answered; and two applications left in the window's queue. A
+// few units stay blocked for visible reasons: the seal, unpaid tax, the
+// maintenance fund not paid, an area choice not made.
 func LoadRegistration(ctx context.Context, db *store.DB, f *Foundation, lr *LedgerResult, cr *CompletionResult, setClock func(time.Time)) (*RegistrationResult, error) {
 	res := &RegistrationResult{}
 	cal, err := db.Calendar(ctx)
@@ -50,6 +50,9 @@ func LoadRegistration(ctx context.Context, db *store.DB, f *Foundation, lr *Ledg
 		return nil, err
 	}
 	if err := db.PutSetting(ctx, admin, "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
+		return nil, err
+	}
+	if err := LoadPaper(ctx, db, f, setClock); err != nil {
 		return nil, err
 	}
 

@@ -458,7 +458,7 @@ func entryByID(ctx context.Context, q querier, id int64) (registry.Entry, error)
 }
 
 // issueCertificates records how a service's certificates were delivered,
-// and the paper blank used, if any.
+// and the paper blanks they are printed on, if any (printOnPaper).
 func (tx *Tx) issueCertificates(ctx context.Context, s registry.Service, opts StepOptions) error {
 	switch opts.Delivery {
 	case "hand", "developer", "electronic":
@@ -473,26 +473,15 @@ func (tx *Tx) issueCertificates(ctx context.Context, s registry.Service, opts St
 	if err != nil {
 		return err
 	}
-	for i, c := range cs {
-		serial := strings.TrimSpace(opts.PaperSerial)
-		if serial != "" && i > 0 {
-			serial = fmt.Sprintf("%s-%d", serial, i+1)
-		}
+	serials, err := tx.printOnPaper(ctx, s, opts)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		serial := serials[c.ID]
 		var printed any
 		if serial != "" {
 			printed = tx.now
-			var j string
-			if err := tx.queryRow(ctx, `SELECT jurisdiction FROM certificates WHERE id = $1`, c.ID).Scan(&j); err != nil {
-				return err
-			}
-			_, err := tx.exec(ctx, `INSERT INTO paper_blanks (serial, jurisdiction, state, certificate_id, by_user, at) VALUES ($1, $2, 'used', $3, $4, $5)`,
-				serial, j, c.ID, tx.actor.UserID, tx.now)
-			if isUniqueViolation(err) {
-				return &problem.Error{Kind: problem.Conflict, Code: "paper.used", Message: "该印制序列号的证书纸已使用或作废", Fields: map[string]string{"paper_serial": "印制序列号" + serial + "不可用"}}
-			}
-			if err != nil {
-				return err
-			}
 		}
 		if _, err := tx.exec(ctx, `UPDATE certificates SET delivery = $1, tracking_no = $2, delivered_at = $3, paper_serial = $4, printed_at = $5 WHERE id = $6`,
 			opts.Delivery, strings.TrimSpace(opts.TrackingNo), tx.now, serial, printed, c.ID); err != nil {
@@ -504,23 +493,6 @@ func (tx *Tx) issueCertificates(ctx context.Context, s registry.Service, opts St
 		}
 	}
 	return nil
-}
-
-// SpoilBlank records a spoiled paper blank (作废), never reused.
-func (db *DB) SpoilBlank(ctx context.Context, actor audit.Actor, jurisdiction, serial, reason string) error {
-	serial, reason = strings.TrimSpace(serial), strings.TrimSpace(reason)
-	if serial == "" || reason == "" {
-		return &problem.Error{Kind: problem.Invalid, Code: "paper.invalid", Message: "请填写印制序列号与作废原因", Fields: map[string]string{"serial": "必填", "reason": "必填"}}
-	}
-	return db.transact(ctx, actor, func(tx *Tx) error {
-		_, err := tx.exec(ctx, `INSERT INTO paper_blanks (serial, jurisdiction, state, reason, by_user, at) VALUES ($1, $2, 'spoiled', $3, $4, $5)`,
-			serial, jurisdiction, reason, actor.UserID, tx.now)
-		if isUniqueViolation(err) {
-			return problem.New(problem.Conflict, "paper.used", "该印制序列号的证书纸已使用或作废")
-		}
-		tx.Audit("paper.spoil", "paper_blank", serial, map[string]any{"reason": reason})
-		return err
-	})
 }
 
 // cancelCertificates marks an entry's live certificates cancelled (注销):
@@ -592,21 +564,14 @@ func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) 
 		v.Holders = append(v.Holders, code.MaskName(h.Name))
 	}
 	v.UnitNo, v.Location, v.Area, v.RightType, v.Authority, v.IssuedOn = p.UnitNo, p.Location, p.Area, p.RightType, p.Authority, p.IssuedOn
-	rows, err := db.r().QueryContext(ctx, `SELECT e.kind FROM register_entries e WHERE e.unit_id = $1 AND e.kind IN ('mortgage', 'seal')
-		AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id)`, unit)
+	// The unit's restrictions as the register book stands now, through
+	// the one status loader the 楼盘表 reads too.
+	st, err := unitStatus(ctx, db.r(), unit)
 	if err != nil {
 		return v, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var kind string
-		if err := rows.Scan(&kind); err != nil {
-			return v, err
-		}
-		v.Mortgaged = v.Mortgaged || kind == "mortgage"
-		v.Sealed = v.Sealed || kind == "seal"
-	}
-	return v, rows.Err()
+	v.Mortgaged, v.Sealed = st.Register.Mortgaged, st.Sealed()
+	return v, nil
 }
 
 // AuthorityCertificate returns the PEM certificate a certificate was signed with.

@@ -133,6 +133,9 @@ func TestRegistrationSteps(t *testing.T) {
 	if _, err := x.step(t, x.recorder, a, registry.StepIssue, store.StepOptions{Delivery: "mail"}); problem.As(err).Code != "certificate.tracking" {
 		t.Errorf("mail without tracking: got %v", err)
 	}
+	if _, err := x.db.ReceivePaper(ctx, x.recorder, "652301", certificate.Range{Prefix: "J", First: 650012001, Last: 650012500, Digits: 9}); err != nil {
+		t.Fatal(err)
+	}
 	if a, err = x.step(t, x.recorder, a, registry.StepIssue, store.StepOptions{Delivery: "mail", TrackingNo: "SF1234567890", PaperSerial: "J650012345"}); err != nil {
 		t.Fatalf("issue: %v", err)
 	}

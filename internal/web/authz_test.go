@@ -17,6 +17,7 @@ import (
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/completion"
 	"handover/internal/demo"
 	"handover/internal/exchange"
@@ -256,6 +257,9 @@ func (m *matrix) registrationFixture(t *testing.T, parcel string) {
 		}
 	}
 	m.fixture["registration"] = a.ID
+	if _, err := env.DB.ReceivePaper(ctx, recorder, "652301", certificate.Range{Prefix: "XJ", First: 26000001, Last: 26000100, Digits: 8}); err != nil {
+		t.Fatal(err)
+	}
 	certs, _ := env.DB.CertificatesOfUnit(ctx, unit)
 	for _, c := range certs {
 		if c.Kind == "title" {
@@ -641,6 +645,17 @@ func specs() map[string]routeSpec {
 			pref: sup, list: true, record: "utility", req: withID("/api/v1/utility-requests?unit=%d", "unit")},
 		"POST /api/v1/utility-requests/{id}/answer": {home: []identity.Role{identity.RoleUtility}, req: body("/api/v1/utility-requests/%d/answer", "utility", `{"done":true}`)},
 		"GET /api/v1/mortgages":                     {home: []identity.Role{identity.RoleBank}, list: true, record: "mortgage", req: fixed("/api/v1/mortgages")},
+		// The registration centre's paper: its clerks and the prefecture see
+		// the stock; the 缮证发证 post receives and spoils.
+		"GET /api/v1/paper-stock/{jurisdiction}":        {home: clerks, pref: sup, req: fixed("/api/v1/paper-stock/652301")},
+		"GET /api/v1/paper-stock/{jurisdiction}/blanks": {home: clerks, pref: sup, req: fixed("/api/v1/paper-stock/652301/blanks")},
+		"POST /api/v1/paper-stock/{jurisdiction}/ranges": {home: []identity.Role{identity.RoleRecorder}, req: func(m *matrix) (string, string) {
+			n := m.seq.Add(1) * 100
+			return "/api/v1/paper-stock/652301/ranges", fmt.Sprintf(`{"prefix":"ZZ","first":"%08d","last":"%08d","note":"测试"}`, n+1, n+100)
+		}},
+		"POST /api/v1/paper-stock/{jurisdiction}/spoiled": {home: []identity.Role{identity.RoleRecorder}, req: func(m *matrix) (string, string) {
+			return "/api/v1/paper-stock/652301/spoiled", `{"serial":"XJ26000050","reason":"打印机卡纸"}`
+		}},
 	}
 }
 

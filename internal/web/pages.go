@@ -188,6 +188,7 @@ func navEntries() []navEntry {
 		{"竣工测绘", "/surveys", access.SurveyRead},
 		{"联合验收", "/acceptance", access.AcceptanceRead},
 		{"登记窗口", "/registration", access.RegistrationWork},
+		{"证书纸库存", "/paper-stock", access.PaperRead},
 		{"交房与批量办证", "/handover", access.HandoverManage},
 		{"我的不动产", "/my", access.MineRead},
 		{"本行抵押登记", "/mortgages", access.MortgageRead},

@@ -121,6 +121,9 @@ func samplePages() map[string]any {
 	for k, v := range registrationSamples(b, proj, building, unit, now) {
 		out[k] = v
 	}
+	for k, v := range paperSamples(b, now) {
+		out[k] = v
+	}
 	return out
 }
 

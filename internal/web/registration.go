@@ -347,6 +347,9 @@ type ApplicationPage struct {
 	Next         registry.Step
 	CanStep      bool // the principal may do the next step
 	CanWithdraw  bool
+	Paper        []PaperSlot // 发证: a blank per certificate, the next free offered
+	PaperLeft    int64       // blanks left in the authority's stock
+	PaperOn      bool        // print on paper (the form's choice)
 	Errors       map[string]string
 	Message      string
 	Reasons      []problem.Reason
@@ -397,6 +400,12 @@ func (s *Server) loadApplicationPage(r *http.Request) (ApplicationPage, error) {
 			return page, err
 		}
 		page.Certificates = append(page.Certificates, cs...)
+	}
+	if page.CanStep && page.Next == registry.StepIssue {
+		if page.Paper, page.PaperLeft, err = s.paperSlots(ctx, a.Jurisdiction, page.Certificates); err != nil {
+			return page, err
+		}
+		page.PaperOn = len(page.Paper) > 0 && page.Paper[len(page.Paper)-1].Serial != ""
 	}
 	if a.State == "open" {
 		if page.Blocks, err = s.db.ApplicationBlocks(ctx, a.ID); err != nil {
@@ -453,7 +462,7 @@ func (s *Server) applicationStep(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	opts := store.StepOptions{Reason: strings.TrimSpace(r.PostFormValue("reason")), Delivery: r.PostFormValue("delivery"),
-		TrackingNo: strings.TrimSpace(r.PostFormValue("tracking_no")), PaperSerial: strings.TrimSpace(r.PostFormValue("paper_serial"))}
+		TrackingNo: strings.TrimSpace(r.PostFormValue("tracking_no")), PaperSerial: postedSerials(r)}
 	a, err := s.db.Step(r.Context(), identity.ActorFrom(r.Context()), page.App.ID, step, opts, s.cfg.Keys)
 	if err != nil {
 		e := problem.As(err)
@@ -461,6 +470,9 @@ func (s *Server) applicationStep(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 		page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
+		if step == registry.StepIssue {
+			page.PaperOn = keepPosted(r, page.Paper)
+		}
 		return s.render(w, http.StatusUnprocessableEntity, "application", page)
 	}
 	s.flash(r, fmt.Sprintf("已%s（受理号 %s）", step.Label(), a.Number))

@@ -120,6 +120,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /certificates/{id}", s.page(s.certificatePage))
 	mux.Handle("GET /certificates/{id}/qr.png", s.page(s.certificateQR))
 	mux.Handle("GET /certificates/{id}/file", s.page(s.certificateDownload))
+	mux.Handle("GET /paper-stock", s.page(s.paperPage))
+	mux.Handle("POST /paper-stock", s.page(s.paperAction))
 	mux.Handle("GET /verify", s.page(s.verifyForm))
 	mux.Handle("GET /verify/{licence}", s.page(s.verifyPage))
 	mux.Handle("GET /handover", s.page(s.handoverIndex))
