@@ -296,13 +296,14 @@ func ledgerSchemas() map[string]js {
 		"ImportResult": object([]string{"ok"}, js{"id": integer(""), "ok": boolean("是否导入"), "rows": integer(""), "new_buildings": integer(""),
 			"changed_buildings": integer(""), "new_units": integer(""), "changed_units": integer(""), "unchanged": integer("与库中一致、未改动的行"),
 			"errors":             array(object([]string{"sheet", "reason"}, js{"sheet": str(""), "row": integer(""), "column": str(""), "value": str(""), "reason": str("")})),
-			"annotated_workbook": str("标注错误的工作簿下载地址")}),
+			"annotated_workbook": str("标注错误的工作簿下载地址"), "code": str("拒绝导入时为 ledger.import_refused")}),
 		"BuildingTable": object([]string{"building", "floors", "counts", "version"}, js{
 			"building": object(nil, js{"id": integer(""), "project_id": integer(""), "parcel": str(""), "number": integer(""), "name": str(""), "floors_above": integer(""), "floors_below": integer("")}),
 			"states":   js{"type": "object", "additionalProperties": js{"type": "string"}, "description": "状态代码 → 中文名称"},
 			"floors": array(object(nil, js{"actual": integer("实际层"), "named": str("名义层"), "units": array(object([]string{"id", "unit_no", "state"}, js{
 				"id": integer(""), "unit_no": str("不动产单元号"), "number": integer("户号"), "room": str("室号"), "purpose": str("用途"),
-				"area": str("建筑面积（有实测用实测，否则预测）"), "state": str("状态代码")}))})),
+				"area":  str("建筑面积（有实测用实测，否则预测）"),
+				"state": str("状态代码，由登记簿、合同、锁定与预售许可推导：unpermitted | suspended | available | pending | signed | filed | prenoticed | registered | mortgaged | restricted")}))})),
 			"counts": js{"type": "object", "additionalProperties": js{"type": "integer"}}, "total": integer(""),
 			"version": integer("楼盘表版本：任何户的状态、面积或许可变化后递增"),
 		}),

@@ -766,7 +766,7 @@ type handoverUnit struct {
 // ToHandoverJSON renders an event with, when given, its units.
 func ToHandoverJSON(e handover.Event, units []handover.UnitOutcome) handoverJSON {
 	out := handoverJSON{ID: e.ID, ProjectID: e.ProjectID, Buildings: e.Buildings, HeldOn: e.HeldOn.String(), Place: e.Place, Mode: string(e.Mode),
-		ModeLabel: e.Mode.Label(), NoticeOn: e.NoticeOn.String(), State: e.State, Total: e.Total, Done: e.Done, Blocked: e.Blocked,
+		ModeLabel: e.Mode.Label(), NoticeOn: e.NoticeOn.String(), State: e.State, Total: e.Total, Done: e.Done, Blocked: e.Blocked, SameDay: e.SameDay,
 		StartedAt: timePtr(e.StartedAt), FinishedAt: timePtr(e.FinishedAt)}
 	for _, u := range units {
 		hu := handoverUnit{UnitID: u.UnitID, Room: u.Room, State: string(u.State), Reasons: u.Reasons, ApplicationID: u.ApplicationID,
@@ -776,9 +776,6 @@ func ToHandoverJSON(e handover.Event, units []handover.UnitOutcome) handoverJSON
 		}
 		if !u.CertifiedOn.IsZero() {
 			hu.CertifiedOn = u.CertifiedOn.String()
-		}
-		if hu.SameDay {
-			out.SameDay++
 		}
 		out.Units = append(out.Units, hu)
 	}

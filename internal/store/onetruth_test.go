@@ -177,6 +177,17 @@ func TestCorrectionCancelsTheCertificate(t *testing.T) {
 	if st, _ := x.db.UnitStatus(ctx, c.UnitID); st.State() != ledger.Registered || !st.Certified {
 		t.Errorf("after the correction: state %s certified %v, want 已登记 and certified", st.State(), st.Certified)
 	}
+	// The public verification reads the unit's restrictions from the same
+	// state: a seal recorded later shows on the live certificate.
+	x.seal(t, c.UnitID)
+	for _, cert := range certs {
+		if cert.State != "live" {
+			continue
+		}
+		if v, _ := x.db.Verify(ctx, cert.LicenceID); !v.Sealed || !slices.Contains(v.StatusLabels(), "已查封") {
+			t.Errorf("verification of the sealed flat's certificate: %+v, want 已查封", v.StatusLabels())
+		}
+	}
 }
 
 // A seal on one flat keeps only that flat waiting: the building's first
