@@ -526,55 +526,92 @@ func (tx *Tx) flushTouches(ctx context.Context) error {
 	return nil
 }
 
-// unitScope selects the units whose status is loaded: one building's, or
-// one unit.
+// unitScope selects the units whose status is loaded: one building's, one
+// unit, or a project's units in an id range (the readiness view and the
+// batch read a project in chunks).
 type unitScope struct {
 	building int64 // every unit of the building
 	unit     int64 // only this unit (its building must be set too)
+	project  int64 // every unit of the project with an id in [from, to]
+	from, to int64
 }
 
-// where is the SQL filter on units u, with the scope's argument as $1.
-func (s unitScope) where() (string, int64) {
-	if s.unit != 0 {
-		return `u.id = $1`, s.unit
+// where is the SQL filter on units u, with its arguments from $1.
+func (s unitScope) where() (string, []any) {
+	switch {
+	case s.unit != 0:
+		return `u.id = $1`, []any{s.unit}
+	case s.project != 0:
+		return `u.building_id IN (SELECT b.id FROM buildings b WHERE b.project_id = $1) AND u.id BETWEEN $2 AND $3`, []any{s.project, s.from, s.to}
 	}
-	return `u.building_id = $1`, s.building
+	return `u.building_id = $1`, []any{s.building}
 }
 
 // unitStatuses is the one loader of ledger.Status: with one query per kind
 // of fact it reads what decides the state of every unit in scope — the
 // building's presale permit, the staff lock, the live contract, the
 // register book (derived by registry.Standing), the handover and the
-// certificate. The 楼盘表, the unit pages, the contract checks and the
-// registration rules all read a unit's state through it.
+// certificate. The 楼盘表, the unit pages, the contract checks, the
+// registration rules, the readiness view, the batch and /verify all read a
+// unit's state through it.
 func unitStatuses(ctx context.Context, q querier, s unitScope) (map[int64]ledger.Status, error) {
+	out, _, err := unitStatusesAndBooks(ctx, q, s)
+	return out, err
+}
+
+// unitStatusesAndBooks is unitStatuses with the register books the states
+// were derived from (kinds, links and particulars; not the holders), for
+// the rules that read the book itself.
+func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int64]ledger.Status, map[int64][]registry.Entry, error) {
 	out := map[int64]ledger.Status{}
-	permit := ""
-	err := q.QueryRowContext(ctx, `SELECT `+permitStateSQL("pb.permit_id")+` AS st FROM presale_permit_buildings pb
-		WHERE pb.building_id = $1 AND `+permitStateSQL("pb.permit_id")+` IN ('issued', 'reinstated', 'suspended')
-		ORDER BY pb.permit_id DESC LIMIT 1`, s.building).Scan(&permit)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return nil, err
-	}
-	base := ledger.Status{}
-	switch permit {
-	case "issued", "reinstated":
-		base.Permit = "valid"
-	case "suspended":
-		base.Permit = "suspended"
-	}
-	where, arg := s.where()
-	ids := []int64{s.unit} // a unit the caller has read
+	where, args := s.where()
+	// The units and their buildings' presale permits.
+	buildingOf := map[int64]int64{s.unit: s.building} // a unit the caller has read
 	if s.unit == 0 {
-		if ids, err = int64s(ctx, q, `SELECT u.id FROM units u WHERE `+where, arg); err != nil {
-			return nil, err
+		buildingOf = map[int64]int64{}
+		rows, err := q.QueryContext(ctx, `SELECT u.id, u.building_id FROM units u WHERE `+where, args...)
+		if err != nil {
+			return nil, nil, err
+		}
+		for rows.Next() {
+			var id, b int64
+			if err := rows.Scan(&id, &b); err != nil {
+				rows.Close()
+				return nil, nil, err
+			}
+			buildingOf[id] = b
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, nil, err
 		}
 	}
-	for _, id := range ids {
-		out[id] = base
+	permits := map[int64]string{}
+	for _, b := range buildingOf {
+		if _, ok := permits[b]; ok {
+			continue
+		}
+		permit := ""
+		err := q.QueryRowContext(ctx, `SELECT `+permitStateSQL("pb.permit_id")+` AS st FROM presale_permit_buildings pb
+			WHERE pb.building_id = $1 AND `+permitStateSQL("pb.permit_id")+` IN ('issued', 'reinstated', 'suspended')
+			ORDER BY pb.permit_id DESC LIMIT 1`, b).Scan(&permit)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, nil, err
+		}
+		switch permit {
+		case "issued", "reinstated":
+			permits[b] = "valid"
+		case "suspended":
+			permits[b] = "suspended"
+		default:
+			permits[b] = ""
+		}
+	}
+	for id, b := range buildingOf {
+		out[id] = ledger.Status{Permit: permits[b]}
 	}
 	set := func(query string, scan func(rows *sql.Rows, st *ledger.Status) (int64, error)) error {
-		rows, err := q.QueryContext(ctx, query, arg)
+		rows, err := q.QueryContext(ctx, query, args...)
 		if err != nil {
 			return err
 		}
@@ -601,7 +638,7 @@ func unitStatuses(ctx context.Context, q querier, s unitScope) (map[int64]ledger
 		err := rows.Scan(&id, &st.Locked)
 		return id, err
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if err := set(`SELECT c.unit_id, c.id, c.state FROM contracts c JOIN units u ON u.id = c.unit_id
 		WHERE `+where+` AND c.state IN ('draft', 'sent', 'signed', 'filed')`, func(rows *sql.Rows, st *ledger.Status) (int64, error) {
@@ -609,7 +646,7 @@ func unitStatuses(ctx context.Context, q querier, s unitScope) (map[int64]ledger
 		err := rows.Scan(&id, &st.ContractID, &st.Contract)
 		return id, err
 	}); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	// Only a unit under a filed contract can have been handed over, and
 	// only an owned one certified: a unit's sale checks skip both reads.
@@ -624,31 +661,31 @@ func unitStatuses(ctx context.Context, q querier, s unitScope) (map[int64]ledger
 				st.HandedOver = true
 				return id, rows.Scan(&id)
 			}); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	// The register book (kinds, links and particulars; not the holders).
 	books := map[int64][]registry.Entry{}
 	rows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
-		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.authority FROM register_entries e JOIN units u ON u.id = e.unit_id
-		WHERE `+where+` ORDER BY e.unit_id, e.id`, arg)
+		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority FROM register_entries e JOIN units u ON u.id = e.unit_id
+		WHERE `+where+` ORDER BY e.unit_id, e.id`, args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for rows.Next() {
 		var e registry.Entry
 		var kind, end string
 		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end, &e.Detail.Waiting,
-			&e.Detail.Authority); err != nil {
+			&e.Detail.NoTransfer, &e.Detail.Authority); err != nil {
 			rows.Close()
-			return nil, err
+			return nil, nil, err
 		}
 		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)
 		books[e.UnitID] = append(books[e.UnitID], e)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	for id, book := range books {
 		if st, ok := out[id]; ok {
@@ -658,26 +695,26 @@ func unitStatuses(ctx context.Context, q querier, s unitScope) (map[int64]ledger
 		}
 	}
 	if !owned {
-		return out, nil
+		return out, books, nil
 	}
 	// Certified: a live, signed 不动产权证书 of the current ownership.
 	crows, err := q.QueryContext(ctx, `SELECT c.unit_id, c.entry_id FROM certificates c JOIN units u ON u.id = c.unit_id
-		WHERE `+where+` AND `+certifiedSQL("c"), arg)
+		WHERE `+where+` AND `+certifiedSQL("c"), args...)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer crows.Close()
 	for crows.Next() {
 		var id, entry int64
 		if err := crows.Scan(&id, &entry); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if st, ok := out[id]; ok && st.Register.OwnershipID == entry {
 			st.Certified = true
 			out[id] = st
 		}
 	}
-	return out, crows.Err()
+	return out, books, crows.Err()
 }
 
 // mergeStatus adds the facts one query found to a unit's status.

@@ -13,7 +13,6 @@ import (
 	"handover/internal/ledger"
 	"handover/internal/measure"
 	"handover/internal/presale"
-	"handover/internal/registry"
 )
 
 // Readiness evaluates what still blocks target for a project (or one of
@@ -170,8 +169,8 @@ func surveyStates(ctx context.Context, q querier, projectID int64) (map[int64]su
 }
 
 // unitReadiness reads, for every unit of a project, its live contract with
-// the buyers' names, the buyer's area decision, its newest lock, and what
-// its register book says (first registration done, a live seal).
+// the buyers' names, the buyer's area decision and the deed tax, and from
+// the one status loader its lock, its register book and its handover.
 func unitReadiness(ctx context.Context, q querier, projectID int64, r unitRange) (map[int64]handover.UnitFacts, error) {
 	out := map[int64]handover.UnitFacts{}
 	rows, err := q.QueryContext(ctx, `SELECT c.unit_id, c.id, c.number, c.state, c.price_basis, c.unit_price, c.total_price, b.name,
@@ -206,47 +205,18 @@ func unitReadiness(ctx context.Context, q querier, projectID int64, r unitRange)
 			out[id] = uf
 		}
 	}
-	lrows, err := q.QueryContext(ctx, `SELECT l.unit_id, l.locked FROM unit_locks l JOIN units u ON u.id = l.unit_id
-		JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 AND l.unit_id BETWEEN $2 AND $3 ORDER BY l.id`, projectID, r.from, r.to)
+	// The lock, the register book and the handover come from the one
+	// status loader, as for the 楼盘表 and the registration rules.
+	statuses, books, err := unitStatusesAndBooks(ctx, q, unitScope{project: projectID, from: r.from, to: r.to})
 	if err != nil {
 		return nil, err
 	}
-	for lrows.Next() {
-		var unit int64
-		var locked bool
-		if err := lrows.Scan(&unit, &locked); err != nil {
-			lrows.Close()
-			return nil, err
-		}
+	for unit, st := range statuses {
 		uf := out[unit]
-		uf.Locked = locked // the newest row wins
+		uf.Locked, uf.Book, uf.HandedOver = st.Locked, books[unit], st.HandedOver
 		out[unit] = uf
 	}
-	lrows.Close()
-	// The register book of every unit (the rules need kinds, links and
-	// particulars, not the holders).
-	erows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
-		COALESCE(e.ends_entry, 0), e.end_kind, e.no_transfer, e.waiting FROM register_entries e
-		WHERE e.unit_id IN (SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 AND u.id BETWEEN $2 AND $3)
-		ORDER BY e.unit_id, e.id`, projectID, r.from, r.to)
-	if err != nil {
-		return nil, err
-	}
-	for erows.Next() {
-		var e registry.Entry
-		var kind, end string
-		if err := erows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end,
-			&e.Detail.NoTransfer, &e.Detail.Waiting); err != nil {
-			erows.Close()
-			return nil, err
-		}
-		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)
-		uf := out[e.UnitID]
-		uf.Book = append(uf.Book, e)
-		out[e.UnitID] = uf
-	}
-	erows.Close()
-	// Deed tax paid, and the units already handed over.
+	// Deed tax paid.
 	trows, err := q.QueryContext(ctx, `SELECT t.unit_id FROM deed_taxes t JOIN contracts c ON c.id = t.contract_id
 		WHERE c.project_id = $1 AND t.paid_at IS NOT NULL AND c.state IN ('signed', 'filed') AND t.unit_id BETWEEN $2 AND $3`, projectID, r.from, r.to)
 	if err != nil {
@@ -263,25 +233,7 @@ func unitReadiness(ctx context.Context, q querier, projectID int64, r unitRange)
 		out[unit] = uf
 	}
 	trows.Close()
-	hrows, err := q.QueryContext(ctx, `SELECT h.unit_id FROM handover_units h JOIN handover_events v ON v.id = h.event_id
-		WHERE v.project_id = $1 AND h.state = 'done' AND h.unit_id BETWEEN $2 AND $3`, projectID, r.from, r.to)
-	if err != nil {
-		return nil, err
-	}
-	defer hrows.Close()
-	for hrows.Next() {
-		var unit int64
-		if err := hrows.Scan(&unit); err != nil {
-			return nil, err
-		}
-		uf := out[unit]
-		uf.HandedOver = true
-		out[unit] = uf
-	}
-	if err := hrows.Err(); err != nil {
-		return nil, err
-	}
-	return out, nil
+	return out, trows.Err()
 }
 
 // cleared marks an item the readiness facts know to be cleared: the view
