@@ -261,6 +261,24 @@ func ParseAutoReview(s string) ([]ServiceKind, error) {
 	return out, nil
 }
 
+// basisSeparate is the ground of the recorder's segregation: a control of
+// the registration office (and a setting of the jurisdiction), not an
+// article of the regulations, which leave the division of posts to it.
+const basisSeparate = "登记机构内部控制：审核与登簿为不相容岗位，分设办理；本辖区设置“登簿人不得为本件审核人”"
+
+// RecorderConflict refuses user as the recorder (登簿人) of the service
+// when the policy keeps recording apart from review and user reviewed it.
+// The page asks it before offering the step; Apply asks it again.
+func (s Service) RecorderConflict(user int64, policy Policy) error {
+	if !policy.SeparateRecorder || user == 0 || (user != s.ReviewedBy && user != s.Reviewed2By) {
+		return nil
+	}
+	var r problem.Refusal
+	r.Add(problem.Reason{Rule: "registration.segregation", Message: "您是本件" + s.Kind.Label() + "的审核人，不能再登簿（岗位分离）",
+		Basis: basisSeparate, Fixer: "另一名登簿人员登簿；或本辖区系统管理员在本辖区配置中取消该项"})
+	return r.Err("registration.segregation", "登簿人不能是本件的审核人（岗位分离）")
+}
+
 // Apply moves the service by step, done by user, enforcing the order of
 // the steps and the segregation of duties: the reviewer is not the acceptor,
 // the second reviewer is neither. It returns what to record in the history.
@@ -306,8 +324,8 @@ func (s *Service) Apply(step Step, user int64, policy Policy, reason string) err
 		if s.State != Approved {
 			return bad()
 		}
-		if policy.SeparateRecorder && user != 0 && (user == s.ReviewedBy || user == s.Reviewed2By) {
-			return problem.New(problem.Forbidden, "registration.segregation", "登簿人不能是本件的审核人（岗位分离，《不动产登记暂行条例实施细则》第十六条：审核与登簿分设）")
+		if err := s.RecorderConflict(user, policy); err != nil {
+			return err
 		}
 		s.State = Recorded
 		if !s.Kind.Certifies() {

@@ -244,7 +244,7 @@ func TestOneOpenApplicationAndSeparateRecorder(t *testing.T) {
 	a := x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID})
 	_, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: []string{"张伟"},
 		Services: []store.ServiceInput{{Kind: registry.Transfer, UnitID: c.UnitID}}})
-	if problem.As(err).Code != "application.duplicate" || !strings.Contains(problem.As(err).Message, a.Number) {
+	if e := problem.As(err); e.Code != "application.duplicate" || len(e.Reasons) != 1 || !strings.Contains(e.Reasons[0].Message, a.Number) {
 		t.Errorf("a second transfer application: got %v, want application.duplicate naming %s", err, a.Number)
 	}
 	if a, err = x.step(t, x.reviewer, a, registry.StepReview, store.StepOptions{}); err != nil {

@@ -125,9 +125,10 @@ func duplicateService(s registry.Service, number string) error {
 	if number != "" {
 		msg += "（受理号" + number + "）"
 	}
-	r.Add(problem.Reason{Rule: "application.duplicate", Message: msg, Basis: "《不动产登记暂行条例》第十七条：同一不动产的同一登记事项不重复受理",
-		Fixer: "受理人员（办理或撤回原申请）"})
-	return r.Err("application.duplicate", msg)
+	r.Add(problem.Reason{Rule: "application.duplicate", Message: msg,
+		Basis: "同一不动产的同一登记事项已受理、尚未办结的，不重复受理（登记机构受理规则；《不动产登记暂行条例》第十七条）",
+		Fixer: "受理人员（继续办理原申请，或先撤回原申请）"})
+	return r.Err("application.duplicate", "该登记事项已在办理中，不重复受理")
 }
 
 // serviceUnits lists the units a service records on.

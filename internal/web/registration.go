@@ -346,13 +346,16 @@ type ApplicationPage struct {
 	Certificates []store.Certificate
 	Next         registry.Step
 	CanStep      bool // the principal may do the next step
-	CanWithdraw  bool
-	Paper        []PaperSlot // 发证: a blank per certificate, the next free offered
-	PaperLeft    int64       // blanks left in the authority's stock
-	PaperOn      bool        // print on paper (the form's choice)
-	Errors       map[string]string
-	Message      string
-	Reasons      []problem.Reason
+	// Segregation says why the principal may not record this application
+	// although their role allows it (they reviewed it), "" otherwise.
+	Segregation string
+	CanWithdraw bool
+	Paper       []PaperSlot // 发证: a blank per certificate, the next free offered
+	PaperLeft   int64       // blanks left in the authority's stock
+	PaperOn     bool        // print on paper (the form's choice)
+	Errors      map[string]string
+	Message     string
+	Reasons     []problem.Reason
 }
 
 func (s *Server) loadApplicationPage(r *http.Request) (ApplicationPage, error) {
@@ -410,6 +413,21 @@ func (s *Server) loadApplicationPage(r *http.Request) (ApplicationPage, error) {
 	if a.State == "open" {
 		if page.Blocks, err = s.db.ApplicationBlocks(ctx, a.ID); err != nil {
 			return page, err
+		}
+	}
+	if page.CanStep && page.Next == registry.StepRecord {
+		policy, err := s.db.RegistrationPolicy(ctx, a.Jurisdiction)
+		if err != nil {
+			return page, err
+		}
+		for _, sv := range a.Services {
+			if sv.State != registry.Approved {
+				continue
+			}
+			if err := sv.RecorderConflict(p.User.ID, policy); err != nil {
+				page.Segregation = problem.As(err).Reasons[0].Message
+				break
+			}
 		}
 	}
 	if page.Materials, err = s.db.ApplicationMaterials(ctx, a.ID); err != nil {

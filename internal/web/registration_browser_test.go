@@ -10,6 +10,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"handover/internal/demo"
+	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/registry"
@@ -363,5 +364,47 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	s.do("my page", chromedp.Navigate(s.base+"/my"), chromedp.WaitVisible(chromedp.CSS(`.my-unit`)))
 	if body := webtest.Text(t, s.b, "main"); !strings.Contains(body, "不动产权证书") || !strings.Contains(body, "交房即交证") {
 		t.Errorf("the buyer's page lacks the certificate: %.400s", body)
+	}
+}
+
+// A clerk holding both the reviewer's and the recorder's role, who reviewed
+// an application, is told on its page that another recorder must record it
+// and finds the button disabled; where the jurisdiction lets reviewers
+// record, the same page offers the step.
+func TestBrowserRecorderIsNotTheReviewer(t *testing.T) {
+	env, c := startRegistration(t)
+	ctx := context.Background()
+	both := env.Demo.Users["dengbu"]
+	if _, err := env.DB.UpdateUser(ctx, actorOfUser(env, "cj-admin"), both.ID,
+		store.UserChange{Roles: []identity.Role{identity.RoleReviewer, identity.RoleRecorder}}); err != nil {
+		t.Fatal(err)
+	}
+	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: []string{"买受人"},
+		Services: []store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}, {Kind: registry.Transfer, UnitID: c.UnitID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.Step(ctx, actorOfUser(env, "dengbu"), a.ID, registry.StepReview, store.StepOptions{}, env.Keys); err != nil {
+		t.Fatal(err)
+	}
+	s := &browserSession{t: t, b: webtest.Browser(t), base: env.HTTP.URL}
+	s.as("dengbu")
+	page := fmt.Sprintf("%s/applications/%d", s.base, a.ID)
+	s.do("open", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#do-record`)))
+	webtest.Screenshot(t, s.b, "recorder-is-reviewer")
+	if note := webtest.Text(t, s.b, "#segregation"); !strings.Contains(note, "审核人") {
+		t.Errorf("segregation note %q, want it to say the clerk is the reviewer", note)
+	}
+	disabled, err := chromedp.Run(s.b, chromedp.Evaluate[bool](`document.querySelector('#do-record').disabled`))
+	if err != nil || !disabled {
+		t.Errorf("record button disabled = %v (%v), want true", disabled, err)
+	}
+	if err := env.DB.PutSetting(ctx, actorOfUser(env, "cj-admin"), "652301", registry.SettingSeparateRecorder, "0"); err != nil {
+		t.Fatal(err)
+	}
+	s.do("reopen", chromedp.Navigate(page), chromedp.WaitVisible(chromedp.CSS(`#do-record`)))
+	n, err := chromedp.Run(s.b, chromedp.Evaluate[int](`document.querySelectorAll('#segregation').length + (document.querySelector('#do-record').disabled ? 1 : 0)`))
+	if err != nil || n != 0 {
+		t.Errorf("with the setting off: segregation notes and disabled buttons %d (%v), want 0", n, err)
 	}
 }
