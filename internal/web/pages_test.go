@@ -105,7 +105,7 @@ func samplePages() map[string]any {
 		"partners": PartnersPage{Base: b, Endpoints: []exchange.Endpoint{{Name: "n", URL: "https://x", Events: []string{"contract.filed"}, Active: true}}, Deliveries: []store.Delivery{{ID: 1, State: "pending", Attempts: 2, LastStatus: 503, LastError: "e", NextAt: now}}, Orgs: []identity.Org{org}, Events: exchange.EventTypes(), Secret: "s", Message: "m",
 			Health: []store.EndpointHealth{{Endpoint: exchange.Endpoint{ID: 1, Name: "n"}, Delivered: 3, Backlog: 2, Failing: 1, Dead: 1, OldestPending: now, LastError: "503"}}, MaxAttempts: 16},
 		"public": PublicPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Projects: []store.ProjectDetail{projectSample(b, proj, now).D}},
-		"publicproject": PublicProjectPage{Base: b, Detail: projectSample(b, proj, now).D, Ready: 3, Sold: 4, HandedOver: 4, SameDay: 4, Meets: true,
+		"publicproject": PublicProjectPage{Base: b, Detail: projectSample(b, proj, now).D, Ready: 3, Sold: 4, HandedOver: 4, SameDay: 4, Meets: true, UnitCounts: []UnitConditionCount{{Label: "契税尚未缴纳", Units: 1}},
 			Conditions: []handover.Condition{{Code: "x", Title: "尚未办理竣工验收备案", Subject: "1号楼", SubjectKind: "building", Basis: "b"}},
 			Events:     []handover.Event{{HeldOn: calendar.MustDate("2026-11-27"), Place: "售楼部", Done: 4}}},
 		"guide": func() GuidePage {

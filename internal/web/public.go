@@ -26,11 +26,60 @@ type PublicProjectPage struct {
 	Ready        int // sold units whose handover conditions all hold
 	Sold         int
 	Conditions   []handover.Condition // of the project and its buildings
+	UnitCounts   []UnitConditionCount // the units' own conditions, counted without naming anyone
 	Events       []handover.Event
 	HandedOver   int
 	SameDay      int
 	Meets        bool
 	ReadinessErr bool
+}
+
+// UnitConditionCount is how many sold units one kind of condition still
+// holds back, for the public: the conditions of a unit name its buyers, so
+// the public sees their kinds and counts only.
+type UnitConditionCount struct {
+	Label string
+	Units int
+}
+
+// publicConditionLabels name the units' conditions for the public, by rule
+// code; any other code counts under 其他条件.
+var publicConditionLabels = map[string]string{
+	"handover.contract":      "网签合同尚未备案",
+	"handover.maintenance":   "住宅专项维修资金尚未交存",
+	"handover.area_decision": "面积误差超出±3%，待买受人选择",
+	"handover.rescinded":     "买受人选择解除合同",
+	"transfer.deed_tax":      "契税尚未缴纳",
+	"transfer.ownership":     "首次登记尚未办理",
+	"transfer.sealed":        "已被查封",
+	"transfer.locked":        "已被锁定",
+	"transfer.mortgage":      "抵押约定不得转让",
+	"transfer.prenotice":     "有他人的预告登记",
+}
+
+// unitConditionCounts counts the units each kind of unit condition holds.
+func unitConditionCounts(cs []handover.Condition) []UnitConditionCount {
+	units := map[string]map[int64]bool{}
+	var order []string
+	for _, c := range cs {
+		if c.SubjectKind != "unit" {
+			continue
+		}
+		label, ok := publicConditionLabels[c.Code]
+		if !ok {
+			label = "其他条件"
+		}
+		if units[label] == nil {
+			units[label] = map[int64]bool{}
+			order = append(order, label)
+		}
+		units[label][c.SubjectID] = true
+	}
+	out := make([]UnitConditionCount, 0, len(order))
+	for _, l := range order {
+		out = append(out, UnitConditionCount{Label: l, Units: len(units[l])})
+	}
+	return out
 }
 
 func (s *Server) publicProject(w http.ResponseWriter, r *http.Request) error {
@@ -55,6 +104,7 @@ func (s *Server) publicProject(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Ready, page.Sold = rep.ReadyUnits, rep.Units
+	page.UnitCounts = unitConditionCounts(rep.Conditions)
 	seen := map[string]bool{}
 	for _, c := range rep.Conditions {
 		if c.SubjectKind == "unit" || seen[c.Code+c.Subject] {
