@@ -324,6 +324,8 @@ func TestLicenceID(t *testing.T) {
 func TestMask(t *testing.T) {
 	for in, want := range map[string]string{
 		"张三": "张*", "张三明": "张*明", "欧阳小明": "欧**明", "李𠮷": "李*", "𠮷祥明": "𠮷*明", "王": "*", "": "",
+		"昌吉市人民法院": "昌吉市人民法院", "中国建设银行昌吉市支行": "中国建设银行昌吉市支行", "新疆天山房地产开发有限公司": "新疆天山房地产开发有限公司",
+		"司马中心": "司**心", // four characters: a person's name
 	} {
 		if got := MaskName(in); got != want {
 			t.Errorf("MaskName(%q) = %q, want %q", in, got, want)

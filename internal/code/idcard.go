@@ -75,10 +75,24 @@ func MaskIDCard(s string) string {
 	return string(r[:4]) + strings.Repeat("*", len(r)-8) + string(r[len(r)-4:])
 }
 
+// organisationSuffixes end the names of courts, authorities, banks and
+// companies: parties whose names are public and are not masked.
+var organisationSuffixes = []string{"法院", "检察院", "公安局", "局", "委员会", "中心", "银行", "支行", "分行", "公司", "合作社", "事务所"}
+
 // MaskName hides a person's name for public pages: 张三 → 张*, 张三明 → 张*明,
-// 欧阳小明 → 欧**明. Characters outside the BMP (e.g. 𠮷) count as one.
+// 欧阳小明 → 欧**明. Characters outside the BMP (e.g. 𠮷) count as one. The
+// name of an organisation (a court, a bank, a company: five characters or
+// more ending in one of organisationSuffixes) is not personal data and is
+// shown whole.
 func MaskName(s string) string {
 	r := []rune(strings.TrimSpace(s))
+	if len(r) >= 5 {
+		for _, suffix := range organisationSuffixes {
+			if strings.HasSuffix(string(r), suffix) {
+				return string(r)
+			}
+		}
+	}
 	switch len(r) {
 	case 0:
 		return ""

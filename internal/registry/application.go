@@ -6,6 +6,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"handover/internal/calendar"
 	"handover/internal/problem"
 )
@@ -436,6 +438,53 @@ func DetailLabel(key string) string {
 	}
 	return key
 }
+
+// CheckTerms checks the dates and amount a service's particulars carry, on
+// the day it is taken: a mortgage's term of the debt and a seal's term are
+// real dates, the start not after the end, and the end not already past (a
+// term that has run out secures or restrains nothing); a mortgage's amount
+// is a positive sum. Every bad field is named at once.
+func CheckTerms(k ServiceKind, details map[string]string, today calendar.Date) error {
+	var f problem.Fields
+	what := "期限"
+	switch k {
+	case MortgageReg:
+		what = "债务履行期限"
+		if v := strings.TrimSpace(details["amount"]); v != "" {
+			if a, err := decimal.NewFromString(v); err != nil || !a.IsPositive() || a.Exponent() < -2 {
+				f.Add("amount", "被担保主债权数额应为大于0的金额（元，至多两位小数）")
+			}
+		}
+	case SealReg:
+		what = "查封期限"
+	default:
+		return nil
+	}
+	var start, end calendar.Date
+	var err error
+	if v := strings.TrimSpace(details["term_start"]); v != "" {
+		if start, err = calendar.ParseDate(v); err != nil {
+			f.Add("term_start", what+"起始日期格式应为YYYY-MM-DD")
+		}
+	}
+	if v := strings.TrimSpace(details["term_end"]); v != "" {
+		switch end, err = calendar.ParseDate(v); {
+		case err != nil:
+			f.Add("term_end", what+"截止日期格式应为YYYY-MM-DD")
+		case end.Before(today):
+			f.Add("term_end", fmt.Sprintf("%s已于%s届满，不能据以登记", what, end))
+		case !start.IsZero() && end.Before(start):
+			f.Add("term_end", what+"截止日期早于起始日期")
+		}
+	}
+	return f.Err("application.details", what+"或金额有误")
+}
+
+// Immediate reports whether a service is done on the day it is taken: a
+// seal or its lifting assists a court's execution, which the registration
+// office carries out at once rather than within the time limit of the
+// other matters.
+func (k ServiceKind) Immediate() bool { return k == SealReg || k == Unseal }
 
 // DetailKeys are the particulars each kind of service takes at 受理.
 func (k ServiceKind) DetailKeys() []string {

@@ -2,7 +2,10 @@ package registry
 
 import (
 	"math/rand/v2"
+	"slices"
 	"testing"
+
+	"handover/internal/calendar"
 
 	"handover/internal/problem"
 )
@@ -106,6 +109,39 @@ func TestParseAutoReview(t *testing.T) {
 		got, err := ParseAutoReview(tt.in)
 		if (err == nil) != tt.ok || len(got) != tt.want {
 			t.Errorf("ParseAutoReview(%q): got %v, %v", tt.in, got, err)
+		}
+	}
+}
+
+func TestCheckTerms(t *testing.T) {
+	today := calendar.MustDate("2026-03-10")
+	tests := []struct {
+		kind    ServiceKind
+		details map[string]string
+		fields  []string // the fields refused, in any order
+	}{
+		{MortgageReg, map[string]string{"amount": "300000", "term_start": "2026-03-10", "term_end": "2046-03-10"}, nil},
+		{MortgageReg, map[string]string{"amount": "300000.5"}, nil},
+		{MortgageReg, map[string]string{"amount": "0"}, []string{"amount"}},
+		{MortgageReg, map[string]string{"amount": "12.345"}, []string{"amount"}},
+		{MortgageReg, map[string]string{"amount": "十万"}, []string{"amount"}},
+		{MortgageReg, map[string]string{"amount": "100000", "term_end": "2020-01-01"}, []string{"term_end"}},
+		{MortgageReg, map[string]string{"term_start": "2030-01-01", "term_end": "2029-01-01"}, []string{"term_end"}},
+		{MortgageReg, map[string]string{"term_start": "2026-02-30"}, []string{"term_start"}},
+		{SealReg, map[string]string{"term_end": "2029-03-09"}, nil},
+		{SealReg, map[string]string{"term_end": "2026-03-09"}, []string{"term_end"}},
+		{SealReg, map[string]string{"term_end": "明年"}, []string{"term_end"}},
+		{Transfer, map[string]string{"term_end": "2020-01-01"}, nil},
+	}
+	for _, tt := range tests {
+		err := CheckTerms(tt.kind, tt.details, today)
+		var got []string
+		for f := range problem.As(err).Fields {
+			got = append(got, f)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tt.fields) {
+			t.Errorf("CheckTerms(%s, %v) refused %v (%v), want %v", tt.kind, tt.details, got, err, tt.fields)
 		}
 	}
 }

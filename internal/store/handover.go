@@ -147,6 +147,14 @@ func (db *DB) PayDeedTax(ctx context.Context, actor audit.Actor, contractID int6
 		if _, err := tx.exec(ctx, `UPDATE deed_taxes SET paid_at = $1, voucher = $2, source = $3 WHERE id = $4`, tx.now, a.Voucher, a.Source, a.ID); err != nil {
 			return err
 		}
+		// The open applications of this sale now rely on the payment, as
+		// those taken after it do (linkMaterials): nobody asks the buyer
+		// for the voucher.
+		if _, err := tx.exec(ctx, `INSERT INTO application_materials (application_id, kind, ref, note)
+			SELECT DISTINCT s.application_id, 'deed_tax', $1, '税务部门推送的完税信息' FROM services s JOIN applications p ON p.id = s.application_id
+			WHERE s.contract_id = $2 AND p.state = 'open' ON CONFLICT DO NOTHING`, fmt.Sprintf("deed_tax:%d", a.ID), contractID); err != nil {
+			return err
+		}
 		tx.touchUnitBuilding(a.UnitID)
 		tx.Audit("tax.paid", "contract", contractID, map[string]any{"amount": a.Amount.StringFixed(2), "voucher": a.Voucher, "source": source})
 		return nil

@@ -510,3 +510,41 @@ func TestBatchHandoverReportsTruly(t *testing.T) {
 		t.Errorf("the flat without its maintenance fund reads as handed over")
 	}
 }
+
+// A seal is taken to be done the same day, and rests on the court's
+// documents only; a transfer's materials name the deed tax once it is
+// paid (before: always, paid or not), and a payment after 受理 is added to
+// the open application.
+func TestSealIsImmediateAndMaterialsFollowTheFacts(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	seal := x.apply(t, store.ServiceInput{Kind: registry.SealReg, UnitID: x.saleFixture.units[9],
+		Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "（2026）新2301执3号", "term_end": "2029-03-09"}})
+	if got, want := seal.Services[0].DueOn, calendar.DateOf(x.clock.Now()); got != want {
+		t.Errorf("seal due %s, want the day it is taken (%s)", got, want)
+	}
+	if ms, _ := x.db.ApplicationMaterials(ctx, seal.ID); len(ms) != 0 {
+		t.Errorf("a seal's materials: %v, want none of the sale's or the building's", ms)
+	}
+	if _, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: []string{"昌吉市人民法院"},
+		Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: x.saleFixture.units[10],
+			Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "执4号", "term_end": "2020-01-01"}}}}); problem.As(err).Fields["term_end"] == "" {
+		t.Errorf("a seal whose term has run out: got %v, want term_end refused", err)
+	}
+	c := x.contracts[1]
+	exec(t, x.db, `UPDATE deed_taxes SET paid_at = NULL WHERE contract_id = $1`, c.ID)
+	a := x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID})
+	has := func() bool {
+		ms, _ := x.db.ApplicationMaterials(ctx, a.ID)
+		return slices.ContainsFunc(ms, func(m [3]string) bool { return m[0] == "deed_tax" })
+	}
+	if has() {
+		t.Errorf("the deed tax is listed as held before it is paid")
+	}
+	if _, err := x.db.PayDeedTax(ctx, actor(x.f, "shuiwu"), c.ID, "完税补缴", "api"); err != nil {
+		t.Fatal(err)
+	}
+	if !has() {
+		t.Errorf("the deed tax paid after 受理 is not listed as held")
+	}
+}

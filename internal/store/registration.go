@@ -254,6 +254,9 @@ func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in Ap
 	for i := range a.Services {
 		s := &a.Services[i]
 		s.ApplicationID, s.DueOn, s.Fee = a.ID, due.Due, policy.Fees[s.Kind]
+		if s.Kind.Immediate() {
+			s.DueOn = calendar.DateOf(tx.now)
+		}
 		details, _ := json.Marshal(s.Details)
 		if s.ID, err = tx.insertID(ctx, `INSERT INTO services (application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on,
 			details, accepted_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11)`, a.ID, s.Seq, string(s.Kind), s.UnitID, s.BuildingID,
@@ -325,6 +328,9 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 		}
 		return nil
 	}
+	if err := registry.CheckTerms(s.Kind, s.Details, calendar.DateOf(tx.now)); err != nil {
+		return p, err
+	}
 	switch s.Kind {
 	case registry.Transfer, registry.MortgageReg:
 		// The unit's filed sale is what a transfer carries out and what a
@@ -395,11 +401,14 @@ func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
 				return err
 			}
 			var tax int64
-			if err := tx.queryRow(ctx, `SELECT id FROM deed_taxes WHERE contract_id = $1`, s.ContractID).Scan(&tax); err == nil {
+			if err := tx.queryRow(ctx, `SELECT id FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL`, s.ContractID).Scan(&tax); err == nil {
 				if err := link("deed_tax", fmt.Sprintf("deed_tax:%d", tax), "税务部门推送的完税信息"); err != nil {
 					return err
 				}
 			}
+		}
+		if s.Kind != registry.First && s.Kind != registry.Transfer && s.Kind != registry.MortgageReg {
+			continue // the building's survey and filing are not what a seal, a cancellation or a correction rests on
 		}
 		building := s.BuildingID
 		if building == 0 && s.UnitID != 0 {
