@@ -252,7 +252,7 @@ func countBy(ctx context.Context, q querier, text string, args ...any) (map[stri
 type DashboardUnit struct {
 	UnitID, ProjectID int64
 	Project           string
-	Building          int
+	Building          string // the building's name (3号楼)
 	Room              string
 	HandedOverOn      string
 	CertifiedOn       string
@@ -298,7 +298,7 @@ func (db *DB) DashboardUnits(ctx context.Context, q DrillQuery) ([]DashboardUnit
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := db.r().QueryContext(ctx, `SELECT u.id, p.id, p.name, b.number, u.room, COALESCE(h.handed_over_on, ''), COALESCE(h.certified_on, '')`+from+
+	rows, err := db.r().QueryContext(ctx, `SELECT u.id, p.id, p.name, b.name, u.room, COALESCE(h.handed_over_on, ''), COALESCE(h.certified_on, '')`+from+
 		` WHERE `+cond+` ORDER BY p.id, b.number, u.number LIMIT `+arg(limit), args...)
 	if err != nil {
 		return nil, 0, err

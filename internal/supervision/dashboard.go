@@ -27,9 +27,9 @@ var UnitStages = []UnitStage{Unsold, Sold, Completed, Certified, HandedOver}
 func (s UnitStage) Label() string {
 	switch s {
 	case Unsold:
-		return "未售"
+		return "未售出"
 	case Sold:
-		return "已网签"
+		return "已售（网签或备案）"
 	case Completed:
 		return "已竣工备案待交房"
 	case Certified:

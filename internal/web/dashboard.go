@@ -274,7 +274,7 @@ func (s *Server) report(r *http.Request, limit int) (supervision.Report, templat
 	}
 	rep.UnitsAll = total
 	for _, u := range units {
-		rep.Units = append(rep.Units, supervision.ReportUnit{Project: u.Project, Room: fmt.Sprintf("%d幢%s", u.Building, u.Room),
+		rep.Units = append(rep.Units, supervision.ReportUnit{Project: u.Project, Room: u.Building + u.Room,
 			HandedOverOn: u.HandedOverOn, CertifiedOn: u.CertifiedOn})
 	}
 	f := access.Filter{All: true}

@@ -233,7 +233,7 @@ func completionSamples(b Base, proj ledger.Project, building ledger.Building, un
 				Query: store.DashboardQuery{Jurisdiction: "652301", From: d.From, To: d.To}, UnitStages: supervision.UnitStages, ProjectStages: supervision.ProjectStages,
 				StageChart: hbarChart("t", []bar{{Label: "<已交房>", Value: 4, Href: "/x?a=1&b=2"}}), TrendChart: trendChart("t", []monthBar{{Month: "2026-11", A: 4, B: 3}})}
 		}(),
-		"dashboardunits":    DashboardUnitsPage{Base: b, Title: "t", Units: []store.DashboardUnit{{UnitID: 1, ProjectID: 1, Project: "p", Building: 1, Room: "101"}}, Total: 3, Back: "/dashboard"},
+		"dashboardunits":    DashboardUnitsPage{Base: b, Title: "t", Units: []store.DashboardUnit{{UnitID: 1, ProjectID: 1, Project: "p", Building: "1号楼", Room: "101"}}, Total: 3, Back: "/dashboard"},
 		"dashboardprojects": DashboardProjectsPage{Base: b, Title: "t", Projects: []store.DashboardProject{{ID: 1, Name: "p", Stage: supervision.Handed, HandedOver: 2}}, Back: "/dashboard"},
 		"report": ReportPage{Base: b, R: supervision.Report{Title: "通报", D: supervision.Dashboard{HandedOver: 2, SameDay: 1}, Projects: []supervision.ReportProject{{Name: "p"}},
 			Units: []supervision.ReportUnit{{Project: "p", Room: "1幢101"}}, UnitsAll: 600, Alerts: []supervision.Alert{{Kind: supervision.ClockRunningOut, RaisedAt: now}}},
