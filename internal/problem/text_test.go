@@ -16,6 +16,10 @@ func TestCheckText(t *testing.T) {
 		{"address", "\xe6\x98", true, "address"}, // a cut-off 昌
 		{"na\x00me", "na\x00me", true, "na␀me"},  // a bad key names itself
 		{"na\xffme", "\x00", true, "na�me"},
+		{"name", "王\x01五", true, "name"},
+		{"name", "王五\x1b[31m", true, "name"},
+		{"name", "王五\x7f", true, "name"},
+		{"note", "第一行\n第二行", false, ""},
 	}
 	for _, tt := range tests {
 		err := CheckText(tt.field, tt.value)
