@@ -332,6 +332,7 @@ type MyUnit struct {
 	Utilities    []store.UtilityRequest
 	Book         []registry.Entry
 	Statuses     map[int64]registry.Status
+	Status       ledger.Status // the flat's one derived state, as the 楼盘表 shows it
 }
 
 // MyPage is a buyer's applications, certificates, tax and utilities.
@@ -379,6 +380,9 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if mu.Book, err = s.db.UnitBook(ctx, u); err != nil {
+			return err
+		}
+		if mu.Status, err = s.db.UnitStatus(ctx, u); err != nil {
 			return err
 		}
 		certs, err := s.db.CertificatesOfUnit(ctx, u)

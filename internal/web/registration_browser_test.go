@@ -365,6 +365,9 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	if body := webtest.Text(t, s.b, "main"); !strings.Contains(body, "不动产权证书") || !strings.Contains(body, "交房即交证") {
 		t.Errorf("the buyer's page lacks the certificate: %.400s", body)
 	}
+	if state := webtest.Text(t, s.b, ".my-unit .unit-state"); !strings.Contains(state, wantTransferred) {
+		t.Errorf("the buyer's page shows the flat as %q, want %s", state, wantTransferred)
+	}
 }
 
 // A clerk holding both the reviewer's and the recorder's role, who reviewed
