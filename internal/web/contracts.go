@@ -84,6 +84,7 @@ func (s *Server) contractList(w http.ResponseWriter, r *http.Request) error {
 type ContractFormPage struct {
 	Base
 	Ref     store.UnitRef
+	Status  ledger.Status // the unit's state now: the form warns when it is not for sale
 	Form    api.ContractForm
 	Banks   []identity.Org
 	Errors  map[string]string
@@ -116,7 +117,11 @@ func (s *Server) contractFormPage(r *http.Request, unit int64, form api.Contract
 	for len(form.Buyers) < 3 {
 		form.Buyers = append(form.Buyers, api.ContractFormBuyer{})
 	}
-	return ContractFormPage{Base: s.base(r, "起草网签合同"), Ref: ref, Form: form, Banks: banks}, nil
+	st, err := s.db.UnitStatus(r.Context(), unit)
+	if err != nil {
+		return ContractFormPage{}, err
+	}
+	return ContractFormPage{Base: s.base(r, "起草网签合同"), Ref: ref, Status: st, Form: form, Banks: banks}, nil
 }
 
 func (s *Server) contractForm(w http.ResponseWriter, r *http.Request) error {

@@ -359,6 +359,13 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	if legend := webtest.Text(t, s.b, ".legend"); !strings.Contains(legend, "限制") || !strings.Contains(legend, wantTransferred) {
 		t.Errorf("legend %q lacks 限制 or %s", legend, wantTransferred)
 	}
+	// The developer opening the contract form of the sealed flat is warned
+	// before filling it in.
+	s.as("kaifa")
+	s.do("draft form", chromedp.Navigate(fmt.Sprintf("%s/contracts/new?unit=%d", s.base, free)), chromedp.WaitVisible(chromedp.CSS("form")))
+	if warn := webtest.Text(t, s.b, "#unit-not-for-sale"); !strings.Contains(warn, "限制") || !strings.Contains(warn, "查封") {
+		t.Errorf("the draft form of a sealed flat warns %q, want 限制 and 查封", warn)
+	}
 	// The buyer of the flat sees the certificate on their own page.
 	s.as("zhangwei")
 	s.do("my page", chromedp.Navigate(s.base+"/my"), chromedp.WaitVisible(chromedp.CSS(`.my-unit`)))
