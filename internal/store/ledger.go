@@ -815,6 +815,9 @@ func (db *DB) LockUnit(ctx context.Context, actor audit.Actor, unitID int64, loc
 		return &problem.Error{Kind: problem.Invalid, Code: "unit.lock_reason", Message: "请填写锁定或解锁的理由", Fields: map[string]string{"reason": "请填写理由"}}
 	}
 	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := tx.lockUnits(ctx, unitID); err != nil {
+			return err
+		}
 		var cur bool
 		err := tx.queryRow(ctx, `SELECT locked FROM unit_locks WHERE unit_id = $1 ORDER BY id DESC LIMIT 1`, unitID).Scan(&cur)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {

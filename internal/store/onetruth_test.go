@@ -14,6 +14,7 @@ import (
 	"handover/internal/demo"
 	"handover/internal/handover"
 	"handover/internal/ledger"
+	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -546,5 +547,71 @@ func TestSealIsImmediateAndMaterialsFollowTheFacts(t *testing.T) {
 	}
 	if !has() {
 		t.Errorf("the deed tax paid after 受理 is not listed as held")
+	}
+}
+
+// A filing and a court seal of the same flat at the same moment: the
+// flat's lock serves them one after the other, so a pre-notice is never
+// registered on a flat already sealed (the filing that comes second is
+// refused) — on PostgreSQL with real concurrency, on SQLite trivially.
+func TestFilingRacesSeal(t *testing.T) {
+	x := newSaleFixture(t)
+	ctx := context.Background()
+	cal, err := x.db.Calendar(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	acceptor, reviewer, recorder := actor(x.f, "shouli"), actor(x.f, "shenhe"), actor(x.f, "dengbu")
+	type pair struct {
+		contract presale.Contract
+		seal     int64
+	}
+	var pairs []pair
+	for i, u := range x.units {
+		in := x.input(u)
+		in.Buyers[0].IDNumber = buyerIDs[i%len(buyerIDs)]
+		c := x.sign(t, in)
+		a, err := x.db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"昌吉市人民法院"},
+			Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: u, Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": fmt.Sprint("执", i)}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := x.db.Step(ctx, reviewer, a.ID, registry.StepReview, store.StepOptions{}, nil); err != nil {
+			t.Fatal(err)
+		}
+		pairs = append(pairs, pair{c, a.ID})
+	}
+	var wg sync.WaitGroup
+	for _, p := range pairs {
+		wg.Add(2)
+		go func() {
+			defer wg.Done()
+			x.db.FileContract(ctx, x.dev, p.contract.ID) // refused when the seal came first
+		}()
+		go func() {
+			defer wg.Done()
+			if _, err := x.db.Step(ctx, recorder, p.seal, registry.StepRecord, store.StepOptions{}, nil); err != nil {
+				t.Errorf("the seal of unit %d: %v", p.contract.UnitID, err)
+			}
+		}()
+	}
+	wg.Wait()
+	for _, p := range pairs {
+		book, _ := x.db.UnitBook(ctx, p.contract.UnitID)
+		var sealAt, preAt int64
+		for _, e := range book {
+			switch {
+			case e.Kind == registry.Seal && sealAt == 0:
+				sealAt = e.ID
+			case e.Kind == registry.PreNotice && preAt == 0:
+				preAt = e.ID
+			}
+		}
+		if sealAt == 0 {
+			t.Errorf("unit %d: no seal recorded", p.contract.UnitID)
+		}
+		if preAt != 0 && preAt > sealAt {
+			t.Errorf("unit %d: a pre-notice (entry %d) registered after the seal (entry %d)", p.contract.UnitID, preAt, sealAt)
+		}
 	}
 }
