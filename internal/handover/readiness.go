@@ -108,6 +108,19 @@ type UnitFacts struct {
 	HandedOver   bool             // the keys and the certificate are delivered
 }
 
+// UnitFacts returns the facts of one unit of the project (nil when the
+// facts hold no such unit).
+func (f *Facts) UnitFacts(id int64) *UnitFacts {
+	for i := range f.Buildings {
+		for j := range f.Buildings[i].Units {
+			if f.Buildings[i].Units[j].Unit.ID == id {
+				return &f.Buildings[i].Units[j]
+			}
+		}
+	}
+	return nil
+}
+
 // registration is what the registration rules see of the unit.
 func (u *UnitFacts) registration(f *Facts, filed bool) registry.UnitFacts {
 	return registry.UnitFacts{Filed: filed, ParcelRestriction: f.ParcelRestriction, Locked: u.Locked, Book: u.Book,

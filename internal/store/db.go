@@ -29,6 +29,7 @@ import (
 	"handover/internal/code"
 	"handover/internal/identity"
 	"handover/internal/problem"
+	"handover/internal/registry"
 )
 
 // Engine is the database engine behind a DB.
@@ -210,7 +211,10 @@ type Tx struct {
 	touchedUnits, touchedBuildings []int64
 	// jurisdictions read in this transaction, by code
 	jurisdictions map[string]identity.Jurisdiction
-	stmts         int // statements run, for the tests that bound them
+	// registration policies read in this transaction, by jurisdiction (a
+	// batch records thousands of applications of one jurisdiction)
+	policies map[string]registry.Policy
+	stmts    int // statements run, for the tests that bound them
 	// attempt is what the transaction attempts, for recording a refusal
 	attempt attempt
 }

@@ -713,11 +713,14 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	// (the maintenance fund, the area decision) still apply, then the batch
 	// takes over the application that recorded it, certifies and issues
 	// what is left of it, and hands the flat over.
-	st, err := unitStatus(ctx, tx.q(), u.unit)
-	if err != nil {
-		return 0, nil, err
+	// The chunk's facts were read through the one status loader; its book
+	// says whose ownership stands.
+	var book []registry.Entry
+	if uf := facts.UnitFacts(u.unit); uf != nil {
+		book = uf.Book
 	}
-	registered := st.Register.Registered && st.Register.OwnerContract == u.contract
+	standing := registry.Standing(book)
+	registered := standing.Registered && standing.OwnerContract == u.contract
 	rep := handover.Evaluate(facts, cal, handover.Delivery, handover.Scope{Unit: u.unit}, tx.now)
 	if registered {
 		var reasons []string
@@ -731,7 +734,7 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 		}
 		var app int64
 		if err := tx.queryRow(ctx, `SELECT s.application_id FROM services s JOIN register_entries e ON e.service_id = s.id
-			WHERE e.id = $1`, st.Register.OwnershipID).Scan(&app); err != nil {
+			WHERE e.id = $1`, standing.OwnershipID).Scan(&app); err != nil {
 			return 0, nil, notFound(err, "handover.no_application", "该户的转移登记没有对应的登记申请")
 		}
 		_, err := tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
@@ -765,6 +768,14 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	// Every rule of every service first: a blocked unit leaves no
 	// application behind.
 	a, blocks, err := tx.createApplication(ctx, cal, in, true)
+	if e := problem.As(err); err != nil && e.Code == "application.duplicate" {
+		// An application of the same matter is open at the counter: the
+		// flat waits for it rather than being registered twice.
+		for _, r := range e.Reasons {
+			reasons = append(reasons, r.Message+"（"+r.Fixer+"）")
+		}
+		return 0, reasons, nil
+	}
 	if err != nil {
 		return 0, nil, err
 	}

@@ -560,8 +560,8 @@ func unitStatuses(ctx context.Context, q querier, s unitScope) (map[int64]ledger
 }
 
 // unitStatusesAndBooks is unitStatuses with the register books the states
-// were derived from (kinds, links and particulars; not the holders), for
-// the rules that read the book itself.
+// were derived from (kinds, links, particulars and each entry's first
+// holder's name), for the rules that read the book itself.
 func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int64]ledger.Status, map[int64][]registry.Entry, error) {
 	out := map[int64]ledger.Status{}
 	where, args := s.where()
@@ -667,20 +667,24 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 	// The register book (kinds, links and particulars; not the holders).
 	books := map[int64][]registry.Entry{}
 	rows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
-		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority FROM register_entries e JOIN units u ON u.id = e.unit_id
-		WHERE `+where+` ORDER BY e.unit_id, e.id`, args...)
+		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority,
+		COALESCE((SELECT h.name FROM register_holders h WHERE h.entry_id = e.id ORDER BY h.seq LIMIT 1), '')
+		FROM register_entries e JOIN units u ON u.id = e.unit_id WHERE `+where+` ORDER BY e.unit_id, e.id`, args...)
 	if err != nil {
 		return nil, nil, err
 	}
 	for rows.Next() {
 		var e registry.Entry
-		var kind, end string
+		var kind, end, holder string
 		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end, &e.Detail.Waiting,
-			&e.Detail.NoTransfer, &e.Detail.Authority); err != nil {
+			&e.Detail.NoTransfer, &e.Detail.Authority, &holder); err != nil {
 			rows.Close()
 			return nil, nil, err
 		}
 		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)
+		if holder != "" {
+			e.Holders = []registry.Holder{{Name: holder}} // the first holder, for the rules' messages
+		}
 		books[e.UnitID] = append(books[e.UnitID], e)
 	}
 	rows.Close()

@@ -615,3 +615,31 @@ func TestFilingRacesSeal(t *testing.T) {
 		}
 	}
 }
+
+// A flat whose transfer is open at the counter waits in the batch, named
+// with the counter's application, instead of stopping the batch or being
+// registered twice.
+func TestBatchLeavesACounterApplicationAlone(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	counter := x.contracts[1]
+	open := x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: counter.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: counter.UnitID})
+	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
+	ev, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"),
+		Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ev, err = x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil {
+		t.Fatalf("the batch: %v", err)
+	}
+	if ev.Done != len(x.contracts)-1 || ev.Blocked != 1 {
+		t.Errorf("done %d blocked %d, want %d and 1", ev.Done, ev.Blocked, len(x.contracts)-1)
+	}
+	units, _ := x.db.HandoverUnits(ctx, ev.ID)
+	for _, u := range units {
+		if u.UnitID == counter.UnitID && (u.State != handover.UnitBlocked || !strings.Contains(strings.Join(u.Reasons, ""), open.Number)) {
+			t.Errorf("the flat with a counter application: %s %v, want blocked naming %s", u.State, u.Reasons, open.Number)
+		}
+	}
+}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -50,6 +49,22 @@ type ApplicationInput struct {
 // service guide shows it).
 func (db *DB) RegistrationPolicy(ctx context.Context, jurisdiction string) (registry.Policy, error) {
 	return registrationPolicy(ctx, db.r(), jurisdiction)
+}
+
+// policy reads a jurisdiction's registration policy once per transaction.
+func (tx *Tx) policy(ctx context.Context, jurisdiction string) (registry.Policy, error) {
+	if p, ok := tx.policies[jurisdiction]; ok {
+		return p, nil
+	}
+	p, err := registrationPolicy(ctx, tx.q(), jurisdiction)
+	if err != nil {
+		return p, err
+	}
+	if tx.policies == nil {
+		tx.policies = map[string]registry.Policy{}
+	}
+	tx.policies[jurisdiction] = p
+	return p, nil
 }
 
 // registrationPolicy reads a jurisdiction's policy.
@@ -100,23 +115,61 @@ func (tx *Tx) lockApplicationUnits(ctx context.Context, a *registry.Application)
 // unit has at most one such service of each kind (a unique index keeps it).
 const openServiceStates = `('accepted', 'returned', 'reviewed', 'approved')`
 
-// refuseDuplicate refuses a service when the same unit (or building) has
-// an open service of the same kind in another application.
-func (tx *Tx) refuseDuplicate(ctx context.Context, s registry.Service) error {
-	if !s.Kind.OneOpenPerUnit(s.ContractID) {
+// refuseDuplicates refuses an application when a unit (or building) it
+// names already has an open service of the same kind in another
+// application (registry.ServiceKind.OneOpenPerUnit), with one query for
+// all its services.
+func (tx *Tx) refuseDuplicates(ctx context.Context, services []registry.Service) error {
+	var units, buildings []any
+	for _, s := range services {
+		if !s.Kind.OneOpenPerUnit(s.ContractID) {
+			continue
+		}
+		if s.UnitID != 0 {
+			units = append(units, s.UnitID)
+		} else {
+			buildings = append(buildings, s.BuildingID)
+		}
+	}
+	if len(units)+len(buildings) == 0 {
 		return nil
 	}
-	var number string
-	err := tx.queryRow(ctx, `SELECT a.number FROM services s JOIN applications a ON a.id = s.application_id
-		WHERE s.kind = $1 AND s.unit_id = $2 AND s.building_id = $3 AND s.state IN `+openServiceStates+` LIMIT 1`,
-		string(s.Kind), s.UnitID, s.BuildingID).Scan(&number)
-	if errors.Is(err, sql.ErrNoRows) {
-		return nil
+	var conds []string
+	args := []any{}
+	in := func(col string, vals []any) {
+		if len(vals) == 0 {
+			return
+		}
+		marks := make([]string, len(vals))
+		for i, v := range vals {
+			args = append(args, v)
+			marks[i] = fmt.Sprintf("$%d", len(args))
+		}
+		conds = append(conds, col+` IN (`+strings.Join(marks, ", ")+`)`)
 	}
+	in("s.unit_id", units)
+	in("s.building_id", buildings)
+	rows, err := tx.query(ctx, `SELECT s.kind, s.unit_id, s.building_id, s.contract_id, a.number FROM services s JOIN applications a ON a.id = s.application_id
+		WHERE (`+strings.Join(conds, " OR ")+`) AND s.state IN `+openServiceStates, args...)
 	if err != nil {
 		return err
 	}
-	return duplicateService(s, number)
+	defer rows.Close()
+	for rows.Next() {
+		var o registry.Service
+		var kind, number string
+		if err := rows.Scan(&kind, &o.UnitID, &o.BuildingID, &o.ContractID, &number); err != nil {
+			return err
+		}
+		o.Kind = registry.ServiceKind(kind)
+		for _, s := range services {
+			if s.Kind == o.Kind && s.UnitID == o.UnitID && s.BuildingID == o.BuildingID && o.Kind.OneOpenPerUnit(o.ContractID) &&
+				(s.Kind != registry.MortgageReg || s.ContractID == o.ContractID) {
+				return duplicateService(s, number)
+			}
+		}
+	}
+	return rows.Err()
 }
 
 func duplicateService(s registry.Service, number string) error {
@@ -215,10 +268,8 @@ func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in Ap
 	if err := tx.lockApplicationUnits(ctx, &a); err != nil {
 		return a, nil, err
 	}
-	for _, s := range a.Services {
-		if err := tx.refuseDuplicate(ctx, s); err != nil {
-			return a, nil, err
-		}
+	if err := tx.refuseDuplicates(ctx, a.Services); err != nil {
+		return a, nil, err
 	}
 	var blocks []registry.Block
 	checked := false
@@ -229,7 +280,7 @@ func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in Ap
 		}
 		checked = true
 	}
-	policy, err := registrationPolicy(ctx, tx.q(), a.Jurisdiction)
+	policy, err := tx.policy(ctx, a.Jurisdiction)
 	if err != nil {
 		return a, nil, err
 	}
@@ -644,25 +695,19 @@ func (db *DB) Applications(ctx context.Context, projectID int64, idNumber string
 // unitRegFacts gathers what the registration rules of a unit look at.
 func unitRegFacts(ctx context.Context, tx *Tx, unit, contract int64) (registry.UnitFacts, error) {
 	f := registry.UnitFacts{ContractID: contract}
-	var err error
-	if f.Book, err = unitBook(ctx, tx.q(), unit); err != nil {
-		return f, err
+	var building, project int64
+	var filed bool
+	if err := tx.queryRow(ctx, `SELECT u.building_id, b.project_id, EXISTS (SELECT 1 FROM completion_filing_buildings fb WHERE fb.building_id = u.building_id)
+		FROM units u JOIN buildings b ON b.id = u.building_id WHERE u.id = $1`, unit).Scan(&building, &project, &filed); err != nil {
+		return f, notFound(err, "unit.not_found", "户不存在")
 	}
-	st, err := unitStatus(ctx, tx.q(), unit)
+	f.Filed = filed
+	// The lock and the register book through the one status loader.
+	sts, books, err := unitStatusesAndBooks(ctx, tx.q(), unitScope{building: building, unit: unit})
 	if err != nil {
 		return f, err
 	}
-	f.Locked = st.Locked
-	var filed int
-	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM completion_filing_buildings fb JOIN units u ON u.building_id = fb.building_id WHERE u.id = $1`,
-		unit).Scan(&filed); err != nil {
-		return f, err
-	}
-	f.Filed = filed > 0
-	var project int64
-	if err := tx.queryRow(ctx, `SELECT b.project_id FROM units u JOIN buildings b ON b.id = u.building_id WHERE u.id = $1`, unit).Scan(&project); err != nil {
-		return f, err
-	}
+	f.Locked, f.Book = sts[unit].Locked, books[unit]
 	if f.ParcelRestriction, err = parcelRestriction(ctx, tx.q(), project); err != nil {
 		return f, err
 	}
@@ -803,7 +848,7 @@ func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step regist
 		if a.State != "open" {
 			return problem.New(problem.Conflict, "application.closed", "该申请已办结或撤回")
 		}
-		policy, err := registrationPolicy(ctx, tx.q(), a.Jurisdiction)
+		policy, err := tx.policy(ctx, a.Jurisdiction)
 		if err != nil {
 			return err
 		}
@@ -920,7 +965,7 @@ func (tx *Tx) recordApplication(ctx context.Context, a *registry.Application) er
 // recordApproved records the approved services of an application whose
 // rules were checked in this transaction, after its last change.
 func (tx *Tx) recordApproved(ctx context.Context, a *registry.Application) error {
-	policy, err := registrationPolicy(ctx, tx.q(), a.Jurisdiction)
+	policy, err := tx.policy(ctx, a.Jurisdiction)
 	if err != nil {
 		return err
 	}
