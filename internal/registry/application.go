@@ -3,6 +3,7 @@ package registry
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -246,6 +247,64 @@ const (
 	// services they reviewed; anything else (or unset) keeps them apart.
 	SettingSeparateRecorder = "registration.separate_recorder"
 )
+
+// PolicySettings are the setting keys of the registration policy.
+var PolicySettings = []string{SettingSecondReview, SettingSeparateRecorder, SettingAutoReview, SettingDays}
+
+// ParsePolicy reads a jurisdiction's registration policy from its settings
+// (a missing key keeps the default), refusing every bad value at once.
+func ParsePolicy(values map[string]string) (Policy, error) {
+	p := DefaultPolicy()
+	var f problem.Fields
+	flag := func(key string, def bool) bool {
+		switch strings.TrimSpace(values[key]) {
+		case "":
+			return def
+		case "1", "true":
+			return true
+		case "0", "false":
+			return false
+		}
+		f.Add(key, "应为“是”或“否”")
+		return def
+	}
+	p.SecondReview = flag(SettingSecondReview, false)
+	p.SeparateRecorder = flag(SettingSeparateRecorder, true)
+	auto, err := ParseAutoReview(values[SettingAutoReview])
+	if err != nil {
+		f.Add(SettingAutoReview, problem.As(err).Message)
+	}
+	p.AutoReview = auto
+	if v := strings.TrimSpace(values[SettingDays]); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > 30 {
+			f.Add(SettingDays, "办理时限应为1到30个工作日（《不动产登记暂行条例》第二十条：法定时限30个工作日）")
+		} else {
+			p.Days = n
+		}
+	}
+	return p, f.Err("registration.policy", "登记办理配置有误")
+}
+
+// Settings renders the policy as the settings ParsePolicy reads.
+func (p Policy) Settings() map[string]string {
+	b := func(v bool) string {
+		if v {
+			return "1"
+		}
+		return "0"
+	}
+	kinds := make([]string, len(p.AutoReview))
+	for i, k := range p.AutoReview {
+		kinds[i] = string(k)
+	}
+	return map[string]string{SettingSecondReview: b(p.SecondReview), SettingSeparateRecorder: b(p.SeparateRecorder),
+		SettingAutoReview: strings.Join(kinds, ","), SettingDays: strconv.Itoa(p.Days)}
+}
+
+// AutoReviewKinds are the kinds a jurisdiction may let the system review:
+// not seals, which are a court's order and are reviewed by a person.
+var AutoReviewKinds = []ServiceKind{First, Transfer, MortgageReg, Cancel, Correct, ObjectReg}
 
 // ParseAutoReview reads the automatic-review setting.
 func ParseAutoReview(s string) ([]ServiceKind, error) {

@@ -145,3 +145,39 @@ func TestCheckTerms(t *testing.T) {
 		}
 	}
 }
+
+func TestParsePolicy(t *testing.T) {
+	tests := []struct {
+		in     map[string]string
+		want   Policy
+		fields []string
+	}{
+		{map[string]string{}, DefaultPolicy(), nil},
+		{map[string]string{SettingSeparateRecorder: "0", SettingSecondReview: "1", SettingAutoReview: "transfer,mortgage", SettingDays: "5"},
+			Policy{SecondReview: true, AutoReview: []ServiceKind{Transfer, MortgageReg}, Days: 5}, nil},
+		{map[string]string{SettingDays: "31"}, DefaultPolicy(), []string{SettingDays}},
+		{map[string]string{SettingDays: "x", SettingAutoReview: "seal", SettingSecondReview: "maybe"}, DefaultPolicy(),
+			[]string{SettingAutoReview, SettingDays, SettingSecondReview}},
+	}
+	for _, tt := range tests {
+		got, err := ParsePolicy(tt.in)
+		var fields []string
+		for f := range problem.As(err).Fields {
+			fields = append(fields, f)
+		}
+		slices.Sort(fields)
+		if !slices.Equal(fields, tt.fields) {
+			t.Errorf("ParsePolicy(%v) refused %v, want %v", tt.in, fields, tt.fields)
+		}
+		if err == nil && (got.SecondReview != tt.want.SecondReview || got.SeparateRecorder != tt.want.SeparateRecorder || got.Days != tt.want.Days ||
+			!slices.Equal(got.AutoReview, tt.want.AutoReview)) {
+			t.Errorf("ParsePolicy(%v) = %+v, want %+v", tt.in, got, tt.want)
+		}
+		if err == nil {
+			back, err := ParsePolicy(got.Settings())
+			if err != nil || back.Days != got.Days || back.SeparateRecorder != got.SeparateRecorder || !slices.Equal(back.AutoReview, got.AutoReview) {
+				t.Errorf("the policy %+v does not survive its settings: %+v %v", got, back, err)
+			}
+		}
+	}
+}

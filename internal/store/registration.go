@@ -67,31 +67,17 @@ func (tx *Tx) policy(ctx context.Context, jurisdiction string) (registry.Policy,
 	return p, nil
 }
 
-// registrationPolicy reads a jurisdiction's policy.
+// registrationPolicy reads a jurisdiction's policy from its settings.
 func registrationPolicy(ctx context.Context, q querier, jurisdiction string) (registry.Policy, error) {
-	p := registry.DefaultPolicy()
-	v, err := setting(ctx, q, jurisdiction, registry.SettingSecondReview, "")
-	if err != nil {
-		return p, err
+	values := map[string]string{}
+	for _, k := range registry.PolicySettings {
+		v, err := setting(ctx, q, jurisdiction, k, "")
+		if err != nil {
+			return registry.DefaultPolicy(), err
+		}
+		values[k] = v
 	}
-	p.SecondReview = v == "1" || v == "true"
-	if v, err = setting(ctx, q, jurisdiction, registry.SettingSeparateRecorder, ""); err != nil {
-		return p, err
-	}
-	p.SeparateRecorder = v != "0" && v != "false"
-	if v, err = setting(ctx, q, jurisdiction, registry.SettingAutoReview, ""); err != nil {
-		return p, err
-	}
-	if p.AutoReview, err = registry.ParseAutoReview(v); err != nil {
-		return p, err
-	}
-	if v, err = setting(ctx, q, jurisdiction, registry.SettingDays, ""); err != nil {
-		return p, err
-	}
-	if n, err := strconv.Atoi(v); err == nil && n > 0 && n <= 60 {
-		p.Days = n
-	}
-	return p, nil
+	return registry.ParsePolicy(values)
 }
 
 // lockApplicationUnits makes the transaction the one writer of every unit

@@ -5,11 +5,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
+	"handover/internal/registry"
 	"handover/internal/web/webtest"
 )
 
@@ -118,5 +120,49 @@ func TestSettingsThresholds(t *testing.T) {
 	}
 	if v, _ := env.DB.Setting(ctx, "652301", "alert.clock_days", ""); v != "3" {
 		t.Errorf("clock days stored as %q, want 3", v)
+	}
+}
+
+// The registration policy on the settings page: a time limit beyond the
+// statutory 30 working days is refused and nothing stored; a good form
+// turns the recorder's segregation off and automatic review on, and a
+// form without the section leaves the policy alone.
+func TestSettingsRegistrationPolicy(t *testing.T) {
+	env := webtest.Start(t)
+	c := env.Client(t, "cj-admin")
+	ctx := context.Background()
+	post := func(v url.Values) int {
+		t.Helper()
+		resp, err := c.PostForm(env.HTTP.URL+"/admin/settings", v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	form := url.Values{"jurisdiction": {"652301"}, "alert.delivery_days": {"15"}, "alert.clock_days": {"3"}, "alert.fast_seconds": {"60"},
+		"alert.refusals": {"3"}, "alert.refusal_hours": {"24"}, "alert.partner_failures": {"5"}, "credit.effect.presale_permit": {"review"},
+		"registration.policy_form": {"1"}, "registration.days": {"40"}, "auto_review": {"transfer", "mortgage"}}
+	if got := post(form); got != http.StatusUnprocessableEntity {
+		t.Fatalf("40 working days: status %d, want 422", got)
+	}
+	if p, _ := env.DB.RegistrationPolicy(ctx, "652301"); !p.SeparateRecorder || len(p.AutoReview) != 0 || p.Days != 30 {
+		t.Errorf("a refused form changed the policy: %+v", p)
+	}
+	form.Set("registration.days", "10")
+	if got := post(form); got != http.StatusSeeOther {
+		t.Fatalf("a good form: status %d", got)
+	}
+	p, _ := env.DB.RegistrationPolicy(ctx, "652301")
+	if p.SeparateRecorder || p.Days != 10 || !slices.Equal(p.AutoReview, []registry.ServiceKind{registry.Transfer, registry.MortgageReg}) {
+		t.Errorf("policy after the form: %+v, want no segregation, 10 days, transfer and mortgage reviewed automatically", p)
+	}
+	form.Del("registration.policy_form")
+	form.Set(registry.SettingSeparateRecorder, "1")
+	if got := post(form); got != http.StatusSeeOther {
+		t.Fatalf("a form without the section: status %d", got)
+	}
+	if q, _ := env.DB.RegistrationPolicy(ctx, "652301"); q.SeparateRecorder != p.SeparateRecorder || q.Days != p.Days {
+		t.Errorf("a form without the policy section changed it: %+v", q)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -715,8 +716,15 @@ type SettingsPage struct {
 	Values        map[string]string
 	Keys          []SettingKey
 	Thresholds    []supervision.ThresholdSetting
+	Policy        registry.Policy        // the registration policy (登记办理)
+	AutoKinds     []registry.ServiceKind // the kinds the system may review
 	Errors        map[string]string
 	Message       string
+}
+
+// Reviews reports whether the policy lets the system review kind k.
+func (p SettingsPage) Reviews(k registry.ServiceKind) bool {
+	return slices.Contains(p.Policy.AutoReview, k)
 }
 
 // SettingKey is one configurable effect of the restriction list, with the
@@ -764,7 +772,11 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 // settingsForm is the settings page of jurisdiction cur with its stored values.
 func (s *Server) settingsForm(r *http.Request, js []identity.Jurisdiction, cur string) (SettingsPage, error) {
 	page := SettingsPage{Base: s.base(r, "本辖区配置"), Jurisdictions: js, Current: cur, Values: map[string]string{},
-		Keys: settingKeys(), Thresholds: supervision.ThresholdSettings}
+		Keys: settingKeys(), Thresholds: supervision.ThresholdSettings, AutoKinds: registry.AutoReviewKinds}
+	var err error
+	if page.Policy, err = s.db.RegistrationPolicy(r.Context(), cur); err != nil {
+		return page, err
+	}
 	for _, k := range page.Keys {
 		v, err := s.db.Setting(r.Context(), cur, k.Key, string(credit.Refuse))
 		if err != nil {
@@ -798,8 +810,31 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range supervision.ThresholdSettings {
 		values[t.Key] = strings.TrimSpace(r.PostFormValue(t.Key))
 	}
-	// Every threshold checked before anything is stored.
-	if _, err := supervision.ParseThresholds(values); err != nil {
+	// The registration policy: unchecked boxes are "no".
+	reg := map[string]string{registry.SettingSecondReview: "0", registry.SettingSeparateRecorder: "0",
+		registry.SettingAutoReview: strings.Join(r.PostForm["auto_review"], ","), registry.SettingDays: strings.TrimSpace(r.PostFormValue(registry.SettingDays))}
+	if r.PostFormValue(registry.SettingSecondReview) == "1" {
+		reg[registry.SettingSecondReview] = "1"
+	}
+	if r.PostFormValue(registry.SettingSeparateRecorder) == "1" {
+		reg[registry.SettingSeparateRecorder] = "1"
+	}
+	// Only a form that shows the policy changes it: an unchecked box is
+	// absent from the post, and a form without the section must not read
+	// as every box unchecked.
+	var policy registry.Policy
+	var perr error
+	if r.PostFormValue("registration.policy_form") == "1" {
+		policy, perr = registry.ParsePolicy(reg)
+	} else {
+		reg = nil
+	}
+	// Every threshold and the policy checked before anything is stored.
+	_, err = supervision.ParseThresholds(values)
+	if err == nil {
+		err = perr
+	}
+	if err != nil {
 		_, all, jerr := s.jurisdictionNames(r)
 		if jerr != nil {
 			return jerr
@@ -811,9 +846,22 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		for k, v := range values {
 			page.Values[k] = v
 		}
+		if reg != nil {
+			page.Policy = policy
+		}
 		e := problem.As(err)
 		page.Message, page.Errors = e.Message, e.Fields
+		if perr != nil && err != perr { // both wrong: show the policy's fields too
+			for k, v := range problem.As(perr).Fields {
+				page.Errors[k] = v
+			}
+		}
 		return s.render(w, http.StatusUnprocessableEntity, "settings", page)
+	}
+	if reg != nil {
+		for k, v := range policy.Settings() {
+			values[k] = v
+		}
 	}
 	if err := s.db.PutSettings(r.Context(), identity.ActorFrom(r.Context()), j, values); err != nil {
 		return err
