@@ -6,6 +6,7 @@
 package registry
 
 import (
+	"cmp"
 	"math/big"
 	"slices"
 	"time"
@@ -217,18 +218,49 @@ func Statuses(book []Entry) map[int64]Status {
 		}
 	}
 	// A waiting seal (轮候查封) is 临时 while an earlier seal stands and takes
-	// effect, in order, when the earlier ones are lifted.
-	sealed := false
+	// effect, in order, when the earlier ones are lifted. A seal's place in
+	// the queue is its first recording's: a 更正 of a seal keeps the place
+	// of the seal it corrects.
+	var seals []Entry
 	for _, e := range book {
-		if e.Kind != Seal || out[e.ID] != Current {
-			continue
+		if e.Kind == Seal && out[e.ID] == Current {
+			seals = append(seals, e)
 		}
-		if sealed && e.Detail.Waiting {
+	}
+	slices.SortStableFunc(seals, func(a, b Entry) int { return cmp.Compare(rootOf(book, a).ID, rootOf(book, b).ID) })
+	sealed := false
+	for _, e := range seals {
+		if sealed && rootOf(book, e).Detail.Waiting {
 			out[e.ID] = Temporary
 		}
 		sealed = true
 	}
 	return out
+}
+
+// Origin returns the entry id as first recorded: a 更正 followed back to the
+// entry it corrects (the zero Entry when id is not in the book).
+func Origin(book []Entry, id int64) Entry {
+	i := slices.IndexFunc(book, func(x Entry) bool { return x.ID == id })
+	if i < 0 {
+		return Entry{}
+	}
+	return rootOf(book, book[i])
+}
+
+// rootOf follows an entry's corrections back to the entry first recorded.
+func rootOf(book []Entry, e Entry) Entry {
+	for range book {
+		if e.RegType != RegCorrection || e.Ends == 0 {
+			break
+		}
+		i := slices.IndexFunc(book, func(x Entry) bool { return x.ID == e.Ends })
+		if i < 0 {
+			break
+		}
+		e = book[i]
+	}
+	return e
 }
 
 // Live returns the book's current entries of a kind.
@@ -292,16 +324,4 @@ func Standing(book []Entry) ledger.Register {
 // ownerWasFirst reports whether a correction entry corrects (through any
 // chain of corrections) a first registration: the corrected ownership is
 // still the developer's.
-func ownerWasFirst(book []Entry, e Entry) bool {
-	for range book {
-		if e.RegType != RegCorrection || e.Ends == 0 {
-			break
-		}
-		i := slices.IndexFunc(book, func(x Entry) bool { return x.ID == e.Ends })
-		if i < 0 {
-			return false
-		}
-		e = book[i]
-	}
-	return e.RegType == RegFirst
-}
+func ownerWasFirst(book []Entry, e Entry) bool { return rootOf(book, e).RegType == RegFirst }

@@ -50,3 +50,24 @@ func TestHolderShare(t *testing.T) {
 		t.Errorf("share 2/6: got %s, want 1/3", s.RatString())
 	}
 }
+
+// A correction of the effective seal keeps its place ahead of a 轮候查封
+// recorded before the correction; lifting the corrected seal lets the
+// waiting one take effect.
+func TestCorrectedSealKeepsItsPlace(t *testing.T) {
+	first := Entry{ID: 1, Kind: Seal, Detail: Detail{Authority: "甲法院"}}
+	waiting := Entry{ID: 2, Kind: Seal, Detail: Detail{Authority: "乙法院", Waiting: true}}
+	corrected := Entry{ID: 3, Kind: Seal, RegType: RegCorrection, Ends: 1, EndKind: Superseded, Detail: Detail{Authority: "甲法院（更正）"}}
+	book := []Entry{first, waiting, corrected}
+	st := Statuses(book)
+	if st[3] != Current || st[2] != Temporary || st[1] != History {
+		t.Errorf("statuses %v: want the corrected seal 现势, the waiting one 临时, the corrected one 历史", st)
+	}
+	if r := Standing(book); !r.Sealed || !r.WaitingSeal || r.SealAuthority != "甲法院（更正）" {
+		t.Errorf("standing %+v: want sealed by 甲法院（更正） with one waiting", r)
+	}
+	book = append(book, Entry{ID: 4, Kind: Cancellation, Ends: 3, EndKind: Cancelled})
+	if st := Statuses(book); st[2] != Current {
+		t.Errorf("after lifting the corrected seal the waiting one is %s, want 现势", st[2])
+	}
+}

@@ -32,10 +32,11 @@ func conditionsOf(k ServiceKind) []guide.Condition {
 			{Rule: "first.parcel", Text: "宗地没有查封、抵押（含未转换的在建工程抵押）等限制", Basis: basisParcel, Fixer: "查封或抵押的权利人、机关"},
 			{Rule: "first.locked", Text: "该户未被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"},
 			{Rule: "first.sealed", Text: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
-			{Rule: "first.done", Text: "该户尚未办理首次登记", Basis: basisFirstReg, Fixer: "登记机构"},
+			{Rule: "first.done", Text: "该户尚未办理首次登记", Basis: basisFirstReg, Fixer: "登记机构（登记有误的，办理更正登记）"},
 		}
 	case Transfer:
 		return []guide.Condition{
+			{Rule: "transfer.done", Text: "该合同的转移登记尚未办理", Basis: basisResale, Fixer: "登记机构（核对登记簿）"},
 			{Rule: "transfer.ownership", Text: "开发企业的所有权已登记（可与首次登记合并申请）；转让存量房的，转让人有现势所有权", Basis: basisOwnership, Fixer: "开发企业（申请首次登记）"},
 			{Rule: "transfer.sealed", Text: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
 			{Rule: "transfer.locked", Text: "该户未被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"},
@@ -47,6 +48,7 @@ func conditionsOf(k ServiceKind) []guide.Condition {
 		return []guide.Condition{
 			{Rule: "mortgage.ownership", Text: "抵押人（买受人）的所有权已登记（可与转移登记一并申请）", Basis: basisBuyerOwn, Fixer: "买受人（申请转移登记）"},
 			{Rule: "mortgage.sealed", Text: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
+			{Rule: "mortgage.done", Text: "该合同的按揭抵押权尚未登记（按合同贷款办理时）", Basis: basisBuyerOwn, Fixer: "登记机构（核对登记簿）；再次抵押请填写抵押权人与债权数额"},
 		}
 	}
 	return nil

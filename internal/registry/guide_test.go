@@ -20,8 +20,10 @@ func TestGuideMatchesRules(t *testing.T) {
 		facts []UnitFacts
 	}{
 		{First, FirstBlocks, []UnitFacts{{ParcelRestriction: "查封", Locked: true, Book: []Entry{seal, devOwn}}}},
-		{Transfer, TransferBlocks, []UnitFacts{{Locked: true, ContractID: 1, Book: []Entry{seal, noTransfer, otherSale}}}},
-		{MortgageReg, MortgageBlocks, []UnitFacts{{ContractID: 1, Book: []Entry{seal}}}},
+		{Transfer, TransferBlocks, []UnitFacts{{Locked: true, ContractID: 1, Book: []Entry{seal, noTransfer, otherSale}},
+			{ContractID: 1, Book: []Entry{devOwn, {ID: 5, Kind: Ownership, RegType: RegTransfer, ContractID: 1, Ends: 2}}}}},
+		{MortgageReg, MortgageBlocks, []UnitFacts{{ContractID: 1, Book: []Entry{seal}},
+			{ContractID: 1, LoanMortgage: true, Book: []Entry{{ID: 6, Kind: Mortgage, RegType: RegFirst, ContractID: 1}}}}},
 		{Cancel, func(UnitFacts) []Block { return nil }, nil},
 	}
 	for _, tt := range tests {

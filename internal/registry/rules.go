@@ -32,6 +32,29 @@ type UnitFacts struct {
 	TransferInSameApp bool  // the buyers' transfer is recorded in the same application, before (for a mortgage)
 	ContractID        int64 // the sale the transfer and the mortgage carry out
 	DeedTaxPaid       bool
+	LoanMortgage      bool // the mortgage asked for is the sale contract's loan (its 预抵押 converts)
+}
+
+// firstRecorded reports whether the book holds a first registration at
+// all: it is recorded once; an error in it is put right by a 更正.
+func firstRecorded(book []Entry) bool {
+	for _, e := range book {
+		if e.Kind == Ownership && e.RegType == RegFirst {
+			return true
+		}
+	}
+	return false
+}
+
+// loanMortgaged reports whether the contract's loan mortgage was recorded
+// (live or discharged since): a contract's loan is mortgaged once.
+func loanMortgaged(book []Entry, contract int64) bool {
+	for _, e := range book {
+		if e.Kind == Mortgage && e.RegType != RegCorrection && e.ContractID == contract {
+			return true
+		}
+	}
+	return false
 }
 
 // DeveloperOwns reports whether the book holds the developer's current
@@ -65,8 +88,8 @@ func FirstBlocks(f UnitFacts) []Block {
 	if f.sealed() {
 		out = append(out, Block{"first.sealed", "该户已被查封", basisSealed, "作出查封的人民法院或机关"})
 	}
-	if len(Live(f.Book, Ownership)) > 0 {
-		out = append(out, Block{"first.done", "该户已办理首次登记", basisFirstReg, ""})
+	if firstRecorded(f.Book) {
+		out = append(out, Block{"first.done", "该户已办理首次登记", basisFirstReg, "登记机构（登记有误的，办理更正登记）"})
 	}
 	return out
 }
@@ -77,7 +100,10 @@ func FirstBlocks(f UnitFacts) []Block {
 // mortgage forbidding transfer, not locked.
 func TransferBlocks(f UnitFacts) []Block {
 	var out []Block
+	r := Standing(f.Book)
 	switch {
+	case f.ContractID != 0 && r.Registered && r.OwnerContract == f.ContractID:
+		return []Block{{"transfer.done", "该合同的转移登记已经办理", basisResale, "登记机构（核对登记簿）"}}
 	case f.ContractID != 0 && !f.developerOwns() && !f.FirstInSameApp:
 		out = append(out, Block{"transfer.ownership", "开发企业的所有权尚未登记（首次登记）", basisOwnership, "开发企业（申请首次登记，可合并申请）"})
 	case f.ContractID == 0 && len(Live(f.Book, Ownership)) == 0:
@@ -116,6 +142,9 @@ func MortgageBlocks(f UnitFacts) []Block {
 		(f.ContractID == 0 && r.OwnershipID != 0)
 	if !owned {
 		out = append(out, Block{"mortgage.ownership", "抵押人（买受人）的所有权尚未登记", basisBuyerOwn, "买受人（申请转移登记，可一并申请）"})
+	}
+	if f.LoanMortgage && f.ContractID != 0 && loanMortgaged(f.Book, f.ContractID) {
+		out = append(out, Block{"mortgage.done", "该合同的按揭抵押权已经登记", basisBuyerOwn, "登记机构（核对登记簿）；再次抵押请填写抵押权人与债权数额"})
 	}
 	if f.sealed() {
 		out = append(out, Block{"mortgage.sealed", "该户已被查封", basisSealed, "作出查封的人民法院或机关"})

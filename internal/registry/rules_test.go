@@ -43,6 +43,7 @@ func TestFirstBlocks(t *testing.T) {
 		{"sealed", UnitFacts{Filed: true, Book: []Entry{seal}}, "first.sealed"},
 		{"seal lifted", UnitFacts{Filed: true, Book: []Entry{seal, lifted}}, ""},
 		{"done before", UnitFacts{Filed: true, Book: []Entry{devOwns}}, "first.done"},
+		{"done before, cancelled since", UnitFacts{Filed: true, Book: []Entry{devOwns, {ID: 12, Kind: Cancellation, Ends: 1, EndKind: Cancelled}}}, "first.done"},
 	}
 	for _, tt := range tests {
 		if got := rulesOf(FirstBlocks(tt.f)); got != tt.want {
@@ -60,7 +61,7 @@ func TestTransferBlocks(t *testing.T) {
 		{"ready", UnitFacts{Book: []Entry{devOwns, ownPre}, ContractID: 7, DeedTaxPaid: true}, ""},
 		{"combined with first", UnitFacts{FirstInSameApp: true, ContractID: 7, DeedTaxPaid: true}, ""},
 		{"no developer ownership", UnitFacts{ContractID: 7, DeedTaxPaid: true}, "transfer.ownership"},
-		{"buyer owns already", UnitFacts{Book: []Entry{devOwns, buyerOwn}, ContractID: 7, DeedTaxPaid: true}, "transfer.ownership"},
+		{"buyer owns already", UnitFacts{Book: []Entry{devOwns, buyerOwn}, ContractID: 7, DeedTaxPaid: true}, "transfer.done"},
 		{"resale of the buyer's flat", UnitFacts{Book: []Entry{devOwns, buyerOwn}, DeedTaxPaid: true}, ""},
 		{"resale of nothing", UnitFacts{DeedTaxPaid: true}, "transfer.ownership"},
 		{"sealed", UnitFacts{Book: []Entry{devOwns, seal}, ContractID: 7, DeedTaxPaid: true}, "transfer.sealed"},
@@ -90,6 +91,12 @@ func TestMortgageBlocks(t *testing.T) {
 		{"owner's own mortgage", UnitFacts{Book: []Entry{devOwns, buyerOwn}}, ""},
 		{"nobody owns", UnitFacts{}, "mortgage.ownership"},
 		{"sealed", UnitFacts{Book: []Entry{devOwns, buyerOwn, seal}, ContractID: 7}, "mortgage.sealed"},
+		{"buyer's ownership corrected", UnitFacts{Book: []Entry{devOwns, buyerOwn,
+			{ID: 9, Kind: Ownership, RegType: RegCorrection, ContractID: 7, Ends: 2, EndKind: Superseded}}, ContractID: 7, LoanMortgage: true}, ""},
+		{"loan mortgaged before, discharged", UnitFacts{Book: []Entry{devOwns, buyerOwn, {ID: 10, Kind: Mortgage, RegType: RegFirst, ContractID: 7},
+			{ID: 11, Kind: Cancellation, Ends: 10, EndKind: Cancelled}}, ContractID: 7, LoanMortgage: true}, "mortgage.done"},
+		{"owner's second mortgage after the loan's", UnitFacts{Book: []Entry{devOwns, buyerOwn, {ID: 10, Kind: Mortgage, RegType: RegFirst, ContractID: 7}},
+			ContractID: 7}, ""},
 	}
 	for _, tt := range tests {
 		if got := rulesOf(MortgageBlocks(tt.f)); got != tt.want {

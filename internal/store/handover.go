@@ -729,15 +729,26 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 				reasons = append(reasons, c.Title+"（"+c.Responsible.Name+"）")
 			}
 		}
+		// A loan's 预抵押 converts in the same application as the transfer;
+		// a counter transfer without it leaves the bank's mortgage to do.
+		if standing.PreMortgage && !standing.Mortgaged {
+			reasons = append(reasons, "按揭贷款的抵押权尚未登记（预抵押尚未转为抵押权登记）（登记机构：在窗口办理抵押权登记）")
+		}
 		if len(reasons) > 0 {
 			return 0, reasons, nil
 		}
+		// The application that recorded the transfer (a 更正 since is
+		// followed back to it).
+		origin := registry.Origin(book, standing.OwnershipID)
 		var app int64
-		if err := tx.queryRow(ctx, `SELECT s.application_id FROM services s JOIN register_entries e ON e.service_id = s.id
-			WHERE e.id = $1`, standing.OwnershipID).Scan(&app); err != nil {
-			return 0, nil, notFound(err, "handover.no_application", "该户的转移登记没有对应的登记申请")
+		err := tx.queryRow(ctx, `SELECT application_id FROM services WHERE id = $1`, origin.ServiceID).Scan(&app)
+		if errors.Is(err, sql.ErrNoRows) || app == 0 {
+			return 0, []string{"该户的转移登记没有本平台的登记申请，不能纳入批量发证（登记机构：在窗口发证）"}, nil
 		}
-		_, err := tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
+		if err != nil {
+			return 0, nil, err
+		}
+		_, err = tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
 			app, tx.now, ev.ID, u.unit)
 		return app, nil, err
 	}

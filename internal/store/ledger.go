@@ -667,7 +667,7 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 	// The register book (kinds, links and particulars; not the holders).
 	books := map[int64][]registry.Entry{}
 	rows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
-		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority,
+		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority, e.service_id,
 		COALESCE((SELECT h.name FROM register_holders h WHERE h.entry_id = e.id ORDER BY h.seq LIMIT 1), '')
 		FROM register_entries e JOIN units u ON u.id = e.unit_id WHERE `+where+` ORDER BY e.unit_id, e.id`, args...)
 	if err != nil {
@@ -677,7 +677,7 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 		var e registry.Entry
 		var kind, end, holder string
 		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end, &e.Detail.Waiting,
-			&e.Detail.NoTransfer, &e.Detail.Authority, &holder); err != nil {
+			&e.Detail.NoTransfer, &e.Detail.Authority, &e.ServiceID, &holder); err != nil {
 			rows.Close()
 			return nil, nil, err
 		}

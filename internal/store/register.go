@@ -43,7 +43,10 @@ func (tx *Tx) record(ctx context.Context, e registry.Entry, jurisdiction string,
 		measure.Cents(e.Amount), e.CertNo, contract, ends, string(e.EndKind), e.Note, e.RecordedBy, e.RecordedAt,
 		d.TermStart, d.TermEnd, d.Rank, d.NoTransfer, d.Authority, d.DocNo, d.SealKind, d.Waiting, e.ServiceID)
 	if isUniqueViolation(err) {
-		return e, problem.New(problem.Conflict, "register.already_ended", "该登记已被注销或转移，不能再次结束")
+		// The rules refuse every such case first (an entry ended twice, a
+		// second first registration, transfer or loan mortgage); reaching an
+		// index means the book changed under a writer that held no lock.
+		return e, problem.New(problem.Conflict, "register.conflict", "该户的登记簿已被同时办理的其他业务改变，请刷新后重新核对")
 	}
 	if err != nil {
 		return e, err

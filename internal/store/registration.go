@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -77,7 +78,12 @@ func registrationPolicy(ctx context.Context, q querier, jurisdiction string) (re
 		}
 		values[k] = v
 	}
-	return registry.ParsePolicy(values)
+	// A stored value ParsePolicy refuses keeps its default: the settings
+	// page refuses such values, and one written before it checked them
+	// (say a time limit of 45 days) must not stop every registration of the
+	// jurisdiction.
+	p, _ := registry.ParsePolicy(values)
+	return p, nil
 }
 
 // lockApplicationUnits makes the transaction the one writer of every unit
@@ -115,6 +121,32 @@ func (tx *Tx) refuseDuplicates(ctx context.Context, services []registry.Service)
 			units = append(units, s.UnitID)
 		} else {
 			buildings = append(buildings, s.BuildingID)
+		}
+	}
+	// A building's first registration and a unit's of the same building
+	// are the same matter for that unit.
+	for _, s := range services {
+		if s.Kind != registry.First {
+			continue
+		}
+		var number string
+		building := s.BuildingID
+		if s.UnitID != 0 {
+			if err := tx.queryRow(ctx, `SELECT building_id FROM units WHERE id = $1`, s.UnitID).Scan(&building); err != nil {
+				return err
+			}
+		}
+		// Open first registrations of the whole building, or of this unit
+		// (of any unit of the building, when the building is asked for).
+		err := tx.queryRow(ctx, `SELECT a.number FROM services x JOIN applications a ON a.id = x.application_id
+			WHERE x.kind = 'first' AND x.state IN `+openServiceStates+` AND ((x.unit_id = 0 AND x.building_id = $1)
+				OR (x.unit_id IN (SELECT u.id FROM units u WHERE u.building_id = $1) AND (x.unit_id = $2 OR $3)))
+			LIMIT 1`, building, s.UnitID, s.UnitID == 0).Scan(&number)
+		if err == nil {
+			return duplicateService(s, number)
+		}
+		if !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
 	}
 	if len(units)+len(buildings) == 0 {
@@ -374,6 +406,13 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 		// mortgage secures; a mortgage named with its own bank and amount
 		// takes those from the application instead of the contract's loan.
 		own := s.Kind == registry.MortgageReg && s.Details["bank"] != ""
+		if s.ContractID != 0 {
+			// A contract named by the caller must be this unit's filed sale.
+			c, err := contractWhere(ctx, tx.q(), `c.id = $1`, s.ContractID)
+			if err != nil || c.UnitID != unit || c.State != presale.Filed {
+				return p, problem.New(problem.Refused, "application.contract", "所填合同不是该户已备案的商品房买卖合同")
+			}
+		}
 		if s.ContractID == 0 && s.Details["holders"] == "" {
 			c, err := contractWhere(ctx, tx.q(), `c.unit_id = $1 AND c.state = 'filed'`, unit)
 			switch {
@@ -678,33 +717,44 @@ func (db *DB) Applications(ctx context.Context, projectID int64, idNumber string
 
 // ---- the rules
 
-// unitRegFacts gathers what the registration rules of a unit look at.
-func unitRegFacts(ctx context.Context, tx *Tx, unit, contract int64) (registry.UnitFacts, error) {
-	f := registry.UnitFacts{ContractID: contract}
-	var building, project int64
+// regFacts gathers what the registration rules look at for the units a
+// service records on (one unit, or every unit of a building), with one
+// query per kind of fact for all of them; it also returns the building.
+func regFacts(ctx context.Context, tx *Tx, s registry.Service) (map[int64]registry.UnitFacts, int64, error) {
+	scope := unitScope{building: s.BuildingID, unit: s.UnitID}
+	var project int64
 	var filed bool
-	if err := tx.queryRow(ctx, `SELECT u.building_id, b.project_id, EXISTS (SELECT 1 FROM completion_filing_buildings fb WHERE fb.building_id = u.building_id)
-		FROM units u JOIN buildings b ON b.id = u.building_id WHERE u.id = $1`, unit).Scan(&building, &project, &filed); err != nil {
-		return f, notFound(err, "unit.not_found", "户不存在")
+	q, arg := `SELECT b.id, b.project_id, EXISTS (SELECT 1 FROM completion_filing_buildings fb WHERE fb.building_id = b.id) FROM buildings b WHERE b.id = $1`, s.BuildingID
+	if s.UnitID != 0 {
+		q, arg = `SELECT b.id, b.project_id, EXISTS (SELECT 1 FROM completion_filing_buildings fb WHERE fb.building_id = b.id)
+			FROM units u JOIN buildings b ON b.id = u.building_id WHERE u.id = $1`, s.UnitID
 	}
-	f.Filed = filed
+	if err := tx.queryRow(ctx, q, arg).Scan(&scope.building, &project, &filed); err != nil {
+		return nil, 0, notFound(err, "unit.not_found", "户不存在")
+	}
 	// The lock and the register book through the one status loader.
-	sts, books, err := unitStatusesAndBooks(ctx, tx.q(), unitScope{building: building, unit: unit})
+	sts, books, err := unitStatusesAndBooks(ctx, tx.q(), scope)
 	if err != nil {
-		return f, err
+		return nil, 0, err
 	}
-	f.Locked, f.Book = sts[unit].Locked, books[unit]
-	if f.ParcelRestriction, err = parcelRestriction(ctx, tx.q(), project); err != nil {
-		return f, err
+	parcel, err := parcelRestriction(ctx, tx.q(), project)
+	if err != nil {
+		return nil, 0, err
 	}
-	if contract != 0 {
-		var paid int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL`, contract).Scan(&paid); err != nil {
-			return f, err
+	paid := false
+	if s.ContractID != 0 {
+		var n int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL`, s.ContractID).Scan(&n); err != nil {
+			return nil, 0, err
 		}
-		f.DeedTaxPaid = paid > 0
+		paid = n > 0
 	}
-	return f, nil
+	out := make(map[int64]registry.UnitFacts, len(sts))
+	for unit, st := range sts {
+		out[unit] = registry.UnitFacts{Filed: filed, ParcelRestriction: parcel, Locked: st.Locked, Book: books[unit], ContractID: s.ContractID,
+			DeedTaxPaid: paid}
+	}
+	return out, scope.building, nil
 }
 
 // serviceBlocks runs the rules of one service of an application as if the
@@ -714,18 +764,19 @@ func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s regis
 	if err != nil {
 		return nil, err
 	}
+	facts, building, err := regFacts(ctx, tx, s)
+	if err != nil {
+		return nil, err
+	}
 	var out []registry.Block
 	for _, unit := range units {
-		f, err := unitRegFacts(ctx, tx, unit, s.ContractID)
-		if err != nil {
-			return nil, err
-		}
+		f := facts[unit]
 		for _, earlier := range a.Services {
 			if earlier.Seq >= s.Seq || earlier.State == registry.Withdrawn {
 				continue
 			}
 			switch {
-			case earlier.Kind == registry.First && (earlier.UnitID == unit || earlier.BuildingID != 0):
+			case earlier.Kind == registry.First && (earlier.UnitID == unit || earlier.BuildingID == building):
 				f.FirstInSameApp = true
 			case earlier.Kind == registry.Transfer && earlier.UnitID == unit:
 				f.TransferInSameApp = true
@@ -734,6 +785,7 @@ func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s regis
 		if s.Details["deed_tax_voucher"] != "" {
 			f.DeedTaxPaid = true // a second-hand transfer: the tax bureau's voucher taken at 受理
 		}
+		f.LoanMortgage = s.Kind == registry.MortgageReg && s.Details["bank"] == "" // recordMortgage's contract path
 		var blocks []registry.Block
 		switch s.Kind {
 		case registry.First:
@@ -964,8 +1016,12 @@ func (tx *Tx) recordApproved(ctx context.Context, a *registry.Application) error
 		if err := s.Apply(registry.StepRecord, tx.actor.UserID, policy, ""); err != nil {
 			return err
 		}
-		if err := tx.recordService(ctx, a, s); err != nil {
+		numbered, err := tx.recordService(ctx, a, s)
+		if err != nil {
 			return err
+		}
+		if s.State == registry.Recorded && !numbered {
+			s.State = registry.Issued // a correction of a right without a certificate: nothing to issue
 		}
 		s.RecordedAt = tx.now
 		if s.State == registry.Issued {
@@ -982,17 +1038,23 @@ func (tx *Tx) recordApproved(ctx context.Context, a *registry.Application) error
 }
 
 // recordService writes a service's entries in the register book.
-func (tx *Tx) recordService(ctx context.Context, a *registry.Application, s *registry.Service) error {
+// It reports whether it numbered a certificate or proof to issue (a
+// correction issues one only when the corrected right had one).
+func (tx *Tx) recordService(ctx context.Context, a *registry.Application, s *registry.Service) (bool, error) {
 	units, err := serviceUnits(ctx, tx, *s)
 	if err != nil {
-		return err
+		return false, err
+	}
+	numbered := false
+	var facts map[int64]registry.UnitFacts
+	if s.Kind == registry.First && s.UnitID == 0 {
+		if facts, _, err = regFacts(ctx, tx, *s); err != nil {
+			return false, err
+		}
 	}
 	for _, unit := range units {
-		if s.Kind == registry.First && s.UnitID == 0 {
-			f, err := unitRegFacts(ctx, tx, unit, 0)
-			if err != nil {
-				return err
-			}
+		if facts != nil {
+			f := facts[unit]
 			f.Filed = true // checked for the building
 			if len(registry.FirstBlocks(f)) > 0 {
 				continue // sealed, locked or already registered: this unit waits
@@ -1000,18 +1062,19 @@ func (tx *Tx) recordService(ctx context.Context, a *registry.Application, s *reg
 		}
 		book, err := unitBook(ctx, tx.q(), unit)
 		if err != nil {
-			return err
+			return false, err
 		}
 		e, err := tx.recordOne(ctx, a, s, unit, book)
 		if err != nil {
-			return err
+			return false, err
 		}
 		if e.ID != 0 && s.EntryID == 0 {
 			s.EntryID = e.ID
 		}
+		numbered = numbered || (e.CertNo != "" && e.Kind != registry.PreNotice)
 		tx.touchUnitBuilding(unit)
 	}
-	return nil
+	return numbered, nil
 }
 
 func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registry.Service, unit int64, book []registry.Entry) (registry.Entry, error) {
@@ -1063,6 +1126,9 @@ func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registr
 		// The corrected right gets a new certificate (or proof) in place of
 		// the one the correction supersedes (DOMAIN.md §5.13), which is
 		// cancelled here, in the same transaction.
+		// Only a right that had a certificate gets one: the developer's
+		// first registration has none, and a pre-notice's proof was issued
+		// with the filing, so it keeps its number.
 		kind := code.CertKind(0)
 		if book[i].CertNo != "" {
 			switch corrected.Kind {
@@ -1070,6 +1136,8 @@ func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registr
 				kind = code.Title
 			case registry.Mortgage, registry.Objection:
 				kind = code.Proof
+			case registry.PreNotice:
+				corrected.CertNo = book[i].CertNo
 			}
 		}
 		e, err := tx.record(ctx, corrected, a.Jurisdiction, kind)
