@@ -9,6 +9,7 @@ import (
 
 	"handover/internal/ledger"
 	"handover/internal/presale"
+	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
 )
@@ -17,16 +18,18 @@ import (
 // of one filed flat, kept independently of the store.
 type flatModel struct {
 	seals      int  // seals recorded and not lifted (the first effective, the rest 轮候)
+	objections int  // objections recorded and not cancelled
 	first      bool // the developer's first registration is in
 	buyer      bool // the buyers' transfer is in
-	mortgaged  bool // the bank's mortgage is in
+	mortgaged  bool // the bank's mortgage is in (not discharged)
+	loanDone   bool // the contract's loan mortgage was recorded once (a discharge does not undo that)
 	preMortage bool // the 预抵押 is still live
 }
 
 // state is the 楼盘表 state the model expects.
 func (m flatModel) state() ledger.State {
 	switch {
-	case m.seals > 0:
+	case m.seals > 0 || m.objections > 0:
 		return ledger.Restricted
 	case m.mortgaged:
 		return ledger.Mortgaged
@@ -89,6 +92,8 @@ func TestFlatStateProperty(t *testing.T) {
 			}
 			return registry.Live(book, kind)
 		}
+		// A refusal must come from the rules, with a reason: an index or a
+		// conflict reached instead would mean a rule let it through.
 		expect := func(op string, err error, allowed bool) {
 			if allowed && err != nil {
 				rt.Fatalf("%s should be recorded: %v (model %+v)", op, err, m)
@@ -96,8 +101,21 @@ func TestFlatStateProperty(t *testing.T) {
 			if !allowed && err == nil {
 				rt.Fatalf("%s should be refused (model %+v)", op, m)
 			}
+			if e := problem.As(err); err != nil && (e.Code != "registration.blocked" || len(e.Reasons) == 0) {
+				rt.Fatalf("%s refused with %s, want a rule's refusal (registration.blocked): %v", op, e.Code, err)
+			}
 		}
-		ops := rapid.SliceOfN(rapid.SampledFrom([]string{"seal", "unseal", "first", "transfer", "mortgage", "correct"}), 1, 7).Draw(rt, "ops")
+		correct := func(kind registry.Kind) error {
+			live := live(kind)
+			if len(live) == 0 {
+				return nil
+			}
+			return do(store.ServiceInput{Kind: registry.Correct, UnitID: unit, EntryID: live[0].ID, Details: map[string]string{"reason": "更正" + string(kind)}})
+		}
+		// The steps of the sale's registration are drawn more often, so
+		// that sequences reach mortgages, discharges and their corrections.
+		ops := rapid.SliceOfN(rapid.SampledFrom([]string{"seal", "unseal", "first", "first", "transfer", "transfer", "transfer", "mortgage",
+			"mortgage", "mortgage", "discharge", "correct", "correct-seal", "correct-mortgage", "objection", "lift-objection"}), 1, 12).Draw(rt, "ops")
 		for _, op := range ops {
 			switch op {
 			case "seal":
@@ -123,16 +141,33 @@ func TestFlatStateProperty(t *testing.T) {
 					continue
 				}
 				err := do(store.ServiceInput{Kind: registry.MortgageReg, UnitID: unit, ContractID: c.ID})
-				expect(op, err, m.seals == 0 && m.buyer && !m.mortgaged)
+				expect(op, err, m.seals == 0 && m.buyer && !m.loanDone)
 				if err == nil {
-					m.mortgaged, m.preMortage = true, false
+					m.mortgaged, m.loanDone, m.preMortage = true, true, false
 				}
-			case "correct":
-				owners := live(registry.Ownership)
-				if len(owners) == 0 {
+			case "discharge":
+				ms := live(registry.Mortgage)
+				if len(ms) == 0 {
 					continue
 				}
-				expect(op, do(store.ServiceInput{Kind: registry.Correct, UnitID: unit, EntryID: owners[0].ID, Details: map[string]string{"reason": "更正面积"}}), true)
+				expect(op, do(store.ServiceInput{Kind: registry.Cancel, UnitID: unit, EntryID: ms[0].ID, Details: map[string]string{"reason": "贷款已还清"}}), true)
+				m.mortgaged = false
+			case "correct":
+				expect(op, correct(registry.Ownership), true)
+			case "correct-seal":
+				expect(op, correct(registry.Seal), true)
+			case "correct-mortgage":
+				expect(op, correct(registry.Mortgage), true)
+			case "objection":
+				expect(op, do(store.ServiceInput{Kind: registry.ObjectReg, UnitID: unit, Details: map[string]string{"reason": "权属有争议"}}), true)
+				m.objections++
+			case "lift-objection":
+				os := live(registry.Objection)
+				if len(os) == 0 {
+					continue
+				}
+				expect(op, do(store.ServiceInput{Kind: registry.Cancel, UnitID: unit, EntryID: os[0].ID, Details: map[string]string{"reason": "异议失效"}}), true)
+				m.objections--
 			}
 			st, err := db.UnitStatus(ctx, unit)
 			if err != nil {
