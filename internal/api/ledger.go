@@ -642,7 +642,32 @@ func (a *API) getUnit(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := toUnitJSON(ref.Unit, st.State())
 	return writeJSON(w, 200, map[string]any{"unit": out, "building": ref.Building.Name, "project": ref.Project.Name,
-		"project_id": ref.Project.ID, "locked": st.Locked})
+		"project_id": ref.Project.ID, "locked": st.Locked, "status": toStatusJSON(st)})
+}
+
+// statusJSON is what decides a unit's state, as the one derivation reads
+// it: partners ask it instead of working it out from the register book.
+type statusJSON struct {
+	Permit        string `json:"permit"`
+	Contract      string `json:"contract"`
+	ContractID    int64  `json:"contract_id,omitempty"`
+	Locked        bool   `json:"locked"`
+	DeveloperOwns bool   `json:"developer_owns"`
+	Registered    bool   `json:"registered"`
+	PreNotice     bool   `json:"prenotice"`
+	PreMortgage   bool   `json:"premortgage"`
+	Mortgaged     bool   `json:"mortgaged"`
+	Sealed        bool   `json:"sealed"`
+	Objection     bool   `json:"objection"`
+	HandedOver    bool   `json:"handed_over"`
+	Certified     bool   `json:"certified"`
+}
+
+func toStatusJSON(st ledger.Status) statusJSON {
+	r := st.Register
+	return statusJSON{Permit: st.Permit, Contract: st.Contract, ContractID: st.ContractID, Locked: st.Locked, DeveloperOwns: r.DeveloperOwns,
+		Registered: r.Registered, PreNotice: r.PreNotice, PreMortgage: r.PreMortgage, Mortgaged: r.Mortgaged, Sealed: st.Sealed(),
+		Objection: r.Objection, HandedOver: st.HandedOver, Certified: st.Certified}
 }
 
 func (a *API) lockUnit(w http.ResponseWriter, r *http.Request) error {

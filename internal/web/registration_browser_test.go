@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -358,6 +359,32 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	}
 	if legend := webtest.Text(t, s.b, ".legend"); !strings.Contains(legend, "限制") || !strings.Contains(legend, wantTransferred) {
 		t.Errorf("legend %q lacks 限制 or %s", legend, wantTransferred)
+	}
+	// The API answers the same state, with what decides it.
+	cl := env.Client(t, "shouli")
+	for _, tt := range []struct {
+		unit int64
+		want string
+		ok   func(st map[string]any) bool
+	}{
+		{free, "restricted", func(st map[string]any) bool { return st["sealed"] == true && st["registered"] == false }},
+		{paid.UnitID, string(map[bool]ledger.State{true: ledger.Mortgaged, false: ledger.Registered}[paid.Payment.Loan()]), func(st map[string]any) bool {
+			return st["registered"] == true && st["handed_over"] == true && st["certified"] == true && st["sealed"] == false
+		}},
+	} {
+		resp, err := cl.Get(fmt.Sprintf("%s/api/v1/units/%d", env.HTTP.URL, tt.unit))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got struct {
+			Unit   struct{ State string } `json:"unit"`
+			Status map[string]any         `json:"status"`
+		}
+		json.NewDecoder(resp.Body).Decode(&got)
+		resp.Body.Close()
+		if got.Unit.State != tt.want || !tt.ok(got.Status) {
+			t.Errorf("GET /api/v1/units/%d: state %q status %v, want %s", tt.unit, got.Unit.State, got.Status, tt.want)
+		}
 	}
 	// The developer opening the contract form of the sealed flat is warned
 	// before filling it in.
