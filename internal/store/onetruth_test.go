@@ -33,6 +33,17 @@ func (x *registrationFixture) record(t *testing.T, services ...store.ServiceInpu
 	return x.step(t, x.recorder, a, registry.StepRecord, store.StepOptions{})
 }
 
+// registerSale records the developer's first registration of a sold
+// flat and its buyers' transfer, in one application.
+func (x *registrationFixture) registerSale(t *testing.T, c presale.Contract) registry.Application {
+	t.Helper()
+	a, err := x.record(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID})
+	if err != nil {
+		t.Fatalf("first registration and transfer of unit %d: %v", c.UnitID, err)
+	}
+	return a
+}
+
 // seal records a court seal on a unit.
 func (x *registrationFixture) seal(t *testing.T, unit int64) {
 	t.Helper()
@@ -138,11 +149,8 @@ func TestCorrectionCancelsTheCertificate(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()
 	c := x.contracts[1]
-	a, err := x.record(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, err = x.step(t, x.recorder, a, registry.StepCertify, store.StepOptions{}); err != nil {
+	a := x.registerSale(t, c)
+	if _, err := x.step(t, x.recorder, a, registry.StepCertify, store.StepOptions{}); err != nil {
 		t.Fatalf("certify: %v", err)
 	}
 	certs, _ := x.db.CertificatesOfUnit(ctx, c.UnitID)
@@ -227,10 +235,7 @@ func TestRecordedApplicationListsNoBlocks(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()
 	c := x.contracts[1]
-	a, err := x.record(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID})
-	if err != nil {
-		t.Fatal(err)
-	}
+	a := x.registerSale(t, c)
 	if blocks, err := x.db.ApplicationBlocks(ctx, a.ID); err != nil || len(blocks) != 0 {
 		t.Errorf("blocks of a recorded application: %v %+v, want none", err, blocks)
 	}
@@ -462,10 +467,7 @@ func TestBatchHandoverReportsTruly(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()
 	counter, unpaid := x.contracts[1], x.contracts[2]
-	a, err := x.record(t, store.ServiceInput{Kind: registry.First, UnitID: counter.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: counter.UnitID})
-	if err != nil {
-		t.Fatalf("counter registration: %v", err)
-	}
+	a := x.registerSale(t, counter)
 	if _, err := x.step(t, x.recorder, a, registry.StepCertify, store.StepOptions{}); err != nil {
 		t.Fatalf("certify: %v", err)
 	}
@@ -473,7 +475,7 @@ func TestBatchHandoverReportsTruly(t *testing.T) {
 	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
 	ev := handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"), Place: "售楼部",
 		Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")}
-	ev, err = x.db.ScheduleHandover(ctx, x.dev, ev)
+	ev, err := x.db.ScheduleHandover(ctx, x.dev, ev)
 	if err != nil {
 		t.Fatal(err)
 	}
