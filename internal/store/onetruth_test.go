@@ -409,7 +409,11 @@ func TestConcurrentRecordingRegistersOnce(t *testing.T) {
 				_, err := db.Step(ctx, recorder, id, registry.StepRecord, store.StepOptions{}, keys)
 				mu.Lock()
 				if err != nil {
-					refused[problem.As(err).Code]++
+					code := problem.As(err).Code
+					for _, r := range problem.As(err).Reasons {
+						code += "/" + r.Rule
+					}
+					refused[code]++
 				}
 				mu.Unlock()
 			}
@@ -425,11 +429,11 @@ func TestConcurrentRecordingRegistersOnce(t *testing.T) {
 	// Every loser is refused by the rules, having seen the winner's entry:
 	// none reaches the unique indexes behind them.
 	for code := range refused {
-		if code != "registration.blocked" {
-			t.Errorf("a racer failed with %s (%d times), want only registration.blocked", code, refused[code])
+		if code != "registration.blocked/transfer.done" {
+			t.Errorf("a racer failed with %s (%d times), want only registration.blocked/transfer.done", code, refused[code])
 		}
 	}
-	if got, want := refused["registration.blocked"], len(units)*(racers-1); got != want {
+	if got, want := refused["registration.blocked/transfer.done"], len(units)*(racers-1); got != want {
 		t.Errorf("refused recorders: got %d, want %d", got, want)
 	}
 	rows, err := db.SQLForTest().QueryContext(ctx, `SELECT unit_id, COUNT(*), COUNT(DISTINCT cert_no) FROM register_entries
