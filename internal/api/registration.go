@@ -13,6 +13,7 @@ import (
 	"handover/internal/code"
 	"handover/internal/handover"
 	"handover/internal/identity"
+	"handover/internal/measure"
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -295,7 +296,7 @@ type stepJSON struct {
 // ToServiceJSON renders a service.
 func ToServiceJSON(s registry.Service) serviceJSON {
 	return serviceJSON{ID: s.ID, Seq: s.Seq, Kind: string(s.Kind), KindLabel: s.Kind.Label(), UnitID: s.UnitID, BuildingID: s.BuildingID,
-		ContractID: s.ContractID, EntryID: s.EntryID, State: string(s.State), StateLabel: s.State.Label(), Fee: fmt.Sprintf("%.2f", float64(s.Fee)/100),
+		ContractID: s.ContractID, EntryID: s.EntryID, State: string(s.State), StateLabel: s.State.Label(), Fee: measure.FromCents(s.Fee).StringFixed(2),
 		DueOn: s.DueOn.String(), AutoReview: s.AutoReview, Details: s.Details, ReturnReason: s.ReturnReason}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"handover/internal/code"
 	"handover/internal/identity"
@@ -34,7 +35,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 		}, []string{"route", "method"}),
 	}
 	reg.MustRegister(m.requests, m.latency,
-		prometheus.NewGoCollector(), prometheus.NewProcessCollector(prometheus.ProcessCollectorOpts{}))
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
 

@@ -73,7 +73,7 @@ func templateFuncs() template.FuncMap {
 		"upper":         func(d decimal.Decimal) string { return measure.MoneyUpper(d) },
 		"conditions":    presale.DeliveryConditions,
 		"decision":      completion.DecisionLabel,
-		"fee":           func(fen int64) string { return fmt.Sprintf("%.2f", float64(fen)/100) },
+		"fee":           func(fen int64) string { return measure.FromCents(fen).StringFixed(2) },
 		"delivery":      store.DeliveryLabel,
 		"detailLabel":   registry.DetailLabel,
 		"materialLabel": registry.MaterialLabel,
