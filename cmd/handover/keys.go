@@ -121,14 +121,15 @@ func verifyCmd(_ context.Context, args []string, out io.Writer) error {
 	return nil
 }
 
-// handoverCmd runs a handover batch from the console, with progress.
-func handoverCmd(ctx context.Context, args []string, out io.Writer) error {
-	const use = "用法：handover handover run --event N（口令取自环境变量 HANDOVER_KEY_PASSPHRASE）"
+// batchCmd runs a handover batch (交房批量办理) from the console, with
+// progress.
+func batchCmd(ctx context.Context, args []string, out io.Writer) error {
+	const use = "用法：handover batch run --event N（口令取自环境变量 HANDOVER_KEY_PASSPHRASE）"
 	if len(args) == 0 || args[0] != "run" {
 		return fmt.Errorf("%s", use)
 	}
 	var c Config
-	fs := flag.NewFlagSet("handover run", flag.ContinueOnError)
+	fs := flag.NewFlagSet("batch run", flag.ContinueOnError)
 	commonFlags(fs, &c)
 	event := fs.Int64("event", 0, "交房安排ID")
 	if err := fs.Parse(args[1:]); err != nil {

@@ -11,7 +11,7 @@
 //	handover audit verify
 //	handover keys create --jurisdiction 652301 | list | export --id N
 //	handover verify FILE [--authority PEM]
-//	handover handover run --event N
+//	handover batch run --event N
 package main
 
 import (
@@ -67,7 +67,7 @@ const usage = `handover — 交房即交证 一窗办事平台
   handover audit     verify                                        校验审计链
   handover keys      create --jurisdiction 652301 | list | export --id N   登记机构SM2签名密钥（口令：HANDOVER_KEY_PASSPHRASE）
   handover verify    文件 [--authority 证书.pem]                   离线校验导出的电子证照
-  handover handover  run --event N                                 运行交房批量办理（显示进度，可中断续办）
+  handover batch    run --event N                                 运行交房批量办理（显示进度，可中断续办）
   handover bench     [--rounds 9] [--window 1.5s] [--only a,b] [-o report.json]   基准测试（与同次运行的原始探针之比）
 
 环境变量：HANDOVER_ADDR、HANDOVER_DB、HANDOVER_BASE_URL、HANDOVER_SECURE_COOKIES=1、HANDOVER_LOG_LEVEL=debug|info|warn|error、
@@ -133,8 +133,8 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		return keysCmd(ctx, args, out)
 	case "verify":
 		return verifyCmd(ctx, args, out)
-	case "handover":
-		return handoverCmd(ctx, args, out)
+	case "batch", "handover": // "handover handover run" is the old name, kept for scripts
+		return batchCmd(ctx, args, out)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil

@@ -132,8 +132,8 @@ func checkCertificateCommands(t *testing.T, dsn string) {
 		t.Errorf("verify of a changed file: %v", err)
 	}
 	t.Setenv("HANDOVER_KEY_PASSPHRASE", demo.KeyPassphrase)
-	if out := runCmd(t, "handover", "run", "--db", dsn, "--event", "1"); !strings.Contains(out, "受阻") {
-		t.Errorf("handover run: %s", out)
+	if out := runCmd(t, "batch", "run", "--db", dsn, "--event", "1"); !strings.Contains(out, "受阻") {
+		t.Errorf("batch run: %s", out)
 	}
 	t.Setenv("HANDOVER_KEY_PASSPHRASE", "short")
 	if err := run(ctx, "keys", []string{"create", "--db", dsn, "--jurisdiction", "652301"}, &out); err == nil {
