@@ -121,10 +121,10 @@ func (f *Facts) UnitFacts(id int64) *UnitFacts {
 	return nil
 }
 
-// registration is what the registration rules see of the unit.
-func (u *UnitFacts) registration(f *Facts, filed bool) registry.UnitFacts {
+// registration is what the registration rules see of the unit on today.
+func (u *UnitFacts) registration(f *Facts, filed bool, today calendar.Date) registry.UnitFacts {
 	return registry.UnitFacts{Filed: filed, ParcelRestriction: f.ParcelRestriction, Locked: u.Locked, Book: u.Book,
-		ContractID: u.Contract.ID, DeedTaxPaid: u.DeedTaxPaid}
+		ContractID: u.Contract.ID, DeedTaxPaid: u.DeedTaxPaid, Today: today}
 }
 
 // Scope narrows a report to a building or a unit (zero: the whole project).
@@ -396,7 +396,7 @@ func (e *evaluator) firstRegistration(b *BuildingFacts) {
 	parcelListed := false
 	for i := range b.Units {
 		u := &b.Units[i]
-		for _, bl := range registry.FirstBlocks(u.registration(e.f, true)) {
+		for _, bl := range registry.FirstBlocks(u.registration(e.f, true, e.today)) {
 			switch bl.Rule {
 			case "first.done":
 			case "first.parcel":
@@ -466,7 +466,7 @@ func (e *evaluator) deliveryUnit(b *BuildingFacts, u *UnitFacts) {
 	// the developer's ownership (first registration, which may be combined
 	// with the transfer), no seal or lock, the deed tax paid, no mortgage
 	// forbidding transfer, no one else's pre-notice.
-	for _, bl := range registry.TransferBlocks(u.registration(e.f, e.filed(b))) {
+	for _, bl := range registry.TransferBlocks(u.registration(e.f, e.filed(b), e.today)) {
 		title := bl.Message
 		if bl.Rule == "transfer.ownership" {
 			title = "开发企业首次登记尚未办理（可与转移登记合并申请）"

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"time"
 
+	"handover/internal/calendar"
 	"handover/internal/ledger"
 
 	"github.com/shopspring/decimal"
@@ -275,24 +276,24 @@ func Live(book []Entry, kind Kind) []Entry {
 	return out
 }
 
-// Standing summarises what the book says of its unit now, from its current
-// entries: whose ownership stands, and which pre-notices, mortgages, seals
-// and objections are in force. It is the only place these facts are
-// derived; the 楼盘表, the contract checks, the registration rules, the
-// readiness view and the public pages all read them from here.
-func Standing(book []Entry) ledger.Register {
+// Standing summarises what the book says of its unit on the day today,
+// from its current entries: whose ownership stands, and which
+// pre-notices, mortgages, seals and objections are in force. It is the
+// only place these facts are derived; the 楼盘表, the contract checks, the
+// registration rules, the readiness view and the public pages all read
+// them from here.
+//
+// A seal whose term ended before today without being renewed has lapsed
+// (最高人民法院《关于人民法院民事执行中查封、扣押、冻结财产的规定》：期限届满
+// 未办理延期手续的，查封的效力消灭), though its entry stays in the book until
+// its 注销 is recorded; the first seal waiting behind it then takes effect.
+// A zero today checks no term.
+func Standing(book []Entry, today calendar.Date) ledger.Register {
 	st := Statuses(book)
 	var r ledger.Register
 	for _, e := range book {
-		switch st[e.ID] {
-		case Current:
-		case Temporary:
-			if e.Kind == Seal {
-				r.WaitingSeal = true
-			}
-			continue
-		default:
-			continue
+		if st[e.ID] != Current || e.Kind == Seal {
+			continue // seals below, in their queue
 		}
 		switch e.Kind {
 		case Ownership:
@@ -309,16 +310,46 @@ func Standing(book []Entry) ledger.Register {
 			}
 		case Mortgage:
 			r.Mortgaged = true
-		case Seal:
-			r.Sealed = true
-			if r.SealAuthority == "" {
-				r.SealAuthority = e.Detail.Authority
-			}
 		case Objection:
 			r.Objection = true
 		}
 	}
+	// The seals not lifted, in their queue: the first that has not lapsed
+	// restrains the unit, the others wait behind it.
+	for _, e := range sealQueue(book, st) {
+		if Lapsed(e, today) {
+			continue
+		}
+		if !r.Sealed {
+			r.Sealed, r.SealAuthority = true, e.Detail.Authority
+		} else {
+			r.WaitingSeal = true
+		}
+	}
 	return r
+}
+
+// Lapsed reports whether a seal's term ended before today (a zero today:
+// never).
+func Lapsed(e Entry, today calendar.Date) bool {
+	if e.Kind != Seal || today.IsZero() || e.Detail.TermEnd == "" {
+		return false
+	}
+	end, err := calendar.ParseDate(e.Detail.TermEnd)
+	return err == nil && end.Before(today)
+}
+
+// sealQueue lists the seals not lifted (现势 or 临时), each at its first
+// recording's place.
+func sealQueue(book []Entry, st map[int64]Status) []Entry {
+	var seals []Entry
+	for _, e := range book {
+		if e.Kind == Seal && (st[e.ID] == Current || st[e.ID] == Temporary) {
+			seals = append(seals, e)
+		}
+	}
+	slices.SortStableFunc(seals, func(a, b Entry) int { return cmp.Compare(rootOf(book, a).ID, rootOf(book, b).ID) })
+	return seals
 }
 
 // ownerWasFirst reports whether a correction entry corrects (through any

@@ -2,6 +2,8 @@ package registry
 
 import (
 	"testing"
+
+	"handover/internal/calendar"
 )
 
 // An entry's status follows from the entries after it: a pre-notice ended
@@ -63,11 +65,41 @@ func TestCorrectedSealKeepsItsPlace(t *testing.T) {
 	if st[3] != Current || st[2] != Temporary || st[1] != History {
 		t.Errorf("statuses %v: want the corrected seal 现势, the waiting one 临时, the corrected one 历史", st)
 	}
-	if r := Standing(book); !r.Sealed || !r.WaitingSeal || r.SealAuthority != "甲法院（更正）" {
+	if r := Standing(book, calendar.Date{}); !r.Sealed || !r.WaitingSeal || r.SealAuthority != "甲法院（更正）" {
 		t.Errorf("standing %+v: want sealed by 甲法院（更正） with one waiting", r)
 	}
 	book = append(book, Entry{ID: 4, Kind: Cancellation, Ends: 3, EndKind: Cancelled})
 	if st := Statuses(book); st[2] != Current {
 		t.Errorf("after lifting the corrected seal the waiting one is %s, want 现势", st[2])
+	}
+}
+
+// A seal whose term ended before the day asked about has lapsed: the seal
+// waiting behind it takes effect, and when none waits the unit is free.
+func TestSealLapses(t *testing.T) {
+	first := Entry{ID: 1, Kind: Seal, Detail: Detail{Authority: "甲法院", TermEnd: "2026-03-31"}}
+	waiting := Entry{ID: 2, Kind: Seal, Detail: Detail{Authority: "乙法院", Waiting: true, TermEnd: "2029-03-31"}}
+	tests := []struct {
+		book          []Entry
+		today         string
+		sealed, waits bool
+		authority     string
+	}{
+		{[]Entry{first}, "2026-03-31", true, false, "甲法院"}, // the last day of the term
+		{[]Entry{first}, "2026-04-01", false, false, ""},
+		{[]Entry{first, waiting}, "2026-03-10", true, true, "甲法院"},
+		{[]Entry{first, waiting}, "2026-04-01", true, false, "乙法院"},
+		{[]Entry{first, waiting}, "2029-04-01", false, false, ""},
+		{[]Entry{{ID: 3, Kind: Seal, Detail: Detail{Authority: "丙法院"}}}, "2099-01-01", true, false, "丙法院"}, // no term recorded
+	}
+	for _, tt := range tests {
+		r := Standing(tt.book, calendar.MustDate(tt.today))
+		if r.Sealed != tt.sealed || r.WaitingSeal != tt.waits || r.SealAuthority != tt.authority {
+			t.Errorf("%d seals on %s: sealed %v waiting %v by %q, want %v %v %q", len(tt.book), tt.today, r.Sealed, r.WaitingSeal, r.SealAuthority,
+				tt.sealed, tt.waits, tt.authority)
+		}
+	}
+	if r := Standing([]Entry{first}, calendar.Date{}); !r.Sealed {
+		t.Errorf("without a day the term is not checked: got unsealed")
 	}
 }

@@ -1,5 +1,7 @@
 package registry
 
+import "handover/internal/calendar"
+
 // Block is one reason a registration may not be recorded now.
 type Block struct {
 	Rule    string
@@ -32,7 +34,8 @@ type UnitFacts struct {
 	TransferInSameApp bool  // the buyers' transfer is recorded in the same application, before (for a mortgage)
 	ContractID        int64 // the sale the transfer and the mortgage carry out
 	DeedTaxPaid       bool
-	LoanMortgage      bool // the mortgage asked for is the sale contract's loan (its 预抵押 converts)
+	LoanMortgage      bool          // the mortgage asked for is the sale contract's loan (its 预抵押 converts)
+	Today             calendar.Date // the day the rules are asked on (a seal's term is checked against it; zero: not checked)
 }
 
 // firstRecorded reports whether the book holds a first registration at
@@ -59,10 +62,10 @@ func loanMortgaged(book []Entry, contract int64) bool {
 
 // DeveloperOwns reports whether the book holds the developer's current
 // ownership (first registration done, not yet transferred).
-func (f UnitFacts) developerOwns() bool { return Standing(f.Book).DeveloperOwns }
+func (f UnitFacts) developerOwns() bool { return Standing(f.Book, f.Today).DeveloperOwns }
 
 func (f UnitFacts) sealed() bool {
-	r := Standing(f.Book)
+	r := Standing(f.Book, f.Today)
 	return r.Sealed || r.WaitingSeal
 }
 
@@ -100,7 +103,7 @@ func FirstBlocks(f UnitFacts) []Block {
 // mortgage forbidding transfer, not locked.
 func TransferBlocks(f UnitFacts) []Block {
 	var out []Block
-	r := Standing(f.Book)
+	r := Standing(f.Book, f.Today)
 	switch {
 	case f.ContractID != 0 && r.Registered && r.OwnerContract == f.ContractID:
 		return []Block{{"transfer.done", "该合同的转移登记已经办理", basisResale, "登记机构（核对登记簿）"}}
@@ -137,7 +140,7 @@ func MortgageBlocks(f UnitFacts) []Block {
 	var out []Block
 	// With a sale contract the mortgagor is its buyer, whose transfer must be
 	// in; a mortgage without one is the current owner's.
-	r := Standing(f.Book)
+	r := Standing(f.Book, f.Today)
 	owned := f.TransferInSameApp || (r.Registered && r.OwnerContract == f.ContractID && f.ContractID != 0) ||
 		(f.ContractID == 0 && r.OwnershipID != 0)
 	if !owned {

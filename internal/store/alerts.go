@@ -509,7 +509,7 @@ func findDeliveryRisks(ctx context.Context, c *alertContext) ([]supervision.Find
 		if left > t.DeliveryDays {
 			continue
 		}
-		facts, err := c.db.readinessFacts(ctx, c.db.r(), p, allUnits())
+		facts, err := c.db.readinessFacts(ctx, c.db.r(), p, allUnits(), c.today)
 		if err != nil {
 			return nil, err
 		}

@@ -566,7 +566,7 @@ func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) 
 	v.UnitNo, v.Location, v.Area, v.RightType, v.Authority, v.IssuedOn = p.UnitNo, p.Location, p.Area, p.RightType, p.Authority, p.IssuedOn
 	// The unit's restrictions as the register book stands now, through
 	// the one status loader the 楼盘表 reads too.
-	st, err := unitStatus(ctx, db.r(), unit)
+	st, err := unitStatus(ctx, db.r(), unit, calendar.DateOf(db.Now()))
 	if err != nil {
 		return v, err
 	}

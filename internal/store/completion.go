@@ -273,7 +273,7 @@ func (db *DB) RecordFiling(ctx context.Context, actor audit.Actor, cal *calendar
 		if err := e.Err("commitment.invalid", "承诺事项填写有误"); err != nil {
 			return err
 		}
-		facts, err := db.readinessFacts(ctx, tx.q(), p, allUnits())
+		facts, err := db.readinessFacts(ctx, tx.q(), p, allUnits(), calendar.DateOf(tx.now))
 		if err != nil {
 			return err
 		}

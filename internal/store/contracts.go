@@ -261,7 +261,7 @@ func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, er
 		return f, err
 	}
 	f.Ref, f.Unit = ref, ref.Unit
-	if f.Status, err = unitStatusOf(ctx, tx.q(), c.UnitID, ref.Unit.BuildingID); err != nil {
+	if f.Status, err = unitStatusOf(ctx, tx.q(), c.UnitID, ref.Unit.BuildingID, calendar.DateOf(tx.now)); err != nil {
 		return f, err
 	}
 	// The unit's live contract, from the one status loader (a unique index

@@ -593,7 +593,7 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 			return err
 		}
 		signer, keyID = s, s.KeyID
-		facts, err := db.readinessFacts(ctx, tx.q(), p, unitRange{units[0].unit, units[len(units)-1].unit})
+		facts, err := db.readinessFacts(ctx, tx.q(), p, unitRange{units[0].unit, units[len(units)-1].unit}, calendar.DateOf(tx.now))
 		if err != nil {
 			return err
 		}
@@ -719,7 +719,7 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	if uf := facts.UnitFacts(u.unit); uf != nil {
 		book = uf.Book
 	}
-	standing := registry.Standing(book)
+	standing := registry.Standing(book, calendar.DateOf(tx.now))
 	registered := standing.Registered && standing.OwnerContract == u.contract
 	rep := handover.Evaluate(facts, cal, handover.Delivery, handover.Scope{Unit: u.unit}, tx.now)
 	if registered {

@@ -534,6 +534,7 @@ type unitScope struct {
 	unit     int64 // only this unit (its building must be set too)
 	project  int64 // every unit of the project with an id in [from, to]
 	from, to int64
+	today    calendar.Date // the day the state is for (a seal's term runs out); zero: terms not checked
 }
 
 // where is the SQL filter on units u, with its arguments from $1.
@@ -667,7 +668,7 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 	// The register book (kinds, links and particulars; not the holders).
 	books := map[int64][]registry.Entry{}
 	rows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
-		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority, e.service_id,
+		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority, e.service_id, e.term_end,
 		COALESCE((SELECT h.name FROM register_holders h WHERE h.entry_id = e.id ORDER BY h.seq LIMIT 1), '')
 		FROM register_entries e JOIN units u ON u.id = e.unit_id WHERE `+where+` ORDER BY e.unit_id, e.id`, args...)
 	if err != nil {
@@ -677,7 +678,7 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 		var e registry.Entry
 		var kind, end, holder string
 		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end, &e.Detail.Waiting,
-			&e.Detail.NoTransfer, &e.Detail.Authority, &e.ServiceID, &holder); err != nil {
+			&e.Detail.NoTransfer, &e.Detail.Authority, &e.ServiceID, &e.Detail.TermEnd, &holder); err != nil {
 			rows.Close()
 			return nil, nil, err
 		}
@@ -693,7 +694,7 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 	}
 	for id, book := range books {
 		if st, ok := out[id]; ok {
-			st.Register = registry.Standing(book)
+			st.Register = registry.Standing(book, s.today)
 			out[id] = st
 			owned = owned || st.Register.OwnershipID != 0
 		}
@@ -752,7 +753,7 @@ func (db *DB) BuildingTable(ctx context.Context, buildingID int64) (ledger.Table
 	if err != nil {
 		return ledger.Table{}, err
 	}
-	statuses, err := unitStatuses(ctx, db.r(), unitScope{building: buildingID})
+	statuses, err := unitStatuses(ctx, db.r(), unitScope{building: buildingID, today: calendar.DateOf(db.Now())})
 	if err != nil {
 		return ledger.Table{}, err
 	}
@@ -785,23 +786,23 @@ func (db *DB) BuildingHead(ctx context.Context, buildingID int64) (BuildingHead,
 	return h, notFound(err, "building.not_found", "幢不存在")
 }
 
-// UnitStatus returns one unit's status.
+// UnitStatus returns one unit's status today.
 func (db *DB) UnitStatus(ctx context.Context, unitID int64) (ledger.Status, error) {
-	return unitStatus(ctx, db.r(), unitID)
+	return unitStatus(ctx, db.r(), unitID, calendar.DateOf(db.Now()))
 }
 
-// unitStatus loads one unit's status through the one loader.
-func unitStatus(ctx context.Context, q querier, unitID int64) (ledger.Status, error) {
+// unitStatus loads one unit's status on a day through the one loader.
+func unitStatus(ctx context.Context, q querier, unitID int64, today calendar.Date) (ledger.Status, error) {
 	var building int64
 	if err := q.QueryRowContext(ctx, `SELECT building_id FROM units WHERE id = $1`, unitID).Scan(&building); err != nil {
 		return ledger.Status{}, notFound(err, "unit.not_found", "户不存在")
 	}
-	return unitStatusOf(ctx, q, unitID, building)
+	return unitStatusOf(ctx, q, unitID, building, today)
 }
 
 // unitStatusOf is unitStatus for a unit whose building is known.
-func unitStatusOf(ctx context.Context, q querier, unitID, building int64) (ledger.Status, error) {
-	all, err := unitStatuses(ctx, q, unitScope{building: building, unit: unitID})
+func unitStatusOf(ctx context.Context, q querier, unitID, building int64, today calendar.Date) (ledger.Status, error) {
+	all, err := unitStatuses(ctx, q, unitScope{building: building, unit: unitID, today: today})
 	if err != nil {
 		return ledger.Status{}, err
 	}

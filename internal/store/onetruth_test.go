@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
@@ -721,5 +722,36 @@ func TestFirstRegistrationOfUnitAndBuildingTakenOnce(t *testing.T) {
 	}
 	if err := take(store.ServiceInput{Kind: registry.First, BuildingID: x.building}); problem.As(err).Code != "application.duplicate" {
 		t.Errorf("the building's while another unit's is open: got %v, want application.duplicate", err)
+	}
+}
+
+// A seal with a term restrains the flat until the term runs out: the
+// 楼盘表 shows 限制 and a contract is refused before, and after it the flat
+// is 未售 again and may be sold, the lapsed seal still in the book.
+func TestSealLapsesAtItsTerm(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	unit := x.saleFixture.units[8]
+	end := calendar.DateOf(x.clock.Now()).AddDays(5)
+	if _, err := x.record(t, store.ServiceInput{Kind: registry.SealReg, UnitID: unit,
+		Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "（2026）新2301执保9号", "term_end": end.String()}}); err != nil {
+		t.Fatal(err)
+	}
+	if got := x.stateOf(t, unit); got != ledger.Restricted {
+		t.Fatalf("within the term: %s, want 限制", got)
+	}
+	if _, err := x.db.DraftContract(ctx, x.dev, x.f.Orgs["dev1"].ID, x.input(unit)); !slices.Contains(rulesOf(err), "contract.unit_sealed") {
+		t.Errorf("a contract within the term: %v, want contract.unit_sealed", err)
+	}
+	x.clock.Advance(6 * 24 * time.Hour)
+	if got := x.stateOf(t, unit); got != ledger.Available {
+		t.Errorf("after the term: %s, want 未售", got)
+	}
+	if _, err := x.db.DraftContract(ctx, x.dev, x.f.Orgs["dev1"].ID, x.input(unit)); err != nil {
+		t.Errorf("a contract after the term: %v", err)
+	}
+	book, _ := x.db.UnitBook(ctx, unit)
+	if len(registry.Live(book, registry.Seal)) != 1 {
+		t.Errorf("the lapsed seal's entry left the book")
 	}
 }

@@ -23,7 +23,7 @@ func (db *DB) Readiness(ctx context.Context, cal *calendar.Calendar, projectID i
 	if err != nil {
 		return handover.Report{}, nil, err
 	}
-	f, err := db.readinessFacts(ctx, db.r(), p, allUnits())
+	f, err := db.readinessFacts(ctx, db.r(), p, allUnits(), calendar.DateOf(db.Now()))
 	if err != nil {
 		return handover.Report{}, nil, err
 	}
@@ -36,7 +36,7 @@ func (db *DB) ReadinessFacts(ctx context.Context, projectID int64) (*handover.Fa
 	if err != nil {
 		return nil, err
 	}
-	return db.readinessFacts(ctx, db.r(), p, allUnits())
+	return db.readinessFacts(ctx, db.r(), p, allUnits(), calendar.DateOf(db.Now()))
 }
 
 // unitRange bounds the units whose own facts are read (by id, inclusive):
@@ -50,7 +50,7 @@ func allUnits() unitRange { return unitRange{0, math.MaxInt64} }
 // readinessFacts reads everything the conditions look at for a project,
 // with one query per kind of fact; the units' own facts only for the units
 // in r (a building then lists only those).
-func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project, r unitRange) (*handover.Facts, error) {
+func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project, r unitRange, today calendar.Date) (*handover.Facts, error) {
 	f := &handover.Facts{Project: p, Departments: map[string]handover.Party{},
 		Developer: handover.Party{Kind: identity.Developer, OrgID: p.Developer, Name: p.DeveloperName}}
 	var region string
@@ -126,7 +126,7 @@ func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project, r
 	if err != nil {
 		return nil, err
 	}
-	unitFacts, err := unitReadiness(ctx, q, p.ID, r)
+	unitFacts, err := unitReadiness(ctx, q, p.ID, r, today)
 	if err != nil {
 		return nil, err
 	}
@@ -171,7 +171,7 @@ func surveyStates(ctx context.Context, q querier, projectID int64) (map[int64]su
 // unitReadiness reads, for every unit of a project, its live contract with
 // the buyers' names, the buyer's area decision and the deed tax, and from
 // the one status loader its lock, its register book and its handover.
-func unitReadiness(ctx context.Context, q querier, projectID int64, r unitRange) (map[int64]handover.UnitFacts, error) {
+func unitReadiness(ctx context.Context, q querier, projectID int64, r unitRange, today calendar.Date) (map[int64]handover.UnitFacts, error) {
 	out := map[int64]handover.UnitFacts{}
 	rows, err := q.QueryContext(ctx, `SELECT c.unit_id, c.id, c.number, c.state, c.price_basis, c.unit_price, c.total_price, b.name,
 		COALESCE(d.choice, '') FROM contracts c JOIN contract_buyers b ON b.contract_id = c.id LEFT JOIN area_decisions d ON d.contract_id = c.id
@@ -207,7 +207,7 @@ func unitReadiness(ctx context.Context, q querier, projectID int64, r unitRange)
 	}
 	// The lock, the register book and the handover come from the one
 	// status loader, as for the 楼盘表 and the registration rules.
-	statuses, books, err := unitStatusesAndBooks(ctx, q, unitScope{project: projectID, from: r.from, to: r.to})
+	statuses, books, err := unitStatusesAndBooks(ctx, q, unitScope{project: projectID, from: r.from, to: r.to, today: today})
 	if err != nil {
 		return nil, err
 	}

@@ -721,7 +721,7 @@ func (db *DB) Applications(ctx context.Context, projectID int64, idNumber string
 // service records on (one unit, or every unit of a building), with one
 // query per kind of fact for all of them; it also returns the building.
 func regFacts(ctx context.Context, tx *Tx, s registry.Service) (map[int64]registry.UnitFacts, int64, error) {
-	scope := unitScope{building: s.BuildingID, unit: s.UnitID}
+	scope := unitScope{building: s.BuildingID, unit: s.UnitID, today: calendar.DateOf(tx.now)}
 	var project int64
 	var filed bool
 	q, arg := `SELECT b.id, b.project_id, EXISTS (SELECT 1 FROM completion_filing_buildings fb WHERE fb.building_id = b.id) FROM buildings b WHERE b.id = $1`, s.BuildingID
@@ -752,7 +752,7 @@ func regFacts(ctx context.Context, tx *Tx, s registry.Service) (map[int64]regist
 	out := make(map[int64]registry.UnitFacts, len(sts))
 	for unit, st := range sts {
 		out[unit] = registry.UnitFacts{Filed: filed, ParcelRestriction: parcel, Locked: st.Locked, Book: books[unit], ContractID: s.ContractID,
-			DeedTaxPaid: paid}
+			DeedTaxPaid: paid, Today: scope.today}
 	}
 	return out, scope.building, nil
 }
