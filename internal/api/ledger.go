@@ -241,9 +241,11 @@ func toTableJSON(t ledger.Table, version int64) tableJSON {
 	return out
 }
 
-// tableCache keeps rendered 楼盘表 JSON by building and version: the version
-// is read from the database on every request, so an entry is never stale,
-// and several servers sharing a database stay correct. When a version is
+// tableCache keeps rendered 楼盘表 JSON by building, version and day: the
+// version is read from the database on every request, so an entry is never
+// stale, and several servers sharing a database stay correct; the day,
+// because a state changes with it too (a seal lapses at the end of its
+// term, with nothing written). When a version is
 // new, one request renders it and the others asking at the same moment
 // wait for that rendering instead of each doing it again (a batch handover
 // moves a building's version every chunk while its page is being read).
@@ -255,37 +257,39 @@ type tableCache struct {
 
 type cachedTable struct {
 	version int64
+	day     string
 	body    []byte
 }
 
-func (c *tableCache) get(building, version int64) ([]byte, bool) {
+func (c *tableCache) get(building, version int64, day string) ([]byte, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	e, ok := c.entries[building]
-	return e.body, ok && e.version == version
+	return e.body, ok && e.version == version && e.day == day
 }
 
-func (c *tableCache) put(building, version int64, body []byte) {
+func (c *tableCache) put(building, version int64, day string, body []byte) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.entries == nil || len(c.entries) >= 1024 {
 		c.entries = map[int64]cachedTable{} // bounded: start over rather than track use
 	}
-	c.entries[building] = cachedTable{version, body}
+	c.entries[building] = cachedTable{version, day, body}
 }
 
 // serveTable writes the 楼盘表 JSON of a building whose head was read.
 func (a *API) serveTable(w http.ResponseWriter, r *http.Request, h store.BuildingHead) error {
-	body, ok := a.tables.get(h.Building.ID, h.Version)
+	day := calendar.DateOf(a.DB.Now()).String()
+	body, ok := a.tables.get(h.Building.ID, h.Version, day)
 	if !ok {
-		v, err, _ := a.tables.render.Do(fmt.Sprintf("%d/%d", h.Building.ID, h.Version), func() (any, error) {
+		v, err, _ := a.tables.render.Do(fmt.Sprintf("%d/%d/%s", h.Building.ID, h.Version, day), func() (any, error) {
 			t, err := a.DB.BuildingTable(context.WithoutCancel(r.Context()), h.Building.ID)
 			if err != nil {
 				return nil, err
 			}
 			body, err := json.Marshal(toTableJSON(t, h.Version))
 			if err == nil {
-				a.tables.put(h.Building.ID, h.Version, body)
+				a.tables.put(h.Building.ID, h.Version, day, body)
 			}
 			return body, err
 		})
@@ -296,7 +300,7 @@ func (a *API) serveTable(w http.ResponseWriter, r *http.Request, h store.Buildin
 	}
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("ETag", fmt.Sprintf(`"b%d-v%d"`, h.Building.ID, h.Version))
+	w.Header().Set("ETag", fmt.Sprintf(`"b%d-v%d-%s"`, h.Building.ID, h.Version, day))
 	_, err := w.Write(body)
 	return err
 }

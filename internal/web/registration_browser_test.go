@@ -10,6 +10,7 @@ import (
 
 	"github.com/chromedp/chromedp"
 
+	"handover/internal/calendar"
 	"handover/internal/demo"
 	"handover/internal/identity"
 	"handover/internal/ledger"
@@ -443,5 +444,71 @@ func TestBrowserRecorderIsNotTheReviewer(t *testing.T) {
 	n, err := chromedp.Run(s.b, chromedp.Evaluate[int](`document.querySelectorAll('#segregation').length + (document.querySelector('#do-record').disabled ? 1 : 0)`))
 	if err != nil || n != 0 {
 		t.Errorf("with the setting off: segregation notes and disabled buttons %d (%v), want 0", n, err)
+	}
+}
+
+// The 楼盘表 JSON is cached by building version; a seal lapsing at the end
+// of its term changes a flat's state with nothing written, and the next
+// day's answer shows it.
+func TestTableJSONFollowsTheDay(t *testing.T) {
+	env, paid := startRegistration(t)
+	ctx := context.Background()
+	ref, _ := env.DB.Unit(ctx, paid.UnitID)
+	tab, _ := env.DB.BuildingTable(ctx, ref.Unit.BuildingID)
+	var free int64
+	for _, row := range tab.Rows {
+		for _, c := range row.Cells {
+			if c.State == ledger.Available && free == 0 {
+				free = c.Unit.ID
+			}
+		}
+	}
+	end := calendar.DateOf(env.Clock.Now()).AddDays(2)
+	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: []string{"昌吉市人民法院"},
+		Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: free,
+			Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "（2026）新2301执保3号", "term_end": end.String()}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []struct {
+		who  string
+		step registry.Step
+	}{{"shenhe", registry.StepReview}, {"dengbu", registry.StepRecord}} {
+		if _, err := env.DB.Step(ctx, actorOfUser(env, s.who), a.ID, s.step, store.StepOptions{}, env.Keys); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cl := env.Client(t, "zhujian")
+	stateOf := func() string {
+		t.Helper()
+		resp, err := cl.Get(fmt.Sprintf("%s/api/v1/buildings/%d/table", env.HTTP.URL, ref.Unit.BuildingID))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var got struct {
+			Floors []struct {
+				Units []struct {
+					ID    int64  `json:"id"`
+					State string `json:"state"`
+				} `json:"units"`
+			} `json:"floors"`
+		}
+		json.NewDecoder(resp.Body).Decode(&got)
+		for _, f := range got.Floors {
+			for _, u := range f.Units {
+				if u.ID == free {
+					return u.State
+				}
+			}
+		}
+		return ""
+	}
+	if got := stateOf(); got != string(ledger.Restricted) {
+		t.Errorf("within the seal's term: %q, want restricted", got)
+	}
+	env.Clock.Advance(3 * 24 * time.Hour)
+	if got := stateOf(); got != string(ledger.Available) {
+		t.Errorf("after the seal's term, from the cache of the same version: %q, want available", got)
 	}
 }
