@@ -45,7 +45,7 @@ func (s *Server) checkText(next http.Handler) http.Handler {
 			if strings.HasPrefix(r.URL.Path, "/api/") {
 				s.api.WriteError(w, r, err)
 			} else {
-				s.pageError(w, r, err)
+				s.pageError(w, r, labelField(err))
 			}
 			return
 		}
@@ -168,4 +168,35 @@ func jsonText(path string, v any) error {
 		}
 	}
 	return nil
+}
+
+// fieldLabels name the pages' form fields as their labels do, so that a
+// clerk told of a bad character reads which box holds it (the API names
+// its JSON fields as they are).
+var fieldLabels = map[string]string{
+	"reason": "理由", "note": "备注", "name": "名称或姓名", "applicants": "申请人", "agent": "代理人", "evidence": "证明材料",
+	"number": "编号", "voucher": "凭证号", "username": "用户名", "password": "密码", "address": "坐落", "place": "地点",
+	"authority": "查封机关", "doc_no": "法律文书编号", "holders": "受让人", "price": "成交价", "amount": "金额", "unit_no": "不动产单元号",
+	"tracking_no": "邮寄单号", "paper_serial": "印制序列号", "serial": "印制序列号", "receiver": "领取人", "description": "说明",
+	"text": "内容", "court_doc": "法院文书", "buyer_name": "买受人姓名", "buyer_id": "买受人身份证号", "buyer_phone": "买受人电话",
+	"phone": "电话", "id_number": "身份证号", "issuer": "发证机关", "grant_contract": "出让合同编号", "land_cert_no": "土地证号",
+	"loan_no": "借款合同编号", "uscc": "统一社会信用代码", "url": "接口地址", "marital": "婚姻状况", "conditions": "交付条件",
+	"promises": "承诺事项", "basis": "依据", "scope": "范围", "use": "用途", "code": "代码", "value": "值",
+}
+
+// labelField rewrites a refusal of bad text in a page's form to name the
+// field by its label (unit_no_2 → 不动产单元号).
+func labelField(err error) error {
+	e := problem.As(err)
+	if e.Code != problem.CodeInvalidText || len(e.Fields) != 1 {
+		return err
+	}
+	for field := range e.Fields {
+		key := strings.TrimRightFunc(field, func(r rune) bool { return r >= '0' && r <= '9' })
+		if label, ok := fieldLabels[strings.TrimSuffix(key, "_")]; ok {
+			return &problem.Error{Kind: e.Kind, Code: e.Code, Message: "“" + label + "”一栏含有不可见的控制字符或无效的编码，请删除后重新提交",
+				Fields: map[string]string{field: e.Fields[field]}}
+		}
+	}
+	return err
 }

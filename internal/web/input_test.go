@@ -211,8 +211,9 @@ func invalidText(t *testing.T, resp *http.Response) (code, field string) {
 	if m := regexp.MustCompile(`错误代码 <code>([^<]*)</code>`).FindSubmatch(b); m != nil {
 		code = string(m[1])
 	}
-	if m := regexp.MustCompile(`字段“([^”]*)”`).FindSubmatch(b); m != nil {
-		field = string(m[1])
+	// A page names the field by its label (“名称或姓名”一栏) where it has one.
+	if m := regexp.MustCompile(`字段“([^”]*)”|“([^”]*)”一栏`).FindSubmatch(b); m != nil {
+		field = string(m[1]) + string(m[2])
 	}
 	return code, field
 }
@@ -298,10 +299,10 @@ func TestInvalidTextRefused(t *testing.T) {
 		want   int                           // its status
 		table  string                        // the count the bad request must leave alone
 	}{
-		{"page form", dev, form("/projects", projectForm("新项目\x00")), "name", form("/projects", projectForm("新项目甲")), 303, projects},
-		{"page form, not UTF-8", dev, form("/projects", projectForm("新项目\xff")), "name", nil, 0, projects},
+		{"page form", dev, form("/projects", projectForm("新项目\x00")), "名称或姓名", form("/projects", projectForm("新项目甲")), 303, projects},
+		{"page form, not UTF-8", dev, form("/projects", projectForm("新项目\xff")), "名称或姓名", nil, 0, projects},
 		{"multipart file name, not UTF-8", dev, upload("楼盘\xff表.xlsx", nil), "workbook", upload("楼盘表.xlsx", nil), 303, imports},
-		{"multipart text field", dev, upload("楼盘表.xlsx", map[string]string{"note": "备注\x00"}), "note", nil, 0, imports},
+		{"multipart text field", dev, upload("楼盘表.xlsx", map[string]string{"note": "备注\x00"}), "备注", nil, 0, imports},
 		{"JSON string", dev, send("POST", "/api/v1/projects", "application/json", projectJSON(`新项目\u0000乙`)), "name",
 			send("POST", "/api/v1/projects", "application/json", projectJSON("新项目乙")), 201, projects},
 		{"JSON without a content type", dev, send("POST", "/api/v1/projects", "", projectJSON(`新项目\u0000丙`)), "name", nil, 0, projects},
@@ -402,8 +403,11 @@ func TestEveryRouteRefusesNUL(t *testing.T) {
 			t.Fatal(err)
 		}
 		want := "note"
-		if rt.body == "text" {
+		switch rt.body {
+		case "text":
 			want = "请求体"
+		case "form":
+			want = "备注" // a page names the field by its label
 		}
 		if code, field := invalidText(t, resp); resp.StatusCode != 400 || code != problem.CodeInvalidText || field != want {
 			t.Errorf("%s %s: got %d %q naming %q, want 400 %s naming %q", rt.method, rt.pattern, resp.StatusCode, code, field, problem.CodeInvalidText, want)
