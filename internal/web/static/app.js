@@ -10,9 +10,21 @@
     }
   }, true);
 
-  // Filters that apply on change.
-  document.querySelectorAll("select[data-autosubmit]").forEach(function (el) {
+  // Filters that apply on change (the pages' CSP allows no inline handlers).
+  document.querySelectorAll("[data-autosubmit]").forEach(function (el) {
     el.addEventListener("change", function () { el.form.submit(); });
+  });
+
+  // Print buttons.
+  document.querySelectorAll("[data-print]").forEach(function (el) {
+    el.addEventListener("click", function () { window.print(); });
+  });
+
+  // Progress bars: the width from aria-valuenow / aria-valuemax (the CSP
+  // allows no style attributes; a style set from script is allowed).
+  document.querySelectorAll(".progress[aria-valuemax]").forEach(function (bar) {
+    var fill = bar.querySelector("span"), max = Number(bar.getAttribute("aria-valuemax"));
+    if (fill && max > 0) { fill.style.width = (100 * Number(bar.getAttribute("aria-valuenow")) / max).toFixed(1) + "%"; }
   });
 
   // Live code checks through the public validation API.
