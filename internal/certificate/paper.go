@@ -6,6 +6,7 @@ import (
 	"strings"
 	"time"
 
+	"handover/internal/code"
 	"handover/internal/problem"
 )
 
@@ -72,18 +73,6 @@ func validPrefix(p string) bool {
 	return true
 }
 
-func digitsOnly(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
-
 // SerialFormat says what a serial looks like, for messages.
 const SerialFormat = "印制序列号应为1至4个字母前缀加6至12位数字，如 XJ26000001"
 
@@ -100,7 +89,7 @@ func splitSerial(s string) (prefix, digits string) {
 func ParseSerial(s string) (Serial, error) {
 	n := normalise(s)
 	prefix, digits := splitSerial(n)
-	if !validPrefix(prefix) || !digitsOnly(digits) || len(digits) < MinDigits || len(digits) > MaxDigits {
+	if !validPrefix(prefix) || !code.AllDigits(digits) || len(digits) < MinDigits || len(digits) > MaxDigits {
 		return Serial{}, &problem.Error{Kind: problem.Invalid, Code: "paper.serial_invalid", Message: SerialFormat,
 			Fields: map[string]string{"paper_serial": SerialFormat}}
 	}
@@ -140,7 +129,7 @@ func NewRange(prefix, first, last string) (Range, error) {
 			}
 			n = d
 		}
-		if !digitsOnly(n) || len(n) < MinDigits || len(n) > MaxDigits {
+		if !code.AllDigits(n) || len(n) < MinDigits || len(n) > MaxDigits {
 			f.Add(field, "应为6至12位数字（可连前缀填写）")
 			return 0, 0
 		}

@@ -93,7 +93,7 @@ func ParseCertNumber(s string) (CertNumber, error) {
 		return bad()
 	}
 	year, err := strconv.Atoi(rest[1:5])
-	if err != nil || !allDigits(rest[1:5]) {
+	if err != nil || !AllDigits(rest[1:5]) {
 		return bad()
 	}
 	rest = rest[6:]
@@ -107,7 +107,7 @@ func ParseCertNumber(s string) (CertNumber, error) {
 		return bad()
 	}
 	digits, ok := strings.CutSuffix(rest, "号")
-	if !ok || len(digits) < 6 || len(digits) > 8 || !allDigits(digits) {
+	if !ok || len(digits) < 6 || len(digits) > 8 || !AllDigits(digits) {
 		return bad()
 	}
 	c.Province, c.Year, c.Place = string(prov), year, place

@@ -25,7 +25,7 @@ var provinces = map[string]bool{
 
 // ValidRegionCode reports whether s is six digits under a GB/T 2260 province.
 func ValidRegionCode(s string) bool {
-	return len(s) == 6 && allDigits(s) && provinces[s[:2]]
+	return len(s) == 6 && AllDigits(s) && provinces[s[:2]]
 }
 
 // ProvinceOf returns the province-level code of a region code: "652301" → "650000".
@@ -36,7 +36,8 @@ func ProvinceOf(region string) string {
 	return region[:2] + "0000"
 }
 
-func allDigits(s string) bool {
+// AllDigits reports whether s is one or more ASCII digits.
+func AllDigits(s string) bool {
 	if s == "" {
 		return false
 	}

@@ -20,7 +20,7 @@ const idChecks = "10X98765432"
 
 // IDCheckChar computes the check character of the first 17 digits.
 func IDCheckChar(first17 string) (byte, bool) {
-	if len(first17) != 17 || !allDigits(first17) {
+	if len(first17) != 17 || !AllDigits(first17) {
 		return 0, false
 	}
 	sum := 0
@@ -38,7 +38,7 @@ func ParseIDCard(s string) (IDCard, error) {
 	if len(s) != 18 {
 		return IDCard{}, invalid("code.idcard.length", "身份证号应为18位，实为%d位", utf8.RuneCountInString(s))
 	}
-	if !allDigits(s[:17]) || !(s[17] == 'X' || (s[17] >= '0' && s[17] <= '9')) {
+	if !AllDigits(s[:17]) || !(s[17] == 'X' || (s[17] >= '0' && s[17] <= '9')) {
 		return IDCard{}, invalid("code.idcard.chars", "身份证号前17位应为数字，第18位为数字或X")
 	}
 	if !provinces[s[:2]] {

@@ -68,7 +68,7 @@ func NewLicenceID(typeCode, issuer string, serial int64) (LicenceID, error) {
 }
 
 func (l LicenceID) validate() error {
-	if len(l.Type) != 21 || !allDigits(l.Type[18:]) {
+	if len(l.Type) != 21 || !AllDigits(l.Type[18:]) {
 		return invalid("code.licence.type", "证照类型代码应为18位机构代码加3位类型号")
 	}
 	if _, err := ParseUSCC(l.Type[:18]); err != nil {
@@ -77,10 +77,10 @@ func (l LicenceID) validate() error {
 	if _, err := ParseUSCC(l.Issuer); err != nil {
 		return invalid("code.licence.issuer", "颁发机构代码不是有效的统一社会信用代码")
 	}
-	if len(l.Serial) < 1 || len(l.Serial) > 20 || !allDigits(l.Serial) {
+	if len(l.Serial) < 1 || len(l.Serial) > 20 || !AllDigits(l.Serial) {
 		return invalid("code.licence.serial", "证照流水号应为1–20位数字")
 	}
-	if len(l.Version) != 3 || !allDigits(l.Version) {
+	if len(l.Version) != 3 || !AllDigits(l.Version) {
 		return invalid("code.licence.version", "版本号应为3位数字")
 	}
 	return nil

@@ -67,10 +67,10 @@ func (u UnitNumber) validate() error {
 	if !ValidRegionCode(u.County) {
 		return invalid("code.unit.county", "第1–6位应为县级行政区划代码，%q不是有效代码", u.County)
 	}
-	if !allDigits(u.District) || len(u.District) != 3 {
+	if !AllDigits(u.District) || len(u.District) != 3 {
 		return invalid("code.unit.district", "第7–9位地籍区应为3位数字")
 	}
-	if !allDigits(u.Subdistrict) || len(u.Subdistrict) != 3 {
+	if !AllDigits(u.Subdistrict) || len(u.Subdistrict) != 3 {
 		return invalid("code.unit.subdistrict", "第10–12位地籍子区应为3位数字")
 	}
 	if len(u.ParcelFeature) != 2 {
@@ -83,7 +83,7 @@ func (u UnitNumber) validate() error {
 	if !ok {
 		return invalid("code.unit.parcel_feature", "第14位宗地类型代码%q无效", string(u.ParcelFeature[1]))
 	}
-	if !allDigits(u.ParcelSeq) || len(u.ParcelSeq) != 5 || u.ParcelSeq == "00000" {
+	if !AllDigits(u.ParcelSeq) || len(u.ParcelSeq) != 5 || u.ParcelSeq == "00000" {
 		return invalid("code.unit.parcel_seq", "第15–19位宗地顺序号应为00001–99999")
 	}
 	if _, ok := fixtureNames[u.Fixture]; !ok {
@@ -92,7 +92,7 @@ func (u UnitNumber) validate() error {
 	if !strings.ContainsRune(pt.fixtures, rune(u.Fixture)) {
 		return invalid("code.unit.fixture", "宗地类型%s不能设定定着物特征码%s", pt.name, string(u.Fixture))
 	}
-	if !allDigits(u.FixtureUnit) || len(u.FixtureUnit) != 8 {
+	if !AllDigits(u.FixtureUnit) || len(u.FixtureUnit) != 8 {
 		return invalid("code.unit.fixture_unit", "第21–28位定着物单元编号应为8位数字")
 	}
 	switch u.Fixture {

@@ -79,7 +79,7 @@ func ParseUSCC(s string) (USCC, error) {
 			return USCC{}, invalid("code.uscc.chars", "统一社会信用代码第%d位%q不是允许的字符（不含I、O、Z、S、V）", i+1, string(s[i]))
 		}
 	}
-	if !allDigits(s[2:8]) {
+	if !AllDigits(s[2:8]) {
 		return USCC{}, invalid("code.uscc.region", "统一社会信用代码第3–8位应为行政区划代码")
 	}
 	want, _ := USCCCheckChar(s[:17])
