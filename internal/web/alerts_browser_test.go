@@ -95,13 +95,8 @@ func TestSettingsThresholds(t *testing.T) {
 	env := webtest.Start(t)
 	c := env.Client(t, "cj-admin")
 	post := func(v url.Values) int {
-		t.Helper()
-		resp, err := c.PostForm(env.HTTP.URL+"/admin/settings", v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		status, _, _ := postForm(t, c, env.HTTP.URL+"/admin/settings", v)
+		return status
 	}
 	form := url.Values{"jurisdiction": {"652301"}, "alert.delivery_days": {"15"}, "alert.clock_days": {"21"}, "alert.fast_seconds": {"60"},
 		"alert.refusals": {"3"}, "alert.refusal_hours": {"24"}, "alert.partner_failures": {"5"}, "credit.effect.presale_permit": {"review"}}
@@ -132,13 +127,8 @@ func TestSettingsRegistrationPolicy(t *testing.T) {
 	c := env.Client(t, "cj-admin")
 	ctx := context.Background()
 	post := func(v url.Values) int {
-		t.Helper()
-		resp, err := c.PostForm(env.HTTP.URL+"/admin/settings", v)
-		if err != nil {
-			t.Fatal(err)
-		}
-		resp.Body.Close()
-		return resp.StatusCode
+		status, _, _ := postForm(t, c, env.HTTP.URL+"/admin/settings", v)
+		return status
 	}
 	form := url.Values{"jurisdiction": {"652301"}, "alert.delivery_days": {"15"}, "alert.clock_days": {"3"}, "alert.fast_seconds": {"60"},
 		"alert.refusals": {"3"}, "alert.refusal_hours": {"24"}, "alert.partner_failures": {"5"}, "credit.effect.presale_permit": {"review"},

@@ -13,14 +13,13 @@ import (
 
 	"handover/internal/completion"
 	"handover/internal/demo"
+	"handover/internal/ledger"
 	"handover/internal/web/webtest"
 )
 
-// startCompletion starts the demo ledger and takes building 0 of the first
-// project to stage.
-func startCompletion(t *testing.T, stage int) (*webtest.Env, int64, map[string]int64) {
+// buildingAndTable reads a building and its 楼盘表.
+func buildingAndTable(t *testing.T, env *webtest.Env, building int64) (ledger.Building, ledger.Table) {
 	t.Helper()
-	env, _, building := startSale(t)
 	ctx := context.Background()
 	b, err := env.DB.Building(ctx, building)
 	if err != nil {
@@ -30,6 +29,30 @@ func startCompletion(t *testing.T, stage int) (*webtest.Env, int64, map[string]i
 	if err != nil {
 		t.Fatal(err)
 	}
+	return b, tab
+}
+
+// firstAvailable is the first unit of a building the 楼盘表 shows as 未售.
+func firstAvailable(t *testing.T, env *webtest.Env, building int64) int64 {
+	t.Helper()
+	_, tab := buildingAndTable(t, env, building)
+	for _, row := range tab.Rows {
+		for _, c := range row.Cells {
+			if c.State == ledger.Available {
+				return c.Unit.ID
+			}
+		}
+	}
+	t.Fatalf("building %d has no unit for sale", building)
+	return 0
+}
+
+// startCompletion starts the demo ledger and takes building 0 of the first
+// project to stage.
+func startCompletion(t *testing.T, stage int) (*webtest.Env, int64, map[string]int64) {
+	t.Helper()
+	env, _, building := startSale(t)
+	b, tab := buildingAndTable(t, env, building)
 	// Two flats of the building are sold and filed.
 	for i, id := range []string{"652301199003071231", "65230120000229456X"} {
 		sell(t, env, saleInput(tab.Rows[0].Cells[i].Unit.ID, "买受人", id), true)

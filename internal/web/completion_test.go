@@ -32,14 +32,7 @@ func shrink(a ledger.Areas, f string) ledger.Areas {
 func TestReconciliationCardMatchesAPI(t *testing.T) {
 	env, _, building := startSale(t)
 	ctx := context.Background()
-	b, err := env.DB.Building(ctx, building)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := env.DB.BuildingTable(ctx, building)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, tab := buildingAndTable(t, env, building)
 	u1, u2 := tab.Rows[0].Cells[0].Unit, tab.Rows[0].Cells[1].Unit
 	sell(t, env, saleInput(u1.ID, "买受人", "652301199003071231"), true)
 	sell(t, env, saleInput(u2.ID, "买受人", "65230120000229456X"), true)
@@ -99,14 +92,7 @@ func TestReconciliationCardMatchesAPI(t *testing.T) {
 func TestSurveyAPIErrorsNameTheUnit(t *testing.T) {
 	env, _, building := startSale(t)
 	ctx := context.Background()
-	b, err := env.DB.Building(ctx, building)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := env.DB.BuildingTable(ctx, building)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, tab := buildingAndTable(t, env, building)
 	if err := env.DB.CommissionSurveyor(ctx, actorOfUser(env, "kaifa"), b.ProjectID, env.Demo.Orgs["surveyor"].ID); err != nil {
 		t.Fatal(err)
 	}

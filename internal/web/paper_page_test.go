@@ -101,14 +101,7 @@ func TestPaperStockPage(t *testing.T) {
 func TestPaperIssuePage(t *testing.T) {
 	env, unit, building := startSale(t)
 	ctx := context.Background()
-	b, err := env.DB.Building(ctx, building)
-	if err != nil {
-		t.Fatal(err)
-	}
-	tab, err := env.DB.BuildingTable(ctx, building)
-	if err != nil {
-		t.Fatal(err)
-	}
+	b, tab := buildingAndTable(t, env, building)
 	c := sell(t, env, saleInput(unit.ID, "张伟", "652301199003071231"), true)
 	other := tab.Rows[0].Cells[1].Unit
 	c2 := sell(t, env, saleInput(other.ID, "李娜", "65230120000229456X"), true)

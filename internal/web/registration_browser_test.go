@@ -320,15 +320,7 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	}
 	// The 楼盘表 follows the register book: the handed-over flat is 已登记
 	// (已抵押 with its loan), and a flat sealed by a court shows 限制.
-	tab, _ := env.DB.BuildingTable(ctx, ref.Unit.BuildingID)
-	var free int64
-	for _, row := range tab.Rows {
-		for _, c := range row.Cells {
-			if c.State == ledger.Available && free == 0 {
-				free = c.Unit.ID
-			}
-		}
-	}
+	free := firstAvailable(t, env, ref.Unit.BuildingID)
 	cal, _ := env.DB.Calendar(ctx)
 	seal, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"昌吉市人民法院"},
 		Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: free, Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "（2026）新2301执7号"}}}})
@@ -454,15 +446,7 @@ func TestTableJSONFollowsTheDay(t *testing.T) {
 	env, paid := startRegistration(t)
 	ctx := context.Background()
 	ref, _ := env.DB.Unit(ctx, paid.UnitID)
-	tab, _ := env.DB.BuildingTable(ctx, ref.Unit.BuildingID)
-	var free int64
-	for _, row := range tab.Rows {
-		for _, c := range row.Cells {
-			if c.State == ledger.Available && free == 0 {
-				free = c.Unit.ID
-			}
-		}
-	}
+	free := firstAvailable(t, env, ref.Unit.BuildingID)
 	end := calendar.DateOf(env.Clock.Now()).AddDays(2)
 	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: []string{"昌吉市人民法院"},
 		Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: free,
