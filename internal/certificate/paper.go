@@ -422,3 +422,22 @@ func (s Stock) NextFree(n int, taken func(rangeID int64) ([]int64, error)) ([]st
 	}
 	return out, nil
 }
+
+// CheckSpoil checks what spoiling a blank (作废) needs before the stock is
+// asked: a well-formed serial and a reason of at most 200 characters. It
+// returns the serial and the trimmed reason, or every bad field at once.
+func CheckSpoil(serial, reason string) (Serial, string, error) {
+	reason = strings.TrimSpace(reason)
+	var f problem.Fields
+	s, err := ParseSerial(serial)
+	if err != nil {
+		f.Add("serial", SerialFormat)
+	}
+	switch n := len([]rune(reason)); {
+	case n == 0:
+		f.Add("reason", "请填写作废原因，如“打印卡纸”")
+	case n > 200:
+		f.Add("reason", "不超过200字")
+	}
+	return s, reason, f.Err("paper.spoil_invalid", "请填写印制序列号与作废原因")
+}

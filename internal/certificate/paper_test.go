@@ -268,3 +268,28 @@ func TestStockNextFree(t *testing.T) {
 		t.Errorf("used-up range: asked %v, free %v; want only the second range read", asked, free)
 	}
 }
+
+func TestCheckSpoil(t *testing.T) {
+	tests := []struct {
+		serial, reason string
+		fields         []string
+	}{
+		{"XJ26000001", " 打印卡纸 ", nil},
+		{"XJ26000001", "", []string{"reason"}},
+		{"26000001", strings.Repeat("长", 201), []string{"reason", "serial"}},
+	}
+	for _, tt := range tests {
+		s, reason, err := CheckSpoil(tt.serial, tt.reason)
+		var got []string
+		for f := range problem.As(err).Fields {
+			got = append(got, f)
+		}
+		slices.Sort(got)
+		if !slices.Equal(got, tt.fields) {
+			t.Errorf("CheckSpoil(%q, %q) refused %v, want %v", tt.serial, tt.reason, got, tt.fields)
+		}
+		if err == nil && (s.String() != tt.serial || reason != strings.TrimSpace(tt.reason)) {
+			t.Errorf("CheckSpoil(%q, %q) = %s %q", tt.serial, tt.reason, s, reason)
+		}
+	}
+}

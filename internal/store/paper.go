@@ -288,19 +288,8 @@ func (db *DB) CheckPaperBlank(ctx context.Context, jurisdiction, serial string) 
 // SpoilBlank records a spoiled blank (作废) with its reason: it is never
 // printed on, and the gap it leaves in the series is explained.
 func (db *DB) SpoilBlank(ctx context.Context, actor audit.Actor, jurisdiction, serial, reason string) (certificate.Blank, error) {
-	reason = strings.TrimSpace(reason)
-	var f problem.Fields
-	s, err := certificate.ParseSerial(serial)
+	s, reason, err := certificate.CheckSpoil(serial, reason)
 	if err != nil {
-		f.Add("serial", certificate.SerialFormat)
-	}
-	switch n := len([]rune(reason)); {
-	case n == 0:
-		f.Add("reason", "请填写作废原因，如“打印卡纸”")
-	case n > 200:
-		f.Add("reason", "不超过200字")
-	}
-	if err := f.Err("paper.spoil_invalid", "请填写印制序列号与作废原因"); err != nil {
 		return certificate.Blank{}, err
 	}
 	b := certificate.Blank{Serial: s.String(), Jurisdiction: jurisdiction, Number: s.Number, State: certificate.Spoiled, Reason: reason}

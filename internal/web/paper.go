@@ -145,10 +145,11 @@ func (s *Server) paperAction(w http.ResponseWriter, r *http.Request) error {
 		}
 	case "spoil":
 		if !confirm {
-			serial, rng, err := s.db.CheckPaperBlank(ctx, page.Current, f.Serial)
-			if err == nil && f.Reason == "" {
-				err = &problem.Error{Kind: problem.Invalid, Code: "paper.spoil_invalid", Message: "请填写作废原因",
-					Fields: map[string]string{"reason": "请填写作废原因，如“打印卡纸”"}}
+			_, _, err := certificate.CheckSpoil(f.Serial, f.Reason)
+			var serial certificate.Serial
+			var rng certificate.Range
+			if err == nil {
+				serial, rng, err = s.db.CheckPaperBlank(ctx, page.Current, f.Serial)
 			}
 			if err != nil {
 				return s.paperRefused(w, page, err)
