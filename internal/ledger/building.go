@@ -181,10 +181,6 @@ type Status struct {
 // 轮候查封 behind one): no sale, transfer or mortgage while it does.
 func (s Status) Sealed() bool { return s.Register.Sealed || s.Register.WaitingSeal }
 
-// Sold reports whether the unit is under a live contract or already
-// belongs to a buyer in the register book.
-func (s Status) Sold() bool { return s.Contract != "" || s.Register.Registered }
-
 // State derives the 楼盘表 state: a restriction shows first, then the
 // register book (mortgage, ownership, pre-notice), then the furthest step
 // of the sale, then the permit.
