@@ -883,7 +883,7 @@ type conditionJSON struct {
 func ToReadinessJSON(rep handover.Report) map[string]any {
 	conds := []conditionJSON{}
 	for _, c := range rep.Conditions {
-		cj := conditionJSON{Code: c.Code, Title: c.Title, SubjectKind: c.SubjectKind, SubjectID: c.SubjectID, Subject: c.Subject, Basis: c.Basis,
+		cj := conditionJSON{Code: c.Rule, Title: c.Message, SubjectKind: c.SubjectKind, SubjectID: c.SubjectID, Subject: c.Subject, Basis: c.Basis,
 			Responsible: map[string]any{"kind": c.Responsible.Kind, "org_id": c.Responsible.OrgID, "name": c.Responsible.Name}}
 		if c.Clock != nil {
 			left, due := c.Clock.WorkdaysLeft, c.Clock.DueOn

@@ -28,7 +28,7 @@ type guideJSON struct {
 	Department string            `json:"department"`
 	Applicant  string            `json:"applicant"`
 	Steps      []guide.Step      `json:"steps"`
-	Conditions []guide.Condition `json:"conditions"`
+	Conditions []problem.Reason `json:"conditions"`
 	Bring      []string          `json:"bring"`
 	Held       []string          `json:"held"`
 	Limit      string            `json:"limit"`
@@ -47,7 +47,7 @@ func toGuideJSON(m guide.Matter) guideJSON {
 	g := guideJSON{Key: m.Key, Title: m.Title, Department: m.Department, Applicant: m.Applicant, Steps: m.Steps,
 		Conditions: m.Conditions, Bring: nonNil(m.Bring), Held: nonNil(m.Held), Limit: m.Limit, Fee: m.Fee, Notes: nonNil(m.Notes), Basis: m.Basis}
 	if g.Conditions == nil {
-		g.Conditions = []guide.Condition{}
+		g.Conditions = []problem.Reason{}
 	}
 	return g
 }

@@ -254,28 +254,21 @@ type serviceJSON struct {
 }
 
 type applicationJSON struct {
-	ID           int64          `json:"id"`
-	Number       string         `json:"number"`
-	Jurisdiction string         `json:"jurisdiction"`
-	ProjectID    int64          `json:"project_id,omitempty"`
-	Applicants   []string       `json:"applicants"`
-	Agent        string         `json:"agent,omitempty"`
-	Source       string         `json:"source"`
-	State        string         `json:"state"`
-	NextStep     string         `json:"next_step,omitempty"`
-	CreatedAt    time.Time      `json:"created_at"`
-	Services     []serviceJSON  `json:"services"`
-	Blocks       []blockJSON    `json:"blocks"`
-	Materials    []materialJSON `json:"materials"`
-	History      []stepJSON     `json:"history"`
-	Certificates []certListJSON `json:"certificates"`
-}
-
-type blockJSON struct {
-	Rule    string `json:"rule"`
-	Message string `json:"message"`
-	Basis   string `json:"basis"`
-	Fixer   string `json:"fixer"`
+	ID           int64            `json:"id"`
+	Number       string           `json:"number"`
+	Jurisdiction string           `json:"jurisdiction"`
+	ProjectID    int64            `json:"project_id,omitempty"`
+	Applicants   []string         `json:"applicants"`
+	Agent        string           `json:"agent,omitempty"`
+	Source       string           `json:"source"`
+	State        string           `json:"state"`
+	NextStep     string           `json:"next_step,omitempty"`
+	CreatedAt    time.Time        `json:"created_at"`
+	Services     []serviceJSON    `json:"services"`
+	Blocks       []problem.Reason `json:"blocks"`
+	Materials    []materialJSON   `json:"materials"`
+	History      []stepJSON       `json:"history"`
+	Certificates []certListJSON   `json:"certificates"`
 }
 
 type materialJSON struct {
@@ -304,7 +297,7 @@ func (a *API) writeApplication(w http.ResponseWriter, r *http.Request, app regis
 	ctx := r.Context()
 	out := applicationJSON{ID: app.ID, Number: app.Number, Jurisdiction: app.Jurisdiction, ProjectID: app.ProjectID, Applicants: app.Applicants,
 		Agent: app.Agent, Source: app.Source, State: app.State, NextStep: string(app.Next()), CreatedAt: app.CreatedAt,
-		Blocks: []blockJSON{}, Materials: []materialJSON{}, History: []stepJSON{}, Certificates: []certListJSON{}}
+		Blocks: []problem.Reason{}, Materials: []materialJSON{}, History: []stepJSON{}, Certificates: []certListJSON{}}
 	for _, s := range app.Services {
 		out.Services = append(out.Services, ToServiceJSON(s))
 		cs, err := a.DB.CertificatesOfService(ctx, s.ID)
@@ -320,9 +313,7 @@ func (a *API) writeApplication(w http.ResponseWriter, r *http.Request, app regis
 		if err != nil {
 			return err
 		}
-		for _, b := range blocks {
-			out.Blocks = append(out.Blocks, blockJSON(b))
-		}
+		out.Blocks = append(out.Blocks, blocks...)
 	}
 	ms, err := a.DB.ApplicationMaterials(ctx, app.ID)
 	if err != nil {

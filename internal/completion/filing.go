@@ -7,7 +7,6 @@ import (
 	"unicode/utf8"
 
 	"handover/internal/calendar"
-	"handover/internal/guide"
 	"handover/internal/problem"
 )
 
@@ -71,8 +70,8 @@ const RuleBeforeAcceptance = "filing.before_acceptance"
 
 // FilingDateCondition is the filing date's condition as the service guide
 // states it, with the basis and remedy CheckAccepted refuses with.
-func FilingDateCondition() guide.Condition {
-	return guide.Condition{Rule: RuleBeforeAcceptance, Text: "备案日期不早于联合验收统一意见出具之日（备案在验收合格之后，备案之日起算20个工作日）",
+func FilingDateCondition() problem.Reason {
+	return problem.Reason{Rule: RuleBeforeAcceptance, Message: "备案日期不早于联合验收统一意见出具之日（备案在验收合格之后，备案之日起算20个工作日）",
 		Basis: basisFilingDate, Fixer: fixerFilingDate}
 }
 

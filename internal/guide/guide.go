@@ -26,7 +26,7 @@ type Matter struct {
 	Department string // the office that handles it, e.g. 住房和城乡建设局
 	Applicant  string
 	Steps      []Step
-	Conditions []Condition // what the platform checks before it grants the matter
+	Conditions []problem.Reason // what the platform checks before it grants the matter, each stated as met (Message), under the rule code its check refuses with
 	Bring      []string    // what the applicant provides
 	Held       []string    // what the platform already holds and never asks for again
 	Limit      string      // 办理时限
@@ -40,15 +40,6 @@ type Step struct {
 	Name string `json:"name"`
 	Who  string `json:"who"`
 	Note string `json:"note,omitempty"`
-}
-
-// Condition is one condition of a matter, under the rule code its check
-// refuses with, with its legal basis and who remedies it when unmet.
-type Condition struct {
-	Rule  string `json:"rule"`
-	Text  string `json:"text"`
-	Basis string `json:"basis"`
-	Fixer string `json:"fixer"`
 }
 
 // Rules lists the distinct rule codes of the matter's conditions, in order.

@@ -5,6 +5,7 @@ import (
 	"handover/internal/credit"
 	"handover/internal/guide"
 	"handover/internal/presale"
+	"handover/internal/problem"
 	"handover/internal/registry"
 )
 
@@ -42,9 +43,9 @@ func FilingGuide(blocking []completion.ItemKind) guide.Matter {
 			{Name: "告知承诺", Who: "开发企业", Note: "竣工结算备案、建设工程档案归档等可承诺后补交"},
 			{Name: "开始计时", Who: "系统", Note: "备案之日为“交房即交证”20个工作日时限的第0日"},
 		},
-		Conditions: []guide.Condition{
-			{Rule: "filing.survey", Text: "每幢的竣工测绘成果已审核通过（多测合一）", Basis: basisSurvey, Fixer: "测绘单位；住建部门审核"},
-			{Rule: "filing.acceptance", Text: "联合验收已通过并出具统一意见", Basis: basisAcceptance, Fixer: "开发企业；各验收部门"},
+		Conditions: []problem.Reason{
+			{Rule: "filing.survey", Message: "每幢的竣工测绘成果已审核通过（多测合一）", Basis: basisSurvey, Fixer: "测绘单位；住建部门审核"},
+			{Rule: "filing.acceptance", Message: "联合验收已通过并出具统一意见", Basis: basisAcceptance, Fixer: "开发企业；各验收部门"},
 			completion.FilingDateCondition(),
 		},
 		Bring: []string{"竣工验收备案申请（在平台办理，或由工程建设项目审批管理系统推送）", "告知承诺书（承诺事项与期限）"},
@@ -57,11 +58,11 @@ func FilingGuide(blocking []completion.ItemKind) guide.Matter {
 	}
 	for _, k := range blocking {
 		if k == completion.LandTopUp {
-			m.Conditions = append(m.Conditions, guide.Condition{Rule: "filing.land_topup",
-				Text: "实测土地面积或建筑面积与出让合同不一致的，已签订出让合同补充协议并补缴价款", Basis: k.Basis(), Fixer: "开发企业；自然资源部门"})
+			m.Conditions = append(m.Conditions, problem.Reason{Rule: "filing.land_topup",
+				Message: "实测土地面积或建筑面积与出让合同不一致的，已签订出让合同补充协议并补缴价款", Basis: k.Basis(), Fixer: "开发企业；自然资源部门"})
 			continue
 		}
-		m.Conditions = append(m.Conditions, guide.Condition{Rule: "filing.accounting", Text: k.Label() + "已核算、缴清并核销",
+		m.Conditions = append(m.Conditions, problem.Reason{Rule: "filing.accounting", Message: k.Label() + "已核算、缴清并核销",
 			Basis: k.Basis(), Fixer: "开发企业缴纳；住建部门核销"})
 	}
 	// The maintenance fund is never a blocking item (ParseBlocking refuses it).

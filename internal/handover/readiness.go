@@ -133,15 +133,16 @@ type Scope struct {
 	Unit     int64
 }
 
-// Condition is one thing that still blocks a target.
+// Condition is one thing that still blocks a target: the reason (its rule
+// code, e.g. "filing.survey", the building's name or the unit's room and
+// number as its subject, and the name of the party responsible as its
+// fixer), with the record it concerns and the party as an organisation the
+// pages and alerts can address.
 type Condition struct {
-	Code        string // stable rule code, e.g. "filing.survey"
-	Title       string
+	problem.Reason
 	SubjectKind string // project, building, unit
 	SubjectID   int64
-	Subject     string // the building's name or the unit's room and number
 	Responsible Party
-	Basis       string
 	Clock       *Clock // the clock of the building, when it runs
 }
 
@@ -173,7 +174,7 @@ func (r Report) Ready() bool { return len(r.Conditions) == 0 }
 func (r Report) Err() error {
 	var ref problem.Refusal
 	for _, c := range r.Conditions {
-		ref.Add(problem.Reason{Rule: c.Code, Subject: c.Subject, Message: c.Title, Basis: c.Basis, Fixer: c.Responsible.Name})
+		ref.Add(c.Reason)
 	}
 	return ref.Err("readiness.blocked", r.Target.Label()+"的条件尚未具备")
 }
@@ -234,11 +235,15 @@ type evaluator struct {
 	projectDone, projectBlocked bool
 }
 
-func (e *evaluator) add(c Condition) { e.r.Conditions = append(e.r.Conditions, c) }
+// add lists a condition; the responsible party's name is its fixer.
+func (e *evaluator) add(c Condition) {
+	c.Fixer = c.Responsible.Name
+	e.r.Conditions = append(e.r.Conditions, c)
+}
 
 func (e *evaluator) building(b *BuildingFacts, code, title string, who Party, basis string) {
-	e.add(Condition{Code: code, Title: title, SubjectKind: "building", SubjectID: b.Building.ID, Subject: b.Building.Name,
-		Responsible: who, Basis: basis, Clock: e.r.Clocks[b.Building.ID]})
+	e.add(Condition{Reason: problem.Reason{Rule: code, Subject: b.Building.Name, Message: title, Basis: basis},
+		SubjectKind: "building", SubjectID: b.Building.ID, Responsible: who, Clock: e.r.Clocks[b.Building.ID]})
 }
 
 // clocks finds each building's filing, its due day in the calendar as it
@@ -353,7 +358,8 @@ func sortedLatest(c *completion.Case) []*completion.Task {
 func (e *evaluator) projectItems() {
 	p := e.f.Project
 	project := func(code, title string, who Party, basis string) {
-		e.add(Condition{Code: code, Title: title, SubjectKind: "project", SubjectID: p.ID, Subject: p.Name, Responsible: who, Basis: basis})
+		e.add(Condition{Reason: problem.Reason{Rule: code, Subject: p.Name, Message: title, Basis: basis},
+			SubjectKind: "project", SubjectID: p.ID, Responsible: who})
 	}
 	for _, kind := range e.f.Blocking {
 		if kind == completion.LandTopUp && e.f.LandTopUp == "" {
@@ -398,8 +404,8 @@ func (e *evaluator) firstRegistration(b *BuildingFacts) {
 		u := &b.Units[i]
 		for _, bl := range registry.FirstBlocks(u.registration(e.f, true, e.today)) {
 			switch bl.Rule {
-			case "first.done":
-			case "first.parcel":
+			case registry.RuleFirstDone:
+			case registry.RuleFirstParcel:
 				if !parcelListed {
 					parcelListed = true
 					e.building(b, bl.Rule, bl.Message, Party{Name: bl.Fixer}, bl.Basis)
@@ -412,21 +418,21 @@ func (e *evaluator) firstRegistration(b *BuildingFacts) {
 }
 
 // fixer turns a rule's fixer into a party.
-func (e *evaluator) fixer(bl registry.Block) Party {
+func (e *evaluator) fixer(bl problem.Reason) Party {
 	switch bl.Rule {
-	case "transfer.ownership":
+	case registry.RuleOwnership:
 		return e.f.Registry
-	case "transfer.locked", "first.locked":
+	case registry.RuleTransferLocked, registry.RuleFirstLocked:
 		return e.f.Housing
-	case "transfer.deed_tax":
+	case registry.RuleDeedTax:
 		return Party{Kind: identity.Tax, OrgID: e.f.Tax.OrgID, Name: e.f.Tax.Name + "、买受人"}
 	}
 	return Party{Name: bl.Fixer}
 }
 
 func (e *evaluator) unit(b *BuildingFacts, u *UnitFacts, code, title string, who Party, basis string) {
-	e.add(Condition{Code: code, Title: title, SubjectKind: "unit", SubjectID: u.Unit.ID, Subject: u.Unit.Room + "（" + u.Unit.UnitNo + "）",
-		Responsible: who, Basis: basis, Clock: e.r.Clocks[b.Building.ID]})
+	e.add(Condition{Reason: problem.Reason{Rule: code, Subject: u.Unit.Room + "（" + u.Unit.UnitNo + "）", Message: title, Basis: basis},
+		SubjectKind: "unit", SubjectID: u.Unit.ID, Responsible: who, Clock: e.r.Clocks[b.Building.ID]})
 }
 
 // delivery: per sold unit, everything that blocks handing over the keys
@@ -468,7 +474,7 @@ func (e *evaluator) deliveryUnit(b *BuildingFacts, u *UnitFacts) {
 	// forbidding transfer, no one else's pre-notice.
 	for _, bl := range registry.TransferBlocks(u.registration(e.f, e.filed(b), e.today)) {
 		title := bl.Message
-		if bl.Rule == "transfer.ownership" {
+		if bl.Rule == registry.RuleOwnership {
 			title = "开发企业首次登记尚未办理（可与转移登记合并申请）"
 		}
 		e.unit(b, u, bl.Rule, title, e.fixer(bl), bl.Basis)

@@ -58,7 +58,7 @@ func fixture() *Facts {
 func codes(r Report) []string {
 	var out []string
 	for _, c := range r.Conditions {
-		out = append(out, c.Code+"@"+c.Subject)
+		out = append(out, c.Rule+"@"+c.Subject)
 	}
 	return out
 }
@@ -94,7 +94,7 @@ func TestFilingConditions(t *testing.T) {
 	}
 	for _, c := range r.Conditions {
 		if c.Responsible.Name == "" || c.Basis == "" {
-			t.Errorf("%s lacks who or basis: %+v", c.Code, c)
+			t.Errorf("%s lacks who or basis: %+v", c.Rule, c)
 		}
 	}
 	// Building 1 done; building 2's survey waits for review, its acceptance
@@ -112,8 +112,8 @@ func TestFilingConditions(t *testing.T) {
 	if r.Conditions[0].Responsible.Name != "自然资源局" || r.Conditions[1].Responsible.Name != "住建局" || r.Conditions[2].Responsible.Name != "消防救援大队" {
 		t.Errorf("responsible: %v, %v, %v", r.Conditions[0].Responsible, r.Conditions[1].Responsible, r.Conditions[2].Responsible)
 	}
-	if r.Conditions[2].Title != "联合验收：消防尚未出具意见（时限2026-03-09）" && r.Conditions[2].Title != "联合验收：消防出具意见已逾期（时限2026-03-09）" {
-		t.Errorf("acceptance title: %q", r.Conditions[2].Title)
+	if r.Conditions[2].Message != "联合验收：消防尚未出具意见（时限2026-03-09）" && r.Conditions[2].Message != "联合验收：消防出具意见已逾期（时限2026-03-09）" {
+		t.Errorf("acceptance title: %q", r.Conditions[2].Message)
 	}
 	// Scoped to building 1 the land top-up still blocks (a project condition).
 	r = Evaluate(f, cal, Filing, Scope{Building: 1}, now)
@@ -245,8 +245,8 @@ func TestAreaDecisionQuotesTheRatioBeyond(t *testing.T) {
 	u.Unit.Measured = ledger.Areas{Total: decimal.RequireFromString("102"), Inner: decimal.RequireFromString("77")}
 	var got []string
 	for _, c := range Evaluate(f, cal, Delivery, Scope{Unit: 11}, now).Conditions {
-		if c.Code == "handover.area_decision" {
-			got = append(got, c.Title)
+		if c.Rule == "handover.area_decision" {
+			got = append(got, c.Message)
 		}
 	}
 	want := []string{"套内建筑面积误差比-3.75%超出±3%，待买受人选择解除合同或继续履行"}

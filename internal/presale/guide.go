@@ -5,6 +5,7 @@ import (
 
 	"handover/internal/credit"
 	"handover/internal/guide"
+	"handover/internal/problem"
 )
 
 // PermitGuide is the service guide of the presale permit in a jurisdiction
@@ -20,17 +21,17 @@ func PermitGuide(effect credit.Effect) guide.Matter {
 			{Name: "审批", Who: "住建部门审批人员"},
 			{Name: "核发", Who: "住建部门", Note: "许可范围内的户在楼盘表上可网签；许可可暂停或撤销"},
 		},
-		Conditions: []guide.Condition{
-			{Rule: "presale.land_right", Text: "项目的每宗地已取得国有建设用地使用权（已办理首次登记）", Basis: basisLand, Fixer: "开发企业"},
-			{Rule: "presale.land_premium", Text: "土地出让价款已全部缴清", Basis: basisLand, Fixer: "开发企业；自然资源部门确认"},
-			{Rule: "presale.planning_permit", Text: "已取得建设工程规划许可证，并经住建部门确认", Basis: basisPlanning, Fixer: "开发企业；住建部门确认"},
-			{Rule: "presale.construction_permit", Text: "已取得建筑工程施工许可证，并经住建部门确认", Basis: basisWorks, Fixer: "开发企业；住建部门确认"},
-			{Rule: "presale.investment", Text: "投入开发建设的资金达到工程建设总投资的25%以上", Basis: basisInvestment, Fixer: "开发企业"},
-			{Rule: "presale.delivery_date", Text: "已确定施工进度和竣工交付日期", Basis: basisInvestment, Fixer: "开发企业"},
-			{Rule: "presale.buildings", Text: "申请预售的幢属于本项目", Basis: basisLedger, Fixer: "开发企业"},
-			{Rule: "presale.ledger", Text: "申请预售的幢已导入楼盘表", Basis: basisLedger, Fixer: "开发企业"},
-			{Rule: "presale.already_permitted", Text: "申请预售的幢不在另一份有效的预售许可范围内", Basis: basisLedger, Fixer: "住建部门"},
-			{Rule: "presale.credit_restricted", Text: "开发企业不在限制清单中（本辖区对限制清单中的企业不予办理时）", Basis: basisCredit, Fixer: "住建部门（移出限制清单）"},
+		Conditions: []problem.Reason{
+			{Rule: "presale.land_right", Message: "项目的每宗地已取得国有建设用地使用权（已办理首次登记）", Basis: basisLand, Fixer: "开发企业"},
+			{Rule: "presale.land_premium", Message: "土地出让价款已全部缴清", Basis: basisLand, Fixer: "开发企业；自然资源部门确认"},
+			{Rule: "presale.planning_permit", Message: "已取得建设工程规划许可证，并经住建部门确认", Basis: basisPlanning, Fixer: "开发企业；住建部门确认"},
+			{Rule: "presale.construction_permit", Message: "已取得建筑工程施工许可证，并经住建部门确认", Basis: basisWorks, Fixer: "开发企业；住建部门确认"},
+			{Rule: "presale.investment", Message: "投入开发建设的资金达到工程建设总投资的25%以上", Basis: basisInvestment, Fixer: "开发企业"},
+			{Rule: "presale.delivery_date", Message: "已确定施工进度和竣工交付日期", Basis: basisInvestment, Fixer: "开发企业"},
+			{Rule: "presale.buildings", Message: "申请预售的幢属于本项目", Basis: basisLedger, Fixer: "开发企业"},
+			{Rule: "presale.ledger", Message: "申请预售的幢已导入楼盘表", Basis: basisLedger, Fixer: "开发企业"},
+			{Rule: "presale.already_permitted", Message: "申请预售的幢不在另一份有效的预售许可范围内", Basis: basisLedger, Fixer: "住建部门"},
+			{Rule: "presale.credit_restricted", Message: "开发企业不在限制清单中（本辖区对限制清单中的企业不予办理时）", Basis: basisCredit, Fixer: "住建部门（移出限制清单）"},
 		},
 		Bring: []string{"商品房预售许可申请（在平台填报，选择预售的幢）", "营业执照与法定代表人身份证明",
 			"工程施工进度和投入开发建设资金的证明", "预售方案（含预售资金监管账户）"},
@@ -49,8 +50,8 @@ func PermitGuide(effect credit.Effect) guide.Matter {
 // Contract.Check applies, under the same rule codes.
 func FilingGuide(effect credit.Effect) guide.Matter {
 	dev := "开发企业"
-	clause := func(rule, text string) guide.Condition {
-		return guide.Condition{Rule: rule, Text: text, Basis: basisClauses, Fixer: dev}
+	clause := func(rule, text string) problem.Reason {
+		return problem.Reason{Rule: rule, Message: text, Basis: basisClauses, Fixer: dev}
 	}
 	m := guide.Matter{
 		Key: "contract_filing", Title: "商品房买卖合同网签备案与预告登记", Department: "住房和城乡建设局、不动产登记中心（一窗受理）",
@@ -62,18 +63,18 @@ func FilingGuide(effect credit.Effect) guide.Matter {
 			{Name: "备案并预告登记", Who: "系统", Note: "同一事务中记载预告登记（贷款的同时记载预抵押）"},
 			{Name: "共享", Who: "系统", Note: "实时推送登记、税务、贷款银行与公共事业单位"},
 		},
-		Conditions: []guide.Condition{
-			{Rule: "contract.permit", Text: "该户在有效的商品房预售许可范围内", Basis: basisPermit, Fixer: dev + "（申请预售许可）"},
-			{Rule: "contract.unit_taken", Text: "该户没有其他有效的网签合同（一房一号）", Basis: basisOneLive, Fixer: dev + "（先撤回或注销原合同）"},
-			{Rule: "contract.unit_locked", Text: "该户未被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"},
-			{Rule: "contract.unit_sealed", Text: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
-			{Rule: "contract.unit_registered", Text: "该户尚未转移登记给他人", Basis: basisRegistered, Fixer: "登记机构（核实权属）"},
-			{Rule: "contract.credit_restricted", Text: "开发企业不在限制清单中（本辖区对限制清单中的企业不予网签备案时）", Basis: basisSaleCredit, Fixer: "住建部门（移出限制清单）"},
+		Conditions: []problem.Reason{
+			{Rule: "contract.permit", Message: "该户在有效的商品房预售许可范围内", Basis: basisPermit, Fixer: dev + "（申请预售许可）"},
+			{Rule: "contract.unit_taken", Message: "该户没有其他有效的网签合同（一房一号）", Basis: basisOneLive, Fixer: dev + "（先撤回或注销原合同）"},
+			{Rule: "contract.unit_locked", Message: "该户未被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"},
+			{Rule: "contract.unit_sealed", Message: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
+			{Rule: "contract.unit_registered", Message: "该户尚未转移登记给他人", Basis: basisRegistered, Fixer: "登记机构（核实权属）"},
+			{Rule: "contract.credit_restricted", Message: "开发企业不在限制清单中（本辖区对限制清单中的企业不予网签备案时）", Basis: basisSaleCredit, Fixer: "住建部门（移出限制清单）"},
 			clause("contract.buyers", "合同至少有一位买受人"),
 			clause("contract.buyer_name", "每位买受人的姓名完整"),
-			{Rule: "contract.buyer_id", Text: "每位买受人的公民身份号码有效且互不重复", Basis: basisIdentity, Fixer: dev + "（核对买受人身份证件）"},
-			{Rule: "contract.ownership", Text: "共有方式与买受人人数相符（单独所有一人，共同共有、按份共有至少两人）", Basis: basisShares, Fixer: dev},
-			{Rule: "contract.shares", Text: "按份共有的各份额在0与1之间且合计为1", Basis: basisShares, Fixer: dev},
+			{Rule: "contract.buyer_id", Message: "每位买受人的公民身份号码有效且互不重复", Basis: basisIdentity, Fixer: dev + "（核对买受人身份证件）"},
+			{Rule: "contract.ownership", Message: "共有方式与买受人人数相符（单独所有一人，共同共有、按份共有至少两人）", Basis: basisShares, Fixer: dev},
+			{Rule: "contract.shares", Message: "按份共有的各份额在0与1之间且合计为1", Basis: basisShares, Fixer: dev},
 			clause("contract.price_basis", "约定计价方式（第三条）"),
 			clause("contract.price", "单价与总价款大于0（第三条）"),
 			clause("contract.area", "按面积计价的，该户有预测面积（第二条）"),
@@ -81,12 +82,12 @@ func FilingGuide(effect credit.Effect) guide.Matter {
 			clause("contract.loan_bank", "贷款付款的，指明贷款银行（第四条）"),
 			clause("contract.loan_amount", "贷款金额大于0且小于总价款（第四条）"),
 			clause("contract.loan_years", "贷款年限为1–30年（第四条）"),
-			{Rule: "contract.escrow", Text: "载明预售资金监管银行与账号（第五条）", Basis: basisClauses, Fixer: "住建部门（设立监管账户）"},
+			{Rule: "contract.escrow", Message: "载明预售资金监管银行与账号（第五条）", Basis: basisClauses, Fixer: "住建部门（设立监管账户）"},
 			clause("contract.delivery_date", "约定交付日期（第十一条）"),
 			clause("contract.area_clause", "按面积计价的，约定面积差异的处理（第十三条）"),
 			clause("contract.registration_days", "约定交付后办理不动产权证书的期限（1–365日，第二十条）"),
 			clause("contract.penalty", "约定逾期交付与逾期办证的违约金日比率（万分之一至万分之一百，第十二条、第二十条）"),
-			{Rule: "contract.household", Text: "附买受人家庭住房情况说明（用于契税）", Basis: "《财政部 税务总局 住房城乡建设部公告》2024年第16号", Fixer: dev + "（收集买受人说明）"},
+			{Rule: "contract.household", Message: "附买受人家庭住房情况说明（用于契税）", Basis: "《财政部 税务总局 住房城乡建设部公告》2024年第16号", Fixer: dev + "（收集买受人说明）"},
 		},
 		Bring: []string{"买受人身份证件（核对后由系统记录，转移登记与抵押登记不再收取）", "买受人家庭住房情况说明",
 			"贷款购房的：借款合同（预抵押与抵押登记共用）"},

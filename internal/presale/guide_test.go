@@ -46,7 +46,7 @@ func TestPermitGuideMatchesCheck(t *testing.T) {
 		t.Errorf("Check refuses with %v, the guide states %v", got, want)
 	}
 	for _, c := range g.Conditions {
-		if c.Text == "" || c.Basis == "" || c.Fixer == "" {
+		if c.Message == "" || c.Basis == "" || c.Fixer == "" {
 			t.Errorf("condition %s lacks text, basis or fixer: %+v", c.Rule, c)
 		}
 	}

@@ -5,6 +5,7 @@ import (
 
 	"handover/internal/guide"
 	"handover/internal/measure"
+	"handover/internal/problem"
 )
 
 // Heldfor lists the material kinds the platform links to an application
@@ -24,31 +25,31 @@ func heldFor(k ServiceKind) []string {
 // conditionsOf are the conditions of kind, under the rule codes of
 // FirstBlocks, TransferBlocks and MortgageBlocks (the package's tests hold
 // them together); the other kinds are decided on their documents.
-func conditionsOf(k ServiceKind) []guide.Condition {
+func conditionsOf(k ServiceKind) []problem.Reason {
 	switch k {
 	case First:
-		return []guide.Condition{
-			{Rule: "first.filing", Text: "所在幢已办理竣工验收备案", Basis: basisFiled, Fixer: "住建部门"},
-			{Rule: "first.parcel", Text: "宗地没有查封、抵押（含未转换的在建工程抵押）等限制", Basis: basisParcel, Fixer: "查封或抵押的权利人、机关"},
-			{Rule: "first.locked", Text: "该户未被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"},
-			{Rule: "first.sealed", Text: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
-			{Rule: "first.done", Text: "该户尚未办理首次登记", Basis: basisFirstReg, Fixer: "登记机构（登记有误的，办理更正登记）"},
+		return []problem.Reason{
+			{Rule: "first.filing", Message: "所在幢已办理竣工验收备案", Basis: basisFiled, Fixer: "住建部门"},
+			{Rule: "first.parcel", Message: "宗地没有查封、抵押（含未转换的在建工程抵押）等限制", Basis: basisParcel, Fixer: "查封或抵押的权利人、机关"},
+			{Rule: "first.locked", Message: "该户未被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"},
+			{Rule: "first.sealed", Message: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
+			{Rule: "first.done", Message: "该户尚未办理首次登记", Basis: basisFirstReg, Fixer: "登记机构（登记有误的，办理更正登记）"},
 		}
 	case Transfer:
-		return []guide.Condition{
-			{Rule: "transfer.done", Text: "该合同的转移登记尚未办理", Basis: basisResale, Fixer: "登记机构（核对登记簿）"},
-			{Rule: "transfer.ownership", Text: "开发企业的所有权已登记（可与首次登记合并申请）；转让存量房的，转让人有现势所有权", Basis: basisOwnership, Fixer: "开发企业（申请首次登记）"},
-			{Rule: "transfer.sealed", Text: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
-			{Rule: "transfer.locked", Text: "该户未被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"},
-			{Rule: "transfer.deed_tax", Text: "契税已缴纳（税务部门推送完税信息）", Basis: basisDeedTax, Fixer: "买受人（向税务部门缴纳契税）"},
-			{Rule: "transfer.mortgage", Text: "没有约定抵押期间不得转让的现势抵押（或抵押权人已同意）", Basis: basisMortgage, Fixer: "抵押权人（同意转让或注销抵押）"},
-			{Rule: "transfer.prenotice", Text: "没有他人的预售商品房买卖预告登记", Basis: basisPreNotice, Fixer: "预告登记权利人"},
+		return []problem.Reason{
+			{Rule: "transfer.done", Message: "该合同的转移登记尚未办理", Basis: basisResale, Fixer: "登记机构（核对登记簿）"},
+			{Rule: "transfer.ownership", Message: "开发企业的所有权已登记（可与首次登记合并申请）；转让存量房的，转让人有现势所有权", Basis: basisOwnership, Fixer: "开发企业（申请首次登记）"},
+			{Rule: "transfer.sealed", Message: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
+			{Rule: "transfer.locked", Message: "该户未被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"},
+			{Rule: "transfer.deed_tax", Message: "契税已缴纳（税务部门推送完税信息）", Basis: basisDeedTax, Fixer: "买受人（向税务部门缴纳契税）"},
+			{Rule: "transfer.mortgage", Message: "没有约定抵押期间不得转让的现势抵押（或抵押权人已同意）", Basis: basisMortgage, Fixer: "抵押权人（同意转让或注销抵押）"},
+			{Rule: "transfer.prenotice", Message: "没有他人的预售商品房买卖预告登记", Basis: basisPreNotice, Fixer: "预告登记权利人"},
 		}
 	case MortgageReg:
-		return []guide.Condition{
-			{Rule: "mortgage.ownership", Text: "抵押人（买受人）的所有权已登记（可与转移登记一并申请）", Basis: basisBuyerOwn, Fixer: "买受人（申请转移登记）"},
-			{Rule: "mortgage.sealed", Text: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
-			{Rule: "mortgage.done", Text: "该合同的按揭抵押权尚未登记（按合同贷款办理时）", Basis: basisBuyerOwn, Fixer: "登记机构（核对登记簿）；再次抵押请填写抵押权人与债权数额"},
+		return []problem.Reason{
+			{Rule: "mortgage.ownership", Message: "抵押人（买受人）的所有权已登记（可与转移登记一并申请）", Basis: basisBuyerOwn, Fixer: "买受人（申请转移登记）"},
+			{Rule: "mortgage.sealed", Message: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
+			{Rule: "mortgage.done", Message: "该合同的按揭抵押权尚未登记（按合同贷款办理时）", Basis: basisBuyerOwn, Fixer: "登记机构（核对登记簿）；再次抵押请填写抵押权人与债权数额"},
 		}
 	}
 	return nil

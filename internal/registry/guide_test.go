@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"handover/internal/problem"
 	"slices"
 	"strings"
 	"testing"
@@ -16,7 +17,7 @@ func TestGuideMatchesRules(t *testing.T) {
 	otherSale := Entry{ID: 4, Kind: PreNotice, PreNoticeKind: PreNoticeSale, ContractID: 99}
 	tests := []struct {
 		kind  ServiceKind
-		rules func(UnitFacts) []Block
+		rules func(UnitFacts) []problem.Reason
 		facts []UnitFacts
 	}{
 		{First, FirstBlocks, []UnitFacts{{ParcelRestriction: "查封", Locked: true, Book: []Entry{seal, devOwn}}}},
@@ -24,7 +25,7 @@ func TestGuideMatchesRules(t *testing.T) {
 			{ContractID: 1, Book: []Entry{devOwn, {ID: 5, Kind: Ownership, RegType: RegTransfer, ContractID: 1, Ends: 2}}}}},
 		{MortgageReg, MortgageBlocks, []UnitFacts{{ContractID: 1, Book: []Entry{seal}},
 			{ContractID: 1, LoanMortgage: true, Book: []Entry{{ID: 6, Kind: Mortgage, RegType: RegFirst, ContractID: 1}}}}},
-		{Cancel, func(UnitFacts) []Block { return nil }, nil},
+		{Cancel, func(UnitFacts) []problem.Reason { return nil }, nil},
 	}
 	for _, tt := range tests {
 		var got []string

@@ -1,14 +1,22 @@
 package registry
 
-import "handover/internal/calendar"
+import (
+	"handover/internal/calendar"
+	"handover/internal/problem"
+)
 
-// Block is one reason a registration may not be recorded now.
-type Block struct {
-	Rule    string
-	Message string
-	Basis   string
-	Fixer   string
-}
+// The rule codes other packages ask for by name. Readiness and the batch
+// treat RuleOwnership apart (a first registration recorded in the same
+// application lifts it), list RuleFirstParcel once per building, and name
+// the office behind the lock and tax rules.
+const (
+	RuleFirstDone      = "first.done"
+	RuleFirstParcel    = "first.parcel"
+	RuleFirstLocked    = "first.locked"
+	RuleOwnership      = "transfer.ownership"
+	RuleTransferLocked = "transfer.locked"
+	RuleDeedTax        = "transfer.deed_tax"
+)
 
 const (
 	basisFirstReg  = "《不动产登记暂行条例实施细则》第三十五条（首次登记）"
@@ -73,26 +81,26 @@ func (f UnitFacts) sealed() bool {
 // whole building (its filing, its parcel) rather than one unit: a
 // building's first registration waits for these only, and records every
 // unit that no unit rule holds back.
-func BuildingWide(rule string) bool { return rule == "first.filing" || rule == "first.parcel" }
+func BuildingWide(rule string) bool { return rule == "first.filing" || rule == RuleFirstParcel }
 
 // FirstBlocks are the reasons a unit's first registration cannot be
 // recorded (DOMAIN.md §5.11).
-func FirstBlocks(f UnitFacts) []Block {
-	var out []Block
+func FirstBlocks(f UnitFacts) []problem.Reason {
+	var out []problem.Reason
 	if !f.Filed {
-		out = append(out, Block{"first.filing", "尚未办理竣工验收备案", basisFiled, "住建部门"})
+		out = append(out, problem.Reason{Rule: "first.filing", Message: "尚未办理竣工验收备案", Basis: basisFiled, Fixer: "住建部门"})
 	}
 	if f.ParcelRestriction != "" {
-		out = append(out, Block{"first.parcel", "宗地存在" + f.ParcelRestriction + "，不能办理首次登记", basisParcel, "查封或抵押的权利人、机关"})
+		out = append(out, problem.Reason{Rule: RuleFirstParcel, Message: "宗地存在" + f.ParcelRestriction + "，不能办理首次登记", Basis: basisParcel, Fixer: "查封或抵押的权利人、机关"})
 	}
 	if f.Locked {
-		out = append(out, Block{"first.locked", "该户已被锁定", basisLocked, "住建部门或登记机构（解锁）"})
+		out = append(out, problem.Reason{Rule: RuleFirstLocked, Message: "该户已被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"})
 	}
 	if f.sealed() {
-		out = append(out, Block{"first.sealed", "该户已被查封", basisSealed, "作出查封的人民法院或机关"})
+		out = append(out, problem.Reason{Rule: "first.sealed", Message: "该户已被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"})
 	}
 	if firstRecorded(f.Book) {
-		out = append(out, Block{"first.done", "该户已办理首次登记", basisFirstReg, "登记机构（登记有误的，办理更正登记）"})
+		out = append(out, problem.Reason{Rule: RuleFirstDone, Message: "该户已办理首次登记", Basis: basisFirstReg, Fixer: "登记机构（登记有误的，办理更正登记）"})
 	}
 	return out
 }
@@ -101,34 +109,34 @@ func FirstBlocks(f UnitFacts) []Block {
 // recorded (DOMAIN.md §5.12): the developer's current ownership (or a first
 // registration in the same application), no live seal, deed tax paid, no
 // mortgage forbidding transfer, not locked.
-func TransferBlocks(f UnitFacts) []Block {
-	var out []Block
+func TransferBlocks(f UnitFacts) []problem.Reason {
+	var out []problem.Reason
 	r := Standing(f.Book, f.Today)
 	switch {
 	case f.ContractID != 0 && r.Registered && r.OwnerContract == f.ContractID:
-		return []Block{{"transfer.done", "该合同的转移登记已经办理", basisResale, "登记机构（核对登记簿）"}}
+		return []problem.Reason{{Rule: "transfer.done", Message: "该合同的转移登记已经办理", Basis: basisResale, Fixer: "登记机构（核对登记簿）"}}
 	case f.ContractID != 0 && !f.developerOwns() && !f.FirstInSameApp:
-		out = append(out, Block{"transfer.ownership", "开发企业的所有权尚未登记（首次登记）", basisOwnership, "开发企业（申请首次登记，可合并申请）"})
+		out = append(out, problem.Reason{Rule: RuleOwnership, Message: "开发企业的所有权尚未登记（首次登记）", Basis: basisOwnership, Fixer: "开发企业（申请首次登记，可合并申请）"})
 	case f.ContractID == 0 && len(Live(f.Book, Ownership)) == 0:
-		out = append(out, Block{"transfer.ownership", "该户没有现势的所有权登记，无从转移", basisResale, "登记机构（核实权属）"})
+		out = append(out, problem.Reason{Rule: RuleOwnership, Message: "该户没有现势的所有权登记，无从转移", Basis: basisResale, Fixer: "登记机构（核实权属）"})
 	}
 	if f.sealed() {
-		out = append(out, Block{"transfer.sealed", "该户已被查封", basisSealed, "作出查封的人民法院或机关"})
+		out = append(out, problem.Reason{Rule: "transfer.sealed", Message: "该户已被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"})
 	}
 	if f.Locked {
-		out = append(out, Block{"transfer.locked", "该户已被锁定", basisLocked, "住建部门或登记机构（解锁）"})
+		out = append(out, problem.Reason{Rule: RuleTransferLocked, Message: "该户已被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"})
 	}
 	if !f.DeedTaxPaid {
-		out = append(out, Block{"transfer.deed_tax", "契税尚未缴纳", basisDeedTax, "买受人（向税务部门缴纳契税）"})
+		out = append(out, problem.Reason{Rule: RuleDeedTax, Message: "契税尚未缴纳", Basis: basisDeedTax, Fixer: "买受人（向税务部门缴纳契税）"})
 	}
 	for _, m := range Live(f.Book, Mortgage) {
 		if m.Detail.NoTransfer {
-			out = append(out, Block{"transfer.mortgage", "抵押合同约定抵押期间不得转让（" + m.Holders0() + "）", basisMortgage, "抵押权人（同意转让或注销抵押）"})
+			out = append(out, problem.Reason{Rule: "transfer.mortgage", Message: "抵押合同约定抵押期间不得转让（" + m.Holders0() + "）", Basis: basisMortgage, Fixer: "抵押权人（同意转让或注销抵押）"})
 		}
 	}
 	for _, p := range Live(f.Book, PreNotice) {
 		if p.PreNoticeKind == PreNoticeSale && p.ContractID != f.ContractID {
-			out = append(out, Block{"transfer.prenotice", "该户有他人的预告登记", basisPreNotice, "预告登记权利人"})
+			out = append(out, problem.Reason{Rule: "transfer.prenotice", Message: "该户有他人的预告登记", Basis: basisPreNotice, Fixer: "预告登记权利人"})
 		}
 	}
 	return out
@@ -136,21 +144,21 @@ func TransferBlocks(f UnitFacts) []Block {
 
 // MortgageBlocks are the reasons a buyer's mortgage cannot be recorded: the
 // buyers' ownership (or their transfer in the same application), no seal.
-func MortgageBlocks(f UnitFacts) []Block {
-	var out []Block
+func MortgageBlocks(f UnitFacts) []problem.Reason {
+	var out []problem.Reason
 	// With a sale contract the mortgagor is its buyer, whose transfer must be
 	// in; a mortgage without one is the current owner's.
 	r := Standing(f.Book, f.Today)
 	owned := f.TransferInSameApp || (r.Registered && r.OwnerContract == f.ContractID && f.ContractID != 0) ||
 		(f.ContractID == 0 && r.OwnershipID != 0)
 	if !owned {
-		out = append(out, Block{"mortgage.ownership", "抵押人（买受人）的所有权尚未登记", basisBuyerOwn, "买受人（申请转移登记，可一并申请）"})
+		out = append(out, problem.Reason{Rule: "mortgage.ownership", Message: "抵押人（买受人）的所有权尚未登记", Basis: basisBuyerOwn, Fixer: "买受人（申请转移登记，可一并申请）"})
 	}
 	if f.LoanMortgage && f.ContractID != 0 && loanMortgaged(f.Book, f.ContractID) {
-		out = append(out, Block{"mortgage.done", "该合同的按揭抵押权已经登记", basisBuyerOwn, "登记机构（核对登记簿）；再次抵押请填写抵押权人与债权数额"})
+		out = append(out, problem.Reason{Rule: "mortgage.done", Message: "该合同的按揭抵押权已经登记", Basis: basisBuyerOwn, Fixer: "登记机构（核对登记簿）；再次抵押请填写抵押权人与债权数额"})
 	}
 	if f.sealed() {
-		out = append(out, Block{"mortgage.sealed", "该户已被查封", basisSealed, "作出查封的人民法院或机关"})
+		out = append(out, problem.Reason{Rule: "mortgage.sealed", Message: "该户已被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"})
 	}
 	return out
 }

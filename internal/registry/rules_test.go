@@ -1,12 +1,13 @@
 package registry
 
 import (
+	"handover/internal/problem"
 	"slices"
 	"strings"
 	"testing"
 )
 
-func rulesOf(bs []Block) string {
+func rulesOf(bs []problem.Reason) string {
 	var out []string
 	for _, b := range bs {
 		if b.Basis == "" || b.Message == "" {

@@ -517,7 +517,7 @@ func findDeliveryRisks(ctx context.Context, c *alertContext) ([]supervision.Find
 		f := supervision.DeliveryFacts{ProjectID: p.ID, Name: p.Name, Jurisdiction: p.Jurisdiction, Developer: p.Developer,
 			PlannedOn: p.PlannedDelivery, DaysLeft: left, Blockers: len(rep.Conditions)}
 		if len(rep.Conditions) > 0 {
-			f.First = rep.Conditions[0].Title
+			f.First = rep.Conditions[0].Message
 		}
 		if fd, ok := supervision.DeliveryRisk(f, t, c.now); ok {
 			out = append(out, fd)

@@ -528,9 +528,9 @@ func TestReadinessAfterFiling(t *testing.T) {
 	}
 	var codes []string
 	for _, c := range r.Conditions {
-		codes = append(codes, c.Code)
+		codes = append(codes, c.Rule)
 		if c.Clock == nil || c.Clock.WorkdaysLeft != 20 {
-			t.Errorf("%s: clock %+v, want 20 working days left", c.Code, c.Clock)
+			t.Errorf("%s: clock %+v, want 20 working days left", c.Rule, c.Clock)
 		}
 	}
 	if want := []string{"transfer.ownership", "transfer.deed_tax", "handover.maintenance"}; !slices.Equal(codes, want) {

@@ -725,8 +725,8 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	if registered {
 		var reasons []string
 		for _, c := range rep.Conditions {
-			if !strings.HasPrefix(c.Code, "transfer.") {
-				reasons = append(reasons, c.Title+"（"+c.Responsible.Name+"）")
+			if !strings.HasPrefix(c.Rule, "transfer.") {
+				reasons = append(reasons, c.Message+"（"+c.Responsible.Name+"）")
 			}
 		}
 		// A loan's 预抵押 converts in the same application as the transfer;
@@ -755,11 +755,11 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	var reasons []string
 	needFirst := false
 	for _, c := range rep.Conditions {
-		if c.Code == "transfer.ownership" {
+		if c.Rule == registry.RuleOwnership {
 			needFirst = true // the combined application registers the developer's ownership first
 			continue
 		}
-		reasons = append(reasons, c.Title+"（"+c.Responsible.Name+"）")
+		reasons = append(reasons, c.Message+"（"+c.Responsible.Name+"）")
 	}
 	if len(reasons) > 0 {
 		return 0, reasons, nil

@@ -232,7 +232,7 @@ func (db *DB) CreateApplication(ctx context.Context, actor audit.Actor, cal *cal
 // a blocked unit). The rules read only the register book and the unit's
 // facts, which taking the application does not change, so the check
 // before the insert also serves the automatic review.
-func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []registry.Block, error) {
+func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []problem.Reason, error) {
 	a, blocks, err := tx.takeApplication(ctx, cal, in, refuseBlocked)
 	if err != nil || (refuseBlocked && len(blocks) > 0) {
 		return registry.Application{}, blocks, err
@@ -240,7 +240,7 @@ func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in 
 	return a, blocks, nil
 }
 
-func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []registry.Block, error) {
+func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []problem.Reason, error) {
 	a := registry.Application{Agent: strings.TrimSpace(in.Agent), Source: in.Source, State: "open", CreatedBy: tx.actor.UserID, CreatedAt: tx.now}
 	if a.Source == "" {
 		a.Source = "counter"
@@ -289,7 +289,7 @@ func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in Ap
 	if err := tx.refuseDuplicates(ctx, a.Services); err != nil {
 		return a, nil, err
 	}
-	var blocks []registry.Block
+	var blocks []problem.Reason
 	checked := false
 	if refuseBlocked {
 		b, err := tx.applicationBlocks(ctx, &a)
@@ -759,7 +759,7 @@ func regFacts(ctx context.Context, tx *Tx, s registry.Service) (map[int64]regist
 
 // serviceBlocks runs the rules of one service of an application as if the
 // earlier services of the same application were recorded.
-func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s registry.Service) ([]registry.Block, error) {
+func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s registry.Service) ([]problem.Reason, error) {
 	units, err := serviceUnits(ctx, tx, s)
 	if err != nil {
 		return nil, err
@@ -768,7 +768,7 @@ func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s regis
 	if err != nil {
 		return nil, err
 	}
-	var out []registry.Block
+	var out []problem.Reason
 	for _, unit := range units {
 		f := facts[unit]
 		for _, earlier := range a.Services {
@@ -786,7 +786,7 @@ func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s regis
 			f.DeedTaxPaid = true // a second-hand transfer: the tax bureau's voucher taken at 受理
 		}
 		f.LoanMortgage = s.Kind == registry.MortgageReg && s.Details["bank"] == "" // recordMortgage's contract path
-		var blocks []registry.Block
+		var blocks []problem.Reason
 		switch s.Kind {
 		case registry.First:
 			blocks = registry.FirstBlocks(f)
@@ -795,7 +795,7 @@ func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s regis
 				// concerns the building (its filing, its parcel); a unit
 				// sealed, locked or already registered is left out of it
 				// and waits on its own (recordService skips it).
-				blocks = slices.DeleteFunc(blocks, func(b registry.Block) bool { return !registry.BuildingWide(b.Rule) })
+				blocks = slices.DeleteFunc(blocks, func(b problem.Reason) bool { return !registry.BuildingWide(b.Rule) })
 			}
 		case registry.Transfer:
 			blocks = registry.TransferBlocks(f)
@@ -803,7 +803,7 @@ func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s regis
 			blocks = registry.MortgageBlocks(f)
 		case registry.Unseal, registry.Cancel, registry.Correct:
 			if registry.Statuses(f.Book)[s.EntryID] != registry.Current && registry.Statuses(f.Book)[s.EntryID] != registry.Temporary {
-				blocks = append(blocks, registry.Block{Rule: "entry.not_current", Message: "所选登记已不是现势登记", Basis: "《不动产登记暂行条例实施细则》", Fixer: "受理人员（核对登记簿）"})
+				blocks = append(blocks, problem.Reason{Rule: "entry.not_current", Message: "所选登记已不是现势登记", Basis: "《不动产登记暂行条例实施细则》", Fixer: "受理人员（核对登记簿）"})
 			}
 		}
 		for _, b := range blocks {
@@ -816,8 +816,8 @@ func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s regis
 	return out, nil
 }
 
-func (tx *Tx) applicationBlocks(ctx context.Context, a *registry.Application) ([]registry.Block, error) {
-	var out []registry.Block
+func (tx *Tx) applicationBlocks(ctx context.Context, a *registry.Application) ([]problem.Reason, error) {
+	var out []problem.Reason
 	for _, s := range a.Services {
 		if !s.State.Open() {
 			continue // withdrawn, or recorded: its rules were met when it was
@@ -832,8 +832,8 @@ func (tx *Tx) applicationBlocks(ctx context.Context, a *registry.Application) ([
 }
 
 // ApplicationBlocks lists what would stop the application being recorded now.
-func (db *DB) ApplicationBlocks(ctx context.Context, id int64) ([]registry.Block, error) {
-	var out []registry.Block
+func (db *DB) ApplicationBlocks(ctx context.Context, id int64) ([]problem.Reason, error) {
+	var out []problem.Reason
 	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
 		a, err := loadApplication(ctx, tx.q(), id, "")
 		if err != nil {
@@ -851,7 +851,7 @@ func (db *DB) ApplicationBlocks(ctx context.Context, id int64) ([]registry.Block
 	return out, err
 }
 
-func blocksErr(blocks []registry.Block) error {
+func blocksErr(blocks []problem.Reason) error {
 	var r problem.Refusal
 	for _, b := range blocks {
 		r.Add(problem.Reason{Rule: b.Rule, Message: b.Message, Basis: b.Basis, Fixer: b.Fixer})

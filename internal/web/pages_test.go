@@ -106,7 +106,7 @@ func samplePages() map[string]any {
 			Health: []store.EndpointHealth{{Endpoint: exchange.Endpoint{ID: 1, Name: "n"}, Delivered: 3, Backlog: 2, Failing: 1, Dead: 1, OldestPending: now, LastError: "503"}}, MaxAttempts: 16},
 		"public": PublicPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Projects: []store.ProjectDetail{projectSample(b, proj, now).D}},
 		"publicproject": PublicProjectPage{Base: b, Detail: projectSample(b, proj, now).D, Ready: 3, Sold: 4, HandedOver: 4, SameDay: 4, Meets: true, UnitCounts: []UnitConditionCount{{Label: "契税尚未缴纳", Units: 1}},
-			Conditions: []handover.Condition{{Code: "x", Title: "尚未办理竣工验收备案", Subject: "1号楼", SubjectKind: "building", Basis: "b"}},
+			Conditions: []handover.Condition{{Reason: problem.Reason{Rule: "x", Message: "尚未办理竣工验收备案", Subject: "1号楼", Basis: "b"}, SubjectKind: "building"}},
 			Events:     []handover.Event{{HeldOn: calendar.MustDate("2026-11-27"), Place: "售楼部", Done: 4}}},
 		"guide": func() GuidePage {
 			ms := handover.Guides(handover.GuideSettings{Registration: registry.Policy{Days: 5, SecondReview: true, AutoReview: []registry.ServiceKind{registry.Transfer},
@@ -162,7 +162,7 @@ func registrationSamples(b Base, proj ledger.Project, building ledger.Building, 
 		"application_form": NewApplicationPage{Base: b, Applicants: "张伟", Lines: []ServiceForm{{Kind: "transfer", UnitNo: unit.UnitNo}, {}}, Kinds: registry.ServiceKinds,
 			Banks: []identity.Org{{ID: 3, Name: "建行"}}, Errors: map[string]string{"unit_no_0": "x", "details": "y"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
 		"application": ApplicationPage{Base: b, App: app, Lines: []ServiceLine{{Service: svc, Place: "1号楼 1单元101", Left: -1}}, Next: registry.StepRecord, CanStep: true, CanWithdraw: true,
-			Blocks: []registry.Block{{Rule: "transfer.deed_tax", Message: "契税尚未缴纳", Basis: "b", Fixer: "f"}}, Materials: [][3]string{{"合同备案", "652301YS1", "n"}},
+			Blocks: []problem.Reason{{Rule: "transfer.deed_tax", Message: "契税尚未缴纳", Basis: "b", Fixer: "f"}}, Materials: [][3]string{{"合同备案", "652301YS1", "n"}},
 			History: []HistoryLine{{StepRecord: store.StepRecord{Step: registry.StepAccept, ByName: "李娜", At: now, Note: "n"}, Services: []string{"首次登记", "转移登记"}}}, Certificates: []store.Certificate{cert},
 			Errors: map[string]string{"reason": "x"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
 		"certificate": CertificatePage{Base: b, Cert: cert, Content: payload, VerifyURL: "http://x/verify/1", CanDownload: true, Current: ver},
@@ -198,8 +198,8 @@ func completionSamples(b Base, proj ledger.Project, building ledger.Building, un
 	maint := completion.Item{ID: 5, UnitID: 9, Kind: completion.Maintenance, Due: d("13482"), Note: "n"}
 	filing := completion.Filing{ID: 1, Buildings: []int64{7}, Number: "昌建竣备〔2026〕1号", FiledOn: calendar.MustDate("2026-03-02"), DueOn: calendar.MustDate("2026-03-30")}
 	clock := &handover.Clock{FilingID: 1, FiledOn: filing.FiledOn, DueOn: filing.DueOn, WorkdaysLeft: 14}
-	cond := handover.Condition{Code: "handover.deed_tax", Title: "契税尚未缴纳", SubjectKind: "unit", SubjectID: 9, Subject: "1单元101", Responsible: handover.Party{Name: "税务局"},
-		Basis: "契税法", Clock: clock}
+	cond := handover.Condition{Reason: problem.Reason{Rule: "handover.deed_tax", Message: "契税尚未缴纳", Subject: "1单元101", Basis: "契税法", Fixer: "税务局"},
+		SubjectKind: "unit", SubjectID: 9, Responsible: handover.Party{Name: "税务局"}, Clock: clock}
 	report := handover.Report{Target: handover.Delivery, At: now, Conditions: []handover.Condition{cond}, Clocks: map[int64]*handover.Clock{7: clock}, Units: 2, ReadyUnits: 1,
 		Warnings: []string{"w"}}
 	settlement := completion.Reconcile(presale.ByGross, d("6800"), d("763980"), unit.Forecast, ledger.Areas{Total: d("117"), Inner: d("96"), Shared: d("21")})

@@ -65,7 +65,7 @@ func unitConditionCounts(cs []handover.Condition) []UnitConditionCount {
 		if c.SubjectKind != "unit" {
 			continue
 		}
-		label, ok := publicConditionLabels[c.Code]
+		label, ok := publicConditionLabels[c.Rule]
 		if !ok {
 			label = "其他条件"
 		}
@@ -107,10 +107,10 @@ func (s *Server) publicProject(w http.ResponseWriter, r *http.Request) error {
 	page.UnitCounts = unitConditionCounts(rep.Conditions)
 	seen := map[string]bool{}
 	for _, c := range rep.Conditions {
-		if c.SubjectKind == "unit" || seen[c.Code+c.Subject] {
+		if c.SubjectKind == "unit" || seen[c.Rule+c.Subject] {
 			continue // a unit's conditions name its buyers
 		}
-		seen[c.Code+c.Subject] = true
+		seen[c.Rule+c.Subject] = true
 		page.Conditions = append(page.Conditions, c)
 	}
 	if page.Events, err = s.db.HandoverEvents(r.Context(), id); err != nil {

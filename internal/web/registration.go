@@ -340,7 +340,7 @@ type ApplicationPage struct {
 	Base
 	App          registry.Application
 	Lines        []ServiceLine
-	Blocks       []registry.Block
+	Blocks       []problem.Reason
 	Materials    [][3]string
 	History      []HistoryLine
 	Certificates []store.Certificate
