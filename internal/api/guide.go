@@ -23,18 +23,18 @@ func (a *API) guideRoutes() []Route {
 }
 
 type guideJSON struct {
-	Key        string            `json:"key"`
-	Title      string            `json:"title"`
-	Department string            `json:"department"`
-	Applicant  string            `json:"applicant"`
-	Steps      []guide.Step      `json:"steps"`
+	Key        string           `json:"key"`
+	Title      string           `json:"title"`
+	Department string           `json:"department"`
+	Applicant  string           `json:"applicant"`
+	Steps      []guide.Step     `json:"steps"`
 	Conditions []problem.Reason `json:"conditions"`
-	Bring      []string          `json:"bring"`
-	Held       []string          `json:"held"`
-	Limit      string            `json:"limit"`
-	Fee        string            `json:"fee"`
-	Notes      []string          `json:"notes"`
-	Basis      string            `json:"basis"`
+	Bring      []string         `json:"bring"`
+	Held       []string         `json:"held"`
+	Limit      string           `json:"limit"`
+	Fee        string           `json:"fee"`
+	Notes      []string         `json:"notes"`
+	Basis      string           `json:"basis"`
 }
 
 func toGuideJSON(m guide.Matter) guideJSON {

@@ -27,11 +27,11 @@ type Matter struct {
 	Applicant  string
 	Steps      []Step
 	Conditions []problem.Reason // what the platform checks before it grants the matter, each stated as met (Message), under the rule code its check refuses with
-	Bring      []string    // what the applicant provides
-	Held       []string    // what the platform already holds and never asks for again
-	Limit      string      // 办理时限
-	Fee        string      // 收费标准
-	Notes      []string    // this jurisdiction's configuration that changes the matter
+	Bring      []string         // what the applicant provides
+	Held       []string         // what the platform already holds and never asks for again
+	Limit      string           // 办理时限
+	Fee        string           // 收费标准
+	Notes      []string         // this jurisdiction's configuration that changes the matter
 	Basis      string
 }
 
