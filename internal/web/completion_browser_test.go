@@ -117,9 +117,11 @@ func TestBrowserAcceptanceOpinion(t *testing.T) {
 	}
 	// The developer sees the refusal and may ask for re-inspection once
 	// every department has answered.
-	if status, body := get(t, c, fmt.Sprintf("%s/acceptance/%d", base, ids["case"])); status != 200 || !strings.Contains(body, "消防车道宽度不足4米") {
-		t.Errorf("developer's case page: %d", status)
+	status, body := get(t, c, fmt.Sprintf("%s/acceptance/%d", base, ids["case"]))
+	if status != 200 {
+		t.Errorf("developer's case page: got status %d, want 200", status)
 	}
+	checkPage(t, "developer's case page", body, inAny("table tbody tr td.opinion-reasons", hasText("消防车道宽度不足4米")))
 }
 
 // The readiness page of a filed project shows the countdown: 20 working

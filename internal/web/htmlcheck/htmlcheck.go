@@ -129,7 +129,7 @@ func Count(selector string, want int) Checker {
 	sel := mustCompile(selector)
 	return func(n *html.Node) error {
 		if got := len(sel.all(n)); got != want {
-			return fmt.Errorf("%d elements match %q, want %d", got, selector, want)
+			return fmt.Errorf("got %d elements matching %q, want %d", got, selector, want)
 		}
 		return nil
 	}
@@ -140,7 +140,7 @@ func HasText(s string) Checker {
 	want := normalize(s)
 	return func(n *html.Node) error {
 		if got := Text(n); !strings.Contains(got, want) {
-			return fmt.Errorf("text %q lacks %q", clip(got), want)
+			return fmt.Errorf("got text %q, want it to contain %q", clip(got), want)
 		}
 		return nil
 	}
@@ -151,7 +151,7 @@ func LacksText(s string) Checker {
 	want := normalize(s)
 	return func(n *html.Node) error {
 		if got := Text(n); strings.Contains(got, want) {
-			return fmt.Errorf("text %q contains %q", clip(got), want)
+			return fmt.Errorf("got text %q, want it without %q", clip(got), want)
 		}
 		return nil
 	}
@@ -162,7 +162,7 @@ func HasExactText(s string) Checker {
 	want := normalize(s)
 	return func(n *html.Node) error {
 		if got := Text(n); got != want {
-			return fmt.Errorf("text is %q, want %q", clip(got), want)
+			return fmt.Errorf("got text %q, want %q", clip(got), want)
 		}
 		return nil
 	}
@@ -176,7 +176,7 @@ func HasAttr(name, value string) Checker {
 		case !ok:
 			return fmt.Errorf("%s has no attribute %s", describe(n), name)
 		case got != value:
-			return fmt.Errorf("%s has %s=%q, want %q", describe(n), name, got, value)
+			return fmt.Errorf("got %s %s=%q, want %q", describe(n), name, got, value)
 		}
 		return nil
 	}
@@ -191,13 +191,28 @@ func HasClass(class string) Checker {
 				return nil
 			}
 		}
-		return fmt.Errorf("%s has class %q, want %q among them", describe(n), got, class)
+		return fmt.Errorf("got %s class=%q, want %q among them", describe(n), got, class)
 	}
 }
 
+// Find returns the first element below root matching selector, or nil.
+func Find(root *html.Node, selector string) *html.Node {
+	return mustCompile(selector).first(root)
+}
+
+// FindAll returns every element below root matching selector, in document
+// order.
+func FindAll(root *html.Node, selector string) []*html.Node {
+	return mustCompile(selector).all(root)
+}
+
 // Text returns the node's text with runs of white space collapsed to one
-// space and trimmed; script and style contents are not text.
+// space and trimmed; script and style contents are not text. A nil node
+// has no text.
 func Text(n *html.Node) string {
+	if n == nil {
+		return ""
+	}
 	var b strings.Builder
 	var walk func(*html.Node)
 	walk = func(n *html.Node) {

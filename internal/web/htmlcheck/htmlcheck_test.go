@@ -39,14 +39,14 @@ func TestCheckers(t *testing.T) {
 		{"white space collapsed", In("p.note", HasExactText("共 2 户")), ""},
 		{"no such element", In("h2", HasText("x")), `no element matches "h2"`},
 		// The phrase is on the page, but not in the element chosen.
-		{"phrase in nav, not heading", In("h1", HasText("待登簿")), `lacks "待登簿"`},
-		{"phrase in another row", In(`#units tr[data-state=sold] td:nth-child(3)`, HasText("查封")), `lacks "查封"`},
-		{"phrase in another cell", In(`#units tr:nth-child(3) td:first-child`, HasText("查封")), `lacks "查封"`},
+		{"phrase in nav, not heading", In("h1", HasText("待登簿")), `want it to contain "待登簿"`},
+		{"phrase in another row", In(`#units tr[data-state=sold] td:nth-child(3)`, HasText("查封")), `want it to contain "查封"`},
+		{"phrase in another cell", In(`#units tr:nth-child(3) td:first-child`, HasText("查封")), `want it to contain "查封"`},
 		{"phrase in title attribute only", In(".badge.s-sold", HasText("网签"), HasAttr("title", "已网签")), ""},
-		{"phrase only in a script", In("main", HasText("待审核")), `lacks "待审核"`},
-		{"phrase only in a style", In("html", HasText("已预告")), `lacks "已预告"`},
+		{"phrase only in a script", In("main", HasText("待审核")), `want it to contain "待审核"`},
+		{"phrase only in a style", In("html", HasText("已预告")), `want it to contain "已预告"`},
 		{"reasons list", In(".alert.err .reasons", HasText("契税未缴纳"), HasText("查封")), ""},
-		{"reason not in the list", In(".alert.err .reasons", HasText("楼盘表")), `lacks "楼盘表"`},
+		{"reason not in the list", In(".alert.err .reasons", HasText("楼盘表")), `want it to contain "楼盘表"`},
 		{"child combinator", In("#units > tbody > tr:last-child > td:last-child", HasExactText("查封")), ""},
 		{"child is not descendant", In("main > td", HasText("0101")), "no element matches"},
 		{"descendant", In("main td", HasExactText("0101")), ""},
@@ -59,14 +59,14 @@ func TestCheckers(t *testing.T) {
 		{"class must be whole", In(".s"), "no element matches"},
 		{"universal", In("#units * .s-blocked", HasText("限制")), ""},
 		{"count", Count(`input[name=paper_serial]`, 2), ""},
-		{"count wrong", Count(`input[name=paper_serial]`, 1), "2 elements match"},
+		{"count wrong", Count(`input[name=paper_serial]`, 1), "got 2 elements"},
 		{"count none", Count("#nothing", 0), ""},
 		{"none", None("#issue"), ""},
 		{"none fails", None("#receive"), `an element matches "#receive"`},
 		{"not in with checks", NotIn("#units td", HasText("抵押")), ""},
 		{"not in with checks fails", NotIn("#units td", HasText("查封")), `passes the checks`},
 		{"lacks text", In("h1", LacksText("待登簿")), ""},
-		{"lacks text fails", In("nav", LacksText("待登簿")), `contains "待登簿"`},
+		{"lacks text fails", In("nav", LacksText("待登簿")), `want it without "待登簿"`},
 		{"in all", InAll("#units tr[data-state] td:first-child", HasText("010")), ""},
 		{"in all fails on one", InAll("#units tr[data-state] td:last-child", HasText("契税")), "match 2 of 2"},
 		{"in any", InAny("#units tr", HasText("0102"), HasText("查封")), ""},
@@ -134,5 +134,26 @@ func TestText(t *testing.T) {
 	}
 	if got, want := Text(doc), "交房即交证时限至 2026年4月9日 。"; got != want {
 		t.Errorf("Text = %q, want %q", got, want)
+	}
+}
+
+func TestFind(t *testing.T) {
+	doc, err := Parse(page)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := Text(Find(doc, "#units tr[data-state=blocked] td")), "0102"; got != want {
+		t.Errorf("Find: got %q, want %q", got, want)
+	}
+	if got := Find(doc, "#units tr.none"); got != nil {
+		t.Errorf("Find of nothing: got %v, want nil", got)
+	}
+	var serials []string
+	for _, n := range FindAll(doc, "#receive input") {
+		v, _ := attr(n, "value")
+		serials = append(serials, v)
+	}
+	if got, want := strings.Join(serials, " "), "XJ26000002 XJ26000003"; got != want {
+		t.Errorf("FindAll: got %q, want %q", got, want)
 	}
 }
