@@ -3,7 +3,6 @@ package web
 import (
 	"io"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/shopspring/decimal"
@@ -13,6 +12,7 @@ import (
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/tax"
+	"handover/internal/web/htmlcheck"
 )
 
 // The deed-tax page states the rule the calculation applies, from the tax
@@ -31,27 +31,30 @@ func TestDeedTaxPageStatesTheAppliedRule(t *testing.T) {
 	page := DeedTaxPage{Base: b, Project: ledger.Project{ID: 1, Name: "天山·悦府"}, Rule: tax.Rule(dec("0.03")),
 		Rows: []DeedTaxRow{{Assessment: flat, Room: "1号楼 1单元101"}, {Assessment: shop, Room: "8号楼 1单元101"}}}
 	body := renderPage(t, s, "deedtax", page)
-	for _, want := range []string{
-		`<p class="muted" id="deed-tax-rule">计税依据为面积差异结算后的成交价。` + tax.Rule(dec("0.03")) + `</p>`,
-		`<td class="num">1.5%</td><td class="small">住宅，家庭唯一住房，实测建筑面积144.20㎡（140㎡以上）</td>`,
-		`<td>商业</td>`,
-		`<td class="num">3%</td><td class="small">非住宅（商业），不适用住房优惠税率，按本辖区税率</td>`,
-	} {
-		if !strings.Contains(body, want) {
-			t.Errorf("deed-tax page lacks %q", want)
-		}
+	flatRow, shopRow := "#taxes tbody tr:nth-child(1)", "#taxes tbody tr:nth-child(2)"
+	tests := []struct {
+		name  string
+		check htmlcheck.Checker
+	}{
+		{"the rule applied", in("p.muted#deed-tax-rule", hasExactText("计税依据为面积差异结算后的成交价。"+tax.Rule(dec("0.03"))))},
+		{"a flat's rate", in(flatRow+" td.num:nth-child(6)", hasExactText("1.5%"))},
+		{"a flat's reason", in(flatRow+" td.small:nth-child(7)", hasExactText("住宅，家庭唯一住房，实测建筑面积144.20㎡（140㎡以上）"))},
+		{"a shop's purpose", in(shopRow+" td:nth-child(3)", hasExactText("商业"))},
+		{"a shop's rate", in(shopRow+" td.num:nth-child(6)", hasExactText("3%"))},
+		{"a shop's reason", in(shopRow+" td.small:nth-child(7)", hasExactText("非住宅（商业），不适用住房优惠税率，按本辖区税率"))},
+		// Nowhere on the page: the old 90㎡ threshold, rates as fractions.
+		{"no 90㎡ threshold", lacksText("90㎡")},
+		{"no rate as a fraction", lacksText("0.015")},
+		{"no rate as a fraction", lacksText("0.03")},
 	}
-	for _, stale := range []string{"90㎡", "0.015", "0.03<"} {
-		if strings.Contains(body, stale) {
-			t.Errorf("deed-tax page shows %q", stale)
-		}
+	for _, tt := range tests {
+		checkPage(t, "deed-tax page: "+tt.name, body, tt.check)
 	}
 	buyer := b
 	buyer.P = &identity.Principal{User: identity.User{ID: 5, Name: "张伟", IDNumber: "652301199003071231", Roles: []identity.Role{identity.RoleBuyer}}}
 	my := MyPage{Base: buyer, Units: []MyUnit{{Tax: &flat}}}
-	if body := renderPage(t, s, "my", my); !strings.Contains(body, "（税率 1.5%：住宅，家庭唯一住房，实测建筑面积144.20㎡（140㎡以上））") {
-		t.Errorf("the buyer's page does not show the rate as a percentage with its reason")
-	}
+	checkPage(t, "the buyer's page", renderPage(t, s, "my", my),
+		in(".my-unit dd.unit-tax", hasText("（税率 1.5%：住宅，家庭唯一住房，实测建筑面积144.20㎡（140㎡以上））")))
 }
 
 func renderPage(t *testing.T, s *Server, name string, page any) string {
