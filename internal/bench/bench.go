@@ -1,7 +1,7 @@
 // Package bench is the platform's benchmark suite (handover bench): each
 // scenario is measured as a ratio to a raw probe of the same bottleneck,
 // run in the same process and interleaved with it in short windows, because
-// these machines are shared and noisy (docs: ../shared/BENCHMARKS.md). The
+// these machines are shared and noisy (docs/benchmarks.md). The
 // report is one JSON document with every window, the medians, the ratios,
 // their spread and whether each goal is met.
 package bench
@@ -29,7 +29,7 @@ type Config struct {
 	Only     []string      // scenario names to run (empty: all)
 	Small    bool          // shrink the heavy fixtures tenfold (the smoke test); figures are then not comparable
 	ScaledDB string        // P7: copy this database (made by demo --scale) instead of scaling afresh
-	PageLoad float64       // P6: offered rate as a share of the page's saturation (0: BENCHMARKS.md's half)
+	PageLoad float64       // P6: offered rate as a share of the page's saturation (0: the half of docs/benchmarks.md)
 	Log      io.Writer     // progress lines
 	Now      func() time.Time
 }

@@ -24,7 +24,7 @@ func TestAddWorkdays(t *testing.T) {
 		region string
 		want   string
 	}{
-		// DOMAIN.md §6 and the research's worked deadlines.
+		// docs/domain.md §6 and the research's worked deadlines.
 		{"2025-03-27", 5, "", "2025-04-03"},
 		{"2025-03-27", 5, "650000", "2025-04-07"},
 		{"2025-03-27", 5, "652301", "2025-04-07"}, // a county code means its province
@@ -122,7 +122,7 @@ func TestBadInput(t *testing.T) {
 }
 
 // The national data of lunar-go must agree with the State Council notices as
-// DOMAIN.md §6 lists them.
+// docs/domain.md §6 lists them.
 func TestLunarMatchesNotices(t *testing.T) {
 	c := builtin(t)
 	for year, want := range map[int]struct{ off, work []string }{

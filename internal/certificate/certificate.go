@@ -1,5 +1,5 @@
 // Package certificate is the electronic 不动产权证书 and 不动产登记证明
-// (DOMAIN.md §5.13): their metadata, the SM2 signature over SM3 by the
+// (docs/domain.md §5.13): their metadata, the SM2 signature over SM3 by the
 // issuing authority's key, the exported signed file that anyone can check
 // offline, the QR code of the verification address, and the authority's
 // keys (an X.509 certificate and an encrypted private key).

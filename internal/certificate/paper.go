@@ -10,7 +10,7 @@ import (
 	"handover/internal/problem"
 )
 
-// Paper certificates (DOMAIN.md §4, §5.13) are printed on numbered blanks
+// Paper certificates (docs/domain.md §4, §5.13) are printed on numbered blanks
 // (证书纸) whose 印制序列号 is a letter prefix and a fixed number of digits,
 // e.g. XJ26000001. Each registration authority keeps a stock: ranges of
 // serials it received, blanks used (one per printed certificate or proof)

@@ -18,7 +18,7 @@ const (
 	DefaultDays        = 5
 )
 
-// DefaultDepartments are the departments of 联合验收 (DOMAIN.md §5.7):
+// DefaultDepartments are the departments of 联合验收 (docs/domain.md §5.7):
 // planning, land, fire, civil air defence, meteorology (lightning), archives.
 func DefaultDepartments() []string { return slices.Clone(identity.Services[identity.Acceptance]) }
 

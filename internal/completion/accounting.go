@@ -68,7 +68,7 @@ const (
 	SettingBlocking        = "accounting.blocking" // kinds that block the completion filing
 	SettingMaintenanceRate = "maintenance.rate"    // 元 per m² of measured 建筑面积
 	// DefaultMaintenanceRate is 6 % of a local construction cost of about
-	// 2,000 元/m² (DOMAIN.md §5.8: 5–8 %), until the jurisdiction sets its own.
+	// 2,000 元/m² (docs/domain.md §5.8: 5–8 %), until the jurisdiction sets its own.
 	DefaultMaintenanceRate = "120"
 )
 
@@ -180,7 +180,7 @@ func (it *Item) Clear(by int64, now time.Time) error {
 	return nil
 }
 
-// LandCheck compares the measured land with the grant contract (DOMAIN.md
+// LandCheck compares the measured land with the grant contract (docs/domain.md
 // §5.7): a different land area, or a floor area above the granted one,
 // needs a supplementary agreement and a top-up before the filing. It
 // returns why, or "" when the land matches.

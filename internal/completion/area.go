@@ -1,5 +1,5 @@
 // Package completion is what happens between the end of construction and
-// the completion filing (DOMAIN.md §5.6–5.9): the survey results of 多测合一,
+// the completion filing (docs/domain.md §5.6–5.9): the survey results of 多测合一,
 // the area reconciliation of every contract (期转现), the joint acceptance
 // by the departments, the fees settled before filing (核实核算), the
 // completion filing that starts the 20-working-day clock, and the
@@ -20,12 +20,12 @@ import (
 var Band = decimal.New(3, -2)
 
 // Limit140 is the floor area at which the deed tax rate changes (契税,
-// DOMAIN.md §5.12): a unit sold at ≤ 140 m² and measured above it is flagged.
+// docs/domain.md §5.12): a unit sold at ≤ 140 m² and measured above it is flagged.
 // It is the tax package's limit, so the flag and the rate cannot disagree.
 var Limit140 = tax.Limit
 
 // Settlement is the area reconciliation of one contract (GF-2014-0171 第十三条,
-// DOMAIN.md §5.6). Money is in yuan, each part rounded to the fen; the
+// docs/domain.md §5.6). Money is in yuan, each part rounded to the fen; the
 // parts are non-negative and Net is their signed sum.
 type Settlement struct {
 	Basis          presale.PriceBasis

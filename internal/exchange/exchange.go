@@ -1,5 +1,5 @@
 // Package exchange is how the platform shares data with other departments'
-// systems (信息共享, DOMAIN.md §5.15): events written to an outbox in the
+// systems (信息共享, docs/domain.md §5.15): events written to an outbox in the
 // same transaction as the change they report, delivered by HTTP POST to
 // every subscribed partner endpoint, signed with HMAC-SM3 over a timestamp
 // and the body, retried until acknowledged, each with an idempotency key so

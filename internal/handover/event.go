@@ -26,7 +26,7 @@ func (m Mode) Label() string {
 }
 
 // NoticeDays is the least time between the written delivery notice and the
-// handover (DOMAIN.md §5.12).
+// handover (docs/domain.md §5.12).
 const NoticeDays = 10
 
 // Event is a handover (交房) of buildings of a project on one day.

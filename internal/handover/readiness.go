@@ -2,7 +2,7 @@
 // (交房即交证): the 20-working-day clock that starts at the completion
 // filing, and the readiness of a project, building or unit — every
 // condition that still blocks the completion filing, the first
-// registration, or the handover with the certificate (DOMAIN.md §5.6–5.12).
+// registration, or the handover with the certificate (docs/domain.md §5.6–5.12).
 //
 // Evaluate is the only place these conditions are written: the pages and
 // the API show its report, and the store calls it to gate the filing (and,

@@ -3,7 +3,7 @@
 // parcels (宗地), land-use right and permits, the physical buildings (自然幢),
 // their floors and units (户) with forecast (预测) and measured (实测) areas,
 // each unit with its 28-character 不动产单元号. It also reads and checks the
-// 楼盘表 workbook developers submit (DOMAIN.md §5.1–5.2).
+// 楼盘表 workbook developers submit (docs/domain.md §5.1–5.2).
 package ledger
 
 import (

@@ -284,7 +284,7 @@ const (
 )
 
 // Check lists every reason a contract may not be sent, signed or filed
-// (DOMAIN.md §5.3): the unit's permit and restrictions, one live contract,
+// (docs/domain.md §5.3): the unit's permit and restrictions, one live contract,
 // the buyers' identities and shares, and every required clause.
 func (c *Contract) Check(f SaleFacts) error {
 	var r problem.Refusal
@@ -364,7 +364,7 @@ func (c *Contract) Check(f SaleFacts) error {
 	default:
 		add("contract.ownership", "请选择共有方式", basisShares, fixerDev)
 	}
-	// Clauses the system holds as data (DOMAIN.md §5.3).
+	// Clauses the system holds as data (docs/domain.md §5.3).
 	if c.PriceBasis != ByGross && c.PriceBasis != ByInner && c.PriceBasis != ByUnit {
 		add("contract.price_basis", "请选择计价方式（第三条）", basisClauses, fixerDev)
 	}

@@ -33,7 +33,7 @@ func goodSale() (Contract, SaleFacts) {
 	return c, SaleFacts{Unit: u, Status: ledger.Status{Permit: "valid"}, Effect: "refuse", BankExists: true}
 }
 
-// Every reason of DOMAIN.md §5.3, alone, refuses the contract with its own
+// Every reason of docs/domain.md §5.3, alone, refuses the contract with its own
 // rule, the unit, a legal basis and who can fix it.
 func TestContractCheckEachReason(t *testing.T) {
 	d := decimal.RequireFromString

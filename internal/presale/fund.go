@@ -48,7 +48,7 @@ func MilestoneLabel(m string) string {
 // SettingFundNodes is the jurisdiction setting that overrides DefaultNodes.
 const SettingFundNodes = "fund.nodes"
 
-// DefaultNodes is the common template (DOMAIN.md §5.5): ≤50 % before
+// DefaultNodes is the common template (docs/domain.md §5.5): ≤50 % before
 // structure acceptance, ≤95 % before completion acceptance, ≤99 % before
 // completion filing, the last 1 % only after first registration.
 func DefaultNodes() []Node {

@@ -1,6 +1,6 @@
 // Package presale holds the rules of the presale stage: the presale permit
 // (商品房预售许可) and, with later capabilities, contracts and the supervised
-// presale funds (DOMAIN.md §5.1, §5.3–5.5).
+// presale funds (docs/domain.md §5.1, §5.3–5.5).
 package presale
 
 import (
@@ -59,7 +59,7 @@ type Facts struct {
 }
 
 // Check returns every unmet condition of a presale permit for the named
-// buildings (DOMAIN.md §5.1). review reports that the permit may be issued
+// buildings (docs/domain.md §5.1). review reports that the permit may be issued
 // only with an extra review, because the developer is restricted and the
 // jurisdiction configures review rather than refusal.
 func Check(f Facts) (review bool, err error) {

@@ -34,7 +34,7 @@ func rules(err error) []string {
 	return out
 }
 
-// Every condition of DOMAIN.md §5.1, missing on its own, refuses the
+// Every condition of docs/domain.md §5.1, missing on its own, refuses the
 // permit with its own rule and a legal basis.
 func TestCheckEachCondition(t *testing.T) {
 	d := decimal.RequireFromString

@@ -233,7 +233,7 @@ type Policy struct {
 
 // DefaultPolicy: no second review, no automatic review, the recorder not a
 // reviewer, 30 working days,
-// 80 元 per residential transfer or mortgage case (DOMAIN.md §5.12).
+// 80 元 per residential transfer or mortgage case (docs/domain.md §5.12).
 func DefaultPolicy() Policy {
 	return Policy{Days: 30, SeparateRecorder: true, Fees: map[ServiceKind]int64{Transfer: 8000, MortgageReg: 8000}}
 }

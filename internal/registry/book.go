@@ -1,5 +1,5 @@
 // Package registry is the register book (不动产登记簿) and the rules of
-// registration (DOMAIN.md §5.10–5.12): entries per unit that are never
+// registration (docs/domain.md §5.10–5.12): entries per unit that are never
 // edited or deleted — a change is a new entry, an error is fixed by a 更正
 // entry — and whose status (临时, 现势, 历史, 终止) follows from the entries
 // recorded after them.

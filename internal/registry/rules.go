@@ -84,7 +84,7 @@ func (f UnitFacts) sealed() bool {
 func BuildingWide(rule string) bool { return rule == "first.filing" || rule == RuleFirstParcel }
 
 // FirstBlocks are the reasons a unit's first registration cannot be
-// recorded (DOMAIN.md §5.11).
+// recorded (docs/domain.md §5.11).
 func FirstBlocks(f UnitFacts) []problem.Reason {
 	var out []problem.Reason
 	if !f.Filed {
@@ -106,7 +106,7 @@ func FirstBlocks(f UnitFacts) []problem.Reason {
 }
 
 // TransferBlocks are the reasons the buyers' transfer of a unit cannot be
-// recorded (DOMAIN.md §5.12): the developer's current ownership (or a first
+// recorded (docs/domain.md §5.12): the developer's current ownership (or a first
 // registration in the same application), no live seal, deed tax paid, no
 // mortgage forbidding transfer, not locked.
 func TransferBlocks(f UnitFacts) []problem.Reason {

@@ -29,7 +29,7 @@ var (
 	ownPre   = Entry{ID: 9, Kind: PreNotice, PreNoticeKind: PreNoticeSale, ContractID: 7}
 )
 
-// Every rule of DOMAIN.md §5.11–5.12 blocks with a reason and a basis, and
+// Every rule of docs/domain.md §5.11–5.12 blocks with a reason and a basis, and
 // nothing else blocks.
 func TestFirstBlocks(t *testing.T) {
 	tests := []struct {

@@ -49,7 +49,7 @@ func loadCalendar(ctx context.Context, q querier) (*calendar.Calendar, error) {
 // year from now on, replacing earlier ones (which stay on record). The
 // due dates stored with their records (acceptance opinions', registration
 // services') whose window touches the notice's year are recomputed in the
-// same transaction (DOMAIN.md §6: a deadline computed before a calendar
+// same transaction (docs/domain.md §6: a deadline computed before a calendar
 // change is recomputed after it), so that the lists filtering and sorting
 // on them, and the days left counted to them, follow the calendar from the
 // commit on. The 20-working-day clock is derived when read.

@@ -97,7 +97,7 @@ func rulesOf(err error) []string {
 	return out
 }
 
-// Every refusal reason of DOMAIN.md §5.3 comes back from the store.
+// Every refusal reason of docs/domain.md §5.3 comes back from the store.
 func TestContractRefusals(t *testing.T) {
 	x := newSaleFixture(t)
 	ctx := context.Background()

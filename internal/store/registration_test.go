@@ -163,7 +163,7 @@ func TestRegistrationSteps(t *testing.T) {
 	}
 }
 
-// Every blocking rule of DOMAIN.md §5.11–5.12, and what is allowed.
+// Every blocking rule of docs/domain.md §5.11–5.12, and what is allowed.
 func TestRegistrationBlocks(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()

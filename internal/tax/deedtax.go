@@ -49,14 +49,14 @@ type reduced struct {
 	small, large decimal.Decimal
 }
 
-// reducedRates is the table of DOMAIN.md §5.12 for individuals since
+// reducedRates is the table of docs/domain.md §5.12 for individuals since
 // 2024-12-01. A home count not listed pays the provincial rate.
 var reducedRates = []reduced{
 	{presale.FirstHome, "家庭唯一住房", decimal.New(1, -2), decimal.New(15, -3)},
 	{presale.SecondHome, "家庭第二套住房", decimal.New(1, -2), decimal.New(2, -2)},
 }
 
-// Rate is the deed tax rate of an individual buying a unit (DOMAIN.md
+// Rate is the deed tax rate of an individual buying a unit (docs/domain.md
 // §5.12): a 住宅 that is the family's only home ≤ 140 m² 1 %, > 140 m²
 // 1.5 %; a second home 1 % / 2 %; anything else — a third home, or a unit
 // of any other use whatever the household declared — the provincial rate.
