@@ -531,8 +531,8 @@ func findDeliveryRisks(ctx context.Context, c *alertContext) ([]supervision.Find
 // in the calendar as it stands, and the working days left on it.
 func clockFacts(ctx context.Context, c *alertContext) ([]supervision.ClockFacts, error) {
 	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.ClockFacts) error {
-		return r.Scan(&f.FilingID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.FiledOn, &f.Uncertified)
-	}, `SELECT f.id, f.project_id, p.name, f.jurisdiction, f.filed_on,
+		return r.Scan(&f.FilingID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Developer, &f.FiledOn, &f.Uncertified)
+	}, `SELECT f.id, f.project_id, p.name, f.jurisdiction, p.developer_org, f.filed_on,
 		(SELECT COUNT(*) FROM contracts x JOIN units u ON u.id = x.unit_id JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
 			WHERE fb.filing_id = f.id AND x.state = 'filed'
 			AND NOT EXISTS (SELECT 1 FROM certificates z WHERE z.unit_id = x.unit_id AND `+certifiedSQL("z")+`))

@@ -5,13 +5,13 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
-	"fmt"
 	"strings"
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/credit"
 	"handover/internal/problem"
+	"handover/internal/supervision"
 )
 
 // creditEvent writes a platform credit record once per kind and subject,
@@ -158,7 +158,8 @@ func (db *DB) RecordCreditEvent(ctx context.Context, actor audit.Actor, develope
 			return err
 		}
 		tx.Audit("credit.record", "developer", developer, map[string]any{"event": id, "points": points, "evidence": evidence})
-		return tx.applyCreditRule(ctx, developer)
+		_, _, err = tx.applyCreditRule(ctx, developer)
+		return err
 	})
 	if err != nil {
 		return credit.Event{}, err
@@ -212,7 +213,8 @@ func (db *DB) DecideAppeal(ctx context.Context, actor audit.Actor, eventID int64
 			return err
 		}
 		tx.Audit("credit.decide", "credit_event", eventID, map[string]any{"appeal": e.Appeal.ID, "decision": d})
-		return tx.applyCreditRule(ctx, e.Developer)
+		_, _, err = tx.applyCreditRule(ctx, e.Developer)
+		return err
 	})
 	if err != nil {
 		return credit.Event{}, err
@@ -220,40 +222,45 @@ func (db *DB) DecideAppeal(ctx context.Context, actor audit.Actor, eventID int64
 	return db.CreditEvent(ctx, eventID)
 }
 
-// applyCreditRule lists a developer whose score fell to D and lifts a
-// listing the rule made once the score is above D again; a listing decided
-// by staff is left to staff.
-func (tx *Tx) applyCreditRule(ctx context.Context, developer int64) (err error) {
-	rows, err := tx.query(ctx, `SELECT `+creditEventColumns+creditEventFrom+` WHERE e.developer_org = $1`, developer)
+// applyCreditRule asks the scoring rule about a developer's listing, on
+// its record and standing as the transaction sees them, and records what
+// the rule decides (credit.RuleListing). changed says whether it listed or
+// lifted the developer, l which.
+func (tx *Tx) applyCreditRule(ctx context.Context, developer int64) (l credit.Listing, changed bool, err error) {
+	events, err := creditEventsOf(ctx, tx.q(), developer)
 	if err != nil {
+		return l, false, err
+	}
+	s, err := listingStanding(ctx, tx.q(), developer)
+	if err != nil {
+		return l, false, err
+	}
+	l, changed = credit.RuleListing(developer, credit.Assess(events, tx.now), s)
+	if !changed {
+		return l, false, nil
+	}
+	return l, true, tx.listDeveloper(ctx, l)
+}
+
+// creditEventsOf reads every credit record of a developer, each with its
+// appeal.
+func creditEventsOf(ctx context.Context, q querier, developer int64) ([]credit.Event, error) {
+	return scanAll(ctx, q, func(r *sql.Rows, e *credit.Event) (err error) {
+		*e, err = scanCreditEvent(r)
 		return err
+	}, `SELECT `+creditEventColumns+creditEventFrom+` WHERE e.developer_org = $1`, developer)
+}
+
+// listingStanding reads a developer's newest restriction-list entry (the
+// zero Standing when it was never listed).
+func listingStanding(ctx context.Context, q querier, developer int64) (credit.Standing, error) {
+	var s credit.Standing
+	err := q.QueryRowContext(ctx, `SELECT listed, basis FROM credit_listings WHERE developer_org = $1 ORDER BY id DESC LIMIT 1`, developer).
+		Scan(&s.Listed, &s.Basis)
+	if errors.Is(err, sql.ErrNoRows) {
+		return credit.Standing{}, nil
 	}
-	var events []credit.Event
-	for rows.Next() {
-		e, err := scanCreditEvent(rows)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		events = append(events, e)
-	}
-	rows.Close()
-	a := credit.Assess(events, tx.now)
-	var listed bool
-	var basis string
-	err = tx.queryRow(ctx, `SELECT listed, basis FROM credit_listings WHERE developer_org = $1 ORDER BY id DESC LIMIT 1`, developer).Scan(&listed, &basis)
-	if err != nil && !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	switch {
-	case a.Level == credit.LevelD && !listed:
-		return tx.listDeveloper(ctx, credit.Listing{Developer: developer, Listed: true, Basis: credit.AutomaticBasis,
-			Reason: fmt.Sprintf("信用评分%d分，%s", a.Score, a.Level.Label())})
-	case a.Level != credit.LevelD && listed && basis == credit.AutomaticBasis:
-		return tx.listDeveloper(ctx, credit.Listing{Developer: developer, Listed: false, Basis: credit.AutomaticBasis,
-			Reason: fmt.Sprintf("信用评分回升至%d分（%s）", a.Score, a.Level.Label())})
-	}
-	return nil
+	return s, err
 }
 
 // CreditRun says what one evaluation of the credit rules did.
@@ -264,115 +271,130 @@ type CreditRun struct {
 // EvaluateCredit writes the platform's credit events found since the last
 // run (a late delivery, a certificate later than the clock, a withdrawal
 // attempted without its node, a cancelled contract — each once), then
-// applies the scoring rule to every developer.
+// applies the scoring rule to every developer. The facts are read on the
+// pool; the records and listings are written in one transaction.
 func (db *DB) EvaluateCredit(ctx context.Context, cal *calendar.Calendar) (CreditRun, error) {
+	events, err := db.creditFindings(ctx, cal)
+	if err != nil {
+		return CreditRun{}, err
+	}
 	var run CreditRun
+	err = db.transact(ctx, audit.System(), func(tx *Tx) error {
+		run = CreditRun{}
+		var err error
+		if run.Events, err = tx.addCreditEvents(ctx, events); err != nil {
+			return err
+		}
+		return tx.applyCreditRules(ctx, &run)
+	})
+	return run, err
+}
+
+// creditFindings asks the credit rules which platform records the facts
+// call for now; each is written once (by kind and subject).
+func (db *DB) creditFindings(ctx context.Context, cal *calendar.Calendar) ([]credit.Event, error) {
 	c, err := db.newAlertContext(ctx, cal)
 	if err != nil {
-		return run, err
+		return nil, err
 	}
-	clocks, err := clockFacts(ctx, c)
-	if err != nil {
-		return run, err
+	var out []credit.Event
+	for _, find := range []func(context.Context, *alertContext) ([]credit.Event, error){
+		lateDeliveries, lateCertificates, fundMisuses, cancellations,
+	} {
+		events, err := find(ctx, c)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, events...)
 	}
-	attempts, err := withdrawalAttempts(ctx, c)
-	if err != nil {
-		return run, err
-	}
-	type found struct {
-		developer       int64
-		j               string
-		kind            credit.EventKind
-		subject, detail string
-	}
-	var events []found
-	rows, err := db.r().QueryContext(ctx, `SELECT p.id, p.name, p.developer_org, p.jurisdiction, p.planned_delivery,
+	return out, nil
+}
+
+// lateDeliveries: projects past their planned delivery day, with the filed
+// contracts whose unit is not handed over.
+func lateDeliveries(ctx context.Context, c *alertContext) ([]credit.Event, error) {
+	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, f *credit.LateProject) error {
+		return r.Scan(&f.ProjectID, &f.Name, &f.Developer, &f.Jurisdiction, &f.Planned, &f.Waiting)
+	}, `SELECT p.id, p.name, p.developer_org, p.jurisdiction, p.planned_delivery,
 		(SELECT COUNT(*) FROM contracts x WHERE x.project_id = p.id AND x.state = 'filed'
 			AND NOT EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = x.unit_id AND h.state = 'done'))
 		FROM projects p WHERE p.planned_delivery IS NOT NULL AND p.planned_delivery <> '' AND p.planned_delivery < $1 ORDER BY p.id`, c.today.String())
-	if err != nil {
-		return run, err
-	}
-	for rows.Next() {
-		var id, dev int64
-		var name, j string
-		var planned calendar.Date
-		var waiting int
-		if err := rows.Scan(&id, &name, &dev, &j, &planned, &waiting); err != nil {
-			rows.Close()
-			return run, err
-		}
-		if waiting > 0 {
-			events = append(events, found{dev, j, credit.LateDelivery, fmt.Sprintf("project:%d:late_delivery", id),
-				fmt.Sprintf("%s计划于%s交付，逾期后仍有%d户已售房屋未交付", name, planned, waiting)})
-		}
-	}
-	rows.Close()
-	for _, f := range clocks {
-		if f.DaysLeft < 0 && f.Uncertified > 0 {
-			var dev int64
-			if err := db.r().QueryRowContext(ctx, `SELECT developer_org FROM projects WHERE id = $1`, f.ProjectID).Scan(&dev); err != nil {
-				return run, err
-			}
-			events = append(events, found{dev, f.Jurisdiction, credit.LateCertificate, fmt.Sprintf("filing:%d:late_certificate", f.FilingID),
-				fmt.Sprintf("%s竣工验收备案后20个工作日（%s届满）仍有%d户未取得不动产权证书", f.Name, f.Due, f.Uncertified)})
-		}
-	}
-	for _, w := range attempts {
-		events = append(events, found{w.Developer, w.Jurisdiction, credit.FundMisuse, fmt.Sprintf("refusal:%d", w.ID),
-			fmt.Sprintf("%s以尚未达到的节点“%s”申请支取预售资金%s元", w.Name, w.Node, w.Amount)})
-	}
-	crows, err := db.r().QueryContext(ctx, `SELECT k.id, x.number, x.developer_org, x.jurisdiction, k.reason FROM contract_cancellations k
+	return keepEvents(facts, credit.LateDeliveryEvent), err
+}
+
+// lateCertificates: completion filings whose clock has run out (the facts
+// the clock alert reads).
+func lateCertificates(ctx context.Context, c *alertContext) ([]credit.Event, error) {
+	clocks, err := clockFacts(ctx, c)
+	return keepEvents(clocks, func(f supervision.ClockFacts) (credit.Event, bool) {
+		return credit.LateCertificateEvent(credit.LateClock{FilingID: f.FilingID, Name: f.Name, Developer: f.Developer,
+			Jurisdiction: f.Jurisdiction, Due: f.Due, DaysLeft: f.DaysLeft, Uncertified: f.Uncertified})
+	}), err
+}
+
+// fundMisuses: withdrawals refused because their node was not reached (the
+// facts the withdrawal alert reads).
+func fundMisuses(ctx context.Context, c *alertContext) ([]credit.Event, error) {
+	attempts, err := withdrawalAttempts(ctx, c)
+	return keepEvents(attempts, func(w supervision.WithdrawalFacts) (credit.Event, bool) {
+		return credit.FundMisuseEvent(credit.WithdrawalAttempt{Refusal: w.ID, Name: w.Name, Developer: w.Developer,
+			Jurisdiction: w.Jurisdiction, Node: w.Node, Amount: w.Amount}), true
+	}), err
+}
+
+// cancellations: executed cancellations of filed contracts.
+func cancellations(ctx context.Context, c *alertContext) ([]credit.Event, error) {
+	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, k *credit.Cancellation) error {
+		return r.Scan(&k.ID, &k.Contract, &k.Developer, &k.Jurisdiction, &k.Reason)
+	}, `SELECT k.id, x.number, x.developer_org, x.jurisdiction, k.reason FROM contract_cancellations k
 		JOIN contracts x ON x.id = k.contract_id WHERE k.state = 'executed' ORDER BY k.id`)
-	if err != nil {
-		return run, err
-	}
-	for crows.Next() {
-		var id, dev int64
-		var number, j, reason string
-		if err := crows.Scan(&id, &number, &dev, &j, &reason); err != nil {
-			crows.Close()
-			return run, err
+	return keepEvents(facts, func(k credit.Cancellation) (credit.Event, bool) { return credit.CancellationEvent(k), true }), err
+}
+
+// keepEvents asks rule about each fact and keeps the records it calls for.
+func keepEvents[F any](facts []F, rule func(F) (credit.Event, bool)) []credit.Event {
+	var out []credit.Event
+	for _, f := range facts {
+		if e, ok := rule(f); ok {
+			out = append(out, e)
 		}
-		events = append(events, found{dev, j, credit.ContractCancelled, fmt.Sprintf("cancellation:%d", id),
-			fmt.Sprintf("网签合同%s注销备案（%s）", number, reason)})
 	}
-	crows.Close()
-	err = db.transact(ctx, audit.System(), func(tx *Tx) error {
-		run = CreditRun{}
-		for _, f := range events {
-			added, err := tx.addCreditEvent(ctx, f.developer, f.j, f.kind, f.subject, f.detail)
-			if err != nil {
-				return err
-			}
-			if added {
-				run.Events++
-			}
-		}
-		devs, err := int64s(ctx, tx.q(), `SELECT id FROM organisations WHERE kind = 'developer' ORDER BY id`)
+	return out
+}
+
+// addCreditEvents writes the platform's records, each once, and counts the
+// new ones.
+func (tx *Tx) addCreditEvents(ctx context.Context, events []credit.Event) (int, error) {
+	n := 0
+	for _, e := range events {
+		added, err := tx.addCreditEvent(ctx, e.Developer, e.Jurisdiction, e.Kind, e.Subject, e.Description)
 		if err != nil {
+			return n, err
+		}
+		if added {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// applyCreditRules applies the scoring rule to every developer and counts
+// the listings and lifts it made.
+func (tx *Tx) applyCreditRules(ctx context.Context, run *CreditRun) error {
+	devs, err := int64s(ctx, tx.q(), `SELECT id FROM organisations WHERE kind = 'developer' ORDER BY id`)
+	if err != nil {
+		return err
+	}
+	for _, d := range devs {
+		l, changed, err := tx.applyCreditRule(ctx, d)
+		switch {
+		case err != nil:
 			return err
+		case changed && l.Listed:
+			run.Listed++
+		case changed:
+			run.Lifted++
 		}
-		for _, d := range devs {
-			before, err := isListed(ctx, tx.q(), d)
-			if err != nil {
-				return err
-			}
-			if err := tx.applyCreditRule(ctx, d); err != nil {
-				return err
-			}
-			after, err := isListed(ctx, tx.q(), d)
-			if err != nil {
-				return err
-			}
-			switch {
-			case after && !before:
-				run.Listed++
-			case before && !after:
-				run.Lifted++
-			}
-		}
-		return nil
-	})
-	return run, err
+	}
+	return nil
 }

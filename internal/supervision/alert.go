@@ -344,6 +344,7 @@ type ClockFacts struct {
 	ProjectID    int64
 	Name         string
 	Jurisdiction string
+	Developer    int64         // the project's developer, for its credit record
 	Registry     int64         // the jurisdiction's registration centre
 	FiledOn      calendar.Date // day 0
 	Due          calendar.Date // the 20th working day after it in the calendar as it stands
