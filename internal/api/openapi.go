@@ -139,8 +139,8 @@ func entrySchema() js {
 			"seal_kind": str("查封 | 预查封 | 轮候查封"), "waiting": boolean("轮候：前序查封解除后生效")})})
 }
 
-// registrationSchemas are the schemas of registration, certificates,
-// deed tax, handover and utilities.
+// supervisionSchemas are the schemas of alerts, developer credit and its
+// appeals, the assessment dashboard and the partners' delivery health.
 func supervisionSchemas() map[string]js {
 	alert := js{"id": integer(""), "kind": str("预警类型"), "kind_label": str(""), "severity": str("notice | warning | critical"),
 		"severity_label": str("提示 / 预警 / 严重"), "state": str("open | acknowledged | resolved"), "state_label": str(""),
@@ -187,6 +187,8 @@ func supervisionSchemas() map[string]js {
 	}
 }
 
+// registrationSchemas are the schemas of registration, certificates,
+// deed tax, handover and utilities.
 func registrationSchemas() map[string]js {
 	service := object([]string{"id", "kind", "state"}, js{"id": integer(""), "seq": integer("顺序"), "kind": str("first | transfer | mortgage | cancel | seal | unseal | correct | objection"),
 		"kind_label": str(""), "unit_id": integer(""), "building_id": integer("首次登记的幢"), "contract_id": integer(""), "entry_id": integer("注销、解封、更正所涉登记"),

@@ -8,7 +8,7 @@ import (
 	"handover/internal/problem"
 )
 
-// Heldfor lists the material kinds the platform links to an application
+// heldFor lists the material kinds the platform links to an application
 // of kind (see the store's linkMaterials): the applicant never brings them.
 func heldFor(k ServiceKind) []string {
 	switch k {

@@ -68,7 +68,7 @@ func loanMortgaged(book []Entry, contract int64) bool {
 	return false
 }
 
-// DeveloperOwns reports whether the book holds the developer's current
+// developerOwns reports whether the book holds the developer's current
 // ownership (first registration done, not yet transferred).
 func (f UnitFacts) developerOwns() bool { return Standing(f.Book, f.Today).DeveloperOwns }
 

@@ -18,7 +18,7 @@ func TestCommentsReferToExistingDocs(t *testing.T) {
 	}
 }
 
-// DocRefs finds what is missing.
+// The check finds a document, a section or a heading that is not there.
 func TestDocRefs(t *testing.T) {
 	domain := "# Domain\n\n## 5. Rules\n\n**5.1 Permit.** …\n\n**5.3 Contracts.** …\n\n## 6. Working days\n"
 	tests := []struct {

@@ -115,7 +115,7 @@ func (tx *Tx) recordMilestone(ctx context.Context, projectID int64, milestone st
 	return nil
 }
 
-// Milestones returns a project's reached milestones (the first date of each).
+// milestones returns a project's reached milestones (the first date of each).
 func milestones(ctx context.Context, q querier, projectID int64) (map[string]calendar.Date, error) {
 	rows, err := q.QueryContext(ctx, `SELECT milestone, MIN(reached_on) FROM project_milestones WHERE project_id = $1 GROUP BY milestone`, projectID)
 	if err != nil {

@@ -74,7 +74,7 @@ func principal(r *http.Request) (*identity.Principal, error) {
 	return p, nil
 }
 
-// formID parses a positive integer path value.
+// pathID parses a positive integer path value.
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
