@@ -2,6 +2,7 @@ package completion
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -9,10 +10,6 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/problem"
 )
-
-// ClockDays is the promise of the reform: handover with the certificate
-// within 20 working days of the completion filing (DOMAIN.md §5.7).
-const ClockDays = 20
 
 // Filing is a completion filing (竣工验收备案) of named buildings: its date
 // is day 0 of the 20-working-day clock.
@@ -27,14 +24,6 @@ type Filing struct {
 	Source       string        // page, or api (工程建设项目审批管理系统)
 	RecordedBy   int64
 	RecordedAt   time.Time
-}
-
-// Due is the clock's due day in cal as it stands, in the calendar region
-// of the filing's jurisdiction: the ClockDays-th working day after FiledOn
-// (DOMAIN.md §6: a deadline computed before a calendar change is
-// recomputed after it).
-func (f Filing) Due(cal *calendar.Calendar, region string) (calendar.Deadline, error) {
-	return cal.AddWorkdays(f.FiledOn, ClockDays, region)
 }
 
 // Validate checks what the filing's recorder enters.
@@ -59,9 +48,93 @@ func (f *Filing) Validate(today calendar.Date) error {
 // filed: the unified opinion's number and the day it was issued (China
 // time).
 type PassedAcceptance struct {
-	Building  string // the building's name
-	OpinionNo string
-	On        calendar.Date
+	BuildingID int64
+	Building   string // the building's name
+	OpinionNo  string
+	On         calendar.Date
+}
+
+// FilingFacts are what the filing's rules look at besides what the
+// recorder enters, read in the filing transaction with the project locked.
+type FilingFacts struct {
+	Today     calendar.Date // China time: the filing date is no later
+	Region    string        // the calendar region of the jurisdiction, for the clock
+	Buildings []int64       // the project's buildings
+	Filed     []int64       // the project's buildings already in a completion filing
+	// Readiness is the readiness view's refusal of the filing of the
+	// buildings being filed (every condition still blocking any of them),
+	// nil when nothing blocks.
+	Readiness error
+	// Accepted are the passed joint acceptances of the project's
+	// buildings, with the day each unified opinion was issued.
+	Accepted []PassedAcceptance
+}
+
+// File decides a completion filing of f.Buildings: what the recorder
+// entered is valid, each building is the project's and not yet filed,
+// the readiness view lets it through and the date is not before any of
+// the buildings' passed acceptance (both named together when both fail).
+// It returns the filing with the clock's due day in cal as it stands
+// (ClockDays working days after the filing date) and the commitments
+// the filing makes (Standard), or why it may not be recorded.
+func File(facts FilingFacts, f Filing, promised []Commitment, cal *calendar.Calendar) (Filing, []Commitment, error) {
+	if err := f.Validate(facts.Today); err != nil {
+		return f, nil, err
+	}
+	promised = slices.Clone(promised)
+	var e problem.Fields
+	for i := range promised {
+		if err := promised[i].ValidatePromise(f.FiledOn); err != nil {
+			e.Add(fmt.Sprintf("promise_%d", i), problem.As(err).Message)
+		}
+	}
+	if err := e.Err("commitment.invalid", "承诺事项填写有误"); err != nil {
+		return f, nil, err
+	}
+	f.Buildings = slices.Compact(slices.Sorted(slices.Values(f.Buildings)))
+	for _, b := range f.Buildings {
+		if !slices.Contains(facts.Buildings, b) {
+			return f, nil, problem.New(problem.Invalid, "filing.buildings", "所选的幢不属于本项目")
+		}
+		if slices.Contains(facts.Filed, b) {
+			return f, nil, problem.New(problem.Conflict, "filing.exists", "所选的幢已办理竣工验收备案")
+		}
+	}
+	var accepted []PassedAcceptance
+	for _, a := range facts.Accepted {
+		if slices.Contains(f.Buildings, a.BuildingID) {
+			accepted = append(accepted, a)
+		}
+	}
+	// The date is checked against the acceptance the filing records; a
+	// refusal names it beside any condition still missing.
+	dateErr := f.CheckAccepted(accepted)
+	if facts.Readiness != nil {
+		if dateErr == nil {
+			return f, nil, facts.Readiness
+		}
+		both := *problem.As(facts.Readiness)
+		both.Reasons = append(slices.Clone(both.Reasons), problem.As(dateErr).Reasons...)
+		return f, nil, &both
+	}
+	if dateErr != nil {
+		return f, nil, dateErr
+	}
+	due, err := f.Due(cal, facts.Region)
+	if err != nil {
+		return f, nil, err
+	}
+	f.DueOn = due.Due
+	if f.Source == "" {
+		f.Source = "page"
+	}
+	return f, Standard(f.FiledOn, promised), nil
+}
+
+// NumberTaken is the refusal of a filing whose number another filing
+// already has (found by the database's unique index).
+func NumberTaken() error {
+	return &problem.Error{Kind: problem.Conflict, Code: "filing.number", Message: "该备案编号已使用", Fields: map[string]string{"number": "备案编号重复"}}
 }
 
 // RuleBeforeAcceptance is the rule code of a filing dated before its

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -256,110 +257,109 @@ func (db *DB) PayMaintenance(ctx context.Context, actor audit.Actor, id int64, v
 // with their due dates; the project's filing milestone (presale fund) and
 // an outbound event are written in the same transaction.
 func (db *DB) RecordFiling(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, f completion.Filing, promised []completion.Commitment) (completion.Filing, error) {
+	out := f
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		p, err := lockProject(ctx, tx, f.ProjectID)
-		if err != nil {
-			return err
-		}
-		if err := f.Validate(calendar.DateOf(tx.now)); err != nil {
-			return err
-		}
-		var e problem.Fields
-		for i := range promised {
-			if err := promised[i].ValidatePromise(f.FiledOn); err != nil {
-				e.Add(fmt.Sprintf("promise_%d", i), problem.As(err).Message)
-			}
-		}
-		if err := e.Err("commitment.invalid", "承诺事项填写有误"); err != nil {
-			return err
-		}
-		facts, err := db.readinessFacts(ctx, tx.q(), p, allUnits(), calendar.DateOf(tx.now))
-		if err != nil {
-			return err
-		}
-		slices.Sort(f.Buildings)
-		f.Buildings = slices.Compact(f.Buildings)
-		var blocked []handover.Condition
-		for _, b := range f.Buildings {
-			if !slices.ContainsFunc(facts.Buildings, func(x handover.BuildingFacts) bool { return x.Building.ID == b }) {
-				return problem.New(problem.Invalid, "filing.buildings", "所选的幢不属于本项目")
-			}
-			if slices.ContainsFunc(facts.Filings, func(x completion.Filing) bool { return slices.Contains(x.Buildings, b) }) {
-				return problem.New(problem.Conflict, "filing.exists", "所选的幢已办理竣工验收备案")
-			}
-			r := handover.Evaluate(facts, cal, handover.Filing, handover.Scope{Building: b}, tx.now)
-			for _, c := range r.Conditions {
-				if !slices.ContainsFunc(blocked, func(x handover.Condition) bool { return x == c }) {
-					blocked = append(blocked, c)
-				}
-			}
-		}
-		// The date is checked against the acceptance the filing records;
-		// a refusal names it beside any condition still missing.
-		dateErr := f.CheckAccepted(passedAcceptances(facts, f.Buildings))
-		if err := (handover.Report{Target: handover.Filing, Conditions: blocked}).Err(); err != nil {
-			if dateErr != nil {
-				p := problem.As(err)
-				p.Reasons = append(p.Reasons, problem.As(dateErr).Reasons...)
-			}
-			return err
-		}
-		if dateErr != nil {
-			return dateErr
-		}
-		due, err := f.Due(cal, facts.Region)
-		if err != nil {
-			return err
-		}
-		if f.Source == "" {
-			f.Source = "page"
-		}
-		f.DueOn, f.Jurisdiction, f.RecordedBy, f.RecordedAt = due.Due, p.Jurisdiction, actor.UserID, tx.now
-		f.ID, err = tx.insertID(ctx, `INSERT INTO completion_filings (project_id, jurisdiction, number, filed_on, due_on, source, recorded_by, recorded_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, f.ProjectID, f.Jurisdiction, f.Number, f.FiledOn.String(), f.DueOn.String(), f.Source, actor.UserID, tx.now)
-		if isUniqueViolation(err) {
-			return &problem.Error{Kind: problem.Conflict, Code: "filing.number", Message: "该备案编号已使用", Fields: map[string]string{"number": "备案编号重复"}}
-		}
-		if err != nil {
-			return err
-		}
-		for _, b := range f.Buildings {
-			if _, err := tx.exec(ctx, `INSERT INTO completion_filing_buildings (filing_id, building_id) VALUES ($1, $2)`, f.ID, b); err != nil {
-				return err
-			}
-		}
-		tx.touchBuildings(f.Buildings...)
-		for _, c := range completion.Standard(f.FiledOn, promised) {
-			if _, err := tx.exec(ctx, `INSERT INTO commitments (project_id, filing_id, developer_org, kind, title, due_on) VALUES ($1, $2, $3, $4, $5, $6)`,
-				f.ProjectID, f.ID, p.Developer, string(c.Kind), c.Title, c.DueOn.String()); err != nil {
-				return err
-			}
-		}
-		if err := tx.recordMilestone(ctx, f.ProjectID, presale.MilestoneFiled, f.FiledOn, "竣工验收备案 "+f.Number); err != nil {
-			return err
-		}
-		if err := tx.emit(exchange.CompletionFiled, fmt.Sprintf("project:%d", f.ProjectID), f.Jurisdiction, map[string]any{"project": p.Name,
-			"number": f.Number, "filed_on": f.FiledOn, "due_on": f.DueOn, "buildings": f.Buildings}); err != nil {
-			return err
-		}
-		tx.Audit("completion.file", "project", f.ProjectID, map[string]any{"number": f.Number, "filed_on": f.FiledOn, "due_on": f.DueOn,
-			"buildings": f.Buildings, "source": f.Source, "promised": len(promised)})
-		return nil
+		var err error
+		out, err = db.recordFiling(ctx, tx, cal, f, promised)
+		return err
 	})
-	return f, err
+	return out, err
+}
+
+// recordFiling locks the project, reads its facts, asks completion.File
+// and writes the filing it returns.
+func (db *DB) recordFiling(ctx context.Context, tx *Tx, cal *calendar.Calendar, in completion.Filing, promised []completion.Commitment) (completion.Filing, error) {
+	p, err := lockProject(ctx, tx, in.ProjectID)
+	if err != nil {
+		return in, err
+	}
+	facts, err := db.readinessFacts(ctx, tx.q(), p, allUnits(), calendar.DateOf(tx.now))
+	if err != nil {
+		return in, err
+	}
+	f, commitments, err := completion.File(filingFacts(facts, cal, in.Buildings, tx.now), in, promised, cal)
+	if err != nil {
+		return f, err
+	}
+	f.Jurisdiction, f.RecordedBy, f.RecordedAt = p.Jurisdiction, tx.actor.UserID, tx.now
+	if err := tx.insertFiling(ctx, &f, p.Developer, commitments); err != nil {
+		return f, err
+	}
+	if err := tx.recordMilestone(ctx, f.ProjectID, presale.MilestoneFiled, f.FiledOn, "竣工验收备案 "+f.Number); err != nil {
+		return f, err
+	}
+	if err := tx.emit(exchange.CompletionFiled, fmt.Sprintf("project:%d", f.ProjectID), f.Jurisdiction, map[string]any{"project": p.Name,
+		"number": f.Number, "filed_on": f.FiledOn, "due_on": f.DueOn, "buildings": f.Buildings}); err != nil {
+		return f, err
+	}
+	tx.Audit("completion.file", "project", f.ProjectID, map[string]any{"number": f.Number, "filed_on": f.FiledOn, "due_on": f.DueOn,
+		"buildings": f.Buildings, "source": f.Source, "promised": len(promised)})
+	return f, nil
+}
+
+// insertFiling writes a filing, its buildings and its commitments (owed
+// by the developer).
+func (tx *Tx) insertFiling(ctx context.Context, f *completion.Filing, developer int64, commitments []completion.Commitment) error {
+	var err error
+	f.ID, err = tx.insertID(ctx, `INSERT INTO completion_filings (project_id, jurisdiction, number, filed_on, due_on, source, recorded_by, recorded_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, f.ProjectID, f.Jurisdiction, f.Number, f.FiledOn.String(), f.DueOn.String(), f.Source, f.RecordedBy, f.RecordedAt)
+	if isUniqueViolation(err) {
+		return completion.NumberTaken()
+	}
+	if err != nil {
+		return err
+	}
+	for _, b := range f.Buildings {
+		if _, err := tx.exec(ctx, `INSERT INTO completion_filing_buildings (filing_id, building_id) VALUES ($1, $2)`, f.ID, b); err != nil {
+			return err
+		}
+	}
+	tx.touchBuildings(f.Buildings...)
+	for _, c := range commitments {
+		if _, err := tx.exec(ctx, `INSERT INTO commitments (project_id, filing_id, developer_org, kind, title, due_on) VALUES ($1, $2, $3, $4, $5, $6)`,
+			f.ProjectID, f.ID, developer, string(c.Kind), c.Title, c.DueOn.String()); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// filingFacts is what completion.File looks at, from the project's
+// readiness facts: the readiness view asked about each of the project's
+// buildings being filed, every blocking condition named once.
+func filingFacts(facts *handover.Facts, cal *calendar.Calendar, filing []int64, now time.Time) completion.FilingFacts {
+	ff := completion.FilingFacts{Today: calendar.DateOf(now), Region: facts.Region}
+	for _, b := range facts.Buildings {
+		ff.Buildings = append(ff.Buildings, b.Building.ID)
+	}
+	var blocked []handover.Condition
+	for _, b := range slices.Compact(slices.Sorted(slices.Values(filing))) {
+		if !slices.Contains(ff.Buildings, b) {
+			continue // completion.File refuses it
+		}
+		for _, c := range handover.Evaluate(facts, cal, handover.Filing, handover.Scope{Building: b}, now).Conditions {
+			if !slices.Contains(blocked, c) {
+				blocked = append(blocked, c)
+			}
+		}
+	}
+	for _, x := range facts.Filings {
+		ff.Filed = append(ff.Filed, x.Buildings...)
+	}
+	ff.Readiness = handover.Report{Target: handover.Filing, Conditions: blocked}.Err()
+	ff.Accepted = passedAcceptances(facts)
+	return ff
 }
 
 // passedAcceptances lists the passed joint acceptance of each of the
-// buildings, with the day its unified opinion was issued.
-func passedAcceptances(facts *handover.Facts, buildings []int64) []completion.PassedAcceptance {
+// project's buildings, with the day its unified opinion was issued.
+func passedAcceptances(facts *handover.Facts) []completion.PassedAcceptance {
 	var out []completion.PassedAcceptance
 	for _, b := range facts.Buildings {
-		if !slices.Contains(buildings, b.Building.ID) {
-			continue
-		}
 		for _, c := range facts.Cases {
 			if c.State == completion.Passed && !c.OpinionAt.IsZero() && slices.Contains(c.Buildings, b.Building.ID) {
-				out = append(out, completion.PassedAcceptance{Building: b.Building.Name, OpinionNo: c.OpinionNo, On: calendar.DateOf(c.OpinionAt)})
+				out = append(out, completion.PassedAcceptance{BuildingID: b.Building.ID, Building: b.Building.Name, OpinionNo: c.OpinionNo,
+					On: calendar.DateOf(c.OpinionAt)})
 			}
 		}
 	}
@@ -369,8 +369,7 @@ func passedAcceptances(facts *handover.Facts, buildings []int64) []completion.Pa
 // clockDue is the due day of a filing's 20-working-day clock in the
 // calendar as it stands.
 func clockDue(cal *calendar.Calendar, filedOn calendar.Date, region string) (calendar.Date, error) {
-	dl, err := completion.Filing{FiledOn: filedOn}.Due(cal, region)
-	return dl.Due, err
+	return completion.ClockDue(cal, filedOn, region)
 }
 
 func filingsOf(ctx context.Context, q querier, projectID int64) ([]completion.Filing, error) {
