@@ -125,10 +125,17 @@ func TestImportWorkbookWithoutStyles(t *testing.T) {
 			t.Fatalf("upload: got status %d, want 303 to the refusal on the project page", resp.StatusCode)
 		}
 		_, page := get(t, c, projectURL)
-		for _, s := range []string{"楼盘表未导入", "地上层数应为1–200的整数", "户号应为1–9999的整数", "用途应为", "下载标注错误的工作簿"} {
-			if !strings.Contains(page, s) {
-				t.Errorf("the project page lacks %q", s)
-			}
+		checkPage(t, "the project page", page, in("#flash", hasText("楼盘表未导入")),
+			in("#last-import.err a.btn", hasExactText("下载标注错误的工作簿")))
+		// Each error in its row: 工作表, 行, 列 and the reason.
+		for _, tt := range []struct{ sheet, row, column, reason string }{
+			{"幢", "2", "地上层数", "地上层数应为1–200的整数"},
+			{"户", "2", "户号", "户号应为1–9999的整数"},
+			{"户", "3", "用途", "用途应为"},
+		} {
+			checkPage(t, "the project page's import errors", page, inAny("#last-import #import-errors tbody tr",
+				in("td:nth-child(1)", hasExactText(tt.sheet)), in("td:nth-child(2)", hasExactText(tt.row)),
+				in("td:nth-child(3)", hasExactText(tt.column)), in("td:nth-child(5)", hasText(tt.reason))))
 		}
 		var id int64
 		if err := env.Raw.QueryRow(`SELECT MAX(id) FROM ledger_imports WHERE project_id = $1`, pid).Scan(&id); err != nil {
@@ -208,12 +215,12 @@ func invalidText(t *testing.T, resp *http.Response) (code, field string) {
 		}
 		return e.Error.Code, field
 	}
-	if m := regexp.MustCompile(`错误代码 <code>([^<]*)</code>`).FindSubmatch(b); m != nil {
-		code = string(m[1])
-	}
-	// A page names the field by its label (“名称或姓名”一栏) where it has one.
-	if m := regexp.MustCompile(`字段“([^”]*)”|“([^”]*)”一栏`).FindSubmatch(b); m != nil {
-		field = string(m[1]) + string(m[2])
+	code = pageText(t, string(b), ".alert.err #error-code")
+	// The error page's message names the field by its label (“名称或姓名”一栏)
+	// where it has one.
+	msg := pageText(t, string(b), ".alert.err > p:first-child")
+	if m := regexp.MustCompile(`^字段“([^”]*)”|^“([^”]*)”一栏`).FindStringSubmatch(msg); m != nil {
+		field = m[1] + m[2]
 	}
 	return code, field
 }

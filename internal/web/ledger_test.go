@@ -18,6 +18,7 @@ import (
 	"handover/internal/audit"
 	"handover/internal/demo"
 	"handover/internal/ledger"
+	"handover/internal/web/htmlcheck"
 	"handover/internal/web/webtest"
 )
 
@@ -148,14 +149,17 @@ func TestImportPage(t *testing.T) {
 		_, page := get(t, c, url)
 		return page
 	}
+	applyForm := fmt.Sprintf(`form[action="/projects/%d/presale/apply"]`, pid)
 	// Every building of the demo project is permitted: nothing to apply for.
-	if _, page := get(t, c, url); !strings.Contains(page, "本项目各幢均已在预售许可范围内") || strings.Contains(page, "/presale/apply") {
-		t.Errorf("a fully permitted project's page offers a presale application")
+	_, page := get(t, c, url)
+	checkPage(t, "a fully permitted project's page", page,
+		in("#presale #nothing-to-sell", hasText("本项目各幢均已在预售许可范围内")), none(applyForm))
+	// The refusal: the flash says so, the last import lists the reason.
+	reason := func(s string) htmlcheck.Checker {
+		return in("#last-import.err #import-errors", inAny("tbody tr td:nth-child(5)", hasText(s)))
 	}
-	page := upload([]byte("not a workbook"))
-	if !strings.Contains(page, "楼盘表未导入") || !strings.Contains(page, "不是有效的 .xlsx") {
-		t.Errorf("bad file: page lacks the refusal")
-	}
+	page = upload([]byte("not a workbook"))
+	checkPage(t, "bad file", page, in("#flash", hasText("楼盘表未导入")), reason("不是有效的 .xlsx"))
 	// The template's example names 3号楼's 15th floor “15”; the demo's 3号楼
 	// skips 4, 13 and 14 and calls it “18”: refused, with the reason.
 	tmpl, err := ledger.Template("652301004007GB00121")
@@ -163,9 +167,8 @@ func TestImportPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	page = upload(tmpl)
-	if !strings.Contains(page, "楼盘表未导入") || !strings.Contains(page, "名义层已为“18”") || !strings.Contains(page, "下载标注错误的工作簿") {
-		t.Errorf("conflicting floor name: page lacks the refusal or the annotated workbook")
-	}
+	checkPage(t, "conflicting floor name", page, in("#flash", hasText("楼盘表未导入")), reason("名义层已为“18”"),
+		in("#last-import a.btn", hasExactText("下载标注错误的工作簿")))
 	// A new building imports; importing it again changes nothing.
 	b := ledger.Building{ID: 1, Parcel: "652301004007GB00121", Number: 9, Name: "9号楼", Structure: "框架", FloorsAbove: 2, PlannedUse: "住宅"}
 	fl := map[int64][]ledger.Floor{1: {{Actual: 1, Named: "1"}, {Actual: 2, Named: "2"}}}
@@ -179,14 +182,11 @@ func TestImportPage(t *testing.T) {
 		t.Fatal(err)
 	}
 	for i := 0; i < 2; i++ {
-		if page = upload(raw); !strings.Contains(page, "楼盘表已导入") {
-			t.Errorf("import %d: page lacks the success message", i+1)
-		}
+		page = upload(raw)
+		checkPage(t, fmt.Sprintf("import %d", i+1), page, in("#flash", hasText("楼盘表已导入")), in("#last-import.ok"), none("#import-errors"))
 	}
 	// The new building is not permitted: the check and the application show.
-	if !strings.Contains(page, "/presale/apply") || strings.Contains(page, "本项目各幢均已在预售许可范围内") {
-		t.Errorf("after importing 9号楼 the page offers no presale application")
-	}
+	checkPage(t, "after importing 9号楼", page, in("#presale "+applyForm), none("#nothing-to-sell"), lacksText("本项目各幢均已在预售许可范围内"))
 	var n int
 	env.Raw.QueryRow(`SELECT COUNT(*) FROM buildings WHERE project_id = $1`, pid).Scan(&n)
 	if n != 9 {
