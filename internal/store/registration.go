@@ -1124,7 +1124,7 @@ func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registr
 		corrected.RegType, corrected.CertNo = registry.RegCorrection, ""
 		corrected.Note = strings.TrimSpace(corrected.Note + " 更正：" + s.Details["reason"])
 		// The corrected right gets a new certificate (or proof) in place of
-		// the one the correction supersedes (DOMAIN.md §5.13), which is
+		// the one the correction supersedes (docs/domain.md §5.13), which is
 		// cancelled here, in the same transaction.
 		// Only a right that had a certificate gets one: the developer's
 		// first registration has none, and a pre-notice's proof was issued

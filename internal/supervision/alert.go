@@ -1,4 +1,4 @@
-// Package supervision is what the prefecture sees of the reform (DOMAIN.md
+// Package supervision is what the prefecture sees of the reform (docs/domain.md
 // §5.16): early warnings (alerts), credit records, assessment figures and
 // reports.
 //
