@@ -3,12 +3,12 @@ package completion
 import "handover/internal/calendar"
 
 // ClockDays is the promise of the reform: handover with the certificate
-// within 20 working days of the completion filing (DOMAIN.md §5.7).
+// within 20 working days of the completion filing (docs/domain.md §5.7).
 const ClockDays = 20
 
 // Due is the clock's due day in cal as it stands, in the calendar region
 // of the filing's jurisdiction: the ClockDays-th working day after FiledOn
-// (DOMAIN.md §6: a deadline computed before a calendar change is
+// (docs/domain.md §6: a deadline computed before a calendar change is
 // recomputed after it).
 func (f Filing) Due(cal *calendar.Calendar, region string) (calendar.Deadline, error) {
 	return cal.AddWorkdays(f.FiledOn, ClockDays, region)
