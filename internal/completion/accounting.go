@@ -8,6 +8,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"handover/internal/ledger"
 	"handover/internal/measure"
 	"handover/internal/problem"
 )
@@ -109,6 +110,51 @@ func ParseRate(s string) (decimal.Decimal, error) {
 // MaintenanceDue is a unit's maintenance fund: its measured 建筑面积 ×
 // the rate, to the fen.
 func MaintenanceDue(area, rate decimal.Decimal) decimal.Decimal { return area.Mul(rate).Round(2) }
+
+// AccountingPlan is a project's accounting list as PlanAccounting sets it
+// out.
+type AccountingPlan struct {
+	Project []Item          // the project's fees (UnitID 0): created when missing, never changed here
+	Units   []Item          // each measured unit's maintenance fund: created, or following a corrected area until cleared
+	Rate    decimal.Decimal // the maintenance fund rate applied, 元/m²
+}
+
+// PlanAccounting sets out a project's accounting list: the land price from
+// the parcels (due and paid summed, the grant contracts as evidence), a
+// land top-up when topUp says why one is needed (LandCheck), the
+// infrastructure, soil and water and civil defence fees to be assessed,
+// and the maintenance fund of every unit with a measured area — the flats
+// and the shops of the compound alike (《住宅专项维修资金管理办法》第二条) —
+// at the jurisdiction's rate setting ("" for the default).
+func PlanAccounting(parcels []ledger.Parcel, topUp string, units []ledger.Unit, rate string) (AccountingPlan, error) {
+	r, err := ParseRate(rate)
+	if err != nil {
+		return AccountingPlan{}, err
+	}
+	premium := Item{Kind: LandPremium, Due: decimal.Zero, Paid: decimal.Zero, Note: "出让合同"}
+	var grants []string
+	for _, p := range parcels {
+		premium.Due, premium.Paid = premium.Due.Add(p.PremiumDue), premium.Paid.Add(p.PremiumPaid)
+		grants = append(grants, p.GrantContract)
+	}
+	premium.Evidence = strings.Join(grants, "、")
+	plan := AccountingPlan{Project: []Item{premium}, Rate: r}
+	kinds := []ItemKind{Infrastructure, SoilWater, CivilDefence}
+	if topUp != "" {
+		kinds = append([]ItemKind{LandTopUp}, kinds...)
+	}
+	for _, k := range kinds {
+		plan.Project = append(plan.Project, Item{Kind: k, Due: decimal.Zero, Paid: decimal.Zero})
+	}
+	for _, u := range units {
+		if !u.Measured.Total.IsPositive() {
+			continue
+		}
+		plan.Units = append(plan.Units, Item{UnitID: u.ID, Kind: Maintenance, Due: MaintenanceDue(u.Measured.Total, r), Paid: decimal.Zero,
+			Note: "按实测建筑面积" + u.Measured.Total.StringFixed(2) + "㎡×" + r.String() + "元/㎡"})
+	}
+	return plan, nil
+}
 
 // Item is one accounting item of a project (UnitID 0) or of a unit.
 type Item struct {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -100,87 +101,94 @@ func landCheck(ctx context.Context, q querier, projectID int64) (string, error) 
 func (db *DB) PrepareAccounting(ctx context.Context, actor audit.Actor, projectID int64) (int, error) {
 	created := 0
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		p, err := lockProject(ctx, tx, projectID)
-		if err != nil {
-			return err
-		}
-		parcels, err := parcelsOf(ctx, tx.q(), projectID)
-		if err != nil {
-			return err
-		}
-		premium, paid := decimal.Zero, decimal.Zero
-		var grants []string
-		for _, pc := range parcels {
-			premium, paid = premium.Add(pc.PremiumDue), paid.Add(pc.PremiumPaid)
-			grants = append(grants, pc.GrantContract)
-		}
-		topUp, err := landCheck(ctx, tx.q(), projectID)
-		if err != nil {
-			return err
-		}
-		add := func(unit int64, kind completion.ItemKind, due, paid decimal.Decimal, evidence, note string) error {
-			res, err := tx.exec(ctx, `INSERT INTO accounting_items (project_id, unit_id, kind, due, paid, evidence, note, updated_at)
-				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (project_id, unit_id, kind) DO NOTHING`,
-				projectID, unit, string(kind), measure.Cents(due), measure.Cents(paid), evidence, note, tx.now)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n > 0 {
-				created++
-			}
-			return nil
-		}
-		if err := add(0, completion.LandPremium, premium, paid, strings.Join(grants, "、"), "出让合同"); err != nil {
-			return err
-		}
-		if topUp != "" {
-			if err := add(0, completion.LandTopUp, decimal.Zero, decimal.Zero, "", ""); err != nil {
-				return err
-			}
-		}
-		for _, k := range []completion.ItemKind{completion.Infrastructure, completion.SoilWater, completion.CivilDefence} {
-			if err := add(0, k, decimal.Zero, decimal.Zero, "", ""); err != nil {
-				return err
-			}
-		}
-		rs, err := setting(ctx, tx.q(), p.Jurisdiction, completion.SettingMaintenanceRate, "")
-		if err != nil {
-			return err
-		}
-		rate, err := completion.ParseRate(rs)
-		if err != nil {
-			return err
-		}
-		// Every measured unit of the project: the flats, and the shops of
-		// the residential compound (《住宅专项维修资金管理办法》第二条).
-		units, err := unitsWhere(ctx, tx.q(), `u.building_id IN (SELECT id FROM buildings WHERE project_id = $1) AND u.m_total > 0`, projectID)
-		if err != nil {
-			return err
-		}
-		var rows [][]any
-		for _, us := range units {
-			for _, u := range us {
-				rows = append(rows, []any{projectID, u.ID, string(completion.Maintenance), measure.Cents(completion.MaintenanceDue(u.Measured.Total, rate)),
-					"按实测建筑面积" + u.Measured.Total.StringFixed(2) + "㎡×" + rate.String() + "元/㎡", tx.now})
-			}
-		}
-		before, err := countRows(ctx, tx, `SELECT COUNT(*) FROM accounting_items WHERE project_id = $1 AND unit_id <> 0`, projectID)
-		if err != nil {
-			return err
-		}
-		if err := tx.insertRows(ctx, `INSERT INTO accounting_items (project_id, unit_id, kind, due, note, updated_at) VALUES `, rows, ` ON CONFLICT (project_id, unit_id, kind) DO UPDATE
-			SET due = excluded.due, note = excluded.note, updated_at = excluded.updated_at WHERE accounting_items.cleared_at IS NULL AND accounting_items.due <> excluded.due`); err != nil {
-			return err
-		}
-		after, err := countRows(ctx, tx, `SELECT COUNT(*) FROM accounting_items WHERE project_id = $1 AND unit_id <> 0`, projectID)
-		if err != nil {
-			return err
-		}
-		created += after - before
-		tx.Audit("accounting.prepare", "project", projectID, map[string]any{"created": created, "land_topup": topUp, "rate": rate.String()})
-		return nil
+		var err error
+		created, err = tx.prepareAccounting(ctx, projectID)
+		return err
 	})
 	return created, err
+}
+
+// prepareAccounting locks the project, reads its parcels, land figures,
+// rate and measured units, asks completion.PlanAccounting and writes the
+// plan; it returns how many items it created.
+func (tx *Tx) prepareAccounting(ctx context.Context, projectID int64) (int, error) {
+	p, err := lockProject(ctx, tx, projectID)
+	if err != nil {
+		return 0, err
+	}
+	parcels, err := parcelsOf(ctx, tx.q(), projectID)
+	if err != nil {
+		return 0, err
+	}
+	topUp, err := landCheck(ctx, tx.q(), projectID)
+	if err != nil {
+		return 0, err
+	}
+	rate, err := setting(ctx, tx.q(), p.Jurisdiction, completion.SettingMaintenanceRate, "")
+	if err != nil {
+		return 0, err
+	}
+	byBuilding, err := unitsWhere(ctx, tx.q(), `u.building_id IN (SELECT id FROM buildings WHERE project_id = $1) AND u.m_total > 0`, projectID)
+	if err != nil {
+		return 0, err
+	}
+	var units []ledger.Unit
+	for _, b := range slices.Sorted(maps.Keys(byBuilding)) {
+		units = append(units, byBuilding[b]...)
+	}
+	plan, err := completion.PlanAccounting(parcels, topUp, units, rate)
+	if err != nil {
+		return 0, err
+	}
+	created, err := tx.insertProjectItems(ctx, projectID, plan.Project)
+	if err != nil {
+		return 0, err
+	}
+	n, err := tx.upsertUnitItems(ctx, projectID, plan.Units)
+	if err != nil {
+		return 0, err
+	}
+	created += n
+	tx.Audit("accounting.prepare", "project", projectID, map[string]any{"created": created, "land_topup": topUp, "rate": plan.Rate.String()})
+	return created, nil
+}
+
+// insertProjectItems writes the project's fees that are not there yet and
+// returns how many it wrote.
+func (tx *Tx) insertProjectItems(ctx context.Context, projectID int64, items []completion.Item) (int, error) {
+	created := 0
+	for _, it := range items {
+		res, err := tx.exec(ctx, `INSERT INTO accounting_items (project_id, unit_id, kind, due, paid, evidence, note, updated_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (project_id, unit_id, kind) DO NOTHING`,
+			projectID, 0, string(it.Kind), measure.Cents(it.Due), measure.Cents(it.Paid), it.Evidence, it.Note, tx.now)
+		if err != nil {
+			return created, err
+		}
+		if n, _ := res.RowsAffected(); n > 0 {
+			created++
+		}
+	}
+	return created, nil
+}
+
+// upsertUnitItems writes the units' maintenance fund items: new ones, and
+// a changed amount on one not yet cleared. It returns how many it created.
+func (tx *Tx) upsertUnitItems(ctx context.Context, projectID int64, items []completion.Item) (int, error) {
+	rows := make([][]any, len(items))
+	for i, it := range items {
+		rows[i] = []any{projectID, it.UnitID, string(it.Kind), measure.Cents(it.Due), it.Note, tx.now}
+	}
+	const count = `SELECT COUNT(*) FROM accounting_items WHERE project_id = $1 AND unit_id <> 0`
+	before, err := countRows(ctx, tx, count, projectID)
+	if err != nil {
+		return 0, err
+	}
+	if err := tx.insertRows(ctx, `INSERT INTO accounting_items (project_id, unit_id, kind, due, note, updated_at) VALUES `, rows, ` ON CONFLICT (project_id, unit_id, kind) DO UPDATE
+		SET due = excluded.due, note = excluded.note, updated_at = excluded.updated_at WHERE accounting_items.cleared_at IS NULL AND accounting_items.due <> excluded.due`); err != nil {
+		return 0, err
+	}
+	after, err := countRows(ctx, tx, count, projectID)
+	return after - before, err
 }
 
 func countRows(ctx context.Context, tx *Tx, q string, args ...any) (int, error) {
