@@ -18,6 +18,7 @@ import (
 	"handover/internal/demo"
 	"handover/internal/jobs"
 	"handover/internal/problem"
+	"handover/internal/server"
 	"handover/internal/store"
 	"handover/internal/web"
 )
@@ -61,7 +62,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	worker := jobs.New(db, log, time.Now, 2*time.Second)
-	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: log, Hash: c.Hash,
+	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: log, Hash: c.Hash,
 		SecureCookies: c.SecureCookies, BaseURL: c.BaseURL, Keys: keys, Wake: worker.Wake})
 	if err != nil {
 		return err

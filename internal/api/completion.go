@@ -3,10 +3,7 @@ package api
 import (
 	"net/http"
 	"strconv"
-	"strings"
 	"time"
-
-	"github.com/shopspring/decimal"
 
 	"handover/internal/access"
 	"handover/internal/calendar"
@@ -14,7 +11,6 @@ import (
 	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/ledger"
-	"handover/internal/measure"
 	"handover/internal/problem"
 	"handover/internal/store"
 )
@@ -97,62 +93,6 @@ func (a *API) commissionSurveyor(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// SurveyInput is a survey as the 多测合一 platform sends it.
-type SurveyInput struct {
-	ReportNo      string            `json:"report_no"`
-	BuildingTotal string            `json:"building_total"`
-	LandArea      string            `json:"land_area"`
-	FloorArea     string            `json:"floor_area"`
-	Units         []SurveyInputUnit `json:"units"`
-}
-
-// SurveyInputUnit is one unit's measured areas.
-type SurveyInputUnit struct {
-	UnitNo string `json:"unit_no"`
-	Total  string `json:"total"`
-	Inner  string `json:"inner"`
-	Shared string `json:"shared"`
-	Ratio  string `json:"ratio"`
-}
-
-// survey turns the input into a survey, with every format problem by row.
-func (in SurveyInput) survey() (completion.Survey, []ledger.RowError) {
-	s := completion.Survey{ReportNo: in.ReportNo, Source: "api"}
-	var errs []ledger.RowError
-	num := func(sheet string, row int, col, v string) decimal.Decimal {
-		d, err := measure.Parse(v, col)
-		if err != nil {
-			errs = append(errs, ledger.RowError{Sheet: sheet, Row: row, Column: col, Value: v, Reason: problem.As(err).Message})
-		}
-		return d
-	}
-	s.BuildingTotal = num(completion.SheetSurvey, 2, "building_total", in.BuildingTotal)
-	s.LandArea = num(completion.SheetSurvey, 2, "land_area", in.LandArea)
-	s.FloorArea = num(completion.SheetSurvey, 2, "floor_area", in.FloorArea)
-	for i, u := range in.Units {
-		m := completion.UnitMeasure{Row: i + 1, UnitNo: strings.TrimSpace(u.UnitNo)}
-		// A unit's errors name the unit: its position in the request alone
-		// does not tell the sending system which unit to correct.
-		area := func(col, v string) decimal.Decimal {
-			d, err := measure.Parse(v, col)
-			if err != nil {
-				errs = append(errs, ledger.RowError{Sheet: completion.SheetSurveyUnits, Row: i + 1, Column: col, Value: v, Reason: m.Named(problem.As(err).Message)})
-			}
-			return d
-		}
-		m.Areas.Total = area("total", u.Total)
-		m.Areas.Inner = area("inner", u.Inner)
-		m.Areas.Shared = area("shared", u.Shared)
-		ratio, err := measure.ParseRatio(u.Ratio, "分摊系数")
-		if err != nil {
-			errs = append(errs, ledger.RowError{Sheet: completion.SheetSurveyUnits, Row: i + 1, Column: "ratio", Value: u.Ratio, Reason: m.Named(problem.As(err).Message)})
-		}
-		m.Areas.Ratio = ratio
-		s.Units = append(s.Units, m)
-	}
-	return s, errs
-}
-
 // SurveyRefused is the refusal of a survey with every bad row.
 func SurveyRefused(errs []ledger.RowError) error {
 	e := &problem.Error{Kind: problem.Invalid, Code: "survey.invalid", Message: "测绘成果未通过校验，未保存", Fields: map[string]string{}}
@@ -175,13 +115,8 @@ func (a *API) buildingProject(r *http.Request) (ledger.Building, ledger.Project,
 	return b, p, err
 }
 
-// SurveyTarget is the access target of a project's survey records.
-func SurveyTarget(p ledger.Project) access.Target {
-	return access.Target{Jurisdiction: p.Jurisdiction, Developer: p.Developer, Org: p.Surveyor}
-}
-
 func (a *API) submitSurvey(w http.ResponseWriter, r *http.Request) error {
-	var in SurveyInput
+	var in completion.SurveyInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -189,10 +124,10 @@ func (a *API) submitSurvey(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.SurveySubmit, SurveyTarget(p)); err != nil {
+	if err := decide(r, access.SurveySubmit, access.SurveyTarget(p)); err != nil {
 		return err
 	}
-	s, errs := in.survey()
+	s, errs := in.Survey("api")
 	res, err := a.DB.SubmitSurvey(r.Context(), identity.ActorFrom(r.Context()), b.ID, s, nil, errs)
 	if err != nil {
 		return err
@@ -249,7 +184,7 @@ func toSurveyJSON(s completion.Survey, forecast map[int64]ledger.Areas) surveyJS
 }
 
 func (a *API) listSurveys(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.loadProjectAs(r, access.SurveyRead, SurveyTarget)
+	p, err := a.loadProjectAs(r, access.SurveyRead, access.SurveyTarget)
 	if err != nil {
 		return err
 	}
@@ -291,7 +226,7 @@ func (a *API) loadSurvey(r *http.Request, act access.Action) (completion.Survey,
 	if err != nil {
 		return s, err
 	}
-	t := SurveyTarget(p)
+	t := access.SurveyTarget(p)
 	t.Org = s.Surveyor
 	return s, decide(r, act, t)
 }
@@ -522,15 +457,6 @@ func (a *API) getCase(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, toCaseJSON(c, a.today()))
 }
 
-// OpinionTarget is whom a department's opinion on a case belongs to.
-func OpinionTarget(c completion.Case, p ledger.Project, department string) access.Target {
-	t := store.ProjectTarget(p)
-	if task := c.Latest()[department]; task != nil {
-		t.Org = task.OrgID
-	}
-	return t
-}
-
 func (a *API) recordOpinion(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Department  string `json:"department"`
@@ -553,7 +479,7 @@ func (a *API) recordOpinion(w http.ResponseWriter, r *http.Request) error {
 	if dept == "" && principal(r) != nil {
 		dept = principal(r).Org.Service
 	}
-	if err := decide(r, access.AcceptanceOpinion, OpinionTarget(c, p, dept)); err != nil {
+	if err := decide(r, access.AcceptanceOpinion, access.OpinionTarget(c, p, dept)); err != nil {
 		return err
 	}
 	var files []store.File
@@ -581,28 +507,12 @@ func (a *API) reinspect(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, toCaseJSON(c, a.today()))
 }
 
-// TaskQueryFor is the task list a principal sees: a department its own
-// queue, others their jurisdiction (prefecture-wide: all).
-func TaskQueryFor(p *identity.Principal, open bool) (store.TaskQuery, error) {
-	if p.Org.Kind == identity.Developer && access.Allowed(p, access.AcceptanceRead, access.Target{Developer: p.Org.ID}) {
-		return store.TaskQuery{Open: open, Developer: p.Org.ID}, nil
-	}
-	if err := access.Decide(p, access.AcceptanceRead, access.Target{Jurisdiction: p.Jurisdiction.Code}); err != nil {
-		return store.TaskQuery{}, err
-	}
-	q := store.TaskQuery{Open: open, Jurisdiction: p.Jurisdiction.Code, All: p.PrefectureWide()}
-	if p.Org.Kind == identity.Acceptance {
-		q.OrgID = p.Org.ID
-	}
-	return q, nil
-}
-
 func (a *API) listTasks(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	if p == nil {
 		return problem.New(problem.Unauthenticated, "auth.required", "请先登录")
 	}
-	q, err := TaskQueryFor(p, r.URL.Query().Get("open") == "true" || r.URL.Query().Get("open") == "1")
+	q, err := store.TaskQueryFor(p, r.URL.Query().Get("open") == "true" || r.URL.Query().Get("open") == "1")
 	if err != nil {
 		return err
 	}
@@ -684,23 +594,6 @@ func (a *API) loadItem(r *http.Request, act access.Action) (completion.Item, err
 	return it, decide(r, act, store.ProjectTarget(p))
 }
 
-// ParseItem reads an item's figures from text (page or API).
-func ParseItem(due, paid string) (decimal.Decimal, decimal.Decimal, error) {
-	var f problem.Fields
-	parse := func(field, v, what string) decimal.Decimal {
-		if strings.TrimSpace(v) == "" {
-			return decimal.Zero
-		}
-		d, err := measure.Parse(v, what)
-		if err != nil {
-			f.Add(field, problem.As(err).Message)
-		}
-		return d
-	}
-	d, p := parse("due", due, "应缴金额"), parse("paid", paid, "已缴金额")
-	return d, p, f.Err("accounting.invalid", "核算项目填写有误")
-}
-
 func (a *API) recordItem(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Due      string `json:"due"`
@@ -715,7 +608,7 @@ func (a *API) recordItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	due, paid, err := ParseItem(in.Due, in.Paid)
+	due, paid, err := completion.ParseItem(in.Due, in.Paid)
 	if err != nil {
 		return err
 	}
@@ -738,48 +631,8 @@ func (a *API) clearItem(w http.ResponseWriter, r *http.Request) error {
 
 // ---- filing and commitments
 
-// FilingInput is a completion filing as recorded by staff or pushed by the
-// 工程建设项目审批管理系统.
-type FilingInput struct {
-	Number    string         `json:"number"`
-	FiledOn   string         `json:"filed_on"`
-	Buildings []int64        `json:"buildings"`
-	Promises  []PromiseInput `json:"promises"`
-}
-
-// PromiseInput is a material the developer promises after the filing.
-type PromiseInput struct {
-	Title string `json:"title"`
-	DueOn string `json:"due_on"`
-}
-
-// Filing turns the input into a filing and its promises.
-func (in FilingInput) Filing(projectID int64, source string) (completion.Filing, []completion.Commitment, error) {
-	var f problem.Fields
-	fl := completion.Filing{ProjectID: projectID, Number: in.Number, Buildings: in.Buildings, Source: source}
-	if strings.TrimSpace(in.FiledOn) != "" {
-		d, err := calendar.ParseDate(strings.TrimSpace(in.FiledOn))
-		if err != nil {
-			f.Add("filed_on", "日期格式应为YYYY-MM-DD")
-		}
-		fl.FiledOn = d
-	}
-	var promised []completion.Commitment
-	for i, p := range in.Promises {
-		if strings.TrimSpace(p.Title) == "" && strings.TrimSpace(p.DueOn) == "" {
-			continue
-		}
-		d, err := calendar.ParseDate(strings.TrimSpace(p.DueOn))
-		if err != nil {
-			f.Add("promise_"+itoa(int64(i)), "承诺期限格式应为YYYY-MM-DD")
-		}
-		promised = append(promised, completion.Commitment{Title: p.Title, DueOn: d})
-	}
-	return fl, promised, f.Err("filing.invalid", "竣工验收备案信息有误")
-}
-
 func (a *API) recordFiling(w http.ResponseWriter, r *http.Request) error {
-	var in FilingInput
+	var in completion.FilingInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -850,23 +703,6 @@ func (a *API) fulfilCommitment(w http.ResponseWriter, r *http.Request) error {
 
 // ---- readiness
 
-// ReadinessTarget is the access target of a readiness question: the
-// project, and for one unit its buyers (a buyer may ask about their flat).
-func ReadinessTarget(p ledger.Project, f *handover.Facts, unit int64) access.Target {
-	t := store.ProjectTarget(p)
-	if unit == 0 || f == nil {
-		return t
-	}
-	for _, b := range f.Buildings {
-		for _, u := range b.Units {
-			if u.Unit.ID == unit {
-				t.Buyers = u.Contract.BuyerIDs()
-			}
-		}
-	}
-	return t
-}
-
 type conditionJSON struct {
 	Code         string         `json:"code"`
 	Title        string         `json:"title"`
@@ -928,7 +764,7 @@ func (a *API) getReadiness(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.ReadinessRead, ReadinessTarget(p, f, scope.Unit)); err != nil {
+	if err := decide(r, access.ReadinessRead, access.ReadinessTarget(p, f, scope.Unit)); err != nil {
 		return err
 	}
 	rep := handover.Evaluate(f, a.calendar(), target, scope, a.Now())

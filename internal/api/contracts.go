@@ -2,11 +2,8 @@ package api
 
 import (
 	"net/http"
-	"strconv"
 	"strings"
 	"time"
-
-	"github.com/shopspring/decimal"
 
 	"handover/internal/access"
 	"handover/internal/calendar"
@@ -165,104 +162,8 @@ func (a *API) listContracts(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, map[string]any{"contracts": out})
 }
 
-// ContractForm is a contract as submitted, by the API (JSON) or a page (form).
-type ContractForm struct {
-	UnitID              int64               `json:"unit_id"`
-	Ownership           string              `json:"ownership"`
-	PriceBasis          string              `json:"price_basis"`
-	UnitPrice           string              `json:"unit_price"`
-	Buyers              []ContractFormBuyer `json:"buyers"`
-	Payment             string              `json:"payment"`
-	LoanBank            int64               `json:"loan_bank"`
-	LoanAmount          string              `json:"loan_amount"`
-	LoanYears           int                 `json:"loan_years"`
-	LoanNo              string              `json:"loan_no"`
-	HomeCount           string              `json:"home_count"`
-	Marital             string              `json:"marital"`
-	DeliveryDate        string              `json:"delivery_date"`
-	DeliveryConditions  []string            `json:"delivery_conditions"`
-	RegistrationDays    int                 `json:"registration_days"`
-	LateDeliveryRate    string              `json:"late_delivery_rate"`
-	LateCertificateRate string              `json:"late_certificate_rate"`
-}
-
-// ContractFormBuyer is one buyer as submitted.
-type ContractFormBuyer struct {
-	Name     string `json:"name"`
-	IDNumber string `json:"id_number"`
-	Phone    string `json:"phone"`
-	Share    string `json:"share"` // "1/2" for 按份共有
-}
-
-// ParseShare reads a share written as "1/2" (or empty for none).
-func ParseShare(s string) (num, den int64, err error) {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return 0, 0, nil
-	}
-	n, d, ok := strings.Cut(s, "/")
-	num, err1 := strconv.ParseInt(strings.TrimSpace(n), 10, 64)
-	den, err2 := strconv.ParseInt(strings.TrimSpace(d), 10, 64)
-	if !ok || err1 != nil || err2 != nil || den <= 0 {
-		return 0, 0, problem.Newf(problem.Invalid, "contract.share", "份额“%s”应写作分数，如1/2", s)
-	}
-	return num, den, nil
-}
-
-// Input turns the submitted fields into a store input, collecting every
-// format error; the rules are checked by the domain afterwards.
-func (in ContractForm) Input() (store.ContractInput, error) {
-	var f problem.Fields
-	out := store.ContractInput{UnitID: in.UnitID, Ownership: presale.Ownership(in.Ownership), PriceBasis: presale.PriceBasis(in.PriceBasis),
-		Payment: presale.Payment(in.Payment), LoanBank: in.LoanBank, LoanYears: in.LoanYears, LoanNo: in.LoanNo,
-		HomeCount: presale.HomeCount(in.HomeCount), Marital: in.Marital, DeliveryConditions: in.DeliveryConditions, RegistrationDays: in.RegistrationDays}
-	money := func(s, field, what string) decimal.Decimal {
-		if strings.TrimSpace(s) == "" {
-			return decimal.Zero
-		}
-		d, err := measure.Parse(s, what)
-		if err != nil {
-			f.Add(field, problem.As(err).Message)
-		}
-		return d
-	}
-	out.UnitPrice = money(in.UnitPrice, "unit_price", "单价")
-	out.LoanAmount = money(in.LoanAmount, "loan_amount", "贷款金额")
-	rate := func(s, field string) decimal.Decimal {
-		if strings.TrimSpace(s) == "" {
-			return decimal.Zero
-		}
-		d, err := decimal.NewFromString(strings.TrimSpace(s))
-		if err != nil {
-			f.Add(field, "应为数字（万分之几）")
-		}
-		return d
-	}
-	out.LateDeliveryRate = rate(in.LateDeliveryRate, "late_delivery_rate")
-	out.LateCertificateRate = rate(in.LateCertificateRate, "late_certificate_rate")
-	if strings.TrimSpace(in.DeliveryDate) != "" {
-		d, err := calendar.ParseDate(in.DeliveryDate)
-		if err != nil {
-			f.Add("delivery_date", "日期格式应为YYYY-MM-DD")
-		}
-		out.DeliveryDate = d
-	}
-	for i, b := range in.Buyers {
-		if strings.TrimSpace(b.Name) == "" && strings.TrimSpace(b.IDNumber) == "" {
-			continue
-		}
-		num, den, err := ParseShare(b.Share)
-		if err != nil {
-			f.Add("buyers["+strconv.Itoa(i)+"].share", problem.As(err).Message)
-		}
-		out.Buyers = append(out.Buyers, presale.Buyer{Name: strings.TrimSpace(b.Name), IDNumber: strings.ToUpper(strings.TrimSpace(b.IDNumber)),
-			Phone: strings.TrimSpace(b.Phone), ShareNum: num, ShareDen: den})
-	}
-	return out, f.Err("contract.invalid", "合同信息格式有误")
-}
-
 func (a *API) draftContract(w http.ResponseWriter, r *http.Request) error {
-	var in ContractForm
+	var in presale.ContractForm
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -284,7 +185,7 @@ func (a *API) draftContract(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.DB.DraftContract(r.Context(), identity.ActorFrom(r.Context()), p.Org.ID, ci)
+	c, err := a.DB.DraftContract(r.Context(), identity.ActorFrom(r.Context()), p.Org.ID, store.ContractInput(ci))
 	if err != nil {
 		return err
 	}
@@ -386,7 +287,7 @@ func (a *API) cancelContract(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	party, err := CancelPartyOf(principal(r), c, in.CourtDoc)
+	party, err := store.CancelPartyOf(principal(r), c, in.CourtDoc)
 	if err != nil {
 		return err
 	}
@@ -396,24 +297,6 @@ func (a *API) cancelContract(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, 200, map[string]any{"id": x.ID, "contract_id": x.ContractID, "state": x.State, "reason": x.Reason,
 		"developer_agreed": x.DeveloperOK, "buyers_agreed": len(x.BuyersOK), "court_doc": x.CourtDoc})
-}
-
-// CancelPartyOf says in which capacity the principal agrees to cancel: as
-// the developer, as a buyer, or as housing staff with a court document.
-func CancelPartyOf(p *identity.Principal, c presale.Contract, courtDoc string) (store.CancelParty, error) {
-	switch {
-	case p.Has(identity.RoleDeveloper) && p.Org.ID == c.Developer:
-		return store.CancelParty{Developer: true}, nil
-	case p.Has(identity.RoleBuyer) && c.HasBuyer(p.User.IDNumber):
-		return store.CancelParty{Buyer: p.User.IDNumber}, nil
-	case p.Has(identity.RoleHousing):
-		if strings.TrimSpace(courtDoc) == "" {
-			return store.CancelParty{}, &problem.Error{Kind: problem.Invalid, Code: "cancellation.court_doc",
-				Message: "住建部门注销备案须凭人民法院或仲裁机构的生效文书", Fields: map[string]string{"court_doc": "请填写文书编号"}}
-		}
-		return store.CancelParty{CourtDoc: courtDoc}, nil
-	}
-	return store.CancelParty{}, problem.New(problem.Forbidden, "access.denied", "无权注销该合同")
 }
 
 // ---- the register book
@@ -478,25 +361,6 @@ func ToEntryJSON(e registry.Entry, st registry.Status) entryJSON {
 	return out
 }
 
-// RegisterTarget is the access target of a unit's register book: staff by
-// jurisdiction, the developer, the current holders and the banks holding
-// entries on it.
-func RegisterTarget(ref store.UnitRef, book []registry.Entry) access.Target {
-	t := access.Target{Jurisdiction: ref.Project.Jurisdiction, Developer: ref.Project.Developer}
-	st := registry.Statuses(book)
-	for _, e := range book {
-		if st[e.ID] != registry.Current {
-			continue
-		}
-		for _, h := range e.Holders {
-			if h.IDKind == "身份证" {
-				t.Buyers = append(t.Buyers, h.IDNumber)
-			}
-		}
-	}
-	return t
-}
-
 func (a *API) unitRegister(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
@@ -510,7 +374,7 @@ func (a *API) unitRegister(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t := RegisterTarget(ref, book)
+	t := access.RegisterTarget(ref.Project, book)
 	if p := principal(r); p != nil && p.Org.Kind == identity.Bank {
 		t.Org = a.bankOnBook(r, p, book)
 	}

@@ -451,31 +451,6 @@ func (a *API) updateProject(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, toProjectJSON(p))
 }
 
-// ParseParcel reads a parcel from its text fields, collecting every error.
-func ParseParcel(v map[string]string) (ledger.Parcel, error) {
-	var f problem.Fields
-	p := ledger.Parcel{Code: strings.TrimSpace(v["code"]), Use: strings.TrimSpace(v["use"]), RightNature: strings.TrimSpace(v["right_nature"]),
-		GrantContract: strings.TrimSpace(v["grant_contract"]), LandCertNo: strings.TrimSpace(v["land_cert_no"])}
-	var err error
-	money := func(field, what string) decimal.Decimal {
-		d, err := ledger.ParseMoneyField(v[field], what)
-		if err != nil {
-			f.Add(field, problem.As(err).Message)
-		}
-		return d
-	}
-	p.Area, p.PremiumDue, p.PremiumPaid = money("area", "宗地面积"), money("premium_due", "出让价款"), money("premium_paid", "已缴价款")
-	if strings.TrimSpace(v["grant_floor_area"]) != "" {
-		p.GrantFloor = money("grant_floor_area", "出让合同计容建筑面积")
-	}
-	for field, dst := range map[string]*calendar.Date{"term_start": &p.TermStart, "term_end": &p.TermEnd, "land_cert_on": &p.LandCertOn} {
-		if *dst, err = ledger.ParseDateField(v[field]); err != nil {
-			f.Add(field, "日期格式应为YYYY-MM-DD")
-		}
-	}
-	return p, f.Err("parcel.invalid", "宗地信息有误")
-}
-
 func (a *API) putParcel(w http.ResponseWriter, r *http.Request) error {
 	var in parcelJSON
 	if err := decode(r, &in); err != nil {
@@ -485,7 +460,7 @@ func (a *API) putParcel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	parcel, err := ParseParcel(map[string]string{"code": in.Code, "area": in.Area, "use": in.Use, "right_nature": in.RightNature,
+	parcel, err := ledger.ParseParcel(map[string]string{"code": in.Code, "area": in.Area, "use": in.Use, "right_nature": in.RightNature,
 		"term_start": in.TermStart.String(), "term_end": in.TermEnd.String(), "grant_contract": in.GrantContract,
 		"premium_due": in.PremiumDue, "premium_paid": in.PremiumPaid, "grant_floor_area": in.GrantFloor, "land_cert_no": in.LandCertNo, "land_cert_on": in.LandCertOn.String()})
 	if err != nil {
@@ -942,7 +917,7 @@ func (a *API) publicTable(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := a.PublicTable(r, id); err != nil {
+	if _, err := a.DB.PublicTable(r.Context(), id); err != nil {
 		return err
 	}
 	h, err := a.DB.BuildingHead(r.Context(), id)
@@ -950,23 +925,4 @@ func (a *API) publicTable(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return a.serveTable(w, r, h)
-}
-
-// PublicTable returns a building's 楼盘表 for the public: only buildings of
-// projects with a presale permit, and only states (no buyer identity).
-func (a *API) PublicTable(r *http.Request, buildingID int64) (ledger.Table, error) {
-	b, err := a.DB.Building(r.Context(), buildingID)
-	if err != nil {
-		return ledger.Table{}, err
-	}
-	ps, err := a.DB.ListProjects(r.Context(), access.Filter{All: true}, store.ProjectQuery{Permitted: true})
-	if err != nil {
-		return ledger.Table{}, err
-	}
-	for _, p := range ps {
-		if p.ID == b.ProjectID {
-			return a.DB.BuildingTable(r.Context(), buildingID)
-		}
-	}
-	return ledger.Table{}, problem.New(problem.NotFound, "public.not_found", "该楼盘尚未取得预售许可，不予公开")
 }

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"handover/internal/access"
-	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/handover"
@@ -88,47 +87,19 @@ type ApplicationInput struct {
 }
 
 type serviceInput struct {
-	Kind       string            `json:"kind"`
-	UnitID     int64             `json:"unit_id"`
-	BuildingID int64             `json:"building_id"`
-	ContractID int64             `json:"contract_id"`
-	EntryID    int64             `json:"entry_id"`
-	Holders    []HolderInput     `json:"holders"`
-	Details    map[string]string `json:"details"`
-}
-
-// HolderInput is a rights holder as entered.
-type HolderInput struct {
-	Name     string `json:"name"`
-	IDKind   string `json:"id_kind"`
-	IDNumber string `json:"id_number"`
-	Share    string `json:"share"` // "1/2"; empty for 共同共有 or a sole holder
-}
-
-// ParseHolders turns entered holders into register holders, with every
-// problem named by its position.
-func ParseHolders(in []HolderInput) ([]registry.Holder, error) {
-	var out []registry.Holder
-	var f problem.Fields
-	for i, h := range in {
-		rh := registry.Holder{Name: strings.TrimSpace(h.Name), IDKind: h.IDKind, IDNumber: strings.TrimSpace(h.IDNumber)}
-		if rh.IDKind == "" {
-			rh.IDKind = "身份证"
-		}
-		n, d, err := ParseShare(h.Share)
-		if err != nil || (d != 0 && (n <= 0 || n > d)) {
-			f.Add(fmt.Sprintf("holders[%d].share", i), "份额应写作如 1/2")
-		}
-		rh.ShareNum, rh.ShareDen = n, d
-		out = append(out, rh)
-	}
-	return out, f.Err("application.holders", "权利人有误")
+	Kind       string                 `json:"kind"`
+	UnitID     int64                  `json:"unit_id"`
+	BuildingID int64                  `json:"building_id"`
+	ContractID int64                  `json:"contract_id"`
+	EntryID    int64                  `json:"entry_id"`
+	Holders    []registry.HolderInput `json:"holders"`
+	Details    map[string]string      `json:"details"`
 }
 
 func (in ApplicationInput) store(source string) (store.ApplicationInput, error) {
 	out := store.ApplicationInput{Applicants: in.Applicants, Agent: in.Agent, Source: source}
 	for _, s := range in.Services {
-		hs, err := ParseHolders(s.Holders)
+		hs, err := registry.ParseHolders(s.Holders)
 		if err != nil {
 			return out, err
 		}
@@ -191,18 +162,6 @@ func (a *API) getApplication(w http.ResponseWriter, r *http.Request) error {
 	return a.writeApplication(w, r, app, 200)
 }
 
-// StepAction is the access action a step needs: 受理 and 撤回 at the
-// window, 审核 and 退回 by the reviewer, the rest by the recorder.
-func StepAction(step registry.Step) access.Action {
-	switch step {
-	case registry.StepAccept, registry.StepWithdraw:
-		return access.RegistrationApply
-	case registry.StepReview, registry.StepReview2, registry.StepReturn:
-		return access.RegistrationReview
-	}
-	return access.RegistrationRecord
-}
-
 func (a *API) stepApplication(w http.ResponseWriter, r *http.Request) error {
 	var in struct {
 		Step         string   `json:"step"`
@@ -223,7 +182,7 @@ func (a *API) stepApplication(w http.ResponseWriter, r *http.Request) error {
 		in.PaperSerial = certificate.JoinSerials(in.PaperSerials)
 	}
 	step := registry.Step(in.Step)
-	app, err := a.loadRegistration(r, StepAction(step))
+	app, err := a.loadRegistration(r, access.StepAction(step))
 	if err != nil {
 		return err
 	}
@@ -413,7 +372,7 @@ func (a *API) unitCertificates(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	// Who may read the unit's register reads its certificates' list.
-	t := RegisterTarget(ref, book)
+	t := access.RegisterTarget(ref.Project, book)
 	if p := principal(r); p != nil && p.Org.Kind == identity.Bank {
 		t.Org = a.bankOnBook(r, p, book)
 	}
@@ -427,34 +386,12 @@ func (a *API) unitCertificates(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, map[string]any{"certificates": out})
 }
 
-// LoadCertificate reads a certificate and decides act on it.
-func LoadCertificate(r *http.Request, db *store.DB, id int64, act access.Action) (store.Certificate, access.Target, error) {
-	c, err := db.CertificateByID(r.Context(), id)
-	if err != nil {
-		return c, access.Target{}, err
-	}
-	t, err := db.CertificateTarget(r.Context(), c)
-	if err != nil {
-		return c, t, err
-	}
-	return c, t, decide(r, act, t)
-}
-
-// MayDownload reports whether the principal may take the signed file of a
-// certificate with target t. The file carries the holders' ID numbers: the
-// holders, the mortgagee bank of a 证明 and registration staff may; the
-// developer, who may see a certificate to hand it over, may not.
-func MayDownload(p *identity.Principal, t access.Target) bool {
-	t.Developer = 0
-	return access.Decide(p, access.CertificateRead, t) == nil
-}
-
 func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, t, err := LoadCertificate(r, a.DB, id, access.CertificateRead)
+	c, t, err := a.DB.CertificateFor(r.Context(), principal(r), id, access.CertificateRead)
 	if err != nil {
 		return err
 	}
@@ -492,11 +429,11 @@ func (a *API) certificateFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, t, err := LoadCertificate(r, a.DB, id, access.CertificateRead)
+	c, t, err := a.DB.CertificateFor(r.Context(), principal(r), id, access.CertificateRead)
 	if err != nil {
 		return err
 	}
-	if !MayDownload(principal(r), t) {
+	if !access.MayDownload(principal(r), t) {
 		return problem.New(problem.Forbidden, "certificate.download", "电子证照文件含权利人身份证号，仅权利人、抵押权人和登记机构可下载")
 	}
 	file, err := a.DB.CertificateFile(r.Context(), c)
@@ -513,39 +450,6 @@ func (a *API) certificateFile(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
-// VerificationJSON is the public verification result.
-type VerificationJSON struct {
-	LicenceID      string    `json:"licence_id"`
-	Kind           string    `json:"kind"`
-	Number         string    `json:"number"`
-	SignatureValid bool      `json:"signature_valid"`
-	State          string    `json:"state"` // 现势 | 注销
-	CancelReason   string    `json:"cancel_reason,omitempty"`
-	Mortgaged      bool      `json:"mortgaged"`
-	Sealed         bool      `json:"sealed"`
-	Status         []string  `json:"status"` // 现势 / 注销 / 已抵押 / 已查封
-	Holders        []string  `json:"holders"`
-	UnitNo         string    `json:"unit_no"`
-	Location       string    `json:"location"`
-	Area           string    `json:"area"`
-	RightType      string    `json:"right_type"`
-	Authority      string    `json:"authority"`
-	IssuedOn       string    `json:"issued_on"`
-	CheckedAt      time.Time `json:"checked_at"`
-}
-
-// ToVerificationJSON renders a verification: names masked, no ID number.
-func ToVerificationJSON(v store.Verification) VerificationJSON {
-	out := VerificationJSON{LicenceID: v.LicenceID, Kind: string(v.Kind), Number: v.Number, SignatureValid: v.SignatureValid, State: v.State,
-		CancelReason: v.CancelReason, Mortgaged: v.Mortgaged, Sealed: v.Sealed, Holders: v.Holders, UnitNo: v.UnitNo, Location: v.Location,
-		Area: v.Area, RightType: v.RightType, Authority: v.Authority, IssuedOn: v.IssuedOn, CheckedAt: v.CheckedAt}
-	out.Status = v.StatusLabels()
-	if out.Holders == nil {
-		out.Holders = []string{}
-	}
-	return out
-}
-
 func (a *API) verify(w http.ResponseWriter, r *http.Request) error {
 	licence := r.PathValue("licence")
 	if _, err := code.ParseLicenceID(licence); err != nil {
@@ -555,7 +459,7 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 200, ToVerificationJSON(v))
+	return writeJSON(w, 200, v.Public())
 }
 
 // ---- deed tax
@@ -697,33 +601,6 @@ func (a *API) liftParcel(w http.ResponseWriter, r *http.Request) error {
 
 // ---- handover events
 
-// HandoverInput schedules a handover.
-type HandoverInput struct {
-	Buildings []int64 `json:"buildings"`
-	HeldOn    string  `json:"held_on"`
-	Place     string  `json:"place"`
-	Mode      string  `json:"mode"`
-	NoticeOn  string  `json:"notice_on"`
-}
-
-// Event turns the input into an event, with bad dates as field errors.
-func (in HandoverInput) Event(project int64) (handover.Event, error) {
-	e := handover.Event{ProjectID: project, Buildings: in.Buildings, Place: in.Place, Mode: handover.Mode(in.Mode)}
-	var f problem.Fields
-	var err error
-	if in.HeldOn != "" {
-		if e.HeldOn, err = calendar.ParseDate(in.HeldOn); err != nil {
-			f.Add("held_on", "日期格式应为YYYY-MM-DD")
-		}
-	}
-	if in.NoticeOn != "" {
-		if e.NoticeOn, err = calendar.ParseDate(in.NoticeOn); err != nil {
-			f.Add("notice_on", "日期格式应为YYYY-MM-DD")
-		}
-	}
-	return e, f.Err("handover.invalid", "交房安排有误")
-}
-
 type handoverJSON struct {
 	ID         int64          `json:"id"`
 	ProjectID  int64          `json:"project_id"`
@@ -775,7 +652,7 @@ func ToHandoverJSON(e handover.Event, units []handover.UnitOutcome) handoverJSON
 }
 
 func (a *API) scheduleHandover(w http.ResponseWriter, r *http.Request) error {
-	var in HandoverInput
+	var in handover.Input
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -809,25 +686,12 @@ func (a *API) listHandovers(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, map[string]any{"events": out})
 }
 
-// LoadHandover reads an event and decides act on its project.
-func LoadHandover(r *http.Request, db *store.DB, id int64, act access.Action) (handover.Event, error) {
-	e, err := db.HandoverEvent(r.Context(), id)
-	if err != nil {
-		return e, err
-	}
-	p, err := db.Project(r.Context(), e.ProjectID)
-	if err != nil {
-		return e, err
-	}
-	return e, decide(r, act, store.ProjectTarget(p))
-}
-
 func (a *API) handoverFromPath(r *http.Request, act access.Action) (handover.Event, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return handover.Event{}, err
 	}
-	return LoadHandover(r, a.DB, id, act)
+	return a.DB.HandoverFor(r.Context(), principal(r), id, act)
 }
 
 func (a *API) getHandover(w http.ResponseWriter, r *http.Request) error {
@@ -953,7 +817,7 @@ func (a *API) listUtilities(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if err := decide(r, access.UtilityRead, RegisterTarget(ref, book)); err != nil {
+		if err := decide(r, access.UtilityRead, access.RegisterTarget(ref.Project, book)); err != nil {
 			return err
 		}
 		list, err = a.DB.UtilityRequests(r.Context(), unit, 0, 0)

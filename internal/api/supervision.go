@@ -1,9 +1,7 @@
 package api
 
 import (
-	"fmt"
 	"net/http"
-	"net/url"
 	"strconv"
 	"time"
 
@@ -36,24 +34,6 @@ func (a *API) supervisionRoutes() []Route {
 	}
 }
 
-// AlertQueryFor is what alerts a principal sees; state is open, resolved
-// or all.
-func AlertQueryFor(p *identity.Principal, state string) (store.AlertQuery, error) {
-	f, err := access.ListFilter(p, access.AlertRead)
-	if err != nil {
-		return store.AlertQuery{}, err
-	}
-	q := store.AlertQuery{Filter: f, State: state}
-	switch state {
-	case "all":
-		q.State = ""
-	case "resolved":
-	default:
-		q.State = "open"
-	}
-	return q, nil
-}
-
 // AlertJSON is an alert as the API shows it.
 func AlertJSON(al supervision.Alert) map[string]any {
 	return map[string]any{"id": al.ID, "kind": al.Kind, "kind_label": al.Kind.Label(), "severity": al.Severity, "severity_label": al.Severity.Label(),
@@ -64,7 +44,7 @@ func AlertJSON(al supervision.Alert) map[string]any {
 }
 
 func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) error {
-	q, err := AlertQueryFor(principal(r), r.URL.Query().Get("state"))
+	q, err := store.AlertQueryFor(principal(r), r.URL.Query().Get("state"))
 	if err != nil {
 		return err
 	}
@@ -184,9 +164,6 @@ func (a *API) creditRoutes() []Route {
 	}
 }
 
-// CreditTarget is the access target of a developer's credit record.
-func CreditTarget(developer int64) access.Target { return access.Target{Developer: developer} }
-
 // CreditEventJSON is a credit record as the API shows it.
 func CreditEventJSON(e credit.Event, now time.Time) map[string]any {
 	out := map[string]any{"id": e.ID, "developer": e.Developer, "jurisdiction": e.Jurisdiction, "kind": e.Kind, "kind_label": e.Kind.Label(),
@@ -204,7 +181,7 @@ func (a *API) getCreditRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.CreditRecordRead, CreditTarget(id)); err != nil {
+	if err := decide(r, access.CreditRecordRead, access.CreditTarget(id)); err != nil {
 		return err
 	}
 	rec, err := a.DB.CreditRecordOf(r.Context(), id)
@@ -233,7 +210,7 @@ func (a *API) recordCreditEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.CreditManage, CreditTarget(id)); err != nil {
+	if err := decide(r, access.CreditManage, access.CreditTarget(id)); err != nil {
 		return err
 	}
 	e, err := a.DB.RecordCreditEvent(r.Context(), identity.ActorFrom(r.Context()), id, in.Description, in.Evidence, in.Points)
@@ -253,7 +230,7 @@ func (a *API) loadCreditEvent(r *http.Request, action access.Action) (credit.Eve
 	if err != nil {
 		return e, err
 	}
-	return e, decide(r, action, CreditTarget(e.Developer))
+	return e, decide(r, action, access.CreditTarget(e.Developer))
 }
 
 func (a *API) appealCreditEvent(w http.ResponseWriter, r *http.Request) error {
@@ -301,41 +278,12 @@ func (a *API) dashboardRoutes() []Route {
 	}
 }
 
-// DashboardQueryFor reads the jurisdiction and period of a dashboard
-// request and checks that p may see them: a county's staff see their own
-// jurisdiction only; the period defaults to this year up to today.
-func DashboardQueryFor(p *identity.Principal, v url.Values, today calendar.Date) (store.DashboardQuery, error) {
-	q := store.DashboardQuery{Jurisdiction: v.Get("jurisdiction"), From: calendar.MustDate(fmt.Sprintf("%04d-01-01", today.Year())), To: today}
-	if q.Jurisdiction == "" && !(p.PrefectureWide() && access.Allowed(p, access.DashboardRead, access.Target{})) {
-		q.Jurisdiction = p.Jurisdiction.Code
-	}
-	if err := access.Decide(p, access.DashboardRead, access.Target{Jurisdiction: q.Jurisdiction}); err != nil {
-		return q, err
-	}
-	var f problem.Fields
-	var err error
-	if s := v.Get("from"); s != "" {
-		if q.From, err = calendar.ParseDate(s); err != nil {
-			f.Add("from", "日期格式应为 2026-01-01")
-		}
-	}
-	if s := v.Get("to"); s != "" {
-		if q.To, err = calendar.ParseDate(s); err != nil {
-			f.Add("to", "日期格式应为 2026-12-31")
-		}
-	}
-	if !q.From.IsZero() && !q.To.IsZero() && q.To.Before(q.From) {
-		f.Add("to", "截止日期不能早于起始日期")
-	}
-	return q, f.Err("dashboard.period", "统计期间有误")
-}
-
 func (a *API) getDashboard(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	if p == nil {
 		return problem.New(problem.Unauthenticated, "auth.required", "请先登录")
 	}
-	q, err := DashboardQueryFor(p, r.URL.Query(), calendar.DateOf(a.Now()))
+	q, err := store.DashboardQueryFor(p, r.URL.Query(), calendar.DateOf(a.Now()))
 	if err != nil {
 		return err
 	}

@@ -24,6 +24,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/measure"
+	platform "handover/internal/server"
 	"handover/internal/store"
 	"handover/internal/web"
 )
@@ -271,7 +272,7 @@ func webHandler(ctx context.Context, db *store.DB, now func() time.Time) (http.H
 	if err != nil {
 		return nil, err
 	}
-	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: cheapHash()})
+	srv, err := platform.New(web.Config{DB: db, Calendar: cal, Now: now, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Hash: cheapHash()})
 	if err != nil {
 		return nil, err
 	}

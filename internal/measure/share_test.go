@@ -1,4 +1,4 @@
-package api
+package measure
 
 import (
 	"fmt"

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"handover/internal/access"
-	"handover/internal/api"
 	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/store"
@@ -32,7 +31,7 @@ func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	state := r.URL.Query().Get("state")
-	q, err := api.AlertQueryFor(p, state)
+	q, err := store.AlertQueryFor(p, state)
 	if err != nil {
 		return err
 	}

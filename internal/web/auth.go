@@ -2,7 +2,6 @@ package web
 
 import (
 	"fmt"
-	"handover/internal/api"
 	"handover/internal/completion"
 	"net/http"
 
@@ -260,7 +259,7 @@ func (s *Server) completionCards(r *http.Request, p *identity.Principal) ([]Home
 		cards = append(cards, HomeCard{Title: "待审核的测绘成果", Count: len(pending), Unit: "份", Href: "/surveys?pending=1", Warn: len(pending) > 0})
 	}
 	if p.Has(identity.RoleInspector) {
-		q, err := api.TaskQueryFor(p, true)
+		q, err := store.TaskQueryFor(p, true)
 		if err != nil {
 			return nil, err
 		}
@@ -281,7 +280,7 @@ func (s *Server) completionCards(r *http.Request, p *identity.Principal) ([]Home
 		cards = append(cards, HomeCard{Title: "待出具的验收意见", Count: len(tasks), Unit: "项", Href: "/acceptance", Warn: overdue > 0, Note: note})
 	}
 	if access.Could(p, access.AlertRead) {
-		q, err := api.AlertQueryFor(p, "open")
+		q, err := store.AlertQueryFor(p, "open")
 		if err != nil {
 			return nil, err
 		}

@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"handover/internal/access"
-	"handover/internal/api"
 	"handover/internal/calendar"
 	"handover/internal/completion"
 	"handover/internal/handover"
@@ -202,7 +201,7 @@ func (s *Server) completionStep(w http.ResponseWriter, r *http.Request) error {
 			msg = fmt.Sprintf("核算清单已更新（新增%d项）", n)
 		}
 	case "item":
-		due, paid, perr := api.ParseItem(r.PostFormValue("due"), r.PostFormValue("paid"))
+		due, paid, perr := completion.ParseItem(r.PostFormValue("due"), r.PostFormValue("paid"))
 		if err = perr; err == nil {
 			if err = s.itemOfProject(r, id, formInt("item")); err == nil {
 				_, err = s.db.RecordItem(ctx, actor, formInt("item"), due, paid, r.PostFormValue("evidence"), r.PostFormValue("note"))
@@ -217,14 +216,14 @@ func (s *Server) completionStep(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 	case "file":
-		var promises []api.PromiseInput
+		var promises []completion.PromiseInput
 		for _, line := range strings.Split(r.PostFormValue("promises"), "\n") {
 			if line = strings.TrimSpace(line); line != "" {
 				title, due, _ := strings.Cut(line, "|")
-				promises = append(promises, api.PromiseInput{Title: strings.TrimSpace(title), DueOn: strings.TrimSpace(due)})
+				promises = append(promises, completion.PromiseInput{Title: strings.TrimSpace(title), DueOn: strings.TrimSpace(due)})
 			}
 		}
-		in := api.FilingInput{Number: r.PostFormValue("number"), FiledOn: r.PostFormValue("filed_on"), Buildings: buildings, Promises: promises}
+		in := completion.FilingInput{Number: r.PostFormValue("number"), FiledOn: r.PostFormValue("filed_on"), Buildings: buildings, Promises: promises}
 		f, promised, perr := in.Filing(id, "page")
 		if err = perr; err == nil {
 			if f, err = s.db.RecordFiling(ctx, actor, s.calendar(), f, promised); err == nil {
@@ -438,11 +437,11 @@ func (s *Server) loadSurveyUpload(r *http.Request, act access.Action) (SurveyUpl
 	if err != nil {
 		return SurveyUploadPage{}, err
 	}
-	if err := access.Decide(p, act, api.SurveyTarget(proj)); err != nil {
+	if err := access.Decide(p, act, access.SurveyTarget(proj)); err != nil {
 		return SurveyUploadPage{}, err
 	}
 	page := SurveyUploadPage{Base: s.base(r, "竣工测绘成果："+proj.Name+" "+b.Name), Project: proj, Building: b,
-		CanSubmit: access.Allowed(p, access.SurveySubmit, api.SurveyTarget(proj))}
+		CanSubmit: access.Allowed(p, access.SurveySubmit, access.SurveyTarget(proj))}
 	page.History, err = s.db.Surveys(r.Context(), store.SurveyQuery{BuildingID: id})
 	return page, err
 }
@@ -561,7 +560,7 @@ func (s *Server) loadSurvey(r *http.Request, act access.Action) (SurveyPage, err
 	if err != nil {
 		return SurveyPage{}, err
 	}
-	t := api.SurveyTarget(proj)
+	t := access.SurveyTarget(proj)
 	t.Org = sv.Surveyor
 	if err := access.Decide(p, act, t); err != nil {
 		return SurveyPage{}, err
@@ -727,7 +726,7 @@ func (s *Server) tasksPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	open := r.URL.Query().Get("all") != "1"
-	q, err := api.TaskQueryFor(p, open)
+	q, err := store.TaskQueryFor(p, open)
 	if err != nil {
 		return err
 	}
@@ -795,7 +794,7 @@ func (s *Server) loadCase(r *http.Request) (CasePage, error) {
 		page.Rounds = append(page.Rounds, ts)
 	}
 	if task := c.Latest()[p.Org.Service]; task != nil && task.Round == c.Round && task.Result == completion.Pending && c.State != completion.Passed &&
-		access.Allowed(p, access.AcceptanceOpinion, api.OpinionTarget(c, proj, p.Org.Service)) {
+		access.Allowed(p, access.AcceptanceOpinion, access.OpinionTarget(c, proj, p.Org.Service)) {
 		page.MyTask = task
 	}
 	return page, nil
@@ -827,7 +826,7 @@ func (s *Server) caseStep(w http.ResponseWriter, r *http.Request) error {
 		_, err = s.db.Reinspect(ctx, actor, s.calendar(), page.C.ID)
 		msg = "已申请复验：仅不通过的部门复验"
 	default:
-		if err := access.Decide(p, access.AcceptanceOpinion, api.OpinionTarget(page.C, page.Project, p.Org.Service)); err != nil {
+		if err := access.Decide(p, access.AcceptanceOpinion, access.OpinionTarget(page.C, page.Project, p.Org.Service)); err != nil {
 			return err
 		}
 		var files []store.File
@@ -979,7 +978,7 @@ func (s *Server) readinessPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := access.Decide(p, access.ReadinessRead, api.ReadinessTarget(proj, f, 0)); err != nil {
+	if err := access.Decide(p, access.ReadinessRead, access.ReadinessTarget(proj, f, 0)); err != nil {
 		return err
 	}
 	rep := handover.Evaluate(f, s.calendar(), target, handover.Scope{Building: building}, s.cfg.Now())

@@ -10,7 +10,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"handover/internal/api"
+	"handover/internal/completion"
 	"handover/internal/ledger"
 	"handover/internal/measure"
 	"handover/internal/problem"
@@ -96,16 +96,16 @@ func TestSurveyAPIErrorsNameTheUnit(t *testing.T) {
 		t.Fatal(err)
 	}
 	survey := buildingSurvey(tab, 0)
-	in := api.SurveyInput{ReportNo: survey.ReportNo, BuildingTotal: survey.BuildingTotal.String(), LandArea: survey.LandArea.String(), FloorArea: survey.FloorArea.String()}
+	in := completion.SurveyInput{ReportNo: survey.ReportNo, BuildingTotal: survey.BuildingTotal.String(), LandArea: survey.LandArea.String(), FloorArea: survey.FloorArea.String()}
 	for _, m := range survey.Units {
-		in.Units = append(in.Units, api.SurveyInputUnit{UnitNo: m.UnitNo, Total: m.Areas.Total.StringFixed(2), Inner: m.Areas.Inner.StringFixed(2),
+		in.Units = append(in.Units, completion.SurveyInputUnit{UnitNo: m.UnitNo, Total: m.Areas.Total.StringFixed(2), Inner: m.Areas.Inner.StringFixed(2),
 			Shared: m.Areas.Shared.StringFixed(2), Ratio: m.Areas.Ratio.String()})
 	}
 	room := map[string]string{}
 	for _, u := range tab.Units() {
 		room[u.UnitNo] = u.Room
 	}
-	post := func(in api.SurveyInput) []string {
+	post := func(in completion.SurveyInput) []string {
 		t.Helper()
 		body, _ := json.Marshal(in)
 		code, e := call(t, env.Client(t, "cehui"), http.MethodPost, fmt.Sprintf("%s/api/v1/buildings/%d/surveys", env.HTTP.URL, building), string(body), nil)
@@ -120,7 +120,7 @@ func TestSurveyAPIErrorsNameTheUnit(t *testing.T) {
 	}
 	// A value that is not a number: the unit is known by its number alone.
 	bad := in
-	bad.Units = append([]api.SurveyInputUnit(nil), in.Units...)
+	bad.Units = append([]completion.SurveyInputUnit(nil), in.Units...)
 	bad.Units[2].Total = "abc"
 	_, perr := measure.Parse("abc", "total")
 	want := fmt.Sprintf("工作表“实测户”第3行“total”列：不动产单元号%s：%s", bad.Units[2].UnitNo, problem.As(perr).Message)
@@ -128,7 +128,7 @@ func TestSurveyAPIErrorsNameTheUnit(t *testing.T) {
 		t.Errorf("format error: got %q, want [%q]", got, want)
 	}
 	// Areas that do not add up: the unit is named by its 室号 too.
-	bad.Units = append([]api.SurveyInputUnit(nil), in.Units...)
+	bad.Units = append([]completion.SurveyInputUnit(nil), in.Units...)
 	bad.Units[4].Total = decimal.RequireFromString(in.Units[4].Total).Add(decimal.New(1, -2)).StringFixed(2)
 	a := survey.Units[4].Areas
 	a.Total = decimal.RequireFromString(bad.Units[4].Total)

@@ -11,7 +11,6 @@ import (
 	"github.com/shopspring/decimal"
 
 	"handover/internal/access"
-	"handover/internal/api"
 	"handover/internal/calendar"
 	"handover/internal/code"
 	"handover/internal/exchange"
@@ -85,20 +84,20 @@ type ContractFormPage struct {
 	Base
 	Ref     store.UnitRef
 	Status  ledger.Status // the unit's state now: the form warns when it is not for sale
-	Form    api.ContractForm
+	Form    presale.ContractForm
 	Banks   []identity.Org
 	Errors  map[string]string
 	Message string
 	Reasons []problem.Reason
 }
 
-func defaultForm(unit int64, delivery calendar.Date) api.ContractForm {
-	return api.ContractForm{UnitID: unit, Ownership: string(presale.Sole), PriceBasis: string(presale.ByGross), Payment: string(presale.Lump),
+func defaultForm(unit int64, delivery calendar.Date) presale.ContractForm {
+	return presale.ContractForm{UnitID: unit, Ownership: string(presale.Sole), PriceBasis: string(presale.ByGross), Payment: string(presale.Lump),
 		HomeCount: string(presale.FirstHome), DeliveryDate: delivery.String(), RegistrationDays: 90, LateDeliveryRate: "3",
-		LateCertificateRate: "3", Buyers: make([]api.ContractFormBuyer, 3)}
+		LateCertificateRate: "3", Buyers: make([]presale.ContractFormBuyer, 3)}
 }
 
-func (s *Server) contractFormPage(r *http.Request, unit int64, form api.ContractForm) (ContractFormPage, error) {
+func (s *Server) contractFormPage(r *http.Request, unit int64, form presale.ContractForm) (ContractFormPage, error) {
 	p, err := principal(r)
 	if err != nil {
 		return ContractFormPage{}, err
@@ -115,7 +114,7 @@ func (s *Server) contractFormPage(r *http.Request, unit int64, form api.Contract
 		return ContractFormPage{}, err
 	}
 	for len(form.Buyers) < 3 {
-		form.Buyers = append(form.Buyers, api.ContractFormBuyer{})
+		form.Buyers = append(form.Buyers, presale.ContractFormBuyer{})
 	}
 	st, err := s.db.UnitStatus(r.Context(), unit)
 	if err != nil {
@@ -140,9 +139,9 @@ func (s *Server) contractForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "contract_form", page)
 }
 
-func contractFormFrom(r *http.Request) api.ContractForm {
+func contractFormFrom(r *http.Request) presale.ContractForm {
 	atoi := func(k string) int { n, _ := strconv.Atoi(r.PostFormValue(k)); return n }
-	f := api.ContractForm{Ownership: r.PostFormValue("ownership"), PriceBasis: r.PostFormValue("price_basis"),
+	f := presale.ContractForm{Ownership: r.PostFormValue("ownership"), PriceBasis: r.PostFormValue("price_basis"),
 		UnitPrice: r.PostFormValue("unit_price"), Payment: r.PostFormValue("payment"), LoanAmount: r.PostFormValue("loan_amount"),
 		LoanYears: atoi("loan_years"), LoanNo: r.PostFormValue("loan_no"), HomeCount: r.PostFormValue("home_count"),
 		Marital: r.PostFormValue("marital"), DeliveryDate: r.PostFormValue("delivery_date"), RegistrationDays: atoi("registration_days"),
@@ -157,7 +156,7 @@ func contractFormFrom(r *http.Request) api.ContractForm {
 	r.ParseForm()
 	names, ids, phones, shares := r.PostForm["buyer_name"], r.PostForm["buyer_id"], r.PostForm["buyer_phone"], r.PostForm["buyer_share"]
 	for i := range names {
-		b := api.ContractFormBuyer{Name: names[i]}
+		b := presale.ContractFormBuyer{Name: names[i]}
 		if i < len(ids) {
 			b.IDNumber = ids[i]
 		}
@@ -185,7 +184,7 @@ func (s *Server) contractCreate(w http.ResponseWriter, r *http.Request) error {
 	in, err := form.Input()
 	var c presale.Contract
 	if err == nil {
-		c, err = s.db.DraftContract(r.Context(), identity.ActorFrom(r.Context()), p.Org.ID, in)
+		c, err = s.db.DraftContract(r.Context(), identity.ActorFrom(r.Context()), p.Org.ID, store.ContractInput(in))
 	}
 	if err != nil {
 		e := problem.As(err)
@@ -266,7 +265,7 @@ func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractP
 		return page, err
 	}
 	if (c.State == presale.Signed || c.State == presale.Filed) && access.Allowed(p, access.ContractCancel, t) {
-		party, err := api.CancelPartyOf(p, c, "court")
+		party, err := store.CancelPartyOf(p, c, "court")
 		if err == nil {
 			page.CanCancel = true
 			switch {
@@ -299,7 +298,7 @@ func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractP
 			page.CanDecideArea = rows[0].Settlement.MayRescind && rows[0].Decision == "" && access.Allowed(p, access.AreaDecide, t)
 		}
 	}
-	if access.Allowed(p, access.RegisterRead, api.RegisterTarget(ref, nil)) || c.HasBuyer(p.User.IDNumber) {
+	if access.Allowed(p, access.RegisterRead, access.RegisterTarget(ref.Project, nil)) || c.HasBuyer(p.User.IDNumber) {
 		if page.Book, err = s.db.UnitBook(r.Context(), c.UnitID); err != nil {
 			return page, err
 		}
@@ -376,7 +375,7 @@ func (s *Server) contractStep(w http.ResponseWriter, r *http.Request) error {
 		done = "已备案，同步完成预告登记：" + c.PreNoticeNo
 	case "cancel":
 		var party store.CancelParty
-		party, err = api.CancelPartyOf(p, page.C, r.PostFormValue("court_doc"))
+		party, err = store.CancelPartyOf(p, page.C, r.PostFormValue("court_doc"))
 		if err == nil {
 			var x store.Cancellation
 			x, err = s.db.AgreeCancellation(r.Context(), actor, id, party, r.PostFormValue("reason"))
@@ -715,7 +714,7 @@ func (s *Server) unitBookFor(r *http.Request, ref store.UnitRef) ([]registry.Ent
 	if err != nil {
 		return nil, nil, err
 	}
-	if !access.Allowed(p, access.RegisterRead, api.RegisterTarget(ref, book)) {
+	if !access.Allowed(p, access.RegisterRead, access.RegisterTarget(ref.Project, book)) {
 		return nil, nil, nil
 	}
 	return book, registry.Statuses(book), nil

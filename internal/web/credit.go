@@ -6,7 +6,6 @@ import (
 	"strconv"
 
 	"handover/internal/access"
-	"handover/internal/api"
 	"handover/internal/credit"
 	"handover/internal/identity"
 	"handover/internal/problem"
@@ -42,7 +41,7 @@ func (s *Server) myCredit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := access.Decide(p, access.CreditAppeal, api.CreditTarget(p.Org.ID)); err != nil {
+	if err := access.Decide(p, access.CreditAppeal, access.CreditTarget(p.Org.ID)); err != nil {
 		return err
 	}
 	http.Redirect(w, r, fmt.Sprintf("/credit/developers/%d", p.Org.ID), http.StatusSeeOther)
@@ -58,7 +57,7 @@ func (s *Server) loadCreditRecord(r *http.Request) (CreditRecordPage, error) {
 	if err != nil {
 		return CreditRecordPage{}, problem.New(problem.NotFound, "developer.not_found", "开发企业不存在")
 	}
-	if err := access.Decide(p, access.CreditRecordRead, api.CreditTarget(id)); err != nil {
+	if err := access.Decide(p, access.CreditRecordRead, access.CreditTarget(id)); err != nil {
 		return CreditRecordPage{}, err
 	}
 	rec, err := s.db.CreditRecordOf(r.Context(), id)
@@ -66,7 +65,7 @@ func (s *Server) loadCreditRecord(r *http.Request) (CreditRecordPage, error) {
 		return CreditRecordPage{}, err
 	}
 	page := CreditRecordPage{Base: s.base(r, "信用记录："+rec.Name), Record: rec, Kinds: credit.EventKinds,
-		CanAppeal: access.Allowed(p, access.CreditAppeal, api.CreditTarget(id)), CanManage: access.Allowed(p, access.CreditManage, api.CreditTarget(id)),
+		CanAppeal: access.Allowed(p, access.CreditAppeal, access.CreditTarget(id)), CanManage: access.Allowed(p, access.CreditManage, access.CreditTarget(id)),
 		Form: map[string]string{}}
 	for _, l := range credit.Levels {
 		page.Levels = append(page.Levels, l.Level)
@@ -102,7 +101,7 @@ func (s *Server) creditRecordAction(w http.ResponseWriter, r *http.Request) erro
 	var msg string
 	switch step := r.PostFormValue("step"); step {
 	case "record":
-		if err := access.Decide(p, access.CreditManage, api.CreditTarget(dev)); err != nil {
+		if err := access.Decide(p, access.CreditManage, access.CreditTarget(dev)); err != nil {
 			return err
 		}
 		page.Form["description"], page.Form["evidence"], page.Form["points"] = r.PostFormValue("description"), r.PostFormValue("evidence"), r.PostFormValue("points")
@@ -110,7 +109,7 @@ func (s *Server) creditRecordAction(w http.ResponseWriter, r *http.Request) erro
 		_, err = s.db.RecordCreditEvent(ctx, actor, dev, page.Form["description"], page.Form["evidence"], points)
 		msg = "已记入信用记录"
 	case "appeal":
-		if err := access.Decide(p, access.CreditAppeal, api.CreditTarget(dev)); err != nil {
+		if err := access.Decide(p, access.CreditAppeal, access.CreditTarget(dev)); err != nil {
 			return err
 		}
 		if err := owned(); err != nil {
@@ -119,7 +118,7 @@ func (s *Server) creditRecordAction(w http.ResponseWriter, r *http.Request) erro
 		_, err = s.db.AppealCreditEvent(ctx, actor, event, r.PostFormValue("reason"))
 		msg = "申诉已提交，待监管部门处理"
 	case "decide":
-		if err := access.Decide(p, access.CreditManage, api.CreditTarget(dev)); err != nil {
+		if err := access.Decide(p, access.CreditManage, access.CreditTarget(dev)); err != nil {
 			return err
 		}
 		if err := owned(); err != nil {

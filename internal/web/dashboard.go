@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"handover/internal/access"
-	"handover/internal/api"
 	"handover/internal/calendar"
 	"handover/internal/identity"
 	"handover/internal/store"
@@ -64,7 +63,7 @@ func (s *Server) dashboardQuery(r *http.Request) (store.DashboardQuery, []identi
 		return store.DashboardQuery{}, nil, false, access.Decide(p, access.DashboardRead, access.Target{Jurisdiction: p.Jurisdiction.Code})
 	}
 	prefecture := p.PrefectureWide() && access.Allowed(p, access.DashboardRead, access.Target{})
-	q, err := api.DashboardQueryFor(p, r.URL.Query(), s.today())
+	q, err := store.DashboardQueryFor(p, r.URL.Query(), s.today())
 	if err != nil {
 		return q, js, prefecture, err
 	}

@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"handover/internal/access"
-	"handover/internal/api"
 	"handover/internal/completion"
 	"handover/internal/handover"
 	"handover/internal/identity"
@@ -30,7 +29,7 @@ type HandoverListPage struct {
 	Buildings []ledger.Building // filed, so a handover may be scheduled
 	Ready     handover.Report
 	CanManage bool
-	Form      api.HandoverInput
+	Form      handover.Input
 	Errors    map[string]string
 	Message   string
 	Reasons   []problem.Reason
@@ -43,7 +42,7 @@ func (s *Server) loadHandoverList(r *http.Request, act access.Action) (HandoverL
 	}
 	ctx := r.Context()
 	page := HandoverListPage{Base: s.base(r, "交房与批量办证："+proj.Name), Project: proj,
-		CanManage: access.Allowed(p, access.HandoverManage, store.ProjectTarget(proj)), Form: api.HandoverInput{Mode: string(handover.OnSite)}}
+		CanManage: access.Allowed(p, access.HandoverManage, store.ProjectTarget(proj)), Form: handover.Input{Mode: string(handover.OnSite)}}
 	if page.Events, err = s.db.HandoverEvents(ctx, proj.ID); err != nil {
 		return page, err
 	}
@@ -79,7 +78,7 @@ func (s *Server) scheduleHandover(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	in := api.HandoverInput{HeldOn: r.PostFormValue("held_on"), Place: r.PostFormValue("place"), Mode: r.PostFormValue("mode"),
+	in := handover.Input{HeldOn: r.PostFormValue("held_on"), Place: r.PostFormValue("place"), Mode: r.PostFormValue("mode"),
 		NoticeOn: r.PostFormValue("notice_on")}
 	for _, v := range r.PostForm["building"] {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
@@ -126,7 +125,7 @@ func (s *Server) loadHandoverPage(r *http.Request, act access.Action) (HandoverP
 	if err != nil {
 		return HandoverPage{}, err
 	}
-	e, err := api.LoadHandover(r, s.db, id, act)
+	e, err := s.db.HandoverFor(r.Context(), viewer(r), id, act)
 	if err != nil {
 		return HandoverPage{}, err
 	}

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"handover/internal/access"
-	"handover/internal/api"
 	"handover/internal/calendar"
 	"handover/internal/credit"
 	"handover/internal/identity"
@@ -305,7 +304,7 @@ func (s *Server) parcelPut(r *http.Request, page *ProjectPage) (string, error) {
 	for _, k := range []string{"code", "area", "use", "right_nature", "term_start", "term_end", "grant_contract", "premium_due", "premium_paid", "grant_floor_area", "land_cert_no", "land_cert_on"} {
 		v[k] = r.PostFormValue(k)
 	}
-	parcel, err := api.ParseParcel(v)
+	parcel, err := ledger.ParseParcel(v)
 	if err != nil {
 		return "", err
 	}
@@ -907,7 +906,7 @@ func (s *Server) publicBuilding(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if _, err := s.api.PublicTable(r, id); err != nil {
+	if _, err := s.db.PublicTable(r.Context(), id); err != nil {
 		return err
 	}
 	b, err := s.db.Building(r.Context(), id)

@@ -8,7 +8,6 @@ import (
 
 	"github.com/shopspring/decimal"
 
-	"handover/internal/api"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/certificate"
@@ -141,7 +140,7 @@ func registrationSamples(b Base, proj ledger.Project, building ledger.Building, 
 		Area: "112.35㎡", Term: "至2086-01-01", Notes: "n", Authority: "昌吉市不动产登记中心", IssuedOn: "2026-03-10"}
 	proof := payload
 	proof.Kind, proof.Matter, proof.Obligor, proof.Amount = certificate.Proof, "抵押权", "张伟", "500000.00"
-	ver := api.VerificationJSON{LicenceID: cert.LicenceID, SignatureValid: true, State: "现势", Status: []string{"现势", "已抵押"}, Holders: []string{"张*"},
+	ver := certificate.VerificationJSON{LicenceID: cert.LicenceID, SignatureValid: true, State: "现势", Status: []string{"现势", "已抵押"}, Holders: []string{"张*"},
 		CancelReason: "c", CheckedAt: now}
 	ev := handover.Event{ID: 1, ProjectID: 1, Buildings: []int64{7}, HeldOn: calendar.MustDate("2026-03-20"), Place: "售楼部", Mode: handover.OnSite,
 		NoticeOn: calendar.MustDate("2026-03-05"), State: "running", Total: 3, Done: 1, Blocked: 1}
@@ -168,7 +167,7 @@ func registrationSamples(b Base, proj ledger.Project, building ledger.Building, 
 		"certificate": CertificatePage{Base: b, Cert: cert, Content: payload, VerifyURL: "http://x/verify/1", CanDownload: true, Current: ver},
 		"verify":      VerifyPage{Base: b, Licence: cert.LicenceID, Result: &ver, Message: "m"},
 		"handovers": HandoverListPage{Base: b, Project: proj, Events: []handover.Event{ev}, Buildings: []ledger.Building{building}, CanManage: true,
-			Ready: handover.Report{Units: 3, ReadyUnits: 1}, Form: api.HandoverInput{Buildings: []int64{7}, Mode: "onsite"}, Errors: map[string]string{"notice_on": "x"},
+			Ready: handover.Report{Units: 3, ReadyUnits: 1}, Form: handover.Input{Buildings: []int64{7}, Mode: "onsite"}, Errors: map[string]string{"notice_on": "x"},
 			Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
 		"handover":       HandoverPage{Base: b, Project: proj, Event: ev, Units: units, SameDay: 1, Pending: 1, CanManage: true, Message: "m"},
 		"handover_index": HandoverIndexPage{Base: b, Rows: []HandoverIndexRow{{Project: proj, Events: []handover.Event{ev}}, {Project: proj}}},

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"handover/internal/access"
-	"handover/internal/api"
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/identity"
@@ -193,13 +192,13 @@ func (s *Server) applicationForm(r *http.Request) (NewApplicationPage, error) {
 
 // parseHolders reads "姓名 身份证号 [份额]" lines into holders.
 func parseHolders(text string) ([]registry.Holder, error) {
-	var in []api.HolderInput
+	var in []registry.HolderInput
 	for _, line := range strings.Split(text, "\n") {
 		f := strings.Fields(line)
 		if len(f) == 0 {
 			continue
 		}
-		h := api.HolderInput{Name: f[0]}
+		h := registry.HolderInput{Name: f[0]}
 		if len(f) > 1 {
 			h.IDNumber = f[1]
 		}
@@ -208,7 +207,7 @@ func parseHolders(text string) ([]registry.Holder, error) {
 		}
 		in = append(in, h)
 	}
-	return api.ParseHolders(in)
+	return registry.ParseHolders(in)
 }
 
 func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error {
@@ -380,7 +379,7 @@ func (s *Server) loadApplicationPage(r *http.Request) (ApplicationPage, error) {
 		return ApplicationPage{}, err
 	}
 	page := ApplicationPage{Base: s.base(r, "登记申请 "+a.Number), App: a, Next: a.Next()}
-	page.CanStep = page.Next != "" && a.State == "open" && access.Allowed(p, api.StepAction(page.Next), t)
+	page.CanStep = page.Next != "" && a.State == "open" && access.Allowed(p, access.StepAction(page.Next), t)
 	page.CanWithdraw = a.State == "open" && access.Allowed(p, access.RegistrationApply, t)
 	cal, today := s.calendar(), s.today()
 	for _, sv := range a.Services {
@@ -476,7 +475,7 @@ func (s *Server) applicationStep(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := access.Decide(page.P, api.StepAction(step), t); err != nil {
+	if err := access.Decide(page.P, access.StepAction(step), t); err != nil {
 		return err
 	}
 	opts := store.StepOptions{Reason: strings.TrimSpace(r.PostFormValue("reason")), Delivery: r.PostFormValue("delivery"),
@@ -507,7 +506,7 @@ type CertificatePage struct {
 	Content     certificate.Payload
 	VerifyURL   string
 	CanDownload bool
-	Current     api.VerificationJSON
+	Current     certificate.VerificationJSON
 }
 
 func (s *Server) loadCertificate(r *http.Request) (store.Certificate, access.Target, error) {
@@ -518,7 +517,7 @@ func (s *Server) loadCertificate(r *http.Request) (store.Certificate, access.Tar
 	if err != nil {
 		return store.Certificate{}, access.Target{}, err
 	}
-	return api.LoadCertificate(r, s.db, id, access.CertificateRead)
+	return s.db.CertificateFor(r.Context(), viewer(r), id, access.CertificateRead)
 }
 
 func (s *Server) certificatePage(w http.ResponseWriter, r *http.Request) error {
@@ -527,7 +526,7 @@ func (s *Server) certificatePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := CertificatePage{Base: s.base(r, c.Kind.Label()+" "+c.Number), Cert: c, VerifyURL: s.verifyURL(c.LicenceID),
-		CanDownload: api.MayDownload(viewer(r), t)}
+		CanDownload: access.MayDownload(viewer(r), t)}
 	if err := json.Unmarshal(c.Payload, &page.Content); err != nil {
 		return err
 	}
@@ -542,7 +541,7 @@ func (s *Server) certificatePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page.Current = api.ToVerificationJSON(v)
+	page.Current = v.Public()
 	if err := s.viewedPersonal(r, "certificate", c.ID, t.Buyers); err != nil {
 		return err
 	}
@@ -578,7 +577,7 @@ func (s *Server) certificateDownload(w http.ResponseWriter, r *http.Request) err
 	if err != nil {
 		return err
 	}
-	if !api.MayDownload(viewer(r), t) {
+	if !access.MayDownload(viewer(r), t) {
 		return problem.New(problem.Forbidden, "certificate.download", "电子证照文件含权利人身份证号，仅权利人、抵押权人和登记机构可下载")
 	}
 	file, err := s.db.CertificateFile(r.Context(), c)
@@ -601,7 +600,7 @@ func (s *Server) certificateDownload(w http.ResponseWriter, r *http.Request) err
 type VerifyPage struct {
 	Base
 	Licence string
-	Result  *api.VerificationJSON
+	Result  *certificate.VerificationJSON
 	Message string
 }
 
@@ -627,7 +626,7 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res := api.ToVerificationJSON(v)
+	res := v.Public()
 	page.Result = &res
 	return s.render(w, 200, "verify", page)
 }

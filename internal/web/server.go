@@ -1,14 +1,17 @@
 // Package web serves the platform over HTTP: server-rendered pages in
 // Chinese for every role (html/template, embedded, no external asset), the
-// JSON API (package api) under /api/v1, the public pages, health and
-// metrics. Handlers are func(w, r) error behind one adapter that maps error
-// kinds to status codes and pages; each template has its own typed page
-// struct.
+// public pages, health and metrics, and the middleware in front of every
+// route, the JSON API's under /api/ included: the API is mounted on the
+// same mux through JSONAPI, by a composition (package server), so that the
+// pages never depend on the API's package. Handlers are func(w, r) error
+// behind one adapter that maps error kinds to status codes and pages; each
+// template has its own typed page struct.
 package web
 
 import (
 	"context"
 	"embed"
+	"errors"
 	"io/fs"
 	"log/slog"
 	"net/http"
@@ -18,7 +21,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/prometheus/client_golang/prometheus"
 
-	"handover/internal/api"
+	"handover/internal/access"
 	"handover/internal/calendar"
 	"handover/internal/identity"
 	"handover/internal/store"
@@ -40,6 +43,28 @@ type Config struct {
 	Wake          func()         // wakes the background worker after queueing a batch (optional)
 }
 
+// JSONAPI is what the server needs of the JSON API that shares its mux and
+// middleware. Every field is required.
+type JSONAPI struct {
+	// Mount registers the API's routes (under /api/) on mux.
+	Mount func(mux *http.ServeMux)
+	// WriteError writes err as the API's JSON error; the middleware uses it
+	// for requests under /api/ it refuses before they reach a route.
+	WriteError func(w http.ResponseWriter, r *http.Request, err error)
+	// Routes are the API's operations, for the documentation page.
+	Routes []APIRoute
+}
+
+// APIRoute is one operation of the JSON API as the documentation page
+// lists it.
+type APIRoute struct {
+	Method  string
+	Pattern string        // ServeMux pattern path, e.g. /api/v1/users/{id}
+	Action  access.Action // the access action the operation decides on
+	Tag     string        // the section it is listed under
+	Summary string
+}
+
 // Server is the platform's HTTP server.
 type Server struct {
 	cfg      Config
@@ -47,7 +72,7 @@ type Server struct {
 	log      *slog.Logger
 	sessions *scs.SessionManager
 	pages    *pages
-	api      *api.API
+	api      JSONAPI
 	metrics  *metrics
 	mux      *http.ServeMux
 	handler  http.Handler
@@ -55,9 +80,12 @@ type Server struct {
 	principals sync.Map
 }
 
-// New builds the server and its routes.
-func New(cfg Config) (*Server, error) {
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Log}
+// New builds the server with its routes and the API's, mounted by a.
+func New(cfg Config, a JSONAPI) (*Server, error) {
+	if a.Mount == nil || a.WriteError == nil {
+		return nil, errors.New("web: the JSON API's Mount and WriteError are required")
+	}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Log, api: a}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -76,13 +104,11 @@ func New(cfg Config) (*Server, error) {
 		http.Error(w, "会话存储暂时不可用，请稍后重试", http.StatusServiceUnavailable)
 	}
 	s.metrics = newMetrics(prometheus.NewRegistry())
-	s.api = api.New(api.Deps{DB: cfg.DB, Calendar: cfg.Calendar, Now: cfg.Now, Log: cfg.Log, Hash: cfg.Hash, BaseURL: cfg.BaseURL,
-		Keys: cfg.Keys, Wake: cfg.Wake})
 
 	mux := http.NewServeMux()
 	s.mux = mux
 	s.routes(mux)
-	s.api.Register(mux)
+	a.Mount(mux)
 	s.handler = s.recover(s.observe(s.secure(http.NewCrossOriginProtection().Handler(
 		s.sessions.LoadAndSave(s.authenticate(s.checkText(mux)))))))
 	return s, nil
@@ -90,9 +116,6 @@ func New(cfg Config) (*Server, error) {
 
 // Handler returns the root handler.
 func (s *Server) Handler() http.Handler { return s.handler }
-
-// API returns the JSON API, for its route table.
-func (s *Server) API() *api.API { return s.api }
 
 func (s *Server) now() time.Time { return s.cfg.Now() }
 

@@ -8,7 +8,6 @@ import (
 	"strconv"
 
 	"handover/internal/access"
-	"handover/internal/api"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/code"
@@ -222,12 +221,12 @@ type APIDocsPage struct {
 // APISection is one tag of the API.
 type APISection struct {
 	Name   string
-	Routes []api.Route
+	Routes []APIRoute
 }
 
 func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request) error {
-	by := map[string][]api.Route{}
-	for _, rt := range s.api.Routes() {
+	by := map[string][]APIRoute{}
+	for _, rt := range s.api.Routes {
 		by[rt.Tag] = append(by[rt.Tag], rt)
 	}
 	var names []string

@@ -30,6 +30,7 @@ import (
 	"handover/internal/demo"
 	"handover/internal/identity"
 	"handover/internal/jobs"
+	"handover/internal/server"
 	"handover/internal/store"
 	"handover/internal/store/storetest"
 	"handover/internal/web"
@@ -42,7 +43,7 @@ var Cheap = identity.HashParams{Time: 1, Memory: 1024, Threads: 1}
 type Env struct {
 	DB     *store.DB
 	Clock  *storetest.Clock
-	Server *web.Server
+	Server *server.Server // pages and API
 	HTTP   *httptest.Server
 	Demo   *demo.Foundation
 	Cal    *calendar.Source
@@ -115,7 +116,7 @@ func StartWith(t testing.TB, db *store.DB, clock *storetest.Clock, f *demo.Found
 	// The server's own address is the base of verification links.
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
-	srv, err := web.New(web.Config{DB: db, Calendar: cal, Now: clock.Now, Log: log, Hash: Cheap, Keys: keys, BaseURL: base, Wake: worker.Wake})
+	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: clock.Now, Log: log, Hash: Cheap, Keys: keys, BaseURL: base, Wake: worker.Wake})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,38 @@
+package registry
+
+import (
+	"fmt"
+	"strings"
+
+	"handover/internal/measure"
+	"handover/internal/problem"
+)
+
+// HolderInput is a rights holder as entered (API JSON or a page's lines).
+type HolderInput struct {
+	Name     string `json:"name"`
+	IDKind   string `json:"id_kind"`
+	IDNumber string `json:"id_number"`
+	Share    string `json:"share"` // "1/2"; empty for 共同共有 or a sole holder
+}
+
+// ParseHolders turns entered holders into register holders (身份证 when no
+// kind is given), with every bad share named by its position
+// (application.holders).
+func ParseHolders(in []HolderInput) ([]Holder, error) {
+	var out []Holder
+	var f problem.Fields
+	for i, h := range in {
+		rh := Holder{Name: strings.TrimSpace(h.Name), IDKind: h.IDKind, IDNumber: strings.TrimSpace(h.IDNumber)}
+		if rh.IDKind == "" {
+			rh.IDKind = "身份证"
+		}
+		n, d, err := measure.ParseShare(h.Share)
+		if err != nil || (d != 0 && (n <= 0 || n > d)) {
+			f.Add(fmt.Sprintf("holders[%d].share", i), "份额应写作如 1/2")
+		}
+		rh.ShareNum, rh.ShareDen = n, d
+		out = append(out, rh)
+	}
+	return out, f.Err("application.holders", "权利人有误")
+}

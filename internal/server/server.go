@@ -1,0 +1,45 @@
+// Package server composes the platform's HTTP server: the pages (package
+// web) and the JSON API (package api) on one mux, behind the pages'
+// middleware (sessions and tokens, the text check, security headers,
+// metrics). It is the one package that knows both; the pages never import
+// the API.
+package server
+
+import (
+	"context"
+	"net/http"
+
+	"handover/internal/api"
+	"handover/internal/web"
+)
+
+// Server is the platform's HTTP server: pages and API.
+type Server struct {
+	web *web.Server
+	api *api.API
+}
+
+// New builds the API from cfg and the server of the pages with the API
+// mounted on the same mux.
+func New(cfg web.Config) (*Server, error) {
+	a := api.New(api.Deps{DB: cfg.DB, Calendar: cfg.Calendar, Now: cfg.Now, Log: cfg.Log, Hash: cfg.Hash, BaseURL: cfg.BaseURL,
+		Keys: cfg.Keys, Wake: cfg.Wake})
+	routes := make([]web.APIRoute, 0, len(a.Routes()))
+	for _, rt := range a.Routes() {
+		routes = append(routes, web.APIRoute{Method: rt.Method, Pattern: rt.Pattern, Action: rt.Action, Tag: rt.Tag, Summary: rt.Summary})
+	}
+	w, err := web.New(cfg, web.JSONAPI{Mount: a.Register, WriteError: a.WriteError, Routes: routes})
+	if err != nil {
+		return nil, err
+	}
+	return &Server{web: w, api: a}, nil
+}
+
+// Handler returns the root handler of pages and API.
+func (s *Server) Handler() http.Handler { return s.web.Handler() }
+
+// API returns the JSON API, for its route table.
+func (s *Server) API() *api.API { return s.api }
+
+// Ready reports whether the database answers and its migrations are current.
+func (s *Server) Ready(ctx context.Context) error { return s.web.Ready(ctx) }
