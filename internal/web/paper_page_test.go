@@ -4,12 +4,12 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strings"
 	"testing"
 
 	"handover/internal/certificate"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/web/htmlcheck"
 	"handover/internal/web/webtest"
 )
 
@@ -43,33 +43,48 @@ func TestPaperStockPage(t *testing.T) {
 		name   string
 		form   url.Values
 		status int
-		page   string // text the answer shows
-		counts string // the stock afterwards: received used spoiled remaining
+		want   htmlcheck.Checker // what the answer shows, nil for a redirect
+		counts string            // the stock afterwards: received used spoiled remaining
 	}{
-		{"receive: checked, not yet recorded", receive, 200, "确认领入", "0 0 0 0"},
-		{"receive: a reversed range", with(receive, "last", "25000001"), 422, "终止序列号不能小于起始序列号", "0 0 0 0"},
-		{"receive: confirmed", with(receive, "confirm", "1"), 303, "", "100 0 0 100"},
-		{"receive: the same box again", receive, 422, "重叠", "100 0 0 100"},
-		{"spoil: checked, not yet recorded", spoil, 200, "确认作废", "100 0 0 100"},
-		{"spoil: a blank not in stock", with(spoil, "serial", "XJ26009999"), 422, "不在本登记机构的证书纸库存中", "100 0 0 100"},
-		{"spoil: without a reason", with(spoil, "reason", ""), 422, "请填写作废原因", "100 0 0 100"},
-		{"spoil: confirmed", with(spoil, "confirm", "1"), 303, "", "100 0 1 99"},
-		{"spoil: the same blank again", with(spoil, "confirm", "1"), 422, "已作废", "100 0 1 99"},
+		{"receive: checked, not yet recorded", receive, 200, in("#receive #paper-receive-confirm", hasExactText("确认领入")), "0 0 0 0"},
+		{"receive: a reversed range", with(receive, "last", "25000001"), 422, in("#receive .field-error", hasText("终止序列号不能小于起始序列号")), "0 0 0 0"},
+		{"receive: confirmed", with(receive, "confirm", "1"), 303, nil, "100 0 0 100"},
+		{"receive: the same box again", receive, 422, in("#receive .alert.err", hasText("重叠")), "100 0 0 100"},
+		{"spoil: checked, not yet recorded", spoil, 200, in("#spoil #paper-spoil-confirm", hasExactText("确认作废")), "100 0 0 100"},
+		{"spoil: a blank not in stock", with(spoil, "serial", "XJ26009999"), 422, in("#spoil .alert.err", hasText("不在本登记机构的证书纸库存中")), "100 0 0 100"},
+		{"spoil: without a reason", with(spoil, "reason", ""), 422, in("#spoil .field-error", hasText("请填写作废原因")), "100 0 0 100"},
+		{"spoil: confirmed", with(spoil, "confirm", "1"), 303, nil, "100 0 1 99"},
+		{"spoil: the same blank again", with(spoil, "confirm", "1"), 422, in("#spoil .alert.err", hasText("已作废")), "100 0 1 99"},
 	}
 	for _, st := range steps {
 		status, _, body := postForm(t, recorder, base+"/paper-stock", st.form)
-		if status != st.status || !strings.Contains(body, st.page) {
-			t.Errorf("%s: status %d, want %d with %q", st.name, status, st.status, st.page)
+		if status != st.status {
+			t.Errorf("%s: got status %d, want %d", st.name, status, st.status)
+		}
+		if st.want != nil {
+			checkPage(t, st.name, body, st.want)
 		}
 		if got := counts(); got != st.counts {
 			t.Errorf("%s: stock %s, want %s", st.name, got, st.counts)
 		}
 	}
 	status, body := get(t, recorder, base+"/paper-stock")
-	for _, want := range []string{"昌吉市不动产登记中心", "XJ26000001–XJ26000100", "2026年第4批", "打印机卡纸", "XJ26000001、XJ26000002、XJ26000004", `id="receive"`} {
-		if status != 200 || !strings.Contains(body, want) {
-			t.Errorf("stock page as the recorder: status %d, want %q shown", status, want)
-		}
+	if status != 200 {
+		t.Errorf("stock page as the recorder: got status %d, want 200", status)
+	}
+	for _, tt := range []struct {
+		name string
+		want htmlcheck.Checker
+	}{
+		{"the authority", in("h1", hasText("昌吉市不动产登记中心"))},
+		{"the range received", in("#paper-ranges tbody tr:nth-child(1) td:nth-child(2)", hasExactText("XJ26000001–XJ26000100"))},
+		{"the batch's note", in("#paper-ranges tbody tr:nth-child(1) td:nth-child(9)", hasExactText("2026年第4批"))},
+		{"the spoiled blank", in("#paper-spoiled-list tbody tr:nth-child(1)", in("td:nth-child(1)", hasExactText("XJ26000003")), in("td:nth-child(2)", hasExactText("打印机卡纸")))},
+		{"the next blanks", in("#paper-next", hasText("XJ26000001、XJ26000002、XJ26000004"))},
+		{"the receive form", in("#receive form")},
+		{"the spoil form", in("#spoil form")},
+	} {
+		checkPage(t, "stock page as the recorder: "+tt.name, body, tt.want)
 	}
 
 	// Who sees it.
@@ -86,9 +101,17 @@ func TestPaperStockPage(t *testing.T) {
 	}
 	for _, v := range views {
 		status, body := get(t, env.Client(t, v.user), base+v.path)
-		if status != v.status || (status == 200 && strings.Contains(body, `id="receive"`) != v.manage) {
-			t.Errorf("%s GET %s: status %d (forms shown %v), want %d (forms %v)", v.user, v.path, status, strings.Contains(body, `id="receive"`), v.status, v.manage)
+		if status != v.status {
+			t.Errorf("%s GET %s: got status %d, want %d", v.user, v.path, status, v.status)
 		}
+		if status != 200 {
+			continue
+		}
+		forms := []htmlcheck.Checker{none("#receive"), none("#spoil")}
+		if v.manage {
+			forms = []htmlcheck.Checker{in("#receive form"), in("#spoil form")}
+		}
+		checkPage(t, fmt.Sprintf("%s GET %s (forms shown %v)", v.user, v.path, v.manage), body, forms...)
 	}
 	if status, _, _ := postForm(t, env.Client(t, "shouli"), base+"/paper-stock", with(spoil, "serial", "XJ26000004")); status != 403 {
 		t.Errorf("the acceptor spoils a blank: status %d, want 403", status)
@@ -151,16 +174,29 @@ func TestPaperIssuePage(t *testing.T) {
 
 	cl := env.Client(t, "dengbu")
 	page := fmt.Sprintf("%s/applications/%d", env.HTTP.URL, a.ID)
+	// serials checks the serial offered or kept for each certificate, in order.
+	serials := func(want ...string) htmlcheck.Checker {
+		checks := []htmlcheck.Checker{countOf(`input[name="paper_serial"]`, len(want))}
+		for i, w := range want {
+			checks = append(checks, in(fmt.Sprintf("#paper-serials tbody tr:nth-child(%d) input[name=paper_serial]", i+1), hasAttr("value", w)))
+		}
+		return in("#paper", checks...)
+	}
 	status, body := get(t, cl, page)
-	if status != 200 || strings.Count(body, `name="paper_serial"`) != 2 || !strings.Contains(body, `name="paper_serial" value="XJ26000002"`) ||
-		!strings.Contains(body, `name="paper_serial" value="XJ26000003"`) {
-		t.Fatalf("issue form: status %d, want one serial per certificate offered in order (XJ26000002, XJ26000003)", status)
+	if status != 200 {
+		t.Fatalf("issue form: got status %d, want 200", status)
+	}
+	if !checkPage(t, "issue form: one serial per certificate offered in order", body, countOf(`input[name="paper_serial"]`, 2), serials("XJ26000002", "XJ26000003")) {
+		t.FailNow()
 	}
 	issue := url.Values{"step": {"issue"}, "delivery": {"hand"}, "paper": {"1"}}
 	issue["paper_serial"] = []string{"XJ26000001", "XJ26000003"}
-	if status, _, body := postForm(t, cl, page, issue); status != 422 || !strings.Contains(body, "已作废") || !strings.Contains(body, `value="XJ26000001"`) {
-		t.Errorf("issue on a spoiled blank: status %d, want 422 naming it with the typed serials kept", status)
+	status, _, body = postForm(t, cl, page, issue)
+	if status != 422 {
+		t.Errorf("issue on a spoiled blank: got status %d, want 422", status)
 	}
+	checkPage(t, "issue on a spoiled blank: named, with the typed serials kept", body,
+		in("#paper .field-error", hasText("已作废")), serials("XJ26000001", "XJ26000003"))
 	issue["paper_serial"] = []string{"XJ26000002", "XJ26000003"}
 	if status, _, body := postForm(t, cl, page, issue); status != 303 {
 		t.Fatalf("issue on the offered blanks: status %d: %.300s", status, body)

@@ -3,7 +3,6 @@ package web
 import (
 	"io"
 	"net/http/httptest"
-	"strings"
 	"testing"
 	"time"
 
@@ -13,6 +12,7 @@ import (
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/web/htmlcheck"
 )
 
 // paperSamples fill the paper stock page.
@@ -67,30 +67,37 @@ func TestPaperTemplates(t *testing.T) {
 	tests := []struct {
 		name, template string
 		page           any
-		want, not      []string
+		want           []htmlcheck.Checker
 	}{
-		{"receive confirmation", "paper", receive, []string{`id="paper-receive-confirm"`, "XJ26000001–XJ26000500", "共 <strong>500</strong> 张", "2026年第5批",
-			`name="confirm" value="1"`}, []string{`id="paper-spoil-confirm"`}},
-		{"spoil confirmation", "paper", spoil, []string{`id="paper-spoil-confirm"`, "作废证书纸 <strong class=\"mono\">XJ26000003</strong>", "不能撤销"},
-			[]string{`id="paper-receive-confirm"`}},
-		{"empty stock", "paper", empty, []string{`id="paper-next-none"`, "尚未领入证书纸"}, []string{`id="receive"`, `id="spoil"`}},
-		{"issue form", "application", issue, []string{`id="paper-serials"`, `name="paper_serial" value="XJ26000004"`, `id="paper-on" checked`,
-			`id="paper-short"`, "新(2026)昌吉市不动产证明第0000001号", "/paper-stock?jurisdiction=652301"}, nil},
+		{"receive confirmation", "paper", receive, []htmlcheck.Checker{
+			in("#receive #paper-confirm", hasText("领入 XJ26000001–XJ26000500，共 500 张（2026年第5批）。"),
+				in("p:first-child strong.mono", hasExactText("XJ26000001–XJ26000500")), in("p:first-child strong:nth-child(2)", hasExactText("500"))),
+			in(`#receive form input[type=hidden][name=note]`, hasAttr("value", "2026年第5批")),
+			in(`#receive form input[type=hidden][name=confirm]`, hasAttr("value", "1")),
+			in("#receive #paper-receive-confirm"),
+			none("#paper-spoil-confirm"),
+		}},
+		{"spoil confirmation", "paper", spoil, []htmlcheck.Checker{
+			in("#spoil #paper-confirm", hasText("不能撤销"),
+				in("p:first-child", hasText("作废证书纸 XJ26000003"), in("strong.mono:first-child", hasExactText("XJ26000003")))),
+			in("#spoil #paper-spoil-confirm"),
+			none("#paper-receive-confirm"),
+		}},
+		{"empty stock", "paper", empty, []htmlcheck.Checker{
+			in("#paper-next-none"),
+			in("#paper-ranges-none", hasText("尚未领入证书纸")),
+			none("#receive"), none("#spoil"),
+		}},
+		{"issue form", "application", issue, []htmlcheck.Checker{
+			countOf(`input[name="paper_serial"]`, 2),
+			in("#paper-serials tbody tr:nth-child(1) input[name=paper_serial]", hasAttr("value", "XJ26000004")),
+			in("#paper-serials tbody tr:nth-child(2) td:nth-child(3)", hasExactText("新(2026)昌吉市不动产证明第0000001号")),
+			in("#paper #paper-on[checked]"),
+			in("#paper #paper-short"),
+			in(`#paper a[href="/paper-stock?jurisdiction=652301"]`),
+		}},
 	}
 	for _, tt := range tests {
-		body := render(tt.template, tt.page)
-		for _, w := range tt.want {
-			if !strings.Contains(body, w) {
-				t.Errorf("%s: page lacks %s", tt.name, w)
-			}
-		}
-		for _, w := range tt.not {
-			if strings.Contains(body, w) {
-				t.Errorf("%s: page shows %s", tt.name, w)
-			}
-		}
-	}
-	if n := strings.Count(render("application", issue), `name="paper_serial"`); n != 2 {
-		t.Errorf("issue form: %d serial inputs, want one per certificate (2)", n)
+		checkPage(t, tt.name, render(tt.template, tt.page), tt.want...)
 	}
 }
