@@ -3,6 +3,7 @@ package completion
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -224,6 +225,43 @@ func (s *Survey) Check(units []ledger.Unit) []ledger.RowError {
 		head("幢实测建筑面积", fmt.Sprintf("幢实测建筑面积%s小于各户实测建筑面积之和%s", s.BuildingTotal.StringFixed(2), sum.StringFixed(2)))
 	}
 	return errs
+}
+
+// SubmitFacts are what a survey's submission looks at besides the survey,
+// read with the project locked.
+type SubmitFacts struct {
+	ProjectID  int64
+	BuildingID int64
+	Surveyor   int64         // the surveying company the developer commissioned (0: none yet)
+	Org        int64         // the submitter's organisation (0: platform staff)
+	Pending    bool          // a result of the building awaits review
+	Units      []ledger.Unit // the building's units
+}
+
+// Submit decides a survey result's submission: only the surveying
+// company the developer commissioned submits, one result of a building
+// awaits review at a time, and the result must pass Check. It returns the
+// survey to store (submitted by user at now; Source "api" unless set),
+// or a refusal, or every problem Check found — never more than one of them.
+func Submit(s Survey, f SubmitFacts, user int64, now time.Time) (Survey, []ledger.RowError, error) {
+	if f.Surveyor == 0 {
+		return s, nil, problem.New(problem.Refused, "survey.no_surveyor", "开发企业尚未委托测绘单位，不能提交测绘成果")
+	}
+	if f.Org != 0 && f.Org != f.Surveyor {
+		return s, nil, problem.New(problem.Forbidden, "access.denied", "本项目委托的不是贵单位，不能提交测绘成果")
+	}
+	if f.Pending {
+		return s, nil, problem.New(problem.Conflict, "survey.pending", "该幢已有待审核的测绘成果，请待审核后再提交")
+	}
+	s.Units = slices.Clone(s.Units)
+	if errs := s.Check(f.Units); len(errs) > 0 {
+		return s, errs, nil
+	}
+	s.ProjectID, s.BuildingID, s.Surveyor, s.State, s.SubmittedBy, s.SubmittedAt = f.ProjectID, f.BuildingID, f.Surveyor, Submitted, user, now
+	if s.Source == "" {
+		s.Source = "api"
+	}
+	return s, nil, nil
 }
 
 func seenAt(seen map[string]int, no string) bool { _, ok := seen[no]; return ok }

@@ -93,3 +93,54 @@ func TestReadSurveyNamesTheUnit(t *testing.T) {
 		t.Errorf("rows: got %d and %d, want 3 and 4", errs[0].Row, errs[1].Row)
 	}
 }
+
+// Submit lets only the commissioned surveyor submit, one result at a time,
+// and only a result that passes Check; the stored result is submitted.
+func TestSubmitSurvey(t *testing.T) {
+	units := namedUnits()
+	good := ledger.Areas{Total: d("112.35"), Inner: d("92.40"), Shared: d("19.95"), Ratio: d("0.215909")}
+	survey := func() Survey {
+		s := Survey{ReportNo: " CJCH-2026-031 ", BuildingTotal: d("400"), LandArea: d("10000"), FloorArea: d("25000")}
+		for i, u := range units {
+			s.Units = append(s.Units, UnitMeasure{Row: i + 1, UnitNo: u.UnitNo, Areas: good})
+		}
+		return s
+	}
+	facts := SubmitFacts{ProjectID: 7, BuildingID: 3, Surveyor: 40, Org: 40, Units: units}
+	tests := []struct {
+		name     string
+		change   func(s *Survey, f *SubmitFacts)
+		wantCode string
+		wantKind problem.Kind
+		wantRows int // problems found by Check
+	}{
+		{"no surveyor commissioned", func(s *Survey, f *SubmitFacts) { f.Surveyor = 0 }, "survey.no_surveyor", problem.Refused, 0},
+		{"another surveying company", func(s *Survey, f *SubmitFacts) { f.Org = 41 }, "access.denied", problem.Forbidden, 0},
+		{"a result awaits review", func(s *Survey, f *SubmitFacts) { f.Pending = true }, "survey.pending", problem.Conflict, 0},
+		{"a unit missing", func(s *Survey, f *SubmitFacts) { s.Units = s.Units[:2] }, "", 0, 1},
+		{"platform staff", func(s *Survey, f *SubmitFacts) { f.Org = 0 }, "", 0, 0},
+		{"the commissioned surveyor", nil, "", 0, 0},
+	}
+	for _, tt := range tests {
+		s, f := survey(), facts
+		if tt.change != nil {
+			tt.change(&s, &f)
+		}
+		got, rows, err := Submit(s, f, 5, now)
+		switch {
+		case tt.wantCode != "":
+			if problem.CodeOf(err) != tt.wantCode || problem.KindOf(err) != tt.wantKind || rows != nil {
+				t.Errorf("%s: got %v, %d problems; want %s (%v)", tt.name, err, len(rows), tt.wantCode, tt.wantKind)
+			}
+		case tt.wantRows > 0:
+			if err != nil || len(rows) != tt.wantRows {
+				t.Errorf("%s: got %v, problems %q; want %d problems", tt.name, err, reasons(rows), tt.wantRows)
+			}
+		default:
+			if err != nil || rows != nil || got.State != Submitted || got.Surveyor != 40 || got.ProjectID != 7 || got.BuildingID != 3 ||
+				got.SubmittedBy != 5 || !got.SubmittedAt.Equal(now) || got.Source != "api" || got.ReportNo != "CJCH-2026-031" || got.Units[2].UnitID != 3 {
+				t.Errorf("%s: got %+v, %v, %q; want it submitted by user 5 for surveyor 40, units matched", tt.name, got, err, reasons(rows))
+			}
+		}
+	}
+}

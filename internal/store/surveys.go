@@ -163,59 +163,17 @@ func (db *DB) SubmitSurvey(ctx context.Context, actor audit.Actor, buildingID in
 	}
 	if len(readErrs) == 0 {
 		err := db.transact(ctx, actor, func(tx *Tx) error {
-			b, err := scanBuilding(tx.queryRow(ctx, `SELECT `+buildingColumns+` FROM buildings WHERE id = $1`, buildingID))
-			if err != nil {
-				return notFound(err, "building.not_found", "幢不存在")
-			}
-			p, err := lockProject(ctx, tx, b.ProjectID)
-			if err != nil {
-				return err
-			}
-			if p.Surveyor == 0 {
-				return problem.New(problem.Refused, "survey.no_surveyor", "开发企业尚未委托测绘单位，不能提交测绘成果")
-			}
-			if actor.OrgID != 0 && actor.OrgID != p.Surveyor {
-				return problem.New(problem.Forbidden, "access.denied", "本项目委托的不是贵单位，不能提交测绘成果")
-			}
-			var pending int
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM surveys WHERE building_id = $1 AND state = 'submitted'`, buildingID).Scan(&pending); err != nil {
-				return err
-			}
-			if pending > 0 {
-				return problem.New(problem.Conflict, "survey.pending", "该幢已有待审核的测绘成果，请待审核后再提交")
-			}
-			units, err := unitsWhere(ctx, tx.q(), `u.building_id = $1`, buildingID)
-			if err != nil {
-				return err
-			}
-			if res.Errors = s.Check(units[buildingID]); len(res.Errors) > 0 {
+			stored, errs, err := tx.submitSurvey(ctx, buildingID, s)
+			res.Survey, res.Errors = stored, errs
+			if err == nil && len(errs) > 0 {
 				return errRollback
 			}
-			s.ProjectID, s.BuildingID, s.Surveyor, s.State, s.SubmittedBy, s.SubmittedAt = p.ID, buildingID, p.Surveyor, completion.Submitted, actor.UserID, tx.now
-			if s.Source == "" {
-				s.Source = "api"
-			}
-			s.ID, err = tx.insertID(ctx, `INSERT INTO surveys (project_id, building_id, surveyor_org, report_no, building_total, land_area,
-				floor_area, state, source, file_sm3, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11)`,
-				s.ProjectID, buildingID, s.Surveyor, s.ReportNo, measure.Cents(s.BuildingTotal), measure.Cents(s.LandArea), measure.Cents(s.FloorArea),
-				s.Source, s.FileSM3, actor.UserID, tx.now)
-			if err != nil {
-				return err
-			}
-			rows := make([][]any, len(s.Units))
-			for i, m := range s.Units {
-				rows[i] = []any{s.ID, m.UnitID, m.Row, measure.Cents(m.Areas.Total), measure.Cents(m.Areas.Inner), measure.Cents(m.Areas.Shared), m.Areas.Ratio.String()}
-			}
-			if err := tx.insertRows(ctx, `INSERT INTO survey_units (survey_id, unit_id, row_num, total, inner_area, shared, ratio) VALUES `, rows); err != nil {
-				return err
-			}
-			tx.Audit("survey.submit", "survey", s.ID, map[string]any{"building": buildingID, "report": s.ReportNo, "units": len(s.Units), "source": s.Source, "sm3": s.FileSM3})
-			return nil
+			return err
 		})
 		if err == nil {
-			res.Survey = s
 			return res, nil
 		}
+		res.Survey = completion.Survey{}
 		if !errors.Is(err, errRollback) {
 			return res, err
 		}
@@ -223,20 +181,78 @@ func (db *DB) SubmitSurvey(ctx context.Context, actor audit.Actor, buildingID in
 	if up == nil {
 		return res, nil
 	}
-	// Record the refused upload with its annotated workbook.
-	annotated, _ := ledger.Annotate(up.Raw, res.Errors)
-	errJSON, _ := json.Marshal(res.Errors)
+	var err error
+	res.ImportID, err = db.recordRefusedSurvey(ctx, actor, buildingID, s.FileSM3, up, res.Errors)
+	return res, err
+}
+
+// submitSurvey locks the building's project, reads what completion.Submit
+// looks at and stores the survey it returns; a survey with problems is
+// returned with them and nothing written.
+func (tx *Tx) submitSurvey(ctx context.Context, buildingID int64, s completion.Survey) (completion.Survey, []ledger.RowError, error) {
+	b, err := scanBuilding(tx.queryRow(ctx, `SELECT `+buildingColumns+` FROM buildings WHERE id = $1`, buildingID))
+	if err != nil {
+		return s, nil, notFound(err, "building.not_found", "幢不存在")
+	}
+	p, err := lockProject(ctx, tx, b.ProjectID)
+	if err != nil {
+		return s, nil, err
+	}
+	var pending int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM surveys WHERE building_id = $1 AND state = 'submitted'`, buildingID).Scan(&pending); err != nil {
+		return s, nil, err
+	}
+	f := completion.SubmitFacts{ProjectID: p.ID, BuildingID: buildingID, Surveyor: p.Surveyor, Org: tx.actor.OrgID, Pending: pending > 0}
+	units, err := unitsWhere(ctx, tx.q(), `u.building_id = $1`, buildingID)
+	if err != nil {
+		return s, nil, err
+	}
+	f.Units = units[buildingID]
+	s, errs, err := completion.Submit(s, f, tx.actor.UserID, tx.now)
+	if err != nil || len(errs) > 0 {
+		return s, errs, err
+	}
+	return s, nil, tx.insertSurvey(ctx, &s)
+}
+
+// insertSurvey writes a submitted survey with its units, and audits it.
+func (tx *Tx) insertSurvey(ctx context.Context, s *completion.Survey) error {
+	var err error
+	s.ID, err = tx.insertID(ctx, `INSERT INTO surveys (project_id, building_id, surveyor_org, report_no, building_total, land_area,
+		floor_area, state, source, file_sm3, submitted_by, submitted_at) VALUES ($1, $2, $3, $4, $5, $6, $7, 'submitted', $8, $9, $10, $11)`,
+		s.ProjectID, s.BuildingID, s.Surveyor, s.ReportNo, measure.Cents(s.BuildingTotal), measure.Cents(s.LandArea), measure.Cents(s.FloorArea),
+		s.Source, s.FileSM3, s.SubmittedBy, s.SubmittedAt)
+	if err != nil {
+		return err
+	}
+	rows := make([][]any, len(s.Units))
+	for i, m := range s.Units {
+		rows[i] = []any{s.ID, m.UnitID, m.Row, measure.Cents(m.Areas.Total), measure.Cents(m.Areas.Inner), measure.Cents(m.Areas.Shared), m.Areas.Ratio.String()}
+	}
+	if err := tx.insertRows(ctx, `INSERT INTO survey_units (survey_id, unit_id, row_num, total, inner_area, shared, ratio) VALUES `, rows); err != nil {
+		return err
+	}
+	tx.Audit("survey.submit", "survey", s.ID, map[string]any{"building": s.BuildingID, "report": s.ReportNo, "units": len(s.Units), "source": s.Source, "sm3": s.FileSM3})
+	return nil
+}
+
+// recordRefusedSurvey keeps a refused upload with its annotated workbook,
+// in its own transaction, and returns its id.
+func (db *DB) recordRefusedSurvey(ctx context.Context, actor audit.Actor, buildingID int64, sum string, up *SurveyUpload, errs []ledger.RowError) (int64, error) {
+	annotated, _ := ledger.Annotate(up.Raw, errs)
+	errJSON, _ := json.Marshal(errs)
+	var id int64
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
-		res.ImportID, err = tx.insertID(ctx, `INSERT INTO survey_imports (building_id, file_name, file_sm3, errors, annotated, by_user, at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, buildingID, up.Name, s.FileSM3, string(errJSON), annotated, actor.UserID, tx.now)
+		id, err = tx.insertID(ctx, `INSERT INTO survey_imports (building_id, file_name, file_sm3, errors, annotated, by_user, at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, buildingID, up.Name, sum, string(errJSON), annotated, actor.UserID, tx.now)
 		if err != nil {
 			return err
 		}
-		tx.Audit("survey.refused", "building", buildingID, map[string]any{"file": up.Name, "sm3": s.FileSM3, "errors": len(res.Errors)})
+		tx.Audit("survey.refused", "building", buildingID, map[string]any{"file": up.Name, "sm3": sum, "errors": len(errs)})
 		return nil
 	})
-	return res, err
+	return id, err
 }
 
 // SurveyImport returns a refused upload's annotated workbook.
