@@ -26,6 +26,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"handover/internal/audit"
+	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/identity"
 	"handover/internal/problem"
@@ -66,9 +67,9 @@ type DB struct {
 	// commits and committed count write transactions and the statements
 	// they ran, for WriteStats.
 	commits, committed atomic.Int64
-	// authorityCerts caches parsed authority certificates by key id: a
-	// key's certificate is fixed once stored, so the cache never goes stale.
-	authorityCerts sync.Map
+	// authorities caches the authorities' parsed certificates by key id,
+	// for verification.
+	authorities certificate.Authorities
 	// changes counts committed domain changes (and refused attempts), so
 	// that the worker evaluates the alerts soon after anything moved.
 	changes atomic.Int64
@@ -501,4 +502,14 @@ func summaryJSON(v any) string {
 		return fmt.Sprintf("{\"unrenderable\":%q}", err.Error())
 	}
 	return code.RedactIDNumbers(string(b))
+}
+
+// placeholders returns n numbered placeholders from $first, comma-separated,
+// for an IN list.
+func placeholders(first, n int) string {
+	marks := make([]string, n)
+	for i := range marks {
+		marks[i] = fmt.Sprintf("$%d", first+i)
+	}
+	return strings.Join(marks, ", ")
 }

@@ -13,6 +13,7 @@ import (
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/handover"
 	"handover/internal/measure"
 	"handover/internal/presale"
@@ -461,7 +462,7 @@ const BatchChunk = 100
 // (on site, or to the entrusted developer) in a second one. Stopped
 // (paused, cancelled, crashed) and run again, it does nothing twice: units
 // done are skipped, units registered but not yet certified are certified.
-func (db *DB) RunHandover(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, keys *Keyring, progress func(handover.Event)) (handover.Event, error) {
+func (db *DB) RunHandover(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, keys *certificate.Keyring, progress func(handover.Event)) (handover.Event, error) {
 	var ev handover.Event
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
@@ -540,7 +541,7 @@ type chunkUnit struct {
 
 // handoverChunk processes the next units after cursor; it reports how many
 // it looked at and whether the batch was paused.
-func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, cursor *int64, keys *Keyring) (int, bool, error) {
+func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, cursor *int64, keys *certificate.Keyring) (int, bool, error) {
 	var units []chunkUnit
 	var list []toSign
 	var apps []int64
@@ -779,7 +780,7 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	// Every rule of every service first: a blocked unit leaves no
 	// application behind.
 	a, blocks, err := tx.createApplication(ctx, cal, in, true)
-	if e := problem.As(err); err != nil && e.Code == "application.duplicate" {
+	if e := problem.As(err); err != nil && e.Code == registry.RuleDuplicate {
 		// An application of the same matter is open at the counter: the
 		// flat waits for it rather than being registered twice.
 		for _, r := range e.Reasons {

@@ -11,12 +11,10 @@ import (
 	"strings"
 	"time"
 
-	"github.com/shopspring/decimal"
-
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
-	"handover/internal/code"
+	"handover/internal/certificate"
 	"handover/internal/completion"
 	"handover/internal/exchange"
 	"handover/internal/identity"
@@ -26,25 +24,12 @@ import (
 	"handover/internal/registry"
 )
 
-// ServiceInput is one service an application asks for.
-type ServiceInput struct {
-	Kind       registry.ServiceKind
-	UnitID     int64
-	BuildingID int64 // a building's first registration
-	ContractID int64 // the sale (transfer, mortgage); found from the unit when 0
-	EntryID    int64 // the entry a cancellation, unseal or correction concerns
-	Holders    []registry.Holder
-	Details    map[string]string
-}
-
-// ApplicationInput is an application as the counter (or a batch) takes it.
-type ApplicationInput struct {
-	Applicants []string
-	Agent      string
-	Source     string // counter, batch, api
-	Window     string // the jurisdiction of the window taking it ("" for a prefecture-wide one)
-	Services   []ServiceInput
-}
+// ServiceInput and ApplicationInput are registry's: what the counter, the
+// API and the batch hand in.
+type (
+	ServiceInput     = registry.ServiceInput
+	ApplicationInput = registry.ApplicationInput
+)
 
 // RegistrationPolicy reads a jurisdiction's registration policy (the
 // service guide shows it).
@@ -112,6 +97,9 @@ const openServiceStates = `('accepted', 'returned', 'reviewed', 'approved')`
 // application (registry.ServiceKind.OneOpenPerUnit), with one query for
 // all its services.
 func (tx *Tx) refuseDuplicates(ctx context.Context, services []registry.Service) error {
+	if err := tx.refuseOpenFirst(ctx, services); err != nil {
+		return err
+	}
 	var units, buildings []any
 	for _, s := range services {
 		if !s.Kind.OneOpenPerUnit(s.ContractID) {
@@ -123,8 +111,46 @@ func (tx *Tx) refuseDuplicates(ctx context.Context, services []registry.Service)
 			buildings = append(buildings, s.BuildingID)
 		}
 	}
-	// A building's first registration and a unit's of the same building
-	// are the same matter for that unit.
+	if len(units)+len(buildings) == 0 {
+		return nil
+	}
+	var conds []string
+	var args []any
+	for _, in := range []struct {
+		col  string
+		vals []any
+	}{{"s.unit_id", units}, {"s.building_id", buildings}} {
+		if len(in.vals) > 0 {
+			conds = append(conds, in.col+` IN (`+placeholders(len(args)+1, len(in.vals))+`)`)
+			args = append(args, in.vals...)
+		}
+	}
+	rows, err := tx.query(ctx, `SELECT s.kind, s.unit_id, s.building_id, s.contract_id, a.number FROM services s JOIN applications a ON a.id = s.application_id
+		WHERE (`+strings.Join(conds, " OR ")+`) AND s.state IN `+openServiceStates, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var o registry.Service
+		var kind, number string
+		if err := rows.Scan(&kind, &o.UnitID, &o.BuildingID, &o.ContractID, &number); err != nil {
+			return err
+		}
+		o.Kind = registry.ServiceKind(kind)
+		for _, s := range services {
+			if s.SameMatter(o) {
+				return registry.Duplicate(s, number)
+			}
+		}
+	}
+	return rows.Err()
+}
+
+// refuseOpenFirst refuses a first registration while one of the same
+// building is open: a building's first registration and a unit's of the
+// same building are the same matter for that unit.
+func (tx *Tx) refuseOpenFirst(ctx context.Context, services []registry.Service) error {
 	for _, s := range services {
 		if s.Kind != registry.First {
 			continue
@@ -143,63 +169,13 @@ func (tx *Tx) refuseDuplicates(ctx context.Context, services []registry.Service)
 				OR (x.unit_id IN (SELECT u.id FROM units u WHERE u.building_id = $1) AND (x.unit_id = $2 OR $3)))
 			LIMIT 1`, building, s.UnitID, s.UnitID == 0).Scan(&number)
 		if err == nil {
-			return duplicateService(s, number)
+			return registry.Duplicate(s, number)
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
 	}
-	if len(units)+len(buildings) == 0 {
-		return nil
-	}
-	var conds []string
-	args := []any{}
-	in := func(col string, vals []any) {
-		if len(vals) == 0 {
-			return
-		}
-		marks := make([]string, len(vals))
-		for i, v := range vals {
-			args = append(args, v)
-			marks[i] = fmt.Sprintf("$%d", len(args))
-		}
-		conds = append(conds, col+` IN (`+strings.Join(marks, ", ")+`)`)
-	}
-	in("s.unit_id", units)
-	in("s.building_id", buildings)
-	rows, err := tx.query(ctx, `SELECT s.kind, s.unit_id, s.building_id, s.contract_id, a.number FROM services s JOIN applications a ON a.id = s.application_id
-		WHERE (`+strings.Join(conds, " OR ")+`) AND s.state IN `+openServiceStates, args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var o registry.Service
-		var kind, number string
-		if err := rows.Scan(&kind, &o.UnitID, &o.BuildingID, &o.ContractID, &number); err != nil {
-			return err
-		}
-		o.Kind = registry.ServiceKind(kind)
-		for _, s := range services {
-			if s.Kind == o.Kind && s.UnitID == o.UnitID && s.BuildingID == o.BuildingID && o.Kind.OneOpenPerUnit(o.ContractID) &&
-				(s.Kind != registry.MortgageReg || s.ContractID == o.ContractID) {
-				return duplicateService(s, number)
-			}
-		}
-	}
-	return rows.Err()
-}
-
-func duplicateService(s registry.Service, number string) error {
-	var r problem.Refusal
-	msg := fmt.Sprintf("该户已有办理中的%s申请", s.Kind.Label())
-	if number != "" {
-		msg += "（受理号" + number + "）"
-	}
-	r.Add(problem.Reason{Rule: "application.duplicate", Message: msg,
-		Basis: "同一不动产的同一登记事项已受理、尚未办结的，不重复受理（登记机构受理规则；《不动产登记暂行条例》第十七条）",
-		Fixer: "受理人员（继续办理原申请，或先撤回原申请）"})
-	return r.Err("application.duplicate", "该登记事项已在办理中，不重复受理")
+	return nil
 }
 
 // serviceUnits lists the units a service records on.
@@ -241,46 +217,19 @@ func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in 
 }
 
 func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []problem.Reason, error) {
-	a := registry.Application{Agent: strings.TrimSpace(in.Agent), Source: in.Source, State: "open", CreatedBy: tx.actor.UserID, CreatedAt: tx.now}
-	if a.Source == "" {
-		a.Source = "counter"
+	a, err := registry.Take(in, tx.actor.UserID, tx.now)
+	if err != nil {
+		return a, nil, err
 	}
-	if len(in.Services) == 0 {
-		return a, nil, problem.New(problem.Invalid, "application.services", "申请至少应有一项登记事项")
-	}
-	for _, n := range in.Applicants {
-		if n = strings.TrimSpace(n); n != "" {
-			a.Applicants = append(a.Applicants, n)
-		}
-	}
-	var projectID int64
-	for i, si := range in.Services {
-		svc := registry.Service{Seq: i + 1, Kind: si.Kind, UnitID: si.UnitID, BuildingID: si.BuildingID, ContractID: si.ContractID,
-			EntryID: si.EntryID, Details: si.Details, State: registry.Accepted, AcceptedBy: tx.actor.UserID}
-		if svc.Details == nil {
-			svc.Details = map[string]string{}
-		}
-		if len(si.Holders) > 0 {
-			b, _ := json.Marshal(si.Holders)
-			svc.Details["holders"] = string(b)
-		}
-		p, err := tx.validateService(ctx, &svc)
+	for i := range a.Services {
+		p, err := tx.validateService(ctx, &a.Services[i])
 		if err != nil {
 			return a, nil, err
 		}
-		if projectID != 0 && p.ID != projectID {
-			return a, nil, problem.New(problem.Invalid, "application.project", "一件申请的各事项应属于同一项目")
+		if err := a.Join(p.ID, p.Jurisdiction, in.Window); err != nil {
+			return a, nil, err
 		}
-		if in.Window != "" && p.Jurisdiction != in.Window {
-			return a, nil, problem.Newf(problem.Forbidden, "registration.jurisdiction", "不动产单元属于其他辖区（%s），本窗口不能受理", p.Jurisdiction)
-		}
-		projectID, a.Jurisdiction = p.ID, p.Jurisdiction
-		a.Services = append(a.Services, svc)
 	}
-	if len(a.Applicants) == 0 {
-		return a, nil, &problem.Error{Kind: problem.Invalid, Code: "application.applicants", Message: "请填写申请人", Fields: map[string]string{"applicants": "请填写申请人"}}
-	}
-	a.ProjectID = projectID
 	// One open application per unit and matter: the units are locked first,
 	// so of two clerks taking the same matter at once the second is told.
 	if err := tx.lockApplicationUnits(ctx, &a); err != nil {
@@ -290,81 +239,29 @@ func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in Ap
 		return a, nil, err
 	}
 	var blocks []problem.Reason
-	checked := false
 	if refuseBlocked {
-		b, err := tx.applicationBlocks(ctx, &a)
-		if err != nil || len(b) > 0 {
-			return a, b, err
+		if blocks, err = tx.applicationBlocks(ctx, &a); err != nil || len(blocks) > 0 {
+			return a, blocks, err
 		}
-		checked = true
 	}
 	policy, err := tx.policy(ctx, a.Jurisdiction)
 	if err != nil {
 		return a, nil, err
 	}
-	j, err := tx.db.jurisdictionTx(ctx, tx, a.Jurisdiction)
-	if err != nil {
+	if err := tx.insertApplication(ctx, cal, &a, policy); err != nil {
 		return a, nil, err
 	}
-	due, err := cal.AddWorkdays(calendar.DateOf(tx.now), policy.Days, j.Region)
-	if err != nil {
-		return a, nil, err
-	}
-	seq, err := tx.nextSeq(ctx, fmt.Sprintf("application/%s/%d", a.Jurisdiction, calendar.DateOf(tx.now).Year()))
-	if err != nil {
-		return a, nil, err
-	}
-	a.Number = registry.ApplicationNumber(a.Jurisdiction, calendar.DateOf(tx.now).Year(), int(seq))
-	names, _ := json.Marshal(a.Applicants)
-	if a.ID, err = tx.insertID(ctx, `INSERT INTO applications (number, jurisdiction, project_id, applicants, agent, source, state, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)`, a.Number, a.Jurisdiction, a.ProjectID, string(names), a.Agent, a.Source, tx.actor.UserID, tx.now); err != nil {
-		return a, nil, err
-	}
-	for i := range a.Services {
-		s := &a.Services[i]
-		s.ApplicationID, s.DueOn, s.Fee = a.ID, due.Due, policy.Fees[s.Kind]
-		if s.Kind.Immediate() {
-			s.DueOn = calendar.DateOf(tx.now)
-		}
-		details, _ := json.Marshal(s.Details)
-		if s.ID, err = tx.insertID(ctx, `INSERT INTO services (application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on,
-			details, accepted_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11)`, a.ID, s.Seq, string(s.Kind), s.UnitID, s.BuildingID,
-			s.ContractID, s.EntryID, s.Fee, s.DueOn.String(), string(details), tx.actor.UserID); isUniqueViolation(err) {
-			return a, nil, duplicateService(*s, "")
-		} else if err != nil {
-			return a, nil, err
-		}
-		if err := tx.step(ctx, s.ID, registry.StepAccept, ""); err != nil {
-			return a, nil, err
-		}
-	}
-	if err := tx.linkMaterials(ctx, a); err != nil {
-		return a, nil, err
-	}
-	// Automatic review: every service's kind allowed, every rule passing.
-	auto := len(a.Services) > 0
-	for _, s := range a.Services {
-		auto = auto && slices.Contains(policy.AutoReview, s.Kind)
-	}
-	if auto && !checked {
+	// Automatic review: every service's kind allowed, every rule passing
+	// (already asked when the caller refuses a blocked application).
+	auto := policy.AutoReviews(a)
+	if auto && !refuseBlocked {
 		if blocks, err = tx.applicationBlocks(ctx, &a); err != nil {
 			return a, nil, err
 		}
 	}
-	if auto {
-		if len(blocks) == 0 {
-			for i := range a.Services {
-				s := &a.Services[i]
-				if err := s.AutoApprove(); err != nil {
-					return a, nil, err
-				}
-				if err := tx.saveService(ctx, s); err != nil {
-					return a, nil, err
-				}
-				if err := tx.stepAs(ctx, s.ID, registry.StepReview, 0, "系统自动审核", "自动审核：标准件，各项规则均已通过"); err != nil {
-					return a, nil, err
-				}
-			}
+	if auto && len(blocks) == 0 {
+		if err := tx.autoReview(ctx, &a); err != nil {
+			return a, nil, err
 		}
 	}
 	tx.Audit("application.accept", "application", a.ID, map[string]any{"number": a.Number, "services": len(a.Services), "source": a.Source,
@@ -372,12 +269,72 @@ func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in Ap
 	return a, blocks, nil
 }
 
-// validateService checks a service as taken and returns its project.
+// insertApplication numbers the application (受理号), schedules its
+// services by the policy and writes it, each service with its 受理 step,
+// and links the materials the platform already holds.
+func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *registry.Application, policy registry.Policy) error {
+	j, err := tx.db.jurisdictionTx(ctx, tx, a.Jurisdiction)
+	if err != nil {
+		return err
+	}
+	today := calendar.DateOf(tx.now)
+	due, err := cal.AddWorkdays(today, policy.Days, j.Region)
+	if err != nil {
+		return err
+	}
+	policy.Schedule(a, due.Due, today)
+	seq, err := tx.nextSeq(ctx, fmt.Sprintf("application/%s/%d", a.Jurisdiction, today.Year()))
+	if err != nil {
+		return err
+	}
+	a.Number = registry.ApplicationNumber(a.Jurisdiction, today.Year(), int(seq))
+	names, _ := json.Marshal(a.Applicants)
+	if a.ID, err = tx.insertID(ctx, `INSERT INTO applications (number, jurisdiction, project_id, applicants, agent, source, state, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)`, a.Number, a.Jurisdiction, a.ProjectID, string(names), a.Agent, a.Source, tx.actor.UserID, tx.now); err != nil {
+		return err
+	}
+	for i := range a.Services {
+		s := &a.Services[i]
+		s.ApplicationID = a.ID
+		details, _ := json.Marshal(s.Details)
+		if s.ID, err = tx.insertID(ctx, `INSERT INTO services (application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on,
+			details, accepted_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11)`, a.ID, s.Seq, string(s.Kind), s.UnitID, s.BuildingID,
+			s.ContractID, s.EntryID, s.Fee, s.DueOn.String(), string(details), tx.actor.UserID); isUniqueViolation(err) {
+			return registry.Duplicate(*s, "")
+		} else if err != nil {
+			return err
+		}
+		if err := tx.step(ctx, s.ID, registry.StepAccept, ""); err != nil {
+			return err
+		}
+	}
+	return tx.linkMaterials(ctx, *a)
+}
+
+// autoReview approves every service as the system (自动审核).
+func (tx *Tx) autoReview(ctx context.Context, a *registry.Application) error {
+	for i := range a.Services {
+		s := &a.Services[i]
+		if err := s.AutoApprove(); err != nil {
+			return err
+		}
+		if err := tx.saveService(ctx, s); err != nil {
+			return err
+		}
+		if err := tx.stepAs(ctx, s.ID, registry.StepReview, 0, "系统自动审核", "自动审核：标准件，各项规则均已通过"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// validateService checks the records a service names and returns their
+// project: the building or unit exists, a transfer's or mortgage's sale is
+// the unit's filed contract (found from the unit when not named), an
+// entry to cancel, unseal or correct is on the unit's book; the
+// particulars the kind needs are registry's to check.
 func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.Project, error) {
 	var p ledger.Project
-	if !slices.Contains(registry.ServiceKinds, s.Kind) {
-		return p, problem.Newf(problem.Invalid, "application.kind", "未知的登记事项“%s”", s.Kind)
-	}
 	unit := s.UnitID
 	if s.Kind == registry.First && s.BuildingID != 0 && unit == 0 {
 		b, err := scanBuilding(tx.queryRow(ctx, `SELECT `+buildingColumns+` FROM buildings WHERE id = $1`, s.BuildingID))
@@ -390,55 +347,12 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 	if err != nil {
 		return p, err
 	}
-	p = ref.Project
-	detail := func(k, msg string) error {
-		if strings.TrimSpace(s.Details[k]) == "" {
-			return &problem.Error{Kind: problem.Invalid, Code: "application.details", Message: msg, Fields: map[string]string{k: msg}}
-		}
-		return nil
-	}
 	if err := registry.CheckTerms(s.Kind, s.Details, calendar.DateOf(tx.now)); err != nil {
 		return p, err
 	}
 	switch s.Kind {
 	case registry.Transfer, registry.MortgageReg:
-		// The unit's filed sale is what a transfer carries out and what a
-		// mortgage secures; a mortgage named with its own bank and amount
-		// takes those from the application instead of the contract's loan.
-		own := s.Kind == registry.MortgageReg && s.Details["bank"] != ""
-		if s.ContractID != 0 {
-			// A contract named by the caller must be this unit's filed sale.
-			c, err := contractWhere(ctx, tx.q(), `c.id = $1`, s.ContractID)
-			if err != nil || c.UnitID != unit || c.State != presale.Filed {
-				return p, problem.New(problem.Refused, "application.contract", "所填合同不是该户已备案的商品房买卖合同")
-			}
-		}
-		if s.ContractID == 0 && s.Details["holders"] == "" {
-			c, err := contractWhere(ctx, tx.q(), `c.unit_id = $1 AND c.state = 'filed'`, unit)
-			switch {
-			case err == nil:
-				s.ContractID = c.ID
-			case !own:
-				return p, problem.New(problem.Refused, "application.contract", "该户没有已备案的商品房买卖合同；存量房转移请填写受让人")
-			}
-		}
-		if s.Kind == registry.MortgageReg && (s.ContractID == 0 || own) {
-			if err := detail("bank", "请选择抵押权人（银行）"); err != nil {
-				return p, err
-			}
-			if err := detail("amount", "请填写被担保主债权数额"); err != nil {
-				return p, err
-			}
-		}
-	case registry.SealReg:
-		if err := detail("authority", "请填写查封机关"); err != nil {
-			return p, err
-		}
-		if err := detail("doc_no", "请填写查封文书编号"); err != nil {
-			return p, err
-		}
-	case registry.ObjectReg:
-		if err := detail("reason", "请填写异议事项与理由"); err != nil {
+		if err := tx.saleOfService(ctx, s); err != nil {
 			return p, err
 		}
 	case registry.Cancel, registry.Unseal, registry.Correct:
@@ -446,11 +360,35 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 		if err := tx.queryRow(ctx, `SELECT unit_id FROM register_entries WHERE id = $1`, s.EntryID).Scan(&entryUnit); err != nil || entryUnit != unit {
 			return p, problem.New(problem.Invalid, "application.entry", "请选择本户登记簿中的登记")
 		}
-		if err := detail("reason", "请填写理由或依据"); err != nil {
-			return p, err
-		}
 	}
-	return p, nil
+	saleLoan := s.Kind == registry.MortgageReg && s.ContractID != 0 && s.Details["bank"] == ""
+	return ref.Project, s.CheckDetails(saleLoan)
+}
+
+// saleOfService finds the sale a transfer carries out and a mortgage
+// secures: the unit's filed contract. A contract named by the caller must
+// be it; a mortgage named with its own bank and amount, or a transfer of a
+// resale naming its transferees, needs none.
+func (tx *Tx) saleOfService(ctx context.Context, s *registry.Service) error {
+	own := s.Kind == registry.MortgageReg && s.Details["bank"] != ""
+	if s.ContractID != 0 {
+		c, err := contractWhere(ctx, tx.q(), `c.id = $1`, s.ContractID)
+		if err != nil || c.UnitID != s.UnitID || c.State != presale.Filed {
+			return problem.New(problem.Refused, "application.contract", "所填合同不是该户已备案的商品房买卖合同")
+		}
+		return nil
+	}
+	if s.Details["holders"] != "" {
+		return nil
+	}
+	c, err := contractWhere(ctx, tx.q(), `c.unit_id = $1 AND c.state = 'filed'`, s.UnitID)
+	switch {
+	case err == nil:
+		s.ContractID = c.ID
+	case !own:
+		return problem.New(problem.Refused, "application.contract", "该户没有已备案的商品房买卖合同；存量房转移请填写受让人")
+	}
+	return nil
 }
 
 // linkMaterials records the materials an application relies on that the
@@ -873,7 +811,7 @@ type StepOptions struct {
 // 复审, 退回补正, 重新受理, 撤回, 登簿 (all services in one transaction, the
 // rules checked first), 缮证 (certificates numbered in a transaction, signed
 // outside it, stored in another) and 发证.
-func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step registry.Step, opts StepOptions, keys *Keyring) (registry.Application, error) {
+func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step registry.Step, opts StepOptions, keys *certificate.Keyring) (registry.Application, error) {
 	if step == registry.StepCertify {
 		return db.certifyApplication(ctx, actor, id, keys)
 	}
@@ -917,7 +855,7 @@ func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step regist
 			}
 			note := reason
 			if step == registry.StepIssue {
-				note = strings.TrimSpace(DeliveryLabel(opts.Delivery) + " " + opts.TrackingNo)
+				note = strings.TrimSpace(certificate.DeliveryLabel(opts.Delivery) + " " + opts.TrackingNo)
 			}
 			if err := tx.step(ctx, s.ID, step, note); err != nil {
 				return err
@@ -1077,89 +1015,112 @@ func (tx *Tx) recordService(ctx context.Context, a *registry.Application, s *reg
 	return numbered, nil
 }
 
+// recordOne records one service on one unit: it loads the facts the
+// entries need, asks registry what the recording writes, writes it, and
+// tells the partners.
 func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registry.Service, unit int64, book []registry.Entry) (registry.Entry, error) {
-	base := registry.Entry{UnitID: unit, RegType: s.Kind.RegType(), ServiceID: s.ID}
-	agg := fmt.Sprintf("unit:%d", unit)
-	switch s.Kind {
-	case registry.First:
-		if len(registry.Live(book, registry.Ownership)) > 0 {
-			return registry.Entry{}, nil // the unit is already registered (a building's first registration skips it)
-		}
-		dev, err := developerHolder(ctx, tx, a.ProjectID)
-		if err != nil {
-			return registry.Entry{}, err
-		}
-		base.Kind, base.RightType, base.Holders, base.Ownership = registry.Ownership, registry.RightOwnership, []registry.Holder{dev}, "单独所有"
-		base.Note = "首次登记"
-		return tx.record(ctx, base, a.Jurisdiction, 0)
-	case registry.Transfer:
-		return tx.recordTransfer(ctx, a, s, unit, book, base, agg)
-	case registry.MortgageReg:
-		return tx.recordMortgage(ctx, a, s, unit, book, base, agg)
-	case registry.SealReg:
-		base.Kind, base.RightType = registry.Seal, registry.RightSeal
-		base.Detail = registry.Detail{Authority: s.Details["authority"], DocNo: s.Details["doc_no"], SealKind: orDefault(s.Details["seal_kind"], "查封"),
-			TermEnd: s.Details["term_end"], Waiting: len(registry.Live(book, registry.Seal)) > 0}
-		if base.Detail.Waiting {
-			base.Detail.SealKind = "轮候查封"
-		}
-		base.Note = s.Details["note"]
-		e, err := tx.record(ctx, base, a.Jurisdiction, 0)
-		if err == nil {
-			err = tx.emit(exchange.UnitSealed, agg, a.Jurisdiction, map[string]any{"unit": unit, "authority": base.Detail.Authority, "doc_no": base.Detail.DocNo,
-				"waiting": base.Detail.Waiting})
-		}
-		return e, err
-	case registry.Unseal, registry.Cancel:
-		base.Kind, base.Ends, base.EndKind, base.Note = registry.Cancellation, s.EntryID, registry.Cancelled, s.Details["reason"]
-		e, err := tx.record(ctx, base, a.Jurisdiction, 0)
-		if err != nil {
-			return e, err
-		}
-		return e, tx.cancelCertificates(ctx, s.EntryID, "注销登记："+s.Details["reason"])
-	case registry.Correct:
-		i := slices.IndexFunc(book, func(x registry.Entry) bool { return x.ID == s.EntryID })
-		corrected := book[i]
-		corrected.ID, corrected.Ends, corrected.EndKind, corrected.ServiceID = 0, s.EntryID, registry.Superseded, s.ID
-		corrected.RegType, corrected.CertNo = registry.RegCorrection, ""
-		corrected.Note = strings.TrimSpace(corrected.Note + " 更正：" + s.Details["reason"])
-		// The corrected right gets a new certificate (or proof) in place of
-		// the one the correction supersedes (docs/domain.md §5.13), which is
-		// cancelled here, in the same transaction.
-		// Only a right that had a certificate gets one: the developer's
-		// first registration has none, and a pre-notice's proof was issued
-		// with the filing, so it keeps its number.
-		kind := code.CertKind(0)
-		if book[i].CertNo != "" {
-			switch corrected.Kind {
-			case registry.Ownership:
-				kind = code.Title
-			case registry.Mortgage, registry.Objection:
-				kind = code.Proof
-			case registry.PreNotice:
-				corrected.CertNo = book[i].CertNo
-			}
-		}
-		e, err := tx.record(ctx, corrected, a.Jurisdiction, kind)
-		if err != nil {
-			return e, err
-		}
-		return e, tx.cancelCertificates(ctx, s.EntryID, "更正登记："+s.Details["reason"])
-	case registry.ObjectReg:
-		base.Kind, base.RightType, base.Note = registry.Objection, registry.RightObjection, s.Details["reason"]
-		base.Holders = []registry.Holder{{Name: strings.Join(a.Applicants, "、"), IDKind: "身份证", IDNumber: s.Details["id_number"]}}
-		base.Detail.Authority = strings.Join(a.Applicants, "、")
-		return tx.record(ctx, base, a.Jurisdiction, code.Proof)
+	f, err := tx.recordingFacts(ctx, a, s, unit)
+	if err != nil {
+		return registry.Entry{}, err
 	}
-	return registry.Entry{}, problem.Newf(problem.Invalid, "application.kind", "未知的登记事项“%s”", s.Kind)
+	r, err := registry.PlanRecording(*a, *s, unit, book, f)
+	if err != nil || r.Skip {
+		return registry.Entry{}, err
+	}
+	e, err := tx.record(ctx, r.Entry, a.Jurisdiction, r.CertKind)
+	if err != nil {
+		return e, err
+	}
+	for _, c := range r.Converts {
+		if _, err := tx.record(ctx, c, a.Jurisdiction, 0); err != nil {
+			return e, err
+		}
+	}
+	for _, c := range r.Cancels {
+		if err := tx.cancelCertificates(ctx, c.Entry, c.Reason); err != nil {
+			return e, err
+		}
+	}
+	return e, tx.recorded(ctx, a, s, e)
 }
 
-func orDefault(s, def string) string {
-	if strings.TrimSpace(s) == "" {
-		return def
+// recordingFacts loads what registry.PlanRecording needs for the service:
+// the developer of a first registration; the sale of a transfer or a loan
+// mortgage, its price after the area reconciliation; the mortgagee.
+func (tx *Tx) recordingFacts(ctx context.Context, a *registry.Application, s *registry.Service, unit int64) (registry.RecordingFacts, error) {
+	f := registry.RecordingFacts{Today: calendar.DateOf(tx.now)}
+	var err error
+	switch {
+	case s.Kind == registry.First:
+		f.Developer, err = developerHolder(ctx, tx, a.ProjectID)
+	case s.Kind == registry.MortgageReg && s.Details["bank"] != "":
+		id, _ := strconv.ParseInt(s.Details["bank"], 10, 64)
+		bank, err := tx.db.Org(ctx, id)
+		if err != nil || bank.Kind != identity.Bank {
+			return f, problem.New(problem.Invalid, "application.bank", "抵押权人应为银行")
+		}
+		f.Bank = registry.Holder{Name: bank.Name, IDKind: "统一社会信用代码", IDNumber: bank.USCC}
+	case (s.Kind == registry.Transfer || s.Kind == registry.MortgageReg) && s.ContractID != 0:
+		f.Sale, err = tx.saleOfContract(ctx, s.ContractID, unit)
+		if err == nil && s.Kind == registry.MortgageReg && f.Sale.Loan {
+			f.Bank, err = tx.loanBank(ctx, s.ContractID)
+		}
 	}
-	return s
+	return f, err
 }
+
+// saleOfContract is what a recording takes from a filed sale.
+func (tx *Tx) saleOfContract(ctx context.Context, contract, unit int64) (registry.Sale, error) {
+	c, err := contractWhere(ctx, tx.q(), `c.id = $1`, contract)
+	if err != nil {
+		return registry.Sale{}, err
+	}
+	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, unit)
+	if err != nil {
+		return registry.Sale{}, err
+	}
+	sale := registry.Sale{ContractID: c.ID, Ownership: c.Ownership.Label(), Price: c.TotalPrice, Loan: c.Payment.Loan(),
+		LoanAmount: c.LoanAmount, LoanYears: c.LoanYears}
+	for _, b := range c.Buyers {
+		sale.Buyers = append(sale.Buyers, registry.Holder{Name: b.Name, IDKind: "身份证", IDNumber: b.IDNumber, ShareNum: b.ShareNum, ShareDen: b.ShareDen})
+	}
+	if ref.Unit.HasMeasured() {
+		sale.Price = completion.Reconcile(c.PriceBasis, c.UnitPrice, c.TotalPrice, ref.Unit.Forecast, ref.Unit.Measured).NewTotal
+	}
+	return sale, nil
+}
+
+// loanBank is the mortgagee of a sale's loan.
+func (tx *Tx) loanBank(ctx context.Context, contract int64) (registry.Holder, error) {
+	var bank int64
+	if err := tx.queryRow(ctx, `SELECT loan_bank FROM contracts WHERE id = $1`, contract).Scan(&bank); err != nil {
+		return registry.Holder{}, err
+	}
+	o, err := tx.db.Org(ctx, bank)
+	return registry.Holder{Name: o.Name, IDKind: "统一社会信用代码", IDNumber: o.USCC}, err
+}
+
+// recorded tells the partners what a recording changed: a seal, a transfer
+// (and asks the utilities to move the accounts), a mortgage.
+func (tx *Tx) recorded(ctx context.Context, a *registry.Application, s *registry.Service, e registry.Entry) error {
+	agg := fmt.Sprintf("unit:%d", e.UnitID)
+	switch s.Kind {
+	case registry.SealReg:
+		return tx.emit(exchange.UnitSealed, agg, a.Jurisdiction, map[string]any{"unit": e.UnitID, "authority": e.Detail.Authority, "doc_no": e.Detail.DocNo,
+			"waiting": e.Detail.Waiting})
+	case registry.Transfer:
+		if err := tx.emit(exchange.TransferRegistered, agg, a.Jurisdiction, map[string]any{"unit": e.UnitID, "cert_no": e.CertNo, "application": a.Number,
+			"holders": holderNames(e.Holders)}); err != nil {
+			return err
+		}
+		return tx.requestUtilities(ctx, e, a.Jurisdiction)
+	case registry.MortgageReg:
+		return tx.emit(exchange.MortgageRegistered, agg, a.Jurisdiction, map[string]any{"unit": e.UnitID, "cert_no": e.CertNo, "bank": e.Holders0(),
+			"amount": e.Amount.StringFixed(2), "term_end": e.Detail.TermEnd})
+	}
+	return nil
+}
+
 
 // developerHolder is the developer as a rights holder.
 func developerHolder(ctx context.Context, tx *Tx, projectID int64) (registry.Holder, error) {
@@ -1170,137 +1131,12 @@ func developerHolder(ctx context.Context, tx *Tx, projectID int64) (registry.Hol
 	return h, err
 }
 
-// recordTransfer records the buyers' ownership: it ends the transferor's
-// ownership (历史), converts the buyers' sale pre-notice (预告转本), and asks
-// the utilities to transfer the accounts.
-func (tx *Tx) recordTransfer(ctx context.Context, a *registry.Application, s *registry.Service, unit int64, book []registry.Entry, base registry.Entry, agg string) (registry.Entry, error) {
-	owners := registry.Live(book, registry.Ownership)
-	if len(owners) == 0 {
-		return registry.Entry{}, problem.New(problem.Refused, "transfer.ownership", "转让人的所有权尚未登记")
-	}
-	from := owners[len(owners)-1]
-	base.Kind, base.RightType, base.Ends, base.EndKind = registry.Ownership, registry.RightOwnership, from.ID, registry.Superseded
-	base.Obligor = registry.Holder{Name: from.Holders0(), IDKind: "", IDNumber: ""}
-	if len(from.Holders) > 0 {
-		base.Obligor = from.Holders[0]
-	}
-	var c presale.Contract
-	if s.ContractID != 0 {
-		var err error
-		if c, err = contractWhere(ctx, tx.q(), `c.id = $1`, s.ContractID); err != nil {
-			return registry.Entry{}, err
-		}
-		ref, err := unitRef(ctx, tx.q(), `u.id = $1`, unit)
-		if err != nil {
-			return registry.Entry{}, err
-		}
-		for _, b := range c.Buyers {
-			base.Holders = append(base.Holders, registry.Holder{Name: b.Name, IDKind: "身份证", IDNumber: b.IDNumber, ShareNum: b.ShareNum, ShareDen: b.ShareDen})
-		}
-		base.Ownership, base.ContractID = c.Ownership.Label(), c.ID
-		base.Amount = c.TotalPrice
-		if ref.Unit.HasMeasured() {
-			base.Amount = completion.Reconcile(c.PriceBasis, c.UnitPrice, c.TotalPrice, ref.Unit.Forecast, ref.Unit.Measured).NewTotal
-		}
-	} else {
-		if err := json.Unmarshal([]byte(s.Details["holders"]), &base.Holders); err != nil || len(base.Holders) == 0 {
-			return registry.Entry{}, problem.New(problem.Invalid, "application.holders", "请填写受让人")
-		}
-		base.Ownership = orDefault(s.Details["ownership"], "单独所有")
-		base.Amount, _ = decimal.NewFromString(s.Details["price"])
-	}
-	base.Note = "转移登记"
-	e, err := tx.record(ctx, base, a.Jurisdiction, code.Title)
-	if err != nil {
-		return e, err
-	}
-	// 预告转本: the buyers' sale pre-notice converts into the ownership.
-	for _, p := range registry.Live(book, registry.PreNotice) {
-		if p.PreNoticeKind == registry.PreNoticeSale && p.ContractID == c.ID && c.ID != 0 {
-			if _, err := tx.record(ctx, registry.Entry{UnitID: unit, Kind: registry.Cancellation, RegType: registry.RegCancel, Ends: p.ID,
-				EndKind: registry.Converted, ContractID: c.ID, ServiceID: s.ID, Note: "预告登记转为所有权登记"}, a.Jurisdiction, 0); err != nil {
-				return e, err
-			}
-		}
-	}
-	if err := tx.cancelCertificates(ctx, from.ID, "房屋已转移登记给新的权利人"); err != nil {
-		return e, err
-	}
-	if err := tx.emit(exchange.TransferRegistered, agg, a.Jurisdiction, map[string]any{"unit": unit, "cert_no": e.CertNo, "application": a.Number,
-		"holders": holderNames(e.Holders)}); err != nil {
-		return e, err
-	}
-	return e, tx.requestUtilities(ctx, e, a.Jurisdiction)
-}
-
 func holderNames(hs []registry.Holder) []string {
 	var out []string
 	for _, h := range hs {
 		out = append(out, h.Name)
 	}
 	return out
-}
-
-// recordMortgage records the bank's mortgage, converting the pre-mortgage.
-func (tx *Tx) recordMortgage(ctx context.Context, a *registry.Application, s *registry.Service, unit int64, book []registry.Entry, base registry.Entry, agg string) (registry.Entry, error) {
-	base.Kind, base.RightType = registry.Mortgage, registry.RightMortgage
-	var bank identity.Org
-	var err error
-	var pre *registry.Entry
-	if s.ContractID != 0 && s.Details["bank"] == "" {
-		c, err := contractWhere(ctx, tx.q(), `c.id = $1`, s.ContractID)
-		if err != nil {
-			return registry.Entry{}, err
-		}
-		if !c.Payment.Loan() {
-			return registry.Entry{}, problem.New(problem.Refused, "mortgage.no_loan", "该合同为一次性付款，没有按揭贷款")
-		}
-		if bank, err = tx.db.Org(ctx, c.LoanBank); err != nil {
-			return registry.Entry{}, err
-		}
-		base.Amount, base.ContractID = c.LoanAmount, c.ID
-		start := calendar.DateOf(tx.now)
-		base.Detail.TermStart, base.Detail.TermEnd = start.String(), calendar.DateOf(start.Start().AddDate(c.LoanYears, 0, 0)).String()
-		base.Obligor = registry.Holder{Name: c.BuyerNames(), IDKind: "身份证", IDNumber: c.Buyers[0].IDNumber}
-		for _, p := range registry.Live(book, registry.PreNotice) {
-			if p.PreNoticeKind == registry.PreNoticeMortgage && p.ContractID == c.ID {
-				p := p
-				pre = &p
-			}
-		}
-	} else {
-		id, _ := strconv.ParseInt(s.Details["bank"], 10, 64)
-		if bank, err = tx.db.Org(ctx, id); err != nil || bank.Kind != identity.Bank {
-			return registry.Entry{}, problem.New(problem.Invalid, "application.bank", "抵押权人应为银行")
-		}
-		if base.Amount, err = decimal.NewFromString(s.Details["amount"]); err != nil || !base.Amount.IsPositive() {
-			return registry.Entry{}, problem.New(problem.Invalid, "application.amount", "被担保主债权数额有误")
-		}
-		base.Detail.TermStart, base.Detail.TermEnd = s.Details["term_start"], s.Details["term_end"]
-		owners := registry.Live(book, registry.Ownership)
-		if len(owners) > 0 && len(owners[0].Holders) > 0 {
-			base.Obligor = owners[0].Holders[0]
-		}
-	}
-	base.Holders = []registry.Holder{{Name: bank.Name, IDKind: "统一社会信用代码", IDNumber: bank.USCC}}
-	base.Detail.Rank = len(registry.Live(book, registry.Mortgage)) + 1
-	base.Detail.NoTransfer = s.Details["no_transfer"] == "1"
-	base.Note = "抵押权首次登记"
-	e, err := tx.record(ctx, base, a.Jurisdiction, code.Proof)
-	if err != nil {
-		return e, err
-	}
-	if pre != nil {
-		if _, err := tx.record(ctx, registry.Entry{UnitID: unit, Kind: registry.Cancellation, RegType: registry.RegCancel, Ends: pre.ID,
-			EndKind: registry.Converted, ContractID: base.ContractID, ServiceID: s.ID, Note: "抵押权预告登记转为抵押权登记"}, a.Jurisdiction, 0); err != nil {
-			return e, err
-		}
-		if err := tx.cancelCertificates(ctx, pre.ID, "预抵押已转为抵押权登记"); err != nil {
-			return e, err
-		}
-	}
-	return e, tx.emit(exchange.MortgageRegistered, agg, a.Jurisdiction, map[string]any{"unit": unit, "cert_no": e.CertNo, "bank": bank.Name,
-		"amount": base.Amount.StringFixed(2), "term_end": base.Detail.TermEnd})
 }
 
 // requestUtilities asks every utility of the jurisdiction to transfer the
