@@ -1121,7 +1121,6 @@ func (tx *Tx) recorded(ctx context.Context, a *registry.Application, s *registry
 	return nil
 }
 
-
 // developerHolder is the developer as a rights holder.
 func developerHolder(ctx context.Context, tx *Tx, projectID int64) (registry.Holder, error) {
 	var h registry.Holder
