@@ -1,0 +1,91 @@
+package certificate
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/emmansun/gmsm/smx509"
+)
+
+func TestLabels(t *testing.T) {
+	tests := []struct {
+		name, got, want string
+	}{
+		{"live", StateLabel(Live), "现势"},
+		{"cancelled", StateLabel(Cancelled), "注销"},
+		{"no state yet", StateLabel(""), "现势"},
+		{"at the window", DeliveryLabel("hand"), "现场领取"},
+		{"through the developer", DeliveryLabel("developer"), "开发企业代领转交"},
+		{"by post", DeliveryLabel("mail"), "邮寄"},
+		{"electronic", DeliveryLabel("electronic"), "电子证照"},
+		{"not delivered", DeliveryLabel(""), ""},
+		{"unknown", DeliveryLabel("pigeon"), ""},
+	}
+	for _, tt := range tests {
+		if tt.got != tt.want {
+			t.Errorf("%s: got %q, want %q", tt.name, tt.got, tt.want)
+		}
+	}
+}
+
+func TestVerify(t *testing.T) {
+	s, k := testSigner(t)
+	_, other := testSigner(t)
+	authority, _ := ParseCertificate(k.CertPEM)
+	stranger, _ := ParseCertificate(other.CertPEM)
+	payload := samplePayload().Canonical()
+	sig, err := s.Sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := Stored{LicenceID: "1.2.156.3005.2.x", Kind: Title, Number: "新(2026)昌吉市不动产权第0000001号", Payload: payload, Signature: sig, State: Live,
+		CancelReason: "stale"}
+	cancelled := live
+	cancelled.State, cancelled.CancelReason = Cancelled, "转移登记"
+	unsigned := live
+	unsigned.Signature = nil
+	tampered := live
+	tampered.Payload = []byte(strings.Replace(string(payload), "112.35", "122.35", 1))
+	tests := []struct {
+		name              string
+		s                 Stored
+		authority         *smx509.Certificate
+		mortgaged, sealed bool
+		valid             bool
+		state, reason     string
+		status            []string
+	}{
+		{"live, signed", live, authority, false, false, true, "现势", "", []string{"现势"}},
+		{"live, mortgaged and sealed now", live, authority, true, true, true, "现势", "", []string{"现势", "已抵押", "已查封"}},
+		{"cancelled: the unit's restrictions are not its own", cancelled, authority, true, true, true, "注销", "转移登记", []string{"注销"}},
+		{"unsigned", unsigned, authority, false, false, false, "现势", "", []string{"现势"}},
+		{"the key's certificate unknown", live, nil, false, false, false, "现势", "", []string{"现势"}},
+		{"another authority's certificate", live, stranger, false, false, false, "现势", "", []string{"现势"}},
+		{"content changed after signing", tampered, authority, false, false, false, "现势", "", []string{"现势"}},
+	}
+	for _, tt := range tests {
+		v, err := Verify(tt.s, tt.authority, tt.mortgaged, tt.sealed, now)
+		if err != nil {
+			t.Errorf("%s: %v", tt.name, err)
+			continue
+		}
+		if v.SignatureValid != tt.valid || v.State != tt.state || v.CancelReason != tt.reason || !slices.Equal(v.StatusLabels(), tt.status) {
+			t.Errorf("%s: got valid %v, %s %q %v; want %v, %s %q %v", tt.name, v.SignatureValid, v.State, v.CancelReason, v.StatusLabels(),
+				tt.valid, tt.state, tt.reason, tt.status)
+		}
+		if !slices.Equal(v.Holders, []string{"张*"}) || v.LicenceID != live.LicenceID || v.Number != live.Number || !v.CheckedAt.Equal(now) {
+			t.Errorf("%s: got holders %v, licence %s, number %s at %v; want the names masked and the certificate's identifiers", tt.name,
+				v.Holders, v.LicenceID, v.Number, v.CheckedAt)
+		}
+		if strings.Contains(fmt.Sprintf("%+v", v), "652301199003071231") {
+			t.Errorf("%s: the verification shows an ID number", tt.name)
+		}
+	}
+	bad := live
+	bad.Payload = []byte("not JSON")
+	if _, err := Verify(bad, authority, false, false, now); err == nil {
+		t.Errorf("a payload that is not JSON: got no error")
+	}
+}
