@@ -19,6 +19,7 @@ import (
 
 	"handover/internal/access"
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/store"
@@ -31,9 +32,9 @@ type Deps struct {
 	Now      func() time.Time
 	Log      *slog.Logger
 	Hash     identity.HashParams
-	BaseURL  string         // external base URL, for links in responses (verification URLs)
-	Keys     *store.Keyring // the authorities' unlocked signing keys (nil: certificates cannot be signed)
-	Wake     func()         // wakes the background worker after queueing work (optional)
+	BaseURL  string               // external base URL, for links in responses (verification URLs)
+	Keys     *certificate.Keyring // the authorities' unlocked signing keys (nil: certificates cannot be signed)
+	Wake     func()               // wakes the background worker after queueing work (optional)
 }
 
 // API serves the JSON API.

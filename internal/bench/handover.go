@@ -15,6 +15,7 @@ import (
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/demo"
 	"handover/internal/handover"
 	"handover/internal/ledger"
@@ -224,7 +225,7 @@ type handoverRun struct {
 type batchDB struct {
 	*store.DB
 	fx    *handoverFixture
-	keys  *store.Keyring
+	keys  *certificate.Keyring
 	cal   *calendar.Calendar
 	actor audit.Actor
 }

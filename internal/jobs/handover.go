@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/problem"
 	"handover/internal/store"
 )
@@ -14,7 +15,7 @@ import (
 // resumes it where it stopped. A refusal that a retry cannot cure (no key,
 // the policy changed) pauses the batch for the developer to see and resume
 // instead of retrying.
-func (w *Worker) HandleHandover(cal *calendar.Source, keys *store.Keyring) {
+func (w *Worker) HandleHandover(cal *calendar.Source, keys *certificate.Keyring) {
 	w.Handle(store.JobHandover, func(ctx context.Context, payload string) error {
 		var j store.HandoverJob
 		if err := json.Unmarshal([]byte(payload), &j); err != nil {

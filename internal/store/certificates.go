@@ -3,12 +3,9 @@ package store
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"fmt"
 	"strings"
 	"time"
-
-	"github.com/emmansun/gmsm/smx509"
 
 	"handover/internal/access"
 	"handover/internal/audit"
@@ -64,39 +61,18 @@ func (db *DB) Keys(ctx context.Context) ([]certificate.Key, error) {
 	return out, rows.Err()
 }
 
-// Keyring holds the unlocked keys of the authorities, by jurisdiction.
-type Keyring struct {
-	signers map[string]*certificate.Signer
-}
+// Keyring is certificate's keyring; the name is kept here until every
+// caller names certificate.Keyring.
+type Keyring = certificate.Keyring
 
-// UnlockKeys unlocks every active key with the passphrase.
-func (db *DB) UnlockKeys(ctx context.Context, passphrase []byte) (*Keyring, error) {
+// UnlockKeys unlocks every active signing key with the passphrase
+// (certificate.UnlockKeyring).
+func (db *DB) UnlockKeys(ctx context.Context, passphrase []byte) (*certificate.Keyring, error) {
 	keys, err := db.Keys(ctx)
 	if err != nil {
 		return nil, err
 	}
-	kr := &Keyring{signers: map[string]*certificate.Signer{}}
-	for _, k := range keys {
-		if !k.Active {
-			continue
-		}
-		s, err := certificate.Unlock(k, passphrase)
-		if err != nil {
-			return nil, fmt.Errorf("signing key %d (%s): %w", k.ID, k.Jurisdiction, err)
-		}
-		kr.signers[k.Jurisdiction] = s
-	}
-	return kr, nil
-}
-
-// Signer returns the jurisdiction's unlocked signer.
-func (kr *Keyring) Signer(jurisdiction string) (*certificate.Signer, error) {
-	if kr != nil {
-		if s, ok := kr.signers[jurisdiction]; ok {
-			return s, nil
-		}
-	}
-	return nil, problem.Newf(problem.Refused, "key.missing", "辖区%s的登记机构签名密钥未配置或未解锁，不能缮证（handover keys create；启动时设置 HANDOVER_KEY_PASSPHRASE）", jurisdiction)
+	return certificate.UnlockKeyring(keys, passphrase)
 }
 
 // ---- certificates
@@ -126,28 +102,12 @@ type Certificate struct {
 	DeliveredAt  time.Time
 }
 
-// StateLabel names the certificate's state.
-func (c Certificate) StateLabel() string {
-	if c.State == "cancelled" {
-		return "注销"
-	}
-	return "现势"
-}
+// StateLabel names the certificate's state (certificate.StateLabel).
+func (c Certificate) StateLabel() string { return certificate.StateLabel(c.State) }
 
-// DeliveryLabel names how the certificate was delivered.
-func DeliveryLabel(d string) string {
-	switch d {
-	case "hand":
-		return "现场领取"
-	case "developer":
-		return "开发企业代领转交"
-	case "mail":
-		return "邮寄"
-	case "electronic":
-		return "电子证照"
-	}
-	return ""
-}
+// DeliveryLabel is certificate.DeliveryLabel, kept here until every caller
+// names it there.
+func DeliveryLabel(d string) string { return certificate.DeliveryLabel(d) }
 
 const certificateColumns = `id, kind, cert_no, licence_id, entry_id, unit_id, service_id, jurisdiction, holder, payload, signature, key_id,
 	issued_at, signed_at, state, cancelled_at, cancel_reason, paper_serial, delivery, tracking_no, delivered_at`
@@ -331,7 +291,7 @@ func (tx *Tx) storeSignatures(ctx context.Context, keyID int64, list []toSign) e
 // in one transaction, signed outside it, and stored in a second one that
 // also moves the services on. Interrupted, it resumes: certificates made
 // but unsigned are signed the next time.
-func (db *DB) certifyApplication(ctx context.Context, actor audit.Actor, id int64, kr *Keyring) (registry.Application, error) {
+func (db *DB) certifyApplication(ctx context.Context, actor audit.Actor, id int64, kr *certificate.Keyring) (registry.Application, error) {
 	var a registry.Application
 	var list []toSign
 	var signer *certificate.Signer
@@ -505,73 +465,43 @@ func (tx *Tx) cancelCertificates(ctx context.Context, entry int64, reason string
 
 // ---- public verification
 
-// Verification is what the public learns of a certificate: whether its
-// signature holds, whether it is current, the unit's restrictions now, the
-// holder's name masked and never an ID number.
+// Verification is certificate's answer to the public (certificate.Verify)
+// as this package returns it.
 type Verification struct {
-	LicenceID      string
-	Kind           certificate.Kind
-	Number         string
-	SignatureValid bool
-	State          string // 现势 or 注销
-	CancelReason   string
-	Mortgaged      bool // 已抵押 as of now
-	Sealed         bool // 已查封 as of now
-	Holders        []string
-	UnitNo         string
-	Location       string
-	Area           string
-	RightType      string
-	Authority      string
-	IssuedOn       string
-	CheckedAt      time.Time
+	certificate.Verification
 }
 
 // Verify checks a certificate by its licence identifier: the signature is
-// verified every time against the authority's key.
+// verified every time against the authority's key, and the unit's
+// restrictions are read as the register book stands now, through the one
+// status loader the 楼盘表 reads too.
 func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) {
-	var v Verification
-	var payload, certPEM string
-	var sig []byte
-	var unit, keyID int64
-	var state, reason string
-	err := db.r().QueryRowContext(ctx, `SELECT c.kind, c.cert_no, c.payload, c.signature, c.state, c.cancel_reason, c.unit_id, c.key_id,
+	now := db.Now()
+	s, unit, keyID, certPEM, err := storedCertificate(ctx, db.r(), licence)
+	if err != nil {
+		return Verification{}, err
+	}
+	st, err := unitStatus(ctx, db.r(), unit, calendar.DateOf(now))
+	if err != nil {
+		return Verification{}, err
+	}
+	v, err := certificate.Verify(s, db.authorities.Certificate(keyID, certPEM), st.Register.Mortgaged, st.Sealed(), now)
+	return Verification{v}, err
+}
+
+// storedCertificate reads what verification checks of a certificate, its
+// unit, and the key (id and PEM certificate; "" when unsigned) it was
+// signed with.
+func storedCertificate(ctx context.Context, q querier, licence string) (s certificate.Stored, unit, keyID int64, certPEM string, err error) {
+	var payload string
+	err = q.QueryRowContext(ctx, `SELECT c.kind, c.cert_no, c.payload, c.signature, c.state, c.cancel_reason, c.unit_id, c.key_id,
 		COALESCE(k.certificate, '') FROM certificates c LEFT JOIN signing_keys k ON k.id = c.key_id WHERE c.licence_id = $1`, licence).
-		Scan(&v.Kind, &v.Number, &payload, &sig, &state, &reason, &unit, &keyID, &certPEM)
+		Scan(&s.Kind, &s.Number, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID, &certPEM)
 	if err != nil {
-		return v, notFound(err, "certificate.not_found", "查无此证照：请核对电子证照标识")
+		return s, 0, 0, "", notFound(err, "certificate.not_found", "查无此证照：请核对电子证照标识")
 	}
-	v.LicenceID, v.CheckedAt = licence, db.Now()
-	var cert *smx509.Certificate
-	if c, ok := db.authorityCerts.Load(keyID); ok {
-		cert = c.(*smx509.Certificate)
-	} else if c, err := certificate.ParseCertificate(certPEM); err == nil {
-		db.authorityCerts.Store(keyID, c)
-		cert = c
-	}
-	if cert != nil && len(sig) > 0 {
-		v.SignatureValid = certificate.VerifySignature(cert, []byte(payload), sig)
-	}
-	var p certificate.Payload
-	if err := json.Unmarshal([]byte(payload), &p); err != nil {
-		return v, err
-	}
-	v.State, v.CancelReason = "现势", ""
-	if state == "cancelled" {
-		v.State, v.CancelReason = "注销", reason
-	}
-	for _, h := range p.Holders {
-		v.Holders = append(v.Holders, code.MaskName(h.Name))
-	}
-	v.UnitNo, v.Location, v.Area, v.RightType, v.Authority, v.IssuedOn = p.UnitNo, p.Location, p.Area, p.RightType, p.Authority, p.IssuedOn
-	// The unit's restrictions as the register book stands now, through
-	// the one status loader the 楼盘表 reads too.
-	st, err := unitStatus(ctx, db.r(), unit, calendar.DateOf(db.Now()))
-	if err != nil {
-		return v, err
-	}
-	v.Mortgaged, v.Sealed = st.Register.Mortgaged, st.Sealed()
-	return v, nil
+	s.LicenceID, s.Payload = licence, []byte(payload)
+	return s, unit, keyID, certPEM, nil
 }
 
 // AuthorityCertificate returns the PEM certificate a certificate was signed with.
@@ -622,21 +552,6 @@ func (db *DB) CertificateFile(ctx context.Context, c Certificate) ([]byte, error
 		return nil, err
 	}
 	return certificate.Export(c.Payload, c.Signature, pem), nil
-}
-
-// StatusLabels are the states a verification shows: 现势 or 注销, and for
-// a live title 已抵押 and 已查封 when the unit is.
-func (v Verification) StatusLabels() []string {
-	out := []string{v.State}
-	if v.State == "现势" {
-		if v.Mortgaged {
-			out = append(out, "已抵押")
-		}
-		if v.Sealed {
-			out = append(out, "已查封")
-		}
-	}
-	return out
 }
 
 // CreateAuthorityKey makes a new signing key for the registration

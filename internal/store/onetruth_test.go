@@ -270,7 +270,7 @@ func TestOneOpenApplicationAndSeparateRecorder(t *testing.T) {
 
 // newVolumeFixture is a filed synthetic project of n sold flats (contracts
 // signed, deed tax paid, maintenance fund paid) with the authority's key.
-func newVolumeFixture(t *testing.T, floors int) (*store.DB, *demo.Foundation, *calendar.Calendar, []int64, *store.Keyring) {
+func newVolumeFixture(t *testing.T, floors int) (*store.DB, *demo.Foundation, *calendar.Calendar, []int64, *certificate.Keyring) {
 	t.Helper()
 	db, _ := storetest.Open(t)
 	ctx := context.Background()

@@ -15,6 +15,7 @@ import (
 
 	"handover/internal/access"
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/completion"
 	"handover/internal/handover"
@@ -22,7 +23,6 @@ import (
 	"handover/internal/measure"
 	"handover/internal/presale"
 	"handover/internal/registry"
-	"handover/internal/store"
 )
 
 // pages holds one parsed template set per page: the layout, the shared
@@ -74,7 +74,7 @@ func templateFuncs() template.FuncMap {
 		"conditions":    presale.DeliveryConditions,
 		"decision":      completion.DecisionLabel,
 		"fee":           func(fen int64) string { return measure.FromCents(fen).StringFixed(2) },
-		"delivery":      store.DeliveryLabel,
+		"delivery":      certificate.DeliveryLabel,
 		"detailLabel":   registry.DetailLabel,
 		"materialLabel": registry.MaterialLabel,
 		"eventState":    handover.EventStateLabel,
