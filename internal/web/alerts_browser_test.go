@@ -2,6 +2,7 @@ package web_test
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -12,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"handover/internal/registry"
+	"handover/internal/supervision"
 	"handover/internal/web/webtest"
 )
 
@@ -51,8 +53,11 @@ func TestBrowserAlertInbox(t *testing.T) {
 	)
 	webtest.Screenshot(t, s.b, "alert-inbox")
 	s.do("open", webtest.Submit(`#alerts tr[data-kind="repeated_refusal"] a`), chromedp.WaitVisible(chromedp.CSS(`#acknowledge`)))
-	if got := webtest.Text(t, s.b, "main"); !strings.Contains(got, "被拒绝办理3次") || !strings.Contains(got, "依据") {
-		t.Errorf("alert page: %.300s", got)
+	if got := webtest.Text(t, s.b, "p.lead"); !strings.Contains(got, "被拒绝办理3次") {
+		t.Errorf("alert page's message: got %q, want it to say 被拒绝办理3次", got)
+	}
+	if got, want := webtest.Text(t, s.b, "#alert-basis"), supervision.RepeatedRefusal.Basis(); got != want {
+		t.Errorf("alert page's basis: got %q, want %q", got, want)
 	}
 	s.do("acknowledge", webtest.Submit(`#acknowledge`))
 	if got := webtest.Text(t, s.b, "#alert-state"); got != "已签收" {
@@ -83,9 +88,14 @@ func TestBrowserAlertInbox(t *testing.T) {
 		}
 		b, _ := io.ReadAll(resp.Body)
 		resp.Body.Close()
-		if got := strings.Contains(string(b), `data-kind="repeated_refusal"`); resp.StatusCode == http.StatusOK && got != tt.want {
-			t.Errorf("%s sees the alert: %v, want %v", tt.user, got, tt.want)
+		if resp.StatusCode != http.StatusOK {
+			continue
 		}
+		row := none(`#alerts tr[data-kind="repeated_refusal"]`)
+		if tt.want {
+			row = in(`#alerts tr[data-kind="repeated_refusal"]`)
+		}
+		checkPage(t, fmt.Sprintf("%s sees the alert: want %v", tt.user, tt.want), string(b), row)
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 // Page checks address the element that shows a thing, so a phrase elsewhere
 // on the page (the navigation, another row, a hidden form) cannot pass them.
 var (
+	allOf        = htmlcheck.All
 	in           = htmlcheck.In
 	inAll        = htmlcheck.InAll
 	inAny        = htmlcheck.InAny

@@ -13,6 +13,7 @@ import (
 
 	"handover/internal/exchange"
 	"handover/internal/store"
+	"handover/internal/web/htmlcheck"
 	"handover/internal/web/webtest"
 )
 
@@ -82,43 +83,39 @@ func TestGuideFollowsConfiguration(t *testing.T) {
 		return string(b)
 	}
 	before := get("/public/guide/transfer?jurisdiction=652301")
-	if !strings.Contains(before, "受理后 30 个工作日") || strings.Contains(before, "复审") {
-		t.Fatalf("default guide: %.400s", before)
+	if !checkPage(t, "default guide", before, in("#guide #days", hasText("受理后 30 个工作日")), lacksText("复审")) {
+		t.FailNow()
 	}
 	for k, v := range map[string]string{"registration.days": "5", "registration.auto_review": "transfer", "registration.second_review": "1"} {
 		if err := env.DB.PutSetting(ctx, admin, "652301", k, v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	after := get("/public/guide/transfer?jurisdiction=652301")
-	for _, want := range []string{"受理后 5 个工作日", "自动审核", "复审"} {
-		if !strings.Contains(after, want) {
-			t.Errorf("configured guide lacks %q", want)
-		}
-	}
-	if other := get("/public/guide/transfer?jurisdiction=652302"); !strings.Contains(other, "受理后 30 个工作日") {
-		t.Errorf("another county's guide changed too")
-	}
+	checkPage(t, "configured guide", get("/public/guide/transfer?jurisdiction=652301"), in("#guide #days", hasText("受理后 5 个工作日")),
+		inAny("#guide #steps li", hasText("自动审核")), inAny("#guide #steps li strong", hasText("复审")), in("#guide #flow", hasText("复审")))
+	checkPage(t, "another county's guide", get("/public/guide/transfer?jurisdiction=652302"), in("#guide #days", hasText("受理后 30 个工作日")))
 	// The housing bureau's matters follow their settings too.
 	for k, v := range map[string]string{"acceptance.days": "7", "credit.effect.presale_permit": "review", "accounting.blocking": "land_premium"} {
 		if err := env.DB.PutSetting(ctx, admin, "652301", k, v); err != nil {
 			t.Fatal(err)
 		}
 	}
-	for _, tt := range []struct{ path, want, not string }{
-		{"/public/guide?jurisdiction=652301", "竣工联合验收", ""},
-		{"/public/guide/presale_permit?jurisdiction=652301", "对预售许可申请：须经住建部门加强审查后办理", "对预售许可申请：不予办理"},
-		{"/public/guide/presale_permit?jurisdiction=652302", "对预售许可申请：不予办理", ""},
-		{"/public/guide/contract_filing?jurisdiction=652301", `data-rule="contract.unit_taken"`, ""},
-		{"/public/guide/joint_acceptance?jurisdiction=652301", "7个工作日内出具意见", ""},
-		{"/public/guide/joint_acceptance?jurisdiction=652302", "5个工作日内出具意见", ""},
-		{"/public/guide/completion_filing?jurisdiction=652301", "土地价款已核算", "城市基础设施配套费已核算"},
-		{"/public/guide/completion_filing?jurisdiction=652302", "城市基础设施配套费已核算", ""},
+	for _, tt := range []struct {
+		urlPath string
+		want    htmlcheck.Checker
+	}{
+		{"/public/guide?jurisdiction=652301", inAny("#matters li a", hasText("竣工联合验收"))},
+		{"/public/guide/presale_permit?jurisdiction=652301", allOf(
+			inAny("#guide #notes div", hasText("对预售许可申请：须经住建部门加强审查后办理")), lacksText("对预售许可申请：不予办理"))},
+		{"/public/guide/presale_permit?jurisdiction=652302", inAny("#guide #notes div", hasText("对预售许可申请：不予办理"))},
+		{"/public/guide/contract_filing?jurisdiction=652301", in(`#guide #conditions tbody tr[data-rule="contract.unit_taken"]`)},
+		{"/public/guide/joint_acceptance?jurisdiction=652301", in("#guide #days", hasText("7个工作日内出具意见"))},
+		{"/public/guide/joint_acceptance?jurisdiction=652302", in("#guide #days", hasText("5个工作日内出具意见"))},
+		{"/public/guide/completion_filing?jurisdiction=652301", allOf(
+			inAny("#guide #conditions tbody td:nth-child(1)", hasText("土地价款已核算")), lacksText("城市基础设施配套费已核算"))},
+		{"/public/guide/completion_filing?jurisdiction=652302", inAny("#guide #conditions tbody td:nth-child(1)", hasText("城市基础设施配套费已核算"))},
 	} {
-		body := get(tt.path)
-		if !strings.Contains(body, tt.want) || (tt.not != "" && strings.Contains(body, tt.not)) {
-			t.Errorf("%s: want %q and not %q in the page", tt.path, tt.want, tt.not)
-		}
+		checkPage(t, tt.urlPath, get(tt.urlPath), tt.want)
 	}
 	if resp, _ := http.Get(env.HTTP.URL + "/public/guide/nonsense"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("an unknown matter: %d", resp.StatusCode)
@@ -252,9 +249,9 @@ func TestEventCatalogue(t *testing.T) {
 	resp, _ = http.Get(env.HTTP.URL + "/docs/events")
 	b, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
+	var sections []htmlcheck.Checker
 	for _, et := range exchange.EventTypes() {
-		if !strings.Contains(string(b), `id="`+et.Code+`"`) {
-			t.Errorf("the page lacks %s", et.Code)
-		}
+		sections = append(sections, in(`section.card[id="`+et.Code+`"]`))
 	}
+	checkPage(t, "the event catalogue page", string(b), sections...)
 }

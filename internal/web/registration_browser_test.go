@@ -389,8 +389,11 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	// The buyer of the flat sees the certificate on their own page.
 	s.as("zhangwei")
 	s.do("my page", chromedp.Navigate(s.base+"/my"), chromedp.WaitVisible(chromedp.CSS(`.my-unit`)))
-	if body := webtest.Text(t, s.b, "main"); !strings.Contains(body, "不动产权证书") || !strings.Contains(body, "交房即交证") {
-		t.Errorf("the buyer's page lacks the certificate: %.400s", body)
+	if cert := webtest.Text(t, s.b, ".my-unit .certs li a"); !strings.HasPrefix(cert, "不动产权证书") {
+		t.Errorf("the buyer's page lists %q, want the 不动产权证书", cert)
+	}
+	if badge := webtest.Text(t, s.b, ".my-unit .unit-handover .badge.ok"); badge != "交房即交证" {
+		t.Errorf("the buyer's page marks the handover %q, want 交房即交证", badge)
 	}
 	if state := webtest.Text(t, s.b, ".my-unit .unit-state"); !strings.Contains(state, wantTransferred) {
 		t.Errorf("the buyer's page shows the flat as %q, want %s", state, wantTransferred)

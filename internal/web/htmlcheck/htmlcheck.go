@@ -36,10 +36,12 @@ func Run(page string, checkers ...Checker) error {
 	if err != nil {
 		return err
 	}
-	return all(checkers)(doc)
+	return All(checkers...)(doc)
 }
 
-func all(checkers []Checker) Checker {
+// All passes when every checker passes on the node, and reports every
+// failure; it makes several checks one, as a table row's.
+func All(checkers ...Checker) Checker {
 	return func(n *html.Node) error {
 		var errs []error
 		for _, c := range checkers {
@@ -60,7 +62,7 @@ func In(selector string, checkers ...Checker) Checker {
 		if m == nil {
 			return fmt.Errorf("no element matches %q", selector)
 		}
-		if err := all(checkers)(m); err != nil {
+		if err := All(checkers...)(m); err != nil {
 			return fmt.Errorf("in %q: %w", selector, err)
 		}
 		return nil
@@ -78,7 +80,7 @@ func InAll(selector string, checkers ...Checker) Checker {
 		}
 		var errs []error
 		for i, m := range ms {
-			if err := all(checkers)(m); err != nil {
+			if err := All(checkers...)(m); err != nil {
 				errs = append(errs, fmt.Errorf("in %q (match %d of %d): %w", selector, i+1, len(ms), err))
 			}
 		}
@@ -96,11 +98,11 @@ func InAny(selector string, checkers ...Checker) Checker {
 			return fmt.Errorf("no element matches %q", selector)
 		}
 		for _, m := range ms {
-			if all(checkers)(m) == nil {
+			if All(checkers...)(m) == nil {
 				return nil
 			}
 		}
-		return fmt.Errorf("none of the %d elements matching %q passes: %w", len(ms), selector, all(checkers)(ms[0]))
+		return fmt.Errorf("none of the %d elements matching %q passes: %w", len(ms), selector, All(checkers...)(ms[0]))
 	}
 }
 
@@ -110,7 +112,7 @@ func NotIn(selector string, checkers ...Checker) Checker {
 	sel := mustCompile(selector)
 	return func(n *html.Node) error {
 		for _, m := range sel.all(n) {
-			if all(checkers)(m) == nil {
+			if All(checkers...)(m) == nil {
 				if len(checkers) == 0 {
 					return fmt.Errorf("an element matches %q: %s", selector, excerpt(m))
 				}

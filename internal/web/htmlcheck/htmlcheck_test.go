@@ -71,6 +71,8 @@ func TestCheckers(t *testing.T) {
 		{"in all fails on one", InAll("#units tr[data-state] td:last-child", HasText("契税")), "match 2 of 2"},
 		{"in any", InAny("#units tr", HasText("0102"), HasText("查封")), ""},
 		{"in any needs one element with all", InAny("#units tr", HasText("0101"), HasText("查封")), "none of the 3 elements"},
+		{"all", All(In("h1"), In("#units")), ""},
+		{"all reports each", All(In("h2"), In("h1", HasText("甲"))), `no element matches "h2"`},
 		{"nested in", In("#units", In("tr[data-state=blocked]", In("td:nth-child(3)", HasExactText("查封")))), ""},
 		// Nested selectors look only below the element chosen.
 		{"nested stays inside", In("h1", In("td")), "no element matches"},
