@@ -8,6 +8,7 @@ import (
 
 	"handover/internal/calendar"
 	"handover/internal/identity"
+	"handover/internal/ledger"
 	"handover/internal/problem"
 )
 
@@ -234,6 +235,66 @@ func leftPad(n, width int) string {
 		s = "0" + s
 	}
 	return s
+}
+
+// TaskDue is the due day of a department's task started on start: days
+// working days later (the jurisdiction's acceptance.days) in the calendar
+// region of the jurisdiction, in cal as it stands. Every round's tasks
+// are given their time by it.
+func TaskDue(cal *calendar.Calendar, start calendar.Date, days int, region string) (calendar.Date, error) {
+	dl, err := cal.AddWorkdays(start, days, region)
+	return dl.Due, err
+}
+
+// ApplicationFacts are what opening a joint acceptance looks at, read with
+// the project locked.
+type ApplicationFacts struct {
+	ProjectID    int64
+	Jurisdiction string
+	Region       string                  // the jurisdiction's calendar region, for the time limit
+	Buildings    []ledger.Building       // the project's buildings
+	Surveyed     map[int64]bool          // buildings with an accepted completion survey
+	InCase       map[int64]bool          // buildings already in a joint acceptance
+	Departments  []string                // the departments the jurisdiction configures (acceptance.departments)
+	Days         int                     // the working days each has (acceptance.days)
+	Orgs         map[string]identity.Org // the jurisdiction's acceptance departments by service
+}
+
+// Open decides a developer's application for the joint acceptance of
+// buildings of the project: at least one, each the project's, and
+// CheckApplication's conditions. It returns the case in its first round,
+// applied by user at now, with a task for every configured department
+// due TaskDue working days from today.
+func Open(f ApplicationFacts, buildings []int64, cal *calendar.Calendar, by int64, now time.Time) (Case, error) {
+	if len(buildings) == 0 {
+		return Case{}, &problem.Error{Kind: problem.Invalid, Code: "acceptance.buildings", Message: "请选择申请验收的幢", Fields: map[string]string{"buildings": "请至少选择一幢"}}
+	}
+	buildings = slices.Compact(slices.Sorted(slices.Values(buildings)))
+	applied := make([]AppliedBuilding, 0, len(buildings))
+	for _, id := range buildings {
+		i := slices.IndexFunc(f.Buildings, func(b ledger.Building) bool { return b.ID == id })
+		if i < 0 {
+			return Case{}, problem.New(problem.Invalid, "acceptance.buildings", "所选的幢不属于本项目")
+		}
+		applied = append(applied, AppliedBuilding{Name: f.Buildings[i].Name, Surveyed: f.Surveyed[id], InCase: f.InCase[id]})
+	}
+	present := map[string]bool{}
+	for d := range f.Orgs {
+		present[d] = true
+	}
+	if err := CheckApplication(applied, f.Departments, present); err != nil {
+		return Case{}, err
+	}
+	start := calendar.DateOf(now)
+	due, err := TaskDue(cal, start, f.Days, f.Region)
+	if err != nil {
+		return Case{}, err
+	}
+	c := Case{ProjectID: f.ProjectID, Jurisdiction: f.Jurisdiction, Buildings: buildings, State: Inspecting, Round: 1, AppliedBy: by, AppliedAt: now}
+	for _, d := range f.Departments {
+		c.Tasks = append(c.Tasks, Task{Round: 1, Department: d, OrgID: f.Orgs[d].ID, OrgName: f.Orgs[d].Name, StartedOn: start, DueOn: due})
+	}
+	return c, nil
 }
 
 // Bases of the application's conditions.

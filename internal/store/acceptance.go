@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -15,7 +14,6 @@ import (
 	"handover/internal/completion"
 	"handover/internal/credit"
 	"handover/internal/identity"
-	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/problem"
 )
@@ -105,81 +103,75 @@ func departmentOrgs(ctx context.Context, q querier, jurisdiction string) (map[st
 func (db *DB) ApplyAcceptance(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, projectID int64, buildings []int64) (completion.Case, error) {
 	var c completion.Case
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		p, err := lockProject(ctx, tx, projectID)
+		f, err := db.applicationFacts(ctx, tx, projectID)
 		if err != nil {
 			return err
 		}
-		if len(buildings) == 0 {
-			return &problem.Error{Kind: problem.Invalid, Code: "acceptance.buildings", Message: "请选择申请验收的幢", Fields: map[string]string{"buildings": "请至少选择一幢"}}
-		}
-		all, err := buildingsOf(ctx, tx.q(), projectID)
-		if err != nil {
+		if c, err = completion.Open(f, buildings, cal, actor.UserID, tx.now); err != nil {
 			return err
 		}
-		surveyed, err := surveyedBuildings(ctx, tx.q(), projectID)
-		if err != nil {
-			return err
-		}
-		slices.Sort(buildings)
-		buildings = slices.Compact(buildings)
-		applied := make([]completion.AppliedBuilding, 0, len(buildings))
-		for _, id := range buildings {
-			i := slices.IndexFunc(all, func(b ledger.Building) bool { return b.ID == id })
-			if i < 0 {
-				return problem.New(problem.Invalid, "acceptance.buildings", "所选的幢不属于本项目")
-			}
-			var n int
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM acceptance_buildings WHERE building_id = $1`, id).Scan(&n); err != nil {
-				return err
-			}
-			applied = append(applied, completion.AppliedBuilding{Name: all[i].Name, Surveyed: surveyed[id], InCase: n > 0})
-		}
-		depts, days, err := acceptanceSettings(ctx, tx.q(), p.Jurisdiction)
-		if err != nil {
-			return err
-		}
-		orgs, err := departmentOrgs(ctx, tx.q(), p.Jurisdiction)
-		if err != nil {
-			return err
-		}
-		present := map[string]bool{}
-		for d := range orgs {
-			present[d] = true
-		}
-		if err := completion.CheckApplication(applied, depts, present); err != nil {
-			return err
-		}
-		j, err := db.jurisdictionTx(ctx, tx, p.Jurisdiction)
-		if err != nil {
-			return err
-		}
-		start := calendar.DateOf(tx.now)
-		due, err := cal.AddWorkdays(start, days, j.Region)
-		if err != nil {
-			return err
-		}
-		c = completion.Case{ProjectID: projectID, Jurisdiction: p.Jurisdiction, Buildings: buildings, State: completion.Inspecting, Round: 1,
-			AppliedBy: actor.UserID, AppliedAt: tx.now}
-		if c.ID, err = tx.insertID(ctx, `INSERT INTO acceptance_cases (project_id, jurisdiction, state, round, applied_by, applied_at)
-			VALUES ($1, $2, 'inspecting', 1, $3, $4)`, projectID, p.Jurisdiction, actor.UserID, tx.now); err != nil {
-			return err
-		}
-		for _, b := range buildings {
-			if _, err := tx.exec(ctx, `INSERT INTO acceptance_buildings (case_id, building_id) VALUES ($1, $2)`, c.ID, b); err != nil {
-				return err
-			}
-		}
-		for _, d := range depts {
-			t := completion.Task{CaseID: c.ID, Round: 1, Department: d, OrgID: orgs[d].ID, OrgName: orgs[d].Name, StartedOn: start, DueOn: due.Due}
-			if err := tx.insertTask(ctx, &t); err != nil {
-				return err
-			}
-			c.Tasks = append(c.Tasks, t)
-		}
-		tx.Audit("acceptance.apply", "acceptance", c.ID, map[string]any{"project": projectID, "buildings": buildings, "departments": depts, "due": due.Due})
-		return nil
+		return tx.insertCase(ctx, &c)
 	})
 	return c, err
+}
+
+// applicationFacts locks the project and reads what completion.Open looks at.
+func (db *DB) applicationFacts(ctx context.Context, tx *Tx, projectID int64) (completion.ApplicationFacts, error) {
+	f := completion.ApplicationFacts{ProjectID: projectID, InCase: map[int64]bool{}}
+	p, err := lockProject(ctx, tx, projectID)
+	if err != nil {
+		return f, err
+	}
+	f.Jurisdiction = p.Jurisdiction
+	if f.Buildings, err = buildingsOf(ctx, tx.q(), projectID); err != nil {
+		return f, err
+	}
+	if f.Surveyed, err = surveyedBuildings(ctx, tx.q(), projectID); err != nil {
+		return f, err
+	}
+	inCase, err := int64s(ctx, tx.q(), `SELECT ab.building_id FROM acceptance_buildings ab JOIN buildings b ON b.id = ab.building_id
+		WHERE b.project_id = $1`, projectID)
+	if err != nil {
+		return f, err
+	}
+	for _, b := range inCase {
+		f.InCase[b] = true
+	}
+	if f.Departments, f.Days, err = acceptanceSettings(ctx, tx.q(), p.Jurisdiction); err != nil {
+		return f, err
+	}
+	if f.Orgs, err = departmentOrgs(ctx, tx.q(), p.Jurisdiction); err != nil {
+		return f, err
+	}
+	j, err := db.jurisdictionTx(ctx, tx, p.Jurisdiction)
+	f.Region = j.Region
+	return f, err
+}
+
+// insertCase writes a new joint acceptance with its buildings and its
+// first round's tasks, and audits it.
+func (tx *Tx) insertCase(ctx context.Context, c *completion.Case) error {
+	var err error
+	if c.ID, err = tx.insertID(ctx, `INSERT INTO acceptance_cases (project_id, jurisdiction, state, round, applied_by, applied_at)
+		VALUES ($1, $2, 'inspecting', 1, $3, $4)`, c.ProjectID, c.Jurisdiction, c.AppliedBy, c.AppliedAt); err != nil {
+		return err
+	}
+	for _, b := range c.Buildings {
+		if _, err := tx.exec(ctx, `INSERT INTO acceptance_buildings (case_id, building_id) VALUES ($1, $2)`, c.ID, b); err != nil {
+			return err
+		}
+	}
+	var depts []string
+	var due calendar.Date
+	for i := range c.Tasks {
+		c.Tasks[i].CaseID = c.ID
+		if err := tx.insertTask(ctx, &c.Tasks[i]); err != nil {
+			return err
+		}
+		depts, due = append(depts, c.Tasks[i].Department), c.Tasks[i].DueOn
+	}
+	tx.Audit("acceptance.apply", "acceptance", c.ID, map[string]any{"project": c.ProjectID, "buildings": c.Buildings, "departments": depts, "due": due})
+	return nil
 }
 
 func (tx *Tx) insertTask(ctx context.Context, t *completion.Task) error {
@@ -199,78 +191,81 @@ func scanCase(r interface{ Scan(...any) error }) (completion.Case, error) {
 	return c, err
 }
 
-// loadCases loads cases with their buildings, tasks and attachments.
+// loadCases loads cases with their buildings, tasks and attachments, in
+// four statements whatever their number.
 func loadCases(ctx context.Context, q querier, where string, arg any) ([]completion.Case, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+caseColumns+` FROM acceptance_cases WHERE `+where+` ORDER BY id`, arg)
-	if err != nil {
-		return nil, err
-	}
-	var cases []completion.Case
-	byID := map[int64]int{}
-	for rows.Next() {
-		c, err := scanCase(rows)
-		if err != nil {
-			rows.Close()
-			return nil, err
-		}
-		byID[c.ID] = len(cases)
-		cases = append(cases, c)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(cases) == 0 {
+	cases, err := scanAll(ctx, q, func(r *sql.Rows, c *completion.Case) (err error) { *c, err = scanCase(r); return err },
+		`SELECT `+caseColumns+` FROM acceptance_cases WHERE `+where+` ORDER BY id`, arg)
+	if err != nil || len(cases) == 0 {
 		return cases, err
 	}
+	byID := map[int64]*completion.Case{}
+	for i := range cases {
+		byID[cases[i].ID] = &cases[i]
+	}
 	sub := `SELECT id FROM acceptance_cases WHERE ` + where
-	brows, err := q.QueryContext(ctx, `SELECT case_id, building_id FROM acceptance_buildings WHERE case_id IN (`+sub+`) ORDER BY building_id`, arg)
-	if err != nil {
+	if err := caseBuildings(ctx, q, sub, arg, byID); err != nil {
 		return nil, err
 	}
-	for brows.Next() {
-		var cid, bid int64
-		if err := brows.Scan(&cid, &bid); err != nil {
-			brows.Close()
-			return nil, err
-		}
-		cases[byID[cid]].Buildings = append(cases[byID[cid]].Buildings, bid)
-	}
-	brows.Close()
-	trows, err := q.QueryContext(ctx, `SELECT t.id, t.case_id, t.round, t.department, t.org_id, o.name, t.started_on, t.due_on, t.result, t.reasons,
-		t.decided_by, t.decided_at FROM acceptance_tasks t JOIN organisations o ON o.id = t.org_id WHERE t.case_id IN (`+sub+`) ORDER BY t.case_id, t.round, t.department`, arg)
-	if err != nil {
+	if err := caseTasks(ctx, q, sub, arg, byID); err != nil {
 		return nil, err
 	}
-	taskAt := map[int64][2]int{}
-	for trows.Next() {
-		var t completion.Task
+	return cases, taskAttachments(ctx, q, sub, arg, byID)
+}
+
+// caseBuildings adds their buildings to the cases sub selects.
+func caseBuildings(ctx context.Context, q querier, sub string, arg any, byID map[int64]*completion.Case) error {
+	type pair struct{ caseID, building int64 }
+	pairs, err := scanAll(ctx, q, func(r *sql.Rows, p *pair) error { return r.Scan(&p.caseID, &p.building) },
+		`SELECT case_id, building_id FROM acceptance_buildings WHERE case_id IN (`+sub+`) ORDER BY building_id`, arg)
+	for _, p := range pairs {
+		byID[p.caseID].Buildings = append(byID[p.caseID].Buildings, p.building)
+	}
+	return err
+}
+
+// caseTasks adds every round's tasks to the cases sub selects.
+func caseTasks(ctx context.Context, q querier, sub string, arg any, byID map[int64]*completion.Case) error {
+	tasks, err := scanAll(ctx, q, func(r *sql.Rows, t *completion.Task) error {
 		var decided sql.NullTime
-		if err := trows.Scan(&t.ID, &t.CaseID, &t.Round, &t.Department, &t.OrgID, &t.OrgName, &t.StartedOn, &t.DueOn, &t.Result, &t.Reasons,
-			&t.DecidedBy, &decided); err != nil {
-			trows.Close()
-			return nil, err
-		}
+		err := r.Scan(&t.ID, &t.CaseID, &t.Round, &t.Department, &t.OrgID, &t.OrgName, &t.StartedOn, &t.DueOn, &t.Result, &t.Reasons,
+			&t.DecidedBy, &decided)
 		t.DecidedAt = decided.Time
-		i := byID[t.CaseID]
-		taskAt[t.ID] = [2]int{i, len(cases[i].Tasks)}
-		cases[i].Tasks = append(cases[i].Tasks, t)
+		return err
+	}, `SELECT t.id, t.case_id, t.round, t.department, t.org_id, o.name, t.started_on, t.due_on, t.result, t.reasons,
+		t.decided_by, t.decided_at FROM acceptance_tasks t JOIN organisations o ON o.id = t.org_id WHERE t.case_id IN (`+sub+`)
+		ORDER BY t.case_id, t.round, t.department`, arg)
+	for _, t := range tasks {
+		byID[t.CaseID].Tasks = append(byID[t.CaseID].Tasks, t)
 	}
-	trows.Close()
-	arows, err := q.QueryContext(ctx, `SELECT owner_id, id, name, content_type, size, sm3 FROM attachments WHERE owner_type = 'acceptance_task'
+	return err
+}
+
+// taskAttachments adds their attachments to the tasks of the cases sub selects.
+func taskAttachments(ctx context.Context, q querier, sub string, arg any, byID map[int64]*completion.Case) error {
+	type owned struct {
+		task int64
+		completion.Attachment
+	}
+	as, err := scanAll(ctx, q, func(r *sql.Rows, a *owned) error {
+		return r.Scan(&a.task, &a.ID, &a.Name, &a.ContentType, &a.Size, &a.SM3)
+	}, `SELECT owner_id, id, name, content_type, size, sm3 FROM attachments WHERE owner_type = 'acceptance_task'
 		AND owner_id IN (SELECT id FROM acceptance_tasks WHERE case_id IN (`+sub+`)) ORDER BY id`, arg)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	defer arows.Close()
-	for arows.Next() {
-		var owner int64
-		var a completion.Attachment
-		if err := arows.Scan(&owner, &a.ID, &a.Name, &a.ContentType, &a.Size, &a.SM3); err != nil {
-			return nil, err
-		}
-		if at, ok := taskAt[owner]; ok {
-			cases[at[0]].Tasks[at[1]].Attachments = append(cases[at[0]].Tasks[at[1]].Attachments, a)
+	tasks := map[int64]*completion.Task{}
+	for _, c := range byID {
+		for i := range c.Tasks {
+			tasks[c.Tasks[i].ID] = &c.Tasks[i]
 		}
 	}
-	return cases, arows.Err()
+	for _, a := range as {
+		if t, ok := tasks[a.task]; ok {
+			t.Attachments = append(t.Attachments, a.Attachment)
+		}
+	}
+	return nil
 }
 
 // AcceptanceCase returns one joint acceptance with every round's tasks.
@@ -454,11 +449,11 @@ func (db *DB) Reinspect(ctx context.Context, actor audit.Actor, cal *calendar.Ca
 			return err
 		}
 		start := calendar.DateOf(tx.now)
-		due, err := cal.AddWorkdays(start, days, j.Region)
+		due, err := completion.TaskDue(cal, start, days, j.Region)
 		if err != nil {
 			return err
 		}
-		next, err := c.Reinspect(start, due.Due)
+		next, err := c.Reinspect(start, due)
 		if err != nil {
 			return err
 		}
@@ -474,7 +469,7 @@ func (db *DB) Reinspect(ctx context.Context, actor audit.Actor, cal *calendar.Ca
 		for _, t := range next {
 			depts = append(depts, t.Department)
 		}
-		tx.Audit("acceptance.reinspect", "acceptance", c.ID, map[string]any{"round": c.Round, "departments": depts, "due": due.Due})
+		tx.Audit("acceptance.reinspect", "acceptance", c.ID, map[string]any{"round": c.Round, "departments": depts, "due": due})
 		return nil
 	})
 	if err != nil {
