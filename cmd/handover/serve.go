@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/courier"
 	"handover/internal/demo"
 	"handover/internal/jobs"
@@ -108,7 +109,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 // HANDOVER_KEY_PASSPHRASE (the demo's own when serving the demo without
 // one). A wrong passphrase stops the server; no passphrase leaves the keys
 // locked, and 缮证 is refused with the reason until a restart with one.
-func unlockKeys(ctx context.Context, db *store.DB, withDemo bool, log *slog.Logger) (*store.Keyring, error) {
+func unlockKeys(ctx context.Context, db *store.DB, withDemo bool, log *slog.Logger) (*certificate.Keyring, error) {
 	pass := keyPassphrase()
 	if len(pass) == 0 && withDemo {
 		pass = []byte(demo.KeyPassphrase)
@@ -125,7 +126,7 @@ func unlockKeys(ctx context.Context, db *store.DB, withDemo bool, log *slog.Logg
 }
 
 // registerJobs wires the worker's periodic work.
-func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier.Courier, keys *store.Keyring) {
+func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier.Courier, keys *certificate.Keyring) {
 	w.HandleHandover(cal, keys)
 	// Deliver the outbox to partners every few seconds.
 	// A delivery failing the prefecture's number of attempts is dead until an

@@ -351,7 +351,7 @@ func toCertList(c store.Certificate) certListJSON {
 		names = append(names, code.MaskName(n))
 	}
 	return certListJSON{ID: c.ID, Kind: string(c.Kind), KindLabel: c.Kind.Label(), Number: c.Number, LicenceID: c.LicenceID, UnitID: c.UnitID,
-		State: c.StateLabel(), Holder: strings.Join(names, "、"), Signed: len(c.Signature) > 0, Delivery: store.DeliveryLabel(c.Delivery)}
+		State: c.StateLabel(), Holder: strings.Join(names, "、"), Signed: len(c.Signature) > 0, Delivery: certificate.DeliveryLabel(c.Delivery)}
 }
 
 func (a *API) unitCertificates(w http.ResponseWriter, r *http.Request) error {

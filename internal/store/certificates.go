@@ -61,10 +61,6 @@ func (db *DB) Keys(ctx context.Context) ([]certificate.Key, error) {
 	return out, rows.Err()
 }
 
-// Keyring is certificate's keyring; the name is kept here until every
-// caller names certificate.Keyring.
-type Keyring = certificate.Keyring
-
 // UnlockKeys unlocks every active signing key with the passphrase
 // (certificate.UnlockKeyring).
 func (db *DB) UnlockKeys(ctx context.Context, passphrase []byte) (*certificate.Keyring, error) {
@@ -105,9 +101,6 @@ type Certificate struct {
 // StateLabel names the certificate's state (certificate.StateLabel).
 func (c Certificate) StateLabel() string { return certificate.StateLabel(c.State) }
 
-// DeliveryLabel is certificate.DeliveryLabel, kept here until every caller
-// names it there.
-func DeliveryLabel(d string) string { return certificate.DeliveryLabel(d) }
 
 const certificateColumns = `id, kind, cert_no, licence_id, entry_id, unit_id, service_id, jurisdiction, holder, payload, signature, key_id,
 	issued_at, signed_at, state, cancelled_at, cancel_reason, paper_serial, delivery, tracking_no, delivered_at`

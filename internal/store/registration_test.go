@@ -28,7 +28,7 @@ const passphrase = "registration-test"
 // the authority's key unlocked, and the clerks.
 type registrationFixture struct {
 	*completionFixture
-	keys                         *store.Keyring
+	keys                         *certificate.Keyring
 	acceptor, reviewer, recorder audit.Actor
 }
 

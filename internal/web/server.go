@@ -23,6 +23,7 @@ import (
 
 	"handover/internal/access"
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/identity"
 	"handover/internal/store"
 )
@@ -37,10 +38,10 @@ type Config struct {
 	Now           func() time.Time
 	Log           *slog.Logger
 	Hash          identity.HashParams
-	SecureCookies bool           // set the Secure flag (behind TLS)
-	BaseURL       string         // external base URL, e.g. https://bdc.changji.gov.cn
-	Keys          *store.Keyring // the authorities' unlocked signing keys (nil: 缮证 is refused with the reason)
-	Wake          func()         // wakes the background worker after queueing a batch (optional)
+	SecureCookies bool                 // set the Secure flag (behind TLS)
+	BaseURL       string               // external base URL, e.g. https://bdc.changji.gov.cn
+	Keys          *certificate.Keyring // the authorities' unlocked signing keys (nil: 缮证 is refused with the reason)
+	Wake          func()               // wakes the background worker after queueing a batch (optional)
 }
 
 // JSONAPI is what the server needs of the JSON API that shares its mux and

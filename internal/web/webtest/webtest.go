@@ -27,6 +27,7 @@ import (
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/demo"
 	"handover/internal/identity"
 	"handover/internal/jobs"
@@ -49,7 +50,7 @@ type Env struct {
 	Cal    *calendar.Source
 	Logs   *Logs   // everything the server logged
 	Raw    *sql.DB // a plain connection to the same database, for independent counts
-	Keys   *store.Keyring
+	Keys   *certificate.Keyring
 }
 
 // KeyPassphrase protects the test authority's signing key.
