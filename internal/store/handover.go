@@ -254,7 +254,8 @@ func (db *DB) HandoverEvents(ctx context.Context, projectID int64) ([]handover.E
 // ScheduleHandover schedules a handover of filed buildings: every building
 // must be filed (completion filing, which needed the survey), and the
 // written notice at least 10 days before. The sold units (filed contracts)
-// are listed, pending.
+// are listed, pending. A building is handed over by one open event at a
+// time (handover.CheckSchedule).
 func (db *DB) ScheduleHandover(ctx context.Context, actor audit.Actor, e handover.Event) (handover.Event, error) {
 	if err := e.Validate(); err != nil {
 		return e, err
@@ -263,66 +264,72 @@ func (db *DB) ScheduleHandover(ctx context.Context, actor audit.Actor, e handove
 		if _, err := lockProject(ctx, tx, e.ProjectID); err != nil {
 			return err
 		}
-		var r problem.Refusal
-		for _, b := range e.Buildings {
-			var project int64
-			var name string
-			if err := tx.queryRow(ctx, `SELECT project_id, name FROM buildings WHERE id = $1`, b).Scan(&project, &name); err != nil || project != e.ProjectID {
-				return problem.New(problem.Invalid, "handover.buildings", "所选的幢不属于本项目")
-			}
-			var filed int
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM completion_filing_buildings WHERE building_id = $1`, b).Scan(&filed); err != nil {
-				return err
-			}
-			if filed == 0 {
-				r.Add(problem.Reason{Rule: "handover.filing", Subject: name, Message: "尚未办理竣工验收备案（测绘成果、联合验收、核实核算须先完成）",
-					Basis: "《城市房地产开发经营管理条例》第十七条：竣工验收合格方可交付", Fixer: "住建部门"})
-			}
-			// One open event per building: a second one would take the same
-			// flats twice and split the counts.
-			var other int64
-			var heldOn string
-			err := tx.queryRow(ctx, `SELECT e.id, e.held_on FROM handover_events e JOIN handover_event_buildings eb ON eb.event_id = e.id
-				WHERE eb.building_id = $1 AND e.state IN ('planned', 'running', 'paused') ORDER BY e.id LIMIT 1`, b).Scan(&other, &heldOn)
-			if err != nil && !errors.Is(err, sql.ErrNoRows) {
-				return err
-			}
-			if other != 0 {
-				r.Add(problem.Reason{Rule: "handover.overlap", Subject: name, Message: fmt.Sprintf("该幢已有尚未办结的交房安排（%s，编号%d）", heldOn, other),
-					Basis: "同一幢的交房一次安排、一次办理，避免重复办理与重复统计", Fixer: "开发企业（在原交房安排中继续办理，或待其办结）"})
-			}
-		}
-		if err := r.Err("handover.refused", "不能安排交房"); err != nil {
-			return err
-		}
-		var err error
-		e.State, e.CreatedBy, e.CreatedAt = "planned", actor.UserID, tx.now
-		if e.ID, err = tx.insertID(ctx, `INSERT INTO handover_events (project_id, held_on, place, mode, notice_on, state, created_by, created_at)
-			VALUES ($1, $2, $3, $4, $5, 'planned', $6, $7)`, e.ProjectID, e.HeldOn.String(), e.Place, string(e.Mode), e.NoticeOn.String(), actor.UserID, tx.now); err != nil {
-			return err
-		}
-		for _, b := range e.Buildings {
-			if _, err := tx.exec(ctx, `INSERT INTO handover_event_buildings (event_id, building_id) VALUES ($1, $2)`, e.ID, b); err != nil {
-				return err
-			}
-		}
-		res, err := tx.exec(ctx, `INSERT INTO handover_units (event_id, unit_id, contract_id, state, updated_at)
-			SELECT $1, c.unit_id, c.id, 'pending', $2 FROM contracts c JOIN units u ON u.id = c.unit_id
-			JOIN handover_event_buildings eb ON eb.building_id = u.building_id AND eb.event_id = $1
-			WHERE c.state = 'filed' AND NOT EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = c.unit_id AND h.state = 'done')`, e.ID, tx.now)
+		bs, err := tx.scheduledBuildings(ctx, e)
 		if err != nil {
 			return err
 		}
-		n, _ := res.RowsAffected()
-		e.Total = int(n)
-		if _, err := tx.exec(ctx, `UPDATE handover_events SET total = $1 WHERE id = $2`, e.Total, e.ID); err != nil {
+		if err := handover.CheckSchedule(bs); err != nil {
 			return err
 		}
-		tx.Audit("handover.schedule", "handover_event", e.ID, map[string]any{"project": e.ProjectID, "held_on": e.HeldOn, "mode": e.Mode,
-			"buildings": e.Buildings, "units": e.Total})
-		return nil
+		return tx.insertHandover(ctx, &e)
 	})
 	return e, err
+}
+
+// scheduledBuildings reads what handover.CheckSchedule looks at for each
+// building of the event, which must be the project's.
+func (tx *Tx) scheduledBuildings(ctx context.Context, e handover.Event) ([]handover.ScheduledBuilding, error) {
+	var out []handover.ScheduledBuilding
+	for _, b := range e.Buildings {
+		var project int64
+		var sb handover.ScheduledBuilding
+		if err := tx.queryRow(ctx, `SELECT project_id, name FROM buildings WHERE id = $1`, b).Scan(&project, &sb.Name); err != nil || project != e.ProjectID {
+			return nil, problem.New(problem.Invalid, "handover.buildings", "所选的幢不属于本项目")
+		}
+		var filed int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM completion_filing_buildings WHERE building_id = $1`, b).Scan(&filed); err != nil {
+			return nil, err
+		}
+		sb.Filed = filed > 0
+		err := tx.queryRow(ctx, `SELECT e.id, e.held_on FROM handover_events e JOIN handover_event_buildings eb ON eb.event_id = e.id
+			WHERE eb.building_id = $1 AND e.state IN ('planned', 'running', 'paused') ORDER BY e.id LIMIT 1`, b).Scan(&sb.OpenEvent, &sb.OpenOn)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		out = append(out, sb)
+	}
+	return out, nil
+}
+
+// insertHandover writes a planned event with its buildings and the units
+// it hands over: every filed sale of them whose flat is not handed over.
+func (tx *Tx) insertHandover(ctx context.Context, e *handover.Event) error {
+	var err error
+	e.State, e.CreatedBy, e.CreatedAt = "planned", tx.actor.UserID, tx.now
+	if e.ID, err = tx.insertID(ctx, `INSERT INTO handover_events (project_id, held_on, place, mode, notice_on, state, created_by, created_at)
+		VALUES ($1, $2, $3, $4, $5, 'planned', $6, $7)`, e.ProjectID, e.HeldOn.String(), e.Place, string(e.Mode), e.NoticeOn.String(), tx.actor.UserID, tx.now); err != nil {
+		return err
+	}
+	for _, b := range e.Buildings {
+		if _, err := tx.exec(ctx, `INSERT INTO handover_event_buildings (event_id, building_id) VALUES ($1, $2)`, e.ID, b); err != nil {
+			return err
+		}
+	}
+	res, err := tx.exec(ctx, `INSERT INTO handover_units (event_id, unit_id, contract_id, state, updated_at)
+		SELECT $1, c.unit_id, c.id, 'pending', $2 FROM contracts c JOIN units u ON u.id = c.unit_id
+		JOIN handover_event_buildings eb ON eb.building_id = u.building_id AND eb.event_id = $1
+		WHERE c.state = 'filed' AND NOT EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = c.unit_id AND h.state = 'done')`, e.ID, tx.now)
+	if err != nil {
+		return err
+	}
+	n, _ := res.RowsAffected()
+	e.Total = int(n)
+	if _, err := tx.exec(ctx, `UPDATE handover_events SET total = $1 WHERE id = $2`, e.Total, e.ID); err != nil {
+		return err
+	}
+	tx.Audit("handover.schedule", "handover_event", e.ID, map[string]any{"project": e.ProjectID, "held_on": e.HeldOn, "mode": e.Mode,
+		"buildings": e.Buildings, "units": e.Total})
+	return nil
 }
 
 // HandoverUnits lists an event's per-unit outcomes.
@@ -464,29 +471,8 @@ const BatchChunk = 100
 // done are skipped, units registered but not yet certified are certified.
 func (db *DB) RunHandover(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, keys *certificate.Keyring, progress func(handover.Event)) (handover.Event, error) {
 	var ev handover.Event
-	err := db.transact(ctx, actor, func(tx *Tx) error {
-		var err error
-		if ev, err = loadEvent(ctx, tx.q(), eventID, db.forUpdate()); err != nil {
-			return err
-		}
-		// A finished batch runs again only for its blocked units, whose
-		// causes may have been fixed since (tax paid, seal lifted).
-		if ev.State == "done" && ev.Blocked == 0 {
-			return problem.New(problem.Conflict, "handover.done", "该交房批量已全部办结")
-		}
-		p, err := lockProject(ctx, tx, ev.ProjectID)
-		if err != nil {
-			return err
-		}
-		if err := requireAutoReview(ctx, tx.q(), p.Jurisdiction); err != nil {
-			return err
-		}
-		if _, err := keys.Signer(p.Jurisdiction); err != nil {
-			return err
-		}
-		_, err = tx.exec(ctx, `UPDATE handover_events SET state = 'running', started_at = COALESCE(started_at, $1) WHERE id = $2`, tx.now, eventID)
-		ev.State = "running"
-		tx.Audit("handover.run", "handover_event", eventID, map[string]any{"done": ev.Done, "blocked": ev.Blocked, "total": ev.Total})
+	err := db.transact(ctx, actor, func(tx *Tx) (err error) {
+		ev, err = tx.startHandover(ctx, eventID, keys)
 		return err
 	})
 	if err != nil {
@@ -514,23 +500,53 @@ func (db *DB) RunHandover(ctx context.Context, actor audit.Actor, cal *calendar.
 	if ev.State != "running" {
 		return ev, nil // paused
 	}
-	err = db.transact(ctx, actor, func(tx *Tx) error {
-		var pending int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'pending'`, eventID).Scan(&pending); err != nil {
-			return err
-		}
-		state := "done"
-		if pending > 0 {
-			state = "paused"
-		}
-		if _, err := tx.exec(ctx, `UPDATE handover_events SET state = $1, finished_at = $2 WHERE id = $3`, state, tx.now, eventID); err != nil {
-			return err
-		}
-		ev.State, ev.FinishedAt = state, tx.now
-		tx.Audit("handover.finish", "handover_event", eventID, map[string]any{"state": state, "done": ev.Done, "blocked": ev.Blocked})
-		return nil
-	})
+	err = db.transact(ctx, actor, func(tx *Tx) error { return tx.finishHandover(ctx, &ev) })
 	return ev, err
+}
+
+// startHandover marks the event running, once the event may run, the
+// jurisdiction reviews the batch's matters automatically and its signing
+// key is unlocked.
+func (tx *Tx) startHandover(ctx context.Context, eventID int64, keys *certificate.Keyring) (handover.Event, error) {
+	ev, err := loadEvent(ctx, tx.q(), eventID, tx.db.forUpdate())
+	if err != nil {
+		return ev, err
+	}
+	if err := ev.CheckRun(); err != nil {
+		return ev, err
+	}
+	p, err := lockProject(ctx, tx, ev.ProjectID)
+	if err != nil {
+		return ev, err
+	}
+	if err := requireAutoReview(ctx, tx.q(), p.Jurisdiction); err != nil {
+		return ev, err
+	}
+	if _, err := keys.Signer(p.Jurisdiction); err != nil {
+		return ev, err
+	}
+	_, err = tx.exec(ctx, `UPDATE handover_events SET state = 'running', started_at = COALESCE(started_at, $1) WHERE id = $2`, tx.now, eventID)
+	ev.State = "running"
+	tx.Audit("handover.run", "handover_event", eventID, map[string]any{"done": ev.Done, "blocked": ev.Blocked, "total": ev.Total})
+	return ev, err
+}
+
+// finishHandover closes a run: done when no unit is pending, else paused.
+func (tx *Tx) finishHandover(ctx context.Context, ev *handover.Event) error {
+	var pending int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'pending'`, ev.ID).Scan(&pending); err != nil {
+		return err
+	}
+	state := "done"
+	if pending > 0 {
+		state = "paused"
+	}
+	if _, err := tx.exec(ctx, `UPDATE handover_events SET state = $1, finished_at = $2 WHERE id = $3`, state, tx.now, ev.ID); err != nil {
+		return err
+	}
+	ev.State, ev.FinishedAt = state, tx.now
+	tx.Audit("handover.finish", "handover_event", ev.ID, map[string]any{"state": state, "done": ev.Done, "blocked": ev.Blocked})
+	return nil
 }
 
 // chunkUnit is a unit of a batch chunk.
@@ -539,276 +555,242 @@ type chunkUnit struct {
 	state                       string
 }
 
+// batchChunk is what one chunk's first transaction leaves for signing and
+// issuing: the event, the units looked at, the applications recorded and
+// their certificates to sign with the jurisdiction's key.
+type batchChunk struct {
+	ev     handover.Event
+	units  []chunkUnit
+	apps   []int64
+	list   []toSign
+	signer *certificate.Signer
+}
+
 // handoverChunk processes the next units after cursor; it reports how many
 // it looked at and whether the batch was paused.
 func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, cursor *int64, keys *certificate.Keyring) (int, bool, error) {
-	var units []chunkUnit
-	var list []toSign
-	var apps []int64
-	var signer interface {
-		Sign([]byte) ([]byte, error)
-	}
-	var keyID int64
-	var ev handover.Event
-	paused := false
-	err := db.transact(ctx, actor, func(tx *Tx) error {
-		units, list, apps = nil, nil, nil
-		var err error
-		if ev, err = loadEvent(ctx, tx.q(), eventID, db.forUpdate()); err != nil {
-			return err
-		}
-		if ev.State != "running" {
-			paused = true
-			return nil
-		}
-		rows, err := tx.query(ctx, `SELECT unit_id, contract_id, application_id, state FROM handover_units WHERE event_id = $1 AND state <> 'done'
-			AND unit_id > $2 ORDER BY unit_id LIMIT $3`, eventID, *cursor, BatchChunk)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var u chunkUnit
-			if err := rows.Scan(&u.unit, &u.contract, &u.application, &u.state); err != nil {
-				rows.Close()
-				return err
-			}
-			units = append(units, u)
-		}
-		rows.Close()
-		if len(units) == 0 {
-			return nil
-		}
-		p, err := lockProject(ctx, tx, ev.ProjectID)
-		if err != nil {
-			return err
-		}
-		ids := make([]int64, len(units))
-		for i, u := range units {
-			ids[i] = u.unit
-		}
-		if err := tx.lockUnits(ctx, ids...); err != nil {
-			return err
-		}
-		s, err := keys.Signer(p.Jurisdiction)
-		if err != nil {
-			return err
-		}
-		signer, keyID = s, s.KeyID
-		facts, err := db.readinessFacts(ctx, tx.q(), p, unitRange{units[0].unit, units[len(units)-1].unit}, calendar.DateOf(tx.now))
-		if err != nil {
-			return err
-		}
-		for _, u := range units {
-			if u.application == 0 {
-				app, reasons, err := tx.handoverUnit(ctx, cal, facts, ev, u)
-				if err != nil {
-					return err
-				}
-				if len(reasons) > 0 {
-					if _, err := tx.exec(ctx, `UPDATE handover_units SET state = 'blocked', reasons = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
-						strings.Join(reasons, "\n"), tx.now, eventID, u.unit); err != nil {
-						return err
-					}
-					continue
-				}
-				u.application = app
-			}
-			a, err := loadApplication(ctx, tx.q(), u.application, "")
-			if err != nil {
-				return err
-			}
-			for _, s := range a.Services {
-				if s.State == registry.Recorded {
-					cs, err := tx.certificatesOfService(ctx, s, a.Jurisdiction)
-					if err != nil {
-						return err
-					}
-					list = append(list, cs...)
-				}
-			}
-			apps = append(apps, u.application)
-		}
-		*cursor = units[len(units)-1].unit
-		return nil
+	var ch batchChunk
+	err := db.transact(ctx, actor, func(tx *Tx) (err error) {
+		ch, err = tx.recordChunk(ctx, cal, eventID, *cursor, keys)
+		return err
 	})
-	if err != nil || paused || len(units) == 0 {
-		return len(units), paused, err
+	paused := ch.ev.State != "running"
+	if err != nil || paused || len(ch.units) == 0 {
+		return len(ch.units), paused, err
 	}
+	*cursor = ch.units[len(ch.units)-1].unit
 	// Sign outside any transaction: signing is CPU work.
-	for i := range list {
-		sig, err := signer.Sign(list[i].payload)
-		if err != nil {
-			return 0, false, err
-		}
-		list[i].sig = sig
+	if err := signAll(ch.signer, ch.list); err != nil {
+		return 0, false, err
 	}
 	err = db.transact(ctx, actor, func(tx *Tx) error {
-		if err := tx.storeSignatures(ctx, keyID, list); err != nil {
+		if err := tx.storeSignatures(ctx, ch.signer.KeyID, ch.list); err != nil {
 			return err
 		}
-		delivery := "hand"
-		if ev.Mode == handover.Entrusted {
-			delivery = "developer"
-		}
-		today := calendar.DateOf(tx.now)
-		for _, id := range apps {
-			// Locked: a second runner of the same event (another server)
-			// waits here and then finds the services already moved on.
-			a, err := loadApplication(ctx, tx.q(), id, db.forUpdate())
-			if err != nil {
+		for _, id := range ch.apps {
+			if err := tx.issueBatchApplication(ctx, ch.ev, id); err != nil {
 				return err
 			}
-			for i := range a.Services {
-				s := &a.Services[i]
-				for _, step := range []registry.Step{registry.StepCertify, registry.StepIssue} {
-					if !(step == registry.StepCertify && s.State == registry.Recorded) && !(step == registry.StepIssue && s.State == registry.Certified) {
-						continue
-					}
-					if err := s.Apply(step, tx.actor.UserID, registry.Policy{}, ""); err != nil {
-						return err
-					}
-					if step == registry.StepIssue {
-						s.IssuedAt = tx.now
-						if err := tx.issueCertificates(ctx, *s, StepOptions{Delivery: delivery}); err != nil {
-							return err
-						}
-					}
-					if err := tx.saveService(ctx, s); err != nil {
-						return err
-					}
-					if err := tx.stepAs(ctx, s.ID, step, tx.actor.UserID, tx.actor.Name, "交房批量办理"); err != nil {
-						return err
-					}
-				}
-			}
-			if err := tx.closeIfDone(ctx, &a, registry.StepIssue); err != nil {
-				return err
-			}
-			var unit int64
-			var names string
-			if err := tx.queryRow(ctx, `SELECT h.unit_id, COALESCE((SELECT `+tx.db.groupConcat("b.name")+` FROM contract_buyers b WHERE b.contract_id = h.contract_id), '')
-				FROM handover_units h WHERE h.event_id = $1 AND h.application_id = $2`, eventID, id).Scan(&unit, &names); err != nil {
-				return err
-			}
-			if _, err := tx.exec(ctx, `UPDATE handover_units SET state = 'done', reasons = '', handed_over_on = $1, receiver = $2, certified_on = $3, updated_at = $4
-				WHERE event_id = $5 AND unit_id = $6`, ev.HeldOn.String(), names, today.String(), tx.now, eventID, unit); err != nil {
-				return err
-			}
-			tx.touchUnitBuilding(unit)
 		}
 		_, err := tx.exec(ctx, `UPDATE handover_events SET done = (SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'done'),
 			blocked = (SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'blocked') WHERE id = $1`, eventID)
 		return err
 	})
-	return len(units), false, err
+	return len(ch.units), false, err
 }
 
-// handoverUnit takes one unit of a batch: its readiness for the handover
-// (the first registration excepted, which the combined application brings),
-// then its application recorded. It returns the application, or the reasons
-// the unit is blocked.
-func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *handover.Facts, ev handover.Event, u chunkUnit) (int64, []string, error) {
-	// A flat whose buyers' transfer under this contract is already in the
-	// book (registered at the counter before the event) needs no new
-	// application: the handover conditions that are not registration rules
-	// (the maintenance fund, the area decision) still apply, then the batch
-	// takes over the application that recorded it, certifies and issues
-	// what is left of it, and hands the flat over.
-	// The chunk's facts were read through the one status loader; its book
-	// says whose ownership stands.
-	var book []registry.Entry
-	if uf := facts.UnitFacts(u.unit); uf != nil {
-		book = uf.Book
+// recordChunk takes the next units after cursor of a running event: it
+// locks them, reads their facts once, records each ready unit's
+// application (or marks it blocked), and lists the certificates to sign.
+func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, cursor int64, keys *certificate.Keyring) (batchChunk, error) {
+	var ch batchChunk
+	var err error
+	if ch.ev, err = loadEvent(ctx, tx.q(), eventID, tx.db.forUpdate()); err != nil || ch.ev.State != "running" {
+		return ch, err
 	}
-	standing := registry.Standing(book, calendar.DateOf(tx.now))
-	registered := standing.Registered && standing.OwnerContract == u.contract
-	rep := handover.Evaluate(facts, cal, handover.Delivery, handover.Scope{Unit: u.unit}, tx.now)
-	if registered {
-		var reasons []string
-		for _, c := range rep.Conditions {
-			if !strings.HasPrefix(c.Rule, "transfer.") {
-				reasons = append(reasons, c.Message+"（"+c.Responsible.Name+"）")
+	if ch.units, err = chunkUnits(ctx, tx, eventID, cursor); err != nil || len(ch.units) == 0 {
+		return ch, err
+	}
+	p, err := lockProject(ctx, tx, ch.ev.ProjectID)
+	if err != nil {
+		return ch, err
+	}
+	ids := make([]int64, len(ch.units))
+	for i, u := range ch.units {
+		ids[i] = u.unit
+	}
+	if err := tx.lockUnits(ctx, ids...); err != nil {
+		return ch, err
+	}
+	if ch.signer, err = keys.Signer(p.Jurisdiction); err != nil {
+		return ch, err
+	}
+	facts, err := tx.db.readinessFacts(ctx, tx.q(), p, unitRange{ids[0], ids[len(ids)-1]}, calendar.DateOf(tx.now))
+	if err != nil {
+		return ch, err
+	}
+	for _, u := range ch.units {
+		if u.application == 0 {
+			if u.application, err = tx.handoverUnit(ctx, cal, facts, ch.ev, u); err != nil || u.application == 0 {
+				if err != nil {
+					return ch, err
+				}
+				continue // blocked
 			}
 		}
-		// A loan's 预抵押 converts in the same application as the transfer;
-		// a counter transfer without it leaves the bank's mortgage to do.
-		if standing.PreMortgage && !standing.Mortgaged {
-			reasons = append(reasons, "按揭贷款的抵押权尚未登记（预抵押尚未转为抵押权登记）（登记机构：在窗口办理抵押权登记）")
-		}
-		if len(reasons) > 0 {
-			return 0, reasons, nil
-		}
-		// The application that recorded the transfer (a 更正 since is
-		// followed back to it).
-		origin := registry.Origin(book, standing.OwnershipID)
-		var app int64
-		err := tx.queryRow(ctx, `SELECT application_id FROM services WHERE id = $1`, origin.ServiceID).Scan(&app)
-		if errors.Is(err, sql.ErrNoRows) || app == 0 {
-			return 0, []string{"该户的转移登记没有本平台的登记申请，不能纳入批量发证（登记机构：在窗口发证）"}, nil
-		}
+		cs, err := tx.certificatesToSign(ctx, u.application)
 		if err != nil {
-			return 0, nil, err
+			return ch, err
 		}
-		_, err = tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
-			app, tx.now, ev.ID, u.unit)
-		return app, nil, err
+		ch.list = append(ch.list, cs...)
+		ch.apps = append(ch.apps, u.application)
 	}
-	var reasons []string
-	needFirst := false
-	for _, c := range rep.Conditions {
-		if c.Rule == registry.RuleOwnership {
-			needFirst = true // the combined application registers the developer's ownership first
-			continue
+	return ch, nil
+}
+
+// chunkUnits lists the next BatchChunk units of the event not yet done
+// after cursor, in id order.
+func chunkUnits(ctx context.Context, tx *Tx, eventID, cursor int64) ([]chunkUnit, error) {
+	rows, err := tx.query(ctx, `SELECT unit_id, contract_id, application_id, state FROM handover_units WHERE event_id = $1 AND state <> 'done'
+		AND unit_id > $2 ORDER BY unit_id LIMIT $3`, eventID, cursor, BatchChunk)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var units []chunkUnit
+	for rows.Next() {
+		var u chunkUnit
+		if err := rows.Scan(&u.unit, &u.contract, &u.application, &u.state); err != nil {
+			return nil, err
 		}
-		reasons = append(reasons, c.Message+"（"+c.Responsible.Name+"）")
+		units = append(units, u)
 	}
-	if len(reasons) > 0 {
-		return 0, reasons, nil
+	return units, rows.Err()
+}
+
+// certificatesToSign lists the certificates of an application's recorded
+// services, numbered and waiting for their signatures.
+func (tx *Tx) certificatesToSign(ctx context.Context, id int64) ([]toSign, error) {
+	a, err := loadApplication(ctx, tx.q(), id, "")
+	if err != nil {
+		return nil, err
 	}
+	var list []toSign
+	for _, s := range a.Services {
+		if s.State == registry.Recorded {
+			cs, err := tx.certificatesOfService(ctx, s, a.Jurisdiction)
+			if err != nil {
+				return nil, err
+			}
+			list = append(list, cs...)
+		}
+	}
+	return list, nil
+}
+
+// issueBatchApplication certifies (缮证) and issues (发证) what is left of a
+// batch application, the certificates signed, and hands the flat over to
+// its buyers on the event's day.
+func (tx *Tx) issueBatchApplication(ctx context.Context, ev handover.Event, id int64) error {
+	// Locked: a second runner of the same event (another server) waits
+	// here and then finds the services already moved on.
+	a, err := loadApplication(ctx, tx.q(), id, tx.db.forUpdate())
+	if err != nil {
+		return err
+	}
+	for i := range a.Services {
+		s := &a.Services[i]
+		for _, step := range []registry.Step{registry.StepCertify, registry.StepIssue} {
+			if !(step == registry.StepCertify && s.State == registry.Recorded) && !(step == registry.StepIssue && s.State == registry.Certified) {
+				continue
+			}
+			if err := s.Apply(step, tx.actor.UserID, registry.Policy{}, ""); err != nil {
+				return err
+			}
+			if step == registry.StepIssue {
+				s.IssuedAt = tx.now
+				if err := tx.issueCertificates(ctx, *s, StepOptions{Delivery: ev.Delivery()}); err != nil {
+					return err
+				}
+			}
+			if err := tx.saveService(ctx, s); err != nil {
+				return err
+			}
+			if err := tx.stepAs(ctx, s.ID, step, tx.actor.UserID, tx.actor.Name, "交房批量办理"); err != nil {
+				return err
+			}
+		}
+	}
+	if err := tx.closeIfDone(ctx, &a, registry.StepIssue); err != nil {
+		return err
+	}
+	var unit int64
+	var names string
+	if err := tx.queryRow(ctx, `SELECT h.unit_id, COALESCE((SELECT `+tx.db.groupConcat("b.name")+` FROM contract_buyers b WHERE b.contract_id = h.contract_id), '')
+		FROM handover_units h WHERE h.event_id = $1 AND h.application_id = $2`, ev.ID, id).Scan(&unit, &names); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE handover_units SET state = 'done', reasons = '', handed_over_on = $1, receiver = $2, certified_on = $3, updated_at = $4
+		WHERE event_id = $5 AND unit_id = $6`, ev.HeldOn.String(), names, calendar.DateOf(tx.now).String(), tx.now, ev.ID, unit); err != nil {
+		return err
+	}
+	tx.touchUnitBuilding(unit)
+	return nil
+}
+
+// handoverUnit takes one unit of a batch as handover.PlanUnit decides on
+// the chunk's facts: it marks a blocked unit with its reasons, takes over
+// the application that recorded a transfer at the counter, or takes the
+// combined application (every rule of every service first: a blocked unit
+// leaves no application behind) and records it. It returns the
+// application, 0 when the unit is blocked.
+func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *handover.Facts, ev handover.Event, u chunkUnit) (int64, error) {
 	c, err := contractWhere(ctx, tx.q(), `c.id = $1`, u.contract)
 	if err != nil {
-		return 0, nil, err
+		return 0, err
 	}
-	in := ApplicationInput{Applicants: strings.Split(c.BuyerNames(), "、"), Agent: facts.Developer.Name, Source: "batch"}
-	if needFirst {
-		in.Services = append(in.Services, ServiceInput{Kind: registry.First, UnitID: u.unit})
-	}
-	in.Services = append(in.Services, ServiceInput{Kind: registry.Transfer, UnitID: u.unit, ContractID: c.ID})
-	if c.Payment.Loan() {
-		in.Services = append(in.Services, ServiceInput{Kind: registry.MortgageReg, UnitID: u.unit, ContractID: c.ID})
-	}
-	// Every rule of every service first: a blocked unit leaves no
-	// application behind.
-	a, blocks, err := tx.createApplication(ctx, cal, in, true)
-	if e := problem.As(err); err != nil && e.Code == registry.RuleDuplicate {
-		// An application of the same matter is open at the counter: the
-		// flat waits for it rather than being registered twice.
-		for _, r := range e.Reasons {
-			reasons = append(reasons, r.Message+"（"+r.Fixer+"）")
+	sale := handover.BatchSale{ContractID: c.ID, Buyers: strings.Split(c.BuyerNames(), "、"), Loan: c.Payment.Loan()}
+	plan := handover.PlanUnit(facts, cal, u.unit, sale, tx.now)
+	var app int64
+	switch {
+	case len(plan.Blocked) > 0:
+	case plan.TakeOver != 0:
+		err = tx.queryRow(ctx, `SELECT application_id FROM services WHERE id = $1`, plan.TakeOver).Scan(&app)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && app == 0) {
+			plan.Blocked, err = []string{handover.NoApplication}, nil
 		}
-		return 0, reasons, nil
+	default:
+		app, plan.Blocked, err = tx.batchApplication(ctx, cal, plan.Application)
 	}
 	if err != nil {
-		return 0, nil, err
+		return 0, err
 	}
-	for _, b := range blocks {
-		reasons = append(reasons, b.Message+"（"+b.Fixer+"）")
+	if len(plan.Blocked) > 0 {
+		_, err := tx.exec(ctx, `UPDATE handover_units SET state = 'blocked', reasons = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
+			strings.Join(plan.Blocked, "\n"), tx.now, ev.ID, u.unit)
+		return 0, err
 	}
-	if len(reasons) > 0 {
-		return 0, reasons, nil
+	_, err = tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`, app, tx.now, ev.ID, u.unit)
+	return app, err
+}
+
+// batchApplication takes a batch flat's combined application, refusing it
+// when any rule blocks or the same matter is open at the counter (the flat
+// waits for it rather than being registered twice), and records it. It
+// returns the application, or why the flat waits.
+func (tx *Tx) batchApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput) (int64, []string, error) {
+	a, blocks, err := tx.createApplication(ctx, cal, in, true)
+	if e := problem.As(err); err != nil && e.Code == registry.RuleDuplicate {
+		return 0, handover.Blocked(e.Reasons), nil
+	}
+	if err != nil || len(blocks) > 0 {
+		return 0, handover.Blocked(blocks), err
 	}
 	if !a.Services[0].AutoReview {
 		return 0, nil, problem.New(problem.Internal, "handover.auto_review", "批量办理的申请未能自动审核")
 	}
 	// Checked when taken, in this transaction.
-	if err := tx.recordApproved(ctx, &a); err != nil {
-		return 0, nil, err
-	}
-	if _, err := tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
-		a.ID, tx.now, ev.ID, u.unit); err != nil {
-		return 0, nil, err
-	}
-	return a.ID, nil, nil
+	return a.ID, nil, tx.recordApproved(ctx, &a)
 }
 
 // ---- utilities

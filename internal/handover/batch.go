@@ -1,0 +1,157 @@
+package handover
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"handover/internal/calendar"
+	"handover/internal/ledger"
+	"handover/internal/problem"
+	"handover/internal/registry"
+)
+
+// ScheduledBuilding is what scheduling a handover looks at for one of its
+// buildings: its completion filing, and another event of it not yet done.
+type ScheduledBuilding struct {
+	Name      string
+	Filed     bool
+	OpenEvent int64  // an event of the building planned, running or paused (0: none)
+	OpenOn    string // its day
+}
+
+// CheckSchedule refuses a handover of buildings not yet filed (竣工验收备案),
+// or of a building another open event already hands over: one building is
+// handed over once, by one event, so its flats are neither taken twice nor
+// counted twice.
+func CheckSchedule(bs []ScheduledBuilding) error {
+	var r problem.Refusal
+	for _, b := range bs {
+		if !b.Filed {
+			r.Add(problem.Reason{Rule: "handover.filing", Subject: b.Name, Message: "尚未办理竣工验收备案（测绘成果、联合验收、核实核算须先完成）",
+				Basis: "《城市房地产开发经营管理条例》第十七条：竣工验收合格方可交付", Fixer: "住建部门"})
+		}
+		if b.OpenEvent != 0 {
+			r.Add(problem.Reason{Rule: "handover.overlap", Subject: b.Name, Message: fmt.Sprintf("该幢已有尚未办结的交房安排（%s，编号%d）", b.OpenOn, b.OpenEvent),
+				Basis: "同一幢的交房一次安排、一次办理，避免重复办理与重复统计", Fixer: "开发企业（在原交房安排中继续办理，或待其办结）"})
+		}
+	}
+	return r.Err("handover.refused", "不能安排交房")
+}
+
+// CheckRun refuses to run an event already done for every flat; a done
+// event with blocked flats runs again for those, whose causes may have been
+// fixed since (tax paid, seal lifted).
+func (e Event) CheckRun() error {
+	if e.State == "done" && e.Blocked == 0 {
+		return problem.New(problem.Conflict, "handover.done", "该交房批量已全部办结")
+	}
+	return nil
+}
+
+// Delivery is how the batch delivers the certificates: by hand at the
+// event, or through the developer when the buyers entrusted it.
+func (e Event) Delivery() string {
+	if e.Mode == Entrusted {
+		return "developer"
+	}
+	return "hand"
+}
+
+// BatchSale is what the batch knows of a flat's sale: the buyers who apply,
+// and whether a loan's mortgage is registered with the transfer.
+type BatchSale struct {
+	ContractID int64
+	Buyers     []string
+	Loan       bool
+}
+
+// UnitPlan is what the batch does with one flat, from the one set of facts
+// of its chunk: Blocked lists why it waits (each reason with who fixes
+// it); else TakeOver names the service that recorded the buyers' transfer
+// at the counter, whose application the batch certifies and issues; else
+// Application is the combined application the batch takes and records
+// (the developer's first registration when still due, the transfer, the
+// loan's mortgage).
+type UnitPlan struct {
+	Blocked     []string
+	TakeOver    int64
+	Application registry.ApplicationInput
+}
+
+// PlanUnit decides a flat of the batch on facts read in the chunk's
+// transaction, at now: the delivery conditions of the flat (Evaluate), the
+// register book's standing, and the sale the event took.
+func PlanUnit(f *Facts, cal *calendar.Calendar, unit int64, sale BatchSale, now time.Time) UnitPlan {
+	var book []registry.Entry
+	if uf := f.UnitFacts(unit); uf != nil {
+		book = uf.Book
+	}
+	standing := registry.Standing(book, calendar.DateOf(now))
+	rep := Evaluate(f, cal, Delivery, Scope{Unit: unit}, now)
+	if standing.Registered && standing.OwnerContract == sale.ContractID {
+		return planRegistered(rep, book, standing)
+	}
+	var p UnitPlan
+	needFirst := false
+	for _, c := range rep.Conditions {
+		if c.Rule == registry.RuleOwnership {
+			needFirst = true // the combined application registers the developer's ownership first
+			continue
+		}
+		p.Blocked = append(p.Blocked, c.Message+"（"+c.Responsible.Name+"）")
+	}
+	if len(p.Blocked) > 0 {
+		return p
+	}
+	p.Application = registry.ApplicationInput{Applicants: sale.Buyers, Agent: f.Developer.Name, Source: "batch"}
+	if needFirst {
+		p.Application.Services = append(p.Application.Services, registry.ServiceInput{Kind: registry.First, UnitID: unit})
+	}
+	p.Application.Services = append(p.Application.Services, registry.ServiceInput{Kind: registry.Transfer, UnitID: unit, ContractID: sale.ContractID})
+	if sale.Loan {
+		p.Application.Services = append(p.Application.Services, registry.ServiceInput{Kind: registry.MortgageReg, UnitID: unit, ContractID: sale.ContractID})
+	}
+	return p
+}
+
+// planRegistered: the buyers' transfer under this sale is already in the
+// book (registered at the counter before the event). The handover
+// conditions that are not registration rules (the maintenance fund, the
+// area decision) still apply, and a loan's 预抵押 must have converted (a
+// counter transfer without it leaves the bank's mortgage to do); then the
+// batch takes over the application that recorded the transfer (a 更正
+// since is followed back to it).
+func planRegistered(rep Report, book []registry.Entry, standing ledger.Register) UnitPlan {
+	var p UnitPlan
+	for _, c := range rep.Conditions {
+		if !strings.HasPrefix(c.Rule, "transfer.") {
+			p.Blocked = append(p.Blocked, c.Message+"（"+c.Responsible.Name+"）")
+		}
+	}
+	if standing.PreMortgage && !standing.Mortgaged {
+		p.Blocked = append(p.Blocked, "按揭贷款的抵押权尚未登记（预抵押尚未转为抵押权登记）（登记机构：在窗口办理抵押权登记）")
+	}
+	if len(p.Blocked) > 0 {
+		return p
+	}
+	p.TakeOver = registry.Origin(book, standing.OwnershipID).ServiceID
+	if p.TakeOver == 0 {
+		p.Blocked = []string{NoApplication}
+	}
+	return p
+}
+
+// NoApplication blocks a flat whose transfer was recorded without an
+// application of the platform: its certificate is issued at the counter.
+const NoApplication = "该户的转移登记没有本平台的登记申请，不能纳入批量发证（登记机构：在窗口发证）"
+
+// Blocked turns the reasons registration refused a flat's application
+// with into the batch's reasons, each with who fixes it.
+func Blocked(reasons []problem.Reason) []string {
+	var out []string
+	for _, r := range reasons {
+		out = append(out, r.Message+"（"+r.Fixer+"）")
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package handover
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/shopspring/decimal"
+
+	"handover/internal/calendar"
+	"handover/internal/completion"
+	"handover/internal/problem"
+	"handover/internal/registry"
+)
+
+func TestCheckSchedule(t *testing.T) {
+	tests := []struct {
+		name      string
+		buildings []ScheduledBuilding
+		want      []string // rule@subject of the refusal's reasons
+	}{
+		{"filed and free", []ScheduledBuilding{{Name: "1号楼", Filed: true}}, nil},
+		{"not filed", []ScheduledBuilding{{Name: "1号楼"}, {Name: "2号楼", Filed: true}}, []string{"handover.filing@1号楼"}},
+		{"taken by another event", []ScheduledBuilding{{Name: "2号楼", Filed: true, OpenEvent: 3, OpenOn: "2026-12-20"}}, []string{"handover.overlap@2号楼"}},
+		{"both, every building", []ScheduledBuilding{{Name: "1号楼", OpenEvent: 3}, {Name: "2号楼"}},
+			[]string{"handover.filing@1号楼", "handover.overlap@1号楼", "handover.filing@2号楼"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := CheckSchedule(tt.buildings)
+			var got []string
+			var e *problem.Error
+			if errors.As(err, &e) {
+				for _, r := range e.Reasons {
+					if r.Basis == "" || r.Fixer == "" {
+						t.Errorf("reason %s lacks its basis or fixer", r.Rule)
+					}
+					got = append(got, r.Rule+"@"+r.Subject)
+				}
+			}
+			if !slices.Equal(got, tt.want) {
+				t.Errorf("CheckSchedule: got %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestEventRunAndDelivery(t *testing.T) {
+	tests := []struct {
+		ev           Event
+		wantCode     string
+		wantDelivery string
+	}{
+		{Event{State: "planned", Mode: OnSite}, "", "hand"},
+		{Event{State: "done", Blocked: 2, Mode: Entrusted}, "", "developer"},
+		{Event{State: "done"}, "handover.done", "hand"},
+	}
+	for _, tt := range tests {
+		if got := problem.CodeOf(tt.ev.CheckRun()); tt.wantCode != "" && got != tt.wantCode || tt.wantCode == "" && tt.ev.CheckRun() != nil {
+			t.Errorf("%+v: CheckRun got %q, want %q", tt.ev, got, tt.wantCode)
+		}
+		if got := tt.ev.Delivery(); got != tt.wantDelivery {
+			t.Errorf("%+v: Delivery got %q, want %q", tt.ev, got, tt.wantDelivery)
+		}
+	}
+}
+
+// readyUnit makes unit 11 of the fixture ready for delivery but for the
+// registration the batch does.
+func readyUnit(f *Facts) *UnitFacts {
+	done(f, 0)
+	f.Filings = []completion.Filing{{ID: 1, Buildings: []int64{1}, FiledOn: calendar.MustDate("2026-03-02"), DueOn: calendar.MustDate("2026-03-30")}}
+	u := &f.Buildings[0].Units[0]
+	u.DeedTaxPaid = true
+	u.Maintenance = completion.Item{ID: 5, Kind: completion.Maintenance, Due: decimal.NewFromInt(12480), Paid: decimal.NewFromInt(12480), ClearedAt: now}
+	return u
+}
+
+func TestPlanUnit(t *testing.T) {
+	cal := testCalendar(t)
+	devOwn := registry.Entry{ID: 1, Kind: registry.Ownership, RegType: registry.RegFirst}
+	buyersOwn := registry.Entry{ID: 2, Kind: registry.Ownership, RegType: registry.RegTransfer, Ends: 1, EndKind: registry.Superseded, ContractID: 11, ServiceID: 40}
+	preMortgage := registry.Entry{ID: 3, Kind: registry.PreNotice, PreNoticeKind: registry.PreNoticeMortgage, ContractID: 11}
+	sale := BatchSale{ContractID: 11, Buyers: []string{"张伟"}}
+	loan := BatchSale{ContractID: 11, Buyers: []string{"张伟"}, Loan: true}
+	tests := []struct {
+		name         string
+		setup        func(u *UnitFacts)
+		sale         BatchSale
+		wantKinds    []registry.ServiceKind
+		wantTakeOver int64
+		wantBlocked  string // a phrase of the first reason
+	}{
+		{"first registration still due", func(u *UnitFacts) {}, sale, []registry.ServiceKind{registry.First, registry.Transfer}, 0, ""},
+		{"first done, loan", func(u *UnitFacts) { u.Book = []registry.Entry{devOwn} }, loan, []registry.ServiceKind{registry.Transfer, registry.MortgageReg}, 0, ""},
+		{"deed tax unpaid", func(u *UnitFacts) { u.DeedTaxPaid = false }, sale, nil, 0, "契税"},
+		{"registered at the counter", func(u *UnitFacts) { u.Book = []registry.Entry{devOwn, buyersOwn} }, sale, nil, 40, ""},
+		{"registered without its loan's mortgage", func(u *UnitFacts) { u.Book = []registry.Entry{devOwn, preMortgage, buyersOwn} }, loan, nil, 0, "预抵押"},
+		{"registered outside the platform", func(u *UnitFacts) {
+			e := buyersOwn
+			e.ServiceID = 0
+			u.Book = []registry.Entry{devOwn, e}
+		}, sale, nil, 0, "没有本平台的登记申请"},
+		{"registered, maintenance fund unpaid", func(u *UnitFacts) {
+			u.Book = []registry.Entry{devOwn, buyersOwn}
+			u.Maintenance = completion.Item{}
+		}, sale, nil, 0, "维修资金"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := fixture()
+			tt.setup(readyUnit(f))
+			p := PlanUnit(f, cal, 11, tt.sale, now)
+			var kinds []registry.ServiceKind
+			for _, s := range p.Application.Services {
+				kinds = append(kinds, s.Kind)
+			}
+			if !slices.Equal(kinds, tt.wantKinds) || p.TakeOver != tt.wantTakeOver {
+				t.Errorf("PlanUnit: got services %v take over %d (blocked %v), want %v and %d", kinds, p.TakeOver, p.Blocked, tt.wantKinds, tt.wantTakeOver)
+			}
+			if got := strings.Join(p.Blocked, "；"); (tt.wantBlocked == "") != (got == "") || !strings.Contains(got, tt.wantBlocked) {
+				t.Errorf("PlanUnit: got blocked %q, want one naming %q", got, tt.wantBlocked)
+			}
+			if tt.wantKinds != nil && (p.Application.Source != "batch" || p.Application.Agent != "天山房地产" || p.Application.Applicants[0] != "张伟") {
+				t.Errorf("PlanUnit: got application %+v, want the buyers' batch application through the developer", p.Application)
+			}
+		})
+	}
+}
+
+func TestBlocked(t *testing.T) {
+	got := Blocked([]problem.Reason{{Message: "该户已被查封", Fixer: "人民法院"}})
+	if want := []string{"该户已被查封（人民法院）"}; !slices.Equal(got, want) {
+		t.Errorf("Blocked: got %v, want %v", got, want)
+	}
+}
