@@ -51,11 +51,12 @@ type Facts struct {
 	Project   ledger.Project
 	Parcels   []ledger.Parcel
 	Permits   []ledger.Permit
-	Buildings []ledger.Building // the buildings the permit would cover
-	Units     map[int64]int     // units per building in the 楼盘表
-	Covered   map[int64]string  // building id → number of a valid permit already covering it
-	Listed    bool              // the developer is on the restriction list
-	Effect    credit.Effect     // what the listing does to presale permits here
+	Buildings []ledger.Building         // the buildings the permit would cover
+	Units     map[int64]int             // units per building in the 楼盘表
+	Area      map[int64]decimal.Decimal // forecast 建筑面积 per building, summed over its units
+	Covered   map[int64]string          // building id → number of a valid permit already covering it
+	Listed    bool                      // the developer is on the restriction list
+	Effect    credit.Effect             // what the listing does to presale permits here
 }
 
 // Check returns every unmet condition of a presale permit for the named
@@ -134,6 +135,39 @@ func Check(f Facts) (review bool, err error) {
 		}
 	}
 	return review, r.Err("presale.refused", "不符合商品房预售许可条件")
+}
+
+// Issue decides a presale permit for f.Buildings: every condition of
+// Check holds and, for a restricted developer the jurisdiction reviews
+// rather than refuses, extraReview holds the reviewing officer's opinion
+// (kept on the permit). It returns the permit issued by user at now,
+// covering the buildings' units and forecast area, for the caller to
+// number and record.
+func Issue(f Facts, extraReview string, by int64, now time.Time) (Permit, error) {
+	review, err := Check(f)
+	if err != nil {
+		return Permit{}, err
+	}
+	extraReview = strings.TrimSpace(extraReview)
+	if review && extraReview == "" {
+		return Permit{}, &problem.Error{Kind: problem.Refused, Code: "presale.review_required", Message: "开发企业在限制清单中，本辖区要求加强审查",
+			Reasons: []problem.Reason{{Rule: "presale.credit_review", Message: "请填写加强审查意见后再核发", Basis: "本辖区限制清单效力配置：加强审查", Fixer: "住建部门审批人员"}},
+			Fields:  map[string]string{"extra_review": "请填写加强审查意见"}}
+	}
+	p := Permit{ProjectID: f.Project.ID, Jurisdiction: f.Project.Jurisdiction, IssuedOn: calendar.DateOf(now), ExtraReview: extraReview,
+		State: Valid, Area: decimal.Zero, Events: []Event{{Kind: "issued", Reason: extraReview, By: by, At: now}}}
+	for _, b := range f.Buildings {
+		p.Buildings = append(p.Buildings, b.ID)
+		p.Units += f.Units[b.ID]
+		p.Area = p.Area.Add(f.Area[b.ID])
+	}
+	return p, nil
+}
+
+// ApplicationDecided is the refusal to decide an application for a permit
+// that has been decided already (issued, refused or withdrawn).
+func ApplicationDecided() error {
+	return problem.New(problem.Conflict, "presale.application_state", "该申请已处理")
 }
 
 // PermitState is where a permit stands.

@@ -2,6 +2,7 @@ package presale
 
 import (
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -162,6 +163,50 @@ func TestInvestmentMessage(t *testing.T) {
 		}
 		if !slices.Equal(got, want) {
 			t.Errorf("invested %s of %s: got %q, want %q", tt.invested, tt.total, got, want)
+		}
+	}
+}
+
+// Issue refuses what Check refuses, asks for the reviewing officer's
+// opinion under review, and otherwise covers the buildings' units and area.
+func TestIssue(t *testing.T) {
+	d := decimal.RequireFromString
+	at := time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		change func(f *Facts)
+		review string
+		code   string // "" when issued
+		kind   problem.Kind
+		rules  []string
+	}{
+		{"a condition unmet", func(f *Facts) { f.Units[5] = 0 }, "", "presale.refused", problem.Refused, []string{"presale.ledger"}},
+		{"listed, refused here", func(f *Facts) { f.Listed = true }, "已审查", "presale.refused", problem.Refused, []string{"presale.credit_restricted"}},
+		{"listed, reviewed here, no opinion", func(f *Facts) { f.Listed, f.Effect = true, credit.Review }, "  ", "presale.review_required", problem.Refused,
+			[]string{"presale.credit_review"}},
+		{"listed, reviewed here, with the opinion", func(f *Facts) { f.Listed, f.Effect = true, credit.Review }, " 经加强审查，同意核发 ", "", 0, nil},
+		{"not listed", nil, "", "", 0, nil},
+	}
+	for _, tt := range tests {
+		f := goodFacts()
+		f.Project.Jurisdiction = "652301"
+		f.Buildings = append(f.Buildings, ledger.Building{ID: 6, ProjectID: 1, Name: "2号楼"})
+		f.Units, f.Area = map[int64]int{5: 64, 6: 32}, map[int64]decimal.Decimal{5: d("7040.50"), 6: d("3520.25")}
+		if tt.change != nil {
+			tt.change(&f)
+		}
+		p, err := Issue(f, tt.review, 9, at)
+		if tt.code != "" {
+			if problem.CodeOf(err) != tt.code || problem.KindOf(err) != tt.kind || !slices.Equal(rules(err), tt.rules) {
+				t.Errorf("%s: got %v (%v, reasons %v), want %s (%v, reasons %v)", tt.name, err, problem.KindOf(err), rules(err), tt.code, tt.kind, tt.rules)
+			}
+			continue
+		}
+		wantReview := strings.TrimSpace(tt.review)
+		if err != nil || p.State != Valid || p.ProjectID != 1 || p.Jurisdiction != "652301" || p.IssuedOn.String() != "2026-03-10" ||
+			!slices.Equal(p.Buildings, []int64{5, 6}) || p.Units != 96 || p.Area.StringFixed(2) != "10560.75" || p.ExtraReview != wantReview ||
+			len(p.Events) != 1 || p.Events[0] != (Event{Kind: "issued", Reason: wantReview, By: 9, At: at}) {
+			t.Errorf("%s: got %+v, %v; want a valid permit of buildings 5 and 6, 96 units, 10560.75 m², review %q", tt.name, p, err, wantReview)
 		}
 	}
 }

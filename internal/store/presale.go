@@ -11,9 +11,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"handover/internal/access"
 	"handover/internal/audit"
-	"handover/internal/calendar"
 	"handover/internal/credit"
 	"handover/internal/ledger"
 	"handover/internal/measure"
@@ -298,7 +299,7 @@ func (db *DB) presaleFacts(ctx context.Context, q querier, projectID int64, buil
 	if f.Permits, err = permitsOf(ctx, q, projectID); err != nil {
 		return f, err
 	}
-	f.Units, f.Covered = map[int64]int{}, map[int64]string{}
+	f.Units, f.Area, f.Covered = map[int64]int{}, map[int64]decimal.Decimal{}, map[int64]string{}
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(buildingIDs))) {
 		b, err := scanBuilding(q.QueryRowContext(ctx, `SELECT `+buildingColumns+` FROM buildings WHERE id = $1`, id))
 		if errors.Is(err, sql.ErrNoRows) {
@@ -309,10 +310,11 @@ func (db *DB) presaleFacts(ctx context.Context, q querier, projectID int64, buil
 		}
 		f.Buildings = append(f.Buildings, b)
 		var n int
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM units WHERE building_id = $1`, id).Scan(&n); err != nil {
+		var area int64
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*), COALESCE(SUM(f_total), 0) FROM units WHERE building_id = $1`, id).Scan(&n, &area); err != nil {
 			return f, err
 		}
-		f.Units[id] = n
+		f.Units[id], f.Area[id] = n, measure.FromCents(area)
 		var num string
 		err = q.QueryRowContext(ctx, `SELECT p.number FROM presale_permits p JOIN presale_permit_buildings pb ON pb.permit_id = p.id
 			WHERE pb.building_id = $1 AND `+permitStateSQL("p.id")+` <> 'revoked' LIMIT 1`, id).Scan(&num)
@@ -355,68 +357,58 @@ func (db *DB) IssuePresale(ctx context.Context, actor audit.Actor, projectID int
 		if err != nil {
 			return err
 		}
-		review, err := presale.Check(f)
-		if err != nil {
+		if p, err = presale.Issue(f, extraReview, actor.UserID, tx.now); err != nil {
 			return err
 		}
-		extraReview = strings.TrimSpace(extraReview)
-		if review && extraReview == "" {
-			return &problem.Error{Kind: problem.Refused, Code: "presale.review_required", Message: "开发企业在限制清单中，本辖区要求加强审查",
-				Reasons: []problem.Reason{{Rule: "presale.credit_review", Message: "请填写加强审查意见后再核发", Basis: "本辖区限制清单效力配置：加强审查", Fixer: "住建部门审批人员"}},
-				Fields:  map[string]string{"extra_review": "请填写加强审查意见"}}
-		}
-		j, err := db.jurisdictionTx(ctx, tx, f.Project.Jurisdiction)
-		if err != nil {
-			return err
-		}
-		// The number shows the place only: a park shares its county's series.
-		today := calendar.DateOf(tx.now)
-		seq, err := tx.nextSeq(ctx, fmt.Sprintf("presale/%s/%d", j.County, today.Year()))
-		if err != nil {
-			return err
-		}
-		p = presale.Permit{Number: presale.NumberFor(j.CertPlace, today.Year(), int(seq)), ProjectID: projectID,
-			Jurisdiction: j.Code, IssuedOn: today, ExtraReview: extraReview, State: presale.Valid}
-		for _, b := range f.Buildings {
-			p.Buildings = append(p.Buildings, b.ID)
-			p.Units += f.Units[b.ID]
-			var area int64
-			if err := tx.queryRow(ctx, `SELECT COALESCE(SUM(f_total), 0) FROM units WHERE building_id = $1`, b.ID).Scan(&area); err != nil {
-				return err
-			}
-			p.Area = p.Area.Add(measure.FromCents(area))
-		}
-		p.ID, err = tx.insertID(ctx, `INSERT INTO presale_permits (number, project_id, jurisdiction, issued_on, units, area, extra_review, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, p.Number, projectID, j.Code, today, p.Units, measure.Cents(p.Area), extraReview, tx.now)
-		if err != nil {
-			return err
-		}
-		for _, b := range p.Buildings {
-			if _, err := tx.exec(ctx, `INSERT INTO presale_permit_buildings (permit_id, building_id) VALUES ($1, $2)`, p.ID, b); err != nil {
-				return err
-			}
-		}
-		tx.touchBuildings(p.Buildings...)
-		if _, err := tx.exec(ctx, `INSERT INTO presale_permit_events (permit_id, kind, reason, by_user, at) VALUES ($1, 'issued', $2, $3, $4)`,
-			p.ID, extraReview, actor.UserID, tx.now); err != nil {
-			return err
-		}
-		p.Events = []presale.Event{{Kind: "issued", Reason: extraReview, By: actor.UserID, At: tx.now}}
-		if applicationID != 0 {
-			res, err := tx.exec(ctx, `UPDATE presale_applications SET state = 'issued', decided_by = $1, decided_at = $2, permit_id = $3
-				WHERE id = $4 AND project_id = $5 AND state = 'submitted'`, actor.UserID, tx.now, p.ID, applicationID, projectID)
-			if err != nil {
-				return err
-			}
-			if n, _ := res.RowsAffected(); n != 1 {
-				return problem.New(problem.Conflict, "presale.application_state", "该申请已处理")
-			}
-		}
-		tx.Audit("presale.issue", "presale_permit", p.ID, map[string]any{"number": p.Number, "project": projectID, "buildings": p.Buildings,
-			"units": p.Units, "area": p.Area.StringFixed(2), "extra_review": extraReview != ""})
-		return nil
+		return db.insertPermit(ctx, tx, &p, applicationID)
 	})
 	return p, err
+}
+
+// insertPermit numbers an issued permit from its county's series and
+// writes it with its buildings and first event, marks the application it
+// answers (0: none) issued, and audits it.
+func (db *DB) insertPermit(ctx context.Context, tx *Tx, p *presale.Permit, applicationID int64) error {
+	j, err := db.jurisdictionTx(ctx, tx, p.Jurisdiction)
+	if err != nil {
+		return err
+	}
+	// The number shows the place only: a park shares its county's series.
+	seq, err := tx.nextSeq(ctx, fmt.Sprintf("presale/%s/%d", j.County, p.IssuedOn.Year()))
+	if err != nil {
+		return err
+	}
+	p.Number = presale.NumberFor(j.CertPlace, p.IssuedOn.Year(), int(seq))
+	p.ID, err = tx.insertID(ctx, `INSERT INTO presale_permits (number, project_id, jurisdiction, issued_on, units, area, extra_review, created_at)
+		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, p.Number, p.ProjectID, p.Jurisdiction, p.IssuedOn, p.Units, measure.Cents(p.Area), p.ExtraReview, tx.now)
+	if err != nil {
+		return err
+	}
+	for _, b := range p.Buildings {
+		if _, err := tx.exec(ctx, `INSERT INTO presale_permit_buildings (permit_id, building_id) VALUES ($1, $2)`, p.ID, b); err != nil {
+			return err
+		}
+	}
+	tx.touchBuildings(p.Buildings...)
+	for _, e := range p.Events {
+		if _, err := tx.exec(ctx, `INSERT INTO presale_permit_events (permit_id, kind, reason, by_user, at) VALUES ($1, $2, $3, $4, $5)`,
+			p.ID, e.Kind, e.Reason, e.By, e.At); err != nil {
+			return err
+		}
+	}
+	if applicationID != 0 {
+		res, err := tx.exec(ctx, `UPDATE presale_applications SET state = 'issued', decided_by = $1, decided_at = $2, permit_id = $3
+			WHERE id = $4 AND project_id = $5 AND state = 'submitted'`, tx.actor.UserID, tx.now, p.ID, applicationID, p.ProjectID)
+		if err != nil {
+			return err
+		}
+		if n, _ := res.RowsAffected(); n != 1 {
+			return presale.ApplicationDecided()
+		}
+	}
+	tx.Audit("presale.issue", "presale_permit", p.ID, map[string]any{"number": p.Number, "project": p.ProjectID, "buildings": p.Buildings,
+		"units": p.Units, "area": p.Area.StringFixed(2), "extra_review": p.ExtraReview != ""})
+	return nil
 }
 
 // ChangePresale suspends, reinstates or revokes a permit with a reason.
