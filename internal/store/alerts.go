@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -726,51 +725,19 @@ func findWithdrawals(ctx context.Context, c *alertContext) ([]supervision.Findin
 }
 
 // findRefusals: units refused at least the threshold times in the window.
+// The attempts of the longest window any jurisdiction may set are read in
+// one query; each unit's are counted by its jurisdiction's thresholds.
 func findRefusals(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
-	rows, err := c.db.r().QueryContext(ctx, `SELECT r.unit_id, r.action, r.at, r.jurisdiction FROM refusals r
-		WHERE r.unit_id <> 0 AND r.at >= $1 ORDER BY r.unit_id, r.id`, c.now.Add(-refusalWindow))
+	units, byUnit, jur, err := refusedAttempts(ctx, c)
 	if err != nil {
 		return nil, err
 	}
-	type attempt struct {
-		action string
-		at     time.Time
-	}
-	byUnit := map[int64][]attempt{}
-	jur := map[int64]string{}
-	var units []int64
-	for rows.Next() {
-		var unit int64
-		var a attempt
-		var j string
-		if err := rows.Scan(&unit, &a.action, &a.at, &j); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		if _, ok := byUnit[unit]; !ok {
-			units = append(units, unit)
-		}
-		byUnit[unit], jur[unit] = append(byUnit[unit], a), j
-	}
-	rows.Close()
 	var out []supervision.Finding
 	for _, unit := range units {
 		t := c.th(jur[unit])
-		since := c.now.Add(-time.Duration(t.RefusalHours) * time.Hour)
-		f := supervision.RefusalFacts{UnitID: unit}
-		var actions []string
-		for _, a := range byUnit[unit] {
-			if a.at.Before(since) {
-				continue
-			}
-			f.Count++
-			f.Last = a.at
-			if l := refusalLabel(a.action); !slices.Contains(actions, l) {
-				actions = append(actions, l)
-			}
-		}
-		if f.Count < t.Refusals {
-			continue
+		f := supervision.TallyRefusals(unit, byUnit[unit], t, c.now)
+		if _, ok := supervision.Refusals(f, t); !ok {
+			continue // the unit is not read for a count under the threshold
 		}
 		ref, err := unitRef(ctx, c.db.r(), `u.id = $1`, unit)
 		if err != nil {
@@ -778,7 +745,7 @@ func findRefusals(ctx context.Context, c *alertContext) ([]supervision.Finding, 
 		}
 		f.ProjectID, f.Jurisdiction = ref.Project.ID, ref.Project.Jurisdiction
 		f.Room = fmt.Sprintf("%s %d幢%s", ref.Project.Name, ref.Building.Number, ref.Unit.Room)
-		f.OrgID, f.Actions = c.orgs[f.Jurisdiction][identity.Housing], strings.Join(actions, "、")
+		f.OrgID = c.orgs[f.Jurisdiction][identity.Housing]
 		if fd, ok := supervision.Refusals(f, t); ok {
 			out = append(out, fd)
 		}
@@ -786,23 +753,30 @@ func findRefusals(ctx context.Context, c *alertContext) ([]supervision.Finding, 
 	return out, nil
 }
 
-// refusalLabel names an attempted action.
-func refusalLabel(action string) string {
-	switch action {
-	case "contract.draft":
-		return "起草网签合同"
-	case "contract.send", "contract.confirm":
-		return "签订网签合同"
-	case "contract.file":
-		return "合同备案"
-	case "registration.record":
-		return "登簿"
-	case "registration.accept":
-		return "受理登记"
-	case "fund.withdraw":
-		return "支取预售资金"
+// refusedAttempts reads the refused attempts on units within refusalWindow:
+// the units in order, each one's attempts oldest first, and its
+// jurisdiction.
+func refusedAttempts(ctx context.Context, c *alertContext) (units []int64, byUnit map[int64][]supervision.Attempt, jur map[int64]string, err error) {
+	rows, err := c.db.r().QueryContext(ctx, `SELECT r.unit_id, r.action, r.at, r.jurisdiction FROM refusals r
+		WHERE r.unit_id <> 0 AND r.at >= $1 ORDER BY r.unit_id, r.id`, c.now.Add(-refusalWindow))
+	if err != nil {
+		return nil, nil, nil, err
 	}
-	return action
+	defer rows.Close()
+	byUnit, jur = map[int64][]supervision.Attempt{}, map[int64]string{}
+	for rows.Next() {
+		var unit int64
+		var a supervision.Attempt
+		var j string
+		if err := rows.Scan(&unit, &a.Action, &a.At, &j); err != nil {
+			return nil, nil, nil, err
+		}
+		if _, ok := byUnit[unit]; !ok {
+			units = append(units, unit)
+		}
+		byUnit[unit], jur[unit] = append(byUnit[unit], a), j
+	}
+	return units, byUnit, jur, rows.Err()
 }
 
 // findFailingEndpoints: partner endpoints whose oldest pending delivery
@@ -877,8 +851,8 @@ type Refusal struct {
 	At     time.Time
 }
 
-// Label names the attempted action.
-func (r Refusal) Label() string { return refusalLabel(r.Action) }
+// Label names the attempted action (supervision.AttemptLabel).
+func (r Refusal) Label() string { return supervision.AttemptLabel(r.Action) }
 
 // RefusalsOf lists a unit's refused attempts, newest first.
 func (db *DB) RefusalsOf(ctx context.Context, unit int64) ([]Refusal, error) {

@@ -1,0 +1,59 @@
+package supervision
+
+import (
+	"slices"
+	"strings"
+	"time"
+)
+
+// The refused attempts the store records (Tx.attempting) are named by
+// their action; these are the names the unit page and the repeated-refusal
+// alert show.
+
+// AttemptLabel names an attempted action in Chinese; an action without a
+// name is shown as it is recorded.
+func AttemptLabel(action string) string {
+	switch action {
+	case "contract.draft":
+		return "起草网签合同"
+	case "contract.send", "contract.confirm":
+		return "签订网签合同"
+	case "contract.file":
+		return "合同备案"
+	case "registration.record":
+		return "登簿"
+	case "registration.accept":
+		return "受理登记"
+	case "fund.withdraw":
+		return "支取预售资金"
+	}
+	return action
+}
+
+// Attempt is one refused attempt on a unit.
+type Attempt struct {
+	Action string
+	At     time.Time
+}
+
+// TallyRefusals counts a unit's refused attempts within the thresholds'
+// window before now (RefusalHours): how many, the newest, and what was
+// attempted, each named once in the order first seen. The rest of the
+// facts (the unit's project, room and supervisor) are the caller's.
+func TallyRefusals(unit int64, attempts []Attempt, t Thresholds, now time.Time) RefusalFacts {
+	since := now.Add(-time.Duration(t.RefusalHours) * time.Hour)
+	f := RefusalFacts{UnitID: unit}
+	var actions []string
+	for _, a := range attempts {
+		if a.At.Before(since) {
+			continue
+		}
+		f.Count++
+		f.Last = a.At
+		if l := AttemptLabel(a.Action); !slices.Contains(actions, l) {
+			actions = append(actions, l)
+		}
+	}
+	f.Actions = strings.Join(actions, "、")
+	return f
+}
