@@ -415,6 +415,39 @@ func (c *Contract) Check(f SaleFacts) error {
 	return r.Err("contract.refused", "合同未通过自动核验")
 }
 
+// DraftContract decides a new contract on the unit of f as the developer
+// entered it: the loan's fields are dropped unless the buyer borrows, the
+// area clause applies unless the price is per unit, the price follows
+// from the unit's forecast areas (Price), and every rule of Check must
+// hold. It returns the draft created at now, the buyers' names and phones
+// trimmed, for the caller to number and record.
+func DraftContract(c Contract, f SaleFacts, now time.Time) (Contract, error) {
+	c.State, c.CreatedAt = Draft, now
+	c.Buyers = slices.Clone(c.Buyers)
+	c.LoanNo, c.Marital = strings.TrimSpace(c.LoanNo), strings.TrimSpace(c.Marital)
+	if !c.Payment.Loan() {
+		c.LoanBank, c.LoanAmount, c.LoanYears, c.LoanNo = 0, decimal.Zero, 0, ""
+	}
+	c.AreaClause = c.PriceBasis != ByUnit
+	c.PriceArea, c.TotalPrice = Price(c.PriceBasis, c.UnitPrice, f.Unit)
+	if err := c.Check(f); err != nil {
+		return c, err
+	}
+	for i := range c.Buyers {
+		c.Buyers[i].Name, c.Buyers[i].Phone = strings.TrimSpace(c.Buyers[i].Name), strings.TrimSpace(c.Buyers[i].Phone)
+	}
+	return c, nil
+}
+
+// UnitTaken is the refusal when another live contract already holds the
+// unit, found by the database's unique index when two drafters race: the
+// same reason Check gives when it sees the other contract.
+func UnitTaken(unitNo string) error {
+	return &problem.Error{Kind: problem.Refused, Code: "contract.refused", Message: "合同未通过自动核验",
+		Reasons: []problem.Reason{{Rule: "contract.unit_taken", Subject: unitNo, Message: "该户已有有效的网签合同",
+			Basis: basisOneLive, Fixer: fixerDev + "（先撤回或注销原合同）"}}}
+}
+
 // Transition moves the contract to next, checking the order of states,
 // and stamps the time of the step; a refused step changes nothing.
 func (c *Contract) Transition(next ContractState, now time.Time) error {

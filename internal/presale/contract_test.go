@@ -250,3 +250,91 @@ func TestPriceAndFilingDue(t *testing.T) {
 		t.Errorf("contract number: got %s", n)
 	}
 }
+
+// DraftContract prices the draft from the unit, drops a loan's fields
+// without a loan, sets the area clause by the price basis, and refuses
+// what Check refuses.
+func TestDraftContract(t *testing.T) {
+	d := decimal.RequireFromString
+	at := time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)
+	tests := []struct {
+		name   string
+		change func(c *Contract, f *SaleFacts)
+		code   string
+		rules  []string
+		check  func(c Contract) string // what is wrong with the draft, "" when right
+	}{
+		{"per 建筑面积", nil, "", nil, func(c Contract) string {
+			if c.State != Draft || !c.CreatedAt.Equal(at) || !c.AreaClause || c.PriceArea.StringFixed(2) != "110.00" || c.TotalPrice.StringFixed(2) != "748000.00" {
+				return "want a draft at 110.00 m² for 748000.00 with the area clause"
+			}
+			return ""
+		}},
+		{"per unit", func(c *Contract, f *SaleFacts) { c.PriceBasis, c.UnitPrice, c.AreaClause = ByUnit, d("700000"), true }, "", nil, func(c Contract) string {
+			if c.AreaClause || c.TotalPrice.StringFixed(2) != "700000.00" {
+				return "want no area clause and the unit's price"
+			}
+			return ""
+		}},
+		{"a lump sum with a loan's fields left in", func(c *Contract, f *SaleFacts) {
+			c.LoanBank, c.LoanAmount, c.LoanYears, c.LoanNo = 3, d("100000"), 20, "JK-1"
+		}, "", nil, func(c Contract) string {
+			if c.LoanBank != 0 || !c.LoanAmount.IsZero() || c.LoanYears != 0 || c.LoanNo != "" {
+				return "want the loan's fields dropped"
+			}
+			return ""
+		}},
+		{"a loan", func(c *Contract, f *SaleFacts) {
+			c.Payment, c.LoanBank, c.LoanAmount, c.LoanYears, c.LoanNo, c.Marital = Commercial, 3, d("500000"), 20, " JK-1 ", " 已婚 "
+			c.Buyers[0].Name, c.Buyers[0].Phone = "张伟 ", " 13899990000"
+		}, "", nil, func(c Contract) string {
+			if c.LoanBank != 3 || c.LoanNo != "JK-1" || c.Marital != "已婚" || c.Buyers[0].Name != "张伟" || c.Buyers[0].Phone != "13899990000" {
+				return "want the loan kept and the text trimmed"
+			}
+			return ""
+		}},
+		{"a loan from no bank", func(c *Contract, f *SaleFacts) {
+			c.Payment, c.LoanBank, c.LoanAmount, c.LoanYears = Fund, 3, d("500000"), 20
+			f.BankExists = false
+		}, "contract.refused", []string{"contract.loan_bank"}, nil},
+		{"a unit without a permit, held by another contract", func(c *Contract, f *SaleFacts) { f.Status.Permit, f.OtherLive = "", true },
+			"contract.refused", []string{"contract.permit", "contract.unit_taken"}, nil},
+	}
+	for _, tt := range tests {
+		c, f := goodSale()
+		c.State, c.AreaClause, c.PriceArea, c.TotalPrice = "", false, decimal.Zero, decimal.Zero
+		if tt.change != nil {
+			tt.change(&c, &f)
+		}
+		got, err := DraftContract(c, f, at)
+		if tt.code != "" {
+			var rules []string
+			for _, r := range problem.As(err).Reasons {
+				rules = append(rules, r.Rule)
+			}
+			if problem.CodeOf(err) != tt.code || problem.KindOf(err) != problem.Refused || !slices.Equal(rules, tt.rules) {
+				t.Errorf("%s: got %v (reasons %v), want %s with %v", tt.name, err, rules, tt.code, tt.rules)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("%s: got %v", tt.name, err)
+			continue
+		}
+		if msg := tt.check(got); msg != "" {
+			t.Errorf("%s: got %+v; %s", tt.name, got, msg)
+		}
+	}
+}
+
+// A race lost at the database's unique index refuses the draft with the
+// same reason Check gives.
+func TestUnitTaken(t *testing.T) {
+	c, f := goodSale()
+	f.OtherLive = true
+	checked := problem.As(c.Check(f))
+	taken := problem.As(UnitTaken(f.Unit.UnitNo))
+	if taken.Kind != checked.Kind || taken.Code != checked.Code || taken.Message != checked.Message || len(taken.Reasons) != 1 || taken.Reasons[0] != checked.Reasons[0] {
+		t.Errorf("got %+v, want %+v", taken, checked)
+	}
+}

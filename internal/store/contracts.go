@@ -305,82 +305,84 @@ func (db *DB) DraftContract(ctx context.Context, actor audit.Actor, developer in
 	var c presale.Contract
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		tx.attempting("contract.draft", in.UnitID, 0, "")
-		ref, err := unitRef(ctx, tx.q(), `u.id = $1`, in.UnitID)
-		if err != nil {
-			return err
-		}
-		if ref.Project.Developer != developer {
-			return problem.New(problem.Forbidden, "access.denied", "该户不属于本企业的项目")
-		}
-		c = presale.Contract{UnitID: in.UnitID, ProjectID: ref.Project.ID, Developer: developer, Jurisdiction: ref.Project.Jurisdiction,
-			State: presale.Draft, Buyers: in.Buyers, Ownership: in.Ownership, PriceBasis: in.PriceBasis, UnitPrice: in.UnitPrice,
-			Payment: in.Payment, LoanBank: in.LoanBank, LoanAmount: in.LoanAmount, LoanYears: in.LoanYears, LoanNo: strings.TrimSpace(in.LoanNo),
-			HomeCount: in.HomeCount, Marital: strings.TrimSpace(in.Marital), DeliveryDate: in.DeliveryDate,
-			DeliveryConditions: in.DeliveryConditions, AreaClause: in.PriceBasis != presale.ByUnit, RegistrationDays: in.RegistrationDays,
-			LateDeliveryRate: in.LateDeliveryRate, LateCertificateRate: in.LateCertificateRate, CreatedAt: tx.now}
-		if !c.Payment.Loan() {
-			c.LoanBank, c.LoanAmount, c.LoanYears, c.LoanNo = 0, decimal.Zero, 0, ""
-		}
-		c.PriceArea, c.TotalPrice = presale.Price(c.PriceBasis, c.UnitPrice, ref.Unit)
-		acct, err := fundAccount(ctx, tx.q(), ref.Project.ID)
-		if err == nil {
-			c.EscrowBank, c.EscrowAcct = acct.BankName, acct.Number
-		} else if problem.KindOf(err) != problem.NotFound {
-			return err
-		}
-		f, err := saleFacts(ctx, tx, c)
-		if err != nil {
-			return err
-		}
-		if err := c.Check(f.SaleFacts); err != nil {
-			return err
-		}
-		seq, err := tx.nextSeq(ctx, fmt.Sprintf("contract/%s/%d", c.Jurisdiction, calendar.DateOf(tx.now).Year()))
-		if err != nil {
-			return err
-		}
-		c.Number = presale.ContractNumber(c.Jurisdiction, calendar.DateOf(tx.now).Year(), int(seq))
-		conds, _ := json.Marshal(c.DeliveryConditions)
-		var bank any
-		if c.LoanBank != 0 {
-			bank = c.LoanBank
-		}
-		c.ID, err = tx.insertID(ctx, `INSERT INTO contracts (number, unit_id, project_id, developer_org, jurisdiction, state, ownership,
-			price_basis, unit_price, price_area, total_price, payment, loan_bank, loan_amount, loan_years, loan_no, home_count, marital,
-			escrow_bank, escrow_acct, delivery_date, delivery_conditions, area_clause, registration_days, late_delivery_rate,
-			late_certificate_rate, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12, $13, $14,
-			$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
-			c.Number, c.UnitID, c.ProjectID, c.Developer, c.Jurisdiction, string(c.Ownership), string(c.PriceBasis),
-			measure.Cents(c.UnitPrice), measure.Cents(c.PriceArea), measure.Cents(c.TotalPrice), string(c.Payment), bank,
-			measure.Cents(c.LoanAmount), c.LoanYears, c.LoanNo, string(c.HomeCount), c.Marital, c.EscrowBank, c.EscrowAcct,
-			c.DeliveryDate, string(conds), c.AreaClause, c.RegistrationDays, c.LateDeliveryRate.String(), c.LateCertificateRate.String(),
-			actor.UserID, tx.now)
-		if isUniqueViolation(err) {
-			return unitTaken(ref.Unit.UnitNo)
-		}
-		if err != nil {
-			return err
-		}
-		for i, b := range c.Buyers {
-			if _, err := tx.exec(ctx, `INSERT INTO contract_buyers (contract_id, seq, name, id_number, phone, share_num, share_den)
-				VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, i+1, strings.TrimSpace(b.Name), b.IDNumber, strings.TrimSpace(b.Phone), b.ShareNum, b.ShareDen); err != nil {
-				return err
-			}
-		}
-		tx.touchUnitBuilding(c.UnitID)
-		tx.Audit("contract.draft", "contract", c.ID, map[string]any{"number": c.Number, "unit": ref.Unit.UnitNo, "buyers": len(c.Buyers),
-			"total_price": c.TotalPrice.StringFixed(2), "payment": c.Payment})
-		return nil
+		var err error
+		c, err = draftContract(ctx, tx, developer, in)
+		return err
 	})
 	return c, err
 }
 
-// unitTaken is the refusal when another live contract already holds the
-// unit (found by the database's unique index when two signers race).
-func unitTaken(unitNo string) error {
-	return &problem.Error{Kind: problem.Refused, Code: "contract.refused", Message: "合同未通过自动核验",
-		Reasons: []problem.Reason{{Rule: "contract.unit_taken", Subject: unitNo, Message: "该户已有有效的网签合同",
-			Basis: "《城市商品房预售管理办法》第十条；网签备案“一房一号”", Fixer: "开发企业（先撤回或注销原合同）"}}}
+// draftContract reads the unit, its project's escrow account and the sale
+// facts, asks presale.DraftContract and records the draft it returns.
+func draftContract(ctx context.Context, tx *Tx, developer int64, in ContractInput) (presale.Contract, error) {
+	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, in.UnitID)
+	if err != nil {
+		return presale.Contract{}, err
+	}
+	if ref.Project.Developer != developer {
+		return presale.Contract{}, problem.New(problem.Forbidden, "access.denied", "该户不属于本企业的项目")
+	}
+	c := presale.Contract{UnitID: in.UnitID, ProjectID: ref.Project.ID, Developer: developer, Jurisdiction: ref.Project.Jurisdiction,
+		Buyers: in.Buyers, Ownership: in.Ownership, PriceBasis: in.PriceBasis, UnitPrice: in.UnitPrice,
+		Payment: in.Payment, LoanBank: in.LoanBank, LoanAmount: in.LoanAmount, LoanYears: in.LoanYears, LoanNo: in.LoanNo,
+		HomeCount: in.HomeCount, Marital: in.Marital, DeliveryDate: in.DeliveryDate, DeliveryConditions: in.DeliveryConditions,
+		RegistrationDays: in.RegistrationDays, LateDeliveryRate: in.LateDeliveryRate, LateCertificateRate: in.LateCertificateRate}
+	acct, err := fundAccount(ctx, tx.q(), ref.Project.ID)
+	if err == nil {
+		c.EscrowBank, c.EscrowAcct = acct.BankName, acct.Number
+	} else if problem.KindOf(err) != problem.NotFound {
+		return c, err
+	}
+	f, err := saleFacts(ctx, tx, c)
+	if err != nil {
+		return c, err
+	}
+	if c, err = presale.DraftContract(c, f.SaleFacts, tx.now); err != nil {
+		return c, err
+	}
+	return c, tx.insertContract(ctx, &c, ref.Unit.UnitNo)
+}
+
+// insertContract numbers a draft from its jurisdiction's series and writes
+// it with its buyers; the unit's other live contract, if a racing drafter
+// recorded one first, refuses it (presale.UnitTaken).
+func (tx *Tx) insertContract(ctx context.Context, c *presale.Contract, unitNo string) error {
+	seq, err := tx.nextSeq(ctx, fmt.Sprintf("contract/%s/%d", c.Jurisdiction, calendar.DateOf(c.CreatedAt).Year()))
+	if err != nil {
+		return err
+	}
+	c.Number = presale.ContractNumber(c.Jurisdiction, calendar.DateOf(c.CreatedAt).Year(), int(seq))
+	conds, _ := json.Marshal(c.DeliveryConditions)
+	var bank any
+	if c.LoanBank != 0 {
+		bank = c.LoanBank
+	}
+	c.ID, err = tx.insertID(ctx, `INSERT INTO contracts (number, unit_id, project_id, developer_org, jurisdiction, state, ownership,
+		price_basis, unit_price, price_area, total_price, payment, loan_bank, loan_amount, loan_years, loan_no, home_count, marital,
+		escrow_bank, escrow_acct, delivery_date, delivery_conditions, area_clause, registration_days, late_delivery_rate,
+		late_certificate_rate, created_by, created_at) VALUES ($1, $2, $3, $4, $5, 'draft', $6, $7, $8, $9, $10, $11, $12, $13, $14,
+		$15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25, $26, $27)`,
+		c.Number, c.UnitID, c.ProjectID, c.Developer, c.Jurisdiction, string(c.Ownership), string(c.PriceBasis),
+		measure.Cents(c.UnitPrice), measure.Cents(c.PriceArea), measure.Cents(c.TotalPrice), string(c.Payment), bank,
+		measure.Cents(c.LoanAmount), c.LoanYears, c.LoanNo, string(c.HomeCount), c.Marital, c.EscrowBank, c.EscrowAcct,
+		c.DeliveryDate, string(conds), c.AreaClause, c.RegistrationDays, c.LateDeliveryRate.String(), c.LateCertificateRate.String(),
+		tx.actor.UserID, c.CreatedAt)
+	if isUniqueViolation(err) {
+		return presale.UnitTaken(unitNo)
+	}
+	if err != nil {
+		return err
+	}
+	for i, b := range c.Buyers {
+		if _, err := tx.exec(ctx, `INSERT INTO contract_buyers (contract_id, seq, name, id_number, phone, share_num, share_den)
+			VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, i+1, b.Name, b.IDNumber, b.Phone, b.ShareNum, b.ShareDen); err != nil {
+			return err
+		}
+	}
+	tx.touchUnitBuilding(c.UnitID)
+	tx.Audit("contract.draft", "contract", c.ID, map[string]any{"number": c.Number, "unit": unitNo, "buyers": len(c.Buyers),
+		"total_price": c.TotalPrice.StringFixed(2), "payment": c.Payment})
+	return nil
 }
 
 // changeContract loads a contract under lock, applies step (which checks
