@@ -147,7 +147,7 @@ func userCmd(ctx context.Context, args []string, out io.Writer) error {
 		if err != nil {
 			return err
 		}
-		if _, err := db.UpdateUser(ctx, cliActor(), u.ID, store.UserChange{Password: *password, Unlock: true, Hash: c.Hash}); err != nil {
+		if _, err := db.UpdateUser(ctx, cliActor(), u.ID, identity.UserChange{Password: *password, Unlock: true, Hash: c.Hash}); err != nil {
 			return err
 		}
 		fmt.Fprintf(out, "已重置 %s 的密码并解锁\n", u.Username)

@@ -427,7 +427,7 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ch := store.UserChange{Disabled: in.Disabled, Unlock: in.Unlock, Password: in.Password, Hash: a.Hash}
+	ch := identity.UserChange{Disabled: in.Disabled, Unlock: in.Unlock, Password: in.Password, Hash: a.Hash}
 	if in.Roles != nil {
 		if ch.Roles, err = parseRoles(in.Roles); err != nil {
 			return err

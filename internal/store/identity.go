@@ -254,9 +254,8 @@ type NewUser struct {
 // CPU work and must not hold the write lock.
 func (db *DB) CreateUser(ctx context.Context, actor audit.Actor, in NewUser) (identity.User, error) {
 	u := in.User
-	if err := identity.ValidatePassword(in.Password); err != nil {
-		return identity.User{}, &problem.Error{Kind: problem.Invalid, Code: "user.invalid", Message: "用户信息有误",
-			Fields: map[string]string{"password": problem.As(err).Message}}
+	if err := identity.CheckNewPassword(in.Password); err != nil {
+		return identity.User{}, err
 	}
 	org, err := db.Org(ctx, u.OrgID)
 	if err != nil {
@@ -371,81 +370,71 @@ func (db *DB) ListUsers(ctx context.Context, f access.Filter, q UserQuery) ([]id
 	return out, db.loadRoles(ctx, db.r(), ptrs)
 }
 
-// UserChange is an administrator's change to a user; nil fields stay.
-type UserChange struct {
-	Roles    []identity.Role // nil: unchanged
-	Disabled *bool
-	Unlock   bool
-	Password string // "": unchanged
-	Hash     identity.HashParams
-}
-
-// UpdateUser applies an administrator's change, validated against the
-// user's organisation.
-func (db *DB) UpdateUser(ctx context.Context, actor audit.Actor, id int64, ch UserChange) (identity.User, error) {
-	var hash string
-	if ch.Password != "" {
-		if err := identity.ValidatePassword(ch.Password); err != nil {
-			return identity.User{}, &problem.Error{Kind: problem.Invalid, Code: "user.invalid", Message: "用户信息有误",
-				Fields: map[string]string{"password": problem.As(err).Message}}
-		}
-		var err error
-		if hash, err = identity.HashPassword(ch.Password, ch.Hash); err != nil {
-			return identity.User{}, err
-		}
+// UpdateUser applies an administrator's change, checked against the
+// user's organisation by identity. A new password is checked and hashed
+// before the transaction: hashing is slow and must not hold the write lock.
+func (db *DB) UpdateUser(ctx context.Context, actor audit.Actor, id int64, ch identity.UserChange) (identity.User, error) {
+	hash, err := ch.NewHash()
+	if err != nil {
+		return identity.User{}, err
 	}
 	var u identity.User
-	err := db.transact(ctx, actor, func(tx *Tx) error {
+	err = db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
-		u, err = scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`+db.forUpdate(), id))
-		if err != nil {
-			return notFound(err, "user.not_found", "用户不存在")
-		}
-		if err := db.loadRoles(ctx, tx.q(), []*identity.User{&u}); err != nil {
-			return err
-		}
-		before := userSummary(u)
-		org, err := scanOrg(tx.queryRow(ctx, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, u.OrgID))
-		if err != nil {
-			return err
-		}
-		if ch.Roles != nil {
-			u.Roles = ch.Roles
-		}
-		if ch.Disabled != nil {
-			u.Disabled = *ch.Disabled
-		}
-		if ch.Unlock {
-			u.SucceedLogin()
-		}
-		if err := u.Validate(org); err != nil {
-			return err
-		}
-		if hash != "" {
-			u.PasswordHash = hash
-		}
-		if _, err := tx.exec(ctx, `UPDATE users SET disabled = $1, failed_logins = $2, locked_until = $3, password_hash = $4 WHERE id = $5`,
-			u.Disabled, u.FailedLogins, nullTime(u.LockedUntil), u.PasswordHash, id); err != nil {
-			return err
-		}
-		if ch.Roles != nil {
-			if _, err := tx.exec(ctx, `DELETE FROM user_roles WHERE user_id = $1`, id); err != nil {
-				return err
-			}
-			for _, r := range u.Roles {
-				if _, err := tx.exec(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, id, string(r)); err != nil {
-					return err
-				}
-			}
-		}
-		after := userSummary(u)
-		after["password_changed"] = hash != ""
-		after["unlocked"] = ch.Unlock
-		tx.Audit("user.update", "user", id, map[string]any{"before": before, "after": after})
-		return nil
+		u, err = tx.updateUser(ctx, id, ch, hash)
+		return err
 	})
 	db.identityGen.Add(1)
 	return u, err
+}
+
+// updateUser loads the user (locked) with its roles and organisation, asks
+// identity to apply the change, writes what it makes and audits it.
+func (tx *Tx) updateUser(ctx context.Context, id int64, ch identity.UserChange, hash string) (identity.User, error) {
+	u, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`+tx.db.forUpdate(), id))
+	if err != nil {
+		return u, notFound(err, "user.not_found", "用户不存在")
+	}
+	if err := tx.db.loadRoles(ctx, tx.q(), []*identity.User{&u}); err != nil {
+		return u, err
+	}
+	before := userSummary(u)
+	org, err := scanOrg(tx.queryRow(ctx, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, u.OrgID))
+	if err != nil {
+		return u, err
+	}
+	if err := ch.Apply(&u, org, hash); err != nil {
+		return u, err
+	}
+	if err := tx.saveUser(ctx, u, ch.Roles != nil); err != nil {
+		return u, err
+	}
+	after := userSummary(u)
+	after["password_changed"] = hash != ""
+	after["unlocked"] = ch.Unlock
+	tx.Audit("user.update", "user", id, map[string]any{"before": before, "after": after})
+	return u, nil
+}
+
+// saveUser writes a user's state and password hash, and its roles when
+// they changed.
+func (tx *Tx) saveUser(ctx context.Context, u identity.User, roles bool) error {
+	if _, err := tx.exec(ctx, `UPDATE users SET disabled = $1, failed_logins = $2, locked_until = $3, password_hash = $4 WHERE id = $5`,
+		u.Disabled, u.FailedLogins, nullTime(u.LockedUntil), u.PasswordHash, u.ID); err != nil {
+		return err
+	}
+	if !roles {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `DELETE FROM user_roles WHERE user_id = $1`, u.ID); err != nil {
+		return err
+	}
+	for _, r := range u.Roles {
+		if _, err := tx.exec(ctx, `INSERT INTO user_roles (user_id, role) VALUES ($1, $2)`, u.ID, string(r)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func nullTime(t time.Time) any {

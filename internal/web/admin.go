@@ -366,7 +366,7 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
 	if err := r.ParseForm(); err != nil {
 		return problem.New(problem.Invalid, "request.form", "表单无法解析")
 	}
-	ch := store.UserChange{Hash: s.cfg.Hash}
+	ch := identity.UserChange{Hash: s.cfg.Hash}
 	var done string
 	switch r.PostFormValue("op") {
 	case "roles":

@@ -409,7 +409,7 @@ func TestBrowserRecorderIsNotTheReviewer(t *testing.T) {
 	ctx := context.Background()
 	both := env.Demo.Users["dengbu"]
 	if _, err := env.DB.UpdateUser(ctx, actorOfUser(env, "cj-admin"), both.ID,
-		store.UserChange{Roles: []identity.Role{identity.RoleReviewer, identity.RoleRecorder}}); err != nil {
+		identity.UserChange{Roles: []identity.Role{identity.RoleReviewer, identity.RoleRecorder}}); err != nil {
 		t.Fatal(err)
 	}
 	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: []string{"买受人"},
