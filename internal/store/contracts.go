@@ -570,39 +570,9 @@ func (db *DB) Materials(ctx context.Context, contractID int64) (map[string]json.
 
 // ---- cancellation (注销备案)
 
-// Cancellation is an open or executed request to cancel a signed or filed contract.
-type Cancellation struct {
-	ID          int64
-	ContractID  int64
-	Reason      string
-	CourtDoc    string
-	RequestedBy int64
-	RequestedAt time.Time
-	DeveloperOK bool
-	BuyersOK    []string
-	State       string
-	ExecutedAt  time.Time
-}
-
-// ready reports whether both parties agreed or a court decided.
-func (x Cancellation) ready(c presale.Contract) bool {
-	if x.CourtDoc != "" {
-		return true
-	}
-	if !x.DeveloperOK {
-		return false
-	}
-	for _, b := range c.Buyers {
-		found := false
-		for _, id := range x.BuyersOK {
-			found = found || id == b.IDNumber
-		}
-		if !found {
-			return false
-		}
-	}
-	return true
-}
+// Cancellation is an open or executed request to cancel a signed or
+// filed contract; the rules are presale's.
+type Cancellation = presale.Cancellation
 
 func openCancellation(ctx context.Context, q querier, contractID int64) (Cancellation, error) {
 	var x Cancellation
@@ -623,11 +593,7 @@ func (db *DB) CancellationOf(ctx context.Context, contractID int64) (Cancellatio
 
 // CancelParty is who agrees to a cancellation: the developer, a buyer (by
 // 身份证号), or housing staff with a court document.
-type CancelParty struct {
-	Developer bool
-	Buyer     string
-	CourtDoc  string
-}
+type CancelParty = presale.CancelParty
 
 // AgreeCancellation records one party's agreement to cancel a signed or
 // filed contract, opening the request with the reason if none is open.
@@ -636,69 +602,57 @@ type CancelParty struct {
 // pre-notice and pre-mortgage entries are ended by new 注销 entries.
 func (db *DB) AgreeCancellation(ctx context.Context, actor audit.Actor, contractID int64, party CancelParty, reason string) (Cancellation, error) {
 	var x Cancellation
-	reason = strings.TrimSpace(reason)
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		c, err := lockContract(ctx, tx, contractID)
-		if err != nil {
-			return err
-		}
-		if c.State != presale.Signed && c.State != presale.Filed {
-			return problem.Newf(problem.Conflict, "contract.state", "合同当前为“%s”，不需注销备案", c.State.Label())
-		}
-		x, err = openCancellation(ctx, tx.q(), contractID)
-		if err != nil && problem.KindOf(err) != problem.NotFound {
-			return err
-		}
-		if err != nil || x.State != "open" {
-			if reason == "" {
-				return &problem.Error{Kind: problem.Invalid, Code: "cancellation.reason", Message: "请填写注销理由", Fields: map[string]string{"reason": "请填写注销理由"}}
-			}
-			x = Cancellation{ContractID: contractID, Reason: reason, RequestedBy: actor.UserID, RequestedAt: tx.now, State: "open"}
-			if x.ID, err = tx.insertID(ctx, `INSERT INTO contract_cancellations (contract_id, reason, requested_by, requested_at, state)
-				VALUES ($1, $2, $3, $4, 'open')`, contractID, reason, actor.UserID, tx.now); err != nil {
-				return err
-			}
-		}
-		switch {
-		case party.CourtDoc != "":
-			x.CourtDoc = strings.TrimSpace(party.CourtDoc)
-		case party.Developer:
-			x.DeveloperOK = true
-		case party.Buyer != "":
-			if !c.HasBuyer(party.Buyer) {
-				return problem.New(problem.Forbidden, "access.denied", "您不是该合同的买受人")
-			}
-			for _, id := range x.BuyersOK {
-				if id == party.Buyer {
-					return problem.New(problem.Conflict, "cancellation.agreed", "您已同意注销")
-				}
-			}
-			x.BuyersOK = append(x.BuyersOK, party.Buyer)
-		}
-		buyers, _ := json.Marshal(x.BuyersOK)
-		if _, err := tx.exec(ctx, `UPDATE contract_cancellations SET court_doc = $1, developer_ok = $2, buyers_ok = $3 WHERE id = $4`,
-			x.CourtDoc, x.DeveloperOK, string(buyers), x.ID); err != nil {
-			return err
-		}
-		tx.Audit("contract.cancel_agree", "contract", contractID, map[string]any{"developer": party.Developer, "buyer": party.Buyer != "",
-			"court_doc": x.CourtDoc, "reason": x.Reason})
-		if !x.ready(c) {
-			return nil
-		}
-		return db.executeCancellation(ctx, tx, &c, &x)
+		var err error
+		x, err = db.agreeCancellation(ctx, tx, contractID, party, reason)
+		return err
 	})
 	return x, err
 }
 
+// agreeCancellation locks the contract, reads its newest request, asks
+// presale.Cancel, records the agreement and executes a ready cancellation.
+func (db *DB) agreeCancellation(ctx context.Context, tx *Tx, contractID int64, party CancelParty, reason string) (Cancellation, error) {
+	c, err := lockContract(ctx, tx, contractID)
+	if err != nil {
+		return Cancellation{}, err
+	}
+	var latest *Cancellation
+	x, err := openCancellation(ctx, tx.q(), contractID)
+	switch {
+	case err == nil:
+		latest = &x
+	case problem.KindOf(err) != problem.NotFound:
+		return x, err
+	}
+	plan, err := presale.Cancel(c, latest, party, reason, tx.actor.UserID, tx.now)
+	if err != nil {
+		return x, err
+	}
+	x = plan.Cancellation
+	if plan.Opened {
+		if x.ID, err = tx.insertID(ctx, `INSERT INTO contract_cancellations (contract_id, reason, requested_by, requested_at, state)
+			VALUES ($1, $2, $3, $4, 'open')`, contractID, x.Reason, x.RequestedBy, x.RequestedAt); err != nil {
+			return x, err
+		}
+	}
+	buyers, _ := json.Marshal(x.BuyersOK)
+	if _, err := tx.exec(ctx, `UPDATE contract_cancellations SET court_doc = $1, developer_ok = $2, buyers_ok = $3 WHERE id = $4`,
+		x.CourtDoc, x.DeveloperOK, string(buyers), x.ID); err != nil {
+		return x, err
+	}
+	tx.Audit("contract.cancel_agree", "contract", contractID, map[string]any{"developer": party.Developer, "buyer": party.Buyer != "",
+		"court_doc": x.CourtDoc, "reason": x.Reason})
+	if !plan.Execute {
+		return x, nil
+	}
+	return x, db.executeCancellation(ctx, tx, &plan.Contract, &x)
+}
+
+// executeCancellation writes a cancellation presale.Cancel executed: the
+// request and the contract ended, and new 注销 entries ending the
+// contract's live pre-notice and pre-mortgage, with their events.
 func (db *DB) executeCancellation(ctx context.Context, tx *Tx, c *presale.Contract, x *Cancellation) error {
-	c.EndReason = x.Reason
-	if x.CourtDoc != "" {
-		c.EndReason += "（" + x.CourtDoc + "）"
-	}
-	if err := c.Transition(presale.Cancelled, tx.now); err != nil {
-		return err
-	}
-	x.State, x.ExecutedAt = "executed", tx.now
 	if _, err := tx.exec(ctx, `UPDATE contract_cancellations SET state = 'executed', executed_at = $1 WHERE id = $2`, tx.now, x.ID); err != nil {
 		return err
 	}
