@@ -168,13 +168,14 @@ type Register struct {
 // unit or a whole building, and every question "is this flat sold, filed,
 // registered, mortgaged, sealed, handed over, certified" is asked of it.
 type Status struct {
-	Permit     string // "valid", "suspended" or "" (none)
-	Contract   string // the live contract's state: draft, sent, signed, filed; "" for none
-	ContractID int64  // the live contract (0 for none)
-	Locked     bool   // 单元锁定 by staff
-	Register   Register
-	HandedOver bool // the keys were handed over (交房) at a handover event
-	Certified  bool // a live, signed 不动产权证书 of the current ownership exists
+	Permit      string // "valid", "suspended" or "" (none)
+	Contract    string // the live contract's state: draft, sent, signed, filed; "" for none
+	ContractID  int64  // the live contract (0 for none)
+	DeedTaxPaid bool   // the live contract's 契税 is paid
+	Locked      bool   // 单元锁定 by staff
+	Register    Register
+	HandedOver  bool // the keys were handed over (交房) at a handover event
+	Certified   bool // a live, signed 不动产权证书 of the current ownership exists
 }
 
 // Sealed reports whether a seal stands on the unit (查封, or a waiting

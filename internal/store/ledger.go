@@ -564,40 +564,71 @@ func unitStatuses(ctx context.Context, q querier, s unitScope) (map[int64]ledger
 // were derived from (kinds, links, particulars and each entry's first
 // holder's name), for the rules that read the book itself.
 func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int64]ledger.Status, map[int64][]registry.Entry, error) {
-	out := map[int64]ledger.Status{}
 	where, args := s.where()
-	// The units and their buildings' presale permits.
-	buildingOf := map[int64]int64{s.unit: s.building} // a unit the caller has read
-	if s.unit == 0 {
-		buildingOf = map[int64]int64{}
-		rows, err := q.QueryContext(ctx, `SELECT u.id, u.building_id FROM units u WHERE `+where, args...)
-		if err != nil {
-			return nil, nil, err
-		}
-		for rows.Next() {
-			var id, b int64
-			if err := rows.Scan(&id, &b); err != nil {
-				rows.Close()
-				return nil, nil, err
-			}
-			buildingOf[id] = b
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return nil, nil, err
-		}
+	l := statusLoader{q: q, s: s, where: where, args: args, out: map[int64]ledger.Status{}}
+	buildingOf, err := l.units(ctx)
+	if err != nil {
+		return nil, nil, err
 	}
+	if err := l.permits(ctx, buildingOf); err != nil {
+		return nil, nil, err
+	}
+	if err := l.sales(ctx); err != nil {
+		return nil, nil, err
+	}
+	books, err := l.books(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	return l.out, books, l.certified(ctx)
+}
+
+// statusLoader reads the facts of unitStatuses, one query per kind of
+// fact for every unit in scope (the SQL filter where, on units u).
+type statusLoader struct {
+	q     querier
+	s     unitScope
+	where string
+	args  []any
+	out   map[int64]ledger.Status
+}
+
+// units lists the units in scope with their buildings (a single unit the
+// caller has read is taken as given).
+func (l *statusLoader) units(ctx context.Context) (map[int64]int64, error) {
+	if l.s.unit != 0 {
+		return map[int64]int64{l.s.unit: l.s.building}, nil
+	}
+	buildingOf := map[int64]int64{}
+	rows, err := l.q.QueryContext(ctx, `SELECT u.id, u.building_id FROM units u WHERE `+l.where, l.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, b int64
+		if err := rows.Scan(&id, &b); err != nil {
+			return nil, err
+		}
+		buildingOf[id] = b
+	}
+	return buildingOf, rows.Err()
+}
+
+// permits sets each unit's presale permit from its building's newest
+// permit in force or suspended.
+func (l *statusLoader) permits(ctx context.Context, buildingOf map[int64]int64) error {
 	permits := map[int64]string{}
 	for _, b := range buildingOf {
 		if _, ok := permits[b]; ok {
 			continue
 		}
 		permit := ""
-		err := q.QueryRowContext(ctx, `SELECT `+permitStateSQL("pb.permit_id")+` AS st FROM presale_permit_buildings pb
+		err := l.q.QueryRowContext(ctx, `SELECT `+permitStateSQL("pb.permit_id")+` AS st FROM presale_permit_buildings pb
 			WHERE pb.building_id = $1 AND `+permitStateSQL("pb.permit_id")+` IN ('issued', 'reinstated', 'suspended')
 			ORDER BY pb.permit_id DESC LIMIT 1`, b).Scan(&permit)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return nil, nil, err
+			return err
 		}
 		switch permit {
 		case "issued", "reinstated":
@@ -609,124 +640,140 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 		}
 	}
 	for id, b := range buildingOf {
-		out[id] = ledger.Status{Permit: permits[b]}
+		l.out[id] = ledger.Status{Permit: permits[b]}
 	}
-	set := func(query string, scan func(rows *sql.Rows, st *ledger.Status) (int64, error)) error {
-		rows, err := q.QueryContext(ctx, query, args...)
+	return nil
+}
+
+// set runs a query over the units in scope and merges what scan reads of
+// each row into its unit's status.
+func (l *statusLoader) set(ctx context.Context, query string, scan func(rows *sql.Rows, st *ledger.Status) (int64, error)) error {
+	rows, err := l.q.QueryContext(ctx, query, l.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var st ledger.Status
+		id, err := scan(rows, &st)
 		if err != nil {
 			return err
 		}
-		defer rows.Close()
-		for rows.Next() {
-			var st ledger.Status
-			id, err := scan(rows, &st)
-			if err != nil {
-				return err
-			}
-			cur, ok := out[id]
-			if !ok {
-				continue
-			}
+		if cur, ok := l.out[id]; ok {
 			mergeStatus(&cur, st)
-			out[id] = cur
+			l.out[id] = cur
 		}
-		return rows.Err()
 	}
-	// The newest lock row of each unit decides.
-	if err := set(`SELECT l.unit_id, l.locked FROM unit_locks l WHERE l.id IN (SELECT MAX(x.id) FROM unit_locks x
-		JOIN units u ON u.id = x.unit_id WHERE `+where+` GROUP BY x.unit_id)`, func(rows *sql.Rows, st *ledger.Status) (int64, error) {
+	return rows.Err()
+}
+
+// sales sets the staff lock (the newest lock row decides), the live
+// contract, its deed tax paid, and the handover.
+func (l *statusLoader) sales(ctx context.Context) error {
+	if err := l.set(ctx, `SELECT l.unit_id, l.locked FROM unit_locks l WHERE l.id IN (SELECT MAX(x.id) FROM unit_locks x
+		JOIN units u ON u.id = x.unit_id WHERE `+l.where+` GROUP BY x.unit_id)`, func(rows *sql.Rows, st *ledger.Status) (int64, error) {
 		var id int64
-		err := rows.Scan(&id, &st.Locked)
-		return id, err
+		return id, rows.Scan(&id, &st.Locked)
 	}); err != nil {
-		return nil, nil, err
+		return err
 	}
-	if err := set(`SELECT c.unit_id, c.id, c.state FROM contracts c JOIN units u ON u.id = c.unit_id
-		WHERE `+where+` AND c.state IN ('draft', 'sent', 'signed', 'filed')`, func(rows *sql.Rows, st *ledger.Status) (int64, error) {
-		var id int64
-		err := rows.Scan(&id, &st.ContractID, &st.Contract)
-		return id, err
-	}); err != nil {
-		return nil, nil, err
+	if err := l.set(ctx, `SELECT c.unit_id, c.id, c.state, EXISTS (SELECT 1 FROM deed_taxes t WHERE t.contract_id = c.id AND t.paid_at IS NOT NULL)
+		FROM contracts c JOIN units u ON u.id = c.unit_id WHERE `+l.where+` AND c.state IN ('draft', 'sent', 'signed', 'filed')`,
+		func(rows *sql.Rows, st *ledger.Status) (int64, error) {
+			var id int64
+			return id, rows.Scan(&id, &st.ContractID, &st.Contract, &st.DeedTaxPaid)
+		}); err != nil {
+		return err
 	}
-	// Only a unit under a filed contract can have been handed over, and
-	// only an owned one certified: a unit's sale checks skip both reads.
-	filed, owned := false, false
-	for _, st := range out {
+	// Only a unit under a filed contract can have been handed over: a
+	// unit's sale checks skip the read.
+	filed := false
+	for _, st := range l.out {
 		filed = filed || st.Contract == "filed"
 	}
-	if filed || s.unit == 0 {
-		if err := set(`SELECT h.unit_id FROM handover_units h JOIN units u ON u.id = h.unit_id WHERE `+where+` AND h.state = 'done'`,
-			func(rows *sql.Rows, st *ledger.Status) (int64, error) {
-				var id int64
-				st.HandedOver = true
-				return id, rows.Scan(&id)
-			}); err != nil {
-			return nil, nil, err
-		}
+	if !filed && l.s.unit != 0 {
+		return nil
 	}
-	// The register book (kinds, links and particulars; not the holders).
+	return l.set(ctx, `SELECT h.unit_id FROM handover_units h JOIN units u ON u.id = h.unit_id WHERE `+l.where+` AND h.state = 'done'`,
+		func(rows *sql.Rows, st *ledger.Status) (int64, error) {
+			var id int64
+			st.HandedOver = true
+			return id, rows.Scan(&id)
+		})
+}
+
+// books reads the register book of every unit (kinds, links and
+// particulars; of the holders only the first name, for the rules'
+// messages) and sets what it says now (registry.Standing).
+func (l *statusLoader) books(ctx context.Context) (map[int64][]registry.Entry, error) {
 	books := map[int64][]registry.Entry{}
-	rows, err := q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
+	rows, err := l.q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
 		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority, e.service_id, e.term_end,
 		COALESCE((SELECT h.name FROM register_holders h WHERE h.entry_id = e.id ORDER BY h.seq LIMIT 1), '')
-		FROM register_entries e JOIN units u ON u.id = e.unit_id WHERE `+where+` ORDER BY e.unit_id, e.id`, args...)
+		FROM register_entries e JOIN units u ON u.id = e.unit_id WHERE `+l.where+` ORDER BY e.unit_id, e.id`, l.args...)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var e registry.Entry
 		var kind, end, holder string
 		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end, &e.Detail.Waiting,
 			&e.Detail.NoTransfer, &e.Detail.Authority, &e.ServiceID, &e.Detail.TermEnd, &holder); err != nil {
-			rows.Close()
-			return nil, nil, err
+			return nil, err
 		}
 		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)
 		if holder != "" {
-			e.Holders = []registry.Holder{{Name: holder}} // the first holder, for the rules' messages
+			e.Holders = []registry.Holder{{Name: holder}}
 		}
 		books[e.UnitID] = append(books[e.UnitID], e)
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	for id, book := range books {
-		if st, ok := out[id]; ok {
-			st.Register = registry.Standing(book, s.today)
-			out[id] = st
-			owned = owned || st.Register.OwnershipID != 0
+		if st, ok := l.out[id]; ok {
+			st.Register = registry.Standing(book, l.s.today)
+			l.out[id] = st
 		}
+	}
+	return books, nil
+}
+
+// certified sets whether a live, signed 不动产权证书 of the current
+// ownership exists (certifiedSQL); only an owned unit can have one.
+func (l *statusLoader) certified(ctx context.Context) error {
+	owned := false
+	for _, st := range l.out {
+		owned = owned || st.Register.OwnershipID != 0
 	}
 	if !owned {
-		return out, books, nil
+		return nil
 	}
-	// Certified: a live, signed 不动产权证书 of the current ownership.
-	crows, err := q.QueryContext(ctx, `SELECT c.unit_id, c.entry_id FROM certificates c JOIN units u ON u.id = c.unit_id
-		WHERE `+where+` AND `+certifiedSQL("c"), args...)
+	rows, err := l.q.QueryContext(ctx, `SELECT c.unit_id, c.entry_id FROM certificates c JOIN units u ON u.id = c.unit_id
+		WHERE `+l.where+` AND `+certifiedSQL("c"), l.args...)
 	if err != nil {
-		return nil, nil, err
+		return err
 	}
-	defer crows.Close()
-	for crows.Next() {
+	defer rows.Close()
+	for rows.Next() {
 		var id, entry int64
-		if err := crows.Scan(&id, &entry); err != nil {
-			return nil, nil, err
+		if err := rows.Scan(&id, &entry); err != nil {
+			return err
 		}
-		if st, ok := out[id]; ok && st.Register.OwnershipID == entry {
+		if st, ok := l.out[id]; ok && st.Register.OwnershipID == entry {
 			st.Certified = true
-			out[id] = st
+			l.out[id] = st
 		}
 	}
-	return out, books, crows.Err()
+	return rows.Err()
 }
 
 // mergeStatus adds the facts one query found to a unit's status.
 func mergeStatus(dst *ledger.Status, src ledger.Status) {
 	dst.Locked = dst.Locked || src.Locked
 	if src.Contract != "" {
-		dst.Contract, dst.ContractID = src.Contract, src.ContractID
+		dst.Contract, dst.ContractID, dst.DeedTaxPaid = src.Contract, src.ContractID, src.DeedTaxPaid
 	}
 	dst.HandedOver = dst.HandedOver || src.HandedOver
 }

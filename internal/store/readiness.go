@@ -53,41 +53,9 @@ func allUnits() unitRange { return unitRange{0, math.MaxInt64} }
 func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project, r unitRange, today calendar.Date) (*handover.Facts, error) {
 	f := &handover.Facts{Project: p, Departments: map[string]handover.Party{},
 		Developer: handover.Party{Kind: identity.Developer, OrgID: p.Developer, Name: p.DeveloperName}}
-	var region string
-	if err := q.QueryRowContext(ctx, `SELECT region FROM jurisdictions WHERE code = $1`, p.Jurisdiction).Scan(&region); err != nil {
+	if err := readinessParties(ctx, q, p, f); err != nil {
 		return nil, err
 	}
-	f.Region = region
-	// The parties: the jurisdiction's departments and the surveyor.
-	rows, err := q.QueryContext(ctx, `SELECT id, name, kind, service FROM organisations
-		WHERE (jurisdiction = $1 AND kind IN ('housing', 'registry', 'tax', 'acceptance')) OR id = $2 ORDER BY id`, p.Jurisdiction, p.Surveyor)
-	if err != nil {
-		return nil, err
-	}
-	for rows.Next() {
-		var id int64
-		var name, kind, service string
-		if err := rows.Scan(&id, &name, &kind, &service); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		party := handover.Party{Kind: identity.OrgKind(kind), OrgID: id, Name: name}
-		switch {
-		case id == p.Surveyor:
-			f.Surveyor = party
-		case kind == string(identity.Housing) && f.Housing.OrgID == 0:
-			f.Housing = party
-		case kind == string(identity.Registry) && f.Registry.OrgID == 0:
-			f.Registry = party
-		case kind == string(identity.Tax) && f.Tax.OrgID == 0:
-			f.Tax = party
-		case kind == string(identity.Acceptance):
-			if _, ok := f.Departments[service]; !ok {
-				f.Departments[service] = party
-			}
-		}
-	}
-	rows.Close()
 	bs, err := setting(ctx, q, p.Jurisdiction, completion.SettingBlocking, "")
 	if err != nil {
 		return nil, err
@@ -140,6 +108,46 @@ func (db *DB) readinessFacts(ctx context.Context, q querier, p ledger.Project, r
 		f.Buildings = append(f.Buildings, bf)
 	}
 	return f, nil
+}
+
+// readinessParties reads the project's region and the parties the
+// conditions name: the jurisdiction's housing, registry, tax and
+// acceptance departments and the project's surveyor.
+func readinessParties(ctx context.Context, q querier, p ledger.Project, f *handover.Facts) error {
+	var region string
+	if err := q.QueryRowContext(ctx, `SELECT region FROM jurisdictions WHERE code = $1`, p.Jurisdiction).Scan(&region); err != nil {
+		return err
+	}
+	f.Region = region
+	rows, err := q.QueryContext(ctx, `SELECT id, name, kind, service FROM organisations
+		WHERE (jurisdiction = $1 AND kind IN ('housing', 'registry', 'tax', 'acceptance')) OR id = $2 ORDER BY id`, p.Jurisdiction, p.Surveyor)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id int64
+		var name, kind, service string
+		if err := rows.Scan(&id, &name, &kind, &service); err != nil {
+			return err
+		}
+		party := handover.Party{Kind: identity.OrgKind(kind), OrgID: id, Name: name}
+		switch {
+		case id == p.Surveyor:
+			f.Surveyor = party
+		case kind == string(identity.Housing) && f.Housing.OrgID == 0:
+			f.Housing = party
+		case kind == string(identity.Registry) && f.Registry.OrgID == 0:
+			f.Registry = party
+		case kind == string(identity.Tax) && f.Tax.OrgID == 0:
+			f.Tax = party
+		case kind == string(identity.Acceptance):
+			if _, ok := f.Departments[service]; !ok {
+				f.Departments[service] = party
+			}
+		}
+	}
+	return rows.Err()
 }
 
 type surveyState struct {
@@ -205,8 +213,9 @@ func unitReadiness(ctx context.Context, q querier, projectID int64, r unitRange,
 			out[id] = uf
 		}
 	}
-	// The lock, the register book and the handover come from the one
-	// status loader, as for the 楼盘表 and the registration rules.
+	// The lock, the register book, the deed tax of the sale and the
+	// handover come from the one status loader, as for the 楼盘表 and the
+	// registration rules.
 	statuses, books, err := unitStatusesAndBooks(ctx, q, unitScope{project: projectID, from: r.from, to: r.to, today: today})
 	if err != nil {
 		return nil, err
@@ -214,26 +223,10 @@ func unitReadiness(ctx context.Context, q querier, projectID int64, r unitRange,
 	for unit, st := range statuses {
 		uf := out[unit]
 		uf.Locked, uf.Book, uf.HandedOver = st.Locked, books[unit], st.HandedOver
+		uf.DeedTaxPaid = st.DeedTaxPaid && st.ContractID == uf.Contract.ID
 		out[unit] = uf
 	}
-	// Deed tax paid.
-	trows, err := q.QueryContext(ctx, `SELECT t.unit_id FROM deed_taxes t JOIN contracts c ON c.id = t.contract_id
-		WHERE c.project_id = $1 AND t.paid_at IS NOT NULL AND c.state IN ('signed', 'filed') AND t.unit_id BETWEEN $2 AND $3`, projectID, r.from, r.to)
-	if err != nil {
-		return nil, err
-	}
-	for trows.Next() {
-		var unit int64
-		if err := trows.Scan(&unit); err != nil {
-			trows.Close()
-			return nil, err
-		}
-		uf := out[unit]
-		uf.DeedTaxPaid = true
-		out[unit] = uf
-	}
-	trows.Close()
-	return out, trows.Err()
+	return out, nil
 }
 
 // cleared marks an item the readiness facts know to be cleared: the view

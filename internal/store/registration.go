@@ -679,16 +679,11 @@ func regFacts(ctx context.Context, tx *Tx, s registry.Service) (map[int64]regist
 	if err != nil {
 		return nil, 0, err
 	}
-	paid := false
-	if s.ContractID != 0 {
-		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL`, s.ContractID).Scan(&n); err != nil {
-			return nil, 0, err
-		}
-		paid = n > 0
-	}
 	out := make(map[int64]registry.UnitFacts, len(sts))
 	for unit, st := range sts {
+		// The deed tax is the sale's the service carries out (the unit's
+		// live, filed contract, as validateService checked).
+		paid := s.ContractID != 0 && st.ContractID == s.ContractID && st.DeedTaxPaid
 		out[unit] = registry.UnitFacts{Filed: filed, ParcelRestriction: parcel, Locked: st.Locked, Book: books[unit], ContractID: s.ContractID,
 			DeedTaxPaid: paid, Today: scope.today}
 	}
