@@ -474,29 +474,8 @@ func (db *DB) FileContract(ctx context.Context, actor audit.Actor, id int64) (pr
 		if err := c.Transition(presale.Filed, tx.now); err != nil {
 			return err
 		}
-		ref, dev := f.Ref, f.Developer
-		c.Digest = c.ComputeDigest(ref.Unit)
-		var holders []registry.Holder
-		for _, b := range c.Buyers {
-			holders = append(holders, registry.Holder{Name: b.Name, IDKind: "身份证", IDNumber: b.IDNumber, ShareNum: b.ShareNum, ShareDen: b.ShareDen})
-		}
-		pre, err := tx.record(ctx, registry.Entry{UnitID: c.UnitID, Kind: registry.PreNotice, RegType: registry.RegPreNotice,
-			RightType: registry.RightPreNotice, PreNoticeKind: registry.PreNoticeSale, Holders: holders, Obligor: dev,
-			Ownership: c.Ownership.Label(), Amount: c.TotalPrice, ContractID: c.ID}, c.Jurisdiction, code.Proof)
-		if err != nil {
-			return err
-		}
-		c.PreNoticeNo = pre.CertNo
-		payload := map[string]any{"contract": c.Number, "unit_no": ref.Unit.UnitNo, "room": ref.Unit.Room, "project": ref.Project.Name,
-			"buyers": contractParties(c), "ownership": c.Ownership, "total_price": c.TotalPrice.StringFixed(2), "payment": c.Payment,
-			"home_count": c.HomeCount, "area": c.PriceArea.StringFixed(2), "digest": c.Digest, "filed_at": tx.now}
-		agg := fmt.Sprintf("unit:%d", c.UnitID)
-		if err := tx.emit(exchange.ContractFiled, agg, c.Jurisdiction, payload); err != nil {
-			return err
-		}
-		if err := tx.emit(exchange.PreNoticeRegistered, agg, c.Jurisdiction, map[string]any{"cert_no": pre.CertNo,
-			"unit_no": ref.Unit.UnitNo, "kind": registry.PreNoticeSale, "holders": contractParties(c), "obligor": dev.Name,
-			"amount": c.TotalPrice.StringFixed(2), "contract": c.Number}); err != nil {
+		c.Digest = c.ComputeDigest(f.Ref.Unit)
+		if err := tx.registerPreNotice(ctx, c, f); err != nil {
 			return err
 		}
 		materials := map[string]any{
@@ -504,38 +483,77 @@ func (db *DB) FileContract(ctx context.Context, actor audit.Actor, id int64) (pr
 			"household": map[string]any{"home_count": c.HomeCount, "home_count_label": c.HomeCount.Label(), "marital": c.Marital},
 		}
 		if c.Payment.Loan() {
-			bank := f.Bank
-			pm, err := tx.record(ctx, registry.Entry{UnitID: c.UnitID, Kind: registry.PreNotice, RegType: registry.RegPreNotice,
-				RightType: registry.RightPreNotice, PreNoticeKind: registry.PreNoticeMortgage,
-				Holders: []registry.Holder{bank},
-				Obligor: registry.Holder{Name: c.BuyerNames(), IDKind: "身份证", IDNumber: c.Buyers[0].IDNumber},
-				Amount:  c.LoanAmount, ContractID: c.ID}, c.Jurisdiction, code.Proof)
-			if err != nil {
+			if err := tx.registerPreMortgage(ctx, c, f); err != nil {
 				return err
 			}
-			if err := tx.emit(exchange.PreMortgageRecorded, agg, c.Jurisdiction, map[string]any{"cert_no": pm.CertNo,
-				"unit_no": ref.Unit.UnitNo, "bank": bank.Name, "amount": c.LoanAmount.StringFixed(2), "years": c.LoanYears,
-				"loan_contract": c.LoanNo, "mortgagors": contractParties(c)}); err != nil {
-				return err
-			}
-			materials["loan_contract"] = map[string]any{"bank": bank.Name, "bank_id": c.LoanBank, "number": c.LoanNo,
+			materials["loan_contract"] = map[string]any{"bank": f.Bank.Name, "bank_id": c.LoanBank, "number": c.LoanNo,
 				"amount": c.LoanAmount.StringFixed(2), "years": c.LoanYears, "payment": c.Payment}
 		}
-		var rows []string
-		var args []any
-		for _, kind := range []string{"identity", "household", "loan_contract"} {
-			m, ok := materials[kind]
-			if !ok {
-				continue
-			}
-			b, _ := json.Marshal(m)
-			n := len(args)
-			rows = append(rows, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5))
-			args = append(args, c.ID, kind, string(b), fmt.Sprintf("%x", sm3.Sum(b)), tx.now)
-		}
-		_, err = tx.exec(ctx, `INSERT INTO filing_materials (contract_id, kind, content, sm3, recorded_at) VALUES `+strings.Join(rows, ", "), args...)
-		return err
+		return tx.insertMaterials(ctx, c.ID, materials)
 	})
+}
+
+// registerPreNotice records the buyers' pre-notice (预告登记, kind 1) of a
+// contract being filed, against the developer, with the events of the
+// filing and of the pre-notice.
+func (tx *Tx) registerPreNotice(ctx context.Context, c *presale.Contract, f saleContext) error {
+	var holders []registry.Holder
+	for _, b := range c.Buyers {
+		holders = append(holders, registry.Holder{Name: b.Name, IDKind: "身份证", IDNumber: b.IDNumber, ShareNum: b.ShareNum, ShareDen: b.ShareDen})
+	}
+	pre, err := tx.record(ctx, registry.Entry{UnitID: c.UnitID, Kind: registry.PreNotice, RegType: registry.RegPreNotice,
+		RightType: registry.RightPreNotice, PreNoticeKind: registry.PreNoticeSale, Holders: holders, Obligor: f.Developer,
+		Ownership: c.Ownership.Label(), Amount: c.TotalPrice, ContractID: c.ID}, c.Jurisdiction, code.Proof)
+	if err != nil {
+		return err
+	}
+	c.PreNoticeNo = pre.CertNo
+	ref := f.Ref
+	payload := map[string]any{"contract": c.Number, "unit_no": ref.Unit.UnitNo, "room": ref.Unit.Room, "project": ref.Project.Name,
+		"buyers": contractParties(c), "ownership": c.Ownership, "total_price": c.TotalPrice.StringFixed(2), "payment": c.Payment,
+		"home_count": c.HomeCount, "area": c.PriceArea.StringFixed(2), "digest": c.Digest, "filed_at": tx.now}
+	agg := fmt.Sprintf("unit:%d", c.UnitID)
+	if err := tx.emit(exchange.ContractFiled, agg, c.Jurisdiction, payload); err != nil {
+		return err
+	}
+	return tx.emit(exchange.PreNoticeRegistered, agg, c.Jurisdiction, map[string]any{"cert_no": pre.CertNo,
+		"unit_no": ref.Unit.UnitNo, "kind": registry.PreNoticeSale, "holders": contractParties(c), "obligor": f.Developer.Name,
+		"amount": c.TotalPrice.StringFixed(2), "contract": c.Number})
+}
+
+// registerPreMortgage records the lending bank's pre-mortgage (kind 3)
+// of a contract being filed with a loan, and its event.
+func (tx *Tx) registerPreMortgage(ctx context.Context, c *presale.Contract, f saleContext) error {
+	pm, err := tx.record(ctx, registry.Entry{UnitID: c.UnitID, Kind: registry.PreNotice, RegType: registry.RegPreNotice,
+		RightType: registry.RightPreNotice, PreNoticeKind: registry.PreNoticeMortgage,
+		Holders: []registry.Holder{f.Bank},
+		Obligor: registry.Holder{Name: c.BuyerNames(), IDKind: "身份证", IDNumber: c.Buyers[0].IDNumber},
+		Amount:  c.LoanAmount, ContractID: c.ID}, c.Jurisdiction, code.Proof)
+	if err != nil {
+		return err
+	}
+	return tx.emit(exchange.PreMortgageRecorded, fmt.Sprintf("unit:%d", c.UnitID), c.Jurisdiction, map[string]any{"cert_no": pm.CertNo,
+		"unit_no": f.Ref.Unit.UnitNo, "bank": f.Bank.Name, "amount": c.LoanAmount.StringFixed(2), "years": c.LoanYears,
+		"loan_contract": c.LoanNo, "mortgagors": contractParties(c)})
+}
+
+// insertMaterials records a filed contract's materials (identity,
+// household, loan contract) in one statement, each with its SM3.
+func (tx *Tx) insertMaterials(ctx context.Context, contractID int64, materials map[string]any) error {
+	var rows []string
+	var args []any
+	for _, kind := range []string{"identity", "household", "loan_contract"} {
+		m, ok := materials[kind]
+		if !ok {
+			continue
+		}
+		b, _ := json.Marshal(m)
+		n := len(args)
+		rows = append(rows, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5))
+		args = append(args, contractID, kind, string(b), fmt.Sprintf("%x", sm3.Sum(b)), tx.now)
+	}
+	_, err := tx.exec(ctx, `INSERT INTO filing_materials (contract_id, kind, content, sm3, recorded_at) VALUES `+strings.Join(rows, ", "), args...)
+	return err
 }
 
 func contractParties(c *presale.Contract) []map[string]any {
