@@ -39,6 +39,25 @@ type Plan struct {
 	Rows             int        // data rows read
 }
 
+// TouchedBuildings lists the existing buildings whose 楼盘表 the plan
+// changes (a new building has no table yet), in id order.
+func (p Plan) TouchedBuildings() []int64 {
+	var ids []int64
+	for _, b := range p.ChangedBuildings {
+		ids = append(ids, b.ID)
+	}
+	for _, u := range p.NewUnits {
+		if u.BuildingID != 0 {
+			ids = append(ids, u.BuildingID)
+		}
+	}
+	for _, u := range p.ChangedUnits {
+		ids = append(ids, u.BuildingID)
+	}
+	slices.Sort(ids)
+	return slices.Compact(ids)
+}
+
 // Empty reports whether the plan writes nothing.
 func (p Plan) Empty() bool {
 	return len(p.NewBuildings)+len(p.ChangedBuildings)+len(p.NewUnits)+len(p.ChangedUnits) == 0 && len(p.Floors) == 0

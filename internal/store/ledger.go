@@ -1020,48 +1020,74 @@ func existingLedger(ctx context.Context, tx *Tx, projectID int64) (ledger.Existi
 
 // applyPlan writes an import plan with multi-row INSERTs.
 func applyPlan(ctx context.Context, tx *Tx, projectID int64, plan ledger.Plan) error {
+	newIDs, err := applyBuildings(ctx, tx, projectID, plan)
+	if err != nil {
+		return err
+	}
+	if err := applyFloors(ctx, tx, projectID, plan.Floors); err != nil {
+		return err
+	}
+	if err := applyUnits(ctx, tx, plan, newIDs); err != nil {
+		return err
+	}
+	for _, id := range plan.TouchedBuildings() {
+		tx.touchBuildings(id)
+	}
+	return nil
+}
+
+// applyBuildings writes the plan's new and changed buildings; it returns
+// the new buildings' ids, in the plan's order.
+func applyBuildings(ctx context.Context, tx *Tx, projectID int64, plan ledger.Plan) ([]int64, error) {
 	newIDs := make([]int64, len(plan.NewBuildings))
 	for i, b := range plan.NewBuildings {
 		id, err := tx.insertID(ctx, `INSERT INTO buildings (project_id, parcel_code, number, name, structure, floors_above, floors_below, planned_use)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, projectID, b.Parcel, b.Number, b.Name, b.Structure, b.FloorsAbove, b.FloorsBelow, b.PlannedUse)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		newIDs[i] = id
 	}
 	for _, b := range plan.ChangedBuildings {
 		if _, err := tx.exec(ctx, `UPDATE buildings SET name = $1, structure = $2, floors_above = $3, floors_below = $4, planned_use = $5 WHERE id = $6`,
 			b.Name, b.Structure, b.FloorsAbove, b.FloorsBelow, b.PlannedUse, b.ID); err != nil {
-			return err
+			return nil, err
 		}
 	}
-	// Resolve floors' buildings by parcel and number.
+	return newIDs, nil
+}
+
+// applyFloors writes the plan's floors, each in the building its parcel
+// and number name.
+func applyFloors(ctx context.Context, tx *Tx, projectID int64, floors []ledger.FloorKey) error {
 	ids := map[string]int64{}
 	rows, err := tx.query(ctx, `SELECT id, parcel_code, number FROM buildings WHERE project_id = $1`, projectID)
 	if err != nil {
 		return err
 	}
+	defer rows.Close()
 	for rows.Next() {
 		var id int64
 		var parcel string
 		var n int
 		if err := rows.Scan(&id, &parcel, &n); err != nil {
-			rows.Close()
 			return err
 		}
 		ids[fmt.Sprintf("%s/%d", parcel, n)] = id
 	}
-	rows.Close()
 	if err := rows.Err(); err != nil {
 		return err
 	}
 	var floorRows [][]any
-	for _, f := range plan.Floors {
+	for _, f := range floors {
 		floorRows = append(floorRows, []any{ids[fmt.Sprintf("%s/%d", f.Parcel, f.Building)], f.Actual, f.Named})
 	}
-	if err := tx.insertRows(ctx, `INSERT INTO floors (building_id, actual, named) VALUES `, floorRows); err != nil {
-		return err
-	}
+	return tx.insertRows(ctx, `INSERT INTO floors (building_id, actual, named) VALUES `, floorRows)
+}
+
+// applyUnits writes the plan's new units (in one multi-row insert; a new
+// unit of a new building takes its id) and its changed units.
+func applyUnits(ctx context.Context, tx *Tx, plan ledger.Plan, newIDs []int64) error {
 	var unitRows [][]any
 	for i, u := range plan.NewUnits {
 		bid := u.BuildingID
@@ -1076,21 +1102,6 @@ func applyPlan(ctx context.Context, tx *Tx, projectID int64, plan ledger.Plan) e
 			return problem.New(problem.Conflict, "unit.exists", "不动产单元号或室号与已有的户重复")
 		}
 		return err
-	}
-	touched := map[int64]bool{}
-	for _, b := range plan.ChangedBuildings {
-		touched[b.ID] = true
-	}
-	for _, u := range plan.NewUnits {
-		if u.BuildingID != 0 {
-			touched[u.BuildingID] = true
-		}
-	}
-	for _, u := range plan.ChangedUnits {
-		touched[u.BuildingID] = true
-	}
-	for id := range touched {
-		tx.touchBuildings(id)
 	}
 	for _, u := range plan.ChangedUnits {
 		if _, err := tx.exec(ctx, `UPDATE units SET room = $1, section = $2, floor = $3, purpose = $4, f_total = $5, f_inner = $6,
