@@ -225,6 +225,7 @@ type Tx struct {
 // connection, a cached statement is not prepared again there.
 func (tx *Tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	tx.stmts++
+	countStatement(ctx, true)
 	if tx.db.engine == Postgres {
 		return nil, nil // pgx caches prepared statements per connection
 	}
@@ -393,9 +394,9 @@ func (tx *Tx) q() querier { return txQuerier{tx} }
 // preparing it); pgx caches prepared statements per connection itself.
 func (db *DB) r() querier {
 	if db.engine == Postgres {
-		return db.sql
+		return countedQuerier{db.sql}
 	}
-	return stmtQuerier{db}
+	return countedQuerier{stmtQuerier{db}}
 }
 
 type stmtQuerier struct{ db *DB }

@@ -165,7 +165,9 @@ func (s *Server) completionPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "completion", page)
 }
 
-// completionStep runs one form of the completion page.
+// completionStep runs one form of the completion page. The filing (step
+// file) reads the same completion.FilingInput as the API's filing and asks
+// the same store.RecordFiling, after the same decision on the project.
 func (s *Server) completionStep(w http.ResponseWriter, r *http.Request) error {
 	act := map[string]access.Action{"surveyor": access.ProjectManage, "apply": access.AcceptanceApply, "prepare": access.AccountingManage,
 		"item": access.AccountingManage, "clear": access.AccountingManage, "file": access.CompletionFile, "fulfil": access.CommitmentFulfil}
@@ -174,11 +176,13 @@ func (s *Server) completionStep(w http.ResponseWriter, r *http.Request) error {
 	if !ok {
 		return problem.New(problem.Invalid, "request.step", "未知的操作")
 	}
-	page, _, err := s.loadCompletion(r, a)
+	// The step decides on the project it loads; the page is loaded only to
+	// show a refusal.
+	_, proj, err := s.projectFor(r, a)
 	if err != nil {
 		return err
 	}
-	ctx, actor, id := r.Context(), identity.ActorFrom(r.Context()), page.Project.ID
+	ctx, actor, id := r.Context(), identity.ActorFrom(r.Context()), proj.ID
 	formInt := func(k string) int64 { n, _ := strconv.ParseInt(r.PostFormValue(k), 10, 64); return n }
 	var buildings []int64
 	for _, v := range r.PostForm["building"] {
