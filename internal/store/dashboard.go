@@ -2,9 +2,9 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
-	"time"
 
 	"handover/internal/calendar"
 	"handover/internal/supervision"
@@ -41,10 +41,6 @@ const projectStageSQL = `CASE
 // than the handover day.
 const sameDaySQL = `(h.certified_on <> '' AND h.certified_on <= h.handed_over_on)`
 
-// overdueKinds are the alert kinds the dashboard counts as overdue items.
-var overdueKinds = []supervision.AlertKind{supervision.AcceptanceOverdue, supervision.RegistrationOverdue, supervision.CommitmentOverdue,
-	supervision.ClockRunningOut, supervision.DeliveryAtRisk}
-
 // DashboardQuery selects the dashboard's jurisdiction and period.
 type DashboardQuery struct {
 	Jurisdiction string // "" for the prefecture
@@ -61,172 +57,115 @@ func (q DashboardQuery) scope(col string, args *[]any) string {
 }
 
 // Dashboard computes the assessment figures: a fixed number of aggregate
-// queries whatever the size, and the working days per distinct (filing
-// day, certificate day) pair.
+// queries whatever the size, added up by supervision, and the working days
+// per distinct (filing day, certificate day, region).
 func (db *DB) Dashboard(ctx context.Context, cal *calendar.Calendar, q DashboardQuery) (supervision.Dashboard, error) {
-	d := supervision.Dashboard{Jurisdiction: q.Jurisdiction, From: q.From, To: q.To,
-		ProjectsByStage: map[supervision.ProjectStage]int{}, UnitsByStage: map[supervision.UnitStage]int{}}
+	d := supervision.NewDashboard(q.Jurisdiction, q.From, q.To)
 	r := db.r()
-	var args []any
-	units, err := countBy(ctx, r, `SELECT `+unitStageSQL+` AS stage, COUNT(*)`+unitStageFrom+` WHERE `+q.scope("p.jurisdiction", &args)+
-		` GROUP BY stage`, args...)
+	if err := countStages(ctx, r, q, &d); err != nil {
+		return d, err
+	}
+	groups, err := handoverGroups(ctx, r, q, d.HandoversFrom())
 	if err != nil {
 		return d, err
 	}
-	for stage, n := range units {
-		d.UnitsByStage[supervision.UnitStage(stage)] = n
-		d.Units += n
+	if err := d.CountHandovers(groups, regionWorkdays(ctx, r, cal)); err != nil {
+		return d, err
 	}
-	args = nil
-	byProject, err := countBy(ctx, r, `SELECT stage, COUNT(*) FROM (SELECT `+projectStageSQL+` AS stage FROM projects p WHERE `+
-		q.scope("p.jurisdiction", &args)+`) s GROUP BY stage`, args...)
+	filings, err := filingMonths(ctx, r, q, d.TrendFrom())
 	if err != nil {
 		return d, err
 	}
-	for stage, n := range byProject {
-		d.ProjectsByStage[supervision.ProjectStage(stage)] = n
-		d.Projects += n
-	}
+	d.CountFilings(filings)
+	d.Overdue, err = overdueLines(ctx, r, q)
+	return d, err
+}
 
-	// The handovers of the period and of the trend's twelve months, in one
-	// pass grouped by project, day handed over, filing day and certificate
-	// day: the per-project counts, the months and the working days from
-	// filing to certificate all follow from these groups.
-	months := map[string]*supervision.Month{}
-	for i := 11; i >= 0; i-- {
-		key := time.Date(q.To.Year(), q.To.Month()-time.Month(i), 1, 0, 0, 0, 0, time.UTC).Format("2006-01")
-		months[key] = &supervision.Month{Month: key}
-		d.Trend = append(d.Trend, supervision.Month{Month: key})
+// countStages counts the units and the projects by their stage now.
+func countStages(ctx context.Context, r querier, q DashboardQuery, d *supervision.Dashboard) error {
+	var args []any
+	text := `SELECT ` + unitStageSQL + ` AS stage, COUNT(*)` + unitStageFrom + ` WHERE ` + q.scope("p.jurisdiction", &args) + ` GROUP BY stage`
+	units, err := countBy(ctx, r, text, args...)
+	if err != nil {
+		return err
 	}
-	from := min(q.From.String(), d.Trend[0].Month+"-01")
-	args = []any{from, q.To.String()}
-	rows, err := r.QueryContext(ctx, `SELECT e.project_id, p.jurisdiction, h.handed_over_on, h.certified_on, COALESCE(f.filed_on, ''), COUNT(*)
+	d.CountUnits(units)
+	args = nil
+	text = `SELECT stage, COUNT(*) FROM (SELECT ` + projectStageSQL + ` AS stage FROM projects p WHERE ` + q.scope("p.jurisdiction", &args) +
+		`) s GROUP BY stage`
+	projects, err := countBy(ctx, r, text, args...)
+	d.CountProjects(projects)
+	return err
+}
+
+// filingMonths counts the completion filings by month from a day to the
+// period's end.
+func filingMonths(ctx context.Context, r querier, q DashboardQuery, from string) (map[string]int, error) {
+	args := []any{from, q.To.String()}
+	text := `SELECT substr(f.filed_on, 1, 7), COUNT(*) FROM completion_filings f WHERE f.filed_on BETWEEN $1 AND $2 AND ` +
+		q.scope("f.jurisdiction", &args) + ` GROUP BY substr(f.filed_on, 1, 7)`
+	return countBy(ctx, r, text, args...)
+}
+
+// handoverGroups reads the units handed over from a day to the period's
+// end in one pass, grouped by project, day handed over, certificate day and
+// filing day: the per-project counts, the months and the working days from
+// filing to certificate all follow from these groups.
+func handoverGroups(ctx context.Context, r querier, q DashboardQuery, from string) ([]supervision.HandoverGroup, error) {
+	args := []any{from, q.To.String()}
+	text := `SELECT e.project_id, p.jurisdiction, h.handed_over_on, h.certified_on, COALESCE(f.filed_on, ''), COUNT(*)
 		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
 		JOIN units u ON u.id = h.unit_id LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
 		LEFT JOIN completion_filings f ON f.id = fb.filing_id
-		WHERE h.state = 'done' AND h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("p.jurisdiction", &args)+`
-		GROUP BY e.project_id, p.jurisdiction, h.handed_over_on, h.certified_on, f.filed_on`, args...)
-	if err != nil {
-		return d, err
-	}
-	type group struct {
-		project      int64
-		j            string
-		handed, cert string
-		filed        string
-		n            int
-	}
-	var groups []group
-	for rows.Next() {
-		var g group
-		if err := rows.Scan(&g.project, &g.j, &g.handed, &g.cert, &g.filed, &g.n); err != nil {
-			rows.Close()
-			return d, err
-		}
-		groups = append(groups, g)
-	}
-	rows.Close()
-	type tally struct{ n, same int }
-	projects := map[int64]*tally{}
-	regions := map[string]string{}
-	spans := map[int]int{}
-	period := [2]string{q.From.String(), q.To.String()}
-	for _, g := range groups {
-		same := g.cert != "" && g.cert <= g.handed
-		if m := months[g.handed[:7]]; m != nil {
-			m.HandedOver += g.n
-			if same {
-				m.SameDay += g.n
-			}
-		}
-		if g.handed < period[0] || g.handed > period[1] {
-			continue
-		}
-		t := projects[g.project]
-		if t == nil {
-			t = &tally{}
-			projects[g.project] = t
-		}
-		t.n += g.n
-		d.HandedOver += g.n
-		if same {
-			t.same += g.n
-			d.SameDay += g.n
-		}
-		if g.cert == "" || g.filed == "" {
-			continue
-		}
-		region, ok := regions[g.j]
-		if !ok {
-			if err := r.QueryRowContext(ctx, `SELECT region FROM jurisdictions WHERE code = $1`, g.j).Scan(&region); err != nil {
-				return d, err
-			}
-			regions[g.j] = region
-		}
-		filed, err1 := calendar.ParseDate(g.filed)
-		cert, err2 := calendar.ParseDate(g.cert)
-		if err1 != nil || err2 != nil {
-			continue
-		}
-		n, _, err := cal.WorkdaysBetween(filed, cert, region)
-		if err != nil {
-			return d, err
-		}
-		spans[n] += g.n
-	}
-	for _, t := range projects {
-		d.ProjectsHanded++
-		if t.same == t.n {
-			d.ProjectsMeeting++
-		}
-	}
-	for wd, n := range spans {
-		d.Spans = append(d.Spans, supervision.Span{Workdays: wd, Units: n})
-	}
-	args = []any{d.Trend[0].Month + "-01", q.To.String()}
-	rows, err = r.QueryContext(ctx, `SELECT substr(f.filed_on, 1, 7), COUNT(*) FROM completion_filings f
-		WHERE f.filed_on BETWEEN $1 AND $2 AND `+q.scope("f.jurisdiction", &args)+` GROUP BY substr(f.filed_on, 1, 7)`, args...)
-	if err != nil {
-		return d, err
-	}
-	for rows.Next() {
-		var m string
-		var n int
-		if err := rows.Scan(&m, &n); err != nil {
-			rows.Close()
-			return d, err
-		}
-		if x := months[m]; x != nil {
-			x.Filings = n
-		}
-	}
-	rows.Close()
-	for i := range d.Trend {
-		d.Trend[i] = *months[d.Trend[i].Month]
-	}
+		WHERE h.state = 'done' AND h.handed_over_on BETWEEN $1 AND $2 AND ` + q.scope("p.jurisdiction", &args) + `
+		GROUP BY e.project_id, p.jurisdiction, h.handed_over_on, h.certified_on, f.filed_on`
+	return scanAll(ctx, r, func(rows *sql.Rows, g *supervision.HandoverGroup) error {
+		return rows.Scan(&g.Project, &g.Jurisdiction, &g.HandedOver, &g.Certified, &g.Filed, &g.Units)
+	}, text, args...)
+}
 
-	// Overdue items by department: the standing alerts of the overdue kinds.
-	args = nil
+// regionWorkdays counts working days in a jurisdiction's region (read
+// once per jurisdiction), once per distinct (region, from, to).
+func regionWorkdays(ctx context.Context, r querier, cal *calendar.Calendar) supervision.Workdays {
+	type span struct {
+		region   string
+		from, to calendar.Date
+	}
+	regions := map[string]string{}
+	counted := map[span]int{}
+	return func(j string, from, to calendar.Date) (int, error) {
+		region, ok := regions[j]
+		if !ok {
+			if err := r.QueryRowContext(ctx, `SELECT region FROM jurisdictions WHERE code = $1`, j).Scan(&region); err != nil {
+				return 0, err
+			}
+			regions[j] = region
+		}
+		key := span{region, from, to}
+		if n, ok := counted[key]; ok {
+			return n, nil
+		}
+		n, _, err := cal.WorkdaysBetween(from, to, region)
+		counted[key] = n
+		return n, err
+	}
+}
+
+// overdueLines counts the standing alerts of the overdue kinds by the
+// organisation that must act, most first.
+func overdueLines(ctx context.Context, r querier, q DashboardQuery) ([]supervision.OverdueLine, error) {
+	var args []any
 	var kinds []string
-	for _, k := range overdueKinds {
+	for _, k := range supervision.OverdueKinds {
 		args = append(args, string(k))
 		kinds = append(kinds, fmt.Sprintf("$%d", len(args)))
 	}
-	rows, err = r.QueryContext(ctx, `SELECT a.org_id, COALESCE(o.name, ''), a.kind, COUNT(*) FROM alerts a LEFT JOIN organisations o ON o.id = a.org_id
-		WHERE a.state <> 'resolved' AND a.kind IN (`+strings.Join(kinds, ", ")+`) AND `+q.scope("a.jurisdiction", &args)+`
-		GROUP BY a.org_id, o.name, a.kind ORDER BY COUNT(*) DESC, a.org_id`, args...)
-	if err != nil {
-		return d, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var o supervision.OverdueLine
-		if err := rows.Scan(&o.OrgID, &o.OrgName, &o.Kind, &o.Count); err != nil {
-			return d, err
-		}
-		d.Overdue = append(d.Overdue, o)
-	}
-	return d, rows.Err()
+	text := `SELECT a.org_id, COALESCE(o.name, ''), a.kind, COUNT(*) FROM alerts a LEFT JOIN organisations o ON o.id = a.org_id
+		WHERE a.state <> 'resolved' AND a.kind IN (` + strings.Join(kinds, ", ") + `) AND ` + q.scope("a.jurisdiction", &args) + `
+		GROUP BY a.org_id, o.name, a.kind ORDER BY COUNT(*) DESC, a.org_id`
+	return scanAll(ctx, r, func(rows *sql.Rows, o *supervision.OverdueLine) error {
+		return rows.Scan(&o.OrgID, &o.OrgName, &o.Kind, &o.Count)
+	}, text, args...)
 }
 
 // countBy runs a query of (key, count) rows.
@@ -368,22 +307,9 @@ func (db *DB) DashboardProjects(ctx context.Context, q DashboardQuery, stage sup
 	var out []DashboardProject
 	for _, x := range all {
 		x.HandedOver, x.SameDay = counts[x.ID].n, counts[x.ID].same
-		switch stage {
-		case supervision.AllProjects:
-		case supervision.Meeting:
-			if x.HandedOver == 0 || x.SameDay != x.HandedOver {
-				continue
-			}
-		case supervision.HandedInPeriod:
-			if x.HandedOver == 0 {
-				continue
-			}
-		default:
-			if x.Stage != stage {
-				continue
-			}
+		if supervision.ProjectIn(stage, x.Stage, x.HandedOver, x.SameDay) {
+			out = append(out, x)
 		}
-		out = append(out, x)
 	}
 	return out, nil
 }
