@@ -325,6 +325,13 @@ func ParseAutoReview(s string) ([]ServiceKind, error) {
 // basisSeparate is the ground of the recorder's segregation: a control of
 // the registration office (and a setting of the jurisdiction), not an
 // article of the regulations, which leave the division of posts to it.
+// The segregation of review from acceptance: its basis, and who reviews
+// instead.
+const (
+	basisReviewSeparate = "登记机构内部控制：受理、初审与复审为不相容岗位，由不同人员办理"
+	fixerReview         = "本辖区另一名审核人员（初审、复审）"
+)
+
 const basisSeparate = "登记机构内部控制：审核与登簿为不相容岗位，分设办理；本辖区设置“登簿人不得为本件审核人”"
 
 // RecorderConflict refuses user as the recorder (登簿人) of the service
@@ -334,10 +341,17 @@ func (s Service) RecorderConflict(user int64, policy Policy) error {
 	if !policy.SeparateRecorder || user == 0 || (user != s.ReviewedBy && user != s.Reviewed2By) {
 		return nil
 	}
+	return segregation("registration.segregation", "您是本件"+s.Kind.Label()+"的审核人，不能再登簿（岗位分离）", "登簿人不能是本件的审核人（岗位分离）", basisSeparate,
+		"另一名登簿人员登簿；或本辖区系统管理员在本辖区配置中取消该项")
+}
+
+// segregation refuses a step the segregation of duties (岗位分离) keeps
+// from the user, as a refusal naming the rule, its basis and who can do
+// the step instead.
+func segregation(rule, reason, message, basis, fixer string) error {
 	var r problem.Refusal
-	r.Add(problem.Reason{Rule: "registration.segregation", Message: "您是本件" + s.Kind.Label() + "的审核人，不能再登簿（岗位分离）",
-		Basis: basisSeparate, Fixer: "另一名登簿人员登簿；或本辖区系统管理员在本辖区配置中取消该项"})
-	return r.Err("registration.segregation", "登簿人不能是本件的审核人（岗位分离）")
+	r.Add(problem.Reason{Rule: rule, Message: reason, Basis: basis, Fixer: fixer})
+	return r.Err("registration.segregation", message)
 }
 
 // Apply moves the service by step, done by user, enforcing the order of
@@ -358,7 +372,8 @@ func (s *Service) Apply(step Step, user int64, policy Policy, reason string) err
 			return bad()
 		}
 		if user == s.AcceptedBy && user != 0 {
-			return problem.New(problem.Forbidden, "registration.segregation", "受理人不能审核本人受理的申请（岗位分离）")
+			return segregation("registration.segregation.review", "您是本件"+s.Kind.Label()+"的受理人，不能再审核（岗位分离）", "受理人不能审核本人受理的申请（岗位分离）",
+				basisReviewSeparate, fixerReview)
 		}
 		s.ReviewedBy = user
 		s.State = Approved
@@ -370,7 +385,8 @@ func (s *Service) Apply(step Step, user int64, policy Policy, reason string) err
 			return bad()
 		}
 		if user == s.AcceptedBy || user == s.ReviewedBy {
-			return problem.New(problem.Forbidden, "registration.segregation", "复审人不能是受理人或初审人（岗位分离）")
+			return segregation("registration.segregation.review", "您是本件"+s.Kind.Label()+"的受理人或初审人，不能再复审（岗位分离）", "复审人不能是受理人或初审人（岗位分离）",
+				basisReviewSeparate, fixerReview)
 		}
 		s.Reviewed2By, s.State = user, Approved
 	case StepReturn:
@@ -408,7 +424,7 @@ func (s *Service) Apply(step Step, user int64, policy Policy, reason string) err
 		}
 		s.State = Withdrawn
 	default:
-		return problem.Newf(problem.Invalid, "registration.step", "未知的步骤“%s”", step)
+		return problem.Newf(problem.Invalid, "registration.step_unknown", "未知的步骤“%s”", step)
 	}
 	return nil
 }

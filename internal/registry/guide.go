@@ -38,7 +38,7 @@ func conditionsOf(k ServiceKind) []problem.Reason {
 	case Transfer:
 		return []problem.Reason{
 			{Rule: "transfer.done", Message: "该合同的转移登记尚未办理", Basis: basisResale, Fixer: "登记机构（核对登记簿）"},
-			{Rule: "transfer.ownership", Message: "开发企业的所有权已登记（可与首次登记合并申请）；转让存量房的，转让人有现势所有权", Basis: basisOwnership, Fixer: "开发企业（申请首次登记）"},
+			{Rule: "transfer.ownership", Message: "开发企业的所有权已登记（可与首次登记合并申请）；转让存量房的，转让人有现势所有权", Basis: basisOwnership, Fixer: "开发企业（申请首次登记，可合并申请）"},
 			{Rule: "transfer.sealed", Message: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
 			{Rule: "transfer.locked", Message: "该户未被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"},
 			{Rule: "transfer.deed_tax", Message: "契税已缴纳（税务部门推送完税信息）", Basis: basisDeedTax, Fixer: "买受人（向税务部门缴纳契税）"},
@@ -47,7 +47,7 @@ func conditionsOf(k ServiceKind) []problem.Reason {
 		}
 	case MortgageReg:
 		return []problem.Reason{
-			{Rule: "mortgage.ownership", Message: "抵押人（买受人）的所有权已登记（可与转移登记一并申请）", Basis: basisBuyerOwn, Fixer: "买受人（申请转移登记）"},
+			{Rule: "mortgage.ownership", Message: "抵押人（买受人）的所有权已登记（可与转移登记一并申请）", Basis: basisBuyerOwn, Fixer: "买受人（申请转移登记，可一并申请）"},
 			{Rule: "mortgage.sealed", Message: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
 			{Rule: "mortgage.done", Message: "该合同的按揭抵押权尚未登记（按合同贷款办理时）", Basis: basisBuyerOwn, Fixer: "登记机构（核对登记簿）；再次抵押请填写抵押权人与债权数额"},
 		}

@@ -787,7 +787,7 @@ func (tx *Tx) batchApplication(ctx context.Context, cal *calendar.Calendar, in A
 		return 0, handover.Blocked(blocks), err
 	}
 	if !a.Services[0].AutoReview {
-		return 0, nil, problem.New(problem.Internal, "handover.auto_review", "批量办理的申请未能自动审核")
+		return 0, nil, problem.New(problem.Internal, "handover.auto_review_failed", "批量办理的申请未能自动审核")
 	}
 	// Checked when taken, in this transaction.
 	return a.ID, nil, tx.recordApproved(ctx, &a)
