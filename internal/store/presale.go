@@ -455,20 +455,9 @@ type PresaleApplication struct {
 	PermitID    int64
 }
 
-// StateLabel is the application's state in Chinese.
-func (a PresaleApplication) StateLabel() string {
-	switch a.State {
-	case "submitted":
-		return "待审批"
-	case "issued":
-		return "已核发"
-	case "refused":
-		return "不予许可"
-	case "withdrawn":
-		return "已撤回"
-	}
-	return a.State
-}
+// StateLabel is the application's state in Chinese
+// (presale.ApplicationStateLabel).
+func (a PresaleApplication) StateLabel() string { return presale.ApplicationStateLabel(a.State) }
 
 func (db *DB) presaleApplications(ctx context.Context, where string, args ...any) ([]PresaleApplication, error) {
 	rows, err := db.r().QueryContext(ctx, `SELECT a.id, a.project_id, p.name, a.buildings, a.note, a.state, a.submitted_by, a.submitted_at,

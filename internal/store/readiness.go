@@ -13,6 +13,7 @@ import (
 	"handover/internal/ledger"
 	"handover/internal/measure"
 	"handover/internal/presale"
+	"handover/internal/registry"
 )
 
 // Readiness evaluates what still blocks target for a project (or one of
@@ -299,22 +300,7 @@ func parcelRestriction(ctx context.Context, q querier, projectID int64) (string,
 		if err := rows.Scan(&kind); err != nil {
 			return "", err
 		}
-		names = append(names, ParcelRestrictionLabel(kind))
+		names = append(names, registry.ParcelRestrictionLabel(kind))
 	}
 	return strings.Join(names, "、"), rows.Err()
-}
-
-// ParcelRestrictionLabel names a kind of parcel restriction.
-func ParcelRestrictionLabel(kind string) string {
-	switch kind {
-	case "seal":
-		return "查封"
-	case "mortgage":
-		return "土地抵押"
-	case "construction_mortgage":
-		return "在建工程抵押"
-	case "lock":
-		return "锁定"
-	}
-	return kind
 }
