@@ -42,8 +42,7 @@ type ContractFormBuyer struct {
 }
 
 // ContractInput is what a developer's agent enters for a contract, read
-// from the form; the contract rules are checked when it is drafted. The
-// store's ContractInput has the same fields and converts from it.
+// from the form; the contract rules are checked when it is drafted.
 type ContractInput struct {
 	UnitID              int64
 	Buyers              []Buyer

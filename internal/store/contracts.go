@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
-	"github.com/shopspring/decimal"
 
 	"handover/internal/access"
 	"handover/internal/audit"
@@ -218,26 +217,9 @@ func (db *DB) ListContracts(ctx context.Context, f access.Filter, q ContractQuer
 	return out, loadBuyers(ctx, db.r(), ptrs)
 }
 
-// ContractInput is what a developer's agent enters for a contract.
-type ContractInput struct {
-	UnitID              int64
-	Buyers              []presale.Buyer
-	Ownership           presale.Ownership
-	PriceBasis          presale.PriceBasis
-	UnitPrice           decimal.Decimal
-	Payment             presale.Payment
-	LoanBank            int64
-	LoanAmount          decimal.Decimal
-	LoanYears           int
-	LoanNo              string
-	HomeCount           presale.HomeCount
-	Marital             string
-	DeliveryDate        calendar.Date
-	DeliveryConditions  []string
-	RegistrationDays    int
-	LateDeliveryRate    decimal.Decimal
-	LateCertificateRate decimal.Decimal
-}
+// ContractInput is presale's: what a developer's agent enters for a
+// contract, from the page's form or the API.
+type ContractInput = presale.ContractInput
 
 // saleContext is what the contract rules look at, with the records they
 // were drawn from, loaded inside the deciding transaction.
