@@ -1,6 +1,9 @@
 package completion
 
-import "handover/internal/calendar"
+import (
+	"handover/internal/calendar"
+	"handover/internal/problem"
+)
 
 // ClockDays is the promise of the reform: handover with the certificate
 // within 20 working days of the completion filing (docs/domain.md §5.7).
@@ -26,4 +29,35 @@ func ClockDue(cal *calendar.Calendar, filedOn calendar.Date, region string) (cal
 // with the calendar's warnings (a region's holidays not loaded).
 func WorkdaysLeft(cal *calendar.Calendar, today, due calendar.Date, region string) (int, []string, error) {
 	return cal.WorkdaysBetween(today, due, region)
+}
+
+// Clock is a filing's clock on a day: its due day in the calendar as it
+// stands, the working days left after that day up to the due day
+// (negative when overdue), and whether it is overdue.
+type Clock struct {
+	FilingID     int64
+	FiledOn      calendar.Date
+	DueOn        calendar.Date
+	WorkdaysLeft int
+	Overdue      bool
+}
+
+// ClockOn is the filing's clock on today in region, with the calendar's
+// warnings. Should the calendar fail now, the due day computed at the
+// filing stands and the failure is a warning.
+func (f Filing) ClockOn(cal *calendar.Calendar, region string, today calendar.Date) (Clock, []string) {
+	due := f.DueOn
+	dl, err := f.Due(cal, region)
+	if err == nil {
+		due = dl.Due
+	}
+	left, warnings, err2 := WorkdaysLeft(cal, today, due, region)
+	if err == nil {
+		err = err2
+	}
+	warnings = append(dl.Warnings, warnings...)
+	if err != nil {
+		warnings = append(warnings, problem.As(err).Message)
+	}
+	return Clock{FilingID: f.ID, FiledOn: f.FiledOn, DueOn: due, WorkdaysLeft: left, Overdue: today.After(due)}, warnings
 }

@@ -146,14 +146,9 @@ type Condition struct {
 	Clock       *Clock // the clock of the building, when it runs
 }
 
-// Clock is the 20-working-day clock of a building's completion filing.
-type Clock struct {
-	FilingID     int64
-	FiledOn      calendar.Date
-	DueOn        calendar.Date
-	WorkdaysLeft int // working days after today up to the due day; negative when overdue
-	Overdue      bool
-}
+// Clock is the 20-working-day clock of a building's completion filing;
+// the filing's clock is completion's (completion/clock.go).
+type Clock = completion.Clock
 
 // Report is the answer: the conditions still blocking, the clocks, and
 // how many of the units in scope are ready.
@@ -251,26 +246,14 @@ func (e *evaluator) building(b *BuildingFacts, code, title string, who Party, ba
 // working days left.
 func (e *evaluator) clocks() {
 	for _, fl := range e.f.Filings {
-		due := fl.DueOn // as computed at the filing, should the calendar fail now
-		dl, err := fl.Due(e.cal, e.f.Region)
-		if err == nil {
-			due = dl.Due
-		}
-		left, warnings, err2 := e.cal.WorkdaysBetween(e.today, due, e.f.Region)
-		if err == nil {
-			err = err2
-		}
-		if err != nil {
-			warnings = append(warnings, problem.As(err).Message)
-		}
-		for _, w := range append(dl.Warnings, warnings...) {
+		c, warnings := fl.ClockOn(e.cal, e.f.Region, e.today)
+		for _, w := range warnings {
 			if !slices.Contains(e.r.Warnings, w) {
 				e.r.Warnings = append(e.r.Warnings, w)
 			}
 		}
-		c := &Clock{FilingID: fl.ID, FiledOn: fl.FiledOn, DueOn: due, WorkdaysLeft: left, Overdue: e.today.After(due)}
 		for _, b := range fl.Buildings {
-			e.r.Clocks[b] = c
+			e.r.Clocks[b] = &c
 		}
 	}
 }
