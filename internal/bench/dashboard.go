@@ -53,7 +53,7 @@ func rawAggregate(raw *sql.DB, from, to string) op {
 	return func(ctx context.Context) (float64, error) {
 		rows, err := raw.QueryContext(ctx, `SELECT CASE
 				WHEN h.unit_id IS NOT NULL THEN 'handed_over'
-				WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND c.kind = 'title' AND c.state = 'live' AND c.signature IS NOT NULL) THEN 'certified'
+				WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND `+store.CertifiedSQL("c")+`) THEN 'certified'
 				WHEN x.id IS NOT NULL AND fb.building_id IS NOT NULL THEN 'completed'
 				WHEN x.id IS NOT NULL THEN 'sold' ELSE 'unsold' END AS stage, COUNT(*)
 			FROM units u LEFT JOIN handover_units h ON h.unit_id = u.id AND h.state = 'done'

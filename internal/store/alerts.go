@@ -534,7 +534,7 @@ func clockFacts(ctx context.Context, c *alertContext) ([]supervision.ClockFacts,
 	}, `SELECT f.id, f.project_id, p.name, f.jurisdiction, p.developer_org, f.filed_on,
 		(SELECT COUNT(*) FROM contracts x JOIN units u ON u.id = x.unit_id JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
 			WHERE fb.filing_id = f.id AND x.state = 'filed'
-			AND NOT EXISTS (SELECT 1 FROM certificates z WHERE z.unit_id = x.unit_id AND `+certifiedSQL("z")+`))
+			AND NOT EXISTS (SELECT 1 FROM certificates z WHERE z.unit_id = x.unit_id AND `+CertifiedSQL("z")+`))
 		FROM completion_filings f JOIN projects p ON p.id = f.project_id WHERE f.filed_on >= $1 ORDER BY f.id`, c.today.AddDays(-430).String())
 	if err != nil {
 		return nil, err

@@ -24,7 +24,7 @@ const unitStageFrom = ` FROM units u JOIN buildings b ON b.id = u.building_id JO
 // and the records behind it never disagree.
 var unitStageSQL = `CASE
 	WHEN h.unit_id IS NOT NULL THEN 'handed_over'
-	WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND ` + certifiedSQL("c") + `) THEN 'certified'
+	WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND ` + CertifiedSQL("c") + `) THEN 'certified'
 	WHEN x.id IS NOT NULL AND fb.building_id IS NOT NULL THEN 'completed'
 	WHEN x.id IS NOT NULL THEN 'sold'
 	ELSE 'unsold' END`

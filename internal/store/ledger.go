@@ -741,7 +741,7 @@ func (l *statusLoader) books(ctx context.Context) (map[int64][]registry.Entry, e
 }
 
 // certified sets whether a live, signed 不动产权证书 of the current
-// ownership exists (certifiedSQL); only an owned unit can have one.
+// ownership exists (CertifiedSQL); only an owned unit can have one.
 func (l *statusLoader) certified(ctx context.Context) error {
 	owned := false
 	for _, st := range l.out {
@@ -751,7 +751,7 @@ func (l *statusLoader) certified(ctx context.Context) error {
 		return nil
 	}
 	rows, err := l.q.QueryContext(ctx, `SELECT c.unit_id, c.entry_id FROM certificates c JOIN units u ON u.id = c.unit_id
-		WHERE `+l.where+` AND `+certifiedSQL("c"), l.args...)
+		WHERE `+l.where+` AND `+CertifiedSQL("c"), l.args...)
 	if err != nil {
 		return err
 	}
@@ -778,11 +778,11 @@ func mergeStatus(dst *ledger.Status, src ledger.Status) {
 	dst.HandedOver = dst.HandedOver || src.HandedOver
 }
 
-// certifiedSQL is the one definition of a certificate that counts as
+// CertifiedSQL is the one definition of a certificate that counts as
 // issued, over certificates alias c: a 不动产权证书 that is live (not
-// cancelled) and signed. A certificate row is written when it is numbered
+// cancelled) and signed. A certificate row is written when it is numbered The store and the dashboard bench's raw baseline both use it.
 // and signed afterwards; until then it is not a certificate.
-func certifiedSQL(c string) string {
+func CertifiedSQL(c string) string {
 	return c + `.kind = 'title' AND ` + c + `.state = 'live' AND ` + c + `.signature IS NOT NULL`
 }
 
