@@ -780,8 +780,9 @@ func mergeStatus(dst *ledger.Status, src ledger.Status) {
 
 // CertifiedSQL is the one definition of a certificate that counts as
 // issued, over certificates alias c: a 不动产权证书 that is live (not
-// cancelled) and signed. A certificate row is written when it is numbered The store and the dashboard bench's raw baseline both use it.
-// and signed afterwards; until then it is not a certificate.
+// cancelled) and signed. A certificate row is written when it is numbered
+// and signed afterwards; until then it is not a certificate. The store and
+// the dashboard bench's raw baseline both use it.
 func CertifiedSQL(c string) string {
 	return c + `.kind = 'title' AND ` + c + `.state = 'live' AND ` + c + `.signature IS NOT NULL`
 }
