@@ -52,10 +52,15 @@ type Route struct {
 	Tag     string        // OpenAPI tag (Chinese section name)
 	Summary string
 	Params  []Param
-	Body    string // schema name of the request body, "" for none; "text" for text/plain
-	Result  string // schema name of the 2xx response
-	Status  int    // 2xx status (default 200)
-	handle  func(w http.ResponseWriter, r *http.Request) error
+	Body    string // "text" for a text/plain body, "xlsx" for a workbook; else a hand-written schema's name, "" for none
+	Result  string // a hand-written schema's name for the 2xx response, when Response is nil
+	// Request and Response are zero values of the types the handler
+	// decodes and encodes; the document's schemas are generated from them
+	// (schema.go). A nil Response with an empty Result is a body-less answer.
+	Request  any
+	Response any
+	Status   int // 2xx status (default 200)
+	handle   func(w http.ResponseWriter, r *http.Request) error
 }
 
 // Param documents a path or query parameter.
@@ -110,9 +115,9 @@ type errorBody struct {
 }
 
 type errorDetail struct {
-	Code    string            `json:"code"`
-	Message string            `json:"message"`
-	Fields  map[string]string `json:"fields,omitempty"`
+	Code    string            `json:"code" doc:"稳定的错误代码，如 access.denied" example:"access.denied"`
+	Message string            `json:"message" doc:"中文说明"`
+	Fields  map[string]string `json:"fields,omitempty" doc:"字段错误"`
 	Reasons []problem.Reason  `json:"reasons,omitempty"`
 }
 

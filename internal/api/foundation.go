@@ -23,46 +23,46 @@ func (a *API) foundationRoutes() []Route {
 			Params: []Param{
 				{Name: "type", In: "query", Required: true, Desc: "unit | parcel | idcard | uscc | certno | licence-id"},
 				{Name: "value", In: "query", Required: true, Desc: "待校验的编码"},
-			}, Result: "CodeCheck", handle: a.validateCode},
+			}, Response: code.Result{}, handle: a.validateCode},
 		{Method: "GET", Pattern: "/api/v1/calendar/deadline", Action: access.CalendarRead, Tag: "编码与日历",
 			Summary: "按工作日计算期限（起算日不计入，跳过法定节假日，调休上班日计入）",
 			Params: []Param{
 				{Name: "start", In: "query", Required: true, Desc: "起算日期 YYYY-MM-DD"},
 				{Name: "workdays", In: "query", Required: true, Type: "integer", Desc: "工作日数 0–3660"},
 				{Name: "region", In: "query", Desc: "行政区划代码，如650000（新疆）；缺省按全国日历"},
-			}, Result: "Deadline", handle: a.deadline},
+			}, Response: calendar.Deadline{}, handle: a.deadline},
 		{Method: "GET", Pattern: "/api/v1/calendar/notices", Action: access.CalendarRead, Tag: "编码与日历",
-			Summary: "列出生效的节假日通知", Result: "NoticeList", handle: a.listNotices},
+			Summary: "列出生效的节假日通知", Response: noticeList{}, handle: a.listNotices},
 		{Method: "POST", Pattern: "/api/v1/calendar/notices", Action: access.CalendarManage, Tag: "编码与日历",
-			Summary: "载入节假日通知（文本格式，见日历管理页）", Body: "text", Result: "Notice", Status: 201, handle: a.loadNotice},
+			Summary: "载入节假日通知（文本格式，见日历管理页）", Body: "text", Response: noticeJSON{}, Status: 201, handle: a.loadNotice},
 		{Method: "GET", Pattern: "/api/v1/jurisdictions", Action: access.JurisdictionRead, Tag: "机构与用户",
-			Summary: "列出辖区（州、县市、园区）", Result: "JurisdictionList", handle: a.listJurisdictions},
+			Summary: "列出辖区（州、县市、园区）", Response: jurisdictionList{}, handle: a.listJurisdictions},
 		{Method: "GET", Pattern: "/api/v1/me", Action: access.MeRead, Tag: "机构与用户",
-			Summary: "当前用户、所属机构与辖区", Result: "Me", handle: a.me},
+			Summary: "当前用户、所属机构与辖区", Response: meJSON{}, handle: a.me},
 		{Method: "GET", Pattern: "/api/v1/organisations", Action: access.OrgRead, Tag: "机构与用户",
 			Summary: "列出机构", Params: []Param{
 				{Name: "kind", In: "query", Desc: "机构类型"},
 				{Name: "jurisdiction", In: "query", Desc: "辖区代码"},
-			}, Result: "OrgList", handle: a.listOrgs},
+			}, Response: orgList{}, handle: a.listOrgs},
 		{Method: "POST", Pattern: "/api/v1/organisations", Action: access.OrgManage, Tag: "机构与用户",
-			Summary: "新建机构", Body: "NewOrg", Result: "Org", Status: 201, handle: a.createOrg},
+			Summary: "新建机构", Request: newOrgJSON{}, Response: orgJSON{}, Status: 201, handle: a.createOrg},
 		{Method: "GET", Pattern: "/api/v1/organisations/{id}", Action: access.OrgRead, Tag: "机构与用户",
-			Summary: "查看机构", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Result: "Org", handle: a.getOrg},
+			Summary: "查看机构", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Response: orgJSON{}, handle: a.getOrg},
 		{Method: "GET", Pattern: "/api/v1/users", Action: access.UserRead, Tag: "机构与用户",
 			Summary: "列出用户", Params: []Param{
 				{Name: "org", In: "query", Type: "integer", Desc: "机构ID"},
 				{Name: "role", In: "query", Desc: "角色代码"},
-			}, Result: "UserList", handle: a.listUsers},
+			}, Response: userList{}, handle: a.listUsers},
 		{Method: "POST", Pattern: "/api/v1/users", Action: access.UserManage, Tag: "机构与用户",
-			Summary: "新建用户", Body: "NewUser", Result: "User", Status: 201, handle: a.createUser},
+			Summary: "新建用户", Request: newUserJSON{}, Response: userJSON{}, Status: 201, handle: a.createUser},
 		{Method: "GET", Pattern: "/api/v1/users/{id}", Action: access.UserRead, Tag: "机构与用户",
-			Summary: "查看用户", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Result: "User", handle: a.getUser},
+			Summary: "查看用户", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Response: userJSON{}, handle: a.getUser},
 		{Method: "PATCH", Pattern: "/api/v1/users/{id}", Action: access.UserManage, Tag: "机构与用户",
 			Summary: "修改用户（角色、停用、解锁、重置密码）", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}},
-			Body: "UserChange", Result: "User", handle: a.updateUser},
+			Request: userChangeJSON{}, Response: userJSON{}, handle: a.updateUser},
 		{Method: "POST", Pattern: "/api/v1/users/{id}/tokens", Action: access.TokenManage, Tag: "机构与用户",
 			Summary: "为用户创建接口令牌（令牌只显示这一次）", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}},
-			Body: "NewToken", Result: "CreatedToken", Status: 201, handle: a.createToken},
+			Request: newTokenJSON{}, Response: createdTokenJSON{}, Status: 201, handle: a.createToken},
 		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Action: access.TokenManage, Tag: "机构与用户",
 			Summary: "吊销接口令牌", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Status: 204, handle: a.revokeToken},
 		{Method: "GET", Pattern: "/api/v1/audit/events", Action: access.AuditRead, Tag: "审计",
@@ -72,9 +72,9 @@ func (a *API) foundationRoutes() []Route {
 				{Name: "actor", In: "query", Type: "integer", Desc: "操作人用户ID"},
 				{Name: "before", In: "query", Type: "integer", Desc: "翻页：只返回ID小于此值的事件"},
 				{Name: "limit", In: "query", Type: "integer", Desc: "1–500，默认100"},
-			}, Result: "AuditList", handle: a.listAudit},
+			}, Response: auditList{}, handle: a.listAudit},
 		{Method: "GET", Pattern: "/api/v1/audit/verify", Action: access.AuditRead, Tag: "审计",
-			Summary: "校验审计链（SM3哈希链）", Result: "AuditVerification", handle: a.verifyAudit},
+			Summary: "校验审计链（SM3哈希链）", Response: auditVerificationJSON{}, handle: a.verifyAudit},
 	}
 }
 
@@ -129,16 +129,20 @@ func (a *API) deadline(w http.ResponseWriter, r *http.Request) error {
 }
 
 type noticeJSON struct {
-	Scope     string `json:"scope"`
+	Scope     string `json:"scope" doc:"000000（全国）或省级代码"`
 	ScopeName string `json:"scope_name"`
 	Year      int    `json:"year"`
 	Title     string `json:"title"`
 	Source    string `json:"source,omitempty"`
-	Text      string `json:"text"`
+	Text      string `json:"text" doc:"通知全文（平台文本格式）"`
 }
 
 func toNoticeJSON(n calendar.Notice) noticeJSON {
 	return noticeJSON{Scope: n.Scope, ScopeName: n.ScopeName, Year: n.Year, Title: n.Title, Source: n.Source, Text: n.Format()}
+}
+
+type noticeList struct {
+	Notices []noticeJSON `json:"notices"`
 }
 
 func (a *API) listNotices(w http.ResponseWriter, r *http.Request) error {
@@ -146,7 +150,7 @@ func (a *API) listNotices(w http.ResponseWriter, r *http.Request) error {
 	for _, n := range a.Calendar.Get().Notices() {
 		out = append(out, toNoticeJSON(n))
 	}
-	return writeJSON(w, 200, map[string]any{"notices": out})
+	return writeJSON(w, 200, noticeList{Notices: out})
 }
 
 func (a *API) loadNotice(w http.ResponseWriter, r *http.Request) error {
@@ -173,15 +177,19 @@ func (a *API) loadNotice(w http.ResponseWriter, r *http.Request) error {
 // ---- identity
 
 type jurisdictionJSON struct {
-	Code   string `json:"code"`
-	Name   string `json:"name"`
-	Kind   string `json:"kind"`
-	County string `json:"county"`
-	Region string `json:"region"`
+	Code   string                    `json:"code" doc:"辖区代码" example:"652301"`
+	Name   string                    `json:"name"`
+	Kind   identity.JurisdictionKind `json:"kind"`
+	County string                    `json:"county" doc:"单元号使用的县级代码"`
+	Region string                    `json:"region" doc:"适用地方节假日的省级代码"`
 }
 
 func toJurisdictionJSON(j identity.Jurisdiction) jurisdictionJSON {
-	return jurisdictionJSON{Code: j.Code, Name: j.Name, Kind: string(j.Kind), County: j.County, Region: j.Region}
+	return jurisdictionJSON{Code: j.Code, Name: j.Name, Kind: j.Kind, County: j.County, Region: j.Region}
+}
+
+type jurisdictionList struct {
+	Jurisdictions []jurisdictionJSON `json:"jurisdictions"`
 }
 
 func (a *API) listJurisdictions(w http.ResponseWriter, r *http.Request) error {
@@ -193,43 +201,43 @@ func (a *API) listJurisdictions(w http.ResponseWriter, r *http.Request) error {
 	for _, j := range js {
 		out = append(out, toJurisdictionJSON(j))
 	}
-	return writeJSON(w, 200, map[string]any{"jurisdictions": out})
+	return writeJSON(w, 200, jurisdictionList{Jurisdictions: out})
 }
 
 type orgJSON struct {
-	ID           int64     `json:"id"`
-	Name         string    `json:"name"`
-	Kind         string    `json:"kind"`
-	KindLabel    string    `json:"kind_label"`
-	Service      string    `json:"service,omitempty"`
-	Jurisdiction string    `json:"jurisdiction"`
-	USCC         string    `json:"uscc,omitempty"`
-	CreatedAt    time.Time `json:"created_at"`
+	ID           int64            `json:"id"`
+	Name         string           `json:"name"`
+	Kind         identity.OrgKind `json:"kind" doc:"机构类型代码"`
+	KindLabel    string           `json:"kind_label"`
+	Service      string           `json:"service,omitempty" doc:"验收部门或公共事业的业务类别"`
+	Jurisdiction string           `json:"jurisdiction"`
+	USCC         string           `json:"uscc,omitempty" doc:"统一社会信用代码"`
+	CreatedAt    time.Time        `json:"created_at"`
 }
 
 func toOrgJSON(o identity.Org) orgJSON {
-	return orgJSON{ID: o.ID, Name: o.Name, Kind: string(o.Kind), KindLabel: o.Kind.Label(), Service: o.Service,
+	return orgJSON{ID: o.ID, Name: o.Name, Kind: o.Kind, KindLabel: o.Kind.Label(), Service: o.Service,
 		Jurisdiction: o.Jurisdiction, USCC: o.USCC, CreatedAt: o.CreatedAt}
 }
 
 type userJSON struct {
-	ID          int64      `json:"id"`
-	Username    string     `json:"username"`
-	Name        string     `json:"name"`
-	OrgID       int64      `json:"org_id"`
-	Roles       []string   `json:"roles"`
-	IDNumber    string     `json:"id_number,omitempty"` // masked
-	Phone       string     `json:"phone,omitempty"`
-	Disabled    bool       `json:"disabled"`
-	LockedUntil *time.Time `json:"locked_until,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
+	ID          int64           `json:"id"`
+	Username    string          `json:"username"`
+	Name        string          `json:"name"`
+	OrgID       int64           `json:"org_id"`
+	Roles       []identity.Role `json:"roles" doc:"角色代码"`
+	IDNumber    string          `json:"id_number,omitempty" doc:"身份证号（脱敏）"` // masked
+	Phone       string          `json:"phone,omitempty"`
+	Disabled    bool            `json:"disabled"`
+	LockedUntil *time.Time      `json:"locked_until,omitempty"`
+	CreatedAt   time.Time       `json:"created_at"`
 }
 
 func toUserJSON(u identity.User) userJSON {
-	out := userJSON{ID: u.ID, Username: u.Username, Name: u.Name, OrgID: u.OrgID, Roles: []string{},
+	out := userJSON{ID: u.ID, Username: u.Username, Name: u.Name, OrgID: u.OrgID, Roles: []identity.Role{},
 		Phone: u.Phone, Disabled: u.Disabled, CreatedAt: u.CreatedAt}
 	for _, r := range u.Roles {
-		out.Roles = append(out.Roles, string(r))
+		out.Roles = append(out.Roles, r)
 	}
 	if u.IDNumber != "" {
 		out.IDNumber = code.MaskIDCard(u.IDNumber)
@@ -241,13 +249,22 @@ func toUserJSON(u identity.User) userJSON {
 	return out
 }
 
+type meJSON struct {
+	Jurisdiction jurisdictionJSON `json:"jurisdiction"`
+	Organisation orgJSON          `json:"organisation"`
+	User         userJSON         `json:"user"`
+}
+
 func (a *API) me(w http.ResponseWriter, r *http.Request) error {
 	p := principal(r)
 	if err := decide(r, access.MeRead, access.Target{User: p.UserID()}); err != nil {
 		return err
 	}
-	return writeJSON(w, 200, map[string]any{"user": toUserJSON(p.User), "organisation": toOrgJSON(p.Org),
-		"jurisdiction": toJurisdictionJSON(p.Jurisdiction)})
+	return writeJSON(w, 200, meJSON{User: toUserJSON(p.User), Organisation: toOrgJSON(p.Org), Jurisdiction: toJurisdictionJSON(p.Jurisdiction)})
+}
+
+type orgList struct {
+	Organisations []orgJSON `json:"organisations"`
 }
 
 func (a *API) listOrgs(w http.ResponseWriter, r *http.Request) error {
@@ -264,7 +281,7 @@ func (a *API) listOrgs(w http.ResponseWriter, r *http.Request) error {
 	for _, o := range orgs {
 		out = append(out, toOrgJSON(o))
 	}
-	return writeJSON(w, 200, map[string]any{"organisations": out})
+	return writeJSON(w, 200, orgList{Organisations: out})
 }
 
 func (a *API) getOrg(w http.ResponseWriter, r *http.Request) error {
@@ -283,11 +300,11 @@ func (a *API) getOrg(w http.ResponseWriter, r *http.Request) error {
 }
 
 type newOrgJSON struct {
-	Name         string `json:"name"`
-	Kind         string `json:"kind"`
-	Service      string `json:"service"`
-	Jurisdiction string `json:"jurisdiction"`
-	USCC         string `json:"uscc"`
+	Name         string           `json:"name"`
+	Kind         identity.OrgKind `json:"kind"`
+	Service      string           `json:"service"`
+	Jurisdiction string           `json:"jurisdiction"`
+	USCC         string           `json:"uscc"`
 }
 
 func (a *API) createOrg(w http.ResponseWriter, r *http.Request) error {
@@ -298,7 +315,7 @@ func (a *API) createOrg(w http.ResponseWriter, r *http.Request) error {
 	if err := decide(r, access.OrgManage, access.Target{Jurisdiction: in.Jurisdiction}); err != nil {
 		return err
 	}
-	o, err := a.DB.CreateOrg(r.Context(), identity.ActorFrom(r.Context()), identity.Org{Name: in.Name, Kind: identity.OrgKind(in.Kind),
+	o, err := a.DB.CreateOrg(r.Context(), identity.ActorFrom(r.Context()), identity.Org{Name: in.Name, Kind: in.Kind,
 		Service: in.Service, Jurisdiction: in.Jurisdiction, USCC: in.USCC})
 	if err != nil {
 		return err
@@ -313,6 +330,10 @@ func (a *API) userTarget(r *http.Request, u identity.User) (access.Target, error
 		return access.Target{}, err
 	}
 	return access.Target{Jurisdiction: o.Jurisdiction, User: u.ID}, nil
+}
+
+type userList struct {
+	Users []userJSON `json:"users"`
 }
 
 func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
@@ -332,7 +353,7 @@ func (a *API) listUsers(w http.ResponseWriter, r *http.Request) error {
 	for _, u := range users {
 		out = append(out, toUserJSON(u))
 	}
-	return writeJSON(w, 200, map[string]any{"users": out})
+	return writeJSON(w, 200, userList{Users: out})
 }
 
 func (a *API) loadUser(r *http.Request, act access.Action) (identity.User, error) {
@@ -363,10 +384,10 @@ type newUserJSON struct {
 	Username string   `json:"username"`
 	Name     string   `json:"name"`
 	OrgID    int64    `json:"org_id"`
-	Roles    []string `json:"roles"`
-	IDNumber string   `json:"id_number"`
+	Roles    []string `json:"roles" doc:"角色代码"`
+	IDNumber string   `json:"id_number" doc:"购房人必填"`
 	Phone    string   `json:"phone"`
-	Password string   `json:"password"`
+	Password string   `json:"password" doc:"至少8位，含字母和数字"`
 }
 
 func parseRoles(in []string) ([]identity.Role, error) {
@@ -440,10 +461,19 @@ func (a *API) updateUser(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, toUserJSON(u))
 }
 
+type newTokenJSON struct {
+	Name string `json:"name" doc:"令牌用途，如“税务征管系统”"`
+}
+
+type createdTokenJSON struct {
+	ID     int64  `json:"id"`
+	Name   string `json:"name"`
+	Prefix string `json:"prefix"`
+	Token  string `json:"token" doc:"令牌全文，只显示这一次"`
+}
+
 func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Name string `json:"name"`
-	}
+	var in newTokenJSON
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -455,7 +485,7 @@ func (a *API) createToken(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 201, map[string]any{"id": t.ID, "name": t.Name, "prefix": t.Prefix, "token": secret})
+	return writeJSON(w, 201, createdTokenJSON{ID: t.ID, Name: t.Name, Prefix: t.Prefix, Token: secret})
 }
 
 func (a *API) revokeToken(w http.ResponseWriter, r *http.Request) error {
@@ -497,14 +527,18 @@ type auditJSON struct {
 	Action     string    `json:"action"`
 	RecordType string    `json:"record_type"`
 	RecordID   string    `json:"record_id"`
-	Summary    string    `json:"summary"`
-	Hash       string    `json:"hash"`
+	Summary    string    `json:"summary" doc:"JSON"`
+	Hash       string    `json:"hash" doc:"SM3"`
 }
 
 func toAuditJSON(e audit.Event) auditJSON {
 	return auditJSON{ID: e.ID, At: e.At, ActorUser: e.Actor.UserID, ActorName: e.Actor.Name, ActorOrg: e.Actor.OrgName,
 		Addr: e.Actor.Addr, Action: e.Action, RecordType: e.RecordType, RecordID: e.RecordID, Summary: e.Summary,
 		Hash: audit.Hex(e.Hash)}
+}
+
+type auditList struct {
+	Events []auditJSON `json:"events"`
 }
 
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
@@ -534,7 +568,17 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range events {
 		out = append(out, toAuditJSON(e))
 	}
-	return writeJSON(w, 200, map[string]any{"events": out})
+	return writeJSON(w, 200, auditList{Events: out})
+}
+
+// auditVerificationJSON is the audit chain's check; the break's fields
+// are there only when the chain is broken.
+type auditVerificationJSON struct {
+	Events      int     `json:"events" doc:"校验的事件数"`
+	FirstBroken *int64  `json:"first_broken_event,omitempty"`
+	Intact      bool    `json:"intact" doc:"链是否完整"`
+	Lane        *int    `json:"lane,omitempty"`
+	Reason      *string `json:"reason,omitempty"`
 }
 
 func (a *API) verifyAudit(w http.ResponseWriter, r *http.Request) error {
@@ -545,12 +589,9 @@ func (a *API) verifyAudit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	res := map[string]any{"events": v.Count, "intact": true}
+	res := auditVerificationJSON{Events: v.Count, Intact: true}
 	if b, broken := v.First(); broken {
-		res["intact"] = false
-		res["first_broken_event"] = b.EventID
-		res["lane"] = b.Lane
-		res["reason"] = b.Reason
+		res.Intact, res.FirstBroken, res.Lane, res.Reason = false, &b.EventID, &b.Lane, &b.Reason
 	}
 	return writeJSON(w, 200, res)
 }

@@ -18,23 +18,28 @@ func (a *API) guideRoutes() []Route {
 			Params: []Param{
 				{Name: "jurisdiction", In: "query", Required: true, Desc: "辖区代码，如652301"},
 				{Name: "matter", In: "query", Desc: "事项代码，如 presale_permit、contract_filing、joint_acceptance、completion_filing、transfer；缺省返回全部"},
-			}, Result: "GuideList", handle: a.serviceGuide},
+			}, Response: guideList{}, handle: a.serviceGuide},
 	}
 }
 
+type guideList struct {
+	Jurisdiction string      `json:"jurisdiction" doc:"辖区代码"`
+	Matters      []guideJSON `json:"matters"`
+}
+
 type guideJSON struct {
-	Key        string           `json:"key"`
-	Title      string           `json:"title"`
-	Department string           `json:"department"`
-	Applicant  string           `json:"applicant"`
+	Key        string           `json:"key" doc:"事项代码" example:"contract_filing"`
+	Title      string           `json:"title" doc:"事项名称"`
+	Department string           `json:"department" doc:"办理部门"`
+	Applicant  string           `json:"applicant" doc:"申请人"`
 	Steps      []guide.Step     `json:"steps"`
-	Conditions []problem.Reason `json:"conditions"`
-	Bring      []string         `json:"bring"`
-	Held       []string         `json:"held"`
-	Limit      string           `json:"limit"`
-	Fee        string           `json:"fee"`
-	Notes      []string         `json:"notes"`
-	Basis      string           `json:"basis"`
+	Conditions []problem.Reason `json:"conditions" doc:"办理条件（rule 与拒绝时的 reasons[].rule 一致）"`
+	Bring      []string         `json:"bring" doc:"申请人提交的材料"`
+	Held       []string         `json:"held" doc:"平台已共享、无需提交的材料"`
+	Limit      string           `json:"limit" doc:"办理时限"`
+	Fee        string           `json:"fee" doc:"收费"`
+	Notes      []string         `json:"notes" doc:"本辖区配置"`
+	Basis      string           `json:"basis" doc:"依据"`
 }
 
 func toGuideJSON(m guide.Matter) guideJSON {
@@ -76,5 +81,5 @@ func (a *API) serviceGuide(w http.ResponseWriter, r *http.Request) error {
 	if len(out) == 0 {
 		return problem.New(problem.NotFound, "guide.not_found", "没有该办事事项")
 	}
-	return writeJSON(w, 200, map[string]any{"jurisdiction": code, "matters": out})
+	return writeJSON(w, 200, guideList{Jurisdiction: code, Matters: out})
 }

@@ -28,50 +28,50 @@ func (a *API) ledgerRoutes() []Route {
 	id := []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/projects", Action: access.ProjectRead, Tag: "楼盘表与预售",
-			Summary: "列出项目", Params: []Param{{Name: "jurisdiction", In: "query"}}, Result: "ProjectList", handle: a.listProjects},
+			Summary: "列出项目", Params: []Param{{Name: "jurisdiction", In: "query"}}, Response: projectList{}, handle: a.listProjects},
 		{Method: "POST", Pattern: "/api/v1/projects", Action: access.ProjectManage, Tag: "楼盘表与预售",
-			Summary: "新建项目（开发企业）", Body: "ProjectInput", Result: "Project", Status: 201, handle: a.createProject},
+			Summary: "新建项目（开发企业）", Request: projectInput{}, Response: projectJSON{}, Status: 201, handle: a.createProject},
 		{Method: "GET", Pattern: "/api/v1/projects/{id}", Action: access.ProjectRead, Tag: "楼盘表与预售",
-			Summary: "查看项目（宗地、许可证、幢、预售许可）", Params: id, Result: "ProjectDetail", handle: a.getProject},
+			Summary: "查看项目（宗地、许可证、幢、预售许可）", Params: id, Response: projectDetailJSON{}, handle: a.getProject},
 		{Method: "PATCH", Pattern: "/api/v1/projects/{id}", Action: access.ProjectManage, Tag: "楼盘表与预售",
-			Summary: "修改项目", Params: id, Body: "ProjectInput", Result: "Project", handle: a.updateProject},
+			Summary: "修改项目", Params: id, Request: projectInput{}, Response: projectJSON{}, handle: a.updateProject},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/parcels", Action: access.ProjectManage, Tag: "楼盘表与预售",
-			Summary: "登记或更新项目的宗地（国有建设用地使用权、出让价款）", Params: id, Body: "Parcel", Result: "Parcel", Status: 201, handle: a.putParcel},
+			Summary: "登记或更新项目的宗地（国有建设用地使用权、出让价款）", Params: id, Request: parcelJSON{}, Response: parcelJSON{}, Status: 201, handle: a.putParcel},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/permits", Action: access.ProjectManage, Tag: "楼盘表与预售",
-			Summary: "登记建设工程规划许可证或建筑工程施工许可证", Params: id, Body: "PermitInput", Result: "Permit", Status: 201, handle: a.addPermit},
+			Summary: "登记建设工程规划许可证或建筑工程施工许可证", Params: id, Request: permitInput{}, Response: permitJSON{}, Status: 201, handle: a.addPermit},
 		{Method: "POST", Pattern: "/api/v1/permits/{id}/confirm", Action: access.PermitConfirm, Tag: "楼盘表与预售",
-			Summary: "住建部门确认许可证", Params: id, Result: "Permit", handle: a.confirmPermit},
+			Summary: "住建部门确认许可证", Params: id, Response: permitJSON{}, handle: a.confirmPermit},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/ledger", Action: access.ProjectManage, Tag: "楼盘表与预售",
-			Summary: "导入楼盘表工作簿（.xlsx，全部成功或全部不导入）", Params: id, Body: "xlsx", Result: "ImportResult", handle: a.importLedger},
+			Summary: "导入楼盘表工作簿（.xlsx，全部成功或全部不导入）", Params: id, Body: "xlsx", Response: importJSON{}, handle: a.importLedger},
 		{Method: "GET", Pattern: "/api/v1/buildings/{id}/table", Action: access.ProjectRead, Tag: "楼盘表与预售",
-			Summary: "楼盘表：一幢的楼层×户及其状态", Params: id, Result: "BuildingTable", handle: a.buildingTable},
+			Summary: "楼盘表：一幢的楼层×户及其状态", Params: id, Response: tableJSON{}, handle: a.buildingTable},
 		{Method: "GET", Pattern: "/api/v1/units/{id}", Action: access.ProjectRead, Tag: "楼盘表与预售",
-			Summary: "查看户（不动产单元）", Params: id, Result: "Unit", handle: a.getUnit},
+			Summary: "查看户（不动产单元）", Params: id, Response: unitDetailJSON{}, handle: a.getUnit},
 		{Method: "POST", Pattern: "/api/v1/units/{id}/lock", Action: access.UnitLock, Tag: "楼盘表与预售",
-			Summary: "锁定或解锁户（须填理由）", Params: id, Body: "LockInput", Result: "Unit", handle: a.lockUnit},
+			Summary: "锁定或解锁户（须填理由）", Params: id, Request: lockInput{}, Response: unitJSON{}, handle: a.lockUnit},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/presale-applications", Action: access.PresaleApply, Tag: "楼盘表与预售",
-			Summary: "申请商品房预售许可", Params: id, Body: "PresaleApplicationInput", Result: "PresaleApplication", Status: 201, handle: a.applyPresale},
+			Summary: "申请商品房预售许可", Params: id, Request: presaleApplicationInput{}, Response: presaleApplicationJSON{}, Status: 201, handle: a.applyPresale},
 		{Method: "GET", Pattern: "/api/v1/projects/{id}/presale-check", Action: access.ProjectRead, Tag: "楼盘表与预售",
 			Summary: "核验预售许可条件（不核发）", Params: append(id, Param{Name: "buildings", In: "query", Desc: "幢ID，逗号分隔"}),
-			Result: "PresaleCheck", handle: a.checkPresale},
+			Response: presaleCheckJSON{}, handle: a.checkPresale},
 		{Method: "POST", Pattern: "/api/v1/presale/applications/{id}/issue", Action: access.PresaleDecide, Tag: "楼盘表与预售",
-			Summary: "核发预售许可（全部条件满足时）", Params: id, Body: "IssueInput", Result: "PresalePermit", Status: 201, handle: a.issuePresale},
+			Summary: "核发预售许可（全部条件满足时）", Params: id, Request: issueInput{}, Response: presalePermitJSON{}, Status: 201, handle: a.issuePresale},
 		{Method: "POST", Pattern: "/api/v1/presale/applications/{id}/refuse", Action: access.PresaleDecide, Tag: "楼盘表与预售",
-			Summary: "不予许可（须填理由）", Params: id, Body: "ReasonInput", Status: 204, handle: a.refusePresale},
+			Summary: "不予许可（须填理由）", Params: id, Request: reasonInput{}, Status: 204, handle: a.refusePresale},
 		{Method: "GET", Pattern: "/api/v1/presale/permits", Action: access.ProjectRead, Tag: "楼盘表与预售",
-			Summary: "列出预售许可", Result: "PresalePermitList", handle: a.listPresale},
+			Summary: "列出预售许可", Response: presalePermitList{}, handle: a.listPresale},
 		{Method: "POST", Pattern: "/api/v1/presale/permits/{id}/{action}", Action: access.PresaleDecide, Tag: "楼盘表与预售",
 			Summary: "暂停（suspend）、恢复（reinstate）或撤销（revoke）预售许可",
 			Params:  append(id, Param{Name: "action", In: "path", Required: true, Desc: "suspend | reinstate | revoke"}),
-			Body:    "ReasonInput", Result: "PresalePermit", handle: a.changePresale},
+			Request: reasonInput{}, Response: presalePermitJSON{}, handle: a.changePresale},
 		{Method: "GET", Pattern: "/api/v1/credit/restrictions", Action: access.CreditRead, Tag: "楼盘表与预售",
-			Summary: "限制清单（公开）", Result: "RestrictionList", handle: a.listRestrictions},
+			Summary: "限制清单（公开）", Response: restrictionList{}, handle: a.listRestrictions},
 		{Method: "POST", Pattern: "/api/v1/credit/listings", Action: access.CreditManage, Tag: "楼盘表与预售",
-			Summary: "将开发企业列入或移出限制清单", Body: "ListingInput", Status: 201, handle: a.putListing},
+			Summary: "将开发企业列入或移出限制清单", Request: listingInput{}, Status: 201, handle: a.putListing},
 		{Method: "GET", Pattern: "/api/v1/public/projects", Action: access.PublicRead, Tag: "信息公开",
-			Summary: "公开：取得预售许可的项目", Params: []Param{{Name: "jurisdiction", In: "query"}}, Result: "PublicProjectList", handle: a.publicProjects},
+			Summary: "公开：取得预售许可的项目", Params: []Param{{Name: "jurisdiction", In: "query"}}, Response: publicProjectList{}, handle: a.publicProjects},
 		{Method: "GET", Pattern: "/api/v1/public/buildings/{id}/table", Action: access.PublicRead, Tag: "信息公开",
-			Summary: "公开：楼盘表（只含户的状态，不含购房人信息）", Params: id, Result: "BuildingTable", handle: a.publicTable},
+			Summary: "公开：楼盘表（只含户的状态，不含购房人信息）", Params: id, Response: tableJSON{}, handle: a.publicTable},
 	}
 }
 
@@ -320,7 +320,11 @@ func (a *API) listProjects(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range ps {
 		out = append(out, toProjectJSON(p))
 	}
-	return writeJSON(w, 200, map[string]any{"projects": out})
+	return writeJSON(w, 200, projectList{Projects: out})
+}
+
+type projectList struct {
+	Projects []projectJSON `json:"projects"`
 }
 
 type projectInput struct {
@@ -404,6 +408,27 @@ func (a *API) loadProject(r *http.Request, act access.Action) (ledger.Project, e
 	return p, decide(r, act, store.ProjectTarget(p))
 }
 
+// projectDetailJSON is a project with its parcels, permits, buildings and
+// presale permits.
+type projectDetailJSON struct {
+	Buildings      []buildingSummaryJSON `json:"buildings"`
+	Parcels        []parcelJSON          `json:"parcels"`
+	Permits        []permitJSON          `json:"permits"`
+	PresalePermits []presalePermitJSON   `json:"presale_permits"`
+	Project        projectJSON           `json:"project"`
+	Restricted     bool                  `json:"restricted" doc:"开发企业在限制清单中"`
+}
+
+type buildingSummaryJSON struct {
+	Area          string `json:"area" doc:"预测建筑面积"`
+	ID            int64  `json:"id"`
+	Name          string `json:"name"`
+	Number        int    `json:"number" doc:"自然幢号"`
+	Parcel        string `json:"parcel" doc:"宗地代码"`
+	PresalePermit string `json:"presale_permit" doc:"有效或暂停的预售许可证号"`
+	Units         int    `json:"units"`
+}
+
 func (a *API) getProject(w http.ResponseWriter, r *http.Request) error {
 	p, err := a.loadProject(r, access.ProjectRead)
 	if err != nil {
@@ -413,7 +438,7 @@ func (a *API) getProject(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := map[string]any{"project": toProjectJSON(d.Project), "restricted": d.Listed}
+	out := projectDetailJSON{Project: toProjectJSON(d.Project), Restricted: d.Listed}
 	var parcels []parcelJSON
 	for _, x := range d.Parcels {
 		parcels = append(parcels, toParcelJSON(x))
@@ -422,16 +447,16 @@ func (a *API) getProject(w http.ResponseWriter, r *http.Request) error {
 	for _, x := range d.Permits {
 		permits = append(permits, toPermitJSON(x))
 	}
-	var buildings []map[string]any
+	var buildings []buildingSummaryJSON
 	for _, b := range d.Buildings {
-		buildings = append(buildings, map[string]any{"id": b.Building.ID, "parcel": b.Building.Parcel, "number": b.Building.Number,
-			"name": b.Building.Name, "units": b.Units, "area": b.Area.StringFixed(2), "presale_permit": b.Permit})
+		buildings = append(buildings, buildingSummaryJSON{ID: b.Building.ID, Parcel: b.Building.Parcel, Number: b.Building.Number,
+			Name: b.Building.Name, Units: b.Units, Area: b.Area.StringFixed(2), PresalePermit: b.Permit})
 	}
 	var ps []presalePermitJSON
 	for _, x := range d.Presale {
 		ps = append(ps, toPresaleJSON(x))
 	}
-	out["parcels"], out["permits"], out["buildings"], out["presale_permits"] = parcels, permits, buildings, ps
+	out.Parcels, out.Permits, out.Buildings, out.PresalePermits = parcels, permits, buildings, ps
 	return writeJSON(w, 200, out)
 }
 
@@ -610,6 +635,21 @@ func (a *API) loadUnit(r *http.Request, act access.Action) (store.UnitRef, error
 	return ref, decide(r, act, store.ProjectTarget(ref.Project))
 }
 
+// unitDetailJSON is a unit with where it is and what decides its state.
+type unitDetailJSON struct {
+	Building  string     `json:"building"`
+	Locked    bool       `json:"locked"`
+	Project   string     `json:"project"`
+	ProjectID int64      `json:"project_id"`
+	Status    statusJSON `json:"status"`
+	Unit      unitJSON   `json:"unit"`
+}
+
+type lockInput struct {
+	Locked bool   `json:"locked"`
+	Reason string `json:"reason" doc:"锁定或解锁的理由（必填）"`
+}
+
 func (a *API) getUnit(w http.ResponseWriter, r *http.Request) error {
 	ref, err := a.loadUnit(r, access.ProjectRead)
 	if err != nil {
@@ -620,8 +660,8 @@ func (a *API) getUnit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := toUnitJSON(ref.Unit, st.State())
-	return writeJSON(w, 200, map[string]any{"unit": out, "building": ref.Building.Name, "project": ref.Project.Name,
-		"project_id": ref.Project.ID, "locked": st.Locked, "status": toStatusJSON(st)})
+	return writeJSON(w, 200, unitDetailJSON{Unit: out, Building: ref.Building.Name, Project: ref.Project.Name,
+		ProjectID: ref.Project.ID, Locked: st.Locked, Status: toStatusJSON(st)})
 }
 
 // statusJSON is what decides a unit's state, as the one derivation reads
@@ -650,10 +690,7 @@ func toStatusJSON(st ledger.Status) statusJSON {
 }
 
 func (a *API) lockUnit(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Locked bool   `json:"locked"`
-		Reason string `json:"reason"`
-	}
+	var in lockInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -685,11 +722,40 @@ func parseIDs(s string) ([]int64, error) {
 	return out, nil
 }
 
+type presaleApplicationInput struct {
+	Buildings []int64 `json:"buildings" doc:"申请预售的幢ID"`
+	Note      string  `json:"note"`
+}
+
+type presaleApplicationJSON struct {
+	Buildings []int64 `json:"buildings"`
+	ID        int64   `json:"id"`
+	ProjectID int64   `json:"project_id"`
+	State     string  `json:"state"`
+}
+
+// presaleCheckJSON says whether the buildings may be permitted now; the
+// reasons are there only when not.
+type presaleCheckJSON struct {
+	Eligible    bool             `json:"eligible"`
+	ExtraReview bool             `json:"extra_review" doc:"须加强审查"`
+	Reasons     []problem.Reason `json:"reasons,omitempty"`
+}
+
+type issueInput struct {
+	ExtraReview string `json:"extra_review" doc:"加强审查的意见（需要时）"`
+}
+
+type reasonInput struct {
+	Reason string `json:"reason" doc:"理由"`
+}
+
+type presalePermitList struct {
+	Permits []presalePermitJSON `json:"permits"`
+}
+
 func (a *API) applyPresale(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Buildings []int64 `json:"buildings"`
-		Note      string  `json:"note"`
-	}
+	var in presaleApplicationInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -701,7 +767,7 @@ func (a *API) applyPresale(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 201, map[string]any{"id": app.ID, "project_id": app.ProjectID, "buildings": app.Buildings, "state": app.State})
+	return writeJSON(w, 201, presaleApplicationJSON{ID: app.ID, ProjectID: app.ProjectID, Buildings: app.Buildings, State: app.State})
 }
 
 func (a *API) checkPresale(w http.ResponseWriter, r *http.Request) error {
@@ -714,13 +780,13 @@ func (a *API) checkPresale(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	review, err := a.DB.CheckPresale(r.Context(), p.ID, ids)
-	out := map[string]any{"eligible": err == nil, "extra_review": review}
+	out := presaleCheckJSON{Eligible: err == nil, ExtraReview: review}
 	if err != nil {
 		e := problem.As(err)
 		if e.Kind != problem.Refused {
 			return err
 		}
-		out["reasons"] = e.Reasons
+		out.Reasons = e.Reasons
 	}
 	return writeJSON(w, 200, out)
 }
@@ -742,9 +808,7 @@ func (a *API) loadApplication(r *http.Request) (store.PresaleApplication, ledger
 }
 
 func (a *API) issuePresale(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		ExtraReview string `json:"extra_review"`
-	}
+	var in issueInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -760,9 +824,7 @@ func (a *API) issuePresale(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) refusePresale(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Reason string `json:"reason"`
-	}
+	var in reasonInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -790,7 +852,7 @@ func (a *API) listPresale(w http.ResponseWriter, r *http.Request) error {
 	for _, p := range ps {
 		out = append(out, toPresaleJSON(p))
 	}
-	return writeJSON(w, 200, map[string]any{"permits": out})
+	return writeJSON(w, 200, presalePermitList{Permits: out})
 }
 
 // permitEvent maps the API's action names to permit events.
@@ -807,9 +869,7 @@ func permitEvent(action string) (string, bool) {
 }
 
 func (a *API) changePresale(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Reason string `json:"reason"`
-	}
+	var in reasonInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -848,6 +908,17 @@ type listingJSON struct {
 	At            time.Time `json:"listed_at"`
 }
 
+type restrictionList struct {
+	Restrictions []listingJSON `json:"restrictions"`
+}
+
+type listingInput struct {
+	Developer int64  `json:"developer" doc:"开发企业机构ID"`
+	Listed    bool   `json:"listed" doc:"列入（true）或移出（false）"`
+	Reason    string `json:"reason"`
+	Basis     string `json:"basis"`
+}
+
 func (a *API) listRestrictions(w http.ResponseWriter, r *http.Request) error {
 	ls, err := a.DB.Listings(r.Context(), false)
 	if err != nil {
@@ -857,16 +928,11 @@ func (a *API) listRestrictions(w http.ResponseWriter, r *http.Request) error {
 	for _, l := range ls {
 		out = append(out, listingJSON{Developer: l.Developer, DeveloperName: l.Name, Reason: l.Reason, Basis: l.Basis, At: l.At})
 	}
-	return writeJSON(w, 200, map[string]any{"restrictions": out})
+	return writeJSON(w, 200, restrictionList{Restrictions: out})
 }
 
 func (a *API) putListing(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Developer int64  `json:"developer"`
-		Listed    bool   `json:"listed"`
-		Reason    string `json:"reason"`
-		Basis     string `json:"basis"`
-	}
+	var in listingInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -888,28 +954,60 @@ func (a *API) publicProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var out []map[string]any
+	var out []publicProjectJSON
 	for _, p := range ps {
 		d, err := a.DB.ProjectDetail(r.Context(), p.ID)
 		if err != nil {
 			return err
 		}
-		var permits []map[string]any
+		var permits []publicPermitJSON
 		for _, pm := range d.Presale {
 			if pm.State == presale.Revoked {
 				continue
 			}
-			permits = append(permits, map[string]any{"number": pm.Number, "issued_on": pm.IssuedOn, "state": pm.State,
-				"units": pm.Units, "area": pm.Area.StringFixed(2), "buildings": pm.Buildings})
+			permits = append(permits, publicPermitJSON{Number: pm.Number, IssuedOn: pm.IssuedOn, State: pm.State,
+				Units: pm.Units, Area: pm.Area.StringFixed(2), Buildings: pm.Buildings})
 		}
-		var buildings []map[string]any
+		var buildings []publicBuildingJSON
 		for _, b := range d.Buildings {
-			buildings = append(buildings, map[string]any{"id": b.Building.ID, "name": b.Building.Name, "units": b.Units})
+			buildings = append(buildings, publicBuildingJSON{ID: b.Building.ID, Name: b.Building.Name, Units: b.Units})
 		}
-		out = append(out, map[string]any{"id": p.ID, "name": p.Name, "developer": p.DeveloperName, "jurisdiction": p.Jurisdiction,
-			"address": p.Address, "planned_delivery": p.PlannedDelivery, "reform": p.Reform, "presale_permits": permits, "buildings": buildings})
+		out = append(out, publicProjectJSON{ID: p.ID, Name: p.Name, Developer: p.DeveloperName, Jurisdiction: p.Jurisdiction,
+			Address: p.Address, PlannedDelivery: p.PlannedDelivery, Reform: p.Reform, PresalePermits: permits, Buildings: buildings})
 	}
-	return writeJSON(w, 200, map[string]any{"projects": out})
+	return writeJSON(w, 200, publicProjectList{Projects: out})
+}
+
+// publicProjectList is what the public may see of the permitted projects.
+type publicProjectList struct {
+	Projects []publicProjectJSON `json:"projects"`
+}
+
+type publicProjectJSON struct {
+	Address         string               `json:"address"`
+	Buildings       []publicBuildingJSON `json:"buildings"`
+	Developer       string               `json:"developer" doc:"开发企业名称"`
+	ID              int64                `json:"id"`
+	Jurisdiction    string               `json:"jurisdiction"`
+	Name            string               `json:"name"`
+	PlannedDelivery calendar.Date        `json:"planned_delivery"`
+	PresalePermits  []publicPermitJSON   `json:"presale_permits"`
+	Reform          bool                 `json:"reform" doc:"实行交房即交证"`
+}
+
+type publicPermitJSON struct {
+	Area      string              `json:"area"`
+	Buildings []int64             `json:"buildings"`
+	IssuedOn  calendar.Date       `json:"issued_on"`
+	Number    string              `json:"number"`
+	State     presale.PermitState `json:"state"`
+	Units     int                 `json:"units"`
+}
+
+type publicBuildingJSON struct {
+	ID    int64  `json:"id"`
+	Name  string `json:"name"`
+	Units int    `json:"units"`
 }
 
 func (a *API) publicTable(w http.ResponseWriter, r *http.Request) error {

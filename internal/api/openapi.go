@@ -1,7 +1,9 @@
 package api
 
 import (
+	"encoding/json"
 	"net/http"
+	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -118,9 +120,6 @@ func (a *API) schemas() map[string]js {
 		s[k] = v
 	}
 	for k, v := range registrationSchemas() {
-		s[k] = v
-	}
-	for k, v := range paperSchemas() {
 		s[k] = v
 	}
 	return s
@@ -384,6 +383,9 @@ func contractSchemas() map[string]js {
 func (a *API) OpenAPI() js {
 	paths := js{}
 	tags := map[string]bool{}
+	gen := newSchemaGen()
+	errRef := gen.Ref(errorBody{})
+	handNames := map[string]bool{}
 	for _, rt := range a.routes {
 		item, _ := paths[rt.Pattern].(js)
 		if item == nil {
@@ -409,14 +411,17 @@ func (a *API) OpenAPI() js {
 		if len(params) > 0 {
 			op["parameters"] = params
 		}
-		switch rt.Body {
-		case "":
-		case "text":
+		switch {
+		case rt.Request != nil:
+			op["requestBody"] = js{"required": true, "content": js{"application/json": js{"schema": gen.Ref(rt.Request)}}}
+		case rt.Body == "":
+		case rt.Body == "text":
 			op["requestBody"] = js{"required": true, "content": js{"text/plain": js{"schema": js{"type": "string"}}}}
-		case "xlsx":
+		case rt.Body == "xlsx":
 			op["requestBody"] = js{"required": true, "content": js{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": js{
 				"schema": js{"type": "string", "format": "binary"}}}}
 		default:
+			handNames[rt.Body] = true
 			op["requestBody"] = js{"required": true, "content": js{"application/json": js{"schema": ref(rt.Body)}}}
 		}
 		status := rt.Status
@@ -424,12 +429,16 @@ func (a *API) OpenAPI() js {
 			status = 200
 		}
 		responses := js{}
-		if rt.Result != "" {
+		switch {
+		case rt.Response != nil:
+			responses[strconv.Itoa(status)] = js{"description": "成功", "content": js{"application/json": js{"schema": gen.Ref(rt.Response)}}}
+		case rt.Result != "":
+			handNames[rt.Result] = true
 			responses[strconv.Itoa(status)] = js{"description": "成功", "content": js{"application/json": js{"schema": ref(rt.Result)}}}
-		} else {
+		default:
 			responses[strconv.Itoa(status)] = js{"description": "成功"}
 		}
-		errResp := js{"description": "错误", "content": js{"application/json": js{"schema": ref("Error")}}}
+		errResp := js{"description": "错误", "content": js{"application/json": js{"schema": errRef}}}
 		for _, code := range []string{"400", "401", "403", "404", "409", "422"} {
 			responses[code] = errResp
 		}
@@ -456,7 +465,7 @@ func (a *API) OpenAPI() js {
 		"tags":    tagList,
 		"paths":   paths,
 		"components": js{
-			"schemas": a.schemas(),
+			"schemas": a.components(gen, handNames),
 			"securitySchemes": js{
 				"bearer":  js{"type": "http", "scheme": "bearer"},
 				"session": js{"type": "apiKey", "in": "cookie", "name": "handover_session"},
@@ -464,6 +473,50 @@ func (a *API) OpenAPI() js {
 		},
 		"security": []js{{"bearer": []string{}}, {"session": []string{}}},
 	}
+}
+
+// components are the generated schemas and the hand-written ones that
+// routes without Go types still name (with the hand-written schemas they
+// refer to); a generated schema wins over a hand-written one of its name.
+func (a *API) components(gen *schemaGen, handNames map[string]bool) js {
+	out := js{}
+	for name, s := range gen.defs {
+		out[name] = s
+	}
+	hand := a.schemas()
+	refPattern := regexp.MustCompile(`"#/components/schemas/([A-Za-z]+)"`)
+	var add func(name string)
+	add = func(name string) {
+		if _, done := out[name]; done {
+			return
+		}
+		s, ok := hand[name]
+		if !ok {
+			return
+		}
+		out[name] = s
+		b, _ := json.Marshal(s)
+		for _, m := range refPattern.FindAllStringSubmatch(string(b), -1) {
+			add(m[1])
+		}
+	}
+	for name := range handNames {
+		add(name)
+	}
+	return out
+}
+
+// SchemaOf returns the schema the document gives a value of v's type and
+// the components it refers to: the drift tests compare it with the served
+// document and check responses against it.
+func SchemaOf(v any) (schema map[string]any, components map[string]map[string]any) {
+	gen := newSchemaGen()
+	s := gen.Ref(v)
+	components = map[string]map[string]any{}
+	for name, c := range gen.defs {
+		components[name] = c
+	}
+	return s, components
 }
 
 func operationID(rt Route) string {

@@ -18,56 +18,64 @@ func (a *API) paperRoutes() []Route {
 	const tag = "不动产权证书与电子证照"
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/paper-stock/{jurisdiction}", Action: access.PaperRead, Tag: tag,
-			Summary: "证书纸库存：各批领入的起止印制序列号、已用、作废与剩余张数，以及打印机下一批应使用的序列号",
-			Params:  append(append([]Param{}, j...), Param{Name: "next", In: "query", Type: "integer", Desc: "列出几个下一批未用的序列号（默认5，至多50）"}),
-			Result:  "PaperStock", handle: a.paperStock},
+			Summary:  "证书纸库存：各批领入的起止印制序列号、已用、作废与剩余张数，以及打印机下一批应使用的序列号",
+			Params:   append(append([]Param{}, j...), Param{Name: "next", In: "query", Type: "integer", Desc: "列出几个下一批未用的序列号（默认5，至多50）"}),
+			Response: paperStockJSON{}, handle: a.paperStock},
 		{Method: "POST", Pattern: "/api/v1/paper-stock/{jurisdiction}/ranges", Action: access.PaperManage, Tag: tag,
-			Summary: "领入一批证书纸：字母前缀与起止号（与任何登记机构已领入的重叠则拒绝，paper.overlap）", Params: j, Body: "PaperRangeInput",
-			Result: "PaperRange", Status: 201, handle: a.receivePaper},
+			Summary: "领入一批证书纸：字母前缀与起止号（与任何登记机构已领入的重叠则拒绝，paper.overlap）", Params: j, Request: paperRangeInput{},
+			Response: paperRangeJSON{}, Status: 201, handle: a.receivePaper},
 		{Method: "GET", Pattern: "/api/v1/paper-stock/{jurisdiction}/blanks", Action: access.PaperRead, Tag: tag,
 			Summary: "已用与作废的证书纸：印制的证书或作废原因、经办人与时间，新者在前",
 			Params: append(append([]Param{}, j...), Param{Name: "state", In: "query", Desc: "used | spoiled（默认两者）"},
 				Param{Name: "limit", In: "query", Type: "integer", Desc: "至多几条（默认200，至多1000）"}),
-			Result: "PaperBlankList", handle: a.paperBlanks},
+			Response: paperBlankList{}, handle: a.paperBlanks},
 		{Method: "POST", Pattern: "/api/v1/paper-stock/{jurisdiction}/spoiled", Action: access.PaperManage, Tag: tag,
-			Summary: "登记作废的证书纸（须填原因；作废后不能再用于印制，也不能撤销；不在库存、已用或已作废的拒绝）", Params: j, Body: "PaperSpoilInput",
-			Result: "PaperBlank", Status: 201, handle: a.spoilBlank},
-	}
-}
-
-// paperSchemas are the schemas of the paper stock.
-func paperSchemas() map[string]js {
-	rng := object([]string{"id", "prefix", "first", "last", "count"}, js{"id": integer(""), "jurisdiction": str(""), "prefix": str("字母前缀"),
-		"first": str("起始印制序列号"), "last": str("终止印制序列号"), "count": integer("张数"), "used": integer("已用"), "spoiled": integer("作废"),
-		"remaining": integer("剩余"), "note": str("批次、调拨单号"), "received_by": str("领入人"), "received_at": dateTime("领入时间")})
-	blank := object([]string{"serial", "state"}, js{"serial": str("印制序列号"), "state": str("used | spoiled"), "state_label": str("已用 | 作废"),
-		"certificate_id": integer("印制的证书或证明"), "cert_no": str("证号"), "reason": str("作废原因"), "by": str("经办人"), "at": dateTime("")})
-	return map[string]js{
-		"PaperRange": rng,
-		"PaperStock": object([]string{"jurisdiction", "received", "used", "spoiled", "remaining", "ranges"}, js{"jurisdiction": str(""),
-			"authority": str("登记机构"), "received": integer("领入张数"), "used": integer("已用"), "spoiled": integer("作废"), "remaining": integer("剩余"),
-			"next": array(str("下一批未用的印制序列号，按领入与编号顺序")), "ranges": array(rng)}),
-		"PaperRangeInput": object([]string{"prefix", "first", "last"}, js{"prefix": str("字母前缀，1至4个字母，如 XJ"),
-			"first": str("起始号：6至12位数字，或连前缀的序列号"), "last": str("终止号，位数与起始号相同；一次至多100000张"), "note": str("批次、调拨单号")}),
-		"PaperBlank":      blank,
-		"PaperBlankList":  object([]string{"blanks"}, js{"blanks": array(blank)}),
-		"PaperSpoilInput": object([]string{"serial", "reason"}, js{"serial": str("印制序列号"), "reason": str("作废原因，如“打印卡纸”")}),
+			Summary: "登记作废的证书纸（须填原因；作废后不能再用于印制，也不能撤销；不在库存、已用或已作废的拒绝）", Params: j, Request: paperSpoilInput{},
+			Response: paperBlankJSON{}, Status: 201, handle: a.spoilBlank},
 	}
 }
 
 type paperRangeJSON struct {
 	ID           int64     `json:"id"`
 	Jurisdiction string    `json:"jurisdiction"`
-	Prefix       string    `json:"prefix"`
-	First        string    `json:"first"`
-	Last         string    `json:"last"`
-	Count        int64     `json:"count"`
-	Used         int64     `json:"used"`
-	Spoiled      int64     `json:"spoiled"`
-	Remaining    int64     `json:"remaining"`
-	Note         string    `json:"note,omitempty"`
-	ReceivedBy   string    `json:"received_by"`
-	ReceivedAt   time.Time `json:"received_at"`
+	Prefix       string    `json:"prefix" doc:"字母前缀" example:"XJ"`
+	First        string    `json:"first" doc:"起始印制序列号"`
+	Last         string    `json:"last" doc:"终止印制序列号"`
+	Count        int64     `json:"count" doc:"张数"`
+	Used         int64     `json:"used" doc:"已用"`
+	Spoiled      int64     `json:"spoiled" doc:"作废"`
+	Remaining    int64     `json:"remaining" doc:"剩余"`
+	Note         string    `json:"note,omitempty" doc:"批次、调拨单号"`
+	ReceivedBy   string    `json:"received_by" doc:"领入人"`
+	ReceivedAt   time.Time `json:"received_at" doc:"领入时间"`
+}
+
+// paperStockJSON is a registration authority's stock of blanks.
+type paperStockJSON struct {
+	Authority    string           `json:"authority" doc:"登记机构"`
+	Jurisdiction string           `json:"jurisdiction"`
+	Next         []string         `json:"next" doc:"下一批未用的印制序列号，按领入与编号顺序"`
+	Ranges       []paperRangeJSON `json:"ranges"`
+	Received     int64            `json:"received" doc:"领入张数"`
+	Remaining    int64            `json:"remaining" doc:"剩余"`
+	Spoiled      int64            `json:"spoiled" doc:"作废"`
+	Used         int64            `json:"used" doc:"已用"`
+}
+
+type paperRangeInput struct {
+	Prefix string `json:"prefix" doc:"字母前缀，1至4个字母，如 XJ"`
+	First  string `json:"first" doc:"起始号：6至12位数字，或连前缀的序列号"`
+	Last   string `json:"last" doc:"终止号，位数与起始号相同；一次至多100000张"`
+	Note   string `json:"note" doc:"批次、调拨单号"`
+}
+
+type paperSpoilInput struct {
+	Serial string `json:"serial" doc:"印制序列号"`
+	Reason string `json:"reason" doc:"作废原因，如“打印卡纸”"`
+}
+
+type paperBlankList struct {
+	Blanks []paperBlankJSON `json:"blanks"`
 }
 
 // ToPaperRangeJSON renders a range with its counts.
@@ -77,13 +85,13 @@ func ToPaperRangeJSON(r certificate.RangeStock) paperRangeJSON {
 }
 
 type paperBlankJSON struct {
-	Serial        string    `json:"serial"`
-	State         string    `json:"state"`
-	StateLabel    string    `json:"state_label"`
-	CertificateID int64     `json:"certificate_id,omitempty"`
-	CertNo        string    `json:"cert_no,omitempty"`
-	Reason        string    `json:"reason,omitempty"`
-	By            string    `json:"by"`
+	Serial        string    `json:"serial" doc:"印制序列号"`
+	State         string    `json:"state" enum:"used,spoiled"`
+	StateLabel    string    `json:"state_label" doc:"已用 | 作废"`
+	CertificateID int64     `json:"certificate_id,omitempty" doc:"印制的证书或证明"`
+	CertNo        string    `json:"cert_no,omitempty" doc:"证号"`
+	Reason        string    `json:"reason,omitempty" doc:"作废原因"`
+	By            string    `json:"by" doc:"经办人"`
 	At            time.Time `json:"at"`
 }
 
@@ -137,17 +145,12 @@ func (a *API) paperStock(w http.ResponseWriter, r *http.Request) error {
 	for _, rs := range st.Ranges {
 		ranges = append(ranges, ToPaperRangeJSON(rs))
 	}
-	return writeJSON(w, 200, map[string]any{"jurisdiction": j, "authority": st.Authority, "received": st.Received(), "used": st.Used(),
-		"spoiled": st.Spoiled(), "remaining": st.Remaining(), "next": append([]string{}, next...), "ranges": ranges})
+	return writeJSON(w, 200, paperStockJSON{Jurisdiction: j, Authority: st.Authority, Received: st.Received(), Used: st.Used(),
+		Spoiled: st.Spoiled(), Remaining: st.Remaining(), Next: append([]string{}, next...), Ranges: ranges})
 }
 
 func (a *API) receivePaper(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Prefix string `json:"prefix"`
-		First  string `json:"first"`
-		Last   string `json:"last"`
-		Note   string `json:"note"`
-	}
+	var in paperRangeInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -189,14 +192,11 @@ func (a *API) paperBlanks(w http.ResponseWriter, r *http.Request) error {
 	for _, b := range list {
 		out = append(out, ToPaperBlankJSON(b))
 	}
-	return writeJSON(w, 200, map[string]any{"blanks": out})
+	return writeJSON(w, 200, paperBlankList{Blanks: out})
 }
 
 func (a *API) spoilBlank(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Serial string `json:"serial"`
-		Reason string `json:"reason"`
-	}
+	var in paperSpoilInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}

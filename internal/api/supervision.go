@@ -22,25 +22,77 @@ func (a *API) supervisionRoutes() []Route {
 			Summary: "预警收件箱（本机构须处理的、本辖区的；州级可见全部），严重程度高、较新者在前",
 			Params: []Param{{Name: "state", In: "query", Desc: "open（待处理与已签收，默认）| resolved | all"},
 				{Name: "kind", In: "query", Desc: "预警类型"}, {Name: "project", In: "query", Type: "integer"}},
-			Result: "AlertList", handle: a.listAlerts},
+			Response: alertList{}, handle: a.listAlerts},
 		{Method: "GET", Pattern: "/api/v1/alerts/{id}", Action: access.AlertRead, Tag: tAlert, Summary: "一条预警及其处理经过",
-			Params: id, Result: "Alert", handle: a.getAlert},
+			Params: id, Response: alertDetailJSON{}, handle: a.getAlert},
 		{Method: "POST", Pattern: "/api/v1/alerts/{id}/acknowledge", Action: access.AlertHandle, Tag: tAlert, Summary: "签收预警",
-			Params: id, Result: "Alert", handle: a.acknowledgeAlert},
+			Params: id, Response: alertDetailJSON{}, handle: a.acknowledgeAlert},
 		{Method: "POST", Pattern: "/api/v1/alerts/{id}/assign", Action: access.AlertHandle, Tag: tAlert, Summary: "指派给本机构的处理人",
-			Params: id, Body: "AlertAssignInput", Result: "Alert", handle: a.assignAlert},
+			Params: id, Request: alertAssignInput{}, Response: alertDetailJSON{}, handle: a.assignAlert},
 		{Method: "POST", Pattern: "/api/v1/alerts/{id}/resolve", Action: access.AlertHandle, Tag: tAlert,
-			Summary: "解除预警（须填写处理说明）；原因再次出现时预警重新打开", Params: id, Body: "AlertResolveInput", Result: "Alert", handle: a.resolveAlert},
+			Summary: "解除预警（须填写处理说明）；原因再次出现时预警重新打开", Params: id, Request: alertResolveInput{}, Response: alertDetailJSON{}, handle: a.resolveAlert},
 	}
 }
 
-// AlertJSON is an alert as the API shows it.
-func AlertJSON(al supervision.Alert) map[string]any {
-	return map[string]any{"id": al.ID, "kind": al.Kind, "kind_label": al.Kind.Label(), "severity": al.Severity, "severity_label": al.Severity.Label(),
-		"state": al.State, "state_label": al.State.Label(), "jurisdiction": al.Jurisdiction, "project_id": al.ProjectID, "org_id": al.OrgID,
-		"org_name": al.OrgName, "subject": al.Subject, "message": al.Message, "basis": al.Kind.Basis(), "link": al.Link,
-		"assignee": al.Assignee, "assignee_name": al.AssigneeName, "occurrences": al.Occurrences, "raised_at": al.RaisedAt,
-		"last_seen_at": al.LastSeenAt, "resolved_at": timePtr(al.ResolvedAt)}
+// alertJSON is an alert as the API shows it.
+type alertJSON struct {
+	Assignee      int64                  `json:"assignee" doc:"处理人"`
+	AssigneeName  string                 `json:"assignee_name"`
+	Basis         string                 `json:"basis" doc:"规则依据"`
+	ID            int64                  `json:"id"`
+	Jurisdiction  string                 `json:"jurisdiction"`
+	Kind          supervision.AlertKind  `json:"kind" doc:"预警类型"`
+	KindLabel     string                 `json:"kind_label"`
+	LastSeenAt    time.Time              `json:"last_seen_at"`
+	Link          string                 `json:"link" doc:"处理入口（页面地址）"`
+	Message       string                 `json:"message"`
+	Occurrences   int                    `json:"occurrences" doc:"发生次数（解除后再次发生时加一）"`
+	OrgID         int64                  `json:"org_id" doc:"须处理的机构"`
+	OrgName       string                 `json:"org_name"`
+	ProjectID     int64                  `json:"project_id"`
+	RaisedAt      time.Time              `json:"raised_at"`
+	ResolvedAt    *time.Time             `json:"resolved_at"`
+	Severity      supervision.Severity   `json:"severity"`
+	SeverityLabel string                 `json:"severity_label" doc:"提示 / 预警 / 严重"`
+	State         supervision.AlertState `json:"state"`
+	StateLabel    string                 `json:"state_label"`
+	Subject       string                 `json:"subject" doc:"所涉记录，如 commitment:12"`
+}
+
+// alertDetailJSON is an alert with its history.
+type alertDetailJSON struct {
+	alertJSON
+	History []alertActionJSON `json:"history"`
+}
+
+type alertActionJSON struct {
+	Action   string    `json:"action" enum:"raise,reopen,acknowledge,assign,resolve,auto_resolve"`
+	Assignee int64     `json:"assignee"`
+	At       time.Time `json:"at"`
+	By       string    `json:"by"`
+	Label    string    `json:"label"`
+	Note     string    `json:"note"`
+}
+
+type alertList struct {
+	Alerts []alertJSON `json:"alerts"`
+}
+
+type alertAssignInput struct {
+	Assignee int64  `json:"assignee" doc:"本机构的处理人（用户ID）"`
+	Note     string `json:"note"`
+}
+
+type alertResolveInput struct {
+	Note string `json:"note" doc:"处理说明"`
+}
+
+func toAlertJSON(al supervision.Alert) alertJSON {
+	return alertJSON{ID: al.ID, Kind: al.Kind, KindLabel: al.Kind.Label(), Severity: al.Severity, SeverityLabel: al.Severity.Label(),
+		State: al.State, StateLabel: al.State.Label(), Jurisdiction: al.Jurisdiction, ProjectID: al.ProjectID, OrgID: al.OrgID,
+		OrgName: al.OrgName, Subject: al.Subject, Message: al.Message, Basis: al.Kind.Basis(), Link: al.Link,
+		Assignee: al.Assignee, AssigneeName: al.AssigneeName, Occurrences: al.Occurrences, RaisedAt: al.RaisedAt,
+		LastSeenAt: al.LastSeenAt, ResolvedAt: timePtr(al.ResolvedAt)}
 }
 
 func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) error {
@@ -58,11 +110,11 @@ func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []map[string]any{}
+	out := []alertJSON{}
 	for _, al := range alerts {
-		out = append(out, AlertJSON(al))
+		out = append(out, toAlertJSON(al))
 	}
-	return writeJSON(w, 200, map[string]any{"alerts": out})
+	return writeJSON(w, 200, alertList{Alerts: out})
 }
 
 // loadAlert reads the alert of the path and checks action on it.
@@ -79,12 +131,10 @@ func (a *API) loadAlert(r *http.Request, action access.Action) (supervision.Aler
 }
 
 func (a *API) alertWithHistory(w http.ResponseWriter, al supervision.Alert, history []supervision.Action) error {
-	out := AlertJSON(al)
-	var hs []map[string]any
+	out := alertDetailJSON{alertJSON: toAlertJSON(al)}
 	for _, h := range history {
-		hs = append(hs, map[string]any{"action": h.Action, "label": h.Label(), "by": h.ByName, "note": h.Note, "assignee": h.Assignee, "at": h.At})
+		out.History = append(out.History, alertActionJSON{Action: h.Action, Label: h.Label(), By: h.ByName, Note: h.Note, Assignee: h.Assignee, At: h.At})
 	}
-	out["history"] = hs
 	return writeJSON(w, 200, out)
 }
 
@@ -121,10 +171,7 @@ func (a *API) acknowledgeAlert(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) assignAlert(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Assignee int64  `json:"assignee"`
-		Note     string `json:"note"`
-	}
+	var in alertAssignInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -135,9 +182,7 @@ func (a *API) assignAlert(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) resolveAlert(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Note string `json:"note"`
-	}
+	var in alertResolveInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -152,26 +197,82 @@ func (a *API) creditRoutes() []Route {
 	const tCredit = "诚信体系"
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/developers/{id}/credit", Action: access.CreditRecordRead, Tag: tCredit,
-			Summary: "开发企业信用记录：各条记录及其扣分、申诉，按公开的评分规则计算的分数与等级，是否在限制清单中", Params: id, Result: "CreditRecord",
+			Summary: "开发企业信用记录：各条记录及其扣分、申诉，按公开的评分规则计算的分数与等级，是否在限制清单中", Params: id, Response: creditRecordJSON{},
 			handle: a.getCreditRecord},
 		{Method: "POST", Pattern: "/api/v1/developers/{id}/credit-events", Action: access.CreditManage, Tag: tCredit,
-			Summary: "记录监管检查发现的失信行为（须有证据；D级自动列入限制清单）", Params: id, Body: "CreditEventInput", Result: "CreditEvent",
+			Summary: "记录监管检查发现的失信行为（须有证据；D级自动列入限制清单）", Params: id, Request: creditEventInput{}, Response: creditEventJSON{},
 			Status: 201, handle: a.recordCreditEvent},
 		{Method: "POST", Pattern: "/api/v1/credit-events/{id}/appeal", Action: access.CreditAppeal, Tag: tCredit,
-			Summary: "开发企业对一条信用记录提出申诉（每条一次）", Params: id, Body: "AppealInput", Result: "CreditEvent", handle: a.appealCreditEvent},
+			Summary: "开发企业对一条信用记录提出申诉（每条一次）", Params: id, Request: appealInput{}, Response: creditEventJSON{}, handle: a.appealCreditEvent},
 		{Method: "POST", Pattern: "/api/v1/credit-events/{id}/decision", Action: access.CreditManage, Tag: tCredit,
-			Summary: "处理申诉：upheld 维持，granted 撤销扣分（记录保留）", Params: id, Body: "AppealDecisionInput", Result: "CreditEvent", handle: a.decideAppeal},
+			Summary: "处理申诉：upheld 维持，granted 撤销扣分（记录保留）", Params: id, Request: appealDecisionInput{}, Response: creditEventJSON{}, handle: a.decideAppeal},
 	}
 }
 
-// CreditEventJSON is a credit record as the API shows it.
-func CreditEventJSON(e credit.Event, now time.Time) map[string]any {
-	out := map[string]any{"id": e.ID, "developer": e.Developer, "jurisdiction": e.Jurisdiction, "kind": e.Kind, "kind_label": e.Kind.Label(),
-		"subject": e.Subject, "description": e.Description, "points": e.Points, "source": e.Source, "evidence": e.Evidence,
-		"recorded_by": e.RecordedBy, "occurred_at": e.OccurredAt, "counts": e.Counts(now), "basis": e.Kind.Basis()}
+// creditEventJSON is a credit record as the API shows it; the appeal is
+// there only when one was filed.
+type creditEventJSON struct {
+	Appeal       *appealJSON      `json:"appeal,omitempty"`
+	Basis        string           `json:"basis"`
+	Counts       bool             `json:"counts" doc:"是否计入评分"`
+	Description  string           `json:"description"`
+	Developer    int64            `json:"developer"`
+	Evidence     string           `json:"evidence"`
+	ID           int64            `json:"id"`
+	Jurisdiction string           `json:"jurisdiction"`
+	Kind         credit.EventKind `json:"kind"`
+	KindLabel    string           `json:"kind_label"`
+	OccurredAt   time.Time        `json:"occurred_at"`
+	Points       int              `json:"points" doc:"扣分"`
+	RecordedBy   string           `json:"recorded_by"`
+	Source       string           `json:"source" enum:"platform,staff"`
+	Subject      string           `json:"subject"`
+}
+
+type appealJSON struct {
+	DecidedAt     *time.Time      `json:"decided_at"`
+	DecidedBy     string          `json:"decided_by"`
+	Decision      credit.Decision `json:"decision" enum:",upheld,granted" doc:"空为待处理"`
+	DecisionLabel string          `json:"decision_label"`
+	FiledAt       time.Time       `json:"filed_at"`
+	FiledBy       string          `json:"filed_by"`
+	Note          string          `json:"note"`
+	Reason        string          `json:"reason"`
+}
+
+type creditRecordJSON struct {
+	Developer  int64             `json:"developer"`
+	Events     []creditEventJSON `json:"events"`
+	Level      credit.Level      `json:"level" enum:"A,B,C,D"`
+	LevelLabel string            `json:"level_label"`
+	Listed     bool              `json:"listed" doc:"是否在限制清单中"`
+	Name       string            `json:"name"`
+	Rule       string            `json:"rule" doc:"评分规则"`
+	Score      int               `json:"score"`
+}
+
+type creditEventInput struct {
+	Description string `json:"description"`
+	Evidence    string `json:"evidence" doc:"证据（必填）"`
+	Points      int    `json:"points" doc:"扣分"`
+}
+
+type appealInput struct {
+	Reason string `json:"reason" doc:"申诉理由"`
+}
+
+type appealDecisionInput struct {
+	Decision string `json:"decision" enum:"upheld,granted" doc:"upheld 维持，granted 撤销扣分"`
+	Note     string `json:"note"`
+}
+
+func toCreditEventJSON(e credit.Event, now time.Time) creditEventJSON {
+	out := creditEventJSON{ID: e.ID, Developer: e.Developer, Jurisdiction: e.Jurisdiction, Kind: e.Kind, KindLabel: e.Kind.Label(),
+		Subject: e.Subject, Description: e.Description, Points: e.Points, Source: e.Source, Evidence: e.Evidence,
+		RecordedBy: e.RecordedBy, OccurredAt: e.OccurredAt, Counts: e.Counts(now), Basis: e.Kind.Basis()}
 	if ap := e.Appeal; ap != nil {
-		out["appeal"] = map[string]any{"reason": ap.Reason, "filed_by": ap.FiledBy, "filed_at": ap.FiledAt, "decision": ap.Decision,
-			"decision_label": ap.Decision.Label(), "note": ap.Note, "decided_by": ap.DecidedBy, "decided_at": timePtr(ap.DecidedAt)}
+		out.Appeal = &appealJSON{Reason: ap.Reason, FiledBy: ap.FiledBy, FiledAt: ap.FiledAt, Decision: ap.Decision,
+			DecisionLabel: ap.Decision.Label(), Note: ap.Note, DecidedBy: ap.DecidedBy, DecidedAt: timePtr(ap.DecidedAt)}
 	}
 	return out
 }
@@ -188,21 +289,17 @@ func (a *API) getCreditRecord(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	events := []map[string]any{}
+	events := []creditEventJSON{}
 	for _, e := range rec.Events {
-		events = append(events, CreditEventJSON(e, rec.Assessment.At))
+		events = append(events, toCreditEventJSON(e, rec.Assessment.At))
 	}
-	return writeJSON(w, 200, map[string]any{"developer": rec.Developer, "name": rec.Name, "score": rec.Assessment.Score,
-		"level": rec.Assessment.Level, "level_label": rec.Assessment.Level.Label(), "listed": rec.Listed, "events": events,
-		"rule": "满分100分；近24个月内每条记录按类别扣分（申诉撤销的不计）；A≥90，B≥75，C≥60，D<60自动列入限制清单"})
+	return writeJSON(w, 200, creditRecordJSON{Developer: rec.Developer, Name: rec.Name, Score: rec.Assessment.Score,
+		Level: rec.Assessment.Level, LevelLabel: rec.Assessment.Level.Label(), Listed: rec.Listed, Events: events,
+		Rule: "满分100分；近24个月内每条记录按类别扣分（申诉撤销的不计）；A≥90，B≥75，C≥60，D<60自动列入限制清单"})
 }
 
 func (a *API) recordCreditEvent(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Description string `json:"description"`
-		Evidence    string `json:"evidence"`
-		Points      int    `json:"points"`
-	}
+	var in creditEventInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -217,7 +314,7 @@ func (a *API) recordCreditEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 201, CreditEventJSON(e, a.Now()))
+	return writeJSON(w, 201, toCreditEventJSON(e, a.Now()))
 }
 
 // loadCreditEvent reads the record of the path and checks action on its developer.
@@ -234,9 +331,7 @@ func (a *API) loadCreditEvent(r *http.Request, action access.Action) (credit.Eve
 }
 
 func (a *API) appealCreditEvent(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Reason string `json:"reason"`
-	}
+	var in appealInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -247,14 +342,11 @@ func (a *API) appealCreditEvent(w http.ResponseWriter, r *http.Request) error {
 	if e, err = a.DB.AppealCreditEvent(r.Context(), identity.ActorFrom(r.Context()), e.ID, in.Reason); err != nil {
 		return err
 	}
-	return writeJSON(w, 200, CreditEventJSON(e, a.Now()))
+	return writeJSON(w, 200, toCreditEventJSON(e, a.Now()))
 }
 
 func (a *API) decideAppeal(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Decision string `json:"decision"`
-		Note     string `json:"note"`
-	}
+	var in appealDecisionInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -265,7 +357,7 @@ func (a *API) decideAppeal(w http.ResponseWriter, r *http.Request) error {
 	if e, err = a.DB.DecideAppeal(r.Context(), identity.ActorFrom(r.Context()), e.ID, credit.Decision(in.Decision), in.Note); err != nil {
 		return err
 	}
-	return writeJSON(w, 200, CreditEventJSON(e, a.Now()))
+	return writeJSON(w, 200, toCreditEventJSON(e, a.Now()))
 }
 
 func (a *API) dashboardRoutes() []Route {
@@ -274,8 +366,47 @@ func (a *API) dashboardRoutes() []Route {
 			Summary: "督查考核数据：各阶段项目与户数，期内交房户数及交房当日发证比例，竣工备案至发证工作日（中位数、90%分位），实现交房即交证的项目，按部门的逾期事项，按月趋势",
 			Params: []Param{{Name: "jurisdiction", In: "query", Desc: "辖区代码；不填为全州（州级）或本辖区"}, {Name: "from", In: "query", Desc: "统计期间起（默认本年1月1日）"},
 				{Name: "to", In: "query", Desc: "统计期间止（默认今天）"}},
-			Result: "Dashboard", handle: a.getDashboard},
+			Response: dashboardJSON{}, handle: a.getDashboard},
 	}
+}
+
+// dashboardJSON is the assessment of a jurisdiction over a period.
+type dashboardJSON struct {
+	Spans              *spansJSON     `json:"filing_to_certificate_workdays" doc:"竣工备案至发证的工作日（期内无交房时为空）"`
+	From               calendar.Date  `json:"from"`
+	HandedOver         int            `json:"handed_over" doc:"期内交房户数"`
+	Jurisdiction       string         `json:"jurisdiction" doc:"辖区代码；空为全州"`
+	Overdue            []overdueJSON  `json:"overdue" doc:"按部门的逾期事项"`
+	Projects           int            `json:"projects"`
+	ProjectsByStage    map[string]int `json:"projects_by_stage"`
+	ProjectsHandedOver int            `json:"projects_handed_over"`
+	ProjectsMeeting    int            `json:"projects_meeting" doc:"实现交房即交证的项目"`
+	SameDay            int            `json:"same_day" doc:"交房当日发证户数"`
+	SameDayShare       float64        `json:"same_day_share"`
+	To                 calendar.Date  `json:"to"`
+	Trend              []monthJSON    `json:"trend" doc:"按月趋势"`
+	Units              int            `json:"units"`
+	UnitsByStage       map[string]int `json:"units_by_stage"`
+}
+
+type spansJSON struct {
+	Median int `json:"median" doc:"中位数"`
+	P90    int `json:"p90" doc:"90%分位"`
+}
+
+type overdueJSON struct {
+	Count     int                   `json:"count"`
+	Kind      supervision.AlertKind `json:"kind"`
+	KindLabel string                `json:"kind_label"`
+	OrgID     int64                 `json:"org_id"`
+	OrgName   string                `json:"org_name"`
+}
+
+type monthJSON struct {
+	Filings    int    `json:"filings"`
+	HandedOver int    `json:"handed_over"`
+	Month      string `json:"month" example:"2026-11"`
+	SameDay    int    `json:"same_day"`
 }
 
 func (a *API) getDashboard(w http.ResponseWriter, r *http.Request) error {
@@ -293,9 +424,9 @@ func (a *API) getDashboard(w http.ResponseWriter, r *http.Request) error {
 	}
 	median, ok := d.Quantile(0.5)
 	p90, _ := d.Quantile(0.9)
-	var spans any
+	var spans *spansJSON
 	if ok {
-		spans = map[string]int{"median": median, "p90": p90}
+		spans = &spansJSON{Median: median, P90: p90}
 	}
 	units, projects := map[string]int{}, map[string]int{}
 	for _, s := range supervision.UnitStages {
@@ -304,16 +435,15 @@ func (a *API) getDashboard(w http.ResponseWriter, r *http.Request) error {
 	for _, s := range supervision.ProjectStages {
 		projects[string(s)] = d.ProjectsByStage[s]
 	}
-	var overdue []map[string]any
+	var overdue []overdueJSON
 	for _, o := range d.Overdue {
-		overdue = append(overdue, map[string]any{"org_id": o.OrgID, "org_name": o.OrgName, "kind": o.Kind, "kind_label": o.Kind.Label(), "count": o.Count})
+		overdue = append(overdue, overdueJSON{OrgID: o.OrgID, OrgName: o.OrgName, Kind: o.Kind, KindLabel: o.Kind.Label(), Count: o.Count})
 	}
-	var trend []map[string]any
+	var trend []monthJSON
 	for _, m := range d.Trend {
-		trend = append(trend, map[string]any{"month": m.Month, "filings": m.Filings, "handed_over": m.HandedOver, "same_day": m.SameDay})
+		trend = append(trend, monthJSON{Month: m.Month, Filings: m.Filings, HandedOver: m.HandedOver, SameDay: m.SameDay})
 	}
-	return writeJSON(w, 200, map[string]any{"jurisdiction": q.Jurisdiction, "from": q.From, "to": q.To, "projects": d.Projects, "units": d.Units,
-		"projects_by_stage": projects, "units_by_stage": units, "handed_over": d.HandedOver, "same_day": d.SameDay, "same_day_share": d.SameDayShare(),
-		"projects_handed_over": d.ProjectsHanded, "projects_meeting": d.ProjectsMeeting, "filing_to_certificate_workdays": spans,
-		"overdue": overdue, "trend": trend})
+	return writeJSON(w, 200, dashboardJSON{Jurisdiction: q.Jurisdiction, From: q.From, To: q.To, Projects: d.Projects, Units: d.Units,
+		ProjectsByStage: projects, UnitsByStage: units, HandedOver: d.HandedOver, SameDay: d.SameDay, SameDayShare: d.SameDayShare(),
+		ProjectsHandedOver: d.ProjectsHanded, ProjectsMeeting: d.ProjectsMeeting, Spans: spans, Overdue: overdue, Trend: trend})
 }

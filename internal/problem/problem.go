@@ -66,11 +66,11 @@ func (k Kind) String() string {
 // Reason is one failed rule of a refusal. A refusal lists every reason, not
 // just the first, so that the person who can fix them fixes them all at once.
 type Reason struct {
-	Rule    string `json:"rule"`              // stable rule code, e.g. "presale.permit.land_premium"
-	Subject string `json:"subject,omitempty"` // the record the rule failed on, e.g. a 不动产单元号
-	Message string `json:"message"`           // what is wrong, in Chinese
-	Basis   string `json:"basis,omitempty"`   // the legal or policy basis
-	Fixer   string `json:"fixer,omitempty"`   // who can fix it
+	Rule    string `json:"rule" doc:"规则代码" example:"presale.permit.land_premium"` // stable rule code, e.g. "presale.permit.land_premium"
+	Subject string `json:"subject,omitempty" doc:"对象，如不动产单元号"`                    // the record the rule failed on, e.g. a 不动产单元号
+	Message string `json:"message" doc:"说明"`                                      // what is wrong, in Chinese
+	Basis   string `json:"basis,omitempty" doc:"法律或政策依据"`                         // the legal or policy basis
+	Fixer   string `json:"fixer,omitempty" doc:"可纠正者"`                            // who can fix it
 }
 
 // Error is the platform's error. Code is stable and documented for partners;
