@@ -816,8 +816,8 @@ func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step regist
 		if a, err = loadApplication(ctx, tx.q(), id, db.forUpdate()); err != nil {
 			return err
 		}
-		if a.State != "open" {
-			return problem.New(problem.Conflict, "application.closed", "该申请已办结或撤回")
+		if err := a.CheckOpen(); err != nil {
+			return err
 		}
 		policy, err := tx.policy(ctx, a.Jurisdiction)
 		if err != nil {
@@ -829,76 +829,41 @@ func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step regist
 			}
 			return tx.recordApplication(ctx, &a)
 		}
-		moved := 0
-		for i := range a.Services {
-			s := &a.Services[i]
-			if !stepApplies(step, s.State) {
-				continue
-			}
-			reason := opts.Reason
-			if err := s.Apply(step, tx.actor.UserID, policy, reason); err != nil {
-				return err
-			}
-			if step == registry.StepIssue {
-				s.IssuedAt = tx.now
-				if err := tx.issueCertificates(ctx, *s, opts); err != nil {
-					return err
-				}
-			}
-			if err := tx.saveService(ctx, s); err != nil {
-				return err
-			}
-			note := reason
-			if step == registry.StepIssue {
-				note = strings.TrimSpace(certificate.DeliveryLabel(opts.Delivery) + " " + opts.TrackingNo)
-			}
-			if err := tx.step(ctx, s.ID, step, note); err != nil {
-				return err
-			}
-			moved++
+		moved, err := a.Move(step, tx.actor.UserID, policy, opts.Reason)
+		if err != nil {
+			return err
 		}
-		if moved == 0 {
-			return problem.Newf(problem.Conflict, "registration.step", "没有可以%s的事项", step.Label())
+		for _, i := range moved {
+			if err := tx.saveStep(ctx, &a.Services[i], step, opts); err != nil {
+				return err
+			}
 		}
 		return tx.closeIfDone(ctx, &a, step)
 	})
 	return a, err
 }
 
-func stepApplies(step registry.Step, st registry.ServiceState) bool {
-	switch step {
-	case registry.StepAccept:
-		return st == registry.ReturnedSt
-	case registry.StepReview:
-		return st == registry.Accepted
-	case registry.StepReview2:
-		return st == registry.Reviewed
-	case registry.StepReturn:
-		return st == registry.Accepted || st == registry.Reviewed || st == registry.Approved
-	case registry.StepIssue:
-		return st == registry.Certified
-	case registry.StepWithdraw:
-		return st != registry.Recorded && st != registry.Certified && st != registry.Issued && st != registry.Withdrawn
+// saveStep writes a service a step moved, with its history: 发证 issues
+// its certificates (the delivery and tracking number are the history's
+// note); another step notes its reason.
+func (tx *Tx) saveStep(ctx context.Context, s *registry.Service, step registry.Step, opts StepOptions) error {
+	note := opts.Reason
+	if step == registry.StepIssue {
+		s.IssuedAt = tx.now
+		if err := tx.issueCertificates(ctx, *s, opts); err != nil {
+			return err
+		}
+		note = strings.TrimSpace(certificate.DeliveryLabel(opts.Delivery) + " " + opts.TrackingNo)
 	}
-	return false
+	if err := tx.saveService(ctx, s); err != nil {
+		return err
+	}
+	return tx.step(ctx, s.ID, step, note)
 }
 
 func (tx *Tx) closeIfDone(ctx context.Context, a *registry.Application, step registry.Step) error {
-	done, withdrawn := true, true
-	for _, s := range a.Services {
-		done = done && (s.State == registry.Issued || s.State == registry.Withdrawn)
-		withdrawn = withdrawn && s.State == registry.Withdrawn
-	}
-	state := a.State
-	switch {
-	case withdrawn:
-		state = "withdrawn"
-	case done:
-		state = "done"
-	}
-	if state != a.State {
-		a.State = state
-		if _, err := tx.exec(ctx, `UPDATE applications SET state = $1 WHERE id = $2`, state, a.ID); err != nil {
+	if a.Settle() {
+		if _, err := tx.exec(ctx, `UPDATE applications SET state = $1 WHERE id = $2`, a.State, a.ID); err != nil {
 			return err
 		}
 	}
@@ -909,16 +874,8 @@ func (tx *Tx) closeIfDone(ctx context.Context, a *registry.Application, step reg
 // recordApplication records (登簿) every approved service of the
 // application in order, after every rule; any failure records nothing.
 func (tx *Tx) recordApplication(ctx context.Context, a *registry.Application) error {
-	approved := 0
-	for _, s := range a.Services {
-		if s.State == registry.Approved {
-			approved++
-		} else if s.State != registry.Withdrawn && s.State != registry.Recorded && s.State != registry.Issued && s.State != registry.Certified {
-			return problem.Newf(problem.Conflict, "registration.step", "%s尚未审核通过（%s），不能登簿", s.Kind.Label(), s.State.Label())
-		}
-	}
-	if approved == 0 {
-		return problem.New(problem.Conflict, "registration.step", "没有待登簿的事项")
+	if err := a.CheckRecordable(); err != nil {
+		return err
 	}
 	if err := tx.lockApplicationUnits(ctx, a); err != nil {
 		return err
