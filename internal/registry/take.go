@@ -162,3 +162,31 @@ func Duplicate(s Service, number string) error {
 		Fixer: "受理人员（继续办理原申请，或先撤回原申请）"})
 	return r.Err(RuleDuplicate, "该登记事项已在办理中，不重复受理")
 }
+
+// ResolveSale sets the sale a transfer carries out and a mortgage secures,
+// given the unit's filed contract (0: none). A contract the application
+// names must be it; unnamed, it is taken — unless the application names
+// the transferees (a resale) or a mortgage names its own mortgagee, which
+// need none. Only transfers and mortgages have a sale.
+func (s *Service) ResolveSale(filed int64) error {
+	if s.Kind != Transfer && s.Kind != MortgageReg {
+		return nil
+	}
+	if s.ContractID != 0 {
+		if s.ContractID != filed {
+			return problem.New(problem.Refused, "application.contract", "所填合同不是该户已备案的商品房买卖合同")
+		}
+		return nil
+	}
+	if s.Details["holders"] != "" {
+		return nil
+	}
+	if filed != 0 {
+		s.ContractID = filed
+		return nil
+	}
+	if s.Kind == MortgageReg && s.Details["bank"] != "" {
+		return nil
+	}
+	return problem.New(problem.Refused, "application.contract", "该户没有已备案的商品房买卖合同；存量房转移请填写受让人")
+}

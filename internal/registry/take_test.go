@@ -252,3 +252,28 @@ func TestPlanRecording(t *testing.T) {
 		})
 	}
 }
+
+func TestResolveSale(t *testing.T) {
+	tests := []struct {
+		name         string
+		s            Service
+		filed        int64
+		wantCode     string
+		wantContract int64
+	}{
+		{"named is the filed sale", Service{Kind: Transfer, ContractID: 5}, 5, "", 5},
+		{"named is another", Service{Kind: Transfer, ContractID: 6}, 5, "application.contract", 6},
+		{"named, none filed", Service{Kind: MortgageReg, ContractID: 6}, 0, "application.contract", 6},
+		{"unnamed takes the filed sale", Service{Kind: MortgageReg}, 5, "", 5},
+		{"resale names its transferees", Service{Kind: Transfer, Details: map[string]string{"holders": "[]"}}, 0, "", 0},
+		{"own mortgagee", Service{Kind: MortgageReg, Details: map[string]string{"bank": "3"}}, 0, "", 0},
+		{"no sale and no transferees", Service{Kind: Transfer}, 0, "application.contract", 0},
+		{"a seal has no sale", Service{Kind: SealReg}, 0, "", 0},
+	}
+	for _, tt := range tests {
+		s := tt.s
+		if got := codeOf(s.ResolveSale(tt.filed)); got != tt.wantCode || s.ContractID != tt.wantContract {
+			t.Errorf("%s: ResolveSale got %q contract %d, want %q %d", tt.name, got, s.ContractID, tt.wantCode, tt.wantContract)
+		}
+	}
+}

@@ -19,7 +19,6 @@ import (
 	"handover/internal/exchange"
 	"handover/internal/identity"
 	"handover/internal/ledger"
-	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/registry"
 )
@@ -352,7 +351,11 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 	}
 	switch s.Kind {
 	case registry.Transfer, registry.MortgageReg:
-		if err := tx.saleOfService(ctx, s); err != nil {
+		filed, err := tx.filedSale(ctx, unit)
+		if err != nil {
+			return p, err
+		}
+		if err := s.ResolveSale(filed); err != nil {
 			return p, err
 		}
 	case registry.Cancel, registry.Unseal, registry.Correct:
@@ -365,30 +368,14 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 	return ref.Project, s.CheckDetails(saleLoan)
 }
 
-// saleOfService finds the sale a transfer carries out and a mortgage
-// secures: the unit's filed contract. A contract named by the caller must
-// be it; a mortgage named with its own bank and amount, or a transfer of a
-// resale naming its transferees, needs none.
-func (tx *Tx) saleOfService(ctx context.Context, s *registry.Service) error {
-	own := s.Kind == registry.MortgageReg && s.Details["bank"] != ""
-	if s.ContractID != 0 {
-		c, err := contractWhere(ctx, tx.q(), `c.id = $1`, s.ContractID)
-		if err != nil || c.UnitID != s.UnitID || c.State != presale.Filed {
-			return problem.New(problem.Refused, "application.contract", "所填合同不是该户已备案的商品房买卖合同")
-		}
-		return nil
+// filedSale is the unit's filed contract (0: none).
+func (tx *Tx) filedSale(ctx context.Context, unit int64) (int64, error) {
+	var id int64
+	err := tx.queryRow(ctx, `SELECT id FROM contracts WHERE unit_id = $1 AND state = 'filed'`, unit).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil
 	}
-	if s.Details["holders"] != "" {
-		return nil
-	}
-	c, err := contractWhere(ctx, tx.q(), `c.unit_id = $1 AND c.state = 'filed'`, s.UnitID)
-	switch {
-	case err == nil:
-		s.ContractID = c.ID
-	case !own:
-		return problem.New(problem.Refused, "application.contract", "该户没有已备案的商品房买卖合同；存量房转移请填写受让人")
-	}
-	return nil
+	return id, err
 }
 
 // linkMaterials records the materials an application relies on that the
