@@ -16,6 +16,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
+
 	"handover/internal/api"
 	"handover/internal/calendar"
 )
@@ -236,4 +238,65 @@ func TestOpenAPISchemasAreTheTypes(t *testing.T) {
 		}
 	}
 	t.Logf("%d of %d routes have generated response schemas", generated, len(a.Routes()))
+}
+
+// The validator fails on drift: a table of documented types and answers
+// that do not fit them, each with the mismatch it must report.
+func TestOpenAPIValidatorCatchesDrift(t *testing.T) {
+	type item struct {
+		ID    int64      `json:"id"`
+		Due   string     `json:"due,omitempty"`
+		Ended *time.Time `json:"ended"`
+	}
+	type answer struct {
+		Items []item   `json:"items"`
+		Note  string   `json:"note,omitempty"`
+		Tags  []string `json:"tags,omitempty"`
+		On    calendar.Date
+	}
+	tests := []struct {
+		name, body string
+		schemaOf   any
+		want       string // "" for valid
+	}{
+		{"valid", `{"items":[{"id":1,"ended":null}],"On":"2026-09-28"}`, answer{}, ""},
+		{"nil slice is null", `{"items":null,"On":"2026-09-28"}`, answer{}, ""},
+		{"missing required", `{"On":"2026-09-28"}`, answer{}, "required property items is missing"},
+		{"undocumented property (the Guide's text→message drift)", `{"items":[],"On":"2026-09-28","text":"x"}`, answer{}, "property text is not documented"},
+		{"wrong type", `{"items":[{"id":"1","ended":null}],"On":"2026-09-28"}`, answer{}, "want an integer"},
+		{"not a date", `{"items":[],"On":"28/09/2026"}`, answer{}, "is not a date"},
+		{"not a date-time", `{"items":[{"id":1,"ended":"2026-09-28"}],"On":"2026-09-28"}`, answer{}, "is not a date-time"},
+		{"null where not nullable", `{"items":[null],"On":"2026-09-28"}`, answer{}, "null where the schema does not allow it"},
+		{"enum", `{"kind":"bakery","id":1,"name":"x","kind_label":"","jurisdiction":"652301","created_at":"2026-01-01T00:00:00Z"}`,
+			orgShape(), "is not one of"},
+		{"decimal", `{"amount":"1,000.00"}`, money{}, "does not match"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s, comps := api.SchemaOf(tt.schemaOf)
+			c := map[string]any{}
+			for k, v := range comps {
+				c[k] = roundTrip(t, v)
+			}
+			errs := validate(roundTrip(t, s).(map[string]any), c, decodeJSON(t, []byte(tt.body)), "$")
+			got := strings.Join(errs, "; ")
+			if tt.want == "" && got != "" || tt.want != "" && !strings.Contains(got, tt.want) {
+				t.Errorf("validate(%s) = %q, want %q", tt.body, got, tt.want)
+			}
+		})
+	}
+}
+
+type money struct {
+	Amount decimal.Decimal `json:"amount"`
+}
+
+// orgShape is the organisation answer's type, taken from the route table.
+func orgShape() any {
+	for _, rt := range api.New(api.Deps{}).Routes() {
+		if rt.Method == "GET" && rt.Pattern == "/api/v1/organisations/{id}" {
+			return rt.Response
+		}
+	}
+	return nil
 }

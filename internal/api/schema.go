@@ -67,6 +67,10 @@ func enumValues(t reflect.Type) []string {
 		return strs([]identity.JurisdictionKind{identity.Prefecture, identity.County, identity.Park})
 	case reflect.TypeFor[supervision.AlertKind]():
 		return strs(supervision.AlertKinds)
+	case reflect.TypeFor[supervision.Severity]():
+		return strs([]supervision.Severity{supervision.Notice, supervision.Warning, supervision.Critical})
+	case reflect.TypeFor[supervision.AlertState]():
+		return strs([]supervision.AlertState{supervision.Open, supervision.Acknowledged, supervision.Resolved})
 	case reflect.TypeFor[supervision.UnitStage]():
 		return strs(supervision.UnitStages)
 	case reflect.TypeFor[supervision.ProjectStage]():
