@@ -1,11 +1,20 @@
 package registry
 
+import "handover/internal/problem"
+
 // A restriction on a parcel (宗地的查封、抵押、在建工程抵押、锁定) holds back the
 // first registration of its buildings (RuleFirstParcel); these are its
 // kinds as recorded and their names.
 
-// ParcelRestrictionKinds are the kinds of restriction a parcel may carry.
-var ParcelRestrictionKinds = []string{"seal", "mortgage", "construction_mortgage", "lock"}
+// CheckParcelRestriction refuses a kind of parcel restriction the
+// register does not know: a seal, a mortgage of the land, a mortgage of
+// the works in progress, a lock.
+func CheckParcelRestriction(kind string) error {
+	if ParcelRestrictionLabel(kind) == kind {
+		return problem.New(problem.Invalid, "parcel.kind", "限制类型应为查封、抵押、在建工程抵押或锁定")
+	}
+	return nil
+}
 
 // ParcelRestrictionLabel names a kind of parcel restriction; an unknown
 // kind is shown as it is recorded.

@@ -15,9 +15,10 @@ func TestParcelRestrictionLabel(t *testing.T) {
 			t.Errorf("ParcelRestrictionLabel(%q): got %q, want %q", tt.kind, got, tt.want)
 		}
 	}
-	for _, k := range ParcelRestrictionKinds {
-		if ParcelRestrictionLabel(k) == k {
-			t.Errorf("kind %q has no name", k)
+	for _, tt := range tests {
+		err := CheckParcelRestriction(tt.kind)
+		if known := tt.kind != tt.want; (err == nil) != known {
+			t.Errorf("CheckParcelRestriction(%q): got %v, want it refused only when unknown", tt.kind, err)
 		}
 	}
 }

@@ -13,8 +13,6 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/exchange"
-	"handover/internal/identity"
-	"handover/internal/measure"
 	"handover/internal/problem"
 	"handover/internal/registry"
 )
@@ -101,7 +99,6 @@ type Certificate struct {
 // StateLabel names the certificate's state (certificate.StateLabel).
 func (c Certificate) StateLabel() string { return certificate.StateLabel(c.State) }
 
-
 const certificateColumns = `id, kind, cert_no, licence_id, entry_id, unit_id, service_id, jurisdiction, holder, payload, signature, key_id,
 	issued_at, signed_at, state, cancelled_at, cancel_reason, paper_serial, delivery, tracking_no, delivered_at`
 
@@ -165,48 +162,15 @@ func (tx *Tx) buildPayload(ctx context.Context, e registry.Entry, kind certifica
 	if err != nil {
 		return certificate.Payload{}, err
 	}
-	var authority identity.Org
+	sub := certificate.Subject{Unit: ref.Unit, Building: ref.Building, Project: ref.Project, IssuedOn: calendar.DateOf(tx.now)}
+	if len(parcels) > 0 {
+		sub.Parcel = &parcels[0]
+	}
 	if err := tx.queryRow(ctx, `SELECT name, COALESCE(uscc, '') FROM organisations WHERE kind = 'registry' AND jurisdiction = $1 ORDER BY id LIMIT 1`,
-		ref.Project.Jurisdiction).Scan(&authority.Name, &authority.USCC); err != nil {
+		ref.Project.Jurisdiction).Scan(&sub.Authority, &sub.AuthorityID); err != nil {
 		return certificate.Payload{}, problem.Newf(problem.Refused, "certificate.authority", "辖区%s没有登记机构", ref.Project.Jurisdiction)
 	}
-	p := certificate.Payload{Kind: kind, Number: e.CertNo, LicenceID: licence, Ownership: e.Ownership, UnitNo: ref.Unit.UnitNo,
-		Location: ref.Project.Address + " " + ref.Building.Name + ref.Unit.Room, Use: ref.Unit.Purpose, Authority: authority.Name,
-		AuthorityID: authority.USCC, IssuedOn: calendar.DateOf(tx.now).String(), Notes: e.Note}
-	for _, h := range e.Holders {
-		ch := certificate.Holder{Name: h.Name, IDKind: h.IDKind, IDNumber: h.IDNumber}
-		if h.ShareDen != 0 {
-			ch.Share = fmt.Sprintf("%d/%d", h.ShareNum, h.ShareDen)
-		}
-		p.Holders = append(p.Holders, ch)
-	}
-	area := ref.Unit.Area()
-	landArea, term, use, nature := "", "", "", ""
-	if len(parcels) > 0 {
-		pc := parcels[0]
-		landArea, term, use, nature = pc.Area.StringFixed(2), pc.TermStart.String()+"起"+pc.TermEnd.String()+"止", pc.Use, pc.RightNature
-	}
-	switch kind {
-	case certificate.Title:
-		p.RightType = "国有建设用地使用权/房屋所有权"
-		p.RightKind = nature + "/市场化商品房"
-		p.Use = use + "/" + ref.Unit.Purpose
-		p.Area = "共有宗地面积" + landArea + "㎡/房屋建筑面积" + measure.Area(area) + "㎡"
-		p.Term = term
-	default:
-		p.RightType = registry.Kind(e.Kind).Label()
-		p.Obligor = e.Obligor.Name
-		p.Area = "房屋建筑面积" + measure.Area(area) + "㎡"
-		if e.Kind == registry.Mortgage {
-			p.Matter = "抵押权"
-			p.Amount = e.Amount.StringFixed(2)
-			p.Term = e.Detail.TermStart + "起" + e.Detail.TermEnd + "止"
-			p.Notes = fmt.Sprintf("抵押顺位%d；%s", e.Detail.Rank, e.Note)
-		} else {
-			p.Matter = registry.Kind(e.Kind).Label()
-		}
-	}
-	return p, nil
+	return certificate.Compose(e, kind, licence, sub), nil
 }
 
 // certificateFor makes (once) the certificate of an entry: the licence
@@ -288,29 +252,9 @@ func (db *DB) certifyApplication(ctx context.Context, actor audit.Actor, id int6
 	var a registry.Application
 	var list []toSign
 	var signer *certificate.Signer
-	err := db.transact(ctx, actor, func(tx *Tx) error {
-		var err error
-		list = nil
-		if a, err = loadApplication(ctx, tx.q(), id, db.forUpdate()); err != nil {
-			return err
-		}
-		if signer, err = kr.Signer(a.Jurisdiction); err != nil {
-			return err
-		}
-		for _, s := range a.Services {
-			if s.State != registry.Recorded {
-				continue
-			}
-			cs, err := tx.certificatesOfService(ctx, s, a.Jurisdiction)
-			if err != nil {
-				return err
-			}
-			list = append(list, cs...)
-		}
-		if len(list) == 0 && !hasState(a, registry.Recorded) {
-			return problem.New(problem.Conflict, "registration.step", "没有待缮证的事项")
-		}
-		return nil
+	err := db.transact(ctx, actor, func(tx *Tx) (err error) {
+		a, list, signer, err = tx.certificatesToCertify(ctx, id, kr)
+		return err
 	})
 	if err != nil {
 		return a, err
@@ -326,24 +270,59 @@ func (db *DB) certifyApplication(ctx context.Context, actor audit.Actor, id int6
 		if err := tx.storeSignatures(ctx, signer.KeyID, list); err != nil {
 			return err
 		}
-		for i := range a.Services {
-			s := &a.Services[i]
-			if s.State != registry.Recorded {
-				continue
-			}
-			if err := s.Apply(registry.StepCertify, tx.actor.UserID, registry.Policy{}, ""); err != nil {
-				return err
-			}
-			if err := tx.saveService(ctx, s); err != nil {
-				return err
-			}
-			if err := tx.step(ctx, s.ID, registry.StepCertify, fmt.Sprintf("SM2签名，密钥%d", signer.KeyID)); err != nil {
-				return err
-			}
-		}
-		return tx.closeIfDone(ctx, &a, registry.StepCertify)
+		return tx.certifyRecorded(ctx, &a, signer.KeyID)
 	})
 	return a, err
+}
+
+// certificatesToCertify numbers the certificates of an application's
+// recorded services (缮证) and returns them to sign with the jurisdiction's
+// key; it refuses an application with nothing recorded.
+func (tx *Tx) certificatesToCertify(ctx context.Context, id int64, kr *certificate.Keyring) (registry.Application, []toSign, *certificate.Signer, error) {
+	a, err := loadApplication(ctx, tx.q(), id, tx.db.forUpdate())
+	if err != nil {
+		return a, nil, nil, err
+	}
+	signer, err := kr.Signer(a.Jurisdiction)
+	if err != nil {
+		return a, nil, nil, err
+	}
+	var list []toSign
+	for _, s := range a.Services {
+		if s.State != registry.Recorded {
+			continue
+		}
+		cs, err := tx.certificatesOfService(ctx, s, a.Jurisdiction)
+		if err != nil {
+			return a, nil, nil, err
+		}
+		list = append(list, cs...)
+	}
+	if len(list) == 0 && !hasState(a, registry.Recorded) {
+		return a, nil, nil, problem.New(problem.Conflict, "registration.step", "没有待缮证的事项")
+	}
+	return a, list, signer, nil
+}
+
+// certifyRecorded moves every recorded service to certified, its
+// certificates signed with key.
+func (tx *Tx) certifyRecorded(ctx context.Context, a *registry.Application, key int64) error {
+	for i := range a.Services {
+		s := &a.Services[i]
+		if s.State != registry.Recorded {
+			continue
+		}
+		if err := s.Apply(registry.StepCertify, tx.actor.UserID, registry.Policy{}, ""); err != nil {
+			return err
+		}
+		if err := tx.saveService(ctx, s); err != nil {
+			return err
+		}
+		if err := tx.step(ctx, s.ID, registry.StepCertify, fmt.Sprintf("SM2签名，密钥%d", key)); err != nil {
+			return err
+		}
+	}
+	return tx.closeIfDone(ctx, a, registry.StepCertify)
 }
 
 func hasState(a registry.Application, st registry.ServiceState) bool {
@@ -413,14 +392,8 @@ func entryByID(ctx context.Context, q querier, id int64) (registry.Entry, error)
 // issueCertificates records how a service's certificates were delivered,
 // and the paper blanks they are printed on, if any (printOnPaper).
 func (tx *Tx) issueCertificates(ctx context.Context, s registry.Service, opts StepOptions) error {
-	switch opts.Delivery {
-	case "hand", "developer", "electronic":
-	case "mail":
-		if strings.TrimSpace(opts.TrackingNo) == "" {
-			return &problem.Error{Kind: problem.Invalid, Code: "certificate.tracking", Message: "邮寄须填写运单号", Fields: map[string]string{"tracking_no": "请填写运单号"}}
-		}
-	default:
-		return &problem.Error{Kind: problem.Invalid, Code: "certificate.delivery", Message: "请选择领证方式", Fields: map[string]string{"delivery": "请选择"}}
+	if err := certificate.CheckDelivery(opts.Delivery, opts.TrackingNo); err != nil {
+		return err
 	}
 	cs, err := certificatesWhere(ctx, tx.q(), `service_id = $1`, s.ID)
 	if err != nil {

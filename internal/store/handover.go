@@ -168,8 +168,8 @@ func (db *DB) PayDeedTax(ctx context.Context, actor audit.Actor, contractID int6
 // RestrictParcel records a seal, a mortgage (of the land or of the works in
 // progress) or a lock on a parcel; it blocks first registration.
 func (db *DB) RestrictParcel(ctx context.Context, actor audit.Actor, parcel, kind, authority, docNo, note string) (int64, error) {
-	if !slices.Contains([]string{"seal", "mortgage", "construction_mortgage", "lock"}, kind) {
-		return 0, problem.New(problem.Invalid, "parcel.kind", "限制类型应为查封、抵押、在建工程抵押或锁定")
+	if err := registry.CheckParcelRestriction(kind); err != nil {
+		return 0, err
 	}
 	var id int64
 	err := db.transact(ctx, actor, func(tx *Tx) error {
@@ -811,15 +811,7 @@ type UtilityRequest struct {
 }
 
 // StateLabel names the request's state.
-func (u UtilityRequest) StateLabel() string {
-	switch u.State {
-	case "done":
-		return "已过户"
-	case "refused":
-		return "不予办理"
-	}
-	return "办理中"
-}
+func (u UtilityRequest) StateLabel() string { return handover.UtilityStateLabel(u.State) }
 
 // UtilityRequests lists requests of a unit (unit ≠ 0), of a provider
 // (org ≠ 0), or of a project.
