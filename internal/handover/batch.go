@@ -2,7 +2,6 @@ package handover
 
 import (
 	"fmt"
-	"strings"
 	"time"
 
 	"handover/internal/calendar"
@@ -125,7 +124,7 @@ func PlanUnit(f *Facts, cal *calendar.Calendar, unit int64, sale BatchSale, now 
 func planRegistered(rep Report, book []registry.Entry, standing ledger.Register) UnitPlan {
 	var p UnitPlan
 	for _, c := range rep.Conditions {
-		if !strings.HasPrefix(c.Rule, "transfer.") {
+		if !registry.TransferRule(c.Rule) {
 			p.Blocked = append(p.Blocked, c.Message+"（"+c.Responsible.Name+"）")
 		}
 	}

@@ -3,6 +3,7 @@ package registry
 import (
 	"handover/internal/calendar"
 	"handover/internal/problem"
+	"strings"
 )
 
 // The rule codes other packages ask for by name. Readiness and the batch
@@ -76,6 +77,10 @@ func (f UnitFacts) sealed() bool {
 	r := Standing(f.Book, f.Today)
 	return r.Sealed || r.WaitingSeal
 }
+
+// TransferRule reports whether rule is one of TransferBlocks': a flat
+// whose transfer is already registered is past them.
+func TransferRule(rule string) bool { return strings.HasPrefix(rule, "transfer.") }
 
 // BuildingWide reports whether a first-registration rule concerns the
 // whole building (its filing, its parcel) rather than one unit: a
