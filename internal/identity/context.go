@@ -34,3 +34,11 @@ func ActorFrom(ctx context.Context) audit.Actor {
 	}
 	return audit.Actor{UserID: v.p.User.ID, Name: v.p.User.Name, OrgID: v.p.Org.ID, OrgName: v.p.Org.Name, Addr: v.addr}
 }
+
+// RequestPrincipal returns the principal of a request's context (nil when
+// anonymous) and whether ctx is a request's at all: the platform's own
+// jobs and commands run with no request, on the operator's authority.
+func RequestPrincipal(ctx context.Context) (*Principal, bool) {
+	v, ok := ctx.Value(ctxKey{}).(requestIdentity)
+	return v.p, ok
+}

@@ -283,6 +283,9 @@ func (tx *Tx) certificatesToCertify(ctx context.Context, id int64, kr *certifica
 	if err != nil {
 		return a, nil, nil, err
 	}
+	if err := tx.decideApplication(ctx, a, access.StepAction(registry.StepCertify)); err != nil {
+		return a, nil, nil, err
+	}
 	signer, err := kr.Signer(a.Jurisdiction)
 	if err != nil {
 		return a, nil, nil, err

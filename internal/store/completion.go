@@ -281,6 +281,9 @@ func (db *DB) recordFiling(ctx context.Context, tx *Tx, cal *calendar.Calendar, 
 	if err != nil {
 		return in, err
 	}
+	if err := decide(ctx, access.CompletionFile, access.ProjectTarget(p)); err != nil {
+		return in, err
+	}
 	facts, err := db.readinessFacts(ctx, tx.q(), p, allUnits(), calendar.DateOf(tx.now))
 	if err != nil {
 		return in, err

@@ -11,6 +11,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/certificate"
@@ -261,7 +262,11 @@ func (db *DB) ScheduleHandover(ctx context.Context, actor audit.Actor, e handove
 		return e, err
 	}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		if _, err := lockProject(ctx, tx, e.ProjectID); err != nil {
+		p, err := lockProject(ctx, tx, e.ProjectID)
+		if err != nil {
+			return err
+		}
+		if err := decide(ctx, access.HandoverManage, access.ProjectTarget(p)); err != nil {
 			return err
 		}
 		bs, err := tx.scheduledBuildings(ctx, e)
@@ -365,6 +370,9 @@ func (db *DB) handoverUnitsWhere(ctx context.Context, where string, args ...any)
 // PauseHandover asks a running batch to stop at the end of its chunk.
 func (db *DB) PauseHandover(ctx context.Context, actor audit.Actor, id int64) error {
 	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := tx.decideEvent(ctx, id); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `UPDATE handover_events SET state = 'paused' WHERE id = $1 AND state = 'running'`, id)
 		if err != nil {
 			return err
@@ -384,6 +392,9 @@ func (db *DB) SetReceiver(ctx context.Context, actor audit.Actor, eventID, unitI
 		return &problem.Error{Kind: problem.Invalid, Code: "handover.receiver", Message: "请填写领取钥匙的人", Fields: map[string]string{"receiver": "必填"}}
 	}
 	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := tx.decideEvent(ctx, eventID); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `UPDATE handover_units SET receiver = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4 AND state = 'done'`,
 			receiver, tx.now, eventID, unitID)
 		if err != nil {
@@ -395,6 +406,20 @@ func (db *DB) SetReceiver(ctx context.Context, actor audit.Actor, eventID, unitI
 		tx.Audit("handover.receiver", "unit", unitID, map[string]any{"event": eventID})
 		return nil
 	})
+}
+
+// decideEvent decides whether the request may manage the handover event
+// (the project's developer): it locks the event's project and asks access.
+func (tx *Tx) decideEvent(ctx context.Context, eventID int64) error {
+	ev, err := loadEvent(ctx, tx.q(), eventID, "")
+	if err != nil {
+		return err
+	}
+	p, err := lockProject(ctx, tx, ev.ProjectID)
+	if err != nil {
+		return err
+	}
+	return decide(ctx, access.HandoverManage, access.ProjectTarget(p))
 }
 
 // JobHandover is the background job that runs a queued batch.
@@ -416,11 +441,14 @@ func (db *DB) QueueHandover(ctx context.Context, actor audit.Actor, eventID int6
 		if err != nil {
 			return err
 		}
-		if ev.State == "done" && ev.Blocked == 0 {
-			return problem.New(problem.Conflict, "handover.done", "该交房批量已全部办结")
-		}
 		p, err := lockProject(ctx, tx, ev.ProjectID)
 		if err != nil {
+			return err
+		}
+		if err := decide(ctx, access.HandoverManage, access.ProjectTarget(p)); err != nil {
+			return err
+		}
+		if err := ev.CheckRun(); err != nil {
 			return err
 		}
 		if err := requireAutoReview(ctx, tx.q(), p.Jurisdiction); err != nil {

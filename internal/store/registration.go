@@ -803,6 +803,9 @@ func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step regist
 		if a, err = loadApplication(ctx, tx.q(), id, db.forUpdate()); err != nil {
 			return err
 		}
+		if err := tx.decideApplication(ctx, a, access.StepAction(step)); err != nil {
+			return err
+		}
 		if err := a.CheckOpen(); err != nil {
 			return err
 		}
@@ -1123,13 +1126,27 @@ func (tx *Tx) requestUtilities(ctx context.Context, e registry.Entry, jurisdicti
 // jurisdiction, the project's developer, and the buyers of the contracts
 // its services carry out.
 func (db *DB) ApplicationTarget(ctx context.Context, a registry.Application) (access.Target, error) {
+	return applicationTarget(ctx, db.r(), a)
+}
+
+// decideApplication decides whether the request may do action on the
+// application the transaction loaded.
+func (tx *Tx) decideApplication(ctx context.Context, a registry.Application, action access.Action) error {
+	t, err := applicationTarget(ctx, tx.q(), a)
+	if err != nil {
+		return err
+	}
+	return decide(ctx, action, t)
+}
+
+func applicationTarget(ctx context.Context, q querier, a registry.Application) (access.Target, error) {
 	t := access.Target{Jurisdiction: a.Jurisdiction}
 	if a.ProjectID != 0 {
-		if err := db.r().QueryRowContext(ctx, `SELECT developer_org FROM projects WHERE id = $1`, a.ProjectID).Scan(&t.Developer); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT developer_org FROM projects WHERE id = $1`, a.ProjectID).Scan(&t.Developer); err != nil {
 			return t, err
 		}
 	}
-	rows, err := db.r().QueryContext(ctx, `SELECT DISTINCT b.id_number FROM contract_buyers b JOIN services s ON s.contract_id = b.contract_id
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT b.id_number FROM contract_buyers b JOIN services s ON s.contract_id = b.contract_id
 		WHERE s.application_id = $1`, a.ID)
 	if err != nil {
 		return t, err
