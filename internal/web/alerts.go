@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -61,6 +62,7 @@ type AlertPage struct {
 	CanHandle bool
 	Users     []identity.User
 	Message   string
+	Reasons   []problem.Reason
 	Fields    map[string]string
 	Note      string
 }
@@ -99,41 +101,72 @@ func (s *Server) alertPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "alert", page)
 }
 
-func (s *Server) alertAction(w http.ResponseWriter, r *http.Request) error {
+// alertFor loads the path's alert and decides act on it.
+func (s *Server) alertFor(r *http.Request, act access.Action) (supervision.Alert, error) {
+	p, err := principal(r)
+	if err != nil {
+		return supervision.Alert{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return supervision.Alert{}, err
+	}
+	a, _, err := s.db.Alert(r.Context(), id)
+	if err != nil {
+		return a, err
+	}
+	return a, access.Decide(p, act, store.AlertTarget(a))
+}
+
+// alertRefused shows the alert again with why the action was refused and
+// the note as typed.
+func (s *Server) alertRefused(w http.ResponseWriter, r *http.Request, err error, note string) error {
+	e, err := shown(err)
+	if err != nil {
+		return err
+	}
 	page, err := s.loadAlertPage(r)
 	if err != nil {
 		return err
 	}
-	p, _ := principal(r)
-	if err := access.Decide(p, access.AlertHandle, store.AlertTarget(page.Alert)); err != nil {
+	page.Message, page.Reasons, page.Fields, page.Note = e.Message, e.Reasons, e.Fields, note
+	return s.render(w, http.StatusUnprocessableEntity, "alert", page)
+}
+
+func (s *Server) alertAcknowledge(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.alertFor(r, access.AlertHandle)
+	if err != nil {
 		return err
 	}
-	ctx, actor, id := r.Context(), identity.ActorFrom(r.Context()), page.Alert.ID
-	var msg string
-	switch r.PostFormValue("step") {
-	case "acknowledge":
-		_, err = s.db.AcknowledgeAlert(ctx, actor, id)
-		msg = "已签收"
-	case "assign":
-		user, _ := strconv.ParseInt(r.PostFormValue("assignee"), 10, 64)
-		_, err = s.db.AssignAlert(ctx, actor, id, user, r.PostFormValue("note"))
-		msg = "已指派"
-	case "resolve":
-		page.Note = r.PostFormValue("note")
-		_, err = s.db.ResolveAlert(ctx, actor, id, page.Note)
-		msg = "预警已解除；原因再次出现时将重新打开"
-	default:
-		return problem.New(problem.Invalid, "request.step", "未知的操作")
+	if _, err := s.db.AcknowledgeAlert(r.Context(), identity.ActorFrom(r.Context()), a.ID); err != nil {
+		return s.alertRefused(w, r, err, "")
+	}
+	return s.done(w, r, "已签收", fmt.Sprintf("/alerts/%d", a.ID))
+}
+
+func (s *Server) alertAssign(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.alertFor(r, access.AlertHandle)
+	if err != nil {
+		return err
+	}
+	user, err := formID(r, "assignee", "请选择处理人")
+	if err == nil {
+		_, err = s.db.AssignAlert(r.Context(), identity.ActorFrom(r.Context()), a.ID, user, r.PostFormValue("note"))
 	}
 	if err != nil {
-		e := problem.As(err)
-		if e.Kind == problem.Internal || e.Kind == problem.Forbidden {
-			return err
-		}
-		page.Message, page.Fields = e.Message, e.Fields
-		return s.render(w, http.StatusUnprocessableEntity, "alert", page)
+		return s.alertRefused(w, r, err, "")
 	}
-	s.flash(r, msg)
-	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
-	return nil
+	return s.done(w, r, "已指派", fmt.Sprintf("/alerts/%d", a.ID))
+}
+
+func (s *Server) alertResolve(w http.ResponseWriter, r *http.Request) error {
+	a, err := s.alertFor(r, access.AlertHandle)
+	if err != nil {
+		return err
+	}
+	note := r.PostFormValue("note")
+	if _, err := s.db.ResolveAlert(r.Context(), identity.ActorFrom(r.Context()), a.ID, note); err != nil {
+		return s.alertRefused(w, r, err, note)
+	}
+	return s.done(w, r, "预警已解除；原因再次出现时将重新打开", fmt.Sprintf("/alerts/%d", a.ID))
 }

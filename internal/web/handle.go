@@ -108,3 +108,32 @@ func formErrors(err error) (map[string]string, string, error) {
 	}
 	return nil, "", err
 }
+
+// shown returns the refusal a page shows beside its form (a bad value, a
+// conflict, a rule that refuses), or nil and err itself when the error is
+// the error page's to show (not found, forbidden, internal).
+func shown(err error) (*problem.Error, error) {
+	switch e := problem.As(err); e.Kind {
+	case problem.Invalid, problem.Conflict, problem.Refused:
+		return e, nil
+	}
+	return nil, err
+}
+
+// done flashes what an action did and sends the browser to the page that
+// shows it.
+func (s *Server) done(w http.ResponseWriter, r *http.Request, msg, to string) error {
+	s.flash(r, msg)
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+// formID parses a form's record number; a missing or bad one is the
+// field's error.
+func formID(r *http.Request, field, msg string) (int64, error) {
+	id, err := strconv.ParseInt(r.PostFormValue(field), 10, 64)
+	if err != nil || id <= 0 {
+		return 0, &problem.Error{Kind: problem.Invalid, Code: "request.field", Message: msg, Fields: map[string]string{field: msg}}
+	}
+	return id, nil
+}
