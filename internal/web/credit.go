@@ -22,6 +22,7 @@ type CreditRecordPage struct {
 	CanAppeal bool
 	CanManage bool
 	Message   string
+	Reasons   []problem.Reason
 	Errors    map[string]string
 	Form      map[string]string
 }
@@ -81,63 +82,97 @@ func (s *Server) creditRecordPage(w http.ResponseWriter, r *http.Request) error 
 	return s.render(w, 200, "creditrecord", page)
 }
 
-func (s *Server) creditRecordAction(w http.ResponseWriter, r *http.Request) error {
+// creditRefused shows the developer's record again with why the action
+// was refused and the finding as typed.
+func (s *Server) creditRefused(w http.ResponseWriter, r *http.Request, err error, form map[string]string) error {
+	e, err := shown(err)
+	if err != nil {
+		return err
+	}
 	page, err := s.loadCreditRecord(r)
 	if err != nil {
 		return err
 	}
-	p, _ := principal(r)
-	ctx, actor, dev := r.Context(), identity.ActorFrom(r.Context()), page.Record.Developer
-	event, _ := strconv.ParseInt(r.PostFormValue("event"), 10, 64)
-	// The record the form names must be this developer's.
-	owned := func() error {
-		for _, e := range page.Record.Events {
-			if e.ID == event {
-				return nil
-			}
-		}
-		return problem.New(problem.NotFound, "credit.event_not_found", "信用记录不存在")
+	page.Message, page.Reasons, page.Errors = e.Message, e.Reasons, e.Fields
+	if form != nil {
+		page.Form = form
 	}
-	var msg string
-	switch step := r.PostFormValue("step"); step {
-	case "record":
-		if err := access.Decide(p, access.CreditManage, access.CreditTarget(dev)); err != nil {
-			return err
-		}
-		page.Form["description"], page.Form["evidence"], page.Form["points"] = r.PostFormValue("description"), r.PostFormValue("evidence"), r.PostFormValue("points")
-		points, _ := strconv.Atoi(r.PostFormValue("points"))
-		_, err = s.db.RecordCreditEvent(ctx, actor, dev, page.Form["description"], page.Form["evidence"], points)
-		msg = "已记入信用记录"
-	case "appeal":
-		if err := access.Decide(p, access.CreditAppeal, access.CreditTarget(dev)); err != nil {
-			return err
-		}
-		if err := owned(); err != nil {
-			return err
-		}
-		_, err = s.db.AppealCreditEvent(ctx, actor, event, r.PostFormValue("reason"))
-		msg = "申诉已提交，待监管部门处理"
-	case "decide":
-		if err := access.Decide(p, access.CreditManage, access.CreditTarget(dev)); err != nil {
-			return err
-		}
-		if err := owned(); err != nil {
-			return err
-		}
-		_, err = s.db.DecideAppeal(ctx, actor, event, credit.Decision(r.PostFormValue("decision")), r.PostFormValue("note"))
-		msg = "申诉已处理"
-	default:
-		return problem.New(problem.Invalid, "request.step", "未知的操作")
-	}
-	errs, m, err := formErrors(err)
+	return s.render(w, http.StatusUnprocessableEntity, "creditrecord", page)
+}
+
+// creditRecordEvent records a finding of the supervision staff against the
+// path's developer.
+func (s *Server) creditRecordEvent(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
 	if err != nil {
 		return err
 	}
-	if m != "" {
-		page.Message, page.Errors = m, errs
-		return s.render(w, http.StatusUnprocessableEntity, "creditrecord", page)
+	dev, err := pathID(r, "id")
+	if err != nil {
+		return err
 	}
-	s.flash(r, msg)
-	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
-	return nil
+	if err := access.Decide(p, access.CreditManage, access.CreditTarget(dev)); err != nil {
+		return err
+	}
+	form := map[string]string{"description": r.PostFormValue("description"), "evidence": r.PostFormValue("evidence"), "points": r.PostFormValue("points")}
+	points, err := strconv.Atoi(form["points"])
+	if err != nil {
+		err = &problem.Error{Kind: problem.Invalid, Code: "credit.event_invalid", Message: "信用记录填写有误", Fields: map[string]string{"points": "扣分须为1至30的整数"}}
+	} else {
+		_, err = s.db.RecordCreditEvent(r.Context(), identity.ActorFrom(r.Context()), dev, form["description"], form["evidence"], points)
+	}
+	if err != nil {
+		return s.creditRefused(w, r, err, form)
+	}
+	return s.done(w, r, "已记入信用记录", fmt.Sprintf("/credit/developers/%d", dev))
+}
+
+// creditEventFor loads the path's credit event, which must be the path's
+// developer's, and decides act on that developer.
+func (s *Server) creditEventFor(r *http.Request, act access.Action) (credit.Event, error) {
+	p, err := principal(r)
+	if err != nil {
+		return credit.Event{}, err
+	}
+	dev, err := pathID(r, "id")
+	if err != nil {
+		return credit.Event{}, err
+	}
+	id, err := pathID(r, "event")
+	if err != nil {
+		return credit.Event{}, err
+	}
+	e, err := s.db.CreditEvent(r.Context(), id)
+	if err != nil {
+		return e, err
+	}
+	if e.Developer != dev {
+		return e, problem.New(problem.NotFound, "credit.event_not_found", "信用记录不存在")
+	}
+	return e, access.Decide(p, act, access.CreditTarget(e.Developer))
+}
+
+// creditAppeal files the developer's appeal against one of its records.
+func (s *Server) creditAppeal(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.creditEventFor(r, access.CreditAppeal)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.AppealCreditEvent(r.Context(), identity.ActorFrom(r.Context()), e.ID, r.PostFormValue("reason")); err != nil {
+		return s.creditRefused(w, r, err, nil)
+	}
+	return s.done(w, r, "申诉已提交，待监管部门处理", fmt.Sprintf("/credit/developers/%d", e.Developer))
+}
+
+// creditDecideAppeal decides the appeal against a record.
+func (s *Server) creditDecideAppeal(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.creditEventFor(r, access.CreditManage)
+	if err != nil {
+		return err
+	}
+	d := credit.Decision(r.PostFormValue("decision"))
+	if _, err := s.db.DecideAppeal(r.Context(), identity.ActorFrom(r.Context()), e.ID, d, r.PostFormValue("note")); err != nil {
+		return s.creditRefused(w, r, err, nil)
+	}
+	return s.done(w, r, "申诉已处理", fmt.Sprintf("/credit/developers/%d", e.Developer))
 }
