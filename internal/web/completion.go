@@ -165,101 +165,171 @@ func (s *Server) completionPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "completion", page)
 }
 
-// completionStep runs one form of the completion page. The filing (step
-// file) reads the same completion.FilingInput as the API's filing and asks
-// the same store.RecordFiling, after the same decision on the project.
-func (s *Server) completionStep(w http.ResponseWriter, r *http.Request) error {
-	act := map[string]access.Action{"surveyor": access.ProjectManage, "apply": access.AcceptanceApply, "prepare": access.AccountingManage,
-		"item": access.AccountingManage, "clear": access.AccountingManage, "file": access.CompletionFile, "fulfil": access.CommitmentFulfil}
-	step := r.PostFormValue("step")
-	a, ok := act[step]
-	if !ok {
-		return problem.New(problem.Invalid, "request.step", "未知的操作")
-	}
-	// The step decides on the project it loads; the page is loaded only to
-	// show a refusal.
-	_, proj, err := s.projectFor(r, a)
+// completionRefused shows the completion page again with why the action
+// was refused, beside the form of section.
+func (s *Server) completionRefused(w http.ResponseWriter, r *http.Request, err error, section string) error {
+	e, err := shown(err)
 	if err != nil {
 		return err
 	}
-	ctx, actor, id := r.Context(), identity.ActorFrom(r.Context()), proj.ID
-	formInt := func(k string) int64 { n, _ := strconv.ParseInt(r.PostFormValue(k), 10, 64); return n }
+	page, _, err := s.loadCompletion(r, access.ProjectRead)
+	if err != nil {
+		return err
+	}
+	page.Errors, page.Message, page.Reasons, page.Section = e.Fields, e.Message, e.Reasons, section
+	return s.render(w, http.StatusUnprocessableEntity, "completion", page)
+}
+
+// completionDone shows the completion page at section with what was done.
+func (s *Server) completionDone(w http.ResponseWriter, r *http.Request, project int64, section, msg string) error {
+	return s.done(w, r, msg, fmt.Sprintf("/projects/%d/completion#%s", project, section))
+}
+
+// formBuildings is the buildings a form ticks.
+func formBuildings(r *http.Request) []int64 {
 	var buildings []int64
 	for _, v := range r.PostForm["building"] {
 		if n, err := strconv.ParseInt(v, 10, 64); err == nil {
 			buildings = append(buildings, n)
 		}
 	}
-	var msg string
-	switch step {
-	case "surveyor":
-		err, msg = s.db.CommissionSurveyor(ctx, actor, id, formInt("surveyor")), "已委托测绘单位"
-	case "apply":
-		var c completion.Case
-		if c, err = s.db.ApplyAcceptance(ctx, actor, s.calendar(), id, buildings); err == nil {
-			msg = fmt.Sprintf("已申请联合验收：%d个部门于%s前出具意见", len(c.Tasks), c.Tasks[0].DueOn.Chinese())
-		}
-	case "prepare":
-		var n int
-		if n, err = s.db.PrepareAccounting(ctx, actor, id); err == nil {
-			msg = fmt.Sprintf("核算清单已更新（新增%d项）", n)
-		}
-	case "item":
-		due, paid, perr := completion.ParseItem(r.PostFormValue("due"), r.PostFormValue("paid"))
-		if err = perr; err == nil {
-			if err = s.itemOfProject(r, id, formInt("item")); err == nil {
-				_, err = s.db.RecordItem(ctx, actor, formInt("item"), due, paid, r.PostFormValue("evidence"), r.PostFormValue("note"))
-				msg = "已登记核算项目"
-			}
-		}
-	case "clear":
-		if err = s.itemOfProject(r, id, formInt("item")); err == nil {
-			var it completion.Item
-			if it, err = s.db.ClearItem(ctx, actor, formInt("item")); err == nil {
-				msg = it.Kind.Label() + "已核销"
-			}
-		}
-	case "file":
-		var promises []completion.PromiseInput
-		for _, line := range strings.Split(r.PostFormValue("promises"), "\n") {
-			if line = strings.TrimSpace(line); line != "" {
-				title, due, _ := strings.Cut(line, "|")
-				promises = append(promises, completion.PromiseInput{Title: strings.TrimSpace(title), DueOn: strings.TrimSpace(due)})
-			}
-		}
-		in := completion.FilingInput{Number: r.PostFormValue("number"), FiledOn: r.PostFormValue("filed_on"), Buildings: buildings, Promises: promises}
-		f, promised, perr := in.Filing(id, "page")
-		if err = perr; err == nil {
-			if f, err = s.db.RecordFiling(ctx, actor, s.calendar(), f, promised); err == nil {
-				msg = fmt.Sprintf("已办理竣工验收备案 %s：交房即交证时限至%s（第%d个工作日）", f.Number, f.DueOn.Chinese(), completion.ClockDays)
-			}
-		}
-	case "fulfil":
-		c, cerr := s.db.Commitment(ctx, formInt("commitment"))
-		if err = cerr; err == nil {
-			if c.ProjectID != id {
-				err = problem.New(problem.NotFound, "commitment.not_found", "承诺事项不存在")
-			} else {
-				_, err = s.db.FulfilCommitment(ctx, actor, c.ID, r.PostFormValue("evidence"))
-				msg = "已登记承诺履行"
-			}
-		}
+	return buildings
+}
+
+// commissionSurveyor names the project's surveyor (多测合一).
+func (s *Server) commissionSurveyor(w http.ResponseWriter, r *http.Request) error {
+	_, proj, err := s.projectFor(r, access.ProjectManage)
+	if err != nil {
+		return err
+	}
+	surveyor, err := formID(r, "surveyor", "请选择测绘单位")
+	if err == nil {
+		err = s.db.CommissionSurveyor(r.Context(), identity.ActorFrom(r.Context()), proj.ID, surveyor)
 	}
 	if err != nil {
-		e := problem.As(err)
-		if e.Kind == problem.Internal || e.Kind == problem.Forbidden {
-			return err
-		}
-		page, _, lerr := s.loadCompletion(r, access.ProjectRead)
-		if lerr != nil {
-			return lerr
-		}
-		page.Errors, page.Message, page.Reasons, page.Section = e.Fields, e.Message, e.Reasons, step
-		return s.render(w, http.StatusUnprocessableEntity, "completion", page)
+		return s.completionRefused(w, r, err, "surveyor")
 	}
-	s.flash(r, msg)
-	http.Redirect(w, r, fmt.Sprintf("/projects/%d/completion#%s", id, step), http.StatusSeeOther)
-	return nil
+	return s.completionDone(w, r, proj.ID, "surveyor", "已委托测绘单位")
+}
+
+// applyAcceptance applies for the joint acceptance of the ticked buildings.
+func (s *Server) applyAcceptance(w http.ResponseWriter, r *http.Request) error {
+	_, proj, err := s.projectFor(r, access.AcceptanceApply)
+	if err != nil {
+		return err
+	}
+	c, err := s.db.ApplyAcceptance(r.Context(), identity.ActorFrom(r.Context()), s.calendar(), proj.ID, formBuildings(r))
+	if err != nil {
+		return s.completionRefused(w, r, err, "apply")
+	}
+	return s.completionDone(w, r, proj.ID, "apply", fmt.Sprintf("已申请联合验收：%d个部门于%s前出具意见", len(c.Tasks), c.Tasks[0].DueOn.Chinese()))
+}
+
+// prepareAccounting lists (again) what the project owes, on the newest
+// measured areas.
+func (s *Server) prepareAccounting(w http.ResponseWriter, r *http.Request) error {
+	_, proj, err := s.projectFor(r, access.AccountingManage)
+	if err != nil {
+		return err
+	}
+	n, err := s.db.PrepareAccounting(r.Context(), identity.ActorFrom(r.Context()), proj.ID)
+	if err != nil {
+		return s.completionRefused(w, r, err, "item")
+	}
+	return s.completionDone(w, r, proj.ID, "item", fmt.Sprintf("核算清单已更新（新增%d项）", n))
+}
+
+// itemFor loads the path's project, decides act on it, and checks that the
+// path's accounting item is the project's.
+func (s *Server) itemFor(r *http.Request, act access.Action) (int64, int64, error) {
+	_, proj, err := s.projectFor(r, act)
+	if err != nil {
+		return 0, 0, err
+	}
+	item, err := pathID(r, "item")
+	if err != nil {
+		return 0, 0, err
+	}
+	return proj.ID, item, s.itemOfProject(r, proj.ID, item)
+}
+
+// recordItem records what is due and paid on an accounting item.
+func (s *Server) recordItem(w http.ResponseWriter, r *http.Request) error {
+	project, item, err := s.itemFor(r, access.AccountingManage)
+	if err != nil {
+		return err
+	}
+	due, paid, err := completion.ParseItem(r.PostFormValue("due"), r.PostFormValue("paid"))
+	if err == nil {
+		_, err = s.db.RecordItem(r.Context(), identity.ActorFrom(r.Context()), item, due, paid, r.PostFormValue("evidence"), r.PostFormValue("note"))
+	}
+	if err != nil {
+		return s.completionRefused(w, r, err, "item")
+	}
+	return s.completionDone(w, r, project, "item", "已登记核算项目")
+}
+
+// clearItem clears an accounting item (after the confirmation).
+func (s *Server) clearItem(w http.ResponseWriter, r *http.Request) error {
+	project, item, err := s.itemFor(r, access.AccountingManage)
+	if err != nil {
+		return err
+	}
+	it, err := s.db.ClearItem(r.Context(), identity.ActorFrom(r.Context()), item)
+	if err != nil {
+		return s.completionRefused(w, r, err, "item")
+	}
+	return s.completionDone(w, r, project, "item", it.Kind.Label()+"已核销")
+}
+
+// fileCompletion records the completion filing (竣工验收备案): it reads
+// the same completion.FilingInput as the API's filing and asks the same
+// store.RecordFiling, after the same decision on the project.
+func (s *Server) fileCompletion(w http.ResponseWriter, r *http.Request) error {
+	_, proj, err := s.projectFor(r, access.CompletionFile)
+	if err != nil {
+		return err
+	}
+	var promises []completion.PromiseInput
+	for _, line := range strings.Split(r.PostFormValue("promises"), "\n") {
+		if line = strings.TrimSpace(line); line != "" {
+			title, due, _ := strings.Cut(line, "|")
+			promises = append(promises, completion.PromiseInput{Title: strings.TrimSpace(title), DueOn: strings.TrimSpace(due)})
+		}
+	}
+	in := completion.FilingInput{Number: r.PostFormValue("number"), FiledOn: r.PostFormValue("filed_on"), Buildings: formBuildings(r), Promises: promises}
+	f, promised, err := in.Filing(proj.ID, "page")
+	if err == nil {
+		f, err = s.db.RecordFiling(r.Context(), identity.ActorFrom(r.Context()), s.calendar(), f, promised)
+	}
+	if err != nil {
+		return s.completionRefused(w, r, err, "file")
+	}
+	return s.completionDone(w, r, proj.ID, "file",
+		fmt.Sprintf("已办理竣工验收备案 %s：交房即交证时限至%s（第%d个工作日）", f.Number, f.DueOn.Chinese(), completion.ClockDays))
+}
+
+// fulfilCommitment records the evidence that a promise of the filing is kept.
+func (s *Server) fulfilCommitment(w http.ResponseWriter, r *http.Request) error {
+	_, proj, err := s.projectFor(r, access.CommitmentFulfil)
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "commitment")
+	if err != nil {
+		return err
+	}
+	c, err := s.db.Commitment(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if c.ProjectID != proj.ID {
+		return problem.New(problem.NotFound, "commitment.not_found", "承诺事项不存在")
+	}
+	if _, err := s.db.FulfilCommitment(r.Context(), identity.ActorFrom(r.Context()), c.ID, r.PostFormValue("evidence")); err != nil {
+		return s.completionRefused(w, r, err, "fulfil")
+	}
+	return s.completionDone(w, r, proj.ID, "fulfil", "已登记承诺履行")
 }
 
 func (s *Server) itemOfProject(r *http.Request, project, item int64) error {
@@ -757,6 +827,7 @@ type CasePage struct {
 	MyTask       *completion.Task // the viewer's department's open task
 	CanReinspect bool
 	Message      string
+	Reasons      []problem.Reason
 	Errors       map[string]string
 }
 
@@ -812,55 +883,76 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "case", page)
 }
 
-// caseStep records the viewer's department's opinion, or the developer's
-// request for re-inspection.
-func (s *Server) caseStep(w http.ResponseWriter, r *http.Request) error {
+// caseFor loads the path's joint acceptance and its project.
+func (s *Server) caseFor(r *http.Request) (*identity.Principal, completion.Case, ledger.Project, error) {
+	p, err := principal(r)
+	if err != nil {
+		return nil, completion.Case{}, ledger.Project{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return p, completion.Case{}, ledger.Project{}, err
+	}
+	c, err := s.db.AcceptanceCase(r.Context(), id)
+	if err != nil {
+		return p, c, ledger.Project{}, err
+	}
+	proj, err := s.db.Project(r.Context(), c.ProjectID)
+	return p, c, proj, err
+}
+
+// caseRefused shows the joint acceptance again with why the action was
+// refused.
+func (s *Server) caseRefused(w http.ResponseWriter, r *http.Request, err error) error {
+	e, err := shown(err)
+	if err != nil {
+		return err
+	}
 	page, err := s.loadCase(r)
 	if err != nil {
 		return err
 	}
-	p, _ := principal(r)
-	ctx, actor := r.Context(), identity.ActorFrom(r.Context())
-	var msg string
-	switch r.FormValue("step") {
-	case "reinspect":
-		if err := access.Decide(p, access.AcceptanceApply, store.ProjectTarget(page.Project)); err != nil {
-			return err
-		}
-		_, err = s.db.Reinspect(ctx, actor, s.calendar(), page.C.ID)
-		msg = "已申请复验：仅不通过的部门复验"
-	default:
-		if err := access.Decide(p, access.AcceptanceOpinion, access.OpinionTarget(page.C, page.Project, p.Org.Service)); err != nil {
-			return err
-		}
-		var files []store.File
-		if files, err = uploadedFiles(r); err == nil {
-			var c completion.Case
-			c, err = s.db.RecordOpinion(ctx, actor, page.C.ID, p.Org.Service, completion.Result(r.FormValue("result")), r.FormValue("reasons"), files)
-			switch {
-			case err != nil:
-			case c.State == completion.Passed:
-				msg = "已出具意见。各部门均已通过，联合验收意见书 " + c.OpinionNo + " 已出具"
-			default:
-				msg = "已出具" + identity.ServiceLabel(p.Org.Service) + "验收意见"
-			}
-		}
+	page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
+	return s.render(w, http.StatusUnprocessableEntity, "case", page)
+}
+
+// caseOpinion records the viewer's department's opinion, with its files.
+func (s *Server) caseOpinion(w http.ResponseWriter, r *http.Request) error {
+	p, c, proj, err := s.caseFor(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.AcceptanceOpinion, access.OpinionTarget(c, proj, p.Org.Service)); err != nil {
+		return err
+	}
+	files, err := uploadedFiles(r)
+	if err == nil {
+		c, err = s.db.RecordOpinion(r.Context(), identity.ActorFrom(r.Context()), c.ID, p.Org.Service, completion.Result(r.FormValue("result")), r.FormValue("reasons"), files)
 	}
 	if err != nil {
-		errs, m, ferr := formErrors(err)
-		if ferr != nil {
-			return ferr
-		}
-		page, lerr := s.loadCase(r)
-		if lerr != nil {
-			return lerr
-		}
-		page.Errors, page.Message = errs, m
-		return s.render(w, http.StatusUnprocessableEntity, "case", page)
+		return s.caseRefused(w, r, err)
 	}
-	s.flash(r, msg)
-	http.Redirect(w, r, "/acceptance/"+strconv.FormatInt(page.C.ID, 10), http.StatusSeeOther)
-	return nil
+	msg := "已出具" + identity.ServiceLabel(p.Org.Service) + "验收意见"
+	if c.State == completion.Passed {
+		msg = "已出具意见。各部门均已通过，联合验收意见书 " + c.OpinionNo + " 已出具"
+	}
+	return s.done(w, r, msg, fmt.Sprintf("/acceptance/%d", c.ID))
+}
+
+// caseReinspect is the developer's request for re-inspection after the
+// rectification (after the confirmation).
+func (s *Server) caseReinspect(w http.ResponseWriter, r *http.Request) error {
+	p, c, proj, err := s.caseFor(r)
+	if err != nil {
+		return err
+	}
+	if err := access.Decide(p, access.AcceptanceApply, store.ProjectTarget(proj)); err != nil {
+		return err
+	}
+	if _, err := s.db.Reinspect(r.Context(), identity.ActorFrom(r.Context()), s.calendar(), c.ID); err != nil {
+		return s.caseRefused(w, r, err)
+	}
+	return s.done(w, r, "已申请复验：仅不通过的部门复验", fmt.Sprintf("/acceptance/%d", c.ID))
 }
 
 // uploadedFiles reads the files of a multipart form's "files" field.

@@ -32,8 +32,8 @@ func TestFilingPageReadsNoMoreThanAPI(t *testing.T) {
 		number, today := "昌建竣备〔2026〕001号", calendar.DateOf(env.Clock.Now()).String()
 		n := measure(func() {
 			if viaPage {
-				status, loc, body := postForm(t, client, fmt.Sprintf("%s/projects/%d/completion", base, project), url.Values{
-					"step": {"file"}, "number": {number}, "filed_on": {today}, "building": {strconv.FormatInt(building, 10)}})
+				status, loc, body := postForm(t, client, fmt.Sprintf("%s/projects/%d/completion/filing", base, project), url.Values{
+					"number": {number}, "filed_on": {today}, "building": {strconv.FormatInt(building, 10)}})
 				if status != http.StatusSeeOther {
 					t.Fatalf("page filing: %d %s %s", status, loc, body)
 				}
