@@ -339,74 +339,117 @@ func (s *Server) contractDocument(w http.ResponseWriter, r *http.Request) error 
 	return s.render(w, 200, "contract_doc", page)
 }
 
-// contractStep runs a developer's or buyer's step and shows the result.
-func (s *Server) contractStep(w http.ResponseWriter, r *http.Request) error {
-	step := r.PostFormValue("step")
-	act := access.ContractDraft
-	switch step {
-	case "confirm":
-		act = access.ContractConfirm
-	case "cancel":
-		act = access.ContractCancel
+// contractFor loads the path's contract and decides act on it.
+func (s *Server) contractFor(r *http.Request, act access.Action) (*identity.Principal, presale.Contract, error) {
+	p, err := principal(r)
+	if err != nil {
+		return nil, presale.Contract{}, err
 	}
-	page, err := s.loadContractPage(r, act)
+	id, err := pathID(r, "id")
+	if err != nil {
+		return p, presale.Contract{}, err
+	}
+	c, err := s.db.Contract(r.Context(), id)
+	if err != nil {
+		return p, c, err
+	}
+	return p, c, access.Decide(p, act, store.ContractTarget(c))
+}
+
+// contractRefused shows the contract again with why the action was
+// refused.
+func (s *Server) contractRefused(w http.ResponseWriter, r *http.Request, err error) error {
+	e, err := shown(err)
 	if err != nil {
 		return err
 	}
-	p := identity.PrincipalFrom(r.Context())
-	actor := identity.ActorFrom(r.Context())
-	id := page.C.ID
-	var done string
-	switch step {
-	case "send":
-		err, done = ignore(s.db.SendContract(r.Context(), actor, id)), "已发送买受人确认"
-	case "withdraw":
-		err, done = ignore(s.db.WithdrawContract(r.Context(), actor, id, r.PostFormValue("reason"))), "已撤回合同，该户恢复可售"
-	case "confirm":
-		var c presale.Contract
-		c, err = s.db.ConfirmContract(r.Context(), actor, id, p.User.IDNumber)
-		done = "已确认"
-		if err == nil && c.State == presale.Signed {
-			done = "已确认，合同已签署；开发企业将在30日内办理备案与预告登记"
-		}
-	case "file":
-		var c presale.Contract
-		c, err = s.db.FileContract(r.Context(), actor, id)
-		done = "已备案，同步完成预告登记：" + c.PreNoticeNo
-	case "cancel":
-		var party store.CancelParty
-		party, err = store.CancelPartyOf(p, page.C, r.PostFormValue("court_doc"))
-		if err == nil {
-			var x store.Cancellation
-			x, err = s.db.AgreeCancellation(r.Context(), actor, id, party, r.PostFormValue("reason"))
-			done = "已记录您同意注销，待另一方同意"
-			if x.State == "executed" {
-				done = "合同已注销备案，预告登记同步注销"
-			}
-		}
-	default:
-		return problem.New(problem.Invalid, "request.step", "未知操作")
-	}
+	page, err := s.loadContractPage(r, access.ContractRead)
 	if err != nil {
-		e := problem.As(err)
-		if e.Kind == problem.Internal || e.Kind == problem.Forbidden {
-			return err
-		}
-		page, err2 := s.loadContractPage(r, access.ContractRead)
-		if err2 != nil {
-			return err2
-		}
-		page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
-		return s.render(w, http.StatusUnprocessableEntity, "contract", page)
+		return err
 	}
-	s.flash(r, done)
-	http.Redirect(w, r, "/contracts/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
-	return nil
+	page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
+	return s.render(w, http.StatusUnprocessableEntity, "contract", page)
 }
 
-// ignore drops a value and keeps the error, for steps whose result the
-// page reloads anyway.
-func ignore[T any](_ T, err error) error { return err }
+// contractDone shows the contract with what was done.
+func (s *Server) contractDone(w http.ResponseWriter, r *http.Request, id int64, msg string) error {
+	return s.done(w, r, msg, "/contracts/"+strconv.FormatInt(id, 10))
+}
+
+// sendContract sends the developer's draft to the buyers to confirm.
+func (s *Server) sendContract(w http.ResponseWriter, r *http.Request) error {
+	_, c, err := s.contractFor(r, access.ContractDraft)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.SendContract(r.Context(), identity.ActorFrom(r.Context()), c.ID); err != nil {
+		return s.contractRefused(w, r, err)
+	}
+	return s.contractDone(w, r, c.ID, "已发送买受人确认")
+}
+
+// withdrawContract withdraws a draft or sent contract; the unit is for
+// sale again.
+func (s *Server) withdrawContract(w http.ResponseWriter, r *http.Request) error {
+	_, c, err := s.contractFor(r, access.ContractDraft)
+	if err != nil {
+		return err
+	}
+	if _, err := s.db.WithdrawContract(r.Context(), identity.ActorFrom(r.Context()), c.ID, r.PostFormValue("reason")); err != nil {
+		return s.contractRefused(w, r, err)
+	}
+	return s.contractDone(w, r, c.ID, "已撤回合同，该户恢复可售")
+}
+
+// signContract is a buyer's confirmation (the online signature); the last
+// buyer's signs the contract.
+func (s *Server) signContract(w http.ResponseWriter, r *http.Request) error {
+	p, c, err := s.contractFor(r, access.ContractConfirm)
+	if err != nil {
+		return err
+	}
+	c, err = s.db.ConfirmContract(r.Context(), identity.ActorFrom(r.Context()), c.ID, p.User.IDNumber)
+	if err != nil {
+		return s.contractRefused(w, r, err)
+	}
+	if c.State == presale.Signed {
+		return s.contractDone(w, r, c.ID, "已确认，合同已签署；开发企业将在30日内办理备案与预告登记")
+	}
+	return s.contractDone(w, r, c.ID, "已确认")
+}
+
+// fileContract files a signed contract, with its pre-notice registration.
+func (s *Server) fileContract(w http.ResponseWriter, r *http.Request) error {
+	_, c, err := s.contractFor(r, access.ContractDraft)
+	if err != nil {
+		return err
+	}
+	if c, err = s.db.FileContract(r.Context(), identity.ActorFrom(r.Context()), c.ID); err != nil {
+		return s.contractRefused(w, r, err)
+	}
+	return s.contractDone(w, r, c.ID, "已备案，同步完成预告登记："+c.PreNoticeNo)
+}
+
+// cancelContract records one party's agreement to cancel the filing (or a
+// court's document); when all agree the filing and the pre-notice end.
+func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) error {
+	p, c, err := s.contractFor(r, access.ContractCancel)
+	if err != nil {
+		return err
+	}
+	party, err := store.CancelPartyOf(p, c, r.PostFormValue("court_doc"))
+	var x store.Cancellation
+	if err == nil {
+		x, err = s.db.AgreeCancellation(r.Context(), identity.ActorFrom(r.Context()), c.ID, party, r.PostFormValue("reason"))
+	}
+	if err != nil {
+		return s.contractRefused(w, r, err)
+	}
+	if x.State == "executed" {
+		return s.contractDone(w, r, c.ID, "合同已注销备案，预告登记同步注销")
+	}
+	return s.contractDone(w, r, c.ID, "已记录您同意注销，待另一方同意")
+}
 
 // ---- funds
 
