@@ -115,6 +115,9 @@ type HandoverPage struct {
 	CanManage bool
 	Message   string
 	Reasons   []problem.Reason
+	Errors    map[string]string
+	Unit      int64  // the unit whose receiver was refused
+	Receiver  string // the receiver as typed
 }
 
 func (s *Server) loadHandoverPage(r *http.Request, act access.Action) (HandoverPage, error) {
@@ -158,42 +161,75 @@ func (s *Server) handoverPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "handover", page)
 }
 
-// handoverAction starts, resumes or pauses the batch, or records who took
-// the keys of a unit.
-func (s *Server) handoverAction(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.loadHandoverPage(r, access.HandoverManage)
+// handoverRefused shows the handover again with why the action was
+// refused and, for a unit's receiver, the name as typed.
+func (s *Server) handoverRefused(w http.ResponseWriter, r *http.Request, err error, unit int64, receiver string) error {
+	e, err := shown(err)
 	if err != nil {
 		return err
 	}
-	ctx, actor := r.Context(), identity.ActorFrom(r.Context())
-	var msg string
-	switch r.PostFormValue("step") {
-	case "run":
-		if err = s.db.QueueHandover(ctx, actor, page.Event.ID); err == nil {
-			if s.cfg.Wake != nil {
-				s.cfg.Wake()
-			}
-			msg = "批量办理已开始，本页显示进度"
-		}
-	case "pause":
-		err, msg = s.db.PauseHandover(ctx, actor, page.Event.ID), "已请求暂停：当前批次办完后停下"
-	case "receiver":
-		unit, _ := strconv.ParseInt(r.PostFormValue("unit"), 10, 64)
-		err, msg = s.db.SetReceiver(ctx, actor, page.Event.ID, unit, r.PostFormValue("receiver")), "已登记领取钥匙的人"
-	default:
-		return problem.New(problem.Invalid, "request.step", "未知的操作")
-	}
+	page, err := s.loadHandoverPage(r, access.HandoverRead)
 	if err != nil {
-		e := problem.As(err)
-		if e.Kind == problem.Internal {
-			return err
-		}
-		page.Message, page.Reasons = e.Message, e.Reasons
-		return s.render(w, http.StatusUnprocessableEntity, "handover", page)
+		return err
 	}
-	s.flash(r, msg)
-	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
-	return nil
+	page.Message, page.Reasons, page.Errors, page.Unit, page.Receiver = e.Message, e.Reasons, e.Fields, unit, receiver
+	return s.render(w, http.StatusUnprocessableEntity, "handover", page)
+}
+
+// handoverFor loads the path's handover, deciding act on it.
+func (s *Server) handoverFor(r *http.Request, act access.Action) (handover.Event, error) {
+	if _, err := principal(r); err != nil {
+		return handover.Event{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return handover.Event{}, err
+	}
+	return s.db.HandoverFor(r.Context(), viewer(r), id, act)
+}
+
+// runHandover starts or resumes the batch (after the confirmation).
+func (s *Server) runHandover(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.handoverFor(r, access.HandoverManage)
+	if err != nil {
+		return err
+	}
+	if err := s.db.QueueHandover(r.Context(), identity.ActorFrom(r.Context()), e.ID); err != nil {
+		return s.handoverRefused(w, r, err, 0, "")
+	}
+	if s.cfg.Wake != nil {
+		s.cfg.Wake()
+	}
+	return s.done(w, r, "批量办理已开始，本页显示进度", fmt.Sprintf("/handover/%d", e.ID))
+}
+
+// pauseHandover asks the batch to stop after the current run.
+func (s *Server) pauseHandover(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.handoverFor(r, access.HandoverManage)
+	if err != nil {
+		return err
+	}
+	if err := s.db.PauseHandover(r.Context(), identity.ActorFrom(r.Context()), e.ID); err != nil {
+		return s.handoverRefused(w, r, err, 0, "")
+	}
+	return s.done(w, r, "已请求暂停：当前批次办完后停下", fmt.Sprintf("/handover/%d", e.ID))
+}
+
+// setReceiver records who took the keys of a unit handed over.
+func (s *Server) setReceiver(w http.ResponseWriter, r *http.Request) error {
+	e, err := s.handoverFor(r, access.HandoverManage)
+	if err != nil {
+		return err
+	}
+	unit, err := pathID(r, "unit")
+	if err != nil {
+		return err
+	}
+	receiver := r.PostFormValue("receiver")
+	if err := s.db.SetReceiver(r.Context(), identity.ActorFrom(r.Context()), e.ID, unit, receiver); err != nil {
+		return s.handoverRefused(w, r, err, unit, receiver)
+	}
+	return s.done(w, r, "已登记领取钥匙的人", fmt.Sprintf("/handover/%d", e.ID))
 }
 
 // HandoverIndexPage lists the projects whose handovers the principal sees.
@@ -244,6 +280,10 @@ type DeedTaxPage struct {
 	Rule      string // the rule applied in the project's jurisdiction (tax.Rule)
 	CanManage bool
 	Message   string
+	Reasons   []problem.Reason
+	Errors    map[string]string
+	Contract  int64  // the contract whose payment was refused
+	Voucher   string // the voucher as typed
 }
 
 // DeedTaxRow is one contract's assessment.
@@ -286,38 +326,65 @@ func (s *Server) deedTaxPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "deedtax", page)
 }
 
-func (s *Server) deedTaxAction(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.loadDeedTax(r, access.DeedTaxManage)
+// deedTaxRefused shows the project's deed tax again with why the action
+// was refused and, for a payment, the voucher as typed.
+func (s *Server) deedTaxRefused(w http.ResponseWriter, r *http.Request, err error, contract int64, voucher string) error {
+	e, err := shown(err)
 	if err != nil {
 		return err
 	}
-	ctx, actor := r.Context(), identity.ActorFrom(r.Context())
-	var msg string
-	switch r.PostFormValue("step") {
-	case "assess":
-		var n int
-		if n, err = s.db.AssessDeedTax(ctx, actor, page.Project.ID); err == nil {
-			msg = fmt.Sprintf("已核定%d份合同的契税", n)
-		}
-	case "pay":
-		contract, _ := strconv.ParseInt(r.PostFormValue("contract"), 10, 64)
-		if _, err = s.db.PayDeedTax(ctx, actor, contract, strings.TrimSpace(r.PostFormValue("voucher")), "staff"); err == nil {
-			msg = "已登记完税"
-		}
-	default:
-		return problem.New(problem.Invalid, "request.step", "未知的操作")
-	}
-	_, fmsg, err := formErrors(err)
+	page, err := s.loadDeedTax(r, access.DeedTaxRead)
 	if err != nil {
 		return err
 	}
-	if fmsg != "" {
-		page.Message = fmsg
-		return s.render(w, http.StatusUnprocessableEntity, "deedtax", page)
+	page.Message, page.Reasons, page.Errors, page.Contract, page.Voucher = e.Message, e.Reasons, e.Fields, contract, voucher
+	return s.render(w, http.StatusUnprocessableEntity, "deedtax", page)
+}
+
+// assessDeedTax assesses the deed tax of the project's contracts on the
+// measured areas.
+func (s *Server) assessDeedTax(w http.ResponseWriter, r *http.Request) error {
+	_, proj, err := s.projectFor(r, access.DeedTaxManage)
+	if err != nil {
+		return err
 	}
-	s.flash(r, msg)
-	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
-	return nil
+	n, err := s.db.AssessDeedTax(r.Context(), identity.ActorFrom(r.Context()), proj.ID)
+	if err != nil {
+		return s.deedTaxRefused(w, r, err, 0, "")
+	}
+	return s.done(w, r, fmt.Sprintf("已核定%d份合同的契税", n), fmt.Sprintf("/projects/%d/deed-tax", proj.ID))
+}
+
+// payDeedTax records the payment of a contract's deed tax (after the
+// confirmation); the contract must be the path's project's.
+func (s *Server) payDeedTax(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	project, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	id, err := pathID(r, "contract")
+	if err != nil {
+		return err
+	}
+	c, err := s.db.Contract(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if c.ProjectID != project {
+		return problem.New(problem.NotFound, "contract.not_found", "合同不存在")
+	}
+	if err := access.Decide(p, access.DeedTaxManage, store.ContractTarget(c)); err != nil {
+		return err
+	}
+	voucher := strings.TrimSpace(r.PostFormValue("voucher"))
+	if _, err := s.db.PayDeedTax(r.Context(), identity.ActorFrom(r.Context()), c.ID, voucher, "staff"); err != nil {
+		return s.deedTaxRefused(w, r, err, c.ID, voucher)
+	}
+	return s.done(w, r, "已登记完税", fmt.Sprintf("/projects/%d/deed-tax", project))
 }
 
 // ---- the buyer's own
