@@ -189,16 +189,16 @@ func TestPaperIssuePage(t *testing.T) {
 	if !checkPage(t, "issue form: one serial per certificate offered in order", body, countOf(`input[name="paper_serial"]`, 2), serials("XJ26000002", "XJ26000003")) {
 		t.FailNow()
 	}
-	issue := url.Values{"step": {"issue"}, "delivery": {"hand"}, "paper": {"1"}}
+	issue := url.Values{"delivery": {"hand"}, "paper": {"1"}}
 	issue["paper_serial"] = []string{"XJ26000001", "XJ26000003"}
-	status, _, body = postForm(t, cl, page, issue)
+	status, _, body = postForm(t, cl, page+"/issue", issue)
 	if status != 422 {
 		t.Errorf("issue on a spoiled blank: got status %d, want 422", status)
 	}
 	checkPage(t, "issue on a spoiled blank: named, with the typed serials kept", body,
 		in("#paper .field-error", hasText("已作废")), serials("XJ26000001", "XJ26000003"))
 	issue["paper_serial"] = []string{"XJ26000002", "XJ26000003"}
-	if status, _, body := postForm(t, cl, page, issue); status != 303 {
+	if status, _, body := postForm(t, cl, page+"/issue", issue); status != 303 {
 		t.Fatalf("issue on the offered blanks: status %d: %.300s", status, body)
 	}
 	certs, _ := env.DB.CertificatesOfUnit(ctx, unit.ID)

@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"handover/internal/access"
+	"handover/internal/registry"
 )
 
 // routes registers every page route; the JSON API registers its own.
@@ -131,7 +132,14 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /applications/new", s.page(s.newApplicationPage))
 	mux.Handle("POST /applications", s.page(s.createApplication))
 	mux.Handle("GET /applications/{id}", s.page(s.applicationPage))
-	mux.Handle("POST /applications/{id}", s.page(s.applicationStep))
+	mux.Handle("POST /applications/{id}/accept", s.page(s.applicationStep(registry.StepAccept)))
+	mux.Handle("POST /applications/{id}/review", s.page(s.applicationStep(registry.StepReview)))
+	mux.Handle("POST /applications/{id}/review2", s.page(s.applicationStep(registry.StepReview2)))
+	mux.Handle("POST /applications/{id}/return", s.page(s.applicationStep(registry.StepReturn)))
+	mux.Handle("POST /applications/{id}/record", s.page(s.applicationStep(registry.StepRecord)))
+	mux.Handle("POST /applications/{id}/certify", s.page(s.applicationStep(registry.StepCertify)))
+	mux.Handle("POST /applications/{id}/issue", s.page(s.issueApplication))
+	mux.Handle("POST /applications/{id}/withdraw", s.page(s.applicationStep(registry.StepWithdraw)))
 	mux.Handle("GET /certificates/{id}", s.page(s.certificatePage))
 	mux.Handle("GET /certificates/{id}/qr.png", s.page(s.certificateQR))
 	mux.Handle("GET /certificates/{id}/file", s.page(s.certificateDownload))
