@@ -135,3 +135,50 @@ func TestBlocked(t *testing.T) {
 		t.Errorf("Blocked: got %v, want %v", got, want)
 	}
 }
+
+func TestAnswerUtility(t *testing.T) {
+	tests := []struct {
+		name        string
+		state, prev string
+		org         int64
+		done        bool
+		reason      string
+		wantState   string
+		wantAgain   bool
+		wantCode    string
+	}{
+		{"done", "requested", "", 7, true, "", "done", false, ""},
+		{"refused with a reason", "requested", "", 7, false, " 欠费未清 ", "refused", false, ""},
+		{"refused without a reason", "requested", "", 7, false, " ", "", false, "utility.reason"},
+		{"another provider", "requested", "", 8, true, "", "", false, "access.denied"},
+		{"the platform answers", "requested", "", 0, true, "", "done", false, ""},
+		{"the same answer again", "refused", "欠费未清", 7, false, "欠费未清", "refused", true, ""},
+		{"a different answer", "done", "", 7, false, "欠费未清", "", false, "utility.answered"},
+	}
+	for _, tt := range tests {
+		a, again, err := AnswerUtility(tt.state, tt.prev, 7, tt.org, tt.done, tt.reason)
+		got := ""
+		if err != nil {
+			got = problem.CodeOf(err)
+		}
+		if got != tt.wantCode || again != tt.wantAgain || (err == nil && a.State != tt.wantState) {
+			t.Errorf("%s: got %+v again %v code %q, want state %q again %v code %q", tt.name, a, again, got, tt.wantState, tt.wantAgain, tt.wantCode)
+		}
+	}
+}
+
+func TestCheckReceiverAndAutoReview(t *testing.T) {
+	if r, err := CheckReceiver("  张伟 "); err != nil || r != "张伟" {
+		t.Errorf("CheckReceiver: got %q %v, want 张伟", r, err)
+	}
+	if _, err := CheckReceiver(" "); problem.CodeOf(err) != "handover.receiver" {
+		t.Errorf("CheckReceiver of blank: got %v, want handover.receiver", err)
+	}
+	all := registry.Policy{AutoReview: []registry.ServiceKind{registry.First, registry.Transfer, registry.MortgageReg}}
+	if err := CheckAutoReview(all); err != nil {
+		t.Errorf("CheckAutoReview of every batch matter: got %v, want nil", err)
+	}
+	if err := CheckAutoReview(registry.Policy{AutoReview: []registry.ServiceKind{registry.Transfer}}); problem.CodeOf(err) != "handover.auto_review" {
+		t.Errorf("CheckAutoReview without first registration: got %v, want handover.auto_review", err)
+	}
+}

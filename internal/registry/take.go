@@ -190,3 +190,22 @@ func (s *Service) ResolveSale(filed int64) error {
 	}
 	return problem.New(problem.Refused, "application.contract", "该户没有已备案的商品房买卖合同；存量房转移请填写受让人")
 }
+
+// CheckEntry refuses a cancellation, unseal or correction of an entry that
+// is not on the service's unit's book (entryUnit is the unit the entry is
+// on, 0 when there is no such entry).
+func (s Service) CheckEntry(entryUnit int64) error {
+	if entryUnit == 0 || entryUnit != s.UnitID {
+		return problem.New(problem.Invalid, "application.entry", "请选择本户登记簿中的登记")
+	}
+	return nil
+}
+
+// Mortgagee is the holder of a mortgage the application names: it must be
+// a bank (isBank), recorded under its 统一社会信用代码.
+func Mortgagee(name, uscc string, isBank bool) (Holder, error) {
+	if !isBank {
+		return Holder{}, problem.New(problem.Invalid, "application.bank", "抵押权人应为银行")
+	}
+	return Holder{Name: name, IDKind: "统一社会信用代码", IDNumber: uscc}, nil
+}

@@ -277,3 +277,21 @@ func TestResolveSale(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckEntryAndMortgagee(t *testing.T) {
+	s := Service{Kind: Cancel, UnitID: 4, EntryID: 9}
+	for _, tt := range []struct {
+		entryUnit int64
+		wantCode  string
+	}{{4, ""}, {5, "application.entry"}, {0, "application.entry"}} {
+		if got := codeOf(s.CheckEntry(tt.entryUnit)); got != tt.wantCode {
+			t.Errorf("CheckEntry(%d): got %q, want %q", tt.entryUnit, got, tt.wantCode)
+		}
+	}
+	if h, err := Mortgagee("建设银行", "91650000", true); err != nil || h.IDKind != "统一社会信用代码" || h.IDNumber != "91650000" {
+		t.Errorf("Mortgagee of a bank: got %+v %v", h, err)
+	}
+	if _, err := Mortgagee("某公司", "9165", false); codeOf(err) != "application.bank" {
+		t.Errorf("Mortgagee of another organisation: got %v, want application.bank", err)
+	}
+}

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -387,9 +386,9 @@ func (db *DB) PauseHandover(ctx context.Context, actor audit.Actor, id int64) er
 
 // SetReceiver records who received the keys of a unit.
 func (db *DB) SetReceiver(ctx context.Context, actor audit.Actor, eventID, unitID int64, receiver string) error {
-	receiver = strings.TrimSpace(receiver)
-	if receiver == "" {
-		return &problem.Error{Kind: problem.Invalid, Code: "handover.receiver", Message: "请填写领取钥匙的人", Fields: map[string]string{"receiver": "必填"}}
+	receiver, err := handover.CheckReceiver(receiver)
+	if err != nil {
+		return err
 	}
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		if err := tx.decideEvent(ctx, eventID); err != nil {
@@ -475,13 +474,7 @@ func requireAutoReview(ctx context.Context, q querier, jurisdiction string) erro
 	if err != nil {
 		return err
 	}
-	for _, k := range []registry.ServiceKind{registry.First, registry.Transfer, registry.MortgageReg} {
-		if !slices.Contains(policy.AutoReview, k) {
-			return problem.Newf(problem.Refused, "handover.auto_review", "本辖区未对“%s”启用自动审核（配置 %s），批量交房须逐件人工审核",
-				k.Label(), registry.SettingAutoReview)
-		}
-	}
-	return nil
+	return handover.CheckAutoReview(policy)
 }
 
 // BatchChunk is how many units a batch transaction carries.
@@ -872,38 +865,25 @@ func (db *DB) UtilityRequests(ctx context.Context, unit, org, project int64) ([]
 // AnswerUtility records a provider's answer: done, or refused with reason.
 func (db *DB) AnswerUtility(ctx context.Context, actor audit.Actor, id int64, done bool, reason string) (UtilityRequest, error) {
 	var u UtilityRequest
-	reason = strings.TrimSpace(reason)
-	if !done && reason == "" {
-		return u, &problem.Error{Kind: problem.Invalid, Code: "utility.reason", Message: "不予办理须说明理由", Fields: map[string]string{"reason": "必填"}}
+	if _, _, err := handover.AnswerUtility("requested", "", actor.OrgID, actor.OrgID, done, reason); err != nil {
+		return u, err // the answer itself is bad: refused before the request is read
 	}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		if err := tx.queryRow(ctx, `SELECT id, unit_id, org_id, service, holder, state FROM utility_requests WHERE id = $1`+db.forUpdate(), id).
-			Scan(&u.ID, &u.UnitID, &u.OrgID, &u.Service, &u.Holder, &u.State); err != nil {
+		var prev string
+		if err := tx.queryRow(ctx, `SELECT id, unit_id, org_id, service, holder, state, reason FROM utility_requests WHERE id = $1`+db.forUpdate(), id).
+			Scan(&u.ID, &u.UnitID, &u.OrgID, &u.Service, &u.Holder, &u.State, &prev); err != nil {
 			return notFound(err, "utility.not_found", "过户申请不存在")
 		}
-		if actor.OrgID != 0 && actor.OrgID != u.OrgID {
-			return problem.New(problem.Forbidden, "access.denied", "该过户申请不是发给本单位的")
-		}
-		answer := "refused"
-		if done {
-			answer = "done"
-		}
-		if u.State != "requested" {
-			var prev string
-			if err := tx.queryRow(ctx, `SELECT reason FROM utility_requests WHERE id = $1`, id).Scan(&prev); err != nil {
-				return err
-			}
-			if u.State == answer && prev == reason {
-				u.Reason = prev
-				return nil // the utility's system sent the same answer again: nothing changes
-			}
-			return problem.New(problem.Conflict, "utility.answered", "该过户申请已作出不同答复")
-		}
-		u.State, u.Reason = answer, reason
-		if _, err := tx.exec(ctx, `UPDATE utility_requests SET state = $1, reason = $2, answered_at = $3 WHERE id = $4`, u.State, reason, tx.now, id); err != nil {
+		a, again, err := handover.AnswerUtility(u.State, prev, u.OrgID, actor.OrgID, done, reason)
+		if err != nil || again {
+			u.Reason = prev
 			return err
 		}
-		tx.Audit("utility.answer", "utility_request", id, map[string]any{"state": u.State, "reason": reason})
+		u.State, u.Reason = a.State, a.Reason
+		if _, err := tx.exec(ctx, `UPDATE utility_requests SET state = $1, reason = $2, answered_at = $3 WHERE id = $4`, u.State, u.Reason, tx.now, id); err != nil {
+			return err
+		}
+		tx.Audit("utility.answer", "utility_request", id, map[string]any{"state": u.State, "reason": u.Reason})
 		return nil
 	})
 	return u, err

@@ -360,8 +360,12 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 		}
 	case registry.Cancel, registry.Unseal, registry.Correct:
 		var entryUnit int64
-		if err := tx.queryRow(ctx, `SELECT unit_id FROM register_entries WHERE id = $1`, s.EntryID).Scan(&entryUnit); err != nil || entryUnit != unit {
-			return p, problem.New(problem.Invalid, "application.entry", "请选择本户登记簿中的登记")
+		err := tx.queryRow(ctx, `SELECT unit_id FROM register_entries WHERE id = $1`, s.EntryID).Scan(&entryUnit)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return p, err
+		}
+		if err := s.CheckEntry(entryUnit); err != nil {
+			return p, err
 		}
 	}
 	saleLoan := s.Kind == registry.MortgageReg && s.ContractID != 0 && s.Details["bank"] == ""
@@ -998,10 +1002,12 @@ func (tx *Tx) recordingFacts(ctx context.Context, a *registry.Application, s *re
 	case s.Kind == registry.MortgageReg && s.Details["bank"] != "":
 		id, _ := strconv.ParseInt(s.Details["bank"], 10, 64)
 		bank, err := tx.db.Org(ctx, id)
-		if err != nil || bank.Kind != identity.Bank {
-			return f, problem.New(problem.Invalid, "application.bank", "抵押权人应为银行")
+		if err != nil && problem.KindOf(err) != problem.NotFound {
+			return f, err
 		}
-		f.Bank = registry.Holder{Name: bank.Name, IDKind: "统一社会信用代码", IDNumber: bank.USCC}
+		if f.Bank, err = registry.Mortgagee(bank.Name, bank.USCC, err == nil && bank.Kind == identity.Bank); err != nil {
+			return f, err
+		}
 	case (s.Kind == registry.Transfer || s.Kind == registry.MortgageReg) && s.ContractID != 0:
 		f.Sale, err = tx.saleOfContract(ctx, s.ContractID, unit)
 		if err == nil && s.Kind == registry.MortgageReg && f.Sale.Loan {
