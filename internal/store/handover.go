@@ -386,12 +386,12 @@ func (db *DB) PauseHandover(ctx context.Context, actor audit.Actor, id int64) er
 
 // SetReceiver records who received the keys of a unit.
 func (db *DB) SetReceiver(ctx context.Context, actor audit.Actor, eventID, unitID int64, receiver string) error {
-	receiver, err := handover.CheckReceiver(receiver)
-	if err != nil {
-		return err
-	}
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		if err := tx.decideEvent(ctx, eventID); err != nil {
+			return err
+		}
+		receiver, err := handover.CheckReceiver(receiver)
+		if err != nil {
 			return err
 		}
 		res, err := tx.exec(ctx, `UPDATE handover_units SET receiver = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4 AND state = 'done'`,

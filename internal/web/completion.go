@@ -284,9 +284,9 @@ func (s *Server) clearItem(w http.ResponseWriter, r *http.Request) error {
 
 // fileCompletion records the completion filing (竣工验收备案): it reads
 // the same completion.FilingInput as the API's filing and asks the same
-// store.RecordFiling, after the same decision on the project.
+// store.RecordFiling, which decides access on the project it locks.
 func (s *Server) fileCompletion(w http.ResponseWriter, r *http.Request) error {
-	_, proj, err := s.projectFor(r, access.CompletionFile)
+	project, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -298,14 +298,14 @@ func (s *Server) fileCompletion(w http.ResponseWriter, r *http.Request) error {
 		}
 	}
 	in := completion.FilingInput{Number: r.PostFormValue("number"), FiledOn: r.PostFormValue("filed_on"), Buildings: formBuildings(r), Promises: promises}
-	f, promised, err := in.Filing(proj.ID, "page")
+	f, promised, err := in.Filing(project, "page")
 	if err == nil {
 		f, err = s.db.RecordFiling(r.Context(), identity.ActorFrom(r.Context()), s.calendar(), f, promised)
 	}
 	if err != nil {
 		return s.completionRefused(w, r, err, "file")
 	}
-	return s.completionDone(w, r, proj.ID, "file",
+	return s.completionDone(w, r, project, "file",
 		fmt.Sprintf("已办理竣工验收备案 %s：交房即交证时限至%s（第%d个工作日）", f.Number, f.DueOn.Chinese(), completion.ClockDays))
 }
 

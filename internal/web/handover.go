@@ -189,35 +189,36 @@ func (s *Server) handoverFor(r *http.Request, act access.Action) (handover.Event
 }
 
 // runHandover starts or resumes the batch (after the confirmation).
+// The store decides access on the event's project in its transaction.
 func (s *Server) runHandover(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.handoverFor(r, access.HandoverManage)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.db.QueueHandover(r.Context(), identity.ActorFrom(r.Context()), e.ID); err != nil {
+	if err := s.db.QueueHandover(r.Context(), identity.ActorFrom(r.Context()), id); err != nil {
 		return s.handoverRefused(w, r, err, 0, "")
 	}
 	if s.cfg.Wake != nil {
 		s.cfg.Wake()
 	}
-	return s.done(w, r, "批量办理已开始，本页显示进度", fmt.Sprintf("/handover/%d", e.ID))
+	return s.done(w, r, "批量办理已开始，本页显示进度", fmt.Sprintf("/handover/%d", id))
 }
 
 // pauseHandover asks the batch to stop after the current run.
 func (s *Server) pauseHandover(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.handoverFor(r, access.HandoverManage)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.db.PauseHandover(r.Context(), identity.ActorFrom(r.Context()), e.ID); err != nil {
+	if err := s.db.PauseHandover(r.Context(), identity.ActorFrom(r.Context()), id); err != nil {
 		return s.handoverRefused(w, r, err, 0, "")
 	}
-	return s.done(w, r, "已请求暂停：当前批次办完后停下", fmt.Sprintf("/handover/%d", e.ID))
+	return s.done(w, r, "已请求暂停：当前批次办完后停下", fmt.Sprintf("/handover/%d", id))
 }
 
 // setReceiver records who took the keys of a unit handed over.
 func (s *Server) setReceiver(w http.ResponseWriter, r *http.Request) error {
-	e, err := s.handoverFor(r, access.HandoverManage)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -226,10 +227,10 @@ func (s *Server) setReceiver(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	receiver := r.PostFormValue("receiver")
-	if err := s.db.SetReceiver(r.Context(), identity.ActorFrom(r.Context()), e.ID, unit, receiver); err != nil {
+	if err := s.db.SetReceiver(r.Context(), identity.ActorFrom(r.Context()), id, unit, receiver); err != nil {
 		return s.handoverRefused(w, r, err, unit, receiver)
 	}
-	return s.done(w, r, "已登记领取钥匙的人", fmt.Sprintf("/handover/%d", e.ID))
+	return s.done(w, r, "已登记领取钥匙的人", fmt.Sprintf("/handover/%d", id))
 }
 
 // HandoverIndexPage lists the projects whose handovers the principal sees.

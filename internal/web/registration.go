@@ -464,56 +464,34 @@ func (s *Server) applicationPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "application", page)
 }
 
-// applicationFor loads the path's application and decides the step's
-// action on it.
-func (s *Server) applicationFor(r *http.Request, step registry.Step) (registry.Application, error) {
-	p, err := principal(r)
-	if err != nil {
-		return registry.Application{}, err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return registry.Application{}, err
-	}
-	a, err := s.db.Application(r.Context(), id)
-	if err != nil {
-		return a, err
-	}
-	t, err := s.db.ApplicationTarget(r.Context(), a)
-	if err != nil {
-		return a, err
-	}
-	return a, access.Decide(p, access.StepAction(step), t)
-}
-
 // applicationStep runs one step of the application: 受理, 审核, 复审,
 // 退回补正 and 撤回 (with the form's reason), 登簿, 缮证.
 func (s *Server) applicationStep(step registry.Step) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		a, err := s.applicationFor(r, step)
+		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
-		return s.stepApplication(w, r, a, step, store.StepOptions{Reason: strings.TrimSpace(r.PostFormValue("reason"))})
+		return s.stepApplication(w, r, id, step, store.StepOptions{Reason: strings.TrimSpace(r.PostFormValue("reason"))})
 	}
 }
 
 // issueApplication issues the certificates: how they are delivered and the
 // paper blanks they are printed on.
 func (s *Server) issueApplication(w http.ResponseWriter, r *http.Request) error {
-	a, err := s.applicationFor(r, registry.StepIssue)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	return s.stepApplication(w, r, a, registry.StepIssue, store.StepOptions{Delivery: r.PostFormValue("delivery"),
+	return s.stepApplication(w, r, id, registry.StepIssue, store.StepOptions{Delivery: r.PostFormValue("delivery"),
 		TrackingNo: strings.TrimSpace(r.PostFormValue("tracking_no")), PaperSerial: postedSerials(r)})
 }
 
-// stepApplication asks the store for the step and shows the application
-// with what was done, or again with why it was refused and the paper
-// serials as typed.
-func (s *Server) stepApplication(w http.ResponseWriter, r *http.Request, a registry.Application, step registry.Step, opts store.StepOptions) error {
-	a, err := s.db.Step(r.Context(), identity.ActorFrom(r.Context()), a.ID, step, opts, s.cfg.Keys)
+// stepApplication asks the store for the step — which decides access on
+// the application it locks — and shows the application with what was
+// done, or again with why it was refused and the paper serials as typed.
+func (s *Server) stepApplication(w http.ResponseWriter, r *http.Request, id int64, step registry.Step, opts store.StepOptions) error {
+	a, err := s.db.Step(r.Context(), identity.ActorFrom(r.Context()), id, step, opts, s.cfg.Keys)
 	if err == nil {
 		return s.done(w, r, fmt.Sprintf("已%s（受理号 %s）", step.Label(), a.Number), fmt.Sprintf("/applications/%d", a.ID))
 	}
