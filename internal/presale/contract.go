@@ -287,132 +287,180 @@ const (
 // (docs/domain.md §5.3): the unit's permit and restrictions, one live contract,
 // the buyers' identities and shares, and every required clause.
 func (c *Contract) Check(f SaleFacts) error {
-	var r problem.Refusal
-	subject := f.Unit.UnitNo
-	add := func(rule, msg, basis, fixer string) {
-		r.Add(problem.Reason{Rule: rule, Subject: subject, Message: msg, Basis: basis, Fixer: fixer})
-	}
+	r := &contractRefusal{subject: f.Unit.UnitNo}
+	checkSaleable(r, f)
+	sum := c.checkBuyers(r)
+	c.checkOwnership(r, sum)
+	c.checkPrice(r)
+	c.checkPayment(r, f.BankExists)
+	c.checkTerms(r)
+	return r.Err("contract.refused", "合同未通过自动核验")
+}
+
+// contractRefusal collects the reasons one contract is refused; every reason
+// is about the contract's unit, so the refusal names it once.
+type contractRefusal struct {
+	problem.Refusal
+	subject string // the unit's 不动产单元号
+}
+
+// add records one failed rule with its legal basis and who can fix it.
+func (r *contractRefusal) add(rule, msg, basis, fixer string) {
+	r.Add(problem.Reason{Rule: rule, Subject: r.subject, Message: msg, Basis: basis, Fixer: fixer})
+}
+
+// checkSaleable refuses a unit the developer may not sell now: outside a valid
+// presale permit, held by another live contract, locked, sealed, already
+// transferred, or a developer whose listing refuses filing here.
+func checkSaleable(r *contractRefusal, f SaleFacts) {
 	switch f.Status.Permit {
 	case "valid":
 	case "suspended":
-		add("contract.permit", "该户所在幢的预售许可已暂停", basisPermit, "住建部门")
+		r.add("contract.permit", "该户所在幢的预售许可已暂停", basisPermit, "住建部门")
 	default:
-		add("contract.permit", "该户不在有效的商品房预售许可范围内", basisPermit, fixerDev+"（申请预售许可）")
+		r.add("contract.permit", "该户不在有效的商品房预售许可范围内", basisPermit, fixerDev+"（申请预售许可）")
 	}
 	if f.OtherLive {
-		add("contract.unit_taken", "该户已有有效的网签合同", basisOneLive, fixerDev+"（先撤回或注销原合同）")
+		r.add("contract.unit_taken", "该户已有有效的网签合同", basisOneLive, fixerDev+"（先撤回或注销原合同）")
 	}
 	if f.Status.Locked {
-		add("contract.unit_locked", "该户已被锁定", basisLocked, "住建部门或登记机构（解锁）")
+		r.add("contract.unit_locked", "该户已被锁定", basisLocked, "住建部门或登记机构（解锁）")
 	}
 	if f.Status.Sealed() {
 		who := "作出查封的人民法院或机关"
 		if a := f.Status.Register.SealAuthority; a != "" {
 			who = a + "（解除查封）"
 		}
-		add("contract.unit_sealed", "该户已被查封（登记簿有现势查封登记）", basisSealed, who)
+		r.add("contract.unit_sealed", "该户已被查封（登记簿有现势查封登记）", basisSealed, who)
 	}
 	if f.Status.Register.Registered {
-		add("contract.unit_registered", "该户已转移登记给买受人，不再是开发企业可以预售的房屋", basisRegistered, "登记机构（核实权属）")
+		r.add("contract.unit_registered", "该户已转移登记给买受人，不再是开发企业可以预售的房屋", basisRegistered, "登记机构（核实权属）")
 	}
 	if f.Listed && f.Effect == "refuse" {
-		add("contract.credit_restricted", "开发企业在限制清单中，本辖区对其合同不予网签备案", basisSaleCredit, "住建部门（移出限制清单）")
+		r.add("contract.credit_restricted", "开发企业在限制清单中，本辖区对其合同不予网签备案", basisSaleCredit, "住建部门（移出限制清单）")
 	}
+}
+
+// checkBuyers checks each buyer's name, 身份证号 (written back in its
+// normalised form, so the contract stores one spelling) and, for 按份共有,
+// share; it returns the sum of the valid shares for checkOwnership.
+func (c *Contract) checkBuyers(r *contractRefusal) *big.Rat {
 	if len(c.Buyers) == 0 {
-		add("contract.buyers", "合同没有买受人", basisClauses, fixerDev)
+		r.add("contract.buyers", "合同没有买受人", basisClauses, fixerDev)
 	}
 	seen := map[string]bool{}
 	sum := new(big.Rat)
 	for i, b := range c.Buyers {
 		who := fmt.Sprintf("第%d位买受人", i+1)
 		if strings.TrimSpace(b.Name) == "" || utf8.RuneCountInString(b.Name) > 50 {
-			add("contract.buyer_name", who+"姓名缺失或过长", basisClauses, fixerDev)
+			r.add("contract.buyer_name", who+"姓名缺失或过长", basisClauses, fixerDev)
 		}
 		id, err := code.ParseIDCard(b.IDNumber)
 		if err != nil {
-			add("contract.buyer_id", who+"身份证号无效："+problem.As(err).Message, basisIdentity, fixerDev+"（核对买受人身份证件）")
+			r.add("contract.buyer_id", who+"身份证号无效："+problem.As(err).Message, basisIdentity, fixerDev+"（核对买受人身份证件）")
 		} else {
 			c.Buyers[i].IDNumber = id.Number
 			if seen[id.Number] {
-				add("contract.buyer_id", who+"与其他买受人身份证号重复", basisIdentity, fixerDev)
+				r.add("contract.buyer_id", who+"与其他买受人身份证号重复", basisIdentity, fixerDev)
 			}
 			seen[id.Number] = true
 		}
 		if c.Ownership == Shares {
 			if b.ShareDen <= 0 || b.ShareNum <= 0 || b.ShareNum > b.ShareDen {
-				add("contract.shares", who+"的份额应为0到1之间的分数", basisShares, fixerDev)
+				r.add("contract.shares", who+"的份额应为0到1之间的分数", basisShares, fixerDev)
 			} else {
 				sum.Add(sum, b.Share())
 			}
 		}
 	}
+	return sum
+}
+
+// checkOwnership checks the 共有方式 against the number of buyers and, for
+// 按份共有, that the shares (sum, from checkBuyers) make the whole flat.
+func (c *Contract) checkOwnership(r *contractRefusal, sum *big.Rat) {
 	switch c.Ownership {
 	case Sole:
 		if len(c.Buyers) > 1 {
-			add("contract.ownership", "单独所有只能有一位买受人", basisShares, fixerDev)
+			r.add("contract.ownership", "单独所有只能有一位买受人", basisShares, fixerDev)
 		}
 	case Joint:
 		if len(c.Buyers) < 2 {
-			add("contract.ownership", "共同共有至少应有两位买受人", basisShares, fixerDev)
+			r.add("contract.ownership", "共同共有至少应有两位买受人", basisShares, fixerDev)
 		}
 	case Shares:
 		if len(c.Buyers) < 2 {
-			add("contract.ownership", "按份共有至少应有两位买受人", basisShares, fixerDev)
+			r.add("contract.ownership", "按份共有至少应有两位买受人", basisShares, fixerDev)
 		} else if sum.Cmp(big.NewRat(1, 1)) != 0 {
-			add("contract.shares", "各买受人份额之和应为1，实为"+sum.RatString(), basisShares, fixerDev)
+			r.add("contract.shares", "各买受人份额之和应为1，实为"+sum.RatString(), basisShares, fixerDev)
 		}
 	default:
-		add("contract.ownership", "请选择共有方式", basisShares, fixerDev)
+		r.add("contract.ownership", "请选择共有方式", basisShares, fixerDev)
 	}
-	// Clauses the system holds as data (docs/domain.md §5.3).
+}
+
+// checkPrice checks the price clauses (第二条、第三条), which the system holds
+// as data (docs/domain.md §5.3): a known basis, a positive price, and an area
+// to price on unless the price is per unit.
+func (c *Contract) checkPrice(r *contractRefusal) {
 	if c.PriceBasis != ByGross && c.PriceBasis != ByInner && c.PriceBasis != ByUnit {
-		add("contract.price_basis", "请选择计价方式（第三条）", basisClauses, fixerDev)
+		r.add("contract.price_basis", "请选择计价方式（第三条）", basisClauses, fixerDev)
 	}
 	if !c.UnitPrice.IsPositive() || !c.TotalPrice.IsPositive() {
-		add("contract.price", "单价与总价款应大于0（第三条）", basisClauses, fixerDev)
+		r.add("contract.price", "单价与总价款应大于0（第三条）", basisClauses, fixerDev)
 	}
 	if c.PriceBasis != ByUnit && !c.PriceArea.IsPositive() {
-		add("contract.area", "该户没有预测面积（第二条）", basisClauses, fixerDev)
+		r.add("contract.area", "该户没有预测面积（第二条）", basisClauses, fixerDev)
 	}
+}
+
+// checkPayment checks the payment clause (第四条): a loan names a bank that
+// exists, an amount below the price and a term of 1–30 years.
+func (c *Contract) checkPayment(r *contractRefusal, bankExists bool) {
 	switch c.Payment {
 	case Lump:
 	case Commercial, Fund:
-		if c.LoanBank == 0 || !f.BankExists {
-			add("contract.loan_bank", "贷款付款应指明贷款银行（第四条）", basisClauses, fixerDev)
+		if c.LoanBank == 0 || !bankExists {
+			r.add("contract.loan_bank", "贷款付款应指明贷款银行（第四条）", basisClauses, fixerDev)
 		}
 		if !c.LoanAmount.IsPositive() || !c.LoanAmount.LessThan(c.TotalPrice) {
-			add("contract.loan_amount", "贷款金额应大于0且小于总价款（第四条）", basisClauses, fixerDev)
+			r.add("contract.loan_amount", "贷款金额应大于0且小于总价款（第四条）", basisClauses, fixerDev)
 		}
 		if c.LoanYears < 1 || c.LoanYears > 30 {
-			add("contract.loan_years", "贷款年限应为1–30年（第四条）", basisClauses, fixerDev)
+			r.add("contract.loan_years", "贷款年限应为1–30年（第四条）", basisClauses, fixerDev)
 		}
 	default:
-		add("contract.payment", "请选择付款方式（第四条）", basisClauses, fixerDev)
+		r.add("contract.payment", "请选择付款方式（第四条）", basisClauses, fixerDev)
 	}
+}
+
+// checkTerms checks the remaining clauses the later steps rely on: the
+// escrow account, delivery, the area-difference clause, the certificate
+// deadline, both penalty rates, and the household statement deed tax needs.
+func (c *Contract) checkTerms(r *contractRefusal) {
 	if strings.TrimSpace(c.EscrowBank) == "" || strings.TrimSpace(c.EscrowAcct) == "" {
-		add("contract.escrow", "缺少预售资金监管银行与账号（第五条）", basisClauses, "住建部门（设立监管账户）")
+		r.add("contract.escrow", "缺少预售资金监管银行与账号（第五条）", basisClauses, "住建部门（设立监管账户）")
 	}
 	if c.DeliveryDate.IsZero() {
-		add("contract.delivery_date", "缺少交付日期（第十一条）", basisClauses, fixerDev)
+		r.add("contract.delivery_date", "缺少交付日期（第十一条）", basisClauses, fixerDev)
 	}
 	if c.PriceBasis != ByUnit && !c.AreaClause {
-		add("contract.area_clause", "按面积计价的合同应约定面积差异处理（第十三条）", basisClauses, fixerDev)
+		r.add("contract.area_clause", "按面积计价的合同应约定面积差异处理（第十三条）", basisClauses, fixerDev)
 	}
 	if c.RegistrationDays < 1 || c.RegistrationDays > 365 {
-		add("contract.registration_days", "应约定交付后办理不动产权证书的期限（1–365日，第二十条）", basisClauses, fixerDev)
+		r.add("contract.registration_days", "应约定交付后办理不动产权证书的期限（1–365日，第二十条）", basisClauses, fixerDev)
 	}
 	for _, rate := range []struct {
 		v    decimal.Decimal
 		what string
 	}{{c.LateDeliveryRate, "逾期交付违约金日比率（第十二条）"}, {c.LateCertificateRate, "逾期办证违约金日比率（第二十条）"}} {
 		if !rate.v.IsPositive() || rate.v.GreaterThan(decimal.NewFromInt(100)) {
-			add("contract.penalty", "应约定"+rate.what+"（万分之一至万分之一百）", basisClauses, fixerDev)
+			r.add("contract.penalty", "应约定"+rate.what+"（万分之一至万分之一百）", basisClauses, fixerDev)
 		}
 	}
 	if c.HomeCount != FirstHome && c.HomeCount != SecondHome && c.HomeCount != MoreHomes {
-		add("contract.household", "缺少买受人家庭住房情况说明（用于契税）", "《财政部 税务总局 住房城乡建设部公告》2024年第16号", fixerDev+"（收集买受人说明）")
+		r.add("contract.household", "缺少买受人家庭住房情况说明（用于契税）", "《财政部 税务总局 住房城乡建设部公告》2024年第16号", fixerDev+"（收集买受人说明）")
 	}
-	return r.Err("contract.refused", "合同未通过自动核验")
 }
 
 // DraftContract decides a new contract on the unit of f as the developer
