@@ -61,7 +61,7 @@ func (s *Server) loadCompletion(r *http.Request, act access.Action) (CompletionP
 	if err != nil {
 		return CompletionPage{}, nil, err
 	}
-	id, t := proj.ID, store.ProjectTarget(proj)
+	id, t := proj.ID, access.ProjectTarget(proj)
 	page := CompletionPage{Base: s.base(r, "竣工验收与核实核算："+proj.Name), Project: proj, BuildingName: map[int64]string{},
 		CanManage: access.Allowed(p, access.AcceptanceApply, t), CanAccount: access.Allowed(p, access.AccountingManage, t),
 		CanFulfil: access.Allowed(p, access.CommitmentFulfil, t)}
@@ -154,7 +154,7 @@ func (s *Server) projectFor(r *http.Request, act access.Action) (*identity.Princ
 	if err != nil {
 		return p, proj, err
 	}
-	return p, proj, access.Decide(p, act, store.ProjectTarget(proj))
+	return p, proj, access.Decide(p, act, access.ProjectTarget(proj))
 }
 
 func (s *Server) completionPage(w http.ResponseWriter, r *http.Request) error {
@@ -377,7 +377,7 @@ func (s *Server) loadMaintenance(r *http.Request, act access.Action) (Maintenanc
 		return MaintenancePage{}, err
 	}
 	id := proj.ID
-	page := MaintenancePage{Base: s.base(r, "住宅专项维修资金："+proj.Name), Project: proj, CanPay: access.Allowed(p, access.AccountingManage, store.ProjectTarget(proj))}
+	page := MaintenancePage{Base: s.base(r, "住宅专项维修资金："+proj.Name), Project: proj, CanPay: access.Allowed(p, access.AccountingManage, access.ProjectTarget(proj))}
 	items, err := s.db.AccountingItems(r.Context(), id, true)
 	if err != nil {
 		return page, err
@@ -848,7 +848,7 @@ func (s *Server) loadCase(r *http.Request) (CasePage, error) {
 	if err != nil {
 		return CasePage{}, err
 	}
-	t := store.ProjectTarget(proj)
+	t := access.ProjectTarget(proj)
 	if err := access.Decide(p, access.AcceptanceRead, t); err != nil {
 		return CasePage{}, err
 	}
@@ -946,7 +946,7 @@ func (s *Server) caseReinspect(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := access.Decide(p, access.AcceptanceApply, store.ProjectTarget(proj)); err != nil {
+	if err := access.Decide(p, access.AcceptanceApply, access.ProjectTarget(proj)); err != nil {
 		return err
 	}
 	if _, err := s.db.Reinspect(r.Context(), identity.ActorFrom(r.Context()), s.calendar(), c.ID); err != nil {
@@ -1012,7 +1012,7 @@ func (s *Server) attachment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := access.Decide(p, access.AcceptanceRead, store.ProjectTarget(proj)); err != nil {
+	if err := access.Decide(p, access.AcceptanceRead, access.ProjectTarget(proj)); err != nil {
 		return err
 	}
 	w.Header().Set("Content-Type", "application/octet-stream")

@@ -106,7 +106,7 @@ func (s *Server) contractFormPage(r *http.Request, unit int64, form presale.Cont
 	if err != nil {
 		return ContractFormPage{}, err
 	}
-	if err := access.Decide(p, access.ContractDraft, store.ProjectTarget(ref.Project)); err != nil {
+	if err := access.Decide(p, access.ContractDraft, access.ProjectTarget(ref.Project)); err != nil {
 		return ContractFormPage{}, err
 	}
 	banks, err := s.db.ListOrgs(r.Context(), access.Filter{All: true}, store.OrgQuery{Kind: identity.Bank})
@@ -486,7 +486,7 @@ func (s *Server) loadFundPage(r *http.Request, act access.Action) (FundPage, err
 	if err != nil {
 		return FundPage{}, err
 	}
-	t := store.ProjectTarget(proj)
+	t := access.ProjectTarget(proj)
 	page := FundPage{Base: s.base(r, "预售资金监管："+proj.Name), Project: proj,
 		Milestones: []string{presale.MilestoneStructure, presale.MilestoneCompleted, presale.MilestoneFiled, presale.MilestoneFirstReg}}
 	f, err := s.db.FundFacts(r.Context(), id)

@@ -42,7 +42,7 @@ func (s *Server) loadHandoverList(r *http.Request, act access.Action) (HandoverL
 	}
 	ctx := r.Context()
 	page := HandoverListPage{Base: s.base(r, "交房与批量办证："+proj.Name), Project: proj,
-		CanManage: access.Allowed(p, access.HandoverManage, store.ProjectTarget(proj)), Form: handover.Input{Mode: string(handover.OnSite)}}
+		CanManage: access.Allowed(p, access.HandoverManage, access.ProjectTarget(proj)), Form: handover.Input{Mode: string(handover.OnSite)}}
 	if page.Events, err = s.db.HandoverEvents(ctx, proj.ID); err != nil {
 		return page, err
 	}
@@ -138,7 +138,7 @@ func (s *Server) loadHandoverPage(r *http.Request, act access.Action) (HandoverP
 		return HandoverPage{}, err
 	}
 	page := HandoverPage{Base: s.base(r, "交房："+proj.Name+" "+e.HeldOn.Chinese()), Project: proj, Event: e,
-		CanManage: access.Allowed(viewer(r), access.HandoverManage, store.ProjectTarget(proj))}
+		CanManage: access.Allowed(viewer(r), access.HandoverManage, access.ProjectTarget(proj))}
 	if page.Units, err = s.db.HandoverUnits(ctx, e.ID); err != nil {
 		return page, err
 	}
@@ -298,7 +298,7 @@ func (s *Server) loadDeedTax(r *http.Request, act access.Action) (DeedTaxPage, e
 	if err != nil {
 		return DeedTaxPage{}, err
 	}
-	page := DeedTaxPage{Base: s.base(r, "契税："+proj.Name), Project: proj, CanManage: access.Allowed(p, access.DeedTaxManage, store.ProjectTarget(proj))}
+	page := DeedTaxPage{Base: s.base(r, "契税："+proj.Name), Project: proj, CanManage: access.Allowed(p, access.DeedTaxManage, access.ProjectTarget(proj))}
 	if page.Rule, err = s.db.DeedTaxRule(r.Context(), proj.Jurisdiction); err != nil {
 		return page, err
 	}

@@ -131,7 +131,7 @@ func (s *Server) projectCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	form := projectFormFrom(r)
 	proj := ledger.Project{Developer: p.Org.ID, Jurisdiction: form.Jurisdiction}
-	if err := access.Decide(p, access.ProjectManage, store.ProjectTarget(proj)); err != nil {
+	if err := access.Decide(p, access.ProjectManage, access.ProjectTarget(proj)); err != nil {
 		return err
 	}
 	err = form.apply(&proj)
@@ -193,7 +193,7 @@ func (s *Server) loadProjectPage(r *http.Request, act access.Action) (ProjectPag
 	if err != nil {
 		return ProjectPage{}, err
 	}
-	t := store.ProjectTarget(proj)
+	t := access.ProjectTarget(proj)
 	if err := access.Decide(p, act, t); err != nil {
 		return ProjectPage{}, err
 	}
@@ -405,7 +405,7 @@ func (s *Server) annotatedWorkbook(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	if err := access.Decide(p, access.ProjectRead, store.ProjectTarget(proj)); err != nil {
+	if err := access.Decide(p, access.ProjectRead, access.ProjectTarget(proj)); err != nil {
 		return err
 	}
 	return sendXLSX(w, "错误标注-"+strings.TrimSuffix(name, ".xlsx")+".xlsx", data)
@@ -537,7 +537,7 @@ func (s *Server) buildingPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := access.Decide(p, access.ProjectRead, store.ProjectTarget(proj)); err != nil {
+	if err := access.Decide(p, access.ProjectRead, access.ProjectTarget(proj)); err != nil {
 		return err
 	}
 	return s.renderBuilding(w, r, proj, b, false)
@@ -585,7 +585,7 @@ func (s *Server) loadUnitPage(r *http.Request, act access.Action) (UnitPage, err
 	if err != nil {
 		return UnitPage{}, err
 	}
-	t := store.ProjectTarget(ref.Project)
+	t := access.ProjectTarget(ref.Project)
 	if err := access.Decide(p, act, t); err != nil {
 		return UnitPage{}, err
 	}
