@@ -5,6 +5,7 @@ import (
 	"strings"
 	"time"
 
+	"handover/internal/identity"
 	"handover/internal/problem"
 )
 
@@ -106,4 +107,23 @@ func Cancel(c Contract, latest *Cancellation, party CancelParty, reason string, 
 	x.State, x.ExecutedAt = "executed", now
 	p.Execute, p.Contract = true, c
 	return p, nil
+}
+
+// CancelPartyOf says in which capacity p agrees to cancel contract c: as
+// its developer, as one of its buyers, or as housing staff with a court
+// document (cancellation.court_doc when missing); anyone else is refused.
+func CancelPartyOf(p *identity.Principal, c Contract, courtDoc string) (CancelParty, error) {
+	switch {
+	case p.Has(identity.RoleDeveloper) && p.Org.ID == c.Developer:
+		return CancelParty{Developer: true}, nil
+	case p.Has(identity.RoleBuyer) && c.HasBuyer(p.User.IDNumber):
+		return CancelParty{Buyer: p.User.IDNumber}, nil
+	case p.Has(identity.RoleHousing):
+		if strings.TrimSpace(courtDoc) == "" {
+			return CancelParty{}, &problem.Error{Kind: problem.Invalid, Code: "cancellation.court_doc",
+				Message: "住建部门注销备案须凭人民法院或仲裁机构的生效文书", Fields: map[string]string{"court_doc": "请填写文书编号"}}
+		}
+		return CancelParty{CourtDoc: courtDoc}, nil
+	}
+	return CancelParty{}, problem.New(problem.Forbidden, "access.denied", "无权注销该合同")
 }

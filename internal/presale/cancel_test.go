@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"handover/internal/identity"
 	"handover/internal/problem"
 )
 
@@ -75,6 +76,38 @@ func TestCancel(t *testing.T) {
 			}
 		} else if x.State != "open" {
 			t.Errorf("%s: got state %q, want open", tt.name, x.State)
+		}
+	}
+}
+
+func TestCancelPartyOf(t *testing.T) {
+	c := Contract{Developer: 7, Buyers: []Buyer{{Name: "张伟", IDNumber: "652301199003071231"}}}
+	as := func(role identity.Role, org int64, idNumber string) *identity.Principal {
+		return &identity.Principal{User: identity.User{Roles: []identity.Role{role}, IDNumber: idNumber}, Org: identity.Org{ID: org}}
+	}
+	tests := []struct {
+		name     string
+		p        *identity.Principal
+		courtDoc string
+		want     CancelParty
+		wantCode string
+	}{
+		{"the developer", as(identity.RoleDeveloper, 7, ""), "", CancelParty{Developer: true}, ""},
+		{"another developer", as(identity.RoleDeveloper, 8, ""), "", CancelParty{}, "access.denied"},
+		{"a buyer", as(identity.RoleBuyer, 0, "652301199003071231"), "", CancelParty{Buyer: "652301199003071231"}, ""},
+		{"someone else's buyer", as(identity.RoleBuyer, 0, "652301199205123423"), "", CancelParty{}, "access.denied"},
+		{"housing with a court document", as(identity.RoleHousing, 2, ""), "（2026）新2301民初1号", CancelParty{CourtDoc: "（2026）新2301民初1号"}, ""},
+		{"housing without one", as(identity.RoleHousing, 2, ""), " ", CancelParty{}, "cancellation.court_doc"},
+		{"anonymous", nil, "", CancelParty{}, "access.denied"},
+	}
+	for _, tt := range tests {
+		got, err := CancelPartyOf(tt.p, c, tt.courtDoc)
+		code := ""
+		if err != nil {
+			code = problem.CodeOf(err)
+		}
+		if got != tt.want || code != tt.wantCode {
+			t.Errorf("%s: got %+v %q, want %+v %q", tt.name, got, code, tt.want, tt.wantCode)
 		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"fmt"
 	"net/url"
-	"strings"
 
 	"handover/internal/access"
 	"handover/internal/calendar"
@@ -145,21 +144,7 @@ func DashboardQueryFor(p *identity.Principal, v url.Values, today calendar.Date)
 	return q, f.Err("dashboard.period", "统计期间有误")
 }
 
-// CancelPartyOf says in which capacity p agrees to cancel contract c: as
-// its developer, as one of its buyers, or as housing staff with a court
-// document (cancellation.court_doc when missing); anyone else is refused.
+// CancelPartyOf is presale.CancelPartyOf, for the API until it names it.
 func CancelPartyOf(p *identity.Principal, c presale.Contract, courtDoc string) (CancelParty, error) {
-	switch {
-	case p.Has(identity.RoleDeveloper) && p.Org.ID == c.Developer:
-		return CancelParty{Developer: true}, nil
-	case p.Has(identity.RoleBuyer) && c.HasBuyer(p.User.IDNumber):
-		return CancelParty{Buyer: p.User.IDNumber}, nil
-	case p.Has(identity.RoleHousing):
-		if strings.TrimSpace(courtDoc) == "" {
-			return CancelParty{}, &problem.Error{Kind: problem.Invalid, Code: "cancellation.court_doc",
-				Message: "住建部门注销备案须凭人民法院或仲裁机构的生效文书", Fields: map[string]string{"court_doc": "请填写文书编号"}}
-		}
-		return CancelParty{CourtDoc: courtDoc}, nil
-	}
-	return CancelParty{}, problem.New(problem.Forbidden, "access.denied", "无权注销该合同")
+	return presale.CancelPartyOf(p, c, courtDoc)
 }

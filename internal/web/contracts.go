@@ -265,7 +265,7 @@ func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractP
 		return page, err
 	}
 	if (c.State == presale.Signed || c.State == presale.Filed) && access.Allowed(p, access.ContractCancel, t) {
-		party, err := store.CancelPartyOf(p, c, "court")
+		party, err := presale.CancelPartyOf(p, c, "court")
 		if err == nil {
 			page.CanCancel = true
 			switch {
@@ -437,7 +437,7 @@ func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	party, err := store.CancelPartyOf(p, c, r.PostFormValue("court_doc"))
+	party, err := presale.CancelPartyOf(p, c, r.PostFormValue("court_doc"))
 	var x store.Cancellation
 	if err == nil {
 		x, err = s.db.AgreeCancellation(r.Context(), identity.ActorFrom(r.Context()), c.ID, party, r.PostFormValue("reason"))
