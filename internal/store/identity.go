@@ -135,8 +135,7 @@ func (db *DB) jurisdictionTx(ctx context.Context, tx *Tx, code string) (identity
 		tx.jurisdictions[code] = j
 	}
 	if errors.Is(err, sql.ErrNoRows) {
-		return j, &problem.Error{Kind: problem.Invalid, Code: "jurisdiction.not_found", Message: "辖区不存在",
-			Fields: map[string]string{"jurisdiction": "辖区" + code + "不存在"}}
+		return j, identity.UnknownJurisdiction(code)
 	}
 	return j, err
 }
@@ -145,6 +144,19 @@ func (db *DB) jurisdictionTx(ctx context.Context, tx *Tx, code string) (identity
 func (db *DB) Org(ctx context.Context, id int64) (identity.Org, error) {
 	o, err := scanOrg(db.r().QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, id))
 	return o, notFound(err, "org.not_found", "机构不存在")
+}
+
+// orgKind reads the kind of the organisation id, with suffix appended to
+// the query (a row lock, or ""). An organisation that does not exist has
+// the kind "": the domain's checks, which ask for a kind, refuse it as the
+// form's bad choice.
+func orgKind(ctx context.Context, q querier, id int64, suffix string) (identity.OrgKind, error) {
+	var kind string
+	err := q.QueryRowContext(ctx, `SELECT kind FROM organisations WHERE id = $1`+suffix, id).Scan(&kind)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
+	}
+	return identity.OrgKind(kind), err
 }
 
 // OrgQuery filters ListOrgs.
@@ -557,13 +569,14 @@ func (db *DB) CreateToken(ctx context.Context, actor audit.Actor, userID int64, 
 	secret := "hov_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw))
 	t := Token{UserID: userID, Name: name, Prefix: secret[:10]}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		var disabled bool
-		if err := tx.queryRow(ctx, `SELECT username, disabled FROM users WHERE id = $1`, userID).Scan(&t.Username, &disabled); err != nil {
+		u := identity.User{ID: userID}
+		if err := tx.queryRow(ctx, `SELECT username, disabled FROM users WHERE id = $1`, userID).Scan(&u.Username, &u.Disabled); err != nil {
 			return notFound(err, "user.not_found", "用户不存在")
 		}
-		if disabled {
-			return problem.New(problem.Refused, "token.user_disabled", "已停用的用户不能创建令牌")
+		if err := u.MayHoldToken(); err != nil {
+			return err
 		}
+		t.Username = u.Username
 		t.CreatedAt = tx.now
 		id, err := tx.insertID(ctx, `INSERT INTO api_tokens (user_id, name, prefix, token_hash, created_at) VALUES ($1, $2, $3, $4, $5)`,
 			userID, name, t.Prefix, tokenHash(secret), t.CreatedAt)
