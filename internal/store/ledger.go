@@ -16,7 +16,6 @@ import (
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
-	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/measure"
 	"handover/internal/problem"
@@ -50,9 +49,12 @@ func (db *DB) CreateProject(ctx context.Context, actor audit.Actor, p ledger.Pro
 		return p, err
 	}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		var kind string
-		if err := tx.queryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`, p.Developer).Scan(&kind); err != nil || kind != string(identity.Developer) {
-			return &problem.Error{Kind: problem.Invalid, Code: "project.invalid", Message: "项目信息有误", Fields: map[string]string{"developer": "开发企业不存在"}}
+		kind, err := orgKind(ctx, tx.q(), p.Developer, "")
+		if err != nil {
+			return err
+		}
+		if err := ledger.CheckDeveloper(kind); err != nil {
+			return err
 		}
 		if _, err := db.jurisdictionTx(ctx, tx, p.Jurisdiction); err != nil {
 			return err
@@ -244,9 +246,9 @@ func (db *DB) PutParcel(ctx context.Context, actor audit.Actor, projectID int64,
 			return nil
 		case err != nil:
 			return err
-		case old.ProjectID != projectID:
-			return &problem.Error{Kind: problem.Conflict, Code: "parcel.other_project", Message: "该宗地已登记在其他项目中",
-				Fields: map[string]string{"code": "宗地" + p.Code + "已属于其他项目"}}
+		}
+		if err := ledger.CheckParcelProject(old, projectID); err != nil {
+			return err
 		}
 		if _, err := tx.exec(ctx, `UPDATE parcels SET area = $1, land_use = $2, right_nature = $3, term_start = $4, term_end = $5,
 			grant_contract = $6, premium_due = $7, premium_paid = $8, land_cert_no = $9, land_cert_on = $10, grant_floor_area = $11 WHERE code = $12`,
@@ -862,11 +864,9 @@ func unitStatusOf(ctx context.Context, q querier, unitID, building int64, today 
 }
 
 // LockUnit locks or unlocks a unit (单元锁定) with a reason; the history stays.
+// The rule is ledger.LockUnit, asked on the unit's lock as the
+// transaction sees it (the unit locked).
 func (db *DB) LockUnit(ctx context.Context, actor audit.Actor, unitID int64, locked bool, reason string) error {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return &problem.Error{Kind: problem.Invalid, Code: "unit.lock_reason", Message: "请填写锁定或解锁的理由", Fields: map[string]string{"reason": "请填写理由"}}
-	}
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		if err := tx.lockUnits(ctx, unitID); err != nil {
 			return err
@@ -876,11 +876,8 @@ func (db *DB) LockUnit(ctx context.Context, actor audit.Actor, unitID int64, loc
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}
-		if cur == locked {
-			if locked {
-				return problem.New(problem.Conflict, "unit.locked", "该户已锁定")
-			}
-			return problem.New(problem.Conflict, "unit.not_locked", "该户未锁定")
+		if reason, err = ledger.LockUnit(cur, locked, reason); err != nil {
+			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO unit_locks (unit_id, locked, reason, by_user, at) VALUES ($1, $2, $3, $4, $5)`,
 			unitID, locked, reason, actor.UserID, tx.now); err != nil {
