@@ -10,6 +10,7 @@ import (
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/credit"
+	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/supervision"
 )
@@ -147,11 +148,14 @@ func (db *DB) RecordCreditEvent(ctx context.Context, actor audit.Actor, develope
 	}
 	var id int64
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		var j, kind string
-		if err := tx.queryRow(ctx, `SELECT jurisdiction, kind FROM organisations WHERE id = $1`, developer).Scan(&j, &kind); err != nil || kind != "developer" {
-			return &problem.Error{Kind: problem.Invalid, Code: "credit.event_invalid", Message: "信用记录填写有误", Fields: map[string]string{"developer": "开发企业不存在"}}
+		var j, kind string // "" when there is no such organisation
+		err := tx.queryRow(ctx, `SELECT jurisdiction, kind FROM organisations WHERE id = $1`, developer).Scan(&j, &kind)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
 		}
-		var err error
+		if err := credit.CheckEventDeveloper(identity.OrgKind(kind)); err != nil {
+			return err
+		}
 		if id, err = tx.insertID(ctx, `INSERT INTO credit_events (developer_org, jurisdiction, kind, subject, description, occurred_at, points, source, evidence, recorded_by)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, 'staff', $8, $9)`, developer, j, string(credit.StaffFinding),
 			"staff:"+rand.Text(), strings.TrimSpace(description), tx.now, points, strings.TrimSpace(evidence), tx.actor.UserID); err != nil {
@@ -202,10 +206,7 @@ func (db *DB) DecideAppeal(ctx context.Context, actor audit.Actor, eventID int64
 		if err != nil {
 			return notFound(err, "credit.event_not_found", "信用记录不存在")
 		}
-		if e.Appeal == nil {
-			return problem.New(problem.Conflict, "credit.no_appeal", "该信用记录没有申诉")
-		}
-		if err := e.Appeal.Decide(d, note); err != nil {
+		if err := e.DecideAppeal(d, note); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `UPDATE credit_appeals SET decision = $1, note = $2, decided_by = $3, decided_at = $4 WHERE id = $5 AND decision = ''`,
