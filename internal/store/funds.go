@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 
 	"strings"
 
@@ -34,29 +35,18 @@ func (db *DB) FundAccount(ctx context.Context, projectID int64) (presale.FundAcc
 // OpenFundAccount sets up a project's supervised account (housing staff).
 // Once set, the account is printed in every contract; it cannot change.
 func (db *DB) OpenFundAccount(ctx context.Context, actor audit.Actor, a presale.FundAccount) error {
-	var f problem.Fields
-	a.Number = strings.TrimSpace(a.Number)
-	if a.Bank == 0 {
-		f.Add("bank", "请选择监管银行")
-	}
-	if a.Number == "" || len(a.Number) > 40 {
-		f.Add("number", "请填写监管账号")
-	}
-	if !a.Supervised.IsPositive() {
-		f.Add("supervised", "请填写重点监管额度")
-	}
-	if err := f.Err("fund.invalid", "监管账户信息有误"); err != nil {
-		return err
-	}
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		if _, err := lockProject(ctx, tx, a.ProjectID); err != nil {
 			return err
 		}
-		var kind string
-		if err := tx.queryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`, a.Bank).Scan(&kind); err != nil || kind != "bank" {
-			return &problem.Error{Kind: problem.Invalid, Code: "fund.invalid", Message: "监管账户信息有误", Fields: map[string]string{"bank": "监管银行不存在"}}
+		bank, err := orgKind(ctx, tx.q(), a.Bank, "")
+		if err != nil {
+			return err
 		}
-		_, err := tx.exec(ctx, `INSERT INTO fund_accounts (project_id, bank_org, account_no, supervised, created_by, created_at)
+		if a, err = presale.OpenAccount(a, bank); err != nil {
+			return err
+		}
+		_, err = tx.exec(ctx, `INSERT INTO fund_accounts (project_id, bank_org, account_no, supervised, created_by, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6)`, a.ProjectID, a.Bank, a.Number, measure.Cents(a.Supervised), actor.UserID, tx.now)
 		if isUniqueViolation(err) {
 			return problem.New(problem.Conflict, "fund.account_exists", "该项目已设立监管账户")
@@ -70,21 +60,24 @@ func (db *DB) OpenFundAccount(ctx context.Context, actor audit.Actor, a presale.
 }
 
 // RecordPayment records a buyer's payment into the supervised account.
+// The rule is presale.Deposit.Check, asked on the contract's project.
 func (db *DB) RecordPayment(ctx context.Context, actor audit.Actor, projectID, contractID int64, amount decimal.Decimal, paidOn calendar.Date, note string) error {
-	if !amount.IsPositive() || paidOn.IsZero() {
-		return &problem.Error{Kind: problem.Invalid, Code: "fund.payment", Message: "入账信息有误", Fields: map[string]string{"amount": "金额应大于0，并填写入账日期"}}
-	}
+	d := presale.Deposit{ProjectID: projectID, ContractID: contractID, Amount: amount, PaidOn: paidOn}
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		if _, err := fundAccount(ctx, tx.q(), projectID); err != nil {
 			return err
 		}
 		var contract any
+		var contractProject int64
 		if contractID != 0 {
-			var pid int64
-			if err := tx.queryRow(ctx, `SELECT project_id FROM contracts WHERE id = $1`, contractID).Scan(&pid); err != nil || pid != projectID {
-				return &problem.Error{Kind: problem.Invalid, Code: "fund.payment", Message: "入账信息有误", Fields: map[string]string{"contract": "合同不属于该项目"}}
+			err := tx.queryRow(ctx, `SELECT project_id FROM contracts WHERE id = $1`, contractID).Scan(&contractProject)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
 			}
 			contract = contractID
+		}
+		if err := d.Check(contractProject); err != nil {
+			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO fund_payments (project_id, contract_id, amount, paid_on, note, recorded_by, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, projectID, contract, measure.Cents(amount), paidOn, strings.TrimSpace(note), actor.UserID, tx.now); err != nil {
@@ -103,9 +96,8 @@ func (db *DB) RecordMilestone(ctx context.Context, actor audit.Actor, projectID 
 }
 
 func (tx *Tx) recordMilestone(ctx context.Context, projectID int64, milestone string, on calendar.Date, evidence string) error {
-	if presale.MilestoneLabel(milestone) == milestone || on.IsZero() || strings.TrimSpace(evidence) == "" {
-		return &problem.Error{Kind: problem.Invalid, Code: "milestone.invalid", Message: "节点信息有误",
-			Fields: map[string]string{"milestone": "请选择节点，填写日期与证明材料"}}
+	if err := presale.CheckMilestone(milestone, on, evidence); err != nil {
+		return err
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO project_milestones (project_id, milestone, reached_on, evidence, recorded_by, at)
 		VALUES ($1, $2, $3, $4, $5, $6)`, projectID, milestone, on, strings.TrimSpace(evidence), tx.actor.UserID, tx.now); err != nil {
@@ -259,11 +251,12 @@ func (db *DB) Withdrawals(ctx context.Context, projectID int64) ([]presale.Withd
 	return out, nil
 }
 
-// DecideWithdrawal approves (after checking the rules again, as of now) or
-// refuses a withdrawal request.
+// DecideWithdrawal approves or refuses a withdrawal request: the rules are
+// presale's Withdrawal.Decide, asked with the fund as the transaction sees
+// it (the project locked) when approving, since other releases may have
+// happened since the request.
 func (db *DB) DecideWithdrawal(ctx context.Context, actor audit.Actor, id int64, approve bool, decision string) (presale.Withdrawal, error) {
 	var w presale.Withdrawal
-	decision = strings.TrimSpace(decision)
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
 		if w, err = withdrawalByID(ctx, tx.q(), id); err != nil {
@@ -272,31 +265,20 @@ func (db *DB) DecideWithdrawal(ctx context.Context, actor audit.Actor, id int64,
 		if _, err := lockProject(ctx, tx, w.ProjectID); err != nil {
 			return err
 		}
-		if w.State != "requested" {
-			return problem.New(problem.Conflict, "fund.decided", "该申请已处理")
-		}
+		var f presale.FundFacts
 		if approve {
-			review, err := checkWithdrawal(ctx, tx, w)
-			if err != nil {
+			if f, err = fundFacts(ctx, tx.q(), w.ProjectID); err != nil {
 				return err
 			}
-			if review && decision == "" {
-				return &problem.Error{Kind: problem.Refused, Code: "fund.review_required", Message: "开发企业在限制清单中，本辖区要求加强审查",
-					Fields: map[string]string{"decision": "请填写加强审查意见"}}
-			}
-			w.State = "approved"
-		} else {
-			if decision == "" {
-				return &problem.Error{Kind: problem.Invalid, Code: "fund.reason", Message: "请填写不予支取的理由", Fields: map[string]string{"decision": "请填写理由"}}
-			}
-			w.State = "refused"
 		}
-		w.DecidedBy, w.DecidedAt, w.Decision = actor.UserID, tx.now, decision
-		if _, err := tx.exec(ctx, `UPDATE fund_withdrawals SET state = $1, decided_by = $2, decided_at = $3, decision = $4 WHERE id = $5`,
-			w.State, actor.UserID, tx.now, decision, id); err != nil {
+		if w, err = w.Decide(f, presale.WithdrawalDecision{Approve: approve, Opinion: decision, By: actor.UserID, At: tx.now}); err != nil {
 			return err
 		}
-		tx.Audit("fund."+w.State, "fund_withdrawal", id, map[string]any{"amount": w.Amount.StringFixed(2), "node": w.Node, "decision": decision})
+		if _, err := tx.exec(ctx, `UPDATE fund_withdrawals SET state = $1, decided_by = $2, decided_at = $3, decision = $4 WHERE id = $5`,
+			w.State, w.DecidedBy, w.DecidedAt, w.Decision, id); err != nil {
+			return err
+		}
+		tx.Audit("fund."+w.State, "fund_withdrawal", id, map[string]any{"amount": w.Amount.StringFixed(2), "node": w.Node, "decision": w.Decision})
 		return nil
 	})
 	return w, err

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -107,15 +106,15 @@ func (db *DB) ListDeveloper(ctx context.Context, actor audit.Actor, l credit.Lis
 
 // listDeveloper records a listing decision in the transaction.
 func (tx *Tx) listDeveloper(ctx context.Context, l credit.Listing) error {
-	var kind string
-	if err := tx.queryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`+tx.db.forUpdate(), l.Developer).Scan(&kind); err != nil || kind != "developer" {
-		return &problem.Error{Kind: problem.Invalid, Code: "credit.invalid", Message: "限制清单决定有误", Fields: map[string]string{"developer": "开发企业不存在"}}
+	kind, err := orgKind(ctx, tx.q(), l.Developer, tx.db.forUpdate())
+	if err != nil {
+		return err
 	}
 	cur, err := isListed(ctx, tx.q(), l.Developer)
 	if err != nil {
 		return err
 	}
-	if err := credit.Transition(cur, l); err != nil {
+	if err := credit.List(kind, cur, l); err != nil {
 		return err
 	}
 	if _, err := tx.exec(ctx, `INSERT INTO credit_listings (developer_org, listed, reason, basis, by_user, at) VALUES ($1, $2, $3, $4, $5, $6)`,
@@ -303,7 +302,7 @@ func (db *DB) presaleFacts(ctx context.Context, q querier, projectID int64, buil
 	for _, id := range slices.Compact(slices.Sorted(slices.Values(buildingIDs))) {
 		b, err := scanBuilding(q.QueryRowContext(ctx, `SELECT `+buildingColumns+` FROM buildings WHERE id = $1`, id))
 		if errors.Is(err, sql.ErrNoRows) {
-			return f, &problem.Error{Kind: problem.Invalid, Code: "presale.building", Message: "所选的幢不存在", Fields: map[string]string{"buildings": "幢" + strconv.FormatInt(id, 10) + "不存在"}}
+			return f, presale.UnknownBuilding(id)
 		}
 		if err != nil {
 			return f, err
@@ -501,34 +500,29 @@ func (db *DB) PresaleQueue(ctx context.Context, f access.Filter) ([]PresaleAppli
 	return db.presaleApplications(ctx, where+` AND a.state = 'submitted'`, args...)
 }
 
-// ApplyPresale records a developer's application for the named buildings.
-// The conditions are checked when housing staff decide, not here: an
-// application may be filed while a document is still on its way.
+// ApplyPresale records a developer's application for the named buildings
+// when presale.ApplyPermit allows it, asked on the buildings' projects and
+// the project's open applications as the transaction sees them (the
+// project locked).
 func (db *DB) ApplyPresale(ctx context.Context, actor audit.Actor, projectID int64, buildingIDs []int64, note string) (PresaleApplication, error) {
 	a := PresaleApplication{ProjectID: projectID, Buildings: buildingIDs, Note: strings.TrimSpace(note), State: "submitted"}
-	if len(buildingIDs) == 0 {
-		return a, &problem.Error{Kind: problem.Invalid, Code: "presale.buildings", Message: "请选择申请预售的幢", Fields: map[string]string{"buildings": "请至少选择一幢"}}
-	}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		if _, err := lockProject(ctx, tx, projectID); err != nil {
 			return err
 		}
-		for _, b := range buildingIDs {
-			var pid int64
-			if err := tx.queryRow(ctx, `SELECT project_id FROM buildings WHERE id = $1`, b).Scan(&pid); err != nil || pid != projectID {
-				return &problem.Error{Kind: problem.Invalid, Code: "presale.buildings", Message: "所选的幢不属于本项目", Fields: map[string]string{"buildings": "幢不属于本项目"}}
-			}
+		owners, err := buildingProjects(ctx, tx.q(), buildingIDs)
+		if err != nil {
+			return err
 		}
 		var open int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM presale_applications WHERE project_id = $1 AND state = 'submitted'`, projectID).Scan(&open); err != nil {
 			return err
 		}
-		if open > 0 {
-			return problem.New(problem.Conflict, "presale.application_open", "本项目已有待审批的预售许可申请")
+		if err := presale.ApplyPermit(projectID, buildingIDs, owners, open); err != nil {
+			return err
 		}
 		bs, _ := json.Marshal(buildingIDs)
 		a.SubmittedBy, a.SubmittedAt = actor.UserID, tx.now
-		var err error
 		a.ID, err = tx.insertID(ctx, `INSERT INTO presale_applications (project_id, buildings, note, state, submitted_by, submitted_at)
 			VALUES ($1, $2, $3, 'submitted', $4, $5)`, projectID, string(bs), a.Note, actor.UserID, tx.now)
 		if err != nil {
@@ -540,20 +534,43 @@ func (db *DB) ApplyPresale(ctx context.Context, actor audit.Actor, projectID int
 	return a, err
 }
 
-// RefusePresale refuses an application with reasons.
-func (db *DB) RefusePresale(ctx context.Context, actor audit.Actor, applicationID int64, reason string) error {
-	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return &problem.Error{Kind: problem.Invalid, Code: "presale.reason", Message: "请填写不予许可的理由", Fields: map[string]string{"reason": "请填写理由"}}
+// buildingProjects reads the project of each of the buildings that exist.
+func buildingProjects(ctx context.Context, q querier, ids []int64) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	for _, id := range ids {
+		var project int64
+		err := q.QueryRowContext(ctx, `SELECT project_id FROM buildings WHERE id = $1`, id).Scan(&project)
+		switch {
+		case err == nil:
+			out[id] = project
+		case !errors.Is(err, sql.ErrNoRows):
+			return nil, err
+		}
 	}
+	return out, nil
+}
+
+// RefusePresale refuses an application with reasons, when
+// presale.RefusePermit allows it on the application's state as the
+// transaction sees it (the row locked); the update's condition guards
+// against a decision that came first all the same.
+func (db *DB) RefusePresale(ctx context.Context, actor audit.Actor, applicationID int64, reason string) error {
 	return db.transact(ctx, actor, func(tx *Tx) error {
+		var state string // "" when there is no such application
+		err := tx.queryRow(ctx, `SELECT state FROM presale_applications WHERE id = $1`+db.forUpdate(), applicationID).Scan(&state)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if reason, err = presale.RefusePermit(state, reason); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `UPDATE presale_applications SET state = 'refused', decided_by = $1, decided_at = $2, decision = $3
 			WHERE id = $4 AND state = 'submitted'`, actor.UserID, tx.now, reason, applicationID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n != 1 {
-			return problem.New(problem.Conflict, "presale.application_state", "该申请不存在或已处理")
+			return presale.ApplicationGone()
 		}
 		tx.Audit("presale.refuse", "presale_application", applicationID, map[string]string{"reason": reason})
 		return nil
