@@ -159,6 +159,14 @@ func (c *Case) Latest() map[string]*Task {
 // department's newest opinion is a pass, the case has passed (the caller
 // issues the unified opinion).
 func (c *Case) Record(department string, result Result, reasons string, by int64, now time.Time) (*Task, error) {
+	return c.RecordAs(0, department, result, reasons, by, now)
+}
+
+// RecordAs is Record by a user of the organisation org: a department's
+// opinion is given by the department's own organisation (the task's OrgID)
+// only; org 0 is the platform itself, which may record for any department.
+// The opinion's state and content are checked first, as Record does.
+func (c *Case) RecordAs(org int64, department string, result Result, reasons string, by int64, now time.Time) (*Task, error) {
 	if c.State == Passed {
 		return nil, problem.New(problem.Conflict, "acceptance.state", "联合验收意见已出具，不能再记录部门意见")
 	}
@@ -180,6 +188,9 @@ func (c *Case) Record(department string, result Result, reasons string, by int64
 	default:
 		return nil, &problem.Error{Kind: problem.Invalid, Code: "acceptance.result", Message: "请选择通过或不通过",
 			Fields: map[string]string{"result": "请选择"}}
+	}
+	if org != 0 && org != t.OrgID {
+		return nil, problem.New(problem.Forbidden, "access.denied", "只能由"+t.OrgName+"出具该意见")
 	}
 	t.Result, t.Reasons, t.DecidedBy, t.DecidedAt = result, reasons, by, now
 	switch {

@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/emmansun/gmsm/sm3"
 
@@ -25,16 +24,16 @@ type File struct {
 	Data        []byte
 }
 
-// MaxAttachment bounds one attached file.
-const MaxAttachment = 10 << 20
+// MaxAttachment bounds one attached file (completion.CheckAttachment).
+const MaxAttachment = completion.MaxAttachment
 
-// attach stores files for a record, append-only, with their SM3.
+// attach stores files for a record, append-only, with their SM3, each
+// checked by completion.CheckAttachment.
 func (tx *Tx) attach(ctx context.Context, ownerType string, ownerID int64, files []File) error {
 	for _, f := range files {
-		name := strings.TrimSpace(f.Name)
-		if name == "" || utf8.RuneCountInString(name) > 120 || len(f.Data) == 0 || len(f.Data) > MaxAttachment {
-			return &problem.Error{Kind: problem.Invalid, Code: "attachment.invalid", Message: "附件应有文件名，且不超过10 MB",
-				Fields: map[string]string{"files": "附件“" + name + "”无效"}}
+		name, err := completion.CheckAttachment(f.Name, len(f.Data))
+		if err != nil {
+			return err
 		}
 		ct := f.ContentType
 		if ct == "" {
@@ -382,12 +381,9 @@ func (db *DB) RecordOpinion(ctx context.Context, actor audit.Actor, caseID int64
 		if c, err = lockCase(ctx, tx, caseID); err != nil {
 			return err
 		}
-		t, err := c.Record(department, result, reasons, actor.UserID, tx.now)
+		t, err := c.RecordAs(actor.OrgID, department, result, reasons, actor.UserID, tx.now)
 		if err != nil {
 			return err
-		}
-		if actor.OrgID != 0 && actor.OrgID != t.OrgID {
-			return problem.New(problem.Forbidden, "access.denied", "只能由"+t.OrgName+"出具该意见")
 		}
 		if _, err := tx.exec(ctx, `UPDATE acceptance_tasks SET result = $1, reasons = $2, decided_by = $3, decided_at = $4 WHERE id = $5`,
 			string(t.Result), t.Reasons, actor.UserID, tx.now, t.ID); err != nil {

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"maps"
 	"slices"
@@ -21,7 +22,6 @@ import (
 	"handover/internal/ledger"
 	"handover/internal/measure"
 	"handover/internal/presale"
-	"handover/internal/problem"
 	"handover/internal/supervision"
 )
 
@@ -245,13 +245,7 @@ func (db *DB) ClearItem(ctx context.Context, actor audit.Actor, id int64) (compl
 // voucher and clears it (the fund's receipt is the evidence).
 func (db *DB) PayMaintenance(ctx context.Context, actor audit.Actor, id int64, voucher string) (completion.Item, error) {
 	return db.changeItem(ctx, actor, id, "accounting.maintenance", func(tx *Tx, it *completion.Item) error {
-		if it.Kind != completion.Maintenance {
-			return problem.New(problem.Invalid, "accounting.kind", "该项目不是维修资金")
-		}
-		if err := it.Record(it.Due, it.Due, voucher, it.Note, tx.now); err != nil {
-			return err
-		}
-		return it.Clear(actor.UserID, tx.now)
+		return it.PayMaintenance(voucher, actor.UserID, tx.now)
 	})
 }
 
@@ -529,10 +523,10 @@ func (db *DB) CheckCommitments(ctx context.Context, actor audit.Actor, today cal
 
 // DecideArea records the buyer's choice when the measured area is beyond
 // ±3 % of the contract's: keep the flat (settled by 第十三条) or rescind.
+// The rule is completion.DecideArea, asked on the contract (locked), its
+// unit and the choice recorded; the unique index on the contract guards
+// against a choice written first all the same.
 func (db *DB) DecideArea(ctx context.Context, actor audit.Actor, contractID int64, choice string) error {
-	if choice != "keep" && choice != "rescind" {
-		return &problem.Error{Kind: problem.Invalid, Code: "area.choice", Message: "请选择继续履行或解除合同", Fields: map[string]string{"choice": "请选择"}}
-	}
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		c, err := lockContract(ctx, tx, contractID)
 		if err != nil {
@@ -542,16 +536,17 @@ func (db *DB) DecideArea(ctx context.Context, actor audit.Actor, contractID int6
 		if err != nil {
 			return err
 		}
-		if !ref.Unit.HasMeasured() {
-			return problem.New(problem.Conflict, "area.not_measured", "该户尚无审核通过的实测面积")
+		decided, err := areaDecision(ctx, tx.q(), contractID)
+		if err != nil {
+			return err
 		}
-		s := completion.Reconcile(c.PriceBasis, c.UnitPrice, c.TotalPrice, ref.Unit.Forecast, ref.Unit.Measured)
-		if !s.MayRescind {
-			return problem.New(problem.Conflict, "area.within", "面积误差比在±3%以内，按实测面积结算，无需选择")
+		s, err := completion.DecideArea(completion.AreaFacts{Contract: c, Unit: ref.Unit, Decided: decided}, choice)
+		if err != nil {
+			return err
 		}
 		_, err = tx.exec(ctx, `INSERT INTO area_decisions (contract_id, choice, by_user, at) VALUES ($1, $2, $3, $4)`, contractID, choice, actor.UserID, tx.now)
 		if isUniqueViolation(err) {
-			return problem.New(problem.Conflict, "area.decided", "买受人已作出选择")
+			return completion.AreaDecided()
 		}
 		if err != nil {
 			return err
@@ -564,9 +559,14 @@ func (db *DB) DecideArea(ctx context.Context, actor audit.Actor, contractID int6
 
 // AreaDecision returns the buyer's choice for a contract ("" when none).
 func (db *DB) AreaDecision(ctx context.Context, contractID int64) (string, error) {
+	return areaDecision(ctx, db.r(), contractID)
+}
+
+// areaDecision reads the buyer's choice for a contract ("" when none).
+func areaDecision(ctx context.Context, q querier, contractID int64) (string, error) {
 	var choice string
-	err := db.r().QueryRowContext(ctx, `SELECT choice FROM area_decisions WHERE contract_id = $1`, contractID).Scan(&choice)
-	if err == sql.ErrNoRows {
+	err := q.QueryRowContext(ctx, `SELECT choice FROM area_decisions WHERE contract_id = $1`, contractID).Scan(&choice)
+	if errors.Is(err, sql.ErrNoRows) {
 		return "", nil
 	}
 	return choice, err

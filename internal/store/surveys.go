@@ -12,10 +12,8 @@ import (
 
 	"handover/internal/audit"
 	"handover/internal/completion"
-	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/measure"
-	"handover/internal/problem"
 )
 
 // CommissionSurveyor records the surveying company the developer has
@@ -27,10 +25,12 @@ func (db *DB) CommissionSurveyor(ctx context.Context, actor audit.Actor, project
 		if err != nil {
 			return err
 		}
-		var kind string
-		if err := tx.queryRow(ctx, `SELECT kind FROM organisations WHERE id = $1`, orgID).Scan(&kind); err != nil || kind != string(identity.Surveyor) {
-			return &problem.Error{Kind: problem.Invalid, Code: "project.surveyor", Message: "请选择测绘单位",
-				Fields: map[string]string{"surveyor": "所选机构不是测绘单位"}}
+		kind, err := orgKind(ctx, tx.q(), orgID, "")
+		if err != nil {
+			return err
+		}
+		if err := completion.CheckSurveyor(kind); err != nil {
+			return err
 		}
 		if _, err := tx.exec(ctx, `UPDATE projects SET surveyor_org = $1, updated_at = $2 WHERE id = $3`, orgID, tx.now, projectID); err != nil {
 			return err
