@@ -86,11 +86,8 @@ func paperRangesOf(ctx context.Context, q querier, prefix string) ([]certificate
 // two overlapping ranges cannot both be received.
 func (db *DB) ReceivePaper(ctx context.Context, actor audit.Actor, jurisdiction string, r certificate.Range) (certificate.Range, error) {
 	r.Jurisdiction, r.Note = jurisdiction, strings.TrimSpace(r.Note)
-	if err := r.Check(); err != nil {
+	if err := certificate.CheckReceipt(r); err != nil {
 		return r, err
-	}
-	if len([]rune(r.Note)) > 200 {
-		return r, &problem.Error{Kind: problem.Invalid, Code: "paper.range_invalid", Message: "说明不超过200字", Fields: map[string]string{"note": "不超过200字"}}
 	}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		if _, err := registryAuthority(ctx, tx.q(), jurisdiction); err != nil {
@@ -270,10 +267,9 @@ func checkBlank(ctx context.Context, q querier, jurisdiction string, s certifica
 // changing anything, for the page's confirmation before spoiling: the
 // blank's range, or the refusal.
 func (db *DB) CheckPaperBlank(ctx context.Context, jurisdiction, serial string) (certificate.Serial, certificate.Range, error) {
-	s, err := certificate.ParseSerial(serial)
+	s, err := certificate.ParseBlankSerial(serial)
 	if err != nil {
-		return s, certificate.Range{}, &problem.Error{Kind: problem.Invalid, Code: "paper.serial_invalid", Message: certificate.SerialFormat,
-			Fields: map[string]string{"serial": certificate.SerialFormat}}
+		return s, certificate.Range{}, err
 	}
 	if _, err := registryAuthority(ctx, db.r(), jurisdiction); err != nil {
 		return s, certificate.Range{}, err
@@ -350,15 +346,11 @@ func (tx *Tx) printOnPaper(ctx context.Context, s registry.Service, opts StepOpt
 	if list == nil {
 		return nil, nil
 	}
-	if opts.Delivery == "electronic" {
-		msg := "仅发电子证照的不使用证书纸：请清空印制序列号，或选择其他交付方式"
-		return nil, &problem.Error{Kind: problem.Invalid, Code: "paper.electronic", Message: msg, Fields: map[string]string{"paper_serial": msg}}
-	}
 	all, err := tx.paperOfApplication(ctx, s.ID)
 	if err != nil {
 		return nil, err
 	}
-	serials, err := certificate.CheckSerials(list, len(all))
+	serials, err := certificate.CheckPrint(list, opts.Delivery, len(all))
 	if err != nil {
 		return nil, err
 	}
