@@ -440,7 +440,9 @@ func (db *DB) PartnerHealth(ctx context.Context) ([]EndpointHealth, error) {
 }
 
 // ReplayDeliveries gives an endpoint's dead deliveries another round of
-// attempts, in their order, and returns how many.
+// attempts, in their order, and returns how many. The rule is
+// exchange.Replay, asked on the endpoint's dead deliveries; asked again on
+// the rows the update took, it guards against a replay that came first.
 func (db *DB) ReplayDeliveries(ctx context.Context, actor audit.Actor, endpointID int64) (int, error) {
 	var n int64
 	err := db.transact(ctx, actor, func(tx *Tx) error {
@@ -448,13 +450,20 @@ func (db *DB) ReplayDeliveries(ctx context.Context, actor audit.Actor, endpointI
 			WHERE e.id = $1`, endpointID)); err != nil {
 			return notFound(err, "endpoint.not_found", "部门接收地址不存在")
 		}
-		var err error
-		if n, err = tx.execN(ctx, `UPDATE deliveries SET state = 'pending', attempts = 0, next_at = $1, leased_until = NULL, last_error = ''
-			WHERE endpoint_id = $2 AND state = 'dead'`, tx.now, endpointID); err != nil {
+		var dead int64
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE endpoint_id = $1 AND state = $2`, endpointID, exchange.Dead).Scan(&dead); err != nil {
 			return err
 		}
-		if n == 0 {
-			return problem.New(problem.Conflict, "delivery.none_dead", "该接收地址没有需要重新投递的事件")
+		if err := exchange.Replay(dead); err != nil {
+			return err
+		}
+		var err error
+		if n, err = tx.execN(ctx, `UPDATE deliveries SET state = $1, attempts = 0, next_at = $2, leased_until = NULL, last_error = ''
+			WHERE endpoint_id = $3 AND state = $4`, exchange.Pending, tx.now, endpointID, exchange.Dead); err != nil {
+			return err
+		}
+		if err := exchange.Replay(n); err != nil {
+			return err
 		}
 		tx.Audit("delivery.replay", "partner_endpoint", endpointID, map[string]int64{"deliveries": n})
 		return nil
