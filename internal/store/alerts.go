@@ -184,20 +184,15 @@ func (db *DB) AcknowledgeAlert(ctx context.Context, actor audit.Actor, id int64)
 
 // AssignAlert gives the alert to a user of the organisation that must act
 // (or, for the prefecture, of any organisation of the alert's jurisdiction).
+// The rule is supervision's Alert.AssignTo, asked on the user as found.
 func (db *DB) AssignAlert(ctx context.Context, actor audit.Actor, id, user int64, note string) (supervision.Alert, error) {
 	u, err := db.User(ctx, user)
-	if err != nil && user != 0 {
-		return supervision.Alert{}, &problem.Error{Kind: problem.Invalid, Code: "alert.assignee", Message: "处理人不存在", Fields: map[string]string{"assignee": "处理人不存在"}}
+	if err != nil && problem.KindOf(err) != problem.NotFound {
+		return supervision.Alert{}, err
 	}
+	found := err == nil
 	return db.changeAlert(ctx, actor, id, "assign", strings.TrimSpace(note), func(a *supervision.Alert) error {
-		if err := a.Assign(user, u.OrgID); err != nil {
-			return err
-		}
-		a.Assignee = user
-		if a.State == supervision.Open {
-			a.State = supervision.Acknowledged // assigning is acknowledging
-		}
-		return nil
+		return a.AssignTo(user, found, u.OrgID)
 	})
 }
 
