@@ -122,7 +122,7 @@ func (db *DB) ReceivePaper(ctx context.Context, actor audit.Actor, jurisdiction 
 // anything, for the page's confirmation: the same rules as ReceivePaper.
 func (db *DB) CheckPaperRange(ctx context.Context, jurisdiction string, r certificate.Range) error {
 	r.Jurisdiction = jurisdiction
-	if err := r.Check(); err != nil {
+	if err := certificate.CheckReceipt(r); err != nil {
 		return err
 	}
 	if _, err := registryAuthority(ctx, db.r(), jurisdiction); err != nil {

@@ -75,10 +75,22 @@ func TestPaperStock(t *testing.T) {
 		{"another prefix", "652301", paperRange(t, "XK", "26000001", "26000100"), ""},
 		{"no registration authority", "652300", paperRange(t, "XL", "26000001", "26000100"), "paper.authority"},
 	}
+	long := paperRange(t, "XM", "26000001", "26000100")
+	long.Note = strings.Repeat("批", 201)
+	tests = append(tests, struct {
+		name, jurisdiction string
+		r                  certificate.Range
+		want               string
+	}{"a note over 200 characters", "652301", long, "paper.range_invalid"})
 	for _, tt := range tests {
+		// The page's confirmation asks the same rules first, writing nothing.
+		preview := x.db.CheckPaperRange(ctx, tt.jurisdiction, tt.r)
 		_, err := x.db.ReceivePaper(ctx, x.recorder, tt.jurisdiction, tt.r)
 		if got := problem.CodeOf(err); (err != nil || tt.want != "") && got != tt.want {
 			t.Errorf("%s: got %v, want %q", tt.name, err, tt.want)
+		}
+		if tt.want != "" && problem.CodeOf(preview) != tt.want {
+			t.Errorf("%s: the preview got %v, want %q", tt.name, preview, tt.want)
 		}
 	}
 	if got, want := stockCounts(t, x.db, "652301"), "200 0 0 200"; got != want {
