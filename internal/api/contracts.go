@@ -24,88 +24,110 @@ func (a *API) contractRoutes() []Route {
 		{Method: "GET", Pattern: "/api/v1/contracts", Action: access.ContractRead, Tag: tag, Summary: "列出合同（按角色范围）",
 			Params: []Param{{Name: "project", In: "query", Type: "integer"}, {Name: "building", In: "query", Type: "integer"},
 				{Name: "state", In: "query", Desc: "draft | sent | signed | filed | withdrawn | cancelled"}},
-			Result: "ContractList", handle: a.listContracts},
+			Response: contractList{}, handle: a.listContracts},
 		{Method: "POST", Pattern: "/api/v1/contracts", Action: access.ContractDraft, Tag: tag, Summary: "起草网签合同（GF-2014-0171），自动核验",
-			Body: "ContractInput", Result: "Contract", Status: 201, handle: a.draftContract},
+			Request: presale.ContractForm{}, Response: contractJSON{}, Status: 201, handle: a.draftContract},
 		{Method: "GET", Pattern: "/api/v1/contracts/{id}", Action: access.ContractRead, Tag: tag, Summary: "查看合同（含SM3摘要核对结果）",
-			Params: id, Result: "Contract", handle: a.getContract},
+			Params: id, Response: contractJSON{}, handle: a.getContract},
 		{Method: "POST", Pattern: "/api/v1/contracts/{id}/send", Action: access.ContractDraft, Tag: tag, Summary: "发送给买受人确认",
-			Params: id, Result: "Contract", handle: a.contractStep("send")},
+			Params: id, Response: contractJSON{}, handle: a.contractStep("send")},
 		{Method: "POST", Pattern: "/api/v1/contracts/{id}/withdraw", Action: access.ContractDraft, Tag: tag, Summary: "撤回未签署的合同",
-			Params: id, Body: "ReasonInput", Result: "Contract", handle: a.contractStep("withdraw")},
+			Params: id, Request: reasonInput{}, Response: contractJSON{}, handle: a.contractStep("withdraw")},
 		{Method: "POST", Pattern: "/api/v1/contracts/{id}/confirm", Action: access.ContractConfirm, Tag: tag, Summary: "买受人在线确认（全部买受人确认后合同签署）",
-			Params: id, Result: "Contract", handle: a.contractStep("confirm")},
+			Params: id, Response: contractJSON{}, handle: a.contractStep("confirm")},
 		{Method: "POST", Pattern: "/api/v1/contracts/{id}/file", Action: access.ContractDraft, Tag: tag,
-			Summary: "合同备案，同步办理预告登记（贷款同时办理预抵押）", Params: id, Result: "Contract", handle: a.contractStep("file")},
+			Summary: "合同备案，同步办理预告登记（贷款同时办理预抵押）", Params: id, Response: contractJSON{}, handle: a.contractStep("file")},
 		{Method: "POST", Pattern: "/api/v1/contracts/{id}/cancellation", Action: access.ContractCancel, Tag: tag,
-			Summary: "注销备案：一方提出、双方同意，或凭法院文书", Params: id, Body: "CancellationInput", Result: "Cancellation", handle: a.cancelContract},
+			Summary: "注销备案：一方提出、双方同意，或凭法院文书", Params: id, Request: cancellationInput{}, Response: cancellationJSON{}, handle: a.cancelContract},
 		{Method: "GET", Pattern: "/api/v1/units/{id}/register", Action: access.RegisterRead, Tag: tag, Summary: "户的登记簿（现势与历史）",
-			Params: id, Result: "RegisterBook", handle: a.unitRegister},
+			Params: id, Response: registerBookJSON{}, handle: a.unitRegister},
 		{Method: "GET", Pattern: "/api/v1/projects/{id}/fund", Action: access.FundRead, Tag: "预售资金监管", Summary: "项目预售资金监管情况",
-			Params: id, Result: "Fund", handle: a.getFund},
+			Params: id, Response: fundJSON{}, handle: a.getFund},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/fund/account", Action: access.FundDecide, Tag: "预售资金监管", Summary: "设立监管账户",
-			Params: id, Body: "FundAccountInput", Status: 201, handle: a.openFund},
+			Params: id, Request: fundAccountInput{}, Status: 201, handle: a.openFund},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/fund/payments", Action: access.FundDeposit, Tag: "预售资金监管", Summary: "登记购房款入账",
-			Params: id, Body: "PaymentInput", Status: 201, handle: a.recordPayment},
+			Params: id, Request: paymentInput{}, Status: 201, handle: a.recordPayment},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/fund/withdrawals", Action: access.FundWithdraw, Tag: "预售资金监管", Summary: "申请支取（注明节点与证明材料）",
-			Params: id, Body: "WithdrawalInput", Result: "Withdrawal", Status: 201, handle: a.requestWithdrawal},
+			Params: id, Request: withdrawalInput{}, Response: withdrawalJSON{}, Status: 201, handle: a.requestWithdrawal},
 		{Method: "POST", Pattern: "/api/v1/fund/withdrawals/{id}/decision", Action: access.FundDecide, Tag: "预售资金监管", Summary: "审批支取申请",
-			Params: id, Body: "DecisionInput", Result: "Withdrawal", handle: a.decideWithdrawal},
+			Params: id, Request: withdrawalDecisionInput{}, Response: withdrawalJSON{}, handle: a.decideWithdrawal},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/milestones", Action: access.FundDecide, Tag: "预售资金监管", Summary: "记录项目节点（如主体结构验收）",
-			Params: id, Body: "MilestoneInput", Status: 201, handle: a.recordMilestone},
+			Params: id, Request: milestoneInput{}, Status: 201, handle: a.recordMilestone},
 		{Method: "GET", Pattern: "/api/v1/partners/endpoints", Action: access.PartnerManage, Tag: "信息共享", Summary: "部门接收地址",
-			Result: "EndpointList", handle: a.listEndpoints},
+			Response: endpointList{}, handle: a.listEndpoints},
 		{Method: "POST", Pattern: "/api/v1/partners/endpoints", Action: access.PartnerManage, Tag: "信息共享", Summary: "登记部门接收地址",
-			Body: "EndpointInput", Result: "Endpoint", Status: 201, handle: a.createEndpoint},
+			Request: endpointInput{}, Response: endpointJSON{}, Status: 201, handle: a.createEndpoint},
 		{Method: "GET", Pattern: "/api/v1/partners/deliveries", Action: access.PartnerManage, Tag: "信息共享", Summary: "投递记录",
-			Params: []Param{{Name: "endpoint", In: "query", Type: "integer"}, {Name: "state", In: "query", Desc: "pending | delivered | dead"}},
-			Result: "DeliveryList", handle: a.listDeliveries},
+			Params:   []Param{{Name: "endpoint", In: "query", Type: "integer"}, {Name: "state", In: "query", Desc: "pending | delivered | dead"}},
+			Response: deliveryList{}, handle: a.listDeliveries},
 		{Method: "GET", Pattern: "/api/v1/partners/health", Action: access.PartnerManage, Tag: "信息共享",
-			Summary: "各接收方运行状况：已送达、积压、失败、死信、最早积压时间（滞后）、最近错误", Result: "PartnerHealth", handle: a.partnerHealth},
+			Summary: "各接收方运行状况：已送达、积压、失败、死信、最早积压时间（滞后）、最近错误", Response: partnerHealthJSON{}, handle: a.partnerHealth},
 		{Method: "POST", Pattern: "/api/v1/partners/endpoints/{id}/replay", Action: access.PartnerManage, Tag: "信息共享",
-			Summary: "重新投递该接收方的死信（按原顺序）", Params: id, Result: "Replay", handle: a.replayDeliveries},
+			Summary: "重新投递该接收方的死信（按原顺序）", Params: id, Response: replayJSON{}, handle: a.replayDeliveries},
 	}
 }
 
 // ---- JSON shapes
 
+// Shapes that replaced maps list their fields in key order, the order the
+// maps were encoded in, so that the answers stay byte for byte the same.
+
 type buyerJSON struct {
 	Name      string     `json:"name"`
-	IDNumber  string     `json:"id_number"` // masked
-	Share     string     `json:"share,omitempty"`
-	Confirmed *time.Time `json:"confirmed_at,omitempty"`
+	IDNumber  string     `json:"id_number" doc:"身份证号（脱敏）"`
+	Share     string     `json:"share,omitempty" doc:"按份共有的份额，如1/2"`
+	Confirmed *time.Time `json:"confirmed_at,omitempty" doc:"买受人在线确认的时间"`
 }
 
 type contractJSON struct {
-	ID                  int64         `json:"id"`
-	Number              string        `json:"number"`
-	UnitID              int64         `json:"unit_id"`
-	ProjectID           int64         `json:"project_id"`
-	State               string        `json:"state"`
-	StateLabel          string        `json:"state_label"`
-	Buyers              []buyerJSON   `json:"buyers"`
-	Ownership           string        `json:"ownership"`
-	PriceBasis          string        `json:"price_basis"`
-	UnitPrice           string        `json:"unit_price"`
-	PriceArea           string        `json:"price_area"`
-	TotalPrice          string        `json:"total_price"`
-	Payment             string        `json:"payment"`
-	LoanBank            int64         `json:"loan_bank,omitempty"`
-	LoanAmount          string        `json:"loan_amount,omitempty"`
-	LoanYears           int           `json:"loan_years,omitempty"`
-	EscrowBank          string        `json:"escrow_bank"`
-	EscrowAccount       string        `json:"escrow_account"`
-	DeliveryDate        calendar.Date `json:"delivery_date"`
-	RegistrationDays    int           `json:"registration_days"`
-	LateDeliveryRate    string        `json:"late_delivery_rate"`
-	LateCertificateRate string        `json:"late_certificate_rate"`
-	SignedAt            *time.Time    `json:"signed_at,omitempty"`
-	FilingDue           calendar.Date `json:"filing_due,omitempty"`
-	FilingOverdue       bool          `json:"filing_overdue"`
-	FiledAt             *time.Time    `json:"filed_at,omitempty"`
-	PreNoticeNo         string        `json:"prenotice_no,omitempty"`
-	Digest              string        `json:"sm3_digest,omitempty"`
-	DigestIntact        *bool         `json:"digest_intact,omitempty"`
+	ID                  int64                 `json:"id"`
+	Number              string                `json:"number" doc:"合同编号"`
+	UnitID              int64                 `json:"unit_id"`
+	ProjectID           int64                 `json:"project_id"`
+	State               presale.ContractState `json:"state"`
+	StateLabel          string                `json:"state_label"`
+	Buyers              []buyerJSON           `json:"buyers"`
+	Ownership           presale.Ownership     `json:"ownership" doc:"共有方式"`
+	PriceBasis          presale.PriceBasis    `json:"price_basis" doc:"计价方式"`
+	UnitPrice           string                `json:"unit_price" doc:"元/㎡，按套计价时为总价"`
+	PriceArea           string                `json:"price_area" doc:"计价面积（㎡）"`
+	TotalPrice          string                `json:"total_price" doc:"总价（元）"`
+	Payment             presale.Payment       `json:"payment" doc:"付款方式"`
+	LoanBank            int64                 `json:"loan_bank,omitempty" doc:"贷款银行机构ID"`
+	LoanAmount          string                `json:"loan_amount,omitempty"`
+	LoanYears           int                   `json:"loan_years,omitempty"`
+	EscrowBank          string                `json:"escrow_bank" doc:"预售资金监管银行"`
+	EscrowAccount       string                `json:"escrow_account" doc:"预售资金监管账户"`
+	DeliveryDate        calendar.Date         `json:"delivery_date" doc:"交付日期"`
+	RegistrationDays    int                   `json:"registration_days" doc:"交付后办证期限（日）"`
+	LateDeliveryRate    string                `json:"late_delivery_rate" doc:"逾期交付违约金 万分之X/日"`
+	LateCertificateRate string                `json:"late_certificate_rate" doc:"逾期办证违约金 万分之X/日"`
+	SignedAt            *time.Time            `json:"signed_at,omitempty"`
+	FilingDue           calendar.Date         `json:"filing_due,omitzero" doc:"备案期限（签署后30日）；未签署的合同没有"`
+	FilingOverdue       bool                  `json:"filing_overdue"`
+	FiledAt             *time.Time            `json:"filed_at,omitempty"`
+	PreNoticeNo         string                `json:"prenotice_no,omitempty" doc:"预告登记不动产证明号"`
+	Digest              string                `json:"sm3_digest,omitempty" doc:"备案时合同内容的SM3摘要"`
+	DigestIntact        *bool                 `json:"digest_intact,omitempty" doc:"当前内容与备案摘要一致"`
+}
+
+type contractList struct {
+	Contracts []contractJSON `json:"contracts"`
+}
+
+type cancellationInput struct {
+	Reason   string `json:"reason,omitempty" doc:"注销理由（首次提出时必填）"`
+	CourtDoc string `json:"court_doc,omitempty" doc:"法院或仲裁文书编号（住建部门凭文书注销时必填）"`
+}
+
+type cancellationJSON struct {
+	BuyersOK    int    `json:"buyers_agreed" doc:"已同意的买受人数"`
+	ContractID  int64  `json:"contract_id"`
+	CourtDoc    string `json:"court_doc"`
+	DeveloperOK bool   `json:"developer_agreed" doc:"开发企业已同意"`
+	ID          int64  `json:"id"`
+	Reason      string `json:"reason"`
+	State       string `json:"state" enum:"open,executed" doc:"open 待对方同意，executed 已注销"`
 }
 
 func timePtr(t time.Time) *time.Time {
@@ -116,9 +138,9 @@ func timePtr(t time.Time) *time.Time {
 }
 
 func toContractJSON(c presale.Contract, today calendar.Date) contractJSON {
-	out := contractJSON{ID: c.ID, Number: c.Number, UnitID: c.UnitID, ProjectID: c.ProjectID, State: string(c.State), StateLabel: c.State.Label(),
-		Ownership: string(c.Ownership), PriceBasis: string(c.PriceBasis), UnitPrice: c.UnitPrice.StringFixed(2), PriceArea: c.PriceArea.StringFixed(2),
-		TotalPrice: c.TotalPrice.StringFixed(2), Payment: string(c.Payment), EscrowBank: c.EscrowBank, EscrowAccount: c.EscrowAcct,
+	out := contractJSON{ID: c.ID, Number: c.Number, UnitID: c.UnitID, ProjectID: c.ProjectID, State: c.State, StateLabel: c.State.Label(),
+		Ownership: c.Ownership, PriceBasis: c.PriceBasis, UnitPrice: c.UnitPrice.StringFixed(2), PriceArea: c.PriceArea.StringFixed(2),
+		TotalPrice: c.TotalPrice.StringFixed(2), Payment: c.Payment, EscrowBank: c.EscrowBank, EscrowAccount: c.EscrowAcct,
 		DeliveryDate: c.DeliveryDate, RegistrationDays: c.RegistrationDays, LateDeliveryRate: c.LateDeliveryRate.String(),
 		LateCertificateRate: c.LateCertificateRate.String(), SignedAt: timePtr(c.SignedAt), FilingDue: c.FilingDue(),
 		FilingOverdue: c.FilingOverdue(today), FiledAt: timePtr(c.FiledAt), PreNoticeNo: c.PreNoticeNo, Digest: c.Digest, Buyers: []buyerJSON{}}
@@ -159,7 +181,7 @@ func (a *API) listContracts(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range cs {
 		out = append(out, toContractJSON(c, a.today()))
 	}
-	return writeJSON(w, 200, map[string]any{"contracts": out})
+	return writeJSON(w, 200, contractList{Contracts: out})
 }
 
 func (a *API) draftContract(w http.ResponseWriter, r *http.Request) error {
@@ -241,9 +263,7 @@ func (a *API) viewedPersonalData(r *http.Request, recordType string, id int64, b
 // contractStep runs one step of a contract's life on the path's contract.
 func (a *API) contractStep(step string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		var in struct {
-			Reason string `json:"reason"`
-		}
+		var in reasonInput
 		if r.ContentLength > 0 {
 			if err := decode(r, &in); err != nil {
 				return err
@@ -276,10 +296,7 @@ func (a *API) contractStep(step string) func(http.ResponseWriter, *http.Request)
 }
 
 func (a *API) cancelContract(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Reason   string `json:"reason"`
-		CourtDoc string `json:"court_doc"`
-	}
+	var in cancellationInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -295,52 +312,58 @@ func (a *API) cancelContract(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 200, map[string]any{"id": x.ID, "contract_id": x.ContractID, "state": x.State, "reason": x.Reason,
-		"developer_agreed": x.DeveloperOK, "buyers_agreed": len(x.BuyersOK), "court_doc": x.CourtDoc})
+	return writeJSON(w, 200, cancellationJSON{ID: x.ID, ContractID: x.ContractID, State: x.State, Reason: x.Reason,
+		DeveloperOK: x.DeveloperOK, BuyersOK: len(x.BuyersOK), CourtDoc: x.CourtDoc})
 }
 
 // ---- the register book
 
 type entryJSON struct {
-	ID         int64        `json:"id"`
-	Kind       string       `json:"kind"`
-	KindLabel  string       `json:"kind_label"`
-	RegType    int          `json:"reg_type"`
-	RightType  int          `json:"right_type,omitempty"`
-	PreNotice  int          `json:"prenotice_kind,omitempty"`
-	Status     string       `json:"status"`
-	StatusLbl  string       `json:"status_label"`
-	CertNo     string       `json:"cert_no,omitempty"`
-	Holders    []holderJSON `json:"holders,omitempty"`
-	Obligor    string       `json:"obligor,omitempty"`
-	Amount     string       `json:"amount,omitempty"`
-	Ends       int64        `json:"ends,omitempty"`
-	Note       string       `json:"note,omitempty"`
-	RecordedAt time.Time    `json:"recorded_at"`
-	Detail     *detailJSON  `json:"detail,omitempty"`
+	ID         int64             `json:"id"`
+	Kind       registry.Kind     `json:"kind"`
+	KindLabel  string            `json:"kind_label"`
+	RegType    int               `json:"reg_type" doc:"登记类型"`
+	RightType  int               `json:"right_type,omitempty" doc:"权利类型"`
+	PreNotice  int               `json:"prenotice_kind,omitempty" doc:"预告登记种类"`
+	Status     registry.Status   `json:"status"`
+	StatusLbl  string            `json:"status_label" doc:"现势 | 历史 | 终止 | 临时"`
+	CertNo     string            `json:"cert_no,omitempty" doc:"不动产权证书号或证明号"`
+	Holders    []entryHolderJSON `json:"holders,omitempty" doc:"权利人"`
+	Obligor    string            `json:"obligor,omitempty" doc:"义务人"`
+	Amount     string            `json:"amount,omitempty" doc:"取得价格或被担保主债权数额（元）"`
+	Ends       int64             `json:"ends,omitempty" doc:"结束的登记"`
+	Note       string            `json:"note,omitempty" doc:"附记"`
+	RecordedAt time.Time         `json:"recorded_at"`
+	Detail     *detailJSON       `json:"detail,omitempty" doc:"抵押、查封或异议的详情"`
 }
 
 type detailJSON struct {
-	TermStart  string `json:"term_start,omitempty"`
-	TermEnd    string `json:"term_end,omitempty"`
-	Rank       int    `json:"rank,omitempty"`
-	NoTransfer bool   `json:"no_transfer,omitempty"`
-	Authority  string `json:"authority,omitempty"`
-	DocNo      string `json:"doc_no,omitempty"`
-	SealKind   string `json:"seal_kind,omitempty"`
-	Waiting    bool   `json:"waiting,omitempty"`
+	TermStart  string `json:"term_start,omitempty" doc:"债务履行期限或查封期限起"`
+	TermEnd    string `json:"term_end,omitempty" doc:"止"`
+	Rank       int    `json:"rank,omitempty" doc:"抵押顺位"`
+	NoTransfer bool   `json:"no_transfer,omitempty" doc:"约定抵押期间不得转让"`
+	Authority  string `json:"authority,omitempty" doc:"查封机关或异议申请人"`
+	DocNo      string `json:"doc_no,omitempty" doc:"法律文书编号"`
+	SealKind   string `json:"seal_kind,omitempty" doc:"查封 | 预查封 | 轮候查封"`
+	Waiting    bool   `json:"waiting,omitempty" doc:"轮候：前序查封解除后生效"`
 }
 
-type holderJSON struct {
+type entryHolderJSON struct {
 	Name     string `json:"name"`
-	IDNumber string `json:"id_number"` // masked for persons
-	Share    string `json:"share,omitempty"`
+	IDNumber string `json:"id_number" doc:"证件号（身份证号脱敏）"`
+	Share    string `json:"share,omitempty" doc:"按份共有的份额，如1/2"`
+}
+
+type registerBookJSON struct {
+	Entries []entryJSON `json:"entries"`
+	UnitID  int64       `json:"unit_id"`
+	UnitNo  string      `json:"unit_no" doc:"不动产单元号"`
 }
 
 // ToEntryJSON renders an entry with persons' ID numbers masked.
 func ToEntryJSON(e registry.Entry, st registry.Status) entryJSON {
-	out := entryJSON{ID: e.ID, Kind: string(e.Kind), KindLabel: e.Kind.Label(), RegType: e.RegType, RightType: e.RightType, PreNotice: e.PreNoticeKind,
-		Status: string(st), StatusLbl: st.Label(), CertNo: e.CertNo, Obligor: e.Obligor.Name, Ends: e.Ends, Note: e.Note, RecordedAt: e.RecordedAt}
+	out := entryJSON{ID: e.ID, Kind: e.Kind, KindLabel: e.Kind.Label(), RegType: e.RegType, RightType: e.RightType, PreNotice: e.PreNoticeKind,
+		Status: st, StatusLbl: st.Label(), CertNo: e.CertNo, Obligor: e.Obligor.Name, Ends: e.Ends, Note: e.Note, RecordedAt: e.RecordedAt}
 	if e.Amount.IsPositive() {
 		out.Amount = e.Amount.StringFixed(2)
 	}
@@ -349,7 +372,7 @@ func ToEntryJSON(e registry.Entry, st registry.Status) entryJSON {
 			DocNo: d.DocNo, SealKind: d.SealKind, Waiting: d.Waiting}
 	}
 	for _, h := range e.Holders {
-		hj := holderJSON{Name: h.Name, IDNumber: h.IDNumber}
+		hj := entryHolderJSON{Name: h.Name, IDNumber: h.IDNumber}
 		if h.IDKind == "身份证" {
 			hj.IDNumber = code.MaskIDCard(h.IDNumber)
 		}
@@ -389,7 +412,7 @@ func (a *API) unitRegister(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range book {
 		out = append(out, ToEntryJSON(e, st[e.ID]))
 	}
-	return writeJSON(w, 200, map[string]any{"unit_id": id, "unit_no": ref.Unit.UnitNo, "entries": out})
+	return writeJSON(w, 200, registerBookJSON{UnitID: id, UnitNo: ref.Unit.UnitNo, Entries: out})
 }
 
 // bankOnBook returns the principal's organisation when it holds an entry
@@ -423,6 +446,61 @@ func (a *API) fundTarget(r *http.Request, act access.Action) (int64, access.Targ
 	return id, t, decide(r, act, t)
 }
 
+// fundJSON is a project's supervised presale fund.
+type fundJSON struct {
+	Account             string                   `json:"account" doc:"监管账户"`
+	Balance             string                   `json:"balance" doc:"账户余额（元）"`
+	Bank                string                   `json:"bank" doc:"监管银行"`
+	Deposits            string                   `json:"deposits" doc:"已入账购房款（元）"`
+	Milestones          map[string]calendar.Date `json:"milestones" doc:"已达到的项目节点：节点代码 → 日期"`
+	Supervised          string                   `json:"supervised" doc:"重点监管额度（元）"`
+	Withdrawals         []withdrawalJSON         `json:"withdrawals"`
+	WithdrawnFree       string                   `json:"withdrawn_free" doc:"已支取的超出监管额度的资金（元）"`
+	WithdrawnSupervised string                   `json:"withdrawn_supervised" doc:"已支取的重点监管资金（元）"`
+}
+
+type withdrawalJSON struct {
+	Amount      string     `json:"amount"`
+	DecidedAt   *time.Time `json:"decided_at" doc:"审批时间；未审批时为null"`
+	Decision    string     `json:"decision" doc:"审批意见"`
+	Evidence    string     `json:"evidence" doc:"证明材料"`
+	ExtraReview bool       `json:"extra_review" doc:"经加强审查"`
+	ID          int64      `json:"id"`
+	Node        string     `json:"node" doc:"节点代码或free"`
+	RequestedAt time.Time  `json:"requested_at"`
+	State       string     `json:"state" enum:"requested,approved,refused"`
+}
+
+type fundAccountInput struct {
+	Bank       int64  `json:"bank" doc:"监管银行机构ID"`
+	Account    string `json:"account" doc:"监管账户"`
+	Supervised string `json:"supervised" doc:"重点监管额度（元）"`
+}
+
+type paymentInput struct {
+	ContractID int64  `json:"contract_id,omitempty" doc:"所付的合同"`
+	Amount     string `json:"amount" doc:"金额（元）"`
+	PaidOn     string `json:"paid_on" doc:"入账日期 YYYY-MM-DD"`
+	Note       string `json:"note,omitempty"`
+}
+
+type withdrawalInput struct {
+	Node     string `json:"node" doc:"节点代码（本辖区的资金支取节点，如 structure | completion | filing | first_registration），超出监管额度的为 free"`
+	Amount   string `json:"amount" doc:"金额（元）"`
+	Evidence string `json:"evidence" doc:"证明材料"`
+}
+
+type withdrawalDecisionInput struct {
+	Approve  bool   `json:"approve" doc:"准予支取"`
+	Decision string `json:"decision,omitempty" doc:"意见（不予支取或加强审查时必填）"`
+}
+
+type milestoneInput struct {
+	Milestone string `json:"milestone" enum:"structure_accepted,completed,filed,first_registered" doc:"主体结构验收、竣工验收、竣工验收备案、不动产首次登记"`
+	ReachedOn string `json:"reached_on" doc:"达到日期 YYYY-MM-DD"`
+	Evidence  string `json:"evidence" doc:"证明材料"`
+}
+
 func (a *API) getFund(w http.ResponseWriter, r *http.Request) error {
 	id, _, err := a.fundTarget(r, access.FundRead)
 	if err != nil {
@@ -436,31 +514,27 @@ func (a *API) getFund(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var out []map[string]any
+	out := make([]withdrawalJSON, 0, len(ws))
 	for _, x := range ws {
-		out = append(out, withdrawalJSON(x))
+		out = append(out, toWithdrawalJSON(x))
 	}
 	ms := map[string]calendar.Date{}
 	for k, v := range f.Milestones {
 		ms[k] = v
 	}
-	return writeJSON(w, 200, map[string]any{"bank": f.Account.BankName, "account": f.Account.Number,
-		"supervised": f.Account.Supervised.StringFixed(2), "deposits": f.Deposits.StringFixed(2),
-		"withdrawn_supervised": f.Supervised.StringFixed(2), "withdrawn_free": f.Free.StringFixed(2),
-		"balance": f.Deposits.Sub(f.Supervised).Sub(f.Free).StringFixed(2), "milestones": ms, "withdrawals": out})
+	return writeJSON(w, 200, fundJSON{Bank: f.Account.BankName, Account: f.Account.Number,
+		Supervised: f.Account.Supervised.StringFixed(2), Deposits: f.Deposits.StringFixed(2),
+		WithdrawnSupervised: f.Supervised.StringFixed(2), WithdrawnFree: f.Free.StringFixed(2),
+		Balance: f.Deposits.Sub(f.Supervised).Sub(f.Free).StringFixed(2), Milestones: ms, Withdrawals: out})
 }
 
-func withdrawalJSON(x presale.Withdrawal) map[string]any {
-	return map[string]any{"id": x.ID, "node": x.Node, "amount": x.Amount.StringFixed(2), "evidence": x.Evidence, "state": x.State,
-		"requested_at": x.RequestedAt, "decided_at": timePtr(x.DecidedAt), "decision": x.Decision, "extra_review": x.ExtraReview}
+func toWithdrawalJSON(x presale.Withdrawal) withdrawalJSON {
+	return withdrawalJSON{ID: x.ID, Node: x.Node, Amount: x.Amount.StringFixed(2), Evidence: x.Evidence, State: x.State,
+		RequestedAt: x.RequestedAt, DecidedAt: timePtr(x.DecidedAt), Decision: x.Decision, ExtraReview: x.ExtraReview}
 }
 
 func (a *API) openFund(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Bank       int64  `json:"bank"`
-		Account    string `json:"account"`
-		Supervised string `json:"supervised"`
-	}
+	var in fundAccountInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -481,12 +555,7 @@ func (a *API) openFund(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) recordPayment(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		ContractID int64  `json:"contract_id"`
-		Amount     string `json:"amount"`
-		PaidOn     string `json:"paid_on"`
-		Note       string `json:"note"`
-	}
+	var in paymentInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -514,11 +583,7 @@ func (a *API) recordPayment(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) requestWithdrawal(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Node     string `json:"node"`
-		Amount   string `json:"amount"`
-		Evidence string `json:"evidence"`
-	}
+	var in withdrawalInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -534,14 +599,11 @@ func (a *API) requestWithdrawal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 201, withdrawalJSON(x))
+	return writeJSON(w, 201, toWithdrawalJSON(x))
 }
 
 func (a *API) decideWithdrawal(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Approve  bool   `json:"approve"`
-		Decision string `json:"decision"`
-	}
+	var in withdrawalDecisionInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -563,15 +625,11 @@ func (a *API) decideWithdrawal(w http.ResponseWriter, r *http.Request) error {
 	if x, err = a.DB.DecideWithdrawal(r.Context(), identity.ActorFrom(r.Context()), id, in.Approve, in.Decision); err != nil {
 		return err
 	}
-	return writeJSON(w, 200, withdrawalJSON(x))
+	return writeJSON(w, 200, toWithdrawalJSON(x))
 }
 
 func (a *API) recordMilestone(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Milestone string `json:"milestone"`
-		ReachedOn string `json:"reached_on"`
-		Evidence  string `json:"evidence"`
-	}
+	var in milestoneInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -589,9 +647,75 @@ func (a *API) recordMilestone(w http.ResponseWriter, r *http.Request) error {
 
 // ---- partners
 
-func endpointJSON(e exchange.Endpoint) map[string]any {
-	return map[string]any{"id": e.ID, "org_id": e.OrgID, "org": e.OrgName, "name": e.Name, "url": e.URL, "events": e.Events,
-		"jurisdiction": e.Jurisdiction, "active": e.Active, "secret": maskSecret(e.Secret)}
+type endpointJSON struct {
+	Active       bool     `json:"active"`
+	Events       []string `json:"events" doc:"订阅的事件类型"`
+	ID           int64    `json:"id"`
+	Jurisdiction string   `json:"jurisdiction" doc:"只接收该辖区的事件；空为全部"`
+	Name         string   `json:"name"`
+	Org          string   `json:"org"`
+	OrgID        int64    `json:"org_id" doc:"接收机构"`
+	Secret       string   `json:"secret" doc:"HMAC-SM3 密钥（脱敏）"`
+	URL          string   `json:"url"`
+}
+
+type endpointList struct {
+	Endpoints []endpointJSON `json:"endpoints"`
+}
+
+type endpointInput struct {
+	OrgID        int64    `json:"org_id" doc:"接收机构"`
+	Name         string   `json:"name"`
+	URL          string   `json:"url"`
+	Secret       string   `json:"secret" doc:"HMAC-SM3 密钥，至少16字符"`
+	Events       []string `json:"events" doc:"事件类型"`
+	Jurisdiction string   `json:"jurisdiction,omitempty" doc:"只接收该辖区的事件；空为全部"`
+}
+
+type deliveryJSON struct {
+	Aggregate   string     `json:"aggregate" doc:"事件所涉对象，如 unit:123（同一对象的事件按序投递）"`
+	Attempts    int        `json:"attempts"`
+	DeliveredAt *time.Time `json:"delivered_at" doc:"送达时间；未送达时为null"`
+	Endpoint    int64      `json:"endpoint"`
+	EventID     int64      `json:"event_id"`
+	ID          int64      `json:"id"`
+	LastError   string     `json:"last_error"`
+	LastStatus  int        `json:"last_status" doc:"最近一次投递的HTTP状态"`
+	NextAt      time.Time  `json:"next_at" doc:"下次投递时间"`
+	State       string     `json:"state" enum:"pending,delivered,dead"`
+	Type        string     `json:"type" doc:"事件类型"`
+}
+
+type deliveryList struct {
+	Deliveries []deliveryJSON `json:"deliveries"`
+}
+
+type endpointHealthJSON struct {
+	Backlog       int          `json:"backlog" doc:"待投递"`
+	Dead          int          `json:"dead" doc:"死信"`
+	Delivered     int          `json:"delivered"`
+	Endpoint      endpointJSON `json:"endpoint"`
+	Failing       int          `json:"failing" doc:"已失败待重试"`
+	Healthy       bool         `json:"healthy"`
+	LagSeconds    int          `json:"lag_seconds" doc:"最早积压事件已等待的秒数"`
+	LastDelivered *time.Time   `json:"last_delivered" doc:"最近送达时间；从未送达时为null"`
+	LastError     string       `json:"last_error"`
+	OldestPending *time.Time   `json:"oldest_pending" doc:"最早积压事件的时间；没有积压时为null"`
+}
+
+type partnerHealthJSON struct {
+	Endpoints   []endpointHealthJSON `json:"endpoints"`
+	MaxAttempts int                  `json:"max_attempts" doc:"重试次数上限，超过即为死信"`
+}
+
+type replayJSON struct {
+	Endpoint int64 `json:"endpoint"`
+	Replayed int   `json:"replayed" doc:"重新投递的条数"`
+}
+
+func toEndpointJSON(e exchange.Endpoint) endpointJSON {
+	return endpointJSON{ID: e.ID, OrgID: e.OrgID, Org: e.OrgName, Name: e.Name, URL: e.URL, Events: e.Events,
+		Jurisdiction: e.Jurisdiction, Active: e.Active, Secret: maskSecret(e.Secret)}
 }
 
 func maskSecret(s string) string {
@@ -619,17 +743,17 @@ func (a *API) partnerHealth(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []map[string]any{}
+	out := []endpointHealthJSON{}
 	now := a.Now()
 	for _, h := range hs {
 		if !a.endpointAllowed(r, h.Endpoint) {
 			continue
 		}
-		out = append(out, map[string]any{"endpoint": endpointJSON(h.Endpoint), "delivered": h.Delivered, "backlog": h.Backlog, "failing": h.Failing,
-			"dead": h.Dead, "oldest_pending": timePtr(h.OldestPending), "lag_seconds": int(h.Lag(now).Seconds()), "last_delivered": timePtr(h.LastDelivered),
-			"last_error": h.LastError, "healthy": h.Healthy()})
+		out = append(out, endpointHealthJSON{Endpoint: toEndpointJSON(h.Endpoint), Delivered: h.Delivered, Backlog: h.Backlog, Failing: h.Failing,
+			Dead: h.Dead, OldestPending: timePtr(h.OldestPending), LagSeconds: int(h.Lag(now).Seconds()), LastDelivered: timePtr(h.LastDelivered),
+			LastError: h.LastError, Healthy: h.Healthy()})
 	}
-	return writeJSON(w, 200, map[string]any{"max_attempts": max, "endpoints": out})
+	return writeJSON(w, 200, partnerHealthJSON{MaxAttempts: max, Endpoints: out})
 }
 
 func (a *API) replayDeliveries(w http.ResponseWriter, r *http.Request) error {
@@ -652,7 +776,7 @@ func (a *API) replayDeliveries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 200, map[string]any{"endpoint": id, "replayed": n})
+	return writeJSON(w, 200, replayJSON{Endpoint: id, Replayed: n})
 }
 
 func (a *API) listEndpoints(w http.ResponseWriter, r *http.Request) error {
@@ -663,24 +787,17 @@ func (a *API) listEndpoints(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []map[string]any{}
+	out := []endpointJSON{}
 	for _, e := range es {
 		if a.endpointAllowed(r, e) {
-			out = append(out, endpointJSON(e))
+			out = append(out, toEndpointJSON(e))
 		}
 	}
-	return writeJSON(w, 200, map[string]any{"endpoints": out})
+	return writeJSON(w, 200, endpointList{Endpoints: out})
 }
 
 func (a *API) createEndpoint(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		OrgID        int64    `json:"org_id"`
-		Name         string   `json:"name"`
-		URL          string   `json:"url"`
-		Secret       string   `json:"secret"`
-		Events       []string `json:"events"`
-		Jurisdiction string   `json:"jurisdiction"`
-	}
+	var in endpointInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -700,7 +817,7 @@ func (a *API) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	e.OrgName = o.Name
-	return writeJSON(w, 201, endpointJSON(e))
+	return writeJSON(w, 201, toEndpointJSON(e))
 }
 
 func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
@@ -715,14 +832,14 @@ func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []map[string]any{}
+	out := []deliveryJSON{}
 	for _, d := range ds {
 		if !a.endpointAllowed(r, d.Endpoint) {
 			continue
 		}
-		out = append(out, map[string]any{"id": d.ID, "event_id": d.Event.ID, "type": d.Event.Type, "aggregate": d.Event.Aggregate,
-			"endpoint": d.Endpoint.ID, "state": d.State, "attempts": d.Attempts, "last_status": d.LastStatus, "last_error": d.LastError,
-			"next_at": d.NextAt, "delivered_at": timePtr(d.DeliveredAt)})
+		out = append(out, deliveryJSON{ID: d.ID, EventID: d.Event.ID, Type: d.Event.Type, Aggregate: d.Event.Aggregate,
+			Endpoint: d.Endpoint.ID, State: d.State, Attempts: d.Attempts, LastStatus: d.LastStatus, LastError: d.LastError,
+			NextAt: d.NextAt, DeliveredAt: timePtr(d.DeliveredAt)})
 	}
-	return writeJSON(w, 200, map[string]any{"deliveries": out})
+	return writeJSON(w, 200, deliveryList{Deliveries: out})
 }

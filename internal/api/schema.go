@@ -13,11 +13,14 @@ import (
 	"github.com/shopspring/decimal"
 
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/completion"
 	"handover/internal/credit"
+	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/ledger"
+	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/supervision"
 )
@@ -83,6 +86,41 @@ func enumValues(t reflect.Type) []string {
 		return strs(ledger.States)
 	case reflect.TypeFor[registry.ServiceKind]():
 		return strs(registry.ServiceKinds)
+	case reflect.TypeFor[registry.ServiceState]():
+		return strs([]registry.ServiceState{registry.Accepted, registry.Reviewed, registry.Approved, registry.Recorded,
+			registry.Certified, registry.Issued, registry.ReturnedSt, registry.Withdrawn})
+	case reflect.TypeFor[registry.Step]():
+		return strs([]registry.Step{registry.StepAccept, registry.StepReview, registry.StepReview2, registry.StepReturn,
+			registry.StepRecord, registry.StepCertify, registry.StepIssue, registry.StepWithdraw})
+	case reflect.TypeFor[registry.Kind]():
+		return strs([]registry.Kind{registry.Ownership, registry.Mortgage, registry.PreNotice, registry.Seal, registry.Objection,
+			registry.Cancellation, registry.Correction})
+	case reflect.TypeFor[registry.Status]():
+		return strs([]registry.Status{registry.Current, registry.History, registry.Terminated, registry.Temporary})
+	case reflect.TypeFor[presale.ContractState]():
+		return strs([]presale.ContractState{presale.Draft, presale.Sent, presale.Signed, presale.Filed, presale.Withdrawn, presale.Cancelled})
+	case reflect.TypeFor[presale.Ownership]():
+		return strs([]presale.Ownership{presale.Sole, presale.Joint, presale.Shares})
+	case reflect.TypeFor[presale.PriceBasis]():
+		return strs([]presale.PriceBasis{presale.ByGross, presale.ByInner, presale.ByUnit})
+	case reflect.TypeFor[presale.Payment]():
+		return strs([]presale.Payment{presale.Lump, presale.Commercial, presale.Fund})
+	case reflect.TypeFor[completion.SurveyState]():
+		return strs([]completion.SurveyState{completion.Submitted, completion.Accepted, completion.Returned, completion.Superseded})
+	case reflect.TypeFor[completion.CaseState]():
+		return strs([]completion.CaseState{completion.Inspecting, completion.Rejected, completion.Passed})
+	case reflect.TypeFor[completion.Result]():
+		return strs([]completion.Result{completion.Pending, completion.Pass, completion.Fail})
+	case reflect.TypeFor[completion.CommitmentKind]():
+		return strs([]completion.CommitmentKind{completion.FinalAccount, completion.Archives, completion.Material})
+	case reflect.TypeFor[handover.Mode]():
+		return strs([]handover.Mode{handover.OnSite, handover.Entrusted})
+	case reflect.TypeFor[handover.UnitState]():
+		return strs([]handover.UnitState{handover.Pending, handover.HandedOver, handover.UnitBlocked})
+	case reflect.TypeFor[handover.Target]():
+		return strs([]handover.Target{handover.Filing, handover.FirstRegistration, handover.Delivery})
+	case reflect.TypeFor[certificate.Kind]():
+		return strs([]certificate.Kind{certificate.Title, certificate.Proof})
 	}
 	return nil
 }

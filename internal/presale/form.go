@@ -15,30 +15,30 @@ import (
 // (form): every field as text, as entered.
 type ContractForm struct {
 	UnitID              int64               `json:"unit_id"`
-	Ownership           string              `json:"ownership"`
-	PriceBasis          string              `json:"price_basis"`
-	UnitPrice           string              `json:"unit_price"`
+	Ownership           string              `json:"ownership" enum:"sole,joint,shares" doc:"单独所有、共同共有、按份共有"`
+	PriceBasis          string              `json:"price_basis" enum:"gross,inner,unit" doc:"按建筑面积、套内建筑面积或按套计价"`
+	UnitPrice           string              `json:"unit_price" doc:"元/㎡，按套计价时为总价"`
 	Buyers              []ContractFormBuyer `json:"buyers"`
-	Payment             string              `json:"payment"`
-	LoanBank            int64               `json:"loan_bank"`
-	LoanAmount          string              `json:"loan_amount"`
-	LoanYears           int                 `json:"loan_years"`
-	LoanNo              string              `json:"loan_no"`
-	HomeCount           string              `json:"home_count"`
-	Marital             string              `json:"marital"`
-	DeliveryDate        string              `json:"delivery_date"`
-	DeliveryConditions  []string            `json:"delivery_conditions"`
-	RegistrationDays    int                 `json:"registration_days"`
-	LateDeliveryRate    string              `json:"late_delivery_rate"`
-	LateCertificateRate string              `json:"late_certificate_rate"`
+	Payment             string              `json:"payment" enum:"lump,commercial,fund" doc:"一次性付款、商业贷款、公积金贷款"`
+	LoanBank            int64               `json:"loan_bank,omitempty" doc:"贷款银行机构ID"`
+	LoanAmount          string              `json:"loan_amount,omitempty"`
+	LoanYears           int                 `json:"loan_years,omitempty"`
+	LoanNo              string              `json:"loan_no,omitempty" doc:"借款合同编号"`
+	HomeCount           string              `json:"home_count,omitempty" enum:"first,second,more" doc:"家庭住房情况说明"`
+	Marital             string              `json:"marital,omitempty" doc:"婚姻状况"`
+	DeliveryDate        string              `json:"delivery_date,omitempty" doc:"交付日期 YYYY-MM-DD"`
+	DeliveryConditions  []string            `json:"delivery_conditions,omitempty" doc:"约定的其他交付条件"`
+	RegistrationDays    int                 `json:"registration_days,omitempty" doc:"交付后办证期限（日）"`
+	LateDeliveryRate    string              `json:"late_delivery_rate,omitempty" doc:"逾期交付违约金 万分之X/日"`
+	LateCertificateRate string              `json:"late_certificate_rate,omitempty" doc:"逾期办证违约金 万分之X/日"`
 }
 
 // ContractFormBuyer is one buyer as submitted.
 type ContractFormBuyer struct {
 	Name     string `json:"name"`
-	IDNumber string `json:"id_number"`
-	Phone    string `json:"phone"`
-	Share    string `json:"share"` // "1/2" for 按份共有
+	IDNumber string `json:"id_number" doc:"身份证号"`
+	Phone    string `json:"phone,omitempty"`
+	Share    string `json:"share,omitempty" doc:"按份共有的份额，如1/2"` // "1/2" for 按份共有
 }
 
 // ContractInput is what a developer's agent enters for a contract, read
