@@ -15,20 +15,20 @@ import (
 // SurveyInput is a survey as the 多测合一 platform sends it (JSON) or a
 // test enters it: every figure as text.
 type SurveyInput struct {
-	ReportNo      string            `json:"report_no"`
-	BuildingTotal string            `json:"building_total"`
-	LandArea      string            `json:"land_area"`
-	FloorArea     string            `json:"floor_area"`
+	ReportNo      string            `json:"report_no" doc:"测绘报告编号"`
+	BuildingTotal string            `json:"building_total" doc:"幢实测建筑面积"`
+	LandArea      string            `json:"land_area" doc:"宗地实测面积"`
+	FloorArea     string            `json:"floor_area" doc:"计容建筑面积"`
 	Units         []SurveyInputUnit `json:"units"`
 }
 
 // SurveyInputUnit is one unit's measured areas.
 type SurveyInputUnit struct {
-	UnitNo string `json:"unit_no"`
-	Total  string `json:"total"`
-	Inner  string `json:"inner"`
-	Shared string `json:"shared"`
-	Ratio  string `json:"ratio"`
+	UnitNo string `json:"unit_no" doc:"不动产单元号"`
+	Total  string `json:"total" doc:"实测建筑面积（㎡）"`
+	Inner  string `json:"inner" doc:"实测套内面积"`
+	Shared string `json:"shared" doc:"实测分摊面积"`
+	Ratio  string `json:"ratio" doc:"分摊系数"`
 }
 
 // Survey turns the input into a survey from source, with every format
@@ -91,16 +91,16 @@ func ParseItem(due, paid string) (decimal.Decimal, decimal.Decimal, error) {
 // FilingInput is a completion filing as recorded by staff (form) or pushed
 // by the 工程建设项目审批管理系统 (JSON).
 type FilingInput struct {
-	Number    string         `json:"number"`
-	FiledOn   string         `json:"filed_on"`
-	Buildings []int64        `json:"buildings"`
-	Promises  []PromiseInput `json:"promises"`
+	Number    string         `json:"number" doc:"竣工验收备案编号"`
+	FiledOn   string         `json:"filed_on" doc:"备案日期（20个工作日起算日）YYYY-MM-DD"`
+	Buildings []int64        `json:"buildings" doc:"幢ID"`
+	Promises  []PromiseInput `json:"promises,omitempty" doc:"告知承诺：备案后补交的材料"`
 }
 
 // PromiseInput is a material the developer promises after the filing.
 type PromiseInput struct {
-	Title string `json:"title"`
-	DueOn string `json:"due_on"`
+	Title string `json:"title" doc:"承诺补交的材料"`
+	DueOn string `json:"due_on" doc:"承诺期限 YYYY-MM-DD"`
 }
 
 // Filing turns the input into a filing of projectID from source and its
