@@ -532,6 +532,9 @@ func (db *DB) DecideArea(ctx context.Context, actor audit.Actor, contractID int6
 		if err != nil {
 			return err
 		}
+		if err := decide(ctx, access.AreaDecide, ContractTarget(c)); err != nil {
+			return err
+		}
 		ref, err := unitRef(ctx, tx.q(), `u.id = $1`, c.UnitID)
 		if err != nil {
 			return err

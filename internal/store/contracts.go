@@ -301,6 +301,9 @@ func draftContract(ctx context.Context, tx *Tx, developer int64, in ContractInpu
 	if err != nil {
 		return presale.Contract{}, err
 	}
+	if err := decide(ctx, access.ContractDraft, access.ProjectTarget(ref.Project)); err != nil {
+		return presale.Contract{}, err
+	}
 	if ref.Project.Developer != developer {
 		return presale.Contract{}, problem.New(problem.Forbidden, "access.denied", "该户不属于本企业的项目")
 	}
@@ -367,13 +370,17 @@ func (tx *Tx) insertContract(ctx context.Context, c *presale.Contract, unitNo st
 	return nil
 }
 
-// changeContract loads a contract under lock, applies step (which checks
-// and moves the state), writes the contract's state fields, and audits.
-func (db *DB) changeContract(ctx context.Context, actor audit.Actor, id int64, action string, step func(tx *Tx, c *presale.Contract) error) (presale.Contract, error) {
+// changeContract loads a contract under lock, decides act on it, applies
+// step (which checks and moves the state), writes the contract's state
+// fields, and audits.
+func (db *DB) changeContract(ctx context.Context, actor audit.Actor, id int64, act access.Action, action string, step func(tx *Tx, c *presale.Contract) error) (presale.Contract, error) {
 	var c presale.Contract
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
 		if c, err = lockContract(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := decide(ctx, act, ContractTarget(c)); err != nil {
 			return err
 		}
 		tx.attempting(action, c.UnitID, c.ProjectID, c.Number)
@@ -405,7 +412,7 @@ func recheck(ctx context.Context, tx *Tx, c *presale.Contract) (saleContext, err
 
 // SendContract sends a draft to the buyers for confirmation.
 func (db *DB) SendContract(ctx context.Context, actor audit.Actor, id int64) (presale.Contract, error) {
-	return db.changeContract(ctx, actor, id, "contract.send", func(tx *Tx, c *presale.Contract) error {
+	return db.changeContract(ctx, actor, id, access.ContractDraft, "contract.send", func(tx *Tx, c *presale.Contract) error {
 		if _, err := recheck(ctx, tx, c); err != nil {
 			return err
 		}
@@ -415,7 +422,7 @@ func (db *DB) SendContract(ctx context.Context, actor audit.Actor, id int64) (pr
 
 // WithdrawContract takes back a draft or sent contract, freeing the unit.
 func (db *DB) WithdrawContract(ctx context.Context, actor audit.Actor, id int64, reason string) (presale.Contract, error) {
-	return db.changeContract(ctx, actor, id, "contract.withdraw", func(tx *Tx, c *presale.Contract) error {
+	return db.changeContract(ctx, actor, id, access.ContractDraft, "contract.withdraw", func(tx *Tx, c *presale.Contract) error {
 		c.EndReason = strings.TrimSpace(reason)
 		return c.Transition(presale.Withdrawn, tx.now)
 	})
@@ -424,7 +431,7 @@ func (db *DB) WithdrawContract(ctx context.Context, actor audit.Actor, id int64,
 // ConfirmContract records a buyer's online confirmation; when every buyer
 // has confirmed, the contract is signed — after every rule is checked again.
 func (db *DB) ConfirmContract(ctx context.Context, actor audit.Actor, id int64, idNumber string) (presale.Contract, error) {
-	return db.changeContract(ctx, actor, id, "contract.confirm", func(tx *Tx, c *presale.Contract) error {
+	return db.changeContract(ctx, actor, id, access.ContractConfirm, "contract.confirm", func(tx *Tx, c *presale.Contract) error {
 		all, err := c.Confirm(idNumber, tx.now)
 		if err != nil {
 			return err
@@ -448,7 +455,7 @@ func (db *DB) ConfirmContract(ctx context.Context, actor audit.Actor, id int64, 
 // 不动产证明号, records the buyers' materials once, fixes the SM3 digest of
 // the contract, and writes the outbound events. Any failure leaves nothing.
 func (db *DB) FileContract(ctx context.Context, actor audit.Actor, id int64) (presale.Contract, error) {
-	return db.changeContract(ctx, actor, id, "contract.file", func(tx *Tx, c *presale.Contract) error {
+	return db.changeContract(ctx, actor, id, access.ContractDraft, "contract.file", func(tx *Tx, c *presale.Contract) error {
 		f, err := recheck(ctx, tx, c)
 		if err != nil {
 			return err
@@ -601,19 +608,45 @@ type CancelParty = presale.CancelParty
 // is executed in the same transaction: the contract ends, and the live
 // pre-notice and pre-mortgage entries are ended by new 注销 entries.
 func (db *DB) AgreeCancellation(ctx context.Context, actor audit.Actor, contractID int64, party CancelParty, reason string) (Cancellation, error) {
+	return db.agreeCancellationAs(ctx, actor, contractID, func(presale.Contract) (CancelParty, error) { return party, nil }, reason)
+}
+
+// AgreeCancellationOf records the request's principal's agreement to
+// cancel a contract: the capacity it agrees in (presale.CancelPartyOf, a
+// housing bureau with the court's document courtDoc) is read on the
+// contract locked, after access is decided on it.
+func (db *DB) AgreeCancellationOf(ctx context.Context, actor audit.Actor, contractID int64, courtDoc, reason string) (Cancellation, error) {
+	return db.agreeCancellationAs(ctx, actor, contractID, func(c presale.Contract) (CancelParty, error) {
+		p := identity.PrincipalFrom(ctx)
+		if p == nil {
+			return CancelParty{}, problem.New(problem.Forbidden, "access.denied", "无权注销该合同")
+		}
+		return presale.CancelPartyOf(p, c, courtDoc)
+	}, reason)
+}
+
+func (db *DB) agreeCancellationAs(ctx context.Context, actor audit.Actor, contractID int64, partyOf func(presale.Contract) (CancelParty, error), reason string) (Cancellation, error) {
 	var x Cancellation
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
-		x, err = db.agreeCancellation(ctx, tx, contractID, party, reason)
+		x, err = db.agreeCancellation(ctx, tx, contractID, partyOf, reason)
 		return err
 	})
 	return x, err
 }
 
-// agreeCancellation locks the contract, reads its newest request, asks
-// presale.Cancel, records the agreement and executes a ready cancellation.
-func (db *DB) agreeCancellation(ctx context.Context, tx *Tx, contractID int64, party CancelParty, reason string) (Cancellation, error) {
+// agreeCancellation locks the contract, decides access on it, reads its
+// newest request, asks presale.Cancel with the party partyOf names,
+// records the agreement and executes a ready cancellation.
+func (db *DB) agreeCancellation(ctx context.Context, tx *Tx, contractID int64, partyOf func(presale.Contract) (CancelParty, error), reason string) (Cancellation, error) {
 	c, err := lockContract(ctx, tx, contractID)
+	if err != nil {
+		return Cancellation{}, err
+	}
+	if err := decide(ctx, access.ContractCancel, ContractTarget(c)); err != nil {
+		return Cancellation{}, err
+	}
+	party, err := partyOf(c)
 	if err != nil {
 		return Cancellation{}, err
 	}

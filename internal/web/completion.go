@@ -767,11 +767,11 @@ func (s *Server) reconciliationExport(w http.ResponseWriter, r *http.Request) er
 }
 
 func (s *Server) areaDecide(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.loadContractPage(r, access.AreaDecide)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := s.db.DecideArea(r.Context(), identity.ActorFrom(r.Context()), page.C.ID, r.PostFormValue("choice")); err != nil {
+	if err := s.db.DecideArea(r.Context(), identity.ActorFrom(r.Context()), id, r.PostFormValue("choice")); err != nil {
 		_, msg, ferr := formErrors(err)
 		if ferr != nil {
 			return ferr
@@ -780,7 +780,7 @@ func (s *Server) areaDecide(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		s.flash(r, "已记录您的选择："+completion.DecisionLabel(r.PostFormValue("choice")))
 	}
-	http.Redirect(w, r, "/contracts/"+strconv.FormatInt(page.C.ID, 10)+"#area", http.StatusSeeOther)
+	http.Redirect(w, r, "/contracts/"+strconv.FormatInt(id, 10)+"#area", http.StatusSeeOther)
 	return nil
 }
 

@@ -177,18 +177,18 @@ func (s *Server) contractCreate(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	form := contractFormFrom(r)
-	page, err := s.contractFormPage(r, form.UnitID, form)
-	if err != nil {
-		return err
-	}
 	in, err := form.Input()
 	var c presale.Contract
 	if err == nil {
 		c, err = s.db.DraftContract(r.Context(), identity.ActorFrom(r.Context()), p.Org.ID, store.ContractInput(in))
 	}
 	if err != nil {
-		e := problem.As(err)
-		if e.Kind == problem.Internal {
+		e, err := shown(err)
+		if err != nil {
+			return err
+		}
+		page, err := s.contractFormPage(r, form.UnitID, form)
+		if err != nil {
 			return err
 		}
 		page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
@@ -339,23 +339,6 @@ func (s *Server) contractDocument(w http.ResponseWriter, r *http.Request) error 
 	return s.render(w, 200, "contract_doc", page)
 }
 
-// contractFor loads the path's contract and decides act on it.
-func (s *Server) contractFor(r *http.Request, act access.Action) (*identity.Principal, presale.Contract, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, presale.Contract{}, err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return p, presale.Contract{}, err
-	}
-	c, err := s.db.Contract(r.Context(), id)
-	if err != nil {
-		return p, c, err
-	}
-	return p, c, access.Decide(p, act, store.ContractTarget(c))
-}
-
 // contractRefused shows the contract again with why the action was
 // refused.
 func (s *Server) contractRefused(w http.ResponseWriter, r *http.Request, err error) error {
@@ -378,37 +361,41 @@ func (s *Server) contractDone(w http.ResponseWriter, r *http.Request, id int64, 
 
 // sendContract sends the developer's draft to the buyers to confirm.
 func (s *Server) sendContract(w http.ResponseWriter, r *http.Request) error {
-	_, c, err := s.contractFor(r, access.ContractDraft)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.SendContract(r.Context(), identity.ActorFrom(r.Context()), c.ID); err != nil {
+	if _, err := s.db.SendContract(r.Context(), identity.ActorFrom(r.Context()), id); err != nil {
 		return s.contractRefused(w, r, err)
 	}
-	return s.contractDone(w, r, c.ID, "已发送买受人确认")
+	return s.contractDone(w, r, id, "已发送买受人确认")
 }
 
 // withdrawContract withdraws a draft or sent contract; the unit is for
 // sale again.
 func (s *Server) withdrawContract(w http.ResponseWriter, r *http.Request) error {
-	_, c, err := s.contractFor(r, access.ContractDraft)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if _, err := s.db.WithdrawContract(r.Context(), identity.ActorFrom(r.Context()), c.ID, r.PostFormValue("reason")); err != nil {
+	if _, err := s.db.WithdrawContract(r.Context(), identity.ActorFrom(r.Context()), id, r.PostFormValue("reason")); err != nil {
 		return s.contractRefused(w, r, err)
 	}
-	return s.contractDone(w, r, c.ID, "已撤回合同，该户恢复可售")
+	return s.contractDone(w, r, id, "已撤回合同，该户恢复可售")
 }
 
 // signContract is a buyer's confirmation (the online signature); the last
 // buyer's signs the contract.
 func (s *Server) signContract(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.contractFor(r, access.ContractConfirm)
+	p, err := principal(r)
 	if err != nil {
 		return err
 	}
-	c, err = s.db.ConfirmContract(r.Context(), identity.ActorFrom(r.Context()), c.ID, p.User.IDNumber)
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	c, err := s.db.ConfirmContract(r.Context(), identity.ActorFrom(r.Context()), id, p.User.IDNumber)
 	if err != nil {
 		return s.contractRefused(w, r, err)
 	}
@@ -420,11 +407,12 @@ func (s *Server) signContract(w http.ResponseWriter, r *http.Request) error {
 
 // fileContract files a signed contract, with its pre-notice registration.
 func (s *Server) fileContract(w http.ResponseWriter, r *http.Request) error {
-	_, c, err := s.contractFor(r, access.ContractDraft)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if c, err = s.db.FileContract(r.Context(), identity.ActorFrom(r.Context()), c.ID); err != nil {
+	c, err := s.db.FileContract(r.Context(), identity.ActorFrom(r.Context()), id)
+	if err != nil {
 		return s.contractRefused(w, r, err)
 	}
 	return s.contractDone(w, r, c.ID, "已备案，同步完成预告登记："+c.PreNoticeNo)
@@ -433,22 +421,18 @@ func (s *Server) fileContract(w http.ResponseWriter, r *http.Request) error {
 // cancelContract records one party's agreement to cancel the filing (or a
 // court's document); when all agree the filing and the pre-notice end.
 func (s *Server) cancelContract(w http.ResponseWriter, r *http.Request) error {
-	p, c, err := s.contractFor(r, access.ContractCancel)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	party, err := presale.CancelPartyOf(p, c, r.PostFormValue("court_doc"))
-	var x store.Cancellation
-	if err == nil {
-		x, err = s.db.AgreeCancellation(r.Context(), identity.ActorFrom(r.Context()), c.ID, party, r.PostFormValue("reason"))
-	}
+	x, err := s.db.AgreeCancellationOf(r.Context(), identity.ActorFrom(r.Context()), id, r.PostFormValue("court_doc"), r.PostFormValue("reason"))
 	if err != nil {
 		return s.contractRefused(w, r, err)
 	}
 	if x.State == "executed" {
-		return s.contractDone(w, r, c.ID, "合同已注销备案，预告登记同步注销")
+		return s.contractDone(w, r, id, "合同已注销备案，预告登记同步注销")
 	}
-	return s.contractDone(w, r, c.ID, "已记录您同意注销，待另一方同意")
+	return s.contractDone(w, r, id, "已记录您同意注销，待另一方同意")
 }
 
 // ---- funds
