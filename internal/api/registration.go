@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"handover/internal/access"
+	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/handover"
@@ -24,76 +25,79 @@ func (a *API) registrationRoutes() []Route {
 	const tReg, tCert, tTax, tHand, tUtil = "不动产登记", "不动产权证书与电子证照", "契税", "交房与批量办理", "水电气联动过户"
 	return []Route{
 		{Method: "POST", Pattern: "/api/v1/applications", Action: access.RegistrationApply, Tag: tReg,
-			Summary: "受理登记申请（一个或多个登记事项，如首次登记+转移登记+抵押权登记合并申请）", Body: "ApplicationInput", Result: "Application",
+			Summary: "受理登记申请（一个或多个登记事项，如首次登记+转移登记+抵押权登记合并申请）", Request: ApplicationInput{}, Response: applicationJSON{},
 			Status: 201, handle: a.createApplication},
 		{Method: "GET", Pattern: "/api/v1/applications/{id}", Action: access.RegistrationRead, Tag: tReg,
-			Summary: "登记申请：各事项状态、期限、不能登簿的原因、引用的材料与办理过程", Params: id, Result: "Application", handle: a.getApplication},
+			Summary: "登记申请：各事项状态、期限、不能登簿的原因、引用的材料与办理过程", Params: id, Response: applicationJSON{}, handle: a.getApplication},
 		{Method: "POST", Pattern: "/api/v1/applications/{id}/steps", Action: access.RegistrationRecord, Tag: tReg,
 			Summary: "办理一步：review 审核、review2 复审、return 退回补正、accept 重新受理、withdraw 撤回、record 登簿、certify 缮证、issue 发证（各步所需角色不同）",
-			Params:  id, Body: "StepInput", Result: "Application", handle: a.stepApplication},
+			Params:  id, Request: stepInput{}, Response: applicationJSON{}, handle: a.stepApplication},
 		{Method: "GET", Pattern: "/api/v1/registration-queue", Action: access.RegistrationWork, Tag: tReg, Summary: "本辖区待办（按期限排序）",
-			Params: []Param{{Name: "state", In: "query", Desc: "accepted | reviewed | approved | recorded | certified | returned"}}, Result: "Queue", handle: a.queue},
+			Params: []Param{{Name: "state", In: "query", Desc: "accepted | reviewed | approved | recorded | certified | returned"}}, Response: queueJSON{}, handle: a.queue},
 		{Method: "GET", Pattern: "/api/v1/units/{id}/certificates", Action: access.CertificateRead, Tag: tCert, Summary: "户的证书与证明",
-			Params: id, Result: "CertificateList", handle: a.unitCertificates},
+			Params: id, Response: certificateList{}, handle: a.unitCertificates},
 		{Method: "GET", Pattern: "/api/v1/certificates/{id}", Action: access.CertificateRead, Tag: tCert, Summary: "证书或证明（元数据、状态、交付）",
-			Params: id, Result: "Certificate", handle: a.getCertificate},
+			Params: id, Response: certificateJSON{}, handle: a.getCertificate},
 		{Method: "GET", Pattern: "/api/v1/certificates/{id}/file", Action: access.CertificateRead, Tag: tCert,
-			Summary: "下载签名的电子证照文件（handover verify 可离线校验）", Params: id, Result: "CertificateFile", handle: a.certificateFile},
+			Summary: "下载签名的电子证照文件（handover verify 可离线校验）", Params: id, Response: certificate.File{}, handle: a.certificateFile},
 		{Method: "GET", Pattern: "/api/v1/verify/{licence}", Action: access.CertificateVerify, Tag: tCert,
 			Summary: "公开核验电子证照：签名是否有效、现势或注销、是否抵押或查封（权利人姓名脱敏，不含身份证号）",
-			Params:  []Param{{Name: "licence", In: "path", Required: true, Desc: "电子证照标识"}}, Result: "Verification", handle: a.verify},
+			Params:  []Param{{Name: "licence", In: "path", Required: true, Desc: "电子证照标识"}}, Response: certificate.VerificationJSON{}, handle: a.verify},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/deed-tax", Action: access.DeedTaxManage, Tag: tTax,
-			Summary: "按实测面积与成交价核定项目已备案合同的契税（已核定的不重复）", Params: id, Result: "AssessResult", handle: a.assessDeedTax},
+			Summary: "按实测面积与成交价核定项目已备案合同的契税（已核定的不重复）", Params: id, Response: assessResult{}, handle: a.assessDeedTax},
 		{Method: "GET", Pattern: "/api/v1/projects/{id}/deed-tax", Action: access.DeedTaxRead, Tag: tTax, Summary: "项目的契税核定与完税",
-			Params: id, Result: "DeedTaxList", handle: a.listDeedTax},
+			Params: id, Response: deedTaxList{}, handle: a.listDeedTax},
 		{Method: "POST", Pattern: "/api/v1/contracts/{id}/deed-tax/payment", Action: access.DeedTaxManage, Tag: tTax,
-			Summary: "税务部门推送完税（或工作人员登记完税凭证）", Params: id, Body: "TaxPaymentInput", Result: "DeedTax", handle: a.payDeedTax},
+			Summary: "税务部门推送完税（或工作人员登记完税凭证）", Params: id, Request: taxPaymentInput{}, Response: deedTaxJSON{}, handle: a.payDeedTax},
 		{Method: "POST", Pattern: "/api/v1/parcel-restrictions", Action: access.ParcelRestrict, Tag: tReg,
-			Summary: "登记宗地的查封、抵押（含在建工程抵押）或锁定：有则不能办理首次登记", Body: "ParcelRestrictionInput", Result: "Created", Status: 201,
+			Summary: "登记宗地的查封、抵押（含在建工程抵押）或锁定：有则不能办理首次登记", Request: parcelRestrictionInput{}, Response: createdJSON{}, Status: 201,
 			handle: a.restrictParcel},
 		{Method: "POST", Pattern: "/api/v1/parcel-restrictions/{id}/lifting", Action: access.ParcelRestrict, Tag: tReg, Summary: "解除宗地限制",
-			Params: id, Body: "NoteInput", Status: 204, handle: a.liftParcel},
+			Params: id, Request: noteInput{}, Status: 204, handle: a.liftParcel},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/handover-events", Action: access.HandoverManage, Tag: tHand,
-			Summary: "安排交房（已竣工验收备案的幢；书面通知不少于交房前10日）", Params: id, Body: "HandoverInput", Result: "HandoverEvent", Status: 201,
+			Summary: "安排交房（已竣工验收备案的幢；书面通知不少于交房前10日）", Params: id, Request: handover.Input{}, Response: handoverJSON{}, Status: 201,
 			handle: a.scheduleHandover},
 		{Method: "GET", Pattern: "/api/v1/projects/{id}/handover-events", Action: access.HandoverRead, Tag: tHand, Summary: "项目的交房安排",
-			Params: id, Result: "HandoverEventList", handle: a.listHandovers},
+			Params: id, Response: handoverList{}, handle: a.listHandovers},
 		{Method: "GET", Pattern: "/api/v1/handover-events/{id}", Action: access.HandoverRead, Tag: tHand,
-			Summary: "交房安排与批量办理进度、逐户结果（交房日、发证日、受阻原因）", Params: id, Result: "HandoverEvent", handle: a.getHandover},
+			Summary: "交房安排与批量办理进度、逐户结果（交房日、发证日、受阻原因）", Params: id, Response: handoverJSON{}, handle: a.getHandover},
 		{Method: "POST", Pattern: "/api/v1/handover-events/{id}/run", Action: access.HandoverManage, Tag: tHand,
-			Summary: "开始或继续批量办理（后台运行；中断后从停下处继续，已办结的户不重复）", Params: id, Result: "HandoverEvent", Status: 202,
+			Summary: "开始或继续批量办理（后台运行；中断后从停下处继续，已办结的户不重复）", Params: id, Response: handoverJSON{}, Status: 202,
 			handle: a.runHandover},
 		{Method: "POST", Pattern: "/api/v1/handover-events/{id}/pause", Action: access.HandoverManage, Tag: tHand, Summary: "暂停批量办理（本批次办完后停下）",
 			Params: id, Status: 204, handle: a.pauseHandover},
 		{Method: "PUT", Pattern: "/api/v1/handover-events/{id}/units/{unit}/receiver", Action: access.HandoverManage, Tag: tHand, Summary: "登记领取钥匙的人",
-			Params: append(id, Param{Name: "unit", In: "path", Required: true, Type: "integer"}), Body: "ReceiverInput", Status: 204, handle: a.setReceiver},
+			Params: append(id, Param{Name: "unit", In: "path", Required: true, Type: "integer"}), Request: receiverInput{}, Status: 204, handle: a.setReceiver},
 		{Method: "GET", Pattern: "/api/v1/utility-requests", Action: access.UtilityRead, Tag: tUtil,
 			Summary: "过户请求（公共事业单位：本单位的；其他：按户或项目）", Params: []Param{{Name: "unit", In: "query", Type: "integer"},
-				{Name: "project", In: "query", Type: "integer"}}, Result: "UtilityList", handle: a.listUtilities},
+				{Name: "project", In: "query", Type: "integer"}}, Response: utilityList{}, handle: a.listUtilities},
 		{Method: "POST", Pattern: "/api/v1/utility-requests/{id}/answer", Action: access.UtilityAnswer, Tag: tUtil, Summary: "答复过户：已办结或不予办理（理由）",
-			Params: id, Body: "UtilityAnswer", Result: "Utility", handle: a.answerUtility},
-		{Method: "GET", Pattern: "/api/v1/mortgages", Action: access.MortgageRead, Tag: tCert, Summary: "登记在本行名下的抵押权", Result: "MortgageList",
+			Params: id, Request: utilityAnswerInput{}, Response: utilityJSON{}, handle: a.answerUtility},
+		{Method: "GET", Pattern: "/api/v1/mortgages", Action: access.MortgageRead, Tag: tCert, Summary: "登记在本行名下的抵押权", Response: mortgageList{},
 			handle: a.listMortgages},
 	}
 }
 
 // ---- applications
 
+// Shapes that replaced maps list their fields in key order, the order the
+// maps were encoded in, so that the answers stay byte for byte the same.
+
 // ApplicationInput is an application as the window or a partner submits it.
 type ApplicationInput struct {
-	Applicants []string       `json:"applicants"`
-	Agent      string         `json:"agent"`
-	Services   []serviceInput `json:"services"`
+	Applicants []string       `json:"applicants" doc:"申请人姓名"`
+	Agent      string         `json:"agent,omitempty" doc:"代理人"`
+	Services   []serviceInput `json:"services" doc:"登记事项（按办理顺序）"`
 }
 
 type serviceInput struct {
-	Kind       string                 `json:"kind"`
-	UnitID     int64                  `json:"unit_id"`
-	BuildingID int64                  `json:"building_id"`
-	ContractID int64                  `json:"contract_id"`
-	EntryID    int64                  `json:"entry_id"`
-	Holders    []registry.HolderInput `json:"holders"`
-	Details    map[string]string      `json:"details"`
+	Kind       registry.ServiceKind   `json:"kind"`
+	UnitID     int64                  `json:"unit_id,omitempty"`
+	BuildingID int64                  `json:"building_id,omitempty" doc:"整幢首次登记"`
+	ContractID int64                  `json:"contract_id,omitempty" doc:"默认为该户已备案的合同"`
+	EntryID    int64                  `json:"entry_id,omitempty" doc:"注销、解封、更正所涉登记"`
+	Holders    []registry.HolderInput `json:"holders,omitempty" doc:"权利人"`
+	Details    map[string]string      `json:"details,omitempty" doc:"查封：authority, doc_no, seal_kind, term_start, term_end；抵押：bank, amount, term_start, term_end, no_transfer；更正、异议、注销：reason；存量房转移：price, deed_tax_voucher"`
 }
 
 func (in ApplicationInput) store(source string) (store.ApplicationInput, error) {
@@ -103,7 +107,7 @@ func (in ApplicationInput) store(source string) (store.ApplicationInput, error) 
 		if err != nil {
 			return out, err
 		}
-		out.Services = append(out.Services, store.ServiceInput{Kind: registry.ServiceKind(s.Kind), UnitID: s.UnitID, BuildingID: s.BuildingID,
+		out.Services = append(out.Services, store.ServiceInput{Kind: s.Kind, UnitID: s.UnitID, BuildingID: s.BuildingID,
 			ContractID: s.ContractID, EntryID: s.EntryID, Holders: hs, Details: s.Details})
 	}
 	return out, nil
@@ -163,14 +167,7 @@ func (a *API) getApplication(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) stepApplication(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Step         string   `json:"step"`
-		Reason       string   `json:"reason"`
-		Delivery     string   `json:"delivery"`
-		TrackingNo   string   `json:"tracking_no"`
-		PaperSerial  string   `json:"paper_serial"`
-		PaperSerials []string `json:"paper_serials"`
-	}
+	var in stepInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -181,7 +178,7 @@ func (a *API) stepApplication(w http.ResponseWriter, r *http.Request) error {
 		}
 		in.PaperSerial = certificate.JoinSerials(in.PaperSerials)
 	}
-	step := registry.Step(in.Step)
+	step := in.Step
 	app, err := a.loadRegistration(r, access.StepAction(step))
 	if err != nil {
 		return err
@@ -194,69 +191,79 @@ func (a *API) stepApplication(w http.ResponseWriter, r *http.Request) error {
 	return a.writeApplication(w, r, app, 200)
 }
 
+// stepInput is one step of an application's services.
+type stepInput struct {
+	Step         registry.Step `json:"step"`
+	Reason       string        `json:"reason,omitempty" doc:"退回、撤回的理由"`
+	Delivery     string        `json:"delivery,omitempty" enum:"hand,developer,mail,electronic" doc:"发证的交付方式：现场领取、开发企业代领转交、邮寄、电子证照"`
+	TrackingNo   string        `json:"tracking_no,omitempty" doc:"邮寄单号"`
+	PaperSerial  string        `json:"paper_serial,omitempty" doc:"纸质证书印制序列号（本申请只发一本证书时；多本时用 paper_serials）"`
+	PaperSerials []string      `json:"paper_serials,omitempty" doc:"按本申请证书的顺序（Application.certificates），每本证书一个印制序列号；不印纸质证书的留空字符串"`
+}
+
 type serviceJSON struct {
-	ID           int64             `json:"id"`
-	Seq          int               `json:"seq"`
-	Kind         string            `json:"kind"`
-	KindLabel    string            `json:"kind_label"`
-	UnitID       int64             `json:"unit_id,omitempty"`
-	BuildingID   int64             `json:"building_id,omitempty"`
-	ContractID   int64             `json:"contract_id,omitempty"`
-	EntryID      int64             `json:"entry_id,omitempty"`
-	State        string            `json:"state"`
-	StateLabel   string            `json:"state_label"`
-	Fee          string            `json:"fee"`
-	DueOn        string            `json:"due_on"`
-	AutoReview   bool              `json:"auto_review"`
-	Details      map[string]string `json:"details,omitempty"`
-	ReturnReason string            `json:"return_reason,omitempty"`
+	ID           int64                 `json:"id"`
+	Seq          int                   `json:"seq" doc:"顺序"`
+	Kind         registry.ServiceKind  `json:"kind"`
+	KindLabel    string                `json:"kind_label"`
+	UnitID       int64                 `json:"unit_id,omitempty"`
+	BuildingID   int64                 `json:"building_id,omitempty" doc:"首次登记的幢"`
+	ContractID   int64                 `json:"contract_id,omitempty"`
+	EntryID      int64                 `json:"entry_id,omitempty" doc:"注销、解封、更正所涉登记"`
+	State        registry.ServiceState `json:"state"`
+	StateLabel   string                `json:"state_label"`
+	Fee          string                `json:"fee" doc:"登记费（元）"`
+	DueOn        calendar.Date         `json:"due_on" doc:"办理期限（受理日起的工作日）"`
+	AutoReview   bool                  `json:"auto_review" doc:"自动审核"`
+	Details      map[string]string     `json:"details,omitempty" doc:"登记事项的详情，如查封机关、抵押金额"`
+	ReturnReason string                `json:"return_reason,omitempty" doc:"退回补正的理由"`
 }
 
 type applicationJSON struct {
-	ID           int64            `json:"id"`
-	Number       string           `json:"number"`
-	Jurisdiction string           `json:"jurisdiction"`
-	ProjectID    int64            `json:"project_id,omitempty"`
-	Applicants   []string         `json:"applicants"`
-	Agent        string           `json:"agent,omitempty"`
-	Source       string           `json:"source"`
-	State        string           `json:"state"`
-	NextStep     string           `json:"next_step,omitempty"`
-	CreatedAt    time.Time        `json:"created_at"`
-	Services     []serviceJSON    `json:"services"`
-	Blocks       []problem.Reason `json:"blocks"`
-	Materials    []materialJSON   `json:"materials"`
-	History      []stepJSON       `json:"history"`
-	Certificates []certListJSON   `json:"certificates"`
+	ID           int64                 `json:"id"`
+	Number       string                `json:"number" doc:"受理号"`
+	Jurisdiction string                `json:"jurisdiction"`
+	ProjectID    int64                 `json:"project_id,omitempty"`
+	Applicants   []string              `json:"applicants"`
+	Agent        string                `json:"agent,omitempty" doc:"代理人"`
+	Source       string                `json:"source" enum:"counter,batch,api"`
+	State        string                `json:"state" enum:"open,done,withdrawn"`
+	NextStep     registry.Step         `json:"next_step,omitempty" doc:"下一步"`
+	CreatedAt    time.Time             `json:"created_at"`
+	Services     []serviceJSON         `json:"services"`
+	Blocks       []problem.Reason      `json:"blocks" doc:"不能登簿的原因"`
+	Materials    []materialJSON        `json:"materials" doc:"平台已有、引用的材料"`
+	History      []applicationStepJSON `json:"history" doc:"办理过程"`
+	Certificates []certListJSON        `json:"certificates"`
 }
 
 type materialJSON struct {
-	Kind string `json:"kind"`
-	Ref  string `json:"ref"`
+	Kind string `json:"kind" doc:"已有材料的类别"`
+	Ref  string `json:"ref" doc:"编号"`
 	Note string `json:"note"`
 }
 
-type stepJSON struct {
-	ServiceID int64     `json:"service_id"`
-	Step      string    `json:"step"`
-	StepLabel string    `json:"step_label"`
-	By        string    `json:"by"`
-	At        time.Time `json:"at"`
-	Note      string    `json:"note,omitempty"`
+type applicationStepJSON struct {
+	ServiceID int64         `json:"service_id"`
+	Step      registry.Step `json:"step"`
+	StepLabel string        `json:"step_label"`
+	By        string        `json:"by"`
+	At        time.Time     `json:"at"`
+	Note      string        `json:"note,omitempty"`
 }
 
 // ToServiceJSON renders a service.
 func ToServiceJSON(s registry.Service) serviceJSON {
-	return serviceJSON{ID: s.ID, Seq: s.Seq, Kind: string(s.Kind), KindLabel: s.Kind.Label(), UnitID: s.UnitID, BuildingID: s.BuildingID,
-		ContractID: s.ContractID, EntryID: s.EntryID, State: string(s.State), StateLabel: s.State.Label(), Fee: measure.FromCents(s.Fee).StringFixed(2),
-		DueOn: s.DueOn.String(), AutoReview: s.AutoReview, Details: s.Details, ReturnReason: s.ReturnReason}
+	return serviceJSON{ID: s.ID, Seq: s.Seq, Kind: s.Kind, KindLabel: s.Kind.Label(), UnitID: s.UnitID, BuildingID: s.BuildingID,
+		ContractID: s.ContractID, EntryID: s.EntryID, State: s.State, StateLabel: s.State.Label(), Fee: measure.FromCents(s.Fee).StringFixed(2),
+		DueOn: s.DueOn, AutoReview: s.AutoReview, Details: s.Details, ReturnReason: s.ReturnReason}
 }
 
 func (a *API) writeApplication(w http.ResponseWriter, r *http.Request, app registry.Application, status int) error {
 	ctx := r.Context()
 	out := applicationJSON{ID: app.ID, Number: app.Number, Jurisdiction: app.Jurisdiction, ProjectID: app.ProjectID, Applicants: app.Applicants,
-		Agent: app.Agent, Source: app.Source, State: app.State, NextStep: string(app.Next()), CreatedAt: app.CreatedAt,
-		Blocks: []problem.Reason{}, Materials: []materialJSON{}, History: []stepJSON{}, Certificates: []certListJSON{}}
+		Agent: app.Agent, Source: app.Source, State: app.State, NextStep: app.Next(), CreatedAt: app.CreatedAt,
+		Blocks: []problem.Reason{}, Materials: []materialJSON{}, History: []applicationStepJSON{}, Certificates: []certListJSON{}}
 	for _, s := range app.Services {
 		out.Services = append(out.Services, ToServiceJSON(s))
 		cs, err := a.DB.CertificatesOfService(ctx, s.ID)
@@ -286,7 +293,7 @@ func (a *API) writeApplication(w http.ResponseWriter, r *http.Request, app regis
 		return err
 	}
 	for _, h := range hist {
-		out.History = append(out.History, stepJSON{ServiceID: h.ServiceID, Step: string(h.Step), StepLabel: h.Step.Label(), By: h.ByName, At: h.At, Note: h.Note})
+		out.History = append(out.History, applicationStepJSON{ServiceID: h.ServiceID, Step: h.Step, StepLabel: h.Step.Label(), By: h.ByName, At: h.At, Note: h.Note})
 	}
 	return writeJSON(w, status, out)
 }
@@ -308,41 +315,63 @@ func (a *API) queue(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	today, region := a.today(), p.Jurisdiction.Region
-	type rowJSON struct {
-		ApplicationID int64       `json:"application_id"`
-		Number        string      `json:"number"`
-		Applicants    []string    `json:"applicants"`
-		Project       string      `json:"project"`
-		Room          string      `json:"room"`
-		Service       serviceJSON `json:"service"`
-		WorkdaysLeft  int         `json:"workdays_left"`
-	}
-	out := []rowJSON{}
+	out := []queueRowJSON{}
 	cal := a.calendar()
 	for _, q := range rows {
 		left, _, err := cal.WorkdaysBetween(today, q.Service.DueOn, region)
 		if err != nil {
 			return err
 		}
-		out = append(out, rowJSON{ApplicationID: q.Application.ID, Number: q.Application.Number, Applicants: q.Application.Applicants,
+		out = append(out, queueRowJSON{ApplicationID: q.Application.ID, Number: q.Application.Number, Applicants: q.Application.Applicants,
 			Project: q.Project, Room: q.Room, Service: ToServiceJSON(q.Service), WorkdaysLeft: left})
 	}
-	return writeJSON(w, 200, map[string]any{"queue": out})
+	return writeJSON(w, 200, queueJSON{Queue: out})
+}
+
+type queueRowJSON struct {
+	ApplicationID int64       `json:"application_id"`
+	Number        string      `json:"number" doc:"受理号"`
+	Applicants    []string    `json:"applicants"`
+	Project       string      `json:"project"`
+	Room          string      `json:"room"`
+	Service       serviceJSON `json:"service"`
+	WorkdaysLeft  int         `json:"workdays_left" doc:"距期限的工作日"`
+}
+
+type queueJSON struct {
+	Queue []queueRowJSON `json:"queue"`
 }
 
 // ---- certificates
 
 type certListJSON struct {
-	ID        int64  `json:"id"`
-	Kind      string `json:"kind"`
-	KindLabel string `json:"kind_label"`
-	Number    string `json:"number"`
-	LicenceID string `json:"licence_id"`
-	UnitID    int64  `json:"unit_id"`
-	State     string `json:"state"`
-	Holder    string `json:"holder"` // masked names
-	Signed    bool   `json:"signed"`
-	Delivery  string `json:"delivery,omitempty"`
+	ID        int64            `json:"id"`
+	Kind      certificate.Kind `json:"kind"`
+	KindLabel string           `json:"kind_label" doc:"不动产权证书 | 不动产登记证明"`
+	Number    string           `json:"number" doc:"证号"`
+	LicenceID string           `json:"licence_id" doc:"电子证照标识"`
+	UnitID    int64            `json:"unit_id"`
+	State     string           `json:"state" enum:"现势,注销"`
+	Holder    string           `json:"holder" doc:"权利人（脱敏）"` // masked names
+	Signed    bool             `json:"signed" doc:"已签名"`
+	Delivery  string           `json:"delivery,omitempty" enum:"现场领取,开发企业代领转交,邮寄,电子证照" doc:"交付方式（已发证时）"`
+}
+
+type certificateList struct {
+	Certificates []certListJSON `json:"certificates"`
+}
+
+// certificateJSON is a certificate with its content.
+type certificateJSON struct {
+	CancelReason string              `json:"cancel_reason"`
+	CancelledAt  *time.Time          `json:"cancelled_at" doc:"注销时间；现势证照为null"`
+	Certificate  certListJSON        `json:"certificate"`
+	Content      certificate.Payload `json:"content" doc:"证照内容（身份证号脱敏）"`
+	IssuedAt     time.Time           `json:"issued_at"`
+	PaperSerial  string              `json:"paper_serial" doc:"纸质证书印制序列号"`
+	SignedAt     *time.Time          `json:"signed_at" doc:"签名时间；尚未签名时为null"`
+	TrackingNo   string              `json:"tracking_no" doc:"邮寄单号"`
+	VerifyURL    string              `json:"verify_url" doc:"核验地址（二维码内容）"`
 }
 
 func toCertList(c store.Certificate) certListJSON {
@@ -350,7 +379,7 @@ func toCertList(c store.Certificate) certListJSON {
 	for _, n := range strings.Split(c.Holder, "、") {
 		names = append(names, code.MaskName(n))
 	}
-	return certListJSON{ID: c.ID, Kind: string(c.Kind), KindLabel: c.Kind.Label(), Number: c.Number, LicenceID: c.LicenceID, UnitID: c.UnitID,
+	return certListJSON{ID: c.ID, Kind: c.Kind, KindLabel: c.Kind.Label(), Number: c.Number, LicenceID: c.LicenceID, UnitID: c.UnitID,
 		State: c.StateLabel(), Holder: strings.Join(names, "、"), Signed: len(c.Signature) > 0, Delivery: certificate.DeliveryLabel(c.Delivery)}
 }
 
@@ -383,7 +412,7 @@ func (a *API) unitCertificates(w http.ResponseWriter, r *http.Request) error {
 	for _, c := range cs {
 		out = append(out, toCertList(c))
 	}
-	return writeJSON(w, 200, map[string]any{"certificates": out})
+	return writeJSON(w, 200, certificateList{Certificates: out})
 }
 
 func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) error {
@@ -407,21 +436,14 @@ func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) error {
 			p.Holders[i].IDNumber = code.MaskIDCard(p.Holders[i].IDNumber)
 		}
 	}
-	return writeJSON(w, 200, map[string]any{"certificate": toCertList(c), "content": p, "issued_at": c.IssuedAt, "signed_at": c.SignedAt,
-		"cancelled_at": nullTime(c.CancelledAt), "cancel_reason": c.CancelReason, "paper_serial": c.PaperSerial, "tracking_no": c.TrackingNo,
-		"verify_url": a.VerifyURL(c.LicenceID)})
+	return writeJSON(w, 200, certificateJSON{Certificate: toCertList(c), Content: p, IssuedAt: c.IssuedAt, SignedAt: timePtr(c.SignedAt),
+		CancelledAt: timePtr(c.CancelledAt), CancelReason: c.CancelReason, PaperSerial: c.PaperSerial, TrackingNo: c.TrackingNo,
+		VerifyURL: a.VerifyURL(c.LicenceID)})
 }
 
 // VerifyURL is the public verification address the QR code carries.
 func (a *API) VerifyURL(licence string) string {
 	return strings.TrimRight(a.BaseURL, "/") + "/verify/" + licence
-}
-
-func nullTime(t time.Time) any {
-	if t.IsZero() {
-		return nil
-	}
-	return t
 }
 
 func (a *API) certificateFile(w http.ResponseWriter, r *http.Request) error {
@@ -467,18 +489,47 @@ func (a *API) verify(w http.ResponseWriter, r *http.Request) error {
 type deedTaxJSON struct {
 	ContractID int64      `json:"contract_id"`
 	UnitID     int64      `json:"unit_id"`
-	Purpose    string     `json:"purpose"`
-	Base       string     `json:"base"`
-	Area       string     `json:"area"`
-	Home       string     `json:"home"`
-	Rate       string     `json:"rate"`
-	RateLabel  string     `json:"rate_label"`
-	Reason     string     `json:"reason"`
-	Amount     string     `json:"amount"`
+	Purpose    string     `json:"purpose" doc:"房屋用途：住宅以外按本辖区税率"`
+	Base       string     `json:"base" doc:"计税依据（元）"`
+	Area       string     `json:"area" doc:"实测建筑面积"`
+	Home       string     `json:"home" doc:"家庭住房情况"`
+	Rate       string     `json:"rate" doc:"税率（小数，如0.015）"`
+	RateLabel  string     `json:"rate_label" doc:"税率（百分数，如1.5%）"`
+	Reason     string     `json:"reason" doc:"适用的税率规则"`
+	Amount     string     `json:"amount" doc:"税额（元）"`
 	Paid       bool       `json:"paid"`
 	PaidAt     *time.Time `json:"paid_at,omitempty"`
-	Voucher    string     `json:"voucher,omitempty"`
-	Source     string     `json:"source,omitempty"`
+	Voucher    string     `json:"voucher,omitempty" doc:"完税凭证号"`
+	Source     string     `json:"source,omitempty" enum:"api,staff"`
+}
+
+type deedTaxList struct {
+	DeedTaxes []deedTaxJSON `json:"deed_taxes"`
+	Rule      string        `json:"rule" doc:"本辖区适用的契税税率规则"`
+}
+
+type assessResult struct {
+	Assessed int `json:"assessed" doc:"本次核定的合同数"`
+}
+
+type taxPaymentInput struct {
+	Voucher string `json:"voucher" doc:"完税凭证号"`
+}
+
+type parcelRestrictionInput struct {
+	Parcel    string `json:"parcel" doc:"宗地代码"`
+	Kind      string `json:"kind" enum:"seal,mortgage,construction_mortgage,lock"`
+	Authority string `json:"authority" doc:"查封机关或抵押权人"`
+	DocNo     string `json:"doc_no" doc:"文书编号"`
+	Note      string `json:"note,omitempty"`
+}
+
+type createdJSON struct {
+	ID int64 `json:"id"`
+}
+
+type noteInput struct {
+	Note string `json:"note,omitempty" doc:"说明"`
 }
 
 // ToDeedTaxJSON renders an assessment.
@@ -502,7 +553,7 @@ func (a *API) assessDeedTax(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 200, map[string]int{"assessed": n})
+	return writeJSON(w, 200, assessResult{Assessed: n})
 }
 
 func (a *API) listDeedTax(w http.ResponseWriter, r *http.Request) error {
@@ -522,13 +573,11 @@ func (a *API) listDeedTax(w http.ResponseWriter, r *http.Request) error {
 	for _, t := range list {
 		out = append(out, ToDeedTaxJSON(t))
 	}
-	return writeJSON(w, 200, map[string]any{"deed_taxes": out, "rule": rule})
+	return writeJSON(w, 200, deedTaxList{DeedTaxes: out, Rule: rule})
 }
 
 func (a *API) payDeedTax(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Voucher string `json:"voucher"`
-	}
+	var in taxPaymentInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -546,13 +595,7 @@ func (a *API) payDeedTax(w http.ResponseWriter, r *http.Request) error {
 // ---- parcels
 
 func (a *API) restrictParcel(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Parcel    string `json:"parcel"`
-		Kind      string `json:"kind"`
-		Authority string `json:"authority"`
-		DocNo     string `json:"doc_no"`
-		Note      string `json:"note"`
-	}
+	var in parcelRestrictionInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -567,13 +610,11 @@ func (a *API) restrictParcel(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 201, map[string]int64{"id": id})
+	return writeJSON(w, 201, createdJSON{ID: id})
 }
 
 func (a *API) liftParcel(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Note string `json:"note"`
-	}
+	var in noteInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -604,48 +645,50 @@ func (a *API) liftParcel(w http.ResponseWriter, r *http.Request) error {
 type handoverJSON struct {
 	ID         int64          `json:"id"`
 	ProjectID  int64          `json:"project_id"`
-	Buildings  []int64        `json:"buildings"`
-	HeldOn     string         `json:"held_on"`
-	Place      string         `json:"place"`
-	Mode       string         `json:"mode"`
+	Buildings  []int64        `json:"buildings" doc:"幢ID"`
+	HeldOn     calendar.Date  `json:"held_on" doc:"交房日"`
+	Place      string         `json:"place" doc:"交房地点"`
+	Mode       handover.Mode  `json:"mode" doc:"onsite 现场发证 | entrusted 委托开发企业批量代办"`
 	ModeLabel  string         `json:"mode_label"`
-	NoticeOn   string         `json:"notice_on"`
-	State      string         `json:"state"`
-	Total      int            `json:"total"`
-	Done       int            `json:"done"`
-	Blocked    int            `json:"blocked"`
-	SameDay    int            `json:"same_day"`
+	NoticeOn   calendar.Date  `json:"notice_on" doc:"书面交付通知日"`
+	State      string         `json:"state" enum:"planned,running,paused,done"`
+	Total      int            `json:"total" doc:"户数"`
+	Done       int            `json:"done" doc:"已办结"`
+	Blocked    int            `json:"blocked" doc:"受阻"`
+	SameDay    int            `json:"same_day" doc:"发证日不晚于交房日的户数"`
 	StartedAt  *time.Time     `json:"started_at,omitempty"`
 	FinishedAt *time.Time     `json:"finished_at,omitempty"`
-	Units      []handoverUnit `json:"units,omitempty"`
+	Units      []handoverUnit `json:"units,omitempty" doc:"逐户结果（查看一次交房时）"`
 }
 
 type handoverUnit struct {
-	UnitID        int64    `json:"unit_id"`
-	Room          string   `json:"room"`
-	State         string   `json:"state"`
-	Reasons       []string `json:"reasons,omitempty"`
-	ApplicationID int64    `json:"application_id,omitempty"`
-	HandedOverOn  string   `json:"handed_over_on,omitempty"`
-	Receiver      string   `json:"receiver,omitempty"`
-	CertifiedOn   string   `json:"certified_on,omitempty"`
-	SameDay       bool     `json:"same_day"`
+	UnitID        int64              `json:"unit_id"`
+	Room          string             `json:"room"`
+	State         handover.UnitState `json:"state"`
+	Reasons       []string           `json:"reasons,omitempty" doc:"受阻原因（责任单位）"`
+	ApplicationID int64              `json:"application_id,omitempty"`
+	HandedOverOn  calendar.Date      `json:"handed_over_on,omitzero"`
+	Receiver      string             `json:"receiver,omitempty" doc:"领取钥匙的人"`
+	CertifiedOn   calendar.Date      `json:"certified_on,omitzero" doc:"发证日"`
+	SameDay       bool               `json:"same_day"`
+}
+
+type handoverList struct {
+	Events []handoverJSON `json:"events"`
+}
+
+type receiverInput struct {
+	Receiver string `json:"receiver" doc:"领取钥匙的人"`
 }
 
 // ToHandoverJSON renders an event with, when given, its units.
 func ToHandoverJSON(e handover.Event, units []handover.UnitOutcome) handoverJSON {
-	out := handoverJSON{ID: e.ID, ProjectID: e.ProjectID, Buildings: e.Buildings, HeldOn: e.HeldOn.String(), Place: e.Place, Mode: string(e.Mode),
-		ModeLabel: e.Mode.Label(), NoticeOn: e.NoticeOn.String(), State: e.State, Total: e.Total, Done: e.Done, Blocked: e.Blocked, SameDay: e.SameDay,
+	out := handoverJSON{ID: e.ID, ProjectID: e.ProjectID, Buildings: e.Buildings, HeldOn: e.HeldOn, Place: e.Place, Mode: e.Mode,
+		ModeLabel: e.Mode.Label(), NoticeOn: e.NoticeOn, State: e.State, Total: e.Total, Done: e.Done, Blocked: e.Blocked, SameDay: e.SameDay,
 		StartedAt: timePtr(e.StartedAt), FinishedAt: timePtr(e.FinishedAt)}
 	for _, u := range units {
-		hu := handoverUnit{UnitID: u.UnitID, Room: u.Room, State: string(u.State), Reasons: u.Reasons, ApplicationID: u.ApplicationID,
-			Receiver: u.Receiver, SameDay: u.SameDay()}
-		if !u.HandedOverOn.IsZero() {
-			hu.HandedOverOn = u.HandedOverOn.String()
-		}
-		if !u.CertifiedOn.IsZero() {
-			hu.CertifiedOn = u.CertifiedOn.String()
-		}
+		hu := handoverUnit{UnitID: u.UnitID, Room: u.Room, State: u.State, Reasons: u.Reasons, ApplicationID: u.ApplicationID,
+			HandedOverOn: u.HandedOverOn, Receiver: u.Receiver, CertifiedOn: u.CertifiedOn, SameDay: u.SameDay()}
 		out.Units = append(out.Units, hu)
 	}
 	return out
@@ -683,7 +726,7 @@ func (a *API) listHandovers(w http.ResponseWriter, r *http.Request) error {
 	for _, e := range evs {
 		out = append(out, ToHandoverJSON(e, nil))
 	}
-	return writeJSON(w, 200, map[string]any{"events": out})
+	return writeJSON(w, 200, handoverList{Events: out})
 }
 
 func (a *API) handoverFromPath(r *http.Request, act access.Action) (handover.Event, error) {
@@ -736,9 +779,7 @@ func (a *API) pauseHandover(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) setReceiver(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Receiver string `json:"receiver"`
-	}
+	var in receiverInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -764,12 +805,32 @@ type utilityJSON struct {
 	UnitID      int64      `json:"unit_id"`
 	OrgID       int64      `json:"org_id"`
 	Provider    string     `json:"provider"`
-	Service     string     `json:"service"`
-	Holder      string     `json:"holder"`
-	State       string     `json:"state"`
-	Reason      string     `json:"reason,omitempty"`
+	Service     string     `json:"service" enum:"water,electricity,gas,network,tv"`
+	Holder      string     `json:"holder" doc:"新户主（非公共事业单位查看时脱敏）"`
+	State       string     `json:"state" enum:"requested,done,refused"`
+	Reason      string     `json:"reason,omitempty" doc:"不予办理的理由"`
 	RequestedAt *time.Time `json:"requested_at,omitempty"`
 	AnsweredAt  *time.Time `json:"answered_at,omitempty"`
+}
+
+type utilityList struct {
+	Requests []utilityJSON `json:"requests"`
+}
+
+type utilityAnswerInput struct {
+	Done   bool   `json:"done" doc:"已办结；false为不予办理"`
+	Reason string `json:"reason,omitempty" doc:"不予办理的理由"`
+}
+
+type mortgageJSON struct {
+	Entry   entryJSON `json:"entry"`
+	Obligor string    `json:"obligor" doc:"抵押人（脱敏）"`
+	Project string    `json:"project"`
+	Room    string    `json:"room"`
+}
+
+type mortgageList struct {
+	Mortgages []mortgageJSON `json:"mortgages"`
 }
 
 // ToUtilityJSON renders a request; the holder's name is masked unless the
@@ -847,14 +908,11 @@ func (a *API) listUtilities(w http.ResponseWriter, r *http.Request) error {
 	for _, u := range list {
 		out = append(out, ToUtilityJSON(u, provider))
 	}
-	return writeJSON(w, 200, map[string]any{"requests": out})
+	return writeJSON(w, 200, utilityList{Requests: out})
 }
 
 func (a *API) answerUtility(w http.ResponseWriter, r *http.Request) error {
-	var in struct {
-		Done   bool   `json:"done"`
-		Reason string `json:"reason"`
-	}
+	var in utilityAnswerInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
@@ -891,10 +949,9 @@ func (a *API) listMortgages(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	out := []map[string]any{}
+	out := []mortgageJSON{}
 	for _, m := range rows {
-		e := ToEntryJSON(m.Entry, m.Status)
-		out = append(out, map[string]any{"entry": e, "room": m.Room, "project": m.Project, "obligor": code.MaskName(m.Entry.Obligor.Name)})
+		out = append(out, mortgageJSON{Entry: ToEntryJSON(m.Entry, m.Status), Room: m.Room, Project: m.Project, Obligor: code.MaskName(m.Entry.Obligor.Name)})
 	}
-	return writeJSON(w, 200, map[string]any{"mortgages": out})
+	return writeJSON(w, 200, mortgageList{Mortgages: out})
 }

@@ -191,10 +191,10 @@ func (s *Signer) Sign(payload []byte) ([]byte, error) { return Sign(s.priv, payl
 // File is an exported certificate: the payload, its signature and the
 // authority's certificate; `handover verify FILE` checks it offline.
 type File struct {
-	Format    string          `json:"format"` // handover-certificate/1
-	Payload   json.RawMessage `json:"payload"`
-	Signature []byte          `json:"signature"` // SM2 (ASN.1), base64 in JSON
-	Authority string          `json:"authority_certificate"`
+	Format    string          `json:"format" enum:"handover-certificate/1"`
+	Payload   json.RawMessage `json:"payload" doc:"证照内容（签名范围）"`
+	Signature []byte          `json:"signature" doc:"SM2签名（ASN.1，Base64）"` // SM2 (ASN.1), base64 in JSON
+	Authority string          `json:"authority_certificate" doc:"登记机构的X.509证书（PEM）"`
 }
 
 // FileFormat names the exported format.

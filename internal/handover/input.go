@@ -8,11 +8,11 @@ import (
 // Input schedules a handover, as submitted by the API (JSON) or the
 // project's handover page (form): dates as text.
 type Input struct {
-	Buildings []int64 `json:"buildings"`
-	HeldOn    string  `json:"held_on"`
-	Place     string  `json:"place"`
-	Mode      string  `json:"mode"`
-	NoticeOn  string  `json:"notice_on"`
+	Buildings []int64 `json:"buildings" doc:"幢ID"`
+	HeldOn    string  `json:"held_on" doc:"交房日 YYYY-MM-DD"`
+	Place     string  `json:"place" doc:"交房地点"`
+	Mode      string  `json:"mode" enum:"onsite,entrusted" doc:"onsite 现场发证 | entrusted 委托开发企业批量代办"`
+	NoticeOn  string  `json:"notice_on" doc:"书面交付通知日（不少于交房前10日）YYYY-MM-DD"`
 }
 
 // Event turns the input into an event of project, with bad dates as field

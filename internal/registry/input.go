@@ -11,9 +11,9 @@ import (
 // HolderInput is a rights holder as entered (API JSON or a page's lines).
 type HolderInput struct {
 	Name     string `json:"name"`
-	IDKind   string `json:"id_kind"`
+	IDKind   string `json:"id_kind,omitempty" doc:"身份证（默认）| 统一社会信用代码"`
 	IDNumber string `json:"id_number"`
-	Share    string `json:"share"` // "1/2"; empty for 共同共有 or a sole holder
+	Share    string `json:"share,omitempty" doc:"按份共有份额，如 1/2"` // "1/2"; empty for 共同共有 or a sole holder
 }
 
 // ParseHolders turns entered holders into register holders (身份证 when no
