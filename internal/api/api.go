@@ -52,11 +52,10 @@ type Route struct {
 	Tag     string        // OpenAPI tag (Chinese section name)
 	Summary string
 	Params  []Param
-	Body    string // "text" for a text/plain body, "xlsx" for a workbook; else a hand-written schema's name, "" for none
-	Result  string // a hand-written schema's name for the 2xx response, when Response is nil
+	Body    string // "text" for a text/plain body, "xlsx" for a workbook; "" for none or a JSON Request
 	// Request and Response are zero values of the types the handler
 	// decodes and encodes; the document's schemas are generated from them
-	// (schema.go). A nil Response with an empty Result is a body-less answer.
+	// (schema.go). A nil Response is a body-less answer.
 	Request  any
 	Response any
 	Status   int // 2xx status (default 200)
