@@ -8,6 +8,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/completion"
@@ -119,6 +120,9 @@ func (db *DB) applicationFacts(ctx context.Context, tx *Tx, projectID int64) (co
 	f := completion.ApplicationFacts{ProjectID: projectID, InCase: map[int64]bool{}}
 	p, err := lockProject(ctx, tx, projectID)
 	if err != nil {
+		return f, err
+	}
+	if err := decide(ctx, access.AcceptanceApply, access.ProjectTarget(p)); err != nil {
 		return f, err
 	}
 	f.Jurisdiction = p.Jurisdiction
@@ -381,6 +385,9 @@ func (db *DB) RecordOpinion(ctx context.Context, actor audit.Actor, caseID int64
 		if c, err = lockCase(ctx, tx, caseID); err != nil {
 			return err
 		}
+		if err := tx.decideCase(ctx, c, access.AcceptanceOpinion, department); err != nil {
+			return err
+		}
 		t, err := c.RecordAs(actor.OrgID, department, result, reasons, actor.UserID, tx.now)
 		if err != nil {
 			return err
@@ -434,6 +441,9 @@ func (db *DB) Reinspect(ctx context.Context, actor audit.Actor, cal *calendar.Ca
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
 		if c, err = lockCase(ctx, tx, caseID); err != nil {
+			return err
+		}
+		if err := tx.decideCase(ctx, c, access.AcceptanceApply, ""); err != nil {
 			return err
 		}
 		_, days, err := acceptanceSettings(ctx, tx.q(), c.Jurisdiction)

@@ -116,6 +116,9 @@ func (tx *Tx) prepareAccounting(ctx context.Context, projectID int64) (int, erro
 	if err != nil {
 		return 0, err
 	}
+	if err := decide(ctx, access.AccountingManage, access.ProjectTarget(p)); err != nil {
+		return 0, err
+	}
 	parcels, err := parcelsOf(ctx, tx.q(), projectID)
 	if err != nil {
 		return 0, err
@@ -204,6 +207,9 @@ func (db *DB) changeItem(ctx context.Context, actor audit.Actor, id int64, actio
 		var err error
 		if it, err = scanItem(tx.queryRow(ctx, `SELECT `+itemColumns+` FROM accounting_items WHERE id = $1`+db.forUpdate(), id)); err != nil {
 			return notFound(err, "accounting.not_found", "核算项目不存在")
+		}
+		if err := tx.decideProject(ctx, it.ProjectID, access.AccountingManage); err != nil {
+			return err
 		}
 		before := map[string]any{"due": it.Due.StringFixed(2), "paid": it.Paid.StringFixed(2), "evidence": it.Evidence}
 		if err := change(tx, &it); err != nil {
@@ -455,6 +461,9 @@ func (db *DB) FulfilCommitment(ctx context.Context, actor audit.Actor, id int64,
 		var err error
 		if c, err = scanCommitment(tx.queryRow(ctx, `SELECT `+commitmentColumns+` FROM commitments WHERE id = $1`+db.forUpdate(), id)); err != nil {
 			return notFound(err, "commitment.not_found", "承诺事项不存在")
+		}
+		if err := tx.decideProject(ctx, c.ProjectID, access.CommitmentFulfil); err != nil {
+			return err
 		}
 		if err := c.Fulfil(evidence, actor.UserID, tx.now); err != nil {
 			return err

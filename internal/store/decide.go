@@ -4,7 +4,9 @@ import (
 	"context"
 
 	"handover/internal/access"
+	"handover/internal/completion"
 	"handover/internal/identity"
+	"handover/internal/ledger"
 )
 
 // decide asks access whether the request's principal may do action on the
@@ -20,4 +22,50 @@ func decide(ctx context.Context, action access.Action, target access.Target) err
 		return nil
 	}
 	return access.Decide(p, action, target)
+}
+
+// readProject reads project id in the transaction, without locking it (the
+// row changed is another's: an item, a commitment, a survey, a case).
+func readProject(ctx context.Context, tx *Tx, id int64) (ledger.Project, error) {
+	p, err := scanProject(tx.queryRow(ctx, `SELECT `+projectColumns+projectFrom+` WHERE p.id = $1`, id))
+	return p, notFound(err, "project.not_found", "项目不存在")
+}
+
+// decideProject decides act on project id, the project of the row the
+// transaction has locked.
+func (tx *Tx) decideProject(ctx context.Context, id int64, act access.Action) error {
+	if _, request := identity.RequestPrincipal(ctx); !request {
+		return nil
+	}
+	p, err := readProject(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	return decide(ctx, act, access.ProjectTarget(p))
+}
+
+// decideCase decides act on a joint acceptance the transaction has locked:
+// its project, and for a department's opinion (department not "") the
+// organisation holding the department's latest task.
+func (tx *Tx) decideCase(ctx context.Context, c completion.Case, act access.Action, department string) error {
+	if department == "" {
+		return tx.decideProject(ctx, c.ProjectID, act)
+	}
+	p, err := readProject(ctx, tx, c.ProjectID)
+	if err != nil {
+		return err
+	}
+	return decide(ctx, act, access.OpinionTarget(c, p, department))
+}
+
+// decideSurvey decides act on a survey the transaction has locked: its
+// project, and the surveyor that made it.
+func (tx *Tx) decideSurvey(ctx context.Context, s completion.Survey, act access.Action) error {
+	p, err := readProject(ctx, tx, s.ProjectID)
+	if err != nil {
+		return err
+	}
+	t := access.SurveyTarget(p)
+	t.Org = s.Surveyor
+	return decide(ctx, act, t)
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/emmansun/gmsm/sm3"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/completion"
 	"handover/internal/ledger"
@@ -23,6 +24,9 @@ func (db *DB) CommissionSurveyor(ctx context.Context, actor audit.Actor, project
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		p, err := lockProject(ctx, tx, projectID)
 		if err != nil {
+			return err
+		}
+		if err := decide(ctx, access.ProjectManage, access.ProjectTarget(p)); err != nil {
 			return err
 		}
 		kind, err := orgKind(ctx, tx.q(), orgID, "")
@@ -198,6 +202,9 @@ func (tx *Tx) submitSurvey(ctx context.Context, buildingID int64, s completion.S
 	if err != nil {
 		return s, nil, err
 	}
+	if err := decide(ctx, access.SurveySubmit, access.SurveyTarget(p)); err != nil {
+		return s, nil, err
+	}
 	var pending int
 	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM surveys WHERE building_id = $1 AND state = 'submitted'`, buildingID).Scan(&pending); err != nil {
 		return s, nil, err
@@ -243,7 +250,17 @@ func (db *DB) recordRefusedSurvey(ctx context.Context, actor audit.Actor, buildi
 	errJSON, _ := json.Marshal(errs)
 	var id int64
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		var err error
+		b, err := scanBuilding(tx.queryRow(ctx, `SELECT `+buildingColumns+` FROM buildings WHERE id = $1`, buildingID))
+		if err != nil {
+			return notFound(err, "building.not_found", "幢不存在")
+		}
+		p, err := readProject(ctx, tx, b.ProjectID)
+		if err != nil {
+			return err
+		}
+		if err := decide(ctx, access.SurveySubmit, access.SurveyTarget(p)); err != nil {
+			return err
+		}
 		id, err = tx.insertID(ctx, `INSERT INTO survey_imports (building_id, file_name, file_sm3, errors, annotated, by_user, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, buildingID, up.Name, sum, string(errJSON), annotated, actor.UserID, tx.now)
 		if err != nil {
@@ -271,6 +288,9 @@ func (db *DB) DecideSurvey(ctx context.Context, actor audit.Actor, id int64, acc
 		var err error
 		if s, err = scanSurvey(tx.queryRow(ctx, `SELECT `+surveyColumns+surveyFrom+` WHERE s.id = $1`+forUpdateOf(db, "s"), id)); err != nil {
 			return notFound(err, "survey.not_found", "测绘成果不存在")
+		}
+		if err := tx.decideSurvey(ctx, s, access.SurveyReview); err != nil {
+			return err
 		}
 		if err := surveyUnits(ctx, tx.q(), &s); err != nil {
 			return err

@@ -198,51 +198,51 @@ func formBuildings(r *http.Request) []int64 {
 
 // commissionSurveyor names the project's surveyor (多测合一).
 func (s *Server) commissionSurveyor(w http.ResponseWriter, r *http.Request) error {
-	_, proj, err := s.projectFor(r, access.ProjectManage)
+	project, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	surveyor, err := formID(r, "surveyor", "请选择测绘单位")
 	if err == nil {
-		err = s.db.CommissionSurveyor(r.Context(), identity.ActorFrom(r.Context()), proj.ID, surveyor)
+		err = s.db.CommissionSurveyor(r.Context(), identity.ActorFrom(r.Context()), project, surveyor)
 	}
 	if err != nil {
 		return s.completionRefused(w, r, err, "surveyor")
 	}
-	return s.completionDone(w, r, proj.ID, "surveyor", "已委托测绘单位")
+	return s.completionDone(w, r, project, "surveyor", "已委托测绘单位")
 }
 
 // applyAcceptance applies for the joint acceptance of the ticked buildings.
 func (s *Server) applyAcceptance(w http.ResponseWriter, r *http.Request) error {
-	_, proj, err := s.projectFor(r, access.AcceptanceApply)
+	project, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := s.db.ApplyAcceptance(r.Context(), identity.ActorFrom(r.Context()), s.calendar(), proj.ID, formBuildings(r))
+	c, err := s.db.ApplyAcceptance(r.Context(), identity.ActorFrom(r.Context()), s.calendar(), project, formBuildings(r))
 	if err != nil {
 		return s.completionRefused(w, r, err, "apply")
 	}
-	return s.completionDone(w, r, proj.ID, "apply", fmt.Sprintf("已申请联合验收：%d个部门于%s前出具意见", len(c.Tasks), c.Tasks[0].DueOn.Chinese()))
+	return s.completionDone(w, r, project, "apply", fmt.Sprintf("已申请联合验收：%d个部门于%s前出具意见", len(c.Tasks), c.Tasks[0].DueOn.Chinese()))
 }
 
 // prepareAccounting lists (again) what the project owes, on the newest
 // measured areas.
 func (s *Server) prepareAccounting(w http.ResponseWriter, r *http.Request) error {
-	_, proj, err := s.projectFor(r, access.AccountingManage)
+	project, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	n, err := s.db.PrepareAccounting(r.Context(), identity.ActorFrom(r.Context()), proj.ID)
+	n, err := s.db.PrepareAccounting(r.Context(), identity.ActorFrom(r.Context()), project)
 	if err != nil {
 		return s.completionRefused(w, r, err, "item")
 	}
-	return s.completionDone(w, r, proj.ID, "item", fmt.Sprintf("核算清单已更新（新增%d项）", n))
+	return s.completionDone(w, r, project, "item", fmt.Sprintf("核算清单已更新（新增%d项）", n))
 }
 
-// itemFor loads the path's project, decides act on it, and checks that the
-// path's accounting item is the project's.
-func (s *Server) itemFor(r *http.Request, act access.Action) (int64, int64, error) {
-	_, proj, err := s.projectFor(r, act)
+// itemFor reads the path's project and accounting item, and checks that
+// the item is the project's; the store decides access on it.
+func (s *Server) itemFor(r *http.Request) (int64, int64, error) {
+	project, err := pathID(r, "id")
 	if err != nil {
 		return 0, 0, err
 	}
@@ -250,12 +250,12 @@ func (s *Server) itemFor(r *http.Request, act access.Action) (int64, int64, erro
 	if err != nil {
 		return 0, 0, err
 	}
-	return proj.ID, item, s.itemOfProject(r, proj.ID, item)
+	return project, item, s.itemOfProject(r, project, item)
 }
 
 // recordItem records what is due and paid on an accounting item.
 func (s *Server) recordItem(w http.ResponseWriter, r *http.Request) error {
-	project, item, err := s.itemFor(r, access.AccountingManage)
+	project, item, err := s.itemFor(r)
 	if err != nil {
 		return err
 	}
@@ -271,7 +271,7 @@ func (s *Server) recordItem(w http.ResponseWriter, r *http.Request) error {
 
 // clearItem clears an accounting item (after the confirmation).
 func (s *Server) clearItem(w http.ResponseWriter, r *http.Request) error {
-	project, item, err := s.itemFor(r, access.AccountingManage)
+	project, item, err := s.itemFor(r)
 	if err != nil {
 		return err
 	}
@@ -311,7 +311,7 @@ func (s *Server) fileCompletion(w http.ResponseWriter, r *http.Request) error {
 
 // fulfilCommitment records the evidence that a promise of the filing is kept.
 func (s *Server) fulfilCommitment(w http.ResponseWriter, r *http.Request) error {
-	_, proj, err := s.projectFor(r, access.CommitmentFulfil)
+	project, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -323,13 +323,13 @@ func (s *Server) fulfilCommitment(w http.ResponseWriter, r *http.Request) error 
 	if err != nil {
 		return err
 	}
-	if c.ProjectID != proj.ID {
+	if c.ProjectID != project {
 		return problem.New(problem.NotFound, "commitment.not_found", "承诺事项不存在")
 	}
 	if _, err := s.db.FulfilCommitment(r.Context(), identity.ActorFrom(r.Context()), c.ID, r.PostFormValue("evidence")); err != nil {
 		return s.completionRefused(w, r, err, "fulfil")
 	}
-	return s.completionDone(w, r, proj.ID, "fulfil", "已登记承诺履行")
+	return s.completionDone(w, r, project, "fulfil", "已登记承诺履行")
 }
 
 func (s *Server) itemOfProject(r *http.Request, project, item int64) error {
@@ -403,13 +403,15 @@ func (s *Server) loadMaintenance(r *http.Request, act access.Action) (Maintenanc
 	return page, nil
 }
 
+// maintenancePay records a unit's maintenance fund paid; the store decides
+// access on the item's project.
 func (s *Server) maintenancePay(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.loadMaintenance(r, access.AccountingManage)
+	project, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
 	item, _ := strconv.ParseInt(r.PostFormValue("item"), 10, 64)
-	if err := s.itemOfProject(r, page.Project.ID, item); err != nil {
+	if err := s.itemOfProject(r, project, item); err != nil {
 		return err
 	}
 	if _, err := s.db.PayMaintenance(r.Context(), identity.ActorFrom(r.Context()), item, r.PostFormValue("voucher")); err != nil {
@@ -417,11 +419,15 @@ func (s *Server) maintenancePay(w http.ResponseWriter, r *http.Request) error {
 		if ferr != nil {
 			return ferr
 		}
+		page, err := s.loadMaintenance(r, access.AccountingRead)
+		if err != nil {
+			return err
+		}
 		page.Message = msg
 		return s.render(w, http.StatusUnprocessableEntity, "maintenance", page)
 	}
 	s.flash(r, "已登记维修资金交存")
-	http.Redirect(w, r, fmt.Sprintf("/projects/%d/maintenance", page.Project.ID), http.StatusSeeOther)
+	http.Redirect(w, r, fmt.Sprintf("/projects/%d/maintenance", project), http.StatusSeeOther)
 	return nil
 }
 
@@ -676,22 +682,31 @@ func (s *Server) surveyPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "survey", page)
 }
 
+// surveyDecide accepts or returns a survey, with the reasons per unit
+// (reason_<户号>); the store decides access on the survey it locks.
 func (s *Server) surveyDecide(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.loadSurvey(r, access.SurveyReview)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
+	r.ParseForm()
 	reasons := map[string]string{}
-	for _, l := range page.Lines {
-		if v := strings.TrimSpace(r.PostFormValue("reason_" + l.M.UnitNo)); v != "" {
-			reasons[l.M.UnitNo] = v
+	for k := range r.PostForm {
+		if unitNo, ok := strings.CutPrefix(k, "reason_"); ok {
+			if v := strings.TrimSpace(r.PostFormValue(k)); v != "" {
+				reasons[unitNo] = v
+			}
 		}
 	}
 	accept := r.PostFormValue("decision") == "accept"
-	if _, err := s.db.DecideSurvey(r.Context(), identity.ActorFrom(r.Context()), page.S.ID, accept, reasons, r.PostFormValue("note")); err != nil {
+	if _, err := s.db.DecideSurvey(r.Context(), identity.ActorFrom(r.Context()), id, accept, reasons, r.PostFormValue("note")); err != nil {
 		errs, msg, ferr := formErrors(err)
 		if ferr != nil {
 			return ferr
+		}
+		page, err := s.loadSurvey(r, access.SurveyRead)
+		if err != nil {
+			return err
 		}
 		page.Errors, page.Message = errs, msg
 		return s.render(w, http.StatusUnprocessableEntity, "survey", page)
@@ -701,7 +716,7 @@ func (s *Server) surveyDecide(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		s.flash(r, "已退回测绘成果，测绘单位将看到退回理由")
 	}
-	http.Redirect(w, r, "/surveys/"+strconv.FormatInt(page.S.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/surveys/"+strconv.FormatInt(id, 10), http.StatusSeeOther)
 	return nil
 }
 
@@ -883,24 +898,6 @@ func (s *Server) casePage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "case", page)
 }
 
-// caseFor loads the path's joint acceptance and its project.
-func (s *Server) caseFor(r *http.Request) (*identity.Principal, completion.Case, ledger.Project, error) {
-	p, err := principal(r)
-	if err != nil {
-		return nil, completion.Case{}, ledger.Project{}, err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return p, completion.Case{}, ledger.Project{}, err
-	}
-	c, err := s.db.AcceptanceCase(r.Context(), id)
-	if err != nil {
-		return p, c, ledger.Project{}, err
-	}
-	proj, err := s.db.Project(r.Context(), c.ProjectID)
-	return p, c, proj, err
-}
-
 // caseRefused shows the joint acceptance again with why the action was
 // refused.
 func (s *Server) caseRefused(w http.ResponseWriter, r *http.Request, err error) error {
@@ -918,16 +915,18 @@ func (s *Server) caseRefused(w http.ResponseWriter, r *http.Request, err error) 
 
 // caseOpinion records the viewer's department's opinion, with its files.
 func (s *Server) caseOpinion(w http.ResponseWriter, r *http.Request) error {
-	p, c, proj, err := s.caseFor(r)
+	p, err := principal(r)
 	if err != nil {
 		return err
 	}
-	if err := access.Decide(p, access.AcceptanceOpinion, access.OpinionTarget(c, proj, p.Org.Service)); err != nil {
+	id, err := pathID(r, "id")
+	if err != nil {
 		return err
 	}
+	var c completion.Case
 	files, err := uploadedFiles(r)
 	if err == nil {
-		c, err = s.db.RecordOpinion(r.Context(), identity.ActorFrom(r.Context()), c.ID, p.Org.Service, completion.Result(r.FormValue("result")), r.FormValue("reasons"), files)
+		c, err = s.db.RecordOpinion(r.Context(), identity.ActorFrom(r.Context()), id, p.Org.Service, completion.Result(r.FormValue("result")), r.FormValue("reasons"), files)
 	}
 	if err != nil {
 		return s.caseRefused(w, r, err)
@@ -942,17 +941,14 @@ func (s *Server) caseOpinion(w http.ResponseWriter, r *http.Request) error {
 // caseReinspect is the developer's request for re-inspection after the
 // rectification (after the confirmation).
 func (s *Server) caseReinspect(w http.ResponseWriter, r *http.Request) error {
-	p, c, proj, err := s.caseFor(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := access.Decide(p, access.AcceptanceApply, access.ProjectTarget(proj)); err != nil {
-		return err
-	}
-	if _, err := s.db.Reinspect(r.Context(), identity.ActorFrom(r.Context()), s.calendar(), c.ID); err != nil {
+	if _, err := s.db.Reinspect(r.Context(), identity.ActorFrom(r.Context()), s.calendar(), id); err != nil {
 		return s.caseRefused(w, r, err)
 	}
-	return s.done(w, r, "已申请复验：仅不通过的部门复验", fmt.Sprintf("/acceptance/%d", c.ID))
+	return s.done(w, r, "已申请复验：仅不通过的部门复验", fmt.Sprintf("/acceptance/%d", id))
 }
 
 // uploadedFiles reads the files of a multipart form's "files" field.
