@@ -24,7 +24,7 @@ type routeCase struct {
 // validation error with its code and field, an unauthenticated or
 // forbidden call, a missing record and a refusal with its reasons.
 func TestAPIRouteGroups(t *testing.T) {
-	env := startDemo(t)
+	env := sharedDemo(t)
 	doc := fetchDocument(t, env.HTTP.URL)
 	routes := env.Server.API().Routes()
 	id := func(q string) string {
