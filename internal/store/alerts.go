@@ -142,14 +142,17 @@ func (tx *Tx) alertAction(ctx context.Context, id int64, action, note string, as
 	return err
 }
 
-// changeAlert loads the alert locked, lets change check and alter it, and
-// writes its state, assignee and the action.
+// changeAlert loads the alert locked, decides access on it, lets change
+// check and alter it, and writes its state, assignee and the action.
 func (db *DB) changeAlert(ctx context.Context, actor audit.Actor, id int64, action, note string, change func(a *supervision.Alert) error) (supervision.Alert, error) {
 	var a supervision.Alert
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
 		if a, err = scanAlert(tx.queryRow(ctx, `SELECT `+alertColumns+alertFrom+` WHERE a.id = $1`+db.forUpdateOf("a"), id)); err != nil {
 			return notFound(err, "alert.not_found", "预警不存在")
+		}
+		if err := decide(ctx, access.AlertHandle, AlertTarget(a)); err != nil {
+			return err
 		}
 		if err := change(&a); err != nil {
 			return err

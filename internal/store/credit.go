@@ -7,6 +7,7 @@ import (
 	"errors"
 	"strings"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/credit"
@@ -143,11 +144,14 @@ func (db *DB) CreditLevels(ctx context.Context) (map[int64]credit.Assessment, er
 // RecordCreditEvent records a finding of staff against a developer, with
 // its evidence and the points it deducts; the listing follows the rule.
 func (db *DB) RecordCreditEvent(ctx context.Context, actor audit.Actor, developer int64, description, evidence string, points int) (credit.Event, error) {
-	if err := credit.StaffEvent(description, evidence, points); err != nil {
-		return credit.Event{}, err
-	}
 	var id int64
 	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if err := decide(ctx, access.CreditManage, access.CreditTarget(developer)); err != nil {
+			return err
+		}
+		if err := credit.StaffEvent(description, evidence, points); err != nil {
+			return err
+		}
 		var j, kind string // "" when there is no such organisation
 		err := tx.queryRow(ctx, `SELECT jurisdiction, kind FROM organisations WHERE id = $1`, developer).Scan(&j, &kind)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
@@ -173,13 +177,16 @@ func (db *DB) RecordCreditEvent(ctx context.Context, actor audit.Actor, develope
 
 // AppealCreditEvent files the developer's appeal against one record.
 func (db *DB) AppealCreditEvent(ctx context.Context, actor audit.Actor, eventID int64, reason string) (credit.Event, error) {
-	if err := credit.ValidateAppeal(reason); err != nil {
-		return credit.Event{}, err
-	}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		e, err := scanCreditEvent(tx.queryRow(ctx, `SELECT `+creditEventColumns+creditEventFrom+` WHERE e.id = $1`, eventID))
 		if err != nil {
 			return notFound(err, "credit.event_not_found", "信用记录不存在")
+		}
+		if err := decide(ctx, access.CreditAppeal, access.CreditTarget(e.Developer)); err != nil {
+			return err
+		}
+		if err := credit.ValidateAppeal(reason); err != nil {
+			return err
 		}
 		if err := e.Appealable(tx.now); err != nil {
 			return err
@@ -205,6 +212,9 @@ func (db *DB) DecideAppeal(ctx context.Context, actor audit.Actor, eventID int64
 		e, err := scanCreditEvent(tx.queryRow(ctx, `SELECT `+creditEventColumns+creditEventFrom+` WHERE e.id = $1`, eventID))
 		if err != nil {
 			return notFound(err, "credit.event_not_found", "信用记录不存在")
+		}
+		if err := decide(ctx, access.CreditManage, access.CreditTarget(e.Developer)); err != nil {
+			return err
 		}
 		if err := e.DecideAppeal(d, note); err != nil {
 			return err
