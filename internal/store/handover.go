@@ -59,6 +59,9 @@ func (db *DB) AssessDeedTax(ctx context.Context, actor audit.Actor, projectID in
 		if err != nil {
 			return err
 		}
+		if err := decide(ctx, access.DeedTaxManage, access.ProjectTarget(p)); err != nil {
+			return err
+		}
 		provincial, err := provincialRate(ctx, tx.q(), p.Jurisdiction)
 		if err != nil {
 			return err
@@ -137,7 +140,13 @@ func (db *DB) DeedTaxOf(ctx context.Context, contractID int64) (tax.Assessment, 
 func (db *DB) PayDeedTax(ctx context.Context, actor audit.Actor, contractID int64, voucher, source string) (tax.Assessment, error) {
 	var a tax.Assessment
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		var err error
+		c, err := contractWhere(ctx, tx.q(), `c.id = $1`, contractID)
+		if err != nil {
+			return err
+		}
+		if err := decide(ctx, access.DeedTaxManage, ContractTarget(c)); err != nil {
+			return err
+		}
 		if a, err = scanDeedTax(tx.queryRow(ctx, `SELECT `+deedTaxColumns+` FROM deed_taxes WHERE contract_id = $1`+db.forUpdate(), contractID)); err != nil {
 			return notFound(err, "tax.not_found", "该合同尚未核定契税")
 		}
@@ -168,16 +177,19 @@ func (db *DB) PayDeedTax(ctx context.Context, actor audit.Actor, contractID int6
 // RestrictParcel records a seal, a mortgage (of the land or of the works in
 // progress) or a lock on a parcel; it blocks first registration.
 func (db *DB) RestrictParcel(ctx context.Context, actor audit.Actor, parcel, kind, authority, docNo, note string) (int64, error) {
-	if err := registry.CheckParcelRestriction(kind); err != nil {
-		return 0, err
-	}
 	var id int64
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		var n int
-		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM parcels WHERE code = $1`, parcel).Scan(&n); err != nil || n == 0 {
-			return problem.New(problem.NotFound, "parcel.not_found", "宗地不存在")
+		var j string
+		err := tx.queryRow(ctx, `SELECT p.jurisdiction FROM parcels x JOIN projects p ON p.id = x.project_id WHERE x.code = $1`, parcel).Scan(&j)
+		if err != nil {
+			return notFound(err, "parcel.not_found", "宗地不存在")
 		}
-		var err error
+		if err := decide(ctx, access.ParcelRestrict, access.Target{Jurisdiction: j}); err != nil {
+			return err
+		}
+		if err := registry.CheckParcelRestriction(kind); err != nil {
+			return err
+		}
 		id, err = tx.insertID(ctx, `INSERT INTO parcel_restrictions (parcel_code, kind, authority, doc_no, note, recorded_by, recorded_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, parcel, kind, authority, docNo, note, actor.UserID, tx.now)
 		tx.Audit("parcel.restrict", "parcel", parcel, map[string]any{"kind": kind, "doc_no": docNo})
@@ -865,6 +877,9 @@ func (db *DB) UtilityRequests(ctx context.Context, unit, org, project int64) ([]
 // AnswerUtility records a provider's answer: done, or refused with reason.
 func (db *DB) AnswerUtility(ctx context.Context, actor audit.Actor, id int64, done bool, reason string) (UtilityRequest, error) {
 	var u UtilityRequest
+	if err := decide(ctx, access.UtilityAnswer, access.Target{Org: actor.OrgID}); err != nil {
+		return u, err // a provider answers its own requests
+	}
 	if _, _, err := handover.AnswerUtility("requested", "", actor.OrgID, actor.OrgID, done, reason); err != nil {
 		return u, err // the answer itself is bad: refused before the request is read
 	}
