@@ -27,10 +27,11 @@ func DateOf(t time.Time) Date {
 	return NewDate(y, m, d)
 }
 
-// ParseDate reads "2006-01-02".
+// ParseDate reads "2006-01-02". 0001-01-01 is refused: it is the zero
+// value, which reads (and is stored) as no date.
 func ParseDate(s string) (Date, error) {
 	t, err := time.Parse(time.DateOnly, s)
-	if err != nil {
+	if err != nil || t.IsZero() {
 		return Date{}, problem.Newf(problem.Invalid, "date.format", "日期%q格式应为YYYY-MM-DD", s)
 	}
 	return Date{t}, nil
