@@ -147,13 +147,18 @@ func NewKey(subject, uscc string, passphrase []byte, now time.Time) (Key, error)
 		KeyPEM: string(pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: keyDER})), Active: true, CreatedAt: now}, nil
 }
 
-// ParseCertificate reads an authority's PEM certificate.
+// ParseCertificate reads an authority's PEM certificate; a block that is
+// not a certificate's DER is refused as one that is not PEM at all.
 func ParseCertificate(certPEM string) (*smx509.Certificate, error) {
 	block, _ := pem.Decode([]byte(certPEM))
 	if block == nil || block.Type != "CERTIFICATE" {
 		return nil, problem.New(problem.Invalid, "certificate.pem", "不是PEM格式的证书")
 	}
-	return smx509.ParseCertificate(block.Bytes)
+	c, err := smx509.ParseCertificate(block.Bytes)
+	if err != nil {
+		return nil, &problem.Error{Kind: problem.Invalid, Code: "certificate.pem", Message: "不是PEM格式的证书", Err: err}
+	}
+	return c, nil
 }
 
 // Signer signs with one authority's key, unlocked with the passphrase.
