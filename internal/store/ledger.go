@@ -871,8 +871,15 @@ func (db *DB) LockUnit(ctx context.Context, actor audit.Actor, unitID int64, loc
 		if err := tx.lockUnits(ctx, unitID); err != nil {
 			return err
 		}
+		ref, err := unitRef(ctx, tx.q(), `u.id = $1`, unitID)
+		if err != nil {
+			return err
+		}
+		if err := decide(ctx, access.UnitLock, access.ProjectTarget(ref.Project)); err != nil {
+			return err
+		}
 		var cur bool
-		err := tx.queryRow(ctx, `SELECT locked FROM unit_locks WHERE unit_id = $1 ORDER BY id DESC LIMIT 1`, unitID).Scan(&cur)
+		err = tx.queryRow(ctx, `SELECT locked FROM unit_locks WHERE unit_id = $1 ORDER BY id DESC LIMIT 1`, unitID).Scan(&cur)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return err
 		}

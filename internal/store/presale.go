@@ -96,12 +96,18 @@ func isListed(ctx context.Context, q querier, developer int64) (bool, error) {
 	return listed, err
 }
 
-// ListDeveloper puts a developer on the restriction list or lifts it.
+// ListDeveloper puts a developer on the restriction list or lifts it, for
+// whoever may manage the list.
 func (db *DB) ListDeveloper(ctx context.Context, actor audit.Actor, l credit.Listing) error {
-	if err := l.Validate(); err != nil {
-		return err
-	}
-	return db.transact(ctx, actor, func(tx *Tx) error { return tx.listDeveloper(ctx, l) })
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := decide(ctx, access.CreditManage, access.Target{}); err != nil {
+			return err
+		}
+		if err := l.Validate(); err != nil {
+			return err
+		}
+		return tx.listDeveloper(ctx, l)
+	})
 }
 
 // listDeveloper records a listing decision in the transaction.
