@@ -15,6 +15,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/handover"
+	"handover/internal/identity"
 	"handover/internal/measure"
 	"handover/internal/presale"
 	"handover/internal/problem"
@@ -877,8 +878,12 @@ func (db *DB) UtilityRequests(ctx context.Context, unit, org, project int64) ([]
 // AnswerUtility records a provider's answer: done, or refused with reason.
 func (db *DB) AnswerUtility(ctx context.Context, actor audit.Actor, id int64, done bool, reason string) (UtilityRequest, error) {
 	var u UtilityRequest
-	if err := decide(ctx, access.UtilityAnswer, access.Target{Org: actor.OrgID}); err != nil {
-		return u, err // a provider answers its own requests
+	var own access.Target // a provider answers its own organisation's requests
+	if p := identity.PrincipalFrom(ctx); p != nil {
+		own.Org = p.Org.ID
+	}
+	if err := decide(ctx, access.UtilityAnswer, own); err != nil {
+		return u, err
 	}
 	if _, _, err := handover.AnswerUtility("requested", "", actor.OrgID, actor.OrgID, done, reason); err != nil {
 		return u, err // the answer itself is bad: refused before the request is read
