@@ -6,8 +6,11 @@ import (
 	"time"
 
 	"handover/internal/access"
+	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/handover"
+	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -30,98 +33,137 @@ type RegistrationResult struct {
 // few units stay blocked for visible reasons: the seal, unpaid tax, the
 // maintenance fund not paid, an area choice not made.
 func LoadRegistration(ctx context.Context, db *store.DB, f *Foundation, lr *LedgerResult, cr *CompletionResult, setClock func(time.Time)) (*RegistrationResult, error) {
-	res := &RegistrationResult{}
 	cal, err := db.Calendar(ctx)
 	if err != nil {
 		return nil, err
 	}
-	p := lr.Projects[0]
-	day := func(s string, minutes int) { at(setClock, calendar.MustDate(s), minutes) }
-	admin, acceptor, reviewer, recorder := actorOf(f, "cj-admin"), actorOf(f, "shouli"), actorOf(f, "shenhe"), actorOf(f, "dengbu")
-	taxes, housing, dev := actorOf(f, "shuiwu"), actorOf(f, "zhujian"), actorOf(f, "kaifa")
-
-	// The authority's key, and automatic review of standard cases.
-	day("2026-11-16", 60)
-	if _, err := db.CreateAuthorityKey(ctx, admin, "652301", []byte(KeyPassphrase)); err != nil {
-		return nil, err
-	}
-	keys, err := db.UnlockKeys(ctx, []byte(KeyPassphrase))
-	if err != nil {
-		return nil, err
-	}
-	if err := db.PutSetting(ctx, admin, "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
-		return nil, err
-	}
-	if err := LoadPaper(ctx, db, f, setClock); err != nil {
-		return nil, err
-	}
-
-	// The developer gives notice and schedules the handover of every filed
-	// building for 2026-11-27, on site.
-	day("2026-11-16", 120)
-	res.Event, err = db.ScheduleHandover(ctx, dev, handover.Event{ProjectID: p.ID, Buildings: cr.Filing.Buildings, HeldOn: calendar.MustDate("2026-11-27"),
-		Place: "天山·悦府售楼部一层交付大厅", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-11-16")})
-	if err != nil {
-		return nil, err
-	}
-
-	// First registration of the filed buildings at the window: one
-	// application, reviewed and recorded by different clerks.
-	day("2026-11-17", 0)
-	in := store.ApplicationInput{Applicants: []string{f.Orgs["dev1"].Name}, Agent: "吴强", Source: "counter"}
-	for _, b := range cr.Filing.Buildings {
-		in.Services = append(in.Services, store.ServiceInput{Kind: registry.First, BuildingID: b})
-	}
-	first, err := db.CreateApplication(ctx, acceptor, cal, in)
-	if err != nil {
-		return nil, err
-	}
-	if first.Services[0].State == registry.Accepted {
-		day("2026-11-17", 90)
-		if first, err = db.Step(ctx, reviewer, first.ID, registry.StepReview, store.StepOptions{}, keys); err != nil {
+	l := &registrationLoad{ctx: ctx, db: db, f: f, set: setClock, cal: cal, p: lr.Projects[0], buildings: cr.Filing.Buildings,
+		res: &RegistrationResult{}, acceptor: actorOf(f, "shouli"), reviewer: actorOf(f, "shenhe"), recorder: actorOf(f, "dengbu")}
+	steps := []func() error{l.keysAndReview, l.schedule, l.firstRegistration, l.deedTax, l.maintenance, l.seal,
+		l.handoverDay, l.utilities, l.objection}
+	for _, step := range steps {
+		if err := step(); err != nil {
 			return nil, err
 		}
 	}
-	day("2026-11-18", 0)
-	if _, err = db.Step(ctx, recorder, first.ID, registry.StepRecord, store.StepOptions{}, keys); err != nil {
-		return nil, fmt.Errorf("demo first registration: %w", err)
-	}
+	return l.res, nil
+}
 
-	// The tax bureau assesses the deed tax on the measured areas; the
-	// buyers pay, all but three.
-	day("2026-11-18", 120)
-	if _, err := db.AssessDeedTax(ctx, taxes, p.ID); err != nil {
-		return nil, err
+// registrationLoad is LoadRegistration's state: the window's clerks, the
+// unlocked keys and what later steps need from earlier ones.
+type registrationLoad struct {
+	ctx                          context.Context
+	db                           *store.DB
+	f                            *Foundation
+	set                          func(time.Time)
+	cal                          *calendar.Calendar
+	p                            ledger.Project
+	buildings                    []int64 // the filed buildings
+	acceptor, reviewer, recorder audit.Actor
+	keys                         *certificate.Keyring
+	contracts                    []presale.Contract // 天山·悦府's filed contracts, before the handover
+	res                          *RegistrationResult
+}
+
+// day moves the clock to a day of the story, minutes after 10:00.
+func (l *registrationLoad) day(s string, minutes int) { at(l.set, calendar.MustDate(s), minutes) }
+
+// keysAndReview creates and unlocks the authority's key, turns on automatic
+// review of standard cases and stocks the paper blanks.
+func (l *registrationLoad) keysAndReview() error {
+	admin := actorOf(l.f, "cj-admin")
+	l.day("2026-11-16", 60)
+	if _, err := l.db.CreateAuthorityKey(l.ctx, admin, "652301", []byte(KeyPassphrase)); err != nil {
+		return err
 	}
-	contracts, err := db.ListContracts(ctx, access.Filter{All: true}, store.ContractQuery{ProjectID: p.ID, State: presale.Filed, Limit: 5000})
-	if err != nil {
-		return nil, err
+	var err error
+	if l.keys, err = l.db.UnlockKeys(l.ctx, []byte(KeyPassphrase)); err != nil {
+		return err
 	}
-	assessed, err := db.DeedTaxes(ctx, p.ID)
+	if err := l.db.PutSetting(l.ctx, admin, "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
+		return err
+	}
+	return LoadPaper(l.ctx, l.db, l.f, l.set)
+}
+
+// schedule has the developer give notice and schedule the handover of
+// every filed building for 2026-11-27, on site.
+func (l *registrationLoad) schedule() error {
+	l.day("2026-11-16", 120)
+	var err error
+	l.res.Event, err = l.db.ScheduleHandover(l.ctx, actorOf(l.f, "kaifa"), handover.Event{ProjectID: l.p.ID, Buildings: l.buildings, HeldOn: calendar.MustDate("2026-11-27"),
+		Place: "天山·悦府售楼部一层交付大厅", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-11-16")})
+	return err
+}
+
+// firstRegistration registers the filed buildings at the window: one
+// application, reviewed (unless reviewed automatically) and recorded by
+// different clerks.
+func (l *registrationLoad) firstRegistration() error {
+	l.day("2026-11-17", 0)
+	in := store.ApplicationInput{Applicants: []string{l.f.Orgs["dev1"].Name}, Agent: "吴强", Source: "counter"}
+	for _, b := range l.buildings {
+		in.Services = append(in.Services, store.ServiceInput{Kind: registry.First, BuildingID: b})
+	}
+	first, err := l.db.CreateApplication(l.ctx, l.acceptor, l.cal, in)
 	if err != nil {
-		return nil, err
+		return err
+	}
+	if first.Services[0].State == registry.Accepted {
+		l.day("2026-11-17", 90)
+		if first, err = l.db.Step(l.ctx, l.reviewer, first.ID, registry.StepReview, store.StepOptions{}, l.keys); err != nil {
+			return err
+		}
+	}
+	l.day("2026-11-18", 0)
+	if _, err = l.db.Step(l.ctx, l.recorder, first.ID, registry.StepRecord, store.StepOptions{}, l.keys); err != nil {
+		return fmt.Errorf("demo first registration: %w", err)
+	}
+	return nil
+}
+
+// deedTax has the tax bureau assess the deed tax on the measured areas;
+// the buyers pay, all but three.
+func (l *registrationLoad) deedTax() error {
+	taxes := actorOf(l.f, "shuiwu")
+	l.day("2026-11-18", 120)
+	if _, err := l.db.AssessDeedTax(l.ctx, taxes, l.p.ID); err != nil {
+		return err
+	}
+	var err error
+	l.contracts, err = l.db.ListContracts(l.ctx, access.Filter{All: true}, store.ContractQuery{ProjectID: l.p.ID, State: presale.Filed, Limit: 5000})
+	if err != nil {
+		return err
+	}
+	assessed, err := l.db.DeedTaxes(l.ctx, l.p.ID)
+	if err != nil {
+		return err
 	}
 	for i, a := range assessed {
 		if i%600 == 123 {
-			res.Unpaid = append(res.Unpaid, a.UnitID)
+			l.res.Unpaid = append(l.res.Unpaid, a.UnitID)
 			continue
 		}
-		day("2026-11-19", i%600)
-		if _, err := db.PayDeedTax(ctx, taxes, a.ContractID, fmt.Sprintf("电子完税凭证 365230126%07d", a.ContractID), "api"); err != nil {
-			return nil, err
+		l.day("2026-11-19", i%600)
+		if _, err := l.db.PayDeedTax(l.ctx, taxes, a.ContractID, fmt.Sprintf("电子完税凭证 365230126%07d", a.ContractID), "api"); err != nil {
+			return err
 		}
 	}
+	return nil
+}
 
-	// Notified of the handover, the buyers who had not paid the maintenance
-	// fund pay it (the flats filed since the accounting are added to it),
-	// all but three.
-	day("2026-11-20", 0)
-	if _, err := db.PrepareAccounting(ctx, housing, p.ID); err != nil {
-		return nil, err
+// maintenance: notified of the handover, the buyers who had not paid the
+// maintenance fund pay it (the flats filed since the accounting are added
+// to it), all but three.
+func (l *registrationLoad) maintenance() error {
+	housing := actorOf(l.f, "zhujian")
+	l.day("2026-11-20", 0)
+	if _, err := l.db.PrepareAccounting(l.ctx, housing, l.p.ID); err != nil {
+		return err
 	}
-	maint, err := db.AccountingItems(ctx, p.ID, true)
+	maint, err := l.db.AccountingItems(l.ctx, l.p.ID, true)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	left := 3
 	for i, it := range maint {
@@ -132,43 +174,53 @@ func LoadRegistration(ctx context.Context, db *store.DB, f *Foundation, lr *Ledg
 			left--
 			continue
 		}
-		day("2026-11-20", i%480)
-		if _, err := db.PayMaintenance(ctx, housing, it.ID, fmt.Sprintf("维修资金交存凭证 WX2026B%05d", i+1)); err != nil {
-			return nil, err
+		l.day("2026-11-20", i%480)
+		if _, err := l.db.PayMaintenance(l.ctx, housing, it.ID, fmt.Sprintf("维修资金交存凭证 WX2026B%05d", i+1)); err != nil {
+			return err
 		}
 	}
+	return nil
+}
 
-	// A court seals one flat for its buyer's debt.
-	sealed := contracts[len(contracts)/3]
-	res.Sealed = sealed.UnitID
-	day("2026-11-24", 30)
-	seal, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"昌吉市人民法院"}, Agent: "执行法官 马云飞",
+// seal has a court seal one flat for its buyer's debt, reviewed and
+// recorded at the window.
+func (l *registrationLoad) seal() error {
+	sealed := l.contracts[len(l.contracts)/3]
+	l.res.Sealed = sealed.UnitID
+	l.day("2026-11-24", 30)
+	seal, err := l.db.CreateApplication(l.ctx, l.acceptor, l.cal, store.ApplicationInput{Applicants: []string{"昌吉市人民法院"}, Agent: "执行法官 马云飞",
 		Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: sealed.UnitID, Details: map[string]string{"authority": "昌吉市人民法院",
 			"doc_no": "（2026）新2301执保1187号", "seal_kind": "查封", "term_start": "2026-11-24", "term_end": "2029-11-23"}}}})
 	if err != nil {
-		return nil, err
+		return err
 	}
-	day("2026-11-24", 60)
-	if seal, err = db.Step(ctx, reviewer, seal.ID, registry.StepReview, store.StepOptions{}, keys); err != nil {
-		return nil, err
+	l.day("2026-11-24", 60)
+	if seal, err = l.db.Step(l.ctx, l.reviewer, seal.ID, registry.StepReview, store.StepOptions{}, l.keys); err != nil {
+		return err
 	}
-	day("2026-11-24", 90)
-	if _, err = db.Step(ctx, recorder, seal.ID, registry.StepRecord, store.StepOptions{}, keys); err != nil {
-		return nil, err
-	}
+	l.day("2026-11-24", 90)
+	_, err = l.db.Step(l.ctx, l.recorder, seal.ID, registry.StepRecord, store.StepOptions{}, l.keys)
+	return err
+}
 
-	// The handover day: the batch registers, certifies and issues on site.
-	day("2026-11-27", -60)
-	if res.Event, err = db.RunHandover(ctx, dev, cal, res.Event.ID, keys, nil); err != nil {
-		return nil, fmt.Errorf("demo handover batch: %w", err)
+// handoverDay runs the batch: it registers, certifies and issues on site.
+func (l *registrationLoad) handoverDay() error {
+	l.day("2026-11-27", -60)
+	var err error
+	if l.res.Event, err = l.db.RunHandover(l.ctx, actorOf(l.f, "kaifa"), l.cal, l.res.Event.ID, l.keys, nil); err != nil {
+		return fmt.Errorf("demo handover batch: %w", err)
 	}
+	return nil
+}
 
-	// The water company answers the first requests; one it cannot do yet.
-	day("2026-11-27", 300)
-	water := f.Orgs["652301/water"]
-	reqs, err := db.UtilityRequests(ctx, 0, water.ID, 0)
+// utilities has the water company answer the first 40 requests; one it
+// cannot do yet.
+func (l *registrationLoad) utilities() error {
+	l.day("2026-11-27", 300)
+	water := l.f.Orgs["652301/water"]
+	reqs, err := l.db.UtilityRequests(l.ctx, 0, water.ID, 0)
 	if err != nil {
-		return nil, err
+		return err
 	}
 	for i, r := range reqs {
 		if i >= 40 {
@@ -178,18 +230,19 @@ func LoadRegistration(ctx context.Context, db *store.DB, f *Foundation, lr *Ledg
 		if i == 7 {
 			done, reason = false, "户表为旧式机械表，须新户主到营业厅办理换表后过户"
 		}
-		if _, err := db.AnswerUtility(ctx, actorOf(f, "gongshui"), r.ID, done, reason); err != nil {
-			return nil, err
+		if _, err := l.db.AnswerUtility(l.ctx, actorOf(l.f, "gongshui"), r.ID, done, reason); err != nil {
+			return err
 		}
 	}
+	return nil
+}
 
-	// Left in the window's queue: an objection awaiting review.
-	day("2026-11-28", 30)
-	objected := contracts[len(contracts)/2]
-	if _, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"马建华"},
+// objection leaves an objection awaiting review in the window's queue.
+func (l *registrationLoad) objection() error {
+	l.day("2026-11-28", 30)
+	objected := l.contracts[len(l.contracts)/2]
+	_, err := l.db.CreateApplication(l.ctx, l.acceptor, l.cal, store.ApplicationInput{Applicants: []string{"马建华"},
 		Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: objected.UnitID, Details: map[string]string{
-			"reason": "申请人主张该户系其与买受人共同出资购买，请求登记为共有"}}}}); err != nil {
-		return nil, err
-	}
-	return res, nil
+			"reason": "申请人主张该户系其与买受人共同出资购买，请求登记为共有"}}}})
+	return err
 }
