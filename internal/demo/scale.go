@@ -12,6 +12,7 @@ import (
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/completion"
 	"handover/internal/handover"
@@ -235,134 +236,195 @@ type ScaleResult struct {
 // filings, completion, taxes, registration and certificates go through the
 // store as in the demo. It reports progress to out.
 func Scale(ctx context.Context, db *store.DB, f *Foundation, n int, setClock func(time.Time), out io.Writer) (ScaleResult, error) {
-	var res ScaleResult
-	cal, err := db.Calendar(ctx)
-	if err != nil {
-		return res, err
+	l := &scaleLoad{ctx: ctx, db: db, f: f, set: setClock}
+	var err error
+	if l.cal, err = db.Calendar(ctx); err != nil {
+		return l.res, err
 	}
-	existing, err := db.Dashboard(ctx, cal, store.DashboardQuery{From: calendar.MustDate("2000-01-01"), To: calendar.MustDate("2100-01-01")})
+	existing, err := db.Dashboard(ctx, l.cal, store.DashboardQuery{From: calendar.MustDate("2000-01-01"), To: calendar.MustDate("2100-01-01")})
 	if err != nil {
-		return res, err
+		return l.res, err
 	}
-	js, err := db.Jurisdictions(ctx)
-	if err != nil {
-		return res, err
+	if err := l.jurisdictions(); err != nil {
+		return l.res, err
 	}
-	var places []string
-	certPlace := map[string]string{}
-	for _, j := range js {
-		if j.Kind != identity.Prefecture {
-			places = append(places, j.Code)
-			certPlace[j.Code] = j.CertPlace
+	if err := l.prepareKeys(); err != nil {
+		return l.res, err
+	}
+	for b := 1; b <= 8; b++ { // 8 × 25 floors × 2 sections × 4 = 1,600 units
+		l.plan = append(l.plan, BuildingPlan{Number: b, Floors: 25, Sections: 2, PerSection: 4, Ratio: "0.190000"})
+	}
+	l.today = calendar.DateOf(db.Now())
+	for k := 0; existing.Units+l.res.Units < n; k++ {
+		s, units, sold, err := l.project(k)
+		if err != nil {
+			return l.res, err
+		}
+		if out != nil {
+			fmt.Fprintf(out, "  %s（%s）：%d户，已售%d户；累计%d户\n", s.Name, s.Jurisdiction, units, sold, existing.Units+l.res.Units)
 		}
 	}
-	admin := actorOf(f, "admin")
-	have, err := db.Keys(ctx)
+	setClock(time.Time{})
+	return l.res, nil
+}
+
+// scaleLoad is Scale's state: the jurisdictions projects are spread over,
+// their unlocked keys, the building plan every project shares, and the
+// counts so far.
+type scaleLoad struct {
+	ctx       context.Context
+	db        *store.DB
+	f         *Foundation
+	set       func(time.Time)
+	cal       *calendar.Calendar
+	places    []string          // the counties and parks, in the database's order
+	certPlace map[string]string // a jurisdiction's name on certificates
+	keys      *certificate.Keyring
+	plan      []BuildingPlan
+	today     calendar.Date
+	res       ScaleResult
+}
+
+// jurisdictions lists the jurisdictions below the prefecture, where
+// projects are registered in turn.
+func (l *scaleLoad) jurisdictions() error {
+	js, err := l.db.Jurisdictions(l.ctx)
 	if err != nil {
-		return res, err
+		return err
+	}
+	l.certPlace = map[string]string{}
+	for _, j := range js {
+		if j.Kind != identity.Prefecture {
+			l.places = append(l.places, j.Code)
+			l.certPlace[j.Code] = j.CertPlace
+		}
+	}
+	return nil
+}
+
+// prepareKeys gives every jurisdiction a signing key (unless it has one)
+// and automatic review of standard cases, then unlocks the keys for the
+// handover batches.
+func (l *scaleLoad) prepareKeys() error {
+	admin := actorOf(l.f, "admin")
+	have, err := l.db.Keys(l.ctx)
+	if err != nil {
+		return err
 	}
 	keyed := map[string]bool{}
 	for _, k := range have {
 		keyed[k.Jurisdiction] = true
 	}
-	for _, j := range places {
+	for _, j := range l.places {
 		if !keyed[j] {
-			if _, err := db.CreateAuthorityKey(ctx, admin, j, []byte(KeyPassphrase)); err != nil {
-				return res, err
+			if _, err := l.db.CreateAuthorityKey(l.ctx, admin, j, []byte(KeyPassphrase)); err != nil {
+				return err
 			}
 		}
-		if err := db.PutSetting(ctx, admin, j, registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
-			return res, err
-		}
-	}
-	keys, err := db.UnlockKeys(ctx, []byte(KeyPassphrase))
-	if err != nil {
-		return res, err
-	}
-	plan := []BuildingPlan{}
-	for b := 1; b <= 8; b++ { // 8 × 25 floors × 2 sections × 4 = 1,600 units
-		plan = append(plan, BuildingPlan{Number: b, Floors: 25, Sections: 2, PerSection: 4, Ratio: "0.190000"})
-	}
-	today := calendar.DateOf(db.Now())
-	for k := 0; existing.Units+res.Units < n; k++ {
-		j := places[k%len(places)]
-		s := Synthetic{Name: fmt.Sprintf("规模测试%03d号项目", k+1), Jurisdiction: j, Parcel: fmt.Sprintf("%s%03d%03dGB%05d", county(j), 900+k/1000, k%1000, k+1),
-			Developer: "dev1", Plan: plan, LandCertNo: fmt.Sprintf("新(2024)%s不动产权第%07d号", certPlace[j], 9000000+k)}
-		stage := k % 5
-		held := today.AddDays(-((k*23)%330 + 1))
-		filed := held.AddDays(-14)
-		s.Delivery = held
-		if stage == 0 || stage == 1 {
-			s.Delivery = today.AddDays(60 + k%200)
-			filed = today.AddDays(-(k % 15) - 1)
-		}
-		at(setClock, filed.AddDays(-400), 0)
-		p, err := SyntheticProject(ctx, db, f, s)
-		if err != nil {
-			return res, err
-		}
-		ids, err := projectUnits(ctx, db, p.ID)
-		if err != nil {
-			return res, err
-		}
-		res.Projects++
-		res.Units += len(ids)
-		sold := ids[:len(ids)*95/100]
-		if stage == 0 {
-			sold = ids[:len(ids)*60/100]
-		}
-		at(setClock, filed.AddDays(-300), 0)
-		var contracts []int64
-		if err := db.Synthetic(ctx, actorOf(f, "kaifa"), "contracts", func(tx *sql.Tx) error {
-			var err error
-			contracts, err = SignInBulk(ctx, tx, p, f, sold, db.Now())
+		if err := l.db.PutSetting(l.ctx, admin, j, registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
 			return err
-		}); err != nil {
-			return res, err
-		}
-		res.Sold += len(contracts)
-		dev := audit.Actor{UserID: f.Users["kaifa"].ID, Name: "吴强", OrgID: p.Developer}
-		at(setClock, filed.AddDays(-290), 0)
-		for _, c := range contracts {
-			if _, err := db.FileContract(ctx, dev, c); err != nil {
-				return res, err
-			}
-		}
-		if stage != 0 {
-			at(setClock, filed, 0)
-			unpaid := map[int64]bool{}
-			for i, c := range contracts {
-				if i%97 == 0 {
-					unpaid[c] = true // a few buyers have not paid the deed tax by the handover
-				}
-			}
-			built, err := CompleteProject(ctx, db, f, p, contracts, filed, unpaid)
-			if err != nil {
-				return res, err
-			}
-			if stage >= 2 {
-				ev, err := db.ScheduleHandover(ctx, dev, handover.Event{ProjectID: p.ID, Buildings: built, HeldOn: held, Place: s.Name + "交付大厅",
-					Mode: handover.OnSite, NoticeOn: filed})
-				if err != nil {
-					return res, err
-				}
-				run := held
-				if k%7 == 3 {
-					run = held.AddDays(1) // the batch ran the day after the handover
-				}
-				at(setClock, run, 0)
-				if ev, err = db.RunHandover(ctx, dev, cal, ev.ID, keys, nil); err != nil {
-					return res, err
-				}
-				res.HandedOver += ev.Done
-			}
-		}
-		if out != nil {
-			fmt.Fprintf(out, "  %s（%s）：%d户，已售%d户；累计%d户\n", s.Name, j, len(ids), len(contracts), existing.Units+res.Units)
 		}
 	}
-	setClock(time.Time{})
-	return res, nil
+	l.keys, err = l.db.UnlockKeys(l.ctx, []byte(KeyPassphrase))
+	return err
+}
+
+// project creates synthetic project k and takes it to its stage (k mod 5):
+// stage 0 sells 60 % and stops; 1 sells 95 % and completes, delivery ahead;
+// 2–4 are also handed over, on a day within the last 330. It returns the
+// project, its units and the contracts sold.
+func (l *scaleLoad) project(k int) (Synthetic, int, int, error) {
+	j := l.places[k%len(l.places)]
+	s := Synthetic{Name: fmt.Sprintf("规模测试%03d号项目", k+1), Jurisdiction: j, Parcel: fmt.Sprintf("%s%03d%03dGB%05d", county(j), 900+k/1000, k%1000, k+1),
+		Developer: "dev1", Plan: l.plan, LandCertNo: fmt.Sprintf("新(2024)%s不动产权第%07d号", l.certPlace[j], 9000000+k)}
+	stage := k % 5
+	held := l.today.AddDays(-((k*23)%330 + 1))
+	filed := held.AddDays(-14)
+	s.Delivery = held
+	if stage == 0 || stage == 1 {
+		s.Delivery = l.today.AddDays(60 + k%200)
+		filed = l.today.AddDays(-(k % 15) - 1)
+	}
+	at(l.set, filed.AddDays(-400), 0)
+	p, err := SyntheticProject(l.ctx, l.db, l.f, s)
+	if err != nil {
+		return s, 0, 0, err
+	}
+	ids, err := projectUnits(l.ctx, l.db, p.ID)
+	if err != nil {
+		return s, 0, 0, err
+	}
+	l.res.Projects++
+	l.res.Units += len(ids)
+	sold := ids[:len(ids)*95/100]
+	if stage == 0 {
+		sold = ids[:len(ids)*60/100]
+	}
+	contracts, err := l.sell(p, sold, filed)
+	if err != nil || stage == 0 {
+		return s, len(ids), len(contracts), err
+	}
+	return s, len(ids), len(contracts), l.complete(k, s, p, contracts, filed, held)
+}
+
+// sell signs the units in bulk 300 days before the filing and files each
+// contract ten days later, as the developer.
+func (l *scaleLoad) sell(p ledger.Project, units []int64, filed calendar.Date) ([]int64, error) {
+	at(l.set, filed.AddDays(-300), 0)
+	var contracts []int64
+	if err := l.db.Synthetic(l.ctx, actorOf(l.f, "kaifa"), "contracts", func(tx *sql.Tx) error {
+		var err error
+		contracts, err = SignInBulk(l.ctx, tx, p, l.f, units, l.db.Now())
+		return err
+	}); err != nil {
+		return contracts, err
+	}
+	l.res.Sold += len(contracts)
+	at(l.set, filed.AddDays(-290), 0)
+	for _, c := range contracts {
+		if _, err := l.db.FileContract(l.ctx, l.developer(p), c); err != nil {
+			return contracts, err
+		}
+	}
+	return contracts, nil
+}
+
+// developer is the demo developer's clerk acting for the project's developer.
+func (l *scaleLoad) developer(p ledger.Project) audit.Actor {
+	return audit.Actor{UserID: l.f.Users["kaifa"].ID, Name: "吴强", OrgID: p.Developer}
+}
+
+// complete files the project's completion (every 97th buyer has not paid
+// the deed tax by the handover) and, from stage 2, holds the handover and
+// runs its batch, on the day or (k mod 7 = 3) the day after.
+func (l *scaleLoad) complete(k int, s Synthetic, p ledger.Project, contracts []int64, filed, held calendar.Date) error {
+	at(l.set, filed, 0)
+	unpaid := map[int64]bool{}
+	for i, c := range contracts {
+		if i%97 == 0 {
+			unpaid[c] = true
+		}
+	}
+	built, err := CompleteProject(l.ctx, l.db, l.f, p, contracts, filed, unpaid)
+	if err != nil || k%5 < 2 {
+		return err
+	}
+	dev := l.developer(p)
+	ev, err := l.db.ScheduleHandover(l.ctx, dev, handover.Event{ProjectID: p.ID, Buildings: built, HeldOn: held, Place: s.Name + "交付大厅",
+		Mode: handover.OnSite, NoticeOn: filed})
+	if err != nil {
+		return err
+	}
+	run := held
+	if k%7 == 3 {
+		run = held.AddDays(1)
+	}
+	at(l.set, run, 0)
+	if ev, err = l.db.RunHandover(l.ctx, dev, l.cal, ev.ID, l.keys, nil); err != nil {
+		return err
+	}
+	l.res.HandedOver += ev.Done
+	return nil
 }
 
 // projectUnits lists the units of a project, building by building.
