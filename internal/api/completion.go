@@ -525,7 +525,7 @@ func (a *API) getCase(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.AcceptanceRead, store.ProjectTarget(p)); err != nil {
+	if err := decide(r, access.AcceptanceRead, access.ProjectTarget(p)); err != nil {
 		return err
 	}
 	return writeJSON(w, 200, toCaseJSON(c, a.today()))
@@ -563,7 +563,7 @@ func (a *API) reinspect(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.AcceptanceApply, store.ProjectTarget(p)); err != nil {
+	if err := decide(r, access.AcceptanceApply, access.ProjectTarget(p)); err != nil {
 		return err
 	}
 	if c, err = a.DB.Reinspect(r.Context(), identity.ActorFrom(r.Context()), a.calendar(), c.ID); err != nil {
@@ -684,7 +684,7 @@ func (a *API) loadItem(r *http.Request, act access.Action) (completion.Item, err
 	if err != nil {
 		return it, err
 	}
-	return it, decide(r, act, store.ProjectTarget(p))
+	return it, decide(r, act, access.ProjectTarget(p))
 }
 
 func (a *API) recordItem(w http.ResponseWriter, r *http.Request) error {
@@ -808,7 +808,7 @@ func (a *API) fulfilCommitment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.CommitmentFulfil, store.ProjectTarget(p)); err != nil {
+	if err := decide(r, access.CommitmentFulfil, access.ProjectTarget(p)); err != nil {
 		return err
 	}
 	if c, err = a.DB.FulfilCommitment(r.Context(), identity.ActorFrom(r.Context()), id, in.Evidence); err != nil {

@@ -200,7 +200,7 @@ func (a *API) draftContract(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.ContractDraft, store.ProjectTarget(ref.Project)); err != nil {
+	if err := decide(r, access.ContractDraft, access.ProjectTarget(ref.Project)); err != nil {
 		return err
 	}
 	ci, err := in.Input()
@@ -304,7 +304,7 @@ func (a *API) cancelContract(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	party, err := store.CancelPartyOf(principal(r), c, in.CourtDoc)
+	party, err := presale.CancelPartyOf(principal(r), c, in.CourtDoc)
 	if err != nil {
 		return err
 	}
@@ -439,7 +439,7 @@ func (a *API) fundTarget(r *http.Request, act access.Action) (int64, access.Targ
 	if err != nil {
 		return 0, access.Target{}, err
 	}
-	t := store.ProjectTarget(p)
+	t := access.ProjectTarget(p)
 	if acct, err := a.DB.FundAccount(r.Context(), id); err == nil {
 		t.Org = acct.Bank
 	}
@@ -619,7 +619,7 @@ func (a *API) decideWithdrawal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.FundDecide, store.ProjectTarget(p)); err != nil {
+	if err := decide(r, access.FundDecide, access.ProjectTarget(p)); err != nil {
 		return err
 	}
 	if x, err = a.DB.DecideWithdrawal(r.Context(), identity.ActorFrom(r.Context()), id, in.Approve, in.Decision); err != nil {

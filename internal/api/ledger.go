@@ -382,7 +382,7 @@ func (a *API) createProject(w http.ResponseWriter, r *http.Request) error {
 		return problem.New(problem.Unauthenticated, "auth.required", "请先登录")
 	}
 	p := ledger.Project{Developer: pr.Org.ID, Jurisdiction: in.Jurisdiction, Reform: true}
-	if err := decide(r, access.ProjectManage, store.ProjectTarget(p)); err != nil {
+	if err := decide(r, access.ProjectManage, access.ProjectTarget(p)); err != nil {
 		return err
 	}
 	if err := in.apply(&p); err != nil {
@@ -405,7 +405,7 @@ func (a *API) loadProject(r *http.Request, act access.Action) (ledger.Project, e
 	if err != nil {
 		return p, err
 	}
-	return p, decide(r, act, store.ProjectTarget(p))
+	return p, decide(r, act, access.ProjectTarget(p))
 }
 
 // projectDetailJSON is a project with its parcels, permits, buildings and
@@ -540,7 +540,7 @@ func (a *API) confirmPermit(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.PermitConfirm, store.ProjectTarget(p)); err != nil {
+	if err := decide(r, access.PermitConfirm, access.ProjectTarget(p)); err != nil {
 		return err
 	}
 	if pm, err = a.DB.ConfirmPermit(r.Context(), identity.ActorFrom(r.Context()), id); err != nil {
@@ -605,7 +605,7 @@ func (a *API) loadBuilding(r *http.Request, act access.Action) (ledger.Building,
 	if err != nil {
 		return b, p, err
 	}
-	return b, p, decide(r, act, store.ProjectTarget(p))
+	return b, p, decide(r, act, access.ProjectTarget(p))
 }
 
 func (a *API) buildingTable(w http.ResponseWriter, r *http.Request) error {
@@ -617,7 +617,7 @@ func (a *API) buildingTable(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.ProjectRead, store.ProjectTarget(h.Project)); err != nil {
+	if err := decide(r, access.ProjectRead, access.ProjectTarget(h.Project)); err != nil {
 		return err
 	}
 	return a.serveTable(w, r, h)
@@ -632,7 +632,7 @@ func (a *API) loadUnit(r *http.Request, act access.Action) (store.UnitRef, error
 	if err != nil {
 		return ref, err
 	}
-	return ref, decide(r, act, store.ProjectTarget(ref.Project))
+	return ref, decide(r, act, access.ProjectTarget(ref.Project))
 }
 
 // unitDetailJSON is a unit with where it is and what decides its state.
@@ -804,7 +804,7 @@ func (a *API) loadApplication(r *http.Request) (store.PresaleApplication, ledger
 	if err != nil {
 		return app, p, err
 	}
-	return app, p, decide(r, access.PresaleDecide, store.ProjectTarget(p))
+	return app, p, decide(r, access.PresaleDecide, access.ProjectTarget(p))
 }
 
 func (a *API) issuePresale(w http.ResponseWriter, r *http.Request) error {
@@ -889,7 +889,7 @@ func (a *API) changePresale(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.PresaleDecide, store.ProjectTarget(p)); err != nil {
+	if err := decide(r, access.PresaleDecide, access.ProjectTarget(p)); err != nil {
 		return err
 	}
 	if pm, err = a.DB.ChangePresale(r.Context(), identity.ActorFrom(r.Context()), id, kind, in.Reason); err != nil {

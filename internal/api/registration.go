@@ -890,7 +890,7 @@ func (a *API) listUtilities(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		if err := decide(r, access.UtilityRead, store.ProjectTarget(pr)); err != nil {
+		if err := decide(r, access.UtilityRead, access.ProjectTarget(pr)); err != nil {
 			return err
 		}
 		list, err = a.DB.UtilityRequests(r.Context(), 0, 0, project)

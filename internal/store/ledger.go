@@ -38,11 +38,6 @@ func scanProject(r interface{ Scan(...any) error }) (ledger.Project, error) {
 	return p, err
 }
 
-// ProjectTarget is the access target of a project's records.
-func ProjectTarget(p ledger.Project) access.Target {
-	return access.Target{Jurisdiction: p.Jurisdiction, Developer: p.Developer}
-}
-
 // CreateProject creates a developer's project.
 func (db *DB) CreateProject(ctx context.Context, actor audit.Actor, p ledger.Project) (ledger.Project, error) {
 	if err := p.Validate(); err != nil {

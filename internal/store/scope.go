@@ -11,7 +11,6 @@ import (
 	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/ledger"
-	"handover/internal/presale"
 	"handover/internal/problem"
 )
 
@@ -142,9 +141,4 @@ func DashboardQueryFor(p *identity.Principal, v url.Values, today calendar.Date)
 		f.Add("to", "截止日期不能早于起始日期")
 	}
 	return q, f.Err("dashboard.period", "统计期间有误")
-}
-
-// CancelPartyOf is presale.CancelPartyOf, for the API until it names it.
-func CancelPartyOf(p *identity.Principal, c presale.Contract, courtDoc string) (CancelParty, error) {
-	return presale.CancelPartyOf(p, c, courtDoc)
 }
