@@ -140,14 +140,15 @@ func Assess(base, area decimal.Decimal, purpose string, home presale.HomeCount, 
 	return Assessment{Purpose: purpose, Base: base, Area: area, Home: home, Rate: rate, Amount: base.Mul(rate).Round(2)}
 }
 
-// ParseRate reads the provincial rate setting ("" for 3 %).
+// ParseRate reads the provincial rate setting ("" for 3 %): the province
+// sets it within the statutory range of 3 % to 5 % (《契税法》第三条).
 func ParseRate(s string) (decimal.Decimal, error) {
 	if strings.TrimSpace(s) == "" {
 		s = DefaultProvincialRate
 	}
 	r, err := decimal.NewFromString(strings.TrimSpace(s))
-	if err != nil || !r.IsPositive() || r.GreaterThan(decimal.RequireFromString("0.05")) {
-		return decimal.Zero, problem.Newf(problem.Invalid, "tax.deed_rate", "契税税率应在0到5%%之间，实为“%s”", s)
+	if err != nil || r.LessThan(decimal.RequireFromString("0.03")) || r.GreaterThan(decimal.RequireFromString("0.05")) {
+		return decimal.Zero, problem.Newf(problem.Invalid, "tax.deed_rate", "契税税率应在3%%到5%%之间（《契税法》第三条），实为“%s”", s)
 	}
 	return r, nil
 }

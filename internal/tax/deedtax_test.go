@@ -44,7 +44,7 @@ func TestDeedTaxTable(t *testing.T) {
 	if r, err := ParseRate(""); err != nil || !r.Equal(d("0.03")) {
 		t.Errorf("default provincial rate: %s %v", r, err)
 	}
-	for _, bad := range []string{"0", "0.06", "x"} {
+	for _, bad := range []string{"0", "0.015", "0.029", "0.06", "x"} {
 		if _, err := ParseRate(bad); err == nil {
 			t.Errorf("ParseRate(%q) accepted", bad)
 		}

@@ -10,14 +10,14 @@ import (
 	"handover/internal/problem"
 )
 
-// The provincial rate setting is empty (3 %) or a rate above 0 and at most
-// 5 %; what is accepted reads back the same from its written form and its
+// The provincial rate setting is empty (3 %) or a rate from 3 % to
+// 5 % (契税法 第三条); what is accepted reads back from its written form and its
 // percentage, and a refusal is tax.deed_rate.
 func FuzzParseRate(f *testing.F) {
 	for _, s := range []string{"", "0.03", " 0.04 ", "0.05", "0.015", "0", "0.06", "x", "-0.03", "3%", "0.030000", "5e-2", "0.03\x00"} {
 		f.Add(s)
 	}
-	five := decimal.RequireFromString("0.05")
+	three, five := decimal.RequireFromString("0.03"), decimal.RequireFromString("0.05")
 	f.Fuzz(func(t *testing.T, s string) {
 		r, err := ParseRate(s)
 		if err != nil {
@@ -27,8 +27,8 @@ func FuzzParseRate(f *testing.F) {
 			}
 			return
 		}
-		if !r.IsPositive() || r.GreaterThan(five) {
-			t.Fatalf("ParseRate(%q) = %s, outside (0, 5%%]", s, r)
+		if r.LessThan(three) || r.GreaterThan(five) {
+			t.Fatalf("ParseRate(%q) = %s, outside [3%%, 5%%]", s, r)
 		}
 		if strings.TrimSpace(s) == "" && !r.Equal(decimal.RequireFromString(DefaultProvincialRate)) {
 			t.Fatalf("the default rate reads as %s", r)
