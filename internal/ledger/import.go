@@ -351,12 +351,17 @@ func parseUnitCells(c *rowCheck, u *Unit) {
 	if !slices.Contains(Purposes, u.Purpose) {
 		c.fail("用途", "用途应为%s之一", strings.Join(Purposes, "、"))
 	}
-	for col, dst := range map[string]*decimal.Decimal{"预测建筑面积": &u.Forecast.Total, "预测套内面积": &u.Forecast.Inner, "预测分摊面积": &u.Forecast.Shared} {
-		d, err := measure.Parse(CleanNumber(v[col]), col)
+	// In the workbook's column order, so a row's errors are reported in a
+	// fixed order.
+	for _, a := range []struct {
+		col string
+		dst *decimal.Decimal
+	}{{"预测建筑面积", &u.Forecast.Total}, {"预测套内面积", &u.Forecast.Inner}, {"预测分摊面积", &u.Forecast.Shared}} {
+		d, err := measure.Parse(CleanNumber(v[a.col]), a.col)
 		if err != nil {
-			c.fail(col, "%s", errMessage(err))
+			c.fail(a.col, "%s", errMessage(err))
 		}
-		*dst = d
+		*a.dst = d
 	}
 	if u.Forecast.Ratio, err = measure.ParseRatio(CleanNumber(orZero(v["分摊系数"])), "分摊系数"); err != nil {
 		c.fail("分摊系数", "%s", errMessage(err))
