@@ -186,7 +186,9 @@ func TestParseUnitCells(t *testing.T) {
 		{"分摊系数 left empty reads as 0", func(v map[string]string) { v["分摊系数"] = "" }, ""},
 		{"户号, 室号 and 用途 in order", func(v map[string]string) { v["户号"], v["室号"], v["用途"] = "10000", "", "别墅" }, "户/2/户号 户/2/室号 户/2/用途"},
 		{"an area", func(v map[string]string) { v["预测套内面积"] = "92.401" }, "户/2/预测套内面积"},
-		{"every area, in the columns' order", func(v map[string]string) { v["预测分摊面积"], v["预测套内面积"], v["预测建筑面积"] = "x", "y", "z" },
+		{"every area, in the columns' order", func(v map[string]string) {
+			v["预测分摊面积"], v["预测套内面积"], v["预测建筑面积"] = "x", "y", "z"
+		},
 			"户/2/预测建筑面积 户/2/预测套内面积 户/2/预测分摊面积"},
 		{"分摊系数", func(v map[string]string) { v["分摊系数"] = "11" }, "户/2/分摊系数"},
 	}
