@@ -138,90 +138,135 @@ func SignInBulk(ctx context.Context, tx *sql.Tx, p ledger.Project, f *Foundation
 // (except the contracts in unpaid). It returns the filed buildings.
 func CompleteProject(ctx context.Context, db *store.DB, f *Foundation, p ledger.Project, contracts []int64, filedOn calendar.Date, unpaid map[int64]bool) ([]int64, error) {
 	j := p.Jurisdiction
-	dev := audit.Actor{UserID: f.Users["kaifa"].ID, Name: "吴强", OrgID: p.Developer}
-	housing := audit.Actor{UserID: f.Users["zhujian"].ID, Name: "陈刚", OrgID: f.Orgs[j+"/housing"].ID}
-	taxes := audit.Actor{UserID: f.Users["shuiwu"].ID, Name: "韩梅", OrgID: f.Orgs[j+"/tax"].ID}
+	c := completer{db: db, f: f, p: p,
+		dev:     audit.Actor{UserID: f.Users["kaifa"].ID, Name: "吴强", OrgID: p.Developer},
+		housing: audit.Actor{UserID: f.Users["zhujian"].ID, Name: "陈刚", OrgID: f.Orgs[j+"/housing"].ID},
+		taxes:   audit.Actor{UserID: f.Users["shuiwu"].ID, Name: "韩梅", OrgID: f.Orgs[j+"/tax"].ID}}
 	cal, err := db.Calendar(ctx)
 	if err != nil {
 		return nil, err
 	}
-	if err := db.CommissionSurveyor(ctx, dev, p.ID, f.Orgs["surveyor"].ID); err != nil {
+	built, err := c.survey(ctx)
+	if err != nil {
 		return nil, err
 	}
-	d, err := db.ProjectDetail(ctx, p.ID)
+	if err := c.accept(ctx, cal, built); err != nil {
+		return nil, err
+	}
+	if err := c.account(ctx); err != nil {
+		return nil, err
+	}
+	if _, err := db.RecordFiling(ctx, c.housing, cal, completion.Filing{ProjectID: p.ID, Buildings: built, Number: fmt.Sprintf("竣备〔%d〕%d号", filedOn.Year(), p.ID),
+		FiledOn: filedOn}, nil); err != nil {
+		return nil, err
+	}
+	return built, c.payDeedTax(ctx, contracts, unpaid)
+}
+
+// completer takes a synthetic project through completion as its
+// developer, the housing bureau and the tax bureau.
+type completer struct {
+	db                  *store.DB
+	f                   *Foundation
+	p                   ledger.Project
+	dev, housing, taxes audit.Actor
+}
+
+// survey commissions the surveyor and has each building's survey, with
+// every unit measured as forecast, submitted and approved; it returns the
+// buildings surveyed.
+func (c completer) survey(ctx context.Context) ([]int64, error) {
+	if err := c.db.CommissionSurveyor(ctx, c.dev, c.p.ID, c.f.Orgs["surveyor"].ID); err != nil {
+		return nil, err
+	}
+	d, err := c.db.ProjectDetail(ctx, c.p.ID)
 	if err != nil {
 		return nil, err
 	}
 	var built []int64
 	for _, b := range d.Buildings {
-		tab, err := db.BuildingTable(ctx, b.Building.ID)
+		tab, err := c.db.BuildingTable(ctx, b.Building.ID)
 		if err != nil {
 			return nil, err
 		}
-		s := completion.Survey{ReportNo: fmt.Sprintf("SYN-%d-%d", p.ID, b.Building.Number), LandArea: decimal.NewFromInt(100000), FloorArea: decimal.NewFromInt(250000)}
+		s := completion.Survey{ReportNo: fmt.Sprintf("SYN-%d-%d", c.p.ID, b.Building.Number), LandArea: decimal.NewFromInt(100000), FloorArea: decimal.NewFromInt(250000)}
 		sum := decimal.Zero
 		for i, u := range tab.Units() {
 			s.Units = append(s.Units, completion.UnitMeasure{Row: i + 2, UnitNo: u.UnitNo, Room: u.Room, Areas: u.Forecast})
 			sum = sum.Add(u.Forecast.Total)
 		}
 		s.BuildingTotal = sum.Add(decimal.NewFromInt(300))
-		res, err := db.SubmitSurvey(ctx, audit.Actor{UserID: f.Users["cehui"].ID, Name: "测绘", OrgID: f.Orgs["surveyor"].ID}, b.Building.ID, s, nil, nil)
+		res, err := c.db.SubmitSurvey(ctx, audit.Actor{UserID: c.f.Users["cehui"].ID, Name: "测绘", OrgID: c.f.Orgs["surveyor"].ID}, b.Building.ID, s, nil, nil)
 		if err != nil || len(res.Errors) > 0 {
 			return nil, fmt.Errorf("synthetic survey: %v %v", err, res.Errors)
 		}
-		if _, err := db.DecideSurvey(ctx, housing, res.Survey.ID, true, nil, ""); err != nil {
+		if _, err := c.db.DecideSurvey(ctx, c.housing, res.Survey.ID, true, nil, ""); err != nil {
 			return nil, err
 		}
 		built = append(built, b.Building.ID)
 	}
-	c, err := db.ApplyAcceptance(ctx, dev, cal, p.ID, built)
+	return built, nil
+}
+
+// accept applies for the joint acceptance of the buildings and has every
+// department pass them.
+func (c completer) accept(ctx context.Context, cal *calendar.Calendar, built []int64) error {
+	ac, err := c.db.ApplyAcceptance(ctx, c.dev, cal, c.p.ID, built)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	for _, t := range c.Tasks {
-		if _, err := db.RecordOpinion(ctx, audit.Actor{Name: t.OrgName + "验收组", OrgID: t.OrgID}, c.ID, t.Department, completion.Pass, "", nil); err != nil {
-			return nil, err
+	for _, t := range ac.Tasks {
+		if _, err := c.db.RecordOpinion(ctx, audit.Actor{Name: t.OrgName + "验收组", OrgID: t.OrgID}, ac.ID, t.Department, completion.Pass, "", nil); err != nil {
+			return err
 		}
 	}
-	if _, err := db.PrepareAccounting(ctx, housing, p.ID); err != nil {
-		return nil, err
+	return nil
+}
+
+// account prepares the accounting list and has every item paid and
+// cleared, the maintenance funds paid.
+func (c completer) account(ctx context.Context) error {
+	if _, err := c.db.PrepareAccounting(ctx, c.housing, c.p.ID); err != nil {
+		return err
 	}
 	for _, maint := range []bool{false, true} {
-		items, err := db.AccountingItems(ctx, p.ID, maint)
+		items, err := c.db.AccountingItems(ctx, c.p.ID, maint)
 		if err != nil {
-			return nil, err
+			return err
 		}
 		for _, it := range items {
 			if maint {
-				if _, err := db.PayMaintenance(ctx, housing, it.ID, fmt.Sprint("WX", it.ID)); err != nil {
-					return nil, err
+				if _, err := c.db.PayMaintenance(ctx, c.housing, it.ID, fmt.Sprint("WX", it.ID)); err != nil {
+					return err
 				}
 				continue
 			}
-			if _, err := db.RecordItem(ctx, housing, it.ID, it.Due, it.Due, "缴款凭证", "补充协议"); err != nil {
-				return nil, err
+			if _, err := c.db.RecordItem(ctx, c.housing, it.ID, it.Due, it.Due, "缴款凭证", "补充协议"); err != nil {
+				return err
 			}
-			if _, err := db.ClearItem(ctx, housing, it.ID); err != nil {
-				return nil, err
+			if _, err := c.db.ClearItem(ctx, c.housing, it.ID); err != nil {
+				return err
 			}
 		}
 	}
-	if _, err := db.RecordFiling(ctx, housing, cal, completion.Filing{ProjectID: p.ID, Buildings: built, Number: fmt.Sprintf("竣备〔%d〕%d号", filedOn.Year(), p.ID),
-		FiledOn: filedOn}, nil); err != nil {
-		return nil, err
-	}
-	if _, err := db.AssessDeedTax(ctx, taxes, p.ID); err != nil {
-		return nil, err
+	return nil
+}
+
+// payDeedTax assesses the deed tax and has it paid for every contract but
+// the unpaid ones.
+func (c completer) payDeedTax(ctx context.Context, contracts []int64, unpaid map[int64]bool) error {
+	if _, err := c.db.AssessDeedTax(ctx, c.taxes, c.p.ID); err != nil {
+		return err
 	}
 	for _, id := range contracts {
 		if unpaid[id] {
 			continue
 		}
-		if _, err := db.PayDeedTax(ctx, taxes, id, fmt.Sprint("完税", id), "api"); err != nil {
-			return nil, err
+		if _, err := c.db.PayDeedTax(ctx, c.taxes, id, fmt.Sprint("完税", id), "api"); err != nil {
+			return err
 		}
 	}
-	return built, nil
+	return nil
 }
 
 // ScaleResult says what Scale added.
