@@ -1,8 +1,9 @@
 package api
 
 import (
+	"maps"
 	"net/http"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 )
@@ -28,63 +29,13 @@ func (a *API) OpenAPI() js {
 			item = js{}
 			paths[rt.Pattern] = item
 		}
-		op := js{
-			"operationId": operationID(rt),
-			"summary":     rt.Summary,
-			"tags":        []string{rt.Tag},
-			"x-access":    string(rt.Action),
-		}
+		item[strings.ToLower(rt.Method)] = operation(rt, gen, errRef)
 		tags[rt.Tag] = true
-		var params []js
-		for _, p := range rt.Params {
-			t := p.Type
-			if t == "" {
-				t = "string"
-			}
-			params = append(params, js{"name": p.Name, "in": p.In, "required": p.Required || p.In == "path",
-				"description": p.Desc, "schema": js{"type": t}})
-		}
-		if len(params) > 0 {
-			op["parameters"] = params
-		}
-		switch {
-		case rt.Request != nil:
-			op["requestBody"] = js{"required": true, "content": js{"application/json": js{"schema": gen.Ref(rt.Request)}}}
-		case rt.Body == "":
-		case rt.Body == "text":
-			op["requestBody"] = js{"required": true, "content": js{"text/plain": js{"schema": js{"type": "string"}}}}
-		case rt.Body == "xlsx":
-			op["requestBody"] = js{"required": true, "content": js{"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": js{
-				"schema": js{"type": "string", "format": "binary"}}}}
-		default:
-			panic("api: route " + rt.Method + " " + rt.Pattern + " has an unknown body kind " + rt.Body)
-		}
-		status := rt.Status
-		if status == 0 {
-			status = 200
-		}
-		responses := js{}
-		switch {
-		case rt.Response != nil:
-			responses[strconv.Itoa(status)] = js{"description": "成功", "content": js{"application/json": js{"schema": gen.Ref(rt.Response)}}}
-		default:
-			responses[strconv.Itoa(status)] = js{"description": "成功"}
-		}
-		errResp := js{"description": "错误", "content": js{"application/json": js{"schema": errRef}}}
-		for _, code := range []string{"400", "401", "403", "404", "409", "422"} {
-			responses[code] = errResp
-		}
-		op["responses"] = responses
-		item[strings.ToLower(rt.Method)] = op
 	}
-	var tagList []js
-	var names []string
-	for t := range tags {
-		names = append(names, t)
-	}
-	sort.Strings(names)
-	for _, t := range names {
-		tagList = append(tagList, js{"name": t})
+	names := slices.Sorted(maps.Keys(tags))
+	tagList := make([]js, len(names))
+	for i, t := range names {
+		tagList[i] = js{"name": t}
 	}
 	return js{
 		"openapi": "3.0.3",
@@ -105,6 +56,68 @@ func (a *API) OpenAPI() js {
 		},
 		"security": []js{{"bearer": []string{}}, {"session": []string{}}},
 	}
+}
+
+// operation documents one route: its parameters, its request body (the
+// Go type it decodes, or text or a workbook), its answer (the type it
+// encodes) and the error answers every route may give.
+func operation(rt Route, gen *schemaGen, errRef js) js {
+	op := js{
+		"operationId": operationID(rt),
+		"summary":     rt.Summary,
+		"tags":        []string{rt.Tag},
+		"x-access":    string(rt.Action),
+	}
+	var params []js
+	for _, p := range rt.Params {
+		t := p.Type
+		if t == "" {
+			t = "string"
+		}
+		params = append(params, js{"name": p.Name, "in": p.In, "required": p.Required || p.In == "path",
+			"description": p.Desc, "schema": js{"type": t}})
+	}
+	if len(params) > 0 {
+		op["parameters"] = params
+	}
+	if body := requestBody(rt, gen); body != nil {
+		op["requestBody"] = body
+	}
+	status := rt.Status
+	if status == 0 {
+		status = 200
+	}
+	ok := js{"description": "成功"}
+	if rt.Response != nil {
+		ok["content"] = js{"application/json": js{"schema": gen.Ref(rt.Response)}}
+	}
+	responses := js{strconv.Itoa(status): ok}
+	errResp := js{"description": "错误", "content": js{"application/json": js{"schema": errRef}}}
+	for _, code := range []string{"400", "401", "403", "404", "409", "422"} {
+		responses[code] = errResp
+	}
+	op["responses"] = responses
+	return op
+}
+
+// requestBody documents what a route reads: the Go type it decodes, text,
+// or a workbook (nil: nothing). A route naming another kind of body is a
+// programming error.
+func requestBody(rt Route, gen *schemaGen) js {
+	content := func(mime string, schema js) js {
+		return js{"required": true, "content": js{mime: js{"schema": schema}}}
+	}
+	switch {
+	case rt.Request != nil:
+		return content("application/json", gen.Ref(rt.Request))
+	case rt.Body == "":
+		return nil
+	case rt.Body == "text":
+		return content("text/plain", js{"type": "string"})
+	case rt.Body == "xlsx":
+		return content("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", js{"type": "string", "format": "binary"})
+	}
+	panic("api: route " + rt.Method + " " + rt.Pattern + " has an unknown body kind " + rt.Body)
 }
 
 // SchemaOf returns the schema the document gives a value of v's type and
