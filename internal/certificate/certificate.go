@@ -205,6 +205,15 @@ type File struct {
 // FileFormat names the exported format.
 const FileFormat = "handover-certificate/1"
 
+// CheckSigned refuses to export a certificate not yet signed: until its
+// signature is stored (缮证) it is not a certificate.
+func CheckSigned(sig []byte) error {
+	if len(sig) == 0 {
+		return problem.New(problem.Conflict, "certificate.unsigned", "证照尚未签名（缮证未完成）")
+	}
+	return nil
+}
+
 // Export writes the signed file.
 func Export(payload, sig []byte, authorityPEM string) []byte {
 	b, _ := json.MarshalIndent(File{Format: FileFormat, Payload: payload, Signature: sig, Authority: authorityPEM}, "", "  ")

@@ -77,3 +77,12 @@ func TestCheckDelivery(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckSigned(t *testing.T) {
+	if err := CheckSigned([]byte{1}); err != nil {
+		t.Errorf("CheckSigned of a signature: got %v, want nil", err)
+	}
+	if got := problem.CodeOf(CheckSigned(nil)); got != "certificate.unsigned" {
+		t.Errorf("CheckSigned of none: got %q, want certificate.unsigned", got)
+	}
+}

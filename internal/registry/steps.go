@@ -74,6 +74,17 @@ func (a Application) CheckRecordable() error {
 	return nil
 }
 
+// CheckCertifiable refuses to certify (缮证) an application none of whose
+// services is recorded and waiting for its certificates.
+func (a Application) CheckCertifiable() error {
+	for _, s := range a.Services {
+		if s.State == Recorded {
+			return nil
+		}
+	}
+	return problem.New(problem.Conflict, "registration.step", "没有待缮证的事项")
+}
+
 // Settle sets the application's state from its services' after a step:
 // withdrawn when every service is, done when every one is issued or
 // withdrawn, else open. It reports whether the state changed.

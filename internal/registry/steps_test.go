@@ -79,3 +79,18 @@ func TestCheckRecordableAndSettle(t *testing.T) {
 		t.Errorf("CheckOpen of a done application: got %q, want application.closed", got)
 	}
 }
+
+func TestCheckCertifiable(t *testing.T) {
+	for _, tt := range []struct {
+		states   []ServiceState
+		wantCode string
+	}{{[]ServiceState{Recorded, Issued}, ""}, {[]ServiceState{Issued, Withdrawn}, "registration.step"}, {nil, "registration.step"}} {
+		a := Application{}
+		for _, st := range tt.states {
+			a.Services = append(a.Services, Service{State: st})
+		}
+		if got := codeOf(a.CheckCertifiable()); got != tt.wantCode {
+			t.Errorf("CheckCertifiable of %v: got %q, want %q", tt.states, got, tt.wantCode)
+		}
+	}
+}

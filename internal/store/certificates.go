@@ -286,6 +286,9 @@ func (tx *Tx) certificatesToCertify(ctx context.Context, id int64, kr *certifica
 	if err := tx.decideApplication(ctx, a, access.StepAction(registry.StepCertify)); err != nil {
 		return a, nil, nil, err
 	}
+	if err := a.CheckCertifiable(); err != nil {
+		return a, nil, nil, err
+	}
 	signer, err := kr.Signer(a.Jurisdiction)
 	if err != nil {
 		return a, nil, nil, err
@@ -300,9 +303,6 @@ func (tx *Tx) certificatesToCertify(ctx context.Context, id int64, kr *certifica
 			return a, nil, nil, err
 		}
 		list = append(list, cs...)
-	}
-	if len(list) == 0 && !hasState(a, registry.Recorded) {
-		return a, nil, nil, problem.New(problem.Conflict, "registration.step", "没有待缮证的事项")
 	}
 	return a, list, signer, nil
 }
@@ -326,15 +326,6 @@ func (tx *Tx) certifyRecorded(ctx context.Context, a *registry.Application, key 
 		}
 	}
 	return tx.closeIfDone(ctx, a, registry.StepCertify)
-}
-
-func hasState(a registry.Application, st registry.ServiceState) bool {
-	for _, s := range a.Services {
-		if s.State == st {
-			return true
-		}
-	}
-	return false
 }
 
 // certificatesOfService makes the certificates a recorded service issues
@@ -513,8 +504,8 @@ func (db *DB) CertificateTarget(ctx context.Context, c Certificate) (access.Targ
 // CertificateFile exports a signed certificate with its authority's
 // certificate, for `handover verify`.
 func (db *DB) CertificateFile(ctx context.Context, c Certificate) ([]byte, error) {
-	if len(c.Signature) == 0 {
-		return nil, problem.New(problem.Conflict, "certificate.unsigned", "证照尚未签名（缮证未完成）")
+	if err := certificate.CheckSigned(c.Signature); err != nil {
+		return nil, err
 	}
 	pem, err := db.AuthorityCertificate(ctx, c.KeyID)
 	if err != nil {
