@@ -84,11 +84,11 @@ func (a *API) commissionSurveyor(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	p, err := a.loadProject(r, access.ProjectManage)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := a.DB.CommissionSurveyor(r.Context(), identity.ActorFrom(r.Context()), p.ID, in.OrgID); err != nil {
+	if err := a.DB.CommissionSurveyor(r.Context(), identity.ActorFrom(r.Context()), id, in.OrgID); err != nil {
 		return err
 	}
 	w.WriteHeader(204)
@@ -104,33 +104,17 @@ func SurveyRefused(errs []ledger.RowError) error {
 	return e
 }
 
-func (a *API) buildingProject(r *http.Request) (ledger.Building, ledger.Project, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return ledger.Building{}, ledger.Project{}, err
-	}
-	b, err := a.DB.Building(r.Context(), id)
-	if err != nil {
-		return b, ledger.Project{}, err
-	}
-	p, err := a.DB.Project(r.Context(), b.ProjectID)
-	return b, p, err
-}
-
 func (a *API) submitSurvey(w http.ResponseWriter, r *http.Request) error {
 	var in completion.SurveyInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	b, p, err := a.buildingProject(r)
+	building, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.SurveySubmit, access.SurveyTarget(p)); err != nil {
-		return err
-	}
 	s, errs := in.Survey("api")
-	res, err := a.DB.SubmitSurvey(r.Context(), identity.ActorFrom(r.Context()), b.ID, s, nil, errs)
+	res, err := a.DB.SubmitSurvey(r.Context(), identity.ActorFrom(r.Context()), building, s, nil, errs)
 	if err != nil {
 		return err
 	}
@@ -270,11 +254,12 @@ func (a *API) decideSurvey(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	s, err := a.loadSurvey(r, access.SurveyReview)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if s, err = a.DB.DecideSurvey(r.Context(), identity.ActorFrom(r.Context()), s.ID, in.Accept, in.Reasons, in.Note); err != nil {
+	s, err := a.DB.DecideSurvey(r.Context(), identity.ActorFrom(r.Context()), id, in.Accept, in.Reasons, in.Note)
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, 200, toSurveyJSON(s, nil))
@@ -370,11 +355,11 @@ func (a *API) decideArea(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	c, err := a.loadContract(r, access.AreaDecide)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := a.DB.DecideArea(r.Context(), identity.ActorFrom(r.Context()), c.ID, in.Choice); err != nil {
+	if err := a.DB.DecideArea(r.Context(), identity.ActorFrom(r.Context()), id, in.Choice); err != nil {
 		return err
 	}
 	w.WriteHeader(204)
@@ -478,11 +463,11 @@ func (a *API) applyAcceptance(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	p, err := a.loadProject(r, access.AcceptanceApply)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	c, err := a.DB.ApplyAcceptance(r.Context(), identity.ActorFrom(r.Context()), a.calendar(), p.ID, in.Buildings)
+	c, err := a.DB.ApplyAcceptance(r.Context(), identity.ActorFrom(r.Context()), a.calendar(), id, in.Buildings)
 	if err != nil {
 		return err
 	}
@@ -536,7 +521,7 @@ func (a *API) recordOpinion(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	c, p, err := a.loadCase(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -544,14 +529,11 @@ func (a *API) recordOpinion(w http.ResponseWriter, r *http.Request) error {
 	if dept == "" && principal(r) != nil {
 		dept = principal(r).Org.Service
 	}
-	if err := decide(r, access.AcceptanceOpinion, access.OpinionTarget(c, p, dept)); err != nil {
-		return err
-	}
 	var files []store.File
 	for _, f := range in.Attachments {
 		files = append(files, store.File{Name: f.Name, ContentType: f.ContentType, Data: f.Data})
 	}
-	c, err = a.DB.RecordOpinion(r.Context(), identity.ActorFrom(r.Context()), c.ID, dept, completion.Result(in.Result), in.Reasons, files)
+	c, err := a.DB.RecordOpinion(r.Context(), identity.ActorFrom(r.Context()), id, dept, completion.Result(in.Result), in.Reasons, files)
 	if err != nil {
 		return err
 	}
@@ -559,14 +541,12 @@ func (a *API) recordOpinion(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) reinspect(w http.ResponseWriter, r *http.Request) error {
-	c, p, err := a.loadCase(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.AcceptanceApply, access.ProjectTarget(p)); err != nil {
-		return err
-	}
-	if c, err = a.DB.Reinspect(r.Context(), identity.ActorFrom(r.Context()), a.calendar(), c.ID); err != nil {
+	c, err := a.DB.Reinspect(r.Context(), identity.ActorFrom(r.Context()), a.calendar(), id)
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, 200, toCaseJSON(c, a.today()))
@@ -661,30 +641,14 @@ func (a *API) getAccounting(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) prepareAccounting(w http.ResponseWriter, r *http.Request) error {
-	p, err := a.loadProject(r, access.AccountingManage)
-	if err != nil {
-		return err
-	}
-	if _, err := a.DB.PrepareAccounting(r.Context(), identity.ActorFrom(r.Context()), p.ID); err != nil {
-		return err
-	}
-	return a.accountingJSON(w, r, p.ID, 200)
-}
-
-func (a *API) loadItem(r *http.Request, act access.Action) (completion.Item, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
-		return completion.Item{}, err
+		return err
 	}
-	it, err := a.DB.AccountingItem(r.Context(), id)
-	if err != nil {
-		return it, err
+	if _, err := a.DB.PrepareAccounting(r.Context(), identity.ActorFrom(r.Context()), id); err != nil {
+		return err
 	}
-	p, err := a.DB.Project(r.Context(), it.ProjectID)
-	if err != nil {
-		return it, err
-	}
-	return it, decide(r, act, access.ProjectTarget(p))
+	return a.accountingJSON(w, r, id, 200)
 }
 
 func (a *API) recordItem(w http.ResponseWriter, r *http.Request) error {
@@ -692,7 +656,7 @@ func (a *API) recordItem(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	it, err := a.loadItem(r, access.AccountingManage)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -700,18 +664,20 @@ func (a *API) recordItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if it, err = a.DB.RecordItem(r.Context(), identity.ActorFrom(r.Context()), it.ID, due, paid, in.Evidence, in.Note); err != nil {
+	it, err := a.DB.RecordItem(r.Context(), identity.ActorFrom(r.Context()), id, due, paid, in.Evidence, in.Note)
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, 200, toItemJSON(it))
 }
 
 func (a *API) clearItem(w http.ResponseWriter, r *http.Request) error {
-	it, err := a.loadItem(r, access.AccountingManage)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if it, err = a.DB.ClearItem(r.Context(), identity.ActorFrom(r.Context()), it.ID); err != nil {
+	it, err := a.DB.ClearItem(r.Context(), identity.ActorFrom(r.Context()), id)
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, 200, toItemJSON(it))
@@ -724,11 +690,11 @@ func (a *API) recordFiling(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	p, err := a.loadProject(r, access.CompletionFile)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	fl, promised, err := in.Filing(p.ID, "api")
+	fl, promised, err := in.Filing(id, "api")
 	if err != nil {
 		return err
 	}
@@ -800,18 +766,8 @@ func (a *API) fulfilCommitment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	c, err := a.DB.Commitment(r.Context(), id)
+	c, err := a.DB.FulfilCommitment(r.Context(), identity.ActorFrom(r.Context()), id, in.Evidence)
 	if err != nil {
-		return err
-	}
-	p, err := a.DB.Project(r.Context(), c.ProjectID)
-	if err != nil {
-		return err
-	}
-	if err := decide(r, access.CommitmentFulfil, access.ProjectTarget(p)); err != nil {
-		return err
-	}
-	if c, err = a.DB.FulfilCommitment(r.Context(), identity.ActorFrom(r.Context()), id, in.Evidence); err != nil {
 		return err
 	}
 	return writeJSON(w, 200, toCommitmentJSON(c, a.today()))

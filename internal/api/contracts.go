@@ -184,6 +184,8 @@ func (a *API) listContracts(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, contractList{Contracts: out})
 }
 
+// draftContract drafts a contract for the developer signed in; the store
+// decides access on the unit's project.
 func (a *API) draftContract(w http.ResponseWriter, r *http.Request) error {
 	var in presale.ContractForm
 	if err := decode(r, &in); err != nil {
@@ -193,21 +195,14 @@ func (a *API) draftContract(w http.ResponseWriter, r *http.Request) error {
 	if p == nil {
 		return problem.New(problem.Unauthenticated, "auth.required", "请先登录")
 	}
-	ref, err := a.DB.Unit(r.Context(), in.UnitID)
-	if problem.KindOf(err) == problem.NotFound {
-		return &problem.Error{Kind: problem.Invalid, Code: "contract.invalid", Message: "合同信息有误", Fields: map[string]string{"unit_id": "户不存在"}}
-	}
-	if err != nil {
-		return err
-	}
-	if err := decide(r, access.ContractDraft, access.ProjectTarget(ref.Project)); err != nil {
-		return err
-	}
 	ci, err := in.Input()
 	if err != nil {
 		return err
 	}
 	c, err := a.DB.DraftContract(r.Context(), identity.ActorFrom(r.Context()), p.Org.ID, store.ContractInput(ci))
+	if problem.CodeOf(err) == "unit.not_found" {
+		return &problem.Error{Kind: problem.Invalid, Code: "contract.invalid", Message: "合同信息有误", Fields: map[string]string{"unit_id": "户不存在"}}
+	}
 	if err != nil {
 		return err
 	}
@@ -260,7 +255,8 @@ func (a *API) viewedPersonalData(r *http.Request, recordType string, id int64, b
 	return a.DB.RecordAudit(r.Context(), identity.ActorFrom(r.Context()), "personal.view", recordType, id, map[string]string{"via": "api"})
 }
 
-// contractStep runs one step of a contract's life on the path's contract.
+// contractStep runs one step of a contract's life on the path's contract;
+// the store decides access on the contract it locks.
 func (a *API) contractStep(step string) func(http.ResponseWriter, *http.Request) error {
 	return func(w http.ResponseWriter, r *http.Request) error {
 		var in reasonInput
@@ -269,24 +265,25 @@ func (a *API) contractStep(step string) func(http.ResponseWriter, *http.Request)
 				return err
 			}
 		}
-		act := access.ContractDraft
-		if step == "confirm" {
-			act = access.ContractConfirm
-		}
-		c, err := a.loadContract(r, act)
+		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
-		actor := identity.ActorFrom(r.Context())
+		ctx, actor := r.Context(), identity.ActorFrom(r.Context())
+		var c presale.Contract
 		switch step {
 		case "send":
-			c, err = a.DB.SendContract(r.Context(), actor, c.ID)
+			c, err = a.DB.SendContract(ctx, actor, id)
 		case "withdraw":
-			c, err = a.DB.WithdrawContract(r.Context(), actor, c.ID, in.Reason)
+			c, err = a.DB.WithdrawContract(ctx, actor, id, in.Reason)
 		case "confirm":
-			c, err = a.DB.ConfirmContract(r.Context(), actor, c.ID, principal(r).User.IDNumber)
+			var idNumber string
+			if p := principal(r); p != nil {
+				idNumber = p.User.IDNumber
+			}
+			c, err = a.DB.ConfirmContract(ctx, actor, id, idNumber)
 		case "file":
-			c, err = a.DB.FileContract(r.Context(), actor, c.ID)
+			c, err = a.DB.FileContract(ctx, actor, id)
 		}
 		if err != nil {
 			return err
@@ -295,20 +292,18 @@ func (a *API) contractStep(step string) func(http.ResponseWriter, *http.Request)
 	}
 }
 
+// cancelContract records the principal's agreement to cancel; the store
+// decides access and works out the party on the contract it locks.
 func (a *API) cancelContract(w http.ResponseWriter, r *http.Request) error {
 	var in cancellationInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	c, err := a.loadContract(r, access.ContractCancel)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	party, err := presale.CancelPartyOf(principal(r), c, in.CourtDoc)
-	if err != nil {
-		return err
-	}
-	x, err := a.DB.AgreeCancellation(r.Context(), identity.ActorFrom(r.Context()), c.ID, party, in.Reason)
+	x, err := a.DB.AgreeCancellationOf(r.Context(), identity.ActorFrom(r.Context()), id, in.CourtDoc, in.Reason)
 	if err != nil {
 		return err
 	}

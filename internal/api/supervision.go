@@ -146,17 +146,17 @@ func (a *API) getAlert(w http.ResponseWriter, r *http.Request) error {
 	return a.alertWithHistory(w, al, history)
 }
 
-// handleAlert checks AlertHandle on the alert, applies change and answers
-// with the alert and its history.
-func (a *API) handleAlert(w http.ResponseWriter, r *http.Request, change func(al supervision.Alert) error) error {
-	al, _, err := a.loadAlert(r, access.AlertHandle)
+// handleAlert applies change to the path's alert (the store decides
+// access on the alert it locks) and answers with the alert and its history.
+func (a *API) handleAlert(w http.ResponseWriter, r *http.Request, change func(id int64) error) error {
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if err := change(al); err != nil {
+	if err := change(id); err != nil {
 		return err
 	}
-	al, history, err := a.DB.Alert(r.Context(), al.ID)
+	al, history, err := a.DB.Alert(r.Context(), id)
 	if err != nil {
 		return err
 	}
@@ -164,8 +164,8 @@ func (a *API) handleAlert(w http.ResponseWriter, r *http.Request, change func(al
 }
 
 func (a *API) acknowledgeAlert(w http.ResponseWriter, r *http.Request) error {
-	return a.handleAlert(w, r, func(al supervision.Alert) error {
-		_, err := a.DB.AcknowledgeAlert(r.Context(), identity.ActorFrom(r.Context()), al.ID)
+	return a.handleAlert(w, r, func(id int64) error {
+		_, err := a.DB.AcknowledgeAlert(r.Context(), identity.ActorFrom(r.Context()), id)
 		return err
 	})
 }
@@ -175,8 +175,8 @@ func (a *API) assignAlert(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	return a.handleAlert(w, r, func(al supervision.Alert) error {
-		_, err := a.DB.AssignAlert(r.Context(), identity.ActorFrom(r.Context()), al.ID, in.Assignee, in.Note)
+	return a.handleAlert(w, r, func(id int64) error {
+		_, err := a.DB.AssignAlert(r.Context(), identity.ActorFrom(r.Context()), id, in.Assignee, in.Note)
 		return err
 	})
 }
@@ -186,8 +186,8 @@ func (a *API) resolveAlert(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	return a.handleAlert(w, r, func(al supervision.Alert) error {
-		_, err := a.DB.ResolveAlert(r.Context(), identity.ActorFrom(r.Context()), al.ID, in.Note)
+	return a.handleAlert(w, r, func(id int64) error {
+		_, err := a.DB.ResolveAlert(r.Context(), identity.ActorFrom(r.Context()), id, in.Note)
 		return err
 	})
 }
@@ -307,9 +307,6 @@ func (a *API) recordCreditEvent(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := decide(r, access.CreditManage, access.CreditTarget(id)); err != nil {
-		return err
-	}
 	e, err := a.DB.RecordCreditEvent(r.Context(), identity.ActorFrom(r.Context()), id, in.Description, in.Evidence, in.Points)
 	if err != nil {
 		return err
@@ -317,29 +314,17 @@ func (a *API) recordCreditEvent(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 201, toCreditEventJSON(e, a.Now()))
 }
 
-// loadCreditEvent reads the record of the path and checks action on its developer.
-func (a *API) loadCreditEvent(r *http.Request, action access.Action) (credit.Event, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return credit.Event{}, err
-	}
-	e, err := a.DB.CreditEvent(r.Context(), id)
-	if err != nil {
-		return e, err
-	}
-	return e, decide(r, action, access.CreditTarget(e.Developer))
-}
-
 func (a *API) appealCreditEvent(w http.ResponseWriter, r *http.Request) error {
 	var in appealInput
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	e, err := a.loadCreditEvent(r, access.CreditAppeal)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if e, err = a.DB.AppealCreditEvent(r.Context(), identity.ActorFrom(r.Context()), e.ID, in.Reason); err != nil {
+	e, err := a.DB.AppealCreditEvent(r.Context(), identity.ActorFrom(r.Context()), id, in.Reason)
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, 200, toCreditEventJSON(e, a.Now()))
@@ -350,11 +335,12 @@ func (a *API) decideAppeal(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	e, err := a.loadCreditEvent(r, access.CreditManage)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	if e, err = a.DB.DecideAppeal(r.Context(), identity.ActorFrom(r.Context()), e.ID, credit.Decision(in.Decision), in.Note); err != nil {
+	e, err := a.DB.DecideAppeal(r.Context(), identity.ActorFrom(r.Context()), id, credit.Decision(in.Decision), in.Note)
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, 200, toCreditEventJSON(e, a.Now()))

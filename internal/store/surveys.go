@@ -183,11 +183,27 @@ func (db *DB) SubmitSurvey(ctx context.Context, actor audit.Actor, buildingID in
 		}
 	}
 	if up == nil {
-		return res, nil
+		// a result refused on its form alone is still refused only to
+		// whoever may submit it
+		return res, db.transact(ctx, actor, func(tx *Tx) error { return tx.decideBuilding(ctx, buildingID, access.SurveySubmit) })
 	}
 	var err error
 	res.ImportID, err = db.recordRefusedSurvey(ctx, actor, buildingID, s.FileSM3, up, res.Errors)
 	return res, err
+}
+
+// decideBuilding decides act, on the survey target of its project, for
+// building id, which the transaction reads without locking.
+func (tx *Tx) decideBuilding(ctx context.Context, id int64, act access.Action) error {
+	b, err := scanBuilding(tx.queryRow(ctx, `SELECT `+buildingColumns+` FROM buildings WHERE id = $1`, id))
+	if err != nil {
+		return notFound(err, "building.not_found", "幢不存在")
+	}
+	p, err := readProject(ctx, tx, b.ProjectID)
+	if err != nil {
+		return err
+	}
+	return decide(ctx, act, access.SurveyTarget(p))
 }
 
 // submitSurvey locks the building's project, reads what completion.Submit
@@ -250,17 +266,10 @@ func (db *DB) recordRefusedSurvey(ctx context.Context, actor audit.Actor, buildi
 	errJSON, _ := json.Marshal(errs)
 	var id int64
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		b, err := scanBuilding(tx.queryRow(ctx, `SELECT `+buildingColumns+` FROM buildings WHERE id = $1`, buildingID))
-		if err != nil {
-			return notFound(err, "building.not_found", "幢不存在")
-		}
-		p, err := readProject(ctx, tx, b.ProjectID)
-		if err != nil {
+		if err := tx.decideBuilding(ctx, buildingID, access.SurveySubmit); err != nil {
 			return err
 		}
-		if err := decide(ctx, access.SurveySubmit, access.SurveyTarget(p)); err != nil {
-			return err
-		}
+		var err error
 		id, err = tx.insertID(ctx, `INSERT INTO survey_imports (building_id, file_name, file_sm3, errors, annotated, by_user, at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, buildingID, up.Name, sum, string(errJSON), annotated, actor.UserID, tx.now)
 		if err != nil {
