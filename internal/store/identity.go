@@ -97,12 +97,16 @@ func nullIfEmpty(s string) any {
 	return s
 }
 
-// CreateOrg validates and creates an organisation.
+// CreateOrg validates and creates an organisation, for whoever may manage
+// the organisations of its jurisdiction.
 func (db *DB) CreateOrg(ctx context.Context, actor audit.Actor, o identity.Org) (identity.Org, error) {
-	if err := o.Validate(); err != nil {
-		return identity.Org{}, err
-	}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if err := decide(ctx, access.OrgManage, access.Target{Jurisdiction: o.Jurisdiction}); err != nil {
+			return err
+		}
+		if err := o.Validate(); err != nil {
+			return err
+		}
 		if _, err := db.jurisdictionTx(ctx, tx, o.Jurisdiction); err != nil {
 			return err
 		}
@@ -121,6 +125,18 @@ func (db *DB) CreateOrg(ctx context.Context, actor audit.Actor, o identity.Org) 
 	})
 	db.identityGen.Add(1)
 	return o, err
+}
+
+// decideUser decides act on user id (the target of its organisation's
+// jurisdiction and the user), read with q: a user that does not exist is
+// user.not_found.
+func decideUser(ctx context.Context, q querier, id int64, act access.Action) error {
+	var j string
+	err := q.QueryRowContext(ctx, `SELECT o.jurisdiction FROM users u JOIN organisations o ON o.id = u.org_id WHERE u.id = $1`, id).Scan(&j)
+	if err != nil {
+		return notFound(err, "user.not_found", "用户不存在")
+	}
+	return decide(ctx, act, access.Target{Jurisdiction: j, User: id})
 }
 
 func (db *DB) jurisdictionTx(ctx context.Context, tx *Tx, code string) (identity.Jurisdiction, error) {
@@ -261,16 +277,22 @@ type NewUser struct {
 	Hash     identity.HashParams
 }
 
-// CreateUser validates and creates a user with a hashed password. The
-// password is hashed before the transaction: hashing is deliberately slow
-// CPU work and must not hold the write lock.
+// CreateUser validates and creates a user with a hashed password, for
+// whoever may manage the users of its organisation's jurisdiction (an
+// organisation that does not exist is org.not_found). The password is
+// hashed before the transaction: hashing is deliberately slow CPU work and
+// must not hold the write lock; access is decided before it, and again on
+// the organisation the transaction reads.
 func (db *DB) CreateUser(ctx context.Context, actor audit.Actor, in NewUser) (identity.User, error) {
 	u := in.User
-	if err := identity.CheckNewPassword(in.Password); err != nil {
-		return identity.User{}, err
-	}
 	org, err := db.Org(ctx, u.OrgID)
 	if err != nil {
+		return identity.User{}, err
+	}
+	if err := decide(ctx, access.UserManage, access.Target{Jurisdiction: org.Jurisdiction}); err != nil {
+		return identity.User{}, err
+	}
+	if err := identity.CheckNewPassword(in.Password); err != nil {
 		return identity.User{}, err
 	}
 	if err := u.Validate(org); err != nil {
@@ -281,6 +303,9 @@ func (db *DB) CreateUser(ctx context.Context, actor audit.Actor, in NewUser) (id
 		return identity.User{}, err
 	}
 	err = db.transact(ctx, actor, func(tx *Tx) error {
+		if _, err := scanOrg(tx.queryRow(ctx, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, u.OrgID)); err != nil {
+			return notFound(err, "org.not_found", "机构不存在")
+		}
 		u.CreatedAt, u.PasswordHash = tx.now, hash
 		id, err := tx.insertID(ctx, `INSERT INTO users (username, name, org_id, id_number, phone, password_hash, created_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7)`, u.Username, u.Name, u.OrgID, nullIfEmpty(u.IDNumber), u.Phone, hash, u.CreatedAt)
@@ -383,9 +408,16 @@ func (db *DB) ListUsers(ctx context.Context, f access.Filter, q UserQuery) ([]id
 }
 
 // UpdateUser applies an administrator's change, checked against the
-// user's organisation by identity. A new password is checked and hashed
-// before the transaction: hashing is slow and must not hold the write lock.
+// user's organisation by identity, for whoever may manage the users of its
+// jurisdiction. A new password is checked and hashed before the
+// transaction (hashing is slow and must not hold the write lock), after
+// access is decided; the transaction decides again on the user it locks.
 func (db *DB) UpdateUser(ctx context.Context, actor audit.Actor, id int64, ch identity.UserChange) (identity.User, error) {
+	if ch.Password != "" {
+		if err := decideUser(ctx, db.r(), id, access.UserManage); err != nil {
+			return identity.User{}, err
+		}
+	}
 	hash, err := ch.NewHash()
 	if err != nil {
 		return identity.User{}, err
@@ -413,6 +445,9 @@ func (tx *Tx) updateUser(ctx context.Context, id int64, ch identity.UserChange, 
 	before := userSummary(u)
 	org, err := scanOrg(tx.queryRow(ctx, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, u.OrgID))
 	if err != nil {
+		return u, err
+	}
+	if err := decide(ctx, access.UserManage, access.Target{Jurisdiction: org.Jurisdiction, User: u.ID}); err != nil {
 		return u, err
 	}
 	if err := ch.Apply(&u, org, hash); err != nil {
@@ -556,7 +591,7 @@ func tokenHash(token string) string {
 }
 
 // CreateToken creates an API token for a user and returns it once; only its
-// SM3 hash is stored.
+// SM3 hash is stored. Access is decided on the user the transaction reads.
 func (db *DB) CreateToken(ctx context.Context, actor audit.Actor, userID int64, name string) (string, Token, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
@@ -569,6 +604,9 @@ func (db *DB) CreateToken(ctx context.Context, actor audit.Actor, userID int64, 
 	secret := "hov_" + strings.ToLower(base32.StdEncoding.WithPadding(base32.NoPadding).EncodeToString(raw))
 	t := Token{UserID: userID, Name: name, Prefix: secret[:10]}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if err := decideUser(ctx, tx.q(), userID, access.TokenManage); err != nil {
+			return err
+		}
 		u := identity.User{ID: userID}
 		if err := tx.queryRow(ctx, `SELECT username, disabled FROM users WHERE id = $1`, userID).Scan(&u.Username, &u.Disabled); err != nil {
 			return notFound(err, "user.not_found", "用户不存在")
@@ -591,22 +629,23 @@ func (db *DB) CreateToken(ctx context.Context, actor audit.Actor, userID int64, 
 	return secret, t, err
 }
 
-// RevokeToken revokes a token; revoking twice is a no-op.
+// RevokeToken revokes a token, for whoever may manage its user's tokens;
+// revoking twice is a no-op.
 func (db *DB) RevokeToken(ctx context.Context, actor audit.Actor, id int64) error {
 	defer db.identityGen.Add(1)
 	return db.transact(ctx, actor, func(tx *Tx) error {
+		var user int64
+		if err := tx.queryRow(ctx, `SELECT user_id FROM api_tokens WHERE id = $1`+tx.db.forUpdate(), id).Scan(&user); err != nil {
+			return notFound(err, "token.not_found", "令牌不存在")
+		}
+		if err := decideUser(ctx, tx.q(), user, access.TokenManage); err != nil {
+			return err
+		}
 		res, err := tx.exec(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2 AND revoked_at IS NULL`, tx.now, id)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			var exists int
-			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM api_tokens WHERE id = $1`, id).Scan(&exists); err != nil {
-				return err
-			}
-			if exists == 0 {
-				return problem.New(problem.NotFound, "token.not_found", "令牌不存在")
-			}
 			return nil
 		}
 		tx.Audit("token.revoke", "api_token", id, nil)

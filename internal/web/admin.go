@@ -110,6 +110,8 @@ func (s *Server) orgForm(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "org_form", page)
 }
 
+// orgCreate creates an organisation; the store decides access on its
+// jurisdiction.
 func (s *Server) orgCreate(w http.ResponseWriter, r *http.Request) error {
 	p, err := principal(r)
 	if err != nil {
@@ -117,9 +119,6 @@ func (s *Server) orgCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	form := OrgForm{Name: r.PostFormValue("name"), Kind: r.PostFormValue("kind"), Service: r.PostFormValue("service"),
 		Jurisdiction: r.PostFormValue("jurisdiction"), USCC: strings.TrimSpace(r.PostFormValue("uscc"))}
-	if err := access.Decide(p, access.OrgManage, access.Target{Jurisdiction: form.Jurisdiction}); err != nil {
-		return err
-	}
 	o, err := s.db.CreateOrg(r.Context(), identity.ActorFrom(r.Context()), identity.Org{Name: form.Name, Kind: identity.OrgKind(form.Kind),
 		Service: form.Service, Jurisdiction: form.Jurisdiction, USCC: form.USCC})
 	errs, msg, err := formErrors(err)
@@ -252,6 +251,8 @@ func formRoles(r *http.Request) ([]identity.Role, map[identity.Role]bool) {
 	return roles, set
 }
 
+// userCreate creates a user; the store decides access on the jurisdiction
+// of the user's organisation.
 func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) error {
 	p, err := principal(r)
 	if err != nil {
@@ -264,28 +265,20 @@ func (s *Server) userCreate(w http.ResponseWriter, r *http.Request) error {
 	orgID, _ := strconv.ParseInt(r.PostFormValue("org_id"), 10, 64)
 	form := UserForm{Username: r.PostFormValue("username"), Name: r.PostFormValue("name"), IDNumber: strings.TrimSpace(r.PostFormValue("id_number")),
 		Phone: strings.TrimSpace(r.PostFormValue("phone")), OrgID: orgID, Roles: set}
-	var errs map[string]string
-	var msg string
-	org, err := s.db.Org(r.Context(), orgID)
-	if problem.KindOf(err) == problem.NotFound {
-		errs, msg = map[string]string{"org_id": "请选择机构"}, "用户信息有误"
-	} else if err != nil {
+	u, err := s.db.CreateUser(r.Context(), identity.ActorFrom(r.Context()), store.NewUser{
+		User:     identity.User{Username: form.Username, Name: form.Name, OrgID: orgID, Roles: roles, IDNumber: form.IDNumber, Phone: form.Phone},
+		Password: r.PostFormValue("password"), Hash: s.cfg.Hash})
+	if problem.CodeOf(err) == "org.not_found" {
+		err = &problem.Error{Kind: problem.Invalid, Code: "user.invalid", Message: "用户信息有误", Fields: map[string]string{"org_id": "请选择机构"}}
+	}
+	errs, msg, err := formErrors(err)
+	if err != nil {
 		return err
-	} else {
-		if err := access.Decide(p, access.UserManage, access.Target{Jurisdiction: org.Jurisdiction}); err != nil {
-			return err
-		}
-		u, err := s.db.CreateUser(r.Context(), identity.ActorFrom(r.Context()), store.NewUser{
-			User:     identity.User{Username: form.Username, Name: form.Name, OrgID: orgID, Roles: roles, IDNumber: form.IDNumber, Phone: form.Phone},
-			Password: r.PostFormValue("password"), Hash: s.cfg.Hash})
-		if errs, msg, err = formErrors(err); err != nil {
-			return err
-		}
-		if msg == "" {
-			s.flash(r, "已创建用户“"+u.Username+"”")
-			http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
-			return nil
-		}
+	}
+	if msg == "" {
+		s.flash(r, "已创建用户“"+u.Username+"”")
+		http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
+		return nil
 	}
 	form.IDNumber = "" // never echo an ID number back into a page
 	page, err := s.userFormPage(r, p, form, errs, msg)
@@ -358,16 +351,10 @@ func (s *Server) userDetail(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "user", page)
 }
 
-func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.loadUserPage(r, access.UserManage)
-	if err != nil {
-		return err
-	}
-	if err := r.ParseForm(); err != nil {
-		return problem.New(problem.Invalid, "request.form", "表单无法解析")
-	}
-	ch := identity.UserChange{Hash: s.cfg.Hash}
-	var done string
+// userChange reads the change the user form asks for, and what to say
+// once it is made.
+func userChange(r *http.Request, hash identity.HashParams) (identity.UserChange, string, error) {
+	ch := identity.UserChange{Hash: hash}
 	switch r.PostFormValue("op") {
 	case "roles":
 		roles, _ := formRoles(r)
@@ -375,84 +362,95 @@ func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
 		if ch.Roles == nil {
 			ch.Roles = []identity.Role{}
 		}
-		done = "已更新角色"
+		return ch, "已更新角色", nil
 	case "disable":
 		v := true
-		ch.Disabled, done = &v, "已停用账户"
+		ch.Disabled = &v
+		return ch, "已停用账户", nil
 	case "enable":
 		v := false
-		ch.Disabled, done = &v, "已启用账户"
+		ch.Disabled = &v
+		return ch, "已启用账户", nil
 	case "unlock":
-		ch.Unlock, done = true, "已解锁账户"
+		ch.Unlock = true
+		return ch, "已解锁账户", nil
 	case "password":
-		ch.Password, done = r.PostFormValue("password"), "已重置密码"
-	default:
-		return problem.New(problem.Invalid, "request.op", "未知操作")
+		ch.Password = r.PostFormValue("password")
+		return ch, "已重置密码", nil
 	}
-	_, err = s.db.UpdateUser(r.Context(), identity.ActorFrom(r.Context()), page.User.ID, ch)
+	return ch, "", problem.New(problem.Invalid, "request.op", "未知操作")
+}
+
+// userUpdate changes a user; the store decides access on the user it
+// locks, and the page is loaded only to show a refused change.
+func (s *Server) userUpdate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := r.ParseForm(); err != nil {
+		return problem.New(problem.Invalid, "request.form", "表单无法解析")
+	}
+	ch, done, err := userChange(r, s.cfg.Hash)
+	if err != nil {
+		return err
+	}
+	_, err = s.db.UpdateUser(r.Context(), identity.ActorFrom(r.Context()), id, ch)
 	errs, msg, err := formErrors(err)
 	if err != nil {
 		return err
 	}
 	if msg != "" {
-		page.Errors, page.Message = errs, msg
-		return s.render(w, http.StatusUnprocessableEntity, "user", page)
+		return s.renderUser(w, r, http.StatusUnprocessableEntity, errs, msg, "")
 	}
 	s.flash(r, done)
 	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 	return nil
 }
 
-func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.loadUserPage(r, access.TokenManage)
+// renderUser shows the user page with a refused change, or with a token
+// just made (shown once).
+func (s *Server) renderUser(w http.ResponseWriter, r *http.Request, status int, errs map[string]string, msg, token string) error {
+	page, err := s.loadUserPage(r, access.UserRead)
 	if err != nil {
 		return err
 	}
-	secret, _, err := s.db.CreateToken(r.Context(), identity.ActorFrom(r.Context()), page.User.ID, r.PostFormValue("name"))
+	page.Errors, page.Message, page.NewToken = errs, msg, token
+	return s.render(w, status, "user", page)
+}
+
+// tokenCreate makes an API token for the user; the store decides access.
+func (s *Server) tokenCreate(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	secret, _, err := s.db.CreateToken(r.Context(), identity.ActorFrom(r.Context()), id, r.PostFormValue("name"))
 	errs, msg, err := formErrors(err)
 	if err != nil {
 		return err
 	}
 	if msg != "" {
-		page.Errors, page.Message = errs, msg
-		return s.render(w, http.StatusUnprocessableEntity, "user", page)
+		return s.renderUser(w, r, http.StatusUnprocessableEntity, errs, msg, "")
 	}
 	// The token is shown once, on this response; it is never stored in clear.
-	page.NewToken = secret
-	if page.Tokens, err = s.db.Tokens(r.Context(), page.User.ID); err != nil {
-		return err
-	}
-	return s.render(w, 200, "user", page)
+	return s.renderUser(w, r, 200, nil, "", secret)
 }
 
+// tokenRevoke revokes a token; the store decides access on its user.
 func (s *Server) tokenRevoke(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	id, err := pathID(r, "id")
-	if err != nil {
+	if err := s.db.RevokeToken(r.Context(), identity.ActorFrom(r.Context()), id); err != nil {
 		return err
 	}
 	t, err := s.db.Token(r.Context(), id)
 	if err != nil {
 		return err
 	}
-	u, err := s.db.User(r.Context(), t.UserID)
-	if err != nil {
-		return err
-	}
-	o, err := s.db.Org(r.Context(), u.OrgID)
-	if err != nil {
-		return err
-	}
-	if err := access.Decide(p, access.TokenManage, access.Target{Jurisdiction: o.Jurisdiction, User: u.ID}); err != nil {
-		return err
-	}
-	if err := s.db.RevokeToken(r.Context(), identity.ActorFrom(r.Context()), id); err != nil {
-		return err
-	}
 	s.flash(r, "已吊销令牌 "+t.Prefix+"…")
-	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(u.ID, 10), http.StatusSeeOther)
+	http.Redirect(w, r, "/admin/users/"+strconv.FormatInt(t.UserID, 10), http.StatusSeeOther)
 	return nil
 }
