@@ -16,12 +16,36 @@ import (
 // run on the operator's authority) is not a principal's and is not
 // checked; an anonymous request is refused like any principal without the
 // role.
+//
+// A form problem the transport found before the call (AfterAccess) is
+// returned once access is granted, so that whoever lacks the right is told
+// so first, and nothing is written either way.
 func decide(ctx context.Context, action access.Action, target access.Target) error {
-	p, request := identity.RequestPrincipal(ctx)
-	if !request {
-		return nil
+	if p, request := identity.RequestPrincipal(ctx); request {
+		if err := access.Decide(p, action, target); err != nil {
+			return err
+		}
 	}
-	return access.Decide(p, action, target)
+	return formProblem(ctx)
+}
+
+type formProblemKey struct{}
+
+// AfterAccess returns ctx carrying problem, a form's bad field found by the
+// transport before it calls the store (a number that is not one, a choice
+// left empty, a file too large): the store's use case refuses the call
+// with it right after deciding access, before writing anything. A nil
+// problem leaves ctx as it is.
+func AfterAccess(ctx context.Context, problem error) context.Context {
+	if problem == nil {
+		return ctx
+	}
+	return context.WithValue(ctx, formProblemKey{}, problem)
+}
+
+func formProblem(ctx context.Context) error {
+	err, _ := ctx.Value(formProblemKey{}).(error)
+	return err
 }
 
 // readProject reads project id in the transaction, without locking it (the
@@ -35,7 +59,7 @@ func readProject(ctx context.Context, tx *Tx, id int64) (ledger.Project, error) 
 // transaction has locked.
 func (tx *Tx) decideProject(ctx context.Context, id int64, act access.Action) error {
 	if _, request := identity.RequestPrincipal(ctx); !request {
-		return nil
+		return formProblem(ctx)
 	}
 	p, err := readProject(ctx, tx, id)
 	if err != nil {

@@ -132,10 +132,9 @@ func (s *Server) alertAssign(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	user, err := formID(r, "assignee", "请选择处理人")
-	if err == nil {
-		_, err = s.db.AssignAlert(r.Context(), identity.ActorFrom(r.Context()), id, user, r.PostFormValue("note"))
-	}
+	// an assignee left unchosen is refused after access is decided
+	user, bad := formID(r, "assignee", "请选择处理人")
+	_, err = s.db.AssignAlert(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), id, user, r.PostFormValue("note"))
 	if err != nil {
 		return s.alertRefused(w, r, err, "")
 	}

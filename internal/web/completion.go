@@ -202,10 +202,9 @@ func (s *Server) commissionSurveyor(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	surveyor, err := formID(r, "surveyor", "请选择测绘单位")
-	if err == nil {
-		err = s.db.CommissionSurveyor(r.Context(), identity.ActorFrom(r.Context()), project, surveyor)
-	}
+	// a surveyor left unchosen is refused after access is decided
+	surveyor, bad := formID(r, "surveyor", "请选择测绘单位")
+	err = s.db.CommissionSurveyor(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), project, surveyor)
 	if err != nil {
 		return s.completionRefused(w, r, err, "surveyor")
 	}
@@ -259,10 +258,9 @@ func (s *Server) recordItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	due, paid, err := completion.ParseItem(r.PostFormValue("due"), r.PostFormValue("paid"))
-	if err == nil {
-		_, err = s.db.RecordItem(r.Context(), identity.ActorFrom(r.Context()), item, due, paid, r.PostFormValue("evidence"), r.PostFormValue("note"))
-	}
+	// bad figures are refused after access is decided
+	due, paid, bad := completion.ParseItem(r.PostFormValue("due"), r.PostFormValue("paid"))
+	_, err = s.db.RecordItem(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), item, due, paid, r.PostFormValue("evidence"), r.PostFormValue("note"))
 	if err != nil {
 		return s.completionRefused(w, r, err, "item")
 	}
@@ -923,11 +921,13 @@ func (s *Server) caseOpinion(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var c completion.Case
-	files, err := uploadedFiles(r)
-	if err == nil {
-		c, err = s.db.RecordOpinion(r.Context(), identity.ActorFrom(r.Context()), id, p.Org.Service, completion.Result(r.FormValue("result")), r.FormValue("reasons"), files)
+	// a file too large is refused after access is decided
+	files, bad := uploadedFiles(r)
+	if bad != nil && problem.KindOf(bad) == problem.Internal {
+		return bad
 	}
+	c, err := s.db.RecordOpinion(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), id, p.Org.Service,
+		completion.Result(r.FormValue("result")), r.FormValue("reasons"), files)
 	if err != nil {
 		return s.caseRefused(w, r, err)
 	}

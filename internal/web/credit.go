@@ -108,12 +108,13 @@ func (s *Server) creditRecordEvent(w http.ResponseWriter, r *http.Request) error
 		return err
 	}
 	form := map[string]string{"description": r.PostFormValue("description"), "evidence": r.PostFormValue("evidence"), "points": r.PostFormValue("points")}
+	// points that are not a number are refused after access is decided
+	var bad error
 	points, err := strconv.Atoi(form["points"])
 	if err != nil {
-		err = &problem.Error{Kind: problem.Invalid, Code: "credit.event_invalid", Message: "信用记录填写有误", Fields: map[string]string{"points": "扣分须为1至30的整数"}}
-	} else {
-		_, err = s.db.RecordCreditEvent(r.Context(), identity.ActorFrom(r.Context()), dev, form["description"], form["evidence"], points)
+		bad = &problem.Error{Kind: problem.Invalid, Code: "credit.event_invalid", Message: "信用记录填写有误", Fields: map[string]string{"points": "扣分须为1至30的整数"}}
 	}
+	_, err = s.db.RecordCreditEvent(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), dev, form["description"], form["evidence"], points)
 	if err != nil {
 		return s.creditRefused(w, r, err, form)
 	}
