@@ -533,15 +533,16 @@ func (a *API) openFund(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	id, _, err := a.fundTarget(r, access.FundDecide)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
+	var bad error // refused once the store has decided access
 	amount, err := measure.Parse(in.Supervised, "重点监管额度")
 	if err != nil {
-		return &problem.Error{Kind: problem.Invalid, Code: "fund.invalid", Message: "监管账户信息有误", Fields: map[string]string{"supervised": problem.As(err).Message}}
+		bad = &problem.Error{Kind: problem.Invalid, Code: "fund.invalid", Message: "监管账户信息有误", Fields: map[string]string{"supervised": problem.As(err).Message}}
 	}
-	if err := a.DB.OpenFundAccount(r.Context(), identity.ActorFrom(r.Context()), presale.FundAccount{ProjectID: id, Bank: in.Bank,
+	if err := a.DB.OpenFundAccount(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), presale.FundAccount{ProjectID: id, Bank: in.Bank,
 		Number: in.Account, Supervised: amount}); err != nil {
 		return err
 	}
@@ -554,11 +555,11 @@ func (a *API) recordPayment(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	id, _, err := a.fundTarget(r, access.FundDeposit)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	var f problem.Fields
+	var f problem.Fields // refused once the store has decided access
 	amount, err := measure.Parse(in.Amount, "金额")
 	if err != nil {
 		f.Add("amount", problem.As(err).Message)
@@ -567,10 +568,8 @@ func (a *API) recordPayment(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		f.Add("paid_on", "日期格式应为YYYY-MM-DD")
 	}
-	if err := f.Err("fund.payment", "入账信息有误"); err != nil {
-		return err
-	}
-	if err := a.DB.RecordPayment(r.Context(), identity.ActorFrom(r.Context()), id, in.ContractID, amount, on, in.Note); err != nil {
+	ctx := store.AfterAccess(r.Context(), f.Err("fund.payment", "入账信息有误"))
+	if err := a.DB.RecordPayment(ctx, identity.ActorFrom(r.Context()), id, in.ContractID, amount, on, in.Note); err != nil {
 		return err
 	}
 	w.WriteHeader(201)
@@ -582,15 +581,16 @@ func (a *API) requestWithdrawal(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	id, _, err := a.fundTarget(r, access.FundWithdraw)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
+	var bad error // refused once the store has decided access
 	amount, err := measure.Parse(in.Amount, "金额")
 	if err != nil {
-		return &problem.Error{Kind: problem.Invalid, Code: "fund.invalid", Message: "支取申请有误", Fields: map[string]string{"amount": problem.As(err).Message}}
+		bad = &problem.Error{Kind: problem.Invalid, Code: "fund.invalid", Message: "支取申请有误", Fields: map[string]string{"amount": problem.As(err).Message}}
 	}
-	x, err := a.DB.RequestWithdrawal(r.Context(), identity.ActorFrom(r.Context()), presale.Withdrawal{ProjectID: id, Node: in.Node, Amount: amount, Evidence: in.Evidence})
+	x, err := a.DB.RequestWithdrawal(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), presale.Withdrawal{ProjectID: id, Node: in.Node, Amount: amount, Evidence: in.Evidence})
 	if err != nil {
 		return err
 	}
@@ -606,18 +606,8 @@ func (a *API) decideWithdrawal(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	x, err := a.DB.Withdrawal(r.Context(), id)
+	x, err := a.DB.DecideWithdrawal(r.Context(), identity.ActorFrom(r.Context()), id, in.Approve, in.Decision)
 	if err != nil {
-		return err
-	}
-	p, err := a.DB.Project(r.Context(), x.ProjectID)
-	if err != nil {
-		return err
-	}
-	if err := decide(r, access.FundDecide, access.ProjectTarget(p)); err != nil {
-		return err
-	}
-	if x, err = a.DB.DecideWithdrawal(r.Context(), identity.ActorFrom(r.Context()), id, in.Approve, in.Decision); err != nil {
 		return err
 	}
 	return writeJSON(w, 200, toWithdrawalJSON(x))
@@ -628,7 +618,7 @@ func (a *API) recordMilestone(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	id, _, err := a.fundTarget(r, access.FundDecide)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
@@ -756,17 +746,6 @@ func (a *API) replayDeliveries(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	e, err := a.DB.Endpoint(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	o, err := a.DB.Org(r.Context(), e.OrgID)
-	if err != nil {
-		return err
-	}
-	if err := decide(r, access.PartnerManage, access.Target{Jurisdiction: o.Jurisdiction}); err != nil {
-		return err
-	}
 	n, err := a.DB.ReplayDeliveries(r.Context(), identity.ActorFrom(r.Context()), id)
 	if err != nil {
 		return err
@@ -796,22 +775,11 @@ func (a *API) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	o, err := a.DB.Org(r.Context(), in.OrgID)
-	if problem.KindOf(err) == problem.NotFound {
-		return &problem.Error{Kind: problem.Invalid, Code: "endpoint.invalid", Message: "接收地址配置有误", Fields: map[string]string{"org": "机构不存在"}}
-	}
-	if err != nil {
-		return err
-	}
-	if err := decide(r, access.PartnerManage, access.Target{Jurisdiction: o.Jurisdiction}); err != nil {
-		return err
-	}
 	e, err := a.DB.PutEndpoint(r.Context(), identity.ActorFrom(r.Context()), exchange.Endpoint{OrgID: in.OrgID, Name: in.Name, URL: in.URL,
 		Secret: in.Secret, Events: in.Events, Jurisdiction: in.Jurisdiction, Active: true})
 	if err != nil {
 		return err
 	}
-	e.OrgName = o.Name
 	return writeJSON(w, 201, toEndpointJSON(e))
 }
 

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"time"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/exchange"
 	"handover/internal/identity"
@@ -60,10 +61,14 @@ func (db *DB) Endpoint(ctx context.Context, id int64) (exchange.Endpoint, error)
 
 // PutEndpoint creates an endpoint (ID 0) or updates one.
 func (db *DB) PutEndpoint(ctx context.Context, actor audit.Actor, e exchange.Endpoint) (exchange.Endpoint, error) {
-	if err := e.Validate(); err != nil {
-		return e, err
-	}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		if e.OrgName, err = tx.decidePartner(ctx, e.OrgID); err != nil {
+			return err
+		}
+		if err := e.Validate(); err != nil {
+			return err
+		}
 		events := strings.Join(e.Events, ",")
 		if e.ID == 0 {
 			e.CreatedAt = tx.now
@@ -94,6 +99,21 @@ func (db *DB) PutEndpoint(ctx context.Context, actor audit.Actor, e exchange.End
 		return nil
 	})
 	return e, err
+}
+
+// decidePartner decides PartnerManage on the jurisdiction of organisation
+// org, an endpoint's receiver, and returns its name; an organisation that
+// does not exist is the form's bad choice.
+func (tx *Tx) decidePartner(ctx context.Context, org int64) (string, error) {
+	var name, j string
+	err := tx.queryRow(ctx, `SELECT name, jurisdiction FROM organisations WHERE id = $1`, org).Scan(&name, &j)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", &problem.Error{Kind: problem.Invalid, Code: "endpoint.invalid", Message: "接收地址配置有误", Fields: map[string]string{"org": "机构不存在"}}
+	}
+	if err != nil {
+		return "", err
+	}
+	return name, decide(ctx, access.PartnerManage, access.Target{Jurisdiction: j})
 }
 
 // subscribe replaces the endpoint's rows in endpoint_events, the index by
@@ -446,9 +466,13 @@ func (db *DB) PartnerHealth(ctx context.Context) ([]EndpointHealth, error) {
 func (db *DB) ReplayDeliveries(ctx context.Context, actor audit.Actor, endpointID int64) (int, error) {
 	var n int64
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		if _, err := scanEndpoint(tx.queryRow(ctx, `SELECT `+endpointColumns+` FROM partner_endpoints e JOIN organisations o ON o.id = e.org_id
-			WHERE e.id = $1`, endpointID)); err != nil {
+		e, err := scanEndpoint(tx.queryRow(ctx, `SELECT `+endpointColumns+` FROM partner_endpoints e JOIN organisations o ON o.id = e.org_id
+			WHERE e.id = $1`, endpointID))
+		if err != nil {
 			return notFound(err, "endpoint.not_found", "部门接收地址不存在")
+		}
+		if _, err := tx.decidePartner(ctx, e.OrgID); err != nil {
+			return err
 		}
 		var dead int64
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM deliveries WHERE endpoint_id = $1 AND state = $2`, endpointID, exchange.Dead).Scan(&dead); err != nil {
@@ -457,7 +481,6 @@ func (db *DB) ReplayDeliveries(ctx context.Context, actor audit.Actor, endpointI
 		if err := exchange.Replay(dead); err != nil {
 			return err
 		}
-		var err error
 		if n, err = tx.execN(ctx, `UPDATE deliveries SET state = $1, attempts = 0, next_at = $2, leased_until = NULL, last_error = ''
 			WHERE endpoint_id = $3 AND state = $4`, exchange.Pending, tx.now, endpointID, exchange.Dead); err != nil {
 			return err

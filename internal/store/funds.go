@@ -9,6 +9,7 @@ import (
 
 	"github.com/shopspring/decimal"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/credit"
@@ -27,6 +28,24 @@ func fundAccount(ctx context.Context, q querier, projectID int64) (presale.FundA
 	return a, notFound(err, "fund.no_account", "项目尚未设立预售资金监管账户")
 }
 
+// lockFund locks project id and decides act on its fund: the project, and
+// the supervising bank once the account is open.
+func (tx *Tx) lockFund(ctx context.Context, id int64, act access.Action) error {
+	p, err := lockProject(ctx, tx, id)
+	if err != nil {
+		return err
+	}
+	t := access.ProjectTarget(p)
+	acct, err := fundAccount(ctx, tx.q(), id)
+	switch {
+	case err == nil:
+		t.Org = acct.Bank
+	case problem.KindOf(err) != problem.NotFound:
+		return err
+	}
+	return decide(ctx, act, t)
+}
+
 // FundAccount returns a project's supervised account.
 func (db *DB) FundAccount(ctx context.Context, projectID int64) (presale.FundAccount, error) {
 	return fundAccount(ctx, db.r(), projectID)
@@ -36,7 +55,7 @@ func (db *DB) FundAccount(ctx context.Context, projectID int64) (presale.FundAcc
 // Once set, the account is printed in every contract; it cannot change.
 func (db *DB) OpenFundAccount(ctx context.Context, actor audit.Actor, a presale.FundAccount) error {
 	return db.transact(ctx, actor, func(tx *Tx) error {
-		if _, err := lockProject(ctx, tx, a.ProjectID); err != nil {
+		if err := tx.lockFund(ctx, a.ProjectID, access.FundDecide); err != nil {
 			return err
 		}
 		bank, err := orgKind(ctx, tx.q(), a.Bank, "")
@@ -64,6 +83,9 @@ func (db *DB) OpenFundAccount(ctx context.Context, actor audit.Actor, a presale.
 func (db *DB) RecordPayment(ctx context.Context, actor audit.Actor, projectID, contractID int64, amount decimal.Decimal, paidOn calendar.Date, note string) error {
 	d := presale.Deposit{ProjectID: projectID, ContractID: contractID, Amount: amount, PaidOn: paidOn}
 	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := tx.lockFund(ctx, projectID, access.FundDeposit); err != nil {
+			return err
+		}
 		if _, err := fundAccount(ctx, tx.q(), projectID); err != nil {
 			return err
 		}
@@ -88,9 +110,13 @@ func (db *DB) RecordPayment(ctx context.Context, actor audit.Actor, projectID, c
 	})
 }
 
-// RecordMilestone records a project milestone (e.g. 主体结构验收) with evidence.
+// RecordMilestone records a project milestone (e.g. 主体结构验收) with
+// evidence, for whoever decides on the project's fund.
 func (db *DB) RecordMilestone(ctx context.Context, actor audit.Actor, projectID int64, milestone string, on calendar.Date, evidence string) error {
 	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := tx.lockFund(ctx, projectID, access.FundDecide); err != nil {
+			return err
+		}
 		return tx.recordMilestone(ctx, projectID, milestone, on, evidence)
 	})
 }
@@ -197,7 +223,7 @@ func checkWithdrawal(ctx context.Context, tx *Tx, w presale.Withdrawal) (review 
 // rules (a request over the node's cap is refused at once).
 func (db *DB) RequestWithdrawal(ctx context.Context, actor audit.Actor, w presale.Withdrawal) (presale.Withdrawal, error) {
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		if _, err := lockProject(ctx, tx, w.ProjectID); err != nil {
+		if err := tx.lockFund(ctx, w.ProjectID, access.FundWithdraw); err != nil {
 			return err
 		}
 		tx.attempting("fund.withdraw", 0, w.ProjectID, w.Node+"|"+w.Amount.StringFixed(2))
@@ -256,14 +282,24 @@ func (db *DB) Withdrawals(ctx context.Context, projectID int64) ([]presale.Withd
 // it (the project locked) when approving, since other releases may have
 // happened since the request.
 func (db *DB) DecideWithdrawal(ctx context.Context, actor audit.Actor, id int64, approve bool, decision string) (presale.Withdrawal, error) {
+	return db.DecideProjectWithdrawal(ctx, actor, 0, id, approve, decision)
+}
+
+// DecideProjectWithdrawal is DecideWithdrawal on a request that must be
+// project's (0: any project's), refused as not found otherwise, once
+// access is decided on the fund of its own project.
+func (db *DB) DecideProjectWithdrawal(ctx context.Context, actor audit.Actor, project, id int64, approve bool, decision string) (presale.Withdrawal, error) {
 	var w presale.Withdrawal
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
 		if w, err = withdrawalByID(ctx, tx.q(), id); err != nil {
 			return err
 		}
-		if _, err := lockProject(ctx, tx, w.ProjectID); err != nil {
+		if err := tx.lockFund(ctx, w.ProjectID, access.FundDecide); err != nil {
 			return err
+		}
+		if project != 0 && w.ProjectID != project {
+			return problem.New(problem.NotFound, "fund.withdrawal_not_found", "支取申请不属于本项目")
 		}
 		var f presale.FundFacts
 		if approve {

@@ -506,70 +506,17 @@ func (s *Server) fundPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "fund", page)
 }
 
-// fundAction runs one fund form and shows the page again on a form error.
+// fundAction runs one fund form and shows the page again on a form error;
+// the store decides access on the project's fund.
 func (s *Server) fundAction(w http.ResponseWriter, r *http.Request) error {
-	op := r.PostFormValue("op")
-	act := map[string]access.Action{"open": access.FundDecide, "milestone": access.FundDecide, "decide": access.FundDecide,
-		"deposit": access.FundDeposit, "withdraw": access.FundWithdraw}[op]
-	if act == "" {
-		return problem.New(problem.Invalid, "request.op", "未知操作")
-	}
-	page, err := s.loadFundPage(r, act)
+	pid, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	ctx, actor, pid := r.Context(), identity.ActorFrom(r.Context()), page.Project.ID
-	var done string
-	err = func() error {
-		switch op {
-		case "open":
-			amount, err := parseMoney(r.PostFormValue("supervised"), "重点监管额度", "supervised")
-			if err != nil {
-				return err
-			}
-			bank, _ := strconv.ParseInt(r.PostFormValue("bank"), 10, 64)
-			done = "已设立监管账户"
-			return s.db.OpenFundAccount(ctx, actor, presale.FundAccount{ProjectID: pid, Bank: bank, Number: r.PostFormValue("number"), Supervised: amount})
-		case "milestone":
-			on, _ := calendar.ParseDate(r.PostFormValue("reached_on"))
-			done = "已记录节点"
-			return s.db.RecordMilestone(ctx, actor, pid, r.PostFormValue("milestone"), on, r.PostFormValue("evidence"))
-		case "deposit":
-			amount, err := parseMoney(r.PostFormValue("amount"), "金额", "amount")
-			if err != nil {
-				return err
-			}
-			on, _ := calendar.ParseDate(r.PostFormValue("paid_on"))
-			contract, _ := strconv.ParseInt(r.PostFormValue("contract"), 10, 64)
-			done = "已登记入账"
-			return s.db.RecordPayment(ctx, actor, pid, contract, amount, on, r.PostFormValue("note"))
-		case "withdraw":
-			amount, err := parseMoney(r.PostFormValue("amount"), "金额", "amount")
-			if err != nil {
-				return err
-			}
-			done = "已提交支取申请"
-			_, err = s.db.RequestWithdrawal(ctx, actor, presale.Withdrawal{ProjectID: pid, Node: r.PostFormValue("node"), Amount: amount, Evidence: r.PostFormValue("evidence")})
-			return err
-		case "decide":
-			id, _ := strconv.ParseInt(r.PostFormValue("withdrawal"), 10, 64)
-			approve := r.PostFormValue("approve") == "1"
-			done = map[bool]string{true: "已批准支取", false: "已作出不予支取决定"}[approve]
-			x, err := s.db.Withdrawal(ctx, id)
-			if err != nil {
-				return err
-			}
-			if x.ProjectID != pid {
-				return problem.New(problem.NotFound, "fund.withdrawal_not_found", "支取申请不属于本项目")
-			}
-			_, err = s.db.DecideWithdrawal(ctx, actor, id, approve, r.PostFormValue("decision"))
-			return err
-		}
-		return nil
-	}()
+	done, err := s.fundOp(r, pid)
 	if err != nil {
 		e := problem.As(err)
-		if e.Kind == problem.Internal || e.Kind == problem.Forbidden {
+		if e.Kind == problem.Internal || e.Kind == problem.Forbidden || e.Kind == problem.Unauthenticated || e.Code == "request.op" {
 			return err
 		}
 		page, err2 := s.loadFundPage(r, access.FundRead)
@@ -582,6 +529,38 @@ func (s *Server) fundAction(w http.ResponseWriter, r *http.Request) error {
 	s.flash(r, done)
 	http.Redirect(w, r, r.URL.Path, http.StatusSeeOther)
 	return nil
+}
+
+// fundOp runs the form's operation on project pid's fund and says what it
+// did; an amount that is not one is refused after access is decided.
+func (s *Server) fundOp(r *http.Request, pid int64) (string, error) {
+	ctx, actor := r.Context(), identity.ActorFrom(r.Context())
+	switch r.PostFormValue("op") {
+	case "open":
+		amount, bad := parseMoney(r.PostFormValue("supervised"), "重点监管额度", "supervised")
+		bank, _ := strconv.ParseInt(r.PostFormValue("bank"), 10, 64)
+		return "已设立监管账户", s.db.OpenFundAccount(store.AfterAccess(ctx, bad), actor, presale.FundAccount{ProjectID: pid, Bank: bank,
+			Number: r.PostFormValue("number"), Supervised: amount})
+	case "milestone":
+		on, _ := calendar.ParseDate(r.PostFormValue("reached_on"))
+		return "已记录节点", s.db.RecordMilestone(ctx, actor, pid, r.PostFormValue("milestone"), on, r.PostFormValue("evidence"))
+	case "deposit":
+		amount, bad := parseMoney(r.PostFormValue("amount"), "金额", "amount")
+		on, _ := calendar.ParseDate(r.PostFormValue("paid_on"))
+		contract, _ := strconv.ParseInt(r.PostFormValue("contract"), 10, 64)
+		return "已登记入账", s.db.RecordPayment(store.AfterAccess(ctx, bad), actor, pid, contract, amount, on, r.PostFormValue("note"))
+	case "withdraw":
+		amount, bad := parseMoney(r.PostFormValue("amount"), "金额", "amount")
+		_, err := s.db.RequestWithdrawal(store.AfterAccess(ctx, bad), actor, presale.Withdrawal{ProjectID: pid, Node: r.PostFormValue("node"),
+			Amount: amount, Evidence: r.PostFormValue("evidence")})
+		return "已提交支取申请", err
+	case "decide":
+		id, _ := strconv.ParseInt(r.PostFormValue("withdrawal"), 10, 64)
+		approve := r.PostFormValue("approve") == "1"
+		_, err := s.db.DecideProjectWithdrawal(ctx, actor, pid, id, approve, r.PostFormValue("decision"))
+		return map[bool]string{true: "已批准支取", false: "已作出不予支取决定"}[approve], err
+	}
+	return "", problem.New(problem.Invalid, "request.op", "未知操作")
 }
 
 func parseMoney(s, what, field string) (d decimal.Decimal, err error) {
@@ -668,24 +647,13 @@ func (s *Server) renderPartners(w http.ResponseWriter, r *http.Request, status i
 	return s.render(w, status, "partners", page)
 }
 
+// partnerCreate registers a partner's endpoint; the store decides access on
+// the receiving organisation's jurisdiction.
 func (s *Server) partnerCreate(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
-	if err != nil {
-		return err
-	}
 	r.ParseForm()
 	org, _ := strconv.ParseInt(r.PostFormValue("org"), 10, 64)
-	o, err := s.db.Org(r.Context(), org)
-	if err != nil && problem.KindOf(err) != problem.NotFound {
-		return err
-	}
-	if err == nil {
-		if err := access.Decide(p, access.PartnerManage, access.Target{Jurisdiction: o.Jurisdiction}); err != nil {
-			return err
-		}
-	}
 	secret := randomSecret()
-	_, err = s.db.PutEndpoint(r.Context(), identity.ActorFrom(r.Context()), exchange.Endpoint{OrgID: org, Name: r.PostFormValue("name"),
+	_, err := s.db.PutEndpoint(r.Context(), identity.ActorFrom(r.Context()), exchange.Endpoint{OrgID: org, Name: r.PostFormValue("name"),
 		URL: r.PostFormValue("url"), Secret: secret, Events: r.PostForm["events"], Jurisdiction: r.PostFormValue("jurisdiction"), Active: true})
 	errs, msg, err := formErrors(err)
 	if err != nil {
@@ -697,26 +665,12 @@ func (s *Server) partnerCreate(w http.ResponseWriter, r *http.Request) error {
 	return s.renderPartners(w, r, 200, PartnersPage{Secret: secret})
 }
 
-// partnerReplay replays an endpoint's dead deliveries.
+// partnerReplay replays an endpoint's dead deliveries; the store decides
+// access on the endpoint's organisation.
 func (s *Server) partnerReplay(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
-	if err != nil {
-		return err
-	}
 	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
 	if err != nil {
 		return problem.New(problem.NotFound, "endpoint.not_found", "部门接收地址不存在")
-	}
-	e, err := s.db.Endpoint(r.Context(), id)
-	if err != nil {
-		return err
-	}
-	o, err := s.db.Org(r.Context(), e.OrgID)
-	if err != nil {
-		return err
-	}
-	if err := access.Decide(p, access.PartnerManage, access.Target{Jurisdiction: o.Jurisdiction}); err != nil {
-		return err
 	}
 	n, err := s.db.ReplayDeliveries(r.Context(), identity.ActorFrom(r.Context()), id)
 	if _, msg, err := formErrors(err); err != nil {
