@@ -9,6 +9,7 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/identity"
 	"handover/internal/problem"
+	"handover/internal/store"
 )
 
 // paperRoutes are the registration authority's stock of paper blanks
@@ -154,16 +155,11 @@ func (a *API) receivePaper(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	j, err := a.paperJurisdiction(r, access.PaperManage)
-	if err != nil {
-		return err
-	}
-	rng, err := certificate.NewRange(in.Prefix, in.First, in.Last)
-	if err != nil {
-		return err
-	}
+	// the store decides access on the stock, then refuses a bad range
+	rng, bad := certificate.NewRange(in.Prefix, in.First, in.Last)
 	rng.Note = in.Note
-	if rng, err = a.DB.ReceivePaper(r.Context(), identity.ActorFrom(r.Context()), j, rng); err != nil {
+	rng, err := a.DB.ReceivePaper(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), r.PathValue("jurisdiction"), rng)
+	if err != nil {
 		return err
 	}
 	return writeJSON(w, 201, ToPaperRangeJSON(certificate.RangeStock{Range: rng}))
@@ -200,11 +196,7 @@ func (a *API) spoilBlank(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
-	j, err := a.paperJurisdiction(r, access.PaperManage)
-	if err != nil {
-		return err
-	}
-	b, err := a.DB.SpoilBlank(r.Context(), identity.ActorFrom(r.Context()), j, in.Serial, in.Reason)
+	b, err := a.DB.SpoilBlank(r.Context(), identity.ActorFrom(r.Context()), r.PathValue("jurisdiction"), in.Serial, in.Reason)
 	if err != nil {
 		return err
 	}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/certificate"
 	"handover/internal/problem"
@@ -31,6 +32,16 @@ func registryAuthority(ctx context.Context, q querier, jurisdiction string) (str
 		return "", problem.Newf(problem.NotFound, "paper.authority", "辖区%s没有不动产登记机构，不管理证书纸", jurisdiction)
 	}
 	return name, err
+}
+
+// decidePaper decides PaperManage on the stock of jurisdiction's
+// registration authority, read with q (a jurisdiction without one is
+// paper.authority, not found).
+func decidePaper(ctx context.Context, q querier, jurisdiction string) error {
+	if _, err := registryAuthority(ctx, q, jurisdiction); err != nil {
+		return err
+	}
+	return decide(ctx, access.PaperManage, access.Target{Jurisdiction: jurisdiction})
 }
 
 // PaperAuthorities maps each jurisdiction with a registration authority
@@ -86,11 +97,11 @@ func paperRangesOf(ctx context.Context, q querier, prefix string) ([]certificate
 // two overlapping ranges cannot both be received.
 func (db *DB) ReceivePaper(ctx context.Context, actor audit.Actor, jurisdiction string, r certificate.Range) (certificate.Range, error) {
 	r.Jurisdiction, r.Note = jurisdiction, strings.TrimSpace(r.Note)
-	if err := certificate.CheckReceipt(r); err != nil {
-		return r, err
-	}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		if _, err := registryAuthority(ctx, tx.q(), jurisdiction); err != nil {
+		if err := decidePaper(ctx, tx.q(), jurisdiction); err != nil {
+			return err
+		}
+		if err := certificate.CheckReceipt(r); err != nil {
 			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO paper_prefixes (prefix) VALUES ($1) ON CONFLICT (prefix) DO NOTHING`, r.Prefix); err != nil {
@@ -122,10 +133,10 @@ func (db *DB) ReceivePaper(ctx context.Context, actor audit.Actor, jurisdiction 
 // anything, for the page's confirmation: the same rules as ReceivePaper.
 func (db *DB) CheckPaperRange(ctx context.Context, jurisdiction string, r certificate.Range) error {
 	r.Jurisdiction = jurisdiction
-	if err := certificate.CheckReceipt(r); err != nil {
+	if err := decidePaper(ctx, db.r(), jurisdiction); err != nil {
 		return err
 	}
-	if _, err := registryAuthority(ctx, db.r(), jurisdiction); err != nil {
+	if err := certificate.CheckReceipt(r); err != nil {
 		return err
 	}
 	existing, err := paperRangesOf(ctx, db.r(), r.Prefix)
@@ -267,11 +278,11 @@ func checkBlank(ctx context.Context, q querier, jurisdiction string, s certifica
 // changing anything, for the page's confirmation before spoiling: the
 // blank's range, or the refusal.
 func (db *DB) CheckPaperBlank(ctx context.Context, jurisdiction, serial string) (certificate.Serial, certificate.Range, error) {
+	if err := decidePaper(ctx, db.r(), jurisdiction); err != nil {
+		return certificate.Serial{}, certificate.Range{}, err
+	}
 	s, err := certificate.ParseBlankSerial(serial)
 	if err != nil {
-		return s, certificate.Range{}, err
-	}
-	if _, err := registryAuthority(ctx, db.r(), jurisdiction); err != nil {
 		return s, certificate.Range{}, err
 	}
 	r, _, reasons, err := checkBlank(ctx, db.r(), jurisdiction, s, 0)
@@ -284,15 +295,16 @@ func (db *DB) CheckPaperBlank(ctx context.Context, jurisdiction, serial string) 
 // SpoilBlank records a spoiled blank (作废) with its reason: it is never
 // printed on, and the gap it leaves in the series is explained.
 func (db *DB) SpoilBlank(ctx context.Context, actor audit.Actor, jurisdiction, serial, reason string) (certificate.Blank, error) {
-	s, reason, err := certificate.CheckSpoil(serial, reason)
-	if err != nil {
-		return certificate.Blank{}, err
-	}
-	b := certificate.Blank{Serial: s.String(), Jurisdiction: jurisdiction, Number: s.Number, State: certificate.Spoiled, Reason: reason}
-	err = db.transact(ctx, actor, func(tx *Tx) error {
-		if _, err := registryAuthority(ctx, tx.q(), jurisdiction); err != nil {
+	var b certificate.Blank
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if err := decidePaper(ctx, tx.q(), jurisdiction); err != nil {
 			return err
 		}
+		s, reason, err := certificate.CheckSpoil(serial, reason)
+		if err != nil {
+			return err
+		}
+		b = certificate.Blank{Serial: s.String(), Jurisdiction: jurisdiction, Number: s.Number, State: certificate.Spoiled, Reason: reason}
 		r, _, reasons, err := checkBlank(ctx, tx.q(), jurisdiction, s, 0)
 		if err != nil {
 			return err

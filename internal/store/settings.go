@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 )
 
@@ -45,7 +46,8 @@ func (db *DB) PutSetting(ctx context.Context, actor audit.Actor, jurisdiction, k
 }
 
 // PutSettings stores several settings of a jurisdiction in one
-// transaction, each only when it changes.
+// transaction, each only when it changes, for whoever may manage the
+// jurisdiction's settings.
 func (db *DB) PutSettings(ctx context.Context, actor audit.Actor, jurisdiction string, values map[string]string) error {
 	keys := make([]string, 0, len(values))
 	for k := range values {
@@ -53,6 +55,9 @@ func (db *DB) PutSettings(ctx context.Context, actor audit.Actor, jurisdiction s
 	}
 	slices.Sort(keys)
 	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := decide(ctx, access.SettingsManage, access.Target{Jurisdiction: jurisdiction}); err != nil {
+			return err
+		}
 		for _, key := range keys {
 			old, err := setting(ctx, tx.q(), jurisdiction, key, "")
 			if err != nil {

@@ -793,16 +793,11 @@ func (s *Server) settingsForm(r *http.Request, js []identity.Jurisdiction, cur s
 	return page, nil
 }
 
-func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
-	if err != nil {
-		return err
-	}
-	j := r.PostFormValue("jurisdiction")
-	if err := access.Decide(p, access.SettingsManage, access.Target{Jurisdiction: j}); err != nil {
-		return err
-	}
-	values := map[string]string{}
+// settingsFromForm reads the settings form: the values to store and the
+// policy it shows (nil reg when the form has no policy section), with
+// every bad threshold and policy field.
+func settingsFromForm(r *http.Request) (values, reg map[string]string, policy registry.Policy, err error) {
+	values = map[string]string{}
 	for _, k := range settingKeys() {
 		values[k.Key] = string(credit.EffectFor(k.Key, r.PostFormValue(k.Key)))
 	}
@@ -810,7 +805,7 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		values[t.Key] = strings.TrimSpace(r.PostFormValue(t.Key))
 	}
 	// The registration policy: unchecked boxes are "no".
-	reg := map[string]string{registry.SettingSecondReview: "0", registry.SettingSeparateRecorder: "0",
+	reg = map[string]string{registry.SettingSecondReview: "0", registry.SettingSeparateRecorder: "0",
 		registry.SettingAutoReview: strings.Join(r.PostForm["auto_review"], ","), registry.SettingDays: strings.TrimSpace(r.PostFormValue(registry.SettingDays))}
 	if r.PostFormValue(registry.SettingSecondReview) == "1" {
 		reg[registry.SettingSecondReview] = "1"
@@ -821,7 +816,6 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	// Only a form that shows the policy changes it: an unchecked box is
 	// absent from the post, and a form without the section must not read
 	// as every box unchecked.
-	var policy registry.Policy
 	var perr error
 	if r.PostFormValue("registration.policy_form") == "1" {
 		policy, perr = registry.ParsePolicy(reg)
@@ -829,18 +823,47 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		reg = nil
 	}
 	// Every threshold and the policy checked before anything is stored.
-	_, err = supervision.ParseThresholds(values)
-	if err == nil {
+	if _, err = supervision.ParseThresholds(values); err == nil {
 		err = perr
-	}
-	if err != nil {
-		_, all, jerr := s.jurisdictionNames(r)
-		if jerr != nil {
-			return jerr
+	} else if perr != nil { // both wrong: show the policy's fields too
+		e := problem.As(err)
+		if e.Fields == nil {
+			e.Fields = map[string]string{}
 		}
-		page, ferr := s.settingsForm(r, manageableJurisdictions(p, access.SettingsManage, counties(all)), j)
-		if ferr != nil {
-			return ferr
+		for k, v := range problem.As(perr).Fields {
+			e.Fields[k] = v
+		}
+		err = e
+	}
+	if err == nil && reg != nil {
+		for k, v := range policy.Settings() {
+			values[k] = v
+		}
+	}
+	return values, reg, policy, err
+}
+
+// settingsSave stores a jurisdiction's settings; the store decides access
+// on the jurisdiction, and then refuses a bad form.
+func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	j := r.PostFormValue("jurisdiction")
+	values, reg, policy, bad := settingsFromForm(r)
+	if err := s.db.PutSettings(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), j, values); err != nil {
+		e, err := shown(err)
+		if err != nil {
+			return err
+		}
+		_, all, err := s.jurisdictionNames(r)
+		if err != nil {
+			return err
+		}
+		page, err := s.settingsForm(r, manageableJurisdictions(p, access.SettingsManage, counties(all)), j)
+		if err != nil {
+			return err
 		}
 		for k, v := range values {
 			page.Values[k] = v
@@ -848,22 +871,8 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		if reg != nil {
 			page.Policy = policy
 		}
-		e := problem.As(err)
 		page.Message, page.Errors = e.Message, e.Fields
-		if perr != nil && err != perr { // both wrong: show the policy's fields too
-			for k, v := range problem.As(perr).Fields {
-				page.Errors[k] = v
-			}
-		}
 		return s.render(w, http.StatusUnprocessableEntity, "settings", page)
-	}
-	if reg != nil {
-		for k, v := range policy.Settings() {
-			values[k] = v
-		}
-	}
-	if err := s.db.PutSettings(r.Context(), identity.ActorFrom(r.Context()), j, values); err != nil {
-		return err
 	}
 	s.flash(r, "已保存配置")
 	http.Redirect(w, r, "/admin/settings?jurisdiction="+url.QueryEscape(j), http.StatusSeeOther)

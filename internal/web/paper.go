@@ -111,13 +111,11 @@ func (s *Server) paperPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // paperAction receives a range or spoils a blank: the first post checks it
-// and asks for confirmation, the second (confirm=1) records it.
+// and asks for confirmation, the second (confirm=1) records it. The store
+// decides access on the stock, before it checks the form.
 func (s *Server) paperAction(w http.ResponseWriter, r *http.Request) error {
 	page, err := s.loadPaperPage(r, r.PostFormValue("jurisdiction"))
 	if err != nil {
-		return err
-	}
-	if err := access.Decide(page.P, access.PaperManage, access.Target{Jurisdiction: page.Current}); err != nil {
 		return err
 	}
 	ctx, actor := r.Context(), identity.ActorFrom(r.Context())
@@ -128,29 +126,23 @@ func (s *Server) paperAction(w http.ResponseWriter, r *http.Request) error {
 	var done string
 	switch action := r.PostFormValue("action"); action {
 	case "receive":
-		rng, err := certificate.NewRange(f.Prefix, f.First, f.Last)
-		if err == nil {
-			rng.Note = f.Note
-			if !confirm {
-				if err = s.db.CheckPaperRange(ctx, page.Current, rng); err == nil {
-					page.Preview = &PaperPreview{Action: action, Range: rng}
-					return s.render(w, 200, "paper", page)
-				}
-			} else if rng, err = s.db.ReceivePaper(ctx, actor, page.Current, rng); err == nil {
-				done = "已领入证书纸 " + rng.String() + "，共" + strconv.FormatInt(rng.Size(), 10) + "张"
+		rng, bad := certificate.NewRange(f.Prefix, f.First, f.Last)
+		rng.Note = f.Note
+		if !confirm {
+			if err = s.db.CheckPaperRange(store.AfterAccess(ctx, bad), page.Current, rng); err == nil {
+				page.Preview = &PaperPreview{Action: action, Range: rng}
+				return s.render(w, 200, "paper", page)
 			}
+		} else if rng, err = s.db.ReceivePaper(store.AfterAccess(ctx, bad), actor, page.Current, rng); err == nil {
+			done = "已领入证书纸 " + rng.String() + "，共" + strconv.FormatInt(rng.Size(), 10) + "张"
 		}
 		if err != nil {
 			return s.paperRefused(w, page, err)
 		}
 	case "spoil":
 		if !confirm {
-			_, _, err := certificate.CheckSpoil(f.Serial, f.Reason)
-			var serial certificate.Serial
-			var rng certificate.Range
-			if err == nil {
-				serial, rng, err = s.db.CheckPaperBlank(ctx, page.Current, f.Serial)
-			}
+			_, _, bad := certificate.CheckSpoil(f.Serial, f.Reason)
+			serial, rng, err := s.db.CheckPaperBlank(store.AfterAccess(ctx, bad), page.Current, f.Serial)
 			if err != nil {
 				return s.paperRefused(w, page, err)
 			}
