@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 )
@@ -45,6 +46,15 @@ func loadCalendar(ctx context.Context, q querier) (*calendar.Calendar, error) {
 	return calendar.New(notices), nil
 }
 
+// CheckNotice is the preview of a notice to load: refused to whoever may
+// not manage the calendar, then checked as LoadNotice checks it.
+func CheckNotice(ctx context.Context, n calendar.Notice) error {
+	if err := decide(ctx, access.CalendarManage, access.Target{}); err != nil {
+		return err
+	}
+	return n.Validate()
+}
+
 // LoadNotice stores a validated holiday notice; it applies to its scope and
 // year from now on, replacing earlier ones (which stay on record). The
 // due dates stored with their records (acceptance opinions', registration
@@ -54,11 +64,11 @@ func loadCalendar(ctx context.Context, q querier) (*calendar.Calendar, error) {
 // on them, and the days left counted to them, follow the calendar from the
 // commit on. The 20-working-day clock is derived when read.
 func (db *DB) LoadNotice(ctx context.Context, actor audit.Actor, n calendar.Notice) (int64, error) {
-	if err := n.Validate(); err != nil {
-		return 0, err
-	}
 	var id int64
 	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if err := CheckNotice(ctx, n); err != nil {
+			return err
+		}
 		if db.engine == Postgres {
 			// One notice at a time: each recomputes against every notice
 			// before it, its own included.

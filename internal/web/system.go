@@ -119,18 +119,20 @@ func (s *Server) calendarPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "calendar", CalendarPage{Base: s.base(r, "节假日日历"), Notices: s.cfg.Calendar.Get().Notices()})
 }
 
-// calendarLoad previews a pasted notice; with confirm=1 it loads it.
+// calendarLoad previews a pasted notice; with confirm=1 it loads it. The
+// store decides access before the notice is checked.
 func (s *Server) calendarLoad(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
-	if err != nil {
-		return err
-	}
-	if err := access.Decide(p, access.CalendarManage, access.Target{}); err != nil {
-		return err
-	}
 	text := r.PostFormValue("text")
+	n, bad := calendar.ParseNotice(text)
+	ctx := store.AfterAccess(r.Context(), bad)
+	confirm := r.PostFormValue("confirm") == "1"
+	var err error
+	if confirm {
+		_, err = s.db.LoadNotice(ctx, identity.ActorFrom(r.Context()), n)
+	} else {
+		err = store.CheckNotice(ctx, n)
+	}
 	page := CalendarPage{Base: s.base(r, "节假日日历"), Notices: s.cfg.Calendar.Get().Notices(), Text: text}
-	n, err := calendar.ParseNotice(text)
 	if err != nil {
 		e := problem.As(err)
 		if e.Kind != problem.Invalid {
@@ -139,12 +141,9 @@ func (s *Server) calendarLoad(w http.ResponseWriter, r *http.Request) error {
 		page.Errors, page.Message = e.Fields, e.Message
 		return s.render(w, http.StatusUnprocessableEntity, "calendar", page)
 	}
-	if r.PostFormValue("confirm") != "1" {
+	if !confirm {
 		page.Preview = &n
 		return s.render(w, 200, "calendar", page)
-	}
-	if _, err := s.db.LoadNotice(r.Context(), identity.ActorFrom(r.Context()), n); err != nil {
-		return err
 	}
 	if err := s.cfg.Calendar.Reload(r.Context()); err != nil {
 		return err
