@@ -3,12 +3,17 @@ package store_test
 import (
 	"context"
 	"testing"
+	"time"
 
+	"handover/internal/calendar"
 	"handover/internal/completion"
 	"handover/internal/credit"
+	"handover/internal/exchange"
 	"handover/internal/identity"
+	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/store"
+	"handover/internal/supervision"
 )
 
 // Each write the pages ask is decided by the store on the row it reads: a
@@ -51,11 +56,7 @@ func TestStoreDecidesEachUseCase(t *testing.T) {
 
 	draft := x.input(x.saleFixture.units[8])
 	draft.Buyers = nil // wrong besides: refused by the rules once past access
-	tests := []struct {
-		name            string
-		denied, allowed *identity.Principal
-		call            func(ctx context.Context) error
-	}{
+	tests := []decidesCase{
 		{"DraftContract", otherDeveloper, developer, func(ctx context.Context) error {
 			_, err := x.db.DraftContract(ctx, x.dev, dev1, draft)
 			return err
@@ -157,13 +158,29 @@ func TestStoreDecidesEachUseCase(t *testing.T) {
 			return err
 		}},
 	}
+	checkDecides(t, x.db, tests)
+}
+
+// decidesCase is one use case of the store: a principal refused, one
+// allowed, and the call.
+type decidesCase = struct {
+	name            string
+	denied, allowed *identity.Principal
+	call            func(ctx context.Context) error
+}
+
+// checkDecides runs each use case without the right (access.denied, and
+// no audit event written), anonymously (auth.required) and with the right
+// (past access).
+func checkDecides(t *testing.T, db *store.DB, tests []decidesCase) {
+	t.Helper()
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			before := writes(t, x.db)
+			before := writes(t, db)
 			if err := tt.call(request(tt.denied)); problem.CodeOf(err) != "access.denied" {
 				t.Errorf("without the right: got %q (%v), want access.denied", problem.CodeOf(err), err)
 			}
-			if after := writes(t, x.db); after != before {
+			if after := writes(t, db); after != before {
 				t.Errorf("without the right: %d audit events written, want none", after-before)
 			}
 			if err := tt.call(request(nil)); problem.CodeOf(err) != "auth.required" {
@@ -185,4 +202,165 @@ func writes(t *testing.T, db *store.DB) int {
 		t.Fatal(err)
 	}
 	return n
+}
+
+// The administration, the presale fund, the partners' endpoints, the
+// settings, the certificate paper, the calendar and a kept promise are
+// decided by the store like the rest; a form problem found by the
+// transport (store.AfterAccess) is told only to whoever has the right.
+func TestStoreDecidesTheOtherUseCases(t *testing.T) {
+	x := newCompletionFixture(t)
+	ctx := context.Background()
+	x.ready(t)
+	x.file(t, "2026-03-10")
+	cs, err := x.db.Commitments(ctx, x.project.ID)
+	if err != nil || len(cs) == 0 {
+		t.Fatalf("commitments: %v %v", cs, err)
+	}
+	var withdrawal int64
+	if err := x.db.SQLForTest().QueryRow(`INSERT INTO fund_withdrawals (project_id, node, amount, evidence, state, extra_review, requested_by, requested_at)
+		VALUES ($1, 'structure', 100, '主体结构验收', 'requested', false, 0, $2) RETURNING id`, x.project.ID, x.clock.Now()).Scan(&withdrawal); err != nil {
+		t.Fatal(err)
+	}
+	bank := x.f.Orgs["652301/bank"].ID
+	ep, err := x.db.PutEndpoint(ctx, x.hous, exchange.Endpoint{OrgID: bank, Name: "贷款系统", URL: "https://bank.example/hook",
+		Secret: "0123456789abcdef0123", Events: []string{exchange.EventTypes()[0].Code}, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kaifa := x.f.Users["kaifa"].ID
+	_, token, err := x.db.CreateToken(ctx, x.hous, kaifa, "测试")
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	here, there := x.f.Orgs["652301/housing"].ID, x.f.Orgs["652302/housing"].ID
+	adminHere := principalOf(identity.RoleAdmin, identity.Housing, "652301", here)
+	adminThere := principalOf(identity.RoleAdmin, identity.Housing, "652302", there)
+	adminPrefecture := principalOf(identity.RoleAdmin, identity.Housing, "652300", here)
+	adminPrefecture.Jurisdiction.Kind = identity.Prefecture
+	housingHere := principalOf(identity.RoleHousing, identity.Housing, "652301", here)
+	housingThere := principalOf(identity.RoleHousing, identity.Housing, "652302", there)
+	developer := principalOf(identity.RoleDeveloper, identity.Developer, "652301", x.f.Orgs["dev1"].ID)
+	otherDeveloper := principalOf(identity.RoleDeveloper, identity.Developer, "652301", x.f.Orgs["dev2"].ID)
+	recorder := principalOf(identity.RoleRecorder, identity.Registry, "652301", x.f.Orgs["652301/registry"].ID)
+	bad := &problem.Error{Kind: problem.Invalid, Code: "request.field", Message: "扣分须为1至30的整数", Fields: map[string]string{"points": "扣分须为1至30的整数"}}
+	blank := paperRange(t, "A", "0000001", "0000100")
+
+	tests := []decidesCase{
+		{"CreateOrg (no name)", adminThere, adminHere, func(ctx context.Context) error {
+			_, err := x.db.CreateOrg(ctx, x.hous, identity.Org{Kind: identity.Tax, Jurisdiction: "652301"})
+			return err
+		}},
+		{"CreateUser (no password)", adminThere, adminHere, func(ctx context.Context) error {
+			_, err := x.db.CreateUser(ctx, x.hous, store.NewUser{User: identity.User{Username: "xin", Name: "新", OrgID: x.f.Orgs["dev1"].ID}})
+			return err
+		}},
+		{"UpdateUser (a weak password)", adminThere, adminHere, func(ctx context.Context) error {
+			_, err := x.db.UpdateUser(ctx, x.hous, kaifa, identity.UserChange{Password: "short"})
+			return err
+		}},
+		{"UpdateUser (a role the organisation may not hold)", adminThere, adminHere, func(ctx context.Context) error {
+			_, err := x.db.UpdateUser(ctx, x.hous, kaifa, identity.UserChange{Roles: []identity.Role{identity.RoleRecorder}})
+			return err
+		}},
+		{"CreateToken", adminThere, adminHere, func(ctx context.Context) error {
+			_, _, err := x.db.CreateToken(ctx, x.hous, kaifa, "测试")
+			return err
+		}},
+		{"RevokeToken", adminThere, adminHere, func(ctx context.Context) error {
+			return x.db.RevokeToken(ctx, x.hous, token.ID)
+		}},
+		{"OpenFundAccount (opened already)", housingThere, housingHere, func(ctx context.Context) error {
+			return x.db.OpenFundAccount(ctx, x.hous, presale.FundAccount{ProjectID: x.project.ID, Bank: bank, Number: "1", Supervised: dec("1")})
+		}},
+		{"RecordPayment (no amount)", developer, housingHere, func(ctx context.Context) error {
+			return x.db.RecordPayment(ctx, x.hous, x.project.ID, 0, dec("0"), calendar.Date{}, "")
+		}},
+		{"RecordMilestone (no evidence)", housingThere, housingHere, func(ctx context.Context) error {
+			return x.db.RecordMilestone(ctx, x.hous, x.project.ID, "bogus", calendar.Date{}, "")
+		}},
+		{"RequestWithdrawal (no amount)", otherDeveloper, developer, func(ctx context.Context) error {
+			_, err := x.db.RequestWithdrawal(ctx, x.dev, presale.Withdrawal{ProjectID: x.project.ID, Node: "structure"})
+			return err
+		}},
+		{"DecideWithdrawal (refused without a reason)", housingThere, housingHere, func(ctx context.Context) error {
+			_, err := x.db.DecideWithdrawal(ctx, x.hous, withdrawal, false, "")
+			return err
+		}},
+		{"DecideProjectWithdrawal (another project's)", housingThere, housingHere, func(ctx context.Context) error {
+			_, err := x.db.DecideProjectWithdrawal(ctx, x.hous, x.project.ID+1000, withdrawal, false, "")
+			return err
+		}},
+		{"PutEndpoint (no URL)", adminThere, adminHere, func(ctx context.Context) error {
+			_, err := x.db.PutEndpoint(ctx, x.hous, exchange.Endpoint{OrgID: bank, Name: "贷款系统"})
+			return err
+		}},
+		{"ReplayDeliveries (none dead)", adminThere, adminHere, func(ctx context.Context) error {
+			_, err := x.db.ReplayDeliveries(ctx, x.hous, ep.ID)
+			return err
+		}},
+		{"PutSettings", housingHere, adminHere, func(ctx context.Context) error {
+			return x.db.PutSettings(ctx, x.hous, "652301", map[string]string{})
+		}},
+		{"CheckPaperRange", housingHere, recorder, func(ctx context.Context) error {
+			return x.db.CheckPaperRange(ctx, "652301", blank)
+		}},
+		{"ReceivePaper (a form problem found before)", housingHere, recorder, func(ctx context.Context) error {
+			_, err := x.db.ReceivePaper(store.AfterAccess(ctx, bad), x.hous, "652301", blank)
+			return err
+		}},
+		{"CheckPaperBlank (not a serial)", housingHere, recorder, func(ctx context.Context) error {
+			_, _, err := x.db.CheckPaperBlank(ctx, "652301", "x")
+			return err
+		}},
+		{"SpoilBlank (no reason)", housingHere, recorder, func(ctx context.Context) error {
+			_, err := x.db.SpoilBlank(ctx, x.hous, "652301", "A0000001", "")
+			return err
+		}},
+		{"CheckNotice (empty)", adminHere, adminPrefecture, func(ctx context.Context) error {
+			return store.CheckNotice(ctx, calendar.Notice{})
+		}},
+		{"LoadNotice (empty)", adminHere, adminPrefecture, func(ctx context.Context) error {
+			_, err := x.db.LoadNotice(ctx, x.hous, calendar.Notice{})
+			return err
+		}},
+		{"FulfilCommitment (no evidence)", otherDeveloper, developer, func(ctx context.Context) error {
+			_, err := x.db.FulfilCommitment(ctx, x.dev, cs[0].ID, "")
+			return err
+		}},
+		{"RecordCreditEvent (points that are not a number)", developer, housingHere, func(ctx context.Context) error {
+			_, err := x.db.RecordCreditEvent(store.AfterAccess(ctx, bad), x.hous, x.f.Orgs["dev1"].ID, "未按期交付", "检查记录", 0)
+			if problem.KindOf(err) != problem.Forbidden && problem.KindOf(err) != problem.Unauthenticated && err != bad {
+				t.Errorf("with the right: got %v, want the form's problem", err)
+			}
+			return err
+		}},
+	}
+	checkDecides(t, x.db, tests)
+}
+
+// An alert's acknowledgement, assignment and resolution are decided by the
+// store on the alert it locks.
+func TestStoreDecidesAlerts(t *testing.T) {
+	x := newCompletionFixture(t)
+	x.clock.Set(time.Date(2027, 6, 22, 2, 0, 0, 0, time.UTC))
+	evaluate(t, x.db, x)
+	a := alertOf(t, x.db, supervision.DeliveryAtRisk, "project:"+itoa(x.project.ID)+":delivery")
+	developer := principalOf(identity.RoleDeveloper, identity.Developer, "652301", x.f.Orgs["dev1"].ID)
+	otherDeveloper := principalOf(identity.RoleDeveloper, identity.Developer, "652301", x.f.Orgs["dev2"].ID)
+	checkDecides(t, x.db, []decidesCase{
+		{"AssignAlert (to a user of another organisation)", otherDeveloper, developer, func(ctx context.Context) error {
+			_, err := x.db.AssignAlert(ctx, x.dev, a.ID, x.f.Users["zhujian"].ID, "")
+			return err
+		}},
+		{"ResolveAlert (no note)", otherDeveloper, developer, func(ctx context.Context) error {
+			_, err := x.db.ResolveAlert(ctx, x.dev, a.ID, "")
+			return err
+		}},
+		{"AcknowledgeAlert", otherDeveloper, developer, func(ctx context.Context) error {
+			_, err := x.db.AcknowledgeAlert(ctx, x.dev, a.ID)
+			return err
+		}},
+	})
 }
