@@ -660,11 +660,9 @@ func (a *API) recordItem(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	due, paid, err := completion.ParseItem(in.Due, in.Paid)
-	if err != nil {
-		return err
-	}
-	it, err := a.DB.RecordItem(r.Context(), identity.ActorFrom(r.Context()), id, due, paid, in.Evidence, in.Note)
+	// bad figures are refused once the store has decided access
+	due, paid, bad := completion.ParseItem(in.Due, in.Paid)
+	it, err := a.DB.RecordItem(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), id, due, paid, in.Evidence, in.Note)
 	if err != nil {
 		return err
 	}
