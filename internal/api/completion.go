@@ -99,7 +99,9 @@ func (a *API) commissionSurveyor(w http.ResponseWriter, r *http.Request) error {
 func SurveyRefused(errs []ledger.RowError) error {
 	e := &problem.Error{Kind: problem.Invalid, Code: "survey.invalid", Message: "测绘成果未通过校验，未保存", Fields: map[string]string{}}
 	for _, x := range errs {
-		e.Reasons = append(e.Reasons, problem.Reason{Rule: "survey.row", Subject: x.Value, Message: x.String()})
+		e.Reasons = append(e.Reasons, problem.Reason{Rule: "survey.row", Subject: x.Value, Message: x.String(),
+			Basis: "多测合一：竣工测绘成果逐户提交，面积与分摊系数须符合《房产测量规范》（GB/T 17986）的格式与精度",
+			Fixer: "测绘单位（按错误清单修改成果表后重新提交）"})
 	}
 	return e
 }
@@ -345,7 +347,7 @@ func (a *API) contractReconciliation(w http.ResponseWriter, r *http.Request) err
 		return err
 	}
 	if len(rows) == 0 {
-		return problem.New(problem.NotFound, "area.not_measured", "该户尚无审核通过的实测面积")
+		return problem.New(problem.NotFound, "reconciliation.not_found", "该户尚无审核通过的实测面积，没有面积差异核对")
 	}
 	return writeJSON(w, 200, toAreaJSON(rows[0]))
 }

@@ -14,6 +14,6 @@ func (u User) MayHoldToken() error {
 // UnknownJurisdiction is the refusal of a form's jurisdiction code that is
 // not a jurisdiction of the prefecture.
 func UnknownJurisdiction(code string) error {
-	return &problem.Error{Kind: problem.Invalid, Code: "jurisdiction.not_found", Message: "辖区不存在",
+	return &problem.Error{Kind: problem.Invalid, Code: "jurisdiction.unknown", Message: "辖区不存在",
 		Fields: map[string]string{"jurisdiction": "辖区" + code + "不存在"}}
 }

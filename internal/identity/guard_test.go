@@ -29,7 +29,7 @@ func TestUserMayHoldToken(t *testing.T) {
 
 func TestUnknownJurisdiction(t *testing.T) {
 	e := problem.As(UnknownJurisdiction("532399"))
-	if e.Code != "jurisdiction.not_found" || e.Kind != problem.Invalid || e.Fields["jurisdiction"] != "辖区532399不存在" {
-		t.Errorf("UnknownJurisdiction: got %v (kind %v), want jurisdiction.not_found naming 532399", e, e.Kind)
+	if e.Code != "jurisdiction.unknown" || e.Kind != problem.Invalid || e.Fields["jurisdiction"] != "辖区532399不存在" {
+		t.Errorf("UnknownJurisdiction: got %v (kind %v), want jurisdiction.unknown naming 532399", e, e.Kind)
 	}
 }

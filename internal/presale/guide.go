@@ -23,7 +23,7 @@ func PermitGuide(effect credit.Effect) guide.Matter {
 		},
 		Conditions: []problem.Reason{
 			{Rule: "presale.land_right", Message: "项目的每宗地已取得国有建设用地使用权（已办理首次登记）", Basis: basisLand, Fixer: "开发企业"},
-			{Rule: "presale.land_premium", Message: "土地出让价款已全部缴清", Basis: basisLand, Fixer: "开发企业；自然资源部门确认"},
+			{Rule: "presale.land_premium", Message: "土地出让价款已全部缴清", Basis: basisLand, Fixer: "开发企业（缴清价款后由自然资源部门确认）"},
 			{Rule: "presale.planning_permit", Message: "已取得建设工程规划许可证，并经住建部门确认", Basis: basisPlanning, Fixer: "开发企业；住建部门确认"},
 			{Rule: "presale.construction_permit", Message: "已取得建筑工程施工许可证，并经住建部门确认", Basis: basisWorks, Fixer: "开发企业；住建部门确认"},
 			{Rule: "presale.investment", Message: "投入开发建设的资金达到工程建设总投资的25%以上", Basis: basisInvestment, Fixer: "开发企业"},

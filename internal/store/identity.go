@@ -558,8 +558,12 @@ func (db *DB) Principal(ctx context.Context, userID int64) (*identity.Principal,
 		&p.Org.ID, &p.Org.Name, &okind, &p.Org.Service, &p.Org.Jurisdiction, &p.Org.USCC, &p.Org.CreatedAt,
 		&p.Jurisdiction.Code, &p.Jurisdiction.Name, &jkind, &p.Jurisdiction.County, &p.Jurisdiction.CertPlace,
 		&p.Jurisdiction.Province, &p.Jurisdiction.Region)
+	if errors.Is(err, sql.ErrNoRows) {
+		// The session's or token's user is gone: the caller is no one.
+		return nil, problem.New(problem.Unauthenticated, "auth.invalid", "登录已失效，请重新登录")
+	}
 	if err != nil {
-		return nil, notFound(err, "auth.invalid", "登录已失效，请重新登录")
+		return nil, err
 	}
 	if p.User.Disabled {
 		return nil, problem.New(problem.Unauthenticated, "auth.disabled", "账户已停用，请联系系统管理员")

@@ -78,7 +78,7 @@ func principal(r *http.Request) (*identity.Principal, error) {
 func pathID(r *http.Request, name string) (int64, error) {
 	id, err := strconv.ParseInt(r.PathValue(name), 10, 64)
 	if err != nil || id <= 0 {
-		return 0, problem.New(problem.NotFound, "request.path", "页面不存在")
+		return 0, problem.New(problem.NotFound, "page.not_found", "页面不存在")
 	}
 	return id, nil
 }
