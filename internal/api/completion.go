@@ -95,17 +95,6 @@ func (a *API) commissionSurveyor(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// SurveyRefused is the refusal of a survey with every bad row.
-func SurveyRefused(errs []ledger.RowError) error {
-	e := &problem.Error{Kind: problem.Invalid, Code: "survey.invalid", Message: "测绘成果未通过校验，未保存", Fields: map[string]string{}}
-	for _, x := range errs {
-		e.Reasons = append(e.Reasons, problem.Reason{Rule: "survey.row", Subject: x.Value, Message: x.String(),
-			Basis: "多测合一：竣工测绘成果逐户提交，面积与分摊系数须符合《房产测量规范》（GB/T 17986）的格式与精度",
-			Fixer: "测绘单位（按错误清单修改成果表后重新提交）"})
-	}
-	return e
-}
-
 func (a *API) submitSurvey(w http.ResponseWriter, r *http.Request) error {
 	var in completion.SurveyInput
 	if err := decode(r, &in); err != nil {
@@ -121,7 +110,7 @@ func (a *API) submitSurvey(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if len(res.Errors) > 0 {
-		return SurveyRefused(res.Errors)
+		return completion.SurveyRefused(res.Errors)
 	}
 	return writeJSON(w, 201, toSurveyJSON(res.Survey, nil))
 }

@@ -359,3 +359,15 @@ func anyOf(s []string) []any {
 	}
 	return out
 }
+
+// SurveyRefused is the refusal of a survey workbook with every bad row,
+// each under its rule with its basis and the surveyor who fixes it.
+func SurveyRefused(errs []ledger.RowError) error {
+	e := &problem.Error{Kind: problem.Invalid, Code: "survey.invalid", Message: "测绘成果未通过校验，未保存", Fields: map[string]string{}}
+	for _, x := range errs {
+		e.Reasons = append(e.Reasons, problem.Reason{Rule: "survey.row", Subject: x.Value, Message: x.String(),
+			Basis: "多测合一：竣工测绘成果逐户提交，面积与分摊系数须符合《房产测量规范》（GB/T 17986）的格式与精度",
+			Fixer: "测绘单位（按错误清单修改成果表后重新提交）"})
+	}
+	return e
+}

@@ -144,3 +144,14 @@ func TestSubmitSurvey(t *testing.T) {
 		}
 	}
 }
+
+func TestSurveyRefused(t *testing.T) {
+	err := SurveyRefused([]ledger.RowError{{Sheet: "成果", Row: 3, Column: "实测建筑面积", Value: "1单元101", Reason: "面积应为数字"}})
+	e := problem.As(err)
+	if e.Code != "survey.invalid" || e.Kind != problem.Invalid || len(e.Reasons) != 1 {
+		t.Fatalf("SurveyRefused: got %+v, want survey.invalid with one reason", e)
+	}
+	if r := e.Reasons[0]; r.Rule != "survey.row" || r.Subject != "1单元101" || r.Basis == "" || r.Fixer == "" {
+		t.Errorf("SurveyRefused reason: got %+v, want survey.row on 1单元101 with its basis and fixer", r)
+	}
+}

@@ -1,8 +1,10 @@
 package registry
 
 import (
+	"fmt"
 	"handover/internal/calendar"
 	"handover/internal/problem"
+	"slices"
 	"strings"
 )
 
@@ -174,4 +176,64 @@ func (e Entry) Holders0() string {
 		return ""
 	}
 	return e.Holders[0].Name
+}
+
+// ServiceBlocks are the reasons service s of application a cannot be
+// recorded now on units (every unit of the building for a building's first
+// registration, in building), from each unit's facts, as if the earlier
+// services of the same application were recorded: a first registration
+// before a transfer, a transfer before a mortgage. A second-hand transfer
+// whose deed tax voucher was taken at 受理 has its tax paid; a mortgage
+// without its own mortgagee converts the sale's 预抵押. A cancellation,
+// unseal or correction needs its entry in force. With several units, each
+// reason names its unit.
+func (a Application) ServiceBlocks(s Service, building int64, units []int64, facts map[int64]UnitFacts) []problem.Reason {
+	var out []problem.Reason
+	for _, unit := range units {
+		for _, b := range a.unitBlocks(s, building, unit, facts[unit]) {
+			if len(units) > 1 {
+				b.Message = fmt.Sprintf("%s（户%d）", b.Message, unit)
+			}
+			out = append(out, b)
+		}
+	}
+	return out
+}
+
+func (a Application) unitBlocks(s Service, building, unit int64, f UnitFacts) []problem.Reason {
+	for _, earlier := range a.Services {
+		if earlier.Seq >= s.Seq || earlier.State == Withdrawn {
+			continue
+		}
+		switch {
+		case earlier.Kind == First && (earlier.UnitID == unit || earlier.BuildingID == building):
+			f.FirstInSameApp = true
+		case earlier.Kind == Transfer && earlier.UnitID == unit:
+			f.TransferInSameApp = true
+		}
+	}
+	if s.Details["deed_tax_voucher"] != "" {
+		f.DeedTaxPaid = true
+	}
+	f.LoanMortgage = s.Kind == MortgageReg && s.Details["bank"] == ""
+	switch s.Kind {
+	case First:
+		blocks := FirstBlocks(f)
+		if s.UnitID == 0 {
+			// A building's first registration waits only for what concerns
+			// the building (its filing, its parcel); a unit sealed, locked
+			// or already registered is left out of it and waits on its own.
+			blocks = slices.DeleteFunc(blocks, func(b problem.Reason) bool { return !BuildingWide(b.Rule) })
+		}
+		return blocks
+	case Transfer:
+		return TransferBlocks(f)
+	case MortgageReg:
+		return MortgageBlocks(f)
+	case Unseal, Cancel, Correct:
+		if st := Statuses(f.Book)[s.EntryID]; st != Current && st != Temporary {
+			return []problem.Reason{{Rule: "entry.not_current", Message: "所选登记已不是现势登记", Basis: "《不动产登记暂行条例实施细则》", Fixer: "受理人员（核对登记簿）"}}
+		}
+	}
+	return nil
 }

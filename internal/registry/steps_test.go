@@ -1,6 +1,7 @@
 package registry
 
 import (
+	"handover/internal/problem"
 	"slices"
 	"testing"
 )
@@ -91,6 +92,47 @@ func TestCheckCertifiable(t *testing.T) {
 		}
 		if got := codeOf(a.CheckCertifiable()); got != tt.wantCode {
 			t.Errorf("CheckCertifiable of %v: got %q, want %q", tt.states, got, tt.wantCode)
+		}
+	}
+}
+
+func TestServiceBlocks(t *testing.T) {
+	devOwn := Entry{ID: 1, Kind: Ownership, RegType: RegFirst}
+	seal := Entry{ID: 2, Kind: Seal}
+	filed := UnitFacts{Filed: true, ContractID: 9}
+	first := Service{Seq: 1, Kind: First, UnitID: 5}
+	transfer := Service{Seq: 2, Kind: Transfer, UnitID: 5, ContractID: 9}
+	rules := func(bs []problem.Reason) []string {
+		var out []string
+		for _, b := range bs {
+			out = append(out, b.Rule+":"+b.Message)
+		}
+		return out
+	}
+	tests := []struct {
+		name  string
+		a     Application
+		s     Service
+		units []int64
+		facts map[int64]UnitFacts
+		want  []string
+	}{
+		{"transfer alone, nothing registered", Application{Services: []Service{transfer}}, transfer, []int64{5},
+			map[int64]UnitFacts{5: filed}, []string{"transfer.ownership:开发企业的所有权尚未登记（首次登记）", "transfer.deed_tax:契税尚未缴纳"}},
+		{"after the first registration of the same application, tax voucher taken", Application{Services: []Service{first, transfer}},
+			Service{Seq: 2, Kind: Transfer, UnitID: 5, ContractID: 9, Details: map[string]string{"deed_tax_voucher": "V1"}}, []int64{5},
+			map[int64]UnitFacts{5: filed}, nil},
+		{"a withdrawn first registration does not count", Application{Services: []Service{{Seq: 1, Kind: First, UnitID: 5, State: Withdrawn}, transfer}},
+			Service{Seq: 2, Kind: Transfer, UnitID: 5, ContractID: 9, Details: map[string]string{"deed_tax_voucher": "V1"}}, []int64{5},
+			map[int64]UnitFacts{5: filed}, []string{"transfer.ownership:开发企业的所有权尚未登记（首次登记）"}},
+		{"a building's first registration waits only for the building", Application{}, Service{Kind: First, BuildingID: 3}, []int64{5, 6},
+			map[int64]UnitFacts{5: {Filed: true, Book: []Entry{seal}}, 6: {}}, []string{"first.filing:尚未办理竣工验收备案（户6）"}},
+		{"an entry no longer in force", Application{}, Service{Kind: Cancel, UnitID: 5, EntryID: 1}, []int64{5},
+			map[int64]UnitFacts{5: {Book: []Entry{devOwn, {ID: 3, Kind: Cancellation, Ends: 1, EndKind: Cancelled}}}}, []string{"entry.not_current:所选登记已不是现势登记"}},
+	}
+	for _, tt := range tests {
+		if got := rules(tt.a.ServiceBlocks(tt.s, 3, tt.units, tt.facts)); !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %v, want %v", tt.name, got, tt.want)
 		}
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -692,52 +691,7 @@ func serviceBlocks(ctx context.Context, tx *Tx, a *registry.Application, s regis
 	if err != nil {
 		return nil, err
 	}
-	var out []problem.Reason
-	for _, unit := range units {
-		f := facts[unit]
-		for _, earlier := range a.Services {
-			if earlier.Seq >= s.Seq || earlier.State == registry.Withdrawn {
-				continue
-			}
-			switch {
-			case earlier.Kind == registry.First && (earlier.UnitID == unit || earlier.BuildingID == building):
-				f.FirstInSameApp = true
-			case earlier.Kind == registry.Transfer && earlier.UnitID == unit:
-				f.TransferInSameApp = true
-			}
-		}
-		if s.Details["deed_tax_voucher"] != "" {
-			f.DeedTaxPaid = true // a second-hand transfer: the tax bureau's voucher taken at 受理
-		}
-		f.LoanMortgage = s.Kind == registry.MortgageReg && s.Details["bank"] == "" // recordMortgage's contract path
-		var blocks []problem.Reason
-		switch s.Kind {
-		case registry.First:
-			blocks = registry.FirstBlocks(f)
-			if s.UnitID == 0 {
-				// A building's first registration waits only for what
-				// concerns the building (its filing, its parcel); a unit
-				// sealed, locked or already registered is left out of it
-				// and waits on its own (recordService skips it).
-				blocks = slices.DeleteFunc(blocks, func(b problem.Reason) bool { return !registry.BuildingWide(b.Rule) })
-			}
-		case registry.Transfer:
-			blocks = registry.TransferBlocks(f)
-		case registry.MortgageReg:
-			blocks = registry.MortgageBlocks(f)
-		case registry.Unseal, registry.Cancel, registry.Correct:
-			if registry.Statuses(f.Book)[s.EntryID] != registry.Current && registry.Statuses(f.Book)[s.EntryID] != registry.Temporary {
-				blocks = append(blocks, problem.Reason{Rule: "entry.not_current", Message: "所选登记已不是现势登记", Basis: "《不动产登记暂行条例实施细则》", Fixer: "受理人员（核对登记簿）"})
-			}
-		}
-		for _, b := range blocks {
-			if len(units) > 1 {
-				b.Message = fmt.Sprintf("%s（户%d）", b.Message, unit)
-			}
-			out = append(out, b)
-		}
-	}
-	return out, nil
+	return a.ServiceBlocks(s, building, units, facts), nil
 }
 
 func (tx *Tx) applicationBlocks(ctx context.Context, a *registry.Application) ([]problem.Reason, error) {
