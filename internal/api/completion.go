@@ -481,8 +481,8 @@ func (a *API) listCases(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 200, caseList{Cases: out})
 }
 
-// CaseTarget is the access target of a joint acceptance (Org: set to a
-// task's department when deciding on that department's opinion).
+// loadCase reads the path's joint acceptance and its project; the caller
+// decides access on them.
 func (a *API) loadCase(r *http.Request) (completion.Case, ledger.Project, error) {
 	id, err := pathID(r, "id")
 	if err != nil {

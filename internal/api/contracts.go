@@ -710,7 +710,8 @@ func maskSecret(s string) string {
 	return s[:4] + strings.Repeat("*", 8)
 }
 
-// partnerOrgs are the organisations whose endpoints p may manage.
+// endpointAllowed reports whether the request's principal may manage the
+// endpoint: a partner endpoint is managed in its organisation's jurisdiction.
 func (a *API) endpointAllowed(r *http.Request, e exchange.Endpoint) bool {
 	o, err := a.DB.Org(r.Context(), e.OrgID)
 	return err == nil && access.Allowed(principal(r), access.PartnerManage, access.Target{Jurisdiction: o.Jurisdiction})

@@ -196,8 +196,8 @@ func TestImportWorkbookWithoutStyles(t *testing.T) {
 	}
 }
 
-// invalidTextCode reads the error code of a 400 answer: the JSON error of
-// the API or the code shown on the error page.
+// invalidText reads the error code and field of a 400 answer: the JSON
+// error of the API or the code shown on the error page.
 func invalidText(t *testing.T, resp *http.Response) (code, field string) {
 	t.Helper()
 	b, _ := io.ReadAll(resp.Body)
