@@ -38,8 +38,12 @@ func scanProject(r interface{ Scan(...any) error }) (ledger.Project, error) {
 	return p, err
 }
 
-// CreateProject creates a developer's project.
+// CreateProject creates a developer's project, when the request's
+// principal may manage a project of its developer in its jurisdiction.
 func (db *DB) CreateProject(ctx context.Context, actor audit.Actor, p ledger.Project) (ledger.Project, error) {
+	if err := decide(ctx, access.ProjectManage, access.ProjectTarget(p)); err != nil {
+		return p, err
+	}
 	if err := p.Validate(); err != nil {
 		return p, err
 	}
@@ -97,12 +101,16 @@ func forUpdateOf(db *DB, alias string) string {
 	return ""
 }
 
-// UpdateProject applies change to a project under lock and records it.
+// UpdateProject applies change to a project under lock and records it,
+// when the request's principal may manage the project.
 func (db *DB) UpdateProject(ctx context.Context, actor audit.Actor, id int64, change func(*ledger.Project) error) (ledger.Project, error) {
 	var p ledger.Project
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
 		if p, err = lockProject(ctx, tx, id); err != nil {
+			return err
+		}
+		if err := decide(ctx, access.ProjectManage, access.ProjectTarget(p)); err != nil {
 			return err
 		}
 		before := projectSummary(p)
@@ -212,12 +220,16 @@ func parcelsOf(ctx context.Context, q querier, projectID int64) ([]ledger.Parcel
 	return out, rows.Err()
 }
 
-// PutParcel records a parcel of a project, or updates it (the same code).
-// A parcel that belongs to another project is refused.
+// PutParcel records a parcel of a project, or updates it (the same code),
+// when the request's principal may manage the project. A parcel that
+// belongs to another project is refused.
 func (db *DB) PutParcel(ctx context.Context, actor audit.Actor, projectID int64, p ledger.Parcel) (ledger.Parcel, error) {
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		proj, err := lockProject(ctx, tx, projectID)
 		if err != nil {
+			return err
+		}
+		if err := decide(ctx, access.ProjectManage, access.ProjectTarget(proj)); err != nil {
 			return err
 		}
 		j, err := db.jurisdictionTx(ctx, tx, proj.Jurisdiction)
@@ -294,10 +306,15 @@ func permitsOf(ctx context.Context, q querier, projectID int64) ([]ledger.Permit
 	return out, rows.Err()
 }
 
-// AddPermit records a planning or construction permit of a project.
+// AddPermit records a planning or construction permit of a project, when
+// the request's principal may manage the project.
 func (db *DB) AddPermit(ctx context.Context, actor audit.Actor, p ledger.Permit) (ledger.Permit, error) {
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		if _, err := lockProject(ctx, tx, p.ProjectID); err != nil {
+		proj, err := lockProject(ctx, tx, p.ProjectID)
+		if err != nil {
+			return err
+		}
+		if err := decide(ctx, access.ProjectManage, access.ProjectTarget(proj)); err != nil {
 			return err
 		}
 		if err := p.Validate(calendar.DateOf(tx.now)); err != nil {
@@ -324,14 +341,39 @@ func (db *DB) PermitByID(ctx context.Context, id int64) (ledger.Permit, error) {
 	return p, notFound(err, "permit.not_found", "许可证不存在")
 }
 
-// ConfirmPermit records housing staff's confirmation of a permit.
+// ConfirmPermit records housing staff's confirmation of a permit, when the
+// request's principal may confirm the permits of its project.
 func (db *DB) ConfirmPermit(ctx context.Context, actor audit.Actor, id int64) (ledger.Permit, error) {
+	return db.confirmPermit(ctx, actor, 0, id)
+}
+
+// ConfirmProjectPermit is ConfirmPermit asked on a project's page: access
+// is decided on the project, and a permit of another project is refused
+// as not found.
+func (db *DB) ConfirmProjectPermit(ctx context.Context, actor audit.Actor, projectID, id int64) (ledger.Permit, error) {
+	return db.confirmPermit(ctx, actor, projectID, id)
+}
+
+// confirmPermit confirms permit id of project projectID (0: of its own).
+func (db *DB) confirmPermit(ctx context.Context, actor audit.Actor, projectID, id int64) (ledger.Permit, error) {
 	var p ledger.Permit
 	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if projectID != 0 {
+			if err := tx.decideProject(ctx, projectID, access.PermitConfirm); err != nil {
+				return err
+			}
+		}
 		var err error
 		p, err = scanPermit(tx.queryRow(ctx, `SELECT `+permitColumns+` FROM project_permits WHERE id = $1`+db.forUpdate(), id))
 		if err != nil {
 			return notFound(err, "permit.not_found", "许可证不存在")
+		}
+		if projectID == 0 {
+			if err := tx.decideProject(ctx, p.ProjectID, access.PermitConfirm); err != nil {
+				return err
+			}
+		} else if p.ProjectID != projectID {
+			return problem.New(problem.NotFound, "permit.not_found", "许可证不属于本项目")
 		}
 		if err := p.Confirm(actor.UserID, tx.now); err != nil {
 			return err
@@ -928,49 +970,62 @@ func frozenUnits(ctx context.Context, tx *Tx, projectID int64) (map[int64]bool, 
 	return out, err
 }
 
-// ImportLedger imports a 楼盘表 workbook into a project: all rows in one
+// ImportLedger imports a 楼盘表 workbook into a project, when the
+// request's principal may manage the project: all rows in one
 // transaction, or nothing. The plan is computed inside the transaction,
 // against the database as it is then. A failed import is recorded (with
 // the annotated workbook for download) but changes no ledger data.
 func (db *DB) ImportLedger(ctx context.Context, actor audit.Actor, projectID int64, fileName string, wb ledger.Workbook, readErrs []ledger.RowError) (ImportResult, error) {
-	sum := sm3.Sum(wb.Raw)
-	digest := fmt.Sprintf("%x", sum)
+	digest := fmt.Sprintf("%x", sm3.Sum(wb.Raw))
 	var res ImportResult
 	errs := readErrs
-	if len(errs) == 0 {
-		err := db.transact(ctx, actor, func(tx *Tx) error {
-			res = ImportResult{}
-			ex, err := existingLedger(ctx, tx, projectID)
-			if err != nil {
-				return err
-			}
-			plan, planErrs := ledger.PlanImport(ex, wb)
-			if len(planErrs) > 0 {
-				errs = planErrs
-				return errRollback
-			}
-			res = ImportResult{OK: true, Rows: plan.Rows, NewBuildings: len(plan.NewBuildings), ChangedBuildings: len(plan.ChangedBuildings),
-				NewUnits: len(plan.NewUnits), ChangedUnits: len(plan.ChangedUnits), Unchanged: plan.Unchanged}
-			if err := applyPlan(ctx, tx, projectID, plan); err != nil {
-				return err
-			}
-			res.ID, err = tx.insertID(ctx, `INSERT INTO ledger_imports (project_id, file_name, file_sm3, ok, summary, by_user, at)
-				VALUES ($1, $2, $3, TRUE, $4, $5, $6)`, projectID, fileName, digest, res.summary(), actor.UserID, tx.now)
-			if err != nil {
-				return err
-			}
-			tx.Audit("ledger.import", "project", projectID, map[string]any{"file": fileName, "sm3": digest, "result": json.RawMessage(res.summary())})
-			return nil
-		})
-		if err == nil {
-			return res, nil
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if err := tx.decideProject(ctx, projectID, access.ProjectManage); err != nil {
+			return err
 		}
-		if !errors.Is(err, errRollback) {
-			return res, err
+		if len(readErrs) > 0 {
+			return errRollback
 		}
+		var err error
+		res, errs, err = importPlan(ctx, tx, projectID, fileName, digest, wb)
+		return err
+	})
+	if err == nil || !errors.Is(err, errRollback) {
+		return res, err
 	}
-	// Record the refused import with its annotated workbook.
-	res = ImportResult{Errors: errs, Rows: len(wb.Buildings) + len(wb.Units)}
+	return db.refuseImport(ctx, actor, projectID, fileName, digest, wb, errs)
+}
+
+// importPlan plans the workbook's import against the project's ledger as
+// the transaction sees it and applies it; a plan with errors returns them
+// with errRollback.
+func importPlan(ctx context.Context, tx *Tx, projectID int64, fileName, digest string, wb ledger.Workbook) (ImportResult, []ledger.RowError, error) {
+	ex, err := existingLedger(ctx, tx, projectID)
+	if err != nil {
+		return ImportResult{}, nil, err
+	}
+	plan, planErrs := ledger.PlanImport(ex, wb)
+	if len(planErrs) > 0 {
+		return ImportResult{}, planErrs, errRollback
+	}
+	res := ImportResult{OK: true, Rows: plan.Rows, NewBuildings: len(plan.NewBuildings), ChangedBuildings: len(plan.ChangedBuildings),
+		NewUnits: len(plan.NewUnits), ChangedUnits: len(plan.ChangedUnits), Unchanged: plan.Unchanged}
+	if err := applyPlan(ctx, tx, projectID, plan); err != nil {
+		return res, nil, err
+	}
+	res.ID, err = tx.insertID(ctx, `INSERT INTO ledger_imports (project_id, file_name, file_sm3, ok, summary, by_user, at)
+		VALUES ($1, $2, $3, TRUE, $4, $5, $6)`, projectID, fileName, digest, res.summary(), tx.actor.UserID, tx.now)
+	if err != nil {
+		return res, nil, err
+	}
+	tx.Audit("ledger.import", "project", projectID, map[string]any{"file": fileName, "sm3": digest, "result": json.RawMessage(res.summary())})
+	return res, nil, nil
+}
+
+// refuseImport records a refused import with its errors and annotated
+// workbook.
+func (db *DB) refuseImport(ctx context.Context, actor audit.Actor, projectID int64, fileName, digest string, wb ledger.Workbook, errs []ledger.RowError) (ImportResult, error) {
+	res := ImportResult{Errors: errs, Rows: len(wb.Buildings) + len(wb.Units)}
 	var annotated []byte
 	if len(wb.Raw) > 0 {
 		if b, err := ledger.Annotate(wb.Raw, errs); err == nil {

@@ -351,23 +351,82 @@ func (db *DB) CheckPresale(ctx context.Context, projectID int64, buildingIDs []i
 // IssuePresale issues a presale permit for the named buildings of a
 // project, when every condition holds; with a restricted developer under
 // review, extraReview must hold the reviewing officer's opinion. An open
-// application for the project is marked issued.
+// application for the project is marked issued. The request's principal
+// must be one who may decide the project's presale.
 func (db *DB) IssuePresale(ctx context.Context, actor audit.Actor, projectID int64, buildingIDs []int64, extraReview string, applicationID int64) (presale.Permit, error) {
 	var p presale.Permit
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		if _, err := lockProject(ctx, tx, projectID); err != nil {
+		if err := lockToDecidePresale(ctx, tx, projectID); err != nil {
 			return err
 		}
-		f, err := db.presaleFacts(ctx, tx.q(), projectID, buildingIDs)
+		var err error
+		p, err = db.issuePresale(ctx, tx, projectID, buildingIDs, extraReview, applicationID)
+		return err
+	})
+	return p, err
+}
+
+// IssueOpenPresale issues the presale permit the project's open
+// application asks for (IssuePresale); a project without one is refused
+// (presale.no_application).
+func (db *DB) IssueOpenPresale(ctx context.Context, actor audit.Actor, projectID int64, extraReview string) (presale.Permit, error) {
+	var p presale.Permit
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if err := lockToDecidePresale(ctx, tx, projectID); err != nil {
+			return err
+		}
+		id, buildings, err := openApplication(ctx, tx, projectID)
 		if err != nil {
 			return err
 		}
-		if p, err = presale.Issue(f, extraReview, actor.UserID, tx.now); err != nil {
-			return err
-		}
-		return db.insertPermit(ctx, tx, &p, applicationID)
+		p, err = db.issuePresale(ctx, tx, projectID, buildings, extraReview, id)
+		return err
 	})
 	return p, err
+}
+
+// lockToDecidePresale locks the project and decides whether the request's
+// principal may decide its presale.
+func lockToDecidePresale(ctx context.Context, tx *Tx, projectID int64) error {
+	proj, err := lockProject(ctx, tx, projectID)
+	if err != nil {
+		return err
+	}
+	return decide(ctx, access.PresaleDecide, access.ProjectTarget(proj))
+}
+
+// issuePresale issues a permit for the buildings of the project the
+// transaction has locked, answering application applicationID (0: none).
+func (db *DB) issuePresale(ctx context.Context, tx *Tx, projectID int64, buildingIDs []int64, extraReview string, applicationID int64) (presale.Permit, error) {
+	f, err := db.presaleFacts(ctx, tx.q(), projectID, buildingIDs)
+	if err != nil {
+		return presale.Permit{}, err
+	}
+	p, err := presale.Issue(f, extraReview, tx.actor.UserID, tx.now)
+	if err != nil {
+		return p, err
+	}
+	return p, db.insertPermit(ctx, tx, &p, applicationID)
+}
+
+// openApplication reads, under lock, the project's application awaiting a
+// decision, and the buildings it asks for.
+func openApplication(ctx context.Context, tx *Tx, projectID int64) (int64, []int64, error) {
+	var id int64
+	var bs string
+	err := tx.queryRow(ctx, `SELECT id, buildings FROM presale_applications WHERE project_id = $1 AND state = 'submitted'
+		ORDER BY id LIMIT 1`+tx.db.forUpdate(), projectID).Scan(&id, &bs)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, problem.New(problem.Conflict, "presale.no_application", "没有待审批的申请")
+	}
+	if err != nil {
+		return 0, nil, err
+	}
+	var buildings []int64
+	if err := json.Unmarshal([]byte(bs), &buildings); err != nil {
+		return 0, nil, err
+	}
+	return id, buildings, nil
 }
 
 // insertPermit numbers an issued permit from its county's series and
@@ -416,14 +475,40 @@ func (db *DB) insertPermit(ctx context.Context, tx *Tx, p *presale.Permit, appli
 	return nil
 }
 
-// ChangePresale suspends, reinstates or revokes a permit with a reason.
+// ChangePresale suspends, reinstates or revokes a permit with a reason,
+// when the request's principal may decide its project's presale.
 func (db *DB) ChangePresale(ctx context.Context, actor audit.Actor, permitID int64, kind, reason string) (presale.Permit, error) {
+	return db.changePresale(ctx, actor, 0, permitID, kind, reason)
+}
+
+// ChangeProjectPresale is ChangePresale asked on a project's page: access
+// is decided on the project, and a permit of another project is refused
+// as not found.
+func (db *DB) ChangeProjectPresale(ctx context.Context, actor audit.Actor, projectID, permitID int64, kind, reason string) (presale.Permit, error) {
+	return db.changePresale(ctx, actor, projectID, permitID, kind, reason)
+}
+
+// changePresale changes permit permitID of project projectID (0: of its
+// own).
+func (db *DB) changePresale(ctx context.Context, actor audit.Actor, projectID, permitID int64, kind, reason string) (presale.Permit, error) {
 	var p presale.Permit
 	err := db.transact(ctx, actor, func(tx *Tx) error {
+		if projectID != 0 {
+			if err := tx.decideProject(ctx, projectID, access.PresaleDecide); err != nil {
+				return err
+			}
+		}
 		// Lock the permit row so that two officers cannot race on its state.
-		var id int64
-		if err := tx.queryRow(ctx, `SELECT id FROM presale_permits WHERE id = $1`+db.forUpdate(), permitID).Scan(&id); err != nil {
+		var owner int64
+		if err := tx.queryRow(ctx, `SELECT project_id FROM presale_permits WHERE id = $1`+db.forUpdate(), permitID).Scan(&owner); err != nil {
 			return notFound(err, "presale.not_found", "预售许可不存在")
+		}
+		if projectID == 0 {
+			if err := tx.decideProject(ctx, owner, access.PresaleDecide); err != nil {
+				return err
+			}
+		} else if owner != projectID {
+			return problem.New(problem.NotFound, "presale.not_found", "预售许可不属于本项目")
 		}
 		ps, err := db.presalePermits(ctx, tx.q(), `p.id = $1`, permitID)
 		if err != nil {
@@ -509,11 +594,16 @@ func (db *DB) PresaleQueue(ctx context.Context, f access.Filter) ([]PresaleAppli
 // ApplyPresale records a developer's application for the named buildings
 // when presale.ApplyPermit allows it, asked on the buildings' projects and
 // the project's open applications as the transaction sees them (the
-// project locked).
+// project locked), when the request's principal may apply for the
+// project.
 func (db *DB) ApplyPresale(ctx context.Context, actor audit.Actor, projectID int64, buildingIDs []int64, note string) (PresaleApplication, error) {
 	a := PresaleApplication{ProjectID: projectID, Buildings: buildingIDs, Note: strings.TrimSpace(note), State: "submitted"}
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		if _, err := lockProject(ctx, tx, projectID); err != nil {
+		proj, err := lockProject(ctx, tx, projectID)
+		if err != nil {
+			return err
+		}
+		if err := decide(ctx, access.PresaleApply, access.ProjectTarget(proj)); err != nil {
 			return err
 		}
 		owners, err := buildingProjects(ctx, tx.q(), buildingIDs)
@@ -556,29 +646,59 @@ func buildingProjects(ctx context.Context, q querier, ids []int64) (map[int64]in
 	return out, nil
 }
 
-// RefusePresale refuses an application with reasons, when
-// presale.RefusePermit allows it on the application's state as the
-// transaction sees it (the row locked); the update's condition guards
-// against a decision that came first all the same.
+// RefusePresale refuses an application with reasons, when the request's
+// principal may decide its project's presale and presale.RefusePermit
+// allows it on the application's state as the transaction sees it (the
+// row locked); the update's condition guards against a decision that came
+// first all the same.
 func (db *DB) RefusePresale(ctx context.Context, actor audit.Actor, applicationID int64, reason string) error {
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		var state string // "" when there is no such application
-		err := tx.queryRow(ctx, `SELECT state FROM presale_applications WHERE id = $1`+db.forUpdate(), applicationID).Scan(&state)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var project int64
+		err := tx.queryRow(ctx, `SELECT state, project_id FROM presale_applications WHERE id = $1`+db.forUpdate(), applicationID).Scan(&state, &project)
+		switch {
+		case err == nil:
+			if err := tx.decideProject(ctx, project, access.PresaleDecide); err != nil {
+				return err
+			}
+		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
-		if reason, err = presale.RefusePermit(state, reason); err != nil {
+		return refuseApplication(ctx, tx, applicationID, state, reason)
+	})
+}
+
+// RefuseOpenPresale refuses the project's open application with reasons
+// (RefusePresale); a project without one is refused
+// (presale.no_application).
+func (db *DB) RefuseOpenPresale(ctx context.Context, actor audit.Actor, projectID int64, reason string) error {
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := lockToDecidePresale(ctx, tx, projectID); err != nil {
 			return err
 		}
-		res, err := tx.exec(ctx, `UPDATE presale_applications SET state = 'refused', decided_by = $1, decided_at = $2, decision = $3
-			WHERE id = $4 AND state = 'submitted'`, actor.UserID, tx.now, reason, applicationID)
+		id, _, err := openApplication(ctx, tx, projectID)
 		if err != nil {
 			return err
 		}
-		if n, _ := res.RowsAffected(); n != 1 {
-			return presale.ApplicationGone()
-		}
-		tx.Audit("presale.refuse", "presale_application", applicationID, map[string]string{"reason": reason})
-		return nil
+		return refuseApplication(ctx, tx, id, "submitted", reason)
 	})
+}
+
+// refuseApplication refuses an application in state as the transaction
+// has locked it.
+func refuseApplication(ctx context.Context, tx *Tx, applicationID int64, state, reason string) error {
+	reason, err := presale.RefusePermit(state, reason)
+	if err != nil {
+		return err
+	}
+	res, err := tx.exec(ctx, `UPDATE presale_applications SET state = 'refused', decided_by = $1, decided_at = $2, decision = $3
+		WHERE id = $4 AND state = 'submitted'`, tx.actor.UserID, tx.now, reason, applicationID)
+	if err != nil {
+		return err
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return presale.ApplicationGone()
+	}
+	tx.Audit("presale.refuse", "presale_application", applicationID, map[string]string{"reason": reason})
+	return nil
 }
