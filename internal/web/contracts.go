@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -226,21 +227,12 @@ type ContractPage struct {
 	Reasons       []problem.Reason
 }
 
+// loadContractPage loads the path's contract, decides act on it, and fills
+// the page with what the principal may see and do there; a view by anyone
+// but a buyer is audited as a view of personal data.
 func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractPage, error) {
-	p, err := principal(r)
+	p, c, t, err := s.contractFor(r, act)
 	if err != nil {
-		return ContractPage{}, err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return ContractPage{}, err
-	}
-	c, err := s.db.Contract(r.Context(), id)
-	if err != nil {
-		return ContractPage{}, err
-	}
-	t := store.ContractTarget(c)
-	if err := access.Decide(p, act, t); err != nil {
 		return ContractPage{}, err
 	}
 	ref, err := s.db.Unit(r.Context(), c.UnitID)
@@ -249,13 +241,7 @@ func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractP
 	}
 	page := ContractPage{Base: s.base(r, "合同 "+c.Number), C: c, Ref: ref, Today: s.today(), MaskIDs: !c.HasBuyer(p.User.IDNumber),
 		CanDraft: access.Allowed(p, access.ContractDraft, t)}
-	if c.HasBuyer(p.User.IDNumber) && c.State == presale.Sent {
-		for _, b := range c.Buyers {
-			if b.IDNumber == p.User.IDNumber && b.Confirmed.IsZero() {
-				page.CanConfirm = true
-			}
-		}
-	}
+	page.CanConfirm = awaitsConfirmation(p, c)
 	if c.Digest != "" {
 		page.DigestIntact = c.ComputeDigest(ref.Unit) == c.Digest
 	}
@@ -265,44 +251,13 @@ func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractP
 		return page, err
 	}
 	if (c.State == presale.Signed || c.State == presale.Filed) && access.Allowed(p, access.ContractCancel, t) {
-		party, err := presale.CancelPartyOf(p, c, "court")
-		if err == nil {
-			page.CanCancel = true
-			switch {
-			case party.Developer:
-				page.CancelAs = "developer"
-				page.CanAgree = page.Cancel == nil || page.Cancel.State != "open" || !page.Cancel.DeveloperOK
-			case party.Buyer != "":
-				page.CancelAs = "buyer"
-				page.CanAgree = true
-				if page.Cancel != nil && page.Cancel.State == "open" {
-					for _, b := range page.Cancel.BuyersOK {
-						if b == party.Buyer {
-							page.CanAgree = false
-						}
-					}
-				}
-			default:
-				page.CancelAs = "court"
-				page.CanAgree = true
-			}
-		}
+		page.cancelParty(p, c)
 	}
-	if access.Allowed(p, access.AreaRead, t) && ref.Unit.HasMeasured() {
-		rows, err := s.db.Reconciliation(r.Context(), c.ProjectID, c.ID)
-		if err != nil {
-			return page, err
-		}
-		if len(rows) > 0 {
-			page.Area = &rows[0]
-			page.CanDecideArea = rows[0].Settlement.MayRescind && rows[0].Decision == "" && access.Allowed(p, access.AreaDecide, t)
-		}
+	if err := s.contractArea(r, p, c, t, ref, &page); err != nil {
+		return page, err
 	}
-	if access.Allowed(p, access.RegisterRead, access.RegisterTarget(ref.Project, nil)) || c.HasBuyer(p.User.IDNumber) {
-		if page.Book, err = s.db.UnitBook(r.Context(), c.UnitID); err != nil {
-			return page, err
-		}
-		page.Statuses = registry.Statuses(page.Book)
+	if err := s.contractBook(r, p, c, ref, &page); err != nil {
+		return page, err
 	}
 	if !c.HasBuyer(p.User.IDNumber) {
 		if err := s.db.RecordAudit(r.Context(), identity.ActorFrom(r.Context()), "personal.view", "contract", c.ID,
@@ -311,6 +266,95 @@ func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractP
 		}
 	}
 	return page, nil
+}
+
+// contractFor loads the path's contract and decides act on it, so that
+// nothing of the contract is read further for a principal refused it.
+func (s *Server) contractFor(r *http.Request, act access.Action) (*identity.Principal, presale.Contract, access.Target, error) {
+	p, err := principal(r)
+	if err != nil {
+		return nil, presale.Contract{}, access.Target{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, presale.Contract{}, access.Target{}, err
+	}
+	c, err := s.db.Contract(r.Context(), id)
+	if err != nil {
+		return nil, presale.Contract{}, access.Target{}, err
+	}
+	t := store.ContractTarget(c)
+	if err := access.Decide(p, act, t); err != nil {
+		return nil, presale.Contract{}, access.Target{}, err
+	}
+	return p, c, t, nil
+}
+
+// awaitsConfirmation says whether the principal is a buyer of a sent
+// contract who has not confirmed it yet: only they are offered 确认.
+func awaitsConfirmation(p *identity.Principal, c presale.Contract) bool {
+	if !c.HasBuyer(p.User.IDNumber) || c.State != presale.Sent {
+		return false
+	}
+	for _, b := range c.Buyers {
+		if b.IDNumber == p.User.IDNumber && b.Confirmed.IsZero() {
+			return true
+		}
+	}
+	return false
+}
+
+// cancelParty offers the cancellation to the principal as the party they
+// are (developer, buyer or court) and says whether their agreement is still
+// awaited; a principal who is no party is offered nothing.
+func (page *ContractPage) cancelParty(p *identity.Principal, c presale.Contract) {
+	party, err := presale.CancelPartyOf(p, c, "court")
+	if err != nil {
+		return
+	}
+	page.CanCancel = true
+	switch {
+	case party.Developer:
+		page.CancelAs = "developer"
+		page.CanAgree = page.Cancel == nil || page.Cancel.State != "open" || !page.Cancel.DeveloperOK
+	case party.Buyer != "":
+		page.CancelAs = "buyer"
+		page.CanAgree = page.Cancel == nil || page.Cancel.State != "open" || !slices.Contains(page.Cancel.BuyersOK, party.Buyer)
+	default:
+		page.CancelAs = "court"
+		page.CanAgree = true
+	}
+}
+
+// contractArea adds the unit's area reconciliation once it is measured, to
+// a principal who may read it, and whether they may decide on it now.
+func (s *Server) contractArea(r *http.Request, p *identity.Principal, c presale.Contract, t access.Target, ref store.UnitRef, page *ContractPage) error {
+	if !access.Allowed(p, access.AreaRead, t) || !ref.Unit.HasMeasured() {
+		return nil
+	}
+	rows, err := s.db.Reconciliation(r.Context(), c.ProjectID, c.ID)
+	if err != nil {
+		return err
+	}
+	if len(rows) > 0 {
+		page.Area = &rows[0]
+		page.CanDecideArea = rows[0].Settlement.MayRescind && rows[0].Decision == "" && access.Allowed(p, access.AreaDecide, t)
+	}
+	return nil
+}
+
+// contractBook adds the unit's register book and its statuses, to a
+// principal who may read the register or is a buyer of the contract.
+func (s *Server) contractBook(r *http.Request, p *identity.Principal, c presale.Contract, ref store.UnitRef, page *ContractPage) error {
+	if !access.Allowed(p, access.RegisterRead, access.RegisterTarget(ref.Project, nil)) && !c.HasBuyer(p.User.IDNumber) {
+		return nil
+	}
+	var err error
+	if page.Book, err = s.db.UnitBook(r.Context(), c.UnitID); err != nil {
+		return err
+	}
+	page.Statuses = registry.Statuses(page.Book)
+	return nil
 }
 
 func (s *Server) contractPage(w http.ResponseWriter, r *http.Request) error {
