@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"net/http"
@@ -200,66 +201,16 @@ func parseHolders(text string) ([]registry.Holder, error) {
 	return registry.ParseHolders(in)
 }
 
+// createApplication accepts an application at the counter: the form's
+// applicants and services, refused with the form shown again when a line
+// is wrong or the store refuses it, else redirected to the new application.
 func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error {
 	page, err := s.applicationForm(r)
 	if err != nil {
 		return err
 	}
 	ctx := r.Context()
-	page.Applicants, page.Agent = r.PostFormValue("applicants"), r.PostFormValue("agent")
-	in := store.ApplicationInput{Agent: page.Agent, Source: "counter"}
-	if !page.P.PrefectureWide() {
-		in.Window = page.P.Jurisdiction.Code
-	}
-	for _, n := range strings.FieldsFunc(page.Applicants, func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == '\n' }) {
-		in.Applicants = append(in.Applicants, strings.TrimSpace(n))
-	}
-	errs := map[string]string{}
-	for i := range page.Lines {
-		v := func(k string) string { return strings.TrimSpace(r.PostFormValue(fmt.Sprintf("%s_%d", k, i))) }
-		f := ServiceForm{Kind: v("kind"), UnitNo: v("unit_no"), Building: v("building"), Entry: v("entry"), Bank: v("bank"), Amount: v("amount"),
-			TermEnd: v("term_end"), NoTransfer: v("no_transfer"), Authority: v("authority"), DocNo: v("doc_no"), SealKind: v("seal_kind"),
-			Reason: v("reason"), Holders: r.PostFormValue(fmt.Sprintf("holders_%d", i)), Price: v("price"), Voucher: v("voucher")}
-		page.Lines[i] = f
-		if f.Kind == "" {
-			continue
-		}
-		si := store.ServiceInput{Kind: registry.ServiceKind(f.Kind), Details: map[string]string{}}
-		switch {
-		case f.Kind == string(registry.First) && f.UnitNo == "":
-			b, err := strconv.ParseInt(f.Building, 10, 64)
-			if err != nil {
-				errs[fmt.Sprintf("unit_no_%d", i)] = "请填写不动产单元号，或整幢首次登记时填写幢ID"
-				continue
-			}
-			si.BuildingID = b
-		default:
-			ref, err := s.db.UnitByNo(ctx, f.UnitNo)
-			if err != nil {
-				errs[fmt.Sprintf("unit_no_%d", i)] = "查无此不动产单元号"
-				continue
-			}
-			si.UnitID = ref.Unit.ID
-		}
-		si.EntryID, _ = strconv.ParseInt(f.Entry, 10, 64)
-		// Only the particulars the kind takes: the form shows them all.
-		entered := map[string]string{"bank": f.Bank, "amount": f.Amount, "term_end": f.TermEnd, "authority": f.Authority, "doc_no": f.DocNo,
-			"seal_kind": f.SealKind, "reason": f.Reason, "price": f.Price, "deed_tax_voucher": f.Voucher, "no_transfer": f.NoTransfer}
-		for _, k := range si.Kind.DetailKeys() {
-			if v := entered[k]; v != "" {
-				si.Details[k] = v
-			}
-		}
-		if strings.TrimSpace(f.Holders) != "" {
-			hs, err := parseHolders(f.Holders)
-			if err != nil {
-				errs[fmt.Sprintf("holders_%d", i)] = "每行一位：姓名 身份证号 [份额如1/2]"
-				continue
-			}
-			si.Holders = hs
-		}
-		in.Services = append(in.Services, si)
-	}
+	in, errs := s.applicationInput(r, &page)
 	if len(errs) > 0 {
 		page.Errors, page.Message = errs, "申请有误，未受理"
 		return s.render(w, http.StatusUnprocessableEntity, "application_form", page)
@@ -273,16 +224,95 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error
 		page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
 		return s.render(w, http.StatusUnprocessableEntity, "application_form", page)
 	}
-	note := ""
-	for _, sv := range a.Services {
-		if sv.AutoReview {
-			note = "；符合自动审核条件，已自动审核"
-			break
-		}
-	}
-	s.flash(r, "已受理，受理号 "+a.Number+note)
+	s.flash(r, "已受理，受理号 "+a.Number+autoReviewNote(a))
 	http.Redirect(w, r, fmt.Sprintf("/applications/%d", a.ID), http.StatusSeeOther)
 	return nil
+}
+
+// applicationInput reads the form into the application to create, keeping
+// what was entered on page to show again; errs names each field in error.
+func (s *Server) applicationInput(r *http.Request, page *NewApplicationPage) (store.ApplicationInput, map[string]string) {
+	page.Applicants, page.Agent = r.PostFormValue("applicants"), r.PostFormValue("agent")
+	in := store.ApplicationInput{Agent: page.Agent, Source: "counter"}
+	if !page.P.PrefectureWide() {
+		in.Window = page.P.Jurisdiction.Code
+	}
+	for _, n := range strings.FieldsFunc(page.Applicants, func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == '\n' }) {
+		in.Applicants = append(in.Applicants, strings.TrimSpace(n))
+	}
+	errs := map[string]string{}
+	for i := range page.Lines {
+		f := serviceFormAt(r, i)
+		page.Lines[i] = f
+		if f.Kind == "" {
+			continue
+		}
+		si, field, msg := s.serviceInput(r.Context(), f)
+		if field != "" {
+			errs[fmt.Sprintf("%s_%d", field, i)] = msg
+			continue
+		}
+		in.Services = append(in.Services, si)
+	}
+	return in, errs
+}
+
+// serviceFormAt is the form's i-th service line as entered.
+func serviceFormAt(r *http.Request, i int) ServiceForm {
+	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(fmt.Sprintf("%s_%d", k, i))) }
+	return ServiceForm{Kind: v("kind"), UnitNo: v("unit_no"), Building: v("building"), Entry: v("entry"), Bank: v("bank"), Amount: v("amount"),
+		TermEnd: v("term_end"), NoTransfer: v("no_transfer"), Authority: v("authority"), DocNo: v("doc_no"), SealKind: v("seal_kind"),
+		Reason: v("reason"), Holders: r.PostFormValue(fmt.Sprintf("holders_%d", i)), Price: v("price"), Voucher: v("voucher")}
+}
+
+// serviceInput turns a service line into the service to create: the unit
+// (or, for a whole building's first registration, the building), the
+// particulars its kind takes and the holders. A line in error names the
+// field (without its line number) and says why.
+func (s *Server) serviceInput(ctx context.Context, f ServiceForm) (si store.ServiceInput, field, msg string) {
+	si = store.ServiceInput{Kind: registry.ServiceKind(f.Kind), Details: map[string]string{}}
+	switch {
+	case f.Kind == string(registry.First) && f.UnitNo == "":
+		b, err := strconv.ParseInt(f.Building, 10, 64)
+		if err != nil {
+			return si, "unit_no", "请填写不动产单元号，或整幢首次登记时填写幢ID"
+		}
+		si.BuildingID = b
+	default:
+		ref, err := s.db.UnitByNo(ctx, f.UnitNo)
+		if err != nil {
+			return si, "unit_no", "查无此不动产单元号"
+		}
+		si.UnitID = ref.Unit.ID
+	}
+	si.EntryID, _ = strconv.ParseInt(f.Entry, 10, 64)
+	// Only the particulars the kind takes: the form shows them all.
+	entered := map[string]string{"bank": f.Bank, "amount": f.Amount, "term_end": f.TermEnd, "authority": f.Authority, "doc_no": f.DocNo,
+		"seal_kind": f.SealKind, "reason": f.Reason, "price": f.Price, "deed_tax_voucher": f.Voucher, "no_transfer": f.NoTransfer}
+	for _, k := range si.Kind.DetailKeys() {
+		if v := entered[k]; v != "" {
+			si.Details[k] = v
+		}
+	}
+	if strings.TrimSpace(f.Holders) != "" {
+		hs, err := parseHolders(f.Holders)
+		if err != nil {
+			return si, "holders", "每行一位：姓名 身份证号 [份额如1/2]"
+		}
+		si.Holders = hs
+	}
+	return si, "", ""
+}
+
+// autoReviewNote tells the counter when a service of the new application
+// was reviewed automatically, so nobody waits for a reviewer.
+func autoReviewNote(a registry.Application) string {
+	for _, sv := range a.Services {
+		if sv.AutoReview {
+			return "；符合自动审核条件，已自动审核"
+		}
+	}
+	return ""
 }
 
 // ---- an application
