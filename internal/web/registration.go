@@ -377,51 +377,21 @@ type ApplicationPage struct {
 	Reasons     []problem.Reason
 }
 
+// loadApplicationPage loads the path's application, decides access to it,
+// and fills the page: its services, the paper to print on, what blocks it,
+// who may not record it, its materials and history; a view by anyone but
+// a buyer is audited as a view of personal data.
 func (s *Server) loadApplicationPage(r *http.Request) (ApplicationPage, error) {
-	p, err := principal(r)
-	if err != nil {
-		return ApplicationPage{}, err
-	}
-	id, err := pathID(r, "id")
+	p, a, t, err := s.applicationFor(r)
 	if err != nil {
 		return ApplicationPage{}, err
 	}
 	ctx := r.Context()
-	a, err := s.db.Application(ctx, id)
-	if err != nil {
-		return ApplicationPage{}, err
-	}
-	t, err := s.db.ApplicationTarget(ctx, a)
-	if err != nil {
-		return ApplicationPage{}, err
-	}
-	if err := access.Decide(p, access.RegistrationRead, t); err != nil {
-		return ApplicationPage{}, err
-	}
 	page := ApplicationPage{Base: s.base(r, "登记申请 "+a.Number), App: a, Next: a.Next()}
 	page.CanStep = page.Next != "" && a.State == "open" && access.Allowed(p, access.StepAction(page.Next), t)
 	page.CanWithdraw = a.State == "open" && access.Allowed(p, access.RegistrationApply, t)
-	cal, today := s.calendar(), s.today()
-	for _, sv := range a.Services {
-		l := ServiceLine{Service: sv}
-		if sv.UnitID != 0 {
-			if ref, err := s.db.Unit(ctx, sv.UnitID); err == nil {
-				l.Place = ref.Building.Name + " " + ref.Unit.Room
-			}
-		} else if sv.BuildingID != 0 {
-			if b, err := s.db.Building(ctx, sv.BuildingID); err == nil {
-				l.Place = b.Name + "（整幢）"
-			}
-		}
-		if l.Left, _, err = cal.WorkdaysBetween(today, sv.DueOn, p.Jurisdiction.Region); err != nil {
-			return page, err
-		}
-		page.Lines = append(page.Lines, l)
-		cs, err := s.db.CertificatesOfService(ctx, sv.ID)
-		if err != nil {
-			return page, err
-		}
-		page.Certificates = append(page.Certificates, cs...)
+	if err := s.serviceLines(ctx, p, a, &page); err != nil {
+		return page, err
 	}
 	if page.CanStep && page.Next == registry.StepIssue {
 		if page.Paper, page.PaperLeft, err = s.paperSlots(ctx, a.Jurisdiction, page.Certificates); err != nil {
@@ -435,18 +405,8 @@ func (s *Server) loadApplicationPage(r *http.Request) (ApplicationPage, error) {
 		}
 	}
 	if page.CanStep && page.Next == registry.StepRecord {
-		policy, err := s.db.RegistrationPolicy(ctx, a.Jurisdiction)
-		if err != nil {
+		if page.Segregation, err = s.recorderSegregation(ctx, p, a); err != nil {
 			return page, err
-		}
-		for _, sv := range a.Services {
-			if sv.State != registry.Approved {
-				continue
-			}
-			if err := sv.RecorderConflict(p.User.ID, policy); err != nil {
-				page.Segregation = problem.As(err).Reasons[0].Message
-				break
-			}
 		}
 	}
 	if page.Materials, err = s.db.ApplicationMaterials(ctx, a.ID); err != nil {
@@ -461,6 +421,79 @@ func (s *Server) loadApplicationPage(r *http.Request) (ApplicationPage, error) {
 		return page, err
 	}
 	return page, nil
+}
+
+// applicationFor loads the path's application and decides reading it, so
+// that nothing of it is read further for a principal refused it.
+func (s *Server) applicationFor(r *http.Request) (*identity.Principal, registry.Application, access.Target, error) {
+	p, err := principal(r)
+	if err != nil {
+		return nil, registry.Application{}, access.Target{}, err
+	}
+	id, err := pathID(r, "id")
+	if err != nil {
+		return nil, registry.Application{}, access.Target{}, err
+	}
+	a, err := s.db.Application(r.Context(), id)
+	if err != nil {
+		return nil, registry.Application{}, access.Target{}, err
+	}
+	t, err := s.db.ApplicationTarget(r.Context(), a)
+	if err != nil {
+		return nil, registry.Application{}, access.Target{}, err
+	}
+	if err := access.Decide(p, access.RegistrationRead, t); err != nil {
+		return nil, registry.Application{}, access.Target{}, err
+	}
+	return p, a, t, nil
+}
+
+// serviceLines adds each service of a with the place it concerns, the
+// working days left in the principal's region, and its certificates.
+func (s *Server) serviceLines(ctx context.Context, p *identity.Principal, a registry.Application, page *ApplicationPage) error {
+	cal, today := s.calendar(), s.today()
+	for _, sv := range a.Services {
+		l := ServiceLine{Service: sv}
+		if sv.UnitID != 0 {
+			if ref, err := s.db.Unit(ctx, sv.UnitID); err == nil {
+				l.Place = ref.Building.Name + " " + ref.Unit.Room
+			}
+		} else if sv.BuildingID != 0 {
+			if b, err := s.db.Building(ctx, sv.BuildingID); err == nil {
+				l.Place = b.Name + "（整幢）"
+			}
+		}
+		var err error
+		if l.Left, _, err = cal.WorkdaysBetween(today, sv.DueOn, p.Jurisdiction.Region); err != nil {
+			return err
+		}
+		page.Lines = append(page.Lines, l)
+		cs, err := s.db.CertificatesOfService(ctx, sv.ID)
+		if err != nil {
+			return err
+		}
+		page.Certificates = append(page.Certificates, cs...)
+	}
+	return nil
+}
+
+// recorderSegregation says why the principal may not record a although
+// their role allows it (the registration policy keeps a service's reviewer
+// from recording it), "" when they may.
+func (s *Server) recorderSegregation(ctx context.Context, p *identity.Principal, a registry.Application) (string, error) {
+	policy, err := s.db.RegistrationPolicy(ctx, a.Jurisdiction)
+	if err != nil {
+		return "", err
+	}
+	for _, sv := range a.Services {
+		if sv.State != registry.Approved {
+			continue
+		}
+		if err := sv.RecorderConflict(p.User.ID, policy); err != nil {
+			return problem.As(err).Reasons[0].Message, nil
+		}
+	}
+	return "", nil
 }
 
 // viewedPersonal logs a view of personal data by anyone but the person.
