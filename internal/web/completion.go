@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"net/http"
@@ -56,6 +57,10 @@ type CompletionBuilding struct {
 	InCase   bool
 }
 
+// loadCompletion loads the path's project, decides act on it, and fills
+// the completion page: each building's survey, acceptance and filing, the
+// surveyor, the accounting and commitments to whoever may read them, and
+// what still blocks the filing.
 func (s *Server) loadCompletion(r *http.Request, act access.Action) (CompletionPage, *identity.Principal, error) {
 	p, proj, err := s.projectFor(r, act)
 	if err != nil {
@@ -66,19 +71,47 @@ func (s *Server) loadCompletion(r *http.Request, act access.Action) (CompletionP
 		CanManage: access.Allowed(p, access.AcceptanceApply, t), CanAccount: access.Allowed(p, access.AccountingManage, t),
 		CanFulfil: access.Allowed(p, access.CommitmentFulfil, t)}
 	ctx := r.Context()
+	if err := s.completionBuildings(ctx, id, &page); err != nil {
+		return page, p, err
+	}
+	if proj.Surveyor != 0 {
+		if o, err := s.db.Org(ctx, proj.Surveyor); err == nil {
+			page.SurveyorName = o.Name
+		}
+	}
+	if page.CanManage {
+		if page.Surveyors, err = s.db.ListOrgs(ctx, access.Filter{All: true}, store.OrgQuery{Kind: identity.Surveyor}); err != nil {
+			return page, p, err
+		}
+	}
+	if access.Allowed(p, access.AccountingRead, t) {
+		if err := s.completionAccounting(ctx, id, &page); err != nil {
+			return page, p, err
+		}
+	}
+	if err := s.completionReadiness(ctx, id, &page); err != nil {
+		return page, p, err
+	}
+	return page, p, nil
+}
+
+// completionBuildings adds the project's acceptance cases and filings and
+// each building's line: its newest survey, whether a survey of it was
+// accepted, and whether it is in a case or a filing.
+func (s *Server) completionBuildings(ctx context.Context, id int64, page *CompletionPage) error {
 	d, err := s.db.ProjectDetail(ctx, id)
 	if err != nil {
-		return page, p, err
+		return err
 	}
 	surveys, err := s.db.Surveys(ctx, store.SurveyQuery{ProjectID: id})
 	if err != nil {
-		return page, p, err
+		return err
 	}
 	if page.Cases, err = s.db.AcceptanceCases(ctx, id); err != nil {
-		return page, p, err
+		return err
 	}
 	if page.Filings, err = s.db.Filings(ctx, id); err != nil {
-		return page, p, err
+		return err
 	}
 	for _, b := range d.Buildings {
 		cb := CompletionBuilding{Building: b.Building, Units: b.Units}
@@ -95,47 +128,47 @@ func (s *Server) loadCompletion(r *http.Request, act access.Action) (CompletionP
 		cb.Filed = slices.ContainsFunc(page.Filings, func(f completion.Filing) bool { return slices.Contains(f.Buildings, b.Building.ID) })
 		page.Buildings = append(page.Buildings, cb)
 	}
-	if proj.Surveyor != 0 {
-		if o, err := s.db.Org(ctx, proj.Surveyor); err == nil {
-			page.SurveyorName = o.Name
+	return nil
+}
+
+// completionAccounting adds the accounting's items, how many of the units'
+// maintenance funds are cleared of all, and the commitments.
+func (s *Server) completionAccounting(ctx context.Context, id int64, page *CompletionPage) error {
+	var err error
+	if page.Items, err = s.db.AccountingItems(ctx, id, false); err != nil {
+		return err
+	}
+	units, err := s.db.AccountingItems(ctx, id, true)
+	if err != nil {
+		return err
+	}
+	for _, it := range units {
+		if it.Cleared() {
+			page.Maintenance[0]++
 		}
 	}
-	if page.CanManage {
-		if page.Surveyors, err = s.db.ListOrgs(ctx, access.Filter{All: true}, store.OrgQuery{Kind: identity.Surveyor}); err != nil {
-			return page, p, err
-		}
+	page.Maintenance[1] = len(units)
+	if page.Commitments, err = s.db.Commitments(ctx, id); err != nil {
+		return err
 	}
-	if access.Allowed(p, access.AccountingRead, t) {
-		if page.Items, err = s.db.AccountingItems(ctx, id, false); err != nil {
-			return page, p, err
-		}
-		units, err := s.db.AccountingItems(ctx, id, true)
-		if err != nil {
-			return page, p, err
-		}
-		for _, it := range units {
-			if it.Cleared() {
-				page.Maintenance[0]++
-			}
-		}
-		page.Maintenance[1] = len(units)
-		if page.Commitments, err = s.db.Commitments(ctx, id); err != nil {
-			return page, p, err
-		}
-	}
+	return nil
+}
+
+// completionReadiness adds what still blocks the filing, and each filing's
+// clock as the calendar stands (a notice loaded after the filing moves it),
+// as the readiness view counts it.
+func (s *Server) completionReadiness(ctx context.Context, id int64, page *CompletionPage) error {
 	rep, _, err := s.db.Readiness(ctx, s.calendar(), id, handover.Filing, handover.Scope{})
 	if err != nil {
-		return page, p, err
+		return err
 	}
-	// Each filing's clock as the calendar stands (a notice loaded after the
-	// filing moves it), as the readiness view counts it.
 	for i, f := range page.Filings {
 		if c := rep.Clocks[f.Buildings[0]]; c != nil {
 			page.Filings[i].DueOn = c.DueOn
 		}
 	}
 	page.FilingCheck = rep
-	return page, p, nil
+	return nil
 }
 
 func (s *Server) calendar() *calendar.Calendar { return s.cfg.Calendar.Get() }
