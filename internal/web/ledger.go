@@ -131,13 +131,9 @@ func (s *Server) projectCreate(w http.ResponseWriter, r *http.Request) error {
 	}
 	form := projectFormFrom(r)
 	proj := ledger.Project{Developer: p.Org.ID, Jurisdiction: form.Jurisdiction}
-	if err := access.Decide(p, access.ProjectManage, access.ProjectTarget(proj)); err != nil {
-		return err
-	}
-	err = form.apply(&proj)
-	if err == nil {
-		proj, err = s.db.CreateProject(r.Context(), identity.ActorFrom(r.Context()), proj)
-	}
+	// a form problem is told only to whoever may create the project
+	bad := form.apply(&proj)
+	proj, err = s.db.CreateProject(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), proj)
 	errs, msg, err := formErrors(err)
 	if err != nil {
 		return err
@@ -261,96 +257,107 @@ func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) error {
 	return s.render(w, 200, "project", page)
 }
 
-// projectAction runs a form post on a project page: on a form error the
-// page is shown again with the messages in the named section.
-func (s *Server) projectAction(act access.Action, section string, do func(r *http.Request, page *ProjectPage) (string, error)) handlerFunc {
+// projectAction runs a form post on a project page: do parses the form
+// and calls the store, which decides access on the project; on a refusal
+// the page is shown again with the messages in the named section.
+func (s *Server) projectAction(section string, do func(r *http.Request, project int64) (string, error)) handlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) error {
-		page, err := s.loadProjectPage(r, act)
+		id, err := pathID(r, "id")
 		if err != nil {
 			return err
 		}
-		done, err := do(r, &page)
-		errs, msg, err := formErrors(err)
+		done, err := do(r, id)
 		if err != nil {
-			return err
-		}
-		if msg != "" {
-			page, err2 := s.loadProjectPage(r, access.ProjectRead)
-			if err2 != nil {
-				return err2
-			}
-			page.Errors, page.Message, page.Section = errs, msg, section
-			if reasons := problem.As(err).Reasons; len(reasons) > 0 {
-				page.Check = reasons
-			}
-			return s.render(w, http.StatusUnprocessableEntity, "project", page)
+			return s.projectRefused(w, r, section, err)
 		}
 		s.flash(r, done)
-		http.Redirect(w, r, "/projects/"+r.PathValue("id")+"#"+section, http.StatusSeeOther)
+		http.Redirect(w, r, "/projects/"+strconv.FormatInt(id, 10)+"#"+section, http.StatusSeeOther)
 		return nil
 	}
 }
 
-func (s *Server) projectUpdate(r *http.Request, page *ProjectPage) (string, error) {
+// projectRefused shows the project page again with why the store refused
+// the action, its field errors and the presale conditions unmet, in the
+// named section; what is not a form's refusal is the error page's.
+func (s *Server) projectRefused(w http.ResponseWriter, r *http.Request, section string, err error) error {
+	errs, msg, err := formErrors(err)
+	if err != nil {
+		return err
+	}
+	page, err2 := s.loadProjectPage(r, access.ProjectRead)
+	if err2 != nil {
+		return err2
+	}
+	page.Errors, page.Message, page.Section = errs, msg, section
+	if reasons := problem.As(err).Reasons; len(reasons) > 0 {
+		page.Check = reasons
+	}
+	return s.render(w, http.StatusUnprocessableEntity, "project", page)
+}
+
+func (s *Server) projectUpdate(r *http.Request, project int64) (string, error) {
 	form := projectFormFrom(r)
-	_, err := s.db.UpdateProject(r.Context(), identity.ActorFrom(r.Context()), page.D.Project.ID, func(p *ledger.Project) error {
+	_, err := s.db.UpdateProject(r.Context(), identity.ActorFrom(r.Context()), project, func(p *ledger.Project) error {
 		return form.apply(p)
 	})
 	return "已保存项目信息", err
 }
 
-func (s *Server) parcelPut(r *http.Request, page *ProjectPage) (string, error) {
+func (s *Server) parcelPut(r *http.Request, project int64) (string, error) {
 	v := map[string]string{}
 	for _, k := range []string{"code", "area", "use", "right_nature", "term_start", "term_end", "grant_contract", "premium_due", "premium_paid", "grant_floor_area", "land_cert_no", "land_cert_on"} {
 		v[k] = r.PostFormValue(k)
 	}
-	parcel, err := ledger.ParseParcel(v)
-	if err != nil {
-		return "", err
-	}
-	parcel, err = s.db.PutParcel(r.Context(), identity.ActorFrom(r.Context()), page.D.Project.ID, parcel)
+	// a parcel that does not read is refused after access is decided
+	parcel, bad := ledger.ParseParcel(v)
+	parcel, err := s.db.PutParcel(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), project, parcel)
 	return "已保存宗地" + parcel.Code, err
 }
 
-func (s *Server) permitAdd(r *http.Request, page *ProjectPage) (string, error) {
+func (s *Server) permitAdd(r *http.Request, project int64) (string, error) {
+	var bad error
 	on, err := ledger.ParseDateField(r.PostFormValue("issued_on"))
 	if err != nil {
-		return "", &problem.Error{Kind: problem.Invalid, Code: "permit.invalid", Message: "许可证信息有误", Fields: map[string]string{"issued_on": "日期格式应为YYYY-MM-DD"}}
+		bad = &problem.Error{Kind: problem.Invalid, Code: "permit.invalid", Message: "许可证信息有误", Fields: map[string]string{"issued_on": "日期格式应为YYYY-MM-DD"}}
 	}
-	pm, err := s.db.AddPermit(r.Context(), identity.ActorFrom(r.Context()), ledger.Permit{ProjectID: page.D.Project.ID,
+	pm, err := s.db.AddPermit(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), ledger.Permit{ProjectID: project,
 		Kind: ledger.PermitKind(r.PostFormValue("kind")), Number: r.PostFormValue("number"), IssuedOn: on,
 		Issuer: r.PostFormValue("issuer"), Scope: r.PostFormValue("scope")})
 	return "已登记" + pm.Kind.Label() + "，待住建部门确认", err
 }
 
-func (s *Server) permitConfirm(r *http.Request, page *ProjectPage) (string, error) {
+// permitConfirm confirms a permit of the project; the store refuses one of
+// another project as not found.
+func (s *Server) permitConfirm(r *http.Request, project int64) (string, error) {
+	var bad error
 	id, err := strconv.ParseInt(r.PostFormValue("permit"), 10, 64)
 	if err != nil {
-		return "", problem.New(problem.Invalid, "request.form", "请选择许可证")
+		bad = problem.New(problem.Invalid, "request.form", "请选择许可证")
 	}
-	for _, pm := range page.D.Permits {
-		if pm.ID == id {
-			pm, err := s.db.ConfirmPermit(r.Context(), identity.ActorFrom(r.Context()), id)
-			return "已确认" + pm.Kind.Label() + " " + pm.Number, err
-		}
-	}
-	return "", problem.New(problem.NotFound, "permit.not_found", "许可证不属于本项目")
+	pm, err := s.db.ConfirmProjectPermit(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), project, id)
+	return "已确认" + pm.Kind.Label() + " " + pm.Number, err
 }
 
+// ledgerImport imports a 楼盘表 workbook; the store decides access, and
+// tells a missing file only to whoever may import.
 func (s *Server) ledgerImport(w http.ResponseWriter, r *http.Request) error {
-	page, err := s.loadProjectPage(r, access.ProjectManage)
+	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
+	ctx, actor := r.Context(), identity.ActorFrom(r.Context())
 	r.Body = http.MaxBytesReader(w, r.Body, 33<<20)
 	file, header, err := r.FormFile("workbook")
 	if err != nil {
-		page.Section, page.Message = "import", "请选择要导入的 .xlsx 文件"
-		return s.render(w, http.StatusUnprocessableEntity, "project", page)
+		noFile := problem.New(problem.Invalid, "ledger.no_file", "请选择要导入的 .xlsx 文件")
+		if _, err = s.db.ImportLedger(store.AfterAccess(ctx, noFile), actor, id, "", ledger.Workbook{}, nil); err == nil {
+			err = noFile
+		}
+		return s.projectRefused(w, r, "import", err)
 	}
 	defer file.Close()
 	wb, readErrs := ledger.ReadWorkbook(file)
-	res, err := s.db.ImportLedger(r.Context(), identity.ActorFrom(r.Context()), page.D.Project.ID, header.Filename, wb, readErrs)
+	res, err := s.db.ImportLedger(ctx, actor, id, header.Filename, wb, readErrs)
 	if err != nil {
 		return err
 	}
@@ -360,7 +367,7 @@ func (s *Server) ledgerImport(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		s.flash(r, "楼盘表未导入：发现"+strconv.Itoa(len(res.Errors))+"处错误，数据库未作任何改动。请按下方错误清单修改后重新导入。")
 	}
-	http.Redirect(w, r, "/projects/"+r.PathValue("id")+"#import", http.StatusSeeOther)
+	http.Redirect(w, r, "/projects/"+strconv.FormatInt(id, 10)+"#import", http.StatusSeeOther)
 	return nil
 }
 
@@ -424,37 +431,29 @@ func formIDs(r *http.Request, key string) []int64 {
 	return out
 }
 
-func (s *Server) presaleApply(r *http.Request, page *ProjectPage) (string, error) {
-	_, err := s.db.ApplyPresale(r.Context(), identity.ActorFrom(r.Context()), page.D.Project.ID, formIDs(r, "buildings"), r.PostFormValue("note"))
+func (s *Server) presaleApply(r *http.Request, project int64) (string, error) {
+	_, err := s.db.ApplyPresale(r.Context(), identity.ActorFrom(r.Context()), project, formIDs(r, "buildings"), r.PostFormValue("note"))
 	return "已提交预售许可申请，等待住建部门审批", err
 }
 
-func (s *Server) presaleIssue(r *http.Request, page *ProjectPage) (string, error) {
-	if page.Open == nil {
-		return "", problem.New(problem.Conflict, "presale.no_application", "没有待审批的申请")
-	}
-	pm, err := s.db.IssuePresale(r.Context(), identity.ActorFrom(r.Context()), page.D.Project.ID, page.Open.Buildings,
-		r.PostFormValue("extra_review"), page.Open.ID)
+// presaleIssue issues the permit the project's open application asks for;
+// the store finds the application.
+func (s *Server) presaleIssue(r *http.Request, project int64) (string, error) {
+	pm, err := s.db.IssueOpenPresale(r.Context(), identity.ActorFrom(r.Context()), project, r.PostFormValue("extra_review"))
 	return "已核发预售许可 " + pm.Number, err
 }
 
-func (s *Server) presaleRefuse(r *http.Request, page *ProjectPage) (string, error) {
-	if page.Open == nil {
-		return "", problem.New(problem.Conflict, "presale.no_application", "没有待审批的申请")
-	}
-	return "已作出不予许可决定", s.db.RefusePresale(r.Context(), identity.ActorFrom(r.Context()), page.Open.ID, r.PostFormValue("reason"))
+// presaleRefuse refuses the project's open application.
+func (s *Server) presaleRefuse(r *http.Request, project int64) (string, error) {
+	return "已作出不予许可决定", s.db.RefuseOpenPresale(r.Context(), identity.ActorFrom(r.Context()), project, r.PostFormValue("reason"))
 }
 
-func (s *Server) presaleChange(r *http.Request, page *ProjectPage) (string, error) {
+// presaleChange suspends, reinstates or revokes a presale permit of the
+// project; the store refuses one of another project as not found.
+func (s *Server) presaleChange(r *http.Request, project int64) (string, error) {
 	id, _ := strconv.ParseInt(r.PostFormValue("permit"), 10, 64)
-	for _, pm := range page.D.Presale {
-		if pm.ID == id {
-			kind := r.PostFormValue("kind")
-			pm, err := s.db.ChangePresale(r.Context(), identity.ActorFrom(r.Context()), id, kind, r.PostFormValue("reason"))
-			return "预售许可 " + pm.Number + " 现为“" + pm.State.Label() + "”", err
-		}
-	}
-	return "", problem.New(problem.NotFound, "presale.not_found", "预售许可不属于本项目")
+	pm, err := s.db.ChangeProjectPresale(r.Context(), identity.ActorFrom(r.Context()), project, id, r.PostFormValue("kind"), r.PostFormValue("reason"))
+	return "预售许可 " + pm.Number + " 现为“" + pm.State.Label() + "”", err
 }
 
 // PresaleQueuePage is housing staff's list of applications and permits.
