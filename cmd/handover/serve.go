@@ -24,18 +24,13 @@ import (
 	"handover/internal/web"
 )
 
+// serve runs the web application, the API and the background worker on
+// one database until ctx is cancelled, then shuts down gracefully.
 func serve(ctx context.Context, args []string, out io.Writer) error {
-	var c Config
-	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
-	commonFlags(fs, &c)
-	fs.StringVar(&c.Addr, "addr", env("HANDOVER_ADDR", "127.0.0.1:8080"), "listen address (env HANDOVER_ADDR)")
-	fs.StringVar(&c.BaseURL, "base-url", env("HANDOVER_BASE_URL", ""), "external base URL for links and QR codes (env HANDOVER_BASE_URL)")
-	fs.BoolVar(&c.SecureCookies, "secure-cookies", os.Getenv("HANDOVER_SECURE_COOKIES") == "1", "mark cookies Secure (behind TLS)")
-	withDemo := fs.Bool("demo", false, "load the demo prefecture when the database is empty")
-	if err := fs.Parse(args); err != nil {
+	c, withDemo, err := serveConfig(args)
+	if err != nil {
 		return err
 	}
-	c.LogLevel = parseLevel(env("HANDOVER_LOG_LEVEL", "info"))
 	log := newLogger(c.LogLevel)
 
 	// The demo replays its history on a clock it can set; serving then
@@ -46,35 +41,69 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	if *withDemo {
+	if withDemo {
 		if err := loadDemo(ctx, db, clock, c, out); err != nil {
 			return err
 		}
 	}
-	cal, err := calendar.NewSource(ctx, db.Calendar)
+	srv, worker, err := assemble(ctx, db, &c, withDemo, log)
 	if err != nil {
 		return err
+	}
+	ln, err := net.Listen("tcp", c.Addr)
+	if err != nil {
+		return err
+	}
+	return serveUntilDone(ctx, ln, srv.Handler(), worker, db, log, out)
+}
+
+// serveConfig reads serve's flags (and their environment variables) into
+// a Config, and whether to load the demo into an empty database.
+func serveConfig(args []string) (Config, bool, error) {
+	var c Config
+	fs := flag.NewFlagSet("serve", flag.ContinueOnError)
+	commonFlags(fs, &c)
+	fs.StringVar(&c.Addr, "addr", env("HANDOVER_ADDR", "127.0.0.1:8080"), "listen address (env HANDOVER_ADDR)")
+	fs.StringVar(&c.BaseURL, "base-url", env("HANDOVER_BASE_URL", ""), "external base URL for links and QR codes (env HANDOVER_BASE_URL)")
+	fs.BoolVar(&c.SecureCookies, "secure-cookies", os.Getenv("HANDOVER_SECURE_COOKIES") == "1", "mark cookies Secure (behind TLS)")
+	withDemo := fs.Bool("demo", false, "load the demo prefecture when the database is empty")
+	if err := fs.Parse(args); err != nil {
+		return c, false, err
+	}
+	c.LogLevel = parseLevel(env("HANDOVER_LOG_LEVEL", "info"))
+	return c, *withDemo, nil
+}
+
+// assemble wires the server and the worker on db: the working-day
+// calendar, the base URL (the listen address when none is given), the
+// unlocked signing keys and the worker's jobs.
+func assemble(ctx context.Context, db *store.DB, c *Config, withDemo bool, log *slog.Logger) (*server.Server, *jobs.Worker, error) {
+	cal, err := calendar.NewSource(ctx, db.Calendar)
+	if err != nil {
+		return nil, nil, err
 	}
 	if c.BaseURL == "" {
 		c.BaseURL = "http://" + c.Addr
 	}
-	keys, err := unlockKeys(ctx, db, *withDemo, log)
+	keys, err := unlockKeys(ctx, db, withDemo, log)
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	worker := jobs.New(db, log, time.Now, 2*time.Second)
 	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: log, Hash: c.Hash,
 		SecureCookies: c.SecureCookies, BaseURL: c.BaseURL, Keys: keys, Wake: worker.Wake})
 	if err != nil {
-		return err
+		return nil, nil, err
 	}
 	registerJobs(worker, db, cal, &courier.Courier{DB: db, Client: &http.Client{Timeout: 15 * time.Second}, Log: log, Now: time.Now}, keys)
+	return srv, worker, nil
+}
 
-	ln, err := net.Listen("tcp", c.Addr)
-	if err != nil {
-		return err
-	}
-	hs := &http.Server{Handler: srv.Handler(), ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
+// serveUntilDone serves h on ln with the worker beside it until the server fails or
+// ctx is cancelled; then it lets requests in flight finish (15 s at most)
+// and stops the worker, so no job is cut off by the shutdown.
+func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, worker *jobs.Worker, db *store.DB, log *slog.Logger, out io.Writer) error {
+	hs := &http.Server{Handler: h, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 60 * time.Second,
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 	var wg sync.WaitGroup
 	wctx, stopWorker := context.WithCancel(ctx)
@@ -95,7 +124,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	log.Info("shutting down")
 	sctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
-	err = hs.Shutdown(sctx)
+	err := hs.Shutdown(sctx)
 	stopWorker()
 	wg.Wait()
 	if errors.Is(err, http.ErrServerClosed) {
