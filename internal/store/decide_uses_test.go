@@ -368,16 +368,62 @@ func TestStoreDecidesAlerts(t *testing.T) {
 }
 
 // The project page's actions — its facts, a parcel, a permit and its
-// confirmation, a 楼盘表 import, and a presale application, its issue or
-// refusal and a permit's change — are decided by the store on the project
-// it reads, like the rest.
+// confirmation and a 楼盘表 import — are decided by the store on the
+// project it reads, like the rest.
 func TestStoreDecidesTheProjectPage(t *testing.T) {
 	x := newSaleFixture(t)
-	var permit, presalePermit, application int64
-	q := x.db.SQLForTest()
-	if err := q.QueryRow(`SELECT MIN(id) FROM project_permits WHERE project_id = $1`, x.project.ID).Scan(&permit); err != nil {
+	var permit int64
+	if err := x.db.SQLForTest().QueryRow(`SELECT MIN(id) FROM project_permits WHERE project_id = $1`, x.project.ID).Scan(&permit); err != nil {
 		t.Fatal(err)
 	}
+	_, otherPermit := anotherProject(t, x)
+	p := projectPrincipals(x)
+	noFile := problem.New(problem.Invalid, "ledger.no_file", "请选择要导入的 .xlsx 文件")
+	unnamed := errors.New("unnamed") // the change refused, once past access
+	dev1 := x.f.Orgs["dev1"].ID
+	checkDecides(t, x.db, []decidesCase{
+		{"CreateProject (no name)", p.otherDeveloper, p.developer, func(ctx context.Context) error {
+			_, err := x.db.CreateProject(ctx, x.dev, ledger.Project{Developer: dev1, Jurisdiction: "652301"})
+			return err
+		}},
+		{"UpdateProject (a change refused)", p.otherDeveloper, p.developer, func(ctx context.Context) error {
+			_, err := x.db.UpdateProject(ctx, x.dev, x.project.ID, func(*ledger.Project) error { return unnamed })
+			return err
+		}},
+		{"PutParcel (no code)", p.otherDeveloper, p.developer, func(ctx context.Context) error {
+			_, err := x.db.PutParcel(ctx, x.dev, x.project.ID, ledger.Parcel{})
+			return err
+		}},
+		{"AddPermit (no number)", p.otherDeveloper, p.developer, func(ctx context.Context) error {
+			_, err := x.db.AddPermit(ctx, x.dev, ledger.Permit{ProjectID: x.project.ID, Kind: ledger.Planning})
+			return err
+		}},
+		{"ConfirmPermit (confirmed already)", p.housingThere, p.housingHere, func(ctx context.Context) error {
+			_, err := x.db.ConfirmPermit(ctx, x.hous, permit)
+			return err
+		}},
+		{"ConfirmProjectPermit (another project's)", p.housingThere, p.housingHere, func(ctx context.Context) error {
+			_, err := x.db.ConfirmProjectPermit(ctx, x.hous, x.project.ID, otherPermit)
+			return wantPastAccess(t, err, "permit.not_found")
+		}},
+		{"ImportLedger (no file)", p.otherDeveloper, p.developer, func(ctx context.Context) error {
+			_, err := x.db.ImportLedger(store.AfterAccess(ctx, noFile), x.dev, x.project.ID, "", ledger.Workbook{}, nil)
+			return err
+		}},
+		{"ImportLedger (rows that do not read)", p.otherDeveloper, p.developer, func(ctx context.Context) error {
+			_, err := x.db.ImportLedger(ctx, x.dev, x.project.ID, "x.xlsx", ledger.Workbook{}, []ledger.RowError{{Sheet: "户", Row: 2, Reason: "面积不是数字"}})
+			return err
+		}},
+	})
+}
+
+// A presale application, its issue or refusal (by the application, or the
+// project's open one) and a permit's change are decided by the store on
+// the project it reads.
+func TestStoreDecidesPresale(t *testing.T) {
+	x := newSaleFixture(t)
+	var presalePermit, application int64
+	q := x.db.SQLForTest()
 	if err := q.QueryRow(`SELECT MIN(id) FROM presale_permits WHERE project_id = $1`, x.project.ID).Scan(&presalePermit); err != nil {
 		t.Fatal(err)
 	}
@@ -385,87 +431,81 @@ func TestStoreDecidesTheProjectPage(t *testing.T) {
 		VALUES ($1, '[]', '', 'submitted', 0, $2) RETURNING id`, x.project.ID, x.clock.Now()).Scan(&application); err != nil {
 		t.Fatal(err)
 	}
-	dev1 := x.f.Orgs["dev1"].ID
-	other, err := x.db.CreateProject(context.Background(), x.dev, ledger.Project{Name: "另一项目", Developer: dev1, Jurisdiction: "652301",
+	other, _ := anotherProject(t, x)
+	p := projectPrincipals(x)
+	checkDecides(t, x.db, []decidesCase{
+		{"ApplyPresale (an application open)", p.otherDeveloper, p.developer, func(ctx context.Context) error {
+			_, err := x.db.ApplyPresale(ctx, x.dev, x.project.ID, []int64{x.building}, "")
+			return err
+		}},
+		{"IssuePresale (permitted already)", p.housingThere, p.housingHere, func(ctx context.Context) error {
+			_, err := x.db.IssuePresale(ctx, x.hous, x.project.ID, []int64{x.building}, "", 0)
+			return err
+		}},
+		{"IssueOpenPresale (no building asked)", p.housingThere, p.housingHere, func(ctx context.Context) error {
+			_, err := x.db.IssueOpenPresale(ctx, x.hous, x.project.ID, "")
+			return err
+		}},
+		{"IssueOpenPresale (no application open)", p.housingThere, p.housingHere, func(ctx context.Context) error {
+			_, err := x.db.IssueOpenPresale(ctx, x.hous, other.ID, "")
+			return wantPastAccess(t, err, "presale.no_application")
+		}},
+		{"RefusePresale (no reason)", p.housingThere, p.housingHere, func(ctx context.Context) error {
+			return x.db.RefusePresale(ctx, x.hous, application, "")
+		}},
+		{"RefuseOpenPresale (no reason)", p.housingThere, p.housingHere, func(ctx context.Context) error {
+			return x.db.RefuseOpenPresale(ctx, x.hous, x.project.ID, "")
+		}},
+		{"ChangePresale (no reason)", p.housingThere, p.housingHere, func(ctx context.Context) error {
+			_, err := x.db.ChangePresale(ctx, x.hous, presalePermit, "suspended", "")
+			return err
+		}},
+		{"ChangeProjectPresale (another project's)", p.housingThere, p.housingHere, func(ctx context.Context) error {
+			_, err := x.db.ChangeProjectPresale(ctx, x.hous, other.ID, presalePermit, "suspended", "有违规")
+			return wantPastAccess(t, err, "presale.not_found")
+		}},
+	})
+}
+
+// anotherProject is a second project of the fixture's developer, in the
+// same county, with a planning permit.
+func anotherProject(t *testing.T, x *saleFixture) (ledger.Project, int64) {
+	t.Helper()
+	ctx := context.Background()
+	other, err := x.db.CreateProject(ctx, x.dev, ledger.Project{Name: "另一项目", Developer: x.f.Orgs["dev1"].ID, Jurisdiction: "652301",
 		Address: "昌吉市测试路2号", PlannedDelivery: calendar.MustDate("2027-06-30"), TotalInvestment: dec("1000000"), Invested: dec("400000")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	otherPermit, err := x.db.AddPermit(context.Background(), x.dev, ledger.Permit{ProjectID: other.ID, Kind: ledger.Planning, Number: "NO-other",
+	pm, err := x.db.AddPermit(ctx, x.dev, ledger.Permit{ProjectID: other.ID, Kind: ledger.Planning, Number: "NO-other",
 		IssuedOn: calendar.MustDate("2025-06-01"), Issuer: "昌吉市", Scope: "全部"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	housingHere := principalOf(identity.RoleHousing, identity.Housing, "652301", x.f.Orgs["652301/housing"].ID)
-	housingThere := principalOf(identity.RoleHousing, identity.Housing, "652302", x.f.Orgs["652302/housing"].ID)
-	developer := principalOf(identity.RoleDeveloper, identity.Developer, "652301", dev1)
-	otherDeveloper := principalOf(identity.RoleDeveloper, identity.Developer, "652301", x.f.Orgs["dev2"].ID)
-	noFile := problem.New(problem.Invalid, "ledger.no_file", "请选择要导入的 .xlsx 文件")
-	unnamed := errors.New("unnamed") // the change refused, once past access
-	checkDecides(t, x.db, []decidesCase{
-		{"CreateProject (no name)", otherDeveloper, developer, func(ctx context.Context) error {
-			_, err := x.db.CreateProject(ctx, x.dev, ledger.Project{Developer: dev1, Jurisdiction: "652301"})
-			return err
-		}},
-		{"UpdateProject (a change refused)", otherDeveloper, developer, func(ctx context.Context) error {
-			_, err := x.db.UpdateProject(ctx, x.dev, x.project.ID, func(*ledger.Project) error { return unnamed })
-			return err
-		}},
-		{"PutParcel (no code)", otherDeveloper, developer, func(ctx context.Context) error {
-			_, err := x.db.PutParcel(ctx, x.dev, x.project.ID, ledger.Parcel{})
-			return err
-		}},
-		{"AddPermit (no number)", otherDeveloper, developer, func(ctx context.Context) error {
-			_, err := x.db.AddPermit(ctx, x.dev, ledger.Permit{ProjectID: x.project.ID, Kind: ledger.Planning})
-			return err
-		}},
-		{"ConfirmPermit (confirmed already)", housingThere, housingHere, func(ctx context.Context) error {
-			_, err := x.db.ConfirmPermit(ctx, x.hous, permit)
-			return err
-		}},
-		{"ConfirmProjectPermit (another project's)", housingThere, housingHere, func(ctx context.Context) error {
-			_, err := x.db.ConfirmProjectPermit(ctx, x.hous, x.project.ID, otherPermit.ID)
-			if problem.KindOf(err) != problem.Forbidden && problem.KindOf(err) != problem.Unauthenticated && problem.CodeOf(err) != "permit.not_found" {
-				t.Errorf("with the right: got %v, want permit.not_found", err)
-			}
-			return err
-		}},
-		{"ImportLedger (no file)", otherDeveloper, developer, func(ctx context.Context) error {
-			_, err := x.db.ImportLedger(store.AfterAccess(ctx, noFile), x.dev, x.project.ID, "", ledger.Workbook{}, nil)
-			return err
-		}},
-		{"ImportLedger (rows that do not read)", otherDeveloper, developer, func(ctx context.Context) error {
-			_, err := x.db.ImportLedger(ctx, x.dev, x.project.ID, "x.xlsx", ledger.Workbook{}, []ledger.RowError{{Sheet: "户", Row: 2, Reason: "面积不是数字"}})
-			return err
-		}},
-		{"ApplyPresale (an application open)", otherDeveloper, developer, func(ctx context.Context) error {
-			_, err := x.db.ApplyPresale(ctx, x.dev, x.project.ID, []int64{x.building}, "")
-			return err
-		}},
-		{"IssuePresale (permitted already)", housingThere, housingHere, func(ctx context.Context) error {
-			_, err := x.db.IssuePresale(ctx, x.hous, x.project.ID, []int64{x.building}, "", 0)
-			return err
-		}},
-		{"IssueOpenPresale (no building asked)", housingThere, housingHere, func(ctx context.Context) error {
-			_, err := x.db.IssueOpenPresale(ctx, x.hous, x.project.ID, "")
-			return err
-		}},
-		{"RefusePresale (no reason)", housingThere, housingHere, func(ctx context.Context) error {
-			return x.db.RefusePresale(ctx, x.hous, application, "")
-		}},
-		{"RefuseOpenPresale (no reason)", housingThere, housingHere, func(ctx context.Context) error {
-			return x.db.RefuseOpenPresale(ctx, x.hous, x.project.ID, "")
-		}},
-		{"ChangePresale (no reason)", housingThere, housingHere, func(ctx context.Context) error {
-			_, err := x.db.ChangePresale(ctx, x.hous, presalePermit, "suspended", "")
-			return err
-		}},
-		{"ChangeProjectPresale (another project's)", housingThere, housingHere, func(ctx context.Context) error {
-			_, err := x.db.ChangeProjectPresale(ctx, x.hous, other.ID, presalePermit, "suspended", "有违规")
-			if problem.KindOf(err) != problem.Forbidden && problem.KindOf(err) != problem.Unauthenticated && problem.CodeOf(err) != "presale.not_found" {
-				t.Errorf("with the right: got %v, want presale.not_found", err)
-			}
-			return err
-		}},
-	})
+	return other, pm.ID
+}
+
+// projectActors are who may and may not act on the fixture's project:
+// its developer and another, its county's housing bureau and another's.
+type projectActors struct {
+	developer, otherDeveloper, housingHere, housingThere *identity.Principal
+}
+
+func projectPrincipals(x *saleFixture) projectActors {
+	return projectActors{
+		developer:      principalOf(identity.RoleDeveloper, identity.Developer, "652301", x.f.Orgs["dev1"].ID),
+		otherDeveloper: principalOf(identity.RoleDeveloper, identity.Developer, "652301", x.f.Orgs["dev2"].ID),
+		housingHere:    principalOf(identity.RoleHousing, identity.Housing, "652301", x.f.Orgs["652301/housing"].ID),
+		housingThere:   principalOf(identity.RoleHousing, identity.Housing, "652302", x.f.Orgs["652302/housing"].ID),
+	}
+}
+
+// wantPastAccess reports err, once past access, when its code is not
+// code; it returns err for checkDecides.
+func wantPastAccess(t *testing.T, err error, code string) error {
+	t.Helper()
+	if k := problem.KindOf(err); k != problem.Forbidden && k != problem.Unauthenticated && problem.CodeOf(err) != code {
+		t.Errorf("with the right: got %v, want %s", err, code)
+	}
+	return err
 }
