@@ -214,6 +214,14 @@ func (s *Server) loadProjectPage(r *http.Request, act access.Action) (ProjectPag
 	if len(page.Imports) > 0 {
 		page.LastImport = &page.Imports[0]
 	}
+	return page, s.checkPresale(r, &page)
+}
+
+// checkPresale fills the page's presale check: the open application's
+// conditions, or else those of the buildings not yet permitted (or why
+// there is none to apply for).
+func (s *Server) checkPresale(r *http.Request, page *ProjectPage) error {
+	d := page.D
 	for i := range d.Applications {
 		if d.Applications[i].State == "submitted" {
 			page.Open = &d.Applications[i]
@@ -235,18 +243,18 @@ func (s *Server) loadProjectPage(r *http.Request, act access.Action) (ProjectPag
 			page.NothingToSell = "本项目各幢均已在预售许可范围内。"
 		}
 		if page.NothingToSell != "" {
-			return page, nil
+			return nil
 		}
 	}
-	review, err := s.db.CheckPresale(r.Context(), id, check)
+	review, err := s.db.CheckPresale(r.Context(), d.Project.ID, check)
 	page.NeedsReview = review
 	if e := problem.As(err); err != nil {
 		if e.Kind != problem.Refused {
-			return page, err
+			return err
 		}
 		page.Check = e.Reasons
 	}
-	return page, nil
+	return nil
 }
 
 func (s *Server) projectPage(w http.ResponseWriter, r *http.Request) error {
