@@ -13,17 +13,23 @@ import (
 // ScheduledBuilding is what scheduling a handover looks at for one of its
 // buildings: its completion filing, and another event of it not yet done.
 type ScheduledBuilding struct {
+	Project   int64 // the building's project (0: no such building)
 	Name      string
 	Filed     bool
 	OpenEvent int64  // an event of the building planned, running or paused (0: none)
 	OpenOn    string // its day
 }
 
-// CheckSchedule refuses a handover of buildings not yet filed (竣工验收备案),
-// or of a building another open event already hands over: one building is
-// handed over once, by one event, so its flats are neither taken twice nor
-// counted twice.
-func CheckSchedule(bs []ScheduledBuilding) error {
+// CheckSchedule refuses a handover of project's buildings that are not the
+// project's, not yet filed (竣工验收备案), or handed over by another open
+// event already: one building is handed over once, by one event, so its
+// flats are neither taken twice nor counted twice.
+func CheckSchedule(project int64, bs []ScheduledBuilding) error {
+	for _, b := range bs {
+		if b.Project != project {
+			return problem.New(problem.Invalid, "handover.buildings", "所选的幢不属于本项目")
+		}
+	}
 	var r problem.Refusal
 	for _, b := range bs {
 		if !b.Filed {

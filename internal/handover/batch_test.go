@@ -15,20 +15,25 @@ import (
 )
 
 func TestCheckSchedule(t *testing.T) {
+	b := func(name string, filed bool, open int64) ScheduledBuilding {
+		return ScheduledBuilding{Project: 1, Name: name, Filed: filed, OpenEvent: open, OpenOn: "2026-12-20"}
+	}
 	tests := []struct {
 		name      string
 		buildings []ScheduledBuilding
-		want      []string // rule@subject of the refusal's reasons
+		want      []string // rule@subject of the refusal's reasons, or the code of another error
 	}{
-		{"filed and free", []ScheduledBuilding{{Name: "1号楼", Filed: true}}, nil},
-		{"not filed", []ScheduledBuilding{{Name: "1号楼"}, {Name: "2号楼", Filed: true}}, []string{"handover.filing@1号楼"}},
-		{"taken by another event", []ScheduledBuilding{{Name: "2号楼", Filed: true, OpenEvent: 3, OpenOn: "2026-12-20"}}, []string{"handover.overlap@2号楼"}},
-		{"both, every building", []ScheduledBuilding{{Name: "1号楼", OpenEvent: 3}, {Name: "2号楼"}},
+		{"filed and free", []ScheduledBuilding{b("1号楼", true, 0)}, nil},
+		{"not filed", []ScheduledBuilding{b("1号楼", false, 0), b("2号楼", true, 0)}, []string{"handover.filing@1号楼"}},
+		{"taken by another event", []ScheduledBuilding{b("2号楼", true, 3)}, []string{"handover.overlap@2号楼"}},
+		{"both, every building", []ScheduledBuilding{b("1号楼", false, 3), b("2号楼", false, 0)},
 			[]string{"handover.filing@1号楼", "handover.overlap@1号楼", "handover.filing@2号楼"}},
+		{"another project's building", []ScheduledBuilding{b("1号楼", false, 0), {Project: 2, Name: "9号楼", Filed: true}}, []string{"handover.buildings"}},
+		{"no such building", []ScheduledBuilding{{}}, []string{"handover.buildings"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			err := CheckSchedule(tt.buildings)
+			err := CheckSchedule(1, tt.buildings)
 			var got []string
 			var e *problem.Error
 			if errors.As(err, &e) {
@@ -37,6 +42,9 @@ func TestCheckSchedule(t *testing.T) {
 						t.Errorf("reason %s lacks its basis or fixer", r.Rule)
 					}
 					got = append(got, r.Rule+"@"+r.Subject)
+				}
+				if len(e.Reasons) == 0 {
+					got = append(got, e.Code)
 				}
 			}
 			if !slices.Equal(got, tt.want) {

@@ -285,7 +285,7 @@ func (db *DB) ScheduleHandover(ctx context.Context, actor audit.Actor, e handove
 		if err != nil {
 			return err
 		}
-		if err := handover.CheckSchedule(bs); err != nil {
+		if err := handover.CheckSchedule(e.ProjectID, bs); err != nil {
 			return err
 		}
 		return tx.insertHandover(ctx, &e)
@@ -294,21 +294,25 @@ func (db *DB) ScheduleHandover(ctx context.Context, actor audit.Actor, e handove
 }
 
 // scheduledBuildings reads what handover.CheckSchedule looks at for each
-// building of the event, which must be the project's.
+// building of the event.
 func (tx *Tx) scheduledBuildings(ctx context.Context, e handover.Event) ([]handover.ScheduledBuilding, error) {
 	var out []handover.ScheduledBuilding
 	for _, b := range e.Buildings {
-		var project int64
 		var sb handover.ScheduledBuilding
-		if err := tx.queryRow(ctx, `SELECT project_id, name FROM buildings WHERE id = $1`, b).Scan(&project, &sb.Name); err != nil || project != e.ProjectID {
-			return nil, problem.New(problem.Invalid, "handover.buildings", "所选的幢不属于本项目")
+		err := tx.queryRow(ctx, `SELECT project_id, name FROM buildings WHERE id = $1`, b).Scan(&sb.Project, &sb.Name)
+		if errors.Is(err, sql.ErrNoRows) {
+			out = append(out, sb) // no such building: handover.CheckSchedule refuses it
+			continue
+		}
+		if err != nil {
+			return nil, err
 		}
 		var filed int
 		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM completion_filing_buildings WHERE building_id = $1`, b).Scan(&filed); err != nil {
 			return nil, err
 		}
 		sb.Filed = filed > 0
-		err := tx.queryRow(ctx, `SELECT e.id, e.held_on FROM handover_events e JOIN handover_event_buildings eb ON eb.event_id = e.id
+		err = tx.queryRow(ctx, `SELECT e.id, e.held_on FROM handover_events e JOIN handover_event_buildings eb ON eb.event_id = e.id
 			WHERE eb.building_id = $1 AND e.state IN ('planned', 'running', 'paused') ORDER BY e.id LIMIT 1`, b).Scan(&sb.OpenEvent, &sb.OpenOn)
 		if err != nil && !errors.Is(err, sql.ErrNoRows) {
 			return nil, err
