@@ -10,14 +10,6 @@ import (
 	"handover/internal/problem"
 )
 
-// codeOf is err's stable code, "" for no error.
-func codeOf(err error) string {
-	if err == nil {
-		return ""
-	}
-	return problem.CodeOf(err)
-}
-
 func TestDecideArea(t *testing.T) {
 	// Forecast 100 m² (套内 80 m²) at 10,000 元/m², priced by 建筑面积.
 	contract := presale.Contract{PriceBasis: presale.ByGross, UnitPrice: d("10000"), TotalPrice: d("1000000")}
@@ -42,7 +34,7 @@ func TestDecideArea(t *testing.T) {
 	}
 	for _, tt := range tests {
 		s, err := DecideArea(AreaFacts{Contract: contract, Unit: tt.unit, Decided: tt.decided}, tt.choice)
-		if got := codeOf(err); got != tt.want {
+		if got := problem.CodeOf(err); got != tt.want {
 			t.Errorf("%s: got %v, want code %q", tt.name, err, tt.want)
 			continue
 		}
@@ -70,7 +62,7 @@ func TestItemPayMaintenance(t *testing.T) {
 	for _, tt := range tests {
 		it := tt.item
 		err := it.PayMaintenance(tt.voucher, 5, now)
-		if got := codeOf(err); got != tt.want {
+		if got := problem.CodeOf(err); got != tt.want {
 			t.Errorf("%s: got %v, want code %q", tt.name, err, tt.want)
 			continue
 		}
@@ -98,7 +90,7 @@ func TestCheckAttachment(t *testing.T) {
 	}
 	for _, tt := range tests {
 		name, err := CheckAttachment(tt.file, tt.size)
-		if got := codeOf(err); got != tt.want || err == nil && name != tt.wantName {
+		if got := problem.CodeOf(err); got != tt.want || err == nil && name != tt.wantName {
 			t.Errorf("%s: got %q, %v, want %q, code %q", tt.name, name, err, tt.wantName, tt.want)
 		}
 	}
@@ -114,7 +106,7 @@ func TestCheckSurveyor(t *testing.T) {
 		{"", "project.surveyor"},
 	}
 	for _, tt := range tests {
-		if got := codeOf(CheckSurveyor(tt.kind)); got != tt.want {
+		if got := problem.CodeOf(CheckSurveyor(tt.kind)); got != tt.want {
 			t.Errorf("CheckSurveyor(%q): got code %q, want %q", tt.kind, got, tt.want)
 		}
 	}
@@ -136,7 +128,7 @@ func TestCaseRecordAs(t *testing.T) {
 		c := newCase("planning", "fire")
 		c.Tasks[1].OrgID = 31
 		task, err := c.RecordAs(tt.org, "fire", tt.result, "消防车道不足", 9, now)
-		if got := codeOf(err); got != tt.want {
+		if got := problem.CodeOf(err); got != tt.want {
 			t.Errorf("%s: got %v, want code %q", tt.name, err, tt.want)
 			continue
 		}

@@ -7,14 +7,6 @@ import (
 	"handover/internal/problem"
 )
 
-// codeOf is err's stable code, "" for no error.
-func codeOf(err error) string {
-	if err == nil {
-		return ""
-	}
-	return problem.CodeOf(err)
-}
-
 func TestList(t *testing.T) {
 	tests := []struct {
 		name   string
@@ -32,7 +24,7 @@ func TestList(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := List(tt.kind, tt.listed, Listing{Developer: 3, Listed: tt.list, Reason: "r", Basis: "b"})
-		if got := codeOf(err); got != tt.want {
+		if got := problem.CodeOf(err); got != tt.want {
 			t.Errorf("%s: got %v, want code %q", tt.name, err, tt.want)
 			continue
 		}
@@ -52,7 +44,7 @@ func TestCheckEventDeveloper(t *testing.T) {
 		{"", "credit.event_invalid"},
 	}
 	for _, tt := range tests {
-		if got := codeOf(CheckEventDeveloper(tt.kind)); got != tt.want {
+		if got := problem.CodeOf(CheckEventDeveloper(tt.kind)); got != tt.want {
 			t.Errorf("CheckEventDeveloper(%q): got code %q, want %q", tt.kind, got, tt.want)
 		}
 	}
@@ -75,7 +67,7 @@ func TestEventDecideAppeal(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := Event{Appeal: tt.appeal}.DecideAppeal(tt.d, tt.note)
-		if got := codeOf(err); got != tt.want {
+		if got := problem.CodeOf(err); got != tt.want {
 			t.Errorf("%s: got %v, want code %q", tt.name, err, tt.want)
 		}
 	}

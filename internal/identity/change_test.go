@@ -45,7 +45,7 @@ func TestUserChangeApply(t *testing.T) {
 	for _, tt := range tests {
 		u := stored()
 		err := tt.change.Apply(&u, tt.org, tt.hash)
-		if got := codeOf(err); got != tt.wantCode || tt.field != "" && problem.As(err).Fields[tt.field] == "" {
+		if got := problem.CodeOf(err); got != tt.wantCode || tt.field != "" && problem.As(err).Fields[tt.field] == "" {
 			t.Errorf("%s: got %v, want code %q naming %q", tt.name, err, tt.wantCode, tt.field)
 			continue
 		}
@@ -76,7 +76,7 @@ func TestUserChangeNewHash(t *testing.T) {
 	}
 	for _, tt := range tests {
 		hash, err := UserChange{Password: tt.password, Hash: p}.NewHash()
-		if got := codeOf(err); got != tt.wantCode {
+		if got := problem.CodeOf(err); got != tt.wantCode {
 			t.Errorf("%s: got %v, want code %q", tt.name, err, tt.wantCode)
 			continue
 		}
@@ -91,12 +91,4 @@ func TestUserChangeNewHash(t *testing.T) {
 			t.Errorf("%s: the hash does not check against the password", tt.name)
 		}
 	}
-}
-
-// codeOf is err's stable code, "" for no error.
-func codeOf(err error) string {
-	if err == nil {
-		return ""
-	}
-	return problem.CodeOf(err)
 }

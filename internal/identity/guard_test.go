@@ -17,7 +17,7 @@ func TestUserMayHoldToken(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := User{Username: "bank.clerk", Disabled: tt.disabled}.MayHoldToken()
-		if got := codeOf(err); got != tt.want {
+		if got := problem.CodeOf(err); got != tt.want {
 			t.Errorf("%s: got %v, want code %q", tt.name, err, tt.want)
 			continue
 		}

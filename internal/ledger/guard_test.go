@@ -7,14 +7,6 @@ import (
 	"handover/internal/problem"
 )
 
-// codeOf is err's stable code, "" for no error.
-func codeOf(err error) string {
-	if err == nil {
-		return ""
-	}
-	return problem.CodeOf(err)
-}
-
 func TestCheckDeveloper(t *testing.T) {
 	tests := []struct {
 		kind identity.OrgKind
@@ -27,7 +19,7 @@ func TestCheckDeveloper(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := CheckDeveloper(tt.kind)
-		if got := codeOf(err); got != tt.want {
+		if got := problem.CodeOf(err); got != tt.want {
 			t.Errorf("CheckDeveloper(%q): got %v, want code %q", tt.kind, err, tt.want)
 			continue
 		}
@@ -49,7 +41,7 @@ func TestCheckParcelProject(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := CheckParcelProject(Parcel{Code: "532301001001GB00001", ProjectID: tt.owner}, tt.project)
-		if got := codeOf(err); got != tt.want {
+		if got := problem.CodeOf(err); got != tt.want {
 			t.Errorf("%s: got %v, want code %q", tt.name, err, tt.want)
 			continue
 		}
@@ -79,7 +71,7 @@ func TestLockUnit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		reason, err := LockUnit(tt.locked, tt.lock, tt.reason)
-		if got := codeOf(err); got != tt.want || reason != tt.wantReason {
+		if got := problem.CodeOf(err); got != tt.want || reason != tt.wantReason {
 			t.Errorf("%s: got %q, %v, want %q, code %q", tt.name, reason, err, tt.wantReason, tt.want)
 		}
 	}

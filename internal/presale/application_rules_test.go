@@ -24,7 +24,7 @@ func TestApplyPermit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := ApplyPermit(1, tt.buildings, owners, tt.open)
-		if got := codeOf(err); got != tt.want || err != nil && problem.As(err).Message != tt.message {
+		if got := problem.CodeOf(err); got != tt.want || err != nil && problem.As(err).Message != tt.message {
 			t.Errorf("%s: got %v, want code %q (%s)", tt.name, err, tt.want, tt.message)
 		}
 	}
@@ -46,7 +46,7 @@ func TestRefusePermit(t *testing.T) {
 	}
 	for _, tt := range tests {
 		reason, err := RefusePermit(tt.state, tt.reason)
-		if got := codeOf(err); got != tt.want || reason != tt.wantReason {
+		if got := problem.CodeOf(err); got != tt.want || reason != tt.wantReason {
 			t.Errorf("%s: got %q, %v, want %q, code %q", tt.name, reason, err, tt.wantReason, tt.want)
 			continue
 		}

@@ -14,14 +14,6 @@ import (
 	"handover/internal/problem"
 )
 
-// codeOf is err's stable code, "" for no error.
-func codeOf(err error) string {
-	if err == nil {
-		return ""
-	}
-	return problem.CodeOf(err)
-}
-
 func TestOpenAccount(t *testing.T) {
 	d := decimal.RequireFromString
 	ok := FundAccount{ProjectID: 1, Bank: 5, Number: " 6523010001234567 ", Supervised: d("1000000")}
@@ -47,7 +39,7 @@ func TestOpenAccount(t *testing.T) {
 			tt.edit(&a)
 		}
 		got, err := OpenAccount(a, tt.bank)
-		if c := codeOf(err); c != tt.want {
+		if c := problem.CodeOf(err); c != tt.want {
 			t.Errorf("%s: got %v, want code %q", tt.name, err, tt.want)
 			continue
 		}
@@ -82,7 +74,7 @@ func TestDepositCheck(t *testing.T) {
 	}
 	for _, tt := range tests {
 		err := tt.deposit.Check(tt.contractProject)
-		if got := codeOf(err); got != tt.want || tt.field != "" && problem.As(err).Fields[tt.field] == "" {
+		if got := problem.CodeOf(err); got != tt.want || tt.field != "" && problem.As(err).Fields[tt.field] == "" {
 			t.Errorf("%s: got %v, want code %q naming %q", tt.name, err, tt.want, tt.field)
 		}
 	}
@@ -104,7 +96,7 @@ func TestCheckMilestone(t *testing.T) {
 		{"no evidence", MilestoneFiled, on, "  ", "milestone.invalid"},
 	}
 	for _, tt := range tests {
-		if got := codeOf(CheckMilestone(tt.milestone, tt.on, tt.evidence)); got != tt.want {
+		if got := problem.CodeOf(CheckMilestone(tt.milestone, tt.on, tt.evidence)); got != tt.want {
 			t.Errorf("%s: got code %q, want %q", tt.name, got, tt.want)
 		}
 	}
@@ -153,7 +145,7 @@ func TestWithdrawalDecide(t *testing.T) {
 			tt.edit(&f)
 		}
 		got, err := w.Decide(f, WithdrawalDecision{Approve: tt.approve, Opinion: tt.opinion, By: 7, At: at})
-		if c := codeOf(err); c != tt.want || tt.wantRule != "" && !slices.Contains(rulesOf(err), tt.wantRule) {
+		if c := problem.CodeOf(err); c != tt.want || tt.wantRule != "" && !slices.Contains(rulesOf(err), tt.wantRule) {
 			t.Errorf("%s: got %v, want code %q with rule %q", tt.name, err, tt.want, tt.wantRule)
 			continue
 		}

@@ -137,8 +137,12 @@ func KindOf(err error) Kind {
 	return Internal
 }
 
-// CodeOf returns the stable code of err, or "internal".
+// CodeOf returns the stable code of err: "" for no error, "internal" for
+// an error that is not the platform's.
 func CodeOf(err error) string {
+	if err == nil {
+		return ""
+	}
 	var e *Error
 	if errors.As(err, &e) {
 		return e.Code

@@ -30,7 +30,7 @@ func TestApplicationMove(t *testing.T) {
 				a.Services = append(a.Services, Service{Kind: Transfer, State: st, AcceptedBy: 1})
 			}
 			moved, err := a.Move(tt.step, tt.user, Policy{}, "")
-			if got := codeOf(err); got != tt.wantCode {
+			if got := problem.CodeOf(err); got != tt.wantCode {
 				t.Fatalf("Move: got code %q, want %q (%v)", got, tt.wantCode, err)
 			}
 			if !slices.Equal(moved, tt.wantMoved) {
@@ -68,7 +68,7 @@ func TestCheckRecordableAndSettle(t *testing.T) {
 		for _, st := range tt.states {
 			a.Services = append(a.Services, Service{Kind: Transfer, State: st})
 		}
-		if got := codeOf(a.CheckRecordable()); got != tt.wantCode {
+		if got := problem.CodeOf(a.CheckRecordable()); got != tt.wantCode {
 			t.Errorf("%s: CheckRecordable got %q, want %q", tt.name, got, tt.wantCode)
 		}
 		changed := a.Settle()
@@ -76,7 +76,7 @@ func TestCheckRecordableAndSettle(t *testing.T) {
 			t.Errorf("%s: Settle got %q (changed %v), want %q", tt.name, a.State, changed, tt.wantSettle)
 		}
 	}
-	if got := codeOf(Application{State: "done"}.CheckOpen()); got != "application.closed" {
+	if got := problem.CodeOf(Application{State: "done"}.CheckOpen()); got != "application.closed" {
 		t.Errorf("CheckOpen of a done application: got %q, want application.closed", got)
 	}
 }
@@ -90,7 +90,7 @@ func TestCheckCertifiable(t *testing.T) {
 		for _, st := range tt.states {
 			a.Services = append(a.Services, Service{State: st})
 		}
-		if got := codeOf(a.CheckCertifiable()); got != tt.wantCode {
+		if got := problem.CodeOf(a.CheckCertifiable()); got != tt.wantCode {
 			t.Errorf("CheckCertifiable of %v: got %q, want %q", tt.states, got, tt.wantCode)
 		}
 	}

@@ -12,13 +12,6 @@ import (
 	"handover/internal/problem"
 )
 
-func codeOf(err error) string {
-	if err == nil {
-		return ""
-	}
-	return problem.CodeOf(err)
-}
-
 func TestTake(t *testing.T) {
 	at := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -50,7 +43,7 @@ func TestTake(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			a, err := Take(tt.in, 7, at)
-			if got := codeOf(err); got != tt.wantCode {
+			if got := problem.CodeOf(err); got != tt.wantCode {
 				t.Fatalf("Take: got code %q, want %q (%v)", got, tt.wantCode, err)
 			}
 			if tt.check != nil {
@@ -77,7 +70,7 @@ func TestJoin(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			a := Application{ProjectID: tt.first}
 			err := a.Join(tt.project, "652301", tt.window)
-			if got := codeOf(err); got != tt.wantCode {
+			if got := problem.CodeOf(err); got != tt.wantCode {
 				t.Fatalf("Join: got code %q, want %q", got, tt.wantCode)
 			}
 			if err == nil && (a.ProjectID != tt.project || a.Jurisdiction != "652301") {
@@ -243,7 +236,7 @@ func TestPlanRecording(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			r, err := PlanRecording(app, tt.s, 1, tt.book, tt.f)
-			if got := codeOf(err); got != tt.wantCode {
+			if got := problem.CodeOf(err); got != tt.wantCode {
 				t.Fatalf("PlanRecording: got code %q, want %q (%v)", got, tt.wantCode, err)
 			}
 			if tt.check != nil {
@@ -272,7 +265,7 @@ func TestResolveSale(t *testing.T) {
 	}
 	for _, tt := range tests {
 		s := tt.s
-		if got := codeOf(s.ResolveSale(tt.filed)); got != tt.wantCode || s.ContractID != tt.wantContract {
+		if got := problem.CodeOf(s.ResolveSale(tt.filed)); got != tt.wantCode || s.ContractID != tt.wantContract {
 			t.Errorf("%s: ResolveSale got %q contract %d, want %q %d", tt.name, got, s.ContractID, tt.wantCode, tt.wantContract)
 		}
 	}
@@ -284,14 +277,14 @@ func TestCheckEntryAndMortgagee(t *testing.T) {
 		entryUnit int64
 		wantCode  string
 	}{{4, ""}, {5, "application.entry"}, {0, "application.entry"}} {
-		if got := codeOf(s.CheckEntry(tt.entryUnit)); got != tt.wantCode {
+		if got := problem.CodeOf(s.CheckEntry(tt.entryUnit)); got != tt.wantCode {
 			t.Errorf("CheckEntry(%d): got %q, want %q", tt.entryUnit, got, tt.wantCode)
 		}
 	}
 	if h, err := Mortgagee("建设银行", "91650000", true); err != nil || h.IDKind != "统一社会信用代码" || h.IDNumber != "91650000" {
 		t.Errorf("Mortgagee of a bank: got %+v %v", h, err)
 	}
-	if _, err := Mortgagee("某公司", "9165", false); codeOf(err) != "application.bank" {
+	if _, err := Mortgagee("某公司", "9165", false); problem.CodeOf(err) != "application.bank" {
 		t.Errorf("Mortgagee of another organisation: got %v, want application.bank", err)
 	}
 }
