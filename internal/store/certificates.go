@@ -13,6 +13,7 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/exchange"
+	"handover/internal/ledger"
 	"handover/internal/problem"
 	"handover/internal/registry"
 )
@@ -441,11 +442,12 @@ func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) 
 	if err != nil {
 		return Verification{}, err
 	}
-	st, err := unitStatus(ctx, db.r(), unit, calendar.DateOf(now))
+	reg, err := unitRegister(ctx, db.r(), unit, calendar.DateOf(now))
 	if err != nil {
 		return Verification{}, err
 	}
-	v, err := certificate.Verify(s, db.authorities.Certificate(keyID, certPEM), st.Register.Mortgaged, st.Sealed(), now)
+	sealed := ledger.Status{Register: reg}.Sealed()
+	v, err := certificate.Verify(s, db.authorities.Certificate(keyID, certPEM), reg.Mortgaged, sealed, now)
 	return Verification{v}, err
 }
 

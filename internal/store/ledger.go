@@ -622,6 +622,19 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 	return l.out, books, l.certified(ctx)
 }
 
+// unitRegister is what unit's register book says on today
+// (registry.Standing), read alone with one query: verifying a certificate
+// needs whether the flat is mortgaged or sealed, not the rest of its status.
+func unitRegister(ctx context.Context, q querier, unit int64, today calendar.Date) (ledger.Register, error) {
+	s := unitScope{unit: unit, today: today}
+	where, args := s.where()
+	l := statusLoader{q: q, s: s, where: where, args: args, out: map[int64]ledger.Status{unit: {}}}
+	if _, err := l.books(ctx); err != nil {
+		return ledger.Register{}, err
+	}
+	return l.out[unit].Register, nil
+}
+
 // statusLoader reads the facts of unitStatuses, one query per kind of
 // fact for every unit in scope (the SQL filter where, on units u).
 type statusLoader struct {
