@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"handover/internal/audit"
 	"handover/internal/completion"
 )
 
@@ -15,32 +14,9 @@ import (
 // the day the joint acceptance passed is refused with the rule, the
 // building, its basis and who corrects it; the acceptance day is filed.
 func TestFilingAPIRefusesDateBeforeAcceptance(t *testing.T) {
-	env, project, ids := startCompletion(t, stageApplied)
-	ctx := context.Background()
-	env.Clock.Set(time.Date(2026, 3, 12, 2, 0, 0, 0, time.UTC)) // the opinions on 2026-03-12, 10:00 in China
-	c, err := env.DB.AcceptanceCase(ctx, ids["case"])
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, task := range c.Tasks {
-		if _, err := env.DB.RecordOpinion(ctx, audit.Actor{UserID: 1, OrgID: task.OrgID}, c.ID, task.Department, completion.Pass, "", nil); err != nil {
-			t.Fatal(err)
-		}
-	}
-	housing := actorOfUser(env, "zhujian")
-	if _, err := env.DB.PrepareAccounting(ctx, housing, project); err != nil {
-		t.Fatal(err)
-	}
-	items, _ := env.DB.AccountingItems(ctx, project, false)
-	for _, it := range items {
-		if _, err := env.DB.RecordItem(ctx, housing, it.ID, it.Due, it.Due, "凭证", "补充协议"); err != nil {
-			t.Fatal(err)
-		}
-		if _, err := env.DB.ClearItem(ctx, housing, it.ID); err != nil {
-			t.Fatal(err)
-		}
-	}
-	b, err := env.DB.Building(ctx, c.Buildings[0])
+	// The opinions on 2026-03-12, 10:00 in China.
+	env, project, building := readyToFile(t, time.Date(2026, 3, 12, 2, 0, 0, 0, time.UTC))
+	b, err := env.DB.Building(context.Background(), building)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
@@ -22,7 +23,7 @@ import (
 // on it and ask store.RecordFiling; the page is not loaded to authorise.
 func TestFilingPageReadsNoMoreThanAPI(t *testing.T) {
 	file := func(t *testing.T, viaPage bool) *store.QueryCount {
-		env, project, building := readyToFile(t)
+		env, project, building := readyToFile(t, time.Time{})
 		base, measure := countingServer(t, env)
 		client := env.Client(t, "zhujian")
 		// The first request resolves the principal; the filing finds it cached.
@@ -65,11 +66,15 @@ func TestFilingPageReadsNoMoreThanAPI(t *testing.T) {
 }
 
 // readyToFile takes building 0 of the demo's first project through the
-// joint acceptance (every department passed) and the accounting (every item
-// cleared), ready for its completion filing today.
-func readyToFile(t *testing.T) (*webtest.Env, int64, int64) {
+// joint acceptance (every department passed, at opinionsAt when it is not
+// zero) and the accounting (every item cleared), ready for its completion
+// filing.
+func readyToFile(t *testing.T, opinionsAt time.Time) (*webtest.Env, int64, int64) {
 	t.Helper()
 	env, project, ids := startCompletion(t, stageApplied)
+	if !opinionsAt.IsZero() {
+		env.Clock.Set(opinionsAt)
+	}
 	ctx := context.Background()
 	c, err := env.DB.AcceptanceCase(ctx, ids["case"])
 	if err != nil {
