@@ -1,8 +1,6 @@
 package web
 
 import (
-	"testing"
-
 	"handover/internal/web/htmlcheck"
 )
 
@@ -17,15 +15,5 @@ var (
 	lacksText    = htmlcheck.LacksText
 	hasExactText = htmlcheck.HasExactText
 	hasAttr      = htmlcheck.HasAttr
+	checkPage    = htmlcheck.Expect // reports every failed check under what; whether all passed
 )
-
-// checkPage reports under what every check the page fails; it returns
-// whether all passed.
-func checkPage(t testing.TB, what, page string, checks ...htmlcheck.Checker) bool {
-	t.Helper()
-	if err := htmlcheck.Run(page, checks...); err != nil {
-		t.Errorf("%s: %v", what, err)
-		return false
-	}
-	return true
-}

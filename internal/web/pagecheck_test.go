@@ -20,19 +20,9 @@ var (
 	lacksText    = htmlcheck.LacksText
 	hasExactText = htmlcheck.HasExactText
 	hasAttr      = htmlcheck.HasAttr
+	checkPage    = htmlcheck.Expect // reports every failed check under what; whether all passed
 	hasClass     = htmlcheck.HasClass
 )
-
-// checkPage reports under what every check the page fails; it returns
-// whether all passed.
-func checkPage(t testing.TB, what, page string, checks ...htmlcheck.Checker) bool {
-	t.Helper()
-	if err := htmlcheck.Run(page, checks...); err != nil {
-		t.Errorf("%s: %v", what, err)
-		return false
-	}
-	return true
-}
 
 // pageText is the text of the first element of page matching selector, ""
 // when none does.

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"testing"
 
 	"golang.org/x/net/html"
 )
@@ -27,6 +28,17 @@ type Checker func(*html.Node) error
 // Parse parses a page.
 func Parse(page string) (*html.Node, error) {
 	return html.Parse(strings.NewReader(page))
+}
+
+// Expect runs the checkers on page for a test and reports every failure
+// under what; it returns whether all passed.
+func Expect(t testing.TB, what, page string, checkers ...Checker) bool {
+	t.Helper()
+	if err := Run(page, checkers...); err != nil {
+		t.Errorf("%s: %v", what, err)
+		return false
+	}
+	return true
 }
 
 // Run parses page and applies every checker to the document, reporting all
