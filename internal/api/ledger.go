@@ -580,22 +580,6 @@ func (a *API) importLedger(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, status, out)
 }
 
-func (a *API) loadBuilding(r *http.Request, act access.Action) (ledger.Building, ledger.Project, error) {
-	id, err := pathID(r, "id")
-	if err != nil {
-		return ledger.Building{}, ledger.Project{}, err
-	}
-	b, err := a.DB.Building(r.Context(), id)
-	if err != nil {
-		return b, ledger.Project{}, err
-	}
-	p, err := a.DB.Project(r.Context(), b.ProjectID)
-	if err != nil {
-		return b, p, err
-	}
-	return b, p, decide(r, act, access.ProjectTarget(p))
-}
-
 func (a *API) buildingTable(w http.ResponseWriter, r *http.Request) error {
 	id, err := pathID(r, "id")
 	if err != nil {

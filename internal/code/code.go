@@ -28,14 +28,6 @@ func ValidRegionCode(s string) bool {
 	return len(s) == 6 && AllDigits(s) && provinces[s[:2]]
 }
 
-// ProvinceOf returns the province-level code of a region code: "652301" → "650000".
-func ProvinceOf(region string) string {
-	if len(region) < 2 {
-		return ""
-	}
-	return region[:2] + "0000"
-}
-
 // AllDigits reports whether s is one or more ASCII digits.
 func AllDigits(s string) bool {
 	if s == "" {

@@ -30,6 +30,3 @@ func (c *Clock) Now() time.Time {
 
 // Set fixes the clock at t; a zero t returns it to real time.
 func (c *Clock) Set(t time.Time) { c.mu.Lock(); c.fixed = t; c.mu.Unlock() }
-
-// Real returns the real time, even while replaying.
-func (c *Clock) Real() time.Time { return c.real() }

@@ -6,7 +6,6 @@
 package server
 
 import (
-	"context"
 	"net/http"
 
 	"handover/internal/api"
@@ -40,6 +39,3 @@ func (s *Server) Handler() http.Handler { return s.web.Handler() }
 
 // API returns the JSON API, for its route table.
 func (s *Server) API() *api.API { return s.api }
-
-// Ready reports whether the database answers and its migrations are current.
-func (s *Server) Ready(ctx context.Context) error { return s.web.Ready(ctx) }

@@ -176,18 +176,6 @@ func (s *Server) handoverRefused(w http.ResponseWriter, r *http.Request, err err
 	return s.render(w, http.StatusUnprocessableEntity, "handover", page)
 }
 
-// handoverFor loads the path's handover, deciding act on it.
-func (s *Server) handoverFor(r *http.Request, act access.Action) (handover.Event, error) {
-	if _, err := principal(r); err != nil {
-		return handover.Event{}, err
-	}
-	id, err := pathID(r, "id")
-	if err != nil {
-		return handover.Event{}, err
-	}
-	return s.db.HandoverFor(r.Context(), viewer(r), id, act)
-}
-
 // runHandover starts or resumes the batch (after the confirmation).
 // The store decides access on the event's project in its transaction.
 func (s *Server) runHandover(w http.ResponseWriter, r *http.Request) error {

@@ -74,9 +74,6 @@ func OpenDSN(t testing.TB, dsn string, now func() time.Time) *store.DB {
 	return db
 }
 
-// Postgres reports whether tests run on PostgreSQL.
-func Postgres() bool { return os.Getenv(EnvPostgres) != "" }
-
 // DSN returns a fresh, empty database for t: a new SQLite file, or a new
 // PostgreSQL schema (selected through search_path) dropped at cleanup.
 func DSN(t testing.TB) string {

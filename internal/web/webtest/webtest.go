@@ -247,15 +247,6 @@ func Submit(css string) chromedp.Action[chromedp.Void] {
 	return submit(css, chromedp.Click(chromedp.CSS(css)))
 }
 
-// SubmitWith runs a script that leaves the page (a form's requestSubmit,
-// as a select that submits on change does) and waits like Submit.
-func SubmitWith(what, script string) chromedp.Action[chromedp.Void] {
-	return submit(what, chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
-		_, err := chromedp.Evaluate[any](script)(ctx, tg)
-		return err
-	}))
-}
-
 func submit(css string, leave chromedp.Action[chromedp.Void]) chromedp.Action[chromedp.Void] {
 	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
 		if _, err := chromedp.Evaluate[any](`window.__webtestOld = true`)(ctx, tg); err != nil {
