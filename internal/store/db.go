@@ -55,11 +55,12 @@ type DB struct {
 	now    func() time.Time
 	stmts  sync.Map // query text → *sql.Stmt (SQLite only)
 	nstmts atomic.Int64
-	// wmu serialises write transactions on SQLite, which allows one writer
-	// at a time anyway: waiting here holds no connection, so a writer that
-	// needs a second connection (to prepare a statement) always finds one,
-	// and writers never spin in SQLite's busy handler against each other.
-	wmu sync.Mutex
+	// writer runs every write transaction on SQLite, committing those that
+	// wait together in one durable commit (group.go); nil on PostgreSQL.
+	// Waiting for it holds no connection, so a transaction that needs a
+	// second connection (to prepare a statement) always finds one, and
+	// writers never spin in SQLite's busy handler against each other.
+	writer *writer
 	// identityGen counts committed changes to users, roles, organisations
 	// and tokens made through this DB, so that caches of principals can
 	// tell when they are stale.
@@ -154,11 +155,18 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		db.sql.Close()
 		return nil, fmt.Errorf("connect to %s database: %w", db.engine, err)
 	}
+	if db.engine == SQLite {
+		db.writer = startWriter(db)
+	}
 	return db, nil
 }
 
-// Close releases the prepared statements and the connections.
+// Close stops the writer (it finishes the group it runs and refuses what
+// still waits), then releases the prepared statements and the connections.
 func (db *DB) Close() error {
+	if db.writer != nil {
+		db.writer.stop()
+	}
 	db.stmts.Range(func(_, s any) bool { s.(*sql.Stmt).Close(); return true })
 	return db.sql.Close()
 }
@@ -218,6 +226,18 @@ type Tx struct {
 	stmts    int // statements run, for the tests that bound them
 	// attempt is what the transaction attempts, for recording a refusal
 	attempt attempt
+	// group: the transaction is a member of a SQLite group commit, whose
+	// statements must not be interrupted by the member's cancelled context
+	// (SQLite rolls back the whole transaction on an interrupted write).
+	group bool
+}
+
+// ctx is the context a statement of tx runs under.
+func (tx *Tx) ctx(ctx context.Context) context.Context {
+	if tx.group {
+		return context.WithoutCancel(ctx)
+	}
+	return ctx
 }
 
 // stmt returns the transaction's handle on the cached prepared statement
@@ -237,6 +257,7 @@ func (tx *Tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 }
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	ctx = tx.ctx(ctx)
 	s, err := tx.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -248,6 +269,7 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 }
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
+	ctx = tx.ctx(ctx)
 	s, err := tx.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -259,6 +281,7 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 }
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
+	ctx = tx.ctx(ctx)
 	s, err := tx.stmt(ctx, q)
 	if err != nil || s == nil {
 		return tx.tx.QueryRowContext(ctx, q, args...) // an error surfaces from Scan
@@ -312,9 +335,8 @@ func (db *DB) transact(ctx context.Context, actor audit.Actor, fn func(*Tx) erro
 }
 
 func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) error, att *attempt) (err error) {
-	if db.engine == SQLite {
-		db.wmu.Lock()
-		defer db.wmu.Unlock()
+	if db.writer != nil {
+		return db.writer.submit(ctx, actor, fn, att)
 	}
 	sqltx, err := db.sql.BeginTx(ctx, nil)
 	if err != nil {
@@ -332,24 +354,35 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 		}
 		return err
 	}
-	if err = tx.flushOutbox(ctx); err != nil {
-		return err
-	}
-	if err = tx.flushTouches(ctx); err != nil {
-		return err
-	}
-	if err = tx.flushAudit(ctx); err != nil {
+	if err = tx.flush(ctx); err != nil {
 		return err
 	}
 	if err = sqltx.Commit(); err != nil {
 		return err
 	}
+	db.committedTx(tx)
+	return nil
+}
+
+// flush writes what tx queued — outbox events, 楼盘表 touches, audit
+// events — as the last statements before its commit.
+func (tx *Tx) flush(ctx context.Context) error {
+	if err := tx.flushOutbox(ctx); err != nil {
+		return err
+	}
+	if err := tx.flushTouches(ctx); err != nil {
+		return err
+	}
+	return tx.flushAudit(ctx)
+}
+
+// committedTx counts a committed transaction.
+func (db *DB) committedTx(tx *Tx) {
 	db.commits.Add(1)
 	db.committed.Add(int64(tx.stmts))
 	if tx.changesDomain() {
 		db.changes.Add(1)
 	}
-	return nil
 }
 
 // Synthetic runs fn in a transaction on the bare database handle, for the

@@ -33,3 +33,35 @@ var errAbort = errors.New("aborted on purpose")
 
 // IsAbort reports the error DrawForTest returns when told to abort.
 func IsAbort(err error) bool { return errors.Is(err, errAbort) }
+
+// HoldWriterForTest occupies the SQLite writer with an empty transaction
+// until release is called, so that a test can queue transactions that the
+// writer must then take as one group. On PostgreSQL it holds nothing.
+func (db *DB) HoldWriterForTest() (release func()) {
+	if db.writer == nil {
+		return func() {}
+	}
+	started, held := make(chan struct{}), make(chan struct{})
+	done := make(chan error, 1)
+	go func() {
+		done <- db.transact(context.Background(), audit.System(), func(*Tx) error {
+			close(started)
+			<-held
+			return nil
+		})
+	}()
+	<-started
+	return func() {
+		close(held)
+		<-done
+	}
+}
+
+// QueuedForTest reports how many transactions wait for the SQLite writer
+// (0 on PostgreSQL).
+func (db *DB) QueuedForTest() int {
+	if db.writer == nil {
+		return 0
+	}
+	return len(db.writer.in)
+}

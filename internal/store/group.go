@@ -1,0 +1,255 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+
+	"handover/internal/audit"
+)
+
+// Group commit on SQLite.
+//
+// SQLite has one writer and, with synchronous=FULL, each commit waits for
+// an fsync of the WAL. Committing each transaction on its own makes the
+// fsync a per-transaction cost; under load it was three quarters of a
+// filing's time. So on SQLite every write transaction goes to one writer
+// goroutine, which takes the transactions waiting at that moment and runs
+// them in one BEGIN IMMEDIATE … COMMIT, each inside its own SAVEPOINT:
+//
+//   - a member that fails or is refused rolls back to its savepoint alone,
+//     and the others go on;
+//   - members run one after another in the order they arrived, so the
+//     audit chain, the numbering and the outbox are in commit order, and a
+//     member sees what the members before it wrote;
+//   - no caller gets its answer before the shared commit is durable, and
+//     every answer is the truth about what was committed: if the group
+//     cannot commit, or a member's failure broke the transaction itself,
+//     the members are answered with that error or run again in a new
+//     group, never acknowledged for work that was rolled back.
+//
+// This is what PostgreSQL's own group commit does for concurrent
+// connections; on PostgreSQL the store runs each transaction on its own.
+
+// maxGroup bounds the members of one group: a larger group saves little
+// more fsync and makes its first member wait longer.
+const maxGroup = 64
+
+// member is one transaction waiting for the writer.
+type member struct {
+	ctx   context.Context
+	actor audit.Actor
+	fn    func(*Tx) error
+	// set by the writer before it answers
+	att    attempt
+	tx     *Tx
+	err    error
+	panicV any
+	done   chan struct{}
+}
+
+// writer is the SQLite group-commit writer.
+type writer struct {
+	db   *DB
+	in   chan *member
+	quit chan struct{}
+	out  chan struct{} // closed when the writer has stopped
+	once sync.Once
+	// groups counts durable commits, members the transactions they held.
+	groups, members atomic.Int64
+}
+
+var errClosed = errors.New("store: database is closed")
+
+func startWriter(db *DB) *writer {
+	w := &writer{db: db, in: make(chan *member, maxGroup), quit: make(chan struct{}), out: make(chan struct{})}
+	go w.loop()
+	return w
+}
+
+// submit hands fn to the writer and waits for its answer. It always waits
+// for the answer once the writer has the member, even if ctx is cancelled
+// meanwhile: the writer does not start a member whose context is done, and
+// a started member's answer must say whether it was committed.
+func (w *writer) submit(ctx context.Context, actor audit.Actor, fn func(*Tx) error, att *attempt) error {
+	m := &member{ctx: ctx, actor: actor, fn: fn, done: make(chan struct{})}
+	select {
+	case w.in <- m:
+	case <-w.quit:
+		return errClosed
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	<-m.done
+	if m.panicV != nil {
+		panic(m.panicV)
+	}
+	if att != nil {
+		*att = m.att
+	}
+	return m.err
+}
+
+// stop makes the writer finish its group, answer whatever is still queued
+// with errClosed, and return.
+func (w *writer) stop() {
+	w.once.Do(func() { close(w.quit) })
+	<-w.out
+}
+
+func (w *writer) loop() {
+	defer close(w.out)
+	for {
+		var first *member
+		select {
+		case first = <-w.in:
+		case <-w.quit:
+			w.drainClosed()
+			return
+		}
+		group := []*member{first}
+	take:
+		for len(group) < maxGroup {
+			select {
+			case m := <-w.in:
+				group = append(group, m)
+			default:
+				break take
+			}
+		}
+		w.run(group)
+	}
+}
+
+func (w *writer) drainClosed() {
+	for {
+		select {
+		case m := <-w.in:
+			m.err = errClosed
+			close(m.done)
+		default:
+			return
+		}
+	}
+}
+
+// run commits group, running again in a new group the members whose work
+// a broken transaction took with it.
+func (w *writer) run(group []*member) {
+	for len(group) > 0 {
+		group = w.attempt(group)
+	}
+}
+
+// attempt runs group in one transaction. It answers every member and
+// returns nil, or — when a member's failure broke the transaction — answers
+// that member and returns the others, to be run again.
+func (w *writer) attempt(group []*member) (again []*member) {
+	sqltx, err := w.db.sql.BeginTx(context.Background(), nil)
+	if err != nil {
+		answer(group, err)
+		return nil
+	}
+	for i, m := range group {
+		if !w.runMember(sqltx, m) {
+			sqltx.Rollback()
+			m.finish()
+			return append(append([]*member(nil), group[:i]...), group[i+1:]...)
+		}
+	}
+	if err := sqltx.Commit(); err != nil {
+		answer(group, err)
+		return nil
+	}
+	w.groups.Add(1)
+	w.members.Add(int64(len(group)))
+	for _, m := range group {
+		if m.err == nil {
+			w.db.committedTx(m.tx)
+		}
+		m.finish()
+	}
+	return nil
+}
+
+// runMember runs m inside a savepoint of sqltx and records its outcome on
+// m. It reports false when the transaction itself no longer holds (the
+// savepoint could not be rolled back to): m.err then says why.
+func (w *writer) runMember(sqltx *sql.Tx, m *member) (intact bool) {
+	m.err, m.panicV, m.tx = nil, nil, nil
+	if err := m.ctx.Err(); err != nil {
+		m.err = err
+		return true
+	}
+	ctx := context.WithoutCancel(m.ctx)
+	if _, err := w.exec(ctx, sqltx, `SAVEPOINT member`); err != nil {
+		m.err = err
+		return false
+	}
+	m.tx = &Tx{tx: sqltx, db: w.db, now: w.db.Now(), actor: m.actor, group: true}
+	m.err, m.panicV = runGuarded(ctx, m.tx)(m.fn)
+	if m.err == nil && m.panicV == nil {
+		_, err := w.exec(ctx, sqltx, `RELEASE member`)
+		if err == nil {
+			return true
+		}
+		m.err = err
+	}
+	m.att = m.tx.attempt
+	if _, err := w.exec(ctx, sqltx, `ROLLBACK TO member`); err != nil {
+		return false
+	}
+	if _, err := w.exec(ctx, sqltx, `RELEASE member`); err != nil {
+		return false
+	}
+	return true
+}
+
+// exec runs one of the savepoint statements, prepared once.
+func (w *writer) exec(ctx context.Context, sqltx *sql.Tx, q string) (sql.Result, error) {
+	s, err := stmtQuerier{w.db}.stmt(ctx, q)
+	if err != nil || s == nil {
+		return sqltx.ExecContext(ctx, q)
+	}
+	return sqltx.StmtContext(ctx, s).ExecContext(ctx)
+}
+
+// runGuarded returns a function that runs fn and the flushes of tx,
+// turning a panic into a value the caller re-raises in its own goroutine.
+func runGuarded(ctx context.Context, tx *Tx) func(fn func(*Tx) error) (error, any) {
+	return func(fn func(*Tx) error) (err error, panicV any) {
+		defer func() {
+			if p := recover(); p != nil {
+				err, panicV = fmt.Errorf("store: transaction panicked: %v", p), p
+			}
+		}()
+		if err := fn(tx); err != nil {
+			return err, nil
+		}
+		return tx.flush(ctx), nil
+	}
+}
+
+func (m *member) finish() { close(m.done) }
+
+// answer gives every member err.
+func answer(group []*member, err error) {
+	for _, m := range group {
+		if m.panicV == nil {
+			m.err = err
+		}
+		m.finish()
+	}
+}
+
+// GroupStats reports how many durable commits the SQLite writer has made
+// and how many transactions they held (0, 0 on PostgreSQL).
+func (db *DB) GroupStats() (groups, members int64) {
+	if db.writer == nil {
+		return 0, 0
+	}
+	return db.writer.groups.Load(), db.writer.members.Load()
+}
