@@ -249,16 +249,12 @@ func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, er
 	// The unit's live contract, from the one status loader (a unique index
 	// keeps it at most one).
 	f.OtherLive = f.Status.ContractID != 0 && f.Status.ContractID != c.ID
-	if f.Listed, err = isListed(ctx, tx.q(), c.Developer); err != nil {
-		return f, err
-	}
-	eff, err := setting(ctx, tx.q(), c.Jurisdiction, credit.ContractFiling, string(credit.Refuse))
-	if err != nil {
-		return f, err
-	}
-	f.Effect = string(credit.EffectFor(credit.ContractFiling, eff))
-	// The developer and the bank in one statement (the bank may be absent).
-	rows, err := tx.query(ctx, `SELECT id, name, COALESCE(uscc, ''), kind FROM organisations WHERE id IN ($1, $2)`, c.Developer, c.LoanBank)
+	// The developer and the bank (which may be absent), whether the
+	// developer is listed, and what a listing does to contract filing here,
+	// in one statement.
+	rows, err := tx.query(ctx, `SELECT id, name, COALESCE(uscc, ''), kind, COALESCE((`+listedSQL("$1")+`), FALSE),
+		COALESCE((`+settingSQL("$3", "$4")+`), $5) FROM organisations WHERE id IN ($1, $2)`,
+		c.Developer, c.LoanBank, c.Jurisdiction, credit.ContractFiling, string(credit.Refuse))
 	if err != nil {
 		return f, err
 	}
@@ -266,10 +262,11 @@ func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, er
 	for rows.Next() {
 		var id int64
 		var h registry.Holder
-		var kind string
-		if err := rows.Scan(&id, &h.Name, &h.IDNumber, &kind); err != nil {
+		var kind, eff string
+		if err := rows.Scan(&id, &h.Name, &h.IDNumber, &kind, &f.Listed, &eff); err != nil {
 			return f, err
 		}
+		f.Effect = string(credit.EffectFor(credit.ContractFiling, eff))
 		h.IDKind = "统一社会信用代码"
 		if id == c.Developer {
 			f.Developer = h

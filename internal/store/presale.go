@@ -89,11 +89,17 @@ func (db *DB) ProjectDetail(ctx context.Context, id int64) (ProjectDetail, error
 
 func isListed(ctx context.Context, q querier, developer int64) (bool, error) {
 	var listed bool
-	err := q.QueryRowContext(ctx, `SELECT listed FROM credit_listings WHERE developer_org = $1 ORDER BY id DESC LIMIT 1`, developer).Scan(&listed)
+	err := q.QueryRowContext(ctx, listedSQL("$1"), developer).Scan(&listed)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	return listed, err
+}
+
+// listedSQL selects whether the developer given by the parameter is on
+// the restriction list: its newest listing decides (no row: not listed).
+func listedSQL(developer string) string {
+	return `SELECT listed FROM credit_listings WHERE developer_org = ` + developer + ` ORDER BY id DESC LIMIT 1`
 }
 
 // ListDeveloper puts a developer on the restriction list or lifts it, for

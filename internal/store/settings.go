@@ -15,12 +15,17 @@ import (
 // setting returns the newest value of a jurisdiction's setting, or def.
 func setting(ctx context.Context, q querier, jurisdiction, key, def string) (string, error) {
 	var v string
-	err := q.QueryRowContext(ctx, `SELECT value FROM settings WHERE jurisdiction = $1 AND key = $2 ORDER BY id DESC LIMIT 1`,
-		jurisdiction, key).Scan(&v)
+	err := q.QueryRowContext(ctx, settingSQL("$1", "$2"), jurisdiction, key).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return def, nil
 	}
 	return v, err
+}
+
+// settingSQL selects the newest value of a jurisdiction's setting, given
+// the parameters of the jurisdiction and the key (no row: unset).
+func settingSQL(jurisdiction, key string) string {
+	return `SELECT value FROM settings WHERE jurisdiction = ` + jurisdiction + ` AND key = ` + key + ` ORDER BY id DESC LIMIT 1`
 }
 
 // Setting returns the newest value of a jurisdiction's setting, or def.
