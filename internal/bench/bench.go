@@ -177,6 +177,7 @@ func scenarios() []scenario {
 	return []scenario{
 		{"ledger_import", ledgerImport},
 		{"P1_filing", filingSQLite},
+		{"P1s_filing_latency", filingLatency},
 		{"P4_table_json", tableJSON},
 		{"P5_filing_pg", filingPostgres},
 		{"readiness_2000", readiness},
