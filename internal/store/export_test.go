@@ -65,3 +65,29 @@ func (db *DB) QueuedForTest() int {
 	}
 	return len(db.writer.in)
 }
+
+// PanicForTest runs a transaction that draws a number of series and then
+// panics, as a bug in a transaction's code would.
+func (db *DB) PanicForTest(ctx context.Context, series string) error {
+	return db.transact(ctx, audit.System(), func(tx *Tx) error {
+		if _, err := tx.nextSeq(ctx, series); err != nil {
+			return err
+		}
+		panic("a transaction panics on purpose")
+	})
+}
+
+// BreakForTest runs a transaction that draws a number of series, ends the
+// engine's transaction under the store (as SQLite itself does on an I/O
+// error or a full disk), and fails.
+func (db *DB) BreakForTest(ctx context.Context, series string) error {
+	return db.transact(ctx, audit.System(), func(tx *Tx) error {
+		if _, err := tx.nextSeq(ctx, series); err != nil {
+			return err
+		}
+		if _, err := tx.tx.ExecContext(ctx, `ROLLBACK`); err != nil {
+			return err
+		}
+		return errAbort
+	})
+}

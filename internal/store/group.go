@@ -4,7 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"errors"
-	"fmt"
 	"sync"
 	"sync/atomic"
 
@@ -38,17 +37,24 @@ import (
 // more fsync and makes its first member wait longer.
 const maxGroup = 64
 
-// member is one transaction waiting for the writer.
+// member is one transaction waiting for the writer. The member's own
+// goroutine (the caller's) runs its fn when the writer gives it its turn,
+// so that a panic, or a test's t.Fatal, happens where it would without
+// group commit and never takes the writer down.
 type member struct {
 	ctx   context.Context
 	actor audit.Actor
 	fn    func(*Tx) error
-	// set by the writer before it answers
-	att    attempt
-	tx     *Tx
-	err    error
-	panicV any
-	done   chan struct{}
+	// turn carries the member's Tx when its savepoint is open; ran
+	// reports back that fn and the flushes have returned (normally or not).
+	turn chan *Tx
+	ran  chan struct{}
+	// set before ran or done
+	att     attempt
+	tx      *Tx
+	err     error
+	aborted bool // fn did not return: it panicked or its goroutine exited
+	done    chan struct{}
 }
 
 // writer is the SQLite group-commit writer.
@@ -70,12 +76,18 @@ func startWriter(db *DB) *writer {
 	return w
 }
 
-// submit hands fn to the writer and waits for its answer. It always waits
-// for the answer once the writer has the member, even if ctx is cancelled
-// meanwhile: the writer does not start a member whose context is done, and
-// a started member's answer must say whether it was committed.
+// submit hands fn to the writer, runs it when the writer gives it its
+// turn, and waits for the answer. Once the writer has the member, submit
+// waits for the answer even if ctx is cancelled meanwhile: the writer does
+// not start a member whose context is done, and a started member's answer
+// must say whether it was committed.
 func (w *writer) submit(ctx context.Context, actor audit.Actor, fn func(*Tx) error, att *attempt) error {
-	m := &member{ctx: ctx, actor: actor, fn: fn, done: make(chan struct{})}
+	select {
+	case <-w.quit:
+		return errClosed
+	default:
+	}
+	m := &member{ctx: ctx, actor: actor, fn: fn, turn: make(chan *Tx), ran: make(chan struct{}), done: make(chan struct{})}
 	select {
 	case w.in <- m:
 	case <-w.quit:
@@ -83,14 +95,44 @@ func (w *writer) submit(ctx context.Context, actor audit.Actor, fn func(*Tx) err
 	case <-ctx.Done():
 		return ctx.Err()
 	}
-	<-m.done
-	if m.panicV != nil {
-		panic(m.panicV)
+	for {
+		select {
+		case tx := <-m.turn:
+			m.run(tx) // a panic goes on from here, after the writer has its answer
+		case <-m.done:
+			if att != nil {
+				*att = m.att
+			}
+			return m.err
+		case <-w.out:
+			// The writer stopped without taking the member (it was closed
+			// while the member was being queued).
+			select {
+			case <-m.done:
+				continue
+			default:
+				return errClosed
+			}
+		}
 	}
-	if att != nil {
-		*att = m.att
+}
+
+// run runs the member's fn and the flushes on tx and reports to the
+// writer, whether fn returns, panics or ends its goroutine.
+func (m *member) run(tx *Tx) {
+	m.aborted = true
+	defer func() {
+		if m.aborted {
+			m.err = errors.New("store: transaction did not return")
+		}
+		m.att = tx.attempt
+		close(m.ran)
+	}()
+	m.err = m.fn(tx)
+	if m.err == nil {
+		m.err = tx.flush(tx.ctx(m.ctx))
 	}
-	return m.err
+	m.aborted = false
 }
 
 // stop makes the writer finish its group, answer whatever is still queued
@@ -146,27 +188,36 @@ func (w *writer) run(group []*member) {
 
 // attempt runs group in one transaction. It answers every member and
 // returns nil, or — when a member's failure broke the transaction — answers
-// that member and returns the others, to be run again.
+// that member and returns the others, to be run again. A member that did
+// not return (it panicked) is answered at once: its work is rolled back to
+// its savepoint, and its goroutine no longer waits.
 func (w *writer) attempt(group []*member) (again []*member) {
 	sqltx, err := w.db.sql.BeginTx(context.Background(), nil)
 	if err != nil {
 		answer(group, err)
 		return nil
 	}
+	var kept []*member
 	for i, m := range group {
-		if !w.runMember(sqltx, m) {
+		intact := w.runMember(sqltx, m)
+		if !intact {
 			sqltx.Rollback()
 			m.finish()
-			return append(append([]*member(nil), group[:i]...), group[i+1:]...)
+			return append(kept, group[i+1:]...)
 		}
+		if m.aborted {
+			m.finish()
+			continue
+		}
+		kept = append(kept, m)
 	}
 	if err := sqltx.Commit(); err != nil {
-		answer(group, err)
+		answer(kept, err)
 		return nil
 	}
 	w.groups.Add(1)
-	w.members.Add(int64(len(group)))
-	for _, m := range group {
+	w.members.Add(int64(len(kept)))
+	for _, m := range kept {
 		if m.err == nil {
 			w.db.committedTx(m.tx)
 		}
@@ -175,11 +226,12 @@ func (w *writer) attempt(group []*member) (again []*member) {
 	return nil
 }
 
-// runMember runs m inside a savepoint of sqltx and records its outcome on
-// m. It reports false when the transaction itself no longer holds (the
-// savepoint could not be rolled back to): m.err then says why.
+// runMember opens m's savepoint on sqltx, gives m its turn, and keeps or
+// rolls back what m did. It reports false when the transaction itself no
+// longer holds (the savepoint could not be rolled back to): m.err then
+// says why.
 func (w *writer) runMember(sqltx *sql.Tx, m *member) (intact bool) {
-	m.err, m.panicV, m.tx = nil, nil, nil
+	m.err, m.aborted, m.tx, m.ran = nil, false, nil, make(chan struct{})
 	if err := m.ctx.Err(); err != nil {
 		m.err = err
 		return true
@@ -190,15 +242,15 @@ func (w *writer) runMember(sqltx *sql.Tx, m *member) (intact bool) {
 		return false
 	}
 	m.tx = &Tx{tx: sqltx, db: w.db, now: w.db.Now(), actor: m.actor, group: true}
-	m.err, m.panicV = runGuarded(ctx, m.tx)(m.fn)
-	if m.err == nil && m.panicV == nil {
+	m.turn <- m.tx
+	<-m.ran
+	if m.err == nil {
 		_, err := w.exec(ctx, sqltx, `RELEASE member`)
 		if err == nil {
 			return true
 		}
 		m.err = err
 	}
-	m.att = m.tx.attempt
 	if _, err := w.exec(ctx, sqltx, `ROLLBACK TO member`); err != nil {
 		return false
 	}
@@ -217,30 +269,12 @@ func (w *writer) exec(ctx context.Context, sqltx *sql.Tx, q string) (sql.Result,
 	return sqltx.StmtContext(ctx, s).ExecContext(ctx)
 }
 
-// runGuarded returns a function that runs fn and the flushes of tx,
-// turning a panic into a value the caller re-raises in its own goroutine.
-func runGuarded(ctx context.Context, tx *Tx) func(fn func(*Tx) error) (error, any) {
-	return func(fn func(*Tx) error) (err error, panicV any) {
-		defer func() {
-			if p := recover(); p != nil {
-				err, panicV = fmt.Errorf("store: transaction panicked: %v", p), p
-			}
-		}()
-		if err := fn(tx); err != nil {
-			return err, nil
-		}
-		return tx.flush(ctx), nil
-	}
-}
-
 func (m *member) finish() { close(m.done) }
 
 // answer gives every member err.
 func answer(group []*member, err error) {
 	for _, m := range group {
-		if m.panicV == nil {
-			m.err = err
-		}
+		m.err = err
 		m.finish()
 	}
 }

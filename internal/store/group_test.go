@@ -115,3 +115,87 @@ func TestGroupCommitRefusalStaysAlone(t *testing.T) {
 		t.Errorf("audit chain after the group: broken at %v, want intact", b)
 	}
 }
+
+// A group survives its members' failures: a member that fails after
+// writing rolls back alone (its number is drawn again), a member that
+// panics re-raises the panic in its own goroutine and leaves nothing, and
+// a member that breaks the transaction itself gets its error while the
+// others, whose work the broken transaction took with it, are run again
+// and committed exactly once.
+func TestGroupCommitSurvivesFailingMembers(t *testing.T) {
+	x := newSaleFixture(t)
+	ctx := context.Background()
+	first, second := x.sign(t, x.input(x.units[0])), x.sign(t, x.input(x.units[1]))
+	const series = "test.group"
+	n0, err := x.db.DrawForTest(ctx, series, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	release := x.db.HoldWriterForTest()
+	var wg sync.WaitGroup
+	results := make([]any, 5)
+	members := []func() any{
+		func() any { _, err := x.db.FileContract(ctx, x.dev, first.ID); return err },
+		func() any { _, err := x.db.DrawForTest(ctx, series, true); return err },
+		func() (p any) {
+			defer func() { p = recover() }()
+			return x.db.PanicForTest(ctx, series)
+		},
+		func() any { return x.db.BreakForTest(ctx, series) },
+		func() any { _, err := x.db.FileContract(ctx, x.dev, second.ID); return err },
+	}
+	for i, run := range members {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			results[i] = run()
+		}()
+		if x.db.Engine() == store.SQLite {
+			// queue them in this order
+			for deadline := time.Now().Add(10 * time.Second); x.db.QueuedForTest() < i+1; time.Sleep(time.Millisecond) {
+				if time.Now().After(deadline) {
+					t.Fatalf("got %d transactions waiting, want %d", x.db.QueuedForTest(), i+1)
+				}
+			}
+		}
+	}
+	release()
+	wg.Wait()
+
+	if results[0] != nil || results[4] != nil {
+		t.Errorf("filings beside failing members: got %v and %v, want both filed", results[0], results[4])
+	}
+	if err, _ := results[1].(error); err == nil || err.Error() != "aborted on purpose" {
+		t.Errorf("failing member: got %v, want its own error", results[1])
+	}
+	if results[2] != "a transaction panics on purpose" {
+		t.Errorf("panicking member: got %v, want its panic in its own goroutine", results[2])
+	}
+	if err, _ := results[3].(error); err == nil {
+		t.Errorf("breaking member: got no error, want one")
+	}
+	for _, c := range []presale.Contract{first, second} {
+		got, err := x.db.Contract(ctx, c.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var entries int
+		if err := x.db.SQLForTest().QueryRow(`SELECT count(*) FROM register_entries WHERE unit_id = $1`, c.UnitID).Scan(&entries); err != nil {
+			t.Fatal(err)
+		}
+		if got.State != presale.Filed || entries != 1 {
+			t.Errorf("contract %d: got %s with %d register entries, want filed with 1 (committed once)", c.ID, got.State, entries)
+		}
+	}
+	if n, err := x.db.DrawForTest(ctx, series, false); err != nil || n != n0+1 {
+		t.Errorf("next number after the failed members: got %d (%v), want %d (none of theirs kept)", n, err, n0+1)
+	}
+	v, err := x.db.VerifyAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if b, broken := v.First(); broken {
+		t.Errorf("audit chain: broken at %v, want intact", b)
+	}
+}
