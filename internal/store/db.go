@@ -343,8 +343,11 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 		return err
 	}
 	tx := &Tx{tx: sqltx, db: db, now: db.Now(), actor: actor}
+	// Roll back unless committed: after an error, and after a panic in fn,
+	// which must not leave the transaction open with its row locks held.
+	committed := false
 	defer func() {
-		if err != nil {
+		if !committed {
 			sqltx.Rollback()
 		}
 	}()
@@ -360,6 +363,7 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 	if err = sqltx.Commit(); err != nil {
 		return err
 	}
+	committed = true
 	db.committedTx(tx)
 	return nil
 }
@@ -383,6 +387,24 @@ func (db *DB) committedTx(tx *Tx) {
 	if tx.changesDomain() {
 		db.changes.Add(1)
 	}
+}
+
+// execWrite runs one write statement that belongs to no domain change
+// (sessions, the bookkeeping of jobs and deliveries). On SQLite it goes to
+// the writer as a member of a group: on its own it would wait in SQLite's
+// busy handler, holding a pooled connection, for a write lock the writer
+// holds almost all the time under load. On PostgreSQL it runs alone.
+func (db *DB) execWrite(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	if db.writer == nil {
+		return db.sql.ExecContext(ctx, q, args...)
+	}
+	var res sql.Result
+	err := db.transact(ctx, audit.Actor{}, func(tx *Tx) error {
+		var err error
+		res, err = tx.exec(ctx, q, args...)
+		return err
+	})
+	return res, err
 }
 
 // Synthetic runs fn in a transaction on the bare database handle, for the

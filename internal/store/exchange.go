@@ -198,7 +198,7 @@ func deliveryByID(ctx context.Context, q querier, id int64) (Delivery, error) {
 
 // DeliveryDone records an acknowledged delivery; it is never sent again.
 func (db *DB) DeliveryDone(ctx context.Context, id int64, status int) error {
-	_, err := db.sql.ExecContext(ctx, `UPDATE deliveries SET state = 'delivered', delivered_at = $1, last_status = $2, last_error = '',
+	_, err := db.execWrite(ctx, `UPDATE deliveries SET state = 'delivered', delivered_at = $1, last_status = $2, last_error = '',
 		leased_until = NULL WHERE id = $3 AND state = 'pending'`, db.Now(), status, id)
 	return err
 }
@@ -209,7 +209,7 @@ func (db *DB) DeliveryFailed(ctx context.Context, id int64, status int, errText 
 	if maxAttempts <= 0 {
 		maxAttempts = 1 << 30
 	}
-	_, err := db.sql.ExecContext(ctx, `UPDATE deliveries SET last_status = $1, last_error = $2, next_at = $3, leased_until = NULL,
+	_, err := db.execWrite(ctx, `UPDATE deliveries SET last_status = $1, last_error = $2, next_at = $3, leased_until = NULL,
 		state = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END WHERE id = $5 AND state = 'pending'`,
 		status, truncate(errText, 500), next.UTC(), maxAttempts, id)
 	return err

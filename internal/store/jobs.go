@@ -32,7 +32,7 @@ func (tx *Tx) enqueueJob(ctx context.Context, kind, payload string, runAt time.T
 // EnsureJob schedules a job of kind at runAt unless one with the same
 // dedupe key is pending (periodic housekeeping).
 func (db *DB) EnsureJob(ctx context.Context, kind string, runAt time.Time, dedupe string) error {
-	_, err := db.sql.ExecContext(ctx, `INSERT INTO jobs (kind, payload, run_at, dedupe_key) VALUES ($1, '{}', $2, $3)
+	_, err := db.execWrite(ctx, `INSERT INTO jobs (kind, payload, run_at, dedupe_key) VALUES ($1, '{}', $2, $3)
 		ON CONFLICT (dedupe_key) WHERE dedupe_key IS NOT NULL AND done_at IS NULL DO NOTHING`, kind, runAt.UTC(), dedupe)
 	return err
 }
@@ -80,13 +80,13 @@ func (db *DB) ClaimJobs(ctx context.Context, kinds []string, n int, lease time.D
 
 // CompleteJob marks a job done.
 func (db *DB) CompleteJob(ctx context.Context, id int64) error {
-	_, err := db.sql.ExecContext(ctx, `UPDATE jobs SET done_at = $1, leased_until = NULL, last_error = '' WHERE id = $2`, db.Now(), id)
+	_, err := db.execWrite(ctx, `UPDATE jobs SET done_at = $1, leased_until = NULL, last_error = '' WHERE id = $2`, db.Now(), id)
 	return err
 }
 
 // RetryJob records a failure and schedules the job again at runAt.
 func (db *DB) RetryJob(ctx context.Context, id int64, runAt time.Time, errText string) error {
-	_, err := db.sql.ExecContext(ctx, `UPDATE jobs SET run_at = $1, leased_until = NULL, last_error = $2 WHERE id = $3`,
+	_, err := db.execWrite(ctx, `UPDATE jobs SET run_at = $1, leased_until = NULL, last_error = $2 WHERE id = $3`,
 		runAt.UTC(), truncate(errText, 2000), id)
 	return err
 }

@@ -1189,6 +1189,7 @@ func (tx *Tx) insertRows(ctx context.Context, prefix string, rows [][]any, suffi
 	if len(rows) == 0 {
 		return nil
 	}
+	ctx = tx.ctx(ctx)
 	var b strings.Builder
 	b.WriteString(prefix + "(")
 	for i := range rows[0] {

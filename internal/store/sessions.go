@@ -38,20 +38,20 @@ func (s Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, erro
 
 // CommitCtx writes a session.
 func (s Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	_, err := s.db.sql.ExecContext(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
+	_, err := s.db.execWrite(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
 		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, token, b, expiry.UTC())
 	return err
 }
 
 // DeleteCtx removes a session.
 func (s Sessions) DeleteCtx(ctx context.Context, token string) error {
-	_, err := s.db.sql.ExecContext(ctx, `DELETE FROM sessions WHERE token = $1`, token)
+	_, err := s.db.execWrite(ctx, `DELETE FROM sessions WHERE token = $1`, token)
 	return err
 }
 
 // PurgeExpiredSessions deletes expired sessions (run by the worker).
 func (db *DB) PurgeExpiredSessions(ctx context.Context) (int64, error) {
-	res, err := db.sql.ExecContext(ctx, `DELETE FROM sessions WHERE expiry <= $1`, db.Now())
+	res, err := db.execWrite(ctx, `DELETE FROM sessions WHERE expiry <= $1`, db.Now())
 	if err != nil {
 		return 0, err
 	}
