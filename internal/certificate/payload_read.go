@@ -69,12 +69,12 @@ func readCanonical(b []byte) (s shown, ok bool) {
 		if !ok || !r.byte(':') {
 			return s, false
 		}
-		bit := payloadKeys[key]
+		bit := payloadKeys[string(key)]
 		if bit == 0 || seen&bit != 0 {
 			return s, false
 		}
 		seen |= bit
-		if key == "holders" {
+		if string(key) == "holders" {
 			if s.names, ok = r.holders(); !ok {
 				return s, false
 			}
@@ -84,19 +84,19 @@ func readCanonical(b []byte) (s shown, ok bool) {
 		if !ok {
 			return s, false
 		}
-		switch key {
+		switch string(key) {
 		case "unit_no":
-			s.unitNo = v
+			s.unitNo = string(v)
 		case "location":
-			s.location = v
+			s.location = string(v)
 		case "area":
-			s.area = v
+			s.area = string(v)
 		case "right_type":
-			s.rightType = v
+			s.rightType = string(v)
 		case "authority":
-			s.authority = v
+			s.authority = string(v)
 		case "issued_on":
-			s.issued = v
+			s.issued = string(v)
 		}
 	}
 	return s, r.byte('}') && r.i == len(r.b)
@@ -118,27 +118,28 @@ func (r *canonicalReader) byte(c byte) bool {
 	return true
 }
 
-// str reads a string that needs no unescaping: valid UTF-8 with no
-// control character, quote or backslash inside.
-func (r *canonicalReader) str() (string, bool) {
+// str reads a string that needs no unescaping — valid UTF-8 with no
+// control character, quote or backslash inside — and returns its bytes
+// (within the payload: copied only when kept).
+func (r *canonicalReader) str() ([]byte, bool) {
 	if !r.byte('"') {
-		return "", false
+		return nil, false
 	}
 	n := bytes.IndexByte(r.b[r.i:], '"')
 	if n < 0 {
-		return "", false
+		return nil, false
 	}
 	v := r.b[r.i : r.i+n]
 	for _, c := range v {
 		if c < 0x20 || c == '\\' {
-			return "", false
+			return nil, false
 		}
 	}
 	if !utf8.Valid(v) {
-		return "", false
+		return nil, false
 	}
 	r.i += n + 1
-	return string(v), true
+	return v, true
 }
 
 // holders reads the holders' array (not null), keeping each name.
@@ -164,7 +165,7 @@ func (r *canonicalReader) holders() ([]string, bool) {
 			if !ok || !r.byte(':') {
 				return nil, false
 			}
-			bit := holderKeys[key]
+			bit := holderKeys[string(key)]
 			if bit == 0 || seen&bit != 0 {
 				return nil, false
 			}
@@ -173,8 +174,8 @@ func (r *canonicalReader) holders() ([]string, bool) {
 			if !ok {
 				return nil, false
 			}
-			if key == "name" {
-				name = v
+			if string(key) == "name" {
+				name = string(v)
 			}
 		}
 		r.i++ // '}'
