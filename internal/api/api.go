@@ -138,12 +138,24 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) error {
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
+	jsonHeader(w, status)
 	enc := json.NewEncoder(w)
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// writeEncoded writes an answer already encoded (as writeJSON would encode
+// it, with its trailing newline), under the same headers.
+func writeEncoded(w http.ResponseWriter, status int, body []byte) error {
+	jsonHeader(w, status)
+	_, err := w.Write(body)
+	return err
+}
+
+func jsonHeader(w http.ResponseWriter, status int) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
 }
 
 // decode reads a JSON body into v: at most 1 MiB, no unknown fields.

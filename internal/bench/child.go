@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"runtime"
+	"runtime/pprof"
 	"strings"
 	"time"
 
@@ -21,6 +22,11 @@ import (
 // child process with GOMAXPROCS=1, so that the load generator (in the
 // bench process) does not share that core.
 const childEnv = "HANDOVER_BENCH_SERVER_DB"
+
+// childProfileEnv, when set in the bench's environment, names a file the
+// server child writes its CPU profile to (go tool pprof FILE), for finding
+// where a scenario served by a child spends its core.
+const childProfileEnv = "HANDOVER_BENCH_SERVER_CPUPROFILE"
 
 // ServeChild serves the platform on the database named by the environment
 // and never returns, when this process is a bench server child; otherwise
@@ -55,6 +61,17 @@ func serveChild(path string, in io.Reader, out io.Writer) error {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		return err
+	}
+	if prof := os.Getenv(childProfileEnv); prof != "" {
+		f, err := os.Create(prof)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	hs := &http.Server{Handler: h}
 	go hs.Serve(ln)

@@ -55,6 +55,15 @@ type Authorities struct {
 	byKey sync.Map // int64 → *smx509.Certificate
 }
 
+// Cached returns key keyID's certificate if it was parsed before.
+func (a *Authorities) Cached(keyID int64) (*smx509.Certificate, bool) {
+	c, ok := a.byKey.Load(keyID)
+	if !ok {
+		return nil, false
+	}
+	return c.(*smx509.Certificate), true
+}
+
 // Certificate returns key keyID's certificate parsed from certPEM (the
 // stored one), or nil when it does not parse (a certificate signed by it
 // then verifies as invalid).

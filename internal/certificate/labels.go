@@ -1,7 +1,6 @@
 package certificate
 
 import (
-	"encoding/json"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -90,14 +89,14 @@ func Verify(s Stored, authority *smx509.Certificate, mortgaged, sealed bool, at 
 	if s.State == Cancelled {
 		v.CancelReason = s.CancelReason
 	}
-	var p Payload
-	if err := json.Unmarshal(s.Payload, &p); err != nil {
+	p, err := readShown(s.Payload)
+	if err != nil {
 		return v, err
 	}
-	for _, h := range p.Holders {
-		v.Holders = append(v.Holders, code.MaskName(h.Name))
+	for _, name := range p.names {
+		v.Holders = append(v.Holders, code.MaskName(name))
 	}
-	v.UnitNo, v.Location, v.Area, v.RightType, v.Authority, v.IssuedOn = p.UnitNo, p.Location, p.Area, p.RightType, p.Authority, p.IssuedOn
+	v.UnitNo, v.Location, v.Area, v.RightType, v.Authority, v.IssuedOn = p.unitNo, p.location, p.area, p.rightType, p.authority, p.issued
 	return v, nil
 }
 

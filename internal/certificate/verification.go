@@ -1,6 +1,10 @@
 package certificate
 
-import "time"
+import (
+	"strconv"
+	"time"
+	"unicode/utf8"
+)
 
 // VerificationJSON is the public verification result, as the API answers
 // it and the verification page shows it: the holders' names masked, never
@@ -23,4 +27,122 @@ type VerificationJSON struct {
 	Authority      string    `json:"authority" doc:"登记机构"`
 	IssuedOn       string    `json:"issued_on"`
 	CheckedAt      time.Time `json:"checked_at" doc:"核验时间"`
+}
+
+// AppendJSON appends v's JSON encoding to b: byte for byte what
+// encoding/json writes for v with HTML escaping off (as the API encodes),
+// without reflection, for the public verification that answers every
+// request afresh. The error is the time's (a year outside 0–9999).
+func (v VerificationJSON) AppendJSON(b []byte) ([]byte, error) {
+	b = append(b, `{"licence_id":`...)
+	b = appendJSONString(b, v.LicenceID)
+	b = append(b, `,"kind":`...)
+	b = appendJSONString(b, v.Kind)
+	b = append(b, `,"number":`...)
+	b = appendJSONString(b, v.Number)
+	b = append(b, `,"signature_valid":`...)
+	b = strconv.AppendBool(b, v.SignatureValid)
+	b = append(b, `,"state":`...)
+	b = appendJSONString(b, v.State)
+	if v.CancelReason != "" {
+		b = append(b, `,"cancel_reason":`...)
+		b = appendJSONString(b, v.CancelReason)
+	}
+	b = append(b, `,"mortgaged":`...)
+	b = strconv.AppendBool(b, v.Mortgaged)
+	b = append(b, `,"sealed":`...)
+	b = strconv.AppendBool(b, v.Sealed)
+	b = append(b, `,"status":`...)
+	b = appendJSONStrings(b, v.Status)
+	b = append(b, `,"holders":`...)
+	b = appendJSONStrings(b, v.Holders)
+	b = append(b, `,"unit_no":`...)
+	b = appendJSONString(b, v.UnitNo)
+	b = append(b, `,"location":`...)
+	b = appendJSONString(b, v.Location)
+	b = append(b, `,"area":`...)
+	b = appendJSONString(b, v.Area)
+	b = append(b, `,"right_type":`...)
+	b = appendJSONString(b, v.RightType)
+	b = append(b, `,"authority":`...)
+	b = appendJSONString(b, v.Authority)
+	b = append(b, `,"issued_on":`...)
+	b = appendJSONString(b, v.IssuedOn)
+	b = append(b, `,"checked_at":`...)
+	at, err := v.CheckedAt.MarshalJSON()
+	if err != nil {
+		return nil, err
+	}
+	b = append(b, at...)
+	return append(b, '}'), nil
+}
+
+// appendJSONStrings appends a list of strings as encoding/json does: null
+// for a nil slice.
+func appendJSONStrings(b []byte, ss []string) []byte {
+	if ss == nil {
+		return append(b, "null"...)
+	}
+	b = append(b, '[')
+	for i, s := range ss {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = appendJSONString(b, s)
+	}
+	return append(b, ']')
+}
+
+// appendJSONString appends s quoted as encoding/json quotes a string with
+// HTML escaping off: '"' and '\\' escaped, control characters as \b, \f,
+// \n, \r, \t or \u00XX, U+2028 and U+2029 as \u2028 and \u2029, and each
+// byte of invalid UTF-8 as \ufffd.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		if c := s[i]; c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		switch {
+		case r == utf8.RuneError && size == 1:
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+		case r == '\u2028' || r == '\u2029':
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+		default:
+			i += size
+			continue
+		}
+		i += size
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

@@ -7,13 +7,14 @@ import (
 	"strings"
 	"time"
 
+	"github.com/emmansun/gmsm/smx509"
+
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/exchange"
-	"handover/internal/ledger"
 	"handover/internal/problem"
 	"handover/internal/registry"
 )
@@ -433,37 +434,59 @@ type Verification struct {
 }
 
 // Verify checks a certificate by its licence identifier: the signature is
-// verified every time against the authority's key, and the unit's
-// restrictions are read as the register book stands now, through the one
-// status loader the 楼盘表 reads too.
+// verified every time against the authority's key (its certificate parsed
+// once per key), and whether the unit is mortgaged or sealed is read as
+// the register book stands now, derived as every reader of a unit's state
+// derives it (registry.Standing).
 func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) {
 	now := db.Now()
-	s, unit, keyID, certPEM, err := storedCertificate(ctx, db.r(), licence)
+	q := db.r()
+	s, unit, keyID, err := storedCertificate(ctx, q, licence)
 	if err != nil {
 		return Verification{}, err
 	}
-	reg, err := unitRegister(ctx, db.r(), unit, calendar.DateOf(now))
+	mortgaged, sealed, err := unitRestrictions(ctx, q, unit, calendar.DateOf(now))
 	if err != nil {
 		return Verification{}, err
 	}
-	sealed := ledger.Status{Register: reg}.Sealed()
-	v, err := certificate.Verify(s, db.authorities.Certificate(keyID, certPEM), reg.Mortgaged, sealed, now)
+	authority, err := db.authority(ctx, keyID)
+	if err != nil {
+		return Verification{}, err
+	}
+	v, err := certificate.Verify(s, authority, mortgaged, sealed, now)
 	return Verification{v}, err
 }
 
-// storedCertificate reads what verification checks of a certificate, its
-// unit, and the key (id and PEM certificate; "" when unsigned) it was
-// signed with.
-func storedCertificate(ctx context.Context, q querier, licence string) (s certificate.Stored, unit, keyID int64, certPEM string, err error) {
-	var payload string
-	err = q.QueryRowContext(ctx, `SELECT c.kind, c.cert_no, c.payload, c.signature, c.state, c.cancel_reason, c.unit_id, c.key_id,
-		COALESCE(k.certificate, '') FROM certificates c LEFT JOIN signing_keys k ON k.id = c.key_id WHERE c.licence_id = $1`, licence).
-		Scan(&s.Kind, &s.Number, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID, &certPEM)
+// authority is the parsed certificate of signing key keyID, read and
+// parsed on the key's first use only (a stored key's certificate never
+// changes); nil when there is no such key (an unsigned certificate) or its
+// certificate does not parse: a signature then does not hold.
+func (db *DB) authority(ctx context.Context, keyID int64) (*smx509.Certificate, error) {
+	if c, ok := db.authorities.Cached(keyID); ok {
+		return c, nil
+	}
+	pem, err := db.AuthorityCertificate(ctx, keyID)
+	if problem.KindOf(err) == problem.NotFound {
+		return nil, nil
+	}
 	if err != nil {
-		return s, 0, 0, "", notFound(err, "certificate.not_found", "查无此证照：请核对电子证照标识")
+		return nil, err
+	}
+	return db.authorities.Certificate(keyID, pem), nil
+}
+
+// storedCertificate reads what verification checks of a certificate, its
+// unit, and the key it was signed with (0 when unsigned).
+func storedCertificate(ctx context.Context, q querier, licence string) (s certificate.Stored, unit, keyID int64, err error) {
+	var payload string
+	err = q.QueryRowContext(ctx, `SELECT kind, cert_no, payload, signature, state, cancel_reason, unit_id, key_id
+		FROM certificates WHERE licence_id = $1`, licence).
+		Scan(&s.Kind, &s.Number, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID)
+	if err != nil {
+		return s, 0, 0, notFound(err, "certificate.not_found", "查无此证照：请核对电子证照标识")
 	}
 	s.LicenceID, s.Payload = licence, []byte(payload)
-	return s, unit, keyID, certPEM, nil
+	return s, unit, keyID, nil
 }
 
 // AuthorityCertificate returns the PEM certificate a certificate was signed with.

@@ -6,11 +6,18 @@ import (
 	"errors"
 
 	"handover/internal/audit"
+	"handover/internal/calendar"
 )
 
 // SQLForTest exposes the pool to this package's external tests, which play
 // a database administrator tampering with rows.
 func (db *DB) SQLForTest() *sql.DB { return db.sql }
+
+// RestrictionsForTest is what public verification reads of a unit:
+// whether it is mortgaged and whether it is sealed, today.
+func (db *DB) RestrictionsForTest(ctx context.Context, unit int64) (mortgaged, sealed bool, err error) {
+	return unitRestrictions(ctx, db.r(), unit, calendar.DateOf(db.Now()))
+}
 
 // DrawForTest draws a number of a series in a transaction of its own,
 // which rolls back when abort is set.

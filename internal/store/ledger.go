@@ -622,17 +622,35 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 	return l.out, books, l.certified(ctx)
 }
 
-// unitRegister is what unit's register book says on today
-// (registry.Standing), read alone with one query: verifying a certificate
-// needs whether the flat is mortgaged or sealed, not the rest of its status.
-func unitRegister(ctx context.Context, q querier, unit int64, today calendar.Date) (ledger.Register, error) {
-	s := unitScope{unit: unit, today: today}
-	where, args := s.where()
-	l := statusLoader{q: q, s: s, where: where, args: args, out: map[int64]ledger.Status{unit: {}}}
-	if _, err := l.books(ctx); err != nil {
-		return ledger.Register{}, err
+// unitRestrictions is whether unit is mortgaged and whether it is sealed
+// (a seal in force or waiting behind one) on today, as registry.Standing
+// derives them from the unit's register book — the derivation every other
+// reader of a unit's state goes through. Verifying a certificate shows
+// these two and nothing else of the flat, so the book is read alone, with
+// only the columns they depend on, from a covering index
+// (register_entries_standing): one query, no table row per entry.
+func unitRestrictions(ctx context.Context, q querier, unit int64, today calendar.Date) (mortgaged, sealed bool, err error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, kind, reg_type, COALESCE(ends_entry, 0), end_kind, waiting, term_end
+		FROM register_entries WHERE unit_id = $1 ORDER BY id`, unit)
+	if err != nil {
+		return false, false, err
 	}
-	return l.out[unit].Register, nil
+	defer rows.Close()
+	book := make([]registry.Entry, 0, 8)
+	for rows.Next() {
+		e := registry.Entry{UnitID: unit}
+		var kind, end string
+		if err := rows.Scan(&e.ID, &kind, &e.RegType, &e.Ends, &end, &e.Detail.Waiting, &e.Detail.TermEnd); err != nil {
+			return false, false, err
+		}
+		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)
+		book = append(book, e)
+	}
+	if err := rows.Err(); err != nil {
+		return false, false, err
+	}
+	r := registry.Standing(book, today)
+	return r.Mortgaged, ledger.Status{Register: r}.Sealed(), nil
 }
 
 // statusLoader reads the facts of unitStatuses, one query per kind of

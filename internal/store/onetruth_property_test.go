@@ -179,6 +179,11 @@ func TestFlatStateProperty(t *testing.T) {
 			if st.Register.PreMortgage != m.preMortage {
 				rt.Fatalf("after %s: pre-mortgage %v, want %v", op, st.Register.PreMortgage, m.preMortage)
 			}
+			// Public verification reads only the book, for these two.
+			if mortgaged, sealed, err := db.RestrictionsForTest(ctx, unit); err != nil || mortgaged != st.Register.Mortgaged || sealed != st.Sealed() {
+				rt.Fatalf("after %s: verification reads mortgaged %v sealed %v (%v), the unit's status %v and %v", op, mortgaged, sealed, err,
+					st.Register.Mortgaged, st.Sealed())
+			}
 			if n := len(live(registry.Ownership)); n > 1 {
 				rt.Fatalf("after %s: %d live ownerships", op, n)
 			}

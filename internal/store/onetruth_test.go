@@ -743,9 +743,15 @@ func TestSealLapsesAtItsTerm(t *testing.T) {
 	if _, err := x.db.DraftContract(ctx, x.dev, x.f.Orgs["dev1"].ID, x.input(unit)); !slices.Contains(rulesOf(err), "contract.unit_sealed") {
 		t.Errorf("a contract within the term: %v, want contract.unit_sealed", err)
 	}
+	if _, sealed, err := x.db.RestrictionsForTest(ctx, unit); err != nil || !sealed {
+		t.Errorf("verification within the term: sealed %v, %v; want sealed", sealed, err)
+	}
 	x.clock.Advance(6 * 24 * time.Hour)
 	if got := x.stateOf(t, unit); got != ledger.Available {
 		t.Errorf("after the term: %s, want 未售", got)
+	}
+	if _, sealed, err := x.db.RestrictionsForTest(ctx, unit); err != nil || sealed {
+		t.Errorf("verification after the term: sealed %v, %v; want not sealed", sealed, err)
 	}
 	if _, err := x.db.DraftContract(ctx, x.dev, x.f.Orgs["dev1"].ID, x.input(unit)); err != nil {
 		t.Errorf("a contract after the term: %v", err)

@@ -57,10 +57,15 @@ func requestText(w http.ResponseWriter, r *http.Request) error {
 	if err := problem.CheckText("路径", r.URL.Path); err != nil {
 		return err
 	}
-	if q, err := url.ParseQuery(r.URL.RawQuery); err == nil {
-		if err := valuesText(q); err != nil {
-			return err
+	if r.URL.RawQuery != "" {
+		if q, err := url.ParseQuery(r.URL.RawQuery); err == nil {
+			if err := valuesText(q); err != nil {
+				return err
+			}
 		}
+	}
+	if r.Body == nil || r.Body == http.NoBody {
+		return nil // a GET: no body to check (the server's request has NoBody)
 	}
 	raw := r.Header.Get("Content-Type")
 	ct, _, _ := mime.ParseMediaType(raw)

@@ -82,7 +82,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if status == 0 {
 			status = 200
 		}
-		s.metrics.requests.WithLabelValues(route, r.Method, fmt.Sprint(status)).Inc()
+		s.metrics.requests.WithLabelValues(route, r.Method, strconv.Itoa(status)).Inc()
 		s.metrics.latency.WithLabelValues(route, r.Method).Observe(d.Seconds())
 		if route == "GET /healthz" || route == "GET /metrics" || strings.HasPrefix(route, "GET /static/") {
 			return
