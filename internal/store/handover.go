@@ -812,17 +812,18 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	return app, err
 }
 
-// batchApplication takes a batch flat's combined application, refusing it
-// when any rule blocks or the same matter is open at the counter (the flat
-// waits for it rather than being registered twice), and records it. It
-// returns the application, or why the flat waits.
+// batchApplication takes a batch flat's combined application, whose rules
+// handover.PlanUnit asked on the chunk's facts, refusing it when the same
+// matter is open at the counter (the flat waits for it rather than being
+// registered twice), and records it. It returns the application, or why
+// the flat waits.
 func (tx *Tx) batchApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput) (int64, []string, error) {
-	a, blocks, err := tx.createApplication(ctx, cal, in, true)
+	a, err := tx.createApplication(ctx, cal, in, true)
 	if e := problem.As(err); err != nil && e.Code == registry.RuleDuplicate {
 		return 0, handover.Blocked(e.Reasons), nil
 	}
-	if err != nil || len(blocks) > 0 {
-		return 0, handover.Blocked(blocks), err
+	if err != nil {
+		return 0, nil, err
 	}
 	if !a.Services[0].AutoReview {
 		return 0, nil, problem.New(problem.Internal, "handover.auto_review_failed", "批量办理的申请未能自动审核")

@@ -193,78 +193,69 @@ func (db *DB) CreateApplication(ctx context.Context, actor audit.Actor, cal *cal
 	var a registry.Application
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
-		a, _, err = tx.createApplication(ctx, cal, in, false)
+		a, err = tx.createApplication(ctx, cal, in, false)
 		return err
 	})
 	return a, err
 }
 
 // createApplication takes the application in the transaction. With
-// refuseBlocked, every rule is checked first on the application as it
-// would be, and a blocked one is not taken: the blocks come back and
-// nothing is written (the handover batch leaves no application behind for
-// a blocked unit). The rules read only the register book and the unit's
-// facts, which taking the application does not change, so the check
-// before the insert also serves the automatic review.
-func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []problem.Reason, error) {
-	a, blocks, err := tx.takeApplication(ctx, cal, in, refuseBlocked)
-	if err != nil || (refuseBlocked && len(blocks) > 0) {
-		return registry.Application{}, blocks, err
-	}
-	return a, blocks, nil
-}
-
-func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []problem.Reason, error) {
+// rulesAsked, the caller has asked every registration rule of the
+// application in this transaction, on facts read after its units were
+// locked, and takes only an application nothing blocks (the handover
+// batch: handover.PlanUnit on the chunk's facts), so they are not asked
+// again for the automatic review; otherwise they are asked for it here.
+func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, rulesAsked bool) (registry.Application, error) {
 	a, err := registry.Take(in, tx.actor.UserID, tx.now)
 	if err != nil {
-		return a, nil, err
+		return a, err
 	}
 	for i := range a.Services {
 		p, err := tx.validateService(ctx, &a.Services[i])
 		if err != nil {
-			return a, nil, err
+			return a, err
 		}
 		if err := a.Join(p.ID, p.Jurisdiction, in.Window); err != nil {
-			return a, nil, err
+			return a, err
 		}
 	}
 	// One open application per unit and matter: the units are locked first,
 	// so of two clerks taking the same matter at once the second is told.
 	if err := tx.lockApplicationUnits(ctx, &a); err != nil {
-		return a, nil, err
+		return a, err
 	}
 	if err := tx.refuseDuplicates(ctx, a.Services); err != nil {
-		return a, nil, err
+		return a, err
 	}
-	var blocks []problem.Reason
-	if refuseBlocked {
-		if blocks, err = tx.applicationBlocks(ctx, &a); err != nil || len(blocks) > 0 {
-			return a, blocks, err
-		}
-	}
+	return a, tx.acceptApplication(ctx, cal, &a, rulesAsked)
+}
+
+// acceptApplication writes a taken application and, when the policy allows
+// it and no rule blocks, reviews it automatically.
+func (tx *Tx) acceptApplication(ctx context.Context, cal *calendar.Calendar, a *registry.Application, rulesAsked bool) error {
 	policy, err := tx.policy(ctx, a.Jurisdiction)
 	if err != nil {
-		return a, nil, err
+		return err
 	}
-	if err := tx.insertApplication(ctx, cal, &a, policy); err != nil {
-		return a, nil, err
+	if err := tx.insertApplication(ctx, cal, a, policy); err != nil {
+		return err
 	}
-	// Automatic review: every service's kind allowed, every rule passing
-	// (already asked when the caller refuses a blocked application).
-	auto := policy.AutoReviews(a)
-	if auto && !refuseBlocked {
-		if blocks, err = tx.applicationBlocks(ctx, &a); err != nil {
-			return a, nil, err
+	// Automatic review: every service's kind allowed, every rule passing.
+	auto := policy.AutoReviews(*a)
+	var blocks []problem.Reason
+	if auto && !rulesAsked {
+		if blocks, err = tx.applicationBlocks(ctx, a); err != nil {
+			return err
 		}
 	}
 	if auto && len(blocks) == 0 {
-		if err := tx.autoReview(ctx, &a); err != nil {
-			return a, nil, err
+		if err := tx.autoReview(ctx, a); err != nil {
+			return err
 		}
 	}
 	tx.Audit("application.accept", "application", a.ID, map[string]any{"number": a.Number, "services": len(a.Services), "source": a.Source,
 		"auto_review": auto && a.Services[0].AutoReview})
-	return a, blocks, nil
+	return nil
 }
 
 // insertApplication numbers the application (受理号), schedules its
