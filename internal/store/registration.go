@@ -374,32 +374,19 @@ func (tx *Tx) filedSale(ctx context.Context, unit int64) (int64, error) {
 
 // linkMaterials records the materials an application relies on that the
 // platform already holds: the filing's materials, the survey, the
-// completion filing, the deed tax.
+// completion filing, the deed tax. Each sale and building is read once
+// however many services name it, and the links go in one statement.
 func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
-	link := func(kind, ref, note string) error {
-		_, err := tx.exec(ctx, `INSERT INTO application_materials (application_id, kind, ref, note) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, a.ID, kind, ref, note)
-		return err
+	var links [][]any
+	link := func(kind, ref, note string) {
+		links = append(links, []any{a.ID, kind, ref, note})
 	}
+	contracts, buildings := map[int64]bool{}, map[int64]bool{}
 	for _, s := range a.Services {
-		if s.ContractID != 0 {
-			kinds, err := stringsOf(ctx, tx.q(), `SELECT kind FROM filing_materials WHERE contract_id = $1 ORDER BY kind`, s.ContractID)
-			if err != nil {
+		if s.ContractID != 0 && !contracts[s.ContractID] {
+			contracts[s.ContractID] = true
+			if err := tx.saleMaterials(ctx, s.ContractID, link); err != nil {
 				return err
-			}
-			for _, k := range kinds {
-				if err := link("filing_"+k, fmt.Sprintf("contract:%d", s.ContractID), "网签备案时已采集"); err != nil {
-					return err
-				}
-			}
-			if err := link("contract", fmt.Sprintf("contract:%d", s.ContractID), "已备案的商品房买卖合同"); err != nil {
-				return err
-			}
-			var tax int64
-			if err := tx.queryRow(ctx, `SELECT id FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL`, s.ContractID).Scan(&tax); err == nil {
-				if err := link("deed_tax", fmt.Sprintf("deed_tax:%d", tax), "税务部门推送的完税信息"); err != nil {
-					return err
-				}
 			}
 		}
 		if s.Kind != registry.First && s.Kind != registry.Transfer && s.Kind != registry.MortgageReg {
@@ -411,20 +398,55 @@ func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
 				return err
 			}
 		}
-		if building == 0 {
+		if building == 0 || buildings[building] {
 			continue
 		}
-		var survey, filing int64
-		if err := tx.queryRow(ctx, `SELECT id FROM surveys WHERE building_id = $1 AND state = 'accepted' ORDER BY id DESC LIMIT 1`, building).Scan(&survey); err == nil {
-			if err := link("survey", fmt.Sprintf("survey:%d", survey), "多测合一竣工测绘成果"); err != nil {
-				return err
-			}
+		buildings[building] = true
+		if err := tx.buildingMaterials(ctx, building, link); err != nil {
+			return err
 		}
-		if err := tx.queryRow(ctx, `SELECT filing_id FROM completion_filing_buildings WHERE building_id = $1`, building).Scan(&filing); err == nil {
-			if err := link("completion_filing", fmt.Sprintf("completion_filing:%d", filing), "工程建设项目审批管理系统：竣工验收备案"); err != nil {
-				return err
-			}
-		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	return tx.insertValues(ctx, "application_materials", "application_id, kind, ref, note", "ON CONFLICT DO NOTHING", links)
+}
+
+// saleMaterials links what a filed sale brings: the filing's materials,
+// the contract, the paid deed tax.
+func (tx *Tx) saleMaterials(ctx context.Context, contract int64, link func(kind, ref, note string)) error {
+	kinds, err := stringsOf(ctx, tx.q(), `SELECT kind FROM filing_materials WHERE contract_id = $1 ORDER BY kind`, contract)
+	if err != nil {
+		return err
+	}
+	for _, k := range kinds {
+		link("filing_"+k, fmt.Sprintf("contract:%d", contract), "网签备案时已采集")
+	}
+	link("contract", fmt.Sprintf("contract:%d", contract), "已备案的商品房买卖合同")
+	var tax int64
+	if err := tx.queryRow(ctx, `SELECT id FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL`, contract).Scan(&tax); err == nil {
+		link("deed_tax", fmt.Sprintf("deed_tax:%d", tax), "税务部门推送的完税信息")
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return nil
+}
+
+// buildingMaterials links a building's accepted survey and its completion
+// filing.
+func (tx *Tx) buildingMaterials(ctx context.Context, building int64, link func(kind, ref, note string)) error {
+	var survey, filing int64
+	err := tx.queryRow(ctx, `SELECT id FROM surveys WHERE building_id = $1 AND state = 'accepted' ORDER BY id DESC LIMIT 1`, building).Scan(&survey)
+	if err == nil {
+		link("survey", fmt.Sprintf("survey:%d", survey), "多测合一竣工测绘成果")
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	err = tx.queryRow(ctx, `SELECT filing_id FROM completion_filing_buildings WHERE building_id = $1`, building).Scan(&filing)
+	if err == nil {
+		link("completion_filing", fmt.Sprintf("completion_filing:%d", filing), "工程建设项目审批管理系统：竣工验收备案")
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
 	}
 	return nil
 }
