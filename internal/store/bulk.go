@@ -62,3 +62,21 @@ func flatten(rows [][]any) []any {
 	}
 	return out
 }
+
+// inList is an IN list of ids numbered from $first, with its arguments.
+// The list is padded to a power of two by repeating its last id (which
+// changes nothing an IN list selects), so that a statement over any number
+// of ids has one of a few texts.
+func inList(first int, ids []int64) (string, []any) {
+	n := 1
+	for n < len(ids) {
+		n *= 2
+	}
+	marks := make([]string, n)
+	args := make([]any, n)
+	for i := range marks {
+		marks[i] = fmt.Sprintf("$%d", first+i)
+		args[i] = ids[min(i, len(ids)-1)]
+	}
+	return strings.Join(marks, ", "), args
+}

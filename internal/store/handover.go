@@ -625,10 +625,8 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 		if err := tx.storeSignatures(ctx, ch.signer.KeyID, ch.list); err != nil {
 			return err
 		}
-		for _, id := range ch.apps {
-			if err := tx.issueBatchApplication(ctx, ch.ev, id); err != nil {
-				return err
-			}
+		if err := tx.issueChunk(ctx, ch.ev, ch.apps); err != nil {
+			return err
 		}
 		_, err := tx.exec(ctx, `UPDATE handover_events SET done = (SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'done'),
 			blocked = (SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'blocked') WHERE id = $1`, eventID)
@@ -724,56 +722,6 @@ func (tx *Tx) certificatesToSign(ctx context.Context, id int64) ([]toSign, error
 		}
 	}
 	return list, nil
-}
-
-// issueBatchApplication certifies (缮证) and issues (发证) what is left of a
-// batch application, the certificates signed, and hands the flat over to
-// its buyers on the event's day.
-func (tx *Tx) issueBatchApplication(ctx context.Context, ev handover.Event, id int64) error {
-	// Locked: a second runner of the same event (another server) waits
-	// here and then finds the services already moved on.
-	a, err := loadApplication(ctx, tx.q(), id, tx.db.forUpdate())
-	if err != nil {
-		return err
-	}
-	for i := range a.Services {
-		s := &a.Services[i]
-		for _, step := range []registry.Step{registry.StepCertify, registry.StepIssue} {
-			if !(step == registry.StepCertify && s.State == registry.Recorded) && !(step == registry.StepIssue && s.State == registry.Certified) {
-				continue
-			}
-			if err := s.Apply(step, tx.actor.UserID, registry.Policy{}, ""); err != nil {
-				return err
-			}
-			if step == registry.StepIssue {
-				s.IssuedAt = tx.now
-				if err := tx.issueCertificates(ctx, *s, StepOptions{Delivery: ev.Delivery()}); err != nil {
-					return err
-				}
-			}
-			if err := tx.saveService(ctx, s); err != nil {
-				return err
-			}
-			if err := tx.stepAs(ctx, s.ID, step, tx.actor.UserID, tx.actor.Name, "交房批量办理"); err != nil {
-				return err
-			}
-		}
-	}
-	if err := tx.closeIfDone(ctx, &a, registry.StepIssue); err != nil {
-		return err
-	}
-	var unit int64
-	var names string
-	if err := tx.queryRow(ctx, `SELECT h.unit_id, COALESCE((SELECT `+tx.db.groupConcat("b.name")+` FROM contract_buyers b WHERE b.contract_id = h.contract_id), '')
-		FROM handover_units h WHERE h.event_id = $1 AND h.application_id = $2`, ev.ID, id).Scan(&unit, &names); err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `UPDATE handover_units SET state = 'done', reasons = '', handed_over_on = $1, receiver = $2, certified_on = $3, updated_at = $4
-		WHERE event_id = $5 AND unit_id = $6`, ev.HeldOn.String(), names, calendar.DateOf(tx.now).String(), tx.now, ev.ID, unit); err != nil {
-		return err
-	}
-	tx.touchUnitBuilding(unit)
-	return nil
 }
 
 // handoverUnit takes one unit of a batch as handover.PlanUnit decides on
