@@ -293,9 +293,9 @@ func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *
 		} else if err != nil {
 			return err
 		}
-		if err := tx.step(ctx, s.ID, registry.StepAccept, ""); err != nil {
-			return err
-		}
+	}
+	if err := tx.stepAll(ctx, a.Services, registry.StepAccept, tx.actor.UserID, tx.actor.Name, ""); err != nil {
+		return err
 	}
 	return tx.linkMaterials(ctx, *a)
 }
@@ -310,11 +310,8 @@ func (tx *Tx) autoReview(ctx context.Context, a *registry.Application) error {
 		if err := tx.saveService(ctx, s); err != nil {
 			return err
 		}
-		if err := tx.stepAs(ctx, s.ID, registry.StepReview, 0, "系统自动审核", "自动审核：标准件，各项规则均已通过"); err != nil {
-			return err
-		}
 	}
-	return nil
+	return tx.stepAll(ctx, a.Services, registry.StepReview, 0, "系统自动审核", "自动审核：标准件，各项规则均已通过")
 }
 
 // validateService checks the records a service names and returns their
@@ -381,7 +378,7 @@ func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
 	link := func(kind, ref, note string) {
 		links = append(links, []any{a.ID, kind, ref, note})
 	}
-	contracts, buildings := map[int64]bool{}, map[int64]bool{}
+	contracts, buildings, units := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
 	for _, s := range a.Services {
 		if s.ContractID != 0 && !contracts[s.ContractID] {
 			contracts[s.ContractID] = true
@@ -393,7 +390,8 @@ func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
 			continue // the building's survey and filing are not what a seal, a cancellation or a correction rests on
 		}
 		building := s.BuildingID
-		if building == 0 && s.UnitID != 0 {
+		if building == 0 && s.UnitID != 0 && !units[s.UnitID] {
+			units[s.UnitID] = true
 			if err := tx.queryRow(ctx, `SELECT building_id FROM units WHERE id = $1`, s.UnitID).Scan(&building); err != nil {
 				return err
 			}
@@ -476,6 +474,19 @@ func (tx *Tx) stepAs(ctx context.Context, service int64, step registry.Step, use
 	_, err := tx.exec(ctx, `INSERT INTO service_steps (service_id, step, by_user, by_name, at, note) VALUES ($1, $2, $3, $4, $5, $6)`,
 		service, string(step), user, name, tx.now, note)
 	return err
+}
+
+// stepAll writes the same step of several services in their order, in
+// one statement.
+func (tx *Tx) stepAll(ctx context.Context, services []registry.Service, step registry.Step, user int64, name, note string) error {
+	if len(services) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(services))
+	for i, s := range services {
+		rows[i] = []any{s.ID, string(step), user, name, tx.now, note}
+	}
+	return tx.insertValues(ctx, "service_steps", "service_id, step, by_user, by_name, at, note", "", rows)
 }
 
 func (tx *Tx) saveService(ctx context.Context, s *registry.Service) error {
@@ -858,6 +869,7 @@ func (tx *Tx) recordApproved(ctx context.Context, a *registry.Application) error
 	if err != nil {
 		return err
 	}
+	var recorded []registry.Service
 	for i := range a.Services {
 		s := &a.Services[i]
 		if s.State != registry.Approved {
@@ -881,9 +893,10 @@ func (tx *Tx) recordApproved(ctx context.Context, a *registry.Application) error
 		if err := tx.saveService(ctx, s); err != nil {
 			return err
 		}
-		if err := tx.step(ctx, s.ID, registry.StepRecord, ""); err != nil {
-			return err
-		}
+		recorded = append(recorded, *s)
+	}
+	if err := tx.stepAll(ctx, recorded, registry.StepRecord, tx.actor.UserID, tx.actor.Name, ""); err != nil {
+		return err
 	}
 	return tx.closeIfDone(ctx, a, registry.StepRecord)
 }
@@ -1053,6 +1066,12 @@ func holderNames(hs []registry.Holder) []string {
 	return out
 }
 
+// utilityOrg is a utility of a jurisdiction and the service it provides.
+type utilityOrg struct {
+	id      int64
+	service string
+}
+
 // requestUtilities asks every utility of the jurisdiction to transfer the
 // unit's account to the holders of the new ownership entry (水电气联动过户):
 // one request per provider per transfer.
@@ -1062,13 +1081,9 @@ func (tx *Tx) requestUtilities(ctx context.Context, e registry.Entry, jurisdicti
 	if err != nil {
 		return err
 	}
-	type org struct {
-		id      int64
-		service string
-	}
-	var orgs []org
+	var orgs []utilityOrg
 	for rows.Next() {
-		var o org
+		var o utilityOrg
 		if err := rows.Scan(&o.id, &o.service); err != nil {
 			rows.Close()
 			return err
@@ -1081,18 +1096,49 @@ func (tx *Tx) requestUtilities(ctx context.Context, e registry.Entry, jurisdicti
 	for _, h := range holders {
 		ids = append(ids, h.IDNumber)
 	}
+	requests, err := tx.insertUtilityRequests(ctx, e, names, orgs)
+	if err != nil {
+		return err
+	}
 	for _, o := range orgs {
-		id, err := tx.insertID(ctx, `INSERT INTO utility_requests (unit_id, org_id, entry_id, service, holder, state, requested_at) VALUES ($1, $2, $3, $4, $5, 'requested', $6)`,
-			unit, o.id, e.ID, o.service, names, tx.now)
-		if err != nil {
-			return err
-		}
-		if err := tx.emitTo(o.id, exchange.UtilityRequested, fmt.Sprintf("unit:%d", unit), jurisdiction, map[string]any{"request": id, "unit": unit,
+		if err := tx.emitTo(o.id, exchange.UtilityRequested, fmt.Sprintf("unit:%d", unit), jurisdiction, map[string]any{"request": requests[o.id], "unit": unit,
 			"service": o.service, "provider": o.id, "new_holders": holderNames(holders), "id_numbers": ids}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// insertUtilityRequests writes one request per provider for the new
+// ownership entry e in one statement and returns each one's id by provider.
+func (tx *Tx) insertUtilityRequests(ctx context.Context, e registry.Entry, holder string, orgs []utilityOrg) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(orgs) == 0 {
+		return out, nil
+	}
+	var b strings.Builder
+	args := []any{e.UnitID, e.ID, holder, tx.now}
+	b.WriteString(`INSERT INTO utility_requests (unit_id, org_id, entry_id, service, holder, state, requested_at) VALUES `)
+	for i, o := range orgs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "($1, $%d, $2, $%d, $3, 'requested', $4)", len(args)+1, len(args)+2)
+		args = append(args, o.id, o.service)
+	}
+	rows, err := tx.query(ctx, b.String()+` RETURNING id, org_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, org int64
+		if err := rows.Scan(&id, &org); err != nil {
+			return nil, err
+		}
+		out[org] = id
+	}
+	return out, rows.Err()
 }
 
 // ApplicationTarget is the access target of an application: the window's
