@@ -3,8 +3,11 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"handover/internal/access"
@@ -222,9 +225,25 @@ type toSign struct {
 	sig     []byte
 }
 
-// signAll signs outside any transaction.
+// signAll signs outside any transaction, on every core the process may
+// use (GOMAXPROCS): each signature is independent CPU work.
 func signAll(s *certificate.Signer, list []toSign) error {
-	for i := range list {
+	workers := min(runtime.GOMAXPROCS(0), len(list))
+	if workers <= 1 {
+		return signSome(s, list, 0, 1)
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { errs[w] = signSome(s, list, w, workers) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// signSome signs every step-th certificate of list from first.
+func signSome(s *certificate.Signer, list []toSign, first, step int) error {
+	for i := first; i < len(list); i += step {
 		sig, err := s.Sign(list[i].payload)
 		if err != nil {
 			return err
