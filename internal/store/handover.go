@@ -665,6 +665,7 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 	if err != nil {
 		return ch, err
 	}
+	certs := newCertificateFacts()
 	for _, u := range ch.units {
 		if u.application == 0 {
 			if u.application, err = tx.handoverUnit(ctx, cal, facts, ch.ev, u); err != nil || u.application == 0 {
@@ -674,7 +675,7 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 				continue // blocked
 			}
 		}
-		cs, err := tx.certificatesToSign(ctx, u.application)
+		cs, err := tx.certificatesToSign(ctx, certs, u.application)
 		if err != nil {
 			return ch, err
 		}
@@ -706,7 +707,7 @@ func chunkUnits(ctx context.Context, tx *Tx, eventID, cursor int64) ([]chunkUnit
 
 // certificatesToSign lists the certificates of an application's recorded
 // services, numbered and waiting for their signatures.
-func (tx *Tx) certificatesToSign(ctx context.Context, id int64) ([]toSign, error) {
+func (tx *Tx) certificatesToSign(ctx context.Context, facts *certificateFacts, id int64) ([]toSign, error) {
 	a, err := loadApplication(ctx, tx.q(), id, "")
 	if err != nil {
 		return nil, err
@@ -714,7 +715,7 @@ func (tx *Tx) certificatesToSign(ctx context.Context, id int64) ([]toSign, error
 	var list []toSign
 	for _, s := range a.Services {
 		if s.State == registry.Recorded {
-			cs, err := tx.certificatesOfService(ctx, s, a.Jurisdiction)
+			cs, err := tx.certificatesOfService(ctx, facts, s, a.Jurisdiction)
 			if err != nil {
 				return nil, err
 			}
