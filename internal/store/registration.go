@@ -210,8 +210,9 @@ func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in 
 	if err != nil {
 		return a, err
 	}
+	rec := appRecords{units: map[int64]UnitRef{}, sales: map[int64]int64{}}
 	for i := range a.Services {
-		p, err := tx.validateService(ctx, &a.Services[i])
+		p, err := tx.validateService(ctx, &rec, &a.Services[i])
 		if err != nil {
 			return a, err
 		}
@@ -319,7 +320,7 @@ func (tx *Tx) autoReview(ctx context.Context, a *registry.Application) error {
 // the unit's filed contract (found from the unit when not named), an
 // entry to cancel, unseal or correct is on the unit's book; the
 // particulars the kind needs are registry's to check.
-func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.Project, error) {
+func (tx *Tx) validateService(ctx context.Context, rec *appRecords, s *registry.Service) (ledger.Project, error) {
 	var p ledger.Project
 	unit := s.UnitID
 	if s.Kind == registry.First && s.BuildingID != 0 && unit == 0 {
@@ -329,7 +330,7 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 		}
 		return scanProject(tx.queryRow(ctx, `SELECT `+projectColumns+projectFrom+` WHERE p.id = $1`, b.ProjectID))
 	}
-	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, unit)
+	ref, err := rec.unit(ctx, tx, unit)
 	if err != nil {
 		return p, err
 	}
@@ -338,7 +339,7 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 	}
 	switch s.Kind {
 	case registry.Transfer, registry.MortgageReg:
-		filed, err := tx.filedSale(ctx, unit)
+		filed, err := rec.sale(ctx, tx, unit)
 		if err != nil {
 			return p, err
 		}
@@ -357,6 +358,35 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 	}
 	saleLoan := s.Kind == registry.MortgageReg && s.ContractID != 0 && s.Details["bank"] == ""
 	return ref.Project, s.CheckDetails(saleLoan)
+}
+
+// appRecords are the units and sales an application's services name, read
+// once for the application: a flat's transfer and mortgage name the same.
+type appRecords struct {
+	units map[int64]UnitRef
+	sales map[int64]int64 // the filed contract of a unit
+}
+
+func (r *appRecords) unit(ctx context.Context, tx *Tx, id int64) (UnitRef, error) {
+	if ref, ok := r.units[id]; ok {
+		return ref, nil
+	}
+	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, id)
+	if err == nil {
+		r.units[id] = ref
+	}
+	return ref, err
+}
+
+func (r *appRecords) sale(ctx context.Context, tx *Tx, unit int64) (int64, error) {
+	if id, ok := r.sales[unit]; ok {
+		return id, nil
+	}
+	id, err := tx.filedSale(ctx, unit)
+	if err == nil {
+		r.sales[unit] = id
+	}
+	return id, err
 }
 
 // filedSale is the unit's filed contract (0: none).
