@@ -2,6 +2,7 @@ package handover
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"handover/internal/calendar"
@@ -117,7 +118,36 @@ func PlanUnit(f *Facts, cal *calendar.Calendar, unit int64, sale BatchSale, now 
 	if sale.Loan {
 		p.Application.Services = append(p.Application.Services, registry.ServiceInput{Kind: registry.MortgageReg, UnitID: unit, ContractID: sale.ContractID})
 	}
+	if blocks := applicationBlocks(f, unit, p.Application, now); len(blocks) > 0 {
+		return UnitPlan{Blocked: Blocked(blocks)}
+	}
 	return p
+}
+
+// applicationBlocks runs the registration rules of every service of the
+// combined application, each as if the earlier ones were recorded (the
+// counter's rules: registry's ServiceBlocks), on the chunk's facts of the
+// flat: the batch asks them once, here, through the one loader, and the
+// store takes the application on this answer. An application registry
+// refuses to take is left to the store, which refuses it the same way.
+func applicationBlocks(f *Facts, unit int64, in registry.ApplicationInput, now time.Time) []problem.Reason {
+	a, err := registry.Take(in, 0, now)
+	uf, building := f.UnitFacts(unit), f.buildingOf(unit)
+	if err != nil || uf == nil {
+		return nil
+	}
+	filed := false
+	for _, fl := range f.Filings {
+		filed = filed || slices.Contains(fl.Buildings, building)
+	}
+	var out []problem.Reason
+	for _, s := range a.Services {
+		// The sale's deed tax counts for the services that carry it out.
+		rf := uf.registration(f, filed, calendar.DateOf(now))
+		rf.ContractID, rf.DeedTaxPaid = s.ContractID, s.ContractID != 0 && uf.Contract.ID == s.ContractID && uf.DeedTaxPaid
+		out = append(out, a.ServiceBlocks(s, building, []int64{unit}, map[int64]registry.UnitFacts{unit: rf})...)
+	}
+	return out
 }
 
 // planRegistered: the buyers' transfer under this sale is already in the

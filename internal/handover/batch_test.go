@@ -104,6 +104,11 @@ func TestPlanUnit(t *testing.T) {
 		{"first done, loan", func(u *UnitFacts) { u.Book = []registry.Entry{devOwn} }, loan, []registry.ServiceKind{registry.Transfer, registry.MortgageReg}, 0, ""},
 		{"deed tax unpaid", func(u *UnitFacts) { u.DeedTaxPaid = false }, sale, nil, 0, "契税"},
 		{"registered at the counter", func(u *UnitFacts) { u.Book = []registry.Entry{devOwn, buyersOwn} }, sale, nil, 40, ""},
+		// A rule of the combined application's own services, which the
+		// delivery conditions do not ask: the loan's mortgage is in already.
+		{"loan's mortgage already registered", func(u *UnitFacts) {
+			u.Book = []registry.Entry{devOwn, {ID: 4, Kind: registry.Mortgage, ContractID: 11}}
+		}, loan, nil, 0, "按揭抵押权已经登记"},
 		{"registered without its loan's mortgage", func(u *UnitFacts) { u.Book = []registry.Entry{devOwn, preMortgage, buyersOwn} }, loan, nil, 0, "预抵押"},
 		{"registered outside the platform", func(u *UnitFacts) {
 			e := buyersOwn

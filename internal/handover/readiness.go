@@ -121,6 +121,17 @@ func (f *Facts) UnitFacts(id int64) *UnitFacts {
 	return nil
 }
 
+// buildingOf returns the building of one unit of the project (0 when the
+// facts hold no such unit).
+func (f *Facts) buildingOf(id int64) int64 {
+	for i := range f.Buildings {
+		if slices.ContainsFunc(f.Buildings[i].Units, func(u UnitFacts) bool { return u.Unit.ID == id }) {
+			return f.Buildings[i].Building.ID
+		}
+	}
+	return 0
+}
+
 // registration is what the registration rules see of the unit on today.
 func (u *UnitFacts) registration(f *Facts, filed bool, today calendar.Date) registry.UnitFacts {
 	return registry.UnitFacts{Filed: filed, ParcelRestriction: f.ParcelRestriction, Locked: u.Locked, Book: u.Book,

@@ -3,8 +3,12 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -15,6 +19,7 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/exchange"
+	"handover/internal/ledger"
 	"handover/internal/problem"
 	"handover/internal/registry"
 )
@@ -153,14 +158,68 @@ func (db *DB) CertificatesOfService(ctx context.Context, service int64) ([]Certi
 	return certificatesWhere(ctx, db.r(), `service_id = $1`, service)
 }
 
+// certificateFacts are what numbering and composing certificates read
+// that many of them share, read once for all the certificates made
+// together (an application's, or a batch chunk's): the registration
+// authority of a jurisdiction, a project's parcels, a unit with its
+// building and project.
+type certificateFacts struct {
+	authorities map[string]authority
+	parcels     map[int64][]ledger.Parcel
+	units       map[int64]UnitRef
+}
+
+// authority is a jurisdiction's registration authority as a certificate
+// names it.
+type authority struct{ name, uscc string }
+
+func newCertificateFacts() *certificateFacts {
+	return &certificateFacts{authorities: map[string]authority{}, parcels: map[int64][]ledger.Parcel{}, units: map[int64]UnitRef{}}
+}
+
+func (f *certificateFacts) authority(ctx context.Context, tx *Tx, jurisdiction string) (authority, error) {
+	if a, ok := f.authorities[jurisdiction]; ok {
+		return a, nil
+	}
+	var a authority
+	if err := tx.queryRow(ctx, `SELECT name, COALESCE(uscc, '') FROM organisations WHERE kind = 'registry' AND jurisdiction = $1 ORDER BY id LIMIT 1`,
+		jurisdiction).Scan(&a.name, &a.uscc); err != nil {
+		return a, problem.Newf(problem.Refused, "certificate.authority", "辖区%s没有登记机构", jurisdiction)
+	}
+	f.authorities[jurisdiction] = a
+	return a, nil
+}
+
+func (f *certificateFacts) unit(ctx context.Context, tx *Tx, id int64) (UnitRef, error) {
+	if ref, ok := f.units[id]; ok {
+		return ref, nil
+	}
+	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, id)
+	if err == nil {
+		f.units[id] = ref
+	}
+	return ref, err
+}
+
+func (f *certificateFacts) parcelsOf(ctx context.Context, tx *Tx, project int64) ([]ledger.Parcel, error) {
+	if ps, ok := f.parcels[project]; ok {
+		return ps, nil
+	}
+	ps, err := parcelsOf(ctx, tx.q(), project)
+	if err == nil {
+		f.parcels[project] = ps
+	}
+	return ps, err
+}
+
 // buildPayload is the certificate of an entry: its holders, the unit and
 // its location, the right, the land's term, the authority.
-func (tx *Tx) buildPayload(ctx context.Context, e registry.Entry, kind certificate.Kind, licence string) (certificate.Payload, error) {
-	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, e.UnitID)
+func (tx *Tx) buildPayload(ctx context.Context, facts *certificateFacts, e registry.Entry, kind certificate.Kind, licence string) (certificate.Payload, error) {
+	ref, err := facts.unit(ctx, tx, e.UnitID)
 	if err != nil {
 		return certificate.Payload{}, err
 	}
-	parcels, err := parcelsOf(ctx, tx.q(), ref.Project.ID)
+	parcels, err := facts.parcelsOf(ctx, tx, ref.Project.ID)
 	if err != nil {
 		return certificate.Payload{}, err
 	}
@@ -168,17 +227,18 @@ func (tx *Tx) buildPayload(ctx context.Context, e registry.Entry, kind certifica
 	if len(parcels) > 0 {
 		sub.Parcel = &parcels[0]
 	}
-	if err := tx.queryRow(ctx, `SELECT name, COALESCE(uscc, '') FROM organisations WHERE kind = 'registry' AND jurisdiction = $1 ORDER BY id LIMIT 1`,
-		ref.Project.Jurisdiction).Scan(&sub.Authority, &sub.AuthorityID); err != nil {
-		return certificate.Payload{}, problem.Newf(problem.Refused, "certificate.authority", "辖区%s没有登记机构", ref.Project.Jurisdiction)
+	a, err := facts.authority(ctx, tx, ref.Project.Jurisdiction)
+	if err != nil {
+		return certificate.Payload{}, err
 	}
+	sub.Authority, sub.AuthorityID = a.name, a.uscc
 	return certificate.Compose(e, kind, licence, sub), nil
 }
 
 // certificateFor makes (once) the certificate of an entry: the licence
 // identifier drawn from the issuer's series, the payload fixed. It is not
 // signed yet: signing is CPU work done outside the transaction.
-func (tx *Tx) certificateFor(ctx context.Context, e registry.Entry, serviceID int64, jurisdiction string) (Certificate, error) {
+func (tx *Tx) certificateFor(ctx context.Context, facts *certificateFacts, e registry.Entry, serviceID int64, jurisdiction string) (Certificate, error) {
 	existing, err := certificatesWhere(ctx, tx.q(), `entry_id = $1`, e.ID)
 	if err != nil || len(existing) > 0 {
 		if len(existing) > 0 {
@@ -191,20 +251,19 @@ func (tx *Tx) certificateFor(ctx context.Context, e registry.Entry, serviceID in
 	if e.Kind != registry.Ownership {
 		kind, typeCode = certificate.Proof, code.LicenceTypeProof
 	}
-	var issuer string
-	if err := tx.queryRow(ctx, `SELECT COALESCE(uscc, '') FROM organisations WHERE kind = 'registry' AND jurisdiction = $1 ORDER BY id LIMIT 1`,
-		jurisdiction).Scan(&issuer); err != nil {
-		return Certificate{}, problem.Newf(problem.Refused, "certificate.authority", "辖区%s没有登记机构", jurisdiction)
-	}
-	serial, err := tx.nextSeq(ctx, "licence/"+issuer)
+	issuer, err := facts.authority(ctx, tx, jurisdiction)
 	if err != nil {
 		return Certificate{}, err
 	}
-	lid, err := code.NewLicenceID(typeCode, issuer, serial)
+	serial, err := tx.nextSeq(ctx, "licence/"+issuer.uscc)
 	if err != nil {
 		return Certificate{}, err
 	}
-	p, err := tx.buildPayload(ctx, e, kind, lid.String())
+	lid, err := code.NewLicenceID(typeCode, issuer.uscc, serial)
+	if err != nil {
+		return Certificate{}, err
+	}
+	p, err := tx.buildPayload(ctx, facts, e, kind, lid.String())
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -223,9 +282,25 @@ type toSign struct {
 	sig     []byte
 }
 
-// signAll signs outside any transaction.
+// signAll signs outside any transaction, on every core the process may
+// use (GOMAXPROCS): each signature is independent CPU work.
 func signAll(s *certificate.Signer, list []toSign) error {
-	for i := range list {
+	workers := min(runtime.GOMAXPROCS(0), len(list))
+	if workers <= 1 {
+		return signSome(s, list, 0, 1)
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Go(func() { errs[w] = signSome(s, list, w, workers) })
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+// signSome signs every step-th certificate of list from first.
+func signSome(s *certificate.Signer, list []toSign, first, step int) error {
+	for i := first; i < len(list); i += step {
 		sig, err := s.Sign(list[i].payload)
 		if err != nil {
 			return err
@@ -296,11 +371,12 @@ func (tx *Tx) certificatesToCertify(ctx context.Context, id int64, kr *certifica
 		return a, nil, nil, err
 	}
 	var list []toSign
+	facts := newCertificateFacts()
 	for _, s := range a.Services {
 		if s.State != registry.Recorded {
 			continue
 		}
-		cs, err := tx.certificatesOfService(ctx, s, a.Jurisdiction)
+		cs, err := tx.certificatesOfService(ctx, facts, s, a.Jurisdiction)
 		if err != nil {
 			return a, nil, nil, err
 		}
@@ -332,37 +408,50 @@ func (tx *Tx) certifyRecorded(ctx context.Context, a *registry.Application, key 
 
 // certificatesOfService makes the certificates a recorded service issues
 // and returns the unsigned ones.
-func (tx *Tx) certificatesOfService(ctx context.Context, s registry.Service, jurisdiction string) ([]toSign, error) {
+func (tx *Tx) certificatesOfService(ctx context.Context, facts *certificateFacts, s registry.Service, jurisdiction string) ([]toSign, error) {
 	if !s.Kind.Certifies() {
 		return nil, nil
 	}
-	rows, err := tx.query(ctx, `SELECT id FROM register_entries WHERE service_id = $1 AND kind IN ('ownership', 'mortgage', 'objection') ORDER BY id`, s.ID)
+	entries, err := serviceEntries(ctx, tx, s)
 	if err != nil {
 		return nil, err
 	}
-	var entries []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			rows.Close()
-			return nil, err
-		}
-		entries = append(entries, id)
-	}
-	rows.Close()
 	var out []toSign
-	for _, id := range entries {
-		e, err := entryByID(ctx, tx.q(), id)
-		if err != nil {
-			return nil, err
-		}
-		c, err := tx.certificateFor(ctx, e, s.ID, jurisdiction)
+	for _, e := range entries {
+		c, err := tx.certificateFor(ctx, facts, e, s.ID, jurisdiction)
 		if err != nil {
 			return nil, err
 		}
 		if len(c.Signature) == 0 {
 			out = append(out, toSign{id: c.ID, payload: c.Payload})
 		}
+	}
+	return out, nil
+}
+
+// serviceEntries are the entries a service recorded that a certificate or
+// proof states (ownership, mortgage, objection), with their holders, in
+// the order they were recorded: a unit's service reads its unit's book
+// once; a building's reads each entry's unit's.
+func serviceEntries(ctx context.Context, tx *Tx, s registry.Service) ([]registry.Entry, error) {
+	certified := func(e registry.Entry) bool {
+		return e.ServiceID == s.ID && (e.Kind == registry.Ownership || e.Kind == registry.Mortgage || e.Kind == registry.Objection)
+	}
+	if s.UnitID != 0 {
+		book, err := unitBook(ctx, tx.q(), s.UnitID)
+		return slices.DeleteFunc(book, func(e registry.Entry) bool { return !certified(e) }), err
+	}
+	ids, err := int64s(ctx, tx.q(), `SELECT id FROM register_entries WHERE service_id = $1 AND kind IN ('ownership', 'mortgage', 'objection') ORDER BY id`, s.ID)
+	if err != nil {
+		return nil, err
+	}
+	var out []registry.Entry
+	for _, id := range ids {
+		e, err := entryByID(ctx, tx.q(), id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, e)
 	}
 	return out, nil
 }

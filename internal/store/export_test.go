@@ -98,3 +98,16 @@ func (db *DB) BreakForTest(ctx context.Context, series string) error {
 		return errAbort
 	})
 }
+
+// InsertValuesForTest writes rows with insertValues in a transaction of
+// its own and returns how many statements it took.
+func (db *DB) InsertValuesForTest(ctx context.Context, table, columns, suffix string, rows [][]any) (int, error) {
+	var n int
+	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
+		before := tx.stmts
+		err := tx.insertValues(ctx, table, columns, suffix, rows)
+		n = tx.stmts - before
+		return err
+	})
+	return n, err
+}

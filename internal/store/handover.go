@@ -625,10 +625,8 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 		if err := tx.storeSignatures(ctx, ch.signer.KeyID, ch.list); err != nil {
 			return err
 		}
-		for _, id := range ch.apps {
-			if err := tx.issueBatchApplication(ctx, ch.ev, id); err != nil {
-				return err
-			}
+		if err := tx.issueChunk(ctx, ch.ev, ch.apps); err != nil {
+			return err
 		}
 		_, err := tx.exec(ctx, `UPDATE handover_events SET done = (SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'done'),
 			blocked = (SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'blocked') WHERE id = $1`, eventID)
@@ -667,6 +665,7 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 	if err != nil {
 		return ch, err
 	}
+	certs := newCertificateFacts()
 	for _, u := range ch.units {
 		if u.application == 0 {
 			if u.application, err = tx.handoverUnit(ctx, cal, facts, ch.ev, u); err != nil || u.application == 0 {
@@ -676,7 +675,7 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 				continue // blocked
 			}
 		}
-		cs, err := tx.certificatesToSign(ctx, u.application)
+		cs, err := tx.certificatesToSign(ctx, certs, u.application)
 		if err != nil {
 			return ch, err
 		}
@@ -708,7 +707,7 @@ func chunkUnits(ctx context.Context, tx *Tx, eventID, cursor int64) ([]chunkUnit
 
 // certificatesToSign lists the certificates of an application's recorded
 // services, numbered and waiting for their signatures.
-func (tx *Tx) certificatesToSign(ctx context.Context, id int64) ([]toSign, error) {
+func (tx *Tx) certificatesToSign(ctx context.Context, facts *certificateFacts, id int64) ([]toSign, error) {
 	a, err := loadApplication(ctx, tx.q(), id, "")
 	if err != nil {
 		return nil, err
@@ -716,7 +715,7 @@ func (tx *Tx) certificatesToSign(ctx context.Context, id int64) ([]toSign, error
 	var list []toSign
 	for _, s := range a.Services {
 		if s.State == registry.Recorded {
-			cs, err := tx.certificatesOfService(ctx, s, a.Jurisdiction)
+			cs, err := tx.certificatesOfService(ctx, facts, s, a.Jurisdiction)
 			if err != nil {
 				return nil, err
 			}
@@ -724,56 +723,6 @@ func (tx *Tx) certificatesToSign(ctx context.Context, id int64) ([]toSign, error
 		}
 	}
 	return list, nil
-}
-
-// issueBatchApplication certifies (缮证) and issues (发证) what is left of a
-// batch application, the certificates signed, and hands the flat over to
-// its buyers on the event's day.
-func (tx *Tx) issueBatchApplication(ctx context.Context, ev handover.Event, id int64) error {
-	// Locked: a second runner of the same event (another server) waits
-	// here and then finds the services already moved on.
-	a, err := loadApplication(ctx, tx.q(), id, tx.db.forUpdate())
-	if err != nil {
-		return err
-	}
-	for i := range a.Services {
-		s := &a.Services[i]
-		for _, step := range []registry.Step{registry.StepCertify, registry.StepIssue} {
-			if !(step == registry.StepCertify && s.State == registry.Recorded) && !(step == registry.StepIssue && s.State == registry.Certified) {
-				continue
-			}
-			if err := s.Apply(step, tx.actor.UserID, registry.Policy{}, ""); err != nil {
-				return err
-			}
-			if step == registry.StepIssue {
-				s.IssuedAt = tx.now
-				if err := tx.issueCertificates(ctx, *s, StepOptions{Delivery: ev.Delivery()}); err != nil {
-					return err
-				}
-			}
-			if err := tx.saveService(ctx, s); err != nil {
-				return err
-			}
-			if err := tx.stepAs(ctx, s.ID, step, tx.actor.UserID, tx.actor.Name, "交房批量办理"); err != nil {
-				return err
-			}
-		}
-	}
-	if err := tx.closeIfDone(ctx, &a, registry.StepIssue); err != nil {
-		return err
-	}
-	var unit int64
-	var names string
-	if err := tx.queryRow(ctx, `SELECT h.unit_id, COALESCE((SELECT `+tx.db.groupConcat("b.name")+` FROM contract_buyers b WHERE b.contract_id = h.contract_id), '')
-		FROM handover_units h WHERE h.event_id = $1 AND h.application_id = $2`, ev.ID, id).Scan(&unit, &names); err != nil {
-		return err
-	}
-	if _, err := tx.exec(ctx, `UPDATE handover_units SET state = 'done', reasons = '', handed_over_on = $1, receiver = $2, certified_on = $3, updated_at = $4
-		WHERE event_id = $5 AND unit_id = $6`, ev.HeldOn.String(), names, calendar.DateOf(tx.now).String(), tx.now, ev.ID, unit); err != nil {
-		return err
-	}
-	tx.touchUnitBuilding(unit)
-	return nil
 }
 
 // handoverUnit takes one unit of a batch as handover.PlanUnit decides on
@@ -812,17 +761,18 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	return app, err
 }
 
-// batchApplication takes a batch flat's combined application, refusing it
-// when any rule blocks or the same matter is open at the counter (the flat
-// waits for it rather than being registered twice), and records it. It
-// returns the application, or why the flat waits.
+// batchApplication takes a batch flat's combined application, whose rules
+// handover.PlanUnit asked on the chunk's facts, refusing it when the same
+// matter is open at the counter (the flat waits for it rather than being
+// registered twice), and records it. It returns the application, or why
+// the flat waits.
 func (tx *Tx) batchApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput) (int64, []string, error) {
-	a, blocks, err := tx.createApplication(ctx, cal, in, true)
+	a, err := tx.createApplication(ctx, cal, in, true)
 	if e := problem.As(err); err != nil && e.Code == registry.RuleDuplicate {
 		return 0, handover.Blocked(e.Reasons), nil
 	}
-	if err != nil || len(blocks) > 0 {
-		return 0, handover.Blocked(blocks), err
+	if err != nil {
+		return 0, nil, err
 	}
 	if !a.Services[0].AutoReview {
 		return 0, nil, problem.New(problem.Internal, "handover.auto_review_failed", "批量办理的申请未能自动审核")

@@ -31,11 +31,23 @@ const projectFrom = ` FROM projects p JOIN organisations o ON o.id = p.developer
 
 func scanProject(r interface{ Scan(...any) error }) (ledger.Project, error) {
 	var p ledger.Project
-	var total, invested int64
-	err := r.Scan(&p.ID, &p.Name, &p.Developer, &p.DeveloperName, &p.Jurisdiction, &p.Address, &p.PlannedDelivery,
-		&total, &invested, &p.Reform, &p.CreatedAt, &p.UpdatedAt, &p.Surveyor)
-	p.TotalInvestment, p.Invested = measure.FromCents(total), measure.FromCents(invested)
+	var cents projectCents
+	err := r.Scan(projectDest(&p, &cents)...)
+	cents.set(&p)
 	return p, err
+}
+
+// projectCents are a project's amounts as stored, in cents.
+type projectCents struct{ total, invested int64 }
+
+func (c projectCents) set(p *ledger.Project) {
+	p.TotalInvestment, p.Invested = measure.FromCents(c.total), measure.FromCents(c.invested)
+}
+
+// projectDest are the destinations of projectColumns.
+func projectDest(p *ledger.Project, c *projectCents) []any {
+	return []any{&p.ID, &p.Name, &p.Developer, &p.DeveloperName, &p.Jurisdiction, &p.Address, &p.PlannedDelivery,
+		&c.total, &c.invested, &p.Reform, &p.CreatedAt, &p.UpdatedAt, &p.Surveyor}
 }
 
 // CreateProject creates a developer's project, when the request's
@@ -391,10 +403,18 @@ func (db *DB) confirmPermit(ctx context.Context, actor audit.Actor, projectID, i
 
 const buildingColumns = `id, project_id, parcel_code, number, name, structure, floors_above, floors_below, planned_use`
 
+// buildingColumnsOfB are buildingColumns of buildings b.
+const buildingColumnsOfB = `b.id, b.project_id, b.parcel_code, b.number, b.name, b.structure, b.floors_above, b.floors_below, b.planned_use`
+
 func scanBuilding(r interface{ Scan(...any) error }) (ledger.Building, error) {
 	var b ledger.Building
-	err := r.Scan(&b.ID, &b.ProjectID, &b.Parcel, &b.Number, &b.Name, &b.Structure, &b.FloorsAbove, &b.FloorsBelow, &b.PlannedUse)
+	err := r.Scan(buildingDest(&b)...)
 	return b, err
+}
+
+// buildingDest are the destinations of buildingColumns.
+func buildingDest(b *ledger.Building) []any {
+	return []any{&b.ID, &b.ProjectID, &b.Parcel, &b.Number, &b.Name, &b.Structure, &b.FloorsAbove, &b.FloorsBelow, &b.PlannedUse}
 }
 
 func buildingsOf(ctx context.Context, q querier, projectID int64) ([]ledger.Building, error) {
@@ -502,18 +522,19 @@ func (db *DB) UnitByNo(ctx context.Context, unitNo string) (UnitRef, error) {
 	return unitRef(ctx, db.r(), `u.unit_no = $1`, strings.ToUpper(strings.TrimSpace(unitNo)))
 }
 
+// unitRef reads a unit with its building and project in one query.
 func unitRef(ctx context.Context, q querier, where string, arg any) (UnitRef, error) {
 	var ref UnitRef
-	u, err := unitScan(q.QueryRowContext(ctx, `SELECT `+unitColumns+` FROM units u WHERE `+where, arg))
+	var cents projectCents
+	extra := append(buildingDest(&ref.Building), projectDest(&ref.Project, &cents)...)
+	u, err := unitScan(q.QueryRowContext(ctx, `SELECT `+unitColumns+`, `+buildingColumnsOfB+`, `+projectColumns+projectFrom+`
+		JOIN buildings b ON b.project_id = p.id JOIN units u ON u.building_id = b.id WHERE `+where, arg), extra...)
 	if err != nil {
 		return ref, notFound(err, "unit.not_found", "户不存在")
 	}
 	ref.Unit = u
-	if ref.Building, err = scanBuilding(q.QueryRowContext(ctx, `SELECT `+buildingColumns+` FROM buildings WHERE id = $1`, u.BuildingID)); err != nil {
-		return ref, err
-	}
-	ref.Project, err = scanProject(q.QueryRowContext(ctx, `SELECT `+projectColumns+projectFrom+` WHERE p.id = $1`, ref.Building.ProjectID))
-	return ref, err
+	cents.set(&ref.Project)
+	return ref, nil
 }
 
 // BuildingSummary is a building with its unit counts, for project pages.
@@ -548,17 +569,27 @@ func (tx *Tx) touchUnitBuilding(unitID int64) {
 
 // flushTouches bumps the touched buildings' versions in id order, so that
 // transactions touching several buildings rarely wait on each other in a
-// cycle (and the store retries the one the database picks if they do).
+// cycle (and the store retries the one the database picks if they do). A
+// building is bumped once however many of its units were touched: the
+// buildings of several units are read with one query first.
 func (tx *Tx) flushTouches(ctx context.Context) error {
+	slices.Sort(tx.touchedUnits)
+	units := slices.Compact(tx.touchedUnits)
+	if len(units) == 1 && len(tx.touchedBuildings) == 0 {
+		_, err := tx.exec(ctx, `UPDATE buildings SET version = version + 1 WHERE id = (SELECT building_id FROM units WHERE id = $1)`, units[0])
+		return err
+	}
+	if len(units) > 0 {
+		list, args := inList(1, units)
+		ids, err := int64s(ctx, tx.q(), `SELECT DISTINCT building_id FROM units WHERE id IN (`+list+`)`, args...)
+		if err != nil {
+			return err
+		}
+		tx.touchedBuildings = append(tx.touchedBuildings, ids...)
+	}
 	slices.Sort(tx.touchedBuildings)
 	for _, id := range slices.Compact(tx.touchedBuildings) {
 		if _, err := tx.exec(ctx, `UPDATE buildings SET version = version + 1 WHERE id = $1`, id); err != nil {
-			return err
-		}
-	}
-	slices.Sort(tx.touchedUnits)
-	for _, u := range slices.Compact(tx.touchedUnits) {
-		if _, err := tx.exec(ctx, `UPDATE buildings SET version = version + 1 WHERE id = (SELECT building_id FROM units WHERE id = $1)`, u); err != nil {
 			return err
 		}
 	}

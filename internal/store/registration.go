@@ -193,78 +193,70 @@ func (db *DB) CreateApplication(ctx context.Context, actor audit.Actor, cal *cal
 	var a registry.Application
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
-		a, _, err = tx.createApplication(ctx, cal, in, false)
+		a, err = tx.createApplication(ctx, cal, in, false)
 		return err
 	})
 	return a, err
 }
 
 // createApplication takes the application in the transaction. With
-// refuseBlocked, every rule is checked first on the application as it
-// would be, and a blocked one is not taken: the blocks come back and
-// nothing is written (the handover batch leaves no application behind for
-// a blocked unit). The rules read only the register book and the unit's
-// facts, which taking the application does not change, so the check
-// before the insert also serves the automatic review.
-func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []problem.Reason, error) {
-	a, blocks, err := tx.takeApplication(ctx, cal, in, refuseBlocked)
-	if err != nil || (refuseBlocked && len(blocks) > 0) {
-		return registry.Application{}, blocks, err
-	}
-	return a, blocks, nil
-}
-
-func (tx *Tx) takeApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, refuseBlocked bool) (registry.Application, []problem.Reason, error) {
+// rulesAsked, the caller has asked every registration rule of the
+// application in this transaction, on facts read after its units were
+// locked, and takes only an application nothing blocks (the handover
+// batch: handover.PlanUnit on the chunk's facts), so they are not asked
+// again for the automatic review; otherwise they are asked for it here.
+func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, rulesAsked bool) (registry.Application, error) {
 	a, err := registry.Take(in, tx.actor.UserID, tx.now)
 	if err != nil {
-		return a, nil, err
+		return a, err
 	}
+	rec := appRecords{units: map[int64]UnitRef{}, sales: map[int64]int64{}}
 	for i := range a.Services {
-		p, err := tx.validateService(ctx, &a.Services[i])
+		p, err := tx.validateService(ctx, &rec, &a.Services[i])
 		if err != nil {
-			return a, nil, err
+			return a, err
 		}
 		if err := a.Join(p.ID, p.Jurisdiction, in.Window); err != nil {
-			return a, nil, err
+			return a, err
 		}
 	}
 	// One open application per unit and matter: the units are locked first,
 	// so of two clerks taking the same matter at once the second is told.
 	if err := tx.lockApplicationUnits(ctx, &a); err != nil {
-		return a, nil, err
+		return a, err
 	}
 	if err := tx.refuseDuplicates(ctx, a.Services); err != nil {
-		return a, nil, err
+		return a, err
 	}
-	var blocks []problem.Reason
-	if refuseBlocked {
-		if blocks, err = tx.applicationBlocks(ctx, &a); err != nil || len(blocks) > 0 {
-			return a, blocks, err
-		}
-	}
+	return a, tx.acceptApplication(ctx, cal, &a, rulesAsked)
+}
+
+// acceptApplication writes a taken application and, when the policy allows
+// it and no rule blocks, reviews it automatically.
+func (tx *Tx) acceptApplication(ctx context.Context, cal *calendar.Calendar, a *registry.Application, rulesAsked bool) error {
 	policy, err := tx.policy(ctx, a.Jurisdiction)
 	if err != nil {
-		return a, nil, err
+		return err
 	}
-	if err := tx.insertApplication(ctx, cal, &a, policy); err != nil {
-		return a, nil, err
+	if err := tx.insertApplication(ctx, cal, a, policy); err != nil {
+		return err
 	}
-	// Automatic review: every service's kind allowed, every rule passing
-	// (already asked when the caller refuses a blocked application).
-	auto := policy.AutoReviews(a)
-	if auto && !refuseBlocked {
-		if blocks, err = tx.applicationBlocks(ctx, &a); err != nil {
-			return a, nil, err
+	// Automatic review: every service's kind allowed, every rule passing.
+	auto := policy.AutoReviews(*a)
+	var blocks []problem.Reason
+	if auto && !rulesAsked {
+		if blocks, err = tx.applicationBlocks(ctx, a); err != nil {
+			return err
 		}
 	}
 	if auto && len(blocks) == 0 {
-		if err := tx.autoReview(ctx, &a); err != nil {
-			return a, nil, err
+		if err := tx.autoReview(ctx, a); err != nil {
+			return err
 		}
 	}
 	tx.Audit("application.accept", "application", a.ID, map[string]any{"number": a.Number, "services": len(a.Services), "source": a.Source,
 		"auto_review": auto && a.Services[0].AutoReview})
-	return a, blocks, nil
+	return nil
 }
 
 // insertApplication numbers the application (受理号), schedules its
@@ -302,9 +294,9 @@ func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *
 		} else if err != nil {
 			return err
 		}
-		if err := tx.step(ctx, s.ID, registry.StepAccept, ""); err != nil {
-			return err
-		}
+	}
+	if err := tx.stepAll(ctx, a.Services, registry.StepAccept, tx.actor.UserID, tx.actor.Name, ""); err != nil {
+		return err
 	}
 	return tx.linkMaterials(ctx, *a)
 }
@@ -319,11 +311,8 @@ func (tx *Tx) autoReview(ctx context.Context, a *registry.Application) error {
 		if err := tx.saveService(ctx, s); err != nil {
 			return err
 		}
-		if err := tx.stepAs(ctx, s.ID, registry.StepReview, 0, "系统自动审核", "自动审核：标准件，各项规则均已通过"); err != nil {
-			return err
-		}
 	}
-	return nil
+	return tx.stepAll(ctx, a.Services, registry.StepReview, 0, "系统自动审核", "自动审核：标准件，各项规则均已通过")
 }
 
 // validateService checks the records a service names and returns their
@@ -331,7 +320,7 @@ func (tx *Tx) autoReview(ctx context.Context, a *registry.Application) error {
 // the unit's filed contract (found from the unit when not named), an
 // entry to cancel, unseal or correct is on the unit's book; the
 // particulars the kind needs are registry's to check.
-func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.Project, error) {
+func (tx *Tx) validateService(ctx context.Context, rec *appRecords, s *registry.Service) (ledger.Project, error) {
 	var p ledger.Project
 	unit := s.UnitID
 	if s.Kind == registry.First && s.BuildingID != 0 && unit == 0 {
@@ -341,7 +330,7 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 		}
 		return scanProject(tx.queryRow(ctx, `SELECT `+projectColumns+projectFrom+` WHERE p.id = $1`, b.ProjectID))
 	}
-	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, unit)
+	ref, err := rec.unit(ctx, tx, unit)
 	if err != nil {
 		return p, err
 	}
@@ -350,7 +339,7 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 	}
 	switch s.Kind {
 	case registry.Transfer, registry.MortgageReg:
-		filed, err := tx.filedSale(ctx, unit)
+		filed, err := rec.sale(ctx, tx, unit)
 		if err != nil {
 			return p, err
 		}
@@ -371,6 +360,35 @@ func (tx *Tx) validateService(ctx context.Context, s *registry.Service) (ledger.
 	return ref.Project, s.CheckDetails(saleLoan)
 }
 
+// appRecords are the units and sales an application's services name, read
+// once for the application: a flat's transfer and mortgage name the same.
+type appRecords struct {
+	units map[int64]UnitRef
+	sales map[int64]int64 // the filed contract of a unit
+}
+
+func (r *appRecords) unit(ctx context.Context, tx *Tx, id int64) (UnitRef, error) {
+	if ref, ok := r.units[id]; ok {
+		return ref, nil
+	}
+	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, id)
+	if err == nil {
+		r.units[id] = ref
+	}
+	return ref, err
+}
+
+func (r *appRecords) sale(ctx context.Context, tx *Tx, unit int64) (int64, error) {
+	if id, ok := r.sales[unit]; ok {
+		return id, nil
+	}
+	id, err := tx.filedSale(ctx, unit)
+	if err == nil {
+		r.sales[unit] = id
+	}
+	return id, err
+}
+
 // filedSale is the unit's filed contract (0: none).
 func (tx *Tx) filedSale(ctx context.Context, unit int64) (int64, error) {
 	var id int64
@@ -383,57 +401,80 @@ func (tx *Tx) filedSale(ctx context.Context, unit int64) (int64, error) {
 
 // linkMaterials records the materials an application relies on that the
 // platform already holds: the filing's materials, the survey, the
-// completion filing, the deed tax.
+// completion filing, the deed tax. Each sale and building is read once
+// however many services name it, and the links go in one statement.
 func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
-	link := func(kind, ref, note string) error {
-		_, err := tx.exec(ctx, `INSERT INTO application_materials (application_id, kind, ref, note) VALUES ($1, $2, $3, $4)
-			ON CONFLICT DO NOTHING`, a.ID, kind, ref, note)
-		return err
+	var links [][]any
+	link := func(kind, ref, note string) {
+		links = append(links, []any{a.ID, kind, ref, note})
 	}
+	contracts, buildings, units := map[int64]bool{}, map[int64]bool{}, map[int64]bool{}
 	for _, s := range a.Services {
-		if s.ContractID != 0 {
-			kinds, err := stringsOf(ctx, tx.q(), `SELECT kind FROM filing_materials WHERE contract_id = $1 ORDER BY kind`, s.ContractID)
-			if err != nil {
+		if s.ContractID != 0 && !contracts[s.ContractID] {
+			contracts[s.ContractID] = true
+			if err := tx.saleMaterials(ctx, s.ContractID, link); err != nil {
 				return err
-			}
-			for _, k := range kinds {
-				if err := link("filing_"+k, fmt.Sprintf("contract:%d", s.ContractID), "网签备案时已采集"); err != nil {
-					return err
-				}
-			}
-			if err := link("contract", fmt.Sprintf("contract:%d", s.ContractID), "已备案的商品房买卖合同"); err != nil {
-				return err
-			}
-			var tax int64
-			if err := tx.queryRow(ctx, `SELECT id FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL`, s.ContractID).Scan(&tax); err == nil {
-				if err := link("deed_tax", fmt.Sprintf("deed_tax:%d", tax), "税务部门推送的完税信息"); err != nil {
-					return err
-				}
 			}
 		}
 		if s.Kind != registry.First && s.Kind != registry.Transfer && s.Kind != registry.MortgageReg {
 			continue // the building's survey and filing are not what a seal, a cancellation or a correction rests on
 		}
 		building := s.BuildingID
-		if building == 0 && s.UnitID != 0 {
+		if building == 0 && s.UnitID != 0 && !units[s.UnitID] {
+			units[s.UnitID] = true
 			if err := tx.queryRow(ctx, `SELECT building_id FROM units WHERE id = $1`, s.UnitID).Scan(&building); err != nil {
 				return err
 			}
 		}
-		if building == 0 {
+		if building == 0 || buildings[building] {
 			continue
 		}
-		var survey, filing int64
-		if err := tx.queryRow(ctx, `SELECT id FROM surveys WHERE building_id = $1 AND state = 'accepted' ORDER BY id DESC LIMIT 1`, building).Scan(&survey); err == nil {
-			if err := link("survey", fmt.Sprintf("survey:%d", survey), "多测合一竣工测绘成果"); err != nil {
-				return err
-			}
+		buildings[building] = true
+		if err := tx.buildingMaterials(ctx, building, link); err != nil {
+			return err
 		}
-		if err := tx.queryRow(ctx, `SELECT filing_id FROM completion_filing_buildings WHERE building_id = $1`, building).Scan(&filing); err == nil {
-			if err := link("completion_filing", fmt.Sprintf("completion_filing:%d", filing), "工程建设项目审批管理系统：竣工验收备案"); err != nil {
-				return err
-			}
-		}
+	}
+	if len(links) == 0 {
+		return nil
+	}
+	return tx.insertValues(ctx, "application_materials", "application_id, kind, ref, note", "ON CONFLICT DO NOTHING", links)
+}
+
+// saleMaterials links what a filed sale brings: the filing's materials,
+// the contract, the paid deed tax.
+func (tx *Tx) saleMaterials(ctx context.Context, contract int64, link func(kind, ref, note string)) error {
+	kinds, err := stringsOf(ctx, tx.q(), `SELECT kind FROM filing_materials WHERE contract_id = $1 ORDER BY kind`, contract)
+	if err != nil {
+		return err
+	}
+	for _, k := range kinds {
+		link("filing_"+k, fmt.Sprintf("contract:%d", contract), "网签备案时已采集")
+	}
+	link("contract", fmt.Sprintf("contract:%d", contract), "已备案的商品房买卖合同")
+	var tax int64
+	if err := tx.queryRow(ctx, `SELECT id FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL`, contract).Scan(&tax); err == nil {
+		link("deed_tax", fmt.Sprintf("deed_tax:%d", tax), "税务部门推送的完税信息")
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	return nil
+}
+
+// buildingMaterials links a building's accepted survey and its completion
+// filing.
+func (tx *Tx) buildingMaterials(ctx context.Context, building int64, link func(kind, ref, note string)) error {
+	var survey, filing int64
+	err := tx.queryRow(ctx, `SELECT id FROM surveys WHERE building_id = $1 AND state = 'accepted' ORDER BY id DESC LIMIT 1`, building).Scan(&survey)
+	if err == nil {
+		link("survey", fmt.Sprintf("survey:%d", survey), "多测合一竣工测绘成果")
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
+	}
+	err = tx.queryRow(ctx, `SELECT filing_id FROM completion_filing_buildings WHERE building_id = $1`, building).Scan(&filing)
+	if err == nil {
+		link("completion_filing", fmt.Sprintf("completion_filing:%d", filing), "工程建设项目审批管理系统：竣工验收备案")
+	} else if !errors.Is(err, sql.ErrNoRows) {
+		return err
 	}
 	return nil
 }
@@ -463,6 +504,19 @@ func (tx *Tx) stepAs(ctx context.Context, service int64, step registry.Step, use
 	_, err := tx.exec(ctx, `INSERT INTO service_steps (service_id, step, by_user, by_name, at, note) VALUES ($1, $2, $3, $4, $5, $6)`,
 		service, string(step), user, name, tx.now, note)
 	return err
+}
+
+// stepAll writes the same step of several services in their order, in
+// one statement.
+func (tx *Tx) stepAll(ctx context.Context, services []registry.Service, step registry.Step, user int64, name, note string) error {
+	if len(services) == 0 {
+		return nil
+	}
+	rows := make([][]any, len(services))
+	for i, s := range services {
+		rows[i] = []any{s.ID, string(step), user, name, tx.now, note}
+	}
+	return tx.insertValues(ctx, "service_steps", "service_id, step, by_user, by_name, at, note", "", rows)
 }
 
 func (tx *Tx) saveService(ctx context.Context, s *registry.Service) error {
@@ -845,6 +899,7 @@ func (tx *Tx) recordApproved(ctx context.Context, a *registry.Application) error
 	if err != nil {
 		return err
 	}
+	var recorded []registry.Service
 	for i := range a.Services {
 		s := &a.Services[i]
 		if s.State != registry.Approved {
@@ -868,9 +923,10 @@ func (tx *Tx) recordApproved(ctx context.Context, a *registry.Application) error
 		if err := tx.saveService(ctx, s); err != nil {
 			return err
 		}
-		if err := tx.step(ctx, s.ID, registry.StepRecord, ""); err != nil {
-			return err
-		}
+		recorded = append(recorded, *s)
+	}
+	if err := tx.stepAll(ctx, recorded, registry.StepRecord, tx.actor.UserID, tx.actor.Name, ""); err != nil {
+		return err
 	}
 	return tx.closeIfDone(ctx, a, registry.StepRecord)
 }
@@ -1040,6 +1096,12 @@ func holderNames(hs []registry.Holder) []string {
 	return out
 }
 
+// utilityOrg is a utility of a jurisdiction and the service it provides.
+type utilityOrg struct {
+	id      int64
+	service string
+}
+
 // requestUtilities asks every utility of the jurisdiction to transfer the
 // unit's account to the holders of the new ownership entry (水电气联动过户):
 // one request per provider per transfer.
@@ -1049,13 +1111,9 @@ func (tx *Tx) requestUtilities(ctx context.Context, e registry.Entry, jurisdicti
 	if err != nil {
 		return err
 	}
-	type org struct {
-		id      int64
-		service string
-	}
-	var orgs []org
+	var orgs []utilityOrg
 	for rows.Next() {
-		var o org
+		var o utilityOrg
 		if err := rows.Scan(&o.id, &o.service); err != nil {
 			rows.Close()
 			return err
@@ -1068,18 +1126,49 @@ func (tx *Tx) requestUtilities(ctx context.Context, e registry.Entry, jurisdicti
 	for _, h := range holders {
 		ids = append(ids, h.IDNumber)
 	}
+	requests, err := tx.insertUtilityRequests(ctx, e, names, orgs)
+	if err != nil {
+		return err
+	}
 	for _, o := range orgs {
-		id, err := tx.insertID(ctx, `INSERT INTO utility_requests (unit_id, org_id, entry_id, service, holder, state, requested_at) VALUES ($1, $2, $3, $4, $5, 'requested', $6)`,
-			unit, o.id, e.ID, o.service, names, tx.now)
-		if err != nil {
-			return err
-		}
-		if err := tx.emitTo(o.id, exchange.UtilityRequested, fmt.Sprintf("unit:%d", unit), jurisdiction, map[string]any{"request": id, "unit": unit,
+		if err := tx.emitTo(o.id, exchange.UtilityRequested, fmt.Sprintf("unit:%d", unit), jurisdiction, map[string]any{"request": requests[o.id], "unit": unit,
 			"service": o.service, "provider": o.id, "new_holders": holderNames(holders), "id_numbers": ids}); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// insertUtilityRequests writes one request per provider for the new
+// ownership entry e in one statement and returns each one's id by provider.
+func (tx *Tx) insertUtilityRequests(ctx context.Context, e registry.Entry, holder string, orgs []utilityOrg) (map[int64]int64, error) {
+	out := map[int64]int64{}
+	if len(orgs) == 0 {
+		return out, nil
+	}
+	var b strings.Builder
+	args := []any{e.UnitID, e.ID, holder, tx.now}
+	b.WriteString(`INSERT INTO utility_requests (unit_id, org_id, entry_id, service, holder, state, requested_at) VALUES `)
+	for i, o := range orgs {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "($1, $%d, $2, $%d, $3, 'requested', $4)", len(args)+1, len(args)+2)
+		args = append(args, o.id, o.service)
+	}
+	rows, err := tx.query(ctx, b.String()+` RETURNING id, org_id`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, org int64
+		if err := rows.Scan(&id, &org); err != nil {
+			return nil, err
+		}
+		out[org] = id
+	}
+	return out, rows.Err()
 }
 
 // ApplicationTarget is the access target of an application: the window's
