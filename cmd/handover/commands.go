@@ -1,11 +1,14 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"flag"
 	"fmt"
 	"io"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -48,6 +51,7 @@ func demoCmd(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("demo", flag.ContinueOnError)
 	commonFlags(fs, &c)
 	scale := fs.Int("scale", 0, "add synthetic projects across the counties and parks until the platform holds about N units (e.g. 100000)")
+	workers := fs.Int("workers", 0, "with --scale: projects built side by side (default 4 on PostgreSQL, 1 on SQLite, which writes one transaction at a time)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -72,12 +76,35 @@ func demoCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	fmt.Fprintf(out, "正在生成规模测试数据，直至约 %d 户（销售批量写入，其余经业务流程办理）……\n", *scale)
 	start := timeNow()
-	res, err := demo.Scale(ctx, db, f, *scale, clock.Set, out)
+	opts := demo.ScaleOptions{Units: *scale, Clock: clock.Set, Out: out, Wall: timeNow, Workers: *workers}
+	if opts.Workers == 0 && db.Engine() == store.Postgres {
+		opts.Workers = 4
+	}
+	if opts.Workers > 1 || db.Engine() == store.Postgres {
+		opts.OpenWorker = func(now func() time.Time) (*store.DB, error) {
+			return store.Open(ctx, store.SyntheticDSN(c.DB), store.Options{Now: now})
+		}
+	}
+	res, err := demo.Scale(ctx, db, f, opts)
 	if err != nil {
 		return err
 	}
 	fmt.Fprintf(out, "已新增 %d 个项目、%d 户（已售 %d 户，交房 %d 户），用时 %s。\n", res.Projects, res.Units, res.Sold, res.HandedOver, timeNow().Sub(start).Round(time.Second))
+	printPhases(out, res.Phases)
 	return nil
+}
+
+// printPhases prints where a scaled load spent its time, longest first.
+func printPhases(out io.Writer, phases map[string]time.Duration) {
+	names := slices.SortedFunc(maps.Keys(phases), func(a, b string) int { return cmp.Compare(phases[b], phases[a]) })
+	fmt.Fprint(out, "各阶段用时：")
+	for i, n := range names {
+		if i > 0 {
+			fmt.Fprint(out, "，")
+		}
+		fmt.Fprintf(out, "%s %s", n, phases[n].Round(100*time.Millisecond))
+	}
+	fmt.Fprintln(out, "。")
 }
 
 // cliActor is the audit actor of an administrative command: the operating
@@ -305,6 +332,7 @@ func benchCmd(ctx context.Context, args []string, out io.Writer) error {
 	pg := fs.String("postgres", os.Getenv("HANDOVER_BENCH_POSTGRES"), "PostgreSQL URL for the PostgreSQL scenarios")
 	output := fs.String("o", "bench-report.json", "report file")
 	scaled := fs.String("scaled-db", "", "for P7: a copy of this SQLite database made by 'handover demo --scale N' instead of scaling afresh")
+	scaledPG := fs.String("scaled-pg", os.Getenv("HANDOVER_BENCH_SCALED_PG"), "for P7_dashboard_pg: a postgres:// database made by 'handover demo --scale 1000000', read in place")
 	pageLoad := fs.Float64("page-load", 0.5, "for P6: the offered rate as a share (0–1] of the page's saturation rate")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -313,7 +341,7 @@ func benchCmd(ctx context.Context, args []string, out io.Writer) error {
 	if *only != "" {
 		names = strings.Split(*only, ",")
 	}
-	rep, err := bench.Run(ctx, bench.Config{Dir: *dir, Rounds: *rounds, Window: *window, Postgres: *pg, Only: names, Log: out, Now: timeNow, ScaledDB: *scaled, PageLoad: *pageLoad})
+	rep, err := bench.Run(ctx, bench.Config{Dir: *dir, Rounds: *rounds, Window: *window, Postgres: *pg, Only: names, Log: out, Now: timeNow, ScaledDB: *scaled, ScaledPG: *scaledPG, PageLoad: *pageLoad})
 	if err != nil {
 		return err
 	}

@@ -29,6 +29,7 @@ type Config struct {
 	Only     []string      // scenario names to run (empty: all)
 	Small    bool          // shrink the heavy fixtures tenfold (the smoke test); figures are then not comparable
 	ScaledDB string        // P7: copy this database (made by demo --scale) instead of scaling afresh
+	ScaledPG string        // P7 on PostgreSQL: this postgres:// database made by demo --scale 1000000, read in place
 	PageLoad float64       // P6: offered rate as a share of the page's saturation (0: the half of docs/benchmarks.md)
 	Log      io.Writer     // progress lines
 	Now      func() time.Time
@@ -185,6 +186,7 @@ func scenarios() []scenario {
 		{"P6_page_during_batch", pageDuringBatch},
 		{"P3_public_verify", publicVerify},
 		{"P7_dashboard", dashboardScale},
+		{"P7_dashboard_pg", dashboardScalePG},
 	}
 }
 

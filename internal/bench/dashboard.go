@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"time"
 
@@ -14,9 +15,13 @@ import (
 	"handover/internal/store"
 )
 
-// dashboardUnits is the P7 scale (the issue: the demo scaled to 100,000
-// units); Small runs a tenth of one project's worth.
-const dashboardUnits = 100000
+// dashboardUnits is the P7 scale on SQLite (the issue: the demo scaled to
+// 100,000 units); Small runs one project's worth. dashboardUnitsPG is the
+// scale on PostgreSQL, the prefecture's production engine.
+const (
+	dashboardUnits   = 100000
+	dashboardUnitsPG = 1000000
+)
 
 // copiedEnv opens a copy of a scaled database (its demo foundation found
 // again) with a raw connection to it.
@@ -80,8 +85,8 @@ func rawAggregate(raw *sql.DB, from, to string) op {
 
 // dashboardScale measures the prefecture's dashboard (GET /api/v1/dashboard
 // as the prefecture's supervisor, one request at a time) on the platform
-// scaled to 100,000 units, against the hand-written aggregate of the same
-// tables. Goals: under a second, and at most 3 × the raw aggregate.
+// scaled to 100,000 units on SQLite, against the hand-written aggregate of
+// the same tables. Goals: under a second, and at most 3 × the raw aggregate.
 func dashboardScale(ctx context.Context, cfg Config) (Result, error) {
 	r := Result{Name: "P7_dashboard", Unit: "seconds", Probe: "sql_aggregate", ProbeUnit: "seconds",
 		Goal: "prefecture dashboard at 100,000 units: < 1 s, and seconds ÷ hand-written SQL aggregate ≤ 3", Target: 3, AtLeast: false}
@@ -90,23 +95,142 @@ func dashboardScale(ctx context.Context, cfg Config) (Result, error) {
 		return r, err
 	}
 	defer e.close()
-	app, token, err := e.serveApp(ctx, cfg.Now, "jianguan")
+	return r, measureDashboard(ctx, cfg, e, res, &r, 0.15)
+}
+
+// dashboardScalePG is P7 on PostgreSQL at 1,000,000 units: the database
+// made by demo --scale 1000000 against a postgres:// URL (cfg.ScaledPG),
+// read in place; with Small and a PostgreSQL server, a throw-away schema
+// scaled to one project. Skipped otherwise: building a million units
+// belongs to demo --scale, not to every run of the suite.
+func dashboardScalePG(ctx context.Context, cfg Config) (Result, error) {
+	r := Result{Name: "P7_dashboard_pg", Unit: "seconds", Probe: "sql_aggregate", ProbeUnit: "seconds",
+		Goal: "prefecture dashboard at 1,000,000 units on PostgreSQL: < 1 s, and seconds ÷ hand-written SQL aggregate ≤ 3", Target: 3, AtLeast: false}
+	var e *env
+	var res demo.ScaleResult
+	var err error
+	switch {
+	case cfg.ScaledPG != "":
+		e, res, err = inPlaceEnv(ctx, cfg, cfg.ScaledPG)
+	case cfg.Small && cfg.Postgres != "":
+		e, res, err = scaledPGEnv(ctx, cfg)
+	default:
+		r.Notes = append(r.Notes, "skipped: no scaled PostgreSQL database (--scaled-pg, made by 'handover demo --scale 1000000 --db postgres://…')")
+		r.Skipped = true
+		return r, nil
+	}
 	if err != nil {
 		return r, err
+	}
+	defer e.close()
+	if res.Units < dashboardUnitsPG && !cfg.Small {
+		r.Notes = append(r.Notes, fmt.Sprintf("the database holds %d units, not the goal's %d", res.Units, dashboardUnitsPG))
+	}
+	return r, measureDashboard(ctx, cfg, e, res, &r, 0.25)
+}
+
+// measureDashboard serves the platform on e and times the dashboard of the
+// last 365 days against the raw aggregate; a spread above maxSpread is
+// inconclusive.
+func measureDashboard(ctx context.Context, cfg Config, e *env, res demo.ScaleResult, r *Result, maxSpread float64) error {
+	app, token, err := e.serveApp(ctx, cfg.Now, "jianguan")
+	if err != nil {
+		return err
 	}
 	defer app.Close()
 	today := calendar.DateOf(cfg.Now())
 	from, to := today.AddDays(-365).String(), today.String()
 	request := dashboardRequest(fmt.Sprintf("http://%s/api/v1/dashboard?from=%s&to=%s", app.Addr(), from, to), token)
 	if _, err := request(ctx); err != nil { // warm, and check once
-		return r, err
+		return err
 	}
-	if err := dashboardRounds(ctx, cfg, &r, rawAggregate(e.raw, from, to), request); err != nil {
-		return r, err
+	if err := dashboardRounds(ctx, cfg, r, rawAggregate(e.raw, from, to), request); err != nil {
+		return err
 	}
+	r.Noisy = r.Spread > maxSpread
 	r.Notes = append(r.Notes, fmt.Sprintf("%d units in %d projects across the counties and parks, %d handed over; median_rate and median_probe are seconds per request and per raw aggregate",
 		res.Units, res.Projects, res.HandedOver))
-	return r, nil
+	return nil
+}
+
+// inPlaceEnv opens a scaled PostgreSQL database where it is (the
+// dashboard only reads; the benchmark adds a token), with a raw pool.
+func inPlaceEnv(ctx context.Context, cfg Config, dsn string) (*env, demo.ScaleResult, error) {
+	e := &env{clock: demo.NewClock(cfg.Now)}
+	var err error
+	if e.db, err = store.Open(ctx, dsn, store.Options{Now: e.clock.Now}); err != nil {
+		return nil, demo.ScaleResult{}, err
+	}
+	if e.raw, err = sql.Open("pgx", dsn); err != nil {
+		e.db.Close()
+		return nil, demo.ScaleResult{}, err
+	}
+	if _, err := e.db.Migrate(ctx); err != nil {
+		e.close()
+		return nil, demo.ScaleResult{}, err
+	}
+	if e.f, err = demo.FoundationOf(ctx, e.db); err != nil {
+		e.close()
+		return nil, demo.ScaleResult{}, err
+	}
+	res, err := scaledCounts(ctx, e)
+	if err != nil {
+		e.close()
+		return nil, demo.ScaleResult{}, err
+	}
+	logf(cfg, "  %s in place: %d projects, %d units, %d handed over", redactURL(dsn), res.Projects, res.Units, res.HandedOver)
+	return e, res, nil
+}
+
+// scaledPGEnv is a throw-away PostgreSQL schema with the demo foundation
+// scaled to one project (the smoke test's P7 on PostgreSQL), dropped when
+// the env is closed.
+func scaledPGEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, error) {
+	dsn, drop, err := pgSchema(ctx, cfg.Postgres)
+	if err != nil {
+		return nil, demo.ScaleResult{}, err
+	}
+	e := &env{clock: demo.NewClock(cfg.Now), drop: drop}
+	fail := func(err error) (*env, demo.ScaleResult, error) { e.close(); return nil, demo.ScaleResult{}, err }
+	if e.db, err = store.Open(ctx, dsn, store.Options{Now: e.clock.Now}); err != nil {
+		drop()
+		return nil, demo.ScaleResult{}, err
+	}
+	if e.raw, err = sql.Open("pgx", dsn); err != nil {
+		e.db.Close()
+		drop()
+		return nil, demo.ScaleResult{}, err
+	}
+	if _, err := e.db.Migrate(ctx); err != nil {
+		return fail(err)
+	}
+	if e.f, err = demo.LoadFoundation(ctx, e.db, demo.Options{Hash: cheapHash()}); err != nil {
+		return fail(err)
+	}
+	res, err := demo.Scale(ctx, e.db, e.f, demo.ScaleOptions{Units: 1600, Clock: e.clock.Set, Workers: 2,
+		OpenWorker: func(now func() time.Time) (*store.DB, error) {
+			return store.Open(ctx, store.SyntheticDSN(dsn), store.Options{Now: now})
+		}})
+	if err != nil {
+		return fail(err)
+	}
+	return e, res, nil
+}
+
+// scaledCounts reads what a scaled database holds from the dashboard of
+// all time.
+func scaledCounts(ctx context.Context, e *env) (demo.ScaleResult, error) {
+	d, err := e.db.Dashboard(ctx, mustCal(ctx, e), store.DashboardQuery{From: calendar.MustDate("2000-01-01"), To: calendar.MustDate("2100-01-01")})
+	return demo.ScaleResult{Projects: d.Projects, Units: d.Units, HandedOver: d.HandedOver}, err
+}
+
+// redactURL drops a URL's password for the log.
+func redactURL(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return "the database"
+	}
+	return u.Redacted()
 }
 
 // dashboardEnv is the database the dashboard is measured on: a copy of
@@ -118,12 +242,11 @@ func dashboardEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, erro
 		if err != nil {
 			return nil, demo.ScaleResult{}, err
 		}
-		d, err := e.db.Dashboard(ctx, mustCal(ctx, e), store.DashboardQuery{From: calendar.MustDate("2000-01-01"), To: calendar.MustDate("2100-01-01")})
+		res, err := scaledCounts(ctx, e)
 		if err != nil {
 			e.close()
 			return nil, demo.ScaleResult{}, err
 		}
-		res := demo.ScaleResult{Projects: d.Projects, Units: d.Units, HandedOver: d.HandedOver}
 		logf(cfg, "  a copy of %s: %d projects, %d units, %d handed over", cfg.ScaledDB, res.Projects, res.Units, res.HandedOver)
 		return e, res, nil
 	}
@@ -137,7 +260,7 @@ func dashboardEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, erro
 	}
 	logf(cfg, "  scaling to %d units (sales in bulk, everything else through the store) …", n)
 	start := cfg.Now()
-	res, err := demo.Scale(ctx, e.db, e.f, n, e.clock.Set, nil)
+	res, err := demo.Scale(ctx, e.db, e.f, demo.ScaleOptions{Units: n, Clock: e.clock.Set})
 	if err != nil {
 		e.close()
 		return nil, demo.ScaleResult{}, err

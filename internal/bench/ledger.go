@@ -39,6 +39,7 @@ type env struct {
 	f     *demo.Foundation
 	clock *demo.Clock
 	path  string
+	drop  func() // drops a throw-away PostgreSQL schema (nil: none)
 }
 
 func newEnv(ctx context.Context, cfg Config, withLedger bool) (*env, error) {
@@ -72,6 +73,9 @@ func newEnv(ctx context.Context, cfg Config, withLedger bool) (*env, error) {
 func (e *env) close() {
 	e.raw.Close()
 	e.db.Close()
+	if e.drop != nil {
+		e.drop()
+	}
 }
 
 func (e *env) actor(username string) audit.Actor {

@@ -3,9 +3,11 @@ package demo
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/shopspring/decimal"
@@ -96,39 +98,38 @@ func SyntheticProject(ctx context.Context, db *store.DB, f *Foundation, s Synthe
 // go through the store. It is for benchmarks and scaled demos only.
 func SignInBulk(ctx context.Context, tx *sql.Tx, p ledger.Project, f *Foundation, units []int64, signed time.Time) ([]int64, error) {
 	bank := f.Orgs[county(p.Jurisdiction)+"/bank"].ID
-	cst, err := tx.PrepareContext(ctx, `INSERT INTO contracts (number, unit_id, project_id, developer_org, jurisdiction, state, ownership,
-		price_basis, unit_price, price_area, total_price, payment, loan_bank, loan_amount, loan_years, loan_no, home_count, marital, escrow_bank,
-		escrow_acct, delivery_date, delivery_conditions, area_clause, registration_days, late_delivery_rate, late_certificate_rate, created_by,
-		created_at, sent_at, signed_at) VALUES ($1, $2, $3, $4, $5, 'signed', 'sole', 'gross', 600000, 11000, 66000000, $6, $7, $8, $9, $10,
-		'first', '已婚', '中国建设银行', '1', $11, '[]', TRUE, 60, '3', '3', $12, $13, $13, $13) RETURNING id`)
-	if err != nil {
-		return nil, err
-	}
-	defer cst.Close()
-	bst, err := tx.PrepareContext(ctx, `INSERT INTO contract_buyers (contract_id, seq, name, id_number) VALUES ($1, 1, $2, $3)`)
-	if err != nil {
-		return nil, err
-	}
-	defer bst.Close()
-	var out []int64
+	cols := []string{"number", "unit_id", "project_id", "developer_org", "jurisdiction", "state", "ownership", "price_basis", "unit_price", "price_area",
+		"total_price", "payment", "loan_bank", "loan_amount", "loan_years", "loan_no", "home_count", "marital", "escrow_bank", "escrow_acct",
+		"delivery_date", "delivery_conditions", "area_clause", "registration_days", "late_delivery_rate", "late_certificate_rate", "created_by",
+		"created_at", "sent_at", "signed_at"}
+	rows := make([][]any, len(units))
 	for i, unit := range units {
 		payment, loanBank, loan, years, loanNo := "lump", any(nil), int64(0), 0, ""
 		if i%10 < 6 {
 			payment, loanBank, loan, years, loanNo = "commercial", bank, 46000000, 25, fmt.Sprint("JK", p.ID, "-", i)
 		}
-		var id int64
-		if err := cst.QueryRowContext(ctx, fmt.Sprintf("SYN%d-%07d", p.ID, i), unit, p.ID, p.Developer, p.Jurisdiction, payment, loanBank, loan, years, loanNo,
-			p.PlannedDelivery.String(), 0, signed).Scan(&id); err != nil {
-			return nil, err
-		}
+		rows[i] = []any{fmt.Sprintf("SYN%d-%07d", p.ID, i), unit, p.ID, p.Developer, p.Jurisdiction, "signed", "sole", "gross", 600000, 11000,
+			66000000, payment, loanBank, loan, years, loanNo, "first", "已婚", "中国建设银行", "1", p.PlannedDelivery.String(), "[]", true, 60, "3", "3", 0,
+			signed, signed, signed}
+	}
+	byUnit := make(map[int64]int64, len(units))
+	if err := store.InsertRows(ctx, tx, "contracts", cols, rows, "id, unit_id", func(r *sql.Rows) error {
+		var id, unit int64
+		err := r.Scan(&id, &unit)
+		byUnit[unit] = id
+		return err
+	}); err != nil {
+		return nil, err
+	}
+	out := make([]int64, len(units))
+	buyers := make([][]any, len(units))
+	for i, unit := range units {
+		out[i] = byUnit[unit]
 		body := fmt.Sprintf("%s%s%03d", county(p.Jurisdiction), time.Date(1960+i%40, 1, 1+i%28, 0, 0, 0, 0, time.UTC).Format("20060102"), 1+int(p.ID*31+int64(i))%997)
 		check, _ := code.IDCheckChar(body)
-		if _, err := bst.ExecContext(ctx, id, fmt.Sprint("买受人", p.ID, "-", i), body+string(check)); err != nil {
-			return nil, err
-		}
-		out = append(out, id)
+		buyers[i] = []any{out[i], 1, fmt.Sprint("买受人", p.ID, "-", i), body + string(check)}
 	}
-	return out, nil
+	return out, store.InsertRows(ctx, tx, "contract_buyers", []string{"contract_id", "seq", "name", "id_number"}, buyers, "", nil)
 }
 
 // CompleteProject takes a sold synthetic project through completion as the
@@ -137,6 +138,12 @@ func SignInBulk(ctx context.Context, tx *sql.Tx, p ledger.Project, f *Foundation
 // paid, the completion filing on filedOn, the deed tax assessed and paid
 // (except the contracts in unpaid). It returns the filed buildings.
 func CompleteProject(ctx context.Context, db *store.DB, f *Foundation, p ledger.Project, contracts []int64, filedOn calendar.Date, unpaid map[int64]bool) ([]int64, error) {
+	return completeProject(ctx, db, f, p, contracts, filedOn, unpaid, func(string) func() { return func() {} })
+}
+
+// completeProject is CompleteProject with its steps timed by phase.
+func completeProject(ctx context.Context, db *store.DB, f *Foundation, p ledger.Project, contracts []int64, filedOn calendar.Date, unpaid map[int64]bool,
+	phase func(string) func()) ([]int64, error) {
 	j := p.Jurisdiction
 	c := completer{db: db, f: f, p: p,
 		dev:     audit.Actor{UserID: f.Users["kaifa"].ID, Name: "吴强", OrgID: p.Developer},
@@ -146,20 +153,32 @@ func CompleteProject(ctx context.Context, db *store.DB, f *Foundation, p ledger.
 	if err != nil {
 		return nil, err
 	}
+	done := phase("survey")
 	built, err := c.survey(ctx)
+	done()
 	if err != nil {
 		return nil, err
 	}
-	if err := c.accept(ctx, cal, built); err != nil {
+	done = phase("acceptance")
+	err = c.accept(ctx, cal, built)
+	done()
+	if err != nil {
 		return nil, err
 	}
-	if err := c.account(ctx); err != nil {
+	done = phase("accounting")
+	err = c.account(ctx)
+	done()
+	if err != nil {
 		return nil, err
 	}
+	done = phase("filing")
+	defer func() { done() }()
 	if _, err := db.RecordFiling(ctx, c.housing, cal, completion.Filing{ProjectID: p.ID, Buildings: built, Number: fmt.Sprintf("竣备〔%d〕%d号", filedOn.Year(), p.ID),
 		FiledOn: filedOn}, nil); err != nil {
 		return nil, err
 	}
+	done()
+	done = phase("deed_tax")
 	return built, c.payDeedTax(ctx, contracts, unpaid)
 }
 
@@ -272,16 +291,44 @@ func (c completer) payDeedTax(ctx context.Context, contracts []int64, unpaid map
 // ScaleResult says what Scale added.
 type ScaleResult struct {
 	Projects, Units, Sold, HandedOver int
+	// Phases is the wall time spent in each phase of building the
+	// projects, by phase name, for finding what a scaled load waits on.
+	Phases map[string]time.Duration
+}
+
+// ScaleOptions configure Scale.
+type ScaleOptions struct {
+	// Units is about how many units the platform should hold at the end.
+	Units int
+	// Clock moves the database clock to a moment of a project's history; a
+	// zero time returns it to real time. Required.
+	Clock func(time.Time)
+	// Out receives a line per project (nil: none).
+	Out io.Writer
+	// Plan is every project's buildings (nil: 8 buildings × 25 floors × 2
+	// sections × 4 = 1,600 units).
+	Plan []BuildingPlan
+	// Wall is the real clock the phases are timed with (nil: not timed).
+	Wall func() time.Time
+	// Workers build projects side by side, each on its own handle on the
+	// database (from OpenWorker) with its own clock, since every project
+	// replays its own history. It pays on PostgreSQL; SQLite runs one
+	// write transaction at a time whatever the handles.
+	Workers int
+	// OpenWorker opens a handle on the database with the clock now for
+	// each worker (nil: one worker, on db and Clock). Required when
+	// Workers > 1.
+	OpenWorker func(now func() time.Time) (*store.DB, error)
 }
 
 // Scale adds synthetic projects across the counties and parks until the
-// platform holds about n units: a fifth on sale, a fifth completed and
-// filed, the rest handed over on dates spread over the last twelve months
-// (some a day before their certificates). Sales are written in bulk;
+// platform holds about opts.Units units: a fifth on sale, a fifth completed
+// and filed, the rest handed over on dates spread over the last twelve
+// months (some a day before their certificates). Sales are written in bulk;
 // filings, completion, taxes, registration and certificates go through the
-// store as in the demo. It reports progress to out.
-func Scale(ctx context.Context, db *store.DB, f *Foundation, n int, setClock func(time.Time), out io.Writer) (ScaleResult, error) {
-	l := &scaleLoad{ctx: ctx, db: db, f: f, set: setClock}
+// store as in the demo. Phases are summed over the workers.
+func Scale(ctx context.Context, db *store.DB, f *Foundation, opts ScaleOptions) (ScaleResult, error) {
+	l := &scaleLoad{ctx: ctx, db: db, f: f, set: opts.Clock, wall: opts.Wall, plan: opts.Plan}
 	var err error
 	if l.cal, err = db.Calendar(ctx); err != nil {
 		return l.res, err
@@ -296,31 +343,94 @@ func Scale(ctx context.Context, db *store.DB, f *Foundation, n int, setClock fun
 	if err := l.prepareKeys(); err != nil {
 		return l.res, err
 	}
-	for b := 1; b <= 8; b++ { // 8 × 25 floors × 2 sections × 4 = 1,600 units
-		l.plan = append(l.plan, BuildingPlan{Number: b, Floors: 25, Sections: 2, PerSection: 4, Ratio: "0.190000"})
+	if l.plan == nil {
+		for b := 1; b <= 8; b++ { // 8 × 25 floors × 2 sections × 4 = 1,600 units
+			l.plan = append(l.plan, BuildingPlan{Number: b, Floors: 25, Sections: 2, PerSection: 4, Ratio: "0.190000"})
+		}
 	}
 	l.today = calendar.DateOf(db.Now())
-	for k := 0; existing.Units+l.res.Units < n; k++ {
-		s, units, sold, err := l.project(k)
-		if err != nil {
-			return l.res, err
-		}
-		if out != nil {
-			fmt.Fprintf(out, "  %s（%s）：%d户，已售%d户；累计%d户\n", s.Name, s.Jurisdiction, units, sold, existing.Units+l.res.Units)
+	_, _, byBuilding := ProjectPlan{Parcel: "000000000000GB00000", Buildings: l.plan}.Generate()
+	per := 0
+	for _, us := range byBuilding {
+		per += len(us)
+	}
+	projects := 0
+	if missing := opts.Units - existing.Units; missing > 0 && per > 0 {
+		projects = (missing + per - 1) / per
+	}
+	workers := max(1, min(opts.Workers, projects))
+	if opts.OpenWorker == nil {
+		workers = 1
+	}
+	builders := make([]*scaleLoad, workers)
+	for w := range builders {
+		b := *l
+		builders[w] = &b
+		if opts.OpenWorker != nil {
+			clock := NewClock(db.Now)
+			if b.db, err = opts.OpenWorker(clock.Now); err != nil {
+				return l.res, err
+			}
+			defer b.db.Close()
+			b.set = clock.Set
 		}
 	}
-	setClock(time.Time{})
-	return l.res, nil
+	defer opts.Clock(time.Time{})
+	var (
+		mu    sync.Mutex
+		total = existing.Units
+		errs  = make([]error, workers)
+		wg    sync.WaitGroup
+	)
+	for w, b := range builders {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for k := w; k < projects; k += workers {
+				if err := ctx.Err(); err != nil {
+					errs[w] = err
+					return
+				}
+				s, units, sold, err := b.project(k)
+				if err != nil {
+					errs[w] = fmt.Errorf("%s: %w", s.Name, err)
+					return
+				}
+				mu.Lock()
+				total += units
+				if opts.Out != nil {
+					fmt.Fprintf(opts.Out, "  %s（%s）：%d户，已售%d户；累计%d户\n", s.Name, s.Jurisdiction, units, sold, total)
+				}
+				mu.Unlock()
+			}
+		}()
+	}
+	wg.Wait()
+	var res ScaleResult
+	for _, b := range builders {
+		res.Projects += b.res.Projects
+		res.Units += b.res.Units
+		res.Sold += b.res.Sold
+		res.HandedOver += b.res.HandedOver
+		for n, d := range b.res.Phases {
+			if res.Phases == nil {
+				res.Phases = map[string]time.Duration{}
+			}
+			res.Phases[n] += d
+		}
+	}
+	return res, errors.Join(errs...)
 }
 
 // scaleLoad is Scale's state: the jurisdictions projects are spread over,
-// their unlocked keys, the building plan every project shares, and the
-// counts so far.
+// their unlocked keys, the building plan every project shares; and, for
+// each worker, its handle on the database, its clock and its counts.
 type scaleLoad struct {
 	ctx       context.Context
 	db        *store.DB
 	f         *Foundation
 	set       func(time.Time)
+	wall      func() time.Time
 	cal       *calendar.Calendar
 	places    []string          // the counties and parks, in the database's order
 	certPlace map[string]string // a jurisdiction's name on certificates
@@ -328,6 +438,21 @@ type scaleLoad struct {
 	plan      []BuildingPlan
 	today     calendar.Date
 	res       ScaleResult
+}
+
+// phase starts timing a phase of the load; calling what it returns adds
+// the time spent to the phase's total.
+func (l *scaleLoad) phase(name string) func() {
+	if l.wall == nil {
+		return func() {}
+	}
+	start := l.wall()
+	return func() {
+		if l.res.Phases == nil {
+			l.res.Phases = map[string]time.Duration{}
+		}
+		l.res.Phases[name] += l.wall().Sub(start)
+	}
 }
 
 // jurisdictions lists the jurisdictions below the prefecture, where
@@ -391,11 +516,15 @@ func (l *scaleLoad) project(k int) (Synthetic, int, int, error) {
 		filed = l.today.AddDays(-(k % 15) - 1)
 	}
 	at(l.set, filed.AddDays(-400), 0)
+	done := l.phase("project")
 	p, err := SyntheticProject(l.ctx, l.db, l.f, s)
+	done()
 	if err != nil {
 		return s, 0, 0, err
 	}
+	done = l.phase("units")
 	ids, err := projectUnits(l.ctx, l.db, p.ID)
+	done()
 	if err != nil {
 		return s, 0, 0, err
 	}
@@ -417,6 +546,7 @@ func (l *scaleLoad) project(k int) (Synthetic, int, int, error) {
 func (l *scaleLoad) sell(p ledger.Project, units []int64, filed calendar.Date) ([]int64, error) {
 	at(l.set, filed.AddDays(-300), 0)
 	var contracts []int64
+	done := l.phase("sign")
 	if err := l.db.Synthetic(l.ctx, actorOf(l.f, "kaifa"), "contracts", func(tx *sql.Tx) error {
 		var err error
 		contracts, err = SignInBulk(l.ctx, tx, p, l.f, units, l.db.Now())
@@ -424,8 +554,10 @@ func (l *scaleLoad) sell(p ledger.Project, units []int64, filed calendar.Date) (
 	}); err != nil {
 		return contracts, err
 	}
+	done()
 	l.res.Sold += len(contracts)
 	at(l.set, filed.AddDays(-290), 0)
+	defer l.phase("file")()
 	for _, c := range contracts {
 		if _, err := l.db.FileContract(l.ctx, l.developer(p), c); err != nil {
 			return contracts, err
@@ -450,10 +582,11 @@ func (l *scaleLoad) complete(k int, s Synthetic, p ledger.Project, contracts []i
 			unpaid[c] = true
 		}
 	}
-	built, err := CompleteProject(l.ctx, l.db, l.f, p, contracts, filed, unpaid)
+	built, err := completeProject(l.ctx, l.db, l.f, p, contracts, filed, unpaid, l.phase)
 	if err != nil || k%5 < 2 {
 		return err
 	}
+	defer l.phase("handover")()
 	dev := l.developer(p)
 	ev, err := l.db.ScheduleHandover(l.ctx, dev, handover.Event{ProjectID: p.ID, Buildings: built, HeldOn: held, Place: s.Name + "交付大厅",
 		Mode: handover.OnSite, NoticeOn: filed})

@@ -10,21 +10,29 @@ import (
 	"handover/internal/supervision"
 )
 
-// unitStageFrom joins what a unit's stage depends on (units u): its
-// handover (h), its live sale (x) and its building's completion filing
-// (fb). Each is at most one row per unit (one done handover, one live
-// contract, one filing per building), so the join keeps one row per unit.
-const unitStageFrom = ` FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id
+// unitFactsFrom joins what a unit's stage depends on (units u): its
+// handover (h), its title certificate (cu), its live sale (x) and its
+// building's completion filing (fb). Each is at most one row per unit (one
+// done handover, the set of certified units, one live contract, one filing
+// per building), so the join keeps one row per unit. Every part is a set
+// joined once, not a question asked per unit, so that counting a million
+// units is a handful of scans.
+var unitFactsFrom = ` FROM units u
 	LEFT JOIN handover_units h ON h.unit_id = u.id AND h.state = 'done'
+	LEFT JOIN (SELECT DISTINCT c.unit_id FROM certificates c WHERE ` + CertifiedSQL("c") + `) cu ON cu.unit_id = u.id
 	LEFT JOIN contracts x ON x.unit_id = u.id AND x.state IN ('signed', 'filed')
 	LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id`
 
-// unitStageSQL is the stage of unit u over unitStageFrom: the furthest it
+// unitStageFrom is unitFactsFrom with the unit's building (b) and project
+// (p), for the lists.
+var unitStageFrom = unitFactsFrom + ` JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id`
+
+// unitStageSQL is the stage of unit u over unitFactsFrom: the furthest it
 // has come. One expression for the counts and the lists, so that a number
 // and the records behind it never disagree.
-var unitStageSQL = `CASE
+const unitStageSQL = `CASE
 	WHEN h.unit_id IS NOT NULL THEN 'handed_over'
-	WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND ` + CertifiedSQL("c") + `) THEN 'certified'
+	WHEN cu.unit_id IS NOT NULL THEN 'certified'
 	WHEN x.id IS NOT NULL AND fb.building_id IS NOT NULL THEN 'completed'
 	WHEN x.id IS NOT NULL THEN 'sold'
 	ELSE 'unsold' END`
@@ -84,7 +92,11 @@ func (db *DB) Dashboard(ctx context.Context, cal *calendar.Calendar, q Dashboard
 // countStages counts the units and the projects by their stage now.
 func countStages(ctx context.Context, r querier, q DashboardQuery, d *supervision.Dashboard) error {
 	var args []any
-	text := `SELECT ` + unitStageSQL + ` AS stage, COUNT(*)` + unitStageFrom + ` WHERE ` + q.scope("p.jurisdiction", &args) + ` GROUP BY stage`
+	where := "TRUE"
+	if q.Jurisdiction != "" { // the prefecture's units are all units
+		where = `u.building_id IN (SELECT b.id FROM buildings b JOIN projects p ON p.id = b.project_id WHERE ` + q.scope("p.jurisdiction", &args) + `)`
+	}
+	text := `SELECT ` + unitStageSQL + ` AS stage, COUNT(*)` + unitFactsFrom + ` WHERE ` + where + ` GROUP BY stage`
 	units, err := countBy(ctx, r, text, args...)
 	if err != nil {
 		return err
