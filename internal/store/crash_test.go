@@ -14,7 +14,6 @@ import (
 	"time"
 
 	"handover/internal/audit"
-	"handover/internal/calendar"
 	"handover/internal/demo"
 	"handover/internal/presale"
 	"handover/internal/store"
@@ -44,35 +43,8 @@ func TestKillDuringFilingsLosesNoAcknowledged(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := demo.SyntheticProject(ctx, db, f, demo.Synthetic{Name: "断电演练", Jurisdiction: "652301", Parcel: "652301009002GB00078", Developer: "dev1",
-		LandCertNo: "新(2024)昌吉市不动产权第0000078号", Delivery: calendar.MustDate("2027-12-31"),
-		Plan: []demo.BuildingPlan{{Number: 1, Floors: 50, Sections: 2, PerSection: 4, Ratio: "0.190000"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var units []int64
-	rows, err := db.SQLForTest().QueryContext(ctx, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, p.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		units = append(units, id)
-	}
-	rows.Close()
-	tx, err := db.SQLForTest().BeginTx(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	contracts, err := demo.SignInBulk(ctx, tx, p, f, units, storetest.DefaultTime.Add(-72*time.Hour))
-	if err != nil {
-		tx.Rollback()
-		t.Fatal(err)
-	}
-	if err := tx.Commit(); err != nil {
-		t.Fatal(err)
-	}
+	p, _, contracts := signedProject(t, db, f, demo.Synthetic{Name: "断电演练", Parcel: "652301009002GB00078",
+		LandCertNo: "新(2024)昌吉市不动产权第0000078号", Plan: []demo.BuildingPlan{{Number: 1, Floors: 50, Sections: 2, PerSection: 4, Ratio: "0.190000"}}})
 
 	dev := actor(f, "kaifa")
 	ids := make([]string, len(contracts))

@@ -268,23 +268,18 @@ func TestOneOpenApplicationAndSeparateRecorder(t *testing.T) {
 	}
 }
 
-// newVolumeFixture is a filed synthetic project of n sold flats (contracts
-// signed, deed tax paid, maintenance fund paid) with the authority's key.
-func newVolumeFixture(t *testing.T, floors int) (*store.DB, *demo.Foundation, *calendar.Calendar, []int64, *certificate.Keyring) {
+// signedProject creates a synthetic project of dev1 in 昌吉市 from s (its
+// name, parcel, land certificate and plan) and signs a contract for every
+// flat in bulk, three days before the test clock starts. It returns the
+// project, its units and their contracts, in unit order.
+func signedProject(t *testing.T, db *store.DB, f *demo.Foundation, s demo.Synthetic) (p ledger.Project, units, contracts []int64) {
 	t.Helper()
-	db, _ := storetest.Open(t)
 	ctx := context.Background()
-	f, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: cheap})
+	s.Jurisdiction, s.Developer, s.Delivery = "652301", "dev1", calendar.MustDate("2027-12-31")
+	p, err := demo.SyntheticProject(ctx, db, f, s)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := demo.SyntheticProject(ctx, db, f, demo.Synthetic{Name: "并发登簿", Jurisdiction: "652301", Parcel: "652301009002GB00077", Developer: "dev1",
-		LandCertNo: "新(2024)昌吉市不动产权第0000077号", Delivery: calendar.MustDate("2027-12-31"),
-		Plan: []demo.BuildingPlan{{Number: 1, Floors: floors, Sections: 1, PerSection: 4, Ratio: "0.190000"}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	var units []int64
 	rows, err := db.SQLForTest().QueryContext(ctx, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, p.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +294,7 @@ func newVolumeFixture(t *testing.T, floors int) (*store.DB, *demo.Foundation, *c
 	if err != nil {
 		t.Fatal(err)
 	}
-	contracts, err := demo.SignInBulk(ctx, tx, p, f, units, storetest.DefaultTime.Add(-72*3600e9))
+	contracts, err = demo.SignInBulk(ctx, tx, p, f, units, storetest.DefaultTime.Add(-72*time.Hour))
 	if err != nil {
 		tx.Rollback()
 		t.Fatal(err)
@@ -307,6 +302,21 @@ func newVolumeFixture(t *testing.T, floors int) (*store.DB, *demo.Foundation, *c
 	if err := tx.Commit(); err != nil {
 		t.Fatal(err)
 	}
+	return p, units, contracts
+}
+
+// newVolumeFixture is a filed synthetic project of n sold flats (contracts
+// signed, deed tax paid, maintenance fund paid) with the authority's key.
+func newVolumeFixture(t *testing.T, floors int) (*store.DB, *demo.Foundation, *calendar.Calendar, []int64, *certificate.Keyring) {
+	t.Helper()
+	db, _ := storetest.Open(t)
+	ctx := context.Background()
+	f, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, units, contracts := signedProject(t, db, f, demo.Synthetic{Name: "并发登簿", Parcel: "652301009002GB00077",
+		LandCertNo: "新(2024)昌吉市不动产权第0000077号", Plan: []demo.BuildingPlan{{Number: 1, Floors: floors, Sections: 1, PerSection: 4, Ratio: "0.190000"}}})
 	for _, c := range contracts {
 		if _, err := db.FileContract(ctx, actor(f, "kaifa"), c); err != nil {
 			t.Fatal(err)
