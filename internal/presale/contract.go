@@ -242,6 +242,13 @@ func (c Contract) FilingDue() calendar.Date {
 	return calendar.DateOf(c.SignedAt).AddDays(FilingDays)
 }
 
+// OverdueIfSignedBefore is FilingOverdue for a query: on day today, a
+// contract signed and not yet filed is past its filing day exactly when it
+// was signed before this instant.
+func OverdueIfSignedBefore(today calendar.Date) time.Time {
+	return today.AddDays(-FilingDays).Start()
+}
+
 // FilingOverdue reports whether a signed contract is past its filing day.
 func (c Contract) FilingOverdue(today calendar.Date) bool {
 	return c.State == Signed && today.After(c.FilingDue())

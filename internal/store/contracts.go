@@ -217,6 +217,77 @@ func (db *DB) ListContracts(ctx context.Context, f access.Filter, q ContractQuer
 	return out, loadBuyers(ctx, db.r(), ptrs)
 }
 
+// ContractListQuery asks for one page of the contracts a filter allows.
+type ContractListQuery struct {
+	State    presale.ContractState // "": every state
+	Project  int64
+	Building int64
+	// OverdueOn, when set, keeps only the signed contracts past their
+	// filing day on that day.
+	OverdueOn calendar.Date
+	Search    string // part of a contract number, or of a flat (幢 and 户), or a project's name
+	Page      Page
+}
+
+// ListedContract is a contract as a list shows it: with its flat and
+// project.
+type ListedContract struct {
+	presale.Contract
+	Room    string // 幢 + 户
+	Project string
+}
+
+// ContractList lists the contracts a filter allows a page at a time,
+// newest first, with their flats and buyers read for that page only.
+func (db *DB) ContractList(ctx context.Context, f access.Filter, q ContractListQuery) (Listed[ListedContract], error) {
+	var l listQuery
+	scope, ok := contractScope(f, l.arg)
+	if !ok {
+		return Listed[ListedContract]{Page: q.Page.normal()}, nil
+	}
+	if scope != "" {
+		l.and(scope)
+	}
+	if q.Project != 0 {
+		l.and(`c.project_id = ` + l.arg(q.Project))
+	}
+	if q.Building != 0 {
+		l.and(`u.building_id = ` + l.arg(q.Building))
+	}
+	if q.State != "" {
+		l.and(`c.state = ` + l.arg(string(q.State)))
+	}
+	if !q.OverdueOn.IsZero() {
+		l.and(`c.state = 'signed' AND c.signed_at < ` + l.arg(presale.OverdueIfSignedBefore(q.OverdueOn).UTC()))
+	}
+	l.like(q.Search, `c.number`, `b.name || ' ' || u.room`, `p.name`)
+	out, err := list(ctx, db.r(), q.Page, contractColumns+`, b.name || ' ' || u.room, p.name`,
+		`FROM contracts c JOIN units u ON u.id = c.unit_id JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = c.project_id`,
+		`c.id DESC`, &l, func(r rowScanner) (ListedContract, error) {
+			var x ListedContract
+			c, err := scanContract(extraColumns{r, []any{&x.Room, &x.Project}})
+			x.Contract = c
+			return x, err
+		})
+	if err != nil {
+		return out, err
+	}
+	ptrs := make([]*presale.Contract, len(out.Rows))
+	for i := range out.Rows {
+		ptrs[i] = &out.Rows[i].Contract
+	}
+	return out, loadBuyers(ctx, db.r(), ptrs)
+}
+
+// extraColumns scans a row of a scanner's columns followed by more: the
+// scanner's Scan gets its own destinations and these after them.
+type extraColumns struct {
+	r    rowScanner
+	more []any
+}
+
+func (e extraColumns) Scan(dest ...any) error { return e.r.Scan(append(dest, e.more...)...) }
+
 // ContractInput is presale's: what a developer's agent enters for a
 // contract, from the page's form or the API.
 type ContractInput = presale.ContractInput
@@ -738,7 +809,7 @@ func (db *DB) ContractCounts(ctx context.Context, f access.Filter, buyer string,
 	if scope != "" {
 		where = ` WHERE ` + scope
 	}
-	due := calendar.DateOf(now).AddDays(-presale.FilingDays).Start()
+	due := presale.OverdueIfSignedBefore(calendar.DateOf(now))
 	rows, err := db.r().QueryContext(ctx, `SELECT c.state, COUNT(*), SUM(CASE WHEN c.state = 'signed' AND c.signed_at < `+arg(due.UTC())+` THEN 1 ELSE 0 END)
 		FROM contracts c`+where+` GROUP BY c.state`, args...)
 	if err != nil {

@@ -5,6 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strconv"
 	"strings"
@@ -25,21 +26,20 @@ import (
 
 // ---- list
 
-// ContractListPage lists contracts within the viewer's reach.
+// ContractListPage lists the contracts within the viewer's reach, a page
+// at a time, by state or only those overdue for filing, searchable by
+// contract number, flat or project.
 type ContractListPage struct {
 	Base
-	Contracts []ContractRow
-	State     string
-	States    []presale.ContractState
-	Overdue   bool
-}
-
-// ContractRow is one contract with its unit's room.
-type ContractRow struct {
-	C       presale.Contract
-	Room    string
-	Project string
-	Overdue bool
+	List     store.Listed[store.ListedContract]
+	Pager    Pager
+	State    string
+	States   []presale.ContractState
+	Overdue  bool
+	Q        string
+	Project  int64  // the project the list is narrowed to (0: none)
+	Building int64  // the building the list is narrowed to (0: none)
+	Filters  string // the same two as a query, for the page's links
 }
 
 func (s *Server) contractList(w http.ResponseWriter, r *http.Request) error {
@@ -51,31 +51,35 @@ func (s *Server) contractList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := store.ContractQuery{State: presale.ContractState(r.URL.Query().Get("state")), Limit: 1000}
-	q.ProjectID, _ = strconv.ParseInt(r.URL.Query().Get("project"), 10, 64)
-	q.BuildingID, _ = strconv.ParseInt(r.URL.Query().Get("building"), 10, 64)
-	overdue := r.URL.Query().Get("overdue") == "1"
-	if overdue {
-		q.State = presale.Signed
+	query := r.URL.Query()
+	q := store.ContractListQuery{State: presale.ContractState(query.Get("state")), Search: listSearch(r), Page: listPage(r)}
+	if !slices.Contains(contractStates(), q.State) {
+		q.State = ""
 	}
-	cs, err := s.db.ListContracts(r.Context(), f, q)
-	if err != nil {
+	q.Project, _ = strconv.ParseInt(query.Get("project"), 10, 64)
+	q.Building, _ = strconv.ParseInt(query.Get("building"), 10, 64)
+	overdue := query.Get("overdue") == "1"
+	if overdue {
+		q.State, q.OverdueOn = "", s.today()
+	}
+	page := ContractListPage{Base: s.base(r, "网签合同"), State: string(q.State), States: contractStates(), Overdue: overdue, Q: q.Search}
+	narrowed := url.Values{}
+	for _, k := range []string{"project", "building"} {
+		if v := query.Get(k); v != "" {
+			narrowed.Set(k, v)
+		}
+	}
+	page.Filters, page.Project, page.Building = narrowed.Encode(), q.Project, q.Building
+	if page.List, err = s.db.ContractList(r.Context(), f, q); err != nil {
 		return err
 	}
-	page := ContractListPage{Base: s.base(r, "网签合同"), State: string(q.State), Overdue: overdue,
-		States: []presale.ContractState{presale.Draft, presale.Sent, presale.Signed, presale.Filed, presale.Withdrawn, presale.Cancelled}}
-	today := s.today()
-	for _, c := range cs {
-		if overdue && !c.FilingOverdue(today) {
-			continue
-		}
-		ref, err := s.db.Unit(r.Context(), c.UnitID)
-		if err != nil {
-			return err
-		}
-		page.Contracts = append(page.Contracts, ContractRow{C: c, Room: ref.Building.Name + " " + ref.Unit.Room, Project: ref.Project.Name, Overdue: c.FilingOverdue(today)})
-	}
+	page.Pager = pagerOf(r, page.List)
 	return s.render(w, 200, "contracts", page)
+}
+
+// contractStates are the states a contract list may be narrowed to.
+func contractStates() []presale.ContractState {
+	return []presale.ContractState{presale.Draft, presale.Sent, presale.Signed, presale.Filed, presale.Withdrawn, presale.Cancelled}
 }
 
 // ---- draft
