@@ -458,6 +458,7 @@ func TestBatchHandover(t *testing.T) {
 	if r, err := x.db.AnswerUtility(ctx, audit.Actor{UserID: 1, OrgID: water}, mine.ID, true, ""); err != nil || r.State != "done" {
 		t.Errorf("the water company answers: %v %+v", err, r)
 	}
+	checkUtilityAnswersTogether(t, x, water, mine.ID)
 	_ = completion.ClockDays
 	_ = time.Second
 }
@@ -514,5 +515,64 @@ func TestEmittedEventsFollowTheCatalogue(t *testing.T) {
 		if s := exchange.Schema(et); len(s["required"].([]string)) == 0 {
 			t.Errorf("%s: a schema without required fields", et.Code)
 		}
+	}
+}
+
+// checkUtilityAnswersTogether: a provider's list shows its waiting
+// requests first; answering several together is all or none, and a
+// refusal names the flat it is about.
+func checkUtilityAnswersTogether(t *testing.T, x *registrationFixture, water, answered int64) {
+	t.Helper()
+	ctx := context.Background()
+	waterClerk := audit.Actor{UserID: 1, OrgID: water}
+	l, err := x.db.UtilityList(ctx, store.UtilityQuery{Org: water})
+	if err != nil || l.Total != 5 || len(l.Rows) != 5 {
+		t.Fatalf("the water company's list: %v, %d of %d", err, len(l.Rows), l.Total)
+	}
+	if last := l.Rows[len(l.Rows)-1]; last.ID != answered || last.State != "done" {
+		t.Errorf("the answered request is not last: got %d %s, want %d done", last.ID, last.State, answered)
+	}
+	waiting, err := x.db.UtilityList(ctx, store.UtilityQuery{Org: water, Waiting: true})
+	if err != nil || waiting.Total != 4 {
+		t.Fatalf("waiting: %v, got %d, want 4", err, waiting.Total)
+	}
+	if n, _ := x.db.UtilitiesWaiting(ctx, water); n != 4 {
+		t.Errorf("UtilitiesWaiting: got %d, want 4", n)
+	}
+	var ids []int64
+	for _, r := range waiting.Rows {
+		ids = append(ids, r.ID)
+	}
+	// The request answered 办结 cannot be refused: the whole answer is
+	// refused, and the four waiting ones stay waiting.
+	_, err = x.db.AnswerUtilities(ctx, waterClerk, append(slices.Clone(ids), answered), false, "户主未到场")
+	if pe := problem.As(err); pe.Code != "utility.answered" || !strings.Contains(pe.Message, "：") {
+		t.Errorf("refusing an answered one among others: got %v, want utility.answered naming the flat", err)
+	}
+	if n, _ := x.db.UtilitiesWaiting(ctx, water); n != 4 {
+		t.Errorf("after the refused answer: %d waiting, want 4 (nothing written)", n)
+	}
+	for _, tt := range []struct {
+		name string
+		ids  []int64
+		code string
+	}{
+		{"none ticked", nil, "utility.none_chosen"},
+		{"no reason to refuse", ids, "utility.reason"},
+	} {
+		if _, err := x.db.AnswerUtilities(ctx, waterClerk, tt.ids, false, ""); problem.CodeOf(err) != tt.code {
+			t.Errorf("%s: got %v, want %s", tt.name, err, tt.code)
+		}
+	}
+	gas := audit.Actor{UserID: 1, OrgID: x.f.Orgs["652301/gas"].ID}
+	if _, err := x.db.AnswerUtilities(ctx, gas, ids, true, ""); problem.KindOf(err) != problem.Forbidden || strings.Contains(problem.As(err).Message, "号楼") {
+		t.Errorf("another provider: got %v, want forbidden without naming a flat", err)
+	}
+	got, err := x.db.AnswerUtilities(ctx, waterClerk, ids, true, "")
+	if err != nil || len(got) != 4 {
+		t.Fatalf("answering four together: %v, %d answered", err, len(got))
+	}
+	if n, _ := x.db.UtilitiesWaiting(ctx, water); n != 0 {
+		t.Errorf("after answering four: %d waiting, want 0", n)
 	}
 }

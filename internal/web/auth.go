@@ -215,22 +215,16 @@ func (s *Server) workCards(r *http.Request, p *identity.Principal) ([]HomeCard, 
 				HomeCard{Title: "待确认的规划、施工许可证", Count: w.PermitsToConfirm, Unit: "份", Href: "/projects", Note: "确认后方可申请预售许可"})
 		}
 		if p.Has(identity.RoleTax) {
-			cards = append(cards, HomeCard{Title: "已核定未缴纳的契税", Count: w.DeedTaxUnpaid, Unit: "户", Href: "/projects",
+			cards = append(cards, HomeCard{Title: "已核定未缴纳的契税", Count: w.DeedTaxUnpaid, Unit: "户", Href: "/deed-tax", Warn: w.DeedTaxUnpaid > 0,
 				Note: "未缴契税的户不能办理转移登记"})
 		}
 	}
 	if p.Has(identity.RoleUtility) {
-		reqs, err := s.db.UtilityRequests(ctx, 0, p.Org.ID, 0)
+		n, err := s.db.UtilitiesWaiting(ctx, p.Org.ID)
 		if err != nil {
 			return nil, err
 		}
-		n := 0
-		for _, q := range reqs {
-			if q.State == "requested" {
-				n++
-			}
-		}
-		cards = append(cards, HomeCard{Title: "待办理的过户", Count: n, Unit: "户", Href: "/utilities", Warn: n > 0, Note: "不动产登记后推送的水、电、气过户申请"})
+		cards = append(cards, HomeCard{Title: "待办理的过户", Count: n, Unit: "户", Href: "/utilities?show=waiting", Warn: n > 0, Note: "不动产登记后推送的水、电、气过户申请"})
 	}
 	return cards, nil
 }

@@ -11,6 +11,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/presale"
+	"handover/internal/store"
 	"handover/internal/tax"
 	"handover/internal/web/htmlcheck"
 )
@@ -29,7 +30,7 @@ func TestDeedTaxPageStatesTheAppliedRule(t *testing.T) {
 	flat := tax.Assess(dec("900000"), dec("144.20"), "住宅", presale.FirstHome, dec("0.03"))
 	shop := tax.Assess(dec("600000"), dec("89.56"), "商业", presale.FirstHome, dec("0.03"))
 	page := DeedTaxPage{Base: b, Project: ledger.Project{ID: 1, Name: "天山·悦府"}, Rule: tax.Rule(dec("0.03")),
-		Rows: []DeedTaxRow{{Assessment: flat, Room: "1号楼 1单元101"}, {Assessment: shop, Room: "8号楼 1单元101"}}}
+		List: store.Listed[store.ListedDeedTax]{Rows: []store.ListedDeedTax{{Assessment: flat, Room: "1号楼 1单元101"}, {Assessment: shop, Room: "8号楼 1单元101"}}, Total: 2}}
 	body := renderPage(t, s, "deedtax", page)
 	flatRow, shopRow := "#taxes tbody tr:nth-child(1)", "#taxes tbody tr:nth-child(2)"
 	tests := []struct {

@@ -109,9 +109,12 @@ type HandoverPage struct {
 	Base
 	Project   ledger.Project
 	Event     handover.Event
-	Units     []handover.UnitOutcome
-	SameDay   int
-	Pending   int
+	List      store.Listed[handover.UnitOutcome]
+	Pager     Pager
+	Tally     store.HandoverTally
+	Show      handover.UnitState // only the units in this state ("": all)
+	Q         string
+	Keep      ListState
 	CanManage bool
 	Message   string
 	Reasons   []problem.Reason
@@ -139,17 +142,19 @@ func (s *Server) loadHandoverPage(r *http.Request, act access.Action) (HandoverP
 	}
 	page := HandoverPage{Base: s.base(r, "交房："+proj.Name+" "+e.HeldOn.Chinese()), Project: proj, Event: e,
 		CanManage: access.Allowed(viewer(r), access.HandoverManage, access.ProjectTarget(proj))}
-	if page.Units, err = s.db.HandoverUnits(ctx, e.ID); err != nil {
+	if page.Tally, err = s.db.HandoverTally(ctx, e.ID); err != nil {
 		return page, err
 	}
-	for _, u := range page.Units {
-		if u.SameDay() {
-			page.SameDay++
-		}
-		if u.State == handover.Pending {
-			page.Pending++
-		}
+	switch show := handover.UnitState(r.URL.Query().Get("show")); show {
+	case handover.Pending, handover.HandedOver, handover.UnitBlocked:
+		page.Show = show
 	}
+	page.Q = listSearch(r)
+	if page.List, err = s.db.HandoverUnitList(ctx, store.HandoverUnitQuery{Event: e.ID, State: page.Show, Search: page.Q, Page: listPage(r)}); err != nil {
+		return page, err
+	}
+	page.Pager = pagerOf(r, page.List)
+	page.Keep = ListState{Show: string(page.Show), Q: page.Q, Page: page.List.Page.Number}
 	return page, nil
 }
 
@@ -168,6 +173,7 @@ func (s *Server) handoverRefused(w http.ResponseWriter, r *http.Request, err err
 	if err != nil {
 		return err
 	}
+	asListed(r)
 	page, err := s.loadHandoverPage(r, access.HandoverRead)
 	if err != nil {
 		return err
@@ -218,7 +224,7 @@ func (s *Server) setReceiver(w http.ResponseWriter, r *http.Request) error {
 	if err := s.db.SetReceiver(r.Context(), identity.ActorFrom(r.Context()), id, unit, receiver); err != nil {
 		return s.handoverRefused(w, r, err, unit, receiver)
 	}
-	return s.done(w, r, "已登记领取钥匙的人", fmt.Sprintf("/handover/%d", id))
+	return s.done(w, r, "已登记领取钥匙的人", listBack(r, fmt.Sprintf("/handover/%d", id)))
 }
 
 // HandoverIndexPage lists the projects whose handovers the principal sees.
@@ -264,8 +270,13 @@ func (s *Server) handoverIndex(w http.ResponseWriter, r *http.Request) error {
 type DeedTaxPage struct {
 	Base
 	Project   ledger.Project
-	Rows      []DeedTaxRow
-	Paid      int
+	List      store.Listed[store.ListedDeedTax]
+	Pager     Pager
+	Assessed  int    // assessments of the project, in all
+	Paid      int    // of which paid
+	Show      string // "unpaid" or "" (all)
+	Q         string
+	Keep      ListState
 	Rule      string // the rule applied in the project's jurisdiction (tax.Rule)
 	CanManage bool
 	Message   string
@@ -273,12 +284,6 @@ type DeedTaxPage struct {
 	Errors    map[string]string
 	Contract  int64  // the contract whose payment was refused
 	Voucher   string // the voucher as typed
-}
-
-// DeedTaxRow is one contract's assessment.
-type DeedTaxRow struct {
-	tax.Assessment
-	Room string
 }
 
 func (s *Server) loadDeedTax(r *http.Request, act access.Action) (DeedTaxPage, error) {
@@ -290,21 +295,52 @@ func (s *Server) loadDeedTax(r *http.Request, act access.Action) (DeedTaxPage, e
 	if page.Rule, err = s.db.DeedTaxRule(r.Context(), proj.Jurisdiction); err != nil {
 		return page, err
 	}
-	list, err := s.db.DeedTaxes(r.Context(), proj.ID)
-	if err != nil {
+	if page.Assessed, page.Paid, err = s.db.DeedTaxTally(r.Context(), proj.ID); err != nil {
 		return page, err
 	}
-	rooms, err := s.db.UnitRooms(r.Context(), proj.ID)
-	if err != nil {
+	if r.URL.Query().Get("show") == "unpaid" {
+		page.Show = "unpaid"
+	}
+	page.Q = listSearch(r)
+	if page.List, err = s.db.DeedTaxList(r.Context(), store.DeedTaxQuery{Project: proj.ID, Unpaid: page.Show == "unpaid", Search: page.Q, Page: listPage(r)}); err != nil {
 		return page, err
 	}
-	for _, a := range list {
-		page.Rows = append(page.Rows, DeedTaxRow{Assessment: a, Room: rooms[a.UnitID]})
-		if a.Paid() {
-			page.Paid++
-		}
-	}
+	page.Pager = pagerOf(r, page.List)
+	page.Keep = ListState{Show: page.Show, Q: page.Q, Page: page.List.Page.Number}
 	return page, nil
+}
+
+// DeedTaxesPage is the deed tax of every project within the viewer's
+// reach, the unpaid by default: the tax officer's list of work.
+type DeedTaxesPage struct {
+	Base
+	List      store.Listed[store.ListedDeedTax]
+	Pager     Pager
+	Show      string // "unpaid" (the default) or "all"
+	Q         string
+	Keep      ListState
+	CanManage bool
+}
+
+func (s *Server) deedTaxesPage(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	f, err := access.ListFilter(p, access.DeedTaxRead)
+	if err != nil {
+		return err
+	}
+	page := DeedTaxesPage{Base: s.base(r, "契税"), Show: "unpaid", Q: listSearch(r), CanManage: access.Could(p, access.DeedTaxManage)}
+	if r.URL.Query().Get("show") == "all" {
+		page.Show = "all"
+	}
+	if page.List, err = s.db.DeedTaxList(r.Context(), store.DeedTaxQuery{Filter: f, Unpaid: page.Show == "unpaid", Search: page.Q, Page: listPage(r)}); err != nil {
+		return err
+	}
+	page.Pager = pagerOf(r, page.List)
+	page.Keep = ListState{Show: page.Show, Q: page.Q, Page: page.List.Page.Number}
+	return s.render(w, 200, "deedtaxes", page)
 }
 
 func (s *Server) deedTaxPage(w http.ResponseWriter, r *http.Request) error {
@@ -322,6 +358,7 @@ func (s *Server) deedTaxRefused(w http.ResponseWriter, r *http.Request, err erro
 	if err != nil {
 		return err
 	}
+	asListed(r)
 	page, err := s.loadDeedTax(r, access.DeedTaxRead)
 	if err != nil {
 		return err
@@ -366,7 +403,11 @@ func (s *Server) payDeedTax(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.db.PayDeedTax(r.Context(), identity.ActorFrom(r.Context()), c.ID, voucher, "staff"); err != nil {
 		return s.deedTaxRefused(w, r, err, c.ID, voucher)
 	}
-	return s.done(w, r, "已登记完税", fmt.Sprintf("/projects/%d/deed-tax", project))
+	back := fmt.Sprintf("/projects/%d/deed-tax", project)
+	if r.PostFormValue("from") == "all" { // the list of every project's
+		back = "/deed-tax"
+	}
+	return s.done(w, r, "已登记完税", listBack(r, back))
 }
 
 // ---- the buyer's own
@@ -495,19 +536,28 @@ func (s *Server) mortgagesPage(w http.ResponseWriter, r *http.Request) error {
 
 // ---- a utility's transfer requests
 
-// UtilitiesPage lists a provider's transfer requests with answer forms.
+// UtilitiesPage is a provider's account transfer requests, a page at a
+// time: those waiting for its answer (the default) or all, searchable by
+// flat, project or new holder, with the waiting ones answered one by one
+// or ticked and answered together.
 type UtilitiesPage struct {
 	Base
-	Rows    []store.UtilityRequest
-	Open    int
+	List    store.Listed[store.UtilityRequest]
+	Pager   Pager
+	Waiting int    // requests waiting for an answer, in all
+	Show    string // "waiting" or "all"
+	Q       string
+	Keep    ListState
 	Message string
+	Chosen  map[int64]bool // ticked before a refusal, ticked again
+	Reason  string         // the bulk refusal's reason as typed
 }
 
 func (s *Server) utilitiesPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderUtilities(w, r, 200, "")
+	return s.renderUtilities(w, r, 200, "", nil, "")
 }
 
-func (s *Server) renderUtilities(w http.ResponseWriter, r *http.Request, status int, msg string) error {
+func (s *Server) renderUtilities(w http.ResponseWriter, r *http.Request, status int, msg string, chosen map[int64]bool, reason string) error {
 	p, err := principal(r)
 	if err != nil {
 		return err
@@ -515,16 +565,18 @@ func (s *Server) renderUtilities(w http.ResponseWriter, r *http.Request, status 
 	if err := access.Decide(p, access.UtilityAnswer, access.Target{Org: p.Org.ID}); err != nil {
 		return err
 	}
-	rows, err := s.db.UtilityRequests(r.Context(), 0, p.Org.ID, 0)
-	if err != nil {
+	page := UtilitiesPage{Base: s.base(r, "水电气联动过户"), Show: "waiting", Q: listSearch(r), Message: msg, Chosen: chosen, Reason: reason}
+	if r.URL.Query().Get("show") == "all" {
+		page.Show = "all"
+	}
+	if page.List, err = s.db.UtilityList(r.Context(), store.UtilityQuery{Org: p.Org.ID, Waiting: page.Show == "waiting", Search: page.Q, Page: listPage(r)}); err != nil {
 		return err
 	}
-	page := UtilitiesPage{Base: s.base(r, "水电气联动过户"), Rows: rows, Message: msg}
-	for _, u := range rows {
-		if u.State == "requested" {
-			page.Open++
-		}
+	if page.Waiting, err = s.db.UtilitiesWaiting(r.Context(), p.Org.ID); err != nil {
+		return err
 	}
+	page.Pager = pagerOf(r, page.List)
+	page.Keep = ListState{Show: page.Show, Q: page.Q, Page: page.List.Page.Number}
 	return s.render(w, status, "utilities", page)
 }
 
@@ -539,9 +591,43 @@ func (s *Server) answerUtility(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if msg != "" {
-		return s.renderUtilities(w, r, http.StatusUnprocessableEntity, msg)
+		asListed(r)
+		return s.renderUtilities(w, r, http.StatusUnprocessableEntity, msg, nil, "")
 	}
 	s.flash(r, "已答复")
-	http.Redirect(w, r, "/utilities", http.StatusSeeOther)
+	http.Redirect(w, r, listBack(r, "/utilities"), http.StatusSeeOther)
+	return nil
+}
+
+// answerUtilities answers the ticked requests together, all or none.
+func (s *Server) answerUtilities(w http.ResponseWriter, r *http.Request) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	var ids []int64
+	chosen := map[int64]bool{}
+	for _, v := range r.PostForm["id"] {
+		if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 && !chosen[n] {
+			ids = append(ids, n)
+			chosen[n] = true
+		}
+	}
+	done := r.PostFormValue("done") == "1"
+	answered, err := s.db.AnswerUtilities(r.Context(), identity.ActorFrom(r.Context()), ids, done, r.PostFormValue("reason"))
+	_, msg, err := formErrors(err)
+	if err != nil {
+		return err
+	}
+	if msg != "" {
+		// Shown on the list it was sent from, the ticks and the reason kept.
+		asListed(r)
+		return s.renderUtilities(w, r, http.StatusUnprocessableEntity, "未答复任何一件："+msg, chosen, r.PostFormValue("reason"))
+	}
+	what := "已办结"
+	if !done {
+		what = "不予办理"
+	}
+	s.flash(r, fmt.Sprintf("已将%d件过户申请答复为%s", len(answered), what))
+	http.Redirect(w, r, listBack(r, "/utilities"), http.StatusSeeOther)
 	return nil
 }

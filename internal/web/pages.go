@@ -55,6 +55,7 @@ func templateFuncs() template.FuncMap {
 		},
 		"cn":  func(d calendar.Date) string { return d.Chinese() },
 		"add": func(a, b int) int { return a + b },
+		"sub": func(a, b int) int { return a - b },
 		"pct": func(num, den int) string {
 			if den == 0 {
 				return "—"
@@ -192,6 +193,7 @@ func navEntries() []navEntry {
 		{"交房与批量办证", "/handover", access.HandoverManage},
 		{"我的不动产", "/my", access.MineRead},
 		{"本行抵押登记", "/mortgages", access.MortgageRead},
+		{"契税", "/deed-tax", access.DeedTaxManage},
 		{"水电气过户", "/utilities", access.UtilityAnswer},
 		{"督查考核", "/dashboard", access.DashboardRead},
 		{"预警", "/alerts", access.AlertRead},

@@ -159,6 +159,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /my", s.page(s.myPage))
 	mux.Handle("GET /mortgages", s.page(s.mortgagesPage))
 	mux.Handle("GET /utilities", s.page(s.utilitiesPage))
+	mux.Handle("GET /deed-tax", s.page(s.deedTaxesPage))
+	mux.Handle("POST /utilities/answer", s.page(s.answerUtilities))
 	mux.Handle("POST /utilities/{id}", s.page(s.answerUtility))
 
 	mux.Handle("GET /tools", s.page(s.toolsPage))

@@ -15,6 +15,26 @@
     el.addEventListener("change", function () { el.form.submit(); });
   });
 
+  // "Tick all on this page" and the count of ticked rows of a bulk form:
+  // the rows' checkboxes belong to the form by their form attribute.
+  document.querySelectorAll("[data-check-all]").forEach(function (all) {
+    var id = all.getAttribute("data-check-all");
+    var boxes = document.querySelectorAll('input[type=checkbox][form="' + id + '"]');
+    var count = document.querySelector('[data-checked-count="' + id + '"]');
+    function update() {
+      var n = 0;
+      boxes.forEach(function (b) { if (b.checked) { n++; } });
+      if (count) { count.textContent = String(n); }
+      all.checked = n > 0 && n === boxes.length;
+    }
+    all.addEventListener("change", function () {
+      boxes.forEach(function (b) { b.checked = all.checked; });
+      update();
+    });
+    boxes.forEach(function (b) { b.addEventListener("change", update); });
+    update();
+  });
+
   // Print buttons.
   document.querySelectorAll("[data-print]").forEach(function (el) {
     el.addEventListener("click", function () { window.print(); });
