@@ -242,6 +242,23 @@ func (c Contract) FilingDue() calendar.Date {
 	return calendar.DateOf(c.SignedAt).AddDays(FilingDays)
 }
 
+// TermRule reports whether a contract rule is about the contract's own
+// terms (who buys, in what shares, at what price, on which clauses): a
+// refusal by such rules alone is a draft its developer corrects, not a
+// sign that the unit is being sold twice. The rules on the unit's standing
+// (another live contract, a lock, a seal, a registration to another, no
+// presale permit) and on the developer (a restriction) are not terms.
+func TermRule(rule string) bool {
+	switch rule {
+	case "contract.buyers", "contract.buyer_name", "contract.buyer_id", "contract.ownership", "contract.shares",
+		"contract.price_basis", "contract.price", "contract.area", "contract.payment", "contract.loan_bank",
+		"contract.loan_amount", "contract.loan_years", "contract.escrow", "contract.delivery_date", "contract.area_clause",
+		"contract.registration_days", "contract.penalty", "contract.household":
+		return true
+	}
+	return false
+}
+
 // OverdueIfSignedBefore is FilingOverdue for a query: on day today, a
 // contract signed and not yet filed is past its filing day exactly when it
 // was signed before this instant.

@@ -12,6 +12,7 @@ import (
 
 	"handover/internal/calendar"
 	"handover/internal/code"
+	"handover/internal/credit"
 	"handover/internal/ledger"
 	"handover/internal/problem"
 )
@@ -336,5 +337,23 @@ func TestUnitTaken(t *testing.T) {
 	taken := problem.As(UnitTaken(f.Unit.UnitNo))
 	if taken.Kind != checked.Kind || taken.Code != checked.Code || taken.Message != checked.Message || len(taken.Reasons) != 1 || taken.Reasons[0] != checked.Reasons[0] {
 		t.Errorf("got %+v, want %+v", taken, checked)
+	}
+}
+
+// Every condition of contract filing is either one of the contract's own
+// terms, which its developer corrects in the draft, or a rule on the unit's
+// standing or the developer, whose refusals the repeated-refusal alert
+// counts as signs of a second sale.
+func TestTermRule(t *testing.T) {
+	standing := []string{"contract.permit", "contract.unit_taken", "contract.unit_locked", "contract.unit_sealed", "contract.unit_registered", "contract.credit_restricted"}
+	for _, c := range FilingGuide(credit.Effect("")).Conditions {
+		if got, want := TermRule(c.Rule), !slices.Contains(standing, c.Rule); got != want {
+			t.Errorf("TermRule(%q): got %v, want %v", c.Rule, got, want)
+		}
+	}
+	for _, r := range []string{"", "contract.state", "registration.unit_sealed", "fund.credit_restricted"} {
+		if TermRule(r) {
+			t.Errorf("TermRule(%q): got true, want false", r)
+		}
 	}
 }

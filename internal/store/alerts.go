@@ -755,7 +755,7 @@ func findRefusals(ctx context.Context, c *alertContext) ([]supervision.Finding, 
 // the units in order, each one's attempts oldest first, and its
 // jurisdiction.
 func refusedAttempts(ctx context.Context, c *alertContext) (units []int64, byUnit map[int64][]supervision.Attempt, jur map[int64]string, err error) {
-	rows, err := c.db.r().QueryContext(ctx, `SELECT r.unit_id, r.action, r.at, r.jurisdiction FROM refusals r
+	rows, err := c.db.r().QueryContext(ctx, `SELECT r.unit_id, r.action, r.at, r.jurisdiction, r.rules FROM refusals r
 		WHERE r.unit_id <> 0 AND r.at >= $1 ORDER BY r.unit_id, r.id`, c.now.Add(-refusalWindow))
 	if err != nil {
 		return nil, nil, nil, err
@@ -765,9 +765,12 @@ func refusedAttempts(ctx context.Context, c *alertContext) (units []int64, byUni
 	for rows.Next() {
 		var unit int64
 		var a supervision.Attempt
-		var j string
-		if err := rows.Scan(&unit, &a.Action, &a.At, &j); err != nil {
+		var j, rules string
+		if err := rows.Scan(&unit, &a.Action, &a.At, &j, &rules); err != nil {
 			return nil, nil, nil, err
+		}
+		if rules != "" {
+			a.Rules = strings.Split(rules, ",")
 		}
 		if _, ok := byUnit[unit]; !ok {
 			units = append(units, unit)

@@ -271,6 +271,34 @@ func TestAlertRefusals(t *testing.T) {
 	}
 }
 
+// A developer correcting its own draft is not selling a flat twice: three
+// drafts of an unsold flat refused for a mistyped ID number are recorded,
+// but raise no repeated-refusal alert (the rule counts what suggests a
+// second sale).
+func TestAlertRefusalsIgnoreTypos(t *testing.T) {
+	x := newSaleFixture(t)
+	ctx := context.Background()
+	cal, _ := x.db.Calendar(ctx)
+	fx := &completionFixture{saleFixture: x, cal: cal}
+	unit := x.units[1]
+	for _, id := range []string{"652301199003071230", "65230119900307123", "652301199013071231"} {
+		in := x.input(unit)
+		in.Buyers[0].IDNumber = id
+		_, err := x.db.DraftContract(ctx, x.dev, x.f.Orgs["dev1"].ID, in)
+		if pe := problem.As(err); pe.Kind != problem.Refused || len(pe.Reasons) == 0 || pe.Reasons[0].Rule != "contract.buyer_id" {
+			t.Fatalf("a draft with ID number %s: got %v, want refused by contract.buyer_id", id, err)
+		}
+		x.clock.Advance(time.Minute)
+	}
+	if rs, _ := x.db.RefusalsOf(ctx, unit); len(rs) != 3 {
+		t.Fatalf("recorded refusals: got %d, want 3", len(rs))
+	}
+	evaluate(t, x.db, fx)
+	if all, _ := x.db.Alerts(ctx, store.AlertQuery{Filter: access.Filter{All: true}, Kind: supervision.RepeatedRefusal}); len(all) != 0 {
+		t.Errorf("three corrected drafts raised %d repeated-refusal alerts, want none: %+v", len(all), all)
+	}
+}
+
 // A partner endpoint that keeps failing raises an alert for the partner;
 // once it answers again the alert resolves, and failing again reopens it.
 func TestAlertPartnerFailing(t *testing.T) {

@@ -4,6 +4,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"handover/internal/presale"
 )
 
 // The refused attempts the store records (Tx.attempting) are named by
@@ -30,22 +32,40 @@ func AttemptLabel(action string) string {
 	return action
 }
 
-// Attempt is one refused attempt on a unit.
+// Attempt is one refused attempt on a unit: what, when, and the rules
+// that refused it.
 type Attempt struct {
 	Action string
 	At     time.Time
+	Rules  []string
 }
 
-// TallyRefusals counts a unit's refused attempts within the thresholds'
-// window before now (RefusalHours): how many, the newest, and what was
-// attempted, each named once in the order first seen. The rest of the
+// Suspicious reports whether a refused attempt suggests a second sale or
+// an irregular registration: it was refused by a rule on the unit's
+// standing (another live contract, a lock, a seal, a registration to
+// another, no permit), on the developer, or on a registration, or names no
+// rule at all. A draft refused only for its own terms (a mistyped ID
+// number, shares that do not add up, a missing clause) is its developer
+// correcting it, and does not count (presale.TermRule).
+func (a Attempt) Suspicious() bool {
+	for _, r := range a.Rules {
+		if !presale.TermRule(r) {
+			return true
+		}
+	}
+	return len(a.Rules) == 0
+}
+
+// TallyRefusals counts a unit's suspicious refused attempts within the
+// thresholds' window before now (RefusalHours): how many, the newest, and
+// what was attempted, each named once in the order first seen. The rest of the
 // facts (the unit's project, room and supervisor) are the caller's.
 func TallyRefusals(unit int64, attempts []Attempt, t Thresholds, now time.Time) RefusalFacts {
 	since := now.Add(-time.Duration(t.RefusalHours) * time.Hour)
 	f := RefusalFacts{UnitID: unit}
 	var actions []string
 	for _, a := range attempts {
-		if a.At.Before(since) {
+		if a.At.Before(since) || !a.Suspicious() {
 			continue
 		}
 		f.Count++

@@ -28,6 +28,9 @@ func TestTallyRefusals(t *testing.T) {
 	now := time.Date(2026, 11, 29, 10, 0, 0, 0, time.UTC)
 	th := DefaultThresholds() // 3 within 24 hours
 	ago := func(h float64) time.Time { return now.Add(-time.Duration(h * float64(time.Hour))) }
+	taken := []string{"contract.unit_taken"} // the flat is under contract already
+	typo := []string{"contract.buyer_id"}    // a mistyped ID number
+	mixed := []string{"contract.buyer_id", "contract.unit_sealed"}
 	tests := []struct {
 		name     string
 		attempts []Attempt
@@ -37,13 +40,21 @@ func TestTallyRefusals(t *testing.T) {
 		alert    bool
 	}{
 		{"none", nil, 0, time.Time{}, "", false},
-		{"two in the window", []Attempt{{"contract.draft", ago(5)}, {"contract.draft", ago(1)}}, 2, ago(1), "起草网签合同", false},
-		{"three, one before the window", []Attempt{{"contract.file", ago(25)}, {"contract.draft", ago(5)}, {"contract.send", ago(1)}},
+		{"two in the window", []Attempt{{"contract.draft", ago(5), taken}, {"contract.draft", ago(1), taken}}, 2, ago(1), "起草网签合同", false},
+		{"three, one before the window", []Attempt{{"contract.file", ago(25), taken}, {"contract.draft", ago(5), taken}, {"contract.send", ago(1), taken}},
 			2, ago(1), "起草网签合同、签订网签合同", false},
-		{"on the window's first instant", []Attempt{{"contract.draft", ago(24)}, {"contract.draft", ago(2)}, {"contract.draft", ago(1)}},
+		{"on the window's first instant", []Attempt{{"contract.draft", ago(24), taken}, {"contract.draft", ago(2), taken}, {"contract.draft", ago(1), taken}},
 			3, ago(1), "起草网签合同", true},
-		{"each action named once, in order", []Attempt{{"registration.record", ago(3)}, {"contract.send", ago(2)}, {"contract.confirm", ago(1.5)},
-			{"registration.record", ago(1)}}, 4, ago(1), "登簿、签订网签合同", true},
+		{"each action named once, in order", []Attempt{{"registration.record", ago(3), taken}, {"contract.send", ago(2), taken}, {"contract.confirm", ago(1.5), taken},
+			{"registration.record", ago(1), taken}}, 4, ago(1), "登簿、签订网签合同", true},
+		{"three typos corrected by the developer", []Attempt{{"contract.draft", ago(3), typo}, {"contract.draft", ago(2), typo},
+			{"contract.draft", ago(1), []string{"contract.shares", "contract.penalty"}}}, 0, time.Time{}, "", false},
+		{"typos and a sealed flat", []Attempt{{"contract.draft", ago(3), typo}, {"contract.draft", ago(2), mixed}, {"contract.draft", ago(1), typo}},
+			1, ago(2), "起草网签合同", false},
+		{"a second sale among typos", []Attempt{{"contract.draft", ago(4), typo}, {"contract.draft", ago(3), taken}, {"contract.draft", ago(2), taken},
+			{"contract.draft", ago(1), taken}}, 3, ago(1), "起草网签合同", true},
+		{"a refusal naming no rule", []Attempt{{"registration.record", ago(3), nil}, {"registration.record", ago(2), nil}, {"registration.record", ago(1), nil}},
+			3, ago(1), "登簿", true},
 	}
 	for _, tt := range tests {
 		f := TallyRefusals(7, tt.attempts, th, now)
