@@ -167,6 +167,10 @@ func TestAnswerUtility(t *testing.T) {
 		{"the platform answers", "requested", "", 0, true, "", "done", false, ""},
 		{"the same answer again", "refused", "欠费未清", 7, false, "欠费未清", "refused", true, ""},
 		{"a different answer", "done", "", 7, false, "欠费未清", "", false, "utility.answered"},
+		// A reason typed for a refusal and sent with 办结 is not kept: the
+		// request is done, and sending 办结 again is the same answer.
+		{"done with a stray reason", "requested", "", 7, true, "户主未到场", "done", false, ""},
+		{"done again with a stray reason", "done", "", 7, true, "户主未到场", "done", true, ""},
 	}
 	for _, tt := range tests {
 		a, again, err := AnswerUtility(tt.state, tt.prev, 7, tt.org, tt.done, tt.reason)
@@ -174,7 +178,7 @@ func TestAnswerUtility(t *testing.T) {
 		if err != nil {
 			got = problem.CodeOf(err)
 		}
-		if got != tt.wantCode || again != tt.wantAgain || (err == nil && a.State != tt.wantState) {
+		if got != tt.wantCode || again != tt.wantAgain || (err == nil && a.State != tt.wantState) || (a.State == "done" && a.Reason != "") {
 			t.Errorf("%s: got %+v again %v code %q, want state %q again %v code %q", tt.name, a, again, got, tt.wantState, tt.wantAgain, tt.wantCode)
 		}
 	}

@@ -36,7 +36,7 @@ type Answer struct {
 func AnswerUtility(state, prevReason string, provider, org int64, done bool, reason string) (a Answer, again bool, err error) {
 	a = Answer{State: "refused", Reason: strings.TrimSpace(reason)}
 	if done {
-		a.State = "done"
+		a.State, a.Reason = "done", "" // done needs no reason; one typed for a refusal is not kept
 	}
 	if !done && a.Reason == "" {
 		return a, false, &problem.Error{Kind: problem.Invalid, Code: "utility.reason", Message: "不予办理须说明理由", Fields: map[string]string{"reason": "必填"}}

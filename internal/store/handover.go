@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/shopspring/decimal"
@@ -1015,6 +1016,11 @@ func (db *DB) AnswerUtilities(ctx context.Context, actor audit.Actor, ids []int6
 	if err := checkUtilityAnswer(ctx, actor, done, reason); err != nil {
 		return nil, err
 	}
+	// In id order, each once: two clerks answering overlapping ticks lock
+	// the rows in the same order and cannot deadlock.
+	ids = slices.Clone(ids)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	var out []UtilityRequest
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		for _, id := range ids {

@@ -83,16 +83,18 @@ func (q *listQuery) arg(v any) string {
 func (q *listQuery) and(cond string) { q.where = append(q.where, cond) }
 
 // like adds a condition that one of exprs contains text, read literally
-// (a typed % or _ matches itself); an empty text adds nothing.
+// (a typed % or _ matches itself) and without regard to the case of Latin
+// letters on either engine (SQLite's LIKE ignores it, PostgreSQL's does
+// not: a contract number's YS is found as ys); an empty text adds nothing.
 func (q *listQuery) like(text string, exprs ...string) {
 	text = strings.TrimSpace(text)
 	if text == "" {
 		return
 	}
-	p := q.arg("%" + likeEscaper.Replace(text) + "%")
+	p := q.arg("%" + likeEscaper.Replace(strings.ToUpper(text)) + "%")
 	or := make([]string, len(exprs))
 	for i, e := range exprs {
-		or[i] = e + ` LIKE ` + p + ` ESCAPE '\'`
+		or[i] = `UPPER(` + e + `) LIKE ` + p + ` ESCAPE '\'`
 	}
 	q.and("(" + strings.Join(or, " OR ") + ")")
 }

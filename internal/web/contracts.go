@@ -31,15 +31,16 @@ import (
 // contract number, flat or project.
 type ContractListPage struct {
 	Base
-	List     store.Listed[store.ListedContract]
-	Pager    Pager
-	State    string
-	States   []presale.ContractState
-	Overdue  bool
-	Q        string
-	Project  int64  // the project the list is narrowed to (0: none)
-	Building int64  // the building the list is narrowed to (0: none)
-	Filters  string // the same two as a query, for the page's links
+	List        store.Listed[store.ListedContract]
+	Pager       Pager
+	State       string
+	States      []presale.ContractState
+	Overdue     bool
+	Q           string
+	Project     int64 // the project the list is narrowed to (0: none)
+	Building    int64 // the building the list is narrowed to (0: none)
+	OverdueHref string
+	ClearHref   string // the list narrowed to the same project and building, no other condition
 }
 
 func (s *Server) contractList(w http.ResponseWriter, r *http.Request) error {
@@ -64,12 +65,16 @@ func (s *Server) contractList(w http.ResponseWriter, r *http.Request) error {
 	}
 	page := ContractListPage{Base: s.base(r, "网签合同"), State: string(q.State), States: contractStates(), Overdue: overdue, Q: q.Search}
 	narrowed := url.Values{}
-	for _, k := range []string{"project", "building"} {
-		if v := query.Get(k); v != "" {
-			narrowed.Set(k, v)
-		}
+	if q.Project != 0 {
+		narrowed.Set("project", strconv.FormatInt(q.Project, 10))
 	}
-	page.Filters, page.Project, page.Building = narrowed.Encode(), q.Project, q.Building
+	if q.Building != 0 {
+		narrowed.Set("building", strconv.FormatInt(q.Building, 10))
+	}
+	page.Project, page.Building = q.Project, q.Building
+	page.ClearHref = (&url.URL{Path: "/contracts", RawQuery: narrowed.Encode()}).String()
+	narrowed.Set("overdue", "1")
+	page.OverdueHref = (&url.URL{Path: "/contracts", RawQuery: narrowed.Encode()}).String()
 	if page.List, err = s.db.ContractList(r.Context(), f, q); err != nil {
 		return err
 	}

@@ -173,7 +173,9 @@ func (s *Server) handoverRefused(w http.ResponseWriter, r *http.Request, err err
 	if err != nil {
 		return err
 	}
-	asListed(r)
+	if id, err := pathID(r, "id"); err == nil {
+		asListed(r, fmt.Sprintf("/handover/%d", id))
+	}
 	page, err := s.loadHandoverPage(r, access.HandoverRead)
 	if err != nil {
 		return err
@@ -320,9 +322,21 @@ type DeedTaxesPage struct {
 	Q         string
 	Keep      ListState
 	CanManage bool
+	CanOpen   bool // the viewer may open a project's own deed-tax page
+	Message   string
+	Reasons   []problem.Reason
+	Errors    map[string]string
+	Contract  int64  // the contract whose payment was refused
+	Voucher   string // the voucher as typed
 }
 
 func (s *Server) deedTaxesPage(w http.ResponseWriter, r *http.Request) error {
+	return s.renderDeedTaxes(w, r, 200, nil, 0, "")
+}
+
+// renderDeedTaxes shows the list, with a refused payment's reasons and
+// voucher when refused is not nil.
+func (s *Server) renderDeedTaxes(w http.ResponseWriter, r *http.Request, status int, refused *problem.Error, contract int64, voucher string) error {
 	p, err := principal(r)
 	if err != nil {
 		return err
@@ -331,7 +345,11 @@ func (s *Server) deedTaxesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := DeedTaxesPage{Base: s.base(r, "契税"), Show: "unpaid", Q: listSearch(r), CanManage: access.Could(p, access.DeedTaxManage)}
+	page := DeedTaxesPage{Base: s.base(r, "契税"), Show: "unpaid", Q: listSearch(r), CanManage: access.Could(p, access.DeedTaxManage),
+		CanOpen: access.Could(p, access.ProjectRead), Contract: contract, Voucher: voucher}
+	if refused != nil {
+		page.Message, page.Reasons, page.Errors = refused.Message, refused.Reasons, refused.Fields
+	}
 	if r.URL.Query().Get("show") == "all" {
 		page.Show = "all"
 	}
@@ -340,7 +358,7 @@ func (s *Server) deedTaxesPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.Pager = pagerOf(r, page.List)
 	page.Keep = ListState{Show: page.Show, Q: page.Q, Page: page.List.Page.Number}
-	return s.render(w, 200, "deedtaxes", page)
+	return s.render(w, status, "deedtaxes", page)
 }
 
 func (s *Server) deedTaxPage(w http.ResponseWriter, r *http.Request) error {
@@ -358,7 +376,14 @@ func (s *Server) deedTaxRefused(w http.ResponseWriter, r *http.Request, err erro
 	if err != nil {
 		return err
 	}
-	asListed(r)
+	if r.PostFormValue("from") == "all" {
+		// Refused on the list of every project's: shown there again.
+		asListed(r, "/deed-tax")
+		return s.renderDeedTaxes(w, r, http.StatusUnprocessableEntity, e, contract, voucher)
+	}
+	if id, err := pathID(r, "id"); err == nil {
+		asListed(r, fmt.Sprintf("/projects/%d/deed-tax", id))
+	}
 	page, err := s.loadDeedTax(r, access.DeedTaxRead)
 	if err != nil {
 		return err
@@ -591,7 +616,7 @@ func (s *Server) answerUtility(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if msg != "" {
-		asListed(r)
+		asListed(r, "/utilities")
 		return s.renderUtilities(w, r, http.StatusUnprocessableEntity, msg, nil, "")
 	}
 	s.flash(r, "已答复")
@@ -620,7 +645,7 @@ func (s *Server) answerUtilities(w http.ResponseWriter, r *http.Request) error {
 	}
 	if msg != "" {
 		// Shown on the list it was sent from, the ticks and the reason kept.
-		asListed(r)
+		asListed(r, "/utilities")
 		return s.renderUtilities(w, r, http.StatusUnprocessableEntity, "未答复任何一件："+msg, chosen, r.PostFormValue("reason"))
 	}
 	what := "已办结"

@@ -35,6 +35,7 @@ func listSearch(r *http.Request) string {
 type Pager struct {
 	Total, First, Last, Number, Pages int
 	Prev, Next                        string // "" at either end
+	Start, End                        string // the first and the last page ("" when on it)
 }
 
 // pagerOf is the pager of l as shown at r's address.
@@ -46,10 +47,10 @@ func pagerOf[T any](r *http.Request, l store.Listed[T]) Pager {
 		return (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String()
 	}
 	if p.Number > 1 {
-		p.Prev = link(p.Number - 1)
+		p.Prev, p.Start = link(p.Number-1), link(1)
 	}
 	if p.Number < p.Pages {
-		p.Next = link(p.Number + 1)
+		p.Next, p.End = link(p.Number+1), link(p.Pages)
 	}
 	return p
 }
@@ -76,8 +77,11 @@ func listBack(r *http.Request, path string) string {
 	return path + "?" + q.Encode()
 }
 
-// asListed makes r read as the list its form was sent from, for a page
-// shown again after a refusal.
-func asListed(r *http.Request) {
+// asListed makes r read as the list at path its form was sent from, for
+// a page shown again after a refusal: its filter, search and page, and the
+// pager's links, are the list's (not the action's address, which answers
+// no GET).
+func asListed(r *http.Request, path string) {
 	r.URL.RawQuery = strings.TrimPrefix(listBack(r, ""), "?")
+	r.URL.Path, r.URL.RawPath = path, ""
 }

@@ -97,7 +97,7 @@ func samplePages() map[string]any {
 		"settings": SettingsPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Keys: settingKeys(),
 			Thresholds: supervision.ThresholdSettings, Errors: map[string]string{supervision.SettingClockDays: "应为1至20之间的整数"}, Message: "预警阈值有误"},
 		"contracts": ContractListPage{Base: b, List: store.Listed[store.ListedContract]{Rows: []store.ListedContract{{Contract: contract, Room: "1号楼 1单元101", Project: "p"}}, Total: 1, Page: store.Page{Number: 1, Size: 50}},
-			Pager: Pager{Total: 1, First: 1, Last: 1, Number: 1, Pages: 1}, States: []presale.ContractState{presale.Draft}, State: "draft", Q: "101", Project: 1, Filters: "project=1"},
+			Pager: Pager{Total: 1, First: 1, Last: 1, Number: 1, Pages: 1}, States: []presale.ContractState{presale.Draft}, State: "draft", Q: "101", Project: 1, OverdueHref: "/contracts?overdue=1&project=1", ClearHref: "/contracts?project=1"},
 		"contract_form": ContractFormPage{Base: b, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Form: defaultForm(9, calendar.MustDate("2027-01-01")), Banks: []identity.Org{org}, Errors: map[string]string{"unit_price": "x"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
 		"contract":      contractSample(b, contract, unit, building, proj, now),
 		"contract_doc":  contractDocSample(b, contract, unit, building, proj, now),

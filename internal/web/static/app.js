@@ -3,8 +3,15 @@
   "use strict";
 
   // Confirmation before destructive or irreversible steps.
+  // A button may ask its own question; {n} is the number of rows ticked
+  // for the form (checkboxes that belong to it by their form attribute).
   document.addEventListener("submit", function (e) {
-    var msg = e.target.getAttribute("data-confirm");
+    var form = e.target, by = e.submitter;
+    var msg = (by && by.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (msg && msg.indexOf("{n}") >= 0 && form.id) {
+      var n = document.querySelectorAll('input[type=checkbox][form="' + form.id + '"]:checked').length;
+      msg = msg.split("{n}").join(String(n));
+    }
     if (msg && !window.confirm(msg)) {
       e.preventDefault();
     }
