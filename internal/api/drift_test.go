@@ -2,62 +2,19 @@ package api_test
 
 import (
 	"bytes"
-	"context"
 	"fmt"
 	"io"
-	"log/slog"
 	"net/http"
-	"net/http/httptest"
 	"regexp"
 	"strings"
 	"testing"
-	"time"
 
 	"handover/internal/api"
-	"handover/internal/calendar"
-	"handover/internal/demo"
-	"handover/internal/server"
-	"handover/internal/store/storetest"
-	"handover/internal/web"
 	"handover/internal/web/webtest"
 )
 
-// startDemo runs the platform over the whole demo prefecture (projects,
-// contracts, completion, registration, handover, alerts), on the test's
-// engine.
-func startDemo(t testing.TB) *webtest.Env {
-	t.Helper()
-	dsn := storetest.DSN(t)
-	clock := storetest.NewClock(storetest.DefaultTime)
-	db := storetest.OpenDSN(t, dsn, clock.Now)
-	ctx := context.Background()
-	set := func(at time.Time) {
-		if !at.IsZero() {
-			clock.Set(at)
-		}
-	}
-	if err := demo.Load(ctx, db, demo.Options{Hash: webtest.Cheap, Clock: set}); err != nil {
-		t.Fatal(err)
-	}
-	cal, err := calendar.NewSource(ctx, db.Calendar)
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, err := db.UnlockKeys(ctx, []byte(demo.KeyPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs := httptest.NewUnstartedServer(nil)
-	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: clock.Now, Log: slog.New(slog.DiscardHandler), Hash: webtest.Cheap,
-		Keys: keys, BaseURL: "http://" + hs.Listener.Addr().String()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	hs.Config.Handler = srv.Handler()
-	hs.Start()
-	t.Cleanup(hs.Close)
-	return &webtest.Env{DB: db, Clock: clock, Server: srv, HTTP: hs, Cal: cal, Keys: keys, Raw: storetest.Raw(t, dsn)}
-}
+// startDemo runs the platform over the whole demo prefecture.
+func startDemo(t testing.TB) *webtest.Env { return webtest.StartDemo(t) }
 
 // pathValues are the queries that find a real record for each path
 // parameter of a GET route, by the route's pattern.

@@ -588,6 +588,9 @@ func (db *DB) AuthorityCertificate(ctx context.Context, keyID int64) (string, er
 // CertificateTarget is the access target of a certificate: the issuing
 // jurisdiction, the project's developer, the persons it names as holders
 // (by ID number) and the bank it names as mortgagee (as its organisation).
+// A 不动产登记证明 (of a mortgage or a pre-notice) also lets the flat's
+// owners in: they are its 义务人 (the mortgagors), parties to the
+// registration it proves, and the buyer's page lists it among the flat's.
 func (db *DB) CertificateTarget(ctx context.Context, c Certificate) (access.Target, error) {
 	t := access.Target{Jurisdiction: c.Jurisdiction}
 	if err := db.r().QueryRowContext(ctx, `SELECT p.developer_org FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id
@@ -612,7 +615,21 @@ func (db *DB) CertificateTarget(ctx context.Context, c Certificate) (access.Targ
 			t.Buyers = append(t.Buyers, id)
 		}
 	}
-	return t, rows.Err()
+	if err := rows.Err(); err != nil || c.Kind != certificate.Proof {
+		return t, err
+	}
+	book, err := unitBook(ctx, db.r(), c.UnitID)
+	if err != nil {
+		return t, err
+	}
+	for _, e := range registry.Live(book, registry.Ownership) {
+		for _, h := range e.Holders {
+			if h.IDKind == "身份证" && !slices.Contains(t.Buyers, h.IDNumber) {
+				t.Buyers = append(t.Buyers, h.IDNumber)
+			}
+		}
+	}
+	return t, nil
 }
 
 // CertificateFile exports a signed certificate with its authority's

@@ -155,7 +155,12 @@ type Base struct {
 	Flash string
 	Today calendar.Date
 	Path  string
+	may   func(href string) bool
 }
+
+// May reports whether the viewer may follow a link to href: a page draws
+// a link only when it does (links.go).
+func (b Base) May(href string) bool { return b.may == nil || b.may(href) }
 
 // nav lists the menu a principal may use; each entry appears only when
 // the access policy lets the principal use it at all.
@@ -216,7 +221,8 @@ func navEntries() []navEntry {
 func (s *Server) base(r *http.Request, title string) Base {
 	p := identity.PrincipalFrom(r.Context())
 	flash := s.sessions.PopString(r.Context(), "flash")
-	return Base{Title: title, P: p, Nav: nav(p, r.URL.Path), Flash: flash, Today: s.today(), Path: r.URL.Path}
+	return Base{Title: title, P: p, Nav: nav(p, r.URL.Path), Flash: flash, Today: s.today(), Path: r.URL.Path,
+		may: func(href string) bool { return s.mayOpen(p, href) }}
 }
 
 func (s *Server) flash(r *http.Request, msg string) { s.sessions.Put(r.Context(), "flash", msg) }

@@ -77,6 +77,7 @@ type Server struct {
 	metrics  *metrics
 	mux      *http.ServeMux
 	handler  http.Handler
+	needs    map[string]pageNeed // what each page needs of its viewer (links.go)
 	// principals caches resolved principals by token or session user.
 	principals sync.Map
 }
@@ -86,7 +87,7 @@ func New(cfg Config, a JSONAPI) (*Server, error) {
 	if a.Mount == nil || a.WriteError == nil {
 		return nil, errors.New("web: the JSON API's Mount and WriteError are required")
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Log, api: a}
+	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Log, api: a, needs: pageNeeds()}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err

@@ -83,6 +83,44 @@ func Start(t testing.TB) *Env {
 	return env
 }
 
+// StartDemo runs the platform over the whole demo prefecture (projects,
+// contracts, completion, registration, handover, alerts) on the test's
+// engine, as serve --demo does; Env.Demo is nil (log in by the demo's
+// usernames and demo.Password).
+func StartDemo(t testing.TB) *Env {
+	t.Helper()
+	dsn := storetest.DSN(t)
+	clock := storetest.NewClock(storetest.DefaultTime)
+	db := storetest.OpenDSN(t, dsn, clock.Now)
+	ctx := context.Background()
+	set := func(at time.Time) {
+		if !at.IsZero() {
+			clock.Set(at)
+		}
+	}
+	if err := demo.Load(ctx, db, demo.Options{Hash: Cheap, Clock: set}); err != nil {
+		t.Fatal(err)
+	}
+	cal, err := calendar.NewSource(ctx, db.Calendar)
+	if err != nil {
+		t.Fatal(err)
+	}
+	keys, err := db.UnlockKeys(ctx, []byte(demo.KeyPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewUnstartedServer(nil)
+	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: clock.Now, Log: slog.New(slog.DiscardHandler), Hash: Cheap,
+		Keys: keys, BaseURL: "http://" + hs.Listener.Addr().String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs.Config.Handler = srv.Handler()
+	hs.Start()
+	t.Cleanup(hs.Close)
+	return &Env{DB: db, Clock: clock, Server: srv, HTTP: hs, Cal: cal, Keys: keys, Raw: storetest.Raw(t, dsn)}
+}
+
 // StartWith runs the platform over an already prepared database.
 func StartWith(t testing.TB, db *store.DB, clock *storetest.Clock, f *demo.Foundation) *Env {
 	t.Helper()
