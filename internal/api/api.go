@@ -10,6 +10,7 @@ package api
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -194,6 +195,29 @@ func pathID(r *http.Request, name string) (int64, error) {
 }
 
 // queryInt parses an optional integer query parameter.
+// pageParams are a list's paging parameters.
+func pageParams() []Param {
+	return []Param{{Name: "page", In: "query", Type: "integer", Desc: "页码，从1起（默认1；超过末页时返回末页）"},
+		{Name: "per_page", In: "query", Type: "integer", Desc: fmt.Sprintf("每页条数（默认%d，最多%d）", store.PageSize, store.MaxPageSize)}}
+}
+
+// queryPage reads a list's page and page size (?page, ?per_page).
+func queryPage(r *http.Request) (store.Page, error) {
+	n, err := queryInt(r, "page", 1)
+	if err != nil {
+		return store.Page{}, err
+	}
+	size, err := queryInt(r, "per_page", store.PageSize)
+	if err != nil {
+		return store.Page{}, err
+	}
+	if n < 1 || size < 1 || size > store.MaxPageSize {
+		return store.Page{}, &problem.Error{Kind: problem.Invalid, Code: "request.query", Message: "查询参数有误",
+			Fields: map[string]string{"page": fmt.Sprintf("页码应不小于1，每页条数应为1–%d", store.MaxPageSize)}}
+	}
+	return store.Page{Number: int(n), Size: int(size)}, nil
+}
+
 func queryInt(r *http.Request, name string, def int64) (int64, error) {
 	s := r.URL.Query().Get(name)
 	if s == "" {

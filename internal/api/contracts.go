@@ -22,8 +22,10 @@ func (a *API) contractRoutes() []Route {
 	tag := "网签备案与预告登记"
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/contracts", Action: access.ContractRead, Tag: tag, Summary: "列出合同（按角色范围）",
-			Params: []Param{{Name: "project", In: "query", Type: "integer"}, {Name: "building", In: "query", Type: "integer"},
-				{Name: "state", In: "query", Desc: "draft | sent | signed | filed | withdrawn | cancelled"}},
+			Params: append([]Param{{Name: "project", In: "query", Type: "integer"}, {Name: "building", In: "query", Type: "integer"},
+				{Name: "state", In: "query", Desc: "draft | sent | signed | filed | withdrawn | cancelled"},
+				{Name: "overdue", In: "query", Desc: "1：只列签署后逾期未备案的"},
+				{Name: "q", In: "query", Desc: "查找：合同编号、幢与房号或项目名称的一部分"}}, pageParams()...),
 			Response: contractList{}, handle: a.listContracts},
 		{Method: "POST", Pattern: "/api/v1/contracts", Action: access.ContractDraft, Tag: tag, Summary: "起草网签合同（GF-2014-0171），自动核验",
 			Request: presale.ContractForm{}, Response: contractJSON{}, Status: 201, handle: a.draftContract},
@@ -112,7 +114,10 @@ type contractJSON struct {
 }
 
 type contractList struct {
-	Contracts []contractJSON `json:"contracts"`
+	Contracts []contractJSON `json:"contracts" doc:"本页的合同，新签在前"`
+	Total     int            `json:"total" doc:"符合条件的合同总数"`
+	Page      int            `json:"page" doc:"页码，从1起"`
+	Pages     int            `json:"pages" doc:"总页数"`
 }
 
 type cancellationInput struct {
@@ -166,22 +171,28 @@ func (a *API) listContracts(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	q := store.ContractQuery{State: presale.ContractState(r.URL.Query().Get("state"))}
-	if q.ProjectID, err = queryInt(r, "project", 0); err != nil {
+	q := store.ContractListQuery{State: presale.ContractState(r.URL.Query().Get("state")), Search: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if q.Project, err = queryInt(r, "project", 0); err != nil {
 		return err
 	}
-	if q.BuildingID, err = queryInt(r, "building", 0); err != nil {
+	if q.Building, err = queryInt(r, "building", 0); err != nil {
 		return err
 	}
-	cs, err := a.DB.ListContracts(r.Context(), f, q)
+	if r.URL.Query().Get("overdue") == "1" {
+		q.OverdueOn = a.today()
+	}
+	if q.Page, err = queryPage(r); err != nil {
+		return err
+	}
+	l, err := a.DB.ContractList(r.Context(), f, q)
 	if err != nil {
 		return err
 	}
-	out := make([]contractJSON, 0, len(cs))
-	for _, c := range cs {
-		out = append(out, toContractJSON(c, a.today()))
+	out := make([]contractJSON, 0, len(l.Rows))
+	for _, c := range l.Rows {
+		out = append(out, toContractJSON(c.Contract, a.today()))
 	}
-	return writeJSON(w, 200, contractList{Contracts: out})
+	return writeJSON(w, 200, contractList{Contracts: out, Total: l.Total, Page: l.Page.Number, Pages: l.Pages()})
 }
 
 // draftContract drafts a contract for the developer signed in; the store

@@ -74,6 +74,14 @@ func TestAPIRouteGroups(t *testing.T) {
 			{name: "unknown field", method: "POST", path: "/api/v1/contracts", body: `{"unit_id":1,"extra":1}`, user: "kaifa", wantStatus: 400, wantCode: "request.body"},
 			{name: "another developer's contract", method: "GET", path: "/api/v1/contracts/" + contract, user: "kaifa2", wantStatus: 403, wantCode: "access.denied"},
 			{name: "no such contract", method: "GET", path: "/api/v1/contracts/99999999", user: "zhujian", wantStatus: 404},
+			{name: "second page of two", method: "GET", path: "/api/v1/contracts?per_page=2&page=2", user: "zhujian", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total int
+				env.Raw.QueryRow(`SELECT COUNT(*) FROM contracts WHERE jurisdiction = '652301'`).Scan(&total)
+				if cs, _ := b["contracts"].([]any); len(cs) != 2 || b["total"] != float64(total) || b["page"] != float64(2) || b["pages"] != float64((total+1)/2) {
+					t.Errorf("got %d contracts, total %v, page %v of %v; want 2, %d, 2 of %d", len(cs), b["total"], b["page"], b["pages"], total, (total+1)/2)
+				}
+			}},
+			{name: "a page too big", method: "GET", path: "/api/v1/contracts?per_page=500", user: "zhujian", wantStatus: 400, wantCode: "request.query", wantField: "page"},
 			{name: "refused draft", method: "POST", path: "/api/v1/contracts", user: "kaifa", wantStatus: 422, wantCode: "contract.refused", wantReasons: true,
 				body: `{"unit_id":` + unit + `,"ownership":"shares","price_basis":"gross","unit_price":"6800","payment":"lump","buyers":[{"name":"张伟","id_number":"652301199003071231","share":"1/3"}]}`},
 		},

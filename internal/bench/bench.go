@@ -187,6 +187,7 @@ func scenarios() []scenario {
 		{"P3_public_verify", publicVerify},
 		{"P7_dashboard", dashboardScale},
 		{"P7_dashboard_pg", dashboardScalePG},
+		{"L1_list_pages", listPages},
 	}
 }
 

@@ -4,8 +4,6 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
-	"io"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"time"
@@ -140,7 +138,7 @@ func measureDashboard(ctx context.Context, cfg Config, e *env, res demo.ScaleRes
 	defer app.Close()
 	today := calendar.DateOf(cfg.Now())
 	from, to := today.AddDays(-365).String(), today.String()
-	request := dashboardRequest(fmt.Sprintf("http://%s/api/v1/dashboard?from=%s&to=%s", app.Addr(), from, to), token)
+	request := pageRequest(fmt.Sprintf("http://%s/api/v1/dashboard?from=%s&to=%s", app.Addr(), from, to), token)
 	if _, err := request(ctx); err != nil { // warm, and check once
 		return err
 	}
@@ -269,28 +267,8 @@ func dashboardEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, erro
 	return e, res, nil
 }
 
-// dashboardRequest is one GET of the dashboard at url with the bearer
-// token, its body read to the end; anything but 200 is an error.
-func dashboardRequest(url, token string) op {
-	client := &http.Client{}
-	return func(ctx context.Context) (float64, error) {
-		req, _ := http.NewRequestWithContext(ctx, "GET", url, nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := client.Do(req)
-		if err != nil {
-			return 0, err
-		}
-		io.Copy(io.Discard, resp.Body)
-		resp.Body.Close()
-		if resp.StatusCode != 200 {
-			return 0, fmt.Errorf("dashboard: HTTP %d", resp.StatusCode)
-		}
-		return 1, nil
-	}
-}
-
-// dashboardRounds times the raw aggregate and then the dashboard in each
-// round, and sets r's medians, ratio, spread and verdict from them.
+// dashboardRounds times the probe (the raw SQL) and then the request in
+// each round, and sets r's medians, ratio, spread and verdict from them.
 func dashboardRounds(ctx context.Context, cfg Config, r *Result, probe, request op) error {
 	var ratios, secs, probes []float64
 	for round := 1; round <= cfg.Rounds; round++ {
@@ -305,7 +283,7 @@ func dashboardRounds(ctx context.Context, cfg Config, r *Result, probe, request 
 		r.Windows = append(r.Windows, pw, sw)
 		s, p := 1/sw.Rate, 1/pw.Rate
 		ratios, secs, probes = append(ratios, s/p), append(secs, s), append(probes, p)
-		logf(cfg, "  round %d: dashboard %.3f s, raw aggregate %.3f s, ratio %.2f", round, s, p, s/p)
+		logf(cfg, "  round %d: %s %.4f s, %s %.4f s, ratio %.2f", round, r.Name, s, r.Probe, p, s/p)
 	}
 	r.MedianRate, r.MedianProbe = median(secs), median(probes)
 	r.Ratio, r.Spread = median(ratios), spread(ratios)
