@@ -23,6 +23,7 @@ import (
 	"testing"
 	"time"
 
+	cdplog "github.com/chromedp/cdproto/log"
 	"github.com/chromedp/chromedp"
 
 	"handover/internal/audit"
@@ -234,7 +235,33 @@ func Browser(t testing.TB) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("start chromium: %v", err)
 	}
+	watchCSP(t, ctx)
 	return ctx
+}
+
+// watchCSP fails the test for every Content-Security-Policy violation the
+// browser reports on any page the test visits: a blocked inline handler or
+// style is a control that silently does nothing.
+func watchCSP(t testing.TB, ctx context.Context) {
+	var mu sync.Mutex
+	var violations []string
+	err := chromedp.Listen(ctx, func(ev any) {
+		if e, ok := ev.(*cdplog.EventEntryAdded); ok && e.Entry != nil && strings.Contains(e.Entry.Text, "Content Security Policy") {
+			mu.Lock()
+			violations = append(violations, fmt.Sprintf("%s: %s", e.Entry.URL, e.Entry.Text))
+			mu.Unlock()
+		}
+	})
+	if err != nil {
+		t.Fatalf("listen to the browser: %v", err)
+	}
+	t.Cleanup(func() {
+		mu.Lock()
+		defer mu.Unlock()
+		for _, v := range violations {
+			t.Errorf("CSP violation: %s", v)
+		}
+	})
 }
 
 // Screenshot saves a full-page PNG when HANDOVER_SCREENSHOTS names a directory.
