@@ -28,6 +28,7 @@ type volume struct {
 	env     *webtest.Env
 	project ledger.Project
 	event   handover.Event
+	runner  audit.Actor
 }
 
 func startVolume(t *testing.T) volume {
@@ -106,14 +107,35 @@ func startVolume(t *testing.T) volume {
 		t.Fatal(err)
 	}
 	env.Clock.Set(start)
-	if ev, err = env.DB.RunHandover(ctx, audit.Actor{UserID: dev.UserID, Name: dev.Name, OrgID: p.Developer}, env.Cal.Get(), ev.ID, env.Keys, nil); err != nil {
+	// The batch is paused after its chunk that passes 30 %, as the
+	// housing bureau's 暂停 would, so that the page shows a batch part done.
+	runner := audit.Actor{UserID: dev.UserID, Name: dev.Name, OrgID: p.Developer}
+	paused := false
+	if ev, err = env.DB.RunHandover(ctx, runner, env.Cal.Get(), ev.ID, env.Keys, func(e handover.Event) {
+		if !paused && e.Done+e.Blocked >= e.Total*3/10 {
+			paused = env.DB.PauseHandover(ctx, runner, e.ID) == nil
+		}
+	}); err != nil {
 		t.Fatal(err)
 	}
-	phase("handed over")
+	if !paused || ev.State != "paused" {
+		t.Fatalf("the batch was not paused: %+v", ev)
+	}
+	phase("handed over in part")
+	return volume{env: env, project: p, event: ev, runner: runner}
+}
+
+// finish resumes the paused batch to its end.
+func (v *volume) finish(t *testing.T) {
+	t.Helper()
+	ev, err := v.env.DB.RunHandover(context.Background(), v.runner, v.env.Cal.Get(), v.event.ID, v.env.Keys, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v.event = ev
 	if ev.Blocked == 0 || ev.Done < 1900 {
 		t.Fatalf("the batch: %d done, %d blocked; want about 2,000 done and the unpaid ones blocked", ev.Done, ev.Blocked)
 	}
-	return volume{env: env, project: p, event: ev}
 }
 
 // shownCount reads an integer shown in an element.
@@ -146,6 +168,19 @@ func TestBrowserWorkAtVolume(t *testing.T) {
 	v := startVolume(t)
 	env := v.env
 	s := &browserSession{t: t, b: webtest.Browser(t), base: env.HTTP.URL}
+
+	// The paused batch's bar is drawn as far as the batch went.
+	s.as("zhujian")
+	s.do("paused batch", chromedp.Navigate(fmt.Sprintf("%s/handover/%d", s.base, v.event.ID)), chromedp.WaitVisible(chromedp.CSS(`#batch .progress`)))
+	drawn, err := chromedp.Run(s.b, chromedp.Evaluate[float64](`(() => { const b = document.querySelector('#batch .progress'); return b.querySelector('span').getBoundingClientRect().width / b.getBoundingClientRect().width })()`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := float64(v.event.Done+v.event.Blocked) / float64(v.event.Total); drawn < want-0.01 || drawn > want+0.01 || want > 0.5 {
+		t.Errorf("the bar of a batch %.0f %% done is drawn %.0f %% full", want*100, drawn*100)
+	}
+	webtest.Screenshot(t, s.b, "handover-paused")
+	v.finish(t)
 
 	// One flat among 2,000, by its room label.
 	s.as("kaifa")
