@@ -86,6 +86,31 @@ func ParseNodes(s string) ([]Node, error) {
 	return out, nil
 }
 
+// FundRuleLabel names, in short, a rule that refuses a withdrawal (the
+// refusal's own message gives the figures); an unknown rule is shown as
+// it is.
+func FundRuleLabel(rule string) string {
+	switch rule {
+	case "fund.amount":
+		return "支取金额应大于0"
+	case "fund.evidence":
+		return "缺少节点证明材料"
+	case "fund.balance":
+		return "监管账户余额不足"
+	case "fund.free":
+		return "超出可自由支取的额度"
+	case "fund.node":
+		return "未知的支取节点"
+	case "fund.milestone":
+		return "项目尚未达到所依据的节点"
+	case "fund.cap":
+		return "超出该节点累计可支取的额度"
+	case "fund.credit_restricted":
+		return "开发企业在限制清单中"
+	}
+	return rule
+}
+
 // NodeName names a withdrawal node for Chinese text: the configured node's
 // name, or what free money is for FreeNode. A node code is data (stored
 // with the request, sent by the API) and never shown to people; a code the

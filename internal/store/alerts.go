@@ -873,6 +873,42 @@ func (db *DB) RefusalsOf(ctx context.Context, unit int64) ([]Refusal, error) {
 	return out, rows.Err()
 }
 
+// RefusedWithdrawal is an attempt to withdraw a project's presale funds
+// that a rule refused: nothing was withdrawn and no request was made, but
+// the attempt is evidence the supervisors follow up.
+type RefusedWithdrawal struct {
+	Node   string // the node's code as claimed
+	Amount string
+	Rules  []string
+	UserID int64
+	At     time.Time
+}
+
+// RefusedWithdrawals lists a project's refused withdrawal attempts, newest
+// first.
+func (db *DB) RefusedWithdrawals(ctx context.Context, project int64) ([]RefusedWithdrawal, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT detail, rules, user_id, at FROM refusals WHERE project_id = $1 AND action = 'fund.withdraw'
+		ORDER BY id DESC LIMIT 100`, project)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []RefusedWithdrawal
+	for rows.Next() {
+		var w RefusedWithdrawal
+		var detail, rules string
+		if err := rows.Scan(&detail, &rules, &w.UserID, &w.At); err != nil {
+			return nil, err
+		}
+		w.Node, w.Amount, _ = strings.Cut(detail, "|")
+		if rules != "" {
+			w.Rules = strings.Split(rules, ",")
+		}
+		out = append(out, w)
+	}
+	return out, rows.Err()
+}
+
 // Changes counts the committed changes since the process started: the
 // worker evaluates the alerts again soon after it moves.
 func (db *DB) Changes() int64 { return db.changes.Load() }

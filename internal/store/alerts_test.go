@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strconv"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -268,6 +269,15 @@ func TestAlertRefusals(t *testing.T) {
 	all, _ := x.db.Alerts(ctx, store.AlertQuery{Filter: access.Filter{Developer: x.project.Developer}, Kind: supervision.WithdrawalNoNode})
 	if len(all) != 1 || all[0].Severity != supervision.Critical {
 		t.Fatalf("withdrawal alerts %+v", all)
+	}
+	// The alert says the withdrawal was refused, and the fund page it
+	// links to lists the attempt (no request was made, nothing withdrawn).
+	if !strings.Contains(all[0].Message, "已被系统拒绝") {
+		t.Errorf("withdrawal alert message %q does not say the withdrawal was refused", all[0].Message)
+	}
+	refused, err := x.db.RefusedWithdrawals(ctx, x.project.ID)
+	if err != nil || len(refused) != 1 || refused[0].Node != "completion" || refused[0].Amount != "900000.00" || !slices.Contains(refused[0].Rules, "fund.milestone") {
+		t.Errorf("refused withdrawals: %v %+v, want the one attempt by the completion node", err, refused)
 	}
 }
 

@@ -488,7 +488,7 @@ func WithdrawalWithoutNode(f WithdrawalFacts) (Finding, bool) {
 	}
 	return Finding{Kind: WithdrawalNoNode, Severity: Critical, Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.Developer,
 		Subject: fmt.Sprintf("withdrawal:%d", f.ID), Link: fmt.Sprintf("/projects/%d/fund", f.ProjectID),
-		Message: fmt.Sprintf("%s支取预售资金%s元，所依据的节点“%s”尚无记录", f.Name, f.Amount, f.Node), At: f.At}, true
+		Message: fmt.Sprintf("%s申请支取预售资金%s元，已被系统拒绝：所依据的节点“%s”尚无记录，请核查", f.Name, f.Amount, f.Node), At: f.At}, true
 }
 
 // RefusalFacts counts the refused attempts on one unit in the window.

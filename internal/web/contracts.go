@@ -496,6 +496,7 @@ type FundPage struct {
 	Project     ledger.Project
 	Facts       *presale.FundFacts
 	Withdrawals []presale.Withdrawal
+	Refused     []store.RefusedWithdrawal // attempts a rule refused: no request was made
 	Banks       []identity.Org
 	Nodes       []presale.Node
 	Milestones  []string
@@ -543,6 +544,9 @@ func (s *Server) loadFundPage(r *http.Request, act access.Action) (FundPage, err
 	page.CanDecide, page.CanDeposit, page.CanWithdraw = access.Allowed(p, access.FundDecide, t), access.Allowed(p, access.FundDeposit, t),
 		access.Allowed(p, access.FundWithdraw, t)
 	if page.Withdrawals, err = s.db.Withdrawals(r.Context(), id); err != nil {
+		return page, err
+	}
+	if page.Refused, err = s.db.RefusedWithdrawals(r.Context(), id); err != nil {
 		return page, err
 	}
 	if page.Banks, err = s.db.ListOrgs(r.Context(), access.Filter{All: true}, store.OrgQuery{Kind: identity.Bank}); err != nil {

@@ -53,9 +53,10 @@ func templateFuncs() template.FuncMap {
 			}
 			return t.In(calendar.China).Format("2006-01-02 15:04:05")
 		},
-		"cn":  func(d calendar.Date) string { return d.Chinese() },
-		"add": func(a, b int) int { return a + b },
-		"sub": func(a, b int) int { return a - b },
+		"cn":       func(d calendar.Date) string { return d.Chinese() },
+		"add":      func(a, b int) int { return a + b },
+		"fundRule": presale.FundRuleLabel,
+		"sub":      func(a, b int) int { return a - b },
 		"pct": func(num, den int) string {
 			if den == 0 {
 				return "—"
