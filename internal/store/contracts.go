@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -486,6 +487,37 @@ func (db *DB) SendContract(ctx context.Context, actor audit.Actor, id int64) (pr
 		}
 		return c.Transition(presale.Sent, tx.now)
 	})
+}
+
+// errDryRun rolls back a transaction that only looked (SaleBlocks).
+var errDryRun = errors.New("dry run")
+
+// SaleBlocks names the rules that would refuse signing a contract now —
+// the developer put on the restriction list, a seal, another live
+// contract — so that the buyer's page explains why the contract cannot be
+// signed instead of asking for a confirmation the signing would refuse.
+// It reads the unit's facts as the signing does, in a transaction it rolls
+// back; a contract that may be signed has none.
+func (db *DB) SaleBlocks(ctx context.Context, id int64) ([]problem.Reason, error) {
+	var reasons []problem.Reason
+	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
+		c, err := lockContract(ctx, tx, id)
+		if err != nil {
+			return err
+		}
+		if _, err := recheck(ctx, tx, &c); err != nil {
+			if pe := problem.As(err); pe.Kind == problem.Refused {
+				reasons = pe.Reasons
+			} else {
+				return err
+			}
+		}
+		return errDryRun
+	})
+	if errors.Is(err, errDryRun) {
+		err = nil
+	}
+	return reasons, err
 }
 
 // WithdrawContract takes back a draft or sent contract, freeing the unit.

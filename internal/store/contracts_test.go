@@ -465,3 +465,43 @@ func TestFundReleaseCaps(t *testing.T) {
 }
 
 func accessAll() access.Filter { return access.Filter{All: true} }
+
+// A contract sent to its buyer before the developer was put on the
+// restriction list cannot be signed: SaleBlocks names the rule the signing
+// would refuse it by, writes nothing, and names none once the developer is
+// off the list again.
+func TestSaleBlocks(t *testing.T) {
+	x := newSaleFixture(t)
+	ctx := context.Background()
+	dev := x.f.Orgs["dev1"].ID
+	c, err := x.db.DraftContract(ctx, x.dev, dev, x.input(x.units[5]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = x.db.SendContract(ctx, x.dev, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := x.db.SaleBlocks(ctx, c.ID); err != nil || len(got) != 0 {
+		t.Fatalf("a contract that may be signed: got %v %+v, want no blocks", err, got)
+	}
+	if err := x.db.ListDeveloper(ctx, x.hous, credit.Listing{Developer: dev, Listed: true, Reason: "测试"}); err != nil {
+		t.Fatal(err)
+	}
+	commits, _ := x.db.WriteStats()
+	got, err := x.db.SaleBlocks(ctx, c.ID)
+	if err != nil || len(got) != 1 || got[0].Rule != "contract.credit_restricted" {
+		t.Errorf("restricted developer: got %v %+v, want contract.credit_restricted", err, got)
+	}
+	if after, _ := x.db.WriteStats(); after != commits {
+		t.Errorf("SaleBlocks committed %d transactions, want none", after-commits)
+	}
+	if rs, _ := x.db.RefusalsOf(ctx, c.UnitID); len(rs) != 0 {
+		t.Errorf("SaleBlocks recorded refusals %+v, want none", rs)
+	}
+	if err := x.db.ListDeveloper(ctx, x.hous, credit.Listing{Developer: dev, Listed: false, Reason: "解除"}); err != nil {
+		t.Fatal(err)
+	}
+	if got, err := x.db.SaleBlocks(ctx, c.ID); err != nil || len(got) != 0 {
+		t.Errorf("off the list again: got %v %+v, want no blocks", err, got)
+	}
+}

@@ -3,6 +3,8 @@ package web_test
 import (
 	"context"
 	"fmt"
+	"handover/internal/credit"
+	"handover/internal/web/htmlcheck"
 	"testing"
 )
 
@@ -35,4 +37,33 @@ func TestContractActions(t *testing.T) {
 		{name: "cancel: the buyer agrees too", user: "zhangwei", path: c("tocancel") + "/cancel", form: vals("reason", "双方协商解除"), wantStatus: 303, wantLocation: c("tocancel")},
 		{name: "cancel a cancelled contract: refused", user: "kaifa", path: c("tocancel") + "/cancel", form: vals("reason", "双方协商解除"), wantStatus: 422, check: refused("不需注销备案")},
 	})
+}
+
+// A buyer is not asked to confirm a contract the signing would refuse: the
+// developer was put on the restriction list after sending it, so the
+// buyer's page says why it cannot be signed, naming the rule, and draws no
+// 确认签署 button.
+func TestBuyerIsNotAskedToConfirmAnUnsignableContract(t *testing.T) {
+	env, unit, _ := startSale(t)
+	ctx := context.Background()
+	dev := actorOfUser(env, "kaifa")
+	c, err := env.DB.DraftContract(ctx, dev, env.Demo.Orgs["dev1"].ID, saleInput(unit.ID, "张伟", "652301199003071231"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, err = env.DB.SendContract(ctx, dev, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	buyer := env.Client(t, "zhangwei")
+	page := fmt.Sprintf("%s/contracts/%d", env.HTTP.URL, c.ID)
+	_, body := get(t, buyer, page)
+	htmlcheck.Expect(t, "the buyer's page of a contract that may be signed", body,
+		htmlcheck.Count(`button[data-step="confirm"]`, 1), htmlcheck.Count(`#unsignable`, 0))
+	if err := env.DB.ListDeveloper(ctx, actorOfUser(env, "zhujian"), credit.Listing{Developer: env.Demo.Orgs["dev1"].ID, Listed: true, Reason: "拒不履行生效判决"}); err != nil {
+		t.Fatal(err)
+	}
+	_, body = get(t, buyer, page)
+	htmlcheck.Expect(t, "the buyer's page once the developer is restricted", body,
+		htmlcheck.Count(`button[data-step="confirm"]`, 0),
+		htmlcheck.In(`#unsignable .reasons li`, htmlcheck.HasText("限制清单")))
 }

@@ -220,8 +220,9 @@ type ContractPage struct {
 	Book          []registry.Entry
 	Statuses      map[int64]registry.Status
 	MaskIDs       bool
-	CanDraft      bool // the developer's steps
-	CanConfirm    bool // the viewer is a buyer who has not confirmed
+	CanDraft      bool             // the developer's steps
+	CanConfirm    bool             // the viewer is a buyer who has not confirmed, and the contract may be signed
+	Unsignable    []problem.Reason // why a contract awaiting the viewer's confirmation cannot be signed now
 	CanCancel     bool
 	CancelAs      string // developer, buyer, court
 	CanAgree      bool   // an open cancellation awaits this party
@@ -251,6 +252,13 @@ func (s *Server) loadContractPage(r *http.Request, act access.Action) (ContractP
 	page := ContractPage{Base: s.base(r, "合同 "+c.Number), C: c, Ref: ref, Today: s.today(), MaskIDs: !c.HasBuyer(p.User.IDNumber),
 		CanDraft: access.Allowed(p, access.ContractDraft, t)}
 	page.CanConfirm = awaitsConfirmation(p, c)
+	if page.CanConfirm {
+		// A buyer is not asked to confirm what the signing would refuse.
+		if page.Unsignable, err = s.db.SaleBlocks(r.Context(), c.ID); err != nil {
+			return page, err
+		}
+		page.CanConfirm = len(page.Unsignable) == 0
+	}
 	if c.Digest != "" {
 		page.DigestIntact = c.ComputeDigest(ref.Unit) == c.Digest
 	}
