@@ -250,7 +250,7 @@ func (c Contract) FilingDue() calendar.Date {
 // presale permit) and on the developer (a restriction) are not terms.
 func TermRule(rule string) bool {
 	switch rule {
-	case "contract.buyers", "contract.buyer_name", "contract.buyer_id", "contract.ownership", "contract.shares",
+	case "contract.buyers", "contract.buyer_name", "contract.buyer_id", "contract.buyer_phone", "contract.ownership", "contract.shares",
 		"contract.price_basis", "contract.price", "contract.area", "contract.payment", "contract.loan_bank",
 		"contract.loan_amount", "contract.loan_years", "contract.escrow", "contract.delivery_date", "contract.area_clause",
 		"contract.registration_days", "contract.penalty", "contract.household":
@@ -389,6 +389,9 @@ func (c *Contract) checkBuyers(r *contractRefusal) *big.Rat {
 			}
 			seen[id.Number] = true
 		}
+		if p := strings.TrimSpace(b.Phone); p != "" && !code.ValidPhone(p) {
+			r.add("contract.buyer_phone", who+"联系电话“"+p+"”不是有效的手机号码或固定电话", basisClauses, fixerDev)
+		}
 		if c.Ownership == Shares {
 			if b.ShareDen <= 0 || b.ShareNum <= 0 || b.ShareNum > b.ShareDen {
 				r.add("contract.shares", who+"的份额应为0到1之间的分数", basisShares, fixerDev)
@@ -465,8 +468,13 @@ func (c *Contract) checkTerms(r *contractRefusal) {
 	if strings.TrimSpace(c.EscrowBank) == "" || strings.TrimSpace(c.EscrowAcct) == "" {
 		r.add("contract.escrow", "缺少预售资金监管银行与账号（第五条）", basisClauses, "住建部门（设立监管账户）")
 	}
-	if c.DeliveryDate.IsZero() {
+	switch {
+	case c.DeliveryDate.IsZero():
 		r.add("contract.delivery_date", "缺少交付日期（第十一条）", basisClauses, fixerDev)
+	case !c.CreatedAt.IsZero() && !c.DeliveryDate.After(calendar.DateOf(c.CreatedAt)):
+		// A presale contract sells a flat not yet built: it is delivered
+		// after the contract is made, never on or before that day.
+		r.add("contract.delivery_date", fmt.Sprintf("交付日期%s不晚于合同起草日%s，请核对（第十一条）", c.DeliveryDate, calendar.DateOf(c.CreatedAt)), basisClauses, fixerDev)
 	}
 	if c.PriceBasis != ByUnit && !c.AreaClause {
 		r.add("contract.area_clause", "按面积计价的合同应约定面积差异处理（第十三条）", basisClauses, fixerDev)

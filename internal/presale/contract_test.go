@@ -300,6 +300,14 @@ func TestDraftContract(t *testing.T) {
 		}, "contract.refused", []string{"contract.loan_bank"}, nil},
 		{"a unit without a permit, held by another contract", func(c *Contract, f *SaleFacts) { f.Status.Permit, f.OtherLive = "", true },
 			"contract.refused", []string{"contract.permit", "contract.unit_taken"}, nil},
+		// Typed wrong at the counter: delivered in 2020, a phone of letters.
+		{"delivered before the contract is made", func(c *Contract, f *SaleFacts) { c.DeliveryDate = calendar.MustDate("2020-06-30") },
+			"contract.refused", []string{"contract.delivery_date"}, nil},
+		{"delivered on the day the contract is made", func(c *Contract, f *SaleFacts) { c.DeliveryDate = calendar.DateOf(at) },
+			"contract.refused", []string{"contract.delivery_date"}, nil},
+		{"a phone of letters", func(c *Contract, f *SaleFacts) { c.Buyers[0].Phone = "abc" },
+			"contract.refused", []string{"contract.buyer_phone"}, nil},
+		{"a fixed-line phone", func(c *Contract, f *SaleFacts) { c.Buyers[0].Phone = "0994-2345678" }, "", nil, func(c Contract) string { return "" }},
 	}
 	for _, tt := range tests {
 		c, f := goodSale()

@@ -60,7 +60,7 @@ func TestFilingGuideMatchesCheck(t *testing.T) {
 		Status: ledger.Status{Locked: true, Register: ledger.Register{Sealed: true, Registered: true}}, Listed: true, Effect: string(credit.Refuse)}
 	empty := Contract{}
 	loan := Contract{Ownership: Shares, Payment: Commercial,
-		Buyers: []Buyer{{Name: "", IDNumber: "652301199003071232"}, {Name: "李娜", IDNumber: idLi, ShareNum: 2, ShareDen: 1}}}
+		Buyers: []Buyer{{Name: "", IDNumber: "652301199003071232", Phone: "abc"}, {Name: "李娜", IDNumber: idLi, ShareNum: 2, ShareDen: 1}}}
 	g := FilingGuide(credit.Refuse)
 	if got, want := union(empty.Check(facts), loan.Check(facts)), sorted(g.Rules()); !slices.Equal(got, want) {
 		t.Errorf("Contract.Check refuses with %v, the guide states %v", got, want)

@@ -31,7 +31,7 @@ func TestWithdrawalMessagesNameTheNode(t *testing.T) {
 	if err != nil || len(alerts) != 1 {
 		t.Fatalf("alerts: %v %+v", err, alerts)
 	}
-	if got, want := alerts[0].Message, x.project.Name+"支取预售资金100000.00元，所依据的节点“竣工验收合格”尚无记录"; got != want {
+	if got, want := alerts[0].Message, x.project.Name+"申请支取预售资金100000.00元，已被系统拒绝：所依据的节点“竣工验收合格”尚无记录，请核查"; got != want {
 		t.Errorf("alert: got %q, want %q", got, want)
 	}
 	if _, err := x.db.EvaluateCredit(ctx, x.cal); err != nil {
