@@ -2,8 +2,12 @@ package supervision
 
 import (
 	"fmt"
+	"slices"
+	"time"
 
 	"github.com/xuri/excelize/v2"
+
+	"handover/internal/calendar"
 )
 
 // ReportProject is a project's line in a report (通报).
@@ -30,19 +34,35 @@ type Report struct {
 }
 
 // Workbook writes the report as a spreadsheet: the figures, the months,
-// the projects, the units handed over and the overdue items, one sheet
-// each.
+// the stages, the projects, the units handed over and the overdue items,
+// one sheet each. Counts are numbers, the share a percentage, days dates
+// (China time), each sheet's head frozen and filterable, its columns as
+// wide as they read.
 func (r Report) Workbook() ([]byte, error) {
 	f := excelize.NewFile()
 	defer f.Close()
-	bold, _ := f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"DCE6F1"}, Pattern: 1}})
+	w, err := newBook(f)
+	if err != nil {
+		return nil, err
+	}
 	d := r.D
-	writeSheet(f, bold, "概况", r.Title, []any{"指标", "数值"}, summaryRows(r))
-	writeSheet(f, bold, "按月", "按月趋势", []any{"月份", "竣工验收备案", "交房（户）", "当日发证（户）"}, monthRows(d))
-	writeSheet(f, bold, "阶段", "各阶段户数与项目数", []any{"阶段", "数量"}, stageRows(d))
-	writeSheet(f, bold, "项目", "项目情况", []any{"项目", "辖区", "阶段", "期内交房（户）", "当日发证（户）"}, projectRows(r.Projects))
-	writeSheet(f, bold, "交房明细", r.unitsTitle(), []any{"项目", "户", "交房日", "发证日"}, unitRows(r.Units))
-	writeSheet(f, bold, "逾期事项", "逾期事项", []any{"事项", "部门", "说明", "发出"}, alertRows(r.Alerts))
+	sheets := []struct {
+		name, title string
+		cols        []column
+		rows        [][]any
+	}{
+		{"概况", r.Title, []column{{"指标", 44, text}, {"数值", 22, general}}, summaryRows(r)},
+		{"按月", "按月趋势", []column{{"月份", 12, text}, {"竣工验收备案", 14, count}, {"交房（户）", 12, count}, {"当日发证（户）", 14, count}}, monthRows(d)},
+		{"阶段", "各阶段户数与项目数", []column{{"阶段", 24, text}, {"数量", 12, count}}, stageRows(d)},
+		{"项目", "项目情况", []column{{"项目", 30, text}, {"辖区", 16, text}, {"阶段", 14, text}, {"期内交房（户）", 14, count}, {"当日发证（户）", 14, count}, {"当日发证比例", 14, percent}}, projectRows(r.Projects)},
+		{"交房明细", r.unitsTitle(), []column{{"项目", 30, text}, {"户", 20, text}, {"交房日", 12, date}, {"发证日", 12, date}}, unitRows(r.Units)},
+		{"逾期事项", "逾期事项", []column{{"事项", 22, text}, {"部门", 28, text}, {"说明", 60, text}, {"发出", 12, date}}, alertRows(r.Alerts)},
+	}
+	for _, sh := range sheets {
+		if err := w.sheet(sh.name, sh.title, sh.cols, sh.rows); err != nil {
+			return nil, err
+		}
+	}
 	b, err := f.WriteToBuffer()
 	if err != nil {
 		return nil, err
@@ -50,31 +70,123 @@ func (r Report) Workbook() ([]byte, error) {
 	return b.Bytes(), nil
 }
 
-// writeSheet writes one sheet of the report: its title in A1, the head in
-// row 3 set off in bold, the rows below. The first sheet (概况) takes the
-// place of the new file's empty one.
-func writeSheet(f *excelize.File, bold int, name, title string, head []any, rows [][]any) {
-	if name == "概况" {
-		f.SetSheetName("Sheet1", name)
-	} else {
-		f.NewSheet(name)
-	}
-	f.SetCellValue(name, "A1", title)
-	put := func(row int, values []any) {
-		cell, _ := excelize.CoordinatesToCellName(1, row)
-		f.SetSheetRow(name, cell, &values)
-	}
-	put(3, head)
-	last, _ := excelize.CoordinatesToCellName(len(head), 3)
-	f.SetCellStyle(name, "A3", last, bold)
-	for i, row := range rows {
-		put(i+4, row)
-	}
-	f.SetColWidth(name, "A", "A", 28)
+// format is how a column's cells are shown.
+type format int
+
+const (
+	text format = iota
+	general
+	count
+	percent
+	date
+)
+
+// column is a sheet's column: its head, width (characters) and format.
+type column struct {
+	head  string
+	width float64
+	format
 }
 
-// summaryRows are the report's figures (概况), the spans from filing to
-// certificate shown as median and 90th percentile, or a dash when none.
+// book writes the report's sheets with its styles.
+type book struct {
+	f      *excelize.File
+	head   int
+	styles map[format]int
+	first  bool
+}
+
+func newBook(f *excelize.File) (*book, error) {
+	b := &book{f: f, styles: map[format]int{}, first: true}
+	var err error
+	if b.head, err = f.NewStyle(&excelize.Style{Font: &excelize.Font{Bold: true}, Fill: excelize.Fill{Type: "pattern", Color: []string{"DCE6F1"}, Pattern: 1},
+		Alignment: &excelize.Alignment{WrapText: true, Vertical: "center"}}); err != nil {
+		return nil, err
+	}
+	pct, day := "0.0%", "yyyy-mm-dd"
+	for fm, st := range map[format]*excelize.Style{
+		count:   {NumFmt: 3}, // #,##0
+		percent: {CustomNumFmt: &pct},
+		date:    {CustomNumFmt: &day},
+	} {
+		if b.styles[fm], err = f.NewStyle(st); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// sheet writes one sheet: its title in A1, the head in row 3, the rows
+// below; the head frozen, an auto-filter over the table, the widths and
+// formats of its columns. The first sheet takes the place of the new
+// file's empty one.
+func (b *book) sheet(name, title string, cols []column, rows [][]any) error {
+	f := b.f
+	if b.first {
+		if err := f.SetSheetName("Sheet1", name); err != nil {
+			return err
+		}
+		b.first = false
+	} else if _, err := f.NewSheet(name); err != nil {
+		return err
+	}
+	if err := f.SetCellValue(name, "A1", title); err != nil {
+		return err
+	}
+	head := make([]any, len(cols))
+	for i, c := range cols {
+		head[i] = c.head
+		col, _ := excelize.ColumnNumberToName(i + 1)
+		if err := f.SetColWidth(name, col, col, c.width); err != nil {
+			return err
+		}
+	}
+	if err := f.SetSheetRow(name, "A3", &head); err != nil {
+		return err
+	}
+	lastCol, _ := excelize.ColumnNumberToName(len(cols))
+	if err := f.SetCellStyle(name, "A3", lastCol+"3", b.head); err != nil {
+		return err
+	}
+	var shares []string // cells holding a percentCell, styled as percentages
+	for i, row := range rows {
+		row = slices.Clone(row)
+		for j, v := range row {
+			if p, ok := v.(percentCell); ok {
+				row[j] = float64(p)
+				cell, _ := excelize.CoordinatesToCellName(j+1, i+4)
+				shares = append(shares, cell)
+			}
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+4)
+		if err := f.SetSheetRow(name, cell, &row); err != nil {
+			return err
+		}
+	}
+	for _, cell := range shares {
+		if err := f.SetCellStyle(name, cell, cell, b.styles[percent]); err != nil {
+			return err
+		}
+	}
+	last := 3 + max(len(rows), 1)
+	for i, c := range cols {
+		if st, ok := b.styles[c.format]; ok && len(rows) > 0 {
+			col, _ := excelize.ColumnNumberToName(i + 1)
+			if err := f.SetCellStyle(name, fmt.Sprintf("%s4", col), fmt.Sprintf("%s%d", col, last), st); err != nil {
+				return err
+			}
+		}
+	}
+	if err := f.SetPanes(name, &excelize.Panes{Freeze: true, YSplit: 3, TopLeftCell: "A4", ActivePane: "bottomLeft"}); err != nil {
+		return err
+	}
+	return f.AutoFilter(name, fmt.Sprintf("A3:%s%d", lastCol, last), nil)
+}
+
+// summaryRows are the report's figures (概况): counts as numbers, the
+// share of same-day certificates as a fraction shown as a percentage, the
+// spans from filing to certificate as median and 90th percentile, or a
+// dash when none.
 func summaryRows(r Report) [][]any {
 	d := r.D
 	median, ok := d.Quantile(0.5)
@@ -89,7 +201,7 @@ func summaryRows(r Report) [][]any {
 		{"户数", d.Units},
 		{"期内交房户数", d.HandedOver},
 		{"其中交房当日发证户数", d.SameDay},
-		{"交房当日发证比例", fmt.Sprintf("%.1f%%", 100*d.SameDayShare())},
+		{"交房当日发证比例", percentCell(d.SameDayShare())},
 		{"竣工验收备案至发证工作日（中位数 / 90%分位）", spans},
 		{"期内交房项目数", d.ProjectsHanded},
 		{"实现交房即交证的项目数", d.ProjectsMeeting},
@@ -97,6 +209,10 @@ func summaryRows(r Report) [][]any {
 		{"生成时间", r.Generated},
 	}
 }
+
+// percentCell is a share as a number the sheet shows as a percentage,
+// rounded to the tenth of a percent the page shows.
+type percentCell float64
 
 // monthRows are the trend, a month a row.
 func monthRows(d Dashboard) [][]any {
@@ -119,11 +235,16 @@ func stageRows(d Dashboard) [][]any {
 	return stages
 }
 
-// projectRows are the projects, a project a row.
+// projectRows are the projects, a project a row, with its share of
+// same-day certificates (empty when it handed none over).
 func projectRows(ps []ReportProject) [][]any {
 	var projects [][]any
 	for _, p := range ps {
-		projects = append(projects, []any{p.Name, p.Jurisdiction, p.Stage, p.HandedOver, p.SameDay})
+		var share any
+		if p.HandedOver > 0 {
+			share = float64(p.SameDay) / float64(p.HandedOver)
+		}
+		projects = append(projects, []any{p.Name, p.Jurisdiction, p.Stage, p.HandedOver, p.SameDay, share})
 	}
 	return projects
 }
@@ -137,20 +258,31 @@ func (r Report) unitsTitle() string {
 	return "期内交房明细"
 }
 
-// unitRows are the units handed over in the period, a unit a row.
+// unitRows are the units handed over in the period, a unit a row, the
+// days as dates.
 func unitRows(us []ReportUnit) [][]any {
 	var units [][]any
 	for _, u := range us {
-		units = append(units, []any{u.Project, u.Room, u.HandedOverOn, u.CertifiedOn})
+		units = append(units, []any{u.Project, u.Room, dateCell(u.HandedOverOn), dateCell(u.CertifiedOn)})
 	}
 	return units
 }
 
-// alertRows are the overdue items, an alert a row, dated the day raised.
+// dateCell is a day ("2006-01-02") as a date cell, or empty when none.
+func dateCell(day string) any {
+	d, err := calendar.ParseDate(day)
+	if err != nil || d.IsZero() {
+		return nil
+	}
+	return time.Date(d.Year(), d.Month(), d.Day(), 0, 0, 0, 0, time.UTC)
+}
+
+// alertRows are the overdue items, an alert a row, dated the day raised in
+// China time, as the pages show it.
 func alertRows(as []Alert) [][]any {
 	var alerts [][]any
 	for _, a := range as {
-		alerts = append(alerts, []any{a.Kind.Label(), a.OrgName, a.Message, a.RaisedAt.Format("2006-01-02")})
+		alerts = append(alerts, []any{a.Kind.Label(), a.OrgName, a.Message, dateCell(calendar.DateOf(a.RaisedAt).String())})
 	}
 	return alerts
 }
