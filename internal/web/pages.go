@@ -18,6 +18,7 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/completion"
+	"handover/internal/exchange"
 	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/measure"
@@ -79,6 +80,9 @@ func templateFuncs() template.FuncMap {
 		"detailLabel":   registry.DetailLabel,
 		"materialLabel": registry.MaterialLabel,
 		"eventState":    handover.EventStateLabel,
+		"partnerEvent":  exchange.EventName,
+		"deliveryState": exchange.DeliveryStateLabel,
+		"failure":       exchange.FailureSummary,
 		"utilityState": func(s string) string {
 			switch s {
 			case "done":
