@@ -640,7 +640,7 @@ type PartnersPage struct {
 	Errors      map[string]string
 	Message     string
 	ShowRaw     bool              // administrators may open a failure's error as recorded
-	JNames      map[string]string // jurisdictions' names by code
+	JNames      JNames            // jurisdictions' names by code
 	Subjects    map[string]string // what the deliveries' events are about (unit:2092), named
 }
 
@@ -649,10 +649,7 @@ func (p PartnersPage) JName(code string) string {
 	if code == "" {
 		return "全部"
 	}
-	if n := p.JNames[code]; n != "" {
-		return n
-	}
-	return code
+	return p.JNames.Name(code)
 }
 
 // Subject names what an event is about: 户 天山·悦府 7号楼 1单元4104（#2092）.
