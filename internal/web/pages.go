@@ -83,15 +83,7 @@ func templateFuncs() template.FuncMap {
 		"partnerEvent":  exchange.EventName,
 		"deliveryState": exchange.DeliveryStateLabel,
 		"failure":       exchange.FailureSummary,
-		"utilityState": func(s string) string {
-			switch s {
-			case "done":
-				return "已办结"
-			case "refused":
-				return "不予办理"
-			}
-			return "已推送，待办理"
-		},
+		"utilityState":  handover.UtilityStateLabel,
 	}
 }
 
