@@ -136,6 +136,19 @@ const (
 	Cancelled  EndKind = "cancelled"  // 注销 or 解封: the old entry is 终止
 )
 
+// Label says in Chinese how the earlier entry ended.
+func (k EndKind) Label() string {
+	switch k {
+	case Superseded:
+		return "权利转移，原记载转为历史"
+	case Converted:
+		return "预告登记转为本登记，原记载转为历史"
+	case Cancelled:
+		return "注销，原记载终止"
+	}
+	return string(k)
+}
+
 // Entry is one entry of the register book.
 type Entry struct {
 	ID            int64

@@ -103,3 +103,22 @@ func TestSealLapses(t *testing.T) {
 		t.Errorf("without a day the term is not checked: got unsealed")
 	}
 }
+
+// How an entry ended reads in Chinese on the audit page; an unknown kind
+// is shown as recorded.
+func TestEndKindLabel(t *testing.T) {
+	tests := []struct {
+		k    EndKind
+		want string
+	}{
+		{Superseded, "权利转移，原记载转为历史"},
+		{Converted, "预告登记转为本登记，原记载转为历史"},
+		{Cancelled, "注销，原记载终止"},
+		{"other", "other"},
+	}
+	for _, tt := range tests {
+		if got := tt.k.Label(); got != tt.want {
+			t.Errorf("%q.Label() = %q, want %q", tt.k, got, tt.want)
+		}
+	}
+}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -104,7 +106,8 @@ func (db *DB) RecordAudit(ctx context.Context, actor audit.Actor, action, record
 
 // AuditQuery filters the audit trail for browsing.
 type AuditQuery struct {
-	Action     string // prefix, e.g. "user." or "access.denied"
+	Action     string   // prefix, e.g. "user." or "access.denied"
+	Actions    []string // any of these exactly (what the page's search by Chinese name found)
 	RecordType string
 	RecordID   string
 	ActorUser  int64
@@ -139,6 +142,13 @@ func (db *DB) ListAudit(ctx context.Context, f access.Filter, q AuditQuery) ([]a
 		} else {
 			where = append(where, `action = `+arg(q.Action))
 		}
+	}
+	if len(q.Actions) > 0 {
+		marks := make([]string, len(q.Actions))
+		for i, a := range q.Actions {
+			marks[i] = arg(a)
+		}
+		where = append(where, `action IN (`+strings.Join(marks, ", ")+`)`)
 	}
 	if q.RecordType != "" {
 		where = append(where, `record_type = `+arg(q.RecordType))
@@ -181,6 +191,78 @@ func (db *DB) ListAudit(ctx context.Context, f access.Filter, q AuditQuery) ([]a
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// RecordRef is a record an audit event is about: its kind and id as the
+// event holds them.
+type RecordRef struct{ Kind, ID string }
+
+// recordNames are the queries that name records of a kind, given a list of
+// ids: the name people know a record by (a user's or project's name, a
+// flat's project, building and room, a contract's number).
+var recordNames = map[string]string{
+	"user":         `SELECT CAST(id AS TEXT), name FROM users WHERE id IN (%s)`,
+	"organisation": `SELECT CAST(id AS TEXT), name FROM organisations WHERE id IN (%s)`,
+	"developer":    `SELECT CAST(id AS TEXT), name FROM organisations WHERE id IN (%s)`,
+	"project":      `SELECT CAST(id AS TEXT), name FROM projects WHERE id IN (%s)`,
+	"building": `SELECT CAST(b.id AS TEXT), p.name || ' ' || b.name FROM buildings b JOIN projects p ON p.id = b.project_id
+		WHERE b.id IN (%s)`,
+	"unit": `SELECT CAST(u.id AS TEXT), p.name || ' ' || b.name || ' ' || u.room FROM units u
+		JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id WHERE u.id IN (%s)`,
+	"contract":       `SELECT CAST(id AS TEXT), number FROM contracts WHERE id IN (%s)`,
+	"application":    `SELECT CAST(id AS TEXT), number FROM applications WHERE id IN (%s)`,
+	"presale_permit": `SELECT CAST(id AS TEXT), number FROM presale_permits WHERE id IN (%s)`,
+}
+
+// RecordNames names the records refs are about where a name is one query
+// per kind away (see recordNames); the rest, and a record since gone, have
+// none. The audit page shows the names beside the kinds and ids.
+func (db *DB) RecordNames(ctx context.Context, refs []RecordRef) (map[RecordRef]string, error) {
+	ids := map[string][]int64{}
+	for _, r := range refs {
+		if _, ok := recordNames[r.Kind]; !ok {
+			continue
+		}
+		if id, err := strconv.ParseInt(r.ID, 10, 64); err == nil && !slices.Contains(ids[r.Kind], id) {
+			ids[r.Kind] = append(ids[r.Kind], id)
+		}
+	}
+	out := map[RecordRef]string{}
+	for kind, list := range ids {
+		marks, args := inList(1, list)
+		if err := db.namesInto(ctx, out, kind, fmt.Sprintf(recordNames[kind], marks), args...); err != nil {
+			return nil, err
+		}
+	}
+	var codes []any
+	for _, r := range refs {
+		if r.Kind == "jurisdiction" && !slices.Contains(codes, any(r.ID)) {
+			codes = append(codes, r.ID)
+		}
+	}
+	if len(codes) > 0 {
+		err := db.namesInto(ctx, out, "jurisdiction", `SELECT code, name FROM jurisdictions WHERE code IN (`+placeholders(1, len(codes))+`)`, codes...)
+		if err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func (db *DB) namesInto(ctx context.Context, out map[RecordRef]string, kind, query string, args ...any) error {
+	rows, err := db.r().QueryContext(ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var id, name string
+		if err := rows.Scan(&id, &name); err != nil {
+			return err
+		}
+		out[RecordRef{kind, id}] = name
+	}
+	return rows.Err()
 }
 
 // likePrefix turns s into a LIKE pattern matching strings that start with

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"handover/internal/calendar"
+	"handover/internal/exchange"
 	"handover/internal/problem"
 )
 
@@ -541,7 +542,7 @@ func EndpointFailing(f EndpointFacts, t Thresholds, now time.Time) (Finding, boo
 	}
 	msg := fmt.Sprintf("部门接口“%s”%s", f.Name, what)
 	if f.LastError != "" {
-		msg += "；最近错误：" + f.LastError
+		msg += "；最近错误：" + exchange.FailureSummary(0, f.LastError)
 	}
 	return Finding{Kind: PartnerFailing, Severity: sev, Jurisdiction: f.Jurisdiction, OrgID: f.OrgID,
 		Subject: fmt.Sprintf("endpoint:%d", f.EndpointID), Link: fmt.Sprintf("/admin/partners?endpoint=%d", f.EndpointID), Message: msg, At: now}, true

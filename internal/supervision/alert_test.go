@@ -102,6 +102,17 @@ func TestRulesAtTheirThresholds(t *testing.T) {
 	}
 }
 
+// A failing partner's alert says why in Chinese, not the Go error the
+// courier recorded.
+func TestEndpointFailingSaysWhyInChinese(t *testing.T) {
+	f, ok := EndpointFailing(EndpointFacts{EndpointID: 1, Name: "税收征管系统", Dead: 2,
+		LastError: `Post "http://10.1.1.1/hook": dial tcp 10.1.1.1:80: connect: connection refused`}, DefaultThresholds(), now)
+	want := "部门接口“税收征管系统”2条投递已放弃（死信），需重新投递；最近错误：对方系统无法连接（连接被拒绝）"
+	if !ok || f.Message != want {
+		t.Errorf("message = %q, want %q", f.Message, want)
+	}
+}
+
 // An event's finding reopens a resolved alert only with newer evidence; a
 // condition's (evidence: now) always does.
 func TestReopens(t *testing.T) {

@@ -12,7 +12,7 @@ import (
 
 // ReportProject is a project's line in a report (通报).
 type ReportProject struct {
-	Name, Jurisdiction, Stage string
+	Name, Jurisdiction, Stage string // the jurisdiction by name
 	HandedOver, SameDay       int
 }
 

@@ -24,6 +24,18 @@ func (s *Server) jurisdictionNames(r *http.Request) (map[string]string, []identi
 	return m, js, nil
 }
 
+// JNames names jurisdictions by code for a page.
+type JNames map[string]string
+
+// Name is the jurisdiction's name (652301 → 昌吉市), or its code when it
+// has none; "" (no jurisdiction) is empty.
+func (n JNames) Name(code string) string {
+	if name := n[code]; name != "" {
+		return name
+	}
+	return code
+}
+
 // manageableJurisdictions are those where p may perform a.
 func manageableJurisdictions(p *identity.Principal, a access.Action, all []identity.Jurisdiction) []identity.Jurisdiction {
 	var out []identity.Jurisdiction

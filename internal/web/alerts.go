@@ -65,6 +65,7 @@ type AlertPage struct {
 	Reasons   []problem.Reason
 	Fields    map[string]string
 	Note      string
+	JName     string // the alert's jurisdiction, by name
 }
 
 func (s *Server) loadAlertPage(r *http.Request) (AlertPage, error) {
@@ -85,6 +86,11 @@ func (s *Server) loadAlertPage(r *http.Request) (AlertPage, error) {
 	}
 	page := AlertPage{Base: s.base(r, "预警："+a.Kind.Label()), Alert: a, History: history,
 		CanHandle: access.Allowed(p, access.AlertHandle, store.AlertTarget(a))}
+	names, _, err := s.jurisdictionNames(r)
+	if err != nil {
+		return page, err
+	}
+	page.JName = JNames(names).Name(a.Jurisdiction)
 	if page.CanHandle && a.Open() {
 		if page.Users, err = s.db.AssignableUsers(r.Context(), a.OrgID); err != nil {
 			return page, err

@@ -13,6 +13,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"handover/internal/access"
+	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/code"
 	"handover/internal/exchange"
@@ -650,6 +651,58 @@ type PartnersPage struct {
 	Secret      string // a newly generated secret, shown once
 	Errors      map[string]string
 	Message     string
+	ShowRaw     bool              // administrators may open a failure's error as recorded
+	JNames      JNames            // jurisdictions' names by code
+	Subjects    map[string]string // what the deliveries' events are about (unit:2092), named
+}
+
+// JName names an endpoint's jurisdiction; "" (every jurisdiction) is 全部.
+func (p PartnersPage) JName(code string) string {
+	if code == "" {
+		return "全部"
+	}
+	return p.JNames.Name(code)
+}
+
+// Subject names what an event is about: 户 天山·悦府 7号楼 1单元4104（#2092）.
+func (p PartnersPage) Subject(aggregate string) string {
+	if n := p.Subjects[aggregate]; n != "" {
+		return n
+	}
+	return aggregate
+}
+
+// Failure is a failed delivery's error for the page: summarised in
+// Chinese, the recorded text behind a toggle for administrators.
+type Failure struct {
+	Status  int
+	Text    string
+	ShowRaw bool
+}
+
+// Failure pairs a delivery's status and error with the page's permission
+// to show the error as recorded.
+func (p PartnersPage) Failure(status int, text string) Failure {
+	return Failure{Status: status, Text: text, ShowRaw: p.ShowRaw}
+}
+
+// subjects names the records the deliveries' events are about.
+func (s *Server) subjects(r *http.Request, ds []store.Delivery) (map[string]string, error) {
+	var refs []store.RecordRef
+	for _, d := range ds {
+		if kind, id, ok := exchange.ParseAggregate(d.Event.Aggregate); ok {
+			refs = append(refs, store.RecordRef{Kind: kind, ID: id})
+		}
+	}
+	names, err := s.db.RecordNames(r.Context(), refs)
+	if err != nil {
+		return nil, err
+	}
+	out := map[string]string{}
+	for _, ref := range refs {
+		out[ref.Kind+":"+ref.ID] = audit.RecordName(ref.Kind, ref.ID, names[ref])
+	}
+	return out, nil
 }
 
 func (s *Server) partnersPage(w http.ResponseWriter, r *http.Request) error {
@@ -709,6 +762,13 @@ func (s *Server) renderPartners(w http.ResponseWriter, r *http.Request, status i
 			page.Deliveries = append(page.Deliveries, d)
 		}
 	}
+	if page.Subjects, err = s.subjects(r, page.Deliveries); err != nil {
+		return err
+	}
+	if page.JNames, _, err = s.jurisdictionNames(r); err != nil {
+		return err
+	}
+	page.ShowRaw = p.Has(identity.RoleAdmin)
 	return s.render(w, status, "partners", page)
 }
 

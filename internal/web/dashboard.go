@@ -146,6 +146,7 @@ type DashboardProjectsPage struct {
 	Base
 	Title    string
 	Projects []store.DashboardProject
+	JNames   JNames
 	Back     string
 }
 
@@ -159,9 +160,13 @@ func (s *Server) dashboardProjects(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
+	names, _, err := s.jurisdictionNames(r)
+	if err != nil {
+		return err
+	}
 	back := url.Values{"from": {q.From.String()}, "to": {q.To.String()}, "jurisdiction": {q.Jurisdiction}}
 	return s.render(w, 200, "dashboardprojects", DashboardProjectsPage{Base: s.base(r, "项目："+stage.Label()), Title: stage.Label(), Projects: ps,
-		Back: "/dashboard?" + back.Encode()})
+		JNames: names, Back: "/dashboard?" + back.Encode()})
 }
 
 // ---- charts: plain SVG drawn on the server, the numbers also in tables
@@ -263,8 +268,12 @@ func (s *Server) report(r *http.Request, limit int) (supervision.Report, templat
 	if err != nil {
 		return rep, "", err
 	}
+	names, _, err := s.jurisdictionNames(r)
+	if err != nil {
+		return rep, "", err
+	}
 	for _, p := range ps {
-		rep.Projects = append(rep.Projects, supervision.ReportProject{Name: p.Name, Jurisdiction: p.Jurisdiction, Stage: p.Stage.Label(),
+		rep.Projects = append(rep.Projects, supervision.ReportProject{Name: p.Name, Jurisdiction: JNames(names).Name(p.Jurisdiction), Stage: p.Stage.Label(),
 			HandedOver: p.HandedOver, SameDay: p.SameDay})
 	}
 	units, total, err := s.db.DashboardUnits(r.Context(), store.DrillQuery{DashboardQuery: q, Stage: supervision.HandedOver, Limit: limit})

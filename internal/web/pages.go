@@ -18,6 +18,7 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/completion"
+	"handover/internal/exchange"
 	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/measure"
@@ -80,15 +81,10 @@ func templateFuncs() template.FuncMap {
 		"detailLabel":   registry.DetailLabel,
 		"materialLabel": registry.MaterialLabel,
 		"eventState":    handover.EventStateLabel,
-		"utilityState": func(s string) string {
-			switch s {
-			case "done":
-				return "已办结"
-			case "refused":
-				return "不予办理"
-			}
-			return "已推送，待办理"
-		},
+		"partnerEvent":  exchange.EventName,
+		"deliveryState": exchange.DeliveryStateLabel,
+		"failure":       exchange.FailureSummary,
+		"utilityState":  handover.UtilityStateLabel,
 	}
 }
 

@@ -3,12 +3,10 @@ package web
 import (
 	"encoding/json"
 	"net/http"
-	"net/url"
 	"sort"
 	"strconv"
 
 	"handover/internal/access"
-	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/code"
 	"handover/internal/exchange"
@@ -16,85 +14,6 @@ import (
 	"handover/internal/problem"
 	"handover/internal/store"
 )
-
-// ---- audit trail
-
-// AuditPage browses the audit trail.
-type AuditPage struct {
-	Base
-	Events   []audit.Event
-	Query    AuditFilter
-	NextPage string
-	Verified *AuditVerification
-}
-
-// AuditFilter holds the filter form's values.
-type AuditFilter struct {
-	Action, RecordType, RecordID, Actor, From, To string
-}
-
-// AuditVerification is the outcome of checking the chain.
-type AuditVerification struct {
-	Count  int
-	Intact bool
-	Break  audit.Break
-}
-
-func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
-	if err != nil {
-		return err
-	}
-	f, err := access.ListFilter(p, access.AuditRead)
-	if err != nil {
-		return err
-	}
-	q := r.URL.Query()
-	form := AuditFilter{Action: q.Get("action"), RecordType: q.Get("record_type"), RecordID: q.Get("record_id"),
-		Actor: q.Get("actor"), From: q.Get("from"), To: q.Get("to")}
-	aq := store.AuditQuery{Action: form.Action, RecordType: form.RecordType, RecordID: form.RecordID, Limit: 100}
-	aq.ActorUser, _ = strconv.ParseInt(form.Actor, 10, 64)
-	aq.BeforeID, _ = strconv.ParseInt(q.Get("before"), 10, 64)
-	if d, err := calendar.ParseDate(form.From); err == nil {
-		aq.From = d.Start()
-	}
-	if d, err := calendar.ParseDate(form.To); err == nil {
-		aq.To = d.AddDays(1).Start()
-	}
-	events, err := s.db.ListAudit(r.Context(), f, aq)
-	if err != nil {
-		return err
-	}
-	page := AuditPage{Base: s.base(r, "审计日志"), Events: events, Query: form}
-	if len(events) == aq.Limit {
-		next := url.Values{}
-		for k, v := range q {
-			next[k] = v
-		}
-		next.Set("before", strconv.FormatInt(events[len(events)-1].ID, 10))
-		page.NextPage = "/audit?" + next.Encode()
-	}
-	return s.render(w, 200, "audit", page)
-}
-
-func (s *Server) auditVerify(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
-	if err != nil {
-		return err
-	}
-	if err := access.Decide(p, access.AuditRead, access.Target{}); err != nil {
-		return err
-	}
-	v, err := s.db.VerifyAudit(r.Context())
-	if err != nil {
-		return err
-	}
-	res := &AuditVerification{Count: v.Count, Intact: true}
-	if b, broken := v.First(); broken {
-		res.Intact, res.Break = false, b
-	}
-	return s.render(w, 200, "audit", AuditPage{Base: s.base(r, "审计日志"), Verified: res})
-}
 
 // ---- calendar
 
