@@ -1,8 +1,10 @@
 package supervision
 
 import (
+	"cmp"
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -13,7 +15,69 @@ import (
 // ReportProject is a project's line in a report (通报).
 type ReportProject struct {
 	Name, Jurisdiction, Stage string // the jurisdiction by name
+	County                    string // the county it is assessed in, by name (a park's county)
 	HandedOver, SameDay       int
+}
+
+// CountyLine is a county's line in the report's comparison: assessment is
+// per county, a park's projects counting for its county.
+type CountyLine struct {
+	Name                         string
+	Projects, Handed             int // projects, and of them those with units handed over in the period
+	HandedOver, SameDay, Overdue int
+}
+
+// Share is the county's share of units handed over with their certificate
+// on the day (0 when none was handed over).
+func (c CountyLine) Share() float64 {
+	if c.HandedOver == 0 {
+		return 0
+	}
+	return float64(c.SameDay) / float64(c.HandedOver)
+}
+
+// CompareCounties sums the projects by county and ranks the counties: the
+// highest share of same-day certificates first, then the most units
+// handed over, then the fewest overdue items, then by name. overdue counts
+// open overdue items by county name; a county with overdue items but no
+// project is listed too.
+func CompareCounties(projects []ReportProject, overdue map[string]int) []CountyLine {
+	byName := map[string]*CountyLine{}
+	line := func(name string) *CountyLine {
+		if byName[name] == nil {
+			byName[name] = &CountyLine{Name: name}
+		}
+		return byName[name]
+	}
+	for _, p := range projects {
+		c := line(p.County)
+		c.Projects++
+		c.HandedOver += p.HandedOver
+		c.SameDay += p.SameDay
+		if p.HandedOver > 0 {
+			c.Handed++
+		}
+	}
+	for name, n := range overdue {
+		line(name).Overdue += n
+	}
+	out := make([]CountyLine, 0, len(byName))
+	for _, c := range byName {
+		out = append(out, *c)
+	}
+	slices.SortFunc(out, func(a, b CountyLine) int {
+		if a.Share() != b.Share() {
+			return cmp.Compare(b.Share(), a.Share())
+		}
+		if a.HandedOver != b.HandedOver {
+			return cmp.Compare(b.HandedOver, a.HandedOver)
+		}
+		if a.Overdue != b.Overdue {
+			return cmp.Compare(a.Overdue, b.Overdue)
+		}
+		return strings.Compare(a.Name, b.Name)
+	})
+	return out
 }
 
 // ReportUnit is a unit handed over in the period.
@@ -27,6 +91,7 @@ type Report struct {
 	Title     string // e.g. 昌吉市“交房即交证”改革工作通报（2026-01-01至2026-11-29）
 	D         Dashboard
 	Projects  []ReportProject
+	Counties  []CountyLine // ranked (CompareCounties)
 	Units     []ReportUnit
 	UnitsAll  int // units handed over in all (Units may be cut)
 	Alerts    []Alert
@@ -54,6 +119,8 @@ func (r Report) Workbook() ([]byte, error) {
 		{"概况", r.Title, []column{{"指标", 44, text}, {"数值", 22, general}}, summaryRows(r)},
 		{"按月", "按月趋势", []column{{"月份", 12, text}, {"竣工验收备案", 14, count}, {"交房（户）", 12, count}, {"当日发证（户）", 14, count}}, monthRows(d)},
 		{"阶段", "各阶段户数与项目数", []column{{"阶段", 24, text}, {"数量", 12, count}}, stageRows(d)},
+		{"按县市区", "各县市区对比（按交房当日发证比例排序）", []column{{"名次", 8, count}, {"县市区", 18, text}, {"项目", 10, count}, {"期内有交房的项目", 16, count},
+			{"期内交房（户）", 14, count}, {"当日发证（户）", 14, count}, {"当日发证比例", 14, percent}, {"逾期事项", 10, count}}, countyRows(r.Counties)},
 		{"项目", "项目情况", []column{{"项目", 30, text}, {"辖区", 16, text}, {"阶段", 14, text}, {"期内交房（户）", 14, count}, {"当日发证（户）", 14, count}, {"当日发证比例", 14, percent}}, projectRows(r.Projects)},
 		{"交房明细", r.unitsTitle(), []column{{"项目", 30, text}, {"户", 20, text}, {"交房日", 12, date}, {"发证日", 12, date}}, unitRows(r.Units)},
 		{"逾期事项", "逾期事项", []column{{"事项", 22, text}, {"部门", 28, text}, {"说明", 60, text}, {"发出", 12, date}}, alertRows(r.Alerts)},
@@ -247,6 +314,19 @@ func projectRows(ps []ReportProject) [][]any {
 		projects = append(projects, []any{p.Name, p.Jurisdiction, p.Stage, p.HandedOver, p.SameDay, share})
 	}
 	return projects
+}
+
+// countyRows are the counties in rank order.
+func countyRows(cs []CountyLine) [][]any {
+	var rows [][]any
+	for i, c := range cs {
+		var share any
+		if c.HandedOver > 0 {
+			share = c.Share()
+		}
+		rows = append(rows, []any{i + 1, c.Name, c.Projects, c.Handed, c.HandedOver, c.SameDay, share, c.Overdue})
+	}
+	return rows
 }
 
 // unitsTitle is the title of the units' sheet, saying how many are listed

@@ -244,10 +244,10 @@ type ReportPage struct {
 	Q           template.URL
 }
 
-// The units a report lists: the printable page a few hundred, the
-// workbook all of a prefecture's year.
+// The units a report lists: the printable page none (it is a one-page
+// summary; the count is read), the workbook all of a prefecture's year.
 const (
-	reportPageUnits = 500
+	reportPageUnits = 1
 	reportBookUnits = 200000
 )
 
@@ -274,7 +274,7 @@ func (s *Server) report(r *http.Request, limit int) (supervision.Report, templat
 	}
 	for _, p := range ps {
 		rep.Projects = append(rep.Projects, supervision.ReportProject{Name: p.Name, Jurisdiction: JNames(names).Name(p.Jurisdiction), Stage: p.Stage.Label(),
-			HandedOver: p.HandedOver, SameDay: p.SameDay})
+			County: JNames(names).Name(county(p.Jurisdiction)), HandedOver: p.HandedOver, SameDay: p.SameDay})
 	}
 	units, total, err := s.db.DashboardUnits(r.Context(), store.DrillQuery{DashboardQuery: q, Stage: supervision.HandedOver, Limit: limit})
 	if err != nil {
@@ -290,6 +290,7 @@ func (s *Server) report(r *http.Request, limit int) (supervision.Report, templat
 		f = access.Filter{Jurisdiction: q.Jurisdiction}
 	}
 	alerts, err := s.db.Alerts(r.Context(), store.AlertQuery{Filter: f, State: "open", Limit: 1000})
+	overdue := map[string]int{} // open overdue items by county name
 	if err != nil {
 		return rep, "", err
 	}
@@ -298,10 +299,21 @@ func (s *Server) report(r *http.Request, limit int) (supervision.Report, templat
 			supervision.ClockRunningOut, supervision.DeliveryAtRisk} {
 			if a.Kind == k {
 				rep.Alerts = append(rep.Alerts, a)
+				overdue[JNames(names).Name(county(a.Jurisdiction))]++
 			}
 		}
 	}
+	rep.Counties = supervision.CompareCounties(rep.Projects, overdue)
 	return rep, page.Q(), nil
+}
+
+// county is the county a jurisdiction is assessed in: a park (652301-01)
+// counts for its county (652301).
+func county(jurisdiction string) string {
+	if len(jurisdiction) > 6 {
+		return jurisdiction[:6]
+	}
+	return jurisdiction
 }
 
 func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) error {

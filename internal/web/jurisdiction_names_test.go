@@ -26,8 +26,8 @@ func TestJurisdictionsByName(t *testing.T) {
 
 	_, page = get(t, supervisor, base+"/dashboard/report?jurisdiction=652301")
 	checkPage(t, "the report", page,
-		inAny("#report-projects td:nth-child(2)", hasExactText("昌吉市")),
-		notIn("#report-projects td:nth-child(2)", hasText("652301")))
+		inAny("#report-counties td.county", hasExactText("昌吉市")),
+		notIn("#report-counties td.county", hasText("652301")))
 
 	resp, err := supervisor.Get(base + "/dashboard/report.xlsx?jurisdiction=652301")
 	if err != nil {
