@@ -564,6 +564,21 @@ func (db *DB) authority(ctx context.Context, keyID int64) (*smx509.Certificate, 
 	return db.authorities.Certificate(keyID, pem), nil
 }
 
+// SignerName is the organisation named by the certificate of signing key
+// keyID — the registration authority whose seal a certificate signed
+// with it carries — or "" when there is no such key (an unsigned
+// certificate) or its certificate does not parse.
+func (db *DB) SignerName(ctx context.Context, keyID int64) (string, error) {
+	c, err := db.authority(ctx, keyID)
+	if err != nil || c == nil {
+		return "", err
+	}
+	if org := c.Subject.Organization; len(org) > 0 && org[0] != "" {
+		return org[0], nil
+	}
+	return c.Subject.CommonName, nil
+}
+
 // storedCertificate reads what verification checks of a certificate, its
 // unit, and the key it was signed with (0 when unsigned).
 func storedCertificate(ctx context.Context, q querier, licence string) (s certificate.Stored, unit, keyID int64, err error) {

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"io"
 	"net/http/httptest"
 	"testing"
@@ -165,8 +166,9 @@ func registrationSamples(b Base, proj ledger.Project, building ledger.Building, 
 			Blocks: []problem.Reason{{Rule: "transfer.deed_tax", Message: "契税尚未缴纳", Basis: "b", Fixer: "f"}}, Materials: [][3]string{{"合同备案", "652301YS1", "n"}},
 			History: []HistoryLine{{StepRecord: store.StepRecord{Step: registry.StepAccept, ByName: "李娜", At: now, Note: "n"}, Services: []string{"首次登记", "转移登记"}}}, Certificates: []store.Certificate{cert},
 			Errors: map[string]string{"reason": "x"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
-		"certificate": CertificatePage{Base: b, Cert: cert, Content: payload, VerifyURL: "http://x/verify/1", CanDownload: true, Current: ver},
-		"verify":      VerifyPage{Base: b, Licence: cert.LicenceID, Result: &ver, Message: "m"},
+		"certificate": CertificatePage{Base: b, Cert: cert, Content: payload, VerifyURL: "http://x/verify/1", CanDownload: true, Current: ver,
+			Seal: template.HTML(certificate.Seal("昌吉市不动产登记中心", certificate.SealPurpose))},
+		"verify": VerifyPage{Base: b, Licence: cert.LicenceID, Result: &ver, Message: "m"},
 		"handovers": HandoverListPage{Base: b, Project: proj, Events: []handover.Event{ev}, Buildings: []ledger.Building{building}, CanManage: true,
 			Ready: handover.Report{Units: 3, ReadyUnits: 1}, Form: handover.Input{Buildings: []int64{7}, Mode: "onsite"}, Errors: map[string]string{"notice_on": "x"},
 			Message: "m", Reasons: []problem.Reason{{Message: "r"}}},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -573,6 +574,7 @@ type CertificatePage struct {
 	VerifyURL   string
 	CanDownload bool
 	Current     certificate.VerificationJSON
+	Seal        template.HTML // the authority's seal; empty until the certificate is signed, or when its signature does not hold
 }
 
 func (s *Server) loadCertificate(r *http.Request) (store.Certificate, access.Target, error) {
@@ -608,6 +610,13 @@ func (s *Server) certificatePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Current = v.Public()
+	if page.Current.SignatureValid {
+		name, err := s.db.SignerName(r.Context(), c.KeyID)
+		if err != nil {
+			return err
+		}
+		page.Seal = template.HTML(certificate.Seal(name, certificate.SealPurpose)) // certificate.Seal escapes every text
+	}
 	if err := s.viewedPersonal(r, "certificate", c.ID, t.Buyers); err != nil {
 		return err
 	}
