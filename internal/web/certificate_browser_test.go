@@ -14,37 +14,8 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"handover/internal/demo"
-	"handover/internal/presale"
-	"handover/internal/registry"
-	"handover/internal/store"
 	"handover/internal/web/webtest"
 )
-
-// issueTitle takes the first and transfer registrations of the contract's
-// flat through every step with the holders named, and returns the buyer's
-// title certificate, signed and issued.
-func issueTitle(t *testing.T, env *webtest.Env, c presale.Contract, holders ...registry.Holder) store.Certificate {
-	t.Helper()
-	ctx := context.Background()
-	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: []string{"买受人"},
-		Services: []store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}, {Kind: registry.Transfer, UnitID: c.UnitID, Holders: holders}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, err = env.DB.Step(ctx, actorOfUser(env, "shenhe"), a.ID, registry.StepReview, store.StepOptions{}, env.Keys); err != nil {
-		t.Fatal(err)
-	}
-	for _, step := range []registry.Step{registry.StepRecord, registry.StepCertify, registry.StepIssue} {
-		if a, err = env.DB.Step(ctx, actorOfUser(env, "dengbu"), a.ID, step, store.StepOptions{Delivery: "electronic"}, env.Keys); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	certs, err := env.DB.CertificatesOfUnit(ctx, c.UnitID)
-	if err != nil || len(certs) != 1 {
-		t.Fatalf("certificates: %d, %v", len(certs), err)
-	}
-	return certs[0]
-}
 
 // certificateBoxes is what the page measures of a certificate: which of
 // its identifiers and its seal stick out of the frame's inner edge, and
