@@ -2,9 +2,11 @@ package api_test
 
 import (
 	"bytes"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -273,4 +275,50 @@ func TestOpenAPIWriteAnswersMatchTheDocument(t *testing.T) {
 		}
 	}
 	t.Logf("%d write answers checked against the document", checked)
+}
+
+// The public verification by certificate number answers in the documented
+// shape too: limited by the number alone or with a name that is not a
+// holder's, in full with a holder's full name.
+func TestOpenAPIVerifyByNumberMatchesTheDocument(t *testing.T) {
+	env := sharedDemo(t)
+	doc := fetchDocument(t, env.HTTP.URL)
+	schema := doc.responseSchema("GET", "/api/v1/verify/{licence}", 200)
+	var number, payload string
+	if err := env.Raw.QueryRow(`SELECT cert_no, payload FROM certificates WHERE kind = 'title' ORDER BY id LIMIT 1`).Scan(&number, &payload); err != nil {
+		t.Fatal(err)
+	}
+	var p struct {
+		Holders []struct{ Name string } `json:"holders"`
+	}
+	if err := json.Unmarshal([]byte(payload), &p); err != nil || len(p.Holders) == 0 {
+		t.Fatalf("payload %s: %v", payload, err)
+	}
+	anon := env.Client(t, "")
+	for _, tc := range []struct {
+		name    string
+		limited bool
+	}{{"", true}, {"不是权利人", true}, {p.Holders[0].Name, false}} {
+		u := env.HTTP.URL + "/api/v1/verify/" + url.PathEscape(number)
+		if tc.name != "" {
+			u += "?name=" + url.QueryEscape(tc.name)
+		}
+		resp, err := anon.Get(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != 200 {
+			t.Errorf("GET %s: %d %s", u, resp.StatusCode, b)
+			continue
+		}
+		v := decodeJSON(t, b)
+		if errs := validate(schema, doc.Components.Schemas, v, "$"); len(errs) > 0 {
+			t.Errorf("GET %s drifts from its documented schema:\n  %s", u, strings.Join(errs, "\n  "))
+		}
+		if got := v.(map[string]any)["limited"]; got != tc.limited {
+			t.Errorf("GET %s: limited %v, want %v", u, got, tc.limited)
+		}
+	}
 }

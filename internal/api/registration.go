@@ -41,8 +41,11 @@ func (a *API) registrationRoutes() []Route {
 		{Method: "GET", Pattern: "/api/v1/certificates/{id}/file", Action: access.CertificateRead, Tag: tCert,
 			Summary: "下载签名的电子证照文件（handover verify 可离线校验）", Params: id, Response: certificate.File{}, handle: a.certificateFile},
 		{Method: "GET", Pattern: "/api/v1/verify/{licence}", Action: access.CertificateVerify, Tag: tCert,
-			Summary: "公开核验电子证照：签名是否有效、现势或注销、是否抵押或查封（权利人姓名脱敏，不含身份证号）",
-			Params:  []Param{{Name: "licence", In: "path", Required: true, Desc: "电子证照标识"}}, Response: certificate.VerificationJSON{}, handle: a.verify},
+			Summary: "公开核验电子证照：签名是否有效、现势或注销、是否抵押或查封（权利人姓名脱敏，不含身份证号）。" +
+				"按证书号核验时只答复证照是否存在及其状态（limited），给出相符的权利人全名时答复与按电子证照标识相同；每次按证书号核验均记入审计",
+			Params: []Param{{Name: "licence", In: "path", Required: true, Desc: "电子证照标识，或不动产权证书号/不动产登记证明号（如 新(2026)昌吉市不动产权第0000123号，URL编码）"},
+				{Name: "name", In: "query", Desc: "按证书号核验时：证书记载的一位权利人的全名（第二要素）；不相符时答复与未给出时相同"}},
+			Response: certificate.VerificationJSON{}, handle: a.verify},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/deed-tax", Action: access.DeedTaxManage, Tag: tTax,
 			Summary: "按实测面积与成交价核定项目已备案合同的契税（已核定的不重复）", Params: id, Response: assessResult{}, handle: a.assessDeedTax},
 		{Method: "GET", Pattern: "/api/v1/projects/{id}/deed-tax", Action: access.DeedTaxRead, Tag: tTax, Summary: "项目的契税核定与完税",
@@ -471,12 +474,21 @@ func (a *API) certificateFile(w http.ResponseWriter, r *http.Request) error {
 	return err
 }
 
+// verify answers the public about a certificate by its licence
+// identifier, or by its number with a holder's name as the second factor
+// (store.VerifyNumber, which audits the lookup).
 func (a *API) verify(w http.ResponseWriter, r *http.Request) error {
-	licence := r.PathValue("licence")
-	if _, err := code.ParseLicenceID(licence); err != nil {
-		return problem.New(problem.NotFound, "certificate.not_found", "查无此证照：电子证照标识格式有误")
+	key := r.PathValue("licence")
+	var v store.Verification
+	var err error
+	if _, perr := code.ParseLicenceID(key); perr == nil {
+		v, err = a.DB.Verify(r.Context(), key)
+	} else {
+		v, err = a.DB.VerifyNumber(r.Context(), identity.ActorFrom(r.Context()), store.NumberLookup{Number: key, Name: r.URL.Query().Get("name"), Via: "api"})
+		if problem.KindOf(err) == problem.Invalid {
+			return problem.New(problem.NotFound, "certificate.not_found", "查无此证照：既不是电子证照标识，也不是证书号")
+		}
 	}
-	v, err := a.DB.Verify(r.Context(), licence)
 	if err != nil {
 		return err
 	}

@@ -1,7 +1,9 @@
 package certificate
 
 import (
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/emmansun/gmsm/smx509"
 
@@ -60,6 +62,10 @@ type Verification struct {
 	Authority      string
 	IssuedOn       string
 	CheckedAt      time.Time
+	// Limited is an answer by certificate number without the full name of
+	// one of its holders: it says only that the certificate exists, what
+	// it is, whether its signature holds and its state (Limit).
+	Limited bool
 }
 
 // Stored is a certificate as verification reads it: its identifiers, the
@@ -81,6 +87,26 @@ type Stored struct {
 // mortgaged and sealed are the unit's as the register book stands now.
 // A payload that is not JSON is an error.
 func Verify(s Stored, authority *smx509.Certificate, mortgaged, sealed bool, at time.Time) (Verification, error) {
+	v, _, err := verify(s, authority, mortgaged, sealed, at)
+	return v, err
+}
+
+// VerifyNumber answers the public about a certificate found by its number
+// (不动产权证书号), which is printed on the certificate for anyone who
+// sees it to read: with the full name of one of its holders (HolderNamed)
+// it answers as Verify does; without a name, or with a name that is not a
+// holder's, only that the certificate exists and its state (Limit) — the
+// same answer for both, so that trying names tells nothing but the name
+// that fits.
+func VerifyNumber(s Stored, authority *smx509.Certificate, mortgaged, sealed bool, name string, at time.Time) (Verification, error) {
+	v, names, err := verify(s, authority, mortgaged, sealed, at)
+	if err != nil || HolderNamed(names, name) {
+		return v, err
+	}
+	return v.Limit(), nil
+}
+
+func verify(s Stored, authority *smx509.Certificate, mortgaged, sealed bool, at time.Time) (Verification, []string, error) {
 	v := Verification{LicenceID: s.LicenceID, Kind: s.Kind, Number: s.Number, State: StateLabel(s.State), Mortgaged: mortgaged, Sealed: sealed,
 		CheckedAt: at}
 	if authority != nil && len(s.Signature) > 0 {
@@ -91,13 +117,56 @@ func Verify(s Stored, authority *smx509.Certificate, mortgaged, sealed bool, at 
 	}
 	p, err := readShown(s.Payload)
 	if err != nil {
-		return v, err
+		return v, nil, err
 	}
 	for _, name := range p.names {
 		v.Holders = append(v.Holders, code.MaskName(name))
 	}
 	v.UnitNo, v.Location, v.Area, v.RightType, v.Authority, v.IssuedOn = p.unitNo, p.location, p.area, p.rightType, p.authority, p.issued
-	return v, nil
+	return v, p.names, nil
+}
+
+// Limit is what the public learns of a certificate by its number alone:
+// that it exists, its kind and number, whether its signature holds, its
+// state (现势 or 注销, 已抵押, 已查封) and the authority that issued it —
+// not its holders, not the flat (its unit number, location, area, right)
+// nor the date, not why it was cancelled (a reason may name a person),
+// and not its licence identifier, which would answer all of these.
+func (v Verification) Limit() Verification {
+	return Verification{Kind: v.Kind, Number: v.Number, SignatureValid: v.SignatureValid, State: v.State, Mortgaged: v.Mortgaged, Sealed: v.Sealed,
+		Authority: v.Authority, CheckedAt: v.CheckedAt, Limited: true}
+}
+
+// HolderNamed reports whether given is the full name of one of holders,
+// as a person would type it: spaces anywhere ignored (full-width ones
+// too), the middle dot of a transliterated name (阿依古丽·买买提) in any of
+// its look-alikes, Latin letters in either case. A name given in part, or
+// no name, is not a holder's.
+func HolderNamed(holders []string, given string) bool {
+	g := normalName(given)
+	if g == "" {
+		return false
+	}
+	for _, h := range holders {
+		if n := normalName(h); n != "" && strings.EqualFold(n, g) {
+			return true
+		}
+	}
+	return false
+}
+
+// normalName drops white space and writes every middle-dot look-alike as
+// U+00B7, the dot of 《少数民族人名汉字译写》.
+func normalName(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case unicode.IsSpace(r):
+			return -1
+		case strings.ContainsRune("·•‧・･∙⋅．.", r):
+			return '·'
+		}
+		return r
+	}, s)
 }
 
 // StatusLabels are the states a verification shows: 现势 or 注销, and for

@@ -2,6 +2,7 @@ package certificate
 
 import (
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -86,6 +87,72 @@ func TestVerify(t *testing.T) {
 	bad := live
 	bad.Payload = []byte("not JSON")
 	if _, err := Verify(bad, authority, false, false, now); err == nil {
+		t.Errorf("a payload that is not JSON: got no error")
+	}
+}
+
+// By its number a certificate answers in full only to the full name of one
+// of its holders; no name and a wrong name get one and the same limited
+// answer: that it exists, its signature and its state, nothing of the
+// holder, the flat or the licence identifier.
+func TestVerifyNumber(t *testing.T) {
+	s, k := testSigner(t)
+	authority, _ := ParseCertificate(k.CertPEM)
+	p := samplePayload()
+	p.Holders = append(p.Holders, Holder{Name: "阿依古丽·买买提", IDKind: "身份证", IDNumber: "11010519491231002X"}, Holder{Name: "John Smith", IDKind: "护照", IDNumber: "E1234567"})
+	payload := p.Canonical()
+	sig, err := s.Sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cancelled := Stored{LicenceID: "1.2.156.3005.2.x", Kind: Title, Number: p.Number, Payload: payload, Signature: sig, State: Cancelled, CancelReason: "更正登记：张伟申请"}
+	tests := []struct {
+		name, given string
+		full        bool
+	}{
+		{"a holder's full name", "张伟", true},
+		{"with spaces, as typed", " 张 伟　", true},
+		{"another holder, the dot typed as a full stop", "阿依古丽.买买提", true},
+		{"the dot as a katakana middle dot", "阿依古丽・买买提", true},
+		{"Latin letters in another case", "john smith", true},
+		{"no name", "", false},
+		{"blank", "　 ", false},
+		{"part of a name", "张", false},
+		{"the masked name", "张*", false},
+		{"a wrong name", "李娜", false},
+		{"part of a transliterated name", "阿依古丽", false},
+	}
+	var limited *Verification
+	for _, tt := range tests {
+		v, err := VerifyNumber(cancelled, authority, true, false, tt.given, now)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !v.SignatureValid || v.State != "注销" || v.Number != p.Number || v.Kind != Title || !slices.Equal(v.StatusLabels(), []string{"注销"}) || !v.CheckedAt.Equal(now) {
+			t.Errorf("%s: got %+v; want the certificate's number, signature and state", tt.name, v)
+		}
+		if tt.full {
+			if v.Limited || v.LicenceID != cancelled.LicenceID || !slices.Equal(v.Holders, []string{"张*", "阿******提", "J********h"}) || v.Location != p.Location || v.CancelReason == "" {
+				t.Errorf("%s: got %+v; want the full answer, names masked", tt.name, v)
+			}
+			continue
+		}
+		if limited == nil {
+			limited = &v
+		}
+		if !v.Limited || !reflect.DeepEqual(v, *limited) {
+			t.Errorf("%s: got %+v; want the same limited answer as %+v", tt.name, v, *limited)
+		}
+		if v.LicenceID != "" || v.Holders != nil || v.UnitNo != "" || v.Location != "" || v.Area != "" || v.RightType != "" || v.IssuedOn != "" || v.CancelReason != "" {
+			t.Errorf("%s: the limited answer shows more than the certificate's state: %+v", tt.name, v)
+		}
+		if v.Authority != p.Authority || !v.Mortgaged {
+			t.Errorf("%s: got %+v; want the issuing authority and the unit's restrictions", tt.name, v)
+		}
+	}
+	bad := cancelled
+	bad.Payload = []byte("not JSON")
+	if _, err := VerifyNumber(bad, authority, false, false, "张伟", now); err == nil {
 		t.Errorf("a payload that is not JSON: got no error")
 	}
 }

@@ -8,9 +8,11 @@ import (
 
 // VerificationJSON is the public verification result, as the API answers
 // it and the verification page shows it: the holders' names masked, never
-// an ID number.
+// an ID number. A limited answer (by certificate number without a
+// holder's full name) leaves out the licence identifier, the holders, the
+// flat and the cancellation's reason.
 type VerificationJSON struct {
-	LicenceID      string    `json:"licence_id"`
+	LicenceID      string    `json:"licence_id,omitempty" doc:"电子证照标识（限定答复不含）"`
 	Kind           string    `json:"kind"`
 	Number         string    `json:"number"`
 	SignatureValid bool      `json:"signature_valid" doc:"SM2签名有效"`
@@ -19,14 +21,15 @@ type VerificationJSON struct {
 	Mortgaged      bool      `json:"mortgaged"`
 	Sealed         bool      `json:"sealed"`
 	Status         []string  `json:"status" doc:"现势 / 注销 / 已抵押 / 已查封"`
-	Holders        []string  `json:"holders" doc:"权利人姓名（脱敏）"`
-	UnitNo         string    `json:"unit_no"`
-	Location       string    `json:"location" doc:"坐落"`
-	Area           string    `json:"area"`
-	RightType      string    `json:"right_type"`
+	Holders        []string  `json:"holders,omitempty" doc:"权利人姓名（脱敏；限定答复不含）"`
+	UnitNo         string    `json:"unit_no,omitempty"`
+	Location       string    `json:"location,omitempty" doc:"坐落"`
+	Area           string    `json:"area,omitempty"`
+	RightType      string    `json:"right_type,omitempty"`
 	Authority      string    `json:"authority" doc:"登记机构"`
-	IssuedOn       string    `json:"issued_on"`
+	IssuedOn       string    `json:"issued_on,omitempty"`
 	CheckedAt      time.Time `json:"checked_at" doc:"核验时间"`
+	Limited        bool      `json:"limited" doc:"限定答复：按证书号核验而未给出相符的权利人全名，只答证照是否存在、签名是否有效及其状态"`
 }
 
 // AppendJSON appends v's JSON encoding to b: byte for byte what
@@ -34,47 +37,55 @@ type VerificationJSON struct {
 // without reflection, for the public verification that answers every
 // request afresh. The error is the time's (a year outside 0–9999).
 func (v VerificationJSON) AppendJSON(b []byte) ([]byte, error) {
-	b = append(b, `{"licence_id":`...)
-	b = appendJSONString(b, v.LicenceID)
-	b = append(b, `,"kind":`...)
-	b = appendJSONString(b, v.Kind)
-	b = append(b, `,"number":`...)
-	b = appendJSONString(b, v.Number)
+	b = append(b, '{')
+	b = appendStringField(b, "licence_id", v.LicenceID, true)
+	b = appendStringField(b, "kind", v.Kind, false)
+	b = appendStringField(b, "number", v.Number, false)
 	b = append(b, `,"signature_valid":`...)
 	b = strconv.AppendBool(b, v.SignatureValid)
-	b = append(b, `,"state":`...)
-	b = appendJSONString(b, v.State)
-	if v.CancelReason != "" {
-		b = append(b, `,"cancel_reason":`...)
-		b = appendJSONString(b, v.CancelReason)
-	}
+	b = appendStringField(b, "state", v.State, false)
+	b = appendStringField(b, "cancel_reason", v.CancelReason, true)
 	b = append(b, `,"mortgaged":`...)
 	b = strconv.AppendBool(b, v.Mortgaged)
 	b = append(b, `,"sealed":`...)
 	b = strconv.AppendBool(b, v.Sealed)
 	b = append(b, `,"status":`...)
 	b = appendJSONStrings(b, v.Status)
-	b = append(b, `,"holders":`...)
-	b = appendJSONStrings(b, v.Holders)
-	b = append(b, `,"unit_no":`...)
-	b = appendJSONString(b, v.UnitNo)
-	b = append(b, `,"location":`...)
-	b = appendJSONString(b, v.Location)
-	b = append(b, `,"area":`...)
-	b = appendJSONString(b, v.Area)
-	b = append(b, `,"right_type":`...)
-	b = appendJSONString(b, v.RightType)
-	b = append(b, `,"authority":`...)
-	b = appendJSONString(b, v.Authority)
-	b = append(b, `,"issued_on":`...)
-	b = appendJSONString(b, v.IssuedOn)
+	if len(v.Holders) > 0 {
+		b = append(b, `,"holders":`...)
+		b = appendJSONStrings(b, v.Holders)
+	}
+	b = appendStringField(b, "unit_no", v.UnitNo, true)
+	b = appendStringField(b, "location", v.Location, true)
+	b = appendStringField(b, "area", v.Area, true)
+	b = appendStringField(b, "right_type", v.RightType, true)
+	b = appendStringField(b, "authority", v.Authority, false)
+	b = appendStringField(b, "issued_on", v.IssuedOn, true)
 	b = append(b, `,"checked_at":`...)
 	at, err := v.CheckedAt.MarshalJSON()
 	if err != nil {
 		return nil, err
 	}
 	b = append(b, at...)
+	b = append(b, `,"limited":`...)
+	b = strconv.AppendBool(b, v.Limited)
 	return append(b, '}'), nil
+}
+
+// appendStringField appends `,"key":"value"` — without the comma when it
+// would be the object's first member — or nothing for an empty value
+// when the field is omitempty.
+func appendStringField(b []byte, key, value string, omitEmpty bool) []byte {
+	if omitEmpty && value == "" {
+		return b
+	}
+	if b[len(b)-1] != '{' {
+		b = append(b, ',')
+	}
+	b = append(b, '"')
+	b = append(b, key...)
+	b = append(b, `":`...)
+	return appendJSONString(b, value)
 }
 
 // appendJSONStrings appends a list of strings as encoding/json does: null

@@ -35,6 +35,11 @@ func TestVerificationJSONMatchesEncodingJSON(t *testing.T) {
 		{"characters to escape", VerificationJSON{Location: "a\"b\\c\nd\re\tf\bg\fh\x00i\x1fj<k>&l\u2028m\u2029n\x7fo", Holders: []string{"\xff\xfe", "é\xc3"},
 			Authority: "𠮷野家", CheckedAt: at}},
 		{"nil lists", VerificationJSON{Status: nil, Holders: nil, CheckedAt: at.Truncate(time.Second)}},
+		{"limited: by number, without a holder's name", VerificationJSON{Kind: "title", Number: "新(2026)昌吉市不动产权第0000001号", SignatureValid: true,
+			State: "现势", Mortgaged: true, Status: []string{"现势", "已抵押"}, Authority: "昌吉市不动产登记中心", CheckedAt: at, Limited: true}},
+		{"empty holders", VerificationJSON{LicenceID: "x", Holders: []string{}, UnitNo: "u", CheckedAt: at}},
+		{"only the optional fields", VerificationJSON{LicenceID: "x", CancelReason: "r", Holders: []string{"a"}, UnitNo: "u", Location: "l", Area: "a",
+			RightType: "t", IssuedOn: "d", CheckedAt: at}},
 	}
 	for _, tt := range tests {
 		got, err := tt.v.AppendJSON(nil)
@@ -56,7 +61,10 @@ func FuzzVerificationJSON(f *testing.F) {
 	f.Add("\xff", "\u2028", "\x00", "<&>", "\\", int64(1774000000123456789), false)
 	f.Fuzz(func(t *testing.T, licence, state, reason, holder, location string, nanos int64, valid bool) {
 		v := VerificationJSON{LicenceID: licence, State: state, CancelReason: reason, SignatureValid: valid, Mortgaged: !valid,
-			Status: []string{state, reason}, Holders: []string{holder}, Location: location, CheckedAt: time.Unix(0, nanos).UTC()}
+			Status: []string{state, reason}, Location: location, CheckedAt: time.Unix(0, nanos).UTC(), Limited: holder == ""}
+		if holder != "" {
+			v.Holders = []string{holder}
+		}
 		got, err := v.AppendJSON(nil)
 		if err != nil {
 			t.Fatal(err)

@@ -546,6 +546,73 @@ func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) 
 	return Verification{v}, err
 }
 
+// NumberLookup is a public verification by certificate number.
+type NumberLookup struct {
+	Number string // 不动产权证书号 or 不动产证明号 as typed, read leniently (code.ParseCertNumber)
+	Name   string // the full name of one of its holders, the second factor; "" for none
+	Via    string // page or api, for the audit trail
+}
+
+// VerifyNumber checks a certificate by its number, as Verify does by its
+// licence identifier, and answers as certificate.VerifyNumber decides: in
+// full only to the full name of one of its holders, otherwise only that it
+// exists and its state. Every lookup of a well-formed number is audited as
+// actor's view of the register — found or not, with or without a name,
+// and whether the name was a holder's (never the name itself) — so that
+// someone trying numbers or names shows in the trail. A number that does
+// not parse is refused before any lookup.
+func (db *DB) VerifyNumber(ctx context.Context, actor audit.Actor, l NumberLookup) (Verification, error) {
+	n, err := code.ParseCertNumber(l.Number)
+	if err != nil {
+		return Verification{}, err
+	}
+	number, now, q := n.String(), db.Now(), db.r()
+	var v Verification
+	var id int64
+	var s certificate.Stored
+	var payload string
+	var unit, keyID int64
+	err = q.QueryRowContext(ctx, `SELECT id, kind, cert_no, licence_id, payload, signature, state, cancel_reason, unit_id, key_id
+		FROM certificates WHERE cert_no = $1`, number).
+		Scan(&id, &s.Kind, &s.Number, &s.LicenceID, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID)
+	found := err == nil
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+	case err != nil:
+		return v, err
+	default:
+		s.Payload = []byte(payload)
+		mortgaged, sealed, err := unitRestrictions(ctx, q, unit, calendar.DateOf(now))
+		if err != nil {
+			return v, err
+		}
+		authority, err := db.authority(ctx, keyID)
+		if err != nil {
+			return v, err
+		}
+		cv, err := certificate.VerifyNumber(s, authority, mortgaged, sealed, l.Name, now)
+		if err != nil {
+			return v, err
+		}
+		v = Verification{cv}
+	}
+	name := "none"
+	if strings.TrimSpace(l.Name) != "" {
+		name = "not_a_holder"
+		if found && !v.Limited {
+			name = "holder"
+		}
+	}
+	if err := db.RecordAudit(ctx, actor, "certificate.lookup", "certificate_number", number,
+		map[string]any{"via": l.Via, "found": found, "certificate": id, "name": name}); err != nil {
+		return Verification{}, err
+	}
+	if !found {
+		return v, problem.New(problem.NotFound, "certificate.not_found", "查无此证照：请核对证书号")
+	}
+	return v, nil
+}
+
 // authority is the parsed certificate of signing key keyID, read and
 // parsed on the key's first use only (a stored key's certificate never
 // changes); nil when there is no such key (an unsigned certificate) or its
@@ -562,6 +629,21 @@ func (db *DB) authority(ctx context.Context, keyID int64) (*smx509.Certificate, 
 		return nil, err
 	}
 	return db.authorities.Certificate(keyID, pem), nil
+}
+
+// SignerName is the organisation named by the certificate of signing key
+// keyID — the registration authority whose seal a certificate signed
+// with it carries — or "" when there is no such key (an unsigned
+// certificate) or its certificate does not parse.
+func (db *DB) SignerName(ctx context.Context, keyID int64) (string, error) {
+	c, err := db.authority(ctx, keyID)
+	if err != nil || c == nil {
+		return "", err
+	}
+	if org := c.Subject.Organization; len(org) > 0 && org[0] != "" {
+		return org[0], nil
+	}
+	return c.Subject.CommonName, nil
 }
 
 // storedCertificate reads what verification checks of a certificate, its

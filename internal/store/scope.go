@@ -66,15 +66,13 @@ func (db *DB) PublicTable(ctx context.Context, buildingID int64) (ledger.Table, 
 }
 
 // Public is the verification as the public is answered: names masked, no
-// ID number, the status as labels, holders never null.
+// ID number, the status as labels; a limited answer (by number, without a
+// holder's name) has no holders, flat or licence identifier to show.
 func (v Verification) Public() certificate.VerificationJSON {
 	out := certificate.VerificationJSON{LicenceID: v.LicenceID, Kind: string(v.Kind), Number: v.Number, SignatureValid: v.SignatureValid, State: v.State,
 		CancelReason: v.CancelReason, Mortgaged: v.Mortgaged, Sealed: v.Sealed, Holders: v.Holders, UnitNo: v.UnitNo, Location: v.Location,
-		Area: v.Area, RightType: v.RightType, Authority: v.Authority, IssuedOn: v.IssuedOn, CheckedAt: v.CheckedAt}
+		Area: v.Area, RightType: v.RightType, Authority: v.Authority, IssuedOn: v.IssuedOn, CheckedAt: v.CheckedAt, Limited: v.Limited}
 	out.Status = v.StatusLabels()
-	if out.Holders == nil {
-		out.Holders = []string{}
-	}
 	return out
 }
 

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"io"
 	"net/http/httptest"
 	"testing"
@@ -168,8 +169,9 @@ func registrationSamples(b Base, proj ledger.Project, building ledger.Building, 
 			Blocks: []problem.Reason{{Rule: "transfer.deed_tax", Message: "契税尚未缴纳", Basis: "b", Fixer: "f"}}, Materials: [][3]string{{"合同备案", "652301YS1", "n"}},
 			History: []HistoryLine{{StepRecord: store.StepRecord{Step: registry.StepAccept, ByName: "李娜", At: now, Note: "n"}, Services: []string{"首次登记", "转移登记"}}}, Certificates: []store.Certificate{cert},
 			Errors: map[string]string{"reason": "x"}, Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
-		"certificate": CertificatePage{Base: b, Cert: cert, Content: payload, VerifyURL: "http://x/verify/1", CanDownload: true, Current: ver},
-		"verify":      VerifyPage{Base: b, Licence: cert.LicenceID, Result: &ver, Message: "m"},
+		"certificate": CertificatePage{Base: b, Cert: cert, Content: payload, VerifyURL: "http://x/verify/1", CanDownload: true, Current: ver,
+			Seal: template.HTML(certificate.Seal("昌吉市不动产登记中心", certificate.SealPurpose))},
+		"verify": VerifyPage{Base: b, Query: cert.LicenceID, Result: &ver, Message: "m"},
 		"handovers": HandoverListPage{Base: b, Project: proj, Events: []handover.Event{ev}, Buildings: []ledger.Building{building}, CanManage: true,
 			Ready: handover.Report{Units: 3, ReadyUnits: 1}, Form: handover.Input{Buildings: []int64{7}, Mode: "onsite"}, Errors: map[string]string{"notice_on": "x"},
 			Message: "m", Reasons: []problem.Reason{{Message: "r"}}},
@@ -322,14 +324,19 @@ func TestEveryTemplateRenders(t *testing.T) {
 	}
 	// A verified-audit page and an anonymous page render too.
 	anon := Base{Title: "t", Today: calendar.MustDate("2026-03-10")}
-	for name, page := range map[string]any{
-		"audit":       AuditPage{Base: anon, Verified: &AuditVerification{Count: 3, Intact: false, Break: audit.Break{EventID: 2, Reason: "r"}}},
-		"tools":       ToolsPage{Base: anon, Error: "e"},
-		"verify":      VerifyPage{Base: anon},
-		"certificate": CertificatePage{Base: anon, Content: certificate.Payload{Kind: certificate.Proof, Matter: "抵押权", Amount: "1"}},
+	for _, v := range []struct {
+		name string
+		page any
+	}{
+		{"audit", AuditPage{Base: anon, Verified: &AuditVerification{Count: 3, Intact: false, Break: audit.Break{EventID: 2, Reason: "r"}}}},
+		{"tools", ToolsPage{Base: anon, Error: "e"}},
+		{"verify", VerifyPage{Base: anon}},
+		{"verify", VerifyPage{Base: anon, Query: "新(2026)昌吉市不动产权第0000001号", Result: &certificate.VerificationJSON{Number: "新(2026)昌吉市不动产权第0000001号",
+			Kind: "title", State: "注销", Status: []string{"注销"}, Limited: true}}},
+		{"certificate", CertificatePage{Base: anon, Content: certificate.Payload{Kind: certificate.Proof, Matter: "抵押权", Amount: "1"}}},
 	} {
-		if err := s.render(httptest.NewRecorder(), 200, name, page); err != nil {
-			t.Errorf("render %s (variant): %v", name, err)
+		if err := s.render(httptest.NewRecorder(), 200, v.name, v.page); err != nil {
+			t.Errorf("render %s (variant): %v", v.name, err)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -573,6 +574,7 @@ type CertificatePage struct {
 	VerifyURL   string
 	CanDownload bool
 	Current     certificate.VerificationJSON
+	Seal        template.HTML // the authority's seal; empty until the certificate is signed, or when its signature does not hold
 }
 
 func (s *Server) loadCertificate(r *http.Request) (store.Certificate, access.Target, error) {
@@ -608,6 +610,13 @@ func (s *Server) certificatePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Current = v.Public()
+	if page.Current.SignatureValid {
+		name, err := s.db.SignerName(r.Context(), c.KeyID)
+		if err != nil {
+			return err
+		}
+		page.Seal = template.HTML(certificate.Seal(name, certificate.SealPurpose)) // certificate.Seal escapes every text
+	}
 	if err := s.viewedPersonal(r, "certificate", c.ID, t.Buyers); err != nil {
 		return err
 	}
@@ -662,31 +671,64 @@ func (s *Server) certificateDownload(w http.ResponseWriter, r *http.Request) err
 
 // ---- public verification
 
-// VerifyPage is the public verification of an electronic certificate.
+// VerifyPage is the public verification of an electronic certificate, by
+// its licence identifier (电子证照标识) or by its number (不动产权证书号).
 type VerifyPage struct {
 	Base
-	Licence string
+	Query   string // the identifier or number as typed
 	Result  *certificate.VerificationJSON
 	Message string
 }
 
+// verifyForm is the verification form, and its answer: a licence
+// identifier is sent to its own address (the QR code's); a certificate
+// number is answered here. The holder's name, the second factor of a
+// lookup by number, is read only from a posted form, so that it stays out
+// of addresses and browser history, and it is never shown back: a page
+// with a wrong name is the page without one.
 func (s *Server) verifyForm(w http.ResponseWriter, r *http.Request) error {
-	if id := strings.TrimSpace(r.URL.Query().Get("id")); id != "" {
-		http.Redirect(w, r, "/verify/"+url.PathEscape(id), http.StatusSeeOther)
+	page := VerifyPage{Base: s.base(r, "电子证照核验"), Query: strings.TrimSpace(r.FormValue("id"))}
+	if page.Query == "" {
+		return s.render(w, 200, "verify", page)
+	}
+	if _, err := code.ParseLicenceID(page.Query); err == nil {
+		http.Redirect(w, r, "/verify/"+url.PathEscape(page.Query), http.StatusSeeOther)
 		return nil
 	}
-	return s.render(w, 200, "verify", VerifyPage{Base: s.base(r, "电子证照核验")})
+	return s.verifyNumber(w, r, page, r.PostFormValue("name"))
 }
 
+// verifyPage answers the address a certificate's QR code carries: its
+// licence identifier; a certificate number there is answered as the form
+// answers it without a name.
 func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
-	page := VerifyPage{Base: s.base(r, "电子证照核验"), Licence: r.PathValue("licence")}
-	if _, err := code.ParseLicenceID(page.Licence); err != nil {
-		page.Message = "电子证照标识格式有误：" + problem.As(err).Message
-		return s.render(w, http.StatusNotFound, "verify", page)
+	page := VerifyPage{Base: s.base(r, "电子证照核验"), Query: r.PathValue("licence")}
+	if _, err := code.ParseLicenceID(page.Query); err != nil {
+		return s.verifyNumber(w, r, page, "")
 	}
-	v, err := s.db.Verify(r.Context(), page.Licence)
+	v, err := s.db.Verify(r.Context(), page.Query)
 	if problem.KindOf(err) == problem.NotFound {
 		page.Message = "查无此证照：请核对电子证照标识，或向登记机构咨询。"
+		return s.render(w, http.StatusNotFound, "verify", page)
+	}
+	if err != nil {
+		return err
+	}
+	res := v.Public()
+	page.Result = &res
+	return s.render(w, 200, "verify", page)
+}
+
+// verifyNumber answers a lookup by certificate number (store.VerifyNumber),
+// which the store audits.
+func (s *Server) verifyNumber(w http.ResponseWriter, r *http.Request, page VerifyPage, name string) error {
+	v, err := s.db.VerifyNumber(r.Context(), identity.ActorFrom(r.Context()), store.NumberLookup{Number: page.Query, Name: name, Via: "page"})
+	switch problem.KindOf(err) {
+	case problem.Invalid:
+		page.Message = "“" + page.Query + "”既不是电子证照标识，也不是不动产权证书号或不动产登记证明号：证书号形如“新(2026)昌吉市不动产权第0000123号”。"
+		return s.render(w, http.StatusNotFound, "verify", page)
+	case problem.NotFound:
+		page.Message = "查无此证：请核对不动产权证书号，或向登记机构咨询。"
 		return s.render(w, http.StatusNotFound, "verify", page)
 	}
 	if err != nil {

@@ -242,6 +242,26 @@ func TestBrowserPublicVerification(t *testing.T) {
 	}
 	check("现势")
 
+	// The number printed at the top of the certificate: alone it shows the
+	// state only; with the holder's full name, what the licence shows.
+	byNumber := func(name, scope, shot string) {
+		t.Helper()
+		err := chromedp.Do(b, chromedp.Navigate(base+"/verify"),
+			chromedp.SendKeys(chromedp.CSS(`input[name=id]`), certs[0].Number),
+			chromedp.SendKeys(chromedp.CSS(`input[name=name]`), name),
+			webtest.Submit(`form[action="/verify"] button`),
+			chromedp.WaitVisible(chromedp.CSS(`#verification`)))
+		if err != nil {
+			t.Fatalf("verify by number: %v", err)
+		}
+		webtest.Screenshot(t, b, shot)
+		if got, _ := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector('#verification').dataset.scope`)); got != scope {
+			t.Errorf("by number with %q: %s, want %s", name, got, scope)
+		}
+	}
+	byNumber("", "limited", "verify-number-alone")
+	byNumber("买受人", "full", "verify-number-holder")
+
 	// The owner sells the flat on: the first certificate is cancelled.
 	resale, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"买受人", "王芳"},
 		Services: []store.ServiceInput{{Kind: registry.Transfer, UnitID: c.UnitID, Holders: []registry.Holder{{Name: "王芳", IDKind: "身份证", IDNumber: "440524188001010014"}},

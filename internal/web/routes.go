@@ -145,6 +145,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /paper-stock", s.page(s.paperPage))
 	mux.Handle("POST /paper-stock", s.page(s.paperAction))
 	mux.Handle("GET /verify", s.page(s.verifyForm))
+	mux.Handle("POST /verify", s.page(s.verifyForm))
 	mux.Handle("GET /verify/{licence}", s.page(s.verifyPage))
 	mux.Handle("GET /handover", s.page(s.handoverIndex))
 	mux.Handle("GET /projects/{id}/handover", s.page(s.handoverListPage))

@@ -1,0 +1,174 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"strings"
+	"testing"
+
+	"handover/internal/access"
+	"handover/internal/audit"
+	"handover/internal/certificate"
+	"handover/internal/problem"
+	"handover/internal/registry"
+	"handover/internal/store"
+	"handover/internal/store/storetest"
+)
+
+// issue takes an application through review, recording, certification
+// and issue, as the registration authority's clerks do.
+func (x *registrationFixture) issue(t *testing.T, a registry.Application) {
+	t.Helper()
+	var err error
+	if a, err = x.step(t, x.reviewer, a, registry.StepReview, store.StepOptions{}); err != nil {
+		t.Fatalf("review: %v", err)
+	}
+	for _, step := range []registry.Step{registry.StepRecord, registry.StepCertify, registry.StepIssue} {
+		if a, err = x.step(t, x.recorder, a, step, store.StepOptions{Delivery: "hand"}); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+}
+
+// A certificate number finds its certificate however it is typed (full-
+// width brackets, spaces); alone, or with a name that is not a holder's,
+// it answers only that the certificate exists and its state — the same
+// answer either way — and with a holder's full name what its licence
+// identifier answers. Every lookup of a well-formed number is audited,
+// found or not, without the name typed; a malformed one is refused
+// before any lookup.
+func TestVerifyByNumber(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	c := x.contracts[3]
+	x.issue(t, x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID}))
+	certs, _ := x.db.CertificatesOfUnit(ctx, c.UnitID)
+	if len(certs) != 1 {
+		t.Fatalf("certificates: %+v", certs)
+	}
+	cert := certs[0]
+	var p certificate.Payload
+	if err := json.Unmarshal(cert.Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	holder := p.Holders[0].Name
+	byLicence, err := x.db.Verify(ctx, cert.LicenceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The number as old data and people write it.
+	typed := strings.NewReplacer("(", "（", ")", "）", "第", " 第 ").Replace(cert.Number)
+	visitor := audit.Actor{Name: "匿名", Addr: "203.0.113.9"}
+	lookups := func() []audit.Event {
+		t.Helper()
+		ev, err := x.db.ListAudit(ctx, access.Filter{All: true}, store.AuditQuery{Action: "certificate.lookup", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	var limited *store.Verification
+	tests := []struct {
+		name, number, given string
+		kind                problem.Kind // of the error; 0 for an answer
+		full                bool
+		audited             string // the audit's name field; "" when no lookup is audited
+	}{
+		{"by number alone", cert.Number, "", 0, false, "none"},
+		{"as typed, full-width brackets and spaces", typed, "", 0, false, "none"},
+		{"with a holder's full name", cert.Number, holder, 0, true, "holder"},
+		{"typed, with the name spaced out", typed, " " + strings.Join(strings.Split(holder, ""), " ") + " ", 0, true, "holder"},
+		{"with a name that is not a holder's", cert.Number, "李娜", 0, false, "not_a_holder"},
+		{"with the masked name the answer shows", cert.Number, byLicence.Holders[0], 0, false, "not_a_holder"},
+		{"with part of the name", cert.Number, string([]rune(holder)[:1]), 0, false, "not_a_holder"},
+		{"a number never issued", "新(2026)昌吉市不动产权第0999999号", "", problem.NotFound, false, "none"},
+		{"a number never issued, with a name", "新(2026)昌吉市不动产权第0999999号", holder, problem.NotFound, false, "not_a_holder"},
+		{"not a certificate number", "0000001", "", problem.Invalid, false, ""},
+		{"a licence identifier is not a number", cert.LicenceID, holder, problem.Invalid, false, ""},
+	}
+	for _, tt := range tests {
+		before := len(lookups())
+		v, err := x.db.VerifyNumber(ctx, visitor, store.NumberLookup{Number: tt.number, Name: tt.given, Via: "page"})
+		if problem.KindOf(err) != tt.kind || (tt.kind == 0) != (err == nil) {
+			t.Errorf("%s: got %v, want kind %v", tt.name, err, tt.kind)
+			continue
+		}
+		events := lookups()
+		switch {
+		case tt.audited == "" && len(events) != before:
+			t.Errorf("%s: a refused number was audited as a lookup", tt.name)
+		case tt.audited != "":
+			if len(events) != before+1 {
+				t.Errorf("%s: %d lookups audited, want 1", tt.name, len(events)-before)
+				break
+			}
+			e := events[0] // newest first
+			var sum struct {
+				Via, Name   string
+				Found       bool
+				Certificate int64
+			}
+			if err := json.Unmarshal([]byte(e.Summary), &sum); err != nil {
+				t.Fatal(err)
+			}
+			if e.RecordType != "certificate_number" || !strings.HasSuffix(e.RecordID, "号") || e.Actor.Addr != visitor.Addr || sum.Via != "page" ||
+				sum.Name != tt.audited || sum.Found != (err == nil) || (err == nil) != (sum.Certificate == cert.ID) {
+				t.Errorf("%s: audited %s %s by %+v: %s; want the number, the visitor, name %s", tt.name, e.RecordType, e.RecordID, e.Actor, e.Summary, tt.audited)
+			}
+			if tt.given != "" && strings.Contains(e.Summary, strings.TrimSpace(tt.given)) {
+				t.Errorf("%s: the audit trail keeps the name typed: %s", tt.name, e.Summary)
+			}
+		}
+		if err != nil {
+			continue
+		}
+		if tt.full {
+			if v.Limited || !reflect.DeepEqual(v, byLicence) {
+				t.Errorf("%s: got %+v; want what the licence identifier answers, %+v", tt.name, v, byLicence)
+			}
+			continue
+		}
+		if limited == nil {
+			limited = &v
+		}
+		if !reflect.DeepEqual(v, *limited) {
+			t.Errorf("%s: got %+v; want the same answer as by number alone, %+v", tt.name, v, *limited)
+		}
+		if !v.Limited || v.Number != cert.Number || v.State != "现势" || !v.SignatureValid || v.LicenceID != "" || v.Holders != nil || v.UnitNo != "" || v.Location != "" {
+			t.Errorf("%s: got %+v; want only that the certificate exists, signed and 现势", tt.name, v)
+		}
+	}
+
+	// The flat is sold on: the number now answers 注销, the reason only
+	// to a holder's name.
+	x.issue(t, x.apply(t, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID, Holders: []registry.Holder{{Name: "赵六", IDKind: "身份证", IDNumber: buyerIDs[2]}},
+		Details: map[string]string{"deed_tax_voucher": "存量房完税003", "price": "900000"}}))
+	v, err := x.db.VerifyNumber(ctx, visitor, store.NumberLookup{Number: cert.Number, Via: "api"})
+	if err != nil || v.State != "注销" || v.CancelReason != "" || !v.Limited {
+		t.Errorf("the cancelled certificate by number: %+v, %v; want 注销 without the reason", v, err)
+	}
+	if v, err := x.db.VerifyNumber(ctx, visitor, store.NumberLookup{Number: cert.Number, Name: holder, Via: "api"}); err != nil || v.State != "注销" || v.CancelReason == "" || v.Limited {
+		t.Errorf("the cancelled certificate with its holder's name: %+v, %v; want 注销 with the reason", v, err)
+	}
+	if v, err := x.db.VerifyNumber(ctx, visitor, store.NumberLookup{Number: cert.Number, Name: "赵六", Via: "api"}); err != nil || !v.Limited {
+		t.Errorf("the new owner's name on the old certificate: %+v, %v; want the limited answer", v, err)
+	}
+}
+
+// The lookup by number reads the certificates' unique index on cert_no:
+// both engines made one for the UNIQUE constraint.
+func TestCertificateNumberIsIndexed(t *testing.T) {
+	db, _ := storetest.Open(t)
+	q := `SELECT COUNT(*) FROM pragma_index_list('certificates') l JOIN pragma_index_info(l.name) i WHERE i.name = 'cert_no' AND l."unique" = 1`
+	if db.Engine() == store.Postgres {
+		q = `SELECT COUNT(*) FROM pg_indexes WHERE schemaname = current_schema() AND tablename = 'certificates' AND indexdef LIKE 'CREATE UNIQUE INDEX % (cert_no)'`
+	}
+	var n int
+	if err := db.SQLForTest().QueryRowContext(context.Background(), q).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("unique indexes on certificates (cert_no): %d, want 1", n)
+	}
+}
