@@ -7,7 +7,6 @@ import (
 	"io"
 	"net/http"
 	"net/url"
-	"strings"
 
 	"handover/internal/audit"
 )
@@ -112,7 +111,7 @@ func busiestLists(ctx context.Context, raw *sql.DB) ([]listPage, error) {
 		return nil, err
 	}
 	contracts := `FROM contracts c JOIN units u ON u.id = c.unit_id JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = c.project_id WHERE c.jurisdiction = $1`
-	search := contracts + ` AND (UPPER(c.number) LIKE $2 OR UPPER(b.name || ' ' || u.room) LIKE $2 OR UPPER(p.name) LIKE $2)`
+	search := contracts + ` AND (c.number LIKE $2 OR b.name || ' ' || u.room LIKE $2 OR p.name LIKE $2)`
 	contractCols := `c.id, c.number, c.state, c.total_price, c.signed_at, b.name || ' ' || u.room, p.name`
 	utilities := `FROM utility_requests r JOIN units u ON u.id = r.unit_id JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id WHERE r.org_id = $1 AND r.state = 'requested'`
 	handover := `FROM handover_units h JOIN units u ON u.id = h.unit_id JOIN buildings b ON b.id = u.building_id WHERE h.event_id = $1 AND h.state = 'blocked'`
@@ -120,7 +119,7 @@ func busiestLists(ctx context.Context, raw *sql.DB) ([]listPage, error) {
 	pages := []listPage{
 		{"contracts", "zhujian", "/contracts", []string{`SELECT COUNT(*) ` + contracts, `SELECT ` + contractCols + ` ` + contracts + ` ORDER BY c.id DESC LIMIT 50`}, []any{"652301"}},
 		{"contracts_search", "zhujian", "/contracts?q=" + url.QueryEscape(room),
-			[]string{`SELECT COUNT(*) ` + search, `SELECT ` + contractCols + ` ` + search + ` ORDER BY c.id DESC LIMIT 50`}, []any{"652301", "%" + strings.ToUpper(room) + "%"}},
+			[]string{`SELECT COUNT(*) ` + search, `SELECT ` + contractCols + ` ` + search + ` ORDER BY c.id DESC LIMIT 50`}, []any{"652301", "%" + room + "%"}},
 		{"utilities_waiting", "gongshui", "/utilities", []string{`SELECT COUNT(*) ` + utilities,
 			`SELECT r.id, b.name || ' ' || u.room, p.name, r.service, r.holder, r.requested_at ` + utilities + ` ORDER BY r.id LIMIT 50`}, []any{water}},
 		{"deed_tax_unpaid", "shuiwu", "/deed-tax", []string{`SELECT COUNT(*) ` + taxes,

@@ -241,7 +241,7 @@ type ListedContract struct {
 // ContractList lists the contracts a filter allows a page at a time,
 // newest first, with their flats and buyers read for that page only.
 func (db *DB) ContractList(ctx context.Context, f access.Filter, q ContractListQuery) (Listed[ListedContract], error) {
-	var l listQuery
+	l := db.newList()
 	scope, ok := contractScope(f, l.arg)
 	if !ok {
 		return Listed[ListedContract]{Page: q.Page.normal()}, nil
@@ -262,9 +262,12 @@ func (db *DB) ContractList(ctx context.Context, f access.Filter, q ContractListQ
 		l.and(`c.state = 'signed' AND c.signed_at < ` + l.arg(presale.OverdueIfSignedBefore(q.OverdueOn).UTC()))
 	}
 	l.like(q.Search, `c.number`, `b.name || ' ' || u.room`, `p.name`)
+	if q.Search == "" && q.Building == 0 {
+		l.countFrom = `FROM contracts c`
+	}
 	out, err := list(ctx, db.r(), q.Page, contractColumns+`, b.name || ' ' || u.room, p.name`,
 		`FROM contracts c JOIN units u ON u.id = c.unit_id JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = c.project_id`,
-		`c.id DESC`, &l, func(r rowScanner) (ListedContract, error) {
+		`c.id DESC`, l, func(r rowScanner) (ListedContract, error) {
 			var x ListedContract
 			c, err := scanContract(extraColumns{r, []any{&x.Room, &x.Project}})
 			x.Contract = c

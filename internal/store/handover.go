@@ -154,7 +154,7 @@ type ListedDeedTax struct {
 // order of its 楼盘表, or those of every project the filter allows by
 // project and then so.
 func (db *DB) DeedTaxList(ctx context.Context, q DeedTaxQuery) (Listed[ListedDeedTax], error) {
-	var l listQuery
+	l := db.newList()
 	if q.Project != 0 {
 		l.and(`x.project_id = ` + l.arg(q.Project))
 	} else if !q.Filter.All {
@@ -181,7 +181,7 @@ func (db *DB) DeedTaxList(ctx context.Context, q DeedTaxQuery) (Listed[ListedDee
 		`FROM deed_taxes JOIN (SELECT u.id AS unit, b.project_id, p.name AS project_name, p.jurisdiction, p.developer_org,
 				b.number AS building_number, u.number AS unit_number, b.name || ' ' || u.room AS room
 			FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id) x ON x.unit = deed_taxes.unit_id`,
-		`x.project_id, x.building_number, x.unit_number, deed_taxes.id`, &l, func(r rowScanner) (ListedDeedTax, error) {
+		`x.project_id, x.building_number, x.unit_number, deed_taxes.id`, l, func(r rowScanner) (ListedDeedTax, error) {
 			var x ListedDeedTax
 			a, err := scanDeedTax(extraColumns{r, []any{&x.Room, &x.ProjectID, &x.ProjectName}})
 			x.Assessment = a
@@ -474,13 +474,13 @@ type HandoverUnitQuery struct {
 // HandoverUnitList lists a handover's units a page at a time, in the
 // order of the 楼盘表 (building, then unit).
 func (db *DB) HandoverUnitList(ctx context.Context, q HandoverUnitQuery) (Listed[handover.UnitOutcome], error) {
-	var l listQuery
+	l := db.newList()
 	l.and(`h.event_id = ` + l.arg(q.Event))
 	if q.State != "" {
 		l.and(`h.state = ` + l.arg(string(q.State)))
 	}
 	l.like(q.Search, `b.name || ' ' || u.room`)
-	return list(ctx, db.r(), q.Page, outcomeColumns, outcomeFrom, `b.number, u.number, h.unit_id`, &l, scanOutcome)
+	return list(ctx, db.r(), q.Page, outcomeColumns, outcomeFrom, `b.number, u.number, h.unit_id`, l, scanOutcome)
 }
 
 // HandoverTally is how a handover's units stand: by state, and how many
@@ -972,14 +972,14 @@ type UtilityQuery struct {
 // UtilityList lists a provider's requests a page at a time: those waiting
 // first, the longest waiting on top, then the answered ones, newest first.
 func (db *DB) UtilityList(ctx context.Context, q UtilityQuery) (Listed[UtilityRequest], error) {
-	var l listQuery
+	l := db.newList()
 	l.and(`r.org_id = ` + l.arg(q.Org))
 	if q.Waiting {
 		l.and(`r.state = 'requested'`)
 	}
 	l.like(q.Search, `b.name || ' ' || u.room`, `p.name`, `r.holder`)
 	return list(ctx, db.r(), q.Page, utilityColumns, utilityFrom,
-		`CASE WHEN r.state = 'requested' THEN 0 ELSE 1 END, CASE WHEN r.state = 'requested' THEN r.id ELSE -r.id END`, &l, scanUtility)
+		`CASE WHEN r.state = 'requested' THEN 0 ELSE 1 END, CASE WHEN r.state = 'requested' THEN r.id ELSE -r.id END`, l, scanUtility)
 }
 
 // UtilitiesWaiting counts a provider's requests waiting for its answer.

@@ -80,7 +80,7 @@ func TestContractListPages(t *testing.T) {
 	// The contract number's letters are found in either case, on both
 	// engines (PostgreSQL's LIKE minds case; SQLite's does not).
 	for _, q := range []string{one.Room, strings.Fields(one.Room)[len(strings.Fields(one.Room))-1], one.Number, one.Number[len(one.Number)-5:],
-		strings.ToLower(one.Number), p.Name, "%", "_", "没有这一户"} {
+		strings.ToLower(one.Number), p.Name, "%", "_", `\`, "没有这一户"} {
 		l, err := db.ContractList(ctx, all, store.ContractListQuery{Project: p.ID, Search: q, Page: store.Page{Size: store.MaxPageSize}})
 		if err != nil {
 			t.Fatal(err)
