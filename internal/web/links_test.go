@@ -4,6 +4,7 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"golang.org/x/net/html"
 
+	"handover/internal/store/storetest"
 	"handover/internal/web/webtest"
 )
 
@@ -22,6 +24,12 @@ import (
 func TestNoLinkLeadsToForbidden(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crawls the demo prefecture as every user")
+	}
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		// Which links a page draws is decided by the access policy and the
+		// route table, not by the database: the crawl runs once, on SQLite,
+		// and keeps CI's PostgreSQL half short.
+		t.Skip("engine-independent; crawled on SQLite")
 	}
 	env := webtest.StartDemo(t)
 	rows, err := env.Raw.Query(`SELECT username FROM users ORDER BY id`)
