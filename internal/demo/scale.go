@@ -36,9 +36,6 @@ type Synthetic struct {
 	Plan         []BuildingPlan
 }
 
-// county is the six-digit county code of a jurisdiction (a park's county).
-func county(j string) string { return j[:6] }
-
 // SyntheticProject creates a project through the store as a developer and
 // the housing bureau would: project, parcel, confirmed permits, the 楼盘表
 // workbook, the presale permit of every building and the supervised
@@ -88,7 +85,7 @@ func SyntheticProject(ctx context.Context, db *store.DB, f *Foundation, s Synthe
 	if _, err := db.IssuePresale(ctx, housing, p.ID, buildings, "", 0); err != nil {
 		return p, err
 	}
-	return p, db.OpenFundAccount(ctx, housing, presale.FundAccount{ProjectID: p.ID, Bank: f.Orgs[county(s.Jurisdiction)+"/bank"].ID,
+	return p, db.OpenFundAccount(ctx, housing, presale.FundAccount{ProjectID: p.ID, Bank: f.Orgs[identity.CountyOf(s.Jurisdiction)+"/bank"].ID,
 		Number: "SYN" + s.Parcel[13:], Supervised: d("1000000")})
 }
 
@@ -97,7 +94,7 @@ func SyntheticProject(ctx context.Context, db *store.DB, f *Foundation, s Synthe
 // ids: the sales a synthetic project needs before its filings, which then
 // go through the store. It is for benchmarks and scaled demos only.
 func SignInBulk(ctx context.Context, tx *sql.Tx, p ledger.Project, f *Foundation, units []int64, signed time.Time) ([]int64, error) {
-	bank := f.Orgs[county(p.Jurisdiction)+"/bank"].ID
+	bank := f.Orgs[identity.CountyOf(p.Jurisdiction)+"/bank"].ID
 	cols := []string{"number", "unit_id", "project_id", "developer_org", "jurisdiction", "state", "ownership", "price_basis", "unit_price", "price_area",
 		"total_price", "payment", "loan_bank", "loan_amount", "loan_years", "loan_no", "home_count", "marital", "escrow_bank", "escrow_acct",
 		"delivery_date", "delivery_conditions", "area_clause", "registration_days", "late_delivery_rate", "late_certificate_rate", "created_by",
@@ -125,7 +122,7 @@ func SignInBulk(ctx context.Context, tx *sql.Tx, p ledger.Project, f *Foundation
 	buyers := make([][]any, len(units))
 	for i, unit := range units {
 		out[i] = byUnit[unit]
-		body := fmt.Sprintf("%s%s%03d", county(p.Jurisdiction), time.Date(1960+i%40, 1, 1+i%28, 0, 0, 0, 0, time.UTC).Format("20060102"), 1+int(p.ID*31+int64(i))%997)
+		body := fmt.Sprintf("%s%s%03d", identity.CountyOf(p.Jurisdiction), time.Date(1960+i%40, 1, 1+i%28, 0, 0, 0, 0, time.UTC).Format("20060102"), 1+int(p.ID*31+int64(i))%997)
 		check, _ := code.IDCheckChar(body)
 		buyers[i] = []any{out[i], 1, fmt.Sprint("买受人", p.ID, "-", i), body + string(check)}
 	}
@@ -505,7 +502,7 @@ func (l *scaleLoad) prepareKeys() error {
 // project, its units and the contracts sold.
 func (l *scaleLoad) project(k int) (Synthetic, int, int, error) {
 	j := l.places[k%len(l.places)]
-	s := Synthetic{Name: fmt.Sprintf("规模测试%03d号项目", k+1), Jurisdiction: j, Parcel: fmt.Sprintf("%s%03d%03dGB%05d", county(j), 900+k/1000, k%1000, k+1),
+	s := Synthetic{Name: fmt.Sprintf("规模测试%03d号项目", k+1), Jurisdiction: j, Parcel: fmt.Sprintf("%s%03d%03dGB%05d", identity.CountyOf(j), 900+k/1000, k%1000, k+1),
 		Developer: "dev1", Plan: l.plan, LandCertNo: fmt.Sprintf("新(2024)%s不动产权第%07d号", l.certPlace[j], 9000000+k)}
 	stage := k % 5
 	held := l.today.AddDays(-((k*23)%330 + 1))

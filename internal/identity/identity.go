@@ -273,3 +273,12 @@ func (p *Principal) UserID() int64 {
 	}
 	return p.User.ID
 }
+
+// CountyOf is the county a jurisdiction is assessed in: a park (652301-01)
+// belongs to its county (652301), a county is its own.
+func CountyOf(jurisdiction string) string {
+	if len(jurisdiction) > 6 {
+		return jurisdiction[:6]
+	}
+	return jurisdiction
+}

@@ -274,7 +274,7 @@ func (s *Server) report(r *http.Request, limit int) (supervision.Report, templat
 	}
 	for _, p := range ps {
 		rep.Projects = append(rep.Projects, supervision.ReportProject{Name: p.Name, Jurisdiction: JNames(names).Name(p.Jurisdiction), Stage: p.Stage.Label(),
-			County: JNames(names).Name(county(p.Jurisdiction)), HandedOver: p.HandedOver, SameDay: p.SameDay})
+			County: JNames(names).Name(identity.CountyOf(p.Jurisdiction)), HandedOver: p.HandedOver, SameDay: p.SameDay})
 	}
 	units, total, err := s.db.DashboardUnits(r.Context(), store.DrillQuery{DashboardQuery: q, Stage: supervision.HandedOver, Limit: limit})
 	if err != nil {
@@ -299,21 +299,12 @@ func (s *Server) report(r *http.Request, limit int) (supervision.Report, templat
 			supervision.ClockRunningOut, supervision.DeliveryAtRisk} {
 			if a.Kind == k {
 				rep.Alerts = append(rep.Alerts, a)
-				overdue[JNames(names).Name(county(a.Jurisdiction))]++
+				overdue[JNames(names).Name(identity.CountyOf(a.Jurisdiction))]++
 			}
 		}
 	}
 	rep.Counties = supervision.CompareCounties(rep.Projects, overdue)
 	return rep, page.Q(), nil
-}
-
-// county is the county a jurisdiction is assessed in: a park (652301-01)
-// counts for its county (652301).
-func county(jurisdiction string) string {
-	if len(jurisdiction) > 6 {
-		return jurisdiction[:6]
-	}
-	return jurisdiction
 }
 
 func (s *Server) reportPage(w http.ResponseWriter, r *http.Request) error {

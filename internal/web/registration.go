@@ -707,8 +707,14 @@ func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
 		return s.verifyNumber(w, r, page, "")
 	}
 	v, err := s.db.Verify(r.Context(), page.Query)
+	return s.renderVerification(w, page, v, err, "查无此证照：请核对电子证照标识，或向登记机构咨询。")
+}
+
+// renderVerification shows a verification, or notFound when there is no
+// such certificate; other errors are the error page's.
+func (s *Server) renderVerification(w http.ResponseWriter, page VerifyPage, v store.Verification, err error, notFound string) error {
 	if problem.KindOf(err) == problem.NotFound {
-		page.Message = "查无此证照：请核对电子证照标识，或向登记机构咨询。"
+		page.Message = notFound
 		return s.render(w, http.StatusNotFound, "verify", page)
 	}
 	if err != nil {
@@ -727,14 +733,6 @@ func (s *Server) verifyNumber(w http.ResponseWriter, r *http.Request, page Verif
 	case problem.Invalid:
 		page.Message = "“" + page.Query + "”既不是电子证照标识，也不是不动产权证书号或不动产登记证明号：证书号形如“新(2026)昌吉市不动产权第0000123号”。"
 		return s.render(w, http.StatusNotFound, "verify", page)
-	case problem.NotFound:
-		page.Message = "查无此证：请核对不动产权证书号，或向登记机构咨询。"
-		return s.render(w, http.StatusNotFound, "verify", page)
 	}
-	if err != nil {
-		return err
-	}
-	res := v.Public()
-	page.Result = &res
-	return s.render(w, 200, "verify", page)
+	return s.renderVerification(w, page, v, err, "查无此证：请核对不动产权证书号，或向登记机构咨询。")
 }
