@@ -33,7 +33,9 @@ func (a *API) registrationRoutes() []Route {
 			Summary: "办理一步：review 审核、review2 复审、return 退回补正、accept 重新受理、withdraw 撤回、record 登簿、certify 缮证、issue 发证（各步所需角色不同）",
 			Params:  id, Request: stepInput{}, Response: applicationJSON{}, handle: a.stepApplication},
 		{Method: "GET", Pattern: "/api/v1/registration-queue", Action: access.RegistrationWork, Tag: tReg, Summary: "本辖区待办（按期限排序）",
-			Params: []Param{{Name: "state", In: "query", Desc: "accepted | reviewed | approved | recorded | certified | returned"}}, Response: queueJSON{}, handle: a.queue},
+			Params: append([]Param{{Name: "state", In: "query", Desc: "accepted | reviewed | approved | recorded | certified | returned"},
+				{Name: "q", In: "query", Desc: "查找：受理号、幢与房号、不动产单元号、项目名称或申请人姓名的一部分"}}, pageParams()...),
+			Response: queueJSON{}, handle: a.queue},
 		{Method: "GET", Pattern: "/api/v1/units/{id}/certificates", Action: access.CertificateRead, Tag: tCert, Summary: "户的证书与证明",
 			Params: id, Response: certificateList{}, handle: a.unitCertificates},
 		{Method: "GET", Pattern: "/api/v1/certificates/{id}", Action: access.CertificateRead, Tag: tCert, Summary: "证书或证明（元数据、状态、交付）",
@@ -312,14 +314,19 @@ func (a *API) queue(w http.ResponseWriter, r *http.Request) error {
 	if err := decide(r, access.RegistrationWork, access.Target{Jurisdiction: p.Jurisdiction.Code}); err != nil {
 		return err
 	}
-	rows, err := a.DB.Queue(r.Context(), jurisdiction, registry.ServiceState(r.URL.Query().Get("state")))
+	page, err := queryPage(r)
+	if err != nil {
+		return err
+	}
+	l, err := a.DB.QueueList(r.Context(), store.QueueQuery{Jurisdiction: jurisdiction, State: registry.ServiceState(r.URL.Query().Get("state")),
+		Search: strings.TrimSpace(r.URL.Query().Get("q")), Page: page})
 	if err != nil {
 		return err
 	}
 	today, region := a.today(), p.Jurisdiction.Region
 	out := []queueRowJSON{}
 	cal := a.calendar()
-	for _, q := range rows {
+	for _, q := range l.Rows {
 		left, _, err := cal.WorkdaysBetween(today, q.Service.DueOn, region)
 		if err != nil {
 			return err
@@ -327,7 +334,7 @@ func (a *API) queue(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, queueRowJSON{ApplicationID: q.Application.ID, Number: q.Application.Number, Applicants: q.Application.Applicants,
 			Project: q.Project, Room: q.Room, Service: ToServiceJSON(q.Service), WorkdaysLeft: left})
 	}
-	return writeJSON(w, 200, queueJSON{Queue: out})
+	return writeJSON(w, 200, queueJSON{Queue: out, Total: l.Total, Page: l.Page.Number, Pages: l.Pages()})
 }
 
 type queueRowJSON struct {
@@ -341,7 +348,10 @@ type queueRowJSON struct {
 }
 
 type queueJSON struct {
-	Queue []queueRowJSON `json:"queue"`
+	Queue []queueRowJSON `json:"queue" doc:"本页的待办，期限早的在前"`
+	Total int            `json:"total" doc:"符合条件的待办总数"`
+	Page  int            `json:"page" doc:"页码，从1起"`
+	Pages int            `json:"pages" doc:"总页数"`
 }
 
 // ---- certificates

@@ -632,41 +632,73 @@ type QueueRow struct {
 	Project     string
 }
 
-// Queue lists the open services of a jurisdiction ("" for every one)
-// awaiting a state, oldest due first.
-func (db *DB) Queue(ctx context.Context, jurisdiction string, state registry.ServiceState) ([]QueueRow, error) {
-	var args []any
-	where := `a.state = 'open'`
-	if jurisdiction != "" {
-		args = append(args, jurisdiction)
-		where += ` AND a.jurisdiction = $1`
-	}
-	if state != "" {
-		args = append(args, string(state))
-		where += fmt.Sprintf(` AND s.state = $%d`, len(args))
-	}
-	rows, err := db.r().QueryContext(ctx, `SELECT a.id, a.number, a.applicants, a.source, a.created_at, s.id, s.seq, s.kind, s.unit_id, s.building_id,
-		s.state, s.due_on, s.auto_review, s.return_reason, COALESCE(u.room, ''), COALESCE(b.name, ''), COALESCE(p.name, '')
-		FROM services s JOIN applications a ON a.id = s.application_id
+// QueueQuery asks for one page of the clerks' queue: the open services of
+// a jurisdiction ("" for every one) at a step, oldest due first.
+type QueueQuery struct {
+	Jurisdiction string
+	State        registry.ServiceState // "": every step
+	// Search is part of a 受理号, of a flat (幢 and 户) or its 不动产单元号,
+	// of a project's name, or of an applicant's name (the queue is the
+	// registry's, whose staff may search by name).
+	Search string
+	Page   Page
+}
+
+// queueFrom is the queue's rows: a service with its application, flat,
+// building and project.
+const queueFrom = `FROM services s JOIN applications a ON a.id = s.application_id
 		LEFT JOIN units u ON u.id = s.unit_id LEFT JOIN buildings b ON b.id = COALESCE(NULLIF(s.building_id, 0), u.building_id)
-		LEFT JOIN projects p ON p.id = a.project_id
-		WHERE `+where+` ORDER BY s.due_on, a.id, s.seq LIMIT 500`, args...)
+		LEFT JOIN projects p ON p.id = a.project_id`
+
+// queueWhere is the queue's conditions but the step.
+func (db *DB) queueWhere(q QueueQuery) *listQuery {
+	l := db.newList()
+	l.and(`a.state = 'open'`)
+	if q.Jurisdiction != "" {
+		l.and(`a.jurisdiction = ` + l.arg(q.Jurisdiction))
+	}
+	l.like(q.Search, `a.number`, `COALESCE(b.name, '') || ' ' || COALESCE(u.room, '')`, `u.unit_no`, `p.name`, `a.applicants`)
+	return l
+}
+
+// QueueList lists the clerks' queue a page at a time, oldest due first.
+func (db *DB) QueueList(ctx context.Context, q QueueQuery) (Listed[QueueRow], error) {
+	l := db.queueWhere(q)
+	if q.State != "" {
+		l.and(`s.state = ` + l.arg(string(q.State)))
+	}
+	return list(ctx, db.r(), q.Page, `a.id, a.number, a.applicants, a.source, a.created_at, s.id, s.seq, s.kind, s.unit_id, s.building_id,
+		s.state, s.due_on, s.auto_review, s.return_reason, COALESCE(u.room, ''), COALESCE(b.name, ''), COALESCE(p.name, '')`, queueFrom,
+		`s.due_on, a.id, s.seq`, l, func(r rowScanner) (QueueRow, error) {
+			var q QueueRow
+			var names, room, building string
+			err := r.Scan(&q.Application.ID, &q.Application.Number, &names, &q.Application.Source, &q.Application.CreatedAt, &q.Service.ID,
+				&q.Service.Seq, &q.Service.Kind, &q.Service.UnitID, &q.Service.BuildingID, &q.Service.State, &q.Service.DueOn, &q.Service.AutoReview,
+				&q.Service.ReturnReason, &room, &building, &q.Project)
+			json.Unmarshal([]byte(names), &q.Application.Applicants)
+			q.Room = strings.TrimSpace(building + " " + room)
+			return q, err
+		})
+}
+
+// QueueTally counts the queue's services at each step under the query's
+// jurisdiction and search (its step and page are not read): the tabs'
+// badges.
+func (db *DB) QueueTally(ctx context.Context, q QueueQuery) (map[registry.ServiceState]int, error) {
+	l := db.queueWhere(q)
+	rows, err := db.r().QueryContext(ctx, `SELECT s.state, COUNT(*) `+queueFrom+l.cond()+` GROUP BY s.state`, l.args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []QueueRow
+	out := map[registry.ServiceState]int{}
 	for rows.Next() {
-		var q QueueRow
-		var names, room, building string
-		if err := rows.Scan(&q.Application.ID, &q.Application.Number, &names, &q.Application.Source, &q.Application.CreatedAt, &q.Service.ID,
-			&q.Service.Seq, &q.Service.Kind, &q.Service.UnitID, &q.Service.BuildingID, &q.Service.State, &q.Service.DueOn, &q.Service.AutoReview,
-			&q.Service.ReturnReason, &room, &building, &q.Project); err != nil {
+		var st registry.ServiceState
+		var n int
+		if err := rows.Scan(&st, &n); err != nil {
 			return nil, err
 		}
-		json.Unmarshal([]byte(names), &q.Application.Applicants)
-		q.Room = strings.TrimSpace(building + " " + room)
-		out = append(out, q)
+		out[st] = n
 	}
 	return out, rows.Err()
 }

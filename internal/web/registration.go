@@ -43,6 +43,8 @@ type RegistrationPage struct {
 	Tabs        []QueueTab
 	State       registry.ServiceState
 	Lines       []QueueLine
+	Q           string // the search typed
+	Pager       Pager
 	CanApply    bool
 	CanRestrict bool
 	Errors      map[string]string
@@ -78,10 +80,6 @@ func (s *Server) renderRegistration(w http.ResponseWriter, r *http.Request, stat
 	if p.PrefectureWide() {
 		jurisdiction = ""
 	}
-	all, err := s.db.Queue(r.Context(), jurisdiction, "")
-	if err != nil {
-		return err
-	}
 	page.State = registry.ServiceState(r.URL.Query().Get("state"))
 	if page.State == "" {
 		page.State = registry.Accepted
@@ -92,19 +90,23 @@ func (s *Server) renderRegistration(w http.ResponseWriter, r *http.Request, stat
 			page.State = registry.ReturnedSt
 		}
 	}
-	cal, today := s.calendar(), s.today()
+	q := store.QueueQuery{Jurisdiction: jurisdiction, State: page.State, Search: listSearch(r), Page: listPage(r)}
+	page.Q = q.Search
+	counts, err := s.db.QueueTally(r.Context(), q)
+	if err != nil {
+		return err
+	}
 	for _, t := range queueTabs {
-		for _, q := range all {
-			if q.Service.State == t.State {
-				t.Count++
-			}
-		}
+		t.Count = counts[t.State]
 		page.Tabs = append(page.Tabs, t)
 	}
-	for _, q := range all {
-		if q.Service.State != page.State {
-			continue
-		}
+	listed, err := s.db.QueueList(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	page.Pager = pagerOf(r, listed)
+	cal, today := s.calendar(), s.today()
+	for _, q := range listed.Rows {
 		left, _, err := cal.WorkdaysBetween(today, q.Service.DueOn, p.Jurisdiction.Region)
 		if err != nil {
 			return err

@@ -1,0 +1,110 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"testing"
+
+	"handover/internal/registry"
+	"handover/internal/store"
+)
+
+// The clerks' queue is read a page at a time, oldest due first, with the
+// steps' badges counted over the whole queue; the search finds a service
+// by its 受理号, its flat, its 不动产单元号 or its applicant, reads a typed
+// % literally, and a county's queue holds only its own applications.
+func TestQueueListPages(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	var apps []registry.Application
+	for i, c := range x.contracts {
+		a, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: []string{fmt.Sprintf("申请人%d号", i)},
+			Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: c.UnitID, Details: map[string]string{"reason": "共同出资"}}}})
+		if err != nil {
+			t.Fatalf("application %d: %v", i, err)
+		}
+		apps = append(apps, a)
+	}
+	if _, err := x.step(t, x.reviewer, apps[0], registry.StepReview, store.StepOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waiting := len(apps) - 1 // the first is reviewed, so approved
+	county := store.QueueQuery{Jurisdiction: "652301", State: registry.Accepted}
+
+	tally, err := x.db.QueueTally(ctx, county)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if tally[registry.Accepted] != waiting || tally[registry.Approved] != 1 {
+		t.Errorf("tally: got %v, want %d accepted and 1 approved (one review suffices here)", tally, waiting)
+	}
+
+	var got []string
+	for n := 1; ; n++ {
+		q := county
+		q.Page = store.Page{Number: n, Size: 2}
+		l, err := x.db.QueueList(ctx, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if l.Total != waiting {
+			t.Fatalf("page %d: got total %d, want %d", n, l.Total, waiting)
+		}
+		for _, r := range l.Rows {
+			if r.Service.State != registry.Accepted {
+				t.Errorf("%s is %s, want only accepted services", r.Application.Number, r.Service.State)
+			}
+			got = append(got, r.Application.Number)
+		}
+		if n == l.Pages() {
+			break
+		}
+	}
+	var want []string
+	for _, a := range apps[1:] {
+		want = append(want, a.Number)
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("pages: got %v, want %v (due on the same day, so in the order taken)", got, want)
+	}
+
+	one := apps[3]
+	ref, err := x.db.Unit(ctx, one.Services[0].UnitID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, search string
+		want         []string
+	}{
+		{"受理号", one.Number, []string{one.Number}},
+		{"flat", ref.Building.Name + " " + ref.Unit.Room, []string{one.Number}},
+		{"unit number", ref.Unit.UnitNo, []string{one.Number}},
+		{"applicant", "申请人3号", []string{one.Number}},
+		{"a typed % is literal", "申请人%号", nil},
+		{"nothing", "不存在的", nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			q := county
+			q.Search = tt.search
+			l, err := x.db.QueueList(ctx, q)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var got []string
+			for _, r := range l.Rows {
+				got = append(got, r.Application.Number)
+			}
+			if !slices.Equal(got, tt.want) || l.Total != len(tt.want) {
+				t.Errorf("search %q: got %v (total %d), want %v", tt.search, got, l.Total, tt.want)
+			}
+		})
+	}
+
+	other, err := x.db.QueueList(ctx, store.QueueQuery{Jurisdiction: "652302"})
+	if err != nil || other.Total != 0 {
+		t.Errorf("another county's queue: got %d rows (%v), want none", other.Total, err)
+	}
+}
