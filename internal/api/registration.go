@@ -90,9 +90,9 @@ func (a *API) registrationRoutes() []Route {
 
 // ApplicationInput is an application as the window or a partner submits it.
 type ApplicationInput struct {
-	Applicants []string       `json:"applicants" doc:"申请人姓名"`
-	Agent      string         `json:"agent,omitempty" doc:"代理人"`
-	Services   []serviceInput `json:"services" doc:"登记事项（按办理顺序）"`
+	Applicants []registry.Applicant `json:"applicants" doc:"申请人：{name, id_kind, id_number}，证件号码校验校验码；仅有姓名时可写作字符串"`
+	Agent      string               `json:"agent,omitempty" doc:"代理人"`
+	Services   []serviceInput       `json:"services" doc:"登记事项（按办理顺序）"`
 }
 
 type serviceInput struct {
@@ -265,7 +265,7 @@ func ToServiceJSON(s registry.Service) serviceJSON {
 
 func (a *API) writeApplication(w http.ResponseWriter, r *http.Request, app registry.Application, status int) error {
 	ctx := r.Context()
-	out := applicationJSON{ID: app.ID, Number: app.Number, Jurisdiction: app.Jurisdiction, ProjectID: app.ProjectID, Applicants: app.Applicants,
+	out := applicationJSON{ID: app.ID, Number: app.Number, Jurisdiction: app.Jurisdiction, ProjectID: app.ProjectID, Applicants: registry.ApplicantNames(app.Applicants),
 		Agent: app.Agent, Source: app.Source, State: app.State, NextStep: app.Next(), CreatedAt: app.CreatedAt,
 		Blocks: []problem.Reason{}, Materials: []materialJSON{}, History: []applicationStepJSON{}, Certificates: []certListJSON{}}
 	for _, s := range app.Services {
@@ -331,7 +331,7 @@ func (a *API) queue(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		out = append(out, queueRowJSON{ApplicationID: q.Application.ID, Number: q.Application.Number, Applicants: q.Application.Applicants,
+		out = append(out, queueRowJSON{ApplicationID: q.Application.ID, Number: q.Application.Number, Applicants: registry.ApplicantNames(q.Application.Applicants),
 			Project: q.Project, Room: q.Room, Service: ToServiceJSON(q.Service), WorkdaysLeft: left})
 	}
 	return writeJSON(w, 200, queueJSON{Queue: out, Total: l.Total, Page: l.Page.Number, Pages: l.Pages()})

@@ -101,7 +101,8 @@ func (l *registrationLoad) schedule() error {
 // different clerks.
 func (l *registrationLoad) firstRegistration() error {
 	l.day("2026-11-17", 0)
-	in := store.ApplicationInput{Applicants: []string{l.f.Orgs["dev1"].Name}, Agent: "吴强", Source: "counter"}
+	in := store.ApplicationInput{Applicants: []registry.Applicant{{Name: l.f.Orgs["dev1"].Name, IDKind: registry.USCCKind,
+		IDNumber: l.f.Orgs["dev1"].USCC}}, Agent: "吴强", Source: "counter"}
 	for _, b := range l.buildings {
 		in.Services = append(in.Services, store.ServiceInput{Kind: registry.First, BuildingID: b})
 	}
@@ -188,7 +189,7 @@ func (l *registrationLoad) seal() error {
 	sealed := l.contracts[len(l.contracts)/3]
 	l.res.Sealed = sealed.UnitID
 	l.day("2026-11-24", 30)
-	seal, err := l.db.CreateApplication(l.ctx, l.acceptor, l.cal, store.ApplicationInput{Applicants: []string{"昌吉市人民法院"}, Agent: "执行法官 马云飞",
+	seal, err := l.db.CreateApplication(l.ctx, l.acceptor, l.cal, store.ApplicationInput{Applicants: []registry.Applicant{court()}, Agent: "执行法官 马云飞",
 		Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: sealed.UnitID, Details: map[string]string{"authority": "昌吉市人民法院",
 			"doc_no": "（2026）新2301执保1187号", "seal_kind": "查封", "term_start": "2026-11-24", "term_end": "2029-11-23"}}}})
 	if err != nil {
@@ -241,8 +242,14 @@ func (l *registrationLoad) utilities() error {
 func (l *registrationLoad) objection() error {
 	l.day("2026-11-28", 30)
 	objected := l.contracts[len(l.contracts)/2]
-	_, err := l.db.CreateApplication(l.ctx, l.acceptor, l.cal, store.ApplicationInput{Applicants: []string{"马建华"},
+	_, err := l.db.CreateApplication(l.ctx, l.acceptor, l.cal, store.ApplicationInput{Applicants: []registry.Applicant{{Name: "马建华", IDNumber: "652301197805122417"}},
 		Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: objected.UnitID, Details: map[string]string{
 			"reason": "申请人主张该户系其与买受人共同出资购买，请求登记为共有"}}}})
 	return err
+}
+
+// court is the county court that seals a flat in the demo, by its
+// 统一社会信用代码 (category 11: a state organ).
+func court() registry.Applicant {
+	return registry.Applicant{Name: "昌吉市人民法院", IDKind: registry.USCCKind, IDNumber: USCC("11", "652301", "01305526")}
 }

@@ -101,7 +101,7 @@ func (l *supervisionLoad) objection() error {
 		return fmt.Errorf("demo supervision: %d filed contracts", len(l.contracts))
 	}
 	l.day("2026-10-12", 30)
-	_, err = l.db.CreateApplication(l.ctx, actorOf(l.f, "shouli"), l.cal, store.ApplicationInput{Applicants: []string{"赵玉兰"},
+	_, err = l.db.CreateApplication(l.ctx, actorOf(l.f, "shouli"), l.cal, store.ApplicationInput{Applicants: []registry.Applicant{{Name: "赵玉兰", IDNumber: "652301196509230523"}},
 		Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: l.contracts[0].UnitID, Details: map[string]string{
 			"reason": "申请人主张对该户预告登记的买受人姓名记载有误"}}}})
 	return err
@@ -199,7 +199,7 @@ func (l *supervisionLoad) deliver(cr *courier.Courier, first int) error {
 // alert on reviews too quick to be real.
 func (l *supervisionLoad) quickReview() error {
 	at(l.set, calendar.MustDate("2026-11-25"), 0)
-	a, err := l.db.CreateApplication(l.ctx, actorOf(l.f, "shouli"), l.cal, store.ApplicationInput{Applicants: []string{"陈立新"},
+	a, err := l.db.CreateApplication(l.ctx, actorOf(l.f, "shouli"), l.cal, store.ApplicationInput{Applicants: []registry.Applicant{{Name: "陈立新", IDNumber: "652301197111041831"}},
 		Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: l.contracts[1].UnitID, Details: map[string]string{
 			"reason": "申请人主张该户预告登记的共有情况记载有误"}}}})
 	if err != nil {

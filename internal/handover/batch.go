@@ -68,7 +68,7 @@ func (e Event) Delivery() string {
 // and whether a loan's mortgage is registered with the transfer.
 type BatchSale struct {
 	ContractID int64
-	Buyers     []string
+	Buyers     []registry.Applicant // as identified on the filed contract
 	Loan       bool
 }
 

@@ -90,8 +90,8 @@ func TestPlanUnit(t *testing.T) {
 	devOwn := registry.Entry{ID: 1, Kind: registry.Ownership, RegType: registry.RegFirst}
 	buyersOwn := registry.Entry{ID: 2, Kind: registry.Ownership, RegType: registry.RegTransfer, Ends: 1, EndKind: registry.Superseded, ContractID: 11, ServiceID: 40}
 	preMortgage := registry.Entry{ID: 3, Kind: registry.PreNotice, PreNoticeKind: registry.PreNoticeMortgage, ContractID: 11}
-	sale := BatchSale{ContractID: 11, Buyers: []string{"张伟"}}
-	loan := BatchSale{ContractID: 11, Buyers: []string{"张伟"}, Loan: true}
+	sale := BatchSale{ContractID: 11, Buyers: []registry.Applicant{{Name: "张伟", IDNumber: "652301199003071231"}}}
+	loan := BatchSale{ContractID: 11, Buyers: []registry.Applicant{{Name: "张伟", IDNumber: "652301199003071231"}}, Loan: true}
 	tests := []struct {
 		name         string
 		setup        func(u *UnitFacts)
@@ -135,7 +135,7 @@ func TestPlanUnit(t *testing.T) {
 			if got := strings.Join(p.Blocked, "；"); (tt.wantBlocked == "") != (got == "") || !strings.Contains(got, tt.wantBlocked) {
 				t.Errorf("PlanUnit: got blocked %q, want one naming %q", got, tt.wantBlocked)
 			}
-			if tt.wantKinds != nil && (p.Application.Source != "batch" || p.Application.Agent != "天山房地产" || p.Application.Applicants[0] != "张伟") {
+			if tt.wantKinds != nil && (p.Application.Source != "batch" || p.Application.Agent != "天山房地产" || p.Application.Applicants[0].Name != "张伟") {
 				t.Errorf("PlanUnit: got application %+v, want the buyers' batch application through the developer", p.Application)
 			}
 		})

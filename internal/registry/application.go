@@ -206,7 +206,7 @@ type Application struct {
 	Number       string // 受理号
 	Jurisdiction string
 	ProjectID    int64
-	Applicants   []string
+	Applicants   []Applicant
 	Agent        string
 	Source       string // counter, batch, api
 	State        string // open, done, withdrawn

@@ -16,16 +16,18 @@ type HolderInput struct {
 	Share    string `json:"share,omitempty" doc:"按份共有份额，如 1/2"` // "1/2"; empty for 共同共有 or a sole holder
 }
 
-// ParseHolders turns entered holders into register holders (身份证 when no
-// kind is given), with every bad share named by its position
+// ParseHolders turns entered holders into register holders, with every
+// bad identity document (CheckID: 身份证 or 统一社会信用代码, read from the
+// number when no kind is given) and every bad share named by its position
 // (application.holders).
 func ParseHolders(in []HolderInput) ([]Holder, error) {
 	var out []Holder
 	var f problem.Fields
 	for i, h := range in {
-		rh := Holder{Name: strings.TrimSpace(h.Name), IDKind: h.IDKind, IDNumber: strings.TrimSpace(h.IDNumber)}
-		if rh.IDKind == "" {
-			rh.IDKind = "身份证"
+		rh := Holder{Name: strings.TrimSpace(h.Name)}
+		var msg string
+		if rh.IDNumber, rh.IDKind, msg = CheckID(h.IDKind, h.IDNumber); msg != "" {
+			f.Add(fmt.Sprintf("holders[%d].id_number", i), fmt.Sprintf("第%d位权利人“%s”：%s", i+1, rh.Name, msg))
 		}
 		n, d, err := measure.ParseShare(h.Share)
 		if err != nil || (d != 0 && (n <= 0 || n > d)) {

@@ -14,14 +14,17 @@ func TestParseHolders(t *testing.T) {
 		den     int64
 	}{
 		{"sole holder, no share", []HolderInput{{Name: " 张伟 ", IDNumber: "652301199003071231"}}, false, 0, 0},
-		{"a half", []HolderInput{{Name: "张伟", Share: "1/2"}}, false, 1, 2},
-		{"spaces around the parts", []HolderInput{{Name: "张伟", Share: " 1 / 3 "}}, false, 1, 3},
-		{"the whole", []HolderInput{{Name: "张伟", Share: "1/1"}}, false, 1, 1},
-		{"more than the whole", []HolderInput{{Name: "张伟", Share: "3/2"}}, true, 0, 0},
-		{"negative", []HolderInput{{Name: "张伟", Share: "-1/2"}}, true, 0, 0},
-		{"zero denominator", []HolderInput{{Name: "张伟", Share: "1/0"}}, true, 0, 0},
-		{"nothing of it", []HolderInput{{Name: "张伟", Share: "0/2"}}, true, 0, 0},
-		{"not a fraction", []HolderInput{{Name: "张伟", Share: "50%"}}, true, 0, 0},
+		{"a half", []HolderInput{{Name: "张伟", IDNumber: zhang.IDNumber, Share: "1/2"}}, false, 1, 2},
+		{"spaces around the parts", []HolderInput{{Name: "张伟", IDNumber: zhang.IDNumber, Share: " 1 / 3 "}}, false, 1, 3},
+		{"the whole", []HolderInput{{Name: "张伟", IDNumber: zhang.IDNumber, Share: "1/1"}}, false, 1, 1},
+		{"more than the whole", []HolderInput{{Name: "张伟", IDNumber: zhang.IDNumber, Share: "3/2"}}, true, 0, 0},
+		{"negative", []HolderInput{{Name: "张伟", IDNumber: zhang.IDNumber, Share: "-1/2"}}, true, 0, 0},
+		{"zero denominator", []HolderInput{{Name: "张伟", IDNumber: zhang.IDNumber, Share: "1/0"}}, true, 0, 0},
+		{"nothing of it", []HolderInput{{Name: "张伟", IDNumber: zhang.IDNumber, Share: "0/2"}}, true, 0, 0},
+		{"not a fraction", []HolderInput{{Name: "张伟", IDNumber: zhang.IDNumber, Share: "50%"}}, true, 0, 0},
+		{"no document", []HolderInput{{Name: "张伟"}}, true, 0, 0},
+		{"a mistyped check digit", []HolderInput{{Name: "张伟", IDNumber: "652301199003071232"}}, true, 0, 0},
+		{"a body's code as a 身份证号", []HolderInput{{Name: "天山房地产", IDKind: IDCardKind, IDNumber: "91652301MA78XKQ12A"}}, true, 0, 0},
 	}
 	for _, tt := range tests {
 		hs, err := ParseHolders(tt.in)

@@ -90,8 +90,8 @@ func PlanRecording(a Application, s Service, unit int64, book []Entry, f Recordi
 		return planCorrection(s, book)
 	case ObjectReg:
 		base.Kind, base.RightType, base.Note = Objection, RightObjection, s.Details["reason"]
-		base.Holders = []Holder{{Name: strings.Join(a.Applicants, "、"), IDKind: "身份证", IDNumber: s.Details["id_number"]}}
-		base.Detail.Authority = strings.Join(a.Applicants, "、")
+		base.Holders = objectors(a, s)
+		base.Detail.Authority = strings.Join(ApplicantNames(a.Applicants), "、")
 		return Recording{Entry: base, CertKind: code.Proof}, nil
 	}
 	return Recording{}, problem.Newf(problem.Invalid, "application.kind", "未知的登记事项“%s”", s.Kind)
@@ -215,4 +215,19 @@ func orDefault(s, def string) string {
 		return def
 	}
 	return s
+}
+
+// objectors are the holders of an objection: the applicants, each by the
+// document shown at the counter; an application whose applicants have no
+// document (taken before the counter asked for it) names them together,
+// with the number its details carry.
+func objectors(a Application, s Service) []Holder {
+	var out []Holder
+	for _, ap := range a.Applicants {
+		if ap.IDNumber == "" {
+			return []Holder{{Name: strings.Join(ApplicantNames(a.Applicants), "、"), IDKind: IDCardKind, IDNumber: s.Details["id_number"]}}
+		}
+		out = append(out, Holder{Name: ap.Name, IDKind: ap.IDKind, IDNumber: ap.IDNumber})
+	}
+	return out
 }

@@ -16,6 +16,11 @@ type ServiceInput struct {
 	Kind       ServiceKind
 	UnitID     int64
 	BuildingID int64 // a building's first registration
+	// UnitNo is the unit by its 不动产单元号, as a counter enters it, when
+	// UnitID is 0; with Whole, a first registration of the whole building
+	// that unit is in.
+	UnitNo     string
+	Whole      bool
 	ContractID int64 // the sale (transfer, mortgage); found from the unit when 0
 	EntryID    int64 // the entry a cancellation, unseal or correction concerns
 	Holders    []Holder
@@ -24,7 +29,7 @@ type ServiceInput struct {
 
 // ApplicationInput is an application as the counter (or a batch) takes it.
 type ApplicationInput struct {
-	Applicants []string
+	Applicants []Applicant
 	Agent      string
 	Source     string // counter, batch, api
 	Window     string // the jurisdiction of the window taking it ("" for a prefecture-wide one)
@@ -32,10 +37,13 @@ type ApplicationInput struct {
 }
 
 // Take turns an application as handed in into the one the office accepts
-// (受理), before it is numbered: applicants and agent trimmed, the source
-// "counter" unless given, each service accepted by the clerk in the order
-// asked, its holders kept in its details. It refuses an application with no
-// service or no applicant. The services' records are checked by Join.
+// (受理), before it is numbered: applicants and agent trimmed, each
+// applicant's identity document checked (required at the counter), the
+// source "counter" unless given, each service accepted by the clerk in the
+// order asked, its holders kept in its details. It refuses an application
+// with no service or no applicant, naming every field at fault at once
+// (services by position: services[0].kind). The services' records are
+// checked by Join.
 func Take(in ApplicationInput, clerk int64, at time.Time) (Application, error) {
 	a := Application{Agent: strings.TrimSpace(in.Agent), Source: in.Source, State: "open", CreatedBy: clerk, CreatedAt: at}
 	if a.Source == "" {
@@ -44,14 +52,8 @@ func Take(in ApplicationInput, clerk int64, at time.Time) (Application, error) {
 	if len(in.Services) == 0 {
 		return a, problem.New(problem.Invalid, "application.services", "申请至少应有一项登记事项")
 	}
-	for _, n := range in.Applicants {
-		if n = strings.TrimSpace(n); n != "" {
-			a.Applicants = append(a.Applicants, n)
-		}
-	}
-	if len(a.Applicants) == 0 {
-		return a, &problem.Error{Kind: problem.Invalid, Code: "application.applicants", Message: "请填写申请人", Fields: map[string]string{"applicants": "请填写申请人"}}
-	}
+	var f problem.Fields
+	a.Applicants = checkApplicants(in.Applicants, a.Source == "counter", &f)
 	for i, si := range in.Services {
 		s := Service{Seq: i + 1, Kind: si.Kind, UnitID: si.UnitID, BuildingID: si.BuildingID, ContractID: si.ContractID,
 			EntryID: si.EntryID, Details: map[string]string{}, State: Accepted, AcceptedBy: clerk}
@@ -63,12 +65,22 @@ func Take(in ApplicationInput, clerk int64, at time.Time) (Application, error) {
 			s.Details["holders"] = string(b)
 		}
 		if !slices.Contains(ServiceKinds, s.Kind) {
-			return a, problem.Newf(problem.Invalid, "application.kind", "未知的登记事项“%s”", s.Kind)
+			f.Add(ServiceField(i, "kind"), fmt.Sprintf("未知的登记事项“%s”", s.Kind))
 		}
 		a.Services = append(a.Services, s)
 	}
-	return a, nil
+	// The code stays the one of the first kind of fault, as before every
+	// fault was named at once; the fields name them all.
+	errCode := "application.kind"
+	if f.Has("applicants") {
+		errCode = "application.applicants"
+	}
+	return a, f.Err(errCode, "申请有误，未受理")
 }
+
+// ServiceField names a field of the i-th service (from 0) in an error's
+// fields: services[0].unit_no.
+func ServiceField(i int, field string) string { return fmt.Sprintf("services[%d].%s", i, field) }
 
 // Join places a service's records in the application: every service of
 // one application belongs to one project, and a county's window takes only
@@ -103,12 +115,18 @@ func (s Service) CheckDetails(saleLoan bool) error {
 	case Cancel, Unseal, Correct:
 		need = [][2]string{{"reason", "请填写理由或依据"}}
 	}
+	var f problem.Fields
+	first := ""
 	for _, n := range need {
 		if strings.TrimSpace(s.Details[n[0]]) == "" {
-			return &problem.Error{Kind: problem.Invalid, Code: "application.details", Message: n[1], Fields: map[string]string{n[0]: n[1]}}
+			f.Add(n[0], n[1])
+			if first == "" {
+				first = n[1]
+			}
 		}
 	}
-	return nil
+	// Every particular missing is named; the message is the first's.
+	return f.Err("application.details", first)
 }
 
 // Schedule sets each service's due day and fee: the policy's working days

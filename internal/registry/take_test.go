@@ -2,6 +2,7 @@ package registry
 
 import (
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -12,6 +13,9 @@ import (
 	"handover/internal/problem"
 )
 
+// zhang is an applicant with a valid 身份证号.
+var zhang = Applicant{Name: "张伟", IDNumber: "652301199003071231"}
+
 func TestTake(t *testing.T) {
 	at := time.Date(2026, 12, 4, 9, 0, 0, 0, time.UTC)
 	tests := []struct {
@@ -20,14 +24,37 @@ func TestTake(t *testing.T) {
 		wantCode string
 		check    func(t *testing.T, a Application)
 	}{
-		{"no services", ApplicationInput{Applicants: []string{"张伟"}}, "application.services", nil},
-		{"blank applicants", ApplicationInput{Applicants: []string{" ", ""}, Services: []ServiceInput{{Kind: Transfer, UnitID: 1}}}, "application.applicants", nil},
-		{"unknown kind", ApplicationInput{Applicants: []string{"张伟"}, Services: []ServiceInput{{Kind: "gift", UnitID: 1}}}, "application.kind", nil},
-		{"accepted in order", ApplicationInput{Applicants: []string{" 张伟 ", "李娜"}, Agent: " 开发企业 ", Services: []ServiceInput{
-			{Kind: First, UnitID: 1}, {Kind: Transfer, UnitID: 1, Holders: []Holder{{Name: "张伟"}}, Details: map[string]string{"price": "1"}}}}, "",
+		{"no services", ApplicationInput{Applicants: []Applicant{zhang}}, "application.services", nil},
+		{"blank applicants", ApplicationInput{Applicants: Named(" ", ""), Services: []ServiceInput{{Kind: Transfer, UnitID: 1}}}, "application.applicants", nil},
+		{"unknown kind", ApplicationInput{Applicants: []Applicant{zhang}, Services: []ServiceInput{{Kind: "gift", UnitID: 1}}}, "application.kind", nil},
+		{"a counter applicant without a document", ApplicationInput{Applicants: Named("张伟"), Services: []ServiceInput{{Kind: Transfer, UnitID: 1}}},
+			"application.applicants", nil},
+		{"a batch's applicant by name", ApplicationInput{Applicants: Named("张伟"), Source: "batch", Services: []ServiceInput{{Kind: Transfer, UnitID: 1}}}, "", nil},
+		{"every fault at once", ApplicationInput{Applicants: []Applicant{{Name: "张伟", IDNumber: "652301199003071232"}, {Name: "李娜"},
+			{Name: "天山房地产", IDNumber: "91652301MA78XKQ12A"}}, Services: []ServiceInput{{Kind: Transfer, UnitID: 1}, {Kind: "gift", UnitID: 1}, {Kind: "loan", UnitID: 1}}},
+			"application.applicants", func(t *testing.T, a Application) {
+				_, err := Take(ApplicationInput{Applicants: []Applicant{{Name: "张伟", IDNumber: "652301199003071232"}, {Name: "李娜"},
+					{Name: "天山房地产", IDNumber: "91652301MA78XKQ12A"}}, Services: []ServiceInput{{Kind: Transfer, UnitID: 1}, {Kind: "gift", UnitID: 1},
+					{Kind: "loan", UnitID: 1}}}, 7, at)
+				fields := problem.As(err).Fields
+				for _, want := range []string{"第1位申请人“张伟”：身份证号校验码错误：第18位应为1", "第2位申请人“李娜”缺少证件号码", "第3位申请人“天山房地产”：统一社会信用代码"} {
+					if !strings.Contains(fields["applicants"], want) {
+						t.Errorf("applicants: got %q, want it to say %q", fields["applicants"], want)
+					}
+				}
+				if fields["services[1].kind"] == "" || fields["services[2].kind"] == "" || fields["services[0].kind"] != "" {
+					t.Errorf("got fields %v, want the second and third services' kinds named, not the first's", fields)
+				}
+			}},
+		{"accepted in order", ApplicationInput{Applicants: []Applicant{{Name: " 张伟 ", IDNumber: "652301199003071231"}, {Name: "李娜", IDNumber: "11010519491231002x"}},
+			Agent: " 开发企业 ", Services: []ServiceInput{
+				{Kind: First, UnitID: 1}, {Kind: Transfer, UnitID: 1, Holders: []Holder{{Name: "张伟"}}, Details: map[string]string{"price": "1"}}}}, "",
 			func(t *testing.T, a Application) {
-				if a.Source != "counter" || a.Agent != "开发企业" || len(a.Applicants) != 2 || a.Applicants[0] != "张伟" {
+				if a.Source != "counter" || a.Agent != "开发企业" || len(a.Applicants) != 2 || a.Applicants[0].Name != "张伟" {
 					t.Errorf("got source %q agent %q applicants %q, want counter, 开发企业, [张伟 李娜]", a.Source, a.Agent, a.Applicants)
+				}
+				if want := (Applicant{Name: "李娜", IDKind: IDCardKind, IDNumber: "11010519491231002X"}); a.Applicants[1] != want {
+					t.Errorf("got %+v, want %+v (the check character upper-case, the kind named)", a.Applicants[1], want)
 				}
 				if len(a.Services) != 2 || a.Services[1].Seq != 2 || a.Services[1].State != Accepted || a.Services[1].AcceptedBy != 7 {
 					t.Fatalf("got services %+v, want two accepted by 7 in order", a.Services)
@@ -166,7 +193,7 @@ func TestPlanRecording(t *testing.T) {
 		LoanAmount: decimal.NewFromInt(300000), LoanYears: 20}
 	bank := Holder{Name: "建设银行", IDKind: "统一社会信用代码"}
 	f := RecordingFacts{Developer: dev, Sale: sale, Bank: bank, Today: today}
-	app := Application{Applicants: []string{"王五"}}
+	app := Application{Applicants: Named("王五")}
 	tests := []struct {
 		name     string
 		s        Service

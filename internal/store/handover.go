@@ -854,7 +854,10 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	if err != nil {
 		return 0, err
 	}
-	sale := handover.BatchSale{ContractID: c.ID, Buyers: strings.Split(c.BuyerNames(), "、"), Loan: c.Payment.Loan()}
+	sale := handover.BatchSale{ContractID: c.ID, Loan: c.Payment.Loan()}
+	for _, b := range c.Buyers {
+		sale.Buyers = append(sale.Buyers, registry.Applicant{Name: b.Name, IDKind: registry.IDCardKind, IDNumber: b.IDNumber})
+	}
 	plan := handover.PlanUnit(facts, cal, u.unit, sale, tx.now)
 	var app int64
 	switch {

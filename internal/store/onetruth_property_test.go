@@ -12,6 +12,7 @@ import (
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 )
 
 // flatModel is what a random sequence of registrations should have made
@@ -70,7 +71,7 @@ func TestFlatStateProperty(t *testing.T) {
 		// do takes, reviews and records one service; a refused one is
 		// withdrawn, as a clerk would.
 		do := func(s store.ServiceInput) error {
-			a, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"申请人"}, Services: []store.ServiceInput{s}})
+			a, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: storetest.Applicants("申请人"), Services: []store.ServiceInput{s}})
 			if err != nil {
 				return err
 			}

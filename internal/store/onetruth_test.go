@@ -249,7 +249,7 @@ func TestOneOpenApplicationAndSeparateRecorder(t *testing.T) {
 	ctx := context.Background()
 	c := x.contracts[1]
 	a := x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID})
-	_, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: []string{"张伟"},
+	_, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: storetest.Applicants("张伟"),
 		Services: []store.ServiceInput{{Kind: registry.Transfer, UnitID: c.UnitID}}})
 	if e := problem.As(err); e.Code != "application.duplicate" || len(e.Reasons) != 1 || !strings.Contains(e.Reasons[0].Message, a.Number) {
 		t.Errorf("a second transfer application: got %v, want application.duplicate naming %s", err, a.Number)
@@ -367,7 +367,7 @@ func TestConcurrentRecordingRegistersOnce(t *testing.T) {
 	// A first registration of the building, then 8 transfer applications per flat.
 	var building int64
 	db.SQLForTest().QueryRowContext(ctx, `SELECT building_id FROM units WHERE id = $1`, units[0]).Scan(&building)
-	first, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"开发企业"},
+	first, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: storetest.Applicants("开发企业"),
 		Services: []store.ServiceInput{{Kind: registry.First, BuildingID: building}}})
 	if err != nil {
 		t.Fatal(err)
@@ -383,7 +383,7 @@ func TestConcurrentRecordingRegistersOnce(t *testing.T) {
 	var apps []int64
 	raw := db.SQLForTest()
 	for _, u := range units {
-		a, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"买受人"},
+		a, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: storetest.Applicants("买受人"),
 			Services: []store.ServiceInput{{Kind: registry.Transfer, UnitID: u}}})
 		if err != nil {
 			t.Fatal(err)
@@ -544,9 +544,9 @@ func TestSealIsImmediateAndMaterialsFollowTheFacts(t *testing.T) {
 	if ms, _ := x.db.ApplicationMaterials(ctx, seal.ID); len(ms) != 0 {
 		t.Errorf("a seal's materials: %v, want none of the sale's or the building's", ms)
 	}
-	if _, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: []string{"昌吉市人民法院"},
+	if _, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: storetest.Applicants("昌吉市人民法院"),
 		Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: x.saleFixture.units[10],
-			Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "执4号", "term_end": "2020-01-01"}}}}); problem.As(err).Fields["term_end"] == "" {
+			Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "执4号", "term_end": "2020-01-01"}}}}); problem.As(err).Fields["services[0].term_end"] == "" {
 		t.Errorf("a seal whose term has run out: got %v, want term_end refused", err)
 	}
 	c := x.contracts[1]
@@ -588,7 +588,7 @@ func TestFilingRacesSeal(t *testing.T) {
 		in := x.input(u)
 		in.Buyers[0].IDNumber = buyerIDs[i%len(buyerIDs)]
 		c := x.sign(t, in)
-		a, err := x.db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"昌吉市人民法院"},
+		a, err := x.db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: storetest.Applicants("昌吉市人民法院"),
 			Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: u, Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": fmt.Sprint("执", i)}}}})
 		if err != nil {
 			t.Fatal(err)
@@ -669,7 +669,7 @@ func TestBatchWantsTheLoanMortgage(t *testing.T) {
 	db, f, cal, units, keys := newVolumeFixture(t, 1) // 4 flats, all with loans
 	ctx := context.Background()
 	acceptor, reviewer, recorder := actor(f, "shouli"), actor(f, "shenhe"), actor(f, "dengbu")
-	a, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: []string{"买受人"},
+	a, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: storetest.Applicants("买受人"),
 		Services: []store.ServiceInput{{Kind: registry.First, UnitID: units[0]}, {Kind: registry.Transfer, UnitID: units[0]}}})
 	if err != nil {
 		t.Fatal(err)
@@ -717,7 +717,7 @@ func TestFirstRegistrationOfUnitAndBuildingTakenOnce(t *testing.T) {
 	unit := x.contracts[1].UnitID
 	a := x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: unit})
 	take := func(s store.ServiceInput) error {
-		_, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: []string{"开发企业"}, Services: []store.ServiceInput{s}})
+		_, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: storetest.Applicants("开发企业"), Services: []store.ServiceInput{s}})
 		return err
 	}
 	if err := take(store.ServiceInput{Kind: registry.First, BuildingID: x.building}); problem.As(err).Code != "application.duplicate" ||

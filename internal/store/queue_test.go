@@ -4,10 +4,13 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
+	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 )
 
 // The clerks' queue is read a page at a time, oldest due first, with the
@@ -19,7 +22,7 @@ func TestQueueListPages(t *testing.T) {
 	ctx := context.Background()
 	var apps []registry.Application
 	for i, c := range x.contracts {
-		a, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: []string{fmt.Sprintf("申请人%d号", i)},
+		a, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: storetest.Applicants(fmt.Sprintf("申请人%d号", i)),
 			Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: c.UnitID, Details: map[string]string{"reason": "共同出资"}}}})
 		if err != nil {
 			t.Fatalf("application %d: %v", i, err)
@@ -106,5 +109,63 @@ func TestQueueListPages(t *testing.T) {
 	other, err := x.db.QueueList(ctx, store.QueueQuery{Jurisdiction: "652302"})
 	if err != nil || other.Total != 0 {
 		t.Errorf("another county's queue: got %d rows (%v), want none", other.Total, err)
+	}
+}
+
+// A counter application with a fault in each of its parts is refused once
+// with every fault named under its service (services[1].authority), by
+// CreateApplication and by the dry CheckApplication alike, and neither
+// writes anything.
+func TestApplicationFaultsAtOnce(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	ref, err := x.db.Unit(ctx, x.contracts[0].UnitID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := store.ApplicationInput{Applicants: []registry.Applicant{{Name: "张伟", IDNumber: "652301199003071232"}},
+		Services: []store.ServiceInput{
+			{Kind: registry.ObjectReg, UnitNo: "652301009001GB00001F99990001", Details: map[string]string{"reason": "共同出资"}},
+			{Kind: registry.SealReg, UnitNo: strings.ToLower(ref.Unit.UnitNo)},
+			{Kind: registry.MortgageReg, UnitNo: ref.Unit.UnitNo, Whole: true},
+		}}
+	want := []string{"applicants", "services[0].unit_no", "services[1].authority", "services[1].doc_no", "services[2].whole"}
+	count := func() (n int) {
+		x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM applications`).Scan(&n)
+		return n
+	}
+	before := count()
+	for name, call := range map[string]func() error{
+		"create": func() error { _, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, in); return err },
+		"check":  func() error { return x.db.CheckApplication(ctx, x.acceptor, in) },
+	} {
+		err := call()
+		e := problem.As(err)
+		var got []string
+		for k := range e.Fields {
+			got = append(got, k)
+		}
+		slices.Sort(got)
+		if e.Kind != problem.Invalid || !slices.Equal(got, want) {
+			t.Errorf("%s: got %v fields %v, want every fault: %v", name, err, got, want)
+		}
+		if !strings.Contains(e.Message, "5处错误") {
+			t.Errorf("%s: got message %q, want it to count 5 faults", name, e.Message)
+		}
+	}
+	if after := count(); after != before {
+		t.Errorf("applications: got %d after the refusals, want %d", after, before)
+	}
+	// Put right, the same input is taken, its units found by number (in
+	// either case).
+	in.Applicants[0].IDNumber = "652301199003071231"
+	in.Services = in.Services[1:2]
+	in.Services[0].Details = map[string]string{"authority": "昌吉市人民法院", "doc_no": "执1号", "term_end": "2029-01-01"}
+	if err := x.db.CheckApplication(ctx, x.acceptor, in); err != nil {
+		t.Errorf("check of a sound application: %v", err)
+	}
+	a, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, in)
+	if err != nil || a.Services[0].UnitID != ref.Unit.ID {
+		t.Errorf("put right: got %v on unit %d, want it taken on unit %d", err, a.Services[0].UnitID, ref.Unit.ID)
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -206,19 +207,9 @@ func (db *DB) CreateApplication(ctx context.Context, actor audit.Actor, cal *cal
 // batch: handover.PlanUnit on the chunk's facts), so they are not asked
 // again for the automatic review; otherwise they are asked for it here.
 func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, rulesAsked bool) (registry.Application, error) {
-	a, err := registry.Take(in, tx.actor.UserID, tx.now)
+	a, err := tx.takeApplication(ctx, in)
 	if err != nil {
 		return a, err
-	}
-	rec := appRecords{units: map[int64]UnitRef{}, sales: map[int64]int64{}}
-	for i := range a.Services {
-		p, err := tx.validateService(ctx, &rec, &a.Services[i])
-		if err != nil {
-			return a, err
-		}
-		if err := a.Join(p.ID, p.Jurisdiction, in.Window); err != nil {
-			return a, err
-		}
 	}
 	// One open application per unit and matter: the units are locked first,
 	// so of two clerks taking the same matter at once the second is told.
@@ -229,6 +220,67 @@ func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in 
 		return a, err
 	}
 	return a, tx.acceptApplication(ctx, cal, &a, rulesAsked)
+}
+
+// CheckApplication names every fault of an application as the counter
+// entered it — its applicants, each service's unit, kind and particulars —
+// without taking it: the form shows them all at once with the faults it
+// found itself. It writes nothing.
+func (db *DB) CheckApplication(ctx context.Context, actor audit.Actor, in ApplicationInput) error {
+	var faults error
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		_, faults = tx.takeApplication(ctx, in)
+		return errDryRun
+	})
+	if !errors.Is(err, errDryRun) {
+		return err
+	}
+	return faults
+}
+
+// takeApplication is the application as taken (registry.Take) with its
+// services' units found and checked, every fault of the input named at
+// once, and the services joined to their project and jurisdiction.
+func (tx *Tx) takeApplication(ctx context.Context, in ApplicationInput) (registry.Application, error) {
+	a, err := registry.Take(in, tx.actor.UserID, tx.now)
+	if err != nil && len(a.Services) == 0 {
+		return a, err
+	}
+	// Every fault of the input is named at once: the applicants' and the
+	// kinds' (Take), then each service's unit and particulars.
+	var bad faults
+	if err != nil {
+		if !bad.add("", err) {
+			return a, err
+		}
+	}
+	rec := appRecords{units: map[int64]UnitRef{}, sales: map[int64]int64{}}
+	for i := range a.Services {
+		s := &a.Services[i]
+		if !slices.Contains(registry.ServiceKinds, s.Kind) {
+			continue
+		}
+		if err := tx.resolveUnit(ctx, s, in.Services[i]); err != nil {
+			if !bad.add(registry.ServiceField(i, ""), err) {
+				return a, err
+			}
+			continue
+		}
+		p, err := tx.validateService(ctx, &rec, s)
+		if err != nil {
+			if !bad.add(registry.ServiceField(i, ""), err) {
+				return a, err
+			}
+			continue
+		}
+		if bad.n > 0 {
+			continue
+		}
+		if err := a.Join(p.ID, p.Jurisdiction, in.Window); err != nil {
+			return a, err
+		}
+	}
+	return a, bad.err()
 }
 
 // acceptApplication writes a taken application and, when the policy allows
@@ -358,6 +410,86 @@ func (tx *Tx) validateService(ctx context.Context, rec *appRecords, s *registry.
 	}
 	saleLoan := s.Kind == registry.MortgageReg && s.ContractID != 0 && s.Details["bank"] == ""
 	return ref.Project, s.CheckDetails(saleLoan)
+}
+
+// resolveUnit finds a counter's service's unit by its 不动产单元号 (the
+// form's, picked from the 楼盘表 or scanned) when the service names no unit
+// by id; a whole building's first registration takes the building of the
+// unit named.
+func (tx *Tx) resolveUnit(ctx context.Context, s *registry.Service, in registry.ServiceInput) error {
+	if s.UnitID != 0 || s.BuildingID != 0 {
+		return nil
+	}
+	no := strings.ToUpper(strings.TrimSpace(in.UnitNo))
+	if no == "" {
+		return &problem.Error{Kind: problem.Invalid, Code: "application.unit", Message: "请填写不动产单元号或从楼盘表选择房屋",
+			Fields: map[string]string{"unit_no": "请填写不动产单元号或从楼盘表选择房屋"}}
+	}
+	ref, err := unitRef(ctx, tx.q(), `u.unit_no = $1`, no)
+	if errors.Is(err, sql.ErrNoRows) || problem.KindOf(err) == problem.NotFound {
+		return &problem.Error{Kind: problem.Invalid, Code: "unit.not_found", Message: "查无此不动产单元号",
+			Fields: map[string]string{"unit_no": "查无此不动产单元号“" + no + "”"}}
+	}
+	if err != nil {
+		return err
+	}
+	switch {
+	case in.Whole && s.Kind != registry.First:
+		return &problem.Error{Kind: problem.Invalid, Code: "application.whole", Message: "整幢办理仅适用于首次登记",
+			Fields: map[string]string{"whole": "整幢办理仅适用于首次登记"}}
+	case in.Whole:
+		s.BuildingID = ref.Unit.BuildingID
+	default:
+		s.UnitID = ref.Unit.ID
+	}
+	return nil
+}
+
+// faults gathers the input faults of an application and of each of its
+// services, so that the counter is told every one at once. A fault is an
+// Invalid error; its fields are named under the service's prefix
+// (services[0].unit_no), one without fields by the prefix alone.
+type faults struct {
+	first  *problem.Error
+	fields map[string]string
+	n      int
+}
+
+// add takes err as a fault and reports true, or reports false for an
+// error that is not a fault of the input (a refusal, a denial, a failure),
+// which the caller returns as it is.
+func (f *faults) add(prefix string, err error) bool {
+	e := problem.As(err)
+	if e.Kind != problem.Invalid {
+		return false
+	}
+	if f.fields == nil {
+		f.fields = map[string]string{}
+	}
+	if f.first == nil {
+		f.first = e
+	}
+	if len(e.Fields) == 0 {
+		f.fields[strings.TrimSuffix(prefix, ".")] = e.Message
+	}
+	for k, v := range e.Fields {
+		f.fields[prefix+k] = v
+	}
+	f.n += max(1, len(e.Fields))
+	return true
+}
+
+// err is nil without faults, else one Invalid error naming them all under
+// the first fault's code (and its message when it is the only one).
+func (f *faults) err() error {
+	if f.first == nil {
+		return nil
+	}
+	msg := f.first.Message
+	if f.n > 1 {
+		msg = fmt.Sprintf("申请有%d处错误，未受理", f.n)
+	}
+	return &problem.Error{Kind: problem.Invalid, Code: f.first.Code, Message: msg, Fields: f.fields}
 }
 
 // appRecords are the units and sales an application's services name, read

@@ -19,6 +19,7 @@ import (
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 )
 
 const passphrase = "registration-test"
@@ -69,7 +70,7 @@ func newRegistrationFixture(t *testing.T) *registrationFixture {
 
 func (x *registrationFixture) apply(t *testing.T, services ...store.ServiceInput) registry.Application {
 	t.Helper()
-	a, err := x.db.CreateApplication(context.Background(), x.acceptor, x.cal, store.ApplicationInput{Applicants: []string{"张伟"}, Services: services})
+	a, err := x.db.CreateApplication(context.Background(), x.acceptor, x.cal, store.ApplicationInput{Applicants: storetest.Applicants("张伟"), Services: services})
 	if err != nil {
 		t.Fatalf("application: %v", err)
 	}

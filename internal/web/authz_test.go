@@ -27,6 +27,7 @@ import (
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 	"handover/internal/web/webtest"
 )
 
@@ -245,7 +246,7 @@ func (m *matrix) registrationFixture(t *testing.T, parcel string) {
 		t.Fatal(err)
 	}
 	cal := env.Cal.Get()
-	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"张伟"},
+	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: storetest.Applicants("张伟"),
 		Services: []store.ServiceInput{{Kind: registry.First, UnitID: unit}, {Kind: registry.Transfer, UnitID: unit}, {Kind: registry.MortgageReg, UnitID: unit}}})
 	if err != nil {
 		t.Fatal(err)
@@ -266,7 +267,7 @@ func (m *matrix) registrationFixture(t *testing.T, parcel string) {
 			m.fixture["certificate"], m.licence = c.ID, c.LicenceID
 		}
 	}
-	o, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"马建华"},
+	o, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: storetest.Applicants("马建华"),
 		Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: unit, Details: map[string]string{"reason": "共同出资"}}}})
 	if err != nil {
 		t.Fatal(err)

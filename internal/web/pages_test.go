@@ -136,7 +136,7 @@ func registrationSamples(b Base, proj ledger.Project, building ledger.Building, 
 	d := decimal.RequireFromString
 	svc := registry.Service{ID: 1, Seq: 1, Kind: registry.Transfer, UnitID: 9, ContractID: 5, State: registry.Approved, Fee: 8000,
 		DueOn: calendar.MustDate("2026-04-21"), AutoReview: true, Details: map[string]string{"bank": "3"}, ReturnReason: "r"}
-	app := registry.Application{ID: 1, Number: "652301-2026-000001", Jurisdiction: "652301", ProjectID: 1, Applicants: []string{"张伟"}, Agent: "a",
+	app := registry.Application{ID: 1, Number: "652301-2026-000001", Jurisdiction: "652301", ProjectID: 1, Applicants: []registry.Applicant{{Name: "张伟", IDNumber: "652301199003071231"}}, Agent: "a",
 		Source: "counter", State: "open", CreatedAt: now, Services: []registry.Service{svc}}
 	cert := store.Certificate{ID: 1, Kind: certificate.Title, Number: "新(2026)昌吉市不动产权第0000001号", LicenceID: "1.2.156.3005.2.x", UnitID: 9,
 		Holder: "张伟", Signature: []byte{1}, State: "cancelled", CancelReason: "转移", PaperSerial: "65000001", Delivery: "mail", TrackingNo: "SF1", DeliveredAt: now}

@@ -9,6 +9,7 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 	"handover/internal/web/htmlcheck"
 	"handover/internal/web/webtest"
 )
@@ -153,7 +154,7 @@ func TestPaperIssuePage(t *testing.T) {
 	}
 	certified := func(applicant string, services ...store.ServiceInput) registry.Application {
 		t.Helper()
-		a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: []string{applicant}, Services: services})
+		a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: storetest.Applicants(applicant), Services: services})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -9,6 +9,7 @@ import (
 	"handover/internal/audit"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 	"handover/internal/web/htmlcheck"
 	"handover/internal/web/webtest"
 )
@@ -49,7 +50,7 @@ func TestRegistrationQueuePages(t *testing.T) {
 	cal := env.Cal.Get()
 	var numbers []string
 	for i, f := range flats {
-		a, err := env.DB.CreateApplication(ctx, clerk, cal, store.ApplicationInput{Applicants: []string{fmt.Sprintf("异议人%02d", i)},
+		a, err := env.DB.CreateApplication(ctx, clerk, cal, store.ApplicationInput{Applicants: storetest.Applicants(fmt.Sprintf("异议人%02d", i)),
 			Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: f.id, Details: map[string]string{"reason": "共同出资"}}}})
 		if err != nil {
 			t.Fatalf("application for %s: %v", f.room, err)

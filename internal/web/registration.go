@@ -7,14 +7,17 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"handover/internal/access"
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/identity"
+	"handover/internal/ledger"
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -140,20 +143,85 @@ func (s *Server) restrictParcel(w http.ResponseWriter, r *http.Request) error {
 
 // ServiceForm is one service line of the new-application form.
 type ServiceForm struct {
-	Kind, UnitNo, Building, Entry, Bank, Amount, TermEnd, NoTransfer, Authority, DocNo, SealKind, Reason, Holders, Price, Voucher string
+	Kind, UnitNo, Whole, Entry, Bank, Amount, TermEnd, NoTransfer, Authority, DocNo, SealKind, Reason, Holders, Price, Voucher string
 }
 
 // NewApplicationPage is the window's form for an application.
 type NewApplicationPage struct {
 	Base
-	Applicants string
+	Applicants string // one applicant a line: 姓名或名称 证件号码
 	Agent      string
 	Lines      []ServiceForm
 	Kinds      []registry.ServiceKind
 	Banks      []identity.Org
+	Projects   []ledger.Project // the 楼盘表 a flat is picked from
 	Errors     map[string]string
 	Message    string
 	Reasons    []problem.Reason
+}
+
+// DetailsOpen tells whether the i-th line's other particulars are shown
+// unfolded: when one is filled in or in error, so that nothing entered or
+// wrong is hidden.
+func (p NewApplicationPage) DetailsOpen(i int) bool {
+	l := p.Lines[i]
+	if l.Entry+l.Bank+l.Amount+l.TermEnd+l.Authority+l.DocNo+l.Reason+l.Holders+l.Price+l.Voucher != "" {
+		return true
+	}
+	for k := range p.Errors {
+		field, n, ok := cutLast(k, "_")
+		if ok && n == strconv.Itoa(i) && !slices.Contains([]string{"kind", "unit_no", "whole", "line"}, field) {
+			return true
+		}
+	}
+	return false
+}
+
+// cutLast cuts s around the last sep.
+func cutLast(s, sep string) (before, after string, found bool) {
+	if i := strings.LastIndex(s, sep); i >= 0 {
+		return s[:i], s[i+len(sep):], true
+	}
+	return s, "", false
+}
+
+// Faults is every fault of a refused form in the order of the form, each
+// saying where it is (登记事项2：…), for the list above the form.
+func (p NewApplicationPage) Faults() []string {
+	type fault struct {
+		line  int // -1: the applicants
+		order int
+		text  string
+	}
+	fieldOrder := []string{"line", "kind", "unit_no", "whole", "entry", "bank", "amount", "term_start", "term_end", "authority", "doc_no", "reason", "holders", "price", "deed_tax_voucher", "details"}
+	var out []fault
+	for k, v := range p.Errors {
+		field, n, ok := cutLast(k, "_")
+		i, err := strconv.Atoi(n)
+		if !ok || err != nil {
+			out = append(out, fault{line: -1, text: v})
+			continue
+		}
+		o := slices.Index(fieldOrder, field)
+		if o < 0 {
+			o = len(fieldOrder)
+		}
+		out = append(out, fault{line: i, order: o, text: fmt.Sprintf("登记事项%d：%s", i+1, v)})
+	}
+	slices.SortFunc(out, func(a, b fault) int {
+		if a.line != b.line {
+			return a.line - b.line
+		}
+		if a.order != b.order {
+			return a.order - b.order
+		}
+		return strings.Compare(a.text, b.text)
+	})
+	texts := make([]string, len(out))
+	for i, f := range out {
+		texts[i] = f.text
+	}
+	return texts
 }
 
 // applicationLines is how many services the form offers.
@@ -180,8 +248,52 @@ func (s *Server) applicationForm(r *http.Request) (NewApplicationPage, error) {
 		return NewApplicationPage{}, err
 	}
 	page := NewApplicationPage{Base: s.base(r, "受理登记申请"), Lines: make([]ServiceForm, applicationLines), Kinds: registry.ServiceKinds}
-	page.Banks, err = s.db.ListOrgs(r.Context(), access.Filter{All: true}, store.OrgQuery{Kind: identity.Bank})
+	if page.Banks, err = s.db.ListOrgs(r.Context(), access.Filter{All: true}, store.OrgQuery{Kind: identity.Bank}); err != nil {
+		return page, err
+	}
+	// The window's own projects to pick a flat from (a prefecture window's:
+	// every project).
+	f, err := access.ListFilter(p, access.ProjectRead)
+	if err != nil {
+		return page, nil
+	}
+	page.Projects, err = s.db.ListProjects(r.Context(), f, store.ProjectQuery{})
 	return page, err
+}
+
+// parseApplicants reads the form's applicants, one a line: the name (a
+// body's may hold spaces) and, last, the document's number.
+func parseApplicants(text string) []registry.Applicant {
+	var out []registry.Applicant
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.FieldsFunc(line, isSeparator)
+		if len(f) == 0 {
+			continue
+		}
+		a := registry.Applicant{Name: strings.Join(f, " ")}
+		if last := f[len(f)-1]; len(f) > 1 && isDocNumber(last) {
+			a = registry.Applicant{Name: strings.Join(f[:len(f)-1], " "), IDNumber: last}
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// isSeparator parts a name from a number, or one applicant from another.
+func isSeparator(r rune) bool { return unicode.IsSpace(r) || r == '，' || r == ',' || r == '、' }
+
+// isDocNumber tells a typed document number (Latin letters and digits,
+// long enough to be one, even if mistyped) from a part of a name.
+func isDocNumber(s string) bool {
+	if len(s) < 8 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z') {
+			return false
+		}
+	}
+	return true
 }
 
 // parseHolders reads "姓名 身份证号 [份额]" lines into holders.
@@ -205,8 +317,9 @@ func parseHolders(text string) ([]registry.Holder, error) {
 }
 
 // createApplication accepts an application at the counter: the form's
-// applicants and services, refused with the form shown again when a line
-// is wrong or the store refuses it, else redirected to the new application.
+// applicants and services, refused with the form shown again — every
+// value kept, every fault named at its field — when anything is wrong or
+// the store refuses it, else redirected to the new application.
 func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error {
 	page, err := s.applicationForm(r)
 	if err != nil {
@@ -215,7 +328,17 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error
 	ctx := r.Context()
 	in, errs := s.applicationInput(r, &page)
 	if len(errs) > 0 {
-		page.Errors, page.Message = errs, "申请有误，未受理"
+		// The form's own faults, with the ones the store finds in the rest.
+		if err := s.db.CheckApplication(ctx, identity.ActorFrom(ctx), in); problem.KindOf(err) == problem.Invalid {
+			for k, v := range problem.As(err).Fields {
+				if f := formField(k); errs[f] == "" {
+					errs[f] = v
+				}
+			}
+		} else if err != nil && problem.KindOf(err) == problem.Internal {
+			return err
+		}
+		page.Errors, page.Message = errs, fmt.Sprintf("申请有%d处错误，未受理", len(errs))
 		return s.render(w, http.StatusUnprocessableEntity, "application_form", page)
 	}
 	a, err := s.db.CreateApplication(ctx, identity.ActorFrom(ctx), s.calendar(), in)
@@ -224,7 +347,10 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error
 		if e.Kind == problem.Internal {
 			return err
 		}
-		page.Errors, page.Message, page.Reasons = e.Fields, e.Message, e.Reasons
+		page.Errors, page.Message, page.Reasons = map[string]string{}, e.Message, e.Reasons
+		for k, v := range e.Fields {
+			page.Errors[formField(k)] = v
+		}
 		return s.render(w, http.StatusUnprocessableEntity, "application_form", page)
 	}
 	s.flash(r, "已受理，受理号 "+a.Number+autoReviewNote(a))
@@ -232,28 +358,47 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error
 	return nil
 }
 
+// formField is the form's field of an error's field: a service's
+// services[1].bank is bank_1 (its holders[0].share is holders_1, a fault
+// of the whole service line_1); the applicants' is applicants.
+func formField(k string) string {
+	rest, ok := strings.CutPrefix(k, "services[")
+	if !ok {
+		return k
+	}
+	n, field, _ := strings.Cut(rest, "]")
+	field = strings.TrimPrefix(field, ".")
+	if i := strings.IndexAny(field, "[."); i >= 0 {
+		field = field[:i]
+	}
+	if field == "" {
+		field = "line"
+	}
+	return field + "_" + n
+}
+
 // applicationInput reads the form into the application to create, keeping
-// what was entered on page to show again; errs names each field in error.
+// what was entered on page to show again; errs names each field the form
+// itself finds in error (the holders' lines), the store the others.
 func (s *Server) applicationInput(r *http.Request, page *NewApplicationPage) (store.ApplicationInput, map[string]string) {
 	page.Applicants, page.Agent = r.PostFormValue("applicants"), r.PostFormValue("agent")
-	in := store.ApplicationInput{Agent: page.Agent, Source: "counter"}
+	in := store.ApplicationInput{Applicants: parseApplicants(page.Applicants), Agent: page.Agent, Source: "counter"}
 	if !page.P.PrefectureWide() {
 		in.Window = page.P.Jurisdiction.Code
-	}
-	for _, n := range strings.FieldsFunc(page.Applicants, func(r rune) bool { return r == '、' || r == ',' || r == '，' || r == '\n' }) {
-		in.Applicants = append(in.Applicants, strings.TrimSpace(n))
 	}
 	errs := map[string]string{}
 	for i := range page.Lines {
 		f := serviceFormAt(r, i)
 		page.Lines[i] = f
 		if f.Kind == "" {
+			if f.UnitNo != "" {
+				errs[fmt.Sprintf("kind_%d", i)] = "请选择登记事项"
+			}
 			continue
 		}
-		si, field, msg := s.serviceInput(r.Context(), f)
-		if field != "" {
-			errs[fmt.Sprintf("%s_%d", field, i)] = msg
-			continue
+		si, msg := serviceInput(f)
+		if msg != "" {
+			errs[fmt.Sprintf("holders_%d", i)] = msg
 		}
 		in.Services = append(in.Services, si)
 	}
@@ -263,31 +408,18 @@ func (s *Server) applicationInput(r *http.Request, page *NewApplicationPage) (st
 // serviceFormAt is the form's i-th service line as entered.
 func serviceFormAt(r *http.Request, i int) ServiceForm {
 	v := func(k string) string { return strings.TrimSpace(r.PostFormValue(fmt.Sprintf("%s_%d", k, i))) }
-	return ServiceForm{Kind: v("kind"), UnitNo: v("unit_no"), Building: v("building"), Entry: v("entry"), Bank: v("bank"), Amount: v("amount"),
+	return ServiceForm{Kind: v("kind"), UnitNo: strings.ToUpper(v("unit_no")), Whole: v("whole"), Entry: v("entry"), Bank: v("bank"), Amount: v("amount"),
 		TermEnd: v("term_end"), NoTransfer: v("no_transfer"), Authority: v("authority"), DocNo: v("doc_no"), SealKind: v("seal_kind"),
 		Reason: v("reason"), Holders: r.PostFormValue(fmt.Sprintf("holders_%d", i)), Price: v("price"), Voucher: v("voucher")}
 }
 
-// serviceInput turns a service line into the service to create: the unit
-// (or, for a whole building's first registration, the building), the
-// particulars its kind takes and the holders. A line in error names the
-// field (without its line number) and says why.
-func (s *Server) serviceInput(ctx context.Context, f ServiceForm) (si store.ServiceInput, field, msg string) {
-	si = store.ServiceInput{Kind: registry.ServiceKind(f.Kind), Details: map[string]string{}}
-	switch {
-	case f.Kind == string(registry.First) && f.UnitNo == "":
-		b, err := strconv.ParseInt(f.Building, 10, 64)
-		if err != nil {
-			return si, "unit_no", "请填写不动产单元号，或整幢首次登记时填写幢ID"
-		}
-		si.BuildingID = b
-	default:
-		ref, err := s.db.UnitByNo(ctx, f.UnitNo)
-		if err != nil {
-			return si, "unit_no", "查无此不动产单元号"
-		}
-		si.UnitID = ref.Unit.ID
-	}
+// serviceInput turns a service line into the service to create: its unit
+// by number (the store finds it; "whole" asks for its building's first
+// registration), the particulars its kind takes and the holders. A line
+// whose holders cannot be read says why; the service is still returned,
+// without them, for the store to name its other faults.
+func serviceInput(f ServiceForm) (si store.ServiceInput, holdersFault string) {
+	si = store.ServiceInput{Kind: registry.ServiceKind(f.Kind), UnitNo: f.UnitNo, Whole: f.Whole == "1", Details: map[string]string{}}
 	si.EntryID, _ = strconv.ParseInt(f.Entry, 10, 64)
 	// Only the particulars the kind takes: the form shows them all.
 	entered := map[string]string{"bank": f.Bank, "amount": f.Amount, "term_end": f.TermEnd, "authority": f.Authority, "doc_no": f.DocNo,
@@ -300,11 +432,16 @@ func (s *Server) serviceInput(ctx context.Context, f ServiceForm) (si store.Serv
 	if strings.TrimSpace(f.Holders) != "" {
 		hs, err := parseHolders(f.Holders)
 		if err != nil {
-			return si, "holders", "每行一位：姓名 身份证号 [份额如1/2]"
+			var msgs []string
+			for _, m := range problem.As(err).Fields {
+				msgs = append(msgs, m)
+			}
+			slices.Sort(msgs)
+			return si, "每行一位：姓名 证件号码 [份额如1/2]。" + strings.Join(msgs, "；")
 		}
 		si.Holders = hs
 	}
-	return si, "", ""
+	return si, ""
 }
 
 // autoReviewNote tells the counter when a service of the new application

@@ -17,6 +17,7 @@ import (
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 	"handover/internal/web/webtest"
 )
 
@@ -94,7 +95,7 @@ func TestBrowserRegistrationSteps(t *testing.T) {
 	s.do("new application",
 		chromedp.Navigate(s.base+"/registration"),
 		webtest.Submit(`a[href="/applications/new"]`),
-		chromedp.SendKeys(chromedp.CSS(`input[name=applicants]`), "买受人"),
+		chromedp.SendKeys(chromedp.CSS(`textarea[name=applicants]`), "买受人 "+storetest.Applicants("买受人")[0].IDNumber),
 		chromedp.SetValue(chromedp.CSS(`select[name=kind_0]`), "first"),
 		chromedp.SendKeys(chromedp.CSS(`input[name=unit_no_0]`), ref.Unit.UnitNo),
 		chromedp.SetValue(chromedp.CSS(`select[name=kind_1]`), "transfer"),
@@ -199,7 +200,7 @@ func TestBrowserPublicVerification(t *testing.T) {
 			}
 		}
 	}
-	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"买受人"},
+	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: storetest.Applicants("买受人"),
 		Services: []store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}, {Kind: registry.Transfer, UnitID: c.UnitID}}})
 	if err != nil {
 		t.Fatal(err)
@@ -263,7 +264,7 @@ func TestBrowserPublicVerification(t *testing.T) {
 	byNumber("买受人", "full", "verify-number-holder")
 
 	// The owner sells the flat on: the first certificate is cancelled.
-	resale, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"买受人", "王芳"},
+	resale, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: storetest.Applicants("买受人", "王芳"),
 		Services: []store.ServiceInput{{Kind: registry.Transfer, UnitID: c.UnitID, Holders: []registry.Holder{{Name: "王芳", IDKind: "身份证", IDNumber: "440524188001010014"}},
 			Details: map[string]string{"price": "820000", "deed_tax_voucher": "存量房完税001"}}}})
 	if err != nil {
@@ -342,7 +343,7 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	// (已抵押 with its loan), and a flat sealed by a court shows 限制.
 	free := firstAvailable(t, env, ref.Unit.BuildingID)
 	cal, _ := env.DB.Calendar(ctx)
-	seal, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: []string{"昌吉市人民法院"},
+	seal, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: storetest.Applicants("昌吉市人民法院"),
 		Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: free, Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "（2026）新2301执7号"}}}})
 	if err != nil {
 		t.Fatal(err)
@@ -432,7 +433,7 @@ func TestBrowserRecorderIsNotTheReviewer(t *testing.T) {
 		identity.UserChange{Roles: []identity.Role{identity.RoleReviewer, identity.RoleRecorder}}); err != nil {
 		t.Fatal(err)
 	}
-	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: []string{"买受人"},
+	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: storetest.Applicants("买受人"),
 		Services: []store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}, {Kind: registry.Transfer, UnitID: c.UnitID}}})
 	if err != nil {
 		t.Fatal(err)
@@ -471,7 +472,7 @@ func TestTableJSONFollowsTheDay(t *testing.T) {
 	ref, _ := env.DB.Unit(ctx, paid.UnitID)
 	free := firstAvailable(t, env, ref.Unit.BuildingID)
 	end := calendar.DateOf(env.Clock.Now()).AddDays(2)
-	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: []string{"昌吉市人民法院"},
+	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: storetest.Applicants("昌吉市人民法院"),
 		Services: []store.ServiceInput{{Kind: registry.SealReg, UnitID: free,
 			Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "（2026）新2301执保3号", "term_end": end.String()}}}})
 	if err != nil {

@@ -13,6 +13,7 @@ import (
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 	"handover/internal/web/webtest"
 )
 
@@ -22,7 +23,7 @@ import (
 func issueTitle(t *testing.T, env *webtest.Env, c presale.Contract, holders ...registry.Holder) store.Certificate {
 	t.Helper()
 	ctx := context.Background()
-	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: []string{"买受人"},
+	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: storetest.Applicants("买受人"),
 		Services: []store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}, {Kind: registry.Transfer, UnitID: c.UnitID, Holders: holders}}})
 	if err != nil {
 		t.Fatal(err)

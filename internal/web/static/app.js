@@ -152,3 +152,71 @@
   }
   window.setTimeout(poll, 1000);
 })();
+
+// 受理: pick a flat from the 楼盘表 (project → building → flat) into the
+// line's 不动产单元号; the picker shows only where scripts run, the number
+// can always be typed or scanned. A scanner ends its number with Enter,
+// which must not send a half-filled form: it moves to the next field.
+(function () {
+  "use strict";
+  function fill(select, first, items) {
+    select.innerHTML = "";
+    var o = document.createElement("option");
+    o.value = ""; o.textContent = first; select.appendChild(o);
+    items.forEach(function (it) {
+      var opt = document.createElement("option");
+      opt.value = it.value; opt.textContent = it.label;
+      if (it.unitNo) { opt.setAttribute("data-unit-no", it.unitNo); }
+      select.appendChild(opt);
+    });
+    select.disabled = items.length === 0;
+  }
+  function get(url) {
+    return fetch(url, { credentials: "same-origin" }).then(function (r) { if (!r.ok) { throw new Error(r.status); } return r.json(); });
+  }
+  document.querySelectorAll("[data-picker]").forEach(function (box) {
+    var line = box.closest("[data-line]");
+    var input = line ? line.querySelector('input[name^="unit_no_"]') : null;
+    var project = box.querySelector('[data-pick="project"]'), building = box.querySelector('[data-pick="building"]'),
+      unit = box.querySelector('[data-pick="unit"]');
+    if (!input || !project || !building || !unit) { return; }
+    box.hidden = false;
+    project.addEventListener("change", function () {
+      fill(building, "请先选项目", []); fill(unit, "请先选幢", []);
+      if (!project.value) { return; }
+      building.disabled = true;
+      get("/api/v1/projects/" + encodeURIComponent(project.value)).then(function (d) {
+        fill(building, "请选择幢", (d.buildings || []).map(function (b) { return { value: b.id, label: b.name + "（" + b.units + "户）" }; }));
+      }).catch(function () { fill(building, "楼盘表读取失败，请输入不动产单元号", []); });
+    });
+    building.addEventListener("change", function () {
+      fill(unit, "请先选幢", []);
+      if (!building.value) { return; }
+      get("/api/v1/buildings/" + encodeURIComponent(building.value) + "/table").then(function (d) {
+        var items = [];
+        (d.floors || []).forEach(function (f) {
+          (f.units || []).forEach(function (u) {
+            items.push({ value: u.id, label: u.room + "（" + ((d.states || {})[u.state] || u.state) + "）", unitNo: u.unit_no });
+          });
+        });
+        fill(unit, "请选择户", items);
+      }).catch(function () { fill(unit, "楼盘表读取失败，请输入不动产单元号", []); });
+    });
+    unit.addEventListener("change", function () {
+      var opt = unit.options[unit.selectedIndex];
+      var no = opt ? opt.getAttribute("data-unit-no") : "";
+      if (!no) { return; }
+      input.value = no;
+      input.dispatchEvent(new Event("blur"));
+    });
+  });
+  document.querySelectorAll("input[data-scan]").forEach(function (el) {
+    el.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") { return; }
+      e.preventDefault();
+      var fields = Array.prototype.slice.call(el.form.querySelectorAll("input, select, textarea, button"));
+      var next = fields[fields.indexOf(el) + 1];
+      if (next) { next.focus(); }
+    });
+  });
+})();
