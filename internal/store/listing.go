@@ -131,14 +131,28 @@ func (q *listQuery) cond() string {
 // rowScanner is a row to scan, of a query or a query's rows.
 type rowScanner interface{ Scan(...any) error }
 
-// list counts the rows of from (a FROM clause with its joins) under the
-// query's conditions, then reads page p of them: sel is the column list,
-// order the ORDER BY (ending in a unique column, so that pages neither
-// repeat nor skip a row), scan reads one row. A page past the end reads
-// the last page instead of an empty one.
+// list reads page p of the rows of from (a FROM clause with its joins)
+// under the query's conditions, with the number of rows in the whole list:
+// sel is the column list, order the ORDER BY (ending in a unique column,
+// so that pages neither repeat nor skip a row), scan reads one row. A page
+// past the end reads the last page instead of an empty one.
+//
+// The page is read first and the whole list counted only when the page
+// does not tell its size: a page that is not full is the list's last, so
+// a search that finds a few rows — one flat, one contract — reads them
+// once instead of scanning twice, which is what a search by part of a
+// name costs (no index serves it).
 func list[T any](ctx context.Context, r querier, p Page, sel, from, order string, q *listQuery, scan func(rowScanner) (T, error)) (Listed[T], error) {
 	p = p.normal()
 	out := Listed[T]{Page: p}
+	var err error
+	if out.Rows, err = listRows(ctx, r, p, sel, from, order, q, scan); err != nil {
+		return out, err
+	}
+	if len(out.Rows) < p.Size && (len(out.Rows) > 0 || p.Number == 1) {
+		out.Total = (p.Number-1)*p.Size + len(out.Rows)
+		return out, nil
+	}
 	countFrom := from
 	if q.countFrom != "" {
 		countFrom = q.countFrom
@@ -148,20 +162,27 @@ func list[T any](ctx context.Context, r querier, p Page, sel, from, order string
 	}
 	if last := max(1, (out.Total+p.Size-1)/p.Size); p.Number > last {
 		p.Number, out.Page.Number = last, last
+		out.Rows, err = listRows(ctx, r, p, sel, from, order, q, scan)
 	}
+	return out, err
+}
+
+// listRows reads page p of a list.
+func listRows[T any](ctx context.Context, r querier, p Page, sel, from, order string, q *listQuery, scan func(rowScanner) (T, error)) ([]T, error) {
 	args := append(q.args[:len(q.args):len(q.args)], p.Size, (p.Number-1)*p.Size)
 	rows, err := r.QueryContext(ctx, `SELECT `+sel+` `+from+q.cond()+` ORDER BY `+order+
 		fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
 	if err != nil {
-		return out, err
+		return nil, err
 	}
 	defer rows.Close()
+	var out []T
 	for rows.Next() {
 		x, err := scan(rows)
 		if err != nil {
 			return out, err
 		}
-		out.Rows = append(out.Rows, x)
+		out = append(out, x)
 	}
 	return out, rows.Err()
 }
