@@ -119,7 +119,10 @@ type Dashboard struct {
 	ProjectsHanded  int // projects with units handed over in the period
 	ProjectsMeeting int // of which every unit handed over had its certificate on the day
 
-	Spans   []Span // working days from filing to certificate, units handed over in the period
+	Spans []Span // working days from filing to certificate, units handed over in the period
+	// SpansIn are the same by the units' jurisdiction, for a comparison
+	// of counties.
+	SpansIn map[string][]Span
 	Trend   []Month
 	Overdue []OverdueLine
 }

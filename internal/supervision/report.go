@@ -25,7 +25,12 @@ type CountyLine struct {
 	Name                         string
 	Projects, Handed             int // projects, and of them those with units handed over in the period
 	HandedOver, SameDay, Overdue int
+	Spans                        []Span // working days from filing to certificate of its units handed over
 }
+
+// Median is the county's median working days from the completion filing
+// to the certificate, and false when no unit handed over has both.
+func (c CountyLine) Median() (int, bool) { return Quantile(c.Spans, 0.5) }
 
 // Share is the county's share of units handed over with their certificate
 // on the day (0 when none was handed over).
@@ -39,9 +44,10 @@ func (c CountyLine) Share() float64 {
 // CompareCounties sums the projects by county and ranks the counties: the
 // highest share of same-day certificates first, then the most units
 // handed over, then the fewest overdue items, then by name. overdue counts
-// open overdue items by county name; a county with overdue items but no
-// project is listed too.
-func CompareCounties(projects []ReportProject, overdue map[string]int) []CountyLine {
+// open overdue items by county name, spans the working days from filing to
+// certificate by county name; a county with overdue items but no project
+// is listed too.
+func CompareCounties(projects []ReportProject, overdue map[string]int, spans map[string][]Span) []CountyLine {
 	byName := map[string]*CountyLine{}
 	line := func(name string) *CountyLine {
 		if byName[name] == nil {
@@ -60,6 +66,11 @@ func CompareCounties(projects []ReportProject, overdue map[string]int) []CountyL
 	}
 	for name, n := range overdue {
 		line(name).Overdue += n
+	}
+	for name, s := range spans {
+		if c := byName[name]; c != nil {
+			c.Spans = s
+		}
 	}
 	out := make([]CountyLine, 0, len(byName))
 	for _, c := range byName {
@@ -120,7 +131,8 @@ func (r Report) Workbook() ([]byte, error) {
 		{"按月", "按月趋势", []column{{"月份", 12, text}, {"竣工验收备案", 14, count}, {"交房（户）", 12, count}, {"当日发证（户）", 14, count}}, monthRows(d)},
 		{"阶段", "各阶段户数与项目数", []column{{"阶段", 24, text}, {"数量", 12, count}}, stageRows(d)},
 		{"按县市区", "各县市区对比（按交房当日发证比例排序）", []column{{"名次", 8, count}, {"县市区", 18, text}, {"项目", 10, count}, {"期内有交房的项目", 16, count},
-			{"期内交房（户）", 14, count}, {"当日发证（户）", 14, count}, {"当日发证比例", 14, percent}, {"逾期事项", 10, count}}, countyRows(r.Counties)},
+			{"期内交房（户）", 14, count}, {"当日发证（户）", 14, count}, {"当日发证比例", 14, percent}, {"备案至发证工作日（中位数）", 16, count},
+			{"逾期事项", 10, count}}, countyRows(r.Counties)},
 		{"项目", "项目情况", []column{{"项目", 30, text}, {"辖区", 16, text}, {"阶段", 14, text}, {"期内交房（户）", 14, count}, {"当日发证（户）", 14, count}, {"当日发证比例", 14, percent}}, projectRows(r.Projects)},
 		{"交房明细", r.unitsTitle(), []column{{"项目", 30, text}, {"户", 20, text}, {"交房日", 12, date}, {"发证日", 12, date}}, unitRows(r.Units)},
 		{"逾期事项", "逾期事项", []column{{"事项", 22, text}, {"部门", 28, text}, {"说明", 60, text}, {"发出", 12, date}}, alertRows(r.Alerts)},
@@ -324,7 +336,11 @@ func countyRows(cs []CountyLine) [][]any {
 		if c.HandedOver > 0 {
 			share = c.Share()
 		}
-		rows = append(rows, []any{i + 1, c.Name, c.Projects, c.Handed, c.HandedOver, c.SameDay, share, c.Overdue})
+		var median any
+		if m, ok := c.Median(); ok {
+			median = m
+		}
+		rows = append(rows, []any{i + 1, c.Name, c.Projects, c.Handed, c.HandedOver, c.SameDay, share, median, c.Overdue})
 	}
 	return rows
 }
@@ -366,3 +382,7 @@ func alertRows(as []Alert) [][]any {
 	}
 	return alerts
 }
+
+// MedianDays is Median for a page, which shows it only when there are
+// spans.
+func (c CountyLine) MedianDays() int { m, _ := c.Median(); return m }

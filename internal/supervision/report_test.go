@@ -23,7 +23,7 @@ func TestReportWorkbook(t *testing.T) {
 		Units:    []ReportUnit{{Project: "天山·悦府", Room: "1号楼 1单元101", HandedOverOn: "2026-03-10", CertifiedOn: "2026-03-10"}},
 		// 2026-03-09 17:30 UTC is 2026-03-10 01:30 in China.
 		Alerts: []Alert{{Kind: RegistrationOverdue, OrgName: "昌吉市不动产登记中心", Message: "逾期", RaisedAt: time.Date(2026, 3, 9, 17, 30, 0, 0, time.UTC)}}}
-	r.Counties = CompareCounties(r.Projects, map[string]int{"昌吉市": 1})
+	r.Counties = CompareCounties(r.Projects, map[string]int{"昌吉市": 1}, map[string][]Span{"昌吉市": {{Workdays: 3, Units: 5}, {Workdays: 9, Units: 1}}})
 	raw, err := r.Workbook()
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +49,8 @@ func TestReportWorkbook(t *testing.T) {
 		{"交房明细", "C4", "2026-03-10", true},
 		{"按县市区", "B4", "昌吉市", false},
 		{"按县市区", "G4", "75.0%", true},
-		{"按县市区", "H4", "1", true},
+		{"按县市区", "H4", "3", true},
+		{"按县市区", "I4", "1", true},
 		{"逾期事项", "D4", "2026-03-10", true},
 	}
 	for _, tt := range tests {
@@ -82,7 +83,8 @@ func TestCompareCounties(t *testing.T) {
 		{Name: "d", County: "呼图壁县", HandedOver: 200, SameDay: 180},
 		{Name: "e", County: "玛纳斯县", HandedOver: 10, SameDay: 10},
 	}
-	got := CompareCounties(projects, map[string]int{"阜康市": 2, "木垒县": 1})
+	got := CompareCounties(projects, map[string]int{"阜康市": 2, "木垒县": 1},
+		map[string][]Span{"昌吉市": {{Workdays: 2, Units: 60}, {Workdays: 15, Units: 30}}, "木垒县": {{Workdays: 40, Units: 1}}})
 	var order []string
 	for _, c := range got {
 		order = append(order, c.Name)
@@ -93,6 +95,12 @@ func TestCompareCounties(t *testing.T) {
 	}
 	if c := got[2]; c.Projects != 2 || c.Handed != 1 || c.HandedOver != 100 || c.SameDay != 90 || c.Share() != 0.9 {
 		t.Errorf("昌吉市: got %+v, want 2 projects (1 handed), 100 handed over, 90 same day", c)
+	}
+	if m, ok := got[2].Median(); !ok || m != 2 {
+		t.Errorf("昌吉市's median working days: got %d %v, want 2", m, ok)
+	}
+	if m, ok := got[1].Median(); ok {
+		t.Errorf("呼图壁县 has no spans: got a median of %d", m)
 	}
 	if c := got[4]; c.Projects != 0 || c.Overdue != 1 || c.Share() != 0 {
 		t.Errorf("木垒县: got %+v, want no project and one overdue item", c)

@@ -104,6 +104,7 @@ func (d *Dashboard) CountHandovers(groups []HandoverGroup, workdays Workdays) er
 	type tally struct{ n, same int }
 	projects := map[int64]*tally{}
 	spans := map[int]int{}
+	spansIn := map[string]map[int]int{}
 	from, to := d.From.String(), d.To.String()
 	for _, g := range groups {
 		same := g.SameDay()
@@ -137,6 +138,10 @@ func (d *Dashboard) CountHandovers(groups []HandoverGroup, workdays Workdays) er
 			return err
 		}
 		spans[n] += g.Units
+		if spansIn[g.Jurisdiction] == nil {
+			spansIn[g.Jurisdiction] = map[int]int{}
+		}
+		spansIn[g.Jurisdiction][n] += g.Units
 	}
 	for _, t := range projects {
 		d.ProjectsHanded++
@@ -144,11 +149,22 @@ func (d *Dashboard) CountHandovers(groups []HandoverGroup, workdays Workdays) er
 			d.ProjectsMeeting++
 		}
 	}
-	for wd, n := range spans {
-		d.Spans = append(d.Spans, Span{Workdays: wd, Units: n})
+	d.Spans = spanList(spans)
+	d.SpansIn = map[string][]Span{}
+	for j, m := range spansIn {
+		d.SpansIn[j] = spanList(m)
 	}
-	slices.SortFunc(d.Spans, func(a, b Span) int { return a.Workdays - b.Workdays })
 	return nil
+}
+
+// spanList is counted working days as spans, fewest days first.
+func spanList(units map[int]int) []Span {
+	out := make([]Span, 0, len(units))
+	for wd, n := range units {
+		out = append(out, Span{Workdays: wd, Units: n})
+	}
+	slices.SortFunc(out, func(a, b Span) int { return a.Workdays - b.Workdays })
+	return out
 }
 
 // ProjectIn says whether a project at stage now, with handedOver units

@@ -82,6 +82,15 @@ func TestCountHandovers(t *testing.T) {
 	if !slices.Equal(d.Spans, wantSpans) {
 		t.Errorf("spans: got %v, want %v", d.Spans, wantSpans)
 	}
+	wantIn := map[string][]Span{"652301": {{Workdays: 7, Units: 3}, {Workdays: 20, Units: 2}}, "652302": {{Workdays: 20, Units: 4}, {Workdays: 21, Units: 1}}}
+	for j, want := range wantIn {
+		if !slices.Equal(d.SpansIn[j], want) {
+			t.Errorf("spans in %s: got %v, want %v", j, d.SpansIn[j], want)
+		}
+	}
+	if len(d.SpansIn) != len(wantIn) {
+		t.Errorf("spans by jurisdiction: got %v, want %v", d.SpansIn, wantIn)
+	}
 	if len(asked) != 4 {
 		t.Errorf("working days asked for %v, want the four groups in the period with both days", asked)
 	}

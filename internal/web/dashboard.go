@@ -303,7 +303,13 @@ func (s *Server) report(r *http.Request, limit int) (supervision.Report, templat
 			}
 		}
 	}
-	rep.Counties = supervision.CompareCounties(rep.Projects, overdue)
+	// The working days by county: a park's units count for its county.
+	spans := map[string][]supervision.Span{}
+	for j, s := range rep.D.SpansIn {
+		county := JNames(names).Name(identity.CountyOf(j))
+		spans[county] = append(spans[county], s...)
+	}
+	rep.Counties = supervision.CompareCounties(rep.Projects, overdue, spans)
 	return rep, page.Q(), nil
 }
 
