@@ -91,6 +91,17 @@ func Verify(s Stored, authority *smx509.Certificate, mortgaged, sealed bool, at 
 	return v, err
 }
 
+// NameChecksPerDay is how many names that are not a holder's a
+// certificate's lookups by number may be given within a day before names
+// are no longer compared (NamesLocked): a holder's name is personal data,
+// and a number printed on the certificate must not let anyone try a list
+// of names against it.
+const NameChecksPerDay = 5
+
+// NamesLocked tells whether names are no longer compared for a certificate
+// that was given wrong names (not a holder's) in the last day.
+func NamesLocked(wrong int) bool { return wrong >= NameChecksPerDay }
+
 // VerifyNumber answers the public about a certificate found by its number
 // (不动产权证书号), which is printed on the certificate for anyone who
 // sees it to read: with the full name of one of its holders (HolderNamed)
@@ -98,6 +109,10 @@ func Verify(s Stored, authority *smx509.Certificate, mortgaged, sealed bool, at 
 // holder's, only that the certificate exists and its state (Limit) — the
 // same answer for both, so that trying names tells nothing but the name
 // that fits.
+//
+// Names are not for guessing: after NameChecksPerDay names that were not a
+// holder's within a day (NamesLocked), a name is not compared at all and
+// the answer is the limited one, whoever asks.
 func VerifyNumber(s Stored, authority *smx509.Certificate, mortgaged, sealed bool, name string, at time.Time) (Verification, error) {
 	v, names, err := verify(s, authority, mortgaged, sealed, at)
 	if err != nil || HolderNamed(names, name) {

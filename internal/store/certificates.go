@@ -520,6 +520,10 @@ func (tx *Tx) cancelCertificates(ctx context.Context, entry int64, reason string
 // as this package returns it.
 type Verification struct {
 	certificate.Verification
+	// NamesLocked: the certificate's lookups by number were given too many
+	// names that are not a holder's in the last day, so the name given
+	// was not compared (certificate.NamesLocked).
+	NamesLocked bool
 }
 
 // Verify checks a certificate by its licence identifier: the signature is
@@ -543,7 +547,7 @@ func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) 
 		return Verification{}, err
 	}
 	v, err := certificate.Verify(s, authority, mortgaged, sealed, now)
-	return Verification{v}, err
+	return Verification{Verification: v}, err
 }
 
 // NumberLookup is a public verification by certificate number.
@@ -590,18 +594,31 @@ func (db *DB) VerifyNumber(ctx context.Context, actor audit.Actor, l NumberLooku
 		if err != nil {
 			return v, err
 		}
-		cv, err := certificate.VerifyNumber(s, authority, mortgaged, sealed, l.Name, now)
+		given := l.Name
+		if strings.TrimSpace(given) != "" {
+			wrong, err := wrongNames(ctx, q, number, now)
+			if err != nil {
+				return v, err
+			}
+			if v.NamesLocked = certificate.NamesLocked(wrong); v.NamesLocked {
+				given = ""
+			}
+		}
+		cv, err := certificate.VerifyNumber(s, authority, mortgaged, sealed, given, now)
 		if err != nil {
 			return v, err
 		}
-		v = Verification{cv}
+		v.Verification = cv
 	}
 	name := "none"
-	if strings.TrimSpace(l.Name) != "" {
+	switch {
+	case strings.TrimSpace(l.Name) == "":
+	case v.NamesLocked:
+		name = "locked"
+	case found && !v.Limited:
+		name = "holder"
+	default:
 		name = "not_a_holder"
-		if found && !v.Limited {
-			name = "holder"
-		}
 	}
 	if err := db.RecordAudit(ctx, actor, "certificate.lookup", "certificate_number", number,
 		map[string]any{"via": l.Via, "found": found, "certificate": id, "name": name}); err != nil {
@@ -611,6 +628,17 @@ func (db *DB) VerifyNumber(ctx context.Context, actor audit.Actor, l NumberLooku
 		return v, problem.New(problem.NotFound, "certificate.not_found", "查无此证照：请核对证书号")
 	}
 	return v, nil
+}
+
+// wrongNames counts the names that were not a holder's given in the
+// lookups of certificate number in the day before now, from the audit
+// trail, where every lookup is recorded (by the certificate number's
+// index).
+func wrongNames(ctx context.Context, q querier, number string, now time.Time) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE record_type = 'certificate_number' AND record_id = $1
+		AND action = 'certificate.lookup' AND at > $2 AND summary LIKE '%"name":"not_a_holder"%'`, number, now.Add(-24*time.Hour)).Scan(&n)
+	return n, err
 }
 
 // authority is the parsed certificate of signing key keyID, read and

@@ -3,9 +3,11 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 
 	"handover/internal/access"
 	"handover/internal/audit"
@@ -153,6 +155,53 @@ func TestVerifyByNumber(t *testing.T) {
 	}
 	if v, err := x.db.VerifyNumber(ctx, visitor, store.NumberLookup{Number: cert.Number, Name: "赵六", Via: "api"}); err != nil || !v.Limited {
 		t.Errorf("the new owner's name on the old certificate: %+v, %v; want the limited answer", v, err)
+	}
+}
+
+// Names are not for guessing: after certificate.NameChecksPerDay names that
+// are not a holder's in a day, even the holder's name gets the limited
+// answer, told why and audited as such, from any address; a day later the
+// name is compared again.
+func TestVerifyByNumberNamesLocked(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	c := x.contracts[2]
+	x.issue(t, x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID}))
+	certs, _ := x.db.CertificatesOfUnit(ctx, c.UnitID)
+	var p certificate.Payload
+	if err := json.Unmarshal(certs[0].Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	number, holder := certs[0].Number, p.Holders[0].Name
+	ask := func(addr, name string) store.Verification {
+		t.Helper()
+		v, err := x.db.VerifyNumber(ctx, audit.Actor{Name: "匿名", Addr: addr}, store.NumberLookup{Number: number, Name: name, Via: "page"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := ask("203.0.113.1", holder); v.Limited || v.NamesLocked {
+		t.Fatalf("the holder's name at first: got limited %v locked %v, want the full answer", v.Limited, v.NamesLocked)
+	}
+	for i := range certificate.NameChecksPerDay {
+		if v := ask(fmt.Sprintf("203.0.113.%d", 10+i), fmt.Sprintf("猜测%d", i)); !v.Limited || v.NamesLocked {
+			t.Fatalf("wrong name %d: got limited %v locked %v, want limited, not yet locked", i+1, v.Limited, v.NamesLocked)
+		}
+	}
+	if v := ask("198.51.100.7", holder); !v.Limited || !v.NamesLocked {
+		t.Errorf("the holder's name after %d wrong ones: got limited %v locked %v, want the limited answer, locked", certificate.NameChecksPerDay, v.Limited, v.NamesLocked)
+	}
+	ev, err := x.db.ListAudit(ctx, access.Filter{All: true}, store.AuditQuery{Action: "certificate.lookup", Limit: 1})
+	if err != nil || len(ev) != 1 || !strings.Contains(ev[0].Summary, `"name":"locked"`) {
+		t.Errorf("the locked lookup's audit: got %+v (%v), want name locked", ev, err)
+	}
+	if v := ask("198.51.100.7", ""); !v.Limited || v.NamesLocked {
+		t.Errorf("by number alone while locked: got limited %v locked %v, want the usual limited answer", v.Limited, v.NamesLocked)
+	}
+	x.clock.Advance(24*time.Hour + time.Minute)
+	if v := ask("198.51.100.7", holder); v.Limited || v.NamesLocked {
+		t.Errorf("the holder's name a day later: got limited %v locked %v, want the full answer", v.Limited, v.NamesLocked)
 	}
 }
 

@@ -817,6 +817,9 @@ type VerifyPage struct {
 	Query   string // the identifier or number as typed
 	Result  *certificate.VerificationJSON
 	Message string
+	// NamesLocked: too many wrong names were given for this certificate
+	// today, so the name was not compared (certificate.NamesLocked).
+	NamesLocked bool
 }
 
 // verifyForm is the verification form, and its answer: a licence
@@ -860,7 +863,7 @@ func (s *Server) renderVerification(w http.ResponseWriter, page VerifyPage, v st
 		return err
 	}
 	res := v.Public()
-	page.Result = &res
+	page.Result, page.NamesLocked = &res, v.NamesLocked
 	return s.render(w, 200, "verify", page)
 }
 

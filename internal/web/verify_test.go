@@ -161,9 +161,20 @@ func TestVerifyPageByCertificateNumber(t *testing.T) {
 	if status, loc, _ := postForm(t, anon, base+"/verify", url.Values{"id": {cert.LicenceID}, "name": {holder}}); status != http.StatusSeeOther || loc != "/verify/"+url.PathEscape(cert.LicenceID) {
 		t.Errorf("a licence identifier posted: %d to %q", status, loc)
 	}
-	// 1 alone + 3 wrong names + 1 full + 2 GETs + 2 never issued.
-	if n := lookups() - before; n != 9 {
-		t.Errorf("%d lookups by number audited, want 9", n)
+	// Two more wrong names make five in a day: the holder's own name then
+	// gets the limited answer, told why.
+	for _, wrong := range []string{"王芳", "赵六"} {
+		post(cert.Number, wrong)
+	}
+	_, locked := post(cert.Number, holder)
+	checkPage(t, "the holder's name after five wrong ones", locked,
+		in(`#verification`, hasAttr("data-scope", "limited")),
+		in(`#verification #names-locked`, hasText("今日不再核对姓名")),
+		none(`#verification #holders`))
+	checkPage(t, "by number alone", alone, none(`#names-locked`))
+	// 1 alone + 3 wrong names + 1 full + 2 GETs + 2 never issued + 2 wrong + 1 locked.
+	if n := lookups() - before; n != 12 {
+		t.Errorf("%d lookups by number audited, want 12", n)
 	}
 }
 
