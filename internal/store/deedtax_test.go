@@ -2,9 +2,13 @@ package store_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
+	"handover/internal/access"
+	"handover/internal/identity"
 	"handover/internal/presale"
+	"handover/internal/problem"
 	"handover/internal/tax"
 )
 
@@ -79,4 +83,66 @@ func TestDeedTaxFollowsTheUse(t *testing.T) {
 		t.Fatalf("assessing at 4 %%: %d changed (%v), want the shop alone", n, err)
 	}
 	check("jurisdiction's rate", "0.04")
+}
+
+// A tax officer's workbook of payments is recorded all or none: one row
+// naming a contract of another county, one paid already with another
+// voucher, and one not assessed are each named by their row, and nothing
+// is paid; put right, every row is paid in one go, and sending the same
+// workbook again changes nothing. The template lists only the unpaid.
+func TestPayDeedTaxesAllOrNothing(t *testing.T) {
+	x := newCompletionFixture(t)
+	ctx := context.Background()
+	x.ready(t)
+	if _, err := x.db.AssessDeedTax(ctx, x.hous, x.project.ID); err != nil {
+		t.Fatal(err)
+	}
+	taxes := actor(x.f, "shuiwu")
+	if _, err := x.db.PayDeedTax(ctx, taxes, x.contracts[0].ID, "已缴001", "api"); err != nil {
+		t.Fatal(err)
+	}
+	unpaid, err := x.db.UnpaidDeedTaxes(ctx, access.Filter{Jurisdiction: "652301"})
+	if err != nil || len(unpaid) != len(x.contracts)-1 {
+		t.Fatalf("the template's rows: got %d (%v), want the %d unpaid", len(unpaid), err, len(x.contracts)-1)
+	}
+	if other, _ := x.db.UnpaidDeedTaxes(ctx, access.Filter{Jurisdiction: "652302"}); len(other) != 0 {
+		t.Errorf("another county's template lists %d of ours", len(other))
+	}
+	for _, u := range unpaid {
+		if u.Contract == x.contracts[0].Number || strings.Contains(u.Buyers, "买受人") || u.Amount.Sign() <= 0 {
+			t.Errorf("template row %+v: want an unpaid contract, buyers masked, its amount", u)
+		}
+	}
+	paid := func() (n int) {
+		x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM deed_taxes WHERE paid_at IS NOT NULL`).Scan(&n)
+		return n
+	}
+	good := []tax.Payment{{Row: 2, Contract: x.contracts[1].Number, Voucher: "批量002"}, {Row: 3, Contract: x.contracts[2].Number, Voucher: "批量003"}}
+	bad := append(append([]tax.Payment{}, good...),
+		tax.Payment{Row: 4, Contract: x.contracts[0].Number, Voucher: "另一张"},
+		tax.Payment{Row: 5, Contract: "652301YS9999999999", Voucher: "批量005"})
+	_, err = x.db.PayDeedTaxes(ctx, taxes, bad, "staff")
+	e := problem.As(err)
+	var rows []string
+	for _, r := range e.Reasons {
+		rows = append(rows, r.Message)
+	}
+	if e.Code != "tax.payments" || len(e.Reasons) != 2 || !strings.Contains(rows[0], "第4行") || !strings.Contains(rows[1], "第5行") {
+		t.Errorf("a workbook with two bad rows: got %v %q, want rows 4 and 5 named", err, rows)
+	}
+	if n := paid(); n != 1 {
+		t.Errorf("after the refusal %d are paid, want only the one paid before", n)
+	}
+	// Not the officer's: another county's tax officer.
+	taxThere := request(principalOf(identity.RoleTax, identity.Tax, "652302", x.f.Orgs["652302/tax"].ID))
+	if _, err := x.db.PayDeedTaxes(taxThere, taxes, good, "staff"); problem.CodeOf(err) != "tax.payments" {
+		t.Errorf("another county's officer: got %v, want the rows refused", err)
+	}
+	n, err := x.db.PayDeedTaxes(ctx, taxes, good, "staff")
+	if err != nil || n != 2 || paid() != 3 {
+		t.Errorf("put right: got %d recorded (%v), %d paid; want 2 and 3", n, err, paid())
+	}
+	if n, err := x.db.PayDeedTaxes(ctx, taxes, good, "staff"); err != nil || n != 0 {
+		t.Errorf("the same workbook again: got %d recorded (%v), want 0", n, err)
+	}
 }

@@ -211,32 +211,39 @@ func (db *DB) PayDeedTax(ctx context.Context, actor audit.Actor, contractID int6
 		if err != nil {
 			return err
 		}
-		if err := decide(ctx, access.DeedTaxManage, ContractTarget(c)); err != nil {
-			return err
-		}
-		if a, err = scanDeedTax(tx.queryRow(ctx, `SELECT `+deedTaxColumns+` FROM deed_taxes WHERE contract_id = $1`+db.forUpdate(), contractID)); err != nil {
-			return notFound(err, "tax.not_found", "该合同尚未核定契税")
-		}
-		changed, err := a.Pay(voucher, source, tx.now)
-		if err != nil || !changed {
-			return err // a repeat of the same payment changes nothing
-		}
-		if _, err := tx.exec(ctx, `UPDATE deed_taxes SET paid_at = $1, voucher = $2, source = $3 WHERE id = $4`, tx.now, a.Voucher, a.Source, a.ID); err != nil {
-			return err
-		}
-		// The open applications of this sale now rely on the payment, as
-		// those taken after it do (linkMaterials): nobody asks the buyer
-		// for the voucher.
-		if _, err := tx.exec(ctx, `INSERT INTO application_materials (application_id, kind, ref, note)
-			SELECT DISTINCT s.application_id, 'deed_tax', $1, '税务部门推送的完税信息' FROM services s JOIN applications p ON p.id = s.application_id
-			WHERE s.contract_id = $2 AND p.state = 'open' ON CONFLICT DO NOTHING`, fmt.Sprintf("deed_tax:%d", a.ID), contractID); err != nil {
-			return err
-		}
-		tx.touchUnitBuilding(a.UnitID)
-		tx.Audit("tax.paid", "contract", contractID, map[string]any{"amount": a.Amount.StringFixed(2), "voucher": a.Voucher, "source": source})
-		return nil
+		a, _, err = tx.payDeedTax(ctx, c, voucher, source)
+		return err
 	})
 	return a, err
+}
+
+// payDeedTax records the payment of contract c's deed tax, as its tax
+// bureau may (DeedTaxManage); changed is false for a repeat of the same
+// payment, which changes nothing.
+func (tx *Tx) payDeedTax(ctx context.Context, c presale.Contract, voucher, source string) (a tax.Assessment, changed bool, err error) {
+	if err := decide(ctx, access.DeedTaxManage, ContractTarget(c)); err != nil {
+		return a, false, err
+	}
+	if a, err = scanDeedTax(tx.queryRow(ctx, `SELECT `+deedTaxColumns+` FROM deed_taxes WHERE contract_id = $1`+tx.db.forUpdate(), c.ID)); err != nil {
+		return a, false, notFound(err, "tax.not_found", "该合同尚未核定契税")
+	}
+	if changed, err = a.Pay(voucher, source, tx.now); err != nil || !changed {
+		return a, false, err
+	}
+	if _, err := tx.exec(ctx, `UPDATE deed_taxes SET paid_at = $1, voucher = $2, source = $3 WHERE id = $4`, tx.now, a.Voucher, a.Source, a.ID); err != nil {
+		return a, false, err
+	}
+	// The open applications of this sale now rely on the payment, as
+	// those taken after it do (linkMaterials): nobody asks the buyer for
+	// the voucher.
+	if _, err := tx.exec(ctx, `INSERT INTO application_materials (application_id, kind, ref, note)
+		SELECT DISTINCT s.application_id, 'deed_tax', $1, '税务部门推送的完税信息' FROM services s JOIN applications p ON p.id = s.application_id
+		WHERE s.contract_id = $2 AND p.state = 'open' ON CONFLICT DO NOTHING`, fmt.Sprintf("deed_tax:%d", a.ID), c.ID); err != nil {
+		return a, false, err
+	}
+	tx.touchUnitBuilding(a.UnitID)
+	tx.Audit("tax.paid", "contract", c.ID, map[string]any{"amount": a.Amount.StringFixed(2), "voucher": a.Voucher, "source": source})
+	return a, true, nil
 }
 
 // ---- parcel restrictions

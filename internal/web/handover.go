@@ -361,6 +361,70 @@ func (s *Server) renderDeedTaxes(w http.ResponseWriter, r *http.Request, status 
 	return s.render(w, status, "deedtaxes", page)
 }
 
+// deedTaxTemplate is the workbook of the unpaid deed taxes the tax
+// officer confirms at once: fill in the 完税凭证号 column, upload it back.
+func (s *Server) deedTaxTemplate(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	f, err := access.ListFilter(p, access.DeedTaxManage)
+	if err != nil {
+		return err
+	}
+	rows, err := s.db.UnpaidDeedTaxes(r.Context(), f)
+	if err != nil {
+		return err
+	}
+	raw, err := tax.PaymentsTemplate(rows)
+	if err != nil {
+		return err
+	}
+	return sendXLSX(w, "待登记完税清单"+s.today().String()+".xlsx", raw)
+}
+
+// deedTaxImport records the payments of an uploaded workbook, all or none:
+// a workbook with any bad row is refused with every bad row listed, and
+// nothing is recorded.
+func (s *Server) deedTaxImport(w http.ResponseWriter, r *http.Request) error {
+	p, err := principal(r)
+	if err != nil {
+		return err
+	}
+	if _, err := access.ListFilter(p, access.DeedTaxManage); err != nil {
+		return err
+	}
+	refused := func(err error) error {
+		e, err := shown(err)
+		if err != nil {
+			return err
+		}
+		asListed(r, "/deed-tax")
+		return s.renderDeedTaxes(w, r, http.StatusUnprocessableEntity, e, 0, "")
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 33<<20)
+	file, _, err := r.FormFile("workbook")
+	if err != nil {
+		return refused(problem.New(problem.Invalid, "tax.no_file", "请选择填好完税凭证号的 .xlsx 工作簿"))
+	}
+	defer file.Close()
+	payments, errs := tax.ReadPayments(file)
+	if len(errs) > 0 {
+		return refused(tax.PaymentsRefused(errs))
+	}
+	n, err := s.db.PayDeedTaxes(r.Context(), identity.ActorFrom(r.Context()), payments, "staff")
+	if err != nil {
+		return refused(err)
+	}
+	msg := fmt.Sprintf("已登记完税 %d 户", n)
+	if again := len(payments) - n; again > 0 {
+		msg += fmt.Sprintf("；另有 %d 户此前已按同一凭证登记，未重复登记", again)
+	}
+	s.flash(r, msg)
+	http.Redirect(w, r, "/deed-tax", http.StatusSeeOther)
+	return nil
+}
+
 func (s *Server) deedTaxPage(w http.ResponseWriter, r *http.Request) error {
 	page, err := s.loadDeedTax(r, access.DeedTaxRead)
 	if err != nil {

@@ -35,6 +35,7 @@ func pageNeeds() map[string]pageNeed {
 		"GET /handover/{id}":                {action: access.HandoverRead},
 		"GET /projects/{id}/deed-tax":       {action: access.DeedTaxRead},
 		"GET /deed-tax":                     {action: access.DeedTaxRead},
+		"GET /deed-tax/unpaid.xlsx":         {action: access.DeedTaxManage},
 		"GET /contracts":                    {action: access.ContractRead},
 		"GET /contracts/{id}":               {action: access.ContractRead},
 		"GET /surveys":                      {action: access.SurveyRead},

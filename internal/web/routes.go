@@ -161,6 +161,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /mortgages", s.page(s.mortgagesPage))
 	mux.Handle("GET /utilities", s.page(s.utilitiesPage))
 	mux.Handle("GET /deed-tax", s.page(s.deedTaxesPage))
+	mux.Handle("GET /deed-tax/unpaid.xlsx", s.page(s.deedTaxTemplate))
+	mux.Handle("POST /deed-tax/payments", s.page(s.deedTaxImport))
 	mux.Handle("POST /utilities/answer", s.page(s.answerUtilities))
 	mux.Handle("POST /utilities/{id}", s.page(s.answerUtility))
 
