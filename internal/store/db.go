@@ -98,11 +98,19 @@ type Options struct {
 	Log *slog.Logger
 }
 
-// sqlitePragmas: WAL for concurrent readers, a busy timeout instead of
-// SQLITE_BUSY, FULL sync because an acknowledged registration must survive
-// a power cut, foreign keys on, and BEGIN IMMEDIATE so that a transaction
-// that reads then writes takes the write lock up front instead of failing.
-const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
+// sqlitePragmas: WAL for concurrent readers, a page cache of 32 MiB per
+// connection, a busy timeout instead of SQLITE_BUSY, FULL sync because an
+// acknowledged registration must survive a power cut, foreign keys on, and
+// BEGIN IMMEDIATE so that a transaction that reads then writes takes the
+// write lock up front instead of failing.
+//
+// The cache: a list search at a prefecture's volume reads a county's
+// contracts with their flats and buildings (some 20 MiB of pages). In the
+// default 2 MiB the connections of one process share a page pool and evict
+// one another's pages, and every search read its pages from the operating
+// system again: 130 ms instead of 10 ms at 100,000 flats. Nine connections
+// (eight readers and the writer) hold at most 288 MiB.
+const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=cache_size(-32768)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"
 
 // IsPostgresURL reports whether dsn names a PostgreSQL database.
 func IsPostgresURL(dsn string) bool {
