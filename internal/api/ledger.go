@@ -28,7 +28,10 @@ func (a *API) ledgerRoutes() []Route {
 	id := []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/projects", Action: access.ProjectRead, Tag: "楼盘表与预售",
-			Summary: "列出项目", Params: []Param{{Name: "jurisdiction", In: "query"}}, Response: projectList{}, handle: a.listProjects},
+			Summary: "列出项目（分页，计划交付日期在前）", Params: append([]Param{{Name: "jurisdiction", In: "query"},
+				{Name: "q", In: "query", Desc: "查找：项目名称、坐落、开发企业名称或预售许可证号的一部分"},
+				{Name: "show", In: "query", Desc: "permits 有待确认的规划、施工许可证；presale 有待审批的预售许可申请"}}, pageParams()...),
+			Response: projectList{}, handle: a.listProjects},
 		{Method: "POST", Pattern: "/api/v1/projects", Action: access.ProjectManage, Tag: "楼盘表与预售",
 			Summary: "新建项目（开发企业）", Request: projectInput{}, Response: projectJSON{}, Status: 201, handle: a.createProject},
 		{Method: "GET", Pattern: "/api/v1/projects/{id}", Action: access.ProjectRead, Tag: "楼盘表与预售",
@@ -312,19 +315,37 @@ func (a *API) listProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ps, err := a.DB.ListProjects(r.Context(), f, store.ProjectQuery{Jurisdiction: r.URL.Query().Get("jurisdiction")})
+	query := r.URL.Query()
+	q := store.ProjectListQuery{Jurisdiction: query.Get("jurisdiction"), Search: strings.TrimSpace(query.Get("q"))}
+	switch query.Get("show") {
+	case "":
+	case "permits":
+		q.PermitsToConfirm = true
+	case "presale":
+		q.PresaleSubmitted = true
+	default:
+		return &problem.Error{Kind: problem.Invalid, Code: "request.query", Message: "查询参数有误",
+			Fields: map[string]string{"show": "应为 permits 或 presale"}}
+	}
+	if q.Page, err = queryPage(r); err != nil {
+		return err
+	}
+	l, err := a.DB.ProjectList(r.Context(), f, q)
 	if err != nil {
 		return err
 	}
-	out := make([]projectJSON, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, toProjectJSON(p))
+	out := make([]projectJSON, 0, len(l.Rows))
+	for _, p := range l.Rows {
+		out = append(out, toProjectJSON(p.Project))
 	}
-	return writeJSON(w, 200, projectList{Projects: out})
+	return writeJSON(w, 200, projectList{Projects: out, Total: l.Total, Page: l.Page.Number, Pages: l.Pages()})
 }
 
 type projectList struct {
-	Projects []projectJSON `json:"projects"`
+	Projects []projectJSON `json:"projects" doc:"本页的项目，计划交付日期在前（未定的在后），同日按ID"`
+	Total    int           `json:"total" doc:"符合条件的项目总数"`
+	Page     int           `json:"page" doc:"页码，从1起"`
+	Pages    int           `json:"pages" doc:"总页数"`
 }
 
 type projectInput struct {

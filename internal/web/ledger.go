@@ -22,12 +22,29 @@ import (
 
 // ---- projects
 
-// ProjectListPage lists projects.
+// ProjectListPage lists the projects within the viewer's reach, a page at
+// a time, the planned delivery soonest first: searchable by name, address,
+// developer and presale permit number, narrowed to a jurisdiction and to
+// the work waiting on the housing bureau (permits to confirm, presale
+// applications to decide) for those who do it.
 type ProjectListPage struct {
 	Base
-	Projects  []ledger.Project
-	JNames    map[string]string
-	CanCreate bool
+	List          store.Listed[store.ListedProject]
+	Pager         Pager
+	JNames        map[string]string
+	Jurisdictions []identity.Jurisdiction // to choose from (none: the viewer's reach is one county's)
+	Jurisdiction  string
+	Show          string // "", "permits" or "presale"
+	Tabs          []ListTab
+	Q             string
+	ClearHref     string // the list in the same jurisdiction and tab, no search
+	CanCreate     bool
+}
+
+// ListTab is one of a list's filters by the work waiting: its ?show=
+// value ("" for the whole list), its name and its address.
+type ListTab struct {
+	Show, Label, Href string
 }
 
 func (s *Server) projectList(w http.ResponseWriter, r *http.Request) error {
@@ -39,16 +56,52 @@ func (s *Server) projectList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.db.ListProjects(r.Context(), f, store.ProjectQuery{Jurisdiction: r.URL.Query().Get("jurisdiction")})
+	query := r.URL.Query()
+	names, all, err := s.jurisdictionNames(r)
 	if err != nil {
 		return err
 	}
-	names, _, err := s.jurisdictionNames(r)
-	if err != nil {
+	page := ProjectListPage{Base: s.base(r, "项目与楼盘表"), JNames: names, Q: listSearch(r), CanCreate: access.Could(p, access.ProjectManage)}
+	if j := query.Get("jurisdiction"); names[j] != "" {
+		page.Jurisdiction = j
+	}
+	if f.Jurisdiction == "" { // the prefecture's staff, a developer: more than one county to choose from
+		page.Jurisdictions = all
+	}
+	// The filters by the work waiting, for whoever does that work.
+	tabs := []struct {
+		show, label string
+		act         access.Action
+	}{{"permits", "待确认许可证", access.PermitConfirm}, {"presale", "待审批预售申请", access.PresaleDecide}}
+	href := func(show string) string {
+		v := url.Values{}
+		if page.Jurisdiction != "" {
+			v.Set("jurisdiction", page.Jurisdiction)
+		}
+		if show != "" {
+			v.Set("show", show)
+		}
+		return (&url.URL{Path: "/projects", RawQuery: v.Encode()}).String()
+	}
+	for _, t := range tabs {
+		if access.Could(p, t.act) {
+			page.Tabs = append(page.Tabs, ListTab{Show: t.show, Label: t.label, Href: href(t.show)})
+			if query.Get("show") == t.show {
+				page.Show = t.show
+			}
+		}
+	}
+	if len(page.Tabs) > 0 {
+		page.Tabs = append([]ListTab{{Label: "全部", Href: href("")}}, page.Tabs...)
+	}
+	page.ClearHref = href(page.Show)
+	q := store.ProjectListQuery{Jurisdiction: page.Jurisdiction, PermitsToConfirm: page.Show == "permits", PresaleSubmitted: page.Show == "presale",
+		Search: page.Q, Page: listPage(r)}
+	if page.List, err = s.db.ProjectList(r.Context(), f, q); err != nil {
 		return err
 	}
-	return s.render(w, 200, "projects", ProjectListPage{Base: s.base(r, "项目与楼盘表"), Projects: ps, JNames: names,
-		CanCreate: access.Could(p, access.ProjectManage)})
+	page.Pager = pagerOf(r, page.List)
+	return s.render(w, 200, "projects", page)
 }
 
 // ProjectForm holds the project form's values.

@@ -81,7 +81,9 @@ func samplePages() map[string]any {
 		"apidocs":   APIDocsPage{Base: b},
 		"eventdocs": EventDocsPage{Base: b, Events: []EventDoc{{Type: exchange.EventTypes()[0], Fields: exchange.Payload(exchange.ContractFiled), Schema: "{}"}}},
 
-		"projects":     ProjectListPage{Base: b, Projects: []ledger.Project{proj}, JNames: map[string]string{"652301": "昌吉市"}, CanCreate: true},
+		"projects": ProjectListPage{Base: b, List: store.Listed[store.ListedProject]{Rows: []store.ListedProject{{Project: proj, PermitsToConfirm: 2, PresaleSubmitted: true}, {Project: ledger.Project{ID: 2}}}, Total: 2, Page: store.Page{Number: 1, Size: 50}},
+			Pager: Pager{Total: 2, First: 1, Last: 2, Number: 1, Pages: 1}, JNames: map[string]string{"652301": "昌吉市"}, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Jurisdiction: "652301",
+			Show: "permits", Tabs: []ListTab{{Label: "全部", Href: "/projects"}, {Show: "permits", Label: "待确认许可证", Href: "/projects?show=permits"}}, Q: "悦府", ClearHref: "/projects?show=permits", CanCreate: true},
 		"project_form": ProjectFormPage{Base: b, Form: projectFormOf(proj), Errors: map[string]string{"name": "x"}, Message: "m", Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}},
 		"project":      projectSample(b, proj, now),
 		"building":     BuildingPage{Base: b, Project: proj, Table: table, States: ledger.States, Others: []store.BuildingSummary{{Building: building}, {Building: ledger.Building{ID: 8, Name: "2号楼"}}}},
