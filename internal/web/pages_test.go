@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"io"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -246,7 +247,9 @@ func completionSamples(b Base, proj ledger.Project, building ledger.Building, un
 				Query: store.DashboardQuery{Jurisdiction: "652301", From: d.From, To: d.To}, UnitStages: supervision.UnitStages, ProjectStages: supervision.ProjectStages,
 				StageChart: hbarChart("t", []bar{{Label: "<已交房>", Value: 4, Href: "/x?a=1&b=2"}}), TrendChart: trendChart("t", []monthBar{{Month: "2026-11", A: 4, B: 3}})}
 		}(),
-		"dashboardunits":    DashboardUnitsPage{Base: b, Title: "t", Units: []store.DashboardUnit{{UnitID: 1, ProjectID: 1, Project: "p", Building: "1号楼", Room: "101"}}, Total: 3, Back: "/dashboard"},
+		"dashboardunits": DashboardUnitsPage{Base: b, Title: "t", List: store.Listed[store.DashboardUnit]{Rows: []store.DashboardUnit{{UnitID: 1, ProjectID: 1, Project: "p", Building: "1号楼", Room: "101",
+			UnitNo: "652301004007GB00121F00030001", DueOn: "2026-12-31"}}, Total: 3, Page: store.Page{Number: 1, Size: 50}}, Pager: Pager{Total: 3, First: 1, Last: 1, Number: 1, Pages: 1},
+			Q: "101", Carry: url.Values{"stage": {"sold"}, "from": {"2026-01-01"}}, ClearHref: "/dashboard/units?stage=sold", Back: "/dashboard"},
 		"dashboardprojects": DashboardProjectsPage{Base: b, Title: "t", Projects: []store.DashboardProject{{ID: 1, Name: "p", Stage: supervision.Handed, HandedOver: 2}}, Back: "/dashboard"},
 		"report": ReportPage{Base: b, R: supervision.Report{Title: "通报", D: supervision.Dashboard{HandedOver: 2, SameDay: 1}, Projects: []supervision.ReportProject{{Name: "p"}},
 			Units: []supervision.ReportUnit{{Project: "p", Room: "1幢101"}}, UnitsAll: 600, Alerts: []supervision.Alert{{Kind: supervision.ClockRunningOut, RaisedAt: now}}},
