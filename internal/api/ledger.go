@@ -68,7 +68,8 @@ func (a *API) ledgerRoutes() []Route {
 			Params:  append(id, Param{Name: "action", In: "path", Required: true, Desc: "suspend | reinstate | revoke"}),
 			Request: reasonInput{}, Response: presalePermitJSON{}, handle: a.changePresale},
 		{Method: "GET", Pattern: "/api/v1/credit/restrictions", Action: access.CreditRead, Tag: "楼盘表与预售",
-			Summary: "限制清单（公开）", Response: restrictionList{}, handle: a.listRestrictions},
+			Summary: "限制清单（公开，分页，新列入的在前）", Params: append([]Param{{Name: "q", In: "query", Desc: "查找：开发企业名称或统一社会信用代码的一部分"}}, pageParams()...),
+			Response: restrictionList{}, handle: a.listRestrictions},
 		{Method: "POST", Pattern: "/api/v1/credit/listings", Action: access.CreditManage, Tag: "楼盘表与预售",
 			Summary: "将开发企业列入或移出限制清单", Request: listingInput{}, Status: 201, handle: a.putListing},
 		{Method: "GET", Pattern: "/api/v1/public/projects", Action: access.PublicRead, Tag: "信息公开",
@@ -890,7 +891,10 @@ type listingJSON struct {
 }
 
 type restrictionList struct {
-	Restrictions []listingJSON `json:"restrictions"`
+	Restrictions []listingJSON `json:"restrictions" doc:"本页列入限制清单的开发企业，新列入的在前"`
+	Total        int           `json:"total" doc:"符合条件的开发企业总数"`
+	Page         int           `json:"page" doc:"页码，从1起"`
+	Pages        int           `json:"pages" doc:"总页数"`
 }
 
 type listingInput struct {
@@ -901,15 +905,20 @@ type listingInput struct {
 }
 
 func (a *API) listRestrictions(w http.ResponseWriter, r *http.Request) error {
-	ls, err := a.DB.Listings(r.Context(), false)
+	q := store.CreditListQuery{Search: strings.TrimSpace(r.URL.Query().Get("q"))}
+	var err error
+	if q.Page, err = queryPage(r); err != nil {
+		return err
+	}
+	ls, err := a.DB.Restrictions(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	out := make([]listingJSON, 0, len(ls))
-	for _, l := range ls {
+	out := make([]listingJSON, 0, len(ls.Rows))
+	for _, l := range ls.Rows {
 		out = append(out, listingJSON{Developer: l.Developer, DeveloperName: l.Name, Reason: l.Reason, Basis: l.Basis, At: l.At})
 	}
-	return writeJSON(w, 200, restrictionList{Restrictions: out})
+	return writeJSON(w, 200, restrictionList{Restrictions: out, Total: ls.Total, Page: ls.Page.Number, Pages: ls.Pages()})
 }
 
 func (a *API) putListing(w http.ResponseWriter, r *http.Request) error {

@@ -42,6 +42,8 @@ func TestAPIRouteGroups(t *testing.T) {
 	alert := id(`SELECT MIN(id) FROM alerts`)
 	building := id(`SELECT MIN(id) FROM buildings WHERE project_id = ` + project)
 	projectName := id(`SELECT name FROM projects WHERE id = ` + project)
+	listedName := id(`SELECT o.name FROM credit_listings c JOIN organisations o ON o.id = c.developer_org
+		WHERE c.listed AND c.id = (SELECT MAX(x.id) FROM credit_listings x WHERE x.developer_org = c.developer_org) ORDER BY c.id LIMIT 1`)
 	has := func(key string) func(*testing.T, map[string]any) {
 		return func(t *testing.T, b map[string]any) {
 			if _, ok := b[key]; !ok {
@@ -126,6 +128,21 @@ func TestAPIRouteGroups(t *testing.T) {
 		},
 		"supervision": {
 			{name: "alerts", method: "GET", path: "/api/v1/alerts", user: "jianguan", wantStatus: 200, check: has("alerts")},
+			{name: "the restriction list, a page of one", method: "GET", path: "/api/v1/credit/restrictions?per_page=1", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total int
+				env.Raw.QueryRow(`SELECT COUNT(*) FROM credit_listings c WHERE c.listed AND c.id = (SELECT MAX(x.id) FROM credit_listings x WHERE x.developer_org = c.developer_org)`).Scan(&total)
+				if rs, _ := b["restrictions"].([]any); total == 0 || len(rs) != 1 || b["total"] != float64(total) || b["page"] != float64(1) || b["pages"] != float64(total) {
+					t.Errorf("got %d listed, total %v, page %v of %v; want 1 of %d", len(rs), b["total"], b["page"], b["pages"], total)
+				}
+			}},
+			{name: "the restriction list searched", method: "GET", path: "/api/v1/credit/restrictions?q=" + url.QueryEscape(listedName), wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				rs, _ := b["restrictions"].([]any)
+				if len(rs) != 1 || rs[0].(map[string]any)["developer_name"] != listedName {
+					t.Errorf("search %q: got %v, want the one listed developer", listedName, rs)
+				}
+			}},
+			{name: "the restriction list, a page too big", method: "GET", path: "/api/v1/credit/restrictions?per_page=201", wantStatus: 400, wantCode: "request.query", wantField: "page"},
+			{name: "bad project", method: "GET", path: "/api/v1/alerts?project=x", user: "jianguan", wantStatus: 400, wantCode: "query.project"},
 			{name: "buyer resolves", method: "POST", path: "/api/v1/alerts/" + alert + "/resolve", body: `{"note":"已处理"}`, user: "zhangwei", wantStatus: 403, wantCode: "access.denied"},
 			{name: "no such alert", method: "GET", path: "/api/v1/alerts/99999999", user: "jianguan", wantStatus: 404},
 		},

@@ -166,6 +166,11 @@ func (s *Server) homeCards(r *http.Request, p *identity.Principal) ([]HomeCard, 
 			HomeCard{Title: "逾期未备案", Count: overdue, Unit: "份", Href: "/contracts?overdue=1", Warn: overdue > 0, Note: "签署后30日内应备案"},
 			HomeCard{Title: "已备案（含预告登记）", Count: counts[presale.Filed], Unit: "份", Href: "/contracts?state=filed"})
 	}
+	credit, err := s.creditCards(r, p)
+	if err != nil {
+		return nil, err
+	}
+	cards = append(cards, credit...)
 	more, err := s.completionCards(r, p)
 	return append(cards, more...), err
 }
