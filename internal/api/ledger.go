@@ -28,7 +28,10 @@ func (a *API) ledgerRoutes() []Route {
 	id := []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/projects", Action: access.ProjectRead, Tag: "楼盘表与预售",
-			Summary: "列出项目", Params: []Param{{Name: "jurisdiction", In: "query"}}, Response: projectList{}, handle: a.listProjects},
+			Summary: "列出项目（分页，计划交付日期在前）", Params: append([]Param{{Name: "jurisdiction", In: "query"},
+				{Name: "q", In: "query", Desc: "查找：项目名称、坐落、开发企业名称或预售许可证号的一部分"},
+				{Name: "show", In: "query", Desc: "permits 有待确认的规划、施工许可证；presale 有待审批的预售许可申请"}}, pageParams()...),
+			Response: projectList{}, handle: a.listProjects},
 		{Method: "POST", Pattern: "/api/v1/projects", Action: access.ProjectManage, Tag: "楼盘表与预售",
 			Summary: "新建项目（开发企业）", Request: projectInput{}, Response: projectJSON{}, Status: 201, handle: a.createProject},
 		{Method: "GET", Pattern: "/api/v1/projects/{id}", Action: access.ProjectRead, Tag: "楼盘表与预售",
@@ -65,7 +68,8 @@ func (a *API) ledgerRoutes() []Route {
 			Params:  append(id, Param{Name: "action", In: "path", Required: true, Desc: "suspend | reinstate | revoke"}),
 			Request: reasonInput{}, Response: presalePermitJSON{}, handle: a.changePresale},
 		{Method: "GET", Pattern: "/api/v1/credit/restrictions", Action: access.CreditRead, Tag: "楼盘表与预售",
-			Summary: "限制清单（公开）", Response: restrictionList{}, handle: a.listRestrictions},
+			Summary: "限制清单（公开，分页，新列入的在前）", Params: append([]Param{{Name: "q", In: "query", Desc: "查找：开发企业名称或统一社会信用代码的一部分"}}, pageParams()...),
+			Response: restrictionList{}, handle: a.listRestrictions},
 		{Method: "POST", Pattern: "/api/v1/credit/listings", Action: access.CreditManage, Tag: "楼盘表与预售",
 			Summary: "将开发企业列入或移出限制清单", Request: listingInput{}, Status: 201, handle: a.putListing},
 		{Method: "GET", Pattern: "/api/v1/public/projects", Action: access.PublicRead, Tag: "信息公开",
@@ -312,19 +316,37 @@ func (a *API) listProjects(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ps, err := a.DB.ListProjects(r.Context(), f, store.ProjectQuery{Jurisdiction: r.URL.Query().Get("jurisdiction")})
+	query := r.URL.Query()
+	q := store.ProjectListQuery{Jurisdiction: query.Get("jurisdiction"), Search: strings.TrimSpace(query.Get("q"))}
+	switch query.Get("show") {
+	case "":
+	case "permits":
+		q.PermitsToConfirm = true
+	case "presale":
+		q.PresaleSubmitted = true
+	default:
+		return &problem.Error{Kind: problem.Invalid, Code: "request.query", Message: "查询参数有误",
+			Fields: map[string]string{"show": "应为 permits 或 presale"}}
+	}
+	if q.Page, err = queryPage(r); err != nil {
+		return err
+	}
+	l, err := a.DB.ProjectList(r.Context(), f, q)
 	if err != nil {
 		return err
 	}
-	out := make([]projectJSON, 0, len(ps))
-	for _, p := range ps {
-		out = append(out, toProjectJSON(p))
+	out := make([]projectJSON, 0, len(l.Rows))
+	for _, p := range l.Rows {
+		out = append(out, toProjectJSON(p.Project))
 	}
-	return writeJSON(w, 200, projectList{Projects: out})
+	return writeJSON(w, 200, projectList{Projects: out, Total: l.Total, Page: l.Page.Number, Pages: l.Pages()})
 }
 
 type projectList struct {
-	Projects []projectJSON `json:"projects"`
+	Projects []projectJSON `json:"projects" doc:"本页的项目，计划交付日期在前（未定的在后），同日按ID"`
+	Total    int           `json:"total" doc:"符合条件的项目总数"`
+	Page     int           `json:"page" doc:"页码，从1起"`
+	Pages    int           `json:"pages" doc:"总页数"`
 }
 
 type projectInput struct {
@@ -869,7 +891,10 @@ type listingJSON struct {
 }
 
 type restrictionList struct {
-	Restrictions []listingJSON `json:"restrictions"`
+	Restrictions []listingJSON `json:"restrictions" doc:"本页列入限制清单的开发企业，新列入的在前"`
+	Total        int           `json:"total" doc:"符合条件的开发企业总数"`
+	Page         int           `json:"page" doc:"页码，从1起"`
+	Pages        int           `json:"pages" doc:"总页数"`
 }
 
 type listingInput struct {
@@ -880,15 +905,20 @@ type listingInput struct {
 }
 
 func (a *API) listRestrictions(w http.ResponseWriter, r *http.Request) error {
-	ls, err := a.DB.Listings(r.Context(), false)
+	q := store.CreditListQuery{Search: strings.TrimSpace(r.URL.Query().Get("q"))}
+	var err error
+	if q.Page, err = queryPage(r); err != nil {
+		return err
+	}
+	ls, err := a.DB.Restrictions(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	out := make([]listingJSON, 0, len(ls))
-	for _, l := range ls {
+	out := make([]listingJSON, 0, len(ls.Rows))
+	for _, l := range ls.Rows {
 		out = append(out, listingJSON{Developer: l.Developer, DeveloperName: l.Name, Reason: l.Reason, Basis: l.Basis, At: l.At})
 	}
-	return writeJSON(w, 200, restrictionList{Restrictions: out})
+	return writeJSON(w, 200, restrictionList{Restrictions: out, Total: ls.Total, Page: ls.Page.Number, Pages: ls.Pages()})
 }
 
 func (a *API) putListing(w http.ResponseWriter, r *http.Request) error {

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -40,6 +41,9 @@ func TestAPIRouteGroups(t *testing.T) {
 	application := id(`SELECT MIN(id) FROM applications`)
 	alert := id(`SELECT MIN(id) FROM alerts`)
 	building := id(`SELECT MIN(id) FROM buildings WHERE project_id = ` + project)
+	projectName := id(`SELECT name FROM projects WHERE id = ` + project)
+	listedName := id(`SELECT o.name FROM credit_listings c JOIN organisations o ON o.id = c.developer_org
+		WHERE c.listed AND c.id = (SELECT MAX(x.id) FROM credit_listings x WHERE x.developer_org = c.developer_org) ORDER BY c.id LIMIT 1`)
 	has := func(key string) func(*testing.T, map[string]any) {
 		return func(t *testing.T, b map[string]any) {
 			if _, ok := b[key]; !ok {
@@ -63,6 +67,28 @@ func TestAPIRouteGroups(t *testing.T) {
 		},
 		"ledger": {
 			{name: "project", method: "GET", path: "/api/v1/projects/" + project, user: "zhujian", wantStatus: 200, check: has("buildings")},
+			{name: "projects, a page of one", method: "GET", path: "/api/v1/projects?per_page=1&page=2", user: "zhujian", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total int
+				env.Raw.QueryRow(`SELECT COUNT(*) FROM projects WHERE jurisdiction = '652301'`).Scan(&total)
+				if ps, _ := b["projects"].([]any); total < 2 || len(ps) != 1 || b["total"] != float64(total) || b["page"] != float64(2) || b["pages"] != float64(total) {
+					t.Errorf("got %d projects, total %v, page %v of %v; want 1, %d, 2 of %d", len(ps), b["total"], b["page"], b["pages"], total, total)
+				}
+			}},
+			{name: "projects searched", method: "GET", path: "/api/v1/projects?q=" + url.QueryEscape(projectName), user: "zhujian", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				ps, _ := b["projects"].([]any)
+				if len(ps) != 1 || b["total"] != float64(1) || ps[0].(map[string]any)["name"] != projectName {
+					t.Errorf("search %q: got %v (total %v), want the one project", projectName, ps, b["total"])
+				}
+			}},
+			{name: "projects with a presale application waiting", method: "GET", path: "/api/v1/projects?show=presale", user: "zhujian", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var want int
+				env.Raw.QueryRow(`SELECT COUNT(DISTINCT a.project_id) FROM presale_applications a JOIN projects p ON p.id = a.project_id
+					WHERE a.state = 'submitted' AND p.jurisdiction = '652301'`).Scan(&want)
+				if b["total"] != float64(want) {
+					t.Errorf("got %v projects with a presale application waiting, want %d", b["total"], want)
+				}
+			}},
+			{name: "projects: an unknown filter", method: "GET", path: "/api/v1/projects?show=all", user: "zhujian", wantStatus: 400, wantCode: "request.query", wantField: "show"},
 			{name: "bad permit date", method: "POST", path: "/api/v1/projects/" + project + "/permits", body: `{"kind":"planning","number":"x","issued_on":"soon"}`, user: "kaifa", wantStatus: 400, wantCode: "permit.invalid", wantField: "issued_on"},
 			{name: "another developer's project", method: "PATCH", path: "/api/v1/projects/" + project, body: `{"name":"改名"}`, user: "kaifa2", wantStatus: 403, wantCode: "access.denied"},
 			{name: "no such unit", method: "GET", path: "/api/v1/units/99999999", user: "zhujian", wantStatus: 404},
@@ -102,6 +128,20 @@ func TestAPIRouteGroups(t *testing.T) {
 		},
 		"supervision": {
 			{name: "alerts", method: "GET", path: "/api/v1/alerts", user: "jianguan", wantStatus: 200, check: has("alerts")},
+			{name: "the restriction list, a page of one", method: "GET", path: "/api/v1/credit/restrictions?per_page=1", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total int
+				env.Raw.QueryRow(`SELECT COUNT(*) FROM credit_listings c WHERE c.listed AND c.id = (SELECT MAX(x.id) FROM credit_listings x WHERE x.developer_org = c.developer_org)`).Scan(&total)
+				if rs, _ := b["restrictions"].([]any); total == 0 || len(rs) != 1 || b["total"] != float64(total) || b["page"] != float64(1) || b["pages"] != float64(total) {
+					t.Errorf("got %d listed, total %v, page %v of %v; want 1 of %d", len(rs), b["total"], b["page"], b["pages"], total)
+				}
+			}},
+			{name: "the restriction list searched", method: "GET", path: "/api/v1/credit/restrictions?q=" + url.QueryEscape(listedName), wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				rs, _ := b["restrictions"].([]any)
+				if len(rs) != 1 || rs[0].(map[string]any)["developer_name"] != listedName {
+					t.Errorf("search %q: got %v, want the one listed developer", listedName, rs)
+				}
+			}},
+			{name: "the restriction list, a page too big", method: "GET", path: "/api/v1/credit/restrictions?per_page=201", wantStatus: 400, wantCode: "request.query", wantField: "page"},
 			{name: "bad project", method: "GET", path: "/api/v1/alerts?project=x", user: "jianguan", wantStatus: 400, wantCode: "query.project"},
 			{name: "buyer resolves", method: "POST", path: "/api/v1/alerts/" + alert + "/resolve", body: `{"note":"已处理"}`, user: "zhangwei", wantStatus: 403, wantCode: "access.denied"},
 			{name: "no such alert", method: "GET", path: "/api/v1/alerts/99999999", user: "jianguan", wantStatus: 404},

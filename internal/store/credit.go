@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"handover/internal/access"
@@ -408,4 +409,132 @@ func (tx *Tx) applyCreditRules(ctx context.Context, run *CreditRun) error {
 		}
 	}
 	return nil
+}
+
+// ---- the lists of the credit page
+
+// CreditListQuery asks for one page of the restriction list or of its
+// decisions, narrowed to the developers whose name or 统一社会信用代码
+// holds Search.
+type CreditListQuery struct {
+	Search string
+	Page   Page
+}
+
+const listingColumns = `c.id, c.developer_org, o.name, c.listed, c.reason, c.basis, c.by_user, COALESCE(u.name, ''), c.at`
+
+const listingFrom = `FROM credit_listings c JOIN organisations o ON o.id = c.developer_org LEFT JOIN users u ON u.id = c.by_user`
+
+func scanListing(r rowScanner) (credit.Listing, error) {
+	var l credit.Listing
+	err := r.Scan(&l.ID, &l.Developer, &l.Name, &l.Listed, &l.Reason, &l.Basis, &l.By, &l.ByName, &l.At)
+	return l, err
+}
+
+// Restrictions lists the developers on the restriction list now (each by
+// its newest decision, which listed it) a page at a time, the latest
+// listed first.
+func (db *DB) Restrictions(ctx context.Context, q CreditListQuery) (Listed[credit.Listing], error) {
+	l := db.newList()
+	l.and(`c.listed AND c.id = (SELECT MAX(x.id) FROM credit_listings x WHERE x.developer_org = c.developer_org)`)
+	l.like(q.Search, `o.name`, `o.uscc`)
+	return list(ctx, db.r(), q.Page, listingColumns, listingFrom, `c.id DESC`, l, scanListing)
+}
+
+// ListingHistory lists every decision on the restriction list (listed or
+// lifted, by staff or by the rule) a page at a time, newest first.
+func (db *DB) ListingHistory(ctx context.Context, q CreditListQuery) (Listed[credit.Listing], error) {
+	l := db.newList()
+	l.like(q.Search, `o.name`, `o.uscc`)
+	if q.Search == "" {
+		l.countFrom = `FROM credit_listings c`
+	}
+	return list(ctx, db.r(), q.Page, listingColumns, listingFrom, `c.id DESC`, l, scanListing)
+}
+
+// CreditDeveloperQuery asks for one page of the developers as the credit
+// manager sees them.
+type CreditDeveloperQuery struct {
+	Listed  bool   // only those on the restriction list now
+	Appeals bool   // only those with an appeal waiting for a decision (the credit manager's work)
+	Search  string // part of the name or of the 统一社会信用代码
+	Page    Page
+}
+
+// CreditDeveloper is a developer with its standing: on the restriction
+// list or not, its appeals waiting, and its score now.
+type CreditDeveloper struct {
+	identity.Org
+	Listed     bool
+	Appeals    int // appeals waiting for a decision
+	Assessment credit.Assessment
+}
+
+// pendingAppealsSQL selects the appeals of developer o waiting for a
+// decision; the filter, the column and the home page count the same.
+const pendingAppealsSQL = `FROM credit_events ae JOIN credit_appeals aa ON aa.event_id = ae.id WHERE ae.developer_org = o.id AND aa.decision = ''`
+
+// CreditDevelopers lists the developers a page at a time, by name, each
+// assessed now on its whole record.
+func (db *DB) CreditDevelopers(ctx context.Context, q CreditDeveloperQuery) (Listed[CreditDeveloper], error) {
+	l := db.newList()
+	l.and(`o.kind = 'developer'`)
+	if q.Listed {
+		l.and(`(` + listedSQL("o.id") + `)`)
+	}
+	if q.Appeals {
+		l.and(`EXISTS (SELECT 1 ` + pendingAppealsSQL + `)`)
+	}
+	l.like(q.Search, `o.name`, `o.uscc`)
+	out, err := list(ctx, db.r(), q.Page, `o.id, o.name, o.kind, o.service, o.jurisdiction, COALESCE(o.uscc, ''), o.created_at,
+		COALESCE((`+listedSQL("o.id")+`), FALSE), (SELECT COUNT(*) `+pendingAppealsSQL+`)`, `FROM organisations o`, `o.name, o.id`, l,
+		func(r rowScanner) (CreditDeveloper, error) {
+			var x CreditDeveloper
+			o, err := scanOrg(extraColumns{r, []any{&x.Listed, &x.Appeals}})
+			x.Org = o
+			return x, err
+		})
+	if err != nil || len(out.Rows) == 0 {
+		return out, err
+	}
+	// The page's developers' records, in one query, for their scores.
+	ids := make([]any, len(out.Rows))
+	marks := make([]string, len(out.Rows))
+	at := map[int64]int{}
+	for i, x := range out.Rows {
+		ids[i], marks[i], at[x.ID] = x.ID, fmt.Sprintf("$%d", i+1), i
+	}
+	events, err := scanAll(ctx, db.r(), func(r *sql.Rows, e *credit.Event) (err error) {
+		*e, err = scanCreditEvent(r)
+		return err
+	}, `SELECT `+creditEventColumns+creditEventFrom+` WHERE e.developer_org IN (`+strings.Join(marks, ", ")+`)`, ids...)
+	if err != nil {
+		return out, err
+	}
+	by := map[int64][]credit.Event{}
+	for _, e := range events {
+		by[e.Developer] = append(by[e.Developer], e)
+	}
+	for i := range out.Rows {
+		out.Rows[i].Assessment = credit.Assess(by[out.Rows[i].ID], db.Now())
+	}
+	return out, nil
+}
+
+// PendingAppeals counts the appeals waiting for the credit manager's
+// decision, every developer's.
+func (db *DB) PendingAppeals(ctx context.Context) (int, error) {
+	var n int
+	err := db.r().QueryRowContext(ctx, `SELECT COUNT(*) FROM credit_appeals WHERE decision = ''`).Scan(&n)
+	return n, err
+}
+
+// CreditEventList lists a developer's credit records a page at a time,
+// newest first, each with its appeal.
+func (db *DB) CreditEventList(ctx context.Context, developer int64, p Page) (Listed[credit.Event], error) {
+	l := db.newList()
+	l.and(`e.developer_org = ` + l.arg(developer))
+	l.countFrom = `FROM credit_events e`
+	return list(ctx, db.r(), p, creditEventColumns, strings.TrimPrefix(creditEventFrom, " "), `e.id DESC`, l,
+		func(r rowScanner) (credit.Event, error) { return scanCreditEvent(r) })
 }

@@ -205,6 +205,8 @@ type DashboardUnit struct {
 	Project           string
 	Building          string // the building's name (3号楼)
 	Room              string
+	UnitNo            string // 不动产单元号
+	DueOn             string // the day it is due to be handed over ("" once handed over, or when none is set)
 	HandedOverOn      string
 	CertifiedOn       string
 }
@@ -213,57 +215,83 @@ type DashboardUnit struct {
 // handed over in the period (optionally the same-day ones, or one month).
 type DrillQuery struct {
 	DashboardQuery
-	Stage supervision.UnitStage // a stage; HandedOver or SameDayUnit with a period
-	Month string                // 2026-11: handed over in that month
-	Limit int
+	Stage  supervision.UnitStage // a stage; HandedOver or SameDayUnit with a period
+	Month  string                // 2026-11: handed over in that month
+	Search string                // part of a flat (幢 and 户), of a unit number or of a project's name
+	Limit  int                   // DashboardUnits: at most this many (default 500)
+	Page   Page                  // DashboardUnitList: the page asked for
 }
 
-// DashboardUnits lists the units behind a number (at most Limit, default
-// 500) and how many there are in all.
-func (db *DB) DashboardUnits(ctx context.Context, q DrillQuery) ([]DashboardUnit, int, error) {
-	var args []any
-	where := []string{q.scope("p.jurisdiction", &args)}
-	from := unitStageFrom
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+// unitDueSQL is the day unit u is due to be handed over, over
+// unitStageFrom: its live contract's delivery date, else its project's
+// planned delivery; NULL once it is handed over (or when neither is set).
+const unitDueSQL = `CASE WHEN h.unit_id IS NULL THEN COALESCE(x.delivery_date, p.planned_delivery) END`
+
+// dashboardUnitColumns are a DashboardUnit's, over unitStageFrom.
+const dashboardUnitColumns = `u.id, p.id, p.name, b.name, u.room, u.unit_no, COALESCE(` + unitDueSQL + `, ''),
+	COALESCE(h.handed_over_on, ''), COALESCE(h.certified_on, '')`
+
+func scanDashboardUnit(r rowScanner) (DashboardUnit, error) {
+	var x DashboardUnit
+	err := r.Scan(&x.UnitID, &x.ProjectID, &x.Project, &x.Building, &x.Room, &x.UnitNo, &x.DueOn, &x.HandedOverOn, &x.CertifiedOn)
+	return x, err
+}
+
+// conditions adds the units the query names to l: the list and the
+// report's units select the same ones, as the dashboard counts them.
+func (q DrillQuery) conditions(l *listQuery) {
+	if q.Jurisdiction != "" {
+		l.and(`p.jurisdiction = ` + l.arg(q.Jurisdiction))
+	}
 	switch {
 	case q.Month != "":
-		where = append(where, `h.handed_over_on LIKE `+arg(q.Month+"-%"))
+		l.and(`h.handed_over_on LIKE ` + l.arg(q.Month+"-%"))
 	case q.Stage == supervision.HandedOver || q.Stage == supervision.SameDayUnit:
 		if !q.From.IsZero() {
-			where = append(where, `h.handed_over_on BETWEEN `+arg(q.From.String())+` AND `+arg(q.To.String()))
+			l.and(`h.handed_over_on BETWEEN ` + l.arg(q.From.String()) + ` AND ` + l.arg(q.To.String()))
 		} else {
-			where = append(where, `h.unit_id IS NOT NULL`)
+			l.and(`h.unit_id IS NOT NULL`)
 		}
 		if q.Stage == supervision.SameDayUnit {
-			where = append(where, sameDaySQL)
+			l.and(sameDaySQL)
 		}
 	case q.Stage != supervision.AllUnits:
-		where = append(where, `(`+unitStageSQL+`) = `+arg(string(q.Stage)))
+		l.and(`(` + unitStageSQL + `) = ` + l.arg(string(q.Stage)))
 	}
-	cond := strings.Join(where, " AND ")
+	l.like(q.Search, `b.name || ' ' || u.room`, `u.unit_no`, `p.name`)
+}
+
+// DashboardUnits lists the units behind a number for the report (at most
+// Limit, default 500, in the order of the projects and their 楼盘表) and
+// how many there are in all.
+func (db *DB) DashboardUnits(ctx context.Context, q DrillQuery) ([]DashboardUnit, int, error) {
+	l := db.newList()
+	q.conditions(l)
 	var total int
-	if err := db.r().QueryRowContext(ctx, `SELECT COUNT(*)`+from+` WHERE `+cond, args...).Scan(&total); err != nil {
+	if err := db.r().QueryRowContext(ctx, `SELECT COUNT(*)`+unitStageFrom+l.cond(), l.args...).Scan(&total); err != nil {
 		return nil, 0, err
 	}
 	limit := q.Limit
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := db.r().QueryContext(ctx, `SELECT u.id, p.id, p.name, b.name, u.room, COALESCE(h.handed_over_on, ''), COALESCE(h.certified_on, '')`+from+
-		` WHERE `+cond+` ORDER BY p.id, b.number, u.number LIMIT `+arg(limit), args...)
-	if err != nil {
-		return nil, 0, err
-	}
-	defer rows.Close()
-	var out []DashboardUnit
-	for rows.Next() {
-		var x DashboardUnit
-		if err := rows.Scan(&x.UnitID, &x.ProjectID, &x.Project, &x.Building, &x.Room, &x.HandedOverOn, &x.CertifiedOn); err != nil {
-			return nil, 0, err
-		}
-		out = append(out, x)
-	}
-	return out, total, rows.Err()
+	text := `SELECT ` + dashboardUnitColumns + unitStageFrom + l.cond() + ` ORDER BY p.id, b.number, u.number LIMIT ` + l.arg(limit)
+	out, err := scanAll(ctx, db.r(), func(rows *sql.Rows, x *DashboardUnit) (err error) {
+		*x, err = scanDashboardUnit(rows)
+		return err
+	}, text, l.args...)
+	return out, total, err
+}
+
+// DashboardUnitList lists the units behind a number a page at a time: the
+// soonest due to be handed over first (its contract's delivery date, else
+// its project's planned one), then those handed over by the day, then by
+// id.
+func (db *DB) DashboardUnitList(ctx context.Context, q DrillQuery) (Listed[DashboardUnit], error) {
+	l := db.newList()
+	q.conditions(l)
+	return list(ctx, db.r(), q.Page, dashboardUnitColumns, strings.TrimPrefix(unitStageFrom, " "),
+		`(`+unitDueSQL+`) IS NULL, `+unitDueSQL+`, h.handed_over_on, u.id`, l, scanDashboardUnit)
 }
 
 // DashboardProject is one project behind a dashboard number.

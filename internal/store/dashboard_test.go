@@ -104,6 +104,9 @@ func TestDashboardFigures(t *testing.T) {
 		if err != nil || total != dq.want || len(units) != dq.want {
 			t.Errorf("units behind %+v: %d listed of %d (%v), want %d", dq.q, len(units), total, err, dq.want)
 		}
+		if l, err := x.db.DashboardUnitList(ctx, dq.q); err != nil || l.Total != dq.want || len(l.Rows) != dq.want {
+			t.Errorf("the paged list behind %+v: %d rows of %d (%v), want %d", dq.q, len(l.Rows), l.Total, err, dq.want)
+		}
 	}
 	for stage, want := range map[supervision.ProjectStage]int{supervision.HandedInPeriod: 1, supervision.Meeting: 0, supervision.Handed: 1, supervision.OnSale: 0} {
 		ps, err := x.db.DashboardProjects(ctx, q, stage)

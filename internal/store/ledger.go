@@ -154,23 +154,36 @@ type ProjectQuery struct {
 	Permitted    bool // only projects with a presale permit in force (valid or suspended)
 }
 
+// projectScope is the SQL condition on projects p that an access filter
+// allows ("" for all); ok is false when the filter allows none.
+func projectScope(f access.Filter, arg func(any) string) (cond string, ok bool) {
+	if f.All {
+		return "", true
+	}
+	var or []string
+	if f.Jurisdiction != "" {
+		or = append(or, `p.jurisdiction = `+arg(f.Jurisdiction))
+	}
+	if f.Developer != 0 {
+		or = append(or, `p.developer_org = `+arg(f.Developer))
+	}
+	if len(or) == 0 {
+		return "", false
+	}
+	return "(" + strings.Join(or, " OR ") + ")", true
+}
+
 // ListProjects lists the projects the filter allows, newest first.
 func (db *DB) ListProjects(ctx context.Context, f access.Filter, q ProjectQuery) ([]ledger.Project, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	if !f.All {
-		var or []string
-		if f.Jurisdiction != "" {
-			or = append(or, `p.jurisdiction = `+arg(f.Jurisdiction))
-		}
-		if f.Developer != 0 {
-			or = append(or, `p.developer_org = `+arg(f.Developer))
-		}
-		if len(or) == 0 {
-			return nil, nil
-		}
-		where = append(where, "("+strings.Join(or, " OR ")+")")
+	scope, ok := projectScope(f, arg)
+	if !ok {
+		return nil, nil
+	}
+	if scope != "" {
+		where = append(where, scope)
 	}
 	if q.Jurisdiction != "" {
 		where = append(where, `p.jurisdiction = `+arg(q.Jurisdiction))
@@ -199,6 +212,69 @@ func (db *DB) ListProjects(ctx context.Context, f access.Filter, q ProjectQuery)
 		out = append(out, p)
 	}
 	return out, rows.Err()
+}
+
+// ProjectListQuery asks for one page of the projects a filter allows.
+type ProjectListQuery struct {
+	Jurisdiction string // "": every jurisdiction the filter allows
+	// The work waiting on the housing bureau: projects with a planning or
+	// construction permit not yet confirmed, or with a presale application
+	// waiting for its decision.
+	PermitsToConfirm bool
+	PresaleSubmitted bool
+	Search           string // part of the project's name, address, developer's name or a presale permit's number
+	Page             Page
+}
+
+// ListedProject is a project as the list shows it, with the work waiting
+// on it.
+type ListedProject struct {
+	ledger.Project
+	PermitsToConfirm int  // planning and construction permits not yet confirmed
+	PresaleSubmitted bool // a presale application waits for the decision
+}
+
+// waitingPermitsSQL and waitingPresaleSQL select the work waiting on
+// project p: the list's filters and its columns say the same.
+const (
+	waitingPermitsSQL = `(SELECT COUNT(*) FROM project_permits pp WHERE pp.project_id = p.id AND pp.confirmed_by IS NULL)`
+	waitingPresaleSQL = `EXISTS (SELECT 1 FROM presale_applications pa WHERE pa.project_id = p.id AND pa.state = 'submitted')`
+)
+
+// ProjectList lists the projects the filter allows a page at a time, the
+// planned delivery soonest first (projects without one last), then by id.
+func (db *DB) ProjectList(ctx context.Context, f access.Filter, q ProjectListQuery) (Listed[ListedProject], error) {
+	l := db.newList()
+	scope, ok := projectScope(f, l.arg)
+	if !ok {
+		return Listed[ListedProject]{Page: q.Page.normal()}, nil
+	}
+	if scope != "" {
+		l.and(scope)
+	}
+	if q.Jurisdiction != "" {
+		l.and(`p.jurisdiction = ` + l.arg(q.Jurisdiction))
+	}
+	if q.PermitsToConfirm {
+		l.and(waitingPermitsSQL + ` > 0`)
+	}
+	if q.PresaleSubmitted {
+		l.and(waitingPresaleSQL)
+	}
+	if m, ok := l.match(q.Search); ok {
+		l.and(`(p.name` + m + ` OR p.address` + m + ` OR o.name` + m +
+			` OR EXISTS (SELECT 1 FROM presale_permits sp WHERE sp.project_id = p.id AND sp.number` + m + `))`)
+	} else {
+		l.countFrom = `FROM projects p`
+	}
+	return list(ctx, db.r(), q.Page, projectColumns+`, `+waitingPermitsSQL+`, `+waitingPresaleSQL, strings.TrimPrefix(projectFrom, " "),
+		`p.planned_delivery IS NULL, p.planned_delivery, p.id`, l, func(r rowScanner) (ListedProject, error) {
+			var x ListedProject
+			var cents projectCents
+			err := r.Scan(append(projectDest(&x.Project, &cents), &x.PermitsToConfirm, &x.PresaleSubmitted)...)
+			cents.set(&x.Project)
+			return x, err
+		})
 }
 
 // ---- parcels

@@ -96,9 +96,25 @@ func (q *listQuery) and(cond string) { q.where = append(q.where, cond) }
 // does too, so that a contract number's YS is found as ys; (UPPER on every
 // row would triple the cost of a search). An empty text adds nothing.
 func (q *listQuery) like(text string, exprs ...string) {
+	m, ok := q.match(text)
+	if !ok {
+		return
+	}
+	or := make([]string, len(exprs))
+	for i, e := range exprs {
+		or[i] = e + m
+	}
+	q.and("(" + strings.Join(or, " OR ") + ")")
+}
+
+// match is the operator and operand that find text as like does
+// (" LIKE $n", " ILIKE $n ESCAPE '\'", …), for a condition like cannot
+// write itself: a match inside a subquery (a project's permits). ok is
+// false for an empty text, which matches everything.
+func (q *listQuery) match(text string) (m string, ok bool) {
 	text = strings.TrimSpace(text)
 	if text == "" {
-		return
+		return "", false
 	}
 	// The ESCAPE clause only when the text has a character to escape:
 	// SQLite matches three times slower with one.
@@ -106,16 +122,11 @@ func (q *listQuery) like(text string, exprs ...string) {
 	if strings.ContainsAny(text, `%_\`) {
 		text, escape = likeEscaper.Replace(text), ` ESCAPE '\'`
 	}
-	p := q.arg("%" + text + "%")
 	op := ` LIKE `
 	if q.ilike {
 		op = ` ILIKE `
 	}
-	or := make([]string, len(exprs))
-	for i, e := range exprs {
-		or[i] = e + op + p + escape
-	}
-	q.and("(" + strings.Join(or, " OR ") + ")")
+	return op + q.arg("%"+text+"%") + escape, true
 }
 
 var likeEscaper = strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`)

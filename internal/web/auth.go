@@ -166,6 +166,11 @@ func (s *Server) homeCards(r *http.Request, p *identity.Principal) ([]HomeCard, 
 			HomeCard{Title: "逾期未备案", Count: overdue, Unit: "份", Href: "/contracts?overdue=1", Warn: overdue > 0, Note: "签署后30日内应备案"},
 			HomeCard{Title: "已备案（含预告登记）", Count: counts[presale.Filed], Unit: "份", Href: "/contracts?state=filed"})
 	}
+	credit, err := s.creditCards(r, p)
+	if err != nil {
+		return nil, err
+	}
+	cards = append(cards, credit...)
 	more, err := s.completionCards(r, p)
 	return append(cards, more...), err
 }
@@ -212,7 +217,7 @@ func (s *Server) workCards(r *http.Request, p *identity.Principal) ([]HomeCard, 
 				return nil, err
 			}
 			cards = append(cards, HomeCard{Title: "待审批的预售许可申请", Count: len(queue), Unit: "件", Href: "/presale", Warn: len(queue) > 0},
-				HomeCard{Title: "待确认的规划、施工许可证", Count: w.PermitsToConfirm, Unit: "份", Href: "/projects", Note: "确认后方可申请预售许可"})
+				HomeCard{Title: "待确认的规划、施工许可证", Count: w.PermitsToConfirm, Unit: "份", Href: "/projects?show=permits", Note: "确认后方可申请预售许可"})
 		}
 		if p.Has(identity.RoleTax) {
 			cards = append(cards, HomeCard{Title: "已核定未缴纳的契税", Count: w.DeedTaxUnpaid, Unit: "户", Href: "/deed-tax", Warn: w.DeedTaxUnpaid > 0,

@@ -16,7 +16,10 @@ import (
 // scoring rule, the appeal form for the developer and the staff's forms.
 type CreditRecordPage struct {
 	Base
-	Record    store.CreditRecord
+	Record    store.CreditRecord         // the assessment on the whole record
+	Events    store.Listed[credit.Event] // the records shown, a page at a time
+	Pager     Pager
+	Keep      ListState // the page, carried by the appeal and decision forms
 	Kinds     []credit.EventKind
 	Levels    []credit.Level
 	CanAppeal bool
@@ -65,7 +68,12 @@ func (s *Server) loadCreditRecord(r *http.Request) (CreditRecordPage, error) {
 	if err != nil {
 		return CreditRecordPage{}, err
 	}
-	page := CreditRecordPage{Base: s.base(r, "信用记录："+rec.Name), Record: rec, Kinds: credit.EventKinds,
+	events, err := s.db.CreditEventList(r.Context(), id, listPage(r))
+	if err != nil {
+		return CreditRecordPage{}, err
+	}
+	page := CreditRecordPage{Base: s.base(r, "信用记录："+rec.Name), Record: rec, Events: events, Pager: pagerOf(r, events),
+		Keep: ListState{Page: events.Page.Number}, Kinds: credit.EventKinds,
 		CanAppeal: access.Allowed(p, access.CreditAppeal, access.CreditTarget(id)), CanManage: access.Allowed(p, access.CreditManage, access.CreditTarget(id)),
 		Form: map[string]string{}}
 	for _, l := range credit.Levels {
@@ -83,11 +91,15 @@ func (s *Server) creditRecordPage(w http.ResponseWriter, r *http.Request) error 
 }
 
 // creditRefused shows the developer's record again with why the action
-// was refused and the finding as typed.
+// was refused and the finding as typed, at the page of records the form
+// was sent from.
 func (s *Server) creditRefused(w http.ResponseWriter, r *http.Request, err error, form map[string]string) error {
 	e, err := shown(err)
 	if err != nil {
 		return err
+	}
+	if dev, err := pathID(r, "id"); err == nil {
+		asListed(r, fmt.Sprintf("/credit/developers/%d", dev))
 	}
 	page, err := s.loadCreditRecord(r)
 	if err != nil {
@@ -151,7 +163,7 @@ func (s *Server) creditAppeal(w http.ResponseWriter, r *http.Request) error {
 	if _, err := s.db.AppealCreditEvent(r.Context(), identity.ActorFrom(r.Context()), e.ID, r.PostFormValue("reason")); err != nil {
 		return s.creditRefused(w, r, err, nil)
 	}
-	return s.done(w, r, "申诉已提交，待监管部门处理", fmt.Sprintf("/credit/developers/%d", e.Developer))
+	return s.done(w, r, "申诉已提交，待监管部门处理", listBack(r, fmt.Sprintf("/credit/developers/%d", e.Developer)))
 }
 
 // creditDecideAppeal decides the appeal against a record.
@@ -164,5 +176,20 @@ func (s *Server) creditDecideAppeal(w http.ResponseWriter, r *http.Request) erro
 	if _, err := s.db.DecideAppeal(r.Context(), identity.ActorFrom(r.Context()), e.ID, d, r.PostFormValue("note")); err != nil {
 		return s.creditRefused(w, r, err, nil)
 	}
-	return s.done(w, r, "申诉已处理", fmt.Sprintf("/credit/developers/%d", e.Developer))
+	return s.done(w, r, "申诉已处理", listBack(r, fmt.Sprintf("/credit/developers/%d", e.Developer)))
+}
+
+// creditCards are the credit manager's work on the home page: the
+// developers' appeals waiting for a decision, counted as the credit page's
+// tab of them lists them.
+func (s *Server) creditCards(r *http.Request, p *identity.Principal) ([]HomeCard, error) {
+	if !access.Could(p, access.CreditManage) {
+		return nil, nil
+	}
+	n, err := s.db.PendingAppeals(r.Context())
+	if err != nil {
+		return nil, err
+	}
+	return []HomeCard{{Title: "待复核的信用申诉", Count: n, Unit: "件", Href: "/credit?show=appeals", Warn: n > 0,
+		Note: "开发企业对信用记录的申诉，由监管部门维持或撤销扣分"}}, nil
 }

@@ -111,13 +111,19 @@ func (s *Server) dashboard(r *http.Request, q store.DashboardQuery, js []identit
 	return page, nil
 }
 
-// DashboardUnitsPage lists the units behind a dashboard number.
+// DashboardUnitsPage lists the units behind a dashboard number, a page at
+// a time, the soonest due first, searchable by flat, unit number or
+// project; its search and pager keep the number's jurisdiction, period,
+// stage and month.
 type DashboardUnitsPage struct {
 	Base
-	Title string
-	Units []store.DashboardUnit
-	Total int
-	Back  string
+	Title     string
+	List      store.Listed[store.DashboardUnit]
+	Pager     Pager
+	Q         string
+	Carry     url.Values // the number's from, to, jurisdiction, stage and month, for the search form
+	ClearHref string     // the same number's units, no search
+	Back      string
 }
 
 func (s *Server) dashboardUnits(w http.ResponseWriter, r *http.Request) error {
@@ -125,7 +131,9 @@ func (s *Server) dashboardUnits(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	dq := store.DrillQuery{DashboardQuery: q, Stage: supervision.UnitStage(r.URL.Query().Get("stage")), Month: r.URL.Query().Get("month")}
+	query := r.URL.Query()
+	dq := store.DrillQuery{DashboardQuery: q, Stage: supervision.UnitStage(query.Get("stage")), Month: query.Get("month"),
+		Search: listSearch(r), Page: listPage(r)}
 	title := dq.Stage.Label()
 	switch {
 	case dq.Month != "":
@@ -133,12 +141,20 @@ func (s *Server) dashboardUnits(w http.ResponseWriter, r *http.Request) error {
 	case dq.Stage == supervision.HandedOver || dq.Stage == supervision.SameDayUnit:
 		title = fmt.Sprintf("%s至%s%s的户", q.From, q.To, dq.Stage.Label())
 	}
-	units, total, err := s.db.DashboardUnits(r.Context(), dq)
-	if err != nil {
+	page := DashboardUnitsPage{Base: s.base(r, title), Title: title, Q: dq.Search, Carry: url.Values{}}
+	for _, k := range []string{"from", "to", "jurisdiction", "stage", "month"} {
+		if v := query.Get(k); v != "" {
+			page.Carry.Set(k, v)
+		}
+	}
+	page.ClearHref = (&url.URL{Path: "/dashboard/units", RawQuery: page.Carry.Encode()}).String()
+	if page.List, err = s.db.DashboardUnitList(r.Context(), dq); err != nil {
 		return err
 	}
+	page.Pager = pagerOf(r, page.List)
 	back := url.Values{"from": {q.From.String()}, "to": {q.To.String()}, "jurisdiction": {q.Jurisdiction}}
-	return s.render(w, 200, "dashboardunits", DashboardUnitsPage{Base: s.base(r, title), Title: title, Units: units, Total: total, Back: "/dashboard?" + back.Encode()})
+	page.Back = "/dashboard?" + back.Encode()
+	return s.render(w, 200, "dashboardunits", page)
 }
 
 // DashboardProjectsPage lists the projects behind a dashboard number.

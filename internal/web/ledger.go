@@ -22,12 +22,29 @@ import (
 
 // ---- projects
 
-// ProjectListPage lists projects.
+// ProjectListPage lists the projects within the viewer's reach, a page at
+// a time, the planned delivery soonest first: searchable by name, address,
+// developer and presale permit number, narrowed to a jurisdiction and to
+// the work waiting on the housing bureau (permits to confirm, presale
+// applications to decide) for those who do it.
 type ProjectListPage struct {
 	Base
-	Projects  []ledger.Project
-	JNames    map[string]string
-	CanCreate bool
+	List          store.Listed[store.ListedProject]
+	Pager         Pager
+	JNames        map[string]string
+	Jurisdictions []identity.Jurisdiction // to choose from (none: the viewer's reach is one county's)
+	Jurisdiction  string
+	Show          string // "", "permits" or "presale"
+	Tabs          []ListTab
+	Q             string
+	ClearHref     string // the list in the same jurisdiction and tab, no search
+	CanCreate     bool
+}
+
+// ListTab is one of a list's filters by the work waiting: its ?show=
+// value ("" for the whole list), its name and its address.
+type ListTab struct {
+	Show, Label, Href string
 }
 
 func (s *Server) projectList(w http.ResponseWriter, r *http.Request) error {
@@ -39,16 +56,52 @@ func (s *Server) projectList(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ps, err := s.db.ListProjects(r.Context(), f, store.ProjectQuery{Jurisdiction: r.URL.Query().Get("jurisdiction")})
+	query := r.URL.Query()
+	names, all, err := s.jurisdictionNames(r)
 	if err != nil {
 		return err
 	}
-	names, _, err := s.jurisdictionNames(r)
-	if err != nil {
+	page := ProjectListPage{Base: s.base(r, "项目与楼盘表"), JNames: names, Q: listSearch(r), CanCreate: access.Could(p, access.ProjectManage)}
+	if j := query.Get("jurisdiction"); names[j] != "" {
+		page.Jurisdiction = j
+	}
+	if f.Jurisdiction == "" { // the prefecture's staff, a developer: more than one county to choose from
+		page.Jurisdictions = all
+	}
+	// The filters by the work waiting, for whoever does that work.
+	tabs := []struct {
+		show, label string
+		act         access.Action
+	}{{"permits", "待确认许可证", access.PermitConfirm}, {"presale", "待审批预售申请", access.PresaleDecide}}
+	href := func(show string) string {
+		v := url.Values{}
+		if page.Jurisdiction != "" {
+			v.Set("jurisdiction", page.Jurisdiction)
+		}
+		if show != "" {
+			v.Set("show", show)
+		}
+		return (&url.URL{Path: "/projects", RawQuery: v.Encode()}).String()
+	}
+	for _, t := range tabs {
+		if access.Could(p, t.act) {
+			page.Tabs = append(page.Tabs, ListTab{Show: t.show, Label: t.label, Href: href(t.show)})
+			if query.Get("show") == t.show {
+				page.Show = t.show
+			}
+		}
+	}
+	if len(page.Tabs) > 0 {
+		page.Tabs = append([]ListTab{{Label: "全部", Href: href("")}}, page.Tabs...)
+	}
+	page.ClearHref = href(page.Show)
+	q := store.ProjectListQuery{Jurisdiction: page.Jurisdiction, PermitsToConfirm: page.Show == "permits", PresaleSubmitted: page.Show == "presale",
+		Search: page.Q, Page: listPage(r)}
+	if page.List, err = s.db.ProjectList(r.Context(), f, q); err != nil {
 		return err
 	}
-	return s.render(w, 200, "projects", ProjectListPage{Base: s.base(r, "项目与楼盘表"), Projects: ps, JNames: names,
-		CanCreate: access.Could(p, access.ProjectManage)})
+	page.Pager = pagerOf(r, page.List)
+	return s.render(w, 200, "projects", page)
 }
 
 // ProjectForm holds the project form's values.
@@ -658,57 +711,94 @@ func (s *Server) unitLock(w http.ResponseWriter, r *http.Request) error {
 
 // ---- the restriction list
 
-// CreditPage shows the restriction list, and lets staff change it.
+// CreditPage shows the restriction list (public) and, to the credit
+// manager, the developers with their standing and the list's decisions,
+// each a page at a time and searched alike by a developer's name or
+// 统一社会信用代码; the developers narrow to those listed or with an
+// appeal waiting (the manager's work). Staff list or lift a developer of
+// the page.
 type CreditPage struct {
 	Base
-	Current    []credit.Listing
-	History    []credit.Listing
-	Developers []identity.Org
-	Levels     map[int64]credit.Assessment
-	CanManage  bool
-	Errors     map[string]string
-	Message    string
+	Current      store.Listed[credit.Listing]
+	CurrentPager Pager // ?lpage
+	Developers   store.Listed[store.CreditDeveloper]
+	Pager        Pager // ?page
+	History      store.Listed[credit.Listing]
+	HistoryPager Pager  // ?hpage
+	Show         string // "", "listed" or "appeals": the developers shown
+	Tabs         []ListTab
+	Q            string
+	Keep         ListState
+	ClearHref    string
+	CanManage    bool
+	Errors       map[string]string
+	Message      string
+	Form         credit.Listing // the decision as typed, after a refusal
 }
 
 func (s *Server) creditPage(w http.ResponseWriter, r *http.Request) error {
-	return s.renderCredit(w, r, 200, nil, "")
+	return s.renderCredit(w, r, 200, nil, "", credit.Listing{Listed: true})
 }
 
-func (s *Server) renderCredit(w http.ResponseWriter, r *http.Request, status int, errs map[string]string, msg string) error {
+func (s *Server) renderCredit(w http.ResponseWriter, r *http.Request, status int, errs map[string]string, msg string, form credit.Listing) error {
 	p := identity.PrincipalFrom(r.Context())
-	page := CreditPage{Base: s.base(r, "限制清单"), CanManage: access.Could(p, access.CreditManage), Errors: errs, Message: msg}
+	page := CreditPage{Base: s.base(r, "限制清单"), Q: listSearch(r), CanManage: access.Could(p, access.CreditManage), Errors: errs, Message: msg, Form: form}
 	var err error
-	if page.Current, err = s.db.Listings(r.Context(), false); err != nil {
+	if page.Current, err = s.db.Restrictions(r.Context(), store.CreditListQuery{Search: page.Q, Page: listPageAt(r, "lpage")}); err != nil {
 		return err
 	}
+	page.CurrentPager = pagerAt(r, page.Current, "lpage")
+	href := func(show string) string {
+		v := url.Values{}
+		if show != "" {
+			v.Set("show", show)
+		}
+		if page.Q != "" {
+			v.Set("q", page.Q)
+		}
+		return (&url.URL{Path: "/credit", RawQuery: v.Encode()}).String()
+	}
+	page.ClearHref = "/credit"
 	if page.CanManage {
-		if page.History, err = s.db.Listings(r.Context(), true); err != nil {
+		if show := r.URL.Query().Get("show"); show == "listed" || show == "appeals" {
+			page.Show = show
+		}
+		page.Tabs = []ListTab{{Label: "全部", Href: href("")}, {Show: "listed", Label: "被限制的", Href: href("listed")},
+			{Show: "appeals", Label: "有待复核申诉的", Href: href("appeals")}}
+		if page.Show != "" {
+			page.ClearHref = "/credit?show=" + page.Show
+		}
+		q := store.CreditDeveloperQuery{Listed: page.Show == "listed", Appeals: page.Show == "appeals", Search: page.Q, Page: listPage(r)}
+		if page.Developers, err = s.db.CreditDevelopers(r.Context(), q); err != nil {
 			return err
 		}
-		if page.Developers, err = s.db.ListOrgs(r.Context(), access.Filter{All: true}, store.OrgQuery{Kind: identity.Developer}); err != nil {
+		page.Pager = pagerOf(r, page.Developers)
+		page.Keep = ListState{Show: page.Show, Q: page.Q, Page: page.Developers.Page.Number}
+		if page.History, err = s.db.ListingHistory(r.Context(), store.CreditListQuery{Search: page.Q, Page: listPageAt(r, "hpage")}); err != nil {
 			return err
 		}
-		if page.Levels, err = s.db.CreditLevels(r.Context()); err != nil {
-			return err
-		}
+		page.HistoryPager = pagerAt(r, page.History, "hpage")
 	}
 	return s.render(w, status, "credit", page)
 }
 
-// creditChange lists or lifts a developer; the store decides access.
+// creditChange lists or lifts a developer; the store decides access. A
+// refusal shows the list again where the form was sent from, the decision
+// as typed; a decision returns there too.
 func (s *Server) creditChange(w http.ResponseWriter, r *http.Request) error {
 	dev, _ := strconv.ParseInt(r.PostFormValue("developer"), 10, 64)
-	err := s.db.ListDeveloper(r.Context(), identity.ActorFrom(r.Context()), credit.Listing{Developer: dev, Listed: r.PostFormValue("listed") == "1",
-		Reason: r.PostFormValue("reason"), Basis: r.PostFormValue("basis")})
+	l := credit.Listing{Developer: dev, Listed: r.PostFormValue("listed") == "1", Reason: r.PostFormValue("reason"), Basis: r.PostFormValue("basis")}
+	err := s.db.ListDeveloper(r.Context(), identity.ActorFrom(r.Context()), l)
 	errs, msg, err := formErrors(err)
 	if err != nil {
 		return err
 	}
 	if msg != "" {
-		return s.renderCredit(w, r, http.StatusUnprocessableEntity, errs, msg)
+		asListed(r, "/credit")
+		return s.renderCredit(w, r, http.StatusUnprocessableEntity, errs, msg, l)
 	}
 	s.flash(r, "已更新限制清单")
-	http.Redirect(w, r, "/credit", http.StatusSeeOther)
+	http.Redirect(w, r, listBack(r, "/credit"), http.StatusSeeOther)
 	return nil
 }
 

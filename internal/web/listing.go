@@ -11,8 +11,13 @@ import (
 
 // listPage reads the page a list was asked for (?page=N, counted from 1;
 // anything else is the first page) at the lists' page size.
-func listPage(r *http.Request) store.Page {
-	n, err := strconv.Atoi(r.URL.Query().Get("page"))
+func listPage(r *http.Request) store.Page { return listPageAt(r, "page") }
+
+// listPageAt is listPage for a list asked for by ?key=N: a second list on
+// one page (the credit page's restriction list and decisions beside its
+// developers) pages apart from the first.
+func listPageAt(r *http.Request, key string) store.Page {
+	n, err := strconv.Atoi(r.URL.Query().Get(key))
 	if err != nil || n < 1 {
 		n = 1
 	}
@@ -39,11 +44,15 @@ type Pager struct {
 }
 
 // pagerOf is the pager of l as shown at r's address.
-func pagerOf[T any](r *http.Request, l store.Listed[T]) Pager {
+func pagerOf[T any](r *http.Request, l store.Listed[T]) Pager { return pagerAt(r, l, "page") }
+
+// pagerAt is pagerOf for a list paged by ?key=N (listPageAt); its links
+// keep the other lists' pages as they are.
+func pagerAt[T any](r *http.Request, l store.Listed[T], key string) Pager {
 	p := Pager{Total: l.Total, First: l.First(), Last: l.Last(), Number: l.Page.Number, Pages: l.Pages()}
 	link := func(n int) string {
 		q := r.URL.Query()
-		q.Set("page", strconv.Itoa(n))
+		q.Set(key, strconv.Itoa(n))
 		return (&url.URL{Path: r.URL.Path, RawQuery: q.Encode()}).String()
 	}
 	if p.Number > 1 {

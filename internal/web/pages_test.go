@@ -4,6 +4,7 @@ import (
 	"html/template"
 	"io"
 	"net/http/httptest"
+	"net/url"
 	"testing"
 	"time"
 
@@ -81,20 +82,28 @@ func samplePages() map[string]any {
 		"apidocs":   APIDocsPage{Base: b},
 		"eventdocs": EventDocsPage{Base: b, Events: []EventDoc{{Type: exchange.EventTypes()[0], Fields: exchange.Payload(exchange.ContractFiled), Schema: "{}"}}},
 
-		"projects":     ProjectListPage{Base: b, Projects: []ledger.Project{proj}, JNames: map[string]string{"652301": "昌吉市"}, CanCreate: true},
+		"projects": ProjectListPage{Base: b, List: store.Listed[store.ListedProject]{Rows: []store.ListedProject{{Project: proj, PermitsToConfirm: 2, PresaleSubmitted: true}, {Project: ledger.Project{ID: 2}}}, Total: 2, Page: store.Page{Number: 1, Size: 50}},
+			Pager: Pager{Total: 2, First: 1, Last: 2, Number: 1, Pages: 1}, JNames: map[string]string{"652301": "昌吉市"}, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Jurisdiction: "652301",
+			Show: "permits", Tabs: []ListTab{{Label: "全部", Href: "/projects"}, {Show: "permits", Label: "待确认许可证", Href: "/projects?show=permits"}}, Q: "悦府", ClearHref: "/projects?show=permits", CanCreate: true},
 		"project_form": ProjectFormPage{Base: b, Form: projectFormOf(proj), Errors: map[string]string{"name": "x"}, Message: "m", Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}},
 		"project":      projectSample(b, proj, now),
 		"building":     BuildingPage{Base: b, Project: proj, Table: table, States: ledger.States, Others: []store.BuildingSummary{{Building: building}, {Building: ledger.Building{ID: 8, Name: "2号楼"}}}},
 		"unit": UnitPage{Base: b, Refusals: []store.Refusal{{Action: "contract.draft", Rules: "contract.unit_taken", At: now}}, Ref: store.UnitRef{Unit: unit, Building: building, Project: proj}, Status: ledger.Status{Locked: true}, State: ledger.Restricted,
 			CanLock: true, CanDraft: true, Contracts: []presale.Contract{contract}, Book: bookSample(now), Statuses: registry.Statuses(bookSample(now)), Errors: map[string]string{"reason": "x"}},
 		"presale": PresaleQueuePage{Base: b, Queue: []store.PresaleApplication{{ID: 1, ProjectID: 1, ProjectName: "p", SubmittedAt: now}}, Permits: []PermitRow{{Number: "n", Project: "p", State: "有效"}}},
-		"credit": CreditPage{Base: b, Current: []credit.Listing{{Name: "dev", Reason: "r", At: now}}, History: []credit.Listing{{Name: "dev", Listed: true, At: now}}, Developers: []identity.Org{org}, CanManage: true, Message: "m",
-			Levels: map[int64]credit.Assessment{org.ID: {Score: 85, Level: credit.LevelB}}},
-		"creditrecord": CreditRecordPage{Base: b, Record: store.CreditRecord{Developer: 3, Name: "dev", Listed: true,
-			Events: []credit.Event{{ID: 1, Kind: credit.LateDelivery, Points: 10, OccurredAt: now, Appeal: &credit.Appeal{EventID: 1, Reason: "不可抗力"}},
-				{ID: 2, Kind: credit.StaffFinding, Points: 5, Source: "staff", Evidence: "检查记录", OccurredAt: now},
-				{ID: 3, Kind: credit.CommitmentBreach, Points: 5, OccurredAt: now, Appeal: &credit.Appeal{EventID: 3, Decision: credit.Granted, Note: "n"}}},
+		"credit": CreditPage{Base: b, Current: store.Listed[credit.Listing]{Rows: []credit.Listing{{Name: "dev", Reason: "r", At: now}}, Total: 1, Page: store.Page{Number: 1, Size: 50}},
+			CurrentPager: Pager{Total: 1, First: 1, Last: 1, Number: 1, Pages: 1},
+			History:      store.Listed[credit.Listing]{Rows: []credit.Listing{{Name: "dev", Listed: true, At: now}}, Total: 51, Page: store.Page{Number: 2, Size: 50}},
+			HistoryPager: Pager{Total: 51, First: 51, Last: 51, Number: 2, Pages: 2, Prev: "/credit?hpage=1", Start: "/credit?hpage=1"},
+			Developers: store.Listed[store.CreditDeveloper]{Rows: []store.CreditDeveloper{{Org: org, Listed: true, Appeals: 2, Assessment: credit.Assessment{Score: 85, Level: credit.LevelB}}},
+				Total: 1, Page: store.Page{Number: 1, Size: 50}}, Pager: Pager{Total: 1, First: 1, Last: 1, Number: 1, Pages: 1},
+			Show: "appeals", Tabs: []ListTab{{Label: "全部", Href: "/credit"}, {Show: "appeals", Label: "有待复核申诉的", Href: "/credit?show=appeals"}}, Q: "x",
+			Keep: ListState{Show: "appeals", Q: "x", Page: 1}, ClearHref: "/credit?show=appeals", CanManage: true, Message: "m",
+			Errors: map[string]string{"reason": "x"}, Form: credit.Listing{Developer: org.ID, Listed: true, Reason: "r"}},
+		"creditrecord": CreditRecordPage{Base: b, Record: store.CreditRecord{Developer: 3, Name: "dev", Listed: true, Events: creditEventsSample(now),
 			Assessment: credit.Assessment{Score: 55, Level: credit.LevelD, At: now}},
+			Events: store.Listed[credit.Event]{Rows: creditEventsSample(now), Total: 53, Page: store.Page{Number: 1, Size: 50}},
+			Pager:  Pager{Total: 53, First: 1, Last: 3, Number: 1, Pages: 2, Next: "/credit/developers/3?page=2", End: "/credit/developers/3?page=2"}, Keep: ListState{Page: 2},
 			Kinds: credit.EventKinds, Levels: []credit.Level{credit.LevelA, credit.LevelD}, CanAppeal: true, CanManage: true, Message: "m",
 			Errors: map[string]string{"points": "x"}, Form: map[string]string{"points": "40"}},
 		"settings": SettingsPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Keys: settingKeys(),
@@ -129,6 +138,14 @@ func samplePages() map[string]any {
 		out[k] = v
 	}
 	return out
+}
+
+// creditEventsSample are a developer's records: appealed, a staff
+// finding, and one whose appeal was granted.
+func creditEventsSample(now time.Time) []credit.Event {
+	return []credit.Event{{ID: 1, Kind: credit.LateDelivery, Points: 10, OccurredAt: now, Appeal: &credit.Appeal{EventID: 1, Reason: "不可抗力"}},
+		{ID: 2, Kind: credit.StaffFinding, Points: 5, Source: "staff", Evidence: "检查记录", OccurredAt: now},
+		{ID: 3, Kind: credit.CommitmentBreach, Points: 5, OccurredAt: now, Appeal: &credit.Appeal{EventID: 3, Decision: credit.Granted, Note: "n"}}}
 }
 
 // registrationSamples fill the registration, certificate and handover pages.
@@ -244,7 +261,9 @@ func completionSamples(b Base, proj ledger.Project, building ledger.Building, un
 				Query: store.DashboardQuery{Jurisdiction: "652301", From: d.From, To: d.To}, UnitStages: supervision.UnitStages, ProjectStages: supervision.ProjectStages,
 				StageChart: hbarChart("t", []bar{{Label: "<已交房>", Value: 4, Href: "/x?a=1&b=2"}}), TrendChart: trendChart("t", []monthBar{{Month: "2026-11", A: 4, B: 3}})}
 		}(),
-		"dashboardunits":    DashboardUnitsPage{Base: b, Title: "t", Units: []store.DashboardUnit{{UnitID: 1, ProjectID: 1, Project: "p", Building: "1号楼", Room: "101"}}, Total: 3, Back: "/dashboard"},
+		"dashboardunits": DashboardUnitsPage{Base: b, Title: "t", List: store.Listed[store.DashboardUnit]{Rows: []store.DashboardUnit{{UnitID: 1, ProjectID: 1, Project: "p", Building: "1号楼", Room: "101",
+			UnitNo: "652301004007GB00121F00030001", DueOn: "2026-12-31"}}, Total: 3, Page: store.Page{Number: 1, Size: 50}}, Pager: Pager{Total: 3, First: 1, Last: 1, Number: 1, Pages: 1},
+			Q: "101", Carry: url.Values{"stage": {"sold"}, "from": {"2026-01-01"}}, ClearHref: "/dashboard/units?stage=sold", Back: "/dashboard"},
 		"dashboardprojects": DashboardProjectsPage{Base: b, Title: "t", Projects: []store.DashboardProject{{ID: 1, Name: "p", Stage: supervision.Handed, HandedOver: 2}}, Back: "/dashboard"},
 		"report": ReportPage{Base: b, R: supervision.Report{Title: "通报", D: supervision.Dashboard{HandedOver: 2, SameDay: 1}, Projects: []supervision.ReportProject{{Name: "p"}},
 			Units: []supervision.ReportUnit{{Project: "p", Room: "1幢101"}}, UnitsAll: 600, Alerts: []supervision.Alert{{Kind: supervision.ClockRunningOut, RaisedAt: now}}},
