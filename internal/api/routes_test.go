@@ -55,6 +55,41 @@ func TestAPIRouteGroups(t *testing.T) {
 			{name: "other jurisdiction", method: "POST", path: "/api/v1/organisations", body: `{"name":"x","kind":"tax","jurisdiction":"652302"}`, user: "cj-admin", wantStatus: 403, wantCode: "access.denied"},
 			{name: "no such user", method: "GET", path: "/api/v1/users/999999", user: "admin", wantStatus: 404, wantCode: "user.not_found"},
 			{name: "year not loaded", method: "GET", path: "/api/v1/calendar/deadline?start=2028-01-03&workdays=5", wantStatus: 422, wantCode: "calendar.year_not_loaded"},
+			{name: "audit: second page of three", method: "GET", path: "/api/v1/audit/events?per_page=3&page=2", user: "admin", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total, third int
+				env.Raw.QueryRow(`SELECT COUNT(*) FROM audit_events`).Scan(&total)
+				env.Raw.QueryRow(`SELECT id FROM audit_events ORDER BY id DESC LIMIT 1 OFFSET 3`).Scan(&third)
+				total = min(total, 10000)
+				es, _ := b["events"].([]any)
+				if len(es) != 3 || b["total"] != float64(total) || b["page"] != float64(2) || b["pages"] != float64((total+2)/3) {
+					t.Fatalf("got %d events, total %v, page %v of %v; want 3, %d, 2 of %d", len(es), b["total"], b["page"], b["pages"], total, (total+2)/3)
+				}
+				if id := es[0].(map[string]any)["id"]; id != float64(third) {
+					t.Errorf("page 2 starts at event %v, want the 4th newest %d", id, third)
+				}
+			}},
+			{name: "audit: the before cursor of old callers", method: "GET", path: "/api/v1/audit/events?before=50&limit=7", user: "admin", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total int
+				env.Raw.QueryRow(`SELECT COUNT(*) FROM audit_events WHERE id < 50`).Scan(&total)
+				rows, _ := env.Raw.Query(`SELECT id FROM audit_events WHERE id < 50 ORDER BY id DESC LIMIT 7`)
+				var want []float64
+				for rows.Next() {
+					var id float64
+					rows.Scan(&id)
+					want = append(want, id)
+				}
+				rows.Close()
+				es, _ := b["events"].([]any)
+				if len(es) != 7 || b["total"] != float64(total) || b["pages"] != float64((total+6)/7) {
+					t.Fatalf("before 50, limit 7: %d events, total %v, %v pages; want 7, %d, %d", len(es), b["total"], b["pages"], total, (total+6)/7)
+				}
+				for i, e := range es {
+					if id := e.(map[string]any)["id"]; id != want[i] {
+						t.Errorf("event %d is #%v, want #%v", i, id, want[i])
+					}
+				}
+			}},
+			{name: "audit: a bad date", method: "GET", path: "/api/v1/audit/events?from=2026-02-30", user: "admin", wantStatus: 400, wantCode: "request.query", wantField: "from"},
 		},
 		"guide": {
 			{name: "matters", method: "GET", path: "/api/v1/guide?jurisdiction=652301", wantStatus: 200, check: has("matters")},

@@ -38,6 +38,7 @@ type Listed[T any] struct {
 	Rows  []T
 	Total int
 	Page  Page
+	More  bool // the list holds more than Total rows: it was counted only so far (listCapped)
 }
 
 // Pages is the number of pages of the whole list (at least 1).
@@ -146,10 +147,45 @@ func list[T any](ctx context.Context, r querier, p Page, sel, from, order string
 	if err := r.QueryRowContext(ctx, `SELECT COUNT(*) `+countFrom+q.cond(), q.args...).Scan(&out.Total); err != nil {
 		return out, err
 	}
+	return readPage(ctx, r, out, sel, from, order, q, scan)
+}
+
+// listCapped is list for a list too long to count whole on every page
+// (the audit trail, millions of rows): it counts at most limit rows, and
+// when there are more says so (More) with Total at limit; its pages end
+// there, and a list offers another way on past them (an earlier cursor,
+// a narrower filter). The count walks the rows in the list's order, so
+// that where an index gives that order (the audit trail's id) it stops
+// after limit rows instead of reading an index of another column whole.
+func listCapped[T any](ctx context.Context, r querier, p Page, limit int, sel, from, order string, q *listQuery, scan func(rowScanner) (T, error)) (Listed[T], error) {
+	p = p.normal()
+	out := Listed[T]{Page: p}
+	countFrom := from
+	if q.countFrom != "" {
+		countFrom = q.countFrom
+	}
+	if err := r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 AS one `+countFrom+q.cond()+` ORDER BY `+order+fmt.Sprintf(` LIMIT %d) capped`, limit+1),
+		q.args...).Scan(&out.Total); err != nil {
+		return out, err
+	}
+	if out.Total > limit {
+		out.Total, out.More = limit, true
+	}
+	return readPage(ctx, r, out, sel, from, order, q, scan)
+}
+
+// readPage reads out's page of the list (the last page when it is past
+// the end of out.Total rows).
+func readPage[T any](ctx context.Context, r querier, out Listed[T], sel, from, order string, q *listQuery, scan func(rowScanner) (T, error)) (Listed[T], error) {
+	p := out.Page
 	if last := max(1, (out.Total+p.Size-1)/p.Size); p.Number > last {
 		p.Number, out.Page.Number = last, last
 	}
-	args := append(q.args[:len(q.args):len(q.args)], p.Size, (p.Number-1)*p.Size)
+	n := p.Size
+	if out.More { // a capped list's last page ends at the cap
+		n = min(n, out.Total-(p.Number-1)*p.Size)
+	}
+	args := append(q.args[:len(q.args):len(q.args)], n, (p.Number-1)*p.Size)
 	rows, err := r.QueryContext(ctx, `SELECT `+sel+` `+from+q.cond()+` ORDER BY `+order+
 		fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
 	if err != nil {

@@ -36,11 +36,12 @@ type Pager struct {
 	Total, First, Last, Number, Pages int
 	Prev, Next                        string // "" at either end
 	Start, End                        string // the first and the last page ("" when on it)
+	More                              bool   // the list holds more than Total rows (counted only so far)
 }
 
 // pagerOf is the pager of l as shown at r's address.
 func pagerOf[T any](r *http.Request, l store.Listed[T]) Pager {
-	p := Pager{Total: l.Total, First: l.First(), Last: l.Last(), Number: l.Page.Number, Pages: l.Pages()}
+	p := Pager{Total: l.Total, First: l.First(), Last: l.Last(), Number: l.Page.Number, Pages: l.Pages(), More: l.More}
 	link := func(n int) string {
 		q := r.URL.Query()
 		q.Set("page", strconv.Itoa(n))

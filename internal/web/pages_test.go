@@ -73,7 +73,7 @@ func samplePages() map[string]any {
 			Has: map[identity.Role]bool{identity.RoleAcceptor: true}, NewToken: "hov_x", CanManage: true,
 			Tokens: []store.Token{{ID: 1, Name: "n", Prefix: "hov_abcdef", CreatedAt: now}, {ID: 2, Name: "m", Prefix: "hov_123456", CreatedAt: now, RevokedAt: now}}},
 		"calendar": CalendarPage{Base: b, Notices: []calendar.Notice{notice}, Text: "x", Preview: &notice, Errors: map[string]string{"line 1": "x"}, Message: "m"},
-		"audit": AuditPage{Base: b, NextPage: "/audit?before=1", Kinds: audit.RecordKinds(), ActionNames: actionNames(), Matched: []string{"新建用户"}, ShowRaw: true,
+		"audit": AuditPage{Base: b, NextPage: "/audit?before=1", Before: 9, NewestPage: "/audit", Pager: Pager{Total: 10000, More: true, First: 9951, Last: 10000, Number: 200, Pages: 200, Prev: "/audit?page=199"}, Kinds: audit.RecordKinds(), ActionNames: actionNames(), Matched: []string{"新建用户"}, ShowRaw: true,
 			Events: []AuditRow{{Event: audit.Event{ID: 1, At: now, Action: "user.create", RecordType: "user", RecordID: "5",
 				Actor: audit.Actor{Name: "a", OrgName: "o", Addr: "127.0.0.1"}, Summary: `{"after":{"name":"张三"}}`}, Label: "新建用户", Record: "用户 张三（#5）",
 				Details: []AuditDetail{{"名称", "张三"}}}}},
