@@ -90,6 +90,13 @@ func TestAPIRouteGroups(t *testing.T) {
 				}
 			}},
 			{name: "audit: a bad date", method: "GET", path: "/api/v1/audit/events?from=2026-02-30", user: "admin", wantStatus: 400, wantCode: "request.query", wantField: "from"},
+			{name: "deliveries: paged", method: "GET", path: "/api/v1/partners/deliveries?per_page=1&failed=1", user: "admin", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total int
+				env.Raw.QueryRow(`SELECT COUNT(*) FROM deliveries WHERE state = 'dead' OR (state = 'pending' AND last_error <> '')`).Scan(&total)
+				if ds, _ := b["deliveries"].([]any); len(ds) != min(total, 1) || b["total"] != float64(total) || b["pages"] != float64(max(total, 1)) {
+					t.Errorf("got %d deliveries, total %v, %v pages; want %d, %d, %d", len(ds), b["total"], b["pages"], min(total, 1), total, max(total, 1))
+				}
+			}},
 		},
 		"guide": {
 			{name: "matters", method: "GET", path: "/api/v1/guide?jurisdiction=652301", wantStatus: 200, check: has("matters")},

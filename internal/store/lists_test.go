@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -11,6 +12,7 @@ import (
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/demo"
+	"handover/internal/exchange"
 	"handover/internal/store"
 	"handover/internal/store/storetest"
 )
@@ -179,5 +181,129 @@ func TestAuditListPages(t *testing.T) {
 		if l.Total != want || len(l.Rows) != want {
 			t.Errorf("%s: %d events (total %d), want %d", tt.name, len(l.Rows), l.Total, want)
 		}
+	}
+}
+
+// The deliveries of the partners page: paged newest first with the total,
+// narrowed to what waits on an administrator (dead, and failed awaiting a
+// retry), searched by event type (code or name), record and partner, and
+// within the viewer's jurisdiction.
+func TestDeliveryListPages(t *testing.T) {
+	db, _ := storetest.Open(t)
+	ctx := context.Background()
+	f, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin := actor(f, "admin")
+	var eps []exchange.Endpoint
+	for _, e := range []exchange.Endpoint{
+		{OrgID: f.Orgs["652301/tax"].ID, Name: "税收征管系统", URL: "http://127.0.0.1:1/a", Jurisdiction: "652301"},
+		{OrgID: f.Orgs["652302/tax"].ID, Name: "呼图壁征管", URL: "http://127.0.0.1:1/b"},
+	} {
+		e.Secret, e.Events, e.Active = "0123456789abcdef-secret", []string{exchange.ContractFiled}, true
+		if e, err = db.PutEndpoint(ctx, admin, e); err != nil {
+			t.Fatal(err)
+		}
+		eps = append(eps, e)
+	}
+	type delivery struct {
+		endpoint  int
+		typ       string
+		aggregate string
+		state     string
+		lastError string
+	}
+	var want []delivery
+	raw := db.SQLForTest()
+	for i := range 24 {
+		d := delivery{endpoint: i % 2, typ: exchange.ContractFiled, aggregate: fmt.Sprintf("unit:%d", 100+i), state: "delivered"}
+		switch i % 4 {
+		case 1:
+			d.state, d.lastError = "dead", "connection refused"
+		case 2:
+			d.state, d.lastError = "pending", "HTTP 500"
+		case 3:
+			d.state = "pending"
+		}
+		if i%6 == 0 {
+			d.typ = exchange.UnitSealed
+		}
+		if i == 5 {
+			d.aggregate = "unit:1_0%"
+		}
+		var outbox int64
+		if err := raw.QueryRowContext(ctx, `INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES ($1, $2, '652301', '{}', $3) RETURNING id`,
+			d.typ, d.aggregate, storetest.DefaultTime).Scan(&outbox); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, endpoint_id, aggregate, state, attempts, next_at, last_error) VALUES ($1, $2, $3, $4, 1, $5, $6)`,
+			outbox, eps[d.endpoint].ID, d.aggregate, d.state, storetest.DefaultTime, d.lastError); err != nil {
+			t.Fatal(err)
+		}
+		want = append(want, d)
+	}
+	all := access.Filter{All: true}
+	whole, err := db.DeliveryList(ctx, all, store.DeliveryListQuery{Page: store.Page{Size: store.MaxPageSize}})
+	if err != nil || whole.Total != len(want) {
+		t.Fatalf("the whole list: %d deliveries (%v), want %d", whole.Total, err, len(want))
+	}
+	var wholeIDs []int64
+	for i, d := range whole.Rows {
+		wholeIDs = append(wholeIDs, d.ID)
+		if i > 0 && d.ID > whole.Rows[i-1].ID {
+			t.Fatalf("delivery #%d after #%d: want the newest first", d.ID, whole.Rows[i-1].ID)
+		}
+	}
+	ids := pageThrough(t, "deliveries by 5", 5, func(p store.Page) (store.Listed[store.Delivery], error) {
+		return db.DeliveryList(ctx, all, store.DeliveryListQuery{Page: p})
+	}, func(d store.Delivery) int64 { return d.ID })
+	if !slices.Equal(ids, wholeIDs) {
+		t.Errorf("the pages of 5 hold %v, want %v", ids, wholeIDs)
+	}
+	tests := []struct {
+		name string
+		f    access.Filter
+		q    store.DeliveryListQuery
+		keep func(delivery) bool
+	}{
+		{"waiting on an administrator", all, store.DeliveryListQuery{Failed: true}, func(d delivery) bool { return d.lastError != "" }},
+		{"dead", all, store.DeliveryListQuery{State: "dead"}, func(d delivery) bool { return d.state == "dead" }},
+		{"one endpoint", all, store.DeliveryListQuery{EndpointID: eps[1].ID}, func(d delivery) bool { return d.endpoint == 1 }},
+		{"search: an event's code", all, store.DeliveryListQuery{Search: exchange.UnitSealed}, func(d delivery) bool { return d.typ == exchange.UnitSealed }},
+		{"search: an event's name", all, store.DeliveryListQuery{Search: "查封"}, func(d delivery) bool { return d.typ == exchange.UnitSealed }},
+		{"search: a record", all, store.DeliveryListQuery{Search: "unit:117"}, func(d delivery) bool { return d.aggregate == "unit:117" }},
+		{"search: a typed % and _", all, store.DeliveryListQuery{Search: "1_0%"}, func(d delivery) bool { return d.aggregate == "unit:1_0%" }},
+		{"search: a typed _ alone", all, store.DeliveryListQuery{Search: "_"}, func(d delivery) bool { return strings.Contains(d.aggregate, "_") }},
+		{"search: the endpoint", all, store.DeliveryListQuery{Search: "呼图壁征管"}, func(d delivery) bool { return d.endpoint == 1 }},
+		{"search: the partner", all, store.DeliveryListQuery{Search: f.Orgs["652301/tax"].Name}, func(d delivery) bool { return d.endpoint == 0 }},
+		{"failed, searched", all, store.DeliveryListQuery{Failed: true, Search: "查封"},
+			func(d delivery) bool { return d.lastError != "" && d.typ == exchange.UnitSealed }},
+		{"the county", access.Filter{Jurisdiction: "652302"}, store.DeliveryListQuery{}, func(d delivery) bool { return d.endpoint == 1 }},
+		{"nobody", access.Filter{}, store.DeliveryListQuery{}, func(delivery) bool { return false }},
+	}
+	for _, tt := range tests {
+		tt.q.Page = store.Page{Size: store.MaxPageSize}
+		l, err := db.DeliveryList(ctx, tt.f, tt.q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var wantAgg, got []string
+		for _, d := range want {
+			if tt.keep(d) {
+				wantAgg = append(wantAgg, d.aggregate)
+			}
+		}
+		for _, d := range l.Rows {
+			got = append(got, d.Event.Aggregate)
+		}
+		slices.Sort(got)
+		slices.Sort(wantAgg)
+		if !slices.Equal(got, wantAgg) || l.Total != len(wantAgg) {
+			t.Errorf("%s: got %d (total %d) %v, want %d %v", tt.name, len(got), l.Total, got, len(wantAgg), wantAgg)
+		}
+	}
+	if d := whole.Rows[0]; d.Endpoint.OrgName == "" || d.Endpoint.Name == "" || d.Event.Type == "" {
+		t.Errorf("a listed delivery lacks its endpoint or event: %+v", d)
 	}
 }

@@ -1,10 +1,13 @@
 package web_test
 
 import (
+	"context"
+	"fmt"
 	"net/url"
 	"testing"
 
 	"handover/internal/calendar"
+	"handover/internal/exchange"
 	"handover/internal/store/storetest"
 	"handover/internal/web/htmlcheck"
 	"handover/internal/web/webtest"
@@ -67,4 +70,63 @@ func TestAuditListPage(t *testing.T) {
 	checkPage(t, "today's refusals", list,
 		in(".pager .pager-total", hasText("共 2 条")),
 		countOf("#audit-events tr[data-event]", 2))
+}
+
+// The delivery list of the partners page: paged with its total, narrowed
+// to the failed and dead, searched; 重新投递 returns to the same place.
+func TestDeliveryListPage(t *testing.T) {
+	env := webtest.Start(t)
+	ctx := context.Background()
+	admin := actorOfUser(env, "admin")
+	ep, err := env.DB.PutEndpoint(ctx, admin, exchange.Endpoint{OrgID: env.Demo.Orgs["652301/tax"].ID, Name: "税收征管系统", URL: "http://127.0.0.1:1/x",
+		Secret: "0123456789abcdef-secret", Events: []string{exchange.ContractFiled}, Jurisdiction: "652301", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range 70 {
+		state, lastError, typ := "delivered", "", exchange.ContractFiled
+		switch {
+		case i%10 == 3:
+			state, lastError = "dead", "dial tcp: connection refused"
+		case i%10 == 7:
+			state, lastError = "pending", "HTTP 500"
+		}
+		if i == 42 {
+			typ = exchange.UnitSealed
+		}
+		var outbox int64
+		if err := env.Raw.QueryRowContext(ctx, `INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES ($1, $2, '652301', '{}', $3) RETURNING id`,
+			typ, fmt.Sprintf("unit:%d", 9000+i), storetest.DefaultTime).Scan(&outbox); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := env.Raw.ExecContext(ctx, `INSERT INTO deliveries (outbox_id, endpoint_id, aggregate, state, attempts, next_at, last_error) VALUES ($1, $2, $3, $4, 1, $5, $6)`,
+			outbox, ep.ID, fmt.Sprintf("unit:%d", 9000+i), state, storetest.DefaultTime, lastError); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c := env.Client(t, "admin")
+	base := env.HTTP.URL
+	_, page := get(t, c, base+"/admin/partners")
+	checkPage(t, "the deliveries", page,
+		in("#deliveries .pager-total", hasText("共 70 条")),
+		countOf("#delivery-list tr[data-delivery]", 50))
+	_, page = get(t, c, base+"/admin/partners?show=failed")
+	checkPage(t, "the failed and dead", page,
+		in("#deliveries .pager-total", hasText("共 14 条")),
+		countOf("#delivery-list tr[data-delivery]", 14),
+		inAll("#delivery-list td.state", lacksText("已送达")),
+		in("#deliveries-failed", hasAttr("aria-current", "page")))
+	_, page = get(t, c, base+"/admin/partners?q="+url.QueryEscape("查封"))
+	checkPage(t, "a search by the event's name", page,
+		countOf("#delivery-list tr[data-delivery]", 1),
+		in("#delivery-list td.event", hasExactText("查封登记")),
+		in("#delivery-filters input[name=q]", hasAttr("value", "查封")))
+
+	// 重新投递 from the second page of the failed ones comes back to it.
+	status, loc, _ := postForm(t, c, fmt.Sprintf("%s/admin/partners/%d/replay", base, ep.ID), url.Values{"show": {"failed"}, "q": {"unit"}, "page": {"2"}})
+	if want := "/admin/partners?page=2&q=unit&show=failed#health"; status != 303 || loc != want {
+		t.Errorf("replay: %d to %s, want 303 to %s", status, loc, want)
+	}
+	_, page = get(t, c, base+"/admin/partners?show=failed")
+	checkPage(t, "after the replay", page, in("#deliveries .pager-total", hasText("共 7 条")))
 }
