@@ -144,6 +144,20 @@ func TestAPIRouteGroups(t *testing.T) {
 		},
 		"supervision": {
 			{name: "alerts", method: "GET", path: "/api/v1/alerts", user: "jianguan", wantStatus: 200, check: has("alerts")},
+			{name: "alerts: second page of two", method: "GET", path: "/api/v1/alerts?state=all&per_page=2&page=2", user: "jianguan", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total, critical int
+				env.Raw.QueryRow(`SELECT COUNT(*), SUM(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) FROM alerts`).Scan(&total, &critical)
+				as, _ := b["alerts"].([]any)
+				sev, _ := b["severities"].(map[string]any)
+				if len(as) != min(2, max(total-2, 0)) || b["total"] != float64(total) || b["page"] != float64(min(2, (total+1)/2)) || sev["critical"] != float64(critical) {
+					t.Errorf("got %d alerts, total %v, page %v, %v critical; want %d, %d, 2, %d", len(as), b["total"], b["page"], sev["critical"], min(2, total-2), total, critical)
+				}
+			}},
+			{name: "alerts: a search", method: "GET", path: "/api/v1/alerts?state=all&q=%E6%B2%A1%E6%9C%89%E8%BF%99%E6%9D%A1", user: "jianguan", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				if as, _ := b["alerts"].([]any); len(as) != 0 || b["total"] != float64(0) {
+					t.Errorf("a search for nothing: %d alerts, total %v", len(as), b["total"])
+				}
+			}},
 			{name: "bad project", method: "GET", path: "/api/v1/alerts?project=x", user: "jianguan", wantStatus: 400, wantCode: "query.project"},
 			{name: "buyer resolves", method: "POST", path: "/api/v1/alerts/" + alert + "/resolve", body: `{"note":"已处理"}`, user: "zhangwei", wantStatus: 403, wantCode: "access.denied"},
 			{name: "no such alert", method: "GET", path: "/api/v1/alerts/99999999", user: "jianguan", wantStatus: 404},

@@ -15,6 +15,7 @@ import (
 	"handover/internal/exchange"
 	"handover/internal/store"
 	"handover/internal/store/storetest"
+	"handover/internal/supervision"
 )
 
 // pageThrough reads a list page by page at size and checks each page's
@@ -54,6 +55,181 @@ func pageThrough[T any](t *testing.T, what string, size int, read func(store.Pag
 		t.Errorf("%s: read %d rows, total says %d", what, len(ids), total)
 	}
 	return ids
+}
+
+// alertRow is an alert as a test writes it straight into the table.
+type alertRow struct {
+	kind         supervision.AlertKind
+	severity     supervision.Severity
+	state        supervision.AlertState
+	jurisdiction string
+	project      int64
+	unit         int64
+	org          int64
+	assignee     int64
+	message      string
+}
+
+// The alert list: paged in the order a supervisor works (most severe,
+// then newest), its severities counted over the whole list, searched by
+// project, flat (room label or 不动产单元号) and text with % and _ read
+// literally, narrowed by state, kind, overdue kinds, jurisdiction,
+// organisation and assignee, and within the viewer's scope.
+func TestAlertListPages(t *testing.T) {
+	db, _ := storetest.Open(t)
+	ctx := context.Background()
+	f, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := demo.SyntheticProject(ctx, db, f, demo.Synthetic{Name: "预警·翻页苑", Jurisdiction: "652301", Developer: "dev1", Parcel: "652301009002GB00081",
+		LandCertNo: "新(2024)昌吉市不动产权第0000081号", Delivery: calendar.MustDate("2027-12-31"),
+		Plan: []demo.BuildingPlan{{Number: 1, Floors: 3, Sections: 1, PerSection: 2, Ratio: "0.190000"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var unitIDs []int64
+	rows, err := db.SQLForTest().QueryContext(ctx, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		unitIDs = append(unitIDs, id)
+	}
+	rows.Close()
+	flat, err := db.Unit(ctx, unitIDs[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	dev, other := f.Orgs["dev1"].ID, f.Orgs["dev2"].ID
+	kaifa := f.Users["kaifa"].ID
+	kinds := []supervision.AlertKind{supervision.CommitmentOverdue, supervision.RegistrationTooFast, supervision.ClockRunningOut, supervision.WithdrawalNoNode}
+	severities := []supervision.Severity{supervision.Warning, supervision.Critical, supervision.Notice}
+	states := []supervision.AlertState{supervision.Open, supervision.Acknowledged, supervision.Resolved, supervision.Open}
+	var want []alertRow
+	for i := range 40 {
+		a := alertRow{kind: kinds[i%len(kinds)], severity: severities[i%len(severities)], state: states[i%len(states)],
+			jurisdiction: "652301", org: dev, message: fmt.Sprintf("第%d号事项需要核查", i)}
+		if i%5 == 0 {
+			a.jurisdiction, a.org = "652302", other
+		}
+		if i%3 == 0 {
+			a.project = p.ID
+		}
+		if i%7 == 0 {
+			a.assignee = kaifa
+		}
+		want = append(want, a)
+	}
+	want = append(want,
+		alertRow{kind: supervision.RepeatedRefusal, severity: supervision.Warning, state: supervision.Open, jurisdiction: "652301", project: p.ID,
+			unit: flat.Unit.ID, org: dev, message: "同一户被拒绝办理3次"},
+		alertRow{kind: supervision.WithdrawalNoNode, severity: supervision.Critical, state: supervision.Open, jurisdiction: "652301", org: dev,
+			message: "支取比例达到100%，请核查"},
+		alertRow{kind: supervision.WithdrawalNoNode, severity: supervision.Critical, state: supervision.Open, jurisdiction: "652301", org: dev,
+			message: "节点代码 node_3 尚无记录"})
+	for i, a := range want {
+		if _, err := db.SQLForTest().ExecContext(ctx, `INSERT INTO alerts (kind, severity, state, jurisdiction, project_id, unit_id, org_id, assignee,
+			subject, message, raised_at, last_seen_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)`,
+			string(a.kind), string(a.severity), string(a.state), a.jurisdiction, a.project, a.unit, a.org, a.assignee,
+			fmt.Sprintf("test:%d", i), a.message, storetest.DefaultTime.Add(time.Duration(i)*time.Minute)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := access.Filter{All: true}
+	list := func(f access.Filter, q store.AlertListQuery) store.AlertListed {
+		t.Helper()
+		if q.Page.Size == 0 {
+			q.Page.Size = store.MaxPageSize
+		}
+		l, err := db.AlertList(ctx, f, q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return l
+	}
+	whole := list(all, store.AlertListQuery{})
+	if whole.Total != len(want) || len(whole.Rows) != len(want) {
+		t.Fatalf("the whole list: %d rows of %d, want %d", len(whole.Rows), whole.Total, len(want))
+	}
+	rank := map[supervision.Severity]int{supervision.Critical: 0, supervision.Warning: 1, supervision.Notice: 2}
+	for i := 1; i < len(whole.Rows); i++ {
+		a, b := whole.Rows[i-1], whole.Rows[i]
+		if rank[a.Severity] > rank[b.Severity] || rank[a.Severity] == rank[b.Severity] && a.ID < b.ID {
+			t.Fatalf("order: #%d (%s) before #%d (%s), want the most severe, then the newest first", a.ID, a.Severity, b.ID, b.Severity)
+		}
+	}
+	var wholeIDs []int64
+	for _, a := range whole.Rows {
+		wholeIDs = append(wholeIDs, a.ID)
+	}
+	ids := pageThrough(t, "alerts by 7", 7, func(p store.Page) (store.Listed[supervision.Alert], error) {
+		l, err := db.AlertList(ctx, all, store.AlertListQuery{Page: p})
+		// The severities are the whole list's on every page.
+		if l.Severities[supervision.Critical]+l.Severities[supervision.Warning]+l.Severities[supervision.Notice] != len(want) {
+			t.Errorf("page %d: severities %v, want the whole list's %d", p.Number, l.Severities, len(want))
+		}
+		return l.Listed, err
+	}, func(a supervision.Alert) int64 { return a.ID })
+	if !slices.Equal(ids, wholeIDs) {
+		t.Errorf("the pages of 7 hold %v, want the whole list %v in order", ids, wholeIDs)
+	}
+
+	open := func(a alertRow) bool { return a.state != supervision.Resolved }
+	overdue := func(a alertRow) bool { return slices.Contains(supervision.OverdueKinds, a.kind) }
+	tests := []struct {
+		name string
+		f    access.Filter
+		q    store.AlertListQuery
+		keep func(alertRow) bool
+	}{
+		{"open", all, store.AlertListQuery{State: "open"}, open},
+		{"resolved", all, store.AlertListQuery{State: "resolved"}, func(a alertRow) bool { return !open(a) }},
+		{"a kind, open", all, store.AlertListQuery{State: "open", Kind: supervision.ClockRunningOut},
+			func(a alertRow) bool { return open(a) && a.kind == supervision.ClockRunningOut }},
+		{"overdue kinds of a jurisdiction", all, store.AlertListQuery{State: "open", Overdue: true, Jurisdiction: "652301"},
+			func(a alertRow) bool { return open(a) && overdue(a) && a.jurisdiction == "652301" }},
+		{"one organisation's", all, store.AlertListQuery{OrgID: other}, func(a alertRow) bool { return a.org == other }},
+		{"mine", all, store.AlertListQuery{Assignee: kaifa}, func(a alertRow) bool { return a.assignee == kaifa }},
+		{"search: the project", all, store.AlertListQuery{Search: "翻页苑"}, func(a alertRow) bool { return a.project == p.ID }},
+		{"search: the flat's room", all, store.AlertListQuery{Search: flat.Building.Name + " " + flat.Unit.Room}, func(a alertRow) bool { return a.unit == flat.Unit.ID }},
+		{"search: the 不动产单元号", all, store.AlertListQuery{Search: flat.Unit.UnitNo[10:]}, func(a alertRow) bool { return a.unit == flat.Unit.ID }},
+		{"search: the text", all, store.AlertListQuery{Search: "第12号"}, func(a alertRow) bool { return strings.Contains(a.message, "第12号") }},
+		{"search: a typed %", all, store.AlertListQuery{Search: "%"}, func(a alertRow) bool { return strings.Contains(a.message, "%") }},
+		{"search: a typed _", all, store.AlertListQuery{Search: "_"}, func(a alertRow) bool { return strings.Contains(a.message, "_") }},
+		{"search: nothing", all, store.AlertListQuery{Search: "没有这样的预警"}, func(alertRow) bool { return false }},
+		{"the county", access.Filter{Jurisdiction: "652302"}, store.AlertListQuery{}, func(a alertRow) bool { return a.jurisdiction == "652302" }},
+		{"the developer", access.Filter{Developer: dev}, store.AlertListQuery{}, func(a alertRow) bool { return a.org == dev }},
+		{"another county, asking for this one's", access.Filter{Jurisdiction: "652302"}, store.AlertListQuery{Jurisdiction: "652301"}, func(alertRow) bool { return false }},
+		{"nobody", access.Filter{}, store.AlertListQuery{}, func(alertRow) bool { return false }},
+	}
+	for _, tt := range tests {
+		l := list(tt.f, tt.q)
+		var wantMsgs []string
+		counts := map[supervision.Severity]int{}
+		for _, a := range want {
+			if tt.keep(a) {
+				wantMsgs = append(wantMsgs, a.message)
+				counts[a.severity]++
+			}
+		}
+		var got []string
+		for _, a := range l.Rows {
+			got = append(got, a.Message)
+		}
+		slices.Sort(got)
+		slices.Sort(wantMsgs)
+		if !slices.Equal(got, wantMsgs) || l.Total != len(wantMsgs) {
+			t.Errorf("%s: got %d alerts (total %d) %v, want %d %v", tt.name, len(got), l.Total, got, len(wantMsgs), wantMsgs)
+		}
+		for _, s := range severities {
+			if l.Severities[s] != counts[s] {
+				t.Errorf("%s: %d %s, want %d", tt.name, l.Severities[s], s, counts[s])
+			}
+		}
+	}
 }
 
 // The audit list: paged newest first with its total, every filter of the

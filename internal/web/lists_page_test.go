@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"strconv"
+	"strings"
 	"testing"
 
 	"handover/internal/calendar"
@@ -31,6 +33,81 @@ func linkOf(t *testing.T, page, selector string) string {
 	}
 	t.Fatalf("%s has no href", selector)
 	return ""
+}
+
+// The alert inbox pages on the server: 共 N 条 and 50 a page, the severity
+// counts of the whole list, a search that finds the one alert, tabs that
+// keep the kind and search; the home card and the dashboard's overdue
+// figure open the list they count.
+func TestAlertListPage(t *testing.T) {
+	env := webtest.Start(t)
+	ctx := context.Background()
+	housing := env.Demo.Orgs["652301/housing"].ID
+	for i := range 60 {
+		kind, severity, state := "commitment_overdue", "warning", "open"
+		if i%4 == 0 {
+			kind, severity = "registration_too_fast", "notice"
+		}
+		if i%10 == 0 {
+			severity = "critical"
+		}
+		if i%6 == 5 {
+			state = "resolved"
+		}
+		if _, err := env.Raw.ExecContext(ctx, `INSERT INTO alerts (kind, severity, state, jurisdiction, org_id, subject, message, raised_at)
+			VALUES ($1, $2, $3, '652301', $4, $5, $6, $7)`, kind, severity, state, housing, fmt.Sprintf("test:%d", i),
+			fmt.Sprintf("第%03d号事项待核查", i), storetest.DefaultTime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// 60 alerts, 10 resolved: 50 open, of which 6 critical and 12 notices;
+	// 35 open commitments (the overdue kind).
+	c := env.Client(t, "zhujian")
+	base := env.HTTP.URL
+	_, page := get(t, c, base+"/alerts")
+	checkPage(t, "the first page", page,
+		in(".pager .pager-total", hasText("共 50 条")),
+		countOf("#alerts tr[data-alert]", 50),
+		in("#alert-counts", hasText("严重 6"), hasText("预警 32"), hasText("提示 12")),
+		in("#alerts tr[data-alert] .badge", hasExactText("严重")),
+		in("#alert-tabs a[aria-current=page]", hasExactText("待处理")))
+	_, page = get(t, c, base+"/alerts?state=all&page=2")
+	checkPage(t, "the second page of all", page,
+		in(".pager .pager-total", hasText("共 60 条"), hasText("第 51–60 条")),
+		countOf("#alerts tr[data-alert]", 10),
+		in(".pager a[rel=prev]", hasAttr("href", "/alerts?page=1&state=all")))
+	_, page = get(t, c, base+"/alerts?state=all&kind=registration_too_fast&q="+url.QueryEscape("第016号"))
+	checkPage(t, "a search", page,
+		countOf("#alerts tr[data-alert]", 1),
+		in("#alerts tr[data-alert]", hasText("第016号事项待核查")),
+		in("#alert-counts", hasText("严重 0"), hasText("提示 1")),
+		in("#alert-filters input[name=q]", hasAttr("value", "第016号")),
+		inAny("#alert-tabs a", hasExactText("待处理"), hasAttr("href", "/alerts?kind=registration_too_fast&q=%E7%AC%AC016%E5%8F%B7&state=open")))
+	_, page = get(t, c, base+"/alerts?q="+url.QueryEscape("没有这一条"))
+	checkPage(t, "a search finding nothing", page, none("#alerts tr[data-alert]"), in("#alerts td.muted", hasText("没有与“没有这一条”相符的预警")))
+
+	// The home card counts the open alerts and opens that list.
+	_, home := get(t, c, base+"/")
+	checkPage(t, "the home card", home,
+		inAny(".cards a.card", in(".stat-title", hasExactText("未解除的预警")), hasAttr("href", "/alerts?state=open"), in(".stat-num", hasText("50"))))
+
+	// The dashboard's overdue figure opens the alerts it counts.
+	sup := env.Client(t, "jianguan")
+	_, dash := get(t, sup, base+"/dashboard?jurisdiction=652301")
+	figure := pageText(t, dash, "#fig-overdue")
+	href := linkOf(t, dash, "#figures a.card.warn")
+	if !strings.Contains(href, "overdue=1") || !strings.Contains(href, "jurisdiction=652301") {
+		t.Errorf("the overdue figure links to %s, want the overdue alerts of 652301", href)
+	}
+	_, list := get(t, sup, base+href)
+	if got := pageText(t, list, ".pager .pager-total"); !strings.Contains(got, "共 "+figure+" 条") {
+		t.Errorf("the dashboard counts %s overdue items, its list says %q", figure, got)
+	}
+	if n, _ := strconv.Atoi(figure); n != 35 {
+		t.Errorf("overdue figure %s, want the 35 open commitments", figure)
+	}
+	checkPage(t, "the dashboard's per-organisation line", dash,
+		inAny("#overdue-table tr", in("td a", hasExactText("35"), hasAttr("href", fmt.Sprintf("/alerts?jurisdiction=652301&kind=commitment_overdue&org=%d&overdue=1&state=open", housing)))))
 }
 
 // The audit log pages with its total (第 N 页) and keeps its filters on
