@@ -60,7 +60,9 @@ func (a *API) contractRoutes() []Route {
 		{Method: "POST", Pattern: "/api/v1/partners/endpoints", Action: access.PartnerManage, Tag: "信息共享", Summary: "登记部门接收地址",
 			Request: endpointInput{}, Response: endpointJSON{}, Status: 201, handle: a.createEndpoint},
 		{Method: "GET", Pattern: "/api/v1/partners/deliveries", Action: access.PartnerManage, Tag: "信息共享", Summary: "投递记录",
-			Params:   []Param{{Name: "endpoint", In: "query", Type: "integer"}, {Name: "state", In: "query", Desc: "pending | delivered | dead"}},
+			Params: append([]Param{{Name: "endpoint", In: "query", Type: "integer"}, {Name: "state", In: "query", Desc: "pending | delivered | dead"},
+				{Name: "failed", In: "query", Desc: "1：只列待管理员处理的（死信，及最近一次投递失败、等待重试的）"},
+				{Name: "q", In: "query", Desc: "查找：事件类型（代码或名称）、对象（如 unit:2092）、接收地址或接收机构名称"}}, pageParams()...),
 			Response: deliveryList{}, handle: a.listDeliveries},
 		{Method: "GET", Pattern: "/api/v1/partners/health", Action: access.PartnerManage, Tag: "信息共享",
 			Summary: "各接收方运行状况：已送达、积压、失败、死信、最早积压时间（滞后）、最近错误", Response: partnerHealthJSON{}, handle: a.partnerHealth},
@@ -683,7 +685,10 @@ type deliveryJSON struct {
 }
 
 type deliveryList struct {
-	Deliveries []deliveryJSON `json:"deliveries"`
+	Deliveries []deliveryJSON `json:"deliveries" doc:"本页的投递记录，新的在前"`
+	Total      int            `json:"total" doc:"符合条件的投递记录总数"`
+	Page       int            `json:"page" doc:"页码，从1起"`
+	Pages      int            `json:"pages" doc:"总页数"`
 }
 
 type endpointHealthJSON struct {
@@ -796,25 +801,27 @@ func (a *API) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {
-	if _, err := filter(r, access.PartnerManage); err != nil {
-		return err
-	}
-	ep, err := queryInt(r, "endpoint", 0)
+	f, err := filter(r, access.PartnerManage)
 	if err != nil {
 		return err
 	}
-	ds, err := a.DB.Deliveries(r.Context(), store.DeliveryQuery{EndpointID: ep, State: r.URL.Query().Get("state")})
+	q := store.DeliveryListQuery{State: r.URL.Query().Get("state"), Failed: r.URL.Query().Get("failed") == "1",
+		Search: strings.TrimSpace(r.URL.Query().Get("q"))}
+	if q.EndpointID, err = queryInt(r, "endpoint", 0); err != nil {
+		return err
+	}
+	if q.Page, err = queryPage(r); err != nil {
+		return err
+	}
+	l, err := a.DB.DeliveryList(r.Context(), f, q)
 	if err != nil {
 		return err
 	}
 	out := []deliveryJSON{}
-	for _, d := range ds {
-		if !a.endpointAllowed(r, d.Endpoint) {
-			continue
-		}
+	for _, d := range l.Rows {
 		out = append(out, deliveryJSON{ID: d.ID, EventID: d.Event.ID, Type: d.Event.Type, Aggregate: d.Event.Aggregate,
 			Endpoint: d.Endpoint.ID, State: d.State, Attempts: d.Attempts, LastStatus: d.LastStatus, LastError: d.LastError,
 			NextAt: d.NextAt, DeliveredAt: timePtr(d.DeliveredAt)})
 	}
-	return writeJSON(w, 200, deliveryList{Deliveries: out})
+	return writeJSON(w, 200, deliveryList{Deliveries: out, Total: l.Total, Page: l.Page.Number, Pages: l.Pages()})
 }

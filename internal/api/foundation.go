@@ -66,13 +66,15 @@ func (a *API) foundationRoutes() []Route {
 		{Method: "DELETE", Pattern: "/api/v1/tokens/{id}", Action: access.TokenManage, Tag: "机构与用户",
 			Summary: "吊销接口令牌", Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Status: 204, handle: a.revokeToken},
 		{Method: "GET", Pattern: "/api/v1/audit/events", Action: access.AuditRead, Tag: "审计",
-			Summary: "查询审计日志（新的在前）", Params: []Param{
+			Summary: "查询审计日志（新的在前）；按页返回并给出总数（只计到10000条）", Params: append([]Param{
 				{Name: "action", In: "query", Desc: "操作代码；以点结尾时按前缀匹配，如 user."},
 				{Name: "record_type", In: "query"}, {Name: "record_id", In: "query"},
 				{Name: "actor", In: "query", Type: "integer", Desc: "操作人用户ID"},
-				{Name: "before", In: "query", Type: "integer", Desc: "翻页：只返回ID小于此值的事件"},
-				{Name: "limit", In: "query", Type: "integer", Desc: "1–500，默认100"},
-			}, Response: auditList{}, handle: a.listAudit},
+				{Name: "from", In: "query", Desc: "起始日期（含），如 2026-01-01"},
+				{Name: "to", In: "query", Desc: "截止日期（含），如 2026-12-31"},
+				{Name: "before", In: "query", Type: "integer", Desc: "只返回ID小于此值的事件（游标；总数超过10000条时由此继续往前）"},
+				{Name: "limit", In: "query", Type: "integer", Desc: "不带page、per_page时：返回前若干条（1–500，默认100），兼容原有调用"},
+			}, pageParams()...), Response: auditList{}, handle: a.listAudit},
 		{Method: "GET", Pattern: "/api/v1/audit/verify", Action: access.AuditRead, Tag: "审计",
 			Summary: "校验审计链（SM3哈希链）", Response: auditVerificationJSON{}, handle: a.verifyAudit},
 	}
@@ -509,7 +511,11 @@ func toAuditJSON(e audit.Event) auditJSON {
 }
 
 type auditList struct {
-	Events []auditJSON `json:"events"`
+	Events []auditJSON `json:"events" doc:"本页的事件，新的在前"`
+	Total  int         `json:"total" doc:"符合条件的事件数；超过10000条时为10000，more为true"`
+	More   bool        `json:"more" doc:"符合条件的事件超过total条（审计日志只计数到10000条；更早的事件用before继续查询）"`
+	Page   int         `json:"page" doc:"页码，从1起"`
+	Pages  int         `json:"pages" doc:"总页数（按total计）"`
 }
 
 func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
@@ -518,28 +524,66 @@ func (a *API) listAudit(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	q := r.URL.Query()
-	actor, err := queryInt(r, "actor", 0)
+	aq := store.AuditQuery{Action: q.Get("action"), RecordType: q.Get("record_type"), RecordID: q.Get("record_id")}
+	if aq.ActorUser, err = queryInt(r, "actor", 0); err != nil {
+		return err
+	}
+	if aq.BeforeID, err = queryInt(r, "before", 0); err != nil {
+		return err
+	}
+	for _, d := range []struct {
+		name string
+		at   *time.Time
+		next int
+	}{{"from", &aq.From, 0}, {"to", &aq.To, 1}} {
+		if s := q.Get(d.name); s != "" {
+			day, err := calendar.ParseDate(s)
+			if err != nil {
+				return &problem.Error{Kind: problem.Invalid, Code: "request.query", Message: "查询参数有误",
+					Fields: map[string]string{d.name: "日期格式应为 2026-01-01"}}
+			}
+			*d.at = day.AddDays(d.next).Start()
+		}
+	}
+	out := auditList{Events: []auditJSON{}}
+	if !q.Has("page") && !q.Has("per_page") {
+		// A caller of before the pages: the first limit events as it
+		// was, with the count of the whole list added.
+		limit, err := queryInt(r, "limit", 100)
+		if err != nil {
+			return err
+		}
+		if limit < 1 || limit > 500 {
+			limit = 100 // as ListAudit reads it
+		}
+		aq.Limit = int(limit)
+		events, err := a.DB.ListAudit(r.Context(), f, aq)
+		if err != nil {
+			return err
+		}
+		aq.Page = store.Page{Size: 1}
+		count, err := a.DB.AuditList(r.Context(), f, aq)
+		if err != nil {
+			return err
+		}
+		for _, e := range events {
+			out.Events = append(out.Events, toAuditJSON(e))
+		}
+		out.Total, out.More, out.Page, out.Pages = count.Total, count.More, 1, max(1, (count.Total+aq.Limit-1)/aq.Limit)
+		return writeJSON(w, 200, out)
+	}
+	if aq.Page, err = queryPage(r); err != nil {
+		return err
+	}
+	l, err := a.DB.AuditList(r.Context(), f, aq)
 	if err != nil {
 		return err
 	}
-	before, err := queryInt(r, "before", 0)
-	if err != nil {
-		return err
+	for _, e := range l.Rows {
+		out.Events = append(out.Events, toAuditJSON(e))
 	}
-	limit, err := queryInt(r, "limit", 100)
-	if err != nil {
-		return err
-	}
-	events, err := a.DB.ListAudit(r.Context(), f, store.AuditQuery{Action: q.Get("action"), RecordType: q.Get("record_type"),
-		RecordID: q.Get("record_id"), ActorUser: actor, BeforeID: before, Limit: int(limit)})
-	if err != nil {
-		return err
-	}
-	out := make([]auditJSON, 0, len(events))
-	for _, e := range events {
-		out = append(out, toAuditJSON(e))
-	}
-	return writeJSON(w, 200, auditList{Events: out})
+	out.Total, out.More, out.Page, out.Pages = l.Total, l.More, l.Page.Number, l.Pages()
+	return writeJSON(w, 200, out)
 }
 
 // auditVerificationJSON is the audit chain's check; the break's fields

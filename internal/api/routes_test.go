@@ -59,6 +59,48 @@ func TestAPIRouteGroups(t *testing.T) {
 			{name: "other jurisdiction", method: "POST", path: "/api/v1/organisations", body: `{"name":"x","kind":"tax","jurisdiction":"652302"}`, user: "cj-admin", wantStatus: 403, wantCode: "access.denied"},
 			{name: "no such user", method: "GET", path: "/api/v1/users/999999", user: "admin", wantStatus: 404, wantCode: "user.not_found"},
 			{name: "year not loaded", method: "GET", path: "/api/v1/calendar/deadline?start=2028-01-03&workdays=5", wantStatus: 422, wantCode: "calendar.year_not_loaded"},
+			{name: "audit: second page of three", method: "GET", path: "/api/v1/audit/events?per_page=3&page=2", user: "admin", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total, third int
+				env.Raw.QueryRow(`SELECT COUNT(*) FROM audit_events`).Scan(&total)
+				env.Raw.QueryRow(`SELECT id FROM audit_events ORDER BY id DESC LIMIT 1 OFFSET 3`).Scan(&third)
+				total = min(total, 10000)
+				es, _ := b["events"].([]any)
+				if len(es) != 3 || b["total"] != float64(total) || b["page"] != float64(2) || b["pages"] != float64((total+2)/3) {
+					t.Fatalf("got %d events, total %v, page %v of %v; want 3, %d, 2 of %d", len(es), b["total"], b["page"], b["pages"], total, (total+2)/3)
+				}
+				if id := es[0].(map[string]any)["id"]; id != float64(third) {
+					t.Errorf("page 2 starts at event %v, want the 4th newest %d", id, third)
+				}
+			}},
+			{name: "audit: the before cursor of old callers", method: "GET", path: "/api/v1/audit/events?before=50&limit=7", user: "admin", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total int
+				env.Raw.QueryRow(`SELECT COUNT(*) FROM audit_events WHERE id < 50`).Scan(&total)
+				rows, _ := env.Raw.Query(`SELECT id FROM audit_events WHERE id < 50 ORDER BY id DESC LIMIT 7`)
+				var want []float64
+				for rows.Next() {
+					var id float64
+					rows.Scan(&id)
+					want = append(want, id)
+				}
+				rows.Close()
+				es, _ := b["events"].([]any)
+				if len(es) != 7 || b["total"] != float64(total) || b["pages"] != float64((total+6)/7) {
+					t.Fatalf("before 50, limit 7: %d events, total %v, %v pages; want 7, %d, %d", len(es), b["total"], b["pages"], total, (total+6)/7)
+				}
+				for i, e := range es {
+					if id := e.(map[string]any)["id"]; id != want[i] {
+						t.Errorf("event %d is #%v, want #%v", i, id, want[i])
+					}
+				}
+			}},
+			{name: "audit: a bad date", method: "GET", path: "/api/v1/audit/events?from=2026-02-30", user: "admin", wantStatus: 400, wantCode: "request.query", wantField: "from"},
+			{name: "deliveries: paged", method: "GET", path: "/api/v1/partners/deliveries?per_page=1&failed=1", user: "admin", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total int
+				env.Raw.QueryRow(`SELECT COUNT(*) FROM deliveries WHERE state = 'dead' OR (state = 'pending' AND last_error <> '')`).Scan(&total)
+				if ds, _ := b["deliveries"].([]any); len(ds) != min(total, 1) || b["total"] != float64(total) || b["pages"] != float64(max(total, 1)) {
+					t.Errorf("got %d deliveries, total %v, %v pages; want %d, %d, %d", len(ds), b["total"], b["pages"], min(total, 1), total, max(total, 1))
+				}
+			}},
 		},
 		"guide": {
 			{name: "matters", method: "GET", path: "/api/v1/guide?jurisdiction=652301", wantStatus: 200, check: has("matters")},
@@ -142,6 +184,20 @@ func TestAPIRouteGroups(t *testing.T) {
 				}
 			}},
 			{name: "the restriction list, a page too big", method: "GET", path: "/api/v1/credit/restrictions?per_page=201", wantStatus: 400, wantCode: "request.query", wantField: "page"},
+			{name: "alerts: second page of two", method: "GET", path: "/api/v1/alerts?state=all&per_page=2&page=2", user: "jianguan", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				var total, critical int
+				env.Raw.QueryRow(`SELECT COUNT(*), SUM(CASE WHEN severity = 'critical' THEN 1 ELSE 0 END) FROM alerts`).Scan(&total, &critical)
+				as, _ := b["alerts"].([]any)
+				sev, _ := b["severities"].(map[string]any)
+				if len(as) != min(2, max(total-2, 0)) || b["total"] != float64(total) || b["page"] != float64(min(2, (total+1)/2)) || sev["critical"] != float64(critical) {
+					t.Errorf("got %d alerts, total %v, page %v, %v critical; want %d, %d, 2, %d", len(as), b["total"], b["page"], sev["critical"], min(2, total-2), total, critical)
+				}
+			}},
+			{name: "alerts: a search", method: "GET", path: "/api/v1/alerts?state=all&q=%E6%B2%A1%E6%9C%89%E8%BF%99%E6%9D%A1", user: "jianguan", wantStatus: 200, check: func(t *testing.T, b map[string]any) {
+				if as, _ := b["alerts"].([]any); len(as) != 0 || b["total"] != float64(0) {
+					t.Errorf("a search for nothing: %d alerts, total %v", len(as), b["total"])
+				}
+			}},
 			{name: "bad project", method: "GET", path: "/api/v1/alerts?project=x", user: "jianguan", wantStatus: 400, wantCode: "query.project"},
 			{name: "buyer resolves", method: "POST", path: "/api/v1/alerts/" + alert + "/resolve", body: `{"note":"已处理"}`, user: "zhangwei", wantStatus: 403, wantCode: "access.denied"},
 			{name: "no such alert", method: "GET", path: "/api/v1/alerts/99999999", user: "jianguan", wantStatus: 404},

@@ -2,7 +2,7 @@ package api
 
 import (
 	"net/http"
-	"strconv"
+	"strings"
 	"time"
 
 	"handover/internal/access"
@@ -19,9 +19,13 @@ func (a *API) supervisionRoutes() []Route {
 	const tAlert = "预警"
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/alerts", Action: access.AlertRead, Tag: tAlert,
-			Summary: "预警收件箱（本机构须处理的、本辖区的；州级可见全部），严重程度高、较新者在前",
-			Params: []Param{{Name: "state", In: "query", Desc: "open（待处理与已签收，默认）| resolved | all"},
-				{Name: "kind", In: "query", Desc: "预警类型"}, {Name: "project", In: "query", Type: "integer"}},
+			Summary: "预警收件箱（本机构须处理的、本辖区的；州级可见全部），严重程度高、较新者在前，按页返回",
+			Params: append([]Param{{Name: "state", In: "query", Desc: "open（待处理与已签收，默认）| resolved | all"},
+				{Name: "kind", In: "query", Desc: "预警类型"}, {Name: "project", In: "query", Type: "integer"},
+				{Name: "mine", In: "query", Desc: "1：只列指派给本人的"},
+				{Name: "overdue", In: "query", Desc: "1：只列督查考核计为逾期事项的类型"},
+				{Name: "jurisdiction", In: "query", Desc: "只列该辖区的"}, {Name: "org", In: "query", Type: "integer", Desc: "只列该机构须处理的"},
+				{Name: "q", In: "query", Desc: "查找：项目名称、房号（幢与户）、不动产单元号或预警内容"}}, pageParams()...),
 			Response: alertList{}, handle: a.listAlerts},
 		{Method: "GET", Pattern: "/api/v1/alerts/{id}", Action: access.AlertRead, Tag: tAlert, Summary: "一条预警及其处理经过",
 			Params: id, Response: alertDetailJSON{}, handle: a.getAlert},
@@ -75,7 +79,17 @@ type alertActionJSON struct {
 }
 
 type alertList struct {
-	Alerts []alertJSON `json:"alerts"`
+	Alerts     []alertJSON `json:"alerts" doc:"本页的预警"`
+	Total      int         `json:"total" doc:"符合条件的预警总数"`
+	Page       int         `json:"page" doc:"页码，从1起"`
+	Pages      int         `json:"pages" doc:"总页数"`
+	Severities alertCounts `json:"severities" doc:"符合条件的预警按严重程度计数（全部页）"`
+}
+
+type alertCounts struct {
+	Critical int `json:"critical" doc:"严重"`
+	Warning  int `json:"warning" doc:"预警"`
+	Notice   int `json:"notice" doc:"提示"`
 }
 
 type alertAssignInput struct {
@@ -96,25 +110,41 @@ func toAlertJSON(al supervision.Alert) alertJSON {
 }
 
 func (a *API) listAlerts(w http.ResponseWriter, r *http.Request) error {
-	q, err := store.AlertQueryFor(principal(r), r.URL.Query().Get("state"))
+	f, err := filter(r, access.AlertRead)
 	if err != nil {
 		return err
 	}
-	q.Kind = supervision.AlertKind(r.URL.Query().Get("kind"))
-	if v := r.URL.Query().Get("project"); v != "" {
-		if q.ProjectID, err = strconv.ParseInt(v, 10, 64); err != nil {
-			return &problem.Error{Kind: problem.Invalid, Code: "query.project", Message: "项目编号应为整数"}
-		}
+	v := r.URL.Query()
+	q := store.AlertListQuery{State: "open", Kind: supervision.AlertKind(v.Get("kind")), Overdue: v.Get("overdue") == "1",
+		Jurisdiction: v.Get("jurisdiction"), Search: strings.TrimSpace(v.Get("q"))}
+	switch v.Get("state") {
+	case "all":
+		q.State = ""
+	case "resolved":
+		q.State = "resolved"
 	}
-	alerts, err := a.DB.Alerts(r.Context(), q)
+	if q.ProjectID, err = queryInt(r, "project", 0); err != nil {
+		return &problem.Error{Kind: problem.Invalid, Code: "query.project", Message: "项目编号应为整数"}
+	}
+	if q.OrgID, err = queryInt(r, "org", 0); err != nil {
+		return err
+	}
+	if v.Get("mine") == "1" {
+		q.Assignee = principal(r).User.ID
+	}
+	if q.Page, err = queryPage(r); err != nil {
+		return err
+	}
+	l, err := a.DB.AlertList(r.Context(), f, q)
 	if err != nil {
 		return err
 	}
-	out := []alertJSON{}
-	for _, al := range alerts {
-		out = append(out, toAlertJSON(al))
+	out := alertList{Alerts: []alertJSON{}, Total: l.Total, Page: l.Page.Number, Pages: l.Pages(),
+		Severities: alertCounts{Critical: l.Severities[supervision.Critical], Warning: l.Severities[supervision.Warning], Notice: l.Severities[supervision.Notice]}}
+	for _, al := range l.Rows {
+		out.Alerts = append(out.Alerts, toAlertJSON(al))
 	}
-	return writeJSON(w, 200, alertList{Alerts: out})
+	return writeJSON(w, 200, out)
 }
 
 // loadAlert reads the alert of the path and checks action on it.

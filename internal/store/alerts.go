@@ -21,7 +21,7 @@ import (
 
 // ---- the inbox
 
-const alertColumns = `a.id, a.kind, a.severity, a.state, a.jurisdiction, a.project_id, a.org_id, COALESCE(o.name, ''), a.subject, a.message,
+const alertColumns = `a.id, a.kind, a.severity, a.state, a.jurisdiction, a.project_id, a.unit_id, a.org_id, COALESCE(o.name, ''), a.subject, a.message,
 	a.link, a.assignee, COALESCE(u.name, ''), a.occurrences, a.raised_at, a.last_seen_at, a.resolved_at`
 
 const alertFrom = ` FROM alerts a LEFT JOIN organisations o ON o.id = a.org_id LEFT JOIN users u ON u.id = a.assignee`
@@ -29,7 +29,7 @@ const alertFrom = ` FROM alerts a LEFT JOIN organisations o ON o.id = a.org_id L
 func scanAlert(r interface{ Scan(...any) error }) (supervision.Alert, error) {
 	var a supervision.Alert
 	var seen, resolved sql.NullTime
-	err := r.Scan(&a.ID, &a.Kind, &a.Severity, &a.State, &a.Jurisdiction, &a.ProjectID, &a.OrgID, &a.OrgName, &a.Subject, &a.Message,
+	err := r.Scan(&a.ID, &a.Kind, &a.Severity, &a.State, &a.Jurisdiction, &a.ProjectID, &a.UnitID, &a.OrgID, &a.OrgName, &a.Subject, &a.Message,
 		&a.Link, &a.Assignee, &a.AssigneeName, &a.Occurrences, &a.RaisedAt, &seen, &resolved)
 	a.LastSeenAt, a.ResolvedAt = seen.Time, resolved.Time
 	if a.LastSeenAt.IsZero() {
@@ -48,26 +48,18 @@ type AlertQuery struct {
 	Limit     int // default 500
 }
 
-// Alerts lists alerts, the most severe and newest first.
+// Alerts lists up to q.Limit alerts (500 by default) in alertOrder, for
+// the report and the evaluation's tests; pages list them with AlertList.
 func (db *DB) Alerts(ctx context.Context, q AlertQuery) ([]supervision.Alert, error) {
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	if !q.Filter.All {
-		var or []string
-		if q.Filter.Jurisdiction != "" {
-			or = append(or, `a.jurisdiction = `+arg(q.Filter.Jurisdiction))
-		}
-		if q.Filter.Org != 0 {
-			or = append(or, `a.org_id = `+arg(q.Filter.Org))
-		}
-		if q.Filter.Developer != 0 {
-			or = append(or, `a.org_id = `+arg(q.Filter.Developer))
-		}
-		if len(or) == 0 {
-			return nil, nil
-		}
-		where = append(where, "("+strings.Join(or, " OR ")+")")
+	scope, ok := alertScope(q.Filter, arg)
+	if !ok {
+		return nil, nil
+	}
+	if scope != "" {
+		where = append(where, scope)
 	}
 	switch q.State {
 	case "open":
@@ -92,7 +84,7 @@ func (db *DB) Alerts(ctx context.Context, q AlertQuery) ([]supervision.Alert, er
 	if limit <= 0 {
 		limit = 500
 	}
-	rows, err := db.r().QueryContext(ctx, text+` ORDER BY CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, a.id DESC LIMIT `+arg(limit), args...)
+	rows, err := db.r().QueryContext(ctx, text+` ORDER BY `+alertOrder+` LIMIT `+arg(limit), args...)
 	if err != nil {
 		return nil, err
 	}
@@ -106,6 +98,128 @@ func (db *DB) Alerts(ctx context.Context, q AlertQuery) ([]supervision.Alert, er
 		out = append(out, a)
 	}
 	return out, rows.Err()
+}
+
+// alertScope is the condition of the alerts f allows (ok false: none):
+// its jurisdiction's, those its organisation must act on, a developer's
+// own.
+func alertScope(f access.Filter, arg func(any) string) (cond string, ok bool) {
+	if f.All {
+		return "", true
+	}
+	var or []string
+	if f.Jurisdiction != "" {
+		or = append(or, `a.jurisdiction = `+arg(f.Jurisdiction))
+	}
+	if f.Org != 0 {
+		or = append(or, `a.org_id = `+arg(f.Org))
+	}
+	if f.Developer != 0 {
+		or = append(or, `a.org_id = `+arg(f.Developer))
+	}
+	if len(or) == 0 {
+		return "", false
+	}
+	return "(" + strings.Join(or, " OR ") + ")", true
+}
+
+// AlertListQuery asks for one page of the alerts a filter allows.
+type AlertListQuery struct {
+	State        string // "open" (open or acknowledged), "resolved", or "" for all
+	Kind         supervision.AlertKind
+	Overdue      bool   // only the kinds the dashboard counts as overdue items (supervision.OverdueKinds)
+	Jurisdiction string // only this jurisdiction's (within the filter's)
+	OrgID        int64  // only those this organisation must act on
+	ProjectID    int64
+	Assignee     int64
+	// Search is part of the project's name, of the flat's room label (幢
+	// and 户) or 不动产单元号 where the alert is about a flat, or of the
+	// alert's text.
+	Search string
+	Page   Page
+}
+
+// AlertListed is a page of alerts with the severities of the whole list.
+type AlertListed struct {
+	Listed[supervision.Alert]
+	Severities map[supervision.Severity]int
+}
+
+// alertOrder is the order a supervisor works the inbox in: the most
+// severe first — an alert's severity is how near or how far past its
+// deadline the matter is (critical once past, or within a day of the
+// 20-day clock) — and within a severity the newest first. Alerts carry no
+// due date of their own.
+const alertOrder = `CASE a.severity WHEN 'critical' THEN 0 WHEN 'warning' THEN 1 ELSE 2 END, a.id DESC`
+
+// AlertList lists the alerts a filter allows a page at a time, in
+// alertOrder, with how many of the whole list are of each severity.
+func (db *DB) AlertList(ctx context.Context, f access.Filter, q AlertListQuery) (AlertListed, error) {
+	out := AlertListed{Listed: Listed[supervision.Alert]{Page: q.Page.normal()}, Severities: map[supervision.Severity]int{}}
+	l := db.newList()
+	scope, ok := alertScope(f, l.arg)
+	if !ok {
+		return out, nil
+	}
+	if scope != "" {
+		l.and(scope)
+	}
+	switch q.State {
+	case "open":
+		l.and(`a.state <> 'resolved'`)
+	case "resolved":
+		l.and(`a.state = 'resolved'`)
+	}
+	if q.Kind != "" {
+		l.and(`a.kind = ` + l.arg(string(q.Kind)))
+	}
+	if q.Overdue {
+		marks := make([]string, len(supervision.OverdueKinds))
+		for i, k := range supervision.OverdueKinds {
+			marks[i] = l.arg(string(k))
+		}
+		l.and(`a.kind IN (` + strings.Join(marks, ", ") + `)`)
+	}
+	if q.Jurisdiction != "" {
+		l.and(`a.jurisdiction = ` + l.arg(q.Jurisdiction))
+	}
+	if q.OrgID != 0 {
+		l.and(`a.org_id = ` + l.arg(q.OrgID))
+	}
+	if q.ProjectID != 0 {
+		l.and(`a.project_id = ` + l.arg(q.ProjectID))
+	}
+	if q.Assignee != 0 {
+		l.and(`a.assignee = ` + l.arg(q.Assignee))
+	}
+	from := `FROM alerts a`
+	if strings.TrimSpace(q.Search) != "" {
+		from += ` LEFT JOIN projects p ON p.id = a.project_id LEFT JOIN units un ON un.id = a.unit_id LEFT JOIN buildings bd ON bd.id = un.building_id`
+		l.like(q.Search, `p.name`, `bd.name || ' ' || un.room`, `un.unit_no`, `a.message`)
+	}
+	// The severities of the whole list, counted where the list is.
+	rows, err := db.r().QueryContext(ctx, `SELECT a.severity, COUNT(*) `+from+l.cond()+` GROUP BY a.severity`, l.args...)
+	if err != nil {
+		return out, err
+	}
+	for rows.Next() {
+		var s supervision.Severity
+		var n int
+		if err := rows.Scan(&s, &n); err != nil {
+			rows.Close()
+			return out, err
+		}
+		out.Severities[s] = n
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return out, err
+	}
+	l.countFrom = from
+	page, err := list(ctx, db.r(), q.Page, alertColumns, from+` LEFT JOIN organisations o ON o.id = a.org_id LEFT JOIN users u ON u.id = a.assignee`,
+		alertOrder, l, func(r rowScanner) (supervision.Alert, error) { return scanAlert(r) })
+	out.Listed = page
+	return out, err
 }
 
 // Alert returns one alert and its history.
@@ -247,8 +361,8 @@ func (tx *Tx) applyFinding(ctx context.Context, f supervision.Finding, run *Aler
 		string(f.Kind), f.Subject).Scan(&id, &state, &severity, &message, &resolved)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
-		if id, err = tx.insertID(ctx, `INSERT INTO alerts (kind, severity, state, jurisdiction, project_id, org_id, subject, message, link, raised_at, last_seen_at)
-			VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8, $9, $9)`, string(f.Kind), string(f.Severity), f.Jurisdiction, f.ProjectID, f.OrgID,
+		if id, err = tx.insertID(ctx, `INSERT INTO alerts (kind, severity, state, jurisdiction, project_id, unit_id, org_id, subject, message, link, raised_at, last_seen_at)
+			VALUES ($1, $2, 'open', $3, $4, $5, $6, $7, $8, $9, $10, $10)`, string(f.Kind), string(f.Severity), f.Jurisdiction, f.ProjectID, f.UnitID, f.OrgID,
 			f.Subject, f.Message, f.Link, tx.now); err != nil {
 			return err
 		}

@@ -248,6 +248,9 @@ func TestAlertRefusals(t *testing.T) {
 	if a.OrgID != x.f.Orgs["652301/housing"].ID {
 		t.Fatalf("refusal alert for org %d, want the housing bureau", a.OrgID)
 	}
+	if a.UnitID != sold.UnitID {
+		t.Errorf("refusal alert about unit %d, want %d (the list finds it by the flat)", a.UnitID, sold.UnitID)
+	}
 	if _, err := x.db.ResolveAlert(ctx, x.hous, a.ID, "已核查：经办人录入错误"); err != nil {
 		t.Fatal(err)
 	}

@@ -112,8 +112,9 @@ type AuditQuery struct {
 	RecordID   string
 	ActorUser  int64
 	From, To   time.Time // [From, To)
-	BeforeID   int64     // page: events with a smaller id
-	Limit      int
+	BeforeID   int64     // only events with a smaller id (the API's cursor, and the way on past AuditCountCap)
+	Limit      int       // ListAudit: how many events
+	Page       Page      // AuditList: which page
 }
 
 const auditColumns = `id, lane, seq, at, actor_user, actor_name, actor_org, actor_org_name, addr,
@@ -127,57 +128,58 @@ func scanAudit(rows interface{ Scan(...any) error }) (audit.Event, error) {
 	return e, err
 }
 
-// ListAudit returns events newest first. The filter restricts staff of a
-// county to events by actors of organisations in their jurisdiction.
-func (db *DB) ListAudit(ctx context.Context, f access.Filter, q AuditQuery) ([]audit.Event, error) {
-	var where []string
-	var args []any
-	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
+// auditWhere adds the conditions of the filter and the query to l. The
+// filter restricts staff of a county to events by actors of organisations
+// in their jurisdiction.
+func auditWhere(l *listQuery, f access.Filter, q AuditQuery) {
 	if !f.All {
-		where = append(where, `actor_org IN (SELECT id FROM organisations WHERE jurisdiction = `+arg(f.Jurisdiction)+`)`)
+		l.and(`actor_org IN (SELECT id FROM organisations WHERE jurisdiction = ` + l.arg(f.Jurisdiction) + `)`)
 	}
 	if q.Action != "" {
 		if strings.HasSuffix(q.Action, ".") {
-			where = append(where, `action LIKE `+arg(likePrefix(q.Action))+` ESCAPE '\'`)
+			l.and(`action LIKE ` + l.arg(likePrefix(q.Action)) + ` ESCAPE '\'`)
 		} else {
-			where = append(where, `action = `+arg(q.Action))
+			l.and(`action = ` + l.arg(q.Action))
 		}
 	}
 	if len(q.Actions) > 0 {
 		marks := make([]string, len(q.Actions))
 		for i, a := range q.Actions {
-			marks[i] = arg(a)
+			marks[i] = l.arg(a)
 		}
-		where = append(where, `action IN (`+strings.Join(marks, ", ")+`)`)
+		l.and(`action IN (` + strings.Join(marks, ", ") + `)`)
 	}
 	if q.RecordType != "" {
-		where = append(where, `record_type = `+arg(q.RecordType))
+		l.and(`record_type = ` + l.arg(q.RecordType))
 	}
 	if q.RecordID != "" {
-		where = append(where, `record_id = `+arg(q.RecordID))
+		l.and(`record_id = ` + l.arg(q.RecordID))
 	}
 	if q.ActorUser != 0 {
-		where = append(where, `actor_user = `+arg(q.ActorUser))
+		l.and(`actor_user = ` + l.arg(q.ActorUser))
 	}
 	if !q.From.IsZero() {
-		where = append(where, `at >= `+arg(q.From.UTC()))
+		l.and(`at >= ` + l.arg(q.From.UTC()))
 	}
 	if !q.To.IsZero() {
-		where = append(where, `at < `+arg(q.To.UTC()))
+		l.and(`at < ` + l.arg(q.To.UTC()))
 	}
 	if q.BeforeID > 0 {
-		where = append(where, `id < `+arg(q.BeforeID))
+		l.and(`id < ` + l.arg(q.BeforeID))
 	}
+}
+
+// ListAudit returns up to q.Limit events newest first (100 by default, at
+// most 500), without counting them: the home page's figure of today's
+// refusals, and the API's callers that page by the before cursor.
+func (db *DB) ListAudit(ctx context.Context, f access.Filter, q AuditQuery) ([]audit.Event, error) {
+	l := db.newList()
+	auditWhere(l, f, q)
 	limit := q.Limit
 	if limit <= 0 || limit > 500 {
 		limit = 100
 	}
-	sqlText := `SELECT ` + auditColumns + ` FROM audit_events`
-	if len(where) > 0 {
-		sqlText += ` WHERE ` + strings.Join(where, " AND ")
-	}
-	sqlText += ` ORDER BY id DESC LIMIT ` + arg(limit)
-	rows, err := db.r().QueryContext(ctx, sqlText, args...)
+	rows, err := db.r().QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events`+l.cond()+` ORDER BY id DESC LIMIT `+l.arg(limit), l.args...)
 	if err != nil {
 		return nil, err
 	}
@@ -191,6 +193,27 @@ func (db *DB) ListAudit(ctx context.Context, f access.Filter, q AuditQuery) ([]a
 		out = append(out, e)
 	}
 	return out, rows.Err()
+}
+
+// AuditCountCap is as far as the audit list counts: the trail holds
+// millions of events (every action writes one), and counting a county's
+// share of them, or every login, takes longer than a page may (230 ms at
+// a million events on SQLite, growing with the trail), while counting up
+// to 10,000 takes a few milliseconds whatever the size. Past it the list
+// says 超过 10,000 条 and goes on by the before cursor.
+const AuditCountCap = 10_000
+
+// AuditList lists the events a filter and query allow a page at a time,
+// newest first, counted up to AuditCountCap (More says there are more).
+func (db *DB) AuditList(ctx context.Context, f access.Filter, q AuditQuery) (Listed[audit.Event], error) {
+	return db.auditList(ctx, f, q, AuditCountCap)
+}
+
+func (db *DB) auditList(ctx context.Context, f access.Filter, q AuditQuery, limit int) (Listed[audit.Event], error) {
+	l := db.newList()
+	auditWhere(l, f, q)
+	return listCapped(ctx, db.r(), q.Page, limit, auditColumns, `FROM audit_events`, `id DESC`, l,
+		func(r rowScanner) (audit.Event, error) { return scanAudit(r) })
 }
 
 // RecordRef is a record an audit event is about: its kind and id as the

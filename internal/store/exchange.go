@@ -256,6 +256,75 @@ func (db *DB) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, erro
 	return out, nil
 }
 
+// DeliveryListQuery asks for one page of the deliveries to the endpoints
+// a filter allows.
+type DeliveryListQuery struct {
+	EndpointID int64
+	State      string // pending | delivered | dead ("": every state)
+	// Failed keeps what waits on an administrator: deliveries given up
+	// (dead, what 重新投递 acts on) and those whose last attempt failed
+	// and that wait for their next try.
+	Failed bool
+	// Search is part of the event's type (its code or its name), of the
+	// record it is about (unit:2092), or of the receiving endpoint's or
+	// organisation's name.
+	Search string
+	Page   Page
+}
+
+// DeliveryList lists deliveries a page at a time, newest first, with
+// their number; f is PartnerManage's filter: the deliveries to the
+// endpoints of organisations in its jurisdiction.
+func (db *DB) DeliveryList(ctx context.Context, f access.Filter, q DeliveryListQuery) (Listed[Delivery], error) {
+	l := db.newList()
+	if !f.All {
+		if f.Jurisdiction == "" {
+			return Listed[Delivery]{Page: q.Page.normal()}, nil
+		}
+		l.and(`o.jurisdiction = ` + l.arg(f.Jurisdiction))
+	}
+	if q.EndpointID != 0 {
+		l.and(`d.endpoint_id = ` + l.arg(q.EndpointID))
+	}
+	if q.State != "" {
+		l.and(`d.state = ` + l.arg(q.State))
+	}
+	if q.Failed {
+		l.and(`(d.state = 'dead' OR (d.state = 'pending' AND d.last_error <> ''))`)
+	}
+	if text := strings.TrimSpace(q.Search); text != "" {
+		l.like(text, `x.type`, `d.aggregate`, `e.name`, `o.name`)
+		// An event type is found by its name too (备案 finds the filings).
+		var marks []string
+		for _, t := range exchange.EventTypes() {
+			if strings.Contains(t.Name, text) {
+				marks = append(marks, l.arg(t.Code))
+			}
+		}
+		if len(marks) > 0 {
+			last := len(l.where) - 1
+			l.where[last] = `(` + l.where[last] + ` OR x.type IN (` + strings.Join(marks, ", ") + `))`
+		}
+	}
+	if q.Search == "" {
+		// The count needs no event: deliveries are counted over their
+		// own table (and the few endpoints), not joined to the outbox.
+		l.countFrom = `FROM deliveries d JOIN partner_endpoints e ON e.id = d.endpoint_id JOIN organisations o ON o.id = e.org_id`
+	}
+	return list(ctx, db.r(), q.Page, `d.id, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.delivered_at,
+		x.id, x.type, x.aggregate, x.jurisdiction, x.created_at, e.id, e.org_id, o.name, e.name, e.jurisdiction`,
+		`FROM deliveries d JOIN outbox x ON x.id = d.outbox_id JOIN partner_endpoints e ON e.id = d.endpoint_id JOIN organisations o ON o.id = e.org_id`,
+		`d.id DESC`, l, func(r rowScanner) (Delivery, error) {
+			var d Delivery
+			var delivered sql.NullTime
+			err := r.Scan(&d.ID, &d.State, &d.Attempts, &d.NextAt, &d.LastStatus, &d.LastError, &delivered,
+				&d.Event.ID, &d.Event.Type, &d.Event.Aggregate, &d.Event.Jurisdiction, &d.Event.CreatedAt,
+				&d.Endpoint.ID, &d.Endpoint.OrgID, &d.Endpoint.OrgName, &d.Endpoint.Name, &d.Endpoint.Jurisdiction)
+			d.DeliveredAt = delivered.Time
+			return d, err
+		})
+}
+
 // Outbox lists the newest events.
 func (db *DB) Outbox(ctx context.Context, limit int) ([]exchange.Event, error) {
 	rows, err := db.r().QueryContext(ctx, `SELECT id, type, aggregate, jurisdiction, payload, created_at FROM outbox ORDER BY id DESC LIMIT $1`, limit)

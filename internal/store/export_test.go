@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 )
@@ -37,6 +38,12 @@ func (db *DB) DrawForTest(ctx context.Context, series string, abort bool) (int64
 }
 
 var errAbort = errors.New("aborted on purpose")
+
+// AuditListCappedForTest is AuditList counting only up to limit events,
+// so that a test reaches the cap with a few.
+func (db *DB) AuditListCappedForTest(ctx context.Context, f access.Filter, q AuditQuery, limit int) (Listed[audit.Event], error) {
+	return db.auditList(ctx, f, q, limit)
+}
 
 // IsAbort reports the error DrawForTest returns when told to abort.
 func IsAbort(err error) bool { return errors.Is(err, errAbort) }

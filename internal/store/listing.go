@@ -38,6 +38,7 @@ type Listed[T any] struct {
 	Rows  []T
 	Total int
 	Page  Page
+	More  bool // the list holds more than Total rows: it was counted only so far (listCapped)
 }
 
 // Pages is the number of pages of the whole list (at least 1).
@@ -157,7 +158,7 @@ func list[T any](ctx context.Context, r querier, p Page, sel, from, order string
 	p = p.normal()
 	out := Listed[T]{Page: p}
 	var err error
-	if out.Rows, err = listRows(ctx, r, p, sel, from, order, q, scan); err != nil {
+	if out.Rows, err = listRows(ctx, r, p, p.Size, sel, from, order, q, scan); err != nil {
 		return out, err
 	}
 	if len(out.Rows) < p.Size && (len(out.Rows) > 0 || p.Number == 1) {
@@ -171,16 +172,57 @@ func list[T any](ctx context.Context, r querier, p Page, sel, from, order string
 	if err := r.QueryRowContext(ctx, `SELECT COUNT(*) `+countFrom+q.cond(), q.args...).Scan(&out.Total); err != nil {
 		return out, err
 	}
-	if last := max(1, (out.Total+p.Size-1)/p.Size); p.Number > last {
-		p.Number, out.Page.Number = last, last
-		out.Rows, err = listRows(ctx, r, p, sel, from, order, q, scan)
+	if last := lastPage(out.Total, p.Size); p.Number > last {
+		out.Page.Number = last
+		return readPage(ctx, r, out, sel, from, order, q, scan)
 	}
+	return out, nil
+}
+
+// listCapped is list for a list too long to count whole on every page
+// (the audit trail, millions of rows): it counts at most limit rows, and
+// when there are more says so (More) with Total at limit; its pages end
+// there, and a list offers another way on past them (an earlier cursor,
+// a narrower filter). The count walks the rows in the list's order, so
+// that where an index gives that order (the audit trail's id) it stops
+// after limit rows instead of reading an index of another column whole.
+func listCapped[T any](ctx context.Context, r querier, p Page, limit int, sel, from, order string, q *listQuery, scan func(rowScanner) (T, error)) (Listed[T], error) {
+	p = p.normal()
+	out := Listed[T]{Page: p}
+	countFrom := from
+	if q.countFrom != "" {
+		countFrom = q.countFrom
+	}
+	if err := r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 AS one `+countFrom+q.cond()+` ORDER BY `+order+fmt.Sprintf(` LIMIT %d) capped`, limit+1),
+		q.args...).Scan(&out.Total); err != nil {
+		return out, err
+	}
+	if out.Total > limit {
+		out.Total, out.More = limit, true
+	}
+	out.Page.Number = min(p.Number, lastPage(out.Total, p.Size))
+	return readPage(ctx, r, out, sel, from, order, q, scan)
+}
+
+// lastPage is the number of the last page of total rows (at least 1).
+func lastPage(total, size int) int { return max(1, (total+size-1)/size) }
+
+// readPage reads out's page of a counted list; a capped list's last page
+// ends at the cap.
+func readPage[T any](ctx context.Context, r querier, out Listed[T], sel, from, order string, q *listQuery, scan func(rowScanner) (T, error)) (Listed[T], error) {
+	p := out.Page
+	n := p.Size
+	if out.More {
+		n = min(n, out.Total-(p.Number-1)*p.Size)
+	}
+	var err error
+	out.Rows, err = listRows(ctx, r, p, n, sel, from, order, q, scan)
 	return out, err
 }
 
-// listRows reads page p of a list.
-func listRows[T any](ctx context.Context, r querier, p Page, sel, from, order string, q *listQuery, scan func(rowScanner) (T, error)) ([]T, error) {
-	args := append(q.args[:len(q.args):len(q.args)], p.Size, (p.Number-1)*p.Size)
+// listRows reads at most n rows of page p of a list.
+func listRows[T any](ctx context.Context, r querier, p Page, n int, sel, from, order string, q *listQuery, scan func(rowScanner) (T, error)) ([]T, error) {
+	args := append(q.args[:len(q.args):len(q.args)], n, (p.Number-1)*p.Size)
 	rows, err := r.QueryContext(ctx, `SELECT `+sel+` `+from+q.cond()+` ORDER BY `+order+
 		fmt.Sprintf(` LIMIT $%d OFFSET $%d`, len(args)-1, len(args)), args...)
 	if err != nil {

@@ -139,6 +139,7 @@ type Alert struct {
 	State        AlertState
 	Jurisdiction string
 	ProjectID    int64
+	UnitID       int64 // the flat it is about (0: none)
 	OrgID        int64 // the organisation that must act
 	OrgName      string
 	Subject      string // e.g. "commitment:12"
@@ -227,6 +228,7 @@ type Finding struct {
 	Severity     Severity
 	Jurisdiction string
 	ProjectID    int64
+	UnitID       int64 // the flat the finding is about, if it is about one
 	OrgID        int64
 	Subject      string
 	Message      string
@@ -513,7 +515,7 @@ func Refusals(f RefusalFacts, t Thresholds) (Finding, bool) {
 	if f.Count >= 2*t.Refusals {
 		sev = Critical
 	}
-	return Finding{Kind: RepeatedRefusal, Severity: sev, Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.OrgID,
+	return Finding{Kind: RepeatedRefusal, Severity: sev, Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, UnitID: f.UnitID, OrgID: f.OrgID,
 		Subject: fmt.Sprintf("unit:%d:refusals", f.UnitID), Link: fmt.Sprintf("/units/%d", f.UnitID),
 		Message: fmt.Sprintf("%s在%d小时内被拒绝办理%d次（%s），请核查是否存在一房多卖或违规办理", f.Room, t.RefusalHours, f.Count, f.Actions),
 		At:      f.Last}, true

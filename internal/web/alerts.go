@@ -2,7 +2,10 @@ package web
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
+	"net/url"
+	"slices"
 	"strconv"
 
 	"handover/internal/access"
@@ -12,45 +15,118 @@ import (
 	"handover/internal/supervision"
 )
 
-// AlertsPage is an organisation's alert inbox (the prefecture's: all).
+// AlertsPage is an organisation's alert inbox (the prefecture's: all), a
+// page at a time: by state, kind, only the viewer's, only the overdue
+// items of a jurisdiction or organisation (the dashboard's figures), and
+// searchable by project, flat or text.
 type AlertsPage struct {
 	Base
-	Alerts []supervision.Alert
-	State  string
-	Kind   supervision.AlertKind
-	Kinds  []supervision.AlertKind
-	Counts map[supervision.Severity]int
-	Mine   bool
+	List    store.AlertListed
+	Pager   Pager
+	State   string
+	Kind    supervision.AlertKind
+	Kinds   []supervision.AlertKind
+	Mine    bool
+	Overdue bool   // only the overdue items (supervision.OverdueKinds)
+	Juris   string // narrowed to this jurisdiction ("": not)
+	JName   string // its name
+	Org     int64  // narrowed to the alerts this organisation must act on (0: not)
+	OrgName string
+	Q       string
+	Tabs    []AlertTab
 }
 
-// Count is how many listed alerts have severity s.
-func (p AlertsPage) Count(s string) int { return p.Counts[supervision.Severity(s)] }
+// AlertTab is one of the state tabs, keeping the other conditions.
+type AlertTab struct {
+	State, Label, Href string
+}
+
+// Count is how many alerts of the whole list have severity s.
+func (p AlertsPage) Count(s string) int { return p.List.Severities[supervision.Severity(s)] }
+
+// alertListQuery reads an alert list's conditions from r's address for
+// viewer p: the state tabs (open by default), kind, mine, overdue,
+// jurisdiction, organisation, search and page. state is the tab shown.
+func alertListQuery(r *http.Request, p *identity.Principal) (q store.AlertListQuery, state string) {
+	v := r.URL.Query()
+	state = v.Get("state")
+	switch state {
+	case "all":
+	case "resolved":
+		q.State = "resolved"
+	default:
+		state, q.State = "open", "open"
+	}
+	q.Kind = supervision.AlertKind(v.Get("kind"))
+	if !slices.Contains(supervision.AlertKinds, q.Kind) {
+		q.Kind = ""
+	}
+	if v.Get("mine") == "1" {
+		q.Assignee = p.User.ID
+	}
+	q.Overdue = v.Get("overdue") == "1"
+	q.Jurisdiction = v.Get("jurisdiction")
+	q.OrgID, _ = strconv.ParseInt(v.Get("org"), 10, 64)
+	q.Search, q.Page = listSearch(r), listPage(r)
+	return q, state
+}
 
 func (s *Server) alertsPage(w http.ResponseWriter, r *http.Request) error {
 	p, err := principal(r)
 	if err != nil {
 		return err
 	}
-	state := r.URL.Query().Get("state")
-	q, err := store.AlertQueryFor(p, state)
+	f, err := access.ListFilter(p, access.AlertRead)
 	if err != nil {
 		return err
 	}
-	if state == "" {
-		state = "open"
+	q, state := alertListQuery(r, p)
+	page := AlertsPage{Base: s.base(r, "预警"), State: state, Kind: q.Kind, Kinds: supervision.AlertKinds, Mine: q.Assignee != 0,
+		Overdue: q.Overdue, Juris: q.Jurisdiction, Org: q.OrgID, Q: q.Search}
+	if page.Juris != "" {
+		names, _, err := s.jurisdictionNames(r)
+		if err != nil {
+			return err
+		}
+		page.JName = JNames(names).Name(page.Juris)
 	}
-	page := AlertsPage{Base: s.base(r, "预警"), State: state, Kind: supervision.AlertKind(r.URL.Query().Get("kind")), Kinds: supervision.AlertKinds,
-		Counts: map[supervision.Severity]int{}, Mine: r.URL.Query().Get("mine") == "1"}
-	q.Kind = page.Kind
-	if page.Mine {
-		q.Assignee = p.User.ID
+	if page.Org != 0 {
+		if o, err := s.db.Org(r.Context(), page.Org); err == nil {
+			page.OrgName = o.Name
+		}
 	}
-	if page.Alerts, err = s.db.Alerts(r.Context(), q); err != nil {
+	// The tabs keep every condition: what narrows the list to a place
+	// (jurisdiction, organisation, the overdue items), the kind, mine and
+	// the search.
+	place := url.Values{}
+	if q.Overdue {
+		place.Set("overdue", "1")
+	}
+	if q.Jurisdiction != "" {
+		place.Set("jurisdiction", q.Jurisdiction)
+	}
+	if q.OrgID != 0 {
+		place.Set("org", strconv.FormatInt(q.OrgID, 10))
+	}
+	for _, t := range []AlertTab{{"open", "待处理", ""}, {"resolved", "已解除", ""}, {"all", "全部", ""}} {
+		v := maps.Clone(place)
+		v.Set("state", t.State)
+		if q.Kind != "" {
+			v.Set("kind", string(q.Kind))
+		}
+		if page.Mine {
+			v.Set("mine", "1")
+		}
+		if q.Search != "" {
+			v.Set("q", q.Search)
+		}
+		t.Href = "/alerts?" + v.Encode()
+		page.Tabs = append(page.Tabs, t)
+	}
+	if page.List, err = s.db.AlertList(r.Context(), f, q); err != nil {
 		return err
 	}
-	for _, a := range page.Alerts {
-		page.Counts[a.Severity]++
-	}
+	page.Pager = pagerOf(r, page.List.Listed)
 	return s.render(w, 200, "alerts", page)
 }
 

@@ -31,13 +31,16 @@ import (
 type AuditPage struct {
 	Base
 	Events      []AuditRow
+	Pager       Pager
 	Query       AuditFilter
 	Kinds       []audit.RecordKind // the record kinds the filter offers
 	ActionNames []string           // the actions' names, offered as the search is typed
 	Matched     []string           // the actions the search text named, by name
 	NoMatch     bool               // the search text names no action
 	ShowRaw     bool               // administrators may open each event's summary as recorded
-	NextPage    string
+	NextPage    string             // past the counted pages: the events before the last one shown
+	Before      int64              // the list starts before this event (0: at the newest)
+	NewestPage  string             // the same list from the newest event
 	Verified    *AuditVerification
 }
 
@@ -77,7 +80,7 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	form := AuditFilter{Action: strings.TrimSpace(q.Get("action")), RecordType: q.Get("record_type"), RecordID: q.Get("record_id"),
 		Actor: q.Get("actor"), From: q.Get("from"), To: q.Get("to")}
-	aq := store.AuditQuery{RecordType: form.RecordType, RecordID: form.RecordID, Limit: 100}
+	aq := store.AuditQuery{RecordType: form.RecordType, RecordID: form.RecordID, Page: listPage(r)}
 	page := AuditPage{Base: s.base(r, "审计日志"), Query: form, Kinds: audit.RecordKinds(), ActionNames: actionNames(), ShowRaw: p.Has(identity.RoleAdmin)}
 	// The search names actions in Chinese (登录); a code (auth.login) or a
 	// prefix of codes (user.) still works, and a code is shown by its name.
@@ -106,20 +109,33 @@ func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) error {
 	if d, err := calendar.ParseDate(form.To); err == nil {
 		aq.To = d.AddDays(1).Start()
 	}
-	events, err := s.db.ListAudit(r.Context(), f, aq)
+	l, err := s.db.AuditList(r.Context(), f, aq)
 	if err != nil {
 		return err
 	}
-	if page.Events, err = s.auditRows(r, events); err != nil {
+	if page.Events, err = s.auditRows(r, l.Rows); err != nil {
 		return err
 	}
-	if len(events) == aq.Limit {
-		next := url.Values{}
-		for k, v := range q {
-			next[k] = v
+	page.Pager = pagerOf(r, l)
+	// The pages end where the count stops (store.AuditCountCap): from the
+	// last of them the list goes on before its last event.
+	at := func(before int64) string {
+		v := url.Values{}
+		for k, x := range q {
+			v[k] = x
 		}
-		next.Set("before", strconv.FormatInt(events[len(events)-1].ID, 10))
-		page.NextPage = "/audit?" + next.Encode()
+		v.Del("page")
+		v.Del("before")
+		if before > 0 {
+			v.Set("before", strconv.FormatInt(before, 10))
+		}
+		return (&url.URL{Path: "/audit", RawQuery: v.Encode()}).String()
+	}
+	if l.More && l.Page.Number == l.Pages() && len(l.Rows) > 0 {
+		page.NextPage = at(l.Rows[len(l.Rows)-1].ID)
+	}
+	if page.Before = aq.BeforeID; page.Before > 0 {
+		page.NewestPage = at(0)
 	}
 	return s.render(w, 200, "audit", page)
 }

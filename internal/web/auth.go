@@ -130,12 +130,14 @@ func (s *Server) homeCards(r *http.Request, p *identity.Principal) ([]HomeCard, 
 		if err != nil {
 			return nil, err
 		}
-		denied, err := s.db.ListAudit(ctx, f, store.AuditQuery{Action: "access.denied", From: s.today().Start(), Limit: 500})
+		// The count of the list the card opens: today's refusals.
+		today := s.today()
+		denied, err := s.db.AuditList(ctx, f, store.AuditQuery{Action: "access.denied", From: today.Start(), Page: store.Page{Size: 1}})
 		if err != nil {
 			return nil, err
 		}
-		cards = append(cards, HomeCard{Title: "今日越权访问", Count: len(denied), Unit: "次", Href: "/audit?action=access.denied",
-			Warn: len(denied) > 0, Note: "被拒绝的访问均记入审计日志"})
+		cards = append(cards, HomeCard{Title: "今日越权访问", Count: denied.Total, Unit: "次", Href: "/audit?action=access.denied&from=" + today.String(),
+			Warn: denied.Total > 0, Note: "被拒绝的访问均记入审计日志"})
 	}
 	if p.Has(identity.RoleBuyer) && p.User.IDNumber != "" {
 		n, err := s.db.AwaitingConfirmation(ctx, p.User.IDNumber)
@@ -279,15 +281,16 @@ func (s *Server) completionCards(r *http.Request, p *identity.Principal) ([]Home
 		cards = append(cards, HomeCard{Title: "待出具的验收意见", Count: len(tasks), Unit: "项", Href: "/acceptance", Warn: overdue > 0, Note: note})
 	}
 	if access.Could(p, access.AlertRead) {
-		q, err := store.AlertQueryFor(p, "open")
+		f, err := access.ListFilter(p, access.AlertRead)
 		if err != nil {
 			return nil, err
 		}
-		alerts, err := s.db.Alerts(ctx, q)
+		// The count of the list the card opens (its first row read, too).
+		open, err := s.db.AlertList(ctx, f, store.AlertListQuery{State: "open", Page: store.Page{Size: 1}})
 		if err != nil {
 			return nil, err
 		}
-		cards = append(cards, HomeCard{Title: "未解除的预警", Count: len(alerts), Unit: "条", Href: "/alerts", Warn: len(alerts) > 0})
+		cards = append(cards, HomeCard{Title: "未解除的预警", Count: open.Total, Unit: "条", Href: "/alerts?state=open", Warn: open.Total > 0})
 	}
 	return cards, nil
 }

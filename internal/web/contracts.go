@@ -645,15 +645,21 @@ type PartnersPage struct {
 	Health      []store.EndpointHealth
 	MaxAttempts int
 	Endpoints   []exchange.Endpoint
-	Deliveries  []store.Delivery
-	Orgs        []identity.Org
-	Events      []exchange.EventType
-	Secret      string // a newly generated secret, shown once
-	Errors      map[string]string
-	Message     string
-	ShowRaw     bool              // administrators may open a failure's error as recorded
-	JNames      JNames            // jurisdictions' names by code
-	Subjects    map[string]string // what the deliveries' events are about (unit:2092), named
+	// Deliveries is a page of the 投递记录: all of them or only the
+	// failed ones (Keep.Show "failed"), searched (Keep.Q), to one endpoint
+	// when Endpoint is set (the failing-partner alert's link).
+	Deliveries store.Listed[store.Delivery]
+	Pager      Pager
+	Keep       ListState
+	Endpoint   int64
+	Orgs       []identity.Org
+	Events     []exchange.EventType
+	Secret     string // a newly generated secret, shown once
+	Errors     map[string]string
+	Message    string
+	ShowRaw    bool              // administrators may open a failure's error as recorded
+	JNames     JNames            // jurisdictions' names by code
+	Subjects   map[string]string // what the deliveries' events are about (unit:2092), named
 }
 
 // JName names an endpoint's jurisdiction; "" (every jurisdiction) is 全部.
@@ -662,6 +668,22 @@ func (p PartnersPage) JName(code string) string {
 		return "全部"
 	}
 	return p.JNames.Name(code)
+}
+
+// DeliveriesHref is the delivery list shown as show ("failed" or all),
+// keeping its search and endpoint.
+func (p PartnersPage) DeliveriesHref(show string) string {
+	v := url.Values{}
+	if show != "" {
+		v.Set("show", show)
+	}
+	if p.Keep.Q != "" {
+		v.Set("q", p.Keep.Q)
+	}
+	if p.Endpoint != 0 {
+		v.Set("endpoint", strconv.FormatInt(p.Endpoint, 10))
+	}
+	return (&url.URL{Path: "/admin/partners", RawQuery: v.Encode(), Fragment: "deliveries"}).String()
 }
 
 // Subject names what an event is about: 户 天山·悦府 7号楼 1单元4104（#2092）.
@@ -753,16 +775,19 @@ func (s *Server) renderPartners(w http.ResponseWriter, r *http.Request, status i
 	if page.MaxAttempts, err = s.db.MaxAttempts(r.Context()); err != nil {
 		return err
 	}
-	ds, err := s.db.Deliveries(r.Context(), store.DeliveryQuery{Limit: 200})
-	if err != nil {
+	q := store.DeliveryListQuery{Failed: r.URL.Query().Get("show") == "failed", Search: listSearch(r), Page: listPage(r)}
+	q.EndpointID, _ = strconv.ParseInt(r.URL.Query().Get("endpoint"), 10, 64)
+	page.Keep = ListState{Q: q.Search, Page: q.Page.Number}
+	if q.Failed {
+		page.Keep.Show = "failed"
+	}
+	page.Endpoint = q.EndpointID
+	if page.Deliveries, err = s.db.DeliveryList(r.Context(), f, q); err != nil {
 		return err
 	}
-	for _, d := range ds {
-		if allowed[d.Endpoint.OrgID] {
-			page.Deliveries = append(page.Deliveries, d)
-		}
-	}
-	if page.Subjects, err = s.subjects(r, page.Deliveries); err != nil {
+	page.Keep.Page = page.Deliveries.Page.Number
+	page.Pager = pagerOf(r, page.Deliveries)
+	if page.Subjects, err = s.subjects(r, page.Deliveries.Rows); err != nil {
 		return err
 	}
 	if page.JNames, _, err = s.jurisdictionNames(r); err != nil {
@@ -784,6 +809,7 @@ func (s *Server) partnerCreate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	asPartners(r)
 	if msg != "" {
 		return s.renderPartners(w, r, http.StatusUnprocessableEntity, PartnersPage{Errors: errs, Message: msg})
 	}
@@ -801,14 +827,37 @@ func (s *Server) partnerReplay(w http.ResponseWriter, r *http.Request) error {
 	if _, msg, err := formErrors(err); err != nil {
 		return err
 	} else if msg != "" {
+		asPartners(r)
 		return s.renderPartners(w, r, http.StatusConflict, PartnersPage{Message: msg})
 	}
 	if s.cfg.Wake != nil {
 		s.cfg.Wake()
 	}
 	s.flash(r, fmt.Sprintf("已安排重新投递 %d 条事件", n))
-	http.Redirect(w, r, "/admin/partners#health", http.StatusSeeOther)
+	http.Redirect(w, r, partnersBack(r)+"#health", http.StatusSeeOther)
 	return nil
+}
+
+// partnersBack is the partners page at the delivery list's place its form
+// carried: filter, search and page (the keep partial), and the endpoint.
+func partnersBack(r *http.Request) string {
+	back := listBack(r, "/admin/partners")
+	if ep, err := strconv.ParseInt(r.PostFormValue("endpoint"), 10, 64); err == nil && ep > 0 {
+		sep := "?"
+		if strings.Contains(back, "?") {
+			sep = "&"
+		}
+		back += sep + "endpoint=" + strconv.FormatInt(ep, 10)
+	}
+	return back
+}
+
+// asPartners makes r read as the partners page at the place its form was
+// sent from, for the page shown again after an action.
+func asPartners(r *http.Request) {
+	back := partnersBack(r)
+	r.URL.Path, r.URL.RawPath = "/admin/partners", ""
+	_, r.URL.RawQuery, _ = strings.Cut(back, "?")
 }
 
 // ---- unit page additions

@@ -6,6 +6,7 @@ import (
 	"html/template"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 
 	"handover/internal/access"
@@ -45,6 +46,23 @@ func (p DashboardPage) Q() template.URL {
 }
 
 // Percent formats a share.
+// OverdueHref is the alert list the overdue figures count: the standing
+// alerts of the overdue kinds in the page's jurisdiction, of one
+// organisation and kind when org is not 0.
+func (p DashboardPage) OverdueHref(org int64, kind supervision.AlertKind) string {
+	v := url.Values{"state": {"open"}, "overdue": {"1"}}
+	if p.Query.Jurisdiction != "" {
+		v.Set("jurisdiction", p.Query.Jurisdiction)
+	}
+	if org != 0 {
+		v.Set("org", strconv.FormatInt(org, 10))
+	}
+	if kind != "" {
+		v.Set("kind", string(kind))
+	}
+	return "/alerts?" + v.Encode()
+}
+
 func (p DashboardPage) Percent(x float64) string { return fmt.Sprintf("%.1f%%", 100*x) }
 
 // dashboardQuery reads and checks the jurisdiction and period of a

@@ -41,6 +41,7 @@ type Pager struct {
 	Total, First, Last, Number, Pages int
 	Prev, Next                        string // "" at either end
 	Start, End                        string // the first and the last page ("" when on it)
+	More                              bool   // the list holds more than Total rows (counted only so far)
 }
 
 // pagerOf is the pager of l as shown at r's address.
@@ -49,7 +50,7 @@ func pagerOf[T any](r *http.Request, l store.Listed[T]) Pager { return pagerAt(r
 // pagerAt is pagerOf for a list paged by ?key=N (listPageAt); its links
 // keep the other lists' pages as they are.
 func pagerAt[T any](r *http.Request, l store.Listed[T], key string) Pager {
-	p := Pager{Total: l.Total, First: l.First(), Last: l.Last(), Number: l.Page.Number, Pages: l.Pages()}
+	p := Pager{Total: l.Total, First: l.First(), Last: l.Last(), Number: l.Page.Number, Pages: l.Pages(), More: l.More}
 	link := func(n int) string {
 		q := r.URL.Query()
 		q.Set(key, strconv.Itoa(n))
