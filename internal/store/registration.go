@@ -427,7 +427,7 @@ func (tx *Tx) resolveUnit(ctx context.Context, s *registry.Service, in registry.
 	}
 	ref, err := unitRef(ctx, tx.q(), `u.unit_no = $1`, no)
 	if errors.Is(err, sql.ErrNoRows) || problem.KindOf(err) == problem.NotFound {
-		return &problem.Error{Kind: problem.Invalid, Code: "unit.not_found", Message: "查无此不动产单元号",
+		return &problem.Error{Kind: problem.Invalid, Code: "application.unit_no", Message: "查无此不动产单元号",
 			Fields: map[string]string{"unit_no": "查无此不动产单元号“" + no + "”"}}
 	}
 	if err != nil {
