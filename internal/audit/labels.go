@@ -334,7 +334,7 @@ func FieldLabel(key string) string {
 var values = map[string]map[string]string{
 	"reason": {"unknown user": "用户名不存在", "auth.disabled": "账户已停用", "auth.locked": "账户已锁定"},
 	"via":    {"page": "页面", "api": "接口"},
-	"name":   {"none": "未填写权利人姓名", "holder": "所填姓名为权利人", "not_a_holder": "所填姓名不是权利人", "locked": "当日所填错误姓名已达上限，未核对姓名"},
+	"name":   {"none": "未填写权利人姓名", "holder": "所填姓名为权利人", "not_a_holder": "所填姓名不是权利人", "locked": "24小时内所填错误姓名已达上限，未核对姓名"},
 	"source": {"page": "页面", "api": "接口", "counter": "窗口", "staff": "税务人员录入", "batch": "批量交房", "import": "文件导入"},
 }
 

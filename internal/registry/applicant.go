@@ -3,6 +3,7 @@ package registry
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 
 	"handover/internal/code"
@@ -56,19 +57,33 @@ func ApplicantNames(as []Applicant) []string {
 	return out
 }
 
+// OtherIDKinds are the identity documents other than a 身份证 and a
+// 统一社会信用代码 that registration accepts from a person: their numbers are checked for form
+// only, as they carry no check digit the platform can verify. (Residents
+// of Hong Kong, Macao and Taiwan and foreigners buy and register flats on
+// these.)
+var OtherIDKinds = []string{"护照", "港澳居民来往内地通行证", "台湾居民来往大陆通行证", "港澳台居民居住证", "外国人永久居留身份证"}
+
 // CheckID checks an identity document's number and returns it in its
-// canonical form (upper-case X) with its kind: a 身份证号 by its birth date,
-// region and check digit (GB 11643), a 统一社会信用代码 by its check
-// character (GB 32100). With no kind, an 18-character number is read as a
-// 身份证号 when its first 17 characters are digits, else as a 统一社会信用代码.
-// The message says in Chinese what is wrong.
+// canonical form (upper-case letters) with its kind: a 身份证号 by its birth
+// date, region and check digit (GB 11643), a 统一社会信用代码 by its check
+// character (GB 32100), another document (OtherIDKinds) by its form. With
+// no kind, an 18-character number is whichever of a 身份证号 and a 统一社会
+// 信用代码 it is valid as (a code may be all digits but its last); the
+// message says in Chinese what is wrong.
 func CheckID(kind, number string) (canonical, kindOut, message string) {
 	number = strings.ToUpper(strings.TrimSpace(number))
 	if kind == "" {
-		kind = IDCardKind
-		if len(number) == 18 && !code.AllDigits(number[:17]) {
-			kind = USCCKind
+		if _, _, msg := CheckID(IDCardKind, number); msg == "" || len(number) != 18 {
+			return CheckID(IDCardKind, number)
 		}
+		if n, k, msg := CheckID(USCCKind, number); msg == "" {
+			return n, k, ""
+		}
+		if !code.AllDigits(number[:17]) {
+			return CheckID(USCCKind, number)
+		}
+		return CheckID(IDCardKind, number)
 	}
 	switch kind {
 	case IDCardKind:
@@ -84,7 +99,18 @@ func CheckID(kind, number string) (canonical, kindOut, message string) {
 		}
 		return u.Code, kind, ""
 	}
-	return number, kind, fmt.Sprintf("证件类型“%s”不受理，应为身份证或统一社会信用代码", kind)
+	if slices.Contains(OtherIDKinds, kind) {
+		if len(number) < 5 || len(number) > 20 || strings.IndexFunc(number, func(r rune) bool { return !(r >= '0' && r <= '9' || r >= 'A' && r <= 'Z') }) >= 0 {
+			return number, kind, kind + "号码应为5至20位字母或数字"
+		}
+		return number, kind, ""
+	}
+	return number, kind, fmt.Sprintf("证件类型“%s”不受理，应为身份证、统一社会信用代码或%s", kind, strings.Join(OtherIDKinds, "、"))
+}
+
+// IsIDKind tells whether s names an identity document registration accepts.
+func IsIDKind(s string) bool {
+	return s == IDCardKind || s == USCCKind || slices.Contains(OtherIDKinds, s)
 }
 
 // checkApplicants trims the applicants and checks each one's document,

@@ -18,7 +18,11 @@ func TestCheckID(t *testing.T) {
 		{"a 统一社会信用代码 read from its letters", "", "91652301MA78XKQ12A", "91652301MA78XKQ12A", USCCKind, true},
 		{"a 统一社会信用代码 named", USCCKind, "91652301ma78xkq12k", "91652301MA78XKQ12K", USCCKind, false},
 		{"a 统一社会信用代码 without its kind", "", "91652301MA78XKQ12K", "91652301MA78XKQ12K", USCCKind, false},
-		{"a passport", "护照", "E12345678", "E12345678", "护照", true},
+		{"a passport", "护照", "e12345678", "E12345678", "护照", false},
+		{"a passport's number mistyped", "护照", "E1234-5678", "E1234-5678", "护照", true},
+		{"an unknown document", "驾驶证", "652301199003071231", "652301199003071231", "驾驶证", true},
+		{"a 统一社会信用代码 all digits but its last", "", "91110108551385082Q", "91110108551385082Q", USCCKind, false},
+		{"an all-digit number valid as neither: the 身份证号's fault", "", "911101085513850821", "911101085513850821", IDCardKind, true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -49,11 +49,12 @@ func Take(in ApplicationInput, clerk int64, at time.Time) (Application, error) {
 	if a.Source == "" {
 		a.Source = "counter"
 	}
-	if len(in.Services) == 0 {
-		return a, problem.New(problem.Invalid, "application.services", "申请至少应有一项登记事项")
-	}
 	var f problem.Fields
 	a.Applicants = checkApplicants(in.Applicants, a.Source == "counter", &f)
+	if len(in.Services) == 0 {
+		f.Add("services", "申请至少应有一项登记事项")
+		return a, f.Err("application.services", "申请至少应有一项登记事项")
+	}
 	for i, si := range in.Services {
 		s := Service{Seq: i + 1, Kind: si.Kind, UnitID: si.UnitID, BuildingID: si.BuildingID, ContractID: si.ContractID,
 			EntryID: si.EntryID, Details: map[string]string{}, State: Accepted, AcceptedBy: clerk}

@@ -16,13 +16,14 @@ import (
 
 // UnpaidDeedTaxes lists the assessed, unpaid deed taxes the filter allows,
 // for the payments workbook: by project and flat, at most ledger.MaxRows
-// (the most a workbook may carry back), buyers' names masked.
-func (db *DB) UnpaidDeedTaxes(ctx context.Context, f access.Filter) ([]tax.Unpaid, error) {
+// (the most a workbook may carry back; more tells there were more),
+// buyers' names masked.
+func (db *DB) UnpaidDeedTaxes(ctx context.Context, f access.Filter) (out []tax.Unpaid, more bool, err error) {
 	l := db.newList()
 	l.and(`t.paid_at IS NULL`)
 	if !f.All {
 		if f.Jurisdiction == "" {
-			return nil, nil
+			return nil, false, nil
 		}
 		l.and(`p.jurisdiction = ` + l.arg(f.Jurisdiction))
 	}
@@ -30,17 +31,16 @@ func (db *DB) UnpaidDeedTaxes(ctx context.Context, f access.Filter) ([]tax.Unpai
 		COALESCE((SELECT `+db.groupConcat("cb.name")+` FROM contract_buyers cb WHERE cb.contract_id = c.id), '')
 		FROM deed_taxes t JOIN contracts c ON c.id = t.contract_id JOIN units u ON u.id = t.unit_id
 		JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id`+l.cond()+
-		fmt.Sprintf(` ORDER BY p.id, b.number, u.number LIMIT %d`, ledger.MaxRows), l.args...)
+		fmt.Sprintf(` ORDER BY p.id, b.number, u.number LIMIT %d`, ledger.MaxRows+1), l.args...)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
 	defer rows.Close()
-	var out []tax.Unpaid
 	for rows.Next() {
 		var u tax.Unpaid
 		var amount int64
 		if err := rows.Scan(&u.Contract, &u.Project, &u.Room, &amount, &u.Buyers); err != nil {
-			return nil, err
+			return nil, false, err
 		}
 		var names []string
 		for _, n := range strings.Split(u.Buyers, "、") {
@@ -49,7 +49,10 @@ func (db *DB) UnpaidDeedTaxes(ctx context.Context, f access.Filter) ([]tax.Unpai
 		u.Buyers, u.Amount = strings.Join(names, "、"), measure.FromCents(amount)
 		out = append(out, u)
 	}
-	return out, rows.Err()
+	if len(out) > ledger.MaxRows {
+		out, more = out[:ledger.MaxRows], true
+	}
+	return out, more, rows.Err()
 }
 
 // PayDeedTaxes records the payments of a workbook (tax.ReadPayments) in
@@ -64,6 +67,7 @@ func (db *DB) PayDeedTaxes(ctx context.Context, actor audit.Actor, payments []ta
 	}
 	var recorded int
 	err := db.transact(ctx, actor, func(tx *Tx) error {
+		recorded = 0 // a retried transaction counts afresh
 		var bad []ledger.RowError
 		for _, p := range payments {
 			c, err := contractWhere(ctx, tx.q(), `c.number = $1`, p.Contract)

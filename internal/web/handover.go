@@ -372,7 +372,7 @@ func (s *Server) deedTaxTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rows, err := s.db.UnpaidDeedTaxes(r.Context(), f)
+	rows, more, err := s.db.UnpaidDeedTaxes(r.Context(), f)
 	if err != nil {
 		return err
 	}
@@ -380,7 +380,11 @@ func (s *Server) deedTaxTemplate(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return sendXLSX(w, "待登记完税清单"+s.today().String()+".xlsx", raw)
+	name := "待登记完税清单" + s.today().String()
+	if more { // said in the file's name, the one place a download can say it
+		name += fmt.Sprintf("（仅列出前%d户，登记后再次下载余下的）", len(rows))
+	}
+	return sendXLSX(w, name+".xlsx", raw)
 }
 
 // deedTaxImport records the payments of an uploaded workbook, all or none:

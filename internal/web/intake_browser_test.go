@@ -63,6 +63,9 @@ func TestBrowserCounterIntake(t *testing.T) {
 	if n, _ := chromedp.Run(s.b, chromedp.Evaluate[int](`document.querySelectorAll('.alert.err, #error-summary').length`)); n != 0 {
 		t.Fatalf("the scanner's Enter sent the form")
 	}
+	if focused, _ := chromedp.Run(s.b, chromedp.Evaluate[string](`document.activeElement.name || ""`)); focused != "whole_1" {
+		t.Errorf("after the scanner's Enter the focus is on %q, want the next field, whole_1", focused)
+	}
 	s.do("the rest of the form",
 		chromedp.Click(chromedp.CSS(`[data-line="1"] summary`)),
 		chromedp.SendKeys(chromedp.CSS(`input[name=reason_1]`), "共同出资"),

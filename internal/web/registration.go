@@ -125,6 +125,7 @@ func (s *Server) restrictParcel(w http.ResponseWriter, r *http.Request) error {
 	_, err := s.db.RestrictParcel(r.Context(), identity.ActorFrom(r.Context()), parcel, r.PostFormValue("kind"), strings.TrimSpace(r.PostFormValue("authority")),
 		strings.TrimSpace(r.PostFormValue("doc_no")), strings.TrimSpace(r.PostFormValue("note")))
 	if problem.KindOf(err) == problem.NotFound {
+		asListed(r, "/registration")
 		return s.renderRegistration(w, r, http.StatusUnprocessableEntity, map[string]string{"parcel": "宗地不存在"}, "宗地代码有误")
 	}
 	errs, msg, err := formErrors(err)
@@ -132,6 +133,7 @@ func (s *Server) restrictParcel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	if msg != "" {
+		asListed(r, "/registration")
 		return s.renderRegistration(w, r, http.StatusUnprocessableEntity, errs, msg)
 	}
 	s.flash(r, "已登记宗地限制："+parcel)
@@ -158,6 +160,10 @@ type NewApplicationPage struct {
 	Errors     map[string]string
 	Message    string
 	Reasons    []problem.Reason
+	// lines are the form's lines of the services taken, in order: a line
+	// left without a kind takes no service, so the store's services[1] may
+	// be the form's third line.
+	lines []int
 }
 
 // DetailsOpen tells whether the i-th line's other particulars are shown
@@ -261,20 +267,35 @@ func (s *Server) applicationForm(r *http.Request) (NewApplicationPage, error) {
 	return page, err
 }
 
-// parseApplicants reads the form's applicants, one a line: the name (a
-// body's may hold spaces) and, last, the document's number.
+// parseApplicants reads the form's applicants: each a name (a body's may
+// hold spaces), optionally the kind of its document (护照, …), then the
+// document's number; a line may hold several (张伟 6523…、李娜 1101…), as
+// a number ends an applicant. A name with no number after it is an
+// applicant without a document, which the rules refuse at the counter.
 func parseApplicants(text string) []registry.Applicant {
 	var out []registry.Applicant
 	for _, line := range strings.Split(text, "\n") {
-		f := strings.FieldsFunc(line, isSeparator)
-		if len(f) == 0 {
-			continue
+		var name []string
+		kind := ""
+		for _, w := range strings.FieldsFunc(line, isSeparator) {
+			switch {
+			case len(name) > 0 && kind == "" && registry.IsIDKind(w):
+				kind = w
+			case isDocNumber(w):
+				// A number before any name is an applicant without one,
+				// which the rules refuse: never a part of a name.
+				out = append(out, registry.Applicant{Name: strings.Join(name, " "), IDKind: kind, IDNumber: w})
+				name, kind = nil, ""
+			default:
+				if kind != "" { // a kind's word not followed by a number is part of the name
+					name, kind = append(name, kind), ""
+				}
+				name = append(name, w)
+			}
 		}
-		a := registry.Applicant{Name: strings.Join(f, " ")}
-		if last := f[len(f)-1]; len(f) > 1 && isDocNumber(last) {
-			a = registry.Applicant{Name: strings.Join(f[:len(f)-1], " "), IDNumber: last}
+		if len(name) > 0 {
+			out = append(out, registry.Applicant{Name: strings.Join(name, " "), IDKind: kind})
 		}
-		out = append(out, a)
 	}
 	return out
 }
@@ -331,7 +352,7 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error
 		// The form's own faults, with the ones the store finds in the rest.
 		if err := s.db.CheckApplication(ctx, identity.ActorFrom(ctx), in); problem.KindOf(err) == problem.Invalid {
 			for k, v := range problem.As(err).Fields {
-				if f := formField(k); errs[f] == "" {
+				if f := page.formField(k); errs[f] == "" {
 					errs[f] = v
 				}
 			}
@@ -349,7 +370,7 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error
 		}
 		page.Errors, page.Message, page.Reasons = map[string]string{}, e.Message, e.Reasons
 		for k, v := range e.Fields {
-			page.Errors[formField(k)] = v
+			page.Errors[page.formField(k)] = v
 		}
 		return s.render(w, http.StatusUnprocessableEntity, "application_form", page)
 	}
@@ -359,14 +380,18 @@ func (s *Server) createApplication(w http.ResponseWriter, r *http.Request) error
 }
 
 // formField is the form's field of an error's field: a service's
-// services[1].bank is bank_1 (its holders[0].share is holders_1, a fault
-// of the whole service line_1); the applicants' is applicants.
-func formField(k string) string {
+// services[1].bank is bank_N for the form's line N that took the second
+// service (its holders[0].share is holders_N, a fault of the whole service
+// line_N); the applicants' is applicants.
+func (p *NewApplicationPage) formField(k string) string {
 	rest, ok := strings.CutPrefix(k, "services[")
 	if !ok {
 		return k
 	}
 	n, field, _ := strings.Cut(rest, "]")
+	if i, err := strconv.Atoi(n); err == nil && i >= 0 && i < len(p.lines) {
+		n = strconv.Itoa(p.lines[i])
+	}
 	field = strings.TrimPrefix(field, ".")
 	if i := strings.IndexAny(field, "[."); i >= 0 {
 		field = field[:i]
@@ -401,6 +426,7 @@ func (s *Server) applicationInput(r *http.Request, page *NewApplicationPage) (st
 			errs[fmt.Sprintf("holders_%d", i)] = msg
 		}
 		in.Services = append(in.Services, si)
+		page.lines = append(page.lines, i)
 	}
 	return in, errs
 }

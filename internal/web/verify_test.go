@@ -169,7 +169,7 @@ func TestVerifyPageByCertificateNumber(t *testing.T) {
 	_, locked := post(cert.Number, holder)
 	checkPage(t, "the holder's name after five wrong ones", locked,
 		in(`#verification`, hasAttr("data-scope", "limited")),
-		in(`#verification #names-locked`, hasText("今日不再核对姓名")),
+		in(`#verification #names-locked`, hasText("暂不核对姓名")),
 		none(`#verification #holders`))
 	checkPage(t, "by number alone", alone, none(`#names-locked`))
 	// 1 alone + 3 wrong names + 1 full + 2 GETs + 2 never issued + 2 wrong + 1 locked.

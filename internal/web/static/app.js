@@ -210,10 +210,19 @@
       input.dispatchEvent(new Event("blur"));
     });
   });
+  // The browser sends a form on Enter from the key's press, which may come
+  // as an event of its own after the key's down: both are stopped, and the
+  // focus moves on only when the key is released, so that the press does
+  // not reach (and send the form from) the next field.
   document.querySelectorAll("input[data-scan]").forEach(function (el) {
     el.addEventListener("keydown", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); }
+    });
+    el.addEventListener("keypress", function (e) {
+      if (e.key === "Enter") { e.preventDefault(); }
+    });
+    el.addEventListener("keyup", function (e) {
       if (e.key !== "Enter") { return; }
-      e.preventDefault();
       var fields = Array.prototype.slice.call(el.form.querySelectorAll("input, select, textarea, button"));
       var next = fields[fields.indexOf(el) + 1];
       if (next) { next.focus(); }
