@@ -86,6 +86,9 @@ func TestQueueListPages(t *testing.T) {
 		{"unit number", ref.Unit.UnitNo, []string{one.Number}},
 		{"applicant", "申请人3号", []string{one.Number}},
 		{"a typed % is literal", "申请人%号", nil},
+		{"not the stored applicants' keys", "name", nil},
+		{"not their documents' kind", "身份证", nil},
+		{"not a fragment of their document numbers", storetest.Applicants("申请人3号")[0].IDNumber[6:14], nil},
 		{"nothing", "不存在的", nil},
 	}
 	for _, tt := range tests {

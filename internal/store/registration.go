@@ -771,7 +771,8 @@ type QueueQuery struct {
 	State        registry.ServiceState // "": every step
 	// Search is part of a 受理号, of a flat (幢 and 户) or its 不动产单元号,
 	// of a project's name, or of an applicant's name (the queue is the
-	// registry's, whose staff may search by name).
+	// registry's, whose staff may search by name; never by an applicant's
+	// document number, which the queue does not show).
 	Search string
 	Page   Page
 }
@@ -789,7 +790,19 @@ func (db *DB) queueWhere(q QueueQuery) *listQuery {
 	if q.Jurisdiction != "" {
 		l.and(`a.jurisdiction = ` + l.arg(q.Jurisdiction))
 	}
-	l.like(q.Search, `a.number`, `COALESCE(b.name, '') || ' ' || COALESCE(u.room, '')`, `u.unit_no`, `p.name`, `a.applicants`)
+	if m, ok := l.match(q.Search); ok {
+		var or []string
+		for _, e := range []string{`a.number`, `COALESCE(b.name, '') || ' ' || COALESCE(u.room, '')`, `u.unit_no`, `p.name`} {
+			or = append(or, e+m)
+		}
+		// An applicant by name only: not the stored JSON's keys, kinds or
+		// document numbers. Older applications hold bare names.
+		names := `EXISTS (SELECT 1 FROM json_each(a.applicants) j WHERE (CASE j.type WHEN 'object' THEN json_extract(j.value, '$.name') ELSE j.value END)` + m + `)`
+		if db.engine == Postgres {
+			names = `EXISTS (SELECT 1 FROM jsonb_array_elements(a.applicants::jsonb) j WHERE (CASE jsonb_typeof(j) WHEN 'object' THEN j->>'name' ELSE j #>> '{}' END)` + m + `)`
+		}
+		l.and("(" + strings.Join(append(or, names), " OR ") + ")")
+	}
 	return l
 }
 
