@@ -88,17 +88,7 @@ func TestAlertListPages(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var unitIDs []int64
-	rows, err := db.SQLForTest().QueryContext(ctx, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, p.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		unitIDs = append(unitIDs, id)
-	}
-	rows.Close()
+	unitIDs := projectUnitIDs(t, db, p.ID)
 	flat, err := db.Unit(ctx, unitIDs[1])
 	if err != nil {
 		t.Fatal(err)
@@ -482,4 +472,23 @@ func TestDeliveryListPages(t *testing.T) {
 	if d := whole.Rows[0]; d.Endpoint.OrgName == "" || d.Endpoint.Name == "" || d.Event.Type == "" {
 		t.Errorf("a listed delivery lacks its endpoint or event: %+v", d)
 	}
+}
+
+// projectUnitIDs are a project's units, by id.
+func projectUnitIDs(t *testing.T, db *store.DB, project int64) []int64 {
+	t.Helper()
+	rows, err := db.SQLForTest().Query(`SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, project)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, id)
+	}
+	return ids
 }

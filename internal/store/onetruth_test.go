@@ -280,16 +280,7 @@ func signedProject(t *testing.T, db *store.DB, f *demo.Foundation, s demo.Synthe
 	if err != nil {
 		t.Fatal(err)
 	}
-	rows, err := db.SQLForTest().QueryContext(ctx, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, p.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		units = append(units, id)
-	}
-	rows.Close()
+	units = projectUnitIDs(t, db, p.ID)
 	tx, err := db.SQLForTest().BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)

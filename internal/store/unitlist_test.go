@@ -41,24 +41,13 @@ func TestDashboardUnitListPages(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		rows, err := db.SQLForTest().QueryContext(ctx, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, p.ID)
-		if err != nil {
-			t.Fatal(err)
-		}
-		var ids []int64
-		for rows.Next() {
-			var id int64
-			rows.Scan(&id)
-			ids = append(ids, id)
-		}
-		rows.Close()
-		units = append(units, ids)
+		units = append(units, projectUnitIDs(t, db, p.ID))
 		if len(units) == 1 { // the first project sells half its flats
 			tx, err := db.SQLForTest().BeginTx(ctx, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := demo.SignInBulk(ctx, tx, p, f, ids[:6], storetest.DefaultTime); err != nil {
+			if _, err := demo.SignInBulk(ctx, tx, p, f, units[0][:6], storetest.DefaultTime); err != nil {
 				tx.Rollback()
 				t.Fatal(err)
 			}

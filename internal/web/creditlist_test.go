@@ -51,30 +51,15 @@ func TestCreditListPage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	count := func(q string) int {
-		t.Helper()
-		var n int
-		if err := env.Raw.QueryRow(q).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	developers := count(`SELECT COUNT(*) FROM organisations WHERE kind = 'developer'`)
-	listed := count(`SELECT COUNT(*) FROM credit_listings c WHERE c.listed AND c.id = (SELECT MAX(x.id) FROM credit_listings x WHERE x.developer_org = c.developer_org)`)
-	decisions := count(`SELECT COUNT(*) FROM credit_listings`)
-	pending := count(`SELECT COUNT(*) FROM credit_appeals WHERE decision = ''`)
+	developers := count(t, env, `SELECT COUNT(*) FROM organisations WHERE kind = 'developer'`)
+	listed := count(t, env, `SELECT COUNT(*) FROM credit_listings c WHERE c.listed AND c.id = (SELECT MAX(x.id) FROM credit_listings x WHERE x.developer_org = c.developer_org)`)
+	decisions := count(t, env, `SELECT COUNT(*) FROM credit_listings`)
+	pending := count(t, env, `SELECT COUNT(*) FROM credit_appeals WHERE decision = ''`)
 	if developers <= 50 || listed <= 50 || decisions <= 50 || pending < 2 {
 		t.Fatalf("fixture: %d developers, %d listed, %d decisions, %d appeals waiting", developers, listed, decisions, pending)
 	}
 	manager := env.Client(t, "zhujian")
-	open := func(c *http.Client, path string) string {
-		t.Helper()
-		status, body := get(t, c, env.HTTP.URL+path)
-		if status != 200 {
-			t.Fatalf("GET %s: %d", path, status)
-		}
-		return body
-	}
+	open := func(c *http.Client, path string) string { t.Helper(); return getOK(t, c, env.HTTP.URL+path) }
 
 	checkPage(t, "the manager's first pages", open(manager, "/credit"),
 		in("#listed-now .pager .pager-total b", hasExactText(strconv.Itoa(listed))),

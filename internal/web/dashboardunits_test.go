@@ -22,11 +22,7 @@ func TestDashboardUnitsPage(t *testing.T) {
 		if c != "jianguan" {
 			client = env.Client(t, c)
 		}
-		status, body := get(t, client, env.HTTP.URL+path)
-		if status != 200 {
-			t.Fatalf("GET %s as %s: %d", path, c, status)
-		}
-		return body
+		return getOK(t, client, env.HTTP.URL+path)
 	}
 	dash, err := htmlcheck.Parse(open("jianguan", "/dashboard?jurisdiction=652301"))
 	if err != nil {

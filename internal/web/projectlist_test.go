@@ -43,16 +43,8 @@ func TestProjectListPage(t *testing.T) {
 			}
 		}
 	}
-	count := func(q string) int {
-		t.Helper()
-		var n int
-		if err := env.Raw.QueryRow(q).Scan(&n); err != nil {
-			t.Fatal(err)
-		}
-		return n
-	}
-	total := count(`SELECT COUNT(*) FROM projects WHERE jurisdiction = '652301'`)
-	waiting := count(`SELECT COUNT(DISTINCT project_id) FROM project_permits pp JOIN projects p ON p.id = pp.project_id WHERE p.jurisdiction = '652301' AND pp.confirmed_by IS NULL`)
+	total := count(t, env, `SELECT COUNT(*) FROM projects WHERE jurisdiction = '652301'`)
+	waiting := count(t, env, `SELECT COUNT(DISTINCT project_id) FROM project_permits pp JOIN projects p ON p.id = pp.project_id WHERE p.jurisdiction = '652301' AND pp.confirmed_by IS NULL`)
 	if total <= 50 || waiting == 0 {
 		t.Fatalf("fixture: %d projects, %d with permits to confirm; want more than a page and some waiting", total, waiting)
 	}
@@ -63,11 +55,7 @@ func TestProjectListPage(t *testing.T) {
 		if user != "zhujian" {
 			c = env.Client(t, user)
 		}
-		status, body := get(t, c, env.HTTP.URL+path)
-		if status != 200 {
-			t.Fatalf("GET %s as %s: %d", path, user, status)
-		}
-		return body
+		return getOK(t, c, env.HTTP.URL+path)
 	}
 	dueDays := func(body string) []string {
 		doc, err := htmlcheck.Parse(body)
@@ -128,7 +116,7 @@ func TestProjectListPage(t *testing.T) {
 	}
 	checkPage(t, "home card", open("zhujian", "/"), in(`a.card[href="/projects?show=permits"] .stat-num`, hasExactText(strconv.Itoa(shown)+"份")))
 
-	mine := count(`SELECT COUNT(*) FROM projects WHERE developer_org = ` + strconv.FormatInt(env.Demo.Orgs["dev2"].ID, 10))
+	mine := count(t, env, `SELECT COUNT(*) FROM projects WHERE developer_org = `+strconv.FormatInt(env.Demo.Orgs["dev2"].ID, 10))
 	checkPage(t, "another developer", open("kaifa2", "/projects"),
 		in(".pager .pager-total b", hasExactText(strconv.Itoa(mine))),
 		none("nav.tabs"),

@@ -13,6 +13,16 @@ import (
 	"handover/internal/web/webtest"
 )
 
+// getOK is the body of a page that must answer 200.
+func getOK(t *testing.T, c *http.Client, u string) string {
+	t.Helper()
+	status, body := get(t, c, u)
+	if status != 200 {
+		t.Fatalf("GET %s: got status %d, want 200", u, status)
+	}
+	return body
+}
+
 func get(t *testing.T, c *http.Client, u string) (int, string) {
 	t.Helper()
 	resp, err := c.Get(u)
