@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 
@@ -163,6 +164,10 @@ func (w *writer) loop() {
 			}
 		}
 		w.run(group)
+		// Let the callers just answered run before the next group is
+		// taken: on one core they would otherwise wait behind the writer
+		// and the next group would hold only what came in meanwhile.
+		runtime.Gosched()
 	}
 }
 
