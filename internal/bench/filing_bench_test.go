@@ -2,6 +2,8 @@ package bench
 
 import (
 	"context"
+	"fmt"
+	"path/filepath"
 	"testing"
 	"time"
 )
@@ -30,4 +32,36 @@ func BenchmarkFiling(b *testing.B) {
 	})
 	groups, members := e.db.GroupStats()
 	b.ReportMetric(float64(members-members0)/float64(max(groups-groups0, 1)), "filings/commit")
+}
+
+// BenchmarkBatchHandover runs the P2 fixture's batch handover of 2,000
+// flats on a fresh copy per iteration, on every core as the batch runs:
+// the figure to profile (go test -bench BatchHandover -cpuprofile) when
+// the batch's own cost is in question. handover bench gives the ratio to
+// its floor.
+func BenchmarkBatchHandover(b *testing.B) {
+	ctx := context.Background()
+	cfg := Config{Dir: b.TempDir(), Now: time.Now}
+	fx, err := prepareHandover(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		path := filepath.Join(cfg.Dir, fmt.Sprintf("run%d.db", i))
+		if err := copyFile(fx.snapshot, path); err != nil {
+			b.Fatal(err)
+		}
+		db, err := openBatch(ctx, cfg, fx, path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		if _, err := db.run(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StopTimer()
+		db.Close()
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*fx.units), "µs/flat")
 }
