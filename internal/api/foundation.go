@@ -227,7 +227,7 @@ type userJSON struct {
 	IDNumber    string          `json:"id_number,omitempty" doc:"身份证号（脱敏）"` // masked
 	Phone       string          `json:"phone,omitempty"`
 	Disabled    bool            `json:"disabled"`
-	LockedUntil *time.Time      `json:"locked_until,omitempty"`
+	LockedUntil *time.Time      `json:"locked_until,omitempty" doc:"某来源地址对本账户的登录锁定至（同一地址连续5次失败）；账户本身不因失败而锁定"`
 	CreatedAt   time.Time       `json:"created_at"`
 }
 

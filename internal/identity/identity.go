@@ -231,8 +231,8 @@ type User struct {
 	IDNumber     string // 身份证号: required for buyers, who are identified by it
 	Phone        string
 	Disabled     bool
-	FailedLogins int
-	LockedUntil  time.Time
+	FailedLogins int       // consecutive failed logins from every address (FailureDelay)
+	LockedUntil  time.Time // the latest lock-out of an address from this account (LoginSource), for administrators
 	PasswordHash string
 	CreatedAt    time.Time
 }

@@ -40,26 +40,58 @@ func TestValidatePassword(t *testing.T) {
 	}
 }
 
-func TestLockOut(t *testing.T) {
+// One address's failures lock that address out of the account, not the
+// account: the lock is the pair's.
+func TestLoginSourceLock(t *testing.T) {
 	now := time.Date(2026, 3, 10, 2, 0, 0, 0, time.UTC)
-	var u User
+	var s LoginSource
 	for i := 1; i < MaxFailedLogins; i++ {
-		if u.FailLogin(now) {
+		if s.Fail(now) {
 			t.Fatalf("locked after %d failures", i)
 		}
 	}
-	if !u.FailLogin(now) {
+	if !s.Fail(now) {
 		t.Fatalf("not locked after %d failures", MaxFailedLogins)
 	}
-	if err := u.CanLogin(now.Add(time.Minute)); problem.CodeOf(err) != "auth.locked" {
-		t.Errorf("CanLogin while locked = %v", err)
+	if err := s.CanTry(now.Add(time.Minute)); problem.CodeOf(err) != "auth.locked" {
+		t.Errorf("CanTry while locked: got %v, want auth.locked", err)
 	}
-	if err := u.CanLogin(now.Add(LockDuration)); err != nil {
-		t.Errorf("CanLogin after the lock = %v", err)
+	if err := s.CanTry(now.Add(LockDuration)); err != nil {
+		t.Errorf("CanTry after the lock: got %v, want nil", err)
 	}
-	u.Disabled = true
-	if err := u.CanLogin(now.Add(LockDuration)); problem.CodeOf(err) != "auth.disabled" {
-		t.Errorf("CanLogin disabled = %v", err)
+	var other LoginSource
+	if err := other.CanTry(now.Add(time.Minute)); err != nil {
+		t.Errorf("another address while the first is locked: got %v, want nil", err)
+	}
+	u := User{Disabled: true}
+	if err := u.CanLogin(); problem.CodeOf(err) != "auth.disabled" {
+		t.Errorf("CanLogin disabled: got %v, want auth.disabled", err)
+	}
+}
+
+// The account is slowed, never locked, by failures from everywhere.
+func TestFailureDelay(t *testing.T) {
+	tests := []struct {
+		failures int
+		want     time.Duration
+	}{
+		{0, 0},
+		{SlowAfter - 1, 0},
+		{SlowAfter, time.Second},
+		{SlowAfter + MaxFailedLogins - 1, time.Second},
+		{SlowAfter + MaxFailedLogins, 2 * time.Second},
+		{SlowAfter + 100*MaxFailedLogins, MaxLoginDelay},
+	}
+	for _, tt := range tests {
+		u := User{FailedLogins: tt.failures}
+		if got := u.FailureDelay(); got != tt.want {
+			t.Errorf("FailureDelay after %d failures: got %v, want %v", tt.failures, got, tt.want)
+		}
+	}
+	u := User{FailedLogins: SlowAfter}
+	u.SucceedLogin()
+	if got := u.FailureDelay(); got != 0 {
+		t.Errorf("FailureDelay after a success: got %v, want 0", got)
 	}
 }
 

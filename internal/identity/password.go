@@ -23,8 +23,10 @@ type HashParams struct {
 	Threads uint8
 }
 
-// DefaultHashParams: 3 passes over 64 MiB.
-var DefaultHashParams = HashParams{Time: 3, Memory: 64 * 1024, Threads: 2}
+// DefaultHashParams: 3 passes over 64 MiB, on one thread, so that a hash
+// takes one core and the concurrent hashes a server allows (a store's
+// hashing slots) leave the others to everyone else's requests.
+var DefaultHashParams = HashParams{Time: 3, Memory: 64 * 1024, Threads: 1}
 
 // HashPassword returns an argon2id hash in the PHC string format.
 func HashPassword(password string, p HashParams) (string, error) {
@@ -78,36 +80,72 @@ func ValidatePassword(pw string) error {
 	return nil
 }
 
-// Login lock-out: after MaxFailedLogins consecutive failures the account is
-// locked for LockDuration (等保 2.0 requires a limit on failed attempts).
+// Login throttling (等保 2.0 requires a limit on failed attempts).
+//
+// Failures are counted per account and source address: after
+// MaxFailedLogins consecutive failures from one address the pair is locked
+// for LockDuration, and that address may not try the account again until
+// then. Other addresses are not affected, so that nobody can lock a user
+// out from elsewhere by guessing at the user's account. The account as a
+// whole is only slowed: once its consecutive failures from every address
+// reach SlowAfter, each attempt waits FailureDelay before its password is
+// checked, the right password included.
 const (
 	MaxFailedLogins = 5
 	LockDuration    = 15 * time.Minute
+	SlowAfter       = 2 * MaxFailedLogins
+	MaxLoginDelay   = 3 * time.Second
 )
 
-// CanLogin reports whether the user may try to log in at now.
-func (u User) CanLogin(now time.Time) error {
+// CanLogin reports whether the user may log in at all (not disabled).
+func (u User) CanLogin() error {
 	if u.Disabled {
 		return problem.New(problem.Unauthenticated, "auth.disabled", "账户已停用，请联系系统管理员")
-	}
-	if now.Before(u.LockedUntil) {
-		return problem.Newf(problem.Unauthenticated, "auth.locked",
-			"连续登录失败次数过多，账户已锁定至%s；可联系系统管理员解锁", u.LockedUntil.In(time.FixedZone("CST", 8*3600)).Format("15:04"))
 	}
 	return nil
 }
 
-// FailLogin records a failed attempt at now and locks the account when the
-// limit is reached. It reports whether this attempt locked it.
-func (u *User) FailLogin(now time.Time) bool {
-	u.FailedLogins++
-	if u.FailedLogins >= MaxFailedLogins {
-		u.FailedLogins = 0
-		u.LockedUntil = now.Add(LockDuration)
+// FailureDelay is how long an attempt on u waits before its password is
+// checked: nothing until the account's consecutive failures reach
+// SlowAfter, then a second more for every MaxFailedLogins further
+// failures, at most MaxLoginDelay.
+func (u User) FailureDelay() time.Duration {
+	if u.FailedLogins < SlowAfter {
+		return 0
+	}
+	return min(time.Duration(1+(u.FailedLogins-SlowAfter)/MaxFailedLogins)*time.Second, MaxLoginDelay)
+}
+
+// FailLogin counts a failed attempt on the account (from any address).
+func (u *User) FailLogin() { u.FailedLogins++ }
+
+// SucceedLogin clears the account's failure count.
+func (u *User) SucceedLogin() { u.FailedLogins = 0; u.LockedUntil = time.Time{} }
+
+// LoginSource is the failures of one account from one source address.
+type LoginSource struct {
+	Failures    int       // consecutive, since the last lock or success from this address
+	LockedUntil time.Time // zero when not locked
+}
+
+// CanTry reports whether the address may try the account at now.
+func (s LoginSource) CanTry(now time.Time) error {
+	if now.Before(s.LockedUntil) {
+		return problem.Newf(problem.Unauthenticated, "auth.locked",
+			"从本地址连续登录失败次数过多，本账户在本地址的登录已锁定至%s（其他地址不受影响）；可联系系统管理员解锁",
+			s.LockedUntil.In(time.FixedZone("CST", 8*3600)).Format("15:04"))
+	}
+	return nil
+}
+
+// Fail records a failed attempt at now and locks the pair when the limit
+// is reached. It reports whether this attempt locked it.
+func (s *LoginSource) Fail(now time.Time) bool {
+	s.Failures++
+	if s.Failures >= MaxFailedLogins {
+		s.Failures = 0
+		s.LockedUntil = now.Add(LockDuration)
 		return true
 	}
 	return false
 }
-
-// SucceedLogin clears the failure count.
-func (u *User) SucceedLogin() { u.FailedLogins = 0; u.LockedUntil = time.Time{} }

@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/url"
+	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -74,6 +75,11 @@ type DB struct {
 	// changes counts committed domain changes (and refused attempts), so
 	// that the worker evaluates the alerts soon after anything moved.
 	changes atomic.Int64
+	// hashing holds a slot for each password being checked: at most one
+	// core fewer than the machine has (at least one), so that failing
+	// logins, however many, leave a core to the other requests
+	// (checkPassword).
+	hashing chan struct{}
 	log     *slog.Logger
 }
 
@@ -129,7 +135,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		return nil, errors.New("store.Open: Options.Now is required")
 	}
-	db := &DB{now: opts.Now, log: opts.Log}
+	db := &DB{now: opts.Now, log: opts.Log, hashing: make(chan struct{}, max(1, runtime.NumCPU()-1))}
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
 	}

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"maps"
 	"strings"
 	"sync"
 	"testing"
@@ -153,6 +154,13 @@ func TestAuthenticateLocksOut(t *testing.T) {
 	if _, err := db.Authenticate(ctx, "127.0.0.1", "clerk", "right-pass1"); problem.CodeOf(err) != "auth.locked" {
 		t.Errorf("after %d failures: %v, want auth.locked", identity.MaxFailedLogins, err)
 	}
+	// The lock is the address's: the user, elsewhere, still gets in.
+	if _, err := db.Authenticate(ctx, "10.0.0.2", "clerk", "right-pass1"); err != nil {
+		t.Errorf("right password from another address while 127.0.0.1 is locked: got %v, want success", err)
+	}
+	if _, err := db.Authenticate(ctx, "127.0.0.1", "clerk", "right-pass1"); problem.CodeOf(err) != "auth.locked" {
+		t.Errorf("127.0.0.1 after a success elsewhere: got %v, want auth.locked", err)
+	}
 	clock.Advance(identity.LockDuration + time.Second)
 	if _, err := db.Authenticate(ctx, "127.0.0.1", "clerk", "right-pass1"); err != nil {
 		t.Errorf("after the lock expired: %v, want success", err)
@@ -162,6 +170,57 @@ func TestAuthenticateLocksOut(t *testing.T) {
 		if len(ev) == 0 {
 			t.Errorf("no %s audit event", action)
 		}
+	}
+}
+
+// A flood of bad passwords from one address, or spread over many, never
+// keeps the user out: the flooding address is locked out of the account
+// and the account is only slowed; an administrator's unlock frees the
+// locked addresses at once.
+func TestLoginFloodLocksOnlyTheSource(t *testing.T) {
+	db, _ := storetest.Open(t)
+	seedJurisdictions(t, db)
+	ctx := context.Background()
+	reg := mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
+	u, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "admin2", Name: "管理员", OrgID: reg.ID,
+		Roles: []identity.Role{identity.RoleAdmin}}, Password: "right-pass1", Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	refused := map[string]int{}
+	for range 50 {
+		_, err := db.Authenticate(ctx, "203.0.113.9", "admin2", "guess")
+		refused[problem.CodeOf(err)]++
+	}
+	if want := (map[string]int{"auth.invalid": identity.MaxFailedLogins, "auth.locked": 50 - identity.MaxFailedLogins}); !maps.Equal(refused, want) {
+		t.Errorf("50 guesses from one address: got %v, want %v", refused, want)
+	}
+	if _, err := db.Authenticate(ctx, "198.51.100.7", "admin2", "right-pass1"); err != nil {
+		t.Errorf("right password from another address after the flood: got %v, want success", err)
+	}
+	// Guesses from as many addresses as make the account slow: each
+	// address stays under its lock, the account's count goes on.
+	for i := range identity.SlowAfter {
+		if _, err := db.Authenticate(ctx, fmt.Sprintf("192.0.2.%d", i+1), "admin2", "guess"); problem.CodeOf(err) != "auth.invalid" {
+			t.Fatalf("guess from address %d: got %v, want auth.invalid", i+1, err)
+		}
+	}
+	got, err := db.UserByName(ctx, "admin2")
+	if err != nil || got.FailedLogins != identity.SlowAfter {
+		t.Fatalf("the account's failures: got %d (%v), want %d", got.FailedLogins, err, identity.SlowAfter)
+	}
+	start := time.Now()
+	if _, err := db.Authenticate(ctx, "198.51.100.7", "admin2", "right-pass1"); err != nil {
+		t.Errorf("right password on a slowed account: got %v, want success", err)
+	}
+	if waited := time.Since(start); waited < time.Second {
+		t.Errorf("a slowed account answered in %v, want at least 1s", waited)
+	}
+	if _, err := db.UpdateUser(ctx, audit.System(), u.ID, identity.UserChange{Unlock: true}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := db.Authenticate(ctx, "203.0.113.9", "admin2", "right-pass1"); err != nil {
+		t.Errorf("the flooding address after an administrator's unlock, right password: got %v, want success", err)
 	}
 }
 

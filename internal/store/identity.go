@@ -456,6 +456,11 @@ func (tx *Tx) updateUser(ctx context.Context, id int64, ch identity.UserChange, 
 	if err := tx.saveUser(ctx, u, ch.Roles != nil); err != nil {
 		return u, err
 	}
+	if ch.Unlock {
+		if _, err := tx.exec(ctx, `DELETE FROM login_sources WHERE user_id = $1`, id); err != nil {
+			return u, err
+		}
+	}
 	after := userSummary(u)
 	after["password_changed"] = hash != ""
 	after["unlocked"] = ch.Unlock
@@ -500,7 +505,9 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 	bad := problem.New(problem.Unauthenticated, "auth.invalid", "用户名或密码错误")
 	u, err := db.UserByName(ctx, username)
 	if problem.KindOf(err) == problem.NotFound {
-		identity.CheckPassword(dummyHash, password) // same cost whether or not the user exists
+		if _, err := db.checkPassword(ctx, dummyHash, password); err != nil { // same cost whether or not the user exists
+			return identity.User{}, err
+		}
 		db.RecordAudit(ctx, audit.Actor{Name: "匿名", Addr: addr}, "auth.login_failed", "user", code.RedactIDNumbers(strings.ToLower(username)), map[string]any{"reason": "unknown user"})
 		return identity.User{}, bad
 	}
@@ -508,11 +515,29 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 		return identity.User{}, err
 	}
 	actor := audit.Actor{UserID: u.ID, Name: u.Name, OrgID: u.OrgID, Addr: addr}
-	if err := u.CanLogin(db.Now()); err != nil {
-		db.RecordAudit(ctx, actor, "auth.login_refused", "user", u.ID, map[string]any{"reason": problem.CodeOf(err)})
+	src, err := db.loginSource(ctx, u.ID, addr)
+	if err != nil {
 		return identity.User{}, err
 	}
-	ok := identity.CheckPassword(u.PasswordHash, password)
+	refused := u.CanLogin()
+	if refused == nil {
+		refused = src.CanTry(db.Now())
+	}
+	if refused != nil {
+		db.RecordAudit(ctx, actor, "auth.login_refused", "user", u.ID, map[string]any{"reason": problem.CodeOf(refused)})
+		return identity.User{}, refused
+	}
+	if d := u.FailureDelay(); d > 0 {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+			return identity.User{}, ctx.Err()
+		}
+	}
+	ok, err := db.checkPassword(ctx, u.PasswordHash, password)
+	if err != nil {
+		return identity.User{}, err
+	}
 	err = db.transact(ctx, actor, func(tx *Tx) error {
 		cur, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`+db.forUpdate(), u.ID))
 		if err != nil {
@@ -521,10 +546,25 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 		if ok {
 			cur.SucceedLogin()
 			tx.Audit("auth.login", "user", u.ID, nil)
-		} else if cur.FailLogin(tx.now) {
-			tx.Audit("auth.locked", "user", u.ID, map[string]any{"locked_until": cur.LockedUntil})
+			if _, err := tx.exec(ctx, `DELETE FROM login_sources WHERE user_id = $1 AND addr = $2`, u.ID, addr); err != nil {
+				return err
+			}
 		} else {
-			tx.Audit("auth.login_failed", "user", u.ID, map[string]any{"failed_logins": cur.FailedLogins})
+			src, err := lockedLoginSource(ctx, tx, u.ID, addr)
+			if err != nil {
+				return err
+			}
+			cur.FailLogin()
+			if src.Fail(tx.now) {
+				cur.LockedUntil = src.LockedUntil
+				tx.Audit("auth.locked", "user", u.ID, map[string]any{"locked_until": src.LockedUntil, "failed_logins": cur.FailedLogins})
+			} else {
+				tx.Audit("auth.login_failed", "user", u.ID, map[string]any{"failed_logins": cur.FailedLogins})
+			}
+			if _, err := tx.exec(ctx, `UPDATE login_sources SET failures = $1, locked_until = $2 WHERE user_id = $3 AND addr = $4`,
+				src.Failures, nullTime(src.LockedUntil), u.ID, addr); err != nil {
+				return err
+			}
 		}
 		_, err = tx.exec(ctx, `UPDATE users SET failed_logins = $1, locked_until = $2 WHERE id = $3`,
 			cur.FailedLogins, nullTime(cur.LockedUntil), u.ID)
@@ -539,9 +579,48 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 	return u, nil
 }
 
+// loginSource reads the failures of user's account from addr (none when
+// the pair has no row).
+func (db *DB) loginSource(ctx context.Context, user int64, addr string) (identity.LoginSource, error) {
+	var s identity.LoginSource
+	var locked sql.NullTime
+	err := db.r().QueryRowContext(ctx, `SELECT failures, locked_until FROM login_sources WHERE user_id = $1 AND addr = $2`, user, addr).Scan(&s.Failures, &locked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, nil
+	}
+	s.LockedUntil = locked.Time
+	return s, err
+}
+
+// lockedLoginSource reads the pair's failures for update, creating its row.
+func lockedLoginSource(ctx context.Context, tx *Tx, user int64, addr string) (identity.LoginSource, error) {
+	if _, err := tx.exec(ctx, `INSERT INTO login_sources (user_id, addr) VALUES ($1, $2) ON CONFLICT (user_id, addr) DO NOTHING`, user, addr); err != nil {
+		return identity.LoginSource{}, err
+	}
+	var s identity.LoginSource
+	var locked sql.NullTime
+	err := tx.queryRow(ctx, `SELECT failures, locked_until FROM login_sources WHERE user_id = $1 AND addr = $2`+tx.db.forUpdate(), user, addr).Scan(&s.Failures, &locked)
+	s.LockedUntil = locked.Time
+	return s, err
+}
+
+// checkPassword checks password against hash in one of the DB's hashing
+// slots, waiting for one (or for ctx to end). A check costs 64 MiB and a
+// core for a tenth of a second: unbounded, a flood of failing logins would
+// take every core and the memory from everyone else's requests.
+func (db *DB) checkPassword(ctx context.Context, hash, password string) (bool, error) {
+	select {
+	case db.hashing <- struct{}{}:
+	case <-ctx.Done():
+		return false, ctx.Err()
+	}
+	defer func() { <-db.hashing }()
+	return identity.CheckPassword(hash, password), nil
+}
+
 // dummyHash is checked when the user does not exist, so that a wrong
 // username takes as long as a wrong password.
-const dummyHash = "$argon2id$v=19$m=65536,t=3,p=2$c29tZXNhbHRzb21lc2FsdA$yHyXzWd8b+G7Nrf7IHRaN6Q7bIdHkf7lj2nUe+3vBzU"
+const dummyHash = "$argon2id$v=19$m=65536,t=3,p=1$c29tZXNhbHRzb21lc2FsdA$yHyXzWd8b+G7Nrf7IHRaN6Q7bIdHkf7lj2nUe+3vBzU"
 
 // Principal resolves a user id to the principal of a request: the user,
 // its organisation and jurisdiction, in one query. A disabled user has none.

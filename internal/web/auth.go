@@ -122,8 +122,8 @@ func (s *Server) homeCards(r *http.Request, p *identity.Principal) ([]HomeCard, 
 			}
 		}
 		cards = append(cards, HomeCard{Title: "本辖区用户", Count: len(users), Unit: "人", Href: "/admin/users"})
-		cards = append(cards, HomeCard{Title: "被锁定的账户", Count: locked, Unit: "个", Href: "/admin/users", Warn: locked > 0,
-			Note: "连续登录失败5次锁定15分钟，可在用户详情中解锁"})
+		cards = append(cards, HomeCard{Title: "有地址被锁定的账户", Count: locked, Unit: "个", Href: "/admin/users", Warn: locked > 0,
+			Note: "同一地址连续登录失败5次，该地址对该账户锁定15分钟；可在用户详情中解锁"})
 	}
 	if access.Could(p, access.AuditRead) {
 		f, err := access.ListFilter(p, access.AuditRead)

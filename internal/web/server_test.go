@@ -323,7 +323,7 @@ func TestHomeShowsEachRolesWork(t *testing.T) {
 		{"cehui", "被退回的测绘成果"},
 		{"kaifa", "起草中与待买受人确认"},
 		{"zhangwei", "待我确认的合同"},
-		{"admin", "被锁定的账户"},
+		{"admin", "有地址被锁定的账户"},
 		{"jianguan", "今日越权访问"},
 	}
 	for _, tt := range tests {
