@@ -198,6 +198,9 @@ func TestLoginFloodLocksOnlyTheSource(t *testing.T) {
 	if _, err := db.Authenticate(ctx, "198.51.100.7", "admin2", "right-pass1"); err != nil {
 		t.Errorf("right password from another address after the flood: got %v, want success", err)
 	}
+	if got, err := db.UserByName(ctx, "admin2"); err != nil || !got.LockedUntil.After(db.Now()) {
+		t.Errorf("the user's lock as administrators see it after a success elsewhere: got %v (%v), want the flooding address's lock", got.LockedUntil, err)
+	}
 	// Guesses from as many addresses as make the account slow: each
 	// address stays under its lock, the account's count goes on.
 	for i := range identity.SlowAfter {

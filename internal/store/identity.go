@@ -549,6 +549,16 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 			if _, err := tx.exec(ctx, `DELETE FROM login_sources WHERE user_id = $1 AND addr = $2`, u.ID, addr); err != nil {
 				return err
 			}
+			// Other addresses stay locked out: administrators still see
+			// the latest of their locks.
+			// (ORDER BY, not MAX: SQLite's MAX answers a timestamp as text.)
+			var still time.Time
+			err := tx.queryRow(ctx, `SELECT locked_until FROM login_sources WHERE user_id = $1 AND locked_until > $2
+				ORDER BY locked_until DESC LIMIT 1`, u.ID, tx.now).Scan(&still)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return err
+			}
+			cur.LockedUntil = still
 		} else {
 			src, err := lockedLoginSource(ctx, tx, u.ID, addr)
 			if err != nil {
