@@ -56,3 +56,11 @@ func (c UserChange) Apply(u *User, org Org, hash string) error {
 	}
 	return nil
 }
+
+// EndsSessions reports whether the change, with hash from NewHash, ends
+// the user's page sessions: a new password (whoever knew the old one may
+// be signed in), a change of roles (a session must not keep rights taken
+// away) or disabling.
+func (c UserChange) EndsSessions(hash string) bool {
+	return hash != "" || c.Roles != nil || (c.Disabled != nil && *c.Disabled)
+}

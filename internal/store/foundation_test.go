@@ -401,3 +401,47 @@ func disableAppendOnly(t *testing.T, db *store.DB) {
 	exec(t, db, `DROP TRIGGER audit_events_no_update`)
 	exec(t, db, `DROP TRIGGER audit_events_no_delete`)
 }
+
+// Ending a user's sessions holds on every server: a session that a request
+// in flight writes back after the end is still not found; one begun after
+// it is.
+func TestEndedSessionsStayEnded(t *testing.T) {
+	db, clock := storetest.Open(t)
+	seedJurisdictions(t, db)
+	ctx := context.Background()
+	reg := mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
+	u, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "clerk", Name: "王五", OrgID: reg.ID,
+		Roles: []identity.Role{identity.RoleAcceptor}}, Password: "right-pass1", Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := db.Sessions()
+	expiry := clock.Now().Add(time.Hour)
+	since := clock.Now()
+	if err := s.CommitUser(ctx, "before", []byte("a"), expiry, u.ID, since); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CommitUser(ctx, "someone-else", []byte("b"), expiry, u.ID+1000, since); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Minute)
+	if _, err := db.UpdateUser(ctx, audit.System(), u.ID, identity.UserChange{Password: "new-pass12", Hash: cheap}); err != nil {
+		t.Fatal(err)
+	}
+	// A request that loaded the session before the reset writes it back.
+	if err := s.CommitUser(ctx, "before", []byte("a"), expiry, u.ID, since); err != nil {
+		t.Fatal(err)
+	}
+	clock.Advance(time.Second)
+	if err := s.CommitUser(ctx, "after", []byte("c"), expiry, u.ID, clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		token string
+		found bool
+	}{{"before", false}, {"someone-else", true}, {"after", true}} {
+		if _, found, err := s.FindCtx(ctx, tt.token); err != nil || found != tt.found {
+			t.Errorf("session %q after the reset: got found=%v (%v), want %v", tt.token, found, err, tt.found)
+		}
+	}
+}

@@ -462,6 +462,13 @@ func (tx *Tx) updateUser(ctx context.Context, id int64, ch identity.UserChange, 
 		}
 	}
 	after := userSummary(u)
+	if ch.EndsSessions(hash) {
+		n, err := tx.endSessions(ctx, id)
+		if err != nil {
+			return u, err
+		}
+		after["sessions_ended"] = n
+	}
 	after["password_changed"] = hash != ""
 	after["unlocked"] = ch.Unlock
 	tx.Audit("user.update", "user", id, map[string]any{"before": before, "after": after})

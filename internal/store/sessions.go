@@ -26,21 +26,44 @@ func (s Sessions) Commit(token string, b []byte, expiry time.Time) error {
 
 func (s Sessions) Delete(token string) error { return s.DeleteCtx(context.Background(), token) }
 
-// FindCtx returns an unexpired session's data.
+// FindCtx returns an unexpired session's data; a session its user's
+// sessions were ended after it began (EndSessions) is not found.
 func (s Sessions) FindCtx(ctx context.Context, token string) ([]byte, bool, error) {
 	var b []byte
-	err := s.db.r().QueryRowContext(ctx, `SELECT data FROM sessions WHERE token = $1 AND expiry > $2`, token, s.db.Now()).Scan(&b)
+	err := s.db.r().QueryRowContext(ctx, `SELECT s.data FROM sessions s LEFT JOIN users u ON u.id = s.user_id
+		WHERE s.token = $1 AND s.expiry > $2 AND (u.sessions_from IS NULL OR s.since >= u.sessions_from)`, token, s.db.Now()).Scan(&b)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, false, nil
 	}
 	return b, err == nil, err
 }
 
-// CommitCtx writes a session.
+// CommitCtx writes a session of nobody in particular.
 func (s Sessions) CommitCtx(ctx context.Context, token string, b []byte, expiry time.Time) error {
-	_, err := s.db.execWrite(ctx, `INSERT INTO sessions (token, data, expiry) VALUES ($1, $2, $3)
-		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry`, token, b, expiry.UTC())
+	return s.CommitUser(ctx, token, b, expiry, 0, time.Time{})
+}
+
+// CommitUser writes a session signed in as user (0: none yet) since the
+// given time.
+func (s Sessions) CommitUser(ctx context.Context, token string, b []byte, expiry time.Time, user int64, since time.Time) error {
+	_, err := s.db.execWrite(ctx, `INSERT INTO sessions (token, data, expiry, user_id, since) VALUES ($1, $2, $3, $4, $5)
+		ON CONFLICT (token) DO UPDATE SET data = excluded.data, expiry = excluded.expiry, user_id = excluded.user_id, since = excluded.since`,
+		token, b, expiry.UTC(), user, nullTime(since))
 	return err
+}
+
+// endSessions ends every page session of user begun before now, on every
+// server: the rows go, and one that a request in flight writes back is
+// not found (FindCtx). It returns how many sessions it deleted.
+func (tx *Tx) endSessions(ctx context.Context, user int64) (int64, error) {
+	if _, err := tx.exec(ctx, `UPDATE users SET sessions_from = $1 WHERE id = $2`, nullTime(tx.now), user); err != nil {
+		return 0, err
+	}
+	res, err := tx.exec(ctx, `DELETE FROM sessions WHERE user_id = $1`, user)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // DeleteCtx removes a session.

@@ -374,11 +374,11 @@ func userChange(r *http.Request, hash identity.HashParams) (identity.UserChange,
 		if ch.Roles == nil {
 			ch.Roles = []identity.Role{}
 		}
-		return ch, "已更新角色", nil
+		return ch, "已更新角色；该用户已登录的会话均已结束，须重新登录", nil
 	case "disable":
 		v := true
 		ch.Disabled = &v
-		return ch, "已停用账户", nil
+		return ch, "已停用账户；该用户已登录的会话均已结束", nil
 	case "enable":
 		v := false
 		ch.Disabled = &v
@@ -388,7 +388,7 @@ func userChange(r *http.Request, hash identity.HashParams) (identity.UserChange,
 		return ch, "已解锁账户", nil
 	case "password":
 		ch.Password = r.PostFormValue("password")
-		return ch, "已重置密码", nil
+		return ch, "已重置密码；该用户已登录的会话均已结束，须用新密码重新登录", nil
 	}
 	return ch, "", problem.New(problem.Invalid, "request.op", "未知操作")
 }

@@ -47,6 +47,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	s.sessions.Put(r.Context(), sessionUser, u.ID)
+	s.sessions.Put(r.Context(), sessionSince, s.now().UnixNano())
 	http.Redirect(w, r, next, http.StatusSeeOther)
 	return nil
 }

@@ -126,7 +126,9 @@ const sessionUser = "uid"
 // principalTTL bounds how long a resolved principal is reused. Within one
 // process any change to users, roles or tokens invalidates it at once (the
 // store's identity generation); servers sharing a PostgreSQL database see
-// another server's change within this time.
+// another server's change to a user's roles or organisation within this
+// time. A token's revocation and the end of a user's sessions are read on
+// every request, never from this cache.
 const principalTTL = 5 * time.Second
 
 type cachedPrincipal struct {
@@ -167,13 +169,15 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.api.WriteError(w, r, problem.New(problem.Unauthenticated, "auth.scheme", "仅支持 Authorization: Bearer 令牌"))
 				return
 			}
-			token = strings.TrimSpace(token)
-			var err error
-			p, err = s.cachedLookup("t:"+token, func() (*identity.Principal, error) {
-				uid, err := s.db.TokenUser(r.Context(), token)
-				if err != nil {
-					return nil, err
-				}
+			// The token is looked up on every request, so that one revoked
+			// on another server or from the command line fails at once;
+			// only its user's principal is cached.
+			uid, err := s.db.TokenUser(r.Context(), strings.TrimSpace(token))
+			if err != nil {
+				s.api.WriteError(w, r, err)
+				return
+			}
+			p, err = s.cachedLookup("t:"+strconv.FormatInt(uid, 10), func() (*identity.Principal, error) {
 				p, err := s.db.Principal(r.Context(), uid)
 				if err == nil {
 					p.ViaToken = true

@@ -93,7 +93,7 @@ func New(cfg Config, a JSONAPI) (*Server, error) {
 		return nil, err
 	}
 	s.sessions = scs.New()
-	s.sessions.Store = cfg.DB.Sessions()
+	s.sessions.Store = sessionStore{Sessions: cfg.DB.Sessions(), codec: s.sessions.Codec}
 	s.sessions.Lifetime = 12 * time.Hour
 	s.sessions.IdleTimeout = time.Hour
 	s.sessions.HashTokenInStore = true
