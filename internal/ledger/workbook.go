@@ -1,6 +1,7 @@
 package ledger
 
 import (
+	"archive/zip"
 	"bytes"
 	"fmt"
 	"io"
@@ -31,6 +32,19 @@ var (
 
 // MaxRows bounds a workbook's rows per sheet.
 const MaxRows = 20000
+
+// Bounds on what an uploaded workbook may expand to. A .xlsx is a zip of
+// XML: a few hundred kilobytes can declare gigabytes. The parts' declared
+// sizes are checked before anything is decompressed (Go's zip reader then
+// refuses a part that inflates beyond its declared size), and a sheet is
+// read row by row, never past MaxRows, MaxColumns or MaxUnzipped of cell
+// text (one shared string of a few kilobytes, referred to by every cell,
+// would otherwise expand to gigabytes as it is read), so that a workbook
+// costs at most about MaxUnzipped of work and memory whatever it holds.
+const (
+	MaxUnzipped = 64 << 20 // all parts together, decompressed; also a sheet's cell text
+	MaxColumns  = 64       // cells in one row, blank ones included
+)
 
 // Row is one data row of a sheet: its 1-based row number in the workbook
 // and its cells by header.
@@ -93,20 +107,40 @@ func ReadWorkbook(r io.Reader) (Workbook, []RowError) {
 // unitOptional: a unit row may leave its 宗地代码 to the building's.
 var unitOptional = map[string]bool{"单元": true, "宗地代码": true}
 
-// OpenWorkbook reads an uploaded .xlsx (at most 32 MiB, with bounded
-// decompression: a small upload must not expand into gigabytes). It
-// returns the raw bytes (for annotation) and, when the file is not a
-// workbook, no file and a file-level error. The caller closes the file.
+// OpenWorkbook reads an uploaded .xlsx (at most 32 MiB, decompressing to
+// at most MaxUnzipped). It returns the raw bytes (for annotation) and,
+// when the file is not a workbook or expands too far, no file and a
+// file-level error. The caller closes the file.
 func OpenWorkbook(r io.Reader) (*excelize.File, []byte, []RowError) {
 	raw, err := io.ReadAll(io.LimitReader(r, 32<<20))
 	if err != nil {
 		return nil, nil, []RowError{{Sheet: "文件", Reason: "无法读取上传的文件"}}
 	}
-	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: 256 << 20, UnzipXMLSizeLimit: 64 << 20})
+	if e := checkUnzipped(raw); e != nil {
+		return nil, raw, []RowError{*e}
+	}
+	f, err := excelize.OpenReader(bytes.NewReader(raw), excelize.Options{UnzipSizeLimit: MaxUnzipped, UnzipXMLSizeLimit: MaxUnzipped})
 	if err != nil {
 		return nil, raw, []RowError{{Sheet: "文件", Reason: "不是有效的 .xlsx 工作簿，请使用下载的模板"}}
 	}
 	return f, raw, nil
+}
+
+// checkUnzipped refuses a workbook whose parts declare more than
+// MaxUnzipped decompressed, reading only the zip's directory.
+func checkUnzipped(raw []byte) *RowError {
+	z, err := zip.NewReader(bytes.NewReader(raw), int64(len(raw)))
+	if err != nil {
+		return &RowError{Sheet: "文件", Reason: "不是有效的 .xlsx 工作簿，请使用下载的模板"}
+	}
+	var total uint64
+	for _, f := range z.File {
+		total += f.UncompressedSize64
+		if total > MaxUnzipped {
+			return &RowError{Sheet: "文件", Reason: fmt.Sprintf("工作簿解压后超过%d MiB，不予读取：请只保留模板中的工作表和数据后重新上传", MaxUnzipped>>20)}
+		}
+	}
+	return nil
 }
 
 // ReadSheet reads the data rows of a sheet by its Chinese headers (row 1):
@@ -117,9 +151,9 @@ func ReadSheet(f *excelize.File, sheet string, columns []string, optional map[st
 	if err != nil || idx < 0 {
 		return nil, append(errs, RowError{Sheet: sheet, Reason: "缺少工作表“" + sheet + "”"})
 	}
-	rows, err := f.GetRows(sheet, excelize.Options{RawCellValue: true})
-	if err != nil {
-		return nil, append(errs, RowError{Sheet: sheet, Reason: "无法读取工作表"})
+	rows, errs, ok := sheetRows(f, sheet, errs)
+	if !ok {
+		return nil, errs
 	}
 	if len(rows) == 0 {
 		return nil, append(errs, RowError{Sheet: sheet, Reason: "工作表为空，第1行应为列名"})
@@ -139,9 +173,6 @@ func ReadSheet(f *excelize.File, sheet string, columns []string, optional map[st
 			errs = append(errs, RowError{Sheet: sheet, Row: 1, Column: c, Reason: "缺少列“" + c + "”"})
 		}
 	}
-	if len(rows)-1 > MaxRows {
-		return nil, append(errs, RowError{Sheet: sheet, Reason: fmt.Sprintf("行数超过%d，请分批导入", MaxRows)})
-	}
 	var out []Row
 	for i, cells := range rows[1:] {
 		r := Row{Num: i + 2, Values: map[string]string{}}
@@ -160,6 +191,49 @@ func ReadSheet(f *excelize.File, sheet string, columns []string, optional map[st
 		}
 	}
 	return out, errs
+}
+
+// sheetRows reads a sheet's rows, the header included, one at a time:
+// more than MaxRows data rows, or a row of more than MaxColumns cells,
+// stops the reading with an error instead of reading on.
+func sheetRows(f *excelize.File, sheet string, errs []RowError) ([][]string, []RowError, bool) {
+	it, err := f.Rows(sheet)
+	if err != nil {
+		return nil, append(errs, RowError{Sheet: sheet, Reason: "无法读取工作表"}), false
+	}
+	defer it.Close()
+	var rows [][]string
+	blank := 0 // empty rows since the last with cells: kept only if cells follow
+	text := 0  // bytes of cell text read
+	for it.Next() {
+		num := len(rows) + blank + 1
+		cells, err := it.Columns(excelize.Options{RawCellValue: true})
+		if err != nil {
+			return nil, append(errs, RowError{Sheet: sheet, Row: num, Reason: "无法读取此行"}), false
+		}
+		if len(cells) == 0 {
+			blank++
+			continue
+		}
+		if num-1 > MaxRows {
+			return nil, append(errs, RowError{Sheet: sheet, Reason: fmt.Sprintf("行数超过%d，请分批导入", MaxRows)}), false
+		}
+		if len(cells) > MaxColumns {
+			return nil, append(errs, RowError{Sheet: sheet, Row: num, Reason: fmt.Sprintf("此行超过%d列，请使用下载的模板", MaxColumns)}), false
+		}
+		for _, c := range cells {
+			text += len(c)
+		}
+		if text > MaxUnzipped {
+			return nil, append(errs, RowError{Sheet: sheet, Row: num, Reason: fmt.Sprintf("工作表内容超过%d MiB，不予读取：请只保留模板中的数据后重新上传", MaxUnzipped>>20)}), false
+		}
+		rows = append(rows, make([][]string, blank)...)
+		rows, blank = append(rows, cells), 0
+	}
+	if err := it.Error(); err != nil {
+		return nil, append(errs, RowError{Sheet: sheet, Reason: "无法读取工作表"}), false
+	}
+	return rows, errs, true
 }
 
 // CleanNumber removes the binary-float noise a spreadsheet may store
