@@ -10,6 +10,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -76,6 +77,9 @@ func (c *Courier) post(ctx context.Context, d store.Delivery) (int, error) {
 		Jurisdiction: d.Event.Jurisdiction, CreatedAt: d.Event.CreatedAt, Data: d.Event.Payload})
 	if err != nil {
 		return 0, err
+	}
+	if !exchange.Secure(d.Endpoint.URL) {
+		return 0, errors.New("接收地址不是 https://：含个人信息的事件不以明文传送，请将接收地址改为 https://")
 	}
 	ts := strconv.FormatInt(c.Now().Unix(), 10)
 	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)

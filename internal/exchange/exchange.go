@@ -9,6 +9,7 @@ package exchange
 import (
 	"crypto/hmac"
 	"encoding/hex"
+	"net"
 	"net/url"
 	"slices"
 	"strings"
@@ -91,8 +92,11 @@ func (e *Endpoint) Validate() error {
 		f.Add("name", "请填写名称（不超过60字）")
 	}
 	u, err := url.Parse(e.URL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		f.Add("url", "请填写以 http:// 或 https:// 开头的接收地址")
+	switch {
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Hostname() == "":
+		f.Add("url", "请填写以 https:// 开头的接收地址")
+	case !Secure(e.URL):
+		f.Add("url", "事件含身份证号等个人信息，接收地址须以 https:// 开头（http:// 仅限本机 127.0.0.1 或 localhost 的测试地址）")
 	}
 	if e.OrgID == 0 {
 		f.Add("org", "请选择接收机构")
@@ -110,6 +114,28 @@ func (e *Endpoint) Validate() error {
 		}
 	}
 	return f.Err("endpoint.invalid", "接收地址配置有误")
+}
+
+// Secure reports whether events may be sent to rawURL: over https, or
+// over plain HTTP to this machine only. The courier asks again before
+// each delivery, so an address saved before the rule is not sent to.
+func Secure(rawURL string) bool {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return false
+	}
+	return u.Scheme == "https" || (u.Scheme == "http" && loopback(u.Hostname()))
+}
+
+// loopback reports whether host is this machine: the only place a
+// delivery may go over plain HTTP, since events carry personal data
+// (个人信息保护法 第五十一条: encryption among the security measures).
+func loopback(host string) bool {
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // Delivery states.

@@ -47,6 +47,11 @@ func TestEndpointValidate(t *testing.T) {
 		{"no name", func(e *Endpoint) { e.Name = "  " }, "name"},
 		{"not http", func(e *Endpoint) { e.URL = "ftp://x/y" }, "url"},
 		{"no host", func(e *Endpoint) { e.URL = "http:///y" }, "url"},
+		{"plain http elsewhere", func(e *Endpoint) { e.URL = "http://tax.example/handover" }, "url"},
+		{"plain http to a LAN address", func(e *Endpoint) { e.URL = "http://10.1.2.3:8080/handover" }, "url"},
+		{"plain http to this machine", func(e *Endpoint) { e.URL = "http://127.0.0.1:9090/handover" }, ""},
+		{"plain http to localhost", func(e *Endpoint) { e.URL = "http://localhost:9090/handover" }, ""},
+		{"plain http to IPv6 loopback", func(e *Endpoint) { e.URL = "http://[::1]:9090/handover" }, ""},
 		{"no organisation", func(e *Endpoint) { e.OrgID = 0 }, "org"},
 		{"short secret", func(e *Endpoint) { e.Secret = "short" }, "secret"},
 		{"no events", func(e *Endpoint) { e.Events = nil }, "events"},
@@ -64,6 +69,31 @@ func TestEndpointValidate(t *testing.T) {
 		}
 		if p := problem.As(err); err == nil || p.Fields[tt.field] == "" {
 			t.Errorf("%s: got %v, want an error on %s", tt.name, err, tt.field)
+		}
+	}
+}
+
+// Events carry personal data: only https, or plain HTTP to this machine.
+func TestSecure(t *testing.T) {
+	tests := []struct {
+		url  string
+		want bool
+	}{
+		{"https://tax.example/handover", true},
+		{"HTTPS://tax.example/handover", true},
+		{"http://tax.example/handover", false},
+		{"http://10.0.0.8/handover", false},
+		{"http://127.0.0.1:8080/x", true},
+		{"http://127.9.9.9/x", true},
+		{"http://localhost/x", true},
+		{"http://[::1]:80/x", true},
+		{"http://localhost.example/x", false},
+		{"ftp://127.0.0.1/x", false},
+		{"://bad", false},
+	}
+	for _, tt := range tests {
+		if got := Secure(tt.url); got != tt.want {
+			t.Errorf("Secure(%q): got %v, want %v", tt.url, got, tt.want)
 		}
 	}
 }

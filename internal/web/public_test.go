@@ -253,5 +253,11 @@ func TestEventCatalogue(t *testing.T) {
 	for _, et := range exchange.EventTypes() {
 		sections = append(sections, in(`section.card[id="`+et.Code+`"]`))
 	}
+	// The envelope as the courier sends it, and a worked signature the
+	// platform's own signing gives, so that a partner can test its check.
+	sections = append(sections,
+		in(`section#delivery`, htmlcheck.HasText(`"created_at", "data"}`), htmlcheck.LacksText(`"payload"`), htmlcheck.HasText("https://")),
+		in(`section#verify`, htmlcheck.HasText(exchange.Sign([]byte("k"), "1", []byte("x"))), htmlcheck.HasText("300 秒")),
+		htmlcheck.Count(`section#verify details pre`, 3))
 	checkPage(t, "the event catalogue page", string(b), sections...)
 }
