@@ -23,6 +23,8 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"runtime"
+	"runtime/debug"
 	"syscall"
 	"time"
 
@@ -68,6 +70,7 @@ const usage = `handover — 交房即交证 一窗办事平台
   handover keys      create --jurisdiction 652301 | list | export --id N   登记机构SM2签名密钥（口令：HANDOVER_KEY_PASSPHRASE）
   handover verify    文件 [--authority 证书.pem]                   离线校验导出的电子证照
   handover batch    run --event N                                 运行交房批量办理（显示进度，可中断续办）
+  handover version                                                 版本：源码修订、构建时间、Go 版本、数据库版本
   handover bench     [--rounds 9] [--window 1.5s] [--only a,b] [-o report.json]   基准测试（与同次运行的原始探针之比）
 
 环境变量：HANDOVER_ADDR、HANDOVER_DB、HANDOVER_BASE_URL、HANDOVER_SECURE_COOKIES=1、HANDOVER_LOG_LEVEL=debug|info|warn|error、
@@ -135,6 +138,8 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		return verifyCmd(ctx, args, out)
 	case "batch", "handover": // "handover handover run" is the old name, kept for scripts
 		return batchCmd(ctx, args, out)
+	case "version", "--version":
+		return versionCmd(out)
 	case "help", "-h", "--help":
 		fmt.Fprint(out, usage)
 		return nil
@@ -169,3 +174,33 @@ func openDB(ctx context.Context, dsn string, now func() time.Time) (*store.DB, e
 
 // timeNow is the wall clock; only cmd/ reads it.
 func timeNow() time.Time { return time.Now() }
+
+// versionCmd prints what this binary is: the source revision and time it
+// was built from (and whether the tree had uncommitted changes), the Go
+// release, and the database schema version it expects.
+func versionCmd(out io.Writer) error {
+	rev, at, modified := "（构建时未记录源码修订：go build -buildvcs=true）", "", false
+	goVersion := runtime.Version()
+	if info, ok := debug.ReadBuildInfo(); ok {
+		goVersion = info.GoVersion
+		for _, s := range info.Settings {
+			switch s.Key {
+			case "vcs.revision":
+				rev = s.Value
+			case "vcs.time":
+				at = s.Value
+			case "vcs.modified":
+				modified = s.Value == "true"
+			}
+		}
+	}
+	line := "handover " + rev
+	if at != "" {
+		line += " (" + at + ")"
+	}
+	if modified {
+		line += " +未提交的修改"
+	}
+	fmt.Fprintf(out, "%s\n%s，数据库版本 %d\n", line, goVersion, store.SchemaVersion())
+	return nil
+}

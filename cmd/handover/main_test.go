@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
@@ -31,6 +32,9 @@ func runCmd(t *testing.T, args ...string) string {
 
 func TestCommands(t *testing.T) {
 	dsn := storetest.DSN(t)
+	if out, want := runCmd(t, "version"), fmt.Sprintf("数据库版本 %d", store.SchemaVersion()); !strings.HasPrefix(out, "handover ") || !strings.Contains(out, want) {
+		t.Errorf("version: got %q, want the binary and %q", out, want)
+	}
 	if out := runCmd(t, "migrate", "--db", dsn); !strings.Contains(out, "数据库版本") {
 		t.Errorf("migrate: %s", out)
 	}

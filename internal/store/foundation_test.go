@@ -51,6 +51,40 @@ func TestMigrateIsIdempotent(t *testing.T) {
 	}
 }
 
+// A server is not ready on a schema it does not know: one a newer release
+// migrated, or one whose applied migrations differ from the files this
+// binary carries.
+func TestReadyRefusesAForeignSchema(t *testing.T) {
+	tests := []struct {
+		name   string
+		tamper string
+		want   string
+	}{
+		{"newer release", `INSERT INTO schema_migrations (version, name, applied_at, checksum) VALUES (9999, 'future', '2030-01-01 00:00:00+00:00', '')`, "newer than this binary"},
+		{"edited migration", `UPDATE schema_migrations SET checksum = 'ab12ab12ab12ab12' WHERE version = 3`, "was changed after it was applied"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			db, _ := storetest.Open(t)
+			ctx := context.Background()
+			if err := db.Ready(ctx); err != nil {
+				t.Fatalf("Ready on a freshly migrated database: %v", err)
+			}
+			if _, err := db.SQLForTest().ExecContext(ctx, tt.tamper); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.Ready(ctx); err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Ready: got %v, want an error saying %q", err, tt.want)
+			}
+			if tt.name == "edited migration" {
+				if _, err := db.Migrate(ctx); err == nil || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("Migrate: got %v, want an error saying %q", err, tt.want)
+				}
+			}
+		})
+	}
+}
+
 func TestCreateOrgValidation(t *testing.T) {
 	db, _ := storetest.Open(t)
 	seedJurisdictions(t, db)

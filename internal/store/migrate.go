@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"sort"
@@ -107,6 +109,9 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 			applied = append(applied, m.version)
 		}
 	}
+	if err := db.checkMigrations(ctx, ms, true); err != nil {
+		return applied, err
+	}
 	if err := db.ensureAuditHeads(ctx); err != nil {
 		return applied, err
 	}
@@ -140,6 +145,20 @@ func (db *DB) applyMigration(ctx context.Context, m migration) (bool, error) {
 	return true, tx.Commit()
 }
 
+// SchemaVersion is the latest migration this binary carries: the schema
+// version it expects.
+func SchemaVersion() int {
+	names, _ := fs.Glob(migrationFiles, "migrations/*.sql")
+	latest := 0
+	for _, path := range names {
+		num, _, _ := strings.Cut(strings.TrimPrefix(path, "migrations/"), "_")
+		if v, err := strconv.Atoi(num); err == nil {
+			latest = max(latest, v)
+		}
+	}
+	return latest
+}
+
 // MigrationStatus reports the latest embedded version and the latest applied one.
 func (db *DB) MigrationStatus(ctx context.Context) (latest, applied int, err error) {
 	ms, err := db.migrations()
@@ -153,15 +172,82 @@ func (db *DB) MigrationStatus(ctx context.Context) (latest, applied int, err err
 	return latest, applied, err
 }
 
-// Ready reports whether the database answers and every embedded migration
-// has been applied.
+// Ready reports whether the database answers, every embedded migration
+// has been applied, and none newer than this binary knows.
 func (db *DB) Ready(ctx context.Context) error {
 	latest, applied, err := db.MigrationStatus(ctx)
 	if err != nil {
 		return err
 	}
-	if applied < latest {
+	ms, err := db.migrations()
+	if err != nil {
+		return err
+	}
+	if err := db.checkMigrations(ctx, ms, false); err != nil {
+		return err
+	}
+	switch {
+	case applied < latest:
 		return fmt.Errorf("database schema at version %d, binary expects %d: run handover migrate", applied, latest)
+	case applied > latest:
+		// A newer release has migrated the database: this binary does not
+		// know what its tables now mean, and must not serve from them.
+		return fmt.Errorf("database schema at version %d is newer than this binary's %d: run the newer release", applied, latest)
 	}
 	return nil
+}
+
+// checksumVersion is the migration that adds schema_migrations.checksum.
+const checksumVersion = 20
+
+// checkMigrations compares the checksum recorded for each applied
+// migration with the text this binary embeds, and fails on the first that
+// differs. With record, a migration applied before checksums were kept
+// gets its checksum now.
+func (db *DB) checkMigrations(ctx context.Context, ms []migration, record bool) error {
+	var kept int
+	if err := db.sql.QueryRowContext(ctx, `SELECT COUNT(*) FROM schema_migrations WHERE version = $1`, checksumVersion).Scan(&kept); err != nil || kept == 0 {
+		return err // no checksums kept yet: the next Migrate adds them
+	}
+	rows, err := db.sql.QueryContext(ctx, `SELECT version, checksum FROM schema_migrations ORDER BY version`)
+	if err != nil {
+		return err
+	}
+	recorded := map[int]string{}
+	for rows.Next() {
+		var v int
+		var sum string
+		if err := rows.Scan(&v, &sum); err != nil {
+			rows.Close()
+			return err
+		}
+		recorded[v] = sum
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	for _, m := range ms {
+		got, ok := recorded[m.version]
+		if !ok {
+			continue
+		}
+		want := m.checksum()
+		switch {
+		case got == "" && record:
+			if _, err := db.sql.ExecContext(ctx, `UPDATE schema_migrations SET checksum = $1 WHERE version = $2 AND checksum = ''`, want, m.version); err != nil {
+				return err
+			}
+		case got != "" && got != want:
+			return fmt.Errorf("migration %04d_%s was changed after it was applied (checksum %s…, applied %s…): restore the released migration files", m.version, m.name, want[:12], got[:min(12, len(got))])
+		}
+	}
+	return nil
+}
+
+// checksum is the SHA-256 of the statements the migration runs on this
+// engine, in hex.
+func (m migration) checksum() string {
+	sum := sha256.Sum256([]byte(m.sql))
+	return hex.EncodeToString(sum[:])
 }
