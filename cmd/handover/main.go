@@ -40,6 +40,7 @@ type Config struct {
 	DB            string
 	BaseURL       string
 	SecureCookies bool
+	MetricsToken  string
 	LogLevel      slog.Level
 	Hash          identity.HashParams
 }
@@ -73,7 +74,7 @@ const usage = `handover — 交房即交证 一窗办事平台
   handover version                                                 版本：源码修订、构建时间、Go 版本、数据库版本
   handover bench     [--rounds 9] [--window 1.5s] [--only a,b] [-o report.json]   基准测试（与同次运行的原始探针之比）
 
-环境变量：HANDOVER_ADDR、HANDOVER_DB、HANDOVER_BASE_URL、HANDOVER_SECURE_COOKIES=1、HANDOVER_LOG_LEVEL=debug|info|warn|error、
+环境变量：HANDOVER_ADDR、HANDOVER_DB、HANDOVER_BASE_URL、HANDOVER_SECURE_COOKIES=1、HANDOVER_METRICS_TOKEN（/metrics 所需令牌；未设置时只对本机开放）、HANDOVER_LOG_LEVEL=debug|info|warn|error、
           HANDOVER_KEY_PASSPHRASE（解锁签名密钥；演示库缺省为演示口令）
 `
 

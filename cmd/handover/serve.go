@@ -66,6 +66,7 @@ func serveConfig(args []string) (Config, bool, error) {
 	fs.StringVar(&c.Addr, "addr", env("HANDOVER_ADDR", "127.0.0.1:8080"), "listen address (env HANDOVER_ADDR)")
 	fs.StringVar(&c.BaseURL, "base-url", env("HANDOVER_BASE_URL", ""), "external base URL for links and QR codes (env HANDOVER_BASE_URL)")
 	fs.BoolVar(&c.SecureCookies, "secure-cookies", os.Getenv("HANDOVER_SECURE_COOKIES") == "1", "mark cookies Secure (behind TLS)")
+	c.MetricsToken = os.Getenv("HANDOVER_METRICS_TOKEN") // not a flag: a flag shows in the process list
 	withDemo := fs.Bool("demo", false, "load the demo prefecture when the database is empty")
 	if err := fs.Parse(args); err != nil {
 		return c, false, err
@@ -91,7 +92,7 @@ func assemble(ctx context.Context, db *store.DB, c *Config, withDemo bool, log *
 	}
 	worker := jobs.New(db, log, time.Now, 2*time.Second)
 	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: log, Hash: c.Hash,
-		SecureCookies: c.SecureCookies, BaseURL: c.BaseURL, Keys: keys, Wake: worker.Wake})
+		SecureCookies: c.SecureCookies, BaseURL: c.BaseURL, Keys: keys, Wake: worker.Wake, MetricsToken: c.MetricsToken})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -126,10 +126,10 @@ func (a *API) WriteError(w http.ResponseWriter, r *http.Request, err error) {
 	e := problem.As(err)
 	switch e.Kind {
 	case problem.Internal:
-		a.Log.Error("api internal error", "route", r.Pattern, "err", err)
+		a.Log.ErrorContext(r.Context(), "api internal error", "route", r.Pattern, "err", err)
 	case problem.Forbidden:
 		if err := a.DB.RecordDenial(r.Context(), identity.ActorFrom(r.Context()), r.Method, r.URL.Path, e.Message); err != nil {
-			a.Log.Error("audit denial", "err", err)
+			a.Log.ErrorContext(r.Context(), "audit denial", "err", err)
 		}
 	}
 	if e.Kind == problem.Unauthenticated {

@@ -21,6 +21,8 @@ type Server struct {
 // New builds the API from cfg and the server of the pages with the API
 // mounted on the same mux.
 func New(cfg web.Config) (*Server, error) {
+	// Both log each request's lines with its id and user (web.RequestLogger).
+	cfg.Log = web.RequestLogger(cfg.Log)
 	a := api.New(api.Deps{DB: cfg.DB, Calendar: cfg.Calendar, Now: cfg.Now, Log: cfg.Log, Hash: cfg.Hash, BaseURL: cfg.BaseURL,
 		Keys: cfg.Keys, Wake: cfg.Wake})
 	routes := make([]web.APIRoute, 0, len(a.Routes()))

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -477,5 +478,43 @@ func TestEndedSessionsStayEnded(t *testing.T) {
 		if _, found, err := s.FindCtx(ctx, tt.token); err != nil || found != tt.found {
 			t.Errorf("session %q after the reset: got found=%v (%v), want %v", tt.token, found, err, tt.found)
 		}
+	}
+}
+
+// The operators' figures count what waits: jobs due, leased and waiting,
+// with the age of the oldest due one.
+func TestOperationsCountJobs(t *testing.T) {
+	db, clock := storetest.Open(t)
+	ctx := context.Background()
+	now := clock.Now()
+	for _, j := range []struct {
+		kind, key string
+		at        time.Time
+	}{
+		{"alerts", "a1", now.Add(-2 * time.Minute)},
+		{"alerts", "a2", now.Add(time.Hour)},
+		{"deliveries", "d1", now.Add(-time.Minute)},
+		{"deliveries", "d2", now.Add(-30 * time.Second)},
+	} {
+		if err := db.EnsureJob(ctx, j.kind, j.at, j.key); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.ClaimJobs(ctx, []string{"deliveries"}, 1, time.Minute); err != nil {
+		t.Fatal(err)
+	}
+	ops, err := db.Operations(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []store.JobQueue{
+		{Kind: "alerts", Waiting: 2, Due: 1, Running: 0, Oldest: 2 * time.Minute},
+		{Kind: "deliveries", Waiting: 2, Due: 1, Running: 1, Oldest: 30 * time.Second}, // the older one is taken
+	}
+	if !slices.Equal(ops.Jobs, want) {
+		t.Errorf("job queues: got %+v, want %+v", ops.Jobs, want)
+	}
+	if ops.Pool.MaxOpenConnections == 0 {
+		t.Errorf("pool stats: got %+v, want the pool's", ops.Pool)
 	}
 }

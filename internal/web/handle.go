@@ -47,7 +47,7 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	case problem.Forbidden:
 		page.Title = "无权访问"
 		if err := s.db.RecordDenial(r.Context(), identity.ActorFrom(r.Context()), r.Method, r.URL.Path, e.Message); err != nil {
-			s.log.Error("audit denial", "err", err)
+			s.log.ErrorContext(r.Context(), "audit denial", "err", err)
 		}
 	case problem.NotFound:
 		page.Title = "未找到"
@@ -57,10 +57,10 @@ func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 		page.Ref = hex.EncodeToString(b)
 		page.Title = "系统内部错误"
 		page.Message = "系统内部错误，请稍后重试；如持续出现，请将参考号告知系统管理员。"
-		s.log.Error("page error", "ref", page.Ref, "route", r.Pattern, "err", err)
+		s.log.ErrorContext(r.Context(), "page error", "ref", page.Ref, "route", r.Pattern, "err", err)
 	}
 	if rerr := s.render(w, page.Status, "error", page); rerr != nil {
-		s.log.Error("render error page", "err", rerr)
+		s.log.ErrorContext(r.Context(), "render error page", "err", rerr)
 		http.Error(w, page.Message, page.Status)
 	}
 }

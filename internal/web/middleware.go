@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"fmt"
 	"net"
 	"net/http"
@@ -69,8 +70,11 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.cfg.Now()
+		info := &requestInfo{id: requestID(r)}
+		w.Header().Set(HeaderRequestID, info.id)
+		ctx := context.WithValue(r.Context(), requestKey{}, info)
 		sw := &statusWriter{ResponseWriter: w}
-		next.ServeHTTP(sw, r)
+		next.ServeHTTP(sw, r.WithContext(ctx))
 		d := s.cfg.Now().Sub(start)
 		// The request the mux saw is a copy (sessions and authentication
 		// add context), so ask the mux which pattern this request matches.
@@ -87,8 +91,8 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		if route == "GET /healthz" || route == "GET /metrics" || strings.HasPrefix(route, "GET /static/") {
 			return
 		}
-		s.log.Info("http", "method", r.Method, "route", route, "path", code.RedactIDNumbers(r.URL.Path),
-			"status", status, "bytes", sw.bytes, "ms", d.Milliseconds(), "user", identity.PrincipalFrom(r.Context()).UserID())
+		s.log.InfoContext(ctx, "http", "method", r.Method, "route", route, "path", code.RedactIDNumbers(r.URL.Path),
+			"status", status, "bytes", sw.bytes, "ms", d.Milliseconds())
 	})
 }
 
@@ -100,7 +104,7 @@ func (s *Server) recover(next http.Handler) http.Handler {
 				if v == http.ErrAbortHandler {
 					panic(v)
 				}
-				s.log.Error("panic", "route", r.Pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
+				s.log.ErrorContext(r.Context(), "panic", "route", r.Pattern, "panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 				http.Error(w, "系统内部错误", http.StatusInternalServerError)
 			}
 		}()
@@ -194,10 +198,13 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				return s.db.Principal(r.Context(), uid)
 			})
 			if err != nil {
-				s.log.Info("session principal gone", "user", uid, "err", err)
+				s.log.InfoContext(r.Context(), "session principal gone", "user", uid, "err", err)
 				s.sessions.Destroy(r.Context())
 				p = nil
 			}
+		}
+		if info := requestOf(r.Context()); info != nil && p != nil {
+			info.user.Store(p.User.ID)
 		}
 		next.ServeHTTP(w, r.WithContext(identity.WithPrincipal(r.Context(), p, addr)))
 	})

@@ -42,6 +42,7 @@ type Config struct {
 	BaseURL       string               // external base URL, e.g. https://bdc.changji.gov.cn
 	Keys          *certificate.Keyring // the authorities' unlocked signing keys (nil: 缮证 is refused with the reason)
 	Wake          func()               // wakes the background worker after queueing a batch (optional)
+	MetricsToken  string               // bearer token /metrics requires; "" serves /metrics to this machine only
 }
 
 // JSONAPI is what the server needs of the JSON API that shares its mux and
@@ -87,7 +88,7 @@ func New(cfg Config, a JSONAPI) (*Server, error) {
 	if a.Mount == nil || a.WriteError == nil {
 		return nil, errors.New("web: the JSON API's Mount and WriteError are required")
 	}
-	s := &Server{cfg: cfg, db: cfg.DB, log: cfg.Log, api: a, needs: pageNeeds()}
+	s := &Server{cfg: cfg, db: cfg.DB, log: RequestLogger(cfg.Log), api: a, needs: pageNeeds()}
 	var err error
 	if s.pages, err = parsePages(); err != nil {
 		return nil, err
@@ -102,10 +103,11 @@ func New(cfg Config, a JSONAPI) (*Server, error) {
 	s.sessions.Cookie.SameSite = http.SameSiteLaxMode
 	s.sessions.Cookie.Secure = cfg.SecureCookies
 	s.sessions.ErrorFunc = func(w http.ResponseWriter, r *http.Request, err error) {
-		s.log.Error("session", "err", err)
+		s.log.ErrorContext(r.Context(), "session", "err", err)
 		http.Error(w, "会话存储暂时不可用，请稍后重试", http.StatusServiceUnavailable)
 	}
 	s.metrics = newMetrics(prometheus.NewRegistry())
+	s.metrics.reg.MustRegister(newOpsCollector(cfg.DB, func(err error) { s.log.Error("metrics: operations", "err", err) }))
 
 	mux := http.NewServeMux()
 	s.mux = mux

@@ -264,7 +264,8 @@ func TestLogsAndMetrics(t *testing.T) {
 	}
 	_, metrics := get(t, c, env.HTTP.URL+"/metrics")
 	for _, want := range []string{`handover_http_requests_total{method="GET",route="GET /api/v1/me",status="200"} 1`,
-		`handover_http_request_duration_seconds_count{method="GET",route="GET /admin/users"} 1`} {
+		`handover_http_request_duration_seconds_count{method="GET",route="GET /admin/users"} 1`,
+		"handover_operations_scrape_error 0", "handover_db_connections_open "} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
@@ -274,6 +275,51 @@ func TestLogsAndMetrics(t *testing.T) {
 	}
 	if status, body := get(t, c, env.HTTP.URL+"/readyz"); status != 200 || !strings.Contains(body, `"ready"`) {
 		t.Errorf("/readyz = %d %q", status, body)
+	}
+}
+
+// Every request answers with its id and logs it with the user the request
+// was authenticated as (by session or token); an id a proxy set is kept
+// when well formed, replaced when not.
+func TestRequestIDAndUserInLogs(t *testing.T) {
+	env := webtest.Start(t)
+	c := env.Client(t, "admin")
+	tests := []struct {
+		sent     string // X-Request-Id sent; "" none
+		keptSent bool
+	}{
+		{"", false},
+		{"proxy-4f2a9c01", true},
+		{"bad id with spaces", false},
+	}
+	for _, tt := range tests {
+		req, _ := http.NewRequest("GET", env.HTTP.URL+"/api/v1/me", nil)
+		if tt.sent != "" {
+			req.Header.Set("X-Request-Id", tt.sent)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		id := resp.Header.Get("X-Request-Id")
+		if tt.keptSent && id != tt.sent || !tt.keptSent && (id == "" || id == tt.sent) {
+			t.Errorf("X-Request-Id answered to %q: got %q", tt.sent, id)
+			continue
+		}
+		var line map[string]any
+		for _, l := range strings.Split(env.Logs.String(), "\n") {
+			if strings.Contains(l, `"request_id":"`+id+`"`) && strings.Contains(l, `"msg":"http"`) {
+				json.Unmarshal([]byte(l), &line)
+			}
+		}
+		if line == nil {
+			t.Errorf("no access log line with request_id %q", id)
+			continue
+		}
+		if got, want := line["user"], float64(env.Demo.Users["admin"].ID); got != want {
+			t.Errorf("access log of request %s: got user %v, want %v (admin)", id, got, want)
+		}
 	}
 }
 
