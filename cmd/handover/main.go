@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/netip"
 	"os"
 	"os/signal"
 	"runtime"
@@ -41,6 +42,7 @@ type Config struct {
 	BaseURL       string
 	SecureCookies bool
 	MetricsToken  string
+	Proxies       []netip.Prefix
 	LogLevel      slog.Level
 	Hash          identity.HashParams
 }
@@ -74,7 +76,8 @@ const usage = `handover — 交房即交证 一窗办事平台
   handover version                                                 版本：源码修订、构建时间、Go 版本、数据库版本
   handover bench     [--rounds 9] [--window 1.5s] [--only a,b] [-o report.json]   基准测试（与同次运行的原始探针之比）
 
-环境变量：HANDOVER_ADDR、HANDOVER_DB、HANDOVER_BASE_URL、HANDOVER_SECURE_COOKIES=1、HANDOVER_METRICS_TOKEN（/metrics 所需令牌；未设置时只对本机开放）、HANDOVER_LOG_LEVEL=debug|info|warn|error、
+环境变量：HANDOVER_ADDR、HANDOVER_DB、HANDOVER_BASE_URL、HANDOVER_SECURE_COOKIES=1、HANDOVER_METRICS_TOKEN（/metrics 所需令牌；未设置时只对本机开放）、
+          HANDOVER_TRUSTED_PROXIES（可信反向代理的地址或网段，逗号分隔：只采信它们转发的 X-Forwarded-For）、HANDOVER_LOG_LEVEL=debug|info|warn|error、
           HANDOVER_KEY_PASSPHRASE（解锁签名密钥；演示库缺省为演示口令）
 `
 

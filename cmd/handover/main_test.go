@@ -209,3 +209,32 @@ func TestServeShutsDownGracefully(t *testing.T) {
 		t.Errorf("output lacks the stop message:\n%s", out.String())
 	}
 }
+
+func TestParseProxies(t *testing.T) {
+	tests := []struct {
+		in   string
+		want string // the prefixes, or "error"
+	}{
+		{"", ""},
+		{"10.0.0.5", "10.0.0.5/32"},
+		{" 10.0.0.0/24 , ::1 ", "10.0.0.0/24 ::1/128"},
+		{"10.0.0.9/24", "10.0.0.0/24"},
+		{"proxy.local", "error"},
+	}
+	for _, tt := range tests {
+		ps, err := parseProxies(tt.in)
+		got := ""
+		if err != nil {
+			got = "error"
+		} else {
+			var s []string
+			for _, p := range ps {
+				s = append(s, p.String())
+			}
+			got = strings.Join(s, " ")
+		}
+		if got != tt.want {
+			t.Errorf("parseProxies(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}

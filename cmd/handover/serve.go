@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/netip"
 	"os"
+	"strings"
 	"sync"
 	"time"
 
@@ -72,6 +74,11 @@ func serveConfig(args []string) (Config, bool, error) {
 		return c, false, err
 	}
 	c.LogLevel = parseLevel(env("HANDOVER_LOG_LEVEL", "info"))
+	proxies, err := parseProxies(os.Getenv("HANDOVER_TRUSTED_PROXIES"))
+	if err != nil {
+		return c, false, err
+	}
+	c.Proxies = proxies
 	return c, *withDemo, nil
 }
 
@@ -92,7 +99,8 @@ func assemble(ctx context.Context, db *store.DB, c *Config, withDemo bool, log *
 	}
 	worker := jobs.New(db, log, time.Now, 2*time.Second)
 	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: log, Hash: c.Hash,
-		SecureCookies: c.SecureCookies, BaseURL: c.BaseURL, Keys: keys, Wake: worker.Wake, MetricsToken: c.MetricsToken})
+		SecureCookies: c.SecureCookies, BaseURL: c.BaseURL, Keys: keys, Wake: worker.Wake, MetricsToken: c.MetricsToken,
+		TrustedProxies: c.Proxies})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -174,6 +182,15 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 		_, err := db.PurgeExpiredSessions(ctx)
 		return err
 	})
+	// Finished jobs after a week, acknowledged deliveries after a month;
+	// never the audit trail or the register book.
+	w.Every("retention.purge", time.Hour, func(ctx context.Context, _ string) error {
+		jobs, deliveries, events, err := db.PurgeFinished(ctx)
+		if jobs+deliveries+events > 0 {
+			c.Log.Info("retention", "jobs", jobs, "deliveries", deliveries, "outbox", events)
+		}
+		return err
+	})
 	// The early warnings and the credit rule: every rule over the whole
 	// platform, within half a minute of a change made through this server,
 	// and every ten minutes in any case (days pass; other servers change
@@ -230,4 +247,26 @@ func loadDemo(ctx context.Context, db *store.DB, clock *demo.Clock, c Config, ou
 		return nil
 	}
 	return err
+}
+
+// parseProxies reads HANDOVER_TRUSTED_PROXIES: addresses or networks
+// (CIDR), comma-separated.
+func parseProxies(v string) ([]netip.Prefix, error) {
+	var out []netip.Prefix
+	for _, f := range strings.Split(v, ",") {
+		f = strings.TrimSpace(f)
+		if f == "" {
+			continue
+		}
+		if a, err := netip.ParseAddr(f); err == nil {
+			out = append(out, netip.PrefixFrom(a.Unmap(), a.Unmap().BitLen()))
+			continue
+		}
+		p, err := netip.ParsePrefix(f)
+		if err != nil {
+			return nil, fmt.Errorf("HANDOVER_TRUSTED_PROXIES：%q 不是地址或网段（如 10.0.0.5 或 10.0.0.0/24）", f)
+		}
+		out = append(out, p.Masked())
+	}
+	return out, nil
 }

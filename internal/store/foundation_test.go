@@ -12,6 +12,7 @@ import (
 
 	"handover/internal/access"
 	"handover/internal/audit"
+	"handover/internal/exchange"
 	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/store"
@@ -516,5 +517,92 @@ func TestOperationsCountJobs(t *testing.T) {
 	}
 	if ops.Pool.MaxOpenConnections == 0 {
 		t.Errorf("pool stats: got %+v, want the pool's", ops.Pool)
+	}
+}
+
+// Retention removes finished jobs after a week and acknowledged deliveries,
+// with their events, after a month; it keeps whatever is unfinished, and
+// an event while any of its deliveries is.
+func TestPurgeFinished(t *testing.T) {
+	db, clock := storetest.Open(t)
+	seedJurisdictions(t, db)
+	ctx := context.Background()
+	raw := db.SQLForTest()
+	tax := mustOrg(t, db, identity.Org{Name: "昌吉市税务局", Kind: identity.Tax, Jurisdiction: "652301"})
+	ep, err := db.PutEndpoint(ctx, audit.System(), exchange.Endpoint{OrgID: tax.ID, Name: "征管", URL: "http://127.0.0.1:9/x",
+		Secret: "0123456789abcdef", Events: []string{exchange.ContractFiled}, Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := clock.Now()
+	event := func(at time.Time, states ...string) int64 {
+		var id int64
+		if err := raw.QueryRow(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES ('contract.filed', 'unit:1', '652301', '{}', $1) RETURNING id`,
+			at.UTC()).Scan(&id); err != nil {
+			t.Fatal(err)
+		}
+		for i, st := range states {
+			endpoint := ep.ID
+			if i > 0 { // a second delivery of the same event needs a second endpoint
+				e2, err := db.PutEndpoint(ctx, audit.System(), exchange.Endpoint{OrgID: tax.ID, Name: fmt.Sprintf("征管%d-%d", id, i), URL: "http://127.0.0.1:9/y",
+					Secret: "0123456789abcdef", Events: []string{exchange.ContractFiled}, Active: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				endpoint = e2.ID
+			}
+			var delivered any
+			if st == "delivered" {
+				delivered = at.UTC()
+			}
+			if _, err := raw.Exec(`INSERT INTO deliveries (outbox_id, endpoint_id, aggregate, state, next_at, delivered_at) VALUES ($1, $2, 'unit:1', $3, $4, $5)`,
+				id, endpoint, st, at.UTC(), delivered); err != nil {
+				t.Fatal(err)
+			}
+		}
+		return id
+	}
+	old := event(start, "delivered")             // gone with its delivery
+	oldDead := event(start, "delivered", "dead") // kept: one delivery is dead
+	fresh := event(start.Add(40*24*time.Hour), "delivered")
+	for i, j := range []string{"done-old", "done-new", "open"} {
+		if err := db.EnsureJob(ctx, "alerts", start, j); err != nil {
+			t.Fatal(err)
+		}
+		js, err := db.ClaimJobs(ctx, []string{"alerts"}, 1, time.Minute)
+		if err != nil || len(js) != 1 {
+			t.Fatalf("claim job %d: %v", i, err)
+		}
+		if j != "open" {
+			if err := db.CompleteJob(ctx, js[0].ID); err != nil {
+				t.Fatal(err)
+			}
+		}
+		if i == 0 {
+			clock.Advance(40 * 24 * time.Hour) // the first job finished 40 days before the others
+		}
+	}
+	clock.Advance(time.Hour)
+	jobs, deliveries, events, err := db.PurgeFinished(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if jobs != 1 || deliveries != 2 || events != 1 {
+		t.Errorf("purged: got %d jobs, %d deliveries, %d events; want 1, 2, 1", jobs, deliveries, events)
+	}
+	for _, tt := range []struct {
+		id   int64
+		kept bool
+	}{{old, false}, {oldDead, true}, {fresh, true}} {
+		var n int
+		raw.QueryRow(`SELECT COUNT(*) FROM outbox WHERE id = $1`, tt.id).Scan(&n)
+		if (n == 1) != tt.kept {
+			t.Errorf("outbox event %d: kept %v, want %v", tt.id, n == 1, tt.kept)
+		}
+	}
+	var open int
+	raw.QueryRow(`SELECT COUNT(*) FROM jobs WHERE done_at IS NULL`).Scan(&open)
+	if open != 1 {
+		t.Errorf("unfinished jobs after the purge: got %d, want 1", open)
 	}
 }

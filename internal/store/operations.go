@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"strconv"
 	"time"
 )
 
@@ -44,7 +45,7 @@ type BatchProgress struct {
 // Operations reads the operators' figures as of now.
 func (db *DB) Operations(ctx context.Context) (Operations, error) {
 	now := db.Now()
-	ops := Operations{Alerts: map[string]int{}, Pool: db.sql.Stats()}
+	ops := Operations{Pool: db.sql.Stats()}
 	q := db.r()
 	err := eachRow(ctx, q, `SELECT kind, COUNT(*), COALESCE(SUM(CASE WHEN run_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN leased_until > $1 THEN 1 ELSE 0 END), 0) FROM jobs WHERE done_at IS NULL GROUP BY kind ORDER BY kind`, []any{now},
@@ -88,16 +89,7 @@ func (db *DB) Operations(ctx context.Context) (Operations, error) {
 	if err != nil {
 		return ops, err
 	}
-	err = eachRow(ctx, q, `SELECT kind, COUNT(*) FROM alerts WHERE resolved_at IS NULL GROUP BY kind`, nil, func(rows *sql.Rows) error {
-		var kind string
-		var n int
-		if err := rows.Scan(&kind, &n); err != nil {
-			return err
-		}
-		ops.Alerts[kind] = n
-		return nil
-	})
-	if err != nil {
+	if ops.Alerts, err = countBy(ctx, q, `SELECT kind, COUNT(*) FROM alerts WHERE resolved_at IS NULL GROUP BY kind`); err != nil {
 		return ops, err
 	}
 	err = eachRow(ctx, q, `SELECT id, state, total, done, blocked FROM handover_events WHERE state IN ('running', 'paused') ORDER BY id`, nil,
@@ -125,4 +117,49 @@ func eachRow(ctx context.Context, q querier, query string, args []any, fn func(*
 		}
 	}
 	return rows.Err()
+}
+
+// Retention: finished jobs and acknowledged deliveries are bookkeeping,
+// not record (the audit trail and the register book keep what happened,
+// and are never purged). Without a limit the worker's periodic jobs alone
+// leave some 33,000 rows a day.
+const (
+	JobRetention      = 7 * 24 * time.Hour
+	DeliveryRetention = 30 * 24 * time.Hour
+	purgeBatch        = 5000
+)
+
+// PurgeFinished deletes jobs finished more than JobRetention ago,
+// deliveries acknowledged more than DeliveryRetention ago, and outbox
+// events of that age left with no delivery (none pending, failing or dead
+// remains of them), in batches of purgeBatch rows, each its own
+// transaction. It returns how many rows of each it deleted.
+func (db *DB) PurgeFinished(ctx context.Context) (jobs, deliveries, events int64, err error) {
+	now := db.Now()
+	steps := []struct {
+		n     *int64
+		query string
+		arg   time.Time
+	}{
+		{&jobs, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE done_at IS NOT NULL AND done_at < $1 ORDER BY id LIMIT ` + strconv.Itoa(purgeBatch) + `)`,
+			now.Add(-JobRetention)},
+		{&deliveries, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state = 'delivered' AND delivered_at < $1 ORDER BY id LIMIT ` +
+			strconv.Itoa(purgeBatch) + `)`, now.Add(-DeliveryRetention)},
+		{&events, `DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o WHERE o.created_at < $1
+			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.outbox_id = o.id) ORDER BY o.id LIMIT ` + strconv.Itoa(purgeBatch) + `)`, now.Add(-DeliveryRetention)},
+	}
+	for _, st := range steps {
+		for {
+			res, err := db.execWrite(ctx, st.query, st.arg.UTC())
+			if err != nil {
+				return jobs, deliveries, events, err
+			}
+			n, _ := res.RowsAffected()
+			*st.n += n
+			if n < purgeBatch || ctx.Err() != nil {
+				break
+			}
+		}
+	}
+	return jobs, deliveries, events, ctx.Err()
 }

@@ -34,7 +34,7 @@ func (s *Server) loginForm(w http.ResponseWriter, r *http.Request) error {
 func (s *Server) login(w http.ResponseWriter, r *http.Request) error {
 	username, password := r.PostFormValue("username"), r.PostFormValue("password")
 	next := safeNext(r.PostFormValue("next"))
-	u, err := s.db.Authenticate(r.Context(), clientAddr(r), username, password)
+	u, err := s.db.Authenticate(r.Context(), s.clientAddr(r), username, password)
 	if err != nil {
 		if problem.KindOf(err) != problem.Unauthenticated {
 			return err

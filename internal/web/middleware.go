@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"runtime/debug"
 	"strconv"
 	"strings"
@@ -165,7 +166,7 @@ func (s *Server) cachedLookup(key string, resolve func() (*identity.Principal, e
 // page session and puts it, with the client address, in the context.
 func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		addr := clientAddr(r)
+		addr := s.clientAddr(r)
 		var p *identity.Principal
 		if auth := r.Header.Get("Authorization"); auth != "" {
 			token, ok := strings.CutPrefix(auth, "Bearer ")
@@ -210,11 +211,48 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	})
 }
 
-// clientAddr is the client's IP address (the port is dropped).
-func clientAddr(r *http.Request) string {
+// clientAddr is the client's IP address (the port dropped): the peer's,
+// or, when the peer is a trusted proxy (Config.TrustedProxies), the
+// nearest address in X-Forwarded-For that is not itself a trusted proxy.
+// A header from anyone else is ignored: it is the client's to forge.
+func (s *Server) clientAddr(r *http.Request) string {
+	peer := peerAddr(r)
+	if !s.trusted(peer) {
+		return peer
+	}
+	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
+	for i := len(hops) - 1; i >= 0; i-- {
+		hop := strings.TrimSpace(hops[i])
+		if _, err := netip.ParseAddr(hop); err != nil {
+			break // not an address: stop at what can be trusted
+		}
+		if !s.trusted(hop) {
+			return hop
+		}
+	}
+	return peer
+}
+
+// peerAddr is the address of the connection's other end.
+func peerAddr(r *http.Request) string {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		return r.RemoteAddr
 	}
 	return host
+}
+
+// trusted reports whether addr is one of the configured proxies.
+func (s *Server) trusted(addr string) bool {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return false
+	}
+	a = a.Unmap()
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
 }

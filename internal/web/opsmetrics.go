@@ -102,7 +102,9 @@ func (s *Server) metricsGuard(next http.Handler) http.Handler {
 				http.Error(w, "指标接口需要令牌（HANDOVER_METRICS_TOKEN）", http.StatusUnauthorized)
 				return
 			}
-		} else if !loopbackAddr(clientAddr(r)) {
+		} else if !loopbackAddr(peerAddr(r)) || r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+			// A request a proxy forwarded is not this machine's, even when
+			// the proxy runs here.
 			http.Error(w, "未设置 HANDOVER_METRICS_TOKEN 时，指标接口只对本机开放", http.StatusForbidden)
 			return
 		}

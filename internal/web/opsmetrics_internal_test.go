@@ -3,6 +3,7 @@ package web
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"testing"
 )
 
@@ -20,6 +21,7 @@ func TestMetricsGuard(t *testing.T) {
 		{"no token, this machine", "", "127.0.0.1:4000", "", 200},
 		{"no token, IPv6 loopback", "", "[::1]:4000", "", 200},
 		{"no token, elsewhere", "", "203.0.113.5:4000", "", 403},
+		{"no token, through a proxy on this machine", "", "127.0.0.1:4000", "", 403},
 	}
 	for _, tt := range tests {
 		s := &Server{cfg: Config{MetricsToken: tt.token}}
@@ -28,10 +30,43 @@ func TestMetricsGuard(t *testing.T) {
 		if tt.auth != "" {
 			r.Header.Set("Authorization", tt.auth)
 		}
+		if tt.name == "no token, through a proxy on this machine" {
+			r.Header.Set("X-Forwarded-For", "203.0.113.5")
+		}
 		w := httptest.NewRecorder()
 		s.metricsGuard(ok).ServeHTTP(w, r)
 		if w.Code != tt.want {
 			t.Errorf("%s: got %d, want %d", tt.name, w.Code, tt.want)
+		}
+	}
+}
+
+// The client's address comes from X-Forwarded-For only through a trusted
+// proxy, and then it is the nearest hop that is not one.
+func TestClientAddr(t *testing.T) {
+	s := &Server{cfg: Config{TrustedProxies: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24"), netip.MustParsePrefix("127.0.0.1/32")}}}
+	tests := []struct {
+		name, remote string
+		forwarded    []string
+		want         string
+	}{
+		{"direct", "203.0.113.5:4000", nil, "203.0.113.5"},
+		{"forged by a client", "203.0.113.5:4000", []string{"198.51.100.1"}, "203.0.113.5"},
+		{"through a trusted proxy", "10.0.0.7:4000", []string{"198.51.100.1"}, "198.51.100.1"},
+		{"through two trusted proxies", "127.0.0.1:4000", []string{"198.51.100.1, 10.0.0.9"}, "198.51.100.1"},
+		{"a forged hop before the real one", "10.0.0.7:4000", []string{"1.2.3.4, 198.51.100.1"}, "198.51.100.1"},
+		{"headers split across lines", "10.0.0.7:4000", []string{"1.2.3.4", "198.51.100.1"}, "198.51.100.1"},
+		{"garbage after the proxy", "10.0.0.7:4000", []string{"198.51.100.1, not-an-ip"}, "10.0.0.7"},
+		{"only proxies", "10.0.0.7:4000", []string{"10.0.0.8"}, "10.0.0.7"},
+	}
+	for _, tt := range tests {
+		r := httptest.NewRequest("GET", "/", nil)
+		r.RemoteAddr = tt.remote
+		for _, v := range tt.forwarded {
+			r.Header.Add("X-Forwarded-For", v)
+		}
+		if got := s.clientAddr(r); got != tt.want {
+			t.Errorf("%s: got %s, want %s", tt.name, got, tt.want)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"net/http"
+	"net/netip"
 	"sync"
 	"time"
 
@@ -43,6 +44,10 @@ type Config struct {
 	Keys          *certificate.Keyring // the authorities' unlocked signing keys (nil: 缮证 is refused with the reason)
 	Wake          func()               // wakes the background worker after queueing a batch (optional)
 	MetricsToken  string               // bearer token /metrics requires; "" serves /metrics to this machine only
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For is
+	// believed (the client address in the audit trail and the login
+	// throttle); none by default.
+	TrustedProxies []netip.Prefix
 }
 
 // JSONAPI is what the server needs of the JSON API that shares its mux and
