@@ -121,6 +121,9 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, worker
 
 	fmt.Fprintf(out, "交房即交证平台已启动：http://%s/ （数据库：%s）\n", ln.Addr(), db.Engine())
 	log.Info("serving", "addr", ln.Addr().String(), "engine", db.Engine().String())
+	if os.Getenv("HANDOVER_METRICS_TOKEN") == "" {
+		log.Warn("HANDOVER_METRICS_TOKEN not set: /metrics answers direct requests from this machine only; behind a proxy on this machine that adds no X-Forwarded-For, set the token")
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- hs.Serve(ln) }()
 	select {

@@ -71,6 +71,12 @@ func (c *Courier) RunOnce(ctx context.Context) (int, error) {
 	}
 }
 
+// refuseRedirect keeps a delivery at the address the partner registered:
+// following a redirect would send the signed body, with its personal
+// data, to an address nobody checked (plain HTTP, say). The redirect is
+// answered as a failed attempt.
+func refuseRedirect(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+
 // post sends one delivery; a nil error means the partner acknowledged it.
 func (c *Courier) post(ctx context.Context, d store.Delivery) (int, error) {
 	body, err := json.Marshal(Envelope{ID: d.Event.ID, Type: d.Event.Type, Aggregate: d.Event.Aggregate,
@@ -93,7 +99,9 @@ func (c *Courier) post(ctx context.Context, d store.Delivery) (int, error) {
 	req.Header.Set(exchange.HeaderID, strconv.FormatInt(d.Event.ID, 10))
 	req.Header.Set(exchange.HeaderTimestamp, ts)
 	req.Header.Set(exchange.HeaderSignature, exchange.Sign([]byte(d.Endpoint.Secret), ts, body))
-	resp, err := c.Client.Do(req)
+	client := *c.Client
+	client.CheckRedirect = refuseRedirect
+	resp, err := client.Do(req)
 	if err != nil {
 		return 0, err
 	}

@@ -130,3 +130,20 @@ func TestPrefectureWide(t *testing.T) {
 		t.Errorf("a county principal is prefecture-wide")
 	}
 }
+
+// An IPv6 subscriber's /64 is one source; IPv4 addresses are their own.
+func TestLoginSourceOf(t *testing.T) {
+	tests := []struct{ addr, want string }{
+		{"203.0.113.9", "203.0.113.9"},
+		{"::ffff:203.0.113.9", "203.0.113.9"},
+		{"2001:db8:1:2:aaaa::1", "2001:db8:1:2::/64"},
+		{"2001:db8:1:2:ffff:ffff:ffff:ffff", "2001:db8:1:2::/64"},
+		{"2001:db8:1:3::1", "2001:db8:1:3::/64"},
+		{"not-an-address", "not-an-address"},
+	}
+	for _, tt := range tests {
+		if got := LoginSourceOf(tt.addr); got != tt.want {
+			t.Errorf("LoginSourceOf(%q): got %q, want %q", tt.addr, got, tt.want)
+		}
+	}
+}

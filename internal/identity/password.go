@@ -5,6 +5,7 @@ import (
 	"crypto/subtle"
 	"encoding/base64"
 	"fmt"
+	"net/netip"
 	"strings"
 	"time"
 	"unicode"
@@ -121,6 +122,22 @@ func (u *User) FailLogin() { u.FailedLogins++ }
 
 // SucceedLogin clears the account's failure count.
 func (u *User) SucceedLogin() { u.FailedLogins = 0; u.LockedUntil = time.Time{} }
+
+// LoginSourceOf is the source a login's failures are counted under: the
+// IPv4 address, or the /64 network of an IPv6 one (a single subscriber
+// is handed a whole /64 and could otherwise try from 2^64 addresses).
+// Anything else is taken as given.
+func LoginSourceOf(addr string) string {
+	a, err := netip.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	if a = a.Unmap(); a.Is6() {
+		p, _ := a.Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}
 
 // LoginSource is the failures of one account from one source address.
 type LoginSource struct {

@@ -143,7 +143,7 @@ func TestWorkbookBombsRefused(t *testing.T) {
 		{"a 1 GiB part", func(t *testing.T) []byte { return withPart(t, "xl/media/image1.bin", 1<<30) }, "解压后超过64 MiB"},
 		{"a sheet just over the limit", func(t *testing.T) []byte { return withPart(t, "xl/worksheets/sheet9.xml", MaxUnzipped+1) }, "解压后超过64 MiB"},
 		{"too many rows", func(t *testing.T) []byte { return withUnits(t, MaxRows+5, 3) }, "行数超过20000"},
-		{"too many cells in a row", func(t *testing.T) []byte { return withUnits(t, 3, MaxColumns+1) }, "超过64列"},
+		{"too many cells in a row", func(t *testing.T) []byte { return withUnits(t, 3, MaxColumns+1) }, "超过256列"},
 		{"one long shared string in every cell", sharedStringBomb, "工作表内容超过64 MiB"},
 	}
 	for _, tt := range tests {

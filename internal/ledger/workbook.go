@@ -43,7 +43,7 @@ const MaxRows = 20000
 // costs at most about MaxUnzipped of work and memory whatever it holds.
 const (
 	MaxUnzipped = 64 << 20 // all parts together, decompressed; also a sheet's cell text
-	MaxColumns  = 64       // cells in one row, blank ones included
+	MaxColumns  = 256      // cells in one row up to its last, blank ones included (a stray note far right must not refuse a workbook)
 )
 
 // Row is one data row of a sheet: its 1-based row number in the workbook

@@ -451,13 +451,18 @@ func TestEndedSessionsStayEnded(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	other, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "clerk2", Name: "赵六", OrgID: reg.ID,
+		Roles: []identity.Role{identity.RoleAcceptor}}, Password: "right-pass1", Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := db.Sessions()
 	expiry := clock.Now().Add(time.Hour)
 	since := clock.Now()
 	if err := s.CommitUser(ctx, "before", []byte("a"), expiry, u.ID, since); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.CommitUser(ctx, "someone-else", []byte("b"), expiry, u.ID+1000, since); err != nil {
+	if err := s.CommitUser(ctx, "someone-else", []byte("b"), expiry, other.ID, since); err != nil {
 		t.Fatal(err)
 	}
 	clock.Advance(time.Minute)
@@ -595,14 +600,56 @@ func TestPurgeFinished(t *testing.T) {
 		kept bool
 	}{{old, false}, {oldDead, true}, {fresh, true}} {
 		var n int
-		raw.QueryRow(`SELECT COUNT(*) FROM outbox WHERE id = $1`, tt.id).Scan(&n)
+		if err := raw.QueryRow(`SELECT COUNT(*) FROM outbox WHERE id = $1`, tt.id).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
 		if (n == 1) != tt.kept {
 			t.Errorf("outbox event %d: kept %v, want %v", tt.id, n == 1, tt.kept)
 		}
 	}
 	var open int
-	raw.QueryRow(`SELECT COUNT(*) FROM jobs WHERE done_at IS NULL`).Scan(&open)
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM jobs WHERE done_at IS NULL`).Scan(&open); err != nil {
+		t.Fatal(err)
+	}
 	if open != 1 {
 		t.Errorf("unfinished jobs after the purge: got %d, want 1", open)
+	}
+}
+
+// Guesses sent together all pass the lock check before any of them fails;
+// the pair's row decides in the transaction, so no more than the limit
+// are ever answered as wrong passwords, the rest as locked, and a right
+// password after them is refused. (A concurrency test: CI runs it on
+// PostgreSQL as well.)
+func TestConcurrentGuessesStopAtTheLock(t *testing.T) {
+	db, _ := storetest.Open(t)
+	seedJurisdictions(t, db)
+	ctx := context.Background()
+	reg := mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
+	if _, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "clerk", Name: "王五", OrgID: reg.ID,
+		Roles: []identity.Role{identity.RoleAcceptor}}, Password: "right-pass1", Hash: cheap}); err != nil {
+		t.Fatal(err)
+	}
+	const n = 24
+	codes := make([]string, n)
+	var wg sync.WaitGroup
+	for i := range n {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, err := db.Authenticate(ctx, "203.0.113.9", "clerk", fmt.Sprintf("guess-%d", i))
+			codes[i] = problem.CodeOf(err)
+		}()
+	}
+	wg.Wait()
+	got := map[string]int{}
+	for _, c := range codes {
+		got[c]++
+	}
+	if want := (map[string]int{"auth.invalid": identity.MaxFailedLogins, "auth.locked": n - identity.MaxFailedLogins}); !maps.Equal(got, want) {
+		t.Errorf("%d guesses at once from one address: got %v, want %v", n, got, want)
+	}
+	if _, err := db.Authenticate(ctx, "203.0.113.9", "clerk", "right-pass1"); problem.CodeOf(err) != "auth.locked" {
+		t.Errorf("the right password after the guesses: got %v, want auth.locked", err)
 	}
 }

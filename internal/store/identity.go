@@ -522,7 +522,8 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 		return identity.User{}, err
 	}
 	actor := audit.Actor{UserID: u.ID, Name: u.Name, OrgID: u.OrgID, Addr: addr}
-	src, err := db.loginSource(ctx, u.ID, addr)
+	source := identity.LoginSourceOf(addr)
+	src, err := db.loginSource(ctx, u.ID, source)
 	if err != nil {
 		return identity.User{}, err
 	}
@@ -545,15 +546,28 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 	if err != nil {
 		return identity.User{}, err
 	}
+	var lockedMeanwhile error
 	err = db.transact(ctx, actor, func(tx *Tx) error {
 		cur, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`+db.forUpdate(), u.ID))
 		if err != nil {
 			return err
 		}
+		// Attempts sent together all passed the check above before any
+		// failed: the pair's row, locked here, decides. One that finds the
+		// address locked by the others is refused, its password right or
+		// not, and counts for nothing.
+		src, err := lockedLoginSource(ctx, tx, u.ID, source)
+		if err != nil {
+			return err
+		}
+		if lockedMeanwhile = src.CanTry(tx.now); lockedMeanwhile != nil {
+			tx.Audit("auth.login_refused", "user", u.ID, map[string]any{"reason": problem.CodeOf(lockedMeanwhile)})
+			return nil
+		}
 		if ok {
 			cur.SucceedLogin()
 			tx.Audit("auth.login", "user", u.ID, nil)
-			if _, err := tx.exec(ctx, `DELETE FROM login_sources WHERE user_id = $1 AND addr = $2`, u.ID, addr); err != nil {
+			if _, err := tx.exec(ctx, `DELETE FROM login_sources WHERE user_id = $1 AND addr = $2`, u.ID, source); err != nil {
 				return err
 			}
 			// Other addresses stay locked out: administrators still see
@@ -567,10 +581,6 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 			}
 			cur.LockedUntil = still
 		} else {
-			src, err := lockedLoginSource(ctx, tx, u.ID, addr)
-			if err != nil {
-				return err
-			}
 			cur.FailLogin()
 			if src.Fail(tx.now) {
 				cur.LockedUntil = src.LockedUntil
@@ -579,7 +589,7 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 				tx.Audit("auth.login_failed", "user", u.ID, map[string]any{"failed_logins": cur.FailedLogins})
 			}
 			if _, err := tx.exec(ctx, `UPDATE login_sources SET failures = $1, locked_until = $2 WHERE user_id = $3 AND addr = $4`,
-				src.Failures, nullTime(src.LockedUntil), u.ID, addr); err != nil {
+				src.Failures, nullTime(src.LockedUntil), u.ID, source); err != nil {
 				return err
 			}
 		}
@@ -589,6 +599,9 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 	})
 	if err != nil {
 		return identity.User{}, err
+	}
+	if lockedMeanwhile != nil {
+		return identity.User{}, lockedMeanwhile
 	}
 	if !ok {
 		return identity.User{}, bad

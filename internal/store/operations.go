@@ -30,9 +30,10 @@ type JobQueue struct {
 // DeliveryCount is how many deliveries to one partner's endpoint are in
 // one state: pending (failing when attempted before), or dead.
 type DeliveryCount struct {
-	Partner string
-	State   string // pending, failing or dead
-	Count   int
+	Endpoint int64 // names are not unique: the id tells two endpoints apart
+	Partner  string
+	State    string // pending, failing or dead
+	Count    int
 }
 
 // BatchProgress is a handover batch that runs or is paused.
@@ -75,12 +76,12 @@ func (db *DB) Operations(ctx context.Context) (Operations, error) {
 			ops.Jobs[i].Oldest = now.Sub(oldest)
 		}
 	}
-	err = eachRow(ctx, q, `SELECT e.name, CASE WHEN d.state = 'pending' AND d.attempts > 0 THEN 'failing' ELSE d.state END, COUNT(*)
+	err = eachRow(ctx, q, `SELECT e.id, e.name, CASE WHEN d.state = 'pending' AND d.attempts > 0 THEN 'failing' ELSE d.state END, COUNT(*)
 		FROM deliveries d JOIN partner_endpoints e ON e.id = d.endpoint_id WHERE d.state IN ('pending', 'dead')
-		GROUP BY e.name, CASE WHEN d.state = 'pending' AND d.attempts > 0 THEN 'failing' ELSE d.state END ORDER BY 1, 2`, nil,
+		GROUP BY e.id, e.name, CASE WHEN d.state = 'pending' AND d.attempts > 0 THEN 'failing' ELSE d.state END ORDER BY 1, 3`, nil,
 		func(rows *sql.Rows) error {
 			var d DeliveryCount
-			if err := rows.Scan(&d.Partner, &d.State, &d.Count); err != nil {
+			if err := rows.Scan(&d.Endpoint, &d.Partner, &d.State, &d.Count); err != nil {
 				return err
 			}
 			ops.Deliveries = append(ops.Deliveries, d)

@@ -71,7 +71,7 @@ func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
 func (s *Server) observe(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := s.cfg.Now()
-		info := &requestInfo{id: requestID(r)}
+		info := &requestInfo{id: s.requestID(r)}
 		w.Header().Set(HeaderRequestID, info.id)
 		ctx := context.WithValue(r.Context(), requestKey{}, info)
 		sw := &statusWriter{ResponseWriter: w}
@@ -168,7 +168,9 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		addr := s.clientAddr(r)
 		var p *identity.Principal
-		if auth := r.Header.Get("Authorization"); auth != "" {
+		// On /metrics the bearer token is the operators' (metricsGuard),
+		// not an API token.
+		if auth := r.Header.Get("Authorization"); auth != "" && r.URL.Path != "/metrics" {
 			token, ok := strings.CutPrefix(auth, "Bearer ")
 			if !ok {
 				s.api.WriteError(w, r, problem.New(problem.Unauthenticated, "auth.scheme", "仅支持 Authorization: Bearer 令牌"))
@@ -222,8 +224,8 @@ func (s *Server) clientAddr(r *http.Request) string {
 	}
 	hops := strings.Split(strings.Join(r.Header.Values("X-Forwarded-For"), ","), ",")
 	for i := len(hops) - 1; i >= 0; i-- {
-		hop := strings.TrimSpace(hops[i])
-		if _, err := netip.ParseAddr(hop); err != nil {
+		hop, ok := hopAddr(hops[i])
+		if !ok {
 			break // not an address: stop at what can be trusted
 		}
 		if !s.trusted(hop) {
@@ -231,6 +233,19 @@ func (s *Server) clientAddr(r *http.Request) string {
 		}
 	}
 	return peer
+}
+
+// hopAddr reads one X-Forwarded-For entry as some proxies write it: an
+// address, with a port or in brackets or not, in canonical form.
+func hopAddr(hop string) (string, bool) {
+	hop = strings.TrimSpace(hop)
+	if ap, err := netip.ParseAddrPort(hop); err == nil {
+		return ap.Addr().Unmap().String(), true
+	}
+	if a, err := netip.ParseAddr(strings.Trim(hop, "[]")); err == nil {
+		return a.Unmap().String(), true
+	}
+	return "", false
 }
 
 // peerAddr is the address of the connection's other end.

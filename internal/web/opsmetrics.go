@@ -73,7 +73,7 @@ func (c *opsCollector) Collect(ch chan<- prometheus.Metric) {
 		g(c.jobsOldest, j.Oldest.Seconds(), j.Kind)
 	}
 	for _, d := range ops.Deliveries {
-		g(c.deliveries, float64(d.Count), d.Partner, d.State)
+		g(c.deliveries, float64(d.Count), strconv.FormatInt(d.Endpoint, 10), d.Partner, d.State)
 	}
 	for kind, n := range ops.Alerts {
 		g(c.alerts, float64(n), kind)
@@ -102,9 +102,10 @@ func (s *Server) metricsGuard(next http.Handler) http.Handler {
 				http.Error(w, "指标接口需要令牌（HANDOVER_METRICS_TOKEN）", http.StatusUnauthorized)
 				return
 			}
-		} else if !loopbackAddr(peerAddr(r)) || r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
+		} else if peer := peerAddr(r); !loopbackAddr(peer) || s.trusted(peer) || r.Header.Get("X-Forwarded-For") != "" || r.Header.Get("Forwarded") != "" {
 			// A request a proxy forwarded is not this machine's, even when
-			// the proxy runs here.
+			// the proxy runs here. (A local proxy that adds no header is
+			// not told apart: set the token there; serve warns.)
 			http.Error(w, "未设置 HANDOVER_METRICS_TOKEN 时，指标接口只对本机开放", http.StatusForbidden)
 			return
 		}

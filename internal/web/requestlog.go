@@ -11,7 +11,7 @@ import (
 )
 
 // HeaderRequestID carries a request's id: taken from the request when a
-// proxy set a well-formed one, else made here, and always answered.
+// trusted proxy set a well-formed one, else made here, and always answered.
 const HeaderRequestID = "X-Request-Id"
 
 // requestInfo is what every log line of a request names: its id, and the
@@ -32,9 +32,10 @@ func requestOf(ctx context.Context) *requestInfo {
 
 var wellFormedID = regexp.MustCompile(`^[A-Za-z0-9._-]{8,64}$`)
 
-// requestID is the id a proxy gave r, when well formed, or a new one.
-func requestID(r *http.Request) string {
-	if id := r.Header.Get(HeaderRequestID); wellFormedID.MatchString(id) {
+// requestID is the id a trusted proxy gave r, when well formed, or a new
+// one: a client's own would let it pass for another request in the logs.
+func (s *Server) requestID(r *http.Request) string {
+	if id := r.Header.Get(HeaderRequestID); s.trusted(peerAddr(r)) && wellFormedID.MatchString(id) {
 		return id
 	}
 	b := make([]byte, 8)

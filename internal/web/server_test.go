@@ -279,8 +279,8 @@ func TestLogsAndMetrics(t *testing.T) {
 }
 
 // Every request answers with its id and logs it with the user the request
-// was authenticated as (by session or token); an id a proxy set is kept
-// when well formed, replaced when not.
+// was authenticated as (by session or token); an id the client sent is
+// replaced.
 func TestRequestIDAndUserInLogs(t *testing.T) {
 	env := webtest.Start(t)
 	c := env.Client(t, "admin")
@@ -289,7 +289,7 @@ func TestRequestIDAndUserInLogs(t *testing.T) {
 		keptSent bool
 	}{
 		{"", false},
-		{"proxy-4f2a9c01", true},
+		{"client-4f2a9c01", false}, // the test client is no listed proxy (TestRequestIDFromProxies)
 		{"bad id with spaces", false},
 	}
 	for _, tt := range tests {
