@@ -24,13 +24,20 @@ func (zeros) Read(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// withPart is the template workbook with one more part of n bytes.
-func withPart(t *testing.T, name string, n int64) []byte {
+// template is the 楼盘表 template workbook, the start of every bomb.
+func template(t *testing.T) []byte {
 	t.Helper()
 	tpl, err := Template("652301009002GB00001")
 	if err != nil {
 		t.Fatal(err)
 	}
+	return tpl
+}
+
+// withPart is the template workbook with one more part of n bytes.
+func withPart(t *testing.T, name string, n int64) []byte {
+	t.Helper()
+	tpl := template(t)
 	in, err := zip.NewReader(bytes.NewReader(tpl), int64(len(tpl)))
 	if err != nil {
 		t.Fatal(err)
@@ -59,10 +66,7 @@ func withPart(t *testing.T, name string, n int64) []byte {
 // each of cols cells.
 func withUnits(t *testing.T, rows, cols int) []byte {
 	t.Helper()
-	tpl, err := Template("652301009002GB00001")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := template(t)
 	f, err := excelize.OpenReader(bytes.NewReader(tpl))
 	if err != nil {
 		t.Fatal(err)
@@ -106,10 +110,7 @@ func withUnits(t *testing.T, rows, cols int) []byte {
 // kilobytes that read as 1.9 GB of text.
 func sharedStringBomb(t *testing.T) []byte {
 	t.Helper()
-	tpl, err := Template("652301009002GB00001")
-	if err != nil {
-		t.Fatal(err)
-	}
+	tpl := template(t)
 	f, err := excelize.OpenReader(bytes.NewReader(tpl))
 	if err != nil {
 		t.Fatal(err)

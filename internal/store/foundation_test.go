@@ -169,13 +169,8 @@ func TestCreateUserValidation(t *testing.T) {
 
 func TestAuthenticateLocksOut(t *testing.T) {
 	db, clock := storetest.Open(t)
-	seedJurisdictions(t, db)
 	ctx := context.Background()
-	reg := mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
-	if _, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "clerk", Name: "王五", OrgID: reg.ID,
-		Roles: []identity.Role{identity.RoleAcceptor}}, Password: "right-pass1", Hash: cheap}); err != nil {
-		t.Fatal(err)
-	}
+	registryUser(t, db, "clerk", "王五", identity.RoleAcceptor)
 	if _, err := db.Authenticate(ctx, "127.0.0.1", "clerk", "right-pass1"); err != nil {
 		t.Fatalf("good password: %v", err)
 	}
@@ -215,14 +210,8 @@ func TestAuthenticateLocksOut(t *testing.T) {
 // locked addresses at once.
 func TestLoginFloodLocksOnlyTheSource(t *testing.T) {
 	db, _ := storetest.Open(t)
-	seedJurisdictions(t, db)
 	ctx := context.Background()
-	reg := mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
-	u, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "admin2", Name: "管理员", OrgID: reg.ID,
-		Roles: []identity.Role{identity.RoleAdmin}}, Password: "right-pass1", Hash: cheap})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := registryUser(t, db, "admin2", "管理员", identity.RoleAdmin)
 	refused := map[string]int{}
 	for range 50 {
 		_, err := db.Authenticate(ctx, "203.0.113.9", "admin2", "guess")
@@ -443,19 +432,9 @@ func disableAppendOnly(t *testing.T, db *store.DB) {
 // it is.
 func TestEndedSessionsStayEnded(t *testing.T) {
 	db, clock := storetest.Open(t)
-	seedJurisdictions(t, db)
 	ctx := context.Background()
-	reg := mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
-	u, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "clerk", Name: "王五", OrgID: reg.ID,
-		Roles: []identity.Role{identity.RoleAcceptor}}, Password: "right-pass1", Hash: cheap})
-	if err != nil {
-		t.Fatal(err)
-	}
-	other, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "clerk2", Name: "赵六", OrgID: reg.ID,
-		Roles: []identity.Role{identity.RoleAcceptor}}, Password: "right-pass1", Hash: cheap})
-	if err != nil {
-		t.Fatal(err)
-	}
+	u := registryUser(t, db, "clerk", "王五", identity.RoleAcceptor)
+	other := registryUser(t, db, "clerk2", "赵六", identity.RoleAcceptor)
 	s := db.Sessions()
 	expiry := clock.Now().Add(time.Hour)
 	since := clock.Now()
@@ -623,13 +602,8 @@ func TestPurgeFinished(t *testing.T) {
 // PostgreSQL as well.)
 func TestConcurrentGuessesStopAtTheLock(t *testing.T) {
 	db, _ := storetest.Open(t)
-	seedJurisdictions(t, db)
 	ctx := context.Background()
-	reg := mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
-	if _, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: "clerk", Name: "王五", OrgID: reg.ID,
-		Roles: []identity.Role{identity.RoleAcceptor}}, Password: "right-pass1", Hash: cheap}); err != nil {
-		t.Fatal(err)
-	}
+	registryUser(t, db, "clerk", "王五", identity.RoleAcceptor)
 	const n = 24
 	codes := make([]string, n)
 	var wg sync.WaitGroup
@@ -652,4 +626,31 @@ func TestConcurrentGuessesStopAtTheLock(t *testing.T) {
 	if _, err := db.Authenticate(ctx, "203.0.113.9", "clerk", "right-pass1"); problem.CodeOf(err) != "auth.locked" {
 		t.Errorf("the right password after the guesses: got %v, want auth.locked", err)
 	}
+}
+
+// registryUser creates a user of the registration centre of 652301 (made
+// with the jurisdictions on first use) whose password is right-pass1.
+func registryUser(t *testing.T, db *store.DB, username, name string, role identity.Role) identity.User {
+	t.Helper()
+	ctx := context.Background()
+	orgs, err := db.ListOrgs(ctx, access.Filter{All: true}, store.OrgQuery{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var reg identity.Org
+	for _, o := range orgs {
+		if o.Kind == identity.Registry && o.Jurisdiction == "652301" {
+			reg = o
+		}
+	}
+	if reg.ID == 0 {
+		seedJurisdictions(t, db)
+		reg = mustOrg(t, db, identity.Org{Name: "昌吉市不动产登记中心", Kind: identity.Registry, Jurisdiction: "652301"})
+	}
+	u, err := db.CreateUser(ctx, audit.System(), store.NewUser{User: identity.User{Username: username, Name: name, OrgID: reg.ID,
+		Roles: []identity.Role{role}}, Password: "right-pass1", Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return u
 }
