@@ -66,6 +66,9 @@ type DB struct {
 	// and tokens made through this DB, so that caches of principals can
 	// tell when they are stale.
 	identityGen atomic.Int64
+	// gens follows the database's generations, moved by any writer
+	// (generations.go).
+	gens generations
 	// commits and committed count write transactions and the statements
 	// they ran, for WriteStats.
 	commits, committed atomic.Int64
@@ -90,9 +93,11 @@ func (db *DB) WriteStats() (commits, statements int64) {
 	return db.commits.Load(), db.committed.Load()
 }
 
-// IdentityGeneration is the number of identity changes this process has
-// committed; a principal cached at an older generation must be reloaded.
-func (db *DB) IdentityGeneration() int64 { return db.identityGen.Load() }
+// IdentityGeneration moves at the commit of every identity change made
+// through this process, and when WatchGenerations sees the database's
+// generations move (a change by another server or process); a principal
+// or token cached at an older generation must be read again.
+func (db *DB) IdentityGeneration() int64 { return db.identityGen.Load() + db.gens.moved.Load() }
 
 // Options configure Open.
 type Options struct {
@@ -425,6 +430,15 @@ func (db *DB) execWrite(ctx context.Context, q string, args ...any) (sql.Result,
 		return err
 	})
 	return res, err
+}
+
+// execWriteN is execWrite returning the number of rows affected.
+func (db *DB) execWriteN(ctx context.Context, q string, args ...any) (int64, error) {
+	res, err := db.execWrite(ctx, q, args...)
+	if err != nil {
+		return 0, err
+	}
+	return res.RowsAffected()
 }
 
 // Synthetic runs fn in a transaction on the bare database handle, for the

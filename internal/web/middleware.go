@@ -128,12 +128,13 @@ func (s *Server) secure(next http.Handler) http.Handler {
 
 const sessionUser = "uid"
 
-// principalTTL bounds how long a resolved principal is reused. Within one
-// process any change to users, roles or tokens invalidates it at once (the
-// store's identity generation); servers sharing a PostgreSQL database see
-// another server's change to a user's roles or organisation within this
-// time. A token's revocation and the end of a user's sessions are read on
-// every request, never from this cache.
+// principalTTL bounds how long a resolved principal is reused. Any change
+// to users, roles, organisations or tokens invalidates it sooner: at once
+// when made through this process, and when the generations watcher sees it
+// otherwise (store.WatchGenerations: a notification on PostgreSQL, a
+// quarter-second poll on SQLite). The bound covers a process that runs no
+// watcher. The end of a user's sessions is read on every request with the
+// session itself, never from this cache.
 const principalTTL = 5 * time.Second
 
 type cachedPrincipal struct {
@@ -176,15 +177,17 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 				s.api.WriteError(w, r, problem.New(problem.Unauthenticated, "auth.scheme", "仅支持 Authorization: Bearer 令牌"))
 				return
 			}
-			// The token is looked up on every request, so that one revoked
-			// on another server or from the command line fails at once;
-			// only its user's principal is cached.
-			uid, err := s.db.TokenUser(r.Context(), strings.TrimSpace(token))
-			if err != nil {
-				s.api.WriteError(w, r, err)
-				return
-			}
-			p, err = s.cachedLookup("t:"+strconv.FormatInt(uid, 10), func() (*identity.Principal, error) {
+			// The token's principal is cached like a session's: a revocation
+			// moves the identity generation, through this server at its
+			// commit, through another server or the command line when the
+			// generations watcher sees the database's counter move.
+			token = strings.TrimSpace(token)
+			var err error
+			p, err = s.cachedLookup("t:"+token, func() (*identity.Principal, error) {
+				uid, err := s.db.TokenUser(r.Context(), token)
+				if err != nil {
+					return nil, err
+				}
 				p, err := s.db.Principal(r.Context(), uid)
 				if err == nil {
 					p.ViaToken = true

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"strconv"
 	"testing"
+	"time"
 
 	"handover/internal/audit"
 	"handover/internal/web/webtest"
@@ -97,12 +98,34 @@ func TestRevokedTokenFailsAtOnce(t *testing.T) {
 	if got := me(); got != http.StatusOK {
 		t.Fatalf("GET /api/v1/me with a fresh token: status %d, want 200", got)
 	}
-	// The revocation another process writes, which this server's own
-	// caches never hear of.
+	// The revocation another process writes (the command line, another
+	// server, an operator's SQL): the trigger moves the identity
+	// generation and the server's watcher drops the cached token.
 	if _, err := e.Raw.ExecContext(ctx, `UPDATE api_tokens SET revoked_at = $1 WHERE id = $2`, e.Clock.Now().UTC(), tok.ID); err != nil {
 		t.Fatal(err)
 	}
+	start := time.Now()
+	for me() != http.StatusUnauthorized {
+		if time.Since(start) > 2*time.Second {
+			t.Fatalf("GET /api/v1/me still served %v after the token was revoked elsewhere, want 401 within one poll of the watcher", time.Since(start))
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("revoked elsewhere: refused after %v", time.Since(start).Round(time.Millisecond))
+
+	// Revoked through this server: refused on the very next request.
+	secret2, tok2, err := e.DB.CreateToken(ctx, audit.System(), e.Demo.Users["shuiwu"].ID, "征管系统二")
+	if err != nil {
+		t.Fatal(err)
+	}
+	secret = secret2
+	if got := me(); got != http.StatusOK {
+		t.Fatalf("GET /api/v1/me with the second token: status %d, want 200", got)
+	}
+	if err := e.DB.RevokeToken(ctx, audit.System(), tok2.ID); err != nil {
+		t.Fatal(err)
+	}
 	if got := me(); got != http.StatusUnauthorized {
-		t.Errorf("GET /api/v1/me right after the token was revoked elsewhere: status %d, want 401", got)
+		t.Errorf("GET /api/v1/me right after the token was revoked through this server: status %d, want 401", got)
 	}
 }

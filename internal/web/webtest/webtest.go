@@ -150,9 +150,13 @@ func StartWith(t testing.TB, db *store.DB, clock *storetest.Clock, f *demo.Found
 	worker := jobs.New(db, log, clock.Now, 100*time.Millisecond)
 	worker.HandleHandover(cal, keys)
 	wctx, stop := context.WithCancel(context.Background())
-	done := make(chan struct{})
-	go func() { defer close(done); worker.Run(wctx) }()
-	t.Cleanup(func() { stop(); <-done })
+	done := make(chan struct{}, 2)
+	// The generations watcher, as in serve: another process's change to
+	// users, tokens or the calendar reaches this server's caches.
+	db.OnGeneration(store.CalendarData, func(ctx context.Context) { cal.Reload(ctx) })
+	go func() { defer func() { done <- struct{}{} }(); worker.Run(wctx) }()
+	go func() { defer func() { done <- struct{}{} }(); db.WatchGenerations(wctx) }()
+	t.Cleanup(func() { stop(); <-done; <-done })
 	// The server's own address is the base of verification links.
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
