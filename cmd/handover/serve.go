@@ -104,6 +104,14 @@ func assemble(ctx context.Context, db *store.DB, c *Config, withDemo bool, log *
 	if err != nil {
 		return nil, nil, err
 	}
+	// A holiday notice loaded through another server or the command line
+	// reaches this server's calendar as soon as the generations watcher
+	// sees it (serveUntilDone runs the watcher).
+	db.OnGeneration(store.CalendarData, func(ctx context.Context) {
+		if err := cal.Reload(ctx); err != nil {
+			log.Error("calendar reload", "err", err)
+		}
+	})
 	registerJobs(worker, db, cal, &courier.Courier{DB: db, Client: &http.Client{Timeout: 15 * time.Second}, Log: log, Now: time.Now}, keys)
 	return srv, worker, nil
 }
@@ -116,8 +124,9 @@ func serveUntilDone(ctx context.Context, ln net.Listener, h http.Handler, worker
 		WriteTimeout: 120 * time.Second, IdleTimeout: 120 * time.Second}
 	var wg sync.WaitGroup
 	wctx, stopWorker := context.WithCancel(ctx)
-	wg.Add(1)
+	wg.Add(2)
 	go func() { defer wg.Done(); worker.Run(wctx) }()
+	go func() { defer wg.Done(); db.WatchGenerations(wctx) }()
 
 	fmt.Fprintf(out, "交房即交证平台已启动：http://%s/ （数据库：%s）\n", ln.Addr(), db.Engine())
 	log.Info("serving", "addr", ln.Addr().String(), "engine", db.Engine().String())
@@ -194,43 +203,37 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 		}
 		return err
 	})
-	// The early warnings and the credit rule: every rule over the whole
-	// platform, within half a minute of a change made through this server,
-	// and every ten minutes in any case (days pass; other servers change
-	// things).
-	alerts := alertSchedule{every: 10 * time.Minute}
-	w.Every("alerts.evaluate", 30*time.Second, func(ctx context.Context, _ string) error {
-		return alerts.run(ctx, db, cal)
+	// The early warnings and the credit rule over the whole platform: every
+	// ten minutes in any case (days pass), and within half a minute of a
+	// change made through any server — each server that has committed a
+	// change since its last look queues one evaluation, which any server
+	// may run.
+	w.Every("alerts.evaluate", 10*time.Minute, func(ctx context.Context, _ string) error {
+		return evaluateAlerts(ctx, db, cal)
 	})
-	// Another server may have loaded a holiday notice: pick it up.
-	w.Every("calendar.reload", time.Minute, func(ctx context.Context, _ string) error {
-		return cal.Reload(ctx)
+	w.Slots("alerts.evaluate", 1)
+	var seen int64
+	w.EveryHere(30*time.Second, func(ctx context.Context) {
+		if n := db.Changes(); n != seen {
+			if err := db.EnsureJob(ctx, "alerts.evaluate", db.Now(), "alerts:changed"); err != nil {
+				c.Log.Error("queue alerts", "err", err)
+				return
+			}
+			seen = n
+		}
 	})
+	// One batch at a time per server: on SQLite batches share one writer,
+	// on PostgreSQL a second server takes the next.
+	w.Slots(store.JobHandover, 1)
 }
 
-// alertSchedule decides when the worker evaluates the alerts again.
-type alertSchedule struct {
-	mu      sync.Mutex
-	every   time.Duration
-	changes int64
-	last    time.Time
-}
-
-func (a *alertSchedule) run(ctx context.Context, db *store.DB, cal *calendar.Source) error {
-	a.mu.Lock()
-	defer a.mu.Unlock()
-	changes, now := db.Changes(), db.Now()
-	if changes == a.changes && now.Sub(a.last) < a.every && !a.last.IsZero() {
-		return nil
-	}
+// evaluateAlerts runs the early-warning rules and the credit rule.
+func evaluateAlerts(ctx context.Context, db *store.DB, cal *calendar.Source) error {
 	if _, err := db.EvaluateAlerts(ctx, cal.Get()); err != nil {
 		return err
 	}
-	if _, err := db.EvaluateCredit(ctx, cal.Get()); err != nil {
-		return err
-	}
-	a.changes, a.last = changes, now
-	return nil
+	_, err := db.EvaluateCredit(ctx, cal.Get())
+	return err
 }
 
 // loadDemo loads the demo prefecture into an empty database, or prints

@@ -9,14 +9,21 @@ package courier
 import (
 	"bytes"
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strconv"
+	"sync"
+	"sync/atomic"
 	"time"
+
+	"golang.org/x/sync/errgroup"
 
 	"handover/internal/exchange"
 	"handover/internal/jobs"
@@ -30,6 +37,11 @@ type Courier struct {
 	Log         *slog.Logger
 	Now         func() time.Time
 	MaxAttempts int // after this many failed attempts a delivery is dead; 0: retry forever
+
+	Lease time.Duration // DefaultLease when zero
+
+	once  sync.Once
+	owner string // this courier's name on the deliveries it holds
 }
 
 // Envelope is the body of every delivery.
@@ -42,33 +54,78 @@ type Envelope struct {
 	Data         json.RawMessage `json:"data"`
 }
 
+// DefaultLease is how long a claimed delivery is held before it is sent;
+// the claim is renewed, for the lease, just before the post, whose timeout
+// (half the lease, 10 s at most) is well inside it. Another server
+// can take a delivery only once its lease has run out, so with the post
+// inside the renewed lease no delivery is sent by two servers at once, and
+// a unit's next event waits for this one's answer (ClaimDeliveries): order
+// per unit holds with N servers.
+const DefaultLease = 30 * time.Second
+
+// Parallel is how many deliveries a courier sends at once. Those claimed
+// together are each the next of their own unit and endpoint, so sending
+// them side by side keeps every unit's order.
+const Parallel = 8
+
 // RunOnce delivers every due delivery and returns how many were acknowledged.
 func (c *Courier) RunOnce(ctx context.Context) (int, error) {
-	done := 0
+	c.once.Do(func() { c.owner = newOwner() })
+	var done atomic.Int64
 	for {
-		ds, err := c.DB.ClaimDeliveries(ctx, 32, time.Minute)
+		ds, err := c.DB.ClaimDeliveries(ctx, 32, c.lease(), c.owner)
 		if err != nil || len(ds) == 0 {
-			return done, err
+			return int(done.Load()), err
 		}
+		var g errgroup.Group
+		g.SetLimit(Parallel)
 		for _, d := range ds {
-			status, err := c.post(ctx, d)
-			if err == nil {
-				if err := c.DB.DeliveryDone(ctx, d.ID, status); err != nil {
-					return done, err
+			g.Go(func() error {
+				ok, err := c.deliver(ctx, d)
+				if ok {
+					done.Add(1)
 				}
-				done++
-				continue
-			}
-			next := c.Now().Add(jobs.Backoff(d.Attempts))
-			c.Log.Warn("delivery failed", "delivery", d.ID, "endpoint", d.Endpoint.ID, "event", d.Event.Type, "attempt", d.Attempts, "err", err)
-			if err := c.DB.DeliveryFailed(ctx, d.ID, status, err.Error(), next, c.MaxAttempts); err != nil {
-				return done, err
-			}
+				return err
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return int(done.Load()), err
 		}
 		if ctx.Err() != nil {
-			return done, ctx.Err()
+			return int(done.Load()), ctx.Err()
 		}
 	}
+}
+
+// deliver renews the claim on d and, while this courier still holds it,
+// sends it and records the answer. It reports whether the partner
+// acknowledged it.
+func (c *Courier) deliver(ctx context.Context, d store.Delivery) (bool, error) {
+	held, err := c.DB.RenewDelivery(ctx, d.ID, c.owner, c.Now().Add(c.lease()))
+	if err != nil || !held {
+		return false, err // another server took it over: it sends it
+	}
+	status, err := c.post(ctx, d)
+	if err == nil {
+		return true, c.DB.DeliveryDone(ctx, d.ID, status)
+	}
+	next := c.Now().Add(jobs.Backoff(d.Attempts))
+	c.Log.Warn("delivery failed", "delivery", d.ID, "endpoint", d.Endpoint.ID, "event", d.Event.Type, "attempt", d.Attempts, "err", err)
+	return false, c.DB.DeliveryFailed(ctx, d.ID, c.owner, status, err.Error(), next, c.MaxAttempts)
+}
+
+func (c *Courier) lease() time.Duration {
+	if c.Lease <= 0 {
+		return DefaultLease
+	}
+	return c.Lease
+}
+
+func newOwner() string {
+	var b [8]byte
+	rand.Read(b[:])
+	host, _ := os.Hostname()
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
 // refuseRedirect keeps a delivery at the address the partner registered:
@@ -88,7 +145,7 @@ func (c *Courier) post(ctx context.Context, d store.Delivery) (int, error) {
 		return 0, errors.New("接收地址不是 https://：含个人信息的事件不以明文传送，请将接收地址改为 https://")
 	}
 	ts := strconv.FormatInt(c.Now().Unix(), 10)
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, min(c.lease()/2, 10*time.Second))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Endpoint.URL, bytes.NewReader(body))
 	if err != nil {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"slices"
+	"sort"
 	"strconv"
 	"strings"
 	"sync/atomic"
@@ -511,12 +512,11 @@ func TestDeadLetterReplay(t *testing.T) {
 	if h := health(); h.Delivered != 2 || h.Dead != 0 || h.Backlog != 0 || !h.Healthy() {
 		t.Errorf("after the replay: %+v, want both delivered", h)
 	}
-	if len(got) != 2 {
+	// The two events are two units': order is promised per unit (the
+	// courier's tests), and the courier sends different units' events side
+	// by side, so only "each once" is asked here.
+	sort.Strings(got)
+	if len(got) != 2 || got[0] == got[1] {
 		t.Fatalf("partner received %v, want both events once", got)
-	}
-	first, _ := strconv.Atoi(got[0])
-	second, _ := strconv.Atoi(got[1])
-	if first >= second {
-		t.Errorf("partner received %v, want both events once, in order", got)
 	}
 }

@@ -144,10 +144,10 @@ type Delivery struct {
 	DeliveredAt time.Time
 }
 
-// ClaimDeliveries leases up to n due deliveries. A delivery is due only
-// when no earlier event of the same aggregate is still undelivered to the
-// same endpoint, so that partners receive a unit's events in order.
-func (db *DB) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) ([]Delivery, error) {
+// ClaimDeliveries leases up to n due deliveries to owner. A delivery is due
+// only when no earlier event of the same aggregate is still undelivered to
+// the same endpoint, so that partners receive a unit's events in order.
+func (db *DB) ClaimDeliveries(ctx context.Context, n int, lease time.Duration, owner string) ([]Delivery, error) {
 	var out []Delivery
 	skip := ""
 	if db.engine == Postgres {
@@ -165,7 +165,8 @@ func (db *DB) ClaimDeliveries(ctx context.Context, n int, lease time.Duration) (
 			return err
 		}
 		for _, id := range ids {
-			if _, err := tx.exec(ctx, `UPDATE deliveries SET leased_until = $1, attempts = attempts + 1 WHERE id = $2`, now.Add(lease), id); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE deliveries SET leased_until = $1, lease_owner = $3, attempts = attempts + 1 WHERE id = $2`,
+				now.Add(lease), id, owner); err != nil {
 				return err
 			}
 			d, err := deliveryByID(ctx, tx.q(), id)
@@ -196,6 +197,15 @@ func deliveryByID(ctx context.Context, q querier, id int64) (Delivery, error) {
 	return d, notFound(err, "delivery.not_found", "投递记录不存在")
 }
 
+// RenewDelivery extends owner's lease on a delivery to until, just before
+// it is sent, and reports whether owner still held it; false means another
+// server took it over (the lease ran out) and sends it instead.
+func (db *DB) RenewDelivery(ctx context.Context, id int64, owner string, until time.Time) (bool, error) {
+	n, err := db.execWriteN(ctx, `UPDATE deliveries SET leased_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'pending'`,
+		until.UTC(), id, owner)
+	return n == 1, err
+}
+
 // DeliveryDone records an acknowledged delivery; it is never sent again.
 func (db *DB) DeliveryDone(ctx context.Context, id int64, status int) error {
 	_, err := db.execWrite(ctx, `UPDATE deliveries SET state = 'delivered', delivered_at = $1, last_status = $2, last_error = '',
@@ -205,13 +215,13 @@ func (db *DB) DeliveryDone(ctx context.Context, id int64, status int) error {
 
 // DeliveryFailed records a failed attempt and when to try again; after
 // maxAttempts (0: never) the delivery is dead (an administrator may replay it).
-func (db *DB) DeliveryFailed(ctx context.Context, id int64, status int, errText string, next time.Time, maxAttempts int) error {
+func (db *DB) DeliveryFailed(ctx context.Context, id int64, owner string, status int, errText string, next time.Time, maxAttempts int) error {
 	if maxAttempts <= 0 {
 		maxAttempts = 1 << 30
 	}
 	_, err := db.execWrite(ctx, `UPDATE deliveries SET last_status = $1, last_error = $2, next_at = $3, leased_until = NULL,
-		state = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END WHERE id = $5 AND state = 'pending'`,
-		status, truncate(errText, 500), next.UTC(), maxAttempts, id)
+		state = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END WHERE id = $5 AND state = 'pending' AND lease_owner = $6`,
+		status, truncate(errText, 500), next.UTC(), maxAttempts, id, owner)
 	return err
 }
 

@@ -485,7 +485,7 @@ func TestOperationsCountJobs(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if _, err := db.ClaimJobs(ctx, []string{"deliveries"}, 1, time.Minute); err != nil {
+	if _, err := db.ClaimJobs(ctx, []string{"deliveries"}, 1, time.Minute, "test"); err != nil {
 		t.Fatal(err)
 	}
 	ops, err := db.Operations(ctx)
@@ -553,12 +553,12 @@ func TestPurgeFinished(t *testing.T) {
 		if err := db.EnsureJob(ctx, "alerts", start, j); err != nil {
 			t.Fatal(err)
 		}
-		js, err := db.ClaimJobs(ctx, []string{"alerts"}, 1, time.Minute)
+		js, err := db.ClaimJobs(ctx, []string{"alerts"}, 1, time.Minute, "test")
 		if err != nil || len(js) != 1 {
 			t.Fatalf("claim job %d: %v", i, err)
 		}
 		if j != "open" {
-			if err := db.CompleteJob(ctx, js[0].ID); err != nil {
+			if err := db.CompleteJob(ctx, js[0].ID, "test"); err != nil {
 				t.Fatal(err)
 			}
 		}

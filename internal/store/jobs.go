@@ -37,14 +37,23 @@ func (db *DB) EnsureJob(ctx context.Context, kind string, runAt time.Time, dedup
 	return err
 }
 
-// ClaimJobs leases up to n due jobs of the given kinds for lease; a job
-// whose lease expires (a crashed worker) is claimed again.
-func (db *DB) ClaimJobs(ctx context.Context, kinds []string, n int, lease time.Duration) ([]Job, error) {
+// DueJobs counts the jobs due now and not leased, by kind: a read, so that
+// a worker polling an idle queue writes nothing.
+func (db *DB) DueJobs(ctx context.Context) (map[string]int, error) {
+	now := db.Now()
+	return countBy(ctx, db.r(), `SELECT kind, COUNT(*) FROM jobs WHERE done_at IS NULL AND run_at <= $1
+		AND (leased_until IS NULL OR leased_until < $1) GROUP BY kind`, now)
+}
+
+// ClaimJobs leases up to n due jobs of the given kinds to owner for lease;
+// a job whose lease expired (its worker crashed, its heartbeat stopped) is
+// claimed again.
+func (db *DB) ClaimJobs(ctx context.Context, kinds []string, n int, lease time.Duration, owner string) ([]Job, error) {
 	if len(kinds) == 0 || n <= 0 {
 		return nil, nil
 	}
 	now := db.Now()
-	args := []any{now, now.Add(lease), n}
+	args := []any{now, now.Add(lease), n, owner}
 	var ph []string
 	for _, k := range kinds {
 		args = append(args, k)
@@ -56,7 +65,7 @@ func (db *DB) ClaimJobs(ctx context.Context, kinds []string, n int, lease time.D
 	}
 	var jobs []Job
 	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
-		rows, err := tx.query(ctx, `UPDATE jobs SET leased_until = $2, attempts = attempts + 1
+		rows, err := tx.query(ctx, `UPDATE jobs SET leased_until = $2, lease_owner = $4, attempts = attempts + 1
 			WHERE id IN (SELECT id FROM jobs WHERE done_at IS NULL AND run_at <= $1
 				AND (leased_until IS NULL OR leased_until < $1) AND kind IN (`+strings.Join(ph, ",")+`)
 				ORDER BY run_at, id LIMIT $3`+skip+`)
@@ -78,16 +87,28 @@ func (db *DB) ClaimJobs(ctx context.Context, kinds []string, n int, lease time.D
 	return jobs, err
 }
 
-// CompleteJob marks a job done.
-func (db *DB) CompleteJob(ctx context.Context, id int64) error {
-	_, err := db.execWrite(ctx, `UPDATE jobs SET done_at = $1, leased_until = NULL, last_error = '' WHERE id = $2`, db.Now(), id)
+// ExtendJob is a running job's heartbeat: it moves the lease to until
+// while owner still holds it, and reports whether it does. A false answer
+// means the lease expired and another worker may have the job: the
+// holder must stop.
+func (db *DB) ExtendJob(ctx context.Context, id int64, owner string, until time.Time) (bool, error) {
+	n, err := db.execWriteN(ctx, `UPDATE jobs SET leased_until = $1 WHERE id = $2 AND lease_owner = $3 AND done_at IS NULL`,
+		until.UTC(), id, owner)
+	return n == 1, err
+}
+
+// CompleteJob marks a job done, if owner still holds it.
+func (db *DB) CompleteJob(ctx context.Context, id int64, owner string) error {
+	_, err := db.execWrite(ctx, `UPDATE jobs SET done_at = $1, leased_until = NULL, last_error = '' WHERE id = $2 AND lease_owner = $3`,
+		db.Now(), id, owner)
 	return err
 }
 
-// RetryJob records a failure and schedules the job again at runAt.
-func (db *DB) RetryJob(ctx context.Context, id int64, runAt time.Time, errText string) error {
-	_, err := db.execWrite(ctx, `UPDATE jobs SET run_at = $1, leased_until = NULL, last_error = $2 WHERE id = $3`,
-		runAt.UTC(), truncate(errText, 2000), id)
+// RetryJob records a failure and schedules the job again at runAt, if
+// owner still holds it.
+func (db *DB) RetryJob(ctx context.Context, id int64, owner string, runAt time.Time, errText string) error {
+	_, err := db.execWrite(ctx, `UPDATE jobs SET run_at = $1, leased_until = NULL, last_error = $2 WHERE id = $3 AND lease_owner = $4`,
+		runAt.UTC(), truncate(errText, 2000), id, owner)
 	return err
 }
 
