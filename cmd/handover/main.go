@@ -33,6 +33,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/store"
+	"handover/internal/web"
 )
 
 // Config is the platform's configuration from flags and environment.
@@ -43,6 +44,7 @@ type Config struct {
 	SecureCookies bool
 	MetricsToken  string
 	Proxies       []netip.Prefix
+	PublicLimit   web.PublicLimit
 	LogLevel      slog.Level
 	Hash          identity.HashParams
 }

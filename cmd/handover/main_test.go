@@ -19,6 +19,7 @@ import (
 	"handover/internal/problem"
 	"handover/internal/store"
 	"handover/internal/store/storetest"
+	"handover/internal/web"
 )
 
 func runCmd(t *testing.T, args ...string) string {
@@ -235,6 +236,39 @@ func TestParseProxies(t *testing.T) {
 		}
 		if got != tt.want {
 			t.Errorf("parseProxies(%q): got %q, want %q", tt.in, got, tt.want)
+		}
+	}
+}
+
+// The public rate limit comes from HANDOVER_PUBLIC_RATE and
+// HANDOVER_PUBLIC_BURST: empty for the defaults (the zero PublicLimit),
+// "off" for none; anything else that is not a positive number stops the
+// server from starting rather than serving unlimited.
+func TestParsePublicLimit(t *testing.T) {
+	tests := []struct {
+		rate, burst string
+		want        web.PublicLimit
+		err         bool
+	}{
+		{"", "", web.PublicLimit{}, false},
+		{"off", "", web.PublicLimit{Off: true}, false},
+		{" 2.5 ", "40", web.PublicLimit{PerSecond: 2.5, Burst: 40}, false},
+		{"", "10", web.PublicLimit{Burst: 10}, false},
+		{"0", "", web.PublicLimit{}, true},
+		{"-1", "", web.PublicLimit{}, true},
+		{"NaN", "", web.PublicLimit{}, true},
+		{"fast", "", web.PublicLimit{}, true},
+		{"5", "0", web.PublicLimit{}, true},
+		{"5", "1.5", web.PublicLimit{}, true},
+	}
+	for _, tt := range tests {
+		got, err := parsePublicLimit(tt.rate, tt.burst)
+		if (err != nil) != tt.err {
+			t.Errorf("parsePublicLimit(%q, %q): error %v, want error %v", tt.rate, tt.burst, err, tt.err)
+			continue
+		}
+		if err == nil && got != tt.want {
+			t.Errorf("parsePublicLimit(%q, %q): got %+v, want %+v", tt.rate, tt.burst, got, tt.want)
 		}
 	}
 }

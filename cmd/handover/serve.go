@@ -7,10 +7,12 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net"
 	"net/http"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -79,7 +81,37 @@ func serveConfig(args []string) (Config, bool, error) {
 		return c, false, err
 	}
 	c.Proxies = proxies
+	if c.PublicLimit, err = parsePublicLimit(os.Getenv("HANDOVER_PUBLIC_RATE"), os.Getenv("HANDOVER_PUBLIC_BURST")); err != nil {
+		return c, false, err
+	}
 	return c, *withDemo, nil
+}
+
+// parsePublicLimit reads the public rate limit from its environment
+// variables: the requests per second one address may keep up ("" for the
+// default, "off" for no limit) and how many it may send at once ("" for
+// the default).
+func parsePublicLimit(perSecond, burst string) (web.PublicLimit, error) {
+	var l web.PublicLimit
+	switch v := strings.TrimSpace(perSecond); v {
+	case "":
+	case "off":
+		l.Off = true
+	default:
+		r, err := strconv.ParseFloat(v, 64)
+		if err != nil || r <= 0 || math.IsInf(r, 0) || math.IsNaN(r) {
+			return l, fmt.Errorf("HANDOVER_PUBLIC_RATE：%q 应为每秒请求数（大于0，如 5），或 off 表示不限速", v)
+		}
+		l.PerSecond = r
+	}
+	if v := strings.TrimSpace(burst); v != "" {
+		b, err := strconv.Atoi(v)
+		if err != nil || b <= 0 {
+			return l, fmt.Errorf("HANDOVER_PUBLIC_BURST：%q 应为正整数（如 20）", v)
+		}
+		l.Burst = b
+	}
+	return l, nil
 }
 
 // assemble wires the server and the worker on db: the working-day
@@ -100,7 +132,7 @@ func assemble(ctx context.Context, db *store.DB, c *Config, withDemo bool, log *
 	worker := jobs.New(db, log, time.Now, 2*time.Second)
 	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: time.Now, Log: log, Hash: c.Hash,
 		SecureCookies: c.SecureCookies, BaseURL: c.BaseURL, Keys: keys, Wake: worker.Wake, MetricsToken: c.MetricsToken,
-		TrustedProxies: c.Proxies})
+		TrustedProxies: c.Proxies, PublicLimit: c.PublicLimit})
 	if err != nil {
 		return nil, nil, err
 	}

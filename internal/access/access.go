@@ -188,6 +188,10 @@ func ListFilter(p *identity.Principal, a Action) (Filter, error) {
 	return f, nil
 }
 
+// Public reports whether a is open to anyone, logged in or not (the
+// public pages and API, which the server rate-limits per address).
+func Public(a Action) bool { return policy[a].public }
+
 // Allowed reports whether Decide would allow, for menus and buttons.
 func Allowed(p *identity.Principal, a Action, t Target) bool { return Decide(p, a, t) == nil }
 

@@ -6,6 +6,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"handover/internal/access"
 )
 
 // The OpenAPI 3 document is built from the route table, and every schema in
@@ -95,6 +97,12 @@ func operation(rt Route, gen *schemaGen, errRef js) js {
 	errResp := js{"description": "错误", "content": js{"application/json": js{"schema": errRef}}}
 	for _, code := range []string{"400", "401", "403", "404", "409", "422"} {
 		responses[code] = errResp
+	}
+	// The public operations are rate-limited per client address (web.PublicLimit).
+	if access.Public(rt.Action) {
+		responses["429"] = js{"description": "请求过于频繁（错误代码 request.too_many）：按 Retry-After 头所示秒数后重试",
+			"headers": js{"Retry-After": js{"description": "可重试前应等待的秒数", "schema": js{"type": "integer"}}},
+			"content": js{"application/json": js{"schema": errRef}}}
 	}
 	op["responses"] = responses
 	return op

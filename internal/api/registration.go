@@ -43,10 +43,13 @@ func (a *API) registrationRoutes() []Route {
 		{Method: "GET", Pattern: "/api/v1/certificates/{id}/file", Action: access.CertificateRead, Tag: tCert,
 			Summary: "下载签名的电子证照文件（handover verify 可离线校验）", Params: id, Response: certificate.File{}, handle: a.certificateFile},
 		{Method: "GET", Pattern: "/api/v1/verify/{licence}", Action: access.CertificateVerify, Tag: tCert,
-			Summary: "公开核验电子证照：签名是否有效、现势或注销、是否抵押或查封（权利人姓名脱敏，不含身份证号）。" +
-				"按证书号核验时只答复证照是否存在及其状态（limited），给出相符的权利人全名时答复与按电子证照标识相同；每次按证书号核验均记入审计",
+			Summary: "公开核验电子证照。只给出电子证照标识或证书号时，只答复证照是否存在、种类、签名是否有效、现势或注销、登记机构与登簿日期（limited）；" +
+				"按电子证照标识核验并给出二维码中的 token 或证书号、按证书号核验并给出一位权利人的全名时，另答复权利人（姓名脱敏，不含身份证号）、坐落、面积及是否抵押或查封。" +
+				"第二要素不相符时答复与未给出时相同；给出第二要素的核验（二维码 token 相符的除外）与每次按证书号核验均记入审计",
 			Params: []Param{{Name: "licence", In: "path", Required: true, Desc: "电子证照标识，或不动产权证书号/不动产登记证明号（如 新(2026)昌吉市不动产权第0000123号，URL编码）"},
-				{Name: "name", In: "query", Desc: "按证书号核验时：证书记载的一位权利人的全名（第二要素）；不相符时答复与未给出时相同"}},
+				{Name: "token", In: "query", Desc: "按电子证照标识核验时：证书二维码地址中的 token（第二要素）"},
+				{Name: "number", In: "query", Desc: "按电子证照标识核验时：证书上印的不动产权证书号或证明号（第二要素）；同一证照24小时内不相符满5次后暂不比对"},
+				{Name: "name", In: "query", Desc: "按证书号核验时：证书记载的一位权利人的全名（第二要素）；同一证书24小时内不相符满5次后暂不比对"}},
 			Response: certificate.VerificationJSON{}, handle: a.verify},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/deed-tax", Action: access.DeedTaxManage, Tag: tTax,
 			Summary: "按实测面积与成交价核定项目已备案合同的契税（已核定的不重复）", Params: id, Response: assessResult{}, handle: a.assessDeedTax},
@@ -383,7 +386,7 @@ type certificateJSON struct {
 	PaperSerial  string              `json:"paper_serial" doc:"纸质证书印制序列号"`
 	SignedAt     *time.Time          `json:"signed_at" doc:"签名时间；尚未签名时为null"`
 	TrackingNo   string              `json:"tracking_no" doc:"邮寄单号"`
-	VerifyURL    string              `json:"verify_url" doc:"核验地址（二维码内容）"`
+	VerifyURL    string              `json:"verify_url" doc:"核验地址（二维码内容，含第二要素 token；尚未签名时不含）"`
 }
 
 func toCertList(c store.Certificate) certListJSON {
@@ -450,12 +453,14 @@ func (a *API) getCertificate(w http.ResponseWriter, r *http.Request) error {
 	}
 	return writeJSON(w, 200, certificateJSON{Certificate: toCertList(c), Content: p, IssuedAt: c.IssuedAt, SignedAt: timePtr(c.SignedAt),
 		CancelledAt: timePtr(c.CancelledAt), CancelReason: c.CancelReason, PaperSerial: c.PaperSerial, TrackingNo: c.TrackingNo,
-		VerifyURL: a.VerifyURL(c.LicenceID)})
+		VerifyURL: a.VerifyURL(c)})
 }
 
-// VerifyURL is the public verification address the QR code carries.
-func (a *API) VerifyURL(licence string) string {
-	return strings.TrimRight(a.BaseURL, "/") + "/verify/" + licence
+// VerifyURL is the public verification address the QR code carries: the
+// licence identifier and the certificate's token (certificate.Token),
+// which lets the verification answer in full.
+func (a *API) VerifyURL(c store.Certificate) string {
+	return certificate.VerifyURL(a.BaseURL, c.LicenceID, c.Signature)
 }
 
 func (a *API) certificateFile(w http.ResponseWriter, r *http.Request) error {
@@ -485,16 +490,19 @@ func (a *API) certificateFile(w http.ResponseWriter, r *http.Request) error {
 }
 
 // verify answers the public about a certificate by its licence
-// identifier, or by its number with a holder's name as the second factor
-// (store.VerifyNumber, which audits the lookup).
+// identifier with the QR code's token or the certificate's number as the
+// second factor (store.VerifyLicence), or by its number with a holder's
+// name as the second factor (store.VerifyNumber); the store audits the
+// lookups that need it.
 func (a *API) verify(w http.ResponseWriter, r *http.Request) error {
-	key := r.PathValue("licence")
+	key, query := r.PathValue("licence"), r.URL.Query()
+	actor := identity.ActorFrom(r.Context())
 	var v store.Verification
 	var err error
 	if _, perr := code.ParseLicenceID(key); perr == nil {
-		v, err = a.DB.Verify(r.Context(), key)
+		v, err = a.DB.VerifyLicence(r.Context(), actor, store.LicenceLookup{Licence: key, Token: query.Get("token"), Number: query.Get("number"), Via: "api"})
 	} else {
-		v, err = a.DB.VerifyNumber(r.Context(), identity.ActorFrom(r.Context()), store.NumberLookup{Number: key, Name: r.URL.Query().Get("name"), Via: "api"})
+		v, err = a.DB.VerifyNumber(r.Context(), actor, store.NumberLookup{Number: key, Name: query.Get("name"), Via: "api"})
 		if problem.KindOf(err) == problem.Invalid {
 			return problem.New(problem.NotFound, "certificate.not_found", "查无此证照：既不是电子证照标识，也不是证书号")
 		}

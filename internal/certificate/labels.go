@@ -62,9 +62,10 @@ type Verification struct {
 	Authority      string
 	IssuedOn       string
 	CheckedAt      time.Time
-	// Limited is an answer by certificate number without the full name of
-	// one of its holders: it says only that the certificate exists, what
-	// it is, whether its signature holds and its state (Limit).
+	// Limited is the status-only answer (Limit) to whoever names a
+	// certificate by one identifier alone, its licence identifier or its
+	// number, both of which can be guessed: that it exists, what it is,
+	// whether its signature holds, its state, who issued it and when.
 	Limited bool
 }
 
@@ -104,11 +105,11 @@ func NamesLocked(wrong int) bool { return wrong >= NameChecksPerDay }
 
 // VerifyNumber answers the public about a certificate found by its number
 // (不动产权证书号), which is printed on the certificate for anyone who
-// sees it to read: with the full name of one of its holders (HolderNamed)
-// it answers as Verify does; without a name, or with a name that is not a
-// holder's, only that the certificate exists and its state (Limit) — the
-// same answer for both, so that trying names tells nothing but the name
-// that fits.
+// sees it to read, and is sequential: with the full name of one of its
+// holders (HolderNamed) it answers as Verify does; without a name, or with
+// a name that is not a holder's, only the certificate's status (Limit,
+// with the number that was typed) — the same answer for both, so that
+// trying names tells nothing but the name that fits.
 //
 // Names are not for guessing: after NameChecksPerDay names that were not a
 // holder's within a day (NamesLocked), a name is not compared at all and
@@ -118,7 +119,46 @@ func VerifyNumber(s Stored, authority *smx509.Certificate, mortgaged, sealed boo
 	if err != nil || HolderNamed(names, name) {
 		return v, err
 	}
-	return v.Limit(), nil
+	l := v.Limit()
+	l.Number = v.Number
+	return l, nil
+}
+
+// VerifyLicence answers the public about a certificate found by its
+// licence identifier (电子证照标识), which is sequential and can be
+// guessed: in full, as Verify does, when held is true — the person
+// checking showed the certificate's second factor (TokenMatches,
+// NumberMatches) — and otherwise only its status (Limit, with the
+// identifier that was typed), the same answer whatever wrong factor was
+// given. mortgaged and sealed are read only for a full answer.
+func VerifyLicence(s Stored, authority *smx509.Certificate, mortgaged, sealed, held bool, at time.Time) (Verification, error) {
+	v, _, err := verify(s, authority, mortgaged, sealed, at)
+	if err != nil || held {
+		return v, err
+	}
+	l := v.Limit()
+	l.LicenceID = v.LicenceID
+	return l, nil
+}
+
+// NumberChecksPerDay is how many certificate numbers that are not its own
+// a certificate's lookups by licence identifier may be given within a day
+// before numbers are no longer compared (NumbersLocked): numbers are
+// sequential, and an identifier found by guessing must not let anyone walk
+// the numbers of a year against it. The QR code's token is never locked:
+// it cannot be guessed.
+const NumberChecksPerDay = 5
+
+// NumbersLocked tells whether numbers are no longer compared for a
+// certificate that was given wrong numbers in the last day.
+func NumbersLocked(wrong int) bool { return wrong >= NumberChecksPerDay }
+
+// NumberMatches reports whether typed is the certificate's number, written
+// as people write it (code.ParseCertNumber: full-width brackets, spaces).
+// Anything that is not a certificate number does not match.
+func NumberMatches(s Stored, typed string) bool {
+	n, err := code.ParseCertNumber(typed)
+	return err == nil && s.Number != "" && n.String() == s.Number
 }
 
 func verify(s Stored, authority *smx509.Certificate, mortgaged, sealed bool, at time.Time) (Verification, []string, error) {
@@ -141,15 +181,18 @@ func verify(s Stored, authority *smx509.Certificate, mortgaged, sealed bool, at 
 	return v, p.names, nil
 }
 
-// Limit is what the public learns of a certificate by its number alone:
-// that it exists, its kind and number, whether its signature holds, its
-// state (现势 or 注销, 已抵押, 已查封) and the authority that issued it —
-// not its holders, not the flat (its unit number, location, area, right)
-// nor the date, not why it was cancelled (a reason may name a person),
-// and not its licence identifier, which would answer all of these.
+// Limit is what the public learns of a certificate by one identifier
+// alone (its licence identifier or its number, both sequential): its
+// kind, whether its signature holds, its state (现势 or 注销), the
+// authority that issued it and the date — not its holders, not the flat
+// (its unit number, location, area, right), not whether the flat is
+// mortgaged or sealed, not why it was cancelled (a reason may name a
+// person), and neither identifier: the caller adds back the one that was
+// typed, since the other is a second factor (the number) or would answer
+// all of these (the licence identifier).
 func (v Verification) Limit() Verification {
-	return Verification{Kind: v.Kind, Number: v.Number, SignatureValid: v.SignatureValid, State: v.State, Mortgaged: v.Mortgaged, Sealed: v.Sealed,
-		Authority: v.Authority, CheckedAt: v.CheckedAt, Limited: true}
+	return Verification{Kind: v.Kind, SignatureValid: v.SignatureValid, State: v.State, Authority: v.Authority, IssuedOn: v.IssuedOn,
+		CheckedAt: v.CheckedAt, Limited: true}
 }
 
 // HolderNamed reports whether given is the full name of one of holders,

@@ -93,8 +93,9 @@ func TestVerify(t *testing.T) {
 
 // By its number a certificate answers in full only to the full name of one
 // of its holders; no name and a wrong name get one and the same limited
-// answer: that it exists, its signature and its state, nothing of the
-// holder, the flat or the licence identifier.
+// answer: that it exists, its kind, signature, state, authority and date,
+// nothing of the holder, the flat, its mortgage or seal, or the licence
+// identifier.
 func TestVerifyNumber(t *testing.T) {
 	s, k := testSigner(t)
 	authority, _ := ParseCertificate(k.CertPEM)
@@ -143,16 +144,140 @@ func TestVerifyNumber(t *testing.T) {
 		if !v.Limited || !reflect.DeepEqual(v, *limited) {
 			t.Errorf("%s: got %+v; want the same limited answer as %+v", tt.name, v, *limited)
 		}
-		if v.LicenceID != "" || v.Holders != nil || v.UnitNo != "" || v.Location != "" || v.Area != "" || v.RightType != "" || v.IssuedOn != "" || v.CancelReason != "" {
-			t.Errorf("%s: the limited answer shows more than the certificate's state: %+v", tt.name, v)
+		if v.LicenceID != "" || v.Holders != nil || v.UnitNo != "" || v.Location != "" || v.Area != "" || v.RightType != "" || v.CancelReason != "" ||
+			v.Mortgaged || v.Sealed {
+			t.Errorf("%s: the limited answer shows more than the certificate's status: %+v", tt.name, v)
 		}
-		if v.Authority != p.Authority || !v.Mortgaged {
-			t.Errorf("%s: got %+v; want the issuing authority and the unit's restrictions", tt.name, v)
+		if v.Authority != p.Authority || v.IssuedOn != p.IssuedOn {
+			t.Errorf("%s: got %+v; want the issuing authority and the date", tt.name, v)
 		}
 	}
 	bad := cancelled
 	bad.Payload = []byte("not JSON")
 	if _, err := VerifyNumber(bad, authority, false, false, "张伟", now); err == nil {
 		t.Errorf("a payload that is not JSON: got no error")
+	}
+}
+
+// By its licence identifier a certificate answers in full only to whoever
+// shows its second factor (held); without it the answer is its status
+// alone: the identifier asked about, kind, signature, state, authority and
+// date — not its number (a second factor), holders, flat, mortgage, seal
+// or why it was cancelled.
+func TestVerifyLicence(t *testing.T) {
+	s, k := testSigner(t)
+	authority, _ := ParseCertificate(k.CertPEM)
+	p := samplePayload()
+	payload := p.Canonical()
+	sig, err := s.Sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := Stored{LicenceID: "1.2.156.3005.2.x", Kind: Title, Number: p.Number, Payload: payload, Signature: sig, State: Live}
+	cancelled := live
+	cancelled.State, cancelled.CancelReason = Cancelled, "更正登记：张伟申请"
+	tests := []struct {
+		name              string
+		s                 Stored
+		mortgaged, sealed bool
+		held              bool
+		status            []string
+	}{
+		{"held, mortgaged and sealed", live, true, true, true, []string{"现势", "已抵押", "已查封"}},
+		{"held, cancelled", cancelled, false, false, true, []string{"注销"}},
+		{"not held", live, false, false, false, []string{"现势"}},
+		{"not held, cancelled", cancelled, false, false, false, []string{"注销"}},
+	}
+	for _, tt := range tests {
+		v, err := VerifyLicence(tt.s, authority, tt.mortgaged, tt.sealed, tt.held, now)
+		if err != nil {
+			t.Fatalf("%s: %v", tt.name, err)
+		}
+		if !v.SignatureValid || v.State != StateLabel(tt.s.State) || v.Kind != Title || v.LicenceID != live.LicenceID || v.Authority != p.Authority ||
+			v.IssuedOn != p.IssuedOn || !v.CheckedAt.Equal(now) || !slices.Equal(v.StatusLabels(), tt.status) {
+			t.Errorf("%s: got %+v; want the certificate's identifier, kind, signature, state %v, authority and date", tt.name, v, tt.status)
+		}
+		if tt.held {
+			full, _ := Verify(tt.s, authority, tt.mortgaged, tt.sealed, now)
+			if !reflect.DeepEqual(v, full) {
+				t.Errorf("%s: got %+v; want what Verify answers, %+v", tt.name, v, full)
+			}
+			continue
+		}
+		if !v.Limited || v.Number != "" || v.Holders != nil || v.UnitNo != "" || v.Location != "" || v.Area != "" || v.RightType != "" ||
+			v.CancelReason != "" || v.Mortgaged || v.Sealed {
+			t.Errorf("%s: the status-only answer shows more than the certificate's status: %+v", tt.name, v)
+		}
+	}
+}
+
+// A certificate's token is fixed by its licence identifier and signature,
+// unguessable without the signature, and matches only itself, in either
+// case; numbers match as people type them.
+func TestTokenAndNumber(t *testing.T) {
+	s, _ := testSigner(t)
+	payload := samplePayload().Canonical()
+	sig, err := s.Sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	again, err := s.Sign(payload) // the same content signed again: another random number
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := Stored{LicenceID: "1.2.156.3005.2.x", Number: "新(2026)昌吉市不动产权第0000001号", Signature: sig}
+	tok := Token(c.LicenceID, c.Signature)
+	if len(tok) != 16 || tok != strings.ToLower(tok) || tok != Token(c.LicenceID, sig) {
+		t.Fatalf("Token: got %q; want 16 lower-case characters, the same each time", tok)
+	}
+	for _, other := range []string{Token("1.2.156.3005.2.y", sig), Token(c.LicenceID, again), Token(c.LicenceID, nil)} {
+		if other == tok {
+			t.Errorf("another identifier or signature gives the same token %q", tok)
+		}
+	}
+	unsigned := c
+	unsigned.Signature = nil
+	off := []byte(tok)
+	off[len(off)-1] ^= 1 // another character in the last place
+	tokens := []struct {
+		name  string
+		s     Stored
+		given string
+		want  bool
+	}{
+		{"its token", c, tok, true},
+		{"upper case, spaced", c, " " + strings.ToUpper(tok) + " ", true},
+		{"none", c, "", false},
+		{"one character off", c, string(off), false},
+		{"a prefix", c, tok[:8], false},
+		{"another certificate's", c, Token(c.LicenceID, again), false},
+		{"an unsigned certificate has none", unsigned, "", false},
+		{"nor any", unsigned, tok, false},
+	}
+	for _, tt := range tokens {
+		if got := TokenMatches(tt.s, tt.given); got != tt.want {
+			t.Errorf("TokenMatches, %s (%q): got %v, want %v", tt.name, tt.given, got, tt.want)
+		}
+	}
+	numbers := []struct {
+		typed string
+		want  bool
+	}{
+		{c.Number, true},
+		{"新（2026）昌吉市不动产权 第 0000001号", true},
+		{"新(2026)昌吉市不动产权第0000002号", false},
+		{"0000001", false},
+		{"", false},
+	}
+	for _, tt := range numbers {
+		if got := NumberMatches(c, tt.typed); got != tt.want {
+			t.Errorf("NumberMatches(%q): got %v, want %v", tt.typed, got, tt.want)
+		}
+	}
+	if u := VerifyURL("https://bdc.example/", c.LicenceID, sig); u != "https://bdc.example/verify/1.2.156.3005.2.x?token="+tok {
+		t.Errorf("VerifyURL: got %s", u)
+	}
+	if u := VerifyURL("https://bdc.example", c.LicenceID, nil); u != "https://bdc.example/verify/1.2.156.3005.2.x" {
+		t.Errorf("VerifyURL, unsigned: got %s", u)
 	}
 }

@@ -8,28 +8,29 @@ import (
 
 // VerificationJSON is the public verification result, as the API answers
 // it and the verification page shows it: the holders' names masked, never
-// an ID number. A limited answer (by certificate number without a
-// holder's full name) leaves out the licence identifier, the holders, the
-// flat and the cancellation's reason.
+// an ID number. A limited answer (an identifier without its second
+// factor: Verification.Limit) has only the identifier that was asked
+// about, the kind, signature, state, authority and date: no holders, flat,
+// mortgage or seal, nor the cancellation's reason.
 type VerificationJSON struct {
-	LicenceID      string    `json:"licence_id,omitempty" doc:"电子证照标识（限定答复不含）"`
+	LicenceID      string    `json:"licence_id,omitempty" doc:"电子证照标识（按证书号的限定答复不含）"`
 	Kind           string    `json:"kind"`
-	Number         string    `json:"number"`
+	Number         string    `json:"number,omitempty" doc:"证书号（按电子证照标识的限定答复不含：证书号是第二要素）"`
 	SignatureValid bool      `json:"signature_valid" doc:"SM2签名有效"`
 	State          string    `json:"state" enum:"现势,注销"`
 	CancelReason   string    `json:"cancel_reason,omitempty"`
-	Mortgaged      bool      `json:"mortgaged"`
-	Sealed         bool      `json:"sealed"`
-	Status         []string  `json:"status" doc:"现势 / 注销 / 已抵押 / 已查封"`
+	Mortgaged      *bool     `json:"mortgaged,omitempty" doc:"现已抵押（限定答复不含）"`
+	Sealed         *bool     `json:"sealed,omitempty" doc:"现已查封（限定答复不含）"`
+	Status         []string  `json:"status" doc:"现势 / 注销，完整答复另有 已抵押 / 已查封"`
 	Holders        []string  `json:"holders,omitempty" doc:"权利人姓名（脱敏；限定答复不含）"`
 	UnitNo         string    `json:"unit_no,omitempty"`
 	Location       string    `json:"location,omitempty" doc:"坐落"`
 	Area           string    `json:"area,omitempty"`
 	RightType      string    `json:"right_type,omitempty"`
 	Authority      string    `json:"authority" doc:"登记机构"`
-	IssuedOn       string    `json:"issued_on,omitempty"`
+	IssuedOn       string    `json:"issued_on,omitempty" doc:"登簿日期"`
 	CheckedAt      time.Time `json:"checked_at" doc:"核验时间"`
-	Limited        bool      `json:"limited" doc:"限定答复：按证书号核验而未给出相符的权利人全名，只答证照是否存在、签名是否有效及其状态"`
+	Limited        bool      `json:"limited" doc:"限定答复：只给出电子证照标识或证书号而无相符的第二要素（二维码中的token、证书号或权利人全名）时，只答证照是否存在、种类、签名是否有效、现势或注销、登记机构与登簿日期"`
 }
 
 // AppendJSON appends v's JSON encoding to b: byte for byte what
@@ -40,15 +41,13 @@ func (v VerificationJSON) AppendJSON(b []byte) ([]byte, error) {
 	b = append(b, '{')
 	b = appendStringField(b, "licence_id", v.LicenceID, true)
 	b = appendStringField(b, "kind", v.Kind, false)
-	b = appendStringField(b, "number", v.Number, false)
+	b = appendStringField(b, "number", v.Number, true)
 	b = append(b, `,"signature_valid":`...)
 	b = strconv.AppendBool(b, v.SignatureValid)
 	b = appendStringField(b, "state", v.State, false)
 	b = appendStringField(b, "cancel_reason", v.CancelReason, true)
-	b = append(b, `,"mortgaged":`...)
-	b = strconv.AppendBool(b, v.Mortgaged)
-	b = append(b, `,"sealed":`...)
-	b = strconv.AppendBool(b, v.Sealed)
+	b = appendBoolField(b, "mortgaged", v.Mortgaged)
+	b = appendBoolField(b, "sealed", v.Sealed)
 	b = append(b, `,"status":`...)
 	b = appendJSONStrings(b, v.Status)
 	if len(v.Holders) > 0 {
@@ -86,6 +85,18 @@ func appendStringField(b []byte, key, value string, omitEmpty bool) []byte {
 	b = append(b, key...)
 	b = append(b, `":`...)
 	return appendJSONString(b, value)
+}
+
+// appendBoolField appends `,"key":true` or false, or nothing for nil (an
+// omitempty pointer). It follows another member.
+func appendBoolField(b []byte, key string, value *bool) []byte {
+	if value == nil {
+		return b
+	}
+	b = append(b, ',', '"')
+	b = append(b, key...)
+	b = append(b, `":`...)
+	return strconv.AppendBool(b, *value)
 }
 
 // appendJSONStrings appends a list of strings as encoding/json does: null

@@ -21,22 +21,27 @@ func encodeStd(t testing.TB, v any) []byte {
 
 func TestVerificationJSONMatchesEncodingJSON(t *testing.T) {
 	at := time.Date(2026, 3, 20, 9, 30, 15, 123456000, time.UTC)
+	yes, no := true, false
 	tests := []struct {
 		name string
 		v    VerificationJSON
 	}{
 		{"zero", VerificationJSON{}},
 		{"live, mortgaged and sealed", VerificationJSON{LicenceID: "1.2.156.3005.2.11100000MB03271699001.12652301MA10014822.0000001.001.P",
-			Kind: "title", Number: "新(2026)昌吉市不动产权第0000001号", SignatureValid: true, State: "现势", Mortgaged: true, Sealed: true,
+			Kind: "title", Number: "新(2026)昌吉市不动产权第0000001号", SignatureValid: true, State: "现势", Mortgaged: &yes, Sealed: &yes,
 			Status: []string{"现势", "已抵押", "已查封"}, Holders: []string{"张*", "李**"}, UnitNo: "652301009002GB00001F00010001",
 			Location: "昌吉市北京南路1号1栋1单元101室", Area: "89.50", RightType: "国有建设用地使用权/房屋所有权", Authority: "昌吉市不动产登记中心",
 			IssuedOn: "2026-03-20", CheckedAt: at}},
-		{"cancelled", VerificationJSON{State: "注销", CancelReason: "转移登记，原证注销", Status: []string{"注销"}, Holders: []string{}, CheckedAt: at.In(time.FixedZone("CST", 8*3600))}},
+		{"cancelled", VerificationJSON{State: "注销", CancelReason: "转移登记，原证注销", Mortgaged: &no, Sealed: &no, Status: []string{"注销"}, Holders: []string{},
+			CheckedAt: at.In(time.FixedZone("CST", 8*3600))}},
 		{"characters to escape", VerificationJSON{Location: "a\"b\\c\nd\re\tf\bg\fh\x00i\x1fj<k>&l\u2028m\u2029n\x7fo", Holders: []string{"\xff\xfe", "é\xc3"},
 			Authority: "𠮷野家", CheckedAt: at}},
 		{"nil lists", VerificationJSON{Status: nil, Holders: nil, CheckedAt: at.Truncate(time.Second)}},
 		{"limited: by number, without a holder's name", VerificationJSON{Kind: "title", Number: "新(2026)昌吉市不动产权第0000001号", SignatureValid: true,
-			State: "现势", Mortgaged: true, Status: []string{"现势", "已抵押"}, Authority: "昌吉市不动产登记中心", CheckedAt: at, Limited: true}},
+			State: "现势", Status: []string{"现势"}, Authority: "昌吉市不动产登记中心", IssuedOn: "2026-03-20", CheckedAt: at, Limited: true}},
+		{"limited: by licence, without its second factor", VerificationJSON{LicenceID: "1.2.156.3005.2.11100000MB03271699001.12652301MA10014822.0000001.001.P",
+			Kind: "title", State: "注销", Status: []string{"注销"}, Authority: "昌吉市不动产登记中心", IssuedOn: "2026-03-20", CheckedAt: at, Limited: true}},
+		{"only one restriction known", VerificationJSON{Kind: "proof", Sealed: &yes, CheckedAt: at}},
 		{"empty holders", VerificationJSON{LicenceID: "x", Holders: []string{}, UnitNo: "u", CheckedAt: at}},
 		{"only the optional fields", VerificationJSON{LicenceID: "x", CancelReason: "r", Holders: []string{"a"}, UnitNo: "u", Location: "l", Area: "a",
 			RightType: "t", IssuedOn: "d", CheckedAt: at}},
@@ -60,10 +65,11 @@ func FuzzVerificationJSON(f *testing.F) {
 	f.Add("1.2.156", "现势", "", "张*", "昌吉市\n\"1号\"", int64(0), true)
 	f.Add("\xff", "\u2028", "\x00", "<&>", "\\", int64(1774000000123456789), false)
 	f.Fuzz(func(t *testing.T, licence, state, reason, holder, location string, nanos int64, valid bool) {
-		v := VerificationJSON{LicenceID: licence, State: state, CancelReason: reason, SignatureValid: valid, Mortgaged: !valid,
+		v := VerificationJSON{LicenceID: licence, State: state, CancelReason: reason, SignatureValid: valid,
 			Status: []string{state, reason}, Location: location, CheckedAt: time.Unix(0, nanos).UTC(), Limited: holder == ""}
 		if holder != "" {
-			v.Holders = []string{holder}
+			mortgaged := !valid
+			v.Holders, v.Mortgaged, v.Sealed = []string{holder}, &mortgaged, &valid
 		}
 		got, err := v.AppendJSON(nil)
 		if err != nil {

@@ -24,6 +24,7 @@ const (
 	NotFound                    // 404
 	Conflict                    // 409: the record changed or already exists
 	Refused                     // 422: well-formed, but a domain rule refuses it
+	TooManyRequests             // 429: the client asked too often; try again after a while
 )
 
 // Status is the HTTP status code of the kind.
@@ -41,6 +42,8 @@ func (k Kind) Status() int {
 		return 409
 	case Refused:
 		return 422
+	case TooManyRequests:
+		return 429
 	}
 	return 500
 }
@@ -59,6 +62,8 @@ func (k Kind) String() string {
 		return "conflict"
 	case Refused:
 		return "refused"
+	case TooManyRequests:
+		return "too_many_requests"
 	}
 	return "internal"
 }

@@ -786,7 +786,7 @@ func (s *scanner) resolveRules(c *Catalogue) {
 	}
 }
 
-var kindNames = []string{"Internal", "Invalid", "Unauthenticated", "Forbidden", "NotFound", "Conflict", "Refused"}
+var kindNames = []string{"Internal", "Invalid", "Unauthenticated", "Forbidden", "NotFound", "Conflict", "Refused", "TooManyRequests"}
 
 func (s *scanner) kindOf(f *file, e ast.Expr) string {
 	for _, k := range kindNames {

@@ -524,17 +524,23 @@ type Verification struct {
 	// names that are not a holder's in the last day, so the name given
 	// was not compared (certificate.NamesLocked).
 	NamesLocked bool
+	// NumbersLocked: the certificate's lookups by licence identifier were
+	// given too many numbers that are not its own in the last day, so the
+	// number given was not compared (certificate.NumbersLocked).
+	NumbersLocked bool
 }
 
-// Verify checks a certificate by its licence identifier: the signature is
-// verified every time against the authority's key (its certificate parsed
-// once per key), and whether the unit is mortgaged or sealed is read as
-// the register book stands now, derived as every reader of a unit's state
-// derives it (registry.Standing).
+// Verify checks a certificate by its licence identifier and answers in
+// full, for the pages of those who may read the certificate (the public
+// asks through VerifyLicence): the signature is verified every time
+// against the authority's key (its certificate parsed once per key), and
+// whether the unit is mortgaged or sealed is read as the register book
+// stands now, derived as every reader of a unit's state derives it
+// (registry.Standing).
 func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) {
 	now := db.Now()
 	q := db.r()
-	s, unit, keyID, err := storedCertificate(ctx, q, licence)
+	_, s, unit, keyID, err := storedCertificate(ctx, q, licence)
 	if err != nil {
 		return Verification{}, err
 	}
@@ -548,6 +554,107 @@ func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) 
 	}
 	v, err := certificate.Verify(s, authority, mortgaged, sealed, now)
 	return Verification{Verification: v}, err
+}
+
+// LicenceLookup is a public verification by licence identifier, the QR
+// code's address, with the second factor that lets it answer in full.
+type LicenceLookup struct {
+	Licence string
+	Token   string // the QR code's token (certificate.Token); "" for none
+	Number  string // the certificate's number, typed by the person checking; "" for none
+	Via     string // page or api, for the audit trail
+}
+
+// factor names the second factor a lookup was given, for the audit
+// trail: the token when there is one (a QR code), else the number.
+func (l LicenceLookup) factor() string {
+	switch {
+	case strings.TrimSpace(l.Token) != "":
+		return "token"
+	case strings.TrimSpace(l.Number) != "":
+		return "number"
+	}
+	return ""
+}
+
+// VerifyLicence checks a certificate by its licence identifier for the
+// public, and answers as certificate.VerifyLicence decides: in full only
+// with the QR code's token or the certificate's number, otherwise — no
+// factor, or a wrong one — its status only, the same answer either way.
+//
+// The identifier alone is not audited (it is the hot path, and shows
+// nothing personal). A lookup given a factor is audited as actor's view
+// of the register — found or not, which factor and whether it matched
+// (never the factor itself) — except the right token, which only the
+// certificate's QR code carries: so someone trying numbers or tokens
+// against guessed identifiers shows in the trail. After
+// certificate.NumberChecksPerDay wrong numbers within a day a
+// certificate's numbers are not compared (audited as locked); its token
+// still is.
+func (db *DB) VerifyLicence(ctx context.Context, actor audit.Actor, l LicenceLookup) (Verification, error) {
+	now, q := db.Now(), db.r()
+	factor := l.factor()
+	id, s, unit, keyID, err := storedCertificate(ctx, q, l.Licence)
+	found := err == nil
+	if err != nil && problem.KindOf(err) != problem.NotFound {
+		return Verification{}, err
+	}
+	var v Verification
+	result := "wrong"
+	if found {
+		held := false
+		switch factor {
+		case "token":
+			held = certificate.TokenMatches(s, l.Token)
+		case "number":
+			wrong, err := wrongNumbers(ctx, q, l.Licence, now)
+			if err != nil {
+				return v, err
+			}
+			if v.NumbersLocked = certificate.NumbersLocked(wrong); v.NumbersLocked {
+				result = "locked"
+			} else {
+				held = certificate.NumberMatches(s, l.Number)
+			}
+		}
+		if held {
+			result = "match"
+		}
+		var mortgaged, sealed bool
+		if held {
+			if mortgaged, sealed, err = unitRestrictions(ctx, q, unit, calendar.DateOf(now)); err != nil {
+				return v, err
+			}
+		}
+		authority, err := db.authority(ctx, keyID)
+		if err != nil {
+			return v, err
+		}
+		if v.Verification, err = certificate.VerifyLicence(s, authority, mortgaged, sealed, held, now); err != nil {
+			return v, err
+		}
+	}
+	if factor != "" && !(factor == "token" && result == "match") {
+		if err := db.RecordAudit(ctx, actor, "certificate.lookup", "licence_id", l.Licence,
+			map[string]any{"via": l.Via, "found": found, "certificate": id, factor: result}); err != nil {
+			return Verification{}, err
+		}
+	}
+	if !found {
+		return v, problem.New(problem.NotFound, "certificate.not_found", "查无此证照：请核对电子证照标识")
+	}
+	return v, nil
+}
+
+// wrongNumbers counts the numbers that were not its own given in the
+// lookups of a certificate by licence identifier in the day before now,
+// from the audit trail, where every such lookup is recorded (by the
+// record index).
+func wrongNumbers(ctx context.Context, q querier, licence string, now time.Time) (int, error) {
+	var n int
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE record_type = 'licence_id' AND record_id = $1
+		AND action = 'certificate.lookup' AND at > $2 AND summary LIKE '%"number":"wrong"%'`, licence, now.Add(-24*time.Hour)).Scan(&n)
+	return n, err
 }
 
 // NumberLookup is a public verification by certificate number.
@@ -675,17 +782,17 @@ func (db *DB) SignerName(ctx context.Context, keyID int64) (string, error) {
 }
 
 // storedCertificate reads what verification checks of a certificate, its
-// unit, and the key it was signed with (0 when unsigned).
-func storedCertificate(ctx context.Context, q querier, licence string) (s certificate.Stored, unit, keyID int64, err error) {
+// id, its unit, and the key it was signed with (0 when unsigned).
+func storedCertificate(ctx context.Context, q querier, licence string) (id int64, s certificate.Stored, unit, keyID int64, err error) {
 	var payload string
-	err = q.QueryRowContext(ctx, `SELECT kind, cert_no, payload, signature, state, cancel_reason, unit_id, key_id
+	err = q.QueryRowContext(ctx, `SELECT id, kind, cert_no, payload, signature, state, cancel_reason, unit_id, key_id
 		FROM certificates WHERE licence_id = $1`, licence).
-		Scan(&s.Kind, &s.Number, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID)
+		Scan(&id, &s.Kind, &s.Number, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID)
 	if err != nil {
-		return s, 0, 0, notFound(err, "certificate.not_found", "查无此证照：请核对电子证照标识")
+		return 0, s, 0, 0, notFound(err, "certificate.not_found", "查无此证照：请核对电子证照标识")
 	}
 	s.LicenceID, s.Payload = licence, []byte(payload)
-	return s, unit, keyID, nil
+	return id, s, unit, keyID, nil
 }
 
 // AuthorityCertificate returns the PEM certificate a certificate was signed with.

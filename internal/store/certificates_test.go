@@ -221,3 +221,175 @@ func TestCertificateNumberIsIndexed(t *testing.T) {
 		t.Errorf("unique indexes on certificates (cert_no): %d, want 1", n)
 	}
 }
+
+// A licence identifier alone — all that someone guessing identifiers has —
+// answers the certificate's status only: kind, signature, state, authority
+// and date, not its number, holders, flat, mortgage or seal. With the QR
+// code's token, or the certificate's number as people type it, it answers
+// in full, as Verify does; with a wrong one, exactly as without one, and a
+// factor given to an identifier never issued is not found either way.
+// Every lookup given a factor is audited — found or not, which factor and
+// whether it matched, never the factor itself — except the right token,
+// which only the certificate's QR code carries; the identifier alone is
+// not audited.
+func TestVerifyByLicence(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	c := x.contracts[3]
+	x.issue(t, x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID},
+		store.ServiceInput{Kind: registry.MortgageReg, UnitID: c.UnitID, Details: map[string]string{"bank": fmt.Sprint(x.bank), "amount": "300000"}}))
+	certs, _ := x.db.CertificatesOfUnit(ctx, c.UnitID)
+	var cert, proof store.Certificate
+	for _, c := range certs {
+		if c.Kind == certificate.Title {
+			cert = c
+		} else {
+			proof = c
+		}
+	}
+	if cert.ID == 0 || proof.ID == 0 {
+		t.Fatalf("certificates: %+v; want the buyer's title and the bank's proof", certs)
+	}
+	full, err := x.db.Verify(ctx, cert.LicenceID)
+	if err != nil || !full.Mortgaged || full.Limited || len(full.Holders) == 0 {
+		t.Fatalf("the full answer: %+v, %v; want it mortgaged, with its holders", full, err)
+	}
+	token := certificate.Token(cert.LicenceID, cert.Signature)
+	typed := strings.NewReplacer("(", "（", ")", "）", "第", " 第 ").Replace(cert.Number)
+	visitor := audit.Actor{Name: "匿名", Addr: "203.0.113.9"}
+	lookups := func() []audit.Event {
+		t.Helper()
+		ev, err := x.db.ListAudit(ctx, access.Filter{All: true}, store.AuditQuery{Action: "certificate.lookup", Limit: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev
+	}
+	const never = "1.2.156.3005.2.11100000MB03271699001.12652301MA10014822.9999999.001.X"
+	var limited *store.Verification
+	tests := []struct {
+		name                   string
+		licence, token, number string
+		found, full            bool
+		audited                string // the audit's factor and result, e.g. "number:wrong"; "" when not audited
+	}{
+		{"the identifier alone", cert.LicenceID, "", "", true, false, ""},
+		{"the QR code's token", cert.LicenceID, token, "", true, true, ""},
+		{"the token in capitals", cert.LicenceID, strings.ToUpper(token), "", true, true, ""},
+		{"a made-up token", cert.LicenceID, "aaaaaaaaaaaaaaaa", "", true, false, "token:wrong"},
+		{"the bank's proof's token", cert.LicenceID, certificate.Token(proof.LicenceID, proof.Signature), "", true, false, "token:wrong"},
+		{"the certificate's number", cert.LicenceID, "", cert.Number, true, true, "number:match"},
+		{"the number as typed", cert.LicenceID, "", typed, true, true, "number:match"},
+		{"the bank's proof's number", cert.LicenceID, "", proof.Number, true, false, "number:wrong"},
+		{"not a number at all", cert.LicenceID, "", "0000001", true, false, "number:wrong"},
+		{"an identifier never issued", never, "", "", false, false, ""},
+		{"never issued, with a token", never, token, "", false, false, "token:wrong"},
+		{"never issued, with a number", never, "", cert.Number, false, false, "number:wrong"},
+	}
+	for _, tt := range tests {
+		before := len(lookups())
+		v, err := x.db.VerifyLicence(ctx, visitor, store.LicenceLookup{Licence: tt.licence, Token: tt.token, Number: tt.number, Via: "api"})
+		if tt.found != (err == nil) || (!tt.found && problem.KindOf(err) != problem.NotFound) {
+			t.Errorf("%s: got %v, want found %v (else not found)", tt.name, err, tt.found)
+			continue
+		}
+		events := lookups()
+		switch {
+		case tt.audited == "" && len(events) != before:
+			t.Errorf("%s: %d lookups audited, want none", tt.name, len(events)-before)
+		case tt.audited != "":
+			if len(events) != before+1 {
+				t.Errorf("%s: %d lookups audited, want 1", tt.name, len(events)-before)
+				break
+			}
+			e := events[0] // newest first
+			var sum map[string]any
+			if err := json.Unmarshal([]byte(e.Summary), &sum); err != nil {
+				t.Fatal(err)
+			}
+			factor, result, _ := strings.Cut(tt.audited, ":")
+			wantID := float64(0)
+			if tt.found {
+				wantID = float64(cert.ID)
+			}
+			if e.RecordType != "licence_id" || e.RecordID != tt.licence || e.Actor.Addr != visitor.Addr || sum["via"] != "api" || sum["found"] != tt.found ||
+				sum["certificate"] != wantID || sum[factor] != result {
+				t.Errorf("%s: audited %s %s by %+v: %s; want the identifier, the visitor, %s", tt.name, e.RecordType, e.RecordID, e.Actor, e.Summary, tt.audited)
+			}
+			if given := strings.TrimSpace(tt.token + tt.number); strings.Contains(e.Summary, given) {
+				t.Errorf("%s: the audit trail keeps the factor typed: %s", tt.name, e.Summary)
+			}
+		}
+		if err != nil {
+			continue
+		}
+		if tt.full {
+			if !reflect.DeepEqual(v, full) {
+				t.Errorf("%s: got %+v; want the full answer %+v", tt.name, v, full)
+			}
+			continue
+		}
+		if limited == nil {
+			limited = &v
+		}
+		if !reflect.DeepEqual(v, *limited) {
+			t.Errorf("%s: got %+v; want the same answer as by the identifier alone, %+v", tt.name, v, *limited)
+		}
+		if !v.Limited || v.LicenceID != cert.LicenceID || v.Kind != certificate.Title || v.State != "现势" || !v.SignatureValid ||
+			v.Authority != full.Authority || v.IssuedOn != full.IssuedOn {
+			t.Errorf("%s: got %+v; want the identifier, kind, 现势, signature, authority and date", tt.name, v)
+		}
+		if v.Number != "" || v.Holders != nil || v.UnitNo != "" || v.Location != "" || v.Area != "" || v.RightType != "" || v.Mortgaged || v.Sealed {
+			t.Errorf("%s: got %+v; the status-only answer shows the number, the holder, the flat or the mortgage", tt.name, v)
+		}
+	}
+}
+
+// Numbers are sequential, so a found identifier must not let anyone walk
+// them: after certificate.NumberChecksPerDay wrong numbers in a day, from
+// any address, even the right number gets the status only, told why and
+// audited as locked. The QR code's token still opens it (it cannot be
+// guessed), and a day later the number is compared again.
+func TestVerifyByLicenceNumbersLocked(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	c := x.contracts[2]
+	x.issue(t, x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID}))
+	certs, _ := x.db.CertificatesOfUnit(ctx, c.UnitID)
+	cert := certs[0]
+	ask := func(addr string, l store.LicenceLookup) store.Verification {
+		t.Helper()
+		l.Licence, l.Via = cert.LicenceID, "page"
+		v, err := x.db.VerifyLicence(ctx, audit.Actor{Name: "匿名", Addr: addr}, l)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	if v := ask("203.0.113.1", store.LicenceLookup{Number: cert.Number}); v.Limited || v.NumbersLocked {
+		t.Fatalf("the number at first: got limited %v locked %v, want the full answer", v.Limited, v.NumbersLocked)
+	}
+	for i := range certificate.NumberChecksPerDay {
+		wrong := fmt.Sprintf("新(2026)昌吉市不动产权第%07d号", 9000+i)
+		if v := ask(fmt.Sprintf("203.0.113.%d", 10+i), store.LicenceLookup{Number: wrong}); !v.Limited || v.NumbersLocked {
+			t.Fatalf("wrong number %d: got limited %v locked %v, want limited, not yet locked", i+1, v.Limited, v.NumbersLocked)
+		}
+	}
+	if v := ask("198.51.100.7", store.LicenceLookup{Number: cert.Number}); !v.Limited || !v.NumbersLocked {
+		t.Errorf("the number after %d wrong ones: got limited %v locked %v, want the status only, locked", certificate.NumberChecksPerDay, v.Limited, v.NumbersLocked)
+	}
+	ev, err := x.db.ListAudit(ctx, access.Filter{All: true}, store.AuditQuery{Action: "certificate.lookup", Limit: 1})
+	if err != nil || len(ev) != 1 || !strings.Contains(ev[0].Summary, `"number":"locked"`) {
+		t.Errorf("the locked lookup's audit: got %+v (%v), want number locked", ev, err)
+	}
+	if v := ask("198.51.100.7", store.LicenceLookup{Token: certificate.Token(cert.LicenceID, cert.Signature)}); v.Limited || v.NumbersLocked {
+		t.Errorf("the QR code's token while numbers are locked: got limited %v locked %v, want the full answer", v.Limited, v.NumbersLocked)
+	}
+	if v := ask("198.51.100.7", store.LicenceLookup{}); !v.Limited || v.NumbersLocked {
+		t.Errorf("the identifier alone while locked: got limited %v locked %v, want the usual status only", v.Limited, v.NumbersLocked)
+	}
+	x.clock.Advance(24*time.Hour + time.Minute)
+	if v := ask("198.51.100.7", store.LicenceLookup{Number: cert.Number}); v.Limited || v.NumbersLocked {
+		t.Errorf("the number a day later: got limited %v locked %v, want the full answer", v.Limited, v.NumbersLocked)
+	}
+}

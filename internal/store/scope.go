@@ -66,12 +66,17 @@ func (db *DB) PublicTable(ctx context.Context, buildingID int64) (ledger.Table, 
 }
 
 // Public is the verification as the public is answered: names masked, no
-// ID number, the status as labels; a limited answer (by number, without a
-// holder's name) has no holders, flat or licence identifier to show.
+// ID number, the status as labels; a limited answer (an identifier
+// without its second factor: certificate.Verification.Limit) has no
+// holders, flat, mortgage or seal to show, nor the identifier that was
+// not asked about.
 func (v Verification) Public() certificate.VerificationJSON {
 	out := certificate.VerificationJSON{LicenceID: v.LicenceID, Kind: string(v.Kind), Number: v.Number, SignatureValid: v.SignatureValid, State: v.State,
-		CancelReason: v.CancelReason, Mortgaged: v.Mortgaged, Sealed: v.Sealed, Holders: v.Holders, UnitNo: v.UnitNo, Location: v.Location,
+		CancelReason: v.CancelReason, Holders: v.Holders, UnitNo: v.UnitNo, Location: v.Location,
 		Area: v.Area, RightType: v.RightType, Authority: v.Authority, IssuedOn: v.IssuedOn, CheckedAt: v.CheckedAt, Limited: v.Limited}
+	if !v.Limited {
+		out.Mortgaged, out.Sealed = &v.Mortgaged, &v.Sealed
+	}
 	out.Status = v.StatusLabels()
 	return out
 }

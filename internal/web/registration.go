@@ -758,7 +758,7 @@ func (s *Server) certificatePage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	page := CertificatePage{Base: s.base(r, c.Kind.Label()+" "+c.Number), Cert: c, VerifyURL: s.verifyURL(c.LicenceID),
+	page := CertificatePage{Base: s.base(r, c.Kind.Label()+" "+c.Number), Cert: c, VerifyURL: s.verifyURL(c),
 		CanDownload: access.MayDownload(viewer(r), t)}
 	if err := json.Unmarshal(c.Payload, &page.Content); err != nil {
 		return err
@@ -791,18 +791,21 @@ func (s *Server) certificatePage(w http.ResponseWriter, r *http.Request) error {
 // viewer is the request's principal, nil when nobody is logged in.
 func viewer(r *http.Request) *identity.Principal { return identity.PrincipalFrom(r.Context()) }
 
-func (s *Server) verifyURL(licence string) string {
-	return strings.TrimRight(s.cfg.BaseURL, "/") + "/verify/" + url.PathEscape(licence)
+// verifyURL is the address c's QR code carries: its licence identifier
+// and its token (certificate.VerifyURL).
+func (s *Server) verifyURL(c store.Certificate) string {
+	return certificate.VerifyURL(s.cfg.BaseURL, c.LicenceID, c.Signature)
 }
 
 // certificateQR is the QR code of the verification address. It names no
-// person, so anyone who may see the certificate may have it.
+// person, and its token opens only what the certificate itself shows
+// (names masked), so anyone who may see the certificate may have it.
 func (s *Server) certificateQR(w http.ResponseWriter, r *http.Request) error {
 	c, _, err := s.loadCertificate(r)
 	if err != nil {
 		return err
 	}
-	png, err := certificate.QR(s.verifyURL(c.LicenceID))
+	png, err := certificate.QR(s.verifyURL(c))
 	if err != nil {
 		return err
 	}
@@ -846,35 +849,51 @@ type VerifyPage struct {
 	// NamesLocked: too many wrong names were given for this certificate
 	// today, so the name was not compared (certificate.NamesLocked).
 	NamesLocked bool
+	// NumbersLocked: too many wrong numbers were given for this
+	// certificate's licence identifier today, so the number was not
+	// compared (certificate.NumbersLocked).
+	NumbersLocked bool
 }
 
-// verifyForm is the verification form, and its answer: a licence
-// identifier is sent to its own address (the QR code's); a certificate
-// number is answered here. The holder's name, the second factor of a
-// lookup by number, is read only from a posted form, so that it stays out
-// of addresses and browser history, and it is never shown back: a page
-// with a wrong name is the page without one.
+// verifyForm is the verification form, and its answer. A licence
+// identifier alone is sent to its own address (the QR code's, without the
+// token); with a certificate number, its second factor, it is answered
+// here. A certificate number is answered here, with a holder's name as
+// its second factor. Second factors are read only from a posted form, so
+// that they stay out of addresses and browser history, and are never
+// shown back: a page with a wrong one is the page without one.
 func (s *Server) verifyForm(w http.ResponseWriter, r *http.Request) error {
 	page := VerifyPage{Base: s.base(r, "电子证照核验"), Query: strings.TrimSpace(r.FormValue("id"))}
 	if page.Query == "" {
 		return s.render(w, 200, "verify", page)
 	}
 	if _, err := code.ParseLicenceID(page.Query); err == nil {
-		http.Redirect(w, r, "/verify/"+url.PathEscape(page.Query), http.StatusSeeOther)
-		return nil
+		number := strings.TrimSpace(r.PostFormValue("number"))
+		if number == "" {
+			http.Redirect(w, r, "/verify/"+url.PathEscape(page.Query), http.StatusSeeOther)
+			return nil
+		}
+		return s.verifyLicence(w, r, page, store.LicenceLookup{Licence: page.Query, Number: number, Via: "page"})
 	}
 	return s.verifyNumber(w, r, page, r.PostFormValue("name"))
 }
 
 // verifyPage answers the address a certificate's QR code carries: its
-// licence identifier; a certificate number there is answered as the form
+// licence identifier and token (an old QR code has no token, and gets the
+// status only); a certificate number there is answered as the form
 // answers it without a name.
 func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
 	page := VerifyPage{Base: s.base(r, "电子证照核验"), Query: r.PathValue("licence")}
 	if _, err := code.ParseLicenceID(page.Query); err != nil {
 		return s.verifyNumber(w, r, page, "")
 	}
-	v, err := s.db.Verify(r.Context(), page.Query)
+	return s.verifyLicence(w, r, page, store.LicenceLookup{Licence: page.Query, Token: r.URL.Query().Get("token"), Via: "page"})
+}
+
+// verifyLicence answers a lookup by licence identifier
+// (store.VerifyLicence), which the store audits when a factor is given.
+func (s *Server) verifyLicence(w http.ResponseWriter, r *http.Request, page VerifyPage, l store.LicenceLookup) error {
+	v, err := s.db.VerifyLicence(r.Context(), identity.ActorFrom(r.Context()), l)
 	return s.renderVerification(w, page, v, err, "查无此证照：请核对电子证照标识，或向登记机构咨询。")
 }
 
@@ -889,7 +908,7 @@ func (s *Server) renderVerification(w http.ResponseWriter, page VerifyPage, v st
 		return err
 	}
 	res := v.Public()
-	page.Result, page.NamesLocked = &res, v.NamesLocked
+	page.Result, page.NamesLocked, page.NumbersLocked = &res, v.NamesLocked, v.NumbersLocked
 	return s.render(w, 200, "verify", page)
 }
 

@@ -11,6 +11,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"handover/internal/calendar"
+	"handover/internal/certificate"
 	"handover/internal/demo"
 	"handover/internal/identity"
 	"handover/internal/ledger"
@@ -180,9 +181,13 @@ func TestBrowserRegistrationSteps(t *testing.T) {
 	}
 }
 
-// The public verification page of a certificate shows 现势 and the
-// holder's name masked, never the ID number; after the flat is sold on,
-// the same page shows 注销.
+// The public verification page of a certificate, looked at in the
+// browser: by the licence identifier alone (typed, or an old QR code) it
+// shows the status only — 现势, the signature, the authority — and no
+// holder, flat, area or number; by the QR code's address, with its token,
+// or with the number printed on the certificate typed into the page, the
+// rest, the holder's name masked and never the ID number. After the flat
+// is sold on, the same pages show 注销.
 func TestBrowserPublicVerification(t *testing.T) {
 	env, c := startRegistration(t)
 	ctx := context.Background()
@@ -211,10 +216,44 @@ func TestBrowserPublicVerification(t *testing.T) {
 		t.Fatalf("certificates: %d", len(certs))
 	}
 	licence := certs[0].LicenceID
+	var p certificate.Payload
+	if err := json.Unmarshal(certs[0].Payload, &p); err != nil {
+		t.Fatal(err)
+	}
 
 	b := webtest.Browser(t) // nobody logged in
 	base := env.HTTP.URL
-	check := func(want string) {
+	qr := base + "/verify/" + licence + "?token=" + certificate.Token(licence, certs[0].Signature)
+	exists := func(sel string) bool {
+		t.Helper()
+		ok, err := chromedp.Run(b, chromedp.Evaluate[bool](fmt.Sprintf(`!!document.querySelector(%q)`, sel)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	// shown checks the verification on the page: its scope, its first
+	// state, the signature, and the holder's ID number nowhere.
+	shown := func(what, scope, state string) {
+		t.Helper()
+		if got, _ := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector('#verification').dataset.scope`)); got != scope {
+			t.Errorf("%s: scope %q, want %s", what, got, scope)
+		}
+		got, err := chromedp.Run(b, chromedp.Evaluate[string](`[...document.querySelectorAll('#verification .state')].map(e => e.textContent).join(' ')`))
+		if err != nil || !strings.HasPrefix(got, state) {
+			t.Errorf("%s: state %q, want %s", what, got, state)
+		}
+		if sig := webtest.Text(t, b, "#signature"); sig != "签名有效" {
+			t.Errorf("%s: signature %q", what, sig)
+		}
+		body := webtest.Text(t, b, "main")
+		for _, id := range c.BuyerIDs() {
+			if strings.Contains(body, id) || strings.Contains(body, id[len(id)-4:]) {
+				t.Errorf("%s: the page shows the ID number", what)
+			}
+		}
+	}
+	statusOnly := func(state string) {
 		t.Helper()
 		err := chromedp.Do(b, chromedp.Navigate(base+"/verify"),
 			chromedp.SendKeys(chromedp.CSS(`input[name=id]`), licence),
@@ -223,25 +262,51 @@ func TestBrowserPublicVerification(t *testing.T) {
 		if err != nil {
 			t.Fatalf("verify: %v", err)
 		}
-		webtest.Screenshot(t, b, "verify-"+want)
-		state, err := chromedp.Run(b, chromedp.Evaluate[string](`[...document.querySelectorAll('#verification .state')].map(e => e.textContent).join(' ')`))
-		if err != nil || !strings.HasPrefix(state, want) {
-			t.Errorf("state: %q, want %s", state, want)
+		webtest.Screenshot(t, b, "verify-status-"+state)
+		shown("by the identifier alone", "limited", state)
+		if got := webtest.Text(t, b, "#verification #licence-id"); got != licence {
+			t.Errorf("by the identifier alone: identifier %q, want %s", got, licence)
 		}
-		if sig := webtest.Text(t, b, "#signature"); sig != "签名有效" {
-			t.Errorf("signature: %q", sig)
+		if got := webtest.Text(t, b, "#verification #authority"); got != p.Authority {
+			t.Errorf("by the identifier alone: authority %q, want %s", got, p.Authority)
 		}
-		if holders := webtest.Text(t, b, "#holders"); holders != "买*人" {
-			t.Errorf("holders: %q, want the name masked", holders)
-		}
-		body := webtest.Text(t, b, "main")
-		for _, id := range c.BuyerIDs() {
-			if strings.Contains(body, id) || strings.Contains(body, id[len(id)-4:]) {
-				t.Errorf("the page shows the ID number")
+		for _, sel := range []string{"#holders", "#location", "#area", "#unit-no", "#cert-number"} {
+			if exists("#verification " + sel) {
+				t.Errorf("by the identifier alone: the page shows %s", sel)
 			}
 		}
+		if text := webtest.Text(t, b, "#verification"); strings.Contains(text, "买*人") || strings.Contains(text, p.Location) || strings.Contains(text, certs[0].Number) {
+			t.Errorf("by the identifier alone: the verification names the holder, the flat or the number:\n%s", text)
+		}
 	}
-	check("现势")
+	full := func(state string) {
+		t.Helper()
+		if err := chromedp.Do(b, chromedp.Navigate(qr), chromedp.WaitVisible(chromedp.CSS(`#verification`))); err != nil {
+			t.Fatalf("the QR code's address: %v", err)
+		}
+		webtest.Screenshot(t, b, "verify-"+state)
+		shown("by the QR code's address", "full", state)
+		if holders := webtest.Text(t, b, "#verification #holders"); holders != "买*人" {
+			t.Errorf("by the QR code's address: holders %q, want the name masked", holders)
+		}
+		if loc := webtest.Text(t, b, "#verification #location"); loc != p.Location {
+			t.Errorf("by the QR code's address: location %q, want %s", loc, p.Location)
+		}
+	}
+	statusOnly("现势")
+	full("现势")
+
+	// On the status-only page, the person holding the certificate types
+	// the number printed on it.
+	err = chromedp.Do(b, chromedp.Navigate(base+"/verify/"+licence),
+		chromedp.SendKeys(chromedp.CSS(`#number-form input[name=number]`), certs[0].Number),
+		webtest.Submit(`#number-form button`),
+		chromedp.WaitVisible(chromedp.CSS(`#verification #holders`)))
+	if err != nil {
+		t.Fatalf("verify with the number: %v", err)
+	}
+	webtest.Screenshot(t, b, "verify-licence-number")
+	shown("with the number typed", "full", "现势")
 
 	// The number printed at the top of the certificate: alone it shows the
 	// state only; with the holder's full name, what the licence shows.
@@ -271,7 +336,11 @@ func TestBrowserPublicVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps(resale)
-	check("注销")
+	statusOnly("注销")
+	if exists("#verification .alert") {
+		t.Errorf("by the identifier alone: the cancellation's reason is shown")
+	}
+	full("注销")
 	if reason, _ := chromedp.Run(b, chromedp.Text(chromedp.CSS(`#verification .alert`))); !strings.Contains(reason, "注销") {
 		t.Errorf("cancelled without a reason shown: %q", reason)
 	}

@@ -48,6 +48,9 @@ type Config struct {
 	// believed (the client address in the audit trail and the login
 	// throttle); none by default.
 	TrustedProxies []netip.Prefix
+	// PublicLimit is how fast one address may use the public pages and
+	// API (ratelimit.go); the zero value is the defaults.
+	PublicLimit PublicLimit
 }
 
 // JSONAPI is what the server needs of the JSON API that shares its mux and
@@ -84,6 +87,8 @@ type Server struct {
 	mux      *http.ServeMux
 	handler  http.Handler
 	needs    map[string]pageNeed // what each page needs of its viewer (links.go)
+	public   map[string]bool     // the route patterns the public limit applies to (ratelimit.go)
+	limiter  *addressLimiter     // nil when the public limit is off
 	// principals caches resolved principals by token or session user.
 	principals sync.Map
 }
@@ -118,8 +123,11 @@ func New(cfg Config, a JSONAPI) (*Server, error) {
 	s.mux = mux
 	s.routes(mux)
 	a.Mount(mux)
-	s.handler = s.recover(s.observe(s.secure(http.NewCrossOriginProtection().Handler(
-		s.sessions.LoadAndSave(s.authenticate(s.checkText(mux)))))))
+	if !cfg.PublicLimit.Off {
+		s.public, s.limiter = publicRoutes(a.Routes), newAddressLimiter(cfg.PublicLimit)
+	}
+	s.handler = s.recover(s.observe(s.secure(s.limitPublic(http.NewCrossOriginProtection().Handler(
+		s.sessions.LoadAndSave(s.authenticate(s.checkText(mux))))))))
 	return s, nil
 }
 

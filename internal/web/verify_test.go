@@ -3,6 +3,7 @@ package web_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"handover/internal/access"
 	"handover/internal/certificate"
+	"handover/internal/code"
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -74,11 +76,14 @@ func TestVerifyPageByCertificateNumber(t *testing.T) {
 		return status, body
 	}
 
-	// The form asks for either identifier, and for a holder's name.
+	// The form asks for either identifier, and for the second factor of
+	// each: the certificate number, or a holder's name.
 	status, form := get(t, anon, base+"/verify")
 	checkPage(t, "the form", form,
 		in(`form[action="/verify"][method=post] input[name=id]`),
+		in(`form[action="/verify"][method=post] input[name=number]`),
 		in(`form[action="/verify"][method=post] input[name=name]`),
+		in(`#verify-help`, hasText("二维码"), hasText("证书号"), hasText("全名")),
 		none(`#verification`))
 	if status != 200 {
 		t.Errorf("form: %d", status)
@@ -127,8 +132,8 @@ func TestVerifyPageByCertificateNumber(t *testing.T) {
 	if status != 200 || strings.Contains(full, holder) {
 		t.Errorf("with the holder's name: %d, or the page shows the name typed", status)
 	}
-	// The same as the licence identifier shows.
-	_, byLicence := get(t, anon, base+"/verify/"+url.PathEscape(cert.LicenceID))
+	// The same as the QR code's address shows.
+	_, byLicence := get(t, anon, base+"/verify/"+url.PathEscape(cert.LicenceID)+"?token="+certificate.Token(cert.LicenceID, cert.Signature))
 	if a, b := pageText(t, full, "#verification"), pageText(t, byLicence, "#verification"); a != b {
 		t.Errorf("with the holder's name:\n%s\nby licence:\n%s", a, b)
 	}
@@ -190,10 +195,10 @@ func TestVerifyAPIByCertificateNumber(t *testing.T) {
 	if err := json.Unmarshal([]byte(alone), &v); err != nil {
 		t.Fatalf("%v in %s", err, alone)
 	}
-	if v["limited"] != true || v["number"] != cert.Number || v["state"] != "现势" || v["signature_valid"] != true {
+	if v["limited"] != true || v["number"] != cert.Number || v["state"] != "现势" || v["signature_valid"] != true || v["issued_on"] == nil {
 		t.Errorf("by number alone: %s", alone)
 	}
-	for _, key := range []string{"licence_id", "holders", "unit_no", "location", "area", "issued_on"} {
+	for _, key := range []string{"licence_id", "holders", "unit_no", "location", "area", "right_type", "mortgaged", "sealed"} {
 		if _, ok := v[key]; ok {
 			t.Errorf("by number alone, the answer has %s: %s", key, alone)
 		}
@@ -202,7 +207,7 @@ func TestVerifyAPIByCertificateNumber(t *testing.T) {
 		t.Errorf("with a wrong name: %d %s, want %s", status, wrong, alone)
 	}
 	_, full := get(t, anon, base+"?name="+url.QueryEscape("买受人"))
-	_, byLicence := get(t, anon, env.HTTP.URL+"/api/v1/verify/"+cert.LicenceID)
+	_, byLicence := get(t, anon, env.HTTP.URL+"/api/v1/verify/"+cert.LicenceID+"?token="+certificate.Token(cert.LicenceID, cert.Signature))
 	if full != byLicence || !strings.Contains(full, `"limited":false`) || !strings.Contains(full, `"holders":["买*人"]`) {
 		t.Errorf("with the holder's name:\n%s\nby licence:\n%s", full, byLicence)
 	}
@@ -215,5 +220,217 @@ func TestVerifyAPIByCertificateNumber(t *testing.T) {
 	ev, _ := env.DB.ListAudit(context.Background(), access.Filter{All: true}, store.AuditQuery{Action: "certificate.lookup", Limit: 10})
 	if len(ev) != 4 || !strings.Contains(ev[0].Summary, `"via":"api"`) {
 		t.Errorf("audited lookups: %+v", ev)
+	}
+}
+
+// issueMortgagedTitle registers the contract's flat to its buyer with the
+// bank's mortgage, through every step, and returns the buyer's title and
+// the bank's proof, signed and issued.
+func issueMortgagedTitle(t *testing.T, env *webtest.Env, c presale.Contract) (title, proof store.Certificate) {
+	t.Helper()
+	ctx := context.Background()
+	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: storetest.Applicants("买受人"),
+		Services: []store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}, {Kind: registry.Transfer, UnitID: c.UnitID},
+			{Kind: registry.MortgageReg, UnitID: c.UnitID, Details: map[string]string{"bank": fmt.Sprint(env.Demo.Orgs["652301/bank"].ID), "amount": "300000"}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a, err = env.DB.Step(ctx, actorOfUser(env, "shenhe"), a.ID, registry.StepReview, store.StepOptions{}, env.Keys); err != nil {
+		t.Fatal(err)
+	}
+	for _, step := range []registry.Step{registry.StepRecord, registry.StepCertify, registry.StepIssue} {
+		if a, err = env.DB.Step(ctx, actorOfUser(env, "dengbu"), a.ID, step, store.StepOptions{Delivery: "electronic"}, env.Keys); err != nil {
+			t.Fatalf("%s: %v", step, err)
+		}
+	}
+	certs, err := env.DB.CertificatesOfUnit(ctx, c.UnitID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range certs {
+		if c.Kind == certificate.Title {
+			title = c
+		} else {
+			proof = c
+		}
+	}
+	if title.ID == 0 || proof.ID == 0 || len(title.Signature) == 0 {
+		t.Fatalf("certificates: %+v; want the buyer's signed title and the bank's proof", certs)
+	}
+	return title, proof
+}
+
+// Someone guessing licence identifiers learns of each one only its status:
+// the page and the API show, by the identifier alone or with a wrong second
+// factor, that it exists, its kind, signature, state, authority and date —
+// not its number, holder, flat, area or mortgage — and the same, byte for
+// byte, whatever wrong factor was tried. With the QR code's token, or the
+// number printed on the certificate, they show the rest (the name still
+// masked). A factor given to an identifier never issued is not found, as
+// without one; every lookup given a factor, except the right token, is
+// audited.
+func TestVerifyByLicenceNeedsASecondFactor(t *testing.T) {
+	env, c := startRegistration(t)
+	title, proof := issueMortgagedTitle(t, env, c)
+	var p certificate.Payload
+	if err := json.Unmarshal(title.Payload, &p); err != nil {
+		t.Fatal(err)
+	}
+	const masked = "买*人" // 买受人, masked
+	token := certificate.Token(title.LicenceID, title.Signature)
+	wrong := []byte(token)
+	wrong[0] ^= 1
+	lid, err := code.ParseLicenceID(title.LicenceID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	never, err := code.NewLicenceID(lid.Type, lid.Issuer, 9999999)
+	if err != nil {
+		t.Fatal(err)
+	}
+	anon := env.Client(t, "")
+	base := env.HTTP.URL
+	lookups := func() int {
+		t.Helper()
+		ev, err := env.DB.ListAudit(context.Background(), access.Filter{All: true}, store.AuditQuery{Action: "certificate.lookup", RecordType: "licence_id", Limit: 500})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(ev)
+	}
+	// page asks as a person does: the QR code's address with its token, or
+	// the form with the number typed; api asks the API.
+	page := func(licence, token, number string) (int, string) {
+		t.Helper()
+		if number != "" {
+			status, _, body := postForm(t, anon, base+"/verify", url.Values{"id": {licence}, "number": {number}})
+			return status, body
+		}
+		u := base + "/verify/" + url.PathEscape(licence)
+		if token != "" {
+			u += "?token=" + token
+		}
+		return get(t, anon, u)
+	}
+	api := func(licence, token, number string) (int, string) {
+		t.Helper()
+		return get(t, anon, base+"/api/v1/verify/"+licence+"?"+url.Values{"token": {token}, "number": {number}}.Encode())
+	}
+
+	// The certificate's QR code carries its address with the token: the
+	// certificate page prints it, and the API gives it, from one function.
+	qr := base + "/verify/" + url.PathEscape(title.LicenceID) + "?token=" + token
+	staff := env.Client(t, "dengbu")
+	_, certPage := get(t, staff, fmt.Sprintf("%s/certificates/%d", base, title.ID))
+	checkPage(t, "the certificate page", certPage, in(`#cert-verify-url`, hasExactText(qr)))
+	var got struct {
+		VerifyURL string `json:"verify_url"`
+	}
+	if status, e := call(t, staff, "GET", fmt.Sprintf("%s/api/v1/certificates/%d", base, title.ID), "", &got); status != 200 || got.VerifyURL != qr {
+		t.Errorf("the certificate's verify_url: %d %q %+v, want %s", status, got.VerifyURL, e, qr)
+	}
+
+	before := lookups()
+	_, alonePage := page(title.LicenceID, "", "")
+	_, aloneAPI := api(title.LicenceID, "", "")
+	tests := []struct {
+		name          string
+		token, number string
+		full          bool
+	}{
+		{"the identifier alone", "", "", false},
+		{"the QR code's token", token, "", true},
+		{"the token in capitals", strings.ToUpper(token), "", true},
+		{"a wrong token", string(wrong), "", false},
+		{"the bank's proof's token", certificate.Token(proof.LicenceID, proof.Signature), "", false},
+		{"the certificate's number", "", title.Number, true},
+		{"the number typed with full-width brackets", "", strings.NewReplacer("(", "（", ")", "）").Replace(title.Number), true},
+		{"the bank's proof's number", "", proof.Number, false},
+		{"something that is not a number", "", "第0000001号", false},
+	}
+	for _, tt := range tests {
+		status, body := page(title.LicenceID, tt.token, tt.number)
+		if status != 200 {
+			t.Errorf("page, %s: status %d, want 200", tt.name, status)
+			continue
+		}
+		if strings.Contains(body, "买受人") || strings.Contains(body, c.BuyerIDs()[0]) {
+			t.Errorf("page, %s: shows the holder's full name or ID number", tt.name)
+		}
+		if tt.full {
+			checkPage(t, "page, "+tt.name, body,
+				in(`#verification`, hasAttr("data-scope", "full")),
+				in(`#verification #holders`, hasExactText(masked)),
+				in(`#verification #location`, hasExactText(p.Location)),
+				in(`#verification #area`, hasExactText(p.Area)),
+				in(`#verification #unit-no`, hasExactText(p.UnitNo)),
+				in(`#verification #cert-number`, hasExactText(title.Number)),
+				inAny(`#verification .state`, hasExactText("已抵押")),
+				none(`#verification #limited-note`))
+		} else {
+			checkPage(t, "page, "+tt.name, body,
+				in(`#verification`, hasAttr("data-scope", "limited")),
+				in(`#verification #licence-id`, hasExactText(title.LicenceID)),
+				in(`#verification #kind`, hasExactText("不动产权证书")),
+				in(`#verification #signature`, hasExactText("签名有效")),
+				in(`#verification .state`, hasExactText("现势")),
+				in(`#verification #authority`, hasExactText(p.Authority)),
+				in(`#verification #issued-on`, hasExactText(p.IssuedOn)),
+				in(`#verification #limited-note`, hasText("二维码"), hasText("证书号")),
+				in(`#verification #number-form input[name=number]`),
+				none(`#verification #holders`), none(`#verification #location`), none(`#verification #area`),
+				none(`#verification #unit-no`), none(`#verification #cert-number`), none(`#numbers-locked`),
+				none(`input[name=number][value]`),
+				notIn(`#verification`, hasText(masked)), notIn(`#verification`, hasText(p.Location)), notIn(`#verification`, hasText(p.UnitNo)),
+				notIn(`#verification`, hasText(title.Number)), notIn(`#verification`, hasText("已抵押")))
+			if got, want := pageText(t, body, "#verification"), pageText(t, alonePage, "#verification"); got != want {
+				t.Errorf("page, %s: shows\n%s\nwant what the identifier alone shows:\n%s", tt.name, got, want)
+			}
+		}
+
+		status, body = api(title.LicenceID, tt.token, tt.number)
+		var v map[string]any
+		if err := json.Unmarshal([]byte(body), &v); status != 200 || err != nil {
+			t.Errorf("api, %s: %d %v %s", tt.name, status, err, body)
+			continue
+		}
+		if tt.full {
+			if v["limited"] != false || fmt.Sprint(v["holders"]) != "["+masked+"]" || v["location"] != p.Location || v["area"] != p.Area ||
+				v["number"] != title.Number || v["mortgaged"] != true || v["sealed"] != false {
+				t.Errorf("api, %s: %s; want the full answer, mortgaged", tt.name, body)
+			}
+			continue
+		}
+		if v["limited"] != true || v["licence_id"] != title.LicenceID || v["state"] != "现势" || v["signature_valid"] != true ||
+			v["authority"] != p.Authority || v["issued_on"] != p.IssuedOn || v["kind"] != "title" {
+			t.Errorf("api, %s: %s; want the identifier, kind, state, signature, authority and date", tt.name, body)
+		}
+		for _, key := range []string{"number", "holders", "unit_no", "location", "area", "right_type", "mortgaged", "sealed", "cancel_reason"} {
+			if _, ok := v[key]; ok {
+				t.Errorf("api, %s: the status-only answer has %s: %s", tt.name, key, body)
+			}
+		}
+		if body != aloneAPI {
+			t.Errorf("api, %s:\n%s\nwant, byte for byte, the answer to the identifier alone:\n%s", tt.name, body, aloneAPI)
+		}
+	}
+
+	// An identifier never issued: not found, with a factor or without.
+	_, missingPage := page(never.String(), "", "")
+	_, missingAPI := api(never.String(), "", "")
+	checkPage(t, "an identifier never issued", missingPage, in(`.alert.err`, hasText("查无此证照")), none(`#verification`))
+	for _, f := range []struct{ token, number string }{{token, ""}, {"", title.Number}} {
+		if status, body := page(never.String(), f.token, f.number); status != http.StatusNotFound || pageText(t, body, "main") != pageText(t, missingPage, "main") {
+			t.Errorf("page, never issued, with %+v: %d, or the page differs from the one without", f, status)
+		}
+		if status, body := api(never.String(), f.token, f.number); status != http.StatusNotFound || body != missingAPI {
+			t.Errorf("api, never issued, with %+v: %d %s, want %s", f, status, body, missingAPI)
+		}
+	}
+	// Audited: on each of page and API, the wrong token, the proof's token,
+	// the number twice, the proof's number and the non-number, and for the
+	// identifier never issued the token and the number: 2 × 8.
+	if n := lookups() - before; n != 16 {
+		t.Errorf("%d lookups by licence identifier audited, want 16", n)
 	}
 }

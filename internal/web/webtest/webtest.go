@@ -112,7 +112,7 @@ func StartDemo(t testing.TB) *Env {
 	}
 	hs := httptest.NewUnstartedServer(nil)
 	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: clock.Now, Log: slog.New(slog.DiscardHandler), Hash: Cheap,
-		Keys: keys, BaseURL: "http://" + hs.Listener.Addr().String()})
+		Keys: keys, BaseURL: "http://" + hs.Listener.Addr().String(), PublicLimit: web.PublicLimit{Off: true}}) // as in StartWith
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +160,11 @@ func StartWith(t testing.TB, db *store.DB, clock *storetest.Clock, f *demo.Found
 	// The server's own address is the base of verification links.
 	hs := httptest.NewUnstartedServer(nil)
 	base := "http://" + hs.Listener.Addr().String()
-	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: clock.Now, Log: log, Hash: Cheap, Keys: keys, BaseURL: base, Wake: worker.Wake})
+	// The public rate limit is off: tests open public pages many times from
+	// one address on a clock that stands still, where an allowance never
+	// refills. The limit's own tests build a server with it on.
+	srv, err := server.New(web.Config{DB: db, Calendar: cal, Now: clock.Now, Log: log, Hash: Cheap, Keys: keys, BaseURL: base, Wake: worker.Wake,
+		PublicLimit: web.PublicLimit{Off: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
