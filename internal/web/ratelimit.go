@@ -65,6 +65,19 @@ func (l PublicLimit) withDefaults() PublicLimit {
 	return l
 }
 
+// loginLimit bounds password attempts per address, whatever the username:
+// the per-account throttle (identity.LoginSource) cannot count attempts on
+// usernames that do not exist, and each costs a password hash (argon2, the
+// same work as a real one, so that timing tells nothing), which would let
+// one address keep every hashing slot busy. Thirty at once and two a
+// second after that let an office behind one address sign in together in
+// the morning. It applies to everyone alike, so that its refusal says
+// nothing about whether a username exists.
+const (
+	loginRate  = 2.0
+	loginBurst = 30
+)
+
 // publicPages are the page routes (and the API document) open to anyone,
 // by their patterns in routes.go; the API's public operations are found
 // by their access action (access.Public).
@@ -185,18 +198,23 @@ func (s *Server) limitPublic(next http.Handler) http.Handler {
 		return next
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if _, pattern := s.mux.Handler(r); !s.public[pattern] {
+		_, pattern := s.mux.Handler(r)
+		limiter, what := s.limiter, "查询"
+		switch {
+		case pattern == "POST /login":
+			limiter, what = s.logins, "登录尝试"
+		case !s.public[pattern]:
 			next.ServeHTTP(w, r)
 			return
 		}
-		ok, wait := s.limiter.allow(identity.LoginSourceOf(s.clientAddr(r)), s.now())
+		ok, wait := limiter.allow(identity.LoginSourceOf(s.clientAddr(r)), s.now())
 		if ok {
 			next.ServeHTTP(w, r)
 			return
 		}
 		secs := int(math.Ceil(wait.Seconds()))
 		w.Header().Set("Retry-After", strconv.Itoa(max(secs, 1)))
-		err := problem.Newf(problem.TooManyRequests, "request.too_many", "请求过于频繁：本地址的查询已超过每秒%g次（可连续%d次）的限额，请%d秒后再试", float64(s.limiter.limit), s.limiter.burst, max(secs, 1))
+		err := problem.Newf(problem.TooManyRequests, "request.too_many", "请求过于频繁：本地址的%s已超过每秒%g次（可连续%d次）的限额，请%d秒后再试", what, float64(limiter.limit), limiter.burst, max(secs, 1))
 		if strings.HasPrefix(r.URL.Path, "/api/") {
 			s.api.WriteError(w, r, err)
 			return

@@ -2,14 +2,18 @@ package web_test
 
 import (
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
+	"net/url"
+	"strings"
 	"testing"
 	"time"
 
+	"handover/internal/demo"
 	"handover/internal/server"
 	"handover/internal/web"
 	"handover/internal/web/webtest"
@@ -152,6 +156,44 @@ func TestPublicRateLimitConfigured(t *testing.T) {
 		if w := from(off, "203.0.113.9:1", "", "/api/v1/jurisdictions"); w.Code != http.StatusOK {
 			b, _ := io.ReadAll(w.Body)
 			t.Fatalf("with the limit off, request %d: %d %s", i+1, w.Code, b)
+		}
+	}
+}
+
+// Password attempts from one address are bounded whatever the username:
+// thirty at once, then two a second. A flood of made-up usernames, which
+// no account's throttle can count, is refused with 429 before it costs a
+// password hash, known and unknown usernames alike (the refusal tells
+// nothing about which exist), while another address signs in.
+func TestLoginAttemptsBoundedPerAddress(t *testing.T) {
+	env := webtest.Start(t)
+	h := limitedServer(t, env, web.PublicLimit{})
+	login := func(addr, username, password string) int {
+		r := httptest.NewRequest(http.MethodPost, "/login", strings.NewReader(url.Values{"username": {username}, "password": {password}}.Encode()))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.Header.Set("Sec-Fetch-Site", "same-origin")
+		r.RemoteAddr = addr
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w.Code
+	}
+	const flooder = "203.0.113.9:40000"
+	for i := range 30 {
+		if got := login(flooder, fmt.Sprintf("nobody%d", i), "guess"); got == http.StatusTooManyRequests {
+			t.Fatalf("attempt %d of the first 30: 429, want it answered", i+1)
+		}
+	}
+	tests := []struct {
+		name, addr, username, password string
+		want                           int
+	}{
+		{"a made-up username from the flooding address", flooder, "nobody-else", "guess", http.StatusTooManyRequests},
+		{"a real username from the flooding address", flooder, "shouli", demo.Password, http.StatusTooManyRequests},
+		{"the right password from another address", "198.51.100.20:5000", "shouli", demo.Password, http.StatusSeeOther},
+	}
+	for _, tt := range tests {
+		if got := login(tt.addr, tt.username, tt.password); got != tt.want {
+			t.Errorf("%s: status %d, want %d", tt.name, got, tt.want)
 		}
 	}
 }

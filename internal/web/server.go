@@ -89,6 +89,7 @@ type Server struct {
 	needs    map[string]pageNeed // what each page needs of its viewer (links.go)
 	public   map[string]bool     // the route patterns the public limit applies to (ratelimit.go)
 	limiter  *addressLimiter     // nil when the public limit is off
+	logins   *addressLimiter     // password attempts per address; nil when the public limit is off
 	// principals caches resolved principals by token or session user.
 	principals sync.Map
 }
@@ -125,6 +126,7 @@ func New(cfg Config, a JSONAPI) (*Server, error) {
 	a.Mount(mux)
 	if !cfg.PublicLimit.Off {
 		s.public, s.limiter = publicRoutes(a.Routes), newAddressLimiter(cfg.PublicLimit)
+		s.logins = newAddressLimiter(PublicLimit{PerSecond: loginRate, Burst: loginBurst, Addresses: cfg.PublicLimit.Addresses})
 	}
 	s.handler = s.recover(s.observe(s.secure(s.limitPublic(http.NewCrossOriginProtection().Handler(
 		s.sessions.LoadAndSave(s.authenticate(s.checkText(mux))))))))
