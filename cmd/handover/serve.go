@@ -226,12 +226,13 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 		_, err := db.PurgeExpiredSessions(ctx)
 		return err
 	})
-	// Finished jobs after a week, acknowledged deliveries after a month;
+	// Finished jobs after a week, acknowledged deliveries after a month,
+	// an address's login failures a day after its last;
 	// never the audit trail or the register book.
 	w.Every("retention.purge", time.Hour, func(ctx context.Context, _ string) error {
-		jobs, deliveries, events, err := db.PurgeFinished(ctx)
-		if jobs+deliveries+events > 0 {
-			c.Log.Info("retention", "jobs", jobs, "deliveries", deliveries, "outbox", events)
+		p, err := db.PurgeFinished(ctx)
+		if p.Total() > 0 {
+			c.Log.Info("retention", "jobs", p.Jobs, "deliveries", p.Deliveries, "outbox", p.Events, "login_sources", p.LoginSources)
 		}
 		return err
 	})

@@ -12,6 +12,7 @@ import (
 
 	"handover/internal/access"
 	"handover/internal/audit"
+	"handover/internal/demo"
 	"handover/internal/exchange"
 	"handover/internal/identity"
 	"handover/internal/problem"
@@ -567,12 +568,12 @@ func TestPurgeFinished(t *testing.T) {
 		}
 	}
 	clock.Advance(time.Hour)
-	jobs, deliveries, events, err := db.PurgeFinished(ctx)
+	p, err := db.PurgeFinished(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if jobs != 1 || deliveries != 2 || events != 1 {
-		t.Errorf("purged: got %d jobs, %d deliveries, %d events; want 1, 2, 1", jobs, deliveries, events)
+	if p.Jobs != 1 || p.Deliveries != 2 || p.Events != 1 {
+		t.Errorf("purged: got %d jobs, %d deliveries, %d events; want 1, 2, 1", p.Jobs, p.Deliveries, p.Events)
 	}
 	for _, tt := range []struct {
 		id   int64
@@ -653,4 +654,52 @@ func registryUser(t *testing.T, db *store.DB, username, name string, role identi
 		t.Fatal(err)
 	}
 	return u
+}
+
+// Retention forgets the login failures of an account from an address that
+// last failed more than a day ago and is not locked; a pair failing
+// recently, or locked, is kept.
+func TestPurgeLoginSources(t *testing.T) {
+	dsn := storetest.DSN(t)
+	clock := storetest.NewClock(storetest.DefaultTime)
+	db := storetest.OpenDSN(t, dsn, clock.Now)
+	ctx := context.Background()
+	f, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	raw := storetest.Raw(t, dsn)
+	now := clock.Now()
+	user := f.Users["shouli"].ID
+	rows := []struct {
+		addr       string
+		lastFailed any
+		locked     any
+		kept       bool
+	}{
+		{"203.0.113.1", now.Add(-48 * time.Hour).UTC(), nil, false},
+		{"203.0.113.2", now.Add(-time.Hour).UTC(), nil, true},
+		{"203.0.113.3", now.Add(-48 * time.Hour).UTC(), now.Add(time.Hour).UTC(), true},
+		{"203.0.113.4", nil, nil, false}, // counted before the column existed
+	}
+	for _, r := range rows {
+		if _, err := raw.Exec(`INSERT INTO login_sources (user_id, addr, failures, locked_until, last_failed_at) VALUES ($1, $2, 3, $3, $4)`,
+			user, r.addr, r.locked, r.lastFailed); err != nil {
+			t.Fatal(err)
+		}
+	}
+	p, err := db.PurgeFinished(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p.LoginSources != 2 {
+		t.Errorf("purged %d login sources, want 2", p.LoginSources)
+	}
+	for _, r := range rows {
+		var n int
+		raw.QueryRow(`SELECT COUNT(*) FROM login_sources WHERE addr = $1`, r.addr).Scan(&n)
+		if (n == 1) != r.kept {
+			t.Errorf("%s: kept %v, want %v", r.addr, n == 1, r.kept)
+		}
+	}
 }

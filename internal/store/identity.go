@@ -588,8 +588,8 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 			} else {
 				tx.Audit("auth.login_failed", "user", u.ID, map[string]any{"failed_logins": cur.FailedLogins})
 			}
-			if _, err := tx.exec(ctx, `UPDATE login_sources SET failures = $1, locked_until = $2 WHERE user_id = $3 AND addr = $4`,
-				src.Failures, nullTime(src.LockedUntil), u.ID, source); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE login_sources SET failures = $1, locked_until = $2, last_failed_at = $5 WHERE user_id = $3 AND addr = $4`,
+				src.Failures, nullTime(src.LockedUntil), u.ID, source, tx.now); err != nil {
 				return err
 			}
 		}

@@ -124,36 +124,53 @@ func eachRow(ctx context.Context, q querier, query string, args []any, fn func(*
 // not record (the audit trail and the register book keep what happened,
 // and are never purged). Without a limit the worker's periodic jobs alone
 // leave some 33,000 rows a day.
+// A pair of account and address that last failed more than
+// LoginSourceRetention ago, and is not locked, starts afresh.
 const (
-	JobRetention      = 7 * 24 * time.Hour
-	DeliveryRetention = 30 * 24 * time.Hour
-	purgeBatch        = 5000
+	JobRetention         = 7 * 24 * time.Hour
+	DeliveryRetention    = 30 * 24 * time.Hour
+	LoginSourceRetention = 24 * time.Hour
+	purgeBatch           = 5000
 )
+
+// Purged counts what PurgeFinished deleted.
+type Purged struct {
+	Jobs, Deliveries, Events, LoginSources int64
+}
+
+// Total is the number of rows deleted.
+func (p Purged) Total() int64 { return p.Jobs + p.Deliveries + p.Events + p.LoginSources }
 
 // PurgeFinished deletes jobs finished more than JobRetention ago,
 // deliveries acknowledged more than DeliveryRetention ago, and outbox
 // events of that age left with no delivery (none pending, failing or dead
-// remains of them), in batches of purgeBatch rows, each its own
-// transaction. It returns how many rows of each it deleted.
-func (db *DB) PurgeFinished(ctx context.Context) (jobs, deliveries, events int64, err error) {
+// remains of them), and the login failure counts of pairs that last failed
+// more than LoginSourceRetention ago and are not locked, in batches of
+// purgeBatch rows, each its own transaction. It returns how many rows of
+// each it deleted.
+func (db *DB) PurgeFinished(ctx context.Context) (Purged, error) {
 	now := db.Now()
+	var p Purged
 	steps := []struct {
 		n     *int64
 		query string
 		arg   time.Time
 	}{
-		{&jobs, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE done_at IS NOT NULL AND done_at < $1 ORDER BY id LIMIT ` + strconv.Itoa(purgeBatch) + `)`,
+		{&p.Jobs, `DELETE FROM jobs WHERE id IN (SELECT id FROM jobs WHERE done_at IS NOT NULL AND done_at < $1 ORDER BY id LIMIT ` + strconv.Itoa(purgeBatch) + `)`,
 			now.Add(-JobRetention)},
-		{&deliveries, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state = 'delivered' AND delivered_at < $1 ORDER BY id LIMIT ` +
+		{&p.Deliveries, `DELETE FROM deliveries WHERE id IN (SELECT id FROM deliveries WHERE state = 'delivered' AND delivered_at < $1 ORDER BY id LIMIT ` +
 			strconv.Itoa(purgeBatch) + `)`, now.Add(-DeliveryRetention)},
-		{&events, `DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o WHERE o.created_at < $1
+		{&p.Events, `DELETE FROM outbox WHERE id IN (SELECT o.id FROM outbox o WHERE o.created_at < $1
 			AND NOT EXISTS (SELECT 1 FROM deliveries d WHERE d.outbox_id = o.id) ORDER BY o.id LIMIT ` + strconv.Itoa(purgeBatch) + `)`, now.Add(-DeliveryRetention)},
+		// A row of one pair at a time: the table's key is the pair.
+		{&p.LoginSources, `DELETE FROM login_sources WHERE (locked_until IS NULL OR locked_until < $1)
+			AND (last_failed_at IS NULL OR last_failed_at < $1)`, now.Add(-LoginSourceRetention)},
 	}
 	for _, st := range steps {
 		for {
 			res, err := db.execWrite(ctx, st.query, st.arg.UTC())
 			if err != nil {
-				return jobs, deliveries, events, err
+				return p, err
 			}
 			n, _ := res.RowsAffected()
 			*st.n += n
@@ -162,5 +179,5 @@ func (db *DB) PurgeFinished(ctx context.Context) (jobs, deliveries, events int64
 			}
 		}
 	}
-	return jobs, deliveries, events, ctx.Err()
+	return p, ctx.Err()
 }
