@@ -584,7 +584,7 @@ func (a *API) importLedger(w http.ResponseWriter, r *http.Request) error {
 	var readErrs []ledger.RowError
 	bad := problem.CheckText("X-File-Name", name)
 	if bad == nil {
-		wb, readErrs = ledger.ReadWorkbook(io.LimitReader(r.Body, 32<<20))
+		wb, readErrs = ledger.ReadWorkbook(r.Context(), io.LimitReader(r.Body, 32<<20))
 	}
 	res, err := a.DB.ImportLedger(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), id, name, wb, readErrs)
 	if err != nil {

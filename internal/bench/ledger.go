@@ -204,7 +204,7 @@ func rawUnitRows(parcel string, bs []ledger.Building, us map[int64][]ledger.Unit
 func (b *importBench) warmUp(ctx context.Context, now func() time.Time) (time.Duration, error) {
 	warm := now()
 	j := b.jobs[0]
-	wb, errs := ledger.ReadWorkbook(bytes.NewReader(j.wb))
+	wb, errs := ledger.ReadWorkbook(ctx, bytes.NewReader(j.wb))
 	if res, err := b.e.db.ImportLedger(ctx, b.dev, j.project, "warm.xlsx", wb, errs); err != nil || !res.OK {
 		return 0, fmt.Errorf("warm-up import: %v %v", err, res.Errors)
 	}
@@ -221,7 +221,7 @@ func (b *importBench) importNext(ctx context.Context) (float64, error) {
 	}
 	j := b.jobs[b.next]
 	b.next++
-	wb, errs := ledger.ReadWorkbook(bytes.NewReader(j.wb))
+	wb, errs := ledger.ReadWorkbook(ctx, bytes.NewReader(j.wb))
 	res, err := b.e.db.ImportLedger(ctx, b.dev, j.project, "bench.xlsx", wb, errs)
 	if err != nil {
 		return 0, err

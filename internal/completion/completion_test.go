@@ -2,6 +2,7 @@ package completion
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"strings"
 	"testing"
@@ -238,7 +239,7 @@ func TestSurveyWorkbook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, _, errs := ReadSurvey(bytes.NewReader(raw))
+	got, _, errs := ReadSurvey(context.Background(), bytes.NewReader(raw))
 	if len(errs) > 0 {
 		t.Fatalf("reading a filled workbook: %v", errs)
 	}
@@ -252,10 +253,10 @@ func TestSurveyWorkbook(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, errs := ReadSurvey(bytes.NewReader(tpl)); len(errs) != 9 {
+	if _, _, errs := ReadSurvey(context.Background(), bytes.NewReader(tpl)); len(errs) != 9 {
 		t.Errorf("an empty template read with %d errors, want 9: the 3 figures of the building and 3 areas of each unit", len(errs))
 	}
-	if _, _, errs := ReadSurvey(strings.NewReader("not a workbook")); len(errs) != 1 || errs[0].Row != 0 {
+	if _, _, errs := ReadSurvey(context.Background(), strings.NewReader("not a workbook")); len(errs) != 1 || errs[0].Row != 0 {
 		t.Errorf("not a workbook: %v", errs)
 	}
 	dec := Survey{State: Submitted, Units: []UnitMeasure{{UnitNo: "A"}}}
@@ -273,7 +274,7 @@ func FuzzReadSurvey(f *testing.F) {
 	f.Add(raw)
 	f.Add([]byte("PK\x03\x04"))
 	f.Fuzz(func(t *testing.T, b []byte) {
-		s, _, errs := ReadSurvey(bytes.NewReader(b))
+		s, _, errs := ReadSurvey(context.Background(), bytes.NewReader(b))
 		if len(errs) == 0 && len(s.Units) > 0 {
 			s.Check(nil) // no panic on any input
 		}

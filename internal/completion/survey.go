@@ -1,6 +1,7 @@
 package completion
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"slices"
@@ -113,15 +114,15 @@ var (
 
 // ReadSurvey reads a survey workbook into a survey not yet checked against
 // the building. Every format problem is reported, with its row.
-func ReadSurvey(r io.Reader) (Survey, []byte, []ledger.RowError) {
+func ReadSurvey(ctx context.Context, r io.Reader) (Survey, []byte, []ledger.RowError) {
 	var s Survey
 	f, raw, errs := ledger.OpenWorkbook(r)
 	if f == nil {
 		return s, raw, errs
 	}
 	defer f.Close()
-	head, errs := ledger.ReadSheet(f, SheetSurvey, SurveyColumns, nil, errs)
-	rows, errs := ledger.ReadSheet(f, SheetSurveyUnits, SurveyUnitColumns, map[string]bool{"室号": true}, errs)
+	head, errs := ledger.ReadSheet(ctx, f, SheetSurvey, SurveyColumns, nil, errs)
+	rows, errs := ledger.ReadSheet(ctx, f, SheetSurveyUnits, SurveyUnitColumns, map[string]bool{"室号": true}, errs)
 	if len(head) != 1 && len(errs) == 0 {
 		errs = append(errs, ledger.RowError{Sheet: SheetSurvey, Reason: "应只有一行数据（本幢的测绘成果）"})
 	}

@@ -2,6 +2,7 @@ package completion
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"testing"
 
@@ -79,7 +80,7 @@ func TestReadSurveyNamesTheUnit(t *testing.T) {
 	if err := f.Write(&buf); err != nil {
 		t.Fatal(err)
 	}
-	_, _, errs := ReadSurvey(&buf)
+	_, _, errs := ReadSurvey(context.Background(), &buf)
 	_, areaErr := measure.Parse("abc", "实测建筑面积")
 	_, ratioErr := measure.ParseRatio("x", "分摊系数")
 	want := []string{

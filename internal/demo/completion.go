@@ -175,7 +175,7 @@ func (l *completionLoad) submitSurvey(x surveyedBuilding) (int64, error) {
 		if err != nil {
 			return 0, err
 		}
-		s, raw, readErrs = completion.ReadSurvey(bytes.NewReader(raw))
+		s, raw, readErrs = completion.ReadSurvey(l.ctx, bytes.NewReader(raw))
 		s.Source = "import"
 		up = &store.SurveyUpload{Name: x.b.Name + "竣工测绘成果.xlsx", Raw: raw}
 	}

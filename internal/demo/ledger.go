@@ -182,7 +182,7 @@ func LoadLedger(ctx context.Context, db *store.DB, f *Foundation, setClock func(
 		if err != nil {
 			return nil, err
 		}
-		wb, readErrs := ledger.ReadWorkbook(bytes.NewReader(raw))
+		wb, readErrs := ledger.ReadWorkbook(ctx, bytes.NewReader(raw))
 		imp, err := db.ImportLedger(ctx, dev, p.ID, pl.Name+"楼盘表.xlsx", wb, readErrs)
 		if err != nil {
 			return nil, err

@@ -70,7 +70,7 @@ func SyntheticProject(ctx context.Context, db *store.DB, f *Foundation, s Synthe
 	if err != nil {
 		return p, err
 	}
-	wb, errs := ledger.ReadWorkbook(strings.NewReader(string(raw)))
+	wb, errs := ledger.ReadWorkbook(ctx, strings.NewReader(string(raw)))
 	if res, err := db.ImportLedger(ctx, dev, p.ID, s.Name+".xlsx", wb, errs); err != nil || !res.OK {
 		return p, fmt.Errorf("synthetic import %s: %v %v", s.Name, err, res.Errors)
 	}

@@ -3,6 +3,7 @@ package ledger
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -154,7 +155,7 @@ func TestWorkbookBombsRefused(t *testing.T) {
 			runtime.GC()
 			runtime.ReadMemStats(&before)
 			start := time.Now()
-			_, errs := ReadWorkbook(bytes.NewReader(raw))
+			_, errs := ReadWorkbook(context.Background(), bytes.NewReader(raw))
 			took := time.Since(start)
 			runtime.ReadMemStats(&after)
 			var got []string
@@ -172,5 +173,41 @@ func TestWorkbookBombsRefused(t *testing.T) {
 				t.Errorf("refusing a %d KB upload allocated %d MiB, want at most 256 MiB", len(raw)>>10, alloc>>20)
 			}
 		})
+	}
+}
+
+// An upload whose sender went away is not read to its end: the reading of
+// a sheet stops at the next check of the request's context, with an error
+// that imports nothing.
+func TestReadingStopsWhenTheUploaderLeaves(t *testing.T) {
+	f, err := excelize.OpenReader(bytes.NewReader(template(t)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for r := 2; r <= 2001; r++ {
+		f.SetSheetRow(SheetUnits, fmt.Sprintf("A%d", r), &[]any{"1#", r, "101", "住宅"})
+	}
+	var buf bytes.Buffer
+	if err := f.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, errs := ReadWorkbook(ctx, bytes.NewReader(buf.Bytes()))
+	var stopped bool
+	for _, e := range errs {
+		stopped = stopped || strings.Contains(e.Reason, "上传已中断")
+	}
+	if !stopped {
+		t.Errorf("reading 2,000 rows after the uploader left: errors %v, want the reading stopped", errs)
+	}
+	if _, errs := ReadWorkbook(context.Background(), bytes.NewReader(buf.Bytes())); len(errs) == 0 {
+		t.Log("the same workbook read in full") // its rows may still be refused on their merits
+	} else {
+		for _, e := range errs {
+			if strings.Contains(e.Reason, "上传已中断") {
+				t.Errorf("reading with a live context: %v, want no interruption", e)
+			}
+		}
 	}
 }

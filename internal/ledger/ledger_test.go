@@ -2,6 +2,7 @@ package ledger
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"strings"
 	"testing"
@@ -66,7 +67,7 @@ func existing() Existing {
 
 func plan(t *testing.T, ex Existing, sheets map[string][][]any) (Plan, []RowError) {
 	t.Helper()
-	wb, errs := ReadWorkbook(bytes.NewReader(book(t, sheets)))
+	wb, errs := ReadWorkbook(context.Background(), bytes.NewReader(book(t, sheets)))
 	if len(errs) > 0 {
 		return Plan{}, errs
 	}
@@ -160,7 +161,7 @@ func TestReadWorkbookStructure(t *testing.T) {
 		{"missing column", book(t, map[string][][]any{SheetBuildings: {header(BuildingColumns[1:])}, SheetUnits: {header(UnitColumns)}}), "缺少列“宗地代码”"},
 	}
 	for _, tt := range tests {
-		_, errs := ReadWorkbook(bytes.NewReader(tt.raw))
+		_, errs := ReadWorkbook(context.Background(), bytes.NewReader(tt.raw))
 		var all []string
 		for _, e := range errs {
 			all = append(all, e.String())
@@ -210,7 +211,7 @@ func TestReimportIsIdempotent(t *testing.T) {
 
 func TestAnnotate(t *testing.T) {
 	raw := book(t, map[string][][]any{SheetBuildings: {header(BuildingColumns), {parcel, "x", "3号楼", "框架", 18, 1, "住宅"}}, SheetUnits: {header(UnitColumns)}})
-	wb, errs := ReadWorkbook(bytes.NewReader(raw))
+	wb, errs := ReadWorkbook(context.Background(), bytes.NewReader(raw))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -235,7 +236,7 @@ func TestTemplateImportsItsExample(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wb, errs := ReadWorkbook(bytes.NewReader(raw))
+	wb, errs := ReadWorkbook(context.Background(), bytes.NewReader(raw))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -338,7 +339,7 @@ func FuzzReadWorkbook(f *testing.F) {
 	f.Add(withoutPart(f, styled, "xl/sharedStrings.xml", nil))
 	f.Add(handMadeXLSX(f, []string{SheetBuildings, SheetUnits}, textSheets(badSheets())))
 	f.Fuzz(func(t *testing.T, raw []byte) {
-		wb, errs := ReadWorkbook(bytes.NewReader(raw))
+		wb, errs := ReadWorkbook(context.Background(), bytes.NewReader(raw))
 		if len(errs) == 0 {
 			_, errs = PlanImport(existing(), wb) // must not panic on any content
 		}

@@ -3,6 +3,7 @@ package ledger
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"sort"
@@ -92,15 +93,15 @@ func SortErrors(errs []RowError) {
 
 // ReadWorkbook reads an .xlsx 楼盘表. A file that is not a workbook, or
 // lacks a sheet or a required column, yields file-level RowErrors.
-func ReadWorkbook(r io.Reader) (Workbook, []RowError) {
+func ReadWorkbook(ctx context.Context, r io.Reader) (Workbook, []RowError) {
 	f, raw, errs := OpenWorkbook(r)
 	wb := Workbook{Raw: raw}
 	if f == nil {
 		return wb, errs
 	}
 	defer f.Close()
-	wb.Buildings, errs = ReadSheet(f, SheetBuildings, BuildingColumns, optionalColumns, errs)
-	wb.Units, errs = ReadSheet(f, SheetUnits, UnitColumns, unitOptional, errs)
+	wb.Buildings, errs = ReadSheet(ctx, f, SheetBuildings, BuildingColumns, optionalColumns, errs)
+	wb.Units, errs = ReadSheet(ctx, f, SheetUnits, UnitColumns, unitOptional, errs)
 	return wb, errs
 }
 
@@ -146,12 +147,12 @@ func checkUnzipped(raw []byte) *RowError {
 // ReadSheet reads the data rows of a sheet by its Chinese headers (row 1):
 // every required column must be present; blank rows are skipped; at most
 // MaxRows rows. Problems are appended to errs.
-func ReadSheet(f *excelize.File, sheet string, columns []string, optional map[string]bool, errs []RowError) ([]Row, []RowError) {
+func ReadSheet(ctx context.Context, f *excelize.File, sheet string, columns []string, optional map[string]bool, errs []RowError) ([]Row, []RowError) {
 	idx, err := f.GetSheetIndex(sheet)
 	if err != nil || idx < 0 {
 		return nil, append(errs, RowError{Sheet: sheet, Reason: "缺少工作表“" + sheet + "”"})
 	}
-	rows, errs, ok := sheetRows(f, sheet, errs)
+	rows, errs, ok := sheetRows(ctx, f, sheet, errs)
 	if !ok {
 		return nil, errs
 	}
@@ -195,8 +196,9 @@ func ReadSheet(f *excelize.File, sheet string, columns []string, optional map[st
 
 // sheetRows reads a sheet's rows, the header included, one at a time:
 // more than MaxRows data rows, or a row of more than MaxColumns cells,
-// stops the reading with an error instead of reading on.
-func sheetRows(f *excelize.File, sheet string, errs []RowError) ([][]string, []RowError, bool) {
+// stops the reading with an error instead of reading on, and so does the
+// end of ctx (the uploader went away: nobody waits for the answer).
+func sheetRows(ctx context.Context, f *excelize.File, sheet string, errs []RowError) ([][]string, []RowError, bool) {
 	it, err := f.Rows(sheet)
 	if err != nil {
 		return nil, append(errs, RowError{Sheet: sheet, Reason: "无法读取工作表"}), false
@@ -207,6 +209,9 @@ func sheetRows(f *excelize.File, sheet string, errs []RowError) ([][]string, []R
 	text := 0  // bytes of cell text read
 	for it.Next() {
 		num := len(rows) + blank + 1
+		if num%256 == 0 && ctx.Err() != nil {
+			return nil, append(errs, RowError{Sheet: sheet, Reason: "上传已中断，未读取"}), false
+		}
 		cells, err := it.Columns(excelize.Options{RawCellValue: true})
 		if err != nil {
 			return nil, append(errs, RowError{Sheet: sheet, Row: num, Reason: "无法读取此行"}), false

@@ -3,6 +3,7 @@ package ledger
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -145,7 +146,7 @@ func TestAnnotateWithoutStyles(t *testing.T) {
 	want := []string{"幢/2/自然幢号", "户/2/户号", "户/2/用途"}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			wb, errs := ReadWorkbook(bytes.NewReader(tt.raw))
+			wb, errs := ReadWorkbook(context.Background(), bytes.NewReader(tt.raw))
 			if len(errs) > 0 {
 				t.Fatalf("read errors: %v", errs)
 			}

@@ -50,7 +50,7 @@ func BenchmarkImportLedger(b *testing.B) {
 	}
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		wb, errs := ledger.ReadWorkbook(bytes.NewReader(jobs[i].wb))
+		wb, errs := ledger.ReadWorkbook(context.Background(), bytes.NewReader(jobs[i].wb))
 		res, err := db.ImportLedger(ctx, dev, jobs[i].id, "b.xlsx", wb, errs)
 		if err != nil || !res.OK {
 			b.Fatal(err, res.Errors)

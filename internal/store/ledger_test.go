@@ -110,7 +110,7 @@ func workbook(t testing.TB, mutate func(units [][]any) [][]any) ledger.Workbook 
 	}
 	var buf bytes.Buffer
 	f.Write(&buf)
-	wb, errs := ledger.ReadWorkbook(bytes.NewReader(buf.Bytes()))
+	wb, errs := ledger.ReadWorkbook(context.Background(), bytes.NewReader(buf.Bytes()))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
@@ -380,7 +380,7 @@ func TestPresaleNumberingConcurrent(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	f.Write(&buf)
-	wb2, errs := ledger.ReadWorkbook(bytes.NewReader(buf.Bytes()))
+	wb2, errs := ledger.ReadWorkbook(context.Background(), bytes.NewReader(buf.Bytes()))
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}

@@ -1,6 +1,7 @@
 package tax
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"strings"
@@ -104,13 +105,13 @@ func PaymentsTemplate(rows []Unpaid) ([]byte, error) {
 // naming its contract once, every voucher for one contract only. A row
 // without a voucher is not yet paid and is skipped. Every problem is
 // reported with its row; the payments are to be recorded only without any.
-func ReadPayments(r io.Reader) ([]Payment, []ledger.RowError) {
+func ReadPayments(ctx context.Context, r io.Reader) ([]Payment, []ledger.RowError) {
 	f, _, errs := ledger.OpenWorkbook(r)
 	if f == nil {
 		return nil, errs
 	}
 	defer f.Close()
-	rows, errs := ledger.ReadSheet(f, SheetPayments, paymentRead, nil, errs)
+	rows, errs := ledger.ReadSheet(ctx, f, SheetPayments, paymentRead, nil, errs)
 	var out []Payment
 	for _, row := range rows {
 		out = append(out, Payment{Row: row.Num, Contract: row.Values["合同编号"], Voucher: row.Values["完税凭证号"]})

@@ -2,6 +2,7 @@ package tax
 
 import (
 	"bytes"
+	"context"
 	"slices"
 	"strconv"
 	"strings"
@@ -32,12 +33,12 @@ func TestPaymentsWorkbookRoundTrip(t *testing.T) {
 	f.SetCellValue(SheetPayments, "F2", " 电子完税001 ")
 	f.SetCellValue(SheetPayments, "F4", "电子完税003")
 	buf, _ := f.WriteToBuffer()
-	got, errs := ReadPayments(buf)
+	got, errs := ReadPayments(context.Background(), buf)
 	want := []Payment{{Row: 2, Contract: "652301YS2026000001", Voucher: "电子完税001"}, {Row: 4, Contract: "652301YS2026000003", Voucher: "电子完税003"}}
 	if len(errs) != 0 || !slices.Equal(got, want) {
 		t.Errorf("read back: got %v %v, want %v", got, errs, want)
 	}
-	if _, errs := ReadPayments(strings.NewReader("not a workbook")); len(errs) != 1 || errs[0].Row != 0 {
+	if _, errs := ReadPayments(context.Background(), strings.NewReader("not a workbook")); len(errs) != 1 || errs[0].Row != 0 {
 		t.Errorf("not a workbook: got %v, want one file-level error", errs)
 	}
 }

@@ -596,7 +596,7 @@ func (s *Server) surveyUpload(w http.ResponseWriter, r *http.Request) error {
 		return s.render(w, http.StatusUnprocessableEntity, "survey_upload", page)
 	}
 	defer file.Close()
-	sv, raw, readErrs := completion.ReadSurvey(file)
+	sv, raw, readErrs := completion.ReadSurvey(r.Context(), file)
 	sv.Source = "import"
 	res, err := s.db.SubmitSurvey(r.Context(), identity.ActorFrom(r.Context()), page.Building.ID, sv, &store.SurveyUpload{Name: header.Filename, Raw: raw}, readErrs)
 	if err != nil {

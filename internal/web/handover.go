@@ -412,7 +412,7 @@ func (s *Server) deedTaxImport(w http.ResponseWriter, r *http.Request) error {
 		return refused(problem.New(problem.Invalid, "tax.no_file", "请选择填好完税凭证号的 .xlsx 工作簿"))
 	}
 	defer file.Close()
-	payments, errs := tax.ReadPayments(file)
+	payments, errs := tax.ReadPayments(r.Context(), file)
 	if len(errs) > 0 {
 		return refused(tax.PaymentsRefused(errs))
 	}

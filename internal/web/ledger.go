@@ -417,7 +417,7 @@ func (s *Server) ledgerImport(w http.ResponseWriter, r *http.Request) error {
 		return s.projectRefused(w, r, "import", err)
 	}
 	defer file.Close()
-	wb, readErrs := ledger.ReadWorkbook(file)
+	wb, readErrs := ledger.ReadWorkbook(r.Context(), file)
 	res, err := s.db.ImportLedger(ctx, actor, id, header.Filename, wb, readErrs)
 	if err != nil {
 		return err
