@@ -63,7 +63,9 @@ func startServe(t *testing.T, name, dsn, pass string) *serveProcess {
 	t.Helper()
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
 	cmd.Env = append(os.Environ(), clusterChild+"=--db "+dsn+" --addr 127.0.0.1:0", "HANDOVER_KEY_PASSPHRASE="+pass,
-		"HANDOVER_LOG_LEVEL=warn")
+		"HANDOVER_LOG_LEVEL=warn",
+		// The test polls the public deadline faster than a person would.
+		"HANDOVER_PUBLIC_RATE=off")
 	out := &lockedBuffer{}
 	pr, pw := io.Pipe()
 	cmd.Stdout, cmd.Stderr = pw, out
@@ -249,6 +251,26 @@ func TestClusterOfTwoServers(t *testing.T) {
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
+	// The batch shows on /metrics (this machine may read it without the
+	// operators' token), on either server: the figures are the database's.
+	resp, err := http.Get("http://" + survivor.addr + "/metrics")
+	if err != nil {
+		t.Fatal(err)
+	}
+	metrics, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	var shown []string
+	for _, line := range strings.Split(string(metrics), "\n") {
+		if strings.HasPrefix(line, "handover_batch_units") || strings.HasPrefix(line, "handover_jobs_") ||
+			strings.HasPrefix(line, "handover_deliveries") {
+			shown = append(shown, line)
+		}
+	}
+	if !strings.Contains(string(metrics), fmt.Sprintf(`handover_batch_units{event="%d",state="running",units="total"} %d`, event, total)) {
+		t.Errorf("/metrics during the batch (%d) lacks its units:\n%.2000s", resp.StatusCode, metrics)
+	}
+	t.Logf("/metrics during the batch:\n%s", strings.Join(shown, "\n"))
+
 	runner.cmd.Process.Kill()
 	killed := time.Now()
 	rv.mu.Lock()

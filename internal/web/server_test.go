@@ -1,7 +1,9 @@
 package web_test
 
 import (
+	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/url"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 
+	"handover/internal/audit"
+	"handover/internal/exchange"
 	"handover/internal/web/webtest"
 )
 
@@ -383,4 +387,30 @@ func TestHomeShowsEachRolesWork(t *testing.T) {
 	// or anywhere else on the page.
 	_, body := get(t, env.Client(t, "shenhe"), env.HTTP.URL+"/")
 	checkPage(t, "the reviewer's home page", body, notIn(".cards .stat-title", hasText("待登簿")), lacksText("待登簿"))
+}
+
+// The operations figures on /metrics carry a delivery by its endpoint's id
+// and partner, and its state; a scrape with deliveries answers 200.
+func TestMetricsShowDeliveries(t *testing.T) {
+	env := webtest.Start(t)
+	ctx := context.Background()
+	ep, err := env.DB.PutEndpoint(ctx, audit.System(), exchange.Endpoint{OrgID: env.Demo.Orgs["652301/tax"].ID, Name: "税务征管系统",
+		URL: "https://tax.example/hook", Secret: "0123456789abcdef-secret", Events: []string{exchange.ContractFiled}, Jurisdiction: "652301", Active: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var id int64
+	if err := env.Raw.QueryRow(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES ('contract.filed', 'unit:1', '652301', '{}', $1) RETURNING id`,
+		env.Clock.Now().UTC()).Scan(&id); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.Raw.Exec(`INSERT INTO deliveries (outbox_id, endpoint_id, aggregate, state, next_at) VALUES ($1, $2, 'unit:1', 'pending', $3)`,
+		id, ep.ID, env.Clock.Now().UTC()); err != nil {
+		t.Fatal(err)
+	}
+	status, metrics := get(t, env.Client(t, ""), env.HTTP.URL+"/metrics")
+	want := fmt.Sprintf(`handover_deliveries{endpoint="%d",partner="税务征管系统",state="pending"} 1`, ep.ID)
+	if status != 200 || !strings.Contains(metrics, want) {
+		t.Errorf("/metrics: %d, lacks %s:\n%.1500s", status, want, metrics)
+	}
 }
