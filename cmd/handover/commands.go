@@ -298,7 +298,7 @@ func calendarCmd(ctx context.Context, args []string, out io.Writer) error {
 
 func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 	if len(args) == 0 || args[0] != "verify" {
-		return fmt.Errorf("用法：handover audit verify")
+		return fmt.Errorf("用法：handover audit verify [--db 数据库]")
 	}
 	var c Config
 	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
@@ -311,15 +311,21 @@ func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
-	v, err := db.VerifyAudit(ctx)
+	tc, err := db.CheckTrail(ctx)
 	if err != nil {
 		return err
 	}
+	v := tc.Audit
 	if b, broken := v.First(); broken {
 		fmt.Fprintf(out, "审计链被篡改：已读 %d 条事件，%d 条链断裂；第一处：%s\n", v.Count, v.Breaks(), b)
 		return fmt.Errorf("审计链在事件 #%d 处断裂", b.EventID)
 	}
 	fmt.Fprintf(out, "审计链完整：%d 条事件，%d 条链均与链头一致。\n", v.Count, audit.Lanes)
+	if !tc.OK() {
+		fmt.Fprintf(out, "登记簿与审计链不符：%s\n", tc.Problem())
+		return fmt.Errorf("登记簿有 %d 条记载，与审计链不符", tc.RegisterEntries)
+	}
+	fmt.Fprintf(out, "登记簿 %d 条记载，均有审计事件。\n链头摘要 %s\n", tc.RegisterEntries, tc.Head())
 	return nil
 }
 

@@ -79,16 +79,9 @@ func verifyCmd(_ context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	authority := fs.String("authority", "", "所信任的登记机构证书（PEM文件；缺省时只校验文件自身的完整性）")
 	// The file may come before or after the flags.
-	var files []string
-	rest := args
-	for len(rest) > 0 {
-		if err := fs.Parse(rest); err != nil {
-			return err
-		}
-		if fs.NArg() == 0 {
-			break
-		}
-		files, rest = append(files, fs.Arg(0)), fs.Args()[1:]
+	files, err := parsePositional(fs, args)
+	if err != nil {
+		return err
 	}
 	if len(files) != 1 {
 		return fmt.Errorf("用法：handover verify 文件 [--authority 登记机构证书.pem]")

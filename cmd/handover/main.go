@@ -9,6 +9,7 @@
 //	handover token create --user NAME [--name LABEL] | list | revoke ID
 //	handover calendar load FILE | list
 //	handover audit verify
+//	handover backup FILE [--force]
 //	handover keys create --jurisdiction 652301 | list | export --id N
 //	handover verify FILE [--authority PEM]
 //	handover batch run --event N
@@ -71,7 +72,8 @@ const usage = `handover — 交房即交证 一窗办事平台
   handover user      create|list|passwd …                          用户管理
   handover token     create --user NAME [--name 用途] | list | revoke ID   接口令牌
   handover calendar  load FILE | list                              节假日通知
-  handover audit     verify                                        校验审计链
+  handover audit     verify                                        校验审计链与登记簿
+  handover backup    文件 [--force]                                SQLite 在线备份并校验副本（PostgreSQL 用 pg_dump，见 docs/backup.md）
   handover keys      create --jurisdiction 652301 | list | export --id N   登记机构SM2签名密钥（口令：HANDOVER_KEY_PASSPHRASE）
   handover verify    文件 [--authority 证书.pem]                   离线校验导出的电子证照
   handover batch    run --event N                                 运行交房批量办理（显示进度，可中断续办）
@@ -136,6 +138,8 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		return calendarCmd(ctx, args, out)
 	case "audit":
 		return auditCmd(ctx, args, out)
+	case "backup":
+		return backupCmd(ctx, args, out)
 	case "bench":
 		return benchCmd(ctx, args, out)
 	case "keys":

@@ -70,6 +70,7 @@ func TestCommands(t *testing.T) {
 	if err := run(context.Background(), "calendar", []string{"load", "--db", dsn, "/nonexistent"}, &buf); err == nil {
 		t.Errorf("calendar load of a missing file succeeded")
 	}
+	checkBackupCommand(t, dsn)
 	checkCertificateCommands(t, dsn)
 	checkDemoEvents(t, dsn)
 }
@@ -270,5 +271,65 @@ func TestParsePublicLimit(t *testing.T) {
 		if err == nil && got != tt.want {
 			t.Errorf("parsePublicLimit(%q, %q): got %+v, want %+v", tt.rate, tt.burst, got, tt.want)
 		}
+	}
+}
+
+// The backup of the demo database reports what it wrote and the trail's
+// head, which handover audit verify shows again on the restored copy; it
+// refuses to write over a backup without --force, and refuses a missing
+// database and PostgreSQL (pg_dump's job) without leaving a file behind.
+func checkBackupCommand(t *testing.T, dsn string) {
+	t.Helper()
+	ctx := context.Background()
+	dir := t.TempDir()
+	file := filepath.Join(dir, "handover-backup.db")
+	refused := func(args []string, want ...string) {
+		t.Helper()
+		var out bytes.Buffer
+		err := run(ctx, "backup", args, &out)
+		if err == nil {
+			t.Errorf("backup %v succeeded, want a refusal", args)
+			return
+		}
+		for _, w := range want {
+			if !strings.Contains(describe(err), w) {
+				t.Errorf("backup %v: got %q, want it to say %q", args, describe(err), w)
+			}
+		}
+	}
+	refused([]string{file, "--db", "postgres://nobody@127.0.0.1:1/handover"}, "pg_dump -Fc", "docs/backup.md")
+	refused([]string{file, "--db", filepath.Join(dir, "missing.db")}, "不存在")
+	refused([]string{"--db", dsn}, "用法")
+	if store.IsPostgresURL(dsn) {
+		refused([]string{file, "--db", dsn}, "pg_dump -Fc")
+		assertNoFiles(t, dir)
+		return
+	}
+	assertNoFiles(t, dir)
+
+	out := runCmd(t, "backup", file, "--db", dsn)
+	m := regexp.MustCompile(`链头摘要 ([0-9a-f]{64})`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "已写入备份 "+file) || !strings.Contains(out, "完整性检查 ok") || !strings.Contains(out, "条记载") {
+		t.Fatalf("backup: got %q, want the file, its integrity, the register and the chain head", out)
+	}
+	refused([]string{file, "--db", dsn}, "已存在", "--force")
+	if out := runCmd(t, "backup", "--force", file, "--db", dsn); !strings.Contains(out, m[0]) {
+		t.Errorf("backup --force of an unchanged database: got %q, want %s again", out, m[0])
+	}
+	restored := filepath.Join(t.TempDir(), "handover.db")
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(restored, b, 0o600)
+	if out := runCmd(t, "audit", "verify", "--db", restored); !strings.Contains(out, "审计链完整") || !strings.Contains(out, m[0]) {
+		t.Errorf("audit verify of the restored backup: got %q, want an intact trail and %s", out, m[0])
+	}
+}
+
+func assertNoFiles(t *testing.T, dir string) {
+	t.Helper()
+	if ents, _ := os.ReadDir(dir); len(ents) > 0 {
+		t.Errorf("a refused backup left %s in %s", ents[0].Name(), dir)
 	}
 }

@@ -196,5 +196,22 @@ func (v *Verifier) First() (Break, bool) {
 // Breaks returns the number of broken lanes.
 func (v *Verifier) Breaks() int { return len(v.breaks) }
 
+// Digest is one hash standing for the whole trail as walked: SM3 over every
+// lane's last sequence number and hash, in lane order. Two databases whose
+// intact trails have the same digest hold the same trail, which is how a
+// backup is compared with its source at the moment of the copy. It says
+// nothing about a broken trail: check First before trusting it.
+func (v *Verifier) Digest() []byte {
+	var b bytes.Buffer
+	for l := 0; l < Lanes; l++ {
+		var x [8]byte
+		binary.BigEndian.PutUint64(x[:], uint64(v.seq[l]))
+		b.Write(x[:])
+		b.Write(v.prev[l])
+	}
+	s := sm3.Sum(b.Bytes())
+	return s[:]
+}
+
 // Hex renders a hash for display.
 func Hex(b []byte) string { return hex.EncodeToString(b) }

@@ -80,3 +80,30 @@ func TestLaneOfIsStable(t *testing.T) {
 		t.Errorf("200 records use only %d of %d lanes", len(seen), Lanes)
 	}
 }
+
+// The digest of a trail is the same for the same events and changes with
+// one more event: a backup whose digest equals its source's holds the
+// source's trail up to the same point in every lane.
+func TestDigest(t *testing.T) {
+	digest := func(n int) string {
+		v := NewVerifier()
+		for _, e := range chain(n) {
+			v.Add(e)
+		}
+		return Hex(v.Digest())
+	}
+	tests := []struct {
+		a, b int
+		same bool
+	}{
+		{0, 0, true},
+		{4, 4, true},
+		{4, 5, false},
+		{0, 1, false},
+	}
+	for _, tt := range tests {
+		if got := digest(tt.a) == digest(tt.b); got != tt.same {
+			t.Errorf("digests of %d and %d events equal: got %v, want %v", tt.a, tt.b, got, tt.same)
+		}
+	}
+}

@@ -295,13 +295,25 @@ func likePrefix(s string) string {
 }
 
 // VerifyAudit walks every lane of the trail in order and checks the chain
-// against the lane heads. It reads in pages so memory stays flat.
+// against the lane heads, all in one snapshot of the database: a writer
+// that commits meanwhile is not mistaken for a changed head. It reads in
+// pages so memory stays flat.
 func (db *DB) VerifyAudit(ctx context.Context) (*audit.Verifier, error) {
+	var v *audit.Verifier
+	err := db.snapshot(ctx, func(q querier) error {
+		var err error
+		v, err = verifyAudit(ctx, q)
+		return err
+	})
+	return v, err
+}
+
+func verifyAudit(ctx context.Context, q querier) (*audit.Verifier, error) {
 	v := audit.NewVerifier()
 	for lane := 0; lane < audit.Lanes; lane++ {
 		var after int64
 		for {
-			rows, err := db.r().QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events
+			rows, err := q.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events
 				WHERE lane = $1 AND seq > $2 ORDER BY seq LIMIT 5000`, lane, after)
 			if err != nil {
 				return nil, err
@@ -327,7 +339,7 @@ func (db *DB) VerifyAudit(ctx context.Context) (*audit.Verifier, error) {
 		}
 		var seq int64
 		var hash []byte
-		if err := db.r().QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE lane = $1`, lane).Scan(&seq, &hash); err != nil {
+		if err := q.QueryRowContext(ctx, `SELECT seq, hash FROM audit_heads WHERE lane = $1`, lane).Scan(&seq, &hash); err != nil {
 			return nil, fmt.Errorf("audit head %d: %w", lane, err)
 		}
 		v.Head(lane, seq, hash)

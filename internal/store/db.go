@@ -53,6 +53,9 @@ func (e Engine) String() string {
 type DB struct {
 	sql    *sql.DB
 	engine Engine
+	// path is the SQLite database file ("" on PostgreSQL): a backup must
+	// never be written over it.
+	path   string
 	now    func() time.Time
 	stmts  sync.Map // query text → *sql.Stmt (SQLite only)
 	nstmts atomic.Int64
@@ -134,6 +137,16 @@ func IsPostgresURL(dsn string) bool {
 	return strings.HasPrefix(dsn, "postgres://") || strings.HasPrefix(dsn, "postgresql://")
 }
 
+// SQLitePath is the file a SQLite dsn names: the path without a "file:"
+// prefix or a query (Open sets the connection's options itself).
+func SQLitePath(dsn string) string {
+	path := strings.TrimPrefix(dsn, "file:")
+	if i := strings.IndexByte(path, '?'); i >= 0 {
+		path = path[:i]
+	}
+	return path
+}
+
 // Open connects to dsn — a SQLite file path or a postgres:// URL — and
 // checks the connection. It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
@@ -158,10 +171,8 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		}
 	} else {
 		db.engine = SQLite
-		path := strings.TrimPrefix(dsn, "file:")
-		if i := strings.IndexByte(path, '?'); i >= 0 {
-			path = path[:i]
-		}
+		path := SQLitePath(dsn)
+		db.path = path
 		db.sql, err = sql.Open("sqlite", "file:"+(&url.URL{Path: path}).EscapedPath()+"?"+sqlitePragmas)
 		if err == nil {
 			n := opts.MaxConns
