@@ -68,6 +68,11 @@ func (a *API) contractRoutes() []Route {
 			Summary: "各接收方运行状况：已送达、积压、失败、死信、最早积压时间（滞后）、最近错误", Response: partnerHealthJSON{}, handle: a.partnerHealth},
 		{Method: "POST", Pattern: "/api/v1/partners/endpoints/{id}/replay", Action: access.PartnerManage, Tag: "信息共享",
 			Summary: "重新投递该接收方的死信（按原顺序）", Params: id, Response: replayJSON{}, handle: a.replayDeliveries},
+		{Method: "POST", Pattern: "/api/v1/partners/endpoints/{id}/rotate", Action: access.PartnerManage, Tag: "信息共享", Params: id,
+			Summary: "轮换签名密钥：生成新密钥（只在本次应答中给出）并立即启用，原密钥在过渡期内继续有效，其间每次投递带新旧两个签名",
+			Request: rotateInput{}, Response: rotationJSON{}, handle: a.rotateSecret},
+		{Method: "POST", Pattern: "/api/v1/partners/endpoints/{id}/rotate/end", Action: access.PartnerManage, Tag: "信息共享",
+			Summary: "结束密钥轮换：旧密钥即时失效，此后的投递只带新密钥的签名", Params: id, Response: endpointJSON{}, handle: a.endRotation},
 	}
 }
 
@@ -653,8 +658,21 @@ type endpointJSON struct {
 	Name         string   `json:"name"`
 	Org          string   `json:"org"`
 	OrgID        int64    `json:"org_id" doc:"接收机构"`
-	Secret       string   `json:"secret" doc:"HMAC-SM3 密钥（脱敏）"`
-	URL          string   `json:"url"`
+	// PreviousUntil is set during a changeover only: the old secret is
+	// never shown, not even masked.
+	PreviousUntil *time.Time `json:"previous_until" doc:"密钥轮换中：旧密钥有效至（此前每次投递带新旧两个签名）；不在轮换中时为null"`
+	Secret        string     `json:"secret" doc:"HMAC-SM3 密钥（脱敏）"`
+	URL           string     `json:"url"`
+}
+
+type rotateInput struct {
+	Days int `json:"days,omitempty" doc:"过渡期天数（1至30，默认7）：原密钥在此期间继续有效" example:"7"`
+}
+
+type rotationJSON struct {
+	Endpoint      int64     `json:"endpoint"`
+	PreviousUntil time.Time `json:"previous_until" doc:"旧密钥有效至"`
+	Secret        string    `json:"secret" doc:"新的签名密钥：只在这一次应答中给出，此后只显示脱敏值；请立即交给对方系统保存"`
 }
 
 type endpointList struct {
@@ -714,9 +732,15 @@ type replayJSON struct {
 	Replayed int   `json:"replayed" doc:"重新投递的条数"`
 }
 
-func toEndpointJSON(e exchange.Endpoint) endpointJSON {
-	return endpointJSON{ID: e.ID, OrgID: e.OrgID, Org: e.OrgName, Name: e.Name, URL: e.URL, Events: e.Events,
+// toEndpointJSON shows e at now: its secret masked, and the end of its
+// changeover when one is under way.
+func toEndpointJSON(e exchange.Endpoint, now time.Time) endpointJSON {
+	out := endpointJSON{ID: e.ID, OrgID: e.OrgID, Org: e.OrgName, Name: e.Name, URL: e.URL, Events: e.Events,
 		Jurisdiction: e.Jurisdiction, Active: e.Active, Secret: maskSecret(e.Secret)}
+	if e.InChangeover(now) {
+		out.PreviousUntil = &e.PreviousUntil
+	}
+	return out
 }
 
 func maskSecret(s string) string {
@@ -751,7 +775,7 @@ func (a *API) partnerHealth(w http.ResponseWriter, r *http.Request) error {
 		if !a.endpointAllowed(r, h.Endpoint) {
 			continue
 		}
-		out = append(out, endpointHealthJSON{Endpoint: toEndpointJSON(h.Endpoint), Delivered: h.Delivered, Backlog: h.Backlog, Failing: h.Failing,
+		out = append(out, endpointHealthJSON{Endpoint: toEndpointJSON(h.Endpoint, now), Delivered: h.Delivered, Backlog: h.Backlog, Failing: h.Failing,
 			Dead: h.Dead, OldestPending: timePtr(h.OldestPending), LagSeconds: int(h.Lag(now).Seconds()), LastDelivered: timePtr(h.LastDelivered),
 			LastError: h.LastError, Healthy: h.Healthy()})
 	}
@@ -779,9 +803,10 @@ func (a *API) listEndpoints(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	out := []endpointJSON{}
+	now := a.Now()
 	for _, e := range es {
 		if a.endpointAllowed(r, e) {
-			out = append(out, toEndpointJSON(e))
+			out = append(out, toEndpointJSON(e, now))
 		}
 	}
 	return writeJSON(w, 200, endpointList{Endpoints: out})
@@ -797,7 +822,40 @@ func (a *API) createEndpoint(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return writeJSON(w, 201, toEndpointJSON(e))
+	return writeJSON(w, 201, toEndpointJSON(e, a.Now()))
+}
+
+// rotateSecret rotates an endpoint's secret: the new one is generated
+// here and given in this answer only. The store decides access as for
+// editing the endpoint.
+func (a *API) rotateSecret(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	var in rotateInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	secret := exchange.NewSecret()
+	e, err := a.DB.RotateEndpointSecret(r.Context(), identity.ActorFrom(r.Context()), id, secret, in.Days)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, rotationJSON{Endpoint: e.ID, Secret: secret, PreviousUntil: e.PreviousUntil})
+}
+
+// endRotation ends an endpoint's changeover now.
+func (a *API) endRotation(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	e, err := a.DB.EndEndpointChangeover(r.Context(), identity.ActorFrom(r.Context()), id)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, toEndpointJSON(e, a.Now()))
 }
 
 func (a *API) listDeliveries(w http.ResponseWriter, r *http.Request) error {

@@ -156,7 +156,8 @@ type writeCall struct {
 // TestOpenAPIWriteAnswersMatchTheDocument makes valid writes of each route
 // group over the demo prefecture and checks their answers against the
 // document: a new contract sent and withdrawn, a withdrawal requested and
-// refused, a partner endpoint; the accounting prepared, an item recorded
+// refused, a partner endpoint with its secret rotated and the changeover
+// ended; the accounting prepared, an item recorded
 // and a commitment fulfilled; a seal application accepted and withdrawn,
 // deed tax assessed, a parcel restriction registered and lifted; an
 // organisation, a project and an alert acknowledged. The records written
@@ -198,8 +199,10 @@ func TestOpenAPIWriteAnswersMatchTheDocument(t *testing.T) {
 		{user: "kaifa", method: "POST", path: "/api/v1/projects/" + fundProject + "/fund/withdrawals", status: 201, save: "withdrawal",
 			body: `{"node":"free","amount":"1.00","evidence":"超出监管额度部分"}`},
 		{user: "zhujian", method: "POST", path: "/api/v1/fund/withdrawals/{withdrawal}/decision", body: `{"approve":false,"decision":"证明材料不足"}`, status: 200},
-		{user: "admin", method: "POST", path: "/api/v1/partners/endpoints", status: 201,
+		{user: "admin", method: "POST", path: "/api/v1/partners/endpoints", status: 201, save: "endpoint",
 			body: `{"org_id":` + taxOrg + `,"name":"税务征管系统（测试）","url":"http://127.0.0.1:9/hook","secret":"0123456789abcdef0123","events":["contract.filed"]}`},
+		{user: "admin", method: "POST", path: "/api/v1/partners/endpoints/{endpoint}/rotate", body: `{"days":7}`, status: 200},
+		{user: "admin", method: "POST", path: "/api/v1/partners/endpoints/{endpoint}/rotate/end", status: 200},
 		// completion
 		{user: "zhujian", method: "POST", path: "/api/v1/projects/" + accountingProject + "/accounting", status: 200},
 		{user: "zhujian", method: "PUT", path: "/api/v1/accounting-items/" + item, body: `{"note":"补充协议 BC-2026-01"}`, status: 200},

@@ -34,6 +34,8 @@ var actions = map[string]string{
 	"synthetic.load":        "载入合成数据",
 	"endpoint.create":       "登记部门接收地址",
 	"endpoint.update":       "修改部门接收地址",
+	"endpoint.rotate":       "轮换部门接收地址的签名密钥",
+	"endpoint.rotate_end":   "结束签名密钥轮换（旧密钥即时失效）",
 	"delivery.replay":       "重新投递死信",
 	"project.create":        "新建项目",
 	"project.update":        "修改项目",
@@ -315,7 +317,7 @@ var fields = map[string]string{
 	"paid": "已缴", "cleared": "已结清", "attachments": "附件数", "auto_review": "自动审核", "case_state": "验收状态",
 	"contracts": "合同数", "court_doc": "法院文书", "deadlines_moved": "重算期限数", "end_kind": "注销类别", "ends": "注销的记载",
 	"extra_review": "加强审查", "opinion_no": "意见书编号", "payment": "付款方式", "promised": "承诺事项数", "purpose": "用途",
-	"total_price": "总价（元）", "user": "用户",
+	"total_price": "总价（元）", "user": "用户", "days": "过渡期（天）", "previous_until": "旧密钥有效至", "planned_until": "旧密钥原定有效至",
 	// a jurisdiction as jurisdiction.put records it (identity.Jurisdiction)
 	"Code": "代码", "Name": "名称", "Kind": "类别", "County": "县级代码", "CertPlace": "证书上的市县", "Province": "省份简称",
 	"Region": "节假日地区",

@@ -1,9 +1,10 @@
 // Package courier delivers the outbox: it claims due deliveries, posts each
-// event to its partner endpoint signed with HMAC-SM3, and records the
-// acknowledgement (2xx) or schedules a retry with exponential backoff. An
-// acknowledged delivery is never sent again; every delivery of one event
-// carries the event id as its idempotency key, so that a partner whose
-// acknowledgement was lost can recognise the resend.
+// event to its partner endpoint signed with HMAC-SM3 (with both secrets
+// during a secret rotation), and records the acknowledgement (2xx) or
+// schedules a retry with exponential backoff. An acknowledged delivery is
+// never sent again; every delivery of one event carries the event id as
+// its idempotency key, so that a partner whose acknowledgement was lost
+// can recognise the resend.
 package courier
 
 import (
@@ -144,7 +145,8 @@ func (c *Courier) post(ctx context.Context, d store.Delivery) (int, error) {
 	if !exchange.Secure(d.Endpoint.URL) {
 		return 0, errors.New("接收地址不是 https://：含个人信息的事件不以明文传送，请将接收地址改为 https://")
 	}
-	ts := strconv.FormatInt(c.Now().Unix(), 10)
+	now := c.Now()
+	ts := strconv.FormatInt(now.Unix(), 10)
 	ctx, cancel := context.WithTimeout(ctx, min(c.lease()/2, 10*time.Second))
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, d.Endpoint.URL, bytes.NewReader(body))
@@ -155,7 +157,10 @@ func (c *Courier) post(ctx context.Context, d store.Delivery) (int, error) {
 	req.Header.Set(exchange.HeaderEvent, d.Event.Type)
 	req.Header.Set(exchange.HeaderID, strconv.FormatInt(d.Event.ID, 10))
 	req.Header.Set(exchange.HeaderTimestamp, ts)
-	req.Header.Set(exchange.HeaderSignature, exchange.Sign([]byte(d.Endpoint.Secret), ts, body))
+	// One signature, or, during a secret rotation, the new secret's and the
+	// old one's (exchange.Endpoint.Signature): signed afresh at each attempt,
+	// so a retry after the changeover carries the new secret's only.
+	req.Header.Set(exchange.HeaderSignature, d.Endpoint.Signature(now, ts, body))
 	client := *c.Client
 	client.CheckRedirect = refuseRedirect
 	resp, err := client.Do(req)

@@ -82,6 +82,12 @@ type Endpoint struct {
 	Jurisdiction string   // "" for every jurisdiction
 	Active       bool
 	CreatedAt    time.Time
+
+	// PreviousSecret is the secret the last rotation replaced: it signs
+	// deliveries beside Secret until PreviousUntil (InChangeover) and is
+	// never shown. PreviousUntil is zero when no rotation left one.
+	PreviousSecret string
+	PreviousUntil  time.Time
 }
 
 // Validate checks an endpoint before it is saved.
@@ -153,17 +159,13 @@ const (
 	HeaderSignature = "X-Handover-Signature"
 )
 
-// Sign returns the signature header value for a body sent at ts:
-// "hmac-sm3=" + hex(HMAC-SM3(secret, ts + "." + body)).
+// Sign returns one secret's signature of a body sent at ts:
+// "hmac-sm3=" + hex(HMAC-SM3(secret, ts + "." + body)). A delivery's
+// header is Endpoint.Signature: this, or two of these during a rotation.
 func Sign(secret []byte, ts string, body []byte) string {
 	m := hmac.New(sm3.New, secret)
 	m.Write([]byte(ts))
 	m.Write([]byte("."))
 	m.Write(body)
 	return "hmac-sm3=" + hex.EncodeToString(m.Sum(nil))
-}
-
-// Verify checks a signature header; receivers use it (and the tests).
-func Verify(secret []byte, ts string, body []byte, header string) bool {
-	return hmac.Equal([]byte(Sign(secret, ts, body)), []byte(header))
 }

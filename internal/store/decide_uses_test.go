@@ -302,6 +302,14 @@ func TestStoreDecidesTheOtherUseCases(t *testing.T) {
 			_, err := x.db.ReplayDeliveries(ctx, x.hous, ep.ID)
 			return err
 		}},
+		{"RotateEndpointSecret (a window of 31 days)", adminThere, adminHere, func(ctx context.Context) error {
+			_, err := x.db.RotateEndpointSecret(ctx, x.hous, ep.ID, exchange.NewSecret(), 31)
+			return err
+		}},
+		{"EndEndpointChangeover (none under way)", adminThere, adminHere, func(ctx context.Context) error {
+			_, err := x.db.EndEndpointChangeover(ctx, x.hous, ep.ID)
+			return err
+		}},
 		{"PutSettings", housingHere, adminHere, func(ctx context.Context) error {
 			return x.db.PutSettings(ctx, x.hous, "652301", map[string]string{})
 		}},

@@ -12,20 +12,25 @@ import (
 
 	"handover/internal/access"
 	"handover/internal/audit"
+	"handover/internal/calendar"
 	"handover/internal/exchange"
 	"handover/internal/identity"
 	"handover/internal/problem"
 )
 
-const endpointColumns = `e.id, e.org_id, o.name, e.name, e.url, e.secret, e.events, e.jurisdiction, e.active, e.created_at`
+const endpointColumns = `e.id, e.org_id, o.name, e.name, e.url, e.secret, e.events, e.jurisdiction, e.active, e.created_at,
+	e.previous_secret, e.previous_until`
 
 func scanEndpoint(r interface{ Scan(...any) error }) (exchange.Endpoint, error) {
 	var e exchange.Endpoint
 	var events string
-	err := r.Scan(&e.ID, &e.OrgID, &e.OrgName, &e.Name, &e.URL, &e.Secret, &events, &e.Jurisdiction, &e.Active, &e.CreatedAt)
+	var until sql.NullTime
+	err := r.Scan(&e.ID, &e.OrgID, &e.OrgName, &e.Name, &e.URL, &e.Secret, &events, &e.Jurisdiction, &e.Active, &e.CreatedAt,
+		&e.PreviousSecret, &until)
 	if events != "" {
 		e.Events = strings.Split(events, ",")
 	}
+	e.PreviousUntil = until.Time
 	return e, err
 }
 
@@ -97,6 +102,63 @@ func (db *DB) PutEndpoint(ctx context.Context, actor audit.Actor, e exchange.End
 		}
 		tx.Audit("endpoint.update", "partner_endpoint", e.ID, map[string]any{"url": e.URL, "events": e.Events, "active": e.Active})
 		return nil
+	})
+	return e, err
+}
+
+// RotateEndpointSecret makes secret the endpoint's current secret and
+// keeps the one it replaces signing deliveries for days (1–30; 0: 7)
+// more: the rule is exchange.Endpoint.Rotate. Access is decided as for
+// editing the endpoint (decidePartner). The audit event records the
+// window, never a secret.
+func (db *DB) RotateEndpointSecret(ctx context.Context, actor audit.Actor, id int64, secret string, days int) (exchange.Endpoint, error) {
+	return db.changeSecrets(ctx, actor, id, func(tx *Tx, e *exchange.Endpoint) error {
+		if err := e.Rotate(secret, days, tx.now); err != nil {
+			return err
+		}
+		tx.Audit("endpoint.rotate", "partner_endpoint", id, map[string]any{"days": days, "previous_until": chinaMinute(e.PreviousUntil)})
+		return nil
+	})
+}
+
+// EndEndpointChangeover ends an endpoint's changeover now: the previous
+// secret is dropped and deliveries are signed with the current one only
+// (exchange.Endpoint.EndChangeover). Access as for editing the endpoint.
+func (db *DB) EndEndpointChangeover(ctx context.Context, actor audit.Actor, id int64) (exchange.Endpoint, error) {
+	return db.changeSecrets(ctx, actor, id, func(tx *Tx, e *exchange.Endpoint) error {
+		until := e.PreviousUntil
+		if err := e.EndChangeover(tx.now); err != nil {
+			return err
+		}
+		tx.Audit("endpoint.rotate_end", "partner_endpoint", id, map[string]any{"planned_until": chinaMinute(until)})
+		return nil
+	})
+}
+
+// chinaMinute is t as the pages show it, for an audit summary.
+func chinaMinute(t time.Time) string { return t.In(calendar.China).Format("2006-01-02 15:04") }
+
+// changeSecrets loads endpoint id locked, decides access on its
+// organisation, lets change rule on its secrets and saves them.
+func (db *DB) changeSecrets(ctx context.Context, actor audit.Actor, id int64, change func(*Tx, *exchange.Endpoint) error) (exchange.Endpoint, error) {
+	var e exchange.Endpoint
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		e, err = scanEndpoint(tx.queryRow(ctx, `SELECT `+endpointColumns+` FROM partner_endpoints e JOIN organisations o ON o.id = e.org_id
+			WHERE e.id = $1`+db.forUpdateOf("e"), id))
+		if err != nil {
+			return notFound(err, "endpoint.not_found", "接收地址不存在")
+		}
+		if _, err := tx.decidePartner(ctx, e.OrgID); err != nil {
+			return err
+		}
+		if err := change(tx, &e); err != nil {
+			return err
+		}
+		until := sql.NullTime{Time: e.PreviousUntil.UTC(), Valid: !e.PreviousUntil.IsZero()} // NULL: no changeover left
+		_, err = tx.exec(ctx, `UPDATE partner_endpoints SET secret = $1, previous_secret = $2, previous_until = $3 WHERE id = $4`,
+			e.Secret, e.PreviousSecret, until, id)
+		return err
 	})
 	return e, err
 }
@@ -185,6 +247,7 @@ func deliveryByID(ctx context.Context, q querier, id int64) (Delivery, error) {
 	var next sql.NullTime
 	var delivered sql.NullTime
 	var payload string
+	var until sql.NullTime
 	err := q.QueryRowContext(ctx, `SELECT d.id, d.state, d.attempts, d.next_at, d.last_status, d.last_error, d.delivered_at,
 		x.id, x.type, x.aggregate, x.jurisdiction, x.payload, x.created_at, `+endpointColumns+`
 		FROM deliveries d JOIN outbox x ON x.id = d.outbox_id JOIN partner_endpoints e ON e.id = d.endpoint_id
@@ -192,8 +255,8 @@ func deliveryByID(ctx context.Context, q querier, id int64) (Delivery, error) {
 		Scan(&d.ID, &d.State, &d.Attempts, &next, &d.LastStatus, &d.LastError, &delivered,
 			&d.Event.ID, &d.Event.Type, &d.Event.Aggregate, &d.Event.Jurisdiction, &payload, &d.Event.CreatedAt,
 			&d.Endpoint.ID, &d.Endpoint.OrgID, &d.Endpoint.OrgName, &d.Endpoint.Name, &d.Endpoint.URL, &d.Endpoint.Secret,
-			new(string), &d.Endpoint.Jurisdiction, &d.Endpoint.Active, &d.Endpoint.CreatedAt)
-	d.NextAt, d.DeliveredAt, d.Event.Payload = next.Time, delivered.Time, []byte(payload)
+			new(string), &d.Endpoint.Jurisdiction, &d.Endpoint.Active, &d.Endpoint.CreatedAt, &d.Endpoint.PreviousSecret, &until)
+	d.NextAt, d.DeliveredAt, d.Event.Payload, d.Endpoint.PreviousUntil = next.Time, delivered.Time, []byte(payload), until.Time
 	return d, notFound(err, "delivery.not_found", "投递记录不存在")
 }
 

@@ -562,6 +562,10 @@ func specs() map[string]routeSpec {
 		"GET /api/v1/partners/health":                 {home: adminOnly, pref: adminOnly, list: true, record: "endpoint", req: fixed("/api/v1/partners/health")},
 		// Nothing is dead in the fixture: an allowed replay meets 409.
 		"POST /api/v1/partners/endpoints/{id}/replay": {home: adminOnly, pref: adminOnly, req: withID("/api/v1/partners/endpoints/%d/replay", "endpoint")},
+		"POST /api/v1/partners/endpoints/{id}/rotate": {home: adminOnly, pref: adminOnly, req: body("/api/v1/partners/endpoints/%d/rotate", "endpoint", `{"days":7}`)},
+		// Rotated by whoever was allowed before: an allowed end meets a
+		// changeover under way, or, once ended, 409.
+		"POST /api/v1/partners/endpoints/{id}/rotate/end": {home: adminOnly, pref: adminOnly, req: withID("/api/v1/partners/endpoints/%d/rotate/end", "endpoint")},
 		"POST /api/v1/partners/endpoints": {home: adminOnly, pref: adminOnly, req: func(m *matrix) (string, string) {
 			return "/api/v1/partners/endpoints", fmt.Sprintf(`{"org_id":%d,"name":"征管%d","url":"https://tax.example/x","secret":"0123456789abcdefX","events":["contract.filed"]}`,
 				m.env.Demo.Orgs["652301/tax"].ID, m.seq.Add(1))

@@ -1,14 +1,13 @@
 package web
 
 import (
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/shopspring/decimal"
 
@@ -660,6 +659,11 @@ type PartnersPage struct {
 	ShowRaw    bool              // administrators may open a failure's error as recorded
 	JNames     JNames            // jurisdictions' names by code
 	Subjects   map[string]string // what the deliveries' events are about (unit:2092), named
+
+	// Rotated is the endpoint whose secret was just rotated (Secret is
+	// its new one); zero after registering an endpoint.
+	Rotated exchange.Endpoint
+	Now     time.Time // whether an endpoint is in a changeover is asked at Now
 }
 
 // JName names an endpoint's jurisdiction; "" (every jurisdiction) is 全部.
@@ -668,6 +672,18 @@ func (p PartnersPage) JName(code string) string {
 		return "全部"
 	}
 	return p.JNames.Name(code)
+}
+
+// InChangeover reports whether an endpoint's previous secret still signs
+// its deliveries, beside the current one.
+func (p PartnersPage) InChangeover(e exchange.Endpoint) bool { return e.InChangeover(p.Now) }
+
+// ChangeoverDays is the choice of a rotation's window, in days.
+type ChangeoverDays struct{ Default, Min, Max int }
+
+// Window is the rotation form's choice of window: its default and bounds.
+func (p PartnersPage) Window() ChangeoverDays {
+	return ChangeoverDays{exchange.DefaultChangeoverDays, exchange.MinChangeoverDays, exchange.MaxChangeoverDays}
 }
 
 // DeliveriesHref is the delivery list shown as show ("failed" or all),
@@ -741,6 +757,7 @@ func (s *Server) renderPartners(w http.ResponseWriter, r *http.Request, status i
 		return err
 	}
 	page.Base = s.base(r, "部门接口")
+	page.Now = s.now()
 	page.Events = exchange.EventTypes()
 	orgs, err := s.db.ListOrgs(r.Context(), f, store.OrgQuery{})
 	if err != nil {
@@ -802,7 +819,7 @@ func (s *Server) renderPartners(w http.ResponseWriter, r *http.Request, status i
 func (s *Server) partnerCreate(w http.ResponseWriter, r *http.Request) error {
 	r.ParseForm()
 	org, _ := strconv.ParseInt(r.PostFormValue("org"), 10, 64)
-	secret := randomSecret()
+	secret := exchange.NewSecret()
 	_, err := s.db.PutEndpoint(r.Context(), identity.ActorFrom(r.Context()), exchange.Endpoint{OrgID: org, Name: r.PostFormValue("name"),
 		URL: r.PostFormValue("url"), Secret: secret, Events: r.PostForm["events"], Jurisdiction: r.PostFormValue("jurisdiction"), Active: true})
 	errs, msg, err := formErrors(err)
@@ -835,6 +852,60 @@ func (s *Server) partnerReplay(w http.ResponseWriter, r *http.Request) error {
 	}
 	s.flash(r, fmt.Sprintf("已安排重新投递 %d 条事件", n))
 	http.Redirect(w, r, partnersBack(r)+"#health", http.StatusSeeOther)
+	return nil
+}
+
+// partnerRotate rotates an endpoint's secret (the page asked for a
+// confirmation): the new one is shown once, on the page this answers
+// with; the old one keeps signing deliveries for the days chosen (1–30,
+// 7 when left empty). The store decides access as for editing the
+// endpoint.
+func (s *Server) partnerRotate(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return problem.New(problem.NotFound, "endpoint.not_found", "部门接收地址不存在")
+	}
+	r.ParseForm()
+	var days int
+	var bad error
+	if v := strings.TrimSpace(r.PostFormValue("days")); v != "" {
+		if days, err = strconv.Atoi(v); err != nil {
+			bad = &problem.Error{Kind: problem.Invalid, Code: "endpoint.rotation_invalid", Message: "密钥轮换的设置有误",
+				Fields: map[string]string{"days": "过渡期应为1至30的整数天数"}}
+		}
+	}
+	secret := exchange.NewSecret()
+	e, err := s.db.RotateEndpointSecret(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), id, secret, days)
+	errs, msg, err := formErrors(err)
+	if err != nil {
+		return err
+	}
+	asPartners(r)
+	if msg != "" {
+		if d := errs["days"]; d != "" {
+			msg += "：" + d
+		}
+		return s.renderPartners(w, r, http.StatusUnprocessableEntity, PartnersPage{Message: msg})
+	}
+	return s.renderPartners(w, r, 200, PartnersPage{Secret: secret, Rotated: e})
+}
+
+// partnerEndRotation ends an endpoint's changeover now (the page asked
+// for a confirmation): its old secret stops signing at once.
+func (s *Server) partnerEndRotation(w http.ResponseWriter, r *http.Request) error {
+	id, err := strconv.ParseInt(r.PathValue("id"), 10, 64)
+	if err != nil {
+		return problem.New(problem.NotFound, "endpoint.not_found", "部门接收地址不存在")
+	}
+	e, err := s.db.EndEndpointChangeover(r.Context(), identity.ActorFrom(r.Context()), id)
+	if _, msg, err := formErrors(err); err != nil {
+		return err
+	} else if msg != "" {
+		asPartners(r)
+		return s.renderPartners(w, r, http.StatusConflict, PartnersPage{Message: msg})
+	}
+	s.flash(r, fmt.Sprintf("已结束“%s”的密钥轮换：旧密钥即时失效，此后的投递只带新密钥的签名", e.Name))
+	http.Redirect(w, r, partnersBack(r)+"#endpoints", http.StatusSeeOther)
 	return nil
 }
 
@@ -881,11 +952,4 @@ func maskIf(mask bool, id string) string {
 		return code.MaskIDCard(id)
 	}
 	return id
-}
-
-// randomSecret makes an HMAC key for a partner endpoint.
-func randomSecret() string {
-	b := make([]byte, 24)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }

@@ -14,6 +14,7 @@ import (
 	"handover/internal/exchange"
 	"handover/internal/store"
 	"handover/internal/web/htmlcheck"
+	"handover/internal/web/snippets"
 	"handover/internal/web/webtest"
 )
 
@@ -257,7 +258,14 @@ func TestEventCatalogue(t *testing.T) {
 	// platform's own signing gives, so that a partner can test its check.
 	sections = append(sections,
 		in(`section#delivery`, htmlcheck.HasText(`"created_at", "data"}`), htmlcheck.LacksText(`"payload"`), htmlcheck.HasText("https://")),
-		in(`section#verify`, htmlcheck.HasText(exchange.Sign([]byte("k"), "1", []byte("x"))), htmlcheck.HasText("300 秒")),
-		htmlcheck.Count(`section#verify details pre`, 3))
+		in(`section#verify`, htmlcheck.HasText(exchange.Sign([]byte("k"), "1", []byte("x"))), htmlcheck.HasText("300 秒"),
+			htmlcheck.HasText("hmac-sm3=<新密钥的签名>,hmac-sm3=<旧密钥的签名>")),
+		htmlcheck.Count(`section#verify details pre`, 3),
+		// The checks shown are the ones the snippets package compiles and
+		// runs, each splitting the header on commas.
+		in(`pre#snippet-go`, htmlcheck.HasExactText(snippets.Go()), htmlcheck.HasText(`strings.Split(header, ",")`)),
+		in(`pre#snippet-java`, htmlcheck.HasExactText(snippets.Java()), htmlcheck.HasText(`header.split(",", -1)`)),
+		in(`pre#snippet-python`, htmlcheck.HasExactText(snippets.Python()), htmlcheck.HasText(`header.split(",")`)),
+		in(`section#rotation`, htmlcheck.HasText("过渡期"), htmlcheck.HasText("新、旧两个签名"), htmlcheck.HasText("删除旧密钥")))
 	checkPage(t, "the event catalogue page", string(b), sections...)
 }

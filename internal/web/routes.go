@@ -125,6 +125,8 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /admin/partners", s.page(s.partnersPage))
 	mux.Handle("POST /admin/partners", s.page(s.partnerCreate))
 	mux.Handle("POST /admin/partners/{id}/replay", s.page(s.partnerReplay))
+	mux.Handle("POST /admin/partners/{id}/rotate", s.page(s.partnerRotate))
+	mux.Handle("POST /admin/partners/{id}/rotate/end", s.page(s.partnerEndRotation))
 
 	mux.Handle("GET /registration", s.page(s.registrationPage))
 	mux.Handle("POST /registration/parcels", s.page(s.restrictParcel))

@@ -13,6 +13,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/store"
+	"handover/internal/web/snippets"
 )
 
 // ---- calendar
@@ -164,7 +165,13 @@ func (s *Server) apiDocs(w http.ResponseWriter, r *http.Request) error {
 type EventDocsPage struct {
 	Base
 	Events []EventDoc
+	// Snippets are the signature checks in Go, Java and Python, as the
+	// snippets package's tests run them.
+	Snippets Snippets
 }
+
+// Snippets are the source of a signature check in each language.
+type Snippets struct{ Go, Java, Python string }
 
 // EventDoc is one event type's documentation.
 type EventDoc struct {
@@ -174,7 +181,8 @@ type EventDoc struct {
 }
 
 func (s *Server) eventDocs(w http.ResponseWriter, r *http.Request) error {
-	page := EventDocsPage{Base: s.base(r, "事件目录")}
+	page := EventDocsPage{Base: s.base(r, "事件目录"),
+		Snippets: Snippets{Go: snippets.Go(), Java: snippets.Java(), Python: snippets.Python()}}
 	for _, et := range exchange.EventTypes() {
 		b, _ := json.MarshalIndent(exchange.Schema(et), "", "  ")
 		page.Events = append(page.Events, EventDoc{Type: et, Fields: exchange.Payload(et.Code), Schema: string(b)})
