@@ -102,11 +102,17 @@ func (c *Courier) RunOnce(ctx context.Context) (int, error) {
 // sends it and records the answer. It reports whether the partner
 // acknowledged it.
 func (c *Courier) deliver(ctx context.Context, d store.Delivery) (bool, error) {
+	// The renewed lease runs from no earlier than now; the post must be
+	// over by half of it however long the renewal or the scheduler took,
+	// so it ends well before anyone else may take the delivery.
+	renewed := time.Now()
 	held, err := c.DB.RenewDelivery(ctx, d.ID, c.owner, c.Now().Add(c.lease()))
 	if err != nil || !held {
 		return false, err // another server took it over: it sends it
 	}
-	status, err := c.post(ctx, d)
+	pctx, cancel := context.WithDeadline(ctx, renewed.Add(min(c.lease()/2, 10*time.Second)))
+	defer cancel()
+	status, err := c.post(pctx, d)
 	if err == nil {
 		return true, c.DB.DeliveryDone(ctx, d.ID, status)
 	}
