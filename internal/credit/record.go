@@ -18,7 +18,7 @@ const (
 	AcceptanceFailed  EventKind = "acceptance_failed"  // 联合验收不通过
 	LateDelivery      EventKind = "late_delivery"      // 逾期交付
 	LateCertificate   EventKind = "late_certificate"   // 逾期办证
-	FundMisuse        EventKind = "fund_misuse"        // 预售资金违规
+	FundMisuse        EventKind = "fund_misuse"        // 预售资金违规: records of refused withdrawals before the rule changed; a refused request moves no money, so it is now an alert only (WithdrawalNoNode), and a misuse found by staff is a staff finding
 	ContractCancelled EventKind = "contract_cancelled" // 网签合同注销备案
 	StaffFinding      EventKind = "staff_finding"      // 监管检查发现（人工记录）
 )
@@ -228,6 +228,17 @@ type Assessment struct {
 	Level   Level
 	Counted []Event
 	At      time.Time
+}
+
+// CountedSince reports whether a record counted in the score was made
+// after t.
+func (a Assessment) CountedSince(t time.Time) bool {
+	for _, e := range a.Counted {
+		if e.OccurredAt.After(t) {
+			return true
+		}
+	}
+	return false
 }
 
 // Assess applies the scoring rule to a developer's events at now.

@@ -2,6 +2,7 @@ package credit
 
 import (
 	"fmt"
+	"time"
 
 	"handover/internal/calendar"
 )
@@ -12,20 +13,29 @@ import (
 // decision, the worker's evaluation) lists and lifts alike.
 
 // Standing is a developer's newest restriction-list entry: whether it is
-// listed and on what basis (zero: never listed).
+// listed, on what basis, and when it was decided (zero: never listed).
 type Standing struct {
 	Listed bool
 	Basis  string
+	At     time.Time
 }
+
+// ByPerson reports whether there is an entry and a person decided it (a
+// staff decision, with or without a document as its basis, or an
+// appeal's), not the scoring rule.
+func (s Standing) ByPerson() bool { return !s.At.IsZero() && s.Basis != AutomaticBasis }
 
 // RuleListing is what the scoring rule decides about a developer's listing
 // given its assessment now and its standing: a developer at D that is not
 // listed is listed; a listing the rule made is lifted once the score is
-// above D again; a listing decided by staff is left to staff. ok is false
-// when the rule changes nothing.
+// above D again; a listing decided by staff is left to staff. A person's
+// decision stands against the rule that did not make it: a developer a
+// person took off the list at D is not listed again by the rule until a
+// record counted in its score is made after that decision (something the
+// person did not weigh). ok is false when the rule changes nothing.
 func RuleListing(developer int64, a Assessment, s Standing) (l Listing, ok bool) {
 	switch {
-	case a.Level == LevelD && !s.Listed:
+	case a.Level == LevelD && !s.Listed && (!s.ByPerson() || a.CountedSince(s.At)):
 		return Listing{Developer: developer, Listed: true, Basis: AutomaticBasis,
 			Reason: fmt.Sprintf("信用评分%d分，%s", a.Score, a.Level.Label())}, true
 	case a.Level != LevelD && s.Listed && s.Basis == AutomaticBasis:
@@ -78,24 +88,6 @@ func LateCertificateEvent(f LateClock) (Event, bool) {
 	return Event{Developer: f.Developer, Jurisdiction: f.Jurisdiction, Kind: LateCertificate,
 		Subject:     fmt.Sprintf("filing:%d:late_certificate", f.FilingID),
 		Description: fmt.Sprintf("%s竣工验收备案后20个工作日（%s届满）仍有%d户未取得不动产权证书", f.Name, f.Due, f.Uncertified)}, true
-}
-
-// WithdrawalAttempt is a presale fund withdrawal refused because its node
-// was not reached; refusal is the recorded refusal's id.
-type WithdrawalAttempt struct {
-	Refusal      int64
-	Name         string // the project's
-	Developer    int64
-	Jurisdiction string
-	Node         string // the node claimed, by its name
-	Amount       string
-}
-
-// FundMisuseEvent is the record of a withdrawal attempted without its node
-// (预售资金违规): one per refused attempt.
-func FundMisuseEvent(w WithdrawalAttempt) Event {
-	return Event{Developer: w.Developer, Jurisdiction: w.Jurisdiction, Kind: FundMisuse, Subject: fmt.Sprintf("refusal:%d", w.Refusal),
-		Description: fmt.Sprintf("%s以尚未达到的节点“%s”申请支取预售资金%s元", w.Name, w.Node, w.Amount)}
 }
 
 // Cancellation is an executed cancellation of a filed contract (注销备案).

@@ -2,6 +2,7 @@ package credit
 
 import (
 	"testing"
+	"time"
 
 	"handover/internal/calendar"
 )
@@ -10,6 +11,11 @@ func TestRuleListing(t *testing.T) {
 	atD := Assessment{Score: 55, Level: LevelD}
 	atC := Assessment{Score: 60, Level: LevelC}
 	byStaff := Standing{Listed: true, Basis: "州住建局〔2026〕12号"}
+	decided := time.Date(2026, 5, 1, 2, 0, 0, 0, time.UTC)
+	liftedByStaff := Standing{Basis: "州住建局〔2026〕13号", At: decided}
+	event := func(at time.Time) Event { return Event{Kind: LateDelivery, OccurredAt: at, Points: 10} }
+	atDBefore := Assessment{Score: 55, Level: LevelD, Counted: []Event{event(decided.AddDate(0, -1, 0))}}
+	atDAfter := Assessment{Score: 45, Level: LevelD, Counted: []Event{event(decided.AddDate(0, -1, 0)), event(decided.AddDate(0, 0, 3))}}
 	tests := []struct {
 		name   string
 		a      Assessment
@@ -25,6 +31,8 @@ func TestRuleListing(t *testing.T) {
 		{"above D, listed by the rule: lifted", atC, Standing{Listed: true, Basis: AutomaticBasis}, true, false, "信用评分回升至60分（C级（失信警示））"},
 		{"above D, listed by staff: left to staff", atC, byStaff, false, false, ""},
 		{"above D, not listed", atC, Standing{}, false, false, ""},
+		{"D, taken off the list by staff: the decision stands", atDBefore, liftedByStaff, false, false, ""},
+		{"D, taken off by staff, a record made since: listed again", atDAfter, liftedByStaff, true, true, "信用评分45分，D级（严重失信，列入限制清单）"},
 		{"A, not listed", Assessment{Score: 100, Level: LevelA}, Standing{}, false, false, ""},
 	}
 	for _, tt := range tests {
@@ -76,9 +84,6 @@ func TestPlatformEvents(t *testing.T) {
 		{"clock run out, every unit certified", func() (Event, bool) {
 			return LateCertificateEvent(LateClock{FilingID: 5, Developer: 9, Due: day, DaysLeft: -3})
 		}, false, "", "", ""},
-		{"withdrawal without its node", func() (Event, bool) {
-			return FundMisuseEvent(WithdrawalAttempt{Refusal: 11, Name: "天山花园", Developer: 9, Jurisdiction: "652301", Node: "主体结构封顶", Amount: "100000.00"}), true
-		}, true, FundMisuse, "refusal:11", "天山花园以尚未达到的节点“主体结构封顶”申请支取预售资金100000.00元"},
 		{"cancelled filed contract", func() (Event, bool) {
 			return CancellationEvent(Cancellation{ID: 2, Contract: "CJ2026000001", Developer: 9, Jurisdiction: "652301", Reason: "双方协商解除"}), true
 		}, true, ContractCancelled, "cancellation:2", "网签合同CJ2026000001注销备案（双方协商解除）"},

@@ -267,8 +267,8 @@ func creditEventsOf(ctx context.Context, q querier, developer int64) ([]credit.E
 // zero Standing when it was never listed).
 func listingStanding(ctx context.Context, q querier, developer int64) (credit.Standing, error) {
 	var s credit.Standing
-	err := q.QueryRowContext(ctx, `SELECT listed, basis FROM credit_listings WHERE developer_org = $1 ORDER BY id DESC LIMIT 1`, developer).
-		Scan(&s.Listed, &s.Basis)
+	err := q.QueryRowContext(ctx, `SELECT listed, basis, at FROM credit_listings WHERE developer_org = $1 ORDER BY id DESC LIMIT 1`, developer).
+		Scan(&s.Listed, &s.Basis, &s.At)
 	if errors.Is(err, sql.ErrNoRows) {
 		return credit.Standing{}, nil
 	}
@@ -311,7 +311,7 @@ func (db *DB) creditFindings(ctx context.Context, cal *calendar.Calendar) ([]cre
 	}
 	var out []credit.Event
 	for _, find := range []func(context.Context, *alertContext) ([]credit.Event, error){
-		lateDeliveries, lateCertificates, fundMisuses, cancellations,
+		lateDeliveries, lateCertificates, cancellations,
 	} {
 		events, err := find(ctx, c)
 		if err != nil {
@@ -341,16 +341,6 @@ func lateCertificates(ctx context.Context, c *alertContext) ([]credit.Event, err
 	return keepEvents(clocks, func(f supervision.ClockFacts) (credit.Event, bool) {
 		return credit.LateCertificateEvent(credit.LateClock{FilingID: f.FilingID, Name: f.Name, Developer: f.Developer,
 			Jurisdiction: f.Jurisdiction, Due: f.Due, DaysLeft: f.DaysLeft, Uncertified: f.Uncertified})
-	}), err
-}
-
-// fundMisuses: withdrawals refused because their node was not reached (the
-// facts the withdrawal alert reads).
-func fundMisuses(ctx context.Context, c *alertContext) ([]credit.Event, error) {
-	attempts, err := withdrawalAttempts(ctx, c)
-	return keepEvents(attempts, func(w supervision.WithdrawalFacts) (credit.Event, bool) {
-		return credit.FundMisuseEvent(credit.WithdrawalAttempt{Refusal: w.ID, Name: w.Name, Developer: w.Developer,
-			Jurisdiction: w.Jurisdiction, Node: w.Node, Amount: w.Amount}), true
 	}), err
 }
 

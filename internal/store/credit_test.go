@@ -75,6 +75,35 @@ func TestCreditRuleListsAndLifts(t *testing.T) {
 	if rec, _ := x.db.CreditRecordOf(ctx, dev2); !rec.Listed || rec.Assessment.Score != 100 {
 		t.Errorf("staff listing at 100 points: %+v listed %v, want it kept", rec.Assessment, rec.Listed)
 	}
+	// Nor is a person's taking a developer at D off the list, until a
+	// record is made after the decision.
+	for i, pts := range []int{25, 20} {
+		if _, err := x.db.RecordCreditEvent(ctx, x.hous, dev2, "擅自变更规划", fmt.Sprintf("昌市住建执法〔2026〕2%d号", i), pts); err != nil {
+			t.Fatal(err)
+		}
+	}
+	x.clock.Advance(time.Minute)
+	if err := x.db.ListDeveloper(ctx, x.hous, credit.Listing{Developer: dev2, Listed: false, Reason: "已整改，经州局复核暂缓限制"}); err != nil {
+		t.Fatal(err)
+	}
+	for range 2 {
+		if _, err := x.db.EvaluateCredit(ctx, cal); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rec, _ := x.db.CreditRecordOf(ctx, dev2); rec.Listed || rec.Assessment.Level != credit.LevelD {
+		t.Errorf("taken off the list by a person at D: %+v listed %v, want the decision kept", rec.Assessment, rec.Listed)
+	}
+	x.clock.Advance(time.Minute)
+	if _, err := x.db.RecordCreditEvent(ctx, x.hous, dev2, "再次违规预售", "昌市住建执法〔2026〕22号", 5); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.db.EvaluateCredit(ctx, cal); err != nil {
+		t.Fatal(err)
+	}
+	if rec, _ := x.db.CreditRecordOf(ctx, dev2); !rec.Listed {
+		t.Errorf("a record made after the person's decision: %+v listed %v, want listed again by the rule", rec.Assessment, rec.Listed)
+	}
 }
 
 // The platform writes its events once: a delivery late with flats not
@@ -107,13 +136,14 @@ func TestCreditPlatformEvents(t *testing.T) {
 	for _, e := range rec.Events {
 		kinds[e.Kind]++
 	}
-	want := map[credit.EventKind]int{credit.LateDelivery: 1, credit.ContractCancelled: 1, credit.FundMisuse: 1}
+	// The refused withdrawal is an alert, not a credit event: no money moved.
+	want := map[credit.EventKind]int{credit.LateDelivery: 1, credit.ContractCancelled: 1, credit.FundMisuse: 0}
 	for k, n := range want {
 		if kinds[k] != n {
 			t.Errorf("%s: %d events, want %d (all: %v)", k, kinds[k], n, kinds)
 		}
 	}
-	if rec.Assessment.Score != 100-10-1-15 {
-		t.Errorf("score %d, want %d", rec.Assessment.Score, 100-10-1-15)
+	if rec.Assessment.Score != 100-10-1 {
+		t.Errorf("score %d, want %d", rec.Assessment.Score, 100-10-1)
 	}
 }
