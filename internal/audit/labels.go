@@ -218,6 +218,7 @@ var recordKinds = []struct{ code, label string }{
 	{"register_entry", "登记簿记载"},
 	{"unit_register", "户的登记簿"},
 	{"certificate", "不动产权证书（证明）"},
+	{"licence_id", "电子证照标识（公开核验）"},
 	{"certificate_file", "电子证照文件"},
 	{"certificate_number", "不动产权证书号"},
 	{"deed_taxes", "契税"},
