@@ -139,11 +139,7 @@ func assemble(ctx context.Context, db *store.DB, c *Config, withDemo bool, log *
 	// A holiday notice loaded through another server or the command line
 	// reaches this server's calendar as soon as the generations watcher
 	// sees it (serveUntilDone runs the watcher).
-	db.OnGeneration(store.CalendarData, func(ctx context.Context) {
-		if err := cal.Reload(ctx); err != nil {
-			log.Error("calendar reload", "err", err)
-		}
-	})
+	db.OnGeneration(store.CalendarData, cal.Reload)
 	registerJobs(worker, db, cal, &courier.Courier{DB: db, Client: &http.Client{Timeout: 15 * time.Second}, Log: log, Now: time.Now}, keys)
 	return srv, worker, nil
 }
@@ -213,6 +209,16 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 	// Deliver the outbox to partners every few seconds.
 	// A delivery failing the prefecture's number of attempts is dead until an
 	// administrator replays it.
+	// The calendar follows the database's generation (serveUntilDone runs
+	// the watcher); a reload every ten minutes besides costs nothing and
+	// repairs whatever a missed reading left.
+	w.EveryHere(10*time.Minute, func(ctx context.Context) {
+		if err := cal.Reload(ctx); err != nil {
+			c.Log.Error("calendar reload", "err", err)
+		}
+	})
+	// One delivery run at a time per server (it sends eight side by side).
+	w.Slots("exchange.deliver", 1)
 	w.Every("exchange.deliver", 3*time.Second, func(ctx context.Context, _ string) error {
 		n, err := db.MaxAttempts(ctx)
 		if err != nil {
@@ -238,21 +244,29 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 	})
 	// The early warnings and the credit rule over the whole platform: every
 	// ten minutes in any case (days pass), and within half a minute of a
-	// change made through any server — each server that has committed a
-	// change since its last look queues one evaluation, which any server
-	// may run.
+	// change made through any server — a server that has committed a change
+	// since its last look brings the one pending evaluation forward, so
+	// that one evaluation at a time runs across the servers. While one runs,
+	// the server asks again at its next look, and the run after it sees the
+	// change.
 	w.Every("alerts.evaluate", 10*time.Minute, func(ctx context.Context, _ string) error {
 		return evaluateAlerts(ctx, db, cal)
 	})
 	w.Slots("alerts.evaluate", 1)
 	var seen int64
 	w.EveryHere(30*time.Second, func(ctx context.Context) {
-		if n := db.Changes(); n != seen {
-			if err := db.EnsureJob(ctx, "alerts.evaluate", db.Now(), "alerts:changed"); err != nil {
-				c.Log.Error("queue alerts", "err", err)
-				return
-			}
+		n := db.Changes()
+		if n == seen {
+			return
+		}
+		hurried, err := db.HurryJob(ctx, jobs.PeriodicKey("alerts.evaluate"), db.Now())
+		if err != nil {
+			c.Log.Error("bring the alerts forward", "err", err)
+			return
+		}
+		if hurried {
 			seen = n
+			w.Wake()
 		}
 	})
 	// One batch at a time per server: on SQLite batches share one writer,

@@ -104,18 +104,19 @@ func TestTwoServersDeliverOnceInOrder(t *testing.T) {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	// 32 claimed, 8 at a time, 100 ms each: the last of a claim is sent
-	// 300 ms or more after it, when a 300 ms lease has run out.
-	lease := 300 * time.Millisecond
+	// 32 claimed, 2 at a time, 100 ms each: the last of a claim is sent
+	// 1.5 s or more after it, long after a 600 ms lease has run out; each
+	// post has 300 ms (half the lease) for the partner's 100.
+	lease := 600 * time.Millisecond
 	var wg sync.WaitGroup
 	for _, c := range []*courier.Courier{
-		{DB: a, Client: srv.Client(), Log: log, Now: time.Now, Lease: lease},
-		{DB: b, Client: srv.Client(), Log: log, Now: time.Now, Lease: lease},
+		{DB: a, Client: srv.Client(), Log: log, Now: time.Now, Lease: lease, Parallel: 2},
+		{DB: b, Client: srv.Client(), Log: log, Now: time.Now, Lease: lease, Parallel: 2},
 	} {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			deadline := time.Now().Add(20 * time.Second)
+			deadline := time.Now().Add(60 * time.Second) // room for a post abandoned twice (10 s, 20 s backoff)
 			for time.Now().Before(deadline) {
 				if _, err := c.RunOnce(ctx); err != nil {
 					t.Error(err)

@@ -9,6 +9,7 @@ package courier
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -39,7 +40,8 @@ type Courier struct {
 	Now         func() time.Time
 	MaxAttempts int // after this many failed attempts a delivery is dead; 0: retry forever
 
-	Lease time.Duration // DefaultLease when zero
+	Lease    time.Duration // DefaultLease when zero
+	Parallel int           // DefaultParallel when zero
 
 	once  sync.Once
 	owner string // this courier's name on the deliveries it holds
@@ -64,10 +66,10 @@ type Envelope struct {
 // per unit holds with N servers.
 const DefaultLease = 30 * time.Second
 
-// Parallel is how many deliveries a courier sends at once. Those claimed
-// together are each the next of their own unit and endpoint, so sending
-// them side by side keeps every unit's order.
-const Parallel = 8
+// DefaultParallel is how many deliveries a courier sends at once. Those
+// claimed together are each the next of their own unit and endpoint, so
+// sending them side by side keeps every unit's order.
+const DefaultParallel = 8
 
 // RunOnce delivers every due delivery and returns how many were acknowledged.
 func (c *Courier) RunOnce(ctx context.Context) (int, error) {
@@ -79,7 +81,7 @@ func (c *Courier) RunOnce(ctx context.Context) (int, error) {
 			return int(done.Load()), err
 		}
 		var g errgroup.Group
-		g.SetLimit(Parallel)
+		g.SetLimit(cmp.Or(c.Parallel, DefaultParallel))
 		for _, d := range ds {
 			g.Go(func() error {
 				ok, err := c.deliver(ctx, d)
@@ -106,7 +108,7 @@ func (c *Courier) deliver(ctx context.Context, d store.Delivery) (bool, error) {
 	// over by half of it however long the renewal or the scheduler took,
 	// so it ends well before anyone else may take the delivery.
 	renewed := time.Now()
-	held, err := c.DB.RenewDelivery(ctx, d.ID, c.owner, c.Now().Add(c.lease()))
+	held, err := c.DB.RenewDelivery(ctx, d.ID, d.Lease, c.Now().Add(c.lease()))
 	if err != nil || !held {
 		return false, err // another server took it over: it sends it
 	}
@@ -118,7 +120,7 @@ func (c *Courier) deliver(ctx context.Context, d store.Delivery) (bool, error) {
 	}
 	next := c.Now().Add(jobs.Backoff(d.Attempts))
 	c.Log.Warn("delivery failed", "delivery", d.ID, "endpoint", d.Endpoint.ID, "event", d.Event.Type, "attempt", d.Attempts, "err", err)
-	return false, c.DB.DeliveryFailed(ctx, d.ID, c.owner, status, err.Error(), next, c.MaxAttempts)
+	return false, c.DB.DeliveryFailed(ctx, d.ID, d.Lease, status, err.Error(), next, c.MaxAttempts)
 }
 
 func (c *Courier) lease() time.Duration {

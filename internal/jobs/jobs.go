@@ -99,6 +99,10 @@ func (w *Worker) EveryHere(d time.Duration, f func(context.Context)) {
 	w.local = append(w.local, localTask{every: d, f: f})
 }
 
+// PeriodicKey is the dedupe key of a periodic job of kind: one pending at a
+// time across the servers.
+func PeriodicKey(kind string) string { return "periodic:" + kind }
+
 // Wake makes the worker poll now (after a transaction enqueued work).
 func (w *Worker) Wake() {
 	select {
@@ -157,7 +161,7 @@ func (w *Worker) schedule(ctx context.Context) error {
 	now := w.now()
 	for _, p := range w.periodic {
 		slot := now.Truncate(p.Every)
-		if err := w.db.EnsureJob(ctx, p.Kind, slot, fmt.Sprintf("periodic:%s", p.Kind)); err != nil {
+		if err := w.db.EnsureJob(ctx, p.Kind, slot, PeriodicKey(p.Kind)); err != nil {
 			return err
 		}
 	}
@@ -246,6 +250,7 @@ func (w *Worker) run(ctx context.Context, j store.Job) {
 	jctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	beat := make(chan struct{})
+	beaten := time.Now() // the last heartbeat that held the lease (the claim, at first)
 	go func() {
 		defer close(beat)
 		t := time.NewTicker(w.lease / 3)
@@ -256,11 +261,19 @@ func (w *Worker) run(ctx context.Context, j store.Job) {
 				return
 			case <-t.C:
 			}
-			held, err := w.db.ExtendJob(jctx, j.ID, w.owner, w.now().Add(w.lease))
+			held, err := w.db.ExtendJob(jctx, j.ID, j.Lease, w.now().Add(w.lease))
 			if err != nil {
-				if jctx.Err() == nil {
-					w.log.Warn("job heartbeat", "job", j.ID, "kind", j.Kind, "err", err)
+				if jctx.Err() != nil {
+					return
 				}
+				// Heartbeats failing for most of a lease: another
+				// worker may take the job any moment. Stop first.
+				if time.Since(beaten) > w.lease*2/3 {
+					w.log.Warn("job heartbeat failing: stopping it before its lease runs out", "job", j.ID, "kind", j.Kind, "err", err)
+					cancel()
+					return
+				}
+				w.log.Warn("job heartbeat", "job", j.ID, "kind", j.Kind, "err", err)
 				continue
 			}
 			if !held {
@@ -268,6 +281,7 @@ func (w *Worker) run(ctx context.Context, j store.Job) {
 				cancel()
 				return
 			}
+			beaten = time.Now()
 		}
 	}()
 	err := safely(jctx, w.funcs[j.Kind], j.Payload)
@@ -279,7 +293,7 @@ func (w *Worker) run(ctx context.Context, j store.Job) {
 		return
 	}
 	if err == nil {
-		if err := w.db.CompleteJob(ctx, j.ID, w.owner); err != nil {
+		if err := w.db.CompleteJob(ctx, j.ID, j.Lease); err != nil {
 			w.log.Error("complete job", "job", j.ID, "err", err)
 		}
 		w.afterPeriodic(ctx, j.Kind)
@@ -287,7 +301,7 @@ func (w *Worker) run(ctx context.Context, j store.Job) {
 	}
 	retry := w.now().Add(Backoff(j.Attempts))
 	w.log.Warn("job failed", "job", j.ID, "kind", j.Kind, "attempt", j.Attempts, "retry_at", retry, "err", err)
-	if err := w.db.RetryJob(ctx, j.ID, w.owner, retry, err.Error()); err != nil {
+	if err := w.db.RetryJob(ctx, j.ID, j.Lease, retry, err.Error()); err != nil {
 		w.log.Error("reschedule job", "job", j.ID, "err", err)
 	}
 }
@@ -297,7 +311,7 @@ func (w *Worker) afterPeriodic(ctx context.Context, kind string) {
 	for _, p := range w.periodic {
 		if p.Kind == kind {
 			next := w.now().Truncate(p.Every).Add(p.Every)
-			if err := w.db.EnsureJob(ctx, kind, next, "periodic:"+kind); err != nil {
+			if err := w.db.EnsureJob(ctx, kind, next, PeriodicKey(kind)); err != nil {
 				w.log.Error("schedule periodic job", "kind", kind, "err", err)
 			}
 		}

@@ -196,6 +196,7 @@ func (tx *Tx) subscribe(ctx context.Context, e exchange.Endpoint) error {
 // Delivery is one event's delivery to one endpoint, with its event.
 type Delivery struct {
 	ID          int64
+	Lease       string // the claim's name (owner#attempt), while claimed
 	Event       exchange.Event
 	Endpoint    exchange.Endpoint
 	State       string
@@ -227,14 +228,15 @@ func (db *DB) ClaimDeliveries(ctx context.Context, n int, lease time.Duration, o
 			return err
 		}
 		for _, id := range ids {
-			if _, err := tx.exec(ctx, `UPDATE deliveries SET leased_until = $1, lease_owner = $3, attempts = attempts + 1 WHERE id = $2`,
-				now.Add(lease), id, owner); err != nil {
+			if _, err := tx.exec(ctx, `UPDATE deliveries SET leased_until = $1, lease_owner = CAST($3 AS TEXT) || '#' || CAST(attempts + 1 AS TEXT),
+				attempts = attempts + 1 WHERE id = $2`, now.Add(lease), id, owner); err != nil {
 				return err
 			}
 			d, err := deliveryByID(ctx, tx.q(), id)
 			if err != nil {
 				return err
 			}
+			d.Lease = fmt.Sprintf("%s#%d", owner, d.Attempts)
 			out = append(out, d)
 		}
 		return nil
@@ -260,12 +262,13 @@ func deliveryByID(ctx context.Context, q querier, id int64) (Delivery, error) {
 	return d, notFound(err, "delivery.not_found", "投递记录不存在")
 }
 
-// RenewDelivery extends owner's lease on a delivery to until, just before
-// it is sent, and reports whether owner still held it; false means another
-// server took it over (the lease ran out) and sends it instead.
-func (db *DB) RenewDelivery(ctx context.Context, id int64, owner string, until time.Time) (bool, error) {
+// RenewDelivery extends the claim named lease (Delivery.Lease) to until,
+// just before the delivery is sent, and reports whether it still held it;
+// false means another claim took it over (the lease ran out) and sends it
+// instead.
+func (db *DB) RenewDelivery(ctx context.Context, id int64, lease string, until time.Time) (bool, error) {
 	n, err := db.execWriteN(ctx, `UPDATE deliveries SET leased_until = $1 WHERE id = $2 AND lease_owner = $3 AND state = 'pending'`,
-		until.UTC(), id, owner)
+		until.UTC(), id, lease)
 	return n == 1, err
 }
 
@@ -278,13 +281,13 @@ func (db *DB) DeliveryDone(ctx context.Context, id int64, status int) error {
 
 // DeliveryFailed records a failed attempt and when to try again; after
 // maxAttempts (0: never) the delivery is dead (an administrator may replay it).
-func (db *DB) DeliveryFailed(ctx context.Context, id int64, owner string, status int, errText string, next time.Time, maxAttempts int) error {
+func (db *DB) DeliveryFailed(ctx context.Context, id int64, lease string, status int, errText string, next time.Time, maxAttempts int) error {
 	if maxAttempts <= 0 {
 		maxAttempts = 1 << 30
 	}
 	_, err := db.execWrite(ctx, `UPDATE deliveries SET last_status = $1, last_error = $2, next_at = $3, leased_until = NULL,
 		state = CASE WHEN attempts >= $4 THEN 'dead' ELSE 'pending' END WHERE id = $5 AND state = 'pending' AND lease_owner = $6`,
-		status, truncate(errText, 500), next.UTC(), maxAttempts, id, owner)
+		status, truncate(errText, 500), next.UTC(), maxAttempts, id, lease)
 	return err
 }
 

@@ -559,7 +559,7 @@ func TestPurgeFinished(t *testing.T) {
 			t.Fatalf("claim job %d: %v", i, err)
 		}
 		if j != "open" {
-			if err := db.CompleteJob(ctx, js[0].ID, "test"); err != nil {
+			if err := db.CompleteJob(ctx, js[0].ID, js[0].Lease); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -701,5 +701,35 @@ func TestPurgeLoginSources(t *testing.T) {
 		if (n == 1) != r.kept {
 			t.Errorf("%s: kept %v, want %v", r.addr, n == 1, r.kept)
 		}
+	}
+}
+
+// HurryJob brings a pending job forward unless a worker holds it, and says
+// whether a run that has not started yet will come.
+func TestHurryJob(t *testing.T) {
+	db, clock := storetest.Open(t)
+	ctx := context.Background()
+	now := clock.Now()
+	if ok, err := db.HurryJob(ctx, "periodic:alerts", now); err != nil || ok {
+		t.Errorf("no job: got %v, %v; want false", ok, err)
+	}
+	if err := db.EnsureJob(ctx, "alerts", now.Add(10*time.Minute), "periodic:alerts"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := db.HurryJob(ctx, "periodic:alerts", now); err != nil || !ok {
+		t.Errorf("a job due in ten minutes: got %v, %v; want it brought forward", ok, err)
+	}
+	if due, _ := db.DueJobs(ctx); due["alerts"] != 1 {
+		t.Errorf("after bringing it forward: due %v, want the job due now", due)
+	}
+	if ok, err := db.HurryJob(ctx, "periodic:alerts", now); err != nil || !ok {
+		t.Errorf("a job already due: got %v, %v; want true", ok, err)
+	}
+	js, err := db.ClaimJobs(ctx, []string{"alerts"}, 1, time.Minute, "worker")
+	if err != nil || len(js) != 1 {
+		t.Fatalf("claim: %v %v", js, err)
+	}
+	if ok, err := db.HurryJob(ctx, "periodic:alerts", now); err != nil || ok {
+		t.Errorf("a job a worker holds: got %v, %v; want false (ask again after it)", ok, err)
 	}
 }

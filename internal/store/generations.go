@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql/driver"
 	"errors"
+	"fmt"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -27,7 +28,7 @@ type generations struct {
 	mu    sync.Mutex
 	seen  map[string]int64
 	moved atomic.Int64 // how many times any generation was seen to move
-	subs  map[string][]func(context.Context)
+	subs  map[string][]func(context.Context) error
 }
 
 // GenerationPoll is how often a server reads the generations when nothing
@@ -39,14 +40,17 @@ const (
 	GenerationPollPostgres = time.Second
 )
 
-// OnGeneration registers f to run (on the watching goroutine) after the
-// generation of kind is seen to move. Register before WatchGenerations.
-func (db *DB) OnGeneration(kind string, f func(context.Context)) {
+// OnGeneration registers f to run (on the watching goroutine) at the
+// watcher's first reading — whatever changed before it started — and after
+// the generation of kind is seen to move. A generation is taken as seen only
+// once its subscribers succeed: one that fails runs again at the next
+// reading. Register before WatchGenerations.
+func (db *DB) OnGeneration(kind string, f func(context.Context) error) {
 	g := &db.gens
 	g.mu.Lock()
 	defer g.mu.Unlock()
 	if g.subs == nil {
-		g.subs = map[string][]func(context.Context){}
+		g.subs = map[string][]func(context.Context) error{}
 	}
 	g.subs[kind] = append(g.subs[kind], f)
 }
@@ -81,37 +85,47 @@ func (db *DB) ReadGenerations(ctx context.Context) error {
 	g := &db.gens
 	g.mu.Lock()
 	first := g.seen == nil
-	var run []func(context.Context)
+	if first {
+		g.seen = map[string]int64{}
+	}
+	moved := false
+	var changed []string
 	for name, gen := range now {
-		if old, ok := g.seen[name]; ok && old == gen {
+		old, ok := g.seen[name]
+		if ok && old == gen {
 			continue
 		}
 		if !first {
-			run = append(run, g.subs[name]...)
+			moved = true
 		}
+		changed = append(changed, name)
 	}
-	moved := !first && !sameGens(g.seen, now)
-	g.seen = now
+	subs := map[string][]func(context.Context) error{}
+	for _, name := range changed {
+		subs[name] = g.subs[name]
+	}
 	g.mu.Unlock()
 	if moved {
 		g.moved.Add(1)
 	}
-	for _, f := range run {
-		f(ctx)
-	}
-	return nil
-}
-
-func sameGens(a, b map[string]int64) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if b[k] != v {
-			return false
+	// Each changed kind's subscribers, then the kind marked seen: a kind
+	// whose subscriber failed stays unseen, so the next reading retries it.
+	var errs []error
+	for _, name := range changed {
+		ok := true
+		for _, f := range subs[name] {
+			if err := f(ctx); err != nil {
+				errs = append(errs, fmt.Errorf("generation %s: %w", name, err))
+				ok = false
+			}
+		}
+		if ok {
+			g.mu.Lock()
+			g.seen[name] = now[name]
+			g.mu.Unlock()
 		}
 	}
-	return true
+	return errors.Join(errs...)
 }
 
 // WatchGenerations follows the generations until ctx is done: on
@@ -138,7 +152,12 @@ func (db *DB) WatchGenerations(ctx context.Context) {
 		}
 	}
 	wake := make(chan struct{}, 1)
-	go db.listen(ctx, wake)
+	// The listener ends with ctx; WatchGenerations returns only after it,
+	// so that nothing holds a connection once the caller closes the DB.
+	var listening sync.WaitGroup
+	listening.Add(1)
+	go func() { defer listening.Done(); db.listen(ctx, wake) }()
+	defer listening.Wait()
 	t := time.NewTicker(GenerationPollPostgres)
 	defer t.Stop()
 	for {

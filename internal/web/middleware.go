@@ -2,6 +2,8 @@ package web
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"net"
 	"net/http"
@@ -160,6 +162,16 @@ func (s *Server) cachedLookup(key string, resolve func() (*identity.Principal, e
 		return nil, err
 	}
 	s.principals.Store(key, cachedPrincipal{p: p, gen: gen, at: now})
+	// Now and then, forget what is stale, so that principals of tokens and
+	// sessions no longer used do not pile up.
+	if s.cached.Add(1)%1024 == 0 {
+		s.principals.Range(func(k, v any) bool {
+			if c := v.(cachedPrincipal); c.gen != gen || now.Sub(c.at) >= principalTTL {
+				s.principals.Delete(k)
+			}
+			return true
+		})
+	}
 	return p, nil
 }
 
@@ -182,8 +194,10 @@ func (s *Server) authenticate(next http.Handler) http.Handler {
 			// commit, through another server or the command line when the
 			// generations watcher sees the database's counter move.
 			token = strings.TrimSpace(token)
+			// Keyed by the token's digest: the cache keeps no secret.
+			sum := sha256.Sum256([]byte(token))
 			var err error
-			p, err = s.cachedLookup("t:"+token, func() (*identity.Principal, error) {
+			p, err = s.cachedLookup("t:"+hex.EncodeToString(sum[:16]), func() (*identity.Principal, error) {
 				uid, err := s.db.TokenUser(r.Context(), token)
 				if err != nil {
 					return nil, err

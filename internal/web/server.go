@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/v2"
@@ -90,8 +91,10 @@ type Server struct {
 	public   map[string]bool     // the route patterns the public limit applies to (ratelimit.go)
 	limiter  *addressLimiter     // nil when the public limit is off
 	logins   *addressLimiter     // password attempts per address; nil when the public limit is off
-	// principals caches resolved principals by token or session user.
+	// principals caches resolved principals by token digest or session
+	// user; cached counts the entries stored, to sweep now and then.
 	principals sync.Map
+	cached     atomic.Int64
 }
 
 // New builds the server with its routes and the API's, mounted by a.

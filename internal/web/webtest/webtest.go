@@ -153,7 +153,7 @@ func StartWith(t testing.TB, db *store.DB, clock *storetest.Clock, f *demo.Found
 	done := make(chan struct{}, 2)
 	// The generations watcher, as in serve: another process's change to
 	// users, tokens or the calendar reaches this server's caches.
-	db.OnGeneration(store.CalendarData, func(ctx context.Context) { cal.Reload(ctx) })
+	db.OnGeneration(store.CalendarData, cal.Reload)
 	go func() { defer func() { done <- struct{}{} }(); worker.Run(wctx) }()
 	go func() { defer func() { done <- struct{}{} }(); db.WatchGenerations(wctx) }()
 	t.Cleanup(func() { stop(); <-done; <-done })

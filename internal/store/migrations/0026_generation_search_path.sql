@@ -1,0 +1,1 @@
+-- PostgreSQL only (the .postgres.sql part): SQLite has no search_path.
