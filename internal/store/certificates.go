@@ -647,13 +647,18 @@ func (db *DB) VerifyLicence(ctx context.Context, actor audit.Actor, l LicenceLoo
 }
 
 // wrongNumbers counts the numbers that were not its own given in the
-// lookups of a certificate by licence identifier in the day before now,
-// from the audit trail, where every such lookup is recorded (by the
-// record index).
+// lookups of a certificate by licence identifier in the day before now.
 func wrongNumbers(ctx context.Context, q querier, licence string, now time.Time) (int, error) {
+	return wrongFactors(ctx, q, "licence_id", licence, `%"number":"wrong"%`, now)
+}
+
+// wrongFactors counts the lookups of one record (by its audit index) in the
+// day before now whose second factor did not match (summary like wrong):
+// every lookup with a second factor is in the audit trail.
+func wrongFactors(ctx context.Context, q querier, recordType, recordID, wrong string, now time.Time) (int, error) {
 	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE record_type = 'licence_id' AND record_id = $1
-		AND action = 'certificate.lookup' AND at > $2 AND summary LIKE '%"number":"wrong"%'`, licence, now.Add(-24*time.Hour)).Scan(&n)
+	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE record_type = $1 AND record_id = $2
+		AND action = 'certificate.lookup' AND at > $3 AND summary LIKE $4`, recordType, recordID, now.Add(-24*time.Hour), wrong).Scan(&n)
 	return n, err
 }
 
@@ -738,14 +743,9 @@ func (db *DB) VerifyNumber(ctx context.Context, actor audit.Actor, l NumberLooku
 }
 
 // wrongNames counts the names that were not a holder's given in the
-// lookups of certificate number in the day before now, from the audit
-// trail, where every lookup is recorded (by the certificate number's
-// index).
+// lookups of certificate number in the day before now.
 func wrongNames(ctx context.Context, q querier, number string, now time.Time) (int, error) {
-	var n int
-	err := q.QueryRowContext(ctx, `SELECT COUNT(*) FROM audit_events WHERE record_type = 'certificate_number' AND record_id = $1
-		AND action = 'certificate.lookup' AND at > $2 AND summary LIKE '%"name":"not_a_holder"%'`, number, now.Add(-24*time.Hour)).Scan(&n)
-	return n, err
+	return wrongFactors(ctx, q, "certificate_number", number, `%"name":"not_a_holder"%`, now)
 }
 
 // authority is the parsed certificate of signing key keyID, read and

@@ -134,41 +134,28 @@ func (db *DB) ReadGenerations(ctx context.Context) error {
 // the table every GenerationPollSQLite. Errors are retried; they only
 // delay what a cache learns.
 func (db *DB) WatchGenerations(ctx context.Context) {
-	if err := db.ReadGenerations(ctx); err != nil && ctx.Err() == nil {
-		db.log.Warn("generations", "err", err)
+	poll, wake := GenerationPollSQLite, chan struct{}(nil) // nil: never wakes
+	if db.engine == Postgres {
+		poll, wake = GenerationPollPostgres, make(chan struct{}, 1)
+		// The listener ends with ctx; WatchGenerations returns only after
+		// it, so that nothing holds a connection once the caller closes
+		// the DB.
+		var listening sync.WaitGroup
+		listening.Add(1)
+		go func() { defer listening.Done(); db.listen(ctx, wake) }()
+		defer listening.Wait()
 	}
-	if db.engine != Postgres {
-		t := time.NewTicker(GenerationPollSQLite)
-		defer t.Stop()
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-t.C:
-			}
-			if err := db.ReadGenerations(ctx); err != nil && ctx.Err() == nil {
-				db.log.Warn("generations", "err", err)
-			}
-		}
-	}
-	wake := make(chan struct{}, 1)
-	// The listener ends with ctx; WatchGenerations returns only after it,
-	// so that nothing holds a connection once the caller closes the DB.
-	var listening sync.WaitGroup
-	listening.Add(1)
-	go func() { defer listening.Done(); db.listen(ctx, wake) }()
-	defer listening.Wait()
-	t := time.NewTicker(GenerationPollPostgres)
+	t := time.NewTicker(poll)
 	defer t.Stop()
 	for {
+		if err := db.ReadGenerations(ctx); err != nil && ctx.Err() == nil {
+			db.log.Warn("generations", "err", err)
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		case <-wake:
-		}
-		if err := db.ReadGenerations(ctx); err != nil && ctx.Err() == nil {
-			db.log.Warn("generations", "err", err)
 		}
 	}
 }
