@@ -235,15 +235,23 @@ func (l *supervisionLoad) refusedAttempts() error {
 	return nil
 }
 
-// creditRecords has the housing bureau record a finding against 庭州置业:
-// with the withdrawal attempt its score falls to D and the rule lists it,
-// so its next presale permit is refused. 天山房地产 appeals the record of its
-// refused fire inspection.
+// creditRecords has the housing bureau record two findings against 庭州置业
+// (its refused withdrawal raised an alert; the inspection it prompted found
+// purchase money kept out of the supervised account): its score falls to D
+// and the rule lists it, so its next presale permit is refused. 天山房地产
+// appeals the record of its refused fire inspection.
 func (l *supervisionLoad) creditRecords() error {
 	l.day("2026-11-26", 100)
-	if _, err := l.db.RecordCreditEvent(l.ctx, actorOf(l.f, "zhujian"), l.f.Orgs["dev2"].ID, "售楼处公示的预售房源与备案楼盘表不一致，且未公示预售资金监管账户",
-		"昌市住建检查记录〔2026〕第41号", 30); err != nil {
-		return err
+	for _, f := range []struct {
+		facts, evidence string
+		points          int
+	}{
+		{"售楼处公示的预售房源与备案楼盘表不一致，且未公示预售资金监管账户", "昌市住建检查记录〔2026〕第41号", 30},
+		{"部分购房款未存入预售资金监管账户（经核查认定）", "昌市住建检查记录〔2026〕第42号", 15},
+	} {
+		if _, err := l.db.RecordCreditEvent(l.ctx, actorOf(l.f, "zhujian"), l.f.Orgs["dev2"].ID, f.facts, f.evidence, f.points); err != nil {
+			return err
+		}
 	}
 	events, err := l.db.CreditEvents(l.ctx, l.f.Orgs["dev1"].ID)
 	if err != nil {
