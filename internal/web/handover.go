@@ -522,6 +522,40 @@ type MyPage struct {
 	Base
 	Units        []MyUnit
 	Applications []registry.Application
+	// Views are the views of the person's data by others (个人信息保护法:
+	// the person may know who processed their data), newest first.
+	Views []store.PersonalView
+}
+
+// myViewsShown is how many of the views the page lists.
+const myViewsShown = 100
+
+// ViewedRecord names a kind of record a view was of.
+func ViewedRecord(kind string) string {
+	switch kind {
+	case "contract":
+		return "网签合同"
+	case "application":
+		return "登记申请"
+	case "certificate":
+		return "不动产权证书（证明）"
+	case "certificate_file":
+		return "电子证照文件"
+	case "user":
+		return "账户信息"
+	}
+	return kind
+}
+
+// ViewedVia names the channel of a view.
+func ViewedVia(via string) string {
+	switch via {
+	case "page":
+		return "网页"
+	case "api":
+		return "接口"
+	}
+	return via
 }
 
 func (s *Server) myPage(w http.ResponseWriter, r *http.Request) error {
@@ -588,6 +622,9 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) error {
 		page.Units = append(page.Units, mu)
 	}
 	if page.Applications, err = s.db.Applications(ctx, 0, id); err != nil {
+		return err
+	}
+	if page.Views, err = s.db.PersonalViewsOf(ctx, id, myViewsShown); err != nil {
 		return err
 	}
 	return s.render(w, 200, "my", page)

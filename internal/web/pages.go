@@ -42,6 +42,8 @@ func templateFuncs() template.FuncMap {
 		},
 		"kindLabel":    func(k identity.OrgKind) string { return k.Label() },
 		"serviceLabel": identity.ServiceLabel,
+		"viewedRecord": ViewedRecord,
+		"viewedVia":    ViewedVia,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
