@@ -278,16 +278,9 @@ func TestClusterOfTwoServers(t *testing.T) {
 	// the partner already (answered, not yet recorded): at least once, by
 	// its idempotency key, it may come again.
 	inFlight := map[int64]bool{}
-	pending, err := raw.Query(`SELECT outbox_id FROM deliveries WHERE state <> 'delivered'`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for pending.Next() {
-		var id int64
-		pending.Scan(&id)
+	for _, id := range storetest.IDs(t, raw, `SELECT outbox_id FROM deliveries WHERE state <> 'delivered'`) {
 		inFlight[id] = true
 	}
-	pending.Close()
 	var doneAt time.Time
 	for {
 		status, body := call(survivor, "GET", fmt.Sprintf("/api/v1/handover-events/%d", event))
@@ -319,17 +312,7 @@ func TestClusterOfTwoServers(t *testing.T) {
 		}
 		time.Sleep(100 * time.Millisecond)
 	}
-	rows, err := raw.Query(`SELECT outbox_id FROM deliveries`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		ids = append(ids, id)
-	}
-	rows.Close()
+	ids := storetest.IDs(t, raw, `SELECT outbox_id FROM deliveries`)
 	rv.mu.Lock()
 	defer rv.mu.Unlock()
 	var twice, resent int
@@ -377,17 +360,7 @@ func clusterFixture(t *testing.T, db *store.DB, raw *sql.DB, f *demo.Foundation,
 	if err != nil {
 		t.Fatal(err)
 	}
-	var units []int64
-	rows, err := raw.QueryContext(ctx, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, p.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		units = append(units, id)
-	}
-	rows.Close()
+	units := storetest.IDs(t, raw, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, p.ID)
 	tx, err := raw.BeginTx(ctx, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -11,15 +11,12 @@ import (
 	"bytes"
 	"cmp"
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
-	"os"
 	"strconv"
 	"sync"
 	"sync/atomic"
@@ -73,7 +70,7 @@ const DefaultParallel = 8
 
 // RunOnce delivers every due delivery and returns how many were acknowledged.
 func (c *Courier) RunOnce(ctx context.Context) (int, error) {
-	c.once.Do(func() { c.owner = newOwner() })
+	c.once.Do(func() { c.owner = jobs.HolderName() })
 	var done atomic.Int64
 	for {
 		ds, err := c.DB.ClaimDeliveries(ctx, 32, c.lease(), c.owner)
@@ -128,13 +125,6 @@ func (c *Courier) lease() time.Duration {
 		return DefaultLease
 	}
 	return c.Lease
-}
-
-func newOwner() string {
-	var b [8]byte
-	rand.Read(b[:])
-	host, _ := os.Hostname()
-	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(b[:]))
 }
 
 // refuseRedirect keeps a delivery at the address the partner registered:

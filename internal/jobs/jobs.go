@@ -68,12 +68,18 @@ type localTask struct {
 
 // New returns a worker polling every poll.
 func New(db *store.DB, log *slog.Logger, now func() time.Time, poll time.Duration) *Worker {
+	return &Worker{db: db, log: log, now: now, funcs: map[string]Func{}, slots: map[string]int{}, poll: poll, lease: Lease,
+		owner: HolderName(), wake: make(chan struct{}, 1), running: map[string]int{}}
+}
+
+// HolderName is a fresh name for the leases a worker or courier of this
+// process holds: the host, the process and a random part, so that two in
+// one process, or a restarted process, never share one.
+func HolderName() string {
 	var id [8]byte
 	rand.Read(id[:])
 	host, _ := os.Hostname()
-	return &Worker{db: db, log: log, now: now, funcs: map[string]Func{}, slots: map[string]int{}, poll: poll, lease: Lease,
-		owner: fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(id[:])),
-		wake:  make(chan struct{}, 1), running: map[string]int{}}
+	return fmt.Sprintf("%s/%d/%s", host, os.Getpid(), hex.EncodeToString(id[:]))
 }
 
 // WithLease sets the lease (Lease otherwise); tests shorten it.

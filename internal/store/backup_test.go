@@ -367,23 +367,7 @@ func trailUpTo(t *testing.T, raw *sql.DB, heads map[int]int64) trailPart {
 
 func registerIDs(t *testing.T, raw *sql.DB) []int64 {
 	t.Helper()
-	rows, err := raw.Query(`SELECT id FROM register_entries ORDER BY id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return ids
+	return storetest.IDs(t, raw, `SELECT id FROM register_entries ORDER BY id`)
 }
 
 // A backup refuses what it must not do — write over an existing file

@@ -59,17 +59,8 @@ func TestVerifyByNumber(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The number as old data and people write it.
-	typed := strings.NewReplacer("(", "（", ")", "）", "第", " 第 ").Replace(cert.Number)
-	visitor := audit.Actor{Name: "匿名", Addr: "203.0.113.9"}
-	lookups := func() []audit.Event {
-		t.Helper()
-		ev, err := x.db.ListAudit(ctx, access.Filter{All: true}, store.AuditQuery{Action: "certificate.lookup", Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ev
-	}
+	typed, visitor := typedNumber(cert.Number), publicVisitor()
+	lookups := func() []audit.Event { return certificateLookups(t, x.db) }
 	var limited *store.Verification
 	tests := []struct {
 		name, number, given string
@@ -255,16 +246,8 @@ func TestVerifyByLicence(t *testing.T) {
 		t.Fatalf("the full answer: %+v, %v; want it mortgaged, with its holders", full, err)
 	}
 	token := certificate.Token(cert.LicenceID, cert.Signature)
-	typed := strings.NewReplacer("(", "（", ")", "）", "第", " 第 ").Replace(cert.Number)
-	visitor := audit.Actor{Name: "匿名", Addr: "203.0.113.9"}
-	lookups := func() []audit.Event {
-		t.Helper()
-		ev, err := x.db.ListAudit(ctx, access.Filter{All: true}, store.AuditQuery{Action: "certificate.lookup", Limit: 100})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return ev
-	}
+	typed, visitor := typedNumber(cert.Number), publicVisitor()
+	lookups := func() []audit.Event { return certificateLookups(t, x.db) }
 	const never = "1.2.156.3005.2.11100000MB03271699001.12652301MA10014822.9999999.001.X"
 	var limited *store.Verification
 	tests := []struct {
@@ -392,4 +375,23 @@ func TestVerifyByLicenceNumbersLocked(t *testing.T) {
 	if v := ask("198.51.100.7", store.LicenceLookup{Number: cert.Number}); v.Limited || v.NumbersLocked {
 		t.Errorf("the number a day later: got limited %v locked %v, want the full answer", v.Limited, v.NumbersLocked)
 	}
+}
+
+// typedNumber is a certificate number as old data and people write it.
+func typedNumber(number string) string {
+	return strings.NewReplacer("(", "（", ")", "）", "第", " 第 ").Replace(number)
+}
+
+// publicVisitor is someone verifying a certificate on the public page.
+func publicVisitor() audit.Actor { return audit.Actor{Name: "匿名", Addr: "203.0.113.9"} }
+
+// certificateLookups are the public lookups with a second factor in the
+// audit trail, newest first.
+func certificateLookups(t *testing.T, db *store.DB) []audit.Event {
+	t.Helper()
+	ev, err := db.ListAudit(context.Background(), access.Filter{All: true}, store.AuditQuery{Action: "certificate.lookup", Limit: 100})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
 }

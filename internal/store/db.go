@@ -100,7 +100,7 @@ func (db *DB) WriteStats() (commits, statements int64) {
 // through this process, and when WatchGenerations sees the database's
 // generations move (a change by another server or process); a principal
 // or token cached at an older generation must be read again.
-func (db *DB) IdentityGeneration() int64 { return db.identityGen.Load() + db.gens.moved.Load() }
+func (db *DB) IdentityGeneration() int64 { return db.identityGen.Load() + db.gens.identityMoved.Load() }
 
 // Options configure Open.
 type Options struct {

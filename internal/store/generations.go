@@ -25,10 +25,10 @@ const (
 
 // generations is this process's view of the database's generations.
 type generations struct {
-	mu    sync.Mutex
-	seen  map[string]int64
-	moved atomic.Int64 // how many times any generation was seen to move
-	subs  map[string][]func(context.Context) error
+	mu            sync.Mutex
+	seen          map[string]int64
+	identityMoved atomic.Int64 // how many times the identity generation was seen to move
+	subs          map[string][]func(context.Context) error
 }
 
 // GenerationPoll is how often a server reads the generations when nothing
@@ -54,12 +54,6 @@ func (db *DB) OnGeneration(kind string, f func(context.Context) error) {
 	}
 	g.subs[kind] = append(g.subs[kind], f)
 }
-
-// GenerationsMoved counts the times this process has seen any generation
-// move: a cache stamped with an older count may be stale. Changes through
-// this process move it at commit (IdentityGeneration); others within a
-// notification's time on PostgreSQL, a poll's on SQLite.
-func (db *DB) GenerationsMoved() int64 { return db.gens.moved.Load() }
 
 // ReadGenerations reads the generations once and runs the subscribers of
 // those that moved since the last read. WatchGenerations calls it; tests
@@ -88,15 +82,15 @@ func (db *DB) ReadGenerations(ctx context.Context) error {
 	if first {
 		g.seen = map[string]int64{}
 	}
-	moved := false
+	identityMoved := false
 	var changed []string
 	for name, gen := range now {
 		old, ok := g.seen[name]
 		if ok && old == gen {
 			continue
 		}
-		if !first {
-			moved = true
+		if !first && name == IdentityData {
+			identityMoved = true
 		}
 		changed = append(changed, name)
 	}
@@ -105,8 +99,8 @@ func (db *DB) ReadGenerations(ctx context.Context) error {
 		subs[name] = g.subs[name]
 	}
 	g.mu.Unlock()
-	if moved {
-		g.moved.Add(1)
+	if identityMoved {
+		g.identityMoved.Add(1)
 	}
 	// Each changed kind's subscribers, then the kind marked seen: a kind
 	// whose subscriber failed stays unseen, so the next reading retries it.

@@ -477,18 +477,5 @@ func TestDeliveryListPages(t *testing.T) {
 // projectUnitIDs are a project's units, by id.
 func projectUnitIDs(t *testing.T, db *store.DB, project int64) []int64 {
 	t.Helper()
-	rows, err := db.SQLForTest().Query(`SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, project)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	return ids
+	return storetest.IDs(t, db.SQLForTest(), `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id WHERE b.project_id = $1 ORDER BY u.id`, project)
 }

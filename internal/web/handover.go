@@ -530,34 +530,6 @@ type MyPage struct {
 // myViewsShown is how many of the views the page lists.
 const myViewsShown = 100
 
-// ViewedRecord names a kind of record a view was of.
-func ViewedRecord(kind string) string {
-	switch kind {
-	case "contract":
-		return "网签合同"
-	case "application":
-		return "登记申请"
-	case "certificate":
-		return "不动产权证书（证明）"
-	case "certificate_file":
-		return "电子证照文件"
-	case "user":
-		return "账户信息"
-	}
-	return kind
-}
-
-// ViewedVia names the channel of a view.
-func ViewedVia(via string) string {
-	switch via {
-	case "page":
-		return "网页"
-	case "api":
-		return "接口"
-	}
-	return via
-}
-
 func (s *Server) myPage(w http.ResponseWriter, r *http.Request) error {
 	p, err := principal(r)
 	if err != nil {

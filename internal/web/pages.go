@@ -14,6 +14,7 @@ import (
 	"github.com/shopspring/decimal"
 
 	"handover/internal/access"
+	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/code"
@@ -42,8 +43,9 @@ func templateFuncs() template.FuncMap {
 		},
 		"kindLabel":    func(k identity.OrgKind) string { return k.Label() },
 		"serviceLabel": identity.ServiceLabel,
-		"viewedRecord": ViewedRecord,
-		"viewedVia":    ViewedVia,
+		// The audit trail's own names of its record kinds and channels.
+		"recordLabel": audit.RecordLabel,
+		"viaLabel":    func(v string) string { return audit.ValueLabel("via", v) },
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return ""

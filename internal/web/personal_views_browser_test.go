@@ -43,7 +43,7 @@ func TestBrowserBuyerSeesWhoViewedTheirData(t *testing.T) {
 		{"#viewed tbody tr .who", "陈刚"},
 		{"#viewed tbody tr .org", "昌吉市住房和城乡建设局"},
 		{"#viewed tbody tr .what", "网签合同"},
-		{"#viewed tbody tr .via", "网页"},
+		{"#viewed tbody tr .via", "页面"},
 	} {
 		if got := webtest.Text(t, s.b, tt.css); got != tt.want {
 			t.Errorf("%s: got %q, want %q", tt.css, got, tt.want)

@@ -24,9 +24,21 @@ import (
 // title certificate, signed and issued.
 func issueTitle(t *testing.T, env *webtest.Env, c presale.Contract, holders ...registry.Holder) store.Certificate {
 	t.Helper()
+	certs := register(t, env, c, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID, Holders: holders})
+	if len(certs) != 1 {
+		t.Fatalf("certificates: %d, want the title", len(certs))
+	}
+	return certs[0]
+}
+
+// register takes the flat's first registration and the given services
+// through every step, from acceptance to issue (electronic), and returns
+// the certificates of the flat.
+func register(t *testing.T, env *webtest.Env, c presale.Contract, services ...store.ServiceInput) []store.Certificate {
+	t.Helper()
 	ctx := context.Background()
 	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: storetest.Applicants("买受人"),
-		Services: []store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}, {Kind: registry.Transfer, UnitID: c.UnitID, Holders: holders}}})
+		Services: append([]store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}}, services...)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -39,10 +51,10 @@ func issueTitle(t *testing.T, env *webtest.Env, c presale.Contract, holders ...r
 		}
 	}
 	certs, err := env.DB.CertificatesOfUnit(ctx, c.UnitID)
-	if err != nil || len(certs) != 1 {
-		t.Fatalf("certificates: %d, %v", len(certs), err)
+	if err != nil {
+		t.Fatal(err)
 	}
-	return certs[0]
+	return certs
 }
 
 // The verification page takes the certificate number printed at the top of
@@ -228,25 +240,8 @@ func TestVerifyAPIByCertificateNumber(t *testing.T) {
 // the bank's proof, signed and issued.
 func issueMortgagedTitle(t *testing.T, env *webtest.Env, c presale.Contract) (title, proof store.Certificate) {
 	t.Helper()
-	ctx := context.Background()
-	a, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), env.Cal.Get(), store.ApplicationInput{Applicants: storetest.Applicants("买受人"),
-		Services: []store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}, {Kind: registry.Transfer, UnitID: c.UnitID},
-			{Kind: registry.MortgageReg, UnitID: c.UnitID, Details: map[string]string{"bank": fmt.Sprint(env.Demo.Orgs["652301/bank"].ID), "amount": "300000"}}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if a, err = env.DB.Step(ctx, actorOfUser(env, "shenhe"), a.ID, registry.StepReview, store.StepOptions{}, env.Keys); err != nil {
-		t.Fatal(err)
-	}
-	for _, step := range []registry.Step{registry.StepRecord, registry.StepCertify, registry.StepIssue} {
-		if a, err = env.DB.Step(ctx, actorOfUser(env, "dengbu"), a.ID, step, store.StepOptions{Delivery: "electronic"}, env.Keys); err != nil {
-			t.Fatalf("%s: %v", step, err)
-		}
-	}
-	certs, err := env.DB.CertificatesOfUnit(ctx, c.UnitID)
-	if err != nil {
-		t.Fatal(err)
-	}
+	certs := register(t, env, c, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID},
+		store.ServiceInput{Kind: registry.MortgageReg, UnitID: c.UnitID, Details: map[string]string{"bank": fmt.Sprint(env.Demo.Orgs["652301/bank"].ID), "amount": "300000"}})
 	for _, c := range certs {
 		if c.Kind == certificate.Title {
 			title = c
