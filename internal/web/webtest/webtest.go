@@ -88,19 +88,27 @@ func Start(t testing.TB) *Env {
 // contracts, completion, registration, handover, alerts) on the test's
 // engine, as serve --demo does; Env.Demo is nil (log in by the demo's
 // usernames and demo.Password).
+//
+// Where the package's TestMain calls Main, each test gets a copy of one
+// load (see demotemplate.go).
 func StartDemo(t testing.TB) *Env {
 	t.Helper()
-	dsn := storetest.DSN(t)
-	clock := storetest.NewClock(storetest.DefaultTime)
-	db := storetest.OpenDSN(t, dsn, clock.Now)
 	ctx := context.Background()
+	dsn, at, copied := demoDSN(t)
+	if !copied {
+		dsn, at = storetest.DSN(t), storetest.DefaultTime
+	}
+	clock := storetest.NewClock(at)
+	db := storetest.OpenDSN(t, dsn, clock.Now)
 	set := func(at time.Time) {
 		if !at.IsZero() {
 			clock.Set(at)
 		}
 	}
-	if err := demo.Load(ctx, db, demo.Options{Hash: Cheap, Clock: set}); err != nil {
-		t.Fatal(err)
+	if !copied {
+		if err := demo.Load(ctx, db, demo.Options{Hash: Cheap, Clock: set}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	cal, err := calendar.NewSource(ctx, db.Calendar)
 	if err != nil {
