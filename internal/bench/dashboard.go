@@ -59,7 +59,7 @@ func rawAggregate(raw *sql.DB, from, to string) op {
 				WHEN EXISTS (SELECT 1 FROM certificates c WHERE c.unit_id = u.id AND `+store.CertifiedSQL("c")+`) THEN 'certified'
 				WHEN x.id IS NOT NULL AND fb.building_id IS NOT NULL THEN 'completed'
 				WHEN x.id IS NOT NULL THEN 'sold' ELSE 'unsold' END AS stage, COUNT(*)
-			FROM units u LEFT JOIN handover_units h ON h.unit_id = u.id AND h.state = 'done'
+			FROM units u LEFT JOIN handover_units h ON h.unit_id = u.id AND h.handed_over_on <> ''
 			LEFT JOIN contracts x ON x.unit_id = u.id AND x.state IN ('signed', 'filed')
 			LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
 			GROUP BY stage`)
@@ -70,7 +70,7 @@ func rawAggregate(raw *sql.DB, from, to string) op {
 		}
 		rows.Close()
 		rows, err = raw.QueryContext(ctx, `SELECT substr(handed_over_on, 1, 7), COUNT(*), SUM(CASE WHEN certified_on <> '' AND certified_on <= handed_over_on THEN 1 ELSE 0 END)
-			FROM handover_units WHERE state = 'done' AND handed_over_on BETWEEN $1 AND $2 GROUP BY 1`, from, to)
+			FROM handover_units WHERE handed_over_on BETWEEN $1 AND $2 GROUP BY 1`, from, to)
 		if err != nil {
 			return 0, err
 		}

@@ -598,7 +598,7 @@ func (l *scaleLoad) complete(k int, s Synthetic, p ledger.Project, contracts []i
 	if ev, err = l.db.RunHandover(l.ctx, dev, l.cal, ev.ID, l.keys, nil); err != nil {
 		return err
 	}
-	l.res.HandedOver += ev.Done
+	l.res.HandedOver += ev.HandedOver()
 	return nil
 }
 

@@ -42,7 +42,7 @@ type Event struct {
 	Total      int
 	Done       int
 	Blocked    int
-	SameDay    int // of the units done, those with the certificate no later than the handover day
+	SameDay    int // of the units handed over (done and blocked), those with the certificate no later than the handover day
 	CreatedBy  int64
 	CreatedAt  time.Time
 	StartedAt  time.Time
@@ -74,6 +74,10 @@ func (e *Event) Validate() error {
 	return f.Err("handover.invalid", "交房安排有误")
 }
 
+// HandedOver counts the event's units whose keys were handed over: those
+// done and those blocked (keys without the certificate, docs/domain.md §5.12).
+func (e Event) HandedOver() int { return e.Done + e.Blocked }
+
 // EventStateLabel names an event's state.
 func EventStateLabel(s string) string {
 	switch s {
@@ -93,7 +97,7 @@ type UnitState string
 const (
 	Pending     UnitState = "pending"
 	HandedOver  UnitState = "done"    // keys handed over and the transfer registered
-	UnitBlocked UnitState = "blocked" // not handed over: see the reasons
+	UnitBlocked UnitState = "blocked" // keys handed over, the certificate not: see the reasons
 )
 
 // Label is the state in Chinese.
@@ -102,7 +106,7 @@ func (s UnitState) Label() string {
 	case HandedOver:
 		return "已交房发证"
 	case UnitBlocked:
-		return "受阻"
+		return "受阻（已交房未发证）"
 	}
 	return "待办理"
 }

@@ -329,7 +329,7 @@ func lateDeliveries(ctx context.Context, c *alertContext) ([]credit.Event, error
 		return r.Scan(&f.ProjectID, &f.Name, &f.Developer, &f.Jurisdiction, &f.Planned, &f.Waiting)
 	}, `SELECT p.id, p.name, p.developer_org, p.jurisdiction, p.planned_delivery,
 		(SELECT COUNT(*) FROM contracts x WHERE x.project_id = p.id AND x.state = 'filed'
-			AND NOT EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = x.unit_id AND h.state = 'done'))
+			AND NOT EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = x.unit_id AND `+handedOverSQL+`))
 		FROM projects p WHERE p.planned_delivery IS NOT NULL AND p.planned_delivery <> '' AND p.planned_delivery < $1 ORDER BY p.id`, c.today.String())
 	return keepEvents(facts, credit.LateDeliveryEvent), err
 }

@@ -13,12 +13,12 @@ import (
 // unitFactsFrom joins what a unit's stage depends on (units u): its
 // handover (h), its title certificate (cu), its live sale (x) and its
 // building's completion filing (fb). Each is at most one row per unit (one
-// done handover, the set of certified units, one live contract, one filing
+// day of handover, the set of certified units, one live contract, one filing
 // per building), so the join keeps one row per unit. Every part is a set
 // joined once, not a question asked per unit, so that counting a million
 // units is a handful of scans.
 var unitFactsFrom = ` FROM units u
-	LEFT JOIN handover_units h ON h.unit_id = u.id AND h.state = 'done'
+	LEFT JOIN handover_units h ON h.unit_id = u.id AND ` + handedOverSQL + `
 	LEFT JOIN (SELECT DISTINCT c.unit_id FROM certificates c WHERE ` + CertifiedSQL("c") + `) cu ON cu.unit_id = u.id
 	LEFT JOIN contracts x ON x.unit_id = u.id AND x.state IN ('signed', 'filed')
 	LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id`
@@ -39,14 +39,23 @@ const unitStageSQL = `CASE
 
 // projectStageSQL is the stage of project p.
 const projectStageSQL = `CASE
-	WHEN EXISTS (SELECT 1 FROM handover_events e WHERE e.project_id = p.id AND e.done > 0) THEN 'handed_over'
+	WHEN EXISTS (SELECT 1 FROM handover_events e WHERE e.project_id = p.id AND (e.done > 0 OR e.blocked > 0)) THEN 'handed_over'
 	WHEN EXISTS (SELECT 1 FROM completion_filings f WHERE f.project_id = p.id) THEN 'filed'
 	WHEN EXISTS (SELECT 1 FROM acceptance_cases k WHERE k.project_id = p.id AND k.state = 'passed') THEN 'accepted'
 	WHEN EXISTS (SELECT 1 FROM presale_permits pp WHERE pp.project_id = p.id) THEN 'on_sale'
 	ELSE 'building' END`
 
+// handedOverSQL says whether handover unit h had its keys handed over: at
+// a handover event, with its certificate (done) or without it (blocked:
+// the developer may not make the deed tax or any registration matter a
+// condition of handover, docs/domain.md §5.12, so a blocked flat is a flat
+// handed over that missed 交房即交证). The reform's measure counts every
+// such flat; the dashboard, the 通报, the public project page, the events
+// and the late-delivery record all ask this one expression.
+const handedOverSQL = `h.handed_over_on <> ''`
+
 // sameDaySQL says whether handover unit h had its certificate no later
-// than the handover day.
+// than the handover day (a blocked flat has none: its certified_on is empty).
 const sameDaySQL = `(h.certified_on <> '' AND h.certified_on <= h.handed_over_on)`
 
 // DashboardQuery selects the dashboard's jurisdiction and period.
@@ -129,7 +138,7 @@ func handoverGroups(ctx context.Context, r querier, q DashboardQuery, from strin
 		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
 		JOIN units u ON u.id = h.unit_id LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
 		LEFT JOIN completion_filings f ON f.id = fb.filing_id
-		WHERE h.state = 'done' AND h.handed_over_on BETWEEN $1 AND $2 AND ` + q.scope("p.jurisdiction", &args) + `
+		WHERE h.handed_over_on BETWEEN $1 AND $2 AND ` + q.scope("p.jurisdiction", &args) + `
 		GROUP BY e.project_id, p.jurisdiction, h.handed_over_on, h.certified_on, f.filed_on`
 	return scanAll(ctx, r, func(rows *sql.Rows, g *supervision.HandoverGroup) error {
 		return rows.Scan(&g.Project, &g.Jurisdiction, &g.HandedOver, &g.Certified, &g.Filed, &g.Units)
@@ -328,7 +337,7 @@ func (db *DB) DashboardProjects(ctx context.Context, q DashboardQuery, stage sup
 	args = []any{q.From.String(), q.To.String()}
 	rows, err = db.r().QueryContext(ctx, `SELECT e.project_id, COUNT(*), SUM(CASE WHEN `+sameDaySQL+` THEN 1 ELSE 0 END)
 		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
-		WHERE h.state = 'done' AND h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("p.jurisdiction", &args)+` GROUP BY e.project_id`, args...)
+		WHERE h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("p.jurisdiction", &args)+` GROUP BY e.project_id`, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -115,3 +115,81 @@ func TestDashboardFigures(t *testing.T) {
 		}
 	}
 }
+
+// A flat whose deed tax is unpaid on the handover day gets its keys all
+// the same (a developer may not make the tax a condition of handover,
+// docs/domain.md §5.12): it is handed over without its certificate, a miss of
+// 交房即交证, and every figure counts it as one: 6 handed over, 5 the same
+// day, on the dashboard, its drill-down, the project list, the event and
+// its tally. It is not scheduled again at a later event of its building.
+func TestBlockedFlatCountsAsHandedOverAndMissed(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
+	ev, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"),
+		Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	unpaid := x.contracts[4]
+	x.db.SQLForTest().Exec(`UPDATE deed_taxes SET paid_at = NULL WHERE contract_id = $1`, unpaid.ID)
+	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))
+	if ev, err = x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil || ev.Done != 5 || ev.Blocked != 1 {
+		t.Fatalf("run: %v, %d done, %d blocked; want 5 and 1", err, ev.Done, ev.Blocked)
+	}
+	o, ok, err := x.db.HandoverOfUnit(ctx, unpaid.UnitID)
+	if err != nil || !ok {
+		t.Fatalf("the blocked flat's handover: %v, %v", ok, err)
+	}
+	if o.State != handover.UnitBlocked || o.HandedOverOn != calendar.MustDate("2026-03-20") || !o.CertifiedOn.IsZero() || o.SameDay() || o.Receiver == "" {
+		t.Errorf("the blocked flat: got %s handed over %s certified %s receiver %q, want blocked, 2026-03-20, none, its buyers",
+			o.State, o.HandedOverOn, o.CertifiedOn, o.Receiver)
+	}
+
+	q := store.DashboardQuery{Jurisdiction: "652301", From: calendar.MustDate("2026-01-01"), To: calendar.MustDate("2026-12-31")}
+	d, err := x.db.Dashboard(ctx, x.cal, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tally, err := x.db.HandoverTally(ctx, ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	projects, err := x.db.DashboardProjects(ctx, q, supervision.HandedInPeriod)
+	if err != nil || len(projects) != 1 {
+		t.Fatalf("projects handed over in the period: %v (%v), want one", projects, err)
+	}
+	_, handed, _ := x.db.DashboardUnits(ctx, store.DrillQuery{DashboardQuery: q, Stage: supervision.HandedOver})
+	_, same, _ := x.db.DashboardUnits(ctx, store.DrillQuery{DashboardQuery: q, Stage: supervision.SameDayUnit})
+	for _, c := range []struct {
+		name      string
+		got, want any
+	}{
+		{"dashboard: handed over", d.HandedOver, 6},
+		{"dashboard: the same day", d.SameDay, 5},
+		{"dashboard: share", d.SameDayShare(), 5.0 / 6},
+		{"dashboard: units at the stage handed over", d.UnitsByStage[supervision.HandedOver], 6},
+		{"dashboard: projects meeting 交房即交证", d.ProjectsMeeting, 0},
+		{"drill-down: handed over", handed, 6},
+		{"drill-down: the same day", same, 5},
+		{"project list: handed over", projects[0].HandedOver, 6},
+		{"project list: the same day", projects[0].SameDay, 5},
+		{"event: the same day", ev.SameDay, 5},
+		{"tally: blocked", tally.Blocked, 1},
+		{"tally: the same day", tally.SameDay, 5},
+	} {
+		if c.got != c.want {
+			t.Errorf("%s: got %v, want %v", c.name, c.got, c.want)
+		}
+	}
+
+	// A later event of the building has nobody left to hand keys to.
+	next, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-04-20"),
+		Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-04-08")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if next.Total != 0 {
+		t.Errorf("a later event's units: got %d, want 0 (the blocked flat had its keys on 2026-03-20)", next.Total)
+	}
+}

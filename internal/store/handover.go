@@ -304,7 +304,7 @@ func scanEvent(r interface{ Scan(...any) error }) (handover.Event, error) {
 // uses the dashboard's one definition (sameDaySQL), so the event, the
 // project's list and the dashboard agree.
 const eventColumns = `id, project_id, held_on, place, mode, notice_on, state, total, done, blocked, created_by, created_at, started_at, finished_at,
-	(SELECT COUNT(*) FROM handover_units h WHERE h.event_id = handover_events.id AND h.state = 'done' AND ` + sameDaySQL + `)`
+	(SELECT COUNT(*) FROM handover_units h WHERE h.event_id = handover_events.id AND ` + sameDaySQL + `)`
 
 func loadEvent(ctx context.Context, q querier, id int64, lock string) (handover.Event, error) {
 	e, err := scanEvent(q.QueryRowContext(ctx, `SELECT `+eventColumns+` FROM handover_events WHERE id = $1`+lock, id))
@@ -412,7 +412,7 @@ func (tx *Tx) insertHandover(ctx context.Context, e *handover.Event) error {
 	res, err := tx.exec(ctx, `INSERT INTO handover_units (event_id, unit_id, contract_id, state, updated_at)
 		SELECT $1, c.unit_id, c.id, 'pending', $2 FROM contracts c JOIN units u ON u.id = c.unit_id
 		JOIN handover_event_buildings eb ON eb.building_id = u.building_id AND eb.event_id = $1
-		WHERE c.state = 'filed' AND NOT EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = c.unit_id AND h.state = 'done')`, e.ID, tx.now)
+		WHERE c.state = 'filed' AND NOT EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = c.unit_id AND `+handedOverSQL+`)`, e.ID, tx.now)
 	if err != nil {
 		return err
 	}
@@ -503,7 +503,7 @@ func (db *DB) HandoverTally(ctx context.Context, eventID int64) (HandoverTally, 
 		COALESCE(SUM(CASE WHEN h.state = 'pending' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN h.state = 'done' THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN h.state = 'blocked' THEN 1 ELSE 0 END), 0),
-		COALESCE(SUM(CASE WHEN h.state = 'done' AND `+sameDaySQL+` THEN 1 ELSE 0 END), 0)
+		COALESCE(SUM(CASE WHEN `+sameDaySQL+` THEN 1 ELSE 0 END), 0)
 		FROM handover_units h WHERE h.event_id = $1`, eventID).Scan(&t.Pending, &t.Done, &t.Blocked, &t.SameDay)
 	return t, err
 }
@@ -526,7 +526,8 @@ func (db *DB) PauseHandover(ctx context.Context, actor audit.Actor, id int64) er
 	})
 }
 
-// SetReceiver records who received the keys of a unit.
+// SetReceiver records who received the keys of a unit handed over (done,
+// or blocked: the keys are handed over without the certificate).
 func (db *DB) SetReceiver(ctx context.Context, actor audit.Actor, eventID, unitID int64, receiver string) error {
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		if err := tx.decideEvent(ctx, eventID); err != nil {
@@ -536,13 +537,13 @@ func (db *DB) SetReceiver(ctx context.Context, actor audit.Actor, eventID, unitI
 		if err != nil {
 			return err
 		}
-		res, err := tx.exec(ctx, `UPDATE handover_units SET receiver = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4 AND state = 'done'`,
+		res, err := tx.exec(ctx, `UPDATE handover_units AS h SET receiver = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4 AND `+handedOverSQL,
 			receiver, tx.now, eventID, unitID)
 		if err != nil {
 			return err
 		}
 		if n, _ := res.RowsAffected(); n == 0 {
-			return problem.New(problem.Conflict, "handover.not_done", "该户尚未办结交房")
+			return problem.New(problem.Conflict, "handover.not_done", "该户尚未交房")
 		}
 		tx.Audit("handover.receiver", "unit", unitID, map[string]any{"event": eventID})
 		return nil
@@ -881,8 +882,12 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 		return 0, err
 	}
 	if len(plan.Blocked) > 0 {
-		_, err := tx.exec(ctx, `UPDATE handover_units SET state = 'blocked', reasons = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`,
-			strings.Join(plan.Blocked, "\n"), tx.now, ev.ID, u.unit)
+		// The keys are handed over on the day all the same (docs/domain.md
+		// §5.12): the flat counts as handed over, without its certificate.
+		_, err := tx.exec(ctx, `UPDATE handover_units SET state = 'blocked', reasons = $1, handed_over_on = $2,
+			receiver = `+tx.db.receiverSQL()+`,
+			updated_at = $3 WHERE event_id = $4 AND unit_id = $5`,
+			strings.Join(plan.Blocked, "\n"), ev.HeldOn.String(), tx.now, ev.ID, u.unit)
 		return 0, err
 	}
 	_, err = tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`, app, tx.now, ev.ID, u.unit)

@@ -141,12 +141,18 @@ func (tx *Tx) deliverCertificates(ctx context.Context, delivery string, services
 	return nil
 }
 
+// receiverSQL is who received the keys of handover unit handover_units:
+// the buyers of its contract, by name.
+func (db *DB) receiverSQL() string {
+	return `COALESCE((SELECT ` + db.groupConcat("b.name") + ` FROM contract_buyers b WHERE b.contract_id = handover_units.contract_id), '')`
+}
+
 // handChunkOver marks the flats of the chunk's applications handed over to
 // their buyers on the event's day, certified today.
 func (tx *Tx) handChunkOver(ctx context.Context, ev handover.Event, apps []int64) error {
 	list, args := inList(5, apps)
 	rows, err := tx.query(ctx, `UPDATE handover_units SET state = 'done', reasons = '', handed_over_on = $1,
-		receiver = COALESCE((SELECT `+tx.db.groupConcat("b.name")+` FROM contract_buyers b WHERE b.contract_id = handover_units.contract_id), ''),
+		receiver = `+tx.db.receiverSQL()+`,
 		certified_on = $2, updated_at = $3 WHERE event_id = $4 AND application_id IN (`+list+`) RETURNING unit_id`,
 		append([]any{ev.HeldOn.String(), calendar.DateOf(tx.now).String(), tx.now, ev.ID}, args...)...)
 	if err != nil {

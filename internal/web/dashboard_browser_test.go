@@ -45,7 +45,10 @@ func handOver(t *testing.T, env *webtest.Env, unit int64) calendar.Date {
 
 // The prefecture's supervisor opens the dashboard after a handover: the
 // figures, both charts (SVG drawn by the server) and their tables; the
-// number of units handed over opens the units it counts. A county's clerk
+// number of units handed over opens the units it counts. Of the two flats
+// handed over, one's deed tax is unpaid: it had its keys without its
+// certificate, so it counts as handed over and as a miss (1 of 2 the same
+// day; the project does not meet 交房即交证). A county's clerk
 // sees her county and is refused another.
 func TestBrowserDashboard(t *testing.T) {
 	env, paid := startRegistration(t)
@@ -55,7 +58,7 @@ func TestBrowserDashboard(t *testing.T) {
 	// The period runs to the handover day, 12 days ahead.
 	s.do("dashboard", chromedp.Navigate(s.base+"/dashboard?to="+today.AddDays(20).String()), chromedp.WaitVisible(chromedp.CSS(`#stage-chart svg`)))
 	webtest.Screenshot(t, s.b, "dashboard")
-	for css, want := range map[string]string{"#fig-handed": "1", "#fig-share": "100.0%", "#fig-meeting": "1 / 1"} {
+	for css, want := range map[string]string{"#fig-handed": "2", "#fig-share": "50.0%", "#fig-meeting": "0 / 1"} {
 		if got := webtest.Text(t, s.b, css); got != want {
 			t.Errorf("%s: got %q, want %q", css, got, want)
 		}
@@ -65,7 +68,7 @@ func TestBrowserDashboard(t *testing.T) {
 		t.Errorf("chart bars: %d %v", bars, err)
 	}
 	s.do("click through", webtest.Submit(`a[href^="/dashboard/units?stage=handed_over"]`), chromedp.WaitVisible(chromedp.CSS(`#units`)))
-	if got := webtest.Text(t, s.b, "#total"); !strings.Contains(got, "共 1 户") {
+	if got := webtest.Text(t, s.b, "#total"); !strings.Contains(got, "共 2 户") {
 		loc, _ := chromedp.Run(s.b, chromedp.Location())
 		t.Errorf("units behind the figure at %s: %q", loc, got)
 	}
