@@ -188,13 +188,14 @@ func toUnitJSON(u ledger.Unit, s ledger.State) unitJSON {
 }
 
 type tableUnitJSON struct {
-	ID      int64  `json:"id"`
-	UnitNo  string `json:"unit_no"`
-	Number  int    `json:"number"`
-	Room    string `json:"room"`
-	Purpose string `json:"purpose"`
-	Area    string `json:"area"` // 建筑面积: measured once recorded, else forecast
-	State   string `json:"state"`
+	ID      int64    `json:"id"`
+	UnitNo  string   `json:"unit_no"`
+	Number  int      `json:"number"`
+	Room    string   `json:"room"`
+	Purpose string   `json:"purpose"`
+	Area    string   `json:"area"` // 建筑面积: measured once recorded, else forecast
+	State   string   `json:"state"`
+	Marks   []string `json:"marks,omitempty"` // register facts beside the state (coowned, prenotice, mortgage, seal…), never the holder
 }
 
 type tableFloorJSON struct {
@@ -214,6 +215,7 @@ type tableJSON struct {
 		FloorsBelow int    `json:"floors_below"`
 	} `json:"building"`
 	States  map[string]string `json:"states"` // state code → Chinese label
+	Marks   map[string]string `json:"marks"`  // mark code → Chinese label
 	Floors  []tableFloorJSON  `json:"floors"`
 	Counts  map[string]int    `json:"counts"`
 	Total   int               `json:"total"`
@@ -232,15 +234,28 @@ func toTableJSON(t ledger.Table, version int64) tableJSON {
 		out.States[string(s)] = s.Label()
 		out.Counts[string(s)] = t.Counts[s]
 	}
+	out.Marks = map[string]string{}
+	for _, m := range ledger.Marks {
+		out.Marks[string(m)] = m.Label()
+	}
 	out.Total, out.Version = t.Total, version
 	out.Floors = make([]tableFloorJSON, 0, len(t.Rows))
 	for _, r := range t.Rows {
 		f := tableFloorJSON{Actual: r.Floor.Actual, Named: r.Floor.Named, Units: make([]tableUnitJSON, 0, len(r.Cells))}
 		for _, c := range r.Cells {
 			f.Units = append(f.Units, tableUnitJSON{ID: c.Unit.ID, UnitNo: c.Unit.UnitNo, Number: c.Unit.Number, Room: c.Unit.Room,
-				Purpose: c.Unit.Purpose, Area: c.Unit.Area().StringFixed(2), State: string(c.State)})
+				Purpose: c.Unit.Purpose, Area: c.Unit.Area().StringFixed(2), State: string(c.State), Marks: markCodes(c.Status.Marks())})
 		}
 		out.Floors = append(out.Floors, f)
+	}
+	return out
+}
+
+// markCodes are a unit's marks as codes (nil for none).
+func markCodes(ms []ledger.Mark) []string {
+	var out []string
+	for _, m := range ms {
+		out = append(out, string(m))
 	}
 	return out
 }
@@ -667,6 +682,7 @@ type statusJSON struct {
 	Locked        bool   `json:"locked"`
 	DeveloperOwns bool   `json:"developer_owns"`
 	Registered    bool   `json:"registered"`
+	CoOwned       bool   `json:"co_owned"`
 	PreNotice     bool   `json:"prenotice"`
 	PreMortgage   bool   `json:"premortgage"`
 	Mortgaged     bool   `json:"mortgaged"`
@@ -679,7 +695,7 @@ type statusJSON struct {
 func toStatusJSON(st ledger.Status) statusJSON {
 	r := st.Register
 	return statusJSON{Permit: st.Permit, Contract: st.Contract, ContractID: st.ContractID, Locked: st.Locked, DeveloperOwns: r.DeveloperOwns,
-		Registered: r.Registered, PreNotice: r.PreNotice, PreMortgage: r.PreMortgage, Mortgaged: r.Mortgaged, Sealed: st.Sealed(),
+		Registered: r.Registered, CoOwned: r.CoOwned, PreNotice: r.PreNotice, PreMortgage: r.PreMortgage, Mortgaged: r.Mortgaged, Sealed: st.Sealed(),
 		Objection: r.Objection, HandedOver: st.HandedOver, Certified: st.Certified}
 }
 

@@ -151,6 +151,7 @@ func (s State) Label() string {
 type Register struct {
 	DeveloperOwns bool   // the developer's ownership (首次登记) is current
 	Registered    bool   // a later owner's ownership (转移登记 or a correction of it) is current
+	CoOwned       bool   // the current ownership is held in common (共同共有 or 按份共有)
 	OwnerContract int64  // the sale contract the current ownership carried out (0: none or not a sale)
 	OwnershipID   int64  // the current ownership entry (0 when none)
 	PreNotice     bool   // a current 预售商品房买卖预告登记
@@ -174,7 +175,7 @@ type Status struct {
 	DeedTaxPaid bool   // the live contract's 契税 is paid
 	Locked      bool   // 单元锁定 by staff
 	Register    Register
-	HandedOver  bool // the keys were handed over (交房) at a handover event
+	HandedOver  bool // handed over with its transfer registered at a handover event (a blocked flat has its keys but not its registration, so the rules still apply to it)
 	Certified   bool // a live, signed 不动产权证书 of the current ownership exists
 }
 
@@ -210,6 +211,85 @@ func (s Status) State() State {
 	return Unpermitted
 }
 
+// Mark is a fact of the register book shown on a unit beside its state:
+// what a prospective buyer may know of any flat (whether it is co-owned,
+// pre-noticed, mortgaged, sealed; 不动产登记资料查询暂行办法 第十九条),
+// never who holds the right.
+type Mark string
+
+const (
+	CoOwnedMark     Mark = "coowned"     // 共有
+	PreNoticeMark   Mark = "prenotice"   // 预告登记
+	PreMortgageMark Mark = "premortgage" // 预抵押（抵押权预告登记）
+	MortgageMark    Mark = "mortgage"    // 抵押
+	SealMark        Mark = "seal"        // 查封（含轮候查封）
+	ObjectionMark   Mark = "objection"   // 异议登记
+	LockMark        Mark = "lock"        // 单元锁定
+)
+
+// Marks lists the marks in legend order.
+var Marks = []Mark{CoOwnedMark, PreNoticeMark, PreMortgageMark, MortgageMark, SealMark, ObjectionMark, LockMark}
+
+// Label is the mark's Chinese name.
+func (m Mark) Label() string {
+	switch m {
+	case CoOwnedMark:
+		return "共有"
+	case PreNoticeMark:
+		return "预告登记"
+	case PreMortgageMark:
+		return "预抵押"
+	case MortgageMark:
+		return "抵押"
+	case SealMark:
+		return "查封"
+	case ObjectionMark:
+		return "异议登记"
+	case LockMark:
+		return "单元锁定"
+	}
+	return string(m)
+}
+
+// Short is the one character the 楼盘表 cell shows.
+func (m Mark) Short() string {
+	switch m {
+	case CoOwnedMark:
+		return "共"
+	case PreNoticeMark:
+		return "预"
+	case PreMortgageMark:
+		return "预押"
+	case MortgageMark:
+		return "押"
+	case SealMark:
+		return "封"
+	case ObjectionMark:
+		return "异"
+	case LockMark:
+		return "锁"
+	}
+	return ""
+}
+
+// Marks lists the unit's marks now, in legend order: every restriction
+// and right a single state hides (a sealed flat shows 限制 whether or not
+// it is also mortgaged).
+func (s Status) Marks() []Mark {
+	r := s.Register
+	var out []Mark
+	for _, m := range []struct {
+		on   bool
+		mark Mark
+	}{{r.CoOwned && (r.Registered || r.DeveloperOwns), CoOwnedMark}, {r.PreNotice, PreNoticeMark}, {r.PreMortgage, PreMortgageMark},
+		{r.Mortgaged, MortgageMark}, {s.Sealed(), SealMark}, {r.Objection, ObjectionMark}, {s.Locked, LockMark}} {
+		if m.on {
+			out = append(out, m.mark)
+		}
+	}
+	return out
+}
+
 // TableCell is one unit in the 楼盘表 grid.
 type TableCell struct {
 	Unit   Unit
@@ -228,13 +308,14 @@ type Table struct {
 	Building Building
 	Rows     []TableRow
 	Counts   map[State]int
+	Marked   map[Mark]int // units with each mark
 	Total    int
 	Columns  int // the widest floor's unit count
 }
 
 // BuildTable arranges units by floor (top down) and 户号, and counts states.
 func BuildTable(b Building, floors []Floor, cells []TableCell) Table {
-	t := Table{Building: b, Counts: map[State]int{}}
+	t := Table{Building: b, Counts: map[State]int{}, Marked: map[Mark]int{}}
 	byFloor := map[int][]TableCell{}
 	named := map[int]string{}
 	for _, f := range floors {
@@ -244,6 +325,9 @@ func BuildTable(b Building, floors []Floor, cells []TableCell) Table {
 		c.State = c.Status.State()
 		byFloor[c.Unit.Floor] = append(byFloor[c.Unit.Floor], c)
 		t.Counts[c.State]++
+		for _, m := range c.Status.Marks() {
+			t.Marked[m]++
+		}
 		t.Total++
 	}
 	var actuals []int

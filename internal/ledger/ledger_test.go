@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"testing"
 
@@ -308,6 +309,28 @@ func TestStatusState(t *testing.T) {
 	for _, tt := range tests {
 		if got := tt.s.State(); got != tt.want {
 			t.Errorf("%+v.State() = %s, want %s", tt.s, got, tt.want)
+		}
+	}
+}
+
+// A unit's marks name every register fact its one state hides: a sealed,
+// mortgaged, co-owned flat shows 限制 with 共, 押 and 封.
+func TestStatusMarks(t *testing.T) {
+	tests := []struct {
+		s    Status
+		want []Mark
+	}{
+		{Status{Permit: "valid"}, nil},
+		{Status{Register: Register{Registered: true, CoOwned: true}}, []Mark{CoOwnedMark}},
+		{Status{Register: Register{CoOwned: true}}, nil}, // no current ownership: nothing held in common
+		{Status{Contract: "filed", Register: Register{PreNotice: true, PreMortgage: true}}, []Mark{PreNoticeMark, PreMortgageMark}},
+		{Status{Register: Register{Registered: true, CoOwned: true, Mortgaged: true, Sealed: true}}, []Mark{CoOwnedMark, MortgageMark, SealMark}},
+		{Status{Register: Register{Registered: true, WaitingSeal: true, Objection: true}}, []Mark{SealMark, ObjectionMark}},
+		{Status{Locked: true}, []Mark{LockMark}},
+	}
+	for _, tt := range tests {
+		if got := tt.s.Marks(); !slices.Equal(got, tt.want) {
+			t.Errorf("%+v.Marks() = %v, want %v", tt.s, got, tt.want)
 		}
 	}
 }

@@ -315,6 +315,7 @@ func Standing(book []Entry, today calendar.Date) ledger.Register {
 			r.OwnershipID, r.OwnerContract = e.ID, e.ContractID
 			r.DeveloperOwns = ownerWasFirst(book, e)
 			r.Registered = !r.DeveloperOwns
+			r.CoOwned = e.Ownership == "共同共有" || e.Ownership == "按份共有"
 		case PreNotice:
 			if e.PreNoticeKind == PreNoticeMortgage {
 				r.PreMortgage = true

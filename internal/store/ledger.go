@@ -879,13 +879,13 @@ func (l *statusLoader) sales(ctx context.Context) error {
 		})
 }
 
-// books reads the register book of every unit (kinds, links and
-// particulars; of the holders only the first name, for the rules'
-// messages) and sets what it says now (registry.Standing).
+// books reads the register book of every unit (kinds, links, particulars
+// and the way an ownership is held; of the holders only the first name,
+// for the rules' messages) and sets what it says now (registry.Standing).
 func (l *statusLoader) books(ctx context.Context) (map[int64][]registry.Entry, error) {
 	books := map[int64][]registry.Entry{}
 	rows, err := l.q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
-		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority, e.service_id, e.term_end,
+		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority, e.service_id, e.term_end, e.ownership,
 		COALESCE((SELECT h.name FROM register_holders h WHERE h.entry_id = e.id ORDER BY h.seq LIMIT 1), '')
 		FROM register_entries e JOIN units u ON u.id = e.unit_id WHERE `+l.where+` ORDER BY e.unit_id, e.id`, l.args...)
 	if err != nil {
@@ -896,7 +896,7 @@ func (l *statusLoader) books(ctx context.Context) (map[int64][]registry.Entry, e
 		var e registry.Entry
 		var kind, end, holder string
 		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end, &e.Detail.Waiting,
-			&e.Detail.NoTransfer, &e.Detail.Authority, &e.ServiceID, &e.Detail.TermEnd, &holder); err != nil {
+			&e.Detail.NoTransfer, &e.Detail.Authority, &e.ServiceID, &e.Detail.TermEnd, &e.Ownership, &holder); err != nil {
 			return nil, err
 		}
 		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)

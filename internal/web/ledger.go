@@ -575,6 +575,7 @@ type BuildingPage struct {
 	Project ledger.Project
 	Table   ledger.Table
 	States  []ledger.State
+	Marks   []ledger.Mark
 	Others  []store.BuildingSummary
 	Public  bool
 	Prefix  string // "/public" on the public pages
@@ -613,7 +614,7 @@ func (s *Server) renderBuilding(w http.ResponseWriter, r *http.Request, proj led
 		return err
 	}
 	return s.render(w, 200, "building", BuildingPage{Base: s.base(r, "楼盘表："+proj.Name+" "+b.Name), Project: proj, Table: t,
-		States: ledger.States, Others: d.Buildings, Public: public, Prefix: map[bool]string{true: "/public"}[public]})
+		States: ledger.States, Marks: ledger.Marks, Others: d.Buildings, Public: public, Prefix: map[bool]string{true: "/public"}[public]})
 }
 
 // UnitPage shows one unit.

@@ -443,6 +443,31 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	if legend := webtest.Text(t, s.b, ".legend"); !strings.Contains(legend, "限制") || !strings.Contains(legend, wantTransferred) {
 		t.Errorf("legend %q lacks 限制 or %s", legend, wantTransferred)
 	}
+	// The public 楼盘表 marks what a prospective buyer may know of each flat
+	// (抵押, 查封; 不动产登记资料查询暂行办法 第十九条) and never who holds it.
+	s.do("public table", chromedp.Navigate(fmt.Sprintf("%s/public/buildings/%d", s.base, ref.Unit.BuildingID)), chromedp.WaitVisible(chromedp.CSS("table.grid")))
+	webtest.Screenshot(t, s.b, "public-table-marks")
+	refFree, _ := env.DB.Unit(ctx, free)
+	marks := map[string]string{refFree.Unit.Room: "seal"}
+	if paid.Payment.Loan() {
+		marks[ref.Unit.Room] = "mortgage"
+	}
+	for room, mark := range marks {
+		got, err := chromedp.Run(s.b, chromedp.Evaluate[string](fmt.Sprintf(`[...document.querySelectorAll('a.cell[data-room="%s"] .mark')].map(m => m.className).join(' ')`, room)))
+		if err != nil || !strings.Contains(got, "m-"+mark) {
+			t.Errorf("public 楼盘表, %s: marks %q (%v), want m-%s", room, got, err, mark)
+		}
+	}
+	if n := webtest.Text(t, s.b, `#marks [data-mark="seal"]`); n != "1" {
+		t.Errorf("public legend: %q sealed flats, want 1", n)
+	}
+	grid := webtest.Text(t, s.b, "table.grid")
+	titles, _ := chromedp.Run(s.b, chromedp.Evaluate[string](`[...document.querySelectorAll('a.cell')].map(c => c.title).join(' ')`))
+	for _, b := range paid.Buyers {
+		if strings.Contains(grid+titles, b.Name) {
+			t.Errorf("the public 楼盘表 names the buyer %s", b.Name)
+		}
+	}
 	// The API answers the same state, with what decides it.
 	cl := env.Client(t, "shouli")
 	for _, tt := range []struct {
