@@ -206,6 +206,7 @@ func unlockKeys(ctx context.Context, db *store.DB, withDemo bool, log *slog.Logg
 // registerJobs wires the worker's periodic work.
 func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier.Courier, keys *certificate.Keyring) {
 	w.HandleHandover(cal, keys)
+	w.HandleProofs(keys)
 	// Deliver the outbox to partners every few seconds.
 	// A delivery failing the prefecture's number of attempts is dead until an
 	// administrator replays it.

@@ -852,10 +852,21 @@ type utilityAnswerInput struct {
 }
 
 type mortgageJSON struct {
-	Entry   entryJSON `json:"entry"`
-	Obligor string    `json:"obligor" doc:"抵押人（脱敏）"`
-	Project string    `json:"project"`
-	Room    string    `json:"room"`
+	Entry   entryJSON     `json:"entry"`
+	Obligor string        `json:"obligor" doc:"抵押人（脱敏）"`
+	Project string        `json:"project"`
+	Room    string        `json:"room"`
+	Proof   *proofRefJSON `json:"proof,omitempty" doc:"电子不动产登记证明（签发中时缺省）"`
+}
+
+// proofRefJSON names a signed proof: the bank verifies it with
+// GET /api/v1/verify/{licence_id}?number={number}.
+type proofRefJSON struct {
+	ID        int64  `json:"id"`
+	LicenceID string `json:"licence_id" doc:"电子证照标识"`
+	Number    string `json:"number" doc:"不动产登记证明号"`
+	Signed    bool   `json:"signed" doc:"已经登记机构SM2签名"`
+	State     string `json:"state" doc:"live | cancelled"`
 }
 
 type mortgageList struct {
@@ -974,7 +985,11 @@ func (a *API) listMortgages(w http.ResponseWriter, r *http.Request) error {
 	}
 	out := []mortgageJSON{}
 	for _, m := range rows {
-		out = append(out, mortgageJSON{Entry: ToEntryJSON(m.Entry, m.Status), Room: m.Room, Project: m.Project, Obligor: code.MaskName(m.Entry.Obligor.Name)})
+		j := mortgageJSON{Entry: ToEntryJSON(m.Entry, m.Status), Room: m.Room, Project: m.Project, Obligor: code.MaskName(m.Entry.Obligor.Name)}
+		if c := m.Proof; c.ID != 0 {
+			j.Proof = &proofRefJSON{ID: c.ID, LicenceID: c.LicenceID, Number: c.Number, Signed: len(c.Signature) > 0, State: c.State}
+		}
+		out = append(out, j)
 	}
 	return writeJSON(w, 200, mortgageList{Mortgages: out})
 }

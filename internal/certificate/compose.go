@@ -57,11 +57,18 @@ func Compose(e registry.Entry, kind Kind, licence string, s Subject) Payload {
 	p.Obligor = e.Obligor.Name
 	p.Area = "房屋建筑面积" + area + "㎡"
 	p.Matter = e.Kind.Label()
-	if e.Kind == registry.Mortgage {
+	switch e.Kind {
+	case registry.Mortgage:
 		p.Matter = "抵押权"
 		p.Amount = e.Amount.StringFixed(2)
 		p.Term = e.Detail.TermStart + "起" + e.Detail.TermEnd + "止"
 		p.Notes = fmt.Sprintf("抵押顺位%d；%s", e.Detail.Rank, e.Note)
+	case registry.PreNotice:
+		// 预告登记证明: the sale's (the price) or the loan's (the secured
+		// amount) pre-notice, against the developer or the buyers.
+		p.Matter = registry.PreNoticeLabel(e.PreNoticeKind)
+		p.Amount = e.Amount.StringFixed(2)
+		p.Notes = "预告登记后，未经预告登记的权利人同意，处分该不动产的，不发生物权效力（《民法典》第二百二十一条）"
 	}
 	return p
 }

@@ -51,9 +51,15 @@ func TestCompose(t *testing.T) {
 				t.Errorf("got %+v, want the mortgage's amount, term, rank and obligor", p)
 			}
 		}},
-		{"pre-notice proof", registry.Entry{Kind: registry.PreNotice}, Proof, sub, func(t *testing.T, p Payload) {
-			if p.Matter != registry.PreNotice.Label() || p.Area != "房屋建筑面积98.76㎡" {
-				t.Errorf("got matter %q area %q, want the pre-notice and the flat's area", p.Matter, p.Area)
+		{"pre-notice proof", registry.Entry{Kind: registry.PreNotice, PreNoticeKind: registry.PreNoticeSale, Amount: decimal.RequireFromString("1200000")}, Proof, sub,
+			func(t *testing.T, p Payload) {
+				if p.Matter != "预售商品房买卖预告登记" || p.Amount != "1200000.00" || p.Area != "房屋建筑面积98.76㎡" {
+					t.Errorf("got matter %q amount %q area %q, want the sale pre-notice, its price and the flat's area", p.Matter, p.Amount, p.Area)
+				}
+			}},
+		{"pre-mortgage proof", registry.Entry{Kind: registry.PreNotice, PreNoticeKind: registry.PreNoticeMortgage}, Proof, sub, func(t *testing.T, p Payload) {
+			if p.Matter != "预售商品房抵押权预告登记" {
+				t.Errorf("got matter %q, want the pre-mortgage", p.Matter)
 			}
 		}},
 	}

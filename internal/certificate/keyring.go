@@ -2,6 +2,7 @@ package certificate
 
 import (
 	"fmt"
+	"slices"
 	"sync"
 
 	"github.com/emmansun/gmsm/smx509"
@@ -33,6 +34,19 @@ func UnlockKeyring(keys []Key, passphrase []byte) (*Keyring, error) {
 		kr.signers[k.Jurisdiction] = s
 	}
 	return kr, nil
+}
+
+// Jurisdictions lists the jurisdictions whose key is unlocked, in order.
+func (kr *Keyring) Jurisdictions() []string {
+	if kr == nil {
+		return nil
+	}
+	out := make([]string, 0, len(kr.signers))
+	for j := range kr.signers {
+		out = append(out, j)
+	}
+	slices.Sort(out)
+	return out
 }
 
 // Signer returns the jurisdiction's unlocked signer; without one (none

@@ -39,7 +39,7 @@ func LoadRegistration(ctx context.Context, db *store.DB, f *Foundation, lr *Ledg
 	}
 	l := &registrationLoad{ctx: ctx, db: db, f: f, set: setClock, cal: cal, p: lr.Projects[0], buildings: cr.Filing.Buildings,
 		res: &RegistrationResult{}, acceptor: actorOf(f, "shouli"), reviewer: actorOf(f, "shenhe"), recorder: actorOf(f, "dengbu")}
-	steps := []func() error{l.keysAndReview, l.schedule, l.firstRegistration, l.deedTax, l.maintenance, l.seal,
+	steps := []func() error{l.keysAndReview, l.proofs, l.schedule, l.firstRegistration, l.deedTax, l.maintenance, l.seal,
 		l.handoverDay, l.utilities, l.objection}
 	for _, step := range steps {
 		if err := step(); err != nil {
@@ -67,6 +67,13 @@ type registrationLoad struct {
 
 // day moves the clock to a day of the story, minutes after 10:00.
 func (l *registrationLoad) day(s string, minutes int) { at(l.set, calendar.MustDate(s), minutes) }
+
+// proofs issues the signed 预告登记证明 of the contracts filed so far, as
+// the server's proofs.issue job does.
+func (l *registrationLoad) proofs() error {
+	_, err := l.db.IssueProofs(l.ctx, l.keys)
+	return err
+}
 
 // keysAndReview creates and unlocks the authority's key, turns on automatic
 // review of standard cases and stocks the paper blanks.

@@ -3,6 +3,7 @@ package jobs
 import (
 	"context"
 	"encoding/json"
+	"time"
 
 	"handover/internal/calendar"
 	"handover/internal/certificate"
@@ -31,5 +32,25 @@ func (w *Worker) HandleHandover(cal *calendar.Source, keys *certificate.Keyring)
 			return nil
 		}
 		return err
+	})
+}
+
+// HandleProofs issues the signed 预告登记证明 that contract filings queue:
+// every two seconds each server looks (a read) and, when some are due,
+// makes and signs them (store.IssueProofs; the servers take different
+// proofs, or wait for each other, through the queue's row locks).
+func (w *Worker) HandleProofs(keys *certificate.Keyring) {
+	w.EveryHere(2*time.Second, func(ctx context.Context) {
+		due, err := w.db.ProofsDue(ctx)
+		if err != nil || !due {
+			return
+		}
+		n, err := w.db.IssueProofs(ctx, keys)
+		if n > 0 {
+			w.log.Info("proofs issued", "proofs", n)
+		}
+		if err != nil && ctx.Err() == nil {
+			w.log.Error("issuing proofs", "err", err)
+		}
 	})
 }

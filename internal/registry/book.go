@@ -224,12 +224,7 @@ func Statuses(book []Entry) map[int64]Status {
 		if e.Ends == 0 {
 			continue
 		}
-		switch e.EndKind {
-		case Cancelled:
-			out[e.Ends] = Terminated
-		default:
-			out[e.Ends] = History
-		}
+		out[e.Ends] = EndedStatus(e.EndKind)
 	}
 	// A waiting seal (轮候查封) is 临时 while an earlier seal stands and takes
 	// effect, in order, when the earlier ones are lifted. A seal's place in
@@ -250,6 +245,15 @@ func Statuses(book []Entry) map[int64]Status {
 		sealed = true
 	}
 	return out
+}
+
+// EndedStatus is the status of an entry another ended: 终止 when it was
+// cancelled (注销, 解封), 历史 when the right moved on or converted.
+func EndedStatus(k EndKind) Status {
+	if k == Cancelled {
+		return Terminated
+	}
+	return History
 }
 
 // Origin returns the entry id as first recorded: a 更正 followed back to the

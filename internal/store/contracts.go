@@ -567,19 +567,26 @@ func (db *DB) FileContract(ctx context.Context, actor audit.Actor, id int64) (pr
 			return err
 		}
 		c.Digest = c.ComputeDigest(f.Ref.Unit)
-		if err := tx.registerPreNotice(ctx, c, f); err != nil {
+		pre, err := tx.registerPreNotice(ctx, c, f)
+		if err != nil {
 			return err
 		}
+		proofs := []int64{pre}
 		materials := map[string]any{
 			"identity":  contractParties(c),
 			"household": map[string]any{"home_count": c.HomeCount, "home_count_label": c.HomeCount.Label(), "marital": c.Marital},
 		}
 		if c.Payment.Loan() {
-			if err := tx.registerPreMortgage(ctx, c, f); err != nil {
+			pm, err := tx.registerPreMortgage(ctx, c, f)
+			if err != nil {
 				return err
 			}
+			proofs = append(proofs, pm)
 			materials["loan_contract"] = map[string]any{"bank": f.Bank.Name, "bank_id": c.LoanBank, "number": c.LoanNo,
 				"amount": c.LoanAmount.StringFixed(2), "years": c.LoanYears, "payment": c.Payment}
+		}
+		if err := tx.dueProofs(ctx, c.Jurisdiction, proofs...); err != nil {
+			return err
 		}
 		return tx.insertMaterials(ctx, c.ID, materials)
 	})
@@ -587,8 +594,8 @@ func (db *DB) FileContract(ctx context.Context, actor audit.Actor, id int64) (pr
 
 // registerPreNotice records the buyers' pre-notice (预告登记, kind 1) of a
 // contract being filed, against the developer, with the events of the
-// filing and of the pre-notice.
-func (tx *Tx) registerPreNotice(ctx context.Context, c *presale.Contract, f saleContext) error {
+// filing and of the pre-notice; it returns the entry.
+func (tx *Tx) registerPreNotice(ctx context.Context, c *presale.Contract, f saleContext) (int64, error) {
 	var holders []registry.Holder
 	for _, b := range c.Buyers {
 		holders = append(holders, registry.Holder{Name: b.Name, IDKind: "身份证", IDNumber: b.IDNumber, ShareNum: b.ShareNum, ShareDen: b.ShareDen})
@@ -597,7 +604,7 @@ func (tx *Tx) registerPreNotice(ctx context.Context, c *presale.Contract, f sale
 		RightType: registry.RightPreNotice, PreNoticeKind: registry.PreNoticeSale, Holders: holders, Obligor: f.Developer,
 		Ownership: c.Ownership.Label(), Amount: c.TotalPrice, ContractID: c.ID}, c.Jurisdiction, code.Proof)
 	if err != nil {
-		return err
+		return 0, err
 	}
 	c.PreNoticeNo = pre.CertNo
 	ref := f.Ref
@@ -606,25 +613,26 @@ func (tx *Tx) registerPreNotice(ctx context.Context, c *presale.Contract, f sale
 		"home_count": c.HomeCount, "area": c.PriceArea.StringFixed(2), "digest": c.Digest, "filed_at": tx.now}
 	agg := fmt.Sprintf("unit:%d", c.UnitID)
 	if err := tx.emit(exchange.ContractFiled, agg, c.Jurisdiction, payload); err != nil {
-		return err
+		return 0, err
 	}
-	return tx.emit(exchange.PreNoticeRegistered, agg, c.Jurisdiction, map[string]any{"cert_no": pre.CertNo,
+	return pre.ID, tx.emit(exchange.PreNoticeRegistered, agg, c.Jurisdiction, map[string]any{"cert_no": pre.CertNo,
 		"unit_no": ref.Unit.UnitNo, "kind": registry.PreNoticeSale, "holders": contractParties(c), "obligor": f.Developer.Name,
 		"amount": c.TotalPrice.StringFixed(2), "contract": c.Number})
 }
 
 // registerPreMortgage records the lending bank's pre-mortgage (kind 3)
-// of a contract being filed with a loan, and its event.
-func (tx *Tx) registerPreMortgage(ctx context.Context, c *presale.Contract, f saleContext) error {
+// of a contract being filed with a loan, and its event; it returns the
+// entry.
+func (tx *Tx) registerPreMortgage(ctx context.Context, c *presale.Contract, f saleContext) (int64, error) {
 	pm, err := tx.record(ctx, registry.Entry{UnitID: c.UnitID, Kind: registry.PreNotice, RegType: registry.RegPreNotice,
 		RightType: registry.RightPreNotice, PreNoticeKind: registry.PreNoticeMortgage,
 		Holders: []registry.Holder{f.Bank},
 		Obligor: registry.Holder{Name: c.BuyerNames(), IDKind: "身份证", IDNumber: c.Buyers[0].IDNumber},
 		Amount:  c.LoanAmount, ContractID: c.ID}, c.Jurisdiction, code.Proof)
 	if err != nil {
-		return err
+		return 0, err
 	}
-	return tx.emit(exchange.PreMortgageRecorded, fmt.Sprintf("unit:%d", c.UnitID), c.Jurisdiction, map[string]any{"cert_no": pm.CertNo,
+	return pm.ID, tx.emit(exchange.PreMortgageRecorded, fmt.Sprintf("unit:%d", c.UnitID), c.Jurisdiction, map[string]any{"cert_no": pm.CertNo,
 		"unit_no": f.Ref.Unit.UnitNo, "bank": f.Bank.Name, "amount": c.LoanAmount.StringFixed(2), "years": c.LoanYears,
 		"loan_contract": c.LoanNo, "mortgagors": contractParties(c)})
 }
@@ -810,6 +818,9 @@ func (db *DB) executeCancellation(ctx context.Context, tx *Tx, c *presale.Contra
 		}
 		if _, err := tx.record(ctx, registry.Entry{UnitID: c.UnitID, Kind: registry.Cancellation, RegType: registry.RegCancel,
 			Ends: e.ID, EndKind: registry.Cancelled, ContractID: c.ID, Note: "合同注销备案：" + c.EndReason}, "", 0); err != nil {
+			return err
+		}
+		if err := tx.cancelCertificates(ctx, e.ID, "预告登记已注销：合同注销备案"); err != nil {
 			return err
 		}
 		typ := exchange.PreNoticeCancelled

@@ -88,28 +88,40 @@ func (tx *Tx) nextCertNo(ctx context.Context, jurisdiction string, kind code.Cer
 	return no.String(), nil
 }
 
+// entryColumns are a register entry's columns (without its holders) over
+// register_entries e, in scanEntry's order.
+const entryColumns = `e.id, e.unit_id, e.kind, e.reg_type, e.right_type, e.prenotice_kind, e.ownership, e.obligor_name, e.obligor_id,
+	e.amount, e.cert_no, COALESCE(e.contract_id, 0), COALESCE(e.ends_entry, 0), e.end_kind, e.note, e.recorded_by, e.recorded_at,
+	e.term_start, e.term_end, e.mortgage_rank, e.no_transfer, e.authority, e.doc_no, e.seal_kind, e.waiting, e.service_id`
+
+// scanEntry reads entryColumns, then any further destinations given.
+func scanEntry(r rowScanner, more ...any) (registry.Entry, error) {
+	var e registry.Entry
+	var kind, end string
+	var amount int64
+	err := r.Scan(append([]any{&e.ID, &e.UnitID, &kind, &e.RegType, &e.RightType, &e.PreNoticeKind, &e.Ownership, &e.Obligor.Name,
+		&e.Obligor.IDNumber, &amount, &e.CertNo, &e.ContractID, &e.Ends, &end, &e.Note, &e.RecordedBy, &e.RecordedAt,
+		&e.Detail.TermStart, &e.Detail.TermEnd, &e.Detail.Rank, &e.Detail.NoTransfer, &e.Detail.Authority, &e.Detail.DocNo,
+		&e.Detail.SealKind, &e.Detail.Waiting, &e.ServiceID}, more...)...)
+	e.Kind, e.EndKind, e.Amount = registry.Kind(kind), registry.EndKind(end), measure.FromCents(amount)
+	return e, err
+}
+
+// unitBook reads a unit's register book with its holders, in the order
+// recorded.
 func unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, unit_id, kind, reg_type, right_type, prenotice_kind, ownership, obligor_name, obligor_id,
-		amount, cert_no, COALESCE(contract_id, 0), COALESCE(ends_entry, 0), end_kind, note, recorded_by, recorded_at,
-		term_start, term_end, mortgage_rank, no_transfer, authority, doc_no, seal_kind, waiting, service_id
-		FROM register_entries WHERE unit_id = $1 ORDER BY id`, unitID)
+	rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+` FROM register_entries e WHERE e.unit_id = $1 ORDER BY e.id`, unitID)
 	if err != nil {
 		return nil, err
 	}
 	var book []registry.Entry
 	byID := map[int64]int{}
 	for rows.Next() {
-		var e registry.Entry
-		var kind, end string
-		var amount int64
-		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.RightType, &e.PreNoticeKind, &e.Ownership, &e.Obligor.Name,
-			&e.Obligor.IDNumber, &amount, &e.CertNo, &e.ContractID, &e.Ends, &end, &e.Note, &e.RecordedBy, &e.RecordedAt,
-			&e.Detail.TermStart, &e.Detail.TermEnd, &e.Detail.Rank, &e.Detail.NoTransfer, &e.Detail.Authority, &e.Detail.DocNo,
-			&e.Detail.SealKind, &e.Detail.Waiting, &e.ServiceID); err != nil {
+		e, err := scanEntry(rows)
+		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		e.Kind, e.EndKind, e.Amount = registry.Kind(kind), registry.EndKind(end), measure.FromCents(amount)
 		byID[e.ID] = len(book)
 		book = append(book, e)
 	}

@@ -1168,6 +1168,10 @@ func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registr
 		if _, err := tx.record(ctx, c, a.Jurisdiction, 0); err != nil {
 			return e, err
 		}
+		// The pre-notice's proof ends with it (预告转本).
+		if err := tx.cancelCertificates(ctx, c.Ends, c.Note); err != nil {
+			return e, err
+		}
 	}
 	for _, c := range r.Cancels {
 		if err := tx.cancelCertificates(ctx, c.Entry, c.Reason); err != nil {

@@ -618,7 +618,12 @@ func ownMortgage(book []registry.Entry, c store.Certificate, id string) bool {
 // MortgagesPage lists the mortgages registered for the principal's bank.
 type MortgagesPage struct {
 	Base
-	Rows []store.MortgageRow
+	List    store.Listed[store.MortgageRow]
+	Pager   Pager
+	Show    string // "" (the current ones) or "all"
+	Q       string
+	Current int // the current ones, in all
+	All     int
 }
 
 func (s *Server) mortgagesPage(w http.ResponseWriter, r *http.Request) error {
@@ -633,7 +638,29 @@ func (s *Server) mortgagesPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.render(w, 200, "mortgages", MortgagesPage{Base: s.base(r, "本行抵押登记"), Rows: rows})
+	page := MortgagesPage{Base: s.base(r, "本行抵押登记"), Q: listSearch(r), All: len(rows)}
+	if r.URL.Query().Get("show") == "all" {
+		page.Show = "all"
+	}
+	// The current ones by default: a bank's daily question is what it holds
+	// now; the converted 预抵押 and released mortgages are one click away.
+	var shown []store.MortgageRow
+	for _, m := range rows {
+		current := m.Status == registry.Current
+		if current {
+			page.Current++
+		}
+		if (page.Show == "all" || current) && (page.Q == "" || strings.Contains(m.Project+" "+m.Room+" "+m.Entry.CertNo, page.Q)) {
+			shown = append(shown, m)
+		}
+	}
+	at := listPage(r)
+	page.List = store.Listed[store.MortgageRow]{Total: len(shown), Page: at}
+	if from := (at.Number - 1) * at.Size; from < len(shown) {
+		page.List.Rows = shown[from:min(from+at.Size, len(shown))]
+	}
+	page.Pager = pagerOf(r, page.List)
+	return s.render(w, 200, "mortgages", page)
 }
 
 // ---- a utility's transfer requests

@@ -157,6 +157,7 @@ func StartWith(t testing.TB, db *store.DB, clock *storetest.Clock, f *demo.Found
 	// The background worker runs queued handover batches, as in serve.
 	worker := jobs.New(db, log, clock.Now, 100*time.Millisecond)
 	worker.HandleHandover(cal, keys)
+	worker.HandleProofs(keys)
 	wctx, stop := context.WithCancel(context.Background())
 	done := make(chan struct{}, 2)
 	// The generations watcher, as in serve: another process's change to

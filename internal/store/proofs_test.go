@@ -1,0 +1,132 @@
+package store_test
+
+import (
+	"context"
+	"encoding/json"
+	"testing"
+	"time"
+
+	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/certificate"
+	"handover/internal/handover"
+	"handover/internal/ledger"
+	"handover/internal/presale"
+)
+
+// Every filed contract's pre-notice (and a loan's 预抵押) gets a signed
+// 预告登记证明 from the proofs.issue job: one per pre-notice, signed with
+// the authority's key, verified like a title certificate, listed on the
+// bank's page; a second run issues nothing again. When the transfer
+// converts the pre-notice (预告转本) its proof is cancelled with it.
+func TestPreNoticeProofs(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	var prenotices int
+	x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM register_entries WHERE kind = 'prenotice'`).Scan(&prenotices)
+	if prenotices != len(x.contracts) {
+		t.Fatalf("fixture: %d pre-notices for %d contracts, want one each", prenotices, len(x.contracts))
+	}
+	n, err := x.db.IssueProofs(ctx, x.keys)
+	if err != nil || n != prenotices {
+		t.Fatalf("IssueProofs: %d (%v), want %d", n, err, prenotices)
+	}
+	if again, err := x.db.IssueProofs(ctx, x.keys); err != nil || again != 0 {
+		t.Errorf("a second run: %d (%v), want 0", again, err)
+	}
+	var due int
+	x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM proofs_due`).Scan(&due)
+	if due != 0 {
+		t.Errorf("proofs still due: %d", due)
+	}
+
+	c := x.contracts[0]
+	certs, err := x.db.CertificatesOfUnit(ctx, c.UnitID)
+	if err != nil || len(certs) == 0 {
+		t.Fatalf("the unit's proofs: %v (%v)", certs, err)
+	}
+	proof := certs[0]
+	v, err := x.db.Verify(ctx, proof.LicenceID)
+	if err != nil || !v.SignatureValid || v.State != "现势" || v.Kind != certificate.Proof || v.Number != c.PreNoticeNo {
+		t.Fatalf("the pre-notice proof verifies as %+v (%v), want a live, validly signed proof numbered %s", v, err, c.PreNoticeNo)
+	}
+	var p certificate.Payload
+	if err := json.Unmarshal(proof.Payload, &p); err != nil || p.Matter != "预售商品房买卖预告登记" || p.Amount == "" {
+		t.Errorf("the proof states %q for %q (%v), want the sale pre-notice and its price", p.Matter, p.Amount, err)
+	}
+
+	// The handover converts the sale pre-notice: its proof is cancelled.
+	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
+	ev, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"),
+		Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))
+	if _, err := x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil {
+		t.Fatal(err)
+	}
+	if v, err := x.db.Verify(ctx, proof.LicenceID); err != nil || v.State != "注销" || v.CancelReason == "" || !v.SignatureValid {
+		t.Errorf("the converted pre-notice's proof: %+v (%v), want 注销 with its reason", v, err)
+	}
+	var live int
+	x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM certificates c JOIN register_entries e ON e.id = c.entry_id
+		WHERE e.kind = 'prenotice' AND c.state = 'live' AND EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id)`).Scan(&live)
+	if live != 0 {
+		t.Errorf("%d proofs of ended pre-notices still live", live)
+	}
+}
+
+// A loan's 预抵押 gets its signed proof too, held by the lending bank: the
+// bank's list shows it with its proof, and the 楼盘表 marks the flat 预 and
+// 预押 (never naming the buyers or the bank).
+func TestPreMortgageProofForTheBank(t *testing.T) {
+	x := newSaleFixture(t)
+	ctx := context.Background()
+	k, err := certificate.NewKey("昌吉市不动产登记中心", x.f.Orgs["652301/registry"].USCC, []byte(passphrase), x.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Jurisdiction = "652301"
+	if _, err := x.db.PutKey(ctx, audit.System(), k); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := x.db.UnlockKeys(ctx, []byte(passphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := x.input(x.units[0])
+	in.Ownership = presale.Shares
+	in.Buyers = []presale.Buyer{{Name: "张伟", IDNumber: buyerIDs[0], ShareNum: 1, ShareDen: 3}, {Name: "李娜", IDNumber: buyerIDs[1], ShareNum: 2, ShareDen: 3}}
+	in.Payment, in.LoanBank, in.LoanAmount, in.LoanYears, in.LoanNo = presale.Commercial, x.bank, dec("500000"), 25, "JK2026-001"
+	if _, err := x.db.FileContract(ctx, x.dev, x.sign(t, in).ID); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := x.db.IssueProofs(ctx, keys); err != nil || n != 2 {
+		t.Fatalf("IssueProofs: %d (%v), want the sale's and the loan's", n, err)
+	}
+	bank, err := x.db.Org(ctx, x.bank)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := x.db.MortgagesOf(ctx, bank.USCC)
+	if err != nil || len(rows) != 1 {
+		t.Fatalf("the bank's mortgages: %v (%v), want its 预抵押", rows, err)
+	}
+	r := rows[0]
+	if r.Proof.ID == 0 || len(r.Proof.Signature) == 0 || r.Proof.Number != r.Entry.CertNo || r.Proof.Kind != certificate.Proof {
+		t.Errorf("the bank's 预抵押: proof %+v, want its signed proof numbered %s", r.Proof, r.Entry.CertNo)
+	}
+	if v, err := x.db.Verify(ctx, r.Proof.LicenceID); err != nil || !v.SignatureValid || v.State != "现势" {
+		t.Errorf("the 预抵押 proof verifies as %+v (%v)", v, err)
+	}
+	tab, err := x.db.BuildingTable(ctx, x.building)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, m := range []ledger.Mark{ledger.PreNoticeMark, ledger.PreMortgageMark} {
+		if tab.Marked[m] != 1 {
+			t.Errorf("楼盘表 marks %v: %d, want 1", m, tab.Marked[m])
+		}
+	}
+}
