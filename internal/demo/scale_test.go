@@ -53,7 +53,7 @@ func TestScale(t *testing.T) {
 		{"filed contracts", `SELECT COUNT(*) FROM contracts WHERE state = 'filed'`, want.Sold},
 		{"contracts without exactly one buyer owning it alone (no share)", `SELECT COUNT(*) FROM contracts c WHERE (SELECT COUNT(*) FROM contract_buyers b WHERE b.contract_id = c.id AND b.share_num = b.share_den) <> 1`, 0},
 		{"bulk sales audited", `SELECT COUNT(*) FROM audit_events WHERE action = 'synthetic.load' AND record_id = 'contracts'`, want.Projects},
-		{"handover units done", `SELECT COUNT(*) FROM handover_units WHERE state = 'done'`, res.HandedOver},
+		{"handover units handed over (done or blocked)", `SELECT COUNT(*) FROM handover_units WHERE handed_over_on <> ''`, res.HandedOver},
 	} {
 		var got int
 		if err := raw.QueryRowContext(ctx, c.query).Scan(&got); err != nil {
