@@ -28,6 +28,7 @@ const (
 	ProjectRead   Action = "project.read"
 	ProjectManage Action = "project.manage"
 	PermitConfirm Action = "permit.confirm"
+	LandConfirm   Action = "land.confirm"
 	UnitLock      Action = "unit.lock"
 	PresaleApply  Action = "presale.apply"
 	PresaleDecide Action = "presale.decide"
@@ -108,6 +109,7 @@ var descriptions = map[Action]string{
 	ProjectRead:        "查看项目与楼盘表",
 	ProjectManage:      "编辑项目与导入楼盘表",
 	PermitConfirm:      "确认规划、施工许可证",
+	LandConfirm:        "确认宗地国有建设用地使用权与出让价款缴清",
 	UnitLock:           "锁定或解锁户",
 	PresaleApply:       "申请预售许可",
 	PresaleDecide:      "审批预售许可",
@@ -212,6 +214,9 @@ var policy = map[Action]rule{
 		recorder: Jurisdiction, inspector: Jurisdiction, tax: Jurisdiction, supervisor: Prefecture}),
 	ProjectManage: roles(grants{developer: OwnDeveloper}),
 	PermitConfirm: roles(grants{housing: Jurisdiction}),
+	// The natural-resources bureau's land department of the project's
+	// jurisdiction (the store names it as the target's organisation).
+	LandConfirm:   roles(grants{inspector: OwnOrg}),
 	UnitLock:      roles(grants{housing: Jurisdiction, recorder: Jurisdiction}),
 	PresaleApply:  roles(grants{developer: OwnDeveloper}),
 	PresaleDecide: roles(grants{housing: Jurisdiction}),

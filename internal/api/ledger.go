@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -26,6 +27,7 @@ import (
 
 func (a *API) ledgerRoutes() []Route {
 	id := []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}
+	idAndCode := append(slices.Clip(id), Param{Name: "code", In: "path", Required: true, Type: "string", Desc: "宗地代码"})
 	return []Route{
 		{Method: "GET", Pattern: "/api/v1/projects", Action: access.ProjectRead, Tag: "楼盘表与预售",
 			Summary: "列出项目（分页，计划交付日期在前）", Params: append([]Param{{Name: "jurisdiction", In: "query"},
@@ -40,6 +42,8 @@ func (a *API) ledgerRoutes() []Route {
 			Summary: "修改项目", Params: id, Request: projectInput{}, Response: projectJSON{}, handle: a.updateProject},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/parcels", Action: access.ProjectManage, Tag: "楼盘表与预售",
 			Summary: "登记或更新项目的宗地（国有建设用地使用权、出让价款）", Params: id, Request: parcelJSON{}, Response: parcelJSON{}, Status: 201, handle: a.putParcel},
+		{Method: "POST", Pattern: "/api/v1/projects/{id}/parcels/{code}/confirm", Action: access.LandConfirm, Tag: "楼盘表与预售",
+			Summary: "自然资源部门确认宗地的国有建设用地使用权证书与出让价款缴清", Params: idAndCode, Response: parcelJSON{}, handle: a.confirmLand},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/permits", Action: access.ProjectManage, Tag: "楼盘表与预售",
 			Summary: "登记建设工程规划许可证或建筑工程施工许可证", Params: id, Request: permitInput{}, Response: permitJSON{}, Status: 201, handle: a.addPermit},
 		{Method: "POST", Pattern: "/api/v1/permits/{id}/confirm", Action: access.PermitConfirm, Tag: "楼盘表与预售",
@@ -113,12 +117,19 @@ type parcelJSON struct {
 	GrantFloor    string        `json:"grant_floor_area"`
 	LandCertNo    string        `json:"land_cert_no"`
 	LandCertOn    calendar.Date `json:"land_cert_on"`
+	// Read only: set by the natural-resources bureau (POST …/parcels/{code}/confirm), voided by a change of the land facts.
+	LandConfirmed   bool       `json:"land_confirmed" doc:"自然资源部门已确认使用权证书与出让价款缴清（只读）"`
+	LandConfirmedAt *time.Time `json:"land_confirmed_at,omitempty" doc:"确认时间（只读）"`
 }
 
 func toParcelJSON(p ledger.Parcel) parcelJSON {
-	return parcelJSON{Code: p.Code, Area: p.Area.StringFixed(2), Use: p.Use, RightNature: p.RightNature, TermStart: p.TermStart,
+	out := parcelJSON{Code: p.Code, Area: p.Area.StringFixed(2), Use: p.Use, RightNature: p.RightNature, TermStart: p.TermStart,
 		TermEnd: p.TermEnd, GrantContract: p.GrantContract, PremiumDue: p.PremiumDue.StringFixed(2), PremiumPaid: p.PremiumPaid.StringFixed(2),
-		GrantFloor: p.GrantFloor.StringFixed(2), LandCertNo: p.LandCertNo, LandCertOn: p.LandCertOn}
+		GrantFloor: p.GrantFloor.StringFixed(2), LandCertNo: p.LandCertNo, LandCertOn: p.LandCertOn, LandConfirmed: p.LandConfirmed()}
+	if p.LandConfirmed() {
+		out.LandConfirmedAt = &p.LandConfirmedAt
+	}
+	return out
 }
 
 type permitJSON struct {
@@ -526,6 +537,18 @@ func (a *API) putParcel(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 201, toParcelJSON(parcel))
+}
+
+func (a *API) confirmLand(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	p, err := a.DB.ConfirmLand(r.Context(), identity.ActorFrom(r.Context()), id, r.PathValue("code"))
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 200, toParcelJSON(p))
 }
 
 type permitInput struct {

@@ -132,6 +132,7 @@ func userSpecs() []userSpec {
 		{"zhujian", "陈刚", "652301/housing", r(identity.RoleHousing), ""},
 		{"yanshou", "刘洋", "652301/fire", r(identity.RoleInspector), ""},
 		{"guihua", "孙丽", "652301/planning", r(identity.RoleInspector), ""},
+		{"tudi", "王芳", "652301/land", r(identity.RoleInspector), ""},
 		{"cehui", "周涛", "surveyor", r(identity.RoleSurveyor), ""},
 		{"kaifa", "吴强", "dev1", r(identity.RoleDeveloper), ""},
 		{"kaifa2", "郑婷", "dev2", r(identity.RoleDeveloper), ""},

@@ -148,7 +148,7 @@ func LoadLedger(ctx context.Context, db *store.DB, f *Foundation, setClock func(
 		at := func(days int) { setClock(start.AddDays(days).Start().Add(10 * time.Hour)) }
 		devUser := map[string]string{"dev1": "kaifa", "dev2": "kaifa2"}[pl.Developer]
 		dev := actorOf(f, devUser)
-		housing := actorOf(f, "zhujian")
+		housing, land := actorOf(f, "zhujian"), actorOf(f, "tudi")
 		at(0)
 		p, err := db.CreateProject(ctx, dev, ledger.Project{Name: pl.Name, Developer: f.Orgs[pl.Developer].ID, Jurisdiction: pl.Jurisdiction,
 			Address: pl.Address, PlannedDelivery: pl.Delivery, TotalInvestment: decimal.RequireFromString(pl.Total),
@@ -162,6 +162,10 @@ func LoadLedger(ctx context.Context, db *store.DB, f *Foundation, setClock func(
 			GrantContract: fmt.Sprintf("昌市出让〔%d〕%03d号", start.Year()-1, 17+i*9), PremiumDue: premium, PremiumPaid: premium,
 			LandCertNo: fmt.Sprintf("新(%d)昌吉市不动产权第%07d号", start.Year()-1, 31245+i*877), LandCertOn: start.AddDays(-300)}); err != nil {
 			return nil, fmt.Errorf("demo parcel: %w", err)
+		}
+		at(2)
+		if _, err := db.ConfirmLand(ctx, land, p.ID, pl.Parcel); err != nil {
+			return nil, fmt.Errorf("demo land confirmation: %w", err)
 		}
 		for k, kind := range []ledger.PermitKind{ledger.Planning, ledger.Construction} {
 			num := map[ledger.PermitKind]string{ledger.Planning: "建字第652301%d%05d号", ledger.Construction: "652301%d%08d0101"}[kind]

@@ -44,6 +44,7 @@ func SyntheticProject(ctx context.Context, db *store.DB, f *Foundation, s Synthe
 	devOrg := f.Orgs[s.Developer]
 	dev := audit.Actor{UserID: f.Users["kaifa"].ID, Name: "吴强", OrgID: devOrg.ID}
 	housing := audit.Actor{UserID: f.Users["zhujian"].ID, Name: "陈刚"}
+	land := audit.Actor{UserID: f.Users["tudi"].ID, Name: "王芳"}
 	d := decimal.RequireFromString
 	p, err := db.CreateProject(ctx, dev, ledger.Project{Name: s.Name, Developer: devOrg.ID, Jurisdiction: s.Jurisdiction,
 		Address: s.Name + "所在地", PlannedDelivery: s.Delivery, TotalInvestment: d("1000000000"), Invested: d("500000000"), Reform: true})
@@ -53,6 +54,9 @@ func SyntheticProject(ctx context.Context, db *store.DB, f *Foundation, s Synthe
 	if _, err := db.PutParcel(ctx, dev, p.ID, ledger.Parcel{Code: s.Parcel, Area: d("100000"), Use: "城镇住宅用地", RightNature: "出让",
 		TermStart: calendar.MustDate("2024-01-01"), TermEnd: calendar.MustDate("2094-01-01"), GrantContract: s.Name + "出让合同", PremiumDue: d("1"),
 		PremiumPaid: d("1"), LandCertNo: s.LandCertNo, LandCertOn: calendar.MustDate("2024-02-01")}); err != nil {
+		return p, err
+	}
+	if _, err := db.ConfirmLand(ctx, land, p.ID, s.Parcel); err != nil {
 		return p, err
 	}
 	for _, k := range []ledger.PermitKind{ledger.Planning, ledger.Construction} {

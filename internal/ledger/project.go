@@ -89,6 +89,45 @@ type Parcel struct {
 	GrantFloor    decimal.Decimal // 出让合同约定的计容建筑面积, m² (0: not recorded)
 	LandCertNo    string          // 国有建设用地使用权 不动产权证书号 ("" until registered)
 	LandCertOn    calendar.Date
+	// The natural-resources bureau's confirmation of the land facts above
+	// (the certificate number, the premium paid): who (0: not confirmed)
+	// and when. A change of those facts voids it (LandFactsDiffer).
+	LandConfirmedBy int64
+	LandConfirmedAt time.Time
+}
+
+// basisLand is the law that a presale needs the land-use right with its
+// premium paid in full.
+const basisLand = "《城市房地产管理法》第四十五条第一款第（一）项；《城市商品房预售管理办法》第五条第（一）项"
+
+// LandConfirmed reports whether the natural-resources bureau confirmed the
+// parcel's land facts as they stand.
+func (p Parcel) LandConfirmed() bool { return p.LandConfirmedBy != 0 }
+
+// LandFactsDiffer reports whether q declares other land facts than p: the
+// grant contract, the premium due or paid, the land certificate and its
+// day. A confirmation of p's does not hold for q's.
+func (p Parcel) LandFactsDiffer(q Parcel) bool {
+	return p.GrantContract != q.GrantContract || !p.PremiumDue.Equal(q.PremiumDue) || !p.PremiumPaid.Equal(q.PremiumPaid) ||
+		p.LandCertNo != q.LandCertNo || p.LandCertOn != q.LandCertOn
+}
+
+// CheckLandConfirm refuses to confirm land facts that do not let a project
+// sell: no land certificate yet, or the premium not paid in full. The
+// bureau confirms what its own records show; a developer's wrong
+// declaration is corrected by the developer first.
+func (p Parcel) CheckLandConfirm() error {
+	var r problem.Refusal
+	if p.LandCertNo == "" {
+		r.Add(problem.Reason{Rule: "parcel.no_land_cert", Subject: p.Code, Message: "宗地尚无国有建设用地使用权证书号，无可确认",
+			Basis: basisLand, Fixer: "开发企业（办理国有建设用地使用权首次登记后填报）"})
+	}
+	if !p.PremiumPaidInFull() {
+		r.Add(problem.Reason{Rule: "parcel.premium_unpaid", Subject: p.Code,
+			Message: "申报的已缴出让价款" + p.PremiumPaid.StringFixed(2) + "元少于应缴" + p.PremiumDue.StringFixed(2) + "元，不能确认缴清",
+			Basis:   basisLand, Fixer: "开发企业（缴清后更新宗地信息）"})
+	}
+	return r.Err("parcel.not_confirmable", "宗地信息尚不能确认")
 }
 
 // Validate checks a parcel of a project in the given county (the county

@@ -79,6 +79,12 @@ func Check(f Facts) (review bool, err error) {
 				Message: fmt.Sprintf("土地出让价款未缴清：应缴%s元，已缴%s元", p.PremiumDue.StringFixed(2), p.PremiumPaid.StringFixed(2)),
 				Basis:   basisLand, Fixer: developer + "（缴清价款后由自然资源部门确认）"})
 		}
+		// The developer's declaration is not enough: the natural-resources
+		// bureau confirms the certificate and the premium paid.
+		if p.LandCertNo != "" && p.PremiumPaidInFull() && !p.LandConfirmed() {
+			r.Add(problem.Reason{Rule: "presale.land_confirmed", Subject: p.Code,
+				Message: "宗地的国有建设用地使用权证书号与出让价款缴清情况尚未经自然资源部门确认", Basis: basisLand, Fixer: "自然资源部门（土地核验）"})
+		}
 	}
 	for _, kind := range []ledger.PermitKind{ledger.Planning, ledger.Construction} {
 		var have, confirmed bool

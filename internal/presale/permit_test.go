@@ -18,7 +18,7 @@ func goodFacts() Facts {
 	d := decimal.RequireFromString
 	return Facts{
 		Project:   ledger.Project{ID: 1, TotalInvestment: d("1000"), Invested: d("250"), PlannedDelivery: calendar.MustDate("2027-06-30")},
-		Parcels:   []ledger.Parcel{{Code: "652301004007GB00121", PremiumDue: d("100"), PremiumPaid: d("100"), LandCertNo: "新(2024)昌吉市不动产权第0031245号"}},
+		Parcels:   []ledger.Parcel{{Code: "652301004007GB00121", PremiumDue: d("100"), PremiumPaid: d("100"), LandCertNo: "新(2024)昌吉市不动产权第0031245号", LandConfirmedBy: 7}},
 		Permits:   []ledger.Permit{{Kind: ledger.Planning, ConfirmedBy: 9}, {Kind: ledger.Construction, ConfirmedBy: 9}},
 		Buildings: []ledger.Building{{ID: 5, ProjectID: 1, Name: "1号楼"}},
 		Units:     map[int64]int{5: 64},
@@ -47,6 +47,7 @@ func TestCheckEachCondition(t *testing.T) {
 		{"no parcel", func(f *Facts) { f.Parcels = nil }, "presale.land_right"},
 		{"land right not registered", func(f *Facts) { f.Parcels[0].LandCertNo = "" }, "presale.land_right"},
 		{"premium unpaid", func(f *Facts) { f.Parcels[0].PremiumPaid = d("99.99") }, "presale.land_premium"},
+		{"land facts only declared", func(f *Facts) { f.Parcels[0].LandConfirmedBy = 0 }, "presale.land_confirmed"},
 		{"no planning permit", func(f *Facts) { f.Permits = f.Permits[1:] }, "presale.planning_permit"},
 		{"planning permit unconfirmed", func(f *Facts) { f.Permits[0].ConfirmedBy = 0 }, "presale.planning_permit"},
 		{"no construction permit", func(f *Facts) { f.Permits = f.Permits[:1] }, "presale.construction_permit"},

@@ -222,8 +222,11 @@ type ProjectListQuery struct {
 	// waiting for its decision.
 	PermitsToConfirm bool
 	PresaleSubmitted bool
-	Search           string // part of the project's name, address, developer's name or a presale permit's number
-	Page             Page
+	// The work waiting on the natural-resources bureau: parcels whose
+	// declared land facts it has not confirmed.
+	LandToConfirm bool
+	Search        string // part of the project's name, address, developer's name or a presale permit's number
+	Page          Page
 }
 
 // ListedProject is a project as the list shows it, with the work waiting
@@ -239,6 +242,7 @@ type ListedProject struct {
 const (
 	waitingPermitsSQL = `(SELECT COUNT(*) FROM project_permits pp WHERE pp.project_id = p.id AND pp.confirmed_by IS NULL)`
 	waitingPresaleSQL = `EXISTS (SELECT 1 FROM presale_applications pa WHERE pa.project_id = p.id AND pa.state = 'submitted')`
+	waitingLandSQL    = `EXISTS (SELECT 1 FROM parcels pc WHERE pc.project_id = p.id AND pc.land_confirmed_by = 0)`
 )
 
 // ProjectList lists the projects the filter allows a page at a time, the
@@ -261,6 +265,9 @@ func (db *DB) ProjectList(ctx context.Context, f access.Filter, q ProjectListQue
 	if q.PresaleSubmitted {
 		l.and(waitingPresaleSQL)
 	}
+	if q.LandToConfirm {
+		l.and(waitingLandSQL)
+	}
 	if m, ok := l.match(q.Search); ok {
 		l.and(`(p.name` + m + ` OR p.address` + m + ` OR o.name` + m +
 			` OR EXISTS (SELECT 1 FROM presale_permits sp WHERE sp.project_id = p.id AND sp.number` + m + `))`)
@@ -279,20 +286,86 @@ func (db *DB) ProjectList(ctx context.Context, f access.Filter, q ProjectListQue
 
 // ---- parcels
 
+// parcelColumns are what a developer declares of a parcel; parcelRead adds
+// the natural-resources bureau's confirmation.
 const parcelColumns = `code, project_id, area, land_use, right_nature, term_start, term_end, grant_contract,
 	premium_due, premium_paid, land_cert_no, land_cert_on, grant_floor_area`
+
+const parcelRead = parcelColumns + `, land_confirmed_by, land_confirmed_at`
 
 func scanParcel(r interface{ Scan(...any) error }) (ledger.Parcel, error) {
 	var p ledger.Parcel
 	var area, due, paid, floor int64
+	var confirmed sql.NullTime
 	err := r.Scan(&p.Code, &p.ProjectID, &area, &p.Use, &p.RightNature, &p.TermStart, &p.TermEnd, &p.GrantContract,
-		&due, &paid, &p.LandCertNo, &p.LandCertOn, &floor)
+		&due, &paid, &p.LandCertNo, &p.LandCertOn, &floor, &p.LandConfirmedBy, &confirmed)
 	p.Area, p.PremiumDue, p.PremiumPaid, p.GrantFloor = measure.FromCents(area), measure.FromCents(due), measure.FromCents(paid), measure.FromCents(floor)
+	p.LandConfirmedAt = confirmed.Time
+	return p, err
+}
+
+// LandOrg is the natural-resources bureau's land department of a
+// jurisdiction (the acceptance organisation of service "land"), which
+// confirms its parcels' land facts; 0 when it has none.
+func (db *DB) LandOrg(ctx context.Context, jurisdiction string) (int64, error) {
+	return landOrg(ctx, db.r(), jurisdiction)
+}
+
+func landOrg(ctx context.Context, q querier, jurisdiction string) (int64, error) {
+	orgs, err := departmentOrgs(ctx, q, jurisdiction)
+	return orgs["land"].ID, err
+}
+
+// LandTarget is the access target of confirming a project's land facts:
+// the project, held by its jurisdiction's land department.
+func (db *DB) LandTarget(ctx context.Context, p ledger.Project) (access.Target, error) {
+	t := access.ProjectTarget(p)
+	var err error
+	t.Org, err = landOrg(ctx, db.r(), p.Jurisdiction)
+	return t, err
+}
+
+// ConfirmLand records the natural-resources bureau's confirmation of a
+// parcel's land facts as declared (its 国有建设用地使用权 certificate, the
+// premium paid in full), when the request's principal works in the land
+// department of the project's jurisdiction. Facts that do not let the
+// project sell are refused (ledger.Parcel.CheckLandConfirm).
+func (db *DB) ConfirmLand(ctx context.Context, actor audit.Actor, projectID int64, parcel string) (ledger.Parcel, error) {
+	var p ledger.Parcel
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		proj, err := lockProject(ctx, tx, projectID)
+		if err != nil {
+			return err
+		}
+		t := access.ProjectTarget(proj)
+		if t.Org, err = landOrg(ctx, tx.q(), proj.Jurisdiction); err != nil {
+			return err
+		}
+		if err := decide(ctx, access.LandConfirm, t); err != nil {
+			return err
+		}
+		p, err = scanParcel(tx.queryRow(ctx, `SELECT `+parcelRead+` FROM parcels WHERE code = $1 AND project_id = $2`, parcel, projectID))
+		if err != nil {
+			return notFound(err, "parcel.not_found", "该项目没有这个宗地")
+		}
+		if p.LandConfirmed() {
+			return problem.New(problem.Conflict, "parcel.confirmed", "该宗地的土地信息已经确认")
+		}
+		if err := p.CheckLandConfirm(); err != nil {
+			return err
+		}
+		p.LandConfirmedBy, p.LandConfirmedAt = actor.UserID, tx.now
+		if _, err := tx.exec(ctx, `UPDATE parcels SET land_confirmed_by = $1, land_confirmed_at = $2 WHERE code = $3`, actor.UserID, tx.now, parcel); err != nil {
+			return err
+		}
+		tx.Audit("parcel.confirm", "parcel", parcel, map[string]any{"project": projectID, "after": parcelSummary(p)})
+		return nil
+	})
 	return p, err
 }
 
 func parcelsOf(ctx context.Context, q querier, projectID int64) ([]ledger.Parcel, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+parcelColumns+` FROM parcels WHERE project_id = $1 ORDER BY code`, projectID)
+	rows, err := q.QueryContext(ctx, `SELECT `+parcelRead+` FROM parcels WHERE project_id = $1 ORDER BY code`, projectID)
 	if err != nil {
 		return nil, err
 	}
@@ -328,7 +401,7 @@ func (db *DB) PutParcel(ctx context.Context, actor audit.Actor, projectID int64,
 		if err := p.Validate(j.County); err != nil {
 			return err
 		}
-		old, err := scanParcel(tx.queryRow(ctx, `SELECT `+parcelColumns+` FROM parcels WHERE code = $1`, p.Code))
+		old, err := scanParcel(tx.queryRow(ctx, `SELECT `+parcelRead+` FROM parcels WHERE code = $1`, p.Code))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
 			_, err = tx.exec(ctx, `INSERT INTO parcels (`+parcelColumns+`) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)`,
@@ -345,13 +418,21 @@ func (db *DB) PutParcel(ctx context.Context, actor audit.Actor, projectID int64,
 		if err := ledger.CheckParcelProject(old, projectID); err != nil {
 			return err
 		}
+		// The bureau confirmed the land facts as they were: new ones wait
+		// for its confirmation again.
+		p.LandConfirmedBy, p.LandConfirmedAt = old.LandConfirmedBy, old.LandConfirmedAt
+		if old.LandFactsDiffer(p) {
+			p.LandConfirmedBy, p.LandConfirmedAt = 0, time.Time{}
+		}
 		if _, err := tx.exec(ctx, `UPDATE parcels SET area = $1, land_use = $2, right_nature = $3, term_start = $4, term_end = $5,
-			grant_contract = $6, premium_due = $7, premium_paid = $8, land_cert_no = $9, land_cert_on = $10, grant_floor_area = $11 WHERE code = $12`,
+			grant_contract = $6, premium_due = $7, premium_paid = $8, land_cert_no = $9, land_cert_on = $10, grant_floor_area = $11,
+			land_confirmed_by = $12, land_confirmed_at = $13 WHERE code = $14`,
 			measure.Cents(p.Area), p.Use, p.RightNature, p.TermStart, p.TermEnd, p.GrantContract, measure.Cents(p.PremiumDue),
-			measure.Cents(p.PremiumPaid), p.LandCertNo, p.LandCertOn, measure.Cents(p.GrantFloor), p.Code); err != nil {
+			measure.Cents(p.PremiumPaid), p.LandCertNo, p.LandCertOn, measure.Cents(p.GrantFloor), p.LandConfirmedBy, nullTime(p.LandConfirmedAt), p.Code); err != nil {
 			return err
 		}
-		tx.Audit("parcel.update", "parcel", p.Code, map[string]any{"before": parcelSummary(old), "after": parcelSummary(p)})
+		tx.Audit("parcel.update", "parcel", p.Code, map[string]any{"before": parcelSummary(old), "after": parcelSummary(p),
+			"confirmation_voided": old.LandConfirmed() && !p.LandConfirmed()})
 		return nil
 	})
 	return p, err

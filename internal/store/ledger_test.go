@@ -60,6 +60,9 @@ func newLedgerFixture(t *testing.T) *ledgerFixture {
 		PremiumDue: d("5000000"), PremiumPaid: d("5000000"), LandCertNo: "新(2024)昌吉市不动产权第0031245号", LandCertOn: calendar.MustDate("2024-03-01")}); err != nil {
 		t.Fatal(err)
 	}
+	if _, err := db.ConfirmLand(ctx, actor(f, "tudi"), x.project.ID, testParcel); err != nil {
+		t.Fatal(err)
+	}
 	for _, k := range []ledger.PermitKind{ledger.Planning, ledger.Construction} {
 		pm, err := db.AddPermit(ctx, x.dev, ledger.Permit{ProjectID: x.project.ID, Kind: k, Number: "NO-" + string(k),
 			IssuedOn: calendar.MustDate("2025-06-01"), Issuer: "昌吉市", Scope: "全部"})
@@ -440,5 +443,66 @@ func TestListProjectsFilter(t *testing.T) {
 	ps, _ = x.db.ListProjects(ctx, access.Filter{Jurisdiction: "652301"}, store.ProjectQuery{})
 	if len(ps) != 1 {
 		t.Errorf("the county sees %d projects, want 1", len(ps))
+	}
+}
+
+// The presale check reads the natural-resources bureau's confirmation of
+// the land facts, not the developer's word: a developer who changes them
+// after the confirmation is refused a permit (presale.land_confirmed, to be
+// put right by the bureau) until the bureau confirms them again; the bureau
+// cannot confirm a premium declared unpaid.
+func TestLandConfirmationGate(t *testing.T) {
+	x := newLedgerFixture(t)
+	ctx := context.Background()
+	x.importOK(t, workbook(t, nil))
+	d, _ := x.db.ProjectDetail(ctx, x.project.ID)
+	bid := d.Buildings[0].Building.ID
+	parcel := d.Parcels[0]
+	if !parcel.LandConfirmed() {
+		t.Fatalf("fixture: the parcel is not confirmed")
+	}
+	// The developer declares another certificate: the confirmation is void.
+	parcel.LandCertNo = "新(2024)昌吉市不动产权第0031299号"
+	if _, err := x.db.PutParcel(ctx, x.dev, x.project.ID, parcel); err != nil {
+		t.Fatal(err)
+	}
+	_, err := x.db.IssuePresale(ctx, x.hous, x.project.ID, []int64{bid}, "", 0)
+	var reason problem.Reason
+	for _, r := range problem.As(err).Reasons {
+		if r.Rule == "presale.land_confirmed" {
+			reason = r
+		}
+	}
+	if reason.Rule == "" || !strings.Contains(reason.Fixer, "自然资源") || reason.Subject != testParcel {
+		t.Fatalf("presale with declared land facts: %v, want presale.land_confirmed for the bureau", err)
+	}
+	// Declared unpaid: nothing to confirm.
+	parcel.PremiumPaid = decimal.RequireFromString("4999999.99")
+	if _, err := x.db.PutParcel(ctx, x.dev, x.project.ID, parcel); err != nil {
+		t.Fatal(err)
+	}
+	land := actor(x.f, "tudi")
+	if _, err := x.db.ConfirmLand(ctx, land, x.project.ID, testParcel); !problem.Is(err, "parcel.not_confirmable") {
+		t.Errorf("confirming an unpaid premium: %v, want parcel.not_confirmable", err)
+	}
+	parcel.PremiumPaid = decimal.RequireFromString("5000000")
+	if _, err := x.db.PutParcel(ctx, x.dev, x.project.ID, parcel); err != nil {
+		t.Fatal(err)
+	}
+	if p, err := x.db.ConfirmLand(ctx, land, x.project.ID, testParcel); err != nil || !p.LandConfirmed() {
+		t.Fatalf("the bureau confirms: %+v, %v", p, err)
+	}
+	if _, err := x.db.ConfirmLand(ctx, land, x.project.ID, testParcel); !problem.Is(err, "parcel.confirmed") {
+		t.Errorf("confirming twice: %v, want parcel.confirmed", err)
+	}
+	if _, err := x.db.IssuePresale(ctx, x.hous, x.project.ID, []int64{bid}, "", 0); err != nil {
+		t.Errorf("presale after the confirmation: %v", err)
+	}
+	// A change of what the confirmation does not cover keeps it.
+	d, _ = x.db.ProjectDetail(ctx, x.project.ID)
+	parcel = d.Parcels[0]
+	parcel.Use = "城镇住宅用地（含商业）"
+	if p, err := x.db.PutParcel(ctx, x.dev, x.project.ID, parcel); err != nil || !p.LandConfirmed() {
+		t.Errorf("a change of the land use: confirmed %v (%v), want the confirmation kept", p.LandConfirmed(), err)
 	}
 }

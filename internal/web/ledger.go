@@ -72,7 +72,7 @@ func (s *Server) projectList(w http.ResponseWriter, r *http.Request) error {
 	tabs := []struct {
 		show, label string
 		act         access.Action
-	}{{"permits", "待确认许可证", access.PermitConfirm}, {"presale", "待审批预售申请", access.PresaleDecide}}
+	}{{"permits", "待确认许可证", access.PermitConfirm}, {"presale", "待审批预售申请", access.PresaleDecide}, {"land", "待确认宗地", access.LandConfirm}}
 	href := func(show string) string {
 		v := url.Values{}
 		if page.Jurisdiction != "" {
@@ -84,7 +84,8 @@ func (s *Server) projectList(w http.ResponseWriter, r *http.Request) error {
 		return (&url.URL{Path: "/projects", RawQuery: v.Encode()}).String()
 	}
 	for _, t := range tabs {
-		if access.Could(p, t.act) {
+		// Confirming land facts is the land department's, of all inspectors.
+		if access.Could(p, t.act) && (t.show != "land" || p.Org.Service == "land") {
 			page.Tabs = append(page.Tabs, ListTab{Show: t.show, Label: t.label, Href: href(t.show)})
 			if query.Get("show") == t.show {
 				page.Show = t.show
@@ -96,7 +97,8 @@ func (s *Server) projectList(w http.ResponseWriter, r *http.Request) error {
 	}
 	page.ClearHref = href(page.Show)
 	q := store.ProjectListQuery{Jurisdiction: page.Jurisdiction, PermitsToConfirm: page.Show == "permits", PresaleSubmitted: page.Show == "presale",
-		Search: page.Q, Page: listPage(r)}
+		LandToConfirm: page.Show == "land",
+		Search:        page.Q, Page: listPage(r)}
 	if page.List, err = s.db.ProjectList(r.Context(), f, q); err != nil {
 		return err
 	}
@@ -215,6 +217,7 @@ type ProjectPage struct {
 	LastImport    *store.LedgerImport
 	CanManage     bool
 	CanConfirm    bool
+	CanLand       bool // the viewer confirms the parcels' land facts (the land department)
 	CanApply      bool
 	CanDecide     bool
 	Open          *store.PresaleApplication // the submitted application, if any
@@ -261,6 +264,11 @@ func (s *Server) loadProjectPage(r *http.Request, act access.Action) (ProjectPag
 	for _, b := range d.Buildings {
 		page.BuildingNames[b.Building.ID] = b.Building.Name
 	}
+	land, err := s.db.LandTarget(r.Context(), proj)
+	if err != nil {
+		return page, err
+	}
+	page.CanLand = access.Allowed(p, access.LandConfirm, land)
 	if page.Imports, err = s.db.LedgerImports(r.Context(), id); err != nil {
 		return page, err
 	}
@@ -397,6 +405,14 @@ func (s *Server) permitConfirm(r *http.Request, project int64) (string, error) {
 	}
 	pm, err := s.db.ConfirmProjectPermit(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), project, id)
 	return "已确认" + pm.Kind.Label() + " " + pm.Number, err
+}
+
+// landConfirm records the land department's confirmation of a parcel's
+// land facts.
+func (s *Server) landConfirm(r *http.Request, project int64) (string, error) {
+	code := r.PostFormValue("parcel")
+	p, err := s.db.ConfirmLand(r.Context(), identity.ActorFrom(r.Context()), project, code)
+	return "已确认宗地 " + p.Code + " 的国有建设用地使用权与出让价款缴清", err
 }
 
 // ledgerImport imports a 楼盘表 workbook; the store decides access, and

@@ -46,6 +46,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /projects/{id}", s.page(s.projectPage))
 	mux.Handle("POST /projects/{id}", s.page(s.projectAction("facts", s.projectUpdate)))
 	mux.Handle("POST /projects/{id}/parcels", s.page(s.projectAction("parcels", s.parcelPut)))
+	mux.Handle("POST /projects/{id}/parcels/confirm", s.page(s.projectAction("parcels", s.landConfirm)))
 	mux.Handle("POST /projects/{id}/permits", s.page(s.projectAction("permits", s.permitAdd)))
 	mux.Handle("POST /projects/{id}/permits/confirm", s.page(s.projectAction("permits", s.permitConfirm)))
 	mux.Handle("POST /projects/{id}/import", s.page(s.ledgerImport))
