@@ -41,8 +41,9 @@ type Deps struct {
 // API serves the JSON API.
 type API struct {
 	Deps
-	routes []Route
-	tables *tableCache
+	routes       []Route
+	tables       *tableCache // the 楼盘表 JSON staff read (with its marks)
+	publicTables *tableCache // the public's (without)
 }
 
 // Route is one operation of the API.
@@ -72,7 +73,7 @@ type Param struct {
 
 // New returns the API with every route of the platform.
 func New(d Deps) *API {
-	a := &API{Deps: d, tables: &tableCache{}}
+	a := &API{Deps: d, tables: &tableCache{}, publicTables: &tableCache{}}
 	a.routes = append(a.routes, a.foundationRoutes()...)
 	a.routes = append(a.routes, a.guideRoutes()...)
 	a.routes = append(a.routes, a.ledgerRoutes()...)

@@ -43,7 +43,8 @@ func (a *API) ledgerRoutes() []Route {
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/parcels", Action: access.ProjectManage, Tag: "楼盘表与预售",
 			Summary: "登记或更新项目的宗地（国有建设用地使用权、出让价款）", Params: id, Request: parcelJSON{}, Response: parcelJSON{}, Status: 201, handle: a.putParcel},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/parcels/{code}/confirm", Action: access.LandConfirm, Tag: "楼盘表与预售",
-			Summary: "自然资源部门确认宗地的国有建设用地使用权证书与出让价款缴清", Params: idAndCode, Response: parcelJSON{}, handle: a.confirmLand},
+			Summary: "自然资源部门确认宗地的国有建设用地使用权证书与出让价款缴清（附核对的证书号与已缴价款）", Params: idAndCode,
+			Request: landSeenInput{}, Response: parcelJSON{}, handle: a.confirmLand},
 		{Method: "POST", Pattern: "/api/v1/projects/{id}/permits", Action: access.ProjectManage, Tag: "楼盘表与预售",
 			Summary: "登记建设工程规划许可证或建筑工程施工许可证", Params: id, Request: permitInput{}, Response: permitJSON{}, Status: 201, handle: a.addPermit},
 		{Method: "POST", Pattern: "/api/v1/permits/{id}/confirm", Action: access.PermitConfirm, Tag: "楼盘表与预售",
@@ -234,8 +235,11 @@ type tableJSON struct {
 }
 
 // toTableJSON renders a 楼盘表 compactly: one short record per unit; the
-// unit endpoint has the details.
-func toTableJSON(t ledger.Table, version int64) tableJSON {
+// unit endpoint has the details. The public's has no marks: whether a
+// flat is sealed or mortgaged is told to whoever queries it with an
+// interest (不动产登记资料查询暂行办法 第十九条), not to anyone; the state
+// (限制, 已抵押) is what the public 楼盘表 always showed.
+func toTableJSON(t ledger.Table, version int64, public bool) tableJSON {
 	var out tableJSON
 	b := t.Building
 	out.Building.ID, out.Building.ProjectID, out.Building.Parcel, out.Building.Number = b.ID, b.ProjectID, b.Parcel, b.Number
@@ -247,7 +251,9 @@ func toTableJSON(t ledger.Table, version int64) tableJSON {
 	}
 	out.Marks = map[string]string{}
 	for _, m := range ledger.Marks {
-		out.Marks[string(m)] = m.Label()
+		if !public {
+			out.Marks[string(m)] = m.Label()
+		}
 	}
 	out.Total, out.Version = t.Total, version
 	out.Floors = make([]tableFloorJSON, 0, len(t.Rows))
@@ -255,7 +261,10 @@ func toTableJSON(t ledger.Table, version int64) tableJSON {
 		f := tableFloorJSON{Actual: r.Floor.Actual, Named: r.Floor.Named, Units: make([]tableUnitJSON, 0, len(r.Cells))}
 		for _, c := range r.Cells {
 			f.Units = append(f.Units, tableUnitJSON{ID: c.Unit.ID, UnitNo: c.Unit.UnitNo, Number: c.Unit.Number, Room: c.Unit.Room,
-				Purpose: c.Unit.Purpose, Area: c.Unit.Area().StringFixed(2), State: string(c.State), Marks: markCodes(c.Status.Marks())})
+				Purpose: c.Unit.Purpose, Area: c.Unit.Area().StringFixed(2), State: string(c.State)})
+			if !public {
+				f.Units[len(f.Units)-1].Marks = markCodes(c.Status.Marks())
+			}
 		}
 		out.Floors = append(out.Floors, f)
 	}
@@ -308,18 +317,22 @@ func (c *tableCache) put(building, version int64, day string, body []byte) {
 }
 
 // serveTable writes the 楼盘表 JSON of a building whose head was read.
-func (a *API) serveTable(w http.ResponseWriter, r *http.Request, h store.BuildingHead) error {
+func (a *API) serveTable(w http.ResponseWriter, r *http.Request, h store.BuildingHead, public bool) error {
 	day := calendar.DateOf(a.DB.Now()).String()
-	body, ok := a.tables.get(h.Building.ID, h.Version, day)
+	cache := a.tables
+	if public {
+		cache = a.publicTables
+	}
+	body, ok := cache.get(h.Building.ID, h.Version, day)
 	if !ok {
-		v, err, _ := a.tables.render.Do(fmt.Sprintf("%d/%d/%s", h.Building.ID, h.Version, day), func() (any, error) {
+		v, err, _ := cache.render.Do(fmt.Sprintf("%d/%d/%s", h.Building.ID, h.Version, day), func() (any, error) {
 			t, err := a.DB.BuildingTable(context.WithoutCancel(r.Context()), h.Building.ID)
 			if err != nil {
 				return nil, err
 			}
-			body, err := json.Marshal(toTableJSON(t, h.Version))
+			body, err := json.Marshal(toTableJSON(t, h.Version, public))
 			if err == nil {
-				a.tables.put(h.Building.ID, h.Version, day, body)
+				cache.put(h.Building.ID, h.Version, day, body)
 			}
 			return body, err
 		})
@@ -539,12 +552,31 @@ func (a *API) putParcel(w http.ResponseWriter, r *http.Request) error {
 	return writeJSON(w, 201, toParcelJSON(parcel))
 }
 
+// landSeenInput is what the land department checked: the confirmation is
+// refused when the parcel now declares something else.
+type landSeenInput struct {
+	LandCertNo  string `json:"land_cert_no" doc:"核对的国有建设用地使用权证书号"`
+	PremiumPaid string `json:"premium_paid" doc:"核对的已缴出让价款（元）"`
+}
+
 func (a *API) confirmLand(w http.ResponseWriter, r *http.Request) error {
+	var in landSeenInput
+	if err := decode(r, &in); err != nil {
+		return err
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err
 	}
-	p, err := a.DB.ConfirmLand(r.Context(), identity.ActorFrom(r.Context()), id, r.PathValue("code"))
+	paid, perr := decimal.NewFromString(strings.TrimSpace(in.PremiumPaid))
+	var bad error
+	if perr != nil {
+		var f problem.Fields
+		f.Add("premium_paid", "请填写核对的已缴出让价款（元）")
+		bad = f.Err("parcel.seen", "请填写核对的证书号与已缴价款")
+	}
+	p, err := a.DB.ConfirmLand(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), id, r.PathValue("code"),
+		ledger.LandSeen{LandCertNo: in.LandCertNo, PremiumPaid: paid})
 	if err != nil {
 		return err
 	}
@@ -652,7 +684,7 @@ func (a *API) buildingTable(w http.ResponseWriter, r *http.Request) error {
 	if err := decide(r, access.ProjectRead, access.ProjectTarget(h.Project)); err != nil {
 		return err
 	}
-	return a.serveTable(w, r, h)
+	return a.serveTable(w, r, h, false)
 }
 
 func (a *API) loadUnit(r *http.Request, act access.Action) (store.UnitRef, error) {
@@ -1048,5 +1080,5 @@ func (a *API) publicTable(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return a.serveTable(w, r, h)
+	return a.serveTable(w, r, h, true)
 }

@@ -70,7 +70,7 @@ func rawAggregate(raw *sql.DB, from, to string) op {
 		}
 		rows.Close()
 		rows, err = raw.QueryContext(ctx, `SELECT substr(handed_over_on, 1, 7), COUNT(*), SUM(CASE WHEN certified_on <> '' AND certified_on <= handed_over_on THEN 1 ELSE 0 END)
-			FROM handover_units WHERE handed_over_on BETWEEN $1 AND $2 GROUP BY 1`, from, to)
+			FROM handover_units WHERE handed_over_on <> '' AND handed_over_on BETWEEN $1 AND $2 GROUP BY 1`, from, to)
 		if err != nil {
 			return 0, err
 		}

@@ -157,14 +157,15 @@ func LoadLedger(ctx context.Context, db *store.DB, f *Foundation, setClock func(
 			return nil, fmt.Errorf("demo project %s: %w", pl.Name, err)
 		}
 		premium := decimal.RequireFromString(pl.Premium)
+		landCert := fmt.Sprintf("新(%d)昌吉市不动产权第%07d号", start.Year()-1, 31245+i*877)
 		if _, err := db.PutParcel(ctx, dev, p.ID, ledger.Parcel{Code: pl.Parcel, Area: decimal.RequireFromString(pl.ParcelArea),
 			Use: "城镇住宅用地", RightNature: "出让", TermStart: start.AddDays(-400), TermEnd: start.AddDays(-400).AddDays(70*365 + 17),
 			GrantContract: fmt.Sprintf("昌市出让〔%d〕%03d号", start.Year()-1, 17+i*9), PremiumDue: premium, PremiumPaid: premium,
-			LandCertNo: fmt.Sprintf("新(%d)昌吉市不动产权第%07d号", start.Year()-1, 31245+i*877), LandCertOn: start.AddDays(-300)}); err != nil {
+			LandCertNo: landCert, LandCertOn: start.AddDays(-300)}); err != nil {
 			return nil, fmt.Errorf("demo parcel: %w", err)
 		}
 		at(2)
-		if _, err := db.ConfirmLand(ctx, land, p.ID, pl.Parcel); err != nil {
+		if _, err := db.ConfirmLand(ctx, land, p.ID, pl.Parcel, ledger.LandSeen{LandCertNo: landCert, PremiumPaid: premium}); err != nil {
 			return nil, fmt.Errorf("demo land confirmation: %w", err)
 		}
 		for k, kind := range []ledger.PermitKind{ledger.Planning, ledger.Construction} {

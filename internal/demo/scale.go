@@ -56,7 +56,7 @@ func SyntheticProject(ctx context.Context, db *store.DB, f *Foundation, s Synthe
 		PremiumPaid: d("1"), LandCertNo: s.LandCertNo, LandCertOn: calendar.MustDate("2024-02-01")}); err != nil {
 		return p, err
 	}
-	if _, err := db.ConfirmLand(ctx, land, p.ID, s.Parcel); err != nil {
+	if _, err := db.ConfirmLand(ctx, land, p.ID, s.Parcel, ledger.LandSeen{LandCertNo: s.LandCertNo, PremiumPaid: d("1")}); err != nil {
 		return p, err
 	}
 	for _, k := range []ledger.PermitKind{ledger.Planning, ledger.Construction} {

@@ -112,6 +112,22 @@ func (p Parcel) LandFactsDiffer(q Parcel) bool {
 		p.LandCertNo != q.LandCertNo || p.LandCertOn != q.LandCertOn
 }
 
+// LandSeen is what the land department checked before it confirms: the
+// certificate number and the premium paid as its clerk saw them.
+type LandSeen struct {
+	LandCertNo  string
+	PremiumPaid decimal.Decimal
+}
+
+// CheckSeen refuses a confirmation of other facts than the parcel now
+// declares: the developer changed them after the clerk looked.
+func (p Parcel) CheckSeen(s LandSeen) error {
+	if strings.TrimSpace(s.LandCertNo) != p.LandCertNo || !s.PremiumPaid.Equal(p.PremiumPaid) {
+		return problem.New(problem.Conflict, "parcel.changed", "宗地的使用权证书号或已缴价款已被开发企业修改，请刷新页面重新核对后再确认")
+	}
+	return nil
+}
+
 // CheckLandConfirm refuses to confirm land facts that do not let a project
 // sell: no land certificate yet, or the premium not paid in full. The
 // bureau confirms what its own records show; a developer's wrong

@@ -177,8 +177,10 @@ func planMortgage(s Service, unit int64, book []Entry, base Entry, f RecordingFa
 // planCorrection: the corrected right supersedes the entry it corrects
 // and gets a new certificate (or proof) in place of the one superseded,
 // which is cancelled (docs/domain.md §5.13). Only a right that had a
-// certificate gets one: the developer's first registration has none, and
-// a pre-notice's proof was issued with the filing, so it keeps its number.
+// certificate gets one: the developer's first registration has none; a
+// pre-notice's proof, signed since it was filed, is cancelled with it and
+// the corrected pre-notice gets a new proof (numbered here, made and
+// signed like the filing's).
 func planCorrection(s Service, book []Entry) (Recording, error) {
 	i := slices.IndexFunc(book, func(x Entry) bool { return x.ID == s.EntryID })
 	if i < 0 {
@@ -193,10 +195,8 @@ func planCorrection(s Service, book []Entry) (Recording, error) {
 		switch corrected.Kind {
 		case Ownership:
 			kind = code.Title
-		case Mortgage, Objection:
+		case Mortgage, Objection, PreNotice:
 			kind = code.Proof
-		case PreNotice:
-			corrected.CertNo = book[i].CertNo
 		}
 	}
 	return Recording{Entry: corrected, CertKind: kind, Cancels: []CertCancel{{s.EntryID, "更正登记：" + s.Details["reason"]}}}, nil

@@ -507,8 +507,13 @@ func (tx *Tx) issueCertificates(ctx context.Context, s registry.Service, opts St
 }
 
 // cancelCertificates marks an entry's live certificates cancelled (注销):
-// the right they prove has ended.
+// the right they prove has ended. A proof still due is taken off the
+// queue first: on PostgreSQL that waits for a server making it to commit,
+// so the proof it made is cancelled here rather than left live.
 func (tx *Tx) cancelCertificates(ctx context.Context, entry int64, reason string) error {
+	if _, err := tx.exec(ctx, `DELETE FROM proofs_due WHERE entry_id = $1`, entry); err != nil {
+		return err
+	}
 	_, err := tx.exec(ctx, `UPDATE certificates SET state = 'cancelled', cancelled_at = $1, cancel_reason = $2 WHERE entry_id = $3 AND state = 'live'`,
 		tx.now, reason, entry)
 	return err

@@ -51,7 +51,9 @@ const projectStageSQL = `CASE
 // condition of handover, docs/domain.md §5.12, so a blocked flat is a flat
 // handed over that missed 交房即交证). The reform's measure counts every
 // such flat; the dashboard, the 通报, the public project page, the events
-// and the late-delivery record all ask this one expression.
+// and the late-delivery record all ask this one expression (also beside a
+// range of days, where it lets the partial index handover_units_handed
+// serve the range).
 const handedOverSQL = `h.handed_over_on <> ''`
 
 // sameDaySQL says whether handover unit h had its certificate no later
@@ -138,7 +140,7 @@ func handoverGroups(ctx context.Context, r querier, q DashboardQuery, from strin
 		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
 		JOIN units u ON u.id = h.unit_id LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
 		LEFT JOIN completion_filings f ON f.id = fb.filing_id
-		WHERE h.handed_over_on BETWEEN $1 AND $2 AND ` + q.scope("p.jurisdiction", &args) + `
+		WHERE ` + handedOverSQL + ` AND h.handed_over_on BETWEEN $1 AND $2 AND ` + q.scope("p.jurisdiction", &args) + `
 		GROUP BY e.project_id, p.jurisdiction, h.handed_over_on, h.certified_on, f.filed_on`
 	return scanAll(ctx, r, func(rows *sql.Rows, g *supervision.HandoverGroup) error {
 		return rows.Scan(&g.Project, &g.Jurisdiction, &g.HandedOver, &g.Certified, &g.Filed, &g.Units)
@@ -337,7 +339,7 @@ func (db *DB) DashboardProjects(ctx context.Context, q DashboardQuery, stage sup
 	args = []any{q.From.String(), q.To.String()}
 	rows, err = db.r().QueryContext(ctx, `SELECT e.project_id, COUNT(*), SUM(CASE WHEN `+sameDaySQL+` THEN 1 ELSE 0 END)
 		FROM handover_units h JOIN handover_events e ON e.id = h.event_id JOIN projects p ON p.id = e.project_id
-		WHERE h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("p.jurisdiction", &args)+` GROUP BY e.project_id`, args...)
+		WHERE `+handedOverSQL+` AND h.handed_over_on BETWEEN $1 AND $2 AND `+q.scope("p.jurisdiction", &args)+` GROUP BY e.project_id`, args...)
 	if err != nil {
 		return nil, err
 	}

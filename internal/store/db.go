@@ -225,6 +225,16 @@ func (db *DB) forUpdate() string {
 	return ""
 }
 
+// forUpdateSkipLocked locks the rows read until commit, leaving out those
+// another transaction holds (PostgreSQL): work queues taken by several
+// servers at once. SQLite has one writer, so nothing is held.
+func (db *DB) forUpdateSkipLocked() string {
+	if db.engine == Postgres {
+		return " FOR UPDATE SKIP LOCKED"
+	}
+	return ""
+}
+
 // forUpdateOf locks only the rows of table alias t (PostgreSQL refuses to
 // lock the nullable side of an outer join).
 func (db *DB) forUpdateOf(t string) string {

@@ -326,11 +326,11 @@ func (db *DB) LandTarget(ctx context.Context, p ledger.Project) (access.Target, 
 }
 
 // ConfirmLand records the natural-resources bureau's confirmation of a
-// parcel's land facts as declared (its 国有建设用地使用权 certificate, the
+// parcel's land facts as declared and as its clerk saw them (seen) (its 国有建设用地使用权 certificate, the
 // premium paid in full), when the request's principal works in the land
 // department of the project's jurisdiction. Facts that do not let the
 // project sell are refused (ledger.Parcel.CheckLandConfirm).
-func (db *DB) ConfirmLand(ctx context.Context, actor audit.Actor, projectID int64, parcel string) (ledger.Parcel, error) {
+func (db *DB) ConfirmLand(ctx context.Context, actor audit.Actor, projectID int64, parcel string, seen ledger.LandSeen) (ledger.Parcel, error) {
 	var p ledger.Parcel
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		proj, err := lockProject(ctx, tx, projectID)
@@ -350,6 +350,9 @@ func (db *DB) ConfirmLand(ctx context.Context, actor audit.Actor, projectID int6
 		}
 		if p.LandConfirmed() {
 			return problem.New(problem.Conflict, "parcel.confirmed", "该宗地的土地信息已经确认")
+		}
+		if err := p.CheckSeen(seen); err != nil {
+			return err
 		}
 		if err := p.CheckLandConfirm(); err != nil {
 			return err

@@ -60,7 +60,8 @@ func newLedgerFixture(t *testing.T) *ledgerFixture {
 		PremiumDue: d("5000000"), PremiumPaid: d("5000000"), LandCertNo: "新(2024)昌吉市不动产权第0031245号", LandCertOn: calendar.MustDate("2024-03-01")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := db.ConfirmLand(ctx, actor(f, "tudi"), x.project.ID, testParcel); err != nil {
+	if _, err := db.ConfirmLand(ctx, actor(f, "tudi"), x.project.ID, testParcel,
+		ledger.LandSeen{LandCertNo: "新(2024)昌吉市不动产权第0031245号", PremiumPaid: d("5000000")}); err != nil {
 		t.Fatal(err)
 	}
 	for _, k := range []ledger.PermitKind{ledger.Planning, ledger.Construction} {
@@ -482,17 +483,26 @@ func TestLandConfirmationGate(t *testing.T) {
 		t.Fatal(err)
 	}
 	land := actor(x.f, "tudi")
-	if _, err := x.db.ConfirmLand(ctx, land, x.project.ID, testParcel); !problem.Is(err, "parcel.not_confirmable") {
+	seen := func(p ledger.Parcel) ledger.LandSeen {
+		return ledger.LandSeen{LandCertNo: p.LandCertNo, PremiumPaid: p.PremiumPaid}
+	}
+	if _, err := x.db.ConfirmLand(ctx, land, x.project.ID, testParcel, seen(parcel)); !problem.Is(err, "parcel.not_confirmable") {
 		t.Errorf("confirming an unpaid premium: %v, want parcel.not_confirmable", err)
 	}
+	// The clerk looked at the unpaid figure; the developer then declares it
+	// paid: the clerk's confirmation is of facts no longer declared.
+	looked := seen(parcel)
 	parcel.PremiumPaid = decimal.RequireFromString("5000000")
 	if _, err := x.db.PutParcel(ctx, x.dev, x.project.ID, parcel); err != nil {
 		t.Fatal(err)
 	}
-	if p, err := x.db.ConfirmLand(ctx, land, x.project.ID, testParcel); err != nil || !p.LandConfirmed() {
+	if _, err := x.db.ConfirmLand(ctx, land, x.project.ID, testParcel, looked); !problem.Is(err, "parcel.changed") {
+		t.Errorf("confirming what the clerk saw before the change: %v, want parcel.changed", err)
+	}
+	if p, err := x.db.ConfirmLand(ctx, land, x.project.ID, testParcel, seen(parcel)); err != nil || !p.LandConfirmed() {
 		t.Fatalf("the bureau confirms: %+v, %v", p, err)
 	}
-	if _, err := x.db.ConfirmLand(ctx, land, x.project.ID, testParcel); !problem.Is(err, "parcel.confirmed") {
+	if _, err := x.db.ConfirmLand(ctx, land, x.project.ID, testParcel, seen(parcel)); !problem.Is(err, "parcel.confirmed") {
 		t.Errorf("confirming twice: %v, want parcel.confirmed", err)
 	}
 	if _, err := x.db.IssuePresale(ctx, x.hous, x.project.ID, []int64{bid}, "", 0); err != nil {

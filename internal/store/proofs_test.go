@@ -12,6 +12,8 @@ import (
 	"handover/internal/handover"
 	"handover/internal/ledger"
 	"handover/internal/presale"
+	"handover/internal/registry"
+	"handover/internal/store"
 )
 
 // Every filed contract's pre-notice (and a loan's 预抵押) gets a signed
@@ -26,6 +28,19 @@ func TestPreNoticeProofs(t *testing.T) {
 	x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM register_entries WHERE kind = 'prenotice'`).Scan(&prenotices)
 	if prenotices != len(x.contracts) {
 		t.Fatalf("fixture: %d pre-notices for %d contracts, want one each", prenotices, len(x.contracts))
+	}
+	// A second key, of a jurisdiction with nothing due that comes first in
+	// order: it holds back no other jurisdiction's proofs.
+	k, err := certificate.NewKey("昌吉州不动产登记中心", x.f.Orgs["652300/centre"].USCC, []byte(passphrase), x.clock.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Jurisdiction = "652300"
+	if _, err := x.db.PutKey(ctx, audit.System(), k); err != nil {
+		t.Fatal(err)
+	}
+	if x.keys, err = x.db.UnlockKeys(ctx, []byte(passphrase)); err != nil {
+		t.Fatal(err)
 	}
 	n, err := x.db.IssueProofs(ctx, x.keys)
 	if err != nil || n != prenotices {
@@ -53,6 +68,36 @@ func TestPreNoticeProofs(t *testing.T) {
 	var p certificate.Payload
 	if err := json.Unmarshal(proof.Payload, &p); err != nil || p.Matter != "预售商品房买卖预告登记" || p.Amount == "" {
 		t.Errorf("the proof states %q for %q (%v), want the sale pre-notice and its price", p.Matter, p.Amount, err)
+	}
+
+	// A 更正 of a pre-notice cancels its proof and gets a new one, signed.
+	other := x.contracts[1]
+	book, _ := x.db.UnitBook(ctx, other.UnitID)
+	pre := registry.Live(book, registry.PreNotice)[0]
+	before, _ := x.db.CertificatesOfUnit(ctx, other.UnitID)
+	if _, err := x.record(t, store.ServiceInput{Kind: registry.Correct, UnitID: other.UnitID, EntryID: pre.ID, Details: map[string]string{"reason": "买受人姓名录入错误"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := x.db.IssueProofs(ctx, x.keys); err != nil || n != 1 {
+		t.Errorf("proofs after the correction: %d (%v), want the corrected pre-notice's", n, err)
+	}
+	if v, _ := x.db.Verify(ctx, before[0].LicenceID); v.State != "注销" {
+		t.Errorf("the corrected pre-notice's old proof: %s, want 注销", v.State)
+	}
+	book, _ = x.db.UnitBook(ctx, other.UnitID)
+	fixed := registry.Live(book, registry.PreNotice)[0]
+	after, _ := x.db.CertificatesOfUnit(ctx, other.UnitID)
+	var found bool
+	for _, c := range after {
+		if c.EntryID == fixed.ID {
+			found = true
+			if v, _ := x.db.Verify(ctx, c.LicenceID); !v.SignatureValid || v.State != "现势" || c.Number == before[0].Number {
+				t.Errorf("the corrected pre-notice's proof %s: %+v, want a new live, signed proof", c.Number, v)
+			}
+		}
+	}
+	if !found {
+		t.Errorf("the corrected pre-notice has no proof")
 	}
 
 	// The handover converts the sale pre-notice: its proof is cancelled.

@@ -1164,6 +1164,13 @@ func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registr
 	if err != nil {
 		return e, err
 	}
+	// A pre-notice recorded here (a 更正 of one) gets its signed proof as a
+	// filed one does.
+	if e.Kind == registry.PreNotice && e.CertNo != "" {
+		if err := tx.dueProofs(ctx, a.Jurisdiction, e.ID); err != nil {
+			return e, err
+		}
+	}
 	for _, c := range r.Converts {
 		if _, err := tx.record(ctx, c, a.Jurisdiction, 0); err != nil {
 			return e, err

@@ -521,15 +521,16 @@ func specs() map[string]routeSpec {
 		// Only the land department of the project's jurisdiction, which no
 		// principal of the matrix is (its inspector is the fire
 		// department's): TestLandDepartmentConfirmsParcel has the allowed one.
-		"POST /api/v1/projects/{id}/parcels/{code}/confirm": {req: withID("/api/v1/projects/%d/parcels/652301004007GB00121/confirm", "project")},
-		"POST /api/v1/projects/{id}/ledger":                 {home: dev, xlsx: true, req: withID("/api/v1/projects/%d/ledger", "project")},
-		"POST /api/v1/units/{id}/lock":                      {home: []identity.Role{identity.RoleHousing, identity.RoleRecorder}, req: body("/api/v1/units/%d/lock", "unit", `{"locked":true,"reason":"测试锁定"}`)},
-		"POST /api/v1/projects/{id}/presale-applications":   {home: dev, req: body("/api/v1/projects/%d/presale-applications", "project", `{"buildings":[1]}`)},
-		"POST /api/v1/presale/applications/{id}/issue":      {home: housingOnly, req: body("/api/v1/presale/applications/%d/issue", "application", `{}`)},
-		"POST /api/v1/presale/applications/{id}/refuse":     {home: housingOnly, req: body("/api/v1/presale/applications/%d/refuse", "application", `{"reason":"材料不全"}`)},
-		"POST /api/v1/presale/permits/{id}/{action}":        {home: housingOnly, req: body("/api/v1/presale/permits/%d/suspend", "presale", `{"reason":"核查"}`)},
-		"GET /api/v1/credit/restrictions":                   {anon: true, req: fixed("/api/v1/credit/restrictions")},
-		"POST /api/v1/credit/listings":                      {home: housingOnly, other: housingOnly, pref: sup, req: body("/api/v1/credit/listings", "", "")},
+		"POST /api/v1/projects/{id}/parcels/{code}/confirm": {req: body("/api/v1/projects/%d/parcels/652301004007GB00121/confirm", "project",
+			`{"land_cert_no":"新(2024)昌吉市不动产权第0031245号","premium_paid":"186000000.00"}`)},
+		"POST /api/v1/projects/{id}/ledger":               {home: dev, xlsx: true, req: withID("/api/v1/projects/%d/ledger", "project")},
+		"POST /api/v1/units/{id}/lock":                    {home: []identity.Role{identity.RoleHousing, identity.RoleRecorder}, req: body("/api/v1/units/%d/lock", "unit", `{"locked":true,"reason":"测试锁定"}`)},
+		"POST /api/v1/projects/{id}/presale-applications": {home: dev, req: body("/api/v1/projects/%d/presale-applications", "project", `{"buildings":[1]}`)},
+		"POST /api/v1/presale/applications/{id}/issue":    {home: housingOnly, req: body("/api/v1/presale/applications/%d/issue", "application", `{}`)},
+		"POST /api/v1/presale/applications/{id}/refuse":   {home: housingOnly, req: body("/api/v1/presale/applications/%d/refuse", "application", `{"reason":"材料不全"}`)},
+		"POST /api/v1/presale/permits/{id}/{action}":      {home: housingOnly, req: body("/api/v1/presale/permits/%d/suspend", "presale", `{"reason":"核查"}`)},
+		"GET /api/v1/credit/restrictions":                 {anon: true, req: fixed("/api/v1/credit/restrictions")},
+		"POST /api/v1/credit/listings":                    {home: housingOnly, other: housingOnly, pref: sup, req: body("/api/v1/credit/listings", "", "")},
 		// 一处失信、处处受限: every county's housing bureau reads and records.
 		"GET /api/v1/developers/{id}/credit": {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing}, other: housingOnly, pref: sup,
 			req: withID("/api/v1/developers/%d/credit", "dev1")},

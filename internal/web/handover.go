@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"fmt"
 	"net/http"
 	"slices"
@@ -8,6 +9,7 @@ import (
 	"strings"
 
 	"handover/internal/access"
+	"handover/internal/certificate"
 	"handover/internal/completion"
 	"handover/internal/handover"
 	"handover/internal/identity"
@@ -587,6 +589,11 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) error {
 				mu.Certificates = append(mu.Certificates, c)
 			}
 		}
+		// What holds now first, the title before the proofs, the newest
+		// first: the 预告登记证明 a transfer converted is history.
+		slices.SortStableFunc(mu.Certificates, func(a, b store.Certificate) int {
+			return cmp.Or(cmp.Compare(a.State, b.State)*-1, cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)), cmp.Compare(b.ID, a.ID))
+		})
 		if mu.Utilities, err = s.db.UtilityRequests(ctx, u, 0, 0); err != nil {
 			return err
 		}
@@ -759,4 +766,12 @@ func (s *Server) answerUtilities(w http.ResponseWriter, r *http.Request) error {
 	s.flash(r, fmt.Sprintf("已将%d件过户申请答复为%s", len(answered), what))
 	http.Redirect(w, r, listBack(r, "/utilities"), http.StatusSeeOther)
 	return nil
+}
+
+// kindOrder puts a title before a proof.
+func kindOrder(k certificate.Kind) int {
+	if k == certificate.Title {
+		return 0
+	}
+	return 1
 }

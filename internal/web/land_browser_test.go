@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -45,7 +46,9 @@ func TestLandDepartmentConfirmsParcel(t *testing.T) {
 	if n, _ := chromedp.Run(b, chromedp.Evaluate[int](`document.querySelectorAll('`+cell+` form').length`)); n != 0 {
 		t.Errorf("the developer has %d confirm buttons, want none", n)
 	}
-	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/projects/%d/parcels/%s/confirm", env.HTTP.URL, project, parcel.Code), nil)
+	req, _ := http.NewRequest("POST", fmt.Sprintf("%s/api/v1/projects/%d/parcels/%s/confirm", env.HTTP.URL, project, parcel.Code),
+		strings.NewReader(fmt.Sprintf(`{"land_cert_no":%q,"premium_paid":%q}`, parcel.LandCertNo, parcel.PremiumPaid.StringFixed(2))))
+	req.Header.Set("Content-Type", "application/json")
 	if resp, err := env.Client(t, "kaifa").Do(req); err != nil || resp.StatusCode != 403 {
 		t.Errorf("the developer confirms through the API: %v %v, want 403", resp.StatusCode, err)
 	}

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/shopspring/decimal"
+
 	"handover/internal/access"
 	"handover/internal/calendar"
 	"handover/internal/credit"
@@ -411,7 +413,14 @@ func (s *Server) permitConfirm(r *http.Request, project int64) (string, error) {
 // land facts.
 func (s *Server) landConfirm(r *http.Request, project int64) (string, error) {
 	code := r.PostFormValue("parcel")
-	p, err := s.db.ConfirmLand(r.Context(), identity.ActorFrom(r.Context()), project, code)
+	// The form carries the facts the clerk saw beside the button.
+	paid, perr := decimal.NewFromString(r.PostFormValue("premium_paid"))
+	var bad error
+	if perr != nil {
+		bad = problem.New(problem.Invalid, "request.form", "请刷新页面后重新确认")
+	}
+	p, err := s.db.ConfirmLand(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), project, code,
+		ledger.LandSeen{LandCertNo: r.PostFormValue("land_cert_no"), PremiumPaid: paid})
 	return "已确认宗地 " + p.Code + " 的国有建设用地使用权与出让价款缴清", err
 }
 
