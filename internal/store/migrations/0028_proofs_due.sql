@@ -8,13 +8,13 @@
 --
 -- A server making a chunk claims it for a minute (claimed_until), so that
 -- another server takes other proofs rather than signing the same again.
+-- No index beside the key: the queue is short, and every filing writes it.
 CREATE TABLE proofs_due (
 	entry_id      BIGINT PRIMARY KEY REFERENCES register_entries (id),
 	jurisdiction  TEXT NOT NULL,
 	queued_at     {{TIME}} NOT NULL,
 	claimed_until {{TIME}}
 );
-CREATE INDEX proofs_due_jurisdiction ON proofs_due (jurisdiction, entry_id);
 
 -- The pre-notices recorded before proofs were signed get theirs too: every
 -- current one (not ended by a later entry) without a certificate.
