@@ -20,12 +20,8 @@ import (
 func TestDashboardFigures(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()
-	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
-	ev, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"),
-		Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := x.scheduleHandover(t)
+	var err error
 	x.db.SQLForTest().Exec(`UPDATE deed_taxes SET paid_at = NULL WHERE contract_id = $1`, x.contracts[4].ID)
 	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))
 	if ev, err = x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil || ev.Done != 5 {
@@ -125,12 +121,8 @@ func TestDashboardFigures(t *testing.T) {
 func TestBlockedFlatCountsAsHandedOverAndMissed(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()
-	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
-	ev, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"),
-		Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := x.scheduleHandover(t)
+	var err error
 	unpaid := x.contracts[4]
 	x.db.SQLForTest().Exec(`UPDATE deed_taxes SET paid_at = NULL WHERE contract_id = $1`, unpaid.ID)
 	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))

@@ -6,10 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"handover/internal/audit"
-	"handover/internal/calendar"
 	"handover/internal/certificate"
-	"handover/internal/handover"
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/registry"
@@ -31,17 +28,7 @@ func TestPreNoticeProofs(t *testing.T) {
 	}
 	// A second key, of a jurisdiction with nothing due that comes first in
 	// order: it holds back no other jurisdiction's proofs.
-	k, err := certificate.NewKey("昌吉州不动产登记中心", x.f.Orgs["652300/centre"].USCC, []byte(passphrase), x.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.Jurisdiction = "652300"
-	if _, err := x.db.PutKey(ctx, audit.System(), k); err != nil {
-		t.Fatal(err)
-	}
-	if x.keys, err = x.db.UnlockKeys(ctx, []byte(passphrase)); err != nil {
-		t.Fatal(err)
-	}
+	x.keys = addKey(t, x.db, x.clock.Now(), "昌吉州不动产登记中心", x.f.Orgs["652300/centre"].USCC, "652300")
 	n, err := x.db.IssueProofs(ctx, x.keys)
 	if err != nil || n != prenotices {
 		t.Fatalf("IssueProofs: %d (%v), want %d", n, err, prenotices)
@@ -101,12 +88,7 @@ func TestPreNoticeProofs(t *testing.T) {
 	}
 
 	// The handover converts the sale pre-notice: its proof is cancelled.
-	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
-	ev, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"),
-		Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := x.scheduleHandover(t)
 	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))
 	if _, err := x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil {
 		t.Fatal(err)
@@ -128,18 +110,7 @@ func TestPreNoticeProofs(t *testing.T) {
 func TestPreMortgageProofForTheBank(t *testing.T) {
 	x := newSaleFixture(t)
 	ctx := context.Background()
-	k, err := certificate.NewKey("昌吉市不动产登记中心", x.f.Orgs["652301/registry"].USCC, []byte(passphrase), x.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.Jurisdiction = "652301"
-	if _, err := x.db.PutKey(ctx, audit.System(), k); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := x.db.UnlockKeys(ctx, []byte(passphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
+	keys := addKey(t, x.db, x.clock.Now(), "昌吉市不动产登记中心", x.f.Orgs["652301/registry"].USCC, "652301")
 	in := x.input(x.units[0])
 	in.Ownership = presale.Shares
 	in.Buyers = []presale.Buyer{{Name: "张伟", IDNumber: buyerIDs[0], ShareNum: 1, ShareDen: 3}, {Name: "李娜", IDNumber: buyerIDs[1], ShareNum: 2, ShareDen: 3}}

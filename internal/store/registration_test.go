@@ -39,17 +39,7 @@ func newRegistrationFixture(t *testing.T) *registrationFixture {
 	ctx := context.Background()
 	x.ready(t)
 	x.file(t, "2026-03-10")
-	k, err := certificate.NewKey("昌吉市不动产登记中心", x.f.Orgs["652301/registry"].USCC, []byte(passphrase), x.clock.Now())
-	if err != nil {
-		t.Fatal(err)
-	}
-	k.Jurisdiction = "652301"
-	if _, err := x.db.PutKey(ctx, audit.System(), k); err != nil {
-		t.Fatal(err)
-	}
-	if x.keys, err = x.db.UnlockKeys(ctx, []byte(passphrase)); err != nil {
-		t.Fatal(err)
-	}
+	x.keys = addKey(t, x.db, x.clock.Now(), "昌吉市不动产登记中心", x.f.Orgs["652301/registry"].USCC, "652301")
 	items, _ := x.db.AccountingItems(ctx, x.project.ID, true)
 	for _, it := range items {
 		if _, err := x.db.PayMaintenance(ctx, x.hous, it.ID, fmt.Sprint("W", it.ID)); err != nil {
@@ -66,6 +56,40 @@ func newRegistrationFixture(t *testing.T) *registrationFixture {
 	}
 	x.acceptor, x.reviewer, x.recorder = actor(x.f, "shouli"), actor(x.f, "shenhe"), actor(x.f, "dengbu")
 	return x
+}
+
+// scheduleHandover turns on the automatic review of the batch's matters
+// and schedules the handover of the fixture's building on 2026-03-20
+// (notice 2026-03-10).
+func (x *registrationFixture) scheduleHandover(t *testing.T) handover.Event {
+	t.Helper()
+	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
+	ev, err := x.db.ScheduleHandover(context.Background(), x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building},
+		HeldOn: calendar.MustDate("2026-03-20"), Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
+// addKey gives a jurisdiction's registration authority a signing key and
+// returns every key of the database unlocked.
+func addKey(t *testing.T, db *store.DB, now time.Time, authority, uscc, jurisdiction string) *certificate.Keyring {
+	t.Helper()
+	ctx := context.Background()
+	k, err := certificate.NewKey(authority, uscc, []byte(passphrase), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	k.Jurisdiction = jurisdiction
+	if _, err := db.PutKey(ctx, audit.System(), k); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := db.UnlockKeys(ctx, []byte(passphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return keys
 }
 
 func (x *registrationFixture) apply(t *testing.T, services ...store.ServiceInput) registry.Application {
@@ -471,12 +495,8 @@ func TestBatchHandover(t *testing.T) {
 func TestEmittedEventsFollowTheCatalogue(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()
-	exec(t, x.db, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ('652301', 'registration.auto_review', 'first,transfer,mortgage', 0, $1)`, x.clock.Now())
-	ev, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building}, HeldOn: calendar.MustDate("2026-03-20"),
-		Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate("2026-03-10")})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := x.scheduleHandover(t)
+	var err error
 	sealApp := x.apply(t, store.ServiceInput{Kind: registry.SealReg, UnitID: x.contracts[5].UnitID, Details: map[string]string{"authority": "法院", "doc_no": "执9号"}})
 	sealApp, _ = x.step(t, x.reviewer, sealApp, registry.StepReview, store.StepOptions{})
 	if _, err := x.step(t, x.recorder, sealApp, registry.StepRecord, store.StepOptions{}); err != nil {

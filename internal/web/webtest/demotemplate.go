@@ -6,7 +6,6 @@ import (
 	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -59,12 +58,12 @@ func demoDSN(t testing.TB) (dsn string, at time.Time, ok bool) {
 		t.Fatalf("loading the demo template: %v", err)
 	}
 	if demoTemplate.base == "" {
-		dsn = filepath.Join(t.TempDir(), "test.db")
-		for _, suffix := range []string{"", "-wal"} {
-			if err := copyFile(dsn+suffix, demoTemplate.source+suffix); err != nil && !(suffix != "" && os.IsNotExist(err)) {
-				t.Fatal(err)
-			}
+		// The template's directory holds the closed database alone.
+		dir := t.TempDir()
+		if err := os.CopyFS(dir, os.DirFS(filepath.Dir(demoTemplate.source))); err != nil {
+			t.Fatal(err)
 		}
+		dsn = filepath.Join(dir, filepath.Base(demoTemplate.source))
 		return dsn, demoTemplate.at, true
 	}
 	name := "t_" + randomHex()
@@ -163,22 +162,4 @@ func randomHex() string {
 	b := make([]byte, 6)
 	rand.Read(b)
 	return hex.EncodeToString(b)
-}
-
-// copyFile copies a closed SQLite database (its WAL checkpointed at close).
-func copyFile(dst, src string) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.Create(dst)
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }
