@@ -147,6 +147,7 @@ type surveyUnitJSON struct {
 	Ratio      string `json:"ratio" doc:"分摊系数"`
 	GrossRatio string `json:"gross_ratio,omitempty" doc:"与预测建筑面积的误差比"` // against the forecast, when known
 	Reason     string `json:"reason,omitempty" doc:"退回理由"`
+	CommonPart string `json:"common_part,omitempty" doc:"业主共有部分名称"`
 }
 
 type surveyList struct {
@@ -165,7 +166,7 @@ func toSurveyJSON(s completion.Survey, forecast map[int64]ledger.Areas) surveyJS
 		State: s.State, StateLabel: s.State.Label(), Source: s.Source, SubmittedAt: s.SubmittedAt, DecidedAt: timePtr(s.DecidedAt), Note: s.Note}
 	for _, m := range s.Units {
 		u := surveyUnitJSON{UnitID: m.UnitID, UnitNo: m.UnitNo, Room: m.Room, Total: m.Areas.Total.StringFixed(2), Inner: m.Areas.Inner.StringFixed(2),
-			Shared: m.Areas.Shared.StringFixed(2), Ratio: m.Areas.Ratio.String(), Reason: m.Reason}
+			Shared: m.Areas.Shared.StringFixed(2), Ratio: m.Areas.Ratio.String(), Reason: m.Reason, CommonPart: m.CommonPart}
 		if f, ok := forecast[m.UnitID]; ok {
 			u.GrossRatio = completion.Ratio(f.Total, m.Areas.Total).String()
 		}

@@ -243,7 +243,7 @@ func TestSurveyWorkbook(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatalf("reading a filled workbook: %v", errs)
 	}
-	if errs := got.Check(surveyUnits()); len(errs) > 0 {
+	if errs := got.Check(surveyUnits(), nil); len(errs) > 0 {
 		t.Fatalf("checking it: %v", errs)
 	}
 	if got.ReportNo != s.ReportNo || !got.Units[1].Areas.Equal(a) || got.Units[1].UnitID != 2 || got.Units[1].Row != 3 {
@@ -276,7 +276,7 @@ func FuzzReadSurvey(f *testing.F) {
 	f.Fuzz(func(t *testing.T, b []byte) {
 		s, _, errs := ReadSurvey(context.Background(), bytes.NewReader(b))
 		if len(errs) == 0 && len(s.Units) > 0 {
-			s.Check(nil) // no panic on any input
+			s.Check(nil, nil) // no panic on any input
 		}
 	})
 }

@@ -29,6 +29,8 @@ type SurveyInputUnit struct {
 	Inner  string `json:"inner" doc:"实测套内面积"`
 	Shared string `json:"shared" doc:"实测分摊面积"`
 	Ratio  string `json:"ratio" doc:"分摊系数"`
+	// The common part (业主共有部分) the unit is, if it is one.
+	CommonPart string `json:"common_part,omitempty" doc:"业主共有部分名称（如物业服务用房）；可售的户留空"`
 }
 
 // Survey turns the input into a survey from source, with every format
@@ -47,7 +49,7 @@ func (in SurveyInput) Survey(source string) (Survey, []ledger.RowError) {
 	s.LandArea = num(SheetSurvey, 2, "land_area", in.LandArea)
 	s.FloorArea = num(SheetSurvey, 2, "floor_area", in.FloorArea)
 	for i, u := range in.Units {
-		m := UnitMeasure{Row: i + 1, UnitNo: strings.TrimSpace(u.UnitNo)}
+		m := UnitMeasure{Row: i + 1, UnitNo: strings.TrimSpace(u.UnitNo), CommonPart: strings.TrimSpace(u.CommonPart)}
 		// A unit's errors name the unit: its position in the request alone
 		// does not tell the sending system which unit to correct.
 		area := func(col, v string) decimal.Decimal {

@@ -50,6 +50,9 @@ type UnitMeasure struct {
 	Room   string
 	Areas  ledger.Areas
 	Reason string // why the reviewer returned this unit, if they did
+	// CommonPart names the 业主共有部分 the surveyor found the unit to be
+	// (物业服务用房, 业主活动用房 …); "" for a unit that can be sold.
+	CommonPart string
 }
 
 // Name names the unit a row is about, by its 室号 and 不动产单元号 as far as
@@ -109,7 +112,7 @@ const (
 // Columns of the survey workbook, in template order.
 var (
 	SurveyColumns     = []string{"测绘报告编号", "幢实测建筑面积", "宗地实测面积", "计容建筑面积"}
-	SurveyUnitColumns = []string{"不动产单元号", "室号", "实测建筑面积", "实测套内面积", "实测分摊面积", "分摊系数"}
+	SurveyUnitColumns = []string{"不动产单元号", "室号", "实测建筑面积", "实测套内面积", "实测分摊面积", "分摊系数", "业主共有部分"}
 )
 
 // ReadSurvey reads a survey workbook into a survey not yet checked against
@@ -122,7 +125,7 @@ func ReadSurvey(ctx context.Context, r io.Reader) (Survey, []byte, []ledger.RowE
 	}
 	defer f.Close()
 	head, errs := ledger.ReadSheet(ctx, f, SheetSurvey, SurveyColumns, nil, errs)
-	rows, errs := ledger.ReadSheet(ctx, f, SheetSurveyUnits, SurveyUnitColumns, map[string]bool{"室号": true}, errs)
+	rows, errs := ledger.ReadSheet(ctx, f, SheetSurveyUnits, SurveyUnitColumns, map[string]bool{"室号": true, "业主共有部分": true}, errs)
 	if len(head) != 1 && len(errs) == 0 {
 		errs = append(errs, ledger.RowError{Sheet: SheetSurvey, Reason: "应只有一行数据（本幢的测绘成果）"})
 	}
@@ -141,7 +144,8 @@ func ReadSurvey(ctx context.Context, r io.Reader) (Survey, []byte, []ledger.RowE
 		s.FloorArea = num(SheetSurvey, h.Num, h.Values, "计容建筑面积")
 	}
 	for _, r := range rows {
-		m := UnitMeasure{Row: r.Num, UnitNo: strings.TrimSpace(r.Values["不动产单元号"]), Room: strings.TrimSpace(r.Values["室号"])}
+		m := UnitMeasure{Row: r.Num, UnitNo: strings.TrimSpace(r.Values["不动产单元号"]), Room: strings.TrimSpace(r.Values["室号"]),
+			CommonPart: strings.TrimSpace(r.Values["业主共有部分"])}
 		area := func(col string) decimal.Decimal {
 			x, err := measure.Parse(ledger.CleanNumber(r.Values[col]), col)
 			if err != nil {
@@ -165,10 +169,11 @@ func ReadSurvey(ctx context.Context, r io.Reader) (Survey, []byte, []ledger.RowE
 // Check compares the survey with the building's units: every unit of the
 // building measured exactly once and nothing else, each unit's areas
 // consistent (建筑 = 套内 + 分摊, 分摊 = 套内 × 系数), the building's total
-// at least the units' sum, and the land figures present. It fills UnitID.
+// at least the units' sum, and the land figures present; a unit marked as
+// a common part (业主共有部分) is not one sold (sold). It fills UnitID.
 // All problems are returned, each about a unit naming it (UnitMeasure.Name);
 // the survey may be stored only without any.
-func (s *Survey) Check(units []ledger.Unit) []ledger.RowError {
+func (s *Survey) Check(units []ledger.Unit, sold map[int64]bool) []ledger.RowError {
 	var errs []ledger.RowError
 	row := func(m UnitMeasure, col, value, reason string) {
 		errs = append(errs, ledger.RowError{Sheet: SheetSurveyUnits, Row: m.Row, Column: col, Value: value, Reason: m.Named(reason)})
@@ -212,6 +217,13 @@ func (s *Survey) Check(units []ledger.Unit) []ledger.RowError {
 		}
 		seen[m.UnitNo] = m.Row
 		m.UnitID = u.ID
+		m.CommonPart = strings.TrimSpace(m.CommonPart)
+		switch {
+		case utf8.RuneCountInString(m.CommonPart) > 30:
+			row(*m, "业主共有部分", m.CommonPart, "业主共有部分的名称不超过30字")
+		case m.CommonPart != "" && sold[u.ID]:
+			row(*m, "业主共有部分", m.CommonPart, "该户已网签出售，不能标为业主共有部分")
+		}
 		for _, msg := range m.Areas.Check() {
 			row(*m, "实测建筑面积", m.Areas.Total.StringFixed(2), msg)
 		}
@@ -233,10 +245,11 @@ func (s *Survey) Check(units []ledger.Unit) []ledger.RowError {
 type SubmitFacts struct {
 	ProjectID  int64
 	BuildingID int64
-	Surveyor   int64         // the surveying company the developer commissioned (0: none yet)
-	Org        int64         // the submitter's organisation (0: platform staff)
-	Pending    bool          // a result of the building awaits review
-	Units      []ledger.Unit // the building's units
+	Surveyor   int64          // the surveying company the developer commissioned (0: none yet)
+	Org        int64          // the submitter's organisation (0: platform staff)
+	Pending    bool           // a result of the building awaits review
+	Units      []ledger.Unit  // the building's units
+	Sold       map[int64]bool // the units under a live contract: none of them is a common part
 }
 
 // Submit decides a survey result's submission: only the surveying
@@ -255,7 +268,7 @@ func Submit(s Survey, f SubmitFacts, user int64, now time.Time) (Survey, []ledge
 		return s, nil, problem.New(problem.Conflict, "survey.pending", "该幢已有待审核的测绘成果，请待审核后再提交")
 	}
 	s.Units = slices.Clone(s.Units)
-	if errs := s.Check(f.Units); len(errs) > 0 {
+	if errs := s.Check(f.Units, f.Sold); len(errs) > 0 {
 		return s, errs, nil
 	}
 	s.ProjectID, s.BuildingID, s.Surveyor, s.State, s.SubmittedBy, s.SubmittedAt = f.ProjectID, f.BuildingID, f.Surveyor, Submitted, user, now
@@ -341,11 +354,11 @@ func SurveyWorkbook(s Survey, filled bool) ([]byte, error) {
 		if filled {
 			ratio = m.Areas.Ratio.String()
 		}
-		put(SheetSurveyUnits, i+2, []any{m.UnitNo, m.Room, area(m.Areas.Total), area(m.Areas.Inner), area(m.Areas.Shared), ratio})
+		put(SheetSurveyUnits, i+2, []any{m.UnitNo, m.Room, area(m.Areas.Total), area(m.Areas.Inner), area(m.Areas.Shared), ratio, m.CommonPart})
 	}
 	f.SetColWidth(SheetSurvey, "A", "D", 18)
 	f.SetColWidth(SheetSurveyUnits, "A", "A", 32)
-	f.SetColWidth(SheetSurveyUnits, "B", "F", 14)
+	f.SetColWidth(SheetSurveyUnits, "B", "G", 14)
 	buf, err := f.WriteToBuffer()
 	if err != nil {
 		return nil, err

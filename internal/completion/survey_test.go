@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/xuri/excelize/v2"
@@ -45,7 +46,7 @@ func TestSurveyCheckNamesTheUnit(t *testing.T) {
 		{Row: 4, UnitNo: units[1].UnitNo, Areas: good}, // the same unit again
 		{Row: 5, Room: "1单元201", Areas: good},          // no 不动产单元号
 	}}
-	got := reasons(s.Check(units))
+	got := reasons(s.Check(units, nil))
 	want := []string{
 		"户1单元101（不动产单元号652301004007GB00121F00030001）：" + bad.Check()[0],
 		"不动产单元号652301004007GB00121F00039999：不是本幢的户",
@@ -154,5 +155,37 @@ func TestSurveyRefused(t *testing.T) {
 	}
 	if r := e.Reasons[0]; r.Rule != "survey.row" || r.Subject != "1单元101" || r.Basis == "" || r.Fixer == "" {
 		t.Errorf("SurveyRefused reason: got %+v, want survey.row on 1单元101 with its basis and fixer", r)
+	}
+}
+
+// The survey marks the common parts (业主共有部分): a name of at most 30
+// characters, and never a unit already sold.
+func TestSurveyMarksCommonParts(t *testing.T) {
+	units := namedUnits()
+	a := ledger.Areas{Total: d("112.35"), Inner: d("92.40"), Shared: d("19.95"), Ratio: d("0.215909")}
+	tests := []struct {
+		name   string
+		common string
+		sold   bool
+		want   []string
+	}{
+		{"a common part", "物业服务用房", false, nil},
+		{"a flat", "", true, nil},
+		{"a sold flat marked common", "物业服务用房", true, []string{"户1单元101（不动产单元号652301004007GB00121F00030001）：该户已网签出售，不能标为业主共有部分"}},
+		{"a name too long", strings.Repeat("用", 31), false, []string{"户1单元101（不动产单元号652301004007GB00121F00030001）：业主共有部分的名称不超过30字"}},
+	}
+	for _, tt := range tests {
+		s := Survey{ReportNo: "CJCH-2026-031", BuildingTotal: d("1000"), LandArea: d("10000"), FloorArea: d("25000"), Units: []UnitMeasure{
+			{Row: 1, UnitNo: units[0].UnitNo, Areas: a, CommonPart: tt.common},
+			{Row: 2, UnitNo: units[1].UnitNo, Areas: a},
+			{Row: 3, UnitNo: units[2].UnitNo, Areas: a},
+		}}
+		got := reasons(s.Check(units, map[int64]bool{units[0].ID: tt.sold}))
+		if !slices.Equal(got, tt.want) {
+			t.Errorf("%s: got %q, want %q", tt.name, got, tt.want)
+		}
+		if tt.want == nil && s.Units[0].CommonPart != tt.common {
+			t.Errorf("%s: common part %q, want %q", tt.name, s.Units[0].CommonPart, tt.common)
+		}
 	}
 }

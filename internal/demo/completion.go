@@ -59,6 +59,28 @@ func demoSurvey(b ledger.Building, units []ledger.Unit, report string) completio
 	return s
 }
 
+// markCommonPart marks the survey's first unit with no contract as the
+// named common part.
+func markCommonPart(ctx context.Context, db *store.DB, building int64, s *completion.Survey, name string) error {
+	t, err := db.BuildingTable(ctx, building)
+	if err != nil {
+		return err
+	}
+	free := map[string]bool{}
+	for _, r := range t.Rows {
+		for _, c := range r.Cells {
+			free[c.Unit.UnitNo] = c.Status.Contract == ""
+		}
+	}
+	for i := range s.Units {
+		if free[s.Units[i].UnitNo] {
+			s.Units[i].CommonPart = name
+			return nil
+		}
+	}
+	return fmt.Errorf("building %d: no unsold unit to mark %s", building, name)
+}
+
 // LoadCompletion takes 天山·悦府 (sales over, delivery due in December 2026)
 // through the completion survey, the area reconciliation, a joint
 // acceptance with one refusal and its re-inspection, the accounting and the
@@ -167,6 +189,13 @@ func (l *completionLoad) submitSurvey(x surveyedBuilding) (int64, error) {
 	s.LandArea, s.FloorArea = l.landArea, l.floorArea
 	var up *store.SurveyUpload
 	var readErrs []ledger.RowError
+	if x.b.Number == 8 {
+		// Building 8's 物业服务用房 is a flat never sold: the surveyor marks
+		// it a common part (业主共有), recorded so at first registration.
+		if err := markCommonPart(l.ctx, l.db, x.b.ID, &s, "物业服务用房"); err != nil {
+			return 0, err
+		}
+	}
 	if x.b.Number == 8 || x.b.Number == 3 {
 		if x.b.Number == 3 {
 			s.Units[11].Areas.Total = s.Units[11].Areas.Total.Add(decimal.RequireFromString("1.00"))

@@ -86,6 +86,9 @@ type Unit struct {
 	Purpose    string
 	Forecast   Areas // 预测: from the presale survey, drives the contract
 	Measured   Areas // 实测: from the accepted completion survey (zero until then)
+	// CommonPart names the 业主共有部分 the unit is (物业服务用房), as the
+	// accepted completion survey marks it; "" for a unit that can be sold.
+	CommonPart string
 }
 
 // HasMeasured reports whether measured areas are recorded.

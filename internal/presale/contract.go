@@ -300,6 +300,7 @@ const (
 	basisLocked     = "《最高人民法院 国土资源部 建设部关于依法规范人民法院执行和国土资源房地产管理部门协助执行若干问题的通知》第二十二条"
 	basisIdentity   = "GB 11643-1999 公民身份号码"
 	basisSealed     = "《城市房地产管理法》第三十八条：依法裁定、决定查封或者以其他形式限制房地产权利的，不得转让"
+	basisCommon     = "《民法典》第二百七十四条：建筑区划内的道路、绿地、其他公共场所、公用设施和物业服务用房，属于业主共有"
 	basisRegistered = "《民法典》第二百零九条、第二百一十四条：不动产物权以登记簿为准；《城市房地产管理法》第三十八条：权属有争议或未依法登记领取权属证书的，不得转让"
 	basisShares     = "《民法典》第二百九十八条、第三百零八条（按份共有的份额）"
 	basisClauses    = "商品房买卖合同（预售）示范文本 GF-2014-0171"
@@ -334,8 +335,9 @@ func (r *contractRefusal) add(rule, msg, basis, fixer string) {
 }
 
 // checkSaleable refuses a unit the developer may not sell now: outside a valid
-// presale permit, held by another live contract, locked, sealed, already
-// transferred, or a developer whose listing refuses filing here.
+// presale permit, held by another live contract, locked, sealed, a common
+// part of the owners, already transferred, or a developer whose listing
+// refuses filing here.
 func checkSaleable(r *contractRefusal, f SaleFacts) {
 	switch f.Status.Permit {
 	case "valid":
@@ -356,6 +358,9 @@ func checkSaleable(r *contractRefusal, f SaleFacts) {
 			who = a + "（解除查封）"
 		}
 		r.add("contract.unit_sealed", "该户已被查封（登记簿有现势查封登记）", basisSealed, who)
+	}
+	if f.Unit.CommonPart != "" {
+		r.add("contract.common_part", "该户为业主共有部分（"+f.Unit.CommonPart+"），不得销售", basisCommon, "测绘单位与登记机构（核实共有部分）")
 	}
 	if f.Status.Register.Registered {
 		r.add("contract.unit_registered", "该户已转移登记给买受人，不再是开发企业可以预售的房屋", basisRegistered, "登记机构（核实权属）")

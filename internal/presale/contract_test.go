@@ -353,7 +353,8 @@ func TestUnitTaken(t *testing.T) {
 // standing or the developer, whose refusals the repeated-refusal alert
 // counts as signs of a second sale.
 func TestTermRule(t *testing.T) {
-	standing := []string{"contract.permit", "contract.unit_taken", "contract.unit_locked", "contract.unit_sealed", "contract.unit_registered", "contract.credit_restricted"}
+	standing := []string{"contract.permit", "contract.unit_taken", "contract.unit_locked", "contract.unit_sealed", "contract.common_part", "contract.unit_registered",
+		"contract.credit_restricted"}
 	for _, c := range FilingGuide(credit.Effect("")).Conditions {
 		if got, want := TermRule(c.Rule), !slices.Contains(standing, c.Rule); got != want {
 			t.Errorf("TermRule(%q): got %v, want %v", c.Rule, got, want)

@@ -68,6 +68,7 @@ func FilingGuide(effect credit.Effect) guide.Matter {
 			{Rule: "contract.unit_taken", Message: "该户没有其他有效的网签合同（一房一号）", Basis: basisOneLive, Fixer: dev + "（先撤回或注销原合同）"},
 			{Rule: "contract.unit_locked", Message: "该户未被锁定", Basis: basisLocked, Fixer: "住建部门或登记机构（解锁）"},
 			{Rule: "contract.unit_sealed", Message: "该户未被查封", Basis: basisSealed, Fixer: "作出查封的人民法院或机关"},
+			{Rule: "contract.common_part", Message: "该户不是业主共有部分（物业服务用房等）", Basis: basisCommon, Fixer: "测绘单位与登记机构（核实共有部分）"},
 			{Rule: "contract.unit_registered", Message: "该户尚未转移登记给他人", Basis: basisRegistered, Fixer: "登记机构（核实权属）"},
 			{Rule: "contract.credit_restricted", Message: "开发企业不在限制清单中（本辖区对限制清单中的企业不予网签备案时）", Basis: basisSaleCredit, Fixer: "住建部门（移出限制清单）"},
 			clause("contract.buyers", "合同至少有一位买受人"),

@@ -56,7 +56,7 @@ func TestPermitGuideMatchesCheck(t *testing.T) {
 // contracts are needed because a loan's rules and an unchosen payment
 // exclude each other.
 func TestFilingGuideMatchesCheck(t *testing.T) {
-	facts := SaleFacts{Unit: ledger.Unit{UnitNo: "652301004007GB00121F00010101"}, OtherLive: true,
+	facts := SaleFacts{Unit: ledger.Unit{UnitNo: "652301004007GB00121F00010101", CommonPart: "物业服务用房"}, OtherLive: true,
 		Status: ledger.Status{Locked: true, Register: ledger.Register{Sealed: true, Registered: true}}, Listed: true, Effect: string(credit.Refuse)}
 	empty := Contract{}
 	loan := Contract{Ownership: Shares, Payment: Commercial,

@@ -53,7 +53,16 @@ type RecordingFacts struct {
 	Sale      Sale
 	Bank      Holder
 	Today     calendar.Date
+	// A first registration's: the common part (业主共有部分) the unit is ("":
+	// a unit to sell), and those of its building, each with its unit
+	// (物业服务用房（1单元0101）), which the flats' entries name.
+	Common      string
+	CommonParts []string
 }
+
+// AllOwners is the holder of a common part (业主共有部分): the owners of the
+// building's units together.
+var AllOwners = Holder{Name: "全体业主"}
 
 // PlanRecording builds what recording service s of application a writes on
 // unit, whose book is book (the rules have passed in the same
@@ -69,6 +78,12 @@ func PlanRecording(a Application, s Service, unit int64, book []Entry, f Recordi
 		}
 		base.Kind, base.RightType, base.Holders, base.Ownership = Ownership, RightOwnership, []Holder{f.Developer}, "单独所有"
 		base.Note = "首次登记"
+		if f.Common != "" {
+			// 业主共有: recorded for all the owners, never the developer's to sell.
+			base.Holders, base.Ownership, base.Note = []Holder{AllOwners}, "共同共有", "首次登记；业主共有部分："+f.Common
+		} else if len(f.CommonParts) > 0 {
+			base.Note = "首次登记；本幢业主共有部分：" + strings.Join(f.CommonParts, "、")
+		}
 		return Recording{Entry: base}, nil
 	case Transfer:
 		return planTransfer(s, unit, book, base, f.Sale)

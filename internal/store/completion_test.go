@@ -27,6 +27,7 @@ type completionFixture struct {
 	surveyor  audit.Actor
 	contracts []presale.Contract
 	units     []ledger.Unit
+	common    map[int]string // 户号 → the common part the survey marks it (none by default)
 }
 
 func newCompletionFixture(t *testing.T) *completionFixture {
@@ -77,7 +78,7 @@ func (x *completionFixture) survey(change map[int]ledger.Areas) completion.Surve
 		if m, ok := change[u.Number]; ok {
 			a = m
 		}
-		s.Units = append(s.Units, completion.UnitMeasure{Row: i + 2, UnitNo: u.UnitNo, Areas: a})
+		s.Units = append(s.Units, completion.UnitMeasure{Row: i + 2, UnitNo: u.UnitNo, Areas: a, CommonPart: x.common[u.Number]})
 	}
 	return s
 }

@@ -617,11 +617,11 @@ func floorsOf(ctx context.Context, q querier, where string, arg any) (map[int64]
 	return out, rows.Err()
 }
 
-const unitColumns = `u.id, u.building_id, u.number, u.unit_no, u.room, u.section, u.floor, u.purpose,
+const unitColumns = `u.id, u.building_id, u.number, u.unit_no, u.room, u.section, u.floor, u.purpose, u.common_part,
 	u.f_total, u.f_inner, u.f_shared, u.f_ratio, u.m_total, u.m_inner, u.m_shared, u.m_ratio`
 
 func scanUnitInto(u *ledger.Unit, dest []any) []any {
-	return append(dest, &u.ID, &u.BuildingID, &u.Number, &u.UnitNo, &u.Room, &u.Section, &u.Floor, &u.Purpose)
+	return append(dest, &u.ID, &u.BuildingID, &u.Number, &u.UnitNo, &u.Room, &u.Section, &u.Floor, &u.Purpose, &u.CommonPart)
 }
 
 // unitScan scans unitColumns plus any extra destinations.

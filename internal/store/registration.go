@@ -1188,6 +1188,32 @@ func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registr
 	return e, tx.recorded(ctx, a, s, e)
 }
 
+// commonParts reads the common part unit is ("" for a unit to sell) and
+// those of its building, each with its unit, as the accepted survey marked
+// them.
+func commonParts(ctx context.Context, q querier, unit int64) (string, []string, error) {
+	rows, err := q.QueryContext(ctx, `SELECT u.id, u.room, u.common_part FROM units u
+		WHERE u.building_id = (SELECT building_id FROM units WHERE id = $1) AND u.common_part <> '' ORDER BY u.number`, unit)
+	if err != nil {
+		return "", nil, err
+	}
+	defer rows.Close()
+	var mine string
+	var all []string
+	for rows.Next() {
+		var id int64
+		var room, name string
+		if err := rows.Scan(&id, &room, &name); err != nil {
+			return "", nil, err
+		}
+		if id == unit {
+			mine = name
+		}
+		all = append(all, name+"（"+room+"）")
+	}
+	return mine, all, rows.Err()
+}
+
 // recordingFacts loads what registry.PlanRecording needs for the service:
 // the developer of a first registration; the sale of a transfer or a loan
 // mortgage, its price after the area reconciliation; the mortgagee.
@@ -1196,7 +1222,10 @@ func (tx *Tx) recordingFacts(ctx context.Context, a *registry.Application, s *re
 	var err error
 	switch {
 	case s.Kind == registry.First:
-		f.Developer, err = developerHolder(ctx, tx, a.ProjectID)
+		if f.Developer, err = developerHolder(ctx, tx, a.ProjectID); err != nil {
+			return f, err
+		}
+		f.Common, f.CommonParts, err = commonParts(ctx, tx.q(), unit)
 	case s.Kind == registry.MortgageReg && s.Details["bank"] != "":
 		id, _ := strconv.ParseInt(s.Details["bank"], 10, 64)
 		bank, err := tx.db.Org(ctx, id)

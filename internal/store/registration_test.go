@@ -33,9 +33,12 @@ type registrationFixture struct {
 	acceptor, reviewer, recorder audit.Actor
 }
 
-func newRegistrationFixture(t *testing.T) *registrationFixture {
+func newRegistrationFixture(t *testing.T, before ...func(*completionFixture)) *registrationFixture {
 	t.Helper()
 	x := &registrationFixture{completionFixture: newCompletionFixture(t)}
+	for _, f := range before {
+		f(x.completionFixture)
+	}
 	ctx := context.Background()
 	x.ready(t)
 	x.file(t, "2026-03-10")

@@ -60,7 +60,7 @@ func scanSurvey(r interface{ Scan(...any) error }) (completion.Survey, error) {
 }
 
 func surveyUnits(ctx context.Context, q querier, s *completion.Survey) error {
-	rows, err := q.QueryContext(ctx, `SELECT su.row_num, su.unit_id, u.unit_no, u.room, su.total, su.inner_area, su.shared, su.ratio, su.reason
+	rows, err := q.QueryContext(ctx, `SELECT su.row_num, su.unit_id, u.unit_no, u.room, su.total, su.inner_area, su.shared, su.ratio, su.reason, su.common_part
 		FROM survey_units su JOIN units u ON u.id = su.unit_id WHERE su.survey_id = $1 ORDER BY u.number`, s.ID)
 	if err != nil {
 		return err
@@ -71,7 +71,7 @@ func surveyUnits(ctx context.Context, q querier, s *completion.Survey) error {
 		var m completion.UnitMeasure
 		var t, i, sh int64
 		var ratio string
-		if err := rows.Scan(&m.Row, &m.UnitID, &m.UnitNo, &m.Room, &t, &i, &sh, &ratio, &m.Reason); err != nil {
+		if err := rows.Scan(&m.Row, &m.UnitID, &m.UnitNo, &m.Room, &t, &i, &sh, &ratio, &m.Reason, &m.CommonPart); err != nil {
 			return err
 		}
 		m.Areas = ledger.Areas{Total: measure.FromCents(t), Inner: measure.FromCents(i), Shared: measure.FromCents(sh), Ratio: decimalOr0(ratio)}
@@ -231,6 +231,15 @@ func (tx *Tx) submitSurvey(ctx context.Context, buildingID int64, s completion.S
 		return s, nil, err
 	}
 	f.Units = units[buildingID]
+	sold, err := int64s(ctx, tx.q(), `SELECT c.unit_id FROM contracts c JOIN units u ON u.id = c.unit_id
+		WHERE u.building_id = $1 AND c.state IN ('draft', 'sent', 'signed', 'filed')`, buildingID)
+	if err != nil {
+		return s, nil, err
+	}
+	f.Sold = map[int64]bool{}
+	for _, id := range sold {
+		f.Sold[id] = true
+	}
 	s, errs, err := completion.Submit(s, f, tx.actor.UserID, tx.now)
 	if err != nil || len(errs) > 0 {
 		return s, errs, err
@@ -250,9 +259,10 @@ func (tx *Tx) insertSurvey(ctx context.Context, s *completion.Survey) error {
 	}
 	rows := make([][]any, len(s.Units))
 	for i, m := range s.Units {
-		rows[i] = []any{s.ID, m.UnitID, m.Row, measure.Cents(m.Areas.Total), measure.Cents(m.Areas.Inner), measure.Cents(m.Areas.Shared), m.Areas.Ratio.String()}
+		rows[i] = []any{s.ID, m.UnitID, m.Row, measure.Cents(m.Areas.Total), measure.Cents(m.Areas.Inner), measure.Cents(m.Areas.Shared), m.Areas.Ratio.String(),
+			m.CommonPart}
 	}
-	if err := tx.insertRows(ctx, `INSERT INTO survey_units (survey_id, unit_id, row_num, total, inner_area, shared, ratio) VALUES `, rows); err != nil {
+	if err := tx.insertRows(ctx, `INSERT INTO survey_units (survey_id, unit_id, row_num, total, inner_area, shared, ratio, common_part) VALUES `, rows); err != nil {
 		return err
 	}
 	tx.Audit("survey.submit", "survey", s.ID, map[string]any{"building": s.BuildingID, "report": s.ReportNo, "units": len(s.Units), "source": s.Source, "sm3": s.FileSM3})
@@ -325,8 +335,8 @@ func (db *DB) DecideSurvey(ctx context.Context, actor audit.Actor, id int64, acc
 		if _, err := tx.exec(ctx, `UPDATE surveys SET state = 'superseded' WHERE building_id = $1 AND state = 'accepted' AND id <> $2`, s.BuildingID, id); err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE units SET m_total = su.total, m_inner = su.inner_area, m_shared = su.shared, m_ratio = su.ratio
-			FROM survey_units su WHERE su.survey_id = $1 AND su.unit_id = units.id`, id); err != nil {
+		if _, err := tx.exec(ctx, `UPDATE units SET m_total = su.total, m_inner = su.inner_area, m_shared = su.shared, m_ratio = su.ratio,
+			common_part = su.common_part FROM survey_units su WHERE su.survey_id = $1 AND su.unit_id = units.id`, id); err != nil {
 			return err
 		}
 		tx.touchBuildings(s.BuildingID)
