@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"sync"
 	"testing"
 	"time"
 
@@ -144,5 +145,38 @@ func TestPreMortgageProofForTheBank(t *testing.T) {
 		if tab.Marked[m] != 1 {
 			t.Errorf("楼盘表 marks %v: %d, want 1", m, tab.Marked[m])
 		}
+	}
+}
+
+// Two servers issuing at once (run on PostgreSQL, where they truly
+// overlap) sign every proof exactly once between them: each takes chunks
+// the other has not claimed, and the queue ends empty.
+func TestTwoServersIssueProofsOnce(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	var due int
+	x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM proofs_due`).Scan(&due)
+	if due == 0 {
+		t.Fatal("fixture: no proofs due")
+	}
+	var counts [2]int
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range counts {
+		wg.Go(func() { counts[i], errs[i] = x.db.IssueProofs(ctx, x.keys) })
+	}
+	wg.Wait()
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("issuing: %v, %v", errs[0], errs[1])
+	}
+	if counts[0]+counts[1] != due {
+		t.Errorf("signed %d + %d, want %d in all (each proof once)", counts[0], counts[1], due)
+	}
+	var left, proofs, unsigned int
+	x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM proofs_due`).Scan(&left)
+	x.db.SQLForTest().QueryRow(`SELECT COUNT(*), SUM(CASE WHEN signature IS NULL THEN 1 ELSE 0 END) FROM certificates c
+		JOIN register_entries e ON e.id = c.entry_id WHERE e.kind = 'prenotice'`).Scan(&proofs, &unsigned)
+	if left != 0 || proofs != due || unsigned != 0 {
+		t.Errorf("after both: %d due, %d proofs, %d unsigned; want 0, %d, 0", left, proofs, unsigned, due)
 	}
 }

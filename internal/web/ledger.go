@@ -85,9 +85,14 @@ func (s *Server) projectList(w http.ResponseWriter, r *http.Request) error {
 		}
 		return (&url.URL{Path: "/projects", RawQuery: v.Encode()}).String()
 	}
+	// Of all inspectors, access lets only the land department of its own
+	// jurisdiction confirm land facts: the tab asks access with that target.
+	land, err := s.db.LandOrg(r.Context(), p.Jurisdiction.Code)
+	if err != nil {
+		return err
+	}
 	for _, t := range tabs {
-		// Confirming land facts is the land department's, of all inspectors.
-		if access.Could(p, t.act) && (t.show != "land" || p.Org.Service == "land") {
+		if access.Could(p, t.act) && (t.act != access.LandConfirm || access.Allowed(p, t.act, access.Target{Org: land, Jurisdiction: p.Jurisdiction.Code})) {
 			page.Tabs = append(page.Tabs, ListTab{Show: t.show, Label: t.label, Href: href(t.show)})
 			if query.Get("show") == t.show {
 				page.Show = t.show
