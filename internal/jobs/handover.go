@@ -15,7 +15,7 @@ import (
 // or the API runs here with the authorities' keys; a crash or restart
 // resumes it where it stopped. A refusal that a retry cannot cure (no key,
 // the policy changed) pauses the batch for the developer to see and resume
-// instead of retrying.
+// instead of retrying; a database too busy to serialise it is retried.
 func (w *Worker) HandleHandover(cal *calendar.Source, keys *certificate.Keyring) {
 	w.Handle(store.JobHandover, func(ctx context.Context, payload string) error {
 		var j store.HandoverJob
@@ -23,6 +23,12 @@ func (w *Worker) HandleHandover(cal *calendar.Source, keys *certificate.Keyring)
 			return err
 		}
 		_, err := w.db.RunHandover(ctx, j.Actor, cal.Get(), j.Event, keys, nil)
+		if problem.Is(err, "db.busy") {
+			// The database lost the same race five times in a row: a
+			// passing condition, not the developer's to resume. The job
+			// runs again after its backoff.
+			return err
+		}
 		switch problem.KindOf(err) {
 		case problem.Refused, problem.Conflict, problem.Invalid:
 			w.log.Warn("handover batch stopped", "event", j.Event, "err", err)

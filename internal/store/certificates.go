@@ -177,6 +177,10 @@ func newCertificateFacts() *certificateFacts {
 	return &certificateFacts{authorities: map[string]authority{}, parcels: map[int64][]ledger.Parcel{}, units: map[int64]UnitRef{}}
 }
 
+// licenceSeries names the numbering series of an authority's electronic
+// licence identifiers (电子证照标识).
+func licenceSeries(a authority) string { return "licence/" + a.uscc }
+
 func (f *certificateFacts) authority(ctx context.Context, tx *Tx, jurisdiction string) (authority, error) {
 	if a, ok := f.authorities[jurisdiction]; ok {
 		return a, nil
@@ -255,7 +259,7 @@ func (tx *Tx) certificateFor(ctx context.Context, facts *certificateFacts, e reg
 	if err != nil {
 		return Certificate{}, err
 	}
-	serial, err := tx.nextSeq(ctx, "licence/"+issuer.uscc)
+	serial, err := tx.nextSeq(ctx, licenceSeries(issuer))
 	if err != nil {
 		return Certificate{}, err
 	}
@@ -278,6 +282,7 @@ func (tx *Tx) certificateFor(ctx context.Context, facts *certificateFacts, e reg
 // toSign is a certificate waiting for its signature.
 type toSign struct {
 	id      int64
+	entry   int64 // the register entry it proves (proofs; 0 otherwise)
 	payload []byte
 	sig     []byte
 }

@@ -75,6 +75,9 @@ type DB struct {
 	// commits and committed count write transactions and the statements
 	// they ran, for WriteStats.
 	commits, committed atomic.Int64
+	// retries counts transactions run again after the engine could not
+	// serialise them, by cause (Retries).
+	retries [retryCauses]atomic.Int64
 	// authorities caches the authorities' parsed certificates by key id,
 	// for verification.
 	authorities certificate.Authorities
@@ -94,6 +97,28 @@ type DB struct {
 // domain action, and the benchmarks report them.
 func (db *DB) WriteStats() (commits, statements int64) {
 	return db.commits.Load(), db.committed.Load()
+}
+
+// Retries counts the attempts of transactions this DB lost because the
+// engine could not serialise them (each is run again, up to maxAttempts): PostgreSQL deadlocks (40P01) and serialisation
+// failures (40001), SQLite busy. A deadlock is a defect of lock order,
+// never load: operators watch it on /metrics and the concurrency tests
+// want none.
+type Retries struct {
+	Deadlock, Serialization, Busy int64
+}
+
+const (
+	retryDeadlock = iota
+	retrySerialization
+	retryBusy
+	retryCauses
+)
+
+// Retries reports the retries counted since the DB was opened.
+func (db *DB) Retries() Retries {
+	return Retries{Deadlock: db.retries[retryDeadlock].Load(), Serialization: db.retries[retrySerialization].Load(),
+		Busy: db.retries[retryBusy].Load()}
 }
 
 // IdentityGeneration moves at the commit of every identity change made
@@ -240,6 +265,16 @@ func (db *DB) forUpdateSkipLocked() string {
 func (db *DB) forUpdateOf(t string) string {
 	if db.engine == Postgres {
 		return " FOR UPDATE OF " + t
+	}
+	return ""
+}
+
+// forUpdateOfSkipLocked locks the rows of the named table aliases read
+// until commit, leaving out every row for which another transaction holds
+// any of them (PostgreSQL).
+func (db *DB) forUpdateOfSkipLocked(tables ...string) string {
+	if db.engine == Postgres {
+		return " FOR UPDATE OF " + strings.Join(tables, ", ") + " SKIP LOCKED"
 	}
 	return ""
 }
@@ -569,16 +604,34 @@ func (t txQuerier) QueryRowContext(ctx context.Context, q string, args ...any) *
 }
 
 func (db *DB) retryable(err error) bool {
+	cause := retryCause(err)
+	if cause < 0 {
+		return false
+	}
+	db.retries[cause].Add(1)
+	return true
+}
+
+// retryCause is the retry counter an error belongs to, or -1 when a retry
+// cannot cure it.
+func retryCause(err error) int {
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
-		return pg.Code == "40001" || pg.Code == "40P01"
+		switch pg.Code {
+		case "40P01":
+			return retryDeadlock
+		case "40001":
+			return retrySerialization
+		}
+		return -1
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
-		c := se.Code() & 0xff
-		return c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED
+		if c := se.Code() & 0xff; c == sqlite3.SQLITE_BUSY || c == sqlite3.SQLITE_LOCKED {
+			return retryBusy
+		}
 	}
-	return false
+	return -1
 }
 
 // isUniqueViolation reports a unique-constraint failure on either engine.

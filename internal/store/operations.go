@@ -16,6 +16,7 @@ type Operations struct {
 	Alerts     map[string]int // open alerts by kind
 	Batches    []BatchProgress
 	Pool       sql.DBStats
+	Retries    Retries
 }
 
 // JobQueue is the unfinished jobs of one kind.
@@ -46,7 +47,7 @@ type BatchProgress struct {
 // Operations reads the operators' figures as of now.
 func (db *DB) Operations(ctx context.Context) (Operations, error) {
 	now := db.Now()
-	ops := Operations{Pool: db.sql.Stats()}
+	ops := Operations{Pool: db.sql.Stats(), Retries: db.Retries()}
 	q := db.r()
 	err := eachRow(ctx, q, `SELECT kind, COUNT(*), COALESCE(SUM(CASE WHEN run_at <= $1 AND (leased_until IS NULL OR leased_until <= $1) THEN 1 ELSE 0 END), 0),
 		COALESCE(SUM(CASE WHEN leased_until > $1 THEN 1 ELSE 0 END), 0) FROM jobs WHERE done_at IS NULL GROUP BY kind ORDER BY kind`, []any{now},

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -80,21 +82,35 @@ func (db *DB) issueProofsOf(ctx context.Context, keys *certificate.Keyring, j st
 		if err := signAll(signer, list); err != nil {
 			return total, err
 		}
+		signed := 0
 		err = db.transact(ctx, audit.System(), func(tx *Tx) error {
-			if err := tx.storeSignatures(ctx, signer.KeyID, list); err != nil {
+			signed = 0
+			held, err := tx.holdProofs(ctx, entries)
+			if err != nil || len(held) == 0 {
 				return err
 			}
-			ids, args := inList(1, entries)
-			_, err := tx.exec(ctx, `DELETE FROM proofs_due WHERE entry_id IN (`+ids+`)`, args...)
-			if len(list) > 0 {
-				tx.Audit("proof.issue", "jurisdiction", j, map[string]any{"proofs": len(list), "key": signer.KeyID})
+			var keep []toSign
+			for _, c := range list {
+				if held[c.entry] {
+					keep = append(keep, c)
+				}
 			}
-			return err
+			if err := tx.storeSignatures(ctx, signer.KeyID, keep); err != nil {
+				return err
+			}
+			ids, args := inList(1, slices.Sorted(maps.Keys(held)))
+			if _, err := tx.exec(ctx, `DELETE FROM proofs_due WHERE entry_id IN (`+ids+`)`, args...); err != nil {
+				return err
+			}
+			if signed = len(keep); signed > 0 {
+				tx.Audit("proof.issue", "jurisdiction", j, map[string]any{"proofs": signed, "key": signer.KeyID})
+			}
+			return nil
 		})
 		if err != nil {
 			return total, err
 		}
-		total += len(list)
+		total += signed
 		if len(entries) < proofChunk {
 			return total, nil
 		}
@@ -107,9 +123,31 @@ const proofClaim = time.Minute
 // proofsToSign claims the next proofs due in a jurisdiction (none claimed
 // by another server), makes (once) their certificates and returns those
 // still to sign, with every entry the chunk takes off the queue.
+//
+// Lock order. A transaction that ends a pre-notice (a conversion, a
+// contract's cancellation, a correction) locks its unit first, then takes
+// the proof off the queue, then draws certificate numbers (lockUnits,
+// cancelCertificates). This one therefore takes the authority's number
+// counter first, then claims only proofs whose queue row and unit no other
+// transaction holds (SKIP LOCKED): it never waits while holding a row such
+// a transaction wants, so the two never deadlock, and the unit lock means
+// no pre-notice of the chunk ends while its proof is being made.
 func (tx *Tx) proofsToSign(ctx context.Context, jurisdiction string) ([]toSign, []int64, error) {
-	entries, err := int64s(ctx, tx.q(), `SELECT entry_id FROM proofs_due WHERE jurisdiction = $1 AND (claimed_until IS NULL OR claimed_until < $2)
-		ORDER BY entry_id LIMIT `+fmt.Sprint(proofChunk)+tx.db.forUpdateSkipLocked(), jurisdiction, tx.now)
+	var due int
+	if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM (SELECT 1 FROM proofs_due WHERE jurisdiction = $1 LIMIT 1) x`, jurisdiction).Scan(&due); err != nil || due == 0 {
+		return nil, nil, err
+	}
+	facts := newCertificateFacts()
+	issuer, err := facts.authority(ctx, tx, jurisdiction)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := tx.holdSeq(ctx, licenceSeries(issuer)); err != nil {
+		return nil, nil, err
+	}
+	entries, err := int64s(ctx, tx.q(), `SELECT p.entry_id FROM proofs_due p JOIN register_entries e ON e.id = p.entry_id JOIN units u ON u.id = e.unit_id
+		WHERE p.jurisdiction = $1 AND (p.claimed_until IS NULL OR p.claimed_until < $2)
+		ORDER BY p.entry_id LIMIT `+fmt.Sprint(proofChunk)+tx.db.forUpdateOfSkipLocked("p", "u"), jurisdiction, tx.now)
 	if err != nil || len(entries) == 0 {
 		return nil, nil, err
 	}
@@ -117,7 +155,6 @@ func (tx *Tx) proofsToSign(ctx context.Context, jurisdiction string) ([]toSign, 
 	if _, err := tx.exec(ctx, `UPDATE proofs_due SET claimed_until = $1 WHERE entry_id IN (`+ids+`)`, append([]any{tx.now.Add(proofClaim)}, args...)...); err != nil {
 		return nil, nil, err
 	}
-	facts := newCertificateFacts()
 	var list []toSign
 	for _, id := range entries {
 		e, err := entryByID(ctx, tx.q(), id)
@@ -136,8 +173,26 @@ func (tx *Tx) proofsToSign(ctx context.Context, jurisdiction string) ([]toSign, 
 			return nil, nil, err
 		}
 		if len(c.Signature) == 0 {
-			list = append(list, toSign{id: c.ID, payload: c.Payload})
+			list = append(list, toSign{id: c.ID, entry: id, payload: c.Payload})
 		}
 	}
 	return list, entries, nil
+}
+
+// holdProofs locks the queue rows of a signed chunk that are still there
+// and that no other transaction holds. A row gone or held belongs to a
+// pre-notice ended meanwhile (its transaction cancels the certificate), so
+// its signature is not stored; one whose ending rolled back is claimed
+// again when the claim runs out.
+func (tx *Tx) holdProofs(ctx context.Context, entries []int64) (map[int64]bool, error) {
+	ids, args := inList(1, entries)
+	held, err := int64s(ctx, tx.q(), `SELECT entry_id FROM proofs_due WHERE entry_id IN (`+ids+`) ORDER BY entry_id`+tx.db.forUpdateSkipLocked(), args...)
+	if err != nil {
+		return nil, err
+	}
+	set := make(map[int64]bool, len(held))
+	for _, e := range held {
+		set[e] = true
+	}
+	return set, nil
 }

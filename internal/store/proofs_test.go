@@ -7,11 +7,15 @@ import (
 	"testing"
 	"time"
 
+	"handover/internal/audit"
+	"handover/internal/calendar"
 	"handover/internal/certificate"
+	"handover/internal/handover"
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 )
 
 // Every filed contract's pre-notice (and a loan's 预抵押) gets a signed
@@ -178,5 +182,72 @@ func TestTwoServersIssueProofsOnce(t *testing.T) {
 		JOIN register_entries e ON e.id = c.entry_id WHERE e.kind = 'prenotice'`).Scan(&proofs, &unsigned)
 	if left != 0 || proofs != due || unsigned != 0 {
 		t.Errorf("after both: %d due, %d proofs, %d unsigned; want 0, %d, 0", left, proofs, unsigned, due)
+	}
+}
+
+// The handover batch converting pre-notices while two servers issue their
+// proofs (run on PostgreSQL, where they truly overlap): neither ever waits
+// on the other in a cycle, so the batch hands every flat over without a
+// deadlock, and no converted pre-notice is left with a live proof.
+func TestBatchWhileProofsAreIssued(t *testing.T) {
+	if testing.Short() {
+		t.Skip("volume test")
+	}
+	db, f, cal, units, keys := newVolumeFixture(t, 25) // 100 flats, all with loans
+	ctx := context.Background()
+	if err := db.PutSetting(ctx, audit.System(), "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := db.Unit(ctx, units[0])
+	ev, err := db.ScheduleHandover(ctx, actor(f, "kaifa"), handover.Event{ProjectID: ref.Project.ID, Buildings: []int64{ref.Unit.BuildingID},
+		HeldOn: calendar.DateOf(storetest.DefaultTime).AddDays(12), Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.DateOf(storetest.DefaultTime)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	stop := make(chan struct{})
+	var issued [2]int
+	var errs [2]error
+	var wg sync.WaitGroup
+	for i := range issued {
+		wg.Go(func() {
+			for {
+				select {
+				case <-stop:
+					return
+				case <-time.After(5 * time.Millisecond):
+				}
+				n, err := db.IssueProofs(ctx, keys)
+				issued[i] += n
+				if err != nil {
+					errs[i] = err
+					return
+				}
+			}
+		})
+	}
+	ev, err = db.RunHandover(ctx, actor(f, "kaifa"), cal, ev.ID, keys, nil)
+	close(stop)
+	wg.Wait()
+	if err != nil || ev.Done != len(units) {
+		t.Fatalf("the batch beside two proof issuers: %d of %d done (%v), want all", ev.Done, len(units), err)
+	}
+	if errs[0] != nil || errs[1] != nil {
+		t.Fatalf("the proof issuers: %v, %v", errs[0], errs[1])
+	}
+	if r := db.Retries(); r.Deadlock != 0 {
+		t.Errorf("deadlocks between the batch and the issuers: %d, want 0 (each cost a second and a retry)", r.Deadlock)
+	}
+	if _, err := db.IssueProofs(ctx, keys); err != nil {
+		t.Fatal(err)
+	}
+	var due, liveEnded, unsigned int
+	raw := db.SQLForTest()
+	raw.QueryRow(`SELECT COUNT(*) FROM proofs_due`).Scan(&due)
+	raw.QueryRow(`SELECT COUNT(*) FROM certificates c JOIN register_entries e ON e.id = c.entry_id
+		WHERE e.kind = 'prenotice' AND c.state = 'live' AND EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id)`).Scan(&liveEnded)
+	raw.QueryRow(`SELECT COUNT(*) FROM certificates WHERE state = 'live' AND signature IS NULL`).Scan(&unsigned)
+	if due != 0 || liveEnded != 0 || unsigned != 0 {
+		t.Errorf("after the batch: %d proofs due, %d live proofs of converted pre-notices, %d live certificates unsigned; want 0, 0, 0 (issued %d + %d)",
+			due, liveEnded, unsigned, issued[0], issued[1])
 	}
 }

@@ -105,12 +105,8 @@ func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
 	// the counter's row, then look again before advancing the counter, so
 	// that two refills racing do not leave a block pooled behind the
 	// numbers drawn.
-	if _, err := tx.exec(ctx, `INSERT INTO sequences (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, name); err != nil {
-		return 0, fmt.Errorf("sequence %s: %w", name, err)
-	}
-	var cur int64
-	if err := tx.queryRow(ctx, `SELECT value FROM sequences WHERE name = $1`+tx.db.forUpdate(), name).Scan(&cur); err != nil {
-		return 0, fmt.Errorf("sequence %s: %w", name, err)
+	if err := tx.holdSeq(ctx, name); err != nil {
+		return 0, err
 	}
 	if v, ok, err := tx.drawPooled(ctx, name); err != nil || ok {
 		return v, err
@@ -137,6 +133,22 @@ func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
 		return 0, fmt.Errorf("sequence %s: %w", name, err)
 	}
 	return first, nil
+}
+
+// holdSeq takes a series' counter row until commit, creating the series if
+// it is new: the lock nextSeq waits for before it refills the pool. A
+// transaction that will draw numbers while it holds rows other writers
+// wait for takes it first, so that it never waits for the counter while
+// holding them (IssueProofs).
+func (tx *Tx) holdSeq(ctx context.Context, name string) error {
+	if _, err := tx.exec(ctx, `INSERT INTO sequences (name, value) VALUES ($1, 0) ON CONFLICT (name) DO NOTHING`, name); err != nil {
+		return fmt.Errorf("sequence %s: %w", name, err)
+	}
+	var cur int64
+	if err := tx.queryRow(ctx, `SELECT value FROM sequences WHERE name = $1`+tx.db.forUpdate(), name).Scan(&cur); err != nil {
+		return fmt.Errorf("sequence %s: %w", name, err)
+	}
+	return nil
 }
 
 // drawPooled takes the smallest pooled number no other transaction holds.

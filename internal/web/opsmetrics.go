@@ -24,6 +24,7 @@ type opsCollector struct {
 	jobsWaiting, jobsDue, jobsRunning, jobsOldest *prometheus.Desc
 	deliveries, alerts, batch, scrapeErr          *prometheus.Desc
 	poolOpen, poolInUse, poolWaits, poolWaited    *prometheus.Desc
+	retries                                       *prometheus.Desc
 }
 
 func newOpsCollector(db *store.DB, log func(error)) *opsCollector {
@@ -43,12 +44,13 @@ func newOpsCollector(db *store.DB, log func(error)) *opsCollector {
 		poolInUse:   d("db_connections_in_use", "Database connections in use."),
 		poolWaits:   d("db_connection_waits_total", "Times a request waited for a database connection."),
 		poolWaited:  d("db_connection_wait_seconds_total", "Time spent waiting for a database connection."),
+		retries:     d("db_retries_total", "Transaction attempts lost to the engine and run again, by cause: deadlock (a defect of lock order), serialization, busy.", "cause"),
 	}
 }
 
 func (c *opsCollector) Describe(ch chan<- *prometheus.Desc) {
 	for _, d := range []*prometheus.Desc{c.jobsWaiting, c.jobsDue, c.jobsRunning, c.jobsOldest, c.deliveries, c.alerts, c.batch, c.scrapeErr,
-		c.poolOpen, c.poolInUse, c.poolWaits, c.poolWaited} {
+		c.poolOpen, c.poolInUse, c.poolWaits, c.poolWaited, c.retries} {
 		ch <- d
 	}
 }
@@ -88,6 +90,9 @@ func (c *opsCollector) Collect(ch chan<- prometheus.Metric) {
 	g(c.poolInUse, float64(ops.Pool.InUse))
 	ch <- prometheus.MustNewConstMetric(c.poolWaits, prometheus.CounterValue, float64(ops.Pool.WaitCount))
 	ch <- prometheus.MustNewConstMetric(c.poolWaited, prometheus.CounterValue, ops.Pool.WaitDuration.Seconds())
+	for cause, n := range map[string]int64{"deadlock": ops.Retries.Deadlock, "serialization": ops.Retries.Serialization, "busy": ops.Retries.Busy} {
+		ch <- prometheus.MustNewConstMetric(c.retries, prometheus.CounterValue, float64(n), cause)
+	}
 }
 
 // metricsGuard lets a scrape through with the configured bearer token, or,

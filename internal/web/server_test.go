@@ -269,7 +269,7 @@ func TestLogsAndMetrics(t *testing.T) {
 	_, metrics := get(t, c, env.HTTP.URL+"/metrics")
 	for _, want := range []string{`handover_http_requests_total{method="GET",route="GET /api/v1/me",status="200"} 1`,
 		`handover_http_request_duration_seconds_count{method="GET",route="GET /admin/users"} 1`,
-		"handover_operations_scrape_error 0", "handover_db_connections_open "} {
+		"handover_operations_scrape_error 0", "handover_db_connections_open ", `handover_db_retries_total{cause="deadlock"} 0`} {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("metrics lack %s", want)
 		}
