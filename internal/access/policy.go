@@ -45,6 +45,7 @@ const (
 	ContractConfirm Action = "contract.confirm"
 	ContractCancel  Action = "contract.cancel"
 	RegisterRead    Action = "register.read"
+	RegisterInquire Action = "register.inquire"
 	FundRead        Action = "fund.read"
 	FundDeposit     Action = "fund.deposit"
 	FundWithdraw    Action = "fund.withdraw"
@@ -123,6 +124,7 @@ var descriptions = map[Action]string{
 	ContractConfirm:    "确认网签合同",
 	ContractCancel:     "注销合同备案",
 	RegisterRead:       "查看登记簿",
+	RegisterInquire:    "办理不动产登记资料查询并出具查询结果证明",
 	FundRead:           "查看预售资金监管",
 	FundDeposit:        "登记购房款入账",
 	FundWithdraw:       "申请支取预售资金",
@@ -240,11 +242,15 @@ var policy = map[Action]rule{
 	// registration and housing staff their jurisdiction.
 	RegisterRead: roles(grants{acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction, housing: Jurisdiction,
 		supervisor: Prefecture, buyer: OwnBuyer, developer: OwnDeveloper, bank: OwnOrg}),
-	FundRead:      roles(grants{developer: OwnDeveloper, housing: Jurisdiction, bank: OwnOrg, supervisor: Prefecture}),
-	FundDeposit:   roles(grants{bank: OwnOrg, housing: Jurisdiction}),
-	FundWithdraw:  roles(grants{developer: OwnDeveloper}),
-	FundDecide:    roles(grants{housing: Jurisdiction}),
-	PartnerManage: roles(grants{admin: Jurisdiction}),
+	// 不动产登记资料查询暂行办法: the registration window answers queries of
+	// its jurisdiction's units, for whoever asks with their standing; the
+	// store tells each standing only what it may be told.
+	RegisterInquire: roles(grants{acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction}),
+	FundRead:        roles(grants{developer: OwnDeveloper, housing: Jurisdiction, bank: OwnOrg, supervisor: Prefecture}),
+	FundDeposit:     roles(grants{bank: OwnOrg, housing: Jurisdiction}),
+	FundWithdraw:    roles(grants{developer: OwnDeveloper}),
+	FundDecide:      roles(grants{housing: Jurisdiction}),
+	PartnerManage:   roles(grants{admin: Jurisdiction}),
 
 	// The surveying company the developer commissioned submits (OwnOrg:
 	// the project's surveyor); housing and registration staff review.

@@ -22,6 +22,7 @@ var actions = map[string]string{
 	"access.denied":         "拒绝访问",
 	"personal.view":         "查看个人信息",
 	"certificate.lookup":    "按证书号核验证照",
+	"register.inquire":      "不动产登记资料查询",
 	"jurisdiction.put":      "设置辖区",
 	"org.create":            "新建机构",
 	"user.create":           "新建用户",
@@ -222,6 +223,7 @@ var recordKinds = []struct{ code, label string }{
 	{"certificate", "不动产权证书（证明）"},
 	{"licence_id", "电子证照标识（公开核验）"},
 	{"certificate_file", "电子证照文件"},
+	{"inquiry", "不动产登记资料查询"},
 	{"certificate_number", "不动产权证书号"},
 	{"deed_taxes", "契税"},
 	{"signing_key", "签名密钥"},
@@ -324,6 +326,8 @@ var fields = map[string]string{
 	// a jurisdiction as jurisdiction.put records it (identity.Jurisdiction)
 	"Code": "代码", "Name": "名称", "Kind": "类别", "County": "县级代码", "CertPlace": "证书上的市县", "Province": "省份简称",
 	"Region": "节假日地区",
+	// a register query (register.inquire)
+	"requester": "查询人身份", "query_purpose": "查询目的", "by": "查询方式", "channel": "渠道", "unit_no": "不动产单元号", "basis_no": "证明材料编号",
 }
 
 // FieldLabel names a summary's key in Chinese; an unknown key is shown as
@@ -337,10 +341,13 @@ func FieldLabel(key string) string {
 
 // values names the coded values of a summary's keys that people read.
 var values = map[string]map[string]string{
-	"reason": {"unknown user": "用户名不存在", "auth.disabled": "账户已停用", "auth.locked": "账户已锁定"},
-	"via":    {"page": "页面", "api": "接口"},
-	"name":   {"none": "未填写权利人姓名", "holder": "所填姓名为权利人", "not_a_holder": "所填姓名不是权利人", "locked": "24小时内所填错误姓名已达上限，未核对姓名"},
-	"source": {"page": "页面", "api": "接口", "counter": "窗口", "staff": "税务人员录入", "batch": "批量交房", "import": "文件导入"},
+	"reason":    {"unknown user": "用户名不存在", "auth.disabled": "账户已停用", "auth.locked": "账户已锁定"},
+	"via":       {"page": "页面", "api": "接口", "counter": "登记窗口查询", "online": "网上查询"},
+	"name":      {"none": "未填写权利人姓名", "holder": "所填姓名为权利人", "not_a_holder": "所填姓名不是权利人", "locked": "24小时内所填错误姓名已达上限，未核对姓名"},
+	"requester": {"holder": "权利人", "interested": "利害关系人", "prospective": "拟购买或承租人", "state_organ": "国家机关"},
+	"channel":   {"counter": "登记窗口", "online": "网上查询"},
+	"by":        {"location": "坐落", "cert_no": "证书号", "unit_no": "不动产单元号"},
+	"source":    {"page": "页面", "api": "接口", "counter": "窗口", "staff": "税务人员录入", "batch": "批量交房", "import": "文件导入"},
 }
 
 // ValueLabel names a summary's coded value of key in Chinese; any other

@@ -10,6 +10,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/handover"
+	"handover/internal/inquiry"
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/registry"
@@ -40,7 +41,7 @@ func LoadRegistration(ctx context.Context, db *store.DB, f *Foundation, lr *Ledg
 	l := &registrationLoad{ctx: ctx, db: db, f: f, set: setClock, cal: cal, p: lr.Projects[0], buildings: cr.Filing.Buildings,
 		res: &RegistrationResult{}, acceptor: actorOf(f, "shouli"), reviewer: actorOf(f, "shenhe"), recorder: actorOf(f, "dengbu")}
 	steps := []func() error{l.keysAndReview, l.proofs, l.schedule, l.firstRegistration, l.deedTax, l.maintenance, l.seal,
-		l.handoverDay, l.utilities, l.objection}
+		l.handoverDay, l.utilities, l.objection, l.inquiries}
 	for _, step := range steps {
 		if err := step(); err != nil {
 			return nil, err
@@ -253,6 +254,37 @@ func (l *registrationLoad) objection() error {
 		Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: objected.UnitID, Details: map[string]string{
 			"reason": "申请人主张该户系其与买受人共同出资购买，请求登记为共有"}}}})
 	return err
+}
+
+// inquiries answers two register queries at the window the day after the
+// handover: someone thinking of buying a handed-over flat second-hand (told
+// only its state), and the court that sealed a flat, with its letter (told
+// everything, holders' ID numbers whole).
+func (l *registrationLoad) inquiries() error {
+	l.day("2026-11-28", 60)
+	flat, err := l.db.Unit(l.ctx, l.contracts[1].UnitID)
+	if err != nil {
+		return err
+	}
+	sealed, err := l.db.Unit(l.ctx, l.res.Sealed)
+	if err != nil {
+		return err
+	}
+	for _, q := range []struct {
+		unit int64
+		req  inquiry.Request
+	}{
+		{flat.Unit.ID, inquiry.Request{Requester: inquiry.Prospective, Name: "赵磊", IDNumber: "652301198802153212", Purpose: "拟购买该房屋，了解是否抵押、查封",
+			By: inquiry.ByLocation, Key: flat.Project.Address + " " + flat.Building.Name + flat.Unit.Room}},
+		{sealed.Unit.ID, inquiry.Request{Requester: inquiry.StateOrgan, Name: "马骏", IDNumber: "65230119850708121X", Org: "昌吉市人民法院",
+			Purpose: "执行案件查明被执行人名下不动产", Basis: inquiry.Letter, BasisNo: "（2026）新2301执1187号协助查询通知书",
+			By: inquiry.ByUnitNo, Key: sealed.Unit.UnitNo}},
+	} {
+		if _, err := l.db.Inquire(l.ctx, l.acceptor, q.req, q.unit, l.keys); err != nil {
+			return fmt.Errorf("demo register query: %w", err)
+		}
+	}
+	return nil
 }
 
 // court is the county court that seals a flat in the demo, by its

@@ -67,7 +67,7 @@ func flatten(rows [][]any) []any {
 // The list is padded to a power of two by repeating its last id (which
 // changes nothing an IN list selects), so that a statement over any number
 // of ids has one of a few texts.
-func inList(first int, ids []int64) (string, []any) {
+func inList[T any](first int, ids []T) (string, []any) {
 	n := 1
 	for n < len(ids) {
 		n *= 2

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"time"
@@ -13,25 +14,32 @@ type PersonalView struct {
 	At         time.Time
 	Actor      string
 	Org        string
-	RecordType string // contract, application, certificate, certificate_file, user
+	RecordType string // contract, application, certificate, certificate_file, user, inquiry
 	RecordID   string
-	Via        string // page, api
+	Via        string // page, api; for a register query its channel (counter, online)
+	Purpose    string // why, when the viewer had to say (a register query's purpose)
 }
 
 // PersonalViewsOf lists, newest first and at most limit, the views by
 // others of the records that hold the data of the person with idNumber:
 // the contracts naming them as a buyer, the registration applications of
-// those contracts, the certificates naming them as a holder, and their own
-// user account. A person's own views are not recorded, so none is listed.
+// those contracts, the certificates naming them as a holder, their own
+// user account, and the register queries whose answer named them as a
+// holder (with the query's purpose). A person's own views are not
+// recorded, so none is listed.
 func (db *DB) PersonalViewsOf(ctx context.Context, idNumber string, limit int) ([]PersonalView, error) {
 	rows, err := db.r().QueryContext(ctx, `SELECT a.at, a.actor_name, a.actor_org_name, a.record_type, a.record_id, a.summary
-		FROM audit_events a WHERE a.action = 'personal.view' AND (
+		FROM audit_events a WHERE (a.action = 'register.inquire' AND a.record_type = 'inquiry' AND a.record_id IN (SELECT CAST(q.id AS TEXT)
+			FROM inquiries q JOIN register_holders h ON h.entry_id = q.disclosed_entry WHERE q.disclosed_entry <> 0 AND h.id_number = $1))
+		OR a.action = 'personal.view' AND (
 			(a.record_type = 'contract' AND a.record_id IN (SELECT CAST(b.contract_id AS TEXT) FROM contract_buyers b WHERE b.id_number = $1))
 			OR (a.record_type = 'application' AND a.record_id IN (SELECT CAST(s.application_id AS TEXT) FROM services s
 				JOIN contract_buyers b ON b.contract_id = s.contract_id WHERE b.id_number = $1))
 			OR (a.record_type IN ('certificate', 'certificate_file') AND a.record_id IN (SELECT CAST(c.id AS TEXT) FROM certificates c
 				JOIN register_holders h ON h.entry_id = c.entry_id WHERE h.id_number = $1))
-			OR (a.record_type = 'user' AND a.record_id IN (SELECT CAST(u.id AS TEXT) FROM users u WHERE u.id_number = $1)))
+			OR (a.record_type = 'user' AND a.record_id IN (SELECT CAST(u.id AS TEXT) FROM users u WHERE u.id_number = $1))
+			OR (a.record_type = 'inquiry' AND a.record_id IN (SELECT CAST(q.id AS TEXT) FROM inquiries q
+				JOIN register_holders h ON h.entry_id = q.disclosed_entry WHERE q.disclosed_entry <> 0 AND h.id_number = $1)))
 		ORDER BY a.id DESC LIMIT $2`, idNumber, limit)
 	if err != nil {
 		return nil, err
@@ -45,10 +53,12 @@ func (db *DB) PersonalViewsOf(ctx context.Context, idNumber string, limit int) (
 			return nil, err
 		}
 		var s struct {
-			Via string `json:"via"`
+			Via     string `json:"via"`
+			Channel string `json:"channel"`
+			Purpose string `json:"query_purpose"`
 		}
-		json.Unmarshal([]byte(summary), &s) // a summary without via leaves it empty
-		v.Via = s.Via
+		json.Unmarshal([]byte(summary), &s) // a summary without these leaves them empty
+		v.Via, v.Purpose = cmp.Or(s.Via, s.Channel), s.Purpose
 		out = append(out, v)
 	}
 	return out, rows.Err()

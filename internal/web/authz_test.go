@@ -23,6 +23,7 @@ import (
 	"handover/internal/exchange"
 	"handover/internal/handover"
 	"handover/internal/identity"
+	"handover/internal/inquiry"
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/registry"
@@ -44,6 +45,8 @@ type matrix struct {
 	seq      atomic.Int64
 	workbook []byte // a valid 楼盘表 workbook for the import route
 	licence  string // the 电子证照标识 of the fixture certificate
+	unitNo   string // the 不动产单元号 of the fixture unit
+	inquiry  string // the number of the fixture 查询结果证明
 }
 
 func newMatrix(t *testing.T) *matrix {
@@ -267,6 +270,14 @@ func (m *matrix) registrationFixture(t *testing.T, parcel string) {
 			m.fixture["certificate"], m.licence = c.ID, c.LicenceID
 		}
 	}
+	ref, _ := env.DB.Unit(ctx, unit)
+	m.unitNo = ref.Unit.UnitNo
+	iq, err := env.DB.Inquire(ctx, actorOfUser(env, "shouli"), inquiry.Request{Requester: inquiry.Interested, Name: "王五", IDNumber: "652301199001011235",
+		Purpose: "民事诉讼需查明房屋权属", Basis: inquiry.Lawsuit, BasisNo: "（2026）新2301民初1号", By: inquiry.ByUnitNo, Key: m.unitNo}, unit, env.Keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.fixture["inquiry"], m.inquiry = iq.ID, iq.Number
 	o, err := env.DB.CreateApplication(ctx, actorOfUser(env, "shouli"), cal, store.ApplicationInput{Applicants: storetest.Applicants("马建华"),
 		Services: []store.ServiceInput{{Kind: registry.ObjectReg, UnitID: unit, Details: map[string]string{"reason": "共同出资"}}}})
 	if err != nil {
@@ -617,6 +628,11 @@ func specs() map[string]routeSpec {
 		"POST /api/v1/applications": {home: []identity.Role{identity.RoleAcceptor}, req: func(m *matrix) (string, string) {
 			return "/api/v1/applications", fmt.Sprintf(`{"applicants":["马建华"],"services":[{"kind":"objection","unit_id":%d,"details":{"reason":"共同出资"}}]}`, m.fixture["unit"])
 		}},
+		"POST /api/v1/inquiries": {home: clerks, req: func(m *matrix) (string, string) {
+			return "/api/v1/inquiries", `{"requester":"prospective","name":"王五","id_number":"652301199001011235","purpose":"购房前了解房屋状况","by":"unit_no","key":"` + m.unitNo + `"}`
+		}},
+		"GET /api/v1/inquiries/{id}":          {home: clerks, req: withID("/api/v1/inquiries/%d", "inquiry")},
+		"GET /api/v1/inquiry-proofs/{number}": {anon: true, req: func(m *matrix) (string, string) { return "/api/v1/inquiry-proofs/" + m.inquiry, "" }},
 		"GET /api/v1/applications/{id}": {home: []identity.Role{identity.RoleAcceptor, identity.RoleReviewer, identity.RoleRecorder, identity.RoleDeveloper,
 			identity.RoleBuyer}, pref: sup, req: withID("/api/v1/applications/%d", "registration")},
 		"POST /api/v1/applications/{id}/steps": {home: []identity.Role{identity.RoleReviewer}, req: body("/api/v1/applications/%d/steps", "pending", `{"step":"review"}`)},

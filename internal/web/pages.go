@@ -22,6 +22,7 @@ import (
 	"handover/internal/exchange"
 	"handover/internal/handover"
 	"handover/internal/identity"
+	"handover/internal/inquiry"
 	"handover/internal/measure"
 	"handover/internal/presale"
 	"handover/internal/registry"
@@ -46,6 +47,7 @@ func templateFuncs() template.FuncMap {
 		// The audit trail's own names of its record kinds and channels.
 		"recordLabel": audit.RecordLabel,
 		"viaLabel":    func(v string) string { return audit.ValueLabel("via", v) },
+		"yesno":       inquiry.YesNo,
 		"datetime": func(t time.Time) string {
 			if t.IsZero() {
 				return ""
@@ -195,6 +197,7 @@ func navEntries() []navEntry {
 		{"竣工测绘", "/surveys", access.SurveyRead},
 		{"联合验收", "/acceptance", access.AcceptanceRead},
 		{"登记窗口", "/registration", access.RegistrationWork},
+		{"登记资料查询", "/inquiries", access.RegisterInquire},
 		{"证书纸库存", "/paper-stock", access.PaperRead},
 		{"交房与批量办证", "/handover", access.HandoverManage},
 		{"我的不动产", "/my", access.MineRead},

@@ -19,6 +19,7 @@ import (
 	"handover/internal/exchange"
 	"handover/internal/handover"
 	"handover/internal/identity"
+	"handover/internal/inquiry"
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/problem"
@@ -30,6 +31,15 @@ import (
 
 // samplePages returns one filled page struct per template. Adding a
 // template without a sample fails TestEveryTemplateRenders.
+// sampleInquiry is a court's answered register query.
+var sampleInquiry = store.Inquiry{ID: 1, Number: "CX6523012026000001", Jurisdiction: "652301",
+	Request: inquiry.Request{Requester: inquiry.StateOrgan, Name: "马骏", Org: "昌吉市人民法院", Purpose: "执行案件", Basis: inquiry.Letter, BasisNo: "函1",
+		By: inquiry.ByUnitNo, Key: "652301004007GB00121F00080129", Channel: inquiry.Counter},
+	Result: inquiry.Result{Number: "CX6523012026000001", Requester: "国家机关", Name: "马骏", Org: "昌吉市人民法院", Purpose: "执行案件", Basis: "协助查询文书（公函）",
+		UnitNo: "652301004007GB00121F00080129", Location: "昌吉市 8号楼1单元2001", Sealed: true,
+		Holders: []inquiry.ResultHolder{{Name: "张伟", IDKind: "身份证", IDNumber: "652301199003071231"}},
+		Rights:  []inquiry.Right{{Kind: "查封", RecordedOn: "2026-11-24", Detail: "昌吉市人民法院"}}, Authority: "昌吉市不动产登记中心", QueriedAt: "2026-11-28 11:00"}}
+
 func samplePages() map[string]any {
 	p := &identity.Principal{
 		User:         identity.User{ID: 1, Username: "shouli", Name: "李娜", Roles: []identity.Role{identity.RoleAcceptor, identity.RoleAdmin}},
@@ -205,6 +215,10 @@ func registrationSamples(b Base, proj ledger.Project, building ledger.Building, 
 			Pager: Pager{Total: 2, First: 1, Last: 2, Number: 1, Pages: 1}, Assessed: 2, Paid: 1, Show: "unpaid", Keep: ListState{Show: "unpaid"}, CanManage: true, Message: "m"},
 		"my": MyPage{Base: b, Applications: []registry.Application{app}, Units: []MyUnit{{Ref: store.UnitRef{Unit: unit, Building: building, Project: proj},
 			Handover: &units[0], Tax: &paid, Certificates: []store.Certificate{cert}, Utilities: []store.UtilityRequest{util, refused}, Book: book, Statuses: registry.Statuses(book)}, {}}},
+		"inquiries": InquiriesPage{Base: b, Form: inquiry.Request{Requester: inquiry.Interested, By: inquiry.ByUnitNo}, Requesters: inquiry.Requesters,
+			Bys: inquiry.Bys, Recent: []store.Inquiry{sampleInquiry}, Errors: map[string]string{"basis": "须提交合同"}, Message: "查询申请填写有误"},
+		"inquiry":        InquiryPage{Base: b, Inquiry: sampleInquiry, Scope: inquiry.StateOrgan.Scope(), VerifyURL: "http://x/verify/inquiry/CX6523012026000001?token=t"},
+		"inquiry_verify": InquiryVerifyPage{Base: b, Number: "CX6523012026000001", Check: &store.InquiryCheck{Inquiry: sampleInquiry, SignatureValid: true, Full: true}},
 		"mortgages": MortgagesPage{Base: b, List: store.Listed[store.MortgageRow]{Rows: []store.MortgageRow{{Entry: mort, Room: "1单元101", Project: "p", Status: registry.Current,
 			Proof: store.Certificate{ID: 1, Kind: certificate.Proof, Number: mort.CertNo, Signature: []byte{1}, State: "live"}}, {Entry: mort, Room: "1单元102", Project: "p"}},
 			Total: 2, Page: store.Page{Number: 1, Size: 50}}, Pager: Pager{Total: 2, First: 1, Last: 2, Number: 1, Pages: 1}, Q: "1单元", Current: 1, All: 2},

@@ -17,6 +17,7 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/identity"
+	"handover/internal/inquiry"
 	"handover/internal/ledger"
 	"handover/internal/problem"
 	"handover/internal/registry"
@@ -884,6 +885,11 @@ func (s *Server) verifyForm(w http.ResponseWriter, r *http.Request) error {
 // answers it without a name.
 func (s *Server) verifyPage(w http.ResponseWriter, r *http.Request) error {
 	page := VerifyPage{Base: s.base(r, "电子证照核验"), Query: r.PathValue("licence")}
+	if inquiry.IsNumber(page.Query) {
+		// A 查询结果证明's number typed into the one verification form.
+		http.Redirect(w, r, "/verify/inquiry/"+url.PathEscape(strings.ToUpper(strings.TrimSpace(page.Query))), http.StatusSeeOther)
+		return nil
+	}
 	if _, err := code.ParseLicenceID(page.Query); err != nil {
 		return s.verifyNumber(w, r, page, "")
 	}

@@ -1,0 +1,132 @@
+package api
+
+import (
+	"net/http"
+	"time"
+
+	"handover/internal/access"
+	"handover/internal/identity"
+	"handover/internal/inquiry"
+	"handover/internal/problem"
+	"handover/internal/store"
+)
+
+func (a *API) inquiryRoutes() []Route {
+	const tag = "不动产登记资料查询"
+	return []Route{
+		{Method: "POST", Pattern: "/api/v1/inquiries", Action: access.RegisterInquire, Tag: tag,
+			Summary: "办理登记资料查询并出具签名的查询结果证明（不动产登记资料查询暂行办法）：按坐落、证书号或不动产单元号查询，不得按姓名；" +
+				"权利人须为现势权利人，利害关系人须有合同或受理通知书，国家机关须有协助查询文书；拟购买人只得知自然状况及是否共有、抵押、预告、查封、异议",
+			Request: inquiry.Request{}, Response: inquiryJSON{}, Status: 201, handle: a.createInquiry},
+		{Method: "GET", Pattern: "/api/v1/inquiries/{id}", Action: access.RegisterInquire, Tag: tag, Summary: "查询记录与查询结果证明（查看记入审计）",
+			Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Response: inquiryJSON{}, handle: a.getInquiry},
+		{Method: "GET", Pattern: "/api/v1/inquiry-proofs/{number}", Action: access.CertificateVerify, Tag: tag,
+			Summary: "公开核验查询结果证明：签名是否有效、出具机构与时间；给出证明二维码中的 token 时另答复查询结果",
+			Params: []Param{{Name: "number", In: "path", Required: true, Desc: "查询编号，如 CX6523012026000001"},
+				{Name: "token", In: "query", Desc: "证明二维码地址中的 token"}},
+			Response: inquiryCheckJSON{}, handle: a.verifyInquiry},
+	}
+}
+
+// inquiryJSON is an answered query as the API gives it.
+type inquiryJSON struct {
+	ID        int64          `json:"id"`
+	Number    string         `json:"number" doc:"查询编号"`
+	UnitID    int64          `json:"unit_id"`
+	Result    inquiry.Result `json:"result" doc:"查询结果证明的内容（签名范围）"`
+	Signature []byte         `json:"signature" doc:"SM2签名（ASN.1，Base64）"`
+	VerifyURL string         `json:"verify_url" doc:"核验地址（证明上的二维码）"`
+	Request   inquiryRequest `json:"request" doc:"查询申请（身份证号码脱敏）"`
+	QueriedAt time.Time      `json:"queried_at"`
+}
+
+// inquiryRequest is the request as recorded, its ID number masked.
+type inquiryRequest struct {
+	Requester inquiry.Requester `json:"requester"`
+	Name      string            `json:"name"`
+	IDNumber  string            `json:"id_number" doc:"脱敏"`
+	Org       string            `json:"org,omitempty"`
+	Purpose   string            `json:"purpose"`
+	Basis     inquiry.Basis     `json:"basis,omitempty"`
+	BasisNo   string            `json:"basis_no,omitempty"`
+	By        inquiry.By        `json:"by"`
+	Key       string            `json:"key"`
+	Channel   inquiry.Channel   `json:"channel"`
+}
+
+func (a *API) inquiryJSON(q store.Inquiry) inquiryJSON {
+	return inquiryJSON{ID: q.ID, Number: q.Number, UnitID: q.UnitID, Result: q.Result, Signature: q.Signature,
+		VerifyURL: q.VerifyURL(a.BaseURL), QueriedAt: q.QueriedAt,
+		Request: inquiryRequest{Requester: q.Request.Requester, Name: q.Request.Name, IDNumber: q.Result.IDNumber, Org: q.Request.Org,
+			Purpose: q.Request.Purpose, Basis: q.Request.Basis, BasisNo: q.Request.BasisNo, By: q.Request.By, Key: q.Request.Key, Channel: q.Request.Channel}}
+}
+
+func (a *API) createInquiry(w http.ResponseWriter, r *http.Request) error {
+	var in inquiry.Request
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	in = in.Normalise()
+	if err := in.Check(); err != nil {
+		return err
+	}
+	ref, err := a.DB.InquiryUnit(r.Context(), in.By, in.Key)
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.RegisterInquire, access.Target{Jurisdiction: ref.Project.Jurisdiction}); err != nil {
+		return err
+	}
+	q, err := a.DB.Inquire(r.Context(), identity.ActorFrom(r.Context()), in, ref.Unit.ID, a.Keys)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, a.inquiryJSON(q))
+}
+
+func (a *API) getInquiry(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	q, err := a.DB.InquiryByID(r.Context(), id)
+	if err != nil {
+		return err
+	}
+	if err := decide(r, access.RegisterInquire, access.Target{Jurisdiction: q.Jurisdiction}); err != nil {
+		return err
+	}
+	if len(q.Result.Holders) > 0 && q.QueriedBy != identity.ActorFrom(r.Context()).UserID {
+		if err := a.viewedPersonalData(r, "inquiry", q.ID, nil); err != nil {
+			return err
+		}
+	}
+	return writeJSON(w, 200, a.inquiryJSON(q))
+}
+
+// inquiryCheckJSON is the public verification of a 查询结果证明.
+type inquiryCheckJSON struct {
+	Number         string          `json:"number"`
+	SignatureValid bool            `json:"signature_valid"`
+	Authority      string          `json:"authority"`
+	QueriedAt      string          `json:"queried_at"`
+	Full           bool            `json:"full" doc:"token 相符，答复查询结果"`
+	Result         *inquiry.Result `json:"result,omitempty" doc:"查询结果（仅 token 相符时）"`
+}
+
+func (a *API) verifyInquiry(w http.ResponseWriter, r *http.Request) error {
+	c, err := a.DB.VerifyInquiry(r.Context(), r.PathValue("number"), r.URL.Query().Get("token"))
+	if err != nil {
+		return err
+	}
+	out := inquiryCheckJSON{Number: c.Inquiry.Number, SignatureValid: c.SignatureValid, Authority: c.Inquiry.Result.Authority,
+		QueriedAt: c.Inquiry.Result.QueriedAt, Full: c.Full}
+	if c.Full {
+		res := c.Inquiry.Result
+		out.Result = &res
+	}
+	if !c.SignatureValid {
+		return problem.New(problem.Conflict, "inquiry.signature", "查询结果证明签名验证失败：内容已被改动或非登记机构出具")
+	}
+	return writeJSON(w, 200, out)
+}

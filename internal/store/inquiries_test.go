@@ -1,0 +1,156 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"handover/internal/inquiry"
+	"handover/internal/problem"
+	"handover/internal/registry"
+)
+
+// Register queries per 不动产登记资料查询暂行办法: each standing is told what
+// it may be, by unit number, certificate number or location (never by a
+// name); a holder queries as holder only what they hold; every answer is a
+// signed 查询结果证明 that verifies, and fully only with its QR token; the
+// holders named see the query, with its purpose, among the views of their
+// data; the record is append-only.
+func TestInquiries(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	ev := x.scheduleHandover(t)
+	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))
+	if _, err := x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil {
+		t.Fatal(err)
+	}
+	sold := x.contracts[0]
+	ref, _ := x.db.Unit(ctx, sold.UnitID)
+	book, _ := x.db.UnitBook(ctx, sold.UnitID)
+	owner := registry.Live(book, registry.Ownership)[0]
+	holder := owner.Holders[0]
+	certs, _ := x.db.CertificatesOfUnit(ctx, sold.UnitID)
+	var certNo string
+	for _, c := range certs {
+		if c.EntryID == owner.ID {
+			certNo = c.Number
+		}
+	}
+	location := ref.Project.Address + " " + ref.Building.Name + ref.Unit.Room
+	const stranger = "652301199001011235"
+
+	base := inquiry.Request{Name: "查询人", IDNumber: stranger, Purpose: "购房前了解房屋是否抵押、查封", By: inquiry.ByUnitNo, Key: ref.Unit.UnitNo}
+	with := func(f func(*inquiry.Request)) inquiry.Request { q := base; f(&q); return q }
+	for _, tc := range []struct {
+		name    string
+		q       inquiry.Request
+		code    string // the refusal or invalid code; "" answers
+		holders bool   // the answer names the holders
+		wholeID bool   // with whole ID numbers
+		rights  bool
+	}{
+		{"the holder, by unit number", with(func(q *inquiry.Request) {
+			q.Requester, q.Name, q.IDNumber, q.Purpose = inquiry.Holder, holder.Name, holder.IDNumber, "办理公积金贷款需要查询本人房产"
+		}), "", true, false, true},
+		{"someone else as holder", with(func(q *inquiry.Request) { q.Requester = inquiry.Holder }), "inquiry.refused", false, false, false},
+		{"a prospective buyer, by certificate number", with(func(q *inquiry.Request) {
+			q.Requester, q.By, q.Key = inquiry.Prospective, inquiry.ByCertNo, certNo
+		}), "", false, false, false},
+		{"a prospective buyer, by location", with(func(q *inquiry.Request) {
+			q.Requester, q.By, q.Key = inquiry.Prospective, inquiry.ByLocation, strings.ReplaceAll(location, " ", "")
+		}), "", false, false, false},
+		{"an interested party without a proof", with(func(q *inquiry.Request) { q.Requester = inquiry.Interested }), "inquiry.invalid", false, false, false},
+		{"an interested party with a lawsuit", with(func(q *inquiry.Request) {
+			q.Requester, q.Basis, q.BasisNo, q.Purpose = inquiry.Interested, inquiry.Lawsuit, "（2026）新2301民初123号", "民事诉讼需查明房屋权属"
+		}), "", true, false, true},
+		{"a court with its letter", with(func(q *inquiry.Request) {
+			q.Requester, q.Org, q.Basis, q.BasisNo, q.Purpose = inquiry.StateOrgan, "昌吉市人民法院", inquiry.Letter, "（2026）新2301执45号", "执行案件查明被执行人财产"
+		}), "", true, true, true},
+		{"by a person's name", with(func(q *inquiry.Request) { q.Requester, q.By, q.Key = inquiry.Prospective, "name", holder.Name }), "inquiry.invalid", false, false, false},
+		{"no purpose", with(func(q *inquiry.Request) { q.Requester, q.Purpose = inquiry.Prospective, "查询" }), "inquiry.invalid", false, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			unit := ref.Unit.ID
+			if tc.q.By == inquiry.ByCertNo || tc.q.By == inquiry.ByLocation {
+				found, err := x.db.InquiryUnit(ctx, tc.q.By, tc.q.Key)
+				if err != nil || found.Unit.ID != ref.Unit.ID {
+					t.Fatalf("InquiryUnit(%s, %q): unit %d (%v), want %d", tc.q.By, tc.q.Key, found.Unit.ID, err, ref.Unit.ID)
+				}
+			}
+			var before int
+			x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM inquiries`).Scan(&before)
+			got, err := x.db.Inquire(ctx, x.acceptor, tc.q, unit, x.keys)
+			if tc.code != "" {
+				var after int
+				x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM inquiries`).Scan(&after)
+				if p := problem.As(err); p == nil || p.Code != tc.code || after != before {
+					t.Fatalf("got %v with %d records added, want %s and none", err, after-before, tc.code)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			r := got.Result
+			if r.UnitNo != ref.Unit.UnitNo || !r.Registered || r.Sealed || r.Location != location {
+				t.Errorf("the unit: %+v, want %s at %q registered, not sealed", r, ref.Unit.UnitNo, location)
+			}
+			if named := len(r.Holders) > 0; named != tc.holders {
+				t.Errorf("holders named: got %v, want %v", r.Holders, tc.holders)
+			}
+			for _, h := range r.Holders {
+				if whole := h.IDNumber == holder.IDNumber || !strings.Contains(h.IDNumber, "*"); whole != tc.wholeID && h.IDKind != registry.USCCKind {
+					t.Errorf("holder ID %q: whole %v, want %v", h.IDNumber, whole, tc.wholeID)
+				}
+			}
+			if has := len(r.Rights) > 0; has != tc.rights {
+				t.Errorf("rights: got %v, want %v", r.Rights, tc.rights)
+			}
+			if strings.Contains(string(got.Payload), tc.q.IDNumber) {
+				t.Errorf("the requester's ID number is in the proof whole: %s", got.Payload)
+			}
+			c, err := x.db.VerifyInquiry(ctx, r.Number, "")
+			if err != nil || !c.SignatureValid || c.Full {
+				t.Errorf("verify without the token: %+v (%v), want a valid signature, not in full", c, err)
+			}
+			if c, err := x.db.VerifyInquiry(ctx, r.Number, got.Token()); err != nil || !c.Full || c.Inquiry.Result.Purpose != tc.q.Purpose {
+				t.Errorf("verify with the token: %+v (%v), want in full", c, err)
+			}
+		})
+	}
+
+	// The holders see who was told about them, and why: the holder's own
+	// query, the lawsuit's and the court's, not the prospective buyers'.
+	views, err := x.db.PersonalViewsOf(ctx, holder.IDNumber, 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var purposes []string
+	for _, v := range views {
+		if v.RecordType == "inquiry" {
+			purposes = append(purposes, v.Purpose)
+			if v.Via != "counter" || v.Actor == "" {
+				t.Errorf("view %+v: want the counter and the clerk", v)
+			}
+		}
+	}
+	if want := []string{"执行案件查明被执行人财产", "民事诉讼需查明房屋权属", "办理公积金贷款需要查询本人房产"}; strings.Join(purposes, "|") != strings.Join(want, "|") {
+		t.Errorf("queries among the holder's views: %q, want %q", purposes, want)
+	}
+
+	// A forged proof does not verify; the record cannot be changed.
+	if _, err := x.db.SQLForTest().Exec(`UPDATE inquiries SET purpose = 'x'`); err == nil {
+		t.Errorf("an inquiry was updated")
+	}
+	if _, err := x.db.VerifyInquiry(ctx, "CX6523012026999999", ""); problem.KindOf(err) != problem.NotFound {
+		t.Errorf("an unknown number: %v, want not found", err)
+	}
+	list, err := x.db.Inquiries(ctx, []string{"652301"}, 10)
+	if err != nil || len(list) != 5 {
+		t.Errorf("the jurisdiction's queries: %d (%v), want 5", len(list), err)
+	}
+	if other, _ := x.db.Inquiries(ctx, []string{"652302"}, 10); len(other) != 0 {
+		t.Errorf("another county's queries: %d, want 0", len(other))
+	}
+}

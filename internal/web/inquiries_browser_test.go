@@ -1,0 +1,104 @@
+package web_test
+
+import (
+	"strings"
+	"testing"
+
+	"github.com/chromedp/chromedp"
+
+	"handover/internal/demo"
+	"handover/internal/web/webtest"
+)
+
+// A clerk at the registration window answers a register query in the
+// pages: a query without the proof its standing needs is refused at the
+// field; a court's interested party with the acceptance notice gets the
+// signed 查询结果证明 naming the holders (ID numbers masked) and the
+// rights; the proof's QR address verifies it in full without a login; and
+// the holder sees on their own page who was told about them, and why.
+func TestBrowserRegisterInquiry(t *testing.T) {
+	env := webtest.StartDemo(t)
+	const buyerID = "652301199003071231" // zhangwei
+	var unitNo string
+	if err := env.Raw.QueryRow(`SELECT u.unit_no FROM register_holders h JOIN register_entries e ON e.id = h.entry_id JOIN units u ON u.id = e.unit_id
+		WHERE h.id_number = $1 AND e.kind = 'ownership' AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id)
+		ORDER BY e.id LIMIT 1`, buyerID).Scan(&unitNo); err != nil {
+		t.Fatalf("the demo buyer's registered flat: %v", err)
+	}
+	b := webtest.Browser(t)
+	if err := webtest.Login(b, env.HTTP.URL, "shouli", demo.Password); err != nil {
+		t.Fatal(err)
+	}
+	form := []chromedp.Action[chromedp.Void]{
+		chromedp.Navigate(env.HTTP.URL + "/inquiries"), chromedp.WaitVisible(chromedp.CSS(`#inquiry-form`)),
+		chromedp.SetValue(chromedp.CSS(`#requester`), "interested"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=name]`), "王五"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=id_number]`), "652301199001011235"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=purpose]`), "民事诉讼需查明房屋权属"),
+		chromedp.SetValue(chromedp.CSS(`#by`), "unit_no"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=key]`), unitNo),
+	}
+	// Without the acceptance notice: refused at the proof, nothing issued.
+	if err := chromedp.Do(b, append(form, webtest.Submit(`#inquire`), chromedp.WaitVisible(chromedp.CSS(`#inquiry-form`)))...); err != nil {
+		t.Fatal(err)
+	}
+	if got := webtest.Text(t, b, `#inquiry-form label:has(select[name=basis]) + .field-error`); !strings.Contains(got, "受理通知书") {
+		t.Errorf("the proof's field error: %q, want it to ask for the contract or acceptance notice", got)
+	}
+	// With it: the proof.
+	if err := chromedp.Do(b, append(form,
+		chromedp.SetValue(chromedp.CSS(`#basis`), "lawsuit"),
+		chromedp.SendKeys(chromedp.CSS(`input[name=basis_no]`), "（2026）新2301民初88号"),
+		webtest.Submit(`#inquire`), chromedp.WaitVisible(chromedp.CSS(`#inquiry`)))...); err != nil {
+		t.Fatal(err)
+	}
+	webtest.Screenshot(t, b, "inquiry-proof")
+	if got := webtest.Text(t, b, `#inquiry-unit-no`); got != unitNo {
+		t.Errorf("the proof's unit: %q, want %s", got, unitNo)
+	}
+	holders := webtest.Text(t, b, `#inquiry-holders`)
+	if !strings.Contains(holders, "6523**********1231") || strings.Contains(holders, buyerID) {
+		t.Errorf("the holders: %q, want the buyer with the ID number masked", holders)
+	}
+	if got := webtest.Text(t, b, `#inquiry-rights`); !strings.Contains(got, "房屋所有权") {
+		t.Errorf("the rights: %q, want the ownership", got)
+	}
+	if got := webtest.Text(t, b, `#inquiry-purpose`); got != "民事诉讼需查明房屋权属" {
+		t.Errorf("the purpose: %q", got)
+	}
+	verify := webtest.Text(t, b, `#inquiry-verify-url`)
+	at := strings.Index(verify, "/verify/inquiry/")
+	if at < 0 {
+		t.Fatalf("the verification address %q", verify)
+	}
+
+	// Anyone with the QR code verifies it in full, without a login.
+	pub := webtest.Browser(t)
+	if err := chromedp.Do(pub, chromedp.Navigate(env.HTTP.URL+verify[at:]), chromedp.WaitVisible(chromedp.CSS(`#inquiry-verification`))); err != nil {
+		t.Fatal(err)
+	}
+	webtest.Screenshot(t, pub, "inquiry-verify")
+	scope, err := chromedp.Run(pub, chromedp.Evaluate[string](`document.querySelector('#inquiry-verification').dataset.scope`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sig := webtest.Text(t, pub, `#signature`); scope != "full" || sig != "签名有效" {
+		t.Errorf("public verification: scope %q, %q; want full and 签名有效", scope, sig)
+	}
+
+	// The holder sees the query among the views of their data.
+	var rows []string
+	if err := webtest.Login(pub, env.HTTP.URL, "zhangwei", demo.Password); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(pub, chromedp.Navigate(env.HTTP.URL+"/my"), chromedp.WaitVisible(chromedp.CSS(`#viewed`))); err != nil {
+		t.Fatal(err)
+	}
+	rows, err = chromedp.Run(pub, chromedp.Evaluate[[]string](`[...document.querySelectorAll('#viewed tbody tr')].map(r => r.querySelector('.what').textContent + '|' + r.querySelector('.purpose').textContent + '|' + r.querySelector('.via').textContent)`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(rows, "\n"), "不动产登记资料查询|民事诉讼需查明房屋权属|登记窗口查询") {
+		t.Errorf("the holder's views: %q, want the query with its purpose", rows)
+	}
+}
