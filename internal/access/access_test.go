@@ -4,7 +4,9 @@ import (
 	"testing"
 
 	"handover/internal/identity"
+	"handover/internal/ledger"
 	"handover/internal/problem"
+	"handover/internal/registry"
 )
 
 func principal(role identity.Role, kind identity.OrgKind, j identity.JurisdictionKind, code string, orgID int64) *identity.Principal {
@@ -107,6 +109,32 @@ func TestPolicyComplete(t *testing.T) {
 	for _, a := range Actions() {
 		if _, ok := descriptions[a]; !ok {
 			t.Errorf("action %s has no description", a)
+		}
+	}
+}
+
+// The developer reads a unit's book while it holds the flat (its first
+// registration, the buyer's pre-notice) and no longer once the buyer's
+// transfer is registered; the holders and the staff read it throughout.
+func TestBookTarget(t *testing.T) {
+	p := ledger.Project{Jurisdiction: "652301", Developer: 7}
+	dev := registry.Holder{Name: "开发企业", IDKind: registry.USCCKind, IDNumber: "91652301MA0000001X"}
+	buyer := registry.Holder{Name: "张伟", IDKind: "身份证", IDNumber: "652301199003071231"}
+	first := registry.Entry{ID: 1, Kind: registry.Ownership, RegType: registry.RegFirst, Holders: []registry.Holder{dev}}
+	pre := registry.Entry{ID: 2, Kind: registry.PreNotice, PreNoticeKind: registry.PreNoticeSale, Holders: []registry.Holder{buyer}}
+	transfer := registry.Entry{ID: 3, Kind: registry.Ownership, RegType: registry.RegTransfer, Holders: []registry.Holder{buyer}, Ends: 1}
+	for _, tc := range []struct {
+		name      string
+		book      []registry.Entry
+		developer int64
+	}{
+		{"nothing recorded", nil, 7},
+		{"first registration and the buyer's pre-notice", []registry.Entry{first, pre}, 7},
+		{"the buyer's transfer registered", []registry.Entry{first, pre, transfer}, 0},
+	} {
+		got := BookTarget(p, tc.book)
+		if got.Developer != tc.developer || got.Jurisdiction != "652301" {
+			t.Errorf("%s: got %+v, want developer %d and the jurisdiction", tc.name, got, tc.developer)
 		}
 	}
 }

@@ -1,6 +1,7 @@
 package access
 
 import (
+	"handover/internal/calendar"
 	"handover/internal/completion"
 	"handover/internal/handover"
 	"handover/internal/identity"
@@ -41,6 +42,22 @@ func RegisterTarget(p ledger.Project, book []registry.Entry) Target {
 				t.Buyers = append(t.Buyers, h.IDNumber)
 			}
 		}
+	}
+	return t
+}
+
+// BookTarget is the access target of the register book itself: as
+// RegisterTarget, except that once a buyer's ownership is registered the
+// developer is no longer among its readers. It held the flat and was the
+// obligor of the transfer; afterwards the book records the buyers' rights,
+// which only the holders, interested parties and the staff may see
+// (不动产登记资料查询暂行办法, docs/domain.md §5.17). The developer keeps
+// what it needs for its own work (the certificates it hands over, the
+// handover's outcome) through their own targets.
+func BookTarget(p ledger.Project, book []registry.Entry) Target {
+	t := RegisterTarget(p, book)
+	if registry.Standing(book, calendar.Date{}).Registered {
+		t.Developer = 0
 	}
 	return t
 }

@@ -410,7 +410,7 @@ func (a *API) unitRegister(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	t := access.RegisterTarget(ref.Project, book)
+	t := access.BookTarget(ref.Project, book)
 	if p := principal(r); p != nil && p.Org.Kind == identity.Bank {
 		t.Org = a.bankOnBook(r, p, book)
 	}

@@ -563,8 +563,10 @@ func specs() map[string]routeSpec {
 		"POST /api/v1/contracts/{id}/confirm":      {home: []identity.Role{identity.RoleBuyer}, req: withID("/api/v1/contracts/%d/confirm", "sent")},
 		"POST /api/v1/contracts/{id}/file":         {home: dev, req: withID("/api/v1/contracts/%d/file", "signed")},
 		"POST /api/v1/contracts/{id}/cancellation": {home: []identity.Role{identity.RoleDeveloper, identity.RoleBuyer, identity.RoleHousing}, req: body("/api/v1/contracts/%d/cancellation", "tocancel", `{"reason":"协商解除","court_doc":"（2026）新2301民初9号"}`)},
+		// The fixture unit's transfer is registered: its developer no longer
+		// reads the buyers' book (access.BookTarget).
 		"GET /api/v1/units/{id}/register": {home: []identity.Role{identity.RoleAcceptor, identity.RoleReviewer, identity.RoleRecorder, identity.RoleHousing,
-			identity.RoleDeveloper, identity.RoleBuyer, identity.RoleBank}, pref: sup, req: withID("/api/v1/units/%d/register", "unit")},
+			identity.RoleBuyer, identity.RoleBank}, pref: sup, req: withID("/api/v1/units/%d/register", "unit")},
 		"GET /api/v1/projects/{id}/fund": {home: []identity.Role{identity.RoleDeveloper, identity.RoleHousing, identity.RoleBank}, pref: sup, req: withID("/api/v1/projects/%d/fund", "project")},
 		"POST /api/v1/projects/{id}/fund/account": {home: housingOnly, req: func(m *matrix) (string, string) {
 			return fmt.Sprintf("/api/v1/projects/%d/fund/account", m.fixture["project"]), fmt.Sprintf(`{"bank":%d,"account":"x","supervised":"1"}`, m.env.Demo.Orgs["652301/bank"].ID)

@@ -363,14 +363,14 @@ func (s *Server) contractArea(r *http.Request, p *identity.Principal, c presale.
 // contractBook adds the unit's register book and its statuses, to a
 // principal who may read the register or is a buyer of the contract.
 func (s *Server) contractBook(r *http.Request, p *identity.Principal, c presale.Contract, ref store.UnitRef, page *ContractPage) error {
-	if !access.Allowed(p, access.RegisterRead, access.RegisterTarget(ref.Project, nil)) && !c.HasBuyer(p.User.IDNumber) {
-		return nil
-	}
-	var err error
-	if page.Book, err = s.db.UnitBook(r.Context(), c.UnitID); err != nil {
+	book, err := s.db.UnitBook(r.Context(), c.UnitID)
+	if err != nil {
 		return err
 	}
-	page.Statuses = registry.Statuses(page.Book)
+	if !access.Allowed(p, access.RegisterRead, access.BookTarget(ref.Project, book)) && !c.HasBuyer(p.User.IDNumber) {
+		return nil
+	}
+	page.Book, page.Statuses = book, registry.Statuses(book)
 	return nil
 }
 
@@ -940,7 +940,7 @@ func (s *Server) unitBookFor(r *http.Request, ref store.UnitRef) ([]registry.Ent
 	if err != nil {
 		return nil, nil, err
 	}
-	if !access.Allowed(p, access.RegisterRead, access.RegisterTarget(ref.Project, book)) {
+	if !access.Allowed(p, access.RegisterRead, access.BookTarget(ref.Project, book)) {
 		return nil, nil, nil
 	}
 	return book, registry.Statuses(book), nil
