@@ -42,6 +42,7 @@ func TestBrowserRegisterInquiry(t *testing.T) {
 	if err := chromedp.Do(b, append(form, webtest.Submit(`#inquire`), chromedp.WaitVisible(chromedp.CSS(`#inquiry-form`)))...); err != nil {
 		t.Fatal(err)
 	}
+	webtest.Screenshot(t, b, "inquiry-refused")
 	if got := webtest.Text(t, b, `#inquiry-form label:has(select[name=basis]) + .field-error`); !strings.Contains(got, "受理通知书") {
 		t.Errorf("the proof's field error: %q, want it to ask for the contract or acceptance notice", got)
 	}
