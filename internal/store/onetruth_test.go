@@ -335,6 +335,25 @@ func newVolumeFixture(t *testing.T, floors int) (*store.DB, *demo.Foundation, *c
 	return db, f, cal, units, keys
 }
 
+// scheduleVolumeHandover turns on the automatic review of the batch's
+// matters and schedules the handover of unit's building 12 days after the
+// fixture's day.
+func scheduleVolumeHandover(t *testing.T, db *store.DB, f *demo.Foundation, unit int64) handover.Event {
+	t.Helper()
+	ctx := context.Background()
+	if err := db.PutSetting(ctx, audit.System(), "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
+		t.Fatal(err)
+	}
+	ref, _ := db.Unit(ctx, unit)
+	today := calendar.DateOf(storetest.DefaultTime)
+	ev, err := db.ScheduleHandover(ctx, actor(f, "kaifa"), handover.Event{ProjectID: ref.Project.ID, Buildings: []int64{ref.Unit.BuildingID},
+		HeldOn: today.AddDays(12), Place: "售楼部", Mode: handover.OnSite, NoticeOn: today})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ev
+}
+
 // Eight recorders race on each of 100 flats, each with its own accepted
 // and reviewed application for the same transfer (the unique index that
 // refuses such duplicates at 受理 is dropped first, as if they had been
@@ -673,15 +692,7 @@ func TestBatchWantsTheLoanMortgage(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if err := db.PutSetting(ctx, audit.System(), "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
-		t.Fatal(err)
-	}
-	ref, _ := db.Unit(ctx, units[0])
-	ev, err := db.ScheduleHandover(ctx, actor(f, "kaifa"), handover.Event{ProjectID: ref.Project.ID, Buildings: []int64{ref.Unit.BuildingID},
-		HeldOn: calendar.DateOf(storetest.DefaultTime).AddDays(12), Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.DateOf(storetest.DefaultTime)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := scheduleVolumeHandover(t, db, f, units[0])
 	if ev, err = db.RunHandover(ctx, actor(f, "kaifa"), cal, ev.ID, keys, nil); err != nil {
 		t.Fatal(err)
 	}

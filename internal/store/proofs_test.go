@@ -7,15 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"handover/internal/audit"
-	"handover/internal/calendar"
 	"handover/internal/certificate"
-	"handover/internal/handover"
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
-	"handover/internal/store/storetest"
 )
 
 // Every filed contract's pre-notice (and a loan's 预抵押) gets a signed
@@ -195,15 +191,7 @@ func TestBatchWhileProofsAreIssued(t *testing.T) {
 	}
 	db, f, cal, units, keys := newVolumeFixture(t, 25) // 100 flats, all with loans
 	ctx := context.Background()
-	if err := db.PutSetting(ctx, audit.System(), "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
-		t.Fatal(err)
-	}
-	ref, _ := db.Unit(ctx, units[0])
-	ev, err := db.ScheduleHandover(ctx, actor(f, "kaifa"), handover.Event{ProjectID: ref.Project.ID, Buildings: []int64{ref.Unit.BuildingID},
-		HeldOn: calendar.DateOf(storetest.DefaultTime).AddDays(12), Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.DateOf(storetest.DefaultTime)})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ev := scheduleVolumeHandover(t, db, f, units[0])
 	stop := make(chan struct{})
 	var issued [2]int
 	var errs [2]error
@@ -225,7 +213,7 @@ func TestBatchWhileProofsAreIssued(t *testing.T) {
 			}
 		})
 	}
-	ev, err = db.RunHandover(ctx, actor(f, "kaifa"), cal, ev.ID, keys, nil)
+	ev, err := db.RunHandover(ctx, actor(f, "kaifa"), cal, ev.ID, keys, nil)
 	close(stop)
 	wg.Wait()
 	if err != nil || ev.Done != len(units) {

@@ -5,7 +5,6 @@ import (
 	"strconv"
 
 	"handover/internal/access"
-	"handover/internal/certificate"
 	"handover/internal/identity"
 	"handover/internal/inquiry"
 	"handover/internal/problem"
@@ -146,14 +145,7 @@ func (s *Server) inquiryQR(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	png, err := certificate.QR(q.VerifyURL(s.cfg.BaseURL))
-	if err != nil {
-		return err
-	}
-	w.Header().Set("Content-Type", "image/png")
-	w.Header().Set("Cache-Control", "private, max-age=86400")
-	_, err = w.Write(png)
-	return err
+	return writeQR(w, q.VerifyURL(s.cfg.BaseURL))
 }
 
 // InquiryVerifyPage is the public verification of a 查询结果证明.

@@ -806,7 +806,13 @@ func (s *Server) certificateQR(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	png, err := certificate.QR(s.verifyURL(c))
+	return writeQR(w, s.verifyURL(c))
+}
+
+// writeQR answers the QR code of a verification address as a PNG, which
+// the viewer's browser may keep for a day (the address never changes).
+func writeQR(w http.ResponseWriter, url string) error {
+	png, err := certificate.QR(url)
 	if err != nil {
 		return err
 	}
