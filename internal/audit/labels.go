@@ -327,7 +327,8 @@ var fields = map[string]string{
 	"Code": "代码", "Name": "名称", "Kind": "类别", "County": "县级代码", "CertPlace": "证书上的市县", "Province": "省份简称",
 	"Region": "节假日地区",
 	// a register query (register.inquire)
-	"requester": "查询人身份", "query_purpose": "查询目的", "by": "查询方式", "channel": "渠道", "unit_no": "不动产单元号", "basis_no": "证明材料编号",
+	"effective_on": "生效日期",
+	"requester":    "查询人身份", "query_purpose": "查询目的", "by": "查询方式", "channel": "渠道", "unit_no": "不动产单元号", "basis_no": "证明材料编号",
 }
 
 // FieldLabel names a summary's key in Chinese; an unknown key is shown as

@@ -80,7 +80,8 @@ func (l *supervisionLoad) day(s string, minutes int) { at(l.set, calendar.MustDa
 // loan system to filings at a wrong address.
 func (l *supervisionLoad) settings() error {
 	l.day("2026-10-09", 0)
-	if err := l.db.PutSettings(l.ctx, actorOf(l.f, "cj-admin"), "652301", map[string]string{supervision.SettingDeliveryDays: "15", supervision.SettingClockDays: "12"}); err != nil {
+	if err := l.db.PutSettings(l.ctx, actorOf(l.f, "cj-admin"), "652301", map[string]string{supervision.SettingDeliveryDays: "15", supervision.SettingClockDays: "12"},
+		store.SettingChange{Reason: "昌吉市交房即交证专班要求提前预警"}); err != nil {
 		return err
 	}
 	_, err := l.db.PutEndpoint(l.ctx, actorOf(l.f, "admin"), exchange.Endpoint{OrgID: l.f.Orgs["652301/bank"].ID, Name: "个人住房贷款系统",

@@ -328,8 +328,8 @@ func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, er
 	// developer is listed, and what a listing does to contract filing here,
 	// in one statement.
 	rows, err := tx.query(ctx, `SELECT id, name, COALESCE(uscc, ''), kind, COALESCE((`+listedSQL("$1")+`), FALSE),
-		COALESCE((`+settingSQL("$3", "$4")+`), $5) FROM organisations WHERE id IN ($1, $2)`,
-		c.Developer, c.LoanBank, c.Jurisdiction, credit.ContractFiling, string(credit.Refuse))
+		COALESCE((`+settingSQL("$3", "$4", "$6")+`), $5) FROM organisations WHERE id IN ($1, $2)`,
+		c.Developer, c.LoanBank, c.Jurisdiction, credit.ContractFiling, string(credit.Refuse), calendar.DateOf(tx.now).String())
 	if err != nil {
 		return f, err
 	}

@@ -27,6 +27,7 @@ import (
 	sqlite3 "modernc.org/sqlite/lib"
 
 	"handover/internal/audit"
+	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/identity"
@@ -528,6 +529,14 @@ func (tx *Tx) changesDomain() bool {
 // transaction; on SQLite an IMMEDIATE one would take the write lock) or a
 // transaction (reads that decide a write).
 type querier interface {
+	rawQuerier
+	// day is the day (China time) the reads are as of: the transaction's,
+	// or the store's clock now. Settings are read as in force on it.
+	day() calendar.Date
+}
+
+// rawQuerier runs statements, knowing no day.
+type rawQuerier interface {
 	QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, q string, args ...any) *sql.Row
 }
@@ -539,9 +548,9 @@ func (tx *Tx) q() querier { return txQuerier{tx} }
 // preparing it); pgx caches prepared statements per connection itself.
 func (db *DB) r() querier {
 	if db.engine == Postgres {
-		return countedQuerier{db.sql}
+		return countedQuerier{db.sql, db}
 	}
-	return countedQuerier{stmtQuerier{db}}
+	return countedQuerier{stmtQuerier{db}, db}
 }
 
 type stmtQuerier struct{ db *DB }
@@ -594,6 +603,8 @@ func (q stmtQuerier) QueryRowContext(ctx context.Context, text string, args ...a
 }
 
 type txQuerier struct{ tx *Tx }
+
+func (t txQuerier) day() calendar.Date { return calendar.DateOf(t.tx.now) }
 
 func (t txQuerier) QueryContext(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	return t.tx.query(ctx, q, args...)

@@ -311,7 +311,7 @@ func TestStoreDecidesTheOtherUseCases(t *testing.T) {
 			return err
 		}},
 		{"PutSettings", housingHere, adminHere, func(ctx context.Context) error {
-			return x.db.PutSettings(ctx, x.hous, "652301", map[string]string{})
+			return x.db.PutSettings(ctx, x.hous, "652301", map[string]string{}, store.SettingChange{Reason: "测试"})
 		}},
 		{"CheckPaperRange", housingHere, recorder, func(ctx context.Context) error {
 			return x.db.CheckPaperRange(ctx, "652301", blank)

@@ -7,53 +7,132 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	"handover/internal/access"
 	"handover/internal/audit"
+	"handover/internal/calendar"
+	"handover/internal/problem"
 )
 
-// setting returns the newest value of a jurisdiction's setting, or def.
+// setting returns the value of a jurisdiction's setting in force on the
+// querier's day, or def: the newest value whose effective date has come.
 func setting(ctx context.Context, q querier, jurisdiction, key, def string) (string, error) {
+	return settingOn(ctx, q, q.day().String(), jurisdiction, key, def)
+}
+
+// settingOn returns the value of a jurisdiction's setting in force on day
+// (YYYY-MM-DD), or def.
+func settingOn(ctx context.Context, q querier, day, jurisdiction, key, def string) (string, error) {
 	var v string
-	err := q.QueryRowContext(ctx, settingSQL("$1", "$2"), jurisdiction, key).Scan(&v)
+	err := q.QueryRowContext(ctx, settingSQL("$1", "$2", "$3"), jurisdiction, key, day).Scan(&v)
 	if errors.Is(err, sql.ErrNoRows) {
 		return def, nil
 	}
 	return v, err
 }
 
-// settingSQL selects the newest value of a jurisdiction's setting, given
-// the parameters of the jurisdiction and the key (no row: unset).
-func settingSQL(jurisdiction, key string) string {
-	return `SELECT value FROM settings WHERE jurisdiction = ` + jurisdiction + ` AND key = ` + key + ` ORDER BY id DESC LIMIT 1`
+// settingSQL selects the value of a jurisdiction's setting in force on a
+// day, given the parameters of the jurisdiction, the key and the day (no
+// row: unset). A change scheduled for a later day is not yet in force.
+func settingSQL(jurisdiction, key, day string) string {
+	return `SELECT value FROM settings WHERE jurisdiction = ` + jurisdiction + ` AND key = ` + key + ` AND effective_on <= ` + day +
+		` ORDER BY effective_on DESC, id DESC LIMIT 1`
 }
 
-// Setting returns the newest value of a jurisdiction's setting, or def.
+// Setting returns the value of a jurisdiction's setting in force today, or def.
 func (db *DB) Setting(ctx context.Context, jurisdiction, key, def string) (string, error) {
 	return setting(ctx, db.r(), jurisdiction, key, def)
 }
 
-// PutSetting records a new value of a jurisdiction's setting; earlier
-// values stay on record.
+// PutSetting records a new value of a jurisdiction's setting, in force at
+// once; earlier values stay on record.
 func (db *DB) PutSetting(ctx context.Context, actor audit.Actor, jurisdiction, key, value string) error {
 	return db.transact(ctx, actor, func(tx *Tx) error {
-		old, err := setting(ctx, tx.q(), jurisdiction, key, "")
-		if err != nil {
-			return err
-		}
-		if _, err := tx.exec(ctx, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ($1, $2, $3, $4, $5)`,
-			jurisdiction, key, value, actor.UserID, tx.now); err != nil {
-			return err
-		}
-		tx.Audit("setting.put", "setting", jurisdiction+"/"+key, map[string]string{"before": old, "after": value})
-		return nil
+		return tx.putSetting(ctx, jurisdiction, key, value, SettingChange{})
 	})
 }
 
+// SettingChange is when a change of settings takes effect and why.
+type SettingChange struct {
+	EffectiveOn calendar.Date // the first day in force; zero: today
+	Reason      string
+}
+
+// check validates a change on the store's day: an effective date not in
+// the past (a past day's rules were applied as they stood), and a reason
+// when required.
+func (c SettingChange) check(today calendar.Date, needReason bool) error {
+	var f problem.Fields
+	if !c.EffectiveOn.IsZero() && c.EffectiveOn.Before(today) {
+		f.Add("effective_on", "生效日期不能早于今天："+today.String()+"以前的办件已按当时的配置办理")
+	}
+	if needReason && strings.TrimSpace(c.Reason) == "" {
+		f.Add("reason", "请填写修改理由（如依据的文件）")
+	}
+	return f.Err("setting.invalid", "配置修改有误")
+}
+
+// putSetting stores key's new value from the change's day, when it differs
+// from the value in force that day, and audits it with the day and why.
+func (tx *Tx) putSetting(ctx context.Context, jurisdiction, key, value string, c SettingChange) error {
+	day := calendar.DateOf(tx.now).String()
+	if !c.EffectiveOn.IsZero() {
+		day = c.EffectiveOn.String()
+	}
+	old, err := settingOn(ctx, tx.q(), day, jurisdiction, key, "")
+	if err != nil || old == value {
+		return err
+	}
+	reason := strings.TrimSpace(c.Reason)
+	if _, err := tx.exec(ctx, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at, effective_on, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
+		jurisdiction, key, value, tx.actor.UserID, tx.now, day, reason); err != nil {
+		return err
+	}
+	summary := map[string]string{"before": old, "after": value, "effective_on": day}
+	if reason != "" {
+		summary["reason"] = reason
+	}
+	tx.Audit("setting.put", "setting", jurisdiction+"/"+key, summary)
+	return nil
+}
+
+// ScheduledSetting is a change of a setting not yet in force.
+type ScheduledSetting struct {
+	Key, Value, Reason string
+	EffectiveOn        string
+	SetBy              string
+	SetAt              time.Time
+}
+
+// ScheduledSettings lists a jurisdiction's changes that take effect after
+// today, soonest first.
+func (db *DB) ScheduledSettings(ctx context.Context, jurisdiction string) ([]ScheduledSetting, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT s.key, s.value, s.reason, s.effective_on, COALESCE(u.name, ''), s.set_at FROM settings s
+		LEFT JOIN users u ON u.id = s.set_by WHERE s.jurisdiction = $1 AND s.effective_on > $2 ORDER BY s.effective_on, s.id`, jurisdiction, calendar.DateOf(db.Now()).String())
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ScheduledSetting
+	for rows.Next() {
+		var x ScheduledSetting
+		if err := rows.Scan(&x.Key, &x.Value, &x.Reason, &x.EffectiveOn, &x.SetBy, &x.SetAt); err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
 // PutSettings stores several settings of a jurisdiction in one
-// transaction, each only when it changes, for whoever may manage the
-// jurisdiction's settings.
-func (db *DB) PutSettings(ctx context.Context, actor audit.Actor, jurisdiction string, values map[string]string) error {
+// transaction, each only when it differs from the value in force on the
+// change's day, for whoever may manage the jurisdiction's settings. A
+// change through the settings page says why and may be scheduled for a
+// later day; the values in force until then do not move, and cases that
+// began before keep what was fixed when they began (due dates, assessed
+// amounts are stored with the case).
+func (db *DB) PutSettings(ctx context.Context, actor audit.Actor, jurisdiction string, values map[string]string, c SettingChange) error {
 	keys := make([]string, 0, len(values))
 	for k := range values {
 		keys = append(keys, k)
@@ -63,19 +142,13 @@ func (db *DB) PutSettings(ctx context.Context, actor audit.Actor, jurisdiction s
 		if err := decide(ctx, access.SettingsManage, access.Target{Jurisdiction: jurisdiction}); err != nil {
 			return err
 		}
+		if err := c.check(calendar.DateOf(tx.now), true); err != nil {
+			return err
+		}
 		for _, key := range keys {
-			old, err := setting(ctx, tx.q(), jurisdiction, key, "")
-			if err != nil {
+			if err := tx.putSetting(ctx, jurisdiction, key, values[key], c); err != nil {
 				return err
 			}
-			if old == values[key] {
-				continue
-			}
-			if _, err := tx.exec(ctx, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at) VALUES ($1, $2, $3, $4, $5)`,
-				jurisdiction, key, values[key], actor.UserID, tx.now); err != nil {
-				return err
-			}
-			tx.Audit("setting.put", "setting", jurisdiction+"/"+key, map[string]string{"before": old, "after": values[key]})
 		}
 		return nil
 	})

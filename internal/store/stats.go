@@ -4,6 +4,8 @@ import (
 	"context"
 	"database/sql"
 	"sync/atomic"
+
+	"handover/internal/calendar"
 )
 
 // QueryCount counts the statements the store runs on behalf of one context:
@@ -36,7 +38,12 @@ func countStatement(ctx context.Context, inTx bool) {
 }
 
 // countedQuerier counts each statement q runs outside a transaction.
-type countedQuerier struct{ q querier }
+type countedQuerier struct {
+	q  rawQuerier
+	db *DB
+}
+
+func (c countedQuerier) day() calendar.Date { return calendar.DateOf(c.db.Now()) }
 
 func (c countedQuerier) QueryContext(ctx context.Context, text string, args ...any) (*sql.Rows, error) {
 	countStatement(ctx, false)

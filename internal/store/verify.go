@@ -24,7 +24,7 @@ func (db *DB) snapshot(ctx context.Context, fn func(q querier) error) error {
 		return err
 	}
 	defer tx.Rollback()
-	return fn(tx)
+	return fn(countedQuerier{tx, db})
 }
 
 // TrailCheck is what a check of a database found at one moment: the

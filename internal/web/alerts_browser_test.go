@@ -109,7 +109,8 @@ func TestSettingsThresholds(t *testing.T) {
 		return status
 	}
 	form := url.Values{"jurisdiction": {"652301"}, "alert.delivery_days": {"15"}, "alert.clock_days": {"21"}, "alert.fast_seconds": {"60"},
-		"alert.refusals": {"3"}, "alert.refusal_hours": {"24"}, "alert.partner_failures": {"5"}, "credit.effect.presale_permit": {"review"}}
+		"alert.refusals": {"3"}, "alert.refusal_hours": {"24"}, "alert.partner_failures": {"5"}, "credit.effect.presale_permit": {"review"},
+		"reason": {"州专班通知"}}
 	if got := post(form); got != http.StatusUnprocessableEntity {
 		t.Fatalf("clock days 21: status %d, want 422", got)
 	}
@@ -142,7 +143,7 @@ func TestSettingsRegistrationPolicy(t *testing.T) {
 	}
 	form := url.Values{"jurisdiction": {"652301"}, "alert.delivery_days": {"15"}, "alert.clock_days": {"3"}, "alert.fast_seconds": {"60"},
 		"alert.refusals": {"3"}, "alert.refusal_hours": {"24"}, "alert.partner_failures": {"5"}, "credit.effect.presale_permit": {"review"},
-		"registration.policy_form": {"1"}, "registration.days": {"40"}, "auto_review": {"transfer", "mortgage"}}
+		"reason": {"州专班通知"}, "registration.policy_form": {"1"}, "registration.days": {"40"}, "auto_review": {"transfer", "mortgage"}}
 	if got := post(form); got != http.StatusUnprocessableEntity {
 		t.Fatalf("40 working days: status %d, want 422", got)
 	}

@@ -847,7 +847,38 @@ type SettingsPage struct {
 	AutoKinds     []registry.ServiceKind // the kinds the system may review
 	Errors        map[string]string
 	Message       string
+	Change        SettingChangeForm        // the effective date and reason as typed
+	Scheduled     []store.ScheduledSetting // changes not yet in force
 }
+
+// KeyLabel names a setting of the page in Chinese (its code when the page
+// has no name for it).
+func (p SettingsPage) KeyLabel(key string) string {
+	for _, k := range p.Keys {
+		if k.Key == key {
+			return "限制清单效力：" + k.Label
+		}
+	}
+	for _, t := range p.Thresholds {
+		if t.Key == key {
+			return "预警阈值：" + t.Label
+		}
+	}
+	switch key {
+	case registry.SettingSecondReview:
+		return "登记办理：审核后须复审"
+	case registry.SettingSeparateRecorder:
+		return "登记办理：登簿人不得为本件的审核人"
+	case registry.SettingAutoReview:
+		return "登记办理：允许系统自动审核的事项"
+	case registry.SettingDays:
+		return "登记办理：办理时限（工作日）"
+	}
+	return key
+}
+
+// SettingChangeForm is the settings form's effective date and reason.
+type SettingChangeForm struct{ EffectiveOn, Reason string }
 
 // Reviews reports whether the policy lets the system review kind k.
 func (p SettingsPage) Reviews(k registry.ServiceKind) bool {
@@ -902,6 +933,9 @@ func (s *Server) settingsForm(r *http.Request, js []identity.Jurisdiction, cur s
 		Keys: settingKeys(), Thresholds: supervision.ThresholdSettings, AutoKinds: registry.AutoReviewKinds}
 	var err error
 	if page.Policy, err = s.db.RegistrationPolicy(r.Context(), cur); err != nil {
+		return page, err
+	}
+	if page.Scheduled, err = s.db.ScheduledSettings(r.Context(), cur); err != nil {
 		return page, err
 	}
 	for _, k := range page.Keys {
@@ -980,7 +1014,32 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	j := r.PostFormValue("jurisdiction")
 	values, reg, policy, bad := settingsFromForm(r)
-	if err := s.db.PutSettings(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), j, values); err != nil {
+	typed := SettingChangeForm{EffectiveOn: strings.TrimSpace(r.PostFormValue("effective_on")), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
+	change := store.SettingChange{Reason: typed.Reason}
+	if typed.EffectiveOn != "" {
+		day, err := calendar.ParseDate(typed.EffectiveOn)
+		if err != nil && bad == nil {
+			bad = &problem.Error{Kind: problem.Invalid, Code: "setting.invalid", Message: "配置修改有误", Fields: map[string]string{"effective_on": "生效日期应为 YYYY-MM-DD"}}
+		}
+		change.EffectiveOn = day
+	}
+	// Only what the form changes is stored: a value the page showed as in
+	// force (a default never set, too) is not a change, and must not be
+	// recorded, or listed as scheduled, as one.
+	shownPage, err := s.settingsForm(r, nil, j)
+	if err != nil {
+		return err
+	}
+	inForce := shownPage.Values
+	for k, v := range shownPage.Policy.Settings() {
+		inForce[k] = v
+	}
+	for k, v := range values {
+		if inForce[k] == v {
+			delete(values, k)
+		}
+	}
+	if err := s.db.PutSettings(store.AfterAccess(r.Context(), bad), identity.ActorFrom(r.Context()), j, values, change); err != nil {
 		e, err := shown(err)
 		if err != nil {
 			return err
@@ -999,10 +1058,17 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		if reg != nil {
 			page.Policy = policy
 		}
-		page.Message, page.Errors = e.Message, e.Fields
+		page.Message, page.Errors, page.Change = e.Message, e.Fields, typed
 		return s.render(w, http.StatusUnprocessableEntity, "settings", page)
 	}
-	s.flash(r, "已保存配置")
+	switch {
+	case len(values) == 0:
+		s.flash(r, "配置未改动")
+	case change.EffectiveOn.IsZero() || change.EffectiveOn == s.today():
+		s.flash(r, "已保存配置，即日生效")
+	default:
+		s.flash(r, "已保存配置，自"+change.EffectiveOn.String()+"起生效")
+	}
 	http.Redirect(w, r, "/admin/settings?jurisdiction="+url.QueryEscape(j), http.StatusSeeOther)
 	return nil
 }

@@ -116,7 +116,7 @@ func samplePages() map[string]any {
 			Pager:  Pager{Total: 53, First: 1, Last: 3, Number: 1, Pages: 2, Next: "/credit/developers/3?page=2", End: "/credit/developers/3?page=2"}, Keep: ListState{Page: 2},
 			Kinds: credit.EventKinds, Levels: []credit.Level{credit.LevelA, credit.LevelD}, CanAppeal: true, CanManage: true, Message: "m",
 			Errors: map[string]string{"points": "x"}, Form: map[string]string{"points": "40"}},
-		"settings": SettingsPage{Base: b, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Keys: settingKeys(),
+		"settings": SettingsPage{Base: b, Scheduled: []store.ScheduledSetting{{Key: "alert.delivery_days", Value: "25", EffectiveOn: "2026-03-11", Reason: "通知", SetBy: "管理员"}}, Change: SettingChangeForm{Reason: "r"}, Jurisdictions: []identity.Jurisdiction{p.Jurisdiction}, Current: "652301", Values: map[string]string{credit.PresalePermit: "review"}, Keys: settingKeys(),
 			Thresholds: supervision.ThresholdSettings, Errors: map[string]string{supervision.SettingClockDays: "应为1至20之间的整数"}, Message: "预警阈值有误"},
 		"contracts": ContractListPage{Base: b, List: store.Listed[store.ListedContract]{Rows: []store.ListedContract{{Contract: contract, Room: "1号楼 1单元101", Project: "p"}}, Total: 1, Page: store.Page{Number: 1, Size: 50}},
 			Pager: Pager{Total: 1, First: 1, Last: 1, Number: 1, Pages: 1}, States: []presale.ContractState{presale.Draft}, State: "draft", Q: "101", Project: 1, OverdueHref: "/contracts?overdue=1&project=1", ClearHref: "/contracts?project=1"},
