@@ -70,7 +70,11 @@ func (a *API) createInquiry(w http.ResponseWriter, r *http.Request) error {
 	if err := in.Check(); err != nil {
 		return err
 	}
-	ref, err := a.DB.InquiryUnit(r.Context(), in.By, in.Key)
+	scope, err := inquiryScope(r)
+	if err != nil {
+		return err
+	}
+	ref, err := a.DB.InquiryUnit(r.Context(), scope, in.By, in.Key)
 	if err != nil {
 		return err
 	}
@@ -82,6 +86,17 @@ func (a *API) createInquiry(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 201, a.inquiryJSON(q))
+}
+
+// inquiryScope is the jurisdiction whose units the principal may query
+// ("": every one, for the prefecture's staff); it refuses one who may
+// query none before anything is looked up.
+func inquiryScope(r *http.Request) (string, error) {
+	f, err := filter(r, access.RegisterInquire)
+	if err != nil || f.All {
+		return "", err
+	}
+	return f.Jurisdiction, nil
 }
 
 func (a *API) getInquiry(w http.ResponseWriter, r *http.Request) error {

@@ -31,7 +31,11 @@ func Answer(book []registry.Entry, u UnitFacts, today calendar.Date) (Result, in
 			continue
 		}
 		switch e.Kind {
-		case registry.Ownership, registry.Mortgage, registry.PreNotice, registry.Seal, registry.Objection:
+		case registry.Ownership, registry.Mortgage, registry.PreNotice, registry.Objection:
+		case registry.Seal:
+			if registry.Lapsed(e, today) {
+				continue // no longer restrains the unit, as Standing reads it
+			}
 		default:
 			continue
 		}

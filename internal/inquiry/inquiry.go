@@ -212,6 +212,9 @@ func (q Request) Check() error {
 	default:
 		f.Add("by", "请按坐落、不动产权证书号或不动产单元号查询（不得按权利人姓名查询）")
 	}
+	if q.Channel != Counter && q.Channel != Online {
+		f.Add("channel", "查询渠道应为 counter（登记窗口）或 online（网上）")
+	}
 	if q.Key == "" || utf8.RuneCountInString(q.Key) > 200 {
 		f.Add("key", "请填写要查询的坐落、证书号或不动产单元号")
 	}

@@ -38,33 +38,46 @@ func (q Inquiry) Token() string { return certificate.Token(q.Number, q.Signature
 // VerifyURL is the proof's public verification address, with its token.
 func (q Inquiry) VerifyURL(base string) string { return inquiry.VerifyURL(base, q.Number, q.Token()) }
 
-// InquiryUnit finds the unit a query names, by 不动产单元号, by the number of
-// any certificate or proof issued on it, or by its 坐落 as certificates
-// print it (spaces ignored). A location that names several units is
-// refused: the requester names it by unit number instead.
-func (db *DB) InquiryUnit(ctx context.Context, by inquiry.By, key string) (UnitRef, error) {
+// InquiryUnit finds the unit a query names, among the units of the
+// jurisdiction given ("": every one, for the prefecture's staff): by
+// 不动产单元号, by the number of any certificate or proof issued on it, or by
+// its 坐落 as certificates print it (spaces ignored). A location that names
+// several units is refused: the requester names it by unit number instead.
+// A unit of another jurisdiction is not found, so a clerk learns nothing of
+// registers they may not query.
+func (db *DB) InquiryUnit(ctx context.Context, jurisdiction string, by inquiry.By, key string) (UnitRef, error) {
 	key = strings.TrimSpace(key)
 	q := db.r()
+	var ref UnitRef
+	var err error
 	switch by {
 	case inquiry.ByUnitNo:
-		return db.UnitByNo(ctx, key)
+		ref, err = db.UnitByNo(ctx, key)
 	case inquiry.ByCertNo:
-		return unitRef(ctx, q, `u.id = (SELECT c.unit_id FROM certificates c WHERE c.cert_no = $1)`, key)
+		ref, err = unitRef(ctx, q, `u.id = (SELECT c.unit_id FROM certificates c WHERE c.cert_no = $1)`, key)
 	case inquiry.ByLocation:
-		ids, err := int64s(ctx, q, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id
-			WHERE REPLACE(p.address || b.name || u.room, ' ', '') = $1 LIMIT 2`, strings.ReplaceAll(key, " ", ""))
+		var ids []int64
+		ids, err = int64s(ctx, q, `SELECT u.id FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id
+			WHERE ($2 = '' OR p.jurisdiction = $2) AND REPLACE(p.address || b.name || u.room, ' ', '') = $1 LIMIT 2`,
+			strings.ReplaceAll(key, " ", ""), jurisdiction)
 		if err != nil {
 			return UnitRef{}, err
 		}
 		switch len(ids) {
 		case 0:
-			return UnitRef{}, problem.New(problem.NotFound, "unit.not_found", "没有坐落为“"+key+"”的户，请核对坐落或按不动产单元号查询")
+			return UnitRef{}, problem.New(problem.NotFound, "unit.not_found", "本辖区没有坐落为“"+key+"”的户，请核对坐落或按不动产单元号查询")
 		case 1:
-			return db.Unit(ctx, ids[0])
+			ref, err = db.Unit(ctx, ids[0])
+		default:
+			return UnitRef{}, problem.New(problem.Conflict, "inquiry.location_ambiguous", "坐落“"+key+"”对应多户，请按不动产单元号或证书号查询")
 		}
-		return UnitRef{}, problem.New(problem.Conflict, "inquiry.location_ambiguous", "坐落“"+key+"”对应多户，请按不动产单元号或证书号查询")
+	default:
+		return UnitRef{}, problem.New(problem.Invalid, "inquiry.invalid", "请按坐落、不动产权证书号或不动产单元号查询")
 	}
-	return UnitRef{}, problem.New(problem.Invalid, "inquiry.invalid", "请按坐落、不动产权证书号或不动产单元号查询")
+	if err == nil && jurisdiction != "" && ref.Project.Jurisdiction != jurisdiction {
+		return UnitRef{}, problem.New(problem.NotFound, "unit.not_found", "本辖区没有这一户，请核对所填的"+by.Label())
+	}
+	return ref, err
 }
 
 // Inquire answers a query of one unit (found by InquiryUnit, and allowed to
@@ -111,11 +124,12 @@ func (db *DB) Inquire(ctx context.Context, actor audit.Actor, q inquiry.Request,
 		if !scope.Holders {
 			disclosed = 0
 		}
-		serial, err := tx.nextSeq(ctx, fmt.Sprintf("inquiry/%s/%d", j, tx.now.Year()))
+		year := calendar.DateOf(tx.now).Year()
+		serial, err := tx.nextSeq(ctx, fmt.Sprintf("inquiry/%s/%d", j, year))
 		if err != nil {
 			return err
 		}
-		r.Number = fmt.Sprintf("CX%s%d%06d", j, tx.now.Year(), serial)
+		r.Number = fmt.Sprintf("CX%s%d%06d", j, year, serial)
 		r.Requester, r.Name, r.IDNumber, r.Org, r.Purpose = q.Requester.Label(), q.Name, code.MaskIDCard(q.IDNumber), q.Org, q.Purpose
 		r.Basis, r.BasisNo, r.By, r.Key, r.Channel = q.Basis.Label(), q.BasisNo, q.By.Label(), q.Key, q.Channel.Label()
 		r.Authority, r.AuthorityID, r.QueriedAt = issuer.name, issuer.uscc, tx.now.In(calendar.China).Format("2006-01-02 15:04")
@@ -222,5 +236,8 @@ func (db *DB) VerifyInquiry(ctx context.Context, number, token string) (InquiryC
 	}
 	c := InquiryCheck{Inquiry: q, SignatureValid: auth != nil && certificate.VerifySignature(auth, q.Payload, q.Signature)}
 	c.Full = c.SignatureValid && certificate.TokenMatches(certificate.Stored{LicenceID: q.Number, Signature: q.Signature}, token)
+	// Whoever holds the paper may check it, but a state organ's whole ID
+	// numbers are for the organ: the public answer masks them.
+	c.Inquiry.Result = inquiry.Limit(q.Result, inquiry.Scope{Holders: true, Rights: true})
 	return c, nil
 }

@@ -73,7 +73,7 @@ func TestInquiries(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			unit := ref.Unit.ID
 			if tc.q.By == inquiry.ByCertNo || tc.q.By == inquiry.ByLocation {
-				found, err := x.db.InquiryUnit(ctx, tc.q.By, tc.q.Key)
+				found, err := x.db.InquiryUnit(ctx, "652301", tc.q.By, tc.q.Key)
 				if err != nil || found.Unit.ID != ref.Unit.ID {
 					t.Fatalf("InquiryUnit(%s, %q): unit %d (%v), want %d", tc.q.By, tc.q.Key, found.Unit.ID, err, ref.Unit.ID)
 				}
@@ -114,8 +114,16 @@ func TestInquiries(t *testing.T) {
 			if err != nil || !c.SignatureValid || c.Full {
 				t.Errorf("verify without the token: %+v (%v), want a valid signature, not in full", c, err)
 			}
-			if c, err := x.db.VerifyInquiry(ctx, r.Number, got.Token()); err != nil || !c.Full || c.Inquiry.Result.Purpose != tc.q.Purpose {
+			c, err = x.db.VerifyInquiry(ctx, r.Number, got.Token())
+			if err != nil || !c.Full || c.Inquiry.Result.Purpose != tc.q.Purpose {
 				t.Errorf("verify with the token: %+v (%v), want in full", c, err)
+			}
+			// The public answer never shows a person's whole ID number,
+			// not even of a state organ's proof.
+			for _, h := range c.Inquiry.Result.Holders {
+				if h.IDKind != registry.USCCKind && !strings.Contains(h.IDNumber, "*") {
+					t.Errorf("the public check shows %s's ID number whole", h.Name)
+				}
 			}
 		})
 	}
@@ -137,6 +145,16 @@ func TestInquiries(t *testing.T) {
 	}
 	if want := []string{"执行案件查明被执行人财产", "民事诉讼需查明房屋权属", "办理公积金贷款需要查询本人房产"}; strings.Join(purposes, "|") != strings.Join(want, "|") {
 		t.Errorf("queries among the holder's views: %q, want %q", purposes, want)
+	}
+
+	// Another county's clerk does not find the unit, by any key.
+	for _, k := range []struct {
+		by  inquiry.By
+		key string
+	}{{inquiry.ByUnitNo, ref.Unit.UnitNo}, {inquiry.ByCertNo, certNo}, {inquiry.ByLocation, location}} {
+		if _, err := x.db.InquiryUnit(ctx, "652302", k.by, k.key); problem.KindOf(err) != problem.NotFound {
+			t.Errorf("from 652302 by %s: %v, want not found", k.by, err)
+		}
 	}
 
 	// A forged proof does not verify; the record cannot be changed.

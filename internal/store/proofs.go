@@ -125,9 +125,9 @@ const proofClaim = time.Minute
 // still to sign, with every entry the chunk takes off the queue.
 //
 // Lock order. A transaction that ends a pre-notice (a conversion, a
-// contract's cancellation, a correction) locks its unit first, then takes
-// the proof off the queue, then draws certificate numbers (lockUnits,
-// cancelCertificates). This one therefore takes the authority's number
+// contract's cancellation, a correction) locks its unit first; then, in
+// either order, it draws certificate numbers and takes the proof off the
+// queue (lockUnits, cancelCertificates). This one therefore takes the authority's number
 // counter first, then claims only proofs whose queue row and unit no other
 // transaction holds (SKIP LOCKED): it never waits while holding a row such
 // a transaction wants, so the two never deadlock, and the unit lock means

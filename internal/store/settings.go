@@ -26,7 +26,9 @@ func setting(ctx context.Context, q querier, jurisdiction, key, def string) (str
 func settingOn(ctx context.Context, q querier, day, jurisdiction, key, def string) (string, error) {
 	var v string
 	err := q.QueryRowContext(ctx, settingSQL("$1", "$2", "$3"), jurisdiction, key, day).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
+	if errors.Is(err, sql.ErrNoRows) || err == nil && v == "" {
+		// An empty value is unset: a withdrawn first change leaves one
+		// (CancelScheduledSetting), and no setting means "" otherwise.
 		return def, nil
 	}
 	return v, err
@@ -106,23 +108,74 @@ type ScheduledSetting struct {
 }
 
 // ScheduledSettings lists a jurisdiction's changes that take effect after
-// today, soonest first.
+// today, soonest first: for each setting and day the change that will
+// stand (the last made), unless it leaves the value as the day before
+// would have it (a change withdrawn, CancelScheduledSetting).
 func (db *DB) ScheduledSettings(ctx context.Context, jurisdiction string) ([]ScheduledSetting, error) {
 	rows, err := db.r().QueryContext(ctx, `SELECT s.key, s.value, s.reason, s.effective_on, COALESCE(u.name, ''), s.set_at FROM settings s
-		LEFT JOIN users u ON u.id = s.set_by WHERE s.jurisdiction = $1 AND s.effective_on > $2 ORDER BY s.effective_on, s.id`, jurisdiction, calendar.DateOf(db.Now()).String())
+		LEFT JOIN users u ON u.id = s.set_by WHERE s.jurisdiction = $1 AND s.effective_on > $2
+		AND s.id = (SELECT MAX(x.id) FROM settings x WHERE x.jurisdiction = s.jurisdiction AND x.key = s.key AND x.effective_on = s.effective_on)
+		ORDER BY s.effective_on, s.id`, jurisdiction, calendar.DateOf(db.Now()).String())
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []ScheduledSetting
+	var all []ScheduledSetting
 	for rows.Next() {
 		var x ScheduledSetting
 		if err := rows.Scan(&x.Key, &x.Value, &x.Reason, &x.EffectiveOn, &x.SetBy, &x.SetAt); err != nil {
 			return nil, err
 		}
-		out = append(out, x)
+		all = append(all, x)
 	}
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	var out []ScheduledSetting
+	for _, x := range all {
+		before, err := db.settingBefore(ctx, jurisdiction, x.Key, x.EffectiveOn)
+		if err != nil {
+			return nil, err
+		}
+		if before != x.Value {
+			out = append(out, x)
+		}
+	}
+	return out, nil
+}
+
+// settingBefore is the value of a setting in force the day before day.
+func (db *DB) settingBefore(ctx context.Context, jurisdiction, key, day string) (string, error) {
+	d, err := calendar.ParseDate(day)
+	if err != nil {
+		return "", err
+	}
+	return settingOn(ctx, db.r(), d.AddDays(-1).String(), jurisdiction, key, "")
+}
+
+// CancelScheduledSetting withdraws a change not yet in force: it records,
+// for the same day, the value that would have stood without it, with the
+// reason (the table is append-only, so the withdrawal is a change too, and
+// audited).
+func (db *DB) CancelScheduledSetting(ctx context.Context, actor audit.Actor, jurisdiction, key string, day calendar.Date, reason string) error {
+	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := decide(ctx, access.SettingsManage, access.Target{Jurisdiction: jurisdiction}); err != nil {
+			return err
+		}
+		c := SettingChange{EffectiveOn: day, Reason: reason}
+		if err := c.check(calendar.DateOf(tx.now), true); err != nil {
+			return err
+		}
+		if !day.After(calendar.DateOf(tx.now)) {
+			return problem.New(problem.Conflict, "setting.in_force", "该修改已生效，不能撤销；如需恢复，请以新的修改办理")
+		}
+		before, err := settingOn(ctx, tx.q(), day.AddDays(-1).String(), jurisdiction, key, "")
+		if err != nil {
+			return err
+		}
+		c.Reason = "撤销" + day.String() + "起生效的修改：" + strings.TrimSpace(reason)
+		return tx.putSetting(ctx, jurisdiction, key, before, c)
+	})
 }
 
 // PutSettings stores several settings of a jurisdiction in one
@@ -141,6 +194,9 @@ func (db *DB) PutSettings(ctx context.Context, actor audit.Actor, jurisdiction s
 	return db.transact(ctx, actor, func(tx *Tx) error {
 		if err := decide(ctx, access.SettingsManage, access.Target{Jurisdiction: jurisdiction}); err != nil {
 			return err
+		}
+		if len(keys) == 0 {
+			return nil // nothing changes: no reason to give
 		}
 		if err := c.check(calendar.DateOf(tx.now), true); err != nil {
 			return err

@@ -76,3 +76,34 @@ func TestSettingsTakeEffectOnTheirDay(t *testing.T) {
 		t.Errorf("the audit of the scheduled change: %q, want its day and reason", summary)
 	}
 }
+
+// A scheduled change is withdrawn before its day, with a reason: the value
+// in force the day before stands on it, and the change is no longer listed.
+// One already in force cannot be withdrawn.
+func TestScheduledSettingWithdrawn(t *testing.T) {
+	x := newCompletionFixture(t)
+	ctx := context.Background()
+	admin := actor(x.f, "cj-admin")
+	key := supervision.SettingDeliveryDays
+	today := calendar.DateOf(x.clock.Now())
+	day := today.AddDays(3)
+	if err := x.db.PutSettings(ctx, admin, "652301", map[string]string{key: "20"}, store.SettingChange{EffectiveOn: day, Reason: "通知"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.db.CancelScheduledSetting(ctx, admin, "652301", key, day, ""); problem.As(err) == nil || problem.As(err).Fields["reason"] == "" {
+		t.Errorf("withdrawn without a reason: %v, want refused at the reason", err)
+	}
+	if err := x.db.CancelScheduledSetting(ctx, admin, "652301", key, day, "通知已撤回"); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := x.db.ScheduledSettings(ctx, "652301"); len(s) != 0 {
+		t.Errorf("still scheduled after the withdrawal: %+v", s)
+	}
+	x.clock.Set(x.clock.Now().AddDate(0, 0, 3))
+	if v, _ := x.db.Setting(ctx, "652301", key, "default"); v != "default" {
+		t.Errorf("on its day: %q, want the default (the change was withdrawn)", v)
+	}
+	if err := x.db.CancelScheduledSetting(ctx, admin, "652301", key, calendar.DateOf(x.clock.Now()), "太迟"); problem.KindOf(err) != problem.Conflict {
+		t.Errorf("withdrawing a change in force: %v, want a conflict", err)
+	}
+}

@@ -79,11 +79,17 @@ func (s *Server) inquire(w http.ResponseWriter, r *http.Request) error {
 	if err := q.Check(); err != nil {
 		return refused(err)
 	}
-	ref, err := s.db.InquiryUnit(r.Context(), q.By, q.Key)
+	p, _ := principal(r)
+	scope := ""
+	if f, err := access.ListFilter(p, access.RegisterInquire); err != nil {
+		return err
+	} else if !f.All {
+		scope = f.Jurisdiction
+	}
+	ref, err := s.db.InquiryUnit(r.Context(), scope, q.By, q.Key)
 	if err != nil {
 		return refused(err)
 	}
-	p, _ := principal(r)
 	if err := access.Decide(p, access.RegisterInquire, access.Target{Jurisdiction: ref.Project.Jurisdiction}); err != nil {
 		return err
 	}

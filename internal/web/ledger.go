@@ -1073,6 +1073,33 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// settingsWithdraw withdraws a scheduled change before its day, with the
+// reason the administrator typed beside it; a refusal (no reason, already
+// in force) is said on the page.
+func (s *Server) settingsWithdraw(w http.ResponseWriter, r *http.Request) error {
+	j, key := r.PostFormValue("jurisdiction"), r.PostFormValue("key")
+	back := "/admin/settings?jurisdiction=" + url.QueryEscape(j)
+	day, err := calendar.ParseDate(r.PostFormValue("effective_on"))
+	if err == nil {
+		err = s.db.CancelScheduledSetting(r.Context(), identity.ActorFrom(r.Context()), j, key, day, r.PostFormValue("reason"))
+	}
+	if err != nil {
+		e, err := shown(err)
+		if err != nil {
+			return err
+		}
+		msg := e.Message
+		for _, m := range e.Fields {
+			msg += "：" + m
+		}
+		s.flash(r, "未能撤销："+msg)
+	} else {
+		s.flash(r, "已撤销"+day.String()+"起生效的修改")
+	}
+	http.Redirect(w, r, back+"#scheduled", http.StatusSeeOther)
+	return nil
+}
+
 // ---- public disclosure
 
 // PublicPage lists a jurisdiction's projects with a presale permit.

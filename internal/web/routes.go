@@ -69,6 +69,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /credit/developers/{id}/events/{event}/decision", s.page(s.creditDecideAppeal))
 	mux.Handle("GET /admin/settings", s.page(s.settingsPage))
 	mux.Handle("POST /admin/settings", s.page(s.settingsSave))
+	mux.Handle("POST /admin/settings/withdraw", s.page(s.settingsWithdraw))
 	mux.Handle("GET /public", s.page(s.publicIndex))
 	mux.Handle("GET /public/buildings/{id}", s.page(s.publicBuilding))
 	mux.Handle("GET /public/projects/{id}", s.page(s.publicProject))

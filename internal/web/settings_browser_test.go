@@ -15,7 +15,8 @@ import (
 
 // An administrator schedules a settings change in the page: the reason is
 // required, the change waits in the list of scheduled changes with its day
-// and reason, and today's value stands until then.
+// and reason, and today's value stands until then; withdrawn with a
+// reason before its day, it is no longer scheduled.
 func TestBrowserSettingsScheduled(t *testing.T) {
 	env := webtest.Start(t)
 	b := webtest.Browser(t)
@@ -57,5 +58,16 @@ func TestBrowserSettingsScheduled(t *testing.T) {
 	}
 	if v, _ := env.DB.Setting(context.Background(), "652301", key, "none"); v == "25" {
 		t.Errorf("the change is in force today")
+	}
+	// Withdrawn before its day, with a reason: no longer scheduled.
+	if err := chromedp.Do(b, chromedp.SendKeys(chromedp.CSS(`#scheduled form.withdraw input[name=reason]`), "通知已撤回"),
+		webtest.Submit(`#scheduled form.withdraw button`), chromedp.WaitVisible(chromedp.CSS(`#flash`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := webtest.Text(t, b, `#flash`); !strings.Contains(got, "已撤销"+tomorrow) {
+		t.Errorf("after the withdrawal: %q", got)
+	}
+	if n, err := chromedp.Run(b, chromedp.Evaluate[int](`document.querySelectorAll('#scheduled tbody tr').length`)); err != nil || n != 0 {
+		t.Errorf("scheduled rows after the withdrawal: %d (%v), want none", n, err)
 	}
 }

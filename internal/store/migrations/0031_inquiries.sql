@@ -19,7 +19,7 @@ CREATE TABLE inquiries (
 	basis_no        TEXT NOT NULL DEFAULT '',
 	by_kind         TEXT NOT NULL,
 	lookup_key      TEXT NOT NULL,
-	channel         TEXT NOT NULL,
+	channel         TEXT NOT NULL CHECK (channel IN ('counter', 'online')),
 	disclosed_entry BIGINT NOT NULL DEFAULT 0,
 	payload         TEXT NOT NULL,
 	signature       {{BLOB}} NOT NULL,
