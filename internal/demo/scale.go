@@ -341,6 +341,7 @@ func Scale(ctx context.Context, db *store.DB, f *Foundation, opts ScaleOptions) 
 	if err := l.jurisdictions(); err != nil {
 		return l.res, err
 	}
+	l.today = calendar.DateOf(db.Now())
 	if err := l.prepareKeys(); err != nil {
 		return l.res, err
 	}
@@ -349,7 +350,6 @@ func Scale(ctx context.Context, db *store.DB, f *Foundation, opts ScaleOptions) 
 			l.plan = append(l.plan, BuildingPlan{Number: b, Floors: 25, Sections: 2, PerSection: 4, Ratio: "0.190000"})
 		}
 	}
-	l.today = calendar.DateOf(db.Now())
 	_, _, byBuilding := ProjectPlan{Parcel: "000000000000GB00000", Buildings: l.plan}.Generate()
 	per := 0
 	for _, us := range byBuilding {
@@ -478,6 +478,10 @@ func (l *scaleLoad) jurisdictions() error {
 // handover batches.
 func (l *scaleLoad) prepareKeys() error {
 	admin := actorOf(l.f, "admin")
+	// The synthetic projects' stories begin up to about two years back:
+	// the keys and settings are in force from before the first of them
+	// (a setting takes effect from the day it is made).
+	at(l.set, l.today.AddDays(-800), 0)
 	have, err := l.db.Keys(l.ctx)
 	if err != nil {
 		return err
