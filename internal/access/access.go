@@ -188,6 +188,18 @@ func ListFilter(p *identity.Principal, a Action) (Filter, error) {
 	return f, nil
 }
 
+// JurisdictionScope is the one jurisdiction whose records p may act on for
+// a, or "" when p may act on every jurisdiction's (the prefecture's staff):
+// for a search that must not look beyond what p may see. It refuses, as
+// ListFilter does, one who may act on none.
+func JurisdictionScope(p *identity.Principal, a Action) (string, error) {
+	f, err := ListFilter(p, a)
+	if err != nil || f.All {
+		return "", err
+	}
+	return f.Jurisdiction, nil
+}
+
 // Public reports whether a is open to anyone, logged in or not (the
 // public pages and API, which the server rate-limits per address).
 func Public(a Action) bool { return policy[a].public }

@@ -11,6 +11,7 @@ import (
 	"handover/internal/credit"
 	"handover/internal/exchange"
 	"handover/internal/identity"
+	"handover/internal/inquiry"
 	"handover/internal/ledger"
 	"handover/internal/presale"
 	"handover/internal/problem"
@@ -309,6 +310,14 @@ func TestStoreDecidesTheOtherUseCases(t *testing.T) {
 		{"EndEndpointChangeover (none under way)", adminThere, adminHere, func(ctx context.Context) error {
 			_, err := x.db.EndEndpointChangeover(ctx, x.hous, ep.ID)
 			return err
+		}},
+		{"Inquire (no key unlocked)", housingHere, recorder, func(ctx context.Context) error {
+			_, err := x.db.Inquire(ctx, x.hous, inquiry.Request{Requester: inquiry.Prospective, Name: "王五", IDNumber: "652301199001011235",
+				Purpose: "购房前了解房屋状况", By: inquiry.ByUnitNo, Key: "x"}, x.saleFixture.units[8], nil)
+			return err
+		}},
+		{"CancelScheduledSetting (nothing scheduled, no reason)", housingHere, adminHere, func(ctx context.Context) error {
+			return x.db.CancelScheduledSetting(ctx, x.hous, "652301", "alert.delivery_days", calendar.DateOf(x.clock.Now()).AddDays(1), "")
 		}},
 		{"PutSettings", housingHere, adminHere, func(ctx context.Context) error {
 			return x.db.PutSettings(ctx, x.hous, "652301", map[string]string{}, store.SettingChange{Reason: "测试"})

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/certificate"
@@ -80,8 +81,8 @@ func (db *DB) InquiryUnit(ctx context.Context, jurisdiction string, by inquiry.B
 	return ref, err
 }
 
-// Inquire answers a query of one unit (found by InquiryUnit, and allowed to
-// the actor by access) and issues its 查询结果证明, signed with the
+// Inquire answers a query of one unit (found by InquiryUnit), for whoever
+// may answer queries of its jurisdiction, and issues its 查询结果证明, signed with the
 // jurisdiction's key: the answer is what the requester's standing may be
 // told of the unit's register book today (inquiry.Answer, Limit), a holder
 // querying as holder must be one, and the query is recorded with who
@@ -100,6 +101,9 @@ func (db *DB) Inquire(ctx context.Context, actor audit.Actor, q inquiry.Request,
 			return err
 		}
 		j := ref.Project.Jurisdiction
+		if err := decide(ctx, access.RegisterInquire, access.Target{Jurisdiction: j}); err != nil {
+			return err
+		}
 		signer, err := keys.Signer(j)
 		if err != nil {
 			return err
@@ -185,20 +189,11 @@ func (db *DB) InquiryByNumber(ctx context.Context, number string) (Inquiry, erro
 	return q, notFound(err, "inquiry.not_found", "查询记录不存在")
 }
 
-// Inquiries lists the newest answered queries of the jurisdictions given
-// (nil: every jurisdiction), at most limit.
-func (db *DB) Inquiries(ctx context.Context, jurisdictions []string, limit int) ([]Inquiry, error) {
-	where, args := "1 = 1", []any{}
-	if jurisdictions != nil {
-		if len(jurisdictions) == 0 {
-			return nil, nil
-		}
-		ids, a := inList(1, jurisdictions)
-		where, args = "jurisdiction IN ("+ids+")", a
-	}
-	args = append(args, limit)
-	rows, err := db.r().QueryContext(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE `+where+
-		fmt.Sprintf(` ORDER BY id DESC LIMIT $%d`, len(args)), args...)
+// Inquiries lists the newest answered queries of a jurisdiction ("": of
+// every one), at most limit.
+func (db *DB) Inquiries(ctx context.Context, jurisdiction string, limit int) ([]Inquiry, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE ($1 = '' OR jurisdiction = $1)
+		ORDER BY id DESC LIMIT $2`, jurisdiction, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -164,11 +164,11 @@ func TestInquiries(t *testing.T) {
 	if _, err := x.db.VerifyInquiry(ctx, "CX6523012026999999", ""); problem.KindOf(err) != problem.NotFound {
 		t.Errorf("an unknown number: %v, want not found", err)
 	}
-	list, err := x.db.Inquiries(ctx, []string{"652301"}, 10)
+	list, err := x.db.Inquiries(ctx, "652301", 10)
 	if err != nil || len(list) != 5 {
 		t.Errorf("the jurisdiction's queries: %d (%v), want 5", len(list), err)
 	}
-	if other, _ := x.db.Inquiries(ctx, []string{"652302"}, 10); len(other) != 0 {
+	if other, _ := x.db.Inquiries(ctx, "652302", 10); len(other) != 0 {
 		t.Errorf("another county's queries: %d, want 0", len(other))
 	}
 }

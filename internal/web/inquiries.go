@@ -24,6 +24,7 @@ type InquiriesPage struct {
 	Errors     map[string]string
 	Message    string
 	Reasons    []problem.Reason
+	scope      string // the jurisdiction whose units the clerk may query ("": all)
 }
 
 // inquiriesShown is how many recent queries the page lists.
@@ -43,15 +44,11 @@ func (s *Server) loadInquiries(r *http.Request) (InquiriesPage, error) {
 	if err != nil {
 		return InquiriesPage{}, err
 	}
-	f, err := access.ListFilter(p, access.RegisterInquire)
+	scope, err := access.JurisdictionScope(p, access.RegisterInquire)
 	if err != nil {
 		return InquiriesPage{}, err
 	}
-	var scope []string
-	if !f.All {
-		scope = []string{f.Jurisdiction}
-	}
-	page := InquiriesPage{Base: s.base(r, "登记资料查询"), Requesters: inquiry.Requesters, Bys: inquiry.Bys}
+	page := InquiriesPage{Base: s.base(r, "登记资料查询"), Requesters: inquiry.Requesters, Bys: inquiry.Bys, scope: scope}
 	page.Recent, err = s.db.Inquiries(r.Context(), scope, inquiriesShown)
 	return page, err
 }
@@ -79,19 +76,9 @@ func (s *Server) inquire(w http.ResponseWriter, r *http.Request) error {
 	if err := q.Check(); err != nil {
 		return refused(err)
 	}
-	p, _ := principal(r)
-	scope := ""
-	if f, err := access.ListFilter(p, access.RegisterInquire); err != nil {
-		return err
-	} else if !f.All {
-		scope = f.Jurisdiction
-	}
-	ref, err := s.db.InquiryUnit(r.Context(), scope, q.By, q.Key)
+	ref, err := s.db.InquiryUnit(r.Context(), page.scope, q.By, q.Key)
 	if err != nil {
 		return refused(err)
-	}
-	if err := access.Decide(p, access.RegisterInquire, access.Target{Jurisdiction: ref.Project.Jurisdiction}); err != nil {
-		return err
 	}
 	answered, err := s.db.Inquire(r.Context(), identity.ActorFrom(r.Context()), q, ref.Unit.ID, s.cfg.Keys)
 	if err != nil {
@@ -106,7 +93,6 @@ func (s *Server) inquire(w http.ResponseWriter, r *http.Request) error {
 type InquiryPage struct {
 	Base
 	Inquiry   store.Inquiry
-	Scope     inquiry.Scope
 	VerifyURL string
 }
 
@@ -139,7 +125,7 @@ func (s *Server) inquiryPage(w http.ResponseWriter, r *http.Request) error {
 			return err
 		}
 	}
-	page := InquiryPage{Base: s.base(r, "查询结果证明 "+q.Number), Inquiry: q, Scope: q.Request.Requester.Scope(),
+	page := InquiryPage{Base: s.base(r, "查询结果证明 "+q.Number), Inquiry: q,
 		VerifyURL: q.VerifyURL(s.cfg.BaseURL)}
 	return s.render(w, 200, "inquiry", page)
 }
