@@ -211,7 +211,7 @@ func TestBrowserPublicVerification(t *testing.T) {
 		t.Fatal(err)
 	}
 	steps(a)
-	certs, _ := env.DB.CertificatesOfUnit(ctx, c.UnitID)
+	certs := liveCertificates(t, env, c.UnitID)
 	if len(certs) != 1 {
 		t.Fatalf("certificates: %d", len(certs))
 	}

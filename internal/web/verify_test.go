@@ -38,7 +38,7 @@ func issueTitle(t *testing.T, env *webtest.Env, c presale.Contract, holders ...r
 
 // register takes the flat's first registration and the given services
 // through every step, from acceptance to issue (electronic), and returns
-// the certificates of the flat.
+// the certificates of the flat in force (not a pre-notice's cancelled proof).
 func register(t *testing.T, env *webtest.Env, c presale.Contract, services ...store.ServiceInput) []store.Certificate {
 	t.Helper()
 	ctx := context.Background()
@@ -55,11 +55,7 @@ func register(t *testing.T, env *webtest.Env, c presale.Contract, services ...st
 			t.Fatalf("%s: %v", step, err)
 		}
 	}
-	certs, err := env.DB.CertificatesOfUnit(ctx, c.UnitID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return certs
+	return liveCertificates(t, env, c.UnitID)
 }
 
 // The verification page takes the certificate number printed at the top of
