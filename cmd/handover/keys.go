@@ -12,6 +12,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/handover"
+	"handover/internal/inquiry"
 	"handover/internal/store"
 )
 
@@ -74,7 +75,7 @@ func keysCmd(ctx context.Context, args []string, out io.Writer) error {
 	return fmt.Errorf("%s", use)
 }
 
-// verifyCmd checks an exported certificate offline.
+// verifyCmd checks an exported certificate or 查询结果证明 offline.
 func verifyCmd(_ context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	authority := fs.String("authority", "", "所信任的登记机构证书（PEM文件；缺省时只校验文件自身的完整性）")
@@ -84,7 +85,7 @@ func verifyCmd(_ context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	if len(files) != 1 {
-		return fmt.Errorf("用法：handover verify 文件 [--authority 登记机构证书.pem]")
+		return fmt.Errorf("用法：handover verify 文件（电子证照或查询结果证明）[--authority 登记机构证书.pem]")
 	}
 	raw, err := os.ReadFile(files[0])
 	if err != nil {
@@ -98,20 +99,50 @@ func verifyCmd(_ context.Context, args []string, out io.Writer) error {
 		}
 		trusted = string(b)
 	}
-	p, err := certificate.CheckFile(raw, trusted)
-	if err != nil {
-		return err
+	if certificate.FormatOf(raw) == inquiry.FileFormat {
+		r, err := inquiry.CheckFile(raw, trusted)
+		if err != nil {
+			return err
+		}
+		printInquiry(out, r)
+	} else {
+		p, err := certificate.CheckFile(raw, trusted)
+		if err != nil {
+			return err
+		}
+		var names []string
+		for _, h := range p.Holders {
+			names = append(names, h.Name)
+		}
+		fmt.Fprintf(out, "签名有效：%s %s\n权利人：%s\n坐落：%s\n不动产单元号：%s\n电子证照标识：%s\n登记机构：%s（%s）\n",
+			p.Kind.Label(), p.Number, strings.Join(names, "、"), p.Location, p.UnitNo, p.LicenceID, p.Authority, p.IssuedOn)
 	}
-	var names []string
-	for _, h := range p.Holders {
-		names = append(names, h.Name)
-	}
-	fmt.Fprintf(out, "签名有效：%s %s\n权利人：%s\n坐落：%s\n不动产单元号：%s\n电子证照标识：%s\n登记机构：%s（%s）\n",
-		p.Kind.Label(), p.Number, strings.Join(names, "、"), p.Location, p.UnitNo, p.LicenceID, p.Authority, p.IssuedOn)
 	if trusted == "" {
 		fmt.Fprintln(out, "注意：未指定 --authority，仅证明文件自签名以来未被改动；现势状态请在线核验。")
 	}
 	return nil
+}
+
+// printInquiry writes what a verified 查询结果证明 says: who asked, why,
+// and what the register answered at the time.
+func printInquiry(out io.Writer, r inquiry.Result) {
+	yes := func(b bool) string {
+		if b {
+			return "有"
+		}
+		return "无"
+	}
+	fmt.Fprintf(out, "签名有效：不动产登记资料查询结果证明 %s\n查询人：%s（%s） 目的：%s\n坐落：%s\n不动产单元号：%s\n",
+		r.Number, r.Name, inquiry.Requester(r.Requester).Label(), r.Purpose, r.Location, r.UnitNo)
+	fmt.Fprintf(out, "抵押：%s 预告登记：%s 查封：%s 异议：%s\n", yes(r.Mortgaged), yes(r.PreNoticed), yes(r.Sealed), yes(r.Objection))
+	if len(r.Holders) > 0 {
+		var names []string
+		for _, h := range r.Holders {
+			names = append(names, h.Name)
+		}
+		fmt.Fprintf(out, "权利人：%s\n", strings.Join(names, "、"))
+	}
+	fmt.Fprintf(out, "出具机构：%s（%s）\n本证明仅反映出具时登记簿的记载。\n", r.Authority, r.QueriedAt)
 }
 
 // batchCmd runs a handover batch (交房批量办理) from the console, with

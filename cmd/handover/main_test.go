@@ -122,9 +122,33 @@ func checkCertificateCommands(t *testing.T, dsn string) {
 		t.Fatal(err)
 	}
 	file, err := db.CertificateFile(ctx, c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	queries, err := db.Inquiries(ctx, "", 1)
+	if err != nil || len(queries) == 0 {
+		t.Fatalf("the demo's register queries: %v %v", queries, err)
+	}
+	query, err := db.InquiryFile(ctx, queries[0])
 	db.Close()
 	if err != nil {
 		t.Fatal(err)
+	}
+	// The query proof verifies offline like a certificate; the same file
+	// with its purpose changed does not.
+	queryPEM := filepath.Join(dir, "query-authority.pem")
+	os.WriteFile(queryPEM, []byte(runCmd(t, "keys", "export", "--db", dsn, "--id", fmt.Sprint(queries[0].KeyID))), 0o644)
+	goodQuery := filepath.Join(dir, "inquiry.json")
+	os.WriteFile(goodQuery, query, 0o644)
+	if out := runCmd(t, "verify", goodQuery, "--authority", queryPEM); !strings.Contains(out, "签名有效：不动产登记资料查询结果证明 "+queries[0].Number) ||
+		!strings.Contains(out, "目的："+queries[0].Request.Purpose) {
+		t.Errorf("verify of the query proof: got %s, want its number and purpose", out)
+	}
+	badQuery := filepath.Join(dir, "inquiry-changed.json")
+	os.WriteFile(badQuery, bytes.Replace(query, []byte(queries[0].Request.Purpose), []byte("另作他用"), 1), 0o644)
+	var qout bytes.Buffer
+	if err := run(ctx, "verify", []string{badQuery, "--authority", queryPEM}, &qout); err == nil || !strings.Contains(describe(err), "签名验证失败") {
+		t.Errorf("verify of a query proof with its purpose changed: got %v, want 签名验证失败", err)
 	}
 	good := filepath.Join(dir, "certificate.json")
 	os.WriteFile(good, file, 0o644)

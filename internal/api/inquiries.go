@@ -1,10 +1,12 @@
 package api
 
 import (
+	"fmt"
 	"net/http"
 	"time"
 
 	"handover/internal/access"
+	"handover/internal/certificate"
 	"handover/internal/identity"
 	"handover/internal/inquiry"
 	"handover/internal/store"
@@ -19,6 +21,9 @@ func (a *API) inquiryRoutes() []Route {
 			Request: inquiry.Request{}, Response: inquiryJSON{}, Status: 201, handle: a.createInquiry},
 		{Method: "GET", Pattern: "/api/v1/inquiries/{id}", Action: access.RegisterInquire, Tag: tag, Summary: "查询记录与查询结果证明（查看记入审计）",
 			Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Response: inquiryJSON{}, handle: a.getInquiry},
+		{Method: "GET", Pattern: "/api/v1/inquiries/{id}/file", Action: access.RegisterInquire, Tag: tag,
+			Summary: "下载签名的查询结果证明文件（handover verify 可离线校验；查看记入审计）",
+			Params:  []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Response: certificate.File{}, handle: a.inquiryFile},
 		{Method: "GET", Pattern: "/api/v1/inquiry-proofs/{number}", Action: access.CertificateVerify, Tag: tag,
 			Summary: "公开核验查询结果证明：签名是否有效、出具机构与时间；给出证明二维码中的 token 时另答复查询结果",
 			Params: []Param{{Name: "number", In: "path", Required: true, Desc: "查询编号，如 CX6523012026000001"},
@@ -85,23 +90,52 @@ func (a *API) createInquiry(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getInquiry(w http.ResponseWriter, r *http.Request) error {
-	id, err := pathID(r, "id")
+	q, err := a.loadInquiry(r)
 	if err != nil {
 		return err
+	}
+	return writeJSON(w, 200, a.inquiryJSON(q))
+}
+
+// inquiryFile is the signed 查询结果证明 as a file that `handover verify`
+// checks offline.
+func (a *API) inquiryFile(w http.ResponseWriter, r *http.Request) error {
+	q, err := a.loadInquiry(r)
+	if err != nil {
+		return err
+	}
+	file, err := a.DB.InquiryFile(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="inquiry-%s.json"`, q.Number))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(file)
+	return err
+}
+
+// loadInquiry reads the query of the path for a registration clerk of its
+// jurisdiction. Holders' data seen by anyone but the clerk who answered is
+// logged: the query itself is that clerk's disclosure on record.
+func (a *API) loadInquiry(r *http.Request) (store.Inquiry, error) {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return store.Inquiry{}, err
 	}
 	q, err := a.DB.InquiryByID(r.Context(), id)
 	if err != nil {
-		return err
+		return q, err
 	}
 	if err := decide(r, access.RegisterInquire, access.Target{Jurisdiction: q.Jurisdiction}); err != nil {
-		return err
+		return q, err
 	}
 	if len(q.Result.Holders) > 0 && q.QueriedBy != identity.ActorFrom(r.Context()).UserID {
 		if err := a.viewedPersonalData(r, "inquiry", q.ID, nil); err != nil {
-			return err
+			return q, err
 		}
 	}
-	return writeJSON(w, 200, a.inquiryJSON(q))
+	return q, nil
 }
 
 // inquiryCheckJSON is the public verification of a 查询结果证明.

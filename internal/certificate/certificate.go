@@ -193,10 +193,11 @@ func (s *Signer) Sign(payload []byte) ([]byte, error) { return Sign(s.priv, payl
 
 // ---- the exported signed file
 
-// File is an exported certificate: the payload, its signature and the
+// File is an exported signed document (a certificate, or a 查询结果证明 in
+// the same envelope): the payload, its signature and the
 // authority's certificate; `handover verify FILE` checks it offline.
 type File struct {
-	Format    string          `json:"format" enum:"handover-certificate/1"`
+	Format    string          `json:"format" enum:"handover-certificate/1,handover-inquiry/1" doc:"文件格式：电子证照或查询结果证明"`
 	Payload   json.RawMessage `json:"payload" doc:"证照内容（签名范围）"`
 	Signature []byte          `json:"signature" doc:"SM2签名（ASN.1，Base64）"` // SM2 (ASN.1), base64 in JSON
 	Authority string          `json:"authority_certificate" doc:"登记机构的X.509证书（PEM）"`
@@ -214,48 +215,79 @@ func CheckSigned(sig []byte) error {
 	return nil
 }
 
-// Export writes the signed file.
+// Export writes the signed file of a certificate.
 func Export(payload, sig []byte, authorityPEM string) []byte {
-	b, _ := json.MarshalIndent(File{Format: FileFormat, Payload: payload, Signature: sig, Authority: authorityPEM}, "", "  ")
+	return ExportAs(FileFormat, payload, sig, authorityPEM)
+}
+
+// ExportAs writes a signed file of the given format: another signed
+// document of the authority (a 查询结果证明) travels in the same envelope
+// and is checked offline by the same code.
+func ExportAs(format string, payload, sig []byte, authorityPEM string) []byte {
+	b, _ := json.MarshalIndent(File{Format: format, Payload: payload, Signature: sig, Authority: authorityPEM}, "", "  ")
 	return b
+}
+
+// FormatOf is the format a signed file claims, "" when raw is not one.
+// It says nothing of the signature: OpenFile checks that.
+func FormatOf(raw []byte) string {
+	var f struct {
+		Format string `json:"format"`
+	}
+	if json.Unmarshal(raw, &f) != nil {
+		return ""
+	}
+	return f.Format
 }
 
 // CheckFile verifies an exported file against a trusted authority
 // certificate (PEM; "" trusts the one in the file, which only proves the
 // file was not changed since signing). It returns the payload.
 func CheckFile(raw []byte, trustedPEM string) (Payload, error) {
-	var f File
 	var p Payload
-	if err := json.Unmarshal(raw, &f); err != nil || f.Format != FileFormat {
-		return p, problem.New(problem.Invalid, "certificate.file", "不是本平台导出的电子证照文件")
+	signed, err := OpenFile(raw, FileFormat, trustedPEM)
+	if err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal(signed, &p); err != nil {
+		return p, problem.New(problem.Invalid, "certificate.file", "证照内容无法解析")
+	}
+	return p, nil
+}
+
+// OpenFile verifies a signed file of the given format against a trusted
+// authority certificate ("" trusts the one in the file) and returns the
+// signed content, compacted as it was signed. Nothing it returns is
+// unsigned.
+func OpenFile(raw []byte, format, trustedPEM string) ([]byte, error) {
+	var f File
+	if err := json.Unmarshal(raw, &f); err != nil || f.Format != format {
+		return nil, problem.New(problem.Invalid, "certificate.file", "不是本平台导出的签名文件（应为 "+format+" 格式）")
 	}
 	authority := f.Authority
 	if trustedPEM != "" {
 		trusted, err := ParseCertificate(trustedPEM)
 		if err != nil {
-			return p, err
+			return nil, err
 		}
 		inFile, err := ParseCertificate(f.Authority)
 		if err != nil || !bytes.Equal(inFile.Raw, trusted.Raw) {
-			return p, problem.New(problem.Refused, "certificate.authority", "文件中的登记机构证书与所信任的证书不一致")
+			return nil, problem.New(problem.Refused, "certificate.authority", "文件中的登记机构证书与所信任的证书不一致")
 		}
 		authority = trustedPEM
 	}
 	cert, err := ParseCertificate(authority)
 	if err != nil {
-		return p, err
+		return nil, err
 	}
 	var compact bytes.Buffer
 	if err := json.Compact(&compact, f.Payload); err != nil {
-		return p, problem.New(problem.Invalid, "certificate.file", "证照内容不是有效的JSON")
+		return nil, problem.New(problem.Invalid, "certificate.file", "文件内容不是有效的JSON")
 	}
 	if !VerifySignature(cert, compact.Bytes(), f.Signature) {
-		return p, problem.New(problem.Refused, "certificate.signature", "签名验证失败：证照内容已被改动或非该登记机构签发")
+		return nil, problem.New(problem.Refused, "certificate.signature", "签名验证失败：文件内容已被改动或非该登记机构签发")
 	}
-	if err := json.Unmarshal(compact.Bytes(), &p); err != nil {
-		return p, problem.New(problem.Invalid, "certificate.file", "证照内容无法解析")
-	}
-	return p, nil
+	return compact.Bytes(), nil
 }
 
 type ecdsaPublicKey = ecdsa.PublicKey

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/problem"
 	"handover/internal/registry"
@@ -339,4 +340,29 @@ func (q Request) Allowed(r Result) error {
 		}
 	}
 	return NotHolder(r.UnitNo)
+}
+
+// FileFormat names the exported 查询结果证明: the signed result in the
+// envelope of an electronic certificate, so that `handover verify FILE`
+// checks it offline as it checks a certificate.
+const FileFormat = "handover-inquiry/1"
+
+// Export writes the signed file of a result.
+func Export(payload, sig []byte, authorityPEM string) []byte {
+	return certificate.ExportAs(FileFormat, payload, sig, authorityPEM)
+}
+
+// CheckFile verifies an exported result against a trusted authority
+// certificate ("" trusts the one in the file, which only proves the file
+// was not changed since signing) and returns what was signed.
+func CheckFile(raw []byte, trustedPEM string) (Result, error) {
+	var r Result
+	signed, err := certificate.OpenFile(raw, FileFormat, trustedPEM)
+	if err != nil {
+		return r, err
+	}
+	if err := json.Unmarshal(signed, &r); err != nil {
+		return r, problem.New(problem.Invalid, "certificate.file", "查询结果证明的内容无法解析")
+	}
+	return r, nil
 }

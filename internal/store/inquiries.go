@@ -236,3 +236,13 @@ func (db *DB) VerifyInquiry(ctx context.Context, number, token string) (InquiryC
 	c.Inquiry.Result = inquiry.Limit(q.Result, inquiry.Scope{Holders: true, Rights: true})
 	return c, nil
 }
+
+// InquiryFile is the signed 查询结果证明 as a file with the authority's
+// certificate, for `handover verify FILE` offline.
+func (db *DB) InquiryFile(ctx context.Context, q Inquiry) ([]byte, error) {
+	pem, err := db.AuthorityCertificate(ctx, q.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	return inquiry.Export(q.Payload, q.Signature, pem), nil
+}

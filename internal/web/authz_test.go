@@ -636,6 +636,7 @@ func specs() map[string]routeSpec {
 			return "/api/v1/inquiries", `{"requester":"prospective","name":"王五","id_number":"652301199001011235","purpose":"购房前了解房屋状况","by":"unit_no","key":"` + m.unitNo + `"}`
 		}},
 		"GET /api/v1/inquiries/{id}":          {home: clerks, req: withID("/api/v1/inquiries/%d", "inquiry")},
+		"GET /api/v1/inquiries/{id}/file":     {home: clerks, req: withID("/api/v1/inquiries/%d/file", "inquiry")},
 		"GET /api/v1/inquiry-proofs/{number}": {anon: true, req: func(m *matrix) (string, string) { return "/api/v1/inquiry-proofs/" + m.inquiry, "" }},
 		"GET /api/v1/applications/{id}": {home: []identity.Role{identity.RoleAcceptor, identity.RoleReviewer, identity.RoleRecorder, identity.RoleDeveloper,
 			identity.RoleBuyer}, pref: sup, req: withID("/api/v1/applications/%d", "registration")},

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"fmt"
 	"net/http"
 	"strconv"
 
@@ -113,21 +114,48 @@ func (s *Server) loadInquiry(r *http.Request) (store.Inquiry, error) {
 	return q, access.Decide(p, access.RegisterInquire, access.Target{Jurisdiction: q.Jurisdiction})
 }
 
+// viewedInquiry logs a view of the holders' data in a query's result.
+// The clerk who answered the query sees what they issued: the query
+// itself is the disclosure on record. Anyone else's view is logged.
+func (s *Server) viewedInquiry(r *http.Request, q store.Inquiry) error {
+	if len(q.Result.Holders) > 0 && q.QueriedBy != identity.ActorFrom(r.Context()).UserID {
+		return s.viewedPersonal(r, "inquiry", q.ID, nil)
+	}
+	return nil
+}
+
 func (s *Server) inquiryPage(w http.ResponseWriter, r *http.Request) error {
 	q, err := s.loadInquiry(r)
 	if err != nil {
 		return err
 	}
-	// The clerk who answered the query sees what they issued: the query
-	// itself is the disclosure on record. Anyone else's view is logged.
-	if len(q.Result.Holders) > 0 && q.QueriedBy != identity.ActorFrom(r.Context()).UserID {
-		if err := s.viewedPersonal(r, "inquiry", q.ID, nil); err != nil {
-			return err
-		}
+	if err := s.viewedInquiry(r, q); err != nil {
+		return err
 	}
 	page := InquiryPage{Base: s.base(r, "查询结果证明 "+q.Number), Inquiry: q,
 		VerifyURL: q.VerifyURL(s.cfg.BaseURL)}
 	return s.render(w, 200, "inquiry", page)
+}
+
+// inquiryFile downloads the signed 查询结果证明, checked offline by
+// `handover verify FILE`.
+func (s *Server) inquiryFile(w http.ResponseWriter, r *http.Request) error {
+	q, err := s.loadInquiry(r)
+	if err != nil {
+		return err
+	}
+	if err := s.viewedInquiry(r, q); err != nil {
+		return err
+	}
+	file, err := s.db.InquiryFile(r.Context(), q)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="inquiry-%s.json"`, q.Number))
+	w.Header().Set("Cache-Control", "no-store")
+	_, err = w.Write(file)
+	return err
 }
 
 // inquiryQR is the QR code of the proof's verification address; its token

@@ -1,12 +1,14 @@
 package web_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
 
 	"handover/internal/demo"
+	"handover/internal/inquiry"
 	"handover/internal/web/webtest"
 )
 
@@ -66,6 +68,31 @@ func TestBrowserRegisterInquiry(t *testing.T) {
 	}
 	if got := webtest.Text(t, b, `#inquiry-purpose`); got != "民事诉讼需查明房屋权属" {
 		t.Errorf("the purpose: %q", got)
+	}
+	// The proof's signed file, as the page links it, verifies offline
+	// against the authority's certificate.
+	href, err := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector('#inquiry-file').getAttribute('href')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, file := get(t, env.Client(t, "shouli"), env.HTTP.URL+href)
+	if status != 200 {
+		t.Fatalf("the proof's file %s: got status %d, want 200", href, status)
+	}
+	res, err := inquiry.CheckFile([]byte(file), "")
+	if err != nil {
+		t.Fatalf("the proof's file: %v", err)
+	}
+	q, err := env.DB.InquiryByNumber(context.Background(), res.Number)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pem, err := env.DB.AuthorityCertificate(context.Background(), q.KeyID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if res, err := inquiry.CheckFile([]byte(file), pem); err != nil || res.UnitNo != unitNo || res.Purpose != "民事诉讼需查明房屋权属" {
+		t.Errorf("the proof's file against the authority: got %s %s, %v; want %s and the purpose", res.UnitNo, res.Purpose, err, unitNo)
 	}
 	verify := webtest.Text(t, b, `#inquiry-verify-url`)
 	at := strings.Index(verify, "/verify/inquiry/")

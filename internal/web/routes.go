@@ -156,6 +156,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("POST /inquiries", s.page(s.inquire))
 	mux.Handle("GET /inquiries/{id}", s.page(s.inquiryPage))
 	mux.Handle("GET /inquiries/{id}/qr.png", s.page(s.inquiryQR))
+	mux.Handle("GET /inquiries/{id}/file", s.page(s.inquiryFile))
 	mux.Handle("GET /handover", s.page(s.handoverIndex))
 	mux.Handle("GET /projects/{id}/handover", s.page(s.handoverListPage))
 	mux.Handle("POST /projects/{id}/handover", s.page(s.scheduleHandover))
