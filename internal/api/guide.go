@@ -23,8 +23,22 @@ func (a *API) guideRoutes() []Route {
 }
 
 type guideList struct {
-	Jurisdiction string      `json:"jurisdiction" doc:"辖区代码"`
-	Matters      []guideJSON `json:"matters"`
+	Jurisdiction string        `json:"jurisdiction" doc:"辖区代码"`
+	Matters      []guideJSON   `json:"matters"`
+	Settings     []settingJSON `json:"settings" doc:"本辖区现行的业务规则参数"`
+}
+
+// settingJSON is a rule's value in force in the jurisdiction.
+type settingJSON struct {
+	Key    string `json:"key" example:"maintenance.rate"`
+	Group  string `json:"group" doc:"所属事项"`
+	Label  string `json:"label" doc:"参数名称"`
+	Value  string `json:"value" doc:"现行值（存储形式）"`
+	Shown  string `json:"shown" doc:"现行值（中文表述）"`
+	Unit   string `json:"unit,omitempty"`
+	Source string `json:"source" enum:"own,prefecture,default" doc:"来源：本辖区设定、沿用全州默认、系统默认"`
+	Since  string `json:"since,omitempty" doc:"现行值的施行日期（系统默认时为空）"`
+	Basis  string `json:"basis" doc:"依据"`
 }
 
 type guideJSON struct {
@@ -81,5 +95,14 @@ func (a *API) serviceGuide(w http.ResponseWriter, r *http.Request) error {
 	if len(out) == 0 {
 		return problem.New(problem.NotFound, "guide.not_found", "没有该办事事项")
 	}
-	return writeJSON(w, 200, guideList{Jurisdiction: code, Matters: out})
+	rules, err := a.DB.RulesInForce(r.Context(), code)
+	if err != nil {
+		return err
+	}
+	settings := []settingJSON{}
+	for _, rf := range rules {
+		settings = append(settings, settingJSON{Key: rf.Key, Group: rf.Group, Label: rf.Label, Value: rf.Value, Shown: rf.Shown(), Unit: rf.Unit,
+			Source: string(rf.Source), Since: rf.Since, Basis: rf.Basis})
+	}
+	return writeJSON(w, 200, guideList{Jurisdiction: code, Matters: out, Settings: settings})
 }

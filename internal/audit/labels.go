@@ -328,6 +328,7 @@ var fields = map[string]string{
 	"Region": "节假日地区",
 	// a register query (register.inquire)
 	"effective_on": "生效日期",
+	"follows":      "沿用上级配置",
 	"requester":    "查询人身份", "query_purpose": "查询目的", "by": "查询方式", "channel": "渠道", "unit_no": "不动产单元号", "basis_no": "证明材料编号",
 }
 

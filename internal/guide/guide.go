@@ -15,6 +15,7 @@ package guide
 import (
 	"errors"
 	"slices"
+	"strings"
 
 	"handover/internal/problem"
 )
@@ -68,4 +69,62 @@ func RulesOf(err error) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// Setting is one value a rule reads from the jurisdiction's configuration
+// (docs/domain.md): what it is, in whose words, its default and legal
+// basis, and how a value is checked. The domain package whose rule reads
+// the value declares it; the settings page, the API and the service guide
+// show every declared setting, and the store refuses a value its Check
+// refuses, so a setting can be neither unknown to the page nor stored
+// malformed.
+type Setting struct {
+	Key     string
+	Group   string // the matter it changes, e.g. 联合验收
+	Label   string
+	Unit    string // e.g. 工作日, 元/平方米; "" for a list
+	Default string // the value when none is set, as stored
+	Hint    string // how to write a value, for the field's help
+	Basis   string // the law or policy that leaves the value to the jurisdiction
+	// Prefecture: only the prefecture sets it (one value for every county).
+	Prefecture bool
+	// Options, when set, are the values a list setting may hold; the value
+	// is their codes, comma-separated, in the options' order.
+	Options []Option
+	// Check refuses a malformed value ("" is the default and always good).
+	Check func(string) error
+	// Show states a value ("" the default) in the guide's words.
+	Show func(string) string
+}
+
+// Option is one value a list setting may hold.
+type Option struct{ Code, Label string }
+
+// Value states v in the setting's words: its options' names, or the value
+// with its unit.
+func (s Setting) Value(v string) string {
+	if v == "" {
+		v = s.Default
+	}
+	if s.Show != nil {
+		return s.Show(v)
+	}
+	if len(s.Options) > 0 {
+		var names []string
+		for _, code := range strings.Split(v, ",") {
+			code = strings.TrimSpace(code)
+			name := code
+			for _, o := range s.Options {
+				if o.Code == code {
+					name = o.Label
+				}
+			}
+			names = append(names, name)
+		}
+		return strings.Join(names, "、")
+	}
+	if s.Unit != "" {
+		return v + " " + s.Unit
+	}
+	return v
 }

@@ -73,9 +73,9 @@ func TestDeedTaxFollowsTheUse(t *testing.T) {
 		t.Fatal(err)
 	}
 	check("default rate", "0.03")
-	// The jurisdiction sets its rate: the unpaid shop is assessed again,
-	// the flats are not.
-	if err := x.db.PutSetting(ctx, actor(x.f, "cj-admin"), x.project.Jurisdiction, tax.SettingProvincialRate, "0.04"); err != nil {
+	// The prefecture sets the province's rate for every county: the unpaid
+	// shop is assessed again, the flats are not.
+	if err := x.db.PutSetting(ctx, actor(x.f, "admin"), identity.PrefectureCode, tax.SettingProvincialRate, "0.04"); err != nil {
 		t.Fatal(err)
 	}
 	n, err := x.db.AssessDeedTax(ctx, taxes, x.project.ID)

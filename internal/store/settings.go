@@ -6,13 +6,20 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/completion"
+	"handover/internal/guide"
+	"handover/internal/identity"
+	"handover/internal/presale"
 	"handover/internal/problem"
+	"handover/internal/supervision"
+	"handover/internal/tax"
 )
 
 // setting returns the value of a jurisdiction's setting in force on the
@@ -22,23 +29,52 @@ func setting(ctx context.Context, q querier, jurisdiction, key, def string) (str
 }
 
 // settingOn returns the value of a jurisdiction's setting in force on day
-// (YYYY-MM-DD), or def.
+// (YYYY-MM-DD): the county's own, else the prefecture's (the prefecture
+// sets the defaults of its counties), else def.
 func settingOn(ctx context.Context, q querier, day, jurisdiction, key, def string) (string, error) {
-	var v string
-	err := q.QueryRowContext(ctx, settingSQL("$1", "$2", "$3"), jurisdiction, key, day).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) || err == nil && v == "" {
-		// An empty value is unset: a withdrawn first change leaves one
-		// (CancelScheduledSetting), and no setting means "" otherwise.
+	var v sql.NullString
+	if err := q.QueryRowContext(ctx, `SELECT `+settingSQL("$1", "$2", "$3"), jurisdiction, key, day).Scan(&v); err != nil {
+		return "", err
+	}
+	if !v.Valid {
 		return def, nil
+	}
+	return v.String, nil
+}
+
+// ownSettingOn is the value a jurisdiction itself set, in force on day,
+// or "" when it set none.
+func ownSettingOn(ctx context.Context, q querier, day, jurisdiction, key string) (string, error) {
+	var v string
+	err := q.QueryRowContext(ctx, ownSettingSQL("$1", "$2", "$3"), jurisdiction, key, day).Scan(&v)
+	if errors.Is(err, sql.ErrNoRows) {
+		return "", nil
 	}
 	return v, err
 }
 
-// settingSQL selects the value of a jurisdiction's setting in force on a
-// day, given the parameters of the jurisdiction, the key and the day (no
-// row: unset). A change scheduled for a later day is not yet in force.
+// settingSQL is an expression for the value of a setting in force on a
+// day, given the parameters of the jurisdiction, the key and the day: the
+// jurisdiction's own, else the prefecture's, else NULL. An empty stored
+// value is unset: a withdrawn first change leaves one
+// (CancelScheduledSetting), and so does a county that returns to the
+// prefecture's value.
 func settingSQL(jurisdiction, key, day string) string {
-	return `SELECT value FROM settings WHERE jurisdiction = ` + jurisdiction + ` AND key = ` + key + ` AND effective_on <= ` + day +
+	return `COALESCE(NULLIF((` + ownSettingSQL(jurisdiction, key, day) + `), ''), NULLIF((` +
+		ownSettingSQL(`'`+identity.PrefectureCode+`'`, key, day) + `), ''))`
+}
+
+// ownSettingSQL selects the value a jurisdiction set that is in force on
+// a day (no row: it set none). A change scheduled for a later day is not
+// yet in force.
+func ownSettingSQL(jurisdiction, key, day string) string {
+	return settingRowSQL("value", jurisdiction, key, day)
+}
+
+// settingRowSQL selects columns of the row of a jurisdiction's setting in
+// force on a day.
+func settingRowSQL(columns, jurisdiction, key, day string) string {
+	return `SELECT ` + columns + ` FROM settings WHERE jurisdiction = ` + jurisdiction + ` AND key = ` + key + ` AND effective_on <= ` + day +
 		` ORDER BY effective_on DESC, id DESC LIMIT 1`
 }
 
@@ -51,6 +87,9 @@ func (db *DB) Setting(ctx context.Context, jurisdiction, key, def string) (strin
 // once; earlier values stay on record.
 func (db *DB) PutSetting(ctx context.Context, actor audit.Actor, jurisdiction, key, value string) error {
 	return db.transact(ctx, actor, func(tx *Tx) error {
+		if err := checkSettings(jurisdiction, map[string]string{key: value}); err != nil {
+			return err
+		}
 		return tx.putSetting(ctx, jurisdiction, key, value, SettingChange{})
 	})
 }
@@ -75,28 +114,110 @@ func (c SettingChange) check(today calendar.Date, needReason bool) error {
 	return f.Err("setting.invalid", "配置修改有误")
 }
 
-// putSetting stores key's new value from the change's day, when it differs
-// from the value in force that day, and audits it with the day and why.
+// putSetting stores key's new value from the change's day, when it
+// changes what the jurisdiction itself holds that day, and audits it with
+// the day and why. A county's value equal to the prefecture's is stored as
+// unset: the county follows the prefecture again, and a later change of
+// the prefecture's default reaches it.
 func (tx *Tx) putSetting(ctx context.Context, jurisdiction, key, value string, c SettingChange) error {
 	day := calendar.DateOf(tx.now).String()
 	if !c.EffectiveOn.IsZero() {
 		day = c.EffectiveOn.String()
 	}
-	old, err := settingOn(ctx, tx.q(), day, jurisdiction, key, "")
-	if err != nil || old == value {
+	stored := value
+	if jurisdiction != identity.PrefectureCode && value != "" {
+		inherited, err := ownSettingOn(ctx, tx.q(), day, identity.PrefectureCode, key)
+		if err != nil {
+			return err
+		}
+		if value == inherited {
+			stored = ""
+		}
+	}
+	return tx.storeSetting(ctx, jurisdiction, key, day, stored, c.Reason)
+}
+
+// storeSetting records stored as the jurisdiction's own value of key from
+// day, unless it already holds it that day, and audits the value in force
+// before and after.
+func (tx *Tx) storeSetting(ctx context.Context, jurisdiction, key, day, stored, reason string) error {
+	own, err := ownSettingOn(ctx, tx.q(), day, jurisdiction, key)
+	if err != nil || stored == own {
 		return err
 	}
-	reason := strings.TrimSpace(c.Reason)
+	before, err := settingOn(ctx, tx.q(), day, jurisdiction, key, "")
+	if err != nil {
+		return err
+	}
+	reason = strings.TrimSpace(reason)
 	if _, err := tx.exec(ctx, `INSERT INTO settings (jurisdiction, key, value, set_by, set_at, effective_on, reason) VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-		jurisdiction, key, value, tx.actor.UserID, tx.now, day, reason); err != nil {
+		jurisdiction, key, stored, tx.actor.UserID, tx.now, day, reason); err != nil {
 		return err
 	}
-	summary := map[string]string{"before": old, "after": value, "effective_on": day}
+	after, err := settingOn(ctx, tx.q(), day, jurisdiction, key, "")
+	if err != nil {
+		return err
+	}
+	summary := map[string]string{"before": before, "after": after, "effective_on": day}
+	if stored == "" && jurisdiction != identity.PrefectureCode {
+		summary["follows"] = identity.PrefectureCode
+	}
 	if reason != "" {
 		summary["reason"] = reason
 	}
 	tx.Audit("setting.put", "setting", jurisdiction+"/"+key, summary)
 	return nil
+}
+
+// RuleSettings are the values of the rules that a jurisdiction sets
+// besides the restriction list's effects, the alert thresholds and the
+// registration policy: each declared by the domain package whose rule
+// reads it. PutSettings refuses a value its Check refuses.
+func RuleSettings() []guide.Setting {
+	out := slices.Concat(completion.Settings(), presale.Settings(), tax.Settings())
+	return append(out, guide.Setting{Key: SettingMaxAttempts, Group: "数据交换", Label: "推送失败多少次后停止重试（转人工重放）", Unit: "次",
+		Default: strconv.Itoa(DefaultMaxAttempts), Hint: "1–1000；按退避间隔，16次约为两天", Prefecture: true,
+		Basis: "运行管理：对接单位长时间不可达时由管理员处理",
+		Check: func(v string) error {
+			if n, err := strconv.Atoi(strings.TrimSpace(v)); err != nil || n < 1 || n > 1000 {
+				return problem.Newf(problem.Invalid, SettingMaxAttempts, "重试次数应为1–1000的整数，实为“%s”", v)
+			}
+			return nil
+		}})
+}
+
+// checkSettings refuses, field by field, values the rules cannot read and
+// settings the jurisdiction may not set (one the prefecture alone sets).
+func checkSettings(jurisdiction string, values map[string]string) error {
+	var f problem.Fields
+	for _, rs := range RuleSettings() {
+		v, ok := values[rs.Key]
+		if !ok {
+			continue
+		}
+		if rs.Prefecture && jurisdiction != identity.PrefectureCode {
+			f.Add(rs.Key, "该项由州统一配置，县市不单独设置")
+			continue
+		}
+		if strings.TrimSpace(v) == "" {
+			continue
+		}
+		if err := rs.Check(v); err != nil {
+			f.Add(rs.Key, problem.As(err).Message)
+		}
+	}
+	thresholds := map[string]string{}
+	for _, t := range supervision.ThresholdSettings {
+		if v, ok := values[t.Key]; ok {
+			thresholds[t.Key] = v
+		}
+	}
+	if _, err := supervision.ParseThresholds(thresholds); err != nil {
+		for k, m := range problem.As(err).Fields {
+			f.Add(k, m)
+		}
+	}
+	return f.Err("setting.invalid", "配置修改有误")
 }
 
 // ScheduledSetting is a change of a setting not yet in force.
@@ -144,13 +265,14 @@ func (db *DB) ScheduledSettings(ctx context.Context, jurisdiction string) ([]Sch
 	return out, nil
 }
 
-// settingBefore is the value of a setting in force the day before day.
+// settingBefore is the value a jurisdiction itself set in force the day
+// before day.
 func (db *DB) settingBefore(ctx context.Context, jurisdiction, key, day string) (string, error) {
 	d, err := calendar.ParseDate(day)
 	if err != nil {
 		return "", err
 	}
-	return settingOn(ctx, db.r(), d.AddDays(-1).String(), jurisdiction, key, "")
+	return ownSettingOn(ctx, db.r(), d.AddDays(-1).String(), jurisdiction, key)
 }
 
 // CancelScheduledSetting withdraws a change not yet in force: it records,
@@ -169,12 +291,11 @@ func (db *DB) CancelScheduledSetting(ctx context.Context, actor audit.Actor, jur
 		if !day.After(calendar.DateOf(tx.now)) {
 			return problem.New(problem.Conflict, "setting.in_force", "该修改已生效，不能撤销；如需恢复，请以新的修改办理")
 		}
-		before, err := settingOn(ctx, tx.q(), day.AddDays(-1).String(), jurisdiction, key, "")
+		before, err := ownSettingOn(ctx, tx.q(), day.AddDays(-1).String(), jurisdiction, key)
 		if err != nil {
 			return err
 		}
-		c.Reason = "撤销" + day.String() + "起生效的修改：" + strings.TrimSpace(reason)
-		return tx.putSetting(ctx, jurisdiction, key, before, c)
+		return tx.storeSetting(ctx, jurisdiction, key, day.String(), before, "撤销"+day.String()+"起生效的修改："+strings.TrimSpace(reason))
 	})
 }
 
@@ -199,6 +320,9 @@ func (db *DB) PutSettings(ctx context.Context, actor audit.Actor, jurisdiction s
 			return nil // nothing changes: no reason to give
 		}
 		if err := c.check(calendar.DateOf(tx.now), true); err != nil {
+			return err
+		}
+		if err := checkSettings(jurisdiction, values); err != nil {
 			return err
 		}
 		for _, key := range keys {
@@ -292,4 +416,54 @@ func (tx *Tx) drawPooled(ctx context.Context, name string) (int64, bool, error) 
 		return 0, false, fmt.Errorf("sequence %s: %w", name, err)
 	}
 	return v, true, nil
+}
+
+// Source is where the value of a setting in force comes from.
+type Source string
+
+const (
+	SourceOwn        Source = "own"        // the jurisdiction set it
+	SourcePrefecture Source = "prefecture" // the county follows the prefecture's
+	SourceDefault    Source = "default"    // nobody set it: the rule's default
+)
+
+// RuleInForce is a rule's value in force in a jurisdiction today.
+type RuleInForce struct {
+	guide.Setting
+	Value  string // the value in force; the default when nobody set it
+	Source Source
+	Since  string // the day it took effect; "" for the default
+}
+
+// Shown is the value in force in the guide's words.
+func (r RuleInForce) Shown() string { return r.Setting.Value(r.Value) }
+
+// RulesInForce lists every rule setting (RuleSettings) of a jurisdiction
+// as in force today, with where its value comes from and since when: what
+// the service guide and the settings page show.
+func (db *DB) RulesInForce(ctx context.Context, jurisdiction string) ([]RuleInForce, error) {
+	day := calendar.DateOf(db.Now()).String()
+	var out []RuleInForce
+	for _, rs := range RuleSettings() {
+		r := RuleInForce{Setting: rs, Value: rs.Default, Source: SourceDefault}
+		for _, j := range []string{jurisdiction, identity.PrefectureCode} {
+			var v, since string
+			err := db.r().QueryRowContext(ctx, settingRowSQL("value, effective_on", "$1", "$2", "$3"), j, rs.Key, day).Scan(&v, &since)
+			if err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return nil, err
+			}
+			if v != "" {
+				r.Value, r.Since, r.Source = v, since, SourceOwn
+				if j != jurisdiction {
+					r.Source = SourcePrefecture
+				}
+				break
+			}
+			if j == identity.PrefectureCode {
+				break
+			}
+		}
+		out = append(out, r)
+	}
+	return out, nil
 }

@@ -5,10 +5,15 @@ import (
 	"strings"
 	"testing"
 
+	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/completion"
+	"handover/internal/identity"
+	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/store"
 	"handover/internal/supervision"
+	"handover/internal/tax"
 )
 
 // A settings change says why and takes effect from its day: scheduled for
@@ -105,5 +110,88 @@ func TestScheduledSettingWithdrawn(t *testing.T) {
 	}
 	if err := x.db.CancelScheduledSetting(ctx, admin, "652301", key, calendar.DateOf(x.clock.Now()), "太迟"); problem.KindOf(err) != problem.Conflict {
 		t.Errorf("withdrawing a change in force: %v, want a conflict", err)
+	}
+}
+
+// The prefecture sets its counties' defaults: a county without a value of
+// its own follows the prefecture's, from the prefecture's day; a county's
+// own value stands until the county sets the prefecture's value again,
+// which makes it follow once more. A value the rule cannot read, and a
+// county's value of a setting the prefecture alone sets, are refused at
+// their field and store nothing.
+func TestPrefectureSetsCountyDefaults(t *testing.T) {
+	x := newCompletionFixture(t)
+	ctx := context.Background()
+	pref, county := actor(x.f, "admin"), actor(x.f, "cj-admin")
+	key := completion.SettingMaintenanceRate
+	reason := store.SettingChange{Reason: "州住建局文件"}
+	read := func(j string) string {
+		t.Helper()
+		v, err := x.db.Setting(ctx, j, key, completion.DefaultMaintenanceRate)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return v
+	}
+	steps := []struct {
+		name     string
+		by       audit.Actor
+		j, value string
+		want     map[string]string // jurisdiction → value in force after the step
+	}{
+		{"nothing set", pref, "", "", map[string]string{"652301": completion.DefaultMaintenanceRate, "652302": completion.DefaultMaintenanceRate}},
+		{"the prefecture's default", pref, identity.PrefectureCode, "150", map[string]string{"652301": "150", "652302": "150"}},
+		{"a county's own", county, "652301", "130", map[string]string{"652301": "130", "652302": "150"}},
+		{"the prefecture changes", pref, identity.PrefectureCode, "160", map[string]string{"652301": "130", "652302": "160"}},
+		{"the county takes the prefecture's", county, "652301", "160", map[string]string{"652301": "160", "652302": "160"}},
+		{"the prefecture changes again", pref, identity.PrefectureCode, "170", map[string]string{"652301": "170", "652302": "170"}},
+	}
+	for _, s := range steps {
+		if s.j != "" {
+			if err := x.db.PutSettings(ctx, s.by, s.j, map[string]string{key: s.value}, reason); err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+		}
+		for j, want := range s.want {
+			if got := read(j); got != want {
+				t.Errorf("%s: %s reads %s, want %s", s.name, j, got, want)
+			}
+		}
+	}
+
+	var before int
+	x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM settings`).Scan(&before)
+	for _, tc := range []struct {
+		name, j, key, value string
+		by                  audit.Actor
+	}{
+		{"a rate that is not a number", "652301", key, "一百", county},
+		{"a rate above the bound", identity.PrefectureCode, key, "5000", pref},
+		{"an unknown department", "652301", completion.SettingDepartments, "planning,police", county},
+		{"a fund node cap that falls", "652301", presale.SettingFundNodes, "a:甲:60:structure;b:乙:50:completed;c:丙:100:first_registration", county},
+		{"a deed-tax rate out of the law's range", identity.PrefectureCode, tax.SettingProvincialRate, "0.06", pref},
+		{"a county's deed-tax rate", "652301", tax.SettingProvincialRate, "0.04", county},
+		{"a county's retry limit", "652301", store.SettingMaxAttempts, "8", county},
+		{"a threshold out of bounds", "652301", supervision.SettingDeliveryDays, "0", county},
+	} {
+		err := x.db.PutSettings(ctx, tc.by, tc.j, map[string]string{tc.key: tc.value}, reason)
+		if p := problem.As(err); p == nil || p.Code != "setting.invalid" || p.Fields[tc.key] == "" {
+			t.Errorf("%s: got %v, want setting.invalid at %s", tc.name, err, tc.key)
+		}
+		if err := x.db.PutSetting(ctx, tc.by, tc.j, tc.key, tc.value); err == nil {
+			t.Errorf("%s: PutSetting accepted it", tc.name)
+		}
+	}
+	var after int
+	x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM settings`).Scan(&after)
+	if after != before {
+		t.Errorf("refused values stored: %d rows, want %d", after, before)
+	}
+	// The prefecture's own deed-tax rate is its counties'.
+	if err := x.db.PutSettings(ctx, pref, identity.PrefectureCode, map[string]string{tax.SettingProvincialRate: "0.04"}, reason); err != nil {
+		t.Fatal(err)
+	}
+	if rule, _ := x.db.DeedTaxRule(ctx, "652302"); !strings.Contains(rule, "4%") {
+		t.Errorf("a county's deed-tax rule: %q, want the prefecture's 4%%", rule)
 	}
 }

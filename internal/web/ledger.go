@@ -13,6 +13,7 @@ import (
 	"handover/internal/access"
 	"handover/internal/calendar"
 	"handover/internal/credit"
+	"handover/internal/guide"
 	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/presale"
@@ -849,7 +850,24 @@ type SettingsPage struct {
 	Message       string
 	Change        SettingChangeForm        // the effective date and reason as typed
 	Scheduled     []store.ScheduledSetting // changes not yet in force
+	Rules         []RuleField              // the rules' values (store.RuleSettings)
+	Prefecture    bool                     // the page sets the prefecture's defaults
 }
+
+// RuleField is one rule's value on the settings page: the value in force,
+// where it comes from, and whether this page may change it.
+type RuleField struct {
+	store.RuleInForce
+	Locked bool // set by the prefecture alone; a county's page shows it
+}
+
+// Checked reports whether option code is part of the field's value.
+func (p SettingsPage) Checked(key, code string) bool {
+	return slices.Contains(strings.Split(p.Values[key], ","), code)
+}
+
+// prefectureName names the prefecture's entry of the jurisdiction choice.
+const prefectureName = "全州默认（县市未单独设置的项目适用）"
 
 // KeyLabel names a setting of the page in Chinese (its code when the page
 // has no name for it).
@@ -862,6 +880,11 @@ func (p SettingsPage) KeyLabel(key string) string {
 	for _, t := range p.Thresholds {
 		if t.Key == key {
 			return "预警阈值：" + t.Label
+		}
+	}
+	for _, rs := range store.RuleSettings() {
+		if rs.Key == key {
+			return rs.Group + "：" + rs.Label
 		}
 	}
 	switch key {
@@ -909,7 +932,7 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	js := manageableJurisdictions(p, access.SettingsManage, counties(all))
+	js := manageableJurisdictions(p, access.SettingsManage, settingsJurisdictions(all))
 	if len(js) == 0 {
 		return access.Decide(p, access.SettingsManage, access.Target{Jurisdiction: p.Jurisdiction.Code})
 	}
@@ -925,6 +948,19 @@ func (s *Server) settingsPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return s.render(w, 200, "settings", page)
+}
+
+// settingsJurisdictions are the pages of settings: each county's, then
+// the prefecture's defaults.
+func settingsJurisdictions(all []identity.Jurisdiction) []identity.Jurisdiction {
+	js := counties(all)
+	for _, j := range all {
+		if j.Code == identity.PrefectureCode {
+			j.Name = prefectureName
+			js = append(js, j)
+		}
+	}
+	return js
 }
 
 // settingsForm is the settings page of jurisdiction cur with its stored values.
@@ -952,7 +988,53 @@ func (s *Server) settingsForm(r *http.Request, js []identity.Jurisdiction, cur s
 		}
 		page.Values[t.Key] = v
 	}
+	page.Prefecture = cur == identity.PrefectureCode
+	rules, err := s.db.RulesInForce(r.Context(), cur)
+	if err != nil {
+		return page, err
+	}
+	for _, rf := range rules {
+		page.Rules = append(page.Rules, RuleField{RuleInForce: rf, Locked: rf.Prefecture && !page.Prefecture})
+		page.Values[rf.Key] = inOptionOrder(rf.Setting, rf.Value)
+	}
 	return page, nil
+}
+
+// inOptionOrder writes a list setting's value as the form posts it: its
+// codes in the options' order. Other values are as they are.
+func inOptionOrder(rs guide.Setting, v string) string {
+	if len(rs.Options) == 0 {
+		return strings.TrimSpace(v)
+	}
+	have := strings.Split(v, ",")
+	for i := range have {
+		have[i] = strings.TrimSpace(have[i])
+	}
+	var out []string
+	for _, o := range rs.Options {
+		if slices.Contains(have, o.Code) {
+			out = append(out, o.Code)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
+// rulesFromForm reads the rules' values the form shows (none when the
+// form has no such section): a list from its checked boxes, in the
+// options' order; an empty value follows the prefecture, or the default.
+func rulesFromForm(r *http.Request, jurisdiction string, values map[string]string) {
+	if r.PostFormValue("rules_form") != "1" {
+		return
+	}
+	for _, rs := range store.RuleSettings() {
+		switch {
+		case rs.Prefecture && jurisdiction != identity.PrefectureCode:
+		case len(rs.Options) > 0:
+			values[rs.Key] = inOptionOrder(rs, strings.Join(r.PostForm[rs.Key], ","))
+		default:
+			values[rs.Key] = strings.TrimSpace(r.PostFormValue(rs.Key))
+		}
+	}
 }
 
 // settingsFromForm reads the settings form: the values to store and the
@@ -1014,6 +1096,7 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 	}
 	j := r.PostFormValue("jurisdiction")
 	values, reg, policy, bad := settingsFromForm(r)
+	rulesFromForm(r, j, values)
 	typed := SettingChangeForm{EffectiveOn: strings.TrimSpace(r.PostFormValue("effective_on")), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
 	change := store.SettingChange{Reason: typed.Reason}
 	if typed.EffectiveOn != "" {
@@ -1048,7 +1131,7 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		if err != nil {
 			return err
 		}
-		page, err := s.settingsForm(r, manageableJurisdictions(p, access.SettingsManage, counties(all)), j)
+		page, err := s.settingsForm(r, manageableJurisdictions(p, access.SettingsManage, settingsJurisdictions(all)), j)
 		if err != nil {
 			return err
 		}

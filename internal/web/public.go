@@ -140,6 +140,7 @@ type GuidePage struct {
 	Matters       []guide.Matter // every matter of the jurisdiction, in the order of a project's life
 	Guide         *guide.Matter
 	Flow          template.HTML
+	Rules         []store.RuleInForce // the rules' values in force here
 }
 
 func (s *Server) guidePage(w http.ResponseWriter, r *http.Request) error {
@@ -165,6 +166,9 @@ func (s *Server) guidePage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page.Matters = handover.Guides(gs)
+	if page.Rules, err = s.db.RulesInForce(r.Context(), page.Current); err != nil {
+		return err
+	}
 	if k := r.PathValue("kind"); k != "" {
 		i := slices.IndexFunc(page.Matters, func(m guide.Matter) bool { return m.Key == k })
 		if i < 0 {

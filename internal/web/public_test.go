@@ -11,8 +11,12 @@ import (
 	"strings"
 	"testing"
 
+	"handover/internal/calendar"
+	"handover/internal/completion"
 	"handover/internal/exchange"
+	"handover/internal/identity"
 	"handover/internal/store"
+	"handover/internal/tax"
 	"handover/internal/web/htmlcheck"
 	"handover/internal/web/snippets"
 	"handover/internal/web/webtest"
@@ -118,6 +122,23 @@ func TestGuideFollowsConfiguration(t *testing.T) {
 	} {
 		checkPage(t, tt.urlPath, get(tt.urlPath), tt.want)
 	}
+	// The guide's index lists every rule's value in force: the county's
+	// own, the prefecture's default where the county set none, and since
+	// when.
+	if err := env.DB.PutSettings(ctx, actorOfUser(env, "admin"), identity.PrefectureCode, map[string]string{completion.SettingMaintenanceRate: "150"},
+		store.SettingChange{Reason: "州住建局文件"}); err != nil {
+		t.Fatal(err)
+	}
+	today := calendar.DateOf(env.Clock.Now()).String()
+	row := func(key, col string) string { return `#settings-in-force tbody tr[data-key="` + key + `"] .` + col }
+	checkPage(t, "the rules in force in one county", get("/public/guide?jurisdiction=652301"),
+		in(row(completion.SettingDays, "value"), hasText("7 工作日")), in(row(completion.SettingDays, "source"), hasText("本辖区设定")),
+		in(row(completion.SettingMaintenanceRate, "value"), hasText("150 元/平方米")),
+		in(row(completion.SettingMaintenanceRate, "source"), hasText("沿用全州默认")), in(row(completion.SettingMaintenanceRate, "since"), hasText(today)),
+		in(row(tax.SettingProvincialRate, "value"), hasText("3%")), in(row(tax.SettingProvincialRate, "source"), hasText("系统默认")))
+	checkPage(t, "the rules in force in another", get("/public/guide?jurisdiction=652302"),
+		in(row(completion.SettingDays, "value"), hasText("5 工作日")), in(row(completion.SettingDays, "source"), hasText("系统默认")),
+		in(row(completion.SettingMaintenanceRate, "value"), hasText("150 元/平方米")))
 	if resp, _ := http.Get(env.HTTP.URL + "/public/guide/nonsense"); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("an unknown matter: %d", resp.StatusCode)
 	}
@@ -138,6 +159,9 @@ func TestGuideAPI(t *testing.T) {
 			} `json:"conditions"`
 			Limit string `json:"limit"`
 		} `json:"matters"`
+		Settings []struct {
+			Key, Value, Shown, Source string
+		} `json:"settings"`
 	}
 	if code, e := call(t, anon, "GET", env.HTTP.URL+"/api/v1/guide?jurisdiction=652301", "", &out); code != 200 {
 		t.Fatalf("guide: %d %+v", code, e)
@@ -152,6 +176,17 @@ func TestGuideAPI(t *testing.T) {
 	}
 	if len(out.Matters) > 0 && (len(out.Matters[0].Conditions) == 0 || out.Matters[0].Conditions[0].Rule != "presale.land_right") {
 		t.Errorf("presale permit conditions: %+v", out.Matters[0].Conditions)
+	}
+	// The rules in force come with the guide: every one, the deed-tax rate
+	// among them.
+	var rate []string
+	for _, st := range out.Settings {
+		if st.Key == tax.SettingProvincialRate {
+			rate = append(rate, st.Value, st.Shown, st.Source)
+		}
+	}
+	if len(out.Settings) != len(store.RuleSettings()) || !slices.Equal(rate, []string{"0.03", "3%", "default"}) {
+		t.Errorf("the settings in force: %d, the deed-tax rate %q; want %d and [0.03 3%% default]", len(out.Settings), rate, len(store.RuleSettings()))
 	}
 	tests := []struct {
 		query string

@@ -8,8 +8,11 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"handover/internal/calendar"
+	"handover/internal/completion"
 	"handover/internal/demo"
+	"handover/internal/identity"
 	"handover/internal/supervision"
+	"handover/internal/tax"
 	"handover/internal/web/webtest"
 )
 
@@ -69,5 +72,78 @@ func TestBrowserSettingsScheduled(t *testing.T) {
 	}
 	if n, err := chromedp.Run(b, chromedp.Evaluate[int](`document.querySelectorAll('#scheduled tbody tr').length`)); err != nil || n != 0 {
 		t.Errorf("scheduled rows after the withdrawal: %d (%v), want none", n, err)
+	}
+}
+
+// The prefecture's administrator sets a default on the prefecture's page;
+// a county without a value of its own shows it as 沿用全州默认 and applies
+// it; the deed-tax rate, which the prefecture alone sets, is shown and not
+// offered on the county's page; a county's malformed rule value is refused
+// at its field, and a county's own choice of acceptance departments is
+// kept as its own.
+func TestBrowserPrefectureDefaults(t *testing.T) {
+	env := webtest.Start(t)
+	ctx := context.Background()
+	b := webtest.Browser(t)
+	if err := webtest.Login(b, env.HTTP.URL, "admin", demo.Password); err != nil {
+		t.Fatal(err)
+	}
+	rate := completion.SettingMaintenanceRate
+	field := func(key string) string { return `#rules .rule[data-key="` + key + `"]` }
+	save := func(jurisdiction string, actions ...chromedp.Action[chromedp.Void]) {
+		t.Helper()
+		all := append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(env.HTTP.URL + "/admin/settings?jurisdiction=" + jurisdiction),
+			chromedp.WaitVisible(chromedp.CSS(`#rules`))}, actions...)
+		all = append(all, chromedp.SendKeys(chromedp.CSS(`#setting-reason`), "昌州住建发〔2026〕20号"),
+			webtest.Submit(`#settings-save`), chromedp.WaitVisible(chromedp.CSS(`#settings-save`)))
+		if err := chromedp.Do(b, all...); err != nil {
+			t.Fatal(err)
+		}
+	}
+	save(identity.PrefectureCode, chromedp.SetValue(chromedp.CSS(`input[name="`+rate+`"]`), "150"))
+	webtest.Screenshot(t, b, "settings-prefecture")
+	if v, _ := env.DB.Setting(ctx, "652302", rate, ""); v != "150" {
+		t.Errorf("a county's rate after the prefecture's default: %q, want 150", v)
+	}
+
+	if err := chromedp.Do(b, chromedp.Navigate(env.HTTP.URL+"/admin/settings?jurisdiction=652301"), chromedp.WaitVisible(chromedp.CSS(`#rules`))); err != nil {
+		t.Fatal(err)
+	}
+	webtest.Screenshot(t, b, "settings-county-follows")
+	for _, tc := range []struct{ css, want string }{
+		{field(rate) + ` input`, "150"},
+		{field(rate) + ` .source`, "沿用全州默认"},
+		{field(tax.SettingProvincialRate) + ` .rule-value`, "3%"},
+		{field(tax.SettingProvincialRate) + ` .source`, "由州统一配置"},
+	} {
+		got, err := chromedp.Run(b, chromedp.Evaluate[string](`(e => e.tagName === 'INPUT' ? e.value : e.textContent)(document.querySelector('`+tc.css+`'))`))
+		if err != nil || strings.TrimSpace(got) != tc.want {
+			t.Errorf("%s: got %q (%v), want %q", tc.css, got, err, tc.want)
+		}
+	}
+	if n, _ := chromedp.Run(b, chromedp.Evaluate[int](`document.querySelectorAll('input[name="`+tax.SettingProvincialRate+`"]').length`)); n != 0 {
+		t.Errorf("the county's page offers the deed-tax rate: %d fields", n)
+	}
+
+	// A malformed value: refused at its field, nothing stored.
+	save("652301", chromedp.SetValue(chromedp.CSS(`input[name="`+rate+`"]`), "一百二"))
+	if got := webtest.Text(t, b, field(rate)+` .field-error`); !strings.Contains(got, "维修资金交存标准") {
+		t.Errorf("the rate's error: %q, want it named", got)
+	}
+	if v, _ := env.DB.Setting(ctx, "652301", rate, ""); v != "150" {
+		t.Errorf("after the refused value the county reads %q, want 150", v)
+	}
+
+	// The county leaves the archives out of its joint acceptance.
+	save("652301", chromedp.Click(chromedp.CSS(field(completion.SettingDepartments)+` input[value="archives"]`)))
+	webtest.Screenshot(t, b, "settings-county-own")
+	if v, _ := env.DB.Setting(ctx, "652301", completion.SettingDepartments, ""); v != "planning,land,fire,civil_defence,meteorology" {
+		t.Errorf("the county's departments: %q, want all but the archives", v)
+	}
+	if got := webtest.Text(t, b, field(completion.SettingDepartments)+` .source`); got != "本辖区设定" {
+		t.Errorf("the departments' source: %q, want 本辖区设定", got)
+	}
+	if v, _ := env.DB.Setting(ctx, "652302", completion.SettingDepartments, ""); v != "" {
+		t.Errorf("another county's departments: %q, want unset", v)
 	}
 }
