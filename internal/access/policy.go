@@ -46,11 +46,15 @@ const (
 	ContractCancel  Action = "contract.cancel"
 	RegisterRead    Action = "register.read"
 	RegisterInquire Action = "register.inquire"
-	FundRead        Action = "fund.read"
-	FundDeposit     Action = "fund.deposit"
-	FundWithdraw    Action = "fund.withdraw"
-	FundDecide      Action = "fund.decide"
-	PartnerManage   Action = "partner.manage"
+	// RegisterInquireOwn is a rights holder's query of their own unit,
+	// made online when signed in.
+	RegisterInquireOwn Action = "register.inquire_own"
+	InquiryRead        Action = "inquiry.read"
+	FundRead           Action = "fund.read"
+	FundDeposit        Action = "fund.deposit"
+	FundWithdraw       Action = "fund.withdraw"
+	FundDecide         Action = "fund.decide"
+	PartnerManage      Action = "partner.manage"
 
 	// Completion: survey, reconciliation, joint acceptance, accounting,
 	// completion filing, commitments, readiness; alerts and credit records.
@@ -125,6 +129,8 @@ var descriptions = map[Action]string{
 	ContractCancel:     "注销合同备案",
 	RegisterRead:       "查看登记簿",
 	RegisterInquire:    "办理不动产登记资料查询并出具查询结果证明",
+	RegisterInquireOwn: "网上查询本人名下不动产的登记结果",
+	InquiryRead:        "查看查询记录与查询结果证明",
 	FundRead:           "查看预售资金监管",
 	FundDeposit:        "登记购房款入账",
 	FundWithdraw:       "申请支取预售资金",
@@ -246,11 +252,17 @@ var policy = map[Action]rule{
 	// its jurisdiction's units, for whoever asks with their standing; the
 	// store tells each standing only what it may be told.
 	RegisterInquire: roles(grants{acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction}),
-	FundRead:        roles(grants{developer: OwnDeveloper, housing: Jurisdiction, bank: OwnOrg, supervisor: Prefecture}),
-	FundDeposit:     roles(grants{bank: OwnOrg, housing: Jurisdiction}),
-	FundWithdraw:    roles(grants{developer: OwnDeveloper}),
-	FundDecide:      roles(grants{housing: Jurisdiction}),
-	PartnerManage:   roles(grants{admin: Jurisdiction}),
+	// A rights holder queries their own results online (办法 第十四条):
+	// the unit must be theirs in the register today.
+	RegisterInquireOwn: roles(grants{buyer: OwnBuyer}),
+	// A query's record: the registration clerks of its jurisdiction, and
+	// the person who made it online.
+	InquiryRead:   roles(grants{acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction, buyer: Self}),
+	FundRead:      roles(grants{developer: OwnDeveloper, housing: Jurisdiction, bank: OwnOrg, supervisor: Prefecture}),
+	FundDeposit:   roles(grants{bank: OwnOrg, housing: Jurisdiction}),
+	FundWithdraw:  roles(grants{developer: OwnDeveloper}),
+	FundDecide:    roles(grants{housing: Jurisdiction}),
+	PartnerManage: roles(grants{admin: Jurisdiction}),
 
 	// The surveying company the developer commissioned submits (OwnOrg:
 	// the project's surveyor); housing and registration staff review.

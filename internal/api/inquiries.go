@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"strings"
 	"time"
 
 	"handover/internal/access"
@@ -19,9 +20,12 @@ func (a *API) inquiryRoutes() []Route {
 			Summary: "办理登记资料查询并出具签名的查询结果证明（不动产登记资料查询暂行办法）：按坐落、证书号或不动产单元号查询，不得按姓名；" +
 				"权利人须为现势权利人，利害关系人须有合同或受理通知书，国家机关须有协助查询文书；拟购买人只得知自然状况及是否共有、抵押、预告、查封、异议",
 			Request: inquiry.Request{}, Response: inquiryJSON{}, Status: 201, handle: a.createInquiry},
-		{Method: "GET", Pattern: "/api/v1/inquiries/{id}", Action: access.RegisterInquire, Tag: tag, Summary: "查询记录与查询结果证明（查看记入审计）",
+		{Method: "POST", Pattern: "/api/v1/me/inquiries", Action: access.RegisterInquireOwn, Tag: tag,
+			Summary: "权利人网上查询本人名下一户的登记结果并取得签名的查询结果证明（办法 第十四条）：查询人为登录的实名账户本人，该户须现登记在其名下",
+			Request: ownInquiryRequest{}, Response: inquiryJSON{}, Status: 201, handle: a.createOwnInquiry},
+		{Method: "GET", Pattern: "/api/v1/inquiries/{id}", Action: access.InquiryRead, Tag: tag, Summary: "查询记录与查询结果证明（查看记入审计）",
 			Params: []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Response: inquiryJSON{}, handle: a.getInquiry},
-		{Method: "GET", Pattern: "/api/v1/inquiries/{id}/file", Action: access.RegisterInquire, Tag: tag,
+		{Method: "GET", Pattern: "/api/v1/inquiries/{id}/file", Action: access.InquiryRead, Tag: tag,
 			Summary: "下载签名的查询结果证明文件（handover verify 可离线校验；查看记入审计）",
 			Params:  []Param{{Name: "id", In: "path", Required: true, Type: "integer"}}, Response: certificate.File{}, handle: a.inquiryFile},
 		{Method: "GET", Pattern: "/api/v1/inquiry-proofs/{number}", Action: access.CertificateVerify, Tag: tag,
@@ -30,6 +34,28 @@ func (a *API) inquiryRoutes() []Route {
 				{Name: "token", In: "query", Desc: "证明二维码地址中的 token"}},
 			Response: inquiryCheckJSON{}, handle: a.verifyInquiry},
 	}
+}
+
+// ownInquiryRequest is a holder's online query of their own unit.
+type ownInquiryRequest struct {
+	UnitNo  string `json:"unit_no" doc:"不动产单元号"`
+	Purpose string `json:"purpose" doc:"查询目的"`
+}
+
+func (a *API) createOwnInquiry(w http.ResponseWriter, r *http.Request) error {
+	var in ownInquiryRequest
+	if err := decode(r, &in); err != nil {
+		return err
+	}
+	ref, err := a.DB.UnitByNo(r.Context(), strings.TrimSpace(in.UnitNo))
+	if err != nil {
+		return err
+	}
+	q, err := a.DB.InquireOwn(r.Context(), identity.ActorFrom(r.Context()), ref.Unit.ID, in.Purpose, a.Keys)
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, a.inquiryJSON(q))
 }
 
 // inquiryJSON is an answered query as the API gives it.
@@ -127,7 +153,7 @@ func (a *API) loadInquiry(r *http.Request) (store.Inquiry, error) {
 	if err != nil {
 		return q, err
 	}
-	if err := decide(r, access.RegisterInquire, access.Target{Jurisdiction: q.Jurisdiction}); err != nil {
+	if err := decide(r, access.InquiryRead, access.Target{Jurisdiction: q.Jurisdiction, User: q.QueriedBy}); err != nil {
 		return q, err
 	}
 	if len(q.Result.Holders) > 0 && q.QueriedBy != identity.ActorFrom(r.Context()).UserID {

@@ -12,6 +12,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/code"
+	"handover/internal/identity"
 	"handover/internal/inquiry"
 	"handover/internal/problem"
 )
@@ -90,6 +91,48 @@ func (db *DB) InquiryUnit(ctx context.Context, jurisdiction string, by inquiry.B
 // Without the jurisdiction's key unlocked no query is answered: an
 // unsigned result is not a proof.
 func (db *DB) Inquire(ctx context.Context, actor audit.Actor, q inquiry.Request, unitID int64, keys *certificate.Keyring) (Inquiry, error) {
+	return db.inquire(ctx, actor, q, unitID, keys, func(j string, _ inquiry.Result) error {
+		return decide(ctx, access.RegisterInquire, access.Target{Jurisdiction: j})
+	})
+}
+
+// InquireOwn answers a rights holder's query of their own unit, made
+// online while signed in (不动产登记资料查询暂行办法 第十四条): the
+// requester is the signed-in person, by the name and ID number of their
+// account, the unit is named by its number, and it must be theirs in the
+// register today (access.RegisterInquireOwn); anyone else is refused
+// before anything of the unit is told. The proof is the same signed
+// 查询结果证明 a clerk issues, its channel 网上查询.
+func (db *DB) InquireOwn(ctx context.Context, actor audit.Actor, unitID int64, purpose string, keys *certificate.Keyring) (Inquiry, error) {
+	p, request := identity.RequestPrincipal(ctx)
+	if !request {
+		return Inquiry{}, problem.New(problem.Forbidden, "inquiry.own_unknown", "网上查询本人的登记结果须由本人以实名账户登录办理")
+	}
+	if p == nil || p.User.IDNumber == "" {
+		// Nobody signed in, or an account without an ID number: nobody
+		// whose own unit this could be.
+		return Inquiry{}, decide(ctx, access.RegisterInquireOwn, access.Target{})
+	}
+	ref, err := db.Unit(ctx, unitID)
+	if err != nil {
+		return Inquiry{}, err
+	}
+	q := inquiry.Request{Requester: inquiry.Holder, Name: p.User.Name, IDNumber: p.User.IDNumber, Purpose: purpose,
+		By: inquiry.ByUnitNo, Key: ref.Unit.UnitNo, Channel: inquiry.Online}
+	return db.inquire(ctx, actor, q, unitID, keys, func(_ string, whole inquiry.Result) error {
+		var holders []string
+		for _, h := range whole.Holders {
+			holders = append(holders, h.IDNumber)
+		}
+		return decide(ctx, access.RegisterInquireOwn, access.Target{Buyers: holders})
+	})
+}
+
+// inquire answers a query once allow, given the unit's jurisdiction and
+// the whole answer (before it is limited to the requester's standing),
+// lets the caller ask it.
+func (db *DB) inquire(ctx context.Context, actor audit.Actor, q inquiry.Request, unitID int64, keys *certificate.Keyring,
+	allow func(jurisdiction string, whole inquiry.Result) error) (Inquiry, error) {
 	q = q.Normalise()
 	if err := q.Check(); err != nil {
 		return Inquiry{}, err
@@ -101,14 +144,17 @@ func (db *DB) Inquire(ctx context.Context, actor audit.Actor, q inquiry.Request,
 			return err
 		}
 		j := ref.Project.Jurisdiction
-		if err := decide(ctx, access.RegisterInquire, access.Target{Jurisdiction: j}); err != nil {
-			return err
-		}
-		signer, err := keys.Signer(j)
+		book, err := unitBook(ctx, tx.q(), unitID)
 		if err != nil {
 			return err
 		}
-		book, err := unitBook(ctx, tx.q(), unitID)
+		whole, disclosed := inquiry.Answer(book, inquiry.UnitFacts{UnitNo: ref.Unit.UnitNo,
+			Location: ref.Project.Address + " " + ref.Building.Name + ref.Unit.Room, Use: ref.Unit.Purpose,
+			Area: ref.Unit.Area().StringFixed(2)}, calendar.DateOf(tx.now))
+		if err := allow(j, whole); err != nil {
+			return err
+		}
+		signer, err := keys.Signer(j)
 		if err != nil {
 			return err
 		}
@@ -117,9 +163,6 @@ func (db *DB) Inquire(ctx context.Context, actor audit.Actor, q inquiry.Request,
 		if err != nil {
 			return err
 		}
-		whole, disclosed := inquiry.Answer(book, inquiry.UnitFacts{UnitNo: ref.Unit.UnitNo,
-			Location: ref.Project.Address + " " + ref.Building.Name + ref.Unit.Room, Use: ref.Unit.Purpose,
-			Area: ref.Unit.Area().StringFixed(2)}, calendar.DateOf(tx.now))
 		if err := q.Allowed(whole); err != nil {
 			return err
 		}
@@ -192,8 +235,18 @@ func (db *DB) InquiryByNumber(ctx context.Context, number string) (Inquiry, erro
 // Inquiries lists the newest answered queries of a jurisdiction ("": of
 // every one), at most limit.
 func (db *DB) Inquiries(ctx context.Context, jurisdiction string, limit int) ([]Inquiry, error) {
-	rows, err := db.r().QueryContext(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE ($1 = '' OR jurisdiction = $1)
-		ORDER BY id DESC LIMIT $2`, jurisdiction, limit)
+	return db.inquiries(ctx, `($1 = '' OR jurisdiction = $1)`, jurisdiction, limit)
+}
+
+// InquiriesBy lists the queries a user made (a holder's own, online),
+// newest first, at most limit.
+func (db *DB) InquiriesBy(ctx context.Context, user int64, limit int) ([]Inquiry, error) {
+	return db.inquiries(ctx, `queried_by = $1`, user, limit)
+}
+
+// inquiries lists the queries where cond holds of $1, newest first.
+func (db *DB) inquiries(ctx context.Context, cond string, arg any, limit int) ([]Inquiry, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE `+cond+` ORDER BY id DESC LIMIT $2`, arg, limit)
 	if err != nil {
 		return nil, err
 	}

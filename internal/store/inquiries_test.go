@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"handover/internal/audit"
+	"handover/internal/identity"
 	"handover/internal/inquiry"
 	"handover/internal/problem"
 	"handover/internal/registry"
@@ -170,5 +172,74 @@ func TestInquiries(t *testing.T) {
 	}
 	if other, _ := x.db.Inquiries(ctx, "652302", 10); len(other) != 0 {
 		t.Errorf("another county's queries: %d, want 0", len(other))
+	}
+}
+
+// A rights holder queries their own flat online, signed in: the requester
+// is the account's person, the proof is signed and names them as holder,
+// its channel 网上查询; someone else signed in, an account without an ID
+// number and the platform's own call are refused before anything of the
+// flat is told or stored; a clerk's account may not use it.
+func TestHolderQueriesOwnUnitOnline(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	ev := x.scheduleHandover(t)
+	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))
+	if _, err := x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil {
+		t.Fatal(err)
+	}
+	sold := x.contracts[0]
+	book, _ := x.db.UnitBook(ctx, sold.UnitID)
+	holder := registry.Live(book, registry.Ownership)[0].Holders[0]
+	person := func(id string) *identity.Principal {
+		p := principalOf(identity.RoleBuyer, identity.Individual, "652301", 0)
+		p.User.ID, p.User.Name, p.User.IDNumber = 4242, holder.Name, id
+		return p
+	}
+	clerk := principalOf(identity.RoleAcceptor, identity.Registry, "652301", x.f.Orgs["652301/registry"].ID)
+	clerk.User.IDNumber = holder.IDNumber // a clerk who happens to hold it acts as clerk here
+	me := audit.Actor{UserID: 4242, Name: holder.Name}
+	const purpose = "申请住房公积金贷款需提供本人房产登记结果"
+	count := func() int {
+		var n int
+		x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM inquiries`).Scan(&n)
+		return n
+	}
+	before := count()
+	for _, tc := range []struct {
+		name string
+		ctx  context.Context
+		code string
+	}{
+		{"someone else signed in", request(person("652301199001011235")), "access.denied"},
+		{"an account without an ID number", request(person("")), "access.denied"},
+		{"a clerk's account", request(clerk), "access.denied"},
+		{"nobody signed in", request(nil), "auth.required"},
+		{"the platform's own call", ctx, "inquiry.own_unknown"},
+		{"the holder without a purpose", request(person(holder.IDNumber)), "inquiry.invalid"},
+	} {
+		p := purpose
+		if tc.code == "inquiry.invalid" {
+			p = ""
+		}
+		if _, err := x.db.InquireOwn(tc.ctx, me, sold.UnitID, p, x.keys); problem.CodeOf(err) != tc.code {
+			t.Errorf("%s: got %q (%v), want %s", tc.name, problem.CodeOf(err), err, tc.code)
+		}
+	}
+	if n := count(); n != before {
+		t.Fatalf("refused queries stored: %d", n-before)
+	}
+
+	q, err := x.db.InquireOwn(request(person(holder.IDNumber)), me, sold.UnitID, purpose, x.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := q.Result
+	if r.Requester != inquiry.Holder.Label() || r.Channel != inquiry.Online.Label() || r.Name != holder.Name || r.Purpose != purpose ||
+		len(r.Holders) == 0 || r.Holders[0].Name != holder.Name || q.QueriedBy != 4242 {
+		t.Errorf("the holder's own proof: %+v by %d, want the holder as requester, online, naming them, asked by 4242", r, q.QueriedBy)
+	}
+	if c, err := x.db.VerifyInquiry(ctx, r.Number, q.Token()); err != nil || !c.SignatureValid || !c.Full {
+		t.Errorf("verify: %+v (%v), want a valid signature in full", c, err)
 	}
 }

@@ -635,6 +635,9 @@ func specs() map[string]routeSpec {
 		"POST /api/v1/inquiries": {home: clerks, hidden: true, req: func(m *matrix) (string, string) {
 			return "/api/v1/inquiries", `{"requester":"prospective","name":"王五","id_number":"652301199001011235","purpose":"购房前了解房屋状况","by":"unit_no","key":"` + m.unitNo + `"}`
 		}},
+		"POST /api/v1/me/inquiries": {home: []identity.Role{identity.RoleBuyer}, req: func(m *matrix) (string, string) {
+			return "/api/v1/me/inquiries", `{"unit_no":"` + m.unitNo + `","purpose":"申请住房公积金贷款"}`
+		}},
 		"GET /api/v1/inquiries/{id}":          {home: clerks, req: withID("/api/v1/inquiries/%d", "inquiry")},
 		"GET /api/v1/inquiries/{id}/file":     {home: clerks, req: withID("/api/v1/inquiries/%d/file", "inquiry")},
 		"GET /api/v1/inquiry-proofs/{number}": {anon: true, req: func(m *matrix) (string, string) { return "/api/v1/inquiry-proofs/" + m.inquiry, "" }},

@@ -517,6 +517,9 @@ type MyUnit struct {
 	Book         []registry.Entry
 	Statuses     map[int64]registry.Status
 	Status       ledger.Status // the flat's one derived state, as the 楼盘表 shows it
+	Holds        bool          // the person's ownership is current: they may query its results online
+	Purpose      string        // the purpose typed for an online query, kept when refused
+	Error        string        // why the query was refused
 }
 
 // MyPage is a buyer's applications, certificates, tax and utilities.
@@ -527,40 +530,52 @@ type MyPage struct {
 	// Views are the views of the person's data by others (个人信息保护法:
 	// the person may know who processed their data), newest first.
 	Views []store.PersonalView
+	// Inquiries are the register queries the person made online.
+	Inquiries []store.Inquiry
 }
 
 // myViewsShown is how many of the views the page lists.
 const myViewsShown = 100
 
 func (s *Server) myPage(w http.ResponseWriter, r *http.Request) error {
-	p, err := principal(r)
+	page, err := s.myPageOf(r)
 	if err != nil {
 		return err
 	}
-	if err := access.Decide(p, access.MineRead, access.Target{}); err != nil {
-		return err
-	}
+	return s.render(w, 200, "my", page)
+}
+
+// myPageOf gathers the signed-in person's flats, applications and the
+// views of their data.
+func (s *Server) myPageOf(r *http.Request) (MyPage, error) {
 	page := MyPage{Base: s.base(r, "我的不动产")}
+	p, err := principal(r)
+	if err != nil {
+		return page, err
+	}
+	if err := access.Decide(p, access.MineRead, access.Target{}); err != nil {
+		return page, err
+	}
 	id := p.User.IDNumber
 	if id == "" {
-		return s.render(w, 200, "my", page)
+		return page, nil
 	}
 	ctx := r.Context()
 	units, err := s.db.BuyerUnits(ctx, id)
 	if err != nil {
-		return err
+		return page, err
 	}
 	taxes, err := s.db.DeedTaxesOfBuyer(ctx, id)
 	if err != nil {
-		return err
+		return page, err
 	}
 	for _, u := range units {
 		mu := MyUnit{}
 		if mu.Ref, err = s.db.Unit(ctx, u); err != nil {
-			return err
+			return page, err
 		}
 		if o, ok, err := s.db.HandoverOfUnit(ctx, u); err != nil {
-			return err
+			return page, err
 		} else if ok {
 			mu.Handover = &o
 		}
@@ -570,20 +585,20 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) error {
 			}
 		}
 		if mu.Book, err = s.db.UnitBook(ctx, u); err != nil {
-			return err
+			return page, err
 		}
 		if mu.Status, err = s.db.UnitStatus(ctx, u); err != nil {
-			return err
+			return page, err
 		}
 		certs, err := s.db.CertificatesOfUnit(ctx, u)
 		if err != nil {
-			return err
+			return page, err
 		}
 		// The buyer's own titles, and the proofs of their mortgages.
 		for _, c := range certs {
 			t, err := s.db.CertificateTarget(ctx, c)
 			if err != nil {
-				return err
+				return page, err
 			}
 			if slices.Contains(t.Buyers, id) || ownMortgage(mu.Book, c, id) {
 				mu.Certificates = append(mu.Certificates, c)
@@ -595,18 +610,62 @@ func (s *Server) myPage(w http.ResponseWriter, r *http.Request) error {
 			return cmp.Or(cmp.Compare(a.State, b.State)*-1, cmp.Compare(kindOrder(a.Kind), kindOrder(b.Kind)), cmp.Compare(b.ID, a.ID))
 		})
 		if mu.Utilities, err = s.db.UtilityRequests(ctx, u, 0, 0); err != nil {
-			return err
+			return page, err
 		}
 		mu.Statuses = registry.Statuses(mu.Book)
+		mu.Holds = holdsOwnership(mu.Book, mu.Status.Register.OwnershipID, id)
 		page.Units = append(page.Units, mu)
 	}
 	if page.Applications, err = s.db.Applications(ctx, 0, id); err != nil {
-		return err
+		return page, err
 	}
 	if page.Views, err = s.db.PersonalViewsOf(ctx, id, myViewsShown); err != nil {
+		return page, err
+	}
+	if page.Inquiries, err = s.db.InquiriesBy(ctx, p.User.ID, myViewsShown); err != nil {
+		return page, err
+	}
+	return page, nil
+}
+
+// holdsOwnership reports whether the current ownership entry names the
+// person among its holders.
+func holdsOwnership(book []registry.Entry, ownership int64, id string) bool {
+	for _, e := range book {
+		if e.ID == ownership {
+			return slices.ContainsFunc(e.Holders, func(h registry.Holder) bool { return strings.EqualFold(h.IDNumber, id) })
+		}
+	}
+	return false
+}
+
+// myInquire is a holder's online query of their own flat: the signed
+// 查询结果证明, or the page again with why it was refused.
+func (s *Server) myInquire(w http.ResponseWriter, r *http.Request) error {
+	unit, _ := strconv.ParseInt(r.PostFormValue("unit_id"), 10, 64)
+	purpose := strings.TrimSpace(r.PostFormValue("purpose"))
+	q, err := s.db.InquireOwn(r.Context(), identity.ActorFrom(r.Context()), unit, purpose, s.cfg.Keys)
+	if err == nil {
+		http.Redirect(w, r, fmt.Sprintf("/inquiries/%d", q.ID), http.StatusSeeOther)
+		return nil
+	}
+	e, err := shown(err)
+	if err != nil {
 		return err
 	}
-	return s.render(w, 200, "my", page)
+	page, err := s.myPageOf(r)
+	if err != nil {
+		return err
+	}
+	for i := range page.Units {
+		if page.Units[i].Ref.Unit.ID == unit {
+			page.Units[i].Purpose, page.Units[i].Error = purpose, e.Message
+			if m := e.Fields["purpose"]; m != "" {
+				page.Units[i].Error = m
+			}
+		}
+	}
+	return s.render(w, http.StatusUnprocessableEntity, "my", page)
 }
 
 // ownMortgage reports whether a 证明 is of a mortgage whose mortgagor is

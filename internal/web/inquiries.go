@@ -95,6 +95,7 @@ type InquiryPage struct {
 	Base
 	Inquiry   store.Inquiry
 	VerifyURL string
+	Clerk     bool // the viewer answers queries here (else the holder who asked online)
 }
 
 // loadInquiry reads the path's query and decides access on it.
@@ -111,7 +112,7 @@ func (s *Server) loadInquiry(r *http.Request) (store.Inquiry, error) {
 	if err != nil {
 		return q, err
 	}
-	return q, access.Decide(p, access.RegisterInquire, access.Target{Jurisdiction: q.Jurisdiction})
+	return q, access.Decide(p, access.InquiryRead, access.Target{Jurisdiction: q.Jurisdiction, User: q.QueriedBy})
 }
 
 // viewedInquiry logs a view of the holders' data in a query's result.
@@ -133,7 +134,7 @@ func (s *Server) inquiryPage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	page := InquiryPage{Base: s.base(r, "查询结果证明 "+q.Number), Inquiry: q,
-		VerifyURL: q.VerifyURL(s.cfg.BaseURL)}
+		VerifyURL: q.VerifyURL(s.cfg.BaseURL), Clerk: access.Allowed(viewer(r), access.RegisterInquire, access.Target{Jurisdiction: q.Jurisdiction})}
 	return s.render(w, 200, "inquiry", page)
 }
 

@@ -130,3 +130,64 @@ func TestBrowserRegisterInquiry(t *testing.T) {
 		t.Errorf("the holder's views: %q, want the query with its purpose", rows)
 	}
 }
+
+// The buyer, signed in, queries the register of their own flat from their
+// page: without a purpose the field says so; with one, the signed
+// 查询结果证明 opens, naming them as the holder who asked online, and its
+// file downloads for them and verifies.
+func TestBrowserHolderQueriesOnline(t *testing.T) {
+	env := webtest.StartDemo(t)
+	b := webtest.Browser(t)
+	if err := webtest.Login(b, env.HTTP.URL, "zhangwei", demo.Password); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(b, chromedp.Navigate(env.HTTP.URL+"/my"), chromedp.WaitVisible(chromedp.CSS(`form.own-inquiry`))); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chromedp.Run(b, chromedp.Evaluate[any](`document.querySelector('form.own-inquiry input[name=purpose]').removeAttribute('required')`)); err != nil {
+		t.Fatal(err)
+	}
+	if err := chromedp.Do(b, webtest.Submit(`form.own-inquiry button`), chromedp.WaitVisible(chromedp.CSS(`form.own-inquiry`))); err != nil {
+		t.Fatal(err)
+	}
+	webtest.Screenshot(t, b, "my-inquiry-refused")
+	if got := webtest.Text(t, b, `form.own-inquiry .field-error`); !strings.Contains(got, "目的") {
+		t.Errorf("without a purpose: %q, want the purpose asked for", got)
+	}
+	const purpose = "申请住房公积金贷款需提供本人房产登记结果"
+	if err := chromedp.Do(b, chromedp.SendKeys(chromedp.CSS(`form.own-inquiry input[name=purpose]`), purpose),
+		webtest.Submit(`form.own-inquiry button`), chromedp.WaitVisible(chromedp.CSS(`#inquiry`))); err != nil {
+		t.Fatal(err)
+	}
+	webtest.Screenshot(t, b, "inquiry-own")
+	for css, want := range map[string]string{"#inquiry-purpose": purpose, "#inquiry-requester": "权利人", "#inquiry-channel": "网上查询"} {
+		if got := webtest.Text(t, b, css); !strings.Contains(got, want) {
+			t.Errorf("%s: %q, want %q", css, got, want)
+		}
+	}
+	if got := webtest.Text(t, b, `#inquiry-holders`); !strings.Contains(got, "张伟") {
+		t.Errorf("the holders: %q, want the buyer", got)
+	}
+	href, err := chromedp.Run(b, chromedp.Evaluate[string](`document.querySelector('#inquiry-file').getAttribute('href')`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	status, file := get(t, env.Client(t, "zhangwei"), env.HTTP.URL+href)
+	if status != 200 {
+		t.Fatalf("the buyer's proof file: status %d", status)
+	}
+	if r, err := inquiry.CheckFile([]byte(file), ""); err != nil || r.Purpose != purpose {
+		t.Errorf("the buyer's proof file: %+v %v", r, err)
+	}
+	// Their page lists the proof they asked for.
+	if err := chromedp.Do(b, chromedp.Navigate(env.HTTP.URL+"/my"), chromedp.WaitVisible(chromedp.CSS(`#my-inquiries`))); err != nil {
+		t.Fatal(err)
+	}
+	if got := webtest.Text(t, b, `#my-inquiries tbody tr:first-child td:nth-child(3)`); got != purpose {
+		t.Errorf("the buyer's queries: %q, want the one just made", got)
+	}
+	// The developer may not open it.
+	if status, _ := get(t, env.Client(t, "kaifa"), env.HTTP.URL+href); status != 403 {
+		t.Errorf("the developer opens the buyer's proof file: status %d, want 403", status)
+	}
+}

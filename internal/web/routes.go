@@ -157,6 +157,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /inquiries/{id}", s.page(s.inquiryPage))
 	mux.Handle("GET /inquiries/{id}/qr.png", s.page(s.inquiryQR))
 	mux.Handle("GET /inquiries/{id}/file", s.page(s.inquiryFile))
+	mux.Handle("POST /my/inquiries", s.page(s.myInquire))
 	mux.Handle("GET /handover", s.page(s.handoverIndex))
 	mux.Handle("GET /projects/{id}/handover", s.page(s.handoverListPage))
 	mux.Handle("POST /projects/{id}/handover", s.page(s.scheduleHandover))
