@@ -126,15 +126,10 @@ func verifyCmd(_ context.Context, args []string, out io.Writer) error {
 // printInquiry writes what a verified 查询结果证明 says: who asked, why,
 // and what the register answered at the time.
 func printInquiry(out io.Writer, r inquiry.Result) {
-	yes := func(b bool) string {
-		if b {
-			return "有"
-		}
-		return "无"
-	}
 	fmt.Fprintf(out, "签名有效：不动产登记资料查询结果证明 %s\n查询人：%s（%s） 目的：%s\n坐落：%s\n不动产单元号：%s\n",
 		r.Number, r.Name, inquiry.Requester(r.Requester).Label(), r.Purpose, r.Location, r.UnitNo)
-	fmt.Fprintf(out, "抵押：%s 预告登记：%s 查封：%s 异议：%s\n", yes(r.Mortgaged), yes(r.PreNoticed), yes(r.Sealed), yes(r.Objection))
+	fmt.Fprintf(out, "是否抵押：%s 是否预告登记：%s 是否查封：%s 是否异议登记：%s\n", inquiry.YesNo(r.Mortgaged), inquiry.YesNo(r.PreNoticed),
+		inquiry.YesNo(r.Sealed), inquiry.YesNo(r.Objection))
 	if len(r.Holders) > 0 {
 		var names []string
 		for _, h := range r.Holders {

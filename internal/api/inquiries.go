@@ -10,6 +10,7 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/identity"
 	"handover/internal/inquiry"
+	"handover/internal/problem"
 	"handover/internal/store"
 )
 
@@ -47,8 +48,11 @@ func (a *API) createOwnInquiry(w http.ResponseWriter, r *http.Request) error {
 	if err := decode(r, &in); err != nil {
 		return err
 	}
+	// An unknown unit number goes on as unit 0, which InquireOwn refuses
+	// as it refuses another person's unit: the answer does not tell which
+	// unit numbers exist.
 	ref, err := a.DB.UnitByNo(r.Context(), strings.TrimSpace(in.UnitNo))
-	if err != nil {
+	if err != nil && problem.KindOf(err) != problem.NotFound {
 		return err
 	}
 	q, err := a.DB.InquireOwn(r.Context(), identity.ActorFrom(r.Context()), ref.Unit.ID, in.Purpose, a.Keys)
@@ -116,7 +120,7 @@ func (a *API) createInquiry(w http.ResponseWriter, r *http.Request) error {
 }
 
 func (a *API) getInquiry(w http.ResponseWriter, r *http.Request) error {
-	q, err := a.loadInquiry(r)
+	q, err := a.loadInquiry(r, "inquiry")
 	if err != nil {
 		return err
 	}
@@ -126,7 +130,7 @@ func (a *API) getInquiry(w http.ResponseWriter, r *http.Request) error {
 // inquiryFile is the signed 查询结果证明 as a file that `handover verify`
 // checks offline.
 func (a *API) inquiryFile(w http.ResponseWriter, r *http.Request) error {
-	q, err := a.loadInquiry(r)
+	q, err := a.loadInquiry(r, "inquiry_file")
 	if err != nil {
 		return err
 	}
@@ -134,17 +138,14 @@ func (a *API) inquiryFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="inquiry-%s.json"`, q.Number))
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(file)
-	return err
+	return writeSignedFile(w, fmt.Sprintf("inquiry-%s.json", q.Number), file)
 }
 
 // loadInquiry reads the query of the path for a registration clerk of its
-// jurisdiction. Holders' data seen by anyone but the clerk who answered is
-// logged: the query itself is that clerk's disclosure on record.
-func (a *API) loadInquiry(r *http.Request) (store.Inquiry, error) {
+// jurisdiction, or the person who made it online. Holders' data seen by
+// anyone but who asked is logged as a view of recordType (the record, or
+// its file): the query itself is the disclosure on record.
+func (a *API) loadInquiry(r *http.Request, recordType string) (store.Inquiry, error) {
 	id, err := pathID(r, "id")
 	if err != nil {
 		return store.Inquiry{}, err
@@ -157,7 +158,7 @@ func (a *API) loadInquiry(r *http.Request) (store.Inquiry, error) {
 		return q, err
 	}
 	if len(q.Result.Holders) > 0 && q.QueriedBy != identity.ActorFrom(r.Context()).UserID {
-		if err := a.viewedPersonalData(r, "inquiry", q.ID, nil); err != nil {
+		if err := a.viewedPersonalData(r, recordType, q.ID, nil); err != nil {
 			return q, err
 		}
 	}

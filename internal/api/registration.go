@@ -482,11 +482,7 @@ func (a *API) certificateFile(w http.ResponseWriter, r *http.Request) error {
 	if err := a.viewedPersonalData(r, "certificate_file", c.ID, t.Buyers); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="certificate-%d.json"`, c.ID))
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(file)
-	return err
+	return writeSignedFile(w, fmt.Sprintf("certificate-%d.json", c.ID), file)
 }
 
 // verify answers the public about a certificate by its licence
@@ -992,4 +988,14 @@ func (a *API) listMortgages(w http.ResponseWriter, r *http.Request) error {
 		out = append(out, j)
 	}
 	return writeJSON(w, 200, mortgageList{Mortgages: out})
+}
+
+// writeSignedFile sends a signed file (an electronic certificate or a
+// 查询结果证明) as a download that no cache keeps: it names a person.
+func writeSignedFile(w http.ResponseWriter, name string, file []byte) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(file)
+	return err
 }

@@ -224,6 +224,7 @@ var recordKinds = []struct{ code, label string }{
 	{"licence_id", "电子证照标识（公开核验）"},
 	{"certificate_file", "电子证照文件"},
 	{"inquiry", "不动产登记资料查询"},
+	{"inquiry_file", "查询结果证明文件"},
 	{"certificate_number", "不动产权证书号"},
 	{"deed_taxes", "契税"},
 	{"signing_key", "签名密钥"},

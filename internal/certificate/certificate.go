@@ -249,10 +249,29 @@ func CheckFile(raw []byte, trustedPEM string) (Payload, error) {
 	if err != nil {
 		return p, err
 	}
-	if err := json.Unmarshal(signed, &p); err != nil {
-		return p, problem.New(problem.Invalid, "certificate.file", "证照内容无法解析")
+	// The format is not signed, only the payload: a query proof's signed
+	// payload relabelled as a certificate must not read as one. Its fields
+	// differ (requester, queried_at …), so it is refused here.
+	if err := DecodeSigned(signed, &p); err != nil || (p.Kind != Title && p.Kind != Proof) || p.LicenceID == "" {
+		return p, problem.New(problem.Invalid, "certificate.file", "文件内容不是电子证照")
 	}
 	return p, nil
+}
+
+// DecodeSigned reads signed content into v, refusing a field v does not
+// have: the authority signs documents of several kinds with one key, and a
+// document of one kind must not be read as another whose missing fields
+// would read as false or empty.
+func DecodeSigned(signed []byte, v any) error {
+	d := json.NewDecoder(bytes.NewReader(signed))
+	d.DisallowUnknownFields()
+	if err := d.Decode(v); err != nil {
+		return err
+	}
+	if d.More() {
+		return errors.New("trailing data after the signed content")
+	}
+	return nil
 }
 
 // OpenFile verifies a signed file of the given format against a trusted

@@ -72,11 +72,56 @@ func TestResultFile(t *testing.T) {
 			t.Errorf("%s: got %v, want %s", tc.name, err, tc.code)
 		}
 	}
-	// A certificate's checker refuses a query proof: one format is never
-	// read as the other.
+	// One kind of signed document is never read as the other, though the
+	// format label is not signed and one key signs both: a query proof
+	// labelled a certificate, and a certificate (of a mortgaged flat)
+	// labelled a query proof, are refused.
 	if _, err := certificate.CheckFile(file, pem); problem.As(err).Code != "certificate.file" {
 		t.Errorf("certificate.CheckFile on a query proof: got %v, want certificate.file", err)
 	}
+	relabelled := bytes.Replace(file, []byte(`"`+FileFormat+`"`), []byte(`"`+certificate.FileFormat+`"`), 1)
+	if bytes.Equal(relabelled, file) {
+		t.Fatal("the relabelling changed nothing")
+	}
+	if _, err := certificate.CheckFile(relabelled, pem); problem.As(err).Code != "certificate.file" {
+		t.Errorf("a query proof labelled a certificate: got %v, want certificate.file", err)
+	}
+	certFile := signedCertificate(t)
+	if _, err := certificate.CheckFile(certFile.file, certFile.pem); err != nil {
+		t.Fatalf("the certificate itself: %v", err)
+	}
+	asQuery := bytes.Replace(certFile.file, []byte(`"`+certificate.FileFormat+`"`), []byte(`"`+FileFormat+`"`), 1)
+	if r, err := CheckFile(asQuery, certFile.pem); problem.As(err).Code != "certificate.file" {
+		t.Errorf("a certificate labelled a query proof: got %+v, %v; want certificate.file", r, err)
+	}
+}
+
+// signedCertificate is a title certificate's signed file, with its
+// authority's PEM.
+func signedCertificate(t *testing.T) struct {
+	file []byte
+	pem  string
+} {
+	t.Helper()
+	k, err := certificate.NewKey("昌吉市不动产登记中心", "12652301MB0000012X", []byte("correct horse"), time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := certificate.Unlock(k, []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	payload := certificate.Payload{Kind: certificate.Title, Number: "新(2026)昌吉市不动产权第0000001号", LicenceID: "1.2.156.3005.2.x",
+		Holders: []certificate.Holder{{Name: "张伟", IDKind: "身份证", IDNumber: "652301199003071231"}}, UnitNo: "652301004007GB00121F00010001",
+		Authority: "昌吉市不动产登记中心", IssuedOn: "2026-11-16"}.Canonical()
+	sig, err := s.Sign(payload)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return struct {
+		file []byte
+		pem  string
+	}{certificate.Export(payload, sig, k.CertPEM), k.CertPEM}
 }
 
 // Whatever a file holds, CheckFile never panics, and a file it accepts

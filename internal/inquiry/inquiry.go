@@ -361,8 +361,12 @@ func CheckFile(raw []byte, trustedPEM string) (Result, error) {
 	if err != nil {
 		return r, err
 	}
-	if err := json.Unmarshal(signed, &r); err != nil {
-		return r, problem.New(problem.Invalid, "certificate.file", "查询结果证明的内容无法解析")
+	// The format is not signed, only the payload: a certificate's signed
+	// payload relabelled as a query proof must not read as one (it would
+	// say 抵押：无 查封：无). Its fields differ (kind, licence_id …), so it is
+	// refused here, as is anything without a query number.
+	if err := certificate.DecodeSigned(signed, &r); err != nil || !IsNumber(r.Number) || r.QueriedAt == "" {
+		return r, problem.New(problem.Invalid, "certificate.file", "文件内容不是查询结果证明")
 	}
 	return r, nil
 }

@@ -298,17 +298,29 @@ func (p Policy) Settings() map[string]string {
 	for i, k := range p.AutoReview {
 		kinds[i] = string(k)
 	}
+	auto := strings.Join(kinds, ",")
+	if auto == "" {
+		auto = NoAutoReview
+	}
 	return map[string]string{SettingSecondReview: b(p.SecondReview), SettingSeparateRecorder: b(p.SeparateRecorder),
-		SettingAutoReview: strings.Join(kinds, ","), SettingDays: strconv.Itoa(p.Days)}
+		SettingAutoReview: auto, SettingDays: strconv.Itoa(p.Days)}
 }
 
 // AutoReviewKinds are the kinds a jurisdiction may let the system review:
 // not seals, which are a court's order and are reviewed by a person.
 var AutoReviewKinds = []ServiceKind{First, Transfer, MortgageReg, Cancel, Correct, ObjectReg}
 
+// NoAutoReview is the automatic-review setting of a jurisdiction whose
+// system reviews nothing. It is not "": an empty stored value is unset,
+// and a county without a value follows the prefecture's.
+const NoAutoReview = "none"
+
 // ParseAutoReview reads the automatic-review setting.
 func ParseAutoReview(s string) ([]ServiceKind, error) {
 	var out []ServiceKind
+	if strings.TrimSpace(s) == NoAutoReview {
+		return nil, nil
+	}
 	for _, k := range strings.Split(s, ",") {
 		k = strings.TrimSpace(k)
 		if k == "" {

@@ -64,7 +64,7 @@ func (db *DB) AssessDeedTax(ctx context.Context, actor audit.Actor, projectID in
 		if err := decide(ctx, access.DeedTaxManage, access.ProjectTarget(p)); err != nil {
 			return err
 		}
-		provincial, err := provincialRate(ctx, tx.q(), p.Jurisdiction)
+		provincial, err := provincialRate(ctx, tx.q())
 		if err != nil {
 			return err
 		}
@@ -92,10 +92,12 @@ func (db *DB) AssessDeedTax(ctx context.Context, actor audit.Actor, projectID in
 	return n, err
 }
 
-// provincialRate is the jurisdiction's rate for what the reduced rates do
+// provincialRate is the province's rate for what the reduced rates do
 // not cover (tax.SettingProvincialRate, 3 % by default).
-func provincialRate(ctx context.Context, q querier, jurisdiction string) (decimal.Decimal, error) {
-	rs, err := setting(ctx, q, jurisdiction, tax.SettingProvincialRate, "")
+func provincialRate(ctx context.Context, q querier) (decimal.Decimal, error) {
+	// The province's rate, one for every county: set on the prefecture
+	// alone (a county's row, if an older version stored one, does not count).
+	rs, err := setting(ctx, q, identity.PrefectureCode, tax.SettingProvincialRate, "")
 	if err != nil {
 		return decimal.Zero, err
 	}
@@ -105,7 +107,7 @@ func provincialRate(ctx context.Context, q querier, jurisdiction string) (decima
 // DeedTaxRule states the deed tax rule of a jurisdiction, with its
 // provincial rate: the rule AssessDeedTax applies there.
 func (db *DB) DeedTaxRule(ctx context.Context, jurisdiction string) (string, error) {
-	r, err := provincialRate(ctx, db.r(), jurisdiction)
+	r, err := provincialRate(ctx, db.r())
 	if err != nil {
 		return "", err
 	}

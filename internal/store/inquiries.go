@@ -114,6 +114,11 @@ func (db *DB) InquireOwn(ctx context.Context, actor audit.Actor, unitID int64, p
 		return Inquiry{}, decide(ctx, access.RegisterInquireOwn, access.Target{})
 	}
 	ref, err := db.Unit(ctx, unitID)
+	if problem.KindOf(err) == problem.NotFound {
+		// A unit that does not exist is refused as one of someone else's:
+		// the answer tells nothing of which units there are.
+		return Inquiry{}, decide(ctx, access.RegisterInquireOwn, access.Target{})
+	}
 	if err != nil {
 		return Inquiry{}, err
 	}

@@ -130,8 +130,8 @@ func TestInquiries(t *testing.T) {
 		})
 	}
 
-	// The holders see who was told about them, and why: the holder's own
-	// query, the lawsuit's and the court's, not the prospective buyers'.
+	// The holders see who was told about them, and why: the lawsuit's and
+	// the court's queries, not the prospective buyers' nor their own.
 	views, err := x.db.PersonalViewsOf(ctx, holder.IDNumber, 50)
 	if err != nil {
 		t.Fatal(err)
@@ -145,7 +145,9 @@ func TestInquiries(t *testing.T) {
 			}
 		}
 	}
-	if want := []string{"执行案件查明被执行人财产", "民事诉讼需查明房屋权属", "办理公积金贷款需要查询本人房产"}; strings.Join(purposes, "|") != strings.Join(want, "|") {
+	// Their own query is not someone else's view of their data: it is not
+	// listed (the page says the person's own views are not).
+	if want := []string{"执行案件查明被执行人财产", "民事诉讼需查明房屋权属"}; strings.Join(purposes, "|") != strings.Join(want, "|") {
 		t.Errorf("queries among the holder's views: %q, want %q", purposes, want)
 	}
 
@@ -225,6 +227,10 @@ func TestHolderQueriesOwnUnitOnline(t *testing.T) {
 		if _, err := x.db.InquireOwn(tc.ctx, me, sold.UnitID, p, x.keys); problem.CodeOf(err) != tc.code {
 			t.Errorf("%s: got %q (%v), want %s", tc.name, problem.CodeOf(err), err, tc.code)
 		}
+	}
+	// A unit that does not exist is refused as another person's is.
+	if _, err := x.db.InquireOwn(request(person(holder.IDNumber)), me, 987654321, purpose, x.keys); problem.CodeOf(err) != "access.denied" {
+		t.Errorf("an unknown unit: got %q (%v), want access.denied", problem.CodeOf(err), err)
 	}
 	if n := count(); n != before {
 		t.Fatalf("refused queries stored: %d", n-before)

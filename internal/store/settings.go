@@ -116,25 +116,15 @@ func (c SettingChange) check(today calendar.Date, needReason bool) error {
 
 // putSetting stores key's new value from the change's day, when it
 // changes what the jurisdiction itself holds that day, and audits it with
-// the day and why. A county's value equal to the prefecture's is stored as
-// unset: the county follows the prefecture again, and a later change of
-// the prefecture's default reaches it.
+// the day and why. A county's value is its own even when it equals the
+// prefecture's (a later change of the prefecture's does not reach it); an
+// empty value unsets it, and the county follows the prefecture again.
 func (tx *Tx) putSetting(ctx context.Context, jurisdiction, key, value string, c SettingChange) error {
 	day := calendar.DateOf(tx.now).String()
 	if !c.EffectiveOn.IsZero() {
 		day = c.EffectiveOn.String()
 	}
-	stored := value
-	if jurisdiction != identity.PrefectureCode && value != "" {
-		inherited, err := ownSettingOn(ctx, tx.q(), day, identity.PrefectureCode, key)
-		if err != nil {
-			return err
-		}
-		if value == inherited {
-			stored = ""
-		}
-	}
-	return tx.storeSetting(ctx, jurisdiction, key, day, stored, c.Reason)
+	return tx.storeSetting(ctx, jurisdiction, key, day, value, c.Reason)
 }
 
 // storeSetting records stored as the jurisdiction's own value of key from

@@ -11,6 +11,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/presale"
 	"handover/internal/problem"
+	"handover/internal/registry"
 	"handover/internal/store"
 	"handover/internal/supervision"
 	"handover/internal/tax"
@@ -115,8 +116,8 @@ func TestScheduledSettingWithdrawn(t *testing.T) {
 
 // The prefecture sets its counties' defaults: a county without a value of
 // its own follows the prefecture's, from the prefecture's day; a county's
-// own value stands until the county sets the prefecture's value again,
-// which makes it follow once more. A value the rule cannot read, and a
+// own value stands, even one equal to the prefecture's, until the county
+// clears it and follows the prefecture again. A value the rule cannot read, and a
 // county's value of a setting the prefecture alone sets, are refused at
 // their field and store nothing.
 func TestPrefectureSetsCountyDefaults(t *testing.T) {
@@ -143,8 +144,9 @@ func TestPrefectureSetsCountyDefaults(t *testing.T) {
 		{"the prefecture's default", pref, identity.PrefectureCode, "150", map[string]string{"652301": "150", "652302": "150"}},
 		{"a county's own", county, "652301", "130", map[string]string{"652301": "130", "652302": "150"}},
 		{"the prefecture changes", pref, identity.PrefectureCode, "160", map[string]string{"652301": "130", "652302": "160"}},
-		{"the county takes the prefecture's", county, "652301", "160", map[string]string{"652301": "160", "652302": "160"}},
-		{"the prefecture changes again", pref, identity.PrefectureCode, "170", map[string]string{"652301": "170", "652302": "170"}},
+		{"the county sets the prefecture's value as its own", county, "652301", "160", map[string]string{"652301": "160", "652302": "160"}},
+		{"the prefecture changes again", pref, identity.PrefectureCode, "170", map[string]string{"652301": "160", "652302": "170"}},
+		{"the county clears its own", county, "652301", "", map[string]string{"652301": "170", "652302": "170"}},
 	}
 	for _, s := range steps {
 		if s.j != "" {
@@ -157,6 +159,49 @@ func TestPrefectureSetsCountyDefaults(t *testing.T) {
 				t.Errorf("%s: %s reads %s, want %s", s.name, j, got, want)
 			}
 		}
+	}
+
+	// A county that wants no automatic review keeps none while the
+	// prefecture's default has some.
+	if err := x.db.PutSettings(ctx, pref, identity.PrefectureCode, map[string]string{registry.SettingAutoReview: "first,transfer"}, reason); err != nil {
+		t.Fatal(err)
+	}
+	if err := x.db.PutSettings(ctx, county, "652301", map[string]string{registry.SettingAutoReview: registry.NoAutoReview}, reason); err != nil {
+		t.Fatal(err)
+	}
+	for j, want := range map[string]int{"652301": 0, "652302": 2} {
+		if p, err := x.db.RegistrationPolicy(ctx, j); err != nil || len(p.AutoReview) != want {
+			t.Errorf("%s reviews automatically %v (%v), want %d kinds", j, p.AutoReview, err, want)
+		}
+	}
+	// A county's change scheduled for the prefecture's day and value is
+	// its own: the prefecture's withdrawal does not touch it.
+	day := calendar.DateOf(x.clock.Now()).AddDays(3)
+	days := completion.SettingDays
+	if err := x.db.PutSettings(ctx, county, "652301", map[string]string{days: "7"}, reason); err != nil {
+		t.Fatal(err)
+	}
+	for _, j := range []string{identity.PrefectureCode, "652301"} {
+		by := pref
+		if j == "652301" {
+			by = county
+		}
+		if err := x.db.PutSettings(ctx, by, j, map[string]string{days: "9"}, store.SettingChange{EffectiveOn: day, Reason: "统一时限"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := x.db.CancelScheduledSetting(ctx, pref, identity.PrefectureCode, days, day, "通知撤回"); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := x.db.ScheduledSettings(ctx, "652301"); len(s) != 1 || s[0].Value != "9" {
+		t.Errorf("the county's scheduled change after the prefecture's withdrawal: %+v, want its own 9", s)
+	}
+	x.clock.Set(x.clock.Now().AddDate(0, 0, 3))
+	if v, _ := x.db.Setting(ctx, "652301", days, ""); v != "9" {
+		t.Errorf("the county on the day: %q, want its own 9", v)
+	}
+	if v, _ := x.db.Setting(ctx, "652302", days, "5"); v != "5" {
+		t.Errorf("another county on the day: %q, want the default 5 (the prefecture withdrew)", v)
 	}
 
 	var before int

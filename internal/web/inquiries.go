@@ -118,9 +118,9 @@ func (s *Server) loadInquiry(r *http.Request) (store.Inquiry, error) {
 // viewedInquiry logs a view of the holders' data in a query's result.
 // The clerk who answered the query sees what they issued: the query
 // itself is the disclosure on record. Anyone else's view is logged.
-func (s *Server) viewedInquiry(r *http.Request, q store.Inquiry) error {
+func (s *Server) viewedInquiry(r *http.Request, q store.Inquiry, recordType string) error {
 	if len(q.Result.Holders) > 0 && q.QueriedBy != identity.ActorFrom(r.Context()).UserID {
-		return s.viewedPersonal(r, "inquiry", q.ID, nil)
+		return s.viewedPersonal(r, recordType, q.ID, nil)
 	}
 	return nil
 }
@@ -130,7 +130,7 @@ func (s *Server) inquiryPage(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.viewedInquiry(r, q); err != nil {
+	if err := s.viewedInquiry(r, q, "inquiry"); err != nil {
 		return err
 	}
 	page := InquiryPage{Base: s.base(r, "查询结果证明 "+q.Number), Inquiry: q,
@@ -145,18 +145,14 @@ func (s *Server) inquiryFile(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := s.viewedInquiry(r, q); err != nil {
+	if err := s.viewedInquiry(r, q, "inquiry_file"); err != nil {
 		return err
 	}
 	file, err := s.db.InquiryFile(r.Context(), q)
 	if err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="inquiry-%s.json"`, q.Number))
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(file)
-	return err
+	return writeSignedFile(w, fmt.Sprintf("inquiry-%s.json", q.Number), file)
 }
 
 // inquiryQR is the QR code of the proof's verification address; its token

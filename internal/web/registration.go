@@ -837,11 +837,7 @@ func (s *Server) certificateDownload(w http.ResponseWriter, r *http.Request) err
 	if err := s.viewedPersonal(r, "certificate_file", c.ID, t.Buyers); err != nil {
 		return err
 	}
-	w.Header().Set("Content-Type", "application/json; charset=utf-8")
-	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="certificate-%d.json"`, c.ID))
-	w.Header().Set("Cache-Control", "no-store")
-	_, err = w.Write(file)
-	return err
+	return writeSignedFile(w, fmt.Sprintf("certificate-%d.json", c.ID), file)
 }
 
 // ---- public verification
@@ -934,4 +930,14 @@ func (s *Server) verifyNumber(w http.ResponseWriter, r *http.Request, page Verif
 		return s.render(w, http.StatusNotFound, "verify", page)
 	}
 	return s.renderVerification(w, page, v, err, "查无此证：请核对不动产权证书号，或向登记机构咨询。")
+}
+
+// writeSignedFile sends a signed file (an electronic certificate or a
+// 查询结果证明) as a download that no cache keeps: it names a person.
+func writeSignedFile(w http.ResponseWriter, name string, file []byte) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Cache-Control", "no-store")
+	_, err := w.Write(file)
+	return err
 }

@@ -125,6 +125,24 @@ func TestBrowserPrefectureDefaults(t *testing.T) {
 		t.Errorf("the county's page offers the deed-tax rate: %d fields", n)
 	}
 
+	// Saved untouched, the county's page stores nothing: the values it
+	// shows in force, the prefecture's among them, are not changes.
+	rows := func() int {
+		var n int
+		if err := env.Raw.QueryRow(`SELECT COUNT(*) FROM settings`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	before := rows()
+	save("652301")
+	if got := webtest.Text(t, b, `#flash`); !strings.Contains(got, "配置未改动") {
+		t.Errorf("an untouched save: %q, want 配置未改动", got)
+	}
+	if after := rows(); after != before {
+		t.Errorf("an untouched save stored %d settings, want none", after-before)
+	}
+
 	// A malformed value: refused at its field, nothing stored.
 	save("652301", chromedp.SetValue(chromedp.CSS(`input[name="`+rate+`"]`), "一百二"))
 	if got := webtest.Text(t, b, field(rate)+` .field-error`); !strings.Contains(got, "维修资金交存标准") {
