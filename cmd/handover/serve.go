@@ -273,6 +273,17 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 	// One batch at a time per server: on SQLite batches share one writer,
 	// on PostgreSQL a second server takes the next.
 	w.Slots(store.JobHandover, 1)
+	// 交房预演: the handovers within their jurisdiction's lead are
+	// rehearsed once a day, on the first run after midnight; the alerts
+	// that follow name each party with flats waiting on it.
+	w.Slots("handover.rehearse", 1)
+	w.Every("handover.rehearse", time.Hour, func(ctx context.Context, _ string) error {
+		n, err := db.RehearseDue(ctx, cal.Get(), keys)
+		if err != nil || n == 0 {
+			return err
+		}
+		return evaluateAlerts(ctx, db, cal)
+	})
 }
 
 // evaluateAlerts runs the early-warning rules and the credit rule.

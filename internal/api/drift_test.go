@@ -49,6 +49,7 @@ func pathValues(pattern string) map[string]string {
 		"/api/v1/certificates/{id}/file":            `SELECT MIN(id) FROM certificates`,
 		"/api/v1/verify/{licence}":                  `SELECT MIN(licence_id) FROM certificates`,
 		"/api/v1/handover-events/{id}":              `SELECT MIN(id) FROM handover_events`,
+		"/api/v1/handover-events/{id}/rehearsal":    `SELECT MIN(id) FROM handover_events`,
 		"/api/v1/inquiries/{id}":                    `SELECT MIN(id) FROM inquiries`,
 		"/api/v1/inquiries/{id}/file":               `SELECT MIN(id) FROM inquiries`,
 		"/api/v1/inquiry-proofs/{number}":           `SELECT MIN(number) FROM inquiries`,

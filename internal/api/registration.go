@@ -74,6 +74,12 @@ func (a *API) registrationRoutes() []Route {
 			handle: a.runHandover},
 		{Method: "POST", Pattern: "/api/v1/handover-events/{id}/pause", Action: access.HandoverManage, Tag: tHand, Summary: "暂停批量办理（本批次办完后停下）",
 			Params: id, Status: 204, handle: a.pauseHandover},
+		{Method: "POST", Pattern: "/api/v1/handover-events/{id}/rehearsals", Action: access.HandoverManage, Tag: tHand,
+			Summary: "交房预演：按批量办理的全部规则逐户判断、不写入任何登记结果，列出受阻的户、原因与须处理的单位", Params: id,
+			Response: rehearsalJSON{}, Status: 201, handle: a.rehearseHandover},
+		{Method: "GET", Pattern: "/api/v1/handover-events/{id}/rehearsal", Action: access.HandoverRead, Tag: tHand,
+			Summary: "最近一次交房预演，及批量办理后受阻户与办理前最后一次预演的对照（预演后新增的受阻户）", Params: id,
+			Response: rehearsalView{}, handle: a.getRehearsal},
 		{Method: "PUT", Pattern: "/api/v1/handover-events/{id}/units/{unit}/receiver", Action: access.HandoverManage, Tag: tHand, Summary: "登记领取钥匙的人",
 			Params: append(id, Param{Name: "unit", In: "path", Required: true, Type: "integer"}), Request: receiverInput{}, Status: 204, handle: a.setReceiver},
 		{Method: "GET", Pattern: "/api/v1/utility-requests", Action: access.UtilityRead, Tag: tUtil,
@@ -789,6 +795,103 @@ func (a *API) runHandover(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	return writeJSON(w, 202, ToHandoverJSON(e, nil))
+}
+
+// rehearsalJSON is one 交房预演.
+type rehearsalJSON struct {
+	ID       int64                `json:"id"`
+	EventID  int64                `json:"event_id"`
+	RunAt    time.Time            `json:"run_at"`
+	Nightly  bool                 `json:"nightly" doc:"系统夜间预演"`
+	Total    int                  `json:"total"`
+	Ready    int                  `json:"ready" doc:"条件具备的户数"`
+	Blocked  int                  `json:"blocked" doc:"受阻的户数"`
+	Problems []string             `json:"problems" doc:"整批不能办理的原因"`
+	Units    []rehearsalUnitJSON  `json:"units" doc:"受阻的户"`
+	Owners   []rehearsalOwnerJSON `json:"owners" doc:"须处理的单位及其受阻户数"`
+}
+
+type rehearsalUnitJSON struct {
+	UnitID  int64    `json:"unit_id"`
+	Room    string   `json:"room"`
+	Reasons []string `json:"reasons" doc:"原因（括号内为须处理的单位）"`
+	Owners  []string `json:"owners" doc:"各原因须处理的单位，与 reasons 一一对应"`
+}
+
+type rehearsalOwnerJSON struct {
+	Owner string  `json:"owner"`
+	OrgID int64   `json:"org_id,omitempty"`
+	Units []int64 `json:"units"`
+}
+
+// rehearsalView is the latest rehearsal and the comparison of the batch
+// with the last one before it ran.
+type rehearsalView struct {
+	Rehearsal  *rehearsalJSON `json:"rehearsal" doc:"最近一次预演（无则为 null）"`
+	Compared   bool           `json:"compared" doc:"批量办理已运行且此前有过预演"`
+	Foreseen   int            `json:"foreseen" doc:"批量受阻户中预演已列出的户数"`
+	Unforeseen []int64        `json:"unforeseen" doc:"批量受阻而预演未列出的户（预演后情况变化）"`
+}
+
+func toRehearsalJSON(r store.Rehearsal) rehearsalJSON {
+	out := rehearsalJSON{ID: r.ID, EventID: r.EventID, RunAt: r.RunAt, Nightly: r.RunBy == 0, Total: r.Total, Ready: r.Ready, Blocked: r.Blocked,
+		Problems: append([]string{}, r.Problems...), Units: []rehearsalUnitJSON{}, Owners: []rehearsalOwnerJSON{}}
+	for _, u := range r.Units {
+		ju := rehearsalUnitJSON{UnitID: u.UnitID, Room: u.Room, Reasons: u.Reasons, Owners: []string{}}
+		for _, o := range u.Owners {
+			ju.Owners = append(ju.Owners, o.Name)
+		}
+		out.Units = append(out.Units, ju)
+	}
+	for _, o := range r.Owners() {
+		jo := rehearsalOwnerJSON{Owner: o.Party.Name, OrgID: o.Party.OrgID}
+		for _, u := range o.Units {
+			jo.Units = append(jo.Units, u.UnitID)
+		}
+		out.Owners = append(out.Owners, jo)
+	}
+	return out
+}
+
+func (a *API) rehearseHandover(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rh, err := a.DB.RehearseHandover(r.Context(), identity.ActorFrom(r.Context()), a.Calendar.Get(), id, a.Keys)
+	if err != nil {
+		return err
+	}
+	rh, _, err = a.DB.LatestRehearsal(r.Context(), id, time.Time{}) // with each flat's room
+	if err != nil {
+		return err
+	}
+	return writeJSON(w, 201, toRehearsalJSON(rh))
+}
+
+func (a *API) getRehearsal(w http.ResponseWriter, r *http.Request) error {
+	e, err := a.handoverFromPath(r, access.HandoverRead)
+	if err != nil {
+		return err
+	}
+	out := rehearsalView{Unforeseen: []int64{}}
+	rh, ok, err := a.DB.LatestRehearsal(r.Context(), e.ID, time.Time{})
+	if err != nil {
+		return err
+	}
+	if ok {
+		j := toRehearsalJSON(rh)
+		out.Rehearsal = &j
+	}
+	c, err := a.DB.RehearsalComparison(r.Context(), e.ID)
+	if err != nil {
+		return err
+	}
+	out.Compared, out.Foreseen = c.Rehearsed, c.Foreseen
+	for _, u := range c.Unforeseen {
+		out.Unforeseen = append(out.Unforeseen, u.UnitID)
+	}
+	return writeJSON(w, 200, out)
 }
 
 func (a *API) pauseHandover(w http.ResponseWriter, r *http.Request) error {

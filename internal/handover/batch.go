@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"handover/internal/calendar"
+	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/problem"
 	"handover/internal/registry"
@@ -81,8 +82,15 @@ type BatchSale struct {
 // loan's mortgage).
 type UnitPlan struct {
 	Blocked     []string
+	Owners      []Party // who must act on each of Blocked, in its order
 	TakeOver    int64
 	Application registry.ApplicationInput
+}
+
+// block adds a reason the flat waits, with who must act on it.
+func (p *UnitPlan) block(message string, who Party) {
+	p.Blocked = append(p.Blocked, message+"（"+who.Name+"）")
+	p.Owners = append(p.Owners, who)
 }
 
 // PlanUnit decides a flat of the batch on facts read in the chunk's
@@ -105,7 +113,7 @@ func PlanUnit(f *Facts, cal *calendar.Calendar, unit int64, sale BatchSale, now 
 			needFirst = true // the combined application registers the developer's ownership first
 			continue
 		}
-		p.Blocked = append(p.Blocked, c.Message+"（"+c.Responsible.Name+"）")
+		p.block(c.Message, c.Responsible)
 	}
 	if len(p.Blocked) > 0 {
 		return p
@@ -119,7 +127,9 @@ func PlanUnit(f *Facts, cal *calendar.Calendar, unit int64, sale BatchSale, now 
 		p.Application.Services = append(p.Application.Services, registry.ServiceInput{Kind: registry.MortgageReg, UnitID: unit, ContractID: sale.ContractID})
 	}
 	if blocks := applicationBlocks(f, unit, p.Application, now); len(blocks) > 0 {
-		return UnitPlan{Blocked: Blocked(blocks)}
+		var b UnitPlan
+		b.BlockBy(blocks)
+		return b
 	}
 	return p
 }
@@ -161,32 +171,32 @@ func planRegistered(rep Report, book []registry.Entry, standing ledger.Register)
 	var p UnitPlan
 	for _, c := range rep.Conditions {
 		if !registry.TransferRule(c.Rule) {
-			p.Blocked = append(p.Blocked, c.Message+"（"+c.Responsible.Name+"）")
+			p.block(c.Message, c.Responsible)
 		}
 	}
 	if standing.PreMortgage && !standing.Mortgaged {
-		p.Blocked = append(p.Blocked, "按揭贷款的抵押权尚未登记（预抵押尚未转为抵押权登记）（登记机构：在窗口办理抵押权登记）")
+		p.block("按揭贷款的抵押权尚未登记（预抵押尚未转为抵押权登记）", Party{Kind: identity.Registry, Name: "登记机构：在窗口办理抵押权登记"})
 	}
 	if len(p.Blocked) > 0 {
 		return p
 	}
 	p.TakeOver = registry.Origin(book, standing.OwnershipID).ServiceID
 	if p.TakeOver == 0 {
-		p.Blocked = []string{NoApplication}
+		p.NoApplication()
 	}
 	return p
 }
 
 // NoApplication blocks a flat whose transfer was recorded without an
 // application of the platform: its certificate is issued at the counter.
-const NoApplication = "该户的转移登记没有本平台的登记申请，不能纳入批量发证（登记机构：在窗口发证）"
+func (p *UnitPlan) NoApplication() {
+	p.block("该户的转移登记没有本平台的登记申请，不能纳入批量发证", Party{Kind: identity.Registry, Name: "登记机构：在窗口发证"})
+}
 
-// Blocked turns the reasons registration refused a flat's application
-// with into the batch's reasons, each with who fixes it.
-func Blocked(reasons []problem.Reason) []string {
-	var out []string
+// BlockBy adds the reasons registration refused the flat's application
+// with, each with who fixes it.
+func (p *UnitPlan) BlockBy(reasons []problem.Reason) {
 	for _, r := range reasons {
-		out = append(out, r.Message+"（"+r.Fixer+"）")
+		p.block(r.Message, Party{Name: r.Fixer})
 	}
-	return out
 }

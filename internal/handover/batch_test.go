@@ -135,6 +135,9 @@ func TestPlanUnit(t *testing.T) {
 			if got := strings.Join(p.Blocked, "；"); (tt.wantBlocked == "") != (got == "") || !strings.Contains(got, tt.wantBlocked) {
 				t.Errorf("PlanUnit: got blocked %q, want one naming %q", got, tt.wantBlocked)
 			}
+			if len(p.Owners) != len(p.Blocked) {
+				t.Errorf("PlanUnit: %d owners for %d reasons, want one each", len(p.Owners), len(p.Blocked))
+			}
 			if tt.wantKinds != nil && (p.Application.Source != "batch" || p.Application.Agent != "天山房地产" || p.Application.Applicants[0].Name != "张伟") {
 				t.Errorf("PlanUnit: got application %+v, want the buyers' batch application through the developer", p.Application)
 			}
@@ -142,10 +145,20 @@ func TestPlanUnit(t *testing.T) {
 	}
 }
 
-func TestBlocked(t *testing.T) {
-	got := Blocked([]problem.Reason{{Message: "该户已被查封", Fixer: "人民法院"}})
-	if want := []string{"该户已被查封（人民法院）"}; !slices.Equal(got, want) {
-		t.Errorf("Blocked: got %v, want %v", got, want)
+// Each reason a flat waits names who must act on it, in the text and in
+// Owners, in the same order.
+func TestBlockBy(t *testing.T) {
+	var p UnitPlan
+	p.BlockBy([]problem.Reason{{Message: "该户已被查封", Fixer: "人民法院"}, {Message: "契税未缴", Fixer: "税务部门、买受人"}})
+	if want := []string{"该户已被查封（人民法院）", "契税未缴（税务部门、买受人）"}; !slices.Equal(p.Blocked, want) {
+		t.Errorf("Blocked: got %v, want %v", p.Blocked, want)
+	}
+	var owners []string
+	for _, o := range p.Owners {
+		owners = append(owners, o.Name)
+	}
+	if want := []string{"人民法院", "税务部门、买受人"}; !slices.Equal(owners, want) {
+		t.Errorf("Owners: got %v, want %v", owners, want)
 	}
 }
 

@@ -537,6 +537,7 @@ type alertRule struct {
 func alertRules() []alertRule {
 	return []alertRule{
 		{supervision.DeliveryAtRisk, findDeliveryRisks},
+		{supervision.RehearsalBlocked, findRehearsalBlocks},
 		{supervision.ClockRunningOut, findClocks},
 		{supervision.CommitmentOverdue, findCommitments},
 		{supervision.AcceptanceOverdue, findLateOpinions},

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -439,13 +440,18 @@ func TestDeadLetterReplay(t *testing.T) {
 	ctx := context.Background()
 	var failing atomic.Bool
 	failing.Store(true)
+	// The courier sends different units' events side by side: the
+	// handler's goroutines append under a lock.
+	var mu sync.Mutex
 	var got []string
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if failing.Load() {
 			http.Error(w, "维护中", http.StatusServiceUnavailable)
 			return
 		}
+		mu.Lock()
 		got = append(got, r.Header.Get(exchange.HeaderID))
+		mu.Unlock()
 		w.WriteHeader(http.StatusNoContent)
 	}))
 	defer srv.Close()

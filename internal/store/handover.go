@@ -856,33 +856,11 @@ func (tx *Tx) certificatesToSign(ctx context.Context, facts *certificateFacts, i
 	return list, nil
 }
 
-// handoverUnit takes one unit of a batch as handover.PlanUnit decides on
-// the chunk's facts: it marks a blocked unit with its reasons, takes over
-// the application that recorded a transfer at the counter, or takes the
-// combined application (every rule of every service first: a blocked unit
-// leaves no application behind) and records it. It returns the
-// application, 0 when the unit is blocked.
+// handoverUnit takes one unit of a batch as planBatchUnit decides it: it
+// marks a blocked unit with its reasons, or keeps the application that
+// carries it. It returns the application, 0 when the unit is blocked.
 func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *handover.Facts, ev handover.Event, u chunkUnit) (int64, error) {
-	c, err := contractWhere(ctx, tx.q(), `c.id = $1`, u.contract)
-	if err != nil {
-		return 0, err
-	}
-	sale := handover.BatchSale{ContractID: c.ID, Loan: c.Payment.Loan()}
-	for _, b := range c.Buyers {
-		sale.Buyers = append(sale.Buyers, registry.Applicant{Name: b.Name, IDKind: registry.IDCardKind, IDNumber: b.IDNumber})
-	}
-	plan := handover.PlanUnit(facts, cal, u.unit, sale, tx.now)
-	var app int64
-	switch {
-	case len(plan.Blocked) > 0:
-	case plan.TakeOver != 0:
-		err = tx.queryRow(ctx, `SELECT application_id FROM services WHERE id = $1`, plan.TakeOver).Scan(&app)
-		if errors.Is(err, sql.ErrNoRows) || (err == nil && app == 0) {
-			plan.Blocked, err = []string{handover.NoApplication}, nil
-		}
-	default:
-		app, plan.Blocked, err = tx.batchApplication(ctx, cal, plan.Application)
-	}
+	app, plan, err := tx.planBatchUnit(ctx, cal, facts, u)
 	if err != nil {
 		return 0, err
 	}
@@ -899,15 +877,49 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 	return app, err
 }
 
+// planBatchUnit decides one unit of a batch as handover.PlanUnit decides
+// on the chunk's facts, and acts on it in the transaction: it takes over
+// the application that recorded a transfer at the counter, or takes the
+// combined application (every rule of every service first: a blocked unit
+// leaves no application behind) and records it. It returns the
+// application (0 when the unit is blocked) and the plan, whose Blocked
+// says why the unit waits. The batch and its rehearsal both decide here.
+func (tx *Tx) planBatchUnit(ctx context.Context, cal *calendar.Calendar, facts *handover.Facts, u chunkUnit) (int64, handover.UnitPlan, error) {
+	c, err := contractWhere(ctx, tx.q(), `c.id = $1`, u.contract)
+	if err != nil {
+		return 0, handover.UnitPlan{}, err
+	}
+	sale := handover.BatchSale{ContractID: c.ID, Loan: c.Payment.Loan()}
+	for _, b := range c.Buyers {
+		sale.Buyers = append(sale.Buyers, registry.Applicant{Name: b.Name, IDKind: registry.IDCardKind, IDNumber: b.IDNumber})
+	}
+	plan := handover.PlanUnit(facts, cal, u.unit, sale, tx.now)
+	var app int64
+	switch {
+	case len(plan.Blocked) > 0:
+	case plan.TakeOver != 0:
+		err = tx.queryRow(ctx, `SELECT application_id FROM services WHERE id = $1`, plan.TakeOver).Scan(&app)
+		if errors.Is(err, sql.ErrNoRows) || (err == nil && app == 0) {
+			app, err = 0, nil
+			plan.NoApplication()
+		}
+	default:
+		var blocks []problem.Reason
+		app, blocks, err = tx.batchApplication(ctx, cal, plan.Application)
+		plan.BlockBy(blocks)
+	}
+	return app, plan, err
+}
+
 // batchApplication takes a batch flat's combined application, whose rules
 // handover.PlanUnit asked on the chunk's facts, refusing it when the same
 // matter is open at the counter (the flat waits for it rather than being
 // registered twice), and records it. It returns the application, or why
 // the flat waits.
-func (tx *Tx) batchApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput) (int64, []string, error) {
+func (tx *Tx) batchApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput) (int64, []problem.Reason, error) {
 	a, err := tx.createApplication(ctx, cal, in, true)
 	if e := problem.As(err); err != nil && e.Code == registry.RuleDuplicate {
-		return 0, handover.Blocked(e.Reasons), nil
+		return 0, e.Reasons, nil
 	}
 	if err != nil {
 		return 0, nil, err

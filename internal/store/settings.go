@@ -15,6 +15,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/completion"
 	"handover/internal/guide"
+	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/presale"
 	"handover/internal/problem"
@@ -164,7 +165,7 @@ func (tx *Tx) storeSetting(ctx context.Context, jurisdiction, key, day, stored, 
 // registration policy: each declared by the domain package whose rule
 // reads it. PutSettings refuses a value its Check refuses.
 func RuleSettings() []guide.Setting {
-	out := slices.Concat(completion.Settings(), presale.Settings(), tax.Settings())
+	out := slices.Concat(completion.Settings(), presale.Settings(), handover.Settings(), tax.Settings())
 	return append(out, guide.Setting{Key: SettingMaxAttempts, Group: "数据交换", Label: "推送失败多少次后停止重试（转人工重放）", Unit: "次",
 		Default: strconv.Itoa(DefaultMaxAttempts), Hint: "1–1000；按退避间隔，16次约为两天", Prefecture: true,
 		Basis: "运行管理：对接单位长时间不可达时由管理员处理",

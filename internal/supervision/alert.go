@@ -32,10 +32,11 @@ const (
 	WithdrawalNoNode    AlertKind = "withdrawal_without_node" // 资金支取无对应节点
 	RepeatedRefusal     AlertKind = "repeated_refusal"        // 同一户反复被拒
 	PartnerFailing      AlertKind = "partner_failing"         // 部门接口投递失败
+	RehearsalBlocked    AlertKind = "rehearsal_blocked"       // 交房预演发现受阻户
 )
 
 // AlertKinds lists every kind, in the order pages show them.
-var AlertKinds = []AlertKind{DeliveryAtRisk, ClockRunningOut, CommitmentOverdue, AcceptanceOverdue, RegistrationOverdue,
+var AlertKinds = []AlertKind{DeliveryAtRisk, RehearsalBlocked, ClockRunningOut, CommitmentOverdue, AcceptanceOverdue, RegistrationOverdue,
 	RegistrationTooFast, WithdrawalNoNode, RepeatedRefusal, PartnerFailing}
 
 // kindInfo is what a kind says about itself.
@@ -72,6 +73,7 @@ var kinds = map[AlertKind]kindInfo{
 	WithdrawalNoNode:    {"预售资金支取无对应节点", basisFund, false},
 	RepeatedRefusal:     {"同一户反复被拒绝办理", basisRefusal, false},
 	PartnerFailing:      {"部门接口投递失败", basisExchange, true},
+	RehearsalBlocked:    {"交房预演发现受阻户", basisPlan, true},
 }
 
 // Label is the kind in Chinese.
@@ -339,6 +341,36 @@ func DeliveryRisk(f DeliveryFacts, t Thresholds, now time.Time) (Finding, bool) 
 	return Finding{Kind: DeliveryAtRisk, Severity: sev, Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.Developer,
 		Subject: fmt.Sprintf("project:%d:delivery", f.ProjectID), Link: fmt.Sprintf("/projects/%d/readiness?target=handover", f.ProjectID),
 		Message: fmt.Sprintf("%s%s，仍有%d项交房条件未具备（如：%s）", f.Name, when, f.Blockers, f.First), At: now}, true
+}
+
+// RehearsalFacts is what the last rehearsal of a handover not yet run
+// found waiting on one party.
+type RehearsalFacts struct {
+	EventID      int64
+	ProjectID    int64
+	Project      string
+	Jurisdiction string
+	HeldOn       calendar.Date
+	DaysLeft     int    // working days to the handover
+	Owner        string // who must act
+	OwnerOrg     int64  // its organisation, when the rule names one
+	Units        int    // the flats waiting on it
+	First        string // one of its reasons, with the flat
+}
+
+// RehearsalBlock warns whoever must act of the flats the rehearsal found
+// blocked on them, one alert per handover and party: before the day, so
+// that the flats get their certificates with the keys. Under half the
+// rehearsal's lead left, it is critical.
+func RehearsalBlock(f RehearsalFacts, leadDays int, now time.Time) Finding {
+	sev := Warning
+	if f.DaysLeft*2 <= leadDays {
+		sev = Critical
+	}
+	return Finding{Kind: RehearsalBlocked, Severity: sev, Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.OwnerOrg,
+		Subject: fmt.Sprintf("handover:%d:rehearsal:%s", f.EventID, f.Owner), Link: fmt.Sprintf("/handover/%d#rehearsal", f.EventID),
+		Message: fmt.Sprintf("%s %s交房（还有%d个工作日）：预演中%d户因待%s处理的事项不能当日发证，如%s", f.Project, f.HeldOn.Chinese(), f.DaysLeft,
+			f.Units, f.Owner, f.First), At: now}
 }
 
 // ClockFacts is a completion filing whose 20-working-day clock runs.

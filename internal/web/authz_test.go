@@ -668,10 +668,12 @@ func specs() map[string]routeSpec {
 			return fmt.Sprintf("/api/v1/projects/%d/handover-events", m.fixture["project"]), fmt.Sprintf(`{"buildings":[%d],"held_on":"%s","place":"售楼部","mode":"onsite","notice_on":"%s"}`,
 				m.fixture["building"], today.AddDays(15), today)
 		}},
-		"GET /api/v1/projects/{id}/handover-events": {home: handoverReaders, pref: sup, req: withID("/api/v1/projects/%d/handover-events", "project")},
-		"GET /api/v1/handover-events/{id}":          {home: handoverReaders, pref: sup, req: withID("/api/v1/handover-events/%d", "handover")},
-		"POST /api/v1/handover-events/{id}/run":     {home: dev, req: withID("/api/v1/handover-events/%d/run", "handover")},
-		"POST /api/v1/handover-events/{id}/pause":   {home: dev, req: withID("/api/v1/handover-events/%d/pause", "handover")},
+		"GET /api/v1/projects/{id}/handover-events":    {home: handoverReaders, pref: sup, req: withID("/api/v1/projects/%d/handover-events", "project")},
+		"GET /api/v1/handover-events/{id}":             {home: handoverReaders, pref: sup, req: withID("/api/v1/handover-events/%d", "handover")},
+		"POST /api/v1/handover-events/{id}/run":        {home: dev, req: withID("/api/v1/handover-events/%d/run", "handover")},
+		"POST /api/v1/handover-events/{id}/pause":      {home: dev, req: withID("/api/v1/handover-events/%d/pause", "handover")},
+		"POST /api/v1/handover-events/{id}/rehearsals": {home: dev, req: withID("/api/v1/handover-events/%d/rehearsals", "handover")},
+		"GET /api/v1/handover-events/{id}/rehearsal":   {home: handoverReaders, pref: sup, req: withID("/api/v1/handover-events/%d/rehearsal", "handover")},
 		"PUT /api/v1/handover-events/{id}/units/{unit}/receiver": {home: dev, req: func(m *matrix) (string, string) {
 			return fmt.Sprintf("/api/v1/handover-events/%d/units/%d/receiver", m.fixture["handover"], m.fixture["unit"]), `{"receiver":"张伟"}`
 		}},

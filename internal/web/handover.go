@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"handover/internal/access"
 	"handover/internal/certificate"
@@ -118,11 +119,17 @@ type HandoverPage struct {
 	Q         string
 	Keep      ListState
 	CanManage bool
-	Message   string
-	Reasons   []problem.Reason
-	Errors    map[string]string
-	Unit      int64  // the unit whose receiver was refused
-	Receiver  string // the receiver as typed
+	// Rehearsal is the newest 交房预演 (HasRehearsal false: none yet);
+	// Comparison sets the batch's blocked flats beside the last one
+	// before it ran.
+	Rehearsal    store.Rehearsal
+	HasRehearsal bool
+	Comparison   store.RehearsalComparison
+	Message      string
+	Reasons      []problem.Reason
+	Errors       map[string]string
+	Unit         int64  // the unit whose receiver was refused
+	Receiver     string // the receiver as typed
 }
 
 func (s *Server) loadHandoverPage(r *http.Request, act access.Action) (HandoverPage, error) {
@@ -157,6 +164,12 @@ func (s *Server) loadHandoverPage(r *http.Request, act access.Action) (HandoverP
 	}
 	page.Pager = pagerOf(r, page.List)
 	page.Keep = ListState{Show: string(page.Show), Q: page.Q, Page: page.List.Page.Number}
+	if page.Rehearsal, page.HasRehearsal, err = s.db.LatestRehearsal(ctx, e.ID, time.Time{}); err != nil {
+		return page, err
+	}
+	if page.Comparison, err = s.db.RehearsalComparison(ctx, e.ID); err != nil {
+		return page, err
+	}
 	return page, nil
 }
 
@@ -200,6 +213,20 @@ func (s *Server) runHandover(w http.ResponseWriter, r *http.Request) error {
 		s.cfg.Wake()
 	}
 	return s.done(w, r, "批量办理已开始，本页显示进度", fmt.Sprintf("/handover/%d", id))
+}
+
+// rehearseHandover dry-runs the batch now (交房预演) and shows what it
+// found; the store decides access on the event's project.
+func (s *Server) rehearseHandover(w http.ResponseWriter, r *http.Request) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	rh, err := s.db.RehearseHandover(r.Context(), identity.ActorFrom(r.Context()), s.calendar(), id, s.cfg.Keys)
+	if err != nil {
+		return s.handoverRefused(w, r, err, 0, "")
+	}
+	return s.done(w, r, fmt.Sprintf("预演完成：共%d户，条件具备%d户，受阻%d户", rh.Total, rh.Ready, rh.Blocked), fmt.Sprintf("/handover/%d#rehearsal", id))
 }
 
 // pauseHandover asks the batch to stop after the current run.

@@ -384,6 +384,24 @@ func TestBrowserHandoverBatch(t *testing.T) {
 		webtest.Submit(`form.form button[type=submit]`),
 		chromedp.WaitVisible(chromedp.CSS(`#batch`)),
 	)
+	// The rehearsal, before the day: the unpaid tax's flat named with who
+	// must act, nothing done.
+	s.do("rehearse", webtest.Submit(`#rehearse`), chromedp.WaitVisible(chromedp.CSS(`#rehearsal-summary`)))
+	webtest.Screenshot(t, s.b, "handover-rehearsal")
+	for css, want := range map[string]string{"#rehearsal-ready": "1", "#rehearsal-blocked": "1"} {
+		if got := webtest.Text(t, s.b, css); got != want {
+			t.Errorf("rehearsal %s: %q, want %s", css, got, want)
+		}
+	}
+	if got := webtest.Text(t, s.b, `#rehearsal-units tbody tr td:last-child`); !strings.Contains(got, "契税") {
+		t.Errorf("the rehearsal's blocked flat: %q, want the unpaid deed tax", got)
+	}
+	if got := webtest.Text(t, s.b, `#rehearsal-owners tbody tr:first-child .owner`); !strings.Contains(got, "买受人") {
+		t.Errorf("who must act: %q, want the tax bureau and the buyer", got)
+	}
+	if got := webtest.Text(t, s.b, "#done"); got != "0" {
+		t.Errorf("after the rehearsal %q flats done, want 0", got)
+	}
 	s.do("run", acceptConfirm, webtest.Submit(`#run`))
 	// The page polls while the batch runs and reloads itself when it stops.
 	deadline := time.Now().Add(30 * time.Second)
@@ -407,6 +425,10 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	}
 	if same := webtest.Text(t, s.b, "#same-day"); same != "1" {
 		t.Errorf("same-day certificates: %q", same)
+	}
+	// The batch blocked exactly the flat the rehearsal named.
+	if got := webtest.Text(t, s.b, "#rehearsal-comparison"); !strings.Contains(got, "受阻 1 户，其中 1 户已在") || strings.Contains(got, "变化") {
+		t.Errorf("the comparison with the rehearsal: %q, want the one blocked flat foreseen", got)
 	}
 	// The 楼盘表 follows the register book: the handed-over flat is 已登记
 	// (已抵押 with its loan), and a flat sealed by a court shows 限制.

@@ -164,6 +164,7 @@ func (s *Server) routes(mux *http.ServeMux) {
 	mux.Handle("GET /handover/{id}", s.page(s.handoverPage))
 	mux.Handle("POST /handover/{id}/run", s.page(s.runHandover))
 	mux.Handle("POST /handover/{id}/pause", s.page(s.pauseHandover))
+	mux.Handle("POST /handover/{id}/rehearse", s.page(s.rehearseHandover))
 	mux.Handle("POST /handover/{id}/units/{unit}/receiver", s.page(s.setReceiver))
 	mux.Handle("GET /projects/{id}/deed-tax", s.page(s.deedTaxPage))
 	mux.Handle("POST /projects/{id}/deed-tax/assessment", s.page(s.assessDeedTax))

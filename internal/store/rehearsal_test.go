@@ -1,0 +1,145 @@
+package store_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"handover/internal/access"
+	"handover/internal/identity"
+	"handover/internal/registry"
+	"handover/internal/store"
+	"handover/internal/supervision"
+)
+
+// The rehearsal of a handover (交房预演) decides every flat as the batch
+// would and writes nothing but its own record: an unpaid tax and a seal
+// are named with who must act, the flats and the register are untouched,
+// numbers are not spent. The batch on the day blocks exactly the flats
+// the last rehearsal named; a seal recorded after the rehearsal blocks a
+// flat the rehearsal did not name, and the comparison says so.
+func TestRehearsalForeseesTheBatch(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	ev := x.scheduleHandover(t)
+	x.db.SQLForTest().Exec(`UPDATE deed_taxes SET paid_at = NULL WHERE contract_id = $1`, x.contracts[4].ID)
+	seal := func(c int) {
+		t.Helper()
+		a := x.apply(t, store.ServiceInput{Kind: registry.SealReg, UnitID: x.contracts[c].UnitID, Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "执9号"}})
+		a, _ = x.step(t, x.reviewer, a, registry.StepReview, store.StepOptions{})
+		if _, err := x.step(t, x.recorder, a, registry.StepRecord, store.StepOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	seal(5)
+	snapshot := func() map[string]int {
+		out := map[string]int{}
+		for _, table := range []string{"applications", "services", "register_entries", "certificates", "outbox", "utility_requests", "number_pool"} {
+			var n int
+			if err := x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n); err != nil {
+				t.Fatal(err)
+			}
+			out[table] = n
+		}
+		var pending int
+		x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM handover_units WHERE event_id = $1 AND state = 'pending' AND reasons = ''`, ev.ID).Scan(&pending)
+		out["pending flats"] = pending
+		return out
+	}
+	before := snapshot()
+	r, err := x.db.RehearseHandover(ctx, x.dev, x.cal, ev.ID, x.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := snapshot(); !equalCounts(before, after) {
+		t.Errorf("the rehearsal wrote: before %v, after %v", before, after)
+	}
+	if r.Total != len(x.contracts) || r.Blocked != 2 || r.Ready != len(x.contracts)-2 || len(r.Problems) != 0 {
+		t.Fatalf("rehearsal: total %d ready %d blocked %d problems %q; want %d, %d, 2, none", r.Total, r.Ready, r.Blocked, r.Problems,
+			len(x.contracts), len(x.contracts)-2)
+	}
+	why := map[int64]string{}
+	for _, u := range r.Units {
+		if len(u.Owners) != len(u.Reasons) {
+			t.Errorf("unit %d: %d owners for %d reasons", u.UnitID, len(u.Owners), len(u.Reasons))
+		}
+		why[u.UnitID] = strings.Join(u.Reasons, "；")
+	}
+	if !strings.Contains(why[x.contracts[4].UnitID], "契税") || !strings.Contains(why[x.contracts[5].UnitID], "查封") {
+		t.Errorf("the rehearsal's reasons: %v; want the unpaid tax and the seal", why)
+	}
+	var taxOwner bool
+	for _, o := range r.Owners() {
+		taxOwner = taxOwner || o.Party.Kind == identity.Tax && len(o.Units) == 1 && o.Units[0].UnitID == x.contracts[4].UnitID
+	}
+	if !taxOwner {
+		t.Errorf("owners %+v: want the tax bureau owning the unpaid flat", r.Owners())
+	}
+	last, ok, err := x.db.LatestRehearsal(ctx, ev.ID, x.clock.Now().Add(1))
+	if err != nil || !ok || last.ID != r.ID || len(last.Units) != 2 || last.Units[0].Room == "" || len(last.Units[0].Owners) == 0 {
+		t.Errorf("the latest rehearsal read back: %+v %v %v", last, ok, err)
+	}
+
+	// Each party with flats waiting on it is warned, the tax bureau of
+	// the unpaid tax.
+	if _, err := x.db.EvaluateAlerts(ctx, x.cal); err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := x.db.Alerts(ctx, store.AlertQuery{Filter: access.Filter{All: true}, Kind: supervision.RehearsalBlocked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var warned []string
+	for _, a := range alerts {
+		if a.Kind == supervision.RehearsalBlocked {
+			warned = append(warned, a.Message)
+			if strings.Contains(a.Message, "税务") && a.OrgID != x.f.Orgs["652301/tax"].ID {
+				t.Errorf("the tax alert is addressed to org %d, want the tax bureau %d", a.OrgID, x.f.Orgs["652301/tax"].ID)
+			}
+		}
+	}
+	if len(warned) != 2 || !strings.Contains(strings.Join(warned, "\n"), "契税") {
+		t.Errorf("rehearsal alerts: %q; want one per party, the unpaid tax among them", warned)
+	}
+	// The nightly run does not rehearse again the same day; the next day
+	// it does.
+	if n, err := x.db.RehearseDue(ctx, x.cal, x.keys); err != nil || n != 0 {
+		t.Errorf("nightly, the day of a rehearsal: %d (%v), want 0", n, err)
+	}
+	x.clock.Set(x.clock.Now().AddDate(0, 0, 1))
+	if n, err := x.db.RehearseDue(ctx, x.cal, x.keys); err != nil || n != 1 {
+		t.Errorf("nightly, the next day: %d (%v), want 1", n, err)
+	}
+
+	// After the rehearsal a third flat is sealed; the batch on the day
+	// blocks the two the rehearsal named and the new one.
+	x.clock.Set(x.clock.Now().Add(time.Hour))
+	seal(3)
+	ran, err := x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil)
+	if err != nil || ran.Blocked != 3 {
+		t.Fatalf("the batch: %v, %d blocked; want 3", err, ran.Blocked)
+	}
+	cmp, err := x.db.RehearsalComparison(ctx, ev.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !cmp.Rehearsed || cmp.Rehearsal.ID == r.ID || cmp.Rehearsal.RunBy != 0 || len(cmp.Unforeseen) != 1 || cmp.Unforeseen[0].UnitID != x.contracts[3].UnitID ||
+		!strings.Contains(strings.Join(cmp.Unforeseen[0].Reasons, ""), "查封") {
+		t.Errorf("comparison: %+v; want the nightly rehearsal, and the one flat sealed after it unforeseen", cmp)
+	}
+	// A done event is not rehearsed again.
+	x.db.PayDeedTax(ctx, actor(x.f, "shuiwu"), x.contracts[4].ID, "补缴", "api")
+	if _, err := x.db.RehearseHandover(ctx, x.dev, x.cal, ev.ID, x.keys); err != nil {
+		t.Errorf("a rehearsal of the blocked flats left: %v", err)
+	}
+}
+
+func equalCounts(a, b map[string]int) bool {
+	for k, v := range a {
+		if b[k] != v {
+			return false
+		}
+	}
+	return len(a) == len(b)
+}
