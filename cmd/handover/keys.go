@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"time"
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
@@ -141,14 +142,14 @@ func printInquiry(out io.Writer, r inquiry.Result) {
 }
 
 // batchCmd runs a handover batch (交房批量办理) from the console, with
-// progress.
+// progress, or rehearses it (交房预演).
 func batchCmd(ctx context.Context, args []string, out io.Writer) error {
-	const use = "用法：handover batch run --event N（口令取自环境变量 HANDOVER_KEY_PASSPHRASE）"
-	if len(args) == 0 || args[0] != "run" {
+	const use = "用法：handover batch run|rehearse --event N（口令取自环境变量 HANDOVER_KEY_PASSPHRASE）"
+	if len(args) == 0 || (args[0] != "run" && args[0] != "rehearse") {
 		return fmt.Errorf("%s", use)
 	}
 	var c Config
-	fs := flag.NewFlagSet("batch run", flag.ContinueOnError)
+	fs := flag.NewFlagSet("batch "+args[0], flag.ContinueOnError)
 	commonFlags(fs, &c)
 	event := fs.Int64("event", 0, "交房安排ID")
 	if err := fs.Parse(args[1:]); err != nil {
@@ -178,6 +179,9 @@ func batchCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if args[0] == "rehearse" {
+		return rehearse(ctx, db, actor, cal.Get(), ev, keys, out)
+	}
 	ev, err = db.RunHandover(ctx, actor, cal.Get(), *event, keys, func(e handover.Event) {
 		fmt.Fprintf(out, "\r已办结 %d / %d 户，受阻 %d 户", e.Done, e.Total, e.Blocked)
 	})
@@ -189,6 +193,29 @@ func batchCmd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "%s：已办结 %d 户，受阻 %d 户（逐户原因见交房页面）。\n", handover.EventStateLabel(ev.State), ev.Done, ev.Blocked)
+	return nil
+}
+
+// rehearse dry-runs an event's batch (交房预演) and prints what it found,
+// grouped by who must act.
+func rehearse(ctx context.Context, db *store.DB, actor audit.Actor, cal *calendar.Calendar, ev handover.Event, keys *certificate.Keyring, out io.Writer) error {
+	if _, err := db.RehearseHandover(ctx, actor, cal, ev.ID, keys); err != nil {
+		return err
+	}
+	r, _, err := db.LatestRehearsal(ctx, ev.ID, time.Time{})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "交房预演（%s交房）：共 %d 户，条件具备 %d 户，受阻 %d 户。\n", ev.HeldOn.Chinese(), r.Total, r.Ready, r.Blocked)
+	for _, p := range r.Problems {
+		fmt.Fprintf(out, "整批不能办理：%s\n", p)
+	}
+	for _, o := range r.Owners() {
+		fmt.Fprintf(out, "须由 %s 处理（%d 户）：\n", o.Party.Name, len(o.Units))
+		for _, u := range o.Units {
+			fmt.Fprintf(out, "  %s：%s\n", u.Room, strings.Join(u.Reasons, "；"))
+		}
+	}
 	return nil
 }
 

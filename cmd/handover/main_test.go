@@ -162,6 +162,12 @@ func checkCertificateCommands(t *testing.T, dsn string) {
 		t.Errorf("verify of a changed file: %v", err)
 	}
 	t.Setenv("HANDOVER_KEY_PASSPHRASE", demo.KeyPassphrase)
+	// The rehearsal of the demo's blocked flats names each with who must
+	// act, and changes nothing.
+	if out := runCmd(t, "batch", "rehearse", "--db", dsn, "--event", "1"); !strings.Contains(out, "交房预演") || !strings.Contains(out, "须由") ||
+		!strings.Contains(out, "契税尚未缴纳") {
+		t.Errorf("batch rehearse: %s", out)
+	}
 	if out := runCmd(t, "batch", "run", "--db", dsn, "--event", "1"); !strings.Contains(out, "受阻") {
 		t.Errorf("batch run: %s", out)
 	}
