@@ -15,14 +15,7 @@ import (
 // returns the exported file, the signed bytes and the authority's PEM.
 func signedResult(t testing.TB) (file, payload []byte, authority string) {
 	t.Helper()
-	k, err := certificate.NewKey("昌吉市不动产登记中心", "12652301MB0000012X", []byte("correct horse"), time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := certificate.Unlock(k, []byte("correct horse"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, k := testSigner(t)
 	payload = Result{Number: "CX6523012026000001", Requester: string(Interested), Name: "王五", IDNumber: "652301********1235",
 		Purpose: "诉讼", Basis: string(Lawsuit), By: string(ByUnitNo), Key: "652301004007GB00121F00010001", UnitNo: "652301004007GB00121F00010001",
 		Location: "昌吉市北京南路以东 1号楼 1单元101", Mortgaged: true, Registered: true,
@@ -103,14 +96,7 @@ func signedCertificate(t *testing.T) struct {
 	pem  string
 } {
 	t.Helper()
-	k, err := certificate.NewKey("昌吉市不动产登记中心", "12652301MB0000012X", []byte("correct horse"), time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
-	if err != nil {
-		t.Fatal(err)
-	}
-	s, err := certificate.Unlock(k, []byte("correct horse"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	s, k := testSigner(t)
 	payload := certificate.Payload{Kind: certificate.Title, Number: "新(2026)昌吉市不动产权第0000001号", LicenceID: "1.2.156.3005.2.x",
 		Holders: []certificate.Holder{{Name: "张伟", IDKind: "身份证", IDNumber: "652301199003071231"}}, UnitNo: "652301004007GB00121F00010001",
 		Authority: "昌吉市不动产登记中心", IssuedOn: "2026-11-16"}.Canonical()
@@ -145,4 +131,18 @@ func FuzzCheckFile(f *testing.F) {
 			t.Fatalf("accepted a file whose content differs from the signed one: got %+v, want %+v", r, want)
 		}
 	})
+}
+
+// testSigner is a fresh authority key, unlocked, and its stored form.
+func testSigner(t testing.TB) (*certificate.Signer, certificate.Key) {
+	t.Helper()
+	k, err := certificate.NewKey("昌吉市不动产登记中心", "12652301MB0000012X", []byte("correct horse"), time.Date(2026, 11, 28, 2, 0, 0, 0, time.UTC))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := certificate.Unlock(k, []byte("correct horse"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s, k
 }

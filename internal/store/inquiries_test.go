@@ -9,6 +9,7 @@ import (
 	"handover/internal/audit"
 	"handover/internal/identity"
 	"handover/internal/inquiry"
+	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/registry"
 )
@@ -20,14 +21,8 @@ import (
 // holders named see the query, with its purpose, among the views of their
 // data; the record is append-only.
 func TestInquiries(t *testing.T) {
-	x := newRegistrationFixture(t)
+	x, sold := handedOver(t)
 	ctx := context.Background()
-	ev := x.scheduleHandover(t)
-	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))
-	if _, err := x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil {
-		t.Fatal(err)
-	}
-	sold := x.contracts[0]
 	ref, _ := x.db.Unit(ctx, sold.UnitID)
 	book, _ := x.db.UnitBook(ctx, sold.UnitID)
 	owner := registry.Live(book, registry.Ownership)[0]
@@ -183,14 +178,8 @@ func TestInquiries(t *testing.T) {
 // number and the platform's own call are refused before anything of the
 // flat is told or stored; a clerk's account may not use it.
 func TestHolderQueriesOwnUnitOnline(t *testing.T) {
-	x := newRegistrationFixture(t)
+	x, sold := handedOver(t)
 	ctx := context.Background()
-	ev := x.scheduleHandover(t)
-	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))
-	if _, err := x.db.RunHandover(ctx, x.dev, x.cal, ev.ID, x.keys, nil); err != nil {
-		t.Fatal(err)
-	}
-	sold := x.contracts[0]
 	book, _ := x.db.UnitBook(ctx, sold.UnitID)
 	holder := registry.Live(book, registry.Ownership)[0].Holders[0]
 	person := func(id string) *identity.Principal {
@@ -248,4 +237,17 @@ func TestHolderQueriesOwnUnitOnline(t *testing.T) {
 	if c, err := x.db.VerifyInquiry(ctx, r.Number, q.Token()); err != nil || !c.SignatureValid || !c.Full {
 		t.Errorf("verify: %+v (%v), want a valid signature in full", c, err)
 	}
+}
+
+// handedOver is the registration fixture after its handover on
+// 2026-03-20, and its first sale, whose buyer now holds the flat.
+func handedOver(t *testing.T) (*registrationFixture, presale.Contract) {
+	t.Helper()
+	x := newRegistrationFixture(t)
+	ev := x.scheduleHandover(t)
+	x.clock.Set(time.Date(2026, 3, 20, 2, 0, 0, 0, time.UTC))
+	if _, err := x.db.RunHandover(context.Background(), x.dev, x.cal, ev.ID, x.keys, nil); err != nil {
+		t.Fatal(err)
+	}
+	return x, x.contracts[0]
 }
