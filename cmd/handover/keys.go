@@ -7,7 +7,6 @@ import (
 	"io"
 	"os"
 	"strings"
-	"time"
 
 	"handover/internal/audit"
 	"handover/internal/calendar"
@@ -199,10 +198,7 @@ func batchCmd(ctx context.Context, args []string, out io.Writer) error {
 // rehearse dry-runs an event's batch (交房预演) and prints what it found,
 // grouped by who must act.
 func rehearse(ctx context.Context, db *store.DB, actor audit.Actor, cal *calendar.Calendar, ev handover.Event, keys *certificate.Keyring, out io.Writer) error {
-	if _, err := db.RehearseHandover(ctx, actor, cal, ev.ID, keys); err != nil {
-		return err
-	}
-	r, _, err := db.LatestRehearsal(ctx, ev.ID, time.Time{})
+	r, err := db.RehearseHandover(ctx, actor, cal, ev.ID, keys)
 	if err != nil {
 		return err
 	}

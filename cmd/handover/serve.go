@@ -279,10 +279,10 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 	w.Slots("handover.rehearse", 1)
 	w.Every("handover.rehearse", time.Hour, func(ctx context.Context, _ string) error {
 		n, err := db.RehearseDue(ctx, cal.Get(), keys)
-		if err != nil || n == 0 {
-			return err
+		if n > 0 {
+			err = errors.Join(err, evaluateAlerts(ctx, db, cal))
 		}
-		return evaluateAlerts(ctx, db, cal)
+		return err
 	})
 }
 

@@ -862,10 +862,6 @@ func (a *API) rehearseHandover(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	rh, _, err = a.DB.LatestRehearsal(r.Context(), id, time.Time{}) // with each flat's room
-	if err != nil {
-		return err
-	}
 	return writeJSON(w, 201, toRehearsalJSON(rh))
 }
 

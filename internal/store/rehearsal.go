@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/handover"
+	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/supervision"
 )
@@ -50,11 +50,15 @@ type Owner struct {
 }
 
 // Owners groups the blocked flats by who must act, the party with the most
-// flats first: one line of work, and one alert, per owner.
+// flats first: one line of work, and one alert, per owner. An organisation
+// is one owner whatever its reasons add (the developer collecting a fund
+// with one buyer or another), and the buyers are one owner, "买受人", for
+// whom their developer is told.
 func (r Rehearsal) Owners() []Owner {
 	var out []Owner
 	for _, u := range r.Units {
 		for _, p := range u.Owners {
+			p = ownerOf(p)
 			i := slices.IndexFunc(out, func(o Owner) bool { return o.Party == p })
 			if i < 0 {
 				out, i = append(out, Owner{Party: p}), len(out)
@@ -66,6 +70,23 @@ func (r Rehearsal) Owners() []Owner {
 	}
 	slices.SortStableFunc(out, func(a, b Owner) int { return len(b.Units) - len(a.Units) })
 	return out
+}
+
+// ownerOf is the owner a reason's party is grouped under: an organisation
+// by its id and its own name (without what the reason adds after it, as in
+// "某公司（代收）、买受人李霞"), the buyers as one party, anyone else by name.
+func ownerOf(p handover.Party) handover.Party {
+	switch {
+	case p.Kind == identity.Individual:
+		return handover.Party{Kind: identity.Individual, Name: "买受人"}
+	case p.OrgID != 0:
+		name := p.Name
+		if i := strings.IndexAny(name, "（、"); i > 0 {
+			name = name[:i]
+		}
+		return handover.Party{Kind: p.Kind, OrgID: p.OrgID, Name: name}
+	}
+	return p
 }
 
 // BlockedUnits is the set of flats the rehearsal found blocked.
@@ -101,6 +122,9 @@ func (db *DB) RehearseHandover(ctx context.Context, actor audit.Actor, cal *cale
 	if ev.State == "done" && ev.Blocked == 0 {
 		return r, problem.New(problem.Conflict, "handover.done", "该交房批量已全部办结，无需预演")
 	}
+	if ev.State == "running" {
+		return r, problem.New(problem.Conflict, "handover.running", "批量办理正在进行，办完或暂停后再预演")
+	}
 	if err := requireAutoReview(ctx, db.r(), p.Jurisdiction); err != nil {
 		r.Problems = append(r.Problems, problem.As(err).Message)
 	}
@@ -111,9 +135,10 @@ func (db *DB) RehearseHandover(ctx context.Context, actor audit.Actor, cal *cale
 	for {
 		var units []RehearsalUnit
 		var looked int
+		var unreviewed bool
 		err := db.transact(ctx, actor, func(tx *Tx) error {
 			var err error
-			if units, looked, cursor, err = tx.rehearseChunk(ctx, cal, ev, cursor); err != nil {
+			if units, looked, cursor, unreviewed, err = tx.rehearseChunk(ctx, cal, ev, cursor); err != nil {
 				return err
 			}
 			return errDryRun
@@ -124,52 +149,68 @@ func (db *DB) RehearseHandover(ctx context.Context, actor audit.Actor, cal *cale
 		r.Total += looked
 		r.Blocked += len(units)
 		r.Units = append(r.Units, units...)
+		if unreviewed && !slices.Contains(r.Problems, notReviewed) {
+			r.Problems = append(r.Problems, notReviewed)
+		}
 		if looked < BatchChunk {
 			break
 		}
 	}
 	r.Ready = r.Total - r.Blocked
-	err = db.transact(ctx, actor, func(tx *Tx) error { return tx.recordRehearsal(ctx, &r) })
-	return r, err
+	if err := db.transact(ctx, actor, func(tx *Tx) error { return tx.recordRehearsal(ctx, &r) }); err != nil {
+		return r, err
+	}
+	return db.rehearsal(ctx, `id = $1`, r.ID) // with each flat's room
 }
+
+// notReviewed is the event-wide problem of flats whose combined
+// application the jurisdiction does not let the system review: the batch
+// cannot take them at all.
+const notReviewed = "部分户的登记事项不在本辖区允许系统自动审核的范围内（如贷款户的抵押权登记），批量办理不能受理；请在本辖区配置中允许自动审核"
 
 // rehearseChunk decides the next BatchChunk flats of the event after
 // cursor as the batch would, in a transaction the caller rolls back. It
 // returns the blocked ones, how many it looked at and the new cursor.
-func (tx *Tx) rehearseChunk(ctx context.Context, cal *calendar.Calendar, ev handover.Event, cursor int64) ([]RehearsalUnit, int, int64, error) {
-	units, err := chunkUnits(ctx, tx, ev.ID, cursor)
-	if err != nil || len(units) == 0 {
-		return nil, 0, cursor, err
-	}
+func (tx *Tx) rehearseChunk(ctx context.Context, cal *calendar.Calendar, ev handover.Event, cursor int64) (
+	blocked []RehearsalUnit, looked int, next int64, unreviewed bool, err error) {
 	p, err := lockProject(ctx, tx, ev.ProjectID)
 	if err != nil {
-		return nil, 0, cursor, err
+		return nil, 0, cursor, false, err
+	}
+	units, err := chunkUnits(ctx, tx, ev.ID, cursor)
+	if err != nil || len(units) == 0 {
+		return nil, 0, cursor, false, err
 	}
 	ids := make([]int64, len(units))
 	for i, u := range units {
 		ids[i] = u.unit
 	}
 	if err := tx.lockUnits(ctx, ids...); err != nil {
-		return nil, 0, cursor, err
+		return nil, 0, cursor, false, err
 	}
 	facts, err := tx.db.readinessFacts(ctx, tx.q(), p, unitRange{ids[0], ids[len(ids)-1]}, calendar.DateOf(tx.now))
 	if err != nil {
-		return nil, 0, cursor, err
+		return nil, 0, cursor, false, err
 	}
-	var blocked []RehearsalUnit
 	for _, u := range units {
 		if u.application != 0 {
 			continue // recorded by an earlier run: the batch certifies it
 		}
 		_, plan, err := tx.planBatchUnit(ctx, cal, facts, u)
+		if problem.CodeOf(err) == "handover.auto_review_failed" {
+			// The flat itself is ready; the jurisdiction's policy stops it
+			// (an event-wide problem), and the transaction is rolled back.
+			unreviewed = true
+			continue
+		}
 		if err != nil {
-			return nil, 0, cursor, err
+			return nil, 0, cursor, false, err
 		}
 		if len(plan.Blocked) > 0 {
 			blocked = append(blocked, RehearsalUnit{UnitID: u.unit, Reasons: plan.Blocked, Owners: plan.Owners})
 		}
 	}
-	return blocked, len(units), ids[len(ids)-1], nil
+	return blocked, len(units), ids[len(ids)-1], unreviewed, nil
 }
 
 // recordRehearsal stores what a rehearsal found and audits it.
@@ -192,23 +233,28 @@ func (tx *Tx) recordRehearsal(ctx context.Context, r *Rehearsal) error {
 	return nil
 }
 
-// LatestRehearsal is the event's newest rehearsal made no later than the instant
-// before (zero: the newest of all), with its blocked flats; ok is false
-// when there is none.
+// LatestRehearsal is the event's newest rehearsal made no later than the
+// instant before (zero: the newest of all), with its blocked flats; ok is
+// false when there is none.
 func (db *DB) LatestRehearsal(ctx context.Context, eventID int64, before time.Time) (Rehearsal, bool, error) {
-	r := Rehearsal{EventID: eventID}
 	if before.IsZero() {
 		before = time.Date(9999, 1, 1, 0, 0, 0, 0, time.UTC)
 	}
-	var problems string
-	err := db.r().QueryRowContext(ctx, `SELECT id, run_at, run_by, total, ready, blocked, problems FROM handover_rehearsals
-		WHERE event_id = $1 AND run_at <= $2 ORDER BY id DESC LIMIT 1`, eventID, before).
-		Scan(&r.ID, &r.RunAt, &r.RunBy, &r.Total, &r.Ready, &r.Blocked, &problems)
-	if errors.Is(err, sql.ErrNoRows) {
+	r, err := db.rehearsal(ctx, `id = (SELECT MAX(id) FROM handover_rehearsals WHERE event_id = $1 AND run_at <= $2)`, eventID, before)
+	if problem.KindOf(err) == problem.NotFound {
 		return r, false, nil
 	}
+	return r, err == nil, err
+}
+
+// rehearsal reads the rehearsal where cond holds, with its blocked flats.
+func (db *DB) rehearsal(ctx context.Context, cond string, args ...any) (Rehearsal, error) {
+	var r Rehearsal
+	var problems string
+	err := db.r().QueryRowContext(ctx, `SELECT id, event_id, run_at, run_by, total, ready, blocked, problems FROM handover_rehearsals WHERE `+cond, args...).
+		Scan(&r.ID, &r.EventID, &r.RunAt, &r.RunBy, &r.Total, &r.Ready, &r.Blocked, &problems)
 	if err != nil {
-		return r, false, err
+		return r, notFound(err, "rehearsal.not_found", "没有预演记录")
 	}
 	if problems != "" {
 		r.Problems = strings.Split(problems, "\n")
@@ -216,22 +262,22 @@ func (db *DB) LatestRehearsal(ctx context.Context, eventID int64, before time.Ti
 	rows, err := db.r().QueryContext(ctx, `SELECT x.unit_id, b.name || ' ' || u.room, x.reasons, x.owners FROM handover_rehearsal_units x
 		JOIN units u ON u.id = x.unit_id JOIN buildings b ON b.id = u.building_id WHERE x.rehearsal_id = $1 ORDER BY x.unit_id`, r.ID)
 	if err != nil {
-		return r, false, err
+		return r, err
 	}
 	defer rows.Close()
 	for rows.Next() {
 		var u RehearsalUnit
 		var reasons, owners string
 		if err := rows.Scan(&u.UnitID, &u.Room, &reasons, &owners); err != nil {
-			return r, false, err
+			return r, err
 		}
 		u.Reasons = strings.Split(reasons, "\n")
 		if err := json.Unmarshal([]byte(owners), &u.Owners); err != nil {
-			return r, false, fmt.Errorf("rehearsal %d unit %d: %w", r.ID, u.UnitID, err)
+			return r, fmt.Errorf("rehearsal %d unit %d: %w", r.ID, u.UnitID, err)
 		}
 		r.Units = append(r.Units, u)
 	}
-	return r, true, rows.Err()
+	return r, rows.Err()
 }
 
 // RehearsalComparison sets the flats a handover's batch blocked beside the
@@ -281,19 +327,23 @@ type dueEvent struct {
 	id, project  int64
 	name         string
 	jurisdiction string
+	developer    int64
 	heldOn       calendar.Date
-	daysLeft     int // working days to the day
+	daysLeft     int // working days to the day (negative: past)
 	lead         int // the jurisdiction's rehearsal lead
 }
 
-// rehearsalsDue lists the handovers planned (not yet run) from today on
-// whose day is at most their jurisdiction's rehearsal lead of working days
-// away (handover.SettingRehearsalDays).
+// rehearsalsDue lists the handovers planned and not yet run whose day is
+// at most their jurisdiction's rehearsal lead of working days away
+// (handover.SettingRehearsalDays), or already past: until the batch runs,
+// its flats are still to be warned of. A day too far off for the lead is
+// not counted in working days at all, so that a handover scheduled into a
+// year whose holidays are not yet published is simply not due.
 func (db *DB) rehearsalsDue(ctx context.Context, cal *calendar.Calendar) ([]dueEvent, error) {
 	today := calendar.DateOf(db.Now())
-	rows, err := db.r().QueryContext(ctx, `SELECT e.id, e.project_id, p.name, p.jurisdiction, e.held_on, j.region FROM handover_events e
+	rows, err := db.r().QueryContext(ctx, `SELECT e.id, e.project_id, p.name, p.jurisdiction, p.developer_org, e.held_on, j.region FROM handover_events e
 		JOIN projects p ON p.id = e.project_id JOIN jurisdictions j ON j.code = p.jurisdiction
-		WHERE e.state = 'planned' AND e.held_on >= $1 ORDER BY e.held_on, e.id`, today.String())
+		WHERE e.state = 'planned' ORDER BY e.held_on, e.id`)
 	if err != nil {
 		return nil, err
 	}
@@ -304,7 +354,7 @@ func (db *DB) rehearsalsDue(ctx context.Context, cal *calendar.Calendar) ([]dueE
 	var all []row
 	for rows.Next() {
 		var r row
-		if err := rows.Scan(&r.id, &r.project, &r.name, &r.jurisdiction, &r.held, &r.region); err != nil {
+		if err := rows.Scan(&r.id, &r.project, &r.name, &r.jurisdiction, &r.developer, &r.held, &r.region); err != nil {
 			rows.Close()
 			return nil, err
 		}
@@ -327,8 +377,12 @@ func (db *DB) rehearsalsDue(ctx context.Context, cal *calendar.Calendar) ([]dueE
 		if r.heldOn, err = calendar.ParseDate(r.held); err != nil {
 			return nil, err
 		}
+		// lead working days span at most lead·7/5 days, and a holiday week.
+		if r.heldOn.After(today.AddDays(lead*7/5 + 15)) {
+			continue
+		}
 		if r.daysLeft, _, err = cal.WorkdaysBetween(today, r.heldOn, r.region); err != nil {
-			return nil, err
+			continue // the calendar cannot count to the day: not due
 		}
 		if r.daysLeft <= lead {
 			r.lead = lead
@@ -340,8 +394,10 @@ func (db *DB) rehearsalsDue(ctx context.Context, cal *calendar.Calendar) ([]dueE
 
 // RehearseDue is the nightly 交房预演: every handover due a rehearsal
 // (rehearsalsDue) and not yet rehearsed today is rehearsed by the
-// platform. It returns how many were. Run hourly, it rehearses each once a
-// day, on the first run after midnight.
+// platform. It returns how many were; one that fails (its error is
+// returned with the others') does not keep the others from their
+// rehearsal. Run hourly, it rehearses each once a day, on the first run
+// after midnight.
 func (db *DB) RehearseDue(ctx context.Context, cal *calendar.Calendar, keys *certificate.Keyring) (int, error) {
 	due, err := db.rehearsalsDue(ctx, cal)
 	if err != nil {
@@ -349,6 +405,7 @@ func (db *DB) RehearseDue(ctx context.Context, cal *calendar.Calendar, keys *cer
 	}
 	midnight := calendar.DateOf(db.Now()).Start()
 	n := 0
+	var errs []error
 	for _, e := range due {
 		last, ok, err := db.LatestRehearsal(ctx, e.id, time.Time{})
 		if err != nil {
@@ -358,11 +415,12 @@ func (db *DB) RehearseDue(ctx context.Context, cal *calendar.Calendar, keys *cer
 			continue
 		}
 		if _, err := db.RehearseHandover(ctx, audit.System(), cal, e.id, keys); err != nil {
-			return n, fmt.Errorf("rehearsal of handover %d: %w", e.id, err)
+			errs = append(errs, fmt.Errorf("rehearsal of handover %d: %w", e.id, err))
+			continue
 		}
 		n++
 	}
-	return n, nil
+	return n, errors.Join(errs...)
 }
 
 // findRehearsalBlocks: for each handover due a rehearsal, one finding per
@@ -385,14 +443,25 @@ func findRehearsalBlocks(ctx context.Context, c *alertContext) ([]supervision.Fi
 			first := o.Units[0]
 			reason := first.Reasons[0]
 			for i, p := range first.Owners {
-				if p == o.Party {
+				if ownerOf(p) == o.Party {
 					reason = first.Reasons[i]
 					break
 				}
 			}
+			// Who is told: the organisation; for the registry's own work,
+			// the jurisdiction's registration centre; for the buyers,
+			// their developer.
+			org := o.Party.OrgID
+			switch {
+			case org != 0:
+			case o.Party.Kind == identity.Registry:
+				org = c.orgs[e.jurisdiction][identity.Registry]
+			case o.Party.Kind == identity.Individual:
+				org = e.developer
+			}
 			out = append(out, supervision.RehearsalBlock(supervision.RehearsalFacts{EventID: e.id, ProjectID: e.project, Project: e.name,
-				Jurisdiction: e.jurisdiction, HeldOn: e.heldOn, DaysLeft: e.daysLeft, Owner: o.Party.Name, OwnerOrg: o.Party.OrgID,
-				Units: len(o.Units), First: first.Room + "：" + reason}, e.lead, c.now))
+				Jurisdiction: e.jurisdiction, HeldOn: e.heldOn, DaysLeft: e.daysLeft, Owner: o.Party.Name, OwnerKind: string(o.Party.Kind),
+				OwnerOrg: org, Units: len(o.Units), First: first.Room + "：" + reason}, e.lead, c.now))
 		}
 	}
 	return out, nil

@@ -2,12 +2,16 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"handover/internal/access"
+	"handover/internal/calendar"
+	"handover/internal/handover"
 	"handover/internal/identity"
+	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
 	"handover/internal/supervision"
@@ -128,10 +132,12 @@ func TestRehearsalForeseesTheBatch(t *testing.T) {
 		!strings.Contains(strings.Join(cmp.Unforeseen[0].Reasons, ""), "查封") {
 		t.Errorf("comparison: %+v; want the nightly rehearsal, and the one flat sealed after it unforeseen", cmp)
 	}
-	// A done event is not rehearsed again.
+	// A done batch with blocked flats is rehearsed again for those alone:
+	// the tax paid since, the sealed two remain.
 	x.db.PayDeedTax(ctx, actor(x.f, "shuiwu"), x.contracts[4].ID, "补缴", "api")
-	if _, err := x.db.RehearseHandover(ctx, x.dev, x.cal, ev.ID, x.keys); err != nil {
-		t.Errorf("a rehearsal of the blocked flats left: %v", err)
+	again, err := x.db.RehearseHandover(ctx, x.dev, x.cal, ev.ID, x.keys)
+	if err != nil || again.Total != 3 || again.Blocked != 2 {
+		t.Errorf("a rehearsal of the blocked flats left: total %d blocked %d (%v), want 3 and 2", again.Total, again.Blocked, err)
 	}
 }
 
@@ -142,4 +148,72 @@ func equalCounts(a, b map[string]int) bool {
 		}
 	}
 	return len(a) == len(b)
+}
+
+// What keeps a whole batch from running is the rehearsal's finding, not
+// its failure: with automatic review off the rehearsal is recorded with
+// that problem. A batch running is not rehearsed beside it. A handover in
+// a year whose holidays are not published yet is not due, and keeps
+// neither the nightly run nor the alerts from the others.
+func TestRehearsalEventWideProblems(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	schedule := func(held, notice string) int64 {
+		t.Helper()
+		ev, err := x.db.ScheduleHandover(ctx, x.dev, handover.Event{ProjectID: x.project.ID, Buildings: []int64{x.building},
+			HeldOn: calendar.MustDate(held), Place: "售楼部", Mode: handover.OnSite, NoticeOn: calendar.MustDate(notice)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ev.ID
+	}
+	id := schedule("2026-03-20", "2026-03-10")
+	r, err := x.db.RehearseHandover(ctx, x.dev, x.cal, id, x.keys)
+	if err != nil {
+		t.Fatalf("a rehearsal with automatic review off: %v, want it recorded with the problem", err)
+	}
+	if len(r.Problems) == 0 || !strings.Contains(strings.Join(r.Problems, "；"), "自动审核") || r.Blocked != 0 {
+		t.Errorf("problems %q, blocked %d; want automatic review named and no flat blamed", r.Problems, r.Blocked)
+	}
+	exec(t, x.db, `UPDATE handover_events SET state = 'running' WHERE id = $1`, id)
+	if _, err := x.db.RehearseHandover(ctx, x.dev, x.cal, id, x.keys); problem.CodeOf(err) != "handover.running" {
+		t.Errorf("a rehearsal beside the running batch: %v, want handover.running", err)
+	}
+	exec(t, x.db, `UPDATE handover_events SET state = 'done' WHERE id = $1`, id)
+
+	// A later building's handover five years ahead, beyond any published
+	// holiday notice.
+	far := schedule("2031-06-02", "2031-05-02")
+	if n, err := x.db.RehearseDue(ctx, x.cal, x.keys); err != nil || n != 0 {
+		t.Errorf("nightly with a handover in 2031: %d rehearsed, %v; want none and no error", n, err)
+	}
+	if _, err := x.db.EvaluateAlerts(ctx, x.cal); err != nil {
+		t.Errorf("alerts with a handover in 2031: %v", err)
+	}
+	if _, ok, _ := x.db.LatestRehearsal(ctx, far, time.Time{}); ok {
+		t.Errorf("the handover in 2031 was rehearsed")
+	}
+}
+
+// Flats are grouped by who must act: an organisation once, whatever its
+// reasons add after its name; the buyers as one party, never by name.
+func TestRehearsalOwners(t *testing.T) {
+	dev := handover.Party{Kind: identity.Developer, OrgID: 7, Name: "天山房地产（代收）、买受人李霞"}
+	r := store.Rehearsal{Units: []store.RehearsalUnit{
+		{UnitID: 1, Owners: []handover.Party{dev}},
+		{UnitID: 2, Owners: []handover.Party{{Kind: identity.Developer, OrgID: 7, Name: "天山房地产（代收）、买受人陈敏"}, {Kind: identity.Tax, OrgID: 9, Name: "税务局、买受人"}}},
+		{UnitID: 3, Owners: []handover.Party{{Kind: identity.Individual, Name: "买受人李洋"}}},
+		{UnitID: 4, Owners: []handover.Party{{Kind: identity.Individual, Name: "买受人王芳"}, {Kind: identity.Individual, Name: "买受人王芳"}}},
+	}}
+	var got []string
+	for _, o := range r.Owners() {
+		var units []string
+		for _, u := range o.Units {
+			units = append(units, fmt.Sprint(u.UnitID))
+		}
+		got = append(got, o.Party.Name+":"+strings.Join(units, ","))
+	}
+	if want := "天山房地产:1,2 买受人:3,4 税务局:2"; strings.Join(got, " ") != want {
+		t.Errorf("owners: got %q, want %q", strings.Join(got, " "), want)
+	}
 }

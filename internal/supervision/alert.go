@@ -353,7 +353,8 @@ type RehearsalFacts struct {
 	HeldOn       calendar.Date
 	DaysLeft     int    // working days to the handover
 	Owner        string // who must act
-	OwnerOrg     int64  // its organisation, when the rule names one
+	OwnerKind    string // its kind of organisation ("" when none)
+	OwnerOrg     int64  // the organisation told
 	Units        int    // the flats waiting on it
 	First        string // one of its reasons, with the flat
 }
@@ -363,13 +364,16 @@ type RehearsalFacts struct {
 // that the flats get their certificates with the keys. Under half the
 // rehearsal's lead left, it is critical.
 func RehearsalBlock(f RehearsalFacts, leadDays int, now time.Time) Finding {
-	sev := Warning
-	if f.DaysLeft*2 <= leadDays {
+	sev, when := Warning, fmt.Sprintf("还有%d个工作日", f.DaysLeft)
+	switch {
+	case f.DaysLeft < 0:
+		sev, when = Critical, "交房日已过，批量尚未办理"
+	case f.DaysLeft*2 <= leadDays:
 		sev = Critical
 	}
 	return Finding{Kind: RehearsalBlocked, Severity: sev, Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.OwnerOrg,
-		Subject: fmt.Sprintf("handover:%d:rehearsal:%s", f.EventID, f.Owner), Link: fmt.Sprintf("/handover/%d#rehearsal", f.EventID),
-		Message: fmt.Sprintf("%s %s交房（还有%d个工作日）：预演中%d户因待%s处理的事项不能当日发证，如%s", f.Project, f.HeldOn.Chinese(), f.DaysLeft,
+		Subject: fmt.Sprintf("handover:%d:rehearsal:%s:%d:%s", f.EventID, f.OwnerKind, f.OwnerOrg, f.Owner), Link: fmt.Sprintf("/handover/%d#rehearsal", f.EventID),
+		Message: fmt.Sprintf("%s %s交房（%s）：预演中%d户因待%s处理的事项不能当日发证，如%s", f.Project, f.HeldOn.Chinese(), when,
 			f.Units, f.Owner, f.First), At: now}
 }
 

@@ -396,8 +396,8 @@ func TestBrowserHandoverBatch(t *testing.T) {
 	if got := webtest.Text(t, s.b, `#rehearsal-units tbody tr td:last-child`); !strings.Contains(got, "契税") {
 		t.Errorf("the rehearsal's blocked flat: %q, want the unpaid deed tax", got)
 	}
-	if got := webtest.Text(t, s.b, `#rehearsal-owners tbody tr:first-child .owner`); !strings.Contains(got, "买受人") {
-		t.Errorf("who must act: %q, want the tax bureau and the buyer", got)
+	if got := webtest.Text(t, s.b, `#rehearsal-owners tbody tr:first-child .owner`); !strings.Contains(got, "税务局") {
+		t.Errorf("who must act: %q, want the tax bureau", got)
 	}
 	if got := webtest.Text(t, s.b, "#done"); got != "0" {
 		t.Errorf("after the rehearsal %q flats done, want 0", got)
