@@ -286,7 +286,7 @@ func (db *DB) rehearsal(ctx context.Context, cond string, args ...any) (Rehearsa
 type RehearsalComparison struct {
 	Rehearsed  bool      // a rehearsal preceded the batch
 	Rehearsal  Rehearsal // the last one before it
-	Blocked    int       // the flats the batch blocked
+	Blocked    int       // the flats the batch blocked on the day
 	Foreseen   int       // of them, those the rehearsal named
 	Unforeseen []handover.UnitOutcome
 }
@@ -308,7 +308,10 @@ func (db *DB) RehearsalComparison(ctx context.Context, eventID int64) (Rehearsal
 	}
 	named := c.Rehearsal.BlockedUnits()
 	for _, u := range units {
-		if u.State != handover.UnitBlocked {
+		// Blocked on the day: blocked still, or handed over and certified
+		// only after the day by a later run of the batch (whose reasons
+		// for the day are no longer kept).
+		if u.State != handover.UnitBlocked && !(u.State == handover.HandedOver && !u.HandedOverOn.IsZero() && !u.SameDay()) {
 			continue
 		}
 		c.Blocked++
