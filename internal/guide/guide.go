@@ -100,6 +100,26 @@ type Setting struct {
 // Option is one value a list setting may hold.
 type Option struct{ Code, Label string }
 
+// Normal writes a value as the setting keeps it: a list's codes in the
+// options' order (a code it does not offer dropped), anything else
+// trimmed. Two values that mean the same are then equal.
+func (s Setting) Normal(v string) string {
+	if len(s.Options) == 0 {
+		return strings.TrimSpace(v)
+	}
+	have := strings.Split(v, ",")
+	for i := range have {
+		have[i] = strings.TrimSpace(have[i])
+	}
+	var out []string
+	for _, o := range s.Options {
+		if slices.Contains(have, o.Code) {
+			out = append(out, o.Code)
+		}
+	}
+	return strings.Join(out, ",")
+}
+
 // Value states v in the setting's words: its options' names, or the value
 // with its unit.
 func (s Setting) Value(v string) string {

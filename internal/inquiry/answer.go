@@ -41,20 +41,12 @@ func Answer(book []registry.Entry, u UnitFacts, today calendar.Date) (Result, in
 		}
 		r.Rights = append(r.Rights, Right{Kind: rightLabel(e), CertNo: e.CertNo, RecordedOn: calendar.DateOf(e.RecordedAt).String(), Detail: detail(e)})
 	}
-	if st.OwnershipID == 0 {
-		return r, 0
-	}
-	for _, e := range book {
-		if e.ID != st.OwnershipID {
-			continue
+	for _, h := range registry.Holders(book, st) {
+		rh := ResultHolder{Name: h.Name, IDKind: h.IDKind, IDNumber: h.IDNumber}
+		if h.ShareDen != 0 {
+			rh.Share = fmt.Sprintf("%d/%d", h.ShareNum, h.ShareDen)
 		}
-		for _, h := range e.Holders {
-			rh := ResultHolder{Name: h.Name, IDKind: h.IDKind, IDNumber: h.IDNumber}
-			if h.ShareDen != 0 {
-				rh.Share = fmt.Sprintf("%d/%d", h.ShareNum, h.ShareDen)
-			}
-			r.Holders = append(r.Holders, rh)
-		}
+		r.Holders = append(r.Holders, rh)
 	}
 	return r, st.OwnershipID
 }

@@ -347,6 +347,17 @@ func Standing(book []Entry, today calendar.Date) ledger.Register {
 	return r
 }
 
+// Holders are the holders of the ownership that stands in the book, as
+// Standing found it (st.OwnershipID); none when no ownership stands.
+func Holders(book []Entry, st ledger.Register) []Holder {
+	for _, e := range book {
+		if e.ID == st.OwnershipID && st.OwnershipID != 0 {
+			return e.Holders
+		}
+	}
+	return nil
+}
+
 // Lapsed reports whether a seal's term ended before today (a zero today:
 // never).
 func Lapsed(e Entry, today calendar.Date) bool {

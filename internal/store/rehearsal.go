@@ -216,8 +216,8 @@ func (tx *Tx) rehearseChunk(ctx context.Context, cal *calendar.Calendar, ev hand
 // recordRehearsal stores what a rehearsal found and audits it.
 func (tx *Tx) recordRehearsal(ctx context.Context, r *Rehearsal) error {
 	r.RunAt = tx.now
-	id, err := tx.insertID(ctx, `INSERT INTO handover_rehearsals (event_id, run_at, run_by, total, ready, blocked, problems)
-		VALUES ($1, $2, $3, $4, $5, $6, $7)`, r.EventID, r.RunAt, r.RunBy, r.Total, r.Ready, r.Blocked, strings.Join(r.Problems, "\n"))
+	id, err := tx.insertID(ctx, `INSERT INTO handover_rehearsals (event_id, run_at, run_by, total, problems)
+		VALUES ($1, $2, $3, $4, $5)`, r.EventID, r.RunAt, r.RunBy, r.Total, strings.Join(r.Problems, "\n"))
 	if err != nil {
 		return err
 	}
@@ -251,8 +251,8 @@ func (db *DB) LatestRehearsal(ctx context.Context, eventID int64, before time.Ti
 func (db *DB) rehearsal(ctx context.Context, cond string, args ...any) (Rehearsal, error) {
 	var r Rehearsal
 	var problems string
-	err := db.r().QueryRowContext(ctx, `SELECT id, event_id, run_at, run_by, total, ready, blocked, problems FROM handover_rehearsals WHERE `+cond, args...).
-		Scan(&r.ID, &r.EventID, &r.RunAt, &r.RunBy, &r.Total, &r.Ready, &r.Blocked, &problems)
+	err := db.r().QueryRowContext(ctx, `SELECT id, event_id, run_at, run_by, total, problems FROM handover_rehearsals WHERE `+cond, args...).
+		Scan(&r.ID, &r.EventID, &r.RunAt, &r.RunBy, &r.Total, &problems)
 	if err != nil {
 		return r, notFound(err, "rehearsal.not_found", "没有预演记录")
 	}
@@ -277,6 +277,8 @@ func (db *DB) rehearsal(ctx context.Context, cond string, args ...any) (Rehearsa
 		}
 		r.Units = append(r.Units, u)
 	}
+	r.Blocked = len(r.Units)
+	r.Ready = r.Total - r.Blocked
 	return r, rows.Err()
 }
 

@@ -19,6 +19,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/presale"
 	"handover/internal/problem"
+	"handover/internal/registry"
 	"handover/internal/supervision"
 	"handover/internal/tax"
 )
@@ -177,7 +178,8 @@ func RuleSettings() []guide.Setting {
 		}})
 }
 
-// checkSettings refuses, field by field, values the rules cannot read and
+// checkSettings refuses, field by field, values the rules cannot read (the
+// rules' settings, the alert thresholds, the registration policy) and
 // settings the jurisdiction may not set (one the prefecture alone sets).
 func checkSettings(jurisdiction string, values map[string]string) error {
 	var f problem.Fields
@@ -204,6 +206,17 @@ func checkSettings(jurisdiction string, values map[string]string) error {
 		}
 	}
 	if _, err := supervision.ParseThresholds(thresholds); err != nil {
+		for k, m := range problem.As(err).Fields {
+			f.Add(k, m)
+		}
+	}
+	policy := map[string]string{}
+	for _, k := range registry.PolicySettings {
+		if v, ok := values[k]; ok {
+			policy[k] = v
+		}
+	}
+	if _, err := registry.ParsePolicy(policy); err != nil {
 		for k, m := range problem.As(err).Fields {
 			f.Add(k, m)
 		}

@@ -218,6 +218,8 @@ func TestPrefectureSetsCountyDefaults(t *testing.T) {
 		{"a county's deed-tax rate", "652301", tax.SettingProvincialRate, "0.04", county},
 		{"a county's retry limit", "652301", store.SettingMaxAttempts, "8", county},
 		{"a threshold out of bounds", "652301", supervision.SettingDeliveryDays, "0", county},
+		{"a registration time limit beyond the statutory 30 working days", "652301", registry.SettingDays, "40", county},
+		{"a matter the system may not review", "652301", registry.SettingAutoReview, "seal", county},
 	} {
 		err := x.db.PutSettings(ctx, tc.by, tc.j, map[string]string{tc.key: tc.value}, reason)
 		if p := problem.As(err); p == nil || p.Code != "setting.invalid" || p.Fields[tc.key] == "" {

@@ -640,7 +640,7 @@ func (s *Server) myPageOf(r *http.Request) (MyPage, error) {
 			return page, err
 		}
 		mu.Statuses = registry.Statuses(mu.Book)
-		mu.Holds = holdsOwnership(mu.Book, mu.Status.Register.OwnershipID, id)
+		mu.Holds = slices.ContainsFunc(registry.Holders(mu.Book, mu.Status.Register), func(h registry.Holder) bool { return strings.EqualFold(h.IDNumber, id) })
 		page.Units = append(page.Units, mu)
 	}
 	if page.Applications, err = s.db.Applications(ctx, 0, id); err != nil {
@@ -653,17 +653,6 @@ func (s *Server) myPageOf(r *http.Request) (MyPage, error) {
 		return page, err
 	}
 	return page, nil
-}
-
-// holdsOwnership reports whether the current ownership entry names the
-// person among its holders.
-func holdsOwnership(book []registry.Entry, ownership int64, id string) bool {
-	for _, e := range book {
-		if e.ID == ownership {
-			return slices.ContainsFunc(e.Holders, func(h registry.Holder) bool { return strings.EqualFold(h.IDNumber, id) })
-		}
-	}
-	return false
 }
 
 // myInquire is a holder's online query of their own flat: the signed

@@ -13,7 +13,6 @@ import (
 	"handover/internal/access"
 	"handover/internal/calendar"
 	"handover/internal/credit"
-	"handover/internal/guide"
 	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/presale"
@@ -995,28 +994,9 @@ func (s *Server) settingsForm(r *http.Request, js []identity.Jurisdiction, cur s
 	}
 	for _, rf := range rules {
 		page.Rules = append(page.Rules, RuleField{RuleInForce: rf, Locked: rf.Prefecture && !page.Prefecture})
-		page.Values[rf.Key] = inOptionOrder(rf.Setting, rf.Value)
+		page.Values[rf.Key] = rf.Normal(rf.Value)
 	}
 	return page, nil
-}
-
-// inOptionOrder writes a list setting's value as the form posts it: its
-// codes in the options' order. Other values are as they are.
-func inOptionOrder(rs guide.Setting, v string) string {
-	if len(rs.Options) == 0 {
-		return strings.TrimSpace(v)
-	}
-	have := strings.Split(v, ",")
-	for i := range have {
-		have[i] = strings.TrimSpace(have[i])
-	}
-	var out []string
-	for _, o := range rs.Options {
-		if slices.Contains(have, o.Code) {
-			out = append(out, o.Code)
-		}
-	}
-	return strings.Join(out, ",")
 }
 
 // rulesFromForm reads the rules' values the form shows (none when the
@@ -1027,20 +1007,19 @@ func rulesFromForm(r *http.Request, jurisdiction string, values map[string]strin
 		return
 	}
 	for _, rs := range store.RuleSettings() {
-		switch {
-		case rs.Prefecture && jurisdiction != identity.PrefectureCode:
-		case len(rs.Options) > 0:
-			values[rs.Key] = inOptionOrder(rs, strings.Join(r.PostForm[rs.Key], ","))
-		default:
-			values[rs.Key] = strings.TrimSpace(r.PostFormValue(rs.Key))
+		// A list posts one field per checked box; other values one field.
+		if !rs.Prefecture || jurisdiction == identity.PrefectureCode {
+			values[rs.Key] = rs.Normal(strings.Join(r.PostForm[rs.Key], ","))
 		}
 	}
 }
 
-// settingsFromForm reads the settings form: the values to store and the
-// policy it shows (nil reg when the form has no policy section), with
-// every bad threshold and policy field.
-func settingsFromForm(r *http.Request) (values, reg map[string]string, policy registry.Policy, err error) {
+// settingsFromForm reads the settings form: the values to store, and the
+// registration policy it shows (shown false when the form has no policy
+// section, which then leaves the policy alone). The store checks every
+// value (store.PutSettings); a policy that does not parse goes to it as
+// typed, to be refused field by field.
+func settingsFromForm(r *http.Request) (values map[string]string, policy registry.Policy, shown bool) {
 	values = map[string]string{}
 	for _, k := range settingKeys() {
 		values[k.Key] = string(credit.EffectFor(k.Key, r.PostFormValue(k.Key)))
@@ -1048,8 +1027,14 @@ func settingsFromForm(r *http.Request) (values, reg map[string]string, policy re
 	for _, t := range supervision.ThresholdSettings {
 		values[t.Key] = strings.TrimSpace(r.PostFormValue(t.Key))
 	}
+	// Only a form that shows the policy changes it: an unchecked box is
+	// absent from the post, and a form without the section must not read
+	// as every box unchecked.
+	if r.PostFormValue("registration.policy_form") != "1" {
+		return values, policy, false
+	}
 	// The registration policy: unchecked boxes are "no".
-	reg = map[string]string{registry.SettingSecondReview: "0", registry.SettingSeparateRecorder: "0",
+	reg := map[string]string{registry.SettingSecondReview: "0", registry.SettingSeparateRecorder: "0",
 		registry.SettingAutoReview: strings.Join(r.PostForm["auto_review"], ","), registry.SettingDays: strings.TrimSpace(r.PostFormValue(registry.SettingDays))}
 	if r.PostFormValue(registry.SettingSecondReview) == "1" {
 		reg[registry.SettingSecondReview] = "1"
@@ -1057,34 +1042,14 @@ func settingsFromForm(r *http.Request) (values, reg map[string]string, policy re
 	if r.PostFormValue(registry.SettingSeparateRecorder) == "1" {
 		reg[registry.SettingSeparateRecorder] = "1"
 	}
-	// Only a form that shows the policy changes it: an unchecked box is
-	// absent from the post, and a form without the section must not read
-	// as every box unchecked.
-	var perr error
-	if r.PostFormValue("registration.policy_form") == "1" {
-		policy, perr = registry.ParsePolicy(reg)
-	} else {
-		reg = nil
+	policy, err := registry.ParsePolicy(reg)
+	if err == nil {
+		reg = policy.Settings() // as stored: no automatic review is "none"
 	}
-	// Every threshold and the policy checked before anything is stored.
-	if _, err = supervision.ParseThresholds(values); err == nil {
-		err = perr
-	} else if perr != nil { // both wrong: show the policy's fields too
-		e := problem.As(err)
-		if e.Fields == nil {
-			e.Fields = map[string]string{}
-		}
-		for k, v := range problem.As(perr).Fields {
-			e.Fields[k] = v
-		}
-		err = e
+	for k, v := range reg {
+		values[k] = v
 	}
-	if err == nil && reg != nil {
-		for k, v := range policy.Settings() {
-			values[k] = v
-		}
-	}
-	return values, reg, policy, err
+	return values, policy, true
 }
 
 // settingsSave stores a jurisdiction's settings; the store decides access
@@ -1095,7 +1060,8 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	j := r.PostFormValue("jurisdiction")
-	values, reg, policy, bad := settingsFromForm(r)
+	values, policy, policyShown := settingsFromForm(r)
+	var bad error
 	rulesFromForm(r, j, values)
 	typed := SettingChangeForm{EffectiveOn: strings.TrimSpace(r.PostFormValue("effective_on")), Reason: strings.TrimSpace(r.PostFormValue("reason"))}
 	change := store.SettingChange{Reason: typed.Reason}
@@ -1138,7 +1104,7 @@ func (s *Server) settingsSave(w http.ResponseWriter, r *http.Request) error {
 		for k, v := range values {
 			page.Values[k] = v
 		}
-		if reg != nil {
+		if policyShown {
 			page.Policy = policy
 		}
 		page.Message, page.Errors, page.Change = e.Message, e.Fields, typed

@@ -1,8 +1,9 @@
 -- 交房预演 (docs/domain.md §5.12): a handover event's batch dry-run before
 -- its day, nightly from some working days before it and on demand: every
 -- check of the real batch in a transaction rolled back, nothing written but
--- this record. problems are the event-wide reasons the batch could not run
--- at all (one per line); each blocked flat has a row of
+-- this record. total is the flats the batch would take; problems are the
+-- event-wide reasons the batch could not run at all (one per line); each
+-- blocked flat (the others are ready) has a row of
 -- handover_rehearsal_units with its reasons (one per line) and who must act
 -- on each (owners, a JSON array in the reasons' order). Append-only: the
 -- last rehearsal before a run is what the run's blocked flats are compared
@@ -13,8 +14,6 @@ CREATE TABLE handover_rehearsals (
 	run_at    {{TIME}} NOT NULL,
 	run_by    BIGINT NOT NULL DEFAULT 0,
 	total     INTEGER NOT NULL,
-	ready     INTEGER NOT NULL,
-	blocked   INTEGER NOT NULL,
 	problems  TEXT NOT NULL DEFAULT ''
 );
 CREATE INDEX handover_rehearsals_event ON handover_rehearsals (event_id, id);
