@@ -2,15 +2,14 @@ package web
 
 import (
 	"fmt"
-	"html"
 	"html/template"
 	"net/http"
 	"net/url"
 	"strconv"
-	"strings"
 
 	"handover/internal/access"
 	"handover/internal/calendar"
+	"handover/internal/chart"
 	"handover/internal/identity"
 	"handover/internal/store"
 	"handover/internal/supervision"
@@ -116,16 +115,16 @@ func (s *Server) dashboard(r *http.Request, q store.DashboardQuery, js []identit
 	page.Median, page.HasSpans = d.Quantile(0.5)
 	page.P90, _ = d.Quantile(0.9)
 	qs := string(page.Q())
-	var bars []bar
+	var bars []chart.Bar
 	for _, st := range supervision.UnitStages {
-		bars = append(bars, bar{Label: st.Label(), Value: d.UnitsByStage[st], Href: "/dashboard/units?stage=" + string(st) + "&" + qs})
+		bars = append(bars, chart.Bar{Label: st.Label(), Value: d.UnitsByStage[st], Href: "/dashboard/units?stage=" + string(st) + "&" + qs})
 	}
-	page.StageChart = hbarChart("各阶段户数", bars)
-	var months []monthBar
+	page.StageChart = chart.HBars("各阶段户数", bars)
+	var months []chart.Pair
 	for _, m := range d.Trend {
-		months = append(months, monthBar{Month: m.Month, A: m.HandedOver, B: m.SameDay, Href: "/dashboard/units?month=" + m.Month + "&" + qs})
+		months = append(months, chart.Pair{Label: m.Month[5:] + "月", Name: m.Month, A: m.HandedOver, B: m.SameDay, Href: "/dashboard/units?month=" + m.Month + "&" + qs})
 	}
-	page.TrendChart = trendChart("按月交房户数与当日发证户数", months)
+	page.TrendChart = chart.Pairs("按月交房户数与当日发证户数", "交房", "交房当日发证", months)
 	return page, nil
 }
 
@@ -201,72 +200,6 @@ func (s *Server) dashboardProjects(w http.ResponseWriter, r *http.Request) error
 	back := url.Values{"from": {q.From.String()}, "to": {q.To.String()}, "jurisdiction": {q.Jurisdiction}}
 	return s.render(w, 200, "dashboardprojects", DashboardProjectsPage{Base: s.base(r, "项目："+stage.Label()), Title: stage.Label(), Projects: ps,
 		JNames: names, Back: "/dashboard?" + back.Encode()})
-}
-
-// ---- charts: plain SVG drawn on the server, the numbers also in tables
-
-type bar struct {
-	Label string
-	Value int
-	Href  string
-}
-
-// hbarChart draws horizontal bars, each a link to its records.
-func hbarChart(title string, bars []bar) template.HTML {
-	const w, left, rowH = 640, 150, 28
-	top := 8
-	h := top + rowH*len(bars) + 8
-	maxV := 1
-	for _, b := range bars {
-		maxV = max(maxV, b.Value)
-	}
-	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`, html.EscapeString(title), w, h)
-	fmt.Fprintf(&sb, `<title>%s</title>`, html.EscapeString(title))
-	for i, b := range bars {
-		y := top + i*rowH
-		bw := (w - left - 70) * b.Value / maxV
-		fmt.Fprintf(&sb, `<a href="%s"><text x="%d" y="%d" text-anchor="end" class="label">%s</text>`, html.EscapeString(b.Href), left-8, y+17, html.EscapeString(b.Label))
-		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%d" height="%d" class="bar s%d"></rect>`, left, y+4, max(bw, 1), rowH-8, i%5)
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" class="value">%d</text></a>`, left+max(bw, 1)+6, y+17, b.Value)
-	}
-	sb.WriteString(`</svg>`)
-	return template.HTML(sb.String()) // every text is escaped above
-}
-
-type monthBar struct {
-	Month string
-	A, B  int // handed over, of which the same day
-	Href  string
-}
-
-// trendChart draws two bars a month: units handed over and those with the
-// certificate on the day.
-func trendChart(title string, months []monthBar) template.HTML {
-	const w, h, bottom, top, left = 640, 240, 40, 16, 36
-	maxV := 1
-	for _, m := range months {
-		maxV = max(maxV, m.A, m.B)
-	}
-	slot := (w - left) / max(len(months), 1)
-	scale := func(v int) int { return (h - bottom - top) * v / maxV }
-	var sb strings.Builder
-	fmt.Fprintf(&sb, `<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`, html.EscapeString(title), w, h)
-	fmt.Fprintf(&sb, `<title>%s</title>`, html.EscapeString(title))
-	fmt.Fprintf(&sb, `<line x1="%d" y1="%d" x2="%d" y2="%d" class="axis"></line>`, left, h-bottom, w, h-bottom)
-	fmt.Fprintf(&sb, `<text x="%d" y="%d" class="value" text-anchor="end">%d</text>`, left-4, top+4, maxV)
-	for i, m := range months {
-		x := left + i*slot + slot/6
-		bw := slot / 3
-		fmt.Fprintf(&sb, `<a href="%s">`, html.EscapeString(m.Href))
-		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%d" height="%d" class="bar s0"><title>%s 交房 %d 户</title></rect>`, x, h-bottom-scale(m.A), bw, scale(m.A), m.Month, m.A)
-		fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="%d" height="%d" class="bar s1"><title>%s 当日发证 %d 户</title></rect>`, x+bw, h-bottom-scale(m.B), bw, scale(m.B), m.Month, m.B)
-		fmt.Fprintf(&sb, `<text x="%d" y="%d" class="label" text-anchor="middle">%s</text></a>`, x+bw, h-bottom+16, m.Month[5:]+"月")
-	}
-	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="10" height="10" class="bar s0"></rect><text x="%d" y="%d" class="label">交房</text>`, left, h-14, left+14, h-5)
-	fmt.Fprintf(&sb, `<rect x="%d" y="%d" width="10" height="10" class="bar s1"></rect><text x="%d" y="%d" class="label">交房当日发证</text>`, left+60, h-14, left+74, h-5)
-	sb.WriteString(`</svg>`)
-	return template.HTML(sb.String()) // numbers and escaped text only
 }
 
 // ReportPage is the printable report (通报).

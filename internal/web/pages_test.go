@@ -13,6 +13,7 @@ import (
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/certificate"
+	"handover/internal/chart"
 	"handover/internal/code"
 	"handover/internal/completion"
 	"handover/internal/credit"
@@ -281,7 +282,7 @@ func completionSamples(b Base, proj ledger.Project, building ledger.Building, un
 				Overdue: []supervision.OverdueLine{{OrgName: "人防办", Kind: supervision.AcceptanceOverdue, Count: 1}}}
 			return DashboardPage{Base: b, Jurisdictions: []identity.Jurisdiction{{Code: "652301", Name: "昌吉市"}}, Prefecture: true, D: d, Name: "昌吉市", Median: 8, P90: 8, HasSpans: true,
 				Query: store.DashboardQuery{Jurisdiction: "652301", From: d.From, To: d.To}, UnitStages: supervision.UnitStages, ProjectStages: supervision.ProjectStages,
-				StageChart: hbarChart("t", []bar{{Label: "<已交房>", Value: 4, Href: "/x?a=1&b=2"}}), TrendChart: trendChart("t", []monthBar{{Month: "2026-11", A: 4, B: 3}})}
+				StageChart: chart.HBars("t", []chart.Bar{{Label: "<已交房>", Value: 4, Href: "/x?a=1&b=2"}}), TrendChart: chart.Pairs("t", "交房", "交房当日发证", []chart.Pair{{Label: "11月", Name: "2026-11", A: 4, B: 3}})}
 		}(),
 		"dashboardunits": DashboardUnitsPage{Base: b, Title: "t", List: store.Listed[store.DashboardUnit]{Rows: []store.DashboardUnit{{UnitID: 1, ProjectID: 1, Project: "p", Building: "1号楼", Room: "101",
 			UnitNo: "652301004007GB00121F00030001", DueOn: "2026-12-31"}}, Total: 3, Page: store.Page{Number: 1, Size: 50}}, Pager: Pager{Total: 3, First: 1, Last: 1, Number: 1, Pages: 1},
