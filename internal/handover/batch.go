@@ -3,6 +3,7 @@ package handover
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 
 	"handover/internal/calendar"
@@ -194,9 +195,30 @@ func (p *UnitPlan) NoApplication() {
 }
 
 // BlockBy adds the reasons registration refused the flat's application
-// with, each with who fixes it.
+// with, each with who fixes it (FixerParty).
 func (p *UnitPlan) BlockBy(reasons []problem.Reason) {
 	for _, r := range reasons {
-		p.block(r.Message, Party{Name: r.Fixer})
+		p.block(r.Message, FixerParty(r.Fixer))
 	}
+}
+
+// FixerParty is the party a registration rule's fixer names, by the kind
+// of organisation its text begins with (the rules write who fixes a
+// refusal first: "开发企业（申请首次登记…）", "买受人（…）", "住建部门…",
+// "登记机构…"), so that a rehearsal's alert reaches it; a party outside
+// the platform (the court that sealed the flat, a mortgagee, the holder of
+// a pre-notice) keeps no kind.
+func FixerParty(fixer string) Party {
+	p := Party{Name: fixer}
+	for _, k := range []struct {
+		prefix string
+		kind   identity.OrgKind
+	}{{"开发企业", identity.Developer}, {"买受人", identity.Individual}, {"住建部门", identity.Housing},
+		{"登记机构", identity.Registry}, {"受理人员", identity.Registry}} {
+		if strings.HasPrefix(fixer, k.prefix) {
+			p.Kind = k.kind
+			break
+		}
+	}
+	return p
 }

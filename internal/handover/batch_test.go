@@ -2,6 +2,7 @@ package handover
 
 import (
 	"errors"
+	"handover/internal/identity"
 	"slices"
 	"strings"
 	"testing"
@@ -210,5 +211,26 @@ func TestCheckReceiverAndAutoReview(t *testing.T) {
 	}
 	if err := CheckAutoReview(registry.Policy{AutoReview: []registry.ServiceKind{registry.Transfer}}); problem.CodeOf(err) != "handover.auto_review" {
 		t.Errorf("CheckAutoReview without first registration: got %v, want handover.auto_review", err)
+	}
+}
+
+func TestFixerParty(t *testing.T) {
+	tests := []struct {
+		fixer string
+		want  identity.OrgKind
+	}{
+		{"开发企业（申请首次登记，可合并申请）", identity.Developer},
+		{"买受人（申请转移登记，可一并申请）", identity.Individual},
+		{"住建部门或登记机构（解锁）", identity.Housing},
+		{"登记机构（核对登记簿）", identity.Registry},
+		{"受理人员（核对登记簿）", identity.Registry},
+		{"作出查封的人民法院或机关", ""},
+		{"抵押权人（同意转让或注销抵押）", ""},
+		{"", ""},
+	}
+	for _, tt := range tests {
+		if got := FixerParty(tt.fixer); got.Kind != tt.want || got.Name != tt.fixer || got.OrgID != 0 {
+			t.Errorf("FixerParty(%q) = %+v, want kind %q with the fixer as its name", tt.fixer, got, tt.want)
+		}
 	}
 }

@@ -461,6 +461,46 @@ type alertContext struct {
 	regions    map[string]string
 	thresholds map[string]supervision.Thresholds
 	orgs       map[string]map[identity.OrgKind]int64
+	due        []dueEvent // the handovers due their rehearsal (rehearsing), read once
+	dueRead    bool
+}
+
+// rehearsing lists the handovers due their rehearsal (rehearsalsDue), read
+// once per evaluation: three rules ask.
+func (c *alertContext) rehearsing(ctx context.Context) ([]dueEvent, error) {
+	if c.dueRead {
+		return c.due, nil
+	}
+	due, err := c.db.rehearsalsDue(ctx, c.cal)
+	if err != nil {
+		return nil, err
+	}
+	c.due, c.dueRead = due, true
+	return due, nil
+}
+
+// rehearsedIn is the SQL condition that a handover unit h belongs to a
+// handover due its rehearsal and not yet past its day, with its arguments
+// numbered from n ("FALSE" when there is none): its flats' blockers are
+// the rehearsal's alerts' to name, party by party.
+func (c *alertContext) rehearsedIn(ctx context.Context, n int) (string, []any, error) {
+	due, err := c.rehearsing(ctx)
+	if err != nil {
+		return "", nil, err
+	}
+	var marks []string
+	var args []any
+	for _, e := range due {
+		if e.daysLeft < 0 {
+			continue
+		}
+		args = append(args, e.id)
+		marks = append(marks, fmt.Sprintf("$%d", n+len(args)-1))
+	}
+	if len(marks) == 0 {
+		return "FALSE", nil, nil
+	}
+	return "h.event_id IN (" + strings.Join(marks, ", ") + ")", args, nil
 }
 
 func (db *DB) newAlertContext(ctx context.Context, cal *calendar.Calendar) (*alertContext, error) {
@@ -599,16 +639,40 @@ func (db *DB) EvaluateAlerts(ctx context.Context, cal *calendar.Calendar) (Alert
 }
 
 // findDeliveryRisks: projects whose planned delivery is near (or past)
-// while the readiness view lists blockers for sold units.
+// while the readiness view lists blockers for sold units, unless their
+// handover is due its rehearsal.
 func findDeliveryRisks(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
+	// Projects with a sold flat whose keys are not yet handed over: once
+	// every flat's are, the delivery is done (a flat blocked at its
+	// handover had its keys) and nothing is left to warn of.
 	ids, err := int64s(ctx, c.db.r(), `SELECT p.id FROM projects p WHERE p.planned_delivery IS NOT NULL AND p.planned_delivery <> ''
-		AND p.planned_delivery <= $1 AND EXISTS (SELECT 1 FROM contracts x WHERE x.project_id = p.id AND x.state IN ('signed', 'filed'))
+		AND p.planned_delivery <= $1 AND EXISTS (SELECT 1 FROM contracts x WHERE x.project_id = p.id AND x.state IN ('signed', 'filed')
+			AND NOT EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = x.unit_id AND h.contract_id = x.id AND h.state IN ('done', 'blocked')))
 		ORDER BY p.id`, c.today.AddDays(100).String())
+	if err != nil {
+		return nil, err
+	}
+	// The flats of a handover due its rehearsal are warned of by the
+	// rehearsal's alerts, one to each party with the flats waiting on it:
+	// this alert, to the developer alone, would say less, twice. A project
+	// with every flat left to deliver in such a handover is left to them;
+	// one with any other (a building not in the handover, a contract filed
+	// since) is still warned of here.
+	rehearsed, args, err := c.rehearsedIn(ctx, 2)
 	if err != nil {
 		return nil, err
 	}
 	var out []supervision.Finding
 	for _, id := range ids {
+		var others int
+		if err := c.db.r().QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts x WHERE x.project_id = $1 AND x.state IN ('signed', 'filed')
+			AND NOT EXISTS (SELECT 1 FROM handover_units h WHERE h.unit_id = x.unit_id AND h.contract_id = x.id
+				AND (h.state IN ('done', 'blocked') OR `+rehearsed+`))`, append([]any{id}, args...)...).Scan(&others); err != nil {
+			return nil, err
+		}
+		if others == 0 {
+			continue
+		}
 		p, err := c.db.Project(ctx, id)
 		if err != nil {
 			return nil, err
@@ -640,7 +704,8 @@ func findDeliveryRisks(ctx context.Context, c *alertContext) ([]supervision.Find
 
 // clockFacts reads the filings of the last year with the sold units of
 // their buildings still lacking a title certificate, each clock's due day
-// in the calendar as it stands, and the working days left on it.
+// in the calendar as it stands, the working days left on it, and how many
+// of those units a handover planned within it will take.
 func clockFacts(ctx context.Context, c *alertContext) ([]supervision.ClockFacts, error) {
 	facts, err := scanAll(ctx, c.db.r(), func(r *sql.Rows, f *supervision.ClockFacts) error {
 		return r.Scan(&f.FilingID, &f.ProjectID, &f.Name, &f.Jurisdiction, &f.Developer, &f.FiledOn, &f.Uncertified)
@@ -661,6 +726,24 @@ func clockFacts(ctx context.Context, c *alertContext) ([]supervision.ClockFacts,
 			return nil, err
 		}
 		f.Registry = c.orgs[f.Jurisdiction][identity.Registry]
+		if f.Uncertified == 0 || f.DaysLeft < 0 {
+			continue
+		}
+		// The same flats, in a handover due its rehearsal (its day to
+		// come) and held on or before the due day.
+		rehearsed, args, err := c.rehearsedIn(ctx, 3)
+		if err != nil {
+			return nil, err
+		}
+		if err := c.db.r().QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts x JOIN units u ON u.id = x.unit_id
+			JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
+			WHERE fb.filing_id = $1 AND x.state = 'filed'
+			AND NOT EXISTS (SELECT 1 FROM certificates z WHERE z.unit_id = x.unit_id AND `+CertifiedSQL("z")+`)
+			AND EXISTS (SELECT 1 FROM handover_units h JOIN handover_events e ON e.id = h.event_id
+				WHERE h.unit_id = x.unit_id AND h.contract_id = x.id AND e.held_on <= $2 AND `+rehearsed+`)`,
+			append([]any{f.FilingID, f.Due.String()}, args...)...).Scan(&f.Scheduled); err != nil {
+			return nil, err
+		}
 	}
 	return facts, nil
 }

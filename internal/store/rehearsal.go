@@ -431,7 +431,7 @@ func (db *DB) RehearseDue(ctx context.Context, cal *calendar.Calendar, keys *cer
 // findRehearsalBlocks: for each handover due a rehearsal, one finding per
 // party the last rehearsal found flats waiting on.
 func findRehearsalBlocks(ctx context.Context, c *alertContext) ([]supervision.Finding, error) {
-	due, err := c.db.rehearsalsDue(ctx, c.cal)
+	due, err := c.rehearsing(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -453,16 +453,22 @@ func findRehearsalBlocks(ctx context.Context, c *alertContext) ([]supervision.Fi
 					break
 				}
 			}
-			// Who is told: the organisation; for the registry's own work,
-			// the jurisdiction's registration centre; for the buyers,
-			// their developer.
+			// Who is told: the organisation; for the buyers (and a rule's
+			// "开发企业" without its id), the developer; for the housing
+			// bureau's work, the jurisdiction's bureau; for the registry's
+			// own work and a party outside the platform (the court that
+			// sealed the flat, a mortgagee), the jurisdiction's
+			// registration centre, which records what they decide and can
+			// reach them.
 			org := o.Party.OrgID
 			switch {
 			case org != 0:
-			case o.Party.Kind == identity.Registry:
-				org = c.orgs[e.jurisdiction][identity.Registry]
-			case o.Party.Kind == identity.Individual:
+			case o.Party.Kind == identity.Individual, o.Party.Kind == identity.Developer:
 				org = e.developer
+			case o.Party.Kind == identity.Housing:
+				org = c.orgs[e.jurisdiction][identity.Housing]
+			default:
+				org = c.orgs[e.jurisdiction][identity.Registry]
 			}
 			out = append(out, supervision.RehearsalBlock(supervision.RehearsalFacts{EventID: e.id, ProjectID: e.project, Project: e.name,
 				Jurisdiction: e.jurisdiction, HeldOn: e.heldOn, DaysLeft: e.daysLeft, Owner: o.Party.Name, OwnerKind: string(o.Party.Kind),

@@ -101,6 +101,11 @@ func TestRehearsalForeseesTheBatch(t *testing.T) {
 			if strings.Contains(a.Message, "税务") && a.OrgID != x.f.Orgs["652301/tax"].ID {
 				t.Errorf("the tax alert is addressed to org %d, want the tax bureau %d", a.OrgID, x.f.Orgs["652301/tax"].ID)
 			}
+			// The court is not on the platform: the registration centre,
+			// which recorded the seal, is told.
+			if strings.Contains(a.Message, "法院") && a.OrgID != x.f.Orgs["652301/registry"].ID {
+				t.Errorf("the seal's alert is addressed to org %d, want the registration centre %d", a.OrgID, x.f.Orgs["652301/registry"].ID)
+			}
 		}
 	}
 	if len(warned) != 2 || !strings.Contains(strings.Join(warned, "\n"), "契税") {

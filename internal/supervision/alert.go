@@ -372,9 +372,30 @@ func RehearsalBlock(f RehearsalFacts, leadDays int, now time.Time) Finding {
 		sev = Critical
 	}
 	return Finding{Kind: RehearsalBlocked, Severity: sev, Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.OwnerOrg,
-		Subject: fmt.Sprintf("handover:%d:rehearsal:%s:%d:%s", f.EventID, f.OwnerKind, f.OwnerOrg, f.Owner), Link: fmt.Sprintf("/handover/%d#rehearsal", f.EventID),
+		Subject: RehearsalSubject(f.EventID, f.OwnerKind, f.OwnerOrg, f.Owner), Link: fmt.Sprintf("/handover/%d#rehearsal", f.EventID),
 		Message: fmt.Sprintf("%s %s交房（%s）：预演中%d户因待%s处理的事项不能当日发证，如%s", f.Project, f.HeldOn.Chinese(), when,
 			f.Units, f.Owner, f.First), At: now}
+}
+
+// RehearsalSubject is the subject of the rehearsal alert of one party of
+// one handover: the event, the party's kind, the organisation told and
+// the party's name.
+func RehearsalSubject(event int64, ownerKind string, org int64, owner string) string {
+	return fmt.Sprintf("handover:%d:rehearsal:%s:%d:%s", event, ownerKind, org, owner)
+}
+
+// RehearsalOf reads a rehearsal alert's subject back: the event, and the
+// party's kind and name (ok false for any other subject).
+func RehearsalOf(subject string) (event int64, ownerKind, owner string, ok bool) {
+	parts := strings.SplitN(subject, ":", 6)
+	if len(parts) != 6 || parts[0] != "handover" || parts[2] != "rehearsal" {
+		return 0, "", "", false
+	}
+	event, err := strconv.ParseInt(parts[1], 10, 64)
+	if err != nil {
+		return 0, "", "", false
+	}
+	return event, parts[3], parts[5], true
 }
 
 // ClockFacts is a completion filing whose 20-working-day clock runs.
@@ -389,12 +410,18 @@ type ClockFacts struct {
 	Due          calendar.Date // the 20th working day after it in the calendar as it stands
 	DaysLeft     int           // working days left (negative: overdue)
 	Uncertified  int           // sold units of the filed buildings without a certificate
+	// Scheduled: of them, those in a handover held on or before Due, its
+	// day to come and due its rehearsal: the rehearsal warns each party of
+	// what still blocks them, and the batch certifies them on the day
+	// (ClockRisk counts the others). Zero once the clock is over.
+	Scheduled int
 }
 
 // ClockRisk warns when the clock has at most the threshold left and sold
 // units still lack their certificate.
 func ClockRisk(f ClockFacts, t Thresholds, now time.Time) (Finding, bool) {
-	if f.Uncertified == 0 || f.DaysLeft > t.ClockDays {
+	waiting := f.Uncertified - f.Scheduled
+	if waiting <= 0 || f.DaysLeft > t.ClockDays {
 		return Finding{}, false
 	}
 	sev, when := Warning, fmt.Sprintf("剩余%d个工作日（%s届满）", f.DaysLeft, f.Due)
@@ -405,7 +432,7 @@ func ClockRisk(f ClockFacts, t Thresholds, now time.Time) (Finding, bool) {
 	}
 	return Finding{Kind: ClockRunningOut, Severity: sev, Jurisdiction: f.Jurisdiction, ProjectID: f.ProjectID, OrgID: f.Registry,
 		Subject: fmt.Sprintf("filing:%d:clock", f.FilingID), Link: fmt.Sprintf("/projects/%d/readiness?target=handover", f.ProjectID),
-		Message: fmt.Sprintf("%s竣工验收备案后20个工作日时限%s，尚有%d户未发证", f.Name, when, f.Uncertified), At: now}, true
+		Message: fmt.Sprintf("%s竣工验收备案后20个工作日时限%s，尚有%d户未发证且未安排在时限内交房", f.Name, when, waiting), At: now}, true
 }
 
 // CommitmentFacts is a commitment found overdue and not yet kept.

@@ -74,6 +74,12 @@ func TestRulesAtTheirThresholds(t *testing.T) {
 			return ClockRisk(ClockFacts{FilingID: 1, DaysLeft: -3, Uncertified: 2}, th, now)
 		}, true, Critical},
 		{"clock all certified", func() (Finding, bool) { return ClockRisk(ClockFacts{FilingID: 1, DaysLeft: -3}, th, now) }, false, ""},
+		{"clock near, every flat in a handover within it", func() (Finding, bool) {
+			return ClockRisk(ClockFacts{FilingID: 1, DaysLeft: 2, Uncertified: 40, Scheduled: 40}, th, now)
+		}, false, ""},
+		{"clock near, a flat left out of the handover", func() (Finding, bool) {
+			return ClockRisk(ClockFacts{FilingID: 1, DaysLeft: 2, Uncertified: 40, Scheduled: 39}, th, now)
+		}, true, Warning},
 		{"opinion on its due day", func() (Finding, bool) { return AcceptanceLate(TaskFacts{TaskID: 1, DaysLate: 0}, now) }, false, ""},
 		{"opinion a day late", func() (Finding, bool) { return AcceptanceLate(TaskFacts{TaskID: 1, DaysLate: 1}, now) }, true, Warning},
 		{"opinion three days late", func() (Finding, bool) { return AcceptanceLate(TaskFacts{TaskID: 1, DaysLate: 3}, now) }, true, Critical},
@@ -200,5 +206,27 @@ func TestQuantile(t *testing.T) {
 	}
 	if _, ok := Quantile(nil, 0.5); ok {
 		t.Error("a quantile of nothing")
+	}
+}
+
+func TestRehearsalSubjectReadsBack(t *testing.T) {
+	tests := []struct {
+		subject     string
+		event       int64
+		kind, owner string
+		ok          bool
+	}{
+		{RehearsalSubject(12, "tax", 9, "昌吉市税务局"), 12, "tax", "昌吉市税务局", true},
+		{RehearsalSubject(3, "", 0, "作出查封的人民法院或机关：含冒号"), 3, "", "作出查封的人民法院或机关：含冒号", true},
+		{RehearsalSubject(4, "", 0, "a:b"), 4, "", "a:b", true},
+		{"project:5:delivery", 0, "", "", false},
+		{"handover:x:rehearsal:tax:9:税务局", 0, "", "", false},
+		{"handover:5:rehearsal", 0, "", "", false},
+	}
+	for _, tt := range tests {
+		ev, kind, owner, ok := RehearsalOf(tt.subject)
+		if ev != tt.event || kind != tt.kind || owner != tt.owner || ok != tt.ok {
+			t.Errorf("RehearsalOf(%q) = %d, %q, %q, %v; want %d, %q, %q, %v", tt.subject, ev, kind, owner, ok, tt.event, tt.kind, tt.owner, tt.ok)
+		}
 	}
 }
