@@ -78,6 +78,7 @@ const usage = `handover — 交房即交证 一窗办事平台
   handover verify    文件 [--authority 证书.pem]                   离线校验导出的电子证照
   handover batch    run --event N                                 运行交房批量办理（显示进度，可中断续办）
   handover version                                                 版本：源码修订、构建时间、Go 版本、数据库版本
+  handover simulate  [--scenario on-time|realistic|文件] [--projects 40] [--flats 10000] [--seed 1] [--out 目录] [--check]   模拟全州一年的交房发证并出报告
   handover bench     [--rounds 9] [--window 1.5s] [--only a,b] [-o report.json]   基准测试（与同次运行的原始探针之比）
 
 环境变量：HANDOVER_ADDR、HANDOVER_DB、HANDOVER_BASE_URL、HANDOVER_SECURE_COOKIES=1、HANDOVER_METRICS_TOKEN（/metrics 所需令牌；未设置时只对本机开放）、
@@ -142,6 +143,8 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		return backupCmd(ctx, args, out)
 	case "bench":
 		return benchCmd(ctx, args, out)
+	case "simulate":
+		return simulateCmd(ctx, args, out)
 	case "keys":
 		return keysCmd(ctx, args, out)
 	case "verify":

@@ -363,3 +363,33 @@ func assertNoFiles(t *testing.T, dir string) {
 		t.Errorf("a refused backup left %s in %s", ents[0].Name(), dir)
 	}
 }
+
+func TestSimulateCommand(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	dsn := storetest.DSN(t)
+	out := runCmd(t, "simulate", "--scenario", "on-time", "--projects", "1", "--flats", "16", "--db", dsn, "--out", dir, "--check")
+	if !strings.Contains(out, "交房 16 户，当日发证 16 户（100.0%）") {
+		t.Errorf("simulate: got %q, want all 16 flats certified on the day", out)
+	}
+	for _, f := range []string{"report.html", "report.json"} {
+		if st, err := os.Stat(filepath.Join(dir, f)); err != nil || st.Size() == 0 {
+			t.Errorf("simulate wrote no %s: %v", f, err)
+		}
+	}
+	for _, tt := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"--scenario", "no-such", "--db", storetest.DSN(t)}, "simulation.scenario"},
+		{[]string{"--flats", "3", "--projects", "1", "--db", storetest.DSN(t), "--out", t.TempDir()}, "simulation.options"},
+		{[]string{"--start", "2026-13-01"}, "simulation.start"},
+		// A database with data in it is refused: a year is played on an empty one.
+		{[]string{"--projects", "1", "--flats", "16", "--db", dsn, "--out", t.TempDir()}, "demo.not_empty"},
+	} {
+		var b bytes.Buffer
+		if err := run(ctx, "simulate", tt.args, &b); err == nil || !strings.Contains(describe(err), tt.want) {
+			t.Errorf("simulate %v: got %v, want %s", tt.args, err, tt.want)
+		}
+	}
+}

@@ -21,8 +21,8 @@ type Person struct {
 	Name, IDNumber, Phone string
 }
 
-// people returns n distinct demo buyers with valid 身份证号, deterministic.
-func people(n int) []Person {
+// People returns n distinct demo buyers with valid 身份证号, deterministic.
+func People(n int) []Person {
 	r := rand.New(rand.NewSource(20250314))
 	surnames := []string{"王", "李", "张", "刘", "陈", "杨", "赵", "黄", "周", "吴", "徐", "孙", "马", "朱", "胡", "郭", "何", "高", "林", "罗", "郑", "梁", "谢", "宋", "唐", "韩", "冯", "于", "董", "萧"}
 	given := []string{"伟", "芳", "娜", "敏", "静", "磊", "洋", "勇", "艳", "杰", "娟", "涛", "明", "超", "秀兰", "霞", "平", "刚", "桂英", "建华", "志强", "海燕", "晓东", "婷婷", "子涵", "浩然", "雨萱", "俊杰", "欣怡", "宇航"}
@@ -67,7 +67,7 @@ func at(set func(time.Time), d calendar.Date, minutes int) {
 func LoadContracts(ctx context.Context, db *store.DB, f *Foundation, lr *LedgerResult, setClock func(time.Time)) (*ContractsResult, error) {
 	l := &contractsLoad{ctx: ctx, db: db, f: f, set: setClock, res: &ContractsResult{},
 		housing: actorOf(f, "zhujian"), bank: actorOf(f, "yinhang"), banks: []int64{f.Orgs["652301/bank"].ID, f.Orgs["bank2"].ID},
-		buyers: people(2400), r: rand.New(rand.NewSource(7))}
+		buyers: People(2400), r: rand.New(rand.NewSource(7))}
 	for pi, p := range lr.Projects {
 		if err := l.sellProject(pi, p, lr.Permits[pi]); err != nil {
 			return nil, err
