@@ -233,3 +233,41 @@ func TestRehearsalOwners(t *testing.T) {
 		t.Errorf("owners: got %q, want %q", strings.Join(got, " "), want)
 	}
 }
+
+// A flat whose maintenance fund was not paid is named by the rehearsal
+// with the developer, who collects it, and the developer is told; the
+// register is untouched.
+func TestRehearsalNamesTheMaintenanceFund(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	ev := x.scheduleHandover(t)
+	unit := x.contracts[2].UnitID
+	x.db.SQLForTest().Exec(`UPDATE accounting_items SET paid = 0, cleared_by = 0, cleared_at = NULL WHERE unit_id = $1 AND kind = 'maintenance'`, unit)
+	var entries int
+	x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM register_entries`).Scan(&entries)
+	r, err := x.db.RehearseHandover(ctx, x.dev, x.cal, ev.ID, x.keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.Blocked != 1 || len(r.Units) != 1 || r.Units[0].UnitID != unit || !strings.Contains(strings.Join(r.Units[0].Reasons, ""), "维修资金") {
+		t.Fatalf("rehearsal: %d blocked %+v; want the one flat, on its maintenance fund", r.Blocked, r.Units)
+	}
+	if o := r.Owners(); len(o) != 1 || o[0].Party.Kind != identity.Developer || o[0].Party.OrgID != x.dev.OrgID {
+		t.Errorf("owners %+v; want the developer (org %d)", o, x.dev.OrgID)
+	}
+	var after int
+	x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM register_entries`).Scan(&after)
+	if after != entries {
+		t.Errorf("register entries %d after the rehearsal, want %d", after, entries)
+	}
+	if _, err := x.db.EvaluateAlerts(ctx, x.cal); err != nil {
+		t.Fatal(err)
+	}
+	alerts, err := x.db.Alerts(ctx, store.AlertQuery{Filter: access.Filter{All: true}, Kind: supervision.RehearsalBlocked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(alerts) != 1 || alerts[0].OrgID != x.dev.OrgID || !strings.Contains(alerts[0].Message, "维修资金") {
+		t.Errorf("rehearsal alerts %+v; want one, to the developer (org %d), naming the fund", alerts, x.dev.OrgID)
+	}
+}
