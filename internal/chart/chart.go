@@ -11,6 +11,7 @@ import (
 	"html"
 	"html/template"
 	"strings"
+	"unicode/utf8"
 )
 
 // Bar is one bar: its label, its value and where it links ("" for none).
@@ -23,20 +24,28 @@ type Bar struct {
 }
 
 // HBars draws horizontal bars, each a link to its records when it has one.
+// The labels' column fits the longest label (up to about 20 characters).
 func HBars(title string, bars []Bar) template.HTML {
-	const w, left, rowH = 640, 150, 28
+	const w, rowH = 640, 28
 	top := 8
 	h := top + rowH*len(bars) + 8
-	maxV := 1
+	maxV, note, label := 1, 0, 0
 	for _, b := range bars {
 		maxV = max(maxV, b.Value)
+		note = max(note, utf8.RuneCountInString(b.Note))
+		label = max(label, utf8.RuneCountInString(b.Label))
 	}
+	// Room left for the longest label, within reason.
+	left := min(max(12*label+16, 100), 260)
+	// Room right of the longest bar for its value and note (12px a
+	// character, numbers about half).
+	right := 70 + 12*note
 	var sb strings.Builder
 	fmt.Fprintf(&sb, `<svg class="chart" role="img" aria-label="%s" viewBox="0 0 %d %d" xmlns="http://www.w3.org/2000/svg">`, html.EscapeString(title), w, h)
 	fmt.Fprintf(&sb, `<title>%s</title>`, html.EscapeString(title))
 	for i, b := range bars {
 		y := top + i*rowH
-		bw := (w - left - 110) * b.Value / maxV
+		bw := max(0, w-left-right) * b.Value / maxV
 		open, closing := "<g>", "</g>"
 		if b.Href != "" {
 			open, closing = fmt.Sprintf(`<a href="%s">`, html.EscapeString(b.Href)), "</a>"
