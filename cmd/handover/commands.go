@@ -297,12 +297,17 @@ func calendarCmd(ctx context.Context, args []string, out io.Writer) error {
 }
 
 func auditCmd(ctx context.Context, args []string, out io.Writer) error {
-	if len(args) == 0 || args[0] != "verify" {
-		return fmt.Errorf("用法：handover audit verify [--db 数据库]")
+	const use = "用法：handover audit verify [--checkpoint 检查点文件 …] [--db 数据库] | checkpoint [--db 数据库]（口令取自环境变量 HANDOVER_KEY_PASSPHRASE）"
+	if len(args) == 0 || (args[0] != "verify" && args[0] != "checkpoint") {
+		return fmt.Errorf("%s", use)
 	}
 	var c Config
-	fs := flag.NewFlagSet("audit verify", flag.ContinueOnError)
+	fs := flag.NewFlagSet("audit "+args[0], flag.ContinueOnError)
 	commonFlags(fs, &c)
+	var files checkpointFiles
+	if args[0] == "verify" {
+		fs.Var(&files, "checkpoint", "a signed checkpoint of the register log held outside the database (repeatable)")
+	}
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
@@ -311,6 +316,9 @@ func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	defer db.Close()
+	if args[0] == "checkpoint" {
+		return signCheckpoint(ctx, db, out)
+	}
 	tc, err := db.CheckTrail(ctx)
 	if err != nil {
 		return err
@@ -326,6 +334,76 @@ func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("登记簿有 %d 条记载，与审计链不符", tc.RegisterEntries)
 	}
 	fmt.Fprintf(out, "登记簿 %d 条记载，均有审计事件。\n链头摘要 %s\n", tc.RegisterEntries, tc.Head())
+	return verifyLog(ctx, db, files, out)
+}
+
+// checkpointFiles are the --checkpoint files given.
+type checkpointFiles []string
+
+func (f *checkpointFiles) String() string     { return strings.Join(*f, ",") }
+func (f *checkpointFiles) Set(v string) error { *f = append(*f, v); return nil }
+
+// verifyLog recomputes the register log from the records as they stand
+// and checks it against each checkpoint held outside (the files) and each
+// a witness reported: a rewrite or truncation since any of them is named
+// by the first size it fails.
+func verifyLog(ctx context.Context, db *store.DB, files []string, out io.Writer) error {
+	var against []store.LabelledCheckpoint
+	for _, f := range files {
+		b, err := os.ReadFile(f)
+		if err != nil {
+			return err
+		}
+		c, err := db.OpenCheckpoint(ctx, b)
+		if err != nil {
+			return fmt.Errorf("%s：%w", f, err)
+		}
+		against = append(against, store.LabelledCheckpoint{Checkpoint: c, Label: f})
+	}
+	witnessed, err := db.WitnessedCheckpoints(ctx)
+	if err != nil {
+		return err
+	}
+	for _, c := range witnessed {
+		against = append(against, store.LabelledCheckpoint{Checkpoint: c, Label: "见证方报送的检查点"})
+	}
+	check, err := db.VerifyLog(ctx, against)
+	if err != nil {
+		return err
+	}
+	if check.Changed >= 0 {
+		what := "内容与记入日志时不同"
+		if check.Missing {
+			what = "已不存在"
+		}
+		fmt.Fprintf(out, "登记簿日志第 %d 个叶（%s #%d）%s。\n", check.Changed, check.ChangedKind, check.ChangedRecord, what)
+	}
+	if bad, found := check.FirstInconsistent(); found {
+		fmt.Fprintf(out, "登记簿日志与检查点不一致：第一个不一致的大小为 %d（%s）：%s\n", bad.Size, bad.Label, bad.Why)
+		return fmt.Errorf("登记簿日志与大小为 %d 的检查点不一致", bad.Size)
+	}
+	fmt.Fprintf(out, "登记簿日志：%d 个叶，根哈希 %s；与 %d 个检查点一致。\n", check.Size, audit.Hex(check.Root), len(check.Against))
+	if check.Changed >= 0 {
+		return fmt.Errorf("登记簿日志第 %d 个叶的记录被改动", check.Changed)
+	}
+	return nil
+}
+
+// signCheckpoint takes the records not yet in the register log in and
+// signs a checkpoint now, printing the signed note to keep.
+func signCheckpoint(ctx context.Context, db *store.DB, out io.Writer) error {
+	if _, err := db.IntegrateLog(ctx); err != nil {
+		return err
+	}
+	keys, err := db.UnlockKeys(ctx, keyPassphrase())
+	if err != nil {
+		return err
+	}
+	c, _, err := db.SignCheckpoint(ctx, keys)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(out, c.Note)
 	return nil
 }
 

@@ -72,7 +72,8 @@ const usage = `handover — 交房即交证 一窗办事平台
   handover user      create|list|passwd …                          用户管理
   handover token     create --user NAME [--name 用途] | list | revoke ID   接口令牌
   handover calendar  load FILE | list                              节假日通知
-  handover audit     verify                                        校验审计链与登记簿
+  handover audit     verify [--checkpoint 文件]…                   校验审计链与登记簿；重算登记簿日志并与所持检查点核对
+  handover audit     checkpoint                                    登记簿日志记入新记录并立即签出检查点（口令：HANDOVER_KEY_PASSPHRASE）
   handover backup    文件 [--force]                                SQLite 在线备份并校验副本（PostgreSQL 用 pg_dump，见 docs/backup.md）
   handover keys      create --jurisdiction 652301 | list | export --id N   登记机构SM2签名密钥（口令：HANDOVER_KEY_PASSPHRASE）
   handover verify    文件 [--authority 证书.pem]                   离线校验导出的电子证照

@@ -171,12 +171,27 @@ func checkCertificateCommands(t *testing.T, dsn string) {
 	if out := runCmd(t, "batch", "run", "--db", dsn, "--event", "1"); !strings.Contains(out, "受阻") {
 		t.Errorf("batch run: %s", out)
 	}
+	// The register log: a checkpoint signed now and kept in a file; the
+	// log verifies against it and against the demo's own.
+	note := runCmd(t, "audit", "checkpoint", "--db", dsn)
+	if !strings.HasPrefix(note, "handover/652300/register-log\n") || !strings.Contains(note, "\n— handover/652300/register-log ") {
+		t.Errorf("audit checkpoint: %q, want a signed checkpoint note", note)
+	}
+	held := filepath.Join(t.TempDir(), "checkpoint.txt")
+	os.WriteFile(held, []byte(note), 0o644)
+	if out := runCmd(t, "audit", "verify", "--db", dsn, "--checkpoint", held); !strings.Contains(out, "与 1 个检查点一致") {
+		t.Errorf("audit verify --checkpoint: %s", out)
+	}
+	os.WriteFile(held, []byte(strings.Replace(note, "\n", "\n1", 1)), 0o644)
+	if err := run(ctx, "audit", []string{"verify", "--db", dsn, "--checkpoint", held}, &out); err == nil || !strings.Contains(describe(err), "log.signature") {
+		t.Errorf("audit verify of a changed checkpoint: %v", err)
+	}
 	t.Setenv("HANDOVER_KEY_PASSPHRASE", "short")
 	if err := run(ctx, "keys", []string{"create", "--db", dsn, "--jurisdiction", "652301"}, &out); err == nil {
 		t.Errorf("a key with a short passphrase was made")
 	}
 	t.Setenv("HANDOVER_KEY_PASSPHRASE", "a-new-passphrase-2027")
-	if out := runCmd(t, "keys", "create", "--db", dsn, "--jurisdiction", "652301"); !strings.Contains(out, "已生成签名密钥 2") {
+	if out := runCmd(t, "keys", "create", "--db", dsn, "--jurisdiction", "652301"); !strings.Contains(out, "已生成签名密钥 3") {
 		t.Errorf("keys create: %s", out)
 	}
 	if out := runCmd(t, "verify", good, "--authority", pem); !strings.Contains(out, "签名有效") {

@@ -270,6 +270,20 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 			w.Wake()
 		}
 	})
+	// 登记簿日志: each minute the records since the last run become the
+	// log's leaves and, when there are new ones, the prefecture's
+	// authority signs a checkpoint (none without its key unlocked).
+	w.Slots("log.integrate", 1)
+	w.Every("log.integrate", time.Minute, func(ctx context.Context, _ string) error {
+		if _, err := db.IntegrateLog(ctx); err != nil {
+			return err
+		}
+		_, _, err := db.SignCheckpoint(ctx, keys)
+		if problem.CodeOf(err) == "log.key" || problem.CodeOf(err) == "log.prefecture" {
+			return nil
+		}
+		return err
+	})
 	// One batch at a time per server: on SQLite batches share one writer,
 	// on PostgreSQL a second server takes the next.
 	w.Slots(store.JobHandover, 1)

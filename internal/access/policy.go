@@ -82,6 +82,8 @@ const (
 	RegistrationRecord Action = "registration.record"
 	CertificateRead    Action = "certificate.read"
 	CertificateVerify  Action = "certificate.verify"
+	LogRead            Action = "log.read"    // the register log's checkpoints and proofs: anyone
+	LogWitness         Action = "log.witness" // a partner reports a checkpoint it holds
 	DeedTaxRead        Action = "deedtax.read"
 	DeedTaxManage      Action = "deedtax.manage"
 	ParcelRestrict     Action = "parcel.restrict"
@@ -158,6 +160,8 @@ var descriptions = map[Action]string{
 	RegistrationRecord: "登簿、缮证与发证",
 	CertificateRead:    "查看与下载不动产权证书、证明",
 	CertificateVerify:  "核验电子证照",
+	LogRead:            "读取登记簿日志（检查点与证明）",
+	LogWitness:         "报送见证的登记簿日志检查点",
 	DeedTaxRead:        "查看契税",
 	DeedTaxManage:      "核定契税与登记完税",
 	ParcelRestrict:     "登记或解除宗地限制",
@@ -307,6 +311,11 @@ var policy = map[Action]rule{
 	CertificateRead: roles(grants{acceptor: Jurisdiction, reviewer: Jurisdiction, recorder: Jurisdiction, supervisor: Prefecture,
 		buyer: OwnBuyer, bank: OwnOrg, developer: OwnDeveloper}),
 	CertificateVerify: public(),
+	// The register log is public, so that anyone holding a checkpoint can
+	// check the log against it; the partners that witness it (the tax
+	// bureau, banks, the prefecture's supervision) report what they hold.
+	LogRead:    public(),
+	LogWitness: roles(grants{tax: Anyone, bank: Anyone, supervisor: Prefecture}),
 	DeedTaxRead: roles(grants{tax: Jurisdiction, developer: OwnDeveloper, buyer: OwnBuyer, housing: Jurisdiction, acceptor: Jurisdiction,
 		reviewer: Jurisdiction, recorder: Jurisdiction, supervisor: Prefecture}),
 	DeedTaxManage: roles(grants{tax: Jurisdiction}),

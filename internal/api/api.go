@@ -81,6 +81,7 @@ func New(d Deps) *API {
 	a.routes = append(a.routes, a.completionRoutes()...)
 	a.routes = append(a.routes, a.registrationRoutes()...)
 	a.routes = append(a.routes, a.inquiryRoutes()...)
+	a.routes = append(a.routes, a.registerLogRoutes()...)
 	a.routes = append(a.routes, a.paperRoutes()...)
 	a.routes = append(a.routes, a.supervisionRoutes()...)
 	a.routes = append(a.routes, a.creditRoutes()...)

@@ -76,6 +76,12 @@ func query(pattern string) string {
 		return "?jurisdiction=652301"
 	case "/api/v1/dashboard":
 		return "?from=2025-01-01"
+	case "/api/v1/log/proofs/inclusion":
+		return "?index=0&size=2"
+	case "/api/v1/log/proofs/consistency":
+		return "?from=1&size=2"
+	case "/api/v1/log/leaves":
+		return "?kind=register_entry&record=1"
 	}
 	return ""
 }

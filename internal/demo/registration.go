@@ -84,6 +84,11 @@ func (l *registrationLoad) keysAndReview() error {
 	if _, err := l.db.CreateAuthorityKey(l.ctx, admin, "652301", []byte(KeyPassphrase)); err != nil {
 		return err
 	}
+	// The prefecture's registration authority signs the register log's
+	// checkpoints.
+	if _, err := l.db.CreateAuthorityKey(l.ctx, actorOf(l.f, "admin"), "652300", []byte(KeyPassphrase)); err != nil {
+		return err
+	}
 	var err error
 	if l.keys, err = l.db.UnlockKeys(l.ctx, []byte(KeyPassphrase)); err != nil {
 		return err

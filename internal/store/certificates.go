@@ -874,11 +874,13 @@ func (db *DB) CertificateFile(ctx context.Context, c Certificate) ([]byte, error
 
 // CreateAuthorityKey makes a new signing key for the registration
 // authority of a jurisdiction (its registry organisation names the
-// certificate), encrypted with passphrase, and makes it the active one.
+// certificate; the prefecture's is its registration centre, whose key
+// signs the register log's checkpoints), encrypted with passphrase, and
+// makes it the active one.
 func (db *DB) CreateAuthorityKey(ctx context.Context, actor audit.Actor, jurisdiction string, passphrase []byte) (certificate.Key, error) {
 	var name, uscc string
-	err := db.r().QueryRowContext(ctx, `SELECT name, COALESCE(uscc, '') FROM organisations WHERE kind = 'registry' AND jurisdiction = $1 ORDER BY id LIMIT 1`,
-		jurisdiction).Scan(&name, &uscc)
+	err := db.r().QueryRowContext(ctx, `SELECT name, COALESCE(uscc, '') FROM organisations WHERE kind IN ('registry', 'centre') AND jurisdiction = $1
+		ORDER BY CASE kind WHEN 'registry' THEN 0 ELSE 1 END, id LIMIT 1`, jurisdiction).Scan(&name, &uscc)
 	if err != nil {
 		return certificate.Key{}, notFound(err, "key.authority", "该辖区没有不动产登记机构，不能生成签名密钥")
 	}

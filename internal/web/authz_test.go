@@ -3,6 +3,7 @@ package web_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -47,6 +48,7 @@ type matrix struct {
 	licence  string // the 电子证照标识 of the fixture certificate
 	unitNo   string // the 不动产单元号 of the fixture unit
 	inquiry  string // the number of the fixture 查询结果证明
+	note     string // the register log's signed checkpoint
 }
 
 func newMatrix(t *testing.T) *matrix {
@@ -220,6 +222,22 @@ func newMatrix(t *testing.T) *matrix {
 	m.fixture["delivery"] = ds[0].ID
 	m.completionFixture(t, proj.ID, d.Buildings[0].Building.ID, tab)
 	m.registrationFixture(t, d.Parcels[0].Code)
+	// The register log, taken in and signed by the prefecture's key.
+	if _, err := env.DB.CreateAuthorityKey(ctx, audit.System(), "652300", []byte(webtest.KeyPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := env.DB.UnlockKeys(ctx, []byte(webtest.KeyPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := env.DB.IntegrateLog(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cp, _, err := env.DB.SignCheckpoint(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.note = cp.Note
 	return m
 }
 
@@ -487,9 +505,19 @@ func withID(format, key string) func(*matrix) (string, string) {
 // specs covers every route of the API; the test fails on a route without one.
 func specs() map[string]routeSpec {
 	return map[string]routeSpec{
-		"GET /api/v1/codes/validate":     {anon: true, req: fixed("/api/v1/codes/validate?type=unit&value=652301001002GB00123F00030012")},
-		"GET /api/v1/calendar/deadline":  {anon: true, req: fixed("/api/v1/calendar/deadline?start=2026-03-02&workdays=5")},
-		"GET /api/v1/calendar/notices":   {anon: true, req: fixed("/api/v1/calendar/notices")},
+		"GET /api/v1/codes/validate":         {anon: true, req: fixed("/api/v1/codes/validate?type=unit&value=652301001002GB00123F00030012")},
+		"GET /api/v1/calendar/deadline":      {anon: true, req: fixed("/api/v1/calendar/deadline?start=2026-03-02&workdays=5")},
+		"GET /api/v1/calendar/notices":       {anon: true, req: fixed("/api/v1/calendar/notices")},
+		"GET /api/v1/log/checkpoint":         {anon: true, req: fixed("/api/v1/log/checkpoint")},
+		"GET /api/v1/log/proofs/inclusion":   {anon: true, req: fixed("/api/v1/log/proofs/inclusion?index=0&size=2")},
+		"GET /api/v1/log/proofs/consistency": {anon: true, req: fixed("/api/v1/log/proofs/consistency?from=1&size=2")},
+		"GET /api/v1/log/leaves":             {anon: true, req: withID("/api/v1/log/leaves?kind=audit_event&record=%d", "event")},
+		// A partner of any county witnesses the prefecture's one log.
+		"POST /api/v1/log/witnessed": {home: []identity.Role{identity.RoleTax, identity.RoleBank}, other: []identity.Role{identity.RoleTax, identity.RoleBank},
+			pref: []identity.Role{supervisor}, req: func(m *matrix) (string, string) {
+				b, _ := json.Marshal(map[string]string{"witness": "征管系统", "note": m.note})
+				return "/api/v1/log/witnessed", string(b)
+			}},
 		"GET /api/v1/guide":              {anon: true, req: fixed("/api/v1/guide?jurisdiction=652301&matter=completion_filing")},
 		"GET /api/v1/jurisdictions":      {anon: true, req: fixed("/api/v1/jurisdictions")},
 		"GET /api/v1/me":                 {all: true, req: fixed("/api/v1/me")},

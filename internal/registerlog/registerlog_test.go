@@ -1,0 +1,183 @@
+package registerlog
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+
+	"handover/internal/certificate"
+	"handover/internal/problem"
+)
+
+// tree appends n leaves and keeps every node the appends compute, as the
+// store does.
+type tree struct {
+	leaves [][]byte
+	nodes  map[compact.NodeID][]byte
+	r      *compact.Range
+}
+
+func newTree(t *testing.T, n int) *tree {
+	t.Helper()
+	tr := &tree{nodes: map[compact.NodeID][]byte{}, r: Ranges().NewEmptyRange(0)}
+	for i := range n {
+		h, err := LeafHash(AuditEvent, int64(i+1), map[string]any{"action": "test", "i": i})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tr.leaves = append(tr.leaves, h)
+		if err := tr.r.Append(h, func(id compact.NodeID, h []byte) { tr.nodes[id] = h }); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return tr
+}
+
+func (tr *tree) get(ids []compact.NodeID) ([][]byte, error) {
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		out[i] = tr.nodes[id]
+	}
+	return out, nil
+}
+
+// root is the root of the first size leaves, computed afresh.
+func root(t *testing.T, leaves [][]byte, size int) []byte {
+	t.Helper()
+	r := Ranges().NewEmptyRange(0)
+	for _, h := range leaves[:size] {
+		r.Append(h, nil)
+	}
+	if size == 0 {
+		return Hasher{}.EmptyRoot()
+	}
+	h, err := r.GetRootHash(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+func TestHasherIsRFC6962WithSM3(t *testing.T) {
+	h := Hasher{}
+	a, b, c := h.HashLeaf([]byte("a")), h.HashLeaf([]byte("b")), h.HashLeaf([]byte("c"))
+	// RFC 6962 §2.1: the tree of three is H(H(a,b), c).
+	want := h.HashChildren(h.HashChildren(a, b), c)
+	if got := root(t, [][]byte{a, b, c}, 3); !bytes.Equal(got, want) {
+		t.Errorf("root of three = %x, want %x", got, want)
+	}
+	if bytes.Equal(h.HashLeaf([]byte("ab")), h.HashChildren([]byte("a"), []byte("b"))) {
+		t.Errorf("a leaf and an inner node hash alike")
+	}
+}
+
+func TestProofs(t *testing.T) {
+	tr := newTree(t, 37)
+	for _, size := range []int{1, 2, 7, 16, 37} {
+		r := root(t, tr.leaves, size)
+		for _, index := range []int{0, size / 2, size - 1} {
+			p, err := InclusionProof(uint64(index), uint64(size), tr.get)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := VerifyInclusion(uint64(index), uint64(size), tr.leaves[index], p, r); err != nil {
+				t.Errorf("inclusion of %d in %d: %v", index, size, err)
+			}
+			if len(p) > 0 {
+				p[0] = append([]byte(nil), p[0]...)
+				p[0][5] ^= 1
+				if VerifyInclusion(uint64(index), uint64(size), tr.leaves[index], p, r) == nil {
+					t.Errorf("inclusion of %d in %d verified with a flipped bit", index, size)
+				}
+			}
+		}
+		for _, older := range []int{1, size / 2, size} {
+			if older == 0 {
+				continue
+			}
+			p, err := ConsistencyProof(uint64(older), uint64(size), tr.get)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := VerifyConsistency(uint64(older), uint64(size), p, root(t, tr.leaves, older), r); err != nil {
+				t.Errorf("consistency %d → %d: %v", older, size, err)
+			}
+		}
+	}
+	// A log whose leaf 3 was rewritten proves nothing consistent with the
+	// checkpoint taken before.
+	before := root(t, tr.leaves, 20)
+	changed := newTree(t, 37)
+	changed.leaves[3] = Hasher{}.HashLeaf([]byte("rewritten"))
+	if bytes.Equal(root(t, changed.leaves, 20), before) {
+		t.Fatalf("a rewritten leaf left the root unchanged")
+	}
+	if _, err := InclusionProof(37, 37, tr.get); problem.CodeOf(err) != "log.index" {
+		t.Errorf("a proof beyond the log: %v", err)
+	}
+}
+
+func TestCheckpointSigned(t *testing.T) {
+	now := time.Date(2026, 12, 5, 10, 0, 0, 0, time.UTC)
+	key, err := certificate.NewKey("昌吉州不动产登记中心", "12652300MA0000000X", []byte("passphrase-1"), now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := certificate.Unlock(key, []byte("passphrase-1"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub := s.Cert.RawSubjectPublicKeyInfo
+	verify := func(msg, sig []byte) bool { return certificate.VerifySignature(s.Cert, msg, sig) }
+	c := Checkpoint{Origin: Origin("652300"), Size: 37, Root: newTreeRoot(t)}
+	signed, err := Sign(c, pub, s.Sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := Open(signed, c.Origin, pub, verify)
+	if err != nil || got.Size != 37 || !bytes.Equal(got.Root, c.Root) {
+		t.Fatalf("Open = %+v, %v; want the checkpoint", got, err)
+	}
+	other, _ := certificate.NewKey("他处", "12652300MA0000001X", []byte("passphrase-2"), now)
+	os, _ := certificate.Unlock(other, []byte("passphrase-2"))
+	tests := []struct {
+		name   string
+		signed []byte
+		origin string
+		pub    []byte
+		code   string
+	}{
+		{"size changed", bytes.Replace(signed, []byte("\n37\n"), []byte("\n38\n"), 1), c.Origin, pub, "log.signature"},
+		{"another log", signed, Origin("652301"), pub, "log.signature"},
+		{"another key", signed, c.Origin, os.Cert.RawSubjectPublicKeyInfo, "log.signature"},
+		{"not a note", []byte("hello\n"), c.Origin, pub, "log.signature"},
+	}
+	for _, tt := range tests {
+		if _, err := Open(tt.signed, tt.origin, tt.pub, verify); problem.CodeOf(err) != tt.code {
+			t.Errorf("%s: Open = %v, want %s", tt.name, err, tt.code)
+		}
+	}
+}
+
+func newTreeRoot(t *testing.T) []byte {
+	tr := newTree(t, 37)
+	return root(t, tr.leaves, 37)
+}
+
+func FuzzParseBody(f *testing.F) {
+	f.Add("handover/652300/register-log\n37\n" + strings.Repeat("A", 43) + "=\n")
+	f.Add("x\n1\n\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		c, err := ParseBody(text)
+		if err != nil {
+			return
+		}
+		// What is read writes back as the same first three lines.
+		if back, err := ParseBody(c.Body()); err != nil || back.Size != c.Size || !bytes.Equal(back.Root, c.Root) || back.Origin != c.Origin {
+			t.Errorf("ParseBody(%q) = %+v; its Body reads back as %+v, %v", text, c, back, err)
+		}
+	})
+}

@@ -1,0 +1,692 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/transparency-dev/merkle/compact"
+
+	"handover/internal/access"
+	"handover/internal/audit"
+	"handover/internal/certificate"
+	"handover/internal/identity"
+	"handover/internal/problem"
+	"handover/internal/registerlog"
+	"handover/internal/registry"
+)
+
+// The register's transparency log (登记簿日志): see internal/registerlog.
+// IntegrateLog takes new records in as leaves, SignCheckpoint signs the
+// log's head, the proofs read the stored nodes, and VerifyLog recomputes
+// every leaf from the records as they stand and sets the result beside
+// checkpoints held outside.
+
+// logBatch is how many records of a kind one integration takes in.
+const logBatch = 5000
+
+// logMargin: records are taken in by id, and on PostgreSQL a transaction
+// may commit a lower id after a higher one was taken in; each run looks
+// back this many ids behind the newest taken for such stragglers.
+const logMargin = 10000
+
+// IntegrateLog takes into the log the audit events and register entries
+// not yet in it, each as the leaf of its full content, and keeps the
+// nodes the appends compute: logBatch records of a kind a transaction,
+// until none is left. It returns how many leaves it added. One
+// integration runs at a time (the write lock on SQLite, an advisory lock
+// on PostgreSQL); it writes no audit event of its own, which would be a
+// leaf to take in next time, for ever.
+func (db *DB) IntegrateLog(ctx context.Context) (int, error) {
+	total := 0
+	for {
+		n, err := db.integrateLog(ctx)
+		total += n
+		if err != nil || n == 0 {
+			return total, err
+		}
+	}
+}
+
+// integrateLog takes in one batch.
+func (db *DB) integrateLog(ctx context.Context) (int, error) {
+	added := 0
+	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
+		added = 0
+		if db.engine == Postgres {
+			if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(7240002)`); err != nil {
+				return err
+			}
+		}
+		var size int64
+		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&size); err != nil {
+			return err
+		}
+		rng, err := logRange(ctx, tx.q(), uint64(size))
+		if err != nil {
+			return err
+		}
+		var leaves, nodes [][]any
+		visit := func(id compact.NodeID, h []byte) { nodes = append(nodes, []any{int(id.Level), int64(id.Index), h}) }
+		for _, kind := range []string{registerlog.AuditEvent, registerlog.RegisterEntry} {
+			ids, err := newLogRecords(ctx, tx.q(), kind)
+			if err != nil {
+				return err
+			}
+			if len(ids) == 0 {
+				continue
+			}
+			contents, err := logContents(ctx, tx.q(), kind, ids[0], ids[len(ids)-1])
+			if err != nil {
+				return err
+			}
+			for _, id := range ids {
+				c, ok := contents[id]
+				if !ok {
+					return fmt.Errorf("log: %s %d vanished while taken in", kind, id)
+				}
+				h, err := registerlog.LeafHash(kind, id, c)
+				if err != nil {
+					return err
+				}
+				if err := rng.Append(h, visit); err != nil {
+					return err
+				}
+				leaves = append(leaves, []any{size + int64(added), kind, id, h})
+				added++
+			}
+		}
+		if added == 0 {
+			return nil
+		}
+		if err := InsertRows(ctx, tx.tx, "log_leaves", []string{"idx", "kind", "record_id", "hash"}, leaves, "", nil); err != nil {
+			return err
+		}
+		return InsertRows(ctx, tx.tx, "log_nodes", []string{"level", "idx", "hash"}, nodes, "", nil)
+	})
+	return added, err
+}
+
+// newLogRecords lists, in id order, up to logBatch records of kind not yet
+// in the log.
+func newLogRecords(ctx context.Context, q querier, kind string) ([]int64, error) {
+	table := map[string]string{registerlog.AuditEvent: "audit_events", registerlog.RegisterEntry: "register_entries"}[kind]
+	rows, err := q.QueryContext(ctx, `SELECT r.id FROM `+table+` r
+		WHERE r.id > (SELECT COALESCE(MAX(record_id), 0) FROM log_leaves WHERE kind = $1) - $2
+		AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = $1 AND l.record_id = r.id)
+		ORDER BY r.id LIMIT $3`, kind, logMargin, logBatch)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		ids = append(ids, id)
+	}
+	return ids, rows.Err()
+}
+
+// logContents reads the full content of the records of kind with ids from
+// lo to hi, by id: an audit event as it is, a register entry with its
+// holders. It is what a leaf commits to.
+func logContents(ctx context.Context, q querier, kind string, lo, hi int64) (map[int64]any, error) {
+	out := map[int64]any{}
+	switch kind {
+	case registerlog.AuditEvent:
+		rows, err := q.QueryContext(ctx, `SELECT `+auditColumns+` FROM audit_events WHERE id BETWEEN $1 AND $2`, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		for rows.Next() {
+			e, err := scanAudit(rows)
+			if err != nil {
+				return nil, err
+			}
+			e.At = e.At.UTC()
+			out[e.ID] = e
+		}
+		return out, rows.Err()
+	case registerlog.RegisterEntry:
+		rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+` FROM register_entries e WHERE e.id BETWEEN $1 AND $2`, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		entries := map[int64]*registry.Entry{}
+		for rows.Next() {
+			e, err := scanEntry(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			e.RecordedAt = e.RecordedAt.UTC()
+			entries[e.ID] = &e
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+		hrows, err := q.QueryContext(ctx, `SELECT entry_id, name, id_kind, id_number, share_num, share_den FROM register_holders
+			WHERE entry_id BETWEEN $1 AND $2 ORDER BY entry_id, seq`, lo, hi)
+		if err != nil {
+			return nil, err
+		}
+		defer hrows.Close()
+		for hrows.Next() {
+			var id int64
+			var h registry.Holder
+			if err := hrows.Scan(&id, &h.Name, &h.IDKind, &h.IDNumber, &h.ShareNum, &h.ShareDen); err != nil {
+				return nil, err
+			}
+			if e := entries[id]; e != nil {
+				e.Holders = append(e.Holders, h)
+			}
+		}
+		for id, e := range entries {
+			out[id] = *e
+		}
+		return out, hrows.Err()
+	}
+	return nil, fmt.Errorf("log: no records of kind %q", kind)
+}
+
+// logRange is the compact range of the log's first size leaves, from the
+// stored nodes.
+func logRange(ctx context.Context, q querier, size uint64) (*compact.Range, error) {
+	hashes, err := logNodes(ctx, q)(compact.RangeNodes(0, size, nil))
+	if err != nil {
+		return nil, err
+	}
+	return registerlog.Ranges().NewRange(0, size, hashes)
+}
+
+// logNodes fetches stored node hashes.
+func logNodes(ctx context.Context, q querier) registerlog.Nodes {
+	return func(ids []compact.NodeID) ([][]byte, error) {
+		out := make([][]byte, len(ids))
+		for i, id := range ids {
+			if err := q.QueryRowContext(ctx, `SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2`, int(id.Level), int64(id.Index)).Scan(&out[i]); err != nil {
+				if errors.Is(err, sql.ErrNoRows) {
+					return nil, fmt.Errorf("log: node %d/%d is missing", id.Level, id.Index)
+				}
+				return nil, err
+			}
+		}
+		return out, nil
+	}
+}
+
+// LogHead is the log's size and root as stored now.
+func (db *DB) LogHead(ctx context.Context) (registerlog.Checkpoint, error) {
+	var c registerlog.Checkpoint
+	err := db.snapshot(ctx, func(q querier) error {
+		var err error
+		c, err = logHead(ctx, q)
+		return err
+	})
+	return c, err
+}
+
+func logHead(ctx context.Context, q querier) (registerlog.Checkpoint, error) {
+	c := registerlog.Checkpoint{}
+	var size int64
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&size); err != nil {
+		return c, err
+	}
+	c.Size = uint64(size)
+	if size == 0 {
+		c.Root = registerlog.Hasher{}.EmptyRoot()
+		return c, nil
+	}
+	rng, err := logRange(ctx, q, c.Size)
+	if err != nil {
+		return c, err
+	}
+	c.Root, err = rng.GetRootHash(nil)
+	return c, err
+}
+
+// prefectureCode is the prefecture's jurisdiction code: the log is the
+// prefecture's, signed by its registration authority.
+func (db *DB) prefectureCode(ctx context.Context) (string, error) {
+	js, err := db.Jurisdictions(ctx)
+	if err != nil {
+		return "", err
+	}
+	for _, j := range js {
+		if j.Kind == identity.Prefecture {
+			return j.Code, nil
+		}
+	}
+	return "", problem.New(problem.NotFound, "log.prefecture", "尚未设置州（市）辖区，登记簿日志无从签名")
+}
+
+// Checkpoint is a signed checkpoint as stored.
+type Checkpoint struct {
+	registerlog.Checkpoint
+	Note     string
+	KeyID    int64
+	SignedAt time.Time
+}
+
+// SignCheckpoint signs the log's head with the prefecture registration
+// authority's key when the log has grown since the last checkpoint (or
+// when there is none), and returns the newest checkpoint and whether it
+// signed one.
+func (db *DB) SignCheckpoint(ctx context.Context, keys *certificate.Keyring) (Checkpoint, bool, error) {
+	pref, err := db.prefectureCode(ctx)
+	if err != nil {
+		return Checkpoint{}, false, err
+	}
+	signer, err := keys.Signer(pref)
+	if err != nil {
+		return Checkpoint{}, false, problem.Newf(problem.Refused, "log.key",
+			"州登记机构（%s）的签名密钥未配置或未解锁，不能签出登记簿日志检查点（handover keys create --jurisdiction %s；启动时设置 HANDOVER_KEY_PASSPHRASE）", pref, pref)
+	}
+	var out Checkpoint
+	signed := false
+	err = db.transact(ctx, audit.System(), func(tx *Tx) error {
+		if db.engine == Postgres {
+			if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(7240002)`); err != nil {
+				return err
+			}
+		}
+		head, err := logHead(ctx, tx.q())
+		if err != nil {
+			return err
+		}
+		last, ok, err := latestCheckpoint(ctx, tx.q())
+		if err != nil {
+			return err
+		}
+		if ok && last.Size == head.Size {
+			out = last
+			return nil
+		}
+		head.Origin = registerlog.Origin(pref)
+		note, err := registerlog.Sign(head, signer.Cert.RawSubjectPublicKeyInfo, signer.Sign)
+		if err != nil {
+			return err
+		}
+		out = Checkpoint{Checkpoint: head, Note: string(note), KeyID: signer.KeyID, SignedAt: tx.now}
+		signed = true
+		_, err = tx.exec(ctx, `INSERT INTO log_checkpoints (size, root, note, key_id, signed_at) VALUES ($1, $2, $3, $4, $5)`,
+			int64(head.Size), head.Root, out.Note, signer.KeyID, tx.now)
+		return err
+	})
+	return out, signed, err
+}
+
+// LatestCheckpoint is the newest signed checkpoint (ok false before the
+// first).
+func (db *DB) LatestCheckpoint(ctx context.Context) (Checkpoint, bool, error) {
+	return latestCheckpoint(ctx, db.r())
+}
+
+func latestCheckpoint(ctx context.Context, q querier) (Checkpoint, bool, error) {
+	var c Checkpoint
+	var size int64
+	err := q.QueryRowContext(ctx, `SELECT size, root, note, key_id, signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1`).
+		Scan(&size, &c.Root, &c.Note, &c.KeyID, &c.SignedAt)
+	if errors.Is(err, sql.ErrNoRows) {
+		return c, false, nil
+	}
+	c.Size = uint64(size)
+	if err == nil {
+		if cp, perr := registerlog.ParseBody(c.Note); perr == nil {
+			c.Origin = cp.Origin
+		}
+	}
+	return c, err == nil, err
+}
+
+// LogProof is a proof from the log: the hashes, and the sizes it is for.
+type LogProof struct {
+	Index, Size, From uint64
+	LeafHash          []byte // for an inclusion proof
+	Hashes            [][]byte
+}
+
+// InclusionProof proves the leaf at index is in the log of size (at most
+// the log's size now).
+func (db *DB) InclusionProof(ctx context.Context, index, size uint64) (LogProof, error) {
+	p := LogProof{Index: index, Size: size}
+	err := db.snapshot(ctx, func(q querier) error {
+		head, err := logHead(ctx, q)
+		if err != nil {
+			return err
+		}
+		if size > head.Size {
+			return problem.Newf(problem.Invalid, "log.size", "日志当前只有 %d 个叶，不能证明到大小 %d", head.Size, size)
+		}
+		if index < size {
+			if err := q.QueryRowContext(ctx, `SELECT hash FROM log_leaves WHERE idx = $1`, int64(index)).Scan(&p.LeafHash); err != nil {
+				return err
+			}
+		}
+		p.Hashes, err = registerlog.InclusionProof(index, size, logNodes(ctx, q))
+		return err
+	})
+	return p, err
+}
+
+// ConsistencyProof proves the log of size extends the log of from,
+// unchanged.
+func (db *DB) ConsistencyProof(ctx context.Context, from, size uint64) (LogProof, error) {
+	p := LogProof{From: from, Size: size}
+	err := db.snapshot(ctx, func(q querier) error {
+		head, err := logHead(ctx, q)
+		if err != nil {
+			return err
+		}
+		if size > head.Size {
+			return problem.Newf(problem.Invalid, "log.size", "日志当前只有 %d 个叶，不能证明到大小 %d", head.Size, size)
+		}
+		if from == 0 {
+			return problem.New(problem.Invalid, "log.size", "较早的大小应至少为1")
+		}
+		p.Hashes, err = registerlog.ConsistencyProof(from, size, logNodes(ctx, q))
+		return err
+	})
+	return p, err
+}
+
+// LeafOf finds the leaf of a record: its index and hash (ok false when the
+// log has not yet taken it in).
+func (db *DB) LeafOf(ctx context.Context, kind string, id int64) (index uint64, hash []byte, ok bool, err error) {
+	var idx int64
+	err = db.r().QueryRowContext(ctx, `SELECT idx, hash FROM log_leaves WHERE kind = $1 AND record_id = $2`, kind, id).Scan(&idx, &hash)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, false, nil
+	}
+	return uint64(idx), hash, err == nil, err
+}
+
+// WitnessedCheckpoints are the checkpoints partners reported having seen,
+// by size.
+func (db *DB) WitnessedCheckpoints(ctx context.Context) ([]registerlog.Checkpoint, error) {
+	rows, err := db.r().QueryContext(ctx, `SELECT size, root FROM log_witnessed ORDER BY size, id`)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []registerlog.Checkpoint
+	for rows.Next() {
+		var c registerlog.Checkpoint
+		var size int64
+		if err := rows.Scan(&size, &c.Root); err != nil {
+			return nil, err
+		}
+		c.Size = uint64(size)
+		out = append(out, c)
+	}
+	return out, rows.Err()
+}
+
+// LogCheck is the log recomputed from the records as they stand, set
+// beside checkpoints held outside.
+type LogCheck struct {
+	Size uint64 // the leaves the log lists now
+	Root []byte // the root recomputed from the records
+	// Changed is the first leaf whose record is gone or no longer hashes
+	// to the leaf stored (-1: none): what was rewritten, when the log's
+	// own table was left alone.
+	Changed       int64
+	ChangedKind   string
+	ChangedRecord int64
+	Missing       bool // the record is gone
+	// Against is each checkpoint checked, smallest first; the first that
+	// fails is the first inconsistent size.
+	Against []CheckpointResult
+}
+
+// CheckpointResult is one checkpoint set beside the recomputed log.
+type CheckpointResult struct {
+	Size  uint64
+	OK    bool
+	Why   string // when not OK
+	Label string // where the checkpoint came from
+}
+
+// FirstInconsistent is the smallest checkpoint the log fails (ok false
+// when it is consistent with all).
+func (c LogCheck) FirstInconsistent() (CheckpointResult, bool) {
+	for _, r := range c.Against {
+		if !r.OK {
+			return r, true
+		}
+	}
+	return CheckpointResult{}, false
+}
+
+// LabelledCheckpoint is a checkpoint to verify against, and where it came
+// from (a file, a witness).
+type LabelledCheckpoint struct {
+	registerlog.Checkpoint
+	Label string
+}
+
+// VerifyLog recomputes every leaf of the log from the records as they
+// stand now (not from the hashes stored beside them, which whoever
+// rewrote a record could rewrite too), in one snapshot, and checks the
+// recomputed tree against each checkpoint: the log at the checkpoint's
+// size must have its root. A record rewritten, deleted or truncated since
+// a checkpoint fails it, whatever else was changed to match.
+func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogCheck, error) {
+	sort.SliceStable(against, func(i, j int) bool { return against[i].Size < against[j].Size })
+	check := LogCheck{Changed: -1}
+	err := db.snapshot(ctx, func(q querier) error {
+		rng := registerlog.Ranges().NewEmptyRange(0)
+		next := 0 // the next checkpoint to set beside the tree
+		settle := func(n uint64) error {
+			for next < len(against) && against[next].Size == n {
+				root := registerlog.Hasher{}.EmptyRoot()
+				if n > 0 {
+					var err error
+					if root, err = rng.GetRootHash(nil); err != nil {
+						return err
+					}
+				}
+				r := CheckpointResult{Size: n, Label: against[next].Label, OK: bytes.Equal(root, against[next].Root)}
+				if !r.OK {
+					r.Why = "日志在该大小处的根哈希与检查点不符：此前的记录被改写或删除"
+				}
+				check.Against = append(check.Against, r)
+				next++
+			}
+			return nil
+		}
+		if err := settle(0); err != nil {
+			return err
+		}
+		var after int64 = -1
+		for {
+			rows, err := q.QueryContext(ctx, `SELECT idx, kind, record_id, hash FROM log_leaves WHERE idx > $1 ORDER BY idx LIMIT $2`, after, logBatch)
+			if err != nil {
+				return err
+			}
+			type leaf struct {
+				idx, id int64
+				kind    string
+				hash    []byte
+			}
+			var page []leaf
+			for rows.Next() {
+				var l leaf
+				if err := rows.Scan(&l.idx, &l.kind, &l.id, &l.hash); err != nil {
+					rows.Close()
+					return err
+				}
+				page = append(page, l)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return err
+			}
+			if len(page) == 0 {
+				break
+			}
+			contents := map[string]map[int64]any{}
+			for _, kind := range []string{registerlog.AuditEvent, registerlog.RegisterEntry} {
+				lo, hi := int64(-1), int64(-1)
+				for _, l := range page {
+					if l.kind == kind {
+						if lo < 0 || l.id < lo {
+							lo = l.id
+						}
+						hi = max(hi, l.id)
+					}
+				}
+				if lo >= 0 {
+					if contents[kind], err = logContents(ctx, q, kind, lo, hi); err != nil {
+						return err
+					}
+				}
+			}
+			for _, l := range page {
+				if uint64(l.idx) != rng.End() {
+					// A leaf deleted from the log's own table.
+					check.Size = rng.End()
+					return settleRest(&check, against[next:], "日志缺少叶 #"+fmt.Sprint(rng.End()))
+				}
+				c, ok := contents[l.kind][l.id]
+				h := registerlog.Hasher{}.HashLeaf([]byte("missing " + l.kind))
+				if ok {
+					if h, err = registerlog.LeafHash(l.kind, l.id, c); err != nil {
+						return err
+					}
+				}
+				if check.Changed < 0 && (!ok || !bytes.Equal(h, l.hash)) {
+					check.Changed, check.ChangedKind, check.ChangedRecord, check.Missing = l.idx, l.kind, l.id, !ok
+				}
+				if err := rng.Append(h, nil); err != nil {
+					return err
+				}
+				if err := settle(rng.End()); err != nil {
+					return err
+				}
+			}
+			after = page[len(page)-1].idx
+		}
+		check.Size = rng.End()
+		if check.Size > 0 {
+			var err error
+			if check.Root, err = rng.GetRootHash(nil); err != nil {
+				return err
+			}
+		} else {
+			check.Root = registerlog.Hasher{}.EmptyRoot()
+		}
+		return settleRest(&check, against[next:], "")
+	})
+	return check, err
+}
+
+// settleRest fails the checkpoints larger than the log: a log shorter than
+// a checkpoint it once had was truncated.
+func settleRest(check *LogCheck, rest []LabelledCheckpoint, why string) error {
+	for _, c := range rest {
+		w := fmt.Sprintf("日志现有 %d 个叶，少于检查点的 %d 个：日志被截断", check.Size, c.Size)
+		if why != "" {
+			w = why + "；" + w
+		}
+		check.Against = append(check.Against, CheckpointResult{Size: c.Size, Label: c.Label, Why: w})
+	}
+	return nil
+}
+
+// OpenCheckpoint reads a signed checkpoint of this platform's log, its
+// signature checked with any of the prefecture authority's keys, old or
+// current.
+func (db *DB) OpenCheckpoint(ctx context.Context, note []byte) (registerlog.Checkpoint, error) {
+	pref, err := db.prefectureCode(ctx)
+	if err != nil {
+		return registerlog.Checkpoint{}, err
+	}
+	keys, err := db.Keys(ctx)
+	if err != nil {
+		return registerlog.Checkpoint{}, err
+	}
+	err = problem.New(problem.Invalid, "log.signature", "州登记机构尚无签名密钥，无法核验检查点")
+	for _, k := range keys {
+		if k.Jurisdiction != pref {
+			continue
+		}
+		cert, cerr := certificate.ParseCertificate(k.CertPEM)
+		if cerr != nil {
+			continue
+		}
+		var c registerlog.Checkpoint
+		if c, err = registerlog.Open(note, registerlog.Origin(pref), cert.RawSubjectPublicKeyInfo,
+			func(msg, sig []byte) bool { return certificate.VerifySignature(cert, msg, sig) }); err == nil {
+			return c, nil
+		}
+	}
+	return registerlog.Checkpoint{}, err
+}
+
+// Witnessed is what the log answers a partner reporting a checkpoint it
+// holds: whether the log as stored still has that root at that size.
+type Witnessed struct {
+	Size       uint64
+	Consistent bool
+	LogSize    uint64
+}
+
+// ReportWitnessed records a checkpoint a partner (a witness) holds, its
+// signature checked, and answers whether the log as stored is consistent
+// with it. The record is the platform's promise to stay consistent with
+// it: `handover audit verify` checks every one.
+func (db *DB) ReportWitnessed(ctx context.Context, actor audit.Actor, witness string, note []byte) (Witnessed, error) {
+	if err := problem.CheckText("witness", witness); err != nil || witness == "" || len([]rune(witness)) > 100 {
+		return Witnessed{}, &problem.Error{Kind: problem.Invalid, Code: "log.witness", Message: "请填写见证方名称（不超过100字）",
+			Fields: map[string]string{"witness": "请填写见证方名称"}}
+	}
+	pref, err := db.prefectureCode(ctx)
+	if err != nil {
+		return Witnessed{}, err
+	}
+	if err := decide(ctx, access.LogWitness, access.Target{Jurisdiction: pref}); err != nil {
+		return Witnessed{}, err
+	}
+	c, err := db.OpenCheckpoint(ctx, note)
+	if err != nil {
+		return Witnessed{}, err
+	}
+	w := Witnessed{Size: c.Size}
+	err = db.transact(ctx, actor, func(tx *Tx) error {
+		head, err := logHead(ctx, tx.q())
+		if err != nil {
+			return err
+		}
+		w.LogSize = head.Size
+		if c.Size <= head.Size {
+			root := registerlog.Hasher{}.EmptyRoot()
+			if c.Size > 0 {
+				rng, err := logRange(ctx, tx.q(), c.Size)
+				if err != nil {
+					return err
+				}
+				if root, err = rng.GetRootHash(nil); err != nil {
+					return err
+				}
+			}
+			w.Consistent = bytes.Equal(root, c.Root)
+		}
+		if _, err := tx.exec(ctx, `INSERT INTO log_witnessed (witness, size, root, note, reported_at) VALUES ($1, $2, $3, $4, $5)`,
+			witness, int64(c.Size), c.Root, string(note), tx.now); err != nil {
+			return err
+		}
+		tx.Audit("log.witness", "log_checkpoint", int64(c.Size), map[string]any{"witness": witness, "consistent": w.Consistent})
+		return nil
+	})
+	return w, err
+}

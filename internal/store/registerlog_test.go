@@ -1,0 +1,241 @@
+package store_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"testing"
+
+	"handover/internal/access"
+	"handover/internal/audit"
+	"handover/internal/certificate"
+	"handover/internal/registerlog"
+	"handover/internal/registry"
+	"handover/internal/store"
+)
+
+// logFixture is the registration fixture with the prefecture's key, its
+// log taken in and a checkpoint signed: what a witness holds.
+type logFixture struct {
+	*registrationFixture
+	keys *certificate.Keyring
+	cp   store.Checkpoint
+}
+
+func newLogFixture(t *testing.T) *logFixture {
+	t.Helper()
+	x := &logFixture{registrationFixture: newRegistrationFixture(t)}
+	x.keys = addKey(t, x.db, x.clock.Now(), "昌吉州不动产登记中心", x.f.Orgs["652300/centre"].USCC, "652300")
+	ctx := context.Background()
+	if n, err := x.db.IntegrateLog(ctx); err != nil || n == 0 {
+		t.Fatalf("IntegrateLog = %d, %v; want the fixture's records", n, err)
+	}
+	var signed bool
+	var err error
+	if x.cp, signed, err = x.db.SignCheckpoint(ctx, x.keys); err != nil || !signed {
+		t.Fatalf("SignCheckpoint: %v (signed %v)", err, signed)
+	}
+	// The platform works on after the checkpoint: a court seals a flat.
+	a := x.apply(t, store.ServiceInput{Kind: registry.SealReg, UnitID: x.contracts[1].UnitID, Details: map[string]string{"authority": "昌吉市人民法院", "doc_no": "执1号"}})
+	a, _ = x.step(t, x.reviewer, a, registry.StepReview, store.StepOptions{})
+	if _, err := x.step(t, x.recorder, a, registry.StepRecord, store.StepOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	if n, err := x.db.IntegrateLog(ctx); err != nil || n == 0 {
+		t.Fatalf("IntegrateLog after the seal = %d, %v", n, err)
+	}
+	return x
+}
+
+// held is the checkpoint as a witness holds it: read from its signed note
+// with the authority's certificate.
+func (x *logFixture) held(t *testing.T) store.LabelledCheckpoint {
+	t.Helper()
+	s, err := x.keys.Signer("652300")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := registerlog.Open([]byte(x.cp.Note), registerlog.Origin("652300"), s.Cert.RawSubjectPublicKeyInfo,
+		func(msg, sig []byte) bool { return certificate.VerifySignature(s.Cert, msg, sig) })
+	if err != nil {
+		t.Fatalf("open the checkpoint: %v", err)
+	}
+	return store.LabelledCheckpoint{Checkpoint: c, Label: "税务局保存的检查点"}
+}
+
+// An honest log verifies against the checkpoint taken before, proves each
+// leaf in it and its growth since; a proof with a flipped bit fails.
+func TestLogHonest(t *testing.T) {
+	x := newLogFixture(t)
+	ctx := context.Background()
+	held := x.held(t)
+	check, err := x.db.VerifyLog(ctx, []store.LabelledCheckpoint{held})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bad, found := check.FirstInconsistent(); found || check.Changed >= 0 || check.Size <= held.Size {
+		t.Fatalf("honest log: %+v, first inconsistent %+v; want consistent and grown", check, bad)
+	}
+	head, err := x.db.LogHead(ctx)
+	if err != nil || head.Size != check.Size || !bytes.Equal(head.Root, check.Root) {
+		t.Fatalf("head %d %x (%v), recomputed %d %x", head.Size, head.Root, err, check.Size, check.Root)
+	}
+	p, err := x.db.ConsistencyProof(ctx, held.Size, head.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := registerlog.VerifyConsistency(held.Size, head.Size, p.Hashes, held.Root, head.Root); err != nil {
+		t.Errorf("consistency %d → %d: %v", held.Size, head.Size, err)
+	}
+	idx, leaf, ok, err := x.db.LeafOf(ctx, registerlog.RegisterEntry, 1)
+	if err != nil || !ok {
+		t.Fatalf("LeafOf entry 1: %v %v", ok, err)
+	}
+	ip, err := x.db.InclusionProof(ctx, idx, head.Size)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := registerlog.VerifyInclusion(idx, head.Size, leaf, ip.Hashes, head.Root); err != nil {
+		t.Errorf("inclusion of leaf %d: %v", idx, err)
+	}
+	if len(ip.Hashes) > 0 {
+		ip.Hashes[0][0] ^= 0x80
+		if registerlog.VerifyInclusion(idx, head.Size, leaf, ip.Hashes, head.Root) == nil {
+			t.Errorf("an inclusion proof with a flipped bit verified")
+		}
+	}
+	// Nothing new: no new checkpoint.
+	if _, signed, err := x.db.SignCheckpoint(ctx, x.keys); err != nil || !signed {
+		t.Errorf("a checkpoint of the grown log: signed %v, %v", signed, err)
+	}
+	if _, signed, err := x.db.SignCheckpoint(ctx, x.keys); err != nil || signed {
+		t.Errorf("a second checkpoint with nothing new: signed %v, %v", signed, err)
+	}
+}
+
+// The three attacks of a database administrator, each after the witness
+// took its checkpoint: the log cannot be made to match it again.
+func TestLogCatchesTheAdministrator(t *testing.T) {
+	tests := []struct {
+		name   string
+		attack func(t *testing.T, x *logFixture)
+		// trail: whether the audit chain alone still reads as intact
+		// after the attack (what the log adds).
+		trail bool
+		kind  string // the first changed leaf's kind ("" when the log itself is cut)
+	}{
+		{"a lane re-chained by a script", rechainLane, true, registerlog.AuditEvent},
+		{"the trail truncated and its heads reset", truncateTrail, true, registerlog.AuditEvent},
+		{"a holder's name changed in the book, its trigger dropped", renameHolder, true, registerlog.RegisterEntry},
+		{"the log's own tables cut back", cutLog, true, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := newLogFixture(t)
+			ctx := context.Background()
+			held := x.held(t)
+			tt.attack(t, x)
+			if v, err := x.db.VerifyAudit(ctx); err != nil {
+				t.Fatal(err)
+			} else if _, broken := v.First(); broken == tt.trail {
+				t.Errorf("the audit chain after the attack: broken %v, want %v", broken, !tt.trail)
+			}
+			check, err := x.db.VerifyLog(ctx, []store.LabelledCheckpoint{held})
+			if err != nil {
+				t.Fatal(err)
+			}
+			bad, found := check.FirstInconsistent()
+			if !found || bad.Size != held.Size || bad.Label != held.Label || bad.Why == "" {
+				t.Fatalf("after the attack: %+v; want the checkpoint of size %d inconsistent", check, held.Size)
+			}
+			if tt.kind != "" && (check.Changed < 0 || check.ChangedKind != tt.kind || uint64(check.Changed) >= held.Size) {
+				t.Errorf("first changed leaf %d (%s %d), want a %s within the checkpoint's %d", check.Changed, check.ChangedKind, check.ChangedRecord, tt.kind, held.Size)
+			}
+		})
+	}
+}
+
+// rechainLane rewrites an event's summary and recomputes its lane's chain
+// and head, as a script with the database's password would.
+func rechainLane(t *testing.T, x *logFixture) {
+	t.Helper()
+	disableAppendOnly(t, x.db)
+	raw := x.db.SQLForTest()
+	var lane int
+	if err := raw.QueryRow(`SELECT lane FROM audit_events ORDER BY id LIMIT 1`).Scan(&lane); err != nil {
+		t.Fatal(err)
+	}
+	var events []audit.Event // newest first, a page at a time
+	for before := int64(0); ; {
+		page, err := x.db.ListAudit(context.Background(), access.Filter{All: true}, store.AuditQuery{Limit: 500, BeforeID: before})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(page) == 0 {
+			break
+		}
+		events = append(events, page...)
+		before = page[len(page)-1].ID
+	}
+	var chain []audit.Event
+	for i := len(events) - 1; i >= 0; i-- { // oldest first
+		if events[i].Lane == lane {
+			chain = append(chain, events[i])
+		}
+	}
+	prev := audit.Genesis(lane)
+	for i := range chain {
+		e := &chain[i]
+		if i == 0 {
+			e.Summary = `{"rewritten":true}`
+		}
+		e.PrevHash = prev
+		e.Hash = audit.Compute(prev, e)
+		exec(t, x.db, `UPDATE audit_events SET summary = $1, prev_hash = $2, hash = $3 WHERE id = $4`, e.Summary, e.PrevHash, e.Hash, e.ID)
+		prev = e.Hash
+	}
+	exec(t, x.db, `UPDATE audit_heads SET hash = $1 WHERE lane = $2`, prev, lane)
+}
+
+// truncateTrail empties the trail and resets every lane's head, as TRUNCATE
+// (PostgreSQL) or a DELETE with the triggers dropped (SQLite) would.
+func truncateTrail(t *testing.T, x *logFixture) {
+	t.Helper()
+	if x.db.Engine() == store.Postgres {
+		exec(t, x.db, `TRUNCATE audit_events`)
+	} else {
+		disableAppendOnly(t, x.db)
+		exec(t, x.db, `DELETE FROM audit_events`)
+	}
+	for lane := 0; lane < audit.Lanes; lane++ {
+		exec(t, x.db, `UPDATE audit_heads SET seq = 0, hash = $1 WHERE lane = $2`, audit.Genesis(lane), lane)
+	}
+}
+
+// renameHolder changes the holder of the first register entry, its
+// append-only trigger dropped.
+func renameHolder(t *testing.T, x *logFixture) {
+	t.Helper()
+	if x.db.Engine() == store.Postgres {
+		exec(t, x.db, `ALTER TABLE register_holders DISABLE TRIGGER register_holders_append_only`)
+	} else {
+		exec(t, x.db, `DROP TRIGGER register_holders_append_only`)
+	}
+	exec(t, x.db, `UPDATE register_holders SET name = '冒名顶替' WHERE entry_id = (SELECT MIN(entry_id) FROM register_holders)`)
+}
+
+// cutLog deletes the log's newest leaves and nodes and checkpoints, as
+// someone hiding recent history from the log itself would.
+func cutLog(t *testing.T, x *logFixture) {
+	t.Helper()
+	for _, table := range []string{"log_leaves", "log_nodes", "log_checkpoints"} {
+		if x.db.Engine() == store.Postgres {
+			exec(t, x.db, fmt.Sprintf(`ALTER TABLE %s DISABLE TRIGGER %s_append_only`, table, table))
+		} else {
+			exec(t, x.db, fmt.Sprintf(`DROP TRIGGER %s_no_delete`, table))
+		}
+	}
+	exec(t, x.db, `DELETE FROM log_leaves WHERE idx >= 3`)
+	exec(t, x.db, `DELETE FROM log_nodes WHERE idx >= 3 OR level > 0`)
+	exec(t, x.db, `DELETE FROM log_checkpoints`)
+}
