@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
@@ -79,6 +80,7 @@ func keysCmd(ctx context.Context, args []string, out io.Writer) error {
 func verifyCmd(_ context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("verify", flag.ContinueOnError)
 	authority := fs.String("authority", "", "所信任的登记机构证书（PEM文件；缺省时只校验文件自身的完整性）")
+	logAuthority := fs.String("log-authority", "", "所信任的州登记机构证书（PEM文件），用于核验登记簿日志检查点的签名")
 	// The file may come before or after the flags.
 	files, err := parsePositional(fs, args)
 	if err != nil {
@@ -116,6 +118,9 @@ func verifyCmd(_ context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "签名有效：%s %s\n权利人：%s\n坐落：%s\n不动产单元号：%s\n电子证照标识：%s\n登记机构：%s（%s）\n",
 			p.Kind.Label(), p.Number, strings.Join(names, "、"), p.Location, p.UnitNo, p.LicenceID, p.Authority, p.IssuedOn)
+		if err := printLogProof(raw, p.Number, *logAuthority, out); err != nil {
+			return err
+		}
 	}
 	if trusted == "" {
 		fmt.Fprintln(out, "注意：未指定 --authority，仅证明文件自签名以来未被改动；现势状态请在线核验。")
@@ -224,4 +229,30 @@ func developerActor(ctx context.Context, db *store.DB, project int64) (audit.Act
 	a := cliActor()
 	a.OrgID, a.OrgName = p.Developer, p.DeveloperName
 	return a, nil
+}
+
+// printLogProof checks the certificate file's place in the register log,
+// when the file carries one: the checkpoint's signature (by the trusted
+// prefecture certificate in trustedFile, when given), the inclusion of
+// the leaf, and the leaf being this certificate's register entry.
+func printLogProof(raw []byte, number, trustedFile string, out io.Writer) error {
+	var f certificate.File
+	if err := json.Unmarshal(raw, &f); err != nil || f.Log == nil {
+		fmt.Fprintln(out, "登记簿日志：文件未附包含证明（导出时该记载尚未记入日志检查点），可在线查询 /api/v1/log/leaves。")
+		return nil
+	}
+	var trusted string
+	if trustedFile != "" {
+		b, err := os.ReadFile(trustedFile)
+		if err != nil {
+			return err
+		}
+		trusted = string(b)
+	}
+	c, err := f.Log.Check(number, trusted)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(out, "已入登记簿日志 #%d（检查点：%s，大小 %d，签名有效）\n", f.Log.Index, c.Origin, c.Size)
+	return nil
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
+	"handover/internal/certificate"
 	"io"
 	"net/http"
 	"os"
@@ -152,8 +154,31 @@ func checkCertificateCommands(t *testing.T, dsn string) {
 	}
 	good := filepath.Join(dir, "certificate.json")
 	os.WriteFile(good, file, 0o644)
-	if out := runCmd(t, "verify", good, "--authority", pem); !strings.Contains(out, "签名有效") || !strings.Contains(out, c.Number) {
-		t.Errorf("verify: %s", out)
+	if out := runCmd(t, "verify", good, "--authority", pem); !strings.Contains(out, "签名有效") || !strings.Contains(out, c.Number) ||
+		!strings.Contains(out, "已入登记簿日志 #") {
+		t.Errorf("verify: %s, want the signature and the place in the register log", out)
+	}
+	// The file's log proof with a flipped bit, or with another entry's
+	// leaf, fails.
+	for name, change := range map[string]func(*certificate.LogProof){
+		"a flipped bit": func(l *certificate.LogProof) { l.Hashes[0][0] ^= 1 },
+		"another number": func(l *certificate.LogProof) {
+			l.Leaf = bytes.Replace(l.Leaf, []byte(c.Number), []byte("新(2026)昌吉市不动产权第9999999号"), 1)
+		},
+		"a changed checkpoint": func(l *certificate.LogProof) { l.Checkpoint = strings.Replace(l.Checkpoint, "\n", "\n1", 1) },
+	} {
+		var f certificate.File
+		if err := json.Unmarshal(file, &f); err != nil || f.Log == nil || len(f.Log.Hashes) == 0 {
+			t.Fatalf("the demo certificate's file has no log proof: %v", err)
+		}
+		change(f.Log)
+		b, _ := json.Marshal(f)
+		changed := filepath.Join(dir, "log-changed.json")
+		os.WriteFile(changed, b, 0o644)
+		var out bytes.Buffer
+		if err := run(ctx, "verify", []string{changed, "--authority", pem}, &out); err == nil || !strings.Contains(describe(err), "certificate.log") {
+			t.Errorf("verify with %s in the log proof: %v", name, err)
+		}
 	}
 	bad := filepath.Join(dir, "changed.json")
 	os.WriteFile(bad, bytes.Replace(file, []byte("房屋建筑面积"), []byte("房屋建筑面積"), 1), 0o644)

@@ -303,7 +303,7 @@ func numeric(s string) bool {
 
 // fields names the keys of the events' summaries.
 var fields = map[string]string{
-	"after": "改为", "before": "原为", "reason": "理由", "via": "途径", "note": "备注", "basis": "依据",
+	"after": "改为", "before": "原为", "reason": "理由", "via": "途径", "note": "备注", "basis": "依据", "witness": "见证方", "consistent": "与日志一致",
 	"number": "编号", "project": "项目", "unit": "户", "building": "幢", "buildings": "幢", "contract": "合同",
 	"buyers": "购房人数", "developer": "开发企业", "buyer": "购房人", "state": "状态", "kind": "类别", "subject": "对象",
 	"assignee": "指派给", "raised": "新发预警", "reopened": "重新打开", "resolved": "解除", "done": "已办", "blocked": "受阻",

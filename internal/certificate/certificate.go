@@ -201,6 +201,9 @@ type File struct {
 	Payload   json.RawMessage `json:"payload" doc:"证照内容（签名范围）"`
 	Signature []byte          `json:"signature" doc:"SM2签名（ASN.1，Base64）"` // SM2 (ASN.1), base64 in JSON
 	Authority string          `json:"authority_certificate" doc:"登记机构的X.509证书（PEM）"`
+	// Log places the certificate's register entry in the register log
+	// (absent until the log took it in and a checkpoint covers it).
+	Log *LogProof `json:"log,omitempty" doc:"登记簿日志中的包含证明"`
 }
 
 // FileFormat names the exported format.

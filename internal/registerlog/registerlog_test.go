@@ -1,4 +1,4 @@
-package registerlog
+package registerlog_test
 
 import (
 	"bytes"
@@ -10,6 +10,7 @@ import (
 
 	"handover/internal/certificate"
 	"handover/internal/problem"
+	"handover/internal/registerlog"
 )
 
 // tree appends n leaves and keeps every node the appends compute, as the
@@ -22,9 +23,9 @@ type tree struct {
 
 func newTree(t *testing.T, n int) *tree {
 	t.Helper()
-	tr := &tree{nodes: map[compact.NodeID][]byte{}, r: Ranges().NewEmptyRange(0)}
+	tr := &tree{nodes: map[compact.NodeID][]byte{}, r: registerlog.Ranges().NewEmptyRange(0)}
 	for i := range n {
-		h, err := LeafHash(AuditEvent, int64(i+1), map[string]any{"action": "test", "i": i})
+		h, err := registerlog.LeafHash(registerlog.AuditEvent, int64(i+1), map[string]any{"action": "test", "i": i})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -47,12 +48,12 @@ func (tr *tree) get(ids []compact.NodeID) ([][]byte, error) {
 // root is the root of the first size leaves, computed afresh.
 func root(t *testing.T, leaves [][]byte, size int) []byte {
 	t.Helper()
-	r := Ranges().NewEmptyRange(0)
+	r := registerlog.Ranges().NewEmptyRange(0)
 	for _, h := range leaves[:size] {
 		r.Append(h, nil)
 	}
 	if size == 0 {
-		return Hasher{}.EmptyRoot()
+		return registerlog.Hasher{}.EmptyRoot()
 	}
 	h, err := r.GetRootHash(nil)
 	if err != nil {
@@ -62,9 +63,9 @@ func root(t *testing.T, leaves [][]byte, size int) []byte {
 }
 
 func TestHasherIsRFC6962WithSM3(t *testing.T) {
-	h := Hasher{}
+	h := registerlog.Hasher{}
 	a, b, c := h.HashLeaf([]byte("a")), h.HashLeaf([]byte("b")), h.HashLeaf([]byte("c"))
-	// RFC 6962 §2.1: the tree of three is H(H(a,b), c).
+	// RFC 6962, section 2.1: the tree of three is H(H(a,b), c).
 	want := h.HashChildren(h.HashChildren(a, b), c)
 	if got := root(t, [][]byte{a, b, c}, 3); !bytes.Equal(got, want) {
 		t.Errorf("root of three = %x, want %x", got, want)
@@ -79,17 +80,17 @@ func TestProofs(t *testing.T) {
 	for _, size := range []int{1, 2, 7, 16, 37} {
 		r := root(t, tr.leaves, size)
 		for _, index := range []int{0, size / 2, size - 1} {
-			p, err := InclusionProof(uint64(index), uint64(size), tr.get)
+			p, err := registerlog.InclusionProof(uint64(index), uint64(size), tr.get)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := VerifyInclusion(uint64(index), uint64(size), tr.leaves[index], p, r); err != nil {
+			if err := registerlog.VerifyInclusion(uint64(index), uint64(size), tr.leaves[index], p, r); err != nil {
 				t.Errorf("inclusion of %d in %d: %v", index, size, err)
 			}
 			if len(p) > 0 {
 				p[0] = append([]byte(nil), p[0]...)
 				p[0][5] ^= 1
-				if VerifyInclusion(uint64(index), uint64(size), tr.leaves[index], p, r) == nil {
+				if registerlog.VerifyInclusion(uint64(index), uint64(size), tr.leaves[index], p, r) == nil {
 					t.Errorf("inclusion of %d in %d verified with a flipped bit", index, size)
 				}
 			}
@@ -98,11 +99,11 @@ func TestProofs(t *testing.T) {
 			if older == 0 {
 				continue
 			}
-			p, err := ConsistencyProof(uint64(older), uint64(size), tr.get)
+			p, err := registerlog.ConsistencyProof(uint64(older), uint64(size), tr.get)
 			if err != nil {
 				t.Fatal(err)
 			}
-			if err := VerifyConsistency(uint64(older), uint64(size), p, root(t, tr.leaves, older), r); err != nil {
+			if err := registerlog.VerifyConsistency(uint64(older), uint64(size), p, root(t, tr.leaves, older), r); err != nil {
 				t.Errorf("consistency %d → %d: %v", older, size, err)
 			}
 		}
@@ -111,11 +112,11 @@ func TestProofs(t *testing.T) {
 	// checkpoint taken before.
 	before := root(t, tr.leaves, 20)
 	changed := newTree(t, 37)
-	changed.leaves[3] = Hasher{}.HashLeaf([]byte("rewritten"))
+	changed.leaves[3] = registerlog.Hasher{}.HashLeaf([]byte("rewritten"))
 	if bytes.Equal(root(t, changed.leaves, 20), before) {
 		t.Fatalf("a rewritten leaf left the root unchanged")
 	}
-	if _, err := InclusionProof(37, 37, tr.get); problem.CodeOf(err) != "log.index" {
+	if _, err := registerlog.InclusionProof(37, 37, tr.get); problem.CodeOf(err) != "log.index" {
 		t.Errorf("a proof beyond the log: %v", err)
 	}
 }
@@ -132,14 +133,14 @@ func TestCheckpointSigned(t *testing.T) {
 	}
 	pub := s.Cert.RawSubjectPublicKeyInfo
 	verify := func(msg, sig []byte) bool { return certificate.VerifySignature(s.Cert, msg, sig) }
-	c := Checkpoint{Origin: Origin("652300"), Size: 37, Root: newTreeRoot(t)}
-	signed, err := Sign(c, pub, s.Sign)
+	c := registerlog.Checkpoint{Origin: registerlog.Origin("652300"), Size: 37, Root: newTreeRoot(t)}
+	signed, err := registerlog.Sign(c, pub, s.Sign)
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := Open(signed, c.Origin, pub, verify)
+	got, err := registerlog.Open(signed, c.Origin, pub, verify)
 	if err != nil || got.Size != 37 || !bytes.Equal(got.Root, c.Root) {
-		t.Fatalf("Open = %+v, %v; want the checkpoint", got, err)
+		t.Fatalf("registerlog.Open = %+v, %v; want the checkpoint", got, err)
 	}
 	other, _ := certificate.NewKey("他处", "12652300MA0000001X", []byte("passphrase-2"), now)
 	os, _ := certificate.Unlock(other, []byte("passphrase-2"))
@@ -151,13 +152,13 @@ func TestCheckpointSigned(t *testing.T) {
 		code   string
 	}{
 		{"size changed", bytes.Replace(signed, []byte("\n37\n"), []byte("\n38\n"), 1), c.Origin, pub, "log.signature"},
-		{"another log", signed, Origin("652301"), pub, "log.signature"},
+		{"another log", signed, registerlog.Origin("652301"), pub, "log.signature"},
 		{"another key", signed, c.Origin, os.Cert.RawSubjectPublicKeyInfo, "log.signature"},
 		{"not a note", []byte("hello\n"), c.Origin, pub, "log.signature"},
 	}
 	for _, tt := range tests {
-		if _, err := Open(tt.signed, tt.origin, tt.pub, verify); problem.CodeOf(err) != tt.code {
-			t.Errorf("%s: Open = %v, want %s", tt.name, err, tt.code)
+		if _, err := registerlog.Open(tt.signed, tt.origin, tt.pub, verify); problem.CodeOf(err) != tt.code {
+			t.Errorf("%s: registerlog.Open = %v, want %s", tt.name, err, tt.code)
 		}
 	}
 }
@@ -171,13 +172,13 @@ func FuzzParseBody(f *testing.F) {
 	f.Add("handover/652300/register-log\n37\n" + strings.Repeat("A", 43) + "=\n")
 	f.Add("x\n1\n\n")
 	f.Fuzz(func(t *testing.T, text string) {
-		c, err := ParseBody(text)
+		c, err := registerlog.ParseBody(text)
 		if err != nil {
 			return
 		}
 		// What is read writes back as the same first three lines.
-		if back, err := ParseBody(c.Body()); err != nil || back.Size != c.Size || !bytes.Equal(back.Root, c.Root) || back.Origin != c.Origin {
-			t.Errorf("ParseBody(%q) = %+v; its Body reads back as %+v, %v", text, c, back, err)
+		if back, err := registerlog.ParseBody(c.Body()); err != nil || back.Size != c.Size || !bytes.Equal(back.Root, c.Root) || back.Origin != c.Origin {
+			t.Errorf("registerlog.ParseBody(%q) = %+v; its Body reads back as %+v, %v", text, c, back, err)
 		}
 	})
 }

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"runtime"
@@ -21,6 +22,7 @@ import (
 	"handover/internal/exchange"
 	"handover/internal/ledger"
 	"handover/internal/problem"
+	"handover/internal/registerlog"
 	"handover/internal/registry"
 )
 
@@ -860,7 +862,8 @@ func (db *DB) CertificateTarget(ctx context.Context, c Certificate) (access.Targ
 }
 
 // CertificateFile exports a signed certificate with its authority's
-// certificate, for `handover verify`.
+// certificate and, once the register log took its entry in under a
+// checkpoint, the entry's inclusion proof, for `handover verify`.
 func (db *DB) CertificateFile(ctx context.Context, c Certificate) ([]byte, error) {
 	if err := certificate.CheckSigned(c.Signature); err != nil {
 		return nil, err
@@ -869,7 +872,41 @@ func (db *DB) CertificateFile(ctx context.Context, c Certificate) ([]byte, error
 	if err != nil {
 		return nil, err
 	}
-	return certificate.Export(c.Payload, c.Signature, pem), nil
+	f := certificate.File{Format: certificate.FileFormat, Payload: c.Payload, Signature: c.Signature, Authority: pem}
+	if f.Log, err = db.entryLogProof(ctx, c.EntryID); err != nil {
+		return nil, err
+	}
+	return json.MarshalIndent(f, "", "  ")
+}
+
+// entryLogProof is a register entry's place in the log under the newest
+// checkpoint (nil while the log or a checkpoint has not yet reached it).
+func (db *DB) entryLogProof(ctx context.Context, entry int64) (*certificate.LogProof, error) {
+	idx, _, ok, err := db.LeafOf(ctx, registerlog.RegisterEntry, entry)
+	if err != nil || !ok {
+		return nil, err
+	}
+	cp, ok, err := db.LatestCheckpoint(ctx)
+	if err != nil || !ok || cp.Size <= idx {
+		return nil, err
+	}
+	p, err := db.InclusionProof(ctx, idx, cp.Size)
+	if err != nil {
+		return nil, err
+	}
+	contents, err := logContents(ctx, db.r(), registerlog.RegisterEntry, entry, entry)
+	if err != nil {
+		return nil, err
+	}
+	leaf, err := registerlog.Leaf(registerlog.RegisterEntry, entry, contents[entry])
+	if err != nil {
+		return nil, err
+	}
+	pem, err := db.AuthorityCertificate(ctx, cp.KeyID)
+	if err != nil {
+		return nil, err
+	}
+	return &certificate.LogProof{Index: idx, Size: cp.Size, Leaf: leaf, Hashes: p.Hashes, Checkpoint: cp.Note, Authority: pem}, nil
 }
 
 // CreateAuthorityKey makes a new signing key for the registration
