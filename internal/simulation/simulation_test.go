@@ -133,11 +133,20 @@ func simulate(t *testing.T, scenario string, projects, flats int, seed uint64) *
 	return r
 }
 
+// The stress year, played twice from one seed: the same year both times,
+// and every kind of miss classified as the warnings went.
 func TestSimulatedYearUnderStress(t *testing.T) {
-	r := simulate(t, stress, 3, 90, 7)
+	r := simulate(t, stress, 2, 70, 7)
+	again := simulate(t, stress, 2, 70, 7)
 	t.Log(r.Headline())
-	if r.HandedOver != 90 || r.Flats != 90 {
-		t.Fatalf("handed over %d of %d flats, want 90 of 90", r.HandedOver, r.Flats)
+	r.Seconds, again.Seconds = 0, 0
+	ja, _ := json.Marshal(r)
+	jb, _ := json.Marshal(again)
+	if !bytes.Equal(ja, jb) {
+		t.Errorf("the same seed played two different years:\n%s\n%s", ja, jb)
+	}
+	if r.HandedOver != 70 || r.Flats != 70 {
+		t.Fatalf("handed over %d of %d flats, want 70 of 70", r.HandedOver, r.Flats)
 	}
 	if got := r.SameDay + len(r.Misses); got != r.HandedOver {
 		t.Errorf("same day %d + misses %d = %d, want the %d handed over", r.SameDay, len(r.Misses), got, r.HandedOver)
@@ -214,9 +223,9 @@ func TestSimulatedYearUnderStress(t *testing.T) {
 
 func TestOnTimeYearCertifiesEveryFlatOnTheDay(t *testing.T) {
 	b, _ := shipped.ReadFile("scenarios/on-time.json")
-	r := simulate(t, string(b), 2, 40, 3)
-	if r.SameDay != 40 || len(r.Misses) != 0 {
-		t.Errorf("on time: %d of %d certified on the day, misses %+v; want all 40", r.SameDay, r.HandedOver, r.Misses)
+	r := simulate(t, string(b), 2, 32, 3)
+	if r.SameDay != 32 || len(r.Misses) != 0 {
+		t.Errorf("on time: %d of %d certified on the day, misses %+v; want all 32", r.SameDay, r.HandedOver, r.Misses)
 	}
 	if failed := r.Failed(); len(failed) > 0 {
 		t.Errorf("targets failed: %v", failed)
@@ -231,16 +240,5 @@ func TestOnTimeYearCertifiesEveryFlatOnTheDay(t *testing.T) {
 		if a.Kind == "delivery_at_risk" || a.Kind == "clock_running_out" || a.Noise > 0 {
 			t.Errorf("on time, alerts %+v raised", a)
 		}
-	}
-}
-
-func TestSameSeedSameYear(t *testing.T) {
-	a := simulate(t, stress, 2, 24, 11)
-	b := simulate(t, stress, 2, 24, 11)
-	a.Seconds, b.Seconds = 0, 0
-	ja, _ := json.Marshal(a)
-	jb, _ := json.Marshal(b)
-	if !bytes.Equal(ja, jb) {
-		t.Errorf("the same seed played two different years:\n%s\n%s", ja, jb)
 	}
 }
