@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -129,21 +130,32 @@ func unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, e
 	if err := rows.Err(); err != nil || len(book) == 0 {
 		return book, err
 	}
-	hrows, err := q.QueryContext(ctx, `SELECT h.entry_id, h.name, h.id_kind, h.id_number, h.share_num, h.share_den FROM register_holders h
-		JOIN register_entries e ON e.id = h.entry_id WHERE e.unit_id = $1 ORDER BY h.entry_id, h.seq`, unitID)
+	hrows, err := q.QueryContext(ctx, `SELECT `+holderColumns+` FROM register_holders
+		WHERE entry_id IN (SELECT id FROM register_entries WHERE unit_id = $1) ORDER BY entry_id, seq`, unitID)
 	if err != nil {
 		return nil, err
 	}
-	defer hrows.Close()
-	for hrows.Next() {
+	err = scanHolders(hrows, func(id int64, h registry.Holder) { book[byID[id]].Holders = append(book[byID[id]].Holders, h) })
+	return book, err
+}
+
+// holderColumns are a register entry's holder's columns over
+// register_holders, in scanHolders' order.
+const holderColumns = `entry_id, name, id_kind, id_number, share_num, share_den`
+
+// scanHolders reads holderColumns rows, in their order, handing each
+// holder to add with its entry's id; it closes rows.
+func scanHolders(rows *sql.Rows, add func(entry int64, h registry.Holder)) error {
+	defer rows.Close()
+	for rows.Next() {
 		var id int64
 		var h registry.Holder
-		if err := hrows.Scan(&id, &h.Name, &h.IDKind, &h.IDNumber, &h.ShareNum, &h.ShareDen); err != nil {
-			return nil, err
+		if err := rows.Scan(&id, &h.Name, &h.IDKind, &h.IDNumber, &h.ShareNum, &h.ShareDen); err != nil {
+			return err
 		}
-		book[byID[id]].Holders = append(book[byID[id]].Holders, h)
+		add(id, h)
 	}
-	return book, hrows.Err()
+	return rows.Err()
 }
 
 // UnitBook returns the register book of a unit, oldest entry first.

@@ -174,26 +174,22 @@ func logContents(ctx context.Context, q querier, kind string, lo, hi int64) (map
 		if err := rows.Err(); err != nil {
 			return nil, err
 		}
-		hrows, err := q.QueryContext(ctx, `SELECT entry_id, name, id_kind, id_number, share_num, share_den FROM register_holders
+		hrows, err := q.QueryContext(ctx, `SELECT `+holderColumns+` FROM register_holders
 			WHERE entry_id BETWEEN $1 AND $2 ORDER BY entry_id, seq`, lo, hi)
 		if err != nil {
 			return nil, err
 		}
-		defer hrows.Close()
-		for hrows.Next() {
-			var id int64
-			var h registry.Holder
-			if err := hrows.Scan(&id, &h.Name, &h.IDKind, &h.IDNumber, &h.ShareNum, &h.ShareDen); err != nil {
-				return nil, err
-			}
+		if err := scanHolders(hrows, func(id int64, h registry.Holder) {
 			if e := entries[id]; e != nil {
 				e.Holders = append(e.Holders, h)
 			}
+		}); err != nil {
+			return nil, err
 		}
 		for id, e := range entries {
 			out[id] = *e
 		}
-		return out, hrows.Err()
+		return out, nil
 	}
 	return nil, fmt.Errorf("log: no records of kind %q", kind)
 }
@@ -360,18 +356,15 @@ type LogProof struct {
 func (db *DB) InclusionProof(ctx context.Context, index, size uint64) (LogProof, error) {
 	p := LogProof{Index: index, Size: size}
 	err := db.snapshot(ctx, func(q querier) error {
-		head, err := logHead(ctx, q)
-		if err != nil {
+		if err := withinLog(ctx, q, size); err != nil {
 			return err
-		}
-		if size > head.Size {
-			return problem.Newf(problem.Invalid, "log.size", "日志当前只有 %d 个叶，不能证明到大小 %d", head.Size, size)
 		}
 		if index < size {
 			if err := q.QueryRowContext(ctx, `SELECT hash FROM log_leaves WHERE idx = $1`, int64(index)).Scan(&p.LeafHash); err != nil {
 				return err
 			}
 		}
+		var err error
 		p.Hashes, err = registerlog.InclusionProof(index, size, logNodes(ctx, q))
 		return err
 	})
@@ -383,20 +376,29 @@ func (db *DB) InclusionProof(ctx context.Context, index, size uint64) (LogProof,
 func (db *DB) ConsistencyProof(ctx context.Context, from, size uint64) (LogProof, error) {
 	p := LogProof{From: from, Size: size}
 	err := db.snapshot(ctx, func(q querier) error {
-		head, err := logHead(ctx, q)
-		if err != nil {
+		if err := withinLog(ctx, q, size); err != nil {
 			return err
-		}
-		if size > head.Size {
-			return problem.Newf(problem.Invalid, "log.size", "日志当前只有 %d 个叶，不能证明到大小 %d", head.Size, size)
 		}
 		if from == 0 {
 			return problem.New(problem.Invalid, "log.size", "较早的大小应至少为1")
 		}
+		var err error
 		p.Hashes, err = registerlog.ConsistencyProof(from, size, logNodes(ctx, q))
 		return err
 	})
 	return p, err
+}
+
+// withinLog refuses a proof to a size the log has not reached.
+func withinLog(ctx context.Context, q querier, size uint64) error {
+	var have int64
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&have); err != nil {
+		return err
+	}
+	if size > uint64(have) {
+		return problem.Newf(problem.Invalid, "log.size", "日志当前只有 %d 个叶，不能证明到大小 %d", have, size)
+	}
+	return nil
 }
 
 // LeafOf finds the leaf of a record: its index and hash (ok false when the
