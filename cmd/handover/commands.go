@@ -344,9 +344,12 @@ func (f *checkpointFiles) String() string     { return strings.Join(*f, ",") }
 func (f *checkpointFiles) Set(v string) error { *f = append(*f, v); return nil }
 
 // verifyLog recomputes the register log from the records as they stand
-// and checks it against each checkpoint held outside (the files) and each
-// a witness reported: a rewrite or truncation since any of them is named
-// by the first size it fails.
+// and checks it against each checkpoint held outside (the files), each a
+// witness reported, and the platform's own newest signed checkpoint, its
+// signature checked: a rewrite or truncation since any of them is named
+// by the first size it fails. A leaf missing from the log, an old record
+// the log never took in, and stored nodes that are not the records' fail
+// too.
 func verifyLog(ctx context.Context, db *store.DB, files []string, out io.Writer) error {
 	var against []store.LabelledCheckpoint
 	for _, f := range files {
@@ -367,24 +370,46 @@ func verifyLog(ctx context.Context, db *store.DB, files []string, out io.Writer)
 	for _, c := range witnessed {
 		against = append(against, store.LabelledCheckpoint{Checkpoint: c, Label: "见证方报送的检查点"})
 	}
+	if own, ok, err := db.LatestCheckpoint(ctx); err != nil {
+		return err
+	} else if ok {
+		c, err := db.OpenCheckpoint(ctx, []byte(own.Note))
+		if err != nil {
+			return fmt.Errorf("平台最新签出的检查点（大小 %d）：%w", own.Size, err)
+		}
+		against = append(against, store.LabelledCheckpoint{Checkpoint: c, Label: "平台最新签出的检查点"})
+	}
 	check, err := db.VerifyLog(ctx, against)
 	if err != nil {
 		return err
 	}
+	var faults []string
 	if check.Changed >= 0 {
 		what := "内容与记入日志时不同"
 		if check.Missing {
 			what = "已不存在"
 		}
-		fmt.Fprintf(out, "登记簿日志第 %d 个叶（%s #%d）%s。\n", check.Changed, check.ChangedKind, check.ChangedRecord, what)
+		faults = append(faults, fmt.Sprintf("登记簿日志第 %d 个叶（%s #%d）%s", check.Changed, check.ChangedKind, check.ChangedRecord, what))
+	}
+	if check.Gap >= 0 {
+		faults = append(faults, fmt.Sprintf("登记簿日志缺少第 %d 个叶，其后未能核验", check.Gap))
+	}
+	if check.Unlogged > 0 {
+		faults = append(faults, fmt.Sprintf("有 %d 条一小时前的记录从未记入登记簿日志（首条：%s），可能是事后补写", check.Unlogged, check.FirstUnlogged))
+	}
+	if check.StoredDiffers {
+		faults = append(faults, "日志存储的节点哈希与由记录重算的根哈希不符，对外提供的证明不可信")
+	}
+	for _, f := range faults {
+		fmt.Fprintf(out, "%s。\n", f)
 	}
 	if bad, found := check.FirstInconsistent(); found {
 		fmt.Fprintf(out, "登记簿日志与检查点不一致：第一个不一致的大小为 %d（%s）：%s\n", bad.Size, bad.Label, bad.Why)
 		return fmt.Errorf("登记簿日志与大小为 %d 的检查点不一致", bad.Size)
 	}
 	fmt.Fprintf(out, "登记簿日志：%d 个叶，根哈希 %s；与 %d 个检查点一致。\n", check.Size, audit.Hex(check.Root), len(check.Against))
-	if check.Changed >= 0 {
-		return fmt.Errorf("登记簿日志第 %d 个叶的记录被改动", check.Changed)
+	if len(faults) > 0 {
+		return fmt.Errorf("登记簿日志不完整：%s", faults[0])
 	}
 	return nil
 }

@@ -118,7 +118,7 @@ func verifyCmd(_ context.Context, args []string, out io.Writer) error {
 		}
 		fmt.Fprintf(out, "签名有效：%s %s\n权利人：%s\n坐落：%s\n不动产单元号：%s\n电子证照标识：%s\n登记机构：%s（%s）\n",
 			p.Kind.Label(), p.Number, strings.Join(names, "、"), p.Location, p.UnitNo, p.LicenceID, p.Authority, p.IssuedOn)
-		if err := printLogProof(raw, p.Number, *logAuthority, out); err != nil {
+		if err := printLogProof(raw, p, *logAuthority, out); err != nil {
 			return err
 		}
 	}
@@ -232,10 +232,12 @@ func developerActor(ctx context.Context, db *store.DB, project int64) (audit.Act
 }
 
 // printLogProof checks the certificate file's place in the register log,
-// when the file carries one: the checkpoint's signature (by the trusted
-// prefecture certificate in trustedFile, when given), the inclusion of
-// the leaf, and the leaf being this certificate's register entry.
-func printLogProof(raw []byte, number, trustedFile string, out io.Writer) error {
+// when the file carries one: the checkpoint's signature, the inclusion of
+// the leaf, and the leaf being this certificate's register entry. Only a
+// trusted prefecture certificate (trustedFile) shows whose the checkpoint
+// is: the proof's own certificate travels outside the certificate's
+// signature, so anyone could put their own there, and the line says so.
+func printLogProof(raw []byte, p certificate.Payload, trustedFile string, out io.Writer) error {
 	var f certificate.File
 	if err := json.Unmarshal(raw, &f); err != nil || f.Log == nil {
 		fmt.Fprintln(out, "登记簿日志：文件未附包含证明（导出时该记载尚未记入日志检查点），可在线查询 /api/v1/log/leaves。")
@@ -249,10 +251,14 @@ func printLogProof(raw []byte, number, trustedFile string, out io.Writer) error 
 		}
 		trusted = string(b)
 	}
-	c, err := f.Log.Check(number, trusted)
+	c, err := f.Log.Check(p, trusted)
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(out, "已入登记簿日志 #%d（检查点：%s，大小 %d，签名有效）\n", f.Log.Index, c.Origin, c.Size)
+	if trusted == "" {
+		fmt.Fprintf(out, "已入登记簿日志 #%d（检查点：%s，大小 %d）；检查点签署者未经核验：请以 --log-authority 指定州登记机构证书\n", f.Log.Index, c.Origin, c.Size)
+		return nil
+	}
+	fmt.Fprintf(out, "已入登记簿日志 #%d（检查点：%s，大小 %d，州登记机构签名有效）\n", f.Log.Index, c.Origin, c.Size)
 	return nil
 }

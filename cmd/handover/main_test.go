@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"handover/internal/certificate"
 	"io"
 	"net/http"
 	"os"
@@ -16,9 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"handover/internal/certificate"
 	"handover/internal/demo"
 	"handover/internal/exchange"
 	"handover/internal/problem"
+	"handover/internal/registerlog"
 	"handover/internal/store"
 	"handover/internal/store/storetest"
 	"handover/internal/web"
@@ -127,6 +128,10 @@ func checkCertificateCommands(t *testing.T, dsn string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	checkpoint, ok, err := db.LatestCheckpoint(ctx)
+	if err != nil || !ok {
+		t.Fatalf("the demo's register log checkpoint: %v %v", ok, err)
+	}
 	queries, err := db.Inquiries(ctx, "", 1)
 	if err != nil || len(queries) == 0 {
 		t.Fatalf("the demo's register queries: %v %v", queries, err)
@@ -140,6 +145,8 @@ func checkCertificateCommands(t *testing.T, dsn string) {
 	// with its purpose changed does not.
 	queryPEM := filepath.Join(dir, "query-authority.pem")
 	os.WriteFile(queryPEM, []byte(runCmd(t, "keys", "export", "--db", dsn, "--id", fmt.Sprint(queries[0].KeyID))), 0o644)
+	logPEM := filepath.Join(dir, "log-authority.pem")
+	os.WriteFile(logPEM, []byte(runCmd(t, "keys", "export", "--db", dsn, "--id", fmt.Sprint(checkpoint.KeyID))), 0o644)
 	goodQuery := filepath.Join(dir, "inquiry.json")
 	os.WriteFile(goodQuery, query, 0o644)
 	if out := runCmd(t, "verify", goodQuery, "--authority", queryPEM); !strings.Contains(out, "签名有效：不动产登记资料查询结果证明 "+queries[0].Number) ||
@@ -155,8 +162,23 @@ func checkCertificateCommands(t *testing.T, dsn string) {
 	good := filepath.Join(dir, "certificate.json")
 	os.WriteFile(good, file, 0o644)
 	if out := runCmd(t, "verify", good, "--authority", pem); !strings.Contains(out, "签名有效") || !strings.Contains(out, c.Number) ||
-		!strings.Contains(out, "已入登记簿日志 #") {
-		t.Errorf("verify: %s, want the signature and the place in the register log", out)
+		!strings.Contains(out, "已入登记簿日志 #") || !strings.Contains(out, "检查点签署者未经核验") {
+		t.Errorf("verify without the prefecture's certificate: %s, want the place in the register log, its signer not vouched for", out)
+	}
+	if out := runCmd(t, "verify", good, "--authority", pem, "--log-authority", logPEM); !strings.Contains(out, "已入登记簿日志 #") ||
+		!strings.Contains(out, "州登记机构签名有效") {
+		t.Errorf("verify with the prefecture's certificate: %s, want the place in the register log, signed", out)
+	}
+	// A log proof forged with a key of one's own: a one-leaf log of the
+	// certificate's entry, under a checkpoint the forger signed. Without
+	// the prefecture's certificate it is not vouched for; with it, refused.
+	forged := forgeLogProof(t, file)
+	if out := runCmd(t, "verify", forged, "--authority", pem); strings.Contains(out, "签名有效）") || !strings.Contains(out, "未经核验") {
+		t.Errorf("verify of a forged log proof without --log-authority: %s, want its signer not vouched for", out)
+	}
+	var fout bytes.Buffer
+	if err := run(ctx, "verify", []string{forged, "--authority", pem, "--log-authority", logPEM}, &fout); err == nil || !strings.Contains(describe(err), "certificate.log") {
+		t.Errorf("verify of a forged log proof with --log-authority: %v, want certificate.log", err)
 	}
 	// The file's log proof with a flipped bit, or with another entry's
 	// leaf, fails.
@@ -197,14 +219,14 @@ func checkCertificateCommands(t *testing.T, dsn string) {
 		t.Errorf("batch run: %s", out)
 	}
 	// The register log: a checkpoint signed now and kept in a file; the
-	// log verifies against it and against the demo's own.
+	// log verifies against it and against the platform's newest signed one.
 	note := runCmd(t, "audit", "checkpoint", "--db", dsn)
 	if !strings.HasPrefix(note, "handover/652300/register-log\n") || !strings.Contains(note, "\n— handover/652300/register-log ") {
 		t.Errorf("audit checkpoint: %q, want a signed checkpoint note", note)
 	}
 	held := filepath.Join(t.TempDir(), "checkpoint.txt")
 	os.WriteFile(held, []byte(note), 0o644)
-	if out := runCmd(t, "audit", "verify", "--db", dsn, "--checkpoint", held); !strings.Contains(out, "与 1 个检查点一致") {
+	if out := runCmd(t, "audit", "verify", "--db", dsn, "--checkpoint", held); !strings.Contains(out, "与 2 个检查点一致") {
 		t.Errorf("audit verify --checkpoint: %s", out)
 	}
 	os.WriteFile(held, []byte(strings.Replace(note, "\n", "\n1", 1)), 0o644)
@@ -432,4 +454,34 @@ func TestSimulateCommand(t *testing.T) {
 			t.Errorf("simulate %v: got %v, want %s", tt.args, err, tt.want)
 		}
 	}
+}
+
+// forgeLogProof writes the certificate file with its log proof replaced by
+// one its forger made: the same leaf alone in a log, under a checkpoint
+// of the real log's name signed with the forger's own key.
+func forgeLogProof(t *testing.T, file []byte) string {
+	t.Helper()
+	var f certificate.File
+	if err := json.Unmarshal(file, &f); err != nil || f.Log == nil {
+		t.Fatalf("the certificate's file has no log proof: %v", err)
+	}
+	key, err := certificate.NewKey("伪造者", "91652300MA0000009X", []byte("forger-passphrase"), time.Now())
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := certificate.Unlock(key, []byte("forger-passphrase"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _, _ := strings.Cut(f.Log.Checkpoint, "\n")
+	cp := registerlog.Checkpoint{Origin: body, Size: 1, Root: registerlog.Hasher{}.HashLeaf(f.Log.Leaf)}
+	note, err := registerlog.Sign(cp, s.Cert.RawSubjectPublicKeyInfo, s.Sign)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.Log.Index, f.Log.Size, f.Log.Hashes, f.Log.Checkpoint, f.Log.Authority = 0, 1, nil, string(note), key.CertPEM
+	b, _ := json.Marshal(f)
+	path := filepath.Join(t.TempDir(), "forged.json")
+	os.WriteFile(path, b, 0o644)
+	return path
 }

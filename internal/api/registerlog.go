@@ -149,7 +149,7 @@ func (a *API) leaf(w http.ResponseWriter, r *http.Request) error {
 }
 
 type witnessRequest struct {
-	Witness string `json:"witness" doc:"见证方名称"`
+	Witness string `json:"witness,omitempty" doc:"见证方名称（缺省为报送的机构；以机构身份报送时即为该机构）"`
 	Note    string `json:"note" doc:"所保存的签名检查点原文"`
 }
 

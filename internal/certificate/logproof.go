@@ -1,7 +1,7 @@
 package certificate
 
 import (
-	"encoding/json"
+	"slices"
 	"strings"
 
 	"handover/internal/problem"
@@ -22,12 +22,14 @@ type LogProof struct {
 	Authority  string   `json:"authority_certificate" doc:"签署检查点的州登记机构证书（PEM）"`
 }
 
-// Check proves the certificate numbered number is in the register log:
-// the checkpoint's signature by the authority (trustedPEM when given, the
-// proof's own certificate otherwise), the leaf's inclusion under the
-// checkpoint's root, and the leaf being the register entry of that
-// certificate number. It returns the checkpoint.
-func (p LogProof) Check(number, trustedPEM string) (registerlog.Checkpoint, error) {
+// Check proves the certificate whose signed payload is c is in the
+// register log: the checkpoint's signature by the authority (trustedPEM
+// when given; the proof's own certificate otherwise, which shows the
+// proof whole but not whose it is: the caller must say so), the leaf's
+// inclusion under the checkpoint's root, and the leaf being the register
+// entry of this certificate: its number and its holders. It returns the
+// checkpoint.
+func (p LogProof) Check(c Payload, trustedPEM string) (registerlog.Checkpoint, error) {
 	bad := func(why string) (registerlog.Checkpoint, error) {
 		return registerlog.Checkpoint{}, problem.New(problem.Invalid, "certificate.log", "登记簿日志证明无效："+why)
 	}
@@ -44,21 +46,36 @@ func (p LogProof) Check(number, trustedPEM string) (registerlog.Checkpoint, erro
 	if err != nil || !strings.HasPrefix(head.Origin, "handover/") || !strings.HasSuffix(head.Origin, "/register-log") {
 		return bad("检查点格式有误")
 	}
-	c, err := registerlog.Open([]byte(p.Checkpoint), head.Origin, cert.RawSubjectPublicKeyInfo,
+	cp, err := registerlog.Open([]byte(p.Checkpoint), head.Origin, cert.RawSubjectPublicKeyInfo,
 		func(msg, sig []byte) bool { return VerifySignature(cert, msg, sig) })
 	if err != nil {
 		return bad("检查点的签名无效")
 	}
-	if c.Size != p.Size {
+	if cp.Size != p.Size {
 		return bad("证明的大小与检查点不符")
 	}
-	if err := registerlog.VerifyInclusion(p.Index, p.Size, registerlog.Hasher{}.HashLeaf(p.Leaf), p.Hashes, c.Root); err != nil {
+	if err := registerlog.VerifyInclusion(p.Index, p.Size, registerlog.Hasher{}.HashLeaf(p.Leaf), p.Hashes, cp.Root); err != nil {
 		return bad("包含证明与检查点的根哈希不符")
 	}
-	lines := strings.SplitN(string(p.Leaf), "\n", 4)
-	var entry struct{ CertNo string }
-	if len(lines) != 4 || lines[1] != registerlog.RegisterEntry || json.Unmarshal([]byte(lines[3]), &entry) != nil || entry.CertNo != number {
+	entry, err := registerlog.ReadEntryLeaf(p.Leaf)
+	if err != nil || entry.CertNo != c.Number || !sameHolders(entry.Holders, c.Holders) {
 		return bad("日志中的叶不是该证书的登记簿记载")
 	}
-	return c, nil
+	return cp, nil
+}
+
+// sameHolders: the entry's holders are the certificate's, by name and
+// identity document number, in any order.
+func sameHolders(entry []registerlog.HolderLeaf, cert []Holder) bool {
+	key := func(name, id string) string { return name + "\x00" + id }
+	var a, b []string
+	for _, h := range entry {
+		a = append(a, key(h.Name, h.IDNumber))
+	}
+	for _, h := range cert {
+		b = append(b, key(h.Name, h.IDNumber))
+	}
+	slices.Sort(a)
+	slices.Sort(b)
+	return slices.Equal(a, b)
 }

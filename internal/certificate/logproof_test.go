@@ -27,7 +27,9 @@ func TestLogProofCheck(t *testing.T) {
 	rng := registerlog.Ranges().NewEmptyRange(0)
 	var leaves [][]byte
 	for i := range 9 {
-		leaf, err := registerlog.Leaf(registerlog.RegisterEntry, int64(i+1), map[string]any{"CertNo": "新(2026)昌吉市不动产权第000000" + string(rune('1'+i)) + "号"})
+		leaf, err := registerlog.Leaf(registerlog.RegisterEntry, int64(i+1), registerlog.EntryLeaf{ID: int64(i + 1),
+			CertNo:  "新(2026)昌吉市不动产权第000000" + string(rune('1'+i)) + "号",
+			Holders: []registerlog.HolderLeaf{{Name: "张伟", IDKind: "身份证", IDNumber: "652301199003071231"}}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -58,27 +60,32 @@ func TestLogProofCheck(t *testing.T) {
 		return LogProof{Index: 4, Size: 9, Leaf: bytes.Clone(leaves[4]), Hashes: hs, Checkpoint: string(note), Authority: key.CertPEM}
 	}
 	number := "新(2026)昌吉市不动产权第0000005号"
-	if _, err := proof().Check(number, ""); err != nil {
+	payload := func(number string) Payload {
+		return Payload{Number: number, Holders: []Holder{{Name: "张伟", IDKind: "身份证", IDNumber: "652301199003071231"}}}
+	}
+	if _, err := proof().Check(payload(number), ""); err != nil {
 		t.Fatalf("the proof of entry 5: %v", err)
 	}
 	other, _ := NewKey("他处", "12652300MA0000001X", []byte("passphrase-2"), now)
 	tests := []struct {
 		name    string
 		change  func(*LogProof)
-		number  string
+		payload Payload
 		trusted string
 	}{
-		{"another certificate's number", func(*LogProof) {}, "新(2026)昌吉市不动产权第0000006号", ""},
-		{"a flipped bit", func(p *LogProof) { p.Hashes[1][3] ^= 4 }, number, ""},
-		{"another leaf", func(p *LogProof) { p.Leaf = bytes.Clone(leaves[5]) }, "新(2026)昌吉市不动产权第0000006号", ""},
-		{"another index", func(p *LogProof) { p.Index = 3 }, number, ""},
-		{"another size", func(p *LogProof) { p.Size = 10 }, number, ""},
-		{"a key not trusted", func(*LogProof) {}, number, other.CertPEM},
+		{"another certificate's number", func(*LogProof) {}, payload("新(2026)昌吉市不动产权第0000006号"), ""},
+		{"another holder", func(*LogProof) {}, Payload{Number: number, Holders: []Holder{{Name: "李四", IDNumber: "652301199003071231"}}}, ""},
+		{"a flipped bit", func(p *LogProof) { p.Hashes[1][3] ^= 4 }, payload(number), ""},
+		{"a flipped bit in the leaf", func(p *LogProof) { p.Leaf[len(p.Leaf)-3] ^= 1 }, payload(number), ""},
+		{"another leaf", func(p *LogProof) { p.Leaf = bytes.Clone(leaves[5]) }, payload("新(2026)昌吉市不动产权第0000006号"), ""},
+		{"another index", func(p *LogProof) { p.Index = 3 }, payload(number), ""},
+		{"another size", func(p *LogProof) { p.Size = 10 }, payload(number), ""},
+		{"a key not trusted", func(*LogProof) {}, payload(number), other.CertPEM},
 	}
 	for _, tt := range tests {
 		p := proof()
 		tt.change(&p)
-		if _, err := p.Check(tt.number, tt.trusted); problem.CodeOf(err) != "certificate.log" {
+		if _, err := p.Check(tt.payload, tt.trusted); problem.CodeOf(err) != "certificate.log" {
 			t.Errorf("%s: Check = %v, want certificate.log", tt.name, err)
 		}
 	}

@@ -36,8 +36,11 @@ func Sign(c Checkpoint, pubDER []byte, sign func(msg []byte) ([]byte, error)) ([
 func Open(signed []byte, origin string, pubDER []byte, verify func(msg, sig []byte) bool) (Checkpoint, error) {
 	n, err := note.Open(signed, note.VerifierList(noteKey{name: origin, hash: keyHash(origin, pubDER), verify: verify}))
 	if err != nil {
-		var unknown *note.UnknownVerifierError
-		if errors.As(err, &unknown) {
+		// A note with no signature by this key (another authority's, or
+		// another log's) is unverified; one whose signature by this key
+		// fails is invalid.
+		var unverified *note.UnverifiedNoteError
+		if errors.As(err, &unverified) {
 			return Checkpoint{}, problem.New(problem.Invalid, "log.signature", "检查点不是由本州登记机构的密钥签名，或不是本日志的检查点")
 		}
 		return Checkpoint{}, &problem.Error{Kind: problem.Invalid, Code: "log.signature", Message: "检查点的签名无效或格式有误", Err: err}

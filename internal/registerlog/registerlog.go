@@ -14,10 +14,9 @@
 package registerlog
 
 import (
-	"bytes"
+	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
-	"encoding/json"
 	"fmt"
 	"strconv"
 	"strings"
@@ -59,39 +58,6 @@ func (Hasher) Size() int { return sm3.Size }
 // Ranges makes the compact ranges the log appends to (with the SM3 hasher).
 func Ranges() *compact.RangeFactory {
 	return &compact.RangeFactory{Hash: Hasher{}.HashChildren}
-}
-
-// The kinds of record a leaf is.
-const (
-	AuditEvent    = "audit_event"
-	RegisterEntry = "register_entry"
-)
-
-// leafFormat opens every leaf's data, so that a leaf can never be read as
-// anything but a leaf of this log.
-const leafFormat = "handover-log/1"
-
-// Leaf is a leaf's data: the format, the record's kind and id, and its
-// full content as JSON. Any change to the record (a holder's name, an
-// event's summary) changes the leaf.
-func Leaf(kind string, id int64, content any) ([]byte, error) {
-	b, err := json.Marshal(content)
-	if err != nil {
-		return nil, err
-	}
-	var buf bytes.Buffer
-	fmt.Fprintf(&buf, "%s\n%s\n%d\n", leafFormat, kind, id)
-	buf.Write(b)
-	return buf.Bytes(), nil
-}
-
-// LeafHash is the hash of a record's leaf.
-func LeafHash(kind string, id int64, content any) ([]byte, error) {
-	b, err := Leaf(kind, id, content)
-	if err != nil {
-		return nil, err
-	}
-	return Hasher{}.HashLeaf(b), nil
 }
 
 // ---- checkpoints
@@ -153,16 +119,23 @@ func VerifyConsistency(size1, size2 uint64, path [][]byte, root1, root2 []byte) 
 	return proof.VerifyConsistency(Hasher{}, size1, size2, path, root1, root2)
 }
 
-// keyHash is a note key's 4-byte id: SM3 of the name, a newline, the
-// algorithm byte 0xff (an algorithm other than the note format's
-// registered ones: here SM2 with SM3) and the public key's DER.
+// keyHash is a note key's 4-byte id, as C2SP signed-note recommends:
+// SHA-256 of the key's name, a newline, the signature type and the public
+// key, its first four bytes. SM2 with SM3 is not one of the note format's
+// registered types, so its type is 0xff followed by the identifier
+// sigType; the public key is its DER (SubjectPublicKeyInfo).
 func keyHash(name string, pubDER []byte) uint32 {
-	h := sm3.New()
+	h := sha256.New()
 	h.Write([]byte(name + "\n"))
 	h.Write([]byte{0xff})
+	h.Write([]byte(sigType))
 	h.Write(pubDER)
 	return binary.BigEndian.Uint32(h.Sum(nil)[:4])
 }
+
+// sigType names the checkpoints' signature algorithm after the 0xff byte
+// of the key id: SM2 (GB/T 32918) over SM3, ASN.1 DER signatures.
+const sigType = "sm2-sm3"
 
 // Nodes fetches the hashes of stored tree nodes, in the order asked.
 type Nodes func(ids []compact.NodeID) ([][]byte, error)

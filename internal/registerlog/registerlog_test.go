@@ -2,15 +2,19 @@ package registerlog_test
 
 import (
 	"bytes"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/shopspring/decimal"
 	"github.com/transparency-dev/merkle/compact"
 
+	"handover/internal/audit"
 	"handover/internal/certificate"
 	"handover/internal/problem"
 	"handover/internal/registerlog"
+	"handover/internal/registry"
 )
 
 // tree appends n leaves and keeps every node the appends compute, as the
@@ -25,7 +29,7 @@ func newTree(t *testing.T, n int) *tree {
 	t.Helper()
 	tr := &tree{nodes: map[compact.NodeID][]byte{}, r: registerlog.Ranges().NewEmptyRange(0)}
 	for i := range n {
-		h, err := registerlog.LeafHash(registerlog.AuditEvent, int64(i+1), map[string]any{"action": "test", "i": i})
+		h, err := registerlog.LeafHash(registerlog.AuditEvent, int64(i+1), registerlog.EventLeaf{ID: int64(i + 1), Action: "test", Seq: int64(i)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -150,15 +154,17 @@ func TestCheckpointSigned(t *testing.T) {
 		origin string
 		pub    []byte
 		code   string
+		says   string // the refusal's wording names the cause
 	}{
-		{"size changed", bytes.Replace(signed, []byte("\n37\n"), []byte("\n38\n"), 1), c.Origin, pub, "log.signature"},
-		{"another log", signed, registerlog.Origin("652301"), pub, "log.signature"},
-		{"another key", signed, c.Origin, os.Cert.RawSubjectPublicKeyInfo, "log.signature"},
-		{"not a note", []byte("hello\n"), c.Origin, pub, "log.signature"},
+		{"size changed", bytes.Replace(signed, []byte("\n37\n"), []byte("\n38\n"), 1), c.Origin, pub, "log.signature", "签名无效"},
+		{"another log", signed, registerlog.Origin("652301"), pub, "log.signature", "不是由本州登记机构的密钥签名"},
+		{"another key", signed, c.Origin, os.Cert.RawSubjectPublicKeyInfo, "log.signature", "不是由本州登记机构的密钥签名"},
+		{"not a note", []byte("hello\n"), c.Origin, pub, "log.signature", "格式有误"},
 	}
 	for _, tt := range tests {
-		if _, err := registerlog.Open(tt.signed, tt.origin, tt.pub, verify); problem.CodeOf(err) != tt.code {
-			t.Errorf("%s: registerlog.Open = %v, want %s", tt.name, err, tt.code)
+		_, err := registerlog.Open(tt.signed, tt.origin, tt.pub, verify)
+		if problem.CodeOf(err) != tt.code || err == nil || !strings.Contains(err.Error(), tt.says) {
+			t.Errorf("%s: registerlog.Open = %v, want %s saying %q", tt.name, err, tt.code, tt.says)
 		}
 	}
 }
@@ -181,4 +187,44 @@ func FuzzParseBody(f *testing.F) {
 			t.Errorf("registerlog.ParseBody(%q) = %+v; its Body reads back as %+v, %v", text, c, back, err)
 		}
 	})
+}
+
+// A leaf's bytes are fixed for good: the same entry and event give the
+// same leaves whatever fields the Go types gain. The hashes below were
+// computed once; a change to them breaks every checkpoint a partner holds.
+func TestLeafEncodingIsPinned(t *testing.T) {
+	at := time.Date(2026, 6, 1, 3, 4, 5, 123456789, time.FixedZone("CST", 8*3600))
+	entry := registry.Entry{ID: 7, UnitID: 12, Kind: "ownership", RegType: 100, RightType: 4,
+		Holders:   []registry.Holder{{Name: "张伟", IDKind: "身份证", IDNumber: "652301199003071231", ShareNum: 1, ShareDen: 2}},
+		Ownership: "按份共有", Amount: decimal.RequireFromString("856000.50"), CertNo: "新(2026)昌吉市不动产权第0000007号",
+		ContractID: 3, Detail: registry.Detail{Rank: 1}, ServiceID: 9, RecordedBy: 2, RecordedAt: at}
+	event := audit.Event{ID: 11, Lane: 3, Seq: 4, At: at, Actor: audit.Actor{UserID: 2, Name: "登簿员", OrgID: 5, OrgName: "昌吉市不动产登记中心"},
+		Action: "register.record", RecordType: "unit", RecordID: "12", Summary: `{"kind":"ownership"}`, PrevHash: []byte{1, 2}, Hash: []byte{3, 4}}
+	tests := []struct {
+		name    string
+		kind    string
+		id      int64
+		content any
+		want    string
+	}{
+		{"entry", registerlog.RegisterEntry, 7, registerlog.Entry(entry), "595c1e5b29e8737888b61e234e6d8af67c4818d3238b07ace5d6e331373e41a5"},
+		{"event", registerlog.AuditEvent, 11, registerlog.Event(event), "47e4282a7e1d8ea947026ae4d781ea122e252968c1e18758a608736463e1cef4"},
+	}
+	for _, tt := range tests {
+		h, err := registerlog.LeafHash(tt.kind, tt.id, tt.content)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := hex.EncodeToString(h); got != tt.want {
+			leaf, _ := registerlog.Leaf(tt.kind, tt.id, tt.content)
+			t.Errorf("%s leaf hash: got %s, want %s\nleaf: %s", tt.name, got, tt.want, leaf)
+		}
+	}
+	if _, err := registerlog.Leaf(registerlog.RegisterEntry, 7, entry); err == nil {
+		t.Error("a leaf of a registry.Entry itself (not its pinned EntryLeaf): got no error")
+	}
+	leaf, _ := registerlog.Leaf(registerlog.RegisterEntry, 7, registerlog.Entry(entry))
+	if got, err := registerlog.ReadEntryLeaf(leaf); err != nil || got.CertNo != entry.CertNo || got.RecordedAt != "2026-05-31T19:04:05.123456Z" {
+		t.Errorf("ReadEntryLeaf = %+v, %v; want the entry back with its time in UTC to the microsecond", got, err)
+	}
 }

@@ -6,6 +6,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sort"
 	"time"
 
@@ -29,10 +31,17 @@ import (
 // logBatch is how many records of a kind one integration takes in.
 const logBatch = 5000
 
-// logMargin: records are taken in by id, and on PostgreSQL a transaction
-// may commit a lower id after a higher one was taken in; each run looks
-// back this many ids behind the newest taken for such stragglers.
-const logMargin = 10000
+// logMargin and logGrace: records are taken in by id, and on PostgreSQL a
+// transaction may commit a lower id after a higher one was taken in; each
+// run looks back logMargin ids behind the newest taken, and at every
+// record of the last logGrace whatever its id, for such stragglers. A
+// record older than logGrace and still not in the log was never taken in
+// honestly: VerifyLog names it (one written into the past by whoever
+// holds the database).
+const (
+	logMargin = 10000
+	logGrace  = time.Hour
+)
 
 // IntegrateLog takes into the log the audit events and register entries
 // not yet in it, each as the leaf of its full content, and keeps the
@@ -73,14 +82,14 @@ func (db *DB) integrateLog(ctx context.Context) (int, error) {
 		var leaves, nodes [][]any
 		visit := func(id compact.NodeID, h []byte) { nodes = append(nodes, []any{int(id.Level), int64(id.Index), h}) }
 		for _, kind := range []string{registerlog.AuditEvent, registerlog.RegisterEntry} {
-			ids, err := newLogRecords(ctx, tx.q(), kind)
+			ids, err := newLogRecords(ctx, tx.q(), kind, tx.now)
 			if err != nil {
 				return err
 			}
 			if len(ids) == 0 {
 				continue
 			}
-			contents, err := logContents(ctx, tx.q(), kind, ids[0], ids[len(ids)-1])
+			contents, err := logContentsOf(ctx, tx.q(), kind, ids)
 			if err != nil {
 				return err
 			}
@@ -112,13 +121,15 @@ func (db *DB) integrateLog(ctx context.Context) (int, error) {
 }
 
 // newLogRecords lists, in id order, up to logBatch records of kind not yet
-// in the log.
-func newLogRecords(ctx context.Context, q querier, kind string) ([]int64, error) {
-	table := map[string]string{registerlog.AuditEvent: "audit_events", registerlog.RegisterEntry: "register_entries"}[kind]
-	rows, err := q.QueryContext(ctx, `SELECT r.id FROM `+table+` r
-		WHERE r.id > (SELECT COALESCE(MAX(record_id), 0) FROM log_leaves WHERE kind = $1) - $2
-		AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = $1 AND l.record_id = r.id)
-		ORDER BY r.id LIMIT $3`, kind, logMargin, logBatch)
+// in the log: those with ids near or above the newest taken in, and those
+// of the last logGrace.
+func newLogRecords(ctx context.Context, q querier, kind string, now time.Time) ([]int64, error) {
+	t := logTables[kind]
+	rows, err := q.QueryContext(ctx, `SELECT id FROM (
+			SELECT r.id FROM `+t.table+` r WHERE r.id > (SELECT COALESCE(MAX(record_id), 0) FROM log_leaves WHERE kind = $1) - $2
+			UNION SELECT r.id FROM `+t.table+` r WHERE r.`+t.at+` >= $3) n
+		WHERE NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = $1 AND l.record_id = n.id)
+		ORDER BY id LIMIT $4`, kind, logMargin, now.Add(-logGrace), logBatch)
 	if err != nil {
 		return nil, err
 	}
@@ -132,6 +143,33 @@ func newLogRecords(ctx context.Context, q querier, kind string) ([]int64, error)
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// logTables names each kind's table and the column of its time.
+var logTables = map[string]struct{ table, at string }{
+	registerlog.AuditEvent:    {"audit_events", "at"},
+	registerlog.RegisterEntry: {"register_entries", "recorded_at"},
+}
+
+// logContentsOf reads the contents of the records of kind with ids, a
+// range of ids at a time: a straggler far below the others is read alone,
+// not with every record between.
+func logContentsOf(ctx context.Context, q querier, kind string, ids []int64) (map[int64]any, error) {
+	sorted := slices.Sorted(slices.Values(ids))
+	out := map[int64]any{}
+	for start := 0; start < len(sorted); {
+		end := start + 1
+		for end < len(sorted) && sorted[end]-sorted[end-1] <= 64 {
+			end++
+		}
+		run, err := logContents(ctx, q, kind, sorted[start], sorted[end-1])
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(out, run)
+		start = end
+	}
+	return out, nil
 }
 
 // logContents reads the full content of the records of kind with ids from
@@ -151,8 +189,7 @@ func logContents(ctx context.Context, q querier, kind string, lo, hi int64) (map
 			if err != nil {
 				return nil, err
 			}
-			e.At = e.At.UTC()
-			out[e.ID] = e
+			out[e.ID] = registerlog.Event(e)
 		}
 		return out, rows.Err()
 	case registerlog.RegisterEntry:
@@ -167,7 +204,6 @@ func logContents(ctx context.Context, q querier, kind string, lo, hi int64) (map
 				rows.Close()
 				return nil, err
 			}
-			e.RecordedAt = e.RecordedAt.UTC()
 			entries[e.ID] = &e
 		}
 		rows.Close()
@@ -187,7 +223,7 @@ func logContents(ctx context.Context, q querier, kind string, lo, hi int64) (map
 			return nil, err
 		}
 		for id, e := range entries {
-			out[id] = *e
+			out[id] = registerlog.Entry(*e)
 		}
 		return out, nil
 	}
@@ -295,13 +331,16 @@ func (db *DB) SignCheckpoint(ctx context.Context, keys *certificate.Keyring) (Ch
 				return err
 			}
 		}
-		head, err := logHead(ctx, tx.q())
-		if err != nil {
-			return err
-		}
 		last, ok, err := latestCheckpoint(ctx, tx.q())
 		if err != nil {
 			return err
+		}
+		head, why, err := extendCheckpoint(ctx, tx.q(), last, ok)
+		if err != nil {
+			return err
+		}
+		if why != "" {
+			return problem.Newf(problem.Conflict, "log.fork", "%s，拒绝签名：日志可能被截断或改写，请由系统管理员运行 handover audit verify 查明", why)
 		}
 		if ok && last.Size == head.Size {
 			out = last
@@ -319,6 +358,68 @@ func (db *DB) SignCheckpoint(ctx context.Context, keys *certificate.Keyring) (Ch
 		return err
 	})
 	return out, signed, err
+}
+
+// extendCheckpoint is the log's head as the last checkpoint (when ok)
+// extended by the leaves stored since: the key signs only a log that
+// extends what it signed before, and only the root its leaves give, so a
+// log truncated, rebuilt or with its nodes rewritten under the database
+// gets no signature (why says what is wrong; the leaves' own records are
+// VerifyLog's to recompute).
+func extendCheckpoint(ctx context.Context, q querier, last Checkpoint, ok bool) (registerlog.Checkpoint, string, error) {
+	var head registerlog.Checkpoint
+	var size int64
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&size); err != nil {
+		return head, "", err
+	}
+	rng := registerlog.Ranges().NewEmptyRange(0)
+	if ok {
+		if uint64(size) < last.Size {
+			return head, fmt.Sprintf("登记簿日志只有 %d 个叶，少于上一个已签检查点的 %d 个", size, last.Size), nil
+		}
+		if last.Size > 0 {
+			r, err := logRange(ctx, q, last.Size)
+			var root []byte
+			if err == nil {
+				root, err = r.GetRootHash(nil)
+			}
+			if err != nil || !bytes.Equal(root, last.Root) {
+				return head, fmt.Sprintf("登记簿日志不再包含上一个已签检查点（大小 %d）的内容", last.Size), nil
+			}
+			rng = r
+		}
+	}
+	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM log_leaves WHERE idx >= $1 ORDER BY idx`, int64(rng.End()))
+	if err != nil {
+		return head, "", err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var idx int64
+		var h []byte
+		if err := rows.Scan(&idx, &h); err != nil {
+			return head, "", err
+		}
+		if uint64(idx) != rng.End() {
+			return head, fmt.Sprintf("登记簿日志缺少第 %d 个叶", rng.End()), nil
+		}
+		if err := rng.Append(h, nil); err != nil {
+			return head, "", err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return head, "", err
+	}
+	head.Size, head.Root = rng.End(), registerlog.Hasher{}.EmptyRoot()
+	if head.Size > 0 {
+		if head.Root, err = rng.GetRootHash(nil); err != nil {
+			return head, "", err
+		}
+	}
+	if stored, err := logHead(ctx, q); err != nil || stored.Size != head.Size || !bytes.Equal(stored.Root, head.Root) {
+		return head, "登记簿日志存储的节点与其叶不符", nil
+	}
+	return head, "", nil
 }
 
 // LatestCheckpoint is the newest signed checkpoint (ok false before the
@@ -445,6 +546,16 @@ type LogCheck struct {
 	ChangedKind   string
 	ChangedRecord int64
 	Missing       bool // the record is gone
+	// Gap is the first index missing from the log's own table (-1: none):
+	// the log is not checked past it.
+	Gap int64
+	// Unlogged counts the records older than logGrace that the log never
+	// took in (a record written into the past); FirstUnlogged names one.
+	Unlogged      int64
+	FirstUnlogged string
+	// StoredDiffers: the root of the stored nodes, which the public proofs
+	// are built from, is not the root recomputed from the records.
+	StoredDiffers bool
 	// Against is each checkpoint checked, smallest first; the first that
 	// fails is the first inconsistent size.
 	Against []CheckpointResult
@@ -456,6 +567,14 @@ type CheckpointResult struct {
 	OK    bool
 	Why   string // when not OK
 	Label string // where the checkpoint came from
+}
+
+// OK reports whether the log is whole: every leaf's record unchanged, no
+// leaf missing, no old record outside it, the stored nodes matching, and
+// every checkpoint consistent.
+func (c LogCheck) OK() bool {
+	_, bad := c.FirstInconsistent()
+	return c.Changed < 0 && c.Gap < 0 && c.Unlogged == 0 && !c.StoredDiffers && !bad
 }
 
 // FirstInconsistent is the smallest checkpoint the log fails (ok false
@@ -484,7 +603,8 @@ type LabelledCheckpoint struct {
 // a checkpoint fails it, whatever else was changed to match.
 func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogCheck, error) {
 	sort.SliceStable(against, func(i, j int) bool { return against[i].Size < against[j].Size })
-	check := LogCheck{Changed: -1}
+	check := LogCheck{Changed: -1, Gap: -1}
+	now := db.Now()
 	err := db.snapshot(ctx, func(q querier) error {
 		rng := registerlog.Ranges().NewEmptyRange(0)
 		next := 0 // the next checkpoint to set beside the tree
@@ -509,6 +629,10 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 		if err := settle(0); err != nil {
 			return err
 		}
+		// Every node the recomputed tree makes is set beside the stored
+		// one: the public proofs are read from those.
+		var visited []logNode
+		visit := func(id compact.NodeID, h []byte) { visited = append(visited, logNode{id, h}) }
 		var after int64 = -1
 		for {
 			rows, err := q.QueryContext(ctx, `SELECT idx, kind, record_id, hash FROM log_leaves WHERE idx > $1 ORDER BY idx LIMIT $2`, after, logBatch)
@@ -538,25 +662,20 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 			}
 			contents := map[string]map[int64]any{}
 			for _, kind := range []string{registerlog.AuditEvent, registerlog.RegisterEntry} {
-				lo, hi := int64(-1), int64(-1)
+				var ids []int64
 				for _, l := range page {
 					if l.kind == kind {
-						if lo < 0 || l.id < lo {
-							lo = l.id
-						}
-						hi = max(hi, l.id)
+						ids = append(ids, l.id)
 					}
 				}
-				if lo >= 0 {
-					if contents[kind], err = logContents(ctx, q, kind, lo, hi); err != nil {
-						return err
-					}
+				if contents[kind], err = logContentsOf(ctx, q, kind, ids); err != nil {
+					return err
 				}
 			}
 			for _, l := range page {
 				if uint64(l.idx) != rng.End() {
 					// A leaf deleted from the log's own table.
-					check.Size = rng.End()
+					check.Size, check.Gap = rng.End(), int64(rng.End())
 					return settleRest(&check, against[next:], "日志缺少叶 #"+fmt.Sprint(rng.End()))
 				}
 				c, ok := contents[l.kind][l.id]
@@ -569,7 +688,7 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 				if check.Changed < 0 && (!ok || !bytes.Equal(h, l.hash)) {
 					check.Changed, check.ChangedKind, check.ChangedRecord, check.Missing = l.idx, l.kind, l.id, !ok
 				}
-				if err := rng.Append(h, nil); err != nil {
+				if err := rng.Append(h, visit); err != nil {
 					return err
 				}
 				if err := settle(rng.End()); err != nil {
@@ -577,6 +696,14 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 				}
 			}
 			after = page[len(page)-1].idx
+			if !check.StoredDiffers {
+				same, err := storedNodesAre(ctx, q, visited)
+				if err != nil {
+					return err
+				}
+				check.StoredDiffers = !same
+			}
+			visited = visited[:0]
 		}
 		check.Size = rng.End()
 		if check.Size > 0 {
@@ -587,9 +714,66 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 		} else {
 			check.Root = registerlog.Hasher{}.EmptyRoot()
 		}
+		if head, err := logHead(ctx, q); err != nil || head.Size != check.Size || !bytes.Equal(head.Root, check.Root) {
+			check.StoredDiffers = true
+		}
+		for _, kind := range []string{registerlog.AuditEvent, registerlog.RegisterEntry} {
+			t := logTables[kind]
+			var n int64
+			var first sql.NullInt64
+			if err := q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(r.id) FROM `+t.table+` r WHERE r.`+t.at+` < $1
+				AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = $2 AND l.record_id = r.id)`, now.Add(-logGrace), kind).Scan(&n, &first); err != nil {
+				return err
+			}
+			if n > 0 && check.Unlogged == 0 {
+				check.FirstUnlogged = fmt.Sprintf("%s #%d", kind, first.Int64)
+			}
+			check.Unlogged += n
+		}
 		return settleRest(&check, against[next:], "")
 	})
 	return check, err
+}
+
+type logNode struct {
+	id   compact.NodeID
+	hash []byte
+}
+
+// storedNodesAre reports whether the stored nodes are the nodes given (of
+// one page of leaves), read a level at a time.
+func storedNodesAre(ctx context.Context, q querier, nodes []logNode) (bool, error) {
+	byLevel := map[uint][]logNode{}
+	for _, n := range nodes {
+		byLevel[n.id.Level] = append(byLevel[n.id.Level], n)
+	}
+	for level, ns := range byLevel {
+		lo, hi := ns[0].id.Index, ns[len(ns)-1].id.Index
+		rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM log_nodes WHERE level = $1 AND idx BETWEEN $2 AND $3`, int(level), int64(lo), int64(hi))
+		if err != nil {
+			return false, err
+		}
+		stored := map[uint64][]byte{}
+		for rows.Next() {
+			var idx int64
+			var h []byte
+			if err := rows.Scan(&idx, &h); err != nil {
+				rows.Close()
+				return false, err
+			}
+			stored[uint64(idx)] = h
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return false, err
+		}
+		for _, n := range ns {
+			if !bytes.Equal(stored[n.id.Index], n.hash) {
+				return false, nil
+			}
+		}
+	}
+	return true, nil
 }
 
 // settleRest fails the checkpoints larger than the log: a log shorter than
@@ -646,8 +830,13 @@ type Witnessed struct {
 // ReportWitnessed records a checkpoint a partner (a witness) holds, its
 // signature checked, and answers whether the log as stored is consistent
 // with it. The record is the platform's promise to stay consistent with
-// it: `handover audit verify` checks every one.
+// it: `handover audit verify` checks every one. The witness is the
+// reporting organisation (a name given by a console, which has none); a
+// witness reporting a checkpoint it already reported adds nothing.
 func (db *DB) ReportWitnessed(ctx context.Context, actor audit.Actor, witness string, note []byte) (Witnessed, error) {
+	if actor.OrgName != "" {
+		witness = actor.OrgName
+	}
 	if err := problem.CheckText("witness", witness); err != nil || witness == "" || len([]rune(witness)) > 100 {
 		return Witnessed{}, &problem.Error{Kind: problem.Invalid, Code: "log.witness", Message: "请填写见证方名称（不超过100字）",
 			Fields: map[string]string{"witness": "请填写见证方名称"}}
@@ -682,6 +871,11 @@ func (db *DB) ReportWitnessed(ctx context.Context, actor audit.Actor, witness st
 				}
 			}
 			w.Consistent = bytes.Equal(root, c.Root)
+		}
+		var seen int
+		if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM log_witnessed WHERE witness = $1 AND size = $2 AND root = $3`,
+			witness, int64(c.Size), c.Root).Scan(&seen); err != nil || seen > 0 {
+			return err
 		}
 		if _, err := tx.exec(ctx, `INSERT INTO log_witnessed (witness, size, root, note, reported_at) VALUES ($1, $2, $3, $4, $5)`,
 			witness, int64(c.Size), c.Root, string(note), tx.now); err != nil {

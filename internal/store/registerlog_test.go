@@ -4,11 +4,15 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 	"testing"
+	"time"
 
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/certificate"
+	"handover/internal/identity"
+	"handover/internal/problem"
 	"handover/internal/registerlog"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -73,7 +77,7 @@ func TestLogHonest(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if bad, found := check.FirstInconsistent(); found || check.Changed >= 0 || check.Size <= held.Size {
+	if bad, found := check.FirstInconsistent(); found || !check.OK() || check.Size <= held.Size {
 		t.Fatalf("honest log: %+v, first inconsistent %+v; want consistent and grown", check, bad)
 	}
 	head, err := x.db.LogHead(ctx)
@@ -238,4 +242,127 @@ func cutLog(t *testing.T, x *logFixture) {
 	exec(t, x.db, `DELETE FROM log_leaves WHERE idx >= 3`)
 	exec(t, x.db, `DELETE FROM log_nodes WHERE idx >= 3 OR level > 0`)
 	exec(t, x.db, `DELETE FROM log_checkpoints`)
+}
+
+// What the log names without any checkpoint held outside: a leaf missing
+// from its own table, a record written into the past that it never took
+// in, and stored nodes that are not the records'. The server's key then
+// refuses to sign a log that no longer extends its last checkpoint.
+func TestLogNamesWhatNoCheckpointCovers(t *testing.T) {
+	tests := []struct {
+		name   string
+		attack func(t *testing.T, x *logFixture)
+		check  func(c store.LogCheck) bool
+		signs  bool // whether the key still signs a checkpoint afterwards
+	}{
+		{"a leaf deleted from the middle", func(t *testing.T, x *logFixture) {
+			openLogTables(t, x)
+			exec(t, x.db, `DELETE FROM log_leaves WHERE idx = 2`)
+		}, func(c store.LogCheck) bool { return c.Gap == 2 }, true},
+		{"a register entry written into the past", func(t *testing.T, x *logFixture) {
+			// Two hours on, an entry dated two days back, under an id the
+			// log's integration has passed (here: never integrated).
+			x.clock.Advance(2 * time.Hour)
+			exec(t, x.db, `INSERT INTO register_entries (unit_id, kind, reg_type, right_type, ownership, cert_no, recorded_by, recorded_at)
+				SELECT unit_id, kind, reg_type, right_type, ownership, '新(2026)昌吉市不动产权第9999999号', recorded_by, $1
+				FROM register_entries WHERE id = (SELECT MIN(id) FROM register_entries)`, x.clock.Now().Add(-48*time.Hour))
+		}, func(c store.LogCheck) bool {
+			return c.Unlogged == 1 && strings.HasPrefix(c.FirstUnlogged, registerlog.RegisterEntry)
+		}, true},
+		{"a stored node rewritten (a public proof's)", func(t *testing.T, x *logFixture) {
+			openLogTables(t, x)
+			exec(t, x.db, `UPDATE log_nodes SET hash = $1 WHERE level = 0 AND idx = 1`, bytes.Repeat([]byte{7}, 32))
+		}, func(c store.LogCheck) bool { return c.StoredDiffers }, true}, // a node below the head's: VerifyLog's to find
+		{"a stored node of the head rewritten", func(t *testing.T, x *logFixture) {
+			openLogTables(t, x)
+			exec(t, x.db, `UPDATE log_nodes SET hash = $1 WHERE level = (SELECT MAX(level) FROM log_nodes) AND idx = 0`, bytes.Repeat([]byte{7}, 32))
+		}, func(c store.LogCheck) bool { return c.StoredDiffers }, false},
+		{"the log cut back below its last checkpoint", func(t *testing.T, x *logFixture) {
+			openLogTables(t, x)
+			exec(t, x.db, `DELETE FROM log_leaves WHERE idx >= 3`)
+			exec(t, x.db, `DELETE FROM log_nodes WHERE idx >= 3 OR level > 0`)
+		}, func(c store.LogCheck) bool { return c.Size == 3 }, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			x := newLogFixture(t)
+			ctx := context.Background()
+			before, err := x.db.VerifyLog(ctx, nil)
+			if err != nil || !before.OK() {
+				t.Fatalf("before the attack: %+v, %v; want OK", before, err)
+			}
+			tt.attack(t, x)
+			check, err := x.db.VerifyLog(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !tt.check(check) || check.OK() {
+				t.Errorf("after the attack: %+v; want it named and not OK", check)
+			}
+			_, _, err = x.db.SignCheckpoint(ctx, x.keys)
+			if got := problem.CodeOf(err) != "log.fork"; got != tt.signs {
+				t.Errorf("SignCheckpoint after the attack: %v; want signing %v", err, tt.signs)
+			}
+		})
+	}
+}
+
+// openLogTables lets the log's own tables be changed, as their owner can.
+func openLogTables(t *testing.T, x *logFixture) {
+	t.Helper()
+	for _, table := range []string{"log_leaves", "log_nodes"} {
+		if x.db.Engine() == store.Postgres {
+			exec(t, x.db, fmt.Sprintf(`ALTER TABLE %s DISABLE TRIGGER %s_append_only`, table, table))
+		} else {
+			exec(t, x.db, fmt.Sprintf(`DROP TRIGGER %s_no_delete`, table))
+			exec(t, x.db, fmt.Sprintf(`DROP TRIGGER %s_append_only`, table))
+		}
+	}
+}
+
+// A partner reports the checkpoint it holds: recorded under its own
+// organisation's name, once however often it reports it, and answered
+// with whether the log still extends it. A changed note, a partner the
+// policy does not name, and a console without a witness's name are
+// refused, and leave nothing.
+func TestWitnessReports(t *testing.T) {
+	x := newLogFixture(t)
+	tax := x.f.Orgs["652301/tax"]
+	taxUser := principalOf(identity.RoleTax, identity.Tax, "652301", tax.ID)
+	taxActor := audit.Actor{UserID: 99, Name: "测试", OrgID: tax.ID, OrgName: tax.Name}
+	w, err := x.db.ReportWitnessed(request(taxUser), taxActor, "自称省平台", []byte(x.cp.Note))
+	if err != nil || !w.Consistent || w.Size != x.cp.Size || w.LogSize <= w.Size {
+		t.Fatalf("the tax bureau's report: %+v, %v; want consistent, the log grown past it", w, err)
+	}
+	if _, err := x.db.ReportWitnessed(request(taxUser), taxActor, "", []byte(x.cp.Note)); err != nil {
+		t.Fatalf("the same report again: %v", err)
+	}
+	raw := x.db.SQLForTest()
+	var n int
+	var witness string
+	if err := raw.QueryRow(`SELECT COUNT(*), MIN(witness) FROM log_witnessed`).Scan(&n, &witness); err != nil || n != 1 || witness != tax.Name {
+		t.Fatalf("witnessed rows: got %d of %q (%v), want 1 of %q", n, witness, err, tax.Name)
+	}
+	buyer := principalOf(identity.RoleBuyer, identity.Individual, "652301", 0)
+	tests := []struct {
+		name    string
+		ctx     context.Context
+		actor   audit.Actor
+		witness string
+		note    string
+		code    string
+	}{
+		{"a changed size", request(taxUser), taxActor, "", strings.Replace(x.cp.Note, fmt.Sprintf("\n%d\n", x.cp.Size), fmt.Sprintf("\n%d\n", x.cp.Size+1), 1), "log.signature"},
+		{"not a note", request(taxUser), taxActor, "", "hello\n", "log.signature"},
+		{"a buyer", request(buyer), audit.Actor{UserID: 98, Name: "张伟"}, "张伟", x.cp.Note, "access.denied"},
+		{"a console without a name", context.Background(), audit.System(), " ", x.cp.Note, "log.witness"},
+	}
+	for _, tt := range tests {
+		if _, err := x.db.ReportWitnessed(tt.ctx, tt.actor, strings.TrimSpace(tt.witness), []byte(tt.note)); problem.CodeOf(err) != tt.code {
+			t.Errorf("%s: ReportWitnessed = %v, want %s", tt.name, err, tt.code)
+		}
+	}
+	if err := raw.QueryRow(`SELECT COUNT(*) FROM log_witnessed`).Scan(&n); err != nil || n != 1 {
+		t.Errorf("witnessed rows after the refusals: got %d (%v), want 1", n, err)
+	}
 }
