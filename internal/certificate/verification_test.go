@@ -22,6 +22,7 @@ func encodeStd(t testing.TB, v any) []byte {
 func TestVerificationJSONMatchesEncodingJSON(t *testing.T) {
 	at := time.Date(2026, 3, 20, 9, 30, 15, 123456000, time.UTC)
 	yes, no := true, false
+	leaf, first := uint64(40441), uint64(0)
 	tests := []struct {
 		name string
 		v    VerificationJSON
@@ -31,7 +32,8 @@ func TestVerificationJSONMatchesEncodingJSON(t *testing.T) {
 			Kind: "title", Number: "新(2026)昌吉市不动产权第0000001号", SignatureValid: true, State: "现势", Mortgaged: &yes, Sealed: &yes,
 			Status: []string{"现势", "已抵押", "已查封"}, Holders: []string{"张*", "李**"}, UnitNo: "652301009002GB00001F00010001",
 			Location: "昌吉市北京南路1号1栋1单元101室", Area: "89.50", RightType: "国有建设用地使用权/房屋所有权", Authority: "昌吉市不动产登记中心",
-			IssuedOn: "2026-03-20", CheckedAt: at}},
+			IssuedOn: "2026-03-20", CheckedAt: at, LogIndex: &leaf}},
+		{"in the register log as its first leaf", VerificationJSON{Kind: "title", CheckedAt: at, Limited: true, LogIndex: &first}},
 		{"cancelled", VerificationJSON{State: "注销", CancelReason: "转移登记，原证注销", Mortgaged: &no, Sealed: &no, Status: []string{"注销"}, Holders: []string{},
 			CheckedAt: at.In(time.FixedZone("CST", 8*3600))}},
 		{"characters to escape", VerificationJSON{Location: "a\"b\\c\nd\re\tf\bg\fh\x00i\x1fj<k>&l\u2028m\u2029n\x7fo", Holders: []string{"\xff\xfe", "é\xc3"},
@@ -67,6 +69,10 @@ func FuzzVerificationJSON(f *testing.F) {
 	f.Fuzz(func(t *testing.T, licence, state, reason, holder, location string, nanos int64, valid bool) {
 		v := VerificationJSON{LicenceID: licence, State: state, CancelReason: reason, SignatureValid: valid,
 			Status: []string{state, reason}, Location: location, CheckedAt: time.Unix(0, nanos).UTC(), Limited: holder == ""}
+		if nanos%3 == 0 {
+			idx := uint64(nanos)
+			v.LogIndex = &idx
+		}
 		if holder != "" {
 			mortgaged := !valid
 			v.Holders, v.Mortgaged, v.Sealed = []string{holder}, &mortgaged, &valid

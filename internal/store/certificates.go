@@ -540,6 +540,21 @@ type Verification struct {
 	// given too many numbers that are not its own in the last day, so the
 	// number given was not compared (certificate.NumbersLocked).
 	NumbersLocked bool
+	// InLog: the certificate's register entry is leaf LogIndex of the
+	// register log under a signed checkpoint (已入登记簿日志 #N).
+	InLog    bool
+	LogIndex uint64
+}
+
+// logIndexColumn reads, with a certificate (c), its register entry's
+// index in the register log when a signed checkpoint covers it (-1 when
+// none does yet): one indexed lookup in the verification's own query.
+const logIndexColumn = `COALESCE((SELECT l.idx FROM log_leaves l WHERE l.kind = 'register_entry' AND l.record_id = c.entry_id
+	AND l.idx < (SELECT COALESCE(MAX(size), 0) FROM log_checkpoints)), -1)`
+
+// setLogIndex records the log index read with logIndexColumn.
+func (v *Verification) setLogIndex(idx int64) {
+	v.InLog, v.LogIndex = idx >= 0, uint64(max(idx, 0))
 }
 
 // Verify checks a certificate by its licence identifier and answers in
@@ -552,7 +567,7 @@ type Verification struct {
 func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) {
 	now := db.Now()
 	q := db.r()
-	_, s, unit, keyID, err := storedCertificate(ctx, q, licence)
+	_, s, unit, keyID, logIdx, err := storedCertificate(ctx, q, licence)
 	if err != nil {
 		return Verification{}, err
 	}
@@ -564,8 +579,10 @@ func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) 
 	if err != nil {
 		return Verification{}, err
 	}
-	v, err := certificate.Verify(s, authority, mortgaged, sealed, now)
-	return Verification{Verification: v}, err
+	cv, err := certificate.Verify(s, authority, mortgaged, sealed, now)
+	v := Verification{Verification: cv}
+	v.setLogIndex(logIdx)
+	return v, err
 }
 
 // LicenceLookup is a public verification by licence identifier, the QR
@@ -606,7 +623,7 @@ func (l LicenceLookup) factor() string {
 func (db *DB) VerifyLicence(ctx context.Context, actor audit.Actor, l LicenceLookup) (Verification, error) {
 	now, q := db.Now(), db.r()
 	factor := l.factor()
-	id, s, unit, keyID, err := storedCertificate(ctx, q, l.Licence)
+	id, s, unit, keyID, logIdx, err := storedCertificate(ctx, q, l.Licence)
 	found := err == nil
 	if err != nil && problem.KindOf(err) != problem.NotFound {
 		return Verification{}, err
@@ -645,6 +662,7 @@ func (db *DB) VerifyLicence(ctx context.Context, actor audit.Actor, l LicenceLoo
 		if v.Verification, err = certificate.VerifyLicence(s, authority, mortgaged, sealed, held, now); err != nil {
 			return v, err
 		}
+		v.setLogIndex(logIdx)
 	}
 	if factor != "" && !(factor == "token" && result == "match") {
 		if err := db.RecordAudit(ctx, actor, "certificate.lookup", "licence_id", l.Licence,
@@ -699,10 +717,10 @@ func (db *DB) VerifyNumber(ctx context.Context, actor audit.Actor, l NumberLooku
 	var id int64
 	var s certificate.Stored
 	var payload string
-	var unit, keyID int64
-	err = q.QueryRowContext(ctx, `SELECT id, kind, cert_no, licence_id, payload, signature, state, cancel_reason, unit_id, key_id
-		FROM certificates WHERE cert_no = $1`, number).
-		Scan(&id, &s.Kind, &s.Number, &s.LicenceID, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID)
+	var unit, keyID, logIdx int64
+	err = q.QueryRowContext(ctx, `SELECT c.id, c.kind, c.cert_no, c.licence_id, c.payload, c.signature, c.state, c.cancel_reason, c.unit_id, c.key_id, `+logIndexColumn+`
+		FROM certificates c WHERE c.cert_no = $1`, number).
+		Scan(&id, &s.Kind, &s.Number, &s.LicenceID, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID, &logIdx)
 	found := err == nil
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
@@ -733,6 +751,7 @@ func (db *DB) VerifyNumber(ctx context.Context, actor audit.Actor, l NumberLooku
 			return v, err
 		}
 		v.Verification = cv
+		v.setLogIndex(logIdx)
 	}
 	name := "none"
 	switch {
@@ -795,16 +814,16 @@ func (db *DB) SignerName(ctx context.Context, keyID int64) (string, error) {
 
 // storedCertificate reads what verification checks of a certificate, its
 // id, its unit, and the key it was signed with (0 when unsigned).
-func storedCertificate(ctx context.Context, q querier, licence string) (id int64, s certificate.Stored, unit, keyID int64, err error) {
+func storedCertificate(ctx context.Context, q querier, licence string) (id int64, s certificate.Stored, unit, keyID, logIdx int64, err error) {
 	var payload string
-	err = q.QueryRowContext(ctx, `SELECT id, kind, cert_no, payload, signature, state, cancel_reason, unit_id, key_id
-		FROM certificates WHERE licence_id = $1`, licence).
-		Scan(&id, &s.Kind, &s.Number, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID)
+	err = q.QueryRowContext(ctx, `SELECT c.id, c.kind, c.cert_no, c.payload, c.signature, c.state, c.cancel_reason, c.unit_id, c.key_id, `+logIndexColumn+`
+		FROM certificates c WHERE c.licence_id = $1`, licence).
+		Scan(&id, &s.Kind, &s.Number, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID, &logIdx)
 	if err != nil {
-		return 0, s, 0, 0, notFound(err, "certificate.not_found", "查无此证照：请核对电子证照标识")
+		return 0, s, 0, 0, -1, notFound(err, "certificate.not_found", "查无此证照：请核对电子证照标识")
 	}
 	s.LicenceID, s.Payload = licence, []byte(payload)
-	return id, s, unit, keyID, nil
+	return id, s, unit, keyID, logIdx, nil
 }
 
 // AuthorityCertificate returns the PEM certificate a certificate was signed with.

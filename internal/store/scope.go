@@ -78,6 +78,10 @@ func (v Verification) Public() certificate.VerificationJSON {
 		out.Mortgaged, out.Sealed = &v.Mortgaged, &v.Sealed
 	}
 	out.Status = v.StatusLabels()
+	if v.InLog {
+		idx := v.LogIndex
+		out.LogIndex = &idx
+	}
 	return out
 }
 

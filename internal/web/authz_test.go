@@ -223,21 +223,7 @@ func newMatrix(t *testing.T) *matrix {
 	m.completionFixture(t, proj.ID, d.Buildings[0].Building.ID, tab)
 	m.registrationFixture(t, d.Parcels[0].Code)
 	// The register log, taken in and signed by the prefecture's key.
-	if _, err := env.DB.CreateAuthorityKey(ctx, audit.System(), "652300", []byte(webtest.KeyPassphrase)); err != nil {
-		t.Fatal(err)
-	}
-	keys, err := env.DB.UnlockKeys(ctx, []byte(webtest.KeyPassphrase))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := env.DB.IntegrateLog(ctx); err != nil {
-		t.Fatal(err)
-	}
-	cp, _, err := env.DB.SignCheckpoint(ctx, keys)
-	if err != nil {
-		t.Fatal(err)
-	}
-	m.note = cp.Note
+	m.note = env.SignLog(t).Note
 	return m
 }
 

@@ -16,6 +16,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/presale"
+	"handover/internal/registerlog"
 	"handover/internal/registry"
 	"handover/internal/store"
 	"handover/internal/store/storetest"
@@ -294,7 +295,20 @@ func TestBrowserPublicVerification(t *testing.T) {
 		}
 	}
 	statusOnly("现势")
+	// Its entry not yet under a signed checkpoint: no log line. Once the
+	// minute's job took it in and signed, every answer names its leaf.
+	if exists("#verification #register-log") {
+		t.Errorf("before the log took the entry in: the page shows a place in the register log")
+	}
+	env.SignLog(t)
+	idx, _, ok, err := env.DB.LeafOf(ctx, registerlog.RegisterEntry, certs[0].EntryID)
+	if err != nil || !ok {
+		t.Fatalf("the certificate's entry in the log: %v %v", ok, err)
+	}
 	full("现势")
+	if got := webtest.Text(t, b, "#verification #log-index"); got != fmt.Sprintf("#%d", idx) {
+		t.Errorf("the place in the register log: %q, want #%d", got, idx)
+	}
 
 	// On the status-only page, the person holding the certificate types
 	// the number printed on it.

@@ -350,3 +350,26 @@ func submit(css string, leave chromedp.Action[chromedp.Void]) chromedp.Action[ch
 		}
 	})
 }
+
+// SignLog gives the prefecture's registration centre its signing key,
+// takes every record into the register log and signs a checkpoint, as
+// serve's minute job does, and returns the checkpoint.
+func (e *Env) SignLog(t testing.TB) store.Checkpoint {
+	t.Helper()
+	ctx := context.Background()
+	if _, err := e.DB.CreateAuthorityKey(ctx, audit.System(), "652300", []byte(KeyPassphrase)); err != nil {
+		t.Fatal(err)
+	}
+	keys, err := e.DB.UnlockKeys(ctx, []byte(KeyPassphrase))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.DB.IntegrateLog(ctx); err != nil {
+		t.Fatal(err)
+	}
+	cp, _, err := e.DB.SignCheckpoint(ctx, keys)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cp
+}
