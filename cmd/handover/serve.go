@@ -23,6 +23,7 @@ import (
 	"handover/internal/demo"
 	"handover/internal/jobs"
 	"handover/internal/problem"
+	"handover/internal/registerlog"
 	"handover/internal/server"
 	"handover/internal/store"
 	"handover/internal/web"
@@ -273,14 +274,21 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 	// 登记簿日志: each minute the records since the last run become the
 	// log's leaves and, when there are new ones, the prefecture's
 	// authority signs a checkpoint (none without its key unlocked).
+	// The last checkpoint this server signed is held here too, outside the
+	// database: a log cut back with its checkpoint rows deleted is refused
+	// (log.fork) while the server runs.
+	var signedLast []registerlog.Checkpoint
 	w.Slots("log.integrate", 1)
 	w.Every("log.integrate", time.Minute, func(ctx context.Context, _ string) error {
 		if _, err := db.IntegrateLog(ctx); err != nil {
 			return err
 		}
-		_, _, err := db.SignCheckpoint(ctx, keys)
+		cp, _, err := db.SignCheckpoint(ctx, keys, signedLast...)
 		if problem.CodeOf(err) == "log.key" || problem.CodeOf(err) == "log.prefecture" {
 			return nil
+		}
+		if err == nil {
+			signedLast = []registerlog.Checkpoint{cp.Checkpoint}
 		}
 		return err
 	})

@@ -183,6 +183,7 @@ func scenarios() []scenario {
 		{"P5_filing_pg", filingPostgres},
 		{"readiness_2000", readiness},
 		{"P2_batch_handover", batchHandover},
+		{"T1_register_log", registerLogCost},
 		{"P6_page_during_batch", pageDuringBatch},
 		{"P3_public_verify", publicVerify},
 		{"P7_dashboard", dashboardScale},

@@ -102,6 +102,11 @@ func prepareHandover(ctx context.Context, cfg Config) (*handoverFixture, error) 
 	if _, err := db.CreateAuthorityKey(ctx, admin, "652301", []byte(keyPassphrase)); err != nil {
 		return nil, err
 	}
+	// The prefecture centre's key signs the register log's checkpoints
+	// (T1); the batch itself does not use it.
+	if _, err := db.CreateAuthorityKey(ctx, e.actor("admin"), "652300", []byte(keyPassphrase)); err != nil {
+		return nil, err
+	}
 	if err := db.PutSetting(ctx, admin, "652301", registry.SettingAutoReview, "first,transfer,mortgage"); err != nil {
 		return nil, err
 	}

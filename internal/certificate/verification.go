@@ -30,7 +30,7 @@ type VerificationJSON struct {
 	Authority      string    `json:"authority" doc:"登记机构"`
 	IssuedOn       string    `json:"issued_on,omitempty" doc:"登簿日期"`
 	CheckedAt      time.Time `json:"checked_at" doc:"核验时间"`
-	Limited        bool      `json:"limited" doc:"限定答复：只给出电子证照标识或证书号而无相符的第二要素（二维码中的token、证书号或权利人全名）时，只答证照是否存在、种类、签名是否有效、现势或注销、登记机构与登簿日期"`
+	Limited        bool      `json:"limited" doc:"限定答复：只给出电子证照标识或证书号而无相符的第二要素（二维码中的token、证书号或权利人全名）时，只答证照是否存在、种类、签名是否有效、现势或注销、登记机构与登簿日期，以及其登记簿记载在登记簿日志中的叶序号（不含个人信息）"`
 	LogIndex       *uint64   `json:"log_index,omitempty" doc:"该证登记簿记载在登记簿日志中的叶序号（已记入已签检查点时；可凭 /api/v1/log/proofs/inclusion 取包含证明）"`
 }
 

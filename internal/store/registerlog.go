@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"sort"
 	"time"
 
+	"github.com/emmansun/gmsm/smx509"
 	"github.com/transparency-dev/merkle/compact"
 
 	"handover/internal/access"
@@ -29,7 +31,7 @@ import (
 // checkpoints held outside.
 
 // logBatch is how many records of a kind one integration takes in.
-const logBatch = 5000
+const logBatch = 20000
 
 // logMargin and logGrace: records are taken in by id, and on PostgreSQL a
 // transaction may commit a lower id after a higher one was taken in; each
@@ -53,19 +55,19 @@ const (
 func (db *DB) IntegrateLog(ctx context.Context) (int, error) {
 	total := 0
 	for {
-		n, err := db.integrateLog(ctx)
+		n, more, err := db.integrateLog(ctx)
 		total += n
-		if err != nil || n == 0 {
+		if err != nil || !more {
 			return total, err
 		}
 	}
 }
 
-// integrateLog takes in one batch.
-func (db *DB) integrateLog(ctx context.Context) (int, error) {
-	added := 0
-	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
-		added = 0
+// integrateLog takes in one batch; more reports a full batch of some
+// kind, with records left to take.
+func (db *DB) integrateLog(ctx context.Context) (added int, more bool, err error) {
+	err = db.transact(ctx, audit.System(), func(tx *Tx) error {
+		added, more = 0, false
 		if db.engine == Postgres {
 			if _, err := tx.exec(ctx, `SELECT pg_advisory_xact_lock(7240002)`); err != nil {
 				return err
@@ -80,12 +82,19 @@ func (db *DB) integrateLog(ctx context.Context) (int, error) {
 			return err
 		}
 		var leaves, nodes [][]any
-		visit := func(id compact.NodeID, h []byte) { nodes = append(nodes, []any{int(id.Level), int64(id.Index), h}) }
+		// The leaves' hashes are the tree's level 0, kept in log_leaves
+		// alone; log_nodes keeps the levels above.
+		visit := func(id compact.NodeID, h []byte) {
+			if id.Level > 0 {
+				nodes = append(nodes, []any{int(id.Level), int64(id.Index), h})
+			}
+		}
 		for _, kind := range []string{registerlog.AuditEvent, registerlog.RegisterEntry} {
 			ids, err := newLogRecords(ctx, tx.q(), kind, tx.now)
 			if err != nil {
 				return err
 			}
+			more = more || len(ids) == logBatch
 			if len(ids) == 0 {
 				continue
 			}
@@ -112,37 +121,37 @@ func (db *DB) integrateLog(ctx context.Context) (int, error) {
 		if added == 0 {
 			return nil
 		}
-		if err := InsertRows(ctx, tx.tx, "log_leaves", []string{"idx", "kind", "record_id", "hash"}, leaves, "", nil); err != nil {
+		if err := tx.insertRows(ctx, `INSERT INTO log_leaves (idx, kind, record_id, hash) VALUES `, leaves); err != nil {
 			return err
 		}
-		return InsertRows(ctx, tx.tx, "log_nodes", []string{"level", "idx", "hash"}, nodes, "", nil)
+		return tx.insertRows(ctx, `INSERT INTO log_nodes (level, idx, hash) VALUES `, nodes)
 	})
-	return added, err
+	return added, more, err
 }
 
 // newLogRecords lists, in id order, up to logBatch records of kind not yet
 // in the log: those with ids near or above the newest taken in, and those
-// of the last logGrace.
+// of the last logGrace. Two queries, each on its own index (the id's, the
+// time's), merged here: as one UNION both engines would scan the table.
 func newLogRecords(ctx context.Context, q querier, kind string, now time.Time) ([]int64, error) {
 	t := logTables[kind]
-	rows, err := q.QueryContext(ctx, `SELECT id FROM (
-			SELECT r.id FROM `+t.table+` r WHERE r.id > (SELECT COALESCE(MAX(record_id), 0) FROM log_leaves WHERE kind = $1) - $2
-			UNION SELECT r.id FROM `+t.table+` r WHERE r.`+t.at+` >= $3) n
-		WHERE NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = $1 AND l.record_id = n.id)
-		ORDER BY id LIMIT $4`, kind, logMargin, now.Add(-logGrace), logBatch)
+	var newest int64
+	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(record_id), 0) FROM log_leaves WHERE kind = $1`, kind).Scan(&newest); err != nil {
+		return nil, err
+	}
+	const outside = ` AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = $1 AND l.record_id = r.id)`
+	byID, err := int64s(ctx, q, `SELECT r.id FROM `+t.table+` r WHERE r.id > $2`+outside+` ORDER BY r.id LIMIT $3`, kind, newest-logMargin, logBatch)
+	if err != nil || len(byID) == logBatch {
+		// A full batch: more follow, and the last batch looks for the
+		// stragglers of the last logGrace once.
+		return byID, err
+	}
+	recent, err := int64s(ctx, q, `SELECT r.id FROM `+t.table+` r WHERE r.`+t.at+` >= $2`+outside, kind, now.Add(-logGrace))
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			return nil, err
-		}
-		ids = append(ids, id)
-	}
-	return ids, rows.Err()
+	ids := slices.Compact(slices.Sorted(slices.Values(append(byID, recent...))))
+	return ids[:min(len(ids), logBatch)], nil
 }
 
 // logTables names each kind's table and the column of its time.
@@ -240,14 +249,21 @@ func logRange(ctx context.Context, q querier, size uint64) (*compact.Range, erro
 	return registerlog.Ranges().NewRange(0, size, hashes)
 }
 
+// errNodeMissing: a node the tree needs is not stored.
+var errNodeMissing = errors.New("log: a node is missing")
+
 // logNodes fetches stored node hashes.
 func logNodes(ctx context.Context, q querier) registerlog.Nodes {
 	return func(ids []compact.NodeID) ([][]byte, error) {
 		out := make([][]byte, len(ids))
 		for i, id := range ids {
-			if err := q.QueryRowContext(ctx, `SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2`, int(id.Level), int64(id.Index)).Scan(&out[i]); err != nil {
+			query, args := `SELECT hash FROM log_nodes WHERE level = $1 AND idx = $2`, []any{int(id.Level), int64(id.Index)}
+			if id.Level == 0 {
+				query, args = `SELECT hash FROM log_leaves WHERE idx = $1`, []any{int64(id.Index)}
+			}
+			if err := q.QueryRowContext(ctx, query, args...).Scan(&out[i]); err != nil {
 				if errors.Is(err, sql.ErrNoRows) {
-					return nil, fmt.Errorf("log: node %d/%d is missing", id.Level, id.Index)
+					return nil, fmt.Errorf("%w: %d/%d", errNodeMissing, id.Level, id.Index)
 				}
 				return nil, err
 			}
@@ -313,7 +329,14 @@ type Checkpoint struct {
 // authority's key when the log has grown since the last checkpoint (or
 // when there is none), and returns the newest checkpoint and whether it
 // signed one.
-func (db *DB) SignCheckpoint(ctx context.Context, keys *certificate.Keyring) (Checkpoint, bool, error) {
+//
+// The key signs only a log that extends every checkpoint it can hold the
+// log to: the newest it signed and the largest a witness reported (each
+// note's signature checked, not the columns beside it), and held, those
+// the caller kept outside the database (serve keeps the last it signed,
+// so that a log cut back with its checkpoint rows deleted too is refused
+// while the server runs).
+func (db *DB) SignCheckpoint(ctx context.Context, keys *certificate.Keyring, held ...registerlog.Checkpoint) (Checkpoint, bool, error) {
 	pref, err := db.prefectureCode(ctx)
 	if err != nil {
 		return Checkpoint{}, false, err
@@ -322,6 +345,29 @@ func (db *DB) SignCheckpoint(ctx context.Context, keys *certificate.Keyring) (Ch
 	if err != nil {
 		return Checkpoint{}, false, problem.Newf(problem.Refused, "log.key",
 			"州登记机构（%s）的签名密钥未配置或未解锁，不能签出登记簿日志检查点（handover keys create --jurisdiction %s；启动时设置 HANDOVER_KEY_PASSPHRASE）", pref, pref)
+	}
+	// A checkpoint's note is checked with the unlocked key, or with the
+	// prefecture's earlier keys (the notes they signed before a new key).
+	certs := []*smx509.Certificate{signer.Cert}
+	stored, err := db.Keys(ctx)
+	if err != nil {
+		return Checkpoint{}, false, err
+	}
+	for _, k := range stored {
+		if c, err := certificate.ParseCertificate(k.CertPEM); err == nil && k.Jurisdiction == pref && k.ID != signer.KeyID {
+			certs = append(certs, c)
+		}
+	}
+	verify := func(note string) (registerlog.Checkpoint, error) {
+		var c registerlog.Checkpoint
+		var err error
+		for _, cert := range certs {
+			if c, err = registerlog.Open([]byte(note), registerlog.Origin(pref), cert.RawSubjectPublicKeyInfo,
+				func(msg, sig []byte) bool { return certificate.VerifySignature(cert, msg, sig) }); err == nil {
+				return c, nil
+			}
+		}
+		return c, err
 	}
 	var out Checkpoint
 	signed := false
@@ -335,7 +381,7 @@ func (db *DB) SignCheckpoint(ctx context.Context, keys *certificate.Keyring) (Ch
 		if err != nil {
 			return err
 		}
-		head, why, err := extendCheckpoint(ctx, tx.q(), last, ok)
+		head, why, err := extendCheckpoint(ctx, tx.q(), verify, held)
 		if err != nil {
 			return err
 		}
@@ -360,33 +406,58 @@ func (db *DB) SignCheckpoint(ctx context.Context, keys *certificate.Keyring) (Ch
 	return out, signed, err
 }
 
-// extendCheckpoint is the log's head as the last checkpoint (when ok)
-// extended by the leaves stored since: the key signs only a log that
-// extends what it signed before, and only the root its leaves give, so a
-// log truncated, rebuilt or with its nodes rewritten under the database
-// gets no signature (why says what is wrong; the leaves' own records are
-// VerifyLog's to recompute).
-func extendCheckpoint(ctx context.Context, q querier, last Checkpoint, ok bool) (registerlog.Checkpoint, string, error) {
+// extendCheckpoint is the log's head as the largest checkpoint it must
+// extend, extended by the leaves stored since. The checkpoints are held
+// (the caller's), the newest signed and the largest witnessed, each read
+// from its note (verify checks the signature): the log at each one's
+// size must have its root. Why says what is wrong when the log does not
+// extend them, or its stored nodes are not its leaves'; the leaves' own
+// records are VerifyLog's to recompute.
+func extendCheckpoint(ctx context.Context, q querier, verify func(note string) (registerlog.Checkpoint, error), held []registerlog.Checkpoint) (registerlog.Checkpoint, string, error) {
 	var head registerlog.Checkpoint
+	anchors := slices.Clone(held)
+	for _, query := range []string{`SELECT note FROM log_checkpoints ORDER BY size DESC LIMIT 1`,
+		`SELECT note FROM log_witnessed ORDER BY size DESC LIMIT 1`} {
+		var note string
+		err := q.QueryRowContext(ctx, query).Scan(&note)
+		if errors.Is(err, sql.ErrNoRows) {
+			continue
+		}
+		if err != nil {
+			return head, "", err
+		}
+		c, err := verify(note)
+		if err != nil {
+			return head, "保存的检查点签名无效（被改动，或不是本机构签出）", nil
+		}
+		anchors = append(anchors, c)
+	}
+	slices.SortFunc(anchors, func(a, b registerlog.Checkpoint) int { return cmp.Compare(a.Size, b.Size) })
 	var size int64
 	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&size); err != nil {
 		return head, "", err
 	}
 	rng := registerlog.Ranges().NewEmptyRange(0)
-	if ok {
-		if uint64(size) < last.Size {
-			return head, fmt.Sprintf("登记簿日志只有 %d 个叶，少于上一个已签检查点的 %d 个", size, last.Size), nil
+	for _, a := range anchors {
+		if uint64(size) < a.Size {
+			return head, fmt.Sprintf("登记簿日志只有 %d 个叶，少于已签检查点的 %d 个", size, a.Size), nil
 		}
-		if last.Size > 0 {
-			r, err := logRange(ctx, q, last.Size)
-			var root []byte
-			if err == nil {
-				root, err = r.GetRootHash(nil)
+		root := registerlog.Hasher{}.EmptyRoot()
+		if a.Size > 0 {
+			r, err := logRange(ctx, q, a.Size)
+			if errors.Is(err, errNodeMissing) {
+				return head, fmt.Sprintf("登记簿日志缺少大小 %d 处的节点", a.Size), nil
 			}
-			if err != nil || !bytes.Equal(root, last.Root) {
-				return head, fmt.Sprintf("登记簿日志不再包含上一个已签检查点（大小 %d）的内容", last.Size), nil
+			if err != nil {
+				return head, "", err
+			}
+			if root, err = r.GetRootHash(nil); err != nil {
+				return head, "", err
 			}
 			rng = r
+		}
+		if !bytes.Equal(root, a.Root) {
+			return head, fmt.Sprintf("登记簿日志不再包含已签检查点（大小 %d）的内容", a.Size), nil
 		}
 	}
 	rows, err := q.QueryContext(ctx, `SELECT idx, hash FROM log_leaves WHERE idx >= $1 ORDER BY idx`, int64(rng.End()))
@@ -416,10 +487,11 @@ func extendCheckpoint(ctx context.Context, q querier, last Checkpoint, ok bool) 
 			return head, "", err
 		}
 	}
-	if stored, err := logHead(ctx, q); err != nil || stored.Size != head.Size || !bytes.Equal(stored.Root, head.Root) {
+	stored, err := logHead(ctx, q)
+	if errors.Is(err, errNodeMissing) || err == nil && (stored.Size != head.Size || !bytes.Equal(stored.Root, head.Root)) {
 		return head, "登记簿日志存储的节点与其叶不符", nil
 	}
-	return head, "", nil
+	return head, "", err
 }
 
 // LatestCheckpoint is the newest signed checkpoint (ok false before the
@@ -549,12 +621,14 @@ type LogCheck struct {
 	// Gap is the first index missing from the log's own table (-1: none):
 	// the log is not checked past it.
 	Gap int64
-	// Unlogged counts the records older than logGrace that the log never
-	// took in (a record written into the past); FirstUnlogged names one.
+	// Unlogged counts the records the log never took in that are older
+	// than logGrace before its newest checkpoint was signed (so every
+	// honest integration before it would have taken them in): a record
+	// written into the past. FirstUnlogged names one.
 	Unlogged      int64
 	FirstUnlogged string
-	// StoredDiffers: the root of the stored nodes, which the public proofs
-	// are built from, is not the root recomputed from the records.
+	// StoredDiffers: the stored nodes, which the public proofs are read
+	// from, are not the tree of the stored leaf hashes.
 	StoredDiffers bool
 	// Against is each checkpoint checked, smallest first; the first that
 	// fails is the first inconsistent size.
@@ -604,8 +678,10 @@ type LabelledCheckpoint struct {
 func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogCheck, error) {
 	sort.SliceStable(against, func(i, j int) bool { return against[i].Size < against[j].Size })
 	check := LogCheck{Changed: -1, Gap: -1}
-	now := db.Now()
 	err := db.snapshot(ctx, func(q querier) error {
+		if err := unloggedRecords(ctx, q, &check); err != nil {
+			return err
+		}
 		rng := registerlog.Ranges().NewEmptyRange(0)
 		next := 0 // the next checkpoint to set beside the tree
 		settle := func(n uint64) error {
@@ -629,8 +705,11 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 		if err := settle(0); err != nil {
 			return err
 		}
-		// Every node the recomputed tree makes is set beside the stored
-		// one: the public proofs are read from those.
+		// The tree of the stored leaf hashes, beside the recomputed one:
+		// every node it makes is set beside the stored node (the public
+		// proofs are read from those), so that a rewritten record is named
+		// as that, and rewritten nodes as theirs.
+		stored := registerlog.Ranges().NewEmptyRange(0)
 		var visited []logNode
 		visit := func(id compact.NodeID, h []byte) { visited = append(visited, logNode{id, h}) }
 		var after int64 = -1
@@ -688,7 +767,10 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 				if check.Changed < 0 && (!ok || !bytes.Equal(h, l.hash)) {
 					check.Changed, check.ChangedKind, check.ChangedRecord, check.Missing = l.idx, l.kind, l.id, !ok
 				}
-				if err := rng.Append(h, visit); err != nil {
+				if err := rng.Append(h, nil); err != nil {
+					return err
+				}
+				if err := stored.Append(l.hash, visit); err != nil {
 					return err
 				}
 				if err := settle(rng.End()); err != nil {
@@ -714,25 +796,50 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 		} else {
 			check.Root = registerlog.Hasher{}.EmptyRoot()
 		}
-		if head, err := logHead(ctx, q); err != nil || head.Size != check.Size || !bytes.Equal(head.Root, check.Root) {
-			check.StoredDiffers = true
-		}
-		for _, kind := range []string{registerlog.AuditEvent, registerlog.RegisterEntry} {
-			t := logTables[kind]
-			var n int64
-			var first sql.NullInt64
-			if err := q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(r.id) FROM `+t.table+` r WHERE r.`+t.at+` < $1
-				AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = $2 AND l.record_id = r.id)`, now.Add(-logGrace), kind).Scan(&n, &first); err != nil {
+		storedRoot := registerlog.Hasher{}.EmptyRoot()
+		if stored.End() > 0 {
+			var err error
+			if storedRoot, err = stored.GetRootHash(nil); err != nil {
 				return err
 			}
-			if n > 0 && check.Unlogged == 0 {
-				check.FirstUnlogged = fmt.Sprintf("%s #%d", kind, first.Int64)
-			}
-			check.Unlogged += n
+		}
+		head, err := logHead(ctx, q)
+		if errors.Is(err, errNodeMissing) || err == nil && (head.Size != check.Size || !bytes.Equal(head.Root, storedRoot)) {
+			check.StoredDiffers = true
+		} else if err != nil {
+			return err
 		}
 		return settleRest(&check, against[next:], "")
 	})
 	return check, err
+}
+
+// unloggedRecords counts the records the log never took in though an
+// integration would have: older by logGrace than the newest checkpoint's
+// signing (none before the first checkpoint).
+func unloggedRecords(ctx context.Context, q querier, check *LogCheck) error {
+	var signed time.Time
+	err := q.QueryRowContext(ctx, `SELECT signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&signed)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	for _, kind := range []string{registerlog.AuditEvent, registerlog.RegisterEntry} {
+		t := logTables[kind]
+		var n int64
+		var first sql.NullInt64
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(r.id) FROM `+t.table+` r WHERE r.`+t.at+` < $1
+			AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = $2 AND l.record_id = r.id)`, signed.Add(-logGrace), kind).Scan(&n, &first); err != nil {
+			return err
+		}
+		if n > 0 && check.Unlogged == 0 {
+			check.FirstUnlogged = fmt.Sprintf("%s #%d", kind, first.Int64)
+		}
+		check.Unlogged += n
+	}
+	return nil
 }
 
 type logNode struct {
@@ -740,12 +847,14 @@ type logNode struct {
 	hash []byte
 }
 
-// storedNodesAre reports whether the stored nodes are the nodes given (of
-// one page of leaves), read a level at a time.
+// storedNodesAre reports whether the stored nodes above the leaves are
+// the nodes given (of one page of leaves), read a level at a time.
 func storedNodesAre(ctx context.Context, q querier, nodes []logNode) (bool, error) {
 	byLevel := map[uint][]logNode{}
 	for _, n := range nodes {
-		byLevel[n.id.Level] = append(byLevel[n.id.Level], n)
+		if n.id.Level > 0 { // level 0 is log_leaves' own hashes
+			byLevel[n.id.Level] = append(byLevel[n.id.Level], n)
+		}
 	}
 	for level, ns := range byLevel {
 		lo, hi := ns[0].id.Index, ns[len(ns)-1].id.Index

@@ -155,6 +155,11 @@ func TestLogCatchesTheAdministrator(t *testing.T) {
 			if tt.kind != "" && (check.Changed < 0 || check.ChangedKind != tt.kind || uint64(check.Changed) >= held.Size) {
 				t.Errorf("first changed leaf %d (%s %d), want a %s within the checkpoint's %d", check.Changed, check.ChangedKind, check.ChangedRecord, tt.kind, held.Size)
 			}
+			// A rewritten record is named as that: the log's own nodes,
+			// which the public proofs read, were left alone.
+			if tt.kind != "" && check.StoredDiffers {
+				t.Errorf("the stored nodes reported changed after an attack on the records alone")
+			}
 		})
 	}
 }
@@ -271,7 +276,7 @@ func TestLogNamesWhatNoCheckpointCovers(t *testing.T) {
 		}, true},
 		{"a stored node rewritten (a public proof's)", func(t *testing.T, x *logFixture) {
 			openLogTables(t, x)
-			exec(t, x.db, `UPDATE log_nodes SET hash = $1 WHERE level = 0 AND idx = 1`, bytes.Repeat([]byte{7}, 32))
+			exec(t, x.db, `UPDATE log_nodes SET hash = $1 WHERE level = 1 AND idx = 0`, bytes.Repeat([]byte{7}, 32))
 		}, func(c store.LogCheck) bool { return c.StoredDiffers }, true}, // a node below the head's: VerifyLog's to find
 		{"a stored node of the head rewritten", func(t *testing.T, x *logFixture) {
 			openLogTables(t, x)
@@ -281,6 +286,23 @@ func TestLogNamesWhatNoCheckpointCovers(t *testing.T) {
 			openLogTables(t, x)
 			exec(t, x.db, `DELETE FROM log_leaves WHERE idx >= 3`)
 			exec(t, x.db, `DELETE FROM log_nodes WHERE idx >= 3 OR level > 0`)
+		}, func(c store.LogCheck) bool { return c.Size == 3 }, false},
+		{"the log and its checkpoints cut back, a witness's report kept", func(t *testing.T, x *logFixture) {
+			if _, err := x.db.ReportWitnessed(context.Background(), audit.System(), "州政务平台", []byte(x.cp.Note)); err != nil {
+				t.Fatal(err)
+			}
+			cutLog(t, x)
+		}, func(c store.LogCheck) bool { return c.Size == 3 }, false},
+		{"the checkpoint's root rewritten beside its note", func(t *testing.T, x *logFixture) {
+			openLogTables(t, x)
+			exec(t, x.db, `DELETE FROM log_leaves WHERE idx >= 3`)
+			exec(t, x.db, `DELETE FROM log_nodes WHERE idx >= 3 OR level > 0`)
+			if x.db.Engine() == store.Postgres {
+				exec(t, x.db, `ALTER TABLE log_checkpoints DISABLE TRIGGER log_checkpoints_append_only`)
+			} else {
+				exec(t, x.db, `DROP TRIGGER log_checkpoints_append_only`)
+			}
+			exec(t, x.db, `UPDATE log_checkpoints SET size = 3`)
 		}, func(c store.LogCheck) bool { return c.Size == 3 }, false},
 	}
 	for _, tt := range tests {
@@ -302,6 +324,14 @@ func TestLogNamesWhatNoCheckpointCovers(t *testing.T) {
 			_, _, err = x.db.SignCheckpoint(ctx, x.keys)
 			if got := problem.CodeOf(err) != "log.fork"; got != tt.signs {
 				t.Errorf("SignCheckpoint after the attack: %v; want signing %v", err, tt.signs)
+			}
+			// The server holds the last checkpoint it signed outside the
+			// database: whatever the tables say, a log that does not extend
+			// it gets no signature.
+			if !tt.signs {
+				if _, _, err := x.db.SignCheckpoint(ctx, x.keys, x.cp.Checkpoint); problem.CodeOf(err) != "log.fork" {
+					t.Errorf("SignCheckpoint holding the last checkpoint: %v, want log.fork", err)
+				}
 			}
 		})
 	}
@@ -364,5 +394,17 @@ func TestWitnessReports(t *testing.T) {
 	}
 	if err := raw.QueryRow(`SELECT COUNT(*) FROM log_witnessed`).Scan(&n); err != nil || n != 1 {
 		t.Errorf("witnessed rows after the refusals: got %d (%v), want 1", n, err)
+	}
+}
+
+// A log cut back with every checkpoint and report deleted too: only a
+// checkpoint held outside the database (serve keeps the last it signed)
+// stops the key from signing the shorter log.
+func TestSignCheckpointHoldsTheLastOutside(t *testing.T) {
+	x := newLogFixture(t)
+	ctx := context.Background()
+	cutLog(t, x)
+	if _, _, err := x.db.SignCheckpoint(ctx, x.keys, x.cp.Checkpoint); problem.CodeOf(err) != "log.fork" {
+		t.Errorf("holding the last checkpoint: %v, want log.fork", err)
 	}
 }
