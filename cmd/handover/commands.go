@@ -19,6 +19,7 @@ import (
 	"handover/internal/demo"
 	"handover/internal/identity"
 	"handover/internal/problem"
+	"handover/internal/registerlog"
 	"handover/internal/store"
 )
 
@@ -389,7 +390,7 @@ func verifyLog(ctx context.Context, db *store.DB, files []string, out io.Writer)
 		if check.Missing {
 			what = "已不存在"
 		}
-		faults = append(faults, fmt.Sprintf("登记簿日志第 %d 个叶（%s #%d）%s", check.Changed, check.ChangedKind, check.ChangedRecord, what))
+		faults = append(faults, fmt.Sprintf("登记簿日志第 %d 个叶（%s #%d）%s", check.Changed, registerlog.KindLabel(check.ChangedKind), check.ChangedRecord, what))
 	}
 	if check.Gap >= 0 {
 		faults = append(faults, fmt.Sprintf("登记簿日志缺少第 %d 个叶，其后未能核验", check.Gap))

@@ -17,6 +17,17 @@ const (
 	RegisterEntry = "register_entry"
 )
 
+// KindLabel names a kind of record in Chinese, for messages.
+func KindLabel(kind string) string {
+	switch kind {
+	case AuditEvent:
+		return "审计事件"
+	case RegisterEntry:
+		return "登记簿记载"
+	}
+	return kind
+}
+
 // leafFormat opens every leaf's data, so that a leaf can never be read as
 // anything but a leaf of this log; the number is the version of the
 // field lists below.

@@ -835,7 +835,7 @@ func unloggedRecords(ctx context.Context, q querier, check *LogCheck) error {
 			return err
 		}
 		if n > 0 && check.Unlogged == 0 {
-			check.FirstUnlogged = fmt.Sprintf("%s #%d", kind, first.Int64)
+			check.FirstUnlogged = fmt.Sprintf("%s #%d", registerlog.KindLabel(kind), first.Int64)
 		}
 		check.Unlogged += n
 	}
@@ -891,7 +891,7 @@ func settleRest(check *LogCheck, rest []LabelledCheckpoint, why string) error {
 	for _, c := range rest {
 		w := fmt.Sprintf("日志现有 %d 个叶，少于检查点的 %d 个：日志被截断", check.Size, c.Size)
 		if why != "" {
-			w = why + "；" + w
+			w = why + "，其后的叶无从核验，不能证明日志仍含检查点的内容"
 		}
 		check.Against = append(check.Against, CheckpointResult{Size: c.Size, Label: c.Label, Why: w})
 	}

@@ -272,7 +272,7 @@ func TestLogNamesWhatNoCheckpointCovers(t *testing.T) {
 				SELECT unit_id, kind, reg_type, right_type, ownership, '新(2026)昌吉市不动产权第9999999号', recorded_by, $1
 				FROM register_entries WHERE id = (SELECT MIN(id) FROM register_entries)`, x.clock.Now().Add(-48*time.Hour))
 		}, func(c store.LogCheck) bool {
-			return c.Unlogged == 1 && strings.HasPrefix(c.FirstUnlogged, registerlog.RegisterEntry)
+			return c.Unlogged == 1 && strings.HasPrefix(c.FirstUnlogged, "登记簿记载 #")
 		}, true},
 		{"a stored node rewritten (a public proof's)", func(t *testing.T, x *logFixture) {
 			openLogTables(t, x)

@@ -37,11 +37,12 @@ var demoTemplate struct {
 }
 
 // Main runs a package's tests (call it from TestMain) and then removes the
-// demo template, if a test loaded one.
+// demo template and closes the shared Chromium, if a test used them.
 func Main(m *testing.M) {
 	demoTemplate.main = true
 	code := m.Run()
 	removeDemoTemplate()
+	closeBrowser()
 	os.Exit(code)
 }
 

@@ -219,8 +219,57 @@ func chromium() string {
 	return ""
 }
 
-// Browser returns a headless Chromium context, or skips the test when none
-// is installed (and fails instead when HANDOVER_REQUIRE_BROWSER=1).
+// browser is the one headless Chromium of this test binary: starting one
+// costs more than most page tests, so each test gets its own browser
+// context in it (its own cookies, storage and cache, as a fresh profile
+// would have) instead of its own process. Package state, as the demo
+// template is: it outlives every test; Main closes it.
+var browser struct {
+	once   sync.Once
+	ctx    context.Context // the browser's; tests derive theirs from it
+	cancel func()
+	err    error
+}
+
+// startBrowser starts the shared Chromium at path.
+func startBrowser(path string) {
+	dir, err := os.MkdirTemp("", "webtest-chromium-")
+	if err != nil {
+		browser.err = err
+		return
+	}
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(path),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(dir),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.WindowSize(1400, 1000),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelBrowser := chromedp.NewContext(actx)
+	browser.ctx = ctx
+	browser.cancel = func() { cancelBrowser(); cancelAlloc(); os.RemoveAll(dir) }
+	if err := chromedp.Do(ctx); err != nil {
+		browser.err = fmt.Errorf("start chromium: %w", err)
+	}
+}
+
+// closeBrowser ends the shared Chromium, if a test started it.
+func closeBrowser() {
+	if browser.cancel != nil {
+		browser.cancel()
+	}
+}
+
+// Browser returns a headless Chromium context of its own for the test (a
+// new browser context in the binary's one Chromium), or skips the test
+// when none is installed (and fails instead when
+// HANDOVER_REQUIRE_BROWSER=1).
 func Browser(t testing.TB) context.Context {
 	t.Helper()
 	path := chromium()
@@ -231,26 +280,16 @@ func Browser(t testing.TB) context.Context {
 		}
 		t.Skip(msg)
 	}
-	opts := append(chromedp.DefaultExecAllocatorOptions[:],
-		chromedp.ExecPath(path),
-		chromedp.NoSandbox,
-		chromedp.DisableGPU,
-		chromedp.UserDataDir(t.TempDir()),
-		chromedp.Flag("disable-background-networking", true),
-		chromedp.Flag("disable-component-update", true),
-		chromedp.Flag("disable-sync", true),
-		chromedp.Flag("disable-quic", true),
-		chromedp.Flag("no-first-run", true),
-		chromedp.WindowSize(1400, 1000),
-	)
-	actx, cancel := chromedp.NewExecAllocator(context.Background(), opts...)
+	browser.once.Do(func() { startBrowser(path) })
+	if browser.err != nil {
+		t.Fatal(browser.err)
+	}
+	ctx, cancel := chromedp.NewContext(browser.ctx, chromedp.WithNewBrowserContext())
 	t.Cleanup(cancel)
-	ctx, cancel2 := chromedp.NewContext(actx)
+	ctx, cancel2 := context.WithTimeout(ctx, 90*time.Second)
 	t.Cleanup(cancel2)
-	ctx, cancel3 := context.WithTimeout(ctx, 90*time.Second)
-	t.Cleanup(cancel3)
 	if err := chromedp.Do(ctx); err != nil {
-		t.Fatalf("start chromium: %v", err)
+		t.Fatalf("open a browser context: %v", err)
 	}
 	watchCSP(t, ctx)
 	return ctx
