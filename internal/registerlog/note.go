@@ -34,7 +34,8 @@ func Sign(c Checkpoint, pubDER []byte, sign func(msg []byte) ([]byte, error)) ([
 // signature of a message). A note by another key, of another log, changed,
 // or not a checkpoint, is refused.
 func Open(signed []byte, origin string, pubDER []byte, verify func(msg, sig []byte) bool) (Checkpoint, error) {
-	n, err := note.Open(signed, note.VerifierList(noteKey{name: origin, hash: keyHash(origin, pubDER), verify: verify}))
+	n, err := note.Open(signed, note.VerifierList(noteKey{name: origin, hash: keyHash(origin, pubDER), verify: verify},
+		noteKey{name: origin, hash: legacyKeyHash(origin, pubDER), verify: verify}))
 	if err != nil {
 		// A note with no signature by this key (another authority's, or
 		// another log's) is unverified; one whose signature by this key

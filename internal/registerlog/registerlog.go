@@ -133,6 +133,16 @@ func keyHash(name string, pubDER []byte) uint32 {
 	return binary.BigEndian.Uint32(h.Sum(nil)[:4])
 }
 
+// legacyKeyHash is the key id the first checkpoints were signed under
+// (SM3, without the algorithm's name): their notes still open.
+func legacyKeyHash(name string, pubDER []byte) uint32 {
+	h := sm3.New()
+	h.Write([]byte(name + "\n"))
+	h.Write([]byte{0xff})
+	h.Write(pubDER)
+	return binary.BigEndian.Uint32(h.Sum(nil)[:4])
+}
+
 // sigType names the checkpoints' signature algorithm after the 0xff byte
 // of the key id: SM2 (GB/T 32918) over SM3, ASN.1 DER signatures.
 const sigType = "sm2-sm3"
