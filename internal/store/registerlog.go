@@ -73,8 +73,8 @@ func (db *DB) integrateLog(ctx context.Context) (added int, more bool, err error
 				return err
 			}
 		}
-		var size int64
-		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&size); err != nil {
+		size, err := logSize(ctx, tx.q())
+		if err != nil {
 			return err
 		}
 		rng, err := logRange(ctx, tx.q(), uint64(size))
@@ -272,6 +272,14 @@ func logNodes(ctx context.Context, q querier) registerlog.Nodes {
 	}
 }
 
+// logSize is how many leaves the log's table holds (its highest index
+// and one: a gap below is VerifyLog's to find).
+func logSize(ctx context.Context, q querier) (int64, error) {
+	var n int64
+	err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&n)
+	return n, err
+}
+
 // LogHead is the log's size and root as stored now.
 func (db *DB) LogHead(ctx context.Context) (registerlog.Checkpoint, error) {
 	var c registerlog.Checkpoint
@@ -285,8 +293,8 @@ func (db *DB) LogHead(ctx context.Context) (registerlog.Checkpoint, error) {
 
 func logHead(ctx context.Context, q querier) (registerlog.Checkpoint, error) {
 	c := registerlog.Checkpoint{}
-	var size int64
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&size); err != nil {
+	size, err := logSize(ctx, q)
+	if err != nil {
 		return c, err
 	}
 	c.Size = uint64(size)
@@ -348,26 +356,9 @@ func (db *DB) SignCheckpoint(ctx context.Context, keys *certificate.Keyring, hel
 	}
 	// A checkpoint's note is checked with the unlocked key, or with the
 	// prefecture's earlier keys (the notes they signed before a new key).
-	certs := []*smx509.Certificate{signer.Cert}
-	stored, err := db.Keys(ctx)
+	verify, err := db.checkpointOpener(ctx, signer.Cert)
 	if err != nil {
 		return Checkpoint{}, false, err
-	}
-	for _, k := range stored {
-		if c, err := certificate.ParseCertificate(k.CertPEM); err == nil && k.Jurisdiction == pref && k.ID != signer.KeyID {
-			certs = append(certs, c)
-		}
-	}
-	verify := func(note string) (registerlog.Checkpoint, error) {
-		var c registerlog.Checkpoint
-		var err error
-		for _, cert := range certs {
-			if c, err = registerlog.Open([]byte(note), registerlog.Origin(pref), cert.RawSubjectPublicKeyInfo,
-				func(msg, sig []byte) bool { return certificate.VerifySignature(cert, msg, sig) }); err == nil {
-				return c, nil
-			}
-		}
-		return c, err
 	}
 	var out Checkpoint
 	signed := false
@@ -433,8 +424,8 @@ func extendCheckpoint(ctx context.Context, q querier, verify func(note string) (
 		anchors = append(anchors, c)
 	}
 	slices.SortFunc(anchors, func(a, b registerlog.Checkpoint) int { return cmp.Compare(a.Size, b.Size) })
-	var size int64
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&size); err != nil {
+	size, err := logSize(ctx, q)
+	if err != nil {
 		return head, "", err
 	}
 	rng := registerlog.Ranges().NewEmptyRange(0)
@@ -564,8 +555,8 @@ func (db *DB) ConsistencyProof(ctx context.Context, from, size uint64) (LogProof
 
 // withinLog refuses a proof to a size the log has not reached.
 func withinLog(ctx context.Context, q querier, size uint64) error {
-	var have int64
-	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(idx) + 1, 0) FROM log_leaves`).Scan(&have); err != nil {
+	have, err := logSize(ctx, q)
+	if err != nil {
 		return err
 	}
 	if size > uint64(have) {
@@ -902,30 +893,47 @@ func settleRest(check *LogCheck, rest []LabelledCheckpoint, why string) error {
 // signature checked with any of the prefecture authority's keys, old or
 // current.
 func (db *DB) OpenCheckpoint(ctx context.Context, note []byte) (registerlog.Checkpoint, error) {
-	pref, err := db.prefectureCode(ctx)
+	open, err := db.checkpointOpener(ctx, nil)
 	if err != nil {
 		return registerlog.Checkpoint{}, err
+	}
+	return open(string(note))
+}
+
+// checkpointOpener reads checkpoint notes of the prefecture's log: their
+// signature checked with first (an unlocked key's certificate, when
+// given) and then with each of the prefecture authority's stored keys.
+// The keys are read once, here, so that the opener can be used inside a
+// transaction.
+func (db *DB) checkpointOpener(ctx context.Context, first *smx509.Certificate) (func(note string) (registerlog.Checkpoint, error), error) {
+	pref, err := db.prefectureCode(ctx)
+	if err != nil {
+		return nil, err
 	}
 	keys, err := db.Keys(ctx)
 	if err != nil {
-		return registerlog.Checkpoint{}, err
+		return nil, err
 	}
-	err = problem.New(problem.Invalid, "log.signature", "州登记机构尚无签名密钥，无法核验检查点")
+	var certs []*smx509.Certificate
+	if first != nil {
+		certs = append(certs, first)
+	}
 	for _, k := range keys {
-		if k.Jurisdiction != pref {
-			continue
-		}
-		cert, cerr := certificate.ParseCertificate(k.CertPEM)
-		if cerr != nil {
-			continue
-		}
-		var c registerlog.Checkpoint
-		if c, err = registerlog.Open(note, registerlog.Origin(pref), cert.RawSubjectPublicKeyInfo,
-			func(msg, sig []byte) bool { return certificate.VerifySignature(cert, msg, sig) }); err == nil {
-			return c, nil
+		if c, err := certificate.ParseCertificate(k.CertPEM); err == nil && k.Jurisdiction == pref {
+			certs = append(certs, c)
 		}
 	}
-	return registerlog.Checkpoint{}, err
+	return func(note string) (registerlog.Checkpoint, error) {
+		var err error = problem.New(problem.Invalid, "log.signature", "州登记机构尚无签名密钥，无法核验检查点")
+		for _, cert := range certs {
+			var c registerlog.Checkpoint
+			if c, err = registerlog.Open([]byte(note), registerlog.Origin(pref), cert.RawSubjectPublicKeyInfo,
+				func(msg, sig []byte) bool { return certificate.VerifySignature(cert, msg, sig) }); err == nil {
+				return c, nil
+			}
+		}
+		return registerlog.Checkpoint{}, err
+	}, nil
 }
 
 // Witnessed is what the log answers a partner reporting a checkpoint it
