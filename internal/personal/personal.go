@@ -22,6 +22,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/sm3"
@@ -45,18 +46,28 @@ type Key struct {
 	CreatedAt time.Time
 }
 
-// kdf is Argon2id's cost for a passphrase, as the platform's passwords'
-// (identity): unlocking is once a start, so it can be slow for whoever
-// guesses.
-var kdf = kdfCost{time: 3, memory: 64 * 1024, threads: 4}
-
-type kdfCost struct {
-	time, memory uint32
-	threads      uint8
+// Cost is Argon2id's cost of deriving the wrapping key from a passphrase.
+// It is written into each wrapped key, so a key opens whatever cost it was
+// made with.
+type Cost struct {
+	Time, Memory uint32 // passes; KiB
+	Threads      uint8
 }
 
-// NewKey makes a key of kind, wrapped with passphrase.
-func NewKey(kind string, passphrase []byte, now time.Time) (Key, error) {
+// DefaultCost is the platform's passwords' cost (identity): unlocking is
+// once a start, so it can be slow for whoever guesses.
+var DefaultCost = Cost{Time: 3, Memory: 64 * 1024, Threads: 4}
+
+// TestCost is the least cost a key may be made with; for tests, which
+// make a database, and so its keys, many times a second.
+var TestCost = Cost{Time: 1, Memory: 8 * 1024, Threads: 1}
+
+// NewKey makes a key of kind, wrapped with passphrase at cost (the zero
+// Cost is DefaultCost).
+func NewKey(kind string, passphrase []byte, now time.Time, cost Cost) (Key, error) {
+	if cost == (Cost{}) {
+		cost = DefaultCost
+	}
 	if len(passphrase) < 8 {
 		return Key{}, problem.New(problem.Invalid, "key.passphrase", "私钥保护口令至少8个字符")
 	}
@@ -67,7 +78,7 @@ func NewKey(kind string, passphrase []byte, now time.Time) (Key, error) {
 	raw, salt := make([]byte, size), make([]byte, 16)
 	rand.Read(raw)
 	rand.Read(salt)
-	aead, err := gcm(argon2.IDKey(passphrase, salt, kdf.time, kdf.memory, kdf.threads, 16))
+	aead, err := gcm(argon2.IDKey(passphrase, salt, cost.Time, cost.Memory, cost.Threads, 16))
 	if err != nil {
 		return Key{}, err
 	}
@@ -76,7 +87,7 @@ func NewKey(kind string, passphrase []byte, now time.Time) (Key, error) {
 	sealed := aead.Seal(nonce, nonce, raw, []byte(kind))
 	enc := base64.RawStdEncoding
 	return Key{Kind: kind, CreatedAt: now, Wrapped: fmt.Sprintf("argon2id$%d,%d,%d$%s$%s",
-		kdf.time, kdf.memory, kdf.threads, enc.EncodeToString(salt), enc.EncodeToString(sealed))}, nil
+		cost.Time, cost.Memory, cost.Threads, enc.EncodeToString(salt), enc.EncodeToString(sealed))}, nil
 }
 
 func gcm(key []byte) (cipher.AEAD, error) {
@@ -95,9 +106,9 @@ func unwrap(k Key, passphrase []byte) ([]byte, error) {
 	if len(parts) != 4 || parts[0] != "argon2id" {
 		return nil, notWrapped
 	}
-	var c kdfCost
-	if n, err := fmt.Sscanf(parts[1], "%d,%d,%d", &c.time, &c.memory, &c.threads); err != nil || n != 3 ||
-		c.time < 1 || c.time > 10 || c.memory < 8*1024 || c.memory > 1024*1024 || c.threads < 1 {
+	var c Cost
+	if n, err := fmt.Sscanf(parts[1], "%d,%d,%d", &c.Time, &c.Memory, &c.Threads); err != nil || n != 3 ||
+		c.Time < 1 || c.Time > 10 || c.Memory < 8*1024 || c.Memory > 1024*1024 || c.Threads < 1 {
 		return nil, notWrapped
 	}
 	salt, serr := enc.DecodeString(parts[2])
@@ -105,7 +116,7 @@ func unwrap(k Key, passphrase []byte) ([]byte, error) {
 	if serr != nil || kerr != nil {
 		return nil, notWrapped
 	}
-	aead, err := gcm(argon2.IDKey(passphrase, salt, c.time, c.memory, c.threads, 16))
+	aead, err := gcm(argon2.IDKey(passphrase, salt, c.Time, c.Memory, c.Threads, 16))
 	if err != nil {
 		return nil, err
 	}
@@ -120,11 +131,19 @@ func unwrap(k Key, passphrase []byte) ([]byte, error) {
 }
 
 // Keyring is the unlocked keys: every data key by id (the newest seals),
-// and the index key.
+// and the index key. A keyring may fetch a data key made after it was
+// unlocked (Fetch), the first time a value sealed with it is opened: a
+// rotation run by another process is read by a running one.
 type Keyring struct {
+	mu     sync.RWMutex
 	data   map[int64]cipher.AEAD
 	active int64
 	index  []byte
+	fetch  func(id int64) (Key, error)
+	pass   []byte
+	// fetching lets one fetch run at a time: the unwrapping is Argon2id's
+	// cost, paid once per key, not once per request that needs it.
+	fetching sync.Mutex
 }
 
 // Unlock opens keys with passphrase. There must be an index key and at
@@ -154,7 +173,46 @@ func Unlock(keys []Key, passphrase []byte) (*Keyring, error) {
 	if k.active == 0 || k.index == nil {
 		return nil, problem.New(problem.NotFound, "personal.no_key", "尚未生成个人信息密钥（数据密钥与索引密钥）")
 	}
+	k.pass = passphrase
 	return k, nil
+}
+
+// Fetch lets the keyring read a data key it does not hold, by id, when a
+// value sealed with it is opened; the key is unwrapped with the
+// passphrase the keyring was unlocked with.
+func (k *Keyring) Fetch(fetch func(id int64) (Key, error)) { k.fetch = fetch }
+
+// aead is the data key id, fetched if the keyring does not hold it yet.
+func (k *Keyring) aead(id int64) cipher.AEAD {
+	k.mu.RLock()
+	a := k.data[id]
+	k.mu.RUnlock()
+	if a != nil || k.fetch == nil || id <= 0 {
+		return a
+	}
+	k.fetching.Lock()
+	defer k.fetching.Unlock()
+	k.mu.RLock()
+	a = k.data[id]
+	k.mu.RUnlock()
+	if a != nil {
+		return a
+	}
+	key, err := k.fetch(id)
+	if err != nil || key.Kind != DataKey {
+		return nil
+	}
+	raw, err := unwrap(key, k.pass)
+	if err != nil {
+		return nil
+	}
+	if a, err = gcm(raw); err != nil {
+		return nil
+	}
+	k.mu.Lock()
+	k.data[id] = a
+	k.mu.Unlock()
+	return a
 }
 
 // Active is the id of the data key that seals.
@@ -171,7 +229,7 @@ func (k *Keyring) Seal(field, value string) string {
 	if value == "" {
 		return ""
 	}
-	aead := k.data[k.active]
+	aead := k.aead(k.active)
 	nonce := make([]byte, aead.NonceSize())
 	rand.Read(nonce)
 	sealed := aead.Seal(nonce, nonce, []byte(value), []byte(field))
@@ -187,7 +245,7 @@ func (k *Keyring) Open(field, stored string) (string, error) {
 	if err != nil || !ok {
 		return stored, err
 	}
-	aead := k.data[id]
+	aead := k.aead(id)
 	if aead == nil {
 		return "", problem.Newf(problem.Refused, "personal.key_missing", "个人信息数据密钥 %d 不存在或未解锁", id)
 	}
@@ -200,6 +258,9 @@ func (k *Keyring) Open(field, stored string) (string, error) {
 	}
 	return string(plain), nil
 }
+
+// IsSealed says whether stored is a sealed value (well formed or not).
+func IsSealed(stored string) bool { return strings.HasPrefix(stored, prefix) }
 
 // KeyOf is the id of the data key that sealed stored (0: not sealed).
 func KeyOf(stored string) int64 {

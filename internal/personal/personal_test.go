@@ -20,7 +20,7 @@ func keys(t *testing.T, pass string, n int) []personal.Key {
 		if i == 0 {
 			kind = personal.IndexKey
 		}
-		k, err := personal.NewKey(kind, []byte(pass), now)
+		k, err := personal.NewKey(kind, []byte(pass), now, personal.TestCost)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -80,7 +80,7 @@ func TestRotation(t *testing.T) {
 		t.Fatal(err)
 	}
 	sealed := old.Seal("id_number", "65230119791001133X")
-	next, err := personal.NewKey(personal.DataKey, []byte("passphrase-1"), now)
+	next, err := personal.NewKey(personal.DataKey, []byte("passphrase-1"), now, personal.TestCost)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -128,7 +128,7 @@ func TestUnlockRefusals(t *testing.T) {
 	if _, err := personal.Unlock(append(ks, other[0]), []byte("passphrase-1")); err == nil {
 		t.Errorf("two index keys: unlocked")
 	}
-	if _, err := personal.NewKey(personal.DataKey, []byte("short"), now); problem.CodeOf(err) != "key.passphrase" {
+	if _, err := personal.NewKey(personal.DataKey, []byte("short"), now, personal.TestCost); problem.CodeOf(err) != "key.passphrase" {
 		t.Errorf("a short passphrase: %v", err)
 	}
 }
