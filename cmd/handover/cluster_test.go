@@ -161,7 +161,9 @@ func TestClusterOfTwoServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const pass = "cluster-signing-key"
+	// One passphrase for the signing keys and the keys of personal
+	// information, as in service: the test database made the latter.
+	const pass = storetest.Passphrase
 	event, total := clusterFixture(t, db, raw, f, pass)
 
 	rv := &partner{delay: 20 * time.Millisecond, got: map[int64]int{}, order: map[string][]int64{}, inFlight: map[int64]bool{}}
@@ -365,7 +367,7 @@ func clusterFixture(t *testing.T, db *store.DB, raw *sql.DB, f *demo.Foundation,
 	if err != nil {
 		t.Fatal(err)
 	}
-	contracts, err := demo.SignInBulk(ctx, tx, p, f, units, time.Now().UTC())
+	contracts, err := demo.SignInBulk(ctx, tx, db.Keyring(), p, f, units, time.Now().UTC())
 	if err != nil {
 		tx.Rollback()
 		t.Fatal(err)

@@ -60,7 +60,7 @@ func demoCmd(ctx context.Context, args []string, out io.Writer) error {
 		return fmt.Errorf("--scale 应在 0 到 2000000 之间")
 	}
 	clock := demo.NewClock(timeNow)
-	db, err := openDB(ctx, c.DB, clock.Now)
+	db, err := openDB(ctx, c.DB, clock.Now, true)
 	if err != nil {
 		return err
 	}
@@ -83,7 +83,7 @@ func demoCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if opts.Workers > 1 || db.Engine() == store.Postgres {
 		opts.OpenWorker = func(now func() time.Time) (*store.DB, error) {
-			return store.Open(ctx, store.SyntheticDSN(c.DB), store.Options{Now: now})
+			return store.Open(ctx, store.SyntheticDSN(c.DB), store.Options{Now: now, Keyring: db.Keyring()})
 		}
 	}
 	res, err := demo.Scale(ctx, db, f, opts)
@@ -134,7 +134,7 @@ func userCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, c.DB, timeNow)
+	db, err := openDB(ctx, c.DB, timeNow, false)
 	if err != nil {
 		return err
 	}
@@ -197,7 +197,7 @@ func tokenCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, c.DB, timeNow)
+	db, err := openDB(ctx, c.DB, timeNow, false)
 	if err != nil {
 		return err
 	}
@@ -260,7 +260,7 @@ func calendarCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, c.DB, timeNow)
+	db, err := openDB(ctx, c.DB, timeNow, false)
 	if err != nil {
 		return err
 	}
@@ -312,7 +312,7 @@ func auditCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, c.DB, timeNow)
+	db, err := openDB(ctx, c.DB, timeNow, false)
 	if err != nil {
 		return err
 	}

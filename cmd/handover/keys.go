@@ -36,7 +36,7 @@ func keysCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args[1:]); err != nil {
 		return err
 	}
-	db, err := openDB(ctx, c.DB, timeNow)
+	db, err := openDB(ctx, c.DB, timeNow, false)
 	if err != nil {
 		return err
 	}
@@ -162,7 +162,7 @@ func batchCmd(ctx context.Context, args []string, out io.Writer) error {
 	if *event == 0 {
 		return fmt.Errorf("%s", use)
 	}
-	db, err := openDB(ctx, c.DB, timeNow)
+	db, err := openDB(ctx, c.DB, timeNow, false)
 	if err != nil {
 		return err
 	}

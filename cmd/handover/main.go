@@ -31,6 +31,7 @@ import (
 	"time"
 
 	"handover/internal/bench"
+	"handover/internal/demo"
 	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/store"
@@ -76,6 +77,7 @@ const usage = `handover — 交房即交证 一窗办事平台
   handover audit     checkpoint                                    登记簿日志记入新记录并立即签出检查点（口令：HANDOVER_KEY_PASSPHRASE）
   handover backup    文件 [--force]                                SQLite 在线备份并校验副本（PostgreSQL 用 pg_dump，见 docs/backup.md）
   handover keys      create --jurisdiction 652301 | list | export --id N   登记机构SM2签名密钥（口令：HANDOVER_KEY_PASSPHRASE）
+  handover personal  rotate | reseal [--batch 1000]                个人信息加密：轮换数据密钥并分批重新加密（可中断续办）；口令：HANDOVER_KEY_PASSPHRASE
   handover verify    文件 [--authority 证书.pem]                   离线校验导出的电子证照
   handover batch    run --event N                                 运行交房批量办理（显示进度，可中断续办）
   handover version                                                 版本：源码修订、构建时间、Go 版本、数据库版本
@@ -84,7 +86,7 @@ const usage = `handover — 交房即交证 一窗办事平台
 
 环境变量：HANDOVER_ADDR、HANDOVER_DB、HANDOVER_BASE_URL、HANDOVER_SECURE_COOKIES=1、HANDOVER_METRICS_TOKEN（/metrics 所需令牌；未设置时只对本机开放）、
           HANDOVER_TRUSTED_PROXIES（可信反向代理的地址或网段，逗号分隔：只采信它们转发的 X-Forwarded-For）、HANDOVER_LOG_LEVEL=debug|info|warn|error、
-          HANDOVER_KEY_PASSPHRASE（解锁签名密钥；演示库缺省为演示口令）
+          HANDOVER_KEY_PASSPHRASE（解锁签名密钥与个人信息加密密钥，新库以其生成个人信息密钥；演示库缺省为演示口令）
 `
 
 func main() {
@@ -148,6 +150,8 @@ func run(ctx context.Context, cmd string, args []string, out io.Writer) error {
 		return simulateCmd(ctx, args, out)
 	case "keys":
 		return keysCmd(ctx, args, out)
+	case "personal":
+		return personalCmd(ctx, args, out)
 	case "verify":
 		return verifyCmd(ctx, args, out)
 	case "batch", "handover": // "handover handover run" is the old name, kept for scripts
@@ -173,13 +177,34 @@ func parseLevel(s string) slog.Level {
 	return l
 }
 
-// openDB opens and migrates the database, on the given clock.
-func openDB(ctx context.Context, dsn string, now func() time.Time) (*store.DB, error) {
-	db, err := store.Open(ctx, dsn, store.Options{Now: now})
+// openDB opens and migrates the database, on the given clock, with the
+// keys of personal information unlocked by HANDOVER_KEY_PASSPHRASE (made
+// with it on a database that has none). Without it: a command that loads
+// the demo makes a new database's keys with the demo's passphrase, and any
+// command opens a database whose keys are the demo's with it (saying so
+// on stderr when it is not loading the demo); any other database stays
+// locked, and so does one whose keys the passphrase does not open (the
+// signing keys may be under another), and whatever reads an ID number is
+// refused with the reason.
+func openDB(ctx context.Context, dsn string, now func() time.Time, withDemo bool) (*store.DB, error) {
+	pass := keyPassphrase()
+	db, err := store.Open(ctx, dsn, store.Options{Now: now, Passphrase: pass})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := db.Migrate(ctx); err != nil {
+	if _, err := db.Migrate(ctx); err != nil && problem.CodeOf(err) != "personal.locked" {
+		db.Close()
+		return nil, err
+	}
+	if len(pass) > 0 || db.PersonalUnlocked() {
+		return db, nil
+	}
+	if withDemo {
+		err = db.MakeDemoKeys(ctx, []byte(demo.KeyPassphrase))
+	} else if err = db.UnlockPersonal(ctx, []byte(demo.KeyPassphrase)); err == nil {
+		fmt.Fprintln(os.Stderr, "注意：个人信息密钥以演示口令解锁（演示库）；正式库请设置 HANDOVER_KEY_PASSPHRASE")
+	}
+	if err != nil && problem.CodeOf(err) != "personal.locked" && problem.CodeOf(err) != "personal.no_key" {
 		db.Close()
 		return nil, err
 	}

@@ -73,6 +73,22 @@ func TestCommands(t *testing.T) {
 	if err := run(context.Background(), "calendar", []string{"load", "--db", dsn, "/nonexistent"}, &buf); err == nil {
 		t.Errorf("calendar load of a missing file succeeded")
 	}
+	// The demo's personal information re-sealed under a new data key (the
+	// index key is 1, the demo's first data key 2), in batches of 7; the
+	// register log, which commits to the opened values, still verifies.
+	if out := runCmd(t, "personal", "rotate", "--db", dsn, "--batch", "7"); !strings.Contains(out, "已全部以数据密钥 3 加密") ||
+		!regexp.MustCompile(`contract_buyers\.id_number：核对 \d+ 行，重新加密 [1-9]\d* 行`).MatchString(out) {
+		t.Errorf("personal rotate: %s", out)
+	}
+	if out := runCmd(t, "personal", "reseal", "--db", dsn); regexp.MustCompile(`重新加密 [1-9]`).MatchString(out) || !strings.Contains(out, "已全部以数据密钥 3 加密") {
+		t.Errorf("personal reseal after a finished rotation re-sealed something: %s", out)
+	}
+	if out := runCmd(t, "audit", "verify", "--db", dsn); !strings.Contains(out, "审计链完整") {
+		t.Errorf("audit verify after the rotation: %s", out)
+	}
+	if err := run(context.Background(), "personal", []string{"rotate", "--db", dsn, "--batch", "0"}, &buf); problem.CodeOf(err) != "personal.batch" {
+		t.Errorf("personal rotate --batch 0: %v, want personal.batch", err)
+	}
 	checkBackupCommand(t, dsn)
 	checkCertificateCommands(t, dsn)
 	checkDemoEvents(t, dsn)
@@ -88,6 +104,9 @@ func checkDemoEvents(t *testing.T, dsn string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
+	if err := db.UnlockPersonal(ctx, []byte(demo.KeyPassphrase)); err != nil {
+		t.Fatal(err)
+	}
 	events, err := db.Outbox(ctx, 100000)
 	if err != nil {
 		t.Fatal(err)
@@ -116,7 +135,7 @@ func checkCertificateCommands(t *testing.T, dsn string) {
 	dir := t.TempDir()
 	pem := filepath.Join(dir, "authority.pem")
 	os.WriteFile(pem, []byte(runCmd(t, "keys", "export", "--db", dsn, "--id", "1")), 0o644)
-	db, err := openDB(ctx, dsn, timeNow)
+	db, err := openDB(ctx, dsn, timeNow, false)
 	if err != nil {
 		t.Fatal(err)
 	}

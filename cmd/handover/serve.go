@@ -41,7 +41,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	// The demo replays its history on a clock it can set; serving then
 	// runs on the same clock, back at real time.
 	clock := demo.NewClock(time.Now)
-	db, err := openDB(ctx, c.DB, clock.Now)
+	db, err := openDB(ctx, c.DB, clock.Now, withDemo)
 	if err != nil {
 		return err
 	}
@@ -50,6 +50,9 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		if err := loadDemo(ctx, db, clock, c, out); err != nil {
 			return err
 		}
+	}
+	if !db.PersonalUnlocked() {
+		log.Warn("personal information locked: set HANDOVER_KEY_PASSPHRASE to read and write ID and phone numbers")
 	}
 	srv, worker, err := assemble(ctx, db, &c, withDemo, log)
 	if err != nil {
@@ -255,6 +258,16 @@ func registerJobs(w *jobs.Worker, db *store.DB, cal *calendar.Source, c *courier
 		return evaluateAlerts(ctx, db, cal)
 	})
 	w.Slots("alerts.evaluate", 1)
+	// Each server takes up a data key of personal information made by
+	// handover personal rotate beside it, so that what it writes next is
+	// sealed with the new key (values of the new key open at once anyway).
+	w.EveryHere(time.Minute, func(ctx context.Context) {
+		if took, err := db.RefreshPersonal(ctx); err != nil {
+			c.Log.Error("take up a new personal-information key", "err", err)
+		} else if took {
+			c.Log.Info("personal information now sealed with the newest data key", "key", db.Keyring().Active())
+		}
+	})
 	var seen int64
 	w.EveryHere(30*time.Second, func(ctx context.Context) {
 		n := db.Changes()

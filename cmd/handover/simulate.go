@@ -55,7 +55,7 @@ func simulateCmd(ctx context.Context, args []string, out io.Writer) error {
 		}
 	}
 	clock := demo.NewClock(timeNow)
-	db, err := openDB(ctx, *dsn, clock.Now)
+	db, err := openDB(ctx, *dsn, clock.Now, true)
 	if err != nil {
 		return err
 	}

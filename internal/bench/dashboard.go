@@ -29,7 +29,7 @@ func copiedEnv(ctx context.Context, cfg Config, from string) (*env, error) {
 		return nil, err
 	}
 	var err error
-	if e.db, err = store.Open(ctx, e.path, store.Options{Now: e.clock.Now}); err != nil {
+	if e.db, err = store.Open(ctx, e.path, storeOptions(e.clock.Now)); err != nil {
 		return nil, err
 	}
 	if _, err := e.db.Migrate(ctx); err != nil {
@@ -156,7 +156,7 @@ func measureDashboard(ctx context.Context, cfg Config, e *env, res demo.ScaleRes
 func inPlaceEnv(ctx context.Context, cfg Config, dsn string) (*env, demo.ScaleResult, error) {
 	e := &env{clock: demo.NewClock(cfg.Now)}
 	var err error
-	if e.db, err = store.Open(ctx, dsn, store.Options{Now: e.clock.Now}); err != nil {
+	if e.db, err = store.Open(ctx, dsn, storeOptions(e.clock.Now)); err != nil {
 		return nil, demo.ScaleResult{}, err
 	}
 	if e.raw, err = sql.Open("pgx", dsn); err != nil {
@@ -190,7 +190,7 @@ func scaledPGEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, error
 	}
 	e := &env{clock: demo.NewClock(cfg.Now), drop: drop}
 	fail := func(err error) (*env, demo.ScaleResult, error) { e.close(); return nil, demo.ScaleResult{}, err }
-	if e.db, err = store.Open(ctx, dsn, store.Options{Now: e.clock.Now}); err != nil {
+	if e.db, err = store.Open(ctx, dsn, storeOptions(e.clock.Now)); err != nil {
 		drop()
 		return nil, demo.ScaleResult{}, err
 	}
@@ -207,7 +207,9 @@ func scaledPGEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, error
 	}
 	res, err := demo.Scale(ctx, e.db, e.f, demo.ScaleOptions{Units: 1600, Clock: e.clock.Set, Workers: 2,
 		OpenWorker: func(now func() time.Time) (*store.DB, error) {
-			return store.Open(ctx, store.SyntheticDSN(dsn), store.Options{Now: now})
+			o := storeOptions(now)
+			o.Keyring = e.db.Keyring()
+			return store.Open(ctx, store.SyntheticDSN(dsn), o)
 		}})
 	if err != nil {
 		return fail(err)

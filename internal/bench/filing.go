@@ -73,7 +73,7 @@ func fillSales(ctx context.Context, db *store.DB, raw *sql.DB, now func() time.T
 		return nil, err
 	}
 	defer tx.Rollback()
-	if s.contracts, err = demo.SignInBulk(ctx, tx, p, s.f, ids[:contracts], signed); err != nil {
+	if s.contracts, err = demo.SignInBulk(ctx, tx, s.db.Keyring(), p, s.f, ids[:contracts], signed); err != nil {
 		return nil, err
 	}
 	// 200,000 earlier register entries of the demo's units: index depth.
@@ -128,7 +128,7 @@ type sqliteFiling struct {
 func openSQLiteFiling(ctx context.Context, cfg Config, contracts int) (*sqliteFiling, error) {
 	e := &sqliteFiling{env: env{path: cfg.Dir + "/bench.db"}, body: strings.Repeat("x", 300)}
 	var err error
-	if e.db, err = store.Open(ctx, e.path, store.Options{Now: cfg.Now}); err != nil {
+	if e.db, err = store.Open(ctx, e.path, storeOptions(cfg.Now)); err != nil {
 		return nil, err
 	}
 	if _, err := e.db.Migrate(ctx); err != nil {
@@ -332,7 +332,7 @@ func filingPostgres(ctx context.Context, cfg Config) (Result, error) {
 		return r, err
 	}
 	defer drop()
-	db, err := store.Open(ctx, dsn, store.Options{Now: cfg.Now, MaxConns: 16})
+	db, err := store.Open(ctx, dsn, withConns(storeOptions(cfg.Now), 16))
 	if err != nil {
 		return r, err
 	}

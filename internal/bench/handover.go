@@ -75,7 +75,7 @@ func prepareHandover(ctx context.Context, cfg Config) (*handoverFixture, error) 
 	if err != nil {
 		return nil, err
 	}
-	contracts, err := demo.SignInBulk(ctx, tx, p, f, ids, cfg.Now().UTC())
+	contracts, err := demo.SignInBulk(ctx, tx, db.Keyring(), p, f, ids, cfg.Now().UTC())
 	if err != nil {
 		tx.Rollback()
 		return nil, err
@@ -243,12 +243,15 @@ type batchDB struct {
 
 // openBatch opens the fixture copy at path; the caller closes it.
 func openBatch(ctx context.Context, cfg Config, fx *handoverFixture, path string) (*batchDB, error) {
-	db, err := store.Open(ctx, path, store.Options{Now: cfg.Now})
+	db, err := store.Open(ctx, path, storeOptions(cfg.Now))
 	if err != nil {
 		return nil, err
 	}
 	b := &batchDB{DB: db, fx: fx}
-	if b.keys, err = db.UnlockKeys(ctx, []byte(keyPassphrase)); err == nil {
+	if err = db.UnlockPersonal(ctx, []byte(passphrase)); err == nil {
+		b.keys, err = db.UnlockKeys(ctx, []byte(keyPassphrase))
+	}
+	if err == nil {
 		b.cal, err = db.Calendar(ctx)
 	}
 	var ev handover.Event

@@ -45,7 +45,7 @@ type env struct {
 func newEnv(ctx context.Context, cfg Config, withLedger bool) (*env, error) {
 	e := &env{path: filepath.Join(cfg.Dir, "bench.db"), clock: demo.NewClock(cfg.Now)}
 	var err error
-	if e.db, err = store.Open(ctx, e.path, store.Options{Now: e.clock.Now}); err != nil {
+	if e.db, err = store.Open(ctx, e.path, storeOptions(e.clock.Now)); err != nil {
 		return nil, err
 	}
 	if _, err := e.db.Migrate(ctx); err != nil {

@@ -18,6 +18,7 @@ import (
 	"handover/internal/demo"
 	"handover/internal/exchange"
 	"handover/internal/identity"
+	"handover/internal/store"
 	"handover/internal/store/storetest"
 )
 
@@ -92,8 +93,12 @@ func TestTwoServersDeliverOnceInOrder(t *testing.T) {
 		for u := 0; u < units; u++ {
 			agg := fmt.Sprintf("unit:%d", u+1)
 			var id int64
-			if err := raw.QueryRow(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES ('contract.filed', $1, '652301', '{}', $2) RETURNING id`,
-				agg, time.Now().UTC()).Scan(&id); err != nil {
+			payload, err := store.SealedEventPayload(a.Keyring(), agg, "{}")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := raw.QueryRow(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES ('contract.filed', $1, '652301', $2, $3) RETURNING id`,
+				agg, payload, time.Now().UTC()).Scan(&id); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := raw.Exec(`INSERT INTO deliveries (outbox_id, endpoint_id, aggregate, state, next_at) VALUES ($1, $2, $3, 'pending', $4)`,

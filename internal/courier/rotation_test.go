@@ -183,8 +183,12 @@ func (x *rotationFixture) deliver(t *testing.T, endpoints []int64) int64 {
 	agg := fmt.Sprintf("unit:%d", x.seq)
 	now := x.clock.Now().UTC()
 	var id int64
-	if err := x.raw.QueryRow(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES ('contract.filed', $1, '652301', '{}', $2) RETURNING id`,
-		agg, now).Scan(&id); err != nil {
+	payload, err := store.SealedEventPayload(x.db.Keyring(), agg, "{}")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := x.raw.QueryRow(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES ('contract.filed', $1, '652301', $2, $3) RETURNING id`,
+		agg, payload, now).Scan(&id); err != nil {
 		t.Fatal(err)
 	}
 	for _, ep := range endpoints {

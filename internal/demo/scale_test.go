@@ -27,7 +27,7 @@ func TestScale(t *testing.T) {
 	plan := []BuildingPlan{{Number: 1, Floors: 5, Sections: 1, PerSection: 4, Ratio: "0.190000"}} // 20 units a project
 	res, err := Scale(ctx, db, f, ScaleOptions{Units: 100, Clock: clock.Set, Plan: plan, Workers: 2, Wall: time.Now,
 		OpenWorker: func(now func() time.Time) (*store.DB, error) {
-			return store.Open(ctx, store.SyntheticDSN(dsn), store.Options{Now: now})
+			return store.Open(ctx, store.SyntheticDSN(dsn), store.Options{Now: now, Keyring: db.Keyring()})
 		}})
 	if err != nil {
 		t.Fatal(err)

@@ -21,6 +21,7 @@ import (
 	"handover/internal/code"
 	"handover/internal/exchange"
 	"handover/internal/ledger"
+	"handover/internal/personal"
 	"handover/internal/problem"
 	"handover/internal/registerlog"
 	"handover/internal/registry"
@@ -111,17 +112,21 @@ func (c Certificate) StateLabel() string { return certificate.StateLabel(c.State
 const certificateColumns = `id, kind, cert_no, licence_id, entry_id, unit_id, service_id, jurisdiction, holder, payload, signature, key_id,
 	issued_at, signed_at, state, cancelled_at, cancel_reason, paper_serial, delivery, tracking_no, delivered_at`
 
-func scanCertificate(r interface{ Scan(...any) error }) (Certificate, error) {
+// scanCertificate reads certificateColumns, opening the payload with ring.
+func scanCertificate(ring *personal.Keyring, r interface{ Scan(...any) error }) (Certificate, error) {
 	var c Certificate
 	var payload string
 	var signed, cancelled, delivered sql.NullTime
 	err := r.Scan(&c.ID, &c.Kind, &c.Number, &c.LicenceID, &c.EntryID, &c.UnitID, &c.ServiceID, &c.Jurisdiction, &c.Holder, &payload, &c.Signature,
 		&c.KeyID, &c.IssuedAt, &signed, &c.State, &cancelled, &c.CancelReason, &c.PaperSerial, &c.Delivery, &c.TrackingNo, &delivered)
+	if err == nil {
+		payload, err = openValue(ring, field("certificates", "payload", c.Number), payload)
+	}
 	c.Payload, c.SignedAt, c.CancelledAt, c.DeliveredAt = []byte(payload), signed.Time, cancelled.Time, delivered.Time
 	return c, err
 }
 
-func certificatesWhere(ctx context.Context, q querier, where string, args ...any) ([]Certificate, error) {
+func (db *DB) certificatesWhere(ctx context.Context, q querier, where string, args ...any) ([]Certificate, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+certificateColumns+` FROM certificates WHERE `+where+` ORDER BY id`, args...)
 	if err != nil {
 		return nil, err
@@ -129,7 +134,7 @@ func certificatesWhere(ctx context.Context, q querier, where string, args ...any
 	defer rows.Close()
 	var out []Certificate
 	for rows.Next() {
-		c, err := scanCertificate(rows)
+		c, err := scanCertificate(db.ring(), rows)
 		if err != nil {
 			return nil, err
 		}
@@ -140,24 +145,28 @@ func certificatesWhere(ctx context.Context, q querier, where string, args ...any
 
 // CertificateByID returns one certificate.
 func (db *DB) CertificateByID(ctx context.Context, id int64) (Certificate, error) {
-	c, err := scanCertificate(db.r().QueryRowContext(ctx, `SELECT `+certificateColumns+` FROM certificates WHERE id = $1`, id))
+	c, err := scanCertificate(db.ring(), db.r().QueryRowContext(ctx, `SELECT `+certificateColumns+` FROM certificates WHERE id = $1`, id))
 	return c, notFound(err, "certificate.not_found", "证照不存在")
 }
 
 // CertificatesOfUnit lists a unit's certificates.
 func (db *DB) CertificatesOfUnit(ctx context.Context, unit int64) ([]Certificate, error) {
-	return certificatesWhere(ctx, db.r(), `unit_id = $1`, unit)
+	return db.certificatesWhere(ctx, db.r(), `unit_id = $1`, unit)
 }
 
 // CertificatesOfHolder lists the certificates whose register entry names a
 // holder with this ID number (a buyer's own), or held by an organisation.
 func (db *DB) CertificatesOfHolder(ctx context.Context, idNumber string) ([]Certificate, error) {
-	return certificatesWhere(ctx, db.r(), `entry_id IN (SELECT entry_id FROM register_holders WHERE id_number = $1)`, idNumber)
+	index, err := indexOf(db.ring(), idNumber)
+	if err != nil {
+		return nil, err
+	}
+	return db.certificatesWhere(ctx, db.r(), `entry_id IN (SELECT entry_id FROM register_holders WHERE id_index = $1)`, index)
 }
 
 // CertificatesOfService lists what a service certified.
 func (db *DB) CertificatesOfService(ctx context.Context, service int64) ([]Certificate, error) {
-	return certificatesWhere(ctx, db.r(), `service_id = $1`, service)
+	return db.certificatesWhere(ctx, db.r(), `service_id = $1`, service)
 }
 
 // certificateFacts are what numbering and composing certificates read
@@ -245,7 +254,7 @@ func (tx *Tx) buildPayload(ctx context.Context, facts *certificateFacts, e regis
 // identifier drawn from the issuer's series, the payload fixed. It is not
 // signed yet: signing is CPU work done outside the transaction.
 func (tx *Tx) certificateFor(ctx context.Context, facts *certificateFacts, e registry.Entry, serviceID int64, jurisdiction string) (Certificate, error) {
-	existing, err := certificatesWhere(ctx, tx.q(), `entry_id = $1`, e.ID)
+	existing, err := tx.db.certificatesWhere(ctx, tx.q(), `entry_id = $1`, e.ID)
 	if err != nil || len(existing) > 0 {
 		if len(existing) > 0 {
 			return existing[0], nil
@@ -275,9 +284,13 @@ func (tx *Tx) certificateFor(ctx context.Context, facts *certificateFacts, e reg
 	}
 	c := Certificate{Kind: kind, Number: e.CertNo, LicenceID: lid.String(), EntryID: e.ID, UnitID: e.UnitID, ServiceID: serviceID,
 		Jurisdiction: jurisdiction, Holder: strings.Join(holderNames(e.Holders), "、"), Payload: p.Canonical(), IssuedAt: tx.now, State: "live"}
+	sealed, err := sealValue(tx.db.ring(), field("certificates", "payload", c.Number), string(c.Payload))
+	if err != nil {
+		return Certificate{}, err
+	}
 	c.ID, err = tx.insertID(ctx, `INSERT INTO certificates (kind, cert_no, licence_id, entry_id, unit_id, service_id, jurisdiction, holder, payload, issued_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)`, string(c.Kind), c.Number, c.LicenceID, c.EntryID, c.UnitID, serviceID, jurisdiction,
-		c.Holder, string(c.Payload), tx.now)
+		c.Holder, sealed, tx.now)
 	return c, err
 }
 
@@ -348,7 +361,7 @@ func (db *DB) certifyApplication(ctx context.Context, actor audit.Actor, id int6
 	}
 	err = db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
-		if a, err = loadApplication(ctx, tx.q(), id, db.forUpdate()); err != nil {
+		if a, err = loadApplication(ctx, tx.db.ring(), tx.q(), id, db.forUpdate()); err != nil {
 			return err
 		}
 		if err := tx.storeSignatures(ctx, signer.KeyID, list); err != nil {
@@ -363,7 +376,7 @@ func (db *DB) certifyApplication(ctx context.Context, actor audit.Actor, id int6
 // recorded services (缮证) and returns them to sign with the jurisdiction's
 // key; it refuses an application with nothing recorded.
 func (tx *Tx) certificatesToCertify(ctx context.Context, id int64, kr *certificate.Keyring) (registry.Application, []toSign, *certificate.Signer, error) {
-	a, err := loadApplication(ctx, tx.q(), id, tx.db.forUpdate())
+	a, err := loadApplication(ctx, tx.db.ring(), tx.q(), id, tx.db.forUpdate())
 	if err != nil {
 		return a, nil, nil, err
 	}
@@ -445,7 +458,7 @@ func serviceEntries(ctx context.Context, tx *Tx, s registry.Service) ([]registry
 		return e.ServiceID == s.ID && (e.Kind == registry.Ownership || e.Kind == registry.Mortgage || e.Kind == registry.Objection)
 	}
 	if s.UnitID != 0 {
-		book, err := unitBook(ctx, tx.q(), s.UnitID)
+		book, err := tx.db.unitBook(ctx, tx.q(), s.UnitID)
 		return slices.DeleteFunc(book, func(e registry.Entry) bool { return !certified(e) }), err
 	}
 	ids, err := int64s(ctx, tx.q(), `SELECT id FROM register_entries WHERE service_id = $1 AND kind IN ('ownership', 'mortgage', 'objection') ORDER BY id`, s.ID)
@@ -454,7 +467,7 @@ func serviceEntries(ctx context.Context, tx *Tx, s registry.Service) ([]registry
 	}
 	var out []registry.Entry
 	for _, id := range ids {
-		e, err := entryByID(ctx, tx.q(), id)
+		e, err := tx.db.entryByID(ctx, tx.q(), id)
 		if err != nil {
 			return nil, err
 		}
@@ -464,12 +477,12 @@ func serviceEntries(ctx context.Context, tx *Tx, s registry.Service) ([]registry
 }
 
 // entryByID reads one entry with its holders.
-func entryByID(ctx context.Context, q querier, id int64) (registry.Entry, error) {
+func (db *DB) entryByID(ctx context.Context, q querier, id int64) (registry.Entry, error) {
 	var unit int64
 	if err := q.QueryRowContext(ctx, `SELECT unit_id FROM register_entries WHERE id = $1`, id).Scan(&unit); err != nil {
 		return registry.Entry{}, notFound(err, "register.not_found", "登记不存在")
 	}
-	book, err := unitBook(ctx, q, unit)
+	book, err := db.unitBook(ctx, q, unit)
 	if err != nil {
 		return registry.Entry{}, err
 	}
@@ -487,7 +500,7 @@ func (tx *Tx) issueCertificates(ctx context.Context, s registry.Service, opts St
 	if err := certificate.CheckDelivery(opts.Delivery, opts.TrackingNo); err != nil {
 		return err
 	}
-	cs, err := certificatesWhere(ctx, tx.q(), `service_id = $1`, s.ID)
+	cs, err := tx.db.certificatesWhere(ctx, tx.q(), `service_id = $1`, s.ID)
 	if err != nil {
 		return err
 	}
@@ -567,7 +580,7 @@ func (v *Verification) setLogIndex(idx int64) {
 func (db *DB) Verify(ctx context.Context, licence string) (Verification, error) {
 	now := db.Now()
 	q := db.r()
-	_, s, unit, keyID, logIdx, err := storedCertificate(ctx, q, licence)
+	_, s, unit, keyID, logIdx, err := db.storedCertificate(ctx, q, licence)
 	if err != nil {
 		return Verification{}, err
 	}
@@ -623,7 +636,7 @@ func (l LicenceLookup) factor() string {
 func (db *DB) VerifyLicence(ctx context.Context, actor audit.Actor, l LicenceLookup) (Verification, error) {
 	now, q := db.Now(), db.r()
 	factor := l.factor()
-	id, s, unit, keyID, logIdx, err := storedCertificate(ctx, q, l.Licence)
+	id, s, unit, keyID, logIdx, err := db.storedCertificate(ctx, q, l.Licence)
 	found := err == nil
 	if err != nil && problem.KindOf(err) != problem.NotFound {
 		return Verification{}, err
@@ -727,6 +740,9 @@ func (db *DB) VerifyNumber(ctx context.Context, actor audit.Actor, l NumberLooku
 	case err != nil:
 		return v, err
 	default:
+		if payload, err = openValue(db.ring(), field("certificates", "payload", s.Number), payload); err != nil {
+			return v, err
+		}
 		s.Payload = []byte(payload)
 		mortgaged, sealed, err := unitRestrictions(ctx, q, unit, calendar.DateOf(now))
 		if err != nil {
@@ -814,13 +830,16 @@ func (db *DB) SignerName(ctx context.Context, keyID int64) (string, error) {
 
 // storedCertificate reads what verification checks of a certificate, its
 // id, its unit, and the key it was signed with (0 when unsigned).
-func storedCertificate(ctx context.Context, q querier, licence string) (id int64, s certificate.Stored, unit, keyID, logIdx int64, err error) {
+func (db *DB) storedCertificate(ctx context.Context, q querier, licence string) (id int64, s certificate.Stored, unit, keyID, logIdx int64, err error) {
 	var payload string
 	err = q.QueryRowContext(ctx, `SELECT c.id, c.kind, c.cert_no, c.payload, c.signature, c.state, c.cancel_reason, c.unit_id, c.key_id, `+logIndexColumn+`
 		FROM certificates c WHERE c.licence_id = $1`, licence).
 		Scan(&id, &s.Kind, &s.Number, &payload, &s.Signature, &s.State, &s.CancelReason, &unit, &keyID, &logIdx)
 	if err != nil {
 		return 0, s, 0, 0, -1, notFound(err, "certificate.not_found", "查无此证照：请核对电子证照标识")
+	}
+	if payload, err = openValue(db.ring(), field("certificates", "payload", s.Number), payload); err != nil {
+		return 0, s, 0, 0, -1, err
 	}
 	s.LicenceID, s.Payload = licence, []byte(payload)
 	return id, s, unit, keyID, logIdx, nil
@@ -845,28 +864,31 @@ func (db *DB) CertificateTarget(ctx context.Context, c Certificate) (access.Targ
 		WHERE u.id = $1`, c.UnitID).Scan(&t.Developer); err != nil {
 		return t, err
 	}
-	rows, err := db.r().QueryContext(ctx, `SELECT h.id_kind, h.id_number, COALESCE(o.id, 0) FROM register_holders h
-		LEFT JOIN organisations o ON o.uscc = h.id_number AND h.id_kind = '统一社会信用代码' WHERE h.entry_id = $1`, c.EntryID)
+	rows, err := db.r().QueryContext(ctx, `SELECT entry_id, seq, name, id_kind, id_number, share_num, share_den FROM register_holders WHERE entry_id = $1`, c.EntryID)
 	if err != nil {
 		return t, err
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var kind, id string
+	var holders []registry.Holder
+	if err := scanHolders(db.ring(), rows, func(_ int64, h registry.Holder) { holders = append(holders, h) }); err != nil {
+		return t, err
+	}
+	for _, h := range holders {
 		var org int64
-		if err := rows.Scan(&kind, &id, &org); err != nil {
-			return t, err
+		if h.IDKind == "统一社会信用代码" {
+			if err := db.r().QueryRowContext(ctx, `SELECT id FROM organisations WHERE uscc = $1`, h.IDNumber).Scan(&org); err != nil && !errors.Is(err, sql.ErrNoRows) {
+				return t, err
+			}
 		}
 		if org != 0 {
 			t.Org = org
-		} else if kind == "身份证" {
-			t.Buyers = append(t.Buyers, id)
+		} else if h.IDKind == "身份证" {
+			t.Buyers = append(t.Buyers, h.IDNumber)
 		}
 	}
-	if err := rows.Err(); err != nil || c.Kind != certificate.Proof {
-		return t, err
+	if c.Kind != certificate.Proof {
+		return t, nil
 	}
-	book, err := unitBook(ctx, db.r(), c.UnitID)
+	book, err := db.unitBook(ctx, db.r(), c.UnitID)
 	if err != nil {
 		return t, err
 	}
@@ -913,7 +935,7 @@ func (db *DB) entryLogProof(ctx context.Context, entry int64) (*certificate.LogP
 	if err != nil {
 		return nil, err
 	}
-	contents, err := logContents(ctx, db.r(), registerlog.RegisterEntry, entry, entry)
+	contents, err := db.logContents(ctx, db.r(), registerlog.RegisterEntry, entry, entry)
 	if err != nil {
 		return nil, err
 	}

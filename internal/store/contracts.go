@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,6 +20,7 @@ import (
 	"handover/internal/exchange"
 	"handover/internal/identity"
 	"handover/internal/measure"
+	"handover/internal/personal"
 	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/registry"
@@ -51,7 +53,7 @@ func scanContract(r interface{ Scan(...any) error }) (presale.Contract, error) {
 	return c, nil
 }
 
-func loadBuyers(ctx context.Context, q querier, cs []*presale.Contract) error {
+func loadBuyers(ctx context.Context, ring *personal.Keyring, q querier, cs []*presale.Contract) error {
 	byID := map[int64]*presale.Contract{}
 	for _, c := range cs {
 		byID[c.ID] = c
@@ -71,7 +73,7 @@ func loadBuyers(ctx context.Context, q querier, cs []*presale.Contract) error {
 			ids[j] = cs[min(i+j, len(cs)-1)].ID
 			marks[j] = fmt.Sprintf("$%d", j+1)
 		}
-		if err := loadBuyerGroup(ctx, q, byID, `SELECT contract_id, name, id_number, phone, share_num, share_den, confirmed_at
+		if err := loadBuyerGroup(ctx, ring, q, byID, `SELECT contract_id, seq, name, id_number, phone, share_num, share_den, confirmed_at
 			FROM contract_buyers WHERE contract_id IN (`+strings.Join(marks, ", ")+`) ORDER BY contract_id, seq`, ids); err != nil {
 			return err
 		}
@@ -79,17 +81,24 @@ func loadBuyers(ctx context.Context, q querier, cs []*presale.Contract) error {
 	return nil
 }
 
-func loadBuyerGroup(ctx context.Context, q querier, byID map[int64]*presale.Contract, text string, ids []any) error {
+func loadBuyerGroup(ctx context.Context, ring *personal.Keyring, q querier, byID map[int64]*presale.Contract, text string, ids []any) error {
 	rows, err := q.QueryContext(ctx, text, ids...)
 	if err != nil {
 		return err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
+		var id, seq int64
 		var b presale.Buyer
 		var confirmed sql.NullTime
-		if err := rows.Scan(&id, &b.Name, &b.IDNumber, &b.Phone, &b.ShareNum, &b.ShareDen, &confirmed); err != nil {
+		if err := rows.Scan(&id, &seq, &b.Name, &b.IDNumber, &b.Phone, &b.ShareNum, &b.ShareDen, &confirmed); err != nil {
+			return err
+		}
+		var err error
+		if b.IDNumber, err = openValue(ring, field("contract_buyers", "id_number", pair(id, seq)), b.IDNumber); err != nil {
+			return err
+		}
+		if b.Phone, err = openValue(ring, field("contract_buyers", "phone", pair(id, seq)), b.Phone); err != nil {
 			return err
 		}
 		b.Confirmed = confirmed.Time
@@ -105,15 +114,15 @@ func ContractTarget(c presale.Contract) access.Target {
 
 // Contract returns one contract with its buyers.
 func (db *DB) Contract(ctx context.Context, id int64) (presale.Contract, error) {
-	return contractWhere(ctx, db.r(), `c.id = $1`, id)
+	return db.contractWhere(ctx, db.r(), `c.id = $1`, id)
 }
 
-func contractWhere(ctx context.Context, q querier, where string, arg any) (presale.Contract, error) {
+func (db *DB) contractWhere(ctx context.Context, q querier, where string, arg any) (presale.Contract, error) {
 	c, err := scanContract(q.QueryRowContext(ctx, `SELECT `+contractColumns+` FROM contracts c WHERE `+where, arg))
 	if err != nil {
 		return c, notFound(err, "contract.not_found", "合同不存在")
 	}
-	return c, loadBuyers(ctx, q, []*presale.Contract{&c})
+	return c, loadBuyers(ctx, db.ring(), q, []*presale.Contract{&c})
 }
 
 func lockContract(ctx context.Context, tx *Tx, id int64) (presale.Contract, error) {
@@ -121,7 +130,7 @@ func lockContract(ctx context.Context, tx *Tx, id int64) (presale.Contract, erro
 	if err != nil {
 		return c, notFound(err, "contract.not_found", "合同不存在")
 	}
-	return c, loadBuyers(ctx, tx.q(), []*presale.Contract{&c})
+	return c, loadBuyers(ctx, tx.db.ring(), tx.q(), []*presale.Contract{&c})
 }
 
 // ContractQuery filters ListContracts.
@@ -136,9 +145,9 @@ type ContractQuery struct {
 
 // contractScope is the SQL condition on contracts c that an access filter
 // allows ("" for all); ok is false when the filter allows none.
-func contractScope(f access.Filter, arg func(any) string) (cond string, ok bool) {
+func (db *DB) contractScope(f access.Filter, arg func(any) string) (cond string, ok bool, err error) {
 	if f.All {
-		return "", true
+		return "", true, nil
 	}
 	var or []string
 	if f.Jurisdiction != "" {
@@ -151,12 +160,16 @@ func contractScope(f access.Filter, arg func(any) string) (cond string, ok bool)
 		or = append(or, `c.loan_bank = `+arg(f.Org))
 	}
 	if f.Buyer != "" {
-		or = append(or, `c.id IN (SELECT contract_id FROM contract_buyers WHERE id_number = `+arg(f.Buyer)+`)`)
+		index, err := indexOf(db.ring(), f.Buyer)
+		if err != nil {
+			return "", false, err
+		}
+		or = append(or, `c.id IN (SELECT contract_id FROM contract_buyers WHERE id_index = `+arg(index)+`)`)
 	}
 	if len(or) == 0 {
-		return "", false
+		return "", false, nil
 	}
-	return "(" + strings.Join(or, " OR ") + ")", true
+	return "(" + strings.Join(or, " OR ") + ")", true, nil
 }
 
 // ListContracts lists contracts the filter allows, newest first.
@@ -164,9 +177,9 @@ func (db *DB) ListContracts(ctx context.Context, f access.Filter, q ContractQuer
 	var where []string
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	scope, ok := contractScope(f, arg)
-	if !ok {
-		return nil, nil
+	scope, ok, err := db.contractScope(f, arg)
+	if !ok || err != nil {
+		return nil, err
 	}
 	if scope != "" {
 		where = append(where, scope)
@@ -215,7 +228,7 @@ func (db *DB) ListContracts(ctx context.Context, f access.Filter, q ContractQuer
 	for i := range out {
 		ptrs[i] = &out[i]
 	}
-	return out, loadBuyers(ctx, db.r(), ptrs)
+	return out, loadBuyers(ctx, db.ring(), db.r(), ptrs)
 }
 
 // ContractListQuery asks for one page of the contracts a filter allows.
@@ -242,9 +255,9 @@ type ListedContract struct {
 // newest first, with their flats and buyers read for that page only.
 func (db *DB) ContractList(ctx context.Context, f access.Filter, q ContractListQuery) (Listed[ListedContract], error) {
 	l := db.newList()
-	scope, ok := contractScope(f, l.arg)
-	if !ok {
-		return Listed[ListedContract]{Page: q.Page.normal()}, nil
+	scope, ok, err := db.contractScope(f, l.arg)
+	if !ok || err != nil {
+		return Listed[ListedContract]{Page: q.Page.normal()}, err
 	}
 	if scope != "" {
 		l.and(scope)
@@ -280,7 +293,7 @@ func (db *DB) ContractList(ctx context.Context, f access.Filter, q ContractListQ
 	for i := range out.Rows {
 		ptrs[i] = &out.Rows[i].Contract
 	}
-	return out, loadBuyers(ctx, db.r(), ptrs)
+	return out, loadBuyers(ctx, db.ring(), db.r(), ptrs)
 }
 
 // extraColumns scans a row of a scanner's columns followed by more: the
@@ -430,9 +443,17 @@ func (tx *Tx) insertContract(ctx context.Context, c *presale.Contract, unitNo st
 	if err != nil {
 		return err
 	}
+	ring := tx.db.ring()
 	for i, b := range c.Buyers {
-		if _, err := tx.exec(ctx, `INSERT INTO contract_buyers (contract_id, seq, name, id_number, phone, share_num, share_den)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, c.ID, i+1, b.Name, b.IDNumber, b.Phone, b.ShareNum, b.ShareDen); err != nil {
+		key := pair(c.ID, i+1)
+		number, err := sealValue(ring, field("contract_buyers", "id_number", key), b.IDNumber)
+		if err != nil {
+			return err
+		}
+		phone, _ := sealValue(ring, field("contract_buyers", "phone", key), b.Phone)
+		index, _ := indexOf(ring, b.IDNumber)
+		if _, err := tx.exec(ctx, `INSERT INTO contract_buyers (contract_id, seq, name, id_number, id_index, phone, share_num, share_den)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.ID, i+1, b.Name, number, index, phone, b.ShareNum, b.ShareDen); err != nil {
 			return err
 		}
 	}
@@ -539,7 +560,10 @@ func (db *DB) ConfirmContract(ctx context.Context, actor audit.Actor, id int64, 
 		if err != nil {
 			return err
 		}
-		if _, err := tx.exec(ctx, `UPDATE contract_buyers SET confirmed_at = $1 WHERE contract_id = $2 AND id_number = $3`, tx.now, c.ID, idNumber); err != nil {
+		// The buyer by place (seq), as Confirm matched them: the row, not
+		// its blind index, so that the row is found however it is sealed.
+		seq := slices.IndexFunc(c.Buyers, func(b presale.Buyer) bool { return b.IDNumber == idNumber }) + 1
+		if _, err := tx.exec(ctx, `UPDATE contract_buyers SET confirmed_at = $1 WHERE contract_id = $2 AND seq = $3`, tx.now, c.ID, seq); err != nil {
 			return err
 		}
 		if !all {
@@ -648,9 +672,13 @@ func (tx *Tx) insertMaterials(ctx context.Context, contractID int64, materials m
 			continue
 		}
 		b, _ := json.Marshal(m)
+		content, err := sealValue(tx.db.ring(), field("filing_materials", "content", pair(contractID, kind)), string(b))
+		if err != nil {
+			return err
+		}
 		n := len(args)
 		rows = append(rows, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5))
-		args = append(args, contractID, kind, string(b), fmt.Sprintf("%x", sm3.Sum(b)), tx.now)
+		args = append(args, contractID, kind, content, fmt.Sprintf("%x", sm3.Sum(b)), tx.now)
 	}
 	_, err := tx.exec(ctx, `INSERT INTO filing_materials (contract_id, kind, content, sm3, recorded_at) VALUES `+strings.Join(rows, ", "), args...)
 	return err
@@ -681,6 +709,9 @@ func (db *DB) Materials(ctx context.Context, contractID int64) (map[string]json.
 		if err := rows.Scan(&k, &v); err != nil {
 			return nil, err
 		}
+		if v, err = openValue(db.ring(), field("filing_materials", "content", pair(contractID, k)), v); err != nil {
+			return nil, err
+		}
 		out[k] = json.RawMessage(v)
 	}
 	return out, rows.Err()
@@ -692,7 +723,7 @@ func (db *DB) Materials(ctx context.Context, contractID int64) (map[string]json.
 // filed contract; the rules are presale's.
 type Cancellation = presale.Cancellation
 
-func openCancellation(ctx context.Context, q querier, contractID int64) (Cancellation, error) {
+func (db *DB) openCancellation(ctx context.Context, q querier, contractID int64) (Cancellation, error) {
 	var x Cancellation
 	var buyers string
 	var executed sql.NullTime
@@ -700,13 +731,19 @@ func openCancellation(ctx context.Context, q querier, contractID int64) (Cancell
 		FROM contract_cancellations WHERE contract_id = $1 ORDER BY id DESC LIMIT 1`, contractID).
 		Scan(&x.ID, &x.ContractID, &x.Reason, &x.CourtDoc, &x.RequestedBy, &x.RequestedAt, &x.DeveloperOK, &buyers, &x.State, &executed)
 	x.ExecutedAt = executed.Time
+	if err != nil {
+		return x, notFound(err, "cancellation.not_found", "没有注销申请")
+	}
+	if buyers, err = openValue(db.ring(), field("contract_cancellations", "buyers_ok", contractID), buyers); err != nil {
+		return x, err
+	}
 	json.Unmarshal([]byte(buyers), &x.BuyersOK)
-	return x, notFound(err, "cancellation.not_found", "没有注销申请")
+	return x, nil
 }
 
 // CancellationOf returns the latest cancellation request of a contract.
 func (db *DB) CancellationOf(ctx context.Context, contractID int64) (Cancellation, error) {
-	return openCancellation(ctx, db.r(), contractID)
+	return db.openCancellation(ctx, db.r(), contractID)
 }
 
 // CancelParty is who agrees to a cancellation: the developer, a buyer (by
@@ -762,7 +799,7 @@ func (db *DB) agreeCancellation(ctx context.Context, tx *Tx, contractID int64, p
 		return Cancellation{}, err
 	}
 	var latest *Cancellation
-	x, err := openCancellation(ctx, tx.q(), contractID)
+	x, err := db.openCancellation(ctx, tx.q(), contractID)
 	switch {
 	case err == nil:
 		latest = &x
@@ -780,9 +817,13 @@ func (db *DB) agreeCancellation(ctx context.Context, tx *Tx, contractID int64, p
 			return x, err
 		}
 	}
-	buyers, _ := json.Marshal(x.BuyersOK)
+	list, _ := json.Marshal(x.BuyersOK)
+	buyers, err := sealValue(tx.db.ring(), field("contract_cancellations", "buyers_ok", contractID), string(list))
+	if err != nil {
+		return x, err
+	}
 	if _, err := tx.exec(ctx, `UPDATE contract_cancellations SET court_doc = $1, developer_ok = $2, buyers_ok = $3 WHERE id = $4`,
-		x.CourtDoc, x.DeveloperOK, string(buyers), x.ID); err != nil {
+		x.CourtDoc, x.DeveloperOK, buyers, x.ID); err != nil {
 		return x, err
 	}
 	tx.Audit("contract.cancel_agree", "contract", contractID, map[string]any{"developer": party.Developer, "buyer": party.Buyer != "",
@@ -807,7 +848,7 @@ func (db *DB) executeCancellation(ctx context.Context, tx *Tx, c *presale.Contra
 	if err := tx.lockUnits(ctx, c.UnitID); err != nil {
 		return err
 	}
-	book, err := unitBook(ctx, tx.q(), c.UnitID)
+	book, err := tx.db.unitBook(ctx, tx.q(), c.UnitID)
 	if err != nil {
 		return err
 	}
@@ -847,9 +888,9 @@ func (db *DB) ContractCounts(ctx context.Context, f access.Filter, buyer string,
 	}
 	var args []any
 	arg := func(v any) string { args = append(args, v); return fmt.Sprintf("$%d", len(args)) }
-	scope, ok := contractScope(f, arg)
-	if !ok {
-		return map[presale.ContractState]int{}, 0, nil
+	scope, ok, err := db.contractScope(f, arg)
+	if !ok || err != nil {
+		return map[presale.ContractState]int{}, 0, err
 	}
 	where := ""
 	if scope != "" {
@@ -880,7 +921,11 @@ func (db *DB) ContractCounts(ctx context.Context, f access.Filter, buyer string,
 // has not confirmed yet.
 func (db *DB) AwaitingConfirmation(ctx context.Context, idNumber string) (int, error) {
 	var n int
-	err := db.r().QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts c JOIN contract_buyers b ON b.contract_id = c.id
-		WHERE c.state = 'sent' AND b.id_number = $1 AND b.confirmed_at IS NULL`, idNumber).Scan(&n)
+	index, err := indexOf(db.ring(), idNumber)
+	if err != nil {
+		return 0, err
+	}
+	err = db.r().QueryRowContext(ctx, `SELECT COUNT(*) FROM contracts c JOIN contract_buyers b ON b.contract_id = c.id
+		WHERE c.state = 'sent' AND b.id_index = $1 AND b.confirmed_at IS NULL`, index).Scan(&n)
 	return n, err
 }

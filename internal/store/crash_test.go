@@ -124,8 +124,11 @@ func fileAsChild(t *testing.T, spec string) {
 		ids = append(ids, n)
 	}
 	ctx := context.Background()
-	db, err := store.Open(ctx, parts[0], store.Options{Now: func() time.Time { return storetest.DefaultTime }})
+	db, err := store.Open(ctx, parts[0], storetest.Options(func() time.Time { return storetest.DefaultTime }))
 	if err != nil {
+		t.Fatal(err)
+	}
+	if err := db.UnlockPersonal(ctx, []byte(storetest.Passphrase)); err != nil {
 		t.Fatal(err)
 	}
 	var next atomic.Int64

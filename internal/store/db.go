@@ -31,6 +31,7 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/identity"
+	"handover/internal/personal"
 	"handover/internal/problem"
 	"handover/internal/registry"
 )
@@ -91,6 +92,12 @@ type DB struct {
 	// (checkPassword).
 	hashing chan struct{}
 	log     *slog.Logger
+
+	// personal seals and opens personal information (sealed.go); nil
+	// while locked. passphrase unlocks it in Migrate.
+	personal   atomic.Pointer[personal.Keyring]
+	passphrase []byte
+	keyCost    personal.Cost
 }
 
 // WriteStats reports how many write transactions this DB has committed and
@@ -136,6 +143,16 @@ type Options struct {
 	MaxConns int
 	// Log receives what the store cannot return to a caller (nil: discarded).
 	Log *slog.Logger
+	// Passphrase unlocks the keys that seal personal information, when
+	// Migrate has run; on a database without them Migrate makes them with
+	// it, at KeyCost (zero: personal.DefaultCost). Without it (or Keyring)
+	// whatever reads or writes an ID number or a phone number is refused
+	// with personal.locked.
+	Passphrase []byte
+	KeyCost    personal.Cost
+	// Keyring is the unlocked keyring of another handle on the same
+	// database (a worker's), used as it is.
+	Keyring *personal.Keyring
 }
 
 // sqlitePragmas: WAL for concurrent readers, a page cache of 32 MiB per
@@ -179,7 +196,9 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	if opts.Now == nil {
 		return nil, errors.New("store.Open: Options.Now is required")
 	}
-	db := &DB{now: opts.Now, log: opts.Log, hashing: make(chan struct{}, max(1, runtime.NumCPU()-1))}
+	db := &DB{now: opts.Now, log: opts.Log, hashing: make(chan struct{}, max(1, runtime.NumCPU()-1)),
+		passphrase: opts.Passphrase, keyCost: opts.KeyCost}
+	db.personal.Store(opts.Keyring)
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)
 	}

@@ -70,7 +70,7 @@ func (db *DB) PayDeedTaxes(ctx context.Context, actor audit.Actor, payments []ta
 		recorded = 0 // a retried transaction counts afresh
 		var bad []ledger.RowError
 		for _, p := range payments {
-			c, err := contractWhere(ctx, tx.q(), `c.number = $1`, p.Contract)
+			c, err := tx.db.contractWhere(ctx, tx.q(), `c.number = $1`, p.Contract)
 			if err == nil {
 				var changed bool
 				_, changed, err = tx.payDeedTax(ctx, c, p.Voucher, source)

@@ -232,7 +232,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, n int, lease time.Duration, o
 				attempts = attempts + 1 WHERE id = $2`, now.Add(lease), id, owner); err != nil {
 				return err
 			}
-			d, err := deliveryByID(ctx, tx.q(), id)
+			d, err := tx.db.deliveryByID(ctx, tx.q(), id)
 			if err != nil {
 				return err
 			}
@@ -244,7 +244,7 @@ func (db *DB) ClaimDeliveries(ctx context.Context, n int, lease time.Duration, o
 	return out, err
 }
 
-func deliveryByID(ctx context.Context, q querier, id int64) (Delivery, error) {
+func (db *DB) deliveryByID(ctx context.Context, q querier, id int64) (Delivery, error) {
 	var d Delivery
 	var next sql.NullTime
 	var delivered sql.NullTime
@@ -258,8 +258,14 @@ func deliveryByID(ctx context.Context, q querier, id int64) (Delivery, error) {
 			&d.Event.ID, &d.Event.Type, &d.Event.Aggregate, &d.Event.Jurisdiction, &payload, &d.Event.CreatedAt,
 			&d.Endpoint.ID, &d.Endpoint.OrgID, &d.Endpoint.OrgName, &d.Endpoint.Name, &d.Endpoint.URL, &d.Endpoint.Secret,
 			new(string), &d.Endpoint.Jurisdiction, &d.Endpoint.Active, &d.Endpoint.CreatedAt, &d.Endpoint.PreviousSecret, &until)
+	if err != nil {
+		return d, notFound(err, "delivery.not_found", "投递记录不存在")
+	}
+	if payload, err = openValue(db.ring(), field("outbox", "payload", d.Event.Aggregate), payload); err != nil {
+		return d, err
+	}
 	d.NextAt, d.DeliveredAt, d.Event.Payload, d.Endpoint.PreviousUntil = next.Time, delivered.Time, []byte(payload), until.Time
-	return d, notFound(err, "delivery.not_found", "投递记录不存在")
+	return d, nil
 }
 
 // RenewDelivery extends the claim named lease (Delivery.Lease) to until,
@@ -323,7 +329,7 @@ func (db *DB) Deliveries(ctx context.Context, q DeliveryQuery) ([]Delivery, erro
 	}
 	out := make([]Delivery, 0, len(ids))
 	for _, id := range ids {
-		d, err := deliveryByID(ctx, db.r(), id)
+		d, err := db.deliveryByID(ctx, db.r(), id)
 		if err != nil {
 			return nil, err
 		}
@@ -415,6 +421,10 @@ func (db *DB) Outbox(ctx context.Context, limit int) ([]exchange.Event, error) {
 		if err := rows.Scan(&e.ID, &e.Type, &e.Aggregate, &e.Jurisdiction, &p, &e.CreatedAt); err != nil {
 			return nil, err
 		}
+		p, err := openValue(db.ring(), field("outbox", "payload", e.Aggregate), p)
+		if err != nil {
+			return nil, err
+		}
 		e.Payload = []byte(p)
 		out = append(out, e)
 	}
@@ -473,9 +483,13 @@ func (tx *Tx) flushOutboxRows(ctx context.Context, events []outboxEvent) error {
 		if i > 0 {
 			b.WriteString(", ")
 		}
+		body, err := sealValue(tx.db.ring(), field("outbox", "payload", e.aggregate), string(e.body))
+		if err != nil {
+			return err
+		}
 		n := len(args)
 		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6)
-		args = append(args, e.typ, e.aggregate, e.jurisdiction, string(e.body), tx.now, e.org)
+		args = append(args, e.typ, e.aggregate, e.jurisdiction, body, tx.now, e.org)
 	}
 	b.WriteString(` RETURNING id`)
 	rows, err := tx.query(ctx, b.String(), args...)

@@ -168,7 +168,11 @@ func (db *DB) DeedTaxList(ctx context.Context, q DeedTaxQuery) (Listed[ListedDee
 			or = append(or, `x.developer_org = `+l.arg(q.Filter.Developer))
 		}
 		if q.Filter.Buyer != "" {
-			or = append(or, `deed_taxes.contract_id IN (SELECT contract_id FROM contract_buyers WHERE id_number = `+l.arg(q.Filter.Buyer)+`)`)
+			index, err := indexOf(db.ring(), q.Filter.Buyer)
+			if err != nil {
+				return Listed[ListedDeedTax]{}, err
+			}
+			or = append(or, `deed_taxes.contract_id IN (SELECT contract_id FROM contract_buyers WHERE id_index = `+l.arg(index)+`)`)
 		}
 		if len(or) == 0 {
 			return Listed[ListedDeedTax]{Page: q.Page.normal()}, nil
@@ -209,7 +213,7 @@ func (db *DB) DeedTaxOf(ctx context.Context, contractID int64) (tax.Assessment, 
 func (db *DB) PayDeedTax(ctx context.Context, actor audit.Actor, contractID int64, voucher, source string) (tax.Assessment, error) {
 	var a tax.Assessment
 	err := db.transact(ctx, actor, func(tx *Tx) error {
-		c, err := contractWhere(ctx, tx.q(), `c.id = $1`, contractID)
+		c, err := tx.db.contractWhere(ctx, tx.q(), `c.id = $1`, contractID)
 		if err != nil {
 			return err
 		}
@@ -839,7 +843,7 @@ func chunkUnits(ctx context.Context, tx *Tx, eventID, cursor int64) ([]chunkUnit
 // certificatesToSign lists the certificates of an application's recorded
 // services, numbered and waiting for their signatures.
 func (tx *Tx) certificatesToSign(ctx context.Context, facts *certificateFacts, id int64) ([]toSign, error) {
-	a, err := loadApplication(ctx, tx.q(), id, "")
+	a, err := loadApplication(ctx, tx.db.ring(), tx.q(), id, "")
 	if err != nil {
 		return nil, err
 	}
@@ -885,7 +889,7 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 // application (0 when the unit is blocked) and the plan, whose Blocked
 // says why the unit waits. The batch and its rehearsal both decide here.
 func (tx *Tx) planBatchUnit(ctx context.Context, cal *calendar.Calendar, facts *handover.Facts, u chunkUnit) (int64, handover.UnitPlan, error) {
-	c, err := contractWhere(ctx, tx.q(), `c.id = $1`, u.contract)
+	c, err := tx.db.contractWhere(ctx, tx.q(), `c.id = $1`, u.contract)
 	if err != nil {
 		return 0, handover.UnitPlan{}, err
 	}
@@ -1137,13 +1141,17 @@ type MortgageRow struct {
 // most 10,000, by flat), each with its status and its signed proof, in a
 // fixed number of queries whatever their count.
 func (db *DB) MortgagesOf(ctx context.Context, uscc string) ([]MortgageRow, error) {
+	index, err := indexOf(db.ring(), uscc)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := db.r().QueryContext(ctx, `SELECT `+entryColumns+`, h.name, h.id_kind, COALESCE(x.end_kind, ''), COALESCE(x.id, 0),
 		b.name, u.room, p.name
 		FROM register_holders h JOIN register_entries e ON e.id = h.entry_id
 		JOIN units u ON u.id = e.unit_id JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id
 		LEFT JOIN register_entries x ON x.ends_entry = e.id
-		WHERE h.id_number = $1 AND h.seq = 1 AND (e.kind = 'mortgage' OR (e.kind = 'prenotice' AND e.prenotice_kind = $2))
-		ORDER BY e.unit_id, e.id LIMIT 10000`, uscc, registry.PreNoticeMortgage)
+		WHERE h.id_index = $1 AND h.seq = 1 AND (e.kind = 'mortgage' OR (e.kind = 'prenotice' AND e.prenotice_kind = $2))
+		ORDER BY e.unit_id, e.id LIMIT 10000`, index, registry.PreNoticeMortgage)
 	if err != nil {
 		return nil, err
 	}
@@ -1153,7 +1161,7 @@ func (db *DB) MortgagesOf(ctx context.Context, uscc string) ([]MortgageRow, erro
 		var holder registry.Holder
 		var endKind, building, room string
 		var endedBy int64
-		m.Entry, err = scanEntry(rows, &holder.Name, &holder.IDKind, &endKind, &endedBy, &building, &room, &m.Project)
+		m.Entry, err = scanEntry(db.ring(), rows, &holder.Name, &holder.IDKind, &endKind, &endedBy, &building, &room, &m.Project)
 		if err != nil {
 			rows.Close()
 			return nil, err
@@ -1177,7 +1185,7 @@ func (db *DB) MortgagesOf(ctx context.Context, uscc string) ([]MortgageRow, erro
 		ids[i] = m.Entry.ID
 	}
 	list, args := inList(1, ids)
-	certs, err := certificatesWhere(ctx, db.r(), `entry_id IN (`+list+`)`, args...)
+	certs, err := db.certificatesWhere(ctx, db.r(), `entry_id IN (`+list+`)`, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -1207,14 +1215,22 @@ func (db *DB) RestrictionParcel(ctx context.Context, id int64) (string, error) {
 
 // BuyerUnits lists the units of a person's filed contracts.
 func (db *DB) BuyerUnits(ctx context.Context, idNumber string) ([]int64, error) {
+	index, err := indexOf(db.ring(), idNumber)
+	if err != nil {
+		return nil, err
+	}
 	return int64s(ctx, db.r(), `SELECT DISTINCT c.unit_id FROM contracts c JOIN contract_buyers b ON b.contract_id = c.id
-		WHERE b.id_number = $1 AND c.state = 'filed' ORDER BY c.unit_id`, idNumber)
+		WHERE b.id_index = $1 AND c.state = 'filed' ORDER BY c.unit_id`, index)
 }
 
 // DeedTaxesOfBuyer lists the assessments of a person's contracts.
 func (db *DB) DeedTaxesOfBuyer(ctx context.Context, idNumber string) ([]tax.Assessment, error) {
+	index, err := indexOf(db.ring(), idNumber)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := db.r().QueryContext(ctx, `SELECT `+deedTaxColumns+` FROM deed_taxes WHERE contract_id IN
-		(SELECT contract_id FROM contract_buyers WHERE id_number = $1) ORDER BY id`, idNumber)
+		(SELECT contract_id FROM contract_buyers WHERE id_index = $1) ORDER BY id`, index)
 	if err != nil {
 		return nil, err
 	}

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"handover/internal/calendar"
@@ -123,7 +122,7 @@ func (tx *Tx) deliverCertificates(ctx context.Context, delivery string, services
 		return nil
 	}
 	list, args := inList(1, services)
-	cs, err := certificatesWhere(ctx, tx.q(), `service_id IN (`+list+`)`, args...)
+	cs, err := tx.db.certificatesWhere(ctx, tx.q(), `service_id IN (`+list+`)`, args...)
 	if err != nil {
 		return err
 	}
@@ -187,7 +186,11 @@ func loadApplications(ctx context.Context, tx *Tx, ids []int64) ([]registry.Appl
 			rows.Close()
 			return nil, err
 		}
-		json.Unmarshal([]byte(names), &a.Applicants)
+		var err error
+		if a.Applicants, err = openApplicants(tx.db.ring(), a.Number, names); err != nil {
+			rows.Close()
+			return nil, err
+		}
 		at[a.ID] = len(apps)
 		apps = append(apps, a)
 	}
@@ -201,7 +204,7 @@ func loadApplications(ctx context.Context, tx *Tx, ids []int64) ([]registry.Appl
 	}
 	defer srows.Close()
 	for srows.Next() {
-		s, err := scanService(srows)
+		s, err := scanService(tx.db.ring(), srows)
 		if err != nil {
 			return nil, err
 		}

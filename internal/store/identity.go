@@ -18,6 +18,7 @@ import (
 	"handover/internal/audit"
 	"handover/internal/code"
 	"handover/internal/identity"
+	"handover/internal/personal"
 	"handover/internal/problem"
 )
 
@@ -220,13 +221,20 @@ func (db *DB) ListOrgs(ctx context.Context, f access.Filter, q OrgQuery) ([]iden
 const userColumns = `u.id, u.username, u.name, u.org_id, COALESCE(u.id_number, ''), u.phone, u.password_hash,
 	u.disabled, u.failed_logins, u.locked_until, u.created_at`
 
-func scanUser(r interface{ Scan(...any) error }) (identity.User, error) {
+// scanUser reads userColumns, opening the ID and phone numbers with ring.
+func scanUser(ring *personal.Keyring, r interface{ Scan(...any) error }) (identity.User, error) {
 	var u identity.User
 	var locked sql.NullTime
 	err := r.Scan(&u.ID, &u.Username, &u.Name, &u.OrgID, &u.IDNumber, &u.Phone, &u.PasswordHash,
 		&u.Disabled, &u.FailedLogins, &locked, &u.CreatedAt)
 	if locked.Valid {
 		u.LockedUntil = locked.Time
+	}
+	if err == nil {
+		u.IDNumber, err = openValue(ring, field("users", "id_number", u.Username), u.IDNumber)
+	}
+	if err == nil {
+		u.Phone, err = openValue(ring, field("users", "phone", u.Username), u.Phone)
 	}
 	return u, err
 }
@@ -307,8 +315,17 @@ func (db *DB) CreateUser(ctx context.Context, actor audit.Actor, in NewUser) (id
 			return notFound(err, "org.not_found", "机构不存在")
 		}
 		u.CreatedAt, u.PasswordHash = tx.now, hash
-		id, err := tx.insertID(ctx, `INSERT INTO users (username, name, org_id, id_number, phone, password_hash, created_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, u.Username, u.Name, u.OrgID, nullIfEmpty(u.IDNumber), u.Phone, hash, u.CreatedAt)
+		number, err := sealValue(db.ring(), field("users", "id_number", u.Username), u.IDNumber)
+		if err != nil {
+			return err
+		}
+		phone, err := sealValue(db.ring(), field("users", "phone", u.Username), u.Phone)
+		if err != nil {
+			return err
+		}
+		index, _ := indexOf(db.ring(), u.IDNumber)
+		id, err := tx.insertID(ctx, `INSERT INTO users (username, name, org_id, id_number, id_index, phone, password_hash, created_at)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, u.Username, u.Name, u.OrgID, nullIfEmpty(number), nullIfEmpty(index), phone, hash, u.CreatedAt)
 		if isUniqueViolation(err) {
 			return problem.New(problem.Conflict, "user.exists", "用户名已存在，或该身份证号已注册")
 		}
@@ -337,7 +354,7 @@ func userSummary(u identity.User) map[string]any {
 
 // User returns one user with roles.
 func (db *DB) User(ctx context.Context, id int64) (identity.User, error) {
-	u, err := scanUser(db.r().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id))
+	u, err := scanUser(db.ring(), db.r().QueryRowContext(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`, id))
 	if err != nil {
 		return u, notFound(err, "user.not_found", "用户不存在")
 	}
@@ -350,9 +367,13 @@ func (db *DB) User(ctx context.Context, id int64) (identity.User, error) {
 func (db *DB) UserByName(ctx context.Context, username string) (identity.User, error) {
 	q, arg := `SELECT `+userColumns+` FROM users u WHERE u.username = $1`, strings.ToLower(strings.TrimSpace(username))
 	if c, err := code.ParseIDCard(username); err == nil {
-		q, arg = `SELECT `+userColumns+` FROM users u WHERE u.id_number = $1`, c.Number
+		index, err := indexOf(db.ring(), c.Number)
+		if err != nil {
+			return identity.User{}, err
+		}
+		q, arg = `SELECT `+userColumns+` FROM users u WHERE u.id_index = $1`, index
 	}
-	u, err := scanUser(db.r().QueryRowContext(ctx, q, arg))
+	u, err := scanUser(db.ring(), db.r().QueryRowContext(ctx, q, arg))
 	if err != nil {
 		return u, notFound(err, "user.not_found", "用户不存在")
 	}
@@ -391,7 +412,7 @@ func (db *DB) ListUsers(ctx context.Context, f access.Filter, q UserQuery) ([]id
 	defer rows.Close()
 	var out []identity.User
 	for rows.Next() {
-		u, err := scanUser(rows)
+		u, err := scanUser(db.ring(), rows)
 		if err != nil {
 			return nil, err
 		}
@@ -435,7 +456,7 @@ func (db *DB) UpdateUser(ctx context.Context, actor audit.Actor, id int64, ch id
 // updateUser loads the user (locked) with its roles and organisation, asks
 // identity to apply the change, writes what it makes and audits it.
 func (tx *Tx) updateUser(ctx context.Context, id int64, ch identity.UserChange, hash string) (identity.User, error) {
-	u, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`+tx.db.forUpdate(), id))
+	u, err := scanUser(tx.db.ring(), tx.queryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`+tx.db.forUpdate(), id))
 	if err != nil {
 		return u, notFound(err, "user.not_found", "用户不存在")
 	}
@@ -548,7 +569,7 @@ func (db *DB) Authenticate(ctx context.Context, addr, username, password string)
 	}
 	var lockedMeanwhile error
 	err = db.transact(ctx, actor, func(tx *Tx) error {
-		cur, err := scanUser(tx.queryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`+db.forUpdate(), u.ID))
+		cur, err := scanUser(tx.db.ring(), tx.queryRow(ctx, `SELECT `+userColumns+` FROM users u WHERE u.id = $1`+db.forUpdate(), u.ID))
 		if err != nil {
 			return err
 		}
@@ -676,6 +697,12 @@ func (db *DB) Principal(ctx context.Context, userID int64) (*identity.Principal,
 	}
 	if p.User.Disabled {
 		return nil, problem.New(problem.Unauthenticated, "auth.disabled", "账户已停用，请联系系统管理员")
+	}
+	if p.User.IDNumber, err = openValue(db.ring(), field("users", "id_number", p.User.Username), p.User.IDNumber); err != nil {
+		return nil, err
+	}
+	if p.User.Phone, err = openValue(db.ring(), field("users", "phone", p.User.Username), p.User.Phone); err != nil {
+		return nil, err
 	}
 	p.Org.Kind, p.Jurisdiction.Kind = identity.OrgKind(okind), identity.JurisdictionKind(jkind)
 	p.User.PasswordHash = ""

@@ -14,6 +14,7 @@ import (
 	"handover/internal/code"
 	"handover/internal/identity"
 	"handover/internal/inquiry"
+	"handover/internal/personal"
 	"handover/internal/problem"
 )
 
@@ -149,7 +150,7 @@ func (db *DB) inquire(ctx context.Context, actor audit.Actor, q inquiry.Request,
 			return err
 		}
 		j := ref.Project.Jurisdiction
-		book, err := unitBook(ctx, tx.q(), unitID)
+		book, err := tx.db.unitBook(ctx, tx.q(), unitID)
 		if err != nil {
 			return err
 		}
@@ -190,11 +191,18 @@ func (db *DB) inquire(ctx context.Context, actor audit.Actor, q inquiry.Request,
 		if err != nil {
 			return err
 		}
-		id, err := tx.insertID(ctx, `INSERT INTO inquiries (number, jurisdiction, unit_id, requester, name, id_number, org, purpose, basis, basis_no,
+		ring := tx.db.ring()
+		number, err := sealValue(ring, field("inquiries", "id_number", r.Number), q.IDNumber)
+		if err != nil {
+			return err
+		}
+		index, _ := indexOf(ring, q.IDNumber)
+		sealed, _ := sealValue(ring, field("inquiries", "payload", r.Number), string(payload))
+		id, err := tx.insertID(ctx, `INSERT INTO inquiries (number, jurisdiction, unit_id, requester, name, id_number, id_index, org, purpose, basis, basis_no,
 			by_kind, lookup_key, channel, disclosed_entry, payload, signature, key_id, queried_by, queried_at)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19)`,
-			r.Number, j, unitID, string(q.Requester), q.Name, q.IDNumber, q.Org, q.Purpose, string(q.Basis), q.BasisNo,
-			string(q.By), q.Key, string(q.Channel), disclosed, string(payload), sig, signer.KeyID, actor.UserID, tx.now)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,
+			r.Number, j, unitID, string(q.Requester), q.Name, number, index, q.Org, q.Purpose, string(q.Basis), q.BasisNo,
+			string(q.By), q.Key, string(q.Channel), disclosed, sealed, sig, signer.KeyID, actor.UserID, tx.now)
 		if err != nil {
 			return err
 		}
@@ -210,7 +218,9 @@ func (db *DB) inquire(ctx context.Context, actor audit.Actor, q inquiry.Request,
 const inquiryColumns = `id, number, jurisdiction, unit_id, requester, name, id_number, org, purpose, basis, basis_no, by_kind, lookup_key, channel,
 	payload, signature, key_id, queried_by, queried_at`
 
-func scanInquiry(row interface{ Scan(...any) error }) (Inquiry, error) {
+// scanInquiry reads inquiryColumns, opening the requester's number and the
+// answer with ring.
+func scanInquiry(ring *personal.Keyring, row interface{ Scan(...any) error }) (Inquiry, error) {
 	var q Inquiry
 	var requester, basis, by, channel, payload string
 	err := row.Scan(&q.ID, &q.Number, &q.Jurisdiction, &q.UnitID, &requester, &q.Request.Name, &q.Request.IDNumber, &q.Request.Org,
@@ -219,6 +229,12 @@ func scanInquiry(row interface{ Scan(...any) error }) (Inquiry, error) {
 		return q, err
 	}
 	q.Request.Requester, q.Request.Basis, q.Request.By, q.Request.Channel = inquiry.Requester(requester), inquiry.Basis(basis), inquiry.By(by), inquiry.Channel(channel)
+	if q.Request.IDNumber, err = openValue(ring, field("inquiries", "id_number", q.Number), q.Request.IDNumber); err != nil {
+		return q, err
+	}
+	if payload, err = openValue(ring, field("inquiries", "payload", q.Number), payload); err != nil {
+		return q, err
+	}
 	q.Payload = []byte(payload)
 	err = json.Unmarshal(q.Payload, &q.Result)
 	return q, err
@@ -226,13 +242,13 @@ func scanInquiry(row interface{ Scan(...any) error }) (Inquiry, error) {
 
 // InquiryByID returns one answered query.
 func (db *DB) InquiryByID(ctx context.Context, id int64) (Inquiry, error) {
-	q, err := scanInquiry(db.r().QueryRowContext(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE id = $1`, id))
+	q, err := scanInquiry(db.ring(), db.r().QueryRowContext(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE id = $1`, id))
 	return q, notFound(err, "inquiry.not_found", "查询记录不存在")
 }
 
 // InquiryByNumber returns one answered query by its number.
 func (db *DB) InquiryByNumber(ctx context.Context, number string) (Inquiry, error) {
-	q, err := scanInquiry(db.r().QueryRowContext(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE number = $1`,
+	q, err := scanInquiry(db.ring(), db.r().QueryRowContext(ctx, `SELECT `+inquiryColumns+` FROM inquiries WHERE number = $1`,
 		strings.ToUpper(strings.TrimSpace(number))))
 	return q, notFound(err, "inquiry.not_found", "查询记录不存在")
 }
@@ -258,7 +274,7 @@ func (db *DB) inquiries(ctx context.Context, cond string, arg any, limit int) ([
 	defer rows.Close()
 	var out []Inquiry
 	for rows.Next() {
-		q, err := scanInquiry(rows)
+		q, err := scanInquiry(db.ring(), rows)
 		if err != nil {
 			return nil, err
 		}

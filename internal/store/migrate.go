@@ -115,6 +115,9 @@ func (db *DB) Migrate(ctx context.Context) ([]int, error) {
 	if err := db.ensureAuditHeads(ctx); err != nil {
 		return applied, err
 	}
+	if err := db.unlockPersonal(ctx); err != nil {
+		return applied, err
+	}
 	return applied, nil
 }
 

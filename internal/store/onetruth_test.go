@@ -285,7 +285,7 @@ func signedProject(t *testing.T, db *store.DB, f *demo.Foundation, s demo.Synthe
 	if err != nil {
 		t.Fatal(err)
 	}
-	contracts, err = demo.SignInBulk(ctx, tx, p, f, units, storetest.DefaultTime.Add(-72*time.Hour))
+	contracts, err = demo.SignInBulk(ctx, tx, db.Keyring(), p, f, units, storetest.DefaultTime.Add(-72*time.Hour))
 	if err != nil {
 		tx.Rollback()
 		t.Fatal(err)
@@ -405,13 +405,13 @@ func TestConcurrentRecordingRegistersOnce(t *testing.T) {
 		for i := 1; i < racers; i++ {
 			var id int64
 			if err := raw.QueryRowContext(ctx, `INSERT INTO applications (number, jurisdiction, project_id, applicants, agent, source, state, created_by, created_at)
-				SELECT number || '-' || CAST($2 AS TEXT), jurisdiction, project_id, applicants, agent, source, state, created_by, created_at
+				SELECT number || '-' || CAST($2 AS TEXT), jurisdiction, project_id, '["买受人"]', agent, source, state, created_by, created_at
 				FROM applications WHERE id = $1 RETURNING id`, a.ID, fmt.Sprint(i)).Scan(&id); err != nil {
 				t.Fatal(err)
 			}
 			if _, err := raw.ExecContext(ctx, `INSERT INTO services (application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee,
 				due_on, auto_review, details, return_reason, accepted_by, reviewed_by, reviewed2_by) SELECT $2, seq, kind, unit_id, building_id, contract_id,
-				entry_id, state, fee, due_on, auto_review, details, return_reason, accepted_by, reviewed_by, reviewed2_by FROM services
+				entry_id, state, fee, due_on, auto_review, '', return_reason, accepted_by, reviewed_by, reviewed2_by FROM services
 				WHERE application_id = $1`, a.ID, id); err != nil {
 				t.Fatal(err)
 			}

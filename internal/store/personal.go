@@ -28,20 +28,24 @@ type PersonalView struct {
 // holder (with the query's purpose). A person's own views are not
 // recorded, and their own queries are not listed, so none of theirs is.
 func (db *DB) PersonalViewsOf(ctx context.Context, idNumber string, limit int) ([]PersonalView, error) {
+	index, err := indexOf(db.ring(), idNumber)
+	if err != nil {
+		return nil, err
+	}
 	rows, err := db.r().QueryContext(ctx, `SELECT a.at, a.actor_name, a.actor_org_name, a.record_type, a.record_id, a.summary
 		FROM audit_events a WHERE (a.action = 'register.inquire' AND a.record_type = 'inquiry' AND a.record_id IN (SELECT CAST(q.id AS TEXT)
-			FROM inquiries q JOIN register_holders h ON h.entry_id = q.disclosed_entry WHERE q.disclosed_entry <> 0 AND h.id_number = $1
-			AND q.id_number <> $1))
+			FROM inquiries q JOIN register_holders h ON h.entry_id = q.disclosed_entry WHERE q.disclosed_entry <> 0 AND h.id_index = $1
+			AND q.id_index <> $1))
 		OR a.action = 'personal.view' AND (
-			(a.record_type = 'contract' AND a.record_id IN (SELECT CAST(b.contract_id AS TEXT) FROM contract_buyers b WHERE b.id_number = $1))
+			(a.record_type = 'contract' AND a.record_id IN (SELECT CAST(b.contract_id AS TEXT) FROM contract_buyers b WHERE b.id_index = $1))
 			OR (a.record_type = 'application' AND a.record_id IN (SELECT CAST(s.application_id AS TEXT) FROM services s
-				JOIN contract_buyers b ON b.contract_id = s.contract_id WHERE b.id_number = $1))
+				JOIN contract_buyers b ON b.contract_id = s.contract_id WHERE b.id_index = $1))
 			OR (a.record_type IN ('certificate', 'certificate_file') AND a.record_id IN (SELECT CAST(c.id AS TEXT) FROM certificates c
-				JOIN register_holders h ON h.entry_id = c.entry_id WHERE h.id_number = $1))
-			OR (a.record_type = 'user' AND a.record_id IN (SELECT CAST(u.id AS TEXT) FROM users u WHERE u.id_number = $1))
+				JOIN register_holders h ON h.entry_id = c.entry_id WHERE h.id_index = $1))
+			OR (a.record_type = 'user' AND a.record_id IN (SELECT CAST(u.id AS TEXT) FROM users u WHERE u.id_index = $1))
 			OR (a.record_type IN ('inquiry', 'inquiry_file') AND a.record_id IN (SELECT CAST(q.id AS TEXT) FROM inquiries q
-				JOIN register_holders h ON h.entry_id = q.disclosed_entry WHERE q.disclosed_entry <> 0 AND h.id_number = $1)))
-		ORDER BY a.id DESC LIMIT $2`, idNumber, limit)
+				JOIN register_holders h ON h.entry_id = q.disclosed_entry WHERE q.disclosed_entry <> 0 AND h.id_index = $1)))
+		ORDER BY a.id DESC LIMIT $2`, index, limit)
 	if err != nil {
 		return nil, err
 	}

@@ -157,7 +157,7 @@ func (tx *Tx) proofsToSign(ctx context.Context, jurisdiction string) ([]toSign, 
 	}
 	var list []toSign
 	for _, id := range entries {
-		e, err := entryByID(ctx, tx.q(), id)
+		e, err := tx.db.entryByID(ctx, tx.q(), id)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -10,6 +10,7 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/code"
 	"handover/internal/measure"
+	"handover/internal/personal"
 	"handover/internal/problem"
 	"handover/internal/registry"
 )
@@ -36,11 +37,16 @@ func (tx *Tx) record(ctx context.Context, e registry.Entry, jurisdiction string,
 		contract = e.ContractID
 	}
 	d := e.Detail
+	ring := tx.db.ring()
+	obligorID, err := sealValue(ring, field("register_entries", "obligor_id", e.UnitID), e.Obligor.IDNumber)
+	if err != nil {
+		return e, err
+	}
 	id, err := tx.insertID(ctx, `INSERT INTO register_entries (unit_id, kind, reg_type, right_type, prenotice_kind, ownership,
 		obligor_name, obligor_id, amount, cert_no, contract_id, ends_entry, end_kind, note, recorded_by, recorded_at,
 		term_start, term_end, mortgage_rank, no_transfer, authority, doc_no, seal_kind, waiting, service_id)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24, $25)`,
-		e.UnitID, string(e.Kind), e.RegType, e.RightType, e.PreNoticeKind, e.Ownership, e.Obligor.Name, e.Obligor.IDNumber,
+		e.UnitID, string(e.Kind), e.RegType, e.RightType, e.PreNoticeKind, e.Ownership, e.Obligor.Name, obligorID,
 		measure.Cents(e.Amount), e.CertNo, contract, ends, string(e.EndKind), e.Note, e.RecordedBy, e.RecordedAt,
 		d.TermStart, d.TermEnd, d.Rank, d.NoTransfer, d.Authority, d.DocNo, d.SealKind, d.Waiting, e.ServiceID)
 	if isUniqueViolation(err) {
@@ -54,8 +60,13 @@ func (tx *Tx) record(ctx context.Context, e registry.Entry, jurisdiction string,
 	}
 	e.ID = id
 	for i, h := range e.Holders {
-		if _, err := tx.exec(ctx, `INSERT INTO register_holders (entry_id, seq, name, id_kind, id_number, share_num, share_den)
-			VALUES ($1, $2, $3, $4, $5, $6, $7)`, id, i+1, h.Name, h.IDKind, h.IDNumber, h.ShareNum, h.ShareDen); err != nil {
+		number, err := sealValue(ring, field("register_holders", "id_number", pair(id, i+1)), h.IDNumber)
+		if err != nil {
+			return e, err
+		}
+		index, _ := indexOf(ring, h.IDNumber)
+		if _, err := tx.exec(ctx, `INSERT INTO register_holders (entry_id, seq, name, id_kind, id_number, id_index, share_num, share_den)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, i+1, h.Name, h.IDKind, number, index, h.ShareNum, h.ShareDen); err != nil {
 			return e, err
 		}
 	}
@@ -95,8 +106,9 @@ const entryColumns = `e.id, e.unit_id, e.kind, e.reg_type, e.right_type, e.preno
 	e.amount, e.cert_no, COALESCE(e.contract_id, 0), COALESCE(e.ends_entry, 0), e.end_kind, e.note, e.recorded_by, e.recorded_at,
 	e.term_start, e.term_end, e.mortgage_rank, e.no_transfer, e.authority, e.doc_no, e.seal_kind, e.waiting, e.service_id`
 
-// scanEntry reads entryColumns, then any further destinations given.
-func scanEntry(r rowScanner, more ...any) (registry.Entry, error) {
+// scanEntry reads entryColumns, then any further destinations given,
+// opening the obligor's number with ring.
+func scanEntry(ring *personal.Keyring, r rowScanner, more ...any) (registry.Entry, error) {
 	var e registry.Entry
 	var kind, end string
 	var amount int64
@@ -105,12 +117,15 @@ func scanEntry(r rowScanner, more ...any) (registry.Entry, error) {
 		&e.Detail.TermStart, &e.Detail.TermEnd, &e.Detail.Rank, &e.Detail.NoTransfer, &e.Detail.Authority, &e.Detail.DocNo,
 		&e.Detail.SealKind, &e.Detail.Waiting, &e.ServiceID}, more...)...)
 	e.Kind, e.EndKind, e.Amount = registry.Kind(kind), registry.EndKind(end), measure.FromCents(amount)
+	if err == nil {
+		e.Obligor.IDNumber, err = openValue(ring, field("register_entries", "obligor_id", e.UnitID), e.Obligor.IDNumber)
+	}
 	return e, err
 }
 
 // unitBook reads a unit's register book with its holders, in the order
 // recorded.
-func unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, error) {
+func (db *DB) unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+` FROM register_entries e WHERE e.unit_id = $1 ORDER BY e.id`, unitID)
 	if err != nil {
 		return nil, err
@@ -118,7 +133,7 @@ func unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, e
 	var book []registry.Entry
 	byID := map[int64]int{}
 	for rows.Next() {
-		e, err := scanEntry(rows)
+		e, err := scanEntry(db.ring(), rows)
 		if err != nil {
 			rows.Close()
 			return nil, err
@@ -135,22 +150,27 @@ func unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, e
 	if err != nil {
 		return nil, err
 	}
-	err = scanHolders(hrows, func(id int64, h registry.Holder) { book[byID[id]].Holders = append(book[byID[id]].Holders, h) })
+	err = scanHolders(db.ring(), hrows, func(id int64, h registry.Holder) { book[byID[id]].Holders = append(book[byID[id]].Holders, h) })
 	return book, err
 }
 
 // holderColumns are a register entry's holder's columns over
 // register_holders, in scanHolders' order.
-const holderColumns = `entry_id, name, id_kind, id_number, share_num, share_den`
+const holderColumns = `entry_id, seq, name, id_kind, id_number, share_num, share_den`
 
 // scanHolders reads holderColumns rows, in their order, handing each
-// holder to add with its entry's id; it closes rows.
-func scanHolders(rows *sql.Rows, add func(entry int64, h registry.Holder)) error {
+// holder to add with its entry's id; it opens their numbers with ring and
+// closes rows.
+func scanHolders(ring *personal.Keyring, rows *sql.Rows, add func(entry int64, h registry.Holder)) error {
 	defer rows.Close()
 	for rows.Next() {
-		var id int64
+		var id, seq int64
 		var h registry.Holder
-		if err := rows.Scan(&id, &h.Name, &h.IDKind, &h.IDNumber, &h.ShareNum, &h.ShareDen); err != nil {
+		if err := rows.Scan(&id, &seq, &h.Name, &h.IDKind, &h.IDNumber, &h.ShareNum, &h.ShareDen); err != nil {
+			return err
+		}
+		var err error
+		if h.IDNumber, err = openValue(ring, field("register_holders", "id_number", pair(id, seq)), h.IDNumber); err != nil {
 			return err
 		}
 		add(id, h)
@@ -160,7 +180,7 @@ func scanHolders(rows *sql.Rows, add func(entry int64, h registry.Holder)) error
 
 // UnitBook returns the register book of a unit, oldest entry first.
 func (db *DB) UnitBook(ctx context.Context, unitID int64) ([]registry.Entry, error) {
-	return unitBook(ctx, db.r(), unitID)
+	return db.unitBook(ctx, db.r(), unitID)
 }
 
 // lockUnits makes this transaction the one writer of each unit's book and

@@ -98,7 +98,7 @@ func (db *DB) integrateLog(ctx context.Context) (added int, more bool, err error
 			if len(ids) == 0 {
 				continue
 			}
-			contents, err := logContentsOf(ctx, tx.q(), kind, ids)
+			contents, err := tx.db.logContentsOf(ctx, tx.q(), kind, ids)
 			if err != nil {
 				return err
 			}
@@ -163,7 +163,7 @@ var logTables = map[string]struct{ table, at string }{
 // logContentsOf reads the contents of the records of kind with ids, a
 // range of ids at a time: a straggler far below the others is read alone,
 // not with every record between.
-func logContentsOf(ctx context.Context, q querier, kind string, ids []int64) (map[int64]any, error) {
+func (db *DB) logContentsOf(ctx context.Context, q querier, kind string, ids []int64) (map[int64]any, error) {
 	sorted := slices.Sorted(slices.Values(ids))
 	out := map[int64]any{}
 	for start := 0; start < len(sorted); {
@@ -171,7 +171,7 @@ func logContentsOf(ctx context.Context, q querier, kind string, ids []int64) (ma
 		for end < len(sorted) && sorted[end]-sorted[end-1] <= 64 {
 			end++
 		}
-		run, err := logContents(ctx, q, kind, sorted[start], sorted[end-1])
+		run, err := db.logContents(ctx, q, kind, sorted[start], sorted[end-1])
 		if err != nil {
 			return nil, err
 		}
@@ -184,7 +184,7 @@ func logContentsOf(ctx context.Context, q querier, kind string, ids []int64) (ma
 // logContents reads the full content of the records of kind with ids from
 // lo to hi, by id: an audit event as it is, a register entry with its
 // holders. It is what a leaf commits to.
-func logContents(ctx context.Context, q querier, kind string, lo, hi int64) (map[int64]any, error) {
+func (db *DB) logContents(ctx context.Context, q querier, kind string, lo, hi int64) (map[int64]any, error) {
 	out := map[int64]any{}
 	switch kind {
 	case registerlog.AuditEvent:
@@ -208,7 +208,7 @@ func logContents(ctx context.Context, q querier, kind string, lo, hi int64) (map
 		}
 		entries := map[int64]*registry.Entry{}
 		for rows.Next() {
-			e, err := scanEntry(rows)
+			e, err := scanEntry(db.ring(), rows)
 			if err != nil {
 				rows.Close()
 				return nil, err
@@ -224,7 +224,7 @@ func logContents(ctx context.Context, q querier, kind string, lo, hi int64) (map
 		if err != nil {
 			return nil, err
 		}
-		if err := scanHolders(hrows, func(id int64, h registry.Holder) {
+		if err := scanHolders(db.ring(), hrows, func(id int64, h registry.Holder) {
 			if e := entries[id]; e != nil {
 				e.Holders = append(e.Holders, h)
 			}
@@ -738,7 +738,7 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 						ids = append(ids, l.id)
 					}
 				}
-				if contents[kind], err = logContentsOf(ctx, q, kind, ids); err != nil {
+				if contents[kind], err = db.logContentsOf(ctx, q, kind, ids); err != nil {
 					return err
 				}
 			}

@@ -19,6 +19,7 @@ import (
 	"handover/internal/exchange"
 	"handover/internal/identity"
 	"handover/internal/ledger"
+	"handover/internal/personal"
 	"handover/internal/problem"
 	"handover/internal/registry"
 )
@@ -330,18 +331,30 @@ func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *
 		return err
 	}
 	a.Number = registry.ApplicationNumber(a.Jurisdiction, today.Year(), int(seq))
-	names, _ := json.Marshal(a.Applicants)
+	if tx.db.ring() == nil && slices.ContainsFunc(a.Applicants, func(p registry.Applicant) bool { return p.IDNumber != "" }) {
+		return errLocked
+	}
+	names := "[]"
+	if tx.db.ring() != nil {
+		names = sealApplicants(tx.db.ring(), a.Number, a.Applicants)
+	} else if b, err := json.Marshal(a.Applicants); err == nil {
+		names = string(b)
+	}
 	if a.ID, err = tx.insertID(ctx, `INSERT INTO applications (number, jurisdiction, project_id, applicants, agent, source, state, created_by, created_at)
-		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)`, a.Number, a.Jurisdiction, a.ProjectID, string(names), a.Agent, a.Source, tx.actor.UserID, tx.now); err != nil {
+		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)`, a.Number, a.Jurisdiction, a.ProjectID, names, a.Agent, a.Source, tx.actor.UserID, tx.now); err != nil {
 		return err
 	}
 	for i := range a.Services {
 		s := &a.Services[i]
 		s.ApplicationID = a.ID
-		details, _ := json.Marshal(s.Details)
+		plain, _ := json.Marshal(s.Details)
+		details, err := sealValue(tx.db.ring(), field("services", "details", pair(a.ID, s.Seq)), string(plain))
+		if err != nil {
+			return err
+		}
 		if s.ID, err = tx.insertID(ctx, `INSERT INTO services (application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on,
 			details, accepted_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11)`, a.ID, s.Seq, string(s.Kind), s.UnitID, s.BuildingID,
-			s.ContractID, s.EntryID, s.Fee, s.DueOn.String(), string(details), tx.actor.UserID); isUniqueViolation(err) {
+			s.ContractID, s.EntryID, s.Fee, s.DueOn.String(), details, tx.actor.UserID); isUniqueViolation(err) {
 			return registry.Duplicate(*s, "")
 		} else if err != nil {
 			return err
@@ -668,18 +681,23 @@ func (tx *Tx) saveService(ctx context.Context, s *registry.Service) error {
 const serviceColumns = `id, application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on, auto_review, details,
 	return_reason, accepted_by, reviewed_by, reviewed2_by, recorded_at, issued_at`
 
-func scanService(r interface{ Scan(...any) error }) (registry.Service, error) {
+// scanService reads serviceColumns, opening the particulars (they may
+// name holders with their numbers) with ring.
+func scanService(ring *personal.Keyring, r interface{ Scan(...any) error }) (registry.Service, error) {
 	var s registry.Service
 	var details string
 	var recorded, issued sql.NullTime
 	err := r.Scan(&s.ID, &s.ApplicationID, &s.Seq, &s.Kind, &s.UnitID, &s.BuildingID, &s.ContractID, &s.EntryID, &s.State, &s.Fee, &s.DueOn,
 		&s.AutoReview, &details, &s.ReturnReason, &s.AcceptedBy, &s.ReviewedBy, &s.Reviewed2By, &recorded, &issued)
+	if err == nil {
+		details, err = openValue(ring, field("services", "details", pair(s.ApplicationID, s.Seq)), details)
+	}
 	json.Unmarshal([]byte(details), &s.Details)
 	s.RecordedAt, s.IssuedAt = recorded.Time, issued.Time
 	return s, err
 }
 
-func loadApplication(ctx context.Context, q querier, id int64, lock string) (registry.Application, error) {
+func loadApplication(ctx context.Context, ring *personal.Keyring, q querier, id int64, lock string) (registry.Application, error) {
 	var a registry.Application
 	var names string
 	err := q.QueryRowContext(ctx, `SELECT id, number, jurisdiction, project_id, applicants, agent, source, state, created_by, created_at
@@ -688,14 +706,16 @@ func loadApplication(ctx context.Context, q querier, id int64, lock string) (reg
 	if err != nil {
 		return a, notFound(err, "application.not_found", "登记申请不存在")
 	}
-	json.Unmarshal([]byte(names), &a.Applicants)
+	if a.Applicants, err = openApplicants(ring, a.Number, names); err != nil {
+		return a, err
+	}
 	rows, err := q.QueryContext(ctx, `SELECT `+serviceColumns+` FROM services WHERE application_id = $1 ORDER BY seq`, id)
 	if err != nil {
 		return a, err
 	}
 	defer rows.Close()
 	for rows.Next() {
-		s, err := scanService(rows)
+		s, err := scanService(ring, rows)
 		if err != nil {
 			return a, err
 		}
@@ -706,7 +726,7 @@ func loadApplication(ctx context.Context, q querier, id int64, lock string) (reg
 
 // Application returns one application with its services.
 func (db *DB) Application(ctx context.Context, id int64) (registry.Application, error) {
-	return loadApplication(ctx, db.r(), id, "")
+	return loadApplication(ctx, db.ring(), db.r(), id, "")
 }
 
 // StepRecord is one step of a service's history.
@@ -820,8 +840,11 @@ func (db *DB) QueueList(ctx context.Context, q QueueQuery) (Listed[QueueRow], er
 			err := r.Scan(&q.Application.ID, &q.Application.Number, &names, &q.Application.Source, &q.Application.CreatedAt, &q.Service.ID,
 				&q.Service.Seq, &q.Service.Kind, &q.Service.UnitID, &q.Service.BuildingID, &q.Service.State, &q.Service.DueOn, &q.Service.AutoReview,
 				&q.Service.ReturnReason, &room, &building, &q.Project)
-			json.Unmarshal([]byte(names), &q.Application.Applicants)
+			if err != nil {
+				return q, err
+			}
 			q.Room = strings.TrimSpace(building + " " + room)
+			q.Application.Applicants, err = openApplicants(db.ring(), q.Application.Number, names)
 			return q, err
 		})
 }
@@ -855,8 +878,12 @@ func (db *DB) Applications(ctx context.Context, projectID int64, idNumber string
 	var err error
 	switch {
 	case idNumber != "":
+		var index string
+		if index, err = indexOf(db.ring(), idNumber); err != nil {
+			return nil, err
+		}
 		ids, err = int64s(ctx, db.r(), `SELECT DISTINCT s.application_id FROM services s JOIN contract_buyers b ON b.contract_id = s.contract_id
-			WHERE b.id_number = $1 ORDER BY s.application_id DESC`, idNumber)
+			WHERE b.id_index = $1 ORDER BY s.application_id DESC`, index)
 	default:
 		ids, err = int64s(ctx, db.r(), `SELECT id FROM applications WHERE project_id = $1 ORDER BY id DESC LIMIT 500`, projectID)
 	}
@@ -944,7 +971,7 @@ func (tx *Tx) applicationBlocks(ctx context.Context, a *registry.Application) ([
 func (db *DB) ApplicationBlocks(ctx context.Context, id int64) ([]problem.Reason, error) {
 	var out []problem.Reason
 	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
-		a, err := loadApplication(ctx, tx.q(), id, "")
+		a, err := loadApplication(ctx, tx.db.ring(), tx.q(), id, "")
 		if err != nil {
 			return err
 		}
@@ -989,7 +1016,7 @@ func (db *DB) Step(ctx context.Context, actor audit.Actor, id int64, step regist
 	var a registry.Application
 	err := db.transact(ctx, actor, func(tx *Tx) error {
 		var err error
-		if a, err = loadApplication(ctx, tx.q(), id, db.forUpdate()); err != nil {
+		if a, err = loadApplication(ctx, tx.db.ring(), tx.q(), id, db.forUpdate()); err != nil {
 			return err
 		}
 		if err := tx.decideApplication(ctx, a, access.StepAction(step)); err != nil {
@@ -1131,7 +1158,7 @@ func (tx *Tx) recordService(ctx context.Context, a *registry.Application, s *reg
 				continue // sealed, locked or already registered: this unit waits
 			}
 		}
-		book, err := unitBook(ctx, tx.q(), unit)
+		book, err := tx.db.unitBook(ctx, tx.q(), unit)
 		if err != nil {
 			return false, err
 		}
@@ -1246,7 +1273,7 @@ func (tx *Tx) recordingFacts(ctx context.Context, a *registry.Application, s *re
 
 // saleOfContract is what a recording takes from a filed sale.
 func (tx *Tx) saleOfContract(ctx context.Context, contract, unit int64) (registry.Sale, error) {
-	c, err := contractWhere(ctx, tx.q(), `c.id = $1`, contract)
+	c, err := tx.db.contractWhere(ctx, tx.q(), `c.id = $1`, contract)
 	if err != nil {
 		return registry.Sale{}, err
 	}
@@ -1392,38 +1419,44 @@ func (tx *Tx) insertUtilityRequests(ctx context.Context, e registry.Entry, holde
 // jurisdiction, the project's developer, and the buyers of the contracts
 // its services carry out.
 func (db *DB) ApplicationTarget(ctx context.Context, a registry.Application) (access.Target, error) {
-	return applicationTarget(ctx, db.r(), a)
+	return applicationTarget(ctx, db.ring(), db.r(), a)
 }
 
 // decideApplication decides whether the request may do action on the
 // application the transaction loaded.
 func (tx *Tx) decideApplication(ctx context.Context, a registry.Application, action access.Action) error {
-	t, err := applicationTarget(ctx, tx.q(), a)
+	t, err := applicationTarget(ctx, tx.db.ring(), tx.q(), a)
 	if err != nil {
 		return err
 	}
 	return decide(ctx, action, t)
 }
 
-func applicationTarget(ctx context.Context, q querier, a registry.Application) (access.Target, error) {
+func applicationTarget(ctx context.Context, ring *personal.Keyring, q querier, a registry.Application) (access.Target, error) {
 	t := access.Target{Jurisdiction: a.Jurisdiction}
 	if a.ProjectID != 0 {
 		if err := q.QueryRowContext(ctx, `SELECT developer_org FROM projects WHERE id = $1`, a.ProjectID).Scan(&t.Developer); err != nil {
 			return t, err
 		}
 	}
-	rows, err := q.QueryContext(ctx, `SELECT DISTINCT b.id_number FROM contract_buyers b JOIN services s ON s.contract_id = b.contract_id
+	rows, err := q.QueryContext(ctx, `SELECT DISTINCT b.contract_id, b.seq, b.id_number FROM contract_buyers b JOIN services s ON s.contract_id = b.contract_id
 		WHERE s.application_id = $1`, a.ID)
 	if err != nil {
 		return t, err
 	}
 	defer rows.Close()
 	for rows.Next() {
+		var contract, seq int64
 		var id string
-		if err := rows.Scan(&id); err != nil {
+		if err := rows.Scan(&contract, &seq, &id); err != nil {
 			return t, err
 		}
-		t.Buyers = append(t.Buyers, id)
+		if id, err = openValue(ring, field("contract_buyers", "id_number", pair(contract, seq)), id); err != nil {
+			return t, err
+		}
+		if !slices.Contains(t.Buyers, id) {
+			t.Buyers = append(t.Buyers, id)
+		}
 	}
 	return t, rows.Err()
 }

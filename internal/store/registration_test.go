@@ -394,9 +394,26 @@ func TestVerification(t *testing.T) {
 	} else {
 		exec(t, x.db, `DROP TRIGGER certificates_payload_fixed`)
 	}
-	exec(t, x.db, `UPDATE certificates SET payload = REPLACE(payload, '赵六', '赵七') WHERE id = $1`, certs[1].ID)
-	if v, _ := x.db.Verify(ctx, certs[1].LicenceID); v.SignatureValid {
-		t.Errorf("a changed certificate still verifies")
+	// The payload is sealed: a changed byte of it, or another
+	// certificate's payload put in its place, no longer opens.
+	exec(t, x.db, `UPDATE certificates SET payload = SUBSTR(payload, 1, 20) || CASE SUBSTR(payload, 21, 1) WHEN 'A' THEN 'B' ELSE 'A' END
+		|| SUBSTR(payload, 22) WHERE id = $1`, certs[1].ID)
+	if v, err := x.db.Verify(ctx, certs[1].LicenceID); v.SignatureValid || problem.CodeOf(err) != "personal.sealed" {
+		t.Errorf("a changed certificate: %+v, %v; want personal.sealed", v, err)
+	}
+	exec(t, x.db, `UPDATE certificates SET payload = (SELECT payload FROM certificates WHERE id = $1) WHERE id = $2`, first.ID, certs[1].ID)
+	if v, err := x.db.Verify(ctx, certs[1].LicenceID); v.SignatureValid || problem.CodeOf(err) != "personal.sealed" {
+		t.Errorf("another certificate's payload: %+v, %v; want personal.sealed", v, err)
+	}
+	// Whoever holds the data key too (it seals, it does not sign): a
+	// changed holder sealed properly opens, and its signature fails.
+	changed := strings.Replace(string(certs[1].Payload), "赵六", "赵七", 1)
+	if changed == string(certs[1].Payload) {
+		t.Fatal("the certificate's payload does not name 赵六")
+	}
+	exec(t, x.db, `UPDATE certificates SET payload = $1 WHERE id = $2`, x.db.Keyring().Seal("certificates.payload:"+certs[1].Number, changed), certs[1].ID)
+	if v, err := x.db.Verify(ctx, certs[1].LicenceID); err != nil || v.SignatureValid {
+		t.Errorf("a changed certificate sealed with the key: %+v, %v; want its signature invalid", v, err)
 	}
 	if _, err := x.db.Verify(ctx, "1.2.156.3005.2.nothing"); problem.KindOf(err) != problem.NotFound {
 		t.Errorf("an unknown identifier: %v", err)

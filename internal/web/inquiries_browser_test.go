@@ -23,8 +23,8 @@ func TestBrowserRegisterInquiry(t *testing.T) {
 	const buyerID = "652301199003071231" // zhangwei
 	var unitNo string
 	if err := env.Raw.QueryRow(`SELECT u.unit_no FROM register_holders h JOIN register_entries e ON e.id = h.entry_id JOIN units u ON u.id = e.unit_id
-		WHERE h.id_number = $1 AND e.kind = 'ownership' AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id)
-		ORDER BY e.id LIMIT 1`, buyerID).Scan(&unitNo); err != nil {
+		WHERE h.id_index = (SELECT id_index FROM users WHERE username = 'zhangwei') AND e.kind = 'ownership'
+		AND NOT EXISTS (SELECT 1 FROM register_entries x WHERE x.ends_entry = e.id) ORDER BY e.id LIMIT 1`).Scan(&unitNo); err != nil {
 		t.Fatalf("the demo buyer's registered flat: %v", err)
 	}
 	b := webtest.Browser(t)

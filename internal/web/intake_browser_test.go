@@ -111,13 +111,21 @@ func TestBrowserCounterIntake(t *testing.T) {
 	if flash := webtest.Text(t, s.b, ".alert.ok"); !strings.Contains(flash, "已受理，受理号 652301-") {
 		t.Errorf("after putting it right: %q", flash)
 	}
+	var appID int64
 	var applicantsStored string
-	if err := env.Raw.QueryRowContext(ctx, `SELECT a.applicants FROM applications a JOIN services s ON s.application_id = a.id
-		WHERE s.unit_id = (SELECT id FROM units WHERE unit_no = $1)`, unitNo).Scan(&applicantsStored); err != nil {
+	if err := env.Raw.QueryRowContext(ctx, `SELECT a.id, a.applicants FROM applications a JOIN services s ON s.application_id = a.id
+		WHERE s.unit_id = (SELECT id FROM units WHERE unit_no = $1)`, unitNo).Scan(&appID, &applicantsStored); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(applicantsStored, rightID) {
-		t.Errorf("stored applicants %s, want 马建华 with %s", applicantsStored, rightID)
+	if strings.Contains(applicantsStored, rightID) || !strings.Contains(applicantsStored, "马建华") {
+		t.Errorf("stored applicants %s, want 马建华 with the number sealed", applicantsStored)
+	}
+	a, err := env.DB.Application(ctx, appID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Applicants) != 1 || a.Applicants[0].Name != "马建华" || a.Applicants[0].IDNumber != rightID {
+		t.Errorf("applicants read back %+v, want 马建华 with %s", a.Applicants, rightID)
 	}
 }
 

@@ -17,6 +17,7 @@ import (
 
 	"handover/internal/courier"
 	"handover/internal/exchange"
+	"handover/internal/store"
 	"handover/internal/web/webtest"
 )
 
@@ -68,8 +69,13 @@ func TestBrowserPartnerSecretRotation(t *testing.T) {
 		seq++
 		now := env.Clock.Now().UTC()
 		var id int64
-		if err := env.Raw.QueryRow(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES ('contract.filed', $1, '652301', '{}', $2) RETURNING id`,
-			fmt.Sprintf("unit:%d", seq), now).Scan(&id); err != nil {
+		agg := fmt.Sprintf("unit:%d", seq)
+		payload, err := store.SealedEventPayload(env.DB.Keyring(), agg, "{}")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := env.Raw.QueryRow(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at) VALUES ('contract.filed', $1, '652301', $2, $3) RETURNING id`,
+			agg, payload, now).Scan(&id); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := env.Raw.Exec(`INSERT INTO deliveries (outbox_id, endpoint_id, aggregate, state, next_at) VALUES ($1, $2, $3, 'pending', $4)`,

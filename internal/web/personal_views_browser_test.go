@@ -15,15 +15,16 @@ import (
 // the buyer's own look at their contract are not.
 func TestBrowserBuyerSeesWhoViewedTheirData(t *testing.T) {
 	env := webtest.StartDemo(t)
-	var idNumber string
-	if err := env.Raw.QueryRow(`SELECT id_number FROM users WHERE username = 'zhangwei'`).Scan(&idNumber); err != nil {
+	// Numbers are sealed; the blind index finds the same person's rows.
+	var index string
+	if err := env.Raw.QueryRow(`SELECT id_index FROM users WHERE username = 'zhangwei'`).Scan(&index); err != nil {
 		t.Fatal(err)
 	}
 	var own, other int64
-	if err := env.Raw.QueryRow(`SELECT contract_id FROM contract_buyers WHERE id_number = $1 ORDER BY contract_id LIMIT 1`, idNumber).Scan(&own); err != nil {
+	if err := env.Raw.QueryRow(`SELECT contract_id FROM contract_buyers WHERE id_index = $1 ORDER BY contract_id LIMIT 1`, index).Scan(&own); err != nil {
 		t.Fatal(err)
 	}
-	if err := env.Raw.QueryRow(`SELECT contract_id FROM contract_buyers WHERE id_number <> $1 ORDER BY contract_id LIMIT 1`, idNumber).Scan(&other); err != nil {
+	if err := env.Raw.QueryRow(`SELECT contract_id FROM contract_buyers WHERE id_index <> $1 ORDER BY contract_id LIMIT 1`, index).Scan(&other); err != nil {
 		t.Fatal(err)
 	}
 	s := &browserSession{t: t, b: webtest.Browser(t), base: env.HTTP.URL}

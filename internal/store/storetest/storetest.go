@@ -19,6 +19,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
+	"handover/internal/personal"
 	"handover/internal/store"
 )
 
@@ -63,7 +64,7 @@ func OpenWith(t testing.TB, now func() time.Time) *store.DB {
 func OpenDSN(t testing.TB, dsn string, now func() time.Time) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	db, err := store.Open(ctx, dsn, store.Options{Now: now})
+	db, err := store.Open(ctx, dsn, Options(now))
 	if err != nil {
 		t.Fatalf("open %s: %v", dsn, err)
 	}
@@ -72,6 +73,16 @@ func OpenDSN(t testing.TB, dsn string, now func() time.Time) *store.DB {
 		t.Fatalf("migrate: %v", err)
 	}
 	return db
+}
+
+// Passphrase wraps the keys of personal information of every test
+// database.
+const Passphrase = "storetest-personal"
+
+// Options are the store's options for a test database on now: its
+// personal-information keys made with Passphrase at the least cost.
+func Options(now func() time.Time) store.Options {
+	return store.Options{Now: now, Passphrase: []byte(Passphrase), KeyCost: personal.TestCost}
 }
 
 // DSN returns a fresh, empty database for t: a new SQLite file, or a new

@@ -103,7 +103,7 @@ func loadDemoTemplate() error {
 	}
 	demoTemplate.base = base
 	clock := storetest.NewClock(storetest.DefaultTime)
-	db, err := store.Open(ctx, dsn, store.Options{Now: clock.Now})
+	db, err := store.Open(ctx, dsn, storetest.Options(clock.Now))
 	if err != nil {
 		return err
 	}
