@@ -12,9 +12,10 @@ import (
 
 // personalCmd manages the keys that seal personal information at rest:
 // rotate makes a new data key and re-seals every stored value with it;
-// reseal finishes an interrupted rotation, or seals what was stored in
-// clear before the platform sealed. Both run in batches, each its own
-// transaction, so the platform keeps serving, and both can be run again.
+// reseal finishes an interrupted rotation (what a database held in clear
+// before the platform sealed is sealed at its first start). Both run in
+// batches, each its own transaction, so the platform keeps serving, and
+// both can be run again.
 func personalCmd(ctx context.Context, args []string, out io.Writer) error {
 	const use = "用法：handover personal rotate | reseal [--batch 1000]（口令取自环境变量 HANDOVER_KEY_PASSPHRASE）"
 	if len(args) == 0 || (args[0] != "rotate" && args[0] != "reseal") {

@@ -5,11 +5,13 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"time"
 
 	"handover/internal/calendar"
 	"handover/internal/demo"
+	"handover/internal/problem"
 	"handover/internal/store"
 )
 
@@ -29,10 +31,7 @@ func copiedEnv(ctx context.Context, cfg Config, from string) (*env, error) {
 		return nil, err
 	}
 	var err error
-	if e.db, err = store.Open(ctx, e.path, storeOptions(e.clock.Now)); err != nil {
-		return nil, err
-	}
-	if _, err := e.db.Migrate(ctx); err != nil {
+	if e.db, err = openScaled(ctx, e.path, e.clock.Now); err != nil {
 		return nil, err
 	}
 	if e.f, err = demo.FoundationOf(ctx, e.db); err != nil {
@@ -156,15 +155,11 @@ func measureDashboard(ctx context.Context, cfg Config, e *env, res demo.ScaleRes
 func inPlaceEnv(ctx context.Context, cfg Config, dsn string) (*env, demo.ScaleResult, error) {
 	e := &env{clock: demo.NewClock(cfg.Now)}
 	var err error
-	if e.db, err = store.Open(ctx, dsn, storeOptions(e.clock.Now)); err != nil {
+	if e.db, err = openScaled(ctx, dsn, e.clock.Now); err != nil {
 		return nil, demo.ScaleResult{}, err
 	}
 	if e.raw, err = sql.Open("pgx", dsn); err != nil {
 		e.db.Close()
-		return nil, demo.ScaleResult{}, err
-	}
-	if _, err := e.db.Migrate(ctx); err != nil {
-		e.close()
 		return nil, demo.ScaleResult{}, err
 	}
 	if e.f, err = demo.FoundationOf(ctx, e.db); err != nil {
@@ -292,4 +287,29 @@ func dashboardRounds(ctx context.Context, cfg Config, r *Result, probe, request 
 	r.Noisy = r.Spread > 0.15
 	r.Pass = r.Ratio <= r.Target && r.MedianRate < 1
 	return nil
+}
+
+// openScaled opens and migrates a database 'handover demo --scale' made:
+// its keys of personal information are the demo's (or the operator's,
+// when it was made with HANDOVER_KEY_PASSPHRASE). The dashboards read no
+// one's number, so a database whose keys are not the demo's is read
+// locked; none is made for it.
+func openScaled(ctx context.Context, dsn string, now func() time.Time) (*store.DB, error) {
+	pass := []byte(os.Getenv("HANDOVER_KEY_PASSPHRASE"))
+	if len(pass) == 0 {
+		pass = []byte(demo.KeyPassphrase)
+	}
+	db, err := store.Open(ctx, dsn, store.Options{Now: now})
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	if err := db.UnlockPersonal(ctx, pass); err != nil && problem.CodeOf(err) != "personal.locked" && problem.CodeOf(err) != "personal.no_key" {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }

@@ -53,7 +53,11 @@ func (db *DB) PutKey(ctx context.Context, actor audit.Actor, k certificate.Key) 
 // Keys lists the signing keys (the encrypted private parts included: only
 // a passphrase unlocks them).
 func (db *DB) Keys(ctx context.Context) ([]certificate.Key, error) {
-	rows, err := db.r().QueryContext(ctx, `SELECT id, jurisdiction, subject, certificate, private_key, active, created_at FROM signing_keys ORDER BY id`)
+	return db.keysOf(ctx, db.r())
+}
+
+func (db *DB) keysOf(ctx context.Context, q querier) ([]certificate.Key, error) {
+	rows, err := q.QueryContext(ctx, `SELECT id, jurisdiction, subject, certificate, private_key, active, created_at FROM signing_keys ORDER BY id`)
 	if err != nil {
 		return nil, err
 	}

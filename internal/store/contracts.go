@@ -450,8 +450,11 @@ func (tx *Tx) insertContract(ctx context.Context, c *presale.Contract, unitNo st
 		if err != nil {
 			return err
 		}
-		phone, _ := sealValue(ring, field("contract_buyers", "phone", key), b.Phone)
-		index, _ := indexOf(ring, b.IDNumber)
+		phone, err := sealValue(ring, field("contract_buyers", "phone", key), b.Phone)
+		if err != nil {
+			return err
+		}
+		index, _ := indexOf(ring, b.IDNumber) // the number sealed, the keys are unlocked
 		if _, err := tx.exec(ctx, `INSERT INTO contract_buyers (contract_id, seq, name, id_number, id_index, phone, share_num, share_den)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, c.ID, i+1, b.Name, number, index, phone, b.ShareNum, b.ShareDen); err != nil {
 			return err

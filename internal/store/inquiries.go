@@ -197,7 +197,10 @@ func (db *DB) inquire(ctx context.Context, actor audit.Actor, q inquiry.Request,
 			return err
 		}
 		index, _ := indexOf(ring, q.IDNumber)
-		sealed, _ := sealValue(ring, field("inquiries", "payload", r.Number), string(payload))
+		sealed, err := sealValue(ring, field("inquiries", "payload", r.Number), string(payload))
+		if err != nil {
+			return err
+		}
 		id, err := tx.insertID(ctx, `INSERT INTO inquiries (number, jurisdiction, unit_id, requester, name, id_number, id_index, org, purpose, basis, basis_no,
 			by_kind, lookup_key, channel, disclosed_entry, payload, signature, key_id, queried_by, queried_at)
 			VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20)`,

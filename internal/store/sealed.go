@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 
 	"handover/internal/audit"
+	"handover/internal/certificate"
 	"handover/internal/personal"
 	"handover/internal/problem"
 	"handover/internal/registry"
@@ -48,8 +50,12 @@ func (db *DB) ring() *personal.Keyring { return db.personal.Load() }
 // made after it was unlocked (by a rotation in another process).
 func (db *DB) setRing(ring *personal.Keyring) {
 	ring.Fetch(func(id int64) (personal.Key, error) {
+		// Bounded: the caller may hold a transaction, and every other
+		// connection may be held by callers waiting for this key.
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
 		var k personal.Key
-		err := db.sql.QueryRowContext(context.Background(), `SELECT id, kind, wrapped, created_at FROM personal_keys WHERE id = $1`, id).
+		err := db.sql.QueryRowContext(ctx, `SELECT id, kind, wrapped, created_at FROM personal_keys WHERE id = $1`, id).
 			Scan(&k.ID, &k.Kind, &k.Wrapped, &k.CreatedAt)
 		return k, err
 	})
@@ -135,7 +141,7 @@ func (db *DB) completeSealing(ctx context.Context) error {
 		return err
 	}
 	db.log.Info("sealing the personal information stored in clear before the platform sealed it")
-	if _, err := db.ResealPersonal(ctx, audit.System(), 1000, nil); err != nil {
+	if _, err := db.reseal(ctx, audit.System(), 1000, nil, true); err != nil {
 		return fmt.Errorf("seal the personal information stored in clear: %w", err)
 	}
 	return db.transact(ctx, audit.System(), func(tx *Tx) error {
@@ -158,6 +164,22 @@ func (db *DB) UnlockPersonal(ctx context.Context, passphrase []byte) error {
 	db.passphrase = passphrase
 	db.setRing(ring)
 	return db.completeSealing(ctx)
+}
+
+// passphraseOpensASigningKey refuses db.passphrase unless it opens one of
+// the authorities' signing keys (a database without any passes).
+func (db *DB) passphraseOpensASigningKey(ctx context.Context, tx *Tx) error {
+	keys, err := db.keysOf(ctx, tx.q())
+	if err != nil || len(keys) == 0 {
+		return err
+	}
+	for _, k := range keys {
+		if _, err := certificate.Unlock(k, db.passphrase); err == nil {
+			return nil
+		}
+	}
+	return problem.New(problem.Refused, "personal.locked",
+		"HANDOVER_KEY_PASSPHRASE 打不开本库任何一把签名密钥：为免以输错的口令加密全库个人信息，未生成个人信息密钥（请核对口令）")
 }
 
 // MakeDemoKeys makes the keys of a new database with passphrase — the
@@ -218,10 +240,16 @@ func (db *DB) makePersonalKeys(ctx context.Context, onlyEmpty bool) ([]personal.
 	err = db.transact(ctx, audit.System(), func(tx *Tx) error {
 		// Sealed values without keys: the keys were deleted, or a restore
 		// left them out. New keys would not open them; say so instead.
+		var sealed []string
+		for _, c := range sealedColumns {
+			pattern := "pi1:%"
+			if c.applicants {
+				pattern = `%"pi1:%`
+			}
+			sealed = append(sealed, `EXISTS (SELECT 1 FROM `+c.table+` WHERE `+c.column+` LIKE '`+pattern+`')`)
+		}
 		var lost, held bool
-		if err := tx.queryRow(ctx, `SELECT EXISTS (SELECT 1 FROM users WHERE id_number LIKE 'pi1:%')
-			OR EXISTS (SELECT 1 FROM contract_buyers WHERE id_number LIKE 'pi1:%') OR EXISTS (SELECT 1 FROM certificates WHERE payload LIKE 'pi1:%')`).
-			Scan(&lost); err != nil {
+		if err := tx.queryRow(ctx, `SELECT `+strings.Join(sealed, " OR ")).Scan(&lost); err != nil {
 			return err
 		}
 		if lost {
@@ -236,10 +264,15 @@ func (db *DB) makePersonalKeys(ctx context.Context, onlyEmpty bool) ([]personal.
 		if held && onlyEmpty {
 			return problem.New(problem.Refused, "personal.locked", "数据库已有数据而尚无个人信息密钥：请设置 HANDOVER_KEY_PASSPHRASE，以其生成密钥并加密已存的个人信息")
 		}
-		if !held {
-			if _, err := tx.exec(ctx, `INSERT INTO personal_sealing (id, done_at) VALUES (1, $1)`, tx.now); err != nil {
+		if held {
+			// The whole database is about to be sealed under this
+			// passphrase: a mistyped one would lock it for good. It must
+			// open a signing key of the database, where there is one.
+			if err := db.passphraseOpensASigningKey(ctx, tx); err != nil {
 				return err
 			}
+		} else if _, err := tx.exec(ctx, `INSERT INTO personal_sealing (id, done_at) VALUES (1, $1) ON CONFLICT DO NOTHING`, tx.now); err != nil {
+			return err
 		}
 		for _, k := range []personal.Key{index, data} {
 			id, err := tx.insertID(ctx, `INSERT INTO personal_keys (kind, wrapped, created_at) VALUES ($1, $2, $3)`, k.Kind, k.Wrapped, tx.now)
@@ -339,6 +372,14 @@ type Resealed struct {
 // value that does not open (moved, or changed without the key) stops it,
 // naming the row. progress, if set, is told after every batch.
 func (db *DB) ResealPersonal(ctx context.Context, actor audit.Actor, batch int, progress func(Resealed)) ([]Resealed, error) {
+	return db.reseal(ctx, actor, batch, progress, false)
+}
+
+// reseal is ResealPersonal; clearToo seals values in clear too, as the
+// first unlock of a database from before does (completeSealing). After
+// it, a value in clear was written past the store: re-sealing it would
+// launder it, so the pass stops and names the row.
+func (db *DB) reseal(ctx context.Context, actor audit.Actor, batch int, progress func(Resealed), clearToo bool) ([]Resealed, error) {
 	ring, err := db.keys()
 	if err != nil {
 		return nil, err
@@ -351,7 +392,7 @@ func (db *DB) ResealPersonal(ctx context.Context, actor audit.Actor, batch int, 
 		r := Resealed{Table: c.table, Column: c.column}
 		var cursor []any
 		for {
-			n, changed, next, err := db.resealBatch(ctx, actor, ring, c, cursor, batch)
+			n, changed, next, err := db.resealBatch(ctx, actor, ring, c, cursor, batch, clearToo)
 			if err != nil {
 				return out, fmt.Errorf("%s.%s: %w", c.table, c.column, err)
 			}
@@ -374,8 +415,8 @@ func (db *DB) ResealPersonal(ctx context.Context, actor audit.Actor, batch int, 
 // only read; one with changes is read again and written in one
 // transaction, its rows locked until it commits (PostgreSQL), so that a
 // row changed between the read and the write keeps its change.
-func (db *DB) resealBatch(ctx context.Context, actor audit.Actor, ring *personal.Keyring, c sealedColumn, cursor []any, batch int) (n, changed int, next []any, err error) {
-	n, todo, next, err := resealScan(ctx, db.r(), ring, c, cursor, batch, "")
+func (db *DB) resealBatch(ctx context.Context, actor audit.Actor, ring *personal.Keyring, c sealedColumn, cursor []any, batch int, clearToo bool) (n, changed int, next []any, err error) {
+	n, todo, next, err := resealScan(ctx, db.r(), ring, c, cursor, batch, "", clearToo)
 	if err != nil || len(todo) == 0 {
 		return n, 0, next, err
 	}
@@ -383,7 +424,7 @@ func (db *DB) resealBatch(ctx context.Context, actor audit.Actor, ring *personal
 	err = db.transact(ctx, actor, func(tx *Tx) error {
 		changed = 0
 		var err error
-		if n, todo, next, err = resealScan(ctx, tx.q(), ring, c, cursor, batch, db.forUpdate()); err != nil {
+		if n, todo, next, err = resealScan(ctx, tx.q(), ring, c, cursor, batch, db.forUpdate(), clearToo); err != nil {
 			return err
 		}
 		for _, ch := range todo {
@@ -417,7 +458,7 @@ type resealChange struct {
 
 // resealScan reads the batch rows of c after cursor and works out which
 // change; lock is appended to the query (FOR UPDATE, or "").
-func resealScan(ctx context.Context, q querier, ring *personal.Keyring, c sealedColumn, cursor []any, batch int, lock string) (n int, todo []resealChange, next []any, err error) {
+func resealScan(ctx context.Context, q querier, ring *personal.Keyring, c sealedColumn, cursor []any, batch int, lock string, clearToo bool) (n int, todo []resealChange, next []any, err error) {
 	pk := strings.Join(c.pk, ", ")
 	index := "''"
 	if c.index != "" {
@@ -446,7 +487,7 @@ func resealScan(ctx context.Context, q querier, ring *personal.Keyring, c sealed
 		}
 		n++
 		next = pkv
-		value, idx, err := reseal(ring, c, key, stored)
+		value, idx, err := reseal(ring, c, key, stored, clearToo)
 		if err != nil {
 			return 0, nil, nil, fmt.Errorf("%v: %w", pkv, err)
 		}
@@ -460,10 +501,13 @@ func resealScan(ctx context.Context, q querier, ring *personal.Keyring, c sealed
 // reseal is the stored value of c in the row of key sealed with the
 // active key, and the blind index of its number (for a column that has
 // one).
-func reseal(ring *personal.Keyring, c sealedColumn, key, stored string) (value, index string, err error) {
+func reseal(ring *personal.Keyring, c sealedColumn, key, stored string, clearToo bool) (value, index string, err error) {
 	if c.applicants {
-		value, err := resealApplicants(ring, key, stored)
+		value, err := resealApplicants(ring, key, stored, clearToo)
 		return value, "", err
+	}
+	if stored != "" && !clearToo && !personal.IsSealed(stored) {
+		return "", "", errClear
 	}
 	f := field(c.table, c.column, key)
 	clear, err := ring.Open(f, stored)
@@ -473,8 +517,8 @@ func reseal(ring *personal.Keyring, c sealedColumn, key, stored string) (value, 
 	if c.index != "" {
 		index = ring.Index(clear)
 	}
-	if personal.KeyOf(stored) == ring.Active() {
-		return stored, index, nil
+	if personal.KeyOf(stored) >= ring.Active() {
+		return stored, index, nil // sealed with this key, or a newer one another process made
 	}
 	return ring.Seal(f, clear), index, nil
 }
@@ -513,20 +557,26 @@ func applicantField(number string, i int) string {
 
 // resealApplicants is stored applicants with each number sealed by the
 // active key.
-func resealApplicants(ring *personal.Keyring, number, stored string) (string, error) {
+func resealApplicants(ring *personal.Keyring, number, stored string, clearToo bool) (string, error) {
 	var list []registry.Applicant
 	if err := json.Unmarshal([]byte(stored), &list); err != nil {
 		return stored, nil // not a list: nothing of a person's to seal
 	}
 	changed := false
 	for i := range list {
-		if list[i].IDNumber == "" || personal.KeyOf(list[i].IDNumber) == ring.Active() {
+		if list[i].IDNumber == "" {
 			continue
+		}
+		if !clearToo && !personal.IsSealed(list[i].IDNumber) {
+			return "", errClear
 		}
 		f := applicantField(number, i)
 		clear, err := ring.Open(f, list[i].IDNumber)
 		if err != nil {
 			return "", err
+		}
+		if personal.KeyOf(list[i].IDNumber) >= ring.Active() {
+			continue
 		}
 		list[i].IDNumber, changed = ring.Seal(f, clear), true
 	}

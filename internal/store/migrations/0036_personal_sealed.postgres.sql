@@ -14,10 +14,16 @@ BEGIN
 	IF TG_OP = 'DELETE' OR (to_jsonb(OLD) - TG_ARGV) IS DISTINCT FROM (to_jsonb(NEW) - TG_ARGV) THEN
 		RAISE EXCEPTION '% is append-only', TG_TABLE_NAME;
 	END IF;
-	-- A sealed column takes a sealed value only (its blind index aside).
+	-- A sealed column takes a sealed value only; its blind index changes
+	-- only with the number it indexes (the first sealing of a database
+	-- from before), never alone.
 	FOREACH col IN ARRAY TG_ARGV LOOP
 		val := to_jsonb(NEW) ->> col;
-		IF col NOT LIKE '%\_index' AND val <> '' AND val NOT LIKE 'pi1:%' THEN
+		IF col LIKE '%\_index' THEN
+			IF val IS DISTINCT FROM (to_jsonb(OLD) ->> col) AND (to_jsonb(NEW) ->> 'id_number') IS NOT DISTINCT FROM (to_jsonb(OLD) ->> 'id_number') THEN
+				RAISE EXCEPTION '%.% changes only with the number it indexes', TG_TABLE_NAME, col;
+			END IF;
+		ELSIF val <> '' AND val NOT LIKE 'pi1:%' THEN
 			RAISE EXCEPTION '%.% is rewritten only sealed', TG_TABLE_NAME, col;
 		END IF;
 	END LOOP;

@@ -42,3 +42,10 @@ CREATE TRIGGER inquiries_sealed BEFORE UPDATE OF id_number, payload ON inquiries
 CREATE TRIGGER certificates_sealed BEFORE UPDATE OF payload ON certificates
 	WHEN NEW.payload <> '' AND NEW.payload NOT LIKE 'pi1:%'
 	BEGIN SELECT RAISE(ABORT, 'certificates.payload is rewritten only sealed'); END;
+-- A blind index changes only with the number it indexes, never alone.
+CREATE TRIGGER register_holders_index BEFORE UPDATE OF id_index ON register_holders
+	WHEN NEW.id_index IS NOT OLD.id_index AND NEW.id_number IS OLD.id_number
+	BEGIN SELECT RAISE(ABORT, 'register_holders.id_index changes only with the number it indexes'); END;
+CREATE TRIGGER inquiries_index BEFORE UPDATE OF id_index ON inquiries
+	WHEN NEW.id_index IS NOT OLD.id_index AND NEW.id_number IS OLD.id_number
+	BEGIN SELECT RAISE(ABORT, 'inquiries.id_index changes only with the number it indexes'); END;
