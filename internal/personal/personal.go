@@ -17,6 +17,7 @@ import (
 	"crypto/cipher"
 	"crypto/hmac"
 	"crypto/rand"
+	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -44,6 +45,11 @@ type Key struct {
 	Kind      string
 	Wrapped   string // argon2id$<time>,<memory KiB>,<threads>$<salt>$<nonce‖sealed key>, base64
 	CreatedAt time.Time
+	// The key itself and the SM3 of the passphrase that wrapped it, held
+	// by the process that made it: Unlock with that passphrase needs no
+	// unwrapping (no second Argon2id).
+	raw      []byte
+	madeWith [32]byte
 }
 
 // Cost is Argon2id's cost of deriving the wrapping key from a passphrase.
@@ -86,7 +92,7 @@ func NewKey(kind string, passphrase []byte, now time.Time, cost Cost) (Key, erro
 	rand.Read(nonce)
 	sealed := aead.Seal(nonce, nonce, raw, []byte(kind))
 	enc := base64.RawStdEncoding
-	return Key{Kind: kind, CreatedAt: now, Wrapped: fmt.Sprintf("argon2id$%d,%d,%d$%s$%s",
+	return Key{Kind: kind, CreatedAt: now, raw: raw, madeWith: sm3.Sum(passphrase), Wrapped: fmt.Sprintf("argon2id$%d,%d,%d$%s$%s",
 		cost.Time, cost.Memory, cost.Threads, enc.EncodeToString(salt), enc.EncodeToString(sealed))}, nil
 }
 
@@ -151,9 +157,12 @@ type Keyring struct {
 func Unlock(keys []Key, passphrase []byte) (*Keyring, error) {
 	k := &Keyring{data: map[int64]cipher.AEAD{}}
 	for _, key := range keys {
-		raw, err := unwrap(key, passphrase)
-		if err != nil {
-			return nil, err
+		raw := key.raw
+		if made := sm3.Sum(passphrase); raw == nil || subtle.ConstantTimeCompare(made[:], key.madeWith[:]) != 1 {
+			var err error
+			if raw, err = unwrap(key, passphrase); err != nil {
+				return nil, err
+			}
 		}
 		switch key.Kind {
 		case DataKey:

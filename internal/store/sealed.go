@@ -274,19 +274,21 @@ func (db *DB) makePersonalKeys(ctx context.Context, onlyEmpty bool) ([]personal.
 		} else if _, err := tx.exec(ctx, `INSERT INTO personal_sealing (id, done_at) VALUES (1, $1) ON CONFLICT DO NOTHING`, tx.now); err != nil {
 			return err
 		}
-		for _, k := range []personal.Key{index, data} {
-			id, err := tx.insertID(ctx, `INSERT INTO personal_keys (kind, wrapped, created_at) VALUES ($1, $2, $3)`, k.Kind, k.Wrapped, tx.now)
-			if err != nil {
+		for _, k := range []*personal.Key{&index, &data} {
+			if k.ID, err = tx.insertID(ctx, `INSERT INTO personal_keys (kind, wrapped, created_at) VALUES ($1, $2, $3)`, k.Kind, k.Wrapped, tx.now); err != nil {
 				return err
 			}
-			tx.Audit("personal.key_create", "personal_key", id, map[string]any{"kind": k.Kind})
+			tx.Audit("personal.key_create", "personal_key", k.ID, map[string]any{"kind": k.Kind})
 		}
 		return nil
 	})
-	if err != nil && !isUniqueViolation(err) {
+	if err == nil {
+		return []personal.Key{index, data}, nil // held in memory: unlocking them costs no unwrapping
+	}
+	if !isUniqueViolation(err) {
 		return nil, err
 	}
-	return db.personalKeys(ctx)
+	return db.personalKeys(ctx) // another process made them first
 }
 
 // RotatePersonalKey makes a new data key, wrapped with the passphrase the
