@@ -331,15 +331,13 @@ func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *
 		return err
 	}
 	a.Number = registry.ApplicationNumber(a.Jurisdiction, today.Year(), int(seq))
-	if tx.db.ring() == nil && slices.ContainsFunc(a.Applicants, func(p registry.Applicant) bool { return p.IDNumber != "" }) {
-		return errLocked
+	// An application names people (applicants, and holders in its
+	// services' particulars): it is written sealed, or not at all.
+	ring, err := tx.db.keys()
+	if err != nil {
+		return err
 	}
-	names := "[]"
-	if tx.db.ring() != nil {
-		names = sealApplicants(tx.db.ring(), a.Number, a.Applicants)
-	} else if b, err := json.Marshal(a.Applicants); err == nil {
-		names = string(b)
-	}
+	names := sealApplicants(ring, a.Number, a.Applicants)
 	if a.ID, err = tx.insertID(ctx, `INSERT INTO applications (number, jurisdiction, project_id, applicants, agent, source, state, created_by, created_at)
 		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)`, a.Number, a.Jurisdiction, a.ProjectID, names, a.Agent, a.Source, tx.actor.UserID, tx.now); err != nil {
 		return err
