@@ -11,7 +11,7 @@ import (
 )
 
 // The demo prefecture takes most of this package's test time to load, so
-// the tests that read it share one load per test binary (sharedDemo); the
+// the tests that read it share one copy per test binary (sharedDemo); the
 // records they write are their own (a new contract, application or
 // endpoint), which no other test reads. A test that needs a prefecture
 // nobody else has touched calls startDemo.
@@ -40,12 +40,15 @@ func sharedDemo(t testing.TB) *webtest.Env {
 	return shared.env
 }
 
+// TestMain loads the demo through webtest's template, which a run's test
+// binaries may share (webtest.EnvShared), and closes the shared demo
+// before the template goes.
 func TestMain(m *testing.M) {
-	code := m.Run()
-	if shared.tb != nil {
-		shared.tb.cleanup()
-	}
-	os.Exit(code)
+	webtest.Main(m, func() {
+		if shared.tb != nil {
+			shared.tb.cleanup()
+		}
+	})
 }
 
 // fixtureTB is the testing.TB the shared fixture is built with: it outlives

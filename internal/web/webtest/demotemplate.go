@@ -9,6 +9,8 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -25,22 +27,39 @@ import (
 // every test still starts from the same state and changes only its copy.
 // Without Main, StartDemo loads the demo for each test.
 
+//
+// One run of the test command may share the template between its test
+// binaries too: with EnvShared set to a name for the run, the first binary
+// to need the demo loads it, holding a lock file, and the others wait for
+// it and copy it. The template then outlives the binaries; whoever chose
+// the name removes it (.ci/run does, at its end). A name is for one source
+// tree: the template is not loaded again when the code changes.
+
+// EnvShared names the demo template a run's test binaries share: letters,
+// digits and underscores. Unset, each binary loads its own.
+const EnvShared = "HANDOVER_TEST_DEMO"
+
 // demoTemplate is the demo loaded once for this test binary. It is
 // package state because it must outlive every test; Main removes it.
 var demoTemplate struct {
 	once   sync.Once
 	main   bool      // Main runs this binary's tests
+	shared bool      // the template is the run's (EnvShared), not this binary's
 	base   string    // the engine's base DSN: "" for SQLite, else the PostgreSQL URL
 	source string    // the template: a SQLite file, or a PostgreSQL database's name
 	at     time.Time // the demo's clock when its load ended
 	err    error
 }
 
-// Main runs a package's tests (call it from TestMain) and then removes the
-// demo template and closes the shared Chromium, if a test used them.
-func Main(m *testing.M) {
+// Main runs a package's tests (call it from TestMain), then the package's
+// own clean-ups (after), and then removes the demo template and closes the
+// shared Chromium, if a test used them.
+func Main(m *testing.M, after ...func()) {
 	demoTemplate.main = true
 	code := m.Run()
+	for _, f := range after {
+		f()
+	}
 	removeDemoTemplate()
 	closeBrowser()
 	os.Exit(code)
@@ -54,7 +73,7 @@ func demoDSN(t testing.TB) (dsn string, at time.Time, ok bool) {
 	if !demoTemplate.main {
 		return "", time.Time{}, false
 	}
-	demoTemplate.once.Do(func() { demoTemplate.err = loadDemoTemplate() })
+	demoTemplate.once.Do(func() { demoTemplate.err = demoTemplateOnce() })
 	if err := demoTemplate.err; err != nil {
 		t.Fatalf("loading the demo template: %v", err)
 	}
@@ -81,21 +100,82 @@ func demoDSN(t testing.TB) (dsn string, at time.Time, ok bool) {
 	return pgDatabase(demoTemplate.base, name), demoTemplate.at, true
 }
 
+// demoTemplateOnce makes this binary's template, or finds the run's
+// (EnvShared) and loads it first if no other binary has.
+func demoTemplateOnce() error {
+	name := os.Getenv(EnvShared)
+	if name == "" {
+		return loadDemoTemplate("")
+	}
+	if !sharedName.MatchString(name) {
+		return fmt.Errorf("%s=%q: want letters, digits and underscores", EnvShared, name)
+	}
+	demoTemplate.shared = true
+	engine := "sqlite"
+	if os.Getenv(storetest.EnvPostgres) != "" {
+		engine = "postgres"
+	}
+	// The lock is held while loading; the note of the clock, written last,
+	// says the template is whole.
+	prefix := filepath.Join(os.TempDir(), "handover-demo-"+name+"-"+engine)
+	unlock, err := lockFile(prefix + ".lock")
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	demoTemplate.base = os.Getenv(storetest.EnvPostgres)
+	demoTemplate.source = "handover_demo_" + strings.ToLower(name)
+	if demoTemplate.base == "" {
+		demoTemplate.source = filepath.Join(prefix, "demo.db")
+	}
+	if b, err := os.ReadFile(prefix + ".at"); err == nil {
+		demoTemplate.at, err = time.Parse(time.RFC3339Nano, string(b))
+		return err
+	}
+	// A load that failed or was killed may have left a part behind.
+	if demoTemplate.base == "" {
+		os.RemoveAll(prefix)
+	} else if err := pgAdmin(demoTemplate.base, `DROP DATABASE IF EXISTS `+demoTemplate.source+` WITH (FORCE)`); err != nil {
+		return err
+	}
+	if err := loadDemoTemplate(prefix); err != nil {
+		return err
+	}
+	tmp := prefix + ".at.new"
+	if err := os.WriteFile(tmp, []byte(demoTemplate.at.Format(time.RFC3339Nano)), 0o600); err != nil {
+		return err
+	}
+	return os.Rename(tmp, prefix+".at")
+}
+
+// sharedName is what EnvShared may hold: it becomes part of a database's
+// name and of file names.
+var sharedName = regexp.MustCompile(`^[A-Za-z0-9_]{1,40}$`)
+
 // loadDemoTemplate creates the template and loads the demo into it, as
 // serve --demo does (with cheap password hashing), then closes every
-// connection to it so that it can be copied.
-func loadDemoTemplate() error {
+// connection to it so that it can be copied. A run's shared template goes
+// into dir (SQLite) or under its name (PostgreSQL); this binary's own,
+// with dir "", under a new name.
+func loadDemoTemplate(dir string) error {
 	ctx := context.Background()
 	base, dsn := os.Getenv(storetest.EnvPostgres), ""
 	if base == "" {
-		dir, err := os.MkdirTemp("", "webtest-demo-")
+		var err error
+		if dir == "" {
+			dir, err = os.MkdirTemp("", "webtest-demo-")
+		} else {
+			err = os.MkdirAll(dir, 0o700)
+		}
 		if err != nil {
 			return err
 		}
 		demoTemplate.source = filepath.Join(dir, "demo.db")
 		dsn = demoTemplate.source
 	} else {
-		demoTemplate.source = "handover_demo_" + randomHex()
+		if dir == "" {
+			demoTemplate.source = "handover_demo_" + randomHex()
+		}
 		if err := pgAdmin(base, `CREATE DATABASE `+demoTemplate.source); err != nil {
 			return fmt.Errorf("create the template database (the test role needs CREATEDB): %w", err)
 		}
@@ -123,10 +203,10 @@ func loadDemoTemplate() error {
 	return err
 }
 
-// removeDemoTemplate drops the template, if one was loaded.
+// removeDemoTemplate drops the template, if this binary loaded its own.
 func removeDemoTemplate() {
 	switch {
-	case demoTemplate.source == "":
+	case demoTemplate.source == "" || demoTemplate.shared:
 	case demoTemplate.base == "":
 		os.RemoveAll(filepath.Dir(demoTemplate.source))
 	default:
