@@ -79,7 +79,7 @@ func TestTwoServersDeliverOnceInOrder(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rv := &slowReceiver{delay: 100 * time.Millisecond, got: map[int64]int{}, order: map[string][]int64{}, active: map[string]bool{}}
+	rv := &slowReceiver{delay: 150 * time.Millisecond, got: map[int64]int{}, order: map[string][]int64{}, active: map[string]bool{}}
 	srv := httptest.NewServer(rv)
 	defer srv.Close()
 	ep, err := a.PutEndpoint(ctx, audit.System(), exchange.Endpoint{OrgID: f.Orgs["652301/tax"].ID, Name: "税务征管系统", URL: srv.URL,
@@ -109,10 +109,15 @@ func TestTwoServersDeliverOnceInOrder(t *testing.T) {
 		}
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	// 32 claimed, 2 at a time, 100 ms each: the last of a claim is sent
-	// 1.5 s or more after it, long after a 600 ms lease has run out; each
-	// post has 300 ms (half the lease) for the partner's 100.
-	lease := 600 * time.Millisecond
+	// 32 claimed, 2 at a time, 150 ms each: the last of a claim is sent
+	// 2.3 s or more after it, long after a 1.5 s lease has run out. Each
+	// post has 750 ms (half the lease) for the partner's 150, and its
+	// answer the other 750 ms to be recorded before the lease runs out: a
+	// machine stalled longer than that between the partner's answer and
+	// its record (two CI runs on two cores stalled 300 ms) would let the
+	// other server send the event again, which is what the idempotency
+	// key is for, but not what this test counts.
+	lease := 1500 * time.Millisecond
 	var wg sync.WaitGroup
 	for _, c := range []*courier.Courier{
 		{DB: a, Client: srv.Client(), Log: log, Now: time.Now, Lease: lease, Parallel: 2},
