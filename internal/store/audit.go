@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"handover/internal/access"
@@ -27,16 +28,54 @@ func (db *DB) ensureAuditHeads(ctx context.Context) error {
 // flushAudit appends the transaction's queued events to one lane's chain.
 // It runs last, just before commit, so the lane head is locked for as short
 // a time as possible.
+//
+// The head is usually the one this process last wrote (heads): the events
+// are chained from it and the head moved on in one statement that matches
+// it exactly (seq and hash), which also takes the head's lock. The head
+// is then what the events were chained from, and stays so until the
+// commit, as if it had been read locked. When it is not (another process
+// or transaction wrote the lane since, this process's write was rolled
+// back, or someone changed the head), the statement changes nothing and
+// the head is read, locked, as before.
 func (tx *Tx) flushAudit(ctx context.Context) error {
 	if len(tx.events) == 0 {
 		return nil
 	}
 	lane := audit.LaneOf(tx.events[0].RecordType, tx.events[0].RecordID)
+	if h, ok := tx.db.heads.get(lane); ok {
+		seq, last := tx.chainEvents(lane, h.seq, h.hash)
+		res, err := tx.exec(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE lane = $3 AND seq = $4 AND hash = $5`,
+			seq, last, lane, h.seq, h.hash)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			if err != nil {
+				return err
+			}
+			tx.db.heads.put(lane, seq, last)
+			return tx.insertAuditEvents(ctx)
+		}
+	}
 	var seq int64
 	var prev []byte
 	if err := tx.queryRow(ctx, `SELECT seq, hash FROM audit_heads WHERE lane = $1`+tx.db.forUpdate(), lane).Scan(&seq, &prev); err != nil {
 		return fmt.Errorf("lock audit lane %d: %w", lane, err)
 	}
+	seq, last := tx.chainEvents(lane, seq, prev)
+	if err := tx.insertAuditEvents(ctx); err != nil {
+		return err
+	}
+	if _, err := tx.exec(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE lane = $3`, seq, last, lane); err != nil {
+		return err
+	}
+	tx.db.heads.put(lane, seq, last)
+	return nil
+}
+
+// chainEvents numbers and hashes the queued events after a lane's head
+// (seq, prev) and returns the new head.
+func (tx *Tx) chainEvents(lane int, seq int64, prev []byte) (int64, []byte) {
 	for i := range tx.events {
 		e := &tx.events[i]
 		seq++
@@ -44,11 +83,38 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 		e.Hash = audit.Compute(prev, e)
 		prev = e.Hash
 	}
-	if err := tx.insertAuditEvents(ctx); err != nil {
-		return err
+	return seq, prev
+}
+
+// auditHeads remembers the head of each lane this process last wrote. It
+// is a guess that saves the read of the head, never trusted: flushAudit
+// moves the head only where it still is what was remembered. A guess
+// written by a transaction that then rolled back costs the next one that
+// read.
+type auditHeads struct {
+	mu sync.Mutex
+	m  map[int]auditHead
+}
+
+type auditHead struct {
+	seq  int64
+	hash []byte
+}
+
+func (h *auditHeads) get(lane int) (auditHead, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	v, ok := h.m[lane]
+	return v, ok
+}
+
+func (h *auditHeads) put(lane int, seq int64, hash []byte) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.m == nil {
+		h.m = map[int]auditHead{}
 	}
-	_, err := tx.exec(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE lane = $3`, seq, prev, lane)
-	return err
+	h.m[lane] = auditHead{seq, hash}
 }
 
 // insertAuditEvents writes the queued events in one multi-row INSERT.

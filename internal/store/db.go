@@ -61,6 +61,7 @@ type DB struct {
 	now    func() time.Time
 	stmts  sync.Map // query text → *sql.Stmt (SQLite only)
 	nstmts atomic.Int64
+	heads  auditHeads // the audit lanes' heads this process last wrote
 	// writer runs every write transaction on SQLite, committing those that
 	// wait together in one durable commit (group.go); nil on PostgreSQL.
 	// Waiting for it holds no connection, so a transaction that needs a

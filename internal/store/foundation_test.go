@@ -352,6 +352,59 @@ func TestAuditChain(t *testing.T) {
 	}
 }
 
+// Each handle remembers the lane heads it wrote and moves a head only where
+// it still is what it remembers. Two handles on one database (two
+// servers), one lane, writing in turn and at once: every write finds the
+// head the other moved, and the chain stays one unbroken line per lane.
+func TestAuditHeadsOfTwoWriters(t *testing.T) {
+	dsn := storetest.DSN(t)
+	a := storetest.OpenDSN(t, dsn, time.Now)
+	b := storetest.OpenDSN(t, dsn, time.Now)
+	ctx := context.Background()
+	v0, err := a.VerifyAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// One record: every event of it goes to the same lane.
+	write := func(db *store.DB, i int) error {
+		return db.RecordAudit(ctx, audit.System(), "test.turn", "turn", 1, map[string]any{"i": i})
+	}
+	for i := range 10 {
+		for _, db := range []*store.DB{a, b, b, a} {
+			if err := write(db, i); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 40)
+	for _, db := range []*store.DB{a, b} {
+		for w := range 4 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 5 {
+					errs <- write(db, 100*w+i)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	v, err := b.VerifyAudit(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if br, broken := v.First(); broken || v.Count != v0.Count+80 {
+		t.Errorf("after 80 events from two handles: broken=%v %v, count %d; want intact with %d", broken, br, v.Count, v0.Count+80)
+	}
+}
+
 // A database administrator who disables the triggers can still change rows;
 // verification then names the first broken event.
 func TestAuditTamperDetected(t *testing.T) {
