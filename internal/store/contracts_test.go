@@ -349,16 +349,19 @@ func TestFilingStatementBound(t *testing.T) {
 	if commits-commits0 != 1 {
 		t.Errorf("filing made %d commits, want 1", commits-commits0)
 	}
-	// 25 on PostgreSQL (24 and the unit's row lock): the contract and its
+	// 23 on PostgreSQL (22 and the unit's row lock): the contract with its
 	// buyers, the unit with its building and project, the permit, the
 	// unit's status (locks, contract, handover, book), the parties with the
 	// listing and its effect in one; two numbers, two entries and their
 	// holders, the two proofs due (one statement), the materials, the
 	// contract; the outbox and its deliveries, the building's version, the
-	// audit lane.
-	const bound = 25
+	// audit lane's events and its head (read only when this process did not
+	// write it last).
+	const bound = 23
 	if n := stmts - stmts0; n > bound {
 		t.Errorf("filing with a loan ran %d statements, want at most %d", n, bound)
+	} else {
+		t.Logf("filing with a loan ran %d statements", n)
 	}
 }
 

@@ -59,14 +59,17 @@ func (tx *Tx) record(ctx context.Context, e registry.Entry, jurisdiction string,
 		return e, err
 	}
 	e.ID = id
+	holders := make([][]any, 0, len(e.Holders))
 	for i, h := range e.Holders {
 		number, err := sealValue(ring, field("register_holders", "id_number", pair(id, i+1)), h.IDNumber)
 		if err != nil {
 			return e, err
 		}
 		index, _ := indexOf(ring, h.IDNumber)
-		if _, err := tx.exec(ctx, `INSERT INTO register_holders (entry_id, seq, name, id_kind, id_number, id_index, share_num, share_den)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, id, i+1, h.Name, h.IDKind, number, index, h.ShareNum, h.ShareDen); err != nil {
+		holders = append(holders, []any{id, i + 1, h.Name, h.IDKind, number, index, h.ShareNum, h.ShareDen})
+	}
+	if len(holders) > 0 {
+		if err := tx.insertValues(ctx, "register_holders", "entry_id, seq, name, id_kind, id_number, id_index, share_num, share_den", "", holders); err != nil {
 			return e, err
 		}
 	}
