@@ -94,23 +94,17 @@ func loadBuyerGroup(ctx context.Context, ring *personal.Keyring, q querier, byID
 		if err := rows.Scan(&id, &seq, &b.Name, &b.IDNumber, &b.Phone, &b.ShareNum, &b.ShareDen, &confirmed); err != nil {
 			return err
 		}
-		if err := openBuyer(ring, id, seq, &b); err != nil {
+		var err error
+		if b.IDNumber, err = openValue(ring, field("contract_buyers", "id_number", pair(id, seq)), b.IDNumber); err != nil {
+			return err
+		}
+		if b.Phone, err = openValue(ring, field("contract_buyers", "phone", pair(id, seq)), b.Phone); err != nil {
 			return err
 		}
 		b.Confirmed = confirmed.Time
 		byID[id].Buyers = append(byID[id].Buyers, b)
 	}
 	return rows.Err()
-}
-
-// openBuyer opens the sealed number and phone of buyer seq of contract id.
-func openBuyer(ring *personal.Keyring, id, seq int64, b *presale.Buyer) error {
-	var err error
-	if b.IDNumber, err = openValue(ring, field("contract_buyers", "id_number", pair(id, seq)), b.IDNumber); err != nil {
-		return err
-	}
-	b.Phone, err = openValue(ring, field("contract_buyers", "phone", pair(id, seq)), b.Phone)
-	return err
 }
 
 // ContractTarget is the access target of a contract.
@@ -132,52 +126,12 @@ func (db *DB) contractWhere(ctx context.Context, q querier, where string, arg an
 }
 
 func lockContract(ctx context.Context, tx *Tx, id int64) (presale.Contract, error) {
-	// The contract and its buyers in one statement: every change of a
-	// contract starts here. The contract's row repeats on each buyer's.
-	rows, err := tx.query(ctx, `SELECT `+contractColumns+`, b.seq, b.name, b.id_number, b.phone, b.share_num, b.share_den, b.confirmed_at
-		FROM contracts c LEFT JOIN contract_buyers b ON b.contract_id = c.id WHERE c.id = $1 ORDER BY b.seq`+tx.db.forUpdateOf("c"), id)
+	c, err := scanContract(tx.queryRow(ctx, `SELECT `+contractColumns+` FROM contracts c WHERE c.id = $1`+tx.db.forUpdate(), id))
 	if err != nil {
-		return presale.Contract{}, err
+		return c, notFound(err, "contract.not_found", "合同不存在")
 	}
-	defer rows.Close()
-	var c presale.Contract
-	var buyers []presale.Buyer
-	found := false
-	for rows.Next() {
-		var seq, num, den sql.NullInt64
-		var name, number, phone sql.NullString
-		var confirmed sql.NullTime
-		if c, err = scanContract(scanAlso{rows, []any{&seq, &name, &number, &phone, &num, &den, &confirmed}}); err != nil {
-			return c, err
-		}
-		found = true
-		if !seq.Valid {
-			continue // no buyers
-		}
-		b := presale.Buyer{Name: name.String, IDNumber: number.String, Phone: phone.String, ShareNum: num.Int64, ShareDen: den.Int64, Confirmed: confirmed.Time}
-		if err := openBuyer(tx.db.ring(), c.ID, seq.Int64, &b); err != nil {
-			return c, err
-		}
-		buyers = append(buyers, b)
-	}
-	if err := rows.Err(); err != nil {
-		return c, err
-	}
-	if !found {
-		return c, problem.New(problem.NotFound, "contract.not_found", "合同不存在")
-	}
-	c.Buyers = buyers
-	return c, nil
+	return c, loadBuyers(ctx, tx.db.ring(), tx.q(), []*presale.Contract{&c})
 }
-
-// scanAlso scans a row's leading columns with the wrapped Scan's
-// destinations and the rest into more.
-type scanAlso struct {
-	r    interface{ Scan(...any) error }
-	more []any
-}
-
-func (s scanAlso) Scan(dest ...any) error { return s.r.Scan(append(dest, s.more...)...) }
 
 // ContractQuery filters ListContracts.
 type ContractQuery struct {

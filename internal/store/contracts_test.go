@@ -340,6 +340,17 @@ func TestFilingStatementBound(t *testing.T) {
 	if _, err := x.db.FileContract(ctx, x.dev, cs[0].ID); err != nil {
 		t.Fatal(err)
 	}
+	// This handle last moved the head of every audit lane, as a server
+	// that is the only writer has: the filing's events are chained from the
+	// head it remembers, without reading it.
+	for i, warm := 0, map[int]bool{}; len(warm) < audit.Lanes; i++ {
+		if lane := audit.LaneOf("contract", fmt.Sprint(-i)); !warm[lane] {
+			warm[lane] = true
+			if err := x.db.RecordAudit(ctx, audit.System(), "contract.view", "contract", -i, nil); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	c := cs[1]
 	commits0, stmts0 := x.db.WriteStats()
 	if _, err := x.db.FileContract(ctx, x.dev, c.ID); err != nil {
@@ -349,19 +360,19 @@ func TestFilingStatementBound(t *testing.T) {
 	if commits-commits0 != 1 {
 		t.Errorf("filing made %d commits, want 1", commits-commits0)
 	}
-	// 23 on PostgreSQL (22 and the unit's row lock): the contract with its
-	// buyers, the unit with its building and project, the permit, the
-	// unit's status (locks, contract, handover, book), the parties with the
-	// listing and its effect in one; two numbers, two entries and their
-	// holders, the two proofs due (one statement), the materials, the
-	// contract; the outbox and its deliveries, the building's version, the
-	// audit lane's events and its head (read only when this process did not
-	// write it last).
-	const bound = 23
+	// 23 on SQLite: the contract and its buyers, the unit with its building
+	// and project, the permit, the unit's status (locks, contract, handover,
+	// book), the parties with the listing and its effect in one; two
+	// numbers, two entries and their holders, the two proofs due (one
+	// statement), the materials, the contract; the outbox and its
+	// deliveries, the building's version, the audit lane's events and its
+	// head moved (not read). PostgreSQL also takes the unit's row lock.
+	bound := int64(23)
+	if x.db.Engine() == store.Postgres {
+		bound = 24
+	}
 	if n := stmts - stmts0; n > bound {
 		t.Errorf("filing with a loan ran %d statements, want at most %d", n, bound)
-	} else {
-		t.Logf("filing with a loan ran %d statements", n)
 	}
 }
 
