@@ -26,7 +26,6 @@ import (
 // copy (a file copy on SQLite, CREATE DATABASE … TEMPLATE on PostgreSQL):
 // every test still starts from the same state and changes only its copy.
 // Without Main, StartDemo loads the demo for each test.
-
 //
 // One run of the test command may share the template between its test
 // binaries too: with EnvShared set to a name for the run, the first binary
@@ -129,7 +128,7 @@ func demoTemplateOnce() error {
 		demoTemplate.source = filepath.Join(prefix, "demo.db")
 	}
 	if b, err := os.ReadFile(prefix + ".at"); err == nil {
-		demoTemplate.at, err = time.Parse(time.RFC3339Nano, string(b))
+		demoTemplate.at, err = readClock(string(b))
 		return err
 	}
 	// A load that failed or was killed may have left a part behind.
@@ -142,10 +141,30 @@ func demoTemplateOnce() error {
 		return err
 	}
 	tmp := prefix + ".at.new"
-	if err := os.WriteFile(tmp, []byte(demoTemplate.at.Format(time.RFC3339Nano)), 0o600); err != nil {
+	if err := os.WriteFile(tmp, []byte(writeClock(demoTemplate.at)), 0o600); err != nil {
 		return err
 	}
 	return os.Rename(tmp, prefix+".at")
+}
+
+// writeClock and readClock keep the demo's clock in the note of a shared
+// template, with its zone's name (the demo's days are China Standard Time).
+func writeClock(at time.Time) string {
+	name, _ := at.Zone()
+	return at.Format(time.RFC3339Nano) + " " + name
+}
+
+func readClock(note string) (time.Time, error) {
+	text, name, _ := strings.Cut(note, " ")
+	at, err := time.Parse(time.RFC3339Nano, text)
+	if err != nil {
+		return at, err
+	}
+	_, offset := at.Zone()
+	if name == "UTC" && offset == 0 {
+		return at.UTC(), nil
+	}
+	return at.In(time.FixedZone(name, offset)), nil
 }
 
 // sharedName is what EnvShared may hold: it becomes part of a database's
