@@ -42,18 +42,7 @@ func sealedFixture(t *testing.T) (*registrationFixture, string) {
 // rawStrings is one text column of every row of a table, as stored.
 func rawStrings(t *testing.T, db *store.DB, table, column string) []string {
 	t.Helper()
-	rows, err := db.SQLForTest().Query(`SELECT COALESCE(` + column + `, '') FROM ` + table)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var out []string
-	for rows.Next() {
-		var s string
-		rows.Scan(&s)
-		out = append(out, s)
-	}
-	return out
+	return storetest.Strings(t, db.SQLForTest(), `SELECT COALESCE(`+column+`, '') FROM `+table)
 }
 
 // The columns of personal information hold sealed values only, a person

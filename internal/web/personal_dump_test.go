@@ -12,6 +12,7 @@ import (
 	"handover/internal/access"
 	"handover/internal/code"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 	"handover/internal/web/webtest"
 )
 
@@ -150,17 +151,7 @@ func dumpTables(t *testing.T, raw *sql.DB, engine store.Engine) map[string]strin
 	if engine == store.Postgres {
 		q = `SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE'`
 	}
-	var tables []string
-	rows, err := raw.Query(q)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for rows.Next() {
-		var name string
-		rows.Scan(&name)
-		tables = append(tables, name)
-	}
-	rows.Close()
+	tables := storetest.Strings(t, raw, q)
 	if len(tables) < 40 {
 		t.Fatalf("%d tables found; want the whole schema", len(tables))
 	}

@@ -160,3 +160,26 @@ func IDs(t testing.TB, db *sql.DB, query string, args ...any) []int64 {
 	}
 	return ids
 }
+
+// Strings runs on db a query of one text column and returns its values in
+// order, failing t on any error.
+func Strings(t testing.TB, db *sql.DB, query string, args ...any) []string {
+	t.Helper()
+	rows, err := db.Query(query, args...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return out
+}
