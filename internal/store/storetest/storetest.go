@@ -142,41 +142,30 @@ func Raw(t testing.TB, dsn string) *sql.DB {
 // its values in order, failing t on any error.
 func IDs(t testing.TB, db *sql.DB, query string, args ...any) []int64 {
 	t.Helper()
-	rows, err := db.Query(query, args...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer rows.Close()
-	var ids []int64
-	for rows.Next() {
-		var id int64
-		if err := rows.Scan(&id); err != nil {
-			t.Fatal(err)
-		}
-		ids = append(ids, id)
-	}
-	if err := rows.Err(); err != nil {
-		t.Fatal(err)
-	}
-	return ids
+	return column[int64](t, db, query, args...)
 }
 
 // Strings runs on db a query of one text column and returns its values in
 // order, failing t on any error.
 func Strings(t testing.TB, db *sql.DB, query string, args ...any) []string {
 	t.Helper()
+	return column[string](t, db, query, args...)
+}
+
+func column[T any](t testing.TB, db *sql.DB, query string, args ...any) []T {
+	t.Helper()
 	rows, err := db.Query(query, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer rows.Close()
-	var out []string
+	var out []T
 	for rows.Next() {
-		var s string
-		if err := rows.Scan(&s); err != nil {
+		var v T
+		if err := rows.Scan(&v); err != nil {
 			t.Fatal(err)
 		}
-		out = append(out, s)
+		out = append(out, v)
 	}
 	if err := rows.Err(); err != nil {
 		t.Fatal(err)
