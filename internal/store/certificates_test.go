@@ -328,6 +328,43 @@ func TestVerifyByLicence(t *testing.T) {
 	}
 }
 
+// The QR code's lookup is the public's hot path: once the authority's
+// certificate is known, it reads the certificate and whether its flat is
+// mortgaged or sealed in one statement, on either engine, and answers as
+// the separate reads would.
+func TestVerifyByLicenceIsOneStatement(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	c := x.contracts[2]
+	x.issue(t, x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID},
+		store.ServiceInput{Kind: registry.MortgageReg, UnitID: c.UnitID, Details: map[string]string{"bank": fmt.Sprint(x.bank), "amount": "200000"}}))
+	certs, _ := x.db.CertificatesOfUnit(ctx, c.UnitID)
+	if len(certs) != 2 {
+		t.Fatalf("certificates: %+v; want the title and the proof", certs)
+	}
+	mortgaged, sealed, err := x.db.RestrictionsForTest(ctx, c.UnitID)
+	if err != nil || !mortgaged || sealed {
+		t.Fatalf("the unit's book: mortgaged %v, sealed %v, %v; want mortgaged, not sealed", mortgaged, sealed, err)
+	}
+	for _, cert := range certs {
+		lookup := store.LicenceLookup{Licence: cert.LicenceID, Token: certificate.Token(cert.LicenceID, cert.Signature), Via: "api"}
+		if _, err := x.db.VerifyLicence(ctx, publicVisitor(), lookup); err != nil { // the authority, once
+			t.Fatal(err)
+		}
+		var n store.QueryCount
+		v, err := x.db.VerifyLicence(store.CountQueries(ctx, &n), publicVisitor(), lookup)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := n.Reads.Load() + n.InTx.Load(); got != 1 {
+			t.Errorf("%s: got %d statements, want 1", cert.Number, got)
+		}
+		if v.Limited || v.Mortgaged != mortgaged || v.Sealed != sealed || !v.SignatureValid || v.LicenceID != cert.LicenceID || v.Number != cert.Number {
+			t.Errorf("%s: got %+v; want the full answer, mortgaged %v, sealed %v, the signature valid", cert.Number, v, mortgaged, sealed)
+		}
+	}
+}
+
 // Numbers are sequential, so a found identifier must not let anyone walk
 // them: after certificate.NumberChecksPerDay wrong numbers in a day, from
 // any address, even the right number gets the status only, told why and

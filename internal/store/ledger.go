@@ -818,30 +818,66 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 // derives them from the unit's register book — the derivation every other
 // reader of a unit's state goes through. Verifying a certificate shows
 // these two and nothing else of the flat, so the book is read alone, with
-// only the columns they depend on, from a covering index
-// (register_entries_standing): one query, no table row per entry.
+// only the columns they depend on (restrictionColumns), from a covering
+// index (register_entries_standing): one query, no table row per entry.
+// Verification itself reads the book joined to the certificate
+// (readVerifiable), in the same columns.
 func unitRestrictions(ctx context.Context, q querier, unit int64, today calendar.Date) (mortgaged, sealed bool, err error) {
-	rows, err := q.QueryContext(ctx, `SELECT id, kind, reg_type, COALESCE(ends_entry, 0), end_kind, waiting, term_end
-		FROM register_entries WHERE unit_id = $1 ORDER BY id`, unit)
+	rows, err := q.QueryContext(ctx, `SELECT `+restrictionColumns("e")+` FROM register_entries e WHERE e.unit_id = $1 ORDER BY e.id`, unit)
 	if err != nil {
 		return false, false, err
 	}
 	defer rows.Close()
-	book := make([]registry.Entry, 0, 8)
+	var book restrictionBook
 	for rows.Next() {
-		e := registry.Entry{UnitID: unit}
-		var kind, end string
-		if err := rows.Scan(&e.ID, &kind, &e.RegType, &e.Ends, &end, &e.Detail.Waiting, &e.Detail.TermEnd); err != nil {
+		var e registry.Entry
+		if err := rows.Scan(book.dest(&e)...); err != nil {
 			return false, false, err
 		}
-		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)
-		book = append(book, e)
+		book.add(unit, e)
 	}
 	if err := rows.Err(); err != nil {
 		return false, false, err
 	}
-	r := registry.Standing(book, today)
-	return r.Mortgaged, ledger.Status{Register: r}.Sealed(), nil
+	mortgaged, sealed = book.standing(today)
+	return mortgaged, sealed, nil
+}
+
+// restrictionColumns are the columns of register entries e that whether a
+// unit is mortgaged or sealed depends on, each NULL-safe so that they can
+// be read from the nullable side of an outer join (no entry: id 0). They
+// are scanned by restrictionBook.dest.
+func restrictionColumns(e string) string {
+	return `COALESCE(` + e + `.id, 0), COALESCE(` + e + `.kind, ''), COALESCE(` + e + `.reg_type, 0), COALESCE(` + e + `.ends_entry, 0),
+		COALESCE(` + e + `.end_kind, ''), COALESCE(` + e + `.waiting, FALSE), COALESCE(` + e + `.term_end, '')`
+}
+
+// restrictionBook is a unit's register book read in restrictionColumns.
+type restrictionBook struct {
+	entries   []registry.Entry
+	kind, end string // the entry being scanned's kind and end kind
+}
+
+// dest are the scan destinations of restrictionColumns into e.
+func (b *restrictionBook) dest(e *registry.Entry) []any {
+	return []any{&e.ID, &b.kind, &e.RegType, &e.Ends, &b.end, &e.Detail.Waiting, &e.Detail.TermEnd}
+}
+
+// add appends the entry just scanned (none when its id is 0: a unit
+// without entries, read through an outer join).
+func (b *restrictionBook) add(unit int64, e registry.Entry) {
+	if e.ID == 0 {
+		return
+	}
+	e.UnitID, e.Kind, e.EndKind = unit, registry.Kind(b.kind), registry.EndKind(b.end)
+	b.entries = append(b.entries, e)
+}
+
+// standing is whether the unit is mortgaged and whether it is sealed on
+// today, as registry.Standing derives them.
+func (b *restrictionBook) standing(today calendar.Date) (mortgaged, sealed bool) {
+	r := registry.Standing(b.entries, today)
+	return r.Mortgaged, ledger.Status{Register: r}.Sealed()
 }
 
 // statusLoader reads the facts of unitStatuses, one query per kind of
