@@ -12,6 +12,7 @@ import (
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/certificate"
+	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -226,10 +227,7 @@ func TestCertificateNumberIsIndexed(t *testing.T) {
 func TestVerifyByLicence(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()
-	c := x.contracts[3]
-	x.issue(t, x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID},
-		store.ServiceInput{Kind: registry.MortgageReg, UnitID: c.UnitID, Details: map[string]string{"bank": fmt.Sprint(x.bank), "amount": "300000"}}))
-	certs, _ := x.db.CertificatesOfUnit(ctx, c.UnitID)
+	certs := x.mortgagedTitle(t, x.contracts[3], "300000")
 	var cert, proof store.Certificate
 	for _, c := range certs {
 		if c.Kind == certificate.Title {
@@ -328,6 +326,20 @@ func TestVerifyByLicence(t *testing.T) {
 	}
 }
 
+// mortgagedTitle registers the sale of c with a mortgage of amount to the
+// fixture's bank in one application, issues it and returns the flat's
+// certificates: the buyer's title and the bank's proof.
+func (x *registrationFixture) mortgagedTitle(t *testing.T, c presale.Contract, amount string) []store.Certificate {
+	t.Helper()
+	x.issue(t, x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID},
+		store.ServiceInput{Kind: registry.MortgageReg, UnitID: c.UnitID, Details: map[string]string{"bank": fmt.Sprint(x.bank), "amount": amount}}))
+	certs, err := x.db.CertificatesOfUnit(context.Background(), c.UnitID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return certs
+}
+
 // The QR code's lookup is the public's hot path: once the authority's
 // certificate is known, it reads the certificate and whether its flat is
 // mortgaged or sealed in one statement, on either engine, and answers as
@@ -336,9 +348,7 @@ func TestVerifyByLicenceIsOneStatement(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()
 	c := x.contracts[2]
-	x.issue(t, x.apply(t, store.ServiceInput{Kind: registry.First, UnitID: c.UnitID}, store.ServiceInput{Kind: registry.Transfer, UnitID: c.UnitID},
-		store.ServiceInput{Kind: registry.MortgageReg, UnitID: c.UnitID, Details: map[string]string{"bank": fmt.Sprint(x.bank), "amount": "200000"}}))
-	certs, _ := x.db.CertificatesOfUnit(ctx, c.UnitID)
+	certs := x.mortgagedTitle(t, c, "200000")
 	if len(certs) != 2 {
 		t.Fatalf("certificates: %+v; want the title and the proof", certs)
 	}
