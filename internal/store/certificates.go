@@ -181,7 +181,6 @@ func (db *DB) CertificatesOfService(ctx context.Context, service int64) ([]Certi
 type certificateFacts struct {
 	authorities map[string]authority
 	parcels     map[int64][]ledger.Parcel
-	units       map[int64]UnitRef
 }
 
 // authority is a jurisdiction's registration authority as a certificate
@@ -189,7 +188,7 @@ type certificateFacts struct {
 type authority struct{ name, uscc string }
 
 func newCertificateFacts() *certificateFacts {
-	return &certificateFacts{authorities: map[string]authority{}, parcels: map[int64][]ledger.Parcel{}, units: map[int64]UnitRef{}}
+	return &certificateFacts{authorities: map[string]authority{}, parcels: map[int64][]ledger.Parcel{}}
 }
 
 // licenceSeries names the numbering series of an authority's electronic
@@ -210,14 +209,7 @@ func (f *certificateFacts) authority(ctx context.Context, tx *Tx, jurisdiction s
 }
 
 func (f *certificateFacts) unit(ctx context.Context, tx *Tx, id int64) (UnitRef, error) {
-	if ref, ok := f.units[id]; ok {
-		return ref, nil
-	}
-	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, id)
-	if err == nil {
-		f.units[id] = ref
-	}
-	return ref, err
+	return tx.recordedUnit(ctx, id)
 }
 
 func (f *certificateFacts) parcelsOf(ctx context.Context, tx *Tx, project int64) ([]ledger.Parcel, error) {

@@ -30,10 +30,8 @@ import (
 	"handover/internal/calendar"
 	"handover/internal/certificate"
 	"handover/internal/code"
-	"handover/internal/identity"
 	"handover/internal/personal"
 	"handover/internal/problem"
-	"handover/internal/registry"
 )
 
 // Engine is the database engine behind a DB.
@@ -320,12 +318,9 @@ type Tx struct {
 	outbox []outboxEvent
 	// units and buildings whose 楼盘表 changed (flushTouches)
 	touchedUnits, touchedBuildings []int64
-	// jurisdictions read in this transaction, by code
-	jurisdictions map[string]identity.Jurisdiction
-	// registration policies read in this transaction, by jurisdiction (a
-	// batch records thousands of applications of one jurisdiction)
-	policies map[string]registry.Policy
-	stmts    int // statements run, for the tests that bound them
+	// facts read once per transaction (readOnce)
+	known txKnown
+	stmts int // statements run, for the tests that bound them
 	// attempt is what the transaction attempts, for recording a refusal
 	attempt attempt
 	// group: the transaction is a member of a SQLite group commit, whose

@@ -141,16 +141,9 @@ func decideUser(ctx context.Context, q querier, id int64, act access.Action) err
 }
 
 func (db *DB) jurisdictionTx(ctx context.Context, tx *Tx, code string) (identity.Jurisdiction, error) {
-	if j, ok := tx.jurisdictions[code]; ok {
-		return j, nil // read once per transaction
-	}
-	j, err := scanJurisdiction(tx.queryRow(ctx, `SELECT `+jurisdictionColumns+` FROM jurisdictions WHERE code = $1`, code))
-	if err == nil {
-		if tx.jurisdictions == nil {
-			tx.jurisdictions = map[string]identity.Jurisdiction{}
-		}
-		tx.jurisdictions[code] = j
-	}
+	j, err := readOnce(&tx.known.jurisdictions, code, func() (identity.Jurisdiction, error) {
+		return scanJurisdiction(tx.queryRow(ctx, `SELECT `+jurisdictionColumns+` FROM jurisdictions WHERE code = $1`, code))
+	})
 	if errors.Is(err, sql.ErrNoRows) {
 		return j, identity.UnknownJurisdiction(code)
 	}

@@ -39,18 +39,9 @@ func (db *DB) RegistrationPolicy(ctx context.Context, jurisdiction string) (regi
 
 // policy reads a jurisdiction's registration policy once per transaction.
 func (tx *Tx) policy(ctx context.Context, jurisdiction string) (registry.Policy, error) {
-	if p, ok := tx.policies[jurisdiction]; ok {
-		return p, nil
-	}
-	p, err := registrationPolicy(ctx, tx.q(), jurisdiction)
-	if err != nil {
-		return p, err
-	}
-	if tx.policies == nil {
-		tx.policies = map[string]registry.Policy{}
-	}
-	tx.policies[jurisdiction] = p
-	return p, nil
+	return readOnce(&tx.known.policies, jurisdiction, func() (registry.Policy, error) {
+		return registrationPolicy(ctx, tx.q(), jurisdiction)
+	})
 }
 
 // registrationPolicy reads a jurisdiction's policy from its settings.
@@ -158,7 +149,8 @@ func (tx *Tx) refuseOpenFirst(ctx context.Context, services []registry.Service) 
 		var number string
 		building := s.BuildingID
 		if s.UnitID != 0 {
-			if err := tx.queryRow(ctx, `SELECT building_id FROM units WHERE id = $1`, s.UnitID).Scan(&building); err != nil {
+			var err error
+			if building, err = tx.unitBuilding(ctx, s.UnitID); err != nil {
 				return err
 			}
 		}
@@ -255,7 +247,7 @@ func (tx *Tx) takeApplication(ctx context.Context, in ApplicationInput) (registr
 			return a, err
 		}
 	}
-	rec := appRecords{units: map[int64]UnitRef{}, sales: map[int64]int64{}}
+	rec := appRecords{sales: map[int64]int64{}}
 	for i := range a.Services {
 		s := &a.Services[i]
 		if !slices.Contains(registry.ServiceKinds, s.Kind) {
@@ -506,19 +498,11 @@ func (f *faults) err() error {
 // appRecords are the units and sales an application's services name, read
 // once for the application: a flat's transfer and mortgage name the same.
 type appRecords struct {
-	units map[int64]UnitRef
 	sales map[int64]int64 // the filed contract of a unit
 }
 
 func (r *appRecords) unit(ctx context.Context, tx *Tx, id int64) (UnitRef, error) {
-	if ref, ok := r.units[id]; ok {
-		return ref, nil
-	}
-	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, id)
-	if err == nil {
-		r.units[id] = ref
-	}
-	return ref, err
+	return tx.recordedUnit(ctx, id)
 }
 
 func (r *appRecords) sale(ctx context.Context, tx *Tx, unit int64) (int64, error) {
@@ -565,7 +549,8 @@ func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
 		building := s.BuildingID
 		if building == 0 && s.UnitID != 0 && !units[s.UnitID] {
 			units[s.UnitID] = true
-			if err := tx.queryRow(ctx, `SELECT building_id FROM units WHERE id = $1`, s.UnitID).Scan(&building); err != nil {
+			var err error
+			if building, err = tx.unitBuilding(ctx, s.UnitID); err != nil {
 				return err
 			}
 		}
@@ -603,23 +588,35 @@ func (tx *Tx) saleMaterials(ctx context.Context, contract int64, link func(kind,
 	return nil
 }
 
+// buildingMaterial is a material a building brings: its accepted survey,
+// its completion filing.
+type buildingMaterial struct{ kind, ref, note string }
+
 // buildingMaterials links a building's accepted survey and its completion
-// filing.
+// filing, read once per transaction (nothing that records a registration
+// accepts a survey or files a completion).
 func (tx *Tx) buildingMaterials(ctx context.Context, building int64, link func(kind, ref, note string)) error {
-	var survey, filing int64
-	err := tx.queryRow(ctx, `SELECT id FROM surveys WHERE building_id = $1 AND state = 'accepted' ORDER BY id DESC LIMIT 1`, building).Scan(&survey)
-	if err == nil {
-		link("survey", fmt.Sprintf("survey:%d", survey), "多测合一竣工测绘成果")
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return err
+	ms, err := readOnce(&tx.known.materials, building, func() ([]buildingMaterial, error) {
+		var ms []buildingMaterial
+		var survey, filing int64
+		err := tx.queryRow(ctx, `SELECT id FROM surveys WHERE building_id = $1 AND state = 'accepted' ORDER BY id DESC LIMIT 1`, building).Scan(&survey)
+		if err == nil {
+			ms = append(ms, buildingMaterial{"survey", fmt.Sprintf("survey:%d", survey), "多测合一竣工测绘成果"})
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		err = tx.queryRow(ctx, `SELECT filing_id FROM completion_filing_buildings WHERE building_id = $1`, building).Scan(&filing)
+		if err == nil {
+			ms = append(ms, buildingMaterial{"completion_filing", fmt.Sprintf("completion_filing:%d", filing), "工程建设项目审批管理系统：竣工验收备案"})
+		} else if !errors.Is(err, sql.ErrNoRows) {
+			return nil, err
+		}
+		return ms, nil
+	})
+	for _, m := range ms {
+		link(m.kind, m.ref, m.note)
 	}
-	err = tx.queryRow(ctx, `SELECT filing_id FROM completion_filing_buildings WHERE building_id = $1`, building).Scan(&filing)
-	if err == nil {
-		link("completion_filing", fmt.Sprintf("completion_filing:%d", filing), "工程建设项目审批管理系统：竣工验收备案")
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return err
-	}
-	return nil
+	return err
 }
 
 func stringsOf(ctx context.Context, q querier, query string, args ...any) ([]string, error) {
@@ -1275,7 +1272,7 @@ func (tx *Tx) saleOfContract(ctx context.Context, contract, unit int64) (registr
 	if err != nil {
 		return registry.Sale{}, err
 	}
-	ref, err := unitRef(ctx, tx.q(), `u.id = $1`, unit)
+	ref, err := tx.recordedUnit(ctx, unit)
 	if err != nil {
 		return registry.Sale{}, err
 	}
@@ -1323,11 +1320,12 @@ func (tx *Tx) recorded(ctx context.Context, a *registry.Application, s *registry
 
 // developerHolder is the developer as a rights holder.
 func developerHolder(ctx context.Context, tx *Tx, projectID int64) (registry.Holder, error) {
-	var h registry.Holder
-	err := tx.queryRow(ctx, `SELECT o.name, COALESCE(o.uscc, '') FROM projects p JOIN organisations o ON o.id = p.developer_org WHERE p.id = $1`,
-		projectID).Scan(&h.Name, &h.IDNumber)
-	h.IDKind = "统一社会信用代码"
-	return h, err
+	return readOnce(&tx.known.developers, projectID, func() (registry.Holder, error) {
+		h := registry.Holder{IDKind: "统一社会信用代码"}
+		err := tx.queryRow(ctx, `SELECT o.name, COALESCE(o.uscc, '') FROM projects p JOIN organisations o ON o.id = p.developer_org WHERE p.id = $1`,
+			projectID).Scan(&h.Name, &h.IDNumber)
+		return h, err
+	})
 }
 
 func holderNames(hs []registry.Holder) []string {
@@ -1349,20 +1347,25 @@ type utilityOrg struct {
 // one request per provider per transfer.
 func (tx *Tx) requestUtilities(ctx context.Context, e registry.Entry, jurisdiction string) error {
 	unit, holders := e.UnitID, e.Holders
-	rows, err := tx.query(ctx, `SELECT id, service FROM organisations WHERE kind = 'utility' AND jurisdiction = $1 ORDER BY id`, jurisdiction)
+	orgs, err := readOnce(&tx.known.utilities, jurisdiction, func() ([]utilityOrg, error) {
+		rows, err := tx.query(ctx, `SELECT id, service FROM organisations WHERE kind = 'utility' AND jurisdiction = $1 ORDER BY id`, jurisdiction)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var orgs []utilityOrg
+		for rows.Next() {
+			var o utilityOrg
+			if err := rows.Scan(&o.id, &o.service); err != nil {
+				return nil, err
+			}
+			orgs = append(orgs, o)
+		}
+		return orgs, rows.Err()
+	})
 	if err != nil {
 		return err
 	}
-	var orgs []utilityOrg
-	for rows.Next() {
-		var o utilityOrg
-		if err := rows.Scan(&o.id, &o.service); err != nil {
-			rows.Close()
-			return err
-		}
-		orgs = append(orgs, o)
-	}
-	rows.Close()
 	names := strings.Join(holderNames(holders), "、")
 	var ids []string
 	for _, h := range holders {

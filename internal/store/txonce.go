@@ -1,0 +1,61 @@
+package store
+
+import (
+	"context"
+
+	"handover/internal/identity"
+	"handover/internal/registry"
+)
+
+// readOnce returns what load reads for k, reading it once per transaction
+// and keeping it in *m. It is for facts that nothing in a transaction that
+// reads them changes — a unit's building, a project's developer, a
+// jurisdiction's utilities, a building's survey and completion filing —
+// which a batch would otherwise read again for every flat of a chunk. A
+// failed read is not kept.
+func readOnce[K comparable, V any](m *map[K]V, k K, load func() (V, error)) (V, error) {
+	if v, ok := (*m)[k]; ok {
+		return v, nil
+	}
+	v, err := load()
+	if err != nil {
+		return v, err
+	}
+	if *m == nil {
+		*m = map[K]V{}
+	}
+	(*m)[k] = v
+	return v, nil
+}
+
+// unitBuilding is the building of a unit (a unit never moves).
+func (tx *Tx) unitBuilding(ctx context.Context, unit int64) (int64, error) {
+	return readOnce(&tx.known.buildings, unit, func() (int64, error) {
+		var b int64
+		err := tx.queryRow(ctx, `SELECT building_id FROM units WHERE id = $1`, unit).Scan(&b)
+		return b, err
+	})
+}
+
+// recordedUnit is a unit with its building and project as a registration
+// records it, read once per transaction: recording and issuing change no
+// unit, building or project (the ledger's and the survey's own
+// transactions, which do, read them afresh with unitRef).
+func (tx *Tx) recordedUnit(ctx context.Context, id int64) (UnitRef, error) {
+	return readOnce(&tx.known.units, id, func() (UnitRef, error) {
+		return unitRef(ctx, tx.q(), `u.id = $1`, id)
+	})
+}
+
+// txKnown holds the facts a transaction has read once (readOnce).
+type txKnown struct {
+	jurisdictions map[string]identity.Jurisdiction // by code
+	// registration policies by jurisdiction (a batch records thousands of
+	// applications of one jurisdiction)
+	policies   map[string]registry.Policy
+	buildings  map[int64]int64              // unit → building
+	units      map[int64]UnitRef            // unit → it, its building and project, as recorded
+	developers map[int64]registry.Holder    // project → its developer as a rights holder
+	utilities  map[string][]utilityOrg      // jurisdiction → its utilities
+	materials  map[int64][]buildingMaterial // building → its accepted survey and completion filing
+}
