@@ -8,6 +8,7 @@ import (
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/registry"
 )
 
 // SQLForTest exposes the pool to this package's external tests, which play
@@ -15,9 +16,28 @@ import (
 func (db *DB) SQLForTest() *sql.DB { return db.sql }
 
 // RestrictionsForTest is what public verification reads of a unit:
-// whether it is mortgaged and whether it is sealed, today.
+// whether it is mortgaged and whether it is sealed, today, read from the
+// unit's book alone, apart from any certificate (verification reads them
+// joined to the certificate, readVerifiable): the tests compare the two.
 func (db *DB) RestrictionsForTest(ctx context.Context, unit int64) (mortgaged, sealed bool, err error) {
-	return unitRestrictions(ctx, db.r(), unit, calendar.DateOf(db.Now()))
+	rows, err := db.r().QueryContext(ctx, `SELECT `+restrictionColumns("e")+` FROM register_entries e WHERE e.unit_id = $1 ORDER BY e.id`, unit)
+	if err != nil {
+		return false, false, err
+	}
+	defer rows.Close()
+	var book restrictionBook
+	for rows.Next() {
+		var e registry.Entry
+		if err := rows.Scan(book.dest(&e)...); err != nil {
+			return false, false, err
+		}
+		book.add(unit, e)
+	}
+	if err := rows.Err(); err != nil {
+		return false, false, err
+	}
+	mortgaged, sealed = book.standing(calendar.DateOf(db.Now()))
+	return mortgaged, sealed, nil
 }
 
 // DrawForTest draws a number of a series in a transaction of its own,

@@ -813,36 +813,6 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 	return l.out, books, l.certified(ctx)
 }
 
-// unitRestrictions is whether unit is mortgaged and whether it is sealed
-// (a seal in force or waiting behind one) on today, as registry.Standing
-// derives them from the unit's register book — the derivation every other
-// reader of a unit's state goes through. Verifying a certificate shows
-// these two and nothing else of the flat, so the book is read alone, with
-// only the columns they depend on (restrictionColumns), from a covering
-// index (register_entries_standing): one query, no table row per entry.
-// Verification itself reads the book joined to the certificate
-// (readVerifiable), in the same columns.
-func unitRestrictions(ctx context.Context, q querier, unit int64, today calendar.Date) (mortgaged, sealed bool, err error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+restrictionColumns("e")+` FROM register_entries e WHERE e.unit_id = $1 ORDER BY e.id`, unit)
-	if err != nil {
-		return false, false, err
-	}
-	defer rows.Close()
-	var book restrictionBook
-	for rows.Next() {
-		var e registry.Entry
-		if err := rows.Scan(book.dest(&e)...); err != nil {
-			return false, false, err
-		}
-		book.add(unit, e)
-	}
-	if err := rows.Err(); err != nil {
-		return false, false, err
-	}
-	mortgaged, sealed = book.standing(today)
-	return mortgaged, sealed, nil
-}
-
 // restrictionColumns are the columns of register entries e that whether a
 // unit is mortgaged or sealed depends on, each NULL-safe so that they can
 // be read from the nullable side of an outer join (no entry: id 0). They
