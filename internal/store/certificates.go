@@ -176,8 +176,8 @@ func (db *DB) CertificatesOfService(ctx context.Context, service int64) ([]Certi
 // certificateFacts are what numbering and composing certificates read
 // that many of them share, read once for all the certificates made
 // together (an application's, or a batch chunk's): the registration
-// authority of a jurisdiction, a project's parcels, a unit with its
-// building and project.
+// authority of a jurisdiction, a project's parcels (a unit with its
+// building and project is read once per transaction: recordedUnit).
 type certificateFacts struct {
 	authorities map[string]authority
 	parcels     map[int64][]ledger.Parcel
@@ -208,10 +208,6 @@ func (f *certificateFacts) authority(ctx context.Context, tx *Tx, jurisdiction s
 	return a, nil
 }
 
-func (f *certificateFacts) unit(ctx context.Context, tx *Tx, id int64) (UnitRef, error) {
-	return tx.recordedUnit(ctx, id)
-}
-
 func (f *certificateFacts) parcelsOf(ctx context.Context, tx *Tx, project int64) ([]ledger.Parcel, error) {
 	if ps, ok := f.parcels[project]; ok {
 		return ps, nil
@@ -226,7 +222,7 @@ func (f *certificateFacts) parcelsOf(ctx context.Context, tx *Tx, project int64)
 // buildPayload is the certificate of an entry: its holders, the unit and
 // its location, the right, the land's term, the authority.
 func (tx *Tx) buildPayload(ctx context.Context, facts *certificateFacts, e registry.Entry, kind certificate.Kind, licence string) (certificate.Payload, error) {
-	ref, err := facts.unit(ctx, tx, e.UnitID)
+	ref, err := tx.recordedUnit(ctx, e.UnitID)
 	if err != nil {
 		return certificate.Payload{}, err
 	}

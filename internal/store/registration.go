@@ -385,7 +385,7 @@ func (tx *Tx) validateService(ctx context.Context, rec *appRecords, s *registry.
 		}
 		return scanProject(tx.queryRow(ctx, `SELECT `+projectColumns+projectFrom+` WHERE p.id = $1`, b.ProjectID))
 	}
-	ref, err := rec.unit(ctx, tx, unit)
+	ref, err := tx.recordedUnit(ctx, unit)
 	if err != nil {
 		return p, err
 	}
@@ -495,14 +495,11 @@ func (f *faults) err() error {
 	return &problem.Error{Kind: problem.Invalid, Code: f.first.Code, Message: msg, Fields: f.fields}
 }
 
-// appRecords are the units and sales an application's services name, read
-// once for the application: a flat's transfer and mortgage name the same.
+// appRecords are the sales an application's services name, read once for
+// the application: a flat's transfer and mortgage name the same (the units
+// are read once per transaction: recordedUnit).
 type appRecords struct {
 	sales map[int64]int64 // the filed contract of a unit
-}
-
-func (r *appRecords) unit(ctx context.Context, tx *Tx, id int64) (UnitRef, error) {
-	return tx.recordedUnit(ctx, id)
 }
 
 func (r *appRecords) sale(ctx context.Context, tx *Tx, unit int64) (int64, error) {
