@@ -22,6 +22,7 @@ import (
 	"handover/internal/courier"
 	"handover/internal/demo"
 	"handover/internal/jobs"
+	"handover/internal/priority"
 	"handover/internal/problem"
 	"handover/internal/registerlog"
 	"handover/internal/server"
@@ -54,7 +55,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if !db.PersonalUnlocked() {
 		log.Warn("personal information locked: set HANDOVER_KEY_PASSPHRASE to read and write ID and phone numbers")
 	}
-	srv, worker, err := assemble(ctx, db, &c, withDemo, log)
+	h, worker, err := assemble(ctx, db, &c, withDemo, log)
 	if err != nil {
 		return err
 	}
@@ -62,7 +63,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	return serveUntilDone(ctx, ln, srv.Handler(), worker, db, log, out)
+	return serveUntilDone(ctx, ln, h, worker, db, log, out)
 }
 
 // serveConfig reads serve's flags (and their environment variables) into
@@ -120,8 +121,10 @@ func parsePublicLimit(perSecond, burst string) (web.PublicLimit, error) {
 
 // assemble wires the server and the worker on db: the working-day
 // calendar, the base URL (the listen address when none is given), the
-// unlocked signing keys and the worker's jobs.
-func assemble(ctx context.Context, db *store.DB, c *Config, withDemo bool, log *slog.Logger) (*server.Server, *jobs.Worker, error) {
+// unlocked signing keys and the worker's jobs. The worker's long batches
+// give way to the server's requests (package priority), so that a clerk's
+// page answers as fast while a project's handover runs beside it.
+func assemble(ctx context.Context, db *store.DB, c *Config, withDemo bool, log *slog.Logger) (http.Handler, *jobs.Worker, error) {
 	cal, err := calendar.NewSource(ctx, db.Calendar)
 	if err != nil {
 		return nil, nil, err
@@ -145,7 +148,9 @@ func assemble(ctx context.Context, db *store.DB, c *Config, withDemo bool, log *
 	// sees it (serveUntilDone runs the watcher).
 	db.OnGeneration(store.CalendarData, cal.Reload)
 	registerJobs(worker, db, cal, &courier.Courier{DB: db, Client: &http.Client{Timeout: 15 * time.Second}, Log: log, Now: time.Now}, keys)
-	return srv, worker, nil
+	gate := priority.New(0, time.Now)
+	db.GiveWayTo(gate)
+	return gate.Handler(srv.Handler()), worker, nil
 }
 
 // serveUntilDone serves h on ln with the worker beside it until the server fails or

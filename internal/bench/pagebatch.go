@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"handover/internal/audit"
+	"handover/internal/priority"
 )
 
 // ---- P6: an interactive page while a batch handover runs
@@ -102,7 +103,10 @@ func pageRound(ctx context.Context, cfg Config, fx *handoverFixture, path string
 	if err != nil {
 		return out, err
 	}
-	app, err := serve(h)
+	// As serve wires them: the batch gives way to the pages' requests.
+	gate := priority.New(0, cfg.Now)
+	db.GiveWayTo(gate)
+	app, err := serve(gate.Handler(h))
 	if err != nil {
 		return out, err
 	}

@@ -310,6 +310,9 @@ func signAll(s *certificate.Signer, list []toSign) error {
 	return errors.Join(errs...)
 }
 
+// signOnOneCore signs on the caller's goroutine alone.
+func signOnOneCore(s *certificate.Signer, list []toSign) error { return signSome(s, list, 0, 1) }
+
 // signSome signs every step-th certificate of list from first.
 func signSome(s *certificate.Signer, list []toSign, first, step int) error {
 	for i := first; i < len(list); i += step {

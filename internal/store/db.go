@@ -31,6 +31,7 @@ import (
 	"handover/internal/certificate"
 	"handover/internal/code"
 	"handover/internal/personal"
+	"handover/internal/priority"
 	"handover/internal/problem"
 )
 
@@ -97,7 +98,21 @@ type DB struct {
 	personal   atomic.Pointer[personal.Keyring]
 	passphrase []byte
 	keyCost    personal.Cost
+
+	// foreground is the gate of the requests this process serves, which
+	// its long background work gives way to (GiveWayTo); nil in a process
+	// that serves none.
+	foreground *priority.Gate
 }
+
+// GiveWayTo makes this DB's long background work — the handover batch —
+// give way to the requests counted by g: it runs in small steps while
+// they keep coming and waits between steps while any is in progress (see
+// package priority). Call it before any such work starts (the field is
+// not synchronised); serve passes the gate of its HTTP server. A batch run
+// by another process (the command line's handover run) does not see this
+// server's requests and does not give way.
+func (db *DB) GiveWayTo(g *priority.Gate) { db.foreground = g }
 
 // WriteStats reports how many write transactions this DB has committed and
 // how many statements they ran in all: the tests bound statements per

@@ -19,6 +19,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/measure"
 	"handover/internal/presale"
+	"handover/internal/priority"
 	"handover/internal/problem"
 	"handover/internal/registry"
 	"handover/internal/tax"
@@ -626,8 +627,15 @@ func requireAutoReview(ctx context.Context, q querier, jurisdiction string) erro
 	return handover.CheckAutoReview(policy)
 }
 
-// BatchChunk is how many units a batch transaction carries.
-const BatchChunk = 100
+// BatchChunk is how many units a batch transaction carries; busyChunk how
+// many while the server is serving people's requests (priority.Gate.Busy):
+// a step of a few flats takes a few milliseconds of a core, after which
+// the batch waits for the requests in progress (Yield) and the pages keep
+// their speed.
+const (
+	BatchChunk = 100
+	busyChunk  = 4
+)
 
 // RunHandover runs (or resumes) the batch of a handover event: for every
 // unit not yet done, in chunks of BatchChunk units per transaction, it
@@ -639,6 +647,10 @@ const BatchChunk = 100
 // (on site, or to the entrusted developer) in a second one. Stopped
 // (paused, cancelled, crashed) and run again, it does nothing twice: units
 // done are skipped, units registered but not yet certified are certified.
+//
+// Beside a server that gives it a gate (GiveWayTo), the batch gives way
+// to the requests: while they come it takes busyChunk units at a time,
+// signs on one core, and waits between its transactions (priority.Pacer).
 func (db *DB) RunHandover(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, keys *certificate.Keyring, progress func(handover.Event)) (handover.Event, error) {
 	var ev handover.Event
 	err := db.transact(ctx, actor, func(tx *Tx) (err error) {
@@ -649,11 +661,12 @@ func (db *DB) RunHandover(ctx context.Context, actor audit.Actor, cal *calendar.
 		return ev, err
 	}
 	var cursor int64
+	pace := db.foreground.Pacer()
 	for {
-		if err := ctx.Err(); err != nil {
+		if err := pace.Yield(ctx); err != nil {
 			return ev, err
 		}
-		n, stop, err := db.handoverChunk(ctx, actor, cal, eventID, &cursor, keys)
+		n, stop, err := db.handoverChunk(ctx, actor, cal, eventID, &cursor, keys, pace)
 		if err != nil {
 			return ev, err
 		}
@@ -738,10 +751,15 @@ type batchChunk struct {
 
 // handoverChunk processes the next units after cursor; it reports how many
 // it looked at and whether the batch was paused.
-func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, cursor *int64, keys *certificate.Keyring) (int, bool, error) {
+func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, cursor *int64, keys *certificate.Keyring, pace *priority.Pacer) (int, bool, error) {
 	var ch batchChunk
+	busy := db.foreground.Busy()
+	limit := BatchChunk
+	if busy {
+		limit = busyChunk
+	}
 	err := db.transact(ctx, actor, func(tx *Tx) (err error) {
-		ch, err = tx.recordChunk(ctx, cal, eventID, *cursor, keys)
+		ch, err = tx.recordChunk(ctx, cal, eventID, *cursor, limit, keys)
 		return err
 	})
 	paused := ch.ev.State != "running"
@@ -749,8 +767,17 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 		return len(ch.units), paused, err
 	}
 	*cursor = ch.units[len(ch.units)-1].unit
-	// Sign outside any transaction: signing is CPU work.
-	if err := signAll(ch.signer, ch.list); err != nil {
+	// Sign outside any transaction: signing is CPU work, on every core
+	// unless the server is serving requests (now, or when the chunk
+	// began), which keep the other cores.
+	sign := signAll
+	if busy || db.foreground.Busy() {
+		sign = signOnOneCore
+	}
+	if err := sign(ch.signer, ch.list); err != nil {
+		return 0, false, err
+	}
+	if err := pace.Yield(ctx); err != nil {
 		return 0, false, err
 	}
 	err = db.transact(ctx, actor, func(tx *Tx) error {
@@ -767,16 +794,16 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 	return len(ch.units), false, err
 }
 
-// recordChunk takes the next units after cursor of a running event: it
+// recordChunk takes the next limit units after cursor of a running event: it
 // locks them, reads their facts once, records each ready unit's
 // application (or marks it blocked), and lists the certificates to sign.
-func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, cursor int64, keys *certificate.Keyring) (batchChunk, error) {
+func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, cursor int64, limit int, keys *certificate.Keyring) (batchChunk, error) {
 	var ch batchChunk
 	var err error
 	if ch.ev, err = loadEvent(ctx, tx.q(), eventID, tx.db.forUpdate()); err != nil || ch.ev.State != "running" {
 		return ch, err
 	}
-	if ch.units, err = chunkUnits(ctx, tx, eventID, cursor); err != nil || len(ch.units) == 0 {
+	if ch.units, err = chunkUnits(ctx, tx, eventID, cursor, limit); err != nil || len(ch.units) == 0 {
 		return ch, err
 	}
 	p, err := lockProject(ctx, tx, ch.ev.ProjectID)
@@ -817,14 +844,14 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 	return ch, nil
 }
 
-// chunkUnits lists the next BatchChunk units of the event not yet done
-// after cursor, in id order.
-func chunkUnits(ctx context.Context, tx *Tx, eventID, cursor int64) ([]chunkUnit, error) {
+// chunkUnits lists the next limit units of the event not yet done after
+// cursor, in id order.
+func chunkUnits(ctx context.Context, tx *Tx, eventID, cursor int64, limit int) ([]chunkUnit, error) {
 	// A flat handed over at another event (a row written before migration
 	// 0027 dated blocked flats) is not taken again: one handover day each.
 	rows, err := tx.query(ctx, `SELECT unit_id, contract_id, application_id, state FROM handover_units h WHERE event_id = $1 AND state <> 'done'
 		AND unit_id > $2 AND NOT EXISTS (SELECT 1 FROM handover_units o WHERE o.unit_id = h.unit_id AND o.event_id <> h.event_id
-		AND o.handed_over_on <> '') ORDER BY unit_id LIMIT $3`, eventID, cursor, BatchChunk)
+		AND o.handed_over_on <> '') ORDER BY unit_id LIMIT $3`, eventID, cursor, limit)
 	if err != nil {
 		return nil, err
 	}

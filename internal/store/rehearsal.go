@@ -177,7 +177,7 @@ func (tx *Tx) rehearseChunk(ctx context.Context, cal *calendar.Calendar, ev hand
 	if err != nil {
 		return nil, 0, cursor, false, err
 	}
-	units, err := chunkUnits(ctx, tx, ev.ID, cursor)
+	units, err := chunkUnits(ctx, tx, ev.ID, cursor, BatchChunk)
 	if err != nil || len(units) == 0 {
 		return nil, 0, cursor, false, err
 	}

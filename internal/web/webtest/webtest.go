@@ -32,6 +32,7 @@ import (
 	"handover/internal/demo"
 	"handover/internal/identity"
 	"handover/internal/jobs"
+	"handover/internal/priority"
 	"handover/internal/server"
 	"handover/internal/store"
 	"handover/internal/store/storetest"
@@ -154,7 +155,11 @@ func StartWith(t testing.TB, db *store.DB, clock *storetest.Clock, f *demo.Found
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The background worker runs queued handover batches, as in serve.
+	// The background worker runs queued handover batches, as in serve,
+	// giving way to the server's requests (the gate counts them on the
+	// wall clock: it paces work, it dates nothing).
+	gate := priority.New(0, time.Now)
+	db.GiveWayTo(gate)
 	worker := jobs.New(db, log, clock.Now, 100*time.Millisecond)
 	worker.HandleHandover(cal, keys)
 	worker.HandleProofs(keys)
@@ -177,7 +182,7 @@ func StartWith(t testing.TB, db *store.DB, clock *storetest.Clock, f *demo.Found
 	if err != nil {
 		t.Fatal(err)
 	}
-	hs.Config.Handler = srv.Handler()
+	hs.Config.Handler = gate.Handler(srv.Handler())
 	hs.Start()
 	t.Cleanup(hs.Close)
 	return &Env{DB: db, Clock: clock, Server: srv, HTTP: hs, Demo: f, Cal: cal, Logs: logs, Keys: keys}
