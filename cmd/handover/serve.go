@@ -38,6 +38,7 @@ func serve(ctx context.Context, args []string, out io.Writer) error {
 		return err
 	}
 	log := newLogger(c.LogLevel)
+	server.TuneGC()
 
 	// The demo replays its history on a clock it can set; serving then
 	// runs on the same clock, back at real time.

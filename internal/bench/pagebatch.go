@@ -14,6 +14,7 @@ import (
 
 	"handover/internal/audit"
 	"handover/internal/priority"
+	platform "handover/internal/server"
 )
 
 // ---- P6: an interactive page while a batch handover runs
@@ -51,9 +52,11 @@ func pageDuringBatch(ctx context.Context, cfg Config) (Result, error) {
 		return r, err
 	}
 	// Interference is the question, not a per-core rate: the platform runs
-	// on every core, as serve does, the batch beside the pages.
+	// on every core, as serve does, the batch beside the pages, with the
+	// collector's target serve sets.
 	prev := runtime.GOMAXPROCS(runtime.NumCPU())
 	defer runtime.GOMAXPROCS(prev)
+	defer platform.TuneGC()()
 	var ratios, idles, busies []float64
 	var rounds []pageLatency
 	for round := 1; round <= cfg.Rounds; round++ {

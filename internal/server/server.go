@@ -7,6 +7,8 @@ package server
 
 import (
 	"net/http"
+	"os"
+	"runtime/debug"
 
 	"handover/internal/api"
 	"handover/internal/web"
@@ -41,3 +43,23 @@ func (s *Server) Handler() http.Handler { return s.web.Handler() }
 
 // API returns the JSON API, for its route table.
 func (s *Server) API() *api.API { return s.api }
+
+// GCPercent is the collector's target the server runs with (GOGC) unless
+// the environment sets one. The server's live Go heap is small — SQLite's
+// page caches are outside it — and at Go's default of 100 it is collected
+// every time it doubles: under a busy office's requests with a batch
+// handover beside them, collection took about a quarter of the CPU, and a
+// page read during the batch queued behind it (P6 in docs/benchmarks.md).
+// At 400 the heap may grow to five times what is live, some tens of MiB.
+const GCPercent = 400
+
+// TuneGC sets the collector's target to GCPercent unless GOGC is set in
+// the environment, and returns a func that restores the previous target
+// (for the benchmark, which serves beside other scenarios).
+func TuneGC() (restore func()) {
+	if os.Getenv("GOGC") != "" {
+		return func() {}
+	}
+	prev := debug.SetGCPercent(GCPercent)
+	return func() { debug.SetGCPercent(prev) }
+}
