@@ -30,10 +30,18 @@ const childEnv = "HANDOVER_BENCH_SERVER_DB"
 const childProfileEnv = "HANDOVER_BENCH_SERVER_CPUPROFILE"
 
 // ServeChild serves the platform on the database named by the environment
-// and never returns, when this process is a bench server child; otherwise
+// and never returns, when this process is a bench server child, or
+// generates P6's load when it is the load child (loadchild.go); otherwise
 // it returns at once. Binaries that run the bench (handover, the bench
 // tests) call it first thing.
 func ServeChild() {
+	if os.Getenv(loadEnv) != "" {
+		if err := serveLoad(os.Stdin, os.Stdout); err != nil {
+			fmt.Fprintln(os.Stderr, "bench load:", err)
+			os.Exit(1)
+		}
+		os.Exit(0)
+	}
 	path := os.Getenv(childEnv)
 	if path == "" {
 		return
@@ -93,22 +101,8 @@ type child struct {
 
 // startChild starts this binary as a server child on the database at path.
 func startChild(path string) (*child, error) {
-	exe, err := os.Executable()
+	cmd, in, out, err := startSelf(childEnv + "=" + path)
 	if err != nil {
-		return nil, err
-	}
-	cmd := exec.Command(exe)
-	cmd.Env = append(os.Environ(), childEnv+"="+path)
-	cmd.Stderr = os.Stderr
-	in, err := cmd.StdinPipe()
-	if err != nil {
-		return nil, err
-	}
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		return nil, err
-	}
-	if err := cmd.Start(); err != nil {
 		return nil, err
 	}
 	line, err := bufio.NewReader(out).ReadString('\n')
@@ -118,6 +112,30 @@ func startChild(path string) (*child, error) {
 		return nil, fmt.Errorf("bench server did not start: %w", err)
 	}
 	return &child{cmd: cmd, in: in, addr: strings.TrimSpace(line)}, nil
+}
+
+// startSelf starts this binary with env added to its environment, its
+// stdin and stdout piped to the caller and its stderr the caller's.
+func startSelf(env string) (*exec.Cmd, io.WriteCloser, io.ReadCloser, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	cmd := exec.Command(exe)
+	cmd.Env = append(os.Environ(), env)
+	cmd.Stderr = os.Stderr
+	in, err := cmd.StdinPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	if err := cmd.Start(); err != nil {
+		return nil, nil, nil, err
+	}
+	return cmd, in, out, nil
 }
 
 // Close stops the child and waits for it.
