@@ -64,7 +64,7 @@ func serveLoad(in io.Reader, out io.Writer) error {
 			stop, done = make(chan struct{}), make(chan loadAnswer, 1)
 			get := pageGetter(client, c.URL, c.Auth)
 			go func(stop <-chan struct{}, done chan<- loadAnswer) {
-				lat, err := openLoop(ctx, c.Rate, time.Now, get, func() <-chan struct{} { return stop })
+				lat, err := openLoop(ctx, c.Rate, time.Now, get, stop)
 				a := loadAnswer{Latencies: lat}
 				if err != nil {
 					a.Err = err.Error()

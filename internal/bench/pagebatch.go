@@ -149,13 +149,13 @@ func pageRound(ctx context.Context, cfg Config, fx *handoverFixture, gen *loadCh
 	return out, nil
 }
 
-// openLoop schedules a request every 1/rate seconds until stop's channel
-// closes and returns every latency in seconds, counted from the request's
-// scheduled time: a request waiting for a free client counts its wait, so a
-// stalled server is not hidden by requests that were never sent. Sixty-four
+// openLoop schedules a request every 1/rate seconds until stop closes and
+// returns every latency in seconds, counted from the request's scheduled
+// time: a request waiting for a free client counts its wait, so a stalled
+// server is not hidden by requests that were never sent. Sixty-four
 // clients send them, as many keep-alive connections as a busy office's
 // browsers would hold.
-func openLoop(ctx context.Context, rate float64, now func() time.Time, get func(context.Context) error, stop func() <-chan struct{}) ([]float64, error) {
+func openLoop(ctx context.Context, rate float64, now func() time.Time, get func(context.Context) error, stop <-chan struct{}) ([]float64, error) {
 	if rate <= 0 {
 		return nil, fmt.Errorf("open loop: no rate")
 	}
@@ -186,12 +186,11 @@ func openLoop(ctx context.Context, rate float64, now func() time.Time, get func(
 	// request due by then, so that its own timers cost little beside the
 	// requests at thousands a second.
 	start := now()
-	done := stop()
 	tick := time.NewTicker(time.Millisecond)
 	defer tick.Stop()
 	for i := 0; ; {
 		select {
-		case <-done:
+		case <-stop:
 			close(due)
 			wg.Wait()
 			return lat, failed
