@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"handover/internal/audit"
 )
 
 // BenchmarkFiling files signed contracts through the store from as many
@@ -64,4 +66,42 @@ func BenchmarkBatchHandover(b *testing.B) {
 		db.Close()
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*fx.units), "µs/flat")
+}
+
+// BenchmarkVerifyLicence answers the public verification of P3's
+// certificates through the store, in turn, on one goroutine: the figure to
+// profile (go test -bench VerifyLicence -cpuprofile) when the store's share
+// of a verification is in question. handover bench gives the ratio of the
+// whole request over HTTP to raw SM2 verification.
+func BenchmarkVerifyLicence(b *testing.B) {
+	ctx := context.Background()
+	cfg := Config{Dir: b.TempDir(), Now: time.Now}
+	fx, err := prepareHandover(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	path := filepath.Join(cfg.Dir, "verify.db")
+	if err := copyFile(fx.snapshot, path); err != nil {
+		b.Fatal(err)
+	}
+	db, err := openBatch(ctx, cfg, fx, path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer db.Close()
+	if _, err := db.run(ctx); err != nil {
+		b.Fatal(err)
+	}
+	lookups, err := verifyLookups(ctx, db.DB, fx.event)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ResetTimer()
+	for i := 0; b.Loop(); i++ {
+		l := lookups[i%len(lookups)]
+		v, err := db.VerifyLicence(ctx, audit.Actor{Name: "匿名"}, l)
+		if err != nil || v.Limited {
+			b.Fatalf("VerifyLicence(%s) = limited %v, %v; want the full answer", l.Licence, !v.Limited, err)
+		}
+	}
 }

@@ -399,6 +399,26 @@ func verifyProbe() (op, error) {
 
 // ---- P3: public verification over HTTP
 
+// verifyLookups are the QR codes' lookups of every certificate of the
+// flats handed over in event: each licence identifier with its token.
+func verifyLookups(ctx context.Context, db *store.DB, event int64) ([]store.LicenceLookup, error) {
+	units, err := db.HandoverUnits(ctx, event)
+	if err != nil {
+		return nil, err
+	}
+	var out []store.LicenceLookup
+	for _, u := range units {
+		cs, err := db.CertificatesOfUnit(ctx, u.UnitID)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range cs {
+			out = append(out, store.LicenceLookup{Licence: c.LicenceID, Token: certificate.Token(c.LicenceID, c.Signature), Via: "api"})
+		}
+	}
+	return out, nil
+}
+
 // checkFullVerification gets url once and checks that it is a full
 // verification (not limited to the certificate's status).
 func checkFullVerification(c *http.Client, url string) error {
@@ -444,19 +464,13 @@ func publicVerify(ctx context.Context, cfg Config) (Result, error) {
 	if _, err := db.run(ctx); err != nil {
 		return r, err
 	}
-	var licences []string // each with its QR code's token
-	units, err := db.HandoverUnits(ctx, fx.event)
+	lookups, err := verifyLookups(ctx, db.DB, fx.event)
 	if err != nil {
 		return r, err
 	}
-	for _, u := range units {
-		cs, err := db.CertificatesOfUnit(ctx, u.UnitID)
-		if err != nil {
-			return r, err
-		}
-		for _, c := range cs {
-			licences = append(licences, c.LicenceID+"?token="+certificate.Token(c.LicenceID, c.Signature))
-		}
+	licences := make([]string, len(lookups)) // each with its QR code's token
+	for i, l := range lookups {
+		licences[i] = l.Licence + "?token=" + l.Token
 	}
 	// The server runs in a child process on one core; this process only
 	// generates the load (and runs the probe while the server idles).

@@ -823,35 +823,46 @@ const (
 // byNumber) is key, with its unit's register book, in one statement: the
 // public verification's hot path is one indexed lookup of the certificate
 // and a range of the covering index register_entries_standing, not a
-// query for each. The certificate is read once (a materialised CTE, so
-// its log index is not looked up again for each entry of the book) and
-// joined to the entries, one row per entry. No such certificate:
-// sql.ErrNoRows.
+// query for each. The certificate comes first, in a row of its own (its
+// payload, a kilobyte, is not repeated beside each entry), then the
+// entries in order, merged from the index without a sort (the
+// certificate's row is entry 0, before every entry). No such
+// certificate: sql.ErrNoRows.
 func (db *DB) readVerifiable(ctx context.Context, q querier, by, key string, today calendar.Date) (verifiable, error) {
 	var v verifiable
 	if by != byLicence && by != byNumber {
 		return v, fmt.Errorf("readVerifiable: certificates are not found by %q", by)
 	}
-	rows, err := q.QueryContext(ctx, `WITH c AS MATERIALIZED (SELECT c.id, c.kind, c.cert_no, c.licence_id, c.payload, c.signature, c.state,
-			c.cancel_reason, c.unit_id, c.key_id, `+logIndexColumn+` AS log_idx FROM certificates c WHERE c.`+by+` = $1)
-		SELECT c.id, c.kind, c.cert_no, c.licence_id, c.payload, c.signature, c.state, c.cancel_reason, c.unit_id, c.key_id, c.log_idx, `+restrictionColumns("e")+`
-		FROM c LEFT JOIN register_entries e ON e.unit_id = c.unit_id ORDER BY e.id`, key)
+	rows, err := q.QueryContext(ctx, `SELECT c.id, c.kind, c.cert_no, c.licence_id, c.payload, c.signature, c.state, c.cancel_reason,
+			c.unit_id, c.key_id, `+logIndexColumn+`, 0 AS entry, '', 0, 0, '', FALSE, ''
+		FROM certificates c WHERE c.`+by+` = $1
+		UNION ALL
+		SELECT 0, '', '', '', '', NULL, '', '', 0, 0, 0, `+restrictionColumns("e")+`
+		FROM register_entries e WHERE e.unit_id = (SELECT unit_id FROM certificates WHERE `+by+` = $1)
+		ORDER BY entry`, key)
 	if err != nil {
 		return v, err
 	}
 	defer rows.Close()
-	var payload string
-	var book restrictionBook
-	var e registry.Entry
-	dest := append([]any{&v.id, &v.s.Kind, &v.s.Number, &v.s.LicenceID, &payload, &v.s.Signature, &v.s.State, &v.s.CancelReason,
-		&v.unit, &v.keyID, &v.logIdx}, book.dest(&e)...)
+	var (
+		payload string
+		book    restrictionBook
+		e       registry.Entry
+		row     verifiable
+		rowText string
+	)
+	dest := append([]any{&row.id, &row.s.Kind, &row.s.Number, &row.s.LicenceID, &rowText, &row.s.Signature, &row.s.State, &row.s.CancelReason,
+		&row.unit, &row.keyID, &row.logIdx}, book.dest(&e)...)
 	found := false
 	for rows.Next() {
 		e = registry.Entry{}
 		if err := rows.Scan(dest...); err != nil {
 			return v, err
 		}
-		found = true
+		if !found { // the certificate's row
+			found, v, payload = true, row, rowText
+			continue
+		}
 		book.add(v.unit, e)
 	}
 	if err := rows.Err(); err != nil {
