@@ -59,6 +59,20 @@ func (db *DB) DrawForTest(ctx context.Context, series string, abort bool) (int64
 
 var errAbort = errors.New("aborted on purpose")
 
+// DrawHoldingForTest draws a number of a series in a transaction of its
+// own, sends it on drawn, and commits only when release is closed.
+func (db *DB) DrawHoldingForTest(ctx context.Context, series string, drawn chan<- int64, release <-chan struct{}) error {
+	return db.transact(ctx, audit.System(), func(tx *Tx) error {
+		v, err := tx.nextSeq(ctx, series)
+		if err != nil {
+			return err
+		}
+		drawn <- v
+		<-release
+		return nil
+	})
+}
+
 // AuditListCappedForTest is AuditList counting only up to limit events,
 // so that a test reaches the cap with a few.
 func (db *DB) AuditListCappedForTest(ctx context.Context, f access.Filter, q AuditQuery, limit int) (Listed[audit.Event], error) {

@@ -5,6 +5,7 @@ import (
 	"slices"
 	"sync"
 	"testing"
+	"time"
 
 	"handover/internal/store"
 	"handover/internal/store/storetest"
@@ -68,4 +69,85 @@ func TestNumberSeriesConcurrent(t *testing.T) {
 			t.Errorf("next draw = %d, %v; want %d", v, err, pooled[0])
 		}
 	}
+}
+
+// Transactions that found a series' pool empty while another refilled it
+// draw from the new block side by side once the refill commits: none of
+// them holds the series' counter while it goes on with its work, so none
+// waits for another's commit (on PostgreSQL, where writers run at once;
+// SQLite has one writer).
+func TestNumberRefillWaitersDoNotQueue(t *testing.T) {
+	db, _ := storetest.Open(t)
+	if db.Engine() != store.Postgres {
+		t.Skip("one writer on SQLite: nobody refills a pool beside another transaction")
+	}
+	ctx := context.Background()
+	const series = "test/refill"
+	// Draw the series' first block: its pool is empty again after it.
+	var last int64
+	for pooled := 1; pooled > 0; {
+		v, err := db.DrawForTest(ctx, series, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		last = v
+		if err := db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM number_pool WHERE series = $1`, series).Scan(&pooled); err != nil {
+			t.Fatal(err)
+		}
+	}
+	drawn := make(chan int64, 3)
+	releaseRefill, releaseWaiters := make(chan struct{}), make(chan struct{})
+	errs := make(chan error, 3)
+	go func() { errs <- db.DrawHoldingForTest(ctx, series, drawn, releaseRefill) }()
+	if got := <-drawn; got != last+1 {
+		t.Fatalf("the refill drew %d, want %d", got, last+1)
+	}
+	// Two transactions find the pool empty (the refill's block is not
+	// committed) and wait for the refill.
+	for range 2 {
+		go func() { errs <- db.DrawHoldingForTest(ctx, series, drawn, releaseWaiters) }()
+	}
+	waitForLockWaiters(t, db, 2)
+	close(releaseRefill)
+	if err := <-errs; err != nil {
+		t.Fatalf("refill: %v", err)
+	}
+	// Both draw while both are still open.
+	got := map[int64]bool{}
+	for range 2 {
+		select {
+		case v := <-drawn:
+			got[v] = true
+		case <-time.After(10 * time.Second):
+			close(releaseWaiters)
+			t.Fatalf("drew %v; want two numbers drawn side by side: one waiter waits for the other's commit", got)
+		}
+	}
+	close(releaseWaiters)
+	for range 2 {
+		if err := <-errs; err != nil {
+			t.Fatal(err)
+		}
+	}
+	if !got[last+2] || !got[last+3] {
+		t.Errorf("waiters drew %v, want %d and %d from the refilled block", got, last+2, last+3)
+	}
+}
+
+// waitForLockWaiters waits until n sessions of the test's database wait
+// for a lock (PostgreSQL), or gives up after a few seconds: the test then
+// goes on, exercising less.
+func waitForLockWaiters(t *testing.T, db *store.DB, n int) {
+	t.Helper()
+	for deadline := time.Now().Add(5 * time.Second); time.Now().Before(deadline); time.Sleep(10 * time.Millisecond) {
+		var waiting int
+		if err := db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM pg_stat_activity WHERE datname = current_database()
+			AND wait_event_type = 'Lock' AND query LIKE '%FROM sequences%'`).Scan(&waiting); err != nil {
+			t.Fatal(err)
+		}
+		if waiting >= n {
+			return
+		}
+	}
+	t.Logf("fewer than %d sessions seen waiting for the counter", n)
 }

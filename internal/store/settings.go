@@ -359,9 +359,16 @@ func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
 	}
 	// The pool looked empty. Another transaction may be refilling it right
 	// now (its pooled numbers are not visible until it commits): wait for
-	// the counter's row, then look again before advancing the counter, so
-	// that two refills racing do not leave a block pooled behind the
-	// numbers drawn.
+	// it, and look again.
+	if err := tx.awaitRefill(ctx, name); err != nil {
+		return 0, err
+	}
+	if v, ok, err := tx.drawPooled(ctx, name); err != nil || ok {
+		return v, err
+	}
+	// Still empty: take the counter's row until commit, and look once more
+	// before advancing it, so that two refills racing do not leave a block
+	// pooled behind the numbers drawn.
 	if err := tx.holdSeq(ctx, name); err != nil {
 		return 0, err
 	}
@@ -406,6 +413,39 @@ func (tx *Tx) holdSeq(ctx context.Context, name string) error {
 		return fmt.Errorf("sequence %s: %w", name, err)
 	}
 	return nil
+}
+
+// awaitRefill waits until no other transaction holds a series' counter
+// row, that is until a refill of its pool in flight has committed, and
+// holds nothing afterwards (PostgreSQL). The row is locked in a savepoint
+// rolled back at once, which releases the lock: were it held until
+// commit, as holdSeq holds it, each transaction that found the pool empty
+// during a refill would wait in turn for the whole of the one before it,
+// and a refill would line up every concurrent drawer behind it (P5 in
+// docs/benchmarks.md). SQLite has one writer: its pool is never being
+// refilled by another transaction.
+func (tx *Tx) awaitRefill(ctx context.Context, name string) error {
+	if tx.db.engine != Postgres {
+		return nil
+	}
+	if _, err := tx.exec(ctx, `SAVEPOINT await_refill`); err != nil {
+		return err
+	}
+	var cur int64
+	err := tx.queryRow(ctx, `SELECT value FROM sequences WHERE name = $1 FOR UPDATE`, name).Scan(&cur)
+	if errors.Is(err, sql.ErrNoRows) {
+		// A new series, perhaps being created by a transaction in flight:
+		// holdSeq waits for that one, and holds the row.
+		err = nil
+	}
+	if err != nil {
+		return fmt.Errorf("sequence %s: %w", name, err)
+	}
+	_, err = tx.exec(ctx, `ROLLBACK TO SAVEPOINT await_refill`)
+	if err == nil {
+		_, err = tx.exec(ctx, `RELEASE SAVEPOINT await_refill`)
+	}
+	return err
 }
 
 // drawPooled takes the smallest pooled number no other transaction holds.
