@@ -715,9 +715,9 @@ func permitStateSQL(permitID string) string {
 // touchBuildings records that what the 楼盘表 of these buildings shows has
 // changed: every transaction that changes a unit's state, areas or
 // coverage calls it, so that readers may cache by version. The versions
-// are bumped just before commit (flushTouches): a building's row is a hot
-// spot when many units of it are sold at once, and its lock is then held
-// for the least time.
+// are bumped just before commit (flushTouches): many units of a building
+// sold at once bump it together, and each holds its counter for the
+// least time.
 func (tx *Tx) touchBuildings(ids ...int64) {
 	tx.touchedBuildings = append(tx.touchedBuildings, ids...)
 }
@@ -725,6 +725,29 @@ func (tx *Tx) touchBuildings(ids ...int64) {
 // touchUnitBuilding touches the building of a unit.
 func (tx *Tx) touchUnitBuilding(unitID int64) {
 	tx.touchedUnits = append(tx.touchedUnits, unitID)
+}
+
+// versionShards is how many counters a building's version is spread over
+// on PostgreSQL (migration 0037): a transaction bumps its connection's.
+// SQLite has one writer, and one counter.
+const versionShards = 16
+
+// bumpVersion is the statement that raises by one the version counter of
+// the building whose id is column of the rest of a SELECT, from (bound
+// from $1).
+func (tx *Tx) bumpVersion(column, from string) string {
+	shard := "0"
+	if tx.db.engine == Postgres {
+		shard = fmt.Sprintf("pg_backend_pid() %% %d", versionShards)
+	}
+	return `INSERT INTO building_versions (building_id, shard, n) SELECT ` + column + `, ` + shard + `, 1 ` + from + `
+		ON CONFLICT (building_id, shard) DO UPDATE SET n = building_versions.n + 1`
+}
+
+// buildingVersion is the version of building b (its alias in the query):
+// what buildings.version counted before migration 0037, plus its counters.
+func buildingVersion(b string) string {
+	return b + `.version + COALESCE((SELECT SUM(v.n) FROM building_versions v WHERE v.building_id = ` + b + `.id), 0)`
 }
 
 // flushTouches bumps the touched buildings' versions in id order, so that
@@ -736,7 +759,7 @@ func (tx *Tx) flushTouches(ctx context.Context) error {
 	slices.Sort(tx.touchedUnits)
 	units := slices.Compact(tx.touchedUnits)
 	if len(units) == 1 && len(tx.touchedBuildings) == 0 {
-		_, err := tx.exec(ctx, `UPDATE buildings SET version = version + 1 WHERE id = (SELECT building_id FROM units WHERE id = $1)`, units[0])
+		_, err := tx.exec(ctx, tx.bumpVersion(`building_id`, `FROM units WHERE id = $1`), units[0])
 		return err
 	}
 	if len(units) > 0 {
@@ -749,7 +772,7 @@ func (tx *Tx) flushTouches(ctx context.Context) error {
 	}
 	slices.Sort(tx.touchedBuildings)
 	for _, id := range slices.Compact(tx.touchedBuildings) {
-		if _, err := tx.exec(ctx, `UPDATE buildings SET version = version + 1 WHERE id = $1`, id); err != nil {
+		if _, err := tx.exec(ctx, tx.bumpVersion(`id`, `FROM buildings WHERE id = $1`), id); err != nil {
 			return err
 		}
 	}
@@ -1093,7 +1116,7 @@ func (db *DB) BuildingHead(ctx context.Context, buildingID int64) (BuildingHead,
 	var total, invested int64
 	b, p := &h.Building, &h.Project
 	err := db.r().QueryRowContext(ctx, `SELECT b.id, b.project_id, b.parcel_code, b.number, b.name, b.structure, b.floors_above,
-		b.floors_below, b.planned_use, b.version, `+projectColumns+projectFrom+` JOIN buildings b ON b.project_id = p.id WHERE b.id = $1`, buildingID).
+		b.floors_below, b.planned_use, `+buildingVersion("b")+`, `+projectColumns+projectFrom+` JOIN buildings b ON b.project_id = p.id WHERE b.id = $1`, buildingID).
 		Scan(&b.ID, &b.ProjectID, &b.Parcel, &b.Number, &b.Name, &b.Structure, &b.FloorsAbove, &b.FloorsBelow, &b.PlannedUse, &h.Version,
 			&p.ID, &p.Name, &p.Developer, &p.DeveloperName, &p.Jurisdiction, &p.Address, &p.PlannedDelivery, &total, &invested, &p.Reform,
 			&p.CreatedAt, &p.UpdatedAt, &p.Surveyor)
