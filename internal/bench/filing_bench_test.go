@@ -48,6 +48,7 @@ func BenchmarkBatchHandover(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	var statements int64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
 		path := filepath.Join(cfg.Dir, fmt.Sprintf("run%d.db", i))
@@ -58,14 +59,18 @@ func BenchmarkBatchHandover(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		_, before := db.WriteStats()
 		b.StartTimer()
 		if _, err := db.run(ctx); err != nil {
 			b.Fatal(err)
 		}
 		b.StopTimer()
+		_, after := db.WriteStats()
+		statements += after - before
 		db.Close()
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*fx.units), "µs/flat")
+	b.ReportMetric(float64(statements)/float64(b.N*fx.units), "statements/flat")
 }
 
 // BenchmarkVerifyLicence answers the public verification of P3's
