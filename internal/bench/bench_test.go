@@ -1,6 +1,7 @@
 package bench
 
 import (
+	"bytes"
 	"context"
 	"os"
 	"strings"
@@ -57,3 +58,23 @@ func TestRunSmoke(t *testing.T) {
 
 // onPostgres reports whether a scenario measures PostgreSQL.
 func onPostgres(name string) bool { return strings.HasSuffix(name, "_pg") }
+
+// A run that measures both the dashboard and the lists scales one database
+// and copies it for the second, instead of scaling twice.
+func TestRunScalesOnce(t *testing.T) {
+	if testing.Short() || os.Getenv(storetest.EnvPostgres) != "" {
+		t.Skip("SQLite scenarios, skipped in -short mode")
+	}
+	var log bytes.Buffer
+	_, err := Run(context.Background(), Config{Dir: t.TempDir(), Rounds: 3, Small: true, Window: 60 * time.Millisecond, Now: time.Now,
+		Only: []string{"P7_dashboard", "L1_list_pages"}, Log: &log})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Count(log.String(), "scaling to"); got != 1 {
+		t.Errorf("scaled %d times, want once:\n%s", got, log.String())
+	}
+	if got := strings.Count(log.String(), "a copy of"); got != 1 {
+		t.Errorf("copied the scaled database %d times, want once (for L1):\n%s", got, log.String())
+	}
+}

@@ -25,13 +25,13 @@ const (
 
 // copiedEnv opens a copy of a scaled database (its demo foundation found
 // again) with a raw connection to it.
-func copiedEnv(ctx context.Context, cfg Config, from string) (*env, error) {
+func copiedEnv(ctx context.Context, cfg Config, from string, open func(ctx context.Context, dsn string, now func() time.Time) (*store.DB, error)) (*env, error) {
 	e := &env{path: filepath.Join(cfg.Dir, "bench.db"), clock: demo.NewClock(cfg.Now)}
 	if err := copyFile(from, e.path); err != nil {
 		return nil, err
 	}
 	var err error
-	if e.db, err = openScaled(ctx, e.path, e.clock.Now); err != nil {
+	if e.db, err = open(ctx, e.path, e.clock.Now); err != nil {
 		return nil, err
 	}
 	if e.f, err = demo.FoundationOf(ctx, e.db); err != nil {
@@ -229,11 +229,17 @@ func redactURL(dsn string) string {
 }
 
 // dashboardEnv is the database the dashboard is measured on: a copy of
-// cfg.ScaledDB when given, else a new one scaled to dashboardUnits (1,600
-// when small); the env is closed again when it cannot be made ready.
+// cfg.ScaledDB when given, else of the database an earlier scenario of the
+// run scaled, else a new one scaled to dashboardUnits (1,600 when small),
+// of which the run keeps a copy; the env is closed again when it cannot be
+// made ready.
 func dashboardEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, error) {
-	if cfg.ScaledDB != "" {
-		e, err := copiedEnv(ctx, cfg, cfg.ScaledDB)
+	from, open := cfg.ScaledDB, openScaled
+	if from == "" && cfg.scaled != nil && cfg.scaled.made {
+		from, open = cfg.scaled.path, openBenchCopy // sealed with the bench's passphrase
+	}
+	if from != "" {
+		e, err := copiedEnv(ctx, cfg, from, open)
 		if err != nil {
 			return nil, demo.ScaleResult{}, err
 		}
@@ -242,7 +248,7 @@ func dashboardEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, erro
 			e.close()
 			return nil, demo.ScaleResult{}, err
 		}
-		logf(cfg, "  a copy of %s: %d projects, %d units, %d handed over", cfg.ScaledDB, res.Projects, res.Units, res.HandedOver)
+		logf(cfg, "  a copy of %s: %d projects, %d units, %d handed over", from, res.Projects, res.Units, res.HandedOver)
 		return e, res, nil
 	}
 	e, err := newEnv(ctx, cfg, false)
@@ -261,6 +267,13 @@ func dashboardEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, erro
 		return nil, demo.ScaleResult{}, err
 	}
 	logf(cfg, "  %d projects, %d units, %d handed over, in %s", res.Projects, res.Units, res.HandedOver, cfg.Now().Sub(start).Round(time.Second))
+	if cfg.scaled != nil {
+		if _, err := e.db.Backup(ctx, cfg.scaled.path, true); err != nil {
+			e.close()
+			return nil, demo.ScaleResult{}, err
+		}
+		cfg.scaled.made = true
+	}
 	return e, res, nil
 }
 
@@ -294,6 +307,20 @@ func dashboardRounds(ctx context.Context, cfg Config, r *Result, probe, request 
 // when it was made with HANDOVER_KEY_PASSPHRASE). The dashboards read no
 // one's number, so a database whose keys are not the demo's is read
 // locked; none is made for it.
+// openBenchCopy opens a copy of a database a scenario of this run made,
+// with the bench's own options.
+func openBenchCopy(ctx context.Context, dsn string, now func() time.Time) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn, storeOptions(now))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 func openScaled(ctx context.Context, dsn string, now func() time.Time) (*store.DB, error) {
 	pass := []byte(os.Getenv("HANDOVER_KEY_PASSPHRASE"))
 	if len(pass) == 0 {
