@@ -236,7 +236,7 @@ func redactURL(dsn string) string {
 func dashboardEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, error) {
 	from, open := cfg.ScaledDB, openScaled
 	if from == "" && cfg.scaled != nil && cfg.scaled.made {
-		from, open = cfg.scaled.path, openBenchCopy // sealed with the bench's passphrase
+		from, open = cfg.scaled.path, openBench // sealed with the bench's passphrase
 	}
 	if from != "" {
 		e, err := copiedEnv(ctx, cfg, from, open)
@@ -307,20 +307,6 @@ func dashboardRounds(ctx context.Context, cfg Config, r *Result, probe, request 
 // when it was made with HANDOVER_KEY_PASSPHRASE). The dashboards read no
 // one's number, so a database whose keys are not the demo's is read
 // locked; none is made for it.
-// openBenchCopy opens a copy of a database a scenario of this run made,
-// with the bench's own options.
-func openBenchCopy(ctx context.Context, dsn string, now func() time.Time) (*store.DB, error) {
-	db, err := store.Open(ctx, dsn, storeOptions(now))
-	if err != nil {
-		return nil, err
-	}
-	if _, err := db.Migrate(ctx); err != nil {
-		db.Close()
-		return nil, err
-	}
-	return db, nil
-}
-
 func openScaled(ctx context.Context, dsn string, now func() time.Time) (*store.DB, error) {
 	pass := []byte(os.Getenv("HANDOVER_KEY_PASSPHRASE"))
 	if len(pass) == 0 {

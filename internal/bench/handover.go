@@ -399,6 +399,23 @@ func verifyProbe() (op, error) {
 
 // ---- P3: public verification over HTTP
 
+// handedOver is a copy of the fixture at path with its batch handover
+// run: every flat's certificates issued and signed. The caller closes it.
+func handedOver(ctx context.Context, cfg Config, fx *handoverFixture, path string) (*batchDB, error) {
+	if err := copyFile(fx.snapshot, path); err != nil {
+		return nil, err
+	}
+	db, err := openBatch(ctx, cfg, fx, path)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.run(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
+}
+
 // verifyLookups are the QR codes' lookups of every certificate of the
 // flats handed over in event: each licence identifier with its token.
 func verifyLookups(ctx context.Context, db *store.DB, event int64) ([]store.LicenceLookup, error) {
@@ -453,17 +470,11 @@ func publicVerify(ctx context.Context, cfg Config) (Result, error) {
 		return r, err
 	}
 	path := filepath.Join(cfg.Dir, "verify.db")
-	if err := copyFile(fx.snapshot, path); err != nil {
-		return r, err
-	}
-	db, err := openBatch(ctx, cfg, fx, path)
+	db, err := handedOver(ctx, cfg, fx, path)
 	if err != nil {
 		return r, err
 	}
 	defer db.Close()
-	if _, err := db.run(ctx); err != nil {
-		return r, err
-	}
 	lookups, err := verifyLookups(ctx, db.DB, fx.event)
 	if err != nil {
 		return r, err

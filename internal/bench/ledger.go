@@ -45,10 +45,7 @@ type env struct {
 func newEnv(ctx context.Context, cfg Config, withLedger bool) (*env, error) {
 	e := &env{path: filepath.Join(cfg.Dir, "bench.db"), clock: demo.NewClock(cfg.Now)}
 	var err error
-	if e.db, err = store.Open(ctx, e.path, storeOptions(e.clock.Now)); err != nil {
-		return nil, err
-	}
-	if _, err := e.db.Migrate(ctx); err != nil {
+	if e.db, err = openBench(ctx, e.path, e.clock.Now); err != nil {
 		return nil, err
 	}
 	if e.f, err = demo.LoadFoundation(ctx, e.db, demo.Options{Hash: cheapHash()}); err != nil {
@@ -68,6 +65,21 @@ func newEnv(ctx context.Context, cfg Config, withLedger bool) (*env, error) {
 	}
 	e.raw.SetMaxOpenConns(1)
 	return e, nil
+}
+
+// openBench opens and migrates a database of the bench's own, its
+// personal information sealed with the bench's passphrase: a new one, or a
+// copy of one a scenario of this run made.
+func openBench(ctx context.Context, dsn string, now func() time.Time) (*store.DB, error) {
+	db, err := store.Open(ctx, dsn, storeOptions(now))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := db.Migrate(ctx); err != nil {
+		db.Close()
+		return nil, err
+	}
+	return db, nil
 }
 
 func (e *env) close() {
