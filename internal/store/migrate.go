@@ -162,6 +162,21 @@ func SchemaVersion() int {
 	return latest
 }
 
+// MigrationsDigest is the SHA-256, in hex, of every embedded migration
+// file's name and text: binaries with the same digest make the same
+// schema (the tests name their migrated template database by it).
+func MigrationsDigest() string {
+	names, _ := fs.Glob(migrationFiles, "migrations/*.sql")
+	sort.Strings(names)
+	h := sha256.New()
+	for _, path := range names {
+		b, _ := migrationFiles.ReadFile(path)
+		fmt.Fprintf(h, "%s %d\n", path, len(b))
+		h.Write(b)
+	}
+	return hex.EncodeToString(h.Sum(nil))
+}
+
 // MigrationStatus reports the latest embedded version and the latest applied one.
 func (db *DB) MigrationStatus(ctx context.Context) (latest, applied int, err error) {
 	ms, err := db.migrations()

@@ -3,10 +3,8 @@ package webtest
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"fmt"
-	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -88,15 +86,15 @@ func demoDSN(t testing.TB) (dsn string, at time.Time, ok bool) {
 	name := "t_" + randomHex()
 	// FILE_COPY (PostgreSQL 15) copies the files without logging every page;
 	// an older server copies the default way.
-	err := pgAdmin(demoTemplate.base, `CREATE DATABASE `+name+` TEMPLATE `+demoTemplate.source+` STRATEGY FILE_COPY`)
+	err := storetest.PGAdmin(demoTemplate.base, `CREATE DATABASE `+name+` TEMPLATE `+demoTemplate.source+` STRATEGY FILE_COPY`)
 	if err != nil {
-		err = pgAdmin(demoTemplate.base, `CREATE DATABASE `+name+` TEMPLATE `+demoTemplate.source)
+		err = storetest.PGAdmin(demoTemplate.base, `CREATE DATABASE `+name+` TEMPLATE `+demoTemplate.source)
 	}
 	if err != nil {
 		t.Fatalf("copy the demo template: %v", err)
 	}
-	t.Cleanup(func() { pgAdmin(demoTemplate.base, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`) })
-	return pgDatabase(demoTemplate.base, name), demoTemplate.at, true
+	t.Cleanup(func() { storetest.PGAdmin(demoTemplate.base, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`) })
+	return storetest.PGDatabase(demoTemplate.base, name), demoTemplate.at, true
 }
 
 // demoTemplateOnce makes this binary's template, or finds the run's
@@ -134,7 +132,7 @@ func demoTemplateOnce() error {
 	// A load that failed or was killed may have left a part behind.
 	if demoTemplate.base == "" {
 		os.RemoveAll(prefix)
-	} else if err := pgAdmin(demoTemplate.base, `DROP DATABASE IF EXISTS `+demoTemplate.source+` WITH (FORCE)`); err != nil {
+	} else if err := storetest.PGAdmin(demoTemplate.base, `DROP DATABASE IF EXISTS `+demoTemplate.source+` WITH (FORCE)`); err != nil {
 		return err
 	}
 	if err := loadDemoTemplate(prefix); err != nil {
@@ -195,10 +193,10 @@ func loadDemoTemplate(dir string) error {
 		if dir == "" {
 			demoTemplate.source = "handover_demo_" + randomHex()
 		}
-		if err := pgAdmin(base, `CREATE DATABASE `+demoTemplate.source); err != nil {
+		if err := storetest.PGAdmin(base, `CREATE DATABASE `+demoTemplate.source); err != nil {
 			return fmt.Errorf("create the template database (the test role needs CREATEDB): %w", err)
 		}
-		dsn = pgDatabase(base, demoTemplate.source)
+		dsn = storetest.PGDatabase(base, demoTemplate.source)
 	}
 	demoTemplate.base = base
 	clock := storetest.NewClock(storetest.DefaultTime)
@@ -229,33 +227,8 @@ func removeDemoTemplate() {
 	case demoTemplate.base == "":
 		os.RemoveAll(filepath.Dir(demoTemplate.source))
 	default:
-		pgAdmin(demoTemplate.base, `DROP DATABASE IF EXISTS `+demoTemplate.source+` WITH (FORCE)`)
+		storetest.PGAdmin(demoTemplate.base, `DROP DATABASE IF EXISTS `+demoTemplate.source+` WITH (FORCE)`)
 	}
-}
-
-// pgAdmin runs one statement on the base URL's database.
-func pgAdmin(base, statement string) error {
-	db, err := sql.Open("pgx", base)
-	if err != nil {
-		return err
-	}
-	defer db.Close()
-	_, err = db.Exec(statement)
-	return err
-}
-
-// pgDatabase is the base URL naming another database of the same server
-// (its public schema: the base's search_path is dropped).
-func pgDatabase(base, name string) string {
-	u, err := url.Parse(base)
-	if err != nil {
-		return base
-	}
-	u.Path = "/" + name
-	q := u.Query()
-	q.Del("search_path")
-	u.RawQuery = q.Encode()
-	return u.String()
 }
 
 func randomHex() string {

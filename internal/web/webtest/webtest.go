@@ -72,7 +72,7 @@ func (l *Logs) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.
 // Start runs the platform with the demo foundation.
 func Start(t testing.TB) *Env {
 	t.Helper()
-	dsn := storetest.DSN(t)
+	dsn := storetest.Migrated(t)
 	clock := storetest.NewClock(storetest.DefaultTime)
 	db := storetest.OpenDSN(t, dsn, clock.Now)
 	ctx := context.Background()
