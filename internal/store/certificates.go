@@ -521,16 +521,35 @@ func (tx *Tx) issueCertificates(ctx context.Context, s registry.Service, opts St
 	return nil
 }
 
-// cancelCertificates marks an entry's live certificates cancelled (注销):
-// the right they prove has ended. A proof still due is taken off the
-// queue first: on PostgreSQL that waits for a server making it to commit,
-// so the proof it made is cancelled here rather than left live.
-func (tx *Tx) cancelCertificates(ctx context.Context, entry int64, reason string) error {
-	if _, err := tx.exec(ctx, `DELETE FROM proofs_due WHERE entry_id = $1`, entry); err != nil {
+// cancelCertificates marks the live certificates of entries whose rights
+// have ended cancelled (注销), each with its reason (the first given for
+// an entry named twice): one statement for all of a recording's. A proof
+// still due is taken off the queue first: on PostgreSQL that waits for a
+// server making it to commit, so the proof it made is cancelled here
+// rather than left live.
+func (tx *Tx) cancelCertificates(ctx context.Context, ended ...registry.CertCancel) error {
+	if len(ended) == 0 {
+		return nil
+	}
+	ids := make([]int64, len(ended))
+	for i, c := range ended {
+		ids[i] = c.Entry
+	}
+	in, args := inList(1, ids)
+	if _, err := tx.exec(ctx, `DELETE FROM proofs_due WHERE entry_id IN (`+in+`)`, args...); err != nil {
 		return err
 	}
-	_, err := tx.exec(ctx, `UPDATE certificates SET state = 'cancelled', cancelled_at = $1, cancel_reason = $2 WHERE entry_id = $3 AND state = 'live'`,
-		tx.now, reason, entry)
+	// The reason of each entry, by a CASE of as many arms as entries:
+	// $1 the time, then each entry and its reason; the IN list after them.
+	var reason strings.Builder
+	args = []any{tx.now}
+	for _, c := range ended {
+		args = append(args, c.Entry, c.Reason)
+		fmt.Fprintf(&reason, " WHEN $%d THEN $%d", len(args)-1, len(args))
+	}
+	in, ins := inList(len(args)+1, ids)
+	_, err := tx.exec(ctx, `UPDATE certificates SET state = 'cancelled', cancelled_at = $1, cancel_reason = CASE entry_id`+reason.String()+
+		` END WHERE entry_id IN (`+in+`) AND state = 'live'`, append(args, ins...)...)
 	return err
 }
 

@@ -864,7 +864,7 @@ func (db *DB) executeCancellation(ctx context.Context, tx *Tx, c *presale.Contra
 			Ends: e.ID, EndKind: registry.Cancelled, ContractID: c.ID, Note: "合同注销备案：" + c.EndReason}, "", 0); err != nil {
 			return err
 		}
-		if err := tx.cancelCertificates(ctx, e.ID, "预告登记已注销：合同注销备案"); err != nil {
+		if err := tx.cancelCertificates(ctx, registry.CertCancel{Entry: e.ID, Reason: "预告登记已注销：合同注销备案"}); err != nil {
 			return err
 		}
 		typ := exchange.PreNoticeCancelled

@@ -194,12 +194,14 @@ func (db *DB) CreateApplication(ctx context.Context, actor audit.Actor, cal *cal
 }
 
 // createApplication takes the application in the transaction. With
-// rulesAsked, the caller has asked every registration rule of the
-// application in this transaction, on facts read after its units were
-// locked, and takes only an application nothing blocks (the handover
-// batch: handover.PlanUnit on the chunk's facts), so they are not asked
-// again for the automatic review; otherwise they are asked for it here.
-func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, rulesAsked bool) (registry.Application, error) {
+// batch, the caller (the handover batch) has asked every registration rule
+// of the application in this transaction, on facts read after its units
+// were locked (handover.PlanUnit on the chunk's facts), takes only an
+// application nothing blocks, and records it next in this transaction: the
+// rules are not asked again for the automatic review, and the services
+// are written once, by the recording. Otherwise the rules are asked for
+// the review here.
+func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in ApplicationInput, batch bool) (registry.Application, error) {
 	a, err := tx.takeApplication(ctx, in)
 	if err != nil {
 		return a, err
@@ -212,7 +214,7 @@ func (tx *Tx) createApplication(ctx context.Context, cal *calendar.Calendar, in 
 	if err := tx.refuseDuplicates(ctx, a.Services); err != nil {
 		return a, err
 	}
-	return a, tx.acceptApplication(ctx, cal, &a, rulesAsked)
+	return a, tx.acceptApplication(ctx, cal, &a, batch)
 }
 
 // CheckApplication names every fault of an application as the counter
@@ -278,7 +280,7 @@ func (tx *Tx) takeApplication(ctx context.Context, in ApplicationInput) (registr
 
 // acceptApplication writes a taken application and, when the policy allows
 // it and no rule blocks, reviews it automatically.
-func (tx *Tx) acceptApplication(ctx context.Context, cal *calendar.Calendar, a *registry.Application, rulesAsked bool) error {
+func (tx *Tx) acceptApplication(ctx context.Context, cal *calendar.Calendar, a *registry.Application, batch bool) error {
 	policy, err := tx.policy(ctx, a.Jurisdiction)
 	if err != nil {
 		return err
@@ -289,13 +291,13 @@ func (tx *Tx) acceptApplication(ctx context.Context, cal *calendar.Calendar, a *
 	// Automatic review: every service's kind allowed, every rule passing.
 	auto := policy.AutoReviews(*a)
 	var blocks []problem.Reason
-	if auto && !rulesAsked {
+	if auto && !batch {
 		if blocks, err = tx.applicationBlocks(ctx, a); err != nil {
 			return err
 		}
 	}
 	if auto && len(blocks) == 0 {
-		if err := tx.autoReview(ctx, a); err != nil {
+		if err := tx.autoReview(ctx, a, batch); err != nil {
 			return err
 		}
 	}
@@ -356,12 +358,18 @@ func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *
 	return tx.linkMaterials(ctx, *a)
 }
 
-// autoReview approves every service as the system (自动审核).
-func (tx *Tx) autoReview(ctx context.Context, a *registry.Application) error {
+// autoReview approves every service as the system (自动审核). With
+// recordNext, the caller records every service next in this transaction
+// (the handover batch), and that recording writes each service with its
+// review: the services are not written twice.
+func (tx *Tx) autoReview(ctx context.Context, a *registry.Application, recordNext bool) error {
 	for i := range a.Services {
 		s := &a.Services[i]
 		if err := s.AutoApprove(); err != nil {
 			return err
+		}
+		if recordNext {
+			continue
 		}
 		if err := tx.saveService(ctx, s); err != nil {
 			return err
@@ -1190,19 +1198,16 @@ func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registr
 			return e, err
 		}
 	}
+	var ended []registry.CertCancel
 	for _, c := range r.Converts {
 		if _, err := tx.record(ctx, c, a.Jurisdiction, 0); err != nil {
 			return e, err
 		}
 		// The pre-notice's proof ends with it (预告转本).
-		if err := tx.cancelCertificates(ctx, c.Ends, c.Note); err != nil {
-			return e, err
-		}
+		ended = append(ended, registry.CertCancel{Entry: c.Ends, Reason: c.Note})
 	}
-	for _, c := range r.Cancels {
-		if err := tx.cancelCertificates(ctx, c.Entry, c.Reason); err != nil {
-			return e, err
-		}
+	if err := tx.cancelCertificates(ctx, append(ended, r.Cancels...)...); err != nil {
+		return e, err
 	}
 	return e, tx.recorded(ctx, a, s, e)
 }
