@@ -22,6 +22,22 @@ import (
 
 var cheap = identity.HashParams{Time: 1, Memory: 1024, Threads: 1}
 
+// founded opens a database holding the demo foundation (with cheap
+// hashing) at a clock starting at storetest.DefaultTime: a copy of this
+// binary's template of it (storetest.OpenFilled).
+func founded(t *testing.T) (*store.DB, *storetest.Clock, *demo.Foundation) {
+	t.Helper()
+	db, clock, _ := storetest.OpenFilled(t, "foundation", func(ctx context.Context, db *store.DB) error {
+		_, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: cheap})
+		return err
+	})
+	f, err := demo.FoundationOf(context.Background(), db)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return db, clock, f
+}
+
 func seedJurisdictions(t *testing.T, db *store.DB) {
 	t.Helper()
 	js, parent := identity.Changji()

@@ -42,14 +42,11 @@ func actor(f *demo.Foundation, username string) audit.Actor {
 // with its parcel and both permits confirmed: ready for a 楼盘表 and presale.
 func newLedgerFixture(t *testing.T) *ledgerFixture {
 	t.Helper()
-	db, clock := storetest.Open(t)
+	db, clock, f := founded(t)
 	ctx := context.Background()
-	f, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: cheap})
-	if err != nil {
-		t.Fatal(err)
-	}
 	x := &ledgerFixture{db: db, clock: clock, f: f, dev: actor(f, "kaifa"), hous: actor(f, "zhujian")}
 	d := decimal.RequireFromString
+	var err error
 	x.project, err = db.CreateProject(ctx, x.dev, ledger.Project{Name: "测试项目", Developer: f.Orgs["dev1"].ID, Jurisdiction: "652301",
 		Address: "昌吉市测试路1号", PlannedDelivery: calendar.MustDate("2027-06-30"), TotalInvestment: d("1000000"), Invested: d("400000"), Reform: true})
 	if err != nil {

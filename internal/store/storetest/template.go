@@ -42,26 +42,169 @@ const TemplatePrefix = "handover_template_"
 func Migrated(t testing.TB) string {
 	t.Helper()
 	base := os.Getenv(EnvPostgres)
-	template.once.Do(func() { template.err = makeTemplate(base) })
-	if template.err != nil {
-		t.Fatalf("the migrated template: %v", template.err)
+	if err := migratedTemplate(base); err != nil {
+		t.Fatalf("the migrated template: %v", err)
 	}
+	if base != "" && template.pg == "" {
+		return DSN(t)
+	}
+	return copyTemplate(t, base, template.sqlite, template.pg)
+}
+
+// migratedTemplate makes this binary's migrated template once.
+func migratedTemplate(base string) error {
+	template.once.Do(func() { template.err = makeTemplate(base) })
+	return template.err
+}
+
+// copyTemplate returns a copy for t of a template (the bytes of a SQLite
+// file, or a PostgreSQL database), dropped when t ends.
+func copyTemplate(t testing.TB, base string, sqlite []byte, pg string) string {
+	t.Helper()
 	if base == "" {
 		path := filepath.Join(t.TempDir(), "test.db")
-		if err := os.WriteFile(path, template.sqlite, 0o600); err != nil {
+		if err := os.WriteFile(path, sqlite, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		return path
 	}
-	if template.pg == "" {
-		return DSN(t)
-	}
 	name := "t_" + randomHex()
-	if err := PGAdmin(base, `CREATE DATABASE `+name+` TEMPLATE `+template.pg); err != nil {
-		t.Fatalf("copy the migrated template: %v", err)
+	if err := PGAdmin(base, `CREATE DATABASE `+name+` TEMPLATE `+pg); err != nil {
+		t.Fatalf("copy the template %s: %v", pg, err)
 	}
 	t.Cleanup(func() { PGAdmin(base, `DROP DATABASE IF EXISTS `+name+` WITH (FORCE)`) })
 	return PGDatabase(base, name)
+}
+
+// filled holds the templates this binary filled (Filled), by key. It is
+// package state because the templates outlive every test; Main drops them.
+var filled struct {
+	main  bool // Main runs this binary's tests
+	mu    sync.Mutex
+	byKey map[string]*filledTemplate
+}
+
+// filledTemplate is one filled template: the bytes of a SQLite file, or a
+// PostgreSQL database of this binary's.
+type filledTemplate struct {
+	once   sync.Once
+	sqlite []byte
+	pg     string
+	err    error
+}
+
+// Main runs a package's tests (call it from TestMain), then the package's
+// own clean-ups (after), and then drops the templates its tests filled.
+func Main(m *testing.M, after ...func()) {
+	filled.main = true
+	code := m.Run()
+	for _, f := range after {
+		f()
+	}
+	filled.mu.Lock()
+	for _, ft := range filled.byKey {
+		if ft.pg != "" {
+			PGAdmin(os.Getenv(EnvPostgres), `DROP DATABASE IF EXISTS `+ft.pg+` WITH (FORCE)`)
+		}
+	}
+	filled.mu.Unlock()
+	os.Exit(code)
+}
+
+// Filled returns a fresh database for t holding what migrating and then
+// fill leave at DefaultTime (the demo's foundation, say), dropped when t
+// ends: the binary fills a template once per key, and each test gets a
+// copy of it, as Migrated copies the migrated one. A fill is the binary's
+// code, so its template is the binary's too, dropped by Main at the end;
+// ok is false when this binary's TestMain does not call Main, or the
+// PostgreSQL role may not create databases, and the caller then fills a
+// database of its own.
+func Filled(t testing.TB, key string, fill func(context.Context, *store.DB) error) (dsn string, ok bool) {
+	t.Helper()
+	base := os.Getenv(EnvPostgres)
+	if !filled.main {
+		return "", false
+	}
+	if err := migratedTemplate(base); err != nil {
+		t.Fatalf("the migrated template: %v", err)
+	}
+	if base != "" && template.pg == "" {
+		return "", false
+	}
+	filled.mu.Lock()
+	if filled.byKey == nil {
+		filled.byKey = map[string]*filledTemplate{}
+	}
+	ft := filled.byKey[key]
+	if ft == nil {
+		ft = &filledTemplate{}
+		filled.byKey[key] = ft
+	}
+	filled.mu.Unlock()
+	ft.once.Do(func() { ft.err = ft.fill(base, fill) })
+	if ft.err != nil {
+		t.Fatalf("the template %q: %v", key, ft.err)
+	}
+	return copyTemplate(t, base, ft.sqlite, ft.pg), true
+}
+
+// OpenFilled returns a database for t holding what migrating and then fill
+// leave, at a clock starting at DefaultTime, and its dsn: a copy of the
+// binary's template (Filled), or, where there is none, a migrated
+// database that fill is run on.
+func OpenFilled(t testing.TB, key string, fill func(context.Context, *store.DB) error) (*store.DB, *Clock, string) {
+	t.Helper()
+	clock := NewClock(DefaultTime)
+	dsn, ok := Filled(t, key, fill)
+	if ok {
+		return OpenDSN(t, dsn, clock.Now), clock, dsn
+	}
+	dsn = Migrated(t)
+	db := OpenDSN(t, dsn, clock.Now)
+	if err := fill(context.Background(), db); err != nil {
+		t.Fatalf("fill %q: %v", key, err)
+	}
+	return db, clock, dsn
+}
+
+// fill makes the filled template: a copy of the migrated one, opened at
+// DefaultTime and filled.
+func (ft *filledTemplate) fill(base string, fill func(context.Context, *store.DB) error) error {
+	ctx := context.Background()
+	at := func() time.Time { return DefaultTime }
+	dsn := ""
+	if base == "" {
+		dir, err := os.MkdirTemp("", "handover-template-")
+		if err != nil {
+			return err
+		}
+		defer os.RemoveAll(dir)
+		dsn = filepath.Join(dir, "template.db")
+		if err := os.WriteFile(dsn, template.sqlite, 0o600); err != nil {
+			return err
+		}
+	} else {
+		ft.pg = "handover_filled_" + randomHex()
+		if err := PGAdmin(base, `CREATE DATABASE `+ft.pg+` TEMPLATE `+template.pg); err != nil {
+			return err
+		}
+		dsn = PGDatabase(base, ft.pg)
+	}
+	db, err := store.Open(ctx, dsn, Options(at))
+	if err != nil {
+		return err
+	}
+	if _, err = db.Migrate(ctx); err == nil {
+		err = fill(ctx, db)
+	}
+	if cerr := db.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil || base != "" {
+		return err
+	}
+	ft.sqlite, err = os.ReadFile(dsn)
+	return err
 }
 
 // makeTemplate migrates this binary's template at DefaultTime.

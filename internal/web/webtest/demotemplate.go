@@ -50,16 +50,11 @@ var demoTemplate struct {
 
 // Main runs a package's tests (call it from TestMain), then the package's
 // own clean-ups (after), and then removes the demo template and closes the
-// shared Chromium, if a test used them.
+// shared Chromium, if a test used them, and the templates storetest filled
+// (storetest.Main).
 func Main(m *testing.M, after ...func()) {
 	demoTemplate.main = true
-	code := m.Run()
-	for _, f := range after {
-		f()
-	}
-	removeDemoTemplate()
-	closeBrowser()
-	os.Exit(code)
+	storetest.Main(m, append(after, removeDemoTemplate, closeBrowser)...)
 }
 
 // demoDSN returns a fresh database holding the loaded demo for t, and the

@@ -72,11 +72,11 @@ func (l *Logs) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.buf.
 // Start runs the platform with the demo foundation.
 func Start(t testing.TB) *Env {
 	t.Helper()
-	dsn := storetest.Migrated(t)
-	clock := storetest.NewClock(storetest.DefaultTime)
-	db := storetest.OpenDSN(t, dsn, clock.Now)
-	ctx := context.Background()
-	f, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: Cheap})
+	db, clock, dsn := storetest.OpenFilled(t, "foundation", func(ctx context.Context, db *store.DB) error {
+		_, err := demo.LoadFoundation(ctx, db, demo.Options{Hash: Cheap})
+		return err
+	})
+	f, err := demo.FoundationOf(context.Background(), db)
 	if err != nil {
 		t.Fatal(err)
 	}
