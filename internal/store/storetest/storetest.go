@@ -106,7 +106,7 @@ func DSN(t testing.TB) string {
 	if base == "" {
 		return filepath.Join(t.TempDir(), "test.db")
 	}
-	schema := "t_" + randomHex()
+	schema := RandomName("t_")
 	admin, err := sql.Open("pgx", base)
 	if err != nil {
 		t.Fatal(err)

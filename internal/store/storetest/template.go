@@ -68,7 +68,7 @@ func copyTemplate(t testing.TB, base string, sqlite []byte, pg string) string {
 		}
 		return path
 	}
-	name := "t_" + randomHex()
+	name := RandomName("t_")
 	if err := PGAdmin(base, `CREATE DATABASE `+name+` TEMPLATE `+pg); err != nil {
 		t.Fatalf("copy the template %s: %v", pg, err)
 	}
@@ -184,7 +184,7 @@ func (ft *filledTemplate) fill(base string, fill func(context.Context, *store.DB
 			return err
 		}
 	} else {
-		ft.pg = "handover_filled_" + randomHex()
+		ft.pg = RandomName("handover_filled_")
 		if err := PGAdmin(base, `CREATE DATABASE `+ft.pg+` TEMPLATE `+template.pg); err != nil {
 			return err
 		}
@@ -316,9 +316,10 @@ func PGDatabase(base, name string) string {
 	return u.String()
 }
 
-// randomHex is 12 random hexadecimal digits, for a database's name.
-func randomHex() string {
+// RandomName is prefix and 12 random hexadecimal digits: the name of a
+// test's database or schema.
+func RandomName(prefix string) string {
 	b := make([]byte, 6)
 	rand.Read(b)
-	return hex.EncodeToString(b)
+	return prefix + hex.EncodeToString(b)
 }

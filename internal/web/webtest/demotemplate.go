@@ -2,8 +2,6 @@ package webtest
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -78,7 +76,7 @@ func demoDSN(t testing.TB) (dsn string, at time.Time, ok bool) {
 		dsn = filepath.Join(dir, filepath.Base(demoTemplate.source))
 		return dsn, demoTemplate.at, true
 	}
-	name := "t_" + randomHex()
+	name := storetest.RandomName("t_")
 	// FILE_COPY (PostgreSQL 15) copies the files without logging every page;
 	// an older server copies the default way.
 	err := storetest.PGAdmin(demoTemplate.base, `CREATE DATABASE `+name+` TEMPLATE `+demoTemplate.source+` STRATEGY FILE_COPY`)
@@ -186,7 +184,7 @@ func loadDemoTemplate(dir string) error {
 		dsn = demoTemplate.source
 	} else {
 		if dir == "" {
-			demoTemplate.source = "handover_demo_" + randomHex()
+			demoTemplate.source = storetest.RandomName("handover_demo_")
 		}
 		if err := storetest.PGAdmin(base, `CREATE DATABASE `+demoTemplate.source); err != nil {
 			return fmt.Errorf("create the template database (the test role needs CREATEDB): %w", err)
@@ -224,10 +222,4 @@ func removeDemoTemplate() {
 	default:
 		storetest.PGAdmin(demoTemplate.base, `DROP DATABASE IF EXISTS `+demoTemplate.source+` WITH (FORCE)`)
 	}
-}
-
-func randomHex() string {
-	b := make([]byte, 6)
-	rand.Read(b)
-	return hex.EncodeToString(b)
 }
