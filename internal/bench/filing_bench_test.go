@@ -103,3 +103,41 @@ func BenchmarkVerifyLicence(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkBuildingTable reads the 楼盘表 of P6's building (200 flats)
+// through the store, before and after the project's batch handover: the
+// figure to profile when a table's rendering is in question (P6 renders
+// it afresh at every version the batch makes).
+func BenchmarkBuildingTable(b *testing.B) {
+	ctx := context.Background()
+	cfg := Config{Dir: b.TempDir(), Now: time.Now}
+	fx, err := prepareHandover(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name    string
+		handOff bool
+	}{{"contracted", false}, {"handed_over", true}} {
+		b.Run(c.name, func(b *testing.B) {
+			path := filepath.Join(cfg.Dir, c.name+".db")
+			var db *batchDB
+			var err error
+			if c.handOff {
+				db, err = handedOver(ctx, cfg, fx, path)
+			} else if err = copyFile(fx.snapshot, path); err == nil {
+				db, err = openBatch(ctx, cfg, fx, path)
+			}
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			for b.Loop() {
+				t, err := db.BuildingTable(ctx, fx.building)
+				if err != nil || t.Total != 200 {
+					b.Fatalf("BuildingTable(%d) = %d units, %v; want 200", fx.building, t.Total, err)
+				}
+			}
+		})
+	}
+}
