@@ -94,17 +94,26 @@ func loadBuyerGroup(ctx context.Context, ring *personal.Keyring, q querier, byID
 		if err := rows.Scan(&id, &seq, &b.Name, &b.IDNumber, &b.Phone, &b.ShareNum, &b.ShareDen, &confirmed); err != nil {
 			return err
 		}
-		var err error
-		if b.IDNumber, err = openValue(ring, field("contract_buyers", "id_number", pair(id, seq)), b.IDNumber); err != nil {
+		if err := openBuyer(ring, id, seq, &b, confirmed); err != nil {
 			return err
 		}
-		if b.Phone, err = openValue(ring, field("contract_buyers", "phone", pair(id, seq)), b.Phone); err != nil {
-			return err
-		}
-		b.Confirmed = confirmed.Time
 		byID[id].Buyers = append(byID[id].Buyers, b)
 	}
 	return rows.Err()
+}
+
+// openBuyer opens the sealed number and phone of a contract's buyer seq,
+// as read, and sets when the buyer confirmed.
+func openBuyer(ring *personal.Keyring, contract, seq int64, b *presale.Buyer, confirmed sql.NullTime) error {
+	var err error
+	if b.IDNumber, err = openValue(ring, field("contract_buyers", "id_number", pair(contract, seq)), b.IDNumber); err != nil {
+		return err
+	}
+	if b.Phone, err = openValue(ring, field("contract_buyers", "phone", pair(contract, seq)), b.Phone); err != nil {
+		return err
+	}
+	b.Confirmed = confirmed.Time
+	return nil
 }
 
 // ContractTarget is the access target of a contract.
@@ -117,12 +126,44 @@ func (db *DB) Contract(ctx context.Context, id int64) (presale.Contract, error) 
 	return db.contractWhere(ctx, db.r(), `c.id = $1`, id)
 }
 
+// contractWhere reads the contract where (a condition on contracts c that
+// one contract at most meets) selects, with its buyers, in one statement:
+// the contract's row comes once for each buyer, in their order.
 func (db *DB) contractWhere(ctx context.Context, q querier, where string, arg any) (presale.Contract, error) {
-	c, err := scanContract(q.QueryRowContext(ctx, `SELECT `+contractColumns+` FROM contracts c WHERE `+where, arg))
+	rows, err := q.QueryContext(ctx, `SELECT `+contractColumns+`, COALESCE(b.seq, 0), COALESCE(b.name, ''), COALESCE(b.id_number, ''),
+		COALESCE(b.phone, ''), COALESCE(b.share_num, 0), COALESCE(b.share_den, 0), b.confirmed_at
+		FROM contracts c LEFT JOIN contract_buyers b ON b.contract_id = c.id WHERE `+where+` ORDER BY c.id, b.seq`, arg)
 	if err != nil {
-		return c, notFound(err, "contract.not_found", "合同不存在")
+		return presale.Contract{}, err
 	}
-	return c, loadBuyers(ctx, db.ring(), q, []*presale.Contract{&c})
+	defer rows.Close()
+	var c presale.Contract
+	for rows.Next() {
+		var seq int64
+		var b presale.Buyer
+		var confirmed sql.NullTime
+		row, err := scanContract(extraColumns{rows, []any{&seq, &b.Name, &b.IDNumber, &b.Phone, &b.ShareNum, &b.ShareDen, &confirmed}})
+		if err != nil {
+			return c, err
+		}
+		switch {
+		case c.ID == 0:
+			c = row
+		case row.ID != c.ID:
+			continue
+		}
+		if seq == 0 {
+			continue
+		}
+		if err := openBuyer(db.ring(), c.ID, seq, &b, confirmed); err != nil {
+			return c, err
+		}
+		c.Buyers = append(c.Buyers, b)
+	}
+	if err := rows.Err(); err != nil || c.ID != 0 {
+		return c, err
+	}
+	return c, problem.New(problem.NotFound, "contract.not_found", "合同不存在")
 }
 
 func lockContract(ctx context.Context, tx *Tx, id int64) (presale.Contract, error) {

@@ -127,34 +127,37 @@ func scanEntry(ring *personal.Keyring, r rowScanner, more ...any) (registry.Entr
 }
 
 // unitBook reads a unit's register book with its holders, in the order
-// recorded.
+// recorded, in one statement: an entry's row comes once for each of its
+// holders, in their order (once, with seq 0, for an entry without one).
 func (db *DB) unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, error) {
-	rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+` FROM register_entries e WHERE e.unit_id = $1 ORDER BY e.id`, unitID)
+	rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+`, COALESCE(h.seq, 0), COALESCE(h.name, ''), COALESCE(h.id_kind, ''),
+		COALESCE(h.id_number, ''), COALESCE(h.share_num, 0), COALESCE(h.share_den, 0)
+		FROM register_entries e LEFT JOIN register_holders h ON h.entry_id = e.id WHERE e.unit_id = $1 ORDER BY e.id, h.seq`, unitID)
 	if err != nil {
 		return nil, err
 	}
+	defer rows.Close()
 	var book []registry.Entry
-	byID := map[int64]int{}
 	for rows.Next() {
-		e, err := scanEntry(db.ring(), rows)
+		var seq int64
+		var h registry.Holder
+		e, err := scanEntry(db.ring(), rows, &seq, &h.Name, &h.IDKind, &h.IDNumber, &h.ShareNum, &h.ShareDen)
 		if err != nil {
-			rows.Close()
 			return nil, err
 		}
-		byID[e.ID] = len(book)
-		book = append(book, e)
+		if n := len(book); n == 0 || book[n-1].ID != e.ID {
+			book = append(book, e)
+		}
+		if seq == 0 {
+			continue
+		}
+		if h.IDNumber, err = openHolder(db.ring(), e.ID, seq, h.IDNumber); err != nil {
+			return nil, err
+		}
+		last := &book[len(book)-1]
+		last.Holders = append(last.Holders, h)
 	}
-	rows.Close()
-	if err := rows.Err(); err != nil || len(book) == 0 {
-		return book, err
-	}
-	hrows, err := q.QueryContext(ctx, `SELECT `+holderColumns+` FROM register_holders
-		WHERE entry_id IN (SELECT id FROM register_entries WHERE unit_id = $1) ORDER BY entry_id, seq`, unitID)
-	if err != nil {
-		return nil, err
-	}
-	err = scanHolders(db.ring(), hrows, func(id int64, h registry.Holder) { book[byID[id]].Holders = append(book[byID[id]].Holders, h) })
-	return book, err
+	return book, rows.Err()
 }
 
 // holderColumns are a register entry's holder's columns over
@@ -173,12 +176,17 @@ func scanHolders(ring *personal.Keyring, rows *sql.Rows, add func(entry int64, h
 			return err
 		}
 		var err error
-		if h.IDNumber, err = openValue(ring, field("register_holders", "id_number", pair(id, seq)), h.IDNumber); err != nil {
+		if h.IDNumber, err = openHolder(ring, id, seq, h.IDNumber); err != nil {
 			return err
 		}
 		add(id, h)
 	}
 	return rows.Err()
+}
+
+// openHolder opens the sealed number of an entry's holder seq.
+func openHolder(ring *personal.Keyring, entry, seq int64, sealed string) (string, error) {
+	return openValue(ring, field("register_holders", "id_number", pair(entry, seq)), sealed)
 }
 
 // UnitBook returns the register book of a unit, oldest entry first.
