@@ -1212,30 +1212,50 @@ func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registr
 	return e, tx.recorded(ctx, a, s, e)
 }
 
+// commonPart is a unit the accepted survey marked a common part (共有部分).
+type commonPart struct {
+	unit       int64
+	room, name string
+}
+
 // commonParts reads the common part unit is ("" for a unit to sell) and
 // those of its building, each with its unit, as the accepted survey marked
-// them.
-func commonParts(ctx context.Context, q querier, unit int64) (string, []string, error) {
-	rows, err := q.QueryContext(ctx, `SELECT u.id, u.room, u.common_part FROM units u
-		WHERE u.building_id = (SELECT building_id FROM units WHERE id = $1) AND u.common_part <> '' ORDER BY u.number`, unit)
+// them. A building's are read once per transaction: recording changes no
+// unit.
+func (tx *Tx) commonParts(ctx context.Context, unit int64) (string, []string, error) {
+	ref, err := tx.recordedUnit(ctx, unit)
 	if err != nil {
 		return "", nil, err
 	}
-	defer rows.Close()
+	building := ref.Unit.BuildingID
+	parts, err := readOnce(&tx.known.commonParts, building, func() ([]commonPart, error) {
+		rows, err := tx.query(ctx, `SELECT id, room, common_part FROM units WHERE building_id = $1 AND common_part <> '' ORDER BY number`, building)
+		if err != nil {
+			return nil, err
+		}
+		defer rows.Close()
+		var parts []commonPart
+		for rows.Next() {
+			var p commonPart
+			if err := rows.Scan(&p.unit, &p.room, &p.name); err != nil {
+				return nil, err
+			}
+			parts = append(parts, p)
+		}
+		return parts, rows.Err()
+	})
+	if err != nil {
+		return "", nil, err
+	}
 	var mine string
 	var all []string
-	for rows.Next() {
-		var id int64
-		var room, name string
-		if err := rows.Scan(&id, &room, &name); err != nil {
-			return "", nil, err
+	for _, p := range parts {
+		if p.unit == unit {
+			mine = p.name
 		}
-		if id == unit {
-			mine = name
-		}
-		all = append(all, name+"（"+room+"）")
+		all = append(all, p.name+"（"+p.room+"）")
 	}
-	return mine, all, rows.Err()
+	return mine, all, nil
 }
 
 // recordingFacts loads what registry.PlanRecording needs for the service:
@@ -1249,7 +1269,7 @@ func (tx *Tx) recordingFacts(ctx context.Context, a *registry.Application, s *re
 		if f.Developer, err = developerHolder(ctx, tx, a.ProjectID); err != nil {
 			return f, err
 		}
-		f.Common, f.CommonParts, err = commonParts(ctx, tx.q(), unit)
+		f.Common, f.CommonParts, err = tx.commonParts(ctx, unit)
 	case s.Kind == registry.MortgageReg && s.Details["bank"] != "":
 		id, _ := strconv.ParseInt(s.Details["bank"], 10, 64)
 		bank, err := tx.db.Org(ctx, id)
@@ -1260,23 +1280,25 @@ func (tx *Tx) recordingFacts(ctx context.Context, a *registry.Application, s *re
 			return f, err
 		}
 	case (s.Kind == registry.Transfer || s.Kind == registry.MortgageReg) && s.ContractID != 0:
-		f.Sale, err = tx.saleOfContract(ctx, s.ContractID, unit)
+		var bank int64
+		f.Sale, bank, err = tx.saleOfContract(ctx, s.ContractID, unit)
 		if err == nil && s.Kind == registry.MortgageReg && f.Sale.Loan {
-			f.Bank, err = tx.loanBank(ctx, s.ContractID)
+			f.Bank, err = tx.loanBank(ctx, bank)
 		}
 	}
 	return f, err
 }
 
-// saleOfContract is what a recording takes from a filed sale.
-func (tx *Tx) saleOfContract(ctx context.Context, contract, unit int64) (registry.Sale, error) {
+// saleOfContract is what a recording takes from a filed sale, and the
+// organisation that lends on it (0: none).
+func (tx *Tx) saleOfContract(ctx context.Context, contract, unit int64) (registry.Sale, int64, error) {
 	c, err := tx.db.contractWhere(ctx, tx.q(), `c.id = $1`, contract)
 	if err != nil {
-		return registry.Sale{}, err
+		return registry.Sale{}, 0, err
 	}
 	ref, err := tx.recordedUnit(ctx, unit)
 	if err != nil {
-		return registry.Sale{}, err
+		return registry.Sale{}, 0, err
 	}
 	sale := registry.Sale{ContractID: c.ID, Ownership: c.Ownership.Label(), Price: c.TotalPrice, Loan: c.Payment.Loan(),
 		LoanAmount: c.LoanAmount, LoanYears: c.LoanYears}
@@ -1286,15 +1308,11 @@ func (tx *Tx) saleOfContract(ctx context.Context, contract, unit int64) (registr
 	if ref.Unit.HasMeasured() {
 		sale.Price = completion.Reconcile(c.PriceBasis, c.UnitPrice, c.TotalPrice, ref.Unit.Forecast, ref.Unit.Measured).NewTotal
 	}
-	return sale, nil
+	return sale, c.LoanBank, nil
 }
 
-// loanBank is the mortgagee of a sale's loan.
-func (tx *Tx) loanBank(ctx context.Context, contract int64) (registry.Holder, error) {
-	var bank int64
-	if err := tx.queryRow(ctx, `SELECT loan_bank FROM contracts WHERE id = $1`, contract).Scan(&bank); err != nil {
-		return registry.Holder{}, err
-	}
+// loanBank is the mortgagee of a sale's loan, the organisation bank.
+func (tx *Tx) loanBank(ctx context.Context, bank int64) (registry.Holder, error) {
 	o, err := tx.db.Org(ctx, bank)
 	return registry.Holder{Name: o.Name, IDKind: "统一社会信用代码", IDNumber: o.USCC}, err
 }

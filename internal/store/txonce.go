@@ -28,13 +28,11 @@ func readOnce[K comparable, V any](m *map[K]V, k K, load func() (V, error)) (V, 
 	return v, nil
 }
 
-// unitBuilding is the building of a unit (a unit never moves).
+// unitBuilding is the building of a unit (a unit never moves), from the
+// unit as recordedUnit reads it: the recording that follows reads it too.
 func (tx *Tx) unitBuilding(ctx context.Context, unit int64) (int64, error) {
-	return readOnce(&tx.known.buildings, unit, func() (int64, error) {
-		var b int64
-		err := tx.queryRow(ctx, `SELECT building_id FROM units WHERE id = $1`, unit).Scan(&b)
-		return b, err
-	})
+	ref, err := tx.recordedUnit(ctx, unit)
+	return ref.Unit.BuildingID, err
 }
 
 // recordedUnit is a unit with its building and project as a registration
@@ -52,10 +50,10 @@ type txKnown struct {
 	jurisdictions map[string]identity.Jurisdiction // by code
 	// registration policies by jurisdiction (a batch records thousands of
 	// applications of one jurisdiction)
-	policies   map[string]registry.Policy
-	buildings  map[int64]int64              // unit → building
-	units      map[int64]UnitRef            // unit → it, its building and project, as recorded
-	developers map[int64]registry.Holder    // project → its developer as a rights holder
-	utilities  map[string][]utilityOrg      // jurisdiction → its utilities
-	materials  map[int64][]buildingMaterial // building → its accepted survey and completion filing
+	policies    map[string]registry.Policy
+	units       map[int64]UnitRef            // unit → it, its building and project, as recorded
+	developers  map[int64]registry.Holder    // project → its developer as a rights holder
+	utilities   map[string][]utilityOrg      // jurisdiction → its utilities
+	materials   map[int64][]buildingMaterial // building → its accepted survey and completion filing
+	commonParts map[int64][]commonPart       // building → its common parts
 }
