@@ -14,16 +14,14 @@ import (
 const bulkRows = 32
 
 // insertValues writes rows into table's columns with multi-row INSERT
-// statements, each ending with suffix (say "ON CONFLICT DO NOTHING"). The
-// rows go in groups of a power of two, largest first, so that a table
-// written with any number of rows is written with at most six distinct
-// statement texts (the prepared statements are cached by their text).
+// statements, each ending with suffix (say "ON CONFLICT DO NOTHING"), of
+// bulkRows rows each and one of the rest: a registration's few rows go in
+// one statement. A table is written with at most bulkRows distinct
+// statement texts for each suffix (the prepared statements are cached by
+// their text, maxStmts of them).
 func (tx *Tx) insertValues(ctx context.Context, table, columns, suffix string, rows [][]any) error {
 	for len(rows) > 0 {
-		n := bulkRows
-		for n > len(rows) {
-			n /= 2
-		}
+		n := min(bulkRows, len(rows))
 		if _, err := tx.exec(ctx, insertText(table, columns, suffix, n, len(rows[0])), flatten(rows[:n])...); err != nil {
 			return err
 		}
