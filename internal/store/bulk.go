@@ -16,9 +16,9 @@ const bulkRows = 32
 // insertValues writes rows into table's columns with multi-row INSERT
 // statements, each ending with suffix (say "ON CONFLICT DO NOTHING"), of
 // bulkRows rows each and one of the rest: a registration's few rows go in
-// one statement. A table is written with at most bulkRows distinct
-// statement texts for each suffix (the prepared statements are cached by
-// their text, maxStmts of them).
+// one statement. Each table, column list and suffix is written with at
+// most bulkRows distinct statement texts (SQLite's prepared statements are
+// cached by their text, maxStmts of them).
 func (tx *Tx) insertValues(ctx context.Context, table, columns, suffix string, rows [][]any) error {
 	for len(rows) > 0 {
 		n := min(bulkRows, len(rows))

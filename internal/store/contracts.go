@@ -150,7 +150,7 @@ func (db *DB) contractWhere(ctx context.Context, q querier, where string, arg an
 		case c.ID == 0:
 			c = row
 		case row.ID != c.ID:
-			continue
+			return c, fmt.Errorf("contract where %s: more than one contract (%d, %d)", where, c.ID, row.ID)
 		}
 		if seq == 0 {
 			continue
@@ -166,6 +166,12 @@ func (db *DB) contractWhere(ctx context.Context, q querier, where string, arg an
 	return c, problem.New(problem.NotFound, "contract.not_found", "合同不存在")
 }
 
+// lockContract reads a contract with its buyers and holds the contract's
+// row until the transaction ends (PostgreSQL; SQLite has one writer). It
+// takes two statements, unlike contractWhere: under READ COMMITTED a
+// statement that waited for the lock returns the contract's newest row but
+// joined rows as they were when it began, so buyers read in the same
+// statement could miss the confirmation the lock waited for.
 func lockContract(ctx context.Context, tx *Tx, id int64) (presale.Contract, error) {
 	c, err := scanContract(tx.queryRow(ctx, `SELECT `+contractColumns+` FROM contracts c WHERE c.id = $1`+tx.db.forUpdate(), id))
 	if err != nil {

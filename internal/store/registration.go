@@ -1311,8 +1311,12 @@ func (tx *Tx) saleOfContract(ctx context.Context, contract, unit int64) (registr
 	return sale, c.LoanBank, nil
 }
 
-// loanBank is the mortgagee of a sale's loan, the organisation bank.
+// loanBank is the mortgagee of a sale's loan, the organisation bank (0: the
+// contract names none, which its own check refuses for a loan: 第四条).
 func (tx *Tx) loanBank(ctx context.Context, bank int64) (registry.Holder, error) {
+	if bank == 0 {
+		return registry.Holder{}, problem.New(problem.Refused, "contract.loan_bank", "贷款合同未指明贷款银行，不能办理抵押权登记（合同第四条）")
+	}
 	o, err := tx.db.Org(ctx, bank)
 	return registry.Holder{Name: o.Name, IDKind: "统一社会信用代码", IDNumber: o.USCC}, err
 }

@@ -9,8 +9,9 @@ import (
 
 // readOnce returns what load reads for k, reading it once per transaction
 // and keeping it in *m. It is for facts that nothing in a transaction that
-// reads them changes — a unit's building, a project's developer, a
-// jurisdiction's utilities, a building's survey and completion filing —
+// reads them changes — a unit as recorded (and so its building), a
+// project's developer, a jurisdiction's utilities, a building's survey,
+// completion filing and common parts —
 // which a batch would otherwise read again for every flat of a chunk. A
 // failed read is not kept.
 func readOnce[K comparable, V any](m *map[K]V, k K, load func() (V, error)) (V, error) {
