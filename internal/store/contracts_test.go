@@ -222,6 +222,52 @@ func TestOneLiveContractConcurrent(t *testing.T) {
 	}
 }
 
+// Co-buyers who confirm a contract at the same moment both count: the
+// contract is signed once the last of them confirms, whichever transaction
+// waited for the other. On PostgreSQL the one that waits must read the
+// buyers after the other's commit (lockContract reads them in a statement
+// of its own after the lock), or it finds its co-buyer unconfirmed and the
+// contract stays sent with every buyer confirmed.
+func TestCoBuyersConfirmAtOnce(t *testing.T) {
+	x := newSaleFixture(t)
+	ctx := context.Background()
+	dev := x.f.Orgs["dev1"].ID
+	for i, unit := range x.units[:12] {
+		in := x.input(unit)
+		in.Ownership = presale.Shares
+		in.Buyers = []presale.Buyer{{Name: "张伟", IDNumber: buyerIDs[0], ShareNum: 1, ShareDen: 2}, {Name: "李娜", IDNumber: buyerIDs[1], ShareNum: 1, ShareDen: 2}}
+		c, err := x.db.DraftContract(ctx, x.dev, dev, in)
+		if err == nil {
+			c, err = x.db.SendContract(ctx, x.dev, c.ID)
+		}
+		if err != nil {
+			t.Fatalf("contract %d: %v", i, err)
+		}
+		start := make(chan struct{})
+		errs := make([]error, len(c.Buyers))
+		var wg sync.WaitGroup
+		for j, b := range c.Buyers {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				<-start
+				_, errs[j] = x.db.ConfirmContract(ctx, audit.Actor{Name: b.Name}, c.ID, b.IDNumber)
+			}()
+		}
+		close(start)
+		wg.Wait()
+		for j, err := range errs {
+			if err != nil {
+				t.Errorf("contract %d: buyer %d's confirmation: got %v, want it taken", i, j+1, err)
+			}
+		}
+		got, err := x.db.Contract(ctx, c.ID)
+		if err != nil || got.State != presale.Signed {
+			t.Errorf("contract %d after both buyers confirmed at once: state %s (%v), want %s", i, got.State, err, presale.Signed)
+		}
+	}
+}
+
 func TestFileContractWithPreNotices(t *testing.T) {
 	x := newSaleFixture(t)
 	ctx := context.Background()
