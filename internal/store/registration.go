@@ -1272,18 +1272,12 @@ func (tx *Tx) recordingFacts(ctx context.Context, a *registry.Application, s *re
 		f.Common, f.CommonParts, err = tx.commonParts(ctx, unit)
 	case s.Kind == registry.MortgageReg && s.Details["bank"] != "":
 		id, _ := strconv.ParseInt(s.Details["bank"], 10, 64)
-		bank, err := tx.db.Org(ctx, id)
-		if err != nil && problem.KindOf(err) != problem.NotFound {
-			return f, err
-		}
-		if f.Bank, err = registry.Mortgagee(bank.Name, bank.USCC, err == nil && bank.Kind == identity.Bank); err != nil {
-			return f, err
-		}
+		f.Bank, err = tx.mortgagee(ctx, id)
 	case (s.Kind == registry.Transfer || s.Kind == registry.MortgageReg) && s.ContractID != 0:
 		var bank int64
 		f.Sale, bank, err = tx.saleOfContract(ctx, s.ContractID, unit)
 		if err == nil && s.Kind == registry.MortgageReg && f.Sale.Loan {
-			f.Bank, err = tx.loanBank(ctx, bank)
+			f.Bank, err = tx.mortgagee(ctx, bank)
 		}
 	}
 	return f, err
@@ -1311,14 +1305,16 @@ func (tx *Tx) saleOfContract(ctx context.Context, contract, unit int64) (registr
 	return sale, c.LoanBank, nil
 }
 
-// loanBank is the mortgagee of a sale's loan, the organisation bank (0: the
-// contract names none, which its own check refuses for a loan: 第四条).
-func (tx *Tx) loanBank(ctx context.Context, bank int64) (registry.Holder, error) {
-	if bank == 0 {
-		return registry.Holder{}, problem.New(problem.Refused, "contract.loan_bank", "贷款合同未指明贷款银行，不能办理抵押权登记（合同第四条）")
+// mortgagee is organisation id as the holder of a mortgage, as
+// registry.Mortgagee admits one: a bank. An application's named bank and a
+// filed loan's lender both go through it; id 0 or an unknown
+// organisation is not a bank.
+func (tx *Tx) mortgagee(ctx context.Context, id int64) (registry.Holder, error) {
+	bank, err := tx.db.Org(ctx, id)
+	if err != nil && problem.KindOf(err) != problem.NotFound {
+		return registry.Holder{}, err
 	}
-	o, err := tx.db.Org(ctx, bank)
-	return registry.Holder{Name: o.Name, IDKind: "统一社会信用代码", IDNumber: o.USCC}, err
+	return registry.Mortgagee(bank.Name, bank.USCC, err == nil && bank.Kind == identity.Bank)
 }
 
 // recorded tells the partners what a recording changed: a seal, a transfer
