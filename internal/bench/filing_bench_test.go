@@ -42,12 +42,7 @@ func BenchmarkFiling(b *testing.B) {
 // the batch's own cost is in question. handover bench gives the ratio to
 // its floor.
 func BenchmarkBatchHandover(b *testing.B) {
-	ctx := context.Background()
-	cfg := Config{Dir: b.TempDir(), Now: time.Now}
-	fx, err := prepareHandover(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ctx, cfg, fx := handoverBench(b)
 	var statements int64
 	for i := 0; i < b.N; i++ {
 		b.StopTimer()
@@ -79,12 +74,7 @@ func BenchmarkBatchHandover(b *testing.B) {
 // of a verification is in question. handover bench gives the ratio of the
 // whole request over HTTP to raw SM2 verification.
 func BenchmarkVerifyLicence(b *testing.B) {
-	ctx := context.Background()
-	cfg := Config{Dir: b.TempDir(), Now: time.Now}
-	fx, err := prepareHandover(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ctx, cfg, fx := handoverBench(b)
 	db, err := handedOver(ctx, cfg, fx, filepath.Join(cfg.Dir, "verify.db"))
 	if err != nil {
 		b.Fatal(err)
@@ -109,12 +99,7 @@ func BenchmarkVerifyLicence(b *testing.B) {
 // figure to profile when a table's rendering is in question (P6 renders
 // it afresh at every version the batch makes).
 func BenchmarkBuildingTable(b *testing.B) {
-	ctx := context.Background()
-	cfg := Config{Dir: b.TempDir(), Now: time.Now}
-	fx, err := prepareHandover(ctx, cfg)
-	if err != nil {
-		b.Fatal(err)
-	}
+	ctx, cfg, fx := handoverBench(b)
 	for _, c := range []struct {
 		name    string
 		handOff bool
@@ -140,4 +125,18 @@ func BenchmarkBuildingTable(b *testing.B) {
 			}
 		})
 	}
+}
+
+// handoverBench prepares the P2 fixture (2,000 flats under filed
+// contracts, ready for their batch handover) in the benchmark's temporary
+// directory.
+func handoverBench(b *testing.B) (context.Context, Config, *handoverFixture) {
+	b.Helper()
+	ctx := context.Background()
+	cfg := Config{Dir: b.TempDir(), Now: time.Now}
+	fx, err := prepareHandover(ctx, cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return ctx, cfg, fx
 }
