@@ -67,11 +67,23 @@ func (s *browserSession) as(user string) {
 	}
 }
 
-// do runs actions, failing the test with the page's alert on error.
+// stepTimeout bounds one step of a browser session, well inside the
+// browser context's own deadline (webtest.Browser), so that a step that
+// waits for what never comes still leaves time to read the page and say
+// why.
+const stepTimeout = 45 * time.Second
+
+// do runs actions, failing the test with the page's alert on error, and
+// with the controls still disabled (a picker whose list failed to load
+// says so in its placeholder).
 func (s *browserSession) do(what string, actions ...chromedp.Action[chromedp.Void]) {
 	s.t.Helper()
-	if err := chromedp.Do(s.b, actions...); err != nil {
-		msg, _ := chromedp.Run(s.b, chromedp.Evaluate[string](`(document.querySelector('.alert.err') || document.querySelector('main') || document.body).innerText.slice(0, 600)`))
+	step, cancel := context.WithTimeout(s.b, stepTimeout)
+	defer cancel()
+	if err := chromedp.Do(step, actions...); err != nil {
+		msg, _ := chromedp.Run(s.b, chromedp.Evaluate[string](`location.pathname + "\n" +
+			(document.querySelector('.alert.err') || document.querySelector('main') || document.body).innerText.slice(0, 600) +
+			[...document.querySelectorAll('select:disabled')].map(el => "\n" + (el.name || el.dataset.pick || "select") + " disabled: " + (el.options[0] ? el.options[0].text : "")).join("")`))
 		s.t.Fatalf("%s: %v\n%s", what, err, msg)
 	}
 }
