@@ -182,9 +182,9 @@ type Options struct {
 // system again: 130 ms instead of 10 ms at 100,000 flats. Nine connections
 // (eight readers and the writer) hold at most 288 MiB.
 //
-// temp_store(MEMORY): every write on SQLite runs in a savepoint of the
-// writer's group (group.go), and a savepoint keeps the pages it changes in
-// a sub-journal. On a file that was a write system call per page changed:
+// temp_store(MEMORY): a write on SQLite that shares the writer's group
+// runs in a savepoint of its own (group.go), and a savepoint keeps the
+// pages it changes in a sub-journal. On a file that was a write system call per page changed:
 // a quarter of a filing's CPU, gone in memory. The sub-journal only lives
 // until its transaction ends; temporary sorts of large reads use memory too.
 const sqlitePragmas = "_pragma=journal_mode(WAL)&_pragma=cache_size(-32768)&_pragma=temp_store(MEMORY)&_pragma=busy_timeout(5000)&_pragma=synchronous(FULL)&_pragma=foreign_keys(1)&_txlock=immediate&_time_format=sqlite"

@@ -199,3 +199,62 @@ func TestGroupCommitSurvivesFailingMembers(t *testing.T) {
 		t.Errorf("audit chain: broken at %v, want intact", b)
 	}
 }
+
+// A transaction that has the writer to itself runs without a savepoint
+// (on SQLite), so its own failure must roll back everything it wrote:
+// one that fails after drawing a number, one that panics and one that
+// ends the engine's transaction under the store each leave the series
+// where it was, and a filing after them is committed with its one entry.
+func TestLoneTransactionFailsWhole(t *testing.T) {
+	x := newSaleFixture(t)
+	ctx := context.Background()
+	const series = "test.lone"
+	n0, err := x.db.DrawForTest(ctx, series, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	groups0, _ := x.db.GroupStats()
+	failing := []struct {
+		name string
+		run  func() any
+		want string
+	}{
+		{"fails after writing", func() any { _, err := x.db.DrawForTest(ctx, series, true); return err }, "aborted on purpose"},
+		{"panics", func() (p any) {
+			defer func() { p = recover() }()
+			return x.db.PanicForTest(ctx, series)
+		}, "a transaction panics on purpose"},
+		{"breaks the transaction", func() any { return x.db.BreakForTest(ctx, series) }, ""},
+	}
+	for _, f := range failing {
+		got := f.run()
+		if got == nil {
+			t.Errorf("%s: got no failure, want one", f.name)
+			continue
+		}
+		if f.want != "" && fmt.Sprint(got) != f.want {
+			t.Errorf("%s: got %v, want %q", f.name, got, f.want)
+		}
+		if n, err := x.db.DrawForTest(ctx, series, false); err != nil || n != n0+1 {
+			t.Errorf("%s: next number got %d (%v), want %d (the failed one's not kept)", f.name, n, err, n0+1)
+		}
+		n0++
+	}
+	if x.db.Engine() == store.SQLite {
+		// the three successful draws committed, one durable commit each
+		if groups, _ := x.db.GroupStats(); groups-groups0 != 3 {
+			t.Errorf("durable commits: got %d, want 3 (failures commit nothing)", groups-groups0)
+		}
+	}
+	c := x.sign(t, x.input(x.units[0]))
+	if _, err := x.db.FileContract(ctx, x.dev, c.ID); err != nil {
+		t.Fatalf("filing after the failures: %v", err)
+	}
+	var entries int
+	if err := x.db.SQLForTest().QueryRow(`SELECT count(*) FROM register_entries WHERE unit_id = $1`, c.UnitID).Scan(&entries); err != nil {
+		t.Fatal(err)
+	}
+	if entries != 1 {
+		t.Errorf("register entries of the filed flat: got %d, want 1", entries)
+	}
+}
