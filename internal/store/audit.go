@@ -141,19 +141,9 @@ func (tx *Tx) insertAuditRows(ctx context.Context, events []audit.Event) error {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO audit_events (lane, seq, at, actor_user, actor_name, actor_org, actor_org_name, addr,
 		action, record_type, record_id, summary, prev_hash, hash) VALUES `)
+	valuesText(&b, tx.db.engine, len(events), cols)
 	args := make([]any, 0, cols*len(events))
-	for i, e := range events {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteString("(")
-		for c := 1; c <= cols; c++ {
-			if c > 1 {
-				b.WriteString(", ")
-			}
-			fmt.Fprintf(&b, "$%d", i*cols+c)
-		}
-		b.WriteString(")")
+	for _, e := range events {
 		args = append(args, e.Lane, e.Seq, e.At, e.Actor.UserID, e.Actor.Name, e.Actor.OrgID, e.Actor.OrgName,
 			e.Actor.Addr, e.Action, e.RecordType, e.RecordID, e.Summary, e.PrevHash, e.Hash)
 	}
