@@ -120,9 +120,8 @@ func (h *auditHeads) put(lane int, seq int64, hash []byte) {
 // insertAuditEvents writes the queued events in one multi-row INSERT.
 func (tx *Tx) insertAuditEvents(ctx context.Context) error {
 	// In statements of at most auditRows rows: every full statement has the
-	// same text (prepared once), and SQLite's parser, whose handling of
-	// numbered parameters grows with the square of their count, never sees
-	// thousands of them when a batch audits a whole chunk.
+	// same text (prepared once), and a batch that audits a whole chunk
+	// never sends one statement of thousands of values.
 	for events := tx.events; len(events) > 0; {
 		n := min(len(events), auditRows)
 		if err := tx.insertAuditRows(ctx, events[:n]); err != nil {

@@ -47,7 +47,8 @@ type member struct {
 	ctx   context.Context
 	actor audit.Actor
 	fn    func(*Tx) error
-	// turn carries the member's Tx when its savepoint is open; ran
+	// turn carries the member's Tx when its turn has come (its savepoint
+	// open, in a group of two or more); ran
 	// reports back that fn and the flushes have returned (normally or not).
 	turn chan *Tx
 	ran  chan struct{}
@@ -66,7 +67,9 @@ type writer struct {
 	quit chan struct{}
 	out  chan struct{} // closed when the writer has stopped
 	once sync.Once
-	// groups counts durable commits, members the transactions they held.
+	// groups counts the durable commits that committed a transaction,
+	// members the transactions they committed (failed members, which
+	// leave nothing, are in neither, alone or in a group).
 	groups, members atomic.Int64
 }
 
@@ -264,13 +267,17 @@ func (w *writer) attempt(group []*member) (again []*member) {
 		answer(kept, err)
 		return nil
 	}
-	w.groups.Add(1)
-	w.members.Add(int64(len(kept)))
+	var committed int64
 	for _, m := range kept {
 		if m.err == nil {
+			committed++
 			w.db.committedTx(m.tx)
 		}
 		m.finish()
+	}
+	if committed > 0 {
+		w.groups.Add(1)
+		w.members.Add(committed)
 	}
 	return nil
 }

@@ -70,10 +70,12 @@ func TestGroupCommitRefusalStaysAlone(t *testing.T) {
 		}
 	}
 	if x.db.Engine() == store.SQLite {
-		// the held transaction; the five filings; the refusal's record
+		// the held transaction; the four filings committed together (the
+		// refused one rolled back in their group, and not counted); the
+		// refusal's record
 		g, m := x.db.GroupStats()
-		if g-g0 != 3 || m-m0 != 7 {
-			t.Errorf("got %d groups of %d transactions, want 3 groups of 7 (the five filings in one)", g-g0, m-m0)
+		if g-g0 != 3 || m-m0 != 6 {
+			t.Errorf("got %d groups committing %d transactions, want 3 committing 6 (four filings in one)", g-g0, m-m0)
 		}
 	}
 	for i, c := range cs {
@@ -214,6 +216,9 @@ func TestLoneTransactionFailsWhole(t *testing.T) {
 		t.Fatal(err)
 	}
 	groups0, _ := x.db.GroupStats()
+	commits0, _ := x.db.WriteStats()
+	cancelled, cancel := context.WithCancel(ctx)
+	cancel()
 	failing := []struct {
 		name string
 		run  func() any
@@ -225,6 +230,7 @@ func TestLoneTransactionFailsWhole(t *testing.T) {
 			return x.db.PanicForTest(ctx, series)
 		}, "a transaction panics on purpose"},
 		{"breaks the transaction", func() any { return x.db.BreakForTest(ctx, series) }, ""},
+		{"comes with its context cancelled", func() any { _, err := x.db.DrawForTest(cancelled, series, false); return err }, "context canceled"},
 	}
 	for _, f := range failing {
 		got := f.run()
@@ -240,10 +246,13 @@ func TestLoneTransactionFailsWhole(t *testing.T) {
 		}
 		n0++
 	}
+	// only the successful draws after each failure were committed
+	if commits, _ := x.db.WriteStats(); commits-commits0 != int64(len(failing)) {
+		t.Errorf("committed transactions: got %d, want %d (failures commit nothing)", commits-commits0, len(failing))
+	}
 	if x.db.Engine() == store.SQLite {
-		// the three successful draws committed, one durable commit each
-		if groups, _ := x.db.GroupStats(); groups-groups0 != 3 {
-			t.Errorf("durable commits: got %d, want 3 (failures commit nothing)", groups-groups0)
+		if groups, _ := x.db.GroupStats(); groups-groups0 != int64(len(failing)) {
+			t.Errorf("durable commits: got %d, want %d", groups-groups0, len(failing))
 		}
 	}
 	c := x.sign(t, x.input(x.units[0]))
