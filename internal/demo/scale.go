@@ -260,19 +260,25 @@ func (c completer) account(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
+		// Many at once, as the bureau's clerks and the banks' interfaces
+		// record them: the store commits what waits together.
+		g, ctx := errgroup.WithContext(ctx)
+		g.SetLimit(fileAtOnce)
 		for _, it := range items {
-			if maint {
-				if _, err := c.db.PayMaintenance(ctx, c.housing, it.ID, fmt.Sprint("WX", it.ID)); err != nil {
+			g.Go(func() error {
+				if maint {
+					_, err := c.db.PayMaintenance(ctx, c.housing, it.ID, fmt.Sprint("WX", it.ID))
 					return err
 				}
-				continue
-			}
-			if _, err := c.db.RecordItem(ctx, c.housing, it.ID, it.Due, it.Due, "缴款凭证", "补充协议"); err != nil {
+				if _, err := c.db.RecordItem(ctx, c.housing, it.ID, it.Due, it.Due, "缴款凭证", "补充协议"); err != nil {
+					return err
+				}
+				_, err := c.db.ClearItem(ctx, c.housing, it.ID)
 				return err
-			}
-			if _, err := c.db.ClearItem(ctx, c.housing, it.ID); err != nil {
-				return err
-			}
+			})
+		}
+		if err := g.Wait(); err != nil {
+			return err
 		}
 	}
 	return nil
@@ -284,15 +290,19 @@ func (c completer) payDeedTax(ctx context.Context, contracts []int64, unpaid map
 	if _, err := c.db.AssessDeedTax(ctx, c.taxes, c.p.ID); err != nil {
 		return err
 	}
+	// Paid many at once, as the tax bureau's interface reports payments.
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(fileAtOnce)
 	for _, id := range contracts {
 		if unpaid[id] {
 			continue
 		}
-		if _, err := c.db.PayDeedTax(ctx, c.taxes, id, fmt.Sprint("完税", id), "api"); err != nil {
+		g.Go(func() error {
+			_, err := c.db.PayDeedTax(ctx, c.taxes, id, fmt.Sprint("完税", id), "api")
 			return err
-		}
+		})
 	}
-	return nil
+	return g.Wait()
 }
 
 // ScaleResult says what Scale added.
@@ -584,7 +594,8 @@ func (l *scaleLoad) sell(p ledger.Project, units []int64, filed calendar.Date) (
 	return contracts, g.Wait()
 }
 
-// fileAtOnce is how many contracts the scaled demo files at a time.
+// fileAtOnce is how many contracts the scaled demo files at a time (and
+// how many deed-tax payments and accounting items it records at a time).
 const fileAtOnce = 16
 
 // developer is the demo developer's clerk acting for the project's developer.
