@@ -367,7 +367,7 @@ func clusterFixture(t *testing.T, db *store.DB, raw *sql.DB, f *demo.Foundation,
 	if err != nil {
 		t.Fatal(err)
 	}
-	contracts, err := demo.SignInBulk(ctx, tx, db.Keyring(), p, f, units, time.Now().UTC())
+	contracts, err := demo.SignInBulk(ctx, db, tx, p, f, units, time.Now().UTC())
 	if err != nil {
 		tx.Rollback()
 		t.Fatal(err)

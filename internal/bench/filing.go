@@ -73,7 +73,7 @@ func fillSales(ctx context.Context, db *store.DB, raw *sql.DB, now func() time.T
 		return nil, err
 	}
 	defer tx.Rollback()
-	if s.contracts, err = demo.SignInBulk(ctx, tx, s.db.Keyring(), p, s.f, ids[:contracts], signed); err != nil {
+	if s.contracts, err = demo.SignInBulk(ctx, s.db, tx, p, s.f, ids[:contracts], signed); err != nil {
 		return nil, err
 	}
 	// 200,000 earlier register entries of the demo's units: index depth.

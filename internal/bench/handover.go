@@ -75,7 +75,7 @@ func prepareHandover(ctx context.Context, cfg Config) (*handoverFixture, error) 
 	if err != nil {
 		return nil, err
 	}
-	contracts, err := demo.SignInBulk(ctx, tx, db.Keyring(), p, f, ids, cfg.Now().UTC())
+	contracts, err := demo.SignInBulk(ctx, db, tx, p, f, ids, cfg.Now().UTC())
 	if err != nil {
 		tx.Rollback()
 		return nil, err

@@ -21,7 +21,6 @@ import (
 	"handover/internal/handover"
 	"handover/internal/identity"
 	"handover/internal/ledger"
-	"handover/internal/personal"
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
@@ -99,7 +98,7 @@ func SyntheticProject(ctx context.Context, db *store.DB, f *Foundation, s Synthe
 // % with a loan at the county's bank, one buyer each) and returns their
 // ids: the sales a synthetic project needs before its filings, which then
 // go through the store. It is for benchmarks and scaled demos only.
-func SignInBulk(ctx context.Context, tx *sql.Tx, ring *personal.Keyring, p ledger.Project, f *Foundation, units []int64, signed time.Time) ([]int64, error) {
+func SignInBulk(ctx context.Context, db *store.DB, tx *sql.Tx, p ledger.Project, f *Foundation, units []int64, signed time.Time) ([]int64, error) {
 	bank := f.Orgs[identity.CountyOf(p.Jurisdiction)+"/bank"].ID
 	cols := []string{"number", "unit_id", "project_id", "developer_org", "jurisdiction", "state", "ownership", "price_basis", "unit_price", "price_area",
 		"total_price", "payment", "loan_bank", "loan_amount", "loan_years", "loan_no", "home_count", "marital", "escrow_bank", "escrow_acct",
@@ -116,7 +115,7 @@ func SignInBulk(ctx context.Context, tx *sql.Tx, ring *personal.Keyring, p ledge
 			signed, signed, signed}
 	}
 	byUnit := make(map[int64]int64, len(units))
-	if err := store.InsertRows(ctx, tx, "contracts", cols, rows, "id, unit_id", func(r *sql.Rows) error {
+	if err := db.InsertRows(ctx, tx, "contracts", cols, rows, "id, unit_id", func(r *sql.Rows) error {
 		var id, unit int64
 		err := r.Scan(&id, &unit)
 		byUnit[unit] = id
@@ -130,13 +129,13 @@ func SignInBulk(ctx context.Context, tx *sql.Tx, ring *personal.Keyring, p ledge
 		out[i] = byUnit[unit]
 		body := fmt.Sprintf("%s%s%03d", identity.CountyOf(p.Jurisdiction), time.Date(1960+i%40, 1, 1+i%28, 0, 0, 0, 0, time.UTC).Format("20060102"), 1+int(p.ID*31+int64(i))%997)
 		check, _ := code.IDCheckChar(body)
-		row, err := store.SealedBuyer(ring, out[i], 1, fmt.Sprint("买受人", p.ID, "-", i), body+string(check))
+		row, err := store.SealedBuyer(db.Keyring(), out[i], 1, fmt.Sprint("买受人", p.ID, "-", i), body+string(check))
 		if err != nil {
 			return nil, err
 		}
 		buyers[i] = row
 	}
-	return out, store.InsertRows(ctx, tx, "contract_buyers", store.BuyerColumns, buyers, "", nil)
+	return out, db.InsertRows(ctx, tx, "contract_buyers", store.BuyerColumns, buyers, "", nil)
 }
 
 // CompleteProject takes a sold synthetic project through completion as the
@@ -570,7 +569,7 @@ func (l *scaleLoad) sell(p ledger.Project, units []int64, filed calendar.Date) (
 	done := l.phase("sign")
 	if err := l.db.Synthetic(l.ctx, actorOf(l.f, "kaifa"), "contracts", func(tx *sql.Tx) error {
 		var err error
-		contracts, err = SignInBulk(l.ctx, tx, l.db.Keyring(), p, l.f, units, l.db.Now())
+		contracts, err = SignInBulk(l.ctx, l.db, tx, p, l.f, units, l.db.Now())
 		return err
 	}); err != nil {
 		return contracts, err

@@ -285,7 +285,7 @@ func signedProject(t *testing.T, db *store.DB, f *demo.Foundation, s demo.Synthe
 	if err != nil {
 		t.Fatal(err)
 	}
-	contracts, err = demo.SignInBulk(ctx, tx, db.Keyring(), p, f, units, storetest.DefaultTime.Add(-72*time.Hour))
+	contracts, err = demo.SignInBulk(ctx, db, tx, p, f, units, storetest.DefaultTime.Add(-72*time.Hour))
 	if err != nil {
 		tx.Rollback()
 		t.Fatal(err)

@@ -9,28 +9,27 @@ import (
 )
 
 // maxFillParams bounds the bind parameters of one multi-row INSERT. Both
-// engines would take far more (SQLite 32,766; PostgreSQL 65,535), but
-// SQLite looks a numbered parameter up by a linear search, so that a
-// statement of n parameters costs n² (30,000 of them took seconds here):
-// a thousand keep that negligible and still save PostgreSQL all but one
-// round trip in thirty.
+// engines would take far more (SQLite 32,766; PostgreSQL 65,535); a
+// thousand save PostgreSQL all but one round trip in thirty, and keep
+// SQLite's parse of a statement short.
 const maxFillParams = 1000
 
 // InsertRows writes rows (each a value per column of cols) into table with
 // multi-row INSERT statements, as many rows a statement as the parameter
 // limit allows, and hands each row the statement returns (returning, e.g.
 // "id, unit_id"; "" for none) to scan. It is for the synthetic data of
-// benchmarks and scaled demos, inside DB.Synthetic: a round trip per
-// statement instead of per row. The order of the returned rows is the
-// engine's, so returning should name what identifies a row.
-func InsertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any, returning string, scan func(*sql.Rows) error) error {
+// benchmarks and scaled demos, inside DB.Synthetic (or a transaction of
+// its own on db's database): a round trip per statement instead of per
+// row. The order of the returned rows is the engine's, so returning should
+// name what identifies a row.
+func (db *DB) InsertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any, returning string, scan func(*sql.Rows) error) error {
 	if len(cols) == 0 {
 		return fmt.Errorf("InsertRows %s: no columns", table)
 	}
 	per := max(1, maxFillParams/len(cols))
 	for len(rows) > 0 {
 		n := min(per, len(rows))
-		if err := insertChunk(ctx, tx, table, cols, rows[:n], returning, scan); err != nil {
+		if err := insertChunk(ctx, db.engine, tx, table, cols, rows[:n], returning, scan); err != nil {
 			return err
 		}
 		rows = rows[n:]
@@ -38,28 +37,19 @@ func InsertRows(ctx context.Context, tx *sql.Tx, table string, cols []string, ro
 	return nil
 }
 
-// insertChunk is one multi-row INSERT of InsertRows.
-func insertChunk(ctx context.Context, tx *sql.Tx, table string, cols []string, rows [][]any, returning string, scan func(*sql.Rows) error) error {
-	var b strings.Builder
+// insertChunk is one multi-row INSERT of InsertRows, its values written
+// by valuesText.
+func insertChunk(ctx context.Context, engine Engine, tx *sql.Tx, table string, cols []string, rows [][]any, returning string, scan func(*sql.Rows) error) error {
 	args := make([]any, 0, len(rows)*len(cols))
-	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
 	for i, row := range rows {
 		if len(row) != len(cols) {
 			return fmt.Errorf("InsertRows %s: row %d has %d values for %d columns", table, i, len(row), len(cols))
 		}
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		b.WriteByte('(')
-		for j, v := range row {
-			if j > 0 {
-				b.WriteString(", ")
-			}
-			args = append(args, v)
-			fmt.Fprintf(&b, "$%d", len(args))
-		}
-		b.WriteByte(')')
+		args = append(args, row...)
 	}
+	var b strings.Builder
+	fmt.Fprintf(&b, "INSERT INTO %s (%s) VALUES ", table, strings.Join(cols, ", "))
+	valuesText(&b, engine, len(rows), len(cols))
 	if returning == "" {
 		_, err := tx.ExecContext(ctx, b.String(), args...)
 		return err

@@ -24,7 +24,7 @@ func TestInsertRows(t *testing.T) {
 			}
 			got := map[string]int64{}
 			err := db.Synthetic(ctx, audit.System(), "settings", func(tx *sql.Tx) error {
-				return store.InsertRows(ctx, tx, "settings", []string{"jurisdiction", "key", "value", "set_by", "set_at"}, rows, "id, key", func(r *sql.Rows) error {
+				return db.InsertRows(ctx, tx, "settings", []string{"jurisdiction", "key", "value", "set_by", "set_at"}, rows, "id, key", func(r *sql.Rows) error {
 					var id int64
 					var key string
 					err := r.Scan(&id, &key)
@@ -57,7 +57,7 @@ func TestInsertRowsShortRow(t *testing.T) {
 	db, clock := storetest.Open(t)
 	ctx := context.Background()
 	err := db.Synthetic(ctx, audit.System(), "settings", func(tx *sql.Tx) error {
-		return store.InsertRows(ctx, tx, "settings", []string{"jurisdiction", "key", "value", "set_by", "set_at"},
+		return db.InsertRows(ctx, tx, "settings", []string{"jurisdiction", "key", "value", "set_by", "set_at"},
 			[][]any{{"650000", "a", "1", 1, clock.Now()}, {"650000", "b", "2", 1}}, "", nil)
 	})
 	if err == nil {

@@ -47,7 +47,7 @@ func TestDashboardUnitListPages(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := demo.SignInBulk(ctx, tx, db.Keyring(), p, f, units[0][:6], storetest.DefaultTime); err != nil {
+			if _, err := demo.SignInBulk(ctx, db, tx, p, f, units[0][:6], storetest.DefaultTime); err != nil {
 				tx.Rollback()
 				t.Fatal(err)
 			}

@@ -68,7 +68,7 @@ func startVolume(t *testing.T) volume {
 	if err != nil {
 		t.Fatal(err)
 	}
-	contracts, err := demo.SignInBulk(ctx, tx, env.DB.Keyring(), p, f, units, start.AddDate(0, 0, -300))
+	contracts, err := demo.SignInBulk(ctx, env.DB, tx, p, f, units, start.AddDate(0, 0, -300))
 	if err != nil {
 		tx.Rollback()
 		t.Fatal(err)
