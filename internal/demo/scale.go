@@ -259,24 +259,18 @@ func (c completer) account(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		// Many at once, as the bureau's clerks and the banks' interfaces
-		// record them: the store commits what waits together.
-		g, ctx := errgroup.WithContext(ctx)
-		g.SetLimit(fileAtOnce)
-		for _, it := range items {
-			g.Go(func() error {
-				if maint {
-					_, err := c.db.PayMaintenance(ctx, c.housing, it.ID, fmt.Sprint("WX", it.ID))
-					return err
-				}
-				if _, err := c.db.RecordItem(ctx, c.housing, it.ID, it.Due, it.Due, "缴款凭证", "补充协议"); err != nil {
-					return err
-				}
-				_, err := c.db.ClearItem(ctx, c.housing, it.ID)
+		err = atOnce(ctx, items, func(ctx context.Context, it completion.Item) error {
+			if maint {
+				_, err := c.db.PayMaintenance(ctx, c.housing, it.ID, fmt.Sprint("WX", it.ID))
 				return err
-			})
-		}
-		if err := g.Wait(); err != nil {
+			}
+			if _, err := c.db.RecordItem(ctx, c.housing, it.ID, it.Due, it.Due, "缴款凭证", "补充协议"); err != nil {
+				return err
+			}
+			_, err := c.db.ClearItem(ctx, c.housing, it.ID)
+			return err
+		})
+		if err != nil {
 			return err
 		}
 	}
@@ -289,19 +283,13 @@ func (c completer) payDeedTax(ctx context.Context, contracts []int64, unpaid map
 	if _, err := c.db.AssessDeedTax(ctx, c.taxes, c.p.ID); err != nil {
 		return err
 	}
-	// Paid many at once, as the tax bureau's interface reports payments.
-	g, ctx := errgroup.WithContext(ctx)
-	g.SetLimit(fileAtOnce)
-	for _, id := range contracts {
+	return atOnce(ctx, contracts, func(ctx context.Context, id int64) error {
 		if unpaid[id] {
-			continue
+			return nil
 		}
-		g.Go(func() error {
-			_, err := c.db.PayDeedTax(ctx, c.taxes, id, fmt.Sprint("完税", id), "api")
-			return err
-		})
-	}
-	return g.Wait()
+		_, err := c.db.PayDeedTax(ctx, c.taxes, id, fmt.Sprint("完税", id), "api")
+		return err
+	})
 }
 
 // ScaleResult says what Scale added.
@@ -578,23 +566,28 @@ func (l *scaleLoad) sell(p ledger.Project, units []int64, filed calendar.Date) (
 	l.res.Sold += len(contracts)
 	at(l.set, filed.AddDays(-290), 0)
 	defer l.phase("file")()
-	// Filed as a sales office files them, many at once: the store commits
-	// the filings waiting together (group commit on SQLite), so the load
-	// is not bound by one durable commit per contract.
-	g, ctx := errgroup.WithContext(l.ctx)
-	g.SetLimit(fileAtOnce)
 	dev := l.developer(p)
-	for _, c := range contracts {
-		g.Go(func() error {
-			_, err := l.db.FileContract(ctx, dev, c)
-			return err
-		})
-	}
-	return contracts, g.Wait()
+	return contracts, atOnce(l.ctx, contracts, func(ctx context.Context, c int64) error {
+		_, err := l.db.FileContract(ctx, dev, c)
+		return err
+	})
 }
 
-// fileAtOnce is how many contracts the scaled demo files at a time (and
-// how many deed-tax payments and accounting items it records at a time).
+// atOnce does do for every item, fileAtOnce of them at a time, as a sales
+// office files contracts and a bureau's interface records payments: the
+// store commits what waits together (group commit on SQLite), so that a
+// scaled load is not bound by one durable commit per item. It returns the
+// first error, and starts no item after it.
+func atOnce[T any](ctx context.Context, items []T, do func(context.Context, T) error) error {
+	g, ctx := errgroup.WithContext(ctx)
+	g.SetLimit(fileAtOnce)
+	for _, it := range items {
+		g.Go(func() error { return do(ctx, it) })
+	}
+	return g.Wait()
+}
+
+// fileAtOnce is how many items atOnce does at a time.
 const fileAtOnce = 16
 
 // developer is the demo developer's clerk acting for the project's developer.

@@ -8,11 +8,10 @@ import (
 )
 
 // bulkRows bounds the rows of one multi-row statement. Both engines take
-// far more bound values, but the pure-Go SQLite driver bound a long
-// statement's numbered values slowly: measured here, a row cost about the
-// same in statements of 8 to 64 rows, a quarter less than alone, and more
-// again in statements of over a hundred. Its values are anonymous on
-// SQLite now (valuesText), which takes the search out of binding.
+// far more bound values; the bound keeps the statement texts of a table
+// few (one per row count up to it) and no statement very long. Measured
+// here, with numbered parameters, a row cost about the same in statements
+// of 8 to 64 rows and a quarter less than alone.
 const bulkRows = 32
 
 // insertValues writes rows into table's columns with multi-row INSERT
