@@ -453,7 +453,7 @@ func serviceEntries(ctx context.Context, tx *Tx, s registry.Service) ([]registry
 		return e.ServiceID == s.ID && (e.Kind == registry.Ownership || e.Kind == registry.Mortgage || e.Kind == registry.Objection)
 	}
 	if s.UnitID != 0 {
-		book, err := tx.db.unitBook(ctx, tx.q(), s.UnitID)
+		book, err := tx.book(ctx, s.UnitID)
 		return slices.DeleteFunc(book, func(e registry.Entry) bool { return !certified(e) }), err
 	}
 	ids, err := int64s(ctx, tx.q(), `SELECT id FROM register_entries WHERE service_id = $1 AND kind IN ('ownership', 'mortgage', 'objection') ORDER BY id`, s.ID)

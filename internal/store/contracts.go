@@ -898,7 +898,7 @@ func (db *DB) executeCancellation(ctx context.Context, tx *Tx, c *presale.Contra
 	if err := tx.lockUnits(ctx, c.UnitID); err != nil {
 		return err
 	}
-	book, err := tx.db.unitBook(ctx, tx.q(), c.UnitID)
+	book, err := tx.book(ctx, c.UnitID)
 	if err != nil {
 		return err
 	}

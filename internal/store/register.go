@@ -4,8 +4,10 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
+	"time"
 
 	"handover/internal/calendar"
 	"handover/internal/code"
@@ -73,6 +75,9 @@ func (tx *Tx) record(ctx context.Context, e registry.Entry, jurisdiction string,
 			return e, err
 		}
 	}
+	if book, ok := tx.known.books[e.UnitID]; ok {
+		tx.known.books[e.UnitID] = append(book, asStored(e))
+	}
 	tx.Audit("register."+string(e.Kind), "register_entry", id, map[string]any{"unit": e.UnitID, "reg_type": e.RegType,
 		"cert_no": e.CertNo, "ends": e.Ends, "end_kind": e.EndKind})
 	return e, nil
@@ -124,6 +129,71 @@ func scanEntry(ring *personal.Keyring, r rowScanner, more ...any) (registry.Entr
 		e.Obligor.IDNumber, err = openValue(ring, field("register_entries", "obligor_id", e.UnitID), e.Obligor.IDNumber)
 	}
 	return e, err
+}
+
+// asStored is entry e as scanEntry and unitBook read it back once
+// written: the columns register_entries and register_holders keep, the
+// amount in whole cents, no other field.
+func asStored(e registry.Entry) registry.Entry {
+	out := registry.Entry{ID: e.ID, UnitID: e.UnitID, Kind: e.Kind, RegType: e.RegType, RightType: e.RightType,
+		PreNoticeKind: e.PreNoticeKind, Ownership: e.Ownership, Amount: measure.FromCents(measure.Cents(e.Amount)),
+		CertNo: e.CertNo, ContractID: e.ContractID, Ends: e.Ends, EndKind: e.EndKind, Note: e.Note, Detail: e.Detail,
+		ServiceID: e.ServiceID, RecordedBy: e.RecordedBy, RecordedAt: e.RecordedAt}
+	out.Obligor.Name, out.Obligor.IDNumber = e.Obligor.Name, e.Obligor.IDNumber
+	if len(e.Holders) > 0 {
+		out.Holders = slices.Clone(e.Holders)
+	}
+	return out
+}
+
+// book returns a unit's register book as this transaction sees it, oldest
+// entry first. The book of a unit the transaction has locked (lockUnits)
+// is read once and then kept: only this transaction can change it, and
+// record appends each entry it writes there as unitBook would read it
+// back (asStored). A batch records three services on each flat, and each
+// reads the book. Any other unit's book is read afresh. The caller owns
+// the slice it gets.
+func (tx *Tx) book(ctx context.Context, unit int64) ([]registry.Entry, error) {
+	if !tx.known.locked[unit] {
+		return tx.db.unitBook(ctx, tx.q(), unit)
+	}
+	book, err := readOnce(&tx.known.books, unit, func() ([]registry.Entry, error) {
+		return tx.db.unitBook(ctx, tx.q(), unit)
+	})
+	if err != nil {
+		return nil, err
+	}
+	if tx.db.checkBooks {
+		if err := tx.checkBook(ctx, unit, book); err != nil {
+			return nil, err
+		}
+	}
+	out := make([]registry.Entry, len(book))
+	for i, e := range book {
+		e.Holders = slices.Clone(e.Holders)
+		out[i] = e
+	}
+	return out, nil
+}
+
+// checkBook compares the book a transaction kept of a unit with the book
+// read afresh (Options.CheckBooks).
+func (tx *Tx) checkBook(ctx context.Context, unit int64, kept []registry.Entry) error {
+	read, err := tx.db.unitBook(ctx, tx.q(), unit)
+	if err != nil {
+		return err
+	}
+	same := slices.EqualFunc(kept, read, func(a, b registry.Entry) bool {
+		if !a.RecordedAt.Equal(b.RecordedAt) {
+			return false
+		}
+		a.RecordedAt, b.RecordedAt = time.Time{}, time.Time{}
+		return reflect.DeepEqual(a, b)
+	})
+	if !same {
+		return fmt.Errorf("store: the register book kept of unit %d differs from the book read:\nkept %+v\nread %+v", unit, kept, read)
+	}
+	return nil
 }
 
 // unitBook reads a unit's register book with its holders, in the order
@@ -202,6 +272,12 @@ func (db *DB) UnitBook(ctx context.Context, unitID int64) ([]registry.Entry, err
 // locked in id order (no deadlock between two transactions that lock
 // several). On SQLite BEGIN IMMEDIATE already holds the only write lock.
 func (tx *Tx) lockUnits(ctx context.Context, ids ...int64) error {
+	if tx.known.locked == nil {
+		tx.known.locked = map[int64]bool{}
+	}
+	for _, id := range ids {
+		tx.known.locked[id] = true
+	}
 	if tx.db.engine != Postgres || len(ids) == 0 {
 		return nil
 	}

@@ -1158,7 +1158,7 @@ func (tx *Tx) recordService(ctx context.Context, a *registry.Application, s *reg
 				continue // sealed, locked or already registered: this unit waits
 			}
 		}
-		book, err := tx.db.unitBook(ctx, tx.q(), unit)
+		book, err := tx.book(ctx, unit)
 		if err != nil {
 			return false, err
 		}

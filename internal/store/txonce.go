@@ -57,4 +57,8 @@ type txKnown struct {
 	utilities   map[string][]utilityOrg      // jurisdiction → its utilities
 	materials   map[int64][]buildingMaterial // building → its accepted survey and completion filing
 	commonParts map[int64][]commonPart       // building → its common parts
+	// locked holds the units this transaction has locked (lockUnits);
+	// books the register books of some of them, kept current (Tx.book).
+	locked map[int64]bool
+	books  map[int64][]registry.Entry
 }
