@@ -91,9 +91,9 @@ type DB struct {
 	// logins, however many, leave a core to the other requests
 	// (checkPassword).
 	hashing chan struct{}
-	// checkBooks: Options.CheckBooks.
-	checkBooks bool
-	log        *slog.Logger
+	// checkKept: Options.CheckKept.
+	checkKept bool
+	log       *slog.Logger
 
 	// personal seals and opens personal information (sealed.go); nil
 	// while locked. passphrase unlocks it in Migrate.
@@ -169,11 +169,12 @@ type Options struct {
 	// Keyring is the unlocked keyring of another handle on the same
 	// database (a worker's), used as it is.
 	Keyring *personal.Keyring
-	// CheckBooks makes every register book a transaction keeps (Tx.book)
-	// be compared with the book read afresh, each time it is used; a
-	// difference fails the transaction. The tests set it: it doubles the
-	// reads it checks.
-	CheckBooks bool
+	// CheckKept makes every fact a transaction keeps instead of reading
+	// it again (a register book, Tx.book; an application it recorded,
+	// Tx.recordedApplication) be compared with the same fact read
+	// afresh, each time it is used; a difference fails the transaction.
+	// The tests set it: it doubles the reads it checks.
+	CheckKept bool
 }
 
 // sqlitePragmas: WAL for concurrent readers, a page cache of 32 MiB per
@@ -218,7 +219,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 		return nil, errors.New("store.Open: Options.Now is required")
 	}
 	db := &DB{now: opts.Now, log: opts.Log, hashing: make(chan struct{}, max(1, runtime.NumCPU()-1)),
-		passphrase: opts.Passphrase, keyCost: opts.KeyCost, checkBooks: opts.CheckBooks}
+		passphrase: opts.Passphrase, keyCost: opts.KeyCost, checkKept: opts.CheckKept}
 	db.personal.Store(opts.Keyring)
 	if db.log == nil {
 		db.log = slog.New(slog.DiscardHandler)

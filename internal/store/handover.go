@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
@@ -870,7 +871,7 @@ func chunkUnits(ctx context.Context, tx *Tx, eventID, cursor int64, limit int) (
 // certificatesToSign lists the certificates of an application's recorded
 // services, numbered and waiting for their signatures.
 func (tx *Tx) certificatesToSign(ctx context.Context, facts *certificateFacts, id int64) ([]toSign, error) {
-	a, err := loadApplication(ctx, tx.db.ring(), tx.q(), id, "")
+	a, err := tx.signable(ctx, id)
 	if err != nil {
 		return nil, err
 	}
@@ -959,7 +960,45 @@ func (tx *Tx) batchApplication(ctx context.Context, cal *calendar.Calendar, in A
 		return 0, nil, problem.New(problem.Internal, "handover.auto_review_failed", "批量办理的申请未能自动审核")
 	}
 	// Checked when taken, in this transaction.
-	return a.ID, nil, tx.recordApproved(ctx, &a)
+	if err := tx.recordApproved(ctx, &a); err != nil {
+		return 0, nil, err
+	}
+	if tx.known.signable == nil {
+		tx.known.signable = map[int64]registry.Application{}
+	}
+	tx.known.signable[a.ID] = signableOf(a)
+	return a.ID, nil, nil
+}
+
+// signableOf is what certificatesToSign reads of an application: its
+// jurisdiction, and its services' ids, kinds, units and states.
+func signableOf(a registry.Application) registry.Application {
+	out := registry.Application{ID: a.ID, Jurisdiction: a.Jurisdiction}
+	for _, s := range a.Services {
+		out.Services = append(out.Services, registry.Service{ID: s.ID, Kind: s.Kind, UnitID: s.UnitID, State: s.State})
+	}
+	return out
+}
+
+// signable is an application as certificatesToSign reads it (signableOf):
+// as the batch recorded it in this transaction, or else read. A batch
+// takes each flat's certificates right after recording its application.
+func (tx *Tx) signable(ctx context.Context, id int64) (registry.Application, error) {
+	kept, ok := tx.known.signable[id]
+	if ok && !tx.db.checkKept {
+		return kept, nil
+	}
+	a, err := loadApplication(ctx, tx.db.ring(), tx.q(), id, "")
+	if err != nil {
+		return a, err
+	}
+	if !ok {
+		return a, nil
+	}
+	if read := signableOf(a); !reflect.DeepEqual(kept, read) {
+		return a, fmt.Errorf("store: application %d as kept differs from the application read:\nkept %+v\nread %+v", id, kept, read)
+	}
+	return kept, nil
 }
 
 // ---- utilities

@@ -78,6 +78,10 @@ func (tx *Tx) record(ctx context.Context, e registry.Entry, jurisdiction string,
 	if book, ok := tx.known.books[e.UnitID]; ok {
 		tx.known.books[e.UnitID] = append(book, asStored(e))
 	}
+	if tx.known.fresh == nil {
+		tx.known.fresh = map[int64]bool{}
+	}
+	tx.known.fresh[id] = true
 	tx.Audit("register."+string(e.Kind), "register_entry", id, map[string]any{"unit": e.UnitID, "reg_type": e.RegType,
 		"cert_no": e.CertNo, "ends": e.Ends, "end_kind": e.EndKind})
 	return e, nil
@@ -163,7 +167,7 @@ func (tx *Tx) book(ctx context.Context, unit int64) ([]registry.Entry, error) {
 	if err != nil {
 		return nil, err
 	}
-	if tx.db.checkBooks {
+	if tx.db.checkKept {
 		if err := tx.checkBook(ctx, unit, book); err != nil {
 			return nil, err
 		}
@@ -177,7 +181,7 @@ func (tx *Tx) book(ctx context.Context, unit int64) ([]registry.Entry, error) {
 }
 
 // checkBook compares the book a transaction kept of a unit with the book
-// read afresh (Options.CheckBooks).
+// read afresh (Options.CheckKept).
 func (tx *Tx) checkBook(ctx context.Context, unit int64, kept []registry.Entry) error {
 	read, err := tx.db.unitBook(ctx, tx.q(), unit)
 	if err != nil {

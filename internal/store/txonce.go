@@ -61,4 +61,9 @@ type txKnown struct {
 	// books the register books of some of them, kept current (Tx.book).
 	locked map[int64]bool
 	books  map[int64][]registry.Entry
+	// fresh holds the entries this transaction recorded that have no
+	// certificate yet (certificateFor); signable the applications a batch
+	// recorded here, as certificatesToSign reads them (signable).
+	fresh    map[int64]bool
+	signable map[int64]registry.Application
 }

@@ -94,9 +94,9 @@ const Passphrase = "storetest-personal"
 
 // Options are the store's options for a test database on now: its
 // personal-information keys made with Passphrase at the least cost, and
-// every register book a transaction keeps checked against the database.
+// every fact a transaction keeps checked against the database.
 func Options(now func() time.Time) store.Options {
-	return store.Options{Now: now, Passphrase: []byte(Passphrase), KeyCost: personal.TestCost, CheckBooks: true}
+	return store.Options{Now: now, Passphrase: []byte(Passphrase), KeyCost: personal.TestCost, CheckKept: true}
 }
 
 // DSN returns a fresh, empty database for t: a new SQLite file, or a new
