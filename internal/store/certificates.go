@@ -337,15 +337,47 @@ func signSome(s *certificate.Signer, list []toSign, first, step int) error {
 	return nil
 }
 
-// storeSignatures writes signatures in the transaction.
+// storeSignatures writes signatures in the transaction, bulkRows
+// certificates a statement; a certificate signed already keeps its
+// signature.
 func (tx *Tx) storeSignatures(ctx context.Context, keyID int64, list []toSign) error {
-	for _, c := range list {
-		if _, err := tx.exec(ctx, `UPDATE certificates SET signature = $1, key_id = $2, signed_at = $3 WHERE id = $4 AND signature IS NULL`,
-			c.sig, keyID, tx.now, c.id); err != nil {
+	for len(list) > 0 {
+		n := min(bulkRows, len(list))
+		args := make([]any, 0, 2*n+2)
+		for _, c := range list[:n] {
+			args = append(args, c.id, c.sig)
+		}
+		args = append(args, keyID, tx.now)
+		if _, err := tx.exec(ctx, signaturesText(tx.db.engine, n), args...); err != nil {
 			return err
 		}
+		list = list[n:]
 	}
 	return nil
+}
+
+// signaturesText is the text of the UPDATE that stores n signatures, its
+// arguments each certificate's id and signature, then the key's id and
+// the time. PostgreSQL is told the VALUES' types, which it cannot infer.
+func signaturesText(engine Engine, n int) string {
+	var b strings.Builder
+	b.WriteString("WITH v (id, sig) AS (VALUES ")
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		if engine == Postgres {
+			fmt.Fprintf(&b, "($%d::bigint, $%d::bytea)", 2*i+1, 2*i+2)
+		} else {
+			b.WriteString("(?, ?)")
+		}
+	}
+	key, at := "?", "?"
+	if engine == Postgres {
+		key, at = fmt.Sprintf("$%d", 2*n+1), fmt.Sprintf("$%d", 2*n+2)
+	}
+	fmt.Fprintf(&b, ") UPDATE certificates SET signature = v.sig, key_id = %s, signed_at = %s FROM v WHERE certificates.id = v.id AND certificates.signature IS NULL", key, at)
+	return b.String()
 }
 
 // certifyApplication is 缮证: the recorded services' certificates are made
