@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 	"time"
@@ -365,6 +366,45 @@ type saleContext struct {
 	Bank      registry.Holder // the lending bank, for a loan
 }
 
+// contract returns a contract with its buyers as this transaction sees
+// it. The contract of a unit the transaction has locked (lockUnits) is
+// read once and then kept until the transaction changes it (every
+// statement that does calls forgetContract): a batch reads each flat's
+// contract to plan it, then to record its transfer and its mortgage.
+// Any other contract is read afresh. The caller owns what it gets.
+func (tx *Tx) contract(ctx context.Context, id int64) (presale.Contract, error) {
+	kept, ok := tx.known.contracts[id]
+	if ok && !tx.db.checkKept {
+		return cloneContract(kept), nil
+	}
+	c, err := tx.db.contractWhere(ctx, tx.q(), `c.id = $1`, id)
+	if err != nil {
+		return c, err
+	}
+	switch {
+	case ok && !reflect.DeepEqual(kept, c):
+		return c, fmt.Errorf("store: contract %d as kept differs from the contract read:\nkept %+v\nread %+v", id, kept, c)
+	case ok:
+		return cloneContract(kept), nil
+	case tx.known.locked[c.UnitID]:
+		if tx.known.contracts == nil {
+			tx.known.contracts = map[int64]presale.Contract{}
+		}
+		tx.known.contracts[id] = cloneContract(c)
+	}
+	return c, nil
+}
+
+// forgetContract drops the contract this transaction kept, before a
+// statement changes it.
+func (tx *Tx) forgetContract(id int64) { delete(tx.known.contracts, id) }
+
+// cloneContract is c with buyers and delivery conditions of its own.
+func cloneContract(c presale.Contract) presale.Contract {
+	c.Buyers, c.DeliveryConditions = slices.Clone(c.Buyers), slices.Clone(c.DeliveryConditions)
+	return c
+}
+
 // saleFacts gathers what the contract rules look at, inside a transaction.
 func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, error) {
 	var f saleContext
@@ -531,6 +571,7 @@ func (db *DB) changeContract(ctx context.Context, actor audit.Actor, id int64, a
 		if err := step(tx, &c); err != nil {
 			return err
 		}
+		tx.forgetContract(id)
 		if _, err := tx.exec(ctx, `UPDATE contracts SET state = $1, sent_at = $2, signed_at = $3, filed_at = $4, ended_at = $5,
 			end_reason = $6, digest = $7, prenotice_no = $8 WHERE id = $9`, string(c.State), nullTime(c.SentAt), nullTime(c.SignedAt),
 			nullTime(c.FiledAt), nullTime(c.EndedAt), c.EndReason, c.Digest, c.PreNoticeNo, id); err != nil {
@@ -613,6 +654,7 @@ func (db *DB) ConfirmContract(ctx context.Context, actor audit.Actor, id int64, 
 		// The buyer by place (seq), as Confirm matched them: the row, not
 		// its blind index, so that the row is found however it is sealed.
 		seq := slices.IndexFunc(c.Buyers, func(b presale.Buyer) bool { return b.IDNumber == idNumber }) + 1
+		tx.forgetContract(c.ID)
 		if _, err := tx.exec(ctx, `UPDATE contract_buyers SET confirmed_at = $1 WHERE contract_id = $2 AND seq = $3`, tx.now, c.ID, seq); err != nil {
 			return err
 		}
@@ -891,6 +933,7 @@ func (db *DB) executeCancellation(ctx context.Context, tx *Tx, c *presale.Contra
 	if _, err := tx.exec(ctx, `UPDATE contract_cancellations SET state = 'executed', executed_at = $1 WHERE id = $2`, tx.now, x.ID); err != nil {
 		return err
 	}
+	tx.forgetContract(c.ID)
 	if _, err := tx.exec(ctx, `UPDATE contracts SET state = $1, ended_at = $2, end_reason = $3 WHERE id = $4`,
 		string(c.State), tx.now, c.EndReason, c.ID); err != nil {
 		return err

@@ -917,7 +917,7 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 // application (0 when the unit is blocked) and the plan, whose Blocked
 // says why the unit waits. The batch and its rehearsal both decide here.
 func (tx *Tx) planBatchUnit(ctx context.Context, cal *calendar.Calendar, facts *handover.Facts, u chunkUnit) (int64, handover.UnitPlan, error) {
-	c, err := tx.db.contractWhere(ctx, tx.q(), `c.id = $1`, u.contract)
+	c, err := tx.contract(ctx, u.contract)
 	if err != nil {
 		return 0, handover.UnitPlan{}, err
 	}

@@ -1286,7 +1286,7 @@ func (tx *Tx) recordingFacts(ctx context.Context, a *registry.Application, s *re
 // saleOfContract is what a recording takes from a filed sale, and the
 // organisation that lends on it (0: none).
 func (tx *Tx) saleOfContract(ctx context.Context, contract, unit int64) (registry.Sale, int64, error) {
-	c, err := tx.db.contractWhere(ctx, tx.q(), `c.id = $1`, contract)
+	c, err := tx.contract(ctx, contract)
 	if err != nil {
 		return registry.Sale{}, 0, err
 	}

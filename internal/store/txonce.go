@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"handover/internal/identity"
+	"handover/internal/presale"
 	"handover/internal/registry"
 )
 
@@ -66,4 +67,7 @@ type txKnown struct {
 	// recorded here, as certificatesToSign reads them (signable).
 	fresh    map[int64]bool
 	signable map[int64]registry.Application
+	// contracts holds contracts of locked units as read (Tx.contract);
+	// the statements that change a contract forget it.
+	contracts map[int64]presale.Contract
 }
