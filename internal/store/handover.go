@@ -818,6 +818,9 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 	if err := tx.lockUnits(ctx, ids...); err != nil {
 		return ch, err
 	}
+	if err := tx.keepUnits(ctx, ids); err != nil {
+		return ch, err
+	}
 	if ch.signer, err = keys.Signer(p.Jurisdiction); err != nil {
 		return ch, err
 	}

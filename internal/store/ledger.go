@@ -685,13 +685,23 @@ func (db *DB) UnitByNo(ctx context.Context, unitNo string) (UnitRef, error) {
 
 // unitRef reads a unit with its building and project in one query.
 func unitRef(ctx context.Context, q querier, where string, arg any) (UnitRef, error) {
+	ref, err := scanUnitRef(q.QueryRowContext(ctx, unitRefSQL+where, arg))
+	return ref, notFound(err, "unit.not_found", "户不存在")
+}
+
+// unitRefSQL selects units with their buildings and projects, for
+// scanUnitRef; a WHERE condition follows.
+const unitRefSQL = `SELECT ` + unitColumns + `, ` + buildingColumnsOfB + `, ` + projectColumns + projectFrom + `
+	JOIN buildings b ON b.project_id = p.id JOIN units u ON u.building_id = b.id WHERE `
+
+// scanUnitRef reads a row of unitRefSQL.
+func scanUnitRef(r rowScanner) (UnitRef, error) {
 	var ref UnitRef
 	var cents projectCents
 	extra := append(buildingDest(&ref.Building), projectDest(&ref.Project, &cents)...)
-	u, err := unitScan(q.QueryRowContext(ctx, `SELECT `+unitColumns+`, `+buildingColumnsOfB+`, `+projectColumns+projectFrom+`
-		JOIN buildings b ON b.project_id = p.id JOIN units u ON u.building_id = b.id WHERE `+where, arg), extra...)
+	u, err := unitScan(r, extra...)
 	if err != nil {
-		return ref, notFound(err, "unit.not_found", "户不存在")
+		return ref, err
 	}
 	ref.Unit = u
 	cents.set(&ref.Project)

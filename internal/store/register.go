@@ -204,14 +204,21 @@ func (tx *Tx) checkBook(ctx context.Context, unit int64, kept []registry.Entry) 
 // recorded, in one statement: an entry's row comes once for each of its
 // holders, in their order (once, with seq 0, for an entry without one).
 func (db *DB) unitBook(ctx context.Context, q querier, unitID int64) ([]registry.Entry, error) {
+	books, err := db.books(ctx, q, `e.unit_id = $1`, unitID)
+	return books[unitID], err
+}
+
+// books reads the register books of the units whose entries where
+// selects (over register_entries e), by unit, as unitBook reads each.
+func (db *DB) books(ctx context.Context, q querier, where string, args ...any) (map[int64][]registry.Entry, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+entryColumns+`, COALESCE(h.seq, 0), COALESCE(h.name, ''), COALESCE(h.id_kind, ''),
 		COALESCE(h.id_number, ''), COALESCE(h.share_num, 0), COALESCE(h.share_den, 0)
-		FROM register_entries e LEFT JOIN register_holders h ON h.entry_id = e.id WHERE e.unit_id = $1 ORDER BY e.id, h.seq`, unitID)
+		FROM register_entries e LEFT JOIN register_holders h ON h.entry_id = e.id WHERE `+where+` ORDER BY e.id, h.seq`, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var book []registry.Entry
+	books := map[int64][]registry.Entry{}
 	for rows.Next() {
 		var seq int64
 		var h registry.Holder
@@ -219,19 +226,20 @@ func (db *DB) unitBook(ctx context.Context, q querier, unitID int64) ([]registry
 		if err != nil {
 			return nil, err
 		}
+		book := books[e.UnitID]
 		if n := len(book); n == 0 || book[n-1].ID != e.ID {
 			book = append(book, e)
 		}
-		if seq == 0 {
-			continue
+		if seq != 0 {
+			if h.IDNumber, err = openHolder(db.ring(), e.ID, seq, h.IDNumber); err != nil {
+				return nil, err
+			}
+			last := &book[len(book)-1]
+			last.Holders = append(last.Holders, h)
 		}
-		if h.IDNumber, err = openHolder(db.ring(), e.ID, seq, h.IDNumber); err != nil {
-			return nil, err
-		}
-		last := &book[len(book)-1]
-		last.Holders = append(last.Holders, h)
+		books[e.UnitID] = book
 	}
-	return book, rows.Err()
+	return books, rows.Err()
 }
 
 // holderColumns are a register entry's holder's columns over

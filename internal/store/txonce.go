@@ -2,6 +2,9 @@ package store
 
 import (
 	"context"
+	"fmt"
+	"reflect"
+	"slices"
 
 	"handover/internal/identity"
 	"handover/internal/presale"
@@ -45,6 +48,76 @@ func (tx *Tx) recordedUnit(ctx context.Context, id int64) (UnitRef, error) {
 	return readOnce(&tx.known.units, id, func() (UnitRef, error) {
 		return unitRef(ctx, tx.q(), `u.id = $1`, id)
 	})
+}
+
+// keepUnits reads, in two statements, what recording on each of the
+// units (locked by this transaction) reads of it: the unit as recorded
+// (recordedUnit) and its register book (book). A batch records a chunk's
+// flats one by one; each would read its own.
+func (tx *Tx) keepUnits(ctx context.Context, ids []int64) error {
+	if err := tx.keepRefs(ctx, ids); err != nil {
+		return err
+	}
+	return tx.keepBooks(ctx, ids)
+}
+
+// keepRefs reads the units not yet known as recordedUnit reads each.
+func (tx *Tx) keepRefs(ctx context.Context, ids []int64) error {
+	need := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { _, ok := tx.known.units[id]; return ok })
+	if len(need) == 0 {
+		return nil
+	}
+	list, args := inList(1, need)
+	rows, err := tx.query(ctx, unitRefSQL+`u.id IN (`+list+`)`, args...)
+	if err != nil {
+		return err
+	}
+	var refs []UnitRef
+	for rows.Next() {
+		ref, err := scanUnitRef(rows)
+		if err != nil {
+			rows.Close()
+			return err
+		}
+		refs = append(refs, ref)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return err
+	}
+	if tx.known.units == nil {
+		tx.known.units = map[int64]UnitRef{}
+	}
+	for _, ref := range refs {
+		if tx.db.checkKept {
+			if one, err := unitRef(ctx, tx.q(), `u.id = $1`, ref.Unit.ID); err != nil || !reflect.DeepEqual(one, ref) {
+				return fmt.Errorf("store: unit %d read with others differs from the unit read alone (%v):\nwith others %+v\nalone %+v", ref.Unit.ID, err, ref, one)
+			}
+		}
+		tx.known.units[ref.Unit.ID] = ref
+	}
+	return nil
+}
+
+// keepBooks reads the register books of the locked units not yet kept,
+// as book keeps each (a unit without entries keeps an empty book).
+func (tx *Tx) keepBooks(ctx context.Context, ids []int64) error {
+	need := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { _, ok := tx.known.books[id]; return ok || !tx.known.locked[id] })
+	if len(need) == 0 {
+		return nil
+	}
+	list, args := inList(1, need)
+	books, err := tx.db.books(ctx, tx.q(), `e.unit_id IN (`+list+`)`, args...)
+	if err != nil {
+		return err
+	}
+	if tx.known.books == nil {
+		tx.known.books = map[int64][]registry.Entry{}
+	}
+	for _, id := range need {
+		tx.known.books[id] = books[id]
+	}
+	return nil
 }
 
 // txKnown holds the facts a transaction has read once (readOnce).
