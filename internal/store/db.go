@@ -339,6 +339,9 @@ type Tx struct {
 	actor  audit.Actor
 	events []audit.Event
 	outbox []outboxEvent
+	// steps are the services' steps (service_steps rows) this
+	// transaction took, in order (flushSteps)
+	steps [][]any
 	// units and buildings whose 楼盘表 changed (flushTouches)
 	touchedUnits, touchedBuildings []int64
 	// facts read once per transaction (readOnce)
@@ -488,9 +491,12 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 	return nil
 }
 
-// flush writes what tx queued — outbox events, 楼盘表 touches, audit
-// events — as the last statements before its commit.
+// flush writes what tx queued — services' steps, outbox events, 楼盘表
+// touches, audit events — as the last statements before its commit.
 func (tx *Tx) flush(ctx context.Context) error {
+	if err := tx.flushSteps(ctx); err != nil {
+		return err
+	}
 	if err := tx.flushOutbox(ctx); err != nil {
 		return err
 	}

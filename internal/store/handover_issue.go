@@ -100,11 +100,7 @@ func (w *issueWrites) write(ctx context.Context, tx *Tx) error {
 			return err
 		}
 	}
-	if len(w.steps) > 0 {
-		if err := tx.insertValues(ctx, "service_steps", "service_id, step, by_user, by_name, at, note", "", w.steps); err != nil {
-			return err
-		}
-	}
+	tx.steps = append(tx.steps, w.steps...)
 	for state, ids := range w.closed {
 		list, args := inList(2, ids)
 		if _, err := tx.exec(ctx, `UPDATE applications SET state = $1 WHERE id IN (`+list+`)`, append([]any{state}, args...)...); err != nil {

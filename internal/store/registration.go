@@ -645,23 +645,35 @@ func (tx *Tx) step(ctx context.Context, service int64, step registry.Step, note 
 	return tx.stepAs(ctx, service, step, tx.actor.UserID, tx.actor.Name, note)
 }
 
+// stepAs records a service's step, taken by user, with the transaction's
+// other steps at its end (flushSteps).
 func (tx *Tx) stepAs(ctx context.Context, service int64, step registry.Step, user int64, name, note string) error {
-	_, err := tx.exec(ctx, `INSERT INTO service_steps (service_id, step, by_user, by_name, at, note) VALUES ($1, $2, $3, $4, $5, $6)`,
-		service, string(step), user, name, tx.now, note)
-	return err
+	tx.steps = append(tx.steps, []any{service, string(step), user, name, tx.now, note})
+	return nil
 }
 
-// stepAll writes the same step of several services in their order, in
-// one statement.
+// stepAll records the same step of several services, in their order.
 func (tx *Tx) stepAll(ctx context.Context, services []registry.Service, step registry.Step, user int64, name, note string) error {
-	if len(services) == 0 {
+	for _, s := range services {
+		if err := tx.stepAs(ctx, s.ID, step, user, name, note); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// flushSteps writes the steps the transaction took, in the order taken,
+// bulkRows a statement, before its commit. No statement of a transaction
+// reads service_steps (the history and the alerts read them afterwards),
+// and a batch chunk takes some 800: written as they came, they took three
+// statements a flat.
+func (tx *Tx) flushSteps(ctx context.Context) error {
+	if len(tx.steps) == 0 {
 		return nil
 	}
-	rows := make([][]any, len(services))
-	for i, s := range services {
-		rows[i] = []any{s.ID, string(step), user, name, tx.now, note}
-	}
-	return tx.insertValues(ctx, "service_steps", "service_id, step, by_user, by_name, at, note", "", rows)
+	err := tx.insertValues(ctx, "service_steps", "service_id, step, by_user, by_name, at, note", "", tx.steps)
+	tx.steps = nil
+	return err
 }
 
 func (tx *Tx) saveService(ctx context.Context, s *registry.Service) error {
