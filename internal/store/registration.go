@@ -20,6 +20,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/personal"
+	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/registry"
 )
@@ -521,12 +522,26 @@ func (r *appRecords) sale(ctx context.Context, tx *Tx, unit int64) (int64, error
 	return id, err
 }
 
-// filedSale is the unit's filed contract (0: none).
+// filedSale is the unit's filed contract (0: none): the contract this
+// transaction keeps of the unit (Tx.contract) when it is filed, for a
+// unit has at most one live contract; else as read.
 func (tx *Tx) filedSale(ctx context.Context, unit int64) (int64, error) {
+	var kept int64
+	for _, c := range tx.known.contracts {
+		if c.UnitID == unit && c.State == presale.Filed {
+			kept = c.ID
+		}
+	}
+	if kept != 0 && !tx.db.checkKept {
+		return kept, nil
+	}
 	var id int64
 	err := tx.queryRow(ctx, `SELECT id FROM contracts WHERE unit_id = $1 AND state = 'filed'`, unit).Scan(&id)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, nil
+		err = nil
+	}
+	if err == nil && kept != 0 && id != kept {
+		return 0, fmt.Errorf("store: the filed contract kept of unit %d is %d, the one read %d", unit, kept, id)
 	}
 	return id, err
 }
@@ -574,21 +589,38 @@ func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
 }
 
 // saleMaterials links what a filed sale brings: the filing's materials,
-// the contract, the paid deed tax.
+// the contract, the paid deed tax (a contract has at most one), read in
+// one statement.
 func (tx *Tx) saleMaterials(ctx context.Context, contract int64, link func(kind, ref, note string)) error {
-	kinds, err := stringsOf(ctx, tx.q(), `SELECT kind FROM filing_materials WHERE contract_id = $1 ORDER BY kind`, contract)
+	rows, err := tx.query(ctx, `SELECT 'filing', kind, 0 FROM filing_materials WHERE contract_id = $1
+		UNION ALL SELECT 'tax', '', id FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL ORDER BY 1, 2`, contract)
 	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	var kinds []string
+	var tax int64
+	for rows.Next() {
+		var source, kind string
+		var id int64
+		if err := rows.Scan(&source, &kind, &id); err != nil {
+			return err
+		}
+		if source == "tax" {
+			tax = id
+		} else {
+			kinds = append(kinds, kind)
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return err
 	}
 	for _, k := range kinds {
 		link("filing_"+k, fmt.Sprintf("contract:%d", contract), "网签备案时已采集")
 	}
 	link("contract", fmt.Sprintf("contract:%d", contract), "已备案的商品房买卖合同")
-	var tax int64
-	if err := tx.queryRow(ctx, `SELECT id FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL`, contract).Scan(&tax); err == nil {
+	if tax != 0 {
 		link("deed_tax", fmt.Sprintf("deed_tax:%d", tax), "税务部门推送的完税信息")
-	} else if !errors.Is(err, sql.ErrNoRows) {
-		return err
 	}
 	return nil
 }
