@@ -70,6 +70,43 @@ func valuesText(b *strings.Builder, engine Engine, n, width int) {
 	}
 }
 
+// withValues writes "WITH v (columns) AS (VALUES …)", n rows of the
+// columns, for a statement that updates from v: the rows' parameters come
+// first, in order, and param(k) is the placeholder of the statement's
+// k-th parameter after them (on SQLite parameters are anonymous and bind
+// in the order they appear: use param(1), param(2)… in that order). On
+// PostgreSQL each value is cast to its
+// column's type (types, in the columns' order): a VALUES list gives
+// PostgreSQL nothing to infer them from.
+func withValues(b *strings.Builder, engine Engine, columns string, types []string, n int) (param func(k int) string) {
+	fmt.Fprintf(b, "WITH v (%s) AS (VALUES ", columns)
+	width := len(types)
+	for i := range n {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteByte('(')
+		for j, t := range types {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			if engine == Postgres {
+				fmt.Fprintf(b, "$%d::%s", i*width+j+1, t)
+			} else {
+				b.WriteByte('?')
+			}
+		}
+		b.WriteByte(')')
+	}
+	b.WriteByte(')')
+	return func(k int) string {
+		if engine == Postgres {
+			return fmt.Sprintf("$%d", n*width+k)
+		}
+		return "?"
+	}
+}
+
 func flatten(rows [][]any) []any {
 	out := make([]any, 0, len(rows)*len(rows[0]))
 	for _, r := range rows {

@@ -358,25 +358,12 @@ func (tx *Tx) storeSignatures(ctx context.Context, keyID int64, list []toSign) e
 
 // signaturesText is the text of the UPDATE that stores n signatures, its
 // arguments each certificate's id and signature, then the key's id and
-// the time. PostgreSQL is told the VALUES' types, which it cannot infer.
+// the time.
 func signaturesText(engine Engine, n int) string {
 	var b strings.Builder
-	b.WriteString("WITH v (id, sig) AS (VALUES ")
-	for i := range n {
-		if i > 0 {
-			b.WriteString(", ")
-		}
-		if engine == Postgres {
-			fmt.Fprintf(&b, "($%d::bigint, $%d::bytea)", 2*i+1, 2*i+2)
-		} else {
-			b.WriteString("(?, ?)")
-		}
-	}
-	key, at := "?", "?"
-	if engine == Postgres {
-		key, at = fmt.Sprintf("$%d", 2*n+1), fmt.Sprintf("$%d", 2*n+2)
-	}
-	fmt.Fprintf(&b, ") UPDATE certificates SET signature = v.sig, key_id = %s, signed_at = %s FROM v WHERE certificates.id = v.id AND certificates.signature IS NULL", key, at)
+	param := withValues(&b, engine, "id, sig", []string{"bigint", "bytea"}, n)
+	fmt.Fprintf(&b, " UPDATE certificates SET signature = v.sig, key_id = %s, signed_at = %s FROM v WHERE certificates.id = v.id AND certificates.signature IS NULL",
+		param(1), param(2))
 	return b.String()
 }
 

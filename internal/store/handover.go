@@ -829,6 +829,7 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 		return ch, err
 	}
 	certs := newCertificateFacts()
+	var taken [][]any // unit, application
 	for _, u := range ch.units {
 		if u.application == 0 {
 			if u.application, err = tx.handoverUnit(ctx, cal, facts, ch.ev, u); err != nil || u.application == 0 {
@@ -837,6 +838,7 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 				}
 				continue // blocked
 			}
+			taken = append(taken, []any{u.unit, u.application})
 		}
 		cs, err := tx.certificatesToSign(ctx, certs, u.application)
 		if err != nil {
@@ -845,7 +847,25 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 		ch.list = append(ch.list, cs...)
 		ch.apps = append(ch.apps, u.application)
 	}
-	return ch, nil
+	return ch, tx.noteApplications(ctx, ch.ev.ID, taken)
+}
+
+// noteApplications notes on the event's units the applications that now
+// carry them (rows of unit and application), bulkRows a statement: a run
+// resumed after the commit finds them there.
+func (tx *Tx) noteApplications(ctx context.Context, event int64, rows [][]any) error {
+	for len(rows) > 0 {
+		n := min(bulkRows, len(rows))
+		var b strings.Builder
+		param := withValues(&b, tx.db.engine, "unit, app", []string{"bigint", "bigint"}, n)
+		fmt.Fprintf(&b, " UPDATE handover_units SET application_id = v.app, updated_at = %s FROM v WHERE handover_units.event_id = %s AND handover_units.unit_id = v.unit",
+			param(1), param(2))
+		if _, err := tx.exec(ctx, b.String(), append(flatten(rows[:n]), tx.now, event)...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
 }
 
 // chunkUnits lists the next limit units of the event not yet done after
@@ -892,8 +912,9 @@ func (tx *Tx) certificatesToSign(ctx context.Context, facts *certificateFacts, i
 }
 
 // handoverUnit takes one unit of a batch as planBatchUnit decides it: it
-// marks a blocked unit with its reasons, or keeps the application that
-// carries it. It returns the application, 0 when the unit is blocked.
+// marks a blocked unit with its reasons, or returns the application that
+// carries it (0 when the unit is blocked), which the chunk notes on the
+// units together (noteApplications).
 func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *handover.Facts, ev handover.Event, u chunkUnit) (int64, error) {
 	app, plan, err := tx.planBatchUnit(ctx, cal, facts, u)
 	if err != nil {
@@ -908,8 +929,7 @@ func (tx *Tx) handoverUnit(ctx context.Context, cal *calendar.Calendar, facts *h
 			strings.Join(plan.Blocked, "\n"), ev.HeldOn.String(), tx.now, ev.ID, u.unit)
 		return 0, err
 	}
-	_, err = tx.exec(ctx, `UPDATE handover_units SET application_id = $1, updated_at = $2 WHERE event_id = $3 AND unit_id = $4`, app, tx.now, ev.ID, u.unit)
-	return app, err
+	return app, nil
 }
 
 // planBatchUnit decides one unit of a batch as handover.PlanUnit decides
