@@ -339,8 +339,14 @@ func signSome(s *certificate.Signer, list []toSign, first, step int) error {
 
 // storeSignatures writes signatures in the transaction, bulkRows
 // certificates a statement; a certificate signed already keeps its
-// signature.
+// signature, and one listed twice keeps the first.
 func (tx *Tx) storeSignatures(ctx context.Context, keyID int64, list []toSign) error {
+	seen := make(map[int64]bool, len(list))
+	list = slices.DeleteFunc(slices.Clone(list), func(c toSign) bool {
+		dup := seen[c.id]
+		seen[c.id] = true
+		return dup
+	})
 	for len(list) > 0 {
 		n := min(bulkRows, len(list))
 		args := make([]any, 0, 2*n+2)

@@ -367,11 +367,13 @@ type saleContext struct {
 }
 
 // contract returns a contract with its buyers as this transaction sees
-// it. The contract of a unit the transaction has locked (lockUnits) is
-// read once and then kept until the transaction changes it (every
-// statement that does calls forgetContract): a batch reads each flat's
-// contract to plan it, then to record its transfer and its mortgage.
-// Any other contract is read afresh. The caller owns what it gets.
+// it. A filed contract of a unit the transaction has locked (lockUnits)
+// is read once and then kept until the transaction changes it (every
+// statement that does calls forgetContract): a filed contract changes only
+// with its unit locked (its cancellation), while a draft or sent one may
+// be withdrawn or confirmed without that lock. A batch reads each flat's
+// contract to plan it, then to record its transfer and its mortgage. Any
+// other contract is read afresh. The caller owns what it gets.
 func (tx *Tx) contract(ctx context.Context, id int64) (presale.Contract, error) {
 	kept, ok := tx.known.contracts[id]
 	if ok && !tx.db.checkKept {
@@ -386,7 +388,7 @@ func (tx *Tx) contract(ctx context.Context, id int64) (presale.Contract, error) 
 		return c, fmt.Errorf("store: contract %d as kept differs from the contract read:\nkept %+v\nread %+v", id, kept, c)
 	case ok:
 		return cloneContract(kept), nil
-	case tx.known.locked[c.UnitID]:
+	case c.State == presale.Filed && tx.known.locked[c.UnitID]:
 		if tx.known.contracts == nil {
 			tx.known.contracts = map[int64]presale.Contract{}
 		}
