@@ -70,14 +70,36 @@ func valuesText(b *strings.Builder, engine Engine, n, width int) {
 	}
 }
 
+// updateFromValues runs "WITH v (columns) AS (VALUES …)" followed by
+// update, an UPDATE … FROM v, for rows bulkRows at a time. update holds a
+// %s for each of args, which follow the rows' values and are the same
+// for every statement; on SQLite they bind in the order they appear.
+func (tx *Tx) updateFromValues(ctx context.Context, columns string, types []string, rows [][]any, update string, args ...any) error {
+	for len(rows) > 0 {
+		n := min(bulkRows, len(rows))
+		var b strings.Builder
+		param := withValues(&b, tx.db.engine, columns, types, n)
+		marks := make([]any, len(args))
+		for k := range args {
+			marks[k] = param(k + 1)
+		}
+		fmt.Fprintf(&b, update, marks...)
+		if _, err := tx.exec(ctx, b.String(), append(flatten(rows[:n]), args...)...); err != nil {
+			return err
+		}
+		rows = rows[n:]
+	}
+	return nil
+}
+
 // withValues writes "WITH v (columns) AS (VALUES …)", n rows of the
 // columns, for a statement that updates from v: the rows' parameters come
 // first, in order, and param(k) is the placeholder of the statement's
 // k-th parameter after them (on SQLite parameters are anonymous and bind
 // in the order they appear: use param(1), param(2)… in that order). On
-// PostgreSQL each value is cast to its
-// column's type (types, in the columns' order): a VALUES list gives
-// PostgreSQL nothing to infer them from.
+// PostgreSQL each value is cast to its column's type (types, in the
+// columns' order): a VALUES list gives PostgreSQL nothing to infer them
+// from.
 func withValues(b *strings.Builder, engine Engine, columns string, types []string, n int) (param func(k int) string) {
 	fmt.Fprintf(b, "WITH v (%s) AS (VALUES ", columns)
 	width := len(types)

@@ -342,35 +342,16 @@ func signSome(s *certificate.Signer, list []toSign, first, step int) error {
 // signature, and one listed twice keeps the first.
 func (tx *Tx) storeSignatures(ctx context.Context, keyID int64, list []toSign) error {
 	seen := make(map[int64]bool, len(list))
-	list = slices.DeleteFunc(slices.Clone(list), func(c toSign) bool {
-		dup := seen[c.id]
-		seen[c.id] = true
-		return dup
-	})
-	for len(list) > 0 {
-		n := min(bulkRows, len(list))
-		args := make([]any, 0, 2*n+2)
-		for _, c := range list[:n] {
-			args = append(args, c.id, c.sig)
+	var rows [][]any
+	for _, c := range list {
+		if !seen[c.id] {
+			seen[c.id] = true
+			rows = append(rows, []any{c.id, c.sig})
 		}
-		args = append(args, keyID, tx.now)
-		if _, err := tx.exec(ctx, signaturesText(tx.db.engine, n), args...); err != nil {
-			return err
-		}
-		list = list[n:]
 	}
-	return nil
-}
-
-// signaturesText is the text of the UPDATE that stores n signatures, its
-// arguments each certificate's id and signature, then the key's id and
-// the time.
-func signaturesText(engine Engine, n int) string {
-	var b strings.Builder
-	param := withValues(&b, engine, "id, sig", []string{"bigint", "bytea"}, n)
-	fmt.Fprintf(&b, " UPDATE certificates SET signature = v.sig, key_id = %s, signed_at = %s FROM v WHERE certificates.id = v.id AND certificates.signature IS NULL",
-		param(1), param(2))
-	return b.String()
+	return tx.updateFromValues(ctx, "id, sig", []string{"bigint", "bytea"}, rows,
+		` UPDATE certificates SET signature = v.sig, key_id = %s, signed_at = %s FROM v WHERE certificates.id = v.id AND certificates.signature IS NULL`,
+		keyID, tx.now)
 }
 
 // certifyApplication is 缮证: the recorded services' certificates are made
@@ -451,9 +432,7 @@ func (tx *Tx) certifyRecorded(ctx context.Context, a *registry.Application, key 
 		if err := tx.saveService(ctx, s); err != nil {
 			return err
 		}
-		if err := tx.step(ctx, s.ID, registry.StepCertify, fmt.Sprintf("SM2签名，密钥%d", key)); err != nil {
-			return err
-		}
+		tx.step(s.ID, registry.StepCertify, fmt.Sprintf("SM2签名，密钥%d", key))
 	}
 	return tx.closeIfDone(ctx, a, registry.StepCertify)
 }

@@ -170,10 +170,12 @@ type Options struct {
 	// database (a worker's), used as it is.
 	Keyring *personal.Keyring
 	// CheckKept makes every fact a transaction keeps instead of reading
-	// it again (a register book, Tx.book; an application it recorded,
-	// Tx.recordedApplication) be compared with the same fact read
-	// afresh, each time it is used; a difference fails the transaction.
-	// The tests set it: it doubles the reads it checks.
+	// it again (a register book, Tx.book; a filed contract, Tx.contract;
+	// an application the batch recorded, Tx.signable; a fresh entry's
+	// missing certificate, certificateFor; a chunk's units, keepRefs) be
+	// compared with the same fact read afresh, each time it is used; a
+	// difference fails the transaction. The tests set it: it doubles the
+	// reads it checks.
 	CheckKept bool
 }
 

@@ -854,18 +854,9 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 // carry them (rows of unit and application), bulkRows a statement: a run
 // resumed after the commit finds them there.
 func (tx *Tx) noteApplications(ctx context.Context, event int64, rows [][]any) error {
-	for len(rows) > 0 {
-		n := min(bulkRows, len(rows))
-		var b strings.Builder
-		param := withValues(&b, tx.db.engine, "unit, app", []string{"bigint", "bigint"}, n)
-		fmt.Fprintf(&b, " UPDATE handover_units SET application_id = v.app, updated_at = %s FROM v WHERE handover_units.event_id = %s AND handover_units.unit_id = v.unit",
-			param(1), param(2))
-		if _, err := tx.exec(ctx, b.String(), append(flatten(rows[:n]), tx.now, event)...); err != nil {
-			return err
-		}
-		rows = rows[n:]
-	}
-	return nil
+	return tx.updateFromValues(ctx, "unit, app", []string{"bigint", "bigint"}, rows,
+		` UPDATE handover_units SET application_id = v.app, updated_at = %s FROM v WHERE handover_units.event_id = %s AND handover_units.unit_id = v.unit`,
+		tx.now, event)
 }
 
 // chunkUnits lists the next limit units of the event not yet done after

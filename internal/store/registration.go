@@ -353,9 +353,7 @@ func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *
 			return err
 		}
 	}
-	if err := tx.stepAll(ctx, a.Services, registry.StepAccept, tx.actor.UserID, tx.actor.Name, ""); err != nil {
-		return err
-	}
+	tx.stepAll(a.Services, registry.StepAccept, tx.actor.UserID, tx.actor.Name, "")
 	return tx.linkMaterials(ctx, *a)
 }
 
@@ -376,7 +374,8 @@ func (tx *Tx) autoReview(ctx context.Context, a *registry.Application, recordNex
 			return err
 		}
 	}
-	return tx.stepAll(ctx, a.Services, registry.StepReview, 0, "系统自动审核", "自动审核：标准件，各项规则均已通过")
+	tx.stepAll(a.Services, registry.StepReview, 0, "系统自动审核", "自动审核：标准件，各项规则均已通过")
+	return nil
 }
 
 // validateService checks the records a service names and returns their
@@ -592,31 +591,23 @@ func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
 // the contract, the paid deed tax (a contract has at most one), read in
 // one statement.
 func (tx *Tx) saleMaterials(ctx context.Context, contract int64, link func(kind, ref, note string)) error {
-	rows, err := tx.query(ctx, `SELECT 'filing', kind, 0 FROM filing_materials WHERE contract_id = $1
-		UNION ALL SELECT 'tax', '', id FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL ORDER BY 1, 2`, contract)
+	type material struct {
+		kind string
+		tax  int64 // the paid deed tax's row (0: a filing's material)
+	}
+	ms, err := scanAll(ctx, tx.q(), func(r *sql.Rows, m *material) error { return r.Scan(&m.kind, &m.tax) },
+		`SELECT kind, 0 FROM filing_materials WHERE contract_id = $1
+		UNION ALL SELECT '', id FROM deed_taxes WHERE contract_id = $1 AND paid_at IS NOT NULL ORDER BY 2, 1`, contract)
 	if err != nil {
 		return err
 	}
-	defer rows.Close()
-	var kinds []string
 	var tax int64
-	for rows.Next() {
-		var source, kind string
-		var id int64
-		if err := rows.Scan(&source, &kind, &id); err != nil {
-			return err
+	for _, m := range ms {
+		if m.tax != 0 {
+			tax = m.tax
+			continue
 		}
-		if source == "tax" {
-			tax = id
-		} else {
-			kinds = append(kinds, kind)
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return err
-	}
-	for _, k := range kinds {
-		link("filing_"+k, fmt.Sprintf("contract:%d", contract), "网签备案时已采集")
+		link("filing_"+m.kind, fmt.Sprintf("contract:%d", contract), "网签备案时已采集")
 	}
 	link("contract", fmt.Sprintf("contract:%d", contract), "已备案的商品房买卖合同")
 	if tax != 0 {
@@ -673,25 +664,18 @@ func stringsOf(ctx context.Context, q querier, query string, args ...any) ([]str
 	return out, rows.Err()
 }
 
-func (tx *Tx) step(ctx context.Context, service int64, step registry.Step, note string) error {
-	return tx.stepAs(ctx, service, step, tx.actor.UserID, tx.actor.Name, note)
+// step records a service's step, taken by the transaction's actor; the
+// steps are written together at the transaction's end (flushSteps).
+func (tx *Tx) step(service int64, step registry.Step, note string) {
+	tx.stepAll([]registry.Service{{ID: service}}, step, tx.actor.UserID, tx.actor.Name, note)
 }
 
-// stepAs records a service's step, taken by user, with the transaction's
-// other steps at its end (flushSteps).
-func (tx *Tx) stepAs(ctx context.Context, service int64, step registry.Step, user int64, name, note string) error {
-	tx.steps = append(tx.steps, []any{service, string(step), user, name, tx.now, note})
-	return nil
-}
-
-// stepAll records the same step of several services, in their order.
-func (tx *Tx) stepAll(ctx context.Context, services []registry.Service, step registry.Step, user int64, name, note string) error {
+// stepAll records the same step of several services, in their order,
+// taken by user.
+func (tx *Tx) stepAll(services []registry.Service, step registry.Step, user int64, name, note string) {
 	for _, s := range services {
-		if err := tx.stepAs(ctx, s.ID, step, user, name, note); err != nil {
-			return err
-		}
+		tx.steps = append(tx.steps, []any{s.ID, string(step), user, name, tx.now, note})
 	}
-	return nil
 }
 
 // flushSteps writes the steps the transaction took, in the order taken,
@@ -1108,7 +1092,8 @@ func (tx *Tx) saveStep(ctx context.Context, s *registry.Service, step registry.S
 	if err := tx.saveService(ctx, s); err != nil {
 		return err
 	}
-	return tx.step(ctx, s.ID, step, note)
+	tx.step(s.ID, step, note)
+	return nil
 }
 
 func (tx *Tx) closeIfDone(ctx context.Context, a *registry.Application, step registry.Step) error {
@@ -1173,9 +1158,7 @@ func (tx *Tx) recordApproved(ctx context.Context, a *registry.Application) error
 		}
 		recorded = append(recorded, *s)
 	}
-	if err := tx.stepAll(ctx, recorded, registry.StepRecord, tx.actor.UserID, tx.actor.Name, ""); err != nil {
-		return err
-	}
+	tx.stepAll(recorded, registry.StepRecord, tx.actor.UserID, tx.actor.Name, "")
 	return tx.closeIfDone(ctx, a, registry.StepRecord)
 }
 

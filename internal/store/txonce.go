@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"reflect"
 	"slices"
@@ -68,21 +69,9 @@ func (tx *Tx) keepRefs(ctx context.Context, ids []int64) error {
 		return nil
 	}
 	list, args := inList(1, need)
-	rows, err := tx.query(ctx, unitRefSQL+`u.id IN (`+list+`)`, args...)
+	refs, err := scanAll(ctx, tx.q(), func(r *sql.Rows, ref *UnitRef) (err error) { *ref, err = scanUnitRef(r); return err },
+		unitRefSQL+`u.id IN (`+list+`)`, args...)
 	if err != nil {
-		return err
-	}
-	var refs []UnitRef
-	for rows.Next() {
-		ref, err := scanUnitRef(rows)
-		if err != nil {
-			rows.Close()
-			return err
-		}
-		refs = append(refs, ref)
-	}
-	rows.Close()
-	if err := rows.Err(); err != nil {
 		return err
 	}
 	if tx.known.units == nil {
