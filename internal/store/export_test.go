@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 
 	"handover/internal/access"
 	"handover/internal/audit"
@@ -58,6 +59,26 @@ func (db *DB) DrawForTest(ctx context.Context, series string, abort bool) (int64
 }
 
 var errAbort = errors.New("aborted on purpose")
+
+// OpenFirstPlanForTest is SQLite's plan of the statement that looks for
+// an open first registration of a unit (openFirstSQL), its details joined.
+func (db *DB) OpenFirstPlanForTest(ctx context.Context) (string, error) {
+	rows, err := db.sql.QueryContext(ctx, `EXPLAIN QUERY PLAN `+openFirstSQL(true), 1, 1)
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var plan []string
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			return "", err
+		}
+		plan = append(plan, detail)
+	}
+	return strings.Join(plan, "; "), rows.Err()
+}
 
 // DrawHoldingForTest draws a number of a series in a transaction of its
 // own, sends it on drawn, and commits only when release is closed.

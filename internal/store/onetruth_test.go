@@ -729,11 +729,40 @@ func TestFirstRegistrationOfUnitAndBuildingTakenOnce(t *testing.T) {
 	if err := take(store.ServiceInput{Kind: registry.First, UnitID: x.contracts[2].UnitID}); err != nil {
 		t.Errorf("another unit's first registration: %v", err)
 	}
+	if err := take(store.ServiceInput{Kind: registry.First, UnitID: unit}); problem.As(err).Code != "application.duplicate" {
+		t.Errorf("the unit's first registration twice: got %v, want application.duplicate", err)
+	}
 	if _, err := x.step(t, x.acceptor, a, registry.StepWithdraw, store.StepOptions{Reason: "改为整幢申请"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := take(store.ServiceInput{Kind: registry.First, BuildingID: x.building}); problem.As(err).Code != "application.duplicate" {
 		t.Errorf("the building's while another unit's is open: got %v, want application.duplicate", err)
+	}
+	// A unit's check reads the open registrations by the unique index,
+	// not every unit of the building (a batch checks each of its flats).
+	if x.db.Engine() == store.SQLite {
+		plan, err := x.db.OpenFirstPlanForTest(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "services_open") || strings.Contains(plan, "units") {
+			t.Errorf("plan of a unit's check = %q, want services_open and no units", plan)
+		}
+	}
+}
+
+// While a building's first registration is open, none of its units' is
+// taken.
+func TestUnitFirstRegistrationWaitsForTheBuildings(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	b := x.apply(t, store.ServiceInput{Kind: registry.First, BuildingID: x.building})
+	for _, c := range x.contracts[:2] {
+		_, err := x.db.CreateApplication(ctx, x.acceptor, x.cal, store.ApplicationInput{Applicants: storetest.Applicants("开发企业"),
+			Services: []store.ServiceInput{{Kind: registry.First, UnitID: c.UnitID}}})
+		if problem.As(err).Code != "application.duplicate" || !strings.Contains(problem.As(err).Reasons[0].Message, b.Number) {
+			t.Errorf("unit %d's first registration while the building's is open: got %v, want application.duplicate naming %s", c.UnitID, err, b.Number)
+		}
 	}
 }
 

@@ -84,6 +84,15 @@ func (tx *Tx) lockApplicationUnits(ctx context.Context, a *registry.Application)
 // unit has at most one such service of each kind (a unique index keeps it).
 const openServiceStates = `('accepted', 'returned', 'reviewed', 'approved')`
 
+// openServiceWhere is the condition of the unique index services_open
+// (migration 0012) on services alias: the open services of the kinds one
+// unit has one of. A statement that repeats it may be answered from the
+// index.
+func openServiceWhere(alias string) string {
+	return fmt.Sprintf(`%[1]s.state IN %[2]s AND (%[1]s.kind IN ('first', 'transfer') OR (%[1]s.kind = 'mortgage' AND %[1]s.contract_id <> 0))`,
+		alias, openServiceStates)
+}
+
 // refuseDuplicates refuses an application when a unit (or building) it
 // names already has an open service of the same kind in another
 // application (registry.ServiceKind.OneOpenPerUnit), with one query for
@@ -157,10 +166,11 @@ func (tx *Tx) refuseOpenFirst(ctx context.Context, services []registry.Service) 
 		}
 		// Open first registrations of the whole building, or of this unit
 		// (of any unit of the building, when the building is asked for).
-		err := tx.queryRow(ctx, `SELECT a.number FROM services x JOIN applications a ON a.id = x.application_id
-			WHERE x.kind = 'first' AND x.state IN `+openServiceStates+` AND ((x.unit_id = 0 AND x.building_id = $1)
-				OR (x.unit_id IN (SELECT u.id FROM units u WHERE u.building_id = $1) AND (x.unit_id = $2 OR $3)))
-			LIMIT 1`, building, s.UnitID, s.UnitID == 0).Scan(&number)
+		args := []any{building}
+		if s.UnitID != 0 {
+			args = append(args, s.UnitID)
+		}
+		err := tx.queryRow(ctx, openFirstSQL(s.UnitID != 0), args...).Scan(&number)
 		if err == nil {
 			return registry.Duplicate(s, number)
 		}
@@ -169,6 +179,21 @@ func (tx *Tx) refuseOpenFirst(ctx context.Context, services []registry.Service) 
 		}
 	}
 	return nil
+}
+
+// openFirstSQL is the statement that finds an open first registration of
+// building $1 as a whole, or of unit $2 when of a unit, or else of any
+// unit of the building. For a unit, both are looked up in services_open,
+// whose condition the statement repeats so that SQLite may use it: a
+// unit's check (a batch makes one per flat) must read neither every unit
+// of its building nor every open building registration of the prefecture.
+func openFirstSQL(ofUnit bool) string {
+	units := `x.unit_id IN (SELECT u.id FROM units u WHERE u.building_id = $1)`
+	if ofUnit {
+		units = `x.unit_id = $2`
+	}
+	return `SELECT a.number FROM services x JOIN applications a ON a.id = x.application_id
+		WHERE x.kind = 'first' AND ` + openServiceWhere("x") + ` AND ((x.unit_id = 0 AND x.building_id = $1) OR ` + units + `) LIMIT 1`
 }
 
 // serviceUnits lists the units a service records on.
