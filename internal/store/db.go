@@ -355,6 +355,10 @@ type Tx struct {
 	// statements must not be interrupted by the member's cancelled context
 	// (SQLite rolls back the whole transaction on an interrupted write).
 	group bool
+	// drawsMany: the transaction draws numbers of a series ahead, several
+	// at a time (drawAhead), and puts back those it did not use (a batch
+	// chunk).
+	drawsMany bool
 }
 
 // ctx is the context a statement of tx runs under.
@@ -493,9 +497,13 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 	return nil
 }
 
-// flush writes what tx queued — services' steps, outbox events, 楼盘表
-// touches, audit events — as the last statements before its commit.
+// flush puts back the numbers tx drew ahead and did not use, and writes
+// what it queued — services' steps, outbox events, 楼盘表 touches, audit
+// events — as the last statements before its commit.
 func (tx *Tx) flush(ctx context.Context) error {
+	if err := tx.putBackAhead(ctx); err != nil {
+		return err
+	}
 	if err := tx.flushSteps(ctx); err != nil {
 		return err
 	}

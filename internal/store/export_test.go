@@ -80,6 +80,29 @@ func (db *DB) OpenFirstPlanForTest(ctx context.Context) (string, error) {
 	return strings.Join(plan, "; "), rows.Err()
 }
 
+// DrawManyForTest draws n numbers of a series in a transaction of its own
+// that draws ahead, as a batch chunk does (drawAhead), and rolls back when
+// abort is set.
+func (db *DB) DrawManyForTest(ctx context.Context, series string, n int, abort bool) ([]int64, error) {
+	var vs []int64
+	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
+		tx.drawsMany = true
+		vs = nil
+		for range n {
+			v, err := tx.nextSeq(ctx, series)
+			if err != nil {
+				return err
+			}
+			vs = append(vs, v)
+		}
+		if abort {
+			return errAbort
+		}
+		return nil
+	})
+	return vs, err
+}
+
 // DrawHoldingForTest draws a number of a series in a transaction of its
 // own, sends it on drawn, and commits only when release is closed.
 func (db *DB) DrawHoldingForTest(ctx context.Context, series string, drawn chan<- int64, release <-chan struct{}) error {

@@ -801,6 +801,7 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, cursor int64, limit int, keys *certificate.Keyring) (batchChunk, error) {
 	var ch batchChunk
 	var err error
+	tx.drawsMany = true // a chunk numbers hundreds of applications and certificates
 	if ch.ev, err = loadEvent(ctx, tx.q(), eventID, tx.db.forUpdate()); err != nil || ch.ev.State != "running" {
 		return ch, err
 	}

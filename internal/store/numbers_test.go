@@ -2,6 +2,7 @@ package store_test
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"testing"
@@ -13,7 +14,9 @@ import (
 
 // Numbers drawn by concurrent transactions, some of which roll back, are
 // never issued twice, and what was issued plus what is pooled is exactly
-// 1…n: a rolled-back draw leaves no lasting hole.
+// 1…n: a rolled-back draw leaves no lasting hole. A third of the workers
+// draw many numbers a transaction, ahead of use as a batch chunk does, and
+// put back what they did not use.
 func TestNumberSeriesConcurrent(t *testing.T) {
 	db, _ := storetest.Open(t)
 	ctx := context.Background()
@@ -27,14 +30,22 @@ func TestNumberSeriesConcurrent(t *testing.T) {
 			defer wg.Done()
 			for i := range draws {
 				abort := (w+i)%4 == 0
-				v, err := db.DrawForTest(ctx, "test/series", abort)
+				var vs []int64
+				var err error
+				if w%3 == 0 {
+					vs, err = db.DrawManyForTest(ctx, "test/series", (w*7+i*13)%70+1, abort)
+				} else {
+					var v int64
+					v, err = db.DrawForTest(ctx, "test/series", abort)
+					vs = []int64{v}
+				}
 				if abort != store.IsAbort(err) || (!abort && err != nil) {
 					t.Errorf("draw (abort %v): %v", abort, err)
 					return
 				}
 				if !abort {
 					mu.Lock()
-					issued = append(issued, v)
+					issued = append(issued, vs...)
 					mu.Unlock()
 				}
 			}
@@ -59,7 +70,19 @@ func TestNumberSeriesConcurrent(t *testing.T) {
 			t.Fatalf("issued ∪ pooled = %v…, want 1…%d without gaps or repeats (at index %d got %d)", all[:min(len(all), 40)], len(all), i, v)
 		}
 	}
-	if want := workers * draws * 3 / 4; len(issued) != want {
+	want := 0
+	for w := range workers {
+		for i := range draws {
+			switch {
+			case (w+i)%4 == 0:
+			case w%3 == 0:
+				want += (w*7+i*13)%70 + 1
+			default:
+				want++
+			}
+		}
+	}
+	if len(issued) != want {
 		t.Errorf("issued %d numbers, want %d", len(issued), want)
 	}
 	// The smallest pooled number (one put back, if any) is the next drawn.
@@ -67,6 +90,40 @@ func TestNumberSeriesConcurrent(t *testing.T) {
 		slices.Sort(pooled)
 		if v, err := db.DrawForTest(ctx, "test/series", false); err != nil || v != pooled[0] {
 			t.Errorf("next draw = %d, %v; want %d", v, err, pooled[0])
+		}
+	}
+}
+
+// A transaction that draws ahead (a batch chunk) issues the numbers that
+// drawing one at a time would have issued, and puts back the rest: the
+// next draw takes the next number, and a rolled-back one takes nothing.
+func TestNumbersDrawnAhead(t *testing.T) {
+	db, _ := storetest.Open(t)
+	ctx := context.Background()
+	for _, n := range []int{1, 31, 32, 33, 100, 300} {
+		one, many := fmt.Sprintf("test/one/%d", n), fmt.Sprintf("test/many/%d", n)
+		var want []int64
+		for range n {
+			v, err := db.DrawForTest(ctx, one, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			want = append(want, v)
+		}
+		if _, err := db.DrawManyForTest(ctx, many, n+7, true); !store.IsAbort(err) {
+			t.Fatalf("aborted draw of %d: %v", n+7, err)
+		}
+		got, err := db.DrawManyForTest(ctx, many, n, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !slices.Equal(got, want) {
+			t.Errorf("%d drawn ahead = %v, want %v", n, got, want)
+		}
+		for _, series := range []string{one, many} {
+			if v, err := db.DrawForTest(ctx, series, false); err != nil || v != int64(n+1) {
+				t.Errorf("%s: next draw = %d, %v; want %d", series, v, err, n+1)
+			}
 		}
 	}
 }

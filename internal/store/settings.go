@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strconv"
 	"strings"
@@ -358,6 +359,9 @@ const numberBlock = 256
 // put back leaves a hole only until the series' next draw takes it: the
 // numbers issued and the numbers pooled are always exactly 1…n.
 func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
+	if v, ok, err := tx.drawAhead(ctx, name); err != nil || ok {
+		return v, err
+	}
 	if v, ok, err := tx.drawPooled(ctx, name); err != nil || ok {
 		return v, err
 	}
@@ -450,6 +454,57 @@ func (tx *Tx) awaitRefill(ctx context.Context, name string) error {
 		_, err = tx.exec(ctx, `RELEASE SAVEPOINT await_refill`)
 	}
 	return err
+}
+
+// aheadBlock is how many numbers a transaction that draws many (a batch
+// chunk, Tx.drawsMany) takes from a series' pool in one statement.
+const aheadBlock = 32
+
+// drawAhead draws for a transaction that draws many numbers (a batch
+// chunk): the smallest free numbers of the pool, aheadBlock at a time,
+// handed out in order; putBackAhead returns those not handed out before
+// the commit. The numbers issued are those one-by-one draws would have
+// taken, and the pool keeps its contract: while the transaction runs it
+// holds the numbers it took, as it holds those it draws one by one.
+func (tx *Tx) drawAhead(ctx context.Context, name string) (int64, bool, error) {
+	if !tx.drawsMany {
+		return 0, false, nil
+	}
+	if ahead := tx.known.ahead[name]; len(ahead) > 0 {
+		tx.known.ahead[name] = ahead[1:]
+		return ahead[0], true, nil
+	}
+	drawn, err := scanAll(ctx, tx.q(), func(r *sql.Rows, v *int64) error { return r.Scan(v) },
+		`DELETE FROM number_pool WHERE series = $1 AND value IN (SELECT value FROM number_pool
+		WHERE series = $1 ORDER BY value LIMIT $2`+tx.db.skipLocked()+`) RETURNING value`, name, aheadBlock)
+	if err != nil {
+		return 0, false, fmt.Errorf("sequence %s: %w", name, err)
+	}
+	if len(drawn) == 0 {
+		return 0, false, nil // the pool is empty: nextSeq refills it
+	}
+	slices.Sort(drawn)
+	if tx.known.ahead == nil {
+		tx.known.ahead = map[string][]int64{}
+	}
+	tx.known.ahead[name] = drawn[1:]
+	return drawn[0], true, nil
+}
+
+// putBackAhead returns to the pools the numbers drawAhead took and did not
+// hand out, before the commit: they are the next ones drawn.
+func (tx *Tx) putBackAhead(ctx context.Context) error {
+	var rows [][]any
+	for _, name := range slices.Sorted(maps.Keys(tx.known.ahead)) {
+		for _, v := range tx.known.ahead[name] {
+			rows = append(rows, []any{name, v})
+		}
+	}
+	tx.known.ahead = nil
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.insertValues(ctx, "number_pool", "series, value", "", rows)
 }
 
 // drawPooled takes the smallest pooled number no other transaction holds.

@@ -132,4 +132,7 @@ type txKnown struct {
 	// contracts holds contracts of locked units as read (Tx.contract);
 	// the statements that change a contract forget it.
 	contracts map[int64]presale.Contract
+	// ahead holds, by series, the numbers drawn ahead and not yet handed
+	// out (drawAhead), in order.
+	ahead map[string][]int64
 }
