@@ -31,6 +31,58 @@ func (tx *Tx) insertValues(ctx context.Context, table, columns, suffix string, r
 	return nil
 }
 
+// laterRows are rows queued for one table, column list and suffix
+// (insertLater).
+type laterRows struct {
+	table, columns, suffix string
+	rows                   [][]any
+}
+
+// insertLater queues rows to write as insertValues writes them, for rows
+// whose ids nothing needs at once (a batch chunk writes the holders of
+// hundreds of entries): they are written, bulkRows a statement, before the
+// next statement of the transaction whose text names the table, or else
+// by its flush. A statement of the transaction never sees the table
+// without them.
+func (tx *Tx) insertLater(table, columns, suffix string, rows [][]any) {
+	if len(rows) == 0 {
+		return
+	}
+	for i := range tx.later {
+		if l := &tx.later[i]; l.table == table && l.columns == columns && l.suffix == suffix {
+			l.rows = append(l.rows, rows...)
+			return
+		}
+	}
+	tx.later = append(tx.later, laterRows{table, columns, suffix, rows})
+}
+
+// settle writes the rows queued (insertLater) for every table statement q
+// names, or for every table when q is "". A failure sticks: the flush
+// returns it, so the transaction cannot commit without the rows.
+func (tx *Tx) settle(ctx context.Context, q string) error {
+	if tx.unsettled != nil || len(tx.later) == 0 {
+		return tx.unsettled
+	}
+	var due []laterRows
+	rest := tx.later[:0:0]
+	for _, l := range tx.later {
+		if q == "" || strings.Contains(q, l.table) {
+			due = append(due, l)
+		} else {
+			rest = append(rest, l)
+		}
+	}
+	tx.later = rest
+	for _, l := range due {
+		if err := tx.insertValues(ctx, l.table, l.columns, l.suffix, l.rows); err != nil {
+			tx.unsettled = fmt.Errorf("%s: %w", l.table, err)
+			return tx.unsettled
+		}
+	}
+	return nil
+}
+
 // insertText is the text of an INSERT of n rows of width values each.
 func insertText(engine Engine, table, columns, suffix string, n, width int) string {
 	var b strings.Builder

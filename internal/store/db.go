@@ -359,6 +359,10 @@ type Tx struct {
 	// at a time (drawAhead), and puts back those it did not use (a batch
 	// chunk).
 	drawsMany bool
+	// later holds rows queued for insertion (insertLater); unsettled is
+	// the error of writing them, which fails the commit.
+	later     []laterRows
+	unsettled error
 }
 
 // ctx is the context a statement of tx runs under.
@@ -387,6 +391,9 @@ func (tx *Tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 
 func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
 	ctx = tx.ctx(ctx)
+	if err := tx.settle(ctx, q); err != nil {
+		return nil, err
+	}
 	s, err := tx.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -399,6 +406,9 @@ func (tx *Tx) exec(ctx context.Context, q string, args ...any) (sql.Result, erro
 
 func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, error) {
 	ctx = tx.ctx(ctx)
+	if err := tx.settle(ctx, q); err != nil {
+		return nil, err
+	}
 	s, err := tx.stmt(ctx, q)
 	if err != nil {
 		return nil, err
@@ -411,6 +421,9 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	ctx = tx.ctx(ctx)
+	// A failure to write queued rows sticks in tx.unsettled, and the
+	// flush fails the transaction with it.
+	_ = tx.settle(ctx, q)
 	s, err := tx.stmt(ctx, q)
 	if err != nil || s == nil {
 		return tx.tx.QueryRowContext(ctx, q, args...) // an error surfaces from Scan
@@ -497,10 +510,14 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 	return nil
 }
 
-// flush puts back the numbers tx drew ahead and did not use, and writes
-// what it queued — services' steps, outbox events, 楼盘表 touches, audit
-// events — as the last statements before its commit.
+// flush writes the rows tx queued for insertion, puts back the numbers it
+// drew ahead and did not use, and writes what else it queued — services'
+// steps, outbox events, 楼盘表 touches, audit events — as the last
+// statements before its commit.
 func (tx *Tx) flush(ctx context.Context) error {
+	if err := tx.settle(ctx, ""); err != nil {
+		return err
+	}
 	if err := tx.putBackAhead(ctx); err != nil {
 		return err
 	}

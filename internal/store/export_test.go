@@ -60,6 +60,21 @@ func (db *DB) DrawForTest(ctx context.Context, series string, abort bool) (int64
 
 var errAbort = errors.New("aborted on purpose")
 
+// QueueForTest queues rows (series, value) for number_pool in a
+// transaction of its own (insertLater), counts the series' rows pooled by
+// a statement of the same transaction, and commits.
+func (db *DB) QueueForTest(ctx context.Context, series string, values ...int64) (seen int, err error) {
+	err = db.transact(ctx, audit.System(), func(tx *Tx) error {
+		var rows [][]any
+		for _, v := range values {
+			rows = append(rows, []any{series, v})
+		}
+		tx.insertLater("number_pool", "series, value", "", rows)
+		return tx.queryRow(ctx, `SELECT COUNT(*) FROM number_pool WHERE series = $1`, series).Scan(&seen)
+	})
+	return seen, err
+}
+
 // OpenFirstPlanForTest is SQLite's plan of the statement that looks for
 // an open first registration of a unit (openFirstSQL), its details joined.
 func (db *DB) OpenFirstPlanForTest(ctx context.Context) (string, error) {

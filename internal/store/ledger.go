@@ -1455,6 +1455,9 @@ func (tx *Tx) insertRows(ctx context.Context, prefix string, rows [][]any, suffi
 		return nil
 	}
 	ctx = tx.ctx(ctx)
+	if err := tx.settle(ctx, prefix); err != nil {
+		return err
+	}
 	var b strings.Builder
 	b.WriteString(prefix + "(")
 	for i := range rows[0] {

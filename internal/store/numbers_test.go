@@ -128,6 +128,47 @@ func TestNumbersDrawnAhead(t *testing.T) {
 	}
 }
 
+// Rows queued for insertion are seen by the next statement that names
+// their table, and a failure to write them fails the transaction whole.
+func TestQueuedRowsSettle(t *testing.T) {
+	db, _ := storetest.Open(t)
+	ctx := context.Background()
+	pooled := func(series string) int {
+		var n int
+		if err := db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM number_pool WHERE series = $1`, series).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	values := make([]int64, 70) // more than one statement's rows
+	for i := range values {
+		values[i] = int64(i + 1)
+	}
+	tests := []struct {
+		name     string
+		values   []int64
+		wantSeen int
+		wantErr  bool
+		want     int
+	}{
+		{"rows", values, 70, false, 70},
+		{"one row twice", []int64{1, 2, 2}, 0, true, 0},
+	}
+	for _, tt := range tests {
+		series := "test/queued/" + tt.name
+		seen, err := db.QueueForTest(ctx, series, tt.values...)
+		if (err != nil) != tt.wantErr {
+			t.Errorf("%s: err = %v, want error %v", tt.name, err, tt.wantErr)
+		}
+		if !tt.wantErr && seen != tt.wantSeen {
+			t.Errorf("%s: the transaction saw %d rows, want %d", tt.name, seen, tt.wantSeen)
+		}
+		if got := pooled(series); got != tt.want {
+			t.Errorf("%s: %d rows committed, want %d", tt.name, got, tt.want)
+		}
+	}
+}
+
 // Transactions that found a series' pool empty while another refilled it
 // draw from the new block side by side once the refill commits: none of
 // them holds the series' counter while it goes on with its work, so none

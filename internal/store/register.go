@@ -70,11 +70,7 @@ func (tx *Tx) record(ctx context.Context, e registry.Entry, jurisdiction string,
 		index, _ := indexOf(ring, h.IDNumber)
 		holders = append(holders, []any{id, i + 1, h.Name, h.IDKind, number, index, h.ShareNum, h.ShareDen})
 	}
-	if len(holders) > 0 {
-		if err := tx.insertValues(ctx, "register_holders", "entry_id, seq, name, id_kind, id_number, id_index, share_num, share_den", "", holders); err != nil {
-			return e, err
-		}
-	}
+	tx.insertLater("register_holders", "entry_id, seq, name, id_kind, id_number, id_index, share_num, share_den", "", holders)
 	if book, ok := tx.known.books[e.UnitID]; ok {
 		tx.known.books[e.UnitID] = append(book, asStored(e))
 	}

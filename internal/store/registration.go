@@ -573,7 +573,8 @@ func (tx *Tx) filedSale(ctx context.Context, unit int64) (int64, error) {
 // linkMaterials records the materials an application relies on that the
 // platform already holds: the filing's materials, the survey, the
 // completion filing, the deed tax. Each sale and building is read once
-// however many services name it, and the links go in one statement.
+// however many services name it, and the links are queued
+// (insertLater): a batch chunk writes its flats' links together.
 func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
 	var links [][]any
 	link := func(kind, ref, note string) {
@@ -606,10 +607,8 @@ func (tx *Tx) linkMaterials(ctx context.Context, a registry.Application) error {
 			return err
 		}
 	}
-	if len(links) == 0 {
-		return nil
-	}
-	return tx.insertValues(ctx, "application_materials", "application_id, kind, ref, note", "ON CONFLICT DO NOTHING", links)
+	tx.insertLater("application_materials", "application_id, kind, ref, note", "ON CONFLICT DO NOTHING", links)
+	return nil
 }
 
 // saleMaterials links what a filed sale brings: the filing's materials,
