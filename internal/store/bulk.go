@@ -58,11 +58,19 @@ func (tx *Tx) insertLater(table, columns, suffix string, rows [][]any) {
 }
 
 // settle writes the rows queued (insertLater) for every table statement q
-// names, or for every table when q is "". A failure sticks: the flush
-// returns it, so the transaction cannot commit without the rows.
+// names, or for every table when q is "", and makes the certificates'
+// cancellations queued when q must see them (cancelsDue). A failure
+// sticks: the flush returns it, so the transaction cannot commit without
+// what was queued.
 func (tx *Tx) settle(ctx context.Context, q string) error {
-	if tx.unsettled != nil || len(tx.later) == 0 {
+	if tx.unsettled != nil || (len(tx.later) == 0 && len(tx.cancels) == 0) {
 		return tx.unsettled
+	}
+	if len(tx.cancels) > 0 && cancelsDue(q) {
+		if err := tx.cancelQueued(ctx); err != nil {
+			tx.unsettled = fmt.Errorf("cancelling certificates: %w", err)
+			return tx.unsettled
+		}
 	}
 	var due []laterRows
 	rest := tx.later[:0:0]

@@ -956,9 +956,7 @@ func (db *DB) executeCancellation(ctx context.Context, tx *Tx, c *presale.Contra
 			Ends: e.ID, EndKind: registry.Cancelled, ContractID: c.ID, Note: "合同注销备案：" + c.EndReason}, "", 0); err != nil {
 			return err
 		}
-		if err := tx.cancelCertificates(ctx, registry.CertCancel{Entry: e.ID, Reason: "预告登记已注销：合同注销备案"}); err != nil {
-			return err
-		}
+		tx.cancelCertificates(registry.CertCancel{Entry: e.ID, Reason: "预告登记已注销：合同注销备案"})
 		typ := exchange.PreNoticeCancelled
 		if e.PreNoticeKind == registry.PreNoticeMortgage {
 			typ = exchange.PreMortgageCancelled

@@ -33,6 +33,7 @@ import (
 	"handover/internal/personal"
 	"handover/internal/priority"
 	"handover/internal/problem"
+	"handover/internal/registry"
 )
 
 // Engine is the database engine behind a DB.
@@ -360,9 +361,13 @@ type Tx struct {
 	// chunk).
 	drawsMany bool
 	// later holds rows queued for insertion (insertLater); unsettled is
-	// the error of writing them, which fails the commit.
+	// the error of writing them (or of making the cancellations queued),
+	// which fails the commit.
 	later     []laterRows
 	unsettled error
+	// cancels are the certificates' cancellations queued
+	// (cancelCertificates)
+	cancels []registry.CertCancel
 }
 
 // ctx is the context a statement of tx runs under.

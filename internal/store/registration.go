@@ -1257,9 +1257,7 @@ func (tx *Tx) recordOne(ctx context.Context, a *registry.Application, s *registr
 		// The pre-notice's proof ends with it (预告转本).
 		ended = append(ended, registry.CertCancel{Entry: c.Ends, Reason: c.Note})
 	}
-	if err := tx.cancelCertificates(ctx, append(ended, r.Cancels...)...); err != nil {
-		return e, err
-	}
+	tx.cancelCertificates(append(ended, r.Cancels...)...)
 	return e, tx.recorded(ctx, a, s, e)
 }
 
