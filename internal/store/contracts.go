@@ -128,43 +128,53 @@ func (db *DB) Contract(ctx context.Context, id int64) (presale.Contract, error) 
 }
 
 // contractWhere reads the contract where (a condition on contracts c that
-// one contract at most meets) selects, with its buyers, in one statement:
-// the contract's row comes once for each buyer, in their order.
+// one contract at most meets) selects, with its buyers, in one statement.
 func (db *DB) contractWhere(ctx context.Context, q querier, where string, arg any) (presale.Contract, error) {
+	cs, err := db.contractsWhere(ctx, q, where, arg)
+	switch {
+	case err != nil:
+		return presale.Contract{}, err
+	case len(cs) == 0:
+		return presale.Contract{}, problem.New(problem.NotFound, "contract.not_found", "合同不存在")
+	case len(cs) > 1:
+		return cs[0], fmt.Errorf("contract where %s: more than one contract (%d, %d)", where, cs[0].ID, cs[1].ID)
+	}
+	return cs[0], nil
+}
+
+// contractsWhere reads the contracts where selects, in id order, each with
+// its buyers, in one statement: a contract's row comes once for each
+// buyer, in their order.
+func (db *DB) contractsWhere(ctx context.Context, q querier, where string, args ...any) ([]presale.Contract, error) {
 	rows, err := q.QueryContext(ctx, `SELECT `+contractColumns+`, COALESCE(b.seq, 0), COALESCE(b.name, ''), COALESCE(b.id_number, ''),
 		COALESCE(b.phone, ''), COALESCE(b.share_num, 0), COALESCE(b.share_den, 0), b.confirmed_at
-		FROM contracts c LEFT JOIN contract_buyers b ON b.contract_id = c.id WHERE `+where+` ORDER BY c.id, b.seq`, arg)
+		FROM contracts c LEFT JOIN contract_buyers b ON b.contract_id = c.id WHERE `+where+` ORDER BY c.id, b.seq`, args...)
 	if err != nil {
-		return presale.Contract{}, err
+		return nil, err
 	}
 	defer rows.Close()
-	var c presale.Contract
+	var cs []presale.Contract
 	for rows.Next() {
 		var seq int64
 		var b presale.Buyer
 		var confirmed sql.NullTime
 		row, err := scanContract(extraColumns{rows, []any{&seq, &b.Name, &b.IDNumber, &b.Phone, &b.ShareNum, &b.ShareDen, &confirmed}})
 		if err != nil {
-			return c, err
+			return nil, err
 		}
-		switch {
-		case c.ID == 0:
-			c = row
-		case row.ID != c.ID:
-			return c, fmt.Errorf("contract where %s: more than one contract (%d, %d)", where, c.ID, row.ID)
+		if len(cs) == 0 || cs[len(cs)-1].ID != row.ID {
+			cs = append(cs, row)
 		}
 		if seq == 0 {
 			continue
 		}
+		c := &cs[len(cs)-1]
 		if err := openBuyer(db.ring(), c.ID, seq, &b, confirmed); err != nil {
-			return c, err
+			return nil, err
 		}
 		c.Buyers = append(c.Buyers, b)
 	}
-	if err := rows.Err(); err != nil || c.ID != 0 {
-		return c, err
-	}
-	return c, problem.New(problem.NotFound, "contract.not_found", "合同不存在")
+	return cs, rows.Err()
 }
 
 // lockContract reads a contract with its buyers and holds the contract's
@@ -388,13 +398,21 @@ func (tx *Tx) contract(ctx context.Context, id int64) (presale.Contract, error) 
 		return c, fmt.Errorf("store: contract %d as kept differs from the contract read:\nkept %+v\nread %+v", id, kept, c)
 	case ok:
 		return cloneContract(kept), nil
-	case c.State == presale.Filed && tx.known.locked[c.UnitID]:
-		if tx.known.contracts == nil {
-			tx.known.contracts = map[int64]presale.Contract{}
-		}
-		tx.known.contracts[id] = cloneContract(c)
 	}
+	tx.keepContract(c)
 	return c, nil
+}
+
+// keepContract keeps c when Tx.contract may keep it: filed, and of a unit
+// this transaction has locked.
+func (tx *Tx) keepContract(c presale.Contract) {
+	if c.State != presale.Filed || !tx.known.locked[c.UnitID] {
+		return
+	}
+	if tx.known.contracts == nil {
+		tx.known.contracts = map[int64]presale.Contract{}
+	}
+	tx.known.contracts[c.ID] = cloneContract(c)
 }
 
 // forgetContract drops the contract this transaction kept, before a

@@ -812,14 +812,17 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 	if err != nil {
 		return ch, err
 	}
-	ids := make([]int64, len(ch.units))
+	ids, contracts := make([]int64, len(ch.units)), make([]int64, len(ch.units))
 	for i, u := range ch.units {
-		ids[i] = u.unit
+		ids[i], contracts[i] = u.unit, u.contract
 	}
 	if err := tx.lockUnits(ctx, ids...); err != nil {
 		return ch, err
 	}
 	if err := tx.keepUnits(ctx, ids); err != nil {
+		return ch, err
+	}
+	if err := tx.keepContracts(ctx, contracts); err != nil {
 		return ch, err
 	}
 	if ch.signer, err = keys.Signer(p.Jurisdiction); err != nil {

@@ -109,6 +109,25 @@ func (tx *Tx) keepBooks(ctx context.Context, ids []int64) error {
 	return nil
 }
 
+// keepContracts reads, in one statement, the contracts not yet kept among
+// ids, and keeps those Tx.contract keeps: the filed ones of units this
+// transaction has locked. A batch chunk reads its flats' sales so.
+func (tx *Tx) keepContracts(ctx context.Context, ids []int64) error {
+	need := slices.DeleteFunc(slices.Clone(ids), func(id int64) bool { _, ok := tx.known.contracts[id]; return ok || id == 0 })
+	if len(need) == 0 {
+		return nil
+	}
+	list, args := inList(1, need)
+	cs, err := tx.db.contractsWhere(ctx, tx.q(), `c.id IN (`+list+`)`, args...)
+	if err != nil {
+		return err
+	}
+	for _, c := range cs {
+		tx.keepContract(c)
+	}
+	return nil
+}
+
 // txKnown holds the facts a transaction has read once (readOnce).
 type txKnown struct {
 	jurisdictions map[string]identity.Jurisdiction // by code
