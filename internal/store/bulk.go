@@ -31,6 +31,16 @@ func (tx *Tx) insertValues(ctx context.Context, table, columns, suffix string, r
 	return nil
 }
 
+// cause is the error a transaction whose function returned err fails
+// with: a failure to write what it queued (settle), when there was one,
+// since what the function saw after it may have been wrong; else err.
+func (tx *Tx) cause(err error) error {
+	if tx.unsettled != nil {
+		return tx.unsettled
+	}
+	return err
+}
+
 // laterRows are rows queued for one table, column list and suffix
 // (insertLater).
 type laterRows struct {
@@ -59,9 +69,12 @@ func (tx *Tx) insertLater(table, columns, suffix string, rows [][]any) {
 
 // settle writes the rows queued (insertLater) for every table statement q
 // names, or for every table when q is "", and makes the certificates'
-// cancellations queued when q must see them (cancelsDue). A failure
-// sticks: the flush returns it, so the transaction cannot commit without
-// what was queued.
+// cancellations queued when q must see them (cancelsDue). It relies on the
+// statement's text: a view or trigger that reads a queued table would
+// have to name it there. A failure sticks: the flush returns it, and so
+// does the transaction in place of what its function returned (Tx.cause),
+// so the transaction cannot commit without what was queued, and reports
+// why (on PostgreSQL, the statements after a failed one fail with 25P02).
 func (tx *Tx) settle(ctx context.Context, q string) error {
 	if tx.unsettled != nil || (len(tx.later) == 0 && len(tx.cancels) == 0) {
 		return tx.unsettled

@@ -426,8 +426,9 @@ func (tx *Tx) query(ctx context.Context, q string, args ...any) (*sql.Rows, erro
 
 func (tx *Tx) queryRow(ctx context.Context, q string, args ...any) *sql.Row {
 	ctx = tx.ctx(ctx)
-	// A failure to write queued rows sticks in tx.unsettled, and the
-	// flush fails the transaction with it.
+	// A failure to write what was queued sticks in tx.unsettled: the
+	// statement runs all the same (a *sql.Row cannot carry the error), but
+	// the transaction fails with that failure (Tx.cause, flush).
 	_ = tx.settle(ctx, q)
 	s, err := tx.stmt(ctx, q)
 	if err != nil || s == nil {
@@ -502,7 +503,7 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 		if att != nil {
 			*att = tx.attempt
 		}
-		return err
+		return tx.cause(err)
 	}
 	if err = tx.flush(ctx); err != nil {
 		return err
@@ -515,7 +516,8 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 	return nil
 }
 
-// flush writes the rows tx queued for insertion, puts back the numbers it
+// flush writes the rows tx queued for insertion and makes the
+// certificates' cancellations it queued (settle), puts back the numbers it
 // drew ahead and did not use, and writes what else it queued — services'
 // steps, outbox events, 楼盘表 touches, audit events — as the last
 // statements before its commit.

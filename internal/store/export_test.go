@@ -75,6 +75,9 @@ func (db *DB) QueueForTest(ctx context.Context, series string, values ...int64) 
 	return seen, err
 }
 
+// IsUniqueViolation reports a unique-constraint failure on either engine.
+func IsUniqueViolation(err error) bool { return isUniqueViolation(err) }
+
 // OpenFirstPlanForTest is SQLite's plan of the statement that looks for
 // an open first registration of a unit (openFirstSQL), its details joined.
 func (db *DB) OpenFirstPlanForTest(ctx context.Context) (string, error) {

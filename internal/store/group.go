@@ -136,6 +136,8 @@ func (m *member) run(tx *Tx) {
 	m.err = m.fn(tx)
 	if m.err == nil {
 		m.err = tx.flush(tx.ctx(m.ctx))
+	} else {
+		m.err = tx.cause(m.err)
 	}
 	m.aborted = false
 }

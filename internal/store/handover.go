@@ -812,9 +812,13 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 	if err != nil {
 		return ch, err
 	}
-	ids, contracts := make([]int64, len(ch.units)), make([]int64, len(ch.units))
+	ids := make([]int64, len(ch.units))
+	var contracts []int64 // of the flats still to be taken (planBatchUnit)
 	for i, u := range ch.units {
-		ids[i], contracts[i] = u.unit, u.contract
+		ids[i] = u.unit
+		if u.application == 0 {
+			contracts = append(contracts, u.contract)
+		}
 	}
 	if err := tx.lockUnits(ctx, ids...); err != nil {
 		return ch, err

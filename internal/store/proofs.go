@@ -19,7 +19,7 @@ const proofChunk = 200
 // dueProofs queues the signed proofs of pre-notices recorded in this
 // transaction, in one statement: the servers' proof issuers find them
 // within seconds (IssueProofs). Cancelling an entry's certificates takes
-// its proof off the queue (cancelCertificates).
+// its proof off the queue (cancelQueued).
 func (tx *Tx) dueProofs(ctx context.Context, jurisdiction string, entries ...int64) error {
 	var rows []string
 	var args []any
@@ -127,7 +127,7 @@ const proofClaim = time.Minute
 // Lock order. A transaction that ends a pre-notice (a conversion, a
 // contract's cancellation, a correction) locks its unit first; then, in
 // either order, it draws certificate numbers and takes the proof off the
-// queue (lockUnits, cancelCertificates). This one therefore takes the authority's number
+// queue (lockUnits, cancelQueued). This one therefore takes the authority's number
 // counter first, then claims only proofs whose queue row and unit no other
 // transaction holds (SKIP LOCKED): it never waits while holding a row such
 // a transaction wants, so the two never deadlock, and the unit lock means

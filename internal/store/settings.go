@@ -357,7 +357,8 @@ const numberBlock = 256
 // other (SKIP LOCKED): only a refill of the pool touches the counter's row.
 // Numbers may therefore be committed slightly out of order, and a number
 // put back leaves a hole only until the series' next draw takes it: the
-// numbers issued and the numbers pooled are always exactly 1…n.
+// numbers issued and the numbers pooled are always exactly 1…n. A
+// transaction that draws many (a batch chunk) draws ahead (drawAhead).
 func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
 	if v, ok, err := tx.drawAhead(ctx, name); err != nil || ok {
 		return v, err
@@ -436,6 +437,11 @@ func (tx *Tx) awaitRefill(ctx context.Context, name string) error {
 	if tx.db.engine != Postgres {
 		return nil
 	}
+	// What the transaction queued is written first: written inside the
+	// savepoint, it would be rolled back with it.
+	if err := tx.settle(ctx, ""); err != nil {
+		return err
+	}
 	if _, err := tx.exec(ctx, `SAVEPOINT await_refill`); err != nil {
 		return err
 	}
@@ -463,9 +469,11 @@ const aheadBlock = 32
 // drawAhead draws for a transaction that draws many numbers (a batch
 // chunk): the smallest free numbers of the pool, aheadBlock at a time,
 // handed out in order; putBackAhead returns those not handed out before
-// the commit. The numbers issued are those one-by-one draws would have
-// taken, and the pool keeps its contract: while the transaction runs it
-// holds the numbers it took, as it holds those it draws one by one.
+// the commit. Alone, it issues the numbers one-by-one draws would have
+// issued. Beside other drawers (PostgreSQL), it holds up to aheadBlock-1
+// numbers of a series it has not used until its commit, so they draw the
+// numbers after them meanwhile, as they do after the numbers it has used;
+// the pool keeps its contract (issued plus pooled is exactly 1…n).
 func (tx *Tx) drawAhead(ctx context.Context, name string) (int64, bool, error) {
 	if !tx.drawsMany {
 		return 0, false, nil
