@@ -75,6 +75,22 @@ func (db *DB) QueueForTest(ctx context.Context, series string, values ...int64) 
 	return seen, err
 }
 
+// CancelForTest queues the cancellations in a transaction of its own
+// (cancelCertificates), counts the live certificates of their entries by a
+// statement of the same transaction, and commits.
+func (db *DB) CancelForTest(ctx context.Context, ended []registry.CertCancel) (live int, err error) {
+	err = db.transact(ctx, audit.System(), func(tx *Tx) error {
+		tx.cancelCertificates(ended...)
+		ids := make([]int64, len(ended))
+		for i, c := range ended {
+			ids[i] = c.Entry
+		}
+		in, args := inList(1, ids)
+		return tx.queryRow(ctx, `SELECT COUNT(*) FROM certificates WHERE state = 'live' AND entry_id IN (`+in+`)`, args...).Scan(&live)
+	})
+	return live, err
+}
+
 // IsUniqueViolation reports a unique-constraint failure on either engine.
 func IsUniqueViolation(err error) bool { return isUniqueViolation(err) }
 

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"sync"
 	"testing"
 	"time"
@@ -237,5 +238,76 @@ func TestBatchWhileProofsAreIssued(t *testing.T) {
 	if due != 0 || liveEnded != 0 || unsigned != 0 {
 		t.Errorf("after the batch: %d proofs due, %d live proofs of converted pre-notices, %d live certificates unsigned; want 0, 0, 0 (issued %d + %d)",
 			due, liveEnded, unsigned, issued[0], issued[1])
+	}
+}
+
+// Cancellations queued in one transaction, more than one statement's worth
+// and one entry named twice on either side of a statement's boundary, are
+// seen by the next statement that reads the certificates and leave each
+// certificate cancelled with the first reason given for its entry; the
+// certificates of entries not named stay live.
+func TestQueuedCancellationsKeepTheFirstReason(t *testing.T) {
+	db, _, _, _, keys := newVolumeFixture(t, 10) // 40 flats, 24 with loans: 64 proofs
+	ctx := context.Background()
+	for {
+		n, err := db.IssueProofs(ctx, keys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 {
+			break
+		}
+	}
+	raw := db.SQLForTest()
+	rows, err := raw.Query(`SELECT e.id FROM register_entries e JOIN certificates c ON c.entry_id = e.id
+		WHERE e.kind = 'prenotice' AND c.state = 'live' ORDER BY e.id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var entries []int64
+	for rows.Next() {
+		var id int64
+		rows.Scan(&id)
+		entries = append(entries, id)
+	}
+	rows.Close()
+	if len(entries) != 64 {
+		t.Fatalf("%d live proofs of pre-notices, want 64", len(entries))
+	}
+	var ended []registry.CertCancel
+	want := map[int64]string{}
+	for i, e := range entries[:54] { // 55 with the repeat: two statements and a part
+		reason := fmt.Sprintf("注销理由%02d", i)
+		ended = append(ended, registry.CertCancel{Entry: e, Reason: reason})
+		want[e] = reason
+		if i == 39 { // the first entry again, in the second statement
+			ended = append(ended, registry.CertCancel{Entry: entries[0], Reason: "第二次给出的理由"})
+		}
+	}
+	live, err := db.CancelForTest(ctx, ended)
+	if err != nil || live != 0 {
+		t.Fatalf("the transaction saw %d live certificates of the %d entries (%v), want 0", live, len(want), err)
+	}
+	rows, err = raw.Query(`SELECT entry_id, state, cancel_reason FROM certificates WHERE entry_id IN (SELECT id FROM register_entries WHERE kind = 'prenotice')`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	n := 0
+	for rows.Next() {
+		var e int64
+		var state, reason string
+		rows.Scan(&e, &state, &reason)
+		n++
+		wantState, wantReason := "live", ""
+		if r, ok := want[e]; ok {
+			wantState, wantReason = "cancelled", r
+		}
+		if state != wantState || reason != wantReason {
+			t.Errorf("entry %d: certificate %s, reason %q; want %s, %q", e, state, reason, wantState, wantReason)
+		}
+	}
+	if n != 64 {
+		t.Errorf("%d certificates of pre-notices, want 64", n)
 	}
 }
