@@ -52,8 +52,8 @@ type laterRows struct {
 // whose ids nothing needs at once (a batch chunk writes the holders of
 // hundreds of entries): they are written, bulkRows a statement, before the
 // next statement of the transaction whose text names the table, or else
-// by its flush. A statement of the transaction never sees the table
-// without them.
+// by its flush. A statement of the transaction sees the table with them,
+// unless writing them failed, which fails the transaction (settle).
 func (tx *Tx) insertLater(table, columns, suffix string, rows [][]any) {
 	if len(rows) == 0 {
 		return

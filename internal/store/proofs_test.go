@@ -13,6 +13,7 @@ import (
 	"handover/internal/presale"
 	"handover/internal/registry"
 	"handover/internal/store"
+	"handover/internal/store/storetest"
 )
 
 // Every filed contract's pre-notice (and a loan's 预抵押) gets a signed
@@ -259,18 +260,8 @@ func TestQueuedCancellationsKeepTheFirstReason(t *testing.T) {
 		}
 	}
 	raw := db.SQLForTest()
-	rows, err := raw.Query(`SELECT e.id FROM register_entries e JOIN certificates c ON c.entry_id = e.id
+	entries := storetest.IDs(t, raw, `SELECT e.id FROM register_entries e JOIN certificates c ON c.entry_id = e.id
 		WHERE e.kind = 'prenotice' AND c.state = 'live' ORDER BY e.id`)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var entries []int64
-	for rows.Next() {
-		var id int64
-		rows.Scan(&id)
-		entries = append(entries, id)
-	}
-	rows.Close()
 	if len(entries) != 64 {
 		t.Fatalf("%d live proofs of pre-notices, want 64", len(entries))
 	}
@@ -288,7 +279,7 @@ func TestQueuedCancellationsKeepTheFirstReason(t *testing.T) {
 	if err != nil || live != 0 {
 		t.Fatalf("the transaction saw %d live certificates of the %d entries (%v), want 0", live, len(want), err)
 	}
-	rows, err = raw.Query(`SELECT entry_id, state, cancel_reason FROM certificates WHERE entry_id IN (SELECT id FROM register_entries WHERE kind = 'prenotice')`)
+	rows, err := raw.Query(`SELECT entry_id, state, cancel_reason FROM certificates WHERE entry_id IN (SELECT id FROM register_entries WHERE kind = 'prenotice')`)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +288,9 @@ func TestQueuedCancellationsKeepTheFirstReason(t *testing.T) {
 	for rows.Next() {
 		var e int64
 		var state, reason string
-		rows.Scan(&e, &state, &reason)
+		if err := rows.Scan(&e, &state, &reason); err != nil {
+			t.Fatal(err)
+		}
 		n++
 		wantState, wantReason := "live", ""
 		if r, ok := want[e]; ok {
@@ -306,6 +299,9 @@ func TestQueuedCancellationsKeepTheFirstReason(t *testing.T) {
 		if state != wantState || reason != wantReason {
 			t.Errorf("entry %d: certificate %s, reason %q; want %s, %q", e, state, reason, wantState, wantReason)
 		}
+	}
+	if err := rows.Err(); err != nil {
+		t.Fatal(err)
 	}
 	if n != 64 {
 		t.Errorf("%d certificates of pre-notices, want 64", n)

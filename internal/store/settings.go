@@ -482,8 +482,7 @@ func (tx *Tx) drawAhead(ctx context.Context, name string) (int64, bool, error) {
 		tx.known.ahead[name] = ahead[1:]
 		return ahead[0], true, nil
 	}
-	drawn, err := scanAll(ctx, tx.q(), func(r *sql.Rows, v *int64) error { return r.Scan(v) },
-		`DELETE FROM number_pool WHERE series = $1 AND value IN (SELECT value FROM number_pool
+	drawn, err := int64s(ctx, tx.q(), `DELETE FROM number_pool WHERE series = $1 AND value IN (SELECT value FROM number_pool
 		WHERE series = $1 ORDER BY value LIMIT $2`+tx.db.skipLocked()+`) RETURNING value`, name, aheadBlock)
 	if err != nil {
 		return 0, false, fmt.Errorf("sequence %s: %w", name, err)
