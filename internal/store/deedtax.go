@@ -89,7 +89,7 @@ func (db *DB) PayDeedTaxes(ctx context.Context, actor audit.Actor, payments []ta
 				bad = append(bad, ledger.RowError{Sheet: tax.SheetPayments, Row: p.Row, Column: "合同编号", Value: p.Contract, Reason: "合同不存在或不属于本辖区"})
 			default:
 				column := "合同编号"
-				if problem.CodeOf(err) == "tax.paid" || problem.CodeOf(err) == "tax.voucher" {
+				if code := problem.CodeOf(err); code == "tax.paid" || code == "tax.voucher" || code == "tax.voucher_used" {
 					column = "完税凭证号"
 				}
 				reason := problem.As(err).Message

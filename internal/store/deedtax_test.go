@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"strings"
+	"sync"
 	"testing"
 
 	"handover/internal/access"
@@ -144,5 +145,86 @@ func TestPayDeedTaxesAllOrNothing(t *testing.T) {
 	}
 	if n, err := x.db.PayDeedTaxes(ctx, taxes, good, "staff"); err != nil || n != 0 {
 		t.Errorf("the same workbook again: got %d recorded (%v), want 0", n, err)
+	}
+}
+
+// One 完税凭证 proves the deed tax of one contract, whichever path records
+// it: a voucher already recorded for one contract is refused for another
+// by the page's and the API's path and by the workbook, naming the
+// contract it proves, and changes nothing; the same payment sent again is
+// no error. Payments of several contracts with one new voucher at once
+// (on PostgreSQL, each in its own transaction) leave exactly one paid.
+func TestVoucherProvesOneContract(t *testing.T) {
+	x := newCompletionFixture(t)
+	ctx := context.Background()
+	x.ready(t)
+	if _, err := x.db.AssessDeedTax(ctx, x.hous, x.project.ID); err != nil {
+		t.Fatal(err)
+	}
+	if len(x.contracts) < 6 {
+		t.Fatalf("the fixture has %d contracts, want at least 6", len(x.contracts))
+	}
+	taxes := actor(x.f, "shuiwu")
+	first, second := x.contracts[0], x.contracts[1]
+	if _, err := x.db.PayDeedTax(ctx, taxes, first.ID, "凭证甲", "api"); err != nil {
+		t.Fatal(err)
+	}
+	unpaid := func(c presale.Contract) {
+		t.Helper()
+		if a, err := x.db.DeedTaxOf(ctx, c.ID); err != nil || a.Paid() {
+			t.Errorf("contract %s: paid %v with %q (%v), want unpaid", c.Number, a.Paid(), a.Voucher, err)
+		}
+	}
+	_, err := x.db.PayDeedTax(ctx, taxes, second.ID, " 凭证甲 ", "staff")
+	e := problem.As(err)
+	if e.Code != "tax.voucher_used" || e.Kind != problem.Conflict || !strings.Contains(e.Message, first.Number) || e.Fields["voucher"] == "" {
+		t.Errorf("the voucher of %s for %s: got %v, want tax.voucher_used naming %s", first.Number, second.Number, err, first.Number)
+	}
+	if len(e.Reasons) != 1 || e.Reasons[0].Rule != "tax.voucher.once" || !strings.Contains(e.Reasons[0].Basis, "契税法") || e.Reasons[0].Fixer == "" {
+		t.Errorf("the refusal's reasons: got %+v, want the rule with its basis and who fixes it", e.Reasons)
+	}
+	unpaid(second)
+	_, err = x.db.PayDeedTaxes(ctx, taxes, []tax.Payment{{Row: 2, Contract: second.Number, Voucher: "凭证甲"}}, "staff")
+	if e := problem.As(err); e.Code != "tax.payments" || len(e.Reasons) != 1 || !strings.Contains(e.Reasons[0].Message, "第2行") ||
+		!strings.Contains(e.Reasons[0].Message, "完税凭证号") || !strings.Contains(e.Reasons[0].Message, first.Number) {
+		t.Errorf("a workbook row with the voucher of %s: got %v, want row 2 refused naming %s", first.Number, err, first.Number)
+	}
+	unpaid(second)
+	if a, err := x.db.PayDeedTax(ctx, taxes, first.ID, "凭证甲", "api"); err != nil || a.Voucher != "凭证甲" {
+		t.Errorf("the same payment again: got %q (%v), want no change", a.Voucher, err)
+	}
+	if _, err := x.db.PayDeedTax(ctx, taxes, second.ID, strings.Repeat("号", tax.MaxVoucher+1), "api"); problem.CodeOf(err) != "tax.voucher" {
+		t.Errorf("a voucher of %d characters: got %v, want tax.voucher", tax.MaxVoucher+1, err)
+	}
+	unpaid(second)
+
+	// At once: four contracts, one voucher.
+	racing := x.contracts[2:6]
+	errs := make([]error, len(racing))
+	var wg sync.WaitGroup
+	start := make(chan struct{})
+	for i, c := range racing {
+		wg.Go(func() {
+			<-start
+			_, errs[i] = x.db.PayDeedTax(ctx, taxes, c.ID, "凭证乙", "api")
+		})
+	}
+	close(start)
+	wg.Wait()
+	paid := 0
+	for i, err := range errs {
+		switch {
+		case err == nil:
+			paid++
+		case problem.CodeOf(err) != "tax.voucher_used":
+			t.Errorf("contract %s at once: got %v, want paid or tax.voucher_used", racing[i].Number, err)
+		}
+	}
+	var holders int
+	if err := x.db.SQLForTest().QueryRow(`SELECT COUNT(*) FROM deed_taxes WHERE voucher = '凭证乙'`).Scan(&holders); err != nil {
+		t.Fatal(err)
+	}
+	if paid != 1 || holders != 1 {
+		t.Errorf("four contracts paid with one voucher at once: %d succeeded, %d recorded; want 1 and 1", paid, holders)
 	}
 }

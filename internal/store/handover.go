@@ -238,7 +238,23 @@ func (tx *Tx) payDeedTax(ctx context.Context, c presale.Contract, voucher, sourc
 	if changed, err = a.Pay(voucher, source, tx.now); err != nil || !changed {
 		return a, false, err
 	}
+	// One voucher, one contract (tax.VoucherUsed). The condition on the
+	// empty voucher repeats the partial index's, so that the lookup reads
+	// deed_taxes_voucher; the index refuses the same voucher committed by
+	// another transaction meanwhile.
+	var other string
+	err = tx.queryRow(ctx, `SELECT x.number FROM deed_taxes d JOIN contracts x ON x.id = d.contract_id
+		WHERE d.voucher = $1 AND d.voucher <> '' AND d.id <> $2`, a.Voucher, a.ID).Scan(&other)
+	switch {
+	case err == nil:
+		return a, false, tax.VoucherUsed(a.Voucher, other)
+	case !errors.Is(err, sql.ErrNoRows):
+		return a, false, err
+	}
 	if _, err := tx.exec(ctx, `UPDATE deed_taxes SET paid_at = $1, voucher = $2, source = $3 WHERE id = $4`, tx.now, a.Voucher, a.Source, a.ID); err != nil {
+		if isUniqueViolation(err) {
+			return a, false, tax.VoucherUsed(a.Voucher, "")
+		}
 		return a, false, err
 	}
 	// The open applications of this sale now rely on the payment, as

@@ -11,6 +11,7 @@ import (
 	"fmt"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 
@@ -160,8 +161,8 @@ func ParseRate(s string) (decimal.Decimal, error) {
 // assessment changed.
 func (a *Assessment) Pay(voucher, source string, at time.Time) (bool, error) {
 	voucher = strings.TrimSpace(voucher)
-	if voucher == "" {
-		return false, &problem.Error{Kind: problem.Invalid, Code: "tax.voucher", Message: "请填写完税凭证号", Fields: map[string]string{"voucher": "请填写完税凭证号"}}
+	if err := CheckVoucher(voucher); err != nil {
+		return false, err
 	}
 	if a.Paid() {
 		if voucher == a.Voucher {
@@ -171,6 +172,45 @@ func (a *Assessment) Pay(voucher, source string, at time.Time) (bool, error) {
 	}
 	a.Voucher, a.Source, a.PaidAt = voucher, source, at
 	return true, nil
+}
+
+// voucherBasis is why the registration office looks at the voucher at all.
+const voucherBasis = "《契税法》第十一条：纳税人办理土地、房屋权属登记，不动产登记机构应当查验契税完税凭证"
+
+// CheckVoucher checks a 完税凭证号 (trimmed) as every path gives it — the
+// page, the API, the payments workbook: present, plain text, and within
+// MaxVoucher characters. The code is tax.voucher for each.
+func CheckVoucher(voucher string) error {
+	bad := func(msg string) error {
+		return &problem.Error{Kind: problem.Invalid, Code: "tax.voucher", Message: msg, Fields: map[string]string{"voucher": msg}}
+	}
+	if voucher == "" {
+		return bad("请填写完税凭证号")
+	}
+	if err := problem.CheckText("完税凭证号", voucher); err != nil {
+		return bad(problem.As(err).Message)
+	}
+	if n := utf8.RuneCountInString(voucher); n > MaxVoucher {
+		return bad(fmt.Sprintf("完税凭证号过长（%d字，最多%d字）", n, MaxVoucher))
+	}
+	return nil
+}
+
+// VoucherUsed refuses a voucher that already proves the deed tax of
+// another contract (its number, or "" when it was recorded at the same
+// moment and is not known): one 完税凭证 is the tax of one purchase, and a
+// registration relying on it for a second flat would register that flat
+// untaxed.
+func VoucherUsed(voucher, contract string) error {
+	other := "另一份合同"
+	if contract != "" {
+		other = "合同" + contract
+	}
+	return &problem.Error{Kind: problem.Conflict, Code: "tax.voucher_used", Message: fmt.Sprintf("未登记完税：完税凭证号“%s”已用于%s", voucher, other),
+		Fields: map[string]string{"voucher": "已用于" + other},
+		Reasons: []problem.Reason{{Rule: "tax.voucher.once", Subject: voucher, Basis: voucherBasis,
+			Message: fmt.Sprintf("一张完税凭证只对应一份合同的契税：该凭证已证明%s的契税，不能再用于本合同", other),
+			Fixer:   "税务部门（核对该合同的完税凭证号后重新推送）或登记机构窗口（核对录入的凭证号）"}}}
 }
 
 // Label describes the rate for pages, e.g. "1.5%".

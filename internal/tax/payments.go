@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -145,11 +144,12 @@ func CheckPayments(rows []Payment) ([]Payment, []ledger.RowError) {
 			bad(p, "合同编号", p.Contract, fmt.Sprintf("与第%d行是同一合同", contracts[p.Contract]))
 			ok = false
 		}
-		if err := problem.CheckText("完税凭证号", p.Voucher); err != nil {
-			bad(p, "完税凭证号", "", problem.As(err).Message)
-			ok = false
-		} else if n := utf8.RuneCountInString(p.Voucher); n > MaxVoucher {
-			bad(p, "完税凭证号", p.Voucher, fmt.Sprintf("完税凭证号过长（%d字，最多%d字）", n, MaxVoucher))
+		if err := CheckVoucher(p.Voucher); err != nil {
+			shown := p.Voucher
+			if problem.CheckText("完税凭证号", p.Voucher) != nil {
+				shown = "" // its bad bytes are not repeated back
+			}
+			bad(p, "完税凭证号", shown, problem.As(err).Message)
 			ok = false
 		} else if at := vouchers[p.Voucher]; at != 0 {
 			bad(p, "完税凭证号", p.Voucher, fmt.Sprintf("与第%d行的完税凭证号相同：一张凭证只能对应一份合同", at))
@@ -176,7 +176,7 @@ func PaymentsRefused(errs []ledger.RowError) error {
 	e := &problem.Error{Kind: problem.Invalid, Code: "tax.payments", Message: fmt.Sprintf("完税信息有%d处错误，未登记任何一户", len(errs))}
 	for _, x := range errs {
 		e.Reasons = append(e.Reasons, problem.Reason{Rule: "tax.payment.row", Subject: x.Value, Message: x.String(),
-			Basis: "《契税法》第十一条：纳税人办理土地、房屋权属登记，不动产登记机构应当查验契税完税凭证",
+			Basis: voucherBasis,
 			Fixer: "税务部门（按错误清单修改工作簿后重新上传）"})
 	}
 	return e

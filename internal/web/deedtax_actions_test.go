@@ -20,6 +20,10 @@ func TestDeedTaxActions(t *testing.T) {
 			check: refused("该契税已以另一完税凭证缴纳")},
 		{name: "pay: a contract of another project", user: "shuiwu", path: fmt.Sprintf("/projects/%d/deed-tax/contracts/%d/payment", m.fixture["project"]+1, m.fixture["tocancel"]),
 			form: vals("voucher", "完税009"), wantStatus: 404, check: notFound},
+		{name: "pay: the voucher of another contract", user: "shuiwu", path: pay("tocancel"), form: vals("voucher", "完税001"), wantStatus: 422,
+			check: refused("完税凭证号“完税001”已用于合同")},
+		{name: "pay: the voucher of another contract, at its field", user: "shuiwu", path: pay("tocancel"), form: vals("voucher", "完税001"), wantStatus: 422,
+			check: in("#taxes .field-error", hasText("已用于合同"))},
 		{name: "pay", user: "shuiwu", path: pay("tocancel"), form: vals("voucher", "完税009"), wantStatus: 303, wantLocation: p},
 	})
 }
