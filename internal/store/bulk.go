@@ -96,6 +96,9 @@ func (tx *Tx) settle(ctx context.Context, q string) error {
 	}
 	tx.later = rest
 	for _, l := range due {
+		if l.table == "services" {
+			tx.queuedServices = nil // written: a change is an UPDATE again
+		}
 		if err := tx.insertValues(ctx, l.table, l.columns, l.suffix, l.rows); err != nil {
 			tx.unsettled = fmt.Errorf("%s: %w", l.table, err)
 			return tx.unsettled

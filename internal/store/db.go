@@ -368,6 +368,10 @@ type Tx struct {
 	// cancels are the certificates' cancellations queued
 	// (cancelCertificates)
 	cancels []registry.CertCancel
+	// queuedServices holds, by id, the rows of the services queued for
+	// insertion and not yet written (queueService): saveService changes
+	// such a row where it waits instead of updating the table.
+	queuedServices map[int64][]any
 }
 
 // ctx is the context a statement of tx runs under.

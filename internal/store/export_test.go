@@ -230,3 +230,22 @@ func (db *DB) InsertValuesForTest(ctx context.Context, table, columns, suffix st
 	})
 	return n, err
 }
+
+// TakeForTest takes the applications in one transaction of its own, each
+// as the batch takes one (its services queued with reserved ids) where
+// batch says so, else as the counter does, and commits.
+func (db *DB) TakeForTest(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, ins []ApplicationInput, batch []bool) ([]registry.Application, error) {
+	var out []registry.Application
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		out = nil
+		for i, in := range ins {
+			a, err := tx.createApplication(ctx, cal, in, batch[i])
+			if err != nil {
+				return err
+			}
+			out = append(out, a)
+		}
+		return nil
+	})
+	return out, err
+}

@@ -375,19 +375,7 @@ func TestConcurrentRecordingRegistersOnce(t *testing.T) {
 	}
 	acceptor, reviewer, recorder := actor(f, "shouli"), actor(f, "shenhe"), actor(f, "dengbu")
 	// A first registration of the building, then 8 transfer applications per flat.
-	var building int64
-	db.SQLForTest().QueryRowContext(ctx, `SELECT building_id FROM units WHERE id = $1`, units[0]).Scan(&building)
-	first, err := db.CreateApplication(ctx, acceptor, cal, store.ApplicationInput{Applicants: storetest.Applicants("开发企业"),
-		Services: []store.ServiceInput{{Kind: registry.First, BuildingID: building}}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if first, err = db.Step(ctx, reviewer, first.ID, registry.StepReview, store.StepOptions{}, keys); err != nil {
-		t.Fatal(err)
-	}
-	if _, err = db.Step(ctx, recorder, first.ID, registry.StepRecord, store.StepOptions{}, keys); err != nil {
-		t.Fatal(err)
-	}
+	registerBuildingOf(t, db, f, cal, keys, units[0])
 	// One reviewed transfer application per flat, copied 7 times as rows:
 	// the store itself refuses to take a second one.
 	var apps []int64
@@ -800,5 +788,64 @@ func TestSealLapsesAtItsTerm(t *testing.T) {
 	book, _ := x.db.UnitBook(ctx, unit)
 	if len(registry.Live(book, registry.Seal)) != 1 {
 		t.Errorf("the lapsed seal's entry left the book")
+	}
+}
+
+// A transaction that takes applications as the batch does (their services
+// queued, with ids reserved) and as the counter does (each service
+// inserted at once) gives every service an id of its own, and writes each
+// as taken: a batch's application taken after a counter's does not reuse
+// the id the counter's took.
+func TestServicesQueuedAndInsertedTakeTheirOwnIDs(t *testing.T) {
+	db, f, cal, units, keys := newVolumeFixture(t, 2)
+	ctx := context.Background()
+	acceptor := actor(f, "shouli")
+	registerBuildingOf(t, db, f, cal, keys, units[0])
+	batch := []bool{true, false, true, false}
+	var ins []store.ApplicationInput
+	for i := range batch {
+		ins = append(ins, store.ApplicationInput{Applicants: storetest.Applicants("买受人"),
+			Services: []store.ServiceInput{{Kind: registry.Transfer, UnitID: units[i]}}})
+	}
+	apps, err := db.TakeForTest(ctx, acceptor, cal, ins, batch)
+	if err != nil {
+		t.Fatalf("taking %v in one transaction: %v", batch, err)
+	}
+	seen := map[int64]bool{}
+	for i, a := range apps {
+		got, err := db.Application(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Services) != 1 || got.Services[0].ID != a.Services[0].ID || got.Services[0].UnitID != units[i] ||
+			got.Services[0].State != registry.Accepted || got.Services[0].AcceptedBy != acceptor.UserID {
+			t.Errorf("application %d (batch %v): got %+v, want its one service %d of unit %d, accepted by %d",
+				i, batch[i], got.Services, a.Services[0].ID, units[i], acceptor.UserID)
+		}
+		if id := a.Services[0].ID; seen[id] {
+			t.Errorf("service id %d given twice", id)
+		} else {
+			seen[id] = true
+		}
+	}
+}
+
+// registerBuildingOf records the first registration of unit's building at
+// the counter: taken, reviewed and recorded.
+func registerBuildingOf(t *testing.T, db *store.DB, f *demo.Foundation, cal *calendar.Calendar, keys *certificate.Keyring, unit int64) {
+	t.Helper()
+	ctx := context.Background()
+	var building int64
+	db.SQLForTest().QueryRowContext(ctx, `SELECT building_id FROM units WHERE id = $1`, unit).Scan(&building)
+	first, err := db.CreateApplication(ctx, actor(f, "shouli"), cal, store.ApplicationInput{Applicants: storetest.Applicants("开发企业"),
+		Services: []store.ServiceInput{{Kind: registry.First, BuildingID: building}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if first, err = db.Step(ctx, actor(f, "shenhe"), first.ID, registry.StepReview, store.StepOptions{}, keys); err != nil {
+		t.Fatal(err)
+	}
+	if _, err = db.Step(ctx, actor(f, "dengbu"), first.ID, registry.StepRecord, store.StepOptions{}, keys); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -311,7 +311,7 @@ func (tx *Tx) acceptApplication(ctx context.Context, cal *calendar.Calendar, a *
 	if err != nil {
 		return err
 	}
-	if err := tx.insertApplication(ctx, cal, a, policy); err != nil {
+	if err := tx.insertApplication(ctx, cal, a, policy, batch); err != nil {
 		return err
 	}
 	// Automatic review: every service's kind allowed, every rule passing.
@@ -335,7 +335,10 @@ func (tx *Tx) acceptApplication(ctx context.Context, cal *calendar.Calendar, a *
 // insertApplication numbers the application (受理号), schedules its
 // services by the policy and writes it, each service with its 受理 step,
 // and links the materials the platform already holds.
-func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *registry.Application, policy registry.Policy) error {
+//
+// With later (a batch), the services are queued (queueService) with ids
+// reserved, to be written as recorded.
+func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *registry.Application, policy registry.Policy, later bool) error {
 	j, err := tx.db.jurisdictionTx(ctx, tx, a.Jurisdiction)
 	if err != nil {
 		return err
@@ -362,6 +365,12 @@ func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *
 		VALUES ($1, $2, $3, $4, $5, $6, 'open', $7, $8)`, a.Number, a.Jurisdiction, a.ProjectID, names, a.Agent, a.Source, tx.actor.UserID, tx.now); err != nil {
 		return err
 	}
+	var ids []int64
+	if later {
+		if ids, err = tx.serviceIDs(ctx, len(a.Services)); err != nil {
+			return err
+		}
+	}
 	for i := range a.Services {
 		s := &a.Services[i]
 		s.ApplicationID = a.ID
@@ -370,6 +379,11 @@ func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *
 		if err != nil {
 			return err
 		}
+		if later {
+			s.ID = ids[i]
+			tx.queueService(s, details)
+			continue
+		}
 		if s.ID, err = tx.insertID(ctx, `INSERT INTO services (application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on,
 			details, accepted_by) VALUES ($1, $2, $3, $4, $5, $6, $7, 'accepted', $8, $9, $10, $11)`, a.ID, s.Seq, string(s.Kind), s.UnitID, s.BuildingID,
 			s.ContractID, s.EntryID, s.Fee, s.DueOn.String(), details, tx.actor.UserID); isUniqueViolation(err) {
@@ -377,6 +391,7 @@ func (tx *Tx) insertApplication(ctx context.Context, cal *calendar.Calendar, a *
 		} else if err != nil {
 			return err
 		}
+		tx.tookServiceID(s.ID)
 	}
 	tx.stepAll(a.Services, registry.StepAccept, tx.actor.UserID, tx.actor.Name, "")
 	return tx.linkMaterials(ctx, *a)
@@ -716,7 +731,22 @@ func (tx *Tx) flushSteps(ctx context.Context) error {
 	return err
 }
 
+// saveService writes what a step changed of a service: in its queued row
+// while that waits (queueService), else by an UPDATE.
 func (tx *Tx) saveService(ctx context.Context, s *registry.Service) error {
+	if row, ok := tx.queuedServices[s.ID]; ok {
+		copy(row[queuedServiceFixed:], savedService(s))
+		return nil
+	}
+	_, err := tx.exec(ctx, `UPDATE services SET state = $1, auto_review = $2, return_reason = $3, accepted_by = $4, reviewed_by = $5,
+		reviewed2_by = $6, entry_id = $7, recorded_at = $8, issued_at = $9 WHERE id = $10`, append(savedService(s), s.ID)...)
+	return err
+}
+
+// savedService is what a step may change of a service, in the order of
+// saveService's UPDATE and of queuedServiceColumns from
+// queuedServiceFixed on.
+func savedService(s *registry.Service) []any {
 	var recorded, issued any
 	if !s.RecordedAt.IsZero() {
 		recorded = s.RecordedAt
@@ -724,10 +754,84 @@ func (tx *Tx) saveService(ctx context.Context, s *registry.Service) error {
 	if !s.IssuedAt.IsZero() {
 		issued = s.IssuedAt
 	}
-	_, err := tx.exec(ctx, `UPDATE services SET state = $1, auto_review = $2, return_reason = $3, accepted_by = $4, reviewed_by = $5,
-		reviewed2_by = $6, entry_id = $7, recorded_at = $8, issued_at = $9 WHERE id = $10`, string(s.State), s.AutoReview, s.ReturnReason,
-		s.AcceptedBy, s.ReviewedBy, s.Reviewed2By, s.EntryID, recorded, issued, s.ID)
-	return err
+	return []any{string(s.State), s.AutoReview, s.ReturnReason, s.AcceptedBy, s.ReviewedBy, s.Reviewed2By, s.EntryID, recorded, issued}
+}
+
+// queuedServiceColumns are the columns of a queued service: those fixed
+// when it is taken, then from queuedServiceFixed on those savedService
+// gives.
+const (
+	queuedServiceColumns = `id, application_id, seq, kind, unit_id, building_id, contract_id, fee, due_on, details,
+		state, auto_review, return_reason, accepted_by, reviewed_by, reviewed2_by, entry_id, recorded_at, issued_at`
+	queuedServiceFixed = 10
+)
+
+// serviceIDs reserves n ids for services this transaction will insert
+// with them (queueService). On PostgreSQL they are drawn from the
+// column's sequence, reserveAhead at a time: a transaction's unused ones
+// are never given (the ids have gaps, as a rolled-back insert leaves).
+// On SQLite the transaction holds the write lock: the ids follow the
+// table's largest, read once a transaction, and every insert of a
+// service in it moves past them (tookServiceID), so none is given twice.
+// A member of a group commit is a transaction of its own: it writes what
+// it queued before the next member runs.
+func (tx *Tx) serviceIDs(ctx context.Context, n int) ([]int64, error) {
+	k := &tx.known
+	if tx.db.engine == Postgres {
+		if len(k.serviceIDs) < n {
+			more, err := scanAll(ctx, tx.q(), func(r *sql.Rows, id *int64) error { return r.Scan(id) },
+				`SELECT nextval(pg_get_serial_sequence('services', 'id')) FROM generate_series(1, $1)`, max(n, reserveAhead))
+			if err != nil {
+				return nil, err
+			}
+			k.serviceIDs = append(k.serviceIDs, more...)
+		}
+		ids := k.serviceIDs[:n:n]
+		k.serviceIDs = k.serviceIDs[n:]
+		return ids, nil
+	}
+	if k.nextService == 0 {
+		if err := tx.queryRow(ctx, `SELECT COALESCE(MAX(id), 0) + 1 FROM services`).Scan(&k.nextService); err != nil {
+			return nil, err
+		}
+	}
+	ids := make([]int64, n)
+	for i := range ids {
+		ids[i] = k.nextService
+		k.nextService++
+	}
+	return ids, nil
+}
+
+// reserveAhead is how many service ids a PostgreSQL transaction reserves
+// at once: a batch chunk's hundred flats take some 260.
+const reserveAhead = 32
+
+// tookServiceID notes a service inserted with an id the table gave, after
+// any this transaction reserved (SQLite): those it reserves next follow it.
+func (tx *Tx) tookServiceID(id int64) {
+	if k := &tx.known; k.nextService != 0 && id >= k.nextService {
+		k.nextService = id + 1
+	}
+}
+
+// queueService queues the insertion of a service taken with its id
+// reserved (serviceIDs), details sealed. A batch records each flat's
+// services in the transaction that takes them: queued, each is written
+// once, as recorded, with the others of its statement, where an INSERT
+// on taking it and an UPDATE on recording it took two statements. A
+// statement naming services writes it first (settle), as for every
+// queued row.
+func (tx *Tx) queueService(s *registry.Service, details string) {
+	row := append([]any{s.ID, s.ApplicationID, s.Seq, string(s.Kind), s.UnitID, s.BuildingID, s.ContractID, s.Fee, s.DueOn.String(), details},
+		savedService(s)...)
+	// As the INSERT of a service taken at the counter writes it.
+	row[queuedServiceFixed], row[queuedServiceFixed+3] = string(registry.Accepted), tx.actor.UserID
+	if tx.queuedServices == nil {
+		tx.queuedServices = map[int64][]any{}
+	}
+	tx.queuedServices[s.ID] = row
+	tx.insertLater("services", queuedServiceColumns, "", [][]any{row})
 }
 
 const serviceColumns = `id, application_id, seq, kind, unit_id, building_id, contract_id, entry_id, state, fee, due_on, auto_review, details,

@@ -154,4 +154,9 @@ type txKnown struct {
 	// ahead holds, by series, the numbers drawn ahead and not yet handed
 	// out (drawAhead), in order.
 	ahead map[string][]int64
+	// serviceIDs are ids reserved for services and not yet given
+	// (PostgreSQL); nextService is the next id to give (SQLite), 0 until
+	// read (serviceIDs).
+	serviceIDs  []int64
+	nextService int64
 }
