@@ -20,6 +20,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/problem"
 	"handover/internal/registerlog"
+	"handover/internal/server"
 	"handover/internal/store"
 )
 
@@ -59,6 +60,9 @@ func demoCmd(ctx context.Context, args []string, out io.Writer) error {
 	if *scale < 0 || *scale > 2000000 {
 		return fmt.Errorf("--scale 应在 0 到 2000000 之间")
 	}
+	// The demo's history and scale go through the platform's own paths:
+	// they run with the collector's target serve sets.
+	server.TuneGC()
 	clock := demo.NewClock(timeNow)
 	db, err := openDB(ctx, c.DB, clock.Now, true)
 	if err != nil {

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	platform "handover/internal/server"
 )
 
 // Config sets up a run.
@@ -220,12 +222,20 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	prev := runtime.GOMAXPROCS(1) // per-core ratios
 	defer runtime.GOMAXPROCS(prev)
+	// The platform's code runs as serve runs it, with the collector's
+	// target serve sets (server.GCPercent, or GOGC when set); the probes
+	// allocate next to nothing, so the target is the platform's alone.
+	defer platform.TuneGC()()
+	gogc := os.Getenv("GOGC")
+	if gogc == "" {
+		gogc = fmt.Sprint(platform.GCPercent)
+	}
 	cfg.scaled = &scaledSnapshot{path: filepath.Join(cfg.Dir, "scaled.db")}
 	defer os.Remove(cfg.scaled.path)
 	host, _ := os.Hostname()
 	rep := Report{Started: cfg.Now().UTC(), AllPass: true, Conclusive: true, Env: map[string]string{
 		"go": runtime.Version(), "goos": runtime.GOOS, "goarch": runtime.GOARCH, "cpus": fmt.Sprint(runtime.NumCPU()),
-		"gomaxprocs": "1", "host": host, "dir": cfg.Dir, "rounds": fmt.Sprint(cfg.Rounds), "window": cfg.Window.String(),
+		"gomaxprocs": "1", "gogc": gogc, "host": host, "dir": cfg.Dir, "rounds": fmt.Sprint(cfg.Rounds), "window": cfg.Window.String(),
 		"sqlite_pragmas": "journal_mode=WAL, synchronous=FULL, busy_timeout=5000, BEGIN IMMEDIATE",
 	}}
 	for _, s := range scenarios() {

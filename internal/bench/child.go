@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"handover/internal/personal"
+	platform "handover/internal/server"
 	"handover/internal/store"
 )
 
@@ -57,6 +58,7 @@ func ServeChild() {
 // (the parent closes it, or dies).
 func serveChild(path string, in io.Reader, out io.Writer) error {
 	runtime.GOMAXPROCS(1)
+	platform.TuneGC() // as serve runs
 	ctx := context.Background()
 	db, err := store.Open(ctx, path, storeOptions(time.Now))
 	if err != nil {
