@@ -212,7 +212,11 @@ func (a Application) unitBlocks(s Service, building, unit int64, f UnitFacts) []
 			f.TransferInSameApp = true
 		}
 	}
-	if s.Details["deed_tax_voucher"] != "" {
+	// The voucher typed at the counter is a resale's (存量房), whose tax
+	// the platform holds no record of. A sale filed here is paid only as
+	// its deed tax is recorded (PayDeedTax: one voucher, one contract):
+	// a voucher typed for it would carry the flat past an unpaid tax.
+	if s.Details["deed_tax_voucher"] != "" && s.ContractID == 0 {
 		f.DeedTaxPaid = true
 	}
 	f.LoanMortgage = s.Kind == MortgageReg && s.Details["bank"] == ""

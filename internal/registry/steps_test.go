@@ -100,6 +100,7 @@ func TestServiceBlocks(t *testing.T) {
 	devOwn := Entry{ID: 1, Kind: Ownership, RegType: RegFirst}
 	seal := Entry{ID: 2, Kind: Seal}
 	filed := UnitFacts{Filed: true, ContractID: 9}
+	paid := UnitFacts{Filed: true, ContractID: 9, DeedTaxPaid: true}
 	first := Service{Seq: 1, Kind: First, UnitID: 5}
 	transfer := Service{Seq: 2, Kind: Transfer, UnitID: 5, ContractID: 9}
 	rules := func(bs []problem.Reason) []string {
@@ -119,12 +120,16 @@ func TestServiceBlocks(t *testing.T) {
 	}{
 		{"transfer alone, nothing registered", Application{Services: []Service{transfer}}, transfer, []int64{5},
 			map[int64]UnitFacts{5: filed}, []string{"transfer.ownership:开发企业的所有权尚未登记（首次登记）", "transfer.deed_tax:契税尚未缴纳"}},
-		{"after the first registration of the same application, tax voucher taken", Application{Services: []Service{first, transfer}},
+		{"after the first registration of the same application, tax paid", Application{Services: []Service{first, transfer}}, transfer, []int64{5},
+			map[int64]UnitFacts{5: paid}, nil},
+		{"a voucher typed for a filed sale does not pay its tax", Application{Services: []Service{first, transfer}},
 			Service{Seq: 2, Kind: Transfer, UnitID: 5, ContractID: 9, Details: map[string]string{"deed_tax_voucher": "V1"}}, []int64{5},
-			map[int64]UnitFacts{5: filed}, nil},
+			map[int64]UnitFacts{5: filed}, []string{"transfer.deed_tax:契税尚未缴纳"}},
+		{"a resale's voucher typed at the counter", Application{},
+			Service{Seq: 1, Kind: Transfer, UnitID: 5, Details: map[string]string{"deed_tax_voucher": "V1"}}, []int64{5},
+			map[int64]UnitFacts{5: {Book: []Entry{devOwn}}}, nil},
 		{"a withdrawn first registration does not count", Application{Services: []Service{{Seq: 1, Kind: First, UnitID: 5, State: Withdrawn}, transfer}},
-			Service{Seq: 2, Kind: Transfer, UnitID: 5, ContractID: 9, Details: map[string]string{"deed_tax_voucher": "V1"}}, []int64{5},
-			map[int64]UnitFacts{5: filed}, []string{"transfer.ownership:开发企业的所有权尚未登记（首次登记）"}},
+			transfer, []int64{5}, map[int64]UnitFacts{5: paid}, []string{"transfer.ownership:开发企业的所有权尚未登记（首次登记）"}},
 		{"a building's first registration waits only for the building", Application{}, Service{Kind: First, BuildingID: 3}, []int64{5, 6},
 			map[int64]UnitFacts{5: {Filed: true, Book: []Entry{seal}}, 6: {}}, []string{"first.filing:尚未办理竣工验收备案（户6）"}},
 		{"an entry no longer in force", Application{}, Service{Kind: Cancel, UnitID: 5, EntryID: 1}, []int64{5},

@@ -708,6 +708,9 @@ func (db *DB) retryable(err error) bool {
 // retryCause is the retry counter an error belongs to, or -1 when a retry
 // cannot cure it.
 func retryCause(err error) int {
+	if errors.As(err, new(lostRace)) {
+		return retrySerialization
+	}
 	var pg *pgconn.PgError
 	if errors.As(err, &pg) {
 		switch pg.Code {
@@ -726,6 +729,16 @@ func retryCause(err error) int {
 	}
 	return -1
 }
+
+// lostRace is a statement's failure that a retry of its transaction
+// settles: a unique index refused a row another transaction committed
+// meanwhile, which the retry's own checks then see and refuse by name
+// (a voucher recorded for two contracts at once). On PostgreSQL the
+// failure has aborted the transaction, so nothing after it could run.
+type lostRace struct{ err error }
+
+func (e lostRace) Error() string { return "lost a race to a concurrent transaction: " + e.err.Error() }
+func (e lostRace) Unwrap() error { return e.err }
 
 // isUniqueViolation reports a unique-constraint failure on either engine.
 func isUniqueViolation(err error) bool {

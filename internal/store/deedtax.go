@@ -88,15 +88,15 @@ func (db *DB) PayDeedTaxes(ctx context.Context, actor audit.Actor, payments []ta
 				// jurisdiction is not theirs to learn of.
 				bad = append(bad, ledger.RowError{Sheet: tax.SheetPayments, Row: p.Row, Column: "合同编号", Value: p.Contract, Reason: "合同不存在或不属于本辖区"})
 			default:
-				column := "合同编号"
+				column, value := "合同编号", p.Contract
 				if code := problem.CodeOf(err); code == "tax.paid" || code == "tax.voucher" || code == "tax.voucher_used" {
-					column = "完税凭证号"
+					column, value = "完税凭证号", p.Voucher
 				}
 				reason := problem.As(err).Message
 				if problem.CodeOf(err) == "contract.not_found" {
 					reason = "合同不存在或不属于本辖区"
 				}
-				bad = append(bad, ledger.RowError{Sheet: tax.SheetPayments, Row: p.Row, Column: column, Value: p.Contract, Reason: reason})
+				bad = append(bad, ledger.RowError{Sheet: tax.SheetPayments, Row: p.Row, Column: column, Value: value, Reason: reason})
 			}
 		}
 		if len(bad) > 0 {

@@ -211,13 +211,18 @@ func TestVoucherProvesOneContract(t *testing.T) {
 	}
 	close(start)
 	wg.Wait()
-	paid := 0
+	paid, winner := 0, ""
 	for i, err := range errs {
-		switch {
-		case err == nil:
+		if err == nil {
 			paid++
-		case problem.CodeOf(err) != "tax.voucher_used":
-			t.Errorf("contract %s at once: got %v, want paid or tax.voucher_used", racing[i].Number, err)
+			winner = racing[i].Number
+		}
+	}
+	for i, err := range errs {
+		// The losers are refused naming the contract the voucher proves,
+		// on PostgreSQL after the index refused them and they ran again.
+		if e := problem.As(err); err != nil && (e.Code != "tax.voucher_used" || winner == "" || !strings.Contains(e.Message, winner)) {
+			t.Errorf("contract %s at once: got %v, want paid or tax.voucher_used naming %s", racing[i].Number, err, winner)
 		}
 	}
 	var holders int

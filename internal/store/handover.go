@@ -240,8 +240,9 @@ func (tx *Tx) payDeedTax(ctx context.Context, c presale.Contract, voucher, sourc
 	}
 	// One voucher, one contract (tax.VoucherUsed). The condition on the
 	// empty voucher repeats the partial index's, so that the lookup reads
-	// deed_taxes_voucher; the index refuses the same voucher committed by
-	// another transaction meanwhile.
+	// deed_taxes_voucher. The index refuses the same voucher committed by
+	// another transaction meanwhile (PostgreSQL): the transaction is run
+	// again, and this check names that contract.
 	var other string
 	err = tx.queryRow(ctx, `SELECT x.number FROM deed_taxes d JOIN contracts x ON x.id = d.contract_id
 		WHERE d.voucher = $1 AND d.voucher <> '' AND d.id <> $2`, a.Voucher, a.ID).Scan(&other)
@@ -253,7 +254,7 @@ func (tx *Tx) payDeedTax(ctx context.Context, c presale.Contract, voucher, sourc
 	}
 	if _, err := tx.exec(ctx, `UPDATE deed_taxes SET paid_at = $1, voucher = $2, source = $3 WHERE id = $4`, tx.now, a.Voucher, a.Source, a.ID); err != nil {
 		if isUniqueViolation(err) {
-			return a, false, tax.VoucherUsed(a.Voucher, "")
+			return a, false, lostRace{err}
 		}
 		return a, false, err
 	}

@@ -14,6 +14,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/shopspring/decimal"
+	"golang.org/x/text/width"
 
 	"handover/internal/ledger"
 	"handover/internal/presale"
@@ -160,7 +161,7 @@ func ParseRate(s string) (decimal.Decimal, error) {
 // voucher for a paid assessment is a conflict. It reports whether the
 // assessment changed.
 func (a *Assessment) Pay(voucher, source string, at time.Time) (bool, error) {
-	voucher = strings.TrimSpace(voucher)
+	voucher = NormalVoucher(voucher)
 	if err := CheckVoucher(voucher); err != nil {
 		return false, err
 	}
@@ -177,7 +178,15 @@ func (a *Assessment) Pay(voucher, source string, at time.Time) (bool, error) {
 // voucherBasis is why the registration office looks at the voucher at all.
 const voucherBasis = "《契税法》第十一条：纳税人办理土地、房屋权属登记，不动产登记机构应当查验契税完税凭证"
 
-// CheckVoucher checks a 完税凭证号 (trimmed) as every path gives it — the
+// NormalVoucher is a 完税凭证号 as the platform keeps and compares it:
+// trimmed, full-width letters and digits (typed with a Chinese input
+// method) made half-width, and letters upper case, so that one voucher
+// typed two ways is still one voucher.
+func NormalVoucher(voucher string) string {
+	return strings.ToUpper(width.Narrow.String(strings.TrimSpace(voucher)))
+}
+
+// CheckVoucher checks a 完税凭证号 (NormalVoucher) as every path gives it — the
 // page, the API, the payments workbook: present, plain text, and within
 // MaxVoucher characters. The code is tax.voucher for each.
 func CheckVoucher(voucher string) error {
@@ -197,15 +206,11 @@ func CheckVoucher(voucher string) error {
 }
 
 // VoucherUsed refuses a voucher that already proves the deed tax of
-// another contract (its number, or "" when it was recorded at the same
-// moment and is not known): one 完税凭证 is the tax of one purchase, and a
-// registration relying on it for a second flat would register that flat
-// untaxed.
+// another contract (its number): one 完税凭证 is the tax of one purchase,
+// and a registration relying on it for a second flat would register that
+// flat untaxed.
 func VoucherUsed(voucher, contract string) error {
-	other := "另一份合同"
-	if contract != "" {
-		other = "合同" + contract
-	}
+	other := "合同" + contract
 	return &problem.Error{Kind: problem.Conflict, Code: "tax.voucher_used", Message: fmt.Sprintf("未登记完税：完税凭证号“%s”已用于%s", voucher, other),
 		Fields: map[string]string{"voucher": "已用于" + other},
 		Reasons: []problem.Reason{{Rule: "tax.voucher.once", Subject: voucher, Basis: voucherBasis,

@@ -131,7 +131,7 @@ func CheckPayments(rows []Payment) ([]Payment, []ledger.RowError) {
 		errs = append(errs, ledger.RowError{Sheet: SheetPayments, Row: p.Row, Column: column, Value: value, Reason: reason})
 	}
 	for _, p := range rows {
-		p.Contract, p.Voucher = strings.ToUpper(strings.TrimSpace(p.Contract)), strings.TrimSpace(p.Voucher)
+		p.Contract, p.Voucher = strings.ToUpper(strings.TrimSpace(p.Contract)), NormalVoucher(p.Voucher)
 		if p.Voucher == "" {
 			continue
 		}

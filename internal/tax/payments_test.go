@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/shopspring/decimal"
 	"github.com/xuri/excelize/v2"
@@ -104,4 +105,28 @@ func FuzzCheckPayments(f *testing.F) {
 			}
 		}
 	})
+}
+
+// A voucher typed two ways is one voucher: full-width letters and digits
+// (a Chinese input method's) and lower case are kept as half-width upper
+// case; Chinese characters stay as they are.
+func TestNormalVoucher(t *testing.T) {
+	tests := []struct{ in, want string }{
+		{" 电子完税凭证 3652301 ", "电子完税凭证 3652301"},
+		{"ｓｗ１２３ab", "SW123AB"},
+		{"SW123AB", "SW123AB"},
+		{"完税００１", "完税001"},
+	}
+	for _, tt := range tests {
+		if got := NormalVoucher(tt.in); got != tt.want {
+			t.Errorf("NormalVoucher(%q) = %q, want %q", tt.in, got, tt.want)
+		}
+	}
+	a := Assessment{}
+	if _, err := a.Pay("ｓｗ１２３", "api", time.Now()); err != nil || a.Voucher != "SW123" {
+		t.Fatalf("paid with ｓｗ１２３: voucher %q (%v), want SW123", a.Voucher, err)
+	}
+	if changed, err := a.Pay("sw123", "api", time.Now()); err != nil || changed {
+		t.Errorf("the same voucher typed again another way: changed %v (%v), want the same payment", changed, err)
+	}
 }

@@ -6,4 +6,10 @@
 -- it (tax.voucher_used); this index is what makes that hold when two
 -- payments with one voucher are recorded at once, and is the index the
 -- store's check reads. An unpaid assessment's voucher is empty.
+--
+-- A database where one voucher was already recorded for two contracts
+-- stops here, naming this index: find them with
+--   SELECT voucher, contract_id FROM deed_taxes WHERE voucher IN
+--     (SELECT voucher FROM deed_taxes WHERE voucher <> '' GROUP BY voucher HAVING COUNT(*) > 1);
+-- and have the tax bureau correct the vouchers before upgrading.
 CREATE UNIQUE INDEX deed_taxes_voucher ON deed_taxes (voucher) WHERE voucher <> '';
