@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"fmt"
 	"strings"
 
 	"handover/internal/access"
@@ -248,4 +249,36 @@ func (db *DB) TakeForTest(ctx context.Context, actor audit.Actor, cal *calendar.
 		return nil
 	})
 	return out, err
+}
+
+// SaveTakenForTest takes an application as the batch does (its services
+// queued) in a transaction of its own, lets a statement naming services
+// run first when settle says so (writing them), then moves each service
+// to approved by the system as a step does (saveService), and commits.
+func (db *DB) SaveTakenForTest(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, in ApplicationInput, settle bool) (registry.Application, error) {
+	var a registry.Application
+	err := db.transact(ctx, actor, func(tx *Tx) error {
+		var err error
+		if a, err = tx.createApplication(ctx, cal, in, true); err != nil {
+			return err
+		}
+		if settle {
+			var n int
+			if err := tx.queryRow(ctx, `SELECT COUNT(*) FROM services WHERE application_id = $1`, a.ID).Scan(&n); err != nil {
+				return err
+			}
+			if n != len(a.Services) {
+				return fmt.Errorf("a statement naming services saw %d of the %d queued", n, len(a.Services))
+			}
+		}
+		for i := range a.Services {
+			s := &a.Services[i]
+			s.State, s.AutoReview = registry.Approved, true
+			if err := tx.saveService(ctx, s); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return a, err
 }

@@ -849,3 +849,26 @@ func registerBuildingOf(t *testing.T, db *store.DB, f *demo.Foundation, cal *cal
 		t.Fatal(err)
 	}
 }
+
+// A step that changes a service the batch queued changes the row that is
+// written, whether the row still waits or a statement naming services
+// wrote it first (then the change is an UPDATE).
+func TestQueuedServiceSavedBeforeAndAfterItIsWritten(t *testing.T) {
+	db, f, cal, units, keys := newVolumeFixture(t, 2)
+	ctx := context.Background()
+	registerBuildingOf(t, db, f, cal, keys, units[0])
+	for i, settle := range []bool{false, true} {
+		in := store.ApplicationInput{Applicants: storetest.Applicants("买受人"), Services: []store.ServiceInput{{Kind: registry.Transfer, UnitID: units[i]}}}
+		a, err := db.SaveTakenForTest(ctx, actor(f, "shouli"), cal, in, settle)
+		if err != nil {
+			t.Fatalf("written first %v: %v", settle, err)
+		}
+		got, err := db.Application(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(got.Services) != 1 || got.Services[0].State != registry.Approved || !got.Services[0].AutoReview {
+			t.Errorf("written first %v: got %+v, want its service approved by the system", settle, got.Services)
+		}
+	}
+}

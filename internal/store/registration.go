@@ -804,7 +804,8 @@ func (tx *Tx) serviceIDs(ctx context.Context, n int) ([]int64, error) {
 }
 
 // reserveAhead is how many service ids a PostgreSQL transaction reserves
-// at once: a batch chunk's hundred flats take some 260.
+// at once, a statement for a dozen flats of a batch chunk (2.6 services a
+// flat) rather than one a flat.
 const reserveAhead = 32
 
 // tookServiceID notes a service inserted with an id the table gave, after
@@ -821,7 +822,14 @@ func (tx *Tx) tookServiceID(id int64) {
 // once, as recorded, with the others of its statement, where an INSERT
 // on taking it and an UPDATE on recording it took two statements. A
 // statement naming services writes it first (settle), as for every
-// queued row.
+// queued row: in a batch, the next flat's duplicate check does.
+//
+// A row written as recorded never enters the unique index of open
+// services (services_open), which refused a second open matter of a unit
+// when the row was inserted as accepted. What keeps a batch's matter
+// single is what kept it before the index was reached: the chunk locks
+// its units (lockUnits) and refuses a matter open at the counter
+// (refuseDuplicates), and the counter takes the same locks first.
 func (tx *Tx) queueService(s *registry.Service, details string) {
 	row := append([]any{s.ID, s.ApplicationID, s.Seq, string(s.Kind), s.UnitID, s.BuildingID, s.ContractID, s.Fee, s.DueOn.String(), details},
 		savedService(s)...)
