@@ -94,6 +94,9 @@ func demoCmd(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	if err := db.Analyze(ctx); err != nil {
+		return err
+	}
 	fmt.Fprintf(out, "已新增 %d 个项目、%d 户（已售 %d 户，交房 %d 户），用时 %s。\n", res.Projects, res.Units, res.Sold, res.HandedOver, timeNow().Sub(start).Round(time.Second))
 	printPhases(out, res.Phases)
 	return nil

@@ -158,7 +158,7 @@ func inPlaceEnv(ctx context.Context, cfg Config, dsn string) (*env, demo.ScaleRe
 	if e.db, err = openScaled(ctx, dsn, e.clock.Now); err != nil {
 		return nil, demo.ScaleResult{}, err
 	}
-	if e.raw, err = sql.Open("pgx", dsn); err != nil {
+	if e.raw, err = sql.Open("pgx", store.PostgresSession(dsn)); err != nil {
 		e.db.Close()
 		return nil, demo.ScaleResult{}, err
 	}
@@ -189,7 +189,7 @@ func scaledPGEnv(ctx context.Context, cfg Config) (*env, demo.ScaleResult, error
 		drop()
 		return nil, demo.ScaleResult{}, err
 	}
-	if e.raw, err = sql.Open("pgx", dsn); err != nil {
+	if e.raw, err = sql.Open("pgx", store.PostgresSession(dsn)); err != nil {
 		e.db.Close()
 		drop()
 		return nil, demo.ScaleResult{}, err

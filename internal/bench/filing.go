@@ -340,7 +340,7 @@ func filingPostgres(ctx context.Context, cfg Config) (Result, error) {
 	if _, err := db.Migrate(ctx); err != nil {
 		return r, err
 	}
-	raw, err := sql.Open("pgx", dsn)
+	raw, err := sql.Open("pgx", store.PostgresSession(dsn))
 	if err != nil {
 		return r, err
 	}

@@ -215,6 +215,27 @@ func SQLitePath(dsn string) string {
 	return path
 }
 
+// PostgresSession is a postgres:// URL with the session settings the
+// platform's connections run with, unless the URL sets them itself:
+// jit off. PostgreSQL compiles a statement whose planned cost is high
+// (the dashboard's aggregates over every unit of the prefecture) before
+// running it, which took longer than the statement itself: 1.3 s against
+// 0.35 s for the units by stage at 100,000 units. The platform runs no
+// statement long enough to gain from it. A raw baseline connects with the
+// same settings, as it uses the same pragmas on SQLite.
+func PostgresSession(dsn string) string {
+	u, err := url.Parse(dsn)
+	if err != nil {
+		return dsn
+	}
+	q := u.Query()
+	if q.Get("jit") == "" {
+		q.Set("jit", "off")
+	}
+	u.RawQuery = q.Encode()
+	return u.String()
+}
+
 // Open connects to dsn — a SQLite file path or a postgres:// URL — and
 // checks the connection. It does not migrate; call Migrate.
 func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
@@ -230,7 +251,7 @@ func Open(ctx context.Context, dsn string, opts Options) (*DB, error) {
 	var err error
 	if IsPostgresURL(dsn) {
 		db.engine = Postgres
-		db.sql, err = sql.Open("pgx", dsn)
+		db.sql, err = sql.Open("pgx", PostgresSession(dsn))
 		if err == nil {
 			n := opts.MaxConns
 			if n == 0 {
