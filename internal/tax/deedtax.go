@@ -166,7 +166,9 @@ func (a *Assessment) Pay(voucher, source string, at time.Time) (bool, error) {
 		return false, err
 	}
 	if a.Paid() {
-		if voucher == a.Voucher {
+		// Compared as kept now: a payment recorded before vouchers were
+		// kept normal is the same payment when it is sent again.
+		if voucher == NormalVoucher(a.Voucher) {
 			return false, nil
 		}
 		return false, problem.New(problem.Conflict, "tax.paid", "该契税已以另一完税凭证缴纳")

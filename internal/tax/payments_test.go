@@ -129,4 +129,9 @@ func TestNormalVoucher(t *testing.T) {
 	if changed, err := a.Pay("sw123", "api", time.Now()); err != nil || changed {
 		t.Errorf("the same voucher typed again another way: changed %v (%v), want the same payment", changed, err)
 	}
+	// A payment recorded as typed, before vouchers were kept normal.
+	old := Assessment{Voucher: "sw123", PaidAt: time.Now()}
+	if changed, err := old.Pay("sw123", "api", time.Now()); err != nil || changed {
+		t.Errorf("a payment kept as typed, sent again: changed %v (%v), want the same payment", changed, err)
+	}
 }
