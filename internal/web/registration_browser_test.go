@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -84,8 +85,27 @@ func (s *browserSession) do(what string, actions ...chromedp.Action[chromedp.Voi
 		msg, _ := chromedp.Run(s.b, chromedp.Evaluate[string](`location.pathname + "\n" +
 			(document.querySelector('.alert.err') || document.querySelector('main') || document.body).innerText.slice(0, 600) +
 			[...document.querySelectorAll('select:disabled')].map(el => "\n" + (el.name || el.dataset.pick || "select") + " disabled: " + (el.options[0] ? el.options[0].text : "")).join("")`))
-		s.t.Fatalf("%s: %v\n%s", what, err, msg)
+		values, _ := chromedp.Run(s.b, chromedp.Evaluate[string](`[...document.querySelectorAll('[data-picker] select')]
+			.map(el => (el.dataset.pick || el.name) + "=" + JSON.stringify(el.value)).join(" ")`))
+		s.t.Fatalf("%s: %v\n%s\npickers: %s\nthe page's requests:\n%s\nserver goroutines in handover's code:\n%s",
+			what, err, msg, values, webtest.Fetches(s.b), handoverGoroutines())
 	}
+}
+
+// handoverGoroutines is the stack of every goroutine running the platform's
+// own code, so that a step which waits for an answer never sent shows where
+// the server is.
+func handoverGoroutines() string {
+	buf := make([]byte, 1<<22)
+	buf = buf[:runtime.Stack(buf, true)]
+	var out []string
+	for _, g := range strings.Split(string(buf), "\n\n") {
+		if strings.Contains(g, "handover/internal/") && !strings.Contains(g, "handoverGoroutines") &&
+			!strings.Contains(g, "testing.tRunner") {
+			out = append(out, g)
+		}
+	}
+	return strings.Join(out, "\n\n")
 }
 
 var acceptConfirm = chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {

@@ -181,18 +181,29 @@
       unit = box.querySelector('[data-pick="unit"]');
     if (!input || !project || !building || !unit) { return; }
     box.hidden = false;
+    // A list is filled only from the answer to the latest choice: a clerk
+    // who changes the project (or building) again before the first answer
+    // comes must not get the first one's list under the second's name.
+    var asked = { building: 0, unit: 0 };
     project.addEventListener("change", function () {
+      var turn = ++asked.building;
+      asked.unit++;
       fill(building, "请先选项目", []); fill(unit, "请先选幢", []);
       if (!project.value) { return; }
       building.disabled = true;
       get("/api/v1/projects/" + encodeURIComponent(project.value)).then(function (d) {
+        if (turn !== asked.building) { return; }
         fill(building, "请选择幢", (d.buildings || []).map(function (b) { return { value: b.id, label: b.name + "（" + b.units + "户）" }; }));
-      }).catch(function () { fill(building, "楼盘表读取失败，请输入不动产单元号", []); });
+      }).catch(function () {
+        if (turn === asked.building) { fill(building, "楼盘表读取失败，请输入不动产单元号", []); }
+      });
     });
     building.addEventListener("change", function () {
+      var turn = ++asked.unit;
       fill(unit, "请先选幢", []);
       if (!building.value) { return; }
       get("/api/v1/buildings/" + encodeURIComponent(building.value) + "/table").then(function (d) {
+        if (turn !== asked.unit) { return; }
         var items = [];
         (d.floors || []).forEach(function (f) {
           (f.units || []).forEach(function (u) {
@@ -200,7 +211,9 @@
           });
         });
         fill(unit, "请选择户", items);
-      }).catch(function () { fill(unit, "楼盘表读取失败，请输入不动产单元号", []); });
+      }).catch(function () {
+        if (turn === asked.unit) { fill(unit, "楼盘表读取失败，请输入不动产单元号", []); }
+      });
     });
     unit.addEventListener("change", function () {
       var opt = unit.options[unit.selectedIndex];

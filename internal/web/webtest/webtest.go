@@ -24,6 +24,7 @@ import (
 	"time"
 
 	cdplog "github.com/chromedp/cdproto/log"
+	"github.com/chromedp/cdproto/page"
 	"github.com/chromedp/chromedp"
 
 	"handover/internal/audit"
@@ -296,8 +297,39 @@ func Browser(t testing.TB) context.Context {
 	if err := chromedp.Do(ctx); err != nil {
 		t.Fatalf("open a browser context: %v", err)
 	}
+	if _, err := chromedp.Call(ctx, page.AddScriptToEvaluateOnNewDocument,
+		page.AddScriptToEvaluateOnNewDocumentParams{Source: fetchLog}); err != nil {
+		t.Fatalf("watch the page's requests: %v", err)
+	}
 	watchCSP(t, ctx)
 	return ctx
+}
+
+// fetchLog records every fetch a page makes — its path, when it began and,
+// once answered, when and with what status — so that a test waiting for a
+// list that never loads can say whether the request is still open
+// (Fetches).
+const fetchLog = `(() => {
+  const log = window.__webtestFetches = [];
+  const fetch = window.fetch;
+  window.fetch = function (url, opts) {
+    const e = { url: String(url), start: Math.round(performance.now()), end: null, status: null };
+    log.push(e);
+    return fetch.call(this, url, opts).then(
+      r => { e.end = Math.round(performance.now()); e.status = r.status; return r; },
+      err => { e.end = Math.round(performance.now()); e.status = String(err); throw err; });
+  };
+})();`
+
+// Fetches lists the requests the page in ctx made by fetch, each with its
+// start, and its end and status or "still open".
+func Fetches(ctx context.Context) string {
+	s, err := chromedp.Run(ctx, chromedp.Evaluate[string](`(window.__webtestFetches || []).map(e => e.url + " at " + e.start + " ms: " +
+		(e.end === null ? "still open" : e.status + " after " + (e.end - e.start) + " ms")).join("\n")`))
+	if err != nil {
+		return err.Error()
+	}
+	return s
 }
 
 // watchCSP fails the test for every Content-Security-Policy violation the
