@@ -85,6 +85,17 @@ func OpenDSN(t testing.TB, dsn string, now func() time.Time) *store.DB {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
+	// Every test's writes keep each unit's stage (migration 0039): checked
+	// before the database closes, whatever the test did.
+	t.Cleanup(func() {
+		astray, err := db.StagesAstray(ctx)
+		if err != nil {
+			t.Errorf("check the units' kept stages: %v", err)
+		}
+		for _, u := range astray {
+			t.Errorf("unit %d (%s): kept stage %s, its facts give %s", u.UnitID, u.UnitNo, u.Kept, u.Now)
+		}
+	})
 	return db
 }
 
