@@ -39,7 +39,8 @@ const projectStageSQL = `CASE
 // condition of handover, docs/domain.md §5.12, so a blocked flat is a flat
 // handed over that missed 交房即交证). The reform's measure counts every
 // such flat; the dashboard, the 通报, the public project page, the events
-// and the late-delivery record all ask this one expression (also beside a
+// and the late-delivery record all ask this one expression, which the view
+// unit_stages repeats (TestUnitStagesDefinition) (also beside a
 // range of days, where it lets the partial index handover_units_handed
 // serve the range).
 const handedOverSQL = `h.handed_over_on <> ''`

@@ -1098,7 +1098,8 @@ func mergeStatus(dst *ledger.Status, src ledger.Status) {
 // issued, over certificates alias c: a 不动产权证书 that is live (not
 // cancelled) and signed. A certificate row is written when it is numbered
 // and signed afterwards; until then it is not a certificate. The store and
-// the dashboard bench's raw baseline both use it.
+// the dashboard bench's raw baseline both use it, and the view unit_stages
+// (migration 0039) repeats it (TestUnitStagesDefinition).
 func CertifiedSQL(c string) string {
 	return c + `.kind = 'title' AND ` + c + `.state = 'live' AND ` + c + `.signature IS NOT NULL`
 }

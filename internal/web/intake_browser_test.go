@@ -130,8 +130,8 @@ func TestBrowserCounterIntake(t *testing.T) {
 
 // A clerk who picks one project and then another before the first one's
 // buildings have come gets the second one's buildings: the first answer,
-// held back here until after the second, is dropped when it comes, not
-// filled in under the second project's name.
+// held back here until the page has read the second, is dropped when it
+// comes, not filled in under the second project's name.
 func TestBrowserPickerKeepsTheLatestChoice(t *testing.T) {
 	env := webtest.StartDemo(t)
 	ctx := context.Background()
@@ -158,17 +158,25 @@ func TestBrowserPickerKeepsTheLatestChoice(t *testing.T) {
 	first, second := projects[0], projects[1]
 	s := &browserSession{t: t, b: webtest.Browser(t), base: env.HTTP.URL}
 	s.as("shouli")
-	// The first project's answer is held back half a second; once the
-	// page has read it, __lateRead is set after the page's own handler.
+	// The first project's answer is held back until the page has read the
+	// second's; once the page has read the first too, __lateRead is set
+	// (after the page's own handler, which runs as the body is read).
 	hold := fmt.Sprintf(`(() => {
 		const fetch = window.fetch;
+		let secondRead;
+		const second = new Promise(ok => { secondRead = ok; });
+		const answer = (d, done) => ({ ok: true, json: () => Promise.resolve(d).then(x => { setTimeout(done, 0); return x; }) });
 		window.fetch = function (url, opts) {
 			const p = fetch.call(this, url, opts);
-			if (!String(url).endsWith("/api/v1/projects/%d")) { return p; }
-			return p.then(r => r.json()).then(d => new Promise(ok => setTimeout(() => ok({ ok: true,
-				json: () => Promise.resolve(d).then(x => { setTimeout(() => { window.__lateRead = true; }, 0); return x; }) }), 500)));
+			if (String(url).endsWith("/api/v1/projects/%d")) {
+				return p.then(r => r.json()).then(d => answer(d, secondRead));
+			}
+			if (String(url).endsWith("/api/v1/projects/%d")) {
+				return p.then(r => r.json()).then(d => second.then(() => answer(d, () => { window.__lateRead = true; })));
+			}
+			return p;
 		};
-	})()`, first)
+	})()`, second, first)
 	s.do("pick one project, then another at once",
 		chromedp.Navigate(s.base+"/applications/new"),
 		chromedp.WaitVisible(chromedp.CSS(`[data-picker="0"] [data-pick=project]`)),

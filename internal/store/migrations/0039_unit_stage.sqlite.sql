@@ -1,6 +1,8 @@
 -- The triggers that keep units.stage (the common part says why). Each
 -- sets the stage of the units its row names, and writes only those whose
--- stage changed.
+-- stage changed. SQLite runs one writer at a time, so a trigger reads
+-- every fact committed before it. (SQLite triggers take one kind of write
+-- each and no functions: hence the repetition.)
 CREATE TRIGGER unit_stage_handover_insert AFTER INSERT ON handover_units BEGIN
 	UPDATE units SET stage = (SELECT s.stage FROM unit_stages s WHERE s.id = units.id)
 	WHERE id = NEW.unit_id AND stage <> (SELECT s.stage FROM unit_stages s WHERE s.id = units.id);
@@ -65,3 +67,9 @@ CREATE TRIGGER unit_stage_filing_update_old AFTER UPDATE OF building_id ON compl
 	UPDATE units SET stage = (SELECT s.stage FROM unit_stages s WHERE s.id = units.id)
 	WHERE building_id = OLD.building_id AND stage <> (SELECT s.stage FROM unit_stages s WHERE s.id = units.id);
 END;
+CREATE TRIGGER unit_stage_unit_moved AFTER UPDATE OF building_id ON units BEGIN
+	UPDATE units SET stage = (SELECT s.stage FROM unit_stages s WHERE s.id = units.id)
+	WHERE id = NEW.id AND stage <> (SELECT s.stage FROM unit_stages s WHERE s.id = units.id);
+END;
+UPDATE units SET stage = (SELECT s.stage FROM unit_stages s WHERE s.id = units.id)
+	WHERE stage <> (SELECT s.stage FROM unit_stages s WHERE s.id = units.id);
