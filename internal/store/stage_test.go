@@ -22,4 +22,19 @@ func TestUnitStagesDefinition(t *testing.T) {
 			t.Errorf("the view unit_stages does not hold %q", want)
 		}
 	}
+	// The triggers fire on a row whose handover or certificate changed by
+	// the same definitions.
+	for _, engine := range []string{"sqlite", "postgres"} {
+		b, err := migrationFiles.ReadFile("migrations/0039_unit_stage." + engine + ".sql")
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, row := range []string{"NEW", "OLD"} {
+			for _, want := range []string{strings.ReplaceAll(handedOverSQL, "h.", row+"."), CertifiedSQL(row)} {
+				if !strings.Contains(string(b), want) {
+					t.Errorf("the %s triggers do not hold %q", engine, want)
+				}
+			}
+		}
+	}
 }

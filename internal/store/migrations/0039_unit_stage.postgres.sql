@@ -37,12 +37,30 @@ BEGIN
 	RETURN NULL;
 END;
 $$;
-CREATE TRIGGER unit_stage_handover AFTER INSERT OR DELETE OR UPDATE OF unit_id, handed_over_on ON handover_units
-	FOR EACH ROW EXECUTE FUNCTION unit_stage_of_unit();
-CREATE TRIGGER unit_stage_certificate AFTER INSERT OR DELETE OR UPDATE OF unit_id, kind, state, signature ON certificates
-	FOR EACH ROW EXECUTE FUNCTION unit_stage_of_unit();
-CREATE TRIGGER unit_stage_contract AFTER INSERT OR DELETE OR UPDATE OF unit_id, state ON contracts
-	FOR EACH ROW EXECUTE FUNCTION unit_stage_of_unit();
+-- A row fires its trigger only when it changes what the view reads of it
+-- (as on SQLite): filing a signed contract, or numbering an unsigned
+-- certificate, fires none.
+CREATE TRIGGER unit_stage_handover_insert AFTER INSERT ON handover_units
+	FOR EACH ROW WHEN (NEW.handed_over_on <> '') EXECUTE FUNCTION unit_stage_of_unit();
+CREATE TRIGGER unit_stage_handover_delete AFTER DELETE ON handover_units
+	FOR EACH ROW WHEN (OLD.handed_over_on <> '') EXECUTE FUNCTION unit_stage_of_unit();
+CREATE TRIGGER unit_stage_handover_update AFTER UPDATE ON handover_units
+	FOR EACH ROW WHEN ((OLD.handed_over_on <> '') IS DISTINCT FROM (NEW.handed_over_on <> '') OR OLD.unit_id IS DISTINCT FROM NEW.unit_id)
+	EXECUTE FUNCTION unit_stage_of_unit();
+CREATE TRIGGER unit_stage_certificate_insert AFTER INSERT ON certificates
+	FOR EACH ROW WHEN (NEW.kind = 'title' AND NEW.state = 'live' AND NEW.signature IS NOT NULL) EXECUTE FUNCTION unit_stage_of_unit();
+CREATE TRIGGER unit_stage_certificate_delete AFTER DELETE ON certificates
+	FOR EACH ROW WHEN (OLD.kind = 'title' AND OLD.state = 'live' AND OLD.signature IS NOT NULL) EXECUTE FUNCTION unit_stage_of_unit();
+CREATE TRIGGER unit_stage_certificate_update AFTER UPDATE ON certificates
+	FOR EACH ROW WHEN ((OLD.kind = 'title' AND OLD.state = 'live' AND OLD.signature IS NOT NULL) IS DISTINCT FROM (NEW.kind = 'title' AND NEW.state = 'live' AND NEW.signature IS NOT NULL) OR OLD.unit_id IS DISTINCT FROM NEW.unit_id)
+	EXECUTE FUNCTION unit_stage_of_unit();
+CREATE TRIGGER unit_stage_contract_insert AFTER INSERT ON contracts
+	FOR EACH ROW WHEN (NEW.state IN ('signed', 'filed')) EXECUTE FUNCTION unit_stage_of_unit();
+CREATE TRIGGER unit_stage_contract_delete AFTER DELETE ON contracts
+	FOR EACH ROW WHEN (OLD.state IN ('signed', 'filed')) EXECUTE FUNCTION unit_stage_of_unit();
+CREATE TRIGGER unit_stage_contract_update AFTER UPDATE ON contracts
+	FOR EACH ROW WHEN ((OLD.state IN ('signed', 'filed')) IS DISTINCT FROM (NEW.state IN ('signed', 'filed')) OR OLD.unit_id IS DISTINCT FROM NEW.unit_id)
+	EXECUTE FUNCTION unit_stage_of_unit();
 CREATE TRIGGER unit_stage_filing AFTER INSERT OR DELETE OR UPDATE OF building_id ON completion_filing_buildings
 	FOR EACH ROW EXECUTE FUNCTION unit_stage_of_building();
 CREATE TRIGGER unit_stage_moved AFTER UPDATE OF building_id ON units
