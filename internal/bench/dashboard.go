@@ -50,7 +50,10 @@ func mustCal(ctx context.Context, e *env) *calendar.Calendar {
 
 // rawAggregate is the hand-written SQL the dashboard is held against: the
 // units of the prefecture by stage and the handovers of the period by
-// month, each in one statement over the same tables.
+// month, each in one statement over the same tables. It works each unit's
+// stage out from the joined facts, as the dashboard did before the stage
+// was kept (migration 0039); it groups by position, since units.stage is
+// now a column of its own and PostgreSQL takes GROUP BY stage for it.
 func rawAggregate(raw *sql.DB, from, to string) op {
 	return func(ctx context.Context) (float64, error) {
 		rows, err := raw.QueryContext(ctx, `SELECT CASE
@@ -61,7 +64,7 @@ func rawAggregate(raw *sql.DB, from, to string) op {
 			FROM units u LEFT JOIN handover_units h ON h.unit_id = u.id AND h.handed_over_on <> ''
 			LEFT JOIN contracts x ON x.unit_id = u.id AND x.state IN ('signed', 'filed')
 			LEFT JOIN completion_filing_buildings fb ON fb.building_id = u.building_id
-			GROUP BY stage`)
+			GROUP BY 1`)
 		if err != nil {
 			return 0, err
 		}
