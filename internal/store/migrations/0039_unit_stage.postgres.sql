@@ -9,7 +9,13 @@
 -- its stage one after the other, the second from both changes. Without
 -- the lock each would read the facts without the other's, and the last
 -- to commit would keep a stage that is neither.
-CREATE FUNCTION keep_unit_stages(ids BIGINT[]) RETURNS void LANGUAGE plpgsql AS $$
+--
+-- Its statements run on a generic plan: the planner would otherwise plan
+-- the view again on every call (a custom plan for the few ids looks
+-- cheaper than the generic one, which it would reuse), 0.7 ms a row
+-- written against 0.1 ms.
+CREATE FUNCTION keep_unit_stages(ids BIGINT[]) RETURNS void LANGUAGE plpgsql
+SET plan_cache_mode = force_generic_plan AS $$
 BEGIN
 	PERFORM 1 FROM units WHERE id = ANY (ids) ORDER BY id FOR UPDATE;
 	UPDATE units SET stage = s.stage FROM unit_stages s
