@@ -5,11 +5,11 @@ import (
 	"testing"
 )
 
-// The view that defines a unit's stage (migration 0039) is SQL the Go code
+// The view that defines a unit's stage (migrations 0039, 0040) is SQL the Go code
 // cannot build, so it repeats the store's one definition of a handover and
 // of a certified unit; this holds the copies equal.
 func TestUnitStagesDefinition(t *testing.T) {
-	b, err := migrationFiles.ReadFile("migrations/0039_unit_stage.sql")
+	b, err := migrationFiles.ReadFile("migrations/0040_unit_stage_probes.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
