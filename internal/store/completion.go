@@ -308,9 +308,40 @@ func (db *DB) recordFiling(ctx context.Context, tx *Tx, cal *calendar.Calendar, 
 	return f, nil
 }
 
+// lockBuildingUnits locks every unit of the buildings (lockUnits) before
+// a filing of them is written. Filing a building sets the stage of its
+// sold units, and the trigger that does so locks them building by
+// building; taking them all first, as one set in id order, keeps the
+// order every other path takes.
+func (tx *Tx) lockBuildingUnits(ctx context.Context, buildings []int64) error {
+	var ids []int64
+	for _, b := range buildings {
+		rows, err := tx.query(ctx, `SELECT id FROM units WHERE building_id = $1`, b)
+		if err != nil {
+			return err
+		}
+		for rows.Next() {
+			var id int64
+			if err := rows.Scan(&id); err != nil {
+				rows.Close()
+				return err
+			}
+			ids = append(ids, id)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+	}
+	return tx.lockUnits(ctx, ids...)
+}
+
 // insertFiling writes a filing, its buildings and its commitments (owed
 // by the developer).
 func (tx *Tx) insertFiling(ctx context.Context, f *completion.Filing, developer int64, commitments []completion.Commitment) error {
+	if err := tx.lockBuildingUnits(ctx, f.Buildings); err != nil {
+		return err
+	}
 	var err error
 	f.ID, err = tx.insertID(ctx, `INSERT INTO completion_filings (project_id, jurisdiction, number, filed_on, due_on, source, recorded_by, recorded_at)
 		VALUES ($1, $2, $3, $4, $5, $6, $7, $8)`, f.ProjectID, f.Jurisdiction, f.Number, f.FiledOn.String(), f.DueOn.String(), f.Source, f.RecordedBy, f.RecordedAt)

@@ -950,15 +950,18 @@ func (db *DB) agreeCancellation(ctx context.Context, tx *Tx, contractID int64, p
 // request and the contract ended, and new 注销 entries ending the
 // contract's live pre-notice and pre-mortgage, with their events.
 func (db *DB) executeCancellation(ctx context.Context, tx *Tx, c *presale.Contract, x *Cancellation) error {
+	// The unit first, before the contract's row: every path that changes
+	// a unit takes its lock before its other rows (lockUnits), and the
+	// contract's update sets the unit's stage, which locks it.
+	if err := tx.lockUnits(ctx, c.UnitID); err != nil {
+		return err
+	}
 	if _, err := tx.exec(ctx, `UPDATE contract_cancellations SET state = 'executed', executed_at = $1 WHERE id = $2`, tx.now, x.ID); err != nil {
 		return err
 	}
 	tx.forgetContract(c.ID)
 	if _, err := tx.exec(ctx, `UPDATE contracts SET state = $1, ended_at = $2, end_reason = $3 WHERE id = $4`,
 		string(c.State), tx.now, c.EndReason, c.ID); err != nil {
-		return err
-	}
-	if err := tx.lockUnits(ctx, c.UnitID); err != nil {
 		return err
 	}
 	book, err := tx.book(ctx, c.UnitID)

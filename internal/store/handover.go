@@ -767,6 +767,15 @@ type batchChunk struct {
 	signer *certificate.Signer
 }
 
+// unitIDs lists the chunk's units in the order it read them.
+func (ch batchChunk) unitIDs() []int64 {
+	ids := make([]int64, len(ch.units))
+	for i, u := range ch.units {
+		ids[i] = u.unit
+	}
+	return ids
+}
+
 // handoverChunk processes the next units after cursor; it reports how many
 // it looked at and whether the batch was paused.
 func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calendar.Calendar, eventID int64, cursor *int64, keys *certificate.Keyring, pace *priority.Pacer) (int, bool, error) {
@@ -799,6 +808,14 @@ func (db *DB) handoverChunk(ctx context.Context, actor audit.Actor, cal *calenda
 		return 0, false, err
 	}
 	err = db.transact(ctx, actor, func(tx *Tx) error {
+		// The signatures and the handover day change the units' stage,
+		// whose triggers lock each unit as its row is written; the chunk
+		// locks them all first, in id order, as its first transaction did
+		// and as every path that changes a unit does (lockUnits), so that
+		// no two transactions take them in opposite orders.
+		if err := tx.lockUnits(ctx, ch.unitIDs()...); err != nil {
+			return err
+		}
 		if err := tx.storeSignatures(ctx, ch.signer.KeyID, ch.list); err != nil {
 			return err
 		}
@@ -829,10 +846,9 @@ func (tx *Tx) recordChunk(ctx context.Context, cal *calendar.Calendar, eventID, 
 	if err != nil {
 		return ch, err
 	}
-	ids := make([]int64, len(ch.units))
+	ids := ch.unitIDs()
 	var contracts []int64 // of the flats still to be taken (planBatchUnit)
-	for i, u := range ch.units {
-		ids[i] = u.unit
+	for _, u := range ch.units {
 		if u.application == 0 {
 			contracts = append(contracts, u.contract)
 		}
