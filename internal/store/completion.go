@@ -314,24 +314,13 @@ func (db *DB) recordFiling(ctx context.Context, tx *Tx, cal *calendar.Calendar, 
 // building; taking them all first, as one set in id order, keeps the
 // order every other path takes.
 func (tx *Tx) lockBuildingUnits(ctx context.Context, buildings []int64) error {
-	var ids []int64
-	for _, b := range buildings {
-		rows, err := tx.query(ctx, `SELECT id FROM units WHERE building_id = $1`, b)
-		if err != nil {
-			return err
-		}
-		for rows.Next() {
-			var id int64
-			if err := rows.Scan(&id); err != nil {
-				rows.Close()
-				return err
-			}
-			ids = append(ids, id)
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
-			return err
-		}
+	if len(buildings) == 0 {
+		return nil
+	}
+	list, args := inList(1, buildings)
+	ids, err := int64s(ctx, tx.q(), `SELECT id FROM units WHERE building_id IN (`+list+`)`, args...)
+	if err != nil {
+		return err
 	}
 	return tx.lockUnits(ctx, ids...)
 }
