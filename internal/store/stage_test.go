@@ -24,15 +24,15 @@ func TestUnitStagesDefinition(t *testing.T) {
 	}
 	// The triggers fire on a row whose handover or certificate changed by
 	// the same definitions.
-	for _, engine := range []string{"sqlite", "postgres"} {
-		b, err := migrationFiles.ReadFile("migrations/0039_unit_stage." + engine + ".sql")
+	for _, file := range []string{"0039_unit_stage.postgres.sql", "0040_unit_stage_probes.sqlite.sql"} {
+		b, err := migrationFiles.ReadFile("migrations/" + file)
 		if err != nil {
 			t.Fatal(err)
 		}
 		for _, row := range []string{"NEW", "OLD"} {
 			for _, want := range []string{strings.ReplaceAll(handedOverSQL, "h.", row+"."), CertifiedSQL(row)} {
 				if !strings.Contains(string(b), want) {
-					t.Errorf("the %s triggers do not hold %q", engine, want)
+					t.Errorf("the triggers of %s do not hold %q", file, want)
 				}
 			}
 		}
