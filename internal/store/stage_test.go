@@ -22,6 +22,14 @@ func TestUnitStagesDefinition(t *testing.T) {
 			t.Errorf("the view unit_stages does not hold %q", want)
 		}
 	}
+	// The handover tallies count the handovers the dashboard counts.
+	b, err = migrationFiles.ReadFile("migrations/0041_handover_tallies.sql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(b), "WHERE "+handedOverSQL+"\n") {
+		t.Errorf("the view handover_tally_facts does not take %q", handedOverSQL)
+	}
 	// The triggers fire on a row whose handover or certificate changed by
 	// the same definitions.
 	for _, file := range []string{"0039_unit_stage.postgres.sql", "0040_unit_stage_probes.sqlite.sql"} {

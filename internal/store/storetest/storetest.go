@@ -85,8 +85,9 @@ func OpenDSN(t testing.TB, dsn string, now func() time.Time) *store.DB {
 	if _, err := db.Migrate(ctx); err != nil {
 		t.Fatalf("migrate: %v", err)
 	}
-	// Every test's writes keep each unit's stage (migration 0039): checked
-	// before the database closes, whatever the test did.
+	// Every test's writes keep each unit's stage (migration 0039) and the
+	// handover tallies (0041): checked before the database closes, whatever
+	// the test did.
 	t.Cleanup(func() {
 		astray, err := db.StagesAstray(ctx)
 		if err != nil {
@@ -94,6 +95,15 @@ func OpenDSN(t testing.TB, dsn string, now func() time.Time) *store.DB {
 		}
 		for _, u := range astray {
 			t.Errorf("unit %d (%s): kept stage %s, its facts give %s", u.UnitID, u.UnitNo, u.Kept, u.Now)
+		}
+		// and the handover tallies (migration 0041).
+		tallies, err := db.TalliesAstray(ctx)
+		if err != nil {
+			t.Errorf("check the handover tallies: %v", err)
+		}
+		for _, x := range tallies {
+			t.Errorf("handovers of project %d, building %d, on %s certified %q: kept %d, the handovers give %d",
+				x.ProjectID, x.BuildingID, x.HandedOver, x.Certified, x.Kept, x.Now)
 		}
 	})
 	return db
