@@ -293,6 +293,12 @@ func (db *DB) DashboardUnits(ctx context.Context, q DrillQuery) ([]DashboardUnit
 func (db *DB) DashboardUnitList(ctx context.Context, q DrillQuery) (Listed[DashboardUnit], error) {
 	l := db.newList()
 	q.conditions(l)
+	if q.Month == "" && q.Stage != supervision.HandedOver && q.Stage != supervision.SameDayUnit {
+		// No condition reads the handover or the sale, each at most one
+		// row a unit: the units are counted without joining them (at
+		// 100,000 units on PostgreSQL the join took 0.35 s of the count).
+		l.countFrom = `FROM units u JOIN buildings b ON b.id = u.building_id JOIN projects p ON p.id = b.project_id`
+	}
 	return list(ctx, db.r(), q.Page, dashboardUnitColumns, strings.TrimPrefix(unitStageFrom, " "),
 		`(`+unitDueSQL+`) IS NULL, `+unitDueSQL+`, h.handed_over_on, u.id`, l, scanDashboardUnit)
 }
