@@ -79,6 +79,15 @@ type listQuery struct {
 	countFrom string
 }
 
+// counted is the FROM the whole list is counted over: countFrom when set,
+// else the page's own from.
+func (q *listQuery) counted(from string) string {
+	if q.countFrom != "" {
+		return q.countFrom
+	}
+	return from
+}
+
 // newList starts a list's statement for the DB's engine.
 func (db *DB) newList() *listQuery { return &listQuery{ilike: db.engine == Postgres} }
 
@@ -165,11 +174,7 @@ func list[T any](ctx context.Context, r querier, p Page, sel, from, order string
 		out.Total = (p.Number-1)*p.Size + len(out.Rows)
 		return out, nil
 	}
-	countFrom := from
-	if q.countFrom != "" {
-		countFrom = q.countFrom
-	}
-	if err := r.QueryRowContext(ctx, `SELECT COUNT(*) `+countFrom+q.cond(), q.args...).Scan(&out.Total); err != nil {
+	if err := r.QueryRowContext(ctx, `SELECT COUNT(*) `+q.counted(from)+q.cond(), q.args...).Scan(&out.Total); err != nil {
 		return out, err
 	}
 	if last := lastPage(out.Total, p.Size); p.Number > last {
@@ -189,11 +194,7 @@ func list[T any](ctx context.Context, r querier, p Page, sel, from, order string
 func listCapped[T any](ctx context.Context, r querier, p Page, limit int, sel, from, order string, q *listQuery, scan func(rowScanner) (T, error)) (Listed[T], error) {
 	p = p.normal()
 	out := Listed[T]{Page: p}
-	countFrom := from
-	if q.countFrom != "" {
-		countFrom = q.countFrom
-	}
-	if err := r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 AS one `+countFrom+q.cond()+` ORDER BY `+order+fmt.Sprintf(` LIMIT %d) capped`, limit+1),
+	if err := r.QueryRowContext(ctx, `SELECT COUNT(*) FROM (SELECT 1 AS one `+q.counted(from)+q.cond()+` ORDER BY `+order+fmt.Sprintf(` LIMIT %d) capped`, limit+1),
 		q.args...).Scan(&out.Total); err != nil {
 		return out, err
 	}
