@@ -2,6 +2,8 @@ package store_test
 
 import (
 	"context"
+	"database/sql"
+	"sync"
 	"testing"
 	"time"
 
@@ -183,5 +185,113 @@ func TestBlockedFlatCountsAsHandedOverAndMissed(t *testing.T) {
 	}
 	if next.Total != 0 {
 		t.Errorf("a later event's units: got %d, want 0 (the blocked flat had its keys on 2026-03-20)", next.Total)
+	}
+}
+
+// Transactions that hand over flats of one building on one day at once
+// all add to one handover tally, and none may lose another's count. The
+// store runs an event's chunks one after another and refuses a second open
+// event on a building, so no path of it races itself on a tally today;
+// the tally is the database's own rule (migration 0041), so this drives
+// its triggers from raw transactions, as any future path would.
+//
+// On PostgreSQL the first transaction holds its uncommitted tally row until
+// every other one is seen waiting for a lock, so that their upserts meet a
+// row in flight: under read committed a tally that read its count and
+// wrote it back would lose all but one. On SQLite the transactions take
+// turns on the one writer.
+func TestHandoverTalliesCountConcurrentHandovers(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	ev := x.scheduleHandover(t)
+	outcomes, err := x.db.HandoverUnits(ctx, ev.ID)
+	if err != nil || len(outcomes) < 2 {
+		t.Fatalf("the event's flats: %d, %v; want at least 2", len(outcomes), err)
+	}
+	raw := x.db.SQLForTest()
+	const day = "2026-03-20"
+	tally := func(cert string) int {
+		t.Helper()
+		var n int
+		if err := raw.QueryRowContext(ctx, `SELECT COALESCE(SUM(units), 0) FROM handover_tallies
+			WHERE project_id = $1 AND building_id = $2 AND handed_over_on = $3 AND certified_on = $4`,
+			x.project.ID, x.building, day, cert).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	const handing = `UPDATE handover_units SET state = $1, handed_over_on = $2, certified_on = $3`
+	// waiting is how many of this test's handovers wait for a lock
+	// (PostgreSQL).
+	waiting := func() int {
+		var n int
+		if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM pg_stat_activity
+			WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE $1`, handing+"%").Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	n := len(outcomes)
+	for _, step := range []struct {
+		name, state, cert          string
+		wantCertified, wantBlocked int
+	}{
+		{"handed over with their certificates", "done", day, n, 0},
+		{"certificates withdrawn: handed over without", "blocked", "", 0, n},
+		{"certified again", "done", day, n, 0},
+	} {
+		hand := func(tx *sql.Tx, unit int64) error {
+			_, err := tx.ExecContext(ctx, handing+` WHERE event_id = $4 AND unit_id = $5`, step.state, day, step.cert, ev.ID, unit)
+			return err
+		}
+		first, err := raw.BeginTx(ctx, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := hand(first, outcomes[0].UnitID); err != nil {
+			t.Fatalf("%s: the first flat: %v", step.name, err)
+		}
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := 1; i < n; i++ {
+			wg.Go(func() {
+				tx, err := raw.BeginTx(ctx, nil)
+				if err == nil {
+					if err = hand(tx, outcomes[i].UnitID); err == nil {
+						err = tx.Commit()
+					} else {
+						tx.Rollback()
+					}
+				}
+				errs[i] = err
+			})
+		}
+		if x.db.Engine() == store.Postgres {
+			deadline := time.Now().Add(20 * time.Second)
+			for waiting() < n-1 {
+				if time.Now().After(deadline) {
+					t.Fatalf("%s: %d transactions wait for the first's tally row, want %d", step.name, waiting(), n-1)
+				}
+				time.Sleep(10 * time.Millisecond)
+			}
+		}
+		if err := first.Commit(); err != nil {
+			t.Fatal(err)
+		}
+		wg.Wait()
+		for i, err := range errs[1:] {
+			if err != nil {
+				t.Fatalf("%s: flat %d: %v", step.name, outcomes[i+1].UnitID, err)
+			}
+		}
+		if got := tally(day); got != step.wantCertified {
+			t.Errorf("%s: handed over and certified on %s: got %d, want %d", step.name, day, got, step.wantCertified)
+		}
+		if got := tally(""); got != step.wantBlocked {
+			t.Errorf("%s: handed over on %s without a certificate: got %d, want %d", step.name, day, got, step.wantBlocked)
+		}
+		if astray, err := x.db.TalliesAstray(ctx); err != nil || len(astray) > 0 {
+			t.Errorf("%s: tallies astray: %+v, %v; want none", step.name, astray, err)
+		}
 	}
 }
