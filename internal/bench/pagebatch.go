@@ -36,15 +36,15 @@ type pageLatency struct {
 // rate measured in the round) first with nothing else running, then while
 // the project's batch handover runs in the server's process on the same
 // database, as the worker runs it beside the pages: p99 during the batch ÷
-// idle p99, goal ≤ 3. The requests come from a child process (the load
+// idle p99, goal ≤ 3 in every round. The requests come from a child process (the load
 // child), as from the office's own machines. A latency counts from the
 // request's scheduled time, so a stalled server is not hidden by requests
 // that were never sent.
 func pageDuringBatch(ctx context.Context, cfg Config) (Result, error) {
 	r := Result{Name: "P6_page_during_batch", Unit: "seconds (p99)", Probe: "idle_p99", ProbeUnit: "seconds (p99)",
-		Goal: "楼盘表 JSON p99 during a batch handover ÷ its idle p99 ≤ 3 (open loop at half of saturation)", Target: 3, AtLeast: false}
+		Goal: "楼盘表 JSON p99 during a batch handover ÷ its idle p99 ≤ 3 in every round (open loop at half of saturation)", Target: 3, AtLeast: false}
 	if share := cfg.pageLoad(); share != 0.5 {
-		r.Goal = fmt.Sprintf("楼盘表 JSON p99 during a batch handover ÷ its idle p99 ≤ 3 (open loop at %.0f %% of saturation; BENCHMARKS.md asks 50 %%)", share*100)
+		r.Goal = fmt.Sprintf("楼盘表 JSON p99 during a batch handover ÷ its idle p99 ≤ 3 in every round (open loop at %.0f %% of saturation; BENCHMARKS.md asks 50 %%)", share*100)
 	}
 	logf(cfg, "  preparing the 2,000-unit project …")
 	fx, err := prepareHandover(ctx, cfg)
@@ -88,10 +88,14 @@ func pageDuringBatch(ctx context.Context, cfg Config) (Result, error) {
 	r.MedianRate, r.MedianProbe = median(busies), median(idles)
 	r.Ratio, r.Spread = median(ratios), spread(ratios)
 	r.Noisy = r.Spread > 0.25 // tail latencies move more than rates
-	r.Pass = r.Ratio <= r.Target
+	// The goal holds in every round, not in the median: a batch that
+	// stalls the pages one time in five is a stall a clerk meets.
+	worst := slices.Max(ratios)
+	r.Pass = worst <= r.Target
 	r.Extra = rounds
 	r.Notes = append(r.Notes, "median_rate and median_probe are the p99 latencies in seconds during the batch and idle; the page is GET /api/v1/buildings/{id}/table of a building being handed over, read with a housing-bureau token by a load generator in a process of its own",
-		"spread above 25 % marks the result inconclusive (tail latencies are noisier than rates)")
+		"spread above 25 % marks the result inconclusive (tail latencies are noisier than rates)",
+		fmt.Sprintf("pass asks every round ≤ %g; the worst round's ratio: %.2f", r.Target, worst))
 	return r, nil
 }
 
