@@ -69,6 +69,46 @@ func BenchmarkBatchHandover(b *testing.B) {
 	b.ReportMetric(float64(statements)/float64(b.N*fx.units), "statements/flat")
 }
 
+// BenchmarkRegisterLog takes the records of P2's batch handover into the
+// register log and signs a checkpoint, on a fresh copy per iteration with
+// the batch run untimed: the figure to profile (go test -bench
+// RegisterLog -cpuprofile) when T1's share is in question. handover bench
+// gives its ratio to the batch.
+func BenchmarkRegisterLog(b *testing.B) {
+	ctx, cfg, fx := handoverBench(b)
+	b.ResetTimer() // the fixture is not the log's
+	leaves := 0
+	for i := 0; i < b.N; i++ {
+		b.StopTimer()
+		path := filepath.Join(cfg.Dir, fmt.Sprintf("log%d.db", i))
+		if err := copyFile(fx.snapshot, path); err != nil {
+			b.Fatal(err)
+		}
+		db, err := openBatch(ctx, cfg, fx, path)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.IntegrateLog(ctx); err != nil {
+			b.Fatal(err)
+		}
+		if _, err := db.run(ctx); err != nil {
+			b.Fatal(err)
+		}
+		b.StartTimer()
+		n, err := db.IntegrateLog(ctx)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, signed, err := db.SignCheckpoint(ctx, db.keys); err != nil || !signed {
+			b.Fatalf("a checkpoint after the batch: signed %v, %v", signed, err)
+		}
+		b.StopTimer()
+		leaves += n
+		db.Close()
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(max(leaves, 1)), "µs/leaf")
+}
+
 // BenchmarkVerifyLicence answers the public verification of P3's
 // certificates through the store, in turn, on one goroutine: the figure to
 // profile (go test -bench VerifyLicence -cpuprofile) when the store's share
