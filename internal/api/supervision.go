@@ -430,7 +430,11 @@ func (a *API) getDashboard(w http.ResponseWriter, r *http.Request) error {
 	if p == nil {
 		return problem.New(problem.Unauthenticated, "auth.required", "请先登录")
 	}
-	q, err := store.DashboardQueryFor(p, r.URL.Query(), calendar.DateOf(a.Now()))
+	known, err := a.DB.Jurisdictions(r.Context())
+	if err != nil {
+		return err
+	}
+	q, err := store.DashboardQueryFor(p, r.URL.Query(), calendar.DateOf(a.Now()), known)
 	if err != nil {
 		return err
 	}

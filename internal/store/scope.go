@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
+	"time"
 
 	"handover/internal/access"
 	"handover/internal/calendar"
@@ -12,6 +14,7 @@ import (
 	"handover/internal/identity"
 	"handover/internal/ledger"
 	"handover/internal/problem"
+	"handover/internal/supervision"
 )
 
 // What a principal may read or do, as this package's queries and inputs:
@@ -123,9 +126,16 @@ func AlertQueryFor(p *identity.Principal, state string) (AlertQuery, error) {
 // DashboardQueryFor reads the jurisdiction and period of a dashboard
 // request (v: jurisdiction, from, to) and checks that p may see them: a
 // county's staff see their own jurisdiction only; the period defaults to
-// this year up to today. Bad dates are field errors (dashboard.period).
-func DashboardQueryFor(p *identity.Principal, v url.Values, today calendar.Date) (DashboardQuery, error) {
+// this year up to today. A jurisdiction not among the prefecture's
+// (known) is a field error (dashboard.jurisdiction), not a page of zeros
+// under the prefecture's name; bad dates are too (dashboard.period).
+func DashboardQueryFor(p *identity.Principal, v url.Values, today calendar.Date, known []identity.Jurisdiction) (DashboardQuery, error) {
 	q := DashboardQuery{Jurisdiction: v.Get("jurisdiction"), From: calendar.MustDate(fmt.Sprintf("%04d-01-01", today.Year())), To: today}
+	if q.Jurisdiction != "" && !slices.ContainsFunc(known, func(j identity.Jurisdiction) bool { return j.Code == q.Jurisdiction }) {
+		var f problem.Fields
+		f.Add("jurisdiction", "本州没有这一辖区代码")
+		return q, f.Err("dashboard.jurisdiction", "辖区有误")
+	}
 	if q.Jurisdiction == "" && !(p.PrefectureWide() && access.Allowed(p, access.DashboardRead, access.Target{})) {
 		q.Jurisdiction = p.Jurisdiction.Code
 	}
@@ -148,4 +158,35 @@ func DashboardQueryFor(p *identity.Principal, v url.Values, today calendar.Date)
 		f.Add("to", "截止日期不能早于起始日期")
 	}
 	return q, f.Err("dashboard.period", "统计期间有误")
+}
+
+// DrillQueryFor reads which units behind a dashboard number a request asks
+// for within q (v: stage, month): a stage the dashboard counts, or none
+// for every unit; a month as 2026-01. Anything else is a field error
+// (dashboard.drill), not an empty list under another number's name.
+// The caller sets the search and the page.
+func DrillQueryFor(q DashboardQuery, v url.Values) (DrillQuery, error) {
+	d := DrillQuery{DashboardQuery: q, Stage: supervision.UnitStage(v.Get("stage")), Month: v.Get("month")}
+	var f problem.Fields
+	if !d.Stage.Valid() {
+		f.Add("stage", "没有这一阶段，请从督查考核页上的数字进入")
+	}
+	if d.Month != "" {
+		if _, err := time.Parse("2006-01", d.Month); err != nil {
+			f.Add("month", "月份格式应为 2026-01")
+		}
+	}
+	return d, f.Err("dashboard.drill", "统计口径有误")
+}
+
+// DashboardProjectStageFor reads the stage of the projects behind a
+// dashboard number (v: stage), as DrillQueryFor reads a unit's.
+func DashboardProjectStageFor(v url.Values) (supervision.ProjectStage, error) {
+	s := supervision.ProjectStage(v.Get("stage"))
+	if !s.Valid() {
+		var f problem.Fields
+		f.Add("stage", "没有这一阶段，请从督查考核页上的数字进入")
+		return s, f.Err("dashboard.drill", "统计口径有误")
+	}
+	return s, nil
 }

@@ -23,6 +23,12 @@ const (
 // UnitStages lists the stages in order.
 var UnitStages = []UnitStage{Unsold, Sold, Completed, Certified, HandedOver}
 
+// Valid reports whether s is a stage a dashboard number lists: one of
+// UnitStages, SameDayUnit, or AllUnits.
+func (s UnitStage) Valid() bool {
+	return s == AllUnits || s == SameDayUnit || slices.Contains(UnitStages, s)
+}
+
 // Label names the stage.
 func (s UnitStage) Label() string {
 	switch s {
@@ -58,6 +64,12 @@ const (
 
 // ProjectStages lists the stages in order.
 var ProjectStages = []ProjectStage{Building, OnSale, Accepted, Filed, Handed}
+
+// Valid reports whether s is a stage a dashboard number lists: one of
+// ProjectStages, HandedInPeriod, Meeting, or AllProjects.
+func (s ProjectStage) Valid() bool {
+	return s == AllProjects || s == HandedInPeriod || s == Meeting || slices.Contains(ProjectStages, s)
+}
 
 // Label names the stage.
 func (s ProjectStage) Label() string {

@@ -80,7 +80,7 @@ func (s *Server) dashboardQuery(r *http.Request) (store.DashboardQuery, []identi
 		return store.DashboardQuery{}, nil, false, access.Decide(p, access.DashboardRead, access.Target{Jurisdiction: p.Jurisdiction.Code})
 	}
 	prefecture := p.PrefectureWide() && access.Allowed(p, access.DashboardRead, access.Target{})
-	q, err := store.DashboardQueryFor(p, r.URL.Query(), s.today())
+	q, err := store.DashboardQueryFor(p, r.URL.Query(), s.today(), all)
 	if err != nil {
 		return q, js, prefecture, err
 	}
@@ -149,8 +149,11 @@ func (s *Server) dashboardUnits(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	query := r.URL.Query()
-	dq := store.DrillQuery{DashboardQuery: q, Stage: supervision.UnitStage(query.Get("stage")), Month: query.Get("month"),
-		Search: listSearch(r), Page: listPage(r)}
+	dq, err := store.DrillQueryFor(q, query)
+	if err != nil {
+		return err
+	}
+	dq.Search, dq.Page = listSearch(r), listPage(r)
 	title := dq.Stage.Label()
 	switch {
 	case dq.Month != "":
@@ -188,7 +191,10 @@ func (s *Server) dashboardProjects(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	stage := supervision.ProjectStage(r.URL.Query().Get("stage"))
+	stage, err := store.DashboardProjectStageFor(r.URL.Query())
+	if err != nil {
+		return err
+	}
 	ps, err := s.db.DashboardProjects(r.Context(), q, stage)
 	if err != nil {
 		return err

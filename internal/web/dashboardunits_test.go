@@ -101,3 +101,52 @@ func TestDashboardUnitsPage(t *testing.T) {
 		t.Errorf("a clerk of 652301 opening 652302's units: %d, want 403", status)
 	}
 }
+
+// A number's address edited by hand, or cut short, is refused with what
+// was wrong, never answered with an empty list or a prefecture of zeros
+// under a name it does not count.
+func TestDashboardRefusesWrongInput(t *testing.T) {
+	env, _ := startLedger(t)
+	supervisor := env.Client(t, "jianguan")
+	for _, tt := range []struct {
+		path, code, field string
+	}{
+		{"/dashboard?jurisdiction=999999", "dashboard.jurisdiction", "jurisdiction"},
+		{"/dashboard/units?stage=unsold&jurisdiction=65230", "dashboard.jurisdiction", "jurisdiction"},
+		{"/dashboard/units?stage=nonsense", "dashboard.drill", "stage"},
+		{"/dashboard/units?month=2026-1", "dashboard.drill", "month"},
+		{"/dashboard/units?month=2026-13", "dashboard.drill", "month"},
+		{"/dashboard/units?month=%3Cb%3E", "dashboard.drill", "month"},
+		{"/dashboard/projects?stage=bogus", "dashboard.drill", "stage"},
+		{"/dashboard/units?stage=handed_over&from=2026-02-30", "dashboard.period", "from"},
+		{"/dashboard?from=2026-12-01&to=2026-01-01", "dashboard.period", "to"},
+	} {
+		status, page := get(t, supervisor, env.HTTP.URL+tt.path)
+		if status != 400 {
+			t.Errorf("GET %s: %d, want 400", tt.path, status)
+			continue
+		}
+		checkPage(t, "GET "+tt.path, page,
+			in("#error-code", hasExactText(tt.code)),
+			countOf(".alert.err ul.fields li[data-field]", 1),
+			in(".alert.err ul.fields li[data-field="+tt.field+"]", hasText("")),
+			none("#units"))
+	}
+	// The API answers the same codes.
+	for _, tt := range []struct{ path, code string }{
+		{"/api/v1/dashboard?jurisdiction=999999", "dashboard.jurisdiction"},
+		{"/api/v1/dashboard?from=x", "dashboard.period"},
+	} {
+		status, body := get(t, supervisor, env.HTTP.URL+tt.path)
+		if status != 400 || !strings.Contains(body, `"code":"`+tt.code+`"`) {
+			t.Errorf("GET %s: %d %s, want 400 with %s", tt.path, status, body, tt.code)
+		}
+	}
+	// What the dashboard links to still opens.
+	for _, path := range []string{"/dashboard?jurisdiction=652301", "/dashboard/units?stage=same_day", "/dashboard/units?month=2026-03",
+		"/dashboard/units", "/dashboard/projects?stage=meeting", "/dashboard/projects?stage=handed_in_period", "/dashboard/projects"} {
+		if status, _ := get(t, supervisor, env.HTTP.URL+path); status != 200 {
+			t.Errorf("GET %s: %d, want 200", path, status)
+		}
+	}
+}

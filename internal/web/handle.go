@@ -3,8 +3,10 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"maps"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -23,8 +25,12 @@ type ErrorPage struct {
 	Code    string
 	Message string
 	Reasons []problem.Reason
+	Fields  []FieldMessage // what was wrong with each input named, by name
 	Ref     string
 }
+
+// FieldMessage is what was wrong with one input.
+type FieldMessage struct{ Name, Message string }
 
 func (s *Server) page(h handlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -37,6 +43,9 @@ func (s *Server) page(h handlerFunc) http.Handler {
 func (s *Server) pageError(w http.ResponseWriter, r *http.Request, err error) {
 	e := problem.As(err)
 	page := ErrorPage{Base: s.base(r, "出错了"), Status: e.Kind.Status(), Code: e.Code, Message: e.Message, Reasons: e.Reasons}
+	for _, name := range slices.Sorted(maps.Keys(e.Fields)) {
+		page.Fields = append(page.Fields, FieldMessage{Name: name, Message: e.Fields[name]})
+	}
 	switch e.Kind {
 	case problem.Unauthenticated:
 		if r.Method == http.MethodGet {
