@@ -126,21 +126,31 @@ func AlertQueryFor(p *identity.Principal, state string) (AlertQuery, error) {
 // DashboardQueryFor reads the jurisdiction and period of a dashboard
 // request (v: jurisdiction, from, to) and checks that p may see them: a
 // county's staff see their own jurisdiction only; the period defaults to
-// this year up to today. A jurisdiction not among the prefecture's
-// (known) is a field error (dashboard.jurisdiction), not a page of zeros
-// under the prefecture's name; bad dates are too (dashboard.period).
+// this year up to today. A jurisdiction p may see but not among the
+// prefecture's (known) is a field error (dashboard.jurisdiction), not a
+// page of zeros under the prefecture's name, and the prefecture's own code
+// is the whole prefecture; bad dates are field errors too
+// (dashboard.period).
 func DashboardQueryFor(p *identity.Principal, v url.Values, today calendar.Date, known []identity.Jurisdiction) (DashboardQuery, error) {
 	q := DashboardQuery{Jurisdiction: v.Get("jurisdiction"), From: calendar.MustDate(fmt.Sprintf("%04d-01-01", today.Year())), To: today}
-	if q.Jurisdiction != "" && !slices.ContainsFunc(known, func(j identity.Jurisdiction) bool { return j.Code == q.Jurisdiction }) {
-		var f problem.Fields
-		f.Add("jurisdiction", "本州没有这一辖区代码")
-		return q, f.Err("dashboard.jurisdiction", "辖区有误")
-	}
 	if q.Jurisdiction == "" && !(p.PrefectureWide() && access.Allowed(p, access.DashboardRead, access.Target{})) {
 		q.Jurisdiction = p.Jurisdiction.Code
 	}
 	if err := access.Decide(p, access.DashboardRead, access.Target{Jurisdiction: q.Jurisdiction}); err != nil {
 		return q, err
+	}
+	if q.Jurisdiction != "" {
+		i := slices.IndexFunc(known, func(j identity.Jurisdiction) bool { return j.Code == q.Jurisdiction })
+		if i < 0 {
+			var f problem.Fields
+			f.Add("jurisdiction", "本州没有这一辖区代码")
+			return q, f.Err("dashboard.jurisdiction", "辖区有误")
+		}
+		// The prefecture's own code is the whole prefecture: its projects
+		// are all in its counties and parks, none under its code.
+		if known[i].Kind == identity.Prefecture {
+			q.Jurisdiction = ""
+		}
 	}
 	var f problem.Fields
 	var err error

@@ -142,6 +142,11 @@ func TestDashboardRefusesWrongInput(t *testing.T) {
 			t.Errorf("GET %s: %d %s, want 400 with %s", tt.path, status, body, tt.code)
 		}
 	}
+	// The prefecture's own code is the whole prefecture, as no code is.
+	whole, prefecture := getOK(t, supervisor, env.HTTP.URL+"/dashboard"), getOK(t, supervisor, env.HTTP.URL+"/dashboard?jurisdiction=652300")
+	if got, want := pageText(t, prefecture, "#fig-handed"), pageText(t, whole, "#fig-handed"); got != want || want == "" {
+		t.Errorf("handed over in the period, with the prefecture's code: got %q, want %q as for the whole prefecture", got, want)
+	}
 	// What the dashboard links to still opens.
 	for _, path := range []string{"/dashboard?jurisdiction=652301", "/dashboard/units?stage=same_day", "/dashboard/units?month=2026-03",
 		"/dashboard/units", "/dashboard/projects?stage=meeting", "/dashboard/projects?stage=handed_in_period", "/dashboard/projects"} {
