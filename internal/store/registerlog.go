@@ -104,7 +104,13 @@ func (db *DB) integrateLog(ctx context.Context) (added int, more bool, err error
 			if err != nil {
 				return err
 			}
-			hashes, err := leafHashes(kind, ids, contents)
+			// On every core, unless this process serves requests now,
+			// which keep the other cores (as the batch signs).
+			workers := runtime.GOMAXPROCS(0)
+			if db.foreground.Busy() {
+				workers = 1
+			}
+			hashes, err := leafHashes(kind, ids, contents, workers)
 			if err != nil {
 				return err
 			}
@@ -128,18 +134,18 @@ func (db *DB) integrateLog(ctx context.Context) (added int, more bool, err error
 }
 
 // leafHashes are the leaf hashes of the records of kind with ids, in
-// their order, from their contents: made on every core, since each leaf's
-// hash is its own and only their order into the tree is shared (a batch
-// handover's 22,800 records are JSON-encoded and hashed in the minute job
-// while it holds the writer).
-func leafHashes(kind string, ids []int64, contents map[int64]any) ([][]byte, error) {
+// their order, from their contents, made by up to workers goroutines: each
+// leaf's hash is its own and only their order into the tree is shared (a
+// batch handover's 22,800 records are JSON-encoded and hashed in the
+// minute job while it holds the writer).
+func leafHashes(kind string, ids []int64, contents map[int64]any, workers int) ([][]byte, error) {
 	for _, id := range ids {
 		if _, ok := contents[id]; !ok {
 			return nil, fmt.Errorf("log: %s %d vanished while taken in", kind, id)
 		}
 	}
 	hashes := make([][]byte, len(ids))
-	workers := max(1, min(runtime.NumCPU(), len(ids)/256))
+	workers = max(1, min(workers, len(ids)/256))
 	errs := make([]error, workers)
 	var wg sync.WaitGroup
 	for w := range workers {
