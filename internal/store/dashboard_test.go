@@ -3,7 +3,9 @@ package store_test
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -198,8 +200,9 @@ func TestBlockedFlatCountsAsHandedOverAndMissed(t *testing.T) {
 // On PostgreSQL the first transaction holds its uncommitted tally row until
 // every other one is seen waiting for a lock, so that their upserts meet a
 // row in flight: under read committed a tally that read its count and
-// wrote it back would lose all but one. On SQLite the transactions take
-// turns on the one writer.
+// wrote it back would lose all but one (got 1, want 6). On SQLite the
+// transactions take turns on the one writer, so there the test holds the
+// counts but cannot catch such a race.
 func TestHandoverTalliesCountConcurrentHandovers(t *testing.T) {
 	x := newRegistrationFixture(t)
 	ctx := context.Background()
@@ -248,13 +251,16 @@ func TestHandoverTalliesCountConcurrentHandovers(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		defer first.Rollback() // after its commit, a no-op
 		if err := hand(first, outcomes[0].UnitID); err != nil {
 			t.Fatalf("%s: the first flat: %v", step.name, err)
 		}
 		errs := make([]error, n)
 		var wg sync.WaitGroup
+		var ended atomic.Int32
 		for i := 1; i < n; i++ {
 			wg.Go(func() {
+				defer ended.Add(1)
 				tx, err := raw.BeginTx(ctx, nil)
 				if err == nil {
 					if err = hand(tx, outcomes[i].UnitID); err == nil {
@@ -267,10 +273,15 @@ func TestHandoverTalliesCountConcurrentHandovers(t *testing.T) {
 			})
 		}
 		if x.db.Engine() == store.Postgres {
+			// Every other transaction must wait for the first's tally row:
+			// one that ends first did not meet the row in flight.
 			deadline := time.Now().Add(20 * time.Second)
 			for waiting() < n-1 {
-				if time.Now().After(deadline) {
-					t.Fatalf("%s: %d transactions wait for the first's tally row, want %d", step.name, waiting(), n-1)
+				if ended.Load() > 0 || time.Now().After(deadline) {
+					first.Commit()
+					wg.Wait()
+					t.Fatalf("%s: %d transactions waited for the first's tally row and %d ended before it (%v); want %d waiting",
+						step.name, waiting(), ended.Load(), errors.Join(errs...), n-1)
 				}
 				time.Sleep(10 * time.Millisecond)
 			}
