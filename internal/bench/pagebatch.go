@@ -86,16 +86,17 @@ func pageDuringBatch(ctx context.Context, cfg Config) (Result, error) {
 			round, l.Rate, l.IdleP50*1e3, l.IdleP99*1e3, l.BatchSec, l.BusyP50*1e3, l.BusyP95*1e3, l.BusyP99*1e3, l.BusyP99/l.IdleP99)
 	}
 	r.MedianRate, r.MedianProbe = median(busies), median(idles)
-	r.Ratio, r.Spread = median(ratios), spread(ratios)
+	r.Spread = spread(ratios)
 	r.Noisy = r.Spread > 0.25 // tail latencies move more than rates
 	// The goal holds in every round, not in the median: a batch that
-	// stalls the pages one time in five is a stall a clerk meets.
-	worst := slices.Max(ratios)
-	r.Pass = worst <= r.Target
+	// stalls the pages one time in five is a stall a clerk meets. The
+	// ratio reported is the worst round's.
+	r.Ratio = slices.Max(ratios)
+	r.Pass = r.Ratio <= r.Target
 	r.Extra = rounds
 	r.Notes = append(r.Notes, "median_rate and median_probe are the p99 latencies in seconds during the batch and idle; the page is GET /api/v1/buildings/{id}/table of a building being handed over, read with a housing-bureau token by a load generator in a process of its own",
 		"spread above 25 % marks the result inconclusive (tail latencies are noisier than rates)",
-		fmt.Sprintf("pass asks every round ≤ %g; the worst round's ratio: %.2f", r.Target, worst))
+		fmt.Sprintf("ratio is the worst round's, as pass asks every round ≤ %g; the median round's: %.2f", r.Target, median(ratios)))
 	return r, nil
 }
 
