@@ -170,6 +170,9 @@ func DashboardQueryFor(p *identity.Principal, v url.Values, today calendar.Date,
 	return q, f.Err("dashboard.period", "统计期间有误")
 }
 
+// noSuchStage is what a stage no dashboard number lists is told.
+const noSuchStage = "没有这一阶段，请从督查考核页上的数字进入"
+
 // DrillQueryFor reads which units behind a dashboard number a request asks
 // for within q (v: stage, month): a stage the dashboard counts, or none
 // for every unit; a month as 2026-01. Anything else is a field error
@@ -179,7 +182,7 @@ func DrillQueryFor(q DashboardQuery, v url.Values) (DrillQuery, error) {
 	d := DrillQuery{DashboardQuery: q, Stage: supervision.UnitStage(v.Get("stage")), Month: v.Get("month")}
 	var f problem.Fields
 	if !d.Stage.Valid() {
-		f.Add("stage", "没有这一阶段，请从督查考核页上的数字进入")
+		f.Add("stage", noSuchStage)
 	}
 	if d.Month != "" {
 		if _, err := time.Parse("2006-01", d.Month); err != nil {
@@ -195,7 +198,7 @@ func DashboardProjectStageFor(v url.Values) (supervision.ProjectStage, error) {
 	s := supervision.ProjectStage(v.Get("stage"))
 	if !s.Valid() {
 		var f problem.Fields
-		f.Add("stage", "没有这一阶段，请从督查考核页上的数字进入")
+		f.Add("stage", noSuchStage)
 		return s, f.Err("dashboard.drill", "统计口径有误")
 	}
 	return s, nil
