@@ -44,15 +44,17 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	lane := audit.LaneOf(tx.events[0].RecordType, tx.events[0].RecordID)
 	if h, ok := tx.db.heads.get(lane); ok {
 		seq, last := tx.chainEvents(lane, h.seq, h.hash)
-		res, err := tx.exec(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE lane = $3 AND seq = $4 AND hash = $5`,
-			seq, last, lane, h.seq, h.hash)
-		if err != nil {
+		// The head's move goes with the statements pipelined before it;
+		// whether it moved decides the next statement.
+		moved := false
+		if err := tx.execPiped(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE lane = $3 AND seq = $4 AND hash = $5`,
+			func(n int64) error { moved = n == 1; return nil }, seq, last, lane, h.seq, h.hash); err != nil {
 			return err
 		}
-		if n, err := res.RowsAffected(); err != nil || n == 1 {
-			if err != nil {
-				return err
-			}
+		if err := tx.drain(ctx); err != nil {
+			return err
+		}
+		if moved {
 			tx.db.heads.put(lane, seq, last)
 			return tx.insertAuditEvents(ctx)
 		}
@@ -66,7 +68,7 @@ func (tx *Tx) flushAudit(ctx context.Context) error {
 	if err := tx.insertAuditEvents(ctx); err != nil {
 		return err
 	}
-	if _, err := tx.exec(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE lane = $3`, seq, last, lane); err != nil {
+	if err := tx.execPiped(ctx, `UPDATE audit_heads SET seq = $1, hash = $2 WHERE lane = $3`, nil, seq, last, lane); err != nil {
 		return err
 	}
 	tx.db.heads.put(lane, seq, last)
@@ -146,8 +148,7 @@ func (tx *Tx) insertAuditRows(ctx context.Context, events []audit.Event) error {
 		args = append(args, e.Lane, e.Seq, e.At, e.Actor.UserID, e.Actor.Name, e.Actor.OrgID, e.Actor.OrgName,
 			e.Actor.Addr, e.Action, e.RecordType, e.RecordID, e.Summary, e.PrevHash, e.Hash)
 	}
-	_, err := tx.exec(ctx, b.String(), args...)
-	return err
+	return tx.execPiped(ctx, b.String(), nil, args...)
 }
 
 // RecordAudit writes audit events that are not part of a state change: an

@@ -23,7 +23,7 @@ const bulkRows = 32
 func (tx *Tx) insertValues(ctx context.Context, table, columns, suffix string, rows [][]any) error {
 	for len(rows) > 0 {
 		n := min(bulkRows, len(rows))
-		if _, err := tx.exec(ctx, insertText(tx.db.engine, table, columns, suffix, n, len(rows[0])), flatten(rows[:n])...); err != nil {
+		if err := tx.execPiped(ctx, insertText(tx.db.engine, table, columns, suffix, n, len(rows[0])), nil, flatten(rows[:n])...); err != nil {
 			return err
 		}
 		rows = rows[n:]
@@ -67,7 +67,16 @@ func (tx *Tx) insertLater(table, columns, suffix string, rows [][]any) {
 	tx.later = append(tx.later, laterRows{table, columns, suffix, rows})
 }
 
-// settle writes the rows queued (insertLater) for every table statement q
+// settle readies the transaction for statement q to run on its own:
+// settleQueued, then the pipelined statements sent (drain).
+func (tx *Tx) settle(ctx context.Context, q string) error {
+	if err := tx.settleQueued(ctx, q); err != nil {
+		return err
+	}
+	return tx.drain(ctx)
+}
+
+// settleQueued writes the rows queued (insertLater) for every table statement q
 // names, or for every table when q is "", and makes the certificates'
 // cancellations queued when q must see them (cancelsDue). It relies on the
 // statement's text: a view or trigger that reads a queued table would
@@ -75,7 +84,7 @@ func (tx *Tx) insertLater(table, columns, suffix string, rows [][]any) {
 // does the transaction in place of what its function returned (Tx.cause),
 // so the transaction cannot commit without what was queued, and reports
 // why (on PostgreSQL, the statements after a failed one fail with 25P02).
-func (tx *Tx) settle(ctx context.Context, q string) error {
+func (tx *Tx) settleQueued(ctx context.Context, q string) error {
 	if tx.unsettled != nil || (len(tx.later) == 0 && len(tx.cancels) == 0) {
 		return tx.unsettled
 	}

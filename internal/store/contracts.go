@@ -592,8 +592,8 @@ func (db *DB) changeContract(ctx context.Context, actor audit.Actor, id int64, a
 			return err
 		}
 		tx.forgetContract(id)
-		if _, err := tx.exec(ctx, `UPDATE contracts SET state = $1, sent_at = $2, signed_at = $3, filed_at = $4, ended_at = $5,
-			end_reason = $6, digest = $7, prenotice_no = $8 WHERE id = $9`, string(c.State), nullTime(c.SentAt), nullTime(c.SignedAt),
+		if err := tx.execPiped(ctx, `UPDATE contracts SET state = $1, sent_at = $2, signed_at = $3, filed_at = $4, ended_at = $5,
+			end_reason = $6, digest = $7, prenotice_no = $8 WHERE id = $9`, nil, string(c.State), nullTime(c.SentAt), nullTime(c.SignedAt),
 			nullTime(c.FiledAt), nullTime(c.EndedAt), c.EndReason, c.Digest, c.PreNoticeNo, id); err != nil {
 			return err
 		}
@@ -792,8 +792,7 @@ func (tx *Tx) insertMaterials(ctx context.Context, contractID int64, materials m
 		rows = append(rows, fmt.Sprintf("($%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5))
 		args = append(args, contractID, kind, content, fmt.Sprintf("%x", sm3.Sum(b)), tx.now)
 	}
-	_, err := tx.exec(ctx, `INSERT INTO filing_materials (contract_id, kind, content, sm3, recorded_at) VALUES `+strings.Join(rows, ", "), args...)
-	return err
+	return tx.execPiped(ctx, `INSERT INTO filing_materials (contract_id, kind, content, sm3, recorded_at) VALUES `+strings.Join(rows, ", "), nil, args...)
 }
 
 func contractParties(c *presale.Contract) []map[string]any {

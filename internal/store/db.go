@@ -78,6 +78,8 @@ type DB struct {
 	// commits and committed count write transactions and the statements
 	// they ran, for WriteStats.
 	commits, committed atomic.Int64
+	// trips counts the round trips of those statements (RoundTrips).
+	trips atomic.Int64
 	// retries counts transactions run again after the engine could not
 	// serialise them, by cause (Retries).
 	retries [retryCauses]atomic.Int64
@@ -123,6 +125,12 @@ func (db *DB) GiveWayTo(g *priority.Gate) { db.foreground = g }
 func (db *DB) WriteStats() (commits, statements int64) {
 	return db.commits.Load(), db.committed.Load()
 }
+
+// RoundTrips reports how many round trips to the database the statements
+// of the committed write transactions took: a statement alone is one, and
+// so is a pipeline of statements (execPiped, PostgreSQL). On SQLite it is
+// the number of statements.
+func (db *DB) RoundTrips() int64 { return db.trips.Load() }
 
 // Retries counts the attempts of transactions this DB lost because the
 // engine could not serialise them (each is run again, up to maxAttempts): PostgreSQL deadlocks (40P01) and serialisation
@@ -357,7 +365,12 @@ func (db *DB) skipLocked() string {
 // Tx is one transaction. now is read once when it begins; audit events are
 // queued and written, hash-chained, just before commit.
 type Tx struct {
-	tx     *sql.Tx
+	tx *sql.Tx
+	// conn is the connection tx runs on, whose statements execPiped
+	// pipelines (PostgreSQL); nil on SQLite.
+	conn   *sql.Conn
+	pipe   []pipedStmt
+	trips  int // round trips of its statements, for RoundTrips
 	db     *DB
 	now    time.Time
 	actor  audit.Actor
@@ -408,6 +421,7 @@ func (tx *Tx) ctx(ctx context.Context) context.Context {
 // connection, a cached statement is not prepared again there.
 func (tx *Tx) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
 	tx.stmts++
+	tx.trips++
 	countStatement(ctx, true)
 	if tx.db.engine == Postgres {
 		return nil, nil // pgx caches prepared statements per connection
@@ -511,18 +525,20 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 	if db.writer != nil {
 		return db.writer.submit(ctx, actor, fn, att)
 	}
-	sqltx, err := db.sql.BeginTx(ctx, nil)
+	sqltx, conn, end, err := db.beginPiped(ctx)
 	if err != nil {
 		return err
 	}
-	tx := &Tx{tx: sqltx, db: db, now: db.Now(), actor: actor}
+	tx := &Tx{tx: sqltx, conn: conn, db: db, now: db.Now(), actor: actor}
 	// Roll back unless committed: after an error, and after a panic in fn,
-	// which must not leave the transaction open with its row locks held.
+	// which must not leave the transaction open with its row locks held;
+	// then give the connection back.
 	committed := false
 	defer func() {
 		if !committed {
 			sqltx.Rollback()
 		}
+		end()
 	}()
 	if err = fn(tx); err != nil {
 		if att != nil {
@@ -531,7 +547,9 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 		return tx.cause(err)
 	}
 	if err = tx.flush(ctx); err != nil {
-		return err
+		// A pipelined write's failure, seen by a later statement of the
+		// flush, is the cause (as a queued write's is for fn).
+		return tx.cause(err)
 	}
 	if err = sqltx.Commit(); err != nil {
 		return err
@@ -547,7 +565,7 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 // steps, outbox events, 楼盘表 touches, audit events — as the last
 // statements before its commit.
 func (tx *Tx) flush(ctx context.Context) error {
-	if err := tx.settle(ctx, ""); err != nil {
+	if err := tx.settleQueued(ctx, ""); err != nil {
 		return err
 	}
 	if err := tx.putBackAhead(ctx); err != nil {
@@ -562,13 +580,17 @@ func (tx *Tx) flush(ctx context.Context) error {
 	if err := tx.flushTouches(ctx); err != nil {
 		return err
 	}
-	return tx.flushAudit(ctx)
+	if err := tx.flushAudit(ctx); err != nil {
+		return err
+	}
+	return tx.drain(ctx)
 }
 
 // committedTx counts a committed transaction.
 func (db *DB) committedTx(tx *Tx) {
 	db.commits.Add(1)
 	db.committed.Add(int64(tx.stmts))
+	db.trips.Add(int64(tx.trips))
 	if tx.changesDomain() {
 		db.changes.Add(1)
 	}

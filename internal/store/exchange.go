@@ -478,7 +478,7 @@ func (tx *Tx) flushOutbox(ctx context.Context) error {
 func (tx *Tx) flushOutboxRows(ctx context.Context, events []outboxEvent) error {
 	var b strings.Builder
 	b.WriteString(`INSERT INTO outbox (type, aggregate, jurisdiction, payload, created_at, target_org) VALUES `)
-	args := make([]any, 0, 6*len(events))
+	args := make([]any, 0, 6*len(events)+1)
 	for i, e := range events {
 		if i > 0 {
 			b.WriteString(", ")
@@ -490,6 +490,13 @@ func (tx *Tx) flushOutboxRows(ctx context.Context, events []outboxEvent) error {
 		n := len(args)
 		fmt.Fprintf(&b, "($%d, $%d, $%d, $%d, $%d, $%d)", n+1, n+2, n+3, n+4, n+5, n+6)
 		args = append(args, e.typ, e.aggregate, e.jurisdiction, body, tx.now, e.org)
+	}
+	if tx.db.engine == Postgres {
+		// One statement, which the transaction pipelines: the deliveries
+		// are made from the rows the insert returns.
+		args = append(args, tx.now)
+		return tx.execPiped(ctx, `WITH o AS (`+b.String()+` RETURNING id, type, aggregate, jurisdiction, target_org)
+		`+deliveriesFrom(`o`, fmt.Sprintf("$%d", len(args)), ``), nil, args...)
 	}
 	b.WriteString(` RETURNING id`)
 	rows, err := tx.query(ctx, b.String(), args...)
@@ -511,13 +518,20 @@ func (tx *Tx) flushOutboxRows(ctx context.Context, events []outboxEvent) error {
 	if err := rows.Err(); err != nil {
 		return err
 	}
-	_, err = tx.exec(ctx, `INSERT INTO deliveries (outbox_id, endpoint_id, aggregate, state, next_at)
-		SELECT o.id, e.id, o.aggregate, 'pending', $1 FROM outbox o
+	_, err = tx.exec(ctx, deliveriesFrom(`outbox o`, `$1`, `WHERE o.id IN (`+strings.Join(marks, ", ")+`)`), append([]any{tx.now}, ids...)...)
+	return err
+}
+
+// deliveriesFrom is the INSERT of a pending delivery, due at nextAt, of
+// each outbox event the rows from (aliased o) name to each active endpoint
+// subscribed to its type in its jurisdiction (and its target organisation).
+func deliveriesFrom(from, nextAt, where string) string {
+	return `INSERT INTO deliveries (outbox_id, endpoint_id, aggregate, state, next_at)
+		SELECT o.id, e.id, o.aggregate, 'pending', ` + nextAt + ` FROM ` + from + `
 		JOIN endpoint_events s ON s.event_type = o.type
 		JOIN partner_endpoints e ON e.id = s.endpoint_id AND e.active AND (e.jurisdiction = '' OR e.jurisdiction = o.jurisdiction)
 			AND (o.target_org = 0 OR e.org_id = o.target_org)
-		WHERE o.id IN (`+strings.Join(marks, ", ")+`)`, append([]any{tx.now}, ids...)...)
-	return err
+		` + where
 }
 
 // SettingMaxAttempts is the prefecture's setting of how many failed

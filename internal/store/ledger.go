@@ -770,8 +770,7 @@ func (tx *Tx) flushTouches(ctx context.Context) error {
 	slices.Sort(tx.touchedUnits)
 	units := slices.Compact(tx.touchedUnits)
 	if len(units) == 1 && len(tx.touchedBuildings) == 0 {
-		_, err := tx.exec(ctx, tx.bumpVersion(`building_id`, `FROM units WHERE id = $1`), units[0])
-		return err
+		return tx.execPiped(ctx, tx.bumpVersion(`building_id`, `FROM units WHERE id = $1`), nil, units[0])
 	}
 	if len(units) > 0 {
 		list, args := inList(1, units)
@@ -783,7 +782,7 @@ func (tx *Tx) flushTouches(ctx context.Context) error {
 	}
 	slices.Sort(tx.touchedBuildings)
 	for _, id := range slices.Compact(tx.touchedBuildings) {
-		if _, err := tx.exec(ctx, tx.bumpVersion(`id`, `FROM buildings WHERE id = $1`), id); err != nil {
+		if err := tx.execPiped(ctx, tx.bumpVersion(`id`, `FROM buildings WHERE id = $1`), nil, id); err != nil {
 			return err
 		}
 	}
@@ -1476,6 +1475,7 @@ func (tx *Tx) insertRows(ctx context.Context, prefix string, rows [][]any, suffi
 	defer st.Close()
 	for _, r := range rows {
 		tx.stmts++
+		tx.trips++
 		if _, err := st.ExecContext(ctx, r...); err != nil {
 			return err
 		}

@@ -28,8 +28,7 @@ func (tx *Tx) dueProofs(ctx context.Context, jurisdiction string, entries ...int
 		rows = append(rows, fmt.Sprintf("($%d, $%d, $%d)", n+1, n+2, n+3))
 		args = append(args, e, jurisdiction, tx.now)
 	}
-	_, err := tx.exec(ctx, `INSERT INTO proofs_due (entry_id, jurisdiction, queued_at) VALUES `+strings.Join(rows, ", "), args...)
-	return err
+	return tx.execPiped(ctx, `INSERT INTO proofs_due (entry_id, jurisdiction, queued_at) VALUES `+strings.Join(rows, ", "), nil, args...)
 }
 
 // ProofsDue reports whether any proof waits to be issued: a read, so that
