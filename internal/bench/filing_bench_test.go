@@ -3,6 +3,7 @@ package bench
 import (
 	"context"
 	"fmt"
+	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -23,17 +24,44 @@ func BenchmarkFiling(b *testing.B) {
 	defer e.close()
 	b.SetParallelism(16) // 32 clients on two cores, as P1
 	groups0, members0 := e.db.GroupStats()
+	fileInParallel(b, &e.filings)
+	groups, members := e.db.GroupStats()
+	b.ReportMetric(float64(members-members0)/float64(max(groups-groups0, 1)), "filings/commit")
+}
+
+// BenchmarkFilingPostgres files signed contracts on the P5 fixture from
+// 8 goroutines, as P5 does, on the PostgreSQL server HANDOVER_BENCH_POSTGRES
+// names: the figure to profile (go test -bench FilingPostgres
+// -cpuprofile) when a filing's round trips or its Go side are in
+// question. handover bench gives the ratio to the raw insert.
+func BenchmarkFilingPostgres(b *testing.B) {
+	url := os.Getenv("HANDOVER_BENCH_POSTGRES")
+	if url == "" {
+		b.Skip("HANDOVER_BENCH_POSTGRES names no PostgreSQL server")
+	}
+	ctx := context.Background()
+	e, err := openPGFiling(ctx, Config{Postgres: url, Now: time.Now}, 10000)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer e.close()
+	b.SetParallelism(4) // 8 workers on two cores, as P5
+	fileInParallel(b, &e.filings)
+}
+
+// fileInParallel times filing b.N of f's contracts from RunParallel's
+// goroutines.
+func fileInParallel(b *testing.B, f *filings) {
+	ctx := context.Background()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
-			if err := e.file(ctx); err != nil {
+			if err := f.file(ctx); err != nil {
 				b.Error(err)
 				return
 			}
 		}
 	})
-	groups, members := e.db.GroupStats()
-	b.ReportMetric(float64(members-members0)/float64(max(groups-groups0, 1)), "filings/commit")
 }
 
 // BenchmarkBatchHandover runs the P2 fixture's batch handover of 2,000
