@@ -29,6 +29,11 @@ type pageLatency struct {
 	BusyP95  float64 `json:"busy_p95"`
 	BusyP99  float64 `json:"busy_p99"`
 	BatchSec float64 `json:"batch_seconds"`
+	BusyMax  float64 `json:"busy_max"`
+	// WALBytes is the largest size of the database's WAL file seen during
+	// the batch: a WAL that readers never let restart grows, and every
+	// page a request reads is looked up in a longer index.
+	WALBytes int64 `json:"wal_bytes"`
 }
 
 // pageDuringBatch offers the 楼盘表 JSON of a building of the 2,000-unit
@@ -82,8 +87,8 @@ func pageDuringBatch(ctx context.Context, cfg Config) (Result, error) {
 		ratios, idles, busies = append(ratios, l.BusyP99/l.IdleP99), append(idles, l.IdleP99), append(busies, l.BusyP99)
 		r.Windows = append(r.Windows, Window{Round: round, Name: "idle_p99", Ops: float64(l.IdleN), Seconds: l.IdleP99, Rate: l.Rate},
 			Window{Round: round, Name: "P6_page_during_batch", Ops: float64(l.BusyN), Seconds: l.BusyP99, Rate: l.Rate})
-		logf(cfg, "  round %d: %.0f requests/s offered; idle p50 %.1f ms p99 %.1f ms; during the %.1f s batch p50 %.1f ms p95 %.1f ms p99 %.1f ms; ratio %.2f",
-			round, l.Rate, l.IdleP50*1e3, l.IdleP99*1e3, l.BatchSec, l.BusyP50*1e3, l.BusyP95*1e3, l.BusyP99*1e3, l.BusyP99/l.IdleP99)
+		logf(cfg, "  round %d: %.0f requests/s offered; idle p50 %.1f ms p99 %.1f ms; during the %.1f s batch p50 %.1f ms p95 %.1f ms p99 %.1f ms max %.1f ms, WAL up to %.1f MB; ratio %.2f",
+			round, l.Rate, l.IdleP50*1e3, l.IdleP99*1e3, l.BatchSec, l.BusyP50*1e3, l.BusyP95*1e3, l.BusyP99*1e3, l.BusyMax*1e3, float64(l.WALBytes)/1e6, l.BusyP99/l.IdleP99)
 	}
 	r.MedianRate, r.MedianProbe = median(busies), median(idles)
 	r.Spread = spread(ratios)
@@ -138,6 +143,8 @@ func pageRound(ctx context.Context, cfg Config, fx *handoverFixture, gen *loadCh
 	}
 	var batchErr error
 	busy, err := gen.openWhile(url, auth, out.Rate, func() {
+		stop := watchSize(path+"-wal", &out.WALBytes)
+		defer stop()
 		start := cfg.Now()
 		_, batchErr = db.run(ctx)
 		out.BatchSec = cfg.Now().Sub(start).Seconds()
@@ -151,7 +158,31 @@ func pageRound(ctx context.Context, cfg Config, fx *handoverFixture, gen *loadCh
 	out.IdleN, out.BusyN = len(idle), len(busy)
 	out.IdleP50, out.IdleP99 = quantile(idle, 0.50), quantile(idle, 0.99)
 	out.BusyP50, out.BusyP95, out.BusyP99 = quantile(busy, 0.50), quantile(busy, 0.95), quantile(busy, 0.99)
+	out.BusyMax = quantile(busy, 1)
 	return out, nil
+}
+
+// watchSize records in *largest the largest size of the file at path,
+// looked at every 20 ms, until stop is called.
+func watchSize(path string, largest *int64) (stop func()) {
+	done := make(chan struct{})
+	finished := make(chan struct{})
+	go func() {
+		defer close(finished)
+		tick := time.NewTicker(20 * time.Millisecond)
+		defer tick.Stop()
+		for {
+			if fi, err := os.Stat(path); err == nil {
+				*largest = max(*largest, fi.Size())
+			}
+			select {
+			case <-done:
+				return
+			case <-tick.C:
+			}
+		}
+	}()
+	return func() { close(done); <-finished }
 }
 
 // openLoop schedules a request every 1/rate seconds until stop closes and
