@@ -52,6 +52,9 @@ func BenchmarkFilingPostgres(b *testing.B) {
 // fileInParallel times filing b.N of f's contracts from RunParallel's
 // goroutines.
 func fileInParallel(b *testing.B, f *filings) {
+	if left := len(f.sales.contracts) - int(f.next.Load()); b.N > left {
+		b.Fatalf("%d filings asked, %d signed contracts left: use -benchtime Nx with a smaller N", b.N, left)
+	}
 	ctx := context.Background()
 	b.ResetTimer()
 	b.RunParallel(func(pb *testing.PB) {

@@ -19,7 +19,9 @@ const bulkRows = 32
 // bulkRows rows each and one of the rest: a registration's few rows go in
 // one statement. Each table, column list and suffix is written with at
 // most bulkRows distinct statement texts (SQLite's prepared statements are
-// cached by their text, maxStmts of them).
+// cached by their text, maxStmts of them). On PostgreSQL the statements are
+// pipelined (execPiped): a failure may be returned by a later statement of
+// the transaction, so a caller may only return it, never act on its kind.
 func (tx *Tx) insertValues(ctx context.Context, table, columns, suffix string, rows [][]any) error {
 	for len(rows) > 0 {
 		n := min(bulkRows, len(rows))

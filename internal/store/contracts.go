@@ -774,7 +774,8 @@ func (tx *Tx) registerPreMortgage(ctx context.Context, c *presale.Contract, f sa
 }
 
 // insertMaterials records a filed contract's materials (identity,
-// household, loan contract) in one statement, each with its SM3.
+// household, loan contract) in one statement, each with its SM3, pipelined
+// (execPiped).
 func (tx *Tx) insertMaterials(ctx context.Context, contractID int64, materials map[string]any) error {
 	var rows []string
 	var args []any

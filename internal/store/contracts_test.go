@@ -14,6 +14,7 @@ import (
 	"handover/internal/audit"
 	"handover/internal/calendar"
 	"handover/internal/credit"
+	"handover/internal/exchange"
 	"handover/internal/presale"
 	"handover/internal/problem"
 	"handover/internal/registry"
@@ -323,33 +324,46 @@ func TestFileContractWithPreNotices(t *testing.T) {
 
 // A failure in any part of filing leaves nothing behind: the database is
 // made to refuse one of the filing transaction's writes — early, in the
-// middle, the outbox written at commit, and the audit trail written last —
-// and the number the failed attempt drew is not used up.
+// middle, the outbox written at commit, and the audit trail written last,
+// inserts and updates, on PostgreSQL most of them in the pipeline sent at
+// the flush — and the number the failed attempt drew is not used up.
 func TestFilingIsAtomic(t *testing.T) {
 	x := newSaleFixture(t)
 	ctx := context.Background()
 	in := x.input(x.units[0])
 	in.Payment, in.LoanBank, in.LoanAmount, in.LoanYears, in.LoanNo = presale.Commercial, x.bank, dec("500000"), 25, "JK2026-001"
 	c := x.sign(t, in)
+	// The bank subscribes to the filing, so that the filing writes its
+	// deliveries.
+	if _, err := x.db.PutEndpoint(ctx, x.hous, exchange.Endpoint{OrgID: x.bank, Name: "贷款系统", URL: "https://bank.example/hook",
+		Secret: "0123456789abcdef0123", Events: []string{exchange.ContractFiled}, Active: true}); err != nil {
+		t.Fatal(err)
+	}
 	raw := x.db.SQLForTest()
 	count := func(table string) int {
 		var n int
 		raw.QueryRow(`SELECT COUNT(*) FROM ` + table).Scan(&n)
 		return n
 	}
-	tables := []string{"register_entries", "register_holders", "filing_materials", "outbox", "audit_events"}
-	for _, failing := range tables {
-		t.Run(failing, func(t *testing.T) {
+	tables := []string{"register_entries", "register_holders", "proofs_due", "filing_materials", "outbox", "deliveries",
+		"building_versions", "audit_events"}
+	failures := []struct{ table, op string }{
+		{"register_entries", "INSERT"}, {"register_holders", "INSERT"}, {"proofs_due", "INSERT"},
+		{"filing_materials", "INSERT"}, {"contracts", "UPDATE"}, {"outbox", "INSERT"}, {"deliveries", "INSERT"},
+		{"building_versions", "INSERT"}, {"audit_heads", "UPDATE"}, {"audit_events", "INSERT"},
+	}
+	for _, f := range failures {
+		t.Run(f.table+"/"+f.op, func(t *testing.T) {
 			if x.db.Engine() == store.Postgres {
 				exec(t, x.db, `CREATE FUNCTION fail_write() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'injected failure'; END; $$`)
-				exec(t, x.db, `CREATE TRIGGER fail_write BEFORE INSERT ON `+failing+` FOR EACH ROW EXECUTE FUNCTION fail_write()`)
+				exec(t, x.db, `CREATE TRIGGER fail_write BEFORE `+f.op+` ON `+f.table+` FOR EACH ROW EXECUTE FUNCTION fail_write()`)
 				defer exec(t, x.db, `DROP FUNCTION fail_write() CASCADE`)
 			} else {
-				exec(t, x.db, `CREATE TRIGGER fail_write BEFORE INSERT ON `+failing+` BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
+				exec(t, x.db, `CREATE TRIGGER fail_write BEFORE `+f.op+` ON `+f.table+` BEGIN SELECT RAISE(ABORT, 'injected failure'); END`)
 				defer exec(t, x.db, `DROP TRIGGER fail_write`)
 			}
 			before := map[string]int{}
-			for _, tbl := range append(tables, "deliveries") {
+			for _, tbl := range tables {
 				before[tbl] = count(tbl)
 			}
 			if _, err := x.db.FileContract(ctx, x.dev, c.ID); err == nil || !strings.Contains(err.Error(), "injected failure") {

@@ -560,10 +560,11 @@ func (db *DB) transactOnce(ctx context.Context, actor audit.Actor, fn func(*Tx) 
 }
 
 // flush writes the rows tx queued for insertion and makes the
-// certificates' cancellations it queued (settle), puts back the numbers it
-// drew ahead and did not use, and writes what else it queued — services'
-// steps, outbox events, 楼盘表 touches, audit events — as the last
-// statements before its commit.
+// certificates' cancellations it queued (settleQueued), puts back the
+// numbers it drew ahead and did not use, and writes what else it queued —
+// services' steps, outbox events, 楼盘表 touches, audit events — as the
+// last statements before its commit; on PostgreSQL those it does not read
+// the results of go in one pipeline (drain), which it sends last.
 func (tx *Tx) flush(ctx context.Context) error {
 	if err := tx.settleQueued(ctx, ""); err != nil {
 		return err

@@ -442,7 +442,8 @@ type outboxEvent struct {
 
 // emit queues an outbound event of the transaction. The events are written
 // just before commit (flushOutbox), so that a transaction's events cost two
-// statements however many it emits; a rolled-back transaction emits none.
+// statements however many it emits (one, pipelined, on PostgreSQL); a
+// rolled-back transaction emits none.
 func (tx *Tx) emit(typ, aggregate, jurisdiction string, payload any) error {
 	return tx.emitTo(0, typ, aggregate, jurisdiction, payload)
 }
@@ -461,7 +462,9 @@ func (tx *Tx) emitTo(org int64, typ, aggregate, jurisdiction string, payload any
 // flushOutbox writes the queued events in one multi-row INSERT (their ids
 // follow the order they were emitted in, which the courier keeps per unit)
 // and, in one more statement, a pending delivery per active endpoint
-// subscribed to each event's type in its jurisdiction.
+// subscribed to each event's type in its jurisdiction. On PostgreSQL the
+// two are one statement, pipelined (execPiped): its failure is the
+// transaction's, seen by the flush.
 func (tx *Tx) flushOutbox(ctx context.Context) error {
 	// In statements of at most auditRows events, for the reason the audit
 	// trail is written so (a batch emits thousands of events a chunk).

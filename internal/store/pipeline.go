@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/stdlib"
@@ -62,8 +63,11 @@ func (tx *Tx) execPiped(ctx context.Context, q string, check func(rows int64) er
 }
 
 // drain sends the queued statements in one round trip and reads their
-// results in order. The first failure sticks (Tx.unsettled): PostgreSQL
-// has failed the transaction, and the statements after it with it.
+// results in order, then runs their checks. The first failure sticks
+// (Tx.unsettled): PostgreSQL has failed the transaction, and the
+// statements after it with it. It is called only while the transaction is
+// open (from its statements and its flush): on the connection itself, a
+// pipeline after the commit would run outside any transaction.
 func (tx *Tx) drain(ctx context.Context) error {
 	if tx.unsettled != nil || len(tx.pipe) == 0 {
 		return tx.unsettled
@@ -71,6 +75,9 @@ func (tx *Tx) drain(ctx context.Context) error {
 	pipe := tx.pipe
 	tx.pipe = nil
 	tx.trips++
+	// Only the driver runs inside Raw: a check that panicked there would
+	// leave the connection waiting for this transaction to end.
+	rows := make([]int64, 0, len(pipe))
 	err := tx.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -81,22 +88,41 @@ func (tx *Tx) drain(ctx context.Context) error {
 			b.Queue(s.q, s.args...)
 		}
 		res := c.Conn().SendBatch(tx.ctx(ctx), b)
-		for _, s := range pipe {
+		for range pipe {
 			tag, err := res.Exec()
-			if err == nil && s.check != nil {
-				err = s.check(tag.RowsAffected())
-			}
 			if err != nil {
 				res.Close()
 				return err
 			}
+			rows = append(rows, tag.RowsAffected())
 		}
 		return res.Close()
 	})
+	// The statement that failed: the first without a count of rows, or
+	// the first whose check refused its count.
+	failed := len(rows)
+	for i, n := range rows {
+		if err != nil {
+			break
+		}
+		if pipe[i].check != nil {
+			err, failed = pipe[i].check(n), i
+		}
+	}
 	if err != nil {
-		tx.unsettled = fmt.Errorf("pipelined statements: %w", err)
+		failed = min(failed, len(pipe)-1)
+		tx.unsettled = fmt.Errorf("pipelined statement %d of %d (%s): %w", failed+1, len(pipe), head(pipe[failed].q), err)
 	}
 	return tx.unsettled
+}
+
+// head is the start of statement q, to name it in an error.
+func head(q string) string {
+	q = strings.Join(strings.Fields(q), " ")
+	if len(q) > 60 {
+		return q[:60] + "…"
+	}
+	return q
 }
 
 // beginPiped begins a transaction on a connection of its own, whose

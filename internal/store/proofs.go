@@ -17,9 +17,9 @@ import (
 const proofChunk = 200
 
 // dueProofs queues the signed proofs of pre-notices recorded in this
-// transaction, in one statement: the servers' proof issuers find them
-// within seconds (IssueProofs). Cancelling an entry's certificates takes
-// its proof off the queue (cancelQueued).
+// transaction, in one statement, pipelined (execPiped): the servers' proof
+// issuers find them within seconds (IssueProofs). Cancelling an entry's
+// certificates takes its proof off the queue (cancelQueued).
 func (tx *Tx) dueProofs(ctx context.Context, jurisdiction string, entries ...int64) error {
 	var rows []string
 	var args []any
