@@ -480,6 +480,8 @@ func serviceEntries(ctx context.Context, tx *Tx, s registry.Service) ([]registry
 		book, err := tx.book(ctx, s.UnitID)
 		return slices.DeleteFunc(book, func(e registry.Entry) bool { return !certified(e) }), err
 	}
+	// service_id <> 0 is the index's own condition (migration 0042), said
+	// so that both engines use it.
 	ids, err := int64s(ctx, tx.q(), `SELECT id FROM register_entries WHERE service_id = $1 AND service_id <> 0
 		AND kind IN ('ownership', 'mortgage', 'objection') ORDER BY id`, s.ID)
 	if err != nil {

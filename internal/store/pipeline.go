@@ -106,7 +106,9 @@ func (tx *Tx) drain(ctx context.Context) error {
 			break
 		}
 		if pipe[i].check != nil {
-			err, failed = pipe[i].check(n), i
+			if err = pipe[i].check(n); err != nil {
+				failed = i
+			}
 		}
 	}
 	if err != nil {
