@@ -77,21 +77,34 @@ func serveChild(path string, in io.Reader, out io.Writer) error {
 		return err
 	}
 	if prof := os.Getenv(childProfileEnv); prof != "" {
-		f, err := os.Create(prof)
+		stop, err := ProfileCPU(prof)
 		if err != nil {
 			return err
 		}
-		defer f.Close()
-		if err := pprof.StartCPUProfile(f); err != nil {
-			return err
-		}
-		defer pprof.StopCPUProfile()
+		defer stop()
 	}
 	hs := &http.Server{Handler: h}
 	go hs.Serve(ln)
 	fmt.Fprintln(out, ln.Addr().String())
 	io.Copy(io.Discard, in)
 	return hs.Close()
+}
+
+// ProfileCPU starts a CPU profile of this process written to path; stop
+// ends it and closes the file.
+func ProfileCPU(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, err
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // child is a running server child process.
