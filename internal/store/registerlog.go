@@ -11,11 +11,11 @@ import (
 	"runtime"
 	"slices"
 	"sort"
-	"sync"
 	"time"
 
 	"github.com/emmansun/gmsm/smx509"
 	"github.com/transparency-dev/merkle/compact"
+	"golang.org/x/sync/errgroup"
 
 	"handover/internal/access"
 	"handover/internal/audit"
@@ -92,7 +92,7 @@ func (db *DB) integrateLog(ctx context.Context) (added int, more bool, err error
 			}
 		}
 		for _, kind := range []string{registerlog.AuditEvent, registerlog.RegisterEntry} {
-			ids, err := newLogRecords(ctx, tx.q(), kind, tx.now)
+			ids, err := newLogRecords(ctx, tx.q(), db.engine, kind, tx.now)
 			if err != nil {
 				return err
 			}
@@ -100,17 +100,13 @@ func (db *DB) integrateLog(ctx context.Context) (added int, more bool, err error
 			if len(ids) == 0 {
 				continue
 			}
-			contents, err := tx.db.logContentsOf(ctx, tx.q(), kind, ids)
-			if err != nil {
-				return err
-			}
 			// On every core, unless this process serves requests now,
 			// which keep the other cores (as the batch signs).
 			workers := runtime.GOMAXPROCS(0)
 			if db.foreground.Busy() {
 				workers = 1
 			}
-			hashes, err := leafHashes(kind, ids, contents, workers)
+			hashes, err := tx.db.leafHashes(ctx, tx.q(), kind, ids, workers)
 			if err != nil {
 				return err
 			}
@@ -133,41 +129,86 @@ func (db *DB) integrateLog(ctx context.Context) (added int, more bool, err error
 	return added, more, err
 }
 
-// leafHashes are the leaf hashes of the records of kind with ids, in
-// their order, from their contents, made by up to workers goroutines: each
-// leaf's hash is its own and only their order into the tree is shared (a
-// batch handover's 22,800 records are JSON-encoded and hashed in the
-// minute job while it holds the writer).
-func leafHashes(kind string, ids []int64, contents map[int64]any, workers int) ([][]byte, error) {
-	for _, id := range ids {
-		if _, ok := contents[id]; !ok {
-			return nil, fmt.Errorf("log: %s %d vanished while taken in", kind, id)
-		}
-	}
+// logPiece is how many records leafHashes reads at once: the next piece
+// is read while the last is hashed.
+const logPiece = 1024
+
+// leafHashes are the leaf hashes of the records of kind with ids, in their
+// order. It reads the records a piece at a time on the transaction's
+// connection while up to workers goroutines hash the pieces already read:
+// each leaf's hash is its own and only their order into the tree is shared
+// (a batch handover's 22,800 records are read, JSON-encoded and hashed in
+// the minute job while it holds the writer).
+func (db *DB) leafHashes(ctx context.Context, q querier, kind string, ids []int64, workers int) ([][]byte, error) {
 	hashes := make([][]byte, len(ids))
-	workers = max(1, min(workers, len(ids)/256))
-	errs := make([]error, workers)
-	var wg sync.WaitGroup
-	for w := range workers {
-		wg.Go(func() {
-			for i := w; i < len(ids) && errs[w] == nil; i += workers {
-				hashes[i], errs[w] = registerlog.LeafHash(kind, ids[i], contents[ids[i]])
+	type piece struct {
+		lo       int // the piece is ids[lo:lo+logPiece]
+		contents map[int64]any
+	}
+	pieces := make(chan piece, max(1, workers))
+	hashers, stop := errgroup.WithContext(ctx)
+	for range max(1, workers) {
+		hashers.Go(func() error {
+			for p := range pieces {
+				for i := p.lo; i < min(p.lo+logPiece, len(ids)); i++ {
+					c, ok := p.contents[ids[i]]
+					if !ok {
+						return fmt.Errorf("log: %s %d vanished while taken in", kind, ids[i])
+					}
+					h, err := registerlog.LeafHash(kind, ids[i], c)
+					if err != nil {
+						return err
+					}
+					hashes[i] = h
+				}
 			}
+			return nil
 		})
 	}
-	wg.Wait()
-	return hashes, errors.Join(errs...)
+	read := func() error {
+		defer close(pieces)
+		for lo := 0; lo < len(ids); lo += logPiece {
+			contents, err := db.logContentsOf(ctx, q, kind, ids[lo:min(lo+logPiece, len(ids))])
+			if err != nil {
+				return err
+			}
+			select {
+			case pieces <- piece{lo, contents}:
+			case <-stop.Done(): // a hasher failed (its error comes first) or ctx ended
+				return stop.Err()
+			}
+		}
+		return nil
+	}
+	readErr := read()
+	if err := cmp.Or(hashers.Wait(), readErr); err != nil {
+		return nil, err
+	}
+	return hashes, nil
 }
 
 // newLogRecords lists, in id order, up to logBatch records of kind not yet
-// in the log: those with ids near or above the newest taken in, and those
-// of the last logGrace. Two queries, each on its own index (the id's, the
-// time's), merged here: as one UNION both engines would scan the table.
-func newLogRecords(ctx context.Context, q querier, kind string, now time.Time) ([]int64, error) {
+// in the log.
+//
+// On SQLite one writer at a time assigns ids and commits, so every record
+// below the newest taken in was committed before it and taken in with it:
+// the records not yet in the log are those above it, one range of the
+// primary key. (A record a script writes below it later is not taken in:
+// VerifyLog names it.)
+//
+// On PostgreSQL a transaction may commit a lower id after a higher one was
+// taken in, so the records are those with ids near or above the newest
+// (within logMargin) and, below those, the ones of the last logGrace: two
+// queries, each on its own index (the id's, the time's), merged here; as
+// one UNION both engines would scan the table.
+func newLogRecords(ctx context.Context, q querier, engine Engine, kind string, now time.Time) ([]int64, error) {
 	t := logTables[kind]
 	var newest int64
 	if err := q.QueryRowContext(ctx, `SELECT COALESCE(MAX(record_id), 0) FROM log_leaves WHERE kind = $1`, kind).Scan(&newest); err != nil {
 		return nil, err
+	}
+	if engine != Postgres {
+		return int64s(ctx, q, `SELECT id FROM `+t.table+` WHERE id > $1 ORDER BY id LIMIT $2`, newest, logBatch)
 	}
 	const outside = ` AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = $1 AND l.record_id = r.id)`
 	byID, err := int64s(ctx, q, `SELECT r.id FROM `+t.table+` r WHERE r.id > $2`+outside+` ORDER BY r.id LIMIT $3`, kind, newest-logMargin, logBatch)
@@ -176,7 +217,10 @@ func newLogRecords(ctx context.Context, q querier, kind string, now time.Time) (
 		// stragglers of the last logGrace once.
 		return byID, err
 	}
-	recent, err := int64s(ctx, q, `SELECT r.id FROM `+t.table+` r WHERE r.`+t.at+` >= $2`+outside, kind, now.Add(-logGrace))
+	// The ids above newest-logMargin are byID's, all of them (it was not
+	// full).
+	recent, err := int64s(ctx, q, `SELECT r.id FROM `+t.table+` r WHERE r.`+t.at+` >= $2 AND r.id <= $3`+outside,
+		kind, now.Add(-logGrace), newest-logMargin)
 	if err != nil {
 		return nil, err
 	}

@@ -479,3 +479,63 @@ func TestLogConcurrentIntegration(t *testing.T) {
 		t.Errorf("the log after concurrent runs: %+v, %v; want every signed checkpoint (%d) consistent", check, err, len(signed))
 	}
 }
+
+// On PostgreSQL a transaction may commit a record below one the log has
+// already taken in (its id drawn before the other's, its commit after):
+// the next integration takes it in, whether its id is within logMargin of
+// the newest or far below it. SQLite's one writer commits in id order, so
+// there is no such record there.
+func TestLogTakesInStragglers(t *testing.T) {
+	x := newLogFixture(t)
+	if x.db.Engine() != store.Postgres {
+		t.Skip("one writer on SQLite: no record commits below one already taken in")
+	}
+	ctx := context.Background()
+	raw := x.db.SQLForTest()
+	insert := `INSERT INTO audit_events (lane, seq, at, actor_user, actor_name, actor_org, actor_org_name, addr, action, record_type, record_id, summary, prev_hash, hash)
+		VALUES (0, $1, $2, 0, '系统', 0, '', '', 'test.straggler', 'test', $3, '{}', '\x00', '\x00') RETURNING id`
+	for _, tt := range []struct {
+		name string
+		jump int64 // ids drawn between the straggler's and the one taken in first
+	}{
+		{"within the margin", 0},
+		{"far below the newest", 20000},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			late, err := raw.BeginTx(ctx, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer late.Rollback()
+			var straggler, early int64
+			if err := late.QueryRowContext(ctx, insert, -1-2*tt.jump, x.clock.Now(), tt.name+" late").Scan(&straggler); err != nil {
+				t.Fatal(err)
+			}
+			if tt.jump > 0 {
+				if _, err := raw.ExecContext(ctx, `SELECT setval(pg_get_serial_sequence('audit_events', 'id'), $1)`, straggler+tt.jump); err != nil {
+					t.Fatal(err)
+				}
+			}
+			if err := raw.QueryRowContext(ctx, insert, -2-2*tt.jump, x.clock.Now(), tt.name+" early").Scan(&early); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := x.db.IntegrateLog(ctx); err != nil || n != 1 {
+				t.Fatalf("IntegrateLog with the straggler uncommitted = %d, %v; want 1 (the record committed)", n, err)
+			}
+			if err := late.Commit(); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := x.db.IntegrateLog(ctx); err != nil || n != 1 {
+				t.Fatalf("IntegrateLog after the straggler's commit = %d, %v; want 1 (id %d, below %d)", n, err, straggler, early)
+			}
+			var got int
+			if err := raw.QueryRowContext(ctx, `SELECT COUNT(*) FROM log_leaves WHERE kind = $1 AND record_id IN ($2, $3)`,
+				registerlog.AuditEvent, straggler, early).Scan(&got); err != nil {
+				t.Fatal(err)
+			}
+			if got != 2 {
+				t.Errorf("leaves for the two records: got %d, want 2", got)
+			}
+		})
+	}
+}
