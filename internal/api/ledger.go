@@ -344,6 +344,9 @@ func (a *API) serveTable(w http.ResponseWriter, r *http.Request, h store.Buildin
 	w.Header().Set("Content-Type", "application/json; charset=utf-8")
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("ETag", fmt.Sprintf(`"b%d-v%d-%s"`, h.Building.ID, h.Version, day))
+	// Its length said, the body goes out as it is: not in chunks, each
+	// with its own header and write.
+	w.Header().Set("Content-Length", strconv.Itoa(len(body)))
 	_, err := w.Write(body)
 	return err
 }
