@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"errors"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -304,5 +305,46 @@ func TestHandoverTalliesCountConcurrentHandovers(t *testing.T) {
 		if astray, err := x.db.TalliesAstray(ctx); err != nil || len(astray) > 0 {
 			t.Errorf("%s: tallies astray: %+v, %v; want none", step.name, astray, err)
 		}
+	}
+}
+
+// A handover event keeps its project: the tallies count its flats under
+// it. The database refuses a statement that would move it (the platform
+// has no such path); the event's other columns still change.
+func TestHandoverEventKeepsItsProject(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	ev := x.scheduleHandover(t)
+	raw := x.db.SQLForTest()
+	var other int64
+	if err := raw.QueryRowContext(ctx, `INSERT INTO projects (name, developer_org, jurisdiction, address, planned_delivery, total_investment, invested, reform, created_at, updated_at)
+		SELECT name || '（二期）', developer_org, jurisdiction, address, planned_delivery, total_investment, invested, reform, created_at, updated_at
+		FROM projects WHERE id = $1 RETURNING id`, x.project.ID).Scan(&other); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name    string
+		set     string
+		arg     any
+		refused bool
+	}{
+		{"moved to another project", "project_id = $1", other, true},
+		{"its project set again", "project_id = $1", x.project.ID, false},
+		{"its place changed", "place = $1", "二号售楼部", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := raw.ExecContext(ctx, `UPDATE handover_events SET `+tt.set+` WHERE id = $2`, tt.arg, ev.ID)
+			if refused := err != nil && strings.Contains(err.Error(), "project is never changed"); refused != tt.refused {
+				t.Errorf("UPDATE handover_events SET %s: got %v, want refused %v", tt.set, err, tt.refused)
+			}
+			var project int64
+			if err := raw.QueryRowContext(ctx, `SELECT project_id FROM handover_events WHERE id = $1`, ev.ID).Scan(&project); err != nil {
+				t.Fatal(err)
+			}
+			if project != x.project.ID {
+				t.Errorf("the event's project: got %d, want %d", project, x.project.ID)
+			}
+		})
 	}
 }
