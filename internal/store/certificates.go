@@ -907,13 +907,7 @@ func (db *DB) readVerifiable(ctx context.Context, q querier, by, key string, tod
 	if by != byLicence && by != byNumber {
 		return v, fmt.Errorf("readVerifiable: certificates are not found by %q", by)
 	}
-	rows, err := q.QueryContext(ctx, `SELECT c.id, c.kind, c.cert_no, c.licence_id, c.payload, c.signature, c.state, c.cancel_reason,
-			c.unit_id, c.key_id, `+logIndexColumn+`, 0 AS entry, '', 0, 0, '', FALSE, ''
-		FROM certificates c WHERE c.`+by+` = $1
-		UNION ALL
-		SELECT 0, '', '', '', '', NULL, '', '', 0, 0, 0, `+restrictionColumns("e")+`
-		FROM register_entries e WHERE e.unit_id = (SELECT unit_id FROM certificates WHERE `+by+` = $1)
-		ORDER BY entry`, key)
+	rows, err := q.QueryContext(ctx, verifiableSQL(by), key)
 	if err != nil {
 		return v, err
 	}
@@ -951,6 +945,18 @@ func (db *DB) readVerifiable(ctx context.Context, q querier, by, key string, tod
 	v.s.Payload = []byte(payload)
 	v.mortgaged, v.sealed = book.standing(today)
 	return v, nil
+}
+
+// verifiableSQL is readVerifiable's statement, the certificate found by
+// its column by ($1).
+func verifiableSQL(by string) string {
+	return `SELECT c.id, c.kind, c.cert_no, c.licence_id, c.payload, c.signature, c.state, c.cancel_reason,
+			c.unit_id, c.key_id, ` + logIndexColumn + `, 0 AS entry, '', 0, 0, '', FALSE, ''
+		FROM certificates c WHERE c.` + by + ` = $1
+		UNION ALL
+		SELECT 0, '', '', '', '', NULL, '', '', 0, 0, 0, ` + restrictionColumns("e") + `
+		FROM register_entries e WHERE e.unit_id = (SELECT unit_id FROM certificates WHERE ` + by + ` = $1)
+		ORDER BY entry`
 }
 
 // AuthorityCertificate returns the PEM certificate a certificate was signed with.

@@ -373,6 +373,17 @@ func TestVerifyByLicenceIsOneStatement(t *testing.T) {
 			t.Errorf("%s: got %+v; want the full answer, mortgaged %v, sealed %v, the signature valid", cert.Number, v, mortgaged, sealed)
 		}
 	}
+	// The unit's entries come in the order of the covering index, not
+	// sorted afresh on every request.
+	if x.db.Engine() == store.SQLite {
+		plan, err := x.db.VerifiablePlanForTest(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(plan, "register_entries_standing") || strings.Contains(plan, "TEMP B-TREE") {
+			t.Errorf("plan of the verification = %q, want register_entries_standing and no temporary B-tree", plan)
+		}
+	}
 }
 
 // Numbers are sequential, so a found identifier must not let anyone walk

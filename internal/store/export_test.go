@@ -98,7 +98,18 @@ func IsUniqueViolation(err error) bool { return isUniqueViolation(err) }
 // OpenFirstPlanForTest is SQLite's plan of the statement that looks for
 // an open first registration of a unit (openFirstSQL), its details joined.
 func (db *DB) OpenFirstPlanForTest(ctx context.Context) (string, error) {
-	rows, err := db.sql.QueryContext(ctx, `EXPLAIN QUERY PLAN `+openFirstSQL(true), 1, 1)
+	return db.sqlitePlan(ctx, openFirstSQL(true), 1, 1)
+}
+
+// VerifiablePlanForTest is SQLite's plan of the public verification's
+// statement (verifiableSQL), the certificate found by licence identifier.
+func (db *DB) VerifiablePlanForTest(ctx context.Context) (string, error) {
+	return db.sqlitePlan(ctx, verifiableSQL(byLicence), "x")
+}
+
+// sqlitePlan is SQLite's plan of query with args, its lines joined by "; ".
+func (db *DB) sqlitePlan(ctx context.Context, query string, args ...any) (string, error) {
+	rows, err := db.sql.QueryContext(ctx, `EXPLAIN QUERY PLAN `+query, args...)
 	if err != nil {
 		return "", err
 	}

@@ -854,11 +854,13 @@ func loadStatuses(ctx context.Context, q querier, s unitScope, holders bool) (ma
 }
 
 // restrictionColumns are the columns of register entries e that whether a
-// unit is mortgaged or sealed depends on, each NULL-safe so that they can
-// be read from the nullable side of an outer join (no entry: id 0). They
-// are scanned by restrictionBook.dest.
+// unit is mortgaged or sealed depends on, the nullable ones read as their
+// zero. They are scanned by restrictionBook.dest. The id comes as it is,
+// not wrapped: a query ordered by it then reads the entries in the order
+// of an index on (unit_id, id) instead of sorting them (an expression over
+// the id hides that order from SQLite's planner).
 func restrictionColumns(e string) string {
-	return `COALESCE(` + e + `.id, 0), COALESCE(` + e + `.kind, ''), COALESCE(` + e + `.reg_type, 0), COALESCE(` + e + `.ends_entry, 0),
+	return e + `.id, COALESCE(` + e + `.kind, ''), COALESCE(` + e + `.reg_type, 0), COALESCE(` + e + `.ends_entry, 0),
 		COALESCE(` + e + `.end_kind, ''), COALESCE(` + e + `.waiting, FALSE), COALESCE(` + e + `.term_end, '')`
 }
 
