@@ -451,7 +451,7 @@ func benchCmd(ctx context.Context, args []string, out io.Writer) error {
 	scaled := fs.String("scaled-db", "", "for P7: a copy of this SQLite database made by 'handover demo --scale N' instead of scaling afresh")
 	scaledPG := fs.String("scaled-pg", os.Getenv("HANDOVER_BENCH_SCALED_PG"), "for P7_dashboard_pg: a postgres:// database made by 'handover demo --scale 1000000', read in place")
 	pageLoad := fs.Float64("page-load", 0.5, "for P6: the offered rate as a share (0–1] of the page's saturation rate")
-	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the whole run (fixtures included) to this file, for 'go tool pprof'")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of this process for the whole run (fixtures included; P3's server child: HANDOVER_BENCH_SERVER_CPUPROFILE) to this file, for 'go tool pprof'")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}

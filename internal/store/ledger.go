@@ -875,12 +875,8 @@ func (b *restrictionBook) dest(e *registry.Entry) []any {
 	return []any{&e.ID, &b.kind, &e.RegType, &e.Ends, &b.end, &e.Detail.Waiting, &e.Detail.TermEnd}
 }
 
-// add appends the entry just scanned (none when its id is 0: a unit
-// without entries, read through an outer join).
+// add appends the entry just scanned.
 func (b *restrictionBook) add(unit int64, e registry.Entry) {
-	if e.ID == 0 {
-		return
-	}
 	e.UnitID, e.Kind, e.EndKind = unit, registry.Kind(b.kind), registry.EndKind(b.end)
 	b.entries = append(b.entries, e)
 }

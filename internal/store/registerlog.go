@@ -36,12 +36,14 @@ import (
 const logBatch = 20000
 
 // logMargin and logGrace: records are taken in by id, and on PostgreSQL a
-// transaction may commit a lower id after a higher one was taken in; each
-// run looks back logMargin ids behind the newest taken, and at every
+// transaction may commit a lower id after a higher one was taken in; there
+// each run looks back logMargin ids behind the newest taken, and at every
 // record of the last logGrace whatever its id, for such stragglers. A
 // record older than logGrace and still not in the log was never taken in
 // honestly: VerifyLog names it (one written into the past by whoever
-// holds the database).
+// holds the database). On SQLite, where ids commit in order, the log takes
+// in the ids above the newest it holds, and VerifyLog names any record
+// below that it does not hold, whatever its time.
 const (
 	logMargin = 10000
 	logGrace  = time.Hour
@@ -135,52 +137,82 @@ const logPiece = 1024
 
 // leafHashes are the leaf hashes of the records of kind with ids, in their
 // order. It reads the records a piece at a time on the transaction's
-// connection while up to workers goroutines hash the pieces already read:
-// each leaf's hash is its own and only their order into the tree is shared
-// (a batch handover's 22,800 records are read, JSON-encoded and hashed in
-// the minute job while it holds the writer).
+// connection and, given more than one worker, hashes the pieces already
+// read on workers goroutines while it reads the next: each leaf's hash is
+// its own and only their order into the tree is shared (a batch handover's
+// 22,800 records are read, JSON-encoded and hashed in the minute job while
+// it holds the writer). With one worker (the process serves requests now)
+// it reads and hashes in turn, on one core.
 func (db *DB) leafHashes(ctx context.Context, q querier, kind string, ids []int64, workers int) ([][]byte, error) {
 	hashes := make([][]byte, len(ids))
 	type piece struct {
 		lo       int // the piece is ids[lo:lo+logPiece]
 		contents map[int64]any
 	}
-	pieces := make(chan piece, max(1, workers))
+	hash := func(p piece) error {
+		for i := p.lo; i < min(p.lo+logPiece, len(ids)); i++ {
+			c, ok := p.contents[ids[i]]
+			if !ok {
+				return fmt.Errorf("log: %s %d vanished while taken in", kind, ids[i])
+			}
+			h, err := registerlog.LeafHash(kind, ids[i], c)
+			if err != nil {
+				return err
+			}
+			hashes[i] = h
+		}
+		return nil
+	}
+	read := func(lo int) (piece, error) {
+		contents, err := db.logContentsOf(ctx, q, kind, ids[lo:min(lo+logPiece, len(ids))])
+		return piece{lo, contents}, err
+	}
+	if workers <= 1 {
+		for lo := 0; lo < len(ids); lo += logPiece {
+			p, err := read(lo)
+			if err == nil {
+				err = hash(p)
+			}
+			if err != nil {
+				return nil, err
+			}
+		}
+		return hashes, nil
+	}
+	pieces := make(chan piece, workers)
 	hashers, stop := errgroup.WithContext(ctx)
-	for range max(1, workers) {
+	for range workers {
 		hashers.Go(func() error {
 			for p := range pieces {
-				for i := p.lo; i < min(p.lo+logPiece, len(ids)); i++ {
-					c, ok := p.contents[ids[i]]
-					if !ok {
-						return fmt.Errorf("log: %s %d vanished while taken in", kind, ids[i])
-					}
-					h, err := registerlog.LeafHash(kind, ids[i], c)
-					if err != nil {
-						return err
-					}
-					hashes[i] = h
+				if err := stop.Err(); err != nil { // another hasher failed
+					return err
+				}
+				if err := hash(p); err != nil {
+					return err
 				}
 			}
 			return nil
 		})
 	}
-	read := func() error {
+	readAll := func() error {
 		defer close(pieces)
 		for lo := 0; lo < len(ids); lo += logPiece {
-			contents, err := db.logContentsOf(ctx, q, kind, ids[lo:min(lo+logPiece, len(ids))])
+			if err := stop.Err(); err != nil { // a hasher failed (its error comes first) or ctx ended
+				return err
+			}
+			p, err := read(lo)
 			if err != nil {
 				return err
 			}
 			select {
-			case pieces <- piece{lo, contents}:
-			case <-stop.Done(): // a hasher failed (its error comes first) or ctx ended
+			case pieces <- p:
+			case <-stop.Done():
 				return stop.Err()
 			}
 		}
 		return nil
 	}
-	readErr := read()
+	readErr := readAll()
 	if err := cmp.Or(hashers.Wait(), readErr); err != nil {
 		return nil, err
 	}
@@ -194,7 +226,7 @@ func (db *DB) leafHashes(ctx context.Context, q querier, kind string, ids []int6
 // below the newest taken in was committed before it and taken in with it:
 // the records not yet in the log are those above it, one range of the
 // primary key. (A record a script writes below it later is not taken in:
-// VerifyLog names it.)
+// VerifyLog names it, whatever its time.)
 //
 // On PostgreSQL a transaction may commit a lower id after a higher one was
 // taken in, so the records are those with ids near or above the newest
@@ -687,9 +719,10 @@ type LogCheck struct {
 	// the log is not checked past it.
 	Gap int64
 	// Unlogged counts the records the log never took in that are older
-	// than logGrace before its newest checkpoint was signed (so every
-	// honest integration before it would have taken them in): a record
-	// written into the past. FirstUnlogged names one.
+	// than logGrace before its newest checkpoint was signed, or on SQLite
+	// below the newest it took in (so every honest integration before it
+	// would have taken them in): a record written into the past.
+	// FirstUnlogged names one.
 	Unlogged      int64
 	FirstUnlogged string
 	// StoredDiffers: the stored nodes, which the public proofs are read
@@ -744,7 +777,7 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 	sort.SliceStable(against, func(i, j int) bool { return against[i].Size < against[j].Size })
 	check := LogCheck{Changed: -1, Gap: -1}
 	err := db.snapshot(ctx, func(q querier) error {
-		if err := unloggedRecords(ctx, q, &check); err != nil {
+		if err := unloggedRecords(ctx, q, db.engine, &check); err != nil {
 			return err
 		}
 		rng := registerlog.Ranges().NewEmptyRange(0)
@@ -880,9 +913,12 @@ func (db *DB) VerifyLog(ctx context.Context, against []LabelledCheckpoint) (LogC
 }
 
 // unloggedRecords counts the records the log never took in though an
-// integration would have: older by logGrace than the newest checkpoint's
-// signing (none before the first checkpoint).
-func unloggedRecords(ctx context.Context, q querier, check *LogCheck) error {
+// integration would have (none before the first checkpoint): older by
+// logGrace than the newest checkpoint's signing, and on SQLite, where ids
+// commit in order and the log takes in every id above the newest it holds,
+// any below that one whatever its time (a record written later into a gap,
+// dated now or ahead, would otherwise go unnamed).
+func unloggedRecords(ctx context.Context, q querier, engine Engine, check *LogCheck) error {
 	var signed time.Time
 	err := q.QueryRowContext(ctx, `SELECT signed_at FROM log_checkpoints ORDER BY size DESC LIMIT 1`).Scan(&signed)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -895,7 +931,11 @@ func unloggedRecords(ctx context.Context, q querier, check *LogCheck) error {
 		t := logTables[kind]
 		var n int64
 		var first sql.NullInt64
-		if err := q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(r.id) FROM `+t.table+` r WHERE r.`+t.at+` < $1
+		due := `r.` + t.at + ` < $1` // an honest integration would have taken it in
+		if engine != Postgres {
+			due = `(` + due + ` OR r.id < (SELECT COALESCE(MAX(record_id), 0) FROM log_leaves WHERE kind = $2))`
+		}
+		if err := q.QueryRowContext(ctx, `SELECT COUNT(*), MIN(r.id) FROM `+t.table+` r WHERE `+due+`
 			AND NOT EXISTS (SELECT 1 FROM log_leaves l WHERE l.kind = $2 AND l.record_id = r.id)`, signed.Add(-logGrace), kind).Scan(&n, &first); err != nil {
 			return err
 		}
