@@ -375,15 +375,7 @@ func TestVerifyByLicenceIsOneStatement(t *testing.T) {
 	}
 	// The unit's entries come in the order of the covering index, not
 	// sorted afresh on every request.
-	if x.db.Engine() == store.SQLite {
-		plan, err := x.db.VerifiablePlanForTest(ctx)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if !strings.Contains(plan, "register_entries_standing") || strings.Contains(plan, "TEMP B-TREE") {
-			t.Errorf("plan of the verification = %q, want register_entries_standing and no temporary B-tree", plan)
-		}
-	}
+	wantSQLitePlan(t, x.db, "the verification", x.db.VerifiablePlanForTest, "register_entries_standing", "TEMP B-TREE")
 }
 
 // Numbers are sequential, so a found identifier must not let anyone walk
