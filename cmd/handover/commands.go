@@ -464,7 +464,9 @@ func benchCmd(ctx context.Context, args []string, out io.Writer) error {
 	}
 	var names []string
 	if *only != "" {
-		names = strings.Split(*only, ",")
+		for _, n := range strings.Split(*only, ",") {
+			names = append(names, strings.TrimSpace(n))
+		}
 	}
 	rep, err := bench.Run(ctx, bench.Config{Dir: *dir, Rounds: *rounds, Window: *window, Postgres: *pg, Only: names, Log: out, Now: timeNow, ScaledDB: *scaled, ScaledPG: *scaledPG, PageLoad: *pageLoad})
 	if err != nil {

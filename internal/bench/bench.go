@@ -206,6 +206,27 @@ func scenarios() []scenario {
 	}
 }
 
+// checkOnly refuses a selection that names no scenario: a misspelt name
+// would otherwise run nothing and report every goal met.
+func checkOnly(only []string) error {
+	known := map[string]bool{}
+	var names []string
+	for _, s := range scenarios() {
+		known[s.name] = true
+		names = append(names, s.name)
+	}
+	var unknown []string
+	for _, n := range only {
+		if !known[n] {
+			unknown = append(unknown, fmt.Sprintf("%q", n))
+		}
+	}
+	if len(unknown) > 0 {
+		return fmt.Errorf("bench: no scenario named %s; the scenarios are %s", strings.Join(unknown, ", "), strings.Join(names, ", "))
+	}
+	return nil
+}
+
 // Run runs the selected scenarios and returns the report.
 func Run(ctx context.Context, cfg Config) (Report, error) {
 	if cfg.Rounds < 3 {
@@ -216,6 +237,9 @@ func Run(ctx context.Context, cfg Config) (Report, error) {
 	}
 	if cfg.Now == nil {
 		return Report{}, fmt.Errorf("bench: Config.Now is required")
+	}
+	if err := checkOnly(cfg.Only); err != nil {
+		return Report{}, err
 	}
 	if err := os.MkdirAll(cfg.Dir, 0o755); err != nil {
 		return Report{}, err

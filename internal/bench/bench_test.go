@@ -83,3 +83,35 @@ func TestRunScalesOnce(t *testing.T) {
 		t.Errorf("copied the scaled database %d times, want once (for L1):\n%s", got, log.String())
 	}
 }
+
+// A selection naming no scenario is refused before anything runs: a
+// misspelt name would otherwise run nothing and report every goal met.
+func TestRunRefusesUnknownScenario(t *testing.T) {
+	tests := []struct {
+		only    []string
+		wantErr string // "" for no error from the check
+	}{
+		{only: nil},
+		{only: []string{"P1_filing", "P5_filing_pg"}},
+		{only: []string{"P5_pg_filing"}, wantErr: `"P5_pg_filing"`},
+		{only: []string{"P1_filing", "p4_table_json", ""}, wantErr: `"p4_table_json", ""`},
+	}
+	for _, tt := range tests {
+		err := checkOnly(tt.only)
+		switch {
+		case tt.wantErr == "" && err != nil:
+			t.Errorf("checkOnly(%q): got %v, want no error", tt.only, err)
+		case tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)):
+			t.Errorf("checkOnly(%q): got %v, want an error naming %s", tt.only, err, tt.wantErr)
+		}
+	}
+	dir := t.TempDir()
+	var log bytes.Buffer
+	rep, err := Run(context.Background(), Config{Dir: dir, Only: []string{"P5_pg_filing"}, Log: &log, Now: time.Now})
+	if err == nil || !strings.Contains(err.Error(), "P1_filing") {
+		t.Errorf("Run with an unknown scenario: got %v, want an error listing the scenarios", err)
+	}
+	if len(rep.Results) != 0 || rep.AllPass || log.Len() != 0 {
+		t.Errorf("Run with an unknown scenario: got %d results, all pass %v, log %q; want nothing run", len(rep.Results), rep.AllPass, log.String())
+	}
+}
