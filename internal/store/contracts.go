@@ -69,38 +69,39 @@ func loadBuyers(ctx context.Context, ring *personal.Keyring, q querier, cs []*pr
 			n = 1
 		}
 		ids := make([]any, n)
-		marks := make([]string, n)
 		for j := range ids {
 			ids[j] = cs[min(i+j, len(cs)-1)].ID
-			marks[j] = fmt.Sprintf("$%d", j+1)
 		}
-		if err := loadBuyerGroup(ctx, ring, q, byID, `SELECT contract_id, seq, name, id_number, phone, share_num, share_den, confirmed_at
-			FROM contract_buyers WHERE contract_id IN (`+strings.Join(marks, ", ")+`) ORDER BY contract_id, seq`, ids); err != nil {
+		if err := readAll(ctx, q, buyersRead(ring, byID, ids)); err != nil {
 			return err
 		}
 	}
 	return nil
 }
 
-func loadBuyerGroup(ctx context.Context, ring *personal.Keyring, q querier, byID map[int64]*presale.Contract, text string, ids []any) error {
-	rows, err := q.QueryContext(ctx, text, ids...)
-	if err != nil {
-		return err
+// buyersRead is the read of the buyers of the contracts with ids, in
+// order, into their contracts in byID (the ids a fixed-size group, the
+// last padded by repeating an id, or one id alone: loadBuyers).
+func buyersRead(ring *personal.Keyring, byID map[int64]*presale.Contract, ids []any) pipedRead {
+	marks := make([]string, len(ids))
+	for j := range ids {
+		marks[j] = fmt.Sprintf("$%d", j+1)
 	}
-	defer rows.Close()
-	for rows.Next() {
-		var id, seq int64
-		var b presale.Buyer
-		var confirmed sql.NullTime
-		if err := rows.Scan(&id, &seq, &b.Name, &b.IDNumber, &b.Phone, &b.ShareNum, &b.ShareDen, &confirmed); err != nil {
-			return err
-		}
-		if err := openBuyer(ring, id, seq, &b, confirmed); err != nil {
-			return err
-		}
-		byID[id].Buyers = append(byID[id].Buyers, b)
-	}
-	return rows.Err()
+	return pipedRead{q: `SELECT contract_id, seq, name, id_number, phone, share_num, share_den, confirmed_at
+		FROM contract_buyers WHERE contract_id IN (` + strings.Join(marks, ", ") + `) ORDER BY contract_id, seq`, args: ids,
+		row: func(r rowScanner) error {
+			var id, seq int64
+			var b presale.Buyer
+			var confirmed sql.NullTime
+			if err := r.Scan(&id, &seq, &b.Name, &b.IDNumber, &b.Phone, &b.ShareNum, &b.ShareDen, &confirmed); err != nil {
+				return err
+			}
+			if err := openBuyer(ring, id, seq, &b, confirmed); err != nil {
+				return err
+			}
+			byID[id].Buyers = append(byID[id].Buyers, b)
+			return nil
+		}}
 }
 
 // openBuyer opens the sealed number and phone of a contract's buyer seq,
@@ -184,11 +185,22 @@ func (db *DB) contractsWhere(ctx context.Context, q querier, where string, args 
 // joined rows as they were when it began, so buyers read in the same
 // statement could miss the confirmation the lock waited for.
 func lockContract(ctx context.Context, tx *Tx, id int64) (presale.Contract, error) {
-	c, err := scanContract(tx.queryRow(ctx, `SELECT `+contractColumns+` FROM contracts c WHERE c.id = $1`+tx.db.forUpdate(), id))
+	// The contract and its buyers, read together (one round trip on
+	// PostgreSQL): the buyers of a contract that does not exist are none.
+	var c presale.Contract
+	found := false
+	err := readAll(ctx, tx.q(), firstRow(`SELECT `+contractColumns+` FROM contracts c WHERE c.id = $1`+tx.db.forUpdate(), []any{id}, &found,
+		func(r rowScanner) (err error) {
+			c, err = scanContract(r)
+			return err
+		}), buyersRead(tx.db.ring(), map[int64]*presale.Contract{id: &c}, []any{id}))
+	if err == nil && !found {
+		err = sql.ErrNoRows
+	}
 	if err != nil {
 		return c, notFound(err, "contract.not_found", "合同不存在")
 	}
-	return c, loadBuyers(ctx, tx.db.ring(), tx.q(), []*presale.Contract{&c})
+	return c, nil
 }
 
 // ContractQuery filters ListContracts.
@@ -425,8 +437,9 @@ func cloneContract(c presale.Contract) presale.Contract {
 	return c
 }
 
-// saleFacts gathers what the contract rules look at, inside a transaction.
-func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, error) {
+// saleFacts gathers what the contract rules look at, inside a transaction;
+// the extra reads (what the step reads next) go with the unit's state.
+func saleFacts(ctx context.Context, tx *Tx, c presale.Contract, extra ...pipedRead) (saleContext, error) {
 	var f saleContext
 	// The unit's one writer from here to the commit: a seal or a
 	// registration recorded at the same moment waits, or is waited for.
@@ -438,39 +451,36 @@ func saleFacts(ctx context.Context, tx *Tx, c presale.Contract) (saleContext, er
 		return f, err
 	}
 	f.Ref, f.Unit = ref, ref.Unit
-	if f.Status, err = unitStatusOf(ctx, tx.q(), c.UnitID, ref.Unit.BuildingID, calendar.DateOf(tx.now)); err != nil {
+	// The developer and the bank (which may be absent), whether the
+	// developer is listed, and what a listing does to contract filing here,
+	// in one statement, read with the unit's state.
+	parties := pipedRead{q: `SELECT id, name, COALESCE(uscc, ''), kind, COALESCE((` + listedSQL("$1") + `), FALSE),
+		COALESCE((` + settingSQL("$3", "$4", "$6") + `), $5) FROM organisations WHERE id IN ($1, $2)`,
+		args: []any{c.Developer, c.LoanBank, c.Jurisdiction, credit.ContractFiling, string(credit.Refuse), calendar.DateOf(tx.now).String()},
+		row: func(r rowScanner) error {
+			var id int64
+			var h registry.Holder
+			var kind, eff string
+			if err := r.Scan(&id, &h.Name, &h.IDNumber, &kind, &f.Listed, &eff); err != nil {
+				return err
+			}
+			f.Effect = string(credit.EffectFor(credit.ContractFiling, eff))
+			h.IDKind = "统一社会信用代码"
+			if id == c.Developer {
+				f.Developer = h
+			}
+			if id == c.LoanBank && c.LoanBank != 0 {
+				f.Bank, f.BankExists = h, kind == string(identity.Bank)
+			}
+			return nil
+		}}
+	if f.Status, err = unitStatusOf(ctx, tx.q(), c.UnitID, ref.Unit.BuildingID, calendar.DateOf(tx.now), append(extra, parties)...); err != nil {
 		return f, err
 	}
 	// The unit's live contract, from the one status loader (a unique index
 	// keeps it at most one).
 	f.OtherLive = f.Status.ContractID != 0 && f.Status.ContractID != c.ID
-	// The developer and the bank (which may be absent), whether the
-	// developer is listed, and what a listing does to contract filing here,
-	// in one statement.
-	rows, err := tx.query(ctx, `SELECT id, name, COALESCE(uscc, ''), kind, COALESCE((`+listedSQL("$1")+`), FALSE),
-		COALESCE((`+settingSQL("$3", "$4", "$6")+`), $5) FROM organisations WHERE id IN ($1, $2)`,
-		c.Developer, c.LoanBank, c.Jurisdiction, credit.ContractFiling, string(credit.Refuse), calendar.DateOf(tx.now).String())
-	if err != nil {
-		return f, err
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var id int64
-		var h registry.Holder
-		var kind, eff string
-		if err := rows.Scan(&id, &h.Name, &h.IDNumber, &kind, &f.Listed, &eff); err != nil {
-			return f, err
-		}
-		f.Effect = string(credit.EffectFor(credit.ContractFiling, eff))
-		h.IDKind = "统一社会信用代码"
-		if id == c.Developer {
-			f.Developer = h
-		}
-		if id == c.LoanBank && c.LoanBank != 0 {
-			f.Bank, f.BankExists = h, kind == string(identity.Bank)
-		}
-	}
-	return f, rows.Err()
+	return f, nil
 }
 
 // DraftContract creates a contract for a unit of the developer's project,
@@ -605,9 +615,9 @@ func (db *DB) changeContract(ctx context.Context, actor audit.Actor, id int64, a
 }
 
 // recheck runs every sale rule against the contract as it stands and
-// returns the facts it looked at.
-func recheck(ctx context.Context, tx *Tx, c *presale.Contract) (saleContext, error) {
-	f, err := saleFacts(ctx, tx, *c)
+// returns the facts it looked at; the extra reads go with them (saleFacts).
+func recheck(ctx context.Context, tx *Tx, c *presale.Contract, extra ...pipedRead) (saleContext, error) {
+	f, err := saleFacts(ctx, tx, *c, extra...)
 	if err != nil {
 		return f, err
 	}
@@ -695,7 +705,8 @@ func (db *DB) ConfirmContract(ctx context.Context, actor audit.Actor, id int64, 
 // the contract, and writes the outbound events. Any failure leaves nothing.
 func (db *DB) FileContract(ctx context.Context, actor audit.Actor, id int64) (presale.Contract, error) {
 	return db.changeContract(ctx, actor, id, access.ContractDraft, "contract.file", func(tx *Tx, c *presale.Contract) error {
-		f, err := recheck(ctx, tx, c)
+		// The jurisdiction the proofs are numbered in, read with the facts.
+		f, err := recheck(ctx, tx, c, tx.jurisdictionReads(c.Jurisdiction)...)
 		if err != nil {
 			return err
 		}

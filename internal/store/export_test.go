@@ -293,3 +293,56 @@ func (db *DB) SaveTakenForTest(ctx context.Context, actor audit.Actor, cal *cale
 	})
 	return a, err
 }
+
+// PipedReads is what PipedReadsForTest saw.
+type PipedReads struct {
+	Value   int64 // the series' value as the first read saw it
+	Count   int64 // the series named so, as the second read counted them
+	Rows    int   // rows the reads' functions were given
+	Trips   int   // round trips the reads took (statements, on SQLite)
+	Pending int   // statements still queued after the reads
+}
+
+// PipedReadsForTest runs, in one transaction that it rolls back, a write
+// queued behind a series' row (its value set to 2, its check wanting
+// want rows), then two reads of the series in one readAll: the second
+// reads table second (a table that does not exist makes it fail), and
+// panics in its row function when panicking is set.
+func (db *DB) PipedReadsForTest(ctx context.Context, series string, want int64, second string, panicking bool) (PipedReads, error) {
+	var out PipedReads
+	err := db.transact(ctx, audit.System(), func(tx *Tx) error {
+		if _, err := tx.exec(ctx, `INSERT INTO sequences (name, value) VALUES ($1, 1)`, series); err != nil {
+			return err
+		}
+		if err := tx.execPiped(ctx, `UPDATE sequences SET value = 2 WHERE name = $1`, func(n int64) error {
+			if n != want {
+				return fmt.Errorf("updated %d rows, want %d", n, want)
+			}
+			return nil
+		}, series); err != nil {
+			return err
+		}
+		trips := tx.trips
+		err := readAll(ctx, tx.q(),
+			pipedRead{q: `SELECT value FROM sequences WHERE name = $1`, args: []any{series}, row: func(r rowScanner) error {
+				out.Rows++
+				return r.Scan(&out.Value)
+			}},
+			pipedRead{q: `SELECT COUNT(*) FROM ` + second + ` WHERE name = $1`, args: []any{series}, row: func(r rowScanner) error {
+				out.Rows++
+				if panicking {
+					panic("a row function failed")
+				}
+				return r.Scan(&out.Count)
+			}})
+		out.Trips, out.Pending = tx.trips-trips, len(tx.pipe)
+		if err != nil {
+			return err
+		}
+		return errAbort
+	})
+	if errors.Is(err, errAbort) {
+		err = nil
+	}
+	return out, err
+}

@@ -150,6 +150,26 @@ func (db *DB) jurisdictionTx(ctx context.Context, tx *Tx, code string) (identity
 	return j, err
 }
 
+// jurisdictionReads are the read of jurisdiction code into what the
+// transaction keeps (jurisdictionTx then reads none), for a step to send
+// with its other reads (readAll); none when it is kept already.
+func (tx *Tx) jurisdictionReads(code string) []pipedRead {
+	if _, ok := tx.known.jurisdictions[code]; ok {
+		return nil
+	}
+	return []pipedRead{{q: `SELECT ` + jurisdictionColumns + ` FROM jurisdictions WHERE code = $1`, args: []any{code}, row: func(r rowScanner) error {
+		j, err := scanJurisdiction(r)
+		if err != nil {
+			return err
+		}
+		if tx.known.jurisdictions == nil {
+			tx.known.jurisdictions = map[string]identity.Jurisdiction{}
+		}
+		tx.known.jurisdictions[code] = j
+		return nil
+	}}}
+}
+
 // Org returns one organisation.
 func (db *DB) Org(ctx context.Context, id int64) (identity.Org, error) {
 	o, err := scanOrg(db.r().QueryRowContext(ctx, `SELECT `+orgColumns+` FROM organisations WHERE id = $1`, id))

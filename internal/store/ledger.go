@@ -685,7 +685,17 @@ func (db *DB) UnitByNo(ctx context.Context, unitNo string) (UnitRef, error) {
 
 // unitRef reads a unit with its building and project in one query.
 func unitRef(ctx context.Context, q querier, where string, arg any) (UnitRef, error) {
-	ref, err := scanUnitRef(q.QueryRowContext(ctx, unitRefSQL+where, arg))
+	var ref UnitRef
+	found := false
+	// A read of its own (readAll): in a transaction on PostgreSQL it goes
+	// with the statements queued before it (the unit's lock).
+	err := readAll(ctx, q, firstRow(unitRefSQL+where, []any{arg}, &found, func(r rowScanner) (err error) {
+		ref, err = scanUnitRef(r)
+		return err
+	}))
+	if err == nil && !found {
+		err = sql.ErrNoRows
+	}
 	return ref, notFound(err, "unit.not_found", "户不存在")
 }
 
@@ -833,21 +843,39 @@ func unitStatusesAndBooks(ctx context.Context, q querier, s unitScope) (map[int6
 // loadStatuses runs the one loader; holders says whether the books it
 // returns carry each entry's first holder's name, which no state depends
 // on: reading it is a lookup per entry, a third of a 楼盘表's read.
-func loadStatuses(ctx context.Context, q querier, s unitScope, holders bool) (map[int64]ledger.Status, map[int64][]registry.Entry, error) {
+//
+// The permits, the locks, the live contracts and the books do not depend
+// on one another's rows: they are read together (readAll), in one round
+// trip within a transaction on PostgreSQL, with the caller's extra reads
+// after them (a sale's parties). The handover and the
+// certificate, read only when the contracts and books say they may
+// exist, follow.
+func loadStatuses(ctx context.Context, q querier, s unitScope, holders bool, extra ...pipedRead) (map[int64]ledger.Status, map[int64][]registry.Entry, error) {
 	where, args := s.where()
 	l := statusLoader{q: q, s: s, where: where, args: args, holders: holders, out: map[int64]ledger.Status{}}
 	buildingOf, err := l.units(ctx)
 	if err != nil {
 		return nil, nil, err
 	}
-	if err := l.permits(ctx, buildingOf); err != nil {
+	for id := range buildingOf {
+		l.out[id] = ledger.Status{}
+	}
+	permits := map[int64]string{}
+	books := map[int64][]registry.Entry{}
+	reads := l.permits(buildingOf, permits)
+	reads = append(reads, l.sales()...)
+	reads = append(reads, l.books(books))
+	reads = append(reads, extra...)
+	if err := readAll(ctx, q, reads...); err != nil {
 		return nil, nil, err
 	}
-	if err := l.sales(ctx); err != nil {
-		return nil, nil, err
+	for id, b := range buildingOf {
+		st := l.out[id]
+		st.Permit = permits[b]
+		l.out[id] = st
 	}
-	books, err := l.books(ctx)
-	if err != nil {
+	l.standing(books)
+	if err := l.handedOver(ctx); err != nil {
 		return nil, nil, err
 	}
 	return l.out, books, l.certified(ctx)
@@ -921,47 +949,41 @@ func (l *statusLoader) units(ctx context.Context) (map[int64]int64, error) {
 	return buildingOf, rows.Err()
 }
 
-// permits sets each unit's presale permit from its building's newest
-// permit in force or suspended.
-func (l *statusLoader) permits(ctx context.Context, buildingOf map[int64]int64) error {
-	permits := map[int64]string{}
+// permits are the reads of each building's presale permit, its newest in
+// force or suspended, into permits by building: "valid", "suspended", or
+// "" (none; a building without a row is left out).
+func (l *statusLoader) permits(buildingOf map[int64]int64, permits map[int64]string) []pipedRead {
+	var reads []pipedRead
 	for _, b := range buildingOf {
 		if _, ok := permits[b]; ok {
 			continue
 		}
-		permit := ""
-		err := l.q.QueryRowContext(ctx, `SELECT `+permitStateSQL("pb.permit_id")+` AS st FROM presale_permit_buildings pb
-			WHERE pb.building_id = $1 AND `+permitStateSQL("pb.permit_id")+` IN ('issued', 'reinstated', 'suspended')
-			ORDER BY pb.permit_id DESC LIMIT 1`, b).Scan(&permit)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			return err
-		}
-		switch permit {
-		case "issued", "reinstated":
-			permits[b] = "valid"
-		case "suspended":
-			permits[b] = "suspended"
-		default:
-			permits[b] = ""
-		}
+		permits[b] = ""
+		reads = append(reads, pipedRead{q: `SELECT ` + permitStateSQL("pb.permit_id") + ` AS st FROM presale_permit_buildings pb
+			WHERE pb.building_id = $1 AND ` + permitStateSQL("pb.permit_id") + ` IN ('issued', 'reinstated', 'suspended')
+			ORDER BY pb.permit_id DESC LIMIT 1`, args: []any{b}, row: func(r rowScanner) error {
+			var permit string
+			if err := r.Scan(&permit); err != nil {
+				return err
+			}
+			switch permit {
+			case "issued", "reinstated":
+				permits[b] = "valid"
+			case "suspended":
+				permits[b] = "suspended"
+			}
+			return nil
+		}})
 	}
-	for id, b := range buildingOf {
-		l.out[id] = ledger.Status{Permit: permits[b]}
-	}
-	return nil
+	return reads
 }
 
-// set runs a query over the units in scope and merges what scan reads of
+// set is a read over the units in scope that merges what scan reads of
 // each row into its unit's status.
-func (l *statusLoader) set(ctx context.Context, query string, scan func(rows *sql.Rows, st *ledger.Status) (int64, error)) error {
-	rows, err := l.q.QueryContext(ctx, query, l.args...)
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	for rows.Next() {
+func (l *statusLoader) set(query string, scan func(r rowScanner, st *ledger.Status) (int64, error)) pipedRead {
+	return pipedRead{q: query, args: l.args, row: func(r rowScanner) error {
 		var st ledger.Status
-		id, err := scan(rows, &st)
+		id, err := scan(r, &st)
 		if err != nil {
 			return err
 		}
@@ -969,30 +991,31 @@ func (l *statusLoader) set(ctx context.Context, query string, scan func(rows *sq
 			mergeStatus(&cur, st)
 			l.out[id] = cur
 		}
-	}
-	return rows.Err()
+		return nil
+	}}
 }
 
-// sales sets the staff lock (the newest lock row decides), the live
-// contract, its deed tax paid, and the handover.
-func (l *statusLoader) sales(ctx context.Context) error {
-	if err := l.set(ctx, `SELECT l.unit_id, l.locked FROM unit_locks l WHERE l.id IN (SELECT MAX(x.id) FROM unit_locks x
-		JOIN units u ON u.id = x.unit_id WHERE `+l.where+` GROUP BY x.unit_id)`, func(rows *sql.Rows, st *ledger.Status) (int64, error) {
-		var id int64
-		return id, rows.Scan(&id, &st.Locked)
-	}); err != nil {
-		return err
-	}
-	if err := l.set(ctx, `SELECT c.unit_id, c.id, c.state, EXISTS (SELECT 1 FROM deed_taxes t WHERE t.contract_id = c.id AND t.paid_at IS NOT NULL)
-		FROM contracts c JOIN units u ON u.id = c.unit_id WHERE `+l.where+` AND c.state IN ('draft', 'sent', 'signed', 'filed')`,
-		func(rows *sql.Rows, st *ledger.Status) (int64, error) {
+// sales are the reads of the staff lock (the newest lock row decides), the
+// live contract and its deed tax paid.
+func (l *statusLoader) sales() []pipedRead {
+	return []pipedRead{
+		l.set(`SELECT l.unit_id, l.locked FROM unit_locks l WHERE l.id IN (SELECT MAX(x.id) FROM unit_locks x
+		JOIN units u ON u.id = x.unit_id WHERE `+l.where+` GROUP BY x.unit_id)`, func(r rowScanner, st *ledger.Status) (int64, error) {
 			var id int64
-			return id, rows.Scan(&id, &st.ContractID, &st.Contract, &st.DeedTaxPaid)
-		}); err != nil {
-		return err
+			return id, r.Scan(&id, &st.Locked)
+		}),
+		l.set(`SELECT c.unit_id, c.id, c.state, EXISTS (SELECT 1 FROM deed_taxes t WHERE t.contract_id = c.id AND t.paid_at IS NOT NULL)
+		FROM contracts c JOIN units u ON u.id = c.unit_id WHERE `+l.where+` AND c.state IN ('draft', 'sent', 'signed', 'filed')`,
+			func(r rowScanner, st *ledger.Status) (int64, error) {
+				var id int64
+				return id, r.Scan(&id, &st.ContractID, &st.Contract, &st.DeedTaxPaid)
+			}),
 	}
-	// Only a unit under a filed contract can have been handed over: a
-	// unit's sale checks skip the read.
+}
+
+// handedOver sets whether each unit was handed over. Only a unit under a
+// filed contract can have been: a unit's sale checks skip the read.
+func (l *statusLoader) handedOver(ctx context.Context) error {
 	filed := false
 	for _, st := range l.out {
 		filed = filed || st.Contract == "filed"
@@ -1000,49 +1023,46 @@ func (l *statusLoader) sales(ctx context.Context) error {
 	if !filed && l.s.unit != 0 {
 		return nil
 	}
-	return l.set(ctx, `SELECT h.unit_id FROM handover_units h JOIN units u ON u.id = h.unit_id WHERE `+l.where+` AND h.state = 'done'`,
-		func(rows *sql.Rows, st *ledger.Status) (int64, error) {
+	return readAll(ctx, l.q, l.set(`SELECT h.unit_id FROM handover_units h JOIN units u ON u.id = h.unit_id WHERE `+l.where+` AND h.state = 'done'`,
+		func(r rowScanner, st *ledger.Status) (int64, error) {
 			var id int64
 			st.HandedOver = true
-			return id, rows.Scan(&id)
-		})
+			return id, r.Scan(&id)
+		}))
 }
 
-// books reads the register book of every unit (kinds, links, particulars
-// and the way an ownership is held; of the holders, when the loader is
-// asked for them, only the first name, for the rules' messages) and sets
-// what it says now (registry.Standing).
-func (l *statusLoader) books(ctx context.Context) (map[int64][]registry.Entry, error) {
-	books := map[int64][]registry.Entry{}
+// books is the read of the register book of every unit (kinds, links,
+// particulars and the way an ownership is held; of the holders, when the
+// loader is asked for them, only the first name, for the rules' messages)
+// into books by unit, in no order (standing sorts them).
+func (l *statusLoader) books(books map[int64][]registry.Entry) pipedRead {
 	holder := `''`
 	if l.holders {
 		holder = `COALESCE((SELECT h.name FROM register_holders h WHERE h.entry_id = e.id ORDER BY h.seq LIMIT 1), '')`
 	}
 	// No ORDER BY: each book is put in the order of its entries' ids
-	// below, which spares the database a sort of the whole scope.
-	rows, err := l.q.QueryContext(ctx, `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
-		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority, e.service_id, e.term_end, e.ownership, `+holder+`
-		FROM register_entries e JOIN units u ON u.id = e.unit_id WHERE `+l.where, l.args...)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	for rows.Next() {
+	// afterwards, which spares the database a sort of the whole scope.
+	return pipedRead{q: `SELECT e.id, e.unit_id, e.kind, e.reg_type, e.prenotice_kind, COALESCE(e.contract_id, 0),
+		COALESCE(e.ends_entry, 0), e.end_kind, e.waiting, e.no_transfer, e.authority, e.service_id, e.term_end, e.ownership, ` + holder + `
+		FROM register_entries e JOIN units u ON u.id = e.unit_id WHERE ` + l.where, args: l.args, row: func(r rowScanner) error {
 		var e registry.Entry
 		var kind, end, holder string
-		if err := rows.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end, &e.Detail.Waiting,
+		if err := r.Scan(&e.ID, &e.UnitID, &kind, &e.RegType, &e.PreNoticeKind, &e.ContractID, &e.Ends, &end, &e.Detail.Waiting,
 			&e.Detail.NoTransfer, &e.Detail.Authority, &e.ServiceID, &e.Detail.TermEnd, &e.Ownership, &holder); err != nil {
-			return nil, err
+			return err
 		}
 		e.Kind, e.EndKind = registry.Kind(kind), registry.EndKind(end)
 		if holder != "" {
 			e.Holders = []registry.Holder{{Name: holder}}
 		}
 		books[e.UnitID] = append(books[e.UnitID], e)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
+		return nil
+	}}
+}
+
+// standing puts each book in the order of its entries' ids and sets what
+// it says now (registry.Standing).
+func (l *statusLoader) standing(books map[int64][]registry.Entry) {
 	for id, book := range books {
 		slices.SortFunc(book, func(a, b registry.Entry) int { return cmp.Compare(a.ID, b.ID) })
 		if st, ok := l.out[id]; ok {
@@ -1050,7 +1070,6 @@ func (l *statusLoader) books(ctx context.Context) (map[int64][]registry.Entry, e
 			l.out[id] = st
 		}
 	}
-	return books, nil
 }
 
 // certified sets whether a live, signed 不动产权证书 of the current
@@ -1162,9 +1181,10 @@ func unitStatus(ctx context.Context, q querier, unitID int64, today calendar.Dat
 	return unitStatusOf(ctx, q, unitID, building, today)
 }
 
-// unitStatusOf is unitStatus for a unit whose building is known.
-func unitStatusOf(ctx context.Context, q querier, unitID, building int64, today calendar.Date) (ledger.Status, error) {
-	all, err := unitStatuses(ctx, q, unitScope{building: building, unit: unitID, today: today})
+// unitStatusOf is unitStatus for a unit whose building is known; the
+// extra reads go with the loader's own (loadStatuses).
+func unitStatusOf(ctx context.Context, q querier, unitID, building int64, today calendar.Date, extra ...pipedRead) (ledger.Status, error) {
+	all, _, err := loadStatuses(ctx, q, unitScope{building: building, unit: unitID, today: today}, false, extra...)
 	if err != nil {
 		return ledger.Status{}, err
 	}

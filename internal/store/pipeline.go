@@ -1,6 +1,7 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"fmt"
@@ -28,6 +29,12 @@ import (
 // statement whose caller does nothing with its failure but return it may
 // be queued. On SQLite, which has no round trips, execPiped runs the
 // statement at once.
+//
+// Reads that do not depend on one another's rows go the same way
+// (readAll): the queued writes and the reads leave in one batch, and each
+// read's rows are handed to its function in order. A read sent alone so
+// still takes the writes queued before it along (a unit's lock with the
+// unit).
 
 // pipedStmt is a queued statement and the check its count of rows must
 // pass (nil: any count).
@@ -69,15 +76,95 @@ func (tx *Tx) execPiped(ctx context.Context, q string, check func(rows int64) er
 // open (from its statements and its flush): on the connection itself, a
 // pipeline after the commit would run outside any transaction.
 func (tx *Tx) drain(ctx context.Context) error {
-	if tx.unsettled != nil || len(tx.pipe) == 0 {
+	return tx.roundTrip(ctx, nil)
+}
+
+// pipedRead is a query sent with others in one round trip (readAll) and
+// what reads each of its rows.
+type pipedRead struct {
+	q    string
+	args []any
+	row  func(r rowScanner) error
+}
+
+// readAll runs the reads in order, calling each one's row for every row
+// it returns. In a transaction on PostgreSQL the statements queued so far
+// and the reads go to the server together, in one round trip: a loader
+// whose queries do not depend on one another's rows (the one status
+// loader's permit, lock, contract and register book of a unit) costs one
+// wait for the server instead of one each. Elsewhere the reads run one
+// after another.
+func readAll(ctx context.Context, q querier, reads ...pipedRead) error {
+	if t, ok := q.(txQuerier); ok && t.tx.conn != nil {
+		return t.tx.readPiped(ctx, reads)
+	}
+	for _, r := range reads {
+		if err := readRows(ctx, q, r); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// firstRow is a read whose first row scan reads (as QueryRow would): found
+// says afterwards whether there was one.
+func firstRow(q string, args []any, found *bool, scan func(r rowScanner) error) pipedRead {
+	return pipedRead{q: q, args: args, row: func(r rowScanner) error {
+		if *found {
+			return nil
+		}
+		*found = true
+		return scan(r)
+	}}
+}
+
+// readRows runs one read on q.
+func readRows(ctx context.Context, q rawQuerier, r pipedRead) error {
+	rows, err := q.QueryContext(ctx, r.q, r.args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		if err := r.row(rows); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}
+
+// readPiped writes the rows queued for the tables the reads name, then
+// sends the queued statements and the reads in one round trip.
+func (tx *Tx) readPiped(ctx context.Context, reads []pipedRead) error {
+	for _, r := range reads {
+		if err := tx.settleQueued(ctx, r.q); err != nil {
+			return err
+		}
+		tx.stmts++
+		countStatement(ctx, true)
+	}
+	return tx.roundTrip(ctx, reads)
+}
+
+// roundTrip sends the queued statements, then the reads, in one pgx
+// batch, and reads the results in order: the statements' counts (their
+// checks run after, as drain says) and each read's rows. A read that
+// fails, or whose row function fails, ends the round trip with its error;
+// PostgreSQL has failed the transaction with it.
+func (tx *Tx) roundTrip(ctx context.Context, reads []pipedRead) error {
+	if tx.unsettled != nil || (len(tx.pipe) == 0 && len(reads) == 0) {
 		return tx.unsettled
 	}
 	pipe := tx.pipe
 	tx.pipe = nil
 	tx.trips++
-	// Only the driver runs inside Raw: a check that panicked there would
-	// leave the connection waiting for this transaction to end.
 	rows := make([]int64, 0, len(pipe))
+	var readErr error
+	var panicked any
+	// Only the driver and the reads' row functions run inside Raw; a row
+	// function that panics is recovered there, the batch closed, and the
+	// panic raised again once the connection is released: a panic inside
+	// would leave the connection waiting for this transaction to end.
 	err := tx.conn.Raw(func(dc any) error {
 		c, ok := dc.(*stdlib.Conn)
 		if !ok {
@@ -86,6 +173,9 @@ func (tx *Tx) drain(ctx context.Context) error {
 		b := &pgx.Batch{}
 		for _, s := range pipe {
 			b.Queue(s.q, s.args...)
+		}
+		for _, r := range reads {
+			b.Queue(r.q, r.args...)
 		}
 		res := c.Conn().SendBatch(tx.ctx(ctx), b)
 		for range pipe {
@@ -96,26 +186,59 @@ func (tx *Tx) drain(ctx context.Context) error {
 			}
 			rows = append(rows, tag.RowsAffected())
 		}
+		for _, r := range reads {
+			if readErr = readBatched(res, r, &panicked); readErr != nil {
+				break
+			}
+		}
 		return res.Close()
 	})
+	if panicked != nil {
+		panic(panicked)
+	}
 	// The statement that failed: the first without a count of rows, or
-	// the first whose check refused its count.
-	failed := len(rows)
+	// the first whose check refused its count. When every queued
+	// statement ran, a failure of the round trip is a read's.
+	failed, pipeErr := len(rows), err
+	if len(rows) == len(pipe) {
+		pipeErr = nil
+	}
 	for i, n := range rows {
-		if err != nil {
+		if pipeErr != nil {
 			break
 		}
 		if pipe[i].check != nil {
-			if err = pipe[i].check(n); err != nil {
+			if pipeErr = pipe[i].check(n); pipeErr != nil {
 				failed = i
 			}
 		}
 	}
-	if err != nil {
+	if pipeErr != nil {
 		failed = min(failed, len(pipe)-1)
-		tx.unsettled = fmt.Errorf("pipelined statement %d of %d (%s): %w", failed+1, len(pipe), head(pipe[failed].q), err)
+		tx.unsettled = fmt.Errorf("pipelined statement %d of %d (%s): %w", failed+1, len(pipe), head(pipe[failed].q), pipeErr)
+		return tx.unsettled
 	}
-	return tx.unsettled
+	return cmp.Or(readErr, err)
+}
+
+// readBatched reads the next result of a batch as read r's rows.
+func readBatched(res pgx.BatchResults, r pipedRead, panicked *any) (err error) {
+	rs, err := res.Query()
+	if err != nil {
+		return err
+	}
+	defer rs.Close()
+	defer func() {
+		if v := recover(); v != nil {
+			*panicked, err = v, fmt.Errorf("read %s: panic: %v", head(r.q), v)
+		}
+	}()
+	for rs.Next() {
+		if err := r.row(rs); err != nil {
+			return err
+		}
+	}
+	return rs.Err()
 }
 
 // head is the start of statement q, to name it in an error.

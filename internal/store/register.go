@@ -306,12 +306,11 @@ func (tx *Tx) lockUnits(ctx context.Context, ids ...int64) error {
 			args[j] = ids[min(i+j, len(ids)-1)]
 			marks[j] = fmt.Sprintf("$%d", j+1)
 		}
-		rows, err := tx.query(ctx, `SELECT id FROM units WHERE id IN (`+strings.Join(marks, ", ")+`) ORDER BY id FOR UPDATE`, args...)
-		if err != nil {
-			return err
-		}
-		rows.Close()
-		if err := rows.Err(); err != nil {
+		// Queued: the lock goes to the server with the transaction's next
+		// statement, in the same round trip when that is a read sent with
+		// readAll (a sale's unit, read next). Its failure (a deadlock
+		// PostgreSQL broke) fails that statement, and the transaction.
+		if err := tx.execPiped(ctx, `SELECT id FROM units WHERE id IN (`+strings.Join(marks, ", ")+`) ORDER BY id FOR UPDATE`, nil, args...); err != nil {
 			return err
 		}
 	}

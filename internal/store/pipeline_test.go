@@ -1,0 +1,75 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"testing"
+
+	"handover/internal/store"
+	"handover/internal/store/storetest"
+)
+
+// Reads sent together (readAll) see the writes queued before them, go to
+// PostgreSQL in one round trip with those writes, and fail as a statement
+// does: a queued write's refused check, a read's error and a row
+// function's panic each fail the transaction, and the connection serves
+// the next one.
+func TestReadsGoWithQueuedWrites(t *testing.T) {
+	db, _ := storetest.Open(t)
+	ctx := context.Background()
+	wantTrips := 2 // SQLite: a statement each
+	if db.Engine() == store.Postgres {
+		wantTrips = 1
+	}
+	ok := func(t *testing.T, series string) {
+		t.Helper()
+		got, err := db.PipedReadsForTest(ctx, series, 1, "sequences", false)
+		want := store.PipedReads{Value: 2, Count: 1, Rows: 2, Trips: wantTrips}
+		if err != nil || got != want {
+			t.Errorf("reads after a queued write: got %+v, %v; want %+v, no error", got, err, want)
+		}
+	}
+	ok(t, "pipe/ok")
+
+	tests := []struct {
+		name      string
+		want      int64  // the rows the queued write's check wants
+		second    string // the table the second read reads
+		panicking bool
+		wantErr   string
+		maxRows   int // the most rows the reads may have been given; -1: not checked (PostgreSQL has run the reads when a check refuses)
+	}{
+		{name: "a queued write's check refuses", want: 5, second: "sequences", wantErr: "updated 1 rows, want 5", maxRows: -1},
+		{name: "a read fails", want: 1, second: "no_such_table", wantErr: "no_such_table", maxRows: 1},
+		{name: "a row function panics", want: 1, second: "sequences", panicking: true, wantErr: "a row function failed", maxRows: -1},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var got store.PipedReads
+			var err error
+			func() {
+				defer func() {
+					if v := recover(); v != nil {
+						err = fmt.Errorf("panic: %v", v)
+					}
+				}()
+				got, err = db.PipedReadsForTest(ctx, fmt.Sprintf("pipe/%d", i), tt.want, tt.second, tt.panicking)
+			}()
+			if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+				t.Errorf("got error %v, want one naming %q", err, tt.wantErr)
+			}
+			// A read that fails gives its function no row (PostgreSQL
+			// prepares a batch's reads before it runs one: the first read
+			// gets none either).
+			if tt.maxRows >= 0 && got.Rows > tt.maxRows {
+				t.Errorf("got %d rows given to the reads, want at most %d", got.Rows, tt.maxRows)
+			}
+			// The transaction was rolled back, and the connections serve
+			// the next ones.
+			for k := range 4 {
+				ok(t, fmt.Sprintf("pipe/%d/after/%d", i, k))
+			}
+		})
+	}
+}
