@@ -10,6 +10,7 @@ import (
 	"handover/internal/access"
 	"handover/internal/audit"
 	"handover/internal/calendar"
+	"handover/internal/code"
 	"handover/internal/registry"
 )
 
@@ -345,4 +346,21 @@ func (db *DB) PipedReadsForTest(ctx context.Context, series string, want int64, 
 		err = nil
 	}
 	return out, err
+}
+
+// RecordTwiceForTest records, in one transaction and past the rules, the
+// first registration of unit twice, each with a 不动产权证书 number of
+// jurisdiction: the second reaches the unique index that keeps one first
+// registration a unit (on PostgreSQL queued, its failure seen at the
+// commit's flush).
+func (db *DB) RecordTwiceForTest(ctx context.Context, unit int64, jurisdiction string) error {
+	return db.transact(ctx, audit.System(), func(tx *Tx) error {
+		for range 2 {
+			if _, err := tx.record(ctx, registry.Entry{UnitID: unit, Kind: registry.Ownership, RegType: registry.RegFirst,
+				RightType: registry.RightOwnership}, jurisdiction, code.Title); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
 }

@@ -42,6 +42,7 @@ type pipedStmt struct {
 	q     string
 	args  []any
 	check func(rows int64) error
+	fail  func(err error) error // what the statement's own failure means to the caller (nil: itself)
 }
 
 // execPiped runs q now (SQLite) or queues it for the next round trip
@@ -49,8 +50,18 @@ type pipedStmt struct {
 // check, if not nil, is given the statement's count of rows and its
 // failure is the statement's.
 func (tx *Tx) execPiped(ctx context.Context, q string, check func(rows int64) error, args ...any) error {
+	return tx.execPipedFailing(ctx, q, check, nil, args...)
+}
+
+// execPipedFailing is execPiped with what the statement's failure on the
+// server means to the caller (a unique index reached: a conflict to
+// explain), which fail makes of it.
+func (tx *Tx) execPipedFailing(ctx context.Context, q string, check func(rows int64) error, fail func(error) error, args ...any) error {
 	if tx.conn == nil {
 		res, err := tx.exec(ctx, q, args...)
+		if err != nil && fail != nil {
+			err = fail(err)
+		}
 		if err != nil || check == nil {
 			return err
 		}
@@ -65,7 +76,7 @@ func (tx *Tx) execPiped(ctx context.Context, q string, check func(rows int64) er
 	}
 	tx.stmts++
 	countStatement(ctx, true)
-	tx.pipe = append(tx.pipe, pipedStmt{q, args, check})
+	tx.pipe = append(tx.pipe, pipedStmt{q, args, check, fail})
 	return nil
 }
 
@@ -215,6 +226,9 @@ func (tx *Tx) roundTrip(ctx context.Context, reads []pipedRead) error {
 	}
 	if pipeErr != nil {
 		failed = min(failed, len(pipe)-1)
+		if failed == len(rows) && pipe[failed].fail != nil { // the server's failure, not a check's
+			pipeErr = pipe[failed].fail(pipeErr)
+		}
 		tx.unsettled = fmt.Errorf("pipelined statement %d of %d (%s): %w", failed+1, len(pipe), head(pipe[failed].q), pipeErr)
 		return tx.unsettled
 	}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"handover/internal/problem"
 	"handover/internal/store"
 	"handover/internal/store/storetest"
 )
@@ -71,5 +72,29 @@ func TestReadsGoWithQueuedWrites(t *testing.T) {
 				ok(t, fmt.Sprintf("pipe/%d/after/%d", i, k))
 			}
 		})
+	}
+}
+
+// An entry that reaches a unique index of the register book is refused as
+// the conflict it is, on both engines, whether it was inserted for its id
+// or queued with its id drawn beforehand (PostgreSQL), and leaves nothing.
+func TestEntryReachingAnIndexIsAConflict(t *testing.T) {
+	x := newRegistrationFixture(t)
+	ctx := context.Background()
+	unit := x.contracts[0].UnitID
+	before, err := x.db.UnitBook(ctx, unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = x.db.RecordTwiceForTest(ctx, unit, "652301")
+	if got := problem.CodeOf(err); got != "register.conflict" {
+		t.Errorf("a second first registration past the rules: got %q (%v), want register.conflict", got, err)
+	}
+	after, err := x.db.UnitBook(ctx, unit)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(after) != len(before) {
+		t.Errorf("the unit's book: got %d entries, want the %d before", len(after), len(before))
 	}
 }

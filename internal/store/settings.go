@@ -359,11 +359,17 @@ const numberBlock = 256
 // put back leaves a hole only until the series' next draw takes it: the
 // numbers issued and the numbers pooled are always exactly 1…n. A
 // transaction that draws many (a batch chunk) draws ahead (drawAhead).
-func (tx *Tx) nextSeq(ctx context.Context, name string) (int64, error) {
+//
+// The extra reads run once, with the draw from the pool (readAll: in one
+// round trip on PostgreSQL), or alone when the number was drawn ahead.
+func (tx *Tx) nextSeq(ctx context.Context, name string, extra ...pipedRead) (int64, error) {
 	if v, ok, err := tx.drawAhead(ctx, name); err != nil || ok {
+		if err == nil && len(extra) > 0 {
+			err = readAll(ctx, tx.q(), extra...)
+		}
 		return v, err
 	}
-	if v, ok, err := tx.drawPooled(ctx, name); err != nil || ok {
+	if v, ok, err := tx.drawPooled(ctx, name, extra...); err != nil || ok {
 		return v, err
 	}
 	// The pool looked empty. Another transaction may be refilling it right
@@ -515,17 +521,17 @@ func (tx *Tx) putBackAhead(ctx context.Context) error {
 }
 
 // drawPooled takes the smallest pooled number no other transaction holds.
-func (tx *Tx) drawPooled(ctx context.Context, name string) (int64, bool, error) {
+func (tx *Tx) drawPooled(ctx context.Context, name string, extra ...pipedRead) (int64, bool, error) {
 	var v int64
-	err := tx.queryRow(ctx, `DELETE FROM number_pool WHERE series = $1 AND value = (SELECT value FROM number_pool
-		WHERE series = $1 ORDER BY value LIMIT 1`+tx.db.skipLocked()+`) RETURNING value`, name).Scan(&v)
-	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, nil
-	}
+	found := false
+	err := readAll(ctx, tx.q(), append([]pipedRead{firstRow(`DELETE FROM number_pool WHERE series = $1 AND value = (SELECT value FROM number_pool
+		WHERE series = $1 ORDER BY value LIMIT 1`+tx.db.skipLocked()+`) RETURNING value`, []any{name}, &found, func(r rowScanner) error {
+		return r.Scan(&v)
+	})}, extra...)...)
 	if err != nil {
 		return 0, false, fmt.Errorf("sequence %s: %w", name, err)
 	}
-	return v, true, nil
+	return v, found, nil
 }
 
 // Source is where the value of a setting in force comes from.
