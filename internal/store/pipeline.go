@@ -11,8 +11,9 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
-// A transaction on PostgreSQL pipelines the writes whose results it does
-// not read: execPiped queues a statement, and the queue goes to the server
+// A transaction on PostgreSQL pipelines the statements whose results it
+// does not read (writes, and a unit's row lock): execPiped queues a
+// statement, and the queue goes to the server
 // in one round trip (a pgx batch on the transaction's connection) just
 // before the transaction's next statement that is not queued, or at the
 // end of its flush, before the commit. A filing's last writes — its
@@ -27,7 +28,9 @@ import (
 // fail with it (it sticks in Tx.unsettled, as a failure to write queued
 // rows does), so the transaction cannot commit without it. Only a
 // statement whose caller does nothing with its failure but return it may
-// be queued. On SQLite, which has no round trips, execPiped runs the
+// be queued, or one whose failure means something to the caller that a
+// function can say from the error alone (execPipedFailing: a unique index
+// reached is a conflict). On SQLite, which has no round trips, execPiped runs the
 // statement at once.
 //
 // Reads that do not depend on one another's rows go the same way
@@ -159,9 +162,11 @@ func (tx *Tx) readPiped(ctx context.Context, reads []pipedRead) error {
 
 // roundTrip sends the queued statements, then the reads, in one pgx
 // batch, and reads the results in order: the statements' counts (their
-// checks run after, as drain says) and each read's rows. A read that
-// fails, or whose row function fails, ends the round trip with its error;
-// PostgreSQL has failed the transaction with it.
+// checks run after, as drain says) and each read's rows. Every failure
+// sticks (Tx.unsettled), a read's as a queued statement's: a read that
+// failed on the server has failed the transaction, and one whose row
+// function failed must not let it commit either, whatever its caller does
+// with the error.
 func (tx *Tx) roundTrip(ctx context.Context, reads []pipedRead) error {
 	if tx.unsettled != nil || (len(tx.pipe) == 0 && len(reads) == 0) {
 		return tx.unsettled
@@ -205,6 +210,7 @@ func (tx *Tx) roundTrip(ctx context.Context, reads []pipedRead) error {
 		return res.Close()
 	})
 	if panicked != nil {
+		tx.unsettled = fmt.Errorf("a read's row function panicked: %v", panicked)
 		panic(panicked)
 	}
 	// The statement that failed: the first without a count of rows, or
@@ -229,10 +235,20 @@ func (tx *Tx) roundTrip(ctx context.Context, reads []pipedRead) error {
 		if failed == len(rows) && pipe[failed].fail != nil { // the server's failure, not a check's
 			pipeErr = pipe[failed].fail(pipeErr)
 		}
-		tx.unsettled = fmt.Errorf("pipelined statement %d of %d (%s): %w", failed+1, len(pipe), head(pipe[failed].q), pipeErr)
+		which := fmt.Sprintf("pipelined statement %d of %d (%s)", failed+1, len(pipe), head(pipe[failed].q))
+		if len(rows) == 0 && len(reads) > 0 {
+			// pgx prepares the batch's new statements before it runs
+			// any: a read that cannot be prepared fails them all.
+			which += fmt.Sprintf(", or a read sent with it (%s)", head(reads[0].q))
+		}
+		tx.unsettled = fmt.Errorf("%s: %w", which, pipeErr)
 		return tx.unsettled
 	}
-	return cmp.Or(readErr, err)
+	if err := cmp.Or(readErr, err); err != nil {
+		tx.unsettled = err
+		return err
+	}
+	return nil
 }
 
 // readBatched reads the next result of a batch as read r's rows.

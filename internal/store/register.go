@@ -301,6 +301,9 @@ func (db *DB) UnitBook(ctx context.Context, unitID int64) ([]registry.Entry, err
 // one after the other and the second sees the first's entries. Units are
 // locked in id order (no deadlock between two transactions that lock
 // several). On SQLite BEGIN IMMEDIATE already holds the only write lock.
+// On PostgreSQL the lock is queued (execPiped): it is taken when the
+// transaction's next statement goes to the server, before that statement
+// runs, so every read after it sees the unit as its one writer does.
 func (tx *Tx) lockUnits(ctx context.Context, ids ...int64) error {
 	if tx.known.locked == nil {
 		tx.known.locked = map[int64]bool{}

@@ -443,8 +443,9 @@ func (tx *Tx) awaitRefill(ctx context.Context, name string) error {
 	if tx.db.engine != Postgres {
 		return nil
 	}
-	// What the transaction queued is written first: written inside the
-	// savepoint, it would be rolled back with it.
+	// What the transaction queued is sent first: written inside the
+	// savepoint, it would be rolled back with it, and a queued row lock
+	// (lockUnits) released.
 	if err := tx.settle(ctx, ""); err != nil {
 		return err
 	}
